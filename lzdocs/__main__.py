@@ -1,0 +1,5 @@
+"""Entry point for ``python -m lzdocs``."""
+
+from lzdocs.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""The checks of DESIGN §3: a RawForm becomes a CheckedForm, or a list of problems that reject it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from lzdocs.errors import Problem, RejectedFile, error, warning
+from lzdocs.forms.records import CheckedForm, RawForm
+from lzdocs.forms.values import LEVEL_NAMES, parse_level
+from lzdocs.textutil import fold, squeeze, strip_illegal_xml
+from lzdocs.workspace import Roster
+
+_NOTE_ROW = re.compile(r"^(填表说明|说明|备注|注[:：]|注\d|附注)")
+
+
+def is_note_or_blank(values: dict[str, str]) -> bool:
+    """Blank rows and the 填表说明 footer are not data."""
+    texts = [v for v in values.values() if v and v.strip()]
+    if not texts:
+        return True
+    first = squeeze(texts[0])
+    return first.startswith("填表说明") or (bool(_NOTE_ROW.match(first)) and len(set(texts)) == 1)
+
+
+def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date) -> CheckedForm:
+    """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found."""
+    problems: list[Problem] = list(form.problems)
+    kind = form.kind
+
+    unit = _check_unit(form, roster, problems)
+    filled = _check_date(form, received, today, problems)
+
+    rows: list[dict] = []
+    seen_text: dict[str, int] = {}
+    data_rows = [r for r in form.rows if not is_note_or_blank(r.values)]
+    if not data_rows:
+        problems.append(error(f"{form.where or '表格'}中没有填写任何数据行",
+                              column=None, value=None))
+    for raw in data_rows:
+        record: dict = {"row": raw.number}
+        for f in kind.fields:
+            text, had_illegal = strip_illegal_xml(raw.values.get(f.key, "") or "")
+            text = text.strip()
+            column = form.columns.get(f.key, f.label)
+            if had_illegal:
+                problems.append(warning("含有无法保存的控制字符，已删除", row=raw.number, column=column))
+            if f.required and not text:
+                problems.append(error(f"缺少“{f.label}”，请补填后重新报送", row=raw.number, column=column))
+            if f.type == "level" and text:
+                level = parse_level(text)
+                if level is None:
+                    problems.append(error("无法识别的风险等级，请填写一级、二级或三级", row=raw.number,
+                                          column=column, value=text))
+                record[f.key] = level
+            else:
+                record[f.key] = text
+                if f.choices and text and fold(text).rstrip("类") not in f.choices and fold(text) not in f.choices:
+                    problems.append(warning(f"“{f.label}”通常填写{'、'.join(f.choices)}之一，已按原文保存",
+                                            row=raw.number, column=column, value=text))
+        key_field = kind.required[1].key if len(kind.required) > 1 else kind.required[0].key
+        key = squeeze(str(record.get(key_field) or ""))
+        if key:
+            if key in seen_text:
+                problems.append(warning(f"与第{seen_text[key]}行的“{kind.field(key_field).label}”重复，请确认是否多填",
+                                        row=raw.number, column=form.columns.get(key_field, key_field),
+                                        value=record.get(key_field)))
+            else:
+                seen_text[key] = raw.number
+        rows.append(record)
+
+    if any(p.severity == "error" for p in problems):
+        raise RejectedFile(problems)
+    year = (filled or received).year
+    return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows, problems=problems)
+
+
+def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
+    label = form.kind.unit.label
+    text = fold(form.unit or "")
+    text = re.sub(r"^[（(]?(公章|盖章)[)）]?[:：]?", "", text).strip()
+    if not text:
+        problems.append(error(f"没有填写“{label}”，请在表头填写单位名称后重新报送", column=label))
+        return ""
+    if not roster:
+        return text
+    name = roster.resolve(text)
+    if name:
+        return name
+    near = roster.closest(text)
+    hint = f"最接近的名单单位：{'、'.join(near)}" if near else "名单中没有相近的单位"
+    problems.append(error(f"单位不在名单（units.csv）中。{hint}；请改为名单中的单位名称，或请纪委办公室把该单位加入名单",
+                          column=label, value=text))
+    return text
+
+
+def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list[Problem]) -> dt.date | None:
+    label = form.kind.date.label
+    filled = form.date_value
+    if filled is None:
+        written = (form.date_text or "").strip()
+        if written and re.search(r"\d|[〇一二三四五六七八九十]", written):
+            problems.append(warning(f"“{label}”无法识别，已按收到日期 {received.isoformat()} 记录；请写成 2026年11月10日",
+                                    column=label, value=written))
+        else:
+            problems.append(warning(f"没有填写“{label}”，已按收到日期 {received.isoformat()} 记录", column=label))
+        return None
+    if filled > today:
+        problems.append(warning(f"“{label}”晚于今天，请核对", column=label, value=filled.isoformat()))
+    return filled
+
+
+def level_name(level: int | None) -> str:
+    return LEVEL_NAMES.get(level or 0, "")

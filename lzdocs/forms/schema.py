@@ -1,0 +1,127 @@
+"""Form kinds as data: the fields of a form, their synonyms and checks, loaded from TOML files."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from lzdocs.errors import ConfigError
+from lzdocs.textutil import squeeze
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a form table."""
+
+    key: str
+    label: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+    type: str = "text"  # "text" | "level"
+    choices: tuple[str, ...] = ()
+    width: int = 12
+
+    def match_score(self, header: str) -> int:
+        """How well a header cell names this field: 0 none, else longer/exact matches score higher."""
+        text = squeeze(header)
+        if not text:
+            return 0
+        best = 0
+        for syn in (self.label, *self.synonyms):
+            s = squeeze(syn)
+            if text == s:
+                best = max(best, 1000 + len(s))
+            elif s in text:
+                best = max(best, len(s) * 10 - (len(text) - len(s)))
+        return max(best, 0) if best > 0 else 0
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """A field written above the table (unit, date)."""
+
+    key: str
+    label: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class FormKind:
+    """A form the office distributes and reads back: its title, header fields and table columns."""
+
+    key: str
+    title: str
+    fields: tuple[Field, ...]
+    unit: HeaderField
+    date: HeaderField
+    notes: str = ""
+    source: str = ""
+
+    def field(self, key: str) -> Field:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+    @property
+    def required(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.required)
+
+    def classify_header(self, header: str) -> Field | None:
+        """The field a header cell names, if any (the best-scoring synonym wins)."""
+        scored = [(f.match_score(header), i, f) for i, f in enumerate(self.fields)]
+        score, _, best = max(scored, key=lambda t: (t[0], -t[1]))
+        return best if score > 0 else None
+
+
+def _load(data: dict, source: str) -> FormKind:
+    try:
+        fields = tuple(
+            Field(key=f["key"], label=f["label"], synonyms=tuple(f.get("synonyms", ())),
+                  required=bool(f.get("required", False)), type=f.get("type", "text"),
+                  choices=tuple(f.get("choices", ())), width=int(f.get("width", 12)))
+            for f in data["fields"]
+        )
+        header = data.get("header", {})
+
+        def head(key: str, label: str, required: bool) -> HeaderField:
+            h = header.get(key, {})
+            return HeaderField(key, h.get("label", label), tuple(h.get("synonyms", (label,))),
+                               bool(h.get("required", required)))
+
+        kind = FormKind(key=data["key"], title=data["title"], fields=fields,
+                        unit=head("unit", "单位", True), date=head("date", "填表日期", False),
+                        notes=data.get("notes", {}).get("text", ""), source=source)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"表格定义 {source} 缺少或写错了项目：{exc}",
+                          hint="每个 [[fields]] 需要 key 和 label，文件需要 key 和 title") from exc
+    if not kind.required:
+        raise ConfigError(f"表格定义 {source} 没有必填列（required = true）", hint="至少标出一列必填，才能认出表格")
+    return kind
+
+
+def builtin_kinds() -> list[FormKind]:
+    folder = resources.files("lzdocs") / "forms" / "kinds"
+    return [_load(tomllib.loads(p.read_text(encoding="utf-8")), p.name)
+            for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".toml")]
+
+
+def load_kinds(workspace_forms: Path | None = None) -> list[FormKind]:
+    """The packaged kinds plus the workspace's own ``forms/*.toml`` (a workspace kind may replace a packaged one)."""
+    kinds = {k.key: k for k in builtin_kinds()}
+    if workspace_forms and workspace_forms.is_dir():
+        for path in sorted(workspace_forms.glob("*.toml")):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"表格定义 {path.name} 格式有误：{exc}") from exc
+            kind = _load(data, path.name)
+            kinds[kind.key] = kind
+    return list(kinds.values())
+
+
+def risk_kind() -> FormKind:
+    return next(k for k in builtin_kinds() if k.key == "risk")

@@ -1,0 +1,89 @@
+"""Parsing the values clerks write: risk levels in all their spellings, dates in all their formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from lzdocs.textutil import squeeze
+
+LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级"}
+
+_LEVEL_WORDS = {
+    "一": 1, "二": 2, "三": 3, "1": 1, "2": 2, "3": 3,
+    "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "I": 1, "II": 2, "III": 3,
+    "高": 1, "中": 2, "低": 3, "壹": 1, "贰": 2, "叁": 3,
+}
+_LEVEL_RE = re.compile(r"^(?:风险等级|等级)?(一|二|三|壹|贰|叁|[123]|Ⅰ|Ⅱ|Ⅲ|III|II|I|高|中|低)(?:级)?(?:风险)?$")
+
+
+def parse_level(value) -> int | None:
+    """1, 2 or 3 for every accepted spelling of a risk level (一级, Ⅱ级, III, "二 级", 高…), else None."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if value in (1, 2, 3) else None
+    # NFKC folds Ⅱ to "II" and full-width digits to ASCII; keep the Roman forms upper-case.
+    text = squeeze(str(value)).upper()
+    m = _LEVEL_RE.match(text)
+    if m:
+        return _LEVEL_WORDS[m.group(1)]
+    return None
+
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(text: str) -> int | None:
+    """二〇一一 → 2011 (digit by digit); 十一 → 11, 二十三 → 23, 三十 → 30."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _CN_DIGITS.get(tens, None) if tens else 1
+        o = _CN_DIGITS.get(ones, None) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    digits = [_CN_DIGITS.get(ch) for ch in text]
+    if None in digits:
+        return None
+    return int("".join(map(str, digits)))
+
+
+_DATE_PATTERNS = [
+    re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"([〇○零一二三四五六七八九O]{4})年([十一二三四五六七八九]{1,3})月([十一二三四五六七八九]{1,3})日"),
+]
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value) -> dt.date | None:
+    """A date from a cell or text: date/datetime, an Excel serial, or any of the written forms of DESIGN §3."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # 1954 … 2119 as an Excel serial
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    text = squeeze(str(value))
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return parse_date(float(text))
+    for pattern in _DATE_PATTERNS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        parts = [_cn_number(g) for g in m.groups()]
+        if None in parts:
+            continue
+        try:
+            return dt.date(*parts)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,1 @@
+"""Safe access to Office files: limits checked before parsing, XML without DTDs, East-Asian fonts."""

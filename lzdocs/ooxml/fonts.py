@@ -1,0 +1,59 @@
+"""East-Asian fonts on python-docx runs: ``font.name`` sets only ascii/hAnsi, so set ``w:eastAsia`` too."""
+
+from __future__ import annotations
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+
+# 字号 (Chinese point-size names) → points, as GB/T 9704 uses them.
+SIZES = {"初号": 42, "小初": 36, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16, "小三": 15,
+         "四号": 14, "小四": 12, "五号": 10.5, "小五": 9}
+
+# Font names as Word/WPS know them, with the Latin font used beside each.
+FANGSONG = "仿宋_GB2312"
+XIAOBIAOSONG = "方正小标宋简体"
+HEITI = "黑体"
+KAITI = "楷体_GB2312"
+SONGTI = "宋体"
+LATIN = "Times New Roman"
+
+
+def set_run_font(run, east_asia: str, size: float | str | None = None, *, bold: bool | None = None,
+                 color: str | None = None, latin: str = LATIN) -> None:
+    """Give one run its East-Asian and Latin font, size (pt or 字号 name), weight and colour."""
+    rpr = run._r.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
+        fonts.set(qn(attr), value)
+    if fonts.get(qn("w:hint")) is None:
+        fonts.set(qn("w:hint"), "eastAsia")
+    if size is not None:
+        run.font.size = Pt(SIZES[size] if isinstance(size, str) else size)
+    if bold is not None:
+        run.font.bold = bold
+    if color:
+        run.font.color.rgb = RGBColor.from_string(color)
+
+
+def set_style_font(style, east_asia: str, size: float | str | None = None, *, latin: str = LATIN) -> None:
+    """The same for a paragraph/character style (e.g. Normal), so text without direct formatting follows."""
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
+        fonts.set(qn(attr), value)
+    if size is not None:
+        style.font.size = Pt(SIZES[size] if isinstance(size, str) else size)
+
+
+def add_text(paragraph, text: str, east_asia: str = FANGSONG, size: float | str | None = "三号", **kw):
+    """Append a run with its fonts set; returns the run."""
+    run = paragraph.add_run(text)
+    set_run_font(run, east_asia, size, **kw)
+    return run

@@ -1,0 +1,158 @@
+"""Opening untrusted Office files: sniff the type, check zip limits before inflating, parse XML without DTDs."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from lzdocs.errors import RejectedFile, error
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 2**20
+    max_entries: int = 5000
+    max_uncompressed: int = 300 * 2**20
+    max_ratio: int = 200
+
+    @classmethod
+    def from_settings(cls, settings) -> "Limits":
+        return cls(max_file_bytes=settings.limit("max_file_mb", 50) * 2**20,
+                   max_entries=settings.limit("max_zip_entries", 5000),
+                   max_uncompressed=settings.limit("max_uncompressed_mb", 300) * 2**20,
+                   max_ratio=settings.limit("max_ratio", 200))
+
+
+def reject(message: str) -> RejectedFile:
+    return RejectedFile(error(message))
+
+
+def sniff(path: Path, limits: Limits) -> str:
+    """The real type of a file from its bytes: "docx", "xlsx", "doc", "xls"; raise RejectedFile otherwise."""
+    suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size == 0:
+        raise reject("文件是空的（0 字节），可能没有保存完整；请重新保存后再报送")
+    if size > limits.max_file_bytes:
+        raise reject(f"文件过大（{size / 2**20:.1f} MB，上限 {limits.max_file_bytes // 2**20} MB）；"
+                     "请删除表格中的图片等内容后另存再报送")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(OLE_MAGIC):
+        return _sniff_ole(path, suffix)
+    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+        return _sniff_zip(path, suffix, limits)
+    if suffix in (".docx", ".xlsx", ".doc", ".xls", ".docm", ".xlsm", ".wps", ".et"):
+        raise reject(f"文件内容不是 Word/Excel 文档（扩展名是 {suffix}，但内容是{_describe(head)}）；"
+                     "请用 WPS 或 Word 打开原表格，另存为 .docx 或 .xlsx 后再报送")
+    raise reject(f"不支持的文件类型 {suffix or '（无扩展名）'}；请报送 .docx 或 .xlsx 格式的表格")
+
+
+def _describe(head: bytes) -> str:
+    for magic, name in ((b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"%PDF", "PDF 文件"),
+                        (b"{\\rtf", "RTF 文档"), (b"<", "网页或 XML 文本"), (b"Rar!", "RAR 压缩包")):
+        if head.startswith(magic):
+            return name
+    return "无法识别的数据"
+
+
+def _sniff_ole(path: Path, suffix: str) -> str:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s) for s in ole.listdir()}
+    except Exception as exc:  # a broken compound file
+        raise reject("文件已损坏，无法打开（OLE 结构错误）；请重新保存后再报送") from exc
+    if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
+        raise reject("文件设置了密码保护（加密），无法读取；请在 WPS/Word/Excel 中取消密码（文件→加密/保护）后另存再报送")
+    if "WordDocument" in streams:
+        return "doc"
+    if "Workbook" in streams or "Book" in streams:
+        return "xls"
+    raise reject("文件是旧式 Office 格式，但不是 Word 或 Excel 文档；请另存为 .docx 或 .xlsx 后再报送")
+
+
+def _sniff_zip(path: Path, suffix: str, limits: Limits) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise reject("文件已损坏或不完整（压缩结构损坏），可能没有传完；请重新保存或重新复制后再报送") from exc
+    check_zip_limits(infos, path.stat().st_size, limits)
+    names = {i.filename for i in infos}
+    if "word/document.xml" in names:
+        if "word/vbaProject.bin" in names or suffix == ".docm":
+            pass  # macros are never run; the document part is read as data
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if any(n.startswith("ppt/") for n in names):
+        raise reject("这是 PowerPoint 演示文稿，不是表格；请报送 .docx 或 .xlsx 格式的《岗位风险分析和防控措施表》")
+    raise reject("文件是压缩包，但不是 Word/Excel 文档；请报送 .docx 或 .xlsx 格式的表格")
+
+
+def check_zip_limits(infos: list[zipfile.ZipInfo], archive_size: int, limits: Limits) -> None:
+    """Entry count, total uncompressed size and compression ratio, from the central directory alone."""
+    if len(infos) > limits.max_entries:
+        raise reject(f"文件内部条目过多（{len(infos)} 个，上限 {limits.max_entries}），疑似异常文件；请另存后再报送")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed:
+        raise reject(f"文件解压后过大（{total / 2**20:.0f} MB，上限 {limits.max_uncompressed // 2**20} MB），"
+                     "疑似“压缩炸弹”或含大量图片；请删除多余内容后另存再报送")
+    for info in infos:
+        if info.file_size > 1_000_000 and info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+            raise reject(f"文件内部“{info.filename}”压缩比异常（{info.file_size // max(info.compress_size, 1)} 倍），"
+                         "疑似“压缩炸弹”；请重新另存后再报送")
+
+
+class SafePackage:
+    """A zip opened after the limit checks; every XML part is parsed without DTDs, entities or network."""
+
+    def __init__(self, path: Path, limits: Limits):
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+        check_zip_limits(self.zip.infolist(), path.stat().st_size, limits)
+        self.limits = limits
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.zip.close()
+
+    def names(self) -> list[str]:
+        return self.zip.namelist()
+
+    def read(self, name: str) -> bytes:
+        info = self.zip.getinfo(name)
+        if info.file_size > self.limits.max_uncompressed:
+            raise reject(f"文件内部“{name}”过大；请另存后再报送")
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:  # CRC errors, truncated data
+            raise reject("文件已损坏或不完整（内部数据校验失败）；请重新保存或重新复制后再报送") from exc
+
+    def xml(self, name: str) -> etree._Element:
+        return parse_xml(self.read(name), name)
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False,
+                          huge_tree=False, remove_blank_text=False)
+
+
+def parse_xml(data: bytes, name: str = "XML") -> etree._Element:
+    """Parse one XML part; a DOCTYPE (and so any entity) is refused outright."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise reject(f"文件内部“{name}”含有 DTD/实体声明，这不是 Office 正常保存的文件，出于安全原因拒收；"
+                     "请用 WPS/Word/Excel 重新另存后再报送")
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise reject(f"文件内部“{name}”格式损坏，无法读取；请用 WPS/Word/Excel 打开后另存再报送") from exc

@@ -1,0 +1,38 @@
+"""Small text helpers shared by readers, checks and writers: width folding, XML-safe text, safe file names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def fold(text: str) -> str:
+    """Full-width letters and digits to ASCII (NFKC), spaces collapsed, trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def squeeze(text: str) -> str:
+    """Like :func:`fold` but with every space removed — for matching names and header labels."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def strip_illegal_xml(text: str) -> tuple[str, bool]:
+    """Remove characters that XML 1.0 forbids; say whether any were removed."""
+    cleaned = _XML_ILLEGAL.sub("", text)
+    return cleaned, cleaned != text
+
+
+def safe_filename(name: str, *, fallback: str = "未命名", max_len: int = 80) -> str:
+    """A single path component made from untrusted text: no separators, no ``..``, no reserved names."""
+    name = unicodedata.normalize("NFC", name)
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip().strip(".").strip()
+    name = re.sub(r"_+", "_", name)
+    if not name or set(name) <= {"_", "."}:
+        name = fallback
+    if name.split(".")[0].upper() in _RESERVED:
+        name = "_" + name
+    return name[:max_len]
