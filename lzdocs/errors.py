@@ -75,6 +75,9 @@ class RejectedFile(LzdocsError):
 
     exit_code = 1
 
+    unit: str | None = None  # what the form said, when it could be read that far
+    year: int | None = None
+
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("；".join(p.message for p in self.problems if p.severity == "error"))

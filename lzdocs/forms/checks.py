@@ -69,9 +69,11 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
                 seen_text[key] = raw.number
         rows.append(record)
 
-    if any(p.severity == "error" for p in problems):
-        raise RejectedFile(problems)
     year = (filled or received).year
+    if any(p.severity == "error" for p in problems):
+        rejected = RejectedFile(problems)
+        rejected.unit, rejected.year = unit or None, year
+        raise rejected
     return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows, problems=problems)
 
 

@@ -1,0 +1,79 @@
+"""文号 allocation and issuing: a number is taken only when the document is rendered, recorded and in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from lzdocs.store import Store
+from lzdocs.store import documents as q
+from lzdocs.fsutil import fsync_file, sha256_file, unique_path
+from lzdocs.textutil import safe_filename
+
+NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    """文号 = 机关代字 + 〔YYYY〕 + n + 号 — no leading zeros, no 第."""
+
+    code: str
+    year: int
+    seq: int
+
+    def __str__(self) -> str:
+        return f"{self.code}〔{self.year}〕{self.seq}号"
+
+    @classmethod
+    def parse(cls, text: str) -> "DocumentNumber | None":
+        m = NUMBER_RE.match(text.strip().replace("[", "〔").replace("]", "〕"))
+        return cls(m["code"], int(m["year"]), int(m["seq"])) if m else None
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    number: DocumentNumber
+    path: Path
+    sha256: str
+    document_id: int
+
+
+def issue_document(store: Store, *, kind: str, code: str, year: int, title: str, recipient: str,
+                   issued: dt.date, folder: Path, stem: Callable[[DocumentNumber], str],
+                   render: Callable[[DocumentNumber, Path], None], reply_due: dt.date | None = None,
+                   unit: str | None = None, note: str = "", workspace_root: Path | None = None,
+                   suffix: str = ".docx") -> IssuedDocument:
+    """Take the next 文号, render the document with it, record it, then put the file in place.
+
+    The number is taken inside one write transaction that also holds the render: a render that raises
+    rolls the transaction back, so the number is not consumed and no file is left. Two processes
+    serialise on the database's write lock, so numbers are never duplicated or skipped.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.begin() as conn:
+        number = DocumentNumber(code, year, q.next_seq(conn, code, year))
+        final = unique_path(folder, safe_filename(stem(number)), suffix)
+        partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
+        try:
+            render(number, partial)
+            fsync_file(partial)
+            sha = sha256_file(partial)
+            relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+            doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
+                                    title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
+                                    note=note, created_at=store.now())
+            if reply_due is not None:
+                q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
+                              reply_due=reply_due)
+            store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,
+                                                          "file": relative})
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    os.replace(partial, final)  # after commit: a number on paper always has its row
+    return IssuedDocument(number, final, sha, doc_id)

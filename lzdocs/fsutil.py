@@ -1,0 +1,77 @@
+"""File-system steps that must not lose data: unique names, fsync, atomic writes, hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+
+def unique_path(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem+suffix``, or ``stem_01``, ``stem_02`` … when taken; never an existing file."""
+    candidate = folder / f"{stem}{suffix}"
+    n = 0
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{stem}_{n:02d}{suffix}"
+    return candidate
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    except OSError:  # some network file systems refuse fsync on read-only handles
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def copy_durably(src: Path, dest: Path) -> str:
+    """Copy ``src`` to ``dest`` (which must not exist), fsync it, and return the SHA-256 of what was written."""
+    digest = hashlib.sha256()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as fin, open(dest, "xb") as fout:
+        for chunk in iter(lambda: fin.read(1 << 20), b""):
+            digest.update(chunk)
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> None:
+    """Write a file whole or not at all (temp file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    with open(tmp, "xb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)

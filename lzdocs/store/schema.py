@@ -1,0 +1,116 @@
+"""Tables of the archive (DESIGN §5) and the schema version; migrations run in order on open."""
+
+from __future__ import annotations
+
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("aliases", Text, nullable=False, default=""),
+    Column("head", String(100), nullable=False, default=""),
+    Column("leader", String(100), nullable=False, default=""),
+)
+
+# One row per file that reached a decision: accepted (current or superseded) or rejected.
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("kind", String(64), nullable=False, default="risk"),
+    Column("status", String(16), nullable=False),  # accepted | rejected
+    Column("unit", String(200)),
+    Column("year", Integer),
+    Column("filled_date", Date),
+    Column("received_at", DateTime, nullable=False),
+    Column("original_name", Text, nullable=False),
+    Column("source", Text, nullable=False),  # where the file was found, as given
+    Column("stored_as", Text),  # workspace-relative path of the kept original
+    Column("claim", String(64)),  # the claim token of the ingest run that took it
+    Column("rows", Integer, nullable=False, default=0),
+    Column("problems", Text, nullable=False, default="[]"),  # JSON list of Problem dicts
+    Column("supersedes", Integer, ForeignKey("submissions.id")),
+    Column("superseded_by", Integer, ForeignKey("submissions.id")),
+)
+Index("ix_submissions_sha", submissions.c.sha256)
+Index("ix_submissions_unit_year", submissions.c.kind, submissions.c.unit, submissions.c.year)
+
+risks = Table(
+    "risks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("kind", String(64), nullable=False, default="risk"),
+    Column("unit", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("row_no", Integer),
+    Column("seq", Text),
+    Column("post", Text),
+    Column("duties", Text),
+    Column("risk", Text),
+    Column("category", Text),
+    Column("level", Integer),
+    Column("measures", Text),
+    Column("owner", Text),
+    Column("extra", Text, nullable=False, default="{}"),  # JSON: fields of other form kinds
+)
+Index("ix_risks_submission", risks.c.submission_id)
+
+# 发文登记簿: every letter and notice with its 文号.
+documents = Table(
+    "documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),  # suggestion | accountability | talk | rectify | urge | notice …
+    Column("code", String(100), nullable=False),  # 机关代字
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("number", String(200), nullable=False, unique=True),  # 文号 as printed
+    Column("title", Text, nullable=False),
+    Column("recipient", Text, nullable=False, default=""),
+    Column("issued", Date, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("copies", Integer, nullable=False, default=1),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("code", "year", "seq", name="uq_documents_number"),
+)
+
+# 预警处置台账: letters that expect a reply.
+warnings = Table(
+    "warnings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=False, unique=True),
+    Column("unit", String(200), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("issued", Date, nullable=False),
+    Column("reply_due", Date),
+    Column("replied", Date),
+    Column("note", Text, nullable=False, default=""),
+)
+
+# Append-only audit log.
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", Text, nullable=False, default=""),
+    Column("before", Text),
+    Column("after", Text),
+)
+
+# Migrations: version → list of SQL statements taking the schema from version-1 to version.
+MIGRATIONS: dict[int, list[str]] = {}

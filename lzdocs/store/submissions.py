@@ -1,0 +1,122 @@
+"""Submissions and their risk rows: recording ingest outcomes, supersession, and the current risk points."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from lzdocs.store.schema import risks, submissions
+
+RISK_COLUMNS = ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")
+
+
+def accepted_by_hash(conn: Connection, sha256: str):
+    return conn.execute(select(submissions).where(submissions.c.sha256 == sha256,
+                                                  submissions.c.status == "accepted")
+                        .order_by(submissions.c.id)).mappings().first()
+
+
+def by_claim(conn: Connection, claim: str):
+    return conn.execute(select(submissions).where(submissions.c.claim == claim)).mappings().first()
+
+
+def current_for(conn: Connection, kind: str, unit: str, year: int):
+    """The accepted, not superseded submission of a unit for a year (the one the register shows)."""
+    return conn.execute(select(submissions).where(
+        submissions.c.kind == kind, submissions.c.unit == unit, submissions.c.year == year,
+        submissions.c.status == "accepted", submissions.c.superseded_by.is_(None))).mappings().first()
+
+
+def _order_key(row) -> tuple:
+    return (row["filled_date"] or row["received_at"].date(), row["received_at"], row["id"])
+
+
+def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int, int | None]:
+    """Insert a submission (and its risk rows when accepted); settle which one is current.
+
+    Returns (new id, id of the submission it superseded or None). A form that is older than the current
+    one (by 填表日期, then arrival) goes straight into history, superseded by the current one.
+    """
+    values.setdefault("problems", "[]")
+    values["rows"] = len(rows)
+    new_id = conn.execute(insert(submissions).values(**values)).inserted_primary_key[0]
+    if values["status"] != "accepted":
+        return new_id, None
+    if rows:
+        conn.execute(insert(risks), [_risk_values(new_id, values, r) for r in rows])
+    current = current_for(conn, values["kind"], values["unit"], values["year"])
+    if current is None or current["id"] == new_id:
+        return new_id, None
+    new = conn.execute(select(submissions).where(submissions.c.id == new_id)).mappings().one()
+    if _order_key(new) >= _order_key(current):
+        conn.execute(update(submissions).where(submissions.c.id == current["id"]).values(superseded_by=new_id))
+        conn.execute(update(submissions).where(submissions.c.id == new_id).values(supersedes=current["id"]))
+        return new_id, current["id"]
+    conn.execute(update(submissions).where(submissions.c.id == new_id).values(superseded_by=current["id"]))
+    return new_id, None
+
+
+def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:
+    known = {k: row.get(k) for k in RISK_COLUMNS}
+    extra = {k: v for k, v in row.items() if k not in RISK_COLUMNS and k != "row"}
+    return {"submission_id": submission_id, "kind": sub["kind"], "unit": sub["unit"], "year": sub["year"],
+            "row_no": row.get("row"), **known, "extra": json.dumps(extra, ensure_ascii=False)}
+
+
+def get(conn: Connection, submission_id: int):
+    return conn.execute(select(submissions).where(submissions.c.id == submission_id)).mappings().first()
+
+
+def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None, unit: str | None = None):
+    """Risk points of the current submissions, ordered by unit then row."""
+    q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
+                submissions.c.received_at)
+         .join(submissions, submissions.c.id == risks.c.submission_id)
+         .where(submissions.c.status == "accepted", submissions.c.superseded_by.is_(None), risks.c.kind == kind))
+    if year is not None:
+        q = q.where(risks.c.year == year)
+    if unit is not None:
+        q = q.where(risks.c.unit == unit)
+    return conn.execute(q.order_by(risks.c.year, risks.c.unit, risks.c.submission_id, risks.c.id)).mappings()
+
+
+def superseded_risks(conn: Connection, *, kind: str = "risk", year: int | None = None):
+    """Risk points of superseded submissions, with the submission that replaced them."""
+    newer = submissions.alias("newer")
+    q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
+                submissions.c.received_at, submissions.c.superseded_by,
+                newer.c.original_name.label("replaced_by_name"), newer.c.stored_as.label("replaced_by_file"),
+                newer.c.received_at.label("replaced_at"))
+         .join(submissions, submissions.c.id == risks.c.submission_id)
+         .join(newer, newer.c.id == submissions.c.superseded_by)
+         .where(risks.c.kind == kind))
+    if year is not None:
+        q = q.where(risks.c.year == year)
+    return conn.execute(q.order_by(risks.c.unit, risks.c.submission_id, risks.c.id)).mappings()
+
+
+def submissions_for_year(conn: Connection, year: int, kind: str = "risk"):
+    """Every decision about files of a year (accepted, superseded, rejected), oldest first."""
+    return conn.execute(select(submissions).where(submissions.c.year == year, submissions.c.kind == kind)
+                        .order_by(submissions.c.received_at, submissions.c.id)).mappings().all()
+
+
+def rejected_since(conn: Connection, since: dt.datetime | None = None, kind: str = "risk"):
+    q = select(submissions).where(submissions.c.status == "rejected", submissions.c.kind == kind)
+    if since is not None:
+        q = q.where(submissions.c.received_at >= since)
+    return conn.execute(q.order_by(submissions.c.received_at)).mappings().all()
+
+
+def years(conn: Connection, kind: str = "risk") -> list[int]:
+    return [r[0] for r in conn.execute(select(submissions.c.year).where(
+        submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year.is_not(None))
+        .distinct().order_by(submissions.c.year))]
+
+
+def latest_year(conn: Connection, kind: str = "risk") -> int | None:
+    return conn.execute(select(func.max(submissions.c.year)).where(
+        and_(submissions.c.status == "accepted", submissions.c.kind == kind))).scalar()
