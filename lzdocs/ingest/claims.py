@@ -1,0 +1,98 @@
+"""Claims: a file taken for processing lives in its own folder under inbox/.lzdocs/claims with an intent record."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from lzdocs.fsutil import fsync_dir, unique_path, write_atomic
+
+INTENT = "intent.json"
+
+
+@dataclass
+class Claim:
+    token: str
+    folder: str
+    original_name: str
+    source: str  # as shown to the user
+    origin: str | None  # where the file goes back on rollback (inbox files); None for copied paths
+    dest: str | None = None  # where the original is being archived or returned
+    partial: str | None = None  # the copy in flight beside ``dest``
+
+    @property
+    def file(self) -> Path:
+        return Path(self.folder) / self.original_name
+
+    @property
+    def from_inbox(self) -> bool:
+        return self.origin is not None
+
+    def save(self) -> None:
+        write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self), ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> "Claim | None":
+        try:
+            return cls(**json.loads((folder / INTENT).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+
+def _new(claims_dir: Path, name: str, source: str, origin: Path | None) -> Claim:
+    token = uuid.uuid4().hex
+    folder = claims_dir / token
+    folder.mkdir(parents=True)
+    claim = Claim(token, str(folder), name, source, str(origin) if origin else None)
+    claim.save()  # the intent exists before the file moves, so a crash never strands a file
+    return claim
+
+
+def claim_by_rename(claims_dir: Path, path: Path, source: str) -> Claim | None:
+    """Take an inbox file by atomic rename; None if another process took it first."""
+    claim = _new(claims_dir, path.name, source, path)
+    try:
+        os.rename(path, claim.file)
+    except FileNotFoundError:
+        shutil.rmtree(claim.folder, ignore_errors=True)
+        return None
+    fsync_dir(Path(claim.folder))
+    return claim
+
+
+def claim_by_copy(claims_dir: Path, path: Path, source: str) -> Claim:
+    """Take a file given on the command line: a copy, the user's file is never moved or changed."""
+    claim = _new(claims_dir, path.name, source, None)
+    tmp = Path(claim.folder) / f".{path.name}.copy"
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, claim.file)
+    return claim
+
+
+def put_back(claim: Claim) -> Path | None:
+    """Roll a claim back: the file returns to where it was found (under a free name if that one is taken)."""
+    if claim.partial:
+        Path(claim.partial).unlink(missing_ok=True)
+    restored = None
+    if claim.from_inbox and claim.file.exists():
+        origin = Path(claim.origin)
+        origin.parent.mkdir(parents=True, exist_ok=True)
+        restored = origin if not origin.exists() else unique_path(origin.parent, origin.stem, origin.suffix)
+        os.rename(claim.file, restored)
+    release(claim)
+    return restored
+
+
+def release(claim: Claim) -> None:
+    """The claim is settled: its folder (our copy or an emptied folder) goes."""
+    shutil.rmtree(claim.folder, ignore_errors=True)
+
+
+def leftovers(claims_dir: Path) -> list[Path]:
+    if not claims_dir.is_dir():
+        return []
+    return sorted(p for p in claims_dir.iterdir() if p.is_dir())
