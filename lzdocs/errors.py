@@ -55,7 +55,7 @@ class Problem:
         if self.row is not None:
             where.append(f"第{self.row}行")
         if self.column:
-            where.append(f"“{self.column}”列")
+            where.append(f"“{self.column}”列" if self.row is not None else f"“{self.column}”")
         prefix = "".join(where)
         label = "错误" if self.severity == "error" else "提醒"
         value = f"（当前内容：“{self.value}”）" if self.value not in (None, "") else ""

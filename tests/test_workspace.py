@@ -1,0 +1,64 @@
+"""Workspace creation, settings and the roster as clerks write it (CSV with or without BOM, GBK, .xlsx)."""
+
+import datetime as dt
+
+import pytest
+from openpyxl import Workbook
+
+from lzdocs.errors import ConfigError, WorkspaceNotFound
+from lzdocs.workspace import Workspace
+
+
+def test_init_creates_folders_and_is_idempotent_without_overwriting(tmp_path):
+    ws, created = Workspace.init(tmp_path / "w")
+    assert (ws.root / "inbox" / "退回").is_dir() and (ws.root / "outbox").is_dir() and (ws.root / "templates").is_dir()
+    (ws.root / "units.csv").write_text("单位,别名\n自定义处,自定\n", encoding="utf-8")
+    (ws.root / "lzdocs.toml").write_text('[organisation]\nschool = "某大学"\n', encoding="utf-8")
+    _, again = Workspace.init(ws.root)
+    assert again == []
+    assert (ws.root / "units.csv").read_text(encoding="utf-8") == "单位,别名\n自定义处,自定\n"
+    assert Workspace.open(ws.root).school == "某大学"
+
+
+def test_opening_a_folder_that_is_not_a_workspace_says_what_to_do(tmp_path):
+    with pytest.raises(WorkspaceNotFound) as exc:
+        Workspace.open(tmp_path)
+    assert "lzdocs init" in str(exc.value)
+
+
+def test_broken_toml_is_a_config_error_in_chinese(workspace):
+    (workspace.root / "lzdocs.toml").write_text("[organisation\nschool=", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        Workspace.open(workspace.root)
+    assert "格式有误" in str(exc.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_roster_csv_in_any_common_encoding_with_aliases(workspace, encoding):
+    text = "单位,别名,负责人,分管领导\n计划财务处,计财处、财务处；财务,张三,李四\n基建处,,,\n"
+    (workspace.root / "units.csv").write_bytes(text.encode(encoding))
+    roster = workspace.roster()
+    assert roster.names == ["计划财务处", "基建处"]
+    assert roster.resolve("财务") == "计划财务处" and roster.resolve("计 财 处") == "计划财务处"
+    assert roster.units[0].head == "张三" and roster.units[0].leader == "李四"
+
+
+def test_roster_from_xlsx_when_there_is_no_csv(workspace):
+    (workspace.root / "units.csv").unlink()
+    wb = Workbook()
+    wb.active.append(["单位", "别名"])
+    wb.active.append(["图书馆", "馆"])
+    wb.save(workspace.root / "units.xlsx")
+    assert workspace.roster().resolve("馆") == "图书馆"
+
+
+def test_roster_without_unit_column_is_a_clear_error(workspace):
+    (workspace.root / "units.csv").write_text("名称\n计财处\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        workspace.roster()
+    assert "单位" in str(exc.value)
+
+
+def test_deadline_as_month_day_applies_to_every_year(workspace):
+    assert workspace.settings.deadline(2026) == dt.date(2026, 11, 16)
+    assert workspace.settings.deadline(2011) == dt.date(2011, 11, 16)
