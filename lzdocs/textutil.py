@@ -29,7 +29,7 @@ def strip_illegal_xml(text: str) -> tuple[str, bool]:
 def safe_filename(name: str, *, fallback: str = "未命名", max_len: int = 80) -> str:
     """A single path component made from untrusted text: no separators, no ``..``, no reserved names."""
     name = unicodedata.normalize("NFC", name)
-    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip().strip(".").strip()
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]|\.{2,}', "_", name).strip().strip(".").strip()
     name = re.sub(r"_+", "_", name)
     if not name or set(name) <= {"_", "."}:
         name = fallback
