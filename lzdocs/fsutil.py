@@ -64,14 +64,16 @@ def copy_durably(src: Path, dest: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8") -> None:
-    """Write a file whole or not at all (temp file, fsync, rename)."""
+def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8", durable: bool = True) -> None:
+    """Write a file whole or not at all (temp file, rename); ``durable`` also survives a power cut (fsync)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     raw = data.encode(encoding) if isinstance(data, str) else data
     with open(tmp, "xb") as fh:
         fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)

@@ -65,8 +65,9 @@ def rebuild_registers(env: Env, ws, store, years) -> None:
 
 
 def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False) -> None:
-    if not outcomes:
-        env.echo("收件文件夹里没有待处理的表格。")
+    ignored = sum(o.status == "ignored" for o in outcomes)
+    if len(outcomes) == ignored:
+        env.echo("收件文件夹里没有待处理的表格" + (f"（已跳过 {ignored} 个临时或锁定文件）。" if ignored else "。"))
         return
     counts: dict[str, int] = {}
     for o in outcomes:

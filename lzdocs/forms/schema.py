@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,14 +24,17 @@ class Field:
     choices: tuple[str, ...] = ()
     width: int = 12
 
+    @functools.cached_property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(squeeze(s) for s in (self.label, *self.synonyms)))
+
     def match_score(self, header: str) -> int:
         """How well a header cell names this field: 0 none, else longer/exact matches score higher."""
         text = squeeze(header)
         if not text:
             return 0
         best = 0
-        for syn in (self.label, *self.synonyms):
-            s = squeeze(syn)
+        for s in self._names:
             if text == s:
                 best = max(best, 1000 + len(s))
             elif s in text:
@@ -48,7 +52,7 @@ class HeaderField:
     required: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: kinds are loaded once per run
 class FormKind:
     """A form the office distributes and reads back: its title, header fields and table columns."""
 
@@ -72,9 +76,17 @@ class FormKind:
 
     def classify_header(self, header: str) -> Field | None:
         """The field a header cell names, if any (the best-scoring synonym wins)."""
+        return _classify(self, header)
+
+    def _classify_uncached(self, header: str) -> Field | None:
         scored = [(f.match_score(header), i, f) for i, f in enumerate(self.fields)]
         score, _, best = max(scored, key=lambda t: (t[0], -t[1]))
         return best if score > 0 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(kind: FormKind, header: str) -> Field | None:
+    return kind._classify_uncached(header)
 
 
 def _load(data: dict, source: str) -> FormKind:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lzdocs.fsutil import fsync_dir, unique_path, write_atomic
+from lzdocs.fsutil import unique_path, write_atomic
 
 INTENT = "intent.json"
 
@@ -33,7 +33,8 @@ class Claim:
         return self.origin is not None
 
     def save(self) -> None:
-        write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self), ensure_ascii=False))
+        # Not fsynced: after a power cut a claim without its intent is still recovered (see ``orphan``).
+        write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self), ensure_ascii=False), durable=False)
 
     @classmethod
     def load(cls, folder: Path) -> "Claim | None":
@@ -60,7 +61,6 @@ def claim_by_rename(claims_dir: Path, path: Path, source: str) -> Claim | None:
     except FileNotFoundError:
         shutil.rmtree(claim.folder, ignore_errors=True)
         return None
-    fsync_dir(Path(claim.folder))
     return claim
 
 
@@ -90,6 +90,14 @@ def put_back(claim: Claim) -> Path | None:
 def release(claim: Claim) -> None:
     """The claim is settled: its folder (our copy or an emptied folder) goes."""
     shutil.rmtree(claim.folder, ignore_errors=True)
+
+
+def orphan(folder: Path, inbox: Path) -> Claim | None:
+    """A claim folder whose intent was lost: its file goes back to the inbox root to be taken again."""
+    files = [p for p in folder.iterdir() if p.is_file() and p.name != INTENT and not p.name.startswith(".")]
+    if not files:
+        return None
+    return Claim(folder.name, str(folder), files[0].name, files[0].name, str(inbox / files[0].name))
 
 
 def leftovers(claims_dir: Path) -> list[Path]:

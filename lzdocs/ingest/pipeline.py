@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 from lzdocs.errors import Problem, RejectedFile, error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.schema import load_kinds
-from lzdocs.fsutil import copy_durably, sha256_file, unique_path, write_atomic
+from lzdocs.fsutil import copy_durably, fsync_dir, sha256_file, unique_path, write_atomic
 from lzdocs.ingest import claims as cl
 from lzdocs.ingest.claims import Claim
 from lzdocs.ingest.outcome import Outcome
@@ -194,6 +194,7 @@ class Ingest:
         """Steps after the commit; idempotent, so recovery can run them again."""
         if claim.partial and Path(claim.partial).exists():
             os.replace(claim.partial, claim.dest)
+            fsync_dir(Path(claim.dest).parent)  # the archived copy is durable before the claim goes
         self.crash("after-rename")
         note = Path(f"{claim.dest}{EXPLANATION}") if status == "rejected" and claim.dest else None
         if note and not note.exists():
@@ -220,10 +221,9 @@ class Ingest:
         """Finish or roll back claims left by a process that died; returns how many were found."""
         found = cl.leftovers(self.claims_dir)
         for folder in found:
-            claim = Claim.load(folder)
-            if claim is None:  # died before the intent was written: nothing of the user's is in there
-                if not any(p.name != cl.INTENT for p in folder.iterdir()):
-                    cl.release(Claim("", str(folder), "", "", None))
+            claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox)
+            if claim is None:  # died before the file moved in: nothing of the user's is in there
+                cl.release(Claim("", str(folder), "", "", None))
                 continue
             with self.store.read() as conn:
                 decided = subs.by_claim(conn, claim.token)

@@ -1,0 +1,92 @@
+"""The real command line, end to end: init, form, ingest --json, risks --json, demo, exit codes and help."""
+
+import datetime as dt
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import SAMPLE_ROWS, run_cli, run_json
+
+INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "stored_as", "problems"}
+PROBLEM_KEYS = {"severity", "row", "column", "value", "message"}
+RISK_KEYS = {"unit", "year", "seq", "post", "duties", "risk", "category", "level", "measures", "owner", "source_file",
+             "filled_date"}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """One workspace taken through init → form → ingest, shared by the assertions below."""
+    from lzdocs.documents.blankform import write_docx, write_xlsx
+    from lzdocs.forms.schema import risk_kind
+
+    root = tmp_path_factory.mktemp("cli") / "工作区"
+    init = run_json("init", root)
+    forms = run_json("-w", root, "form", "--all", "--format", "xlsx")
+    inbox = root / "inbox"
+    write_docx(risk_kind(), inbox / "计财处.docx", unit="计财处", rows=SAMPLE_ROWS, date=dt.date(2026, 11, 10))
+    write_xlsx(risk_kind(), inbox / "基建处.xlsx", unit="基建处", rows=SAMPLE_ROWS[:2], date=None)
+    write_xlsx(risk_kind(), inbox / "错表.xlsx", unit="基建处", rows=[dict(SAMPLE_ROWS[0], measures="")])
+    (inbox / "~$计财处.docx").write_bytes(b"lock")
+    ingest = run_cli("-w", root, "ingest", "--json")
+    return {"root": root, "init": init, "forms": forms, "ingest": ingest}
+
+
+def test_init_reports_the_files_it_made(session):
+    assert {"lzdocs.toml", "units.csv", "inbox"} <= set(session["init"]["files"])
+
+
+def test_form_all_writes_one_protected_workbook_per_unit_with_dropdowns(session):
+    files = session["forms"]["files"]
+    assert len(files) == 13 and all(f.startswith("outbox/空白表/") for f in files)
+    wb = load_workbook(session["root"] / files[0])
+    sheet = wb.active
+    assert sheet.protection.sheet is True and sheet["B2"].value == "党政办公室"
+    assert any("一级,二级,三级" in dv.formula1 for dv in sheet.data_validations.dataValidation)
+
+
+def test_ingest_json_is_one_object_per_file_with_the_contract_keys(session):
+    proc = session["ingest"]
+    assert proc.returncode == 1  # one file was rejected
+    outcomes = {o["file"]: o for o in json.loads(proc.stdout)}
+    assert all(set(o) == INGEST_KEYS for o in outcomes.values())
+    ok = outcomes["inbox/计财处.docx"]
+    assert (ok["status"], ok["unit"], ok["year"], ok["filled_date"], ok["rows"]) == (
+        "accepted", "计划财务处", 2026, "2026-11-10", 3)
+    assert ok["stored_as"] == "outbox/2026/收文/计划财务处/计财处.docx"
+    undated = outcomes["inbox/基建处.xlsx"]
+    assert undated["status"] == "accepted" and undated["problems"][0]["severity"] == "warning"
+    bad = outcomes["inbox/错表.xlsx"]
+    assert bad["status"] == "rejected" and set(bad["problems"][0]) == PROBLEM_KEYS
+    assert bad["problems"][0]["row"] == 4 and bad["problems"][0]["column"] == "防控措施"
+    assert outcomes["inbox/~$计财处.docx"]["status"] == "ignored"
+
+
+def test_risks_json_lists_current_points_with_the_contract_keys(session):
+    risks = run_json("-w", session["root"], "risks", "--unit", "财务处")
+    assert len(risks) == 3 and all(set(r) == RISK_KEYS for r in risks)
+    assert [r["level"] for r in risks] == [1, 2, 3]
+    assert risks[0]["risk"] == SAMPLE_ROWS[0]["risk"] and risks[0]["source_file"].endswith("计财处.docx")
+
+
+def test_human_output_is_chinese_and_errors_exit_2(session, tmp_path):
+    proc = run_cli("-w", tmp_path, "risks")
+    assert proc.returncode == 2 and "不是 lzdocs 工作区" in proc.stderr
+    again = run_cli("-w", session["root"], "ingest")
+    assert again.returncode == 0 and "没有待处理的表格" in again.stdout
+
+
+def test_every_command_has_chinese_help_with_an_example():
+    from lzdocs.cli import cli
+
+    for name, command in cli.commands.items():
+        if isinstance(command, type(cli)):
+            continue
+        text = run_cli(name, "--help", check=0).stdout
+        assert "示例" in text or "例" in text, f"{name} --help has no example"
+
+
+def test_demo_runs_end_to_end_and_says_what_it_did(tmp_path):
+    proc = run_cli("demo", tmp_path / "演示", check=0, timeout=600)
+    assert "收取 11 份" in proc.stdout and "退回 2 份" in proc.stdout
+    assert "无法识别的风险等级" in proc.stdout and "单位不在名单" in proc.stdout
