@@ -217,9 +217,13 @@ class Ingest:
                        stored_as=self._rel(dest), problems=problems)
 
     # --- recovery ---------------------------------------------------------------------------
-    def recover(self) -> int:
-        """Finish or roll back claims left by a process that died; returns how many were found."""
+    def recover(self, *, origin: Path | None = None) -> int:
+        """Finish or roll back claims left by a process that died; returns how many were found.
+
+        With ``origin``, only the claims of that inbox file (a watcher retrying a take that failed half-way)."""
         found = cl.leftovers(self.claims_dir)
+        if origin is not None:
+            found = [f for f in found if (c := Claim.load(f)) is not None and c.origin == str(origin)]
         for folder in found:
             claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox)
             if claim is None:  # died before the file moved in: nothing of the user's is in there
