@@ -30,38 +30,43 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
       lzdocs ingest 计财处.docx --dry-run  只检查一个文件
     退出码：0 全部收取；1 有文件被退回；2 用法或设置错误。
     """
-    outcomes, years = run_ingest(env, paths, dry_run=dry_run)
+    outcomes, registers = run_ingest(env, paths, dry_run=dry_run)
     if env.json:
         env.emit([o.as_dict() for o in outcomes])
     else:
         print_outcomes(env, outcomes, dry_run=dry_run)
-    if years and not dry_run:
-        env.echo(f"已更新登记簿：{', '.join(str(y) for y in sorted(years))} 年")
+    for path in registers:
+        env.echo(f"已更新 {path}")
     if any(o.status == "rejected" for o in outcomes):
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
-def run_ingest(env: Env, paths=(), *, dry_run: bool = False) -> tuple[list[Outcome], set[int]]:
-    """Ingest the inbox or the given paths, then rebuild the registers of the years touched (once)."""
+def run_ingest(env: Env, paths=(), *, dry_run: bool = False) -> tuple[list[Outcome], list[str]]:
+    """Ingest the inbox or the given paths, then rebuild the registers of the years touched (once).
+
+    Returns the outcomes and the register files written (workspace-relative)."""
     ws, store = env.workspace(), env.store()
     try:
         with progress_bar("处理表格", enabled=not env.json) as update:
             job = Ingest(ws, store, today=env.today, progress=update)
             outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
-        if job.touched_years and not dry_run:
-            rebuild_registers(env, ws, store, job.touched_years)
-        return outcomes, job.touched_years
+        registers = [] if dry_run else rebuild_registers(env, ws, store, job.touched_years)
+        return outcomes, registers
     finally:
         store.close()
 
 
-def rebuild_registers(env: Env, ws, store, years) -> None:
+def rebuild_registers(env: Env, ws, store, years) -> list[str]:
+    """Rewrite the registers of each year once; returns the files written."""
     try:
         from lzdocs.documents.registers import write_registers
     except ImportError:  # the registers module ships with issue 3
-        return
+        return []
+    written: list[str] = []
     for year in sorted(years):
-        write_registers(ws, store, year, env.today)
+        result = write_registers(ws, store, year, env.today)
+        written += [ws.relative(p) for p in getattr(result, "files", [])]
+    return written
 
 
 def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False) -> None:
