@@ -1,0 +1,197 @@
+"""Reading a form from .docx: word/document.xml with lxml — content controls, merges, tracked changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from lxml import etree
+
+from lzdocs.forms.layout import CONTEXT_LINES, Table, find_form
+from lzdocs.forms.records import RawForm
+from lzdocs.forms.schema import FormKind
+from lzdocs.ooxml.safety import Limits, SafePackage
+
+W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+MAX_SPAN = 64  # a gridSpan larger than this is not a form
+MAX_COLUMNS = 200
+
+
+def read_docx(path: Path, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
+    """The form in a .docx file; raise RejectedFile when no table matches a kind."""
+    with SafePackage(Path(path), limits) as package:
+        root = package.xml("word/document.xml")
+    return find_form(document_tables(root), kinds)
+
+
+def document_tables(root: etree._Element) -> list[Table]:
+    """Every table of a parsed document.xml (nested ones too), each with the lines of text around it."""
+    w = _Tags(root.tag[1:root.tag.index("}")] if root.tag.startswith("{") else W_MAIN)
+    body = root.find(w.body)
+    if body is None:
+        return []
+    reader = _BodyReader(w, _prepare(root, w))
+    reader.read(body)
+    return reader.tables()
+
+
+class _Tags:
+    """Clark names of the WordprocessingML elements read here (transitional or strict namespace)."""
+
+    def __init__(self, ns: str):
+        for name in ("body", "p", "r", "t", "tab", "br", "cr", "noBreakHyphen", "tbl", "tr", "tc", "trPr",
+                     "tcPr", "gridSpan", "gridBefore", "vMerge", "sdt", "sdtPr", "sdtContent", "showingPlcHdr",
+                     "customXml", "del", "moveFrom", "val"):
+            setattr(self, "del_" if name == "del" else name, f"{{{ns}}}{name}")
+
+
+def _prepare(root: etree._Element, w: _Tags) -> set:
+    """Make the tree read as Word shows it; return the rows deleted as tracked changes.
+
+    Deleted text (``w:del``, ``w:moveFrom``) and placeholder text of empty content controls are
+    dropped, inserted text (``w:ins``) stays, and run-level tabs and breaks become characters.
+    """
+    deleted_rows = {d.getparent().getparent() for d in root.iter(w.del_) if d.getparent().tag == w.trPr}
+    for sdt in root.iter(w.sdt):
+        props = sdt.find(w.sdtPr)
+        if props is not None and props.find(w.showingPlcHdr) is not None:
+            for t in sdt.iter(w.t):
+                t.text = ""
+    etree.strip_elements(root, w.del_, w.moveFrom, MC_FALLBACK, with_tail=False)
+    for el in root.iter(w.tab, w.br, w.cr, w.noBreakHyphen):
+        if el.getparent().tag == w.r:
+            el.text = "\t" if el.tag == w.tab else "-" if el.tag == w.noBreakHyphen else "\n"
+    return deleted_rows
+
+
+class _Cell:
+    __slots__ = ("span", "vmerge", "parts")
+
+    def __init__(self):
+        self.span, self.vmerge, self.parts = 1, None, []
+
+
+class _OpenTable:
+    """A table being read: finished rows, the row and cell open now, vMerge texts by grid column."""
+
+    def __init__(self, slot: int, start: int):
+        self.slot, self.start = slot, start
+        self.rows: list[list[str]] = []
+        self.numbers: list[int] = []
+        self.own_blank: set[int] = set()
+        self.merged: dict[int, str] = {}  # grid column → text of the vMerge restart cell above
+        self.number = 0
+        self.cells: list[str] = []
+        self.own = False
+        self.deleted = False
+        self.cell: _Cell | None = None
+
+
+class _BodyReader:
+    """Walks the body once in reading order, collecting tables and the lines of text between them."""
+
+    def __init__(self, w: _Tags, deleted_rows: set):
+        self.w = w
+        self.deleted_rows = deleted_rows
+        self.lines: list[list[str]] = []
+        self.found: list[tuple[Table, int, int] | None] = []
+
+    def tables(self) -> list[Table]:
+        out = []
+        for table, start, end in filter(None, self.found):
+            table.before = self.lines[max(0, start - CONTEXT_LINES):start]
+            table.after = self.lines[end:end + CONTEXT_LINES]
+            out.append(table)
+        return out
+
+    def read(self, body: etree._Element) -> None:
+        w = self.w
+        P, TC, TR, TBL, SPAN, VMERGE, BEFORE = w.p, w.tc, w.tr, w.tbl, w.gridSpan, w.vMerge, w.gridBefore
+        text_tags = (w.t, w.tab, w.br, w.cr, w.noBreakHyphen)
+        stack: list[_OpenTable] = []
+        for event, el in etree.iterwalk(body, events=("start", "end"), tag=(P, TC, TR, TBL, SPAN, VMERGE, BEFORE)):
+            tag = el.tag
+            top = stack[-1] if stack else None
+            if tag == P:
+                if event == "end":
+                    text = "".join(el.itertext(*text_tags, with_tail=False))
+                    if top is not None and top.cell is not None:
+                        top.cell.parts.append(text)
+                    elif top is None and text.strip():
+                        self.lines.append([text.strip()])
+            elif tag == TC:
+                if top is None:
+                    continue
+                if event == "start":
+                    top.cell = _Cell()
+                elif top.cell is not None:
+                    self.end_cell(top)
+            elif tag == TR:
+                if top is None:
+                    continue
+                if event == "start":
+                    top.cells, top.own, top.deleted = [], False, el in self.deleted_rows
+                elif not top.deleted:
+                    self.end_row(top)
+            elif tag == TBL:
+                if event == "start":
+                    stack.append(_OpenTable(len(self.found), len(self.lines)))
+                    self.found.append(None)
+                else:
+                    self.end_table(stack.pop())
+            elif event == "start" and top is not None:
+                self.property(top, el)
+
+    def property(self, top: _OpenTable, el: etree._Element) -> None:
+        """gridSpan and vMerge of the open cell, gridBefore of the open row (not those of tracked changes)."""
+        w = self.w
+        holder = el.getparent()
+        owner = holder.getparent() if holder is not None else None
+        if el.tag == w.gridBefore:
+            if owner is not None and owner.tag == w.tr and not top.cells:
+                top.cells = [""] * _int(el.get(w.val), 0)
+        elif top.cell is not None and owner is not None and owner.tag == w.tc:
+            if el.tag == w.gridSpan:
+                top.cell.span = max(1, _int(el.get(w.val), 1))
+            else:
+                top.cell.vmerge = "restart" if el.get(w.val) == "restart" else "continue"
+
+    def end_cell(self, top: _OpenTable) -> None:
+        cell, top.cell = top.cell, None
+        col = len(top.cells)
+        if col >= MAX_COLUMNS:
+            return
+        if cell.vmerge == "continue":
+            text = top.merged.get(col, "")
+        else:
+            text = "\n".join(cell.parts).strip()
+            top.own = top.own or bool(text)
+            for k in range(col, col + cell.span):
+                if cell.vmerge == "restart":
+                    top.merged[k] = text
+                else:
+                    top.merged.pop(k, None)
+        top.cells.extend([text] * cell.span)
+
+    def end_row(self, top: _OpenTable) -> None:
+        cells = top.cells
+        top.number += 1
+        top.rows.append(cells)
+        top.numbers.append(top.number)
+        if not top.own:
+            top.own_blank.add(len(top.rows) - 1)
+        line = [t for i, t in enumerate(cells) if t and (i == 0 or t != cells[i - 1])]
+        if line:
+            self.lines.append(line)
+
+    def end_table(self, top: _OpenTable) -> None:
+        table = Table(top.rows, top.numbers, f"第{top.slot + 1}个表格", top.own_blank)
+        self.found[top.slot] = (table, top.start, len(self.lines))
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return max(0, min(int(text), MAX_SPAN)) if text is not None else default
+    except ValueError:
+        return default

@@ -1,0 +1,246 @@
+"""Reading a form from .xlsx: workbook, shared strings, styles and sheets parsed with lxml, merges filled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from pathlib import Path
+from typing import Sequence
+
+from lxml import etree
+
+from lzdocs.forms.layout import Table, find_form
+from lzdocs.forms.records import RawForm
+from lzdocs.forms.schema import FormKind
+from lzdocs.ooxml.safety import Limits, SafePackage
+
+MAX_COLUMNS = 200  # cells further right are ignored (no form is that wide)
+MAX_MERGED_CELLS = 200_000  # cells a sheet's merges may fill in all
+# Built-in number formats that show a date; 27–36 and 50–58 are the Chinese-locale ones.
+DATE_FORMAT_IDS = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)))
+_EXCEL_EPOCH = {False: dt.datetime(1899, 12, 30), True: dt.datetime(1904, 1, 1)}
+
+
+def read_xlsx(path: Path, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
+    """The form in an .xlsx file, on whichever sheet matches; raise RejectedFile when none does."""
+    with SafePackage(Path(path), limits) as package:
+        tables = _Workbook(package).tables()
+    return find_form(tables, kinds)
+
+
+class _Workbook:
+    """The parts of a workbook a reader needs: sheet list, shared strings, date styles."""
+
+    def __init__(self, package: SafePackage):
+        self.package = package
+        names = set(package.names())
+        book = package.xml("xl/workbook.xml")
+        self.ns = _namespace(book)
+        rels = _relationships(package, "xl/_rels/workbook.xml.rels", names)
+        self.date1904 = any(pr.get("date1904") in ("1", "true")
+                            for pr in book.iter(f"{{{self.ns}}}workbookPr"))
+        self.sheets: list[tuple[str, str]] = []  # (name, part), visible sheets first
+        hidden = []
+        for sheet in book.iter(f"{{{self.ns}}}sheet"):
+            rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            kind, target = rels.get(rel, ("", ""))
+            if kind.endswith("/worksheet") and target in names:
+                (hidden if sheet.get("state") in ("hidden", "veryHidden") else self.sheets).append(
+                    (sheet.get("name") or target, target))
+        self.sheets += hidden
+        by_type = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
+        strings = by_type.get("sharedStrings", "xl/sharedStrings.xml")
+        self.strings = _shared_strings(package.xml(strings)) if strings in names else []
+        styles = by_type.get("styles", "xl/styles.xml")
+        self.date_styles = _date_styles(package.xml(styles)) if styles in names else frozenset()
+
+    def tables(self) -> list[Table]:
+        return [self.sheet(name, part) for name, part in self.sheets]
+
+    def sheet(self, name: str, part: str) -> Table:
+        root = self.package.xml(part)
+        ns = _namespace(root)
+        cells: dict[int, dict[int, str]] = {}
+        data = root.find(f"{{{ns}}}sheetData")
+        row_tag, c_tag = f"{{{ns}}}row", f"{{{ns}}}c"
+        number = 0
+        for row in (data.iterchildren(row_tag) if data is not None else ()):
+            number = _int(row.get("r"), number + 1)
+            values: dict[int, str] = {}
+            col = -1
+            for c in row.iterchildren(c_tag):
+                ref = c.get("r")
+                col = _column(ref) if ref else col + 1
+                if col < MAX_COLUMNS:
+                    text = self.cell_text(c, ns)
+                    if text:
+                        values[col] = text
+            if values:
+                cells.setdefault(number, {}).update(values)
+        merges = [m.get("ref", "") for m in root.iter(f"{{{ns}}}mergeCell")]
+        return _grid(cells, merges, f"工作表“{name}”")
+
+    def cell_text(self, c: etree._Element, ns: str) -> str:
+        kind = c.get("t")
+        if kind == "inlineStr":
+            inline = c.find(f"{{{ns}}}is")
+            return _rich_text(inline, ns).strip() if inline is not None else ""
+        v = c.findtext(f"{{{ns}}}v")
+        if v is None or v == "":
+            return ""
+        if kind == "s":
+            try:
+                return self.strings[int(v)].strip()
+            except (ValueError, IndexError):
+                return ""
+        if kind in ("str", "e"):
+            return _unescape(v).strip()
+        if kind == "b":
+            return "TRUE" if v.strip() in ("1", "true") else "FALSE"
+        if kind == "d":
+            return v.strip()[:10]
+        try:
+            number = float(v)
+        except ValueError:
+            return v.strip()
+        if _int(c.get("s"), 0) in self.date_styles and 1 <= number < 2958466:
+            return (_EXCEL_EPOCH[self.date1904] + dt.timedelta(days=number)).date().isoformat()
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return f"{number:.15g}"
+
+
+def _grid(cells: dict[int, dict[int, str]], merges: list[str], where: str) -> Table:
+    """Rows as lists from the first used row on; every cell of a merged range gets its top-left text."""
+    if not cells:
+        return Table([], [], where)
+    last = max(cells)
+    width = max(max(row) for row in cells.values()) + 1
+    own = {r: set(row) for r, row in cells.items()}
+    budget = MAX_MERGED_CELLS
+    for ref in merges:
+        box = _range(ref)
+        if box is None:
+            continue
+        r0, c0, r1, c1 = box
+        text = cells.get(r0, {}).get(c0)
+        if not text:
+            continue
+        r1, c1 = min(r1, last), min(c1, width - 1)
+        budget -= (r1 - r0 + 1) * (c1 - c0 + 1)
+        if budget < 0:
+            break
+        for r in range(r0, r1 + 1):
+            row = cells.setdefault(r, {})
+            for c in range(c0, c1 + 1):
+                row[c] = text
+    rows, numbers, own_blank = [], [], set()
+    for r in sorted(cells):
+        row = cells[r]
+        if not own.get(r):
+            own_blank.add(len(rows))
+        rows.append([row.get(c, "") for c in range(width)])
+        numbers.append(r)
+    return Table(rows, numbers, where, own_blank)
+
+
+def _namespace(root: etree._Element) -> str:
+    return root.tag[1:root.tag.index("}")] if root.tag.startswith("{") else ""
+
+
+def _relationships(package: SafePackage, part: str, names: set[str]) -> dict[str, tuple[str, str]]:
+    """Relationship id → (type, target part name) for a part in xl/."""
+    if part not in names:
+        return {}
+    out = {}
+    for rel in package.xml(part):
+        target = rel.get("Target", "")
+        name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        out[rel.get("Id")] = (rel.get("Type", ""), name)
+    return out
+
+
+def _shared_strings(root: etree._Element) -> list[str]:
+    ns = _namespace(root)
+    t_tag = f"{{{ns}}}t"
+    out = []
+    for si in root.iterchildren(f"{{{ns}}}si"):
+        first = si[0] if len(si) else None
+        if len(si) == 1 and first.tag == t_tag:
+            out.append(_unescape(first.text or ""))
+        else:
+            out.append(_rich_text(si, ns))
+    return out
+
+
+def _rich_text(el: etree._Element, ns: str) -> str:
+    """Text of a string item: plain ``t`` and rich-text runs, without phonetic (``rPh``) guides."""
+    t_tag, r_tag = f"{{{ns}}}t", f"{{{ns}}}r"
+    parts = []
+    for child in el:
+        if child.tag == t_tag:
+            parts.append(child.text or "")
+        elif child.tag == r_tag:
+            parts.extend(t.text or "" for t in child.iterchildren(t_tag))
+    return _unescape("".join(parts))
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """OOXML's ``_x000D_`` escapes back to characters."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+_FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.|general', re.IGNORECASE)
+_DATE_TOKEN = re.compile(r"[ymdhs]|e(?![+-])", re.IGNORECASE)
+
+
+def _date_styles(root: etree._Element) -> frozenset[int]:
+    """Indexes of the cell formats (``cellXfs``) whose number format shows a date."""
+    ns = _namespace(root)
+    custom = {}
+    for fmt in root.iter(f"{{{ns}}}numFmt"):
+        code = _FORMAT_NOISE.sub("", fmt.get("formatCode", ""))
+        custom[_int(fmt.get("numFmtId"), -1)] = bool(_DATE_TOKEN.search(code))
+    xfs = root.find(f"{{{ns}}}cellXfs")
+    dates = set()
+    for i, xf in enumerate(xfs.iterchildren(f"{{{ns}}}xf") if xfs is not None else ()):
+        fid = _int(xf.get("numFmtId"), 0)
+        if custom.get(fid, fid in DATE_FORMAT_IDS):
+            dates.add(i)
+    return frozenset(dates)
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def _column(ref: str) -> int:
+    """"AB12" → 27 (zero-based column)."""
+    col = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            col = col * 26 + ord(ch) - 64
+        elif "a" <= ch <= "z":
+            col = col * 26 + ord(ch) - 96
+        elif ch != "$":
+            break
+    return col - 1
+
+
+def _range(ref: str) -> tuple[int, int, int, int] | None:
+    """"B6:B8" → (6, 1, 8, 1): rows as Excel numbers them, zero-based columns."""
+    parts = [_REF.fullmatch(p) for p in ref.split(":")]
+    if len(parts) != 2 or None in parts:
+        return None
+    (c0, r0), (c1, r1) = ((_column(m.group(1)), int(m.group(2))) for m in parts)
+    return min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
