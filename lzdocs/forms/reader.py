@@ -1,0 +1,32 @@
+"""Reading any form file: sniff the real type, convert old formats, dispatch to the .docx/.xlsx reader."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from lzdocs.errors import warning
+from lzdocs.forms import legacy
+from lzdocs.forms.docx import read_docx
+from lzdocs.forms.records import RawForm
+from lzdocs.forms.schema import FormKind
+from lzdocs.forms.xlsx import read_xlsx
+from lzdocs.ooxml.safety import Limits, sniff
+
+READERS = {"docx": read_docx, "xlsx": read_xlsx}
+CONVERTED_TO = {"doc": "docx", "xls": "xlsx"}
+
+
+def read_form(path: Path, kinds: Sequence[FormKind], limits: Limits, *, soffice_timeout: float = 60) -> RawForm:
+    """The form in ``path`` (.docx, .xlsx, or .doc/.xls through LibreOffice); raise RejectedFile if unreadable."""
+    path = Path(path)
+    real = sniff(path, limits)
+    if real in READERS:
+        return READERS[real](path, kinds, limits)
+    target = CONVERTED_TO[real]
+    with tempfile.TemporaryDirectory(prefix="lzdocs-convert-") as tmp:
+        converted = legacy.convert(path, target, soffice_timeout, outdir=Path(tmp))
+        form = READERS[target](converted, kinds, limits)
+    form.problems.append(warning(f"旧格式 .{real} 文件已自动转换为 .{target} 读取；以后请另存为 .{target} 报送"))
+    return form
