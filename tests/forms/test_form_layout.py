@@ -1,0 +1,123 @@
+"""Finding the form in read tables: which table and kind, the header rows, the data rows, the unit and the date."""
+
+import datetime as dt
+
+import pytest
+
+from lzdocs.errors import RejectedFile
+from lzdocs.forms.layout import Table, find_form
+from lzdocs.forms.schema import Field, FormKind, HeaderField, risk_kind
+
+HEADER = ["序号", "岗位名称", "风险点描述", "风险等级", "防控措施"]
+ROW = ["1", "出纳", "挪用公款", "一级", "双人复核"]
+
+
+def table(*rows, before=(), after=(), where="第1个表格", own_blank=()):
+    return Table([list(r) for r in rows], list(range(1, len(rows) + 1)), where, set(own_blank),
+                 before=[list(line) for line in before], after=[list(line) for line in after])
+
+
+def find(*tables, kinds=None):
+    return find_form(tables, kinds or [risk_kind()])
+
+
+def posts(form) -> list[str]:
+    return [row.values["post"] for row in form.rows]
+
+
+@pytest.mark.parametrize("lines, unit, date", [
+    ([["单位（公章）：计划财务处    填表日期：2011年11月10日"]], "计划财务处", dt.date(2011, 11, 10)),
+    ([["单位（公章）：计划财务处填表日期：2011年11月10日"]], "计划财务处", dt.date(2011, 11, 10)),
+    ([["单位(盖章)：计划财务处"], ["填表日期：2011-11-10"]], "计划财务处", dt.date(2011, 11, 10)),
+    ([["填报单位：计划财务处\u3000\u3000填报日期：2011/11/10"]], "计划财务处", dt.date(2011, 11, 10)),
+    ([["单位（公章）", "计划财务处", "填表日期", "2011.11.10"]], "计划财务处", dt.date(2011, 11, 10)),
+    ([["单 位：计划财务处\t日 期：二〇一一年十一月八日"]], "计划财务处", dt.date(2011, 11, 8)),
+    ([["单位（公章）：__计划财务处__  填表日期：２０１１年１１月１０日"]], "计划财务处", dt.date(2011, 11, 10)),
+    ([["部门（单位）：计划财务处", "", "填表日期：", "2011-11-10"]], "计划财务处", dt.date(2011, 11, 10)),
+])
+def test_unit_and_date_in_every_written_layout(lines, unit, date):
+    form = find(table(HEADER, ROW, before=lines))
+    assert (form.unit, form.date_value) == (unit, date)
+
+
+def test_blank_header_line_gives_no_unit_and_no_date():
+    form = find(table(HEADER, ROW, before=[["单位（公章）：\u3000\u3000\u3000\u3000填表日期：    年  月  日"]]))
+    assert form.unit is None and form.date_value is None
+
+
+def test_an_instruction_addressed_to_units_is_not_the_unit():
+    form = find(table(HEADER, ROW, before=[["单位（公章）：计划财务处"], ["各单位：请于11月16日前报送"]]))
+    assert form.unit == "计划财务处"
+
+
+def test_unit_named_in_the_title_when_there_is_no_label():
+    assert find(table(HEADER, ROW, before=[["计划财务处岗位风险分析和防控措施表"]])).unit == "计划财务处"
+    assert find(table(HEADER, ROW, before=[["附件：岗位风险分析和防控措施表"]])).unit is None
+
+
+def test_bare_date_under_the_table_is_the_date():
+    form = find(table(HEADER, ROW, before=[["单位：基建处"]], after=[["2011年11月10日"]]))
+    assert form.date_value == dt.date(2011, 11, 10)
+
+
+def test_signature_and_date_lines_inside_the_table_are_not_data():
+    form = find(table(HEADER, ROW, ["填表人：张三", "", "", "填表日期：2011年11月10日", ""],
+                      before=[["单位（公章）：基建处"]]))
+    assert posts(form) == ["出纳"] and form.date_value == dt.date(2011, 11, 10)
+
+
+def test_every_row_after_the_note_row_is_footer():
+    note = ["填表说明：1. 风险等级分三级"] * 5
+    more = ["2. 风险类别填写思想道德、岗位职责、业务流程、制度机制或外部环境"] * 5
+    assert posts(find(table(HEADER, ROW, note, more))) == ["出纳"]
+
+
+def test_row_of_column_numbers_and_a_repeated_header_are_skipped():
+    second = ["2", "会计", "违规报销", "二级", "报销双签"]
+    form = find(table(HEADER, ["1", "2", "3", "4", "5"], ROW, HEADER, second))
+    assert posts(form) == ["出纳", "会计"] and [r.number for r in form.rows] == [3, 5]
+
+
+def test_two_row_header_lower_row_wins_where_it_names_a_field():
+    upper = ["序号", "岗位名称", "风险分析", "风险分析", "防控措施"]
+    lower = ["序号", "岗位名称", "风险点", "风险等级", "防控措施"]
+    form = find(table(upper, lower, ROW))
+    assert form.columns == {"seq": "序号", "post": "岗位名称", "risk": "风险点", "level": "风险等级", "measures": "防控措施"}
+    assert [r.number for r in form.rows] == [3] and form.rows[0].values["level"] == "一级"
+
+
+def test_title_rows_above_the_header_are_skipped():
+    form = find(table(["岗位风险分析和防控措施表"] * 5, ["单位：基建处", "", "", "日期：2011-11-10", ""], HEADER, ROW))
+    assert form.unit == "基建处" and form.date_value == dt.date(2011, 11, 10)
+    assert [r.number for r in form.rows] == [4]
+
+
+def test_row_whose_only_text_comes_from_a_merge_above_is_blank():
+    form = find(table(HEADER, ROW, ["", "出纳", "", "", ""], own_blank=[2]))
+    assert posts(form) == ["出纳"]
+
+
+def test_filled_table_preferred_over_an_empty_copy_of_the_header():
+    form = find(table(HEADER, where="第1个表格"), table(HEADER, ROW, where="第2个表格"))
+    assert form.where == "第2个表格"
+
+
+def talk_kind() -> FormKind:
+    fields = (Field("name", "姓名", ("姓名",), required=True), Field("post", "职务", ("职务",), required=True),
+              Field("topic", "谈话内容", ("谈话内容", "谈话事项"), required=True))
+    return FormKind("talk", "谈话登记表", fields, HeaderField("unit", "单位", ("单位",), True),
+                    HeaderField("date", "日期", ("日期",)))
+
+
+def test_the_kind_whose_header_matches_is_chosen():
+    kinds = [risk_kind(), talk_kind()]
+    form = find(table(["姓名", "职务", "谈话内容"], ["张三", "科长", "廉政提醒"]), kinds=kinds)
+    assert form.kind.key == "talk" and form.rows[0].values == {"name": "张三", "post": "科长", "topic": "廉政提醒"}
+    assert find(table(HEADER, ROW), kinds=kinds).kind.key == "risk"
+
+
+def test_no_matching_table_names_every_kind_and_its_required_columns():
+    with pytest.raises(RejectedFile) as exc:
+        find(table(["姓名", "电话"], ["张三", "123"]), kinds=[risk_kind(), talk_kind()])
+    message = exc.value.problems[0].message
+    assert "《岗位风险分析和防控措施表》或《谈话登记表》" in message and "“谈话内容”" in message

@@ -1,0 +1,56 @@
+"""read_form: the real type decides the reader, old formats go through a conversion that leaves nothing behind."""
+
+import datetime as dt
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from lzdocs.errors import RejectedFile
+from lzdocs.forms.reader import read_form
+from lzdocs.forms.schema import load_kinds
+from lzdocs.ooxml.safety import Limits
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
+KINDS = load_kinds()
+
+
+def test_docx_and_xlsx_are_dispatched_to_their_readers():
+    assert read_form(FIXTURES / "word_nested.docx", KINDS, Limits()).unit == "党政办公室"
+    assert read_form(FIXTURES / "excel_serial.xlsx", KINDS, Limits()).unit == "国有资产管理处"
+
+
+def test_the_content_decides_not_the_extension(tmp_path):
+    misnamed = tmp_path / "风险表.xlsx"
+    shutil.copyfile(FIXTURES / "word_layout.docx", misnamed)
+    form = read_form(misnamed, KINDS, Limits())
+    assert form.unit == "人事处" and form.where == "第3个表格"
+
+
+def test_a_picture_named_docx_is_rejected_before_reading(tmp_path):
+    fake = tmp_path / "表.docx"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    with pytest.raises(RejectedFile) as exc:
+        read_form(fake, KINDS, Limits())
+    assert "PNG 图片" in exc.value.problems[0].message
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="假 soffice 用 shell 脚本")
+def test_old_doc_is_read_through_conversion_and_temp_files_are_removed(tmp_path, monkeypatch):
+    """A stand-in soffice that 'converts' by copying a .docx: read_form's own steps, without LibreOffice."""
+    bin_dir, tmp = tmp_path / "bin", tmp_path / "tmp"
+    bin_dir.mkdir()
+    tmp.mkdir()
+    exe = bin_dir / "soffice"
+    exe.write_text("#!/bin/sh\n"
+                   'for a; do case "$a" in --outdir) next=1;; *) [ "$next" = 1 ] && out="$a"; next=0;; esac; done\n'
+                   f'mkdir -p "$out" && cp "{FIXTURES / "word_runs_sdt.docx"}" "$out/input.docx"\n', encoding="utf-8")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")  # the stand-in comes first
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    form = read_form(FIXTURES / "lo_two_row_header.doc", KINDS, Limits(), soffice_timeout=30)
+    assert form.unit == "纪委办公室" and form.date_value == dt.date(2011, 11, 8)
+    assert form.problems[0].severity == "warning" and "另存为 .docx" in form.problems[0].message
+    assert list(tmp.iterdir()) == []
