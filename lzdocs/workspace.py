@@ -45,6 +45,14 @@ urge = "内工大纪催"            # 催报通知
 [submission]
 deadline = "11-16"       # 报送截止日期：月-日（每年），或完整日期 2026-11-16
 
+[letters]
+# 纪检监察文书的默认期限：成文日期后多少天（可在命令中用 --set 回复期限=2026-12-31 等单独指定）
+suggestion_days = 30     # 纪检监察建议书：回复期限
+accountability_days = 15 # 问廉问责书：回复期限
+rectify_days = 30        # 责令检查整改通知书：整改期限
+urge_days = 7            # 催报通知：补报期限
+pdf_timeout = 120        # 用 LibreOffice 转换 PDF 的超时（秒）
+
 [publicity]
 show_owner = false       # 公示表是否列出责任人姓名（范围较大的公示请保持 false）
 

@@ -29,6 +29,11 @@ def find_document(conn: Connection, number: str):
     return conn.execute(select(documents).where(documents.c.number == number)).mappings().first()
 
 
+def warning_for(conn: Connection, document_id: int):
+    """The 预警处置台账 row of a document, or None when the document expects no reply."""
+    return conn.execute(select(warnings).where(warnings.c.document_id == document_id)).mappings().first()
+
+
 def record_reply(conn: Connection, document_id: int, replied: dt.date) -> None:
     conn.execute(update(warnings).where(warnings.c.document_id == document_id).values(replied=replied))
 

@@ -1,0 +1,296 @@
+"""``lzdocs letter``, ``urge``, ``reply`` and ``template check``: numbered warning letters and their replies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from lzdocs.cli import cli
+from lzdocs.cli.common import Env, ExitStatus, command, json_option, parse_date_option, pass_env
+from lzdocs.cli.progress import progress_bar
+from lzdocs.documents import letters as L
+from lzdocs.errors import ConfigError
+
+def _field_help(f: L.Field) -> str:
+    if not f.required:
+        return f"{f.name}（可选）"
+    if f.days is not None:
+        return f"{f.name}（默认{f.days}天后）"
+    if f.name == "原定期限":
+        return f"{f.name}（默认报送截止日期）"
+    return f"{f.name}（默认{f.default}）" if f.default else f.name
+
+
+KIND_HELP = "\n".join(f"  {k.key:<15}{k.name}：" + "、".join(map(_field_help, k.fields)) for k in L.KINDS.values())
+
+
+def parse_sets(sets: tuple[str, ...]) -> dict:
+    """--set 字段=值 pairs; a field given twice gets two lines (for 问题, 建议 …); a typed \\n is a new line."""
+    values: dict[str, str] = {}
+    for item in sets:
+        if "=" not in item:
+            raise click.BadParameter(f"“{item}”应写成 字段=值，例如 事由=在检查中", param_hint="--set")
+        key, value = item.split("=", 1)
+        value = value.replace("\\n", "\n")
+        key = key.strip()
+        values[key] = f"{values[key]}\n{value}" if key in values else value
+    return values
+
+
+def read_data(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    text = path.read_text(encoding="utf-8-sig")
+    yaml = None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError as exc:
+            raise ConfigError("读取 YAML 文件需要安装 pyyaml", hint="pip install pyyaml，或改用 .json 文件") from exc
+    try:
+        data = yaml.safe_load(text) if yaml else json.loads(text)
+    except Exception as exc:  # json and yaml each raise their own error types
+        raise ConfigError(f"无法读取数据文件 {path.name}：{exc}", hint="请检查 JSON/YAML 格式（UTF-8 编码）") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"数据文件 {path.name} 应是“字段: 值”的映射")
+    return data
+
+
+def _timeout(env: Env) -> float:
+    return float(env.workspace().settings.get("letters", "pdf_timeout", 120))
+
+
+def add_pdfs(env: Env, issued: list[L.IssuedLetter]) -> list[str]:
+    """PDF copies next to the letters, one LibreOffice run per folder; problems become warnings."""
+    from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, to_pdf_many
+
+    if not issued:
+        return []
+    if find_soffice() is None:
+        return [NOT_FOUND]
+    by_folder: dict[Path, list[L.IssuedLetter]] = {}
+    for item in issued:
+        by_folder.setdefault(item.path.parent, []).append(item)
+    problems = []
+    for folder, items in by_folder.items():
+        try:
+            for item, pdf in zip(items, to_pdf_many([i.path for i in items], folder, _timeout(env))):
+                item.files.append(pdf)
+        except PdfError as exc:
+            problems.append(f"PDF 没有生成：{exc}")
+    return problems
+
+
+def print_issued(env: Env, office: L.LetterOffice, item: L.IssuedLetter, prefix: str = "") -> None:
+    env.echo(f"{prefix}{item.kind.name} {item.number} → {office.ws.relative(item.path)}")
+    for extra in item.files[1:]:
+        env.echo(f"{prefix}  PDF → {office.ws.relative(extra)}")
+    if item.reply_due:
+        env.echo(f"{prefix}  期限：{L.chinese_date(item.reply_due)}（已登记到预警处置台账）")
+    for warning in item.warnings:
+        env.note(f"提醒：{item.unit}：{warning}")
+
+
+@command(cli, "letter", epilog="文书种类与字段：\n\n\b\n" + KIND_HELP)
+@click.argument("kind", metavar="种类")
+@click.option("--unit", "-u", help="收文单位（名单中的名称或别名）")
+@click.option("--set", "sets", multiple=True, metavar="字段=值", help="填写字段；同一字段写多次即多条（如 问题、建议）")
+@click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="从 .json/.yaml 读取字段")
+@click.option("--batch", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@json_option
+@pass_env
+def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | None, batch: Path | None,
+                   date_text: str | None, pdf: bool) -> None:
+    """生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。
+
+    \b
+    示例：
+      lzdocs letter suggestion --unit 计财处 --set 事由=在2026年度廉政风险防控检查中 \\
+             --set 问题=采购程序不规范 --set 问题=报销审核不严 --set 建议=完善采购制度
+      lzdocs letter 谈话提醒通知书 --unit 基建处 --data 谈话.yaml --pdf
+      lzdocs letter rectify --batch 整改名单.xlsx --json
+    文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。退出码：0 成功；1 批量中有行失败；2 用法或字段错误。
+    """
+    letter_kind = L.find_kind(kind)
+    date = parse_date_option(date_text) or env.today
+    values = {**read_data(data), **parse_sets(sets)}
+    office = L.LetterOffice(env.workspace(), env.store())
+    try:
+        if batch is not None:
+            if unit:
+                values.setdefault("单位", unit)
+            _batch(env, office, letter_kind, batch, values, date, pdf)
+            return
+        if not unit:
+            raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
+        letter = office.prepare(letter_kind, unit, values, date)
+        issued = office.issue(letter)
+        if pdf:
+            issued.warnings.extend(add_pdfs(env, [issued]))
+        if env.json:
+            env.emit(office.as_dict(issued))
+        else:
+            print_issued(env, office, issued)
+    finally:
+        office.store.close()
+
+
+def _batch(env: Env, office: L.LetterOffice, kind: L.LetterKind, path: Path, defaults: dict, date, pdf: bool):
+    header, rows = L.read_batch(path)
+    template = office.template(kind)
+    for column in L.unknown_columns(kind, header, template.variables):
+        env.note(f"提醒：表格中的“{column}”列不是{kind.name}的字段，已忽略")
+    defaults = {k: v for k, v in defaults.items() if k != "单位"}
+    with progress_bar(f"生成{kind.name}") as update:
+        results = L.run_batch(office, kind, rows, defaults=defaults, date=date, progress=update)
+    report_rows(env, office, results, pdf)
+
+
+def report_rows(env: Env, office: L.LetterOffice, results: list[L.BatchRow], pdf: bool) -> None:
+    issued = [r.issued for r in results if r.issued]
+    if pdf:
+        for problem in add_pdfs(env, issued):
+            for item in issued:
+                item.warnings.append(problem)
+    if env.json:
+        env.emit([_row_dict(office, r) for r in results])
+    else:
+        for r in results:
+            where = f"第{r.row}行 " if r.row is not None else ""
+            if r.issued:
+                print_issued(env, office, r.issued, prefix=f"{where}{r.unit}：")
+            else:
+                env.echo(f"{where}{r.unit or '（未写单位）'}：失败 —— {r.error}")
+        failed = sum(1 for r in results if not r.issued)
+        env.echo(f"共 {len(results)} 份：成功 {len(results) - failed}，失败 {failed}。")
+    if any(not r.issued for r in results):
+        raise SystemExit(ExitStatus.SOME_REJECTED)
+
+
+def _row_dict(office: L.LetterOffice, r: L.BatchRow) -> dict:
+    base = {"row": r.row, "unit": r.unit, "status": "issued" if r.issued else "failed", "number": None,
+            "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error}
+    if r.issued:
+        base.update(office.as_dict(r.issued))
+    return base
+
+
+@command(cli, "urge")
+@click.option("--year", type=int, help="报送年度（默认今年）")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
+@click.option("--set", "sets", multiple=True, metavar="字段=值", help="如 补报期限=2026-11-30、应报材料=…")
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.option("--dry-run", is_flag=True, help="只列出要催报的单位，不发文")
+@json_option
+@pass_env
+def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: bool, dry_run: bool) -> None:
+    """给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。
+
+    \b
+    示例：
+      lzdocs urge                       催报今年未报送的单位
+      lzdocs urge --year 2026 --set 补报期限=2026-11-30 --pdf
+      lzdocs urge --dry-run             先看看有哪些单位
+    """
+    ws = env.workspace()
+    date = parse_date_option(date_text) or env.today
+    year = year or date.year
+    if not ws.roster():
+        raise ConfigError("单位名单为空，不知道该催哪些单位", hint="请先在 units.csv 中填写单位名单")
+    office = L.LetterOffice(ws, env.store())
+    try:
+        units = L.units_to_urge(ws, office.store, year)
+        if dry_run or not units:
+            if env.json:
+                env.emit({"year": year, "units": units})
+            elif units:
+                env.echo(f"{year} 年尚未报送的单位（{len(units)} 个）：{'、'.join(units)}")
+            else:
+                env.echo(f"名单中的单位都已报送 {year} 年的表格，无需催报。")
+            return
+        defaults = parse_sets(sets)
+        deadline = ws.settings.deadline(year)
+        if deadline and "原定期限" not in defaults:
+            defaults["原定期限"] = deadline
+        kind = L.KINDS["urge"]
+        rows = [(i, {"单位": name}) for i, name in enumerate(units, start=1)]
+        with progress_bar("生成催报通知") as update:
+            results = L.run_batch(office, kind, rows, defaults=defaults, date=date, progress=update)
+        for r in results:
+            r.row = None
+        report_rows(env, office, results, pdf)
+    finally:
+        office.store.close()
+
+
+@command(cli, "reply")
+@click.argument("number", metavar="文号")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="收到回复的日期（默认今天）")
+@json_option
+@pass_env
+def reply_command(env: Env, number: str, date_text: str | None) -> None:
+    """登记单位对一份文书的书面回复（预警处置台账）。
+
+    \b
+    示例：
+      lzdocs reply 内工大纪建〔2026〕3号
+      lzdocs reply "内工大纪建[2026]3号" --date 2026-12-20
+    """
+    date = parse_date_option(date_text) or env.today
+    store = env.store()
+    try:
+        result = L.record_reply(store, number, date)
+    finally:
+        store.close()
+    if env.json:
+        env.emit(result)
+        return
+    env.echo(f"已登记回复：{result['number']}（{result['unit']}，{result['title']}），回复日期 {L.chinese_date(date)}")
+    if result["late"]:
+        env.echo(f"  注意：超过了回复期限（{result['reply_due']}）")
+    if result["previous"]:
+        env.echo(f"  此前登记的回复日期 {result['previous']} 已更正")
+
+
+@cli.group("template")
+def template_group() -> None:
+    """模板工具：检查 Word 模板里的标签。"""
+
+
+@command(template_group, "check")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="模板.docx")
+@click.option("--kind", help="按该文书种类核对变量（默认按文件名判断）")
+@json_option
+@pass_env
+def template_check_command(env: Env, file: Path, kind: str | None) -> None:
+    """列出模板用到的变量，并逐段检查标签：未闭合或被拆开的标签、写错的表达式、未知过滤器、不配对的 if/for。
+
+    \b
+    示例：
+      lzdocs template check templates/纪检监察建议书.docx
+      lzdocs template check 我的建议书.docx --kind suggestion --json
+    退出码：0 没有错误；1 有错误。
+    """
+    from lzdocs.documents.templating import check_template
+
+    letter_kind = L.find_kind(kind) if kind else next((k for k in L.KINDS.values() if k.name == file.stem), None)
+    known = None
+    if letter_kind:
+        known = {f.name for f in letter_kind.fields} | set(L.PROVIDED)
+    report = check_template(file, known)
+    if env.json:
+        env.emit({**report.as_dict(), "kind": letter_kind.key if letter_kind else None})
+    else:
+        env.echo(f"模板：{file}" + (f"（{letter_kind.name}）" if letter_kind else ""))
+        env.echo(f"变量（{len(report.variables)} 个）：{'、'.join(report.variables) or '无'}")
+        if not report.problems:
+            env.echo("未发现问题。")
+        for p in report.problems:
+            env.echo(f"  [{'错误' if p.severity == 'error' else '提醒'}] {p.describe()}")
+    if report.errors:
+        raise SystemExit(ExitStatus.SOME_REJECTED)

@@ -1,0 +1,439 @@
+"""Warning letters (纪检监察建议书 …): kinds as data, field checks, issuing with a 文号, batches, replies."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lzdocs.documents.numbering import DocumentNumber, issue_document
+from lzdocs.documents.templating import DocxTemplateFile
+from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
+from lzdocs.forms.values import parse_date
+from lzdocs.store import documents as doc_queries
+from lzdocs.textutil import squeeze
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a letter; its name is also the template variable."""
+
+    name: str
+    required: bool = True
+    lines: bool = False  # one item per line → a numbered list in the letter
+    date: bool = False
+    days: int | None = None  # default for a date: the letter's date + days ([letters] <kind>_days overrides)
+    default: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class LetterKind:
+    """A kind of letter: its 文种 (title, folder and template name), fields and the reply deadline field."""
+
+    key: str
+    name: str
+    fields: tuple[Field, ...]
+    reply: str | None = None
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}.docx"
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+_CAUSE = Field("事由", example="在2026年度廉政风险防控工作检查中")
+_PROBLEMS = Field("问题", lines=True, example="采购程序不规范（一行一条）")
+_TARGET = Field("对象", example="计划财务处负责人（姓名或岗位）")
+_COPY = Field("抄送", required=False, example="学校党委，党政办公室")
+
+KINDS: dict[str, LetterKind] = {k.key: k for k in (
+    LetterKind("suggestion", "纪检监察建议书", (
+        _CAUSE, _PROBLEMS, Field("建议", lines=True, example="完善采购制度（一行一条）"),
+        Field("回复期限", date=True, days=30), _COPY), reply="回复期限"),
+    LetterKind("accountability", "问廉问责书", (
+        _TARGET, _CAUSE, _PROBLEMS, Field("要求", lines=True, example="说明未公开招标的原因（一行一条）"),
+        Field("回复期限", date=True, days=15), _COPY), reply="回复期限"),
+    LetterKind("talk", "谈话提醒通知书", (
+        _TARGET, _CAUSE, Field("谈话时间", example="2026年12月1日上午9:00"),
+        Field("谈话地点", example="纪委办公室（行政楼301）"), Field("谈话人", example="纪委副书记 王某某"), _COPY)),
+    LetterKind("rectify", "责令检查整改通知书", (
+        _CAUSE, _PROBLEMS, Field("整改要求", lines=True, example="一个月内完成制度修订（一行一条）"),
+        Field("整改期限", date=True, days=30), _COPY), reply="整改期限"),
+    LetterKind("urge", "催报通知", (
+        Field("应报材料", default="岗位风险分析和防控措施表"), Field("原定期限", date=True, example="2026-11-16"),
+        Field("补报期限", date=True, days=7), _COPY)),
+)}
+
+PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", "印发日期", "标题", "年份")
+OVERRIDABLE = {"发文机关", "印发机关"}
+BATCH_COLUMNS = {"单位", "成文日期", "序号", "备注"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_ENUMERATOR = re.compile(r"^\s*(?:[（(][0-9一二三四五六七八九十]+[)）]|[0-9]+(?:[.．](?!\d)|[、)）])|[一二三四五六七八九十]+、)\s*")
+
+
+def find_kind(text: str) -> LetterKind:
+    """A kind by short name (suggestion) or Chinese name (纪检监察建议书, also 建议书)."""
+    key = squeeze(text).lower()
+    for kind in KINDS.values():
+        if key in (kind.key, kind.name):
+            return kind
+    matches = [k for k in KINDS.values() if key and key in k.name]
+    if len(matches) == 1:
+        return matches[0]
+    names = "、".join(f"{k.name}（{k.key}）" for k in KINDS.values())
+    raise ConfigError(f"不认识的文书种类“{text}”", hint=f"可用：{names}")
+
+
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass
+class Letter:
+    """A checked letter, ready for a 文号: everything the template needs except the number."""
+
+    kind: LetterKind
+    unit: str
+    date: dt.date
+    context: dict
+    reply_due: dt.date | None
+    code: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        return str(self.context.get("事由", ""))[:200]
+
+
+@dataclass
+class IssuedLetter:
+    number: DocumentNumber
+    kind: LetterKind
+    unit: str
+    path: Path
+    reply_due: dt.date | None
+    warnings: list[str]
+    files: list[Path] = field(default_factory=list)
+
+
+def clean_value(name: str, value, warnings: list[str]):
+    """Cell or option text as a letter can carry it: control characters removed (with a warning), trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "\n".join(str(clean_value(name, v, warnings)) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = _CONTROL.sub("", text)
+    if cleaned != text:
+        warnings.append(f"“{name}”中含有控制字符（不可见字符），已删除")
+    return cleaned.strip()
+
+
+def _list_items(text: str) -> list[str]:
+    """One item per line; numbering the clerk typed (1. 、（一）…) is removed, the letter numbers them."""
+    return [_ENUMERATOR.sub("", line).strip() for line in text.split("\n") if _ENUMERATOR.sub("", line).strip()]
+
+
+def _copy_line(text: str) -> str:
+    parts = [p.strip() for p in re.split(r"[、，,;；\n]+", text.rstrip("。.")) if p.strip()]
+    return "，".join(parts) + "。" if parts else ""
+
+
+class LetterOffice:
+    """Prepares and issues the letters of one workspace; each template is loaded and compiled once."""
+
+    def __init__(self, ws, store):
+        self.ws = ws
+        self.store = store
+        self._templates: dict[Path, DocxTemplateFile] = {}
+
+    def template(self, kind: LetterKind) -> DocxTemplateFile:
+        path = self.ws.template(kind.template)
+        if path not in self._templates:
+            self._templates[path] = DocxTemplateFile(path)
+        return self._templates[path]
+
+    def resolve_unit(self, text) -> str:
+        name = str(text or "").strip()
+        if not name:
+            raise FieldError("没有写收文单位", hint="用 --unit 指定单位，或在批量表格的“单位”列填写")
+        roster = self.ws.roster()
+        if not roster:
+            return name
+        resolved = roster.resolve(name)
+        if resolved is None:
+            close = roster.closest(name)
+            raise ConfigError(f"单位“{name}”不在单位名单中" + (f"，最接近的是：{'、'.join(close)}" if close else ""),
+                              hint="请使用 units.csv 中的单位名称或别名")
+        return resolved
+
+    def prepare(self, kind: LetterKind, unit, values: dict, date: dt.date, *, extra: str = "error") -> Letter:
+        """Check the fields and build the template context; raises FieldError/TemplateError before any number."""
+        settings = self.ws.settings
+        warnings: list[str] = []
+        template = self.template(kind)
+        unit_name = self.resolve_unit(unit)
+        values = {squeeze(str(k)): clean_value(str(k), v, warnings) for k, v in values.items()}
+        self._check_keys(kind, values, template.variables, extra)
+        context: dict = {}
+        missing, invalid = [], []
+        for f in kind.fields:
+            value = values.get(f.name, "")
+            if value == "":
+                value = self._default(kind, f, date)
+            if f.date and value not in ("", None):
+                day = parse_date(value)
+                if day is None:
+                    invalid.append(f"“{f.name}”的值“{value}”不是日期（请写成 2026-12-31）")
+                    continue
+                value = day
+            if f.lines and isinstance(value, str):
+                value = _list_items(value)
+            if f.required and value in ("", None, []):
+                missing.append(f.name)
+            context[f.name] = value
+        if missing:
+            first = kind.field(missing[0])
+            raise FieldError(f"{kind.name}缺少必填字段：{'、'.join(missing)}",
+                             hint=f"用 --set {first.name}={first.example or '…'} 提供，批量时在表格中加“{first.name}”列")
+        if invalid:
+            raise FieldError(f"{kind.name}：{'；'.join(invalid)}")
+        reply_due = context.get(kind.reply) if kind.reply else None
+        if reply_due is not None and reply_due < date:
+            warnings.append(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}）")
+        for name, value in list(context.items()):
+            if isinstance(value, dt.date):
+                context[name] = chinese_date(value)
+        issuer = values.get("发文机关") or settings.get("organisation", "issuer", "")
+        context.update({k: v for k, v in values.items() if k not in context and k not in OVERRIDABLE})
+        context.update(发文机关=issuer, 主送=unit_name, 成文日期=chinese_date(date), 标题=kind.name, 年份=date.year,
+                       印发机关=values.get("印发机关") or settings.get("organisation", "office", ""),
+                       印发日期=chinese_date(date), 抄送=_copy_line(str(context.get("抄送", ""))))
+        unknown = sorted(template.variables - set(context) - {"文号"})
+        if unknown:
+            raise TemplateError(f"模板 {template.path.name} 用到了 lzdocs 不提供的内容：{'、'.join(unknown)}",
+                                hint=f"用 --set {unknown[0]}=… 提供，或在模板中删除这个标签")
+        code = str(settings.get("numbering", kind.key, "") or "")
+        if not code:
+            raise ConfigError(f"lzdocs.toml 的 [numbering] 中没有设置 {kind.key}（{kind.name}的机关代字）",
+                              hint=f"请加一行：{kind.key} = \"内工大纪X\"")
+        return Letter(kind, unit_name, date, context, reply_due, code, warnings)
+
+    def _default(self, kind: LetterKind, f: Field, date: dt.date):
+        if f.name == "原定期限":
+            return self.ws.settings.deadline(date.year) or ""
+        if f.days is not None:
+            days = self.ws.settings.get("letters", f"{kind.key}_days", f.days)
+            return date + dt.timedelta(days=int(days))
+        return f.default
+
+    @staticmethod
+    def _check_keys(kind: LetterKind, values: dict, variables, extra: str) -> None:
+        reserved = [k for k in values if k in PROVIDED and k not in OVERRIDABLE]
+        if reserved:
+            raise FieldError(f"“{reserved[0]}”由 lzdocs 自动填写，不能指定",
+                             hint="收文单位用 --unit，成文日期用 --date")
+        allowed = {f.name for f in kind.fields} | OVERRIDABLE | set(variables)
+        unknown = [k for k in values if k not in allowed]
+        if unknown and extra == "error":
+            raise FieldError(f"{kind.name}没有字段“{'、'.join(unknown)}”",
+                             hint=f"可用的字段：{'、'.join(f.name for f in kind.fields)}")
+        for k in unknown:
+            values.pop(k)
+
+    def issue(self, letter: Letter) -> IssuedLetter:
+        """Take the next 文号 and write the letter; one transaction, so a failure consumes no number."""
+        template = self.template(letter.kind)
+        folder = self.ws.year_dir(letter.date.year) / letter.kind.name
+
+        def render(number: DocumentNumber, path: Path) -> None:
+            template.save({**letter.context, "文号": str(number)}, path)
+
+        issued = issue_document(
+            self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
+            recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
+            render=render, reply_due=letter.reply_due, unit=letter.unit, note=letter.note,
+            workspace_root=self.ws.root)
+        return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
+                            list(letter.warnings), [issued.path])
+
+    def as_dict(self, issued: IssuedLetter) -> dict:
+        return {"number": str(issued.number), "kind": issued.kind.key, "unit": issued.unit,
+                "files": [self.ws.relative(p) for p in issued.files],
+                "reply_due": issued.reply_due.isoformat() if issued.reply_due else None,
+                "warnings": issued.warnings}
+
+
+# ---- batches -----------------------------------------------------------------------------------------------
+
+@dataclass
+class BatchRow:
+    """The outcome of one row of a batch file (row = the row number the clerk sees in Excel)."""
+
+    row: int
+    unit: str
+    issued: IssuedLetter | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header and rows of a .xlsx/.csv batch file: one letter per row, columns = fields, 单位 = recipient."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ConfigError(f"找不到批量文件 {path}")
+    if suffix == ".csv":
+        rows = _csv_rows(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path)
+    else:
+        raise ConfigError(f"批量文件须为 .xlsx 或 .csv：{path.name}", hint="请用 WPS/Excel 另存为 .xlsx")
+    numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(str(c or "").strip() for c in r)]
+    if not numbered:
+        raise ConfigError(f"批量文件 {path.name} 是空的")
+    header_row, header = numbered[0]
+    names = [squeeze(str(h or "")) for h in header]
+    if "单位" not in names:
+        raise ConfigError(f"批量文件 {path.name} 的第 {header_row} 行（表头）没有“单位”列",
+                          hint="第一行写字段名：单位、事由、问题……")
+    out = []
+    for number, row in numbered[1:]:
+        values = {name: row[i] if i < len(row) else None for i, name in enumerate(names) if name}
+        out.append((number, values))
+    return [n for n in names if n], out
+
+
+def _csv_rows(path: Path) -> list[list]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return list(csv.reader(io.StringIO(data.decode(encoding))))
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(f"{path.name} 无法按 UTF-8 或 GBK 读取", hint="请用 WPS/Excel 另存为“CSV UTF-8”或 .xlsx")
+
+
+def _xlsx_rows(path: Path) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ConfigError(f"无法读取批量文件 {path.name}：{exc}", hint="请用 WPS/Excel 打开后另存为 .xlsx") from exc
+    try:
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,
+              date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None) -> list[BatchRow]:
+    """One letter per row; a bad row is reported and the others go on."""
+    results = []
+    for i, (number, values) in enumerate(rows):
+        unit = str(values.get("单位") or "").strip()
+        progress(i, len(rows), unit)
+        fields = {**defaults, **{k: v for k, v in values.items()
+                                 if k not in BATCH_COLUMNS and v not in (None, "")}}
+        outcome = BatchRow(number, unit)
+        try:
+            day = parse_date(values.get("成文日期")) if values.get("成文日期") not in (None, "") else date
+            if day is None:
+                raise FieldError(f"“成文日期”的值“{values.get('成文日期')}”不是日期")
+            letter = office.prepare(kind, unit, fields, day, extra="ignore")
+            outcome.issued = office.issue(letter)
+            outcome.unit = letter.unit
+            outcome.warnings = letter.warnings
+        except LzdocsError as exc:
+            outcome.error = str(exc)
+        results.append(outcome)
+    progress(len(rows), len(rows), "")
+    return results
+
+
+def unknown_columns(kind: LetterKind, header: list[str], variables) -> list[str]:
+    allowed = {f.name for f in kind.fields} | OVERRIDABLE | set(variables) | BATCH_COLUMNS
+    return [h for h in header if h not in allowed]
+
+
+# ---- urging and replies -----------------------------------------------------------------------------------
+
+def units_to_urge(ws, store, year: int) -> list[str]:
+    """Roster units with no accepted form for the year, in roster order."""
+    from lzdocs.store.letters import units_with_current_submission
+
+    with store.read() as conn:
+        done = units_with_current_submission(conn, year)
+    return [name for name in ws.roster().names if name not in done]
+
+
+def normalise_number(text: str) -> str:
+    """A 文号 as typed (内工大纪建[2026]03号, （2026）…) in its printed form."""
+    cleaned = re.sub(r"\s+", "", text).translate(str.maketrans("[【(（]】)）", "〔〔〔〔〕〕〕〕"))
+    cleaned = re.sub(r"〕0+(?=\d)", "〕", cleaned)
+    parsed = DocumentNumber.parse(cleaned)
+    return str(parsed) if parsed else cleaned
+
+
+def record_reply(store, number_text: str, replied: dt.date) -> dict:
+    """Record that the unit replied to a letter; the change goes to the audit log."""
+    number = normalise_number(number_text)
+    with store.begin() as conn:
+        doc = doc_queries.find_document(conn, number)
+        if doc is None:
+            raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+        warning = doc_queries.warning_for(conn, doc["id"])
+        if warning is None:
+            raise FieldError(f"{number}（{doc['title']}）不需要回复，不在预警处置台账中")
+        if replied < doc["issued"]:
+            raise FieldError(f"回复日期 {chinese_date(replied)} 早于发文日期 {chinese_date(doc['issued'])}")
+        doc_queries.record_reply(conn, doc["id"], replied)
+        store.log(conn, "reply", number, before={"replied": warning["replied"]}, after={"replied": replied})
+    return {"number": number, "unit": warning["unit"], "title": doc["title"], "replied": replied.isoformat(),
+            "previous": warning["replied"].isoformat() if warning["replied"] else None,
+            "reply_due": warning["reply_due"].isoformat() if warning["reply_due"] else None,
+            "late": bool(warning["reply_due"] and replied > warning["reply_due"])}
+
+
+# ---- the demo ---------------------------------------------------------------------------------------------
+
+DEMO_LETTERS = {
+    "suggestion": ("计划财务处", {"事由": "在本年度廉政风险防控工作检查中", "问题": "部分采购项目未按规定公开招标\n报销审核把关不严",
+                                 "建议": "完善采购管理制度，严格执行招标程序\n落实报销“双签”制度", "抄送": "学校党委、党政办公室"}),
+    "accountability": ("基建处", {"对象": "基建处负责人", "事由": "在工程项目专项检查中",
+                                 "问题": "工程变更签证未履行审批程序", "要求": "说明工程变更未经审批的原因及责任人"}),
+    "talk": ("国有资产管理处", {"对象": "国有资产管理处负责人", "事由": "在固定资产清查中发现资产处置不规范",
+                               "谈话时间": "{date}上午9:00", "谈话地点": "纪委办公室", "谈话人": "纪委副书记"}),
+    "rectify": ("后勤管理处", {"事由": "在廉政风险点排查复查中", "问题": "食堂物资采购验收记录不全",
+                               "整改要求": "建立采购验收台账\n每月公开采购价格"}),
+}
+
+
+def demo_letters(ws, store, today: dt.date, echo, report: dict, years) -> None:
+    """The demo's letters: one of each kind, then a 催报通知 to every unit the demo left without a form."""
+    office = LetterOffice(ws, store)
+    year = max(years) if years else today.year
+    echo("\n纪检监察文书（已登记到发文登记簿、预警处置台账）：")
+    issued = []
+    for key, (unit, values) in DEMO_LETTERS.items():
+        values = {k: v.format(date=chinese_date(today + dt.timedelta(days=3))) for k, v in values.items()}
+        issued.append(office.issue(office.prepare(KINDS[key], unit, values, today)))
+    deadline = ws.settings.deadline(year)
+    for unit in units_to_urge(ws, store, year):
+        values = {"原定期限": deadline} if deadline else {}
+        issued.append(office.issue(office.prepare(KINDS["urge"], unit, values, today)))
+    for item in issued:
+        echo(f"  {item.kind.name} {item.number} → {ws.relative(item.path)}")
+    report.setdefault("files", []).extend(ws.relative(i.path) for i in issued)
+    report["letters"] = [office.as_dict(i) for i in issued]

@@ -1,0 +1,322 @@
+"""A docxtpl-compatible .docx renderer that parses and compiles a template once, and the template checker."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+from lxml import etree
+
+from lzdocs.errors import TemplateError
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+PART_LABELS = {"document": "正文", "header": "页眉", "footer": "页脚", "footnotes": "脚注", "endnotes": "尾注"}
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_TABLE_TAGS = re.compile(r"\{%-?\s*tc\s|\{%\s*(colspan|hm)\b")
+_MAX_TEMPLATE_BYTES = 20 * 2**20
+
+
+def make_env() -> jinja2.Environment:
+    """The Jinja environment of every letter and notice: autoescape on, a missing variable is an error."""
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _docxtpl():
+    """docxtpl's own XML patching (tags split over runs, {%p %} paragraphs …), reused for compatibility."""
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate.__new__(DocxTemplate)
+
+
+@dataclass
+class _Entry:
+    """One zip member, kept compressed: unchanged parts are copied byte for byte into every output."""
+
+    name: str
+    raw: bytes
+    crc: int
+    compress_size: int
+    file_size: int
+    method: int
+    flags: int
+    dos_time: int
+    dos_date: int
+    external_attr: int
+
+
+@dataclass
+class _Part:
+    """A templated XML part: its compiled Jinja template and whether tables need docxtpl's column fix."""
+
+    name: str
+    template: jinja2.Template
+    source: str
+    fix_tables: bool
+
+
+class DocxTemplateFile:
+    """A .docx template loaded once: the package read, the XML patched as docxtpl does, Jinja compiled.
+
+    ``render(context)`` then only renders strings and writes a new zip around them, copying the other
+    parts' compressed bytes; the result is what ``DocxTemplate(path).render(context, env)`` would give.
+    """
+
+    def __init__(self, path: Path, env: jinja2.Environment | None = None):
+        self.path = Path(path)
+        self.env = env or make_env()
+        self.entries = _read_entries(self.path)
+        self.parts: dict[str, _Part] = {}
+        tpl = _docxtpl()
+        for entry in self.entries:
+            if TEMPLATED_PART.match(entry.name):
+                source = _patched_source(tpl, entry, self.path)
+                if "{{" in source or "{%" in source:
+                    self.parts[entry.name] = self._compile(entry.name, source)
+        self.variables = frozenset().union(*(meta.find_undeclared_variables(self.env.parse(p.source))
+                                             for p in self.parts.values()))
+
+    def _compile(self, name: str, source: str) -> _Part:
+        try:
+            template = self.env.from_string(source)
+        except jinja2.TemplateError as exc:
+            report = check_template(self.path)
+            where = "；".join(p.describe() for p in report.errors[:3]) or _jinja_message(exc)
+            raise TemplateError(f"模板 {self.path.name} 有错误：{where}",
+                                hint=f"用 lzdocs template check \"{self.path}\" 查看全部问题，在 Word 中改正后保存") from exc
+        return _Part(name, template, source, bool(_TABLE_TAGS.search(source)))
+
+    def render(self, context: dict) -> bytes:
+        """The rendered .docx as bytes; raises TemplateError (nothing written) when the template fails."""
+        rendered = {name: self._render_part(part, context) for name, part in self.parts.items()}
+        return _write_zip(self.entries, rendered)
+
+    def _render_part(self, part: _Part, context: dict) -> bytes:
+        try:
+            xml = part.template.render(context)
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"模板 {self.path.name} 用到了没有提供的内容：{_jinja_message(exc)}",
+                                hint="用 --set 字段=值 提供，或在模板中删除这个标签") from exc
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+            raise TemplateError(f"模板 {self.path.name} 生成时出错：{_jinja_message(exc)}",
+                                hint=f"用 lzdocs template check \"{self.path}\" 检查模板") from exc
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if any(ch in xml for ch in "\n\t\a\f"):
+            xml = _docxtpl().resolve_listing(xml)
+        data = xml.encode("utf-8")
+        try:
+            tree = etree.fromstring(data, _PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise TemplateError(f"模板 {self.path.name} 生成的文档结构无效（{exc}），可能是标签放在了不合适的位置",
+                                hint=f"用 lzdocs template check \"{self.path}\" 检查模板") from exc
+        if part.fix_tables:
+            tree = _docxtpl().fix_tables(xml)
+        if part.fix_tables or b"docPr" in data:
+            _renumber_docpr(tree)
+            data = etree.tostring(tree, encoding="utf-8")
+        return XML_DECLARATION + data
+
+    def save(self, context: dict, path: Path) -> bytes:
+        """Render and write ``path`` (which must not exist); returns the bytes written."""
+        data = self.render(context)
+        with open(path, "xb") as fh:
+            fh.write(data)
+        return data
+
+
+def _jinja_message(exc: Exception) -> str:
+    text = str(getattr(exc, "message", None) or exc)
+    m = re.match(r"'(.+)' is undefined", text)
+    if m:
+        return f"“{m.group(1)}”"
+    m = re.match(r"No filter named '(.+)'", text)
+    if m:
+        return f"未知的过滤器“{m.group(1)}”"
+    return text
+
+
+def _renumber_docpr(tree) -> None:
+    for n, elt in enumerate(tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"),
+                            start=1001):
+        elt.set("id", str(n))
+
+
+def _patched_source(tpl, entry: _Entry, path: Path) -> str:
+    data = _inflate(entry, path)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise TemplateError(f"模板 {path.name} 已损坏（{entry.name} 不是有效的 XML）",
+                            hint="请用 Word/WPS 打开后另存为 .docx") from exc
+    xml = tpl.patch_xml(etree.tostring(root, encoding="unicode"))
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+
+
+# ---- the zip package --------------------------------------------------------------------------------------
+
+def _read_entries(path: Path) -> list[_Entry]:
+    """Every member of the .docx with its compressed bytes, read once; limits checked before inflating."""
+    try:
+        if path.stat().st_size > _MAX_TEMPLATE_BYTES:
+            raise TemplateError(f"模板 {path.name} 过大（超过 20 MB）", hint="请删除模板中的大图片")
+        with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+            infos = zf.infolist()
+            if "word/document.xml" not in {i.filename for i in infos}:
+                raise TemplateError(f"{path.name} 不是 Word 文档（.docx）", hint="请用 Word/WPS 另存为 .docx 格式")
+            if len(infos) > 2000 or sum(i.file_size for i in infos) > 10 * _MAX_TEMPLATE_BYTES:
+                raise TemplateError(f"模板 {path.name} 内部条目异常", hint="请用 Word/WPS 重新另存")
+            return [_raw_entry(fh, info) for info in infos]
+    except FileNotFoundError as exc:
+        raise TemplateError(f"找不到模板 {path}") from exc
+    except (zipfile.BadZipFile, OSError, struct.error) as exc:
+        raise TemplateError(f"模板 {path.name} 已损坏或不是 .docx 文件", hint="请用 Word/WPS 另存为 .docx") from exc
+
+
+def _raw_entry(fh, info: zipfile.ZipInfo) -> _Entry:
+    if info.flag_bits & 0x1:
+        raise TemplateError(f"模板 {Path(fh.name).name} 设置了密码，无法使用", hint="请在 Word 中取消密码后另存")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise TemplateError(f"模板 {Path(fh.name).name} 使用了不支持的压缩方式", hint="请用 Word/WPS 另存为 .docx")
+    fh.seek(info.header_offset)
+    header = fh.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(info.filename)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = fh.read(info.compress_size)
+    dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
+    dos_date = ((max(info.date_time[0], 1980) - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
+    return _Entry(info.filename, raw, info.CRC, info.compress_size, info.file_size, info.compress_type,
+                  info.flag_bits & 0x0800, dos_time, dos_date, info.external_attr)
+
+
+def _inflate(entry: _Entry, path: Path) -> bytes:
+    if entry.file_size > _MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"模板 {path.name} 的 {entry.name} 过大", hint="请删除模板中的多余内容")
+    data = entry.raw if entry.method == zipfile.ZIP_STORED else zlib.decompress(entry.raw, -15)
+    if zlib.crc32(data) != entry.crc:
+        raise TemplateError(f"模板 {path.name} 已损坏（{entry.name} 校验失败）", hint="请用 Word/WPS 另存为 .docx")
+    return data
+
+
+def _write_zip(entries: list[_Entry], replaced: dict[str, bytes]) -> bytes:
+    """A zip with the same members in the same order; replaced members deflated, the others copied raw."""
+    out = io.BytesIO()
+    central = []
+    for e in entries:
+        name = e.name.encode("utf-8")
+        if e.name in replaced:
+            data = replaced[e.name]
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+            raw = compressor.compress(data) + compressor.flush()
+            crc, usize, method = zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
+        else:
+            raw, crc, usize, method = e.raw, e.crc, e.file_size, e.method
+        flags = e.flags | (0x0800 if any(b > 127 for b in name) else 0)
+        offset = out.tell()
+        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, e.dos_time, e.dos_date,
+                              crc, len(raw), usize, len(name), 0))
+        out.write(name)
+        out.write(raw)
+        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, e.dos_time,
+                                   e.dos_date, crc, len(raw), usize, len(name), 0, 0, 0, 0, e.external_attr,
+                                   offset) + name)
+    start = out.tell()
+    for record in central:
+        out.write(record)
+    size = out.tell() - start
+    if start > 0xFFFFFFFF:  # pragma: no cover - letters are a few kilobytes
+        raise TemplateError("生成的文档过大")
+    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries), size, start, 0))
+    return out.getvalue()
+
+
+# ---- checking a template -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TagProblem:
+    """One problem with a template tag, located as the clerk sees it: the part and the paragraph."""
+
+    severity: str  # "error" | "warning"
+    message: str
+    part: str = "正文"
+    paragraph: int | None = None
+    text: str = ""
+
+    def describe(self) -> str:
+        where = f"{self.part}第{self.paragraph}段" if self.paragraph else self.part
+        snippet = self.text if len(self.text) <= 40 else self.text[:38] + "…"
+        return f"{where}{'（“' + snippet + '”）' if snippet else ''}：{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "part": self.part, "paragraph": self.paragraph, "text": self.text,
+                "message": self.message}
+
+
+@dataclass
+class TemplateReport:
+    path: Path
+    variables: list[str] = field(default_factory=list)
+    problems: list[TagProblem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[TagProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.path), "variables": self.variables, "problems": [p.as_dict() for p in self.problems]}
+
+
+def check_template(path: Path, known: set[str] | None = None) -> TemplateReport:
+    """Variables and tag problems of a .docx template, paragraph by paragraph, in Chinese.
+
+    Finds tags left open or closed twice, tags split over runs of different formatting, malformed
+    expressions, unknown filters, unbalanced for/if blocks; with ``known`` also variables lzdocs does not fill.
+    """
+    from lzdocs.documents.template_check import check_paragraphs
+
+    path = Path(path)
+    report = TemplateReport(path)
+    env = make_env()
+    tpl = _docxtpl()
+    variables: set[str] = set()
+    for entry in _read_entries(path):
+        m = TEMPLATED_PART.match(entry.name)
+        if not m:
+            continue
+        label = PART_LABELS[re.sub(r"\d+$", "", m.group(1))]
+        root = etree.fromstring(_inflate(entry, path), _PARSER)
+        found = check_paragraphs(root, env, label)
+        report.problems.extend(found)
+        if any(p.severity == "error" for p in found):
+            continue
+        source = _patched_source(tpl, entry, path)
+        try:
+            variables |= meta.find_undeclared_variables(env.parse(source))
+            env.from_string(source)
+        except jinja2.TemplateError as exc:
+            report.problems.append(TagProblem("error", _jinja_message(exc), label, None,
+                                              _line_text(source, getattr(exc, "lineno", None))))
+    report.variables = sorted(variables)
+    if known is not None:
+        for name in report.variables:
+            if name not in known:
+                report.problems.append(TagProblem(
+                    "warning", f"变量“{name}”不是 lzdocs 提供的字段，生成时须用 --set {name}=… 提供，否则会报错"))
+    return report
+
+
+def _line_text(source: str, lineno: int | None) -> str:
+    lines = source.splitlines()
+    if not lineno or lineno > len(lines):
+        return ""
+    return re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()

@@ -1,0 +1,26 @@
+"""Queries for letters: which roster units still owe a form, which letters a unit has been sent."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from lzdocs.store.schema import documents, submissions
+
+
+def units_with_current_submission(conn: Connection, year: int, kind: str = "risk") -> set[str]:
+    """Units that have an accepted, not superseded form of ``kind`` for ``year``."""
+    rows = conn.execute(select(submissions.c.unit).where(
+        submissions.c.kind == kind, submissions.c.year == year, submissions.c.status == "accepted",
+        submissions.c.superseded_by.is_(None), submissions.c.unit.is_not(None)).distinct())
+    return {r[0] for r in rows}
+
+
+def letters_to(conn: Connection, unit: str, *, kind: str | None = None, year: int | None = None):
+    """The letters sent to a unit (发文登记簿 rows), oldest first."""
+    q = select(documents).where(documents.c.recipient == unit)
+    if kind is not None:
+        q = q.where(documents.c.kind == kind)
+    if year is not None:
+        q = q.where(documents.c.year == year)
+    return conn.execute(q.order_by(documents.c.issued, documents.c.id)).mappings().all()

@@ -1,0 +1,121 @@
+"""The real command line for letters: letter (one, --data, --batch, --pdf), urge, reply, template check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import docx
+import pytest
+from openpyxl import Workbook
+
+from tests.conftest import REPO, run_cli, run_json
+
+DATE = ["--date", "2026-11-28"]
+SUGGESTION = ["--set", "事由=在检查中，R&D <项目> \"配套\" & 100%\x07", "--set", "问题=采购程序不规范",
+              "--set", "问题=报销审核不严", "--set", "建议=完善采购制度"]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """One workspace taken through every letter command once; the assertions below read the results."""
+    tmp = tmp_path_factory.mktemp("letters-cli")
+    root = tmp / "工作区"
+    run_json("init", root)
+    w = ["-w", root]
+    out = {"root": root}
+    out["one"] = run_cli(*w, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, *DATE, "--json")
+    out["missing"] = run_cli(*w, "letter", "纪检监察建议书", "--unit", "计财处", "--set", "事由=x", *DATE)
+    data = tmp / "谈话.json"
+    data.write_text(json.dumps({"对象": "基建处处长", "事由": "在专项检查中", "谈话时间": "12月1日上午9:00",
+                                "谈话地点": "纪委办公室", "谈话人": "纪委副书记"}, ensure_ascii=False), encoding="utf-8")
+    out["talk"] = run_cli(*w, "letter", "talk", "--unit", "基建处", "--data", data, *DATE, "--pdf", "--json")
+    batch = tmp / "整改.xlsx"
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(["单位", "事由", "问题", "整改要求", "备注"])
+    sheet.append(["后勤处", "在复查中", "验收记录不全", "建立台账", "x"])
+    sheet.append(["不存在的处", "在复查中", "问题", "要求", ""])
+    sheet.append(["图书馆", "在复查中", "1. 借阅登记不全\n2. 采购不公开", "完善制度", ""])
+    wb.save(batch)
+    out["batch"] = run_cli(*w, "letter", "rectify", "--batch", batch, *DATE, "--json")
+    out["reply"] = run_cli(*w, "reply", "内工大纪建[2026]1号", "--date", "2026-12-20", "--json")
+    out["reply_unknown"] = run_cli(*w, "reply", "内工大纪建〔2026〕99号")
+    out["urge"] = run_cli(*w, "urge", "--year", "2026", *DATE, "--json")
+    out["check_good"] = run_cli(*w, "template", "check", REPO / "lzdocs" / "templates" / "纪检监察建议书.docx")
+    bad = tmp / "坏模板.docx"
+    document = docx.Document()
+    document.add_paragraph("{{ 事由 ")
+    document.add_paragraph("{% for 条 in 问题 %}")
+    document.save(bad)
+    out["check_bad"] = run_cli(*w, "template", "check", bad, "--json")
+    return out
+
+
+def test_one_letter_prints_its_files_and_number(session):
+    proc = session["one"]
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["number"] == "内工大纪建〔2026〕1号"
+    assert result["files"] == ["outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处.docx"]
+    assert result["reply_due"] == "2026-12-28"
+    assert result["warnings"] == ["“事由”中含有控制字符（不可见字符），已删除"]
+    assert (session["root"] / result["files"][0]).is_file()
+
+
+def test_a_missing_field_is_a_chinese_error_with_exit_code_2(session):
+    proc = session["missing"]
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("错误：纪检监察建议书缺少必填字段：问题、建议；用 --set 问题=")
+    assert proc.stdout == ""
+
+
+def test_data_file_and_pdf(session):
+    proc = session["talk"]
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["number"] == "内工大纪谈〔2026〕1号" and result["reply_due"] is None
+    if shutil.which("soffice"):
+        assert result["files"][1] == "outbox/2026/谈话提醒通知书/内工大纪谈〔2026〕1号-基建处.pdf"
+        assert (session["root"] / result["files"][1]).read_bytes().startswith(b"%PDF")
+    else:
+        assert any("未找到 LibreOffice" in w for w in result["warnings"])
+
+
+def test_batch_reports_every_row_and_exits_1_when_a_row_failed(session):
+    proc = session["batch"]
+    assert proc.returncode == 1
+    rows = json.loads(proc.stdout)
+    assert [(r["row"], r["status"], r["number"]) for r in rows] == [
+        (2, "issued", "内工大纪改〔2026〕1号"), (3, "failed", None), (4, "issued", "内工大纪改〔2026〕2号")]
+    assert "单位“不存在的处”不在单位名单中" in rows[1]["error"]
+    assert rows[0]["files"] == ["outbox/2026/责令检查整改通知书/内工大纪改〔2026〕1号-后勤管理处.docx"]
+    assert "“备注”列" not in proc.stderr  # 备注 is a known batch column, silently skipped
+
+
+def test_reply_is_recorded_and_an_unknown_number_is_a_chinese_error(session):
+    result = json.loads(session["reply"].stdout)
+    assert result["number"] == "内工大纪建〔2026〕1号" and result["replied"] == "2026-12-20"
+    assert result["late"] is False
+    unknown = session["reply_unknown"]
+    assert unknown.returncode == 2 and unknown.stderr.startswith("错误：发文登记簿中没有文号“内工大纪建〔2026〕99号”")
+
+
+def test_urge_sends_one_notice_per_unit_without_a_form(session):
+    rows = json.loads(session["urge"].stdout)
+    assert len(rows) == 13 and all(r["status"] == "issued" for r in rows)
+    assert rows[0]["number"] == "内工大纪催〔2026〕1号" and rows[0]["unit"] == "党政办公室"
+
+
+def test_template_check_lists_variables_and_reports_errors_by_paragraph(session):
+    good = session["check_good"]
+    assert good.returncode == 0 and "未发现问题" in good.stdout and "事由" in good.stdout
+    bad = session["check_bad"]
+    assert bad.returncode == 1
+    report = json.loads(bad.stdout)
+    assert [(p["paragraph"], p["severity"]) for p in report["problems"]] == [(1, "error"), (2, "error")]
+
+
+def test_help_has_examples_and_the_fields_of_every_kind():
+    text = run_cli("letter", "--help", check=0).stdout
+    assert "示例" in text and "纪检监察建议书：事由、问题、建议" in text and "urge" in text

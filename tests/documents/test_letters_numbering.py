@@ -1,0 +1,54 @@
+"""文号 under concurrency: two real processes taking numbers of the same kind at the same time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from sqlalchemy import select
+
+from lzdocs.store import Store
+from lzdocs.store.schema import documents
+from lzdocs.workspace import Workspace
+from tests.conftest import REPO, cli_env
+
+WORKER = """
+import datetime as dt, json, sys, time
+from lzdocs.documents import letters as L
+from lzdocs.store import Store
+from lzdocs.workspace import Workspace
+
+ws = Workspace.open(sys.argv[1])
+store = Store.for_workspace(ws)
+office = L.LetterOffice(ws, store)
+letter = office.prepare(L.KINDS["urge"], "图书馆", {}, dt.date(2026, 11, 28))
+while time.time() < float(sys.argv[2]):  # both processes start allocating at the same instant
+    time.sleep(0.001)
+numbers = [office.issue(letter).number.seq for _ in range(50)]
+print(json.dumps(numbers))
+"""
+
+
+def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(tmp_path):
+    ws, _ = Workspace.init(tmp_path / "ws")
+    start = time.time() + 3
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ws.root), str(start)], env=cli_env(),
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+    seen = [json.loads(out) for out, _ in outputs]
+    assert all(len(s) == 50 and s == sorted(s) for s in seen)
+    assert sorted(seen[0] + seen[1]) == list(range(1, 101))
+    store = Store.for_workspace(ws)
+    try:
+        with store.read() as conn:
+            rows = conn.execute(select(documents.c.seq, documents.c.file)).all()
+    finally:
+        store.close()
+    assert sorted(r.seq for r in rows) == list(range(1, 101))
+    files = sorted(p.name for p in (ws.root / "outbox" / "2026" / "催报通知").iterdir())
+    assert len(files) == 100 and len({r.file for r in rows}) == 100
+    assert "内工大纪催〔2026〕100号-图书馆.docx" in files and not any(".part" in f for f in files)

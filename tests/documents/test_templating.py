@@ -1,0 +1,166 @@
+"""The fast docxtpl-compatible renderer and the template checker."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.shared import Pt
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from lzdocs.documents.templating import DocxTemplateFile, check_template, make_env
+from lzdocs.errors import TemplateError
+
+REPO = Path(__file__).resolve().parents[2]
+SUGGESTION = REPO / "lzdocs" / "templates" / "纪检监察建议书.docx"
+TRICKY = 'R&D <项目> "配套" & 100%'
+
+
+def context(**extra) -> dict:
+    base = {"发文机关": "中共内蒙古工业大学纪律检查委员会", "文号": "内工大纪建〔2026〕3号", "主送": "计划财务处",
+            "事由": f"在检查中，{TRICKY}", "问题": ["采购程序不规范", "报销审核把关不严"], "建议": ["完善采购制度"],
+            "回复期限": "2026年12月28日", "成文日期": "2026年11月28日", "抄送": "学校党委，党政办公室。",
+            "印发机关": "内蒙古工业大学纪委办公室", "印发日期": "2026年11月28日"}
+    return {**base, **extra}
+
+
+def texts(data: bytes) -> list[str]:
+    return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+
+
+def body_c14n(data: bytes) -> bytes:
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    return etree.tostring(root.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}body"),
+                          method="c14n")
+
+
+def make_template(path: Path, paragraphs: list, *, split: bool = False) -> Path:
+    """A small .docx: each item is a paragraph; a tuple is a paragraph of several runs (the second one bold)."""
+    document = docx.Document()
+    for item in paragraphs:
+        p = document.add_paragraph()
+        for i, piece in enumerate(item if isinstance(item, tuple) else (item,)):
+            run = p.add_run(piece)
+            if split and i == 1:
+                run.font.size = Pt(20)
+    document.save(path)
+    return path
+
+
+def test_renders_the_same_document_as_docxtpl():
+    ours = DocxTemplateFile(SUGGESTION).render(context())
+    theirs = DocxTemplate(SUGGESTION)
+    theirs.render(context(), make_env())
+    buffer = io.BytesIO()
+    theirs.save(buffer)
+    assert body_c14n(ours) == body_c14n(buffer.getvalue())
+
+
+def test_special_characters_come_out_exactly_as_written():
+    lines = texts(DocxTemplateFile(SUGGESTION).render(context()))
+    assert f"在检查中，{TRICKY}，发现你单位存在以下问题：" in lines
+    assert "1．采购程序不规范" in lines and "2．报销审核把关不严" in lines
+
+
+def test_output_is_a_valid_package_with_every_part_of_the_template():
+    data = DocxTemplateFile(SUGGESTION).render(context())
+    with zipfile.ZipFile(io.BytesIO(data)) as out, zipfile.ZipFile(SUGGESTION) as src:
+        assert out.testzip() is None
+        assert out.namelist() == src.namelist()
+        assert out.read("word/styles.xml") == src.read("word/styles.xml")
+
+
+def test_a_new_line_in_a_value_becomes_a_line_break():
+    data = DocxTemplateFile(SUGGESTION).render(context(事由="第一行\n第二行"))
+    assert b"<w:br/>" in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    assert any(t.startswith("第一行\n第二行") for t in texts(data))
+
+
+def test_variables_are_listed_without_loop_names():
+    assert DocxTemplateFile(SUGGESTION).variables == {
+        "发文机关", "文号", "主送", "事由", "问题", "建议", "回复期限", "成文日期", "抄送"}
+
+
+def test_a_missing_variable_is_an_error_not_a_blank(tmp_path):
+    template = DocxTemplateFile(make_template(tmp_path / "t.docx", ["{{ 事由 }}{{ 联系人 }}"]))
+    with pytest.raises(TemplateError, match="联系人"):
+        template.render({"事由": "x"})
+
+
+def test_a_tag_split_over_differently_formatted_runs_still_renders(tmp_path):
+    path = make_template(tmp_path / "t.docx", [("{{ 事", "由 }}", "。")], split=True)
+    assert texts(DocxTemplateFile(path).render({"事由": TRICKY})) == [f"{TRICKY}。"]
+    report = check_template(path)
+    assert report.variables == ["事由"]
+    assert [p.severity for p in report.problems] == ["warning"]
+    assert "格式不同" in report.problems[0].message and report.problems[0].paragraph == 1
+
+
+def test_an_unknown_filter_fails_at_load_naming_the_paragraph(tmp_path):
+    path = make_template(tmp_path / "t.docx", ["标题", "{{ 事由|大写 }}"])
+    with pytest.raises(TemplateError) as caught:
+        DocxTemplateFile(path)
+    assert "正文第2段" in str(caught.value) and "未知的过滤器“大写”" in str(caught.value)
+
+
+def test_check_reports_each_kind_of_tag_error_with_its_paragraph(tmp_path):
+    path = make_template(tmp_path / "t.docx", [
+        "{{ 事由 ",                      # 1: not closed
+        "{% for 条 in 问题 %}",          # 2: never closed
+        "{{ 条 | nosuchfilter }}",       # 3: unknown filter
+        "{{ 1 + }}",                     # 4: malformed expression
+        "{% endif %}",                   # 5: closes nothing
+        "多余 }}",                       # 6: stray closer
+        "{%p if 抄送 %}抄送：{{ 抄送 }}",  # 7: {%p with other text (warning)
+        "{%p endif %}",
+    ])
+    report = check_template(path)
+    by_paragraph = {p.paragraph: p for p in report.problems}
+    assert sorted(by_paragraph) == [1, 2, 3, 4, 5, 6, 7] and len(report.problems) == 7
+    assert "没有结束符 }}" in by_paragraph[1].message
+    assert "缺少结束标签 {% endfor %}" in by_paragraph[2].message
+    assert "nosuchfilter" in by_paragraph[3].message
+    assert "写法有误" in by_paragraph[4].message
+    assert "前面没有对应的" in by_paragraph[5].message
+    assert "多余的结束符 }}" in by_paragraph[6].message
+    assert by_paragraph[7].severity == "warning" and "整段会被删除" in by_paragraph[7].message
+    assert all(re.search("[\u4e00-\u9fff]", p.describe()) for p in report.problems)
+
+
+def test_check_of_the_packaged_templates_finds_nothing_wrong():
+    for path in sorted((REPO / "lzdocs" / "templates").glob("*.docx")):
+        if path.stem in ("纪检监察建议书", "问廉问责书", "谈话提醒通知书", "责令检查整改通知书", "催报通知"):
+            report = check_template(path)
+            assert report.problems == [], (path.name, report.problems)
+            assert "文号" in report.variables and "主送" in report.variables
+
+
+def test_check_names_variables_lzdocs_does_not_provide(tmp_path):
+    path = make_template(tmp_path / "t.docx", ["{{ 事由 }}{{ 联系电话 }}"])
+    report = check_template(path, known={"事由"})
+    assert [p.message for p in report.problems] == [
+        "变量“联系电话”不是 lzdocs 提供的字段，生成时须用 --set 联系电话=… 提供，否则会报错"]
+
+
+def test_a_broken_file_is_a_template_error(tmp_path):
+    bad = tmp_path / "坏.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(TemplateError, match="已损坏"):
+        DocxTemplateFile(bad)
+
+
+def test_the_packaged_letter_templates_are_what_the_generator_makes(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(REPO / "tools" / "make_templates.py"), str(tmp_path)], check=True,
+                   capture_output=True)
+    made = sorted(tmp_path.glob("*.docx"))
+    assert len(made) == 5
+    for path in made:
+        assert path.read_bytes() == (REPO / "lzdocs" / "templates" / path.name).read_bytes(), path.name
