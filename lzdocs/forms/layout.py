@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Iterable, Sequence
 
 from lzdocs.errors import RejectedFile, error
@@ -100,7 +101,8 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
         lower = _name_cells(kind, rows[r + 1]) if r + 1 < len(rows) else []
         candidates = [(r, r, upper)]
         if lower and _is_lower_header(rows[r], rows[r + 1], lower):  # and the lower row alone, to compare
-            candidates += [(r, r + 1, [low or up for up, low in zip(upper, lower)]), (r + 1, r + 1, lower)]
+            merged = [low or up for up, low in zip_longest(upper, lower)]
+            candidates += [(r, r + 1, merged), (r + 1, r + 1, lower)]
         for first, last, cells in candidates:
             columns, texts = _columns(kind, cells, rows[first], rows[last])
             header = _Header(kind, table, index, first, last, columns, texts)
@@ -217,15 +219,22 @@ def _read_form(header: _Header) -> RawForm:
 def _repeats_header(kind: FormKind, values: dict[str, str]) -> bool:
     """The header row again (pasted twice, or repeated by a merge of several forms)."""
     name = _namer(kind)
-    named = sum(1 for key, text in values.items() if text and (n := name(text)) and n[0].key == key)
-    return named >= 3 and named == sum(1 for text in values.values() if text)
+    named = 0
+    for key, text in values.items():
+        if text:
+            found = name(text)
+            if not found or found[0].key != key:
+                return False
+            named += 1
+    return named >= 3
 
 
 def _is_column_numbers(values: dict[str, str], columns: dict[str, int]) -> bool:
     """A row of column numbers under the header: 1 2 3 4 5 6."""
     texts = [values[key] for key in sorted(columns, key=columns.get) if values[key]]
-    return len(texts) >= 3 and all(t.isdigit() for t in texts) and \
-        [int(t) for t in texts] == list(range(int(texts[0]), int(texts[0]) + len(texts)))
+    if len(texts) < 3 or not all(t.isdigit() and len(t) < 3 for t in texts):
+        return False
+    return [int(t) for t in texts] == list(range(int(texts[0]), int(texts[0]) + len(texts)))
 
 
 # --- unit and date ----------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from lxml import etree
 
@@ -60,41 +61,43 @@ class _Workbook:
 
     def sheet(self, name: str, part: str) -> Table:
         root = self.package.xml(part)
-        ns = _namespace(root)
+        tags = _tags(_namespace(root))
         cells: dict[int, dict[int, str]] = {}
-        data = root.find(f"{{{ns}}}sheetData")
-        row_tag, c_tag = f"{{{ns}}}row", f"{{{ns}}}c"
+        data = root.find(tags.sheetData)
         number = 0
-        for row in (data.iterchildren(row_tag) if data is not None else ()):
+        for row in (data.iterchildren(tags.row) if data is not None else ()):
             number = _int(row.get("r"), number + 1)
             values: dict[int, str] = {}
             col = -1
-            for c in row.iterchildren(c_tag):
+            for c in row.iterchildren(tags.c):
                 ref = c.get("r")
                 col = _column(ref) if ref else col + 1
                 if col < MAX_COLUMNS:
-                    text = self.cell_text(c, ns)
+                    text = self.cell_text(c, tags)
                     if text:
                         values[col] = text
             if values:
                 cells.setdefault(number, {}).update(values)
-        merges = [m.get("ref", "") for m in root.iter(f"{{{ns}}}mergeCell")]
+        merges = [m.get("ref", "") for m in root.iter(tags.mergeCell)]
         return _grid(cells, merges, f"工作表“{name}”")
 
-    def cell_text(self, c: etree._Element, ns: str) -> str:
-        kind = c.get("t")
-        if kind == "inlineStr":
-            inline = c.find(f"{{{ns}}}is")
-            return _rich_text(inline, ns).strip() if inline is not None else ""
-        v = c.findtext(f"{{{ns}}}v")
-        if v is None or v == "":
+    def cell_text(self, c: etree._Element, tags: "_Tags") -> str:
+        """The text a cell shows, as far as a form needs: strings verbatim, whole numbers without ".0", dates ISO."""
+        v = None
+        for child in c:  # <v>, or <is> for an inline string, possibly after <f>
+            if child.tag == tags.v:
+                v = child.text
+            elif child.tag == tags.is_:
+                return _rich_text(child, tags).strip()
+        if not v:
             return ""
+        kind = c.get("t")
         if kind == "s":
             try:
                 return self.strings[int(v)].strip()
             except (ValueError, IndexError):
                 return ""
-        if kind in ("str", "e"):
+        if kind in ("str", "e", "inlineStr"):
             return _unescape(v).strip()
         if kind == "b":
             return "TRUE" if v.strip() in ("1", "true") else "FALSE"
@@ -128,9 +131,10 @@ def _grid(cells: dict[int, dict[int, str]], merges: list[str], where: str) -> Ta
         if not text:
             continue
         r1, c1 = min(r1, last), min(c1, width - 1)
-        budget -= (r1 - r0 + 1) * (c1 - c0 + 1)
-        if budget < 0:
-            break
+        area = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if area > budget:
+            continue  # a merge over most of the sheet is not part of a form
+        budget -= area
         for r in range(r0, r1 + 1):
             row = cells.setdefault(r, {})
             for c in range(c0, c1 + 1):
@@ -161,28 +165,44 @@ def _relationships(package: SafePackage, part: str, names: set[str]) -> dict[str
     return out
 
 
+class _Tags(NamedTuple):
+    sheetData: str
+    row: str
+    c: str
+    v: str
+    is_: str
+    t: str
+    r: str
+    si: str
+    mergeCell: str
+
+
+@functools.lru_cache(maxsize=4)
+def _tags(ns: str) -> _Tags:
+    """Clark names of the SpreadsheetML elements read here (transitional or strict namespace)."""
+    return _Tags(*(f"{{{ns}}}{name}" for name in ("sheetData", "row", "c", "v", "is", "t", "r", "si", "mergeCell")))
+
+
 def _shared_strings(root: etree._Element) -> list[str]:
-    ns = _namespace(root)
-    t_tag = f"{{{ns}}}t"
+    tags = _tags(_namespace(root))
     out = []
-    for si in root.iterchildren(f"{{{ns}}}si"):
+    for si in root.iterchildren(tags.si):
         first = si[0] if len(si) else None
-        if len(si) == 1 and first.tag == t_tag:
+        if len(si) == 1 and first.tag == tags.t:
             out.append(_unescape(first.text or ""))
         else:
-            out.append(_rich_text(si, ns))
+            out.append(_rich_text(si, tags))
     return out
 
 
-def _rich_text(el: etree._Element, ns: str) -> str:
+def _rich_text(el: etree._Element, tags: _Tags) -> str:
     """Text of a string item: plain ``t`` and rich-text runs, without phonetic (``rPh``) guides."""
-    t_tag, r_tag = f"{{{ns}}}t", f"{{{ns}}}r"
     parts = []
     for child in el:
-        if child.tag == t_tag:
+        if child.tag == tags.t:
             parts.append(child.text or "")
-        elif child.tag == r_tag:
-            parts.extend(t.text or "" for t in child.iterchildren(t_tag))
+        elif child.tag == tags.r:
+            parts.extend(t.text or "" for t in child.iterchildren(tags.t))
     return _unescape("".join(parts))
 
 

@@ -161,6 +161,7 @@ def test_far_away_cell_and_huge_merge_do_not_blow_up(tmp_path):
     def edit(ws):
         ws.cell(1048576, 16384, "远处的单元格")
         ws["A10"] = "备注"
+        ws["B1000000"] = "很远的一行"  # the merge below would cover 1,000,000 × 200 cells
     path = small_form(tmp_path / "a.xlsx", edit)
     with zipfile.ZipFile(path) as zf:
         items = [(info, zf.read(info)) for info in zf.infolist()]
