@@ -54,3 +54,21 @@ def test_old_doc_is_read_through_conversion_and_temp_files_are_removed(tmp_path,
     assert form.unit == "纪委办公室" and form.date_value == dt.date(2011, 11, 8)
     assert form.problems[0].severity == "warning" and "另存为 .docx" in form.problems[0].message
     assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("fixture, part", [("word_nested.docx", "word/document.xml"),
+                                           ("excel_serial.xlsx", "xl/workbook.xml")])
+def test_a_part_declaring_entities_is_refused(tmp_path, fixture, part):
+    import zipfile
+
+    hostile = tmp_path / fixture
+    with zipfile.ZipFile(FIXTURES / fixture) as src, zipfile.ZipFile(hostile, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                doctype = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'
+                data = data.replace(b"?>", b"?>" + doctype, 1) if b"?>" in data else doctype + data
+            dst.writestr(info, data)
+    with pytest.raises(RejectedFile) as exc:
+        read_form(hostile, KINDS, Limits())
+    assert "DTD" in exc.value.problems[0].message
