@@ -322,7 +322,8 @@ def _rewrite(path: Path, part: str | None = None, edit=None, *, drop: tuple[str,
 
 def _slim_docx(path: Path) -> None:
     """Drop python-docx's 440 kB stylesWithEffects.xml and its thumbnail (Word needs neither) to keep fixtures small."""
-    extras = {"word/stylesWithEffects.xml": "stylesWithEffects.xml", "docProps/thumbnail.jpeg": "docProps/thumbnail.jpeg"}
+    extras = {"word/stylesWithEffects.xml": "stylesWithEffects.xml",
+              "docProps/thumbnail.jpeg": "docProps/thumbnail.jpeg"}
     for rels in ("word/_rels/document.xml.rels", "_rels/.rels"):
         _rewrite(path, rels, lambda xml: re.sub(r'<Relationship [^>]*Target="(?:%s)"/>' % "|".join(
             map(re.escape, extras.values())), "", xml))

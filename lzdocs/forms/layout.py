@@ -106,7 +106,8 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
         for first, last, cells in candidates:
             columns, texts = _columns(kind, cells, rows[first], rows[last])
             header = _Header(kind, table, index, first, last, columns, texts)
-            if sum(1 for f in kind.required if f.key in columns) >= need and (best is None or header.score > best.score):
+            enough = sum(1 for f in kind.required if f.key in columns) >= need
+            if enough and (best is None or header.score > best.score):
                 best = header
         if best and all(f.key in best.columns for f in kind.required):
             break  # a complete header: the rows below are data

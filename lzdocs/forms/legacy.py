@@ -36,7 +36,7 @@ def find_soffice(path_env: str | None = None, folders: Iterable[Path] | None = N
         if found:
             return found
     for folder in install_folders() if folders is None else folders:
-        for name in ("soffice", "soffice.exe", "libreoffice"):
+        for name in ("soffice", "soffice.com", "soffice.exe", "libreoffice"):  # .com waits for the conversion
             candidate = Path(folder) / name
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return str(candidate)

@@ -64,6 +64,9 @@ def test_without_libreoffice_an_old_file_is_rejected_with_a_save_as_hint(monkeyp
     assert "旧格式 .xls" in message and "没有安装 LibreOffice" in message and "另存为" in message and ".xlsx" in message
 
 
+FIND_OUTDIR = 'for a; do case "$a" in --outdir) next=1;; *) [ "$next" = 1 ] && out="$a"; next=0;; esac; done'
+
+
 def fake_soffice(folder: Path, body: str) -> Path:
     exe = folder / "soffice"
     exe.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
@@ -110,9 +113,7 @@ def test_each_conversion_gets_its_own_profile_and_leaves_no_temp_files(tmp_path,
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)
     log = tmp_path / "args.txt"
-    exe = fake_soffice(tmp_path, f'echo "$@" >> {log}\n'
-                                 'for a; do case "$a" in --outdir) next=1;; *) [ "$next" = 1 ] && out="$a"; next=0;; esac; done\n'
-                                 'mkdir -p "$out" && echo x > "$out/input.docx"')
+    exe = fake_soffice(tmp_path, f'echo "$@" >> {log}\n{FIND_OUTDIR}\nmkdir -p "$out" && echo x > "$out/input.docx"')
     for _ in range(2):
         result = legacy.convert(FIXTURES / "lo_two_row_header.doc", "docx", soffice=str(exe), outdir=tmp_path / "out")
         assert result == tmp_path / "out" / "lo_two_row_header.docx" and result.read_text() == "x\n"
