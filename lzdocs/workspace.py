@@ -63,6 +63,7 @@ path = "inbox"           # 收件文件夹，可写网络共享路径，如 "//f
 mode = "auto"            # auto：按挂载类型自动选择；native：本地事件；polling：轮询（网络共享）
 interval = 5             # 轮询间隔（秒）
 stable = 5               # 文件大小和修改时间保持不变多少秒后才收取
+incomplete_timeout = 60  # 文件已不再变化、却仍不是完整文件（如复制中断）多少秒后按损坏文件退回
 
 [database]
 url = ""                 # 留空使用工作区里的 lzdocs.db（SQLite）
