@@ -9,6 +9,7 @@ from typing import Callable
 
 from lzdocs.documents.blankform import write_docx, write_xlsx
 from lzdocs.documents.letters import demo_letters
+from lzdocs.documents.registers import demo_registers
 from lzdocs.demo_data.samples import RESUBMITTED_EXTRA, SAMPLES
 from lzdocs.forms.schema import risk_kind
 from lzdocs.ingest import Ingest
@@ -105,4 +106,4 @@ def _print_ingest(echo: Echo, outcomes) -> None:
 
 
 # Later steps (registers, letters, notices) append themselves here: step(ws, store, today, echo, report, years).
-STEPS: list[Callable] = [demo_letters]
+STEPS: list[Callable] = [demo_letters, demo_registers]  # registers last: they list the letters too

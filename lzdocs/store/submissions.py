@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import risks, submissions
@@ -70,8 +71,9 @@ def get(conn: Connection, submission_id: int):
     return conn.execute(select(submissions).where(submissions.c.id == submission_id)).mappings().first()
 
 
-def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None, unit: str | None = None):
-    """Risk points of the current submissions, ordered by unit then row."""
+def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None, unit: str | None = None,
+                  unit_order: Sequence[str] = ()):
+    """Risk points of the current submissions, ordered by unit (those in ``unit_order`` first) then row."""
     q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
                 submissions.c.received_at)
          .join(submissions, submissions.c.id == risks.c.submission_id)
@@ -80,10 +82,19 @@ def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = No
         q = q.where(risks.c.year == year)
     if unit is not None:
         q = q.where(risks.c.unit == unit)
-    return conn.execute(q.order_by(risks.c.year, risks.c.unit, risks.c.submission_id, risks.c.id)).mappings()
+    return conn.execute(q.order_by(risks.c.year, *_by_position(unit_order), risks.c.unit, risks.c.submission_id,
+                                   risks.c.id)).mappings()
 
 
-def superseded_risks(conn: Connection, *, kind: str = "risk", year: int | None = None):
+def _by_position(unit_order: Sequence[str]) -> tuple:
+    """ORDER BY terms putting the units of ``unit_order`` (e.g. the roster) first, in that order."""
+    if not unit_order:
+        return ()
+    return (case({name: i for i, name in enumerate(unit_order)}, value=risks.c.unit, else_=len(unit_order)),)
+
+
+def superseded_risks(conn: Connection, *, kind: str = "risk", year: int | None = None,
+                     unit_order: Sequence[str] = ()):
     """Risk points of superseded submissions, with the submission that replaced them."""
     newer = submissions.alias("newer")
     q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
@@ -95,7 +106,8 @@ def superseded_risks(conn: Connection, *, kind: str = "risk", year: int | None =
          .where(risks.c.kind == kind))
     if year is not None:
         q = q.where(risks.c.year == year)
-    return conn.execute(q.order_by(risks.c.unit, risks.c.submission_id, risks.c.id)).mappings()
+    return conn.execute(q.order_by(*_by_position(unit_order), risks.c.unit, risks.c.submission_id,
+                                   risks.c.id)).mappings()
 
 
 def submissions_for_year(conn: Connection, year: int, kind: str = "risk"):

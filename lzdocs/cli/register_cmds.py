@@ -1,0 +1,148 @@
+"""``lzdocs register`` and ``lzdocs status``: the year's registers, and who submitted, who is late, what is overdue."""
+
+from __future__ import annotations
+
+import shutil
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from lzdocs.cli import cli
+from lzdocs.cli.common import Env, ExitStatus, command, json_option, pass_env
+from lzdocs.documents.publicity import chinese_date
+from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, STATE_NAMES, SubmissionStatus, kind_name,
+                                     programme_year, submission_status)
+from lzdocs.forms.values import LEVEL_NAMES
+
+YEAR_HELP = "年度（默认：档案库中有已收取表格的最近一年，没有则为今年）"
+
+
+def watcher_state(ws) -> dict | None:
+    """Whether ``lzdocs watch`` is running for this workspace, for ``lzdocs status``.
+
+    ``{"running": True, "pid": …, "since": …, "mode": "polling"}`` while a watcher holds the workspace's lock;
+    None when none is running (prints nothing).
+    """
+    from lzdocs.watch import watcher_state as running_watcher
+
+    state = running_watcher(ws)
+    return None if state is None else {"running": True, **state}
+
+
+@command(cli, "register")
+@click.option("--year", type=int, help=YEAR_HELP)
+@json_option
+@pass_env
+def register_command(env: Env, year: int | None) -> None:
+    """重新生成某年度的登记簿和公示表（全部由档案库数据重建，可反复运行）。
+
+    \b
+    生成在 outbox/<年度>/ 下：
+      登记簿/<年度>年廉政风险点汇总表.xlsx   工作表：汇总、统计（含图表）、历史
+      登记簿/报送情况登记表.xlsx             名单中每个单位：按时报送/逾期报送/未报送
+      登记簿/发文登记簿.xlsx、预警处置台账.xlsx
+      公示/<年度>年廉政风险点公示表.docx      lzdocs.toml 中 [publicity] show_owner 决定是否列出责任人
+    示例：
+      lzdocs register
+      lzdocs register --year 2026 --json
+    退出码：0 全部生成；1 有文件未能更新（例如正在 Excel/WPS 中打开）；2 用法或设置错误。
+    """
+    from lzdocs.documents.registers import write_registers
+
+    ws, store = env.workspace(), env.store()
+    try:
+        year = year or programme_year(store, env.today)
+        result = write_registers(ws, store, year, env.today)
+    finally:
+        store.close()
+    for warning in result.warnings:
+        env.note(f"提醒：{warning}")
+    if env.json:
+        env.emit({"year": year, "files": [ws.relative(p) for p in result.files], "warnings": result.warnings,
+                  "failed": [ws.relative(p) for p in result.failed]})
+    else:
+        env.echo(f"已生成 {year} 年登记簿和公示表：")
+        for path in result.files:
+            env.echo(f"  {ws.relative(path)}")
+        for path in result.failed:
+            env.echo(f"  未能更新：{ws.relative(path)}")
+    if result.failed:
+        raise SystemExit(ExitStatus.SOME_REJECTED)
+
+
+@command(cli, "status")
+@click.option("--year", type=int, help=YEAR_HELP)
+@json_option
+@pass_env
+def status_command(env: Env, year: int | None) -> None:
+    """查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。
+
+    \b
+    按时报送：单位已有被收取的表格，且第一份被收取的表格在截止日期当天或之前收到；
+    逾期报送：第一份被收取的表格在截止日期之后收到；
+    未报送：  名单中的单位还没有被收取的表格（被退回的不算）。
+    三者互不重叠：一个单位只属于其中一类。截止日期见 lzdocs.toml 的 [submission] deadline。
+    示例：
+      lzdocs status
+      lzdocs status --year 2026 --json
+    """
+    ws, store = env.workspace(), env.store()
+    try:
+        year = year or programme_year(store, env.today)
+        status = submission_status(ws, store, year, env.today)
+    finally:
+        store.close()
+    watcher = watcher_state(ws)
+    if env.json:
+        env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher})
+        return
+    env.echo(render_status(status, watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns)), nl=False)
+
+
+def _unit_json(u) -> dict:
+    return {"unit": u.unit, "state": u.state, "on_roster": u.on_roster, "first_received": u.first_received,
+            "file": u.file, "versions": u.versions, "risks": u.risks, "rejections": u.rejections,
+            "last_rejection": u.last_rejection or None}
+
+
+def render_status(status: SubmissionStatus, watcher: dict | None = None, width: int = 110) -> str:
+    """The human report: a table of units, the counts, overdue letters — as text for stdout."""
+    console = Console(width=width, color_system=None, highlight=False, soft_wrap=True)
+    deadline = chinese_date(status.deadline) if status.deadline else "未设置"
+    with console.capture() as capture:
+        console.print(f"{status.year} 年廉政风险点报送情况（截止日期：{deadline}；统计日期：{chinese_date(status.today)}）")
+        console.print(_units_table(status))
+        for state in (SUBMITTED, LATE, MISSING):
+            names = status.names(state)
+            console.print(f"{STATE_NAMES[state]}：{len(names)} 个" + (f"（{'、'.join(names)}）" if names and
+                                                                        state != SUBMITTED else ""))
+        levels = "，".join(f"{LEVEL_NAMES[k]} {status.levels.get(k, 0)} 个" for k in LEVEL_NAMES)
+        console.print(f"当前风险点：{levels}，合计 {sum(status.levels.values())} 个")
+        if status.overdue:
+            console.print(_overdue_table(status))
+        else:
+            console.print("没有逾期未回复的文书。")
+        if watcher is not None:
+            console.print(f"自动收取（lzdocs watch）：{'运行中' if watcher.get('running') else '未运行'}")
+    return capture.get()
+
+
+def _units_table(status: SubmissionStatus) -> Table:
+    table = Table("序号", "单位", "报送状态", "首次收到", "风险点", "版本", "退回", "最近退回原因", box=box.SIMPLE_HEAD,
+                  title=None, show_edge=False)
+    for n, u in enumerate(status.units, 1):
+        first = u.first_received.strftime("%Y-%m-%d %H:%M") if u.first_received else ""
+        reason = u.last_rejection if len(u.last_rejection) <= 30 else u.last_rejection[:29] + "…"
+        table.add_row(str(n), u.unit + ("（不在名单）" if not u.on_roster else ""), u.state_name, first,
+                      str(u.risks), str(u.versions), str(u.rejections), reason)
+    return table
+
+
+def _overdue_table(status: SubmissionStatus) -> Table:
+    table = Table("文号", "单位", "文种", "回复期限", "逾期天数", box=box.SIMPLE_HEAD, show_edge=False,
+                  title=f"逾期未回复的文书（{len(status.overdue)} 件）", title_justify="left")
+    for o in status.overdue:
+        table.add_row(o.number, o.unit, kind_name(o.kind), o.reply_due.isoformat(), str(o.days_overdue))
+    return table

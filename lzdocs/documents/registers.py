@@ -1,0 +1,289 @@
+"""The registers of a year, rebuilt from the archive alone: 汇总表, 报送情况登记表, 发文登记簿, 预警处置台账, 公示表."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.series import DataPoint
+
+from lzdocs.documents.publicity import TEMPLATE_NAME, chinese_date, publicity_context, write_publicity
+from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
+                                     status_from, submission_status)
+from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
+from lzdocs.errors import LzdocsError
+from lzdocs.forms.schema import risk_kind
+from lzdocs.forms.values import LEVEL_NAMES
+from lzdocs.store import documents as docs_q
+from lzdocs.store import submissions as subs_q
+
+REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
+STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
+REPLY_STYLES = {"已回复": "good", "未到期": "center", "已逾期": "bad"}
+LEVEL_COLOURS = {1: "C00000", 2: "ED7D31", 3: "FFC000"}
+
+
+@dataclass
+class RegisterResult:
+    """What a rebuild wrote, what it had to change or skip (Chinese), and the files it could not replace."""
+
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    failed: list[Path] = field(default_factory=list)
+
+
+def register_paths(ws, year: int) -> dict[str, Path]:
+    base = ws.year_dir(year)
+    return {"risks": base / REGISTER_DIR / f"{year}年廉政风险点汇总表.xlsx",
+            "status": base / REGISTER_DIR / "报送情况登记表.xlsx",
+            "documents": base / REGISTER_DIR / "发文登记簿.xlsx",
+            "warnings": base / REGISTER_DIR / "预警处置台账.xlsx",
+            "publicity": base / PUBLICITY_DIR / f"{year}年廉政风险点公示表.docx"}
+
+
+def write_registers(ws, store, year: int, today: dt.date) -> RegisterResult:
+    """Write every register of ``year`` from the database alone, in one consistent read.
+
+    Idempotent: each file is written to a temporary file and renamed over the old one. A file that
+    cannot be replaced (e.g. open in Excel/WPS on Windows) or a broken 公示表 template is reported in
+    ``warnings`` and ``failed``; the other files are still written.
+    """
+    paths = register_paths(ws, year)
+    result = RegisterResult()
+    roster, deadline = ws.roster().names, ws.settings.deadline(year)
+    school = ws.school
+    with store.read() as conn:
+        status = status_from(conn, roster, year, today, deadline)
+        order = [u.unit for u in status.units]
+        books: list[tuple[str, Callable[[str], StreamingBook]]] = [
+            ("risks", lambda label: risk_book(conn, year, today, order, label, school)),
+            ("status", lambda label: status_book(status, label, school)),
+            ("documents", lambda label: documents_book(conn, year, label, school)),
+            ("warnings", lambda label: warnings_book(conn, year, today, label, school)),
+        ]
+        for key, build in books:
+            path = paths[key]
+            with build(path.name) as book:
+                _attempt(result, path, lambda: book.save(path))
+                result.warnings.extend(book.warnings)
+        path = paths["publicity"]
+        _attempt(result, path, lambda: result.warnings.extend(write_publicity(
+            ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
+            publicity_rows(conn, year, order))))
+    return result
+
+
+def demo_registers(ws, store, today: dt.date, echo, report: dict, years) -> None:
+    """The demo's last step: the registers of the years it touched, and the state of the submissions."""
+    for year in sorted(years) or [today.year]:
+        result = write_registers(ws, store, year, today)
+        status = submission_status(ws, store, year, today)
+        echo(f"\n{year} 年登记簿和公示表：")
+        for path in result.files:
+            echo(f"  {ws.relative(path)}")
+        for warning in result.warnings:
+            echo(f"  提醒：{warning}")
+        echo(f"  报送情况：按时报送 {len(status.names(SUBMITTED))} 个，逾期报送 {len(status.names(LATE))} 个，"
+             f"未报送 {len(status.names(MISSING))} 个；逾期未回复的文书 {len(status.overdue)} 件")
+        report.setdefault("files", []).extend(ws.relative(p) for p in result.files)
+        report.setdefault("status", {})[str(year)] = status.as_dict()
+
+
+def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except PermissionError:
+        result.failed.append(path)
+        result.warnings.append(f"{path.name}：无法替换（文件可能正在 Excel/WPS/Word 中打开），本次未更新；"
+                               "请关闭该文件后运行 lzdocs register")
+    except (LzdocsError, OSError) as exc:
+        result.failed.append(path)
+        result.warnings.append(f"{path.name}：未能生成：{exc}")
+    else:
+        result.files.append(path)
+
+
+# --- 汇总表: 汇总, 统计, 历史 ----------------------------------------------------------------------------
+def _risk_columns() -> list[Column]:
+    kind = risk_kind()
+    styles = {"seq": "center", "category": "center", "level": "center", "owner": "center"}
+    fields = [kind.field(k) for k in ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")]
+    return [Column("单位", 16), *(Column(f.label, f.width, styles.get(f.key, "text")) for f in fields),
+            Column("填表日期", 12, "date"), Column("来源文件", 44, "path")]
+
+
+_LEVEL_COLUMN = 6  # position of 风险等级 in the rows below
+_ROW_STYLES = {level: [None] * _LEVEL_COLUMN + [style] for level, style in LEVEL_STYLES.items()}
+
+
+def _seq(value):
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and len(text) < 10 else (text or None)
+
+
+def _risk_values(r) -> list:
+    filled = r["filled_date"] or (r["received_at"].date() if r["received_at"] else None)
+    return [r["unit"], _seq(r["seq"]), r["post"], r["duties"], r["risk"], r["category"],
+            LEVEL_NAMES.get(r["level"], r["level"]), r["measures"], r["owner"], filled,
+            r["stored_as"] or r["original_name"]]
+
+
+def risk_book(conn, year: int, today: dt.date, order: list[str], label: str, school: str = "") -> StreamingBook:
+    """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows)."""
+    columns = _risk_columns()
+    book = StreamingBook(label)
+    try:
+        summary = book.add_sheet("汇总", columns, title=f"{school}{year}年廉政风险点汇总表", subtitle="")
+        stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
+                               autofilter=False)
+        history = book.add_sheet("历史", [*columns, Column("收到时间", 16, "datetime"), Column("被替换为", 44, "path"),
+                                          Column("替换时间", 16, "datetime")],
+                                 title=f"{school}{year}年廉政风险点历史版本", subtitle="")
+        counts: dict[str, Counter] = {}
+        for r in subs_q.current_risks(conn, year=year, unit_order=order):
+            summary.append(_risk_values(r), _ROW_STYLES.get(r["level"]))
+            counts.setdefault(r["unit"], Counter())[r["level"]] += 1
+        totals = sum(counts.values(), Counter())
+        summary.set_subtitle(f"共 {len(counts)} 个单位、{sum(totals.values())} 个风险点（"
+                             + "、".join(f"{LEVEL_NAMES[k]} {totals[k]} 个" for k in LEVEL_NAMES)
+                             + f"）；每个单位以最新报送的表为准；统计日期：{chinese_date(today)}")
+        write_stats(stats, counts, today)
+        n = 0
+        for n, r in enumerate(subs_q.superseded_risks(conn, year=year, unit_order=order), 1):
+            history.append([*_risk_values(r), r["received_at"], r["replaced_by_file"] or r["replaced_by_name"],
+                            r["replaced_at"]], _ROW_STYLES.get(r["level"]))
+        history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
+    except BaseException:
+        book.close()
+        raise
+    return book
+
+
+STAT_COLUMNS = [Column("单位", 24), Column("一级", 10, "number"), Column("二级", 10, "number"),
+                Column("三级", 10, "number"), Column("合计", 10, "total")]
+
+
+def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.date) -> None:
+    """Counts by unit × level as values, a 合计 row, a by-level block and a bar chart of that block."""
+    totals: Counter = Counter()
+    for unit, c in counts.items():
+        sheet.append([unit, c[1], c[2], c[3], sum(c.values())])
+        totals.update(c)
+    grand = sum(totals.values())
+    sheet.append(["合计", totals[1], totals[2], totals[3], grand], ["total_text", "total", "total", "total", "total"])
+    sheet.set_subtitle(f"当前风险点按单位、等级统计；统计日期：{chinese_date(today)}")
+    sheet.append([])
+    head = sheet.append(["风险等级", "风险点数", "占比"], ["header"] * 3)
+    for level in LEVEL_NAMES:
+        share = totals[level] / grand if grand else 0
+        sheet.append([LEVEL_NAMES[level], totals[level], share], [LEVEL_STYLES[level], "number", "percent"])
+    sheet.ws.add_chart(_level_chart(sheet, head), "G3")
+
+
+def _level_chart(sheet: StreamingSheet, head: int) -> BarChart:
+    chart = BarChart()
+    chart.type, chart.style = "col", 10
+    chart.title = "各等级风险点数"
+    chart.y_axis.title = "风险点数"
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.legend = None
+    chart.height, chart.width = 7.5, 12
+    chart.add_data(Reference(sheet.ws, min_col=2, min_row=head, max_row=head + 3), titles_from_data=True)
+    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=head + 1, max_row=head + 3))
+    series = chart.series[0]
+    for i, level in enumerate(LEVEL_NAMES):
+        point = DataPoint(idx=i)
+        point.graphicalProperties.solidFill = LEVEL_COLOURS[level]
+        series.dPt.append(point)
+    return chart
+
+
+# --- 报送情况登记表 --------------------------------------------------------------------------------------
+STATUS_COLUMNS = [Column("序号", 6, "center"), Column("单位", 20), Column("报送状态", 10, "center"),
+                  Column("首次收到时间", 16, "datetime"), Column("当前版本收到时间", 16, "datetime"),
+                  Column("填表日期", 12, "date"), Column("当前文件", 44, "path"), Column("版本数", 8, "number"),
+                  Column("风险点数", 9, "number"), Column("退回次数", 8, "number"),
+                  Column("最近退回时间", 16, "datetime"), Column("最近退回原因", 40), Column("备注", 18)]
+
+
+def status_book(status: SubmissionStatus, label: str, school: str = "") -> StreamingBook:
+    """Every roster unit: submitted on time, late or missing against the deadline, with files and rejections."""
+    book = StreamingBook(label)
+    deadline = chinese_date(status.deadline) if status.deadline else "未设置"
+    counts = Counter(u.state for u in status.units)
+    sheet = book.add_sheet("报送情况", STATUS_COLUMNS, title=f"{school}{status.year}年廉政风险点报送情况登记表",
+                           subtitle=f"报送截止日期：{deadline}；按时报送 {counts[SUBMITTED]} 个、逾期报送 "
+                                    f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；统计日期：{chinese_date(status.today)}")
+    for n, u in enumerate(status.units, 1):
+        sheet.append([n, u.unit, u.state_name, u.first_received, u.last_received, u.filled_date, u.file,
+                      u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status)],
+                     [None, None, STATE_STYLES[u.state]])
+    return book
+
+
+def _status_note(u, status: SubmissionStatus) -> str:
+    notes = []
+    if not u.on_roster:
+        notes.append("不在单位名单中")
+    if u.state == LATE and status.deadline:
+        notes.append(f"逾期 {(u.first_received.date() - status.deadline).days} 天")
+    if u.state == MISSING and status.deadline and status.today <= status.deadline:
+        notes.append("截止日期未到")
+    return "；".join(notes)
+
+
+# --- 发文登记簿 and 预警处置台账 ------------------------------------------------------------------------
+DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12, "date"), Column("文号", 24),
+                    Column("标题", 40), Column("主送单位", 20), Column("文种", 16, "center"),
+                    Column("份数", 6, "number"), Column("文件", 44, "path"), Column("备注", 20)]
+WARNING_COLUMNS = [Column("文号", 24), Column("单位", 20), Column("文种", 16, "center"),
+                   Column("发出日期", 12, "date"), Column("回复期限", 12, "date"), Column("回复日期", 12, "date"),
+                   Column("状态", 10, "center"), Column("备注", 24)]
+
+
+def documents_book(conn, year: int, label: str, school: str = "") -> StreamingBook:
+    """发文登记簿: every letter and notice numbered in ``year``, in order of issue."""
+    book = StreamingBook(label)
+    sheet = book.add_sheet("发文登记簿", DOCUMENT_COLUMNS, title=f"{school}{year}年发文登记簿")
+    for n, d in enumerate(docs_q.list_documents(conn, year), 1):
+        notice = d["kind"] == "notice"  # a notice keeps its 文种 (通知, 通报 …) in the note
+        sheet.append([n, d["issued"], d["number"], d["title"], d["recipient"], kind_name(d["kind"], d["note"]),
+                      d["copies"], d["file"], "" if notice else d["note"]])
+    return book
+
+
+def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
+    """预警处置台账: letters that expect a reply, with their state on ``today``."""
+    book = StreamingBook(label)
+    rows = docs_q.list_warnings(conn, year)
+    overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" for w in rows)
+    sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
+                           subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件；统计日期：{chinese_date(today)}")
+    for w in rows:
+        state = reply_state(w["replied"], w["reply_due"], today)
+        sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
+                      state, _reply_note(w, state, today)], [None] * 6 + [REPLY_STYLES[state]])
+    return book
+
+
+def _reply_note(w, state: str, today: dt.date) -> str:
+    notes = [w["note"]] if w["note"] else []
+    if state == "已逾期":
+        notes.append(f"已逾期 {(today - w['reply_due']).days} 天")
+    elif state == "已回复" and w["reply_due"] and w["replied"] > w["reply_due"]:
+        notes.append(f"逾期 {(w['replied'] - w['reply_due']).days} 天后回复")
+    return "；".join(notes)
+
+
+# --- 公示表 ------------------------------------------------------------------------------------------
+def publicity_rows(conn, year: int, order: list[str]) -> Iterator[dict]:
+    """The current risk points as the 公示表 prints them (streamed from the database)."""
+    for r in subs_q.current_risks(conn, year=year, unit_order=order):
+        filled = r["filled_date"]
+        yield {"unit": r["unit"], "seq": r["seq"], "post": r["post"], "duties": r["duties"], "risk": r["risk"],
+               "category": r["category"], "level": LEVEL_NAMES.get(r["level"], r["level"]),
+               "measures": r["measures"], "owner": r["owner"], "filled_date": chinese_date(filled) if filled else ""}

@@ -1,0 +1,147 @@
+"""Who submitted, who is late, who is missing, and which replies to letters are overdue — for a year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from lzdocs.documents.letters import KINDS as LETTER_KINDS
+from lzdocs.forms.values import LEVEL_NAMES
+from lzdocs.store import documents as docs_q
+from lzdocs.store import reports
+from lzdocs.store import submissions as subs_q
+
+SUBMITTED, LATE, MISSING = "submitted", "late", "missing"
+STATE_NAMES = {SUBMITTED: "按时报送", LATE: "逾期报送", MISSING: "未报送"}
+
+def kind_name(kind: str, note: str = "") -> str:
+    """The 文种 of a 发文登记簿 row: a letter's Chinese name; for a notice the 文种 it was issued as (its note)."""
+    if kind == "notice":
+        return note or "通知"
+    letter = LETTER_KINDS.get(kind)
+    return letter.name if letter else kind
+
+
+def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.date) -> str:
+    """已回复, 已逾期 (no reply and the deadline has passed — as ``overdue_warnings``) or 未到期."""
+    if replied is not None:
+        return "已回复"
+    if reply_due is not None and reply_due < today:
+        return "已逾期"
+    return "未到期"
+
+
+def classify(first_received: dt.datetime | None, deadline: dt.date | None) -> str:
+    """submitted: first accepted form arrived on/before the deadline (or there is no deadline);
+    late: first accepted form arrived after it; missing: no accepted form at all."""
+    if first_received is None:
+        return MISSING
+    if deadline is None or first_received.date() <= deadline:
+        return SUBMITTED
+    return LATE
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """One unit's line in 报送情况登记表."""
+
+    unit: str
+    state: str
+    on_roster: bool = True
+    first_received: dt.datetime | None = None
+    last_received: dt.datetime | None = None  # arrival of the current form
+    filled_date: dt.date | None = None
+    file: str | None = None  # the current form as archived (workspace-relative), else its original name
+    versions: int = 0  # accepted forms, the current one included
+    risks: int = 0
+    rejections: int = 0
+    last_rejected_at: dt.datetime | None = None
+    last_rejection: str = ""  # reasons of the latest rejected file
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES[self.state]
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A letter whose reply deadline has passed with no reply recorded."""
+
+    number: str
+    unit: str
+    kind: str
+    title: str
+    issued: dt.date
+    reply_due: dt.date
+    days_overdue: int
+
+    def as_dict(self) -> dict:
+        return {"number": self.number, "unit": self.unit, "kind": self.kind, "title": self.title,
+                "issued": self.issued.isoformat(), "reply_due": self.reply_due.isoformat(),
+                "days_overdue": self.days_overdue}
+
+
+@dataclass
+class SubmissionStatus:
+    """The state of a year's programme on a given day."""
+
+    year: int
+    today: dt.date
+    deadline: dt.date | None
+    units: list[UnitStatus]
+    levels: dict[int, int] = field(default_factory=dict)
+    overdue: list[Overdue] = field(default_factory=list)
+
+    def names(self, state: str) -> list[str]:
+        return [u.unit for u in self.units if u.state == state]
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "deadline": self.deadline.isoformat() if self.deadline else None,
+                "submitted": self.names(SUBMITTED), "late": self.names(LATE), "missing": self.names(MISSING),
+                "levels": {str(k): self.levels.get(k, 0) for k in LEVEL_NAMES},
+                "overdue": [o.as_dict() for o in self.overdue]}
+
+
+def programme_year(store, today: dt.date, *, kind: str = "risk") -> int:
+    """The year commands work on by default: the newest with an accepted form, else this calendar year."""
+    with store.read() as conn:
+        return subs_q.latest_year(conn, kind) or today.year
+
+
+def submission_status(ws, store, year: int, today: dt.date, *, kind: str = "risk") -> SubmissionStatus:
+    """Every roster unit (then any other unit with an accepted form) with its state against the deadline."""
+    deadline = ws.settings.deadline(year)
+    roster = ws.roster()
+    with store.read() as conn:
+        return status_from(conn, roster.names, year, today, deadline, kind=kind)
+
+
+def status_from(conn, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,
+                kind: str = "risk") -> SubmissionStatus:
+    """The same, inside a read transaction the caller holds (the registers read everything in one)."""
+    accepted = reports.accepted_by_unit(conn, year, kind)
+    current = reports.current_by_unit(conn, year, kind)
+    rejected = reports.rejections_by_unit(conn, year, kind)
+    counts = reports.level_counts(conn, year, kind)
+    roster = set(roster_names)
+    others = sorted(set(accepted) - roster)  # on file but not (or no longer) on the roster
+    units = [_unit_status(name, name in roster, accepted.get(name), current.get(name), rejected.get(name),
+                          counts.get(name, {}), deadline) for name in [*roster_names, *others]]
+    levels = {level: sum(c.get(level, 0) for c in counts.values()) for level in LEVEL_NAMES}
+    overdue = [Overdue(w["number"], w["unit"], w["kind"], w["title"], w["issued"], w["reply_due"],
+                       (today - w["reply_due"]).days) for w in docs_q.overdue_warnings(conn, today)]
+    return SubmissionStatus(year, today, deadline, units, levels, overdue)
+
+
+def _unit_status(name: str, on_roster: bool, accepted, current, rejected, counts: dict[int, int],
+                 deadline: dt.date | None) -> UnitStatus:
+    first = accepted["first_received"] if accepted else None
+    return UnitStatus(
+        unit=name, state=classify(first, deadline), on_roster=on_roster, first_received=first,
+        last_received=current["received_at"] if current else None,
+        filled_date=current["filled_date"] if current else None,
+        file=(current["stored_as"] or current["original_name"]) if current else None,
+        versions=accepted["versions"] if accepted else 0, risks=sum(counts.values()),
+        rejections=rejected["count"] if rejected else 0,
+        last_rejected_at=rejected["received_at"] if rejected else None,
+        last_rejection="；".join(rejected["reasons"]) if rejected else "")

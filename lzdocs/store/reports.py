@@ -1,0 +1,74 @@
+"""Queries behind the registers and ``lzdocs status``: submissions per unit, rejections, counts by level."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from lzdocs.store.schema import risks, submissions
+
+
+def _of_year(year: int):
+    """Rows of a year; a rejected file whose year could not be read counts for the year it arrived in."""
+    start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    return or_(submissions.c.year == year,
+               and_(submissions.c.year.is_(None), submissions.c.received_at >= start,
+                    submissions.c.received_at < end))
+
+
+def accepted_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
+    """Per unit: when its first accepted form arrived and how many versions were accepted in all."""
+    q = (select(submissions.c.unit, func.min(submissions.c.received_at).label("first_received"),
+                func.count().label("versions"))
+         .where(submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year == year)
+         .group_by(submissions.c.unit))
+    return {r.unit: {"first_received": r.first_received, "versions": r.versions} for r in conn.execute(q)}
+
+
+def current_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
+    """Per unit: the current (accepted, not superseded) submission — what the register shows."""
+    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.filled_date,
+                submissions.c.original_name, submissions.c.stored_as, submissions.c.rows)
+         .where(submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year == year,
+                submissions.c.superseded_by.is_(None)))
+    return {r.unit: dict(r._mapping) for r in conn.execute(q)}
+
+
+def rejections_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
+    """Per unit: how many files were rejected, and the latest one with its reasons (error messages)."""
+    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.original_name,
+                submissions.c.problems)
+         .where(submissions.c.status == "rejected", submissions.c.kind == kind, submissions.c.unit.is_not(None),
+                _of_year(year))
+         .order_by(submissions.c.received_at, submissions.c.id))
+    found: dict[str, dict] = {}
+    for r in conn.execute(q):
+        count = found.get(r.unit, {}).get("count", 0) + 1
+        found[r.unit] = {"count": count, "received_at": r.received_at, "original_name": r.original_name,
+                         "reasons": _error_messages(r.problems)}
+    return found
+
+
+def _error_messages(problems_json: str | None) -> list[str]:
+    try:
+        problems = json.loads(problems_json or "[]")
+    except ValueError:
+        return []
+    return [p.get("message", "") for p in problems if isinstance(p, dict) and p.get("severity") == "error"]
+
+
+def level_counts(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict[int, int]]:
+    """Current risk points counted by unit and level: {unit: {level: n}}."""
+    q = (select(risks.c.unit, risks.c.level, func.count().label("n"))
+         .join(submissions, submissions.c.id == risks.c.submission_id)
+         .where(submissions.c.status == "accepted", submissions.c.superseded_by.is_(None),
+                risks.c.kind == kind, risks.c.year == year)
+         .group_by(risks.c.unit, risks.c.level))
+    counts: dict[str, dict[int, int]] = {}
+    for r in conn.execute(q):
+        counts.setdefault(r.unit, {})[r.level] = r.n
+    return counts
+

@@ -1,0 +1,210 @@
+"""The registers as a clerk opens them in Excel: every current risk point once, counts that add up, every unit's state."""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+
+import pytest
+from openpyxl import load_workbook
+
+from lzdocs.documents.registers import register_paths, write_registers
+from lzdocs.documents.status import submission_status
+from register_samples import CURRENT, REJECTION, SUPERSEDED, TODAY, YEAR, current_texts, populate
+
+LEVELS = {"一级": 1, "二级": 2, "三级": 3}
+
+
+@pytest.fixture
+def written(workspace, store):
+    populate(store)
+    result = write_registers(workspace, store, YEAR, TODAY)
+    return workspace, store, result
+
+
+def data_rows(ws_sheet, header_row: int) -> list[dict]:
+    rows = list(ws_sheet.iter_rows(min_row=header_row, values_only=True))
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_writes_the_five_files_of_the_year(written):
+    ws, _, result = written
+    paths = register_paths(ws, YEAR)
+    assert result.files == [paths[k] for k in ("risks", "status", "documents", "warnings", "publicity")]
+    assert all(p.is_file() for p in result.files) and not result.failed
+    assert paths["risks"].relative_to(ws.root).as_posix() == "outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx"
+    assert paths["publicity"].relative_to(ws.root).as_posix() == "outbox/2026/公示/2026年廉政风险点公示表.docx"
+
+
+def test_summary_has_every_current_risk_point_exactly_once_with_its_level(written):
+    ws, _, _ = written
+    book = load_workbook(register_paths(ws, YEAR)["risks"])
+    assert book.sheetnames == ["汇总", "统计", "历史"]
+    rows = data_rows(book["汇总"], 3)
+    texts = Counter(r["风险点描述"] for r in rows)
+    assert texts == Counter(current_texts().keys())
+    for r in rows:
+        unit, level = current_texts()[r["风险点描述"]]
+        assert (r["单位"], LEVELS[r["风险等级"]]) == (unit, level)
+    first = next(r for r in rows if r["风险点描述"] == "挪用公款")
+    assert first["岗位名称"] == "出纳" and first["责任人"] == "张三" and first["序号"] == 1
+    assert first["填表日期"].date().isoformat() == "2026-11-10"
+    assert first["来源文件"] == "outbox/2026/收文/计划财务处/计划财务处-1.docx"
+
+
+def test_summary_follows_the_roster_order_and_leaves_out_other_years(written):
+    ws, _, _ = written
+    rows = data_rows(load_workbook(register_paths(ws, YEAR)["risks"])["汇总"], 3)
+    units = list(dict.fromkeys(r["单位"] for r in rows))
+    assert units == [u for u in ws.roster().names if u in CURRENT] + ["网络与信息中心"]  # roster order, then others
+    assert "二〇二五年的风险点" not in {r["风险点描述"] for r in rows}
+
+
+def test_superseded_risk_points_are_only_in_history_with_their_replacement(written):
+    ws, _, _ = written
+    book = load_workbook(register_paths(ws, YEAR)["risks"])
+    old = {r["risk"] for r in SUPERSEDED}
+    assert not old & {r["风险点描述"] for r in data_rows(book["汇总"], 3)}
+    history = data_rows(book["历史"], 3)
+    assert {r["风险点描述"] for r in history} == old
+    assert {r["被替换为"] for r in history} == {"outbox/2026/收文/基建处/基建处-3.docx"}
+    assert {r["来源文件"] for r in history} == {"outbox/2026/收文/基建处/基建处-2.docx"}
+
+
+def test_statistics_are_values_that_equal_the_summary_rows(written):
+    ws, _, _ = written
+    book = load_workbook(register_paths(ws, YEAR)["risks"])
+    rows = data_rows(book["汇总"], 3)
+    stats = list(book["统计"].iter_rows(min_row=4, values_only=True))
+    by_unit = {r[0]: r[1:5] for r in stats if r[0] and r[0] not in ("合计", "风险等级") and r[0] not in LEVELS}
+    expected = Counter((r["单位"], LEVELS[r["风险等级"]]) for r in rows)
+    for unit in {r["单位"] for r in rows}:
+        counts = [expected[(unit, level)] for level in (1, 2, 3)]
+        assert list(by_unit[unit]) == [*counts, sum(counts)]
+    total = next(r for r in stats if r[0] == "合计")
+    level_totals = Counter(LEVELS[r["风险等级"]] for r in rows)
+    assert list(total[1:5]) == [level_totals[1], level_totals[2], level_totals[3], len(rows)]
+    block = {r[0]: r[1] for r in stats if r[0] in LEVELS}
+    assert block == {name: level_totals[n] for name, n in LEVELS.items()}
+    assert all(not isinstance(v, str) or not v.startswith("=") for r in stats for v in r)  # values, not formulas
+    assert len(book["统计"]._charts) == 1
+
+
+def test_submission_register_lists_every_roster_unit_with_its_state(written):
+    ws, _, _ = written
+    rows = {r["单位"]: r for r in data_rows(load_workbook(register_paths(ws, YEAR)["status"])["报送情况"], 3)}
+    roster = ws.roster().names
+    assert list(rows)[:len(roster)] == roster
+    states = {unit: r["报送状态"] for unit, r in rows.items()}
+    assert states["计划财务处"] == states["基建处"] == states["图书馆"] == "按时报送"
+    assert states["教务处"] == "逾期报送"
+    assert {u for u, s in states.items() if s == "未报送"} == set(roster) - set(CURRENT)
+    assert rows["基建处"]["版本数"] == 2 and rows["基建处"]["风险点数"] == 3
+    assert rows["基建处"]["当前文件"] == "outbox/2026/收文/基建处/基建处-3.docx"
+    assert rows["图书馆"]["退回次数"] == 1 and rows["图书馆"]["最近退回原因"] == REJECTION
+    assert rows["后勤管理处"]["报送状态"] == "未报送" and rows["后勤管理处"]["最近退回原因"] == "没有找到风险点表格"
+    assert rows["教务处"]["备注"] == "逾期 4 天"
+    assert rows["网络与信息中心"]["备注"] == "不在单位名单中"
+    assert rows["计划财务处"]["首次收到时间"].isoformat() == "2026-11-10T09:00:00"
+
+
+def test_status_states_are_disjoint_and_match_the_register(written):
+    ws, store, _ = written
+    status = submission_status(ws, store, YEAR, TODAY).as_dict()
+    assert status["submitted"] == ["计划财务处", "基建处", "图书馆", "网络与信息中心"]
+    assert status["late"] == ["教务处"]
+    assert not set(status["submitted"]) & set(status["late"])
+    assert set(status["missing"]) == set(ws.roster().names) - set(CURRENT)
+    assert status["levels"] == {"1": 3, "2": 4, "3": 3}
+    assert [(o["number"], o["days_overdue"]) for o in status["overdue"]] == [("内工大纪建〔2026〕1号", 3)]
+
+
+def test_letters_fill_the_document_register_and_the_warning_ledger(written):
+    ws, _, _ = written
+    paths = register_paths(ws, YEAR)
+    docs = data_rows(load_workbook(paths["documents"])["发文登记簿"], 2)
+    assert [d["顺序号"] for d in docs] == [1, 2, 3, 4]
+    assert docs[0]["文号"] == "内工大纪建〔2026〕1号" and docs[0]["文种"] == "纪检监察建议书"
+    assert docs[0]["主送单位"] == "基建处" and docs[0]["份数"] == 1
+    assert [d["文种"] for d in docs[1:]] == ["责令检查整改通知书", "催报通知", "通报"]  # a notice keeps its own 文种
+    ledger = {w["文号"]: w for w in data_rows(load_workbook(paths["warnings"])["预警处置台账"], 3)}
+    assert {n: w["状态"] for n, w in ledger.items()} == {
+        "内工大纪建〔2026〕1号": "已逾期", "内工大纪改〔2026〕1号": "已回复", "内工大纪催〔2026〕1号": "未到期"}
+    assert ledger["内工大纪改〔2026〕1号"]["备注"] == "逾期 1 天后回复"
+
+
+def test_registers_without_letters_have_a_header_only(workspace, store):
+    populate(store, letters=False)
+    write_registers(workspace, store, YEAR, TODAY)
+    paths = register_paths(workspace, YEAR)
+    docs = load_workbook(paths["documents"])["发文登记簿"]
+    assert [c.value for c in docs[2]] == ["顺序号", "登记日期", "文号", "标题", "主送单位", "文种", "份数", "文件", "备注"]
+    assert data_rows(docs, 2) == []
+    ledger = load_workbook(paths["warnings"])["预警处置台账"]
+    assert [c.value for c in ledger[3]][:7] == ["文号", "单位", "文种", "发出日期", "回复期限", "回复日期", "状态"]
+    assert data_rows(ledger, 3) == []
+
+
+def test_sheets_are_set_up_as_an_office_would(written):
+    ws, _, _ = written
+    sheet = load_workbook(register_paths(ws, YEAR)["risks"])["汇总"]
+    assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点汇总表" and "A1:K1" in sheet.merged_cells
+    assert sheet.freeze_panes == "A4"
+    assert sheet.auto_filter.ref == f"A3:K{sheet.max_row}"
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.column_dimensions["H"].width == 36  # 防控措施, as wide as on the blank form
+    body = sheet["H4"]
+    assert body.alignment.wrap_text and body.font.name == "宋体" and body.border.left.style == "thin"
+
+
+def test_level_cells_are_coloured_by_level(written):
+    ws, _, _ = written
+    sheet = load_workbook(register_paths(ws, YEAR)["risks"])["汇总"]
+    fills = {row[6].value: row[6].fill.fgColor.rgb for row in sheet.iter_rows(min_row=4)}
+    assert fills == {"一级": "00FFC7CE", "二级": "00FCD5B4", "三级": "00FFF2CC"}
+
+
+def test_rebuilding_is_idempotent_and_leaves_no_temporary_files(written):
+    ws, store, first = written
+    before = {p: _sheets_xml(p) for p in first.files if p.suffix == ".xlsx"}
+    again = write_registers(ws, store, YEAR, TODAY)
+    assert again.files == first.files
+    assert {p: _sheets_xml(p) for p in before} == before
+    leftovers = [p.name for p in ws.year_dir(YEAR).rglob("*") if p.name.startswith(".") or ".part" in p.name]
+    assert leftovers == []
+
+
+def _sheets_xml(path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")}
+
+
+def test_a_register_open_in_excel_is_reported_and_the_others_are_written(written, monkeypatch):
+    ws, store, _ = written
+    import lzdocs.documents.xlsx_writer as writer
+
+    locked = register_paths(ws, YEAR)["status"]
+    real_replace = writer.os.replace
+
+    def replace(src, dst):
+        if str(dst) == str(locked):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", replace)
+    result = write_registers(ws, store, YEAR, TODAY)
+    assert result.failed == [locked]
+    assert locked not in result.files and len(result.files) == 4
+    assert any("报送情况登记表.xlsx：无法替换" in w for w in result.warnings)
+    assert not [p for p in locked.parent.iterdir() if ".part" in p.name]
+
+
+def test_a_year_without_forms_lists_every_unit_as_missing(workspace, store):
+    result = write_registers(workspace, store, 2030, TODAY)
+    assert not result.failed
+    rows = data_rows(load_workbook(register_paths(workspace, 2030)["status"])["报送情况"], 3)
+    assert {r["报送状态"] for r in rows} == {"未报送"} and len(rows) == len(workspace.roster().names)
+    assert data_rows(load_workbook(register_paths(workspace, 2030)["risks"])["汇总"], 3) == []
