@@ -122,7 +122,7 @@ def _setup(doc) -> None:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.header_distance, section.footer_distance = Mm(15), Mm(28)
+    section.header_distance, section.footer_distance = Mm(22), Mm(28)
     section.different_first_page_header_footer = True
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is not None:
@@ -183,11 +183,15 @@ def _page_number(p, align) -> None:
 
 
 def _head(doc, title: str) -> None:
-    """发文机关标志 in red over a red double line, the 文号 at the right, then the title."""
-    mark = _paragraph(doc, "{{ 发文机关 }}", font=XIAOBIAOSONG, size=24, align=WD_ALIGN_PARAGRAPH.CENTER,
-                      color=RED, line_pt=None)
-    mark.paragraph_format.space_after = Pt(6)
-    _ppr_append(mark, f'<w:pBdr {nsdecls("w")}>{_border("bottom", 24, RED, "thickThinSmallGap", 6)}</w:pBdr>')
+    """发文机关标志 in red over a red double line in the first page's header (the 信函 format puts it above
+    the text block, 30 mm from the top edge), then the 文号 at the right and the title."""
+    header = doc.sections[0].first_page_header
+    header.is_linked_to_previous = False
+    for p in list(header.paragraphs):
+        p._p.getparent().remove(p._p)
+    mark = _paragraph(header, "{{ 发文机关 }}", font=XIAOBIAOSONG, size=24, align=WD_ALIGN_PARAGRAPH.CENTER,
+                      color=RED, line_pt=36)
+    _ppr_append(mark, f'<w:pBdr {nsdecls("w")}>{_border("bottom", 24, RED, "thickThinSmallGap", 4)}</w:pBdr>')
     _paragraph(doc, "{{ 文号 }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc)
     title_p = _paragraph(doc, title, font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)

@@ -123,7 +123,7 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
     try:
         if batch is not None:
             if unit:
-                values.setdefault("单位", unit)
+                raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列，请不要同时使用 --unit")
             _batch(env, office, letter_kind, batch, values, date, pdf)
             return
         if not unit:
@@ -145,7 +145,6 @@ def _batch(env: Env, office: L.LetterOffice, kind: L.LetterKind, path: Path, def
     template = office.template(kind)
     for column in L.unknown_columns(kind, header, template.variables):
         env.note(f"提醒：表格中的“{column}”列不是{kind.name}的字段，已忽略")
-    defaults = {k: v for k, v in defaults.items() if k != "单位"}
     with progress_bar(f"生成{kind.name}") as update:
         results = L.run_batch(office, kind, rows, defaults=defaults, date=date, progress=update)
     report_rows(env, office, results, pdf)

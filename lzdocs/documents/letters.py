@@ -156,19 +156,22 @@ class LetterOffice:
     def __init__(self, ws, store):
         self.ws = ws
         self.store = store
-        self._templates: dict[Path, DocxTemplateFile] = {}
+        self._templates: dict[str, DocxTemplateFile] = {}
+        self._roster = None
 
     def template(self, kind: LetterKind) -> DocxTemplateFile:
-        path = self.ws.template(kind.template)
-        if path not in self._templates:
-            self._templates[path] = DocxTemplateFile(path)
-        return self._templates[path]
+        """The kind's template (the workspace's own copy, else the packaged one), loaded once per office."""
+        if kind.key not in self._templates:
+            self._templates[kind.key] = DocxTemplateFile(self.ws.template(kind.template))
+        return self._templates[kind.key]
 
     def resolve_unit(self, text) -> str:
         name = str(text or "").strip()
         if not name:
             raise FieldError("没有写收文单位", hint="用 --unit 指定单位，或在批量表格的“单位”列填写")
-        roster = self.ws.roster()
+        if self._roster is None:
+            self._roster = self.ws.roster()
+        roster = self._roster
         if not roster:
             return name
         resolved = roster.resolve(name)
@@ -238,6 +241,10 @@ class LetterOffice:
             return date + dt.timedelta(days=int(days))
         return f.default
 
+    def check_fields(self, kind: LetterKind, values: dict) -> None:
+        """Refuse unknown or reserved field names (e.g. a typo in --set) before a batch starts."""
+        self._check_keys(kind, {squeeze(str(k)): v for k, v in values.items()}, self.template(kind).variables, "error")
+
     @staticmethod
     def _check_keys(kind: LetterKind, values: dict, variables, extra: str) -> None:
         reserved = [k for k in values if k in PROVIDED and k not in OVERRIDABLE]
@@ -257,8 +264,8 @@ class LetterOffice:
         template = self.template(letter.kind)
         folder = self.ws.year_dir(letter.date.year) / letter.kind.name
 
-        def render(number: DocumentNumber, path: Path) -> None:
-            template.save({**letter.context, "文号": str(number)}, path)
+        def render(number: DocumentNumber, path: Path) -> bytes:
+            return template.save({**letter.context, "文号": str(number)}, path)
 
         issued = issue_document(
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
@@ -339,7 +346,8 @@ def _xlsx_rows(path: Path) -> list[list]:
 
 def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,
               date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None) -> list[BatchRow]:
-    """One letter per row; a bad row is reported and the others go on."""
+    """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row."""
+    office.check_fields(kind, defaults)
     results = []
     for i, (number, values) in enumerate(rows):
         unit = str(values.get("单位") or "").strip()

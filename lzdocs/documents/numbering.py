@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import uuid
@@ -45,7 +46,7 @@ class IssuedDocument:
 
 def issue_document(store: Store, *, kind: str, code: str, year: int, title: str, recipient: str,
                    issued: dt.date, folder: Path, stem: Callable[[DocumentNumber], str],
-                   render: Callable[[DocumentNumber, Path], None], reply_due: dt.date | None = None,
+                   render: Callable[[DocumentNumber, Path], bytes | None], reply_due: dt.date | None = None,
                    unit: str | None = None, note: str = "", workspace_root: Path | None = None,
                    suffix: str = ".docx") -> IssuedDocument:
     """Take the next 文号, render the document with it, record it, then put the file in place.
@@ -53,6 +54,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     The number is taken inside one write transaction that also holds the render: a render that raises
     rolls the transaction back, so the number is not consumed and no file is left. Two processes
     serialise on the database's write lock, so numbers are never duplicated or skipped.
+    ``render(number, path)`` writes the file; it may return the bytes it wrote, already fsynced, to save
+    reading the file back for its SHA-256.
     """
     folder.mkdir(parents=True, exist_ok=True)
     with store.begin() as conn:
@@ -60,9 +63,12 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
         final = unique_path(folder, safe_filename(stem(number)), suffix)
         partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
         try:
-            render(number, partial)
-            fsync_file(partial)
-            sha = sha256_file(partial)
+            written = render(number, partial)
+            if isinstance(written, bytes):  # the renderer wrote and fsynced these bytes: no second read
+                sha = hashlib.sha256(written).hexdigest()
+            else:
+                fsync_file(partial)
+                sha = sha256_file(partial)
             relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
             doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
                                     title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,

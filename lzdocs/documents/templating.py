@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 import zipfile
@@ -126,10 +127,12 @@ class DocxTemplateFile:
         return XML_DECLARATION + data
 
     def save(self, context: dict, path: Path) -> bytes:
-        """Render and write ``path`` (which must not exist); returns the bytes written."""
+        """Render and write ``path`` (which must not exist) durably (fsync); returns the bytes written."""
         data = self.render(context)
         with open(path, "xb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         return data
 
 

@@ -8,6 +8,7 @@ import subprocess
 import zipfile
 
 import docx
+from docx.shared import RGBColor
 import pytest
 from lxml import etree
 from sqlalchemy import select
@@ -125,8 +126,8 @@ def test_every_run_with_chinese_text_has_an_east_asian_font(issued, key):
     document = docx.Document(letters[key].path)
     styles = document.styles.element
     checked = 0
-    parts = [document.element, *(s.footer._element for s in document.sections),
-             *(s.even_page_footer._element for s in document.sections)]
+    parts = [document.element, *(s.first_page_header._element for s in document.sections),
+             *(s.footer._element for s in document.sections), *(s.even_page_footer._element for s in document.sections)]
     for part in parts:
         for paragraph in part.iter(f"{W}p"):
             for run in paragraph.iter(f"{W}r"):
@@ -142,6 +143,9 @@ def test_title_is_2hao_xiaobiaosong_and_body_3hao_fangsong(issued):
     document = docx.Document(letters["suggestion"].path)
     fonts = {p.text: (p.runs[0].font.size.pt, p.runs[0]._r.rPr.rFonts.get(f"{W}eastAsia"))
              for p in document.paragraphs if p.runs}
+    mark = document.sections[0].first_page_header.paragraphs[0].runs[0]
+    assert (mark.text, mark.font.size.pt, mark.font.color.rgb) == (
+        "中共内蒙古工业大学纪律检查委员会", 24, RGBColor(255, 0, 0))
     assert fonts["纪检监察建议书"] == (22, "方正小标宋简体")
     assert fonts["计划财务处："] == (16, "仿宋_GB2312")
     assert fonts["1．采购程序不规范"] == (16, "仿宋_GB2312")
