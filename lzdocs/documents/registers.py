@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ def write_registers(ws, store, year: int, today: dt.date) -> RegisterResult:
     ``warnings`` and ``failed``; the other files are still written.
     """
     paths = register_paths(ws, year)
+    remove_stale_parts(paths.values())
     result = RegisterResult()
     roster, deadline = ws.roster().names, ws.settings.deadline(year)
     school = ws.school
@@ -91,6 +93,20 @@ def demo_registers(ws, store, today: dt.date, echo, report: dict, years) -> None
              f"未报送 {len(status.names(MISSING))} 个；逾期未回复的文书 {len(status.overdue)} 件")
         report.setdefault("files", []).extend(ws.relative(p) for p in result.files)
         report.setdefault("status", {})[str(year)] = status.as_dict()
+
+
+def remove_stale_parts(paths, *, older_than: float = 600) -> None:
+    """Delete temporary files a killed run left beside our outputs (a running writer's are younger)."""
+    now = time.time()
+    for path in paths:
+        if not path.parent.is_dir():
+            continue
+        for part in path.parent.glob(f".{path.stem}.*.part{path.suffix}"):
+            try:
+                if now - part.stat().st_mtime > older_than:
+                    part.unlink()
+            except OSError:
+                pass
 
 
 def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> None:

@@ -208,3 +208,16 @@ def test_a_year_without_forms_lists_every_unit_as_missing(workspace, store):
     rows = data_rows(load_workbook(register_paths(workspace, 2030)["status"])["报送情况"], 3)
     assert {r["报送状态"] for r in rows} == {"未报送"} and len(rows) == len(workspace.roster().names)
     assert data_rows(load_workbook(register_paths(workspace, 2030)["risks"])["汇总"], 3) == []
+
+
+def test_temporary_files_of_a_killed_run_are_cleaned_up(written):
+    ws, store, _ = written
+    import os
+
+    folder = register_paths(ws, YEAR)["risks"].parent
+    stale, fresh = folder / ".报送情况登记表.0badc0de.part.xlsx", folder / ".报送情况登记表.1badc0de.part.xlsx"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"another run writing now")
+    os.utime(stale, (0, 0))
+    write_registers(ws, store, YEAR, TODAY)
+    assert not stale.exists() and fresh.exists()
