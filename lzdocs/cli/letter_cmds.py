@@ -206,7 +206,7 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
         units = L.units_to_urge(ws, office.store, year)
         if dry_run or not units:
             if env.json:
-                env.emit({"year": year, "units": units})
+                env.emit({"year": year, "units": units} if dry_run else [])
             elif units:
                 env.echo(f"{year} 年尚未报送的单位（{len(units)} 个）：{'、'.join(units)}")
             else:

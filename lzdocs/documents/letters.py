@@ -29,6 +29,7 @@ class Field:
     days: int | None = None  # default for a date: the letter's date + days ([letters] <kind>_days overrides)
     default: str = ""
     example: str = ""
+    trim: str = ""  # characters the template already puts around the value (《》)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         _CAUSE, _PROBLEMS, Field("整改要求", lines=True, example="一个月内完成制度修订（一行一条）"),
         Field("整改期限", date=True, days=30), _COPY), reply="整改期限"),
     LetterKind("urge", "催报通知", (
-        Field("应报材料", default="岗位风险分析和防控措施表"), Field("原定期限", date=True, example="2026-11-16"),
+        Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"), Field("原定期限", date=True, example="2026-11-16"),
         Field("补报期限", date=True, days=7), _COPY)),
 )}
 
@@ -193,6 +194,8 @@ class LetterOffice:
         missing, invalid = [], []
         for f in kind.fields:
             value = values.get(f.name, "")
+            if isinstance(value, str) and f.trim:
+                value = value.strip(f.trim).strip()
             if value == "":
                 value = self._default(kind, f, date)
             if f.date and value not in ("", None):

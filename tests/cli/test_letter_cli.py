@@ -9,6 +9,7 @@ import docx
 import pytest
 from openpyxl import Workbook
 
+from lzdocs.cli.letter_cmds import parse_sets, read_data
 from tests.conftest import REPO, run_cli, run_json
 
 DATE = ["--date", "2026-11-28"]
@@ -119,3 +120,10 @@ def test_template_check_lists_variables_and_reports_errors_by_paragraph(session)
 def test_help_has_examples_and_the_fields_of_every_kind():
     text = run_cli("letter", "--help", check=0).stdout
     assert "示例" in text and "纪检监察建议书：事由、问题、建议" in text and "urge" in text
+
+
+def test_set_repeats_become_lines_and_data_files_may_be_yaml(tmp_path):
+    assert parse_sets(("问题=一", "问题=二\\n三", "事由=a=b")) == {"问题": "一\n二\n三", "事由": "a=b"}
+    data = tmp_path / "建议.yaml"
+    data.write_text("事由: 在检查中\n问题:\n  - 采购不规范\n  - 审核不严\n", encoding="utf-8")
+    assert read_data(data) == {"事由": "在检查中", "问题": ["采购不规范", "审核不严"]}

@@ -222,6 +222,7 @@ def test_defaults_fill_deadlines_and_the_material_to_report(office):
     assert urge.context["应报材料"] == "岗位风险分析和防控措施表"
     assert (urge.context["原定期限"], urge.context["补报期限"]) == ("2026年11月16日", "2026年12月5日")
     assert urge.reply_due is None
+    assert office.prepare(L.KINDS["urge"], "图书馆", {"应报材料": "《年度总结》"}, DAY).context["应报材料"] == "年度总结"
     given = office.prepare(L.KINDS["rectify"], "后勤处", {**SAMPLES["rectify"][1], "整改期限": "2027.1.15"}, DAY)
     assert given.reply_due == dt.date(2027, 1, 15) and given.context["整改期限"] == "2027年1月15日"
 
