@@ -56,8 +56,8 @@ def run_ingest(env: Env, paths=(), *, dry_run: bool = False) -> tuple[list[Outco
         store.close()
 
 
-def rebuild_registers(env: Env, ws, store, years) -> list[str]:
-    """Rewrite the registers of each year once; returns the files written."""
+def rebuild_registers(env: Env, ws, store, years, *, warn=None) -> list[str]:
+    """Rewrite the registers of each year once; returns the files written (``warn`` gets each Chinese warning)."""
     try:
         from lzdocs.documents.registers import write_registers
     except ImportError:  # the registers module ships with issue 3
@@ -66,6 +66,8 @@ def rebuild_registers(env: Env, ws, store, years) -> list[str]:
     for year in sorted(years):
         result = write_registers(ws, store, year, env.today)
         written += [ws.relative(p) for p in getattr(result, "files", [])]
+        for text in getattr(result, "warnings", []) if warn else []:
+            warn(text)
     return written
 
 

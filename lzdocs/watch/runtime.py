@@ -1,0 +1,146 @@
+"""Running as a service: one watcher per workspace (lock + pid), Chinese logs to console and a rotating file, signals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import logging.handlers
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from lzdocs.errors import LzdocsError
+from lzdocs.fsutil import write_atomic
+
+LOCK_NAME, PID_NAME, LOG_NAME = "watch.lock", "watch.pid", "watch.log"
+LEVEL_NAMES = {logging.DEBUG: "调试", logging.INFO: "信息", logging.WARNING: "警告", logging.ERROR: "错误",
+               logging.CRITICAL: "严重"}
+
+
+class AlreadyWatching(LzdocsError):
+    """Another ``lzdocs watch`` holds this workspace (exit code 2)."""
+
+
+def _lock(ws) -> FileLock:
+    return FileLock(ws.state / LOCK_NAME, preserve_lock_file=True)
+
+
+def _read_pid_file(ws) -> dict:
+    try:
+        data = json.loads((ws.state / PID_NAME).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def watcher_state(ws) -> dict | None:
+    """``{"pid", "since", "mode"}`` of the watcher running on this workspace, or None when there is none."""
+    lock = _lock(ws)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        info = _read_pid_file(ws)
+        return {"pid": info.get("pid"), "since": info.get("since"), "mode": info.get("mode")}
+    lock.release()
+    return None
+
+
+class WatchLock:
+    """Held for the watcher's whole life; the pid and start time sit beside it in ``watch.pid``."""
+
+    def __init__(self, ws, *, mode: str | None = None, wait: float = 2.0,
+                 now: Callable[[], dt.datetime] = dt.datetime.now):
+        self.ws, self.mode, self.wait, self.now = ws, mode, wait, now
+        self.lock = _lock(ws)
+
+    def __enter__(self) -> "WatchLock":
+        try:
+            self.lock.acquire(timeout=self.wait)  # `lzdocs status` peeking at the lock holds it only a moment
+        except Timeout:
+            info = _read_pid_file(self.ws)
+            who = f"（进程 {info.get('pid', '?')}，{str(info.get('since', '?'))[:19].replace('T', ' ')} 起）"
+            raise AlreadyWatching(f"这个工作区已有 lzdocs watch 在运行{who}，不能同时运行两个",
+                                  hint="如需重启，请先停止正在运行的那个（Ctrl-C 或停止服务）") from None
+        write_atomic(self.ws.state / PID_NAME, json.dumps(
+            {"pid": os.getpid(), "since": self.now().isoformat(timespec="seconds"), "mode": self.mode,
+             "host": socket.gethostname()}))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            (self.ws.state / PID_NAME).unlink(missing_ok=True)
+        finally:
+            self.lock.release()
+
+
+class _ChineseFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.level_cn = LEVEL_NAMES.get(record.levelno, record.levelname)
+        return super().format(record)
+
+
+def setup_logging(ws, *, console: bool = True, level: int = logging.INFO) -> Callable[[], None]:
+    """Log lines ``2026-11-28 09:15:02 信息 收取：…`` on stderr and in ``<workspace>/.lzdocs/watch.log``
+    (5 MB × 5 files, rotated). Returns a function that removes the handlers again."""
+    formatter = _ChineseFormatter("%(asctime)s %(level_cn)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    handlers: list[logging.Handler] = [logging.handlers.RotatingFileHandler(
+        ws.state / LOG_NAME, maxBytes=5 * 2**20, backupCount=5, encoding="utf-8")]
+    if console:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logger = logging.getLogger("lzdocs")
+    previous = (logger.level, logger.propagate)
+    logger.setLevel(level)
+    logger.propagate = False
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+
+    def remove() -> None:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+
+    return remove
+
+
+def install_stop_signals(request_stop: Callable[[], None]) -> Callable[[], None]:
+    """Ctrl-C, SIGTERM (and Ctrl-Break on Windows) ask for a clean stop; a second one exits at once,
+    which is safe: every step of ingest survives being killed. Returns a function restoring the old handlers."""
+    log = logging.getLogger("lzdocs.watch")
+    asked = threading.Event()
+
+    def handler(signum, _frame):
+        if asked.is_set():
+            log.warning("再次收到停止信号，立即退出（未完成的文件下次启动时恢复）")
+            os._exit(130)
+        asked.set()
+        log.info("收到停止信号（%s），完成手头的文件后退出", signal.Signals(signum).name)
+        request_stop()
+
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            try:
+                previous[signum] = signal.signal(signum, handler)
+            except (OSError, ValueError):  # not the main thread, or not settable on this platform
+                pass
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
+
+
+def log_path(ws) -> Path:
+    return ws.state / LOG_NAME

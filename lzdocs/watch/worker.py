@@ -1,0 +1,195 @@
+"""The one ingest worker: takes stable files one at a time through ``Ingest.take_inbox_file``; registers after a burst."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from lzdocs.ingest import Ingest, Outcome
+from lzdocs.watch.scanner import describe_os_error, stat_sig
+from lzdocs.watch.tracker import Sig
+
+log = logging.getLogger("lzdocs.watch")
+
+TAKEN, GONE, CHANGED, FAILED = "taken", "gone", "changed", "failed"
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    sig: Sig  # what the tracker saw hold still; a file that differs now is not taken
+
+
+@dataclass(frozen=True)
+class Result:
+    path: str
+    kind: str  # taken | gone | changed | failed
+    outcome: Outcome | None = None
+
+
+class IngestWorker(threading.Thread):
+    """Owns the database connection; the observer and the main loop never ingest.
+
+    ``open_store()`` runs in this thread; ``on_burst_end(store, years) -> files written`` rebuilds the registers
+    once a burst has been quiet for ``quiet`` seconds (or has run for ``max_burst`` seconds without a pause).
+    """
+
+    def __init__(self, ws, open_store: Callable, *,
+                 on_burst_end: Callable[[object, set[int]], list] | None = None, quiet: float = 3.0,
+                 max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest, clock=time.monotonic):
+        super().__init__(name="lzdocs-ingest", daemon=True)
+        self.ws, self.open_store = ws, open_store
+        self.report: Callable[[Result], None] = lambda result: None  # set by the Watcher
+        self.on_burst_end = on_burst_end or (lambda store, years: [])
+        self.quiet, self.max_burst, self.claim_retry = quiet, max_burst, claim_retry
+        self.ingest_class, self.clock = ingest_class, clock
+        self.jobs: queue.Queue[Job | None] = queue.Queue()
+        self.ready = threading.Event()
+        self.start_error: BaseException | None = None
+        self.counts = {"accepted": 0, "rejected": 0, "duplicate": 0}
+        self._stopping = threading.Event()
+        self._stranded: dict[str, tuple[float, float]] = {}  # inbox path → (next attempt, delay): claim left over
+        self._burst: Ingest | None = None
+        self._burst_started = self._last_file = 0.0
+
+    # --- control (other threads) ----------------------------------------------------------------
+    def submit(self, job: Job) -> None:
+        self.jobs.put(job)
+
+    def stop(self) -> None:
+        """Finish the file in hand, then end: queued files stay in the inbox for the next run."""
+        self._stopping.set()
+        self.jobs.put(None)
+
+    # --- the thread -----------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.store = self.open_store()
+            found = self.ingest_class(self.ws, self.store).recover()
+            if found:
+                log.info("启动恢复：处理了上次中断时留下的 %d 个文件", found)
+        except BaseException as exc:  # reported by the main thread, which exits with the message
+            self.start_error = exc
+            self.ready.set()
+            return
+        self.ready.set()
+        try:
+            self._loop()
+        finally:
+            self._end_burst()
+            self.store.close()
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                job = self.jobs.get(timeout=self._timeout())
+            except queue.Empty:
+                job = None
+            if self._stopping.is_set():
+                break
+            if job is not None:
+                self._take(job)
+            now = self.clock()
+            if self._burst is not None and (now - self._last_file >= self.quiet and self.jobs.empty()
+                                            or now - self._burst_started >= self.max_burst):
+                self._end_burst()
+            self._recover_stranded(now)
+
+    def _timeout(self) -> float:
+        now = self.clock()
+        waits = [60.0] + [at - now for at, _ in self._stranded.values()]
+        if self._burst is not None:
+            waits.append(self.quiet - (now - self._last_file))
+        return max(0.05, min(waits))
+
+    def _ingest(self) -> Ingest:
+        if self._burst is None:  # a fresh Ingest per burst: today's date and the roster as they are now
+            self._burst = self.ingest_class(self.ws, self.store)
+            self._burst_started = self.clock()
+        return self._burst
+
+    def _take(self, job: Job) -> None:
+        try:
+            sig = stat_sig(job.path)
+        except OSError as exc:
+            log.warning("暂时无法读取 %s：%s，稍后重试", _name(job.path), describe_os_error(exc))
+            return self.report(Result(job.path, FAILED))
+        if sig is None:
+            return self.report(Result(job.path, GONE))
+        if sig != job.sig:
+            return self.report(Result(job.path, CHANGED))
+        ingest = self._ingest()
+        try:
+            outcome = ingest.take_inbox_file(Path(job.path))
+        except Exception as exc:
+            self._failed(job.path, exc)
+            return self.report(Result(job.path, FAILED))
+        finally:
+            self._last_file = self.clock()
+        if outcome is None:
+            log.info("%s 已被另一个进程收取", _name(job.path))
+            return self.report(Result(job.path, GONE))
+        self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
+        log.log(logging.WARNING if outcome.status == "rejected" else logging.INFO, describe_outcome(outcome))
+        self.report(Result(job.path, TAKEN, outcome))
+
+    def _failed(self, path: str, exc: Exception) -> None:
+        if isinstance(exc, OSError):
+            log.error("收取 %s 时出错：%s；文件未丢失，稍后重试", _name(path), describe_os_error(exc))
+        else:
+            log.error("收取 %s 时出现意外错误，文件未丢失，稍后重试：%s", _name(path), traceback.format_exc())
+        self._stranded[path] = (self.clock() + self.claim_retry, self.claim_retry)
+
+    def _recover_stranded(self, now: float) -> None:
+        """A take that failed half-way may have left its claim: finish it or put the file back, with back-off."""
+        for path, (at, delay) in list(self._stranded.items()):
+            if now < at:
+                continue
+            try:
+                self.ingest_class(self.ws, self.store).recover(origin=Path(path))
+            except Exception as exc:
+                delay = min(2 * delay, 60.0) or self.claim_retry
+                log.warning("恢复 %s 暂未成功（%s），%d 秒后再试", _name(path), exc, delay)
+                self._stranded[path] = (now + delay, delay)
+            else:
+                del self._stranded[path]
+
+    def _end_burst(self) -> None:
+        burst, self._burst = self._burst, None
+        if burst is None or not burst.touched_years:
+            return
+        years = "、".join(str(y) for y in sorted(burst.touched_years))
+        try:
+            written = self.on_burst_end(self.store, set(burst.touched_years))
+        except Exception:
+            log.error("更新登记簿失败（收取的文件已入库，下次收取或运行 lzdocs register 时重新生成）：%s",
+                      traceback.format_exc())
+        else:
+            if written:
+                log.info("已更新 %s 年登记簿（%d 个文件）", years, len(written))
+
+
+def _name(path: str) -> str:
+    return Path(path).name
+
+
+def describe_outcome(o: Outcome) -> str:
+    """One Chinese log line per file: what came in and what became of it."""
+    if o.status == "accepted":
+        text = f"收取：{o.file} → {o.unit}，{o.year} 年，{o.rows} 个风险点，存为 {o.stored_as}"
+        if o.supersedes:
+            text += f"（替换此前报送的 {o.supersedes}）"
+        warnings = len(o.problems)
+        return text + (f"；另有 {warnings} 条提醒" if warnings else "")
+    if o.status == "duplicate":
+        return f"重复：{o.file} 与已收文件内容相同，未重复入库，存为 {o.stored_as}"
+    errors = o.errors
+    first = errors[0].describe() if errors else "未通过检查"
+    more = f"（共 {len(errors)} 个问题）" if len(errors) > 1 else ""
+    return f"退回：{o.file} —— {first}{more}；已移到 {o.stored_as}，见同名 .错误说明.txt"

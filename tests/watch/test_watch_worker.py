@@ -1,0 +1,136 @@
+"""The ingest worker: one file at a time, registers once per burst, failed takes recovered, a clean stop."""
+
+import time
+from pathlib import Path
+
+from lzdocs.ingest import Outcome
+from lzdocs.watch.scanner import stat_sig
+from lzdocs.watch.worker import CHANGED, FAILED, GONE, TAKEN, IngestWorker, Job
+
+
+class FakeIngest:
+    """Stands in for ``Ingest``: 'takes' a file by deleting it; counts instances and recoveries."""
+
+    made = 0
+    recovered: list = []
+    slow = 0.0
+    fail_names: set = set()
+
+    def __init__(self, ws, store):
+        type(self).made += 1
+        self.touched_years = set()
+
+    def recover(self, origin=None):
+        type(self).recovered.append(origin)
+        return 0
+
+    def take_inbox_file(self, path: Path):
+        if path.name in self.fail_names:
+            raise OSError(5, "Input/output error")
+        time.sleep(self.slow)
+        path.unlink()
+        self.touched_years.add(2026)
+        return Outcome(f"inbox/{path.name}", "accepted", "计划财务处", 2026, rows=3, stored_as="outbox/x")
+
+
+class FakeStore:
+    def close(self):
+        pass
+
+
+def _worker(tmp_path, bursts, **kw):
+    FakeIngest.made, FakeIngest.recovered, FakeIngest.slow, FakeIngest.fail_names = 0, [], 0.0, set()
+    w = IngestWorker(None, FakeStore, ingest_class=FakeIngest, on_burst_end=lambda store, years: bursts.append(years) or ["x"],
+                     **kw)
+    results = []
+    w.report = results.append
+    w.start()
+    assert w.ready.wait(5) and w.start_error is None
+    return w, results
+
+
+def _job(path: Path) -> Job:
+    return Job(str(path), stat_sig(str(path)))
+
+
+def _files(tmp_path, n):
+    out = []
+    for i in range(n):
+        p = tmp_path / f"f{i}.docx"
+        p.write_bytes(b"x" * (i + 1))
+        out.append(p)
+    return out
+
+
+def test_registers_are_rebuilt_once_after_a_burst_has_been_quiet(tmp_path):
+    bursts = []
+    w, results = _worker(tmp_path, bursts, quiet=0.3)
+    for p in _files(tmp_path, 20):
+        w.submit(_job(p))
+    deadline = time.monotonic() + 5
+    while not bursts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert bursts == [{2026}]
+    assert [r.kind for r in results] == [TAKEN] * 20
+    assert FakeIngest.made == 2  # one for the start-up recovery, one for the burst
+    w.stop()
+    w.join(5)
+    assert bursts == [{2026}]
+
+
+def test_a_file_changed_or_gone_since_it_was_judged_stable_is_not_taken(tmp_path):
+    bursts = []
+    w, results = _worker(tmp_path, bursts)
+    changed, gone = _files(tmp_path, 2)
+    jobs = [_job(changed), _job(gone)]
+    changed.write_bytes(b"longer now")
+    gone.unlink()
+    for job in jobs:
+        w.submit(job)
+    w.stop()
+    time.sleep(0)  # the stop may win the race with the jobs: then nothing is taken, which is also fine
+    w.join(5)
+    assert all(r.kind in (CHANGED, GONE) for r in results)
+    assert changed.exists()
+
+
+def test_a_take_that_fails_is_reported_and_its_claim_recovered_later(tmp_path):
+    bursts = []
+    w, results = _worker(tmp_path, bursts, claim_retry=0.1)
+    [p] = _files(tmp_path, 1)
+    FakeIngest.fail_names = {p.name}
+    w.submit(_job(p))
+    deadline = time.monotonic() + 10
+    while len(FakeIngest.recovered) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    w.stop()
+    w.join(5)
+    assert [r.kind for r in results] == [FAILED]
+    assert FakeIngest.recovered == [None, p]  # start-up recovery of everything, then only that file's claim
+
+
+def test_stop_finishes_the_file_in_hand_and_leaves_the_queue(tmp_path):
+    bursts = []
+    w, results = _worker(tmp_path, bursts, quiet=30)
+    FakeIngest.slow = 0.5
+    files = _files(tmp_path, 5)
+    for p in files:
+        w.submit(_job(p))
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    w.stop()
+    w.join(5)
+    assert time.monotonic() - t0 < 1.0
+    assert [r.kind for r in results] == [TAKEN]
+    assert sum(p.exists() for p in files) == 4
+    assert bursts == [{2026}]  # the registers still reflect what was taken
+
+
+def test_start_up_errors_reach_the_main_thread(tmp_path):
+    def broken():
+        raise RuntimeError("数据库打不开")
+
+    w = IngestWorker(None, broken, ingest_class=FakeIngest)
+    w.start()
+    assert w.ready.wait(5)
+    assert isinstance(w.start_error, RuntimeError)
