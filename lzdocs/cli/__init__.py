@@ -33,4 +33,4 @@ def main() -> None:
 
 
 # Command modules register themselves on import.
-from lzdocs.cli import workspace_cmds, ingest_cmds, letter_cmds, register_cmds, watch_cmds  # noqa: E402,F401
+from lzdocs.cli import workspace_cmds, ingest_cmds, letter_cmds, register_cmds, watch_cmds, notice_cmds  # noqa: E402,F401

@@ -70,6 +70,7 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
         rows.append(record)
 
     year = (filled or received).year
+    problems.sort(key=lambda p: p.severity != "error")  # errors first, each kind in the order found
     if any(p.severity == "error" for p in problems):
         rejected = RejectedFile(problems)
         rejected.unit, rejected.year = unit or None, year

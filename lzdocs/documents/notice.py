@@ -1,0 +1,355 @@
+"""Red-header notices (lzdocs notice): the 公文 of GB/T 9704 with a 文号, body, attachments and 版记."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from copy import deepcopy
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
+from docxcompose.composer import Composer
+
+from lzdocs.documents import gbt9704 as gb
+from lzdocs.documents.markdown_body import Block, parse_body, render_blocks, split_enclosure
+from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
+from lzdocs.documents.titles import balance_title
+from lzdocs.errors import ConfigError, FieldError, RejectedFile
+from lzdocs.forms.schema import FormKind, load_kinds
+from lzdocs.ooxml.fonts import HEITI, add_text
+from lzdocs.ooxml.safety import Limits, sniff
+from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child
+from lzdocs.textutil import safe_filename, squeeze, strip_illegal_xml
+
+KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
+UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
+DEFAULT_TO = "各部门、各单位"
+FORM = "form"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One 附件: a .docx appended as it is, or the blank form of a form kind."""
+
+    name: str
+    path: Path | None = None
+    form: FormKind | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Everything printed on a notice except its 文号."""
+
+    title: str
+    body: tuple[Block, ...]
+    issuer: str
+    code: str
+    date: dt.date
+    printer: str
+    kind: str = "通知"
+    to: str = DEFAULT_TO
+    signer: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    cc: str = ""
+    style: str = "2012"
+    keywords: str = ""
+
+    @property
+    def mark(self) -> str:
+        """发文机关标志: the issuer and 文件 (a 函 carries the issuer's name alone)."""
+        return self.issuer if self.kind == "函" else f"{self.issuer}文件"
+
+
+@dataclass
+class IssuedNotice:
+    number: DocumentNumber
+    path: Path
+    files: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- preparing: arguments and settings → Notice ----------------------------------------------------
+
+def resolve_issuer(settings, issuer: str | None) -> tuple[str, str]:
+    """The 发文机关 and its 机关代字 from ``[issuers]`` in lzdocs.toml; the first entry by default."""
+    table = {str(k): str(v) for k, v in settings.section("issuers").items() if v}
+    if not table:
+        name = issuer or settings.get("organisation", "issuer", "")
+        raise ConfigError(f"lzdocs.toml 中没有 [issuers]（发文机关 → 机关代字），无法为“{name or '公文'}”编文号",
+                          hint=f'请在 lzdocs.toml 中添加：\n[issuers]\n"{name or "发文机关全称"}" = "机关代字"')
+    if not issuer:
+        return next(iter(table.items()))
+    for name, code in table.items():
+        if squeeze(issuer) in (squeeze(name), squeeze(code)):
+            return name, code
+    raise FieldError(f"发文机关“{issuer}”不在 lzdocs.toml 的 [issuers] 中",
+                     hint=f"可用：{'、'.join(table)}；或在 [issuers] 中添加一行 \"{issuer}\" = \"机关代字\"")
+
+
+def read_body(path: Path) -> tuple[Block, ...]:
+    """The body file: Markdown (.md) or plain text (.txt, one paragraph per line), UTF-8 or GBK."""
+    if not path.is_file():
+        raise FieldError(f"找不到正文文件“{path}”", hint="--body 后写正文的 .txt 或 .md 文件路径")
+    if path.suffix.lower() in (".docx", ".doc", ".wps", ".pdf"):
+        raise FieldError(f"正文文件“{path.name}”不是纯文本", hint="请在 WPS/Word 中另存为“纯文本 (.txt)”，或写成 .md 文件")
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FieldError(f"正文文件“{path.name}”无法按 UTF-8 或 GBK 读取", hint="请用记事本另存为 UTF-8 编码")
+    blocks = parse_body(text, markdown=path.suffix.lower() in (".md", ".markdown"))
+    if not any(b.kind != "break" for b in blocks):
+        raise FieldError(f"正文文件“{path.name}”是空的", hint="请写入通知正文")
+    return tuple(blocks)
+
+
+def resolve_attachment(spec: str, *, forms_dir: Path | None = None, limits: Limits | None = None) -> Attachment:
+    """``form`` (or ``form:KIND``) → the blank form; anything else must be a .docx file."""
+    key = spec.strip()
+    if key == FORM or key.startswith(FORM + ":"):
+        wanted = key.partition(":")[2] or "risk"
+        kinds = {k.key: k for k in load_kinds(forms_dir)}
+        if wanted not in kinds:
+            raise FieldError(f"没有表格种类“{wanted}”", hint=f"可用：{'、'.join(f'form:{k}' for k in kinds)}")
+        return Attachment(kinds[wanted].title, form=kinds[wanted])
+    path = Path(key)
+    if not path.is_file():
+        raise FieldError(f"找不到附件“{spec}”", hint="--attachment 后写 .docx 文件路径，或写 form 附上空白《岗位风险分析和防控措施表》")
+    try:
+        real = sniff(path, limits or Limits())
+    except RejectedFile as exc:
+        raise FieldError(f"附件“{path.name}”无法使用：{exc.problems[0].message}") from exc
+    if real != "docx":
+        raise FieldError(f"附件“{path.name}”不是 .docx 文档", hint="请用 WPS/Word 另存为 .docx 后再附上")
+    name = re.sub(r"^附件\s*\d*\s*[:：\-_、.．\s]*", "", path.stem).strip() or path.stem
+    return Attachment(name, path=path)
+
+
+def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str = "通知", issuer: str | None = None,
+                   to: str | None = None, signer: str | None = None, attachments: tuple[str, ...] = (),
+                   cc: str | None = None, style: str | None = None, keywords: str | None = None,
+                   date: dt.date | None = None, today: dt.date | None = None) -> Notice:
+    """Check the arguments of ``lzdocs notice`` against the workspace settings; raise FieldError in Chinese."""
+    settings = ws.settings
+    title = _clean(title)
+    if not title:
+        raise FieldError("标题不能为空", hint="用 --title 写公文标题，例如：关于开展廉政风险点排查工作的通知")
+    if kind not in KINDS:
+        raise FieldError(f"不支持的文种“{kind}”", hint=f"可用：{'、'.join(KINDS)}")
+    style = str(style or settings.get("notice", "style", "2012"))
+    if style not in gb.STYLES:
+        raise FieldError(f"不支持的格式“{style}”", hint="--style 2012（GB/T 9704-2012）或 1999（GB/T 9704-1999）")
+    name, code = resolve_issuer(settings, issuer)
+    signer = _clean(signer or "")
+    if kind in UPWARD and not signer:
+        raise FieldError(f"上行文（{kind}）须标注签发人", hint="用 --signer 写签发人姓名")
+    blocks = read_body(body) if isinstance(body, Path) else tuple(body)
+    limits = Limits.from_settings(settings)
+    found = tuple(resolve_attachment(a, forms_dir=ws.root / "forms", limits=limits) for a in attachments)
+    default_to = "" if kind in UPWARD else settings.get("notice", "to", DEFAULT_TO)
+    return Notice(
+        title=title, body=blocks, issuer=name, code=code, date=date or today or dt.date.today(),
+        printer=_clean(settings.get("notice", "printer", "") or settings.get("organisation", "office", "") or name),
+        kind=kind, to=_clean(to if to is not None else default_to), signer=signer, attachments=found,
+        cc=_clean(cc if cc is not None else settings.get("notice", "cc", "")), style=style,
+        keywords=_clean(keywords or (kind if style == "1999" else "")))
+
+
+def _clean(text) -> str:
+    return " ".join(strip_illegal_xml(str(text or ""))[0].split())
+
+
+def short_title(title: str, kind: str = "通知") -> str:
+    """The title as a file name: without 关于, the 文种 and the book-title marks, at most 30 characters."""
+    text = re.sub(r"^关于", "", title.strip())
+    text = re.sub(rf"的?{kind}$", "", text)
+    text = text.replace("《", "").replace("》", "")
+    return safe_filename(text[:30], fallback=kind)
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PAGE) -> None:
+    """Write the whole notice to ``path``: 版头, 主体 (with any 印发件 and 附件) and 版记."""
+    doc = gb.new_document(page)
+    upward = notice.kind in UPWARD
+    top = 35 if notice.style == "2012" else (80 if upward else 25)
+    gb.add_masthead(doc, notice.mark, page, top_mm=top)
+    gb.add_number_line(doc, number, page, signer=notice.signer or None)
+    gb.add_title(doc, balance_title(notice.title), page)
+    if notice.to:
+        gb.add_addressee(doc, notice.to, page)
+    own, enclosure = split_enclosure(list(notice.body))
+    paragraphs = render_blocks(doc, own, page)
+    if paragraphs:
+        paragraphs[-1].paragraph_format.keep_with_next = True
+    if notice.attachments:
+        gb.add_attachment_note(doc, [a.name for a in notice.attachments], page)
+    gb.add_signature(doc, notice.issuer, gb.format_date(notice.date, notice.style), page)
+    if enclosure:
+        render_blocks(doc, enclosure, page, new_page_first=True)
+    _append_attachments(doc, notice.attachments, page)
+    gb.add_colophon(doc, gb.Colophon(printer=notice.printer, printed=notice.date, cc=notice.cc,
+                                     keywords=notice.keywords if notice.style == "1999" else ""), page)
+    props = doc.core_properties
+    props.title, props.author, props.subject = notice.title, notice.issuer, number
+    props.keywords = notice.keywords
+    doc.save(str(path))
+
+
+def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page) -> None:
+    """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body."""
+    if not attachments:
+        return
+    composer = Composer(doc)
+    with tempfile.TemporaryDirectory(prefix="lzdocs-notice-") as tmp:
+        for i, att in enumerate(attachments, 1):
+            source = Document(str(_attachment_file(att, Path(tmp) / f"{i}.docx")))
+            sect = gb.close_section(doc)
+            _copy_geometry(source.sections[-1]._sectPr, sect, page)
+            head = doc.add_paragraph()
+            gb.format_paragraph(head, page, align="left", keep_next=True)
+            add_text(head, "附件" + (str(i) if len(attachments) > 1 else ""), HEITI)
+            if not _starts_with(source, att.name):
+                gb.add_title(doc, balance_title(att.name), page, before_lines=1)
+            pin_defaults(source)
+            composer.append(source)
+
+
+def _attachment_file(att: Attachment, scratch: Path) -> Path:
+    if att.path is not None:
+        return att.path
+    from lzdocs.documents.blankform import write_docx
+
+    return write_docx(att.form, scratch)
+
+
+def _copy_geometry(source_sect, sect, page: gb.Page) -> None:
+    """Page size, margins, columns and grid of an attachment; the page-number footers stay inherited."""
+    for tag in ("pgSz", "pgMar", "cols", "docGrid"):
+        theirs = source_sect.find(qn(f"w:{tag}"))
+        ours = sect.find(qn(f"w:{tag}"))
+        if theirs is None:
+            continue
+        new = deepcopy(theirs)
+        if ours is not None:
+            sect.replace(ours, new)
+        else:
+            set_child(sect, tag, SECT_ORDER)
+            sect.replace(sect.find(qn(f"w:{tag}")), new)
+    margin = sect.find(qn("w:pgMar"))
+    if margin is not None:
+        bottom = int(margin.get(qn("w:bottom"), gb.mm(page.bottom_mm)))
+        margin.set(qn("w:footer"), str(max(gb.mm(5), min(gb.mm(page.footer_mm), bottom - gb.mm(10)))))
+
+
+def _starts_with(source, name: str) -> bool:
+    for p in source.paragraphs[:3]:
+        if p.text.strip():
+            return squeeze(name) in squeeze(p.text)
+    return False
+
+
+def pin_defaults(source) -> None:
+    """Write an attachment's own default size, fonts and spacing onto its paragraphs and runs.
+
+    Appended paragraphs take the notice's Normal style (3号仿宋, exact 28.95 pt); pinning what the
+    attachment's defaults said keeps its tables and text looking as they did.
+    """
+    styles = source.styles.element
+    normal = source.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    normal_id = normal.style_id if normal is not None else "Normal"
+
+    def merged(*paths: str) -> dict:
+        found: dict = {}
+        for p in paths:
+            for el in styles.xpath(p):
+                found.update(el.attrib)
+        return found
+
+    normal_xpath = f"w:style[@w:styleId='{normal_id}']"
+    spacing = merged("w:docDefaults/w:pPrDefault/w:pPr/w:spacing", f"{normal_xpath}/w:pPr/w:spacing")
+    fonts = merged("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", f"{normal_xpath}/w:rPr/w:rFonts")
+    size = merged("w:docDefaults/w:rPrDefault/w:rPr/w:sz", f"{normal_xpath}/w:rPr/w:sz").get(qn("w:val"), "20")
+    spacing = spacing or {qn("w:after"): "0", qn("w:line"): "240", qn("w:lineRule"): "auto"}
+    for p in source.element.body.iter(qn("w:p")):
+        ppr = p.get_or_add_pPr()
+        style = ppr.find(qn("w:pStyle"))
+        if style is not None and style.get(qn("w:val")) != normal_id:
+            continue
+        if ppr.find(qn("w:spacing")) is None:
+            set_child(ppr, "spacing", PPR_ORDER).attrib.update(spacing)
+        if ppr.find(qn("w:snapToGrid")) is None:
+            set_child(ppr, "snapToGrid", PPR_ORDER, val=0)
+        mark = set_child(ppr, "rPr", PPR_ORDER)
+        if mark.find(qn("w:sz")) is None:
+            set_child(mark, "sz", RPR_ORDER, val=size)
+        for r in p.iter(qn("w:r")):
+            rpr = r.get_or_add_rPr()
+            if rpr.find(qn("w:rStyle")) is not None:
+                continue
+            if rpr.find(qn("w:sz")) is None:
+                set_child(rpr, "sz", RPR_ORDER, val=size)
+            rfonts = set_child(rpr, "rFonts", RPR_ORDER)
+            for key, value in fonts.items():
+                if rfonts.get(key) is None:
+                    rfonts.set(key, value)
+
+
+# --- issuing ----------------------------------------------------------------------------------------
+
+def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float | None = None) -> IssuedNotice:
+    """Number, render and record the notice (发文登记簿, kind "notice"); optionally a PDF beside it."""
+    folder = ws.year_dir(notice.date.year) / notice.kind
+    issued: IssuedDocument = issue_document(
+        store, kind="notice", code=notice.code, year=notice.date.year, title=notice.title, recipient=notice.to,
+        issued=notice.date, folder=folder, stem=lambda n: f"{n}-{short_title(notice.title, notice.kind)}",
+        render=lambda n, path: render_notice(notice, str(n), path), note=notice.kind, workspace_root=ws.root)
+    result = IssuedNotice(issued.number, issued.path, [issued.path])
+    if pdf:
+        from lzdocs.documents.pdf import PdfError, to_pdf
+
+        try:
+            limit = timeout or float(ws.settings.get("letters", "pdf_timeout", 120))
+            result.files.append(to_pdf(issued.path, issued.path.parent, limit))
+        except PdfError as exc:
+            result.warnings.append(f"PDF 没有生成：{exc}")
+    return result
+
+
+# --- the demo -----------------------------------------------------------------------------------------
+
+DEMO_TITLE = "关于印发《廉政风险防控机制建设工作实施方案》的通知"
+
+
+def demo_body(year: int) -> tuple[Block, ...]:
+    """The reference notice's text and the plan it issues (demo_data/实施方案.md), with this year's dates."""
+    text = (resources.files("lzdocs") / "demo_data" / "实施方案.md").read_text(encoding="utf-8")
+    return tuple(parse_body(text.replace("2011年11月", f"{year}年11月"), markdown=True))
+
+
+def demo_notices(ws, store, today: dt.date) -> list[IssuedNotice]:
+    """The reference notice (内工大党发〔2011〕18号) regenerated: 1999 style as in 2011, then 2012 style."""
+    body = demo_body(today.year)
+    common = dict(title=DEMO_TITLE, body=body, attachments=(FORM,), date=today, today=today)
+    old = prepare_notice(ws, style="1999", signer="刘振洪", keywords="廉政 方案 通知", **common)
+    new = prepare_notice(ws, style="2012", **common)
+    return [issue_notice(ws, store, old), issue_notice(ws, store, new)]
+
+
+def demo_step(ws, store, today: dt.date, echo, report: dict, years) -> None:
+    """The notices' step of ``lzdocs demo``."""
+    made = demo_notices(ws, store, today)
+    echo("\n发文（红头通知，附空白表）：")
+    for item, style in zip(made, ("1999 年版式", "2012 年版式")):
+        echo(f"  {item.number}（{style}）→ {ws.relative(item.path)}")
+        report.setdefault("files", []).extend(ws.relative(p) for p in item.files)

@@ -1,0 +1,71 @@
+"""WordprocessingML helpers: children in schema order, tab stops, borders, character scaling, tiny paragraphs."""
+
+from __future__ import annotations
+
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+
+# Schema order of the children we write (WordprocessingML is strict about it).
+PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+             "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+             "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+             "sectPr", "pPrChange")
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
+             "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
+             "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+SECT_ORDER = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar",
+               "paperSrc", "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote",
+               "titlePg", "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+               "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")
+
+
+def set_child(parent, tag: str, order: tuple[str, ...], **attrs):
+    """The child ``w:tag`` of ``parent`` (created in schema order if missing) with the given attributes."""
+    child = parent.find(qn(f"w:{tag}"))
+    if child is None:
+        child = OxmlElement(f"w:{tag}")
+        rank = order.index(tag)
+        for i, sibling in enumerate(parent):
+            name = sibling.tag.rsplit("}", 1)[-1]
+            if name in order and order.index(name) > rank:
+                parent.insert(i, child)
+                break
+        else:
+            parent.append(child)
+    for key, value in attrs.items():
+        child.set(qn(f"w:{key}"), str(value))
+    return child
+
+
+def add_tab_stop(p, position: int, kind: str = "right") -> None:
+    tabs = set_child(p._p.get_or_add_pPr(), "tabs", PPR_ORDER)
+    tab = OxmlElement("w:tab")
+    tab.set(qn("w:val"), kind)
+    tab.set(qn("w:pos"), str(position))
+    tabs.append(tab)
+
+
+def set_border(p, side: str, *, size: int, color: str = "000000", space: int = 0) -> None:
+    """A paragraph border line: ``size`` in eighths of a point, ``space`` in points from the text."""
+    pbdr = set_child(p._p.get_or_add_pPr(), "pBdr", PPR_ORDER)
+    edge = pbdr.find(qn(f"w:{side}"))
+    if edge is None:
+        edge = OxmlElement(f"w:{side}")
+        pbdr.append(edge)
+    for key, value in (("val", "single"), ("sz", size), ("space", space), ("color", color)):
+        edge.set(qn(f"w:{key}"), str(value))
+
+
+def scale_run(run, percent: int) -> None:
+    """Horizontal character scaling (字符缩放), used to fit a long 发文机关标志 into the 版心."""
+    set_child(run._r.get_or_add_rPr(), "w", RPR_ORDER, val=percent)
+
+
+def tiny_paragraph():
+    """An empty paragraph one point high: a place to end a section or anchor a table without taking a line."""
+    return parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:spacing w:before="0" w:after="0" w:line="20"'
+                     ' w:lineRule="exact"/><w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>')
