@@ -11,7 +11,7 @@ from lzdocs.cli import cli
 from lzdocs.cli.common import Env, ExitStatus, command, json_option, parse_date_option, pass_env
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents import letters as L
-from lzdocs.errors import ConfigError
+from lzdocs.errors import ConfigError, LzdocsError
 
 def _field_help(f: L.Field) -> str:
     if not f.required:
@@ -83,6 +83,19 @@ def add_pdfs(env: Env, issued: list[L.IssuedLetter]) -> list[str]:
     return problems
 
 
+def refresh_registers(env: Env, store, years) -> None:
+    """发文登记簿 and 预警处置台账 (with the other registers of those years) rewritten once, after the letters."""
+    from lzdocs.cli.ingest_cmds import rebuild_registers
+
+    try:
+        written = rebuild_registers(env, env.workspace(), store, set(years), warn=lambda text: env.note(f"提醒：{text}"))
+    except LzdocsError as exc:  # the letters are issued and recorded; only the workbooks are behind
+        env.note(f"提醒：登记簿没有更新（{exc}）；可稍后运行 lzdocs register")
+        return
+    if written:
+        env.echo(f"已更新登记簿：{', '.join(str(y) for y in sorted(set(years)))} 年")
+
+
 def print_issued(env: Env, office: L.LetterOffice, item: L.IssuedLetter, prefix: str = "") -> None:
     env.echo(f"{prefix}{item.kind.name} {item.number} → {office.ws.relative(item.path)}")
     for extra in item.files[1:]:
@@ -132,6 +145,7 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
         issued = office.issue(letter)
         if pdf:
             issued.warnings.extend(add_pdfs(env, [issued]))
+        refresh_registers(env, office.store, [issued.number.year])
         if env.json:
             env.emit(office.as_dict(issued))
         else:
@@ -156,6 +170,7 @@ def report_rows(env: Env, office: L.LetterOffice, results: list[L.BatchRow], pdf
         for problem in add_pdfs(env, issued):
             for item in issued:
                 item.warnings.append(problem)
+    refresh_registers(env, office.store, {item.number.year for item in issued})
     if env.json:
         env.emit([_row_dict(office, r) for r in results])
     else:
@@ -244,6 +259,7 @@ def reply_command(env: Env, number: str, date_text: str | None) -> None:
     store = env.store()
     try:
         result = L.record_reply(store, number, date)
+        refresh_registers(env, store, [int(L.DocumentNumber.parse(result["number"]).year)])
     finally:
         store.close()
     if env.json:

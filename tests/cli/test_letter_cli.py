@@ -64,6 +64,17 @@ def test_one_letter_prints_its_files_and_number(session):
     assert (session["root"] / result["files"][0]).is_file()
 
 
+def test_the_register_workbooks_list_the_letters_and_the_reply(session):
+    from openpyxl import load_workbook
+
+    def cells(name):
+        sheet = load_workbook(session["root"] / "outbox" / "2026" / "登记簿" / name, read_only=True).worksheets[0]
+        return [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+
+    assert "内工大纪建〔2026〕1号" in cells("发文登记簿.xlsx") and "内工大纪催〔2026〕13号" in cells("发文登记簿.xlsx")
+    assert "内工大纪建〔2026〕1号" in cells("预警处置台账.xlsx")
+
+
 def test_a_missing_field_is_a_chinese_error_with_exit_code_2(session):
     proc = session["missing"]
     assert proc.returncode == 2
