@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from lzdocs.documents.blankform import write_docx, write_xlsx
 from lzdocs.documents.letters import demo_letters
+from lzdocs.documents.notice import demo_step as demo_notices
 from lzdocs.documents.registers import demo_registers
 from lzdocs.demo_data.samples import RESUBMITTED_EXTRA, SAMPLES
 from lzdocs.forms.schema import risk_kind
@@ -24,35 +26,61 @@ def _rows(unit: str) -> list[dict]:
     return [dict(zip(FIELDS, row), seq=str(i)) for i, row in enumerate(SAMPLES[unit], 1)]
 
 
-def write_sample_forms(inbox: Path, today: dt.date) -> list[Path]:
-    """A dozen forms as departments send them: Word and Excel, aliases, merges, odd spellings, two with mistakes."""
+@dataclass(frozen=True)
+class Timeline:
+    """The demo's programme, laid out over the three weeks before today so that every date is in the past."""
+
+    start: dt.date
+
+    @classmethod
+    def ending(cls, today: dt.date) -> "Timeline":
+        return cls(today - dt.timedelta(days=20))
+
+    def day(self, n: int) -> dt.date:
+        return self.start + dt.timedelta(days=n)
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.day(9)
+
+    @property
+    def received(self) -> tuple[dt.datetime, dt.datetime]:
+        """When the on-time batch and the late batch reached the inbox."""
+        return (dt.datetime.combine(self.day(8), dt.time(16, 30)), dt.datetime.combine(self.day(12), dt.time(10, 0)))
+
+
+def write_sample_forms(inbox: Path, timeline: Timeline, batch: int) -> list[Path]:
+    """A dozen forms as departments send them: Word and Excel, aliases, merges, odd spellings, two with mistakes.
+
+    Batch 1 arrives before the deadline, batch 2 after it (late forms and a corrected resubmission)."""
     kind = risk_kind()
-    year = today.year
-    day = lambda m, d: dt.date(year, m, d)  # noqa: E731
+    day = timeline.day
+    if batch == 2:
+        again = _rows("计划财务处") + [dict(zip(FIELDS, RESUBMITTED_EXTRA), seq="5")]
+        return [
+            write_xlsx(kind, inbox / "教务处.xlsx", unit="教务处", rows=_rows("教务处"), date=day(11)),
+            write_xlsx(kind, inbox / "组织部.xlsx", unit="党委组织部", rows=_rows("组织部"), date=day(12)),
+            # A corrected form from 计划财务处: it supersedes the first one.
+            write_xlsx(kind, inbox / "计划财务处（修改稿）.xlsx", unit="计财处", rows=again, date=day(12)),
+        ]
     made = [
         write_docx(kind, inbox / "计划财务处-岗位风险分析和防控措施表.docx", unit="计划财务处", rows=_rows("计划财务处"),
-                   date=day(11, 8), merge_posts=True),
-        write_xlsx(kind, inbox / "基建处风险点.xlsx", unit="基建处", rows=_rows("基建处"), date=day(11, 10)),
-        write_docx(kind, inbox / "国资处.docx", unit="国资处", rows=_rows("国有资产管理处"), date=day(11, 12)),
-        write_xlsx(kind, inbox / "招生就业处.xlsx", unit="招生就业处", rows=_rows("招生就业处"), date=day(11, 15)),
-        write_docx(kind, inbox / "人事处（盖章版）.docx", unit="人事部", rows=_rows("人事处"), date=day(11, 14),
+                   date=day(1), merge_posts=True),
+        write_xlsx(kind, inbox / "基建处风险点.xlsx", unit="基建处", rows=_rows("基建处"), date=day(3)),
+        write_docx(kind, inbox / "国资处.docx", unit="国资处", rows=_rows("国有资产管理处"), date=day(5)),
+        write_xlsx(kind, inbox / "招生就业处.xlsx", unit="招生就业处", rows=_rows("招生就业处"), date=day(8)),
+        write_docx(kind, inbox / "人事处（盖章版）.docx", unit="人事部", rows=_rows("人事处"), date=day(7),
                    merge_posts=True),
-        write_xlsx(kind, inbox / "科技处-风险防控表.xlsx", unit="科技处", rows=_rows("科学技术处"), date=day(11, 16)),
-        write_docx(kind, inbox / "后勤管理处.docx", unit="后勤管理处", rows=_rows("后勤管理处"), date=day(11, 13)),
-        write_xlsx(kind, inbox / "教务处.xlsx", unit="教务处", rows=_rows("教务处"), date=day(11, 18)),
-        write_docx(kind, inbox / "图书馆.docx", unit="图书馆", rows=_rows("图书馆"), date=day(11, 11)),
-        write_xlsx(kind, inbox / "组织部.xlsx", unit="党委组织部", rows=_rows("组织部"), date=day(11, 20)),
+        write_xlsx(kind, inbox / "科技处-风险防控表.xlsx", unit="科技处", rows=_rows("科学技术处"), date=day(8)),
+        write_docx(kind, inbox / "后勤管理处.docx", unit="后勤管理处", rows=_rows("后勤管理处"), date=day(6)),
+        write_docx(kind, inbox / "图书馆.docx", unit="图书馆", rows=_rows("图书馆"), date=day(4)),
     ]
-    _chinese_date(made[2], f"{_cn_year(year)}年十一月十二日", day(11, 12))
-    # A corrected form from 计划财务处, sent later: it supersedes the first one.
-    again = _rows("计划财务处") + [dict(zip(FIELDS, RESUBMITTED_EXTRA), seq="5")]
-    made.append(write_xlsx(kind, inbox / "计划财务处（修改稿）.xlsx", unit="计财处", rows=again, date=day(11, 21)))
+    _chinese_date(made[2], day(5))
     # Two forms with mistakes: a level nobody can read and a post left out; a unit not on the roster.
     bad = _rows("组织部")[:1] + [dict(post="宣传干事", duties="新闻宣传", risk="收受有偿新闻费用", level="很高",
                                      measures="执行新闻宣传纪律"), dict(risk="网站内容审核不严", level="三级", measures="三审三校")]
-    made.append(write_docx(kind, inbox / "宣传部.docx", unit="宣传部", rows=bad, date=day(11, 15)))
-    made.append(write_xlsx(kind, inbox / "网络信息中心.xlsx", unit="网络与信息中心", rows=_rows("图书馆"),
-                           date=day(11, 15)))
+    made.append(write_docx(kind, inbox / "宣传部.docx", unit="宣传部", rows=bad, date=day(8)))
+    made.append(write_xlsx(kind, inbox / "网络信息中心.xlsx", unit="网络与信息中心", rows=_rows("图书馆"), date=day(8)))
     return made
 
 
@@ -60,8 +88,14 @@ def _cn_year(year: int) -> str:
     return "".join("〇一二三四五六七八九"[int(ch)] for ch in str(year))
 
 
-def _chinese_date(path: Path, text: str, date: dt.date) -> None:
+def _cn_small(n: int) -> str:
+    digits = "〇一二三四五六七八九"
+    return (("" if n < 20 else digits[n // 10]) + "十" + (digits[n % 10] if n % 10 else "")) if n >= 10 else digits[n]
+
+
+def _chinese_date(path: Path, date: dt.date) -> None:
     """Rewrite the date of a .docx in Chinese numerals, as some offices type it (二〇二六年十一月十二日)."""
+    text = f"{_cn_year(date.year)}年{_cn_small(date.month)}月{_cn_small(date.day)}日"
     tmp = path.with_suffix(".tmp")
     written = f"{date.year}年{date.month}月{date.day}日"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -74,18 +108,28 @@ def _chinese_date(path: Path, text: str, date: dt.date) -> None:
 
 
 def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
-    ws, _ = Workspace.init(directory)
+    ws, created = Workspace.init(directory)
+    timeline = Timeline.ending(today)
+    if ws.root / "lzdocs.toml" in created:  # a new demo: its deadline falls inside the simulated weeks
+        config = ws.root / "lzdocs.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            'deadline = "11-16"', f'deadline = "{timeline.deadline.isoformat()}"'), encoding="utf-8")
+        ws = Workspace.open(ws.root)
     echo(f"演示工作区：{ws.root}")
-    samples = write_sample_forms(ws.inbox, today)
-    echo(f"已在 inbox/ 放入 {len(samples)} 份模拟表格（Word 和 Excel，含别名、合并单元格、中文日期、两份有错误）。")
+    echo(f"模拟报送：截止日期 {timeline.deadline:%Y-%m-%d}；"
+         f"{timeline.received[0]:%m-%d} 收到第一批 10 份，{timeline.received[1]:%m-%d} 收到迟交和修改后的 3 份。")
     store = Store.for_workspace(ws)
     try:
-        job = Ingest(ws, store, today=today)
-        outcomes = job.run_inbox()
+        outcomes, years = [], set()
+        for batch, received in enumerate(timeline.received, 1):
+            write_sample_forms(ws.inbox, timeline, batch)
+            job = Ingest(ws, store, today=received.date(), now=lambda received=received: received)
+            outcomes += job.run_inbox()
+            years |= job.touched_years
         report: dict = {"workspace": str(ws.root), "ingest": [o.as_dict() for o in outcomes], "files": []}
         _print_ingest(echo, outcomes)
         for step in STEPS:
-            step(ws, store, today, echo, report, job.touched_years)
+            step(ws, store, today, echo, report, years)
     finally:
         store.close()
     return report
@@ -106,4 +150,4 @@ def _print_ingest(echo: Echo, outcomes) -> None:
 
 
 # Later steps (registers, letters, notices) append themselves here: step(ws, store, today, echo, report, years).
-STEPS: list[Callable] = [demo_letters, demo_registers]  # registers last: they list the letters too
+STEPS: list[Callable] = [demo_letters, demo_notices, demo_registers]  # registers last: they list the letters too

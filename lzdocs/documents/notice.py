@@ -331,10 +331,14 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
 DEMO_TITLE = "关于印发《廉政风险防控机制建设工作实施方案》的通知"
 
 
-def demo_body(year: int) -> tuple[Block, ...]:
+def demo_text(year: int) -> str:
     """The reference notice's text and the plan it issues (demo_data/实施方案.md), with this year's dates."""
     text = (resources.files("lzdocs") / "demo_data" / "实施方案.md").read_text(encoding="utf-8")
-    return tuple(parse_body(text.replace("2011年11月", f"{year}年11月"), markdown=True))
+    return text.replace("2011年11月", f"{year}年11月")  # the plan's deadlines; 〔2011〕10号 stays as cited
+
+
+def demo_body(year: int) -> tuple[Block, ...]:
+    return tuple(parse_body(demo_text(year), markdown=True))
 
 
 def demo_notices(ws, store, today: dt.date) -> list[IssuedNotice]:
@@ -347,9 +351,15 @@ def demo_notices(ws, store, today: dt.date) -> list[IssuedNotice]:
 
 
 def demo_step(ws, store, today: dt.date, echo, report: dict, years) -> None:
-    """The notices' step of ``lzdocs demo``."""
+    """The notices' step of ``lzdocs demo``; the body is also left in the workspace to try the command."""
     made = demo_notices(ws, store, today)
-    echo("\n发文（红头通知，附空白表）：")
-    for item, style in zip(made, ("1999 年版式", "2012 年版式")):
+    sample = ws.root / "示例正文-实施方案.md"
+    if not sample.exists():
+        sample.write_text(demo_text(today.year), encoding="utf-8")
+    echo("\n红头公文（GB/T 9704，附空白表，已登记到发文登记簿）：")
+    for item, style in zip(made, ("1999 年版式，同 2011 年原件", "2012 年版式")):
         echo(f"  {item.number}（{style}）→ {ws.relative(item.path)}")
-        report.setdefault("files", []).extend(ws.relative(p) for p in item.files)
+    echo(f"  试一试：lzdocs notice --title \"{DEMO_TITLE}\" --body {sample.name} --attachment form")
+    report.setdefault("files", []).extend(ws.relative(p) for item in made for p in item.files)
+    report["notices"] = [{"number": str(item.number), "style": style, "files": [ws.relative(p) for p in item.files]}
+                         for item, style in zip(made, ("1999", "2012"))]

@@ -146,3 +146,14 @@ def test_the_demo_regenerates_the_reference_notice_in_both_styles(workspace, sto
         assert "内蒙古工业大学廉政风险防控机制建设工作实施方案" in text  # the plan, on its own pages
         assert "一、学校廉政风险防控机制建设的指导思想" in text
         assert "中共内蒙古工业大学委员会文件" == text[0]
+
+
+def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace, store):
+    said: list[str] = []
+    report: dict = {}
+    N.demo_step(workspace, store, dt.date(2026, 11, 28), said.append, report, {2026})
+    assert [n["number"] for n in report["notices"]] == ["内工大党发〔2026〕1号", "内工大党发〔2026〕2号"]
+    assert all((workspace.root / f).is_file() for f in report["files"])
+    assert any("lzdocs notice" in line for line in said)
+    sample = workspace.root / "示例正文-实施方案.md"
+    assert "## 一、学校廉政风险防控机制建设的指导思想" in sample.read_text(encoding="utf-8")
