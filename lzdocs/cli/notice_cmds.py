@@ -22,6 +22,7 @@ from lzdocs.documents import notice as N
 @click.option("--attachment", "attachments", multiple=True, metavar="FILE|form",
               help="附件：.docx 文件，或 form（空白《岗位风险分析和防控措施表》）；可多次使用")
 @click.option("--cc", help="抄送机关，如：自治区高校工委，学校各位领导")
+@click.option("--printer", help="印发机关（版记；默认 lzdocs.toml [notice] printer，否则 [organisation] office）")
 @click.option("--style", type=click.Choice(["2012", "1999"]), help="版式：2012（默认）或 1999（带主题词）")
 @click.option("--keywords", help="主题词（1999 版式），词之间用空格分开")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
@@ -29,8 +30,8 @@ from lzdocs.documents import notice as N
 @json_option
 @pass_env
 def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | None, to: str | None,
-                   signer: str | None, attachments: tuple[str, ...], cc: str | None, style: str | None,
-                   keywords: str | None, date_text: str | None, pdf: bool) -> None:
+                   signer: str | None, attachments: tuple[str, ...], cc: str | None, printer: str | None,
+                   style: str | None, keywords: str | None, date_text: str | None, pdf: bool) -> None:
     """按 GB/T 9704《党政机关公文格式》生成红头公文，编发文字号并登记到发文登记簿。
 
     \b
@@ -46,7 +47,7 @@ def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | No
     ws = env.workspace()
     notice = N.prepare_notice(ws, title=title, body=body, kind=kind, issuer=issuer, to=to, signer=signer,
                               attachments=attachments, cc=cc, style=style, keywords=keywords,
-                              date=parse_date_option(date_text), today=env.today)
+                              date=parse_date_option(date_text), today=env.today, printer=printer)
     store = env.store()
     try:
         issued = N.issue_notice(ws, store, notice, pdf=pdf)

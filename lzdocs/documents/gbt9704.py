@@ -252,7 +252,7 @@ def add_number_line(doc, number: str, page: Page = PAGE, *, signer: str | None =
     else:
         add_text(p, number)
     # GB/T 9704-2012 §7.2.7: a red line as wide as the 版心, 4 mm below the 发文字号.
-    set_border(p, "bottom", size=12, color=RED, space=4)
+    set_border(p, "bottom", size=18, color=RED, space=4)  # 2.25 pt
     return p
 
 

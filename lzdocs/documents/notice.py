@@ -137,7 +137,7 @@ def resolve_attachment(spec: str, *, forms_dir: Path | None = None, limits: Limi
 def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str = "通知", issuer: str | None = None,
                    to: str | None = None, signer: str | None = None, attachments: tuple[str, ...] = (),
                    cc: str | None = None, style: str | None = None, keywords: str | None = None,
-                   date: dt.date | None = None, today: dt.date | None = None) -> Notice:
+                   date: dt.date | None = None, today: dt.date | None = None, printer: str | None = None) -> Notice:
     """Check the arguments of ``lzdocs notice`` against the workspace settings; raise FieldError in Chinese."""
     settings = ws.settings
     title = _clean(title)
@@ -158,7 +158,8 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
     default_to = "" if kind in UPWARD else settings.get("notice", "to", DEFAULT_TO)
     return Notice(
         title=title, body=blocks, issuer=name, code=code, date=date or today or dt.date.today(),
-        printer=_clean(settings.get("notice", "printer", "") or settings.get("organisation", "office", "") or name),
+        printer=_clean(printer or settings.get("notice", "printer", "") or settings.get("organisation", "office", "")
+                       or name),
         kind=kind, to=_clean(to if to is not None else default_to), signer=signer, attachments=found,
         cc=_clean(cc if cc is not None else settings.get("notice", "cc", "")), style=style,
         keywords=_clean(keywords or (kind if style == "1999" else "")))
@@ -329,6 +330,7 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
 # --- the demo -----------------------------------------------------------------------------------------
 
 DEMO_TITLE = "关于印发《廉政风险防控机制建设工作实施方案》的通知"
+DEMO_PRINTER = "内蒙古工业大学党政办公室"  # 印发机关 of the 2011 original
 
 
 def demo_text(year: int) -> str:
@@ -344,7 +346,8 @@ def demo_body(year: int) -> tuple[Block, ...]:
 def demo_notices(ws, store, today: dt.date) -> list[IssuedNotice]:
     """The reference notice (内工大党发〔2011〕18号) regenerated: 1999 style as in 2011, then 2012 style."""
     body = demo_body(today.year)
-    common = dict(title=DEMO_TITLE, body=body, attachments=(FORM,), date=today, today=today)
+    common = dict(title=DEMO_TITLE, body=body, attachments=(FORM,), date=today, today=today,
+                  printer=DEMO_PRINTER)
     old = prepare_notice(ws, style="1999", signer="刘振洪", keywords="廉政 方案 通知", **common)
     new = prepare_notice(ws, style="2012", **common)
     return [issue_notice(ws, store, old), issue_notice(ws, store, new)]

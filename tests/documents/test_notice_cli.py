@@ -43,7 +43,8 @@ def runs(tmp_path_factory):
     first = run_cli("notice", "--title", "关于开展廉政风险点排查工作的通知", "--attachment", ws / "附件1-联系人名单.docx",
                     "--attachment", "form", "--cc", "学校各位领导", *common, env=env, check=0)
     second = run_cli("notice", "--title", "关于2026年度廉政风险点排查情况的通报", "--kind", "通报", "--issuer", "内工大纪发",
-                     "--style", "1999", "--keywords", "廉政 通报", *common, env=env, check=0)
+                     "--style", "1999", "--keywords", "廉政 通报", "--printer", "内蒙古工业大学监察处", *common,
+                     env=env, check=0)
     third = run_cli("notice", "--title", "关于报送廉政风险点的请示", "--kind", "请示", "--to", "自治区高校工委",
                     "--signer", "刘振洪", *common, env=env, check=0)
     errors = {
@@ -100,6 +101,15 @@ def test_attachments_keep_their_own_table_and_fonts_and_are_listed(runs):
     assert any("风险点描述" in t._tbl.xml for t in doc.tables)
 
 
+def test_1999_style_from_the_command_line_has_keywords_printer_and_chinese_date(runs):
+    doc = Document(str(runs["ws"].root / runs["out"][1]["files"][0]))
+    cells = [c.text for t in doc.tables for c in t._cells]
+    assert "主题词：廉政\u3000通报" in cells
+    assert "内蒙古工业大学监察处\t2026年11月28日印发" in cells
+    assert doc.paragraphs[0].text == "中共内蒙古工业大学纪律检查委员会文件"
+    assert "二〇二六年十一月二十八日" in [p.text for p in doc.paragraphs]
+
+
 def test_upward_document_puts_the_signer_beside_the_number(runs):
     doc = Document(str(runs["ws"].root / runs["out"][2]["files"][0]))
     assert doc.paragraphs[1].text == "\u3000内工大党发〔2026〕2号\t签发人：刘振洪"
@@ -141,6 +151,7 @@ def test_the_demo_regenerates_the_reference_notice_in_both_styles(workspace, sto
     assert old.paragraphs[1].text.endswith("签发人：刘振洪")
     assert "主题词：廉政\u3000方案\u3000通知" in [c.text for t in old.tables for c in t._cells]
     assert "主题词" not in "".join(c.text for t in new.tables for c in t._cells)
+    assert "内蒙古工业大学党政办公室\t2026年11月28日印发" in [c.text for t in old.tables for c in t._cells]
     for text in (old_text, new_text):
         assert "附件：岗位风险分析和防控措施表" in text
         assert "内蒙古工业大学廉政风险防控机制建设工作实施方案" in text  # the plan, on its own pages
