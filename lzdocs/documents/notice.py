@@ -130,8 +130,18 @@ def resolve_attachment(spec: str, *, forms_dir: Path | None = None, limits: Limi
         raise FieldError(f"附件“{path.name}”无法使用：{exc.problems[0].message}") from exc
     if real != "docx":
         raise FieldError(f"附件“{path.name}”不是 .docx 文档", hint="请用 WPS/Word 另存为 .docx 后再附上")
+    _open_attachment(path)
     name = re.sub(r"^附件\s*\d*\s*[:：\-_、.．\s]*", "", path.stem).strip() or path.stem
     return Attachment(name, path=path)
+
+
+def _open_attachment(path: Path):
+    """The attachment as a python-docx Document, or a FieldError that says what to do."""
+    try:
+        return Document(str(path))
+    except Exception as exc:  # python-docx raises ValueError, KeyError, XMLSyntaxError … on odd packages
+        raise FieldError(f"附件“{path.name}”无法打开（{type(exc).__name__}）",
+                         hint="请用 WPS/Word 打开后另存为 .docx（不含宏）再附上") from exc
 
 
 def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str = "通知", issuer: str | None = None,
@@ -152,6 +162,8 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
     signer = _clean(signer or "")
     if kind in UPWARD and not signer:
         raise FieldError(f"上行文（{kind}）须标注签发人", hint="用 --signer 写签发人姓名")
+    if kind in UPWARD and not _clean(to or ""):
+        raise FieldError(f"上行文（{kind}）须写明主送机关", hint="用 --to 写主送机关，如：自治区高校工委")
     blocks = read_body(body) if isinstance(body, Path) else tuple(body)
     limits = Limits.from_settings(settings)
     found = tuple(resolve_attachment(a, forms_dir=ws.root / "forms", limits=limits) for a in attachments)
@@ -214,7 +226,7 @@ def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page)
     composer = Composer(doc)
     with tempfile.TemporaryDirectory(prefix="lzdocs-notice-") as tmp:
         for i, att in enumerate(attachments, 1):
-            source = Document(str(_attachment_file(att, Path(tmp) / f"{i}.docx")))
+            source = _open_attachment(_attachment_file(att, Path(tmp) / f"{i}.docx"))
             sect = gb.close_section(doc)
             _copy_geometry(source.sections[-1]._sectPr, sect, page)
             head = doc.add_paragraph()

@@ -101,3 +101,10 @@ def test_a_markdown_table_renders_as_a_word_table_across_the_text_block(tmp_path
     assert sum(widths) == 8845  # 156 mm
     header = table.rows[0].cells[0].paragraphs[0].runs[0]
     assert header._r.rPr.rFonts.get(qn("w:eastAsia")) == "黑体" and header.font.size.pt == 14
+
+
+def test_markup_characters_in_the_text_come_out_as_written(tmp_path):
+    doc = new_document()
+    render_blocks(doc, parse_body("R&D <x> 与 \"引号\" & 1 < 2", markdown=False))
+    doc.save(tmp_path / "t.docx")
+    assert Document(str(tmp_path / "t.docx")).paragraphs[0].text == "R&D <x> 与 \"引号\" & 1 < 2"

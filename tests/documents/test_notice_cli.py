@@ -168,3 +168,23 @@ def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace, st
     assert any("lzdocs notice" in line for line in said)
     sample = workspace.root / "示例正文-实施方案.md"
     assert "## 一、学校廉政风险防控机制建设的指导思想" in sample.read_text(encoding="utf-8")
+
+
+def test_upward_document_needs_an_addressee(workspace):
+    with pytest.raises(N.FieldError, match="须写明主送机关"):
+        N.prepare_notice(workspace, title="关于某事的请示", body=(), kind="请示", signer="刘振洪")
+
+
+def test_an_attachment_word_cannot_open_is_refused_in_chinese(tmp_path):
+    macro = tmp_path / "带宏.docx"
+    Document().save(macro)
+    with zipfile.ZipFile(macro) as src:
+        parts = {n: src.read(n) for n in src.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml")
+    with zipfile.ZipFile(macro, "w") as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    with pytest.raises(N.FieldError, match="附件“带宏.docx”无法打开") as err:
+        N.resolve_attachment(str(macro))
+    assert "另存为 .docx" in str(err.value)
