@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lzdocs.documents.numbering import DocumentNumber, issue_document
+from lzdocs.documents.numbering import DocumentNumber, DurableRenames, issue_document
 from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
@@ -262,19 +262,23 @@ class LetterOffice:
         for k in unknown:
             values.pop(k)
 
-    def issue(self, letter: Letter) -> IssuedLetter:
-        """Take the next 文号 and write the letter; one transaction, so a failure consumes no number."""
+    def issue(self, letter: Letter, finisher: DurableRenames | None = None) -> IssuedLetter:
+        """Take the next 文号 and write the letter; one transaction, so a failure consumes no number.
+
+        With a ``finisher`` (batches) the file is fsynced and put in place after the commit, in parallel
+        with the next letters; it is there once the finisher is closed.
+        """
         template = self.template(letter.kind)
         folder = self.ws.year_dir(letter.date.year) / letter.kind.name
 
         def render(number: DocumentNumber, path: Path) -> bytes:
-            return template.save({**letter.context, "文号": str(number)}, path)
+            return template.save({**letter.context, "文号": str(number)}, path, durable=finisher is None)
 
         issued = issue_document(
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
             recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
             render=render, reply_due=letter.reply_due, unit=letter.unit, note=letter.note,
-            workspace_root=self.ws.root)
+            workspace_root=self.ws.root, finisher=finisher)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
                             list(letter.warnings), [issued.path])
 
@@ -352,25 +356,30 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
     """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row."""
     office.check_fields(kind, defaults)
     results = []
-    for i, (number, values) in enumerate(rows):
-        unit = str(values.get("单位") or "").strip()
-        progress(i, len(rows), unit)
-        fields = {**defaults, **{k: v for k, v in values.items()
-                                 if k not in BATCH_COLUMNS and v not in (None, "")}}
-        outcome = BatchRow(number, unit)
-        try:
-            day = parse_date(values.get("成文日期")) if values.get("成文日期") not in (None, "") else date
-            if day is None:
-                raise FieldError(f"“成文日期”的值“{values.get('成文日期')}”不是日期")
-            letter = office.prepare(kind, unit, fields, day, extra="ignore")
-            outcome.issued = office.issue(letter)
-            outcome.unit = letter.unit
-            outcome.warnings = letter.warnings
-        except LzdocsError as exc:
-            outcome.error = str(exc)
-        results.append(outcome)
+    with DurableRenames() as finisher:
+        for i, (number, values) in enumerate(rows):
+            progress(i, len(rows), str(values.get("单位") or "").strip())
+            results.append(_batch_row(office, kind, number, values, defaults, date, finisher))
     progress(len(rows), len(rows), "")
     return results
+
+
+def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict, defaults: dict,
+               date: dt.date, finisher: DurableRenames) -> BatchRow:
+    unit = str(values.get("单位") or "").strip()
+    fields = {**defaults, **{k: v for k, v in values.items() if k not in BATCH_COLUMNS and v not in (None, "")}}
+    outcome = BatchRow(number, unit)
+    try:
+        day = parse_date(values.get("成文日期")) if values.get("成文日期") not in (None, "") else date
+        if day is None:
+            raise FieldError(f"“成文日期”的值“{values.get('成文日期')}”不是日期")
+        letter = office.prepare(kind, unit, fields, day, extra="ignore")
+        outcome.issued = office.issue(letter, finisher)
+        outcome.unit = letter.unit
+        outcome.warnings = letter.warnings
+    except LzdocsError as exc:
+        outcome.error = str(exc)
+    return outcome
 
 
 def unknown_columns(kind: LetterKind, header: list[str], variables) -> list[str]:

@@ -126,13 +126,14 @@ class DocxTemplateFile:
             data = etree.tostring(tree, encoding="utf-8")
         return XML_DECLARATION + data
 
-    def save(self, context: dict, path: Path) -> bytes:
-        """Render and write ``path`` (which must not exist) durably (fsync); returns the bytes written."""
+    def save(self, context: dict, path: Path, *, durable: bool = True) -> bytes:
+        """Render and write ``path`` (which must not exist), fsynced when ``durable``; returns the bytes."""
         data = self.render(context)
         with open(path, "xb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         return data
 
 

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import documents, warnings
 
 
+# Built once: a batch of letters runs these a thousand times, and SQLAlchemy caches a statement's key on it.
+_LAST_SEQ = select(func.max(documents.c.seq)).where(documents.c.code == bindparam("code"),
+                                                    documents.c.year == bindparam("year"))
+_INSERT_DOCUMENT = insert(documents)
+_INSERT_WARNING = insert(warnings)
+
+
 def next_seq(conn: Connection, code: str, year: int) -> int:
     """The next sequence number for a 机关代字 and year; call inside a write transaction (it holds the lock)."""
-    last = conn.execute(select(func.max(documents.c.seq))
-                        .where(documents.c.code == code, documents.c.year == year)).scalar()
+    last = conn.execute(_LAST_SEQ, {"code": code, "year": year}).scalar()
     return (last or 0) + 1
 
 
 def add_document(conn: Connection, **values) -> int:
-    return conn.execute(insert(documents).values(**values)).inserted_primary_key[0]
+    return conn.execute(_INSERT_DOCUMENT, values).inserted_primary_key[0]
 
 
 def add_warning(conn: Connection, **values) -> int:
-    return conn.execute(insert(warnings).values(**values)).inserted_primary_key[0]
+    return conn.execute(_INSERT_WARNING, values).inserted_primary_key[0]
 
 
 def find_document(conn: Connection, number: str):

@@ -304,6 +304,8 @@ def test_a_batch_reports_each_row_and_a_bad_row_does_not_stop_the_others(office,
     assert "不在单位名单中" in results[1].error and "缺少必填字段：事由" in results[2].error
     assert [str(r.issued.number) for r in results if r.issued] == ["内工大纪建〔2026〕1号", "内工大纪建〔2026〕2号"]
     assert results[3].issued.path.name == "内工大纪建〔2026〕2号-国有资产管理处.docx"
+    assert all(r.issued.path.is_file() for r in results if r.issued)
+    assert not any(".part" in p.name for p in results[0].issued.path.parent.iterdir())
     assert numbers_taken(store) == ["内工大纪建〔2026〕1号", "内工大纪建〔2026〕2号"]
 
 
