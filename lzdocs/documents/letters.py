@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lzdocs.documents.numbering import DocumentNumber, DurableRenames, issue_document
+from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
@@ -159,6 +159,7 @@ class LetterOffice:
         self.store = store
         self._templates: dict[str, DocxTemplateFile] = {}
         self._roster = None
+        self._finished: set[Path] = set()
 
     def template(self, kind: LetterKind) -> DocxTemplateFile:
         """The kind's template (the workspace's own copy, else the packaged one), loaded once per office."""
@@ -270,6 +271,9 @@ class LetterOffice:
         """
         template = self.template(letter.kind)
         folder = self.ws.year_dir(letter.date.year) / letter.kind.name
+        if folder not in self._finished:  # letters a killed run recorded but did not put in place
+            finish_leftovers(self.store, folder, self.ws.root)
+            self._finished.add(folder)
 
         def render(number: DocumentNumber, path: Path) -> bytes:
             return template.save({**letter.context, "文号": str(number)}, path, durable=finisher is None)

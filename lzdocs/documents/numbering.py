@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -81,6 +82,39 @@ class DurableRenames:
 def _put_in_place(partial: Path, final: Path) -> None:
     fsync_file(partial)
     os.replace(partial, final)
+
+
+_PARTIAL = re.compile(r"^\.(?P<stem>.+)\.[0-9a-f]{8}\.part(?P<suffix>\.\w+)$")
+
+
+def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = None, *,
+                     older_than: float = 600) -> list[Path]:
+    """Put in place the files of documents that were recorded but not yet renamed when a process died.
+
+    A ``.part`` file whose document row exists with the same SHA-256 is renamed to the recorded name
+    (if that name is free); one without a row is the remains of a rolled-back render and is removed once
+    it is older than ``older_than`` seconds (a younger one may belong to a render in progress).
+    """
+    done: list[Path] = []
+    if not folder.is_dir():
+        return done
+    for partial in folder.iterdir():
+        m = _PARTIAL.match(partial.name)
+        if not m:
+            continue
+        final = folder / f"{m['stem']}{m['suffix']}"
+        relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+        with store.read() as conn:
+            row = q.find_document_by_file(conn, relative)
+        try:
+            if row is not None and not final.exists() and sha256_file(partial) == row["sha256"]:
+                _put_in_place(partial, final)
+                done.append(final)
+            elif row is None and time.time() - partial.stat().st_mtime > older_than:
+                partial.unlink()
+        except FileNotFoundError:  # another process finished it meanwhile
+            continue
+    return done
 
 
 def issue_document(store: Store, *, kind: str, code: str, year: int, title: str, recipient: str,

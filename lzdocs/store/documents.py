@@ -35,6 +35,11 @@ def find_document(conn: Connection, number: str):
     return conn.execute(select(documents).where(documents.c.number == number)).mappings().first()
 
 
+def find_document_by_file(conn: Connection, file: str):
+    """The document recorded with this workspace-relative file path, or None."""
+    return conn.execute(select(documents).where(documents.c.file == file)).mappings().first()
+
+
 def warning_for(conn: Connection, document_id: int):
     """The 预警处置台账 row of a document, or None when the document expects no reply."""
     return conn.execute(select(warnings).where(warnings.c.document_id == document_id)).mappings().first()

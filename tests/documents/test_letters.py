@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import zipfile
 
 import docx
-from docx.shared import RGBColor
 import pytest
+from docx.shared import RGBColor
 from lxml import etree
 from sqlalchemy import select
 
@@ -343,3 +344,16 @@ def test_the_document_xml_is_well_formed_even_with_hostile_values(office):
     etree.fromstring(zipfile.ZipFile(item.path).read("word/document.xml"))
     text = document_text(item.path)
     assert "]]><w:p/><!-- & \u2028 '\"" in text and "1．<script>&amp;</script>" in text
+
+
+def test_a_letter_recorded_but_not_renamed_by_a_killed_run_is_put_in_place_next_time(office, workspace, store):
+    first = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
+    leftover = first.path.parent / f".{first.path.stem}.0123abcd.part.docx"
+    first.path.rename(leftover)  # as if the process died between the commit and the rename
+    stale = first.path.parent / ".内工大纪催〔2026〕9号-图书馆.89abcdef.part.docx"
+    stale.write_bytes(b"remains of a rolled-back render")
+    os.utime(stale, (0, 0))
+    again = L.LetterOffice(workspace, store)
+    second = again.issue(again.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
+    assert first.path.is_file() and not leftover.exists() and not stale.exists()
+    assert str(second.number) == "内工大纪催〔2026〕2号"
