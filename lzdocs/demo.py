@@ -16,6 +16,7 @@ from lzdocs.demo_data.samples import RESUBMITTED_EXTRA, SAMPLES
 from lzdocs.forms.schema import risk_kind
 from lzdocs.ingest import Ingest
 from lzdocs.store import Store
+from lzdocs.watch.demo import demo_watch
 from lzdocs.workspace import Workspace
 
 Echo = Callable[[str], None]
@@ -150,4 +151,4 @@ def _print_ingest(echo: Echo, outcomes) -> None:
 
 
 # Later steps (registers, letters, notices) append themselves here: step(ws, store, today, echo, report, years).
-STEPS: list[Callable] = [demo_letters, demo_notices, demo_registers]  # registers last: they list the letters too
+STEPS: list[Callable] = [demo_letters, demo_notices, demo_watch, demo_registers]  # registers last: they list the letters too

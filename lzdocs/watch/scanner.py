@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from lzdocs.ingest.scan import OWN_FOLDERS, is_ignored
 from lzdocs.watch.tracker import Sig
+
+_ignored = functools.lru_cache(maxsize=1 << 16)(is_ignored)  # names repeat at every pass; the patterns cost more
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -82,7 +85,7 @@ def _visit(entry: os.DirEntry, listing: Listing, stack: list[str]) -> None:
         if entry.is_dir(follow_symlinks=False):
             if not (entry.name.startswith(".") or entry.name in OWN_FOLDERS):
                 stack.append(entry.path)
-        elif entry.is_file(follow_symlinks=False) and not is_ignored(entry.name):
+        elif entry.is_file(follow_symlinks=False) and not _ignored(entry.name):
             st = entry.stat(follow_symlinks=False)
             listing.files[entry.path] = (st.st_size, st.st_mtime_ns)
     except FileNotFoundError:

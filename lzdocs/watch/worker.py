@@ -7,6 +7,7 @@ import queue
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -53,6 +54,7 @@ class IngestWorker(threading.Thread):
         self.ready = threading.Event()
         self.start_error: BaseException | None = None
         self.counts = {"accepted": 0, "rejected": 0, "duplicate": 0}
+        self.recent: deque[Outcome] = deque(maxlen=100)  # the latest outcomes, for the demo and for tests
         self._stopping = threading.Event()
         self._stranded: dict[str, tuple[float, float]] = {}  # inbox path → (next attempt, delay): claim left over
         self._burst: Ingest | None = None
@@ -136,6 +138,7 @@ class IngestWorker(threading.Thread):
             log.info("%s 已被另一个进程收取", _name(job.path))
             return self.report(Result(job.path, GONE))
         self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
+        self.recent.append(outcome)
         log.log(logging.WARNING if outcome.status == "rejected" else logging.INFO, describe_outcome(outcome))
         self.report(Result(job.path, TAKEN, outcome))
 
