@@ -260,7 +260,21 @@ class Workspace:
                 created.append(path)
         ws = cls.open(root)
         ws.rejected.mkdir(parents=True, exist_ok=True)
+        created += ws._copy_default_templates()
         return ws, created
+
+    def _copy_default_templates(self) -> list[Path]:
+        """Put editable copies of the packaged templates into templates/; an existing file is left alone."""
+        copied = []
+        for item in (resources.files("lzdocs") / "templates").iterdir():
+            if not item.name.endswith((".docx", ".xlsx")):
+                continue
+            target = self.templates / item.name
+            if not target.exists():
+                with open(target, "xb") as fh:
+                    fh.write(item.read_bytes())
+                copied.append(target)
+        return copied
 
     # --- places -------------------------------------------------------------------------------
     @property

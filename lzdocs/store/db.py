@@ -52,7 +52,7 @@ class Store:
                 dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA synchronous=FULL")  # a committed 文号 or submission survives a power cut
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA busy_timeout=60000")
                 cur.close()
