@@ -1,4 +1,4 @@
-"""watchdog's native observer on the inbox, as a source of hints only; restarted when it dies or the folder is replaced."""
+"""watchdog's native observer on the inbox, for hints only; restarted when it dies or the folder is replaced."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Running as a service: one watcher per workspace (lock + pid), Chinese logs to console and a rotating file, signals."""
+"""Running as a service: one watcher per workspace (lock + pid), Chinese logs (console, rotating file), signals."""
 
 from __future__ import annotations
 
@@ -94,10 +94,11 @@ def setup_logging(ws, *, console: bool = True, level: int = logging.INFO) -> Cal
         ws.state / LOG_NAME, maxBytes=5 * 2**20, backupCount=5, encoding="utf-8")]
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
-    logger = logging.getLogger("lzdocs")
-    previous = (logger.level, logger.propagate)
+    logger, chatter = logging.getLogger("lzdocs"), logging.getLogger("watchdog")
+    previous = (logger.level, logger.propagate, chatter.level)
     logger.setLevel(level)
     logger.propagate = False
+    chatter.setLevel(logging.ERROR)  # watchdog's own English notices (e.g. while stopping) are not for the clerk
     for handler in handlers:
         handler.setFormatter(formatter)
         logger.addHandler(handler)
@@ -108,6 +109,7 @@ def setup_logging(ws, *, console: bool = True, level: int = logging.INFO) -> Cal
             handler.close()
         logger.setLevel(previous[0])
         logger.propagate = previous[1]
+        chatter.setLevel(previous[2])
 
     return remove
 

@@ -1,4 +1,4 @@
-"""Looking at the inbox cheaply: an os.scandir listing with (size, mtime_ns) per candidate, single stats, whole-file checks."""
+"""Looking at the inbox cheaply: os.scandir listings with (size, mtime_ns) per file, single stats, whole-file checks."""
 
 from __future__ import annotations
 

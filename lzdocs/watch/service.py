@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lzdocs.errors import ConfigError
+from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.watch.mounts import placement
 from lzdocs.watch.native import NativeObserver
 from lzdocs.watch.scanner import ShareUnavailable, describe_os_error, is_complete, root_identity, scan, stat_sig
@@ -22,6 +23,12 @@ NATIVE, POLLING = "native", "polling"
 MODE_NAMES = {NATIVE: "本地文件事件", POLLING: "轮询"}
 
 
+class WatcherFailed(LzdocsError):
+    """The watcher cannot go on (its worker died): exit 1 so that a service manager restarts it."""
+
+    exit_code = 1
+
+
 @dataclass(frozen=True)
 class WatchOptions:
     mode: str  # native | polling
@@ -29,6 +36,7 @@ class WatchOptions:
     stable: float = 5.0  # size and mtime unchanged this long (local monotonic clock) before a file is taken
     native_rescan: float = 60.0  # native mode: a full listing this often anyway, as a safety net
     probe: float = 2.0  # native mode: how often the inbox folder itself is checked (outage, replaced)
+    quick: float = 0.5  # files still settling are looked at this often; polling also checks the inbox's own mtime
     quiet: float = 3.0  # registers are rebuilt once a burst has been quiet this long
     incomplete_timeout: float = 60.0  # a file stable but never whole is handed over (and rejected) after this
     reason: str = ""  # why this mode, for the log
@@ -116,7 +124,8 @@ class Watcher:
         self._results: deque[Result] = deque()  # from the worker thread
         self.native = NativeObserver(self.inbox, self._nudge, observer_class=observer_class) \
             if options.mode == NATIVE else None
-        self.next_scan = self.next_probe = 0.0
+        self.next_scan = self.next_probe = self.next_quick = 0.0
+        self.root_mtime: int | None = None  # the inbox folder's mtime at the last listing (polling)
         worker.report = self._report  # results come back to this loop, the tracker's only owner
 
     # --- called from other threads --------------------------------------------------------------
@@ -133,7 +142,9 @@ class Watcher:
 
     # --- the loop -------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Ask the loop to end (from a signal handler or another thread): the file in hand is finished first."""
+        """Ask the loop to end (from a signal handler or another thread): the file in hand is finished first,
+        nothing further is started."""
+        self.worker.finish_current()
         self.stopping.set()
         self.wake.set()
 
@@ -147,8 +158,14 @@ class Watcher:
                  f"，轮询间隔 {o.interval:g} 秒" if o.mode == POLLING else f"，每 {o.native_rescan:g} 秒全面检查一次")
         try:
             while not self.stopping.is_set():
+                if not self.worker.is_alive():
+                    raise WatcherFailed("收取线程意外退出（原因见日志），lzdocs watch 停止运行",
+                                        hint="服务管理器会重新启动它；收件文件夹里的文件不受影响")
                 self.step()
                 self._sleep()
+        except Exception:
+            log.exception("监视出错，lzdocs watch 停止运行；未处理完的文件下次启动时恢复")
+            raise
         finally:
             self.shutdown()
 
@@ -160,6 +177,8 @@ class Watcher:
             self._probe(now)
         if self.outage.active and now < self.next_scan:
             return
+        if now >= self.next_quick:
+            self._quick(now)
         if now >= self.next_scan or self._folders.is_set():
             self._folders.clear()
             self._full_scan(now, covered=len(self._files))
@@ -170,16 +189,17 @@ class Watcher:
 
     def _sleep(self) -> None:
         due = self.tracker.next_check()
-        deadline = min(self.next_scan, self.next_probe if self.native else float("inf"),
+        quick = self.next_quick if self.native is None or self.tracker.pending else float("inf")
+        deadline = min(self.next_scan, self.next_probe if self.native else float("inf"), quick,
                        float("inf") if due is None else due)
         self.wake.wait(max(0.0, min(deadline - self.clock(), 5.0)))
         self.wake.clear()
 
     def shutdown(self) -> None:
-        if self.native is not None:
-            self.native.stop()
         log.info("正在停止：完成手头的文件后退出")
         self.worker.stop()
+        if self.native is not None:
+            self.native.stop()
         self.worker.join()
         c = self.worker.counts
         log.info("已停止。本次共收取 %d 份，退回 %d 份，重复 %d 份", c["accepted"], c["rejected"], c["duplicate"])
@@ -204,8 +224,26 @@ class Watcher:
             self.options = replace(self.options, mode=POLLING)
             self.next_scan = now
 
+    def _quick(self, now: float) -> None:
+        """Between listings: files still settling get a fresh stat, so the window starts right after their last
+        write; when polling, a change of the inbox folder's own mtime (a file added or renamed there) lists now."""
+        self.next_quick = now + self.options.quick
+        if self.native is None:
+            try:
+                mtime = os.stat(self.inbox).st_mtime_ns
+            except OSError:
+                mtime = None
+            if mtime is None or mtime != self.root_mtime:
+                self.next_scan = now
+        if self.tracker.pending:
+            self._look(sorted(self.tracker.pending), now)
+
     def _full_scan(self, now: float, covered: int = 0) -> None:
         """List the whole tree; ``covered`` hints that arrived before the listing began are settled by it."""
+        try:
+            self.root_mtime = os.stat(self.inbox).st_mtime_ns
+        except OSError:
+            self.root_mtime = None
         try:
             listing = scan(self.inbox)
         except ShareUnavailable as exc:

@@ -1,4 +1,4 @@
-"""Stability tracking: a file is ready when its size and mtime have stayed the same for a window of local monotonic time."""
+"""Stability tracking: a file is ready once its size and mtime have held still for a window of monotonic time."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class StabilityTracker:
         self.incomplete_timeout = incomplete_timeout
         self.retry_first, self.retry_max = retry_first, retry_max
         self.entries: dict[str, Entry] = {}
+        self.pending: set[str] = set()  # files still settling: worth a look at every quick turn
         self._heap: list[tuple[float, str]] = []
 
     def __len__(self) -> int:
@@ -66,18 +67,19 @@ class StabilityTracker:
         gone = [p for p, e in self.entries.items()
                 if p not in seen and e.state != QUEUED and not _below_any(p, keep)]
         for path in gone:
-            del self.entries[path]
+            self._drop(path)
         return gone
 
     def vanished(self, path: str) -> None:
         """A stat said the file is not there (while its folder is): forget it unless the worker holds it."""
         entry = self.entries.get(path)
         if entry is not None and entry.state != QUEUED:
-            del self.entries[path]
+            self._drop(path)
 
     # --- decisions ----------------------------------------------------------------------------
     def queued(self, path: str) -> None:
         self.entries[path].state = QUEUED
+        self.pending.discard(path)
 
     def incomplete(self, path: str, now: float) -> bool:
         """Stable but not a whole file yet; True once it has stayed so for ``incomplete_timeout`` (give up waiting)."""
@@ -93,7 +95,7 @@ class StabilityTracker:
         """The worker is done with ``path`` (taken, gone, or changed): the next sighting starts afresh."""
         entry = self.entries.get(path)
         if entry is not None and entry.state == QUEUED:
-            del self.entries[path]
+            self._drop(path)
 
     def failed(self, path: str, now: float) -> float:
         """Taking it failed: try again after a delay that doubles (30 s … 10 min); returns the delay."""
@@ -135,7 +137,15 @@ class StabilityTracker:
     def _schedule(self, path: str, entry: Entry, at: float) -> None:
         entry.check_at = at
         self.entries[path] = entry
+        if entry.state == PENDING:
+            self.pending.add(path)
+        else:
+            self.pending.discard(path)
         heapq.heappush(self._heap, (at, path))
+
+    def _drop(self, path: str) -> None:
+        del self.entries[path]
+        self.pending.discard(path)
 
 
 def _below_any(path: str, folders: tuple[str, ...]) -> bool:

@@ -1,4 +1,4 @@
-"""The one ingest worker: takes stable files one at a time through ``Ingest.take_inbox_file``; registers after a burst."""
+"""The one ingest worker: stable files one at a time through ``Ingest.take_inbox_file``; registers after a burst."""
 
 from __future__ import annotations
 
@@ -64,6 +64,10 @@ class IngestWorker(threading.Thread):
     def submit(self, job: Job) -> None:
         self.jobs.put(job)
 
+    def finish_current(self) -> None:
+        """Take no further file after the one in hand (safe from a signal handler: only sets an event)."""
+        self._stopping.set()
+
     def stop(self) -> None:
         """Finish the file in hand, then end: queued files stay in the inbox for the next run."""
         self._stopping.set()
@@ -83,6 +87,8 @@ class IngestWorker(threading.Thread):
         self.ready.set()
         try:
             self._loop()
+        except Exception:  # the main loop sees the thread gone and stops the watcher with exit code 1
+            log.error("收取线程意外退出：%s", traceback.format_exc())
         finally:
             self._end_burst()
             self.store.close()
@@ -96,7 +102,11 @@ class IngestWorker(threading.Thread):
             if self._stopping.is_set():
                 break
             if job is not None:
-                self._take(job)
+                try:
+                    self._take(job)
+                except Exception:  # a bug must not kill the only worker: the file stays put, tried again later
+                    log.error("处理 %s 时出现意外错误：%s", _name(job.path), traceback.format_exc())
+                    self.report(Result(job.path, FAILED))
             now = self.clock()
             if self._burst is not None and (now - self._last_file >= self.quiet and self.jobs.empty()
                                             or now - self._burst_started >= self.max_burst):

@@ -260,16 +260,36 @@ def test_sigterm_ends_the_watcher_cleanly(burst):
     assert "收取：inbox/报送001.docx → 测试单位001" in log and "退回：inbox/报送003.docx" in log
 
 
-def test_sigkill_in_the_middle_of_a_burst_then_a_restart_loses_nothing_and_counts_nothing_twice(tmp_path):
+def test_sigterm_and_sigkill_in_the_middle_of_a_burst_then_a_restart_lose_nothing_and_count_nothing_twice(tmp_path):
     ws = _workspace(tmp_path / "ws", units=200, incomplete_timeout=2)
-    forms = make_forms(tmp_path / "staging", 60, start=100)
-    watch = Watch(ws, "--stable", "1", "--interval", "1", tmp=tmp_path)
-    drop(tmp_path / "staging", ws.inbox)
-    wait_for(lambda: len(archived(ws)) >= 15, 30, "the burst to be under way", step=0.01)
-    watch.kill()
-    assert len(archived(ws)) < len(forms)  # killed mid-burst indeed
+    forms = make_forms(tmp_path / "staging", 120, start=50)
+    claims = ws.inbox / ".lzdocs" / "claims"
+    args = ("--stable", "1", "--interval", "1")
 
-    again = Watch(ws, "--stable", "1", "--interval", "1", tmp=tmp_path)
+    watch = Watch(ws, *args, tmp=tmp_path)
+    drop(tmp_path / "staging", ws.inbox)
+    wait_for(lambda: len(archived(ws)) >= 5, 30, "the burst to be under way", step=0.005)
+    t0 = time.monotonic()
+    assert watch.stop() == 0  # SIGTERM: the file in hand is finished, the rest stays in the inbox
+    assert time.monotonic() - t0 < 10
+    assert not claims.exists() or list(claims.iterdir()) == []
+    assert len(archived(ws)) + len(candidates_left(ws)) == len(forms)
+    assert len(archived(ws)) < len(forms)
+
+    # SIGKILL at the worst moment: the 15th file copied to its archive place but not yet recorded.
+    crashing = Watch(ws, *args, tmp=tmp_path, env=cli_env(LZDOCS_CRASH_AT="after-copy:15"))
+    assert crashing.proc.wait(30) == -signal.SIGKILL
+    crashing.err.close()
+    assert list(claims.iterdir())  # left half-way
+
+    # SIGKILL from outside, wherever it lands.
+    watch = Watch(ws, *args, tmp=tmp_path)
+    done = len(archived(ws))
+    wait_for(lambda: len(archived(ws)) >= done + 5, 30, "the burst to go on", step=0.005)
+    watch.kill()
+    assert len(archived(ws)) < len(forms)
+
+    again = Watch(ws, *args, tmp=tmp_path)
     try:
         wait_for(lambda: len(archived(ws)) == len(forms) and not candidates_left(ws), 60, "the rest after restart")
     finally:

@@ -29,6 +29,12 @@ class FakeWorker:
     def submit(self, job):
         self.jobs.append(job)
 
+    def is_alive(self):
+        return True
+
+    def finish_current(self):
+        pass
+
     @property
     def names(self):
         return [Path(j.path).name for j in self.jobs]
@@ -164,3 +170,27 @@ def test_native_mode_hands_over_on_events_without_waiting_for_a_listing(rig):
         assert w.next_scan > clock.t + 50  # the safety-net listing is a minute away
     finally:
         w.native.stop()
+
+
+def test_native_mode_restarts_its_observer_when_the_inbox_folder_is_replaced(rig, tmp_path, caplog):
+    inbox, clock, worker, make = rig
+    w = make(NATIVE)
+    w.step()
+    first = w.native.observer
+    try:
+        inbox.rename(tmp_path / "old-inbox")  # e.g. a share remounted: a new folder under the same name
+        _turns(w, clock, 3)
+        assert w.outage.active
+        inbox.mkdir()
+        with caplog.at_level("INFO", logger="lzdocs.watch"):
+            _turns(w, clock, 3)
+        assert w.native.observer is not first and "已重新启动文件事件监视" in caplog.text
+        assert "已恢复访问" in caplog.text
+        w.wake.clear()
+        (inbox / "b.docx").write_bytes(_docx())
+        assert w.wake.wait(5), "the new observer sends no events"
+        _turns(w, clock, 2.5, step=0.25)
+        assert worker.names == ["b.docx"]
+    finally:
+        w.native.stop()
+        first.stop()

@@ -40,8 +40,8 @@ class FakeStore:
 
 def _worker(tmp_path, bursts, **kw):
     FakeIngest.made, FakeIngest.recovered, FakeIngest.slow, FakeIngest.fail_names = 0, [], 0.0, set()
-    w = IngestWorker(None, FakeStore, ingest_class=FakeIngest, on_burst_end=lambda store, years: bursts.append(years) or ["x"],
-                     **kw)
+    w = IngestWorker(None, FakeStore, ingest_class=FakeIngest,
+                     on_burst_end=lambda store, years: bursts.append(years) or ["x"], **kw)
     results = []
     w.report = results.append
     w.start()
@@ -134,3 +134,19 @@ def test_start_up_errors_reach_the_main_thread(tmp_path):
     w.start()
     assert w.ready.wait(5)
     assert isinstance(w.start_error, RuntimeError)
+
+
+def test_a_watcher_whose_worker_dies_stops_with_exit_code_1(tmp_path):
+    import pytest
+
+    from lzdocs.watch.service import POLLING, WatcherFailed, Watcher, WatchOptions
+
+    class Dying(IngestWorker):
+        def _loop(self):
+            raise RuntimeError("a bug")
+
+    worker = Dying(None, FakeStore, ingest_class=FakeIngest)
+    watcher = Watcher(tmp_path, WatchOptions(POLLING, interval=0.1, stable=0.1), worker)
+    with pytest.raises(WatcherFailed) as info:
+        watcher.run()
+    assert info.value.exit_code == 1 and "收取线程意外退出" in str(info.value)
