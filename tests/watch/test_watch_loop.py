@@ -194,3 +194,14 @@ def test_native_mode_restarts_its_observer_when_the_inbox_folder_is_replaced(rig
     finally:
         w.native.stop()
         first.stop()
+
+
+def test_polling_notices_a_file_added_to_the_inbox_folder_long_before_the_next_listing(rig):
+    inbox, clock, worker, make = rig
+    w = Watcher(inbox, WatchOptions(POLLING, interval=60, stable=2), worker, clock=clock)
+    _turns(w, clock, 1)
+    (inbox / "a.docx").write_bytes(_docx())
+    os.utime(inbox, ns=(0, 123))  # the folder's mtime moved (as creating a file does), whatever the clocks say
+    _turns(w, clock, 3)
+    assert worker.names == ["a.docx"]
+    assert w.next_scan > clock.t + 50
