@@ -45,6 +45,18 @@ def _workspace(root: Path, units: int = 0, incomplete_timeout: int | None = None
     return ws
 
 
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_watcher_outlives_the_tests():
+    yield
+    for proc in _started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 class Watch:
     """One ``lzdocs watch`` process; its stderr goes to a file so a busy log never blocks it."""
 
@@ -54,6 +66,7 @@ class Watch:
         self.err = open(self.err_path, "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(ws.root), "watch", *args],
                                      stdout=subprocess.DEVNULL, stderr=self.err, env=env or cli_env())
+        _started.append(self.proc)
         wait_for(lambda: "开始监视" in self.stderr or self.proc.poll() is not None, 30, "watcher start")
         assert self.proc.poll() is None, self.stderr
 
