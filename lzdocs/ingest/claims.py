@@ -9,9 +9,12 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from lzdocs.fsutil import unique_path, write_atomic
 
 INTENT = "intent.json"
+LOCK = ".lock"
 
 
 @dataclass
@@ -23,6 +26,24 @@ class Claim:
     origin: str | None  # where the file goes back on rollback (inbox files); None for copied paths
     dest: str | None = None  # where the original is being archived or returned
     partial: str | None = None  # the copy in flight beside ``dest``
+
+    def __post_init__(self):
+        self._lock: FileLock | None = None
+
+    def hold(self) -> bool:
+        """Take the claim's lock (released by the OS if this process dies); False if a live process holds it."""
+        lock = FileLock(str(Path(self.folder) / LOCK), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return False
+        self._lock = lock
+        return True
+
+    def let_go(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def file(self) -> Path:
@@ -49,6 +70,7 @@ def _new(claims_dir: Path, name: str, source: str, origin: Path | None) -> Claim
     folder = claims_dir / token
     folder.mkdir(parents=True)
     claim = Claim(token, str(folder), name, source, str(origin) if origin else None)
+    claim.hold()  # another process's recovery leaves a claim alone while we live
     claim.save()  # the intent exists before the file moves, so a crash never strands a file
     return claim
 
@@ -59,7 +81,7 @@ def claim_by_rename(claims_dir: Path, path: Path, source: str) -> Claim | None:
     try:
         os.rename(path, claim.file)
     except FileNotFoundError:
-        shutil.rmtree(claim.folder, ignore_errors=True)
+        release(claim)
         return None
     return claim
 
@@ -89,12 +111,13 @@ def put_back(claim: Claim) -> Path | None:
 
 def release(claim: Claim) -> None:
     """The claim is settled: its folder (our copy or an emptied folder) goes."""
+    claim.let_go()  # before the folder goes: Windows cannot delete a locked file
     shutil.rmtree(claim.folder, ignore_errors=True)
 
 
 def orphan(folder: Path, inbox: Path) -> Claim | None:
     """A claim folder whose intent was lost: its file goes back to the inbox root to be taken again."""
-    files = [p for p in folder.iterdir() if p.is_file() and p.name != INTENT and not p.name.startswith(".")]
+    files = [p for p in folder.iterdir() if p.is_file() and p.name not in (INTENT, LOCK) and not p.name.startswith(".")]
     if not files:
         return None
     return Claim(folder.name, str(folder), files[0].name, files[0].name, str(inbox / files[0].name))

@@ -133,6 +133,12 @@ class Ingest:
 
     # --- one file ---------------------------------------------------------------------------
     def process(self, claim: Claim) -> Outcome:
+        try:
+            return self._process(claim)
+        finally:
+            claim.let_go()  # on success the claim is gone; on an error recovery may take it up
+
+    def _process(self, claim: Claim) -> Outcome:
         sha = sha256_file(claim.file)
         duplicate = self._duplicate_of(sha)
         if duplicate:
@@ -218,16 +224,22 @@ class Ingest:
 
     # --- recovery ---------------------------------------------------------------------------
     def recover(self, *, origin: Path | None = None) -> int:
-        """Finish or roll back claims left by a process that died; returns how many were found.
+        """Finish or roll back claims left by a process that died; returns how many there were.
+
+        A claim whose lock a live process holds is left alone: its owner is still working on it.
 
         With ``origin``, only the claims of that inbox file (a watcher retrying a take that failed half-way)."""
         found = cl.leftovers(self.claims_dir)
         if origin is not None:
             found = [f for f in found if (c := Claim.load(f)) is not None and c.origin == str(origin)]
+        recovered = 0
         for folder in found:
-            claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox)
-            if claim is None:  # died before the file moved in: nothing of the user's is in there
-                cl.release(Claim("", str(folder), "", "", None))
+            claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox) or Claim("", str(folder), "", "", None)
+            if not claim.hold():  # a live process (a watcher, another ingest) is working on it
+                continue
+            recovered += 1
+            if not claim.original_name:  # died before the file moved in: nothing of the user's is in there
+                cl.release(claim)
                 continue
             with self.store.read() as conn:
                 decided = subs.by_claim(conn, claim.token)
@@ -237,7 +249,7 @@ class Ingest:
             else:
                 self._finish(claim, decided["status"], [Problem(**p) for p in json.loads(decided["problems"])])
                 log.info("恢复：%s 已完成归档", claim.original_name)
-        return len(found)
+        return recovered
 
     # --- small helpers ----------------------------------------------------------------------
     def _duplicate_of(self, sha: str):

@@ -1,7 +1,9 @@
 """SIGKILL at every step of ingest, then a rerun: every file archived once with its rows, or returned — none lost."""
 
 import hashlib
+import json
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -54,3 +56,18 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     assert leftover == []
     archived = [p for p in workspace.outbox.rglob("*") if p.is_file()]
     assert sorted(p.name for p in archived if "收文" in p.parts) == sorted(good)
+
+
+def test_a_claim_held_by_a_live_process_is_left_to_it(workspace, make_form):
+    """A watcher's file in flight is not undone by an `lzdocs ingest` run beside it; once it dies, it is."""
+    from lzdocs.ingest import claims as cl
+
+    make_form(workspace.inbox / "在处理.docx")
+    claim = cl.claim_by_rename(workspace.work / "claims", workspace.inbox / "在处理.docx", "inbox/在处理.docx")
+    beside = run_cli("-w", workspace.root, "ingest", "--json", check=0)
+    assert json.loads(beside.stdout) == [] and claim.file.is_file()
+    claim.let_go()  # as if its process had died
+    after = run_cli("-w", workspace.root, "ingest", "--json", check=0)
+    [out] = json.loads(after.stdout)
+    assert out["status"] == "accepted" and out["file"] == "inbox/在处理.docx"
+    assert not Path(claim.folder).exists()
