@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -64,16 +65,27 @@ def copy_durably(src: Path, dest: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8", durable: bool = True) -> None:
-    """Write a file whole or not at all (temp file, rename); ``durable`` also survives a power cut (fsync)."""
+@contextmanager
+def atomic_output(path: Path, *, durable: bool = True):
+    """A file handle whose content appears at ``path`` whole or not at all (temp file beside it, then rename).
+
+    The temp file is ``.<stem>.<random>.part<suffix>``; ``durable`` fsyncs the file and the folder too."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    raw = data.encode(encoding) if isinstance(data, str) else data
-    with open(tmp, "xb") as fh:
-        fh.write(raw)
-        if durable:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")
+    try:
+        with open(tmp, "xb") as fh:
+            yield fh
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     if durable:
         fsync_dir(path.parent)
+
+
+def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8", durable: bool = True) -> None:
+    """Write a file whole or not at all; ``durable`` also survives a power cut (fsync)."""
+    with atomic_output(path, durable=durable) as fh:
+        fh.write(data.encode(encoding) if isinstance(data, str) else data)

@@ -30,6 +30,7 @@ from docx.shared import Mm, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lzdocs.ooxml.wordml import add_page_number  # noqa: E402
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
@@ -101,22 +102,7 @@ def _table(doc, columns) -> None:
 def _page_number(paragraph) -> None:
     """"— 1 —" in 小四宋体, centred."""
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_run_font(paragraph.add_run("— "), SONGTI, 12)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = paragraph.add_run()
-        set_run_font(run, SONGTI, 12)
-        if kind:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run._r.append(char)
-        elif text.strip() == "PAGE":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
-        else:
-            run.text = text
-    set_run_font(paragraph.add_run(" —"), SONGTI, 12)
+    add_page_number(paragraph, lambda run: set_run_font(run, SONGTI, 12))
 
 
 def build() -> Document:

@@ -15,7 +15,7 @@ from docx.oxml.ns import nsdecls, qn
 from lzdocs.documents.titles import text_width
 from lzdocs.ooxml.fonts import (FANGSONG, HEITI, KAITI, SONGTI, XIAOBIAOSONG, add_text, set_run_font,
                                 set_style_font)
-from lzdocs.ooxml.wordml import (PPR_ORDER, RPR_ORDER, SECT_ORDER, add_tab_stop, scale_run, set_border, set_child,
+from lzdocs.ooxml.wordml import (PPR_ORDER, RPR_ORDER, SECT_ORDER, add_page_number, add_tab_stop, scale_run, set_border, set_child,
                                  tiny_paragraph)
 
 RED = "FF0000"
@@ -172,22 +172,7 @@ def _page_number(p, page: Page, *, odd: bool) -> None:
     one = round(14 * 20)  # one 4号 character, in twips
     ind = set_child(p._p.get_or_add_pPr(), "ind", PPR_ORDER)
     ind.set(qn("w:right" if odd else "w:left"), str(one))
-    _songti(p.add_run(f"{DASH} "))
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = p.add_run()
-        _songti(run)
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._r.append(fld)
-        elif text.strip() == "PAGE":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            run._r.append(instr)
-        else:
-            run.text = text
-    _songti(p.add_run(f" {DASH}"))
+    add_page_number(p, _songti, DASH)
 
 
 def _songti(run) -> None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import uuid
 from pathlib import Path
 from typing import IO, Iterable
 from xml.sax.saxutils import escape
@@ -21,7 +19,7 @@ from xml.sax.saxutils import escape
 from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text
 from lzdocs.errors import TemplateError
-from lzdocs.fsutil import fsync_dir
+from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.splice import read_part, rewrite_package, split_at_marker
 
 TEMPLATE_NAME = "公示表.docx"
@@ -72,16 +70,8 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
         out.write(cut.suffix.encode("utf-8"))
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.stem}.{uuid.uuid4().hex[:8]}.part{dest.suffix}")
-    try:
-        with open(tmp, "xb") as fh:
-            rewrite_package(frame, fh, {DOCUMENT_PART: write_document})
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(dest.parent)
+    with atomic_output(dest) as fh:
+        rewrite_package(frame, fh, {DOCUMENT_PART: write_document})
     return log.warnings
 
 

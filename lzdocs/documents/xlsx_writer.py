@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -29,7 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
-from lzdocs.fsutil import fsync_dir
+from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.splice import part_names, read_part, rewrite_package, split_at_marker
 from lzdocs.textutil import strip_illegal_xml
 
@@ -237,17 +236,8 @@ class StreamingBook:
             for sheet in self._sheets:
                 if sheet.marker in xml:
                     writers[part] = sheet.write_part
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")
-        try:
-            with open(tmp, "xb") as fh:
-                rewrite_package(frame, fh, writers)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        fsync_dir(path.parent)
+        with atomic_output(path) as fh:
+            rewrite_package(frame, fh, writers)
 
     def close(self) -> None:
         for sheet in self._sheets:

@@ -19,16 +19,21 @@ SONGTI = "宋体"
 LATIN = "Times New Roman"
 
 
-def set_run_font(run, east_asia: str, size: float | str | None = None, *, bold: bool | None = None,
-                 color: str | None = None, latin: str = LATIN) -> None:
-    """Give one run its East-Asian and Latin font, size (pt or 字号 name), weight and colour."""
-    rpr = run._r.get_or_add_rPr()
+def _set_fonts(rpr, east_asia: str, latin: str):
+    """``w:rFonts`` first in ``rPr`` with the Latin and East-Asian font names; returns it."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
         fonts.set(qn(attr), value)
+    return fonts
+
+
+def set_run_font(run, east_asia: str, size: float | str | None = None, *, bold: bool | None = None,
+                 color: str | None = None, latin: str = LATIN) -> None:
+    """Give one run its East-Asian and Latin font, size (pt or 字号 name), weight and colour."""
+    fonts = _set_fonts(run._r.get_or_add_rPr(), east_asia, latin)
     if fonts.get(qn("w:hint")) is None:
         fonts.set(qn("w:hint"), "eastAsia")
     if size is not None:
@@ -41,13 +46,7 @@ def set_run_font(run, east_asia: str, size: float | str | None = None, *, bold: 
 
 def set_style_font(style, east_asia: str, size: float | str | None = None, *, latin: str = LATIN) -> None:
     """The same for a paragraph/character style (e.g. Normal), so text without direct formatting follows."""
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
-        fonts.set(qn(attr), value)
+    _set_fonts(style.element.get_or_add_rPr(), east_asia, latin)
     if size is not None:
         style.font.size = Pt(SIZES[size] if isinstance(size, str) else size)
 

@@ -69,3 +69,23 @@ def tiny_paragraph():
     """An empty paragraph one point high: a place to end a section or anchor a table without taking a line."""
     return parse_xml(f'<w:p {nsdecls("w")}><w:pPr><w:spacing w:before="0" w:after="0" w:line="20"'
                      ' w:lineRule="exact"/><w:rPr><w:sz w:val="2"/></w:rPr></w:pPr></w:p>')
+
+
+def add_page_number(paragraph, font, dash: str = "—") -> None:
+    """Append "— n —" with a PAGE field to ``paragraph``; ``font(run)`` styles each run it adds."""
+    font(paragraph.add_run(f"{dash} "))
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        font(run)
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        elif text.strip() == "PAGE":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+        else:
+            run.text = text
+    font(paragraph.add_run(f" {dash}"))

@@ -184,7 +184,7 @@ def _sheets_xml(path) -> dict:
 
 def test_a_register_open_in_excel_is_reported_and_the_others_are_written(written, monkeypatch):
     ws, store, _ = written
-    import lzdocs.documents.xlsx_writer as writer
+    import lzdocs.fsutil as writer  # where every output file is put in place
 
     locked = register_paths(ws, YEAR)["status"]
     real_replace = writer.os.replace
