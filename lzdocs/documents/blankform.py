@@ -124,6 +124,17 @@ def write_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
     wb = Workbook()
     ws = wb.active
     ws.title = (sheet_title or kind.title)[:31]
+    _xlsx_head(ws, kind, unit, date)
+    last = _xlsx_rows(ws, kind, rows or [])
+    _xlsx_choices(ws, kind, last)
+    _xlsx_finish(ws, kind, last)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _xlsx_head(ws, kind: FormKind, unit: str | None, date: dt.date | None) -> None:
+    """Title (row 1), unit and date (row 2, the only open cells up there), column headers (row 3)."""
     ncol = len(kind.fields)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
     ws.cell(1, 1, kind.title).font = Font(name=XIAOBIAOSONG, size=18)
@@ -150,7 +161,10 @@ def write_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         c.border = _BORDER
         ws.column_dimensions[c.column_letter].width = f.width * 1.6
-    data = rows or []
+
+
+def _xlsx_rows(ws, kind: FormKind, data: list[dict]) -> int:
+    """The data rows from row 4 (filled, or blank and open for typing); returns the last row."""
     last = 3 + max(XLSX_ROWS, len(data))
     for r in range(4, last + 1):
         row = data[r - 4] if r - 4 < len(data) else {}
@@ -165,16 +179,26 @@ def write_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
             c.border = _BORDER
             c.font = Font(name=FANGSONG, size=11)
         ws.row_dimensions[r].height = 30
-    for f in kind.fields:
-        if f.choices:
-            col = ws.cell(3, [x.key for x in kind.fields].index(f.key) + 1).column_letter
-            dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"',
-                                allow_blank=True, showErrorMessage=f.type == "level",
-                                errorTitle="风险等级", error=f"请从下拉列表中选择：{'、'.join(f.choices)}")
-            dv.add(f"{col}4:{col}{last}")
-            ws.add_data_validation(dv)
+    return last
+
+
+def _xlsx_choices(ws, kind: FormKind, last: int) -> None:
+    """Drop-down lists; a level outside the list is refused, a category outside it only discouraged."""
+    for i, f in enumerate(kind.fields, 1):
+        if not f.choices:
+            continue
+        col = ws.cell(3, i).column_letter
+        dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True,
+                            showErrorMessage=f.type == "level", errorTitle=f.label,
+                            error=f"请从下拉列表中选择：{'、'.join(f.choices)}")
+        dv.add(f"{col}4:{col}{last}")
+        ws.add_data_validation(dv)
+
+
+def _xlsx_finish(ws, kind: FormKind, last: int) -> None:
+    """填表说明 under the table, frozen header, A4 landscape printing, sheet protection."""
     if kind.notes:
-        ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=ncol)
+        ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=len(kind.fields))
         note = ws.cell(last + 1, 1, kind.notes)
         note.alignment = Alignment(wrap_text=True, vertical="top")
         note.font = Font(name=FANGSONG, size=10)
@@ -188,6 +212,3 @@ def write_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
     ws.protection.sheet = True
     for allowed in ("formatColumns", "formatRows", "formatCells", "insertRows", "deleteRows", "sort", "autoFilter"):
         setattr(ws.protection, allowed, False)  # False = the user may do it
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
