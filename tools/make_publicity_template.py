@@ -30,7 +30,7 @@ from docx.shared import Mm, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lzdocs.ooxml.wordml import add_page_number  # noqa: E402
+from lzdocs.ooxml.wordml import add_page_number, tidy_package  # noqa: E402
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
@@ -107,6 +107,7 @@ def _page_number(paragraph) -> None:
 
 def build() -> Document:
     doc = Document()
+    tidy_package(doc)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
+from lzdocs.ooxml.wordml import PPR_ORDER, set_child  # noqa: E402
 
 RED = "FF0000"
 BODY_PT = 16  # 三号
@@ -75,10 +76,6 @@ BODIES: dict[str, list[tuple]] = {
 
 
 # ---- XML helpers ---------------------------------------------------------------------------------------
-
-def _ppr_append(paragraph, xml: str) -> None:
-    paragraph._p.get_or_add_pPr().append(parse_xml(xml))
-
 
 def _border(side: str, size_eighths: int, color: str = "000000", val: str = "single", space: int = 1) -> str:
     return f'<w:{side} {nsdecls("w")} w:val="{val}" w:sz="{size_eighths}" w:space="{space}" w:color="{color}"/>'
@@ -191,7 +188,8 @@ def _head(doc, title: str) -> None:
         p._p.getparent().remove(p._p)
     mark = _paragraph(header, "{{ 发文机关 }}", font=XIAOBIAOSONG, size=24, align=WD_ALIGN_PARAGRAPH.CENTER,
                       color=RED, line_pt=36)
-    _ppr_append(mark, f'<w:pBdr {nsdecls("w")}>{_border("bottom", 24, RED, "thickThinSmallGap", 4)}</w:pBdr>')
+    pbdr = set_child(mark._p.get_or_add_pPr(), "pBdr", PPR_ORDER)  # in schema order: Word is strict about it
+    pbdr.append(parse_xml(_border("bottom", 24, RED, "thickThinSmallGap", 4)))
     _paragraph(doc, "{{ 文号 }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc)
     title_p = _paragraph(doc, title, font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lzdocs.forms.schema import FormKind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, XIAOBIAOSONG, add_text, set_style_font
+from lzdocs.ooxml.wordml import tidy_package
 
 BLANK_ROWS = 8
 XLSX_ROWS = 30
@@ -84,6 +85,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
     if kind.notes:
         note = doc.add_paragraph()
         add_text(note, kind.notes, FANGSONG, "五号")
+    tidy_package(doc, title=kind.title, author=unit or "", keywords="")
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
     return path
@@ -91,9 +93,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
 
 def _repeat_header(row) -> None:
     trpr = row._tr.get_or_add_trPr()
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    trpr.append(flag)
+    trpr.append(OxmlElement("w:tblHeader"))  # on by its presence
 
 
 def _merge_same_posts(table, kind: FormKind, data: list[dict]) -> None:

@@ -15,8 +15,8 @@ from docx.oxml.ns import nsdecls, qn
 from lzdocs.documents.titles import text_width
 from lzdocs.ooxml.fonts import (FANGSONG, HEITI, KAITI, SONGTI, XIAOBIAOSONG, add_text, set_run_font,
                                 set_style_font)
-from lzdocs.ooxml.wordml import (PPR_ORDER, RPR_ORDER, SECT_ORDER, add_page_number, add_tab_stop, scale_run, set_border, set_child,
-                                 tiny_paragraph)
+from lzdocs.ooxml.wordml import (PPR_ORDER, RPR_ORDER, SECT_ORDER, add_page_number, add_tab_stop, scale_run,
+                                 set_border, set_child, tidy_package, tiny_paragraph)
 
 RED = "FF0000"
 DASH = "\u2014"  # 一字线 of the page number "— 1 —"
@@ -116,6 +116,7 @@ def format_paragraph(p, page: Page = PAGE, *, align: str | None = None, first_li
 def new_document(page: Page = PAGE):
     """An empty document laid out per GB/T 9704: A4, 版心, grid, 3号仿宋 Normal, odd/even page numbers."""
     doc = Document()
+    tidy_package(doc)
     _set_defaults(doc, page)
     sect = doc.sections[0]._sectPr
     apply_geometry(sect, page)

@@ -23,7 +23,7 @@ from lzdocs.errors import ConfigError, FieldError, RejectedFile
 from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
 from lzdocs.ooxml.safety import Limits, sniff
-from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child
+from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tidy_package
 from lzdocs.textutil import safe_filename, squeeze, strip_illegal_xml
 
 KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
@@ -213,9 +213,7 @@ def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PA
     _append_attachments(doc, notice.attachments, page)
     gb.add_colophon(doc, gb.Colophon(printer=notice.printer, printed=notice.date, cc=notice.cc,
                                      keywords=notice.keywords if notice.style == "1999" else ""), page)
-    props = doc.core_properties
-    props.title, props.author, props.subject = notice.title, notice.issuer, number
-    props.keywords = notice.keywords
+    tidy_package(doc, title=notice.title, author=notice.issuer, subject=number, keywords=notice.keywords)
     doc.save(str(path))
 
 

@@ -89,3 +89,32 @@ def add_page_number(paragraph, font, dash: str = "—") -> None:
         else:
             run.text = text
     font(paragraph.add_run(f" {dash}"))
+
+
+CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def tidy_package(doc, *, title: str | None = None, author: str | None = None, subject: str | None = None,
+                 keywords: str | None = None) -> None:
+    """Leave no python-docx traces Word may object to: the stale ``stylesWithEffects`` part goes, the
+    description is cleared, and keywords land in the core-properties namespace (python-docx's setter
+    writes a second element in the wrong one)."""
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype == STYLES_WITH_EFFECTS:
+            del doc.part.rels[rel_id]  # an unreferenced part is not written on save
+    props = doc.core_properties
+    props.comments = ""
+    if title is not None:
+        props.title = title
+    if author is not None:
+        props.author = author
+    if subject is not None:
+        props.subject = subject
+    if keywords is not None:
+        core = props._element
+        found = core.findall(f"{{{CORE_NS}}}keywords")
+        element = found[0] if found else core.makeelement(f"{{{CORE_NS}}}keywords", {})
+        if not found:
+            core.append(element)
+        element.text = keywords or None
