@@ -27,6 +27,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from openpyxl.styles import Alignment
 
+import fixture_html
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "fixtures" / "forms"
 NOTE = "填表说明：1. 风险等级分三级：危害大，触犯国家法律，构成犯罪的为一级；危害较大，应当受到纪律处分的为二级；危害较小的为三级。"
@@ -80,12 +82,17 @@ def make_libreoffice(out: Path) -> None:
         tmp = Path(tmp)
         (tmp / "lo_two_row_header.html").write_text(LO_DOCX_HTML, encoding="utf-8")
         (tmp / "lo_merged.html").write_text(LO_XLSX_HTML, encoding="utf-8")
-        soffice("--infilter=HTML (StarWriter)", "--convert-to", "docx:MS Word 2007 XML", "lo_two_row_header.html",
-                cwd=tmp)
-        soffice("--infilter=HTML (StarCalc)", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "lo_merged.html", cwd=tmp)
+        for name, html in (*fixture_html.DOCX.items(), *fixture_html.XLSX.items()):
+            (tmp / f"{name}.html").write_text(html, encoding="utf-8")
+        docx = ["lo_two_row_header", *fixture_html.DOCX]
+        xlsx = ["lo_merged", *fixture_html.XLSX]
+        soffice("--infilter=HTML (StarWriter)", "--convert-to", "docx:MS Word 2007 XML",
+                *(f"{name}.html" for name in docx), cwd=tmp)
+        soffice("--infilter=HTML (StarCalc)", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
+                *(f"{name}.html" for name in xlsx), cwd=tmp)
         soffice("--convert-to", "doc:MS Word 97", "lo_two_row_header.docx", cwd=tmp)
         soffice("--convert-to", "xls:MS Excel 97", "lo_merged.xlsx", cwd=tmp)
-        for name in ("lo_two_row_header.docx", "lo_two_row_header.doc", "lo_merged.xlsx", "lo_merged.xls"):
+        for name in ("lo_two_row_header.doc", "lo_merged.xls", *(f"{n}.docx" for n in docx), *(f"{n}.xlsx" for n in xlsx)):
             shutil.copyfile(tmp / name, out / name)
             if name.endswith("x"):
                 _rewrite(out / name)
@@ -238,6 +245,94 @@ def make_word_rejects(out: Path) -> None:
     save_docx(doc, out / "word_missing_level.docx")
 
 
+def make_word_page_header(out: Path) -> None:
+    """Unit and date only in the page header (页眉); 岗位 merged down over a row numbered in advance and left empty."""
+    doc = new_document()
+    doc.sections[0].header.paragraphs[0].text = "单位（公章）：国有资产管理处\t\t填表日期：2026年11月9日"
+    doc.add_paragraph("岗位风险分析和防控措施表")
+    table = doc.add_table(rows=6, cols=5)
+    table.style = "Table Grid"
+    fill_row(table.rows[0], ["序号", "岗位名称", "风险点描述", "风险等级", "防控措施"])
+    fill_row(table.rows[1], ["1", "", "指定供应商", "一级", "公开招标"])
+    fill_row(table.rows[2], ["2", "", "验收走过场", "三级", "第三方验收"])
+    fill_row(table.rows[3], ["3", "", "", "", ""])
+    fill_row(table.rows[4], ["4", "合同管理", "合同条款显失公平", "二级", "法律顾问审核"])
+    fill_row(table.rows[5], ["5", "", "", "", ""])
+    table.cell(1, 1).merge(table.cell(3, 1)).text = "采购管理"
+    save_docx(doc, out / "word_page_header.docx")
+
+
+WPS_NAMESPACES = " ".join(f'xmlns:{k}="{v}"' for k, v in {
+    "wpc": "http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006", "o": "urn:schemas-microsoft-com:office:office",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships", "v": "urn:schemas-microsoft-com:vml",
+    "wp14": "http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "wpsCustomData": "http://www.wps.cn/officeDocument/2013/wpsCustomData",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}.items()) + ' mc:Ignorable="w14 wp14"'
+
+
+def _wps_paragraph(*pieces: str, pid: int = 0) -> str:
+    inner = "".join(p if p.startswith("<") else
+                    f'<w:r><w:rPr><w:rFonts w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{escape(p)}</w:t></w:r>'
+                    for p in pieces)
+    return f'<w:p w14:paraId="{0x1A2B0000 + pid:08X}" w14:textId="77777777" w:rsidR="00A1B2C3">{inner}</w:p>'
+
+
+def _wps_textbox(text: str) -> str:
+    """A text box as WPS and Word write it: the wps shape in mc:Choice, the VML shape in mc:Fallback."""
+    content = f"<w:txbxContent>{_wps_paragraph(text)}</w:txbxContent>"
+    return ('<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor distT="0" distB="0" '
+            'distL="114300" distR="114300" simplePos="0" relativeHeight="251659264" behindDoc="0" locked="0" '
+            'layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column">'
+            '<wp:posOffset>0</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0'
+            '</wp:posOffset></wp:positionV><wp:extent cx="3000000" cy="400000"/><wp:wrapNone/>'
+            '<wp:docPr id="1" name="文本框 1"/><a:graphic><a:graphicData '
+            'uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:cNvSpPr txBox="1"/>'
+            f'<wps:spPr/><wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor>'
+            '</w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape id="文本框 1" type="#_x0000_t202">'
+            f'<v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>')
+
+
+def _wps_cell(text: str = "", vmerge: str | None = None) -> str:
+    merge = {"restart": '<w:vMerge w:val="restart"/>', "continue": "<w:vMerge/>"}.get(vmerge, "")
+    return f'<w:tc><w:tcPr><w:tcW w:w="1200" w:type="dxa"/>{merge}</w:tcPr>{_wps_paragraph(text)}</w:tc>'
+
+
+def make_wps_textbox(out: Path) -> None:
+    """WPS-style document.xml: unit and date in text boxes (wps:wsp + VML fallback), w14 ids, vMerge without val."""
+    header = ["序号", "岗位名称", "岗位职责", "风险点描述", "风险类别", "风险等级", "防控措施", "责任人"]
+    rows = [[_wps_cell(t) for t in header],
+            [_wps_cell("1"), _wps_cell("干部监督", "restart"), _wps_cell("干部监督管理", "restart"),
+             *map(_wps_cell, ("干部考察失真失实", "岗位职责", "一级", "考察情况集体研判", "褚华"))],
+            [_wps_cell("2"), _wps_cell(vmerge="continue"), _wps_cell(vmerge="continue"),
+             *map(_wps_cell, ("个人事项报告查核不严", "制度机制", "二级", "查核结果存档", "褚华"))],
+            list(map(_wps_cell, ("3", "组织员", "党员发展", "违规发展党员", "业务流程", "三级", "发展党员公示", "孔明")))]
+    table = ('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>'
+             + '<w:gridCol w:w="1200"/>' * 8 + "</w:tblGrid>"
+             + "".join(f'<w:tr w:rsidR="00A1B2C3">{"".join(cells)}</w:tr>' for cells in rows) + "</w:tbl>")
+    body = (_wps_paragraph("岗位风险分析和防控措施表", pid=1) + _wps_paragraph(_wps_textbox("单位（公章）：组织部"), pid=2)
+            + _wps_paragraph(_wps_textbox("填表日期：2026年11月9日"), pid=3) + table + _wps_paragraph("填表人：孔明", pid=4))
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
+        'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
+        'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+        'document.main+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
+        'org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {WPS_NAMESPACES}>'
+        f"<w:body>{body}<w:sectPr/></w:body></w:document>",
+    }
+    with zipfile.ZipFile(out / "wps_textbox.docx", "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+
+
 # --- openpyxl, then edited ----------------------------------------------------------------------
 
 def make_excel_instructions(out: Path) -> None:
@@ -307,6 +402,36 @@ def make_excel_serial(out: Path) -> None:
     _rewrite(out / "excel_serial.xlsx")
 
 
+def make_excel_hidden_header(out: Path) -> None:
+    """A hidden sheet with last year's complete form first; this year's form visible, unit and date only in the
+    page header (&L … &R …), 岗位 merged over a row numbered in advance; another visible filled sheet after it."""
+    wb = openpyxl.Workbook()
+    old = wb.active
+    old.title = "2025年"
+    old.append(["单位（公章）：科学技术处", None, None, None, "填表日期：2025年11月9日"])
+    old.append(["序号", "岗位名称", "岗位职责", "风险点描述", "风险类别", "风险等级", "防控措施", "责任人"])
+    old.append([1, "旧岗位", "旧职责", "去年的风险点", "业务流程", "一级", "去年的措施", "旧人"])
+    old.sheet_state = "hidden"
+    ws = wb.create_sheet("2026年")
+    ws.oddHeader.left.text = "单位（公章）：科学技术处"
+    ws.oddHeader.left.font = "宋体,常规"
+    ws.oddHeader.right.text = "填表日期：2026年11月9日"
+    ws.append(["序号", "岗位名称", "风险点描述", "风险等级", "防控措施"])
+    ws.append([1, "项目管理", "项目评审打招呼", 1, "评审专家随机抽取"])
+    ws.append([2, None, "经费使用审核不严", 2, "经费报账审核"])
+    ws.append([3])
+    ws.append([4])
+    ws.merge_cells("B2:B4")
+    extra = wb.create_sheet("成果科")
+    extra.append(["单位（公章）：科学技术处", None, None, "填表日期：2026-11-09"])
+    extra.append(["序号", "岗位名称", "风险点描述", "风险等级", "防控措施"])
+    extra.append([1, "成果管理", "成果鉴定弄虚作假", "二级", "鉴定结果公示"])
+    wb.active = 1
+    path = out / "excel_hidden_header.xlsx"
+    wb.save(path)
+    _rewrite(path)
+
+
 def _rewrite(path: Path, part: str | None = None, edit=None, *, drop: tuple[str, ...] = ()) -> None:
     """Rewrite a package: edit one part, drop parts, fix every entry's time so output is stable."""
     with zipfile.ZipFile(path) as zf:
@@ -343,7 +468,10 @@ def main(argv: list[str]) -> None:
     make_word_layout(out)
     make_word_nested(out)
     make_word_rejects(out)
+    make_word_page_header(out)
+    make_wps_textbox(out)
     make_excel_instructions(out)
+    make_excel_hidden_header(out)
     make_excel_serial(out)
     make_libreoffice(out)
     for path in sorted(out.iterdir()):

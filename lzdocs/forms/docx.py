@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -16,22 +17,31 @@ W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 MAX_SPAN = 64  # a gridSpan larger than this is not a form
 MAX_COLUMNS = 200
+PAGE_HEADER = re.compile(r"word/header\d*\.xml")  # 页眉: some forms put 单位 and 填表日期 there
 
 
 def read_docx(path: Path, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
     """The form in a .docx file; raise RejectedFile when no table matches a kind."""
     with SafePackage(Path(path), limits) as package:
         root = package.xml("word/document.xml")
-    return find_form(document_tables(root), kinds)
+        headers = [package.xml(name) for name in sorted(package.names()) if PAGE_HEADER.fullmatch(name)]
+    return find_form(document_tables(root, headers), kinds)
 
 
-def document_tables(root: etree._Element) -> list[Table]:
-    """Every table of a parsed document.xml (nested ones too), each with the lines of text around it."""
+def document_tables(root: etree._Element, page_headers: Sequence[etree._Element] = ()) -> list[Table]:
+    """Every table of a parsed document.xml (nested ones too), each with the lines of text around it.
+
+    The lines of the page headers (``word/header*.xml``) come first, as the top of the first page.
+    """
     w = _Tags(root.tag[1:root.tag.index("}")] if root.tag.startswith("{") else W_MAIN)
     body = root.find(w.body)
     if body is None:
         return []
     reader = _BodyReader(w, _prepare(root, w))
+    for header in page_headers:
+        page = _BodyReader(w, _prepare(header, w))
+        page.read(header)
+        reader.lines.extend(line for line in page.lines if line not in reader.lines)
     reader.read(body)
     return reader.tables()
 
@@ -80,9 +90,11 @@ class _OpenTable:
         self.rows: list[list[str]] = []
         self.numbers: list[int] = []
         self.own_blank: set[int] = set()
+        self.inherited: dict[int, set[int]] = {}  # row index → grid columns continuing a vMerge
         self.merged: dict[int, str] = {}  # grid column → text of the vMerge restart cell above
         self.number = 0
         self.cells: list[str] = []
+        self.continued: list[int] = []
         self.own = False
         self.deleted = False
         self.cell: _Cell | None = None
@@ -99,9 +111,13 @@ class _BodyReader:
 
     def tables(self) -> list[Table]:
         out = []
+        previous_end = None
         for table, start, end in filter(None, self.found):
             table.before = self.lines[max(0, start - CONTEXT_LINES):start]
             table.after = self.lines[end:end + CONTEXT_LINES]
+            if previous_end is not None and previous_end <= start:  # follows the previous table, not inside it
+                table.gap = self.lines[previous_end:start]
+            previous_end = end
             out.append(table)
         return out
 
@@ -131,7 +147,8 @@ class _BodyReader:
                 if top is None:
                     continue
                 if event == "start":
-                    top.cells, top.own, top.deleted = [], False, el in self.deleted_rows
+                    top.cells, top.continued, top.own = [], [], False
+                    top.deleted = el in self.deleted_rows
                 elif not top.deleted:
                     self.end_row(top)
             elif tag == TBL:
@@ -164,6 +181,7 @@ class _BodyReader:
             return
         if cell.vmerge == "continue":
             text = top.merged.get(col, "")
+            top.continued.extend(range(col, col + cell.span))
         else:
             text = "\n".join(cell.parts).strip()
             top.own = top.own or bool(text)
@@ -181,12 +199,14 @@ class _BodyReader:
         top.numbers.append(top.number)
         if not top.own:
             top.own_blank.add(len(top.rows) - 1)
+        if top.continued:
+            top.inherited[len(top.rows) - 1] = set(top.continued)
         line = [t for i, t in enumerate(cells) if t and (i == 0 or t != cells[i - 1])]
         if line:
             self.lines.append(line)
 
     def end_table(self, top: _OpenTable) -> None:
-        table = Table(top.rows, top.numbers, f"第{top.slot + 1}个表格", top.own_blank)
+        table = Table(top.rows, top.numbers, f"第{top.slot + 1}个表格", top.own_blank, inherited=top.inherited)
         self.found[top.slot] = (table, top.start, len(self.lines))
 
 

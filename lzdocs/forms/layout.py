@@ -1,4 +1,4 @@
-"""Finding a form among the tables of a file: the header row(s), the columns, the unit and the date."""
+"""Finding a form among the tables of a file: the header row(s), the columns, the data rows, continued tables."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Iterable, Sequence
 
-from lzdocs.errors import RejectedFile, error
+from lzdocs.errors import RejectedFile, error, warning
 from lzdocs.forms.checks import is_note_or_blank
+from lzdocs.forms.labels import Labels, header_values, is_footer_line, labelled, labels_for
 from lzdocs.forms.records import RawForm, RawRow
 from lzdocs.forms.schema import Field, FormKind
 from lzdocs.forms.values import parse_date
@@ -24,8 +25,11 @@ class Table:
     """A table as read: cell texts by grid column (merged cells repeated), with the text around it.
 
     ``numbers`` holds, per row, the row number the user sees; ``own_blank`` the indexes of rows whose
-    only text comes from a merged cell above (such a row is blank to the clerk); ``before``/``after``
-    are lines of text (each a list of cell texts) above and below the table, in reading order.
+    only text comes from a merged cell above (such a row is blank to the clerk); ``inherited`` the
+    columns, per row index, whose text comes from a merged cell above; ``before``/``after`` are lines
+    of text (each a list of cell texts) above and below the table, in reading order. ``gap`` holds the
+    lines between the previous table and this one when this table directly follows it (a form split
+    over pages continues in such a table), else None; ``hidden`` marks a hidden sheet.
     """
 
     rows: list[list[str]]
@@ -34,6 +38,13 @@ class Table:
     own_blank: set[int] = field(default_factory=set)
     before: Sequence[Sequence[str]] = ()
     after: Sequence[Sequence[str]] = ()
+    inherited: dict[int, set[int]] = field(default_factory=dict)
+    gap: Sequence[Sequence[str]] | None = None
+    hidden: bool = False
+
+    @property
+    def width(self) -> int:
+        return max(map(len, self.rows), default=0)
 
 
 @dataclass
@@ -52,22 +63,26 @@ class _Header:
     @property
     def score(self) -> tuple:
         required = sum(1 for f in self.kind.required if f.key in self.columns)
-        return (required, len(self.columns), self.has_data, -(self.last - self.first), -self.table_index)
+        return (not self.table.hidden, required, len(self.columns), self.has_data, -(self.last - self.first),
+                -self.table_index)
 
 
 def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
     """The form in ``tables``: the table and kind whose header matches best, its rows, unit and date."""
-    best: _Header | None = None
-    count = 0
+    tables = list(tables)
+    found: list[_Header | None] = []  # the best header of each table
     for index, table in enumerate(tables):
-        count += 1
+        here = None
         for kind in kinds:
             header = _find_header(kind, table, index)
-            if header and (best is None or header.score > best.score):
-                best = header
+            if header and (here is None or header.score > here.score):
+                here = header
+        found.append(here)
+    best = max(filter(None, found), key=lambda h: h.score, default=None)
     if best is None:
-        raise no_form_found(kinds, count)
-    form = _read_form(best)
+        raise no_form_found(kinds, len(tables))
+    more = _continuations(best, tables, found)
+    form = _read_form(best, more)
     missing = [f for f in best.kind.required if f.key not in best.columns]
     if missing:
         rejected = RejectedFile([error(
@@ -76,7 +91,18 @@ def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
         rejected.unit = form.unit
         rejected.year = form.date_value.year if form.date_value else None
         raise rejected
+    read = {id(best.table), *(id(table) for table, _ in more)}
+    for header in found:
+        if header and id(header.table) not in read and _is_filled_form(header, best.kind):
+            form.problems.append(warning(
+                f"{header.table.where}也是一张《{best.kind.title}》，未读取（每个文件只读取一张表，本次读取的是"
+                f"{best.table.where}）；如需一并报送，请把各表的行合并到一张表中后重新报送"))
     return form
+
+
+def _is_filled_form(header: _Header, kind: FormKind) -> bool:
+    return (header.kind is kind and not header.table.hidden and header.has_data
+            and all(f.key in header.columns for f in kind.required))
 
 
 def no_form_found(kinds: Sequence[FormKind], tables: int) -> RejectedFile:
@@ -155,12 +181,16 @@ def _namer(kind: FormKind):
 
 
 def _is_lower_header(upper: list[str], lower: list[str], named: list) -> bool:
-    """A second header row: every cell names a field, repeats the merged cell above, or is empty."""
+    """A second header row: every cell names a field, repeats the merged cell above, is empty, or sits
+    under a cell merged across columns (岗位 over 名称|职责: the upper text names the field)."""
     if sum(1 for n in named if n) < 1:
         return False
     for i, text in enumerate(lower):
-        if text and not named[i] and (i >= len(upper) or upper[i] != text):
-            return False
+        if text and not named[i]:
+            above = upper[i] if i < len(upper) else ""
+            spans = bool(above) and ((i > 0 and upper[i - 1] == above) or (i + 1 < len(upper) and upper[i + 1] == above))
+            if above != text and not spans:
+                return False
     return True
 
 
@@ -190,44 +220,165 @@ def _is_blank(table: Table, i: int) -> bool:
     return i in table.own_blank or not any(table.rows[i])
 
 
-def _read_form(header: _Header) -> RawForm:
-    table, kind = header.table, header.kind
-    rows: list[RawRow] = []
-    footer: list[list[str]] = []
-    labels = _labels(kind)
-    for i in range(header.last + 1, len(table.rows)):
-        if _is_blank(table, i):
-            continue
-        cells = table.rows[i]
-        if is_note_or_blank(dict(enumerate(cells))):  # 填表说明 and everything under it
-            footer.extend(table.rows[j] for j in range(i, len(table.rows)))
+MAX_GAP_LINES = 2  # lines allowed between a form's table and a table that continues it without a header
+_PAGE_NUMBER = re.compile(r"[-—–]*\d+[-—–]*|第\d+页(?:共\d+页)?")
+
+
+def _continuations(best: _Header, tables: list[Table], found: list) -> list[tuple[Table, int]]:
+    """The tables right after the form's own that go on with it — a form split at page breaks — each with
+    the index of its first row to read. Such a table repeats the header (the same columns) and is not
+    headed by another unit, or has the same width with nothing but “续表”, the title or a page number before it."""
+    labels = labels_for(best.kind)
+    width = best.table.width
+    out: list[tuple[Table, int]] = []
+    for index in range(best.table_index + 1, len(tables)):
+        table, header = tables[index], found[index]
+        gap = table.gap
+        if gap is None:
             break
-        if _is_footer_line(cells, labels):
-            footer.append(cells)
-            continue
-        values = {key: (cells[c] if c < len(cells) else "") for key, c in header.columns.items()}
-        if _repeats_header(kind, values) or _is_column_numbers(values, header.columns):
-            continue
-        rows.append(RawRow(table.numbers[i], values))
+        if header is not None and header.kind is best.kind and header.columns == best.columns:
+            if _other_unit(best, gap, labels):
+                break
+            out.append((table, header.last + 1))
+        elif table.width == width and len(gap) <= MAX_GAP_LINES and all(_says_continued(best.kind, line) for line in gap):
+            out.append((table, 0))
+        else:
+            break
+    return out
+
+
+def _says_continued(kind: FormKind, line: Sequence[str]) -> bool:
+    """A line such as “续表”, “岗位风险分析和防控措施表（续）” or a page number, between a table and its rest."""
+    text = squeeze("".join(line))
+    return "续" in text or squeeze(kind.title) in text or bool(_PAGE_NUMBER.fullmatch(text))
+
+
+def _other_unit(best: _Header, gap: Sequence[Sequence[str]], labels: Labels) -> bool:
+    """Whether the lines before a repeated header name a unit other than the form's own."""
+    there = next((u for line in gap if (u := labelled(line, labels).get("unit"))), None)
+    if not there:
+        return False
+    table = best.table
+    above = [table.rows[i] for i in range(best.first - 1, -1, -1)]
+    here = next((u for line in (*above, *reversed(table.before)) if (u := labelled(line, labels).get("unit"))), None)
+    return squeeze(there) != squeeze(here or "")
+
+
+class _RowReader:
+    """Collects the data rows of a form's table (and of the tables continuing it), skipping what is not data."""
+
+    def __init__(self, header: _Header):
+        self.header, self.kind = header, header.kind
+        self.labels = labels_for(header.kind)
+        self.header_texts = _header_texts(header)
+        self.rows: list[RawRow] = []
+        self.footer: list[list[str]] = []
+        self.problems: list = []
+
+    def read(self, table: Table, start: int, offset: int) -> bool:
+        """Read rows ``start``… of ``table``, numbered ``offset`` on; True when a 填表说明 row ended the form."""
+        columns = self.header.columns
+        for i in range(start, len(table.rows)):
+            if _is_blank(table, i):
+                continue
+            cells = table.rows[i]
+            if is_note_or_blank(dict(enumerate(cells))):  # 填表说明 and everything under it
+                if not self.rows:  # a note right under the header: the data follows it
+                    continue
+                self.footer.extend(table.rows[j] for j in range(i, len(table.rows)))
+                return True
+            if is_footer_line(cells, self.labels):
+                self.footer.append(cells)
+                continue
+            values = {key: (cells[c] if c < len(cells) else "") for key, c in columns.items()}
+            if (_is_numbered_blank(values, columns, table.inherited.get(i, ()))
+                    or _repeats_header(self.kind, values, self.header_texts)
+                    or _is_column_numbers(values, columns) or _is_title(self.kind, cells)):
+                continue
+            number = table.numbers[i] + offset
+            banner = _banner(self.kind, values)
+            if banner:
+                self.problems.append(warning("整行只有这一段文字（如分类标题），未作为风险点读取；"
+                                             "如果它是风险点，请按列分别填写岗位、风险点、等级和措施",
+                                             row=number, value=banner))
+                continue
+            self.rows.append(RawRow(number, values))
+        return False
+
+
+def _read_form(header: _Header, continuations: Sequence[tuple[Table, int]] = ()) -> RawForm:
+    table, kind = header.table, header.kind
+    reader = _RowReader(header)
+    last, offset = table, table.numbers[-1] if table.numbers else 0
+    if not reader.read(table, header.last + 1, 0):
+        for more, start in continuations:  # rows numbered on, as if the tables were one
+            last = more
+            if reader.read(more, start, offset):
+                break
+            offset += more.numbers[-1] if more.numbers else 0
     above = [table.rows[i] for i in range(header.first - 1, -1, -1)]
     before = list(reversed(table.before[-CONTEXT_LINES:]))
-    after = [*footer, *table.after[:CONTEXT_LINES]]
-    unit, date_text = _header_values(kind, [*above, *before], after)
+    after = [*reader.footer, *last.after[:CONTEXT_LINES]]
+    unit, date_text = header_values(kind, [*above, *before], after)
     return RawForm(kind=kind, unit=unit, date_value=parse_date(date_text) if date_text else None,
-                   date_text=date_text, rows=rows, columns=header.texts, where=table.where)
+                   date_text=date_text, rows=reader.rows, columns=header.texts, where=table.where,
+                   problems=reader.problems)
 
 
-def _repeats_header(kind: FormKind, values: dict[str, str]) -> bool:
-    """The header row again (pasted twice, or repeated by a merge of several forms)."""
+def _header_texts(header: _Header) -> dict[str, set[str]]:
+    """Field key → the texts of its column in the header rows (as the header would read if repeated)."""
+    table, first = header.table, header.first
+    if first > 0 and any(a and a == b for a, b in zip(table.rows[first - 1], table.rows[first])):
+        first -= 1  # the upper row of a two-row header, its merged cells repeated in the row read as header
+    rows = table.rows[first:header.last + 1]
+    return {key: {squeeze(row[c]) for row in rows if c < len(row) and row[c]} for key, c in header.columns.items()}
+
+
+def _repeats_header(kind: FormKind, values: dict[str, str], header_texts: dict[str, set[str]]) -> bool:
+    """A header row again: repeated at a page break, pasted twice, or repeated by a merge of several forms."""
     name = _namer(kind)
     named = 0
     for key, text in values.items():
         if text:
-            found = name(text)
-            if not found or found[0].key != key:
-                return False
+            if squeeze(text) not in header_texts.get(key, ()):
+                found = name(text)
+                if not found or found[0].key != key:
+                    return False
             named += 1
     return named >= 3
+
+
+_SEQ_MARK = re.compile(r"[（(]?[0-9一二三四五六七八九十]{1,4}[)）]?[、.．]?")
+
+
+def _is_numbered_blank(values: dict[str, str], columns: dict[str, int], inherited) -> bool:
+    """A row numbered in advance and left empty: only the 序号, or text a merged cell above lends it."""
+    for key, text in values.items():
+        if text and key != "seq" and columns[key] not in inherited:
+            return False
+    return not values.get("seq") or bool(_SEQ_MARK.fullmatch(squeeze(values["seq"])))
+
+
+def _is_title(kind: FormKind, cells: list[str]) -> bool:
+    """The form's title again, or “续表”, on a row of its own (a table continued on the next page)."""
+    texts = {t for t in cells if t}
+    if len(texts) != 1:
+        return False
+    key = squeeze(texts.pop())
+    return squeeze(kind.title) in key or bool(re.fullmatch(r"[（(]?续表?[)）]?", key))
+
+
+def _banner(kind: FormKind, values: dict[str, str]) -> str | None:
+    """The text of a row that holds one text only, across the row or in the 序号 cell (a section heading)."""
+    texts = {text for text in values.values() if text}
+    if len(texts) != 1:
+        return None
+    text = next(iter(texts))
+    required = [values[f.key] for f in kind.required if f.key in values]
+    if len(required) >= 2 and all(v == text for v in required):
+        return text
+    filled = [key for key, v in values.items() if v]
+    return text if filled == ["seq"] and not _SEQ_MARK.fullmatch(squeeze(text)) else None
 
 
 def _is_column_numbers(values: dict[str, str], columns: dict[str, int]) -> bool:
@@ -236,109 +387,3 @@ def _is_column_numbers(values: dict[str, str], columns: dict[str, int]) -> bool:
     if len(texts) < 3 or not all(t.isdigit() and len(t) < 3 for t in texts):
         return False
     return [int(t) for t in texts] == list(range(int(texts[0]), int(texts[0]) + len(texts)))
-
-
-# --- unit and date ----------------------------------------------------------------------------
-
-_STOP_LABELS = ("单位负责人", "部门负责人", "主要负责人", "分管领导", "分管校领导", "填表人", "填报人", "审核人",
-                "联系人", "联系电话", "电话", "负责人", "制表人", "审核")
-_SEAL = r"(?:\s*[（(]\s*(?:公章|盖章|签章|盖公章|签字|签名)\s*[)）])?"
-
-
-@dataclass(frozen=True)
-class _Labels:
-    kind: FormKind
-    pattern: re.Pattern
-
-
-_LABELS: dict[int, _Labels] = {}
-
-
-def _labels(kind: FormKind) -> _Labels:
-    cached = _LABELS.get(id(kind))
-    if cached and cached.kind is kind:
-        return cached
-
-    def one(word: str) -> str:
-        chars = []
-        for ch in word:
-            chars.append("[（(]" if ch in "（(" else "[）)]" if ch in "）)" else re.escape(ch))
-        strong = len(squeeze(word)) >= 4
-        guard = "" if strong else r"(?<!\w)"
-        end = r"(?:\s*[:：]|\s*$|\s+)" if strong else r"(?:\s*[:：]|\s*$)"
-        return guard + r"\s*".join(chars) + _SEAL + end
-
-    def group(name: str, words) -> str:
-        words = sorted({w for w in words if w.strip()}, key=lambda w: len(squeeze(w)), reverse=True)
-        return f"(?P<{name}>" + "|".join(one(w) for w in words) + ")"
-
-    pattern = re.compile("|".join((group("unit", (kind.unit.label, *kind.unit.synonyms)),
-                                   group("date", (kind.date.label, *kind.date.synonyms)),
-                                   group("stop", _STOP_LABELS))))
-    labels = _Labels(kind, pattern)
-    _LABELS[id(kind)] = labels
-    return labels
-
-
-def _is_footer_line(cells: list[str], labels: _Labels) -> bool:
-    """A line under the table such as 填表人：… 审核人：… or 填表日期：… — not a data row."""
-    texts = list(dict.fromkeys(t for t in cells if t))
-    return 0 < len(texts) <= 3 and any(labels.pattern.search(t) for t in texts)
-
-
-def _header_values(kind: FormKind, before: list, after: list) -> tuple[str | None, str | None]:
-    """The unit and the date text written around the table; lines nearest the table first."""
-    labels = _labels(kind)
-    unit = date = None
-    for line in (*before, *after):
-        found = _labelled(line, labels)
-        unit = unit or found.get("unit")
-        date = date or found.get("date")
-        if unit and date:
-            break
-    if not date:
-        date = next((t for line in (*before[:8], *after[:8]) for t in line if _is_bare_date(t)), None)
-    if not unit:
-        unit = next((u for line in before for t in line if (u := _unit_in_title(kind, t))), None)
-    return unit, date
-
-
-def _labelled(line: Sequence[str], labels: _Labels) -> dict[str, str]:
-    """Label → value in one line: "单位（公章）：X  填表日期：Y" in a cell, or a label cell and the value cell after it."""
-    found: dict[str, str] = {}
-    cells = [t for i, t in enumerate(line) if t and (i == 0 or t != line[i - 1])]
-    for c, text in enumerate(cells):
-        matches = list(labels.pattern.finditer(text))
-        for m, match in enumerate(matches):
-            role = match.lastgroup
-            end = matches[m + 1].start() if m + 1 < len(matches) else len(text)
-            value = _clean(text[match.end():end])
-            if not value and m + 1 == len(matches) and c + 1 < len(cells):
-                following = cells[c + 1]
-                value = "" if labels.pattern.match(following) else _clean(following)
-            if role != "stop" and value and role not in found:
-                found[role] = value
-    return found
-
-
-def _clean(value: str) -> str:
-    return value.strip().lstrip(":：").strip(" \t\r\n\u3000_＿")
-
-
-_BARE_DATE = re.compile(r"[0-9〇○零一二三四五六七八九O]{4}[-/.年][0-9一二三四五六七八九十]{1,3}[-/.月]"
-                        r"[0-9一二三四五六七八九十]{1,3}日?")
-
-
-def _is_bare_date(text: str) -> bool:
-    return len(text) <= 24 and bool(_BARE_DATE.fullmatch(squeeze(text)))
-
-
-def _unit_in_title(kind: FormKind, text: str) -> str | None:
-    """计划财务处岗位风险分析和防控措施表 → 计划财务处 (a title that names the unit instead of a label)."""
-    key = squeeze(text)
-    title = squeeze(kind.title)
-    at = key.find(title)
-    if at <= 0:
-        return None
-    prefix = re.sub(r"^附件\d*[:：]?|[《“\"]+$|\d{4}年度?$", "", key[:at]).strip(":：")
-    return prefix if 2 <= len(prefix) <= 30 and not re.search(r"[:：，,。]", prefix) else None

@@ -41,14 +41,14 @@ class _Workbook:
         rels = _relationships(package, "xl/_rels/workbook.xml.rels", names)
         self.date1904 = any(pr.get("date1904") in ("1", "true")
                             for pr in book.iter(f"{{{self.ns}}}workbookPr"))
-        self.sheets: list[tuple[str, str]] = []  # (name, part), visible sheets first
+        self.sheets: list[tuple[str, str, bool]] = []  # (name, part, hidden), visible sheets first
         hidden = []
         for sheet in book.iter(f"{{{self.ns}}}sheet"):
             rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
             kind, target = rels.get(rel, ("", ""))
             if kind.endswith("/worksheet") and target in names:
-                (hidden if sheet.get("state") in ("hidden", "veryHidden") else self.sheets).append(
-                    (sheet.get("name") or target, target))
+                is_hidden = sheet.get("state") in ("hidden", "veryHidden")
+                (hidden if is_hidden else self.sheets).append((sheet.get("name") or target, target, is_hidden))
         self.sheets += hidden
         by_type = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         strings = by_type.get("sharedStrings", "xl/sharedStrings.xml")
@@ -57,9 +57,9 @@ class _Workbook:
         self.date_styles = _date_styles(package.xml(styles)) if styles in names else frozenset()
 
     def tables(self) -> list[Table]:
-        return [self.sheet(name, part) for name, part in self.sheets]
+        return [self.sheet(name, part, hidden) for name, part, hidden in self.sheets]
 
-    def sheet(self, name: str, part: str) -> Table:
+    def sheet(self, name: str, part: str, hidden: bool = False) -> Table:
         root = self.package.xml(part)
         tags = _tags(_namespace(root))
         cells: dict[int, dict[int, str]] = {}
@@ -79,7 +79,12 @@ class _Workbook:
             if values:
                 cells.setdefault(number, {}).update(values)
         merges = [m.get("ref", "") for m in root.iter(tags.mergeCell)]
-        return _grid(cells, merges, f"工作表“{name}”")
+        table = _grid(cells, merges, f"{'隐藏的' if hidden else ''}工作表“{name}”")
+        table.hidden = hidden
+        page = root.find(tags.headerFooter)
+        if page is not None:  # 页眉: some forms print 单位 and 填表日期 there
+            table.before = _page_header_lines(page)
+        return table
 
     def cell_text(self, c: etree._Element, tags: "_Tags") -> str:
         """The text a cell shows, as far as a form needs: strings verbatim, whole numbers without ".0", dates ISO."""
@@ -122,6 +127,7 @@ def _grid(cells: dict[int, dict[int, str]], merges: list[str], where: str) -> Ta
     width = max(max(row) for row in cells.values()) + 1
     own = {r: set(row) for r, row in cells.items()}
     budget = MAX_MERGED_CELLS
+    lent: dict[int, set[int]] = {}  # Excel row → columns given text by a merge above
     for ref in merges:
         box = _range(ref)
         if box is None:
@@ -139,14 +145,18 @@ def _grid(cells: dict[int, dict[int, str]], merges: list[str], where: str) -> Ta
             row = cells.setdefault(r, {})
             for c in range(c0, c1 + 1):
                 row[c] = text
-    rows, numbers, own_blank = [], [], set()
+            if r > r0:
+                lent.setdefault(r, set()).update(range(c0, c1 + 1))
+    rows, numbers, own_blank, inherited = [], [], set(), {}
     for r in sorted(cells):
         row = cells[r]
         if not own.get(r):
             own_blank.add(len(rows))
+        if r in lent:
+            inherited[len(rows)] = lent[r]
         rows.append([row.get(c, "") for c in range(width)])
         numbers.append(r)
-    return Table(rows, numbers, where, own_blank)
+    return Table(rows, numbers, where, own_blank, inherited=inherited)
 
 
 def _namespace(root: etree._Element) -> str:
@@ -175,12 +185,31 @@ class _Tags(NamedTuple):
     r: str
     si: str
     mergeCell: str
+    headerFooter: str
 
 
 @functools.lru_cache(maxsize=4)
 def _tags(ns: str) -> _Tags:
     """Clark names of the SpreadsheetML elements read here (transitional or strict namespace)."""
-    return _Tags(*(f"{{{ns}}}{name}" for name in ("sheetData", "row", "c", "v", "is", "t", "r", "si", "mergeCell")))
+    return _Tags(*(f"{{{ns}}}{name}" for name in ("sheetData", "row", "c", "v", "is", "t", "r", "si",
+                                                        "mergeCell", "headerFooter")))
+
+
+_PAGE_CODE = re.compile(r'&"[^"]*"|&K[0-9A-Fa-f]{6}|&K\d\d[+-]\d{3}|&\d+|&[ABD-KM-QS-Za-z]')
+
+
+def _page_header_lines(header_footer: etree._Element) -> list[list[str]]:
+    """The page header's left, centre and right texts, one line per header kind, format codes removed."""
+    lines = []
+    for el in header_footer:
+        if not el.tag.endswith("Header") or not el.text:
+            continue
+        text = _PAGE_CODE.sub("", el.text.replace("&&", "\0"))
+        cells = [part.replace("\0", "&").strip() for part in re.split(r"&[LCR]", text)]
+        line = [c for c in cells if c]
+        if line and line not in lines:
+            lines.append(line)
+    return lines
 
 
 def _shared_strings(root: etree._Element) -> list[str]:

@@ -121,3 +121,94 @@ def test_no_matching_table_names_every_kind_and_its_required_columns():
         find(table(["姓名", "电话"], ["张三", "123"]), kinds=[risk_kind(), talk_kind()])
     message = exc.value.problems[0].message
     assert "《岗位风险分析和防控措施表》或《谈话登记表》" in message and "“谈话内容”" in message
+
+
+# --- forms as offices make them (reviewer cases) ---------------------------------------------------
+
+SECOND = ["2", "会计", "违规报销", "二级", "报销双签"]
+
+
+def following(*rows, gap=(), where="第2个表格"):
+    """A table that comes right after the previous one, ``gap`` the lines between them."""
+    t = table(*rows, where=where)
+    t.gap = [list(line) for line in gap]
+    return t
+
+
+@pytest.mark.parametrize("line, unit, date", [
+    ("单位（盖章）：保卫处\u3000\u3000\u3000\u30002011年11月10日", "保卫处", dt.date(2011, 11, 10)),
+    ("单位（公章）：保卫处      2011.11.10", "保卫处", dt.date(2011, 11, 10)),
+    ("单位（公章）：保卫处\u3000\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日", "保卫处", None),
+])
+def test_a_date_or_its_blank_written_after_the_unit_is_not_part_of_the_unit(line, unit, date):
+    form = find(table(HEADER, ROW, before=[[line]]))
+    assert (form.unit, form.date_value) == (unit, date)
+
+
+def test_date_at_the_end_of_a_signature_line_under_the_table():
+    form = find(table(HEADER, ROW, before=[["单位：基建处"]], after=[["填表人：王二\u3000\u3000\u3000二〇一一年十一月九日"]]))
+    assert form.date_value == dt.date(2011, 11, 9)
+
+
+def test_a_deadline_in_the_text_above_the_table_is_not_the_date():
+    form = find(table(HEADER, ROW, before=[["单位：基建处"], ["报送截止： 2011年11月16日"]]))
+    assert form.date_value is None
+
+
+@pytest.mark.parametrize("gap", [(), (["续表"],), (["岗位风险分析和防控措施表（续）"],)])
+def test_a_table_right_after_the_form_with_the_same_width_continues_it(gap):
+    form = find(table(HEADER, ROW), following(SECOND, gap=gap))
+    assert posts(form) == ["出纳", "会计"] and [r.number for r in form.rows] == [2, 3]
+
+
+def test_header_alone_in_one_table_and_the_rows_in_the_next():
+    assert posts(find(table(HEADER), following(ROW, SECOND))) == ["出纳", "会计"]
+
+
+def test_a_table_after_text_or_of_another_width_is_not_a_continuation():
+    assert posts(find(table(HEADER, ROW), following(SECOND, gap=[["以上风险点经处务会研究确定，现予报送。"]]))) == ["出纳"]
+    assert posts(find(table(HEADER, ROW), following(["2", "会计", "违规报销", "二级"]))) == ["出纳"]
+    assert posts(find(table(HEADER, ROW), table(SECOND, where="第2个表格"))) == ["出纳"]  # nested, or a sheet
+
+
+def test_a_repeated_header_under_the_same_unit_continues_but_another_unit_starts_another_form():
+    same = following(HEADER, SECOND, gap=[["单位（公章）：基建处"]])
+    form = find(table(HEADER, ROW, before=[["单位（公章）：基建处"]]), same)
+    assert posts(form) == ["出纳", "会计"] and form.problems == []
+    other = following(HEADER, SECOND, gap=[["单位（公章）：保卫处"]])
+    form = find(table(HEADER, ROW, before=[["单位（公章）：基建处"]]), other)
+    assert posts(form) == ["出纳"] and form.problems[0].message.startswith("第2个表格也是一张")
+
+
+def test_rows_numbered_in_advance_and_left_empty_are_not_data():
+    form = find(table(HEADER, ROW, ["2", "", "", "", ""], ["三、", "", "", "", ""], ["（4）", "", "", "", ""]))
+    assert posts(form) == ["出纳"] and form.problems == []
+
+
+def test_numbered_row_with_only_a_merged_post_above_is_not_data():
+    t = table(HEADER, ROW, ["2", "出纳", "", "", ""])
+    t.inherited = {2: {1}}
+    assert posts(find(t)) == ["出纳"]
+
+
+def test_a_heading_written_in_the_first_column_only_is_skipped_with_a_warning():
+    form = find(table(HEADER, ["一、财务岗位", "", "", "", ""], ROW))
+    assert posts(form) == ["出纳"]
+    [note] = form.problems
+    assert (note.severity, note.row, note.value) == ("warning", 2, "一、财务岗位")
+
+
+def test_the_title_repeated_in_one_cell_is_not_data_and_gives_no_warning():
+    form = find(table(HEADER, ROW, ["岗位风险分析和防控措施表（续）", "", "", "", ""], SECOND))
+    assert posts(form) == ["出纳", "会计"] and form.problems == []
+
+
+def test_a_note_row_right_under_the_header_does_not_end_the_form():
+    assert posts(find(table(HEADER, ["填表说明：风险等级填一级、二级或三级"] * 5, ROW))) == ["出纳"]
+
+
+def test_a_hidden_sheet_is_read_only_when_no_visible_sheet_has_the_form():
+    hidden = table(HEADER + ["风险类别", "责任人"], ROW + ["业务流程", "张三"], where="隐藏的工作表“旧表”")
+    hidden.hidden = True
+    assert find(table(HEADER, SECOND), hidden).where == "第1个表格"
+    assert find(table(["说明"], ["请填写第2张表"]), hidden).where == "隐藏的工作表“旧表”"
