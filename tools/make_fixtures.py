@@ -303,7 +303,8 @@ def _wps_cell(text: str = "", vmerge: str | None = None) -> str:
 
 
 def make_wps_textbox(out: Path) -> None:
-    """WPS-style document.xml: unit and date in text boxes (wps:wsp + VML fallback), w14 ids, vMerge without val."""
+    """WPS-style document.xml: unit and date in text boxes (wps:wsp + VML fallback), w14 ids, vMerge without val;
+    zero-width characters around the unit (pasted from a chat app)."""
     header = ["序号", "岗位名称", "岗位职责", "风险点描述", "风险类别", "风险等级", "防控措施", "责任人"]
     rows = [[_wps_cell(t) for t in header],
             [_wps_cell("1"), _wps_cell("干部监督", "restart"), _wps_cell("干部监督管理", "restart"),
@@ -314,7 +315,7 @@ def make_wps_textbox(out: Path) -> None:
     table = ('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>'
              + '<w:gridCol w:w="1200"/>' * 8 + "</w:tblGrid>"
              + "".join(f'<w:tr w:rsidR="00A1B2C3">{"".join(cells)}</w:tr>' for cells in rows) + "</w:tbl>")
-    body = (_wps_paragraph("岗位风险分析和防控措施表", pid=1) + _wps_paragraph(_wps_textbox("单位（公章）：组织部"), pid=2)
+    body = (_wps_paragraph("岗位风险分析和防控措施表", pid=1) + _wps_paragraph(_wps_textbox("单位（公章）：\u200b组织部\ufeff"), pid=2)
             + _wps_paragraph(_wps_textbox("填表日期：2026年11月9日"), pid=3) + table + _wps_paragraph("填表人：孔明", pid=4))
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
@@ -404,7 +405,8 @@ def make_excel_serial(out: Path) -> None:
 
 def make_excel_hidden_header(out: Path) -> None:
     """A hidden sheet with last year's complete form first; this year's form visible, unit and date only in the
-    page header (&L … &R …), 岗位 merged over a row numbered in advance; another visible filled sheet after it."""
+    page header (&L … &R …), 岗位 merged over a row numbered in advance, a zero-width space in a risk; another
+    visible filled sheet after it."""
     wb = openpyxl.Workbook()
     old = wb.active
     old.title = "2025年"
@@ -418,7 +420,7 @@ def make_excel_hidden_header(out: Path) -> None:
     ws.oddHeader.right.text = "填表日期：2026年11月9日"
     ws.append(["序号", "岗位名称", "风险点描述", "风险等级", "防控措施"])
     ws.append([1, "项目管理", "项目评审打招呼", 1, "评审专家随机抽取"])
-    ws.append([2, None, "经费使用审核不严", 2, "经费报账审核"])
+    ws.append([2, None, "经费使用\u200b审核不严", 2, "经费报账审核"])  # a zero-width space pasted from a web page
     ws.append([3])
     ws.append([4])
     ws.merge_cells("B2:B4")

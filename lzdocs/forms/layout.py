@@ -18,6 +18,8 @@ from lzdocs.textutil import squeeze
 HEADER_SCAN_ROWS = 30  # the header is looked for in the first rows of a table or sheet
 HEADER_MAX_CHARS = 30  # a longer cell is data or a title, never a column header
 CONTEXT_LINES = 40  # lines of text around a table searched for the unit and the date
+# Zero-width and other invisible characters pasted from web pages and chat apps: the clerk cannot see them.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"))
 
 
 @dataclass
