@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class LzdocsError(Exception):
@@ -33,6 +35,66 @@ class TemplateError(LzdocsError):
 
 class FieldError(LzdocsError):
     """A letter or notice is missing a required field, or a field's value is invalid."""
+
+
+class StoreError(LzdocsError):
+    """The archive database cannot be opened, read or written (locked, read-only, damaged, too new)."""
+
+
+class FileAccessError(LzdocsError):
+    """A file or folder of the workspace cannot be read or written; the message names it (exit code 2)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, path: str | None = None):
+        super().__init__(message, hint=hint)
+        self.path = path
+
+
+_BUSY_WINERRORS = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION: open in Excel/WPS/Word
+
+
+def from_os_error(exc: OSError) -> FileAccessError:
+    """An OSError from the file system as a Chinese message that names the file or folder and says what to do."""
+    raw = exc.filename2 if exc.filename is None else exc.filename
+    if raw is None:
+        return FileAccessError(f"读写文件时出错：{exc.strerror or exc}", hint="请检查磁盘和网络共享是否正常后重试")
+    path = Path(raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))
+    code = exc.errno
+    if getattr(exc, "winerror", None) in _BUSY_WINERRORS or code == errno.EBUSY:
+        return FileAccessError(f"“{path}”正被其他程序占用（可能正在 Excel/WPS/Word 中打开）", path=str(path),
+                               hint="请关闭该文件后重试")
+    if code in (errno.EACCES, errno.EPERM):
+        if _safe(path.exists):
+            what = "文件夹" if _safe(path.is_dir) else "文件"
+            return FileAccessError(f"没有权限读写{what}“{path}”", path=str(path),
+                                   hint="请检查它的权限或“只读”属性，或请管理员为当前用户开放读写权限")
+        return FileAccessError(f"没有权限在文件夹“{path.parent}”中新建或写入文件", path=str(path.parent),
+                               hint="请检查该文件夹的权限或“只读”属性，或请管理员为当前用户开放写入权限")
+    if code == errno.ENOTDIR:
+        blocker = next((p for p in (path, *path.parents) if _safe(p.is_file)), path)
+        return FileAccessError(f"“{blocker}”是一个文件，但这里需要同名的文件夹", path=str(blocker),
+                               hint="请把这个文件改名或移走，再重试")
+    if code == errno.ENOENT:
+        return FileAccessError(f"找不到“{path}”", path=str(path),
+                               hint="请检查路径是否写对；如在网络共享上，请确认共享已连接")
+    if code == errno.EISDIR:
+        return FileAccessError(f"“{path}”是文件夹，这里需要一个文件", path=str(path), hint="请写出文件的完整路径")
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return FileAccessError(f"磁盘空间不足，无法写入“{path}”", path=str(path), hint="请清理磁盘或申请更多空间后重试")
+    if code == errno.EROFS:
+        return FileAccessError(f"“{path}”所在的磁盘是只读的", path=str(path), hint="请把工作区放在可写的磁盘或共享上")
+    if code == errno.ENAMETOOLONG:
+        return FileAccessError(f"路径太长：“{path}”", path=str(path), hint="请把工作区放在较短的路径下，或缩短标题、单位名称")
+    if code == errno.ELOOP:
+        return FileAccessError(f"“{path}”是循环的快捷方式（符号链接）", path=str(path), hint="请删除或改正这个链接")
+    return FileAccessError(f"读写“{path}”时出错：{exc.strerror or exc}", path=str(path),
+                           hint="请检查磁盘、权限和网络共享是否正常后重试")
+
+
+def _safe(test) -> bool:
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)

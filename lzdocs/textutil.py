@@ -36,3 +36,20 @@ def safe_filename(name: str, *, fallback: str = "未命名", max_len: int = 80) 
     if name.split(".")[0].upper() in _RESERVED:
         name = "_" + name
     return name[:max_len]
+
+
+def decode_text(data: bytes) -> str | None:
+    """Text a clerk saved with Notepad/WPS/Excel: UTF-8 (BOM or not), UTF-16 with BOM, or GBK/GB18030.
+
+    None when it is none of these (a binary file, a picture…); the caller says what to do, in Chinese."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import difflib
-import io
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from lzdocs.errors import ConfigError, WorkspaceNotFound
-from lzdocs.textutil import squeeze
+from lzdocs.settings import Settings
+from lzdocs.textutil import decode_text, squeeze
 
 CONFIG_NAME = "lzdocs.toml"
 REJECTED_DIR = "退回"
@@ -100,49 +98,6 @@ DEFAULT_ROSTER = """\
 """
 
 
-@dataclass
-class Settings:
-    """lzdocs.toml, read once and passed in; unknown sections are kept in ``raw`` for later commands."""
-
-    raw: dict = field(default_factory=dict)
-
-    def section(self, name: str) -> dict:
-        value = self.raw.get(name, {})
-        return value if isinstance(value, dict) else {}
-
-    def get(self, section: str, key: str, default=None):
-        return self.section(section).get(key, default)
-
-    @property
-    def school(self) -> str:
-        return self.get("organisation", "school", "")
-
-    def limit(self, key: str, default: int) -> int:
-        return int(self.get("limits", key, default))
-
-    def deadline(self, year: int) -> dt.date | None:
-        value = self.get("submission", "deadline")
-        if isinstance(value, dt.date):
-            return value if value.year == year else value.replace(year=year)
-        if not value:
-            return None
-        text = str(value).strip()
-        try:
-            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-                day = dt.date.fromisoformat(text if len(text) == 10 else _pad(text))
-                return day if day.year == year else day.replace(year=year)
-            month, day_ = (int(x) for x in text.split("-"))
-            return dt.date(year, month, day_)
-        except ValueError as exc:
-            raise ConfigError(f"lzdocs.toml 中 [submission] deadline 的值“{text}”不是日期",
-                              hint="请写成 11-16 或 2026-11-16") from exc
-
-
-def _pad(text: str) -> str:
-    y, m, d = text.split("-")
-    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
-
-
 @dataclass(frozen=True)
 class Unit:
     name: str
@@ -198,26 +153,72 @@ _ALIAS_SPLIT = re.compile(r"[、，,;；/]+")
 
 
 def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Roster:
-    if not rows:
+    """The roster from a table's rows (row 1 = header). A unit listed twice, or a name or alias that points at two
+    units, is a ConfigError naming both rows: a form could otherwise land on the wrong unit."""
+    if not any(any(str(c or "").strip() for c in r) for r in rows):
         return Roster([], school=school)
     header = [squeeze(str(h or "")) for h in rows[0]]
     if "单位" not in header:
-        raise ConfigError(f"名单文件 {source} 的第一行应为表头“单位,别名,负责人,分管领导”，未找到“单位”列")
+        raise ConfigError(f"名单文件 {source} 的第一行应为表头“单位,别名,负责人,分管领导”，未找到“单位”列",
+                          hint="请在第一行写上表头，第一列的表头写“单位”")
     col = {name: header.index(name) for name in ("单位", "别名", "负责人", "分管领导") if name in header}
 
     def cell(row, key):
         i = col.get(key)
         return str(row[i]).strip() if i is not None and i < len(row) and row[i] is not None else ""
 
-    units, seen = [], set()
-    for row in rows[1:]:
+    units: list[Unit] = []
+    owner: dict[str, tuple[str, int]] = {}  # squeezed name or alias → (unit, row)
+    for number, row in enumerate(rows[1:], start=2):
         name = cell(row, "单位")
-        if not name or squeeze(name) in seen:
+        if not name:
             continue
-        seen.add(squeeze(name))
-        aliases = tuple(a.strip() for a in _ALIAS_SPLIT.split(cell(row, "别名")) if a.strip())
+        if squeeze(name) in owner and owner[squeeze(name)][0] == squeeze(name):
+            raise ConfigError(f"名单文件 {source} 中“{name}”出现了两次（第 {owner[squeeze(name)][1]} 行和第 {number} 行）",
+                              hint="请删去重复的一行；别名可以合并写在同一行，用“、”分开")
+        aliases = tuple(dict.fromkeys(a.strip() for a in _ALIAS_SPLIT.split(cell(row, "别名")) if a.strip()))
+        for key in (name, *aliases):
+            taken = owner.get(squeeze(key))
+            if taken and taken[0] != squeeze(name):
+                raise ConfigError(f"名单文件 {source} 中“{key}”同时指向两个单位（第 {taken[1]} 行和第 {number} 行）",
+                                  hint="一个名称或别名只能属于一个单位，请删去其中一处")
+            owner.setdefault(squeeze(key), (squeeze(name), number))
         units.append(Unit(name, aliases, cell(row, "负责人"), cell(row, "分管领导")))
     return Roster(units, school=school)
+
+
+def read_settings(config: Path) -> Settings:
+    """lzdocs.toml as checked Settings: UTF-8, UTF-16 (Notepad's "Unicode") or GBK; errors say the line."""
+    text = decode_text(config.read_bytes())
+    if text is None:
+        raise ConfigError(f"{CONFIG_NAME} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）",
+                          hint="请用记事本打开，“另存为”时编码选 UTF-8")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_toml_message(str(exc), text), hint=TOML_HINT) from exc
+    return Settings(raw).validate(DEFAULT_CONFIG)
+
+
+TOML_HINT = '请用记事本改正这一行：文字用英文双引号括起来（school = "……"），数字不加引号，节名写成 [watch]，每项只写一次'
+_TOML_PROBLEMS = (("Expected '=' after a key", "设置名后面应有等号“=”"), ("Invalid value", "值写得不对（文字要用英文双引号括起来）"),
+                  ("Cannot overwrite a value", "同一项设置写了两次"), ("Cannot declare", "同一节写了两次"),
+                  ("Unterminated string", "引号没有配对"), ("Illegal character", "有不允许的字符（如中文引号“”）"),
+                  ("Expected newline", "一行只能写一项设置"), ("Invalid statement", "这一行不是“名称 = 值”的格式"),
+                  ("Invalid initial character for a key", "设置名的开头有不允许的字符（如中文引号或空格）"),
+                  ("Expected ']'", "节名的方括号没有配对"))
+
+
+def _toml_message(detail: str, text: str) -> str:
+    where = re.search(r"line (\d+), column (\d+)", detail)
+    problem = next((zh for en, zh in _TOML_PROBLEMS if detail.startswith(en)), None)
+    problem = problem or re.sub(r" [(]at .*", "", detail)
+    if not where:
+        return f"{CONFIG_NAME} 格式有误：{problem}"
+    line = int(where.group(1))
+    lines = text.splitlines()
+    shown = f"（这一行是：{lines[line - 1].strip()[:60]}）" if 0 < line <= len(lines) and lines[line - 1].strip() else ""
+    return f"{CONFIG_NAME} 第 {line} 行格式有误：{problem}{shown}"
 
 
 @dataclass
@@ -230,20 +231,24 @@ class Workspace:
     @classmethod
     def open(cls, root: str | os.PathLike | None = None) -> "Workspace":
         root = Path(root or os.environ.get("LZDOCS_WORKSPACE") or ".").resolve()
+        if root.name == CONFIG_NAME and root.is_file():  # -w D:\工作区\lzdocs.toml means its folder
+            root = root.parent
         config = root / CONFIG_NAME
+        if root.is_file():
+            raise WorkspaceNotFound(f"“{root}”是一个文件，不是工作区文件夹",
+                                    hint=f"请用 -w 指定工作区文件夹（里面有 {CONFIG_NAME} 的那个文件夹）")
         if not config.is_file():
-            raise WorkspaceNotFound(f"“{root}”不是 lzdocs 工作区（没有 {CONFIG_NAME}）",
+            missing = "文件夹不存在" if not root.exists() else f"没有 {CONFIG_NAME}"
+            raise WorkspaceNotFound(f"“{root}”不是 lzdocs 工作区（{missing}）",
                                     hint=f"先运行 lzdocs init \"{root}\"，或用 -w 指定工作区文件夹")
-        try:
-            raw = tomllib.loads(config.read_text(encoding="utf-8-sig"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{CONFIG_NAME} 格式有误：{exc}", hint="请用记事本检查引号和等号，保存为 UTF-8") from exc
-        return cls(root, Settings(raw))
+        return cls(root, read_settings(config))
 
     @classmethod
     def init(cls, root: str | os.PathLike) -> tuple["Workspace", list[Path]]:
         """Create the workspace folders and default files; never overwrite anything that exists."""
         root = Path(root).resolve()
+        if root.is_file():
+            raise ConfigError(f"“{root}”是一个已有的文件，不能在这里新建工作区", hint="请另写一个文件夹路径")
         created: list[Path] = []
         for folder in (root, root / "inbox", root / "inbox" / REJECTED_DIR, root / "outbox", root / "templates",
                        root / "forms"):
@@ -328,32 +333,20 @@ class Workspace:
     def relative(self, path: Path) -> str:
         try:
             return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # outside the workspace; a symlink loop (RuntimeError in 3.11)
             return str(path)
 
     # --- roster -------------------------------------------------------------------------------
     def roster(self) -> Roster:
-        csv_path, xlsx_path = self.root / "units.csv", self.root / "units.xlsx"
-        if csv_path.is_file():
-            data = csv_path.read_bytes()
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                try:
-                    text = data.decode("gb18030")
-                except UnicodeDecodeError as exc:
-                    raise ConfigError("units.csv 无法按 UTF-8 或 GBK 读取", hint="请用 WPS/Excel 另存为“CSV UTF-8”") from exc
-            rows = list(csv.reader(io.StringIO(text)))
-            return parse_roster(rows, source="units.csv", school=self.school)
-        if xlsx_path.is_file():
-            from openpyxl import load_workbook
+        """units.csv, else units.xlsx, else an empty roster (every unit name is then accepted as written)."""
+        from lzdocs.tables import read_table
 
-            wb = load_workbook(xlsx_path, read_only=True, data_only=True)
-            try:
-                rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                wb.close()
-            return parse_roster(rows, source="units.xlsx", school=self.school)
+        for path in (self.root / "units.csv", self.root / "units.xlsx"):
+            if path.is_dir():
+                raise ConfigError(f"“{path}”是一个文件夹，应是单位名单文件", hint=f"请把它改名或移走，名单写在 {path.name} 文件里")
+            if path.is_file():
+                rows = read_table(path, "单位名单")
+                return parse_roster(rows, source=path.name, school=self.school)
         return Roster([], school=self.school)
 
     @property

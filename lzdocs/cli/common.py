@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import errno
 import json
+import logging
+import os
 import sys
+import tempfile
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
-from lzdocs.errors import LzdocsError
+from lzdocs.cli import zh
+from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.workspace import Workspace
+
+zh.install()
+
+ERROR_LOG = "error.log"
+INTERRUPTED = "已中断（Ctrl-C）。已完成的部分已保存；正在处理的文件留在原处，下次运行时会继续处理，不会丢失。"
 
 
 class ExitStatus(enum.IntEnum):
     OK = 0
     SOME_REJECTED = 1
     USAGE = 2
+    INTERNAL = 3  # a bug: short Chinese message on stderr, the traceback in error.log
+    INTERRUPTED = 130
 
 
 @dataclass
@@ -32,6 +46,8 @@ class Env:
     def workspace(self) -> Workspace:
         if self._ws is None:
             self._ws = Workspace.open(self.workspace_dir)
+            for text in self._ws.settings.warnings:
+                self.note(f"提醒：{text}")
         return self._ws
 
     def store(self):
@@ -88,6 +104,9 @@ def command(group: click.Group, name: str, **kw):
     return lambda f: group.command(name, **kw)(workspace_option(f))
 
 
+FIRST_YEAR = 2000  # the programme began in 2011; anything earlier is a typo
+
+
 def parse_date_option(value: str | None, name: str = "--date") -> dt.date | None:
     if value is None:
         return None
@@ -96,18 +115,148 @@ def parse_date_option(value: str | None, name: str = "--date") -> dt.date | None
     day = parse_date(value)
     if day is None:
         raise click.BadParameter(f"“{value}”不是日期，请写成 2026-11-28", param_hint=name)
+    last = dt.date.today().year + 5
+    if not FIRST_YEAR <= day.year <= last:
+        raise click.BadParameter(f"“{value}”的年份不对（应在 {FIRST_YEAR}—{last} 年之间），请写成 2026-11-28",
+                                 param_hint=name)
     return day
 
 
+class Year(click.ParamType):
+    """``--year``: a four-digit year of the programme, checked with a Chinese message."""
+
+    name = "年份"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            year = value
+        else:
+            text = str(value).strip().removesuffix("年")
+            if not text.isdigit():
+                self.fail(f"“{value}”不是年份，请写四位数字，如 2026", param, ctx)
+            year = int(text)
+        last = dt.date.today().year + 5
+        if not FIRST_YEAR <= year <= last:
+            self.fail(f"{year} 不是有效的年度，请写 {FIRST_YEAR}—{last} 之间的四位年份，如 2026", param, ctx)
+        return year
+
+
+YEAR = Year()
+
+
+class LzdocsCommand(click.Command):
+    """A subcommand whose usage line reads ``[选项]`` (metavars stay ASCII: click aligns help by character count)."""
+
+    def __init__(self, *args, **kw):
+        kw.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kw)
+
+
 class LzdocsGroup(click.Group):
-    """Turns LzdocsError into a Chinese message and its exit code, in one place."""
+    """Turns every failure into a Chinese message and its exit code, in one place: LzdocsError (its code),
+    file-system errors (2, naming the path), Ctrl-C (130) and bugs (3, traceback written to error.log)."""
+
+    command_class = LzdocsCommand
+    group_class = type  # ``cli.group(...)`` makes another LzdocsGroup
+
+    def __init__(self, *args, **kw):
+        kw.setdefault("options_metavar", "[选项]")
+        kw.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kw)
 
     def invoke(self, ctx):
+        env = ctx.ensure_object(Env)
+        handler = _install_log_handler(env)
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except LzdocsError as exc:
-            click.echo(f"错误：{exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc, exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("已中断。", err=True)
-            sys.exit(130)
+            click.echo(INTERRUPTED, err=True)
+            sys.exit(ExitStatus.INTERRUPTED)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # `lzdocs risks | head`: click's main quietens the closed pipe
+                raise
+            _fail(from_os_error(exc), ExitStatus.USAGE)
+        except Exception as exc:  # a bug: one short Chinese message, the details in error.log
+            if os.environ.get("LZDOCS_DEBUG"):
+                raise
+            log = write_error_log(env, exc)
+            where = (f"详细信息已记录在 {log}，请把该文件发给技术支持人员" if log else
+                     "请联系技术支持人员（设置环境变量 LZDOCS_DEBUG=1 后重新运行，可显示详细信息）")
+            click.echo(f"错误：程序内部出错（{type(exc).__name__}：{_first_line(exc)}），本次操作没有完成；{where}。",
+                       err=True)
+            sys.exit(ExitStatus.INTERNAL)
+        finally:
+            if handler is not None:
+                logging.getLogger().removeHandler(handler)
+
+
+def _fail(exc: LzdocsError, code: int):
+    click.echo(f"错误：{exc}", err=True)
+    sys.exit(code)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else "") or "无说明"
+
+
+def error_log_path(env: Env) -> Path:
+    """``<workspace>/.lzdocs/error.log`` once the workspace is open, else a file in the temp folder."""
+    if env._ws is not None:
+        try:
+            return env._ws.state / ERROR_LOG
+        except OSError:
+            pass
+    return Path(tempfile.gettempdir()) / f"lzdocs-{ERROR_LOG}"
+
+
+def write_error_log(env: Env, exc: BaseException | None = None, text: str | None = None) -> Path | None:
+    """Append a dated entry (the command line and the traceback) to the error log; None if it cannot be written."""
+    path = error_log_path(env)
+    body = text if text is not None else "".join(traceback.format_exception(exc))
+    entry = f"==== {dt.datetime.now():%Y-%m-%d %H:%M:%S} lzdocs {' '.join(sys.argv[1:])}\n{body.rstrip()}\n"
+    try:
+        if path.exists() and path.stat().st_size > 2**20:
+            path.replace(path.with_name(path.name + ".1"))
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(entry)
+    except OSError:
+        return None
+    return path
+
+
+class _ConsoleLogHandler(logging.Handler):
+    """Library warnings during a command: one Chinese line on stderr; any traceback goes to error.log only.
+
+    ``lzdocs watch`` installs its own handlers on the ``lzdocs`` logger (which then stops propagating here)."""
+
+    def __init__(self, env: Env):
+        super().__init__(logging.WARNING)
+        self.env = env
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            log = None
+            if record.exc_info or record.levelno >= logging.ERROR:
+                detail = message + ("\n" + "".join(traceback.format_exception(*record.exc_info))
+                                    if record.exc_info else "")
+                log = write_error_log(self.env, text=f"[{record.name}] {detail}")
+            if record.name.startswith("lzdocs"):
+                line = (message.strip().splitlines() or [""])[0]
+                click.echo(f"提醒：{line}" + (f"（详细信息见 {log}）" if log else ""), err=True)
+        except Exception:  # logging must never break a command
+            self.handleError(record)
+
+
+def _install_log_handler(env: Env) -> logging.Handler | None:
+    root = logging.getLogger()
+    if any(isinstance(h, _ConsoleLogHandler) for h in root.handlers):
+        return None  # a nested group (``lzdocs template check``) shares the outer one
+    handler = _ConsoleLogHandler(env)
+    root.addHandler(handler)
+    return handler

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import Env, ExitStatus, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
 from lzdocs.cli.progress import progress_bar
 from lzdocs.forms.checks import level_name
 from lzdocs.ingest import Ingest, Outcome
@@ -34,7 +34,7 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
     if env.json:
         env.emit([o.as_dict() for o in outcomes])
     else:
-        print_outcomes(env, outcomes, dry_run=dry_run)
+        print_outcomes(env, outcomes, dry_run=dry_run, where="指定的文件或文件夹" if paths else "收件文件夹")
     for path in registers:
         env.echo(f"已更新 {path}")
     if any(o.status == "rejected" for o in outcomes):
@@ -71,10 +71,10 @@ def rebuild_registers(env: Env, ws, store, years, *, warn=None) -> list[str]:
     return written
 
 
-def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False) -> None:
+def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, where: str = "收件文件夹") -> None:
     ignored = sum(o.status == "ignored" for o in outcomes)
     if len(outcomes) == ignored:
-        env.echo("收件文件夹里没有待处理的表格" + (f"（已跳过 {ignored} 个临时或锁定文件）。" if ignored else "。"))
+        env.echo(f"{where}里没有待处理的表格" + (f"（已跳过 {ignored} 个临时或锁定文件）。" if ignored else "。"))
         return
     counts: dict[str, int] = {}
     for o in outcomes:
@@ -96,7 +96,7 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False) 
 
 
 @command(cli, "risks")
-@click.option("--year", type=int, help="年度（默认：全部）")
+@click.option("--year", type=YEAR, help="年度（默认：全部）")
 @click.option("--unit", help="单位（可用别名）")
 @json_option
 @pass_env
@@ -112,7 +112,11 @@ def risks_command(env: Env, year: int | None, unit: str | None) -> None:
 
     ws = env.workspace()
     if unit:
-        resolved = ws.roster().resolve(unit)
+        roster = ws.roster()
+        resolved = roster.resolve(unit)
+        if roster and resolved is None:
+            near = "、".join(roster.closest(unit)) or "无"
+            env.note(f"提醒：单位“{unit}”不在单位名单中（最接近：{near}），按所写名称查找")
         unit = resolved or unit
     store = env.store()
     try:

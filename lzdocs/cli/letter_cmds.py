@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import Env, ExitStatus, command, json_option, parse_date_option, pass_env
+from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents import letters as L
 from lzdocs.errors import ConfigError, LzdocsError
@@ -35,27 +35,51 @@ def parse_sets(sets: tuple[str, ...]) -> dict:
         key, value = item.split("=", 1)
         value = value.replace("\\n", "\n")
         key = key.strip()
+        if not key:
+            raise click.BadParameter(f"“{item}”的等号前没有字段名，应写成 字段=值，例如 事由=在检查中", param_hint="--set")
         values[key] = f"{values[key]}\n{value}" if key in values else value
     return values
 
 
 def read_data(path: Path | None) -> dict:
+    """--data: a .json or .yaml/.yml file of 字段: 值 (UTF-8, UTF-16 or GBK)."""
     if path is None:
         return {}
-    text = path.read_text(encoding="utf-8-sig")
-    yaml = None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError as exc:
-            raise ConfigError("读取 YAML 文件需要安装 pyyaml", hint="pip install pyyaml，或改用 .json 文件") from exc
+    from lzdocs.textutil import decode_text
+
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise ConfigError(f"数据文件 {path.name} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）", hint="请用记事本另存为 UTF-8 编码")
+    is_yaml = path.suffix.lower() in (".yaml", ".yml")
     try:
-        data = yaml.safe_load(text) if yaml else json.loads(text)
-    except Exception as exc:  # json and yaml each raise their own error types
-        raise ConfigError(f"无法读取数据文件 {path.name}：{exc}", hint="请检查 JSON/YAML 格式（UTF-8 编码）") from exc
+        if is_yaml:
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except ImportError as exc:
+        raise ConfigError("读取 YAML 文件需要安装 pyyaml", hint="pip install pyyaml，或改用 .json 文件") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"数据文件 {path.name} 第 {exc.lineno} 行第 {exc.colno} 列不符合 JSON 格式",
+                          hint='请写成 {"事由": "……", "问题": ["……", "……"]}：键和文字都用英文双引号，项之间用英文逗号') from exc
+    except ValueError as exc:  # yaml turns 2026-02-30 into a date and fails
+        raise ConfigError(f"数据文件 {path.name} 中有不存在的日期或无效的值", hint="请核对日期（如 2 月没有 30 日），日期写成 2026-12-31") from exc
+    except Exception as exc:  # yaml.YAMLError and its many children
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark is not None else ""
+        raise ConfigError(f"数据文件 {path.name} {where}不符合 YAML 格式",
+                          hint="每行写一项“字段: 值”，冒号后留一个空格；多条用“- ”开头另起一行") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"数据文件 {path.name} 应是“字段: 值”的映射")
+        raise ConfigError(f"数据文件 {path.name} 应是“字段: 值”的映射，现在是{_shape(data)}",
+                          hint='JSON 写成 {"事由": "……"}；YAML 每行写“事由: ……”')
     return data
+
+
+def _shape(data) -> str:
+    if isinstance(data, list):
+        return "一个列表"
+    return "空的" if data is None else f"一个单独的值（{str(data)[:20]}）"
 
 
 def _timeout(env: Env) -> float:
@@ -195,7 +219,7 @@ def _row_dict(office: L.LetterOffice, r: L.BatchRow) -> dict:
 
 
 @command(cli, "urge")
-@click.option("--year", type=int, help="报送年度（默认今年）")
+@click.option("--year", type=YEAR, help="报送年度（默认今年）")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="如 补报期限=2026-11-30、应报材料=…")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")

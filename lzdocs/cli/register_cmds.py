@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import Env, ExitStatus, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
 from lzdocs.documents.publicity import chinese_date
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, STATE_NAMES, SubmissionStatus, kind_name,
                                      programme_year, submission_status)
@@ -32,7 +32,7 @@ def watcher_state(ws) -> dict | None:
 
 
 @command(cli, "register")
-@click.option("--year", type=int, help=YEAR_HELP)
+@click.option("--year", type=YEAR, help=YEAR_HELP)
 @json_option
 @pass_env
 def register_command(env: Env, year: int | None) -> None:
@@ -73,7 +73,7 @@ def register_command(env: Env, year: int | None) -> None:
 
 
 @command(cli, "status")
-@click.option("--year", type=int, help=YEAR_HELP)
+@click.option("--year", type=YEAR, help=YEAR_HELP)
 @json_option
 @pass_env
 def status_command(env: Env, year: int | None) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
 from lzdocs.store import documents as doc_queries
+from lzdocs.tables import read_table
 from lzdocs.textutil import squeeze
 
 
@@ -311,12 +310,9 @@ def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise ConfigError(f"找不到批量文件 {path}")
-    if suffix == ".csv":
-        rows = _csv_rows(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path)
-    else:
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ConfigError(f"批量文件须为 .xlsx 或 .csv：{path.name}", hint="请用 WPS/Excel 另存为 .xlsx")
+    rows = read_table(path, "批量文件")
     numbered = [(i, r) for i, r in enumerate(rows, start=1) if any(str(c or "").strip() for c in r)]
     if not numbered:
         raise ConfigError(f"批量文件 {path.name} 是空的")
@@ -330,29 +326,6 @@ def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
         values = {name: row[i] if i < len(row) else None for i, name in enumerate(names) if name}
         out.append((number, values))
     return [n for n in names if n], out
-
-
-def _csv_rows(path: Path) -> list[list]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return list(csv.reader(io.StringIO(data.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-    raise ConfigError(f"{path.name} 无法按 UTF-8 或 GBK 读取", hint="请用 WPS/Excel 另存为“CSV UTF-8”或 .xlsx")
-
-
-def _xlsx_rows(path: Path) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ConfigError(f"无法读取批量文件 {path.name}：{exc}", hint="请用 WPS/Excel 打开后另存为 .xlsx") from exc
-    try:
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,

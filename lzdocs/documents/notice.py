@@ -24,7 +24,7 @@ from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
 from lzdocs.ooxml.safety import Limits, sniff
 from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tidy_package
-from lzdocs.textutil import safe_filename, squeeze, strip_illegal_xml
+from lzdocs.textutil import decode_text, safe_filename, squeeze, strip_illegal_xml
 
 KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
 UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
@@ -97,14 +97,8 @@ def read_body(path: Path) -> tuple[Block, ...]:
         raise FieldError(f"找不到正文文件“{path}”", hint="--body 后写正文的 .txt 或 .md 文件路径")
     if path.suffix.lower() in (".docx", ".doc", ".wps", ".pdf"):
         raise FieldError(f"正文文件“{path.name}”不是纯文本", hint="请在 WPS/Word 中另存为“纯文本 (.txt)”，或写成 .md 文件")
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise FieldError(f"正文文件“{path.name}”无法按 UTF-8 或 GBK 读取", hint="请用记事本另存为 UTF-8 编码")
     blocks = parse_body(text, markdown=path.suffix.lower() in (".md", ".markdown"))
     if not any(b.kind != "break" for b in blocks):
@@ -127,7 +121,8 @@ def resolve_attachment(spec: str, *, forms_dir: Path | None = None, limits: Limi
     try:
         real = sniff(path, limits or Limits())
     except RejectedFile as exc:
-        raise FieldError(f"附件“{path.name}”无法使用：{exc.problems[0].message}") from exc
+        raise FieldError(f"附件“{path.name}”无法使用：{exc.problems[0].message.split('；')[0]}",
+                         hint="附件须为 .docx 文档；请用 WPS/Word 打开后另存为 .docx 再附上") from exc
     if real != "docx":
         raise FieldError(f"附件“{path.name}”不是 .docx 文档", hint="请用 WPS/Word 另存为 .docx 后再附上")
     _open_attachment(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from lzdocs.documents.publicity import TEMPLATE_NAME, chinese_date, publicity_co
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
                                      status_from, submission_status)
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
-from lzdocs.errors import LzdocsError
+from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import documents as docs_q
@@ -112,13 +113,19 @@ def remove_stale_parts(paths, *, older_than: float = 600) -> None:
 def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> None:
     try:
         write()
-    except PermissionError:
+    except PermissionError as exc:
         result.failed.append(path)
-        result.warnings.append(f"{path.name}：无法替换（文件可能正在 Excel/WPS/Word 中打开），本次未更新；"
-                               "请关闭该文件后运行 lzdocs register")
-    except (LzdocsError, OSError) as exc:
+        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # a read-only folder, not a file in use
+            result.warnings.append(f"{path.name}：未能生成：{from_os_error(exc)}")
+        else:
+            result.warnings.append(f"{path.name}：无法替换（文件可能正在 Excel/WPS/Word 中打开），本次未更新；"
+                                   "请关闭该文件后运行 lzdocs register")
+    except LzdocsError as exc:
         result.failed.append(path)
         result.warnings.append(f"{path.name}：未能生成：{exc}")
+    except OSError as exc:
+        result.failed.append(path)
+        result.warnings.append(f"{path.name}：未能生成：{from_os_error(exc)}")
     else:
         result.files.append(path)
 

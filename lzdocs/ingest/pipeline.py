@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import os
-import traceback
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -71,6 +70,9 @@ class Ingest:
         if not inbox.is_dir():
             from lzdocs.errors import ConfigError
 
+            if inbox.is_file():
+                raise ConfigError(f"收件文件夹“{inbox}”是一个文件，不是文件夹",
+                                  hint="请把这个文件改名或移走，或改写 lzdocs.toml 的 [inbox] path")
             raise ConfigError(f"收件文件夹不存在：{inbox}", hint="请检查 lzdocs.toml 的 [inbox] path，或网络共享是否已连接")
         if not dry_run:
             self.recover()
@@ -173,7 +175,7 @@ class Ingest:
         except MemoryError:
             return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None
         except Exception as exc:  # a reader bug must not strand the file: reject it with the reason logged
-            log.error("读取 %s 时出现意外错误：%s", path.name, traceback.format_exc())
+            log.error("读取 %s 时出现意外错误（%s），已退回", path.name, type(exc).__name__, exc_info=True)
             return None, [error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
                                 "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")], None, None
 

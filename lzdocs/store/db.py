@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
-from lzdocs.errors import ConfigError
+from lzdocs.errors import StoreError
 from lzdocs.store import schema
 
 
@@ -45,7 +45,14 @@ class Store:
         is_sqlite = url.startswith("sqlite")
         if is_sqlite and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else {})
+        try:
+            engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else {})
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            shown = url.split("@")[-1] if "@" in url else url
+            missing = isinstance(exc, ImportError)
+            raise StoreError(f"lzdocs.toml 中 [database] url“{shown}”" + ("所需的数据库驱动没有安装" if missing else "写得不对"),
+                             hint="留空即使用工作区里的 lzdocs.db；PostgreSQL 写成 postgresql+psycopg://用户:密码@服务器/库名"
+                             + "，并安装驱动 psycopg" * missing) from exc
         if is_sqlite:
             @event.listens_for(engine, "connect")
             def _on_connect(dbapi_conn, _record):
@@ -74,15 +81,15 @@ class Store:
                     conn.execute(insert(schema.meta).values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
                     return
                 if version > schema.SCHEMA_VERSION:
-                    raise ConfigError(f"档案库版本（{version}）比本程序（{schema.SCHEMA_VERSION}）新",
-                                      hint="请升级 lzdocs 后再使用")
+                    raise StoreError(f"档案库版本（{version}）比本程序（{schema.SCHEMA_VERSION}）新，是用更新版本的 lzdocs 建的",
+                                     hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
                 for target in range(version + 1, schema.SCHEMA_VERSION + 1):
                     for statement in schema.MIGRATIONS.get(target, []):
                         conn.execute(text(statement))
                     conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
                                  .values(value=str(target)))
-        except OperationalError as exc:
-            raise ConfigError(f"无法打开档案库 {self.url}：{exc.orig}", hint="请检查文件权限或磁盘空间") from exc
+        except DatabaseError as exc:
+            raise database_error(self.url, exc) from exc
 
     @property
     def schema_version(self) -> int:
@@ -91,15 +98,22 @@ class Store:
 
     @contextmanager
     def begin(self):
-        """A write transaction; rolled back on any exception."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A write transaction; rolled back on any exception. A database that cannot be written (read-only,
+        locked for over a minute, disk full) is a StoreError with a Chinese message."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise database_error(self.url, exc) from exc
 
     @contextmanager
     def read(self):
         """A read-only view: a deferred transaction that does not block writers."""
-        with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
-            yield conn
+        try:
+            with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
+                yield conn
+        except OperationalError as exc:
+            raise database_error(self.url, exc) from exc
 
     def log(self, conn: Connection, action: str, subject: str = "", *, before=None, after=None) -> None:
         """Append one audit event in the caller's transaction."""
@@ -110,3 +124,24 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_SQLITE_PROBLEMS = (
+    ("readonly database", "档案库是只读的，无法写入", "请检查 lzdocs.db 和它所在文件夹的写入权限（或“只读”属性）"),
+    ("unable to open database", "无法打开档案库（文件夹不存在或没有权限）", "请检查工作区文件夹的权限，或 [database] url 是否写对"),
+    ("database is locked", "档案库正被另一个程序占用，等了一分钟仍未释放", "请稍后重试；如有卡住的 lzdocs，请先结束它"),
+    ("disk is full", "磁盘已满，无法写入档案库", "请清理磁盘后重试"),
+    ("disk I/O error", "读写档案库时出错（磁盘或网络共享故障）", "请检查磁盘和网络共享后重试"),
+    ("not a database", "档案库文件已损坏或不是 lzdocs 档案库", "请从备份恢复 lzdocs.db，或检查 [database] url"),
+    ("malformed", "档案库文件已损坏", "请从备份恢复 lzdocs.db"),
+)
+
+
+def database_error(url: str, exc: DatabaseError) -> StoreError:
+    """A database failure as a Chinese message that says which database and what to do."""
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    where = url.split(":///", 1)[1] if url.startswith("sqlite") and ":///" in url else url.split("@")[-1]
+    for needle, message, hint in _SQLITE_PROBLEMS:
+        if needle in detail:
+            return StoreError(f"{message}：{where}", hint=hint)
+    return StoreError(f"档案库出错：{where}（{detail}）", hint="请检查数据库文件或服务器是否正常后重试")

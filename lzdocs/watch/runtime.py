@@ -81,26 +81,40 @@ class WatchLock:
 
 
 class _ChineseFormatter(logging.Formatter):
+    """``brief``: for the console — a traceback stays in watch.log, the clerk sees one line."""
+
+    def __init__(self, *args, brief: bool = False, **kw):
+        super().__init__(*args, **kw)
+        self.brief = brief
+
     def format(self, record: logging.LogRecord) -> str:
         record.level_cn = LEVEL_NAMES.get(record.levelno, record.levelname)
-        return super().format(record)
+        if not (self.brief and record.exc_info):
+            return super().format(record)
+        saved = record.exc_info, record.exc_text
+        record.exc_info = record.exc_text = None
+        try:
+            return super().format(record) + f"（详细信息见 {LOG_NAME}）"
+        finally:
+            record.exc_info, record.exc_text = saved
 
 
 def setup_logging(ws, *, console: bool = True, level: int = logging.INFO) -> Callable[[], None]:
     """Log lines ``2026-11-28 09:15:02 信息 收取：…`` on stderr and in ``<workspace>/.lzdocs/watch.log``
     (5 MB × 5 files, rotated). Returns a function that removes the handlers again."""
-    formatter = _ChineseFormatter("%(asctime)s %(level_cn)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
+    layout = dict(fmt="%(asctime)s %(level_cn)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S")
     handlers: list[logging.Handler] = [logging.handlers.RotatingFileHandler(
         ws.state / LOG_NAME, maxBytes=5 * 2**20, backupCount=5, encoding="utf-8")]
+    handlers[0].setFormatter(_ChineseFormatter(**layout))
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
+        handlers[1].setFormatter(_ChineseFormatter(**layout, brief=True))
     logger, chatter = logging.getLogger("lzdocs"), logging.getLogger("watchdog")
     previous = (logger.level, logger.propagate, chatter.level)
     logger.setLevel(level)
     logger.propagate = False
     chatter.setLevel(logging.ERROR)  # watchdog's own English notices (e.g. while stopping) are not for the clerk
     for handler in handlers:
-        handler.setFormatter(formatter)
         logger.addHandler(handler)
 
     def remove() -> None:

@@ -1,0 +1,174 @@
+"""lzdocs.toml as typed settings: checking each key against its default's type, with Chinese messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from lzdocs.errors import ConfigError
+
+# Settings read by code but not written into a new lzdocs.toml, with an example of their default.
+EXTRA_SETTINGS = {("limits", "soffice_timeout"): 90, ("letters", "talk_days"): 30}
+FRACTIONAL = {("watch", "interval"), ("watch", "stable"), ("watch", "incomplete_timeout"), ("letters", "pdf_timeout"),
+              ("limits", "soffice_timeout")}
+FREE_SECTIONS = {"issuers"}  # any keys: name = value (text)
+_YES, _NO = {"true", "yes", "是", "1", "y", "on"}, {"false", "no", "否", "0", "n", "off", ""}
+
+
+@dataclass
+class Settings:
+    """lzdocs.toml, read once and passed in; unknown sections are kept in ``raw`` for later commands.
+
+    ``validate()`` (done by ``Workspace.open``) checks every known key against the type of its default in
+    ``DEFAULT_CONFIG``, normalises forgiving spellings (``"5"`` → 5, ``"否"`` → False) and lists unknown
+    sections/keys in ``warnings``; the typed accessors (``text``, ``number``, ``integer``, ``flag``) do the
+    same check for one key."""
+
+    raw: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def section(self, name: str) -> dict:
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    def get(self, section: str, key: str, default=None):
+        return self.section(section).get(key, default)
+
+    # --- typed accessors ----------------------------------------------------------------------
+    def text(self, section: str, key: str, default: str = "") -> str:
+        return _as_text(section, key, self.get(section, key, default))
+
+    def number(self, section: str, key: str, default: float) -> float:
+        return _as_number(section, key, self.get(section, key, default), fractional=True, example=default)
+
+    def integer(self, section: str, key: str, default: int) -> int:
+        return int(_as_number(section, key, self.get(section, key, default), fractional=False, example=default))
+
+    def flag(self, section: str, key: str, default: bool = False) -> bool:
+        return _as_flag(section, key, self.get(section, key, default))
+
+    @property
+    def school(self) -> str:
+        return self.text("organisation", "school", "")
+
+    def limit(self, key: str, default: int) -> int:
+        return self.integer("limits", key, default)
+
+    def deadline(self, year: int) -> dt.date | None:
+        value = self.get("submission", "deadline")
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return _same_day(value, year)
+        if value is None or value == "":
+            return None
+        text = str(value).strip().replace("/", "-").replace(".", "-")
+        try:
+            if not isinstance(value, str):
+                raise ValueError(text)
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+                return _same_day(dt.date.fromisoformat(_pad(text)), year)
+            month, day_ = (int(x) for x in text.split("-"))
+            return dt.date(year, month, day_)
+        except ValueError as exc:
+            raise ConfigError(f"lzdocs.toml 中 [submission] deadline 的值“{value}”不是日期",
+                              hint='请写成 deadline = "11-16"（每年的月-日）或 deadline = "2026-11-16"（带英文双引号）') from exc
+
+    # --- checking the whole file --------------------------------------------------------------
+    def validate(self, default_config: str) -> "Settings":
+        """Check and normalise every known key (those of ``default_config``, the text of a new lzdocs.toml, and
+        EXTRA_SETTINGS); unknown sections and keys become ``warnings`` (a typo there would otherwise be ignored
+        silently). Raises ConfigError naming the key and the expected form."""
+        defaults = known_settings(default_config)
+        self.warnings = []
+        for name, body in self.raw.items():
+            known = defaults.get(name)
+            if known is None:
+                self.warnings.append(_unknown(f"[{name}]" if isinstance(body, dict) else name, list(defaults),
+                                              "节" if isinstance(body, dict) else "设置"))
+                continue
+            if not isinstance(body, dict):
+                raise ConfigError(f"lzdocs.toml 中的 {name} 应是一节设置 [{name}]，现在是一个值",
+                                  hint=f"请改成单独一行 [{name}]，下面逐行写设置")
+            for key, value in body.items():
+                if name in FREE_SECTIONS:
+                    body[key] = _as_text(name, key, value)
+                elif key not in known:
+                    self.warnings.append(_unknown(f"[{name}] {key}", list(known), "设置"))
+                else:
+                    body[key] = _normalised(name, key, value, known[key])
+        self.deadline(2028)  # a leap year, so that "02-29" passes
+        return self
+
+
+def known_settings(default_config: str) -> dict[str, dict]:
+    """Every known key with its default value, from the default lzdocs.toml (so a new setting is known at once)."""
+    table = tomllib.loads(default_config)
+    for (section, key), value in EXTRA_SETTINGS.items():
+        table.setdefault(section, {}).setdefault(key, value)
+    return table
+
+
+def _normalised(section: str, key: str, value, default):
+    if (section, key) == ("submission", "deadline"):
+        return value
+    if isinstance(default, bool):
+        return _as_flag(section, key, value)
+    if isinstance(default, (int, float)):
+        number = _as_number(section, key, value, fractional=(section, key) in FRACTIONAL, example=default)
+        return number if (section, key) in FRACTIONAL else int(number)
+    return _as_text(section, key, value)
+
+
+def _where(section: str, key: str) -> str:
+    return f"lzdocs.toml 中 [{section}] {key}"
+
+
+def _as_text(section: str, key: str, value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigError(f"{_where(section, key)} 应是一段文字", hint=f'请写成 {key} = "……"（用英文双引号括起来）')
+    return str(value)
+
+
+def _as_number(section: str, key: str, value, *, fractional: bool, example=5) -> float:
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
+        number = float(value) if "." in value else int(value)
+    if number is None or number <= 0 or (not fractional and number != int(number)):
+        kind = "大于 0 的数字" if fractional else "大于 0 的整数"
+        raise ConfigError(f"{_where(section, key)} 的值“{value}”不对：应是{kind}", hint=f"请写成 {key} = {example}（不加引号）")
+    return number
+
+
+def _as_flag(section: str, key: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _YES or text in _NO:
+        return text in _YES
+    raise ConfigError(f"{_where(section, key)} 的值“{value}”不对：应是 true 或 false",
+                      hint=f"请写成 {key} = true 或 {key} = false（不加引号）")
+
+
+def _unknown(what: str, known: list[str], noun: str) -> str:
+    name = what.strip("[]").split()[-1]
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    guess = f"是不是“{near[0]}”？" if near else f"可用的{noun}：{'、'.join(known)}"
+    return f"lzdocs.toml 中的 {what} 不是 lzdocs 认识的{noun}，已忽略（{guess}）"
+
+
+def _same_day(day: dt.date, year: int) -> dt.date:
+    try:
+        return day if day.year == year else day.replace(year=year)
+    except ValueError:  # 02-29 in a year that has none
+        return dt.date(year, 2, 28)
+
+
+def _pad(text: str) -> str:
+    y, m, d = text.split("-")
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
