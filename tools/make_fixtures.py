@@ -297,9 +297,10 @@ def _wps_textbox(text: str) -> str:
             f'<v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>')
 
 
-def _wps_cell(text: str = "", vmerge: str | None = None) -> str:
+def _wps_cell(text: str = "", vmerge: str | None = None, span: int = 1) -> str:
     merge = {"restart": '<w:vMerge w:val="restart"/>', "continue": "<w:vMerge/>"}.get(vmerge, "")
-    return f'<w:tc><w:tcPr><w:tcW w:w="1200" w:type="dxa"/>{merge}</w:tcPr>{_wps_paragraph(text)}</w:tc>'
+    merge += f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{1200 * span}" w:type="dxa"/>{merge}</w:tcPr>{_wps_paragraph(text)}</w:tc>'
 
 
 def make_wps_textbox(out: Path) -> None:
@@ -317,6 +318,25 @@ def make_wps_textbox(out: Path) -> None:
              + "".join(f'<w:tr w:rsidR="00A1B2C3">{"".join(cells)}</w:tr>' for cells in rows) + "</w:tbl>")
     body = (_wps_paragraph("岗位风险分析和防控措施表", pid=1) + _wps_paragraph(_wps_textbox("单位（公章）：\u200b组织部\ufeff"), pid=2)
             + _wps_paragraph(_wps_textbox("填表日期：2026年11月9日"), pid=3) + table + _wps_paragraph("填表人：孔明", pid=4))
+    _write_document(out / "wps_textbox.docx", body)
+
+
+def make_word_jagged(out: Path) -> None:
+    """A Word table whose rows' cell borders do not line up with the header's (a border dragged for some rows):
+    10 grid columns, the header cells spanning 1-2-3-1-3 of them, the data rows 1-1-4-1-3 and 1-3-2-2-2."""
+    spans = [("序号", 1), ("岗位名称", 2), ("风险点描述", 3), ("风险等级", 1), ("防控措施", 3)]
+    rows = [spans, [("1", 1), ("资产处置", 1), ("低价处置国有资产", 4), ("一级", 1), ("处置前评估", 3)],
+            [("2", 1), ("房产管理", 3), ("违规出租房屋", 2), ("二级", 2), ("公开招租", 2)]]
+    table = ('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid>' + '<w:gridCol w:w="1200"/>' * 10
+             + "</w:tblGrid>" + "".join("<w:tr>" + "".join(_wps_cell(t, span=n) for t, n in row) + "</w:tr>" for row in rows)
+             + "</w:tbl>")
+    body = (_wps_paragraph("单位（公章）：国有资产管理处", pid=1) + table
+            + _wps_paragraph("填表日期：2026 年 11 月 9 日", pid=2))
+    _write_document(out / "word_jagged.docx", body)
+
+
+def _write_document(path: Path, body: str) -> None:
+    """A minimal .docx holding only document.xml (with the namespaces WPS declares), entries at a fixed time."""
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
         'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
@@ -329,7 +349,7 @@ def make_wps_textbox(out: Path) -> None:
         "word/document.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {WPS_NAMESPACES}>'
         f"<w:body>{body}<w:sectPr/></w:body></w:document>",
     }
-    with zipfile.ZipFile(out / "wps_textbox.docx", "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():
             zf.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
 
@@ -472,6 +492,7 @@ def main(argv: list[str]) -> None:
     make_word_rejects(out)
     make_word_page_header(out)
     make_wps_textbox(out)
+    make_word_jagged(out)
     make_excel_instructions(out)
     make_excel_hidden_header(out)
     make_excel_serial(out)

@@ -273,6 +273,7 @@ class _RowReader:
         self.header, self.kind = header, header.kind
         self.labels = labels_for(header.kind)
         self.header_texts = _header_texts(header)
+        self.ends = _header_ends(header)
         self.rows: list[RawRow] = []
         self.footer: list[list[str]] = []
         self.problems: list = []
@@ -292,7 +293,7 @@ class _RowReader:
             if is_footer_line(cells, self.labels):
                 self.footer.append(cells)
                 continue
-            values = {key: (cells[c] if c < len(cells) else "") for key, c in columns.items()}
+            values = {key: _under(cells, c, self.ends[key]) for key, c in columns.items()}
             if (_is_numbered_blank(values, columns, table.inherited.get(i, ()))
                     or _repeats_header(self.kind, values, self.header_texts)
                     or _is_column_numbers(values, columns) or _is_title(self.kind, cells)):
@@ -325,6 +326,36 @@ def _read_form(header: _Header, continuations: Sequence[tuple[Table, int]] = ())
     return RawForm(kind=kind, unit=unit, date_value=parse_date(date_text) if date_text else None,
                    date_text=date_text, rows=reader.rows, columns=header.texts, where=table.where,
                    problems=reader.problems)
+
+
+def _header_ends(header: _Header) -> dict[str, int]:
+    """Field key → the column after the last one its header cell spans (a merged or wide header cell)."""
+    rows = header.table.rows[header.first:header.last + 1]
+    starts = set(header.columns.values())
+    ends = {}
+    for key, start in header.columns.items():
+        end = start + 1
+        while end not in starts and all(end < len(row) and row[end] == row[start] for row in rows):
+            end += 1
+        ends[key] = end
+    return ends
+
+
+def _under(cells: list[str], start: int, end: int) -> str:
+    """The text of a row under a header cell spanning columns start…end-1: the row's cell that covers most of
+    them (a Word table whose borders do not line up row to row), a filled one on a tie, else the leftmost."""
+    if end - start == 1 or start + 1 >= len(cells):
+        return cells[start] if start < len(cells) else ""
+    best, best_key = "", (0, False)
+    c = start
+    while c < min(end, len(cells)):
+        text, run = cells[c], 1
+        while c + run < min(end, len(cells)) and cells[c + run] == text:
+            run += 1
+        if (run, bool(text)) > best_key:
+            best, best_key = text, (run, bool(text))
+        c += run
+    return best
 
 
 def _header_texts(header: _Header) -> dict[str, set[str]]:

@@ -212,3 +212,9 @@ def test_a_hidden_sheet_is_read_only_when_no_visible_sheet_has_the_form():
     hidden.hidden = True
     assert find(table(HEADER, SECOND), hidden).where == "第1个表格"
     assert find(table(["说明"], ["请填写第2张表"]), hidden).where == "隐藏的工作表“旧表”"
+
+
+def test_under_a_header_cell_two_columns_wide_the_filled_cell_is_read():
+    header = ["序号", "岗位名称", "风险点描述", "风险点描述", "风险等级", "防控措施"]
+    form = find(table(header, ["1", "出纳", "", "挪用公款", "一级", "双人复核"], ["2", "会计", "违规报销", "", "二级", "双签"]))
+    assert [r.values["risk"] for r in form.rows] == ["挪用公款", "违规报销"]

@@ -131,6 +131,14 @@ def test_wps_text_boxes_give_unit_and_date_once_and_vmerge_without_val_continues
     assert column(form.rows, "duties") == ["干部监督管理", "干部监督管理", "党员发展"]
 
 
+def test_jagged_word_table_takes_the_cell_under_most_of_each_header_cell():
+    form = checked("word_jagged.docx")
+    assert column(form.rows, "post") == ["资产处置", "房产管理"]
+    assert column(form.rows, "risk") == ["低价处置国有资产", "违规出租房屋"]
+    assert column(form.rows, "level") == [1, 2] and column(form.rows, "measures") == ["处置前评估", "公开招租"]
+    assert form.filled_date == dt.date(2026, 11, 9)  # typed into the blanks: “2026 年 11 月 9 日”
+
+
 # --- through the real CLI: what the reviewer sees in `lzdocs risks --json` ---------------------------
 
 NEW_FIXTURES = ["lo_pages.docx", "lo_page_tables.docx", "lo_group_header.docx", "lo_sections.xlsx",
