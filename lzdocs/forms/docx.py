@@ -8,7 +8,7 @@ from typing import Sequence
 
 from lxml import etree
 
-from lzdocs.forms.layout import CONTEXT_LINES, INVISIBLE, Table, find_form
+from lzdocs.forms.layout import CONTEXT_LINES, Table, find_form, visible
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.schema import FormKind
 from lzdocs.ooxml.safety import Limits, SafePackage
@@ -131,7 +131,7 @@ class _BodyReader:
             top = stack[-1] if stack else None
             if tag == P:
                 if event == "end" and el.getparent().tag != TEXTBOX:  # a text box is read with its anchor
-                    text = "".join([t.text or "" for t in el.iter(*text_tags)]).translate(INVISIBLE)  # faster than itertext
+                    text = visible("".join([t.text or "" for t in el.iter(*text_tags)]))  # faster than itertext
                     if top is not None and top.cell is not None:
                         top.cell.parts.append(text)
                     elif top is None and text.strip():

@@ -22,6 +22,11 @@ CONTEXT_LINES = 40  # lines of text around a table searched for the unit and the
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"))
 
 
+def visible(text: str) -> str:
+    """``text`` without invisible characters (checked first: they are all unprintable, most text is printable)."""
+    return text if text.isprintable() else text.translate(INVISIBLE)
+
+
 @dataclass
 class Table:
     """A table as read: cell texts by grid column (merged cells repeated), with the text around it.
@@ -273,7 +278,9 @@ class _RowReader:
         self.header, self.kind = header, header.kind
         self.labels = labels_for(header.kind)
         self.header_texts = _header_texts(header)
-        self.ends = _header_ends(header)
+        ends = _header_ends(header)
+        self.narrow = [(key, c) for key, c in header.columns.items() if ends[key] == c + 1]
+        self.wide = [(key, c, ends[key]) for key, c in header.columns.items() if ends[key] > c + 1]
         self.rows: list[RawRow] = []
         self.footer: list[list[str]] = []
         self.problems: list = []
@@ -293,7 +300,10 @@ class _RowReader:
             if is_footer_line(cells, self.labels):
                 self.footer.append(cells)
                 continue
-            values = {key: _under(cells, c, self.ends[key]) for key, c in columns.items()}
+            width = len(cells)
+            values = {key: cells[c] if c < width else "" for key, c in self.narrow}
+            for key, c, end in self.wide:
+                values[key] = _under(cells, c, end)
             if (_is_numbered_blank(values, columns, table.inherited.get(i, ()))
                     or _repeats_header(self.kind, values, self.header_texts)
                     or _is_column_numbers(values, columns) or _is_title(self.kind, cells)):

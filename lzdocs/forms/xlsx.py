@@ -11,7 +11,7 @@ from typing import NamedTuple, Sequence
 
 from lxml import etree
 
-from lzdocs.forms.layout import INVISIBLE, Table, find_form
+from lzdocs.forms.layout import Table, find_form, visible
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.schema import FormKind
 from lzdocs.ooxml.safety import Limits, SafePackage
@@ -240,7 +240,7 @@ _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 def _unescape(text: str) -> str:
     """OOXML's ``_x000D_`` escapes back to characters; invisible characters (zero-width spaces…) dropped."""
-    return (_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text).translate(INVISIBLE)
+    return visible(_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text)
 
 
 _FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.|general', re.IGNORECASE)
