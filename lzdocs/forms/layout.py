@@ -247,11 +247,18 @@ def _continuations(best: _Header, tables: list[Table], found: list) -> list[tupl
             if _other_unit(best, gap, labels):
                 break
             out.append((table, header.last + 1))
-        elif table.width == width and len(gap) <= MAX_GAP_LINES and all(_says_continued(best.kind, line) for line in gap):
+        elif (table.width == width and len(gap) <= MAX_GAP_LINES and all(_says_continued(best.kind, g) for g in gap)
+              and not _starts_with_labels(table, labels)):
             out.append((table, 0))
         else:
             break
     return out
+
+
+def _starts_with_labels(table: Table, labels: Labels) -> bool:
+    """Whether a table's first filled row holds labels (填表人：, 审核人：…): a signature block, not more rows."""
+    first = next((row for i, row in enumerate(table.rows) if not _is_blank(table, i)), [])
+    return any(labels.pattern.search(text) for text in first if text)
 
 
 def _says_continued(kind: FormKind, line: Sequence[str]) -> bool:
@@ -403,12 +410,15 @@ def _is_numbered_blank(values: dict[str, str], columns: dict[str, int], inherite
 
 
 def _is_title(kind: FormKind, cells: list[str]) -> bool:
-    """The form's title again, or “续表”, on a row of its own (a table continued on the next page)."""
+    """The form's title again, “续表” or “以下空白”, on a row of its own (a table continued on the next page)."""
     texts = {t for t in cells if t}
     if len(texts) != 1:
         return False
     key = squeeze(texts.pop())
-    return squeeze(kind.title) in key or bool(re.fullmatch(r"[（(]?续表?[)）]?", key))
+    return squeeze(kind.title) in key or bool(_FILLER.fullmatch(key))
+
+
+_FILLER = re.compile(r"[（(]?(?:续表?|以下(?:空白|无内容|无正文)|此页无正文|此处空白)[)）]?")
 
 
 def _banner(kind: FormKind, values: dict[str, str]) -> str | None:

@@ -218,3 +218,14 @@ def test_under_a_header_cell_two_columns_wide_the_filled_cell_is_read():
     header = ["序号", "岗位名称", "风险点描述", "风险点描述", "风险等级", "防控措施"]
     form = find(table(header, ["1", "出纳", "", "挪用公款", "一级", "双人复核"], ["2", "会计", "违规报销", "", "二级", "双签"]))
     assert [r.values["risk"] for r in form.rows] == ["挪用公款", "违规报销"]
+
+
+def test_a_signature_table_of_the_same_width_right_after_the_form_is_not_more_rows():
+    sign = following(["单位负责人：", "张三", "填表人：", "李四", "审核人：王五"], ["", "", "", "日期：", "2011-11-10"])
+    form = find(table(HEADER, ROW, before=[["单位：基建处"]]), sign)
+    assert posts(form) == ["出纳"]
+
+
+def test_below_is_blank_row_is_skipped_without_a_warning():
+    form = find(table(HEADER, ROW, ["以下空白"] * 5))
+    assert posts(form) == ["出纳"] and form.problems == []
