@@ -140,7 +140,9 @@ def install_stop_signals(request_stop: Callable[[], None]) -> Callable[[], None]
             os._exit(130)
         asked.set()
         log.info("收到停止信号（%s），完成手头的文件后退出", signal.Signals(signum).name)
-        request_stop()
+        # The handler runs on the main thread, which may be inside Event.clear()/wait() holding the very lock
+        # request_stop needs (threading.Event is not reentrant): calling it here can deadlock. A thread waits.
+        threading.Thread(target=request_stop, name="lzdocs-stop", daemon=True).start()
 
     previous = {}
     for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
