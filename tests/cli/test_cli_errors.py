@@ -1,328 +1,25 @@
 """Every mistake a clerk can make on the command line ends in a Chinese message and an exit code, never a traceback.
 
-All cases run as real ``lzdocs`` subprocesses, side by side on a thread pool in one module fixture; each test
-below reads one result and checks the exit code, that stderr has no traceback, and the key Chinese words."""
+The cases (tests/cli/cli_error_cases.py) run as real ``lzdocs`` subprocesses, side by side in one module fixture;
+each test reads one result and checks the exit code, that no traceback or click English shows, and the Chinese words."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
-import os
-import shutil
-import signal
-import sqlite3
 import subprocess
-import sys
-import time
-import zipfile
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
-from lzdocs.documents.blankform import write_xlsx
-from lzdocs.forms.schema import risk_kind
-from lzdocs.workspace import Workspace
-from tests.conftest import SAMPLE_ROWS, cli_env
+from tests.cli.cli_error_cases import POSIX, SIGINT_FILES, collect, run_all
 
-LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购不规范",
-          "--set", "建议=完善制度", "--date", "2026-11-28"]
-SIGINT_FILES = 200
+posix_only = pytest.mark.skipif(not POSIX, reason="只在 Linux/macOS 上模拟 Ctrl-C 和符号链接")
 
 
-def lzdocs(*args, prefix=(), cwd=None, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "lzdocs", *map(str, args)], cwd=cwd, env=env or cli_env(),
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
-
-
-def unprivileged() -> list[str] | None:
-    """A command prefix under which chmod is obeyed: none needed for a normal user; as root, drop the
-    capabilities that bypass file permissions (setpriv); None when that is not possible here."""
-    if os.name == "nt":
-        return None
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        return None
-    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
-
-
-def new_ws(root: Path, name: str, *, toml=None, units: bytes | None = None) -> Path:
-    """A fresh workspace; ``toml`` edits lzdocs.toml text (a function) and ``units`` replaces units.csv."""
-    ws, _ = Workspace.init(root / name)
-    config = ws.root / "lzdocs.toml"
-    if toml is not None:
-        result = toml(config.read_text(encoding="utf-8"))
-        if isinstance(result, bytes):
-            config.write_bytes(result)
-        else:
-            config.write_text(result, encoding="utf-8")
-    if units is not None:
-        (ws.root / "units.csv").write_bytes(units)
-    return ws.root
-
-
-def replace(old: str, new: str):
-    return lambda text: text.replace(old, new, 1)
-
-
-def without_section(name: str):
-    def edit(text: str) -> str:
-        head, _, rest = text.partition(f"[{name}]")
-        return head + rest[rest.index("\n["):]
-    return edit
-
-
-def encrypted_xlsx(path: Path) -> None:
-    from msoffcrypto.format.ooxml import OOXMLFile
-
-    plain = io.BytesIO()
-    wb = Workbook()
-    wb.active.append(["单位", "别名"])
-    wb.active.append(["教务处", ""])
-    wb.save(plain)
-    plain.seek(0)
-    with open(path, "wb") as out:
-        OOXMLFile(plain).encrypt("123456", out)
-
-
-def many_forms(folder: Path, count: int) -> None:
-    """``count`` accepted forms with distinct bytes (one form, re-zipped with a different comment)."""
-    src = write_xlsx(risk_kind(), folder / "src.xlsx", unit="计划财务处", rows=SAMPLE_ROWS, date=dt.date(2026, 11, 10))
-    with zipfile.ZipFile(src) as z:
-        parts = [(i, z.read(i.filename)) for i in z.infolist()]
-    for n in range(count):
-        with zipfile.ZipFile(folder / f"计财处-{n:03d}.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
-            for info, data in parts:
-                out.writestr(info, data)
-            out.comment = f"copy {n}".encode()
-    src.unlink()
-
-
-# --- jobs that need more than one command ---------------------------------------------------------------
-def reply_job(root: Path) -> dict:
-    w = ["-w", root]
-    out = {"letter": lzdocs(*w, *LETTER, "--json")}
-    body = root / "正文.txt"
-    body.write_text("一、工作要求\n请按时报送。\n", encoding="utf-8")
-    out["notice"] = lzdocs(*w, "notice", "--title", "关于报送的通知", "--body", body, "--date", "2026-11-28", "--json")
-    number = json.loads(out["letter"].stdout)["number"]
-    out["first"] = lzdocs(*w, "reply", number, "--date", "2026-12-01")
-    out["again"] = lzdocs(*w, "reply", number, "--date", "2026-12-02", "--json")
-    out["to_notice"] = lzdocs(*w, "reply", json.loads(out["notice"].stdout)["number"])
-    out["bad_date"] = lzdocs(*w, "reply", number, "--date", "2026-02-30")
-    out["unknown"] = lzdocs(*w, "reply", "内工大纪建〔2026〕99号")
-    return out
-
-
-def sigint_job(root: Path) -> dict:
-    """Ctrl-C in the middle of a long ingest, then a second run: every file is counted exactly once."""
-    many_forms(root / "inbox", SIGINT_FILES)
-    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "ingest"], env=cli_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    archive = root / "outbox" / "2026" / "收文"
-    deadline = time.monotonic() + 60
-    while proc.poll() is None and time.monotonic() < deadline and not any(archive.rglob("*.xlsx")):
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    first = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    left = sum(1 for p in (root / "inbox").iterdir() if p.is_file())
-    second = lzdocs("-w", root, "ingest", "--json")
-    with sqlite3.connect(root / "lzdocs.db") as db:
-        stored = db.execute("SELECT count(*) FROM submissions WHERE status = 'accepted'").fetchone()[0]
-    return {"first": first, "left": left, "second": second, "stored": stored,
-            "archived": sum(1 for _ in archive.rglob("*.xlsx"))}
-
-
-def watch_job(root: Path) -> subprocess.CompletedProcess:
-    """``lzdocs watch`` on a workspace whose inbox is gone: it waits (a share may come back), then Ctrl-C."""
-    shutil.rmtree(root / "inbox")
-    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "watch", "--polling", "--interval", "0.5"],
-                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    time.sleep(3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-
-def internal_error_job(root: Path) -> subprocess.CompletedProcess:
-    """A bug (here: a library function made to raise) — short Chinese message, the traceback in error.log."""
-    code = ("import lzdocs.documents.status as s\n"
-            "def boom(*a, **k):\n    raise RuntimeError('simulated bug')\n"
-            "s.submission_status = boom\nimport lzdocs.cli.register_cmds as r\nr.submission_status = boom\n"
-            "from lzdocs.cli import main\nmain()\n")
-    return subprocess.run([sys.executable, "-c", code, "-w", str(root), "status", "--json"], env=cli_env(),
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
-
-
-def reader_bug_job(root: Path) -> subprocess.CompletedProcess:
-    """A reader bug while ingesting: the file is returned with a reason, the clerk sees one line, not a traceback."""
-    write_xlsx(risk_kind(), root / "inbox" / "计财处.xlsx", unit="计划财务处", rows=SAMPLE_ROWS,
-               date=dt.date(2026, 11, 10))
-    code = ("import lzdocs.forms.reader as p\n"
-            "def boom(*a, **k):\n    raise KeyError('simulated reader bug')\n"
-            "p.read_form = boom\nfrom lzdocs.cli import main\nmain()\n")
-    return subprocess.run([sys.executable, "-c", code, "-w", str(root), "ingest"], env=cli_env(),
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
-
-
-# --- everything, once -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict:
-    tmp = tmp_path_factory.mktemp("cli-errors")
-    files = tmp / "文件"
-    files.mkdir()
-    jobs: dict[str, tuple] = {}
-
-    def case(name, *args, **kw):
-        jobs[name] = (lzdocs, args, kw)
-
-    base = new_ws(tmp, "工作 区 2026")  # a path with a space and Chinese
-    w = ["-w", base]
-
-    # workspace and lzdocs.toml
-    case("no_workspace", "status", cwd=files)
-    case("ws_is_file", "-w", base / "units.csv", "status")
-    case("toml_broken", "-w", new_ws(tmp, "t1", toml=lambda t: t + "\ngarbage [[[\n"), "status")
-    case("deadline_number", "-w", new_ws(tmp, "t2", toml=replace('deadline = "11-16"', "deadline = 5")), "status")
-    case("interval_text", "-w", new_ws(tmp, "t3", toml=replace("interval = 5", 'interval = "abc"')), "status")
-    case("max_file_negative", "-w", new_ws(tmp, "t4", toml=replace("max_file_mb = 50", "max_file_mb = -1")), "ingest")
-    case("show_owner_text", "-w", new_ws(tmp, "t5", toml=replace("show_owner = false", 'show_owner = "也许"')),
-         "register")
-    case("unknown_section", "-w", new_ws(tmp, "t6", toml=lambda t: t + "\n[watcht]\ninterval = 3\n"), "status", "--json")
-    case("no_numbering", "-w", new_ws(tmp, "t7", toml=without_section("numbering")), *LETTER)
-    case("toml_gbk", "-w", new_ws(tmp, "t8", toml=lambda t: t.encode("gbk")), "status", "--json")
-    case("toml_utf16", "-w", new_ws(tmp, "t9", toml=lambda t: t.encode("utf-16")), "status", "--json")
-    case("section_is_value", "-w", new_ws(tmp, "t10", toml=lambda t: "watch = 5\n" + t.replace("[watch]", "[watch2]")),
-         "status")
-
-    # units.csv / units.xlsx
-    case("units_empty", "-w", new_ws(tmp, "u1", units=b""), "form", "--all")
-    case("units_header_only", "-w", new_ws(tmp, "u2", units="单位,别名\n".encode()), "urge")
-    case("units_duplicate", "-w", new_ws(tmp, "u3", units="单位,别名\n计划财务处,计财处\n计划财务处,财务处\n".encode()),
-         "form", "--all")
-    case("units_shared_alias", "-w", new_ws(tmp, "u4", units="单位,别名\n计划财务处,财务\n资产处,财务\n".encode()),
-         "form", "--unit", "财务")
-    case("units_gbk", "-w", new_ws(tmp, "u5", units="单位,别名\n计划财务处,财务\n".encode("gbk")),
-         "form", "--unit", "财务", "--json")
-    case("units_bom_utf16", "-w", new_ws(tmp, "u6", units="\ufeff单位\t别名\n计划财务处\t计财处\n".encode("utf-16")),
-         "form", "--unit", "计财处", "--json")
-    enc = new_ws(tmp, "u7")
-    (enc / "units.csv").unlink()
-    encrypted_xlsx(enc / "units.xlsx")
-    case("units_xlsx_encrypted", "-w", enc, "form", "--all")
-    bad = new_ws(tmp, "u8")
-    (bad / "units.csv").unlink()
-    (bad / "units.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
-    case("units_xlsx_corrupt", "-w", bad, "form", "--all")
-
-    # templates, inbox
-    tpl = new_ws(tmp, "tp1")
-    (tpl / "templates" / "纪检监察建议书.docx").write_bytes(b"broken")
-    case("template_broken", "-w", tpl, *LETTER)
-    tpl2 = new_ws(tmp, "tp2")
-    wb = Workbook()
-    wb.save(tpl2 / "templates" / "纪检监察建议书.docx")  # an .xlsx under a template's name
-    case("template_is_xlsx", "-w", tpl2, *LETTER)
-    nobox = new_ws(tmp, "i1")
-    shutil.rmtree(nobox / "inbox")
-    case("inbox_missing", "-w", nobox, "ingest", "--json")
-    filebox = new_ws(tmp, "i2")
-    shutil.rmtree(filebox / "inbox")
-    (filebox / "inbox").write_text("x", encoding="utf-8")
-    case("inbox_is_file", "-w", filebox, "ingest")
-
-    # the archive database
-    newer = new_ws(tmp, "d1")
-    lzdocs_status = lzdocs("-w", newer, "status", "--json")  # creates lzdocs.db
-    assert lzdocs_status.returncode == 0, lzdocs_status.stderr
-    with sqlite3.connect(newer / "lzdocs.db") as db:
-        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    case("db_newer", "-w", newer, "status")
-    case("db_url_bad", "-w", new_ws(tmp, "d2", toml=replace('url = ""', 'url = "foo://bar"')), "status")
-
-    # options
-    case("date_month_13", *w, *LETTER[:-2], "--date", "2026-13-01")
-    case("date_words", *w, *LETTER[:-2], "--date", "昨天")
-    case("date_far_future", *w, *LETTER[:-2], "--date", "9999-12-31")
-    case("year_zero", *w, "status", "--year", "0")
-    case("year_huge", *w, "register", "--year", "99999")
-    case("year_text", *w, "risks", "--year", "abc", "--json")
-    case("unknown_command", *w, "statuss")
-    case("unknown_option", *w, "status", "--foo")
-    case("missing_argument", *w, "letter")
-
-    # letter
-    case("letter_kind", *w, "letter", "nosuch", "--unit", "计财处")
-    case("letter_unit", *w, *LETTER[:2], "--unit", "不存在处", *LETTER[4:])
-    case("letter_set_no_equals", *w, *LETTER[:4], "--set", "事由")
-    (files / "坏.json").write_text("{事由: x", encoding="utf-8")
-    case("data_not_json", *w, *LETTER[:4], "--data", files / "坏.json")
-    (files / "列表.yaml").write_text("- 事由\n- 问题\n", encoding="utf-8")
-    case("data_list", *w, *LETTER[:4], "--data", files / "列表.yaml")
-    (files / "gbk.json").write_bytes(json.dumps({"事由": "在检查中", "问题": "甲", "建议": "乙"},
-                                                ensure_ascii=False).encode("gbk"))
-    case("data_gbk", "-w", new_ws(tmp, "l1"), *LETTER[:4], "--data", files / "gbk.json", "--json")
-    (files / "无单位.csv").write_text("事由,问题\nx,y\n", encoding="utf-8")
-    case("batch_no_unit_column", *w, "letter", "suggestion", "--batch", files / "无单位.csv")
-    (files / "空行.csv").write_text("单位,事由,问题,建议\n,,,\n教务处,,,\n,x,y,z\n", encoding="utf-8")
-    case("batch_empty_rows", "-w", new_ws(tmp, "l2"), "letter", "suggestion", "--batch", files / "空行.csv", "--json")
-    (files / "gbk.csv").write_bytes("单位,事由,问题,建议\n教务处,检查中,采购乱,改进\n".encode("gbk"))
-    case("batch_gbk", "-w", new_ws(tmp, "l3"), "letter", "suggestion", "--batch", files / "gbk.csv", "--json")
-    wb = Workbook()
-    wb.active.append(["单位", "事由", "问题", "建议"])
-    wb.active.append(["教务处", "=1+1", '=A2&"x"', "改进"])
-    wb.save(files / "公式.xlsx")
-    case("batch_formulas", *w, "letter", "suggestion", "--batch", files / "公式.xlsx")
-
-    # notice
-    (files / "空.txt").write_text("", encoding="utf-8")
-    (files / "gbk.txt").write_bytes("一、工作要求\n按时报送。\n".encode("gbk"))
-    (files / "图.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
-    notice = ["notice", "--date", "2026-11-28", "--title"]
-    case("notice_empty_body", *w, *notice, "关于报送的通知", "--body", files / "空.txt")
-    case("notice_missing_body", *w, *notice, "关于报送的通知", "--body", files / "没有.txt")
-    case("notice_png_attachment", *w, *notice, "关于报送的通知", "--body", files / "gbk.txt", "--attachment",
-         files / "图.png")
-    case("notice_gbk_long_title", "-w", new_ws(tmp, "n1"), *notice, "关于" + "廉政风险" * 50 + "的通知",
-         "--body", files / "gbk.txt", "--json")
-
-    # ingest
-    (files / "空文件夹").mkdir()
-    loop = files / "循环"
-    loop.mkdir()
-    (loop / "自己").symlink_to(loop, target_is_directory=True)
-    (files / "甲.docx").symlink_to(files / "乙.docx")
-    (files / "乙.docx").symlink_to(files / "甲.docx")
-    case("ingest_missing_path", *w, "ingest", files / "没有这个.docx", "--json")
-    case("ingest_empty_folder", *w, "ingest", files / "空文件夹")
-    case("ingest_symlink_loop", *w, "ingest", loop, files / "甲.docx")
-
-    # permissions (obeyed only without root's override; skipped where that cannot be arranged)
-    prefix = unprivileged()
-    if prefix is not None:
-        ro_out = new_ws(tmp, "p1")
-        (ro_out / "outbox" / "空白表").mkdir()
-        (ro_out / "outbox" / "空白表").chmod(0o555)
-        case("outbox_readonly", "-w", ro_out, "form", "--all", prefix=prefix)
-        ro_db = new_ws(tmp, "p2")
-        assert lzdocs("-w", ro_db, "status").returncode == 0
-        for p in ro_db.glob("lzdocs.db*"):
-            p.chmod(0o444)
-        case("db_readonly", "-w", ro_db, *LETTER, prefix=prefix)
-
-    jobs["reply"] = (reply_job, (new_ws(tmp, "r1"),), {})
-    jobs["sigint"] = (sigint_job, (new_ws(tmp, "s1"),), {})
-    jobs["watch"] = (watch_job, (new_ws(tmp, "w1"),), {})
-    jobs["internal"] = (internal_error_job, (new_ws(tmp, "x1"),), {})
-    jobs["reader_bug"] = (reader_bug_job, (new_ws(tmp, "x2"),), {})
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {name: pool.submit(fn, *args, **kw) for name, (fn, args, kw) in jobs.items()}
-        out = {name: f.result() for name, f in futures.items()}
-    out["_base"], out["_tmp"] = base, tmp
+    cases = collect(tmp_path_factory.mktemp("cli-errors"))
+    out = run_all(cases.jobs)
+    out["_tmp"] = cases.tmp
     return out
 
 
@@ -496,6 +193,7 @@ def test_ingest_path_that_does_not_exist_is_rejected_by_name(results):
     assert item["status"] == "rejected" and "找不到" in item["problems"][0]["message"]
 
 
+@posix_only
 def test_ingest_empty_folder_and_symlink_loops_say_so_without_traceback(results):
     clean(results["ingest_empty_folder"], 0)
     assert "指定的文件或文件夹里没有待处理的表格" in results["ingest_empty_folder"].stdout
@@ -503,6 +201,7 @@ def test_ingest_empty_folder_and_symlink_loops_say_so_without_traceback(results)
     clean(results["ingest_symlink_loop"], results["ingest_symlink_loop"].returncode)
 
 
+@posix_only
 def test_ctrl_c_during_ingest_loses_nothing(results):
     r = results["sigint"]
     clean(r["first"], 130, "已中断", "不会丢失")
@@ -511,6 +210,7 @@ def test_ctrl_c_during_ingest_loses_nothing(results):
     assert r["stored"] == r["archived"] == SIGINT_FILES
 
 
+@posix_only
 def test_watch_waits_for_a_missing_inbox_and_stops_on_ctrl_c(results):
     err = clean(results["watch"], 0, "收件文件夹", "无法访问", "已停止")
     assert "不会当作被删除" in err
