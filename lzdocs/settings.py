@@ -72,7 +72,7 @@ class Settings:
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
                 return _same_day(dt.date.fromisoformat(_pad(text)), year)
             month, day_ = (int(x) for x in text.split("-"))
-            return dt.date(year, month, day_)
+            return _same_day(dt.date(2028, month, day_), year)  # a leap year, so 02-29 becomes 02-28 elsewhere
         except ValueError as exc:
             raise ConfigError(f"lzdocs.toml 中 [submission] deadline 的值“{value}”不是日期",
                               hint='请写成 deadline = "11-16"（每年的月-日）或 deadline = "2026-11-16"（带英文双引号）') from exc
