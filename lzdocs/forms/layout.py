@@ -398,7 +398,7 @@ def _repeats_header(kind: FormKind, values: dict[str, str], header_texts: dict[s
     return named >= 3
 
 
-_SEQ_MARK = re.compile(r"[（(]?[0-9一二三四五六七八九十]{1,4}[)）]?[、.．]?")
+_SEQ_MARK = re.compile(r"[（(]?(?:[0-9]{1,4}(?:[.．][0-9]{1,3})*|[一二三四五六七八九十]{1,4})[)）]?[、.．]?")
 
 
 def _is_numbered_blank(values: dict[str, str], columns: dict[str, int], inherited) -> bool:

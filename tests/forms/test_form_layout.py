@@ -181,7 +181,8 @@ def test_a_repeated_header_under_the_same_unit_continues_but_another_unit_starts
 
 
 def test_rows_numbered_in_advance_and_left_empty_are_not_data():
-    form = find(table(HEADER, ROW, ["2", "", "", "", ""], ["三、", "", "", "", ""], ["（4）", "", "", "", ""]))
+    form = find(table(HEADER, ROW, ["2", "", "", "", ""], ["三、", "", "", "", ""], ["（4）", "", "", "", ""],
+                      ["4.1", "", "", "", ""]))
     assert posts(form) == ["出纳"] and form.problems == []
 
 
