@@ -28,5 +28,6 @@ def read_form(path: Path, kinds: Sequence[FormKind], limits: Limits, *, soffice_
     with tempfile.TemporaryDirectory(prefix="lzdocs-convert-") as tmp:
         converted = legacy.convert(path, target, soffice_timeout, outdir=Path(tmp))
         form = READERS[target](converted, kinds, limits)
-    form.problems.append(warning(f"旧格式 .{real} 文件已自动转换为 .{target} 读取；以后请另存为 .{target} 报送"))
+    written = path.suffix.lower() if path.suffix.lower() in (".wps", ".et") else f".{real}"  # WPS's own formats
+    form.problems.append(warning(f"旧格式 {written} 文件已自动转换为 .{target} 读取；以后请另存为 .{target} 报送"))
     return form

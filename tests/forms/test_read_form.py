@@ -37,9 +37,9 @@ def test_a_picture_named_docx_is_rejected_before_reading(tmp_path):
     assert "PNG 图片" in exc.value.problems[0].message
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="假 soffice 用 shell 脚本")
-def test_old_doc_is_read_through_conversion_and_temp_files_are_removed(tmp_path, monkeypatch):
-    """A stand-in soffice that 'converts' by copying a .docx: read_form's own steps, without LibreOffice."""
+def stand_in_soffice(tmp_path, monkeypatch) -> Path:
+    """A stand-in soffice that 'converts' by copying a .docx: read_form's own steps, without LibreOffice.
+    Returns the folder used as the temporary directory."""
     bin_dir, tmp = tmp_path / "bin", tmp_path / "tmp"
     bin_dir.mkdir()
     tmp.mkdir()
@@ -50,10 +50,26 @@ def test_old_doc_is_read_through_conversion_and_temp_files_are_removed(tmp_path,
     exe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")  # the stand-in comes first
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="假 soffice 用 shell 脚本")
+def test_old_doc_is_read_through_conversion_and_temp_files_are_removed(tmp_path, monkeypatch):
+    tmp = stand_in_soffice(tmp_path, monkeypatch)
     form = read_form(FIXTURES / "lo_two_row_header.doc", KINDS, Limits(), soffice_timeout=30)
     assert form.unit == "纪委办公室" and form.date_value == dt.date(2011, 11, 8)
     assert form.problems[0].severity == "warning" and "另存为 .docx" in form.problems[0].message
     assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="假 soffice 用 shell 脚本")
+def test_a_wps_file_is_converted_and_the_warning_names_its_own_format(tmp_path, monkeypatch):
+    stand_in_soffice(tmp_path, monkeypatch)
+    wps = tmp_path / "纪委办公室.wps"
+    shutil.copyfile(FIXTURES / "lo_two_row_header.doc", wps)  # WPS's .wps is Word 97's binary format
+    form = read_form(wps, KINDS, Limits(), soffice_timeout=30)
+    assert form.unit == "纪委办公室"
+    assert form.problems[0].message == "旧格式 .wps 文件已自动转换为 .docx 读取；以后请另存为 .docx 报送"
 
 
 @pytest.mark.parametrize("fixture, part", [("word_nested.docx", "word/document.xml"),
