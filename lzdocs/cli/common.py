@@ -23,7 +23,8 @@ from lzdocs.workspace import Workspace
 zh.install()
 
 ERROR_LOG = "error.log"
-INTERRUPTED = "已中断（Ctrl-C）。已完成的部分已保存；正在处理的文件留在原处，下次运行时会继续处理，不会丢失。"
+INTERRUPTED = ("已中断（Ctrl-C）。已完成的部分已保存，未完成的部分没有生效；"
+               "正在收取的表格留在收件文件夹，下次运行时会继续处理，不会丢失。")
 
 
 class ExitStatus(enum.IntEnum):
