@@ -7,7 +7,7 @@ import re
 
 from lzdocs.errors import Problem, RejectedFile, error, warning
 from lzdocs.forms.records import CheckedForm, RawForm
-from lzdocs.forms.values import LEVEL_NAMES, parse_level
+from lzdocs.forms.values import LEVEL_NAMES, parse_level, parse_year
 from lzdocs.textutil import fold, squeeze, strip_illegal_xml
 from lzdocs.workspace import Roster
 
@@ -29,13 +29,13 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
     kind = form.kind
 
     unit = _check_unit(form, roster, problems)
-    filled = _check_date(form, received, today, problems)
+    filled, year = _check_date(form, received, today, problems)
 
     rows: list[dict] = []
     seen_text: dict[str, int] = {}
     data_rows = [r for r in form.rows if not is_note_or_blank(r.values)]
     if not data_rows:
-        problems.append(error(f"{form.where or '表格'}中没有填写任何数据行",
+        problems.append(error(f"{form.where or '表格'}中没有填写任何数据行；请逐行填写岗位名称、风险点描述、风险等级和防控措施后重新报送",
                               column=None, value=None))
     for raw in data_rows:
         record: dict = {"row": raw.number}
@@ -69,7 +69,6 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
                 seen_text[key] = raw.number
         rows.append(record)
 
-    year = (filled or received).year
     problems.sort(key=lambda p: p.severity != "error")  # errors first, each kind in the order found
     if any(p.severity == "error" for p in problems):
         rejected = RejectedFile(problems)
@@ -97,20 +96,27 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
     return text
 
 
-def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list[Problem]) -> dt.date | None:
+def _check_date(form: RawForm, received: dt.date, today: dt.date,
+                problems: list[Problem]) -> tuple[dt.date | None, int]:
+    """The 填表日期 (None when missing or unreadable) and the programme year the form belongs to."""
     label = form.kind.date.label
     filled = form.date_value
     if filled is None:
         written = (form.date_text or "").strip()
+        year = parse_year(written)
+        if year is not None:  # 2026年11月: the year is clear even without the day
+            problems.append(warning(f"“{label}”没有写到日，已按 {year} 年归档、按收到日期 {received.isoformat()} 记录；"
+                                    "请写成 2026年11月10日", column=label, value=written))
+            return None, year
         if written and re.search(r"\d|[〇一二三四五六七八九十]", written):
             problems.append(warning(f"“{label}”无法识别，已按收到日期 {received.isoformat()} 记录；请写成 2026年11月10日",
                                     column=label, value=written))
         else:
             problems.append(warning(f"没有填写“{label}”，已按收到日期 {received.isoformat()} 记录", column=label))
-        return None
+        return None, received.year
     if filled > today:
         problems.append(warning(f"“{label}”晚于今天，请核对", column=label, value=filled.isoformat()))
-    return filled
+    return filled, filled.year
 
 
 def level_name(level: int | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from lzdocs.textutil import squeeze
 
@@ -14,7 +15,10 @@ _LEVEL_WORDS = {
     "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "I": 1, "II": 2, "III": 3,
     "高": 1, "中": 2, "低": 3, "壹": 1, "贰": 2, "叁": 3,
 }
-_LEVEL_RE = re.compile(r"^(?:风险等级|等级)?(一|二|三|壹|贰|叁|[123]|Ⅰ|Ⅱ|Ⅲ|III|II|I|高|中|低)(?:级)?(?:风险)?$")
+_LEVEL_WORD = r"(一|二|三|壹|贰|叁|[123]|Ⅰ|Ⅱ|Ⅲ|III|II|I|高|中|低)"
+_LEVEL_RE = re.compile(rf"^(?:风险等级|等级)?[:：]?{_LEVEL_WORD}(?:级)?(?:风险点?)?$")
+_CHECKED = re.compile(rf"[☑✓✔√■▣☒●]\s*{_LEVEL_WORD}级?")
+_ASIDE = re.compile(r"[（(][^）)]*[）)]")
 
 
 def parse_level(value) -> int | None:
@@ -24,8 +28,12 @@ def parse_level(value) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value) if value in (1, 2, 3) else None
     # NFKC folds Ⅱ to "II" and full-width digits to ASCII; keep the Roman forms upper-case.
-    text = squeeze(str(value)).upper()
-    m = _LEVEL_RE.match(text)
+    raw = str(value)
+    checked = _CHECKED.findall(unicodedata.normalize("NFKC", raw).upper().replace(" ", ""))
+    if checked:  # a form with tick boxes: □一级 ☑二级 □三级
+        return _LEVEL_WORDS[checked[0]] if len(set(checked)) == 1 else None
+    text = squeeze(raw).upper()
+    m = _LEVEL_RE.match(text) or _LEVEL_RE.match(_ASIDE.sub("", text))  # 一级（高）
     if m:
         return _LEVEL_WORDS[m.group(1)]
     return None
@@ -87,3 +95,20 @@ def parse_date(value) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+_YEAR_MONTH = re.compile(r"(\d{4}|[〇○零一二三四五六七八九O]{4})\s*(?:年|[-/.])\s*(\d{1,2}|[十一二三四五六七八九]{1,3})\s*月?")
+
+
+def parse_year(value) -> int | None:
+    """The year of a date written only to the month (2026年11月, 2026.11, 二〇二六年十一月), or of a full date."""
+    day = parse_date(value)
+    if day is not None:
+        return day.year
+    if value is None or isinstance(value, (int, float)):
+        return None
+    m = _YEAR_MONTH.search(squeeze(str(value)))
+    if not m:
+        return None
+    year, month = _cn_number(m.group(1)), _cn_number(m.group(2))
+    return year if year and 2000 <= year <= 2100 and month and 1 <= month <= 12 else None

@@ -116,3 +116,15 @@ def test_all_errors_of_a_file_are_reported_together():
 def test_problem_text_for_the_clerk_names_row_column_and_value():
     problem = rejected(form(rows=[RawRow(9, {"post": "出纳", "risk": "x", "level": "很高", "measures": "y"})]))[0]
     assert problem.describe() == "[错误] 第9行“风险等级”列：无法识别的风险等级，请填写一级、二级或三级（当前内容：“很高”）"
+
+
+def test_a_date_written_only_to_the_month_still_files_the_form_under_its_year():
+    ok = check_form(form(date=None, date_text="2026年11月"), ROSTER, received=dt.date(2027, 1, 5),
+                    today=dt.date(2027, 1, 5))
+    assert ok.year == 2026 and ok.filled_date is None
+    assert "没有写到日" in ok.problems[0].message and ok.problems[0].value == "2026年11月"
+
+
+def test_an_empty_form_says_what_to_fill_in():
+    message = rejected(form(rows=[]))[0].message
+    assert "没有填写任何数据行" in message and "风险等级" in message and "重新报送" in message

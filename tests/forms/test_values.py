@@ -36,3 +36,24 @@ def test_every_listed_date_form_is_read(text, date):
 @pytest.mark.parametrize("text", ["年  月  日", "2011年2月30日", "下周一", "", None, 12])
 def test_unreadable_dates_give_none(text):
     assert parse_date(text) is None
+
+
+@pytest.mark.parametrize("text,level", [
+    ("一级（高）", 1), ("二级(较大)", 2), ("一级风险点", 1), ("□一级 ☑二级 □三级", 2), ("√三级", 3),
+    ("风险等级：二级", 2),
+])
+def test_levels_with_an_aside_a_suffix_or_a_ticked_box(text, level):
+    assert parse_level(text) == level
+
+
+@pytest.mark.parametrize("text", ["□一级 □二级 □三级", "☑一级 ☑二级", "较高"])
+def test_no_tick_or_two_ticks_or_a_vague_word_is_not_a_level(text):
+    assert parse_level(text) is None
+
+
+@pytest.mark.parametrize("text,year", [("2026年11月", 2026), ("2026.11", 2026), ("二〇二六年十一月", 2026),
+                                       ("2026年11月9日", 2026), ("2026年13月", None), ("11月9日", None)])
+def test_year_of_a_date_written_only_to_the_month(text, year):
+    from lzdocs.forms.values import parse_year
+
+    assert parse_year(text) == year
