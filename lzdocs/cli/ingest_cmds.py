@@ -45,15 +45,13 @@ def run_ingest(env: Env, paths=(), *, dry_run: bool = False) -> tuple[list[Outco
     """Ingest the inbox or the given paths, then rebuild the registers of the years touched (once).
 
     Returns the outcomes and the register files written (workspace-relative)."""
-    ws, store = env.workspace(), env.store()
-    try:
+    ws = env.workspace()
+    with env.store() as store:
         with progress_bar("处理表格", enabled=not env.json) as update:
             job = Ingest(ws, store, today=env.today, progress=update)
             outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
         registers = [] if dry_run else rebuild_registers(env, ws, store, job.touched_years)
         return outcomes, registers
-    finally:
-        store.close()
 
 
 def rebuild_registers(env: Env, ws, store, years, *, warn=None) -> list[str]:
@@ -118,12 +116,9 @@ def risks_command(env: Env, year: int | None, unit: str | None) -> None:
             near = "、".join(roster.closest(unit)) or "无"
             env.note(f"提醒：单位“{unit}”不在单位名单中（最接近：{near}），按所写名称查找")
         unit = resolved or unit
-    store = env.store()
-    try:
+    with env.store() as store:
         with store.read() as conn:
             rows = [risk_record(r) for r in subs.current_risks(conn, year=year, unit=unit)]
-    finally:
-        store.close()
     if env.json:
         env.emit(rows)
         return

@@ -156,8 +156,8 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
     letter_kind = L.find_kind(kind)
     date = parse_date_option(date_text) or env.today
     values = {**read_data(data), **parse_sets(sets)}
-    office = L.LetterOffice(env.workspace(), env.store())
-    try:
+    with env.store() as store:
+        office = L.LetterOffice(env.workspace(), store)
         if batch is not None:
             if unit:
                 raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列，请不要同时使用 --unit")
@@ -174,8 +174,6 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
             env.emit(office.as_dict(issued))
         else:
             print_issued(env, office, issued)
-    finally:
-        office.store.close()
 
 
 def _batch(env: Env, office: L.LetterOffice, kind: L.LetterKind, path: Path, defaults: dict, date, pdf: bool):
@@ -240,8 +238,8 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
     year = year or date.year
     if not ws.roster():
         raise ConfigError("单位名单为空，不知道该催哪些单位", hint="请先在 units.csv 中填写单位名单")
-    office = L.LetterOffice(ws, env.store())
-    try:
+    with env.store() as store:
+        office = L.LetterOffice(ws, store)
         units = L.units_to_urge(ws, office.store, year)
         if dry_run or not units:
             if env.json:
@@ -262,8 +260,6 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
         for r in results:
             r.row = None
         report_rows(env, office, results, pdf)
-    finally:
-        office.store.close()
 
 
 @command(cli, "reply")
@@ -280,12 +276,9 @@ def reply_command(env: Env, number: str, date_text: str | None) -> None:
       lzdocs reply "内工大纪建[2026]3号" --date 2026-12-20
     """
     date = parse_date_option(date_text) or env.today
-    store = env.store()
-    try:
+    with env.store() as store:
         result = L.record_reply(store, number, date)
         refresh_registers(env, store, [int(L.DocumentNumber.parse(result["number"]).year)])
-    finally:
-        store.close()
     if env.json:
         env.emit(result)
         return

@@ -48,11 +48,8 @@ def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | No
     notice = N.prepare_notice(ws, title=title, body=body, kind=kind, issuer=issuer, to=to, signer=signer,
                               attachments=attachments, cc=cc, style=style, keywords=keywords,
                               date=parse_date_option(date_text), today=env.today, printer=printer)
-    store = env.store()
-    try:
+    with env.store() as store:
         issued = N.issue_notice(ws, store, notice, pdf=pdf)
-    finally:
-        store.close()
     files = [ws.relative(p) for p in issued.files]
     for warning in issued.warnings:
         env.note(f"提醒：{warning}")

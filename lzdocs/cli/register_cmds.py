@@ -51,12 +51,10 @@ def register_command(env: Env, year: int | None) -> None:
     """
     from lzdocs.documents.registers import write_registers
 
-    ws, store = env.workspace(), env.store()
-    try:
+    ws = env.workspace()
+    with env.store() as store:
         year = year or programme_year(store, env.today)
         result = write_registers(ws, store, year, env.today)
-    finally:
-        store.close()
     for warning in result.warnings:
         env.note(f"提醒：{warning}")
     if env.json:
@@ -88,12 +86,10 @@ def status_command(env: Env, year: int | None) -> None:
       lzdocs status
       lzdocs status --year 2026 --json
     """
-    ws, store = env.workspace(), env.store()
-    try:
+    ws = env.workspace()
+    with env.store() as store:
         year = year or programme_year(store, env.today)
         status = submission_status(ws, store, year, env.today)
-    finally:
-        store.close()
     watcher = watcher_state(ws)
     if env.json:
         env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher})

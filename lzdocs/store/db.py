@@ -125,6 +125,12 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 _SQLITE_PROBLEMS = (
     ("readonly database", "档案库是只读的，无法写入", "请检查 lzdocs.db 和它所在文件夹的写入权限（或“只读”属性）"),
