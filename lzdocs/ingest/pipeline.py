@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from lzdocs.errors import Problem, RejectedFile, error, warning
+from lzdocs.errors import ConfigError, Problem, RejectedFile, error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.schema import load_kinds
 from lzdocs.fsutil import copy_durably, fsync_dir, sha256_file, unique_path, write_atomic
@@ -68,8 +68,6 @@ class Ingest:
         """Every candidate file in the inbox (and its subfolders), oldest first."""
         inbox = self.ws.inbox
         if not inbox.is_dir():
-            from lzdocs.errors import ConfigError
-
             if inbox.is_file():
                 raise ConfigError(f"收件文件夹“{inbox}”是一个文件，不是文件夹",
                                   hint="请把这个文件改名或移走，或改写 lzdocs.toml 的 [inbox] path")

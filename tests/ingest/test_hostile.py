@@ -70,35 +70,36 @@ def test_legacy_doc_renamed_docx_is_not_called_encrypted(workspace, store):
     assert "密码" not in json.dumps([p.message for p in out.problems], ensure_ascii=False)
 
 
+def _with_external_entity(src: Path, part: str, root: str, secret: Path, dest: Path) -> bytes:
+    """``src`` with ``part`` declaring an external entity on ``secret`` and using it in place of a risk text."""
+    with zipfile.ZipFile(src) as z:
+        body = z.read(part).decode("utf-8").split("?>", 1)[-1]
+    evil = (f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE {root} [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+            + body.replace("利用职务便利挪用公款", "&xxe;", 1))
+    return _rewrite(src, dest, {part: evil.encode("utf-8")})
+
+
+def _leaked(ws, marker: bytes) -> list[Path]:
+    return [p for p in ws.root.rglob("*") if p.is_file() and marker in p.read_bytes()]
+
+
 def test_external_entity_is_refused_and_its_target_never_read(workspace, store, make_form, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-4711", encoding="utf-8")
-    src = make_form(tmp_path / "a.docx")
-    with zipfile.ZipFile(src) as z:
-        xml = z.read("word/document.xml").decode("utf-8")
-    head, body = xml.split("?>", 1)
-    evil = (head + f'?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
-            + body.replace("利用职务便利挪用公款", "&xxe;", 1))
-    data = _rewrite(src, tmp_path / "evil.docx", {"word/document.xml": evil.encode("utf-8")})
+    data = _with_external_entity(make_form(tmp_path / "a.docx"), "word/document.xml", "w:document", secret,
+                                 tmp_path / "evil.docx")
     message = _ingest_one(workspace, store, "实体.docx", data)
     assert "DTD" in message
-    leaked = [p for p in workspace.root.rglob("*") if p.is_file() and b"TOP-SECRET-4711" in p.read_bytes()]
-    assert leaked == []
+    assert _leaked(workspace, b"TOP-SECRET-4711") == []
 
 
 def test_external_entity_in_a_worksheet_is_refused(workspace, store, make_form, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-4712", encoding="utf-8")
-    src = make_form(tmp_path / "a.xlsx")
-    with zipfile.ZipFile(src) as z:
-        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    body = xml.split("?>", 1)[-1]
-    evil = (f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file://{secret}">]>'
-            + body.replace("<t>利用职务便利挪用公款</t>", "<t>&xxe;</t>"))
-    data = _rewrite(src, tmp_path / "evil.xlsx", {"xl/worksheets/sheet1.xml": evil.encode("utf-8")})
+    data = _with_external_entity(make_form(tmp_path / "a.xlsx"), "xl/worksheets/sheet1.xml", "worksheet", secret,
+                                 tmp_path / "evil.xlsx")
     _ingest_one(workspace, store, "实体.xlsx", data)
-    leaked = [p for p in workspace.root.rglob("*") if p.is_file() and b"TOP-SECRET-4712" in p.read_bytes()]
-    assert leaked == []
+    assert _leaked(workspace, b"TOP-SECRET-4712") == []
 
 
 @pytest.fixture(scope="module")
