@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from lzdocs.errors import ConfigError, Problem, RejectedFile, error, warning
 from lzdocs.forms.checks import check_form
+from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds
 from lzdocs.fsutil import copy_durably, fsync_dir, sha256_file, unique_path, write_atomic
 from lzdocs.ingest import claims as cl
@@ -162,8 +163,6 @@ class Ingest:
 
     def _read_and_check(self, path: Path):
         """(CheckedForm or None, problems, unit, year) — never raises for a bad file."""
-        from lzdocs.forms.reader import read_form
-
         try:
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             checked = check_form(raw, self.roster, received=self.today, today=self.today)
