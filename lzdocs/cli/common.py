@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from lzdocs.cli import zh
+from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.workspace import Workspace
 
@@ -41,8 +42,20 @@ class Env:
 
     workspace_dir: str | None = None
     json: bool = False
-    today: dt.date = field(default_factory=dt.date.today)
+    _clock: Clock | None = None
     _ws: Workspace | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The system clock, or the day ``LZDOCS_TODAY`` names; read when a command first needs it."""
+        if self._clock is None:
+            self._clock = Clock.from_environment()
+        return self._clock
+
+    @property
+    def today(self) -> dt.date:
+        """Today for this command: the system date, or ``LZDOCS_TODAY``."""
+        return self.clock.today()
 
     def workspace(self) -> Workspace:
         if self._ws is None:
@@ -108,7 +121,7 @@ def command(group: click.Group, name: str, **kw):
 FIRST_YEAR = 2000  # the programme began in 2011; anything earlier is a typo
 
 
-def parse_date_option(value: str | None, name: str = "--date") -> dt.date | None:
+def parse_date_option(value: str | None, today: dt.date, name: str = "--date") -> dt.date | None:
     if value is None:
         return None
     from lzdocs.forms.values import parse_date
@@ -116,7 +129,7 @@ def parse_date_option(value: str | None, name: str = "--date") -> dt.date | None
     day = parse_date(value)
     if day is None:
         raise click.BadParameter(f"“{value}”不是日期，请写成 2026-11-28", param_hint=name)
-    last = dt.date.today().year + 5
+    last = today.year + 5
     if not FIRST_YEAR <= day.year <= last:
         raise click.BadParameter(f"“{value}”的年份不对（应在 {FIRST_YEAR}—{last} 年之间），请写成 2026-11-28",
                                  param_hint=name)
@@ -136,7 +149,7 @@ class Year(click.ParamType):
             if not text.isdigit():
                 self.fail(f"“{value}”不是年份，请写四位数字，如 2026", param, ctx)
             year = int(text)
-        last = dt.date.today().year + 5
+        last = ctx.ensure_object(Env).today.year + 5 if ctx else 9999
         if not FIRST_YEAR <= year <= last:
             self.fail(f"{year} 不是有效的年度，请写 {FIRST_YEAR}—{last} 之间的四位年份，如 2026", param, ctx)
         return year
@@ -219,7 +232,7 @@ def write_error_log(env: Env, exc: BaseException | None = None, text: str | None
     """Append a dated entry (the command line and the traceback) to the error log; None if it cannot be written."""
     path = error_log_path(env)
     body = text if text is not None else "".join(traceback.format_exception(exc))
-    entry = f"==== {dt.datetime.now():%Y-%m-%d %H:%M:%S} lzdocs {' '.join(sys.argv[1:])}\n{body.rstrip()}\n"
+    entry = f"==== {Clock().now():%Y-%m-%d %H:%M:%S} lzdocs {' '.join(sys.argv[1:])}\n{body.rstrip()}\n"
     try:
         if path.exists() and path.stat().st_size > 2**20:
             path.replace(path.with_name(path.name + ".1"))

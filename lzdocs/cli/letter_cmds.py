@@ -154,7 +154,7 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
     文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。退出码：0 成功；1 批量中有行失败；2 用法或字段错误。
     """
     letter_kind = L.find_kind(kind)
-    date = parse_date_option(date_text) or env.today
+    date = parse_date_option(date_text, env.today) or env.today
     values = {**read_data(data), **parse_sets(sets)}
     with env.store() as store:
         office = L.LetterOffice(env.workspace(), store)
@@ -234,7 +234,7 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
       lzdocs urge --dry-run             先看看有哪些单位
     """
     ws = env.workspace()
-    date = parse_date_option(date_text) or env.today
+    date = parse_date_option(date_text, env.today) or env.today
     year = year or date.year
     if not ws.roster():
         raise ConfigError("单位名单为空，不知道该催哪些单位", hint="请先在 units.csv 中填写单位名单")
@@ -275,7 +275,7 @@ def reply_command(env: Env, number: str, date_text: str | None) -> None:
       lzdocs reply 内工大纪建〔2026〕3号
       lzdocs reply "内工大纪建[2026]3号" --date 2026-12-20
     """
-    date = parse_date_option(date_text) or env.today
+    date = parse_date_option(date_text, env.today) or env.today
     with env.store() as store:
         result = L.record_reply(store, number, date)
         refresh_registers(env, store, [int(L.DocumentNumber.parse(result["number"]).year)])

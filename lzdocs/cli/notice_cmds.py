@@ -47,7 +47,7 @@ def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | No
     ws = env.workspace()
     notice = N.prepare_notice(ws, title=title, body=body, kind=kind, issuer=issuer, to=to, signer=signer,
                               attachments=attachments, cc=cc, style=style, keywords=keywords,
-                              date=parse_date_option(date_text), today=env.today, printer=printer)
+                              date=parse_date_option(date_text, env.today), today=env.today, printer=printer)
     with env.store() as store:
         issued = N.issue_notice(ws, store, notice, pdf=pdf)
     files = [ws.relative(p) for p in issued.files]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 
 import click
 
@@ -51,10 +49,11 @@ def watch_command(env: Env, mode: str | None, interval: float | None, stable: fl
 
 
 def _rebuild_registers(env: Env, ws, store, years: set[int]) -> list[str]:
-    """The same rebuild as ``lzdocs ingest``, dated today (a watcher runs for months); warnings go to the log."""
+    """The same rebuild as ``lzdocs ingest``, dated the day of the burst (a watcher runs for months); warnings go to
+    the log."""
     import logging
 
     from lzdocs.cli.ingest_cmds import rebuild_registers
 
     warn = logging.getLogger("lzdocs.watch").warning
-    return rebuild_registers(dataclasses.replace(env, today=dt.date.today()), ws, store, years, warn=warn)
+    return rebuild_registers(env, ws, store, years, warn=warn)

@@ -142,7 +142,7 @@ def _open_attachment(path: Path):
 def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str = "通知", issuer: str | None = None,
                    to: str | None = None, signer: str | None = None, attachments: tuple[str, ...] = (),
                    cc: str | None = None, style: str | None = None, keywords: str | None = None,
-                   date: dt.date | None = None, today: dt.date | None = None, printer: str | None = None) -> Notice:
+                   date: dt.date | None = None, today: dt.date, printer: str | None = None) -> Notice:
     """Check the arguments of ``lzdocs notice`` against the workspace settings; raise FieldError in Chinese."""
     settings = ws.settings
     title = _clean(title)
@@ -164,7 +164,7 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
     found = tuple(resolve_attachment(a, forms_dir=ws.root / "forms", limits=limits) for a in attachments)
     default_to = "" if kind in UPWARD else settings.get("notice", "to", DEFAULT_TO)
     return Notice(
-        title=title, body=blocks, issuer=name, code=code, date=date or today or dt.date.today(),
+        title=title, body=blocks, issuer=name, code=code, date=date or today,
         printer=_clean(printer or settings.get("notice", "printer", "") or settings.get("organisation", "office", "")
                        or name),
         kind=kind, to=_clean(to if to is not None else default_to), signer=signer, attachments=found,

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
+from lzdocs.clock import Clock
 from lzdocs.errors import ConfigError, Problem, RejectedFile, error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
@@ -51,7 +52,7 @@ class Ingest:
     """Processes files into the archive. Construct per run; ``touched_years`` says which registers to rebuild."""
 
     def __init__(self, ws: Workspace, store: Store, *, today: dt.date | None = None,
-                 now: Callable[[], dt.datetime] = dt.datetime.now,
+                 now: Callable[[], dt.datetime] = Clock().now,
                  progress: Callable[[int, int, str], None] | None = None):
         self.ws, self.store, self.now = ws, store, now
         self.today = today or now().date()

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
+from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
 from lzdocs.store import schema
 
@@ -29,7 +30,7 @@ def _actor() -> str:
 class Store:
     """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
 
-    def __init__(self, url: str, *, now=dt.datetime.now):
+    def __init__(self, url: str, *, now=Clock().now):
         self.url = url
         self.now = now
         self.actor = _actor()

@@ -16,6 +16,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
+from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError
 from lzdocs.fsutil import write_atomic
 
@@ -56,7 +57,7 @@ class WatchLock:
     """Held for the watcher's whole life; the pid and start time sit beside it in ``watch.pid``."""
 
     def __init__(self, ws, *, mode: str | None = None, wait: float = 2.0,
-                 now: Callable[[], dt.datetime] = dt.datetime.now):
+                 now: Callable[[], dt.datetime] = Clock().now):
         self.ws, self.mode, self.wait, self.now = ws, mode, wait, now
         self.lock = _lock(ws)
 

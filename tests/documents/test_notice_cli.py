@@ -132,7 +132,7 @@ def test_a_failed_render_consumes_no_number_and_leaves_no_file(workspace, store,
     broken = tmp_path / "坏附件.docx"
     with zipfile.ZipFile(broken, "w") as z:
         z.writestr("word/document.xml", "<not-xml")
-    notice = N.prepare_notice(workspace, title="关于某事的通知", body=(), date=dt.date(2026, 3, 1))
+    notice = N.prepare_notice(workspace, title="关于某事的通知", body=(), date=dt.date(2026, 3, 1), today=dt.date(2026, 3, 1))
     bad = N.Notice(**{**notice.__dict__, "attachments": (N.Attachment("坏附件", path=broken),)})
     with pytest.raises(Exception):
         N.issue_notice(workspace, store, bad)
@@ -172,7 +172,7 @@ def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace, st
 
 def test_upward_document_needs_an_addressee(workspace):
     with pytest.raises(N.FieldError, match="须写明主送机关"):
-        N.prepare_notice(workspace, title="关于某事的请示", body=(), kind="请示", signer="刘振洪")
+        N.prepare_notice(workspace, title="关于某事的请示", body=(), kind="请示", signer="刘振洪", today=dt.date(2026, 3, 1))
 
 
 def test_an_attachment_word_cannot_open_is_refused_in_chinese(tmp_path):

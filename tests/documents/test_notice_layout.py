@@ -90,7 +90,7 @@ def made(tmp_path_factory):
     ws, _ = Workspace.init(root / "ws")
     (root / "body.md").write_text(BODY, encoding="utf-8")
     common = dict(title="关于印发《内蒙古工业大学廉政风险防控机制建设工作实施方案》的通知", body=root / "body.md",
-                  attachments=("form",), cc="自治区高校工委，学校各位领导", date=DATE)
+                  attachments=("form",), cc="自治区高校工委，学校各位领导", date=DATE, today=DATE)
     docs = {}
     for style, extra in (("2012", {}), ("1999", {"signer": "刘振洪", "keywords": "廉政 方案 通知"})):
         notice = N.prepare_notice(ws, style=style, **common, **extra)

@@ -33,9 +33,9 @@ def pdfs(tmp_path_factory):
     try:
         short = N.issue_notice(ws, store, N.prepare_notice(
             ws, title="关于开展廉政风险点排查工作的通知", body=root / "short.txt", attachments=("form",),
-            cc="学校各位领导", date=DATE))
+            cc="学校各位领导", date=DATE, today=DATE))
         plan = N.issue_notice(ws, store, N.prepare_notice(
-            ws, title=N.DEMO_TITLE, body=N.demo_body(2026), attachments=("form",), date=DATE))
+            ws, title=N.DEMO_TITLE, body=N.demo_body(2026), attachments=("form",), date=DATE, today=DATE))
     finally:
         store.close()
     made = to_pdf_many([short.path, plan.path], root / "pdf", timeout=240)

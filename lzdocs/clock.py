@@ -1,0 +1,52 @@
+"""The one place lzdocs reads the wall clock: today's date and the time now, with ``LZDOCS_TODAY`` to move the day.
+
+The library takes ``today``/``now`` as parameters; only the command line and ``lzdocs.Office(today=None)`` come
+here for their defaults. ``LZDOCS_TODAY=2027-03-15`` makes every command behave as on that day (a script
+re-doing last month's paperwork, or a test); the time of day stays the real one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+from lzdocs.errors import ConfigError
+
+ENV = "LZDOCS_TODAY"
+
+
+def _override() -> dt.date | None:
+    text = os.environ.get(ENV, "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"环境变量 {ENV}“{text}”不是日期", hint=f"请写成 {ENV}=2026-12-01，或删除这个环境变量") from None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Today and now, from the system clock or a fixed day. Passed to whatever needs the date."""
+
+    day: dt.date | None = None  # a fixed "today"; None follows the calendar (a watcher runs for months)
+    time: Callable[[], dt.datetime] = dt.datetime.now
+
+    @classmethod
+    def from_environment(cls) -> Clock:
+        """The system clock, or the day ``LZDOCS_TODAY`` names (a ConfigError when it is not a date)."""
+        return cls(_override())
+
+    @classmethod
+    def fixed(cls, day: dt.date) -> Clock:
+        return cls(day)
+
+    def today(self) -> dt.date:
+        return self.day if self.day is not None else self.time().date()
+
+    def now(self) -> dt.datetime:
+        """The current time of day, on ``today()``."""
+        moment = self.time()
+        return moment if self.day is None else dt.datetime.combine(self.day, moment.time())
