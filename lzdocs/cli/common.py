@@ -13,6 +13,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from lzdocs.cli import zh
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lzdocs.office import Office, Rebuilt
 
 zh.install()
 
@@ -44,6 +48,7 @@ class Env:
     json: bool = False
     _clock: Clock | None = None
     _ws: Workspace | None = None
+    _office: Office | None = None
 
     @property
     def clock(self) -> Clock:
@@ -64,10 +69,17 @@ class Env:
                 self.note(f"提醒：{text}")
         return self._ws
 
-    def store(self):
-        from lzdocs.store import Store
+    def office(self) -> Office:
+        """The workspace as a library object (``lzdocs.Office``), opened once per command and closed after it."""
+        if self._office is None:
+            from lzdocs.office import Office
 
-        return Store.for_workspace(self.workspace())
+            self._office = Office(self.workspace(), clock=self.clock)
+        return self._office
+
+    def close(self) -> None:
+        if self._office is not None:
+            self._office.close()
 
     def echo(self, text: str = "", **kw) -> None:
         """Human output (Chinese); silent in --json mode so stdout stays one JSON document."""
@@ -81,6 +93,16 @@ class Env:
     def emit(self, data) -> None:
         """The one JSON document of a --json run."""
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def print_registers(env: Env, rebuilt: Rebuilt, *, summary: bool = False) -> None:
+    """The registers an action rewrote: each file, or one line of years (their warnings reach the log as 提醒)."""
+    if summary:
+        if rebuilt.files:
+            env.echo(f"已更新登记簿：{', '.join(str(y) for y in rebuilt.years)} 年")
+        return
+    for path in rebuilt.files:
+        env.echo(f"已更新 {env.workspace().relative(path)}")
 
 
 def _json_default(value):
@@ -204,6 +226,7 @@ class LzdocsGroup(click.Group):
                        err=True)
             sys.exit(ExitStatus.INTERNAL)
         finally:
+            env.close()
             if handler is not None:
                 logging.getLogger().removeHandler(handler)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env, print_registers
 from lzdocs.cli.progress import progress_bar
-from lzdocs.forms.checks import level_name
-from lzdocs.ingest import Ingest, Outcome
+
+if TYPE_CHECKING:
+    from lzdocs.ingest import Outcome
 
 STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重复", "ignored": "已忽略"}
 
@@ -30,43 +32,15 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
       lzdocs ingest 计财处.docx --dry-run  只检查一个文件
     退出码：0 全部收取；1 有文件被退回；2 用法或设置错误。
     """
-    outcomes, registers = run_ingest(env, paths, dry_run=dry_run)
+    with progress_bar("处理表格", enabled=not env.json) as update:
+        report = env.office().ingest(paths, dry_run=dry_run, progress=update)
     if env.json:
-        env.emit([o.as_dict() for o in outcomes])
+        env.emit([o.as_dict() for o in report.outcomes])
     else:
-        print_outcomes(env, outcomes, dry_run=dry_run, where="指定的文件或文件夹" if paths else "收件文件夹")
-    for path in registers:
-        env.echo(f"已更新 {path}")
-    if any(o.status == "rejected" for o in outcomes):
+        print_outcomes(env, report.outcomes, dry_run=dry_run, where="指定的文件或文件夹" if paths else "收件文件夹")
+    print_registers(env, report.registers)
+    if report.rejected:
         raise SystemExit(ExitStatus.SOME_REJECTED)
-
-
-def run_ingest(env: Env, paths=(), *, dry_run: bool = False) -> tuple[list[Outcome], list[str]]:
-    """Ingest the inbox or the given paths, then rebuild the registers of the years touched (once).
-
-    Returns the outcomes and the register files written (workspace-relative)."""
-    ws = env.workspace()
-    with env.store() as store:
-        with progress_bar("处理表格", enabled=not env.json) as update:
-            job = Ingest(ws, store, today=env.today, progress=update)
-            outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
-        registers = [] if dry_run else rebuild_registers(env, ws, store, job.touched_years)
-        return outcomes, registers
-
-
-def rebuild_registers(env: Env, ws, store, years, *, warn=None) -> list[str]:
-    """Rewrite the registers of each year once; returns the files written (``warn`` gets each Chinese warning)."""
-    try:
-        from lzdocs.documents.registers import write_registers
-    except ImportError:  # the registers module ships with issue 3
-        return []
-    written: list[str] = []
-    for year in sorted(years):
-        result = write_registers(ws, store, year, env.today)
-        written += [ws.relative(p) for p in getattr(result, "files", [])]
-        for text in getattr(result, "warnings", []) if warn else []:
-            warn(text)
-    return written
 
 
 def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, where: str = "收件文件夹") -> None:
@@ -106,33 +80,15 @@ def risks_command(env: Env, year: int | None, unit: str | None) -> None:
       lzdocs risks --year 2026 --unit 计财处
       lzdocs risks --json > 风险点.json
     """
-    from lzdocs.store import submissions as subs
-
-    ws = env.workspace()
-    if unit:
-        roster = ws.roster()
-        resolved = roster.resolve(unit)
-        if roster and resolved is None:
-            near = "、".join(roster.closest(unit)) or "无"
-            env.note(f"提醒：单位“{unit}”不在单位名单中（最接近：{near}），按所写名称查找")
-        unit = resolved or unit
-    with env.store() as store:
-        with store.read() as conn:
-            rows = [risk_record(r) for r in subs.current_risks(conn, year=year, unit=unit)]
+    rows = env.office().risks(year=year, unit=unit)
     if env.json:
         env.emit(rows)
         return
     if not rows:
         env.echo("没有符合条件的风险点。")
         return
+    from lzdocs.forms.values import LEVEL_NAMES
+
     for r in rows:
-        env.echo(f"{r['year']} {r['unit']}｜{r['post']}｜{level_name(r['level'])}｜{r['risk']}")
+        env.echo(f"{r['year']} {r['unit']}｜{r['post']}｜{LEVEL_NAMES.get(r['level'], r['level'])}｜{r['risk']}")
     env.echo(f"共 {len(rows)} 个风险点。")
-
-
-def risk_record(row) -> dict:
-    return {"unit": row["unit"], "year": row["year"], "seq": row["seq"], "post": row["post"],
-            "duties": row["duties"], "risk": row["risk"], "category": row["category"], "level": row["level"],
-            "measures": row["measures"], "owner": row["owner"],
-            "source_file": row["stored_as"] or row["original_name"],
-            "filled_date": row["filled_date"].isoformat() if row["filled_date"] else None}

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env
+from lzdocs.cli.common import (YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env,
+                               print_registers)
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents import letters as L
-from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.errors import ConfigError
+
+if TYPE_CHECKING:
+    from lzdocs.office import LetterBatch
+
 
 def _field_help(f: L.Field) -> str:
     if not f.required:
@@ -82,48 +88,11 @@ def _shape(data) -> str:
     return "空的" if data is None else f"一个单独的值（{str(data)[:20]}）"
 
 
-def _timeout(env: Env) -> float:
-    return float(env.workspace().settings.get("letters", "pdf_timeout", 120))
-
-
-def add_pdfs(env: Env, issued: list[L.IssuedLetter]) -> list[str]:
-    """PDF copies next to the letters, one LibreOffice run per folder; problems become warnings."""
-    from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, to_pdf_many
-
-    if not issued:
-        return []
-    if find_soffice() is None:
-        return [NOT_FOUND]
-    by_folder: dict[Path, list[L.IssuedLetter]] = {}
-    for item in issued:
-        by_folder.setdefault(item.path.parent, []).append(item)
-    problems = []
-    for folder, items in by_folder.items():
-        try:
-            for item, pdf in zip(items, to_pdf_many([i.path for i in items], folder, _timeout(env))):
-                item.files.append(pdf)
-        except PdfError as exc:
-            problems.append(f"PDF 没有生成：{exc}")
-    return problems
-
-
-def refresh_registers(env: Env, store, years) -> None:
-    """发文登记簿 and 预警处置台账 (with the other registers of those years) rewritten once, after the letters."""
-    from lzdocs.cli.ingest_cmds import rebuild_registers
-
-    try:
-        written = rebuild_registers(env, env.workspace(), store, set(years), warn=lambda text: env.note(f"提醒：{text}"))
-    except LzdocsError as exc:  # the letters are issued and recorded; only the workbooks are behind
-        env.note(f"提醒：登记簿没有更新（{exc}）；可稍后运行 lzdocs register")
-        return
-    if written:
-        env.echo(f"已更新登记簿：{', '.join(str(y) for y in sorted(set(years)))} 年")
-
-
-def print_issued(env: Env, office: L.LetterOffice, item: L.IssuedLetter, prefix: str = "") -> None:
-    env.echo(f"{prefix}{item.kind.name} {item.number} → {office.ws.relative(item.path)}")
+def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
+    ws = env.workspace()
+    env.echo(f"{prefix}{item.kind.name} {item.number} → {ws.relative(item.path)}")
     for extra in item.files[1:]:
-        env.echo(f"{prefix}  PDF → {office.ws.relative(extra)}")
+        env.echo(f"{prefix}  PDF → {ws.relative(extra)}")
     if item.reply_due:
         env.echo(f"{prefix}  期限：{L.chinese_date(item.reply_due)}（已登记到预警处置台账）")
     for warning in item.warnings:
@@ -153,66 +122,57 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
       lzdocs letter rectify --batch 整改名单.xlsx --json
     文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。退出码：0 成功；1 批量中有行失败；2 用法或字段错误。
     """
-    letter_kind = L.find_kind(kind)
-    date = parse_date_option(date_text, env.today) or env.today
+    date = parse_date_option(date_text, env.today)
     values = {**read_data(data), **parse_sets(sets)}
-    with env.store() as store:
-        office = L.LetterOffice(env.workspace(), store)
-        if batch is not None:
-            if unit:
-                raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列，请不要同时使用 --unit")
-            _batch(env, office, letter_kind, batch, values, date, pdf)
-            return
-        if not unit:
-            raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
-        letter = office.prepare(letter_kind, unit, values, date)
-        issued = office.issue(letter)
-        if pdf:
-            issued.warnings.extend(add_pdfs(env, [issued]))
-        refresh_registers(env, office.store, [issued.number.year])
-        if env.json:
-            env.emit(office.as_dict(issued))
-        else:
-            print_issued(env, office, issued)
-
-
-def _batch(env: Env, office: L.LetterOffice, kind: L.LetterKind, path: Path, defaults: dict, date, pdf: bool):
-    header, rows = L.read_batch(path)
-    template = office.template(kind)
-    for column in L.unknown_columns(kind, header, template.variables):
-        env.note(f"提醒：表格中的“{column}”列不是{kind.name}的字段，已忽略")
-    with progress_bar(f"生成{kind.name}") as update:
-        results = L.run_batch(office, kind, rows, defaults=defaults, date=date, progress=update)
-    report_rows(env, office, results, pdf)
-
-
-def report_rows(env: Env, office: L.LetterOffice, results: list[L.BatchRow], pdf: bool) -> None:
-    issued = [r.issued for r in results if r.issued]
-    if pdf:
-        for problem in add_pdfs(env, issued):
-            for item in issued:
-                item.warnings.append(problem)
-    refresh_registers(env, office.store, {item.number.year for item in issued})
+    office = env.office()
+    if batch is not None:
+        if unit:
+            raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列，请不要同时使用 --unit")
+        with progress_bar(f"生成{L.find_kind(kind).name}") as update:
+            result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update)
+        report_rows(env, result)
+        return
+    if not unit:
+        raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
+    issued = office.letter(kind, unit, values, date=date, pdf=pdf)
     if env.json:
-        env.emit([_row_dict(office, r) for r in results])
+        env.emit(letter_dict(env, issued))
+    else:
+        print_issued(env, issued)
+        print_registers(env, issued.registers, summary=True)
+
+
+def letter_dict(env: Env, issued: L.IssuedLetter) -> dict:
+    ws = env.workspace()
+    return {"number": str(issued.number), "kind": issued.kind.key, "unit": issued.unit,
+            "files": [ws.relative(p) for p in issued.files],
+            "reply_due": issued.reply_due.isoformat() if issued.reply_due else None, "warnings": issued.warnings}
+
+
+def report_rows(env: Env, batch: LetterBatch) -> None:
+    for column in batch.ignored_columns:
+        env.note(f"提醒：表格中的“{column}”列不是{batch.kind.name}的字段，已忽略")
+    print_registers(env, batch.registers, summary=True)
+    results = batch.rows
+    if env.json:
+        env.emit([_row_dict(env, r) for r in results])
     else:
         for r in results:
             where = f"第{r.row}行 " if r.row is not None else ""
             if r.issued:
-                print_issued(env, office, r.issued, prefix=f"{where}{r.unit}：")
+                print_issued(env, r.issued, prefix=f"{where}{r.unit}：")
             else:
                 env.echo(f"{where}{r.unit or '（未写单位）'}：失败 —— {r.error}")
-        failed = sum(1 for r in results if not r.issued)
-        env.echo(f"共 {len(results)} 份：成功 {len(results) - failed}，失败 {failed}。")
-    if any(not r.issued for r in results):
+        env.echo(f"共 {len(results)} 份：成功 {len(results) - len(batch.failed)}，失败 {len(batch.failed)}。")
+    if batch.failed:
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
-def _row_dict(office: L.LetterOffice, r: L.BatchRow) -> dict:
+def _row_dict(env: Env, r: L.BatchRow) -> dict:
     base = {"row": r.row, "unit": r.unit, "status": "issued" if r.issued else "failed", "number": None,
             "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error}
     if r.issued:
-        base.update(office.as_dict(r.issued))
+        base.update(letter_dict(env, r.issued))
     return base
 
 
@@ -233,33 +193,21 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
       lzdocs urge --year 2026 --set 补报期限=2026-11-30 --pdf
       lzdocs urge --dry-run             先看看有哪些单位
     """
-    ws = env.workspace()
+    office = env.office()
     date = parse_date_option(date_text, env.today) or env.today
     year = year or date.year
-    if not ws.roster():
-        raise ConfigError("单位名单为空，不知道该催哪些单位", hint="请先在 units.csv 中填写单位名单")
-    with env.store() as store:
-        office = L.LetterOffice(ws, store)
-        units = L.units_to_urge(ws, office.store, year)
-        if dry_run or not units:
-            if env.json:
-                env.emit({"year": year, "units": units} if dry_run else [])
-            elif units:
-                env.echo(f"{year} 年尚未报送的单位（{len(units)} 个）：{'、'.join(units)}")
-            else:
-                env.echo(f"名单中的单位都已报送 {year} 年的表格，无需催报。")
-            return
-        defaults = parse_sets(sets)
-        deadline = ws.settings.deadline(year)
-        if deadline and "原定期限" not in defaults:
-            defaults["原定期限"] = deadline
-        kind = L.KINDS["urge"]
-        rows = [(i, {"单位": name}) for i, name in enumerate(units, start=1)]
-        with progress_bar("生成催报通知") as update:
-            results = L.run_batch(office, kind, rows, defaults=defaults, date=date, progress=update)
-        for r in results:
-            r.row = None
-        report_rows(env, office, results, pdf)
+    units = office.units_to_urge(year)
+    if dry_run or not units:
+        if env.json:
+            env.emit({"year": year, "units": units} if dry_run else [])
+        elif units:
+            env.echo(f"{year} 年尚未报送的单位（{len(units)} 个）：{'、'.join(units)}")
+        else:
+            env.echo(f"名单中的单位都已报送 {year} 年的表格，无需催报。")
+        return
+    with progress_bar("生成催报通知") as update:
+        batch = office.urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update)
+    report_rows(env, batch)
 
 
 @command(cli, "reply")
@@ -276,9 +224,7 @@ def reply_command(env: Env, number: str, date_text: str | None) -> None:
       lzdocs reply "内工大纪建[2026]3号" --date 2026-12-20
     """
     date = parse_date_option(date_text, env.today) or env.today
-    with env.store() as store:
-        result = L.record_reply(store, number, date)
-        refresh_registers(env, store, [int(L.DocumentNumber.parse(result["number"]).year)])
+    result = env.office().reply(number, date)
     if env.json:
         env.emit(result)
         return
@@ -308,13 +254,7 @@ def template_check_command(env: Env, file: Path, kind: str | None) -> None:
       lzdocs template check 我的建议书.docx --kind suggestion --json
     退出码：0 没有错误；1 有错误。
     """
-    from lzdocs.documents.templating import check_template
-
-    letter_kind = L.find_kind(kind) if kind else next((k for k in L.KINDS.values() if k.name == file.stem), None)
-    known = None
-    if letter_kind:
-        known = {f.name for f in letter_kind.fields} | set(L.PROVIDED)
-    report = check_template(file, known)
+    report, letter_kind = env.office().check_template(file, kind)
     if env.json:
         env.emit({**report.as_dict(), "kind": letter_kind.key if letter_kind else None})
     else:

@@ -45,17 +45,15 @@ def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | No
     文件写到 outbox/<年份>/<文种>/<文号>-<标题>.docx。
     """
     ws = env.workspace()
-    notice = N.prepare_notice(ws, title=title, body=body, kind=kind, issuer=issuer, to=to, signer=signer,
-                              attachments=attachments, cc=cc, style=style, keywords=keywords,
-                              date=parse_date_option(date_text, env.today), today=env.today, printer=printer)
-    with env.store() as store:
-        issued = N.issue_notice(ws, store, notice, pdf=pdf)
+    issued = env.office().notice(title, body, kind=kind, issuer=issuer, to=to, signer=signer, attachments=attachments,
+                                 cc=cc, style=style, keywords=keywords, printer=printer,
+                                 date=parse_date_option(date_text, env.today), pdf=pdf)
     files = [ws.relative(p) for p in issued.files]
     for warning in issued.warnings:
         env.note(f"提醒：{warning}")
     if env.json:
         env.emit({"files": files, "number": str(issued.number), "warnings": issued.warnings})
         return
-    env.echo(f"{notice.kind} {issued.number}：{notice.title}")
+    env.echo(f"{kind} {issued.number}：{title}")
     for path in files:
         env.echo(f"  {path}")

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import shutil
 
+from typing import TYPE_CHECKING
+
 import click
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
 from lzdocs.documents.publicity import chinese_date
-from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, STATE_NAMES, SubmissionStatus, kind_name,
-                                     programme_year, submission_status)
+from lzdocs.documents.status import LATE, MISSING, STATE_NAMES, SUBMITTED, SubmissionStatus, kind_name
 from lzdocs.forms.values import LEVEL_NAMES
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 YEAR_HELP = "年度（默认：档案库中有已收取表格的最近一年，没有则为今年）"
-
-
-def watcher_state(ws) -> dict | None:
-    """Whether ``lzdocs watch`` is running for this workspace, for ``lzdocs status``.
-
-    ``{"running": True, "pid": …, "since": …, "mode": "polling"}`` while a watcher holds the workspace's lock;
-    None when none is running (prints nothing).
-    """
-    from lzdocs.watch import watcher_state as running_watcher
-
-    state = running_watcher(ws)
-    return None if state is None else {"running": True, **state}
 
 
 @command(cli, "register")
@@ -49,12 +38,10 @@ def register_command(env: Env, year: int | None) -> None:
       lzdocs register --year 2026 --json
     退出码：0 全部生成；1 有文件未能更新（例如正在 Excel/WPS 中打开）；2 用法或设置错误。
     """
-    from lzdocs.documents.registers import write_registers
-
     ws = env.workspace()
-    with env.store() as store:
-        year = year or programme_year(store, env.today)
-        result = write_registers(ws, store, year, env.today)
+    office = env.office()
+    year = year or office.programme_year()
+    result = office.registers(year)
     for warning in result.warnings:
         env.note(f"提醒：{warning}")
     if env.json:
@@ -86,11 +73,9 @@ def status_command(env: Env, year: int | None) -> None:
       lzdocs status
       lzdocs status --year 2026 --json
     """
-    ws = env.workspace()
-    with env.store() as store:
-        year = year or programme_year(store, env.today)
-        status = submission_status(ws, store, year, env.today)
-    watcher = watcher_state(ws)
+    office = env.office()
+    status = office.status(year)
+    watcher = office.watcher_state()
     if env.json:
         env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher})
         return
@@ -105,6 +90,8 @@ def _unit_json(u) -> dict:
 
 def render_status(status: SubmissionStatus, watcher: dict | None = None, width: int = 110) -> str:
     """The human report: a table of units, the counts, overdue letters — as text for stdout."""
+    from rich.console import Console
+
     console = Console(width=width, color_system=None, highlight=False, soft_wrap=True)
     deadline = chinese_date(status.deadline) if status.deadline else "未设置"
     with console.capture() as capture:
@@ -126,6 +113,9 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
 
 
 def _units_table(status: SubmissionStatus) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table("序号", "单位", "报送状态", "首次收到", "风险点", "版本", "退回", "最近退回原因", box=box.SIMPLE_HEAD,
                   title=None, show_edge=False)
     for n, u in enumerate(status.units, 1):
@@ -137,6 +127,9 @@ def _units_table(status: SubmissionStatus) -> Table:
 
 
 def _overdue_table(status: SubmissionStatus) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table("文号", "单位", "文种", "回复期限", "逾期天数", box=box.SIMPLE_HEAD, show_edge=False,
                   title=f"逾期未回复的文书（{len(status.overdue)} 件）", title_justify="left")
     for o in status.overdue:

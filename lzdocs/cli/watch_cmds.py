@@ -27,6 +27,7 @@ def watch_command(env: Env, mode: str | None, interval: float | None, stable: fl
     按 Ctrl-C 停止（处理完手头的文件再退出）。日志写在工作区 .lzdocs/watch.log。
     作为服务运行（systemd、Windows 任务计划程序、NSSM）见 docs/watch.md。
     """
+    from lzdocs.office import rebuild_registers
     from lzdocs.store import Store
     from lzdocs.watch import (IngestWorker, WatchLock, Watcher, install_stop_signals, resolve_options,
                               setup_logging)
@@ -35,8 +36,9 @@ def watch_command(env: Env, mode: str | None, interval: float | None, stable: fl
     options = resolve_options(ws.settings, ws.inbox, mode=mode, interval=interval, stable=stable)
     with WatchLock(ws, mode=options.mode):
         remove_logging = setup_logging(ws)
-        worker = IngestWorker(ws, lambda: Store.for_workspace(ws), quiet=options.quiet,
-                              on_burst_end=lambda store, years: _rebuild_registers(env, ws, store, years))
+        worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=env.clock.now), quiet=options.quiet,
+                              dates=env.clock,
+                              on_burst_end=lambda store, years: rebuild_registers(ws, store, years, env.today).files)
         watcher = Watcher(ws.inbox, options, worker)
         restore_signals = install_stop_signals(watcher.stop)
         try:
@@ -46,14 +48,3 @@ def watch_command(env: Env, mode: str | None, interval: float | None, stable: fl
         finally:
             restore_signals()
             remove_logging()
-
-
-def _rebuild_registers(env: Env, ws, store, years: set[int]) -> list[str]:
-    """The same rebuild as ``lzdocs ingest``, dated the day of the burst (a watcher runs for months); warnings go to
-    the log."""
-    import logging
-
-    from lzdocs.cli.ingest_cmds import rebuild_registers
-
-    warn = logging.getLogger("lzdocs.watch").warning
-    return rebuild_registers(env, ws, store, years, warn=warn)

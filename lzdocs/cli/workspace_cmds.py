@@ -8,7 +8,6 @@ import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import Env, command, json_option, pass_env
-from lzdocs.errors import ConfigError
 from lzdocs.workspace import Workspace
 
 
@@ -54,40 +53,8 @@ def form_command(env: Env, units: tuple[str, ...], all_units: bool, fmt: str, ki
       lzdocs form --unit 计财处 --unit 基建处
     文件写到 outbox/空白表/。
     """
-    from lzdocs.documents.blankform import write_docx, write_xlsx
-    from lzdocs.forms.schema import load_kinds
-    from lzdocs.fsutil import unique_path
-    from lzdocs.textutil import safe_filename
-
     ws = env.workspace()
-    kinds = {k.key: k for k in load_kinds(ws.root / "forms")}
-    if kind_key not in kinds:
-        raise ConfigError(f"没有名为“{kind_key}”的表格种类", hint=f"可用：{'、'.join(kinds)}")
-    kind = kinds[kind_key]
-    roster = ws.roster()
-    names: list[str | None]
-    if all_units:
-        if not roster:
-            raise ConfigError("单位名单（units.csv）是空的", hint="先在 units.csv 中填写单位")
-        names = list(roster.names)
-    elif units:
-        names = []
-        for u in units:
-            name = roster.resolve(u) if roster else u
-            if name is None:
-                near = "、".join(roster.closest(u)) or "无"
-                raise ConfigError(f"单位“{u}”不在名单中（最接近：{near}）", hint="请使用 units.csv 中的单位名称或别名")
-            names.append(name)
-    else:
-        names = [None]
-    folder = ws.outbox / "空白表"
-    writer = write_docx if fmt == "docx" else write_xlsx
-    files = []
-    for name in names:
-        stem = safe_filename(f"{kind.title}-{name}" if name else kind.title)
-        path = unique_path(folder, stem, f".{fmt}")
-        writer(kind, path, unit=name)
-        files.append(path)
+    files = env.office().forms(units, all_units=all_units, fmt=fmt, kind=kind_key)
     if env.json:
         env.emit({"files": [ws.relative(p) for p in files]})
         return

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.documents.templating import DocxTemplateFile
@@ -121,6 +121,7 @@ class IssuedLetter:
     reply_due: dt.date | None
     warnings: list[str]
     files: list[Path] = field(default_factory=list)
+    registers: Any = None  # the registers rewritten after it (``lzdocs.office.Rebuilt``), when an Office issued it
 
 
 def clean_value(name: str, value, warnings: list[str]):

@@ -9,6 +9,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -71,6 +72,7 @@ class IssuedNotice:
     path: Path
     files: list[Path]
     warnings: list[str] = field(default_factory=list)
+    registers: Any = None  # the registers rewritten after it (``lzdocs.office.Rebuilt``), when an Office issued it
 
 
 # --- preparing: arguments and settings → Notice ----------------------------------------------------

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import DataPoint
@@ -47,14 +47,20 @@ def register_paths(ws, year: int) -> dict[str, Path]:
             "publicity": base / PUBLICITY_DIR / f"{year}年廉政风险点公示表.docx"}
 
 
-def write_registers(ws, store, year: int, today: dt.date) -> RegisterResult:
-    """Write every register of ``year`` from the database alone, in one consistent read.
+def write_registers(ws, store, year: int, today: dt.date, *, books: Iterable[str] | None = None) -> RegisterResult:
+    """Write every register of ``year`` (or only ``books``: keys of ``register_paths``) from the database alone,
+    in one consistent read.
 
     Idempotent: each file is written to a temporary file and renamed over the old one. A file that
     cannot be replaced (e.g. open in Excel/WPS on Windows) or a broken 公示表 template is reported in
     ``warnings`` and ``failed``; the other files are still written.
     """
     paths = register_paths(ws, year)
+    wanted = set(paths) if books is None else set(books)
+    unknown = wanted - set(paths)
+    if unknown:
+        raise ValueError(f"unknown registers: {sorted(unknown)}")
+    paths = {key: path for key, path in paths.items() if key in wanted}
     remove_stale_parts(paths.values())
     result = RegisterResult()
     roster, deadline = ws.roster().names, ws.settings.deadline(year)
@@ -62,18 +68,22 @@ def write_registers(ws, store, year: int, today: dt.date) -> RegisterResult:
     with store.read() as conn:
         status = status_from(conn, roster, year, today, deadline)
         order = [u.unit for u in status.units]
-        books: list[tuple[str, Callable[[str], StreamingBook]]] = [
+        builders: list[tuple[str, Callable[[str], StreamingBook]]] = [
             ("risks", lambda label: risk_book(conn, year, today, order, label, school)),
             ("status", lambda label: status_book(status, label, school)),
             ("documents", lambda label: documents_book(conn, year, label, school)),
             ("warnings", lambda label: warnings_book(conn, year, today, label, school)),
         ]
-        for key, build in books:
+        for key, build in builders:
+            if key not in paths:
+                continue
             path = paths[key]
             with build(path.name) as book:
                 _attempt(result, path, lambda: book.save(path))
                 result.warnings.extend(book.warnings)
-        path = paths["publicity"]
+        path = paths.get("publicity")
+        if path is None:
+            return result
         _attempt(result, path, lambda: result.warnings.extend(write_publicity(
             ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
             publicity_rows(conn, year, order))))

@@ -1,4 +1,4 @@
-"""The checks of DESIGN §3: a RawForm becomes a CheckedForm, or a list of problems that reject it."""
+"""The checks of docs/product.md §3: a RawForm becomes a CheckedForm, or a list of problems that reject it."""
 
 from __future__ import annotations
 

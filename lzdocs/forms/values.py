@@ -69,7 +69,7 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def parse_date(value) -> dt.date | None:
-    """A date from a cell or text: date/datetime, an Excel serial, or any of the written forms of DESIGN §3."""
+    """A date from a cell or text: date/datetime, an Excel serial, or any of the written forms of docs/product.md §3."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):

@@ -1,4 +1,4 @@
-"""One file's way through ingest, in the crash-safe order of DESIGN §4: copy → fsync → record → rename."""
+"""One file's way through ingest, in the crash-safe order of docs/product.md §4: copy → fsync → record → rename."""
 
 from __future__ import annotations
 

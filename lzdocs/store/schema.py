@@ -1,4 +1,4 @@
-"""Tables of the archive (DESIGN §5) and the schema version; migrations run in order on open."""
+"""Tables of the archive (docs/product.md §5) and the schema version; migrations run in order on open."""
 
 from __future__ import annotations
 

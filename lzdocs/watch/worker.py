@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from lzdocs.clock import Clock
 from lzdocs.ingest import Ingest, Outcome
 from lzdocs.watch.scanner import describe_os_error, stat_sig
 from lzdocs.watch.tracker import Sig
@@ -43,13 +44,15 @@ class IngestWorker(threading.Thread):
 
     def __init__(self, ws, open_store: Callable, *,
                  on_burst_end: Callable[[object, set[int]], list] | None = None, quiet: float = 3.0,
-                 max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest, clock=time.monotonic):
+                 max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest, clock=time.monotonic,
+                 dates: Clock | None = None):
         super().__init__(name="lzdocs-ingest", daemon=True)
         self.ws, self.open_store = ws, open_store
         self.report: Callable[[Result], None] = lambda result: None  # set by the Watcher
         self.on_burst_end = on_burst_end or (lambda store, years: [])
         self.quiet, self.max_burst, self.claim_retry = quiet, max_burst, claim_retry
         self.ingest_class, self.clock = ingest_class, clock
+        self.dates = dates or Clock()  # the calendar (today, received_at); ``clock`` measures durations
         self.jobs: queue.Queue[Job | None] = queue.Queue()
         self.ready = threading.Event()
         self.start_error: BaseException | None = None
@@ -77,7 +80,7 @@ class IngestWorker(threading.Thread):
     def run(self) -> None:
         try:
             self.store = self.open_store()
-            found = self.ingest_class(self.ws, self.store).recover()
+            found = self._ingest().recover()
             if found:
                 log.info("启动恢复：处理了上次中断时留下的 %d 个文件", found)
         except BaseException as exc:  # reported by the main thread, which exits with the message
@@ -120,9 +123,9 @@ class IngestWorker(threading.Thread):
             waits.append(self.quiet - (now - self._last_file))
         return max(0.05, min(waits))
 
-    def _ingest(self) -> Ingest:
+    def _burst_ingest(self) -> Ingest:
         if self._burst is None:  # a fresh Ingest per burst: today's date and the roster as they are now
-            self._burst = self.ingest_class(self.ws, self.store)
+            self._burst = self._ingest()
             self._burst_started = self.clock()
         return self._burst
 
@@ -136,7 +139,7 @@ class IngestWorker(threading.Thread):
             return self.report(Result(job.path, GONE))
         if sig != job.sig:
             return self.report(Result(job.path, CHANGED))
-        ingest = self._ingest()
+        ingest = self._burst_ingest()
         try:
             outcome = ingest.take_inbox_file(Path(job.path))
         except Exception as exc:
@@ -165,13 +168,17 @@ class IngestWorker(threading.Thread):
             if now < at:
                 continue
             try:
-                self.ingest_class(self.ws, self.store).recover(origin=Path(path))
+                self._ingest().recover(origin=Path(path))
             except Exception as exc:
                 delay = min(2 * delay, 60.0) or self.claim_retry
                 log.warning("恢复 %s 暂未成功（%s），%d 秒后再试", _name(path), exc, delay)
                 self._stranded[path] = (now + delay, delay)
             else:
                 del self._stranded[path]
+
+    def _ingest(self) -> Ingest:
+        """A new Ingest dated today (a watcher runs for months)."""
+        return self.ingest_class(self.ws, self.store, today=self.dates.today(), now=self.dates.now)
 
     def _end_burst(self) -> None:
         burst, self._burst = self._burst, None

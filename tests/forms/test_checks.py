@@ -1,4 +1,4 @@
-"""The checks of DESIGN §3: what rejects a form, what only warns, and the Chinese messages a clerk reads."""
+"""The checks of docs/product.md §3: what rejects a form, what only warns, and the Chinese messages a clerk reads."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""Every spelling of levels and dates that DESIGN §3 lists is understood; anything else is not."""
+"""Every spelling of levels and dates that docs/product.md §3 lists is understood; anything else is not."""
 
 import datetime as dt
 

@@ -16,7 +16,7 @@ class FakeIngest:
     slow = 0.0
     fail_names: set = set()
 
-    def __init__(self, ws, store):
+    def __init__(self, ws, store, **_dates):
         type(self).made += 1
         self.touched_years = set()
 

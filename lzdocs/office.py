@@ -1,0 +1,369 @@
+"""``Office``: lzdocs as a library — one workspace, one object, a method for everything the command line does.
+
+    from lzdocs import Office
+
+    with Office("D:/廉政风险防控") as office:
+        report = office.ingest()
+        for risk in office.risks(year=2026):
+            print(risk["unit"], risk["risk"])
+        letter = office.letter("suggestion", "计财处", {"事由": "…", "问题": ["…"], "建议": ["…"]})
+
+The office owns the archive connection and the follow-up work of each action (registers rebuilt once for the
+years an action touched, PDF copies); it never prints. Problems a user must fix are ``LzdocsError``s with a
+Chinese message; things worth knowing are the ``warnings`` of each result, and go to the ``lzdocs`` logger.
+Heavy libraries (SQLAlchemy, lxml, python-docx, openpyxl) load on first use, so ``lzdocs --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lzdocs.clock import Clock
+from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.workspace import Roster, Workspace
+
+if TYPE_CHECKING:  # imported for annotations only: the modules load when a method first needs them
+    from lzdocs.documents.letters import BatchRow, IssuedLetter, LetterKind, LetterOffice
+    from lzdocs.documents.notice import IssuedNotice
+    from lzdocs.documents.registers import RegisterResult
+    from lzdocs.documents.status import SubmissionStatus
+    from lzdocs.documents.templating import TemplateReport
+    from lzdocs.ingest import Outcome
+    from lzdocs.store import Store
+
+log = logging.getLogger("lzdocs.office")
+
+Progress = Callable[[int, int, str], None]
+LETTER_BOOKS = ("documents", "warnings")  # the registers a letter, a reply or a notice changes
+
+
+@dataclass
+class Rebuilt:
+    """Registers written after an action: the files (workspace paths) and what the writer had to say."""
+
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome]
+    registers: Rebuilt
+
+    @property
+    def rejected(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+
+@dataclass
+class LetterBatch:
+    """Letters issued from rows (``--batch``, ``urge``): each row's outcome; a bad row does not stop the rest."""
+
+    kind: LetterKind
+    rows: list[BatchRow]
+    registers: Rebuilt
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[BatchRow]:
+        return [r for r in self.rows if not r.issued]
+
+
+class Office:
+    """A workspace and its archive. ``today`` pins the date (default: the system clock, or ``LZDOCS_TODAY``)."""
+
+    def __init__(self, workspace: str | Path | Workspace | None = None, *, today: dt.date | None = None,
+                 clock: Clock | None = None):
+        self.ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+        self.clock = clock or (Clock.fixed(today) if today else Clock.from_environment())
+        self._store: Store | None = None
+        self._letters: LetterOffice | None = None
+
+    # --- the archive connection ------------------------------------------------------------------------
+    @property
+    def today(self) -> dt.date:
+        return self.clock.today()
+
+    @property
+    def store(self) -> Store:
+        """The archive database, opened on first use and kept until ``close()``."""
+        if self._store is None:
+            from lzdocs.store import Store
+
+            self._store = Store.for_workspace(self.ws, now=self.clock.now)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self._letters = None
+
+    def __enter__(self) -> Office:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- the roster --------------------------------------------------------------------------------------
+    def roster(self) -> Roster:
+        return self.ws.roster()
+
+    def resolve_unit(self, text: str) -> str:
+        """The roster name for a name or alias; a ConfigError naming the close roster names when there is none."""
+        roster = self.roster()
+        name = roster.resolve(text) if roster else text.strip()
+        if name is None:
+            near = "、".join(roster.closest(text)) or "无"
+            raise ConfigError(f"单位“{text}”不在名单中（最接近：{near}）", hint="请使用 units.csv 中的单位名称或别名")
+        return name
+
+    # --- forms in ----------------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False,
+               progress: Progress | None = None) -> IngestReport:
+        """Take the inbox (or the given files and folders, copied, never moved), then rebuild the registers of the
+        years that changed, once."""
+        from lzdocs.ingest import Ingest
+
+        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress)
+        paths = [Path(p) for p in paths]
+        outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
+        registers = Rebuilt() if dry_run else self.rebuild_registers(job.touched_years)
+        return IngestReport(outcomes, registers)
+
+    def risks(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+        """The current risk points (each unit's newest accepted form per year), as ``lzdocs risks --json`` prints
+        them. A unit not on the roster is looked up as written, with a warning naming the close roster names."""
+        from lzdocs.store import submissions as subs
+
+        if unit:
+            roster = self.roster()
+            resolved = roster.resolve(unit)
+            if roster and resolved is None:
+                near = "、".join(roster.closest(unit)) or "无"
+                log.warning("单位“%s”不在单位名单中（最接近：%s），按所写名称查找", unit, near)
+            unit = resolved or unit
+        with self.store.read() as conn:
+            return [risk_record(r) for r in subs.current_risks(conn, year=year, unit=unit)]
+
+    # --- registers and status ----------------------------------------------------------------------------
+    def programme_year(self) -> int:
+        """The year commands work on by default: the newest with an accepted form, else this calendar year."""
+        from lzdocs.documents.status import programme_year
+
+        return programme_year(self.store, self.today)
+
+    def registers(self, year: int | None = None) -> RegisterResult:
+        """Rewrite every register and the 公示表 of ``year`` (default: ``programme_year()``) from the archive."""
+        from lzdocs.documents.registers import write_registers
+
+        return write_registers(self.ws, self.store, year or self.programme_year(), self.today)
+
+    def rebuild_registers(self, years: Iterable[int], *, books: Iterable[str] | None = None) -> Rebuilt:
+        """The registers of each year rewritten once after an action (``books``: only those, e.g. a letter's)."""
+        return rebuild_registers(self.ws, self.store, years, self.today, books=books)
+
+    def status(self, year: int | None = None) -> SubmissionStatus:
+        """Who submitted on time, late or not at all, the level counts, and the letters overdue."""
+        from lzdocs.documents.status import submission_status
+
+        return submission_status(self.ws, self.store, year or self.programme_year(), self.today)
+
+    def watcher_state(self) -> dict | None:
+        """``{"running": True, "pid", "since", "mode"}`` while ``lzdocs watch`` runs on this workspace, else None."""
+        from lzdocs.watch import watcher_state
+
+        state = watcher_state(self.ws)
+        return None if state is None else {"running": True, **state}
+
+    # --- letters -----------------------------------------------------------------------------------------
+    @property
+    def letters(self) -> LetterOffice:
+        """The letter writer of this workspace (templates loaded and compiled once per office)."""
+        if self._letters is None:
+            from lzdocs.documents.letters import LetterOffice
+
+            self._letters = LetterOffice(self.ws, self.store)
+        return self._letters
+
+    def letter(self, kind: str | LetterKind, unit: str, values: dict | None = None, *, date: dt.date | None = None,
+               pdf: bool = False) -> IssuedLetter:
+        """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
+        (a list for 问题/建议 …). Register problems and a PDF that could not be made are in ``warnings``."""
+        from lzdocs.documents.letters import find_kind
+
+        letter_kind = find_kind(kind) if isinstance(kind, str) else kind
+        issued = self.letters.issue(self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today))
+        if pdf:
+            issued.warnings += self.add_pdfs([issued])
+        issued.registers = self.rebuild_registers([issued.number.year], books=LETTER_BOOKS)
+        return issued
+
+    def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
+                     values: dict | None = None, date: dt.date | None = None, pdf: bool = False,
+                     progress: Progress | None = None) -> LetterBatch:
+        """One letter per row of a .xlsx/.csv file (or of ``(row number, fields)`` pairs); ``values`` apply to all."""
+        from lzdocs.documents import letters as L
+
+        letter_kind = L.find_kind(kind) if isinstance(kind, str) else kind
+        ignored: list[str] = []
+        if isinstance(rows, (str, Path)):
+            header, rows = L.read_batch(Path(rows))
+            ignored = L.unknown_columns(letter_kind, header, self.letters.template(letter_kind).variables)
+        return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored)
+
+    def units_to_urge(self, year: int | None = None) -> list[str]:
+        """Roster units with no accepted form for ``year`` (default: this year), in roster order."""
+        from lzdocs.documents.letters import units_to_urge
+
+        if not self.roster():
+            raise ConfigError("单位名单为空，不知道该催哪些单位", hint="请先在 units.csv 中填写单位名单")
+        return units_to_urge(self.ws, self.store, year or self.today.year)
+
+    def urge(self, year: int | None = None, *, values: dict | None = None, date: dt.date | None = None,
+             pdf: bool = False, progress: Progress | None = None) -> LetterBatch:
+        """A 催报通知 to every roster unit with no accepted form for ``year``; 原定期限 defaults to the deadline."""
+        from lzdocs.documents.letters import KINDS
+
+        date = date or self.today
+        year = year or date.year
+        defaults = dict(values or {})
+        deadline = self.ws.settings.deadline(year)
+        if deadline and "原定期限" not in defaults:
+            defaults["原定期限"] = deadline
+        rows = [(i, {"单位": name}) for i, name in enumerate(self.units_to_urge(year), start=1)]
+        batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [])
+        for row in batch.rows:
+            row.row = None  # the rows are the roster's, not a file's
+        return batch
+
+    def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
+                    progress: Progress | None, ignored: list[str]) -> LetterBatch:
+        from lzdocs.documents.letters import run_batch
+
+        results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
+                            progress=progress or (lambda i, n, name: None))
+        issued = [r.issued for r in results if r.issued]
+        if pdf:
+            for problem in self.add_pdfs(issued):
+                for item in issued:
+                    item.warnings.append(problem)
+        registers = self.rebuild_registers({i.number.year for i in issued}, books=LETTER_BOOKS)
+        return LetterBatch(kind, results, registers, ignored)
+
+    def reply(self, number: str, date: dt.date | None = None) -> dict:
+        """Record a unit's written reply to a letter (预警处置台账); the change goes to the audit log."""
+        from lzdocs.documents.letters import DocumentNumber, record_reply
+
+        result = record_reply(self.store, number, date or self.today)
+        self.rebuild_registers([int(DocumentNumber.parse(result["number"]).year)], books=LETTER_BOOKS)
+        return result
+
+    def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
+        """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""
+        from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, to_pdf_many
+
+        if not issued:
+            return []
+        if find_soffice() is None:
+            return [NOT_FOUND]
+        timeout = float(self.ws.settings.get("letters", "pdf_timeout", 120))
+        by_folder: dict[Path, list[IssuedLetter]] = {}
+        for item in issued:
+            by_folder.setdefault(item.path.parent, []).append(item)
+        problems = []
+        for folder, items in by_folder.items():
+            try:
+                for item, pdf in zip(items, to_pdf_many([i.path for i in items], folder, timeout)):
+                    item.files.append(pdf)
+            except PdfError as exc:
+                problems.append(f"PDF 没有生成：{exc}")
+        return problems
+
+    # --- notices, blank forms, templates ------------------------------------------------------------------
+    def notice(self, title: str, body: Path | tuple, *, pdf: bool = False, **options) -> IssuedNotice:
+        """A red-header 公文 (GB/T 9704) with a 文号, registered in the 发文登记簿. ``options`` are those of
+        ``lzdocs notice``: kind, issuer, to, signer, attachments, cc, printer, style, keywords, date."""
+        from lzdocs.documents import notice as N
+
+        prepared = N.prepare_notice(self.ws, title=title, body=body, today=self.today, **options)
+        issued = N.issue_notice(self.ws, self.store, prepared, pdf=pdf)
+        issued.registers = self.rebuild_registers([issued.number.year], books=LETTER_BOOKS)
+        return issued
+
+    def forms(self, units: Iterable[str] = (), *, all_units: bool = False, fmt: str = "docx",
+              kind: str = "risk") -> list[Path]:
+        """Blank forms for distribution in ``outbox/空白表/``: one without a unit, one per given unit, or one per
+        roster unit (``all_units``); ``fmt`` is docx or xlsx."""
+        from lzdocs.documents.blankform import write_docx, write_xlsx
+        from lzdocs.forms.schema import load_kinds
+        from lzdocs.fsutil import unique_path
+        from lzdocs.textutil import safe_filename
+
+        kinds = {k.key: k for k in load_kinds(self.ws.root / "forms")}
+        if kind not in kinds:
+            raise ConfigError(f"没有名为“{kind}”的表格种类", hint=f"可用：{'、'.join(kinds)}")
+        if fmt not in ("docx", "xlsx"):
+            raise ConfigError(f"空白表格式只能是 docx 或 xlsx，不能是“{fmt}”")
+        form_kind = kinds[kind]
+        names: list[str | None]
+        if all_units:
+            if not self.roster():
+                raise ConfigError("单位名单（units.csv）是空的", hint="先在 units.csv 中填写单位")
+            names = list(self.roster().names)
+        else:
+            names = [self.resolve_unit(u) for u in units] or [None]
+        writer = write_docx if fmt == "docx" else write_xlsx
+        files = []
+        for name in names:
+            stem = safe_filename(f"{form_kind.title}-{name}" if name else form_kind.title)
+            files.append(writer(form_kind, unique_path(self.ws.outbox / "空白表", stem, f".{fmt}"), unit=name))
+        return files
+
+    def check_template(self, path: str | Path, kind: str | None = None) -> tuple[TemplateReport, LetterKind | None]:
+        """The variables of a .docx template and the problems of its tags, against a letter kind's fields (by
+        ``kind``, else by the file's name)."""
+        from lzdocs.documents.letters import KINDS, PROVIDED, find_kind
+        from lzdocs.documents.templating import check_template
+
+        path = Path(path)
+        letter_kind = find_kind(kind) if kind else next((k for k in KINDS.values() if k.name == path.stem), None)
+        known = {f.name for f in letter_kind.fields} | set(PROVIDED) if letter_kind else None
+        return check_template(path, known), letter_kind
+
+
+def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,
+                      books: Iterable[str] | None = None) -> Rebuilt:
+    """The registers of each year rewritten once (``books``: only those), for an Office or a watcher's burst.
+
+    A register that cannot be written does not undo the action: it becomes a warning saying how to retry.
+    Each warning also goes to the ``lzdocs.office`` logger (the command line prints it as a 提醒)."""
+    from lzdocs.documents.registers import write_registers
+
+    rebuilt = Rebuilt(years=sorted(set(years)))
+    for year in rebuilt.years:
+        try:
+            result = write_registers(ws, store, year, today, books=books)
+        except LzdocsError as exc:
+            rebuilt.warnings.append(f"{year} 年登记簿没有更新（{exc}）；可稍后运行 lzdocs register")
+            continue
+        rebuilt.files += result.files
+        rebuilt.warnings += result.warnings
+    for text in rebuilt.warnings:
+        log.warning("%s", text)
+    return rebuilt
+
+
+def risk_record(row) -> dict[str, Any]:
+    """One current risk point as ``lzdocs risks --json`` prints it."""
+    return {"unit": row["unit"], "year": row["year"], "seq": row["seq"], "post": row["post"],
+            "duties": row["duties"], "risk": row["risk"], "category": row["category"], "level": row["level"],
+            "measures": row["measures"], "owner": row["owner"],
+            "source_file": row["stored_as"] or row["original_name"],
+            "filled_date": row["filled_date"].isoformat() if row["filled_date"] else None}

@@ -1,0 +1,43 @@
+"""cli/zh.py translates click's own messages by their English text: every one must still be click's."""
+
+import importlib
+import pathlib
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lzdocs.cli import cli, zh
+
+
+def _click_source() -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in pathlib.Path(click.__file__).parent.glob("*.py"))
+
+
+@pytest.mark.parametrize("message", sorted(zh.MESSAGES))
+def test_every_translated_message_is_still_in_click(message):
+    source = _click_source()
+    assert repr(message) in source or f'"{message}"' in source, f"click 不再有这条消息：{message}"
+
+
+def test_the_click_internals_zh_patches_are_there():
+    assert callable(importlib.import_module("click.formatting").term_len)
+    assert callable(importlib.import_module("click._compat").strip_ansi)
+    patched = [name for name in zh._MODULES if hasattr(importlib.import_module(name), "_")]
+    assert "click.core" in patched and "click.exceptions" in patched
+
+
+def test_the_click_pin_admits_the_installed_version():
+    import tomllib
+    from importlib.metadata import version
+
+    project = tomllib.loads((pathlib.Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    pin = next(r for r in project["project"]["dependencies"] if r.startswith("click"))
+    assert pin.replace(" ", "") == "click>=8.1,<9"
+    assert version("click").split(".")[0] == "8"
+
+
+def test_a_usage_error_reads_in_chinese():
+    result = CliRunner().invoke(cli, ["status", "--no-such-option"])
+    assert result.exit_code == 2
+    assert "没有“--no-such-option”这个选项" in result.stderr and "No such option" not in result.stderr
