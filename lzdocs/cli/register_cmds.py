@@ -11,10 +11,10 @@ from rich.table import Table
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
-from lzdocs.documents.publicity import chinese_date
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, STATE_NAMES, SubmissionStatus, kind_name,
                                      programme_year, submission_status)
 from lzdocs.forms.values import LEVEL_NAMES
+from lzdocs.textutil import chinese_date
 
 YEAR_HELP = "年度（默认：档案库中有已收取表格的最近一年，没有则为今年）"
 

@@ -21,6 +21,7 @@ from lzdocs.documents.xlsx_writer import WarningLog, clean_text
 from lzdocs.errors import TemplateError
 from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.splice import read_part, rewrite_package, split_at_marker
+from lzdocs.textutil import chinese_date
 
 TEMPLATE_NAME = "公示表.docx"
 ROW_FIELDS = {"unit": "单位", "seq": "序号", "post": "岗位名称", "duties": "岗位职责", "risk": "风险点描述",
@@ -30,10 +31,6 @@ _MARK = "LZDOCSFIELD"
 _MARKER = re.compile(rf"@@{_MARK}_(\w+)@@")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 DOCUMENT_PART = "word/document.xml"
-
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def publicity_context(ws, year: int, today: dt.date) -> dict:
