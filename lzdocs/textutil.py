@@ -1,10 +1,11 @@
-"""Text helpers shared by readers, checks and writers: folding, widths, Chinese numerals and dates."""
+"""Text helpers shared by readers, checks and writers: folding, widths, Chinese numerals and dates, close names."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
@@ -121,3 +122,20 @@ def chinese_date(day: dt.date, *, numerals: bool = False) -> str:
         return f"{chinese_digits(day.year)}年{chinese_numeral(day.month)}月{chinese_numeral(day.day)}日"
     return f"{day.year}年{day.month}月{day.day}日"
 
+
+# --- close names ------------------------------------------------------------------------------------
+
+def close_matches(text: str, choices: Iterable[str], *, limit: int = 3, cutoff: float = 65) -> list[str]:
+    """The ``choices`` that look like ``text``, best first — for "是不是…？" hints.
+
+    A name written a little differently (计划财务科 → 计划财务处, 基健处 → 基建处), shortened (计财 → 计财处) or
+    contained in a longer one (资产管理处 → 国有资产管理处) is close; a name that only shares a common word is not
+    (资产管理处 and 后勤管理处 share 管理处). Scored with rapidfuzz's WRatio (0–100: the similarity of the whole,
+    or of the best-matching part when one is much longer); the ``cutoff`` 65 lets about one character in three
+    differ. One character alone (处) is close to nothing."""
+    if len(text) < 2:
+        return []
+    from rapidfuzz import fuzz, process  # imported here: only a failed look-up pays for it
+
+    found = process.extract(text, list(choices), scorer=fuzz.WRatio, limit=None, score_cutoff=cutoff)
+    return [choice for choice, _score, _index in found][:limit]

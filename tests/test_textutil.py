@@ -1,4 +1,4 @@
-"""Chinese numerals and dates, display widths — the one implementation each that everything uses."""
+"""Chinese numerals and dates, display widths and close names — the one implementation each that everything uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from lzdocs.documents.titles import text_width
-from lzdocs.textutil import (chinese_date, chinese_digits, chinese_numeral, display_width,
+from lzdocs.textutil import (chinese_date, chinese_digits, chinese_numeral, close_matches, display_width,
                              parse_chinese_number)
 
 
@@ -59,3 +59,23 @@ def test_width_in_zi_of_a_title_with_digits_and_quotes():
     assert text_width("关于开展2026年“廉政风险”排查的通知") == 14 + 2 + 2  # 14 Chinese characters, 4 digits, 2 quotes
     assert text_width("第2批", autospace=True) == 2.5 + 0.5  # a quarter 字 on each side of the digit
 
+
+ROSTER_KEYS = ["党政办公室", "校办", "党办", "纪委办公室", "组织部", "宣传部", "人事处", "计划财务处", "计财处",
+               "财务处", "教务处", "科学技术处", "科技处", "国有资产管理处", "资产处", "国资处", "基建处", "基建规划处",
+               "后勤管理处", "后勤处", "招生就业处", "图书馆"]
+
+
+@pytest.mark.parametrize("text, first", [("资产管理处", "国有资产管理处"), ("计财", "计财处"), ("基建", "基建处"),
+                                         ("图书", "图书馆"), ("计划财务科", "计划财务处"), ("基健处", "基建处")])
+def test_close_names_are_those_written_differently_shortened_or_inside_a_longer_name(text, first):
+    assert close_matches(text, ROSTER_KEYS)[0] == first
+
+
+@pytest.mark.parametrize("text", ["外国语学院", "网络与信息中心", "处", ""])
+def test_nothing_is_close_to_an_unrelated_name_or_a_single_character(text):
+    assert close_matches(text, ROSTER_KEYS) == []
+
+
+def test_sharing_a_common_word_is_not_being_close():
+    assert "后勤管理处" not in close_matches("资产管理处", ROSTER_KEYS)
+    assert "教务处" not in close_matches("资产管理处", ROSTER_KEYS)
