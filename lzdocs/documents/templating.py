@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import struct
@@ -16,6 +15,7 @@ from jinja2 import meta
 from lxml import etree
 
 from lzdocs.errors import TemplateError
+from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -36,22 +36,6 @@ def _docxtpl():
     from docxtpl import DocxTemplate
 
     return DocxTemplate.__new__(DocxTemplate)
-
-
-@dataclass
-class _Entry:
-    """One zip member, kept compressed: unchanged parts are copied byte for byte into every output."""
-
-    name: str
-    raw: bytes
-    crc: int
-    compress_size: int
-    file_size: int
-    method: int
-    flags: int
-    dos_time: int
-    dos_date: int
-    external_attr: int
 
 
 @dataclass
@@ -98,7 +82,7 @@ class DocxTemplateFile:
     def render(self, context: dict) -> bytes:
         """The rendered .docx as bytes; raises TemplateError (nothing written) when the template fails."""
         rendered = {name: self._render_part(part, context) for name, part in self.parts.items()}
-        return _write_zip(self.entries, rendered)
+        return write_raw_members(self.entries, rendered)
 
     def _render_part(self, part: _Part, context: dict) -> bytes:
         try:
@@ -154,7 +138,7 @@ def _renumber_docpr(tree) -> None:
         elt.set("id", str(n))
 
 
-def _patched_source(tpl, entry: _Entry, path: Path) -> str:
+def _patched_source(tpl, entry: RawMember, path: Path) -> str:
     data = _inflate(entry, path)
     try:
         root = etree.fromstring(data, _PARSER)
@@ -167,7 +151,7 @@ def _patched_source(tpl, entry: _Entry, path: Path) -> str:
 
 # ---- the zip package --------------------------------------------------------------------------------------
 
-def _read_entries(path: Path) -> list[_Entry]:
+def _read_entries(path: Path) -> list[RawMember]:
     """Every member of the .docx with its compressed bytes, read once; limits checked before inflating."""
     try:
         if path.stat().st_size > _MAX_TEMPLATE_BYTES:
@@ -185,63 +169,21 @@ def _read_entries(path: Path) -> list[_Entry]:
         raise TemplateError(f"模板 {path.name} 已损坏或不是 .docx 文件", hint="请用 Word/WPS 另存为 .docx") from exc
 
 
-def _raw_entry(fh, info: zipfile.ZipInfo) -> _Entry:
+def _raw_entry(fh, info: zipfile.ZipInfo) -> RawMember:
     if info.flag_bits & 0x1:
         raise TemplateError(f"模板 {Path(fh.name).name} 设置了密码，无法使用", hint="请在 Word 中取消密码后另存")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise TemplateError(f"模板 {Path(fh.name).name} 使用了不支持的压缩方式", hint="请用 Word/WPS 另存为 .docx")
-    fh.seek(info.header_offset)
-    header = fh.read(30)
-    if header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(info.filename)
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    raw = fh.read(info.compress_size)
-    dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
-    dos_date = ((max(info.date_time[0], 1980) - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
-    return _Entry(info.filename, raw, info.CRC, info.compress_size, info.file_size, info.compress_type,
-                  info.flag_bits & 0x0800, dos_time, dos_date, info.external_attr)
+    return read_raw_member(fh, info)
 
 
-def _inflate(entry: _Entry, path: Path) -> bytes:
+def _inflate(entry: RawMember, path: Path) -> bytes:
     if entry.file_size > _MAX_TEMPLATE_BYTES:
         raise TemplateError(f"模板 {path.name} 的 {entry.name} 过大", hint="请删除模板中的多余内容")
-    data = entry.raw if entry.method == zipfile.ZIP_STORED else zlib.decompress(entry.raw, -15)
+    data = entry.inflate()
     if zlib.crc32(data) != entry.crc:
         raise TemplateError(f"模板 {path.name} 已损坏（{entry.name} 校验失败）", hint="请用 Word/WPS 另存为 .docx")
     return data
-
-
-def _write_zip(entries: list[_Entry], replaced: dict[str, bytes]) -> bytes:
-    """A zip with the same members in the same order; replaced members deflated, the others copied raw."""
-    out = io.BytesIO()
-    central = []
-    for e in entries:
-        name = e.name.encode("utf-8")
-        if e.name in replaced:
-            data = replaced[e.name]
-            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-            raw = compressor.compress(data) + compressor.flush()
-            crc, usize, method = zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
-        else:
-            raw, crc, usize, method = e.raw, e.crc, e.file_size, e.method
-        flags = e.flags | (0x0800 if any(b > 127 for b in name) else 0)
-        offset = out.tell()
-        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, e.dos_time, e.dos_date,
-                              crc, len(raw), usize, len(name), 0))
-        out.write(name)
-        out.write(raw)
-        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, e.dos_time,
-                                   e.dos_date, crc, len(raw), usize, len(name), 0, 0, 0, 0, e.external_attr,
-                                   offset) + name)
-    start = out.tell()
-    for record in central:
-        out.write(record)
-    size = out.tell() - start
-    if start > 0xFFFFFFFF:  # pragma: no cover - letters are a few kilobytes
-        raise TemplateError("生成的文档过大")
-    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries), size, start, 0))
-    return out.getvalue()
 
 
 # ---- checking a template -------------------------------------------------------------------------------------

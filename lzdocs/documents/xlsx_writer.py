@@ -13,13 +13,12 @@ import datetime as dt
 import io
 import math
 import re
-import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Sequence
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
@@ -29,7 +28,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.splice import part_names, read_part, rewrite_package, split_at_marker
+from lzdocs.ooxml.package import part_names, read_part, rewrite_package
+from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.textutil import display_width, strip_illegal_xml
 
 CELL_LIMIT = 32767  # Excel's limit on the text of one cell (UTF-16 code units)
@@ -359,20 +359,20 @@ class StreamingSheet:
     def last_row(self) -> int:
         return max(self.next_row - 1, self.header_row)
 
-    def write_part(self, xml: str, out: IO[bytes]) -> None:
-        """Produce the sheet's XML: the frame with the marker row replaced by the streamed rows."""
-        cut = split_at_marker(xml, self.marker, "row")
+    def write_part(self, frame: bytes) -> Iterator[bytes]:
+        """The sheet's XML in pieces: the frame with the marker row replaced by the streamed rows."""
+        cut = split_at_marker(frame.decode("utf-8"), self.marker, "row")
         if cut is None:
             raise RuntimeError(f"marker row of sheet {self.ws.title} not found")
         span = f"A1:{self._letter(self._width - 1)}{self.last_row}"
-        out.write(re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{span}"', cut.prefix, count=1).encode())
+        yield re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{span}"', cut.prefix, count=1).encode()
         self.flush()
         self._rows.seek(0)
-        shutil.copyfileobj(self._rows, out, 1 << 20)
+        yield from iter(lambda: self._rows.read(1 << 20), b"")
         last_col = self._letters[len(self.columns) - 1]
         tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{self.header_row}:{last_col}{self.last_row}"',
                       cut.suffix, count=1)
-        out.write(tail.encode())
+        yield tail.encode()
 
     def close(self) -> None:
         self._rows.close()
