@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import struct
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
+from jinja2.sandbox import SecurityError
 from lxml import etree
 
+from lzdocs.documents.sandbox import TemplateSandbox, TooLargeError, render_bounded
 from lzdocs.errors import TemplateError
 from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
 
@@ -26,16 +29,26 @@ _TABLE_TAGS = re.compile(r"\{%-?\s*tc\s|\{%\s*(colspan|hm)\b")
 _MAX_TEMPLATE_BYTES = 20 * 2**20
 
 
+# docxtpl's XML patching, reused so that templates mean exactly what they mean to docxtpl: tags split over
+# runs, {%p %}/{%tr %}/{%tc %} tags, colspan and cell colours (patch_xml), new lines and tabs in values
+# (resolve_listing), table grids after {%tc %} loops (fix_tables). These are methods of DocxTemplate, not its
+# documented API; pyproject.toml pins docxtpl to the versions they were tested with and
+# tests/documents/test_templating.py checks the pin and the methods.
+DOCXTPL_METHODS = ("patch_xml", "resolve_listing", "fix_tables")
+
+
 def make_env() -> jinja2.Environment:
-    """The Jinja environment of every letter and notice: autoescape on, a missing variable is an error."""
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    """The Jinja environment of every letter and notice: sandboxed, autoescape on, a missing variable is an
+    error, values and output bounded (see :mod:`lzdocs.documents.sandbox`)."""
+    return TemplateSandbox()
 
 
+@functools.cache
 def _docxtpl():
-    """docxtpl's own XML patching (tags split over runs, {%p %} paragraphs …), reused for compatibility."""
+    """A DocxTemplate for its XML patching methods (DOCXTPL_METHODS); the constructor reads no file."""
     from docxtpl import DocxTemplate
 
-    return DocxTemplate.__new__(DocxTemplate)
+    return DocxTemplate("")
 
 
 @dataclass
@@ -86,11 +99,18 @@ class DocxTemplateFile:
 
     def _render_part(self, part: _Part, context: dict) -> bytes:
         try:
-            xml = part.template.render(context)
+            xml = render_bounded(part.template, context)
         except jinja2.UndefinedError as exc:
             raise TemplateError(f"模板 {self.path.name} 用到了没有提供的内容：{_jinja_message(exc)}",
                                 hint="用 --set 字段=值 提供，或在模板中删除这个标签") from exc
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+        except TooLargeError as exc:
+            raise TemplateError(f"模板 {self.path.name} 生成的{_part_label(part.name)}内容过大，已停止生成",
+                                hint="请检查模板中的乘法、循环和重复的内容") from exc
+        except SecurityError as exc:
+            raise TemplateError(f"模板 {self.path.name} 含有不允许的操作（{exc}），出于安全原因拒绝生成",
+                                hint="模板中只能使用字段、条件和循环；请检查模板是否被人改动") from exc
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, ArithmeticError, LookupError,
+                RecursionError) as exc:
             raise TemplateError(f"模板 {self.path.name} 生成时出错：{_jinja_message(exc)}",
                                 hint=f"用 lzdocs template check \"{self.path}\" 检查模板") from exc
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
@@ -130,6 +150,11 @@ def _jinja_message(exc: Exception) -> str:
     if m:
         return f"未知的过滤器“{m.group(1)}”"
     return text
+
+
+def _part_label(name: str) -> str:
+    """正文, 页眉, 页脚 … for word/document.xml, word/header2.xml, word/footer1.xml …"""
+    return PART_LABELS[re.sub(r"\d+$", "", TEMPLATED_PART.match(name).group(1))]
 
 
 def _renumber_docpr(tree) -> None:
@@ -239,7 +264,7 @@ def check_template(path: Path, known: set[str] | None = None) -> TemplateReport:
         m = TEMPLATED_PART.match(entry.name)
         if not m:
             continue
-        label = PART_LABELS[re.sub(r"\d+$", "", m.group(1))]
+        label = _part_label(entry.name)
         root = etree.fromstring(_inflate(entry, path), _PARSER)
         found = check_paragraphs(root, env, label)
         report.problems.extend(found)
