@@ -13,10 +13,11 @@ def text_width(text: str, *, autospace: bool = False) -> float:
 
     With ``autospace``, add the quarter 字 that Word, WPS and LibreOffice put between Chinese and digits/Latin.
     """
-    width = display_width(text, ambiguous_wide=True) / 2
+    columns = [display_width(ch, ambiguous_wide=True) for ch in text]
+    width = sum(columns) / 2
     if autospace:
-        width += 0.25 * sum(1 for a, b in zip(text, text[1:]) if (ord(a) < 0x2000) != (ord(b) < 0x2000)
-                            and (a.isalnum() or b.isalnum()))
+        width += 0.25 * sum(1 for i in range(1, len(text)) if columns[i - 1] != columns[i]
+                            and (text[i - 1].isalnum() or text[i].isalnum()))
     return width
 
 
