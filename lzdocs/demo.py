@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -14,9 +14,12 @@ from lzdocs.documents.notice import demo_step as demo_notices
 from lzdocs.documents.registers import demo_registers
 from lzdocs.demo_data.samples import RESUBMITTED_EXTRA, SAMPLES
 from lzdocs.forms.schema import risk_kind
+from lzdocs.fsutil import atomic_output
 from lzdocs.ingest import Ingest
+from lzdocs.ooxml.package import rewrite_package
 from lzdocs.store import Store
 from lzdocs.watch.demo import demo_watch
+from lzdocs.textutil import chinese_date
 from lzdocs.workspace import Workspace
 
 Echo = Callable[[str], None]
@@ -85,27 +88,12 @@ def write_sample_forms(inbox: Path, timeline: Timeline, batch: int) -> list[Path
     return made
 
 
-def _cn_year(year: int) -> str:
-    return "".join("〇一二三四五六七八九"[int(ch)] for ch in str(year))
-
-
-def _cn_small(n: int) -> str:
-    digits = "〇一二三四五六七八九"
-    return (("" if n < 20 else digits[n // 10]) + "十" + (digits[n % 10] if n % 10 else "")) if n >= 10 else digits[n]
-
-
 def _chinese_date(path: Path, date: dt.date) -> None:
     """Rewrite the date of a .docx in Chinese numerals, as some offices type it (二〇二六年十一月十二日)."""
-    text = f"{_cn_year(date.year)}年{_cn_small(date.month)}月{_cn_small(date.day)}日"
-    tmp = path.with_suffix(".tmp")
-    written = f"{date.year}年{date.month}月{date.day}日"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = data.replace(written.encode(), text.encode())
-            dst.writestr(item, data)
-    tmp.replace(path)
+    written, typed = chinese_date(date).encode(), chinese_date(date, numerals=True).encode()
+    edit = {"word/document.xml": lambda xml: xml.replace(written, typed)}
+    with atomic_output(path, durable=False) as fh:
+        rewrite_package(io.BytesIO(path.read_bytes()), fh, edit)
 
 
 def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:

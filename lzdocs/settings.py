@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
 
 from lzdocs.errors import ConfigError
+from lzdocs.textutil import close_matches
 
 # Settings read by code but not written into a new lzdocs.toml, with an example of their default.
 EXTRA_SETTINGS = {("limits", "soffice_timeout"): 90, ("letters", "talk_days"): 30}
@@ -157,7 +157,7 @@ def _as_flag(section: str, key: str, value) -> bool:
 
 def _unknown(what: str, known: list[str], noun: str) -> str:
     name = what.strip("[]").split()[-1]
-    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    near = close_matches(name, known, limit=1)
     guess = f"是不是“{near[0]}”？" if near else f"可用的{noun}：{'、'.join(known)}"
     return f"lzdocs.toml 中的 {what} 不是 lzdocs 认识的{noun}，已忽略（{guess}）"
 

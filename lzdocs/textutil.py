@@ -1,9 +1,11 @@
-"""Small text helpers shared by readers, checks and writers: width folding, XML-safe text, safe file names."""
+"""Text helpers shared by readers, checks and writers: folding, widths, Chinese numerals and dates, close names."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
@@ -53,3 +55,87 @@ def decode_text(data: bytes) -> str | None:
         except UnicodeDecodeError:
             continue
     return None
+
+
+# --- widths -----------------------------------------------------------------------------------------
+
+def display_width(text: str, *, ambiguous_wide: bool = False) -> int:
+    """Columns ``text`` takes: East Asian wide and full-width characters two, the others one.
+
+    Characters of ambiguous width (“”‘’…—·×℃①Ⅰ) are one column in a terminal; in a Chinese font (a document,
+    a worksheet in 宋体) they are drawn full width: pass ``ambiguous_wide=True`` there."""
+    wide = "WFA" if ambiguous_wide else "WF"
+    return sum(2 if unicodedata.east_asian_width(ch) in wide else 1 for ch in text)
+
+
+# --- Chinese numerals and dates ---------------------------------------------------------------------
+
+CHINESE_DIGITS = "〇一二三四五六七八九"
+_DIGIT_VALUES = {**{ch: n for n, ch in enumerate(CHINESE_DIGITS)}, "○": 0, "零": 0, "O": 0, "Ｏ": 0}
+_PLACES = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
+
+
+def chinese_numeral(n: int) -> str:
+    """A number as headings, months and days write it: 3 → 三, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五."""
+    if not 0 <= n < 10000:
+        raise ValueError(f"chinese_numeral: {n} is outside 0…9999")
+    if n < 20:
+        return CHINESE_DIGITS[n] if n < 10 else "十" + (CHINESE_DIGITS[n - 10] if n > 10 else "")
+    out, gap = "", False
+    for value, unit in _PLACES:
+        digit = n // value % 10
+        if digit:
+            out += ("零" if gap else "") + CHINESE_DIGITS[digit] + unit
+            gap = False
+        else:
+            gap = bool(out)
+    return out
+
+
+def chinese_digits(n: int) -> str:
+    """A number digit by digit, as years are written: 2026 → 二〇二六."""
+    return "".join(CHINESE_DIGITS[int(ch)] for ch in str(n))
+
+
+def parse_chinese_number(text: str) -> int | None:
+    """Arabic digits, a year digit by digit (二〇一一, 二○一一) or a month or day (十一, 二十三, 三十) → int;
+    None for anything else."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _DIGIT_VALUES.get(tens) if tens else 1
+        o = _DIGIT_VALUES.get(ones) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    digits = [_DIGIT_VALUES.get(ch) for ch in text]
+    if None in digits:
+        return None
+    return int("".join(map(str, digits)))
+
+
+def chinese_date(day: dt.date, *, numerals: bool = False) -> str:
+    """2026年11月28日 (GB/T 9704-2012: Arabic digits, no leading zeros), or with ``numerals``
+    二〇二六年十一月二十八日 (the 1999 edition's 成文日期, and how some offices type dates)."""
+    if numerals:
+        return f"{chinese_digits(day.year)}年{chinese_numeral(day.month)}月{chinese_numeral(day.day)}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- close names ------------------------------------------------------------------------------------
+
+def close_matches(text: str, choices: Iterable[str], *, limit: int = 3, cutoff: float = 65) -> list[str]:
+    """The ``choices`` that look like ``text``, best first — for "是不是…？" hints.
+
+    A name written a little differently (计划财务科 → 计划财务处, 基健处 → 基建处), shortened (计财 → 计财处) or
+    contained in a longer one (资产管理处 → 国有资产管理处) is close; a name that only shares a common word is not
+    (资产管理处 and 后勤管理处 share 管理处). Scored with rapidfuzz's WRatio (0–100: the similarity of the whole,
+    or of the best-matching part when one is much longer); the ``cutoff`` 65 lets about one character in three
+    differ. One character alone (处) is close to nothing."""
+    if len(text) < 2:
+        return []
+    from rapidfuzz import fuzz, process  # imported here: only a failed look-up pays for it
+
+    found = process.extract(text, list(choices), scorer=fuzz.WRatio, limit=None, score_cutoff=cutoff)
+    return [choice for choice, _score, _index in found][:limit]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from lzdocs.errors import ConfigError, WorkspaceNotFound
 from lzdocs.settings import Settings
-from lzdocs.textutil import decode_text, squeeze
+from lzdocs.textutil import close_matches, decode_text, squeeze
 
 CONFIG_NAME = "lzdocs.toml"
 REJECTED_DIR = "退回"
@@ -129,8 +128,7 @@ class Roster:
 
     def resolve(self, text: str) -> str | None:
         """The roster name for a name or alias as written on a form, or None."""
-        key = squeeze(text)
-        key = re.sub(r"[（(]?(公章|盖章)[)）]?", "", key)
+        key = self._key(text)
         if key in self._index:
             return self._index[key]
         school = squeeze(self.school)
@@ -139,14 +137,20 @@ class Roster:
         return None
 
     def closest(self, text: str, n: int = 3) -> list[str]:
-        """Roster names that look most like ``text`` — for a helpful error message."""
-        matches = difflib.get_close_matches(squeeze(text), list(self._index), n=n * 2, cutoff=0.3)
-        seen: list[str] = []
-        for m in matches:
-            name = self._index[m]
-            if name not in seen:
-                seen.append(name)
-        return seen[:n]
+        """Roster names whose name or alias is really close to ``text`` (see :func:`close_matches`), best first —
+        for a helpful error message: 资产管理处 → 国有资产管理处, 计财 → 计划财务处; nothing for 外国语学院."""
+        key, school = self._key(text), squeeze(self.school)
+        if school and key.startswith(school) and len(key) > len(school):
+            key = key[len(school):]
+        names: list[str] = []
+        for match in close_matches(key, self._index, limit=len(self._index)):
+            if self._index[match] not in names:
+                names.append(self._index[match])
+        return names[:n]
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return re.sub(r"[（(]?(公章|盖章)[)）]?", "", squeeze(text))
 
 
 _ALIAS_SPLIT = re.compile(r"[、，,;；/]+")

@@ -52,6 +52,19 @@ def test_roster_from_xlsx_when_there_is_no_csv(workspace):
     assert workspace.roster().resolve("馆") == "图书馆"
 
 
+@pytest.mark.parametrize("written, suggested", [
+    ("资产管理处", ["国有资产管理处"]),  # not 后勤管理处 or 教务处, which only share 管理处 or 处
+    ("计财", ["计划财务处"]),  # through the alias 计财处
+    ("基建", ["基建处"]),
+    ("图书", ["图书馆"]),
+    ("计划财务科", ["计划财务处"]),
+    ("内蒙古工业大学资产管理处（公章）", ["国有资产管理处"]),
+    ("外国语学院", []),
+])
+def test_the_default_roster_suggests_only_names_that_are_really_close(workspace, written, suggested):
+    assert workspace.roster().closest(written) == suggested
+
+
 def test_roster_without_unit_column_is_a_clear_error(workspace):
     (workspace.root / "units.csv").write_text("名称\n计财处\n", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:

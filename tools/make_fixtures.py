@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import re
 import shutil
 import subprocess
@@ -30,6 +31,10 @@ from openpyxl.styles import Alignment
 import fixture_html
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lzdocs.ooxml.package import rewrite_package  # noqa: E402
+
 OUT = ROOT / "tests" / "fixtures" / "forms"
 NOTE = "填表说明：1. 风险等级分三级：危害大，触犯国家法律，构成犯罪的为一级；危害较大，应当受到纪律处分的为二级；危害较小的为三级。"
 FIXED_TIME = (2011, 11, 10, 9, 0, 0)
@@ -455,27 +460,20 @@ def make_excel_hidden_header(out: Path) -> None:
 
 
 def _rewrite(path: Path, part: str | None = None, edit=None, *, drop: tuple[str, ...] = ()) -> None:
-    """Rewrite a package: edit one part, drop parts, fix every entry's time so output is stable."""
-    with zipfile.ZipFile(path) as zf:
-        items = [(info.filename, zf.read(info)) for info in zf.infolist() if info.filename not in drop]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in items:
-            if name == part:
-                data = edit(data.decode("utf-8")).encode("utf-8")
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2011-11-10T09:00:00Z", data)
-            zf.writestr(zipfile.ZipInfo(name, date_time=FIXED_TIME), data, zipfile.ZIP_DEFLATED)
+    """Rewrite a package in place: edit one part (as text), drop parts, fix every entry's time so output is stable."""
+    parts = {"docProps/core.xml": _fixed_core_dates, **dict.fromkeys(drop)}
+    if part is not None:
+        parts[part] = lambda data: edit(data.decode("utf-8")).encode("utf-8")
+    rewrite_package(io.BytesIO(path.read_bytes()), path, parts, date_time=FIXED_TIME, mode=0)
+
+
+def _fixed_core_dates(data: bytes) -> bytes:
+    return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2011-11-10T09:00:00Z", data)
 
 
 def _slim_docx(path: Path) -> None:
     """Drop python-docx's 440 kB stylesWithEffects.xml and its thumbnail (Word needs neither) to keep fixtures small."""
-    extras = {"word/stylesWithEffects.xml": "stylesWithEffects.xml",
-              "docProps/thumbnail.jpeg": "docProps/thumbnail.jpeg"}
-    for rels in ("word/_rels/document.xml.rels", "_rels/.rels"):
-        _rewrite(path, rels, lambda xml: re.sub(r'<Relationship [^>]*Target="(?:%s)"/>' % "|".join(
-            map(re.escape, extras.values())), "", xml))
-    _rewrite(path, "[Content_Types].xml", lambda xml: re.sub(
-        r'<Override PartName="/(?:%s)"[^>]*/>' % "|".join(map(re.escape, extras)), "", xml), drop=tuple(extras))
+    _rewrite(path, drop=("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg"))
 
 
 def save_docx(doc, path: Path) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -30,6 +29,7 @@ from docx.shared import Mm, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lzdocs.ooxml.package import rewrite_package  # noqa: E402
 from lzdocs.ooxml.wordml import add_page_number, tidy_package  # noqa: E402
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 
@@ -140,33 +140,10 @@ DROP = {"docProps/thumbnail.jpeg"}
 
 def package(doc: Document) -> bytes:
     """The .docx bytes with fixed timestamps and no thumbnail, so that the output is reproducible."""
-    raw = io.BytesIO()
+    raw, out = io.BytesIO(), io.BytesIO()
     doc.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            if item.filename in DROP:
-                continue
-            blob = src.read(item.filename)
-            if item.filename in ("_rels/.rels", "[Content_Types].xml"):
-                for name in DROP:
-                    blob = _drop_reference(blob, name)
-            info = zipfile.ZipInfo(item.filename, FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, blob)
+    rewrite_package(raw, out, dict.fromkeys(DROP), date_time=FIXED_TIME, mode=0o644)
     return out.getvalue()
-
-
-def _drop_reference(blob: bytes, name: str) -> bytes:
-    from lxml import etree
-
-    root = etree.fromstring(blob)
-    for child in list(root):
-        target = (child.get("Target") or child.get("PartName") or "").lstrip("/")
-        if target == name:
-            root.remove(child)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
+from lzdocs.ooxml.package import rewrite_package  # noqa: E402
 from lzdocs.ooxml.wordml import PPR_ORDER, set_child  # noqa: E402
 
 RED = "FF0000"
@@ -260,29 +260,8 @@ DROP = {"docProps/thumbnail.jpeg", "word/stylesWithEffects.xml"}
 def _clean_package(data: bytes) -> bytes:
     """Drop the python-docx thumbnail and Word 2010 styles copy; fixed timestamps so the bytes are reproducible."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            if item.filename in DROP:
-                continue
-            blob = src.read(item.filename)
-            if item.filename in ("_rels/.rels", "word/_rels/document.xml.rels", "[Content_Types].xml"):
-                blob = _drop_references(blob)
-            info = zipfile.ZipInfo(item.filename, FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, blob)
+    rewrite_package(io.BytesIO(data), out, dict.fromkeys(DROP), date_time=FIXED_TIME, mode=0o644)
     return out.getvalue()
-
-
-def _drop_references(blob: bytes) -> bytes:
-    from lxml import etree
-
-    root = etree.fromstring(blob)
-    for child in list(root):
-        target = (child.get("Target") or child.get("PartName") or "").lstrip("/")
-        if target in DROP or f"word/{target}" in DROP:
-            root.remove(child)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ from lzdocs.cli.common import (YEAR, Env, ExitStatus, command, json_option, pars
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents import letters as L
 from lzdocs.errors import ConfigError
+from lzdocs.textutil import chinese_date
 
 if TYPE_CHECKING:
     from lzdocs.office import LetterBatch
@@ -94,7 +95,7 @@ def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
     for extra in item.files[1:]:
         env.echo(f"{prefix}  PDF → {ws.relative(extra)}")
     if item.reply_due:
-        env.echo(f"{prefix}  期限：{L.chinese_date(item.reply_due)}（已登记到预警处置台账）")
+        env.echo(f"{prefix}  期限：{chinese_date(item.reply_due)}（已登记到预警处置台账）")
     for warning in item.warnings:
         env.note(f"提醒：{item.unit}：{warning}")
 
@@ -228,7 +229,7 @@ def reply_command(env: Env, number: str, date_text: str | None) -> None:
     if env.json:
         env.emit(result)
         return
-    env.echo(f"已登记回复：{result['number']}（{result['unit']}，{result['title']}），回复日期 {L.chinese_date(date)}")
+    env.echo(f"已登记回复：{result['number']}（{result['unit']}，{result['title']}），回复日期 {chinese_date(date)}")
     if result["late"]:
         env.echo(f"  注意：超过了回复期限（{result['reply_due']}）")
     if result["previous"]:

@@ -10,9 +10,9 @@ import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
-from lzdocs.documents.publicity import chinese_date
 from lzdocs.documents.status import LATE, MISSING, STATE_NAMES, SUBMITTED, SubmissionStatus, kind_name
 from lzdocs.forms.values import LEVEL_NAMES
+from lzdocs.textutil import chinese_date
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import unicodedata
+
+from lzdocs.textutil import display_width
 
 # click's message ids (click 8.x) → Chinese; the placeholders are click's and must stay as they are.
 MESSAGES = {
@@ -65,17 +66,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
-def display_width(text: str) -> int:
-    """Terminal columns: a Chinese character takes two, so help columns line up (click counts characters)."""
+def term_len(text: str) -> int:
+    """Terminal columns without colour codes: a Chinese character takes two, so help columns line up
+    (click counts characters)."""
     from click._compat import strip_ansi
 
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in strip_ansi(text))
+    return display_width(strip_ansi(text))
 
 
 def install() -> None:
     """Point click's ``_``/``ngettext`` at the Chinese table (unknown messages stay as click wrote them) and
     measure help columns in display width."""
-    importlib.import_module("click.formatting").term_len = display_width
+    importlib.import_module("click.formatting").term_len = term_len
     for name in _MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):

@@ -20,6 +20,7 @@ from lzdocs.forms.schema import FormKind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, XIAOBIAOSONG, add_text, set_style_font
 from lzdocs.ooxml.wordml import tidy_package
+from lzdocs.textutil import chinese_date
 
 BLANK_ROWS = 8
 XLSX_ROWS = 30
@@ -33,7 +34,7 @@ def _cell_text(field, row: dict) -> str:
 
 
 def _date_text(date: dt.date | None) -> str:
-    return f"{date.year}年{date.month}月{date.day}日" if date else "      年    月    日"
+    return chinese_date(date) if date else "      年    月    日"
 
 
 def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: list[dict] | None = None,

@@ -17,6 +17,7 @@ from lzdocs.ooxml.fonts import (FANGSONG, HEITI, KAITI, SONGTI, XIAOBIAOSONG, ad
                                 set_style_font)
 from lzdocs.ooxml.wordml import (PPR_ORDER, RPR_ORDER, SECT_ORDER, add_page_number, add_tab_stop, scale_run,
                                  set_border, set_child, tidy_package, tiny_paragraph)
+from lzdocs.textutil import chinese_date
 
 RED = "FF0000"
 DASH = "\u2014"  # 一字线 of the page number "— 1 —"
@@ -296,25 +297,6 @@ def add_signature(doc, issuer: str, date_text: str, page: Page = PAGE, *, blank_
     return name, date
 
 
-# --- dates --------------------------------------------------------------------------------------
-
-_CN = "〇一二三四五六七八九"
-
-
-def _cn_count(n: int) -> str:
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN[tens] + "十")
-    return head + (_CN[ones] if ones or not head else "")
-
-
-def format_date(day: dt.date, style: str = "2012") -> str:
-    """成文日期: 2026年11月28日 (2012, no leading zeros) or 二〇二六年十一月二十八日 (1999)."""
-    if style == "1999":
-        year = "".join(_CN[int(ch)] for ch in str(day.year))
-        return f"{year}年{_cn_count(day.month)}月{_cn_count(day.day)}日"
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # --- 版记 --------------------------------------------------------------------------------------
 
 THICK, THIN = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm (first and last line), 0.75 pt ≈ 0.25 mm (between)
@@ -420,7 +402,7 @@ def _cc_row(cc: str, page: Page):
 def _printer_row(colophon: Colophon, page: Page, *, first: bool):
     """印发机关 one 字 from the left, 印发日期 with 印发 one 字 from the right, above the last thick line."""
     one = 14 * 20
-    printed = f"{colophon.printed.year}年{colophon.printed.month}月{colophon.printed.day}日印发"
+    printed = f"{chinese_date(colophon.printed)}印发"
     para = _cell_paragraph([(colophon.printer, FANGSONG, 14), ("\t", FANGSONG, 14), (printed, FANGSONG, 14)],
                            left=one, right=one, tab=page.text_width - one, line=page.line_pitch)
     return _row(page, para, 1, top=THICK if first else None, bottom=THICK)

@@ -14,7 +14,7 @@ from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
 from lzdocs.store import documents as doc_queries
 from lzdocs.tables import read_table
-from lzdocs.textutil import squeeze
+from lzdocs.textutil import chinese_date, squeeze
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,6 @@ def find_kind(text: str) -> LetterKind:
         return matches[0]
     names = "、".join(f"{k.name}（{k.key}）" for k in KINDS.values())
     raise ConfigError(f"不认识的文书种类“{text}”", hint=f"可用：{names}")
-
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclass

@@ -25,7 +25,7 @@ from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
 from lzdocs.ooxml.safety import Limits, sniff
 from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tidy_package
-from lzdocs.textutil import decode_text, safe_filename, squeeze, strip_illegal_xml
+from lzdocs.textutil import chinese_date, decode_text, safe_filename, squeeze, strip_illegal_xml
 
 KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
 UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
@@ -204,7 +204,7 @@ def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PA
         paragraphs[-1].paragraph_format.keep_with_next = True
     if notice.attachments:
         gb.add_attachment_note(doc, [a.name for a in notice.attachments], page)
-    gb.add_signature(doc, notice.issuer, gb.format_date(notice.date, notice.style), page)
+    gb.add_signature(doc, notice.issuer, chinese_date(notice.date, numerals=notice.style == "1999"), page)
     if enclosure:
         render_blocks(doc, enclosure, page, new_page_first=True)
     _append_attachments(doc, notice.attachments, page)

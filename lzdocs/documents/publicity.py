@@ -13,14 +13,16 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
-from typing import IO, Iterable
+from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text
 from lzdocs.errors import TemplateError
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.splice import read_part, rewrite_package, split_at_marker
+from lzdocs.ooxml.package import read_part, rewrite_package
+from lzdocs.ooxml.splice import split_at_marker
+from lzdocs.textutil import chinese_date
 
 TEMPLATE_NAME = "公示表.docx"
 ROW_FIELDS = {"unit": "单位", "seq": "序号", "post": "岗位名称", "duties": "岗位职责", "risk": "风险点描述",
@@ -30,10 +32,6 @@ _MARK = "LZDOCSFIELD"
 _MARKER = re.compile(rf"@@{_MARK}_(\w+)@@")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 DOCUMENT_PART = "word/document.xml"
-
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def publicity_context(ws, year: int, today: dt.date) -> dict:
@@ -58,16 +56,16 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
     pieces = _MARKER.split(cut.row)  # literal, field, literal, field, …, literal
     log = WarningLog(dest.name)
 
-    def write_document(_xml: str, out: IO[bytes]) -> None:
-        out.write(cut.prefix.encode("utf-8"))
+    def write_document(_frame_xml: bytes) -> Iterator[bytes]:
+        yield cut.prefix.encode("utf-8")
         batch: list[str] = []
         for n, row in enumerate(rows, 1):
             batch.append(_row_xml(pieces, row, n, log))
             if len(batch) >= 500:
-                out.write("".join(batch).encode("utf-8"))
+                yield "".join(batch).encode("utf-8")
                 batch.clear()
-        out.write("".join(batch).encode("utf-8"))
-        out.write(cut.suffix.encode("utf-8"))
+        yield "".join(batch).encode("utf-8")
+        yield cut.suffix.encode("utf-8")
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(dest) as fh:

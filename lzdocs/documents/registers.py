@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import DataPoint
 
-from lzdocs.documents.publicity import TEMPLATE_NAME, chinese_date, publicity_context, write_publicity
+from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
                                      status_from, submission_status)
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
@@ -22,6 +22,7 @@ from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
+from lzdocs.textutil import chinese_date
 
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}

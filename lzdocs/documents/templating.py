@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import functools
 import os
 import re
 import struct
@@ -13,9 +13,12 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
+from jinja2.sandbox import SecurityError
 from lxml import etree
 
+from lzdocs.documents.sandbox import TemplateSandbox, TooLargeError, render_bounded
 from lzdocs.errors import TemplateError
+from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -26,32 +29,26 @@ _TABLE_TAGS = re.compile(r"\{%-?\s*tc\s|\{%\s*(colspan|hm)\b")
 _MAX_TEMPLATE_BYTES = 20 * 2**20
 
 
+# docxtpl's XML patching, reused so that templates mean exactly what they mean to docxtpl: tags split over
+# runs, {%p %}/{%tr %}/{%tc %} tags, colspan and cell colours (patch_xml), new lines and tabs in values
+# (resolve_listing), table grids after {%tc %} loops (fix_tables). These are methods of DocxTemplate, not its
+# documented API; pyproject.toml pins docxtpl to the versions they were tested with and
+# tests/documents/test_templating.py checks the pin and the methods.
+DOCXTPL_METHODS = ("patch_xml", "resolve_listing", "fix_tables")
+
+
 def make_env() -> jinja2.Environment:
-    """The Jinja environment of every letter and notice: autoescape on, a missing variable is an error."""
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    """The Jinja environment of every letter and notice: sandboxed, autoescape on, a missing variable is an
+    error, values and output bounded (see :mod:`lzdocs.documents.sandbox`)."""
+    return TemplateSandbox()
 
 
+@functools.cache
 def _docxtpl():
-    """docxtpl's own XML patching (tags split over runs, {%p %} paragraphs …), reused for compatibility."""
+    """A DocxTemplate for its XML patching methods (DOCXTPL_METHODS); the constructor reads no file."""
     from docxtpl import DocxTemplate
 
-    return DocxTemplate.__new__(DocxTemplate)
-
-
-@dataclass
-class _Entry:
-    """One zip member, kept compressed: unchanged parts are copied byte for byte into every output."""
-
-    name: str
-    raw: bytes
-    crc: int
-    compress_size: int
-    file_size: int
-    method: int
-    flags: int
-    dos_time: int
-    dos_date: int
-    external_attr: int
+    return DocxTemplate("")
 
 
 @dataclass
@@ -98,15 +95,22 @@ class DocxTemplateFile:
     def render(self, context: dict) -> bytes:
         """The rendered .docx as bytes; raises TemplateError (nothing written) when the template fails."""
         rendered = {name: self._render_part(part, context) for name, part in self.parts.items()}
-        return _write_zip(self.entries, rendered)
+        return write_raw_members(self.entries, rendered)
 
     def _render_part(self, part: _Part, context: dict) -> bytes:
         try:
-            xml = part.template.render(context)
+            xml = render_bounded(part.template, context)
         except jinja2.UndefinedError as exc:
             raise TemplateError(f"模板 {self.path.name} 用到了没有提供的内容：{_jinja_message(exc)}",
                                 hint="用 --set 字段=值 提供，或在模板中删除这个标签") from exc
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+        except TooLargeError as exc:
+            raise TemplateError(f"模板 {self.path.name} 生成的{_part_label(part.name)}内容过大，已停止生成",
+                                hint="请检查模板中的乘法、循环和重复的内容") from exc
+        except SecurityError as exc:
+            raise TemplateError(f"模板 {self.path.name} 含有不允许的操作（{exc}），出于安全原因拒绝生成",
+                                hint="模板中只能使用字段、条件和循环；请检查模板是否被人改动") from exc
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, ArithmeticError, LookupError,
+                RecursionError) as exc:
             raise TemplateError(f"模板 {self.path.name} 生成时出错：{_jinja_message(exc)}",
                                 hint=f"用 lzdocs template check \"{self.path}\" 检查模板") from exc
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
@@ -148,13 +152,18 @@ def _jinja_message(exc: Exception) -> str:
     return text
 
 
+def _part_label(name: str) -> str:
+    """正文, 页眉, 页脚 … for word/document.xml, word/header2.xml, word/footer1.xml …"""
+    return PART_LABELS[re.sub(r"\d+$", "", TEMPLATED_PART.match(name).group(1))]
+
+
 def _renumber_docpr(tree) -> None:
     for n, elt in enumerate(tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"),
                             start=1001):
         elt.set("id", str(n))
 
 
-def _patched_source(tpl, entry: _Entry, path: Path) -> str:
+def _patched_source(tpl, entry: RawMember, path: Path) -> str:
     data = _inflate(entry, path)
     try:
         root = etree.fromstring(data, _PARSER)
@@ -167,7 +176,7 @@ def _patched_source(tpl, entry: _Entry, path: Path) -> str:
 
 # ---- the zip package --------------------------------------------------------------------------------------
 
-def _read_entries(path: Path) -> list[_Entry]:
+def _read_entries(path: Path) -> list[RawMember]:
     """Every member of the .docx with its compressed bytes, read once; limits checked before inflating."""
     try:
         if path.stat().st_size > _MAX_TEMPLATE_BYTES:
@@ -185,63 +194,21 @@ def _read_entries(path: Path) -> list[_Entry]:
         raise TemplateError(f"模板 {path.name} 已损坏或不是 .docx 文件", hint="请用 Word/WPS 另存为 .docx") from exc
 
 
-def _raw_entry(fh, info: zipfile.ZipInfo) -> _Entry:
+def _raw_entry(fh, info: zipfile.ZipInfo) -> RawMember:
     if info.flag_bits & 0x1:
         raise TemplateError(f"模板 {Path(fh.name).name} 设置了密码，无法使用", hint="请在 Word 中取消密码后另存")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise TemplateError(f"模板 {Path(fh.name).name} 使用了不支持的压缩方式", hint="请用 Word/WPS 另存为 .docx")
-    fh.seek(info.header_offset)
-    header = fh.read(30)
-    if header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(info.filename)
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fh.seek(info.header_offset + 30 + name_len + extra_len)
-    raw = fh.read(info.compress_size)
-    dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
-    dos_date = ((max(info.date_time[0], 1980) - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
-    return _Entry(info.filename, raw, info.CRC, info.compress_size, info.file_size, info.compress_type,
-                  info.flag_bits & 0x0800, dos_time, dos_date, info.external_attr)
+    return read_raw_member(fh, info)
 
 
-def _inflate(entry: _Entry, path: Path) -> bytes:
+def _inflate(entry: RawMember, path: Path) -> bytes:
     if entry.file_size > _MAX_TEMPLATE_BYTES:
         raise TemplateError(f"模板 {path.name} 的 {entry.name} 过大", hint="请删除模板中的多余内容")
-    data = entry.raw if entry.method == zipfile.ZIP_STORED else zlib.decompress(entry.raw, -15)
+    data = entry.inflate()
     if zlib.crc32(data) != entry.crc:
         raise TemplateError(f"模板 {path.name} 已损坏（{entry.name} 校验失败）", hint="请用 Word/WPS 另存为 .docx")
     return data
-
-
-def _write_zip(entries: list[_Entry], replaced: dict[str, bytes]) -> bytes:
-    """A zip with the same members in the same order; replaced members deflated, the others copied raw."""
-    out = io.BytesIO()
-    central = []
-    for e in entries:
-        name = e.name.encode("utf-8")
-        if e.name in replaced:
-            data = replaced[e.name]
-            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-            raw = compressor.compress(data) + compressor.flush()
-            crc, usize, method = zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
-        else:
-            raw, crc, usize, method = e.raw, e.crc, e.file_size, e.method
-        flags = e.flags | (0x0800 if any(b > 127 for b in name) else 0)
-        offset = out.tell()
-        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, e.dos_time, e.dos_date,
-                              crc, len(raw), usize, len(name), 0))
-        out.write(name)
-        out.write(raw)
-        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, e.dos_time,
-                                   e.dos_date, crc, len(raw), usize, len(name), 0, 0, 0, 0, e.external_attr,
-                                   offset) + name)
-    start = out.tell()
-    for record in central:
-        out.write(record)
-    size = out.tell() - start
-    if start > 0xFFFFFFFF:  # pragma: no cover - letters are a few kilobytes
-        raise TemplateError("生成的文档过大")
-    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries), size, start, 0))
-    return out.getvalue()
 
 
 # ---- checking a template -------------------------------------------------------------------------------------
@@ -297,7 +264,7 @@ def check_template(path: Path, known: set[str] | None = None) -> TemplateReport:
         m = TEMPLATED_PART.match(entry.name)
         if not m:
             continue
-        label = PART_LABELS[re.sub(r"\d+$", "", m.group(1))]
+        label = _part_label(entry.name)
         root = etree.fromstring(_inflate(entry, path), _PARSER)
         found = check_paragraphs(root, env, label)
         report.problems.extend(found)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 
+from lzdocs.textutil import display_width
+
 
 def text_width(text: str, *, autospace: bool = False) -> float:
-    """Width in 字: CJK and full-width characters count 1, ASCII (digits, Latin) ½.
+    """Width in 字 (half the display width in a Chinese font): CJK and full-width characters and punctuation
+    such as “”…— count 1, ASCII (digits, Latin) ½.
 
     With ``autospace``, add the quarter 字 that Word, WPS and LibreOffice put between Chinese and digits/Latin.
     """
-    width = sum(0.5 if ord(ch) < 0x2000 else 1 for ch in text)
+    columns = [display_width(ch, ambiguous_wide=True) for ch in text]
+    width = sum(columns) / 2
     if autospace:
-        width += 0.25 * sum(1 for a, b in zip(text, text[1:]) if (ord(a) < 0x2000) != (ord(b) < 0x2000)
-                            and (a.isalnum() or b.isalnum()))
+        width += 0.25 * sum(1 for i in range(1, len(text)) if columns[i - 1] != columns[i]
+                            and (text[i - 1].isalnum() or text[i].isalnum()))
     return width
 
 

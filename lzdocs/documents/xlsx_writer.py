@@ -13,13 +13,12 @@ import datetime as dt
 import io
 import math
 import re
-import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Sequence
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
@@ -29,8 +28,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.splice import part_names, read_part, rewrite_package, split_at_marker
-from lzdocs.textutil import strip_illegal_xml
+from lzdocs.ooxml.package import part_names, read_part, rewrite_package
+from lzdocs.ooxml.splice import split_at_marker
+from lzdocs.textutil import display_width, strip_illegal_xml
 
 CELL_LIMIT = 32767  # Excel's limit on the text of one cell (UTF-16 code units)
 TRUNCATION_MARK = "（……内容过长，已截断）"
@@ -61,18 +61,11 @@ LINE_PT = 14.5  # one line of 10 pt 宋体 (CJK fallback fonts are a little tall
 MAX_ROW_PT = 409.0  # Excel's largest row height
 
 
-def text_width(text: str) -> float:
-    """Approximate width of one line of text in Excel column units: a CJK character counts about twice."""
-    wide = (len(text.encode("utf-8")) - len(text)) // 2  # 3-byte characters are the wide ones
-    return 0.9 * (len(text) + wide)
-
-
 def line_count(text: str, width: float) -> int:
-    """How many lines ``text`` takes, wrapped in a column ``width`` units wide."""
+    """How many lines ``text`` takes, wrapped in a column ``width`` units wide (a CJK character takes about
+    1.8 units in 宋体 10 pt, a digit or Latin letter 0.9)."""
     usable = max(width - 0.8, 1.0)
-    if "\n" not in text:
-        return max(1, math.ceil(text_width(text) / usable))
-    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
+    return sum(max(1, math.ceil(0.9 * display_width(part, ambiguous_wide=True) / usable)) for part in text.split("\n"))
 
 
 def safe_cell_value(value) -> tuple[object, list[str]]:
@@ -366,20 +359,20 @@ class StreamingSheet:
     def last_row(self) -> int:
         return max(self.next_row - 1, self.header_row)
 
-    def write_part(self, xml: str, out: IO[bytes]) -> None:
-        """Produce the sheet's XML: the frame with the marker row replaced by the streamed rows."""
-        cut = split_at_marker(xml, self.marker, "row")
+    def write_part(self, frame: bytes) -> Iterator[bytes]:
+        """The sheet's XML in pieces: the frame with the marker row replaced by the streamed rows."""
+        cut = split_at_marker(frame.decode("utf-8"), self.marker, "row")
         if cut is None:
             raise RuntimeError(f"marker row of sheet {self.ws.title} not found")
         span = f"A1:{self._letter(self._width - 1)}{self.last_row}"
-        out.write(re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{span}"', cut.prefix, count=1).encode())
+        yield re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{span}"', cut.prefix, count=1).encode()
         self.flush()
         self._rows.seek(0)
-        shutil.copyfileobj(self._rows, out, 1 << 20)
+        yield from iter(lambda: self._rows.read(1 << 20), b"")
         last_col = self._letters[len(self.columns) - 1]
         tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{self.header_row}:{last_col}{self.last_row}"',
                       cut.suffix, count=1)
-        out.write(tail.encode())
+        yield tail.encode()
 
     def close(self) -> None:
         self._rows.close()

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from lzdocs.textutil import squeeze
+from lzdocs.textutil import parse_chinese_number, squeeze
 
 LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级"}
 
@@ -39,27 +39,6 @@ def parse_level(value) -> int | None:
     return None
 
 
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def _cn_number(text: str) -> int | None:
-    """二〇一一 → 2011 (digit by digit); 十一 → 11, 二十三 → 23, 三十 → 30."""
-    if not text:
-        return None
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        t = _CN_DIGITS.get(tens, None) if tens else 1
-        o = _CN_DIGITS.get(ones, None) if ones else 0
-        return None if t is None or o is None else t * 10 + o
-    digits = [_CN_DIGITS.get(ch) for ch in text]
-    if None in digits:
-        return None
-    return int("".join(map(str, digits)))
-
-
 _DATE_PATTERNS = [
     re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
@@ -87,7 +66,7 @@ def parse_date(value) -> dt.date | None:
         m = pattern.search(text)
         if not m:
             continue
-        parts = [_cn_number(g) for g in m.groups()]
+        parts = [parse_chinese_number(g) for g in m.groups()]
         if None in parts:
             continue
         try:
@@ -110,5 +89,5 @@ def parse_year(value) -> int | None:
     m = _YEAR_MONTH.search(squeeze(str(value)))
     if not m:
         return None
-    year, month = _cn_number(m.group(1)), _cn_number(m.group(2))
+    year, month = parse_chinese_number(m.group(1)), parse_chinese_number(m.group(2))
     return year if year and 2000 <= year <= 2100 and month and 1 <= month <= 12 else None

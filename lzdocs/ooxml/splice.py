@@ -1,14 +1,9 @@
-"""Streaming many rows into an OOXML package made by a normal library: split a part at a marker row, copy the rest."""
+"""Streaming many rows into an OOXML package made by a normal library: cut a part around its marker row."""
 
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
-from typing import IO, BinaryIO, Callable
-
-# A part writer gets the part's original XML text and a binary stream to write the new part into.
-PartWriter = Callable[[str, IO[bytes]], None]
 
 
 @dataclass(frozen=True)
@@ -23,6 +18,7 @@ class MarkedRow:
 def split_at_marker(xml: str, marker: str, tag: str) -> MarkedRow | None:
     """Cut ``xml`` around the innermost ``<tag>`` element (e.g. ``row`` or ``w:tr``) that contains ``marker``.
 
+    The rows then go between the halves as a part of :func:`lzdocs.ooxml.package.rewrite_package`.
     Returns None when the marker is not in the part. Element names are matched exactly: ``<w:tr>`` or
     ``<w:tr …>``, never ``<w:trPr>``.
     """
@@ -39,34 +35,3 @@ def split_at_marker(xml: str, marker: str, tag: str) -> MarkedRow | None:
         return None
     end += len(closing)
     return MarkedRow(xml[:start], xml[start:end], xml[end:])
-
-
-def rewrite_package(source: BinaryIO, dest: BinaryIO, writers: dict[str, PartWriter]) -> None:
-    """Copy a zip package entry by entry, letting ``writers`` produce the named parts (streamed, zip64 on)."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            writer = writers.get(info.filename)
-            if writer is None:
-                zout.writestr(_fresh_info(info), zin.read(info.filename))
-                continue
-            text = zin.read(info.filename).decode("utf-8")
-            with zout.open(_fresh_info(info), "w", force_zip64=True) as out:
-                writer(text, out)
-
-
-def _fresh_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """The same name and date, compressed with deflate (sizes are set while writing)."""
-    fresh = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    fresh.compress_type = zipfile.ZIP_DEFLATED
-    fresh.external_attr = info.external_attr
-    return fresh
-
-
-def part_names(source: BinaryIO, prefix: str) -> list[str]:
-    with zipfile.ZipFile(source) as z:
-        return [n for n in z.namelist() if n.startswith(prefix)]
-
-
-def read_part(source: BinaryIO, name: str) -> str:
-    with zipfile.ZipFile(source) as z:
-        return z.read(name).decode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import zipfile
 
@@ -14,6 +15,7 @@ from conftest import cli_env, run_cli
 from lzdocs.documents import notice as N
 from lzdocs.documents.numbering import DocumentNumber
 from lzdocs.ooxml.fonts import SONGTI, add_text
+from lzdocs.ooxml.package import rewrite_package
 from lzdocs.store import Store
 from lzdocs.store import documents as q
 from lzdocs.workspace import Workspace
@@ -178,13 +180,9 @@ def test_upward_document_needs_an_addressee(workspace):
 def test_an_attachment_word_cannot_open_is_refused_in_chinese(tmp_path):
     macro = tmp_path / "带宏.docx"
     Document().save(macro)
-    with zipfile.ZipFile(macro) as src:
-        parts = {n: src.read(n) for n in src.namelist()}
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml")
-    with zipfile.ZipFile(macro, "w") as dst:
-        for name, data in parts.items():
-            dst.writestr(name, data)
+    macro_enabled = {"[Content_Types].xml": lambda xml: xml.replace(
+        b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml")}
+    rewrite_package(io.BytesIO(macro.read_bytes()), macro, macro_enabled)
     with pytest.raises(N.FieldError, match="附件“带宏.docx”无法打开") as err:
         N.resolve_attachment(str(macro))
     assert "另存为 .docx" in str(err.value)

@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from lzdocs.documents import notice as N
-from lzdocs.documents.gbt9704 import PAGE, format_date
+from lzdocs.documents.gbt9704 import PAGE
 from lzdocs.documents.titles import balance_title
+from lzdocs.textutil import chinese_date
 from lzdocs.workspace import Workspace
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -228,7 +229,7 @@ def test_markdown_table_is_a_word_table(doc):
 def test_attachment_note_signature_and_date_of_the_2012_style(doc):
     note = doc.find("附件：岗位风险分析和防控措施表")
     assert val(note, "w:pPr/w:ind", "leftChars") == "500" and val(note, "w:pPr/w:ind", "hangingChars") == "300"
-    date = doc.find(format_date(DATE))
+    date = doc.find(chinese_date(DATE))
     assert doc.text(date) == "2026年11月28日"
     assert val(date, "w:pPr/w:jc") == "right" and val(date, "w:pPr/w:ind", "rightChars") == "400"  # 右空四字
     name = date.getprevious()
@@ -246,15 +247,6 @@ def test_1999_style_writes_the_date_in_chinese_numerals_and_a_keywords_line(made
     assert val(keywords, "w:rPr/w:rFonts", "eastAsia") == "黑体" and size_pt(keywords) == 16
     assert "主题词：廉政\u3000方案\u3000通知" in [old.text(p) for p in old.body.iter(w("p"))]
     assert "主题词" not in old.text(made["2012"].body)
-
-
-@pytest.mark.parametrize("day, text", [(dt.date(2011, 10, 13), "二〇一一年十月十三日"),
-                                       (dt.date(2026, 1, 1), "二〇二六年一月一日"),
-                                       (dt.date(2030, 12, 31), "二〇三〇年十二月三十一日"),
-                                       (dt.date(2026, 11, 20), "二〇二六年十一月二十日")])
-def test_chinese_numeral_dates(day, text):
-    assert format_date(day, "1999") == text
-    assert format_date(day, "2012") == f"{day.year}年{day.month}月{day.day}日"
 
 
 def test_page_numbers_odd_right_even_left_with_page_fields(doc):

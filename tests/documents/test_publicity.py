@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from lzdocs.documents.publicity import publicity_context, write_publicity
 from lzdocs.documents.registers import register_paths, write_registers
 from lzdocs.errors import TemplateError
+from lzdocs.ooxml.package import rewrite_package
 from lzdocs.workspace import Workspace
 from register_samples import CURRENT, SUPERSEDED, TODAY, YEAR, populate
 
@@ -106,12 +107,8 @@ def test_a_workspace_template_overrides_the_packaged_one(sample):
     ws, store = sample
     packaged = resources.files("lzdocs") / "templates" / "公示表.docx"
     own = ws.templates / "公示表.docx"  # init put an editable copy here; the clerk edits it
-    with zipfile.ZipFile(io.BytesIO(packaged.read_bytes())) as src, zipfile.ZipFile(own, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = data.replace("予以公示".encode(), "在校内网站予以公示".encode())
-            dst.writestr(item, data)
+    reworded = {"word/document.xml": lambda xml: xml.replace("予以公示".encode(), "在校内网站予以公示".encode())}
+    rewrite_package(io.BytesIO(packaged.read_bytes()), own, reworded)
     write_registers(ws, store, YEAR, TODAY)
     text = "\n".join(p.text for p in Document(register_paths(ws, YEAR)["publicity"]).paragraphs)
     assert "在校内网站予以公示" in text

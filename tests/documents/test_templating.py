@@ -13,7 +13,7 @@ from docx.shared import Pt
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from lzdocs.documents.templating import DocxTemplateFile, check_template, make_env
+from lzdocs.documents.templating import DOCXTPL_METHODS, DocxTemplateFile, check_template, make_env
 from lzdocs.errors import TemplateError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,3 +164,21 @@ def test_the_packaged_letter_templates_are_what_the_generator_makes(tmp_path):
     assert len(made) == 5
     for path in made:
         assert path.read_bytes() == (REPO / "lzdocs" / "templates" / path.name).read_bytes(), path.name
+
+
+def test_docxtpl_is_a_pinned_version_that_still_has_the_patching_methods_the_renderer_calls():
+    import importlib.metadata
+    import inspect
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    pin = next(r for r in map(Requirement, dependencies) if r.name == "docxtpl")
+    assert any(s.operator in ("<", "<=", "==", "~=") for s in pin.specifier), "docxtpl needs an upper bound"
+    assert pin.specifier.contains(importlib.metadata.version("docxtpl"))
+    signatures = {name: list(inspect.signature(getattr(DocxTemplate, name)).parameters) for name in DOCXTPL_METHODS}
+    assert signatures == {"patch_xml": ["self", "src_xml"], "resolve_listing": ["self", "xml"],
+                          "fix_tables": ["self", "xml"]}
+    split_tag = "<w:t>{{</w:t></w:r><w:r><w:t>x}}</w:t>"
+    assert DocxTemplate("").patch_xml(split_tag) == '<w:t xml:space="preserve">{{x}}</w:t>'

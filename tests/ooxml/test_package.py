@@ -1,0 +1,83 @@
+"""Rewriting a zip package: the one function that templates, registers, the 公示表, the demo and the tools use."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+
+from lzdocs.ooxml.package import rewrite_package
+
+TIME = (2026, 1, 1, 0, 0, 0)
+
+
+def a_document(text: str = "2026年11月5日") -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def rewritten(data: bytes, parts=None, **kw) -> bytes:
+    out = io.BytesIO()
+    rewrite_package(io.BytesIO(data), out, parts, **kw)
+    return out.getvalue()
+
+
+def members(data: bytes) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def test_every_member_is_copied_in_order_with_its_content():
+    data = a_document()
+    with members(data) as before:
+        after = members(rewritten(data))
+        assert after.namelist() == before.namelist()
+        assert all(after.read(n) == before.read(n) for n in before.namelist())
+        assert after.testzip() is None
+
+
+def test_a_part_is_replaced_edited_or_streamed():
+    data = a_document()
+    typed = "5日（二〇二六年十一月五日）".encode()
+    out = rewritten(data, {"docProps/app.xml": b"<new/>",
+                           "word/document.xml": lambda xml: xml.replace("5日".encode(), typed),
+                           "word/settings.xml": lambda xml: (chunk for chunk in (b"<a>", b"x" * 100_000, b"</a>")),
+                           "word/no-such-part.xml": b"ignored"})
+    after = members(out)
+    assert after.read("docProps/app.xml") == b"<new/>"
+    assert "二〇二六年十一月五日" in docx.Document(io.BytesIO(out)).paragraphs[0].text
+    assert after.read("word/settings.xml") == b"<a>" + b"x" * 100_000 + b"</a>"
+    assert "word/no-such-part.xml" not in after.namelist()
+
+
+def test_a_dropped_part_goes_with_its_relationships_and_content_type():
+    data = a_document()
+    assert "word/stylesWithEffects.xml" in members(data).namelist()
+    out = rewritten(data, {"word/stylesWithEffects.xml": None, "docProps/thumbnail.jpeg": None})
+    after = members(out)
+    assert "word/stylesWithEffects.xml" not in after.namelist()
+    assert b"stylesWithEffects" not in after.read("word/_rels/document.xml.rels")
+    assert b"stylesWithEffects" not in after.read("[Content_Types].xml")
+    assert b"thumbnail" not in after.read("_rels/.rels")
+    assert docx.Document(io.BytesIO(out)).paragraphs[0].text == "2026年11月5日"
+
+
+def test_fixed_times_and_permissions_make_the_output_reproducible():
+    first, second = io.BytesIO(), io.BytesIO()
+    data = a_document()
+    rewrite_package(io.BytesIO(data), first, date_time=TIME, mode=0o644)
+    rewrite_package(io.BytesIO(first.getvalue()), second, date_time=TIME, mode=0o644)
+    assert first.getvalue() == second.getvalue()
+    info = zipfile.ZipFile(first).infolist()[0]
+    assert info.date_time == TIME and info.external_attr == 0o644 << 16
+
+
+def test_a_file_is_rewritten_in_place_from_its_bytes(tmp_path):
+    path = tmp_path / "表.docx"
+    path.write_bytes(a_document())
+    rewrite_package(io.BytesIO(path.read_bytes()), path, {"docProps/app.xml": b"<x/>"})
+    assert zipfile.ZipFile(path).read("docProps/app.xml") == b"<x/>"
+
