@@ -55,6 +55,7 @@ class Rebuilt:
 class IngestReport:
     outcomes: list[Outcome]
     registers: Rebuilt
+    years: set[int] = field(default_factory=set)  # the years whose forms changed
 
     @property
     def rejected(self) -> list[Outcome]:
@@ -125,17 +126,17 @@ class Office:
         return name
 
     # --- forms in ----------------------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False,
+    def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False, registers: bool = True,
                progress: Progress | None = None) -> IngestReport:
         """Take the inbox (or the given files and folders, copied, never moved), then rebuild the registers of the
-        years that changed, once."""
+        years that changed, once (``registers=False`` leaves that to the caller)."""
         from lzdocs.ingest import Ingest
 
         job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress)
         paths = [Path(p) for p in paths]
         outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
-        registers = Rebuilt() if dry_run else self.rebuild_registers(job.touched_years)
-        return IngestReport(outcomes, registers)
+        rebuilt = self.rebuild_registers(job.touched_years) if registers and not dry_run else Rebuilt()
+        return IngestReport(outcomes, rebuilt, set(job.touched_years))
 
     def risks(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
         """The current risk points (each unit's newest accepted form per year), as ``lzdocs risks --json`` prints

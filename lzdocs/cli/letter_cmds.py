@@ -137,17 +137,10 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
         raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
     issued = office.letter(kind, unit, values, date=date, pdf=pdf)
     if env.json:
-        env.emit(letter_dict(env, issued))
+        env.emit(env.office().letters.as_dict(issued))
     else:
         print_issued(env, issued)
         print_registers(env, issued.registers, summary=True)
-
-
-def letter_dict(env: Env, issued: L.IssuedLetter) -> dict:
-    ws = env.workspace()
-    return {"number": str(issued.number), "kind": issued.kind.key, "unit": issued.unit,
-            "files": [ws.relative(p) for p in issued.files],
-            "reply_due": issued.reply_due.isoformat() if issued.reply_due else None, "warnings": issued.warnings}
 
 
 def report_rows(env: Env, batch: LetterBatch) -> None:
@@ -173,7 +166,7 @@ def _row_dict(env: Env, r: L.BatchRow) -> dict:
     base = {"row": r.row, "unit": r.unit, "status": "issued" if r.issued else "failed", "number": None,
             "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error}
     if r.issued:
-        base.update(letter_dict(env, r.issued))
+        base.update(env.office().letters.as_dict(r.issued))
     return base
 
 

@@ -398,36 +398,3 @@ def record_reply(store, number_text: str, replied: dt.date) -> dict:
             "previous": warning["replied"].isoformat() if warning["replied"] else None,
             "reply_due": warning["reply_due"].isoformat() if warning["reply_due"] else None,
             "late": bool(warning["reply_due"] and replied > warning["reply_due"])}
-
-
-# ---- the demo ---------------------------------------------------------------------------------------------
-
-DEMO_LETTERS = {
-    "suggestion": ("计划财务处", {"事由": "在本年度廉政风险防控工作检查中", "问题": "部分采购项目未按规定公开招标\n报销审核把关不严",
-                                 "建议": "完善采购管理制度，严格执行招标程序\n落实报销“双签”制度", "抄送": "学校党委、党政办公室"}),
-    "accountability": ("基建处", {"对象": "基建处负责人", "事由": "在工程项目专项检查中",
-                                 "问题": "工程变更签证未履行审批程序", "要求": "说明工程变更未经审批的原因及责任人"}),
-    "talk": ("国有资产管理处", {"对象": "国有资产管理处负责人", "事由": "在固定资产清查中发现资产处置不规范",
-                               "谈话时间": "{date}上午9:00", "谈话地点": "纪委办公室", "谈话人": "纪委副书记"}),
-    "rectify": ("后勤管理处", {"事由": "在廉政风险点排查复查中", "问题": "食堂物资采购验收记录不全",
-                               "整改要求": "建立采购验收台账\n每月公开采购价格"}),
-}
-
-
-def demo_letters(ws, store, today: dt.date, echo, report: dict, years) -> None:
-    """The demo's letters: one of each kind, then a 催报通知 to every unit the demo left without a form."""
-    office = LetterOffice(ws, store)
-    year = max(years) if years else today.year
-    echo("\n纪检监察文书（已登记到发文登记簿、预警处置台账）：")
-    issued = []
-    for key, (unit, values) in DEMO_LETTERS.items():
-        values = {k: v.format(date=chinese_date(today + dt.timedelta(days=3))) for k, v in values.items()}
-        issued.append(office.issue(office.prepare(KINDS[key], unit, values, today)))
-    deadline = ws.settings.deadline(year)
-    for unit in units_to_urge(ws, store, year):
-        values = {"原定期限": deadline} if deadline else {}
-        issued.append(office.issue(office.prepare(KINDS["urge"], unit, values, today)))
-    for item in issued:
-        echo(f"  {item.kind.name} {item.number} → {ws.relative(item.path)}")
-    report.setdefault("files", []).extend(ws.relative(i.path) for i in issued)
-    report["letters"] = [office.as_dict(i) for i in issued]

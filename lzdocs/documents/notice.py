@@ -7,7 +7,6 @@ import re
 import tempfile
 from copy import deepcopy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -332,44 +331,3 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
         except PdfError as exc:
             result.warnings.append(f"PDF 没有生成：{exc}")
     return result
-
-
-# --- the demo -----------------------------------------------------------------------------------------
-
-DEMO_TITLE = "关于印发《廉政风险防控机制建设工作实施方案》的通知"
-DEMO_PRINTER = "内蒙古工业大学党政办公室"  # 印发机关 of the 2011 original
-
-
-def demo_text(year: int) -> str:
-    """The reference notice's text and the plan it issues (demo_data/实施方案.md), with this year's dates."""
-    text = (resources.files("lzdocs") / "demo_data" / "实施方案.md").read_text(encoding="utf-8")
-    return text.replace("2011年11月", f"{year}年11月")  # the plan's deadlines; 〔2011〕10号 stays as cited
-
-
-def demo_body(year: int) -> tuple[Block, ...]:
-    return tuple(parse_body(demo_text(year), markdown=True))
-
-
-def demo_notices(ws, store, today: dt.date) -> list[IssuedNotice]:
-    """The reference notice (内工大党发〔2011〕18号) regenerated: 1999 style as in 2011, then 2012 style."""
-    body = demo_body(today.year)
-    common = dict(title=DEMO_TITLE, body=body, attachments=(FORM,), date=today, today=today,
-                  printer=DEMO_PRINTER)
-    old = prepare_notice(ws, style="1999", signer="刘振洪", keywords="廉政 方案 通知", **common)
-    new = prepare_notice(ws, style="2012", **common)
-    return [issue_notice(ws, store, old), issue_notice(ws, store, new)]
-
-
-def demo_step(ws, store, today: dt.date, echo, report: dict, years) -> None:
-    """The notices' step of ``lzdocs demo``; the body is also left in the workspace to try the command."""
-    made = demo_notices(ws, store, today)
-    sample = ws.root / "示例正文-实施方案.md"
-    if not sample.exists():
-        sample.write_text(demo_text(today.year), encoding="utf-8")
-    echo("\n红头公文（GB/T 9704，附空白表，已登记到发文登记簿）：")
-    for item, style in zip(made, ("1999 年版式，同 2011 年原件", "2012 年版式")):
-        echo(f"  {item.number}（{style}）→ {ws.relative(item.path)}")
-    echo(f"  试一试：lzdocs notice --title \"{DEMO_TITLE}\" --body {sample.name} --attachment form")
-    report.setdefault("files", []).extend(ws.relative(p) for item in made for p in item.files)
-    report["notices"] = [{"number": str(item.number), "style": style, "files": [ws.relative(p) for p in item.files]}
-                         for item, style in zip(made, ("1999", "2012"))]

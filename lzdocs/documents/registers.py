@@ -15,7 +15,7 @@ from openpyxl.chart.series import DataPoint
 
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
-                                     status_from, submission_status)
+                                     status_from)
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
@@ -89,22 +89,6 @@ def write_registers(ws, store, year: int, today: dt.date, *, books: Iterable[str
             ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
             publicity_rows(conn, year, order))))
     return result
-
-
-def demo_registers(ws, store, today: dt.date, echo, report: dict, years) -> None:
-    """The demo's last step: the registers of the years it touched, and the state of the submissions."""
-    for year in sorted(years) or [today.year]:
-        result = write_registers(ws, store, year, today)
-        status = submission_status(ws, store, year, today)
-        echo(f"\n{year} 年登记簿和公示表：")
-        for path in result.files:
-            echo(f"  {ws.relative(path)}")
-        for warning in result.warnings:
-            echo(f"  提醒：{warning}")
-        echo(f"  报送情况：按时报送 {len(status.names(SUBMITTED))} 个，逾期报送 {len(status.names(LATE))} 个，"
-             f"未报送 {len(status.names(MISSING))} 个；逾期未回复的文书 {len(status.overdue)} 件")
-        report.setdefault("files", []).extend(ws.relative(p) for p in result.files)
-        report.setdefault("status", {})[str(year)] = status.as_dict()
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:

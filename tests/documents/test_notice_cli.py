@@ -143,10 +143,20 @@ def test_a_failed_render_consumes_no_number_and_leaves_no_file(workspace, store,
     assert str(good.number) == "内工大党发〔2026〕1号"
 
 
-def test_the_demo_regenerates_the_reference_notice_in_both_styles(workspace, store):
-    made = N.demo_notices(workspace, store, dt.date(2026, 11, 28))
-    assert [str(m.number) for m in made] == ["内工大党发〔2026〕1号", "内工大党发〔2026〕2号"]
-    old, new = (Document(str(m.path)) for m in made)
+def _demo_notices(workspace, said: list, report: dict) -> list:
+    from lzdocs import Office
+    from lzdocs.demo.steps import demo_notices
+
+    with Office(workspace, today=dt.date(2026, 11, 28)) as office:
+        demo_notices(office, said.append, report, {2026})
+    return [next(workspace.outbox.rglob(f"{n['number']}-*.docx")) for n in report["notices"]]
+
+
+def test_the_demo_regenerates_the_reference_notice_in_both_styles(workspace):
+    report: dict = {}
+    paths = _demo_notices(workspace, [], report)
+    assert [n["number"] for n in report["notices"]] == ["内工大党发〔2026〕1号", "内工大党发〔2026〕2号"]
+    old, new = (Document(str(p)) for p in paths)
     old_text = [p.text.replace("\n", "") for p in old.paragraphs]
     new_text = [p.text.replace("\n", "") for p in new.paragraphs]
     assert "二〇二六年十一月二十八日" in old_text and "2026年11月28日" in new_text
@@ -161,10 +171,10 @@ def test_the_demo_regenerates_the_reference_notice_in_both_styles(workspace, sto
         assert "中共内蒙古工业大学委员会文件" == text[0]
 
 
-def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace, store):
+def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace):
     said: list[str] = []
     report: dict = {}
-    N.demo_step(workspace, store, dt.date(2026, 11, 28), said.append, report, {2026})
+    _demo_notices(workspace, said, report)
     assert [n["number"] for n in report["notices"]] == ["内工大党发〔2026〕1号", "内工大党发〔2026〕2号"]
     assert all((workspace.root / f).is_file() for f in report["files"])
     assert any("lzdocs notice" in line for line in said)

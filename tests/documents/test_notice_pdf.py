@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from lxml import etree
 
+from lzdocs.demo.steps import NOTICE_TITLE, notice_body
 from lzdocs.documents import notice as N
 from lzdocs.store import Store
 from lzdocs.workspace import Workspace
@@ -35,7 +36,7 @@ def pdfs(tmp_path_factory):
             ws, title="关于开展廉政风险点排查工作的通知", body=root / "short.txt", attachments=("form",),
             cc="学校各位领导", date=DATE, today=DATE))
         plan = N.issue_notice(ws, store, N.prepare_notice(
-            ws, title=N.DEMO_TITLE, body=N.demo_body(2026), attachments=("form",), date=DATE, today=DATE))
+            ws, title=NOTICE_TITLE, body=notice_body(2026), attachments=("form",), date=DATE, today=DATE))
     finally:
         store.close()
     made = to_pdf_many([short.path, plan.path], root / "pdf", timeout=240)

@@ -2,12 +2,14 @@
 
 import datetime as dt
 
-from lzdocs.watch.demo import CORRECTED, demo_watch
+from lzdocs import Office
+from lzdocs.demo.watch import CORRECTED, demo_watch
 
 
-def test_the_demo_watch_step_takes_a_form_dropped_into_the_inbox(workspace, store):
+def test_the_demo_watch_step_takes_a_form_dropped_into_the_inbox(workspace):
     said, report, years = [], {}, set()
-    demo_watch(workspace, store, dt.date(2026, 11, 28), said.append, report, years)
+    with Office(workspace, today=dt.date(2026, 11, 28)) as office:
+        demo_watch(office, said.append, report, years)
     text = "\n".join(said)
     assert f"放入 inbox/{CORRECTED}" in text and "宣传部，2 个风险点" in text
     assert (workspace.outbox / "2026" / "收文" / "宣传部" / CORRECTED).is_file()

@@ -1,4 +1,4 @@
-"""``lzdocs demo``: a workspace with realistic sample forms, run end to end, reporting what it made."""
+"""The demo's forms: a dozen as departments send them, over three weeks that end today."""
 
 from __future__ import annotations
 
@@ -6,23 +6,14 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from lzdocs.demo.samples import RESUBMITTED_EXTRA, SAMPLES
 from lzdocs.documents.blankform import write_docx, write_xlsx
-from lzdocs.documents.letters import demo_letters
-from lzdocs.documents.notice import demo_step as demo_notices
-from lzdocs.documents.registers import demo_registers
-from lzdocs.demo_data.samples import RESUBMITTED_EXTRA, SAMPLES
 from lzdocs.forms.schema import risk_kind
 from lzdocs.fsutil import atomic_output
-from lzdocs.ingest import Ingest
 from lzdocs.ooxml.package import rewrite_package
-from lzdocs.store import Store
-from lzdocs.watch.demo import demo_watch
 from lzdocs.textutil import chinese_date
-from lzdocs.workspace import Workspace
 
-Echo = Callable[[str], None]
 FIELDS = ("post", "duties", "risk", "category", "level", "measures", "owner")
 
 
@@ -94,49 +85,3 @@ def _chinese_date(path: Path, date: dt.date) -> None:
     edit = {"word/document.xml": lambda xml: xml.replace(written, typed)}
     with atomic_output(path, durable=False) as fh:
         rewrite_package(io.BytesIO(path.read_bytes()), fh, edit)
-
-
-def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
-    ws, created = Workspace.init(directory)
-    timeline = Timeline.ending(today)
-    if ws.root / "lzdocs.toml" in created:  # a new demo: its deadline falls inside the simulated weeks
-        config = ws.root / "lzdocs.toml"
-        config.write_text(config.read_text(encoding="utf-8").replace(
-            'deadline = "11-16"', f'deadline = "{timeline.deadline.isoformat()}"'), encoding="utf-8")
-        ws = Workspace.open(ws.root)
-    echo(f"演示工作区：{ws.root}")
-    echo(f"模拟报送：截止日期 {timeline.deadline:%Y-%m-%d}；"
-         f"{timeline.received[0]:%m-%d} 收到第一批 10 份，{timeline.received[1]:%m-%d} 收到迟交和修改后的 3 份。")
-    store = Store.for_workspace(ws)
-    try:
-        outcomes, years = [], set()
-        for batch, received in enumerate(timeline.received, 1):
-            write_sample_forms(ws.inbox, timeline, batch)
-            job = Ingest(ws, store, today=received.date(), now=lambda received=received: received)
-            outcomes += job.run_inbox()
-            years |= job.touched_years
-        report: dict = {"workspace": str(ws.root), "ingest": [o.as_dict() for o in outcomes], "files": []}
-        _print_ingest(echo, outcomes)
-        for step in STEPS:
-            step(ws, store, today, echo, report, years)
-    finally:
-        store.close()
-    return report
-
-
-def _print_ingest(echo: Echo, outcomes) -> None:
-    accepted = [o for o in outcomes if o.status == "accepted"]
-    rejected = [o for o in outcomes if o.status == "rejected"]
-    echo(f"\n收取 {len(accepted)} 份：")
-    for o in accepted:
-        extra = f"，替换 {o.supersedes}" if o.supersedes else ""
-        echo(f"  ✓ {o.file} → {o.unit}，{o.rows} 个风险点{extra}")
-    echo(f"退回 {len(rejected)} 份（已移到 inbox/退回/，旁边有错误说明）：")
-    for o in rejected:
-        echo(f"  ✗ {o.file}")
-        for p in o.errors:
-            echo(f"      {p.describe()}")
-
-
-# Later steps (registers, letters, notices) append themselves here: step(ws, store, today, echo, report, years).
-STEPS: list[Callable] = [demo_letters, demo_notices, demo_watch, demo_registers]  # registers last: they list the letters too

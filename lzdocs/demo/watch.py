@@ -17,14 +17,16 @@ ROWS = [
 ]
 
 
-def demo_watch(ws, store, today, echo, report: dict, years: set) -> None:
+def demo_watch(office, echo, report: dict, years: set) -> None:
     """宣传部 sends its corrected form after the 催报通知; a short-lived watcher takes it (about a second)."""
     from lzdocs.documents.blankform import write_docx
     from lzdocs.forms.schema import risk_kind
     from lzdocs.store import Store
 
+    ws, today = office.ws, office.today
+
     options = WatchOptions(POLLING, interval=0.2, stable=0.5, quiet=0.2, reason="演示")
-    worker = IngestWorker(ws, lambda: Store.for_workspace(ws), quiet=0.2)
+    worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=office.clock.now), quiet=0.2, dates=office.clock)
     watcher = Watcher(ws.inbox, options, worker)
     thread = threading.Thread(target=watcher.run, name="lzdocs-demo-watch", daemon=True)
     thread.start()
