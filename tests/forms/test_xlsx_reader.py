@@ -254,6 +254,21 @@ def test_a_fifty_megabyte_shared_string_is_called_too_long_not_damaged(tmp_path)
     assert time.perf_counter() - started < 2
 
 
+def test_a_doctype_split_across_two_read_chunks_is_still_refused(tmp_path):
+    from lzdocs.ooxml.safety import CHUNK
+
+    def edit(xml: bytes) -> bytes:
+        body = xml.split(b"?>", 1)[-1] if xml.startswith(b"<?xml") else xml
+        head = b'<?xml version="1.0" encoding="UTF-8"?><!--'
+        pad = b" " * (CHUNK - len(head) - len(b"-->") - 4)
+        return head + pad + b"-->" + b"<!DOCTYPE worksheet>" + body
+    path = _with_sheet_xml(small_form(tmp_path / "a.xlsx"), edit)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert xml.index(b"<!DOCTYPE") == CHUNK - 4  # "<!DO" in the first 64 KB, "CTYPE" in the next
+    with pytest.raises(RejectedFile, match="含有 DTD/实体声明"):
+        read(path)
+
+
 def test_form_written_by_lzdocs_reads_back(tmp_path, make_form):
     form = read(make_form(tmp_path / "表.xlsx", unit="计划财务处", date=dt.date(2026, 11, 10)))
     assert form.unit == "计划财务处" and form.date_value == dt.date(2026, 11, 10)
