@@ -162,8 +162,9 @@ def _with_sheet_xml(path: Path, edit, parts: dict[str, bytes] | None = None) -> 
     """``path`` with its first worksheet's XML passed through ``edit`` (bytes → bytes) and ``parts`` added."""
     with zipfile.ZipFile(path) as zf:
         items = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    parts = parts or {}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, data in [*items, *(parts or {}).items()]:
+        for name, data in [*((n, d) for n, d in items if n not in parts), *parts.items()]:
             zf.writestr(name, edit(data) if name == "xl/worksheets/sheet1.xml" else data)
     return path
 
@@ -252,6 +253,55 @@ def test_a_fifty_megabyte_shared_string_is_called_too_long_not_damaged(tmp_path)
     with pytest.raises(RejectedFile, match="文件中有单元格的文字过长（超过 32767 字"):
         read(path)
     assert time.perf_counter() - started < 2
+
+
+def test_the_workbook_budget_counts_the_cells_of_all_sheets(tmp_path, monkeypatch):
+    def edit(ws):
+        copy = ws.parent.copy_worksheet(ws)
+        copy["A30"] = "备注"
+    path = small_form(tmp_path / "a.xlsx", edit)  # two sheets of 4 × 5 cells, the copy 30 rows high
+    assert len(read(path).rows) == 2
+    monkeypatch.setattr("lzdocs.forms.xlsx.MAX_WORKBOOK_CELLS", 40)
+    with pytest.raises(RejectedFile, match="工作簿的内容过多（各工作表合计超过 40 个单元格）"):
+        read(path)
+
+
+def test_the_text_of_all_cells_and_shared_strings_is_bounded(tmp_path, monkeypatch):
+    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>1</v></c>', ["甲" * 40, "乙" * 40])
+    assert read(path).unit == "基建处"
+    monkeypatch.setattr("lzdocs.forms.xlsx.MAX_WORKBOOK_CHARS", 100)
+    with pytest.raises(RejectedFile, match="文件中的文字总量过大（超过 100 字）"):
+        read(path)
+    monkeypatch.setattr("lzdocs.forms.xlsx.MAX_WORKBOOK_CHARS", 10_000)
+    monkeypatch.setattr("lzdocs.forms.xlsx_parts.MAX_SHARED_STRINGS", 1)
+    with pytest.raises(RejectedFile, match="文件中的文字单元格过多（超过 1 个不同的文字）"):
+        read(path)
+
+
+def test_a_shared_string_shown_in_many_cells_is_held_once(tmp_path):
+    from lzdocs.forms.xlsx import _Workbook
+    from lzdocs.ooxml.safety import SafePackage
+
+    padded = " " + "很长的文字" * 6000 + " "  # stripped when shown: a copy per cell would be 60 KB each
+    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [padded])
+    with SafePackage(path, Limits()) as package:
+        book = _Workbook(package, Limits())
+        first, second = book.cell_text("s", None, "0", None), book.cell_text("s", None, "0", None)
+    assert first == padded.strip() and first is second
+
+
+def test_a_sheet_listed_many_times_is_read_once(tmp_path):
+    path = small_form(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml")
+    start = book.index(b"<sheet ")
+    entry = book[start:book.index(b"/>", start) + 2]
+    many = b"".join(entry.replace(b'name="Sheet"', b'name="S%d"' % i) for i in range(100_000))
+    _with_sheet_xml(path, lambda xml: xml, {"xl/workbook.xml": book.replace(entry, many)})
+    started = time.perf_counter()
+    form = read(path)
+    assert time.perf_counter() - started < 5
+    assert form.where == "工作表“S0”" and not form.problems
 
 
 def test_a_doctype_split_across_two_read_chunks_is_still_refused(tmp_path):
