@@ -9,6 +9,7 @@ from lzdocs.forms.layout import visible
 from lzdocs.ooxml.safety import Limits, reject
 
 MAX_CELL_CHARS = 32_767  # what one Excel cell can hold
+_RAW_CHARS = 7 * MAX_CELL_CHARS  # the same as written, each character possibly escaped as _xHHHH_
 MAX_SHARED_STRINGS = 500_000  # different texts in a workbook
 MAX_MERGES = 100_000  # merged ranges read per sheet; a form has a few dozen
 MAX_ELEMENTS = 100_000  # elements kept from workbook.xml, its relationships or styles.xml (Excel allows 64,000 styles)
@@ -61,6 +62,7 @@ class Sheet:
         self.vbuf: list[str] = []
         self.hf_text: list[str] = []
         self.inline: list[str] | None = None
+        self._namespace("")  # set again from the root element
 
     def start(self, tag: str, attrib) -> None:
         self.sink = None  # an element's own text is what comes before its first child
@@ -104,7 +106,7 @@ class Sheet:
         if self.sink is not None:
             self.sink.append(text)
             self.chars += len(text)
-            if self.chars > MAX_CELL_CHARS:
+            if self.chars > _RAW_CHARS:
                 raise too_long(f"{self.where}的单元格 {self._address()} " if self.in_cell else f"{self.where}的页眉")
 
     def end(self, tag: str) -> None:
@@ -157,6 +159,8 @@ class Sheet:
             return  # no value: formatting only
         kind = self.attrib.get("t")
         text = self.cell_text(kind, self.attrib.get("s"), self.v, self.inline)
+        if len(text) > MAX_CELL_CHARS:
+            raise too_long(f"{self.where}的单元格 {self._address()} ")
         if text:
             if col >= self.max_columns:
                 raise self._beyond(f" {column_letters(self.max_columns - 1)} 列右边", "右侧多余的列")
@@ -203,6 +207,7 @@ class SharedStrings:
         self.sink: list[str] | None = None
         self.parts: list[str] = []
         self.in_si = self.in_run = False
+        self._namespace("")  # set again from the root element
 
     def start(self, tag: str, attrib) -> None:
         self.sink = None
@@ -215,14 +220,13 @@ class SharedStrings:
         elif self.in_si and d == 2 and tag == self.R:
             self.in_run = True
         elif d == 0:
-            ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
-            self.SI, self.T, self.R = ns + "si", ns + "t", ns + "r"
+            self._namespace(tag)
 
     def data(self, text: str) -> None:
         if self.sink is not None:
             self.sink.append(text)
             self.chars += len(text)
-            if self.chars > MAX_CELL_CHARS:
+            if self.chars > _RAW_CHARS:
                 raise too_long("文件中有单元格的")
 
     def end(self, tag: str) -> None:
@@ -233,13 +237,20 @@ class SharedStrings:
             if len(self.strings) >= MAX_SHARED_STRINGS:
                 raise reject(f"文件中的文字单元格过多（超过 {MAX_SHARED_STRINGS:,} 个不同的文字）；"
                              f"请删除多余的工作表和内容，{_REDO}")
-            self.budget.spend_chars(self.chars)
-            self.strings.append(unescape("".join(self.parts)).strip())
+            text = unescape("".join(self.parts)).strip()
+            if len(text) > MAX_CELL_CHARS:
+                raise too_long("文件中有单元格的")
+            self.budget.spend_chars(len(text))
+            self.strings.append(text)
         elif d == 2:
             self.in_run = False
 
     def close(self) -> list[str]:
         return self.strings
+
+    def _namespace(self, tag: str) -> None:
+        ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
+        self.SI, self.T, self.R = ns + "si", ns + "t", ns + "r"
 
 
 class Elements:
@@ -270,10 +281,6 @@ class Elements:
 
     def close(self) -> Elements:
         return self
-
-    @property
-    def namespace(self) -> str:
-        return self.ns[1:-1]
 
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")

@@ -239,6 +239,9 @@ def test_a_cell_longer_than_excel_allows_has_its_own_message(tmp_path):
         read(inline)
     at_the_limit = _with_cell(small_form(tmp_path / "c.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [long[:32767]])
     assert read(at_the_limit).unit == "基建处"
+    line_breaks = "第一行_x000D_\n" * 3000  # 15,000 characters, 33,000 as Excel writes them
+    escaped = _with_cell(small_form(tmp_path / "d.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [line_breaks])
+    assert read(escaped).unit == "基建处"
 
 
 def test_a_fifty_megabyte_shared_string_is_called_too_long_not_damaged(tmp_path):
