@@ -15,6 +15,9 @@ EXTRA_SETTINGS = {("limits", "soffice_timeout"): 90, ("letters", "talk_days"): 3
 FRACTIONAL = {("watch", "interval"), ("watch", "stable"), ("watch", "incomplete_timeout"), ("letters", "pdf_timeout"),
               ("limits", "soffice_timeout")}
 FREE_SECTIONS = {"issuers"}  # any keys: name = value (text)
+# Numbers with an upper bound, and what the bound is, for the message.
+MAXIMA = {("limits", "max_rows"): (1_048_576, "Excel 工作表最多 1048576 行"),
+          ("limits", "max_columns"): (16_384, "Excel 工作表最多 16384 列")}
 _YES, _NO = {"true", "yes", "是", "1", "y", "on"}, {"false", "no", "否", "0", "n", "off", ""}
 
 
@@ -142,6 +145,10 @@ def _as_number(section: str, key: str, value, *, fractional: bool, example=5) ->
     if number is None or number <= 0 or (not fractional and number != int(number)):
         kind = "大于 0 的数字" if fractional else "大于 0 的整数"
         raise ConfigError(f"{_where(section, key)} 的值“{value}”不对：应是{kind}", hint=f"请写成 {key} = {example}（不加引号）")
+    maximum, why = MAXIMA.get((section, key), (None, ""))
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{_where(section, key)} 的值“{value}”太大：{why}",
+                          hint=f"请写成 {key} = {example}（不加引号）")
     return number
 
 

@@ -77,6 +77,9 @@ max_file_mb = 50              # 单个文件大小上限
 max_zip_entries = 5000        # 压缩包内文件数上限
 max_uncompressed_mb = 300     # 解压后总大小上限
 max_ratio = 200               # 压缩比上限
+max_rows = 10000              # Excel 表格每个工作表最多读取的行数：更靠下的单元格里还有内容（文字或数字）时退回，
+                              # 并说明是哪个单元格；只有格式、没有内容的单元格不算
+max_columns = 50              # Excel 表格每个工作表最多读取的列数（50 列即 A 到 AX 列），同上
 """
 
 DEFAULT_ROSTER = """\

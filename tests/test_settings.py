@@ -30,12 +30,24 @@ def test_quoted_numbers_and_chinese_yes_no_are_normalised():
     ({"organisation": {"school": ["a"]}}, ["[organisation] school", "英文双引号"]),
     ({"submission": {"deadline": 5}}, ["[submission] deadline", "不是日期"]),
     ({"watch": 5}, ["[watch]"]),
+    ({"limits": {"max_rows": 0}}, ["[limits] max_rows", "大于 0 的整数", "max_rows = 10000"]),
+    ({"limits": {"max_rows": 2_000_000}}, ["[limits] max_rows 的值“2000000”太大：Excel 工作表最多 1048576 行"]),
+    ({"limits": {"max_columns": "20000"}}, ["[limits] max_columns 的值“20000”太大：Excel 工作表最多 16384 列",
+                                            "max_columns = 50"]),
 ])
 def test_wrong_types_name_the_key_and_the_expected_form(raw, words):
     with pytest.raises(ConfigError) as exc:
         checked(raw)
     for word in words:
         assert word in str(exc.value)
+
+
+def test_sheet_limits_are_read_into_the_reader_limits():
+    from lzdocs.ooxml.safety import Limits
+
+    limits = Limits.from_settings(checked({"limits": {"max_rows": "500", "max_columns": 16384}}))
+    assert (limits.max_rows, limits.max_columns) == (500, 16384)
+    assert (Limits.from_settings(checked({})).max_rows, Limits.from_settings(checked({})).max_columns) == (10000, 50)
 
 
 def test_unknown_sections_and_keys_are_reminders_with_the_closest_name():

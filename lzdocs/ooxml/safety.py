@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,13 +21,17 @@ class Limits:
     max_entries: int = 5000
     max_uncompressed: int = 300 * 2**20
     max_ratio: int = 200
+    max_rows: int = 10_000  # a sheet's content must lie in its first max_rows rows…
+    max_columns: int = 50  # …and its first max_columns columns (A–AX)
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
         return cls(max_file_bytes=settings.limit("max_file_mb", 50) * 2**20,
                    max_entries=settings.limit("max_zip_entries", 5000),
                    max_uncompressed=settings.limit("max_uncompressed_mb", 300) * 2**20,
-                   max_ratio=settings.limit("max_ratio", 200))
+                   max_ratio=settings.limit("max_ratio", 200),
+                   max_rows=settings.limit("max_rows", 10_000),
+                   max_columns=settings.limit("max_columns", 50))
 
 
 def reject(message: str) -> RejectedFile:
@@ -131,28 +136,73 @@ class SafePackage:
         return self.zip.namelist()
 
     def read(self, name: str) -> bytes:
-        info = self.zip.getinfo(name)
-        if info.file_size > self.limits.max_uncompressed:
-            raise reject(f"文件内部“{name}”过大；请另存后再报送")
+        self._check_size(name)
         try:
             return self.zip.read(name)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:  # CRC errors, truncated data
-            raise reject("文件已损坏或不完整（内部数据校验失败）；请重新保存或重新复制后再报送") from exc
+        except _DAMAGED as exc:
+            raise _damaged() from exc
 
     def xml(self, name: str) -> etree._Element:
         return parse_xml(self.read(name), name)
 
+    def parse(self, name: str, target):
+        """Stream one XML part through ``target`` (an lxml parser target: ``start``/``end``/``data``/``close``) and
+        return what its ``close()`` returns. No tree is built and the part is inflated 64 KB at a time, so memory
+        stays flat whatever the part's size; a DOCTYPE or entity declaration is refused as by ``parse_xml``."""
+        self._check_size(name)
+        parser = etree.XMLParser(target=target, **_SAFE)
+        tail = b""
+        try:
+            fh = self.zip.open(name)
+        except _DAMAGED as exc:
+            raise _damaged() from exc
+        try:
+            with fh:
+                while chunk := _read_chunk(fh):
+                    _refuse_dtd(tail + chunk, name)
+                    tail = chunk[-8:]
+                    parser.feed(chunk)
+            return parser.close()
+        except etree.XMLSyntaxError as exc:
+            raise _malformed(name) from exc
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False,
-                          huge_tree=False, remove_blank_text=False)
+    def _check_size(self, name: str) -> None:
+        if self.zip.getinfo(name).file_size > self.limits.max_uncompressed:
+            raise reject(f"文件内部“{name}”过大；请另存后再报送")
+
+
+_DAMAGED = (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error)  # CRC errors, truncated data
+_SAFE = dict(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False, huge_tree=False,
+             remove_blank_text=False)
+_PARSER = etree.XMLParser(**_SAFE)
+CHUNK = 1 << 16
+
+
+def _read_chunk(fh) -> bytes:
+    try:
+        return fh.read(CHUNK)
+    except _DAMAGED as exc:
+        raise _damaged() from exc
+
+
+def _damaged() -> RejectedFile:
+    return reject("文件已损坏或不完整（内部数据校验失败）；请重新保存或重新复制后再报送")
+
+
+def _malformed(name: str) -> RejectedFile:
+    return reject(f"文件内部“{name}”格式损坏，无法读取；请用 WPS/Word/Excel 打开后另存再报送")
+
+
+def _refuse_dtd(data: bytes, name: str) -> None:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise reject(f"文件内部“{name}”含有 DTD/实体声明，这不是 Office 正常保存的文件，出于安全原因拒收；"
+                     "请用 WPS/Word/Excel 重新另存后再报送")
 
 
 def parse_xml(data: bytes, name: str = "XML") -> etree._Element:
     """Parse one XML part; a DOCTYPE (and so any entity) is refused outright."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise reject(f"文件内部“{name}”含有 DTD/实体声明，这不是 Office 正常保存的文件，出于安全原因拒收；"
-                     "请用 WPS/Word/Excel 重新另存后再报送")
+    _refuse_dtd(data, name)
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise reject(f"文件内部“{name}”格式损坏，无法读取；请用 WPS/Word/Excel 打开后另存再报送") from exc
+        raise _malformed(name) from exc

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.styles import Font, PatternFill
 
 from lzdocs.errors import RejectedFile
 from lzdocs.forms.checks import check_form
@@ -157,24 +158,168 @@ def test_workbook_without_the_form_is_rejected(tmp_path):
     assert "未找到《岗位风险分析和防控措施表》表格" in exc.value.problems[0].message
 
 
-def test_far_away_cell_and_huge_merge_do_not_blow_up(tmp_path):
-    def edit(ws):
-        ws.cell(1048576, 16384, "远处的单元格")
-        ws["A10"] = "备注"
-        ws["B1000000"] = "很远的一行"  # the merge below would cover 1,000,000 × 200 cells
-    path = small_form(tmp_path / "a.xlsx", edit)
+def _with_sheet_xml(path: Path, edit, parts: dict[str, bytes] | None = None) -> Path:
+    """``path`` with its first worksheet's XML passed through ``edit`` (bytes → bytes) and ``parts`` added."""
     with zipfile.ZipFile(path) as zf:
-        items = [(info, zf.read(info)) for info in zf.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info, data in items:
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
-                                                      b'<mergeCell ref="A10:XFD1048576"/></mergeCells>')
-            zf.writestr(info, data)
+        items = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    parts = parts or {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, data in [*((n, d) for n, d in items if n not in parts), *parts.items()]:
+            zf.writestr(name, edit(data) if name == "xl/worksheets/sheet1.xml" else data)
+    return path
+
+
+def _with_cell(path: Path, cell: bytes, strings: list[str] = ()) -> Path:
+    """``path`` with ``cell`` (the XML of a cell in row 1) and a shared-strings part holding ``strings``."""
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           + b"".join(b"<si><t>" + s.encode() + b"</t></si>" for s in strings) + b"</sst>")
+    return _with_sheet_xml(path, lambda xml: xml.replace(b"</row>", cell + b"</row>", 1),
+                           {"xl/sharedStrings.xml": sst} if strings else None)
+
+
+def test_huge_merge_and_far_away_formatted_empty_cells_do_not_blow_up(tmp_path):
+    def edit(ws):
+        ws.cell(1048576, 16384).font = Font(bold=True)  # formatted, no value: Excel leaves such cells everywhere
+        ws["GQ1000000"].fill = PatternFill("solid", fgColor="FFFF00")
+        ws["A10"] = "备注"
+    path = small_form(tmp_path / "a.xlsx", edit)
+    _with_sheet_xml(path, lambda xml: xml.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                                  b'<mergeCell ref="A10:XFD1048576"/></mergeCells>'))
+    assert b'r="XFD1048576"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     started = time.perf_counter()
     form = read(path)
     assert time.perf_counter() - started < 2
     assert column(form, "post") == ["工程管理", "招标管理"]
+
+
+@pytest.mark.parametrize("cell, words", [
+    ("B10001", ["工作表“Sheet”在第 10000 行以下还有内容（单元格 B10001）", "最多读取 10000 行、50 列",
+                "请删除表格下方多余的行（在名称框中输入 B10001 可定位到该单元格）", "复制到一个新的工作簿"]),
+    ("AY1", ["工作表“Sheet”在 AX 列右边还有内容（单元格 AY1）", "请删除表格右侧多余的列"]),
+    ("XFD1048576", ["单元格 XFD1048576"]),
+])
+def test_a_value_beyond_the_row_or_column_limit_is_refused_with_its_address(tmp_path, cell, words):
+    def edit(ws):
+        ws[cell] = "远处的单元格"
+    with pytest.raises(RejectedFile) as exc:
+        read(small_form(tmp_path / "a.xlsx", edit))
+    for word in words:
+        assert word in exc.value.problems[0].message
+
+
+def test_the_row_and_column_limits_come_from_the_settings(tmp_path):
+    path = small_form(tmp_path / "a.xlsx", lambda ws: ws.__setitem__("F4", "备注"))
+    with pytest.raises(RejectedFile, match="在 E 列右边还有内容（单元格 F4）"):
+        read_xlsx(path, KINDS, Limits(max_columns=5))
+    with pytest.raises(RejectedFile, match="在第 3 行以下还有内容（单元格 A4）"):
+        read_xlsx(path, KINDS, Limits(max_rows=3))
+    assert len(read_xlsx(path, KINDS, Limits(max_rows=4, max_columns=6)).rows) == 2
+
+
+def test_a_hidden_sheet_beyond_the_limits_is_named(tmp_path):
+    def edit(ws):
+        extra = ws.parent.create_sheet("下拉列表")
+        extra["A20000"] = "图书馆"
+        extra.sheet_state = "hidden"
+    with pytest.raises(RejectedFile, match="隐藏的工作表“下拉列表”在第 10000 行以下还有内容（单元格 A20000）"):
+        read(small_form(tmp_path / "a.xlsx", edit))
+
+
+def test_a_cell_longer_than_excel_allows_has_its_own_message(tmp_path):
+    long = "很长的文字" * 6554  # 32,770 characters: more than an Excel cell holds
+    shared = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [long])
+    with pytest.raises(RejectedFile) as exc:
+        read(shared)
+    message = exc.value.problems[0].message
+    assert message.startswith("文件中有单元格的文字过长（超过 32767 字，Excel 单元格最多只能容纳这么多字）")
+    assert "格式损坏" not in message
+    inline = _with_cell(small_form(tmp_path / "b.xlsx"), b'<c r="F1" t="inlineStr"><is><t>' + long.encode()
+                        + b"</t></is></c>")
+    with pytest.raises(RejectedFile, match="工作表“Sheet”的单元格 F1 文字过长"):
+        read(inline)
+    at_the_limit = _with_cell(small_form(tmp_path / "c.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [long[:32767]])
+    assert read(at_the_limit).unit == "基建处"
+    line_breaks = "第一行_x000D_\n" * 3000  # 15,000 characters, 33,000 as Excel writes them
+    escaped = _with_cell(small_form(tmp_path / "d.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [line_breaks])
+    assert read(escaped).unit == "基建处"
+
+
+def test_a_fifty_megabyte_shared_string_is_called_too_long_not_damaged(tmp_path):
+    import random
+
+    rng = random.Random(1)
+    block = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(100_000))  # longer than deflate's window
+    text = block * (50 * 2**20 // len(block.encode()))  # 50 MB in UTF-8, about 35 MB compressed
+    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [text])
+    assert path.stat().st_size < 50 * 2**20
+    started = time.perf_counter()
+    with pytest.raises(RejectedFile, match="文件中有单元格的文字过长（超过 32767 字"):
+        read(path)
+    assert time.perf_counter() - started < 2
+
+
+def test_the_workbook_budget_counts_the_cells_of_all_sheets(tmp_path, monkeypatch):
+    def edit(ws):
+        copy = ws.parent.copy_worksheet(ws)
+        copy["A30"] = "备注"
+    path = small_form(tmp_path / "a.xlsx", edit)  # two sheets of 4 × 5 cells, the copy 30 rows high
+    assert len(read(path).rows) == 2
+    monkeypatch.setattr("lzdocs.forms.xlsx.MAX_WORKBOOK_CELLS", 40)
+    with pytest.raises(RejectedFile, match="工作簿的内容过多（各工作表合计超过 40 个单元格）"):
+        read(path)
+
+
+def test_the_text_of_all_cells_and_shared_strings_is_bounded(tmp_path, monkeypatch):
+    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>1</v></c>', ["甲" * 40, "乙" * 40])
+    assert read(path).unit == "基建处"
+    monkeypatch.setattr("lzdocs.forms.xlsx.MAX_WORKBOOK_CHARS", 100)
+    with pytest.raises(RejectedFile, match="文件中的文字总量过大（超过 100 字）"):
+        read(path)
+    monkeypatch.setattr("lzdocs.forms.xlsx.MAX_WORKBOOK_CHARS", 10_000)
+    monkeypatch.setattr("lzdocs.forms.xlsx_parts.MAX_SHARED_STRINGS", 1)
+    with pytest.raises(RejectedFile, match="文件中的文字单元格过多（超过 1 个不同的文字）"):
+        read(path)
+
+
+def test_a_shared_string_shown_in_many_cells_is_held_once(tmp_path):
+    from lzdocs.forms.xlsx import _Workbook
+    from lzdocs.ooxml.safety import SafePackage
+
+    padded = " " + "很长的文字" * 6000 + " "  # stripped when shown: a copy per cell would be 60 KB each
+    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [padded])
+    with SafePackage(path, Limits()) as package:
+        book = _Workbook(package, Limits())
+        first, second = book.cell_text("s", None, "0", None), book.cell_text("s", None, "0", None)
+    assert first == padded.strip() and first is second
+
+
+def test_a_sheet_listed_many_times_is_read_once(tmp_path):
+    path = small_form(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml")
+    start = book.index(b"<sheet ")
+    entry = book[start:book.index(b"/>", start) + 2]
+    many = b"".join(entry.replace(b'name="Sheet"', b'name="S%d"' % i) for i in range(100_000))
+    _with_sheet_xml(path, lambda xml: xml, {"xl/workbook.xml": book.replace(entry, many)})
+    started = time.perf_counter()
+    form = read(path)
+    assert time.perf_counter() - started < 5
+    assert form.where == "工作表“S0”" and not form.problems
+
+
+def test_a_doctype_split_across_two_read_chunks_is_still_refused(tmp_path):
+    from lzdocs.ooxml.safety import CHUNK
+
+    def edit(xml: bytes) -> bytes:
+        body = xml.split(b"?>", 1)[-1] if xml.startswith(b"<?xml") else xml
+        head = b'<?xml version="1.0" encoding="UTF-8"?><!--'
+        pad = b" " * (CHUNK - len(head) - len(b"-->") - 4)
+        return head + pad + b"-->" + b"<!DOCTYPE worksheet>" + body
+    path = _with_sheet_xml(small_form(tmp_path / "a.xlsx"), edit)
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert xml.index(b"<!DOCTYPE") == CHUNK - 4  # "<!DO" in the first 64 KB, "CTYPE" in the next
+    with pytest.raises(RejectedFile, match="含有 DTD/实体声明"):
+        read(path)
 
 
 def test_form_written_by_lzdocs_reads_back(tmp_path, make_form):

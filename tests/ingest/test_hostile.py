@@ -144,3 +144,60 @@ def test_zip_bomb_is_rejected_within_seconds_and_small_memory(workspace, zip_bom
     assert peak_mb < 300, f"peak {peak_mb:.0f} MB"
     assert elapsed < 20, f"took {elapsed:.1f} s"
     assert (workspace.rejected / "炸弹.xlsx").read_bytes() == data
+
+
+def _form_with(make_form, path: Path, cell: str, value=None, bold=False) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    make_form(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws[cell] = value
+    if bold:
+        ws[cell].font = Font(bold=True)
+    wb.save(path)
+    return path.read_bytes()
+
+
+def test_a_value_far_below_the_form_is_refused_with_its_cell(workspace, store, make_form, tmp_path):
+    data = _form_with(make_form, tmp_path / "a.xlsx", "C20000", "多余的文字")
+    message = _ingest_one(workspace, store, "计财处.xlsx", data)
+    assert message.startswith("工作表“岗位风险分析和防控措施表”在第 10000 行以下还有内容（单元格 C20000）")
+    explanation = (workspace.rejected / "计财处.xlsx.错误说明.txt").read_text(encoding="utf-8")
+    assert "单元格 C20000" in explanation and "复制到一个新的工作簿" in explanation
+
+
+def test_a_formatted_empty_cell_far_away_does_not_count(workspace, store, make_form, tmp_path):
+    (workspace.inbox / "计财处.xlsx").write_bytes(_form_with(make_form, tmp_path / "a.xlsx", "GQ1000000", bold=True))
+    [out] = Ingest(workspace, store).run_inbox()
+    assert (out.status, out.rows) == ("accepted", 3)
+
+
+def test_the_row_limit_is_a_setting(workspace, store, make_form, tmp_path):
+    workspace.settings.raw.setdefault("limits", {})["max_rows"] = 5
+    message = _ingest_one(workspace, store, "计财处.xlsx", make_form(tmp_path / "a.xlsx").read_bytes())
+    assert "在第 5 行以下还有内容（单元格 A6）" in message and "最多读取 5 行、50 列" in message
+
+
+@pytest.mark.slow
+def test_a_million_sparse_rows_are_refused_quickly_in_small_memory(tmp_path):
+    from benchmarks.bench_memory import ingest, sparse_million_rows
+
+    path = sparse_million_rows(tmp_path / "稀疏.xlsx")
+    assert path.stat().st_size > 15 * 2**20  # about 20 MB, 90 MB unpacked: within the zip limits
+    run = ingest(path, tmp_path)
+    assert run.status == "rejected"
+    assert "在第 10000 行以下还有内容（单元格 B10001）" in run.message
+    assert run.peak_mb < 300, f"peak {run.peak_mb:.0f} MB"
+    assert run.seconds < 20, f"took {run.seconds:.1f} s"
+
+
+@pytest.mark.slow
+def test_a_million_formatted_empty_rows_are_read_in_small_memory(tmp_path):
+    from benchmarks.bench_memory import ingest, sparse_empty_rows
+
+    run = ingest(sparse_empty_rows(tmp_path / "稀疏.xlsx"), tmp_path)
+    assert run.status == "accepted"
+    assert run.peak_mb < 300, f"peak {run.peak_mb:.0f} MB"
+    assert run.seconds < 60, f"took {run.seconds:.1f} s"  # every row must be looked at; 10–20 s on this machine
