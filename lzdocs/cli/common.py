@@ -13,13 +13,16 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lzdocs.cli import zh
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError, from_os_error
-from lzdocs.workspace import Workspace
+
+if TYPE_CHECKING:  # the workspace module (settings, roster, TOML) loads when a command opens one
+    from lzdocs.workspace import Workspace
 
 zh.install()
 
@@ -59,6 +62,8 @@ class Env:
 
     def workspace(self) -> Workspace:
         if self._ws is None:
+            from lzdocs.workspace import Workspace
+
             self._ws = Workspace.open(self.workspace_dir)
             for text in self._ws.settings.warnings:
                 self.note(f"提醒：{text}")
