@@ -11,9 +11,6 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.series import DataPoint
-
 from lzdocs.documents.publicity import TEMPLATE_NAME, chinese_date, publicity_context, write_publicity
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
                                      status_from, submission_status)
@@ -220,7 +217,10 @@ def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.dat
     sheet.ws.add_chart(_level_chart(sheet, head), "G3")
 
 
-def _level_chart(sheet: StreamingSheet, head: int) -> BarChart:
+def _level_chart(sheet: StreamingSheet, head: int):
+    from openpyxl.chart import BarChart, Reference  # only the 汇总表 has a chart
+    from openpyxl.chart.series import DataPoint
+
     chart = BarChart()
     chart.type, chart.style = "col", 10
     chart.title = "各等级风险点数"
