@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,7 +37,8 @@ from lzdocs.workspace import Workspace  # noqa: E402
 
 DATE = dt.date(2026, 11, 28)
 UNIT = "计财处"
-SETS = {"事由": "在2026年度廉政风险防控工作检查中", "问题": "采购程序不规范，未按规定公开招标", "建议": "完善采购制度，严格执行招标规定"}
+SETS = {"事由": "在2026年度廉政风险防控工作检查中", "问题": "采购程序不规范，未按规定公开招标",
+        "建议": "完善采购制度，严格执行招标规定"}
 TEMPLATE = ROOT / "lzdocs" / "templates" / "纪检监察建议书.docx"
 
 ONE_SHOT = """\

@@ -15,7 +15,8 @@ _EXPORTS = {**dict.fromkeys(["AlreadyWatching", "WatchLock", "install_stop_signa
                             "runtime"),
             **dict.fromkeys(["NATIVE", "POLLING", "Watcher", "WatchOptions", "resolve_options"], "service"),
             "IngestWorker": "worker"}
-__all__ = sorted(_EXPORTS)
+__all__ = ["AlreadyWatching", "IngestWorker", "NATIVE", "POLLING", "WatchLock", "WatchOptions", "Watcher",
+           "install_stop_signals", "resolve_options", "setup_logging", "watcher_state"]
 # ``lzdocs status`` asks only whether a watcher runs (runtime); the service, watchdog and the ingest pipeline
 # load when a watcher starts.
 __getattr__ = lazy_exports(__name__, _EXPORTS)

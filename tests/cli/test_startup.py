@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import cli_env, run_cli
 
 HEAVY = ("sqlalchemy", "openpyxl", "numpy", "docx", "docxtpl", "docxcompose", "lxml", "jinja2", "rich", "watchdog",
@@ -47,9 +46,11 @@ def test_help_lists_every_command_and_imports_none_of_them():
 def test_help_from_the_table_is_what_the_commands_themselves_say():
     from lzdocs.cli import COMMANDS
 
-    load_all = "from lzdocs.cli import COMMANDS, cli\nfor name in COMMANDS:\n    cli.load(name)\ncli(prog_name='lzdocs')\n"
-    eager = subprocess.run([sys.executable, "-c", load_all, "--help"], env=cli_env(), capture_output=True,
-                           text=True, encoding="utf-8", timeout=120)
+    load_all = ("from lzdocs.cli import COMMANDS, cli\n"
+                "for name in COMMANDS:\n    cli.load(name)\n"
+                "cli(prog_name='lzdocs')\n")
+    eager = subprocess.run([sys.executable, "-c", load_all, "--help"], env=cli_env(), capture_output=True, text=True,
+                           encoding="utf-8", timeout=120)
     lazy = run_cli("--help", check=0)
     assert "demo      演示" in eager.stdout and lazy.stdout == eager.stdout
     assert len(COMMANDS) == 13
