@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
 log = logging.getLogger("lzdocs.office")
 
 Progress = Callable[[int, int, str], None]
-LETTER_BOOKS = ("documents", "warnings")  # the registers a letter, a reply or a notice changes
 
 
 @dataclass
@@ -170,6 +169,12 @@ class Office:
         """The registers of each year rewritten once after an action (``books``: only those, e.g. a letter's)."""
         return rebuild_registers(self.ws, self.store, years, self.today, books=books)
 
+    def _letter_registers(self, years: Iterable[int]) -> Rebuilt:
+        """发文登记簿 and 预警处置台账 only: all that a letter, a reply or a notice changes."""
+        from lzdocs.documents.registers import LETTER_BOOKS
+
+        return self.rebuild_registers(years, books=LETTER_BOOKS)
+
     def status(self, year: int | None = None) -> SubmissionStatus:
         """Who submitted on time, late or not at all, the level counts, and the letters overdue."""
         from lzdocs.documents.status import submission_status
@@ -203,7 +208,7 @@ class Office:
         issued = self.letters.issue(self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today))
         if pdf:
             issued.warnings += self.add_pdfs([issued])
-        issued.registers = self.rebuild_registers([issued.number.year], books=LETTER_BOOKS)
+        issued.registers = self._letter_registers([issued.number.year])
         return issued
 
     def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
@@ -255,7 +260,7 @@ class Office:
             for problem in self.add_pdfs(issued):
                 for item in issued:
                     item.warnings.append(problem)
-        registers = self.rebuild_registers({i.number.year for i in issued}, books=LETTER_BOOKS)
+        registers = self._letter_registers({i.number.year for i in issued})
         return LetterBatch(kind, results, registers, ignored)
 
     def reply(self, number: str, date: dt.date | None = None) -> dict:
@@ -263,7 +268,7 @@ class Office:
         from lzdocs.documents.letters import DocumentNumber, record_reply
 
         result = record_reply(self.store, number, date or self.today)
-        self.rebuild_registers([int(DocumentNumber.parse(result["number"]).year)], books=LETTER_BOOKS)
+        self._letter_registers([int(DocumentNumber.parse(result["number"]).year)])
         return result
 
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
@@ -295,7 +300,7 @@ class Office:
 
         prepared = N.prepare_notice(self.ws, title=title, body=body, today=self.today, **options)
         issued = N.issue_notice(self.ws, self.store, prepared, pdf=pdf)
-        issued.registers = self.rebuild_registers([issued.number.year], books=LETTER_BOOKS)
+        issued.registers = self._letter_registers([issued.number.year])
         return issued
 
     def forms(self, units: Iterable[str] = (), *, all_units: bool = False, fmt: str = "docx",

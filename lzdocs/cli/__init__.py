@@ -1,14 +1,86 @@
-"""The ``lzdocs`` command: a click group; each command group lives in its own module here."""
+"""The ``lzdocs`` command: a click group whose commands live in modules here, each imported when first used."""
 
 from __future__ import annotations
 
+import importlib
+
 import click
+from click.utils import make_default_short_help
 
 from lzdocs import __version__
+from lzdocs.cli import zh
 from lzdocs.cli.common import Env, LzdocsGroup
 
+# Every subcommand: name → ("module:attribute" under lzdocs.cli, the one-line help ``lzdocs --help`` shows).
+# The help is kept here so that listing the commands imports none of them; a test checks it against each
+# command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("workspace_cmds:demo_command",
+             "演示：新建一个工作区，放入十几份模拟表格，从头到尾跑一遍，并列出生成的文件。"),
+    "form": ("workspace_cmds:form_command", "生成空白《岗位风险分析和防控措施表》供下发，可预填单位名称。"),
+    "ingest": ("ingest_cmds:ingest_command",
+               "处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动）。"),
+    "init": ("workspace_cmds:init_command", "新建工作区（可重复运行；已有的文件不会被覆盖）。"),
+    "letter": ("letter_cmds:letter_command",
+               "生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。"),
+    "notice": ("notice_cmds:notice_command",
+               "按 GB/T 9704《党政机关公文格式》生成红头公文，编发文字号并登记到发文登记簿。"),
+    "register": ("register_cmds:register_command",
+                 "重新生成某年度的登记簿和公示表（全部由档案库数据重建，可反复运行）。"),
+    "reply": ("letter_cmds:reply_command", "登记单位对一份文书的书面回复（预警处置台账）。"),
+    "risks": ("ingest_cmds:risks_command", "列出当前有效的风险点（每个单位每年以最新报送的表为准）。"),
+    "status": ("register_cmds:status_command",
+               "查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。"),
+    "template": ("letter_cmds:template_group", "模板工具：检查 Word 模板里的标签。"),
+    "urge": ("letter_cmds:urge_command", "给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。"),
+    "watch": ("watch_cmds:watch_command",
+              "持续监视收件文件夹：表格一放进来就自动收取、校验、归档，一批处理完后更新登记簿。"),
+}
 
-@click.group(cls=LzdocsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(LzdocsGroup):
+    """A group whose subcommands are imported on first use (click's lazy-loading pattern), so that a command
+    loads only its own module and ``lzdocs --help`` lists every command from ``COMMANDS`` alone."""
+
+    def __init__(self, *args, lazy_subcommands: dict[str, tuple[str, str]] | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.lazy_subcommands = lazy_subcommands or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_subcommands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy_subcommands:
+            self.load(name)
+        return super().get_command(ctx, name)
+
+    def load(self, name: str) -> click.Command:
+        """Import the module of command ``name``; a module that does not register itself is added here."""
+        module_name, attribute = self.lazy_subcommands[name][0].split(":")
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        if name not in self.commands:
+            self.add_command(getattr(module, attribute), name)
+        return self.commands[name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click lists the commands, with the table's help for those not imported yet."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                rows.append((name, make_default_short_help(self.lazy_subcommands[name][1], limit).strip()))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section(zh.gettext("Commands")):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-w", "--workspace", metavar="DIR", envvar="LZDOCS_WORKSPACE",
               help="工作区文件夹（默认：$LZDOCS_WORKSPACE，否则当前文件夹）")
 @click.version_option(__version__, prog_name="lzdocs")
@@ -31,6 +103,3 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 def main() -> None:
     cli(prog_name="lzdocs")
 
-
-# Command modules register themselves on import.
-from lzdocs.cli import workspace_cmds, ingest_cmds, letter_cmds, register_cmds, watch_cmds, notice_cmds  # noqa: E402,F401

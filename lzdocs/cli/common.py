@@ -20,7 +20,9 @@ import click
 from lzdocs.cli import zh
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError, from_os_error
-from lzdocs.workspace import Workspace
+
+if TYPE_CHECKING:  # the workspace module (settings, roster, TOML) loads when a command opens one
+    from lzdocs.workspace import Workspace
 
 if TYPE_CHECKING:
     from lzdocs.office import Office, Rebuilt
@@ -64,6 +66,8 @@ class Env:
 
     def workspace(self) -> Workspace:
         if self._ws is None:
+            from lzdocs.workspace import Workspace
+
             self._ws = Workspace.open(self.workspace_dir)
             for text in self._ws.settings.warnings:
                 self.note(f"提醒：{text}")

@@ -6,15 +6,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
-from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
 from lzdocs.store import documents as doc_queries
 from lzdocs.tables import read_table
 from lzdocs.textutil import chinese_date, squeeze
+
+if TYPE_CHECKING:  # Jinja and lxml load with the first template
+    from lzdocs.documents.templating import DocxTemplateFile
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class LetterOffice:
     def template(self, kind: LetterKind) -> DocxTemplateFile:
         """The kind's template (the workspace's own copy, else the packaged one), loaded once per office."""
         if kind.key not in self._templates:
+            from lzdocs.documents.templating import DocxTemplateFile
+
             self._templates[kind.key] = DocxTemplateFile(self.ws.template(kind.template))
         return self._templates[kind.key]
 

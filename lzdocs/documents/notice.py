@@ -13,7 +13,6 @@ from typing import Any
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
-from docxcompose.composer import Composer
 
 from lzdocs.documents import gbt9704 as gb
 from lzdocs.documents.markdown_body import Block, parse_body, render_blocks, split_enclosure
@@ -217,6 +216,8 @@ def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page)
     """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body."""
     if not attachments:
         return
+    from docxcompose.composer import Composer
+
     composer = Composer(doc)
     with tempfile.TemporaryDirectory(prefix="lzdocs-notice-") as tmp:
         for i, att in enumerate(attachments, 1):

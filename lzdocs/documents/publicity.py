@@ -16,7 +16,6 @@ from pathlib import Path
 from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
 
-from lzdocs.documents.templating import DocxTemplateFile
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text
 from lzdocs.errors import TemplateError
 from lzdocs.fsutil import atomic_output
@@ -48,6 +47,8 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
     ``rows`` are dicts with the keys of ROW_FIELDS as display text. Returns the warnings (text that had
     characters Word cannot hold). Raises TemplateError when the template is broken or has no row loop.
     """
+    from lzdocs.documents.templating import DocxTemplateFile  # Jinja, lxml and docxtpl: only the 公示表 needs them
+
     frame = io.BytesIO(DocxTemplateFile(template).render({**context, "rows": [_marker_row()]}))
     cut = split_at_marker(read_part(frame, DOCUMENT_PART), f"@@{_MARK}_", "w:tr")
     if cut is None or _MARKER.search(cut.suffix):

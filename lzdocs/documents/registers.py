@@ -7,11 +7,9 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
-
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.series import DataPoint
 
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
@@ -48,46 +46,48 @@ def register_paths(ws, year: int) -> dict[str, Path]:
             "publicity": base / PUBLICITY_DIR / f"{year}年廉政风险点公示表.docx"}
 
 
-def write_registers(ws, store, year: int, today: dt.date, *, books: Iterable[str] | None = None) -> RegisterResult:
-    """Write every register of ``year`` (or only ``books``: keys of ``register_paths``) from the database alone,
-    in one consistent read.
+BOOKS = ("risks", "status", "documents", "warnings", "publicity")  # the keys of register_paths, in writing order
+LETTER_BOOKS = ("documents", "warnings")  # all that issuing a letter or registering a reply changes
 
+
+def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] | None = None) -> RegisterResult:
+    """Write the registers of ``year`` from the database alone, in one consistent read.
+
+    ``books`` names the files to write (keys of :func:`register_paths`; default all): a letter or a reply
+    passes :data:`LETTER_BOOKS` and leaves the 汇总表, 报送情况登记表 and 公示表 as they are.
     Idempotent: each file is written to a temporary file and renamed over the old one. A file that
     cannot be replaced (e.g. open in Excel/WPS on Windows) or a broken 公示表 template is reported in
     ``warnings`` and ``failed``; the other files are still written.
     """
-    paths = register_paths(ws, year)
-    wanted = set(paths) if books is None else set(books)
-    unknown = wanted - set(paths)
-    if unknown:
-        raise ValueError(f"unknown registers: {sorted(unknown)}")
-    paths = {key: path for key, path in paths.items() if key in wanted}
+    wanted = set(BOOKS if books is None else books)
+    if unknown := wanted - set(BOOKS):
+        raise ValueError(f"unknown register(s): {sorted(unknown)}; known: {BOOKS}")
+    paths = {key: path for key, path in register_paths(ws, year).items() if key in wanted}
     remove_stale_parts(paths.values())
     result = RegisterResult()
-    roster, deadline = ws.roster().names, ws.settings.deadline(year)
     school = ws.school
     with store.read() as conn:
-        status = status_from(conn, roster, year, today, deadline)
-        order = [u.unit for u in status.units]
-        builders: list[tuple[str, Callable[[str], StreamingBook]]] = [
-            ("risks", lambda label: risk_book(conn, year, today, order, label, school)),
-            ("status", lambda label: status_book(status, label, school)),
-            ("documents", lambda label: documents_book(conn, year, label, school)),
-            ("warnings", lambda label: warnings_book(conn, year, today, label, school)),
-        ]
-        for key, build in builders:
-            if key not in paths:
-                continue
-            path = paths[key]
-            with build(path.name) as book:
-                _attempt(result, path, lambda: book.save(path))
-                result.warnings.extend(book.warnings)
-        path = paths.get("publicity")
-        if path is None:
-            return result
-        _attempt(result, path, lambda: result.warnings.extend(write_publicity(
-            ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
-            publicity_rows(conn, year, order))))
+        status, order = None, []
+        if wanted & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
+            status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
+            order = [u.unit for u in status.units]
+        builders: dict[str, Callable[[str], StreamingBook]] = {
+            "risks": lambda label: risk_book(conn, year, today, order, label, school),
+            "status": lambda label: status_book(status, label, school),
+            "documents": lambda label: documents_book(conn, year, label, school),
+            "warnings": lambda label: warnings_book(conn, year, today, label, school),
+        }
+        for key, build in builders.items():
+            if key in paths:
+                path = paths[key]
+                with build(path.name) as book:
+                    _attempt(result, path, partial(book.save, path))
+                    result.warnings.extend(book.warnings)
+        if "publicity" in paths:
+            path = paths["publicity"]
+            _attempt(result, path, lambda: result.warnings.extend(write_publicity(
+                ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
+                publicity_rows(conn, year, order))))
     return result
 
 
@@ -202,7 +202,10 @@ def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.dat
     sheet.ws.add_chart(_level_chart(sheet, head), "G3")
 
 
-def _level_chart(sheet: StreamingSheet, head: int) -> BarChart:
+def _level_chart(sheet: StreamingSheet, head: int):
+    from openpyxl.chart import BarChart, Reference  # only the 汇总表 has a chart
+    from openpyxl.chart.series import DataPoint
+
     chart = BarChart()
     chart.type, chart.style = "col", 10
     chart.title = "各等级风险点数"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.watch.mounts import placement
-from lzdocs.watch.native import NativeObserver
 from lzdocs.watch.scanner import ShareUnavailable, describe_os_error, is_complete, root_identity, scan, stat_sig
 from lzdocs.watch.tracker import Sig, StabilityTracker
 from lzdocs.watch.worker import CHANGED, FAILED, IngestWorker, Job, Result
@@ -122,8 +121,11 @@ class Watcher:
         self._files: deque[str] = deque()  # nudged by events (observer thread)
         self._folders = threading.Event()  # a folder event: list the tree soon
         self._results: deque[Result] = deque()  # from the worker thread
-        self.native = NativeObserver(self.inbox, self._nudge, observer_class=observer_class) \
-            if options.mode == NATIVE else None
+        self.native = None
+        if options.mode == NATIVE:  # watchdog loads only here: polling (network shares) never needs it
+            from lzdocs.watch.native import NativeObserver
+
+            self.native = NativeObserver(self.inbox, self._nudge, observer_class=observer_class)
         self.next_scan = self.next_probe = self.next_quick = 0.0
         self.root_mtime: int | None = None  # the inbox folder's mtime at the last listing (polling)
         worker.report = self._report  # results come back to this loop, the tracker's only owner

@@ -82,16 +82,21 @@ def test_every_command_has_chinese_help_with_an_example():
     from lzdocs.cli import cli
 
     def leaves(group, prefix=()):
-        for name, command in group.commands.items():
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):  # imports each command's module (the group is lazy)
+            command = group.get_command(ctx, name)
             if isinstance(command, click.Group):
                 yield from leaves(command, prefix + (name,))
             else:
                 yield prefix + (name,), command
 
+    found = []
     for path, command in leaves(cli):
         ctx = click.Context(command, info_name=" ".join(path))
         text = command.get_help(ctx)
         assert "示例" in text, f"lzdocs {' '.join(path)} --help has no example"
+        found.append(" ".join(path))
+    assert len(found) == 13 and "template check" in found
     assert "示例" in run_cli("ingest", "--help", check=0).stdout
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from collections import Counter
 
@@ -221,3 +222,36 @@ def test_temporary_files_of_a_killed_run_are_cleaned_up(written):
     os.utime(stale, (0, 0))
     write_registers(ws, store, YEAR, TODAY)
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_letter_rewrites_only_the_document_register_and_the_ledger(written):
+    from lzdocs.documents.letters import KINDS, LetterOffice
+    from lzdocs.documents.registers import LETTER_BOOKS
+
+    ws, store, _ = written
+    paths = register_paths(ws, YEAR)
+
+    def identity(key):  # a file renamed into place is a new inode with a new mtime
+        st = paths[key].stat()
+        return paths[key].read_bytes(), st.st_ino, st.st_mtime_ns
+
+    before = {key: identity(key) for key in paths}
+    office = LetterOffice(ws, store)
+    issued = office.issue(office.prepare(KINDS["suggestion"], "计财处", {
+        "事由": "在2026年度廉政风险防控工作检查中", "问题": "采购程序不规范", "建议": "完善采购制度"}, TODAY))
+    result = write_registers(ws, store, YEAR, TODAY, books=LETTER_BOOKS)
+    assert result.files == [paths["documents"], paths["warnings"]] and not result.failed
+    assert {key: identity(key) for key in ("risks", "status", "publicity")} == {
+        key: before[key] for key in ("risks", "status", "publicity")}
+    assert all(identity(key)[1:] != before[key][1:] for key in LETTER_BOOKS)
+    docs = data_rows(load_workbook(paths["documents"])["发文登记簿"], 2)
+    assert str(issued.number) == "内工大纪建〔2026〕2号"
+    assert (docs[-1]["顺序号"], docs[-1]["文号"], docs[-1]["主送单位"]) == (5, "内工大纪建〔2026〕2号", "计划财务处")
+    ledger = {w["文号"]: w for w in data_rows(load_workbook(paths["warnings"])["预警处置台账"], 3)}
+    assert ledger["内工大纪建〔2026〕2号"]["状态"] == "未到期"
+    assert ledger["内工大纪建〔2026〕2号"]["回复期限"].date() == dt.date(2026, 12, 28)
+
+
+def test_unknown_register_names_are_refused(workspace, store):
+    with pytest.raises(ValueError, match="汇总表"):
+        write_registers(workspace, store, YEAR, TODAY, books=["汇总表"])

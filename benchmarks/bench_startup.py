@@ -1,0 +1,147 @@
+"""Start-up cost: ``lzdocs --help`` against ``python -c pass``, one letter against a one-shot docxtpl script.
+
+    python benchmarks/bench_startup.py [--runs 20] [--importtime]
+
+Every measurement is a new process, timed from the parent (wall time, median of ``--runs``). The pairs
+run alternately in one loop, so a loaded machine slows both sides alike and the ratios stay meaningful.
+
+(a) ``python -m lzdocs --help`` against ``python -c pass`` (the same interpreter). Target: ≤ 4×.
+(b) one letter end to end — ``python -m lzdocs letter suggestion --unit 计财处 --set …`` in a workspace made
+    once (文号 from the archive, the letter written and fsynced, 发文登记簿 and 预警处置台账 rewritten) —
+    against a one-shot script that imports docxtpl, loads the packaged template 纪检监察建议书.docx,
+    renders the same context and saves the file. Target: ≤ 2×.
+    For reference, also ``python -c "import click, docxtpl, sqlalchemy, openpyxl"``: the libraries a letter
+    loads today (the CLI, the template, the archive, the registers) — the least any letter can cost as built.
+``--importtime`` also lists the heaviest imports of ``lzdocs --help`` and of the letter
+(``python -X importtime``), to see what a command still loads that it does not use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lzdocs.documents import letters as L  # noqa: E402
+from lzdocs.store import Store  # noqa: E402
+from lzdocs.workspace import Workspace  # noqa: E402
+
+DATE = dt.date(2026, 11, 28)
+UNIT = "计财处"
+SETS = {"事由": "在2026年度廉政风险防控工作检查中", "问题": "采购程序不规范，未按规定公开招标",
+        "建议": "完善采购制度，严格执行招标规定"}
+TEMPLATE = ROOT / "lzdocs" / "templates" / "纪检监察建议书.docx"
+
+ONE_SHOT = """\
+import json, sys
+import jinja2
+from docxtpl import DocxTemplate
+context = json.loads(open(sys.argv[1], encoding="utf-8").read())
+doc = DocxTemplate(sys.argv[2])
+doc.render(context, jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined))
+doc.save(sys.argv[3])
+"""
+
+
+def timed(argv: list[str], env: dict, cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(argv[:4])}… failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
+    return elapsed
+
+
+def alternate(commands: dict[str, tuple[list[str] | Callable[[], list[str]], dict]], runs: int) -> dict[str, float]:
+    """Median wall time (s) of each command, the commands taking turns run after run."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (argv, env) in commands.items():
+            times[name].append(timed(argv() if callable(argv) else argv, env))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def letter_context(ws: Workspace) -> dict:
+    """What the letter command renders: the checked fields plus a 文号 (the same for every one-shot run)."""
+    kind = L.KINDS["suggestion"]
+    with Store(f"sqlite:///{ws.state / 'bench-unused.db'}") as store:
+        letter = L.LetterOffice(ws, store).prepare(kind, UNIT, dict(SETS), DATE)
+    return {**letter.context, "文号": "内工大纪建〔2026〕1号"}
+
+
+def heaviest_imports(argv: list[str], env: dict, top: int = 12) -> list[tuple[float, str]]:
+    """The slowest top-level imports (cumulative ms) of a command, from ``python -X importtime``."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *argv], env=env, capture_output=True, text=True)
+    found = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if not cumulative.strip().isdigit():
+            continue
+        depth = (len(name) - len(name.lstrip())) // 2
+        if depth <= 1:  # the imports lzdocs itself triggers, not what they pull in
+            found.append((int(cumulative) / 1000, name.strip()))
+    return sorted(found, reverse=True)[:top]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--importtime", action="store_true", help="also list the heaviest imports")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    env.pop("LZDOCS_WORKSPACE", None)
+    py = sys.executable
+    with tempfile.TemporaryDirectory(prefix="lzdocs-bench-") as tmp:
+        tmp = Path(tmp)
+        ws, _ = Workspace.init(tmp / "ws")
+        context_file = tmp / "context.json"
+        context_file.write_text(json.dumps(letter_context(ws), ensure_ascii=False), encoding="utf-8")
+        script = tmp / "one_shot.py"
+        script.write_text(ONE_SHOT, encoding="utf-8")
+        sets = [a for k, v in SETS.items() for a in ("--set", f"{k}={v}")]
+        letter = [py, "-m", "lzdocs", "-w", str(ws.root), "letter", "suggestion", "--unit", UNIT, *sets,
+                  "--date", DATE.isoformat()]
+        outputs = iter(range(10**6))
+        one_shot = lambda: [py, str(script), str(context_file), str(TEMPLATE), str(tmp / f"one-{next(outputs)}.docx")]  # noqa: E731
+        timed(letter, env), timed(one_shot(), env)  # warm the disk cache and the .pyc files once
+        started = time.perf_counter()
+        medians = alternate({"pass": ([py, "-c", "pass"], env),
+                             "help": ([py, "-m", "lzdocs", "--help"], env),
+                             "one_shot": (one_shot, env),
+                             "letter": (letter, env),
+                             "libraries": ([py, "-c", "import click, docxtpl, sqlalchemy, openpyxl"], env)}, args.runs)
+        wall = time.perf_counter() - started
+        letters = len(list((ws.root / "outbox" / str(DATE.year) / "纪检监察建议书").glob("*.docx")))
+        heavy = {"lzdocs --help": heaviest_imports(["-m", "lzdocs", "--help"], env),
+                 "lzdocs letter": heaviest_imports(letter[1:], env)} if args.importtime else {}
+    ms = {k: v * 1000 for k, v in medians.items()}
+    print(f"start-up: median of {args.runs} alternating runs each (python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs, {wall:.0f} s in all; {letters} letters issued)")
+    print(f"python -c pass                : {ms['pass']:7.1f} ms")
+    print(f"python -m lzdocs --help       : {ms['help']:7.1f} ms   ratio {ms['help'] / ms['pass']:5.2f}  (target ≤ 4)")
+    print(f"one-shot docxtpl script       : {ms['one_shot']:7.1f} ms")
+    print(f"python -m lzdocs letter …     : {ms['letter']:7.1f} ms   ratio {ms['letter'] / ms['one_shot']:5.2f}  "
+          "(target ≤ 2)")
+    print(f"  its libraries alone         : {ms['libraries']:7.1f} ms   ratio {ms['libraries'] / ms['one_shot']:5.2f}  "
+          "(python -c \"import click, docxtpl, sqlalchemy, openpyxl\")")
+    for title, rows in heavy.items():
+        print(f"\nheaviest imports of {title} (cumulative ms, python -X importtime):")
+        for cost, name in rows:
+            print(f"  {cost:7.1f}  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""A quick start: ``lzdocs --help`` lists every command without importing one; a command loads only its own module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import cli_env, run_cli
+
+HEAVY = ("sqlalchemy", "openpyxl", "numpy", "docx", "docxtpl", "docxcompose", "lxml", "jinja2", "rich", "watchdog",
+         "markdown_it", "filelock")
+
+# Runs the CLI in a fresh interpreter, then lists on stderr every module it imported.
+RUN_AND_LIST = """\
+import sys
+from lzdocs.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="lzdocs")
+except SystemExit:
+    pass
+sys.stderr.write("\\n".join(sorted(sys.modules)))
+"""
+
+
+def imported_by(*args) -> tuple[str, set[str]]:
+    proc = subprocess.run([sys.executable, "-c", RUN_AND_LIST, *args], env=cli_env(), capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+    return proc.stdout, set(proc.stderr.split())
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY)
+
+
+def test_help_lists_every_command_and_imports_none_of_them():
+    text, modules = imported_by("--help")
+    listed = [line.split()[0] for line in text.split("命令:")[1].splitlines() if line.strip()]
+    assert listed == ["demo", "form", "ingest", "init", "letter", "notice", "register", "reply", "risks", "status",
+                      "template", "urge", "watch"]
+    assert "  letter    生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。" in text
+    assert sorted(m for m in modules if m.endswith("_cmds")) == []
+    assert heavy(modules) == []
+
+
+def test_help_from_the_table_is_what_the_commands_themselves_say():
+    from lzdocs.cli import COMMANDS
+
+    load_all = ("from lzdocs.cli import COMMANDS, cli\n"
+                "for name in COMMANDS:\n    cli.load(name)\n"
+                "cli(prog_name='lzdocs')\n")
+    eager = subprocess.run([sys.executable, "-c", load_all, "--help"], env=cli_env(), capture_output=True, text=True,
+                           encoding="utf-8", timeout=120)
+    lazy = run_cli("--help", check=0)
+    assert "demo      演示" in eager.stdout and lazy.stdout == eager.stdout
+    assert len(COMMANDS) == 13
+
+
+def test_each_table_entry_names_the_command_it_loads():
+    import importlib
+
+    import click
+
+    from lzdocs.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name, (target, short) in COMMANDS.items():
+        module, attribute = target.split(":")
+        command = cli.get_command(ctx, name)
+        assert getattr(importlib.import_module(f"lzdocs.cli.{module}"), attribute) is command, name
+        assert command.name == name and command.get_short_help_str(200) == short
+
+
+@pytest.mark.parametrize("command", ["init", "ingest", "letter", "register", "watch", "notice"])
+def test_a_command_imports_only_its_own_module(command):
+    text, modules = imported_by(command, "--help")
+    assert "用法: lzdocs " + command in text
+    assert sorted(m.removeprefix("lzdocs.cli.") for m in modules if m.endswith("_cmds")) == [
+        {"init": "workspace_cmds", "ingest": "ingest_cmds", "letter": "letter_cmds", "register": "register_cmds",
+         "watch": "watch_cmds", "notice": "notice_cmds"}[command]]
