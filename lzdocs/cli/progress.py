@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 
 @contextmanager
 def progress_bar(label: str, *, enabled: bool = True):
-    """Yields ``update(i, total, name)``; draws nothing when stderr is not a terminal."""
+    """Yields ``update(i, total, name)``; draws nothing when stderr is not a terminal (rich loads only when it does)."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda i, total, name: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
+    if not console.is_terminal:
         yield lambda i, total, name: None
         return
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
