@@ -159,10 +159,15 @@ class Watcher:
         try:
             while not self.stopping.is_set():
                 if not self.worker.is_alive():
+                    if self.worker.fatal is not None:
+                        raise self.worker.fatal
                     raise WatcherFailed("收取线程意外退出（原因见日志），lzdocs watch 停止运行",
                                         hint="服务管理器会重新启动它；收件文件夹里的文件不受影响")
                 self.step()
                 self._sleep()
+        except LzdocsError as exc:  # a reason in Chinese: one line, no traceback
+            log.error("lzdocs watch 停止运行：%s", exc)
+            raise
         except Exception:
             log.exception("监视出错，lzdocs watch 停止运行；未处理完的文件下次启动时恢复")
             raise
