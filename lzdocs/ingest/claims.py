@@ -12,8 +12,16 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from lzdocs.fsutil import copy_stream, display_name, fit_name, move_without_replacing, name_max, open_regular, \
-    rename_no_replace, write_atomic
+from lzdocs.fsutil import (
+    copy_stream,
+    display_name,
+    fit_name,
+    move_without_replacing,
+    name_max,
+    open_regular,
+    rename_no_replace,
+    write_atomic,
+)
 
 INTENT = "intent.json"
 LOCK = ".lock"
@@ -142,14 +150,20 @@ def unreserve(claim: Claim) -> None:
     partial, claim.partial = claim.partial, None
     claim.save()
     if partial:
-        Path(partial).unlink(missing_ok=True)
+        _remove(Path(partial))
     for name in reserved:
-        path = Path(name)
-        try:
-            if path.stat().st_size == 0:
-                path.unlink()
-        except FileNotFoundError:
-            pass
+        _remove(Path(name), only_empty=True)
+
+
+def _remove(path: Path, *, only_empty: bool = False) -> None:
+    """Remove a file of ours if it is there (a name too long for the file system, left by an older version,
+    cannot be there either)."""
+    try:
+        if not only_empty or path.stat().st_size == 0:
+            path.unlink()
+    except OSError as exc:
+        if not isinstance(exc, FileNotFoundError) and exc.errno != errno.ENAMETOOLONG:
+            raise
 
 
 def put_back(claim: Claim) -> Path | None:
@@ -159,6 +173,7 @@ def put_back(claim: Claim) -> Path | None:
     restored = None
     if claim.from_inbox and os.path.lexists(claim.file):
         origin = Path(claim.origin)
+        origin.parent.mkdir(parents=True, exist_ok=True)  # its subfolder may have been removed meanwhile
         try:
             rename_no_replace(claim.file, origin)
             restored = origin

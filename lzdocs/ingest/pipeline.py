@@ -8,16 +8,27 @@ import logging
 import os
 import signal
 import tempfile
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO
 
 from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds
-from lzdocs.fsutil import (NotRegularFile, copy_durably, copy_stream, display_name, display_path, fsync_dir,
-                           is_undecodable, open_regular, reserve_name, write_atomic)
+from lzdocs.fsutil import (
+    NotRegularFile,
+    copy_durably,
+    copy_stream,
+    display_name,
+    display_path,
+    fsync_dir,
+    is_undecodable,
+    open_regular,
+    reserve_name,
+    write_atomic,
+)
 from lzdocs.ingest import claims as cl
 from lzdocs.ingest.claims import Claim
 from lzdocs.ingest.outcome import Outcome
@@ -33,6 +44,7 @@ log = logging.getLogger("lzdocs.ingest")
 RECEIVED = "收文"
 DUPLICATES = "重复报送"
 EXPLANATION = ".错误说明.txt"
+NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
 
 
 class _CrashPoints:
@@ -108,8 +120,7 @@ class Ingest:
                 else:
                     files.append((path, True))
             else:
-                outcomes.append(Outcome(self._display(path), "rejected", problems=[
-                    error("找不到这个文件或文件夹，请检查路径是否写对")]))
+                outcomes.append(Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)]))
         for i, (path, named) in enumerate(files, 1):
             self.progress(i, len(files), display_name(path.name))
             outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
@@ -131,7 +142,7 @@ class Ingest:
         except NotRegularFile as exc:
             return self._ignored(path, NOT_REGULAR[exc.kind])
         except FileNotFoundError:
-            return Outcome(self._display(path), "rejected", problems=[error("找不到这个文件或文件夹，请检查路径是否写对")])
+            return Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)])
         except OSError as exc:  # unreadable: said for this file, the others go on
             return self._not_taken(path, exc)
         return self.process(claim)
@@ -230,7 +241,7 @@ class Ingest:
             yield copy, sha
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
-                rows: list[dict], problems: list[Problem]) -> "_Settled":
+                rows: list[dict], problems: list[Problem]) -> _Settled:
         """Reserve the name → copy → fsync → record (one transaction) → rename → release: the order that survives
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
@@ -300,9 +311,9 @@ class Ingest:
         for folder in cl.leftovers(self.claims_dir):
             try:
                 recovered += self._recover_one(folder, origin)
-            except FileNotFoundError:
-                continue
             except Exception as exc:
+                if isinstance(exc, FileNotFoundError) and not folder.exists():
+                    continue  # its owner finished it while we looked
                 if origin is not None:
                     raise
                 known = isinstance(exc, (LzdocsError, OSError))

@@ -10,7 +10,7 @@ import socket
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
@@ -75,6 +75,8 @@ class Store:
 
     def _migrate(self) -> None:
         try:
+            if self._current():  # no write lock needed: opening never waits for another process's transaction
+                return
             with self.engine.begin() as conn:
                 schema.metadata.create_all(conn)
                 row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
@@ -92,6 +94,14 @@ class Store:
                                  .values(value=str(target)))
         except DatabaseError as exc:
             raise database_error(self.url, exc) from exc
+
+    def _current(self) -> bool:
+        """Is the schema there and of this version? (A read: it does not wait for writers.)"""
+        with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
+            if not inspect(conn).has_table(schema.meta.name):
+                return False
+            row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
+        return row is not None and row[0] == str(schema.SCHEMA_VERSION)
 
     @property
     def schema_version(self) -> int:
