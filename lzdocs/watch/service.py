@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.fsutil import display_name
 from lzdocs.watch.mounts import placement
 from lzdocs.watch.native import NativeObserver
 from lzdocs.watch.scanner import ShareUnavailable, describe_os_error, is_complete, root_identity, scan, stat_sig
@@ -299,10 +300,10 @@ class Watcher:
         for path in sorted(ready, key=lambda p: (sigs[p][1], p)):
             if not is_complete(path):
                 if not self.tracker.incomplete(path, now):
-                    log.debug("%s 大小已稳定但文件尚不完整，继续等待", Path(path).name)
+                    log.debug("%s 大小已稳定但文件尚不完整，继续等待", display_name(Path(path).name))
                     continue
                 log.warning("%s 已有 %g 秒没有变化，但仍不是完整的文件，按损坏文件交给收取流程",
-                            Path(path).name, self.options.incomplete_timeout)
+                            display_name(Path(path).name), self.options.incomplete_timeout)
             self.tracker.queued(path)
             self.worker.submit(Job(path, sigs[path]))
 
@@ -312,7 +313,7 @@ class Watcher:
             result = self._results.popleft()
             if result.kind == FAILED:
                 delay = self.tracker.failed(result.path, now)
-                log.info("%s 将在 %d 秒后重试", Path(result.path).name, delay)
+                log.info("%s 将在 %d 秒后重试", display_name(Path(result.path).name), delay)
                 continue
             self.tracker.finished(result.path)
             if result.kind == CHANGED:
