@@ -114,7 +114,7 @@ class Ingest:
                 found, ignored = walk(path, skip_own=path.resolve() == self.ws.inbox.resolve())
                 outcomes += [self._ignored(p, reason) for p, reason in ignored]
                 files += [(p, False) for p in found]
-            elif os.path.lexists(path) and not path.is_dir():
+            elif os.path.lexists(path):
                 if is_ignored(path.name):
                     outcomes.append(self._ignored(path, None))
                 else:
@@ -159,7 +159,7 @@ class Ingest:
             if duplicate:
                 return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
                                problems=[self._duplicate_warning(duplicate)])
-            checked, problems, unit, year = self._read_and_check(copy, src)
+            checked, problems, unit, year = self._read_and_check(copy, src, display_name(path.name))
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems)
         return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
@@ -181,7 +181,7 @@ class Ingest:
         duplicate = self._duplicate_of(sha)
         if duplicate:
             return self._settle_duplicate(claim, src, sha, duplicate)
-        checked, problems, unit, year = self._read_and_check(copy, src)
+        checked, problems, unit, year = self._read_and_check(copy, src, claim.original_name)
         problems = self._name_problems(claim) + problems
         base = dict(sha256=sha, received_at=self.now(), original_name=claim.original_name, source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
@@ -203,9 +203,9 @@ class Ingest:
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems)
 
-    def _read_and_check(self, path: Path | None, src: BinaryIO):
+    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str):
         """(CheckedForm or None, problems, unit, year) — never raises for a bad file. ``path`` is the private
-        copy, None when the file is over the size limit (then only its size is looked at)."""
+        copy of the file ``name``, None when it is over the size limit (then only its size is looked at)."""
         try:
             if path is None:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
@@ -217,8 +217,7 @@ class Ingest:
         except MemoryError:
             return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None
         except Exception as exc:  # a reader bug must not strand the file: reject it with the reason logged
-            log.error("读取 %s 时出现意外错误（%s），已退回", path.name if path else "", type(exc).__name__,
-                      exc_info=True)
+            log.error("读取 %s 时出现意外错误（%s），已退回", name, type(exc).__name__, exc_info=True)
             return None, [error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
                                 "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")], None, None
 
