@@ -245,11 +245,11 @@ class Ingest:
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
             folder, companions = where
-            dest = reserve_name(folder, *self._split(claim.original_name), companions=companions)
-            # A crash right here leaves an empty file under the reserved name, never a lost one.
-            claim.dest, claim.reserved = str(dest), [str(dest), *(f"{dest}{c}" for c in companions)]
-            claim.partial = str(folder / f".{claim.token}.part")
-            claim.save()
+            with cl.recorded_at_once():  # a SIGKILL in between leaves an empty file, never a lost one
+                dest = reserve_name(folder, *self._split(claim.original_name), companions=companions)
+                claim.dest, claim.reserved = str(dest), [str(dest), *(f"{dest}{c}" for c in companions)]
+                claim.partial = str(folder / f".{claim.token}.part")
+                claim.save()
             self.crash("before-copy")
             copy_durably(src, Path(claim.partial))
             self.crash("after-copy")
