@@ -82,3 +82,13 @@ def test_an_ingest_after_a_stuck_claim_still_takes_the_inbox(workspace, store, m
                                                              ("inbox/计财处.docx", "accepted")]
     assert json.loads(Path(cl.leftovers(workspace.work / "claims")[0], "intent.json").read_text())["origin"].endswith(
         "原文件夹/基建处.docx")
+
+
+def test_a_file_put_back_beside_a_new_one_of_the_same_name_gets_a_free_name(workspace, store, make_form):
+    """The clerk dropped a corrected 计财处.docx while the first one was stranded in its claim: both stay."""
+    _, first = _stranded(workspace, make_form, "计财处.docx", rows=SAMPLE_ROWS[:1])
+    second = make_form(workspace.inbox / "计财处.docx").read_bytes()
+    assert Ingest(workspace, store, today=TODAY).recover() == 1
+    assert (workspace.inbox / "计财处.docx").read_bytes() == second
+    assert (workspace.inbox / "计财处_01.docx").read_bytes() == first
+    assert kept(workspace) == {sha(first): 1, sha(second): 1}
