@@ -24,8 +24,8 @@ def test_ninety_nine_million_days_for_a_reply_is_refused_in_chinese(workspace):
                       encoding="utf-8")
     proc = run_cli("-w", workspace.root, *LETTER)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip() == ("错误：lzdocs.toml 中 [letters] suggestion_days 的值“99999999”超出范围：应在 1 到 3650 之间；"
-                                   "请写成 suggestion_days = 30（不加引号）")
+    assert proc.stderr.strip() == ("错误：lzdocs.toml 中 [letters] suggestion_days 的值“99999999”超出范围："
+                                   "应在 1 到 3650 之间；请写成 suggestion_days = 30（不加引号）")
 
 
 @pytest.mark.parametrize(("section", "key", "value", "said"), [

@@ -54,8 +54,8 @@ def test_links_and_fifos_in_the_inbox_are_reported_as_ignored_and_left_alone(wor
     assert proc.returncode == 0, proc.stderr
     by_file = {o["file"]: o for o in json.loads(proc.stdout)}
     assert by_file["inbox/计财处.docx"]["status"] == "accepted"
-    for name, reason in (("基建处.docx", "已忽略：符号链接，不会读取"), ("教务处.xlsx", "已忽略：管道文件（FIFO），不会读取"),
-                         ("子文件夹", "已忽略：符号链接，不会读取")):
+    for name, reason in (("基建处.docx", "已忽略：符号链接，不会读取"), ("子文件夹", "已忽略：符号链接，不会读取"),
+                         ("教务处.xlsx", "已忽略：管道文件（FIFO），不会读取")):
         assert by_file[f"inbox/{name}"]["status"] == "ignored"
         assert [p["message"] for p in by_file[f"inbox/{name}"]["problems"]] == [reason]
     assert os.readlink(workspace.inbox / "基建处.docx") == str(secret)
