@@ -1,22 +1,190 @@
-"""File-system steps that must not lose data: unique names, fsync, atomic writes, hashing."""
+"""File-system steps that must not lose data: names reserved atomically, fsync, atomic writes, hashing."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import itertools
 import os
+import re
+import stat
+import sys
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
+
+NAME_MAX = 255  # bytes of one path component where the file system does not say (and the most we ever use)
+TEMP_ROOM = 16  # bytes a temp file beside a name adds to it: ``.{stem}.{8 hex}.part{suffix}`` (atomic_output)
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def unique_path(folder: Path, stem: str, suffix: str) -> Path:
-    """``folder/stem+suffix``, or ``stem_01``, ``stem_02`` … when taken; never an existing file."""
+    """``folder/stem+suffix``, or ``stem_01``, ``stem_02`` … when taken; never an existing file.
+
+    Only for files that a single process writes (blank forms, PDFs of its own letters): between this check and
+    the write another process may take the name. Files many processes write into one folder use
+    :func:`reserve_name`."""
     candidate = folder / f"{stem}{suffix}"
     n = 0
     while candidate.exists():
         n += 1
         candidate = folder / f"{stem}_{n:02d}{suffix}"
     return candidate
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name (in bytes) ``folder`` allows, at most 255."""
+    try:
+        return min(NAME_MAX, os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError):  # Windows; a folder that does not say
+        return NAME_MAX
+
+
+def fit_name(stem: str, tail: str, max_bytes: int) -> str:
+    """``stem + tail`` within ``max_bytes`` of UTF-8: the stem is cut at a character boundary, the tail kept."""
+    room = max_bytes - len(tail.encode("utf-8"))
+    raw = stem.encode("utf-8")
+    if len(raw) > room:
+        stem = raw[:max(room, 0)].decode("utf-8", "ignore").rstrip(" .") or "_"
+    return stem + tail
+
+
+def candidate_names(stem: str, suffix: str, max_bytes: int) -> Iterator[str]:
+    """``stem+suffix``, ``stem_01+suffix``, ``stem_02+suffix`` … each within ``max_bytes``."""
+    for n in itertools.count():
+        yield fit_name(stem, (f"_{n:02d}" if n else "") + suffix, max_bytes)
+
+
+def reserve_name(folder: Path, stem: str, suffix: str, *, companions: tuple[str, ...] = ()) -> Path:
+    """Create ``folder/stem+suffix`` (or ``stem_01`` …) empty and exclusively, so no other process can take it;
+    ``companions`` are suffixes of files reserved with it (``name + companion``), e.g. its ``.错误说明.txt``.
+
+    The name is shortened (in bytes, keeping ``suffix``) so that it, its companions and their temp files fit
+    the file system's limit. The owner later replaces the empty file with the real content (``os.replace``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    room = name_max(folder) - TEMP_ROOM - max((len(c.encode("utf-8")) for c in companions), default=0)
+    for name in candidate_names(stem, suffix, room):
+        taken: list[Path] = []
+        try:
+            for path in (folder / name, *(folder / f"{name}{c}" for c in companions)):
+                _create_empty(path)
+                taken.append(path)
+        except FileExistsError:
+            for path in taken:  # ours, still empty
+                path.unlink(missing_ok=True)
+            continue
+        return folder / name
+    raise AssertionError("unreachable")
+
+
+def _create_empty(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666))
+
+
+def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str) -> Path:
+    """Move ``src`` into ``folder`` as ``stem+suffix`` or ``stem_01`` …, never over an existing file (the move
+    is one step: no empty placeholder appears, so a folder being watched never sees a half-made file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in candidate_names(stem, suffix, name_max(folder)):
+        try:
+            rename_no_replace(src, folder / name)
+        except FileExistsError:
+            continue
+        return folder / name
+    raise AssertionError("unreachable")
+
+
+def rename_no_replace(src: Path, dest: Path) -> None:
+    """Rename, failing with FileExistsError if ``dest`` exists: a hard link then unlink on POSIX (atomic), a
+    plain rename on Windows (which never replaces); a check then rename where hard links are not supported."""
+    if sys.platform == "win32":
+        os.rename(src, dest)
+        return
+    try:
+        os.link(src, dest, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS,
+                             errno.EACCES, errno.EINVAL):
+            raise
+        if os.path.lexists(dest):  # no hard links here (a directory, some network shares): best effort
+            raise FileExistsError(errno.EEXIST, "exists", str(dest)) from None
+        os.rename(src, dest)
+        return
+    os.unlink(src)
+
+
+class NotRegularFile(Exception):
+    """The path is a symlink, FIFO, device, socket or folder: never read, never moved into the archive."""
+
+    def __init__(self, path, kind: str):
+        super().__init__(f"{path}: {kind}")
+        self.kind = kind  # symlink | fifo | device | socket | directory | other
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, from its ``st_mode``: a key of the reasons in ingest/scan.py."""
+    for test, kind in ((stat.S_ISLNK, "symlink"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"),
+                       (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory")):
+        if test(mode):
+            return kind
+    return "other"
+
+
+def open_regular(path: Path, *, follow_symlinks: bool = False) -> BinaryIO:
+    """Open a regular file for reading, once: a symlink (unless ``follow_symlinks``), FIFO or device is refused
+    with NotRegularFile before anything is read (``O_NOFOLLOW``, ``O_NONBLOCK``, then ``fstat``)."""
+    if not follow_symlinks:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):  # a device is not even opened (opening a tape rewinds it)
+            raise NotRegularFile(path, kind_of(st.st_mode))
+    flags = os.O_RDONLY | _O_BINARY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise NotRegularFile(path, "symlink") from None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise NotRegularFile(path, kind_of(st.st_mode))
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def display_name(name: str) -> str:
+    """A file name fit to show, store and log: a name whose bytes are not UTF-8 (Linux gives them as surrogate
+    escapes, e.g. GBK from a Windows zip) is decoded as GBK, else shown with ``\\xNN`` escapes."""
+    if not is_undecodable(name):
+        return name
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("gbk")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def display_path(text: str) -> str:
+    """:func:`display_name` for every part of a path."""
+    if not is_undecodable(text):
+        return text
+    return re.sub(r"[^/\\]+", lambda m: display_name(m.group()), text)
+
+
+def is_undecodable(name: str) -> bool:
+    """Does ``name`` hold bytes that were not valid UTF-8 (lone surrogates)?"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def sha256_file(path: Path) -> str:
@@ -52,16 +220,28 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def copy_durably(src: Path, dest: Path) -> str:
-    """Copy ``src`` to ``dest`` (which must not exist), fsync it, and return the SHA-256 of what was written."""
-    digest = hashlib.sha256()
+def copy_durably(src: Path | BinaryIO, dest: Path) -> str:
+    """Copy ``src`` (a path, or an open file read from its start) to ``dest`` (which must not exist), fsync it,
+    and return the SHA-256 of what was written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(src, "rb") as fin, open(dest, "xb") as fout:
-        for chunk in iter(lambda: fin.read(1 << 20), b""):
-            digest.update(chunk)
-            fout.write(chunk)
+    if isinstance(src, (str, os.PathLike)):
+        with open(src, "rb") as fin:
+            return copy_durably(fin, dest)
+    src.seek(0)
+    with open(dest, "xb") as fout:
+        digest = copy_stream(src, fout)
         fout.flush()
         os.fsync(fout.fileno())
+    return digest
+
+
+def copy_stream(fin: BinaryIO, fout: BinaryIO | None) -> str:
+    """Copy ``fin`` to ``fout`` (or only read it, when None); returns the SHA-256 of the bytes read."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fin.read(1 << 20), b""):
+        digest.update(chunk)
+        if fout is not None:
+            fout.write(chunk)
     return digest.hexdigest()
 
 

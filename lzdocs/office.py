@@ -58,7 +58,8 @@ class IngestReport:
 
     @property
     def rejected(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "rejected"]
+        """Files returned (退回) or that could not be taken (``failed``, left where they were)."""
+        return [o for o in self.outcomes if o.status in ("rejected", "failed")]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +19,16 @@ FREE_SECTIONS = {"issuers"}  # any keys: name = value (text)
 # Numbers with an upper bound, and what the bound is, for the message.
 MAXIMA = {("limits", "max_rows"): (1_048_576, "Excel 工作表最多 1048576 行"),
           ("limits", "max_columns"): (16_384, "Excel 工作表最多 16384 列")}
+# The sensible range of every number (inclusive); a number outside it is a typo that would fail later (an
+# OverflowError on a date 99999999 days on, a watcher that never polls). Keys not listed get NUMBER_RANGE.
+RANGES = {("letters", "pdf_timeout"): (1, 3600), ("limits", "soffice_timeout"): (1, 3600),
+          ("watch", "interval"): (0.1, 86400), ("watch", "stable"): (0.1, 86400),
+          ("watch", "incomplete_timeout"): (1, 86400), ("limits", "max_file_mb"): (1, 4096),
+          ("limits", "max_zip_entries"): (1, 1_000_000), ("limits", "max_uncompressed_mb"): (1, 65536),
+          ("limits", "max_ratio"): (1, 100_000), ("limits", "max_rows"): (1, 1_048_576),
+          ("limits", "max_columns"): (1, 16_384)}
+DAYS_RANGE = (1, 3650)  # [letters] <kind>_days: up to ten years after the letter's date
+NUMBER_RANGE = (1, 1_000_000)
 _YES, _NO = {"true", "yes", "是", "1", "y", "on"}, {"false", "no", "否", "0", "n", "off", ""}
 
 
@@ -142,14 +153,32 @@ def _as_number(section: str, key: str, value, *, fractional: bool, example=5) ->
         number = value
     elif isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
         number = float(value) if "." in value else int(value)
+    if isinstance(number, float) and not math.isfinite(number):  # TOML's inf and nan
+        number = None
     if number is None or number <= 0 or (not fractional and number != int(number)):
         kind = "大于 0 的数字" if fractional else "大于 0 的整数"
-        raise ConfigError(f"{_where(section, key)} 的值“{value}”不对：应是{kind}", hint=f"请写成 {key} = {example}（不加引号）")
+        raise ConfigError(f"{_where(section, key)} 的值“{value}”不对：应是{kind}",
+                          hint=f"请写成 {key} = {example}（不加引号）")
     maximum, why = MAXIMA.get((section, key), (None, ""))
     if maximum is not None and number > maximum:
         raise ConfigError(f"{_where(section, key)} 的值“{value}”太大：{why}",
                           hint=f"请写成 {key} = {example}（不加引号）")
+    low, high = number_range(section, key)
+    if not low <= number <= high:
+        raise ConfigError(f"{_where(section, key)} 的值“{value}”超出范围：应在 {_plain(low)} 到 {_plain(high)} 之间",
+                          hint=f"请写成 {key} = {example}（不加引号）")
     return number
+
+
+def number_range(section: str, key: str) -> tuple[float, float]:
+    """The inclusive range a numeric setting must lie in."""
+    if section == "letters" and key.endswith("_days"):
+        return DAYS_RANGE
+    return RANGES.get((section, key), NUMBER_RANGE)
+
+
+def _plain(number: float) -> str:
+    return f"{number:,.0f}".replace(",", "") if number == int(number) else f"{number:g}"
 
 
 def _as_flag(section: str, key: str, value) -> bool:

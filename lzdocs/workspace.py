@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -228,6 +229,29 @@ def _toml_message(detail: str, text: str) -> str:
     return f"{CONFIG_NAME} 第 {line} 行格式有误：{problem}{shown}"
 
 
+_OWN_FOLDERS = {"outbox": "发文和归档文件夹 outbox", "templates": "模板文件夹 templates", "forms": "表格定义文件夹 forms",
+                WORK_DIR: "工作文件夹 .lzdocs"}
+
+
+@functools.lru_cache(maxsize=64)
+def _check_inbox(root: Path, inbox: Path) -> None:
+    """Refuse an inbox that is the workspace folder, contains it, or lies inside one of its own folders: one
+    ingest would move lzdocs.db, the settings, templates or the archive into 退回/."""
+    try:
+        here, there = root.resolve(), inbox.resolve()
+    except (OSError, RuntimeError):  # a share that does not answer, a link loop: the inbox checks say so later
+        return
+    hint = '请在 lzdocs.toml 的 [inbox] 中写一个单独的收件文件夹，如 path = "inbox"'
+    if there == here or here.is_relative_to(there):
+        what = "就是工作区文件夹" if there == here else "包含了工作区文件夹"
+        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”{what}，收件时会把档案库、设置和模板当作报送的表格",
+                          hint=hint)
+    for name, label in _OWN_FOLDERS.items():
+        if there.is_relative_to(here / name):
+            raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”在工作区的{label}里，不能用作收件文件夹",
+                              hint=hint)
+
+
 @dataclass
 class Workspace:
     """One programme's folder: settings, roster, inbox, outbox, templates and the archive database."""
@@ -291,8 +315,11 @@ class Workspace:
     # --- places -------------------------------------------------------------------------------
     @property
     def inbox(self) -> Path:
+        """[inbox] path; never a folder whose files are the workspace's own (ingest moves what it finds there)."""
         path = Path(os.path.expandvars(str(self.settings.get("inbox", "path", "inbox"))))
-        return path if path.is_absolute() or str(path).startswith(("//", "\\\\")) else self.root / path
+        path = path if path.is_absolute() or str(path).startswith(("//", "\\\\")) else self.root / path
+        _check_inbox(self.root, path)
+        return path
 
     @property
     def rejected(self) -> Path:

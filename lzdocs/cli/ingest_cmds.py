@@ -14,7 +14,7 @@ from lzdocs.cli.progress import progress_bar
 if TYPE_CHECKING:
     from lzdocs.ingest import Outcome
 
-STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重复", "ignored": "已忽略"}
+STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重复", "ignored": "已忽略", "failed": "未收取"}
 
 
 @command(cli, "ingest")
@@ -30,7 +30,7 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
       lzdocs ingest                      处理 inbox/ 里的全部表格
       lzdocs ingest D:\\收到的表格 --json  处理一个文件夹，输出 JSON
       lzdocs ingest 计财处.docx --dry-run  只检查一个文件
-    退出码：0 全部收取；1 有文件被退回；2 用法或设置错误。
+    退出码：0 全部收取；1 有文件被退回或未能收取；2 用法或设置错误。
     """
     with progress_bar("处理表格", enabled=not env.json) as update:
         report = env.office().ingest(paths, dry_run=dry_run, progress=update)
@@ -44,20 +44,22 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
 
 
 def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, where: str = "收件文件夹") -> None:
-    ignored = sum(o.status == "ignored" for o in outcomes)
-    if len(outcomes) == ignored:
-        env.echo(f"{where}里没有待处理的表格" + (f"（已跳过 {ignored} 个临时或锁定文件）。" if ignored else "。"))
+    litter = sum(o.status == "ignored" and not o.problems for o in outcomes)  # lock and temp files: not shown
+    if len(outcomes) == litter:
+        env.echo(f"{where}里没有待处理的表格" + (f"（已跳过 {litter} 个临时或锁定文件）。" if litter else "。"))
         return
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-        if o.status == "ignored":
+        if o.status == "ignored" and not o.problems:
             continue
         head = f"[{STATUS_NAMES[o.status]}] {o.file}"
         if o.status == "accepted":
             head += f" —— {o.unit}，{o.year} 年，{o.rows} 个风险点"
             if o.supersedes:
                 head += f"（替换此前报送的 {o.supersedes}）"
+            if o.superseded_on_arrival:
+                head += f"（填表日期早于已收的 {o.superseded_by}，已直接存入历史记录，登记簿仍以后者为准）"
         env.echo(head)
         for p in o.problems:
             env.echo(f"    {p.describe()}")

@@ -2,30 +2,53 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import signal
+import threading
 import uuid
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from lzdocs.fsutil import unique_path, write_atomic
+from lzdocs.fsutil import (
+    copy_stream,
+    display_name,
+    fit_name,
+    move_without_replacing,
+    name_max,
+    open_regular,
+    rename_no_replace,
+    write_atomic,
+)
 
 INTENT = "intent.json"
 LOCK = ".lock"
+
+
+class ClaimFailed(OSError):
+    """An inbox file could not be taken (no permission, open in another program…): it stays where it was."""
+
+    @classmethod
+    def wrap(cls, exc: OSError) -> "ClaimFailed":
+        return cls(exc.errno, exc.strerror, exc.filename, getattr(exc, "winerror", None), exc.filename2)
 
 
 @dataclass
 class Claim:
     token: str
     folder: str
-    original_name: str
+    original_name: str  # as shown to the user and recorded (a name that is not UTF-8 decoded, see display_name)
     source: str  # as shown to the user
     origin: str | None  # where the file goes back on rollback (inbox files); None for copied paths
-    dest: str | None = None  # where the original is being archived or returned
+    dest: str | None = None  # where the original is being archived or returned (a name reserved by us)
     partial: str | None = None  # the copy in flight beside ``dest``
+    file_name: str | None = None  # the name in the claim folder when it is not ``original_name``
+    reserved: list[str] = field(default_factory=list)  # empty placeholders we created (dest, its 错误说明)
 
     def __post_init__(self):
         self._lock: FileLock | None = None
@@ -47,7 +70,7 @@ class Claim:
 
     @property
     def file(self) -> Path:
-        return Path(self.folder) / self.original_name
+        return Path(self.folder) / (self.file_name or self.original_name)
 
     @property
     def from_inbox(self) -> bool:
@@ -55,7 +78,8 @@ class Claim:
 
     def save(self) -> None:
         # Not fsynced: after a power cut a claim without its intent is still recovered (see ``orphan``).
-        write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self), ensure_ascii=False), durable=False)
+        # ASCII JSON: a file name that is not UTF-8 (surrogate escapes) round-trips as \udcXX.
+        write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self)), durable=False)
 
     @classmethod
     def load(cls, folder: Path) -> "Claim | None":
@@ -65,65 +89,167 @@ class Claim:
             return None
 
 
-def _new(claims_dir: Path, name: str, source: str, origin: Path | None) -> Claim:
-    token = uuid.uuid4().hex
-    folder = claims_dir / token
-    folder.mkdir(parents=True)
-    claim = Claim(token, str(folder), name, source, str(origin) if origin else None)
-    claim.hold()  # another process's recovery leaves a claim alone while we live
-    claim.save()  # the intent exists before the file moves, so a crash never strands a file
-    return claim
+def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None) -> Claim:
+    """A claim folder whose lock we hold before anything is put in it: a recovery that took the lock of a folder
+    this young (and found it empty) removes it, so then we start again with another token."""
+    for _ in range(10):
+        token = uuid.uuid4().hex
+        folder = claims_dir / token
+        folder.mkdir(parents=True)
+        claim = Claim(token, str(folder), display_name(raw_name), source, str(origin) if origin else None,
+                      file_name=raw_name if display_name(raw_name) != raw_name else None)
+        if claim.hold():
+            claim.save()  # the intent exists before the file moves, so a crash never strands a file
+            return claim
+    raise TimeoutError(errno.ETIMEDOUT, "无法建立收取记录", str(claims_dir))
 
 
 def claim_by_rename(claims_dir: Path, path: Path, source: str) -> Claim | None:
     """Take an inbox file by atomic rename; None if another process took it first."""
     claim = _new(claims_dir, path.name, source, path)
     try:
-        os.rename(path, claim.file)
+        try:
+            os.rename(path, claim.file)
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
+            claim.file_name = fit_name(*_stem_suffix(claim.original_name), name_max(Path(claim.folder)))
+            claim.save()
+            os.rename(path, claim.file)
     except FileNotFoundError:
         release(claim)
+        return None
+    except OSError as exc:
+        release(claim)
+        raise ClaimFailed.wrap(exc) from exc
+    if claim.file.is_dir() and not claim.file.is_symlink():  # a folder put where the file was: not ours to take
+        put_back(claim)
         return None
     return claim
 
 
-def claim_by_copy(claims_dir: Path, path: Path, source: str) -> Claim:
-    """Take a file given on the command line: a copy, the user's file is never moved or changed."""
-    claim = _new(claims_dir, path.name, source, None)
-    tmp = Path(claim.folder) / f".{path.name}.copy"
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, claim.file)
+def claim_by_copy(claims_dir: Path, path: Path, source: str, *, follow_symlinks: bool = True) -> Claim:
+    """Take a file given on the command line: a copy, the user's file is never moved or changed. Raises
+    NotRegularFile for a FIFO, a device (or a symlink, unless ``follow_symlinks``) before a claim is made."""
+    with open_regular(path, follow_symlinks=follow_symlinks) as src:
+        claim = _new(claims_dir, path.name, source, None)
+        try:
+            tmp = Path(claim.folder) / ".copy.part"
+            with open(tmp, "xb") as out:
+                copy_stream(src, out)
+            os.replace(tmp, claim.file)
+        except BaseException:
+            release(claim)
+            raise
     return claim
+
+
+@contextmanager
+def recorded_at_once():
+    """Ctrl-C waits until the block is done: a name reserved and the intent that records it happen together
+    (else an empty file would be left under a name nobody owns). Only the main thread receives Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    asked: list = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *a: asked.append(a))
+    except (ValueError, OSError):  # signals not available here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if asked and callable(previous):
+            previous(*asked[0])
+        elif asked and previous == signal.SIG_DFL:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def unreserve(claim: Claim) -> None:
+    """Give up the names reserved for this claim (still empty: the copy only replaces them after the commit).
+
+    The record is cleared first: a crash in between leaves an empty file at worst, never removes a name
+    that someone else reserved after us."""
+    reserved, claim.reserved, claim.dest = claim.reserved, [], None
+    partial, claim.partial = claim.partial, None
+    claim.save()
+    if partial:
+        _remove(Path(partial))
+    for name in reserved:
+        _remove(Path(name), only_empty=True)
+
+
+def _remove(path: Path, *, only_empty: bool = False) -> None:
+    """Remove a file of ours if it is there (a name too long for the file system, left by an older version,
+    cannot be there either)."""
+    try:
+        if not only_empty or path.stat().st_size == 0:
+            path.unlink()
+    except OSError as exc:
+        if not isinstance(exc, FileNotFoundError) and exc.errno != errno.ENAMETOOLONG:
+            raise
 
 
 def put_back(claim: Claim) -> Path | None:
     """Roll a claim back: the file returns to where it was found (under a free name if that one is taken)."""
-    if claim.partial:
-        Path(claim.partial).unlink(missing_ok=True)
+    if claim.partial or claim.reserved:
+        unreserve(claim)
     restored = None
-    if claim.from_inbox and claim.file.exists():
+    if claim.from_inbox and os.path.lexists(claim.file):
         origin = Path(claim.origin)
-        origin.parent.mkdir(parents=True, exist_ok=True)
-        restored = origin if not origin.exists() else unique_path(origin.parent, origin.stem, origin.suffix)
-        os.rename(claim.file, restored)
+        origin.parent.mkdir(parents=True, exist_ok=True)  # its subfolder may have been removed meanwhile
+        try:
+            rename_no_replace(claim.file, origin)
+            restored = origin
+        except FileExistsError:
+            restored = move_without_replacing(claim.file, origin.parent, *_stem_suffix(origin.name))
     release(claim)
     return restored
 
 
+def _stem_suffix(name: str) -> tuple[str, str]:
+    path = Path(name)
+    return path.stem, path.suffix
+
+
 def release(claim: Claim) -> None:
-    """The claim is settled: its folder (our copy or an emptied folder) goes."""
-    claim.let_go()  # before the folder goes: Windows cannot delete a locked file
-    shutil.rmtree(claim.folder, ignore_errors=True)
+    """The claim is settled: its folder (our copy or an emptied folder) goes.
+
+    Its content goes while we still hold the lock, so a recovery that takes the lock afterwards finds nothing
+    to redo; the lock file and the folder go last (Windows cannot delete a locked file)."""
+    folder = Path(claim.folder)
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        entries = []
+    for entry in sorted(entries, key=lambda p: p.name == INTENT):  # the intent last
+        if entry.name == LOCK:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+    claim.let_go()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def orphan(folder: Path, inbox: Path) -> Claim | None:
     """A claim folder whose intent was lost: its file goes back to the inbox root to be taken again."""
-    files = [p for p in folder.iterdir() if p.is_file() and p.name not in (INTENT, LOCK) and not p.name.startswith(".")]
+    files = [p for p in folder.iterdir() if p.name not in (INTENT, LOCK) and not p.name.startswith(".")]
     if not files:
         return None
-    return Claim(folder.name, str(folder), files[0].name, files[0].name, str(inbox / files[0].name))
+    raw = files[0].name
+    return Claim(folder.name, str(folder), display_name(raw), display_name(raw), str(inbox / raw),
+                 file_name=raw if display_name(raw) != raw else None)
 
 
 def leftovers(claims_dir: Path) -> list[Path]:
-    if not claims_dir.is_dir():
+    try:
+        return sorted(p for p in claims_dir.iterdir() if p.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(p for p in claims_dir.iterdir() if p.is_dir())

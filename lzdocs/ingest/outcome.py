@@ -11,20 +11,28 @@ from lzdocs.errors import Problem
 @dataclass
 class Outcome:
     file: str
-    status: str  # accepted | rejected | duplicate | ignored
+    status: str  # accepted | rejected | duplicate | ignored | failed (could not be taken; left where it was)
     unit: str | None = None
     year: int | None = None
     filled_date: dt.date | None = None
     rows: int = 0
     supersedes: str | None = None
+    superseded_by: str | None = None  # accepted straight into history: an earlier-filled form than the current one
     stored_as: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"file": self.file, "status": self.status, "unit": self.unit, "year": self.year,
                 "filled_date": self.filled_date.isoformat() if self.filled_date else None,
-                "rows": self.rows, "supersedes": self.supersedes, "stored_as": self.stored_as,
+                "rows": self.rows, "supersedes": self.supersedes,
+                "superseded_on_arrival": self.superseded_on_arrival, "superseded_by": self.superseded_by,
+                "stored_as": self.stored_as,
                 "problems": [p.as_dict() for p in self.problems]}
+
+    @property
+    def superseded_on_arrival(self) -> bool:
+        """Accepted, but its 填表日期 is earlier than the current form's: kept as history, the register unchanged."""
+        return self.superseded_by is not None
 
     @property
     def errors(self) -> list[Problem]:

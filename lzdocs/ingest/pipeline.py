@@ -1,4 +1,5 @@
-"""One file's way through ingest, in the crash-safe order of docs/product.md §4: copy → fsync → record → rename."""
+"""One file's way through ingest, in the crash-safe order of docs/product.md §4: reserve → copy → fsync → record
+→ rename."""
 
 from __future__ import annotations
 
@@ -6,20 +7,35 @@ import datetime as dt
 import json
 import logging
 import os
+import signal
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import BinaryIO
 
 from lzdocs.clock import Clock
-from lzdocs.errors import ConfigError, Problem, RejectedFile, error, warning
+from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds
-from lzdocs.fsutil import copy_durably, fsync_dir, sha256_file, unique_path, write_atomic
+from lzdocs.fsutil import (
+    NotRegularFile,
+    copy_durably,
+    copy_stream,
+    display_name,
+    display_path,
+    fsync_dir,
+    is_undecodable,
+    open_regular,
+    reserve_name,
+    write_atomic,
+)
 from lzdocs.ingest import claims as cl
 from lzdocs.ingest.claims import Claim
 from lzdocs.ingest.outcome import Outcome
-from lzdocs.ingest.scan import is_ignored, walk
-from lzdocs.ooxml.safety import Limits
+from lzdocs.ingest.scan import NOT_REGULAR, is_ignored, walk
+from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store
 from lzdocs.store import submissions as subs
 from lzdocs.textutil import safe_filename
@@ -30,6 +46,7 @@ log = logging.getLogger("lzdocs.ingest")
 RECEIVED = "收文"
 DUPLICATES = "重复报送"
 EXPLANATION = ".错误说明.txt"
+NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
 
 
 class _CrashPoints:
@@ -43,8 +60,6 @@ class _CrashPoints:
         if self.step and step == self.step:
             self.remaining -= 1
             if self.remaining <= 0:
-                import signal
-
                 os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
@@ -59,7 +74,7 @@ class Ingest:
         self.roster = ws.roster()
         self.kinds = load_kinds(ws.root / "forms")
         self.limits = Limits.from_settings(ws.settings)
-        self.soffice_timeout = int(ws.settings.get("limits", "soffice_timeout", 90))
+        self.soffice_timeout = ws.settings.number("limits", "soffice_timeout", 90)
         self.progress = progress or (lambda i, n, name: None)
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()
@@ -77,57 +92,76 @@ class Ingest:
         if not dry_run:
             self.recover()
         files, ignored = walk(inbox)
-        outcomes = [Outcome(self._display(p), "ignored") for p in ignored]
+        outcomes = [self._ignored(path, reason) for path, reason in ignored]
         for i, path in enumerate(files, 1):
-            self.progress(i, len(files), path.name)
-            outcomes.append(self.preview(path) if dry_run else self.take_inbox_file(path))
+            self.progress(i, len(files), display_name(path.name))
+            if dry_run:
+                outcomes.append(self.preview(path))
+                continue
+            try:
+                outcomes.append(self.take_inbox_file(path))
+            except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
+                outcomes.append(self._not_taken(path, exc))
         return [o for o in outcomes if o is not None]
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
         """Files and folders given by the user: read from a copy, never moved or changed."""
         if not dry_run:
             self.recover()
-        files: list[Path] = []
+        files: list[tuple[Path, bool]] = []  # (path, named by the user: a symlink to it is followed)
         outcomes: list[Outcome] = []
         for path in paths:
             path = Path(path)
             if path.is_dir():
                 found, ignored = walk(path, skip_own=path.resolve() == self.ws.inbox.resolve())
-                outcomes += [Outcome(self._display(p), "ignored") for p in ignored]
-                files += found
-            elif path.is_file():
+                outcomes += [self._ignored(p, reason) for p, reason in ignored]
+                files += [(p, False) for p in found]
+            elif os.path.lexists(path):
                 if is_ignored(path.name):
-                    outcomes.append(Outcome(self._display(path), "ignored"))
+                    outcomes.append(self._ignored(path, None))
                 else:
-                    files.append(path)
+                    files.append((path, True))
             else:
-                outcomes.append(Outcome(self._display(path), "rejected", problems=[
-                    error("找不到这个文件或文件夹，请检查路径是否写对")]))
-        for i, path in enumerate(files, 1):
-            self.progress(i, len(files), path.name)
-            if dry_run:
-                outcomes.append(self.preview(path))
-            else:
-                claim = cl.claim_by_copy(self.claims_dir, path, self._display(path))
-                outcomes.append(self.process(claim))
+                outcomes.append(Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)]))
+        for i, (path, named) in enumerate(files, 1):
+            self.progress(i, len(files), display_name(path.name))
+            outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
         return outcomes
 
     def take_inbox_file(self, path: Path) -> Outcome | None:
-        """Claim one inbox file by rename and process it; None when another process claimed it first."""
+        """Claim one inbox file by rename and process it; None when another process claimed it first.
+
+        Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
         claim = cl.claim_by_rename(self.claims_dir, path, self._display(path))
         if claim is None:
             return None
         self.crash("claimed")
         return self.process(claim)
 
-    def preview(self, path: Path) -> Outcome:
+    def _take_copy(self, path: Path, named: bool) -> Outcome:
+        try:
+            claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), follow_symlinks=named)
+        except NotRegularFile as exc:
+            return self._ignored(path, NOT_REGULAR[exc.kind])
+        except FileNotFoundError:
+            return Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)])
+        except OSError as exc:  # unreadable: said for this file, the others go on
+            return self._not_taken(path, exc)
+        return self.process(claim)
+
+    def preview(self, path: Path, *, follow_symlinks: bool = False) -> Outcome:
         """--dry-run: what would happen, without claiming, storing or moving anything."""
         source = self._display(path)
-        duplicate = self._duplicate_of(sha256_file(path))
-        if duplicate:
-            return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
-                           problems=[self._duplicate_warning(duplicate)])
-        checked, problems, unit, year = self._read_and_check(path)
+        try:
+            src = open_regular(path, follow_symlinks=follow_symlinks)
+        except NotRegularFile as exc:
+            return self._ignored(path, NOT_REGULAR[exc.kind])
+        with src, self._private_copy(src, path.name) as (copy, sha):
+            duplicate = self._duplicate_of(sha)
+            if duplicate:
+                return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
+                               problems=[self._duplicate_warning(duplicate)])
+            checked, problems, unit, year = self._read_and_check(copy, src, display_name(path.name))
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems)
         return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
@@ -136,35 +170,47 @@ class Ingest:
     # --- one file ---------------------------------------------------------------------------
     def process(self, claim: Claim) -> Outcome:
         try:
-            return self._process(claim)
+            try:
+                src = open_regular(claim.file)  # once, never following a link: what is read is what is kept
+            except NotRegularFile as exc:
+                return self._put_back_not_regular(claim, exc.kind)
+            with src, self._private_copy(src, claim.original_name) as (copy, sha):
+                return self._process(claim, src, copy, sha)
         finally:
             claim.let_go()  # on success the claim is gone; on an error recovery may take it up
 
-    def _process(self, claim: Claim) -> Outcome:
-        sha = sha256_file(claim.file)
+    def _process(self, claim: Claim, src: BinaryIO, copy: Path | None, sha: str) -> Outcome:
         duplicate = self._duplicate_of(sha)
         if duplicate:
-            return self._settle_duplicate(claim, sha, duplicate)
-        checked, problems, unit, year = self._read_and_check(claim.file)
+            return self._settle_duplicate(claim, src, sha, duplicate)
+        checked, problems, unit, year = self._read_and_check(copy, src, claim.original_name)
+        problems = self._name_problems(claim) + problems
         base = dict(sha256=sha, received_at=self.now(), original_name=claim.original_name, source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
-            dest = self._rejected_dest(claim) if claim.from_inbox else None
-            self._settle(claim, dest, dict(base, status="rejected", kind="risk", unit=unit,
-                                           year=year or self.today.year), [], problems)
-            return Outcome(claim.source, "rejected", unit, year, stored_as=self._rel(dest), problems=problems)
+            where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
+            settled = self._settle(claim, src, where, dict(base, status="rejected", kind="risk", unit=unit,
+                                                           year=year or self.today.year), [], problems)
+            return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
-        dest = unique_path(folder, *self._split(claim.original_name))
-        new_id, replaced = self._settle(claim, dest, dict(
-            base, status="accepted", kind=checked.kind.key, unit=checked.unit, year=checked.year,
-            filled_date=checked.filled_date), checked.rows, problems)
+        try:
+            settled = self._settle(claim, src, (folder, ()), dict(
+                base, status="accepted", kind=checked.kind.key, unit=checked.unit, year=checked.year,
+                filled_date=checked.filled_date), checked.rows, problems)
+        except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
+            cl.unreserve(claim)
+            return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha))
         self.touched_years.add(checked.year)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
-                       supersedes=self._supersedes_label(replaced), stored_as=self._rel(dest), problems=problems)
+                       supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
+                       stored_as=settled.stored_as, problems=problems)
 
-    def _read_and_check(self, path: Path):
-        """(CheckedForm or None, problems, unit, year) — never raises for a bad file."""
+    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str):
+        """(CheckedForm or None, problems, unit, year) — never raises for a bad file. ``path`` is the private
+        copy of the file ``name``, None when it is over the size limit (then only its size is looked at)."""
         try:
+            if path is None:
+                check_size(os.fstat(src.fileno()).st_size, self.limits)
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             checked = check_form(raw, self.roster, received=self.today, today=self.today)
             return checked, checked.problems, checked.unit, checked.year
@@ -173,83 +219,129 @@ class Ingest:
         except MemoryError:
             return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None
         except Exception as exc:  # a reader bug must not strand the file: reject it with the reason logged
-            log.error("读取 %s 时出现意外错误（%s），已退回", path.name, type(exc).__name__, exc_info=True)
+            log.error("读取 %s 时出现意外错误（%s），已退回", name, type(exc).__name__, exc_info=True)
             return None, [error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
                                 "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")], None, None
 
-    def _settle(self, claim: Claim, dest: Path | None, values: dict, rows: list[dict],
-                problems: list[Problem]) -> tuple[int, int | None]:
-        """Copy → fsync → record (one transaction) → rename → release: the order that survives a crash."""
-        if dest is not None:
-            claim.dest = str(dest)
-            claim.partial = str(dest.with_name(f".{dest.name}.{claim.token[:12]}.part"))
-            claim.save()
+    @contextmanager
+    def _private_copy(self, src: BinaryIO, name: str):
+        """(a private copy of the open file for the readers, or None when it is over the size limit; its SHA-256).
+
+        The readers open files by name more than once; a copy in our own temporary folder is one nobody else can
+        swap, so what is read, hashed and kept are the same bytes."""
+        if os.fstat(src.fileno()).st_size > self.limits.max_file_bytes:
+            src.seek(0)
+            yield None, copy_stream(src, None)
+            return
+        suffix = Path(safe_filename(display_name(name))).suffix.lower()[:10]
+        with tempfile.TemporaryDirectory(prefix="lzdocs-") as tmp:
+            copy = Path(tmp) / f"form{suffix}"
+            src.seek(0)
+            with open(copy, "xb") as out:
+                sha = copy_stream(src, out)
+            yield copy, sha
+
+    def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
+                rows: list[dict], problems: list[Problem]) -> _Settled:
+        """Reserve the name → copy → fsync → record (one transaction) → rename → release: the order that survives
+        a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
+        if where is not None:
+            folder, companions = where
+            with cl.recorded_at_once():  # a SIGKILL in between leaves an empty file, never a lost one
+                dest = reserve_name(folder, *self._split(claim.original_name), companions=companions)
+                claim.dest, claim.reserved = str(dest), [str(dest), *(f"{dest}{c}" for c in companions)]
+                claim.partial = str(folder / f".{claim.token}.part")
+                claim.save()
             self.crash("before-copy")
-            copy_durably(claim.file, Path(claim.partial))
+            copy_durably(src, Path(claim.partial))
             self.crash("after-copy")
+        stored_as = self._rel(Path(claim.dest)) if claim.dest else None
         with self.store.begin() as conn:
-            new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=self._rel(dest), **values)
+            new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, **values)
+            later = subs.get(conn, new_id)["superseded_by"]
             self.store.log(conn, values["status"], claim.original_name, after={
                 "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
-                "rows": len(rows), "stored_as": self._rel(dest), "supersedes": replaced})
+                "rows": len(rows), "stored_as": stored_as, "supersedes": replaced, "superseded_by": later})
         self.crash("after-commit")
         self._finish(claim, values["status"], problems)
-        return new_id, replaced
+        return _Settled(stored_as, replaced, later)
 
     def _finish(self, claim: Claim, status: str, problems: list[Problem]) -> None:
         """Steps after the commit; idempotent, so recovery can run them again."""
         if claim.partial and Path(claim.partial).exists():
-            os.replace(claim.partial, claim.dest)
+            os.replace(claim.partial, claim.dest)  # onto the empty file we reserved
             fsync_dir(Path(claim.dest).parent)  # the archived copy is durable before the claim goes
         self.crash("after-rename")
         note = Path(f"{claim.dest}{EXPLANATION}") if status == "rejected" and claim.dest else None
-        if note and not note.exists():
+        if note and (not note.exists() or note.stat().st_size == 0):
             write_atomic(note, explanation(claim.original_name, problems, self.now()).encode("utf-8-sig"))
         cl.release(claim)
 
-    def _settle_duplicate(self, claim: Claim, sha: str, first) -> Outcome:
-        dest = None
+    def _settle_duplicate(self, claim: Claim, src: BinaryIO, sha: str, first) -> Outcome:
+        where = None
         if claim.from_inbox:
-            folder = self.ws.year_dir(first["year"]) / RECEIVED / safe_filename(first["unit"]) / DUPLICATES
-            dest = unique_path(folder, *self._split(claim.original_name))
+            where = (self.ws.year_dir(first["year"]) / RECEIVED / safe_filename(first["unit"]) / DUPLICATES, ())
         problems = [self._duplicate_warning(first)]
-        self._settle(claim, dest, dict(sha256=sha, received_at=self.now(), original_name=claim.original_name,
-                                       source=claim.source, claim=claim.token, status="duplicate",
-                                       kind=first["kind"], unit=first["unit"], year=first["year"],
-                                       filled_date=first["filled_date"],
-                                       problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
-                     [], problems)
+        settled = self._settle(claim, src, where, dict(
+            sha256=sha, received_at=self.now(), original_name=claim.original_name, source=claim.source,
+            claim=claim.token, status="duplicate", kind=first["kind"], unit=first["unit"], year=first["year"],
+            filled_date=first["filled_date"], problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
+            [], problems)
         return Outcome(claim.source, "duplicate", first["unit"], first["year"], first["filled_date"],
-                       stored_as=self._rel(dest), problems=problems)
+                       stored_as=settled.stored_as, problems=problems)
+
+    def _put_back_not_regular(self, claim: Claim, kind: str) -> Outcome:
+        """A symlink, FIFO or device that took a file's place between the listing and the claim: it goes back
+        untouched and unread (a link's target is never copied anywhere)."""
+        if claim.from_inbox:
+            cl.put_back(claim)
+        else:
+            cl.release(claim)
+        log.warning("%s：%s", claim.source, NOT_REGULAR[kind])
+        return Outcome(claim.source, "ignored", problems=[warning(NOT_REGULAR[kind])])
 
     # --- recovery ---------------------------------------------------------------------------
     def recover(self, *, origin: Path | None = None) -> int:
         """Finish or roll back claims left by a process that died; returns how many there were.
 
-        A claim whose lock a live process holds is left alone: its owner is still working on it.
-
-        With ``origin``, only the claims of that inbox file (a watcher retrying a take that failed half-way)."""
-        found = cl.leftovers(self.claims_dir)
-        if origin is not None:
-            found = [f for f in found if (c := Claim.load(f)) is not None and c.origin == str(origin)]
+        A claim whose lock a live process holds is left alone: its owner is still working on it; one that
+        vanishes while we look was finished by its owner. A claim that cannot be recovered is logged and the
+        others go on. With ``origin``, only the claims of that inbox file (a watcher retrying a take that failed
+        half-way), and a failure is raised so that the watcher tries again later."""
         recovered = 0
-        for folder in found:
-            claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox) or Claim("", str(folder), "", "", None)
-            if not claim.hold():  # a live process (a watcher, another ingest) is working on it
-                continue
-            recovered += 1
-            if not claim.original_name:  # died before the file moved in: nothing of the user's is in there
-                cl.release(claim)
-                continue
-            with self.store.read() as conn:
-                decided = subs.by_claim(conn, claim.token)
-            if decided is None:
-                cl.put_back(claim)
-                log.info("恢复：%s 放回收件夹重新处理", claim.original_name)
-            else:
-                self._finish(claim, decided["status"], [Problem(**p) for p in json.loads(decided["problems"])])
-                log.info("恢复：%s 已完成归档", claim.original_name)
+        for folder in cl.leftovers(self.claims_dir):
+            try:
+                recovered += self._recover_one(folder, origin)
+            except Exception as exc:
+                if isinstance(exc, FileNotFoundError) and not folder.exists():
+                    continue  # its owner finished it while we looked
+                if origin is not None:
+                    raise
+                known = isinstance(exc, (LzdocsError, OSError))
+                log.error("恢复上次中断的收取记录时出错：%s；该文件仍在 %s，其余文件照常处理", _describe(exc), folder,
+                          exc_info=not known)
         return recovered
+
+    def _recover_one(self, folder: Path, origin: Path | None) -> int:
+        if origin is not None and getattr(Claim.load(folder), "origin", None) != str(origin):
+            return 0
+        lock = Claim(folder.name, str(folder), "", "", None)
+        if not lock.hold():  # a live process (a watcher, another ingest) is working on it
+            return 0
+        claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox)  # read only now, with the lock held
+        if claim is None or not claim.original_name:  # died before the file moved in: nothing of the user's
+            cl.release(lock)
+            return 1
+        claim._lock, lock._lock = lock._lock, None
+        with self.store.read() as conn:
+            decided = subs.by_claim(conn, claim.token)
+        if decided is None:
+            cl.put_back(claim)
+            log.info("恢复：%s 放回收件夹重新处理", claim.original_name)
+        else:
+            self._finish(claim, decided["status"], [Problem(**p) for p in json.loads(decided["problems"])])
+            log.info("恢复：%s 已完成归档", claim.original_name)
+        return 1
 
     # --- small helpers ----------------------------------------------------------------------
     def _duplicate_of(self, sha: str):
@@ -261,15 +353,23 @@ class Ingest:
         return warning(f"与已收文件《{first['original_name']}》（{first['received_at']:%Y-%m-%d %H:%M} 收到）内容完全相同，"
                        "未重复入库；无需重复报送")
 
-    def _rejected_dest(self, claim: Claim) -> Path:
-        return unique_path(self.ws.rejected, *self._split(claim.original_name))
+    def _name_problems(self, claim: Claim) -> list[Problem]:
+        """A file name that was not UTF-8 is said and recorded, with its bytes."""
+        raw = next((n for n in (Path(claim.origin).name if claim.origin else None, claim.file_name)
+                    if n and is_undecodable(n)), None)
+        if raw is None:
+            return []
+        shown = repr(os.fsencode(raw))[2:-1]
+        log.warning("文件名不是 UTF-8 编码：%s，按“%s”处理", shown, claim.original_name)
+        return [warning(f"文件名不是 UTF-8 编码（可能来自 Windows 的压缩包），已识别为“{claim.original_name}”",
+                        value=shown)]
 
-    def _supersedes_label(self, replaced: int | None) -> str | None:
-        if replaced is None:
+    def _label(self, submission: int | None) -> str | None:
+        if submission is None:
             return None
         with self.store.read() as conn:
-            old = subs.get(conn, replaced)
-        return old["stored_as"] or old["original_name"]
+            row = subs.get(conn, submission)
+        return row["stored_as"] or row["original_name"]
 
     @staticmethod
     def _split(name: str) -> tuple[str, str]:
@@ -280,7 +380,33 @@ class Ingest:
         return None if path is None else self.ws.relative(path)
 
     def _display(self, path: Path) -> str:
-        return self.ws.relative(path)
+        """The path as the clerk sees it (workspace-relative; the last part not resolved, it may be a link)."""
+        path = Path(path)
+        parent = self.ws.relative(path.parent)
+        return display_path(path.name if parent == "." else f"{parent}/{path.name}")
+
+    def _ignored(self, path: Path, reason: str | None) -> Outcome:
+        return Outcome(self._display(path), "ignored", problems=[warning(reason)] if reason else [])
+
+    def _not_taken(self, path: Path, exc: OSError) -> Outcome:
+        log.warning("无法收取 %s：%s", self._display(path), _describe(exc))
+        return Outcome(self._display(path), "failed", problems=[error(f"无法收取，文件未做改动：{_describe(exc)}")])
+
+
+def _describe(exc: Exception) -> str:
+    """An error in Chinese for the log and the outcome."""
+    if isinstance(exc, LzdocsError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return str(from_os_error(exc))
+    return f"{type(exc).__name__}：{exc}"
+
+
+class _Settled:
+    """Where the kept original went, and the supersession decided in the same transaction."""
+
+    def __init__(self, stored_as: str | None, replaced: int | None, superseded_by: int | None):
+        self.stored_as, self.replaced, self.superseded_by = stored_as, replaced, superseded_by
 
 
 def explanation(name: str, problems: list[Problem], when: dt.datetime) -> str:

@@ -6,6 +6,8 @@ import fnmatch
 import os
 from pathlib import Path
 
+from lzdocs.fsutil import kind_of
+
 IGNORED_NAMES = ("~$*", ".~lock.*#", "*.tmp", "~*.tmp", "Thumbs.db", "desktop.ini", ".DS_Store", "._*",
                  "*.错误说明.txt", "*.part", "*.crdownload", "*.partial")
 OWN_FOLDERS = {"退回", ".lzdocs"}
@@ -19,10 +21,18 @@ def is_ignored(name: str) -> bool:
     return any(fnmatch.fnmatchcase(lowered, pattern.lower()) for pattern in IGNORED_NAMES)
 
 
-def walk(folder: Path, *, skip_own: bool = True) -> tuple[list[Path], list[Path]]:
-    """(candidates, ignored) below ``folder``, oldest first; our own folders and hidden folders are skipped."""
+NOT_REGULAR = {"symlink": "已忽略：符号链接，不会读取", "fifo": "已忽略：管道文件（FIFO），不会读取",
+               "device": "已忽略：设备文件，不会读取", "socket": "已忽略：套接字文件，不会读取",
+               "directory": "已忽略：这是文件夹，不是文件", "other": "已忽略：不是普通文件，不会读取"}
+
+
+def walk(folder: Path, *, skip_own: bool = True) -> tuple[list[Path], list[tuple[Path, str | None]]]:
+    """(candidates, ignored) below ``folder``, oldest first; our own folders and hidden folders are skipped.
+
+    Each ignored entry comes with the reason shown to the clerk: None for lock, temp and system files (expected
+    litter), a NOT_REGULAR text for a symlink, FIFO or device (never followed, never read)."""
     candidates: list[tuple[float, str, Path]] = []
-    ignored: list[Path] = []
+    ignored: list[tuple[Path, str | None]] = []
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -31,15 +41,22 @@ def walk(folder: Path, *, skip_own: bool = True) -> tuple[list[Path], list[Path]
         except FileNotFoundError:
             continue
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name.startswith(".") or (skip_own and entry.name in OWN_FOLDERS):
-                    continue
-                stack.append(Path(entry.path))
-            elif entry.is_file(follow_symlinks=False):
-                path = Path(entry.path)
-                if is_ignored(entry.name):
-                    ignored.append(path)
-                else:
-                    candidates.append((entry.stat().st_mtime, entry.name, path))
+            try:
+                _visit(entry, candidates, ignored, stack, skip_own)
+            except FileNotFoundError:
+                continue  # gone while we looked
     candidates.sort()
     return [p for _, _, p in candidates], ignored
+
+
+def _visit(entry: os.DirEntry, candidates: list, ignored: list, stack: list, skip_own: bool) -> None:
+    path = Path(entry.path)
+    if entry.is_dir(follow_symlinks=False):
+        if not (entry.name.startswith(".") or (skip_own and entry.name in OWN_FOLDERS)):
+            stack.append(path)
+    elif is_ignored(entry.name):
+        ignored.append((path, None))
+    elif entry.is_file(follow_symlinks=False):
+        candidates.append((entry.stat(follow_symlinks=False).st_mtime, entry.name, path))
+    else:
+        ignored.append((path, NOT_REGULAR[kind_of(entry.stat(follow_symlinks=False).st_mode)]))

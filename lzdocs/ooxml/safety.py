@@ -41,12 +41,7 @@ def reject(message: str) -> RejectedFile:
 def sniff(path: Path, limits: Limits) -> str:
     """The real type of a file from its bytes: "docx", "xlsx", "doc", "xls"; raise RejectedFile otherwise."""
     suffix = path.suffix.lower()
-    size = path.stat().st_size
-    if size == 0:
-        raise reject("文件是空的（0 字节），可能没有保存完整；请重新保存后再报送")
-    if size > limits.max_file_bytes:
-        raise reject(f"文件过大（{size / 2**20:.1f} MB，上限 {limits.max_file_bytes // 2**20} MB）；"
-                     "请删除表格中的图片等内容后另存再报送")
+    check_size(path.stat().st_size, limits)
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(OLE_MAGIC):
@@ -57,6 +52,15 @@ def sniff(path: Path, limits: Limits) -> str:
         raise reject(f"文件内容不是 Word/Excel 文档（扩展名是 {suffix}，但内容是{_describe(head)}）；"
                      "请用 WPS 或 Word 打开原表格，另存为 .docx 或 .xlsx 后再报送")
     raise reject(f"不支持的文件类型 {suffix or '（无扩展名）'}；请报送 .docx 或 .xlsx 格式的表格")
+
+
+def check_size(size: int, limits: Limits) -> None:
+    """Raise RejectedFile for an empty file or one over the size limit (before any of it is read)."""
+    if size == 0:
+        raise reject("文件是空的（0 字节），可能没有保存完整；请重新保存后再报送")
+    if size > limits.max_file_bytes:
+        raise reject(f"文件过大（{size / 2**20:.1f} MB，上限 {limits.max_file_bytes // 2**20} MB）；"
+                     "请删除表格中的图片等内容后另存再报送")
 
 
 def _describe(head: bytes) -> str:

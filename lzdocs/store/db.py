@@ -9,7 +9,7 @@ import socket
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
@@ -35,6 +35,8 @@ class Store:
         self.actor = _actor()
         self.engine: Engine = self._create_engine(url)
         self._migrate()
+        self.file = _sqlite_file(url)
+        self.identity = _identity(self.file) if self.file else None
 
     @classmethod
     def for_workspace(cls, ws, **kw) -> "Store":
@@ -73,6 +75,8 @@ class Store:
 
     def _migrate(self) -> None:
         try:
+            if self._current():  # no write lock needed: opening never waits for another process's transaction
+                return
             with self.engine.begin() as conn:
                 schema.metadata.create_all(conn)
                 row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
@@ -91,6 +95,14 @@ class Store:
         except DatabaseError as exc:
             raise database_error(self.url, exc) from exc
 
+    def _current(self) -> bool:
+        """Is the schema there and of this version? (A read: it does not wait for writers.)"""
+        with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
+            if not inspect(conn).has_table(schema.meta.name):
+                return False
+            row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
+        return row is not None and row[0] == str(schema.SCHEMA_VERSION)
+
     @property
     def schema_version(self) -> int:
         with self.read() as conn:
@@ -102,9 +114,24 @@ class Store:
         locked for over a minute, disk full) is a StoreError with a Chinese message."""
         try:
             with self.engine.begin() as conn:
+                self._check_same_file()  # with the write lock held: nobody swaps it between check and write
                 yield conn
         except OperationalError as exc:
             raise database_error(self.url, exc) from exc
+
+    def _check_same_file(self) -> None:
+        """The SQLite file is still the one opened: a deleted or replaced file is never written into."""
+        if self.identity is None:
+            return
+        try:
+            now = _identity(self.file)
+        except OSError:
+            now = None
+        if now != self.identity:
+            what = "已被删除" if now is None else "已被替换成另一个文件"
+            raise DatabaseReplaced(f"档案库文件 {self.file} 在运行中{what}，为免写入已删除的文件，已停止写入",
+                                   hint="请从备份恢复 lzdocs.db（或确认新的档案库无误）后重新运行；"
+                                        "正在处理的文件留在收件文件夹，重新运行时会继续处理")
 
     @contextmanager
     def read(self):
@@ -130,6 +157,25 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class DatabaseReplaced(StoreError):
+    """The database file was deleted or replaced while the archive was open (exit code 1: a service restarts)."""
+
+    exit_code = 1
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a ``sqlite:///path`` URL; None for an in-memory database or another server."""
+    if not url.startswith("sqlite") or ":///" not in url:
+        return None
+    path = url.split(":///", 1)[1].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 _SQLITE_PROBLEMS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -43,8 +43,12 @@ submissions = Table(
     Column("problems", Text, nullable=False, default="[]"),  # JSON list of Problem dicts
     Column("supersedes", Integer, ForeignKey("submissions.id")),
     Column("superseded_by", Integer, ForeignKey("submissions.id")),
+    # The SHA-256 of an accepted submission, else NULL: unique, so the same bytes arriving twice at once are
+    # told apart inside the transaction (the second is a duplicate), not by a look-up before it.
+    Column("accepted_sha256", String(64)),
 )
 Index("ix_submissions_sha", submissions.c.sha256)
+Index("ux_submissions_accepted_sha", submissions.c.accepted_sha256, unique=True)
 Index("ix_submissions_unit_year", submissions.c.kind, submissions.c.unit, submissions.c.year)
 
 risks = Table(
@@ -113,4 +117,11 @@ events = Table(
 )
 
 # Migrations: version → list of SQL statements taking the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    # 2: accepted_sha256. Identical accepted files recorded before it (two ingests at once) keep their rows;
+    # the first of them holds the hash.
+    2: ["ALTER TABLE submissions ADD COLUMN accepted_sha256 VARCHAR(64)",
+        "UPDATE submissions SET accepted_sha256 = sha256 WHERE id IN "
+        "(SELECT MIN(id) FROM submissions WHERE status = 'accepted' GROUP BY sha256)",
+        "CREATE UNIQUE INDEX ux_submissions_accepted_sha ON submissions (accepted_sha256)"],
+}

@@ -8,10 +8,19 @@ from collections.abc import Sequence
 
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from lzdocs.store.schema import risks, submissions
 
 RISK_COLUMNS = ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")
+
+
+class AlreadyAccepted(Exception):
+    """The same bytes were accepted by another transaction first: this file is a duplicate (roll back, retry)."""
+
+    def __init__(self, sha256: str):
+        super().__init__(sha256)
+        self.sha256 = sha256
 
 
 def accepted_by_hash(conn: Connection, sha256: str):
@@ -39,11 +48,18 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
     """Insert a submission (and its risk rows when accepted); settle which one is current.
 
     Returns (new id, id of the submission it superseded or None). A form that is older than the current
-    one (by 填表日期, then arrival) goes straight into history, superseded by the current one.
+    one (by 填表日期, then arrival) goes straight into history, superseded by the current one. An accepted
+    submission whose bytes were accepted before raises AlreadyAccepted (the caller's transaction rolls back).
     """
     values.setdefault("problems", "[]")
     values["rows"] = len(rows)
-    new_id = conn.execute(insert(submissions).values(**values)).inserted_primary_key[0]
+    values["accepted_sha256"] = values["sha256"] if values["status"] == "accepted" else None
+    try:
+        new_id = conn.execute(insert(submissions).values(**values)).inserted_primary_key[0]
+    except IntegrityError as exc:
+        if "accepted_sha" in str(exc.orig):
+            raise AlreadyAccepted(values["sha256"]) from exc
+        raise
     if values["status"] != "accepted":
         return new_id, None
     if rows:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.fsutil import display_name
 from lzdocs.watch.mounts import placement
 from lzdocs.watch.scanner import ShareUnavailable, describe_os_error, is_complete, root_identity, scan, stat_sig
 from lzdocs.watch.tracker import Sig, StabilityTracker
@@ -161,10 +162,15 @@ class Watcher:
         try:
             while not self.stopping.is_set():
                 if not self.worker.is_alive():
+                    if self.worker.fatal is not None:
+                        raise self.worker.fatal
                     raise WatcherFailed("收取线程意外退出（原因见日志），lzdocs watch 停止运行",
                                         hint="服务管理器会重新启动它；收件文件夹里的文件不受影响")
                 self.step()
                 self._sleep()
+        except LzdocsError as exc:  # a reason in Chinese: one line, no traceback
+            log.error("lzdocs watch 停止运行：%s", exc)
+            raise
         except Exception:
             log.exception("监视出错，lzdocs watch 停止运行；未处理完的文件下次启动时恢复")
             raise
@@ -296,10 +302,10 @@ class Watcher:
         for path in sorted(ready, key=lambda p: (sigs[p][1], p)):
             if not is_complete(path):
                 if not self.tracker.incomplete(path, now):
-                    log.debug("%s 大小已稳定但文件尚不完整，继续等待", Path(path).name)
+                    log.debug("%s 大小已稳定但文件尚不完整，继续等待", display_name(Path(path).name))
                     continue
                 log.warning("%s 已有 %g 秒没有变化，但仍不是完整的文件，按损坏文件交给收取流程",
-                            Path(path).name, self.options.incomplete_timeout)
+                            display_name(Path(path).name), self.options.incomplete_timeout)
             self.tracker.queued(path)
             self.worker.submit(Job(path, sigs[path]))
 
@@ -309,7 +315,7 @@ class Watcher:
             result = self._results.popleft()
             if result.kind == FAILED:
                 delay = self.tracker.failed(result.path, now)
-                log.info("%s 将在 %d 秒后重试", Path(result.path).name, delay)
+                log.info("%s 将在 %d 秒后重试", display_name(Path(result.path).name), delay)
                 continue
             self.tracker.finished(result.path)
             if result.kind == CHANGED:

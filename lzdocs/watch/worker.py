@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Callable
 
 from lzdocs.clock import Clock
+from lzdocs.errors import LzdocsError
+from lzdocs.fsutil import display_name
 from lzdocs.ingest import Ingest, Outcome
+from lzdocs.store.db import DatabaseReplaced
 from lzdocs.watch.scanner import describe_os_error, stat_sig
 from lzdocs.watch.tracker import Sig
 
@@ -56,6 +59,7 @@ class IngestWorker(threading.Thread):
         self.jobs: queue.Queue[Job | None] = queue.Queue()
         self.ready = threading.Event()
         self.start_error: BaseException | None = None
+        self.fatal: LzdocsError | None = None  # why the worker stopped on its own (the database file went)
         self.counts = {"accepted": 0, "rejected": 0, "duplicate": 0}
         self.recent: deque[Outcome] = deque(maxlen=100)  # the latest outcomes, for the demo and for tests
         self._stopping = threading.Event()
@@ -90,6 +94,8 @@ class IngestWorker(threading.Thread):
         self.ready.set()
         try:
             self._loop()
+        except DatabaseReplaced as exc:  # never write into a deleted database: stop, the service restarts us
+            self.fatal = exc  # logged and raised by the main loop
         except Exception:  # the main loop sees the thread gone and stops the watcher with exit code 1
             log.error("收取线程意外退出：%s", traceback.format_exc())
         finally:
@@ -107,6 +113,9 @@ class IngestWorker(threading.Thread):
             if job is not None:
                 try:
                     self._take(job)
+                except DatabaseReplaced:
+                    self.report(Result(job.path, FAILED))
+                    raise
                 except Exception:  # a bug must not kill the only worker: the file stays put, tried again later
                     log.error("处理 %s 时出现意外错误：%s", _name(job.path), traceback.format_exc())
                     self.report(Result(job.path, FAILED))
@@ -142,6 +151,8 @@ class IngestWorker(threading.Thread):
         ingest = self._burst_ingest()
         try:
             outcome = ingest.take_inbox_file(Path(job.path))
+        except DatabaseReplaced:
+            raise
         except Exception as exc:
             self._failed(job.path, exc)
             return self.report(Result(job.path, FAILED))
@@ -158,6 +169,8 @@ class IngestWorker(threading.Thread):
     def _failed(self, path: str, exc: Exception) -> None:
         if isinstance(exc, OSError):
             log.error("收取 %s 时出错：%s；文件未丢失，稍后重试", _name(path), describe_os_error(exc))
+        elif isinstance(exc, LzdocsError):  # the database locked for a minute, read-only, full: said, not a bug
+            log.error("收取 %s 时出错：%s。文件未丢失，稍后重试", _name(path), exc)
         else:
             log.error("收取 %s 时出现意外错误，文件未丢失，稍后重试：%s", _name(path), traceback.format_exc())
         self._stranded[path] = (self.clock() + self.claim_retry, self.claim_retry)
@@ -196,7 +209,7 @@ class IngestWorker(threading.Thread):
 
 
 def _name(path: str) -> str:
-    return Path(path).name
+    return display_name(Path(path).name)
 
 
 def describe_outcome(o: Outcome) -> str:
@@ -205,10 +218,14 @@ def describe_outcome(o: Outcome) -> str:
         text = f"收取：{o.file} → {o.unit}，{o.year} 年，{o.rows} 个风险点，存为 {o.stored_as}"
         if o.supersedes:
             text += f"（替换此前报送的 {o.supersedes}）"
+        if o.superseded_on_arrival:
+            text += f"（填表日期早于已收的 {o.superseded_by}，直接存入历史记录，登记簿仍以后者为准）"
         warnings = len(o.problems)
         return text + (f"；另有 {warnings} 条提醒" if warnings else "")
     if o.status == "duplicate":
         return f"重复：{o.file} 与已收文件内容相同，未重复入库，存为 {o.stored_as}"
+    if o.status == "ignored":
+        return f"忽略：{o.file} —— {o.problems[0].message if o.problems else '临时或锁定文件'}"
     errors = o.errors
     first = errors[0].describe() if errors else "未通过检查"
     more = f"（共 {len(errors)} 个问题）" if len(errors) > 1 else ""

@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 
 from tests.conftest import SAMPLE_ROWS, run_cli, run_json
 
-INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "stored_as", "problems"}
+INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "superseded_on_arrival",
+               "superseded_by", "stored_as", "problems"}
 PROBLEM_KEYS = {"severity", "row", "column", "value", "message"}
 RISK_KEYS = {"unit", "year", "seq", "post", "duties", "risk", "category", "level", "measures", "owner", "source_file",
              "filled_date"}

@@ -1,0 +1,86 @@
+"""The invariant of ingest as the tests check it: every input's bytes exactly once in the archive, in 退回/, or
+still in the inbox — counted by SHA-256, so two inputs with the same bytes must be found twice."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from tests.conftest import cli_env
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def kept(ws) -> Counter:
+    """SHA-256 → how many copies: under outbox/<year>/收文 (重复报送 included), in 退回/, left in the inbox."""
+    found: Counter = Counter()
+    for path in _files(ws.outbox):
+        if "收文" in path.relative_to(ws.outbox).parts:
+            found[sha(path.read_bytes())] += 1
+    for path in _files(ws.inbox):
+        if ".lzdocs" not in path.relative_to(ws.inbox).parts and not path.name.endswith(".错误说明.txt"):
+            found[sha(path.read_bytes())] += 1
+    return found
+
+
+def _files(root: Path) -> list[Path]:
+    out = []
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                out.append(path)
+    return out
+
+
+def assert_each_input_exactly_once(ws, inputs: list[bytes]) -> None:
+    """The invariant, plus: no name left reserved (an empty file), no copy in flight, no claim left over."""
+    assert kept(ws) == Counter(sha(d) for d in inputs)
+    litter = [p for p in _files(ws.outbox) + _files(ws.inbox)
+              if p.name.endswith(".part") or (p.stat().st_size == 0 and p.name != ".gitkeep")]
+    assert litter == []
+    claims = ws.work / "claims"
+    assert not claims.exists() or list(claims.iterdir()) == []
+
+
+def lzdocs(*args, env=None) -> subprocess.Popen:
+    """``python -m lzdocs …`` started in the background (output captured, text)."""
+    return subprocess.Popen([sys.executable, "-m", "lzdocs", *map(str, args)], env=env or cli_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+
+
+class DatabaseHeld:
+    """A helper process holding the SQLite write lock (BEGIN IMMEDIATE) until ``release()``: ingests pile up
+    at their commit, each with its name chosen and its copy made — the moment the races of issue 10 need."""
+
+    CODE = ("import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE')\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.readline()\n"
+            "c.execute('COMMIT')\n")
+
+    def __init__(self, db: Path):
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, str(db)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.flush()
+            self.proc.wait(10)
+
+    def __enter__(self) -> DatabaseHeld:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+        if self.proc.poll() is None:
+            self.proc.kill()

@@ -1,0 +1,44 @@
+"""[inbox] path that would make ingest take the workspace's own files (issue 10, item 5) is refused, with a message."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def _set_inbox(ws, value: str) -> None:
+    config = ws.root / "lzdocs.toml"
+    text = re.sub(r'(?m)^path = "inbox".*$', f'path = "{value}"', config.read_text(encoding="utf-8"))
+    config.write_text(text, encoding="utf-8")
+
+
+def _workspace_files(ws) -> set[str]:
+    return {p.relative_to(ws.root).as_posix() for p in ws.root.rglob("*") if ".lzdocs" not in p.parts}
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("", "就是工作区文件夹"), (".", "就是工作区文件夹"), ("..", "包含了工作区文件夹"),
+    ("outbox", "在工作区的发文和归档文件夹 outbox里"), ("outbox/2026", "在工作区的发文和归档文件夹 outbox里"),
+    ("templates", "在工作区的模板文件夹 templates里"), (".lzdocs", "在工作区的工作文件夹 .lzdocs里"),
+])
+def test_an_inbox_holding_the_workspace_or_inside_its_folders_is_refused(workspace, store, value, said):
+    _set_inbox(workspace, value)
+    before = _workspace_files(workspace)
+    proc = run_cli("-w", workspace.root, "ingest")
+    assert proc.returncode == 2
+    assert said in proc.stderr and "lzdocs.toml 中 [inbox] path" in proc.stderr
+    assert "请在 lzdocs.toml 的 [inbox] 中写一个单独的收件文件夹" in proc.stderr
+    assert "lzdocs.db" in before and "lzdocs.toml" in before
+    assert _workspace_files(workspace) == before  # the archive, the settings, the templates: all still in place
+
+
+def test_an_inbox_beside_the_workspace_folders_is_fine(workspace, make_form):
+    _set_inbox(workspace, "收件")
+    (workspace.root / "收件").mkdir()
+    make_form(workspace.root / "收件" / "计财处.docx")
+    proc = run_cli("-w", workspace.root, "ingest")
+    assert proc.returncode == 0, proc.stderr
+    assert (workspace.outbox / "2026" / "收文" / "计划财务处" / "计财处.docx").is_file()
