@@ -50,7 +50,7 @@ def test_a_store_whose_file_was_replaced_refuses_to_write(workspace, store, tmp_
 class LockedIngest:
     """Stands in for ``Ingest``: the database stays locked past SQLite's busy timeout."""
 
-    def __init__(self, ws, store):
+    def __init__(self, ws, store, **_dates):
         self.touched_years = set()
 
     def recover(self, origin=None):
