@@ -172,10 +172,11 @@ sys.stderr.write(f"{usage.ru_maxrss} {time.perf_counter() - started} {os.waitsta
 """
 
 
-def peak_of(args: list[str], cwd: Path) -> tuple[float, float, int, str]:
+def peak_of(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int, str]:
     """(peak RSS in MB, seconds, exit code, stdout) of one command, run by a small launcher process."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], capture_output=True, cwd=cwd, env=env)
+    env = env or {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], capture_output=True, cwd=cwd, env=env,
+                          timeout=600)
     peak_kb, seconds, code = proc.stderr.decode().split()
     return int(peak_kb) / 1024, float(seconds), int(code), proc.stdout.decode("utf-8", "replace")
 

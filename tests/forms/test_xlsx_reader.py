@@ -248,10 +248,20 @@ def test_a_fifty_megabyte_shared_string_is_called_too_long_not_damaged(tmp_path)
     import random
 
     rng = random.Random(1)
-    block = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(100_000))  # longer than deflate's window
-    text = block * (50 * 2**20 // len(block.encode()))  # 50 MB in UTF-8, about 35 MB compressed
-    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', [text])
-    assert path.stat().st_size < 50 * 2**20
+    block = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(100_000)).encode()  # longer than deflate's window
+    path = _with_cell(small_form(tmp_path / "a.xlsx"), b'<c r="F1" t="s"><v>0</v></c>', ["x"])
+    with zipfile.ZipFile(path) as zf:
+        items = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:  # written piece by piece
+        for name, data in items:
+            if name != "xl/sharedStrings.xml":
+                zf.writestr(name, data)
+        with zf.open("xl/sharedStrings.xml", "w") as fh:
+            fh.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>')
+            for _ in range(50 * 2**20 // len(block)):  # 50 MB in UTF-8, about 35 MB compressed
+                fh.write(block)
+            fh.write(b"</t></si></sst>")
+    assert zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml").file_size > 49 * 2**20
     started = time.perf_counter()
     with pytest.raises(RejectedFile, match="文件中有单元格的文字过长（超过 32767 字"):
         read(path)
