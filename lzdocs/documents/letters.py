@@ -73,6 +73,7 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         Field("补报期限", date=True, days=7), _COPY)),
 )}
 
+DATE_SPAN = 5  # a date in a letter lies within five years of the letter's own date
 PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", "印发日期", "标题", "年份")
 OVERRIDABLE = {"发文机关", "印发机关"}
 BATCH_COLUMNS = {"单位", "成文日期", "序号", "备注"}
@@ -202,7 +203,11 @@ class LetterOffice:
             if f.date and value not in ("", None):
                 day = parse_date(value)
                 if day is None:
-                    invalid.append(f"“{f.name}”的值“{value}”不是日期（请写成 2026-12-31）")
+                    invalid.append(f"“{f.name}”的值“{value}”不是日期（请写成 {date.year}-12-31）")
+                    continue
+                if abs(day.year - date.year) > DATE_SPAN:
+                    invalid.append(f"“{f.name}”的日期“{chinese_date(day)}”不合理：应在 {date.year - DATE_SPAN}—"
+                                   f"{date.year + DATE_SPAN} 年之间（成文日期为 {chinese_date(date)}）")
                     continue
                 value = day
             if f.lines and isinstance(value, str):
@@ -351,6 +356,8 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
         day = parse_date(values.get("成文日期")) if values.get("成文日期") not in (None, "") else date
         if day is None:
             raise FieldError(f"“成文日期”的值“{values.get('成文日期')}”不是日期")
+        if abs(day.year - date.year) > DATE_SPAN:
+            raise FieldError(f"“成文日期”{chinese_date(day)}不合理：应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
         letter = office.prepare(kind, unit, fields, day, extra="ignore")
         outcome.issued = office.issue(letter, finisher)
         outcome.unit = letter.unit

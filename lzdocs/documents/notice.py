@@ -97,13 +97,23 @@ def read_body(path: Path) -> tuple[Block, ...]:
         raise FieldError(f"找不到正文文件“{path}”", hint="--body 后写正文的 .txt 或 .md 文件路径")
     if path.suffix.lower() in (".docx", ".doc", ".wps", ".pdf"):
         raise FieldError(f"正文文件“{path.name}”不是纯文本", hint="请在 WPS/Word 中另存为“纯文本 (.txt)”，或写成 .md 文件")
-    text = decode_text(path.read_bytes())
-    if text is None:
+    data = path.read_bytes()
+    text = decode_text(data)
+    if text is None and b"\x00" not in data:
         raise FieldError(f"正文文件“{path.name}”无法按 UTF-8 或 GBK 读取", hint="请用记事本另存为 UTF-8 编码")
+    if text is None or _looks_binary(text):
+        raise FieldError(f"正文文件“{path.name}”不是文本文件（像是图片、压缩包或 Word 文档）",
+                         hint="请在 WPS/Word 中另存为“纯文本 (.txt)”，或写成 .md 文件")
     blocks = parse_body(text, markdown=path.suffix.lower() in (".md", ".markdown"))
     if not any(b.kind != "break" for b in blocks):
         raise FieldError(f"正文文件“{path.name}”是空的", hint="请写入通知正文")
     return tuple(blocks)
+
+
+def _looks_binary(text: str) -> bool:
+    """NULs or more than 1 % control characters: bytes that decoded, but are not anybody's text."""
+    controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
+    return "\x00" in text or controls > max(2, len(text) // 100)
 
 
 def resolve_attachment(spec: str, *, forms_dir: Path | None = None, limits: Limits | None = None) -> Attachment:
