@@ -147,6 +147,12 @@ class SafePackage:
             raise _damaged() from exc
 
     def xml(self, name: str) -> etree._Element:
+        """One part as a tree (Word's document.xml): bounded by ``MAX_TREE_PART``, since a tree takes 9–15 times
+        the part's size in memory. Large parts that can be streamed go through ``parse``."""
+        size = self.zip.getinfo(name).file_size
+        if size > MAX_TREE_PART:
+            raise reject(f"文件内部“{name}”有 {size / 2**20:.0f} MB，远超一张表格应有的大小（{MAX_TREE_PART // 2**20} MB）；"
+                         "可能粘贴进了大量多余内容，请删除多余内容（或把表格复制到新文档）后另存再报送")
         return parse_xml(self.read(name), name)
 
     def parse(self, name: str, target):
@@ -180,6 +186,9 @@ _SAFE = dict(resolve_entities=False, no_network=True, dtd_validation=False, load
              remove_blank_text=False)
 _PARSER = etree.XMLParser(**_SAFE)
 CHUNK = 1 << 16
+# The largest part read as a tree: 12 MB of WordprocessingML is some 5,000 table rows, and its tree (about 110–180 MB)
+# keeps an ingest under the 300 MB that docs/product.md §4 promises. A real form's document.xml is well under 1 MB.
+MAX_TREE_PART = 12 * 2**20
 
 
 def _read_chunk(fh) -> bytes:

@@ -196,3 +196,42 @@ def test_a_million_formatted_empty_rows_are_read_in_small_memory(tmp_path):
     assert run.status == "accepted"
     assert run.peak_mb < 300, f"peak {run.peak_mb:.0f} MB"
     assert run.seconds < 60, f"took {run.seconds:.1f} s"  # every row must be looked at; 10–20 s on this machine
+
+
+def _word_form_padded(make_form, tmp_path: Path, padding: bytes) -> Path:
+    """A filled Word form whose document.xml carries ``padding`` (paragraphs) after the table."""
+    from lzdocs.ooxml.package import rewrite_package
+
+    src = make_form(tmp_path / "src.docx")
+    dest = tmp_path / "计财处.docx"
+    edit = {"word/document.xml": lambda xml: xml.replace(b"<w:sectPr", padding + b"<w:sectPr", 1)}
+    with open(dest, "wb") as fh:
+        rewrite_package(src, fh, edit)
+    return dest
+
+
+def _hanzi(count: int, seed: int = 1) -> str:
+    """Text that does not compress much (a repeated one would trip the zip-ratio guard first)."""
+    import random
+
+    pick = random.Random(seed).randrange
+    return "".join(chr(0x4E00 + pick(20000)) for _ in range(count))
+
+
+def test_a_word_form_too_large_to_read_as_a_tree_is_refused(workspace, store, make_form, tmp_path):
+    padded = _word_form_padded(make_form, tmp_path, f"<w:p><w:r><w:t>{_hanzi(4_400_000)}</w:t></w:r></w:p>".encode())
+    message = _ingest_one(workspace, store, "计财处.docx", padded.read_bytes())
+    assert message.startswith("文件内部“word/document.xml”有 13 MB，远超一张表格应有的大小（12 MB）")
+
+
+@pytest.mark.slow
+def test_the_largest_word_part_read_as_a_tree_stays_in_small_memory(make_form, tmp_path):
+    from benchmarks.bench_memory import ingest
+
+    words = _hanzi(1_000_000)
+    paragraphs = "".join(f"<w:p><w:r><w:rPr><w:rFonts w:eastAsia=\"仿宋\"/></w:rPr><w:t>{words[i:i + 8]}</w:t></w:r></w:p>"
+                         for i in range(0, len(words), 8))
+    padded = _word_form_padded(make_form, tmp_path, paragraphs.encode()[: 11 * 2**20].rsplit(b"<w:p>", 1)[0])
+    run = ingest(padded, tmp_path)
+    assert run.status == "accepted"
+    assert run.peak_mb < 300, f"peak {run.peak_mb:.0f} MB"
