@@ -15,6 +15,7 @@ from typing import Callable
 from lzdocs.errors import ConfigError
 
 ENV = "LZDOCS_TODAY"
+YEARS = range(2000, 2100)  # a day the programme can have: anything else is a typo that would issue real documents
 
 
 def _override() -> dt.date | None:
@@ -33,6 +34,11 @@ class Clock:
 
     day: dt.date | None = None  # a fixed "today"; None follows the calendar (a watcher runs for months)
     time: Callable[[], dt.datetime] = dt.datetime.now
+
+    def __post_init__(self):
+        if self.day is not None and self.day.year not in YEARS:
+            raise ConfigError(f"“今天”设成了 {self.day.isoformat()}，年份应在 {YEARS.start}—{YEARS.stop - 1} 之间",
+                              hint=f"请检查环境变量 {ENV}（写成 {ENV}=2026-12-01），或删除它以使用系统日期")
 
     @classmethod
     def from_environment(cls) -> Clock:

@@ -220,15 +220,18 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def copy_durably(src: Path | BinaryIO, dest: Path) -> str:
+def copy_durably(src: Path | BinaryIO, dest: Path, *, mode: int | None = None) -> str:
     """Copy ``src`` (a path, or an open file read from its start) to ``dest`` (which must not exist), fsync it,
-    and return the SHA-256 of what was written."""
+    and return the SHA-256 of what was written. ``mode``: the copy's permissions (the original's, so that a file
+    only its owner could read stays that way), never wider than the umask allows."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(src, (str, os.PathLike)):
         with open(src, "rb") as fin:
-            return copy_durably(fin, dest)
+            return copy_durably(fin, dest, mode=mode)
     src.seek(0)
     with open(dest, "xb") as fout:
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(fout.fileno(), mode & os.fstat(fout.fileno()).st_mode)
         digest = copy_stream(src, fout)
         fout.flush()
         os.fsync(fout.fileno())

@@ -233,6 +233,12 @@ _OWN_FOLDERS = {"outbox": "发文和归档文件夹 outbox", "templates": "模�
                 WORK_DIR: "工作文件夹 .lzdocs"}
 
 
+# Folders no inbox may be: ingest moves every file it finds below the inbox (to the archive or to 退回/).
+_SYSTEM = tuple(Path(p) for p in ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/proc", "/sys", "/dev",
+                                  "/var/lib", "/var/log", "/opt", "/root/.ssh", "C:/Windows", "C:/Program Files",
+                                  "C:/Program Files (x86)", "C:/ProgramData"))
+
+
 @functools.lru_cache(maxsize=64)
 def _check_inbox(root: Path, inbox: Path) -> None:
     """Refuse an inbox that is the workspace folder, contains it, or lies inside one of its own folders: one
@@ -250,6 +256,13 @@ def _check_inbox(root: Path, inbox: Path) -> None:
         if there.is_relative_to(here / name):
             raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”在工作区的{label}里，不能用作收件文件夹",
                               hint=hint)
+    owner = next((folder for folder in (there, *there.parents) if (folder / CONFIG_NAME).is_file()), None)
+    if owner is not None and owner != here:
+        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”在另一个工作区（{owner}）里，"
+                          "收件时会把那里的档案和文书当作报送的表格", hint=hint)
+    if there.parent == there or there == Path.home() or any(there == s or there.is_relative_to(s) for s in _SYSTEM):
+        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”是磁盘根目录、个人主目录或系统文件夹，"
+                          "收件时会把其中所有文件当作报送的表格移走", hint=hint)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import signal
 import tempfile
 from collections.abc import Callable, Iterable
@@ -42,6 +43,7 @@ from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
 log = logging.getLogger("lzdocs.ingest")
+_PLAIN_SUFFIX = re.compile(r"\.[0-9A-Za-z_-]{1,32}")
 
 RECEIVED = "收文"
 DUPLICATES = "重复报送"
@@ -233,7 +235,7 @@ class Ingest:
             src.seek(0)
             yield None, copy_stream(src, None)
             return
-        suffix = Path(safe_filename(display_name(name))).suffix.lower()[:10]
+        suffix = self._split(display_name(name))[1]  # the whole extension: readers tell .docx from .doc by it
         with tempfile.TemporaryDirectory(prefix="lzdocs-") as tmp:
             copy = Path(tmp) / f"form{suffix}"
             src.seek(0)
@@ -253,7 +255,7 @@ class Ingest:
                 claim.partial = str(folder / f".{claim.token}.part")
                 claim.save()
             self.crash("before-copy")
-            copy_durably(src, Path(claim.partial))
+            copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
             self.crash("after-copy")
         stored_as = self._rel(Path(claim.dest)) if claim.dest else None
         with self.store.begin() as conn:
@@ -373,8 +375,12 @@ class Ingest:
 
     @staticmethod
     def _split(name: str) -> tuple[str, str]:
+        """(stem, extension) for a kept copy: the extension whole (reserve_name shortens the stem to fit), or none
+        when it is not a plain one (``a.b c``: the whole name is the stem)."""
         path = Path(name)
-        return safe_filename(path.stem), path.suffix.lower()[:10]
+        if not _PLAIN_SUFFIX.fullmatch(path.suffix):
+            return safe_filename(name), ""
+        return safe_filename(path.stem), path.suffix.lower()
 
     def _rel(self, path: Path | None) -> str | None:
         return None if path is None else self.ws.relative(path)

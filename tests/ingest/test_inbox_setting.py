@@ -42,3 +42,28 @@ def test_an_inbox_beside_the_workspace_folders_is_fine(workspace, make_form):
     proc = run_cli("-w", workspace.root, "ingest")
     assert proc.returncode == 0, proc.stderr
     assert (workspace.outbox / "2026" / "收文" / "计划财务处" / "计财处.docx").is_file()
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("/", "包含了工作区文件夹"), ("/etc", "是磁盘根目录、个人主目录或系统文件夹"),
+    ("/usr/share", "是磁盘根目录、个人主目录或系统文件夹"), ("~", "是磁盘根目录、个人主目录或系统文件夹"),
+])
+def test_an_inbox_at_a_root_home_or_system_folder_is_refused(workspace, value, said, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    _set_inbox(workspace, str(tmp_path / "home") if value == "~" else value)
+    proc = run_cli("-w", workspace.root, "ingest", env={**__import__("os").environ, "HOME": str(tmp_path / "home")})
+    assert proc.returncode == 2, proc.stderr
+    assert said in proc.stderr and "[inbox] path" in proc.stderr
+
+
+def test_an_inbox_inside_another_workspace_is_refused(workspace, tmp_path, make_form):
+    from lzdocs.workspace import Workspace
+
+    other, _ = Workspace.init(tmp_path / "另一个工作区")
+    make_form(other.outbox / "计财处.docx")
+    _set_inbox(workspace, str(other.outbox))
+    proc = run_cli("-w", workspace.root, "ingest")
+    assert proc.returncode == 2
+    assert f"在另一个工作区（{other.root}）里" in proc.stderr
+    assert (other.outbox / "计财处.docx").is_file()  # the other office's archive untouched
