@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import zipfile
 from collections import Counter
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from lzdocs.documents.registers import register_paths, write_registers
@@ -210,14 +213,16 @@ def test_a_year_without_forms_lists_every_unit_as_missing(workspace, store):
     assert data_rows(load_workbook(register_paths(workspace, 2030)["risks"])["汇总"], 3) == []
 
 
-def test_temporary_files_of_a_killed_run_are_cleaned_up(written):
+@pytest.mark.parametrize("days", [-400, 0, 5 * 365], ids=["local-clock-behind", "same-clock", "local-clock-ahead"])
+def test_temporary_files_of_a_killed_run_are_cleaned_up_whatever_the_local_clock(written, days):
+    """Ages are read on the file system's clock: a share's server may be hours or years from this machine's."""
     ws, store, _ = written
-    import os
-
     folder = register_paths(ws, YEAR)["risks"].parent
     stale, fresh = folder / ".报送情况登记表.0badc0de.part.xlsx", folder / ".报送情况登记表.1badc0de.part.xlsx"
-    stale.write_bytes(b"half")
     fresh.write_bytes(b"another run writing now")
-    os.utime(stale, (0, 0))
-    write_registers(ws, store, YEAR, TODAY)
+    stale.write_bytes(b"half")
+    written_now = fresh.stat().st_mtime_ns
+    os.utime(stale, ns=(written_now - 11 * 60 * 10**9,) * 2)  # 11 minutes older, by the disk's own clock
+    with time_machine.travel(dt.datetime.now() + dt.timedelta(days=days)):
+        write_registers(ws, store, YEAR, TODAY)
     assert not stale.exists() and fresh.exists()
