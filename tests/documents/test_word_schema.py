@@ -36,4 +36,5 @@ def test_packaged_templates_have_no_schema_errors():
     templates = sorted((REPO / "lzdocs" / "templates").glob("*.docx"))
     assert [p.name for p in templates] == ["催报通知.docx", "公示表.docx", "纪检监察建议书.docx", "谈话提醒通知书.docx",
                                            "责令检查整改通知书.docx", "问廉问责书.docx"]
-    assert {p.name: _errors(p) for p in templates if _errors(p)} == {}
+    problems = {p.name: _errors(p) for p in templates}
+    assert {name: errs for name, errs in problems.items() if errs} == {}
