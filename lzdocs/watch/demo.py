@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
+from lzdocs.clock import Clock
+from lzdocs.ingest import Ingest
 from lzdocs.watch.service import POLLING, Watcher, WatchOptions
 from lzdocs.watch.worker import IngestWorker
 
@@ -24,7 +27,8 @@ def demo_watch(ws, store, today, echo, report: dict, years: set) -> None:
     from lzdocs.store import Store
 
     options = WatchOptions(POLLING, interval=0.2, stable=0.5, quiet=0.2, reason="演示")
-    worker = IngestWorker(ws, lambda: Store.for_workspace(ws), quiet=0.2)
+    on_the_day = functools.partial(Ingest, today=today, now=Clock.fixed(today).now)  # the demo's day, not the wall's
+    worker = IngestWorker(ws, lambda: Store.for_workspace(ws), quiet=0.2, ingest_class=on_the_day)
     watcher = Watcher(ws.inbox, options, worker)
     thread = threading.Thread(target=watcher.run, name="lzdocs-demo-watch", daemon=True)
     thread.start()
