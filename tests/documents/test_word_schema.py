@@ -9,6 +9,8 @@ import pytest
 from lzdocs.demo import run_demo
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # the whole demo, then half a second of validation per document
+
 
 @pytest.fixture(scope="module")
 def validator():
