@@ -95,6 +95,12 @@ def test_every_command_has_chinese_help_with_an_example():
     assert "示例" in run_cli("ingest", "--help", check=0).stdout
 
 
+def test_version_is_printed_in_chinese():
+    from lzdocs import __version__
+
+    assert run_cli("--version", check=0).stdout == f"lzdocs 版本 {__version__}\n"
+
+
 @pytest.mark.slow
 def test_demo_runs_end_to_end_and_says_what_it_did(tmp_path):
     proc = run_process("demo", tmp_path / "演示", check=0, timeout=600)
