@@ -1,4 +1,4 @@
-"""Shared test fixtures: a fresh workspace, the CLI (in this process, or as a real subprocess), filled-form factories."""
+"""Shared test fixtures: a fresh workspace, the CLI (in this process or as a subprocess), filled-form factories."""
 
 from __future__ import annotations
 

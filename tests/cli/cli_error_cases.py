@@ -151,7 +151,8 @@ def watch_job(root: Path, env: dict) -> subprocess.CompletedProcess:
         proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "watch", "--polling", "--interval", "0.5"],
                                 env=env, stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8")
         deadline = time.monotonic() + 60  # once it says it is waiting for the inbox, however long the start took
-        while proc.poll() is None and time.monotonic() < deadline and "无法访问" not in log.read_text("utf-8", "replace"):
+        while proc.poll() is None and time.monotonic() < deadline and "无法访问" not in log.read_bytes().decode(
+                "utf-8", "replace"):
             time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         stdout, _ = proc.communicate(timeout=30)
