@@ -63,12 +63,13 @@ def run_process(*args, cwd=None, env=None, timeout=300, check=None) -> subproces
     return proc
 
 
-def run_cli(*args, cwd=None, env=None, check=None, input=None) -> subprocess.CompletedProcess:
+def run_cli(*args, cwd=None, env=None, check=None, input=None, timeout=None) -> subprocess.CompletedProcess:
     """``lzdocs`` in this process (click's CliRunner), returned like a subprocess's result; ``check`` = expected exit.
 
     ``env`` is a whole environment as for a subprocess (default ``cli_env()``), applied for the run only; ``cwd``
-    is entered for the run. Bugs raise here with their traceback (``LZDOCS_DEBUG``) instead of becoming exit 3;
-    the exit-3 path itself is tested with ``run_process``.
+    is entered for the run; ``timeout`` is accepted for ``run_process``'s signature and not enforced. Bugs raise
+    here with their traceback (``LZDOCS_DEBUG``) instead of becoming exit 3; the exit-3 path itself is tested with
+    ``run_process``.
     """
     from click.testing import CliRunner
 
