@@ -9,8 +9,9 @@ import os
 import re
 import stat
 import sys
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -272,3 +273,46 @@ def write_atomic(path: Path, data: bytes | str, *, encoding: str = "utf-8", dura
     """Write a file whole or not at all; ``durable`` also survives a power cut (fsync)."""
     with atomic_output(path, durable=durable) as fh:
         fh.write(data.encode(encoding) if isinstance(data, str) else data)
+
+
+def file_system_now(folder: Path) -> float | None:
+    """The time the file system of ``folder`` stamps on a file made there now; None if none can be made.
+
+    A share stamps files with the file server's clock, which may be minutes or hours (or, on a moved test
+    clock, years) away from this machine's: a file's age is this minus its mtime, both from that one clock.
+    """
+    try:
+        fd, name = tempfile.mkstemp(prefix=".lzdocs-clock-", suffix=".tmp", dir=folder)
+    except OSError:
+        return None
+    try:
+        return os.fstat(fd).st_mtime
+    finally:
+        os.close(fd)
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def stale_files(paths: Iterable[Path], older_than: float) -> list[Path]:
+    """Those of ``paths`` not modified for ``older_than`` seconds by the clock of their own file system.
+
+    Never the local clock: a file written a moment ago on a server whose clock is behind would look old. A
+    file dated after the probe (another clock ahead) counts as fresh; vanished files are left out.
+    """
+    by_folder: dict[Path, list[Path]] = {}
+    for path in paths:
+        by_folder.setdefault(path.parent, []).append(path)
+    stale = []
+    for folder, files in by_folder.items():
+        now = file_system_now(folder)
+        if now is None:
+            continue
+        for path in files:
+            try:
+                if now - path.stat().st_mtime > older_than:
+                    stale.append(path)
+            except OSError:
+                continue
+    return stale

@@ -1,4 +1,4 @@
-"""Shared test fixtures: a fresh workspace, the real CLI as a subprocess, filled-form factories."""
+"""Shared test fixtures: a fresh workspace, the CLI (in this process or as a subprocess), filled-form factories."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TODAY = dt.date(2026, 11, 28)  # "today" of every CLI run here: the sample forms are from November 2026
 
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="需要 LibreOffice (soffice)，本机未安装")
+needs_soffice = pytest.mark.soffice  # skipped without LibreOffice, and slow: see pytest_collection_modifyitems
 
 SAMPLE_ROWS = [
     {"seq": "1", "post": "出纳", "duties": "现金收付", "risk": "利用职务便利挪用公款", "category": "岗位职责",
@@ -27,17 +29,62 @@ SAMPLE_ROWS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects: a soffice test is deselected by "not slow"
+def pytest_collection_modifyitems(items):
+    """A test that needs LibreOffice is also slow (``-m "not slow"`` is the quick loop without it) and is skipped
+    where LibreOffice is not installed."""
+    missing = shutil.which("soffice") is None
+    for item in items:
+        if item.get_closest_marker("soffice") is not None:
+            item.add_marker(pytest.mark.slow)
+            if missing:
+                item.add_marker(pytest.mark.skip(reason="需要 LibreOffice (soffice)，本机未安装"))
+
+
 def cli_env(**extra) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
-    env.pop("LZDOCS_WORKSPACE", None)
+    """The environment of an ``lzdocs`` run: the test day (``LZDOCS_TODAY``), no workspace, debug or crash settings
+    of the caller's shell; ``extra`` adds or replaces variables."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)  # keeps tests/faketime
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200",
+           "LZDOCS_TODAY": TODAY.isoformat()}
+    for name in ("LZDOCS_WORKSPACE", "LZDOCS_DEBUG", "LZDOCS_CRASH_AT"):
+        env.pop(name, None)
     env.update(extra)
     return env
 
 
-def run_cli(*args, cwd=None, env=None, timeout=300, check=None) -> subprocess.CompletedProcess:
-    """The real ``lzdocs`` command in a subprocess; ``check`` = expected exit code."""
+def run_process(*args, cwd=None, env=None, timeout=300, check=None) -> subprocess.CompletedProcess:
+    """The real ``lzdocs`` command in a subprocess (signals, permissions, crashes, the watcher, end-to-end paths);
+    ``check`` = expected exit code."""
     proc = subprocess.run([sys.executable, "-m", "lzdocs", *map(str, args)], cwd=cwd, env=env or cli_env(),
                           capture_output=True, text=True, timeout=timeout, encoding="utf-8")
+    if check is not None:
+        assert proc.returncode == check, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
+    return proc
+
+
+def run_cli(*args, cwd=None, env=None, check=None, input=None, timeout=None) -> subprocess.CompletedProcess:
+    """``lzdocs`` in this process (click's CliRunner), returned like a subprocess's result; ``check`` = expected exit.
+
+    ``env`` is a whole environment as for a subprocess (default ``cli_env()``), applied for the run only; ``cwd``
+    is entered for the run; ``timeout`` is accepted for ``run_process``'s signature and not enforced. Bugs raise
+    here with their traceback (``LZDOCS_DEBUG``) instead of becoming exit 3; the exit-3 path itself is tested with
+    ``run_process``.
+    """
+    from click.testing import CliRunner
+
+    from lzdocs.cli import cli
+
+    argv = [str(a) for a in args]
+    wanted = {**(env or cli_env()), "LZDOCS_DEBUG": "1"}
+    changes = {k: v for k, v in wanted.items() if os.environ.get(k) != v}
+    changes.update({k: None for k in os.environ if k not in wanted})
+    with chdir(cwd or os.getcwd()):
+        result = CliRunner().invoke(cli, argv, input=input, env=changes, prog_name="lzdocs")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        result.exception.add_note(f"lzdocs {' '.join(argv)}\nstdout:{result.stdout}\nstderr:{result.stderr}")
+        raise result.exception.with_traceback(result.exc_info[2])
+    proc = subprocess.CompletedProcess(["lzdocs", *argv], result.exit_code, result.stdout, result.stderr)
     if check is not None:
         assert proc.returncode == check, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
     return proc

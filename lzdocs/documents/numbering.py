@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Callable
 from lzdocs.errors import LzdocsError
 from lzdocs.store import Store
 from lzdocs.store import documents as q
-from lzdocs.fsutil import fsync_file, sha256_file, unique_path
+from lzdocs.fsutil import fsync_file, sha256_file, stale_files, unique_path
 from lzdocs.textutil import safe_filename
 
 NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
@@ -93,9 +92,11 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
 
     A ``.part`` file whose document row exists with the same SHA-256 is renamed to the recorded name
     (if that name is free); one without a row is the remains of a rolled-back render and is removed once
-    it is older than ``older_than`` seconds (a younger one may belong to a render in progress).
+    it is older than ``older_than`` seconds (a younger one may belong to a render in progress), its age
+    measured on the file system's clock (``stale_files``), not this machine's.
     """
     done: list[Path] = []
+    orphans: list[Path] = []
     if not folder.is_dir():
         return done
     for partial in folder.iterdir():
@@ -110,10 +111,12 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
             if row is not None and not final.exists() and sha256_file(partial) == row["sha256"]:
                 _put_in_place(partial, final)
                 done.append(final)
-            elif row is None and time.time() - partial.stat().st_mtime > older_than:
-                partial.unlink()
+            elif row is None:
+                orphans.append(partial)
         except FileNotFoundError:  # another process finished it meanwhile
             continue
+    for partial in stale_files(orphans, older_than):
+        partial.unlink(missing_ok=True)
     return done
 
 

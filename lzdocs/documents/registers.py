@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,6 +17,7 @@ from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, St
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
+from lzdocs.fsutil import stale_files
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
@@ -92,17 +92,15 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:
-    """Delete temporary files a killed run left beside our outputs (a running writer's are younger)."""
-    now = time.time()
-    for path in paths:
-        if not path.parent.is_dir():
-            continue
-        for part in path.parent.glob(f".{path.stem}.*.part{path.suffix}"):
-            try:
-                if now - part.stat().st_mtime > older_than:
-                    part.unlink()
-            except OSError:
-                pass
+    """Delete temporary files a killed run left beside our outputs (a running writer's are younger, by the
+    file system's clock: ``stale_files``)."""
+    parts = [part for path in paths if path.parent.is_dir()
+             for part in path.parent.glob(f".{path.stem}.*.part{path.suffix}")]
+    for part in stale_files(parts, older_than):
+        try:
+            part.unlink()
+        except OSError:
+            pass
 
 
 def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> None:

@@ -1,7 +1,8 @@
 """The mistakes of tests/cli/test_cli_errors.py: workspaces set up wrong on purpose and the lzdocs runs against them.
 
-``collect(tmp)`` builds every scenario (one function per area) and returns the jobs; ``run_all`` runs them side by
-side (each a real ``lzdocs`` subprocess) and returns the results by name."""
+``collect(tmp)`` builds every scenario (one function per area); ``run_all`` runs the ones that need a real process
+(Ctrl-C, the watcher, permissions, a patched bug) as subprocesses side by side, the others in this process meanwhile,
+and returns the results by name."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from openpyxl import Workbook
 from lzdocs.documents.blankform import write_xlsx
 from lzdocs.forms.schema import risk_kind
 from lzdocs.workspace import Workspace
-from tests.conftest import SAMPLE_ROWS, cli_env
+from tests.conftest import SAMPLE_ROWS, cli_env, run_cli
 
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购不规范",
           "--set", "建议=完善制度", "--date", "2026-11-28"]
@@ -32,8 +33,14 @@ SIGINT_FILES = 200
 POSIX = os.name == "posix"
 
 
-def lzdocs(*args, prefix=(), cwd=None, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "lzdocs", *map(str, args)], cwd=cwd, env=env or cli_env(),
+def lzdocs(*args, cwd=None) -> subprocess.CompletedProcess:
+    """``lzdocs`` in this process (main thread only: CliRunner swaps sys.stdout)."""
+    return run_cli(*args, cwd=cwd)
+
+
+def lzdocs_process(*args, env: dict, prefix=()) -> subprocess.CompletedProcess:
+    """``lzdocs`` as a real subprocess; ``env`` is made before the threads start (os.environ is not theirs to read)."""
+    return subprocess.run([*prefix, sys.executable, "-m", "lzdocs", *map(str, args)], env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 
@@ -117,10 +124,10 @@ def reply_job(root: Path) -> dict:
     return out
 
 
-def sigint_job(root: Path) -> dict:
+def sigint_job(root: Path, env: dict) -> dict:
     """Ctrl-C in the middle of a long ingest, then a second run: every file is counted exactly once."""
     many_forms(root / "inbox", SIGINT_FILES)
-    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "ingest"], env=cli_env(),
+    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "ingest"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
     archive = root / "outbox" / "2026" / "收文"
     deadline = time.monotonic() + 60
@@ -130,62 +137,72 @@ def sigint_job(root: Path) -> dict:
     stdout, stderr = proc.communicate(timeout=60)
     first = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     left = sum(1 for p in (root / "inbox").iterdir() if p.is_file())
-    second = lzdocs("-w", root, "ingest", "--json")
+    second = lzdocs_process("-w", root, "ingest", "--json", env=env)
     with sqlite3.connect(root / "lzdocs.db") as db:
         stored = db.execute("SELECT count(*) FROM submissions WHERE status = 'accepted'").fetchone()[0]
     return {"first": first, "left": left, "second": second, "stored": stored,
             "archived": sum(1 for _ in archive.rglob("*.xlsx"))}
 
 
-def watch_job(root: Path) -> subprocess.CompletedProcess:
+def watch_job(root: Path, env: dict) -> subprocess.CompletedProcess:
     """``lzdocs watch`` on a workspace whose inbox is gone: it waits (a share may come back), then Ctrl-C."""
-    shutil.rmtree(root / "inbox")
-    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "watch", "--polling", "--interval", "0.5"],
-                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    time.sleep(3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    log = root.parent / f"{root.name}-watch.err"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", root, "watch", "--polling", "--interval", "0.5"],
+                                env=env, stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8")
+        deadline = time.monotonic() + 60  # once it says it is waiting for the inbox, however long the start took
+        while proc.poll() is None and time.monotonic() < deadline and "无法访问" not in log.read_bytes().decode(
+                "utf-8", "replace"):
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, log.read_text(encoding="utf-8"))
 
 
-def internal_error_job(root: Path) -> subprocess.CompletedProcess:
+def internal_error_job(root: Path, env: dict) -> subprocess.CompletedProcess:
     """A bug (here: a library function made to raise) — short Chinese message, the traceback in error.log."""
     code = ("import lzdocs.documents.status as s\n"
             "def boom(*a, **k):\n    raise RuntimeError('simulated bug')\n"
             "s.submission_status = boom\nimport lzdocs.cli.register_cmds as r\nr.submission_status = boom\n"
             "from lzdocs.cli import main\nmain()\n")
-    return subprocess.run([sys.executable, "-c", code, "-w", str(root), "status", "--json"], env=cli_env(),
+    return subprocess.run([sys.executable, "-c", code, "-w", str(root), "status", "--json"], env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=60)
 
 
-def reader_bug_job(root: Path) -> subprocess.CompletedProcess:
+def reader_bug_job(root: Path, env: dict) -> subprocess.CompletedProcess:
     """A reader bug while ingesting: the file is returned with a reason, the clerk sees one line, not a traceback."""
-    write_xlsx(risk_kind(), root / "inbox" / "计财处.xlsx", unit="计划财务处", rows=SAMPLE_ROWS,
-               date=dt.date(2026, 11, 10))
     code = ("import lzdocs.forms.reader as p\n"
             "def boom(*a, **k):\n    raise KeyError('simulated reader bug')\n"
             "p.read_form = boom\nfrom lzdocs.cli import main\nmain()\n")
-    return subprocess.run([sys.executable, "-c", code, "-w", str(root), "ingest"], env=cli_env(),
+    return subprocess.run([sys.executable, "-c", code, "-w", str(root), "ingest"], env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=60)
 
 
 # --- the scenarios, by area ---------------------------------------------------------------------------------
 class Cases:
-    """Collects ``name → (function, args, kwargs)``; ``base`` is a plain workspace under a path with a space
-    and Chinese, ``files`` a folder for input files."""
+    """Collects ``name → (function, args, kwargs)``: ``jobs`` run in this process, ``processes`` in subprocesses;
+    ``base`` is a plain workspace under a path with a space and Chinese, ``files`` a folder for input files."""
 
     def __init__(self, tmp: Path):
         self.tmp, self.files = tmp, tmp / "文件"
         self.files.mkdir()
         self.base = new_ws(tmp, "工作 区 2026")
         self.w = ["-w", self.base]
+        self.env = cli_env()
         self.jobs: dict[str, tuple] = {}
+        self.processes: dict[str, tuple] = {}
 
     def run(self, name: str, *args, **kw) -> None:
         self.jobs[name] = (lzdocs, args, kw)
 
     def job(self, name: str, fn, *args) -> None:
         self.jobs[name] = (fn, args, {})
+
+    def process(self, name: str, *args, prefix=()) -> None:
+        self.processes[name] = (lzdocs_process, args, {"env": self.env, "prefix": prefix})
+
+    def process_job(self, name: str, fn, root: Path) -> None:
+        self.processes[name] = (fn, (root,), {"env": self.env})
 
     def ws(self, name: str, **kw) -> list:
         return ["-w", new_ws(self.tmp, name, **kw)]
@@ -307,10 +324,12 @@ def notice_ingest_cases(c: Cases) -> None:
         (files / "甲.docx").symlink_to(files / "乙.docx")
         (files / "乙.docx").symlink_to(files / "甲.docx")
         c.run("ingest_symlink_loop", *w, "ingest", loop, files / "甲.docx")
-        c.job("sigint", sigint_job, new_ws(c.tmp, "s1"))
-        c.job("watch", watch_job, new_ws(c.tmp, "w1"))
-    c.job("internal", internal_error_job, new_ws(c.tmp, "x1"))
-    c.job("reader_bug", reader_bug_job, new_ws(c.tmp, "x2"))
+        shutil.rmtree((gone := new_ws(c.tmp, "w1")) / "inbox")
+        c.process_job("watch", watch_job, gone)
+    c.process_job("internal", internal_error_job, new_ws(c.tmp, "x1"))
+    write_xlsx(risk_kind(), (buggy := new_ws(c.tmp, "x2")) / "inbox" / "计财处.xlsx", unit="计划财务处",
+               rows=SAMPLE_ROWS, date=dt.date(2026, 11, 10))
+    c.process_job("reader_bug", reader_bug_job, buggy)
 
 
 def permission_cases(c: Cases) -> None:
@@ -321,12 +340,12 @@ def permission_cases(c: Cases) -> None:
     ro_out = new_ws(c.tmp, "p1")
     (ro_out / "outbox" / "空白表").mkdir()
     (ro_out / "outbox" / "空白表").chmod(0o555)
-    c.run("outbox_readonly", "-w", ro_out, "form", "--all", prefix=prefix)
+    c.process("outbox_readonly", "-w", ro_out, "form", "--all", prefix=prefix)
     ro_db = new_ws(c.tmp, "p2")
     assert lzdocs("-w", ro_db, "status").returncode == 0
     for p in ro_db.glob("lzdocs.db*"):
         p.chmod(0o444)
-    c.run("db_readonly", "-w", ro_db, *LETTER, prefix=prefix)
+    c.process("db_readonly", "-w", ro_db, *LETTER, prefix=prefix)
 
 
 def collect(tmp: Path) -> Cases:
@@ -337,7 +356,9 @@ def collect(tmp: Path) -> Cases:
     return c
 
 
-def run_all(jobs: dict[str, tuple], workers: int = 4) -> dict:
+def run_all(cases: Cases, workers: int = 3) -> dict:
+    """The subprocesses side by side in threads; meanwhile the in-process runs one after another here."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(fn, *args, **kw) for name, (fn, args, kw) in jobs.items()}
-        return {name: f.result() for name, f in futures.items()}
+        futures = {name: pool.submit(fn, *args, **kw) for name, (fn, args, kw) in cases.processes.items()}
+        results = {name: fn(*args, **kw) for name, (fn, args, kw) in cases.jobs.items()}
+        return results | {name: f.result() for name, f in futures.items()}

@@ -1,7 +1,8 @@
 """Every mistake a clerk can make on the command line ends in a Chinese message and an exit code, never a traceback.
 
-The cases (tests/cli/cli_error_cases.py) run as real ``lzdocs`` subprocesses, side by side in one module fixture;
-each test reads one result and checks the exit code, that no traceback or click English shows, and the Chinese words."""
+The cases (tests/cli/cli_error_cases.py) run in one module fixture: in this process, or as real ``lzdocs``
+subprocesses where a process is the point (Ctrl-C, the watcher, permissions, a bug's exit code 3); each test reads one
+result and checks the exit code, that no traceback or click English shows, and the Chinese words."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import subprocess
 
 import pytest
 
-from tests.cli.cli_error_cases import POSIX, SIGINT_FILES, collect, run_all
+from tests.cli.cli_error_cases import POSIX, SIGINT_FILES, collect, new_ws, run_all, sigint_job
+from tests.conftest import cli_env
 
 posix_only = pytest.mark.skipif(not POSIX, reason="只在 Linux/macOS 上模拟 Ctrl-C 和符号链接")
 
@@ -18,7 +20,7 @@ posix_only = pytest.mark.skipif(not POSIX, reason="只在 Linux/macOS 上模拟 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict:
     cases = collect(tmp_path_factory.mktemp("cli-errors"))
-    out = run_all(cases.jobs)
+    out = run_all(cases)
     out["_tmp"] = cases.tmp
     return out
 
@@ -202,8 +204,9 @@ def test_ingest_empty_folder_and_symlink_loops_say_so_without_traceback(results)
 
 
 @posix_only
-def test_ctrl_c_during_ingest_loses_nothing(results):
-    r = results["sigint"]
+@pytest.mark.slow
+def test_ctrl_c_during_ingest_loses_nothing(tmp_path):
+    r = sigint_job(new_ws(tmp_path, "s1"), cli_env())
     clean(r["first"], 130, "已中断", "不会丢失")
     assert 0 < r["left"] < SIGINT_FILES, "the interrupt should land mid-way"
     clean(r["second"], 0)

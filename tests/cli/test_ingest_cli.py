@@ -1,4 +1,4 @@
-"""The real command line, end to end: init, form, ingest --json, risks --json, demo, exit codes and help."""
+"""The command line: init, form, ingest --json, risks --json, exit codes and help; the demo as a real process."""
 
 import datetime as dt
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import SAMPLE_ROWS, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, run_cli, run_json, run_process
 
 INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "superseded_on_arrival",
                "superseded_by", "stored_as", "problems"}
@@ -101,7 +101,14 @@ def test_every_command_has_chinese_help_with_an_example():
     assert "示例" in run_cli("ingest", "--help", check=0).stdout
 
 
+def test_version_is_printed_in_chinese():
+    from lzdocs import __version__
+
+    assert run_cli("--version", check=0).stdout == f"lzdocs 版本 {__version__}\n"
+
+
+@pytest.mark.slow
 def test_demo_runs_end_to_end_and_says_what_it_did(tmp_path):
-    proc = run_cli("demo", tmp_path / "演示", check=0, timeout=600)
+    proc = run_process("demo", tmp_path / "演示", check=0, timeout=600)
     assert "收取 11 份" in proc.stdout and "退回 2 份" in proc.stdout
     assert "无法识别的风险等级" in proc.stdout and "单位不在名单" in proc.stdout

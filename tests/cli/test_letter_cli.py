@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import docx
 import pytest
@@ -30,7 +29,9 @@ def session(tmp_path_factory):
     data = tmp / "谈话.json"
     data.write_text(json.dumps({"对象": "基建处处长", "事由": "在专项检查中", "谈话时间": "12月1日上午9:00",
                                 "谈话地点": "纪委办公室", "谈话人": "纪委副书记"}, ensure_ascii=False), encoding="utf-8")
-    out["talk"] = run_cli(*w, "letter", "talk", "--unit", "基建处", "--data", data, *DATE, "--pdf", "--json")
+    with pytest.MonkeyPatch.context() as mp:  # a PC without LibreOffice (test_letter_pdf_with_libreoffice has it)
+        mp.setattr("lzdocs.documents.pdf.find_soffice", lambda *a, **k: None)
+        out["talk"] = run_cli(*w, "letter", "talk", "--unit", "基建处", "--data", data, *DATE, "--pdf", "--json")
     batch = tmp / "整改.xlsx"
     wb = Workbook()
     sheet = wb.active
@@ -82,16 +83,23 @@ def test_a_missing_field_is_a_chinese_error_with_exit_code_2(session):
     assert proc.stdout == ""
 
 
-def test_data_file_and_pdf(session):
+def test_data_file_and_pdf_without_libreoffice(session):
     proc = session["talk"]
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["number"] == "内工大纪谈〔2026〕1号" and result["reply_due"] is None
-    if shutil.which("soffice"):
-        assert result["files"][1] == "outbox/2026/谈话提醒通知书/内工大纪谈〔2026〕1号-基建处.pdf"
-        assert (session["root"] / result["files"][1]).read_bytes().startswith(b"%PDF")
-    else:
-        assert any("未找到 LibreOffice" in w for w in result["warnings"])
+    assert result["files"] == ["outbox/2026/谈话提醒通知书/内工大纪谈〔2026〕1号-基建处.docx"]
+    assert any("未找到 LibreOffice" in w for w in result["warnings"])
+
+
+@pytest.mark.soffice
+def test_letter_pdf_with_libreoffice(tmp_path):
+    root = tmp_path / "工作区"
+    run_json("init", root)
+    result = run_json("-w", root, "letter", "urge", "--unit", "基建处", *DATE, "--pdf")
+    assert result["files"] == ["outbox/2026/催报通知/内工大纪催〔2026〕1号-基建处.docx",
+                               "outbox/2026/催报通知/内工大纪催〔2026〕1号-基建处.pdf"]
+    assert (root / result["files"][1]).read_bytes().startswith(b"%PDF") and result["warnings"] == []
 
 
 def test_batch_reports_every_row_and_exits_1_when_a_row_failed(session):

@@ -1,4 +1,4 @@
-"""``lzdocs register`` and ``lzdocs status`` end to end: the real command, JSON for scripts, Chinese for people."""
+"""``lzdocs register`` and ``lzdocs status``: JSON for scripts, Chinese for people."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import SAMPLE_ROWS, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
 from tests.documents.register_samples import CURRENT, YEAR, populate
 
 FILES = ["outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx", "outbox/2026/登记簿/报送情况登记表.xlsx",
@@ -61,8 +61,17 @@ def test_status_json_has_the_lists_a_script_needs(session):
     overdue = status["overdue"]
     assert [set(o) >= {"number", "unit", "kind", "reply_due", "days_overdue"} for o in overdue] == [True]
     assert overdue[0]["number"] == "内工大纪建〔2026〕1号" and overdue[0]["reply_due"] == "2026-11-25"
-    assert overdue[0]["days_overdue"] == (dt.date.today() - dt.date(2026, 11, 25)).days
+    assert overdue[0]["days_overdue"] == 3  # on the tests' day (LZDOCS_TODAY=2026-11-28)
     assert status["watcher"] is None
+
+
+def test_lzdocs_today_moves_the_day_every_count_is_made_on(session):
+    later = run_json("status", "-w", session["root"], "--year", YEAR, env=cli_env(LZDOCS_TODAY="2026-12-01"))
+    assert [(o["number"], o["days_overdue"]) for o in later["overdue"]] == [
+        ("内工大纪建〔2026〕1号", 6), ("内工大纪催〔2026〕1号", 2)]  # the 催报通知 was due on 11-29
+    wrong = run_cli("status", "-w", session["root"], env=cli_env(LZDOCS_TODAY="下周一"))
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr.startswith("错误：环境变量 LZDOCS_TODAY“下周一”不是日期")
 
 
 def test_status_prints_a_chinese_table(session):

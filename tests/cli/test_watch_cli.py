@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, cli_env, run_json, run_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM/SIGKILL")]
 
@@ -210,7 +210,7 @@ def burst(tmp_path_factory):
         (ws.inbox / name).write_bytes(data)
     before = {name: os.stat(ws.inbox / name).st_mtime_ns for name in IGNORED}
     watch = Watch(ws, "--stable", "1", "--interval", "1", tmp=tmp)
-    second = run_cli("-w", ws.root, "watch", timeout=60)
+    second = run_process("-w", ws.root, "watch", timeout=60)
     from lzdocs.watch import watcher_state
 
     state = watcher_state(ws)

@@ -10,6 +10,7 @@ import zipfile
 
 import docx
 import pytest
+import time_machine
 from docx.shared import RGBColor
 from lxml import etree
 from sqlalchemy import select
@@ -346,14 +347,19 @@ def test_the_document_xml_is_well_formed_even_with_hostile_values(office):
     assert "]]><w:p/><!-- & \u2028 '\"" in text and "1．<script>&amp;</script>" in text
 
 
-def test_a_letter_recorded_but_not_renamed_by_a_killed_run_is_put_in_place_next_time(office, workspace, store):
+@pytest.mark.parametrize("days", [-400, 0, 5 * 365], ids=["local-clock-behind", "same-clock", "local-clock-ahead"])
+def test_a_letter_recorded_but_not_renamed_by_a_killed_run_is_put_in_place_next_time(office, workspace, store, days):
     first = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
     leftover = first.path.parent / f".{first.path.stem}.0123abcd.part.docx"
     first.path.rename(leftover)  # as if the process died between the commit and the rename
     stale = first.path.parent / ".内工大纪催〔2026〕9号-图书馆.89abcdef.part.docx"
+    fresh = first.path.parent / ".内工大纪催〔2026〕9号-图书馆.fedcba98.part.docx"  # another process rendering now
     stale.write_bytes(b"remains of a rolled-back render")
-    os.utime(stale, (0, 0))
+    fresh.write_bytes(b"a render in progress")
+    written_now = fresh.stat().st_mtime_ns
+    os.utime(stale, ns=(written_now - 11 * 60 * 10**9,) * 2)  # 11 minutes older, by the disk's own clock
     again = L.LetterOffice(workspace, store)
-    second = again.issue(again.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
-    assert first.path.is_file() and not leftover.exists() and not stale.exists()
+    with time_machine.travel(dt.datetime.now() + dt.timedelta(days=days)):  # the file server's clock is not ours
+        second = again.issue(again.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
+    assert first.path.is_file() and not leftover.exists() and not stale.exists() and fresh.exists()
     assert str(second.number) == "内工大纪催〔2026〕2号"

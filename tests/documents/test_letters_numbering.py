@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlalchemy import select
 
 from lzdocs.store import Store
@@ -31,6 +32,7 @@ print(json.dumps(numbers))
 """
 
 
+@pytest.mark.slow
 def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(tmp_path):
     ws, _ = Workspace.init(tmp_path / "ws")
     start = time.time() + 3

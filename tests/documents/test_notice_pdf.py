@@ -15,8 +15,7 @@ from lzdocs.documents import notice as N
 from lzdocs.store import Store
 from lzdocs.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                                reason="需要 LibreOffice (soffice) 和 pdftotext")
+pytestmark = [pytest.mark.soffice, pytest.mark.skipif(shutil.which("pdftotext") is None, reason="需要 pdftotext")]
 
 PT_PER_MM = 72 / 25.4
 DATE = dt.date(2026, 11, 28)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
 from collections import Counter
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from lzdocs.documents.registers import register_paths, write_registers
@@ -18,9 +20,23 @@ LEVELS = {"一级": 1, "二级": 2, "三级": 3}
 
 @pytest.fixture
 def written(workspace, store):
+    """A year of the archive and its registers, for a test that changes them."""
     populate(store)
     result = write_registers(workspace, store, YEAR, TODAY)
     return workspace, store, result
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """The same, written once for the tests that only read it."""
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+
+    ws, _ = Workspace.init(tmp_path_factory.mktemp("registers") / "ws")
+    store = Store.for_workspace(ws)
+    populate(store)
+    yield ws, store, write_registers(ws, store, YEAR, TODAY)
+    store.close()
 
 
 def data_rows(ws_sheet, header_row: int) -> list[dict]:
@@ -29,8 +45,8 @@ def data_rows(ws_sheet, header_row: int) -> list[dict]:
     return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 
-def test_writes_the_five_files_of_the_year(written):
-    ws, _, result = written
+def test_writes_the_five_files_of_the_year(shared):
+    ws, _, result = shared
     paths = register_paths(ws, YEAR)
     assert result.files == [paths[k] for k in ("risks", "status", "documents", "warnings", "publicity")]
     assert all(p.is_file() for p in result.files) and not result.failed
@@ -38,8 +54,8 @@ def test_writes_the_five_files_of_the_year(written):
     assert paths["publicity"].relative_to(ws.root).as_posix() == "outbox/2026/公示/2026年廉政风险点公示表.docx"
 
 
-def test_summary_has_every_current_risk_point_exactly_once_with_its_level(written):
-    ws, _, _ = written
+def test_summary_has_every_current_risk_point_exactly_once_with_its_level(shared):
+    ws, _, _ = shared
     book = load_workbook(register_paths(ws, YEAR)["risks"])
     assert book.sheetnames == ["汇总", "统计", "历史"]
     rows = data_rows(book["汇总"], 3)
@@ -54,16 +70,16 @@ def test_summary_has_every_current_risk_point_exactly_once_with_its_level(writte
     assert first["来源文件"] == "outbox/2026/收文/计划财务处/计划财务处-1.docx"
 
 
-def test_summary_follows_the_roster_order_and_leaves_out_other_years(written):
-    ws, _, _ = written
+def test_summary_follows_the_roster_order_and_leaves_out_other_years(shared):
+    ws, _, _ = shared
     rows = data_rows(load_workbook(register_paths(ws, YEAR)["risks"])["汇总"], 3)
     units = list(dict.fromkeys(r["单位"] for r in rows))
     assert units == [u for u in ws.roster().names if u in CURRENT] + ["网络与信息中心"]  # roster order, then others
     assert "二〇二五年的风险点" not in {r["风险点描述"] for r in rows}
 
 
-def test_superseded_risk_points_are_only_in_history_with_their_replacement(written):
-    ws, _, _ = written
+def test_superseded_risk_points_are_only_in_history_with_their_replacement(shared):
+    ws, _, _ = shared
     book = load_workbook(register_paths(ws, YEAR)["risks"])
     old = {r["risk"] for r in SUPERSEDED}
     assert not old & {r["风险点描述"] for r in data_rows(book["汇总"], 3)}
@@ -73,8 +89,8 @@ def test_superseded_risk_points_are_only_in_history_with_their_replacement(writt
     assert {r["来源文件"] for r in history} == {"outbox/2026/收文/基建处/基建处-2.docx"}
 
 
-def test_statistics_are_values_that_equal_the_summary_rows(written):
-    ws, _, _ = written
+def test_statistics_are_values_that_equal_the_summary_rows(shared):
+    ws, _, _ = shared
     book = load_workbook(register_paths(ws, YEAR)["risks"])
     rows = data_rows(book["汇总"], 3)
     stats = list(book["统计"].iter_rows(min_row=4, values_only=True))
@@ -92,8 +108,8 @@ def test_statistics_are_values_that_equal_the_summary_rows(written):
     assert len(book["统计"]._charts) == 1
 
 
-def test_submission_register_lists_every_roster_unit_with_its_state(written):
-    ws, _, _ = written
+def test_submission_register_lists_every_roster_unit_with_its_state(shared):
+    ws, _, _ = shared
     rows = {r["单位"]: r for r in data_rows(load_workbook(register_paths(ws, YEAR)["status"])["报送情况"], 3)}
     roster = ws.roster().names
     assert list(rows)[:len(roster)] == roster
@@ -110,8 +126,8 @@ def test_submission_register_lists_every_roster_unit_with_its_state(written):
     assert rows["计划财务处"]["首次收到时间"].isoformat() == "2026-11-10T09:00:00"
 
 
-def test_status_states_are_disjoint_and_match_the_register(written):
-    ws, store, _ = written
+def test_status_states_are_disjoint_and_match_the_register(shared):
+    ws, store, _ = shared
     status = submission_status(ws, store, YEAR, TODAY).as_dict()
     assert status["submitted"] == ["计划财务处", "基建处", "图书馆", "网络与信息中心"]
     assert status["late"] == ["教务处"]
@@ -121,8 +137,8 @@ def test_status_states_are_disjoint_and_match_the_register(written):
     assert [(o["number"], o["days_overdue"]) for o in status["overdue"]] == [("内工大纪建〔2026〕1号", 3)]
 
 
-def test_letters_fill_the_document_register_and_the_warning_ledger(written):
-    ws, _, _ = written
+def test_letters_fill_the_document_register_and_the_warning_ledger(shared):
+    ws, _, _ = shared
     paths = register_paths(ws, YEAR)
     docs = data_rows(load_workbook(paths["documents"])["发文登记簿"], 2)
     assert [d["顺序号"] for d in docs] == [1, 2, 3, 4]
@@ -147,8 +163,8 @@ def test_registers_without_letters_have_a_header_only(workspace, store):
     assert data_rows(ledger, 3) == []
 
 
-def test_sheets_are_set_up_as_an_office_would(written):
-    ws, _, _ = written
+def test_sheets_are_set_up_as_an_office_would(shared):
+    ws, _, _ = shared
     sheet = load_workbook(register_paths(ws, YEAR)["risks"])["汇总"]
     assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点汇总表" and "A1:K1" in sheet.merged_cells
     assert sheet.freeze_panes == "A4"
@@ -161,8 +177,8 @@ def test_sheets_are_set_up_as_an_office_would(written):
     assert body.alignment.wrap_text and body.font.name == "宋体" and body.border.left.style == "thin"
 
 
-def test_level_cells_are_coloured_by_level(written):
-    ws, _, _ = written
+def test_level_cells_are_coloured_by_level(shared):
+    ws, _, _ = shared
     sheet = load_workbook(register_paths(ws, YEAR)["risks"])["汇总"]
     fills = {row[6].value: row[6].fill.fgColor.rgb for row in sheet.iter_rows(min_row=4)}
     assert fills == {"一级": "00FFC7CE", "二级": "00FCD5B4", "三级": "00FFF2CC"}
@@ -211,16 +227,18 @@ def test_a_year_without_forms_lists_every_unit_as_missing(workspace, store):
     assert data_rows(load_workbook(register_paths(workspace, 2030)["risks"])["汇总"], 3) == []
 
 
-def test_temporary_files_of_a_killed_run_are_cleaned_up(written):
+@pytest.mark.parametrize("days", [-400, 0, 5 * 365], ids=["local-clock-behind", "same-clock", "local-clock-ahead"])
+def test_temporary_files_of_a_killed_run_are_cleaned_up_whatever_the_local_clock(written, days):
+    """Ages are read on the file system's clock: a share's server may be hours or years from this machine's."""
     ws, store, _ = written
-    import os
-
     folder = register_paths(ws, YEAR)["risks"].parent
     stale, fresh = folder / ".报送情况登记表.0badc0de.part.xlsx", folder / ".报送情况登记表.1badc0de.part.xlsx"
-    stale.write_bytes(b"half")
     fresh.write_bytes(b"another run writing now")
-    os.utime(stale, (0, 0))
-    write_registers(ws, store, YEAR, TODAY)
+    stale.write_bytes(b"half")
+    written_now = fresh.stat().st_mtime_ns
+    os.utime(stale, ns=(written_now - 11 * 60 * 10**9,) * 2)  # 11 minutes older, by the disk's own clock
+    with time_machine.travel(dt.datetime.now() + dt.timedelta(days=days)):
+        write_registers(ws, store, YEAR, TODAY)
     assert not stale.exists() and fresh.exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -12,7 +13,9 @@ from lzdocs.store import Store
 from lzdocs.workspace import Workspace
 from register_samples import TODAY, YEAR, populate
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="需要 LibreOffice (soffice)，本机未安装")
+PT_PER_MM = 72 / 25.4
+
+pytestmark = pytest.mark.soffice
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +68,7 @@ def test_publicity_pdf_is_landscape_with_the_table(pdfs):
     path = pdfs["2026年廉政风险点公示表.docx"]
     text = pdf_text(path)
     assert "廉政风险点公示表" in text.replace(" ", "") and "挪用公款" in text and "防控措施" in text
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout if shutil.which("pdfinfo") else ""
-    if info:
-        width, height = (float(x) for x in info.split("Page size:")[1].split("pts")[0].split(" x "))
-        assert width > height  # landscape
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", path.read_bytes())
+    assert boxes, "no page size in the PDF"
+    sizes = {(round(float(w) / PT_PER_MM), round(float(h) / PT_PER_MM)) for w, h in boxes}
+    assert sizes == {(297, 210)}  # A4 landscape, every page

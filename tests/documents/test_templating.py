@@ -133,11 +133,16 @@ def test_check_reports_each_kind_of_tag_error_with_its_paragraph(tmp_path):
 
 
 def test_check_of_the_packaged_templates_finds_nothing_wrong():
-    for path in sorted((REPO / "lzdocs" / "templates").glob("*.docx")):
-        if path.stem in ("纪检监察建议书", "问廉问责书", "谈话提醒通知书", "责令检查整改通知书", "催报通知"):
-            report = check_template(path)
-            assert report.problems == [], (path.name, report.problems)
-            assert "文号" in report.variables and "主送" in report.variables
+    from lzdocs.documents.letters import KINDS
+
+    folder = REPO / "lzdocs" / "templates"
+    letters = sorted({kind.name for kind in KINDS.values()})
+    assert letters == ["催报通知", "纪检监察建议书", "谈话提醒通知书", "责令检查整改通知书", "问廉问责书"]
+    assert sorted(p.stem for p in folder.glob("*.docx")) == sorted([*letters, "公示表"])
+    for name in letters:
+        report = check_template(folder / f"{name}.docx")
+        assert report.problems == [], (name, report.problems)
+        assert "文号" in report.variables and "主送" in report.variables
 
 
 def test_check_names_variables_lzdocs_does_not_provide(tmp_path):

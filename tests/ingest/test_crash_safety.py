@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lzdocs.store import Store
 from lzdocs.store.schema import risks, submissions
-from tests.conftest import SAMPLE_ROWS, cli_env, run_cli
+from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_process
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
@@ -21,6 +21,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", [f"{s}:{n}" for s in STEPS for n in (1, 3)])
 def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_form, step):
     good = {f"unit{i}.docx" if i % 2 else f"unit{i}.xlsx": unit for i, unit in
@@ -30,9 +31,9 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
         originals[name] = make_form(workspace.inbox / name, unit=unit).read_bytes()
     originals["bad.docx"] = make_form(workspace.inbox / "bad.docx", rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes()
 
-    killed = run_cli("-w", workspace.root, "ingest", env=cli_env(LZDOCS_CRASH_AT=step))
+    killed = run_process("-w", workspace.root, "ingest", env=cli_env(LZDOCS_CRASH_AT=step))
     assert killed.returncode == -9, killed.stderr
-    rerun = run_cli("-w", workspace.root, "ingest")
+    rerun = run_cli("-w", workspace.root, "ingest")  # recovery needs no process of its own
     assert rerun.returncode == 1, rerun.stderr  # the bad file is rejected
 
     store = Store.for_workspace(workspace)
@@ -64,10 +65,10 @@ def test_a_claim_held_by_a_live_process_is_left_to_it(workspace, make_form):
 
     make_form(workspace.inbox / "在处理.docx")
     claim = cl.claim_by_rename(workspace.work / "claims", workspace.inbox / "在处理.docx", "inbox/在处理.docx")
-    beside = run_cli("-w", workspace.root, "ingest", "--json", check=0)
+    beside = run_process("-w", workspace.root, "ingest", "--json", check=0)
     assert json.loads(beside.stdout) == [] and claim.file.is_file()
     claim.let_go()  # as if its process had died
-    after = run_cli("-w", workspace.root, "ingest", "--json", check=0)
+    after = run_process("-w", workspace.root, "ingest", "--json", check=0)
     [out] = json.loads(after.stdout)
     assert out["status"] == "accepted" and out["file"] == "inbox/在处理.docx"
     assert not Path(claim.folder).exists()

@@ -1,0 +1,25 @@
+"""The demo tells the same story whatever day it runs on: its dates follow the day it is given."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lzdocs.demo import run_demo
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("today", [dt.date(2027, 1, 2), dt.date(2028, 2, 29), dt.date(2035, 12, 31)])
+def test_the_demo_runs_on_any_day(tmp_path, today):
+    said: list[str] = []
+    report = run_demo(tmp_path / "演示", echo=said.append, today=today)
+    text = "\n".join(said)
+    deadline = today - dt.timedelta(days=11)
+    assert f"模拟报送：截止日期 {deadline:%Y-%m-%d}；" in text
+    assert "收取 11 份" in text and "退回 2 份" in text
+    [taken] = report["watch"]  # the corrected form, dated the demo's day, taken by the watcher on that day
+    assert (taken["status"], taken["unit"], taken["filled_date"], taken["problems"]) == (
+        "accepted", "宣传部", today.isoformat(), [])
+    year = today.year
+    assert f"催报通知 内工大纪催〔{year}〕1号" in text and f"outbox/{year}/登记簿/发文登记簿.xlsx" in report["files"]
