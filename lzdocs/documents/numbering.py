@@ -15,7 +15,7 @@ from typing import Callable
 from lzdocs.errors import LzdocsError
 from lzdocs.store import Store
 from lzdocs.store import documents as q
-from lzdocs.fsutil import fsync_file, sha256_file, stale_files, unique_path
+from lzdocs.fsutil import fsync_file, sha256_file, unique_path
 from lzdocs.textutil import safe_filename
 
 NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
@@ -83,17 +83,25 @@ def _put_in_place(partial: Path, final: Path) -> None:
     os.replace(partial, final)
 
 
+def _finish(partial: Path, final: Path) -> None:
+    """The rename after the commit; another process's ``finish_leftovers`` may have done it a moment before."""
+    try:
+        os.replace(partial, final)
+    except FileNotFoundError:
+        if not final.exists():
+            raise
+
+
 _PARTIAL = re.compile(r"^\.(?P<stem>.+)\.[0-9a-f]{8}\.part(?P<suffix>\.\w+)$")
 
 
-def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = None, *,
-                     older_than: float = 600) -> list[Path]:
+def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = None) -> list[Path]:
     """Put in place the files of documents that were recorded but not yet renamed when a process died.
 
     A ``.part`` file whose document row exists with the same SHA-256 is renamed to the recorded name
-    (if that name is free); one without a row is the remains of a rolled-back render and is removed once
-    it is older than ``older_than`` seconds (a younger one may belong to a render in progress), its age
-    measured on the file system's clock (``stale_files``), not this machine's.
+    (if that name is free). One without a row is the remains of a render that died or rolled back, and is
+    removed — decided while holding the archive's write lock, which every render in progress holds from its
+    number to its commit: no age, so no file time is ever compared with a clock.
     """
     done: list[Path] = []
     orphans: list[Path] = []
@@ -115,8 +123,13 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
                 orphans.append(partial)
         except FileNotFoundError:  # another process finished it meanwhile
             continue
-    for partial in stale_files(orphans, older_than):
-        partial.unlink(missing_ok=True)
+    if orphans:
+        with store.begin() as conn:  # no render is in progress while we hold this
+            for partial in orphans:
+                final = folder / f"{_PARTIAL.match(partial.name)['stem']}{_PARTIAL.match(partial.name)['suffix']}"
+                relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+                if q.find_document_by_file(conn, relative) is None:
+                    partial.unlink(missing_ok=True)
     return done
 
 
@@ -162,5 +175,5 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     if finisher is not None:
         finisher.submit(partial, final)
     else:
-        os.replace(partial, final)  # after commit: a number on paper always has its row
+        _finish(partial, final)  # after commit: a number on paper always has its row
     return IssuedDocument(number, final, sha, doc_id)

@@ -3,8 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 
 import pytest
+
+
+def test_a_letter_being_rendered_survives_a_concurrent_clean_up_under_a_lagging_file_server(workspace):
+    """Issue 9 §1: mtimes come from the file server, never compared with the local clock for a safety decision.
+
+    Process A renders 文号 1 into a .part file; process B (another `lzdocs letter` in the same folder) runs
+    finish_leftovers before its own number. The file server's clock is 20 minutes behind, so A's fresh .part
+    looked "older than 600 s" and B deleted it: A's number committed with no file, for good. Now B decides under
+    the write lock A holds while rendering, and no file time is compared with any clock."""
+    from lzdocs.documents.numbering import finish_leftovers, issue_document
+    from lzdocs.store import Store
+
+    folder = workspace.outbox / "2026" / "纪检监察建议书"
+    a, b = Store.for_workspace(workspace), Store.for_workspace(workspace)
+
+    import threading
+
+    other = threading.Thread(target=finish_leftovers, args=(b, folder, workspace.root))
+
+    def render(number, partial):
+        partial.write_bytes(b"letter " + str(number).encode())
+        lag = time.time() - 20 * 60
+        os.utime(partial, (lag, lag))  # stamped by a server whose clock is 20 minutes behind
+        other.start()  # the other process's clean-up, meanwhile
+        time.sleep(0.5)
+        return None
+
+    try:
+        issued = issue_document(a, kind="suggestion", code="内工大纪建", year=2026, title="纪检监察建议书",
+                                recipient="计划财务处", issued=dt.date(2026, 12, 1), folder=folder,
+                                stem=lambda n: f"{n}-计划财务处", render=render, workspace_root=workspace.root)
+    except FileNotFoundError:
+        pytest.fail("the .part file of a letter being issued was deleted by another process's clean-up")
+    finally:
+        other.join(30)
+        a.close()
+        b.close()
+    assert issued.path.read_bytes() == "letter 内工大纪建〔2026〕1号".encode()
 
 
 def test_a_returned_file_keeps_its_extension_and_is_no_more_readable_than_it_was(workspace):
