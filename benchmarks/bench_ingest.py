@@ -38,7 +38,7 @@ LEVELS = ["一级", "二级", "三级"]
 
 def make_forms(folder: Path, n: int) -> list[Path]:
     kind = risk_kind()
-    template_rows = lambda u: [  # noqa: E731
+    template_rows = lambda u: [
         {"seq": str(i), "post": f"岗位{i % 7}", "duties": f"{u}职责{i}", "risk": f"{u}的第{i}个风险点：违规操作、收受好处",
          "category": "业务流程", "level": LEVELS[i % 3], "measures": f"措施{i}：制度约束、集体决策、公开公示",
          "owner": f"责任人{i}"} for i in range(1, 21)]

@@ -115,7 +115,7 @@ def main() -> None:
         letter = [py, "-m", "lzdocs", "-w", str(ws.root), "letter", "suggestion", "--unit", UNIT, *sets,
                   "--date", DATE.isoformat()]
         outputs = iter(range(10**6))
-        one_shot = lambda: [py, str(script), str(context_file), str(TEMPLATE), str(tmp / f"one-{next(outputs)}.docx")]  # noqa: E731
+        one_shot = lambda: [py, str(script), str(context_file), str(TEMPLATE), str(tmp / f"one-{next(outputs)}.docx")]
         timed(letter, env), timed(one_shot(), env)  # warm the disk cache and the .pyc files once
         started = time.perf_counter()
         medians = alternate({"pass": ([py, "-c", "pass"], env),

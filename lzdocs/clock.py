@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lzdocs.errors import ConfigError
 

@@ -92,7 +92,7 @@ class Settings:
                               hint='请写成 deadline = "11-16"（每年的月-日）或 deadline = "2026-11-16"（带英文双引号）') from exc
 
     # --- checking the whole file --------------------------------------------------------------
-    def validate(self, default_config: str) -> "Settings":
+    def validate(self, default_config: str) -> Settings:
         """Check and normalise every known key (those of ``default_config``, the text of a new lzdocs.toml, and
         EXTRA_SETTINGS); unknown sections and keys become ``warnings`` (a typo there would otherwise be ignored
         silently). Raises ConfigError naming the key and the expected form."""

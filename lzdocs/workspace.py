@@ -273,7 +273,7 @@ class Workspace:
     settings: Settings
 
     @classmethod
-    def open(cls, root: str | os.PathLike | None = None) -> "Workspace":
+    def open(cls, root: str | os.PathLike | None = None) -> Workspace:
         root = Path(root or os.environ.get("LZDOCS_WORKSPACE") or ".").resolve()
         if root.name == CONFIG_NAME and root.is_file():  # -w D:\工作区\lzdocs.toml means its folder
             root = root.parent
@@ -288,7 +288,7 @@ class Workspace:
         return cls(root, read_settings(config))
 
     @classmethod
-    def init(cls, root: str | os.PathLike) -> tuple["Workspace", list[Path]]:
+    def init(cls, root: str | os.PathLike) -> tuple[Workspace, list[Path]]:
         """Create the workspace folders and default files; never overwrite anything that exists."""
         root = Path(root).resolve()
         if root.is_file():

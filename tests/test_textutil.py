@@ -7,8 +7,14 @@ import datetime as dt
 import pytest
 
 from lzdocs.documents.titles import text_width
-from lzdocs.textutil import (chinese_date, chinese_digits, chinese_numeral, close_matches, display_width,
-                             parse_chinese_number)
+from lzdocs.textutil import (
+    chinese_date,
+    chinese_digits,
+    chinese_numeral,
+    close_matches,
+    display_width,
+    parse_chinese_number,
+)
 
 
 @pytest.mark.parametrize("n, text", [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (19, "十九"), (20, "二十"),

@@ -22,13 +22,12 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import fixture_html
 import openpyxl
 from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from openpyxl.styles import Alignment
-
-import fixture_html
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

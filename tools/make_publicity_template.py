@@ -29,9 +29,9 @@ from docx.shared import Mm, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 from lzdocs.ooxml.package import rewrite_package  # noqa: E402
 from lzdocs.ooxml.wordml import add_page_number, tidy_package  # noqa: E402
-from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 CELL_PT = 10.5  # 五号

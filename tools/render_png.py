@@ -16,8 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lzdocs.documents.pdf import to_pdf  # noqa: E402
-
+from lzdocs.documents.pdf import to_pdf
 
 # Preview only: the Chinese office fonts are rarely installed on Linux; show 仿宋/宋体/小标宋 as a serif CJK
 # face and 黑体 as a sans one, instead of whatever fallback LibreOffice finds first.

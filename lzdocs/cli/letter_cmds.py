@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import (YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env,
-                               print_registers)
+from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env, print_registers
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents import letters as L
 from lzdocs.errors import ConfigError

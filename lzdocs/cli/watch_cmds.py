@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import click
 
 from lzdocs.cli import cli
@@ -29,8 +28,7 @@ def watch_command(env: Env, mode: str | None, interval: float | None, stable: fl
     """
     from lzdocs.office import rebuild_registers
     from lzdocs.store import Store
-    from lzdocs.watch import (IngestWorker, WatchLock, Watcher, install_stop_signals, resolve_options,
-                              setup_logging)
+    from lzdocs.watch import IngestWorker, Watcher, WatchLock, install_stop_signals, resolve_options, setup_logging
 
     ws = env.workspace()
     options = resolve_options(ws.settings, ws.inbox, mode=mode, interval=interval, stable=stable)

@@ -28,7 +28,7 @@ class Timeline:
     start: dt.date
 
     @classmethod
-    def ending(cls, today: dt.date) -> "Timeline":
+    def ending(cls, today: dt.date) -> Timeline:
         return cls(today - dt.timedelta(days=20))
 
     def day(self, n: int) -> dt.date:

@@ -13,10 +13,19 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from lzdocs.documents.titles import text_width
-from lzdocs.ooxml.fonts import (FANGSONG, HEITI, KAITI, SONGTI, XIAOBIAOSONG, add_text, set_run_font,
-                                set_style_font)
-from lzdocs.ooxml.wordml import (PPR_ORDER, RPR_ORDER, SECT_ORDER, add_page_number, add_tab_stop, scale_run,
-                                 set_border, set_child, tidy_package, tiny_paragraph)
+from lzdocs.ooxml.fonts import FANGSONG, HEITI, KAITI, SONGTI, XIAOBIAOSONG, add_text, set_run_font, set_style_font
+from lzdocs.ooxml.wordml import (
+    PPR_ORDER,
+    RPR_ORDER,
+    SECT_ORDER,
+    add_page_number,
+    add_tab_stop,
+    scale_run,
+    set_border,
+    set_child,
+    tidy_package,
+    tiny_paragraph,
+)
 from lzdocs.textutil import chinese_date
 
 RED = "FF0000"

@@ -7,15 +7,15 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from lzdocs.errors import LzdocsError
+from lzdocs.fsutil import fsync_file, sha256_file, unique_path
 from lzdocs.store import Store
 from lzdocs.store import documents as q
-from lzdocs.fsutil import fsync_file, sha256_file, unique_path
 from lzdocs.textutil import safe_filename
 
 NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
@@ -33,7 +33,7 @@ class DocumentNumber:
         return f"{self.code}〔{self.year}〕{self.seq}号"
 
     @classmethod
-    def parse(cls, text: str) -> "DocumentNumber | None":
+    def parse(cls, text: str) -> DocumentNumber | None:
         m = NUMBER_RE.match(text.strip().replace("[", "〔").replace("]", "〕"))
         return cls(m["code"], int(m["year"]), int(m["seq"])) if m else None
 
@@ -71,7 +71,7 @@ class DurableRenames:
                 raise LzdocsError(f"文书已登记，但文件未能写入磁盘：{exc}",
                                   hint="请检查磁盘空间和文件夹权限；未完成的文件以 .part 结尾留在原文件夹") from exc
 
-    def __enter__(self) -> "DurableRenames":
+    def __enter__(self) -> DurableRenames:
         return self
 
     def __exit__(self, *exc) -> None:

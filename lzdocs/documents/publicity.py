@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from pathlib import Path
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text

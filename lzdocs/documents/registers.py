@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
-from lzdocs.documents.status import (LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state,
-                                     status_from)
+from lzdocs.documents.status import LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state, status_from
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind

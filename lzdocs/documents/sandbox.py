@@ -66,7 +66,7 @@ class TemplateSandbox(SandboxedEnvironment):
         _check_binop(operator, left, right)
         return checked(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
+    def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:
         original = getattr(__obj, "__wrapped__", __obj)  # the sandbox hands out str.format wrapped
         if getattr(original, "__name__", "") in ("format", "format_map") and isinstance(
                 getattr(original, "__self__", None), str):
@@ -145,9 +145,7 @@ def _weight(value: Any, budget: int) -> int:
     total, todo = 0, [value]
     while todo and total <= budget:
         item = todo.pop()
-        if isinstance(item, (str, bytes)):
-            total += len(item)
-        elif isinstance(item, range):
+        if isinstance(item, (str, bytes)) or isinstance(item, range):
             total += len(item)
         elif isinstance(item, _SIZED):
             items = [*item.keys(), *item.values()] if isinstance(item, dict) else item

@@ -185,14 +185,14 @@ class StreamingBook:
         self._style_ids: dict[tuple[str, bool], int] = {}
         self._log = WarningLog(label)
 
-    def __enter__(self) -> "StreamingBook":
+    def __enter__(self) -> StreamingBook:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def add_sheet(self, name: str, columns: Sequence[Column], *, title: str, subtitle: str | None = None,
-                  autofilter: bool = True) -> "StreamingSheet":
+                  autofilter: bool = True) -> StreamingSheet:
         """A sheet with a title row (and a subtitle row when ``subtitle`` is not None), a frozen header,
         column widths, A4 landscape printing fitted to the page width with the header repeated."""
         ws = self._wb.create_sheet(name)

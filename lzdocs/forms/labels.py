@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from lzdocs.forms.schema import FormKind
 from lzdocs.textutil import fold, squeeze

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
-from typing import Iterable, Sequence
 
 from lzdocs.errors import RejectedFile, error, warning
 from lzdocs.forms.checks import is_note_or_blank

@@ -34,7 +34,7 @@ class ClaimFailed(OSError):
     """An inbox file could not be taken (no permission, open in another program…): it stays where it was."""
 
     @classmethod
-    def wrap(cls, exc: OSError) -> "ClaimFailed":
+    def wrap(cls, exc: OSError) -> ClaimFailed:
         return cls(exc.errno, exc.strerror, exc.filename, getattr(exc, "winerror", None), exc.filename2)
 
 
@@ -82,7 +82,7 @@ class Claim:
         write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self)), durable=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "Claim | None":
+    def load(cls, folder: Path) -> Claim | None:
         try:
             return cls(**json.loads((folder / INTENT).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):

@@ -25,7 +25,7 @@ class Limits:
     max_columns: int = 50  # …and its first max_columns columns (A–AX)
 
     @classmethod
-    def from_settings(cls, settings) -> "Limits":
+    def from_settings(cls, settings) -> Limits:
         return cls(max_file_bytes=settings.limit("max_file_mb", 50) * 2**20,
                    max_entries=settings.limit("max_zip_entries", 5000),
                    max_uncompressed=settings.limit("max_uncompressed_mb", 300) * 2**20,

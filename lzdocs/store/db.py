@@ -39,7 +39,7 @@ class Store:
         self.identity = _identity(self.file) if self.file else None
 
     @classmethod
-    def for_workspace(cls, ws, **kw) -> "Store":
+    def for_workspace(cls, ws, **kw) -> Store:
         return cls(ws.db_url, **kw)
 
     @staticmethod
@@ -152,7 +152,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -9,7 +9,6 @@ from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import documents, warnings
 
-
 # Built once: a batch of letters runs these a thousand times, and SQLAlchemy caches a statement's key on it.
 _LAST_SEQ = select(func.max(documents.c.seq)).where(documents.c.code == bindparam("code"),
                                                     documents.c.year == bindparam("year"))

@@ -11,8 +11,8 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from filelock import FileLock, Timeout
 
@@ -61,7 +61,7 @@ class WatchLock:
         self.ws, self.mode, self.wait, self.now = ws, mode, wait, now
         self.lock = _lock(ws)
 
-    def __enter__(self) -> "WatchLock":
+    def __enter__(self) -> WatchLock:
         try:
             self.lock.acquire(timeout=self.wait)  # `lzdocs status` peeking at the lock holds it only a moment
         except Timeout:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import heapq
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 Sig = tuple[int, int]  # (size, mtime_ns) as seen by stat — compared, never read as a time
 

@@ -8,9 +8,9 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError

@@ -45,7 +45,7 @@ def _submit(conn, n: int, unit: str, received: dt.datetime, rows: list[dict], *,
 
 def populate(store, *, letters: bool = True) -> None:
     """On-time, late, superseded, rejected-then-accepted, rejected-only, off-roster and other-year forms."""
-    at = lambda m, d, h=9: dt.datetime(YEAR, m, d, h)  # noqa: E731
+    at = lambda m, d, h=9: dt.datetime(YEAR, m, d, h)
     with store.begin() as conn:
         _submit(conn, 1, "计划财务处", at(11, 10), CURRENT["计划财务处"])
         _submit(conn, 2, "基建处", at(11, 1), SUPERSEDED)

@@ -8,10 +8,10 @@ import json
 import zipfile
 
 import pytest
+from conftest import cli_env, run_cli
 from docx import Document
 from docx.oxml.ns import qn
 
-from conftest import cli_env, run_cli
 from lzdocs.documents import notice as N
 from lzdocs.documents.numbering import DocumentNumber
 from lzdocs.ooxml.fonts import SONGTI, add_text
@@ -168,7 +168,7 @@ def test_the_demo_regenerates_the_reference_notice_in_both_styles(workspace):
         assert "附件：岗位风险分析和防控措施表" in text
         assert "内蒙古工业大学廉政风险防控机制建设工作实施方案" in text  # the plan, on its own pages
         assert "一、学校廉政风险防控机制建设的指导思想" in text
-        assert "中共内蒙古工业大学委员会文件" == text[0]
+        assert text[0] == "中共内蒙古工业大学委员会文件"
 
 
 def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 import sys
-import io
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -14,13 +14,13 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
+from register_samples import CURRENT, SUPERSEDED, TODAY, YEAR, populate
 
 from lzdocs.documents.publicity import publicity_context, write_publicity
 from lzdocs.documents.registers import register_paths, write_registers
 from lzdocs.errors import TemplateError
 from lzdocs.ooxml.package import rewrite_package
 from lzdocs.workspace import Workspace
-from register_samples import CURRENT, SUPERSEDED, TODAY, YEAR, populate
 
 REPO = Path(__file__).resolve().parents[2]
 

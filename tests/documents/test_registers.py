@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 import time_machine
 from openpyxl import load_workbook
+from register_samples import CURRENT, REJECTION, SUPERSEDED, TODAY, YEAR, current_texts, populate
 
 from lzdocs.documents.registers import register_paths, write_registers
 from lzdocs.documents.status import submission_status
-from register_samples import CURRENT, REJECTION, SUPERSEDED, TODAY, YEAR, current_texts, populate
 
 LEVELS = {"一级": 1, "二级": 2, "三级": 3}
 

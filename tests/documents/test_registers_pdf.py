@@ -7,11 +7,11 @@ import shutil
 import subprocess
 
 import pytest
+from register_samples import TODAY, YEAR, populate
 
 from lzdocs.documents.registers import write_registers
 from lzdocs.store import Store
 from lzdocs.workspace import Workspace
-from register_samples import TODAY, YEAR, populate
 
 PT_PER_MM = 72 / 25.4
 

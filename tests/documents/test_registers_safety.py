@@ -9,12 +9,11 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from register_samples import INJECTIONS, TODAY, YEAR, add_letters, populate
 
 from lzdocs.documents.registers import register_paths, write_registers
-from lzdocs.documents.xlsx_writer import (CELL_LIMIT, TRUNCATION_MARK, Column, StreamingBook, line_count,
-                                          safe_cell_value)
+from lzdocs.documents.xlsx_writer import CELL_LIMIT, TRUNCATION_MARK, Column, StreamingBook, line_count, safe_cell_value
 from lzdocs.store.submissions import add_submission
-from register_samples import INJECTIONS, TODAY, YEAR, add_letters, populate
 
 
 def sheet_xml(path) -> dict[str, str]:

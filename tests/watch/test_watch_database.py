@@ -31,9 +31,8 @@ def test_a_store_whose_file_was_deleted_refuses_to_write(workspace, store):
         store.log(conn, "test")
     for path in workspace.root.glob("lzdocs.db*"):
         path.unlink()
-    with pytest.raises(DatabaseReplaced) as caught:
-        with store.begin() as conn:
-            store.log(conn, "lost")
+    with pytest.raises(DatabaseReplaced) as caught, store.begin() as conn:
+        store.log(conn, "lost")
     assert str(caught.value).startswith(f"档案库文件 {workspace.root / 'lzdocs.db'} 在运行中已被删除")
     assert caught.value.exit_code == 1
 
@@ -42,9 +41,8 @@ def test_a_store_whose_file_was_replaced_refuses_to_write(workspace, store, tmp_
     other = Store(f"sqlite:///{(tmp_path / 'other.db').as_posix()}")
     other.close()
     shutil.move(tmp_path / "other.db", workspace.root / "lzdocs.db")
-    with pytest.raises(DatabaseReplaced, match="已被替换成另一个文件"):
-        with store.begin():
-            pass
+    with pytest.raises(DatabaseReplaced, match="已被替换成另一个文件"), store.begin():
+        pass
 
 
 class LockedIngest:

@@ -45,15 +45,15 @@ def _settings(**watch):
 
 
 def test_auto_mode_polls_a_network_share_and_uses_events_on_a_local_disk(tmp_path):
-    share = lambda p: Placement(True, "网络文件系统 cifs")  # noqa: E731
-    local = lambda p: Placement(False, "本地文件系统 ext4")  # noqa: E731
+    share = lambda p: Placement(True, "网络文件系统 cifs")
+    local = lambda p: Placement(False, "本地文件系统 ext4")
     assert resolve_options(_settings(), tmp_path, where=share).mode == POLLING
     assert resolve_options(_settings(), tmp_path, where=local).mode == NATIVE
     assert resolve_options(_settings(), tmp_path / "missing", where=local).mode == POLLING
 
 
 def test_flags_win_over_settings_which_win_over_detection(tmp_path):
-    local = lambda p: Placement(False, "本地")  # noqa: E731
+    local = lambda p: Placement(False, "本地")
     opts = resolve_options(_settings(mode="polling", interval=10, stable=3), tmp_path, where=local)
     assert (opts.mode, opts.interval, opts.stable, opts.rescan) == (POLLING, 10, 3, 10)
     opts = resolve_options(_settings(mode="polling", interval=10), tmp_path, mode=NATIVE, interval=2, stable=1,

@@ -13,9 +13,8 @@ def test_the_lock_names_the_running_watcher_and_refuses_a_second(workspace):
     with WatchLock(workspace, mode="polling"):
         state = watcher_state(workspace)
         assert state["pid"] == os.getpid() and state["mode"] == "polling" and state["since"]
-        with pytest.raises(AlreadyWatching) as info:
-            with WatchLock(workspace, wait=0.1):
-                pass
+        with pytest.raises(AlreadyWatching) as info, WatchLock(workspace, wait=0.1):
+            pass
         assert f"进程 {os.getpid()}" in str(info.value) and info.value.exit_code == 2
     assert watcher_state(workspace) is None
     with WatchLock(workspace):  # free again

@@ -139,7 +139,7 @@ def test_start_up_errors_reach_the_main_thread(tmp_path):
 def test_a_watcher_whose_worker_dies_stops_with_exit_code_1(tmp_path):
     import pytest
 
-    from lzdocs.watch.service import POLLING, WatcherFailed, Watcher, WatchOptions
+    from lzdocs.watch.service import POLLING, Watcher, WatcherFailed, WatchOptions
 
     class Dying(IngestWorker):
         def _loop(self):
