@@ -39,7 +39,8 @@ LEVELS = ["一级", "二级", "三级"]
 def make_forms(folder: Path, n: int) -> list[Path]:
     kind = risk_kind()
     template_rows = lambda u: [
-        {"seq": str(i), "post": f"岗位{i % 7}", "duties": f"{u}职责{i}", "risk": f"{u}的第{i}个风险点：违规操作、收受好处",
+        {"seq": str(i), "post": f"岗位{i % 7}", "duties": f"{u}职责{i}",
+         "risk": f"{u}的第{i}个风险点：违规操作、收受好处",
          "category": "业务流程", "level": LEVELS[i % 3], "measures": f"措施{i}：制度约束、集体决策、公开公示",
          "owner": f"责任人{i}"} for i in range(1, 21)]
     paths = []
@@ -107,7 +108,8 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     with tempfile.TemporaryDirectory() as tmp:
         ws, _ = Workspace.init(Path(tmp) / "ws")
-        (ws.root / "units.csv").write_text("单位,别名\n" + "".join(f"单位{i:04d},\n" for i in range(n)), encoding="utf-8")
+        (ws.root / "units.csv").write_text("单位,别名\n" + "".join(f"单位{i:04d},\n" for i in range(n)),
+                                           encoding="utf-8")
         source = Path(tmp) / "forms"
         source.mkdir()
         print(f"生成 {n} 份表格（一半 .docx、一半 .xlsx，每份 20 行）…", flush=True)

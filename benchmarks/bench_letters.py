@@ -3,7 +3,8 @@
     python benchmarks/bench_letters.py [--rows 1000] [--kind suggestion]
 
 The batch run is the real command in a subprocess (start-up, reading the .xlsx, one transaction and one
-文号 per letter, files written and fsynced, 发文登记簿 and 预警处置台账 rows, the registers rewritten once). The naive loop is what one
+文号 per letter, files written and fsynced, 发文登记簿 and 预警处置台账 rows, the registers rewritten once). The
+naive loop is what one
 would write with docxtpl alone: a new DocxTemplate, render and save per letter (with the same Jinja
 environment: autoescape and StrictUndefined), and no database at all. Target: batch >= 5x faster.
 """

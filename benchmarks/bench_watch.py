@@ -68,7 +68,7 @@ def latency(mode: str, drops: int, stable: float, interval: float, base: Path) -
     ws, _ = Workspace.init(base / f"ws-{mode}-{interval:g}")
     (ws.root / "units.csv").write_text("单位\n" + "".join(f"单位{i:04d}\n" for i in range(drops)), encoding="utf-8")
     forms = _forms(drops, base / f"forms-{mode}-{interval:g}")
-    err = open(base / f"watch-{mode}-{interval:g}.log", "wb")
+    err = open(base / f"watch-{mode}-{interval:g}.log", "wb")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(ws.root), "watch", f"--{mode}",
                              "--stable", str(stable), "--interval", str(interval)],
                             stdout=subprocess.DEVNULL, stderr=err, env=_env())

@@ -25,7 +25,8 @@ def _override() -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"环境变量 {ENV}“{text}”不是日期", hint=f"请写成 {ENV}=2026-12-01，或删除这个环境变量") from None
+        raise ConfigError(f"环境变量 {ENV}“{text}”不是日期",
+                          hint=f"请写成 {ENV}=2026-12-01，或删除这个环境变量") from None
 
 
 @dataclass(frozen=True)

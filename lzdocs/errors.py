@@ -83,7 +83,8 @@ def from_os_error(exc: OSError) -> FileAccessError:
     if code == errno.EROFS:
         return FileAccessError(f"“{path}”所在的磁盘是只读的", path=str(path), hint="请把工作区放在可写的磁盘或共享上")
     if code == errno.ENAMETOOLONG:
-        return FileAccessError(f"路径太长：“{path}”", path=str(path), hint="请把工作区放在较短的路径下，或缩短标题、单位名称")
+        return FileAccessError(f"路径太长：“{path}”", path=str(path),
+                               hint="请把工作区放在较短的路径下，或缩短标题、单位名称")
     if code == errno.ELOOP:
         return FileAccessError(f"“{path}”是循环的快捷方式（符号链接）", path=str(path), hint="请删除或改正这个链接")
     return FileAccessError(f"读写“{path}”时出错：{exc.strerror or exc}", path=str(path),

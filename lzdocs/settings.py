@@ -89,7 +89,8 @@ class Settings:
             return _same_day(dt.date(2028, month, day_), year)  # a leap year, so 02-29 becomes 02-28 elsewhere
         except ValueError as exc:
             raise ConfigError(f"lzdocs.toml 中 [submission] deadline 的值“{value}”不是日期",
-                              hint='请写成 deadline = "11-16"（每年的月-日）或 deadline = "2026-11-16"（带英文双引号）') from exc
+                              hint='请写成 deadline = "11-16"（每年的月-日）'
+                                   '或 deadline = "2026-11-16"（带英文双引号）') from exc
 
     # --- checking the whole file --------------------------------------------------------------
     def validate(self, default_config: str) -> Settings:

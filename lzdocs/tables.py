@@ -23,7 +23,8 @@ def read_csv(path: Path, what: str) -> list[list[str]]:
     """A CSV saved as UTF-8 (with or without BOM), GBK, or Excel's “Unicode 文本” (UTF-16, tab-separated)."""
     text = decode_text(path.read_bytes())
     if text is None:
-        raise ConfigError(f"{what} {path.name} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）", hint="请用 WPS/Excel 另存为“CSV UTF-8”")
+        raise ConfigError(f"{what} {path.name} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）",
+                          hint="请用 WPS/Excel 另存为“CSV UTF-8”")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))

@@ -182,7 +182,8 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
         if not name:
             continue
         if squeeze(name) in owner and owner[squeeze(name)][0] == squeeze(name):
-            raise ConfigError(f"名单文件 {source} 中“{name}”出现了两次（第 {owner[squeeze(name)][1]} 行和第 {number} 行）",
+            raise ConfigError(f"名单文件 {source} 中“{name}”出现了两次"
+                              f"（第 {owner[squeeze(name)][1]} 行和第 {number} 行）",
                               hint="请删去重复的一行；别名可以合并写在同一行，用“、”分开")
         aliases = tuple(dict.fromkeys(a.strip() for a in _ALIAS_SPLIT.split(cell(row, "别名")) if a.strip()))
         for key in (name, *aliases):
@@ -208,8 +209,10 @@ def read_settings(config: Path) -> Settings:
     return Settings(raw).validate(DEFAULT_CONFIG)
 
 
-TOML_HINT = '请用记事本改正这一行：文字用英文双引号括起来（school = "……"），数字不加引号，节名写成 [watch]，每项只写一次'
-_TOML_PROBLEMS = (("Expected '=' after a key", "设置名后面应有等号“=”"), ("Invalid value", "值写得不对（文字要用英文双引号括起来）"),
+TOML_HINT = ('请用记事本改正这一行：文字用英文双引号括起来（school = "……"），'
+             '数字不加引号，节名写成 [watch]，每项只写一次')
+_TOML_PROBLEMS = (("Expected '=' after a key", "设置名后面应有等号“=”"),
+                  ("Invalid value", "值写得不对（文字要用英文双引号括起来）"),
                   ("Cannot overwrite a value", "同一项设置写了两次"), ("Cannot declare", "同一节写了两次"),
                   ("Unterminated string", "引号没有配对"), ("Illegal character", "有不允许的字符（如中文引号“”）"),
                   ("Expected newline", "一行只能写一项设置"), ("Invalid statement", "这一行不是“名称 = 值”的格式"),
@@ -225,11 +228,13 @@ def _toml_message(detail: str, text: str) -> str:
         return f"{CONFIG_NAME} 格式有误：{problem}"
     line = int(where.group(1))
     lines = text.splitlines()
-    shown = f"（这一行是：{lines[line - 1].strip()[:60]}）" if 0 < line <= len(lines) and lines[line - 1].strip() else ""
+    shown = (f"（这一行是：{lines[line - 1].strip()[:60]}）"
+             if 0 < line <= len(lines) and lines[line - 1].strip() else "")
     return f"{CONFIG_NAME} 第 {line} 行格式有误：{problem}{shown}"
 
 
-_OWN_FOLDERS = {"outbox": "发文和归档文件夹 outbox", "templates": "模板文件夹 templates", "forms": "表格定义文件夹 forms",
+_OWN_FOLDERS = {"outbox": "发文和归档文件夹 outbox", "templates": "模板文件夹 templates",
+                "forms": "表格定义文件夹 forms",
                 WORK_DIR: "工作文件夹 .lzdocs"}
 
 
@@ -250,7 +255,8 @@ def _check_inbox(root: Path, inbox: Path) -> None:
     hint = '请在 lzdocs.toml 的 [inbox] 中写一个单独的收件文件夹，如 path = "inbox"'
     if there == here or here.is_relative_to(there):
         what = "就是工作区文件夹" if there == here else "包含了工作区文件夹"
-        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”{what}，收件时会把档案库、设置和模板当作报送的表格",
+        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”{what}，"
+                          "收件时会把档案库、设置和模板当作报送的表格",
                           hint=hint)
     for name, label in _OWN_FOLDERS.items():
         if there.is_relative_to(here / name):
@@ -390,7 +396,8 @@ class Workspace:
 
         for path in (self.root / "units.csv", self.root / "units.xlsx"):
             if path.is_dir():
-                raise ConfigError(f"“{path}”是一个文件夹，应是单位名单文件", hint=f"请把它改名或移走，名单写在 {path.name} 文件里")
+                raise ConfigError(f"“{path}”是一个文件夹，应是单位名单文件",
+                                  hint=f"请把它改名或移走，名单写在 {path.name} 文件里")
             if path.is_file():
                 rows = read_table(path, "单位名单")
                 return parse_roster(rows, source=path.name, school=self.school)

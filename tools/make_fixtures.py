@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from lzdocs.ooxml.package import rewrite_package  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "forms"
-NOTE = "填表说明：1. 风险等级分三级：危害大，触犯国家法律，构成犯罪的为一级；危害较大，应当受到纪律处分的为二级；危害较小的为三级。"
+NOTE = ("填表说明：1. 风险等级分三级：危害大，触犯国家法律，构成犯罪的为一级；"
+        "危害较大，应当受到纪律处分的为二级；危害较小的为三级。")
 FIXED_TIME = (2011, 11, 10, 9, 0, 0)
 
 
@@ -57,7 +58,7 @@ LO_DOCX_HTML = """<html><head><meta charset="utf-8"></head><body>
     <td>制度机制</td><td>每日盘点现金</td><td>李四</td></tr>
 <tr><td>5</td><td>收受好处费</td><td>高</td><td>外部环境</td><td>定期轮岗</td><td>李四</td></tr>
 <tr><td colspan="8">""" + NOTE + """</td></tr>
-</table></body></html>"""
+</table></body></html>"""  # noqa: E501 - HTML of the LibreOffice fixture, kept verbatim
 
 LO_XLSX_HTML = """<html><head><meta charset="utf-8"></head><body><table border="1">
 <tr><td colspan="7">科学技术处岗位风险分析和防控措施表</td></tr>
@@ -69,7 +70,7 @@ LO_XLSX_HTML = """<html><head><meta charset="utf-8"></head><body><table border="
 <tr><td></td><td></td><td></td><td></td><td></td><td></td><td></td></tr>
 <tr><td>3</td><td>成果管理</td><td>成果鉴定弄虚作假</td><td>制度机制</td><td>III</td><td>鉴定结果公示</td><td>赵六</td></tr>
 <tr><td colspan="7">""" + NOTE + """</td></tr>
-</table></body></html>"""
+</table></body></html>"""  # noqa: E501 - HTML of the LibreOffice fixture, kept verbatim
 
 
 def soffice(*args: str, cwd: Path) -> None:
@@ -96,7 +97,8 @@ def make_libreoffice(out: Path) -> None:
                 *(f"{name}.html" for name in xlsx), cwd=tmp)
         soffice("--convert-to", "doc:MS Word 97", "lo_two_row_header.docx", cwd=tmp)
         soffice("--convert-to", "xls:MS Excel 97", "lo_merged.xlsx", cwd=tmp)
-        for name in ("lo_two_row_header.doc", "lo_merged.xls", *(f"{n}.docx" for n in docx), *(f"{n}.xlsx" for n in xlsx)):
+        for name in ("lo_two_row_header.doc", "lo_merged.xls", *(f"{n}.docx" for n in docx),
+                     *(f"{n}.xlsx" for n in xlsx)):
             shutil.copyfile(tmp / name, out / name)
             if name.endswith("x"):
                 _rewrite(out / name)
@@ -281,7 +283,8 @@ WPS_NAMESPACES = " ".join(f'xmlns:{k}="{v}"' for k, v in {
 
 def _wps_paragraph(*pieces: str, pid: int = 0) -> str:
     inner = "".join(p if p.startswith("<") else
-                    f'<w:r><w:rPr><w:rFonts w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{escape(p)}</w:t></w:r>'
+                    f'<w:r><w:rPr><w:rFonts w:hint="eastAsia"/></w:rPr>'
+                    f'<w:t xml:space="preserve">{escape(p)}</w:t></w:r>'
                     for p in pieces)
     return f'<w:p w14:paraId="{0x1A2B0000 + pid:08X}" w14:textId="77777777" w:rsidR="00A1B2C3">{inner}</w:p>'
 
@@ -316,12 +319,15 @@ def make_wps_textbox(out: Path) -> None:
              *map(_wps_cell, ("干部考察失真失实", "岗位职责", "一级", "考察情况集体研判", "褚华"))],
             [_wps_cell("2"), _wps_cell(vmerge="continue"), _wps_cell(vmerge="continue"),
              *map(_wps_cell, ("个人事项报告查核不严", "制度机制", "二级", "查核结果存档", "褚华"))],
-            list(map(_wps_cell, ("3", "组织员", "党员发展", "违规发展党员", "业务流程", "三级", "发展党员公示", "孔明")))]
+            list(map(_wps_cell,
+                     ("3", "组织员", "党员发展", "违规发展党员", "业务流程", "三级", "发展党员公示", "孔明")))]
     table = ('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>'
              + '<w:gridCol w:w="1200"/>' * 8 + "</w:tblGrid>"
              + "".join(f'<w:tr w:rsidR="00A1B2C3">{"".join(cells)}</w:tr>' for cells in rows) + "</w:tbl>")
-    body = (_wps_paragraph("岗位风险分析和防控措施表", pid=1) + _wps_paragraph(_wps_textbox("单位（公章）：\u200b组织部\ufeff"), pid=2)
-            + _wps_paragraph(_wps_textbox("填表日期：2026年11月9日"), pid=3) + table + _wps_paragraph("填表人：孔明", pid=4))
+    body = (_wps_paragraph("岗位风险分析和防控措施表", pid=1)
+            + _wps_paragraph(_wps_textbox("单位（公章）：\u200b组织部\ufeff"), pid=2)
+            + _wps_paragraph(_wps_textbox("填表日期：2026年11月9日"), pid=3) + table
+            + _wps_paragraph("填表人：孔明", pid=4))
     _write_document(out / "wps_textbox.docx", body)
 
 
@@ -332,7 +338,8 @@ def make_word_jagged(out: Path) -> None:
     rows = [spans, [("1", 1), ("资产处置", 1), ("低价处置国有资产", 4), ("一级", 1), ("处置前评估", 3)],
             [("2", 1), ("房产管理", 3), ("违规出租房屋", 2), ("二级", 2), ("公开招租", 2)]]
     table = ('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid>' + '<w:gridCol w:w="1200"/>' * 10
-             + "</w:tblGrid>" + "".join("<w:tr>" + "".join(_wps_cell(t, span=n) for t, n in row) + "</w:tr>" for row in rows)
+             + "</w:tblGrid>"
+             + "".join("<w:tr>" + "".join(_wps_cell(t, span=n) for t, n in row) + "</w:tr>" for row in rows)
              + "</w:tbl>")
     body = (_wps_paragraph("单位（公章）：国有资产管理处", pid=1) + table
             + _wps_paragraph("填表日期：2026 年 11 月 9 日", pid=2))

@@ -92,7 +92,7 @@ def _table(doc, columns) -> None:
             row.cells[i].width = Mm(width)
         _cell_text(header.cells[i], label, font=HEITI, bold=True, centred=True)
         _shade(header.cells[i], "D9D9D9")
-        _cell_text(data.cells[i], "{{ r.%s }}" % key, centred=centred)
+        _cell_text(data.cells[i], "{{ r." + key + " }}", centred=centred)
     _cell_text(loop.cells[0], "{%tr for r in rows %}")
     _cell_text(end.cells[0], "{%tr endfor %}")
     _row_flag(header, "w:tblHeader")  # repeat the header row on every page
@@ -130,7 +130,8 @@ def build() -> Document:
     _page_number(section.footer.paragraphs[0])
     core = doc.core_properties
     core.author = core.last_modified_by = "lzdocs"
-    core.title, core.comments, core.revision = "廉政风险点公示表", "由 tools/make_publicity_template.py 生成；可在 Word/WPS 中修改", 1
+    core.title, core.comments, core.revision = ("廉政风险点公示表",
+                                                "由 tools/make_publicity_template.py 生成；可在 Word/WPS 中修改", 1)
     core.created = core.modified = dt.datetime(2026, 1, 1)
     return doc
 

@@ -3,7 +3,8 @@
 Usage:  python tools/make_templates.py [OUTDIR]      (default: lzdocs/templates/)
 
 Each template is an official letter in the 信函 format of GB/T 9704-2012 (§10.1): red 发文机关标志 over a
-red double line (in the first page's 页眉, edit it there), 文号 at the right, title in 2号小标宋, 主送, body in 3号仿宋_GB2312, 署名 and 成文日期,
+red double line (in the first page's 页眉, edit it there), 文号 at the right, title in 2号小标宋, 主送,
+body in 3号仿宋_GB2312, 署名 and 成文日期,
 and 抄送 in 4号 (no 印发机关 line in a 信函's 版记). Variables are docxtpl/Jinja tags named after the
 Chinese fields of lzdocs.documents.letters; a clerk can edit text and formatting in Word or WPS.
 """

@@ -42,7 +42,8 @@ def parse_sets(sets: tuple[str, ...]) -> dict:
         value = value.replace("\\n", "\n")
         key = key.strip()
         if not key:
-            raise click.BadParameter(f"“{item}”的等号前没有字段名，应写成 字段=值，例如 事由=在检查中", param_hint="--set")
+            raise click.BadParameter(f"“{item}”的等号前没有字段名，应写成 字段=值，例如 事由=在检查中",
+                                     param_hint="--set")
         values[key] = f"{values[key]}\n{value}" if key in values else value
     return values
 
@@ -55,7 +56,8 @@ def read_data(path: Path | None) -> dict:
 
     text = decode_text(path.read_bytes())
     if text is None:
-        raise ConfigError(f"数据文件 {path.name} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）", hint="请用记事本另存为 UTF-8 编码")
+        raise ConfigError(f"数据文件 {path.name} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）",
+                          hint="请用记事本另存为 UTF-8 编码")
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
     try:
         if is_yaml:
@@ -68,9 +70,11 @@ def read_data(path: Path | None) -> dict:
         raise ConfigError("读取 YAML 文件需要安装 pyyaml", hint="pip install pyyaml，或改用 .json 文件") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"数据文件 {path.name} 第 {exc.lineno} 行第 {exc.colno} 列不符合 JSON 格式",
-                          hint='请写成 {"事由": "……", "问题": ["……", "……"]}：键和文字都用英文双引号，项之间用英文逗号') from exc
+                          hint='请写成 {"事由": "……", "问题": ["……", "……"]}：'
+                               '键和文字都用英文双引号，项之间用英文逗号') from exc
     except ValueError as exc:  # yaml turns 2026-02-30 into a date and fails
-        raise ConfigError(f"数据文件 {path.name} 中有不存在的日期或无效的值", hint="请核对日期（如 2 月没有 30 日），日期写成 2026-12-31") from exc
+        raise ConfigError(f"数据文件 {path.name} 中有不存在的日期或无效的值",
+                          hint="请核对日期（如 2 月没有 30 日），日期写成 2026-12-31") from exc
     except Exception as exc:  # yaml.YAMLError and its many children
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark is not None else ""

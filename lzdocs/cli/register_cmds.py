@@ -94,7 +94,8 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
     console = Console(width=width, color_system=None, highlight=False, soft_wrap=True)
     deadline = chinese_date(status.deadline) if status.deadline else "未设置"
     with console.capture() as capture:
-        console.print(f"{status.year} 年廉政风险点报送情况（截止日期：{deadline}；统计日期：{chinese_date(status.today)}）")
+        console.print(f"{status.year} 年廉政风险点报送情况（截止日期：{deadline}；"
+                      f"统计日期：{chinese_date(status.today)}）")
         console.print(_units_table(status))
         for state in (SUBMITTED, LATE, MISSING):
             names = status.names(state)

@@ -59,7 +59,8 @@ def write_sample_forms(inbox: Path, timeline: Timeline, batch: int) -> list[Path
             write_xlsx(kind, inbox / "计划财务处（修改稿）.xlsx", unit="计财处", rows=again, date=day(12)),
         ]
     made = [
-        write_docx(kind, inbox / "计划财务处-岗位风险分析和防控措施表.docx", unit="计划财务处", rows=_rows("计划财务处"),
+        write_docx(kind, inbox / "计划财务处-岗位风险分析和防控措施表.docx", unit="计划财务处",
+                   rows=_rows("计划财务处"),
                    date=day(1), merge_posts=True),
         write_xlsx(kind, inbox / "基建处风险点.xlsx", unit="基建处", rows=_rows("基建处"), date=day(3)),
         write_docx(kind, inbox / "国资处.docx", unit="国资处", rows=_rows("国有资产管理处"), date=day(5)),
@@ -73,7 +74,8 @@ def write_sample_forms(inbox: Path, timeline: Timeline, batch: int) -> list[Path
     _chinese_date(made[2], day(5))
     # Two forms with mistakes: a level nobody can read and a post left out; a unit not on the roster.
     bad = _rows("组织部")[:1] + [dict(post="宣传干事", duties="新闻宣传", risk="收受有偿新闻费用", level="很高",
-                                     measures="执行新闻宣传纪律"), dict(risk="网站内容审核不严", level="三级", measures="三审三校")]
+                                     measures="执行新闻宣传纪律"),
+                              dict(risk="网站内容审核不严", level="三级", measures="三审三校")]
     made.append(write_docx(kind, inbox / "宣传部.docx", unit="宣传部", rows=bad, date=day(8)))
     made.append(write_xlsx(kind, inbox / "网络信息中心.xlsx", unit="网络与信息中心", rows=_rows("图书馆"), date=day(8)))
     return made

@@ -10,10 +10,10 @@ from lzdocs.watch.worker import IngestWorker
 
 CORRECTED = "宣传部（修改后）.docx"
 ROWS = [
-    {"seq": "1", "post": "宣传干事", "duties": "新闻宣传", "risk": "收受有偿新闻费用", "category": "思想道德", "level": "二级",
-     "measures": "执行新闻宣传纪律，稿件统一审核、署名发布", "owner": "李明"},
-    {"seq": "2", "post": "网站编辑", "duties": "校园网站内容管理", "risk": "网站内容审核不严，发布不实信息", "category": "制度机制",
-     "level": "三级", "measures": "落实三审三校，重要稿件分管领导签发", "owner": "张华"},
+    {"seq": "1", "post": "宣传干事", "duties": "新闻宣传", "risk": "收受有偿新闻费用", "category": "思想道德",
+     "level": "二级", "measures": "执行新闻宣传纪律，稿件统一审核、署名发布", "owner": "李明"},
+    {"seq": "2", "post": "网站编辑", "duties": "校园网站内容管理", "risk": "网站内容审核不严，发布不实信息",
+     "category": "制度机制", "level": "三级", "measures": "落实三审三校，重要稿件分管领导签发", "owner": "张华"},
 ]
 
 

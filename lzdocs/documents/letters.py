@@ -70,7 +70,8 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         _CAUSE, _PROBLEMS, Field("整改要求", lines=True, example="一个月内完成制度修订（一行一条）"),
         Field("整改期限", date=True, days=30), _COPY), reply="整改期限"),
     LetterKind("urge", "催报通知", (
-        Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"), Field("原定期限", date=True, example="2026-11-16"),
+        Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"),
+        Field("原定期限", date=True, example="2026-11-16"),
         Field("补报期限", date=True, days=7), _COPY)),
 )}
 
@@ -79,7 +80,8 @@ PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", 
 OVERRIDABLE = {"发文机关", "印发机关"}
 BATCH_COLUMNS = {"单位", "成文日期", "序号", "备注"}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_ENUMERATOR = re.compile(r"^\s*(?:[（(][0-9一二三四五六七八九十]+[)）]|[0-9]+(?:[.．](?!\d)|[、)）])|[一二三四五六七八九十]+、)\s*")
+_ENUMERATOR = re.compile(r"^\s*(?:[（(][0-9一二三四五六七八九十]+[)）]|[0-9]+(?:[.．](?!\d)|[、)）])"
+                         r"|[一二三四五六七八九十]+、)\s*")
 
 
 def find_kind(text: str) -> LetterKind:
@@ -219,7 +221,8 @@ class LetterOffice:
         if missing:
             first = kind.field(missing[0])
             raise FieldError(f"{kind.name}缺少必填字段：{'、'.join(missing)}",
-                             hint=f"用 --set {first.name}={first.example or '…'} 提供，批量时在表格中加“{first.name}”列")
+                             hint=f"用 --set {first.name}={first.example or '…'} 提供，"
+                                  f"批量时在表格中加“{first.name}”列")
         if invalid:
             raise FieldError(f"{kind.name}：{'；'.join(invalid)}")
         reply_due = context.get(kind.reply) if kind.reply else None
@@ -358,7 +361,8 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
         if day is None:
             raise FieldError(f"“成文日期”的值“{values.get('成文日期')}”不是日期")
         if abs(day.year - date.year) > DATE_SPAN:
-            raise FieldError(f"“成文日期”{chinese_date(day)}不合理：应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
+            raise FieldError(f"“成文日期”{chinese_date(day)}不合理："
+                             f"应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
         letter = office.prepare(kind, unit, fields, day, extra="ignore")
         outcome.issued = office.issue(letter, finisher)
         outcome.unit = letter.unit
@@ -398,7 +402,8 @@ def record_reply(store, number_text: str, replied: dt.date) -> dict:
     with store.begin() as conn:
         doc = doc_queries.find_document(conn, number)
         if doc is None:
-            raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+            raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”",
+                             hint="请核对文号，例如 内工大纪建〔2026〕3号")
         warning = doc_queries.warning_for(conn, doc["id"])
         if warning is None:
             raise FieldError(f"{number}（{doc['title']}）不需要回复，不在预警处置台账中")

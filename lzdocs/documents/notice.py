@@ -96,7 +96,8 @@ def read_body(path: Path) -> tuple[Block, ...]:
     if not path.is_file():
         raise FieldError(f"找不到正文文件“{path}”", hint="--body 后写正文的 .txt 或 .md 文件路径")
     if path.suffix.lower() in (".docx", ".doc", ".wps", ".pdf"):
-        raise FieldError(f"正文文件“{path.name}”不是纯文本", hint="请在 WPS/Word 中另存为“纯文本 (.txt)”，或写成 .md 文件")
+        raise FieldError(f"正文文件“{path.name}”不是纯文本",
+                         hint="请在 WPS/Word 中另存为“纯文本 (.txt)”，或写成 .md 文件")
     data = path.read_bytes()
     text = decode_text(data)
     if text is None and b"\x00" not in data:
@@ -127,7 +128,8 @@ def resolve_attachment(spec: str, *, forms_dir: Path | None = None, limits: Limi
         return Attachment(kinds[wanted].title, form=kinds[wanted])
     path = Path(key)
     if not path.is_file():
-        raise FieldError(f"找不到附件“{spec}”", hint="--attachment 后写 .docx 文件路径，或写 form 附上空白《岗位风险分析和防控措施表》")
+        raise FieldError(f"找不到附件“{spec}”",
+                         hint="--attachment 后写 .docx 文件路径，或写 form 附上空白《岗位风险分析和防控措施表》")
     try:
         real = sniff(path, limits or Limits())
     except RejectedFile as exc:

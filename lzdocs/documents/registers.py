@@ -168,7 +168,7 @@ def risk_book(conn, year: int, today: dt.date, order: list[str], label: str, sch
                              + f"）；每个单位以最新报送的表为准；统计日期：{chinese_date(today)}")
         write_stats(stats, counts, today)
         n = 0
-        for n, r in enumerate(subs_q.superseded_risks(conn, year=year, unit_order=order), 1):
+        for n, r in enumerate(subs_q.superseded_risks(conn, year=year, unit_order=order), 1):  # noqa: B007 - n read after
             history.append([*_risk_values(r), r["received_at"], r["replaced_by_file"] or r["replaced_by_name"],
                             r["replaced_at"]], _ROW_STYLES.get(r["level"]))
         history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
@@ -235,7 +235,8 @@ def status_book(status: SubmissionStatus, label: str, school: str = "") -> Strea
     counts = Counter(u.state for u in status.units)
     sheet = book.add_sheet("报送情况", STATUS_COLUMNS, title=f"{school}{status.year}年廉政风险点报送情况登记表",
                            subtitle=f"报送截止日期：{deadline}；按时报送 {counts[SUBMITTED]} 个、逾期报送 "
-                                    f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；统计日期：{chinese_date(status.today)}")
+                                    f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；"
+                                    f"统计日期：{chinese_date(status.today)}")
     for n, u in enumerate(status.units, 1):
         sheet.append([n, u.unit, u.state_name, u.first_received, u.last_received, u.filled_date, u.file,
                       u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status)],

@@ -145,7 +145,7 @@ def _weight(value: Any, budget: int) -> int:
     total, todo = 0, [value]
     while todo and total <= budget:
         item = todo.pop()
-        if isinstance(item, (str, bytes)) or isinstance(item, range):
+        if isinstance(item, (str, bytes, range)):
             total += len(item)
         elif isinstance(item, _SIZED):
             items = [*item.keys(), *item.values()] if isinstance(item, dict) else item

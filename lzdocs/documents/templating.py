@@ -89,7 +89,8 @@ class DocxTemplateFile:
             report = check_template(self.path)
             where = "；".join(p.describe() for p in report.errors[:3]) or _jinja_message(exc)
             raise TemplateError(f"模板 {self.path.name} 有错误：{where}",
-                                hint=f"用 lzdocs template check \"{self.path}\" 查看全部问题，在 Word 中改正后保存") from exc
+                                hint=f"用 lzdocs template check \"{self.path}\" 查看全部问题，"
+                                     "在 Word 中改正后保存") from exc
         return _Part(name, template, source, bool(_TABLE_TAGS.search(source)))
 
     def render(self, context: dict) -> bytes:

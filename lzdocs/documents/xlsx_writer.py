@@ -250,7 +250,7 @@ class StreamingSheet:
         # Text this short fits on one line; a column that does not wrap never makes its row taller.
         self._fits = [int((c.width - 0.8) / 1.8) if _wraps(c.style) else math.inf for c in columns]
         self._labels = [c.label for c in columns]
-        self._rows = tempfile.SpooledTemporaryFile(max_size=4 << 20)
+        self._rows = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 - open until the book is saved
         self._pending: list[str] = []
         self._width = len(columns)
         self._subtitle_row = 2 if subtitle is not None else None

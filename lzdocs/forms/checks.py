@@ -35,7 +35,8 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
     seen_text: dict[str, int] = {}
     data_rows = [r for r in form.rows if not is_note_or_blank(r.values)]
     if not data_rows:
-        problems.append(error(f"{form.where or '表格'}中没有填写任何数据行；请逐行填写岗位名称、风险点描述、风险等级和防控措施后重新报送",
+        problems.append(error(f"{form.where or '表格'}中没有填写任何数据行；"
+                              "请逐行填写岗位名称、风险点描述、风险等级和防控措施后重新报送",
                               column=None, value=None))
     for raw in data_rows:
         record: dict = {"row": raw.number}
@@ -109,7 +110,8 @@ def _check_date(form: RawForm, received: dt.date, today: dt.date,
                                     "请写成 2026年11月10日", column=label, value=written))
             return None, year
         if written and re.search(r"\d|[〇一二三四五六七八九十]", written):
-            problems.append(warning(f"“{label}”无法识别，已按收到日期 {received.isoformat()} 记录；请写成 2026年11月10日",
+            problems.append(warning(f"“{label}”无法识别，已按收到日期 {received.isoformat()} 记录；"
+                                    "请写成 2026年11月10日",
                                     column=label, value=written))
         else:
             problems.append(warning(f"没有填写“{label}”，已按收到日期 {received.isoformat()} 记录", column=label))

@@ -78,7 +78,8 @@ def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None
 
 
 def labelled(line: Sequence[str], labels: Labels) -> dict[str, str]:
-    """Label → value in one line: "单位（公章）：X  填表日期：Y" in a cell, or a label cell and the value cell after it."""
+    """Label → value in one line: "单位（公章）：X  填表日期：Y" in a cell, or a label cell and the value cell
+    after it."""
     found: dict[str, str] = {}
     cells = [t for i, t in enumerate(line) if t and (i == 0 or t != line[i - 1])]
     for c, text in enumerate(cells):
@@ -107,7 +108,8 @@ def _is_bare_date(text: str) -> bool:
     return len(text) <= 24 and bool(_BARE_DATE.fullmatch(squeeze(text)))
 
 
-_TRAILING_DATE = re.compile(r"(?:^|(?<=[\s:：]))((?:[0-9〇○零一二三四五六七八九O]{4})?\s*年\s*[0-9一二三四五六七八九十]{0,3}"
+_TRAILING_DATE = re.compile(r"(?:^|(?<=[\s:：]))((?:[0-9〇○零一二三四五六七八九O]{4})?"
+                            r"\s*年\s*[0-9一二三四五六七八九十]{0,3}"
                             r"\s*月\s*(?:[0-9一二三四五六七八九十]{0,3}\s*日)?|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})\s*$")
 
 

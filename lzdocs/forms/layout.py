@@ -195,7 +195,8 @@ def _is_lower_header(upper: list[str], lower: list[str], named: list) -> bool:
     for i, text in enumerate(lower):
         if text and not named[i]:
             above = upper[i] if i < len(upper) else ""
-            spans = bool(above) and ((i > 0 and upper[i - 1] == above) or (i + 1 < len(upper) and upper[i + 1] == above))
+            spans = bool(above) and ((i > 0 and upper[i - 1] == above)
+                                     or (i + 1 < len(upper) and upper[i + 1] == above))
             if above != text and not spans:
                 return False
     return True

@@ -76,7 +76,8 @@ def parse_date(value) -> dt.date | None:
     return None
 
 
-_YEAR_MONTH = re.compile(r"(\d{4}|[〇○零一二三四五六七八九O]{4})\s*(?:年|[-/.])\s*(\d{1,2}|[十一二三四五六七八九]{1,3})\s*月?")
+_YEAR_MONTH = re.compile(r"(\d{4}|[〇○零一二三四五六七八九O]{4})\s*(?:年|[-/.])\s*"
+                         r"(\d{1,2}|[十一二三四五六七八九]{1,3})\s*月?")
 
 
 def parse_year(value) -> int | None:

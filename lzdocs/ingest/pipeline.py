@@ -69,7 +69,7 @@ class Ingest:
     """Processes files into the archive. Construct per run; ``touched_years`` says which registers to rebuild."""
 
     def __init__(self, ws: Workspace, store: Store, *, today: dt.date | None = None,
-                 now: Callable[[], dt.datetime] = Clock().now,
+                 now: Callable[[], dt.datetime] = Clock().now,  # noqa: B008 - bound method of a frozen value
                  progress: Callable[[int, int, str], None] | None = None):
         self.ws, self.store, self.now = ws, store, now
         self.today = today or now().date()
@@ -90,7 +90,8 @@ class Ingest:
             if inbox.is_file():
                 raise ConfigError(f"收件文件夹“{inbox}”是一个文件，不是文件夹",
                                   hint="请把这个文件改名或移走，或改写 lzdocs.toml 的 [inbox] path")
-            raise ConfigError(f"收件文件夹不存在：{inbox}", hint="请检查 lzdocs.toml 的 [inbox] path，或网络共享是否已连接")
+            raise ConfigError(f"收件文件夹不存在：{inbox}",
+                              hint="请检查 lzdocs.toml 的 [inbox] path，或网络共享是否已连接")
         if not dry_run:
             self.recover()
         files, ignored = walk(inbox)
@@ -352,7 +353,8 @@ class Ingest:
 
     @staticmethod
     def _duplicate_warning(first) -> Problem:
-        return warning(f"与已收文件《{first['original_name']}》（{first['received_at']:%Y-%m-%d %H:%M} 收到）内容完全相同，"
+        return warning(f"与已收文件《{first['original_name']}》"
+                       f"（{first['received_at']:%Y-%m-%d %H:%M} 收到）内容完全相同，"
                        "未重复入库；无需重复报送")
 
     def _name_problems(self, claim: Claim) -> list[Problem]:

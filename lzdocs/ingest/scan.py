@@ -1,4 +1,5 @@
-"""Which files in a folder are candidates: Office lock/temp files, system files and our own folders are never touched."""
+"""Which files in a folder are candidates: Office lock/temp files, system files and our own folders are never
+touched."""
 
 from __future__ import annotations
 

@@ -80,7 +80,8 @@ def _sniff_ole(path: Path, suffix: str) -> str:
     except Exception as exc:  # a broken compound file
         raise reject("文件已损坏，无法打开（OLE 结构错误）；请重新保存后再报送") from exc
     if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-        raise reject("文件设置了密码保护（加密），无法读取；请在 WPS/Word/Excel 中取消密码（文件→加密/保护）后另存再报送")
+        raise reject("文件设置了密码保护（加密），无法读取；"
+                     "请在 WPS/Word/Excel 中取消密码（文件→加密/保护）后另存再报送")
     if "WordDocument" in streams:
         return "doc"
     if "Workbook" in streams or "Book" in streams:
@@ -151,7 +152,8 @@ class SafePackage:
         the part's size in memory. Large parts that can be streamed go through ``parse``."""
         size = self.zip.getinfo(name).file_size
         if size > MAX_TREE_PART:
-            raise reject(f"文件内部“{name}”有 {size / 2**20:.0f} MB，远超一张表格应有的大小（{MAX_TREE_PART // 2**20} MB）；"
+            raise reject(f"文件内部“{name}”有 {size / 2**20:.0f} MB，"
+                         f"远超一张表格应有的大小（{MAX_TREE_PART // 2**20} MB）；"
                          "可能粘贴进了大量多余内容，请删除多余内容（或把表格复制到新文档）后另存再报送")
         return parse_xml(self.read(name), name)
 

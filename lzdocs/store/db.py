@@ -29,7 +29,7 @@ def _actor() -> str:
 class Store:
     """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
 
-    def __init__(self, url: str, *, now=Clock().now):
+    def __init__(self, url: str, *, now=Clock().now):  # noqa: B008 - bound method of a frozen value
         self.url = url
         self.now = now
         self.actor = _actor()
@@ -52,7 +52,8 @@ class Store:
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
             shown = url.split("@")[-1] if "@" in url else url
             missing = isinstance(exc, ImportError)
-            raise StoreError(f"lzdocs.toml 中 [database] url“{shown}”" + ("所需的数据库驱动没有安装" if missing else "写得不对"),
+            raise StoreError(f"lzdocs.toml 中 [database] url“{shown}”"
+                             + ("所需的数据库驱动没有安装" if missing else "写得不对"),
                              hint="留空即使用工作区里的 lzdocs.db；PostgreSQL 写成 postgresql+psycopg://用户:密码@服务器/库名"
                              + "，并安装驱动 psycopg" * missing) from exc
         if is_sqlite:
@@ -85,7 +86,8 @@ class Store:
                     conn.execute(insert(schema.meta).values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
                     return
                 if version > schema.SCHEMA_VERSION:
-                    raise StoreError(f"档案库版本（{version}）比本程序（{schema.SCHEMA_VERSION}）新，是用更新版本的 lzdocs 建的",
+                    raise StoreError(f"档案库版本（{version}）比本程序（{schema.SCHEMA_VERSION}）新，"
+                                     "是用更新版本的 lzdocs 建的",
                                      hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
                 for target in range(version + 1, schema.SCHEMA_VERSION + 1):
                     for statement in schema.MIGRATIONS.get(target, []):
@@ -180,7 +182,8 @@ def _identity(path: Path) -> tuple[int, int]:
 
 _SQLITE_PROBLEMS = (
     ("readonly database", "档案库是只读的，无法写入", "请检查 lzdocs.db 和它所在文件夹的写入权限（或“只读”属性）"),
-    ("unable to open database", "无法打开档案库（文件夹不存在或没有权限）", "请检查工作区文件夹的权限，或 [database] url 是否写对"),
+    ("unable to open database", "无法打开档案库（文件夹不存在或没有权限）",
+     "请检查工作区文件夹的权限，或 [database] url 是否写对"),
     ("database is locked", "档案库正被另一个程序占用，等了一分钟仍未释放", "请稍后重试；如有卡住的 lzdocs，请先结束它"),
     ("disk is full", "磁盘已满，无法写入档案库", "请清理磁盘后重试"),
     ("disk I/O error", "读写档案库时出错（磁盘或网络共享故障）", "请检查磁盘和网络共享后重试"),

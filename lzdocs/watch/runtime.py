@@ -57,7 +57,7 @@ class WatchLock:
     """Held for the watcher's whole life; the pid and start time sit beside it in ``watch.pid``."""
 
     def __init__(self, ws, *, mode: str | None = None, wait: float = 2.0,
-                 now: Callable[[], dt.datetime] = Clock().now):
+                 now: Callable[[], dt.datetime] = Clock().now):  # noqa: B008 - bound method of a frozen value
         self.ws, self.mode, self.wait, self.now = ws, mode, wait, now
         self.lock = _lock(ws)
 

@@ -125,9 +125,8 @@ def is_complete(path: str) -> bool:
         return _ole_complete(path)
     if not head:
         return False  # created, nothing written yet
-    if Path(path).suffix.lower() in OFFICE_SUFFIXES and not head.strip(b"\0"):
-        return False  # space reserved by a copy that has not written its bytes yet
-    return True
+    # False for space reserved by a copy that has not written its bytes yet
+    return not (Path(path).suffix.lower() in OFFICE_SUFFIXES and not head.strip(b"\0"))
 
 
 def _zip_complete(fh) -> bool:

@@ -230,7 +230,8 @@ def roster_cases(c: Cases) -> None:
           "form", "--all")
     c.run("units_shared_alias", *c.ws("u4", units="单位,别名\n计划财务处,财务\n资产处,财务\n".encode()),
           "form", "--unit", "财务")
-    c.run("units_gbk", *c.ws("u5", units="单位,别名\n计划财务处,财务\n".encode("gbk")), "form", "--unit", "财务", "--json")
+    c.run("units_gbk", *c.ws("u5", units="单位,别名\n计划财务处,财务\n".encode("gbk")), "form", "--unit", "财务",
+          "--json")
     c.run("units_bom_utf16", *c.ws("u6", units="\ufeff单位\t别名\n计划财务处\t计财处\n".encode("utf-16")),
           "form", "--unit", "计财处", "--json")
     enc = new_ws(c.tmp, "u7")

@@ -28,7 +28,8 @@ def session(tmp_path_factory):
     out["missing"] = run_cli(*w, "letter", "纪检监察建议书", "--unit", "计财处", "--set", "事由=x", *DATE)
     data = tmp / "谈话.json"
     data.write_text(json.dumps({"对象": "基建处处长", "事由": "在专项检查中", "谈话时间": "12月1日上午9:00",
-                                "谈话地点": "纪委办公室", "谈话人": "纪委副书记"}, ensure_ascii=False), encoding="utf-8")
+                                "谈话地点": "纪委办公室", "谈话人": "纪委副书记"}, ensure_ascii=False),
+                    encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:  # a PC without LibreOffice (test_letter_pdf_with_libreoffice has it)
         mp.setattr("lzdocs.documents.pdf.find_soffice", lambda *a, **k: None)
         out["talk"] = run_cli(*w, "letter", "talk", "--unit", "基建处", "--data", data, *DATE, "--pdf", "--json")

@@ -62,7 +62,7 @@ class Watch:
     def __init__(self, ws, *args, tmp: Path, env=None):
         self.ws = ws
         self.err_path = tmp / f"watch-{time.monotonic_ns()}.err"
-        self.err = open(self.err_path, "wb")
+        self.err = open(self.err_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(ws.root), "watch", *args],
                                      stdout=subprocess.DEVNULL, stderr=self.err, env=env or cli_env())
         _started.append(self.proc)

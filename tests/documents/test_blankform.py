@@ -1,4 +1,5 @@
-"""Blank forms for distribution: fonts of docs/product.md §7 on every run, drop-downs, a protected header, open data cells."""
+"""Blank forms for distribution: fonts of docs/product.md §7 on every run, drop-downs, a protected header, open
+data cells."""
 
 import re
 import zipfile

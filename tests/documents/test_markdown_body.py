@@ -20,7 +20,8 @@ def test_numbering_gives_the_heading_level(text, level):
 
 
 def test_plain_text_is_one_paragraph_per_line_and_keeps_its_numbering():
-    blocks = parse_body("一、总体要求\n\n　　（一）提高认识。要围绕中心。\n1．制定办法；\n---\n方案标题\n正文。\n", markdown=False)
+    blocks = parse_body("一、总体要求\n\n　　（一）提高认识。要围绕中心。\n1．制定办法；\n---\n方案标题\n正文。\n",
+                        markdown=False)
     assert [(b.kind, b.level, b.text) for b in blocks] == [
         ("para", 1, "一、总体要求"), ("para", 2, "（一）提高认识。要围绕中心。"), ("para", 3, "1．制定办法；"),
         ("break", 0, ""), ("para", 0, "方案标题"), ("para", 0, "正文。")]
@@ -33,8 +34,8 @@ def test_markdown_syntax_never_reaches_the_text():
     text = "".join(b.text for b in blocks)
     for mark in ("#", "**", "`", "[", "](", ">", "- ", "http"):
         assert mark not in text, mark
-    assert [b.text for b in blocks] == ["工作安排", "为做好排查工作，现通知如下，详见网站。", "引用一段。", "第一项", "第二项",
-                                        "1．报送材料；", "2．汇总审核。", "（1）纪委汇总；"]
+    assert [b.text for b in blocks] == ["工作安排", "为做好排查工作，现通知如下，详见网站。", "引用一段。", "第一项",
+                                        "第二项", "1．报送材料；", "2．汇总审核。", "（1）纪委汇总；"]
     assert blocks[1].spans[1].text == "排查" and blocks[1].spans[1].bold
 
 
@@ -56,7 +57,8 @@ def test_markdown_table_becomes_rows_of_cell_text():
 
 
 def test_the_first_rule_splits_off_the_issued_document_and_its_title():
-    blocks = parse_body("现将方案印发给你们。\n\n特此通知\n\n---\n\n# 实施方案\n\n## 一、指导思想\n\n正文。\n", markdown=True)
+    blocks = parse_body("现将方案印发给你们。\n\n特此通知\n\n---\n\n# 实施方案\n\n## 一、指导思想\n\n正文。\n",
+                        markdown=True)
     own, enclosure = split_enclosure(blocks)
     assert [b.text for b in own] == ["现将方案印发给你们。", "特此通知"]
     assert [(b.kind, b.text) for b in enclosure][:2] == [("title", "实施方案"), ("heading", "一、指导思想")]

@@ -39,18 +39,21 @@ def runs(tmp_path_factory):
     env = cli_env()
     run_cli("init", root / "ws", env=env, check=0)
     ws = root / "ws"
-    (ws / "正文.md").write_text("为做好排查工作，现通知如下。\n\n## 一、工作要求\n\n各单位按时报送。\n", encoding="utf-8")
+    (ws / "正文.md").write_text("为做好排查工作，现通知如下。\n\n## 一、工作要求\n\n各单位按时报送。\n",
+                              encoding="utf-8")
     _attachment(ws / "附件1-联系人名单.docx")
     common = ["-w", ws, "--body", ws / "正文.md", "--date", "2026-11-28", "--json"]
-    first = run_cli("notice", "--title", "关于开展廉政风险点排查工作的通知", "--attachment", ws / "附件1-联系人名单.docx",
+    first = run_cli("notice", "--title", "关于开展廉政风险点排查工作的通知", "--attachment",
+                    ws / "附件1-联系人名单.docx",
                     "--attachment", "form", "--cc", "学校各位领导", *common, env=env, check=0)
-    second = run_cli("notice", "--title", "关于2026年度廉政风险点排查情况的通报", "--kind", "通报", "--issuer", "内工大纪发",
-                     "--style", "1999", "--keywords", "廉政 通报", "--printer", "内蒙古工业大学监察处", *common,
-                     env=env, check=0)
+    second = run_cli("notice", "--title", "关于2026年度廉政风险点排查情况的通报", "--kind", "通报", "--issuer",
+                     "内工大纪发", "--style", "1999", "--keywords", "廉政 通报", "--printer", "内蒙古工业大学监察处",
+                     *common, env=env, check=0)
     third = run_cli("notice", "--title", "关于报送廉政风险点的请示", "--kind", "请示", "--to", "自治区高校工委",
                     "--signer", "刘振洪", *common, env=env, check=0)
     errors = {
-        "no_body": run_cli("notice", "-w", ws, "--title", "关于某事的通知", "--body", ws / "没有.txt", env=env, check=2),
+        "no_body": run_cli("notice", "-w", ws, "--title", "关于某事的通知", "--body", ws / "没有.txt", env=env,
+                           check=2),
         "bad_attachment": run_cli("notice", "-w", ws, "--title", "关于某事的通知", "--body", ws / "正文.md",
                                   "--attachment", ws / "正文.md", env=env, check=2),
         "no_signer": run_cli("notice", "-w", ws, "--kind", "请示", "--title", "关于某事的请示", "--body",
@@ -134,9 +137,10 @@ def test_a_failed_render_consumes_no_number_and_leaves_no_file(workspace, store,
     broken = tmp_path / "坏附件.docx"
     with zipfile.ZipFile(broken, "w") as z:
         z.writestr("word/document.xml", "<not-xml")
-    notice = N.prepare_notice(workspace, title="关于某事的通知", body=(), date=dt.date(2026, 3, 1), today=dt.date(2026, 3, 1))
+    notice = N.prepare_notice(workspace, title="关于某事的通知", body=(), date=dt.date(2026, 3, 1),
+                              today=dt.date(2026, 3, 1))
     bad = N.Notice(**{**notice.__dict__, "attachments": (N.Attachment("坏附件", path=broken),)})
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - any render error; the test is about what it leaves behind
         N.issue_notice(workspace, store, bad)
     assert not list((workspace.outbox / "2026").rglob("*.docx"))
     good = N.issue_notice(workspace, store, notice)
@@ -184,7 +188,8 @@ def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace):
 
 def test_upward_document_needs_an_addressee(workspace):
     with pytest.raises(N.FieldError, match="须写明主送机关"):
-        N.prepare_notice(workspace, title="关于某事的请示", body=(), kind="请示", signer="刘振洪", today=dt.date(2026, 3, 1))
+        N.prepare_notice(workspace, title="关于某事的请示", body=(), kind="请示", signer="刘振洪",
+                         today=dt.date(2026, 3, 1))
 
 
 def test_an_attachment_word_cannot_open_is_refused_in_chinese(tmp_path):

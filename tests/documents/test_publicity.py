@@ -145,6 +145,7 @@ def test_many_rows_stream_into_the_table(workspace, tmp_path):
     rows = ({"unit": f"单位{i % 40}", "post": "岗位", "risk": f"风险{i}", "level": "二级", "measures": "措施"}
             for i in range(3000))
     dest = tmp_path / "公示.docx"
-    write_publicity(workspace.template("公示表.docx"), dest, publicity_context(workspace, YEAR, dt.date(2026, 1, 1)), rows)
+    write_publicity(workspace.template("公示表.docx"), dest, publicity_context(workspace, YEAR, dt.date(2026, 1, 1)),
+                    rows)
     table = Document(dest).tables[0]
     assert len(table.rows) == 3001 and table.rows[3000].cells[2].text == "风险2999"

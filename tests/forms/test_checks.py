@@ -115,7 +115,8 @@ def test_all_errors_of_a_file_are_reported_together():
 
 def test_problem_text_for_the_clerk_names_row_column_and_value():
     problem = rejected(form(rows=[RawRow(9, {"post": "出纳", "risk": "x", "level": "很高", "measures": "y"})]))[0]
-    assert problem.describe() == "[错误] 第9行“风险等级”列：无法识别的风险等级，请填写一级、二级或三级（当前内容：“很高”）"
+    assert problem.describe() == ("[错误] 第9行“风险等级”列：无法识别的风险等级，"
+                                  "请填写一级、二级或三级（当前内容：“很高”）")
 
 
 def test_a_date_written_only_to_the_month_still_files_the_form_under_its_year():

@@ -36,7 +36,8 @@ def test_two_row_header_lower_row_names_risk_and_level():
     form = read("lo_two_row_header.docx")
     assert form.columns == {"seq": "序号", "post": "岗位名称", "duties": "岗位职责", "risk": "风险点",
                             "level": "风险等级", "category": "风险类别", "measures": "防控措施", "owner": "责任人"}
-    assert column(form, "risk") == ["审核把关不严，违规报销", "利用职务便利虚开票据", "泄露财务信息", "挪用公款", "收受好处费"]
+    assert column(form, "risk") == ["审核把关不严，违规报销", "利用职务便利虚开票据", "泄露财务信息", "挪用公款",
+                                    "收受好处费"]
 
 
 def test_unit_and_date_in_one_paragraph_above_the_title_table():
@@ -81,8 +82,9 @@ def test_date_in_its_own_paragraph_in_a_run_content_control_with_chinese_numeral
 
 def test_header_cells_wrapped_in_content_controls_are_found_with_synonyms():
     form = read("word_runs_sdt.docx")
-    assert form.columns == {"seq": "序号", "post": "工作岗位", "duties": "主要职责", "risk": "廉政风险主要内容及表现形式",
-                            "level": "风险级别", "measures": "主要防控措施", "owner": "责任领导"}
+    assert form.columns == {"seq": "序号", "post": "工作岗位", "duties": "主要职责",
+                            "risk": "廉政风险主要内容及表现形式", "level": "风险级别", "measures": "主要防控措施",
+                            "owner": "责任领导"}
 
 
 def test_tracked_changes_keep_insertions_and_drop_deletions():

@@ -82,7 +82,8 @@ def test_two_row_header_lower_row_wins_where_it_names_a_field():
     upper = ["序号", "岗位名称", "风险分析", "风险分析", "防控措施"]
     lower = ["序号", "岗位名称", "风险点", "风险等级", "防控措施"]
     form = find(table(upper, lower, ROW))
-    assert form.columns == {"seq": "序号", "post": "岗位名称", "risk": "风险点", "level": "风险等级", "measures": "防控措施"}
+    assert form.columns == {"seq": "序号", "post": "岗位名称", "risk": "风险点", "level": "风险等级",
+                            "measures": "防控措施"}
     assert [r.number for r in form.rows] == [3] and form.rows[0].values["level"] == "一级"
 
 
@@ -146,7 +147,8 @@ def test_a_date_or_its_blank_written_after_the_unit_is_not_part_of_the_unit(line
 
 
 def test_date_at_the_end_of_a_signature_line_under_the_table():
-    form = find(table(HEADER, ROW, before=[["单位：基建处"]], after=[["填表人：王二\u3000\u3000\u3000二〇一一年十一月九日"]]))
+    form = find(table(HEADER, ROW, before=[["单位：基建处"]],
+                      after=[["填表人：王二\u3000\u3000\u3000二〇一一年十一月九日"]]))
     assert form.date_value == dt.date(2011, 11, 9)
 
 
@@ -166,7 +168,8 @@ def test_header_alone_in_one_table_and_the_rows_in_the_next():
 
 
 def test_a_table_after_text_or_of_another_width_is_not_a_continuation():
-    assert posts(find(table(HEADER, ROW), following(SECOND, gap=[["以上风险点经处务会研究确定，现予报送。"]]))) == ["出纳"]
+    assert posts(find(table(HEADER, ROW),
+                      following(SECOND, gap=[["以上风险点经处务会研究确定，现予报送。"]]))) == ["出纳"]
     assert posts(find(table(HEADER, ROW), following(["2", "会计", "违规报销", "二级"]))) == ["出纳"]
     assert posts(find(table(HEADER, ROW), table(SECOND, where="第2个表格"))) == ["出纳"]  # nested, or a sheet
 
@@ -217,7 +220,8 @@ def test_a_hidden_sheet_is_read_only_when_no_visible_sheet_has_the_form():
 
 def test_under_a_header_cell_two_columns_wide_the_filled_cell_is_read():
     header = ["序号", "岗位名称", "风险点描述", "风险点描述", "风险等级", "防控措施"]
-    form = find(table(header, ["1", "出纳", "", "挪用公款", "一级", "双人复核"], ["2", "会计", "违规报销", "", "二级", "双签"]))
+    form = find(table(header, ["1", "出纳", "", "挪用公款", "一级", "双人复核"],
+                      ["2", "会计", "违规报销", "", "二级", "双签"]))
     assert [r.values["risk"] for r in form.rows] == ["挪用公款", "违规报销"]
 
 

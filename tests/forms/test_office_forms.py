@@ -39,7 +39,8 @@ def column(rows, key: str) -> list:
 
 def test_header_repeated_inside_the_table_and_a_second_table_after_the_page_break_are_one_form():
     form = checked("lo_pages.docx")
-    assert column(form.rows, "risk") == ["审计中收受施工方好处", "审计发现问题不报告", "1.审计结论不客观；\n2.泄露审计信息。",
+    assert column(form.rows, "risk") == ["审计中收受施工方好处", "审计发现问题不报告",
+                                         "1.审计结论不客观；\n2.泄露审计信息。",
                                          "审计走过场"]
     assert column(form.rows, "post") == ["工程审计", "工程审计", "财务审计", "经济责任审计"]
     assert column(form.rows, "level") == [1, 2, 2, 3]

@@ -29,7 +29,8 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     originals = {}
     for name, unit in good.items():
         originals[name] = make_form(workspace.inbox / name, unit=unit).read_bytes()
-    originals["bad.docx"] = make_form(workspace.inbox / "bad.docx", rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes()
+    originals["bad.docx"] = make_form(workspace.inbox / "bad.docx",
+                                      rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes()
 
     killed = run_process("-w", workspace.root, "ingest", env=cli_env(LZDOCS_CRASH_AT=step))
     assert killed.returncode == -9, killed.stderr

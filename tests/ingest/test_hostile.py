@@ -231,7 +231,8 @@ def test_the_largest_word_part_read_as_a_tree_stays_in_small_memory(make_form, t
     from benchmarks.bench_memory import ingest
 
     words = _hanzi(1_000_000)
-    paragraphs = "".join(f"<w:p><w:r><w:rPr><w:rFonts w:eastAsia=\"仿宋\"/></w:rPr><w:t>{words[i:i + 8]}</w:t></w:r></w:p>"
+    paragraphs = "".join(f"<w:p><w:r><w:rPr><w:rFonts w:eastAsia=\"仿宋\"/></w:rPr>"
+                         f"<w:t>{words[i:i + 8]}</w:t></w:r></w:p>"
                          for i in range(0, len(words), 8))
     padded = _word_form_padded(make_form, tmp_path, paragraphs.encode()[: 11 * 2**20].rsplit(b"<w:p>", 1)[0])
     run = ingest(padded, tmp_path)
