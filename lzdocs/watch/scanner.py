@@ -9,7 +9,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lzdocs.ingest.scan import OWN_FOLDERS, is_ignored
+from lzdocs.fsutil import kind_of
+from lzdocs.ingest.scan import NOT_REGULAR, OWN_FOLDERS, is_ignored
 from lzdocs.watch.tracker import Sig
 
 _ignored = functools.lru_cache(maxsize=1 << 16)(is_ignored)  # names repeat at every pass; the patterns cost more
@@ -59,6 +60,7 @@ class Listing:
 
     files: dict[str, Sig] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
+    special: dict[str, str] = field(default_factory=dict)  # symlinks, FIFOs, devices: never read; path → why
 
 
 def scan(root: Path) -> Listing:
@@ -85,9 +87,13 @@ def _visit(entry: os.DirEntry, listing: Listing, stack: list[str]) -> None:
         if entry.is_dir(follow_symlinks=False):
             if not (entry.name.startswith(".") or entry.name in OWN_FOLDERS):
                 stack.append(entry.path)
-        elif entry.is_file(follow_symlinks=False) and not _ignored(entry.name):
+        elif _ignored(entry.name):
+            pass
+        elif entry.is_file(follow_symlinks=False):
             st = entry.stat(follow_symlinks=False)
             listing.files[entry.path] = (st.st_size, st.st_mtime_ns)
+        else:
+            listing.special[entry.path] = NOT_REGULAR[kind_of(entry.stat(follow_symlinks=False).st_mode)]
     except FileNotFoundError:
         pass  # went away while we looked
     except OSError:

@@ -128,6 +128,7 @@ class Watcher:
 
             self.native = NativeObserver(self.inbox, self._nudge, observer_class=observer_class)
         self.next_scan = self.next_probe = self.next_quick = 0.0
+        self._special: set[str] = set()  # not-regular entries already reported
         self.root_mtime: int | None = None  # the inbox folder's mtime at the last listing (polling)
         worker.report = self._report  # results come back to this loop, the tracker's only owner
 
@@ -263,9 +264,16 @@ class Watcher:
         self.next_scan = now + self.options.rescan
         ready = [p for p, sig in listing.files.items() if self.tracker.observe(p, sig, now)]
         self.tracker.reconcile(listing.files, listing.unreadable)
+        self._report_special(listing.special)
         for _ in range(covered):
             self._files.popleft()
         self._hand_over(ready, listing.files, now)
+
+    def _report_special(self, special: dict[str, str]) -> None:
+        """Symlinks, FIFOs and devices in the inbox: said once each in the log (已忽略 and why), never read."""
+        for path in special.keys() - self._special:
+            log.warning("%s：%s", display_name(os.path.relpath(path, self.inbox)), special[path])
+        self._special = set(special)
 
     # --- single files -----------------------------------------------------------------------------
     def _look(self, paths, now: float) -> None:

@@ -1,6 +1,7 @@
 """The main loop turn by turn, on a hand-driven clock: what it hands to the worker, and when."""
 
 import io
+import logging
 import os
 import zipfile
 from pathlib import Path
@@ -205,3 +206,18 @@ def test_polling_notices_a_file_added_to_the_inbox_folder_long_before_the_next_l
     _turns(w, clock, 3)
     assert worker.names == ["a.docx"]
     assert w.next_scan > clock.t + 50
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="symlinks and FIFOs as POSIX makes them")
+def test_links_and_fifos_in_the_inbox_are_said_once_in_the_log_and_never_handed_over(rig, caplog, tmp_path):
+    inbox, clock, worker, make = rig
+    secret = tmp_path / "secret.docx"
+    secret.write_bytes(_docx())
+    (inbox / "计财处.docx").symlink_to(secret)
+    os.mkfifo(inbox / "管道.docx")
+    watcher = make()
+    with caplog.at_level(logging.WARNING, logger="lzdocs.watch"):
+        _turns(watcher, clock, 10)
+    said = sorted(r.getMessage() for r in caplog.records if r.name == "lzdocs.watch")
+    assert said == sorted(["计财处.docx：已忽略：符号链接，不会读取", "管道.docx：已忽略：管道文件（FIFO），不会读取"])
+    assert worker.jobs == []
