@@ -103,10 +103,13 @@ class Outage:
             log.warning("收件文件夹仍无法访问（已 %d 秒）：%s；%d 秒后重试", now - self.since, why, self.delay)
         return self.delay
 
-    def ok(self) -> None:
-        if self.since is not None:
+    def ok(self) -> bool:
+        """The folder answers again; True when that ends an outage."""
+        ended = self.since is not None
+        if ended:
             log.info("收件文件夹已恢复访问（中断约 %d 秒），继续监视", self.clock() - self.since)
         self.since = None
+        return ended
 
 
 class Watcher:
@@ -260,7 +263,8 @@ class Watcher:
             if self.native is not None:
                 self.next_probe = self.next_scan
             return
-        self.outage.ok()
+        if self.outage.ok():  # a take the outage cut short (its claim could not be released) is finished now
+            self.worker.request_recovery()
         self.next_scan = now + self.options.rescan
         ready = [p for p, sig in listing.files.items() if self.tracker.observe(p, sig, now)]
         self.tracker.reconcile(listing.files, listing.unreadable)

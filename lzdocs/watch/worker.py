@@ -25,6 +25,9 @@ log = logging.getLogger("lzdocs.watch")
 TAKEN, GONE, CHANGED, FAILED = "taken", "gone", "changed", "failed"
 
 
+RECOVERY = object()  # a job that asks the worker to finish claims an outage left behind
+
+
 @dataclass(frozen=True)
 class Job:
     path: str
@@ -71,6 +74,10 @@ class IngestWorker(threading.Thread):
     def submit(self, job: Job) -> None:
         self.jobs.put(job)
 
+    def request_recovery(self) -> None:
+        """Finish or roll back claims left in the inbox's work folder (after an outage of the share), in turn."""
+        self.jobs.put(RECOVERY)
+
     def finish_current(self) -> None:
         """Take no further file after the one in hand (safe from a signal handler: only sets an event)."""
         self._stopping.set()
@@ -110,7 +117,9 @@ class IngestWorker(threading.Thread):
                 job = None
             if self._stopping.is_set():
                 break
-            if job is not None:
+            if job is RECOVERY:
+                self._recover_claims()
+            elif job is not None:
                 try:
                     self._take(job)
                 except DatabaseReplaced:
@@ -124,6 +133,17 @@ class IngestWorker(threading.Thread):
                                             or now - self._burst_started >= self.max_burst):
                 self._end_burst()
             self._recover_stranded(now)
+
+    def _recover_claims(self) -> None:
+        try:
+            found = self._ingest().recover()
+        except DatabaseReplaced:
+            raise
+        except Exception as exc:  # tried again after the next outage, and at every start
+            log.warning("恢复上次中断留下的文件暂未成功（%s），稍后再试", exc)
+            return
+        if found:
+            log.info("恢复：处理了中断时留下的 %d 个文件", found)
 
     def _timeout(self) -> float:
         now = self.clock()

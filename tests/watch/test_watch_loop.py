@@ -30,6 +30,9 @@ class FakeWorker:
     def submit(self, job):
         self.jobs.append(job)
 
+    def request_recovery(self):
+        self.recoveries = getattr(self, "recoveries", 0) + 1
+
     def is_alive(self):
         return True
 

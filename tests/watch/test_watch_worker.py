@@ -150,3 +150,16 @@ def test_a_watcher_whose_worker_dies_stops_with_exit_code_1(tmp_path):
     with pytest.raises(WatcherFailed) as info:
         watcher.run()
     assert info.value.exit_code == 1 and "收取线程意外退出" in str(info.value)
+
+
+def test_claims_an_outage_left_behind_are_recovered_when_the_share_returns(tmp_path):
+    bursts = []
+    w, _ = _worker(tmp_path, bursts)
+    assert FakeIngest.recovered == [None]  # at start
+    w.request_recovery()  # the watcher says the inbox answers again
+    deadline = time.monotonic() + 5
+    while len(FakeIngest.recovered) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    w.stop()
+    w.join(5)
+    assert FakeIngest.recovered == [None, None]
