@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import tempfile
@@ -84,10 +85,8 @@ def safe_cell_value(value) -> tuple[object, list[str]]:
     if len(text) > CELL_LIMIT // 2 and _excel_length(text) > CELL_LIMIT:
         total = len(text)
         keep = CELL_LIMIT - len(TRUNCATION_MARK)
-        text = text[:keep]
-        while _excel_length(text) > keep:
-            text = text[:-1]
-        text += TRUNCATION_MARK
+        units = itertools.accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # Excel counts UTF-16 units
+        text = text[:sum(1 for n in units if n <= keep)] + TRUNCATION_MARK
         problems.append(f"内容共 {total} 字，超过 Excel 单元格 {CELL_LIMIT} 字的上限，已截断并注明")
     return text, problems
 

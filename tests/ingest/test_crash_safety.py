@@ -60,6 +60,7 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     assert sorted(p.name for p in archived if "收文" in p.parts) == sorted(good)
 
 
+@pytest.mark.slow  # a real process holds the claim
 def test_a_claim_held_by_a_live_process_is_left_to_it(workspace, make_form):
     """A watcher's file in flight is not undone by an `lzdocs ingest` run beside it; once it dies, it is."""
     from lzdocs.ingest import claims as cl

@@ -216,8 +216,9 @@ def _hanzi(count: int, seed: int = 1) -> str:
     """Text that does not compress much (a repeated one would trip the zip-ratio guard first)."""
     import random
 
-    pick = random.Random(seed).randrange
-    return "".join(chr(0x4E00 + pick(20000)) for _ in range(count))
+    alphabet = "".join(chr(0x4E00 + i) for i in range(20000))
+    block = "".join(random.Random(seed).choices(alphabet, k=min(count, 1 << 18)))  # far wider than deflate's window
+    return (block * (count // len(block) + 1))[:count]
 
 
 def test_a_word_form_too_large_to_read_as_a_tree_is_refused(workspace, store, make_form, tmp_path):
