@@ -66,8 +66,6 @@ def read_data(path: Path | None) -> dict:
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
-    except ImportError as exc:
-        raise ConfigError("读取 YAML 文件需要安装 pyyaml", hint="pip install pyyaml，或改用 .json 文件") from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"数据文件 {path.name} 第 {exc.lineno} 行第 {exc.colno} 列不符合 JSON 格式",
                           hint='请写成 {"事由": "……", "问题": ["……", "……"]}：'
