@@ -95,6 +95,11 @@ def _finish(partial: Path, final: Path) -> None:
 _PARTIAL = re.compile(r"^\.(?P<stem>.+)\.[0-9a-f]{8}\.part(?P<suffix>\.\w+)$")
 
 
+def _recorded_name(final: Path, workspace_root: Path | None) -> str:
+    """How the 发文登记簿 records a document's file: relative to the workspace, with forward slashes."""
+    return final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+
+
 def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = None) -> list[Path]:
     """Put in place the files of documents that were recorded but not yet renamed when a process died.
 
@@ -104,7 +109,7 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
     number to its commit: no age, so no file time is ever compared with a clock.
     """
     done: list[Path] = []
-    orphans: list[Path] = []
+    orphans: list[tuple[Path, str]] = []  # (.part file, the name its document would be recorded under)
     if not folder.is_dir():
         return done
     for partial in folder.iterdir():
@@ -112,7 +117,7 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
         if not m:
             continue
         final = folder / f"{m['stem']}{m['suffix']}"
-        relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+        relative = _recorded_name(final, workspace_root)
         with store.read() as conn:
             row = q.find_document_by_file(conn, relative)
         try:
@@ -120,14 +125,12 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
                 _put_in_place(partial, final)
                 done.append(final)
             elif row is None:
-                orphans.append(partial)
+                orphans.append((partial, relative))
         except FileNotFoundError:  # another process finished it meanwhile
             continue
     if orphans:
         with store.begin() as conn:  # no render is in progress while we hold this
-            for partial in orphans:
-                final = folder / f"{_PARTIAL.match(partial.name)['stem']}{_PARTIAL.match(partial.name)['suffix']}"
-                relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+            for partial, relative in orphans:
                 if q.find_document_by_file(conn, relative) is None:
                     partial.unlink(missing_ok=True)
     return done
@@ -160,7 +163,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
                 if finisher is None:
                     fsync_file(partial)
                 sha = sha256_file(partial)
-            relative = final.relative_to(workspace_root).as_posix() if workspace_root else str(final)
+            relative = _recorded_name(final, workspace_root)
             doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
                                     title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
                                     note=note, created_at=store.now())
