@@ -106,33 +106,47 @@ def candidates_left(ws) -> list[Path]:
     return [p for p in ws.inbox.rglob("*") if p.is_file() and "退回" not in p.parts and p.name not in IGNORED]
 
 
+_MADE: dict[int, tuple[str, dict]] = {}  # index → (name, made): the burst tests share their forms
+
+
 def make_forms(folder: Path, n: int, *, start: int = 0) -> dict[str, dict]:
-    """``n`` forms, .docx and .xlsx mixed, about one in eight bad; name → {data, status, rows}."""
+    """``n`` forms, .docx and .xlsx mixed, about one in eight bad; name → {data, status, rows}.
+
+    Each form is written once per test run with the product's own writer, then its bytes are reused.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {}
+    for i in range(start, start + n):
+        if i not in _MADE:
+            _MADE[i] = _make_form(folder, i)
+        name, form = _MADE[i]
+        (folder / name).write_bytes(form["data"])
+        made[name] = form
+    return made
+
+
+def _make_form(folder: Path, i: int) -> tuple[str, dict]:
     from lzdocs.documents.blankform import write_docx, write_xlsx
     from lzdocs.forms.schema import risk_kind
 
-    kind, made = risk_kind(), {}
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(start, start + n):
-        suffix = ".docx" if i % 2 else ".xlsx"
-        name, unit = f"报送{i:03d}{suffix}", f"测试单位{i:03d}"
-        rows = [dict(r, risk=f"{r['risk']}（{i}）") for r in SAMPLE_ROWS[: 1 + i % 3]]
-        status = "accepted"
-        if i % 20 == 3:
-            unit, status = f"不在名单的单位{i}", "rejected"
-        elif i % 20 == 7:
-            rows, status = [dict(rows[0], level="很高")], "rejected"
-        path = folder / name
-        writer = write_docx if suffix == ".docx" else write_xlsx
-        writer(kind, path, unit=unit, rows=rows, date=dt.date(2026, 11, 1 + i % 28))
-        if i % 50 == 11:
-            path.write_bytes(f"不是表格 {i}".encode())
-            status = "rejected"
-        elif i % 100 == 13:
-            path.write_bytes(path.read_bytes()[:-40])  # a copy that broke off: held, then returned
-            status = "rejected"
-        made[name] = {"data": path.read_bytes(), "status": status, "rows": len(rows) if status == "accepted" else 0}
-    return made
+    suffix = ".docx" if i % 2 else ".xlsx"
+    name, unit = f"报送{i:03d}{suffix}", f"测试单位{i:03d}"
+    rows = [dict(r, risk=f"{r['risk']}（{i}）") for r in SAMPLE_ROWS[: 1 + i % 3]]
+    status = "accepted"
+    if i % 20 == 3:
+        unit, status = f"不在名单的单位{i}", "rejected"
+    elif i % 20 == 7:
+        rows, status = [dict(rows[0], level="很高")], "rejected"
+    path = folder / name
+    writer = write_docx if suffix == ".docx" else write_xlsx
+    writer(risk_kind(), path, unit=unit, rows=rows, date=dt.date(2026, 11, 1 + i % 28))
+    if i % 50 == 11:
+        path.write_bytes(f"不是表格 {i}".encode())
+        status = "rejected"
+    elif i % 100 == 13:
+        path.write_bytes(path.read_bytes()[:-40])  # a copy that broke off: held, then returned
+        status = "rejected"
+    return name, {"data": path.read_bytes(), "status": status, "rows": len(rows) if status == "accepted" else 0}
 
 
 def drop(staging: Path, inbox: Path) -> None:
@@ -303,7 +317,7 @@ def test_sigterm_and_sigkill_in_the_middle_of_a_burst_then_a_restart_lose_nothin
 
     again = Watch(ws, *args, tmp=tmp_path)
     try:
-        wait_for(lambda: len(archived(ws)) == len(forms) and not candidates_left(ws), 60, "the rest after restart")
+        wait_for(lambda: len(archived(ws)) == len(forms) and not candidates_left(ws), 120, "the rest after restart")
     finally:
         assert again.stop() == 0
     assert_each_original_once(ws, forms)
