@@ -233,3 +233,78 @@ def test_an_archive_of_schema_2_gains_the_void_columns_and_its_letters_can_be_vo
     assert (row["status"], row["origin"], row["void_reason"], row["voided"]) == ("issued", "auto", None, None)
     assert run_json("-w", root, "void", "内工大纪建〔2026〕1号", "--reason", "升级后作废")["voided"] == "2026-11-28"
     assert letter(root)["number"] == "内工大纪建〔2026〕2号"
+
+
+# --- two processes at once -----------------------------------------------------------------------------------
+
+WORKER = """
+import json, sys, time
+from tests.conftest import run_cli
+
+root, tag, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+FIELDS = json.loads(sys.argv[4])
+
+def letter(*extra):
+    proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS, *extra, "--json")
+    return proc.returncode, json.loads(proc.stdout) if proc.returncode == 0 else proc.stderr
+
+log = []
+while time.time() < start:  # both processes begin at the same instant
+    time.sleep(0.005)
+for i in range(10):
+    code, out = letter("--draft")
+    log.append(["draft", code, out["files"][0] if code == 0 else out])
+    code, out = letter()
+    log.append(["auto", code, out["number"] if code == 0 else out])
+    if i % 3 == 0 and code == 0:
+        proc = run_cli("-w", root, "void", out["number"], "--reason", f"{tag}第{i}次作废", "--json")
+        log.append(["void", proc.returncode, out["number"]])
+    if i % 3 == 1:  # both processes claim the same number from elsewhere: one gets it
+        code, out = letter("--number", f"内工大纪建〔2026〕{10 * i + 5}号")
+        log.append(["assigned", code, out["number"] if code == 0 else out])
+print(json.dumps(log, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_mixing_drafts_voids_and_assigned_numbers_never_use_a_number_twice(root):
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO, cli_env
+
+    start = str(time.time() + 4)
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(root), tag, start, json.dumps(FIELDS)],
+                              cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              encoding="utf-8") for tag in ("甲", "乙")]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-3000:] for _, err in outputs]
+    log = [entry for out, _ in outputs for entry in json.loads(out)]
+
+    def done(op):
+        return [value for kind, code, value in log if kind == op and code == 0]
+
+    issued, assigned, voided, drafts = done("auto"), done("assigned"), done("void"), done("draft")
+    assert len(issued) == 20 and len(voided) == 8 and len(drafts) == 20
+    assert sorted(assigned) == ["内工大纪建〔2026〕15号", "内工大纪建〔2026〕45号", "内工大纪建〔2026〕75号"]
+    refused = [value for kind, code, value in log if kind == "assigned" and code != 0]
+    assert len(refused) == 3 and all("已经用过" in r for r in refused), refused
+    assert len(set(issued + assigned)) == 23  # no number used twice
+    rows = sorted(stored(root), key=lambda r: r["seq"])
+    assert sorted(r["number"] for r in rows) == sorted(issued + assigned)
+    assert sorted(r["number"] for r in rows if r["status"] == "void") == sorted(voided)
+    seqs = [r["seq"] for r in rows]
+    unexplained = [(a["seq"], b["seq"]) for a, b in zip([{"seq": 0}, *rows], rows)
+                   if b["seq"] != a["seq"] + 1 and b["origin"] != "assigned"]
+    assert unexplained == [], seqs  # every gap ends at a number assigned elsewhere
+    for r in rows:  # each file where the register says, carrying its own number
+        path = root / r["file"]
+        assert path.parent.name == ("作废" if r["status"] == "void" else "纪检监察建议书"), r["file"]
+        assert r["number"] in text_of(path)[0]
+    assert len(set(drafts)) == 20 and len(list((root / "outbox" / "2026" / "草稿").glob("*.docx"))) == 20
+    assert not list((root / "outbox").rglob("*.part*"))
+    run_cli("-w", root, "register", check=0)
+    book = register(root)
+    assert [(r["文号"], r["状态"]) for r in book] == [
+        (r["number"], "作废" if r["status"] == "void" else "有效") for r in sorted(rows, key=lambda r: r["id"])]
