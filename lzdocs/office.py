@@ -366,8 +366,12 @@ class Office:
         """作废: the number stays in the 发文登记簿 marked 作废 with ``reason`` and the date (default today); its
         files move to outbox/<year>/作废/; it is never issued again. Returns what ``lzdocs void --json`` prints."""
         from lzdocs.documents.numbering import void_document
+        from lzdocs.textutil import chinese_date
 
         parsed = self._parse_number(number)
+        if date is not None and date > self.today:
+            raise FieldError(f"作废日期{chinese_date(date)}在今天（{chinese_date(self.today)}）之后",
+                             hint="作废日期默认今天")
         done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
                              workspace_root=self.ws.root, year_dir=self.ws.year_dir)
         registers = self._letter_registers([parsed.year])

@@ -407,6 +407,8 @@ def record_reply(store, number_text: str, replied: dt.date) -> dict:
         if doc is None:
             raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”",
                              hint="请核对文号，例如 内工大纪建〔2026〕3号")
+        if doc["status"] == doc_queries.VOID:
+            raise FieldError(f"{number} 已作废（{doc['void_reason']}），不能登记回复")
         warning = doc_queries.warning_for(conn, doc["id"])
         if warning is None:
             raise FieldError(f"{number}（{doc['title']}）不需要回复，不在预警处置台账中")

@@ -289,39 +289,40 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
     """作废: mark ``number`` void with the reason and date, and move its file to ``year_dir(year)/作废/``.
 
     The move happens under the write lock, before the commit, into a name taken without replacing anything;
-    if the commit fails the file is moved back. The number stays recorded, so it is never issued again."""
+    if the update or the commit fails the files are moved back. The number stays recorded, so it is never issued
+    again. (A process killed between the move and the commit leaves the file in 作废/ and the number not void:
+    running the same ``void`` again marks it, naming the file as missing from its old place.)"""
     reason = " ".join(reason.split())
     if not reason:
         raise FieldError("作废须写明原因", hint="用 --reason 写明原因，例如 --reason 测试时误发")
-    with store.begin() as conn:
-        doc = q.find_document(conn, number)
-        if doc is None:
-            raise FieldError(f"发文登记簿中没有文号“{number}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
-        if doc["status"] == q.VOID:
-            raise FieldError(f"文号 {number} 已于{chinese_date(doc['voided'])}作废（{doc['void_reason']}）")
-        if voided < doc["issued"]:
-            raise FieldError(f"作废日期{chinese_date(voided)}早于成文日期{chinese_date(doc['issued'])}")
-        document = workspace_root / doc["file"]
-        moves = _move_to_void(document, year_dir(doc["year"]) / VOID_DIR)
-        moved = dict(moves).get(document)
-        try:
+    moves: list[tuple[Path, Path]] = []  # (from, to) of each file moved, to put back if the commit fails
+    try:
+        with store.begin() as conn:
+            doc = q.find_document(conn, number)
+            if doc is None:
+                raise FieldError(f"发文登记簿中没有文号“{number}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+            if doc["status"] == q.VOID:
+                raise FieldError(f"文号 {number} 已于{chinese_date(doc['voided'])}作废（{doc['void_reason']}）")
+            if voided < doc["issued"]:
+                raise FieldError(f"作废日期{chinese_date(voided)}早于成文日期{chinese_date(doc['issued'])}")
+            document = workspace_root / doc["file"]
+            _move_to_void(document, year_dir(doc["year"]) / VOID_DIR, moves)
+            moved = dict(moves).get(document)
             recorded = _recorded_name(moved, workspace_root) if moved else doc["file"]
             q.void_document(conn, doc["id"], reason=reason, voided=voided, file=recorded)
             store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
                       after={"status": q.VOID, "reason": reason, "voided": voided, "file": recorded})
-        except BaseException:
-            for source, moved in reversed(moves):
-                rename_no_replace(moved, source)
-            raise
+    except BaseException:
+        for source, target in reversed(moves):
+            rename_no_replace(target, source)
+        raise
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
                           [m for _, m in moves], [] if moved else [doc["file"]])
 
 
-def _move_to_void(document: Path, folder: Path) -> list[tuple[Path, Path]]:
-    """Move the document and its PDF copy (same name, .pdf) into ``folder``, never over a file there; returns
-    the moves done as (from, to)."""
-    moves = []
+def _move_to_void(document: Path, folder: Path, moves: list[tuple[Path, Path]]) -> None:
+    """Move the document and its PDF copy (same name, .pdf) into ``folder``, never over a file there; each move
+    done is added to ``moves`` as (from, to) at once, so that a later failure can put it back."""
     for source in (document, document.with_suffix(".pdf")):
         if source.is_file():
             moves.append((source, move_without_replacing(source, folder, source.stem, source.suffix)))
-    return moves

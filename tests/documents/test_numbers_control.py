@@ -176,6 +176,30 @@ def test_void_in_words_and_its_refusals(root):
     assert "“乱写”不是文号" in run_cli("-w", root, "void", "乱写", "--reason", "x", check=2).stderr
 
 
+def test_a_voided_letter_takes_no_reply_and_a_void_date_is_never_in_the_future(root):
+    issued = letter(root)
+    proc = run_cli("-w", root, "void", issued["number"], "--reason", "x", "--date", "2026-12-01", check=2)
+    assert "作废日期2026年12月1日在今天（2026年11月28日）之后" in proc.stderr
+    run_cli("-w", root, "void", issued["number"], "--reason", "重复发文", "--date", "2026-11-28", check=0)
+    proc = run_cli("-w", root, "reply", issued["number"], check=2)
+    assert "内工大纪建〔2026〕1号 已作废（重复发文），不能登记回复" in proc.stderr
+
+
+def test_a_void_that_cannot_be_recorded_puts_the_file_back(root, monkeypatch):
+    from lzdocs.errors import StoreError
+
+    issued = letter(root)
+
+    def broken(*args, **kw):
+        raise StoreError("档案库出错：测试")
+
+    monkeypatch.setattr("lzdocs.store.documents.void_document", broken)
+    proc = run_cli("-w", root, "void", issued["number"], "--reason", "x", check=2)
+    assert "档案库出错：测试" in proc.stderr
+    assert (root / issued["files"][0]).is_file() and not list((root / "outbox" / "2026" / "作废").iterdir())
+    assert [(r["status"], r["file"]) for r in stored(root)] == [("issued", issued["files"][0])]
+
+
 def test_void_when_the_file_is_already_gone_still_marks_the_number(root):
     issued = letter(root)
     (root / issued["files"][0]).unlink()
