@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 
 from lzdocs.errors import FieldError, LzdocsError
@@ -291,7 +292,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
     The move happens under the write lock, before the commit, into a name taken without replacing anything;
     if the update or the commit fails the files are moved back. The number stays recorded, so it is never issued
     again. (A process killed between the move and the commit leaves the file in 作废/ and the number not void:
-    running the same ``void`` again marks it, naming the file as missing from its old place.)"""
+    running the same ``void`` again finds the file there by its SHA-256 and records it.)"""
     reason = " ".join(reason.split())
     if not reason:
         raise FieldError("作废须写明原因", hint="用 --reason 写明原因，例如 --reason 测试时误发")
@@ -305,9 +306,9 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
                 raise FieldError(f"文号 {number} 已于{chinese_date(doc['voided'])}作废（{doc['void_reason']}）")
             if voided < doc["issued"]:
                 raise FieldError(f"作废日期{chinese_date(voided)}早于成文日期{chinese_date(doc['issued'])}")
-            document = workspace_root / doc["file"]
-            _move_to_void(document, year_dir(doc["year"]) / VOID_DIR, moves)
-            moved = dict(moves).get(document)
+            document, folder = workspace_root / doc["file"], year_dir(doc["year"]) / VOID_DIR
+            _move_to_void(document, folder, moves)
+            moved = dict(moves).get(document) or _moved_before(document, folder, doc["sha256"])
             recorded = _recorded_name(moved, workspace_root) if moved else doc["file"]
             q.void_document(conn, doc["id"], reason=reason, voided=voided, file=recorded)
             store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
@@ -317,7 +318,18 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             rename_no_replace(target, source)
         raise
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
-                          [m for _, m in moves], [] if moved else [doc["file"]])
+                          [target for _, target in moves] or ([moved] if moved else []), [] if moved else [doc["file"]])
+
+
+def _moved_before(document: Path, folder: Path, sha256: str) -> Path | None:
+    """The document's file already in 作废/ (a void killed after its move, before its commit), found by its name
+    and SHA-256; None when it is not there."""
+    if document.exists() or not folder.is_dir():
+        return None
+    for candidate in sorted(folder.glob(f"{glob_escape(document.stem)}*{document.suffix}")):
+        if candidate.is_file() and sha256_file(candidate) == sha256:
+            return candidate
+    return None
 
 
 def _move_to_void(document: Path, folder: Path, moves: list[tuple[Path, Path]]) -> None:

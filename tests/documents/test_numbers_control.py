@@ -208,6 +208,18 @@ def test_void_when_the_file_is_already_gone_still_marks_the_number(root):
     assert register(root)[0]["状态"] == "作废"
 
 
+def test_a_void_killed_after_its_move_is_finished_by_running_it_again(root):
+    issued = letter(root)
+    folder = root / "outbox" / "2026" / "作废"
+    folder.mkdir(parents=True)
+    name = Path(issued["files"][0]).name
+    (folder / name).write_bytes(b"another file of the same name")
+    (root / issued["files"][0]).rename(folder / f"{Path(name).stem}_01.docx")  # moved, then the process died
+    out = run_json("-w", root, "void", issued["number"], "--reason", "重新作废")
+    assert out["files"] == ["outbox/2026/作废/内工大纪建〔2026〕1号-计划财务处_01.docx"] and out["missing"] == []
+    assert register(root)[0]["文件"] == "outbox/2026/作废/内工大纪建〔2026〕1号-计划财务处_01.docx"
+
+
 def test_void_moves_beside_an_earlier_file_of_the_same_name_without_replacing_it(root):
     issued = letter(root)
     folder = root / "outbox" / "2026" / "作废"
