@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lzdocs.clock import Clock
-from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.errors import ConfigError, FieldError, LzdocsError
 from lzdocs.workspace import Roster, Workspace
 
 if TYPE_CHECKING:  # imported for annotations only: the modules load when a method first needs them
@@ -200,21 +200,25 @@ class Office:
         return self._letters
 
     def letter(self, kind: str | LetterKind, unit: str, values: dict | None = None, *, date: dt.date | None = None,
-               pdf: bool = False) -> IssuedLetter:
+               pdf: bool = False, draft: bool = False, number: str | None = None) -> IssuedLetter:
         """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
-        (a list for 问题/建议 …). Register problems and a PDF that could not be made are in ``warnings``."""
+        (a list for 问题/建议 …). Register problems and a PDF that could not be made are in ``warnings``.
+        ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number taken, nothing recorded; ``number``: a
+        文号 assigned elsewhere, used instead of the next one."""
         from lzdocs.documents.letters import find_kind
 
         letter_kind = find_kind(kind) if isinstance(kind, str) else kind
-        issued = self.letters.issue(self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today))
+        prepared = self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today)
+        assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
+        issued = self.letters.issue(prepared, draft=draft, number=assigned)
         if pdf:
             issued.warnings += self.add_pdfs([issued])
-        issued.registers = self._letter_registers([issued.number.year])
+        issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year])
         return issued
 
     def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
                      values: dict | None = None, date: dt.date | None = None, pdf: bool = False,
-                     progress: Progress | None = None) -> LetterBatch:
+                     progress: Progress | None = None, draft: bool = False, number: str | None = None) -> LetterBatch:
         """One letter per row of a .xlsx/.csv file (or of ``(row number, fields)`` pairs); ``values`` apply to all."""
         from lzdocs.documents import letters as L
 
@@ -223,7 +227,8 @@ class Office:
         if isinstance(rows, (str, Path)):
             header, rows = L.read_batch(Path(rows))
             ignored = L.unknown_columns(letter_kind, header, self.letters.template(letter_kind).variables)
-        return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored)
+        return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored,
+                                draft=draft, number=number)
 
     def units_to_urge(self, year: int | None = None) -> list[str]:
         """Roster units with no accepted form for ``year`` (default: this year), in roster order."""
@@ -234,7 +239,8 @@ class Office:
         return units_to_urge(self.ws, self.store, year or self.today.year)
 
     def urge(self, year: int | None = None, *, values: dict | None = None, date: dt.date | None = None,
-             pdf: bool = False, progress: Progress | None = None) -> LetterBatch:
+             pdf: bool = False, progress: Progress | None = None, draft: bool = False,
+             number: str | None = None) -> LetterBatch:
         """A 催报通知 to every roster unit with no accepted form for ``year``; 原定期限 defaults to the deadline."""
         from lzdocs.documents.letters import KINDS
 
@@ -245,23 +251,29 @@ class Office:
         if deadline and "原定期限" not in defaults:
             defaults["原定期限"] = deadline
         rows = [(i, {"单位": name}) for i, name in enumerate(self.units_to_urge(year), start=1)]
-        batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [])
+        batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
         for row in batch.rows:
             row.row = None  # the rows are the roster's, not a file's
         return batch
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
-                    progress: Progress | None, ignored: list[str]) -> LetterBatch:
+                    progress: Progress | None, ignored: list[str], *, draft: bool = False,
+                    number: str | None = None) -> LetterBatch:
         from lzdocs.documents.letters import run_batch
 
+        if number and len(rows) != 1:
+            raise FieldError(f"一个文号只能用于一份文书，本次要发 {len(rows)} 份{kind.name}",
+                             hint="指定文号时请只给一个单位发文")
+        code = str(self.ws.settings.get("numbering", kind.key, "") or "")
+        assigned = self._assigned(number, draft, code, date.year)
         results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
-                            progress=progress or (lambda i, n, name: None))
+                            progress=progress or (lambda i, n, name: None), draft=draft, assigned=assigned)
         issued = [r.issued for r in results if r.issued]
         if pdf:
             for problem in self.add_pdfs(issued):
                 for item in issued:
                     item.warnings.append(problem)
-        registers = self._letter_registers({i.number.year for i in issued})
+        registers = Rebuilt() if draft else self._letter_registers({i.number.year for i in issued})
         return LetterBatch(kind, results, registers, ignored)
 
     def reply(self, number: str, date: dt.date | None = None) -> dict:
@@ -294,15 +306,79 @@ class Office:
         return problems
 
     # --- notices, blank forms, templates ------------------------------------------------------------------
-    def notice(self, title: str, body: Path | tuple, *, pdf: bool = False, **options) -> IssuedNotice:
+    def notice(self, title: str, body: Path | tuple, *, pdf: bool = False, draft: bool = False,
+               number: str | None = None, **options) -> IssuedNotice:
         """A red-header 公文 (GB/T 9704) with a 文号, registered in the 发文登记簿. ``options`` are those of
-        ``lzdocs notice``: kind, issuer, to, signer, attachments, cc, printer, style, keywords, date."""
+        ``lzdocs notice``: kind, issuer, to, signer, attachments, cc, printer, style, keywords, date. ``draft`` and
+        ``number`` as for ``letter``; with ``number`` and no issuer, the issuer is the one of the number's code."""
         from lzdocs.documents import notice as N
 
+        if number and not options.get("issuer"):
+            options["issuer"] = self._issuer_of(number)
         prepared = N.prepare_notice(self.ws, title=title, body=body, today=self.today, **options)
-        issued = N.issue_notice(self.ws, self.store, prepared, pdf=pdf)
-        issued.registers = self._letter_registers([issued.number.year])
+        assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
+        issued = N.issue_notice(self.ws, self.store, prepared, pdf=pdf, draft=draft, number=assigned)
+        issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year])
         return issued
+
+    # --- 文号: assigned elsewhere, 作废 ---------------------------------------------------------------------
+    def known_codes(self) -> dict[str, str]:
+        """The 机关代字 of this workspace and what each numbers: [numbering] (letters) and [issuers] (notices)."""
+        from lzdocs.documents.letters import KINDS
+
+        codes: dict[str, str] = {}
+        for key, code in self.ws.settings.section("numbering").items():
+            if code and key in KINDS:
+                codes.setdefault(str(code), KINDS[key].name)
+        for name, code in self.ws.settings.section("issuers").items():
+            if code:
+                codes.setdefault(str(code), str(name))
+        return codes
+
+    def _parse_number(self, text: str):
+        from lzdocs.documents.letters import normalise_number
+        from lzdocs.documents.numbering import DocumentNumber
+
+        parsed = DocumentNumber.parse(normalise_number(text))
+        if parsed is None:
+            example = next(iter(self.known_codes()), "机关代字")
+            raise FieldError(f"“{text}”不是文号", hint=f"文号写成 {example}〔{self.today.year}〕7号")
+        return parsed
+
+    def _assigned(self, text: str | None, draft: bool, code: str, year: int):
+        """The 文号 given with ``number`` (checked against the workspace's codes, the document's code and year)."""
+        from lzdocs.documents.numbering import check_assigned
+
+        if not text:
+            return None
+        if draft:
+            raise FieldError("草稿不编文号，不能同时指定文号", hint="预览用 --draft；正式发文时再用 --number")
+        number = self._parse_number(text)
+        check_assigned(number, code=code, year=year, known=self.known_codes())
+        return number
+
+    def _issuer_of(self, text: str) -> str | None:
+        """The issuer ([issuers]) whose 机关代字 the number carries, if any."""
+        code = self._parse_number(text).code
+        return next((str(name) for name, c in self.ws.settings.section("issuers").items() if c == code), None)
+
+    def void(self, number: str, reason: str, *, date: dt.date | None = None) -> dict:
+        """作废: the number stays in the 发文登记簿 marked 作废 with ``reason`` and the date (default today); its
+        files move to outbox/<year>/作废/; it is never issued again. Returns what ``lzdocs void --json`` prints."""
+        from lzdocs.documents.numbering import void_document
+        from lzdocs.textutil import chinese_date
+
+        parsed = self._parse_number(number)
+        if date is not None and date > self.today:
+            raise FieldError(f"作废日期{chinese_date(date)}在今天（{chinese_date(self.today)}）之后",
+                             hint="作废日期默认今天")
+        done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
+                             workspace_root=self.ws.root, year_dir=self.ws.year_dir)
+        registers = self._letter_registers([parsed.year])
+        return {"number": done.number, "title": done.title, "recipient": done.recipient,
+                "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,
+                "files": [self.ws.relative(p) for p in done.files], "missing": done.missing,
+                "registers": [self.ws.relative(p) for p in registers.files]}
 
     def forms(self, units: Iterable[str] = (), *, all_units: bool = False, fmt: str = "docx",
               kind: str = "risk") -> list[Path]:

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。"),
     "template": ("letter_cmds:template_group", "模板工具：检查 Word 模板里的标签。"),
     "urge": ("letter_cmds:urge_command", "给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。"),
+    "void": ("void_cmds:void_command",
+             "作废一个文号：发文登记簿中保留并注明作废，文件移到“作废”文件夹，此文号不再使用。"),
     "watch": ("watch_cmds:watch_command",
               "持续监视收件文件夹：表格一放进来就自动收取、校验、归档，一批处理完后更新登记簿。"),
 }

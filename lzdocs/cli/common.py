@@ -139,6 +139,14 @@ def json_option(f):
                         help="以 JSON 输出结果（供脚本使用）")(f)
 
 
+def numbering_options(f):
+    """--draft and --number, the same on every command that issues a numbered document (letter, urge, notice)."""
+    f = click.option("--number", "number", metavar="文号",
+                     help="用在别处编好的文号，如党委办公室编的 内工大党发〔2026〕7号（已用过或已作废的文号不能用）")(f)
+    return click.option("--draft", is_flag=True,
+                        help="草稿：先预览，不编文号、不登记，写到 outbox/<年份>/草稿/")(f)
+
+
 def command(group: click.Group, name: str, **kw):
     """A subcommand with -w and the shared error handling; ``--json`` is added with ``json_option``."""
     return lambda f: group.command(name, **kw)(workspace_option(f))

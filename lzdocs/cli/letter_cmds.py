@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lzdocs.cli import cli
+from lzdocs.cli import cli, common
 from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env, print_registers
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents import letters as L
@@ -95,7 +95,9 @@ def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
     env.echo(f"{prefix}{item.kind.name} {item.number} → {ws.relative(item.path)}")
     for extra in item.files[1:]:
         env.echo(f"{prefix}  PDF → {ws.relative(extra)}")
-    if item.reply_due:
+    if item.number.seq is None:
+        env.echo(f"{prefix}  草稿：未编文号、未登记；核对无误后去掉 --draft 再运行即正式发文")
+    elif item.reply_due:
         env.echo(f"{prefix}  期限：{chinese_date(item.reply_due)}（已登记到预警处置台账）")
     for warning in item.warnings:
         env.note(f"提醒：{item.unit}：{warning}")
@@ -110,10 +112,11 @@ def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
               help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@common.numbering_options
 @json_option
 @pass_env
 def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | None, batch: Path | None,
-                   date_text: str | None, pdf: bool) -> None:
+                   date_text: str | None, pdf: bool, draft: bool, number: str | None) -> None:
     """生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。
 
     \b
@@ -131,12 +134,13 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
         if unit:
             raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列，请不要同时使用 --unit")
         with progress_bar(f"生成{L.find_kind(kind).name}") as update:
-            result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update)
+            result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update,
+                                         draft=draft, number=number)
         report_rows(env, result)
         return
     if not unit:
         raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
-    issued = office.letter(kind, unit, values, date=date, pdf=pdf)
+    issued = office.letter(kind, unit, values, date=date, pdf=pdf, draft=draft, number=number)
     if env.json:
         env.emit(env.office().letters.as_dict(issued))
     else:
@@ -177,9 +181,11 @@ def _row_dict(env: Env, r: L.BatchRow) -> dict:
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="如 补报期限=2026-11-30、应报材料=…")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.option("--dry-run", is_flag=True, help="只列出要催报的单位，不发文")
+@common.numbering_options
 @json_option
 @pass_env
-def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: bool, dry_run: bool) -> None:
+def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: bool, dry_run: bool, draft: bool,
+                 number: str | None) -> None:
     """给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。
 
     \b
@@ -201,7 +207,8 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
             env.echo(f"名单中的单位都已报送 {year} 年的表格，无需催报。")
         return
     with progress_bar("生成催报通知") as update:
-        batch = office.urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update)
+        batch = office.urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update, draft=draft,
+                            number=number)
     report_rows(env, batch)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import Env, command, json_option, parse_date_option, pass_env
+from lzdocs.cli.common import Env, command, json_option, numbering_options, parse_date_option, pass_env
 from lzdocs.documents import notice as N
 
 
@@ -27,11 +27,13 @@ from lzdocs.documents import notice as N
 @click.option("--keywords", help="主题词（1999 版式），词之间用空格分开")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@numbering_options
 @json_option
 @pass_env
 def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | None, to: str | None,
                    signer: str | None, attachments: tuple[str, ...], cc: str | None, printer: str | None,
-                   style: str | None, keywords: str | None, date_text: str | None, pdf: bool) -> None:
+                   style: str | None, keywords: str | None, date_text: str | None, pdf: bool, draft: bool,
+                   number: str | None) -> None:
     """按 GB/T 9704《党政机关公文格式》生成红头公文，编发文字号并登记到发文登记簿。
 
     \b
@@ -47,12 +49,12 @@ def notice_command(env: Env, title: str, body: Path, kind: str, issuer: str | No
     ws = env.workspace()
     issued = env.office().notice(title, body, kind=kind, issuer=issuer, to=to, signer=signer, attachments=attachments,
                                  cc=cc, style=style, keywords=keywords, printer=printer,
-                                 date=parse_date_option(date_text, env.today), pdf=pdf)
+                                 date=parse_date_option(date_text, env.today), pdf=pdf, draft=draft, number=number)
     files = [ws.relative(p) for p in issued.files]
     for warning in issued.warnings:
         env.note(f"提醒：{warning}")
     if env.json:
-        env.emit({"files": files, "number": str(issued.number), "warnings": issued.warnings})
+        env.emit({"files": files, "number": str(issued.number), "warnings": issued.warnings, "draft": draft})
         return
     env.echo(f"{kind} {issued.number}：{title}")
     for path in files:

@@ -272,7 +272,8 @@ class LetterOffice:
         for k in unknown:
             values.pop(k)
 
-    def issue(self, letter: Letter, finisher: DurableRenames | None = None) -> IssuedLetter:
+    def issue(self, letter: Letter, finisher: DurableRenames | None = None, *, draft: bool = False,
+              number: DocumentNumber | None = None) -> IssuedLetter:
         """Take the next 文号 and write the letter; one transaction, so a failure consumes no number.
 
         With a ``finisher`` (batches) the file is fsynced and put in place after the commit, in parallel
@@ -291,15 +292,15 @@ class LetterOffice:
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
             recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
             render=render, reply_due=letter.reply_due, unit=letter.unit, note=letter.note,
-            workspace_root=self.ws.root, finisher=finisher)
+            workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
-                            list(letter.warnings), [issued.path])
+                            list(letter.warnings) + issued.warnings, [issued.path])
 
     def as_dict(self, issued: IssuedLetter) -> dict:
         return {"number": str(issued.number), "kind": issued.kind.key, "unit": issued.unit,
                 "files": [self.ws.relative(p) for p in issued.files],
                 "reply_due": issued.reply_due.isoformat() if issued.reply_due else None,
-                "warnings": issued.warnings}
+                "warnings": issued.warnings, "draft": issued.number.seq is None}
 
 
 # ---- batches -----------------------------------------------------------------------------------------------
@@ -339,20 +340,22 @@ def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
 
 
 def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,
-              date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None) -> list[BatchRow]:
+              date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None,
+              draft: bool = False, assigned: DocumentNumber | None = None) -> list[BatchRow]:
     """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row."""
     office.check_fields(kind, defaults)
     results = []
     with DurableRenames() as finisher:
         for i, (number, values) in enumerate(rows):
             progress(i, len(rows), str(values.get("单位") or "").strip())
-            results.append(_batch_row(office, kind, number, values, defaults, date, finisher))
+            results.append(_batch_row(office, kind, number, values, defaults, date, finisher, draft, assigned))
     progress(len(rows), len(rows), "")
     return results
 
 
 def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict, defaults: dict,
-               date: dt.date, finisher: DurableRenames) -> BatchRow:
+               date: dt.date, finisher: DurableRenames, draft: bool = False,
+               assigned: DocumentNumber | None = None) -> BatchRow:
     unit = str(values.get("单位") or "").strip()
     fields = {**defaults, **{k: v for k, v in values.items() if k not in BATCH_COLUMNS and v not in (None, "")}}
     outcome = BatchRow(number, unit)
@@ -364,7 +367,7 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
             raise FieldError(f"“成文日期”{chinese_date(day)}不合理："
                              f"应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
         letter = office.prepare(kind, unit, fields, day, extra="ignore")
-        outcome.issued = office.issue(letter, finisher)
+        outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned)
         outcome.unit = letter.unit
         outcome.warnings = letter.warnings
     except LzdocsError as exc:
@@ -404,6 +407,8 @@ def record_reply(store, number_text: str, replied: dt.date) -> dict:
         if doc is None:
             raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”",
                              hint="请核对文号，例如 内工大纪建〔2026〕3号")
+        if doc["status"] == doc_queries.VOID:
+            raise FieldError(f"{number} 已作废（{doc['void_reason']}），不能登记回复")
         warning = doc_queries.warning_for(conn, doc["id"])
         if warning is None:
             raise FieldError(f"{number}（{doc['title']}）不需要回复，不在预警处置台账中")

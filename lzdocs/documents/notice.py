@@ -327,14 +327,16 @@ def pin_defaults(source) -> None:
 
 # --- issuing ----------------------------------------------------------------------------------------
 
-def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float | None = None) -> IssuedNotice:
+def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float | None = None, draft: bool = False,
+                 number: DocumentNumber | None = None) -> IssuedNotice:
     """Number, render and record the notice (发文登记簿, kind "notice"); optionally a PDF beside it."""
     folder = ws.year_dir(notice.date.year) / notice.kind
     issued: IssuedDocument = issue_document(
         store, kind="notice", code=notice.code, year=notice.date.year, title=notice.title, recipient=notice.to,
         issued=notice.date, folder=folder, stem=lambda n: f"{n}-{short_title(notice.title, notice.kind)}",
-        render=lambda n, path: render_notice(notice, str(n), path), note=notice.kind, workspace_root=ws.root)
-    result = IssuedNotice(issued.number, issued.path, [issued.path])
+        render=lambda n, path: render_notice(notice, str(n), path), note=notice.kind, workspace_root=ws.root,
+        draft=draft, assigned=number)
+    result = IssuedNotice(issued.number, issued.path, [issued.path], list(issued.warnings))
     if pdf:
         from lzdocs.documents.pdf import PdfError, to_pdf
 

@@ -1,4 +1,5 @@
-"""文号 allocation and issuing: a number is taken only when the document is rendered, recorded and in place."""
+"""文号 allocation and issuing: a number is taken only when the document is rendered, recorded and in place; drafts,
+numbers assigned elsewhere, and 作废."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import re
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 
-from lzdocs.errors import LzdocsError
-from lzdocs.fsutil import fsync_file, sha256_file, unique_path
+from lzdocs.errors import FieldError, LzdocsError
+from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
 from lzdocs.store import Store
 from lzdocs.store import documents as q
-from lzdocs.textutil import safe_filename
+from lzdocs.textutil import chinese_date, safe_filename
+
+DRAFT_DIR, VOID_DIR = "草稿", "作废"  # under outbox/<year>/: previews that took no number; files of voided numbers
 
 NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
 
@@ -39,11 +43,28 @@ class DocumentNumber:
 
 
 @dataclass(frozen=True)
+class DraftNumber:
+    """What a draft (草稿) prints where its 文号 will be: the 机关代字 and year, no number taken."""
+
+    code: str
+    year: int
+    seq = None
+
+    def __str__(self) -> str:
+        return f"{self.code}〔{self.year}〕（草稿）"
+
+
+@dataclass(frozen=True)
 class IssuedDocument:
-    number: DocumentNumber
+    number: DocumentNumber | DraftNumber
     path: Path
     sha256: str
-    document_id: int
+    document_id: int | None  # None for a draft: nothing is recorded
+    warnings: list[str] = field(default_factory=list)  # Chinese, e.g. a back-dated document
+
+    @property
+    def draft(self) -> bool:
+        return isinstance(self.number, DraftNumber)
 
 
 class DurableRenames:
@@ -140,8 +161,9 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
                    issued: dt.date, folder: Path, stem: Callable[[DocumentNumber], str],
                    render: Callable[[DocumentNumber, Path], bytes | None], reply_due: dt.date | None = None,
                    unit: str | None = None, note: str = "", workspace_root: Path | None = None,
-                   suffix: str = ".docx", finisher: DurableRenames | None = None) -> IssuedDocument:
-    """Take the next 文号, render the document with it, record it, then put the file in place.
+                   suffix: str = ".docx", finisher: DurableRenames | None = None, draft: bool = False,
+                   assigned: DocumentNumber | None = None) -> IssuedDocument:
+    """Take the next 文号 (or the ``assigned`` one), render the document with it, record it, then put the file in place.
 
     The number is taken inside one write transaction that also holds the render: a render that raises
     rolls the transaction back, so the number is not consumed and no file is left. Two processes
@@ -149,10 +171,16 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     ``render(number, path)`` writes the file; it may return the bytes it wrote to save reading the file
     back for its SHA-256 (already fsynced, unless a ``finisher`` is given: then the finisher fsyncs and
     renames the file after the commit, and the file is in place once the finisher is closed).
+    A ``draft`` takes no number and records nothing: see :func:`write_draft`.
     """
+    if draft:
+        return write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
+    if assigned and (assigned.code, assigned.year) != (code, year):
+        raise FieldError(f"文号 {assigned} 不是{code}〔{year}〕的文号", hint="文号的机关代字和年份须与这份文书一致")
     folder.mkdir(parents=True, exist_ok=True)
     with store.begin() as conn:
-        number = DocumentNumber(code, year, q.next_seq(conn, code, year))
+        number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, q.next_seq(conn, code, year))
+        warnings = _backdated(conn, number, issued)
         final = unique_path(folder, safe_filename(stem(number)), suffix)
         partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
         try:
@@ -166,12 +194,12 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
             relative = _recorded_name(final, workspace_root)
             doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
                                     title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
-                                    note=note, created_at=store.now())
+                                    note=note, created_at=store.now(), origin=q.ASSIGNED if assigned else "auto")
             if reply_due is not None:
                 q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
                               reply_due=reply_due)
             store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,
-                                                          "file": relative})
+                                                          "file": relative, "assigned": bool(assigned)})
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -179,4 +207,134 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
         finisher.submit(partial, final)
     else:
         _finish(partial, final)  # after commit: a number on paper always has its row
-    return IssuedDocument(number, final, sha, doc_id)
+    return IssuedDocument(number, final, sha, doc_id, warnings)
+
+
+def _claim(conn, number: DocumentNumber) -> DocumentNumber:
+    """An assigned number, refused when it was used or voided before (checked under the write lock)."""
+    used = q.document_with_seq(conn, number.code, number.year, number.seq)
+    if used is None:
+        return number
+    if used["status"] == q.VOID:
+        raise FieldError(f"文号 {number} 已于{chinese_date(used['voided'])}作废（{used['void_reason']}），"
+                         "作废的文号不能再用",
+                         hint="请向编号的部门另取一个文号")
+    raise FieldError(f"文号 {number} 已经用过：{chinese_date(used['issued'])}发给{used['recipient'] or '—'}的"
+                     f"《{used['title']}》", hint="请核对文号；同一文号只能用一次")
+
+
+def _backdated(conn, number: DocumentNumber, issued: dt.date) -> list[str]:
+    """A warning when the document is dated before the previous number of its 机关代字 (倒签)."""
+    before = q.previous_document(conn, number.code, number.year, number.seq)
+    if before is None or issued >= before["issued"]:
+        return []
+    return [f"成文日期{chinese_date(issued)}早于上一个文号 {before['number']} 的成文日期"
+            f"{chinese_date(before['issued'])}：这份文书是倒签的，请核对成文日期"]
+
+
+def check_assigned(number: DocumentNumber, *, code: str, year: int, known: dict[str, str]) -> None:
+    """An assigned 文号 must carry a 机关代字 of this workspace (``known``: code → what it numbers), the code of
+    the document being issued, and the year of its 成文日期; a FieldError in Chinese otherwise."""
+    if number.code not in known:
+        codes = "、".join(f"{c}（{what}）" for c, what in known.items()) or "无"
+        raise FieldError(f"文号 {number} 的机关代字“{number.code}”不是本工作区的机关代字",
+                         hint=f"lzdocs.toml 中的机关代字：{codes}")
+    if number.code != code:
+        raise FieldError(f"文号 {number} 的机关代字“{number.code}”与这份文书的机关代字“{code}”不同",
+                         hint=f"这份文书的文号应为 {code}〔{year}〕n号；公文用 --issuer 选择{known[number.code]}")
+    if number.year != year:
+        raise FieldError(f"文号 {number} 的年份（{number.year}）与成文日期的年份（{year}）不同",
+                         hint="请核对文号，或用 --date 写明成文日期")
+
+
+def write_draft(number: DraftNumber, folder: Path, stem: Callable, render: Callable, *,
+                suffix: str = ".docx") -> IssuedDocument:
+    """A preview (草稿): rendered with 草稿 where the 文号 goes and marked 草稿 on every page, written to
+    ``folder`` (outbox/<year>/草稿/) under a name reserved atomically, so two clerks' drafts never collide.
+    No number is taken and nothing is recorded: the archive is not even written."""
+    from lzdocs.documents.draft_mark import mark_draft
+
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{uuid.uuid4().hex[:8]}.part{suffix}"
+    final = None
+    try:
+        render(number, partial)
+        mark_draft(partial)
+        fsync_file(partial)
+        final = reserve_name(folder, safe_filename(stem(number)), suffix)
+        os.replace(partial, final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        if final is not None and final.exists() and final.stat().st_size == 0:
+            final.unlink()  # our empty reservation
+        raise
+    return IssuedDocument(number, final, sha256_file(final), None)
+
+
+@dataclass(frozen=True)
+class VoidedDocument:
+    """A number marked 作废: the row stays in the 发文登记簿; its files (the .docx and any PDF) moved to 作废/."""
+
+    number: str
+    title: str
+    recipient: str
+    issued: dt.date
+    voided: dt.date
+    reason: str
+    files: list[Path]
+    missing: list[str]  # the recorded file, when it was not found (moved or deleted by hand)
+
+
+def void_document(store: Store, number: str, *, reason: str, voided: dt.date, workspace_root: Path,
+                  year_dir: Callable[[int], Path]) -> VoidedDocument:
+    """作废: mark ``number`` void with the reason and date, and move its file to ``year_dir(year)/作废/``.
+
+    The move happens under the write lock, before the commit, into a name taken without replacing anything;
+    if the update or the commit fails the files are moved back. The number stays recorded, so it is never issued
+    again. (A process killed between the move and the commit leaves the file in 作废/ and the number not void:
+    running the same ``void`` again finds the file there by its SHA-256 and records it.)"""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise FieldError("作废须写明原因", hint="用 --reason 写明原因，例如 --reason 测试时误发")
+    moves: list[tuple[Path, Path]] = []  # (from, to) of each file moved, to put back if the commit fails
+    try:
+        with store.begin() as conn:
+            doc = q.find_document(conn, number)
+            if doc is None:
+                raise FieldError(f"发文登记簿中没有文号“{number}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+            if doc["status"] == q.VOID:
+                raise FieldError(f"文号 {number} 已于{chinese_date(doc['voided'])}作废（{doc['void_reason']}）")
+            if voided < doc["issued"]:
+                raise FieldError(f"作废日期{chinese_date(voided)}早于成文日期{chinese_date(doc['issued'])}")
+            document, folder = workspace_root / doc["file"], year_dir(doc["year"]) / VOID_DIR
+            _move_to_void(document, folder, moves)
+            moved = dict(moves).get(document) or _moved_before(document, folder, doc["sha256"])
+            recorded = _recorded_name(moved, workspace_root) if moved else doc["file"]
+            q.void_document(conn, doc["id"], reason=reason, voided=voided, file=recorded)
+            store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
+                      after={"status": q.VOID, "reason": reason, "voided": voided, "file": recorded})
+    except BaseException:
+        for source, target in reversed(moves):
+            rename_no_replace(target, source)
+        raise
+    return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
+                          [target for _, target in moves] or ([moved] if moved else []), [] if moved else [doc["file"]])
+
+
+def _moved_before(document: Path, folder: Path, sha256: str) -> Path | None:
+    """The document's file already in 作废/ (a void killed after its move, before its commit), found by its name
+    and SHA-256; None when it is not there."""
+    if document.exists() or not folder.is_dir():
+        return None
+    for candidate in sorted(folder.glob(f"{glob_escape(document.stem)}*{document.suffix}")):
+        if candidate.is_file() and sha256_file(candidate) == sha256:
+            return candidate
+    return None
+
+
+def _move_to_void(document: Path, folder: Path, moves: list[tuple[Path, Path]]) -> None:
+    """Move the document and its PDF copy (same name, .pdf) into ``folder``, never over a file there; each move
+    done is added to ``moves`` as (from, to) at once, so that a later failure can put it back."""
+    for source in (document, document.with_suffix(".pdf")):
+        if source.is_file():
+            moves.append((source, move_without_replacing(source, folder, source.stem, source.suffix)))

@@ -23,7 +23,7 @@ from lzdocs.textutil import chinese_date
 
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
-REPLY_STYLES = {"已回复": "good", "未到期": "center", "已逾期": "bad"}
+REPLY_STYLES = {"已回复": "good", "未到期": "center", "已逾期": "bad", "作废": "center"}
 LEVEL_COLOURS = {1: "C00000", 2: "ED7D31", 3: "FFC000"}
 
 
@@ -258,7 +258,8 @@ def _status_note(u, status: SubmissionStatus) -> str:
 # --- 发文登记簿 and 预警处置台账 ------------------------------------------------------------------------
 DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12, "date"), Column("文号", 24),
                     Column("标题", 40), Column("主送单位", 20), Column("文种", 16, "center"),
-                    Column("份数", 6, "number"), Column("文件", 44, "path"), Column("备注", 20)]
+                    Column("份数", 6, "number"), Column("状态", 8, "center"), Column("文件", 44, "path"),
+                    Column("备注", 20)]
 WARNING_COLUMNS = [Column("文号", 24), Column("单位", 20), Column("文种", 16, "center"),
                    Column("发出日期", 12, "date"), Column("回复期限", 12, "date"), Column("回复日期", 12, "date"),
                    Column("状态", 10, "center"), Column("备注", 24)]
@@ -271,19 +272,35 @@ def documents_book(conn, year: int, label: str, school: str = "") -> StreamingBo
     for n, d in enumerate(docs_q.list_documents(conn, year), 1):
         notice = d["kind"] == "notice"  # a notice keeps its 文种 (通知, 通报 …) in the note
         sheet.append([n, d["issued"], d["number"], d["title"], d["recipient"], kind_name(d["kind"], d["note"]),
-                      d["copies"], d["file"], "" if notice else d["note"]])
+                      d["copies"], _document_state(d), d["file"], _document_note(d, "" if notice else d["note"])],
+                     [None] * 7 + ["bad" if d["status"] == docs_q.VOID else None])
     return book
+
+
+def _document_state(d) -> str:
+    return "作废" if d["status"] == docs_q.VOID else "有效"
+
+
+def _document_note(d, note: str) -> str:
+    """备注: a 作废 with its date and reason, a number assigned elsewhere, then the document's own note."""
+    notes = []
+    if d["status"] == docs_q.VOID:
+        notes.append(f"{chinese_date(d['voided'])}作废：{d['void_reason']}")
+    if d["origin"] == docs_q.ASSIGNED:
+        notes.append("文号由外部编定")
+    return "；".join([*notes, note] if note else notes)
 
 
 def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
     """预警处置台账: letters that expect a reply, with their state on ``today``."""
     book = StreamingBook(label)
     rows = docs_q.list_warnings(conn, year)
-    overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" for w in rows)
+    overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" and w["status"] != docs_q.VOID
+                  for w in rows)
     sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
                            subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件；统计日期：{chinese_date(today)}")
     for w in rows:
-        state = reply_state(w["replied"], w["reply_due"], today)
+        state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today)
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
                       state, _reply_note(w, state, today)], [None] * 6 + [REPLY_STYLES[state]])
     return book

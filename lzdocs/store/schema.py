@@ -14,9 +14,10 @@ from sqlalchemy import (
                         Table,
                         Text,
                         UniqueConstraint,
+                        text,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -99,6 +100,11 @@ documents = Table(
     Column("copies", Integer, nullable=False, default=1),
     Column("note", Text, nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
+    # 3: issued | void (作废: the row stays, the number is never issued again); auto | assigned (文号 from elsewhere)
+    Column("status", String(16), nullable=False, server_default=text("'issued'")),
+    Column("origin", String(16), nullable=False, server_default=text("'auto'")),
+    Column("void_reason", Text),
+    Column("voided", Date),
     UniqueConstraint("code", "year", "seq", name="uq_documents_number"),
 )
 
@@ -135,4 +141,9 @@ MIGRATIONS: dict[int, list[str]] = {
         "UPDATE submissions SET accepted_sha256 = sha256 WHERE id IN "
         "(SELECT MIN(id) FROM submissions WHERE status = 'accepted' GROUP BY sha256)",
         "CREATE UNIQUE INDEX ux_submissions_accepted_sha ON submissions (accepted_sha256)"],
+    # 3: 作废 and assigned numbers (issue 12). Every document recorded before was issued with an automatic number.
+    3: ["ALTER TABLE documents ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'issued'",
+        "ALTER TABLE documents ADD COLUMN origin VARCHAR(16) NOT NULL DEFAULT 'auto'",
+        "ALTER TABLE documents ADD COLUMN void_reason TEXT",
+        "ALTER TABLE documents ADD COLUMN voided DATE"],
 }

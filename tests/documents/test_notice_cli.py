@@ -67,7 +67,7 @@ def runs(tmp_path_factory):
 def test_json_names_the_number_and_the_file_under_outbox_year_kind(runs):
     first, second, third = runs["out"]
     assert first == {"files": ["outbox/2026/通知/内工大党发〔2026〕1号-开展廉政风险点排查工作.docx"],
-                     "number": "内工大党发〔2026〕1号", "warnings": []}
+                     "number": "内工大党发〔2026〕1号", "warnings": [], "draft": False}
     assert second["number"] == "内工大纪发〔2026〕1号"  # its own 机关代字 counts from 1
     assert second["files"] == ["outbox/2026/通报/内工大纪发〔2026〕1号-2026年度廉政风险点排查情况.docx"]
     assert third["number"] == "内工大党发〔2026〕2号"

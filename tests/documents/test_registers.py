@@ -157,8 +157,8 @@ def test_registers_without_letters_have_a_header_only(workspace, store):
     write_registers(workspace, store, YEAR, TODAY)
     paths = register_paths(workspace, YEAR)
     docs = load_workbook(paths["documents"])["发文登记簿"]
-    assert [c.value for c in docs[2]] == ["顺序号", "登记日期", "文号", "标题", "主送单位", "文种", "份数", "文件",
-                                          "备注"]
+    assert [c.value for c in docs[2]] == ["顺序号", "登记日期", "文号", "标题", "主送单位", "文种", "份数", "状态",
+                                          "文件", "备注"]
     assert data_rows(docs, 2) == []
     ledger = load_workbook(paths["warnings"])["预警处置台账"]
     assert [c.value for c in ledger[3]][:7] == ["文号", "单位", "文种", "发出日期", "回复期限", "回复日期", "状态"]
