@@ -337,11 +337,12 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
         render=lambda n, path: render_notice(notice, str(n), path), note=notice.kind, workspace_root=ws.root)
     result = IssuedNotice(issued.number, issued.path, [issued.path])
     if pdf:
-        from lzdocs.documents.pdf import PdfError, to_pdf
+        from lzdocs.documents.pdf import PdfError, font_warnings, to_pdf
 
         try:
             limit = timeout or float(ws.settings.get("letters", "pdf_timeout", 120))
             result.files.append(to_pdf(issued.path, issued.path.parent, limit))
+            result.warnings += font_warnings(issued.path, result.files[-1])
         except PdfError as exc:
             result.warnings.append(f"PDF 没有生成：{exc}")
     return result

@@ -133,3 +133,17 @@ def test_a_template_with_a_broken_font_table_still_renders(workspace, broken):
     with zipfile.ZipFile(path) as z:
         assert z.read("word/fontTable.xml") == broken  # left as the user's Word wrote it
         assert "采购程序不规范" in z.read("word/document.xml").decode("utf-8")
+
+
+def test_a_template_saved_for_japanese_becomes_chinese(workspace):
+    """A Word set up for Japanese writes ja-JP; LibreOffice then draws 令 骨 直 with Japanese forms."""
+    own = workspace.templates / "纪检监察建议书.docx"
+    shutil.copy(workspace.template("纪检监察建议书.docx"), workspace.root / "original.docx")
+
+    def japanese(xml: bytes) -> bytes:
+        return xml.replace(b'w:eastAsia="zh-CN"', b'w:eastAsia="ja-JP"')
+
+    rewrite_package(workspace.root / "original.docx", own, {"word/styles.xml": japanese,
+                                                            "word/settings.xml": japanese})
+    assert east_asian_language(own) == ("ja-JP", "ja-JP")
+    assert east_asian_language(issue_letter(workspace)) == ("zh-CN", "zh-CN")
