@@ -112,6 +112,8 @@ SUBSTITUTES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("宋体", "SimSun", "新宋体", "NSimSun"): ("宋体", "SimSun", "华文宋体", "STSong", *_SERIF),
     ("黑体", "SimHei"): ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei", *_SANS),
 }
+# 小标宋 is a heavy Song face: its stand-in is drawn bold (only while no 小标宋 is installed).
+HEAVY = ("方正小标宋简体", "方正小标宋_GBK", "FZXiaoBiaoSong-B05S")
 SYSTEM_FONTCONFIG = ("/etc/fonts/fonts.conf", "/usr/local/etc/fonts/fonts.conf", "/opt/homebrew/etc/fonts/fonts.conf")
 
 
@@ -143,6 +145,9 @@ def fontconfig_text(families: set[str], system_config: str) -> str | None:
             if present:
                 aliases.append(f'  <alias binding="same"><family>{escape(name)}</family>'
                                f"<accept>{accept}</accept></alias>")
+            if present and name in HEAVY and not families.intersection(HEAVY):
+                aliases.append(f'  <match target="pattern"><test name="family"><string>{escape(name)}</string>'
+                               '</test><edit name="weight" mode="assign"><const>bold</const></edit></match>')
     if not aliases:
         return None
     return "\n".join(['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',

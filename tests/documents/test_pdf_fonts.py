@@ -167,6 +167,10 @@ def test_fontconfig_maps_official_names_to_the_nearest_free_face_and_never_fangs
     assert "<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>" in conf
     assert "<family>仿宋_GB2312</family><accept><family>Noto Serif CJK SC</family></accept>" in conf
     assert "<family>黑体</family><accept><family>Noto Sans CJK SC</family></accept>" in conf
+    assert ('<test name="family"><string>方正小标宋简体</string></test><edit name="weight" mode="assign">'
+            "<const>bold</const>") in conf
+    real = fontconfig_text(free | {"方正小标宋简体"}, "/etc/fonts/fonts.conf")  # installed: never made bolder
+    assert "<string>方正小标宋" not in real
     with_fangsong = fontconfig_text(free | {"FangSong"}, "/etc/fonts/fonts.conf")
     assert "<family>仿宋_GB2312</family><accept><family>FangSong</family><family>Noto Serif CJK SC" in with_fangsong
     sans_only = fontconfig_text({"WenQuanYi Zen Hei"}, "/etc/fonts/fonts.conf")
