@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lzdocs.errors import LzdocsError
 from lzdocs.fsutil import unique_path
-from lzdocs.ooxml.fonttable import KNOWN, fonts_used
+from lzdocs.ooxml.fonttable import KNOWN, text_fonts
 from lzdocs.soffice import (
     SofficeFailed,
     SofficeTimeout,
@@ -162,7 +162,7 @@ def font_warnings(docx: Path, pdf: Path) -> list[str]:
     try:
         with zipfile.ZipFile(docx) as z:
             parts = {n: z.read(n) for n in z.namelist() if n.startswith("word/") and n.endswith(".xml")}
-        requested = fonts_used(parts, text_only=True)
+        requested = text_fonts(parts)
         embedded = embedded_fonts(pdf)
     except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, pikepdf.PdfError):
         return []

@@ -96,42 +96,69 @@ def theme_fonts(theme: bytes | None, east_asian_lang: str = LANGUAGE) -> dict[st
     return {k: v for k, v in found.items() if v}
 
 
+def _slot_font(rfonts, slot: str, theme: Mapping[str, str] | None) -> str:
+    """The font ``w:rFonts`` names for one slot (ascii, hAnsi, eastAsia), a theme reference resolved; "" if none."""
+    if rfonts is None:
+        return ""
+    name = rfonts.get(_w(slot))
+    if name is None and theme:
+        name = theme.get(rfonts.get(_w(f"{slot}Theme")) or "")
+    return (name or "").strip()
+
+
 def fonts_in(xml: bytes, theme: Mapping[str, str] | None = None) -> list[str]:
     """The font names one part's ``w:rFonts`` use for Latin and East-Asian text (theme references resolved), in
     order of first use."""
     names: dict[str, None] = {}
     for rfonts in _parse(xml).iter(_w("rFonts")):
-        for slot in _SLOTS:
-            name = rfonts.get(_w(slot))
-            if name is None and theme:
-                name = theme.get(rfonts.get(_w(f"{slot}Theme")) or "")
-            if name and name.strip():
-                names[name.strip()] = None
+        names.update(dict.fromkeys(f for f in (_slot_font(rfonts, slot, theme) for slot in _SLOTS) if f))
     return list(names)
 
 
-def fonts_used(parts: Mapping[str, bytes], *, text_only: bool = False) -> list[str]:
-    """The fonts a package's parts name (``parts``: part name → bytes; the theme and settings resolve theme
-    fonts). ``text_only``: only runs of the text parts and the document defaults, not every style defined."""
+def _resolved_theme(parts: Mapping[str, bytes]) -> dict[str, str]:
     theme = next((data for name, data in parts.items() if THEME_PART.match(name)), None)
-    resolved = theme_fonts(theme, theme_language(parts.get(SETTINGS)))
+    return theme_fonts(theme, theme_language(parts.get(SETTINGS)))
+
+
+def fonts_used(parts: Mapping[str, bytes]) -> list[str]:
+    """The fonts a package's parts name: runs, styles, list levels (``parts``: part name → bytes; the theme and
+    settings resolve theme fonts)."""
+    resolved = _resolved_theme(parts)
     names: dict[str, None] = {}
     for name, data in parts.items():
-        if (TEXT_PARTS if text_only else FONT_PARTS).match(name):
+        if FONT_PARTS.match(name):
             names.update(dict.fromkeys(fonts_in(data, resolved)))
-        elif text_only and name == STYLES:
-            names.update(dict.fromkeys(fonts_in(_default_fonts(data), resolved)))
     return list(names)
 
 
-def _default_fonts(styles: bytes) -> bytes:
-    """The document defaults and the Normal style of ``styles.xml``, as a small XML of their rFonts."""
-    root = _parse(styles)
-    keep = root.findall(f"{_w('docDefaults')}//{_w('rFonts')}")
-    keep += root.xpath("w:style[@w:default='1' and @w:type='paragraph']/w:rPr/w:rFonts", namespaces={"w": W})
-    holder = etree.Element(_w("fonts"), nsmap={"w": W})
-    holder.extend(etree.fromstring(etree.tostring(e)) for e in keep)
-    return etree.tostring(holder)
+def text_fonts(parts: Mapping[str, bytes]) -> list[str]:
+    """The fonts the text of a package is drawn in: those named on runs that hold text, and for a slot such a
+    run leaves open, the Normal style's or the document default's (styles defined but unused are not counted)."""
+    resolved = _resolved_theme(parts)
+    names: dict[str, None] = {}
+    open_slots: dict[str, None] = {}
+    for name, data in parts.items():
+        if not TEXT_PARTS.match(name):
+            continue
+        for run in _parse(data).iter(_w("r")):
+            if not any(t.text for t in run.iter(_w("t"))):
+                continue
+            rfonts = run.find(f"{_w('rPr')}/{_w('rFonts')}")
+            for slot in ("ascii", "eastAsia"):
+                font = _slot_font(rfonts, slot, resolved)
+                if font:
+                    names[font] = None
+                else:
+                    open_slots[slot] = None
+    if open_slots and STYLES in parts:
+        root = _parse(parts[STYLES])
+        defaults = root.xpath("w:style[@w:default='1' and @w:type='paragraph']/w:rPr/w:rFonts", namespaces={"w": W})
+        defaults += root.findall(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}/{_w('rFonts')}")
+        for slot in open_slots:
+            found = next((f for f in (_slot_font(e, slot, resolved) for e in defaults) if f), "")
+            if found:
+                names[found] = None
+    return list(names)
 
 
 def theme_language(settings: bytes | None) -> str:
