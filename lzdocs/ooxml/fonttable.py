@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -278,7 +279,7 @@ def finish_document(doc) -> None:
     for name, fix in ((STYLES, doc.styles.element), (SETTINGS, doc.settings.element)):
         if name in changed:
             _set_lang(fix, name)
-    table = changed.get(FONT_TABLE) or font_table(fonts_used(wanted))
+    table = changed.get(FONT_TABLE) or font_table(fonts_used({**wanted, **changed}))
     part = parts.get(FONT_TABLE)
     if part is not None:
         part._blob = table  # python-docx keeps parts it does not model as bytes
@@ -304,6 +305,7 @@ def _set_lang(element, name: str) -> None:
 
 
 def save_document(doc, path) -> None:
-    """Save a python-docx Document with its font table and Chinese language set (see :func:`finish_document`)."""
+    """Save a python-docx Document (to a path or a binary stream) with its font table and Chinese language set
+    (see :func:`finish_document`)."""
     finish_document(doc)
-    doc.save(str(path))
+    doc.save(os.fspath(path) if isinstance(path, os.PathLike) else path)

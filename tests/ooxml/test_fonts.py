@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 import zipfile
 
@@ -147,3 +148,25 @@ def test_a_template_saved_for_japanese_becomes_chinese(workspace):
                                                             "word/settings.xml": japanese})
     assert east_asian_language(own) == ("ja-JP", "ja-JP")
     assert east_asian_language(issue_letter(workspace)) == ("zh-CN", "zh-CN")
+
+
+def test_a_python_docx_document_without_a_font_table_gets_one():
+    from docx import Document
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    from lzdocs.ooxml.fonts import add_text
+    from lzdocs.ooxml.fonttable import save_document
+
+    doc = Document()
+    for rel_id, rel in list(doc.part.rels.items()):
+        if rel.reltype == RT.FONT_TABLE:
+            del doc.part.rels[rel_id]
+    add_text(doc.add_paragraph(), "排查范围", "楷体_GB2312")
+    stream = io.BytesIO()
+    save_document(doc, stream)
+    entries = font_entries(stream)
+    assert entries["楷体_GB2312"]["altName"] == "楷体" and entries["楷体_GB2312"]["charset"] == "86"
+    assert not {"ＭＳ 明朝", "ＭＳ ゴシック"} & set(entries)  # theme fonts follow zh-CN: 宋体
+    assert "宋体" in entries
+    with zipfile.ZipFile(stream) as z:
+        assert b"fontTable" in z.read("[Content_Types].xml") and b"fontTable" in z.read("word/_rels/document.xml.rels")
