@@ -286,7 +286,7 @@ class Office:
 
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
         """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""
-        from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, to_pdf_many
+        from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, font_warnings, to_pdf_many
 
         if not issued:
             return []
@@ -301,6 +301,7 @@ class Office:
             try:
                 for item, pdf in zip(items, to_pdf_many([i.path for i in items], folder, timeout)):
                     item.files.append(pdf)
+                items[0].warnings += font_warnings(items[0].path, items[0].files[-1])  # one template: same fonts
             except PdfError as exc:
                 problems.append(f"PDF 没有生成：{exc}")
         return problems

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lzdocs.forms.schema import FormKind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, XIAOBIAOSONG, add_text, set_style_font
+from lzdocs.ooxml.fonttable import save_document
 from lzdocs.ooxml.wordml import tidy_package
 from lzdocs.textutil import chinese_date
 
@@ -88,7 +89,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
         add_text(note, kind.notes, FANGSONG, "五号")
     tidy_package(doc, title=kind.title, author=unit or "", keywords="")
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(path)
+    save_document(doc, path)
     return path
 
 

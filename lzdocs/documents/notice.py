@@ -21,6 +21,7 @@ from lzdocs.documents.titles import balance_title
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
 from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
+from lzdocs.ooxml.fonttable import save_document
 from lzdocs.ooxml.safety import Limits, sniff
 from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tidy_package
 from lzdocs.textutil import chinese_date, decode_text, safe_filename, squeeze, strip_illegal_xml
@@ -221,7 +222,7 @@ def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PA
     gb.add_colophon(doc, gb.Colophon(printer=notice.printer, printed=notice.date, cc=notice.cc,
                                      keywords=notice.keywords if notice.style == "1999" else ""), page)
     tidy_package(doc, title=notice.title, author=notice.issuer, subject=number, keywords=notice.keywords)
-    doc.save(str(path))
+    save_document(doc, path)
 
 
 def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page) -> None:
@@ -338,11 +339,12 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
         draft=draft, assigned=number)
     result = IssuedNotice(issued.number, issued.path, [issued.path], list(issued.warnings))
     if pdf:
-        from lzdocs.documents.pdf import PdfError, to_pdf
+        from lzdocs.documents.pdf import PdfError, font_warnings, to_pdf
 
         try:
             limit = timeout or float(ws.settings.get("letters", "pdf_timeout", 120))
             result.files.append(to_pdf(issued.path, issued.path.parent, limit))
+            result.warnings += font_warnings(issued.path, result.files[-1])
         except PdfError as exc:
             result.warnings.append(f"PDF 没有生成：{exc}")
     return result

@@ -18,6 +18,7 @@ from lxml import etree
 
 from lzdocs.documents.sandbox import TemplateSandbox, TooLargeError, render_bounded
 from lzdocs.errors import TemplateError
+from lzdocs.ooxml.fonttable import FONT_PARTS, FONT_TABLE, SETTINGS, THEME_PART, finished_parts
 from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -71,7 +72,7 @@ class DocxTemplateFile:
     def __init__(self, path: Path, env: jinja2.Environment | None = None):
         self.path = Path(path)
         self.env = env or make_env()
-        self.entries = _read_entries(self.path)
+        self.entries = _finished_entries(_read_entries(self.path), self.path)
         self.parts: dict[str, _Part] = {}
         tpl = _docxtpl()
         for entry in self.entries:
@@ -193,6 +194,18 @@ def _read_entries(path: Path) -> list[RawMember]:
         raise TemplateError(f"找不到模板 {path}") from exc
     except (zipfile.BadZipFile, OSError, struct.error) as exc:
         raise TemplateError(f"模板 {path.name} 已损坏或不是 .docx 文件", hint="请用 Word/WPS 另存为 .docx") from exc
+
+
+def _finished_entries(entries: list[RawMember], path: Path) -> list[RawMember]:
+    """The template's members with its language made Chinese and its font table listing the fonts it uses
+    (see :mod:`lzdocs.ooxml.fonttable`), worked out once for every document rendered from it."""
+    wanted = {e.name: _inflate(e, path) for e in entries
+              if FONT_PARTS.match(e.name) or THEME_PART.match(e.name) or e.name in (SETTINGS, FONT_TABLE)}
+    try:
+        changed = finished_parts(wanted)
+    except etree.XMLSyntaxError:
+        return entries  # a part Word would refuse as well: the template check and rendering say so
+    return [e.with_content(changed[e.name]) if e.name in changed else e for e in entries]
 
 
 def _raw_entry(fh, info: zipfile.ZipInfo) -> RawMember:

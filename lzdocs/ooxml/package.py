@@ -9,7 +9,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 # What a part becomes: new bytes; None (left out); or a function of the part's bytes that returns new bytes,
@@ -111,6 +111,13 @@ class RawMember:
 
     def inflate(self) -> bytes:
         return self.raw if self.method == zipfile.ZIP_STORED else zlib.decompress(self.raw, -15)
+
+    def with_content(self, data: bytes) -> RawMember:
+        """This member holding ``data`` instead, deflated once (a part every render then copies as it is)."""
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        raw = compressor.compress(data) + compressor.flush()
+        return replace(self, raw=raw, crc=zlib.crc32(data), compress_size=len(raw),
+                                   file_size=len(data), method=zipfile.ZIP_DEFLATED)
 
 
 def read_raw_member(fh: BinaryIO, info: zipfile.ZipInfo) -> RawMember:

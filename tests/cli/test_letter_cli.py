@@ -100,7 +100,8 @@ def test_letter_pdf_with_libreoffice(tmp_path):
     result = run_json("-w", root, "letter", "urge", "--unit", "基建处", *DATE, "--pdf")
     assert result["files"] == ["outbox/2026/催报通知/内工大纪催〔2026〕1号-基建处.docx",
                                "outbox/2026/催报通知/内工大纪催〔2026〕1号-基建处.pdf"]
-    assert (root / result["files"][1]).read_bytes().startswith(b"%PDF") and result["warnings"] == []
+    assert (root / result["files"][1]).read_bytes().startswith(b"%PDF")
+    assert all("由相近字体代替" in w for w in result["warnings"])  # only the fonts this computer lacks, if any
 
 
 def test_batch_reports_every_row_and_exits_1_when_a_row_failed(session):
