@@ -200,13 +200,15 @@ class Office:
         return self._letters
 
     def letter(self, kind: str | LetterKind, unit: str, values: dict | None = None, *, date: dt.date | None = None,
-               pdf: bool = False) -> IssuedLetter:
+               pdf: bool = False, to: str | None = None, receipt: bool = False) -> IssuedLetter:
         """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
-        (a list for 问题/建议 …). Register problems and a PDF that could not be made are in ``warnings``."""
+        (a list for 问题/建议 …); ``to`` addresses it to a person of ``unit``; ``receipt`` adds a 送达回证 page.
+        Register problems and a PDF that could not be made are in ``warnings``."""
         from lzdocs.documents.letters import find_kind
 
         letter_kind = find_kind(kind) if isinstance(kind, str) else kind
-        issued = self.letters.issue(self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today))
+        letter = self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today, to=to, receipt=receipt)
+        issued = self.letters.issue(letter)
         if pdf:
             issued.warnings += self.add_pdfs([issued])
         issued.registers = self._letter_registers([issued.number.year])
@@ -214,7 +216,7 @@ class Office:
 
     def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
                      values: dict | None = None, date: dt.date | None = None, pdf: bool = False,
-                     progress: Progress | None = None) -> LetterBatch:
+                     progress: Progress | None = None, receipt: bool = False) -> LetterBatch:
         """One letter per row of a .xlsx/.csv file (or of ``(row number, fields)`` pairs); ``values`` apply to all."""
         from lzdocs.documents import letters as L
 
@@ -223,7 +225,8 @@ class Office:
         if isinstance(rows, (str, Path)):
             header, rows = L.read_batch(Path(rows))
             ignored = L.unknown_columns(letter_kind, header, self.letters.template(letter_kind).variables)
-        return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored)
+        return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored,
+                                receipt=receipt)
 
     def units_to_urge(self, year: int | None = None) -> list[str]:
         """Roster units with no accepted form for ``year`` (default: this year), in roster order."""
@@ -251,11 +254,11 @@ class Office:
         return batch
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
-                    progress: Progress | None, ignored: list[str]) -> LetterBatch:
+                    progress: Progress | None, ignored: list[str], *, receipt: bool = False) -> LetterBatch:
         from lzdocs.documents.letters import run_batch
 
         results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
-                            progress=progress or (lambda i, n, name: None))
+                            progress=progress or (lambda i, n, name: None), receipt=receipt)
         issued = [r.issued for r in results if r.issued]
         if pdf:
             for problem in self.add_pdfs(issued):
