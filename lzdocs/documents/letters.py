@@ -289,7 +289,9 @@ class LetterOffice:
         person = addressee(kind, clean_value("受文人", to, warnings))
         values = {squeeze(str(k)): clean_value(str(k), v, warnings) for k, v in values.items()}
         self._check_keys(kind, values, template.variables, extra)
-        if person and not values.get("对象"):
+        if person:  # the letter speaks to its addressee: “决定对你进行谈话提醒”, “请你按时参加”
+            if values.get("对象") not in (None, "", PERSON_DEFAULT_TARGET):
+                warnings.append(f"写给{person}的文书正文称“你”，“对象”（{values['对象']}）没有使用")
             values["对象"] = PERSON_DEFAULT_TARGET
         context = self._fields(kind, values, date, warnings)
         reply_due = context.get(kind.reply) if kind.reply else None
