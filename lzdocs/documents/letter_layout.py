@@ -43,10 +43,14 @@ def lay_out_letter(data: bytes, *, issuer: str, date_text: str, receipt: Receipt
 
 
 def signature_indents(issuer: str, date_text: str) -> tuple[float, float]:
-    """Right indents (in 字) of the 署名 and the 成文日期: the date four 字 from the right, the name centred over it
-    (never past the right edge), widths as LibreOffice and Word set them, a quarter 字 between 汉字 and digits."""
+    """Right indents (in 字) of the 署名 and the 成文日期: the date four 字 from the right, the name centred over it;
+    a name too long for that ends at the right edge and the date moves left to stay centred under it. Widths as
+    LibreOffice and Word set them, a quarter 字 between 汉字 and digits."""
     date_w, name_w = text_width(date_text, autospace=True), text_width(issuer, autospace=True)
-    return max(0.0, DATE_RIGHT + (date_w - name_w) / 2), float(DATE_RIGHT)
+    name_right = DATE_RIGHT + (date_w - name_w) / 2
+    if name_right < 0:
+        return 0.0, DATE_RIGHT - name_right
+    return name_right, float(DATE_RIGHT)
 
 
 def centre_signature(doc, issuer: str, date_text: str) -> bool:

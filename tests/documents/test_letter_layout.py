@@ -86,6 +86,8 @@ def test_the_date_stands_four_characters_from_the_right_with_the_signature_centr
     rights = [int(p.find("w:pPr/w:ind", NS).get(f"{{{W}}}right")) for p in (name, date)]
     assert rights == [round(signature_indents(ISSUER, "2026年11月28日")[0] * 320), 4 * 320]
     assert signature_indents("纪委", "2026年11月28日") == (4 + (8.25 - 2) / 2, 4)
+    long_name = "中共内蒙古工业大学纪律检查委员会监察专员办公室"  # 23 字: ends at the edge, the date centred under it
+    assert signature_indents(long_name, "2026年11月28日") == (0, (23 - 8.25) / 2)
 
 
 def test_the_copy_line_floats_at_the_bottom_of_the_text_block(issued):
