@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
+from lzdocs.fsutil import write_new_file
 from lzdocs.store import documents as doc_queries
 from lzdocs.tables import read_table
 from lzdocs.textutil import chinese_date, squeeze
@@ -87,12 +88,6 @@ OVERRIDABLE = {"发文机关", "印发机关", "联系人", "联系电话"}
 BATCH_COLUMNS = {"单位", "受文人", "成文日期", "序号", "备注"}
 PERSON_DEFAULT_TARGET = "你"  # 对象 of a letter addressed to a person: “决定对你进行谈话提醒”
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_ITEM_END = "。.；;，,、：: \u3000"
-_MOMENT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T\s]+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?)?")
-_BASIS_TAIL = re.compile(r"(?:的)?(?:有关|相关)规定$")
-_RULES = re.compile(r"(?:规则|条例|办法|规定|准则|意见|细则|制度|决定|通知)$")
-_ENUMERATOR = re.compile(r"^\s*(?:[（(][0-9一二三四五六七八九十]+[)）]|[0-9]+(?:[.．](?!\d)|[、)）])"
-                         r"|[一二三四五六七八九十]+、)\s*")
 
 
 def find_kind(text: str) -> LetterKind:
@@ -139,16 +134,6 @@ class IssuedLetter:
     registers: Any = None  # the registers rewritten after it (``lzdocs.office.Rebuilt``), when an Office issued it
 
 
-def write_new(path: Path, data: bytes, *, durable: bool = True) -> bytes:
-    """Write ``path``, which must not exist yet, fsynced when ``durable``; returns the bytes."""
-    with open(path, "xb") as fh:
-        fh.write(data)
-        if durable:
-            fh.flush()
-            os.fsync(fh.fileno())
-    return data
-
-
 def clean_value(name: str, value, warnings: list[str]):
     """Cell or option text as a letter can carry it: control characters removed (with a warning), trimmed."""
     if value is None:
@@ -166,15 +151,6 @@ def clean_value(name: str, value, warnings: list[str]):
     return cleaned.strip()
 
 
-def _list_items(text: str) -> list[str]:
-    """One item per line; numbering the clerk typed (1. 、（一）…) is removed, the letter numbers them. Each item
-    ends with "；" and the last with "。" (an item ending in ？ or ！ keeps it)."""
-    items = [_ENUMERATOR.sub("", line).strip().rstrip(_ITEM_END).strip() for line in text.split("\n")]
-    items = [item for item in items if item]
-    return [item if item.endswith(("？", "！", "?", "!")) else item + ("。" if i == len(items) - 1 else "；")
-            for i, item in enumerate(items)]
-
-
 def _checked_day(f: Field, value, date: dt.date, invalid: list[str]) -> dt.date | None:
     """A date field's value as a date within DATE_SPAN years of the letter's date, else None (noted in ``invalid``)."""
     day = parse_date(value)
@@ -187,37 +163,6 @@ def _checked_day(f: Field, value, date: dt.date, invalid: list[str]) -> dt.date 
     return day
 
 
-def when_text(value, date: dt.date, warnings: list[str]) -> str:
-    """A day with its time of day as a letter prints it: 2026年12月8日（星期二）9时30分. An Excel date-time cell or
-    text like 2026-12-08 09:30 is formatted; other text (2026年12月8日上午9:00) is kept as the clerk wrote it."""
-    moment = value
-    if isinstance(value, str):
-        m = _MOMENT.fullmatch(value.strip())
-        if not m:
-            return value
-        y, mo, d, h, mi = (int(g) if g else 0 for g in m.groups())
-        try:
-            moment = dt.datetime(y, mo, d, h, mi) if m.group(4) else dt.date(y, mo, d)
-        except ValueError:
-            return value
-    day = moment.date() if isinstance(moment, dt.datetime) else moment
-    text = f"{chinese_date(day)}（星期{'一二三四五六日'[day.weekday()]}）"
-    if day < date:
-        warnings.append(f"谈话时间（{chinese_date(day)}）早于成文日期（{chinese_date(date)}）")
-    if not isinstance(moment, dt.datetime) or (moment.hour, moment.minute) == (0, 0):
-        warnings.append("谈话时间只有日期，没有写几点几分")
-        return text
-    return text + f"{moment.hour}时" + (f"{moment.minute}分" if moment.minute else "")
-
-
-def basis_text(text: str) -> str:
-    """依据 as the letter cites it in “根据……有关规定”: a bare title of rules gets its 《》."""
-    text = _BASIS_TAIL.sub("", text.strip().strip("，,。；;")).strip()
-    if text and "《" not in text and _RULES.search(text):
-        text = f"《{text}》"
-    return text
-
-
 def addressee(kind: LetterKind, to: str | None) -> str | None:
     """主送 of a letter addressed to a person (--to 王磊 → 王磊同志), or None."""
     name = squeeze(str(to or "")).strip("：:，,。")
@@ -227,19 +172,6 @@ def addressee(kind: LetterKind, to: str | None) -> str | None:
         personal = "、".join(k.name for k in KINDS.values() if k.personal)
         raise FieldError(f"{kind.name}发给单位，不能写给个人", hint=f"--to（受文人）只用于{personal}")
     return name if name.endswith("同志") else f"{name}同志"
-
-
-def contact(settings, values: dict) -> dict:
-    """联系人 and 联系电话 ([letters] contact_person/contact_phone, or --set), and the line the letters print."""
-    person = str(values.get("联系人") or settings.get("letters", "contact_person", "") or "").strip()
-    phone = str(values.get("联系电话") or settings.get("letters", "contact_phone", "") or "").strip()
-    parts = [f"联系人：{person}"] * bool(person) + [f"联系电话：{phone}"] * bool(phone)
-    return {"联系人": person, "联系电话": phone, "联系方式": "，".join(parts) + "。" if parts else ""}
-
-
-def _copy_line(text: str) -> str:
-    parts = [p.strip() for p in re.split(r"[、，,;；\n]+", text.rstrip("。.")) if p.strip()]
-    return "，".join(parts) + "。" if parts else ""
 
 
 class LetterOffice:
@@ -304,7 +236,7 @@ class LetterOffice:
         context.update({k: v for k, v in values.items() if k not in context and k not in OVERRIDABLE})
         context.update(发文机关=issuer, 主送=person or unit_name, 成文日期=chinese_date(date), 标题=kind.name,
                        年份=date.year, 印发机关=values.get("印发机关") or settings.get("organisation", "office", ""),
-                       印发日期=chinese_date(date), 抄送=_copy_line(str(context.get("抄送", ""))),
+                       印发日期=chinese_date(date), 抄送=copy_line(str(context.get("抄送", ""))),
                        **contact(settings, values))
         unknown = sorted(template.variables - set(context) - {"文号"})
         if unknown:
@@ -333,7 +265,7 @@ class LetterOffice:
             if f.when and value not in ("", None):
                 value = when_text(value, date, warnings)
             if f.lines and isinstance(value, str):
-                value = _list_items(value)
+                value = list_items(value)
             if f.name == "依据" and isinstance(value, str):
                 value = basis_text(value) or f.default
             if f.required and value in ("", None, []):
@@ -386,7 +318,7 @@ class LetterOffice:
             self._finished.add(folder)
 
         def render(number: DocumentNumber, path: Path) -> bytes:
-            return write_new(path, self.render(letter, number), durable=finisher is None)
+            return write_new_file(path, self.render(letter, number), durable=finisher is None)
 
         issued = issue_document(
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from lzdocs.documents import letters as L
+from lzdocs.documents.letter_fields import basis_text
 from lzdocs.errors import FieldError
 from lzdocs.office import Office
 from lzdocs.store.schema import documents, warnings
@@ -101,7 +102,7 @@ def test_the_legal_basis_is_cited_with_its_book_title_marks(office):
                                                "依据": basis})
     assert ("根据《中国共产党纪律检查机关监督执纪工作规则》有关规定，责令你单位认真检查，并按以下要求整改："
             in lines(item.path))
-    assert L.basis_text("《中国共产党纪律处分条例》第三十条") == "《中国共产党纪律处分条例》第三十条"
+    assert basis_text("《中国共产党纪律处分条例》第三十条") == "《中国共产党纪律处分条例》第三十条"
 
 
 def test_contact_person_and_phone_come_from_the_settings(workspace):
