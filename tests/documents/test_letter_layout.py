@@ -227,3 +227,14 @@ def test_the_receipt_is_a_page_of_its_own_without_letterhead_or_number(pdfs, tmp
     assert "—" not in receipt and ISSUER not in receipt
     assert not any(count for count, _ in red_rows(pdfs["receipt"], 2, tmp_path))
     assert "送达回证" not in " ".join(t for *_, t in pages[0])
+
+
+@pytest.mark.slow
+def test_the_laid_out_letters_pass_the_ooxml_schema_and_word_checks(issued):
+    """Word is stricter than LibreOffice: the floating 抄送, the section break and the blank parts of the 送达回证."""
+    openxml_audit = pytest.importorskip("openxml_audit", reason="需要 openxml-audit（pip install -e \".[test]\"）")
+    validator = openxml_audit.OpenXmlValidator()
+    problems = {key: [f"{e.description} @ {getattr(e, 'part_uri', '')}" for e in validator.validate(str(path)).errors
+                      if str(getattr(e, "severity", "error")).lower().endswith("error")]
+                for key, path in issued.items()}
+    assert {key: errors for key, errors in problems.items() if errors} == {}
