@@ -26,6 +26,8 @@ def _field_help(f: L.Field) -> str:
         return f"{f.name}（默认{f.days}天后）"
     if f.name == "原定期限":
         return f"{f.name}（默认报送截止日期）"
+    if f.name == "对象":
+        return f"{f.name}（用 --to 写给个人时不填）"
     return f"{f.name}（默认{f.default}）" if f.default else f.name
 
 
@@ -109,7 +111,7 @@ def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="填写字段；同一字段写多次即多条（如 问题、建议）")
 @click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="从 .json/.yaml 读取字段")
 @click.option("--batch", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位")
+              help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位，“受文人”列（可选）写给个人")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.option("--receipt", is_flag=True, help="在文书后另起一页附送达回证")
