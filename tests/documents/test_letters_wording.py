@@ -164,13 +164,14 @@ def test_a_batch_addresses_each_row_to_its_person(workspace, tmp_path):
     wb.active.append(["基建处", "", "在检查中", dt.datetime(2026, 12, 9, 14, 0), "302", "纪委副书记"])
     wb.save(batch)
     with Office(workspace, today=DAY) as office:
-        rows = office.letter_batch("talk", batch, values={"对象": "你处负责人"}).rows
+        rows = office.letter_batch("talk", batch, values={"对象": "你处负责人"}, receipt=True).rows
     assert [r.error for r in rows] == [None, None]
     first, second = (lines(r.issued.path) for r in rows)
     assert "王磊同志：" in first and "一、谈话时间：2026年12月8日（星期二）9时30分；" in first
     assert "请你按时参加，如实说明有关情况。因故不能按时参加的，请提前向我委说明。" in first
     assert rows[0].warnings == ["写给王磊同志的文书正文称“你”，“对象”（你处负责人）没有使用"]
     assert "基建处：" in second
+    assert "王磊（国有资产管理处）" in first and "基建处" in second[second.index("送达回证"):]
     assert "请你处负责人按时参加，如实说明有关情况。因故不能按时参加的，请提前向我委说明。" in second
 
 
