@@ -316,3 +316,13 @@ def stale_files(paths: Iterable[Path], older_than: float) -> list[Path]:
             except OSError:
                 continue
     return stale
+
+
+def write_new_file(path: Path, data: bytes, *, durable: bool = True) -> bytes:
+    """Write ``path``, which must not exist yet, fsynced when ``durable``; returns the bytes."""
+    with open(path, "xb") as fh:
+        fh.write(data)
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
+    return data

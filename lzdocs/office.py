@@ -200,15 +200,18 @@ class Office:
         return self._letters
 
     def letter(self, kind: str | LetterKind, unit: str, values: dict | None = None, *, date: dt.date | None = None,
-               pdf: bool = False, draft: bool = False, number: str | None = None) -> IssuedLetter:
+               pdf: bool = False, to: str | None = None, receipt: bool = False, draft: bool = False,
+               number: str | None = None) -> IssuedLetter:
         """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
-        (a list for 问题/建议 …). Register problems and a PDF that could not be made are in ``warnings``.
+        (a list for 问题/建议 …); ``to`` addresses it to a person of ``unit``; ``receipt`` adds a 送达回证 page.
+        Register problems and a PDF that could not be made are in ``warnings``.
         ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number taken, nothing recorded; ``number``: a
         文号 assigned elsewhere, used instead of the next one."""
         from lzdocs.documents.letters import find_kind
 
         letter_kind = find_kind(kind) if isinstance(kind, str) else kind
-        prepared = self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today)
+        prepared = self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today, to=to,
+                                        receipt=receipt)
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
         issued = self.letters.issue(prepared, draft=draft, number=assigned)
         if pdf:
@@ -218,7 +221,8 @@ class Office:
 
     def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
                      values: dict | None = None, date: dt.date | None = None, pdf: bool = False,
-                     progress: Progress | None = None, draft: bool = False, number: str | None = None) -> LetterBatch:
+                     progress: Progress | None = None, receipt: bool = False, draft: bool = False,
+                     number: str | None = None) -> LetterBatch:
         """One letter per row of a .xlsx/.csv file (or of ``(row number, fields)`` pairs); ``values`` apply to all."""
         from lzdocs.documents import letters as L
 
@@ -228,7 +232,7 @@ class Office:
             header, rows = L.read_batch(Path(rows))
             ignored = L.unknown_columns(letter_kind, header, self.letters.template(letter_kind).variables)
         return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored,
-                                draft=draft, number=number)
+                                receipt=receipt, draft=draft, number=number)
 
     def units_to_urge(self, year: int | None = None) -> list[str]:
         """Roster units with no accepted form for ``year`` (default: this year), in roster order."""
@@ -257,7 +261,7 @@ class Office:
         return batch
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
-                    progress: Progress | None, ignored: list[str], *, draft: bool = False,
+                    progress: Progress | None, ignored: list[str], *, receipt: bool = False, draft: bool = False,
                     number: str | None = None) -> LetterBatch:
         from lzdocs.documents.letters import run_batch
 
@@ -267,7 +271,8 @@ class Office:
         code = str(self.ws.settings.get("numbering", kind.key, "") or "")
         assigned = self._assigned(number, draft, code, date.year)
         results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
-                            progress=progress or (lambda i, n, name: None), draft=draft, assigned=assigned)
+                            progress=progress or (lambda i, n, name: None), receipt=receipt, draft=draft,
+                            assigned=assigned)
         issued = [r.issued for r in results if r.issued]
         if pdf:
             for problem in self.add_pdfs(issued):

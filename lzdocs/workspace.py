@@ -57,6 +57,9 @@ accountability_days = 15 # 问廉问责书：回复期限
 rectify_days = 30        # 责令检查整改通知书：整改期限
 urge_days = 7            # 催报通知：补报期限
 pdf_timeout = 120        # 用 LibreOffice 转换 PDF 的超时（秒）
+# 纪检监察文书正文末尾的联系人和联系电话（留空则不印；也可在命令中用 --set 联系人=… 单独指定）
+contact_person = ""      # 联系人，如 "张老师"
+contact_phone = ""       # 联系电话，如 "0471-6575000"
 
 [publicity]
 show_owner = false       # 公示表是否列出责任人姓名（范围较大的公示请保持 false）

@@ -2,11 +2,13 @@
 
 Usage:  python tools/make_templates.py [OUTDIR]      (default: lzdocs/templates/)
 
-Each template is an official letter in the 信函 format of GB/T 9704-2012 (§10.1): red 发文机关标志 over a
-red double line (in the first page's 页眉, edit it there), 文号 at the right, title in 2号小标宋, 主送,
-body in 3号仿宋_GB2312, 署名 and 成文日期,
-and 抄送 in 4号 (no 印发机关 line in a 信函's 版记). Variables are docxtpl/Jinja tags named after the
-Chinese fields of lzdocs.documents.letters; a clerk can edit text and formatting in Word or WPS.
+Each template is an official letter in the 信函 format of GB/T 9704-2012 (§10.1): the red 发文机关标志 30 mm
+from the top edge over a red double line (thick over thin) in the first page's 页眉, a red double line (thin over
+thick) 20 mm above the bottom edge in the first page's 页脚, both 170 mm long; no page number on the first page;
+文号 at the right, title in 2号小标宋, 主送, body in 3号仿宋_GB2312, 署名 and 成文日期, and 抄送 in 4号 (no 印发机关
+line in a 信函's 版记). Variables are docxtpl/Jinja tags named after the Chinese fields of lzdocs.documents.letters;
+a clerk can edit text and formatting in Word or WPS. When a letter is issued, lzdocs centres the 署名 over the
+成文日期 and moves the 抄送 to the foot of the last page (lzdocs.documents.letter_layout).
 """
 
 from __future__ import annotations
@@ -32,39 +34,46 @@ RED = "FF0000"
 BODY_PT = 16  # 三号
 LINE_PT = 28.95  # 22 lines in the 225 mm text block
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
-DEFAULT_ISSUER_CHARS = len("中共内蒙古工业大学纪律检查委员会")
 DATE_EM = 7  # "2026年11月28日": eight half-width digits + 年月日
+# The red lines of the 信函 format: 170 mm, centred on the page (the 版心 runs from 28 to 184 mm).
+LINE_LEFT_MM, LINE_RIGHT_MM = -8, -6  # indents that widen the 156 mm 版心 to 20…190 mm
+MARK_PT, MARK_LINE_PT = 24, 30  # 发文机关标志 in 24 pt 小标宋 on an exact 30 pt line
+HEADER_MM = 28.9  # the header's top: puts the top edge of the 标志 30 mm from the top of the page
+MARK_RULE_PT = 7  # w:space of the line under the 标志: 4 mm below the characters
+FOOTER_MM = 19  # the footer's bottom: the lower double line lies 20 mm above the bottom edge
+NUMBER_LIFT_PT = 25  # page numbers (from page 2) sit 7 mm below the 版心, above the lower line's place
 
 # ---- letter bodies -------------------------------------------------------------------------------------
 # Each body is a list of blocks: ("p", text) a body paragraph; ("list", field) one numbered paragraph per
-# line of a multi-line field; ("item", label, text) a 黑体 label followed by 仿宋 text.
+# line of a multi-line field (numbered only when there are two or more; lzdocs ends each item with "；", the last
+# with "。"); ("item", label, text) a 黑体 label followed by 仿宋 text.
 
 BODIES: dict[str, list[tuple]] = {
     "纪检监察建议书": [
         ("p", "{{ 事由 }}，发现你单位存在以下问题："),
         ("list", "问题"),
-        ("p", "为加强廉政风险防控，堵塞管理漏洞，根据有关规定，现提出如下纪检监察建议："),
+        ("p", "为加强廉政风险防控，堵塞管理漏洞，根据{{ 依据 }}有关规定，现提出如下纪检监察建议："),
         ("list", "建议"),
         ("p", "请你单位认真研究落实，并于{{ 回复期限 }}前将落实情况书面回复我委。"),
     ],
     "问廉问责书": [
         ("p", "{{ 事由 }}，发现{{ 对象 }}存在以下问题："),
         ("list", "问题"),
-        ("p", "根据廉政风险防控工作有关规定，现向{{ 对象 }}发出问廉问责书，请就以下事项作出书面说明："),
+        ("p", "根据{{ 依据 }}有关规定，现向{{ 对象 }}发出问廉问责书，并提出以下要求："),
         ("list", "要求"),
-        ("p", "请于{{ 回复期限 }}前将书面说明报送我委。逾期不说明或说明不实的，将依纪依规作进一步处理。"),
+        ("p", "请于{{ 回复期限 }}前将书面说明和落实情况报送我委。逾期不报或说明不实的，将依规依纪作进一步处理。"),
     ],
     "谈话提醒通知书": [
-        ("p", "{{ 事由 }}，根据廉政风险防控工作有关规定，经研究，决定对{{ 对象 }}进行谈话提醒。现将有关事项通知如下："),
-        ("item", "一、谈话时间：", "{{ 谈话时间 }}"),
-        ("item", "二、谈话地点：", "{{ 谈话地点 }}"),
-        ("item", "三、谈话人：", "{{ 谈话人 }}"),
+        ("p", "{{ 事由 }}，根据{{ 依据 }}有关规定，经研究，决定对{{ 对象 }}进行谈话提醒。现将有关事项通知如下："),
+        ("item", "一、谈话时间：", "{{ 谈话时间 }}；"),
+        ("item", "二、谈话地点：", "{{ 谈话地点 }}；"),
+        ("item", "三、谈话人：", "{{ 谈话人 }}。"),
         ("p", "请{{ 对象 }}按时参加，如实说明有关情况。因故不能按时参加的，请提前向我委说明。"),
     ],
     "责令检查整改通知书": [
         ("p", "{{ 事由 }}，发现你单位存在以下问题："),
         ("list", "问题"),
-        ("p", "根据廉政风险防控工作有关规定，责令你单位认真检查，并按以下要求整改："),
+        ("p", "根据{{ 依据 }}有关规定，责令你单位认真检查，并按以下要求整改："),
         ("list", "整改要求"),
         ("p", "请于{{ 整改期限 }}前完成整改，并将检查整改情况书面报送我委。"),
     ],
@@ -120,7 +129,7 @@ def _setup(doc) -> None:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.header_distance, section.footer_distance = Mm(22), Mm(28)
+    section.header_distance, section.footer_distance = Mm(HEADER_MM), Mm(FOOTER_MM)
     section.different_first_page_header_footer = True
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is not None:
@@ -158,16 +167,37 @@ def _setup(doc) -> None:
 
 
 def _footer(doc) -> None:
-    """Page numbers "— 2 —" in 4号宋体 from the second page on (a letter's first page shows none):
-    odd pages right, even pages left, one character in from the edge."""
+    """Page numbers "— 2 —" in 4号宋体 from the second page on, odd pages right, even pages left, one character
+    in from the edge; the first page shows no number but the lower red double line, thin over thick."""
     doc.settings.odd_and_even_pages_header_footer = True
     section = doc.sections[0]
     _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+    first = section.first_page_footer
+    first.is_linked_to_previous = False
+    rule = first.paragraphs[0]
+    rule.paragraph_format.space_before = rule.paragraph_format.space_after = Pt(0)
+    rule.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    rule.paragraph_format.line_spacing = Pt(1)
+    _widen(rule)
+    _rule(rule, "bottom", "thinThickSmallGap", 0)
+
+
+def _widen(p) -> None:
+    """Indents that make the paragraph (and its border) 170 mm long, centred on the page."""
+    p.paragraph_format.left_indent = Mm(LINE_LEFT_MM)
+    p.paragraph_format.right_indent = Mm(LINE_RIGHT_MM)
+
+
+def _rule(p, side: str, style: str, space: int) -> None:
+    """A red double line as a paragraph border (Word: 边框和底纹), 3 pt in all."""
+    pbdr = set_child(p._p.get_or_add_pPr(), "pBdr", PPR_ORDER)  # in schema order: Word is strict about it
+    pbdr.append(parse_xml(_border(side, 24, RED, style, space)))
 
 
 def _page_number(p, align) -> None:
     p.alignment = align
+    p.paragraph_format.space_after = Pt(NUMBER_LIFT_PT)
     if align == WD_ALIGN_PARAGRAPH.RIGHT:
         p.paragraph_format.right_indent = Pt(14)
     else:
@@ -181,16 +211,16 @@ def _page_number(p, align) -> None:
 
 
 def _head(doc, title: str) -> None:
-    """发文机关标志 in red over a red double line in the first page's header (the 信函 format puts it above
-    the text block, 30 mm from the top edge), then the 文号 at the right and the title."""
+    """发文机关标志 in red over a red double line, thick over thin, in the first page's header (the 信函 format
+    puts it above the text block, 30 mm from the top edge), then the 文号 at the right and the title."""
     header = doc.sections[0].first_page_header
     header.is_linked_to_previous = False
     for p in list(header.paragraphs):
         p._p.getparent().remove(p._p)
-    mark = _paragraph(header, "{{ 发文机关 }}", font=XIAOBIAOSONG, size=24, align=WD_ALIGN_PARAGRAPH.CENTER,
-                      color=RED, line_pt=36)
-    pbdr = set_child(mark._p.get_or_add_pPr(), "pBdr", PPR_ORDER)  # in schema order: Word is strict about it
-    pbdr.append(parse_xml(_border("bottom", 24, RED, "thickThinSmallGap", 4)))
+    mark = _paragraph(header, "{{ 发文机关 }}", font=XIAOBIAOSONG, size=MARK_PT, align=WD_ALIGN_PARAGRAPH.CENTER,
+                      color=RED, line_pt=MARK_LINE_PT)
+    _widen(mark)
+    _rule(mark, "bottom", "thickThinSmallGap", MARK_RULE_PT)
     _paragraph(doc, "{{ 文号 }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc)
     title_p = _paragraph(doc, title, font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
@@ -205,7 +235,8 @@ def _body(doc, blocks: list[tuple]) -> None:
             last = _paragraph(doc, block[1], first_indent_em=2, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
         elif block[0] == "list":
             _control(doc, f"{{%p for 条 in {block[1]} %}}")
-            _paragraph(doc, "{{ loop.index }}．{{ 条 }}", first_indent_em=2, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+            number = f"{{% if {block[1]}|length > 1 %}}{{{{ loop.index }}}}．{{% endif %}}"
+            _paragraph(doc, number + "{{ 条 }}", first_indent_em=2, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
             _control(doc, "{%p endfor %}")
         elif block[0] == "item":
             p = _paragraph(doc, first_indent_em=2, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
@@ -215,22 +246,26 @@ def _body(doc, blocks: list[tuple]) -> None:
             raise ValueError(block)
     if last is not None:  # the closing paragraph never leaves the 署名 alone on a page
         last.paragraph_format.keep_with_next = True
+    _control(doc, "{%p if 联系方式 %}")
+    _paragraph(doc, "{{ 联系方式 }}", first_indent_em=2, align=WD_ALIGN_PARAGRAPH.JUSTIFY, keep_next=True)
+    _control(doc, "{%p endif %}")
 
 
 def _signature(doc) -> None:
-    """署名 右空二字; 成文日期 below it, its first character two characters right of the 署名's (GB/T 9704 7.3.5)."""
+    """成文日期 右空四字 with the 署名 centred over it (GB/T 9704 7.3.5.2); the indents here suit a 7-字 name,
+    lzdocs sets them for the actual 署名 when it issues the letter."""
     _paragraph(doc, keep_next=True)
     sign = _paragraph(doc, "{{ 发文机关 }}", align=WD_ALIGN_PARAGRAPH.RIGHT, keep_next=True)
-    sign.paragraph_format.right_indent = Pt(BODY_PT * 2)
-    date = _paragraph(doc, "{{ 成文日期 }}", align=WD_ALIGN_PARAGRAPH.RIGHT, keep_next=True)
-    date.paragraph_format.right_indent = Pt(BODY_PT * max(2, DEFAULT_ISSUER_CHARS - DATE_EM))
+    sign.paragraph_format.right_indent = Pt(BODY_PT * 4)
+    date = _paragraph(doc, "{{ 成文日期 }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    date.paragraph_format.right_indent = Pt(BODY_PT * 4)
 
 
 def _copies(doc) -> None:
     """抄送 (only when given) in 4号仿宋, 左空一字, wrapped lines aligned after the colon. The 信函 format
-    (GB/T 9704 10.1) has no 印发机关/印发日期 line and no rules in the 版记."""
+    (GB/T 9704 10.1) has no 印发机关/印发日期 line and no rules in the 版记; lzdocs moves it to the foot of the
+    last page when it issues the letter."""
     _control(doc, "{%p if 抄送 %}")
-    _paragraph(doc, keep_next=True)
     copy = _paragraph(doc, line_pt=LINE_PT)
     copy.paragraph_format.left_indent = Pt(14 * 4)
     copy.paragraph_format.first_line_indent = Pt(-14 * 3)

@@ -26,6 +26,8 @@ def _field_help(f: L.Field) -> str:
         return f"{f.name}（默认{f.days}天后）"
     if f.name == "原定期限":
         return f"{f.name}（默认报送截止日期）"
+    if f.name == "对象":
+        return f"{f.name}（用 --to 写给个人时不填）"
     return f"{f.name}（默认{f.default}）" if f.default else f.name
 
 
@@ -106,24 +108,29 @@ def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
 @command(cli, "letter", epilog="文书种类与字段：\n\n\b\n" + KIND_HELP)
 @click.argument("kind", metavar="种类")
 @click.option("--unit", "-u", help="收文单位（名单中的名称或别名）")
+@click.option("--to", "person", metavar="姓名",
+              help="写给个人（谈话提醒通知书、问廉问责书）：--to 王磊 → “王磊同志：”；单位仍用 --unit 登记")
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="填写字段；同一字段写多次即多条（如 问题、建议）")
 @click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="从 .json/.yaml 读取字段")
 @click.option("--batch", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位")
+              help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位，“受文人”列（可选）写给个人")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
+@click.option("--receipt", is_flag=True, help="在文书后另起一页附送达回证")
 @common.numbering_options
 @json_option
 @pass_env
-def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | None, batch: Path | None,
-                   date_text: str | None, pdf: bool, draft: bool, number: str | None) -> None:
+def letter_command(env: Env, kind: str, unit: str | None, person: str | None, sets, data: Path | None,
+                   batch: Path | None, date_text: str | None, pdf: bool, receipt: bool, draft: bool,
+                   number: str | None) -> None:
     """生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。
 
     \b
     示例：
       lzdocs letter suggestion --unit 计财处 --set 事由=在2026年度廉政风险防控检查中 \\
              --set 问题=采购程序不规范 --set 问题=报销审核不严 --set 建议=完善采购制度
-      lzdocs letter 谈话提醒通知书 --unit 基建处 --data 谈话.yaml --pdf
+      lzdocs letter 谈话提醒通知书 --unit 基建处 --to 王磊 --data 谈话.yaml --pdf
+      lzdocs letter 问廉问责书 --unit 基建处 --to 王磊 --data 问责.yaml --receipt
       lzdocs letter rectify --batch 整改名单.xlsx --json
     文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。退出码：0 成功；1 批量中有行失败；2 用法或字段错误。
     """
@@ -131,16 +138,20 @@ def letter_command(env: Env, kind: str, unit: str | None, sets, data: Path | Non
     values = {**read_data(data), **parse_sets(sets)}
     office = env.office()
     if batch is not None:
-        if unit:
-            raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列，请不要同时使用 --unit")
+        if unit or person:
+            raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列、受文人取自“受文人”列，"
+                                   "请不要同时使用 --unit 或 --to")
         with progress_bar(f"生成{L.find_kind(kind).name}") as update:
             result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update,
-                                         draft=draft, number=number)
+                                         receipt=receipt, draft=draft, number=number)
         report_rows(env, result)
         return
     if not unit:
+        if person:
+            raise click.UsageError("写给个人时也请用 --unit 指定其所在单位（发文登记簿和预警处置台账按单位登记）")
         raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
-    issued = office.letter(kind, unit, values, date=date, pdf=pdf, draft=draft, number=number)
+    issued = office.letter(kind, unit, values, date=date, pdf=pdf, to=person, receipt=receipt, draft=draft,
+                           number=number)
     if env.json:
         env.emit(env.office().letters.as_dict(issued))
     else:

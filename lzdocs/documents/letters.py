@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
+from lzdocs.fsutil import write_new_file
 from lzdocs.store import documents as doc_queries
 from lzdocs.tables import read_table
 from lzdocs.textutil import chinese_date, squeeze
@@ -28,6 +30,7 @@ class Field:
     required: bool = True
     lines: bool = False  # one item per line → a numbered list in the letter
     date: bool = False
+    when: bool = False  # a day and a time of day (谈话时间): 2026-12-08 09:30 → 2026年12月8日（星期二）9时30分
     days: int | None = None  # default for a date: the letter's date + days ([letters] <kind>_days overrides)
     default: str = ""
     example: str = ""
@@ -42,6 +45,7 @@ class LetterKind:
     name: str
     fields: tuple[Field, ...]
     reply: str | None = None
+    personal: bool = False  # may be addressed to a person (--to 王磊 → 王磊同志：); the unit stays in the registers
 
     @property
     def template(self) -> str:
@@ -55,20 +59,22 @@ _CAUSE = Field("事由", example="在2026年度廉政风险防控工作检查中
 _PROBLEMS = Field("问题", lines=True, example="采购程序不规范（一行一条）")
 _TARGET = Field("对象", example="计划财务处负责人（姓名或岗位）")
 _COPY = Field("抄送", required=False, example="学校党委，党政办公室")
+_BASIS = Field("依据", required=False, default="廉政风险防控工作", example="《中国共产党纪律检查机关监督执纪工作规则》")
 
 KINDS: dict[str, LetterKind] = {k.key: k for k in (
     LetterKind("suggestion", "纪检监察建议书", (
         _CAUSE, _PROBLEMS, Field("建议", lines=True, example="完善采购制度（一行一条）"),
-        Field("回复期限", date=True, days=30), _COPY), reply="回复期限"),
+        Field("回复期限", date=True, days=30), _BASIS, _COPY), reply="回复期限"),
     LetterKind("accountability", "问廉问责书", (
         _TARGET, _CAUSE, _PROBLEMS, Field("要求", lines=True, example="说明未公开招标的原因（一行一条）"),
-        Field("回复期限", date=True, days=15), _COPY), reply="回复期限"),
+        Field("回复期限", date=True, days=15), _BASIS, _COPY), reply="回复期限", personal=True),
     LetterKind("talk", "谈话提醒通知书", (
-        _TARGET, _CAUSE, Field("谈话时间", example="2026年12月1日上午9:00"),
-        Field("谈话地点", example="纪委办公室（行政楼301）"), Field("谈话人", example="纪委副书记 王某某"), _COPY)),
+        _TARGET, _CAUSE, Field("谈话时间", when=True, example="2026-12-08 09:30"),
+        Field("谈话地点", example="纪委办公室（行政楼301）"), Field("谈话人", example="纪委副书记 王某某"), _BASIS,
+        _COPY), personal=True),
     LetterKind("rectify", "责令检查整改通知书", (
         _CAUSE, _PROBLEMS, Field("整改要求", lines=True, example="一个月内完成制度修订（一行一条）"),
-        Field("整改期限", date=True, days=30), _COPY), reply="整改期限"),
+        Field("整改期限", date=True, days=30), _BASIS, _COPY), reply="整改期限"),
     LetterKind("urge", "催报通知", (
         Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"),
         Field("原定期限", date=True, example="2026-11-16"),
@@ -76,12 +82,12 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
 )}
 
 DATE_SPAN = 5  # a date in a letter lies within five years of the letter's own date
-PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", "印发日期", "标题", "年份")
-OVERRIDABLE = {"发文机关", "印发机关"}
-BATCH_COLUMNS = {"单位", "成文日期", "序号", "备注"}
+PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", "印发日期", "标题", "年份", "联系人", "联系电话",
+            "联系方式")
+OVERRIDABLE = {"发文机关", "印发机关", "联系人", "联系电话"}
+BATCH_COLUMNS = {"单位", "受文人", "成文日期", "序号", "备注"}
+PERSON_DEFAULT_TARGET = "你"  # 对象 of a letter addressed to a person: “决定对你进行谈话提醒”
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_ENUMERATOR = re.compile(r"^\s*(?:[（(][0-9一二三四五六七八九十]+[)）]|[0-9]+(?:[.．](?!\d)|[、)）])"
-                         r"|[一二三四五六七八九十]+、)\s*")
 
 
 def find_kind(text: str) -> LetterKind:
@@ -108,6 +114,8 @@ class Letter:
     reply_due: dt.date | None
     code: str
     warnings: list[str] = field(default_factory=list)
+    person: str | None = None  # 主送 when addressed to a person (王磊同志)
+    receipt: bool = False  # a 送达回证 page after the letter
 
     @property
     def note(self) -> str:
@@ -143,14 +151,27 @@ def clean_value(name: str, value, warnings: list[str]):
     return cleaned.strip()
 
 
-def _list_items(text: str) -> list[str]:
-    """One item per line; numbering the clerk typed (1. 、（一）…) is removed, the letter numbers them."""
-    return [_ENUMERATOR.sub("", line).strip() for line in text.split("\n") if _ENUMERATOR.sub("", line).strip()]
+def _checked_day(f: Field, value, date: dt.date, invalid: list[str]) -> dt.date | None:
+    """A date field's value as a date within DATE_SPAN years of the letter's date, else None (noted in ``invalid``)."""
+    day = parse_date(value)
+    if day is None:
+        invalid.append(f"“{f.name}”的值“{value}”不是日期（请写成 {date.year}-12-31）")
+    elif abs(day.year - date.year) > DATE_SPAN:
+        invalid.append(f"“{f.name}”的日期“{chinese_date(day)}”不合理：应在 {date.year - DATE_SPAN}—"
+                       f"{date.year + DATE_SPAN} 年之间（成文日期为 {chinese_date(date)}）")
+        return None
+    return day
 
 
-def _copy_line(text: str) -> str:
-    parts = [p.strip() for p in re.split(r"[、，,;；\n]+", text.rstrip("。.")) if p.strip()]
-    return "，".join(parts) + "。" if parts else ""
+def addressee(kind: LetterKind, to: str | None) -> str | None:
+    """主送 of a letter addressed to a person (--to 王磊 → 王磊同志), or None."""
+    name = squeeze(str(to or "")).strip("：:，,。")
+    if not name:
+        return None
+    if not kind.personal:
+        personal = "、".join(k.name for k in KINDS.values() if k.personal)
+        raise FieldError(f"{kind.name}发给单位，不能写给个人", hint=f"--to（受文人）只用于{personal}")
+    return name if name.endswith("同志") else f"{name}同志"
 
 
 class LetterOffice:
@@ -187,14 +208,48 @@ class LetterOffice:
                               hint="请使用 units.csv 中的单位名称或别名")
         return resolved
 
-    def prepare(self, kind: LetterKind, unit, values: dict, date: dt.date, *, extra: str = "error") -> Letter:
-        """Check the fields and build the template context; raises FieldError/TemplateError before any number."""
+    def prepare(self, kind: LetterKind, unit, values: dict, date: dt.date, *, extra: str = "error",
+                to: str | None = None, receipt: bool = False) -> Letter:
+        """Check the fields and build the template context; raises FieldError/TemplateError before any number.
+
+        ``to`` addresses a letter of a ``personal`` kind to a person (王磊 → 主送 王磊同志), the unit staying
+        the recipient in the registers; ``receipt`` adds a 送达回证 page."""
         settings = self.ws.settings
         warnings: list[str] = []
         template = self.template(kind)
         unit_name = self.resolve_unit(unit)
+        person = addressee(kind, clean_value("受文人", to, warnings))
         values = {squeeze(str(k)): clean_value(str(k), v, warnings) for k, v in values.items()}
         self._check_keys(kind, values, template.variables, extra)
+        if person:  # the letter speaks to its addressee: “决定对你进行谈话提醒”, “请你按时参加”
+            if values.get("对象") not in (None, "", PERSON_DEFAULT_TARGET):
+                warnings.append(f"写给{person}的文书正文称“你”，“对象”（{values['对象']}）没有使用")
+            values["对象"] = PERSON_DEFAULT_TARGET
+        context = self._fields(kind, values, date, warnings)
+        reply_due = context.get(kind.reply) if kind.reply else None
+        if reply_due is not None and reply_due < date:
+            warnings.append(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}）")
+        for name, value in list(context.items()):
+            if isinstance(value, dt.date):
+                context[name] = chinese_date(value)
+        issuer = values.get("发文机关") or settings.get("organisation", "issuer", "")
+        context.update({k: v for k, v in values.items() if k not in context and k not in OVERRIDABLE})
+        context.update(发文机关=issuer, 主送=person or unit_name, 成文日期=chinese_date(date), 标题=kind.name,
+                       年份=date.year, 印发机关=values.get("印发机关") or settings.get("organisation", "office", ""),
+                       印发日期=chinese_date(date), 抄送=copy_line(str(context.get("抄送", ""))),
+                       **contact(settings, values))
+        unknown = sorted(template.variables - set(context) - {"文号"})
+        if unknown:
+            raise TemplateError(f"模板 {template.path.name} 用到了 lzdocs 不提供的内容：{'、'.join(unknown)}",
+                                hint=f"用 --set {unknown[0]}=… 提供，或在模板中删除这个标签")
+        code = str(settings.get("numbering", kind.key, "") or "")
+        if not code:
+            raise ConfigError(f"lzdocs.toml 的 [numbering] 中没有设置 {kind.key}（{kind.name}的机关代字）",
+                              hint=f"请加一行：{kind.key} = \"内工大纪X\"")
+        return Letter(kind, unit_name, date, context, reply_due, code, warnings, person=person, receipt=receipt)
+
+    def _fields(self, kind: LetterKind, values: dict, date: dt.date, warnings: list[str]) -> dict:
+        """The kind's fields checked and in the form the letter prints them (dates still as dates)."""
         context: dict = {}
         missing, invalid = [], []
         for f in kind.fields:
@@ -204,17 +259,15 @@ class LetterOffice:
             if value == "":
                 value = self._default(kind, f, date)
             if f.date and value not in ("", None):
-                day = parse_date(value)
-                if day is None:
-                    invalid.append(f"“{f.name}”的值“{value}”不是日期（请写成 {date.year}-12-31）")
+                value = _checked_day(f, value, date, invalid)
+                if value is None:
                     continue
-                if abs(day.year - date.year) > DATE_SPAN:
-                    invalid.append(f"“{f.name}”的日期“{chinese_date(day)}”不合理：应在 {date.year - DATE_SPAN}—"
-                                   f"{date.year + DATE_SPAN} 年之间（成文日期为 {chinese_date(date)}）")
-                    continue
-                value = day
+            if f.when and value not in ("", None):
+                value = when_text(value, date, warnings)
             if f.lines and isinstance(value, str):
-                value = _list_items(value)
+                value = list_items(value)
+            if f.name == "依据" and isinstance(value, str):
+                value = basis_text(value) or f.default
             if f.required and value in ("", None, []):
                 missing.append(f.name)
             context[f.name] = value
@@ -225,26 +278,7 @@ class LetterOffice:
                                   f"批量时在表格中加“{first.name}”列")
         if invalid:
             raise FieldError(f"{kind.name}：{'；'.join(invalid)}")
-        reply_due = context.get(kind.reply) if kind.reply else None
-        if reply_due is not None and reply_due < date:
-            warnings.append(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}）")
-        for name, value in list(context.items()):
-            if isinstance(value, dt.date):
-                context[name] = chinese_date(value)
-        issuer = values.get("发文机关") or settings.get("organisation", "issuer", "")
-        context.update({k: v for k, v in values.items() if k not in context and k not in OVERRIDABLE})
-        context.update(发文机关=issuer, 主送=unit_name, 成文日期=chinese_date(date), 标题=kind.name, 年份=date.year,
-                       印发机关=values.get("印发机关") or settings.get("organisation", "office", ""),
-                       印发日期=chinese_date(date), 抄送=_copy_line(str(context.get("抄送", ""))))
-        unknown = sorted(template.variables - set(context) - {"文号"})
-        if unknown:
-            raise TemplateError(f"模板 {template.path.name} 用到了 lzdocs 不提供的内容：{'、'.join(unknown)}",
-                                hint=f"用 --set {unknown[0]}=… 提供，或在模板中删除这个标签")
-        code = str(settings.get("numbering", kind.key, "") or "")
-        if not code:
-            raise ConfigError(f"lzdocs.toml 的 [numbering] 中没有设置 {kind.key}（{kind.name}的机关代字）",
-                              hint=f"请加一行：{kind.key} = \"内工大纪X\"")
-        return Letter(kind, unit_name, date, context, reply_due, code, warnings)
+        return context
 
     def _default(self, kind: LetterKind, f: Field, date: dt.date):
         if f.name == "原定期限":
@@ -279,14 +313,13 @@ class LetterOffice:
         With a ``finisher`` (batches) the file is fsynced and put in place after the commit, in parallel
         with the next letters; it is there once the finisher is closed.
         """
-        template = self.template(letter.kind)
         folder = self.ws.year_dir(letter.date.year) / letter.kind.name
         if folder not in self._finished:  # letters a killed run recorded but did not put in place
             finish_leftovers(self.store, folder, self.ws.root)
             self._finished.add(folder)
 
         def render(number: DocumentNumber, path: Path) -> bytes:
-            return template.save({**letter.context, "文号": str(number)}, path, durable=finisher is None)
+            return write_new_file(path, self.render(letter, number), durable=finisher is None)
 
         issued = issue_document(
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
@@ -295,6 +328,19 @@ class LetterOffice:
             workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
                             list(letter.warnings) + issued.warnings, [issued.path])
+
+    def render(self, letter: Letter, number: DocumentNumber) -> bytes:
+        """The letter's .docx: its template filled in, then laid out as GB/T 9704 §10.1 wants (署名 over the date,
+        抄送 at the foot of the last page, the 送达回证 page when asked for)."""
+        from lzdocs.documents.letter_layout import Receipt, lay_out_letter
+
+        data = self.template(letter.kind).render({**letter.context, "文号": str(number)})
+        receipt = None
+        if letter.receipt:
+            whom = f"{letter.person.removesuffix('同志')}（{letter.unit}）" if letter.person else letter.unit
+            receipt = Receipt(letter.kind.name, str(number), whom)
+        return lay_out_letter(data, issuer=str(letter.context.get("发文机关", "")),
+                              date_text=str(letter.context.get("成文日期", "")), receipt=receipt)
 
     def as_dict(self, issued: IssuedLetter) -> dict:
         return {"number": str(issued.number), "kind": issued.kind.key, "unit": issued.unit,
@@ -341,20 +387,22 @@ def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
 
 def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,
               date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None,
-              draft: bool = False, assigned: DocumentNumber | None = None) -> list[BatchRow]:
-    """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row."""
+              receipt: bool = False, draft: bool = False, assigned: DocumentNumber | None = None) -> list[BatchRow]:
+    """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row; a
+    受文人 column addresses a row's letter to a person; ``receipt`` adds a 送达回证 page to each."""
     office.check_fields(kind, defaults)
     results = []
     with DurableRenames() as finisher:
         for i, (number, values) in enumerate(rows):
             progress(i, len(rows), str(values.get("单位") or "").strip())
-            results.append(_batch_row(office, kind, number, values, defaults, date, finisher, draft, assigned))
+            results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
+                                      draft=draft, assigned=assigned))
     progress(len(rows), len(rows), "")
     return results
 
 
 def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict, defaults: dict,
-               date: dt.date, finisher: DurableRenames, draft: bool = False,
+               date: dt.date, finisher: DurableRenames, *, receipt: bool = False, draft: bool = False,
                assigned: DocumentNumber | None = None) -> BatchRow:
     unit = str(values.get("单位") or "").strip()
     fields = {**defaults, **{k: v for k, v in values.items() if k not in BATCH_COLUMNS and v not in (None, "")}}
@@ -366,7 +414,7 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
         if abs(day.year - date.year) > DATE_SPAN:
             raise FieldError(f"“成文日期”{chinese_date(day)}不合理："
                              f"应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
-        letter = office.prepare(kind, unit, fields, day, extra="ignore")
+        letter = office.prepare(kind, unit, fields, day, extra="ignore", to=values.get("受文人"), receipt=receipt)
         outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned)
         outcome.unit = letter.unit
         outcome.warnings = letter.warnings

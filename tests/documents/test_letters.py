@@ -41,12 +41,14 @@ SAMPLES = {
     "urge": ("图书馆", {}),
 }
 EXPECTED = {  # what the reader must find in each letter, besides the 文号 and the recipient
-    "suggestion": ["纪检监察建议书", TRICKY, "1．采购程序不规范", "2．报销审核把关不严", "2．加强报销审核",
-                   "2026年12月28日", "学校党委，党政办公室。"],
-    "accountability": ["问廉问责书", "基建处处长", "1．工程变更未经审批", "说明工程变更未经审批的原因",
+    "suggestion": ["纪检监察建议书", TRICKY, "\n1．采购程序不规范；\n", "\n2．报销审核把关不严。\n",
+                   "\n2．加强报销审核。\n", "2026年12月28日", "学校党委，党政办公室。"],
+    "accountability": ["问廉问责书", "基建处处长", "\n工程变更未经审批。\n", "\n说明工程变更未经审批的原因。\n",
                        "2026年12月13日"],
-    "talk": ["谈话提醒通知书", "资产处副处长", "2026年12月1日上午9:00", "行政楼301会议室", "纪委副书记王某某"],
-    "rectify": ["责令检查整改通知书", "1．采购验收记录不全", "2．每月公开价格", "2026年12月28日"],
+    "talk": ["谈话提醒通知书", "资产处副处长", "一、谈话时间：2026年12月1日上午9:00；",
+             "二、谈话地点：行政楼301会议室；", "三、谈话人：纪委副书记王某某。"],
+    "rectify": ["责令检查整改通知书", "\n采购验收记录不全。\n", "\n1．建立验收台账；\n", "\n2．每月公开价格。\n",
+                "2026年12月28日"],
     "urge": ["催报通知", "《岗位风险分析和防控措施表》", "2026年11月16日", "2026年12月5日"],
 }
 
@@ -74,7 +76,9 @@ def pdf_texts(issued, tmp_path_factory):
 
 
 def document_text(path) -> str:
-    return "\n".join(p.text for p in docx.Document(path).paragraphs)
+    """Every paragraph's text, those in tables (the 抄送 at the foot, the 送达回证) included."""
+    body = docx.Document(path).element.body
+    return "\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in body.iter(f"{W}p"))
 
 
 @pytest.mark.parametrize("key", list(SAMPLES))
@@ -152,7 +156,7 @@ def test_title_is_2hao_xiaobiaosong_and_body_3hao_fangsong(issued):
         "中共内蒙古工业大学纪律检查委员会", 24, RGBColor(255, 0, 0))
     assert fonts["纪检监察建议书"] == (22, "方正小标宋简体")
     assert fonts["计划财务处："] == (16, "仿宋_GB2312")
-    assert fonts["1．采购程序不规范"] == (16, "仿宋_GB2312")
+    assert fonts["1．采购程序不规范；"] == (16, "仿宋_GB2312")
     section = document.sections[0]
     assert (round(section.top_margin.mm), round(section.left_margin.mm), round(section.right_margin.mm),
             round(section.bottom_margin.mm), round(section.page_width.mm)) == (37, 28, 26, 35, 210)
@@ -211,12 +215,12 @@ def test_a_template_that_fails_while_rendering_consumes_no_number_and_leaves_no_
 
 def test_a_template_asking_for_an_unknown_variable_is_refused_before_numbering(office, workspace, store):
     custom = docx.Document(workspace.template("纪检监察建议书.docx"))
-    custom.add_paragraph("联系人：{{ 联系人 }}")
+    custom.add_paragraph("督办人：{{ 督办人 }}")
     custom.save(workspace.templates / "纪检监察建议书.docx")
-    with pytest.raises(TemplateError, match="联系人"):
+    with pytest.raises(TemplateError, match="督办人"):
         office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY)
-    letter = office.prepare(L.KINDS["suggestion"], "计财处", {**SAMPLES["suggestion"][1], "联系人": "李老师"}, DAY)
-    assert "联系人：李老师" in document_text(office.issue(letter).path)
+    letter = office.prepare(L.KINDS["suggestion"], "计财处", {**SAMPLES["suggestion"][1], "督办人": "李老师"}, DAY)
+    assert "督办人：李老师" in document_text(office.issue(letter).path)
 
 
 def test_defaults_fill_deadlines_and_the_material_to_report(office):
@@ -235,7 +239,7 @@ def test_defaults_fill_deadlines_and_the_material_to_report(office):
 def test_list_fields_drop_the_numbering_the_clerk_typed(office):
     values = {**SAMPLES["suggestion"][1], "问题": "1. 第一条\n（二）第二条\n三、第三条\n\n4）1.5倍超标"}
     assert office.prepare(L.KINDS["suggestion"], "计财处", values, DAY).context["问题"] == [
-        "第一条", "第二条", "第三条", "1.5倍超标"]
+        "第一条；", "第二条；", "第三条；", "1.5倍超标。"]
 
 
 def test_control_characters_are_removed_with_a_warning(office):
@@ -347,7 +351,7 @@ def test_the_document_xml_is_well_formed_even_with_hostile_values(office):
     item = office.issue(office.prepare(L.KINDS["suggestion"], "计财处", values, DAY))
     etree.fromstring(zipfile.ZipFile(item.path).read("word/document.xml"))
     text = document_text(item.path)
-    assert "]]><w:p/><!-- & \u2028 '\"" in text and "1．<script>&amp;</script>" in text
+    assert "]]><w:p/><!-- & \u2028 '\"" in text and "\n<script>&amp;</script>。\n" in text
 
 
 @pytest.mark.parametrize("days", [-400, 0, 5 * 365], ids=["local-clock-behind", "same-clock", "local-clock-ahead"])

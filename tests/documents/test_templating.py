@@ -25,7 +25,8 @@ def context(**extra) -> dict:
     base = {"发文机关": "中共内蒙古工业大学纪律检查委员会", "文号": "内工大纪建〔2026〕3号", "主送": "计划财务处",
             "事由": f"在检查中，{TRICKY}", "问题": ["采购程序不规范", "报销审核把关不严"], "建议": ["完善采购制度"],
             "回复期限": "2026年12月28日", "成文日期": "2026年11月28日", "抄送": "学校党委，党政办公室。",
-            "印发机关": "内蒙古工业大学纪委办公室", "印发日期": "2026年11月28日"}
+            "印发机关": "内蒙古工业大学纪委办公室", "印发日期": "2026年11月28日", "依据": "廉政风险防控工作",
+            "联系方式": ""}
     return {**base, **extra}
 
 
@@ -83,7 +84,7 @@ def test_a_new_line_in_a_value_becomes_a_line_break():
 
 def test_variables_are_listed_without_loop_names():
     assert DocxTemplateFile(SUGGESTION).variables == {
-        "发文机关", "文号", "主送", "事由", "问题", "建议", "回复期限", "成文日期", "抄送"}
+        "发文机关", "文号", "主送", "事由", "问题", "建议", "回复期限", "成文日期", "抄送", "依据", "联系方式"}
 
 
 def test_a_missing_variable_is_an_error_not_a_blank(tmp_path):
