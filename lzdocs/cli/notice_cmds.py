@@ -22,7 +22,7 @@ from lzdocs.documents import notice as N
 @click.option("--attachment", "attachments", multiple=True, metavar="FILE|form",
               help="附件：.docx 文件，或 form（空白《岗位风险分析和防控措施表》）；可多次使用")
 @click.option("--cc", help="抄送机关，如：自治区高校工委，学校各位领导")
-@click.option("--printer", help="印发机关（版记；默认 lzdocs.toml [notice] printer，否则 [organisation] office）")
+@click.option("--printer", help="印发机关（版记；默认按发文机关取 lzdocs.toml [printers]）")
 @click.option("--style", type=click.Choice(["2012", "1999"]), help="版式：2012（默认）或 1999（带主题词）")
 @click.option("--keywords", help="主题词（1999 版式），词之间用空格分开")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -212,8 +213,11 @@ def _reads_as_title(block: Block) -> bool:
 
 # --- rendering ----------------------------------------------------------------------------------
 
-def render_blocks(doc, blocks: list[Block], page: Page = PAGE, *, new_page_first: bool = False) -> list:
-    """Add the blocks to the document as GB/T 9704 paragraphs and tables; returns the paragraphs added."""
+def render_blocks(doc, blocks: list[Block], page: Page = PAGE, *, new_page_first: bool = False,
+                  titles: Callable[[str], list[str]] = balance_title) -> list:
+    """Add the blocks to the document as GB/T 9704 paragraphs and tables; returns the paragraphs added.
+
+    ``titles`` breaks a title into lines (:class:`lzdocs.documents.titles.TitleBreaker`)."""
     added = []
     page_break = new_page_first
     for block in blocks:
@@ -225,7 +229,7 @@ def render_blocks(doc, blocks: list[Block], page: Page = PAGE, *, new_page_first
             page_break = False
             continue
         if block.kind == "title":
-            p = add_title(doc, balance_title(block.text), page, before_lines=0)
+            p = add_title(doc, titles(block.text), page, before_lines=0)
             format_paragraph(p, page, align="center", line=36 * 20, after=page.line_pitch,
                              keep_next=True, page_break_before=page_break)
         else:

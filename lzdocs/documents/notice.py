@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from lzdocs.documents import gbt9704 as gb
 from lzdocs.documents.markdown_body import Block, parse_body, render_blocks, split_enclosure
 from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
-from lzdocs.documents.titles import balance_title
+from lzdocs.documents.titles import TitleBreaker
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
 from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
@@ -57,6 +57,8 @@ class Notice:
     cc: str = ""
     style: str = "2012"
     keywords: str = ""
+    title_lines: tuple[str, ...] = ()  # the lines the user broke the title into (--title with a line break)
+    notes: tuple[str, ...] = ()  # what preparing changed in the body, said to the user as 提醒
 
     @property
     def mark(self) -> str:
@@ -89,6 +91,24 @@ def resolve_issuer(settings, issuer: str | None) -> tuple[str, str]:
             return name, code
     raise FieldError(f"发文机关“{issuer}”不在 lzdocs.toml 的 [issuers] 中",
                      hint=f"可用：{'、'.join(table)}；或在 [issuers] 中添加一行 \"{issuer}\" = \"机关代字\"")
+
+
+def resolve_printer(settings, issuer: str, code: str) -> str:
+    """印发机关 of the 版记 for an issuer: ``[printers]`` (by name or 机关代字), else ``[notice] printer``, else the
+    ``[organisation] office`` when the issuer is ``[organisation] issuer``, else the issuer's own 办公室.
+
+    GB/T 9704-2012 §7.4.3: the 印发机关 is the office that sends the document to print, usually the issuing
+    organ's 办公厅（室） — a Party committee's file is printed by its office, not by the 纪委办公室.
+    """
+    for key, value in settings.section("printers").items():
+        if value and squeeze(str(key)) in (squeeze(issuer), squeeze(code)):
+            return str(value)
+    if settings.get("notice", "printer", ""):
+        return str(settings.get("notice", "printer"))
+    office = settings.get("organisation", "office", "")
+    if office and squeeze(settings.get("organisation", "issuer", "")) == squeeze(issuer):
+        return str(office)
+    return f"{issuer}办公室"
 
 
 def read_body(path: Path) -> tuple[Block, ...]:
@@ -157,7 +177,8 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
                    date: dt.date | None = None, today: dt.date, printer: str | None = None) -> Notice:
     """Check the arguments of ``lzdocs notice`` against the workspace settings; raise FieldError in Chinese."""
     settings = ws.settings
-    title = _clean(title)
+    title_lines = clean_title_lines(title)
+    title = join_title(title_lines)
     if not title:
         raise FieldError("标题不能为空", hint="用 --title 写公文标题，例如：关于开展廉政风险点排查工作的通知")
     if kind not in KINDS:
@@ -177,15 +198,36 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
     default_to = "" if kind in UPWARD else settings.get("notice", "to", DEFAULT_TO)
     return Notice(
         title=title, body=blocks, issuer=name, code=code, date=date or today,
-        printer=_clean(printer or settings.get("notice", "printer", "") or settings.get("organisation", "office", "")
-                       or name),
+        printer=_clean(printer or resolve_printer(settings, name, code)),
         kind=kind, to=_clean(to if to is not None else default_to), signer=signer, attachments=found,
         cc=_clean(cc if cc is not None else settings.get("notice", "cc", "")), style=style,
-        keywords=_clean(keywords or (kind if style == "1999" else "")))
+        keywords=_clean(keywords or (kind if style == "1999" else "")),
+        title_lines=title_lines if len(title_lines) > 1 else ())
 
 
 def _clean(text) -> str:
     return " ".join(strip_illegal_xml(str(text or ""))[0].split())
+
+
+def clean_title_lines(title: str) -> tuple[str, ...]:
+    """The title's lines as the user typed them, each without stray spaces (kept only between Latin words)."""
+    text = strip_illegal_xml(str(title or ""))[0]
+    lines = (_tidy_spaces(line) for line in re.split(r"\r\n|[\n\r\u2028\u2029\v\f]", text))
+    return tuple(line for line in lines if line)
+
+
+def join_title(lines: tuple[str, ...] | list[str]) -> str:
+    """The title on one line (the register, the file name): lines joined, a space only between Latin words."""
+    return _tidy_spaces(" ".join(lines))
+
+
+def _tidy_spaces(text: str) -> str:
+    pieces = text.split()
+    joined = pieces[:1]
+    for piece in pieces[1:]:
+        latin = joined[-1][-1].isascii() and joined[-1][-1].isalnum() and piece[0].isascii() and piece[0].isalnum()
+        joined.append((" " if latin else "") + piece)
+    return "".join(joined)
 
 
 def short_title(title: str, kind: str = "通知") -> str:
@@ -198,33 +240,37 @@ def short_title(title: str, kind: str = "通知") -> str:
 
 # --- rendering ------------------------------------------------------------------------------------
 
-def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PAGE) -> None:
-    """Write the whole notice to ``path``: 版头, 主体 (with any 印发件 and 附件) and 版记."""
+def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PAGE, *,
+                  titles: TitleBreaker | None = None) -> None:
+    """Write the whole notice to ``path``: 版头, 主体 (with any 印发件 and 附件) and 版记.
+
+    ``titles`` breaks titles into lines (names kept whole, jieba's cache); by default the issuer stays whole."""
+    titles = titles or TitleBreaker(names=(notice.issuer,))
     doc = gb.new_document(page)
     upward = notice.kind in UPWARD
     top = 35 if notice.style == "2012" else (80 if upward else 25)
     gb.add_masthead(doc, notice.mark, page, top_mm=top)
     gb.add_number_line(doc, number, page, signer=notice.signer or None)
-    gb.add_title(doc, balance_title(notice.title), page)
+    gb.add_title(doc, titles("\n".join(notice.title_lines) or notice.title), page)
     if notice.to:
         gb.add_addressee(doc, notice.to, page)
     own, enclosure = split_enclosure(list(notice.body))
-    paragraphs = render_blocks(doc, own, page)
+    paragraphs = render_blocks(doc, own, page, titles=titles)
     if paragraphs:
         paragraphs[-1].paragraph_format.keep_with_next = True
     if notice.attachments:
         gb.add_attachment_note(doc, [a.name for a in notice.attachments], page)
     gb.add_signature(doc, notice.issuer, chinese_date(notice.date, numerals=notice.style == "1999"), page)
     if enclosure:
-        render_blocks(doc, enclosure, page, new_page_first=True)
-    _append_attachments(doc, notice.attachments, page)
+        render_blocks(doc, enclosure, page, new_page_first=True, titles=titles)
+    _append_attachments(doc, notice.attachments, page, titles)
     gb.add_colophon(doc, gb.Colophon(printer=notice.printer, printed=notice.date, cc=notice.cc,
                                      keywords=notice.keywords if notice.style == "1999" else ""), page)
     tidy_package(doc, title=notice.title, author=notice.issuer, subject=number, keywords=notice.keywords)
     doc.save(str(path))
 
 
-def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page) -> None:
+def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page, titles: TitleBreaker) -> None:
     """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body."""
     if not attachments:
         return
@@ -240,7 +286,7 @@ def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page)
             gb.format_paragraph(head, page, align="left", keep_next=True)
             add_text(head, "附件" + (str(i) if len(attachments) > 1 else ""), HEITI)
             if not _starts_with(source, att.name):
-                gb.add_title(doc, balance_title(att.name), page, before_lines=1)
+                gb.add_title(doc, titles(att.name), page, before_lines=1)
             pin_defaults(source)
             composer.append(source)
 
@@ -327,14 +373,21 @@ def pin_defaults(source) -> None:
 
 # --- issuing ----------------------------------------------------------------------------------------
 
+def title_breaker(ws, notice: Notice) -> TitleBreaker:
+    """Titles broken between words, the school and the issuers kept whole; jieba's cache in ``.lzdocs/``."""
+    names = (ws.settings.school, notice.issuer, *(str(k) for k in ws.settings.section("issuers")))
+    return TitleBreaker(names=tuple(n for n in names if n), cache_dir=ws.state / "cache")
+
+
 def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float | None = None) -> IssuedNotice:
     """Number, render and record the notice (发文登记簿, kind "notice"); optionally a PDF beside it."""
     folder = ws.year_dir(notice.date.year) / notice.kind
     issued: IssuedDocument = issue_document(
         store, kind="notice", code=notice.code, year=notice.date.year, title=notice.title, recipient=notice.to,
         issued=notice.date, folder=folder, stem=lambda n: f"{n}-{short_title(notice.title, notice.kind)}",
-        render=lambda n, path: render_notice(notice, str(n), path), note=notice.kind, workspace_root=ws.root)
-    result = IssuedNotice(issued.number, issued.path, [issued.path])
+        render=lambda n, path: render_notice(notice, str(n), path, titles=title_breaker(ws, notice)),
+        note=notice.kind, workspace_root=ws.root)
+    result = IssuedNotice(issued.number, issued.path, [issued.path], warnings=list(notice.notes))
     if pdf:
         from lzdocs.documents.pdf import PdfError, to_pdf
 
