@@ -15,7 +15,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
 from lzdocs.documents import gbt9704 as gb
-from lzdocs.documents.markdown_body import Block, parse_body, render_blocks, split_enclosure
+from lzdocs.documents.markdown_body import Block, drop_repeats, parse_body, render_blocks, split_enclosure
 from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
 from lzdocs.documents.titles import TitleBreaker
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
@@ -23,7 +23,14 @@ from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
 from lzdocs.ooxml.safety import Limits, sniff
 from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tidy_package
-from lzdocs.textutil import chinese_date, decode_text, safe_filename, squeeze, strip_illegal_xml
+from lzdocs.textutil import (
+    chinese_date,
+    decode_text,
+    parse_chinese_number,
+    safe_filename,
+    squeeze,
+    strip_illegal_xml,
+)
 
 KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
 UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
@@ -196,13 +203,48 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
     limits = Limits.from_settings(settings)
     found = tuple(resolve_attachment(a, forms_dir=ws.root / "forms", limits=limits) for a in attachments)
     default_to = "" if kind in UPWARD else settings.get("notice", "to", DEFAULT_TO)
+    to = _clean(to if to is not None else default_to)
+    blocks, notes = _without_repeats(blocks, to=to, issuer=name, attachments=bool(found), date=date or today)
     return Notice(
         title=title, body=blocks, issuer=name, code=code, date=date or today,
         printer=_clean(printer or resolve_printer(settings, name, code)),
-        kind=kind, to=_clean(to if to is not None else default_to), signer=signer, attachments=found,
+        kind=kind, to=to, signer=signer, attachments=found,
         cc=_clean(cc if cc is not None else settings.get("notice", "cc", "")), style=style,
         keywords=_clean(keywords or (kind if style == "1999" else "")),
-        title_lines=title_lines if len(title_lines) > 1 else ())
+        title_lines=title_lines if len(title_lines) > 1 else (), notes=notes)
+
+
+def _without_repeats(blocks: tuple[Block, ...], *, to: str, issuer: str, attachments: bool,
+                     date: dt.date) -> tuple[tuple[Block, ...], tuple[str, ...]]:
+    """The body without the 主送, 附件说明, 署名 and date that lzdocs prints itself, and what was said about it."""
+    cut = next((i for i, b in enumerate(blocks) if b.kind == "break"), len(blocks))
+    own, found = drop_repeats(list(blocks[:cut]), to=to, issuer=issuer, attachments=attachments)
+    notes = []
+    if found.addressee:
+        notes.append(f"正文第一行“{found.addressee[0]}”与主送机关相同，已删去（主送机关排在标题下）")
+    elif own and to and re.fullmatch(r"[^，。；！？,.;!?]{2,40}[:：]", own[0].text.strip()):
+        notes.append(f"正文第一行“{own[0].text.strip()}”像是主送机关，与主送“{to}：”不同，已保留；"
+                     "如不需要，请从正文中删去，或用 --to 写主送机关")
+    if found.attachments:
+        notes.append(f"正文末尾的附件说明“{'　'.join(found.attachments)}”已删去（附件说明按 --attachment 排出）")
+    if found.signature:
+        said = "　".join(found.signature)
+        written = _date_of(found.signature[-1])
+        other = f"；成文日期用的是{chinese_date(date)}，可用 --date 指定" if written not in (None, date) else ""
+        notes.append(f"正文末尾的署名和日期“{said}”已删去（署名和成文日期由 lzdocs 排出{other}）")
+    return (*own, *blocks[cut:]), tuple(notes)
+
+
+def _date_of(text: str) -> dt.date | None:
+    """2026年11月28日, 二〇二六年十一月二十八日, 2026-11-28 or 2026.11.28 as a date; None for anything else."""
+    bare = re.sub(r"\s+", "", text)
+    found = (re.fullmatch(r"(\S{4})年(\S{1,3})月(\S{1,3})日", bare)
+             or re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", bare))
+    parts = [parse_chinese_number(g) for g in found.groups()] if found else [None]
+    try:
+        return dt.date(*parts) if None not in parts else None
+    except ValueError:
+        return None
 
 
 def _clean(text) -> str:
