@@ -321,12 +321,13 @@ class Colophon:
     keywords: str = ""
 
 
-def add_colophon(doc, colophon: Colophon, page: Page = PAGE) -> None:
+def add_colophon(doc, colophon: Colophon, page: Page = PAGE, *, blank_page: bool = False) -> None:
     """The 版记 on a page of its own at the end, its last line on the bottom edge of the 版心, no page number.
 
     The 版记 is a table of exact row heights floating at a fixed distance from the top of the 版心
     (``w:tblpPr``), so that its last line lies on the bottom edge in Word, WPS and LibreOffice alike; it
-    stands in a last section whose footers are empty.
+    stands in a last section whose footers are empty. With ``blank_page`` an empty page comes first, also without
+    a page number (GB/T 9704-2012 §7.5), so that a double-sided document ends with the 版记 on its back cover.
     """
     sect = close_section(doc)
     apply_geometry(sect, page)
@@ -355,7 +356,11 @@ def add_colophon(doc, colophon: Colophon, page: Page = PAGE) -> None:
         f'<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid><w:gridCol w:w="{width}"/></w:tblGrid></w:tbl>')
     for row, _ in rows:
         tbl.append(row)
-    sect.addprevious(tiny_paragraph())  # LibreOffice anchors a floating table to the paragraph before it
+    anchor = tiny_paragraph()  # LibreOffice anchors a floating table to the paragraph before it
+    if blank_page:
+        sect.addprevious(tiny_paragraph())  # the blank page
+        set_child(anchor.find(qn("w:pPr")), "pageBreakBefore", PPR_ORDER)
+    sect.addprevious(anchor)
     sect.addprevious(tbl)
     sect.addprevious(tiny_paragraph())
 

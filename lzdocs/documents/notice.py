@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from lzdocs.documents import gbt9704 as gb
 from lzdocs.documents.markdown_body import Block, drop_repeats, parse_body, render_blocks, split_enclosure
 from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
+from lzdocs.documents.pages import count_pages, stated_pages
 from lzdocs.documents.titles import TitleBreaker
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
 from lzdocs.forms.schema import FormKind, load_kinds
@@ -305,23 +306,43 @@ def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PA
     gb.add_signature(doc, notice.issuer, chinese_date(notice.date, numerals=notice.style == "1999"), page)
     if enclosure:
         render_blocks(doc, enclosure, page, new_page_first=True, titles=titles)
-    _append_attachments(doc, notice.attachments, page, titles)
+    stated = _append_attachments(doc, notice.attachments, page, titles)
+    before = pages_before_colophon(doc, stated, page)
     gb.add_colophon(doc, gb.Colophon(printer=notice.printer, printed=notice.date, cc=notice.cc,
-                                     keywords=notice.keywords if notice.style == "1999" else ""), page)
+                                     keywords=notice.keywords if notice.style == "1999" else ""), page,
+                    blank_page=before % 2 == 0)
     tidy_package(doc, title=notice.title, author=notice.issuer, subject=number, keywords=notice.keywords)
     doc.save(str(path))
 
 
-def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page, titles: TitleBreaker) -> None:
-    """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body."""
+def pages_before_colophon(doc, stated: list[tuple[int, int | None]], page: gb.Page = gb.PAGE) -> int:
+    """Pages of everything before the 版记: the notice's own sections counted line by line; an attachment whose
+    page count Word or WPS saved (``stated``: its sections and that count, per attachment) counts as saved."""
+    counts = count_pages(doc.element.body, spacing=page.condense)
+    total, at = counts[0], 1
+    for sections, pages in stated:
+        estimated = sum(counts[at:at + sections])
+        total += pages if pages else estimated
+        at += sections
+    return total + sum(counts[at:])
+
+
+def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page,
+                        titles: TitleBreaker) -> list[tuple[int, int | None]]:
+    """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body; returns
+    each attachment's number of sections and the page count its word processor saved (None if unknown)."""
     if not attachments:
-        return
+        return []
     from docxcompose.composer import Composer
 
     composer = Composer(doc)
+    stated = []
     with tempfile.TemporaryDirectory(prefix="lzdocs-notice-") as tmp:
         for i, att in enumerate(attachments, 1):
-            source = _open_attachment(_attachment_file(att, Path(tmp) / f"{i}.docx"))
+            file = _attachment_file(att, Path(tmp) / f"{i}.docx")
+            source = _open_attachment(file)
+            stated.append((1 + len(source.element.body.findall(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:sectPr')}")),
+                           stated_pages(file)))
             sect = gb.close_section(doc)
             _copy_geometry(source.sections[-1]._sectPr, sect, page)
             head = doc.add_paragraph()
@@ -331,6 +352,7 @@ def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page,
                 gb.add_title(doc, titles(att.name), page, before_lines=1)
             pin_defaults(source)
             composer.append(source)
+    return stated
 
 
 def _attachment_file(att: Attachment, scratch: Path) -> Path:
