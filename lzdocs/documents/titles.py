@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import tempfile
@@ -41,26 +40,37 @@ _SPLIT_WORD = 50.0  # inside a word: only when nothing else fits
 _INSIDE_QUOTE = 8.0  # inside 《…》 or “…”: only when the quoted title is longer than a line
 
 
-@functools.cache
-def _jieba(cache_dir: str | None):
-    """A jieba tokenizer with the domain words; its dictionary cache (``jieba.cache``) in ``cache_dir``.
+_TOKENIZER: list = []  # one jieba tokenizer per process: its dictionary takes tens of megabytes
+
+
+def _jieba(cache_dir: Path | None):
+    """The jieba tokenizer with the domain words; the first call decides where its dictionary cache
+    (``jieba.cache``) lives: ``cache_dir``, or the temp folder when that cannot be made.
 
     jieba is imported here, on the notice path only; its progress chatter on stderr is silenced.
     """
+    if _TOKENIZER:
+        return _TOKENIZER[0]
     import jieba
 
     jieba.setLogLevel(logging.CRITICAL)
     tokenizer = jieba.Tokenizer()
-    tokenizer.tmp_dir = cache_dir or tempfile.gettempdir()
-    Path(tokenizer.tmp_dir).mkdir(parents=True, exist_ok=True)
+    tokenizer.tmp_dir = tempfile.gettempdir()
+    if cache_dir is not None:
+        try:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            tokenizer.tmp_dir = str(cache_dir)
+        except OSError:  # a read-only workspace: the cache goes to the temp folder
+            pass
     for word in DOMAIN_WORDS:
         tokenizer.add_word(word, freq=100_000)
+    _TOKENIZER.append(tokenizer)
     return tokenizer
 
 
 def words(text: str, *, names: tuple[str, ...] = (), cache_dir: Path | None = None) -> list[str]:
     """``text`` cut into words by jieba with the domain words; ``names`` (the school, the issuers) stay whole."""
-    tokenizer = _jieba(str(cache_dir) if cache_dir else None)
+    tokenizer = _jieba(cache_dir)
     for name in names:
         if name and name not in tokenizer.FREQ:
             tokenizer.add_word(name, freq=100_000)
