@@ -152,6 +152,9 @@ def _set_defaults(doc, page: Page) -> None:
     set_child(rpr, "szCs", RPR_ORDER, val=round(page.font_pt * 2))
     set_child(rpr, "lang", RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
     ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    # Widow and orphan control said outright (LibreOffice assumes it, Word and WPS need not): documents/pages.py
+    # counts the pages with it.
+    set_child(ppr, "widowControl", PPR_ORDER)
     set_child(ppr, "spacing", PPR_ORDER, after=0, before=0, line=page.line_pitch, lineRule="exact")
     set_child(ppr, "jc", PPR_ORDER, val="both")
     normal = doc.styles["Normal"]
