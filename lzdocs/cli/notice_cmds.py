@@ -12,7 +12,8 @@ from lzdocs.documents import notice as N
 
 
 @command(cli, "notice")
-@click.option("--title", required=True, help="标题，如：关于开展廉政风险点排查工作的通知")
+@click.option("--title", required=True,
+              help="标题，如：关于开展廉政风险点排查工作的通知（较长的标题在词间回行；其中的换行或 \\n 处按原样回行）")
 @click.option("--body", "body", required=True, type=click.Path(path_type=Path),
               help="正文文件：.txt（一行一段）或 .md（Markdown）")
 @click.option("--kind", type=click.Choice(N.KINDS), default="通知", show_default=True, help="文种")

@@ -333,7 +333,7 @@ _ORGAN_ENDINGS = ("委员会", "办公室", "大学", "学院", "学校", "纪�
 _SENTENCE_MARKS = set("，。；：！？、,.;:!?“”")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Repeated:
     """Lines at the edges of a body that lzdocs prints itself (主送, 附件说明, 署名 and 成文日期)."""
 

@@ -255,7 +255,8 @@ def _clean(text) -> str:
 def clean_title_lines(title: str) -> tuple[str, ...]:
     """The title's lines as the user typed them, each without stray spaces (kept only between Latin words)."""
     text = strip_illegal_xml(str(title or ""))[0]
-    lines = (_tidy_spaces(line) for line in re.split(r"\r\n|[\n\r\u2028\u2029\v\f]", text))
+    # A typed \n counts too: cmd.exe has no way to put a real line break in an argument.
+    lines = (_tidy_spaces(line) for line in re.split(r"\r\n|[\n\r\u2028\u2029\v\f]|\\n", text))
     return tuple(line for line in lines if line)
 
 

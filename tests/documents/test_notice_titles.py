@@ -66,7 +66,8 @@ def issued(tmp_path_factory):
     typed = run_cli("notice", "--title", "关于开展2026年度\n廉政风险点排查工作的通知 ", *common, check=0)
     spaced = run_cli("notice", "--title", "  关于开展\u3000廉政风险点 排查工作的通知\n", *common, check=0)
     latin = run_cli("notice", "--title", "关于做好 ISO 9001 质量体系认证工作的通知", *common, check=0)
-    return {"ws": ws, "out": [json.loads(p.stdout) for p in (typed, spaced, latin)]}
+    escaped = run_cli("notice", "--title", r"关于开展2026年度\n廉政风险点排查工作的通知", *common, check=0)  # cmd.exe
+    return {"ws": ws, "out": [json.loads(p.stdout) for p in (typed, spaced, latin, escaped)]}
 
 
 def _title_runs(path) -> list[str]:
@@ -75,13 +76,15 @@ def _title_runs(path) -> list[str]:
 
 
 def test_the_users_line_break_is_printed_and_the_file_name_is_one_clean_line(issued):
-    typed = issued["out"][0]
+    typed, escaped = issued["out"][0], issued["out"][3]
     assert typed["files"] == ["outbox/2026/通知/内工大党发〔2026〕1号-开展2026年度廉政风险点排查工作.docx"]
     assert _title_runs(issued["ws"] / typed["files"][0]) == ["关于开展2026年度", "廉政风险点排查工作的通知"]
+    assert escaped["files"] == ["outbox/2026/通知/内工大党发〔2026〕4号-开展2026年度廉政风险点排查工作.docx"]
+    assert _title_runs(issued["ws"] / escaped["files"][0]) == ["关于开展2026年度", "廉政风险点排查工作的通知"]
 
 
 def test_no_stray_space_reaches_the_title_or_the_file_name(issued):
-    spaced, latin = issued["out"][1:]
+    spaced, latin = issued["out"][1:3]
     assert spaced["files"] == ["outbox/2026/通知/内工大党发〔2026〕2号-开展廉政风险点排查工作.docx"]
     assert _title_runs(issued["ws"] / spaced["files"][0]) == ["关于开展廉政风险点排查工作的通知"]
     assert latin["files"] == ["outbox/2026/通知/内工大党发〔2026〕3号-做好ISO 9001质量体系认证工作.docx"]
@@ -99,7 +102,7 @@ def test_the_register_records_the_title_on_one_line(issued):
     finally:
         store.close()
     assert titles == ["关于开展2026年度廉政风险点排查工作的通知", "关于开展廉政风险点排查工作的通知",
-                      "关于做好ISO 9001质量体系认证工作的通知"]
+                      "关于做好ISO 9001质量体系认证工作的通知", "关于开展2026年度廉政风险点排查工作的通知"]
 
 
 def test_jieba_caches_its_dictionary_in_the_workspace_and_says_nothing(tmp_path):
