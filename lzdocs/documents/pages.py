@@ -135,9 +135,9 @@ def _table(tbl, sect, spacing: int) -> list[_Block]:
     """One block per row: as high as its tallest cell (or its set height), never split."""
     rows = []
     margin = 2 * 108
-    for tr in tbl.iter(qn("w:tr")):
+    for tr in tbl.findall(qn("w:tr")):
         tallest = 0
-        for tc in tr.iter(qn("w:tc")):
+        for tc in tr.findall(qn("w:tc")):
             width = _twips(tc.find(qn("w:tcPr") + "/" + qn("w:tcW")), "w", 2000) - margin
             height = 0
             for p in tc.iter(qn("w:p")):
