@@ -15,7 +15,7 @@ from lzdocs.textutil import close_matches
 EXTRA_SETTINGS = {("limits", "soffice_timeout"): 90, ("letters", "talk_days"): 30}
 FRACTIONAL = {("watch", "interval"), ("watch", "stable"), ("watch", "incomplete_timeout"), ("letters", "pdf_timeout"),
               ("limits", "soffice_timeout")}
-FREE_SECTIONS = {"issuers"}  # any keys: name = value (text)
+FREE_SECTIONS = {"issuers", "printers"}  # any keys: name = value (text)
 # Numbers with an upper bound, and what the bound is, for the message.
 MAXIMA = {("limits", "max_rows"): (1_048_576, "Excel 工作表最多 1048576 行"),
           ("limits", "max_columns"): (16_384, "Excel 工作表最多 16384 列")}

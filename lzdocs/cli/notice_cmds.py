@@ -12,7 +12,8 @@ from lzdocs.documents import notice as N
 
 
 @command(cli, "notice")
-@click.option("--title", required=True, help="标题，如：关于开展廉政风险点排查工作的通知")
+@click.option("--title", required=True,
+              help="标题，如：关于开展廉政风险点排查工作的通知（较长的标题在词间回行；其中的换行或 \\n 处按原样回行）")
 @click.option("--body", "body", required=True, type=click.Path(path_type=Path),
               help="正文文件：.txt（一行一段）或 .md（Markdown）")
 @click.option("--kind", type=click.Choice(N.KINDS), default="通知", show_default=True, help="文种")
@@ -22,7 +23,7 @@ from lzdocs.documents import notice as N
 @click.option("--attachment", "attachments", multiple=True, metavar="FILE|form",
               help="附件：.docx 文件，或 form（空白《岗位风险分析和防控措施表》）；可多次使用")
 @click.option("--cc", help="抄送机关，如：自治区高校工委，学校各位领导")
-@click.option("--printer", help="印发机关（版记；默认 lzdocs.toml [notice] printer，否则 [organisation] office）")
+@click.option("--printer", help="印发机关（版记；默认按发文机关取 lzdocs.toml [printers]）")
 @click.option("--style", type=click.Choice(["2012", "1999"]), help="版式：2012（默认）或 1999（带主题词）")
 @click.option("--keywords", help="主题词（1999 版式），词之间用空格分开")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")

@@ -152,6 +152,9 @@ def _set_defaults(doc, page: Page) -> None:
     set_child(rpr, "szCs", RPR_ORDER, val=round(page.font_pt * 2))
     set_child(rpr, "lang", RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
     ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    # Widow and orphan control said outright (LibreOffice assumes it, Word and WPS need not): documents/pages.py
+    # counts the pages with it.
+    set_child(ppr, "widowControl", PPR_ORDER)
     set_child(ppr, "spacing", PPR_ORDER, after=0, before=0, line=page.line_pitch, lineRule="exact")
     set_child(ppr, "jc", PPR_ORDER, val="both")
     normal = doc.styles["Normal"]
@@ -321,12 +324,13 @@ class Colophon:
     keywords: str = ""
 
 
-def add_colophon(doc, colophon: Colophon, page: Page = PAGE) -> None:
+def add_colophon(doc, colophon: Colophon, page: Page = PAGE, *, blank_page: bool = False) -> None:
     """The 版记 on a page of its own at the end, its last line on the bottom edge of the 版心, no page number.
 
     The 版记 is a table of exact row heights floating at a fixed distance from the top of the 版心
     (``w:tblpPr``), so that its last line lies on the bottom edge in Word, WPS and LibreOffice alike; it
-    stands in a last section whose footers are empty.
+    stands in a last section whose footers are empty. With ``blank_page`` an empty page comes first, also without
+    a page number (GB/T 9704-2012 §7.5), so that a double-sided document ends with the 版记 on its back cover.
     """
     sect = close_section(doc)
     apply_geometry(sect, page)
@@ -355,7 +359,11 @@ def add_colophon(doc, colophon: Colophon, page: Page = PAGE) -> None:
         f'<w:tblLook w:val="0000"/></w:tblPr><w:tblGrid><w:gridCol w:w="{width}"/></w:tblGrid></w:tbl>')
     for row, _ in rows:
         tbl.append(row)
-    sect.addprevious(tiny_paragraph())  # LibreOffice anchors a floating table to the paragraph before it
+    anchor = tiny_paragraph()  # LibreOffice anchors a floating table to the paragraph before it
+    if blank_page:
+        sect.addprevious(tiny_paragraph())  # the blank page
+        set_child(anchor.find(qn("w:pPr")), "pageBreakBefore", PPR_ORDER)
+    sect.addprevious(anchor)
     sect.addprevious(tbl)
     sect.addprevious(tiny_paragraph())
 

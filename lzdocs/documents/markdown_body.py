@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -212,8 +213,11 @@ def _reads_as_title(block: Block) -> bool:
 
 # --- rendering ----------------------------------------------------------------------------------
 
-def render_blocks(doc, blocks: list[Block], page: Page = PAGE, *, new_page_first: bool = False) -> list:
-    """Add the blocks to the document as GB/T 9704 paragraphs and tables; returns the paragraphs added."""
+def render_blocks(doc, blocks: list[Block], page: Page = PAGE, *, new_page_first: bool = False,
+                  titles: Callable[[str], list[str]] = balance_title) -> list:
+    """Add the blocks to the document as GB/T 9704 paragraphs and tables; returns the paragraphs added.
+
+    ``titles`` breaks a title into lines (:class:`lzdocs.documents.titles.TitleBreaker`)."""
     added = []
     page_break = new_page_first
     for block in blocks:
@@ -225,7 +229,7 @@ def render_blocks(doc, blocks: list[Block], page: Page = PAGE, *, new_page_first
             page_break = False
             continue
         if block.kind == "title":
-            p = add_title(doc, balance_title(block.text), page, before_lines=0)
+            p = add_title(doc, titles(block.text), page, before_lines=0)
             format_paragraph(p, page, align="center", line=36 * 20, after=page.line_pitch,
                              keep_next=True, page_break_before=page_break)
         else:
@@ -317,3 +321,80 @@ def _table_width(table, width: int) -> None:
     tblpr = table._tbl.tblPr
     set_child(tblpr, "tblW", TBLPR_ORDER, w=width, type="dxa")
     set_child(tblpr, "tblLayout", TBLPR_ORDER, type="fixed")
+
+
+# --- what lzdocs writes itself, repeated in the body ------------------------------------------------
+
+_DATE_LINE = re.compile(r"(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
+                        r"\s*[\d一二三四五六七八九十]{1,3}\s*日|\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}")
+_ATTACHMENT_LINE = re.compile(r"^附\s*件?\s*\d*\s*[:：]")
+_ORGAN_ENDINGS = ("委员会", "办公室", "大学", "学院", "学校", "纪委", "党委", "党组", "监察处", "处", "部", "局", "厅",
+                  "中心", "专员办公室", "工委")
+_SENTENCE_MARKS = set("，。；：！？、,.;:!?“”")
+
+
+@dataclass
+class Repeated:
+    """Lines at the edges of a body that lzdocs prints itself (主送, 附件说明, 署名 and 成文日期)."""
+
+    addressee: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    signature: list[str] = field(default_factory=list)
+
+
+def drop_repeats(blocks: list[Block], *, to: str, issuer: str, attachments: bool) -> tuple[list[Block], Repeated]:
+    """The notice's own blocks without what lzdocs writes itself: a first line equal to the 主送 line, trailing
+    附件 lines (when it writes the 附件说明 from ``--attachment``) and a trailing 署名 and date."""
+    blocks = list(blocks)
+    found = Repeated()
+    if blocks and to and _is_plain(blocks[0]) and _bare(blocks[0].text) == _bare(to):
+        found.addressee.append(blocks.pop(0).text)
+    for _ in range(2):  # 附件 after the signature, or the signature after the 附件
+        _drop_signature(blocks, issuer, found.signature)
+        if attachments:
+            _drop_attachment_note(blocks, found.attachments)
+    return blocks, found
+
+
+def _drop_signature(blocks: list[Block], issuer: str, dropped: list[str]) -> None:
+    """A trailing date line and the organ names over it; or a last line that is the issuer's name."""
+    taken: list[str] = []
+    if blocks and _is_plain(blocks[-1]) and _DATE_LINE.fullmatch(_bare(blocks[-1].text)):
+        taken.append(blocks.pop().text)
+        while blocks and _is_plain(blocks[-1]) and _looks_like_organ(blocks[-1].text, issuer):
+            taken.insert(0, blocks.pop().text)
+    elif blocks and _is_plain(blocks[-1]) and issuer and _bare(blocks[-1].text) == _bare(issuer):
+        taken.append(blocks.pop().text)
+    dropped[:0] = taken
+
+
+def _drop_attachment_note(blocks: list[Block], dropped: list[str]) -> None:
+    """Trailing 附件：1．… lines with the numbered lines that continue them."""
+    start = None
+    for i in range(len(blocks) - 1, -1, -1):
+        text = blocks[i].text.strip()
+        if not _is_plain(blocks[i]):
+            break
+        if _ATTACHMENT_LINE.match(text):
+            start = i
+            break
+        if not re.match(r"^\d{1,2}\s*[．.、]", text):
+            break
+    if start is not None:
+        dropped[:0] = [b.text for b in blocks[start:]]
+        del blocks[start:]
+
+
+def _is_plain(block: Block) -> bool:
+    return block.kind in ("para", "heading")
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", text).rstrip(":：")
+
+
+def _looks_like_organ(text: str, issuer: str) -> bool:
+    bare = _bare(text)
+    if issuer and bare == _bare(issuer):
+        return True
+    return 2 <= len(bare) <= 30 and not (_SENTENCE_MARKS & set(bare)) and bare.endswith(_ORGAN_ENDINGS)

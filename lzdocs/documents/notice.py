@@ -15,16 +15,24 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
 from lzdocs.documents import gbt9704 as gb
-from lzdocs.documents.markdown_body import Block, parse_body, render_blocks, split_enclosure
+from lzdocs.documents.markdown_body import Block, drop_repeats, parse_body, render_blocks, split_enclosure
 from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
-from lzdocs.documents.titles import balance_title
+from lzdocs.documents.pages import count_pages, stated_pages
+from lzdocs.documents.titles import TitleBreaker
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
 from lzdocs.forms.schema import FormKind, load_kinds
 from lzdocs.ooxml.fonts import HEITI, add_text
 from lzdocs.ooxml.fonttable import save_document
 from lzdocs.ooxml.safety import Limits, sniff
 from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tidy_package
-from lzdocs.textutil import chinese_date, decode_text, safe_filename, squeeze, strip_illegal_xml
+from lzdocs.textutil import (
+    chinese_date,
+    decode_text,
+    parse_chinese_number,
+    safe_filename,
+    squeeze,
+    strip_illegal_xml,
+)
 
 KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
 UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
@@ -58,6 +66,8 @@ class Notice:
     cc: str = ""
     style: str = "2012"
     keywords: str = ""
+    title_lines: tuple[str, ...] = ()  # the lines the user broke the title into (--title with a line break)
+    notes: tuple[str, ...] = ()  # what preparing changed in the body, said to the user as 提醒
 
     @property
     def mark(self) -> str:
@@ -90,6 +100,24 @@ def resolve_issuer(settings, issuer: str | None) -> tuple[str, str]:
             return name, code
     raise FieldError(f"发文机关“{issuer}”不在 lzdocs.toml 的 [issuers] 中",
                      hint=f"可用：{'、'.join(table)}；或在 [issuers] 中添加一行 \"{issuer}\" = \"机关代字\"")
+
+
+def resolve_printer(settings, issuer: str, code: str) -> str:
+    """印发机关 of the 版记 for an issuer: ``[printers]`` (by name or 机关代字), else ``[notice] printer``, else the
+    ``[organisation] office`` when the issuer is ``[organisation] issuer``, else the issuer's own 办公室.
+
+    GB/T 9704-2012 §7.4.3: the 印发机关 is the office that sends the document to print, usually the issuing
+    organ's 办公厅（室） — a Party committee's file is printed by its office, not by the 纪委办公室.
+    """
+    for key, value in settings.section("printers").items():
+        if value and squeeze(str(key)) in (squeeze(issuer), squeeze(code)):
+            return str(value)
+    if settings.get("notice", "printer", ""):
+        return str(settings.get("notice", "printer"))
+    office = settings.get("organisation", "office", "")
+    if office and squeeze(settings.get("organisation", "issuer", "")) == squeeze(issuer):
+        return str(office)
+    return f"{issuer}办公室"
 
 
 def read_body(path: Path) -> tuple[Block, ...]:
@@ -158,7 +186,8 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
                    date: dt.date | None = None, today: dt.date, printer: str | None = None) -> Notice:
     """Check the arguments of ``lzdocs notice`` against the workspace settings; raise FieldError in Chinese."""
     settings = ws.settings
-    title = _clean(title)
+    title_lines = clean_title_lines(title)
+    title = join_title(title_lines)
     if not title:
         raise FieldError("标题不能为空", hint="用 --title 写公文标题，例如：关于开展廉政风险点排查工作的通知")
     if kind not in KINDS:
@@ -176,17 +205,74 @@ def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str 
     limits = Limits.from_settings(settings)
     found = tuple(resolve_attachment(a, forms_dir=ws.root / "forms", limits=limits) for a in attachments)
     default_to = "" if kind in UPWARD else settings.get("notice", "to", DEFAULT_TO)
+    to = _clean(to if to is not None else default_to)
+    blocks, notes = _without_repeats(blocks, to=to, issuer=name, attachments=bool(found), date=date or today)
     return Notice(
         title=title, body=blocks, issuer=name, code=code, date=date or today,
-        printer=_clean(printer or settings.get("notice", "printer", "") or settings.get("organisation", "office", "")
-                       or name),
-        kind=kind, to=_clean(to if to is not None else default_to), signer=signer, attachments=found,
+        printer=_clean(printer or resolve_printer(settings, name, code)),
+        kind=kind, to=to, signer=signer, attachments=found,
         cc=_clean(cc if cc is not None else settings.get("notice", "cc", "")), style=style,
-        keywords=_clean(keywords or (kind if style == "1999" else "")))
+        keywords=_clean(keywords or (kind if style == "1999" else "")),
+        title_lines=title_lines if len(title_lines) > 1 else (), notes=notes)
+
+
+def _without_repeats(blocks: tuple[Block, ...], *, to: str, issuer: str, attachments: bool,
+                     date: dt.date) -> tuple[tuple[Block, ...], tuple[str, ...]]:
+    """The body without the 主送, 附件说明, 署名 and date that lzdocs prints itself, and what was said about it."""
+    cut = next((i for i, b in enumerate(blocks) if b.kind == "break"), len(blocks))
+    own, found = drop_repeats(list(blocks[:cut]), to=to, issuer=issuer, attachments=attachments)
+    notes = []
+    if found.addressee:
+        notes.append(f"正文第一行“{found.addressee[0]}”与主送机关相同，已删去（主送机关排在标题下）")
+    elif own and to and re.fullmatch(r"[^，。；！？,.;!?]{2,40}[:：]", own[0].text.strip()):
+        notes.append(f"正文第一行“{own[0].text.strip()}”像是主送机关，与主送“{to}：”不同，已保留；"
+                     "如不需要，请从正文中删去，或用 --to 写主送机关")
+    if found.attachments:
+        notes.append(f"正文末尾的附件说明“{'　'.join(found.attachments)}”已删去（附件说明按 --attachment 排出）")
+    if found.signature:
+        said = "　".join(found.signature)
+        written = _date_of(found.signature[-1])
+        other = f"；成文日期用的是{chinese_date(date)}，可用 --date 指定" if written not in (None, date) else ""
+        notes.append(f"正文末尾的署名和日期“{said}”已删去（署名和成文日期由 lzdocs 排出{other}）")
+    return (*own, *blocks[cut:]), tuple(notes)
+
+
+def _date_of(text: str) -> dt.date | None:
+    """2026年11月28日, 二〇二六年十一月二十八日, 2026-11-28 or 2026.11.28 as a date; None for anything else."""
+    bare = re.sub(r"\s+", "", text)
+    found = (re.fullmatch(r"(\S{4})年(\S{1,3})月(\S{1,3})日", bare)
+             or re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", bare))
+    parts = [parse_chinese_number(g) for g in found.groups()] if found else [None]
+    try:
+        return dt.date(*parts) if None not in parts else None
+    except ValueError:
+        return None
 
 
 def _clean(text) -> str:
     return " ".join(strip_illegal_xml(str(text or ""))[0].split())
+
+
+def clean_title_lines(title: str) -> tuple[str, ...]:
+    """The title's lines as the user typed them, each without stray spaces (kept only between Latin words)."""
+    text = strip_illegal_xml(str(title or ""))[0]
+    # A typed \n counts too: cmd.exe has no way to put a real line break in an argument.
+    lines = (_tidy_spaces(line) for line in re.split(r"\r\n|[\n\r\u2028\u2029\v\f]|\\n", text))
+    return tuple(line for line in lines if line)
+
+
+def join_title(lines: tuple[str, ...] | list[str]) -> str:
+    """The title on one line (the register, the file name): lines joined, a space only between Latin words."""
+    return _tidy_spaces(" ".join(lines))
+
+
+def _tidy_spaces(text: str) -> str:
+    pieces = text.split()
+    joined = pieces[:1]
+    for piece in pieces[1:]:
+        latin = joined[-1][-1].isascii() and joined[-1][-1].isalnum() and piece[0].isascii() and piece[0].isalnum()
+        joined.append((" " if latin else "") + piece)
+    return "".join(joined)
 
 
 def short_title(title: str, kind: str = "通知") -> str:
@@ -199,51 +285,76 @@ def short_title(title: str, kind: str = "通知") -> str:
 
 # --- rendering ------------------------------------------------------------------------------------
 
-def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PAGE) -> None:
-    """Write the whole notice to ``path``: 版头, 主体 (with any 印发件 and 附件) and 版记."""
+def render_notice(notice: Notice, number: str, path: Path, page: gb.Page = gb.PAGE, *,
+                  titles: TitleBreaker | None = None) -> None:
+    """Write the whole notice to ``path``: 版头, 主体 (with any 印发件 and 附件) and 版记.
+
+    ``titles`` breaks titles into lines (names kept whole, jieba's cache); by default the issuer stays whole."""
+    titles = titles or TitleBreaker(names=(notice.issuer,))
     doc = gb.new_document(page)
     upward = notice.kind in UPWARD
     top = 35 if notice.style == "2012" else (80 if upward else 25)
     gb.add_masthead(doc, notice.mark, page, top_mm=top)
     gb.add_number_line(doc, number, page, signer=notice.signer or None)
-    gb.add_title(doc, balance_title(notice.title), page)
+    gb.add_title(doc, titles("\n".join(notice.title_lines) or notice.title), page)
     if notice.to:
         gb.add_addressee(doc, notice.to, page)
     own, enclosure = split_enclosure(list(notice.body))
-    paragraphs = render_blocks(doc, own, page)
+    paragraphs = render_blocks(doc, own, page, titles=titles)
     if paragraphs:
         paragraphs[-1].paragraph_format.keep_with_next = True
     if notice.attachments:
         gb.add_attachment_note(doc, [a.name for a in notice.attachments], page)
     gb.add_signature(doc, notice.issuer, chinese_date(notice.date, numerals=notice.style == "1999"), page)
     if enclosure:
-        render_blocks(doc, enclosure, page, new_page_first=True)
-    _append_attachments(doc, notice.attachments, page)
+        render_blocks(doc, enclosure, page, new_page_first=True, titles=titles)
+    stated = _append_attachments(doc, notice.attachments, page, titles)
+    before = pages_before_colophon(doc, stated, page)
     gb.add_colophon(doc, gb.Colophon(printer=notice.printer, printed=notice.date, cc=notice.cc,
-                                     keywords=notice.keywords if notice.style == "1999" else ""), page)
+                                     keywords=notice.keywords if notice.style == "1999" else ""), page,
+                    blank_page=before % 2 == 0)
     tidy_package(doc, title=notice.title, author=notice.issuer, subject=number, keywords=notice.keywords)
     save_document(doc, path)
 
 
-def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page) -> None:
-    """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body."""
+def pages_before_colophon(doc, stated: list[tuple[int, int | None]], page: gb.Page = gb.PAGE) -> int:
+    """Pages of everything before the 版记: the notice's own sections counted line by line; an attachment whose
+    page count Word or WPS saved (``stated``: its sections and that count, per attachment) counts as saved."""
+    counts = count_pages(doc.element.body, spacing=page.condense)
+    total, at = counts[0], 1
+    for sections, pages in stated:
+        estimated = sum(counts[at:at + sections])
+        total += pages if pages else estimated
+        at += sections
+    return total + sum(counts[at:])
+
+
+def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page,
+                        titles: TitleBreaker) -> list[tuple[int, int | None]]:
+    """Each 附件 in a section of its own (its page size and margins), headed 附件 / 附件1, after the body; returns
+    each attachment's number of sections and the page count its word processor saved (None if unknown)."""
     if not attachments:
-        return
+        return []
     from docxcompose.composer import Composer
 
     composer = Composer(doc)
+    stated = []
     with tempfile.TemporaryDirectory(prefix="lzdocs-notice-") as tmp:
         for i, att in enumerate(attachments, 1):
-            source = _open_attachment(_attachment_file(att, Path(tmp) / f"{i}.docx"))
+            file = _attachment_file(att, Path(tmp) / f"{i}.docx")
+            source = _open_attachment(file)
+            stated.append((1 + len(source.element.body.findall(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:sectPr')}")),
+                           stated_pages(file)))
             sect = gb.close_section(doc)
             _copy_geometry(source.sections[-1]._sectPr, sect, page)
             head = doc.add_paragraph()
             gb.format_paragraph(head, page, align="left", keep_next=True)
             add_text(head, "附件" + (str(i) if len(attachments) > 1 else ""), HEITI)
             if not _starts_with(source, att.name):
-                gb.add_title(doc, balance_title(att.name), page, before_lines=1)
+                gb.add_title(doc, titles(att.name), page, before_lines=1)
             pin_defaults(source)
             composer.append(source)
+    return stated
 
 
 def _attachment_file(att: Attachment, scratch: Path) -> Path:
@@ -328,6 +439,12 @@ def pin_defaults(source) -> None:
 
 # --- issuing ----------------------------------------------------------------------------------------
 
+def title_breaker(ws, notice: Notice) -> TitleBreaker:
+    """Titles broken between words, the school and the issuers kept whole; jieba's cache in ``.lzdocs/``."""
+    names = (ws.settings.school, notice.issuer, *(str(k) for k in ws.settings.section("issuers")))
+    return TitleBreaker(names=tuple(n for n in names if n), cache_dir=ws.state / "cache")
+
+
 def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float | None = None, draft: bool = False,
                  number: DocumentNumber | None = None) -> IssuedNotice:
     """Number, render and record the notice (发文登记簿, kind "notice"); optionally a PDF beside it."""
@@ -335,9 +452,9 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
     issued: IssuedDocument = issue_document(
         store, kind="notice", code=notice.code, year=notice.date.year, title=notice.title, recipient=notice.to,
         issued=notice.date, folder=folder, stem=lambda n: f"{n}-{short_title(notice.title, notice.kind)}",
-        render=lambda n, path: render_notice(notice, str(n), path), note=notice.kind, workspace_root=ws.root,
-        draft=draft, assigned=number)
-    result = IssuedNotice(issued.number, issued.path, [issued.path], list(issued.warnings))
+        render=lambda n, path: render_notice(notice, str(n), path, titles=title_breaker(ws, notice)),
+        note=notice.kind, workspace_root=ws.root, draft=draft, assigned=number)
+    result = IssuedNotice(issued.number, issued.path, [issued.path], warnings=[*notice.notes, *issued.warnings])
     if pdf:
         from lzdocs.documents.pdf import PdfError, font_warnings, to_pdf
 

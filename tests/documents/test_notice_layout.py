@@ -191,7 +191,7 @@ def test_balance_title_breaks_at_word_edges_into_lines_of_similar_length():
     assert balance_title("关于开展廉政风险点排查工作的通知") == ["关于开展廉政风险点排查工作的通知"]
     assert balance_title("关于印发《廉政风险防控机制建设工作实施方案》的通知") == [
         "关于印发《廉政风险防控机制", "建设工作实施方案》的通知"]
-    assert balance_title("关于开展2026年度廉政风险点排查工作的通知") == ["关于开展2026年度廉政", "风险点排查工作的通知"]
+    assert balance_title("关于开展2026年度廉政风险点排查工作的通知") == ["关于开展2026年度", "廉政风险点排查工作的通知"]
     lines = balance_title("关于进一步加强和改进学校党风廉政建设责任制考核工作推进全面从严治党主体责任落实的实施意见")
     assert len(lines) == 3 and all(len(line) <= 20 for line in lines)
     assert not any(line.startswith(("》", "，", "、")) or line.endswith("《") for line in lines)
@@ -272,7 +272,8 @@ def test_colophon_closes_the_last_page_without_a_page_number(doc):
         assert footer is not None and not list(footer.iter(w("instrText"))) and not doc.text(footer).strip()
     table = doc.body.findall("w:tbl", NS)[-1]
     rows = [doc.text(tr) for tr in table.findall("w:tr", NS)]
-    assert rows == ["抄送：自治区高校工委，学校各位领导。", "内蒙古工业大学纪委办公室\t2026年11月28日印发"]
+    # A 党发 file is printed by the Party committee's office ([printers] of the new lzdocs.toml), not the 纪委's.
+    assert rows == ["抄送：自治区高校工委，学校各位领导。", "内蒙古工业大学党政办公室\t2026年11月28日印发"]
     for run in table.iter(w("r")):
         if doc.text(run).strip():
             assert size_pt(run) == 14 and val(run, "w:rPr/w:rFonts", "eastAsia") == "仿宋_GB2312"

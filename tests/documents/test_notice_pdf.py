@@ -60,19 +60,20 @@ def lines(pdf, page: int) -> list[tuple[float, float, str]]:
             for line in root.iter("{*}line")]
 
 
-def test_short_notice_is_one_page_then_the_form_then_the_colophon_page(pdfs):
+def test_short_notice_is_one_page_then_the_form_then_a_blank_page_and_the_colophon_page(pdfs):
     short = pages(pdfs["short"])
-    assert len(short) == 3
-    first, form, colophon = (squeeze(p) for p in short)
+    assert len(short) == 4  # even: the 版记 is on the back of the last sheet
+    first, form, blank, colophon = (squeeze(p) for p in short)
+    assert blank == ""  # no page number on the blank page before the 版记 (GB/T 9704-2012 §7.5)
     assert first.startswith("中共内蒙古工业大学委员会文件" + pdfs["numbers"][0])
     assert "关于开展廉政风险点排查工作的通知" in first and "各部门、各单位：" in first
     assert "附件：岗位风险分析和防控措施表" in first and first.endswith("2026年11月28日—1—")
     assert form.startswith("附件岗位风险分析和防控措施表") and "风险点描述" in form and form.endswith("—2—")
-    assert colophon == "抄送：学校各位领导。内蒙古工业大学纪委办公室2026年11月28日印发"  # no page number
+    assert colophon == "抄送：学校各位领导。内蒙古工业大学党政办公室2026年11月28日印发"  # no page number
 
 
 def test_colophon_ends_on_the_bottom_edge_of_the_text_block(pdfs):
-    *_, printed = lines(pdfs["short"], 3)
+    *_, printed = lines(pdfs["short"], 4)
     assert "印发" in printed[2]
     bottom = (297 - 35) * PT_PER_MM
     assert bottom - 12 < printed[1] <= bottom + 1
@@ -86,15 +87,18 @@ def test_masthead_starts_35_mm_below_the_top_of_the_text_block(pdfs):
 
 def test_long_notice_numbers_its_pages_and_leaves_the_colophon_page_blank(pdfs):
     plan = pages(pdfs["plan"])
-    assert len(plan) >= 12
-    for number, page in enumerate(plan[:-1], 1):
+    assert len(plan) >= 12 and len(plan) % 2 == 0
+    numbered = [p for p in plan if re.search(r"—\s*\d+\s*—", p)]
+    for number, page in enumerate(numbered, 1):
         assert squeeze(page).endswith(f"—{number}—"), number
+    assert plan[:len(numbered)] == numbered  # the unnumbered pages (a blank one, the 版记) come last
+    assert len(plan) - len(numbered) in (1, 2) and all(squeeze(p) == "" for p in plan[len(numbered):-1])
     assert not re.search(r"—\s*\d+\s*—", plan[-1])
     text = squeeze("".join(plan))
     assert pdfs["numbers"][1] in text and "〔2026〕" in text
     assert "关于印发《廉政风险防控机制建设工作实施方案》的通知" in text
     assert "内蒙古工业大学廉政风险防控机制建设工作实施方案" in text
-    assert squeeze(plan[-2]).startswith("附件岗位风险分析和防控措施表")
+    assert squeeze(numbered[-1]).startswith("附件岗位风险分析和防控措施表")
     for mark in ("#", "**", "---"):
         assert mark not in text
 
