@@ -7,7 +7,7 @@ import re
 
 from lzdocs.errors import Problem, RejectedFile, error, warning
 from lzdocs.forms.records import CheckedForm, RawForm
-from lzdocs.forms.values import LEVEL_NAMES, parse_level, parse_year
+from lzdocs.forms.values import LEVEL_NAMES, parse_year, read_level
 from lzdocs.textutil import fold, squeeze, strip_illegal_xml
 from lzdocs.workspace import Roster
 
@@ -49,9 +49,9 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
             if f.required and not text:
                 problems.append(error(f"缺少“{f.label}”，请补填后重新报送", row=raw.number, column=column))
             if f.type == "level" and text:
-                level = parse_level(text)
+                level, why = read_level(text)
                 if level is None:
-                    problems.append(error("无法识别的风险等级，请填写一级、二级或三级", row=raw.number,
+                    problems.append(error(why or "无法识别的风险等级，请填写一级、二级或三级", row=raw.number,
                                           column=column, value=text))
                 record[f.key] = level
             else:

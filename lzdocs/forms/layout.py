@@ -12,7 +12,7 @@ from lzdocs.forms.checks import is_note_or_blank
 from lzdocs.forms.labels import Labels, header_values, is_footer_line, labelled, labels_for
 from lzdocs.forms.records import RawForm, RawRow
 from lzdocs.forms.schema import Field, FormKind
-from lzdocs.forms.values import parse_date
+from lzdocs.forms.values import LEVEL_NAMES, level_heading, parse_date
 from lzdocs.textutil import squeeze
 
 HEADER_SCAN_ROWS = 30  # the header is looked for in the first rows of a table or sheet
@@ -66,6 +66,7 @@ class _Header:
     columns: dict[str, int]  # field key → column index
     texts: dict[str, str]  # field key → header text as written
     has_data: bool = False
+    grid: dict[int, int] = field(default_factory=dict)  # a level read from tick columns: column → level
 
     @property
     def score(self) -> tuple:
@@ -146,8 +147,33 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
             break  # a complete header: the rows below are data
         upper = lower
     if best:
+        _tick_columns(best)
         best.has_data = any(not _is_blank(table, i) for i in range(best.last + 1, len(rows)))
     return best
+
+
+def _tick_columns(header: _Header) -> None:
+    """A level given as one column per level (风险等级 over 一级 | 二级 | 三级, or those columns alone), ticked in
+    each row: the columns become ``header.grid``, a header row of them under the header is taken into it."""
+    level = next((f for f in header.kind.fields if f.type == "level"), None)
+    rows = header.table.rows
+    if level is None:
+        return
+    for r in range(header.first, min(header.last + 2, len(rows))):
+        row = rows[r]
+        grid = {c: n for c, text in enumerate(row) if (n := level_heading(text)) is not None}
+        span = sorted(grid)
+        if len(grid) < 2 or len(set(grid.values())) != len(grid) or span != list(range(span[0], span[-1] + 1)):
+            continue
+        others = {c for key, c in header.columns.items() if key != level.key}
+        if others & set(span) or header.columns.get(level.key, span[0]) not in span:
+            continue
+        if r > header.last and any(t and c not in grid and t != rows[r - 1][c] for c, t in enumerate(row)):
+            continue  # a row below the header is a header row only when the rest of it repeats the row above
+        header.last = max(header.last, r)
+        header.texts[level.key] = header.texts.get(level.key) or "、".join(row[c] for c in span)
+        header.columns[level.key], header.grid = span[0], grid
+        return
 
 
 def _name_cells(kind: FormKind, cells: list[str]) -> list[tuple[Field, int] | None]:
@@ -287,8 +313,10 @@ class _RowReader:
         self.labels = labels_for(header.kind)
         self.header_texts = _header_texts(header)
         ends = _header_ends(header)
-        self.narrow = [(key, c) for key, c in header.columns.items() if ends[key] == c + 1]
-        self.wide = [(key, c, ends[key]) for key, c in header.columns.items() if ends[key] > c + 1]
+        self.ticks = next((f.key for f in header.kind.fields if f.type == "level"), "") if header.grid else ""
+        columns = [(key, c) for key, c in header.columns.items() if key != self.ticks]
+        self.narrow = [(key, c) for key, c in columns if ends[key] == c + 1]
+        self.wide = [(key, c, ends[key]) for key, c in columns if ends[key] > c + 1]
         self.rows: list[RawRow] = []
         self.footer: list[list[str]] = []
         self.problems: list = []
@@ -312,6 +340,8 @@ class _RowReader:
             values = {key: cells[c] if c < width else "" for key, c in self.narrow}
             for key, c, end in self.wide:
                 values[key] = _under(cells, c, end)
+            if self.ticks:
+                values[self.ticks] = _ticks(cells, self.header.grid)
             if (_is_numbered_blank(values, columns, table.inherited.get(i, ()))
                     or _repeats_header(self.kind, values, self.header_texts)
                     or _is_column_numbers(values, columns) or _is_title(self.kind, cells)):
@@ -323,6 +353,8 @@ class _RowReader:
                                              "如果它是风险点，请按列分别填写岗位、风险点、等级和措施",
                                              row=number, value=banner))
                 continue
+            if self.ticks and not values[self.ticks]:  # a risk point with no column ticked
+                values[self.ticks] = _ticks(cells, self.header.grid, blank="□")
             self.rows.append(RawRow(number, values))
         return False
 
@@ -374,6 +406,17 @@ def _under(cells: list[str], start: int, end: int) -> str:
             best, best_key = text, (run, bool(text))
         c += run
     return best
+
+
+def _ticks(cells: list[str], grid: dict[int, int], blank: str = "") -> str:
+    """The level cells of a row as one text the level parser reads (“一级□ 二级√ 三级□”); "" when none is filled
+    (``blank`` to show the empty boxes), the text itself when one cell merged across them holds it."""
+    texts = [cells[c].strip() if c < len(cells) else "" for c in grid]
+    if not any(texts) and not blank:
+        return ""
+    if len(set(texts)) == 1 and texts[0]:
+        return texts[0]
+    return " ".join(f"{LEVEL_NAMES[level]}{text or '□'}" for level, text in zip(grid.values(), texts))
 
 
 def _header_texts(header: _Header) -> dict[str, set[str]]:
