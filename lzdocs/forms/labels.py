@@ -55,8 +55,9 @@ def is_footer_line(cells: list[str], labels: Labels) -> bool:
     return 0 < len(texts) <= 3 and any(labels.pattern.search(t) for t in texts)
 
 
-def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None, str | None]:
-    """The unit and the date text written around the table; lines nearest the table first."""
+def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None, str | None, bool]:
+    """The unit and the date text written around the table (lines nearest the table first), and whether the unit
+    was read from the title rather than from a unit field."""
     labels = labels_for(kind)
     unit = date = None
     for line in (*before, *after):
@@ -72,9 +73,20 @@ def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None
         date = next((t for line in (*before[:8], *after[:8]) for t in line if _is_bare_date(t)), None)
     if not date:  # the date at the end of the signature line: “填表人：王二　　二〇二六年十一月九日”
         date = next((d for line in after[:8] for t in line if (d := _split_trailing_date(t)[1])), None)
-    if not unit:
-        unit = next((u for line in before for t in line if (u := _unit_in_title(kind, t))), None)
-    return unit, date
+    if unit:
+        return unit, date, False
+    unit = next((u for line in before for t in line if (u := _unit_in_title(kind, t))), None)
+    return unit, date, unit is not None
+
+
+def title_lines(lines: Sequence[Sequence[str]], labels: Labels, limit: int = 6) -> list[str]:
+    """The short texts of the lines nearest above a table that are not labelled fields: its title and headings."""
+    out: list[str] = []
+    for line in lines[:limit]:
+        for text in dict.fromkeys(t.strip() for t in line if t and t.strip()):
+            if len(text) <= 60 and not labels.pattern.search(text) and text not in out:
+                out.append(text)
+    return out
 
 
 def labelled(line: Sequence[str], labels: Labels) -> dict[str, str]:
