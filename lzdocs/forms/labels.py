@@ -144,3 +144,20 @@ def _unit_in_title(kind: FormKind, text: str) -> str | None:
         return None
     prefix = re.sub(r"^附件\d*[:：]?|[《“\"]+$|\d{4}年度?$", "", key[:at]).strip(":：")
     return prefix if 2 <= len(prefix) <= 30 and not re.search(r"[:：，,。]", prefix) else None
+
+
+def roster_unit_in_titles(titles: Sequence[str], roster) -> tuple[str, str] | None:
+    """(roster name, title) for the one roster unit a title line names by its name or an alias (“建筑学院岗位廉政
+    风险点及防控措施一览表”); None when no title names one, or a title names two (never a guess)."""
+    keys = [(squeeze(key), unit.name) for unit in roster for key in (unit.name, *unit.aliases) if squeeze(key)]
+    for title in titles:
+        text = squeeze(title)
+        spans = [(text.find(key), len(key), name) for key, name in keys if key in text]
+        # a key inside a longer one (财务处 in 计划财务处) is that one's part, not another unit
+        named = {name for at, n, name in spans
+                 if not any(a <= at and at + n <= a + m and m > n for a, m, _ in spans)}
+        if len(named) == 1:
+            return named.pop(), title
+        if named:
+            return None
+    return None
