@@ -27,13 +27,12 @@ def fill_down(form: RawForm, rows: list[RawRow], problems: list[Problem], *, all
             values[f.key] = above.get(f.key, "")
             if not values[f.key]:
                 continue  # nothing above: the check says the cell is missing
-            column = form.columns.get(f.key, f.label)
+            column, said = form.columns.get(f.key, f.label), f"“{f.label}”{'写的是“同上”' if text else '为空'}"
             if allowed:
-                problems.append(warning(f"“{f.label}”{'写的是“同上”' if text else '为空'}，已沿用上一行的“{above[f.key]}”；"
-                                        "如果不是同一个，请补填后重新报送", row=row.number, column=column, value=text))
+                problems.append(warning(f"{said}，已沿用上一行的“{above[f.key]}”；如果不是同一个，请补填后重新报送",
+                                        row=row.number, column=column, value=text))
             else:
-                problems.append(error(f"“{f.label}”{'写的是“同上”' if text else '为空'}：本次报送要求每行都填写"
-                                      f"{f.label}，请补填（上一行是“{above[f.key]}”）后重新报送",
+                problems.append(error(f"{said}：本次报送要求每行都填写{f.label}，请补填（上一行是“{above[f.key]}”）后重新报送",
                                       row=row.number, column=column, value=text))
         out.append(RawRow(row.number, values))
     return out
