@@ -92,7 +92,7 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
         found = roster_unit_in_titles(form.titles, roster)
         if found:
             problems.append(warning(f"没有填写“{label}”，单位按表格标题“{found[1]}”认定为“{found[0]}”；"
-                                    "如不对，请在表头填写单位名称后重新报送", column=label, value=found[0]))
+                                    "如不对，请在表头填写单位名称后重新报送", column=label))
             return found[0]
     if not text:
         problems.append(error(f"没有填写“{label}”，请在表头填写单位名称后重新报送", column=label))
@@ -102,7 +102,7 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
     name = roster.resolve(text)
     if name and form.unit_from_title:
         problems.append(warning(f"没有填写“{label}”，单位按表格标题认定为“{name}”；如不对，请在表头填写单位名称后重新报送",
-                                column=label, value=text))
+                                column=label))
     if name:
         return name
     near = roster.closest(text)

@@ -107,7 +107,7 @@ def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
         rejected.year = form.date_value.year if form.date_value else None
         raise rejected
     form.problems += [choice.older_year_note(chosen, c) for c in older]
-    skip = read | {id(c.header.table) for c in older}
+    skip = read | {id(c.header.table) for c in candidates if c.example or c in older}
     for header in found:
         if header and id(header.table) not in skip and _is_filled_form(header, best.kind):
             form.problems.append(warning(
