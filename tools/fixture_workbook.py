@@ -1,4 +1,4 @@
-"""Workbooks written as Excel writes its XML, by hand: several sheets, shared strings, a Chinese date style (issue 13)."""
+"""Workbooks written as Excel writes its XML, by hand: several sheets, shared strings, a Chinese date style."""
 
 from __future__ import annotations
 
