@@ -1,4 +1,4 @@
-"""Levels given as tick boxes, in every layout clerks use: exactly one ticked box is the level, anything else an error."""
+"""Levels as tick boxes, in every layout clerks use: one ticked box is the level, anything else an error."""
 
 import datetime as dt
 from pathlib import Path
