@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lzdocs.errors import warning
@@ -27,6 +27,7 @@ class Candidate:
     form: RawForm
     example: bool
     year: int | None  # of its 填表日期, else written in the sheet's name or the title
+    more: list = field(default_factory=list)  # the tables continuing it, each with the index of its first row read
 
     @property
     def complete(self) -> bool:

@@ -13,7 +13,8 @@ from lzdocs.forms.checks import is_note_or_blank
 from lzdocs.forms.labels import Labels, header_values, is_footer_line, labelled, labels_for, title_lines
 from lzdocs.forms.records import RawForm, RawRow
 from lzdocs.forms.schema import Field, FormKind
-from lzdocs.forms.values import LEVEL_NAMES, level_heading, parse_date
+from lzdocs.forms.ticks import tick_columns, ticks_text
+from lzdocs.forms.values import parse_date
 from lzdocs.textutil import squeeze
 
 HEADER_SCAN_ROWS = 30  # the header is looked for in the first rows of a table or sheet
@@ -91,11 +92,10 @@ def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
         found.append(here)
     if not any(found):
         raise no_form_found(kinds, len(tables))
-    candidates = [_candidate(header, tables, found) for header in found if header]
+    candidates = _candidates(tables, found)
     chosen, older = choice.choose(candidates)
     best, form = chosen.header, chosen.form
-    more = _continuations(best, tables, found)
-    read = {id(best.table), *(id(table) for table, _ in more)}
+    read = {id(best.table), *(id(table) for table, _ in chosen.more)}
     form.seen = [t.where for t, h in zip(tables, found) if id(t) not in read and (t.name or h)]
     missing = [f for f in best.kind.required if f.key not in best.columns]
     if missing:
@@ -116,12 +116,20 @@ def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
     return form
 
 
-def _candidate(header: _Header, tables: list[Table], found: list) -> choice.Candidate:
-    """A table's form read in full (with the tables continuing it), to be weighed against the others."""
-    form = _read_form(header, _continuations(header, tables, found))
-    name = header.table.name
-    return choice.Candidate(header, form, choice.is_example(name, form.titles),
-                            choice.year_of(form, name, form.titles))
+def _candidates(tables: list[Table], found: list) -> list[choice.Candidate]:
+    """Each table's form read in full with the tables that continue it, to be weighed against the others; a table
+    that continues an earlier one is part of that one's form, not read again on its own."""
+    out, covered = [], set()
+    for header in found:
+        if header is None or id(header.table) in covered:
+            continue
+        more = _continuations(header, tables, found)
+        covered.update(id(table) for table, _ in more)
+        form = _read_form(header, more)
+        name = header.table.name
+        out.append(choice.Candidate(header, form, choice.is_example(name, form.titles),
+                                    choice.year_of(form, name, form.titles), more))
+    return out
 
 
 def _is_filled_form(header: _Header, kind: FormKind) -> bool:
@@ -163,33 +171,9 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
             break  # a complete header: the rows below are data
         upper = lower
     if best:
-        _tick_columns(best)
+        tick_columns(best)
         best.has_data = any(not _is_blank(table, i) for i in range(best.last + 1, len(rows)))
     return best
-
-
-def _tick_columns(header: _Header) -> None:
-    """A level given as one column per level (风险等级 over 一级 | 二级 | 三级, or those columns alone), ticked in
-    each row: the columns become ``header.grid``, a header row of them under the header is taken into it."""
-    level = next((f for f in header.kind.fields if f.type == "level"), None)
-    rows = header.table.rows
-    if level is None:
-        return
-    for r in range(header.first, min(header.last + 2, len(rows))):
-        row = rows[r]
-        grid = {c: n for c, text in enumerate(row) if (n := level_heading(text)) is not None}
-        span = sorted(grid)
-        if len(grid) < 2 or len(set(grid.values())) != len(grid) or span != list(range(span[0], span[-1] + 1)):
-            continue
-        others = {c for key, c in header.columns.items() if key != level.key}
-        if others & set(span) or header.columns.get(level.key, span[0]) not in span:
-            continue
-        if r > header.last and any(t and c not in grid and t != rows[r - 1][c] for c, t in enumerate(row)):
-            continue  # a row below the header is a header row only when the rest of it repeats the row above
-        header.last = max(header.last, r)
-        header.texts[level.key] = header.texts.get(level.key) or "、".join(row[c] for c in span)
-        header.columns[level.key], header.grid = span[0], grid
-        return
 
 
 def _name_cells(kind: FormKind, cells: list[str]) -> list[tuple[Field, int] | None]:
@@ -357,7 +341,7 @@ class _RowReader:
             for key, c, end in self.wide:
                 values[key] = _under(cells, c, end)
             if self.ticks:
-                values[self.ticks] = _ticks(cells, self.header.grid)
+                values[self.ticks] = ticks_text(cells, self.header.grid)
             if (_is_numbered_blank(values, columns, table.inherited.get(i, ()))
                     or _repeats_header(self.kind, values, self.header_texts)
                     or _is_column_numbers(values, columns) or _is_title(self.kind, cells)):
@@ -370,7 +354,7 @@ class _RowReader:
                                              row=number, value=banner))
                 continue
             if self.ticks and not values[self.ticks]:  # a risk point with no column ticked
-                values[self.ticks] = _ticks(cells, self.header.grid, blank="□")
+                values[self.ticks] = ticks_text(cells, self.header.grid, show_empty=True)
             self.rows.append(RawRow(number, values))
         return False
 
@@ -423,17 +407,6 @@ def _under(cells: list[str], start: int, end: int) -> str:
             best, best_key = text, (run, bool(text))
         c += run
     return best
-
-
-def _ticks(cells: list[str], grid: dict[int, int], blank: str = "") -> str:
-    """The level cells of a row as one text the level parser reads (“一级□ 二级√ 三级□”); "" when none is filled
-    (``blank`` to show the empty boxes), the text itself when one cell merged across them holds it."""
-    texts = [cells[c].strip() if c < len(cells) else "" for c in grid]
-    if not any(texts) and not blank:
-        return ""
-    if len(set(texts)) == 1 and texts[0]:
-        return texts[0]
-    return " ".join(f"{LEVEL_NAMES[level]}{text or '□'}" for level, text in zip(grid.values(), texts))
 
 
 def _header_texts(header: _Header) -> dict[str, set[str]]:
