@@ -152,6 +152,8 @@ def roster_unit_in_titles(titles: Sequence[str], roster) -> tuple[str, str] | No
     keys = [(squeeze(key), unit.name) for unit in roster for key in (unit.name, *unit.aliases) if squeeze(key)]
     for title in titles:
         text = squeeze(title)
+        if "表" not in text:  # a title (…一览表, …防控表), not an instruction that names a unit
+            continue
         spans = [(text.find(key), len(key), name) for key, name in keys if key in text]
         # a key inside a longer one (财务处 in 计划财务处) is that one's part, not another unit
         named = {name for at, n, name in spans
