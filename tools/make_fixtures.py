@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import fixture_html
+import fixture_symbols
 import fixture_workbook
 import openpyxl
 from docx import Document
@@ -500,6 +501,7 @@ def main(argv: list[str]) -> None:
     make_word_page_header(out)
     make_wps_textbox(out)
     make_word_jagged(out)
+    _write_document(out / "word_symbols.docx", fixture_symbols.body(_wps_paragraph))
     make_excel_instructions(out)
     make_excel_hidden_header(out)
     make_excel_serial(out)

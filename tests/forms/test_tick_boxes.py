@@ -18,7 +18,7 @@ from lzdocs.workspace import Roster, Unit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
 TODAY = dt.date(2026, 11, 28)
-ROSTER = Roster([Unit("图书馆"), Unit("保卫处")])
+ROSTER = Roster([Unit("图书馆"), Unit("保卫处"), Unit("基建处")])
 
 
 def check(form):
@@ -44,6 +44,13 @@ def test_no_tick_and_two_ticks_are_errors_naming_the_row_and_the_cell():
         (2, "风险等级", "一级□\u3000二级□\u3000三级□", "风险等级没有勾选，请在一级、二级、三级中勾选一个"),
         (3, "风险等级", "☑一级 ☑二级 □三级", "风险等级勾选了不止一个，请在一级、二级、三级中只勾选一个"),
     ]
+
+
+def test_word_symbol_fonts_and_check_box_controls_are_the_boxes_they_show():
+    form = fixture("word_symbols.docx")
+    # Wingdings 2 symbols (£ □, R ☑); letters typed in Wingdings (þ ☑, ¨ □); check-box content controls (☐ ☒)
+    assert [(row["post"], row["level"]) for row in form.rows] == [("招标采购", 2), ("合同管理", 1), ("工程结算", 3)]
+    assert form.problems == []
 
 
 def test_a_column_per_level_under_the_level_header_made_by_libreoffice():
