@@ -53,7 +53,7 @@ def read_level(value) -> tuple[int | None, str | None]:
     raw = str(value)
     # NFKC folds Ⅱ to "II" and full-width digits to ASCII; keep the Roman forms upper-case.
     folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw).upper())
-    if _BOX.search(folded):  # tick boxes: □一级 ☑二级 □三级, 一级□ 二级☑ 三级□, 一级（ ）二级（√）
+    if any(ch in TICKED or ch in UNTICKED for ch in folded):  # □一级 ☑二级 □三级, 一级□ 二级☑, 一级（ ）二级（√）
         return _ticked_level(folded)
     text = squeeze(raw).upper()
     m = _LEVEL_RE.match(text) or _LEVEL_RE.match(_ASIDE.sub("", text))  # 一级（高）

@@ -12,7 +12,7 @@ from lzdocs.forms.checks import check_form
 from lzdocs.forms.layout import Table, find_form
 from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds, risk_kind
-from lzdocs.forms.values import TICKED, UNTICKED
+from lzdocs.forms.values import TICKED, UNTICKED, parse_level
 from lzdocs.ooxml.safety import Limits
 from lzdocs.workspace import Roster, Unit
 
@@ -63,6 +63,12 @@ def test_a_column_per_level_under_the_level_header_made_by_libreoffice():
 def test_the_level_read_today_as_the_last_word_after_the_tick_is_the_ticked_one():
     form = find_form([table(HEADER, ["1", "出纳", "挪用公款", "一级□　二级☑　三级□", "双人复核"])], [risk_kind()])
     assert check(form).rows[0]["level"] == 2
+
+
+@pytest.mark.parametrize("text,level", [("一级（）", 1), ("三级√", 3), ("一级（ ）二级（√）三级（ ）", 2),
+                                        ("一级□　二级☑　三级□", 2), ("☑二级", 2), ("二级 ✔", 2)])
+def test_empty_brackets_alone_are_an_aside_and_a_tick_after_the_word_counts(text, level):
+    assert parse_level(text) == level
 
 
 # --- generated: every level × every layout --------------------------------------------------------
