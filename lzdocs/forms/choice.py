@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lzdocs.errors import warning
+from lzdocs.errors import Problem, warning
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.values import parse_year
 from lzdocs.textutil import squeeze
@@ -85,7 +85,8 @@ def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, list[Candidate]]
     return best, [c for c in dated if c.year < best.year]
 
 
-def older_year_note(best: Candidate, older: Candidate) -> Any:
+def older_year_note(best: Candidate, older: Candidate) -> Problem:
+    """The warning that names a filled form of an older year left unread."""
     kind = best.header.kind
     return warning(f"{older.header.table.where}是 {older.year} 年的《{kind.title}》，未读取；本次读取的是"
                    f"{best.header.table.where}（{best.year} 年）：一个文件中有几年的表时，收取最新一年的表。"
