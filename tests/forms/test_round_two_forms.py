@@ -52,6 +52,17 @@ def test_a_rejection_names_the_sheet_read_and_the_others_seen():
                                     "请删去不用的工作表（表格）后重新报送")
 
 
+def test_a_sheet_missing_a_column_is_rejected_naming_it_and_the_other_sheets():
+    notes = Table([["填表说明"], ["风险等级填写一级、二级或三级"]], [1, 2], "工作表“填表说明”", name="填表说明")
+    form = Table([["序号", "岗位名称", "风险点描述", "防控措施"], ["1", "出纳", "挪用公款", "双人复核"]], [1, 2],
+                 "工作表“Sheet2”", name="Sheet2")
+    with pytest.raises(RejectedFile) as exc:
+        find_form([notes, form], [risk_kind()])
+    first, note = exc.value.problems
+    assert first.message.startswith("工作表“Sheet2”的表头缺少“风险等级”列")
+    assert note.message.startswith("以上内容读自工作表“Sheet2”；文件中另有工作表“填表说明”，未读取。")
+
+
 def test_a_filled_example_table_before_the_form_in_word_is_not_the_form():
     form = checked("lo_example_first.docx")
     assert (form.unit, [r["post"] for r in form.rows]) == ("招生就业处", ["招生录取", "就业指导"])
