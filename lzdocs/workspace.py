@@ -74,6 +74,9 @@ show_owner = false       # 公示表是否列出责任人姓名（范围较大�
 [inbox]
 path = "inbox"           # 收件文件夹，可写网络共享路径，如 "//fileserver/纪委/收件"
 
+[forms]
+same_as_above = true     # 岗位名称留空（或写“同上”）的行沿用上一行的岗位，并提醒；改为 false 则退回，要求每行都填写
+
 [watch]
 mode = "auto"            # auto：按挂载类型自动选择；native：本地事件；polling：轮询（网络共享）
 interval = 5             # 轮询间隔（秒）

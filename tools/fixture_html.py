@@ -84,3 +84,77 @@ SECTIONS = HEAD + table(
 
 DOCX = {"lo_pages": PAGES, "lo_page_tables": PAGE_TABLES, "lo_group_header": GROUP_HEADER}
 XLSX = {"lo_sections": SECTIONS}
+
+# --- round two (issue 13): tick boxes, a unit only in the title, “同上”, an example table before the form ---------
+
+# Every tick-box layout clerks type into one cell: box after or before the word, with or without spaces, (√).
+LIBRARY = p("单位（公章）：图书馆　　　　填表日期：2026年11月10日")
+TICKS = HEAD + p("岗位风险分析和防控措施表", "text-align:center") + LIBRARY + table(
+    tr(*H5),
+    tr("1", "采编", "图书采购收受回扣", "一级□　二级☑　三级□", "采购公开招标"),
+    tr("2", "采编", "验收把关不严", "☑三级", "双人验收"),
+    tr("3", "流通", "违规减免赔偿金", "一级 ☐ 二级 ☐ 三级 ✔", "减免集体审批"),
+    tr("4", "信息技术", "数据库采购倾向特定厂家", "■一级□二级□三级", "采购参数论证"),
+    tr("5", "典藏", "古籍管理不善", "一级（ ）二级（√）三级（ ）", "专人管理"),
+    tr("6", "办公室", "公务接待超标准", "高○ 中● 低○", "接待清单公开"),
+) + FOOT
+
+# The same with one row not ticked and one ticked twice: both are errors naming the row.
+TICKS_BAD = HEAD + LIBRARY + table(
+    tr(*H5),
+    tr("1", "采编", "图书采购收受回扣", "一级□　二级□　三级□", "采购公开招标"),
+    tr("2", "流通", "违规减免赔偿金", "☑一级 ☑二级 □三级", "减免集体审批"),
+    tr("3", "典藏", "古籍管理不善", "二级☑", "专人管理"),
+) + FOOT
+
+# Excel: 风险等级 over three columns 一级 | 二级 | 三级, each row ticked in one of them.
+TICK_COLUMNS = HEAD + table(
+    tr(td("岗位风险分析和防控措施表", colspan=7)),
+    tr(td("单位（公章）：保卫处", colspan=4), td("填表日期：2026年11月10日", colspan=3)),
+    tr(td("序号", rowspan=2), td("岗位名称", rowspan=2), td("风险点描述", rowspan=2), td("风险等级", colspan=3),
+       td("防控措施", rowspan=2)),
+    tr("一级", "二级", "三级"),
+    tr("1", "消防管理", "消防检查走过场", "", "√", "", "检查结果公示"),
+    tr("2", "门卫", "违规放行车辆", "", "", "✓", "车辆出入登记"),
+    tr("3", "治安管理", "案件查处不公", "☑", "□", "□", "集体研究处理"),
+    tr("4", "", "", "", "", "", ""),
+) + FOOT
+
+# No unit field: the unit is named in the title only (Word), an alias in the title (Excel).
+TITLE_UNIT = HEAD + p("建筑学院岗位廉政风险点及防控措施一览表", "text-align:center") + table(
+    tr(*H5),
+    tr("1", "院长", "重大事项不经集体研究", "一级", "党政联席会议决策"),
+    tr("2", "教学秘书", "违规调整成绩", "二级", "成绩修改留痕"),
+) + p("填表日期：2026年11月12日") + FOOT
+TITLE_ALIAS = HEAD + table(
+    tr(td("后勤处廉政风险防控表", colspan=5)),
+    tr(*H5),
+    tr("1", "物资采购", "以次充好", "二级", "公开招标"),
+    tr("2", "维修管理", "虚报工程量", "三级", "结算审计"),
+    tr(td("填表日期：2026年11月12日", colspan=5)),
+) + FOOT
+
+# “同上”: 岗位 left blank (not merged) or written 同上 under a filled one.
+SAME_ABOVE = HEAD + table(
+    tr(td("单位（公章）：计划财务处", colspan=3), td("填表日期：2026年11月10日", colspan=2)),
+    tr(*H5),
+    tr("1", "出纳", "挪用公款", "一级", "钱账分管"),
+    tr("2", "", "收入不及时入账", "二级", "票据统一管理"),
+    tr("3", "同上", "坐支现金", "二级", "日清月结"),
+    tr("4", "会计", "违规报销", "二级", "审核双签"),
+    tr("5", "", "虚列支出", "三级", "大额支出集体审批"),
+) + FOOT
+
+# A filled example table (填写示例) before the real form, as some offices send the notice's attachment back.
+EXAMPLE_FIRST = HEAD + p("附件") + p("岗位风险分析和防控措施表（填写示例）", "text-align:center") + p(
+    "单位（公章）：XX学院　　填表日期：2026年X月X日") + table(
+    tr(*H5), tr("1", "办公室主任", "公章使用不规范", "二级", "用印登记审批"),
+) + p("岗位风险分析和防控措施表", PAGE_BREAK + ";text-align:center") + p(
+    "单位（公章）：招生就业处　　填表日期：2026年11月10日") + table(
+    tr(*H5), tr("1", "招生录取", "违规操作录取", "一级", "录取结果公示"),
+    tr("2", "就业指导", "虚报就业数据", "三级", "就业数据抽查"),
+) + FOOT
+
+DOCX.update({"lo_ticks": TICKS, "lo_ticks_bad": TICKS_BAD, "lo_title_unit": TITLE_UNIT,
+             "lo_example_first": EXAMPLE_FIRST})
+XLSX.update({"lo_tick_columns": TICK_COLUMNS, "lo_title_alias": TITLE_ALIAS, "lo_same_above": SAME_ABOVE})

@@ -5,7 +5,9 @@
 Files named ``lo_*`` are made by LibreOffice from HTML (rowspan/colspan, two-row headers, title rows)
 and converted again to the old .doc/.xls formats; ``word_*`` and ``excel_*`` are made with
 python-docx/openpyxl and then edited at the XML level the way Word, WPS and Excel write files
-(runs split, content controls, vMerge/gridSpan, layout tables, tracked changes, Chinese date formats).
+(runs split, content controls, vMerge/gridSpan, layout tables, tracked changes, Chinese date formats), or written
+as Excel's XML by hand (tools/fixture_workbook.py). LibreOffice does not write the same bytes twice: to add a
+fixture, run this into an empty folder and copy only the new files, so the committed ones stay as they are.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import fixture_html
+import fixture_symbols
+import fixture_workbook
 import openpyxl
 from docx import Document
 from docx.oxml import parse_xml
@@ -497,9 +501,12 @@ def main(argv: list[str]) -> None:
     make_word_page_header(out)
     make_wps_textbox(out)
     make_word_jagged(out)
+    _write_document(out / "word_symbols.docx", fixture_symbols.body(_wps_paragraph))
     make_excel_instructions(out)
     make_excel_hidden_header(out)
     make_excel_serial(out)
+    fixture_workbook.make_excel_years(out)
+    fixture_workbook.make_excel_wrong_sheet(out)
     make_libreoffice(out)
     for path in sorted(out.iterdir()):
         print(f"{path.stat().st_size:>8}  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

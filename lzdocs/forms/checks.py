@@ -6,8 +6,10 @@ import datetime as dt
 import re
 
 from lzdocs.errors import Problem, RejectedFile, error, warning
+from lzdocs.forms.ditto import fill_down
+from lzdocs.forms.labels import roster_unit_in_titles
 from lzdocs.forms.records import CheckedForm, RawForm
-from lzdocs.forms.values import LEVEL_NAMES, parse_level, parse_year
+from lzdocs.forms.values import LEVEL_NAMES, parse_year, read_level
 from lzdocs.textutil import fold, squeeze, strip_illegal_xml
 from lzdocs.workspace import Roster
 
@@ -23,8 +25,10 @@ def is_note_or_blank(values: dict[str, str]) -> bool:
     return first.startswith("填表说明") or (bool(_NOTE_ROW.match(first)) and len(set(texts)) == 1)
 
 
-def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date) -> CheckedForm:
-    """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found."""
+def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date,
+               same_as_above: bool = True) -> CheckedForm:
+    """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found.
+    ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error."""
     problems: list[Problem] = list(form.problems)
     kind = form.kind
 
@@ -33,7 +37,8 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
 
     rows: list[dict] = []
     seen_text: dict[str, int] = {}
-    data_rows = [r for r in form.rows if not is_note_or_blank(r.values)]
+    data_rows = fill_down(form, [r for r in form.rows if not is_note_or_blank(r.values)], problems,
+                          allowed=same_as_above)
     if not data_rows:
         problems.append(error(f"{form.where or '表格'}中没有填写任何数据行；"
                               "请逐行填写岗位名称、风险点描述、风险等级和防控措施后重新报送",
@@ -49,9 +54,9 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
             if f.required and not text:
                 problems.append(error(f"缺少“{f.label}”，请补填后重新报送", row=raw.number, column=column))
             if f.type == "level" and text:
-                level = parse_level(text)
+                level, why = read_level(text)
                 if level is None:
-                    problems.append(error("无法识别的风险等级，请填写一级、二级或三级", row=raw.number,
+                    problems.append(error(why or "无法识别的风险等级，请填写一级、二级或三级", row=raw.number,
                                           column=column, value=text))
                 record[f.key] = level
             else:
@@ -72,6 +77,7 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
 
     problems.sort(key=lambda p: p.severity != "error")  # errors first, each kind in the order found
     if any(p.severity == "error" for p in problems):
+        problems += filter(None, [form.seen_note()])
         rejected = RejectedFile(problems)
         rejected.unit, rejected.year = unit or None, year
         raise rejected
@@ -82,12 +88,21 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
     label = form.kind.unit.label
     text = fold(form.unit or "")
     text = re.sub(r"^[（(]?(公章|盖章)[)）]?[:：]?", "", text).strip()
+    if roster and (not text or (form.unit_from_title and not roster.resolve(text))):
+        found = roster_unit_in_titles(form.titles, roster)
+        if found:
+            problems.append(warning(f"没有填写“{label}”，单位按表格标题“{found[1]}”认定为“{found[0]}”；"
+                                    "如不对，请在表头填写单位名称后重新报送", column=label))
+            return found[0]
     if not text:
         problems.append(error(f"没有填写“{label}”，请在表头填写单位名称后重新报送", column=label))
         return ""
     if not roster:
         return text
     name = roster.resolve(text)
+    if name and form.unit_from_title:
+        problems.append(warning(f"没有填写“{label}”，单位按表格标题认定为“{name}”；如不对，请在表头填写单位名称后重新报送",
+                                column=label))
     if name:
         return name
     near = roster.closest(text)

@@ -52,7 +52,8 @@ class _Tags:
     def __init__(self, ns: str):
         for name in ("body", "p", "r", "t", "tab", "br", "cr", "noBreakHyphen", "tbl", "tr", "tc", "trPr",
                      "tcPr", "gridSpan", "gridBefore", "vMerge", "sdt", "sdtPr", "sdtContent", "showingPlcHdr",
-                     "customXml", "del", "moveFrom", "txbxContent", "val"):
+                     "customXml", "del", "moveFrom", "txbxContent", "val", "sym", "font", "char", "rFonts", "ascii",
+                     "hAnsi"):
             setattr(self, "del_" if name == "del" else name, f"{{{ns}}}{name}")
 
 
@@ -72,7 +73,29 @@ def _prepare(root: etree._Element, w: _Tags) -> set:
     for el in root.iter(w.tab, w.br, w.cr, w.noBreakHyphen):
         if el.getparent().tag == w.r:
             el.text = "\t" if el.tag == w.tab else "-" if el.tag == w.noBreakHyphen else "\n"
+    _symbols(root, w)
     return deleted_rows
+
+
+# Tick boxes drawn in Word's symbol fonts (插入 → 符号, or typed in the font): code → the character they show.
+SYMBOLS = {"wingdings": {0xFE: "☑", 0xFD: "☒", 0xFC: "✓", 0xA8: "□", 0x6F: "□", 0x6E: "■", 0xA1: "○", 0x6C: "●"},
+           "wingdings 2": {0x52: "☑", 0x53: "☒", 0x50: "✓", 0xA3: "□"}}
+
+
+def _symbols(root: etree._Element, w: _Tags) -> None:
+    """``w:sym`` and text in a symbol font as the tick boxes they show; other symbol-font characters read as nothing."""
+    for sym in root.iter(w.sym):
+        table = SYMBOLS.get((sym.get(w.font) or "").strip().lower())
+        if table is not None and sym.getparent().tag == w.r:
+            sym.text = table.get(_int(sym.get(w.char), 0, 16) & 0xFF, "")
+    for fonts in root.iter(w.rFonts):
+        table = SYMBOLS.get((fonts.get(w.ascii) or fonts.get(w.hAnsi) or "").strip().lower())
+        run = fonts.getparent().getparent() if fonts.getparent() is not None else None
+        if table is None or run is None or run.tag != w.r:
+            continue
+        for t in run.iter(w.t):  # the font draws the one-byte codes (and F0xx); Chinese text keeps its own font
+            t.text = "".join(table.get(ord(ch) & 0xFF, "") if ord(ch) < 0x100 or 0xF000 <= ord(ch) <= 0xF0FF else ch
+                             for ch in t.text or "")
 
 
 class _Cell:
@@ -124,7 +147,7 @@ class _BodyReader:
     def read(self, body: etree._Element) -> None:
         w = self.w
         P, TC, TR, TBL, SPAN, VMERGE, BEFORE = w.p, w.tc, w.tr, w.tbl, w.gridSpan, w.vMerge, w.gridBefore
-        text_tags, TEXTBOX = (w.t, w.tab, w.br, w.cr, w.noBreakHyphen), w.txbxContent
+        text_tags, TEXTBOX = (w.t, w.tab, w.br, w.cr, w.noBreakHyphen, w.sym), w.txbxContent
         stack: list[_OpenTable] = []
         for event, el in etree.iterwalk(body, events=("start", "end"), tag=(P, TC, TR, TBL, SPAN, VMERGE, BEFORE)):
             tag = el.tag
@@ -210,8 +233,8 @@ class _BodyReader:
         self.found[top.slot] = (table, top.start, len(self.lines))
 
 
-def _int(text: str | None, default: int) -> int:
+def _int(text: str | None, default: int, base: int = 10) -> int:
     try:
-        return max(0, min(int(text), MAX_SPAN)) if text is not None else default
+        return max(0, min(int(text, base), MAX_SPAN if base == 10 else 0xFFFF)) if text is not None else default
     except ValueError:
         return default

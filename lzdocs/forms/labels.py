@@ -55,8 +55,9 @@ def is_footer_line(cells: list[str], labels: Labels) -> bool:
     return 0 < len(texts) <= 3 and any(labels.pattern.search(t) for t in texts)
 
 
-def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None, str | None]:
-    """The unit and the date text written around the table; lines nearest the table first."""
+def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None, str | None, bool]:
+    """The unit and the date text written around the table (lines nearest the table first), and whether the unit
+    was read from the title rather than from a unit field."""
     labels = labels_for(kind)
     unit = date = None
     for line in (*before, *after):
@@ -72,9 +73,20 @@ def header_values(kind: FormKind, before: list, after: list) -> tuple[str | None
         date = next((t for line in (*before[:8], *after[:8]) for t in line if _is_bare_date(t)), None)
     if not date:  # the date at the end of the signature line: “填表人：王二　　二〇二六年十一月九日”
         date = next((d for line in after[:8] for t in line if (d := _split_trailing_date(t)[1])), None)
-    if not unit:
-        unit = next((u for line in before for t in line if (u := _unit_in_title(kind, t))), None)
-    return unit, date
+    if unit:
+        return unit, date, False
+    unit = next((u for line in before for t in line if (u := _unit_in_title(kind, t))), None)
+    return unit, date, unit is not None
+
+
+def title_lines(lines: Sequence[Sequence[str]], labels: Labels, limit: int = 6) -> list[str]:
+    """The short texts of the lines nearest above a table that are not labelled fields: its title and headings."""
+    out: list[str] = []
+    for line in lines[:limit]:
+        for text in dict.fromkeys(t.strip() for t in line if t and t.strip()):
+            if len(text) <= 60 and not labels.pattern.search(text) and text not in out:
+                out.append(text)
+    return out
 
 
 def labelled(line: Sequence[str], labels: Labels) -> dict[str, str]:
@@ -132,3 +144,22 @@ def _unit_in_title(kind: FormKind, text: str) -> str | None:
         return None
     prefix = re.sub(r"^附件\d*[:：]?|[《“\"]+$|\d{4}年度?$", "", key[:at]).strip(":：")
     return prefix if 2 <= len(prefix) <= 30 and not re.search(r"[:：，,。]", prefix) else None
+
+
+def roster_unit_in_titles(titles: Sequence[str], roster) -> tuple[str, str] | None:
+    """(roster name, title) for the one roster unit a title line names by its name or an alias (“建筑学院岗位廉政
+    风险点及防控措施一览表”); None when no title names one, or a title names two (never a guess)."""
+    keys = [(squeeze(key), unit.name) for unit in roster for key in (unit.name, *unit.aliases) if squeeze(key)]
+    for title in titles:
+        text = squeeze(title)
+        if "表" not in text:  # a title (…一览表, …防控表), not an instruction that names a unit
+            continue
+        spans = [(text.find(key), len(key), name) for key, name in keys if key in text]
+        # a key inside a longer one (财务处 in 计划财务处) is that one's part, not another unit
+        named = {name for at, n, name in spans
+                 if not any(a <= at and at + n <= a + m and m > n for a, m, _ in spans)}
+        if len(named) == 1:
+            return named.pop(), title
+        if named:
+            return None
+    return None

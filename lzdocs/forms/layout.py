@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from lzdocs.errors import RejectedFile, error, warning
+from lzdocs.forms import choice
 from lzdocs.forms.checks import is_note_or_blank
-from lzdocs.forms.labels import Labels, header_values, is_footer_line, labelled, labels_for
+from lzdocs.forms.labels import Labels, header_values, is_footer_line, labelled, labels_for, title_lines
 from lzdocs.forms.records import RawForm, RawRow
 from lzdocs.forms.schema import Field, FormKind
+from lzdocs.forms.ticks import tick_columns, ticks_text
 from lzdocs.forms.values import parse_date
 from lzdocs.textutil import squeeze
 
@@ -36,7 +38,7 @@ class Table:
     columns, per row index, whose text comes from a merged cell above; ``before``/``after`` are lines
     of text (each a list of cell texts) above and below the table, in reading order. ``gap`` holds the
     lines between the previous table and this one when this table directly follows it (a form split
-    over pages continues in such a table), else None; ``hidden`` marks a hidden sheet.
+    over pages continues in such a table), else None; ``hidden`` marks a hidden sheet, ``name`` names a sheet.
     """
 
     rows: list[list[str]]
@@ -48,6 +50,7 @@ class Table:
     inherited: dict[int, set[int]] = field(default_factory=dict)
     gap: Sequence[Sequence[str]] | None = None
     hidden: bool = False
+    name: str = ""  # a sheet's name (a Word table has none)
 
     @property
     def width(self) -> int:
@@ -66,6 +69,7 @@ class _Header:
     columns: dict[str, int]  # field key → column index
     texts: dict[str, str]  # field key → header text as written
     has_data: bool = False
+    grid: dict[int, int] = field(default_factory=dict)  # a level read from tick columns: column → level
 
     @property
     def score(self) -> tuple:
@@ -75,7 +79,8 @@ class _Header:
 
 
 def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
-    """The form in ``tables``: the table and kind whose header matches best, its rows, unit and date."""
+    """The form in ``tables``: the table and kind whose header matches best, its rows, unit and date; among several
+    filled forms the one :func:`choice.choose` takes (never an example, the newest year)."""
     tables = list(tables)
     found: list[_Header | None] = []  # the best header of each table
     for index, table in enumerate(tables):
@@ -85,26 +90,46 @@ def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
             if header and (here is None or header.score > here.score):
                 here = header
         found.append(here)
-    best = max(filter(None, found), key=lambda h: h.score, default=None)
-    if best is None:
+    if not any(found):
         raise no_form_found(kinds, len(tables))
-    more = _continuations(best, tables, found)
-    form = _read_form(best, more)
+    candidates = _candidates(tables, found)
+    chosen, older = choice.choose(candidates)
+    best, form = chosen.header, chosen.form
+    read = {id(best.table), *(id(table) for table, _ in chosen.more)}
+    form.seen = [t.where for t, h in zip(tables, found) if id(t) not in read and (t.name or h)]
     missing = [f for f in best.kind.required if f.key not in best.columns]
     if missing:
         rejected = RejectedFile([error(
             f"{best.table.where}的表头缺少“{f.label}”列（可写作：{'、'.join(dict.fromkeys((f.label, *f.synonyms)))}）；"
             f"请按下发的空白《{best.kind.title}》补上该列后重新报送", column=f.label) for f in missing])
+        rejected.problems += filter(None, [form.seen_note()])
         rejected.unit = form.unit
         rejected.year = form.date_value.year if form.date_value else None
         raise rejected
-    read = {id(best.table), *(id(table) for table, _ in more)}
+    form.problems += [choice.older_year_note(chosen, c) for c in older]
+    skip = read | {id(c.header.table) for c in candidates if c.example or c in older}
     for header in found:
-        if header and id(header.table) not in read and _is_filled_form(header, best.kind):
+        if header and id(header.table) not in skip and _is_filled_form(header, best.kind):
             form.problems.append(warning(
                 f"{header.table.where}也是一张《{best.kind.title}》，未读取（每个文件只读取一张表，本次读取的是"
                 f"{best.table.where}）；如需一并报送，请把各表的行合并到一张表中后重新报送"))
     return form
+
+
+def _candidates(tables: list[Table], found: list) -> list[choice.Candidate]:
+    """Each table's form read in full with the tables that continue it, to be weighed against the others; a table
+    that continues an earlier one is part of that one's form, not read again on its own."""
+    out, covered = [], set()
+    for header in found:
+        if header is None or id(header.table) in covered:
+            continue
+        more = _continuations(header, tables, found)
+        covered.update(id(table) for table, _ in more)
+        form = _read_form(header, more)
+        name = header.table.name
+        out.append(choice.Candidate(header, form, choice.is_example(name, form.titles),
+                                    choice.year_of(form, name, form.titles), more))
+    return out
 
 
 def _is_filled_form(header: _Header, kind: FormKind) -> bool:
@@ -146,6 +171,7 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
             break  # a complete header: the rows below are data
         upper = lower
     if best:
+        tick_columns(best)
         best.has_data = any(not _is_blank(table, i) for i in range(best.last + 1, len(rows)))
     return best
 
@@ -287,8 +313,10 @@ class _RowReader:
         self.labels = labels_for(header.kind)
         self.header_texts = _header_texts(header)
         ends = _header_ends(header)
-        self.narrow = [(key, c) for key, c in header.columns.items() if ends[key] == c + 1]
-        self.wide = [(key, c, ends[key]) for key, c in header.columns.items() if ends[key] > c + 1]
+        self.ticks = next((f.key for f in header.kind.fields if f.type == "level"), "") if header.grid else ""
+        columns = [(key, c) for key, c in header.columns.items() if key != self.ticks]
+        self.narrow = [(key, c) for key, c in columns if ends[key] == c + 1]
+        self.wide = [(key, c, ends[key]) for key, c in columns if ends[key] > c + 1]
         self.rows: list[RawRow] = []
         self.footer: list[list[str]] = []
         self.problems: list = []
@@ -312,6 +340,8 @@ class _RowReader:
             values = {key: cells[c] if c < width else "" for key, c in self.narrow}
             for key, c, end in self.wide:
                 values[key] = _under(cells, c, end)
+            if self.ticks:
+                values[self.ticks] = ticks_text(cells, self.header.grid)
             if (_is_numbered_blank(values, columns, table.inherited.get(i, ()))
                     or _repeats_header(self.kind, values, self.header_texts)
                     or _is_column_numbers(values, columns) or _is_title(self.kind, cells)):
@@ -323,6 +353,8 @@ class _RowReader:
                                              "如果它是风险点，请按列分别填写岗位、风险点、等级和措施",
                                              row=number, value=banner))
                 continue
+            if self.ticks and not values[self.ticks]:  # a risk point with no column ticked
+                values[self.ticks] = ticks_text(cells, self.header.grid, show_empty=True)
             self.rows.append(RawRow(number, values))
         return False
 
@@ -340,10 +372,11 @@ def _read_form(header: _Header, continuations: Sequence[tuple[Table, int]] = ())
     above = [table.rows[i] for i in range(header.first - 1, -1, -1)]
     before = list(reversed(table.before[-CONTEXT_LINES:]))
     after = [*reader.footer, *last.after[:CONTEXT_LINES]]
-    unit, date_text = header_values(kind, [*above, *before], after)
+    unit, date_text, from_title = header_values(kind, [*above, *before], after)
+    near = [*above, *reversed(table.gap if table.gap is not None else table.before[-5:])]
     return RawForm(kind=kind, unit=unit, date_value=parse_date(date_text) if date_text else None,
                    date_text=date_text, rows=reader.rows, columns=header.texts, where=table.where,
-                   problems=reader.problems)
+                   problems=reader.problems, titles=title_lines(near, reader.labels), unit_from_title=from_title)
 
 
 def _header_ends(header: _Header) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from lzdocs.errors import Problem
+from lzdocs.errors import Problem, warning
 from lzdocs.forms.schema import FormKind
 
 
@@ -29,6 +29,16 @@ class RawForm:
     columns: dict[str, str] = field(default_factory=dict)  # field key → header text as written
     where: str = ""  # e.g. 工作表“风险表” or 第2个表格, for messages
     problems: list[Problem] = field(default_factory=list)  # found while reading (e.g. a converted file)
+    titles: list[str] = field(default_factory=list)  # short lines above the table, nearest first (a unit in a title)
+    unit_from_title: bool = False  # ``unit`` was read from a title line, not from a unit field
+    seen: list[str] = field(default_factory=list)  # the other sheets (or form tables) of the file, not read
+
+    def seen_note(self) -> Problem | None:
+        """For a rejected file of several sheets: which sheet was read and which others were seen."""
+        if not self.seen:
+            return None
+        return warning(f"以上内容读自{self.where}；文件中另有{'、'.join(self.seen)}，未读取。"
+                       "如果要报送的表在其他工作表（表格）中，请删去不用的工作表（表格）后重新报送")
 
 
 @dataclass

@@ -23,6 +23,7 @@ class Field:
     type: str = "text"  # "text" | "level"
     choices: tuple[str, ...] = ()
     width: int = 12
+    same_as_above: bool = False  # a blank cell under a filled one means “同上” (forms/ditto.py)
 
     @functools.cached_property
     def _names(self) -> tuple[str, ...]:
@@ -94,7 +95,8 @@ def _load(data: dict, source: str) -> FormKind:
         fields = tuple(
             Field(key=f["key"], label=f["label"], synonyms=tuple(f.get("synonyms", ())),
                   required=bool(f.get("required", False)), type=f.get("type", "text"),
-                  choices=tuple(f.get("choices", ())), width=int(f.get("width", 12)))
+                  choices=tuple(f.get("choices", ())), width=int(f.get("width", 12)),
+                  same_as_above=bool(f.get("same_as_above", False)))
             for f in data["fields"]
         )
         header = data.get("header", {})

@@ -68,7 +68,7 @@ class _Workbook:
         sheet = self.package.parse(part, Sheet(self.cell_text, where, self.limits, self.budget))
         table = _grid(sheet.cells, sheet.merges, where)
         self.budget.spend(len(table.rows) * table.width)
-        table.hidden = hidden
+        table.hidden, table.name = hidden, name
         if sheet.header_footer is not None:  # 页眉: some forms print 单位 and 填表日期 there
             table.before = _page_header_lines(sheet.header_footer)
         return table

@@ -77,6 +77,7 @@ class Ingest:
         self.kinds = load_kinds(ws.root / "forms")
         self.limits = Limits.from_settings(ws.settings)
         self.soffice_timeout = ws.settings.number("limits", "soffice_timeout", 90)
+        self.same_as_above = ws.settings.flag("forms", "same_as_above", True)
         self.progress = progress or (lambda i, n, name: None)
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()
@@ -215,7 +216,8 @@ class Ingest:
             if path is None:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
-            checked = check_form(raw, self.roster, received=self.today, today=self.today)
+            checked = check_form(raw, self.roster, received=self.today, today=self.today,
+                                 same_as_above=self.same_as_above)
             return checked, checked.problems, checked.unit, checked.year
         except RejectedFile as exc:
             return None, exc.problems, exc.unit, exc.year
