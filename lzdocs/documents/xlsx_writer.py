@@ -108,7 +108,9 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # Style key → openpyxl attributes. Every data style has the body font and a thin grid.
 STYLES: dict[str, dict] = {
     "text": {"alignment": _LEFT},
-    "path": {"alignment": Alignment(horizontal="left", vertical="center")},  # file paths: one line, no wrap
+    # file paths: one line, shrunk to the column rather than spilling over its border or making the row taller
+    "path": {"alignment": Alignment(horizontal="left", vertical="center", shrink_to_fit=True),
+             "font": _font(9, color="595959")},
     "center": {"alignment": _CENTER},
     "date": {"alignment": _CENTER, "number_format": "yyyy-mm-dd"},
     "datetime": {"alignment": _CENTER, "number_format": "yyyy-mm-dd hh:mm"},
@@ -145,11 +147,60 @@ def apply_style(cell, key: str) -> None:
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a register sheet: header label, width (Excel units) and the style of its cells."""
+    """One column of a register sheet: header label, width (Excel units), the style of its cells, and whether
+    it is printed (machine columns such as file paths stay on screen, outside the print area, after the rest)."""
 
     label: str
     width: float = 12
     style: str = "text"
+    printed: bool = True
+
+
+# --- printing ---------------------------------------------------------------------------------------
+# A4 landscape, 0.4" side margins: 842 − 58 pt across. A column of width w is w digits of the workbook's
+# default font: 5.25·w points in Excel or WPS with Calibri, 7·w points in a LibreOffice that falls back to DejaVu
+# Sans (no Calibri or Carlito installed, as on a bare server; measured 7.1–7.3, taken as 7.5). Widths are planned for
+# the wider, so that the print stays at or above MIN_SCALE everywhere (in Excel it is then about 100 %).
+PRINT_WIDTH_PT = 842 - 2 * 0.4 * 72
+PT_PER_UNIT = 7.5
+MIN_SCALE = 70  # smaller print is hard to read; a wider table wraps its text columns more instead
+MIN_WRAPPED_WIDTH = 8.0
+FOOTER = "第 &P 页 共 &N 页"
+CHART_COLUMN_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a sheet prints across: at ``scale`` %, fitted to one page wide or not, with these column widths."""
+
+    scale: int
+    fit_to_width: bool
+    widths: list[float]
+
+
+def _fit_scale(widths: Sequence[float], columns: Sequence[Column]) -> int:
+    printed = sum(w for w, c in zip(widths, columns) if c.printed) * PT_PER_UNIT
+    return min(100, int(100 * PRINT_WIDTH_PT / printed)) if printed else 100
+
+
+def print_layout(columns: Sequence[Column]) -> PrintLayout:
+    """The print scale that fits the printed columns to the page width, never below MIN_SCALE.
+
+    A table too wide for that gets its free-text columns (style ``text``) narrowed — their text wraps onto more
+    lines, each column no narrower than MIN_WRAPPED_WIDTH — until it fits at MIN_SCALE; if even that is not
+    enough it prints at MIN_SCALE, its last columns on further pages, rather than shrink it unreadably."""
+    widths = [c.width for c in columns]
+    scale = _fit_scale(widths, columns)
+    if scale >= MIN_SCALE:
+        return PrintLayout(scale, True, widths)
+    room = PRINT_WIDTH_PT / (MIN_SCALE / 100) / PT_PER_UNIT
+    free = [c.printed and c.style == "text" for c in columns]
+    flexible = sum(w for w, f in zip(widths, free) if f)
+    fixed = sum(w for w, c, f in zip(widths, columns, free) if c.printed and not f)
+    factor = max(room - fixed, 0) / flexible if flexible else 1
+    narrowed = [max(MIN_WRAPPED_WIDTH, math.floor(w * factor * 10) / 10) if f else w for w, f in zip(widths, free)]
+    scale = _fit_scale(narrowed, columns)
+    return PrintLayout(max(scale, MIN_SCALE), scale >= MIN_SCALE, narrowed)
 
 
 class WarningLog:
@@ -220,6 +271,7 @@ class StreamingBook:
         """Write the workbook whole or not at all: a temporary file in the same folder, then a rename."""
         for sheet in self._sheets:
             sheet.flush()
+            sheet.set_print_area()
         frame = io.BytesIO()
         self._wb.save(frame)
         writers = {}
@@ -241,13 +293,19 @@ class StreamingSheet:
 
     def __init__(self, book: StreamingBook, ws, columns: list[Column], *, title: str, subtitle: str | None,
                  autofilter: bool):
+        printed = [c.printed for c in columns]
+        if printed != sorted(printed, reverse=True):
+            raise ValueError("columns that are not printed must come after all printed columns")
         self.book, self.ws, self.columns = book, ws, columns
         self.marker = f"LZDOCS-ROWS-{uuid.uuid4().hex}"
         self._letters = [get_column_letter(i) for i in range(1, max(len(columns), 1) + 1)]
         self._styles = [c.style for c in columns]
-        self._widths = [c.width for c in columns]
+        self.layout = print_layout(columns)
+        self._widths = self.layout.widths
         # Text this short fits on one line; a column that does not wrap never makes its row taller.
-        self._fits = [int((c.width - 0.8) / 1.8) if _wraps(c.style) else math.inf for c in columns]
+        self._fits = [int((w - 0.8) / 1.8) if _wraps(c.style) else math.inf for w, c in zip(self._widths, columns)]
+        self._printed_columns = sum(printed) or len(columns)
+        self._print_to_row = 0  # the print area reaches at least this row (a chart beside the rows)
         self._labels = [c.label for c in columns]
         self._rows = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 - open until the book is saved
         self._pending: list[str] = []
@@ -259,7 +317,7 @@ class StreamingSheet:
 
     # --- frame --------------------------------------------------------------------------------------
     def _build_frame(self, title: str, subtitle: str | None, autofilter: bool) -> None:
-        ws, last = self.ws, self._letters[-1]
+        ws, last = self.ws, self._letters[self._printed_columns - 1]  # the title is centred over the printed part
         self._put(1, 1, title, "title")
         ws.merge_cells(f"A1:{last}1")
         ws.row_dimensions[1].height = 32
@@ -267,23 +325,58 @@ class StreamingSheet:
             self.set_subtitle(subtitle)
             ws.merge_cells(f"A2:{last}2")
             ws.row_dimensions[2].height = 20
-        for i, column in enumerate(self.columns, 1):
+        for i, (column, width) in enumerate(zip(self.columns, self._widths), 1):
             self._put(self.header_row, i, column.label, "header")
-            ws.column_dimensions[get_column_letter(i)].width = column.width
+            ws.column_dimensions[get_column_letter(i)].width = width
         ws.row_dimensions[self.header_row].height = 24
         self._put(self.first_row, 1, self.marker, "text")
         ws.freeze_panes = f"A{self.first_row}"
-        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         if autofilter:
-            ws.auto_filter.ref = f"A{self.header_row}:{last}{self.header_row}"
+            ws.auto_filter.ref = f"A{self.header_row}:{self._letters[-1]}{self.header_row}"
+        self._page_setup()
+
+    def _page_setup(self) -> None:
+        """A4 landscape, the header row on every page, 第 n 页 共 m 页 in the footer, fitted to the page width
+        (see :func:`print_layout`); the print area (set on save) leaves the machine columns out."""
+        ws, layout = self.ws, self.layout
+        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.scale = layout.scale
+        if layout.fit_to_width:
+            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)
         ws.print_options.horizontalCentered = True
-        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        ws.oddFooter.center.text = FOOTER
+        ws.oddFooter.center.font = "宋体"
+        ws.oddFooter.center.size = 9
+
+    def add_chart(self, chart, *, rows: int) -> None:
+        """Put ``chart`` beside the table, after a narrow gap, at the header row, on columns of known width,
+        and print it with the table (the scale is worked out again for the wider print area)."""
+        if self._printed_columns != len(self.columns):
+            raise ValueError("a chart goes beside a table whose columns are all printed")
+        gap, width = len(self.columns), CHART_COLUMN_WIDTH
+        n = math.ceil(chart.width * 72 / 2.54 / (width * PT_PER_UNIT))  # openpyxl gives the chart's width in cm
+        self.ws.column_dimensions[self._letter(gap)].width = 2
+        for i in range(gap + 1, gap + 1 + n):
+            self.ws.column_dimensions[self._letter(i)].width = width
+        self.ws.add_chart(chart, f"{self._letter(gap + 1)}{self.header_row}")
+        self._printed_columns = gap + 1 + n
+        self._print_to_row = self.header_row + rows
+        extra = [Column("", 2), *(Column("", width) for _ in range(n))]
+        self.layout = print_layout([*self.columns, *extra])
+        self._page_setup()
+
+    def hide(self) -> None:
+        """Hide the sheet (an empty 历史): Excel, WPS and LibreOffice do not print a hidden sheet."""
+        self.ws.sheet_state = "hidden"
+
+    def set_print_area(self) -> None:
+        """The title, header and rows of the printed columns (called by the book before it saves)."""
+        last_row = max(self.last_row, self._print_to_row)
+        self.ws.print_area = f"A1:{self._letter(self._printed_columns - 1)}{last_row}"
 
     def _put(self, row: int, column: int, value, style: str) -> None:
         value, problems = safe_cell_value(value)
