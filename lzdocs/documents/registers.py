@@ -248,7 +248,7 @@ def _level_chart(sheet: StreamingSheet, head: int):
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.y_axis.scaling.min = 0  # bars measured from zero, not from just under the smallest
     chart.legend = None
-    chart.height, chart.width = 7.5, 12
+    chart.height, chart.width = 7.5, 10
     chart.add_data(Reference(sheet.ws, min_col=2, min_row=head, max_row=head + 3), titles_from_data=True)
     chart.set_categories(Reference(sheet.ws, min_col=1, min_row=head + 1, max_row=head + 3))
     series = chart.series[0]

@@ -163,6 +163,7 @@ class Column:
 # the wider, so that the print stays at or above MIN_SCALE everywhere (in Excel it is then about 100 %).
 PRINT_WIDTH_PT = 842 - 2 * 0.4 * 72
 PT_PER_UNIT = 7.5
+EXCEL_PT_PER_UNIT = 5.25  # the narrowest rendering: a chart's columns must cover it even there
 MIN_SCALE = 70  # smaller print is hard to read; a wider table wraps its text columns more instead
 MIN_WRAPPED_WIDTH = 8.0
 FOOTER = "第 &P 页 共 &N 页"
@@ -358,7 +359,7 @@ class StreamingSheet:
         if self._printed_columns != len(self.columns):
             raise ValueError("a chart goes beside a table whose columns are all printed")
         gap, width = len(self.columns), CHART_COLUMN_WIDTH
-        n = math.ceil(chart.width * 72 / 2.54 / (width * PT_PER_UNIT))  # openpyxl gives the chart's width in cm
+        n = math.ceil(chart.width * 72 / 2.54 / (width * EXCEL_PT_PER_UNIT))  # openpyxl gives the width in cm
         self.ws.column_dimensions[self._letter(gap)].width = 2
         for i in range(gap + 1, gap + 1 + n):
             self.ws.column_dimensions[self._letter(i)].width = width
