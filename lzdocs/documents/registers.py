@@ -167,8 +167,8 @@ def _source(r) -> str:
 
 def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: str,
               school: str = "") -> StreamingBook:
-    """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows; hidden,
-    so not printed, when there are none). File names are in columns after the printed ones."""
+    """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows, when
+    there are any). File names are in columns after the printed ones."""
     columns = _risk_columns()
     order = [u.unit for u in status.units]
     book = StreamingBook(label)
@@ -177,8 +177,6 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
                                  subtitle="")
         stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
                                autofilter=False)
-        history = book.add_sheet("历史", [*columns, *HISTORY_COLUMNS], title=f"{school}{year}年廉政风险点历史版本",
-                                 subtitle="")
         counts: dict[str, Counter] = {}
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
             summary.append([*_risk_values(r), _source(r)], _ROW_STYLES.get(r["level"]))
@@ -188,17 +186,25 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
                              + "、".join(f"{LEVEL_NAMES[k]} {totals[k]} 个" for k in LEVEL_NAMES)
                              + f"）；每个单位以最新报送的表为准；统计日期：{chinese_date(today)}")
         write_stats(stats, counts, today, status)
-        n = 0
-        for n, r in enumerate(subs_q.superseded_risks(conn, year=year, unit_order=order), 1):  # noqa: B007 - n read after
-            history.append([*_risk_values(r), r["replaced_at"], r["received_at"], _source(r),
-                            r["replaced_by_file"] or r["replaced_by_name"]], _ROW_STYLES.get(r["level"]))
-        history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
-        if n == 0:
-            history.hide()
+        write_history(book, subs_q.superseded_risks(conn, year=year, unit_order=order), columns,
+                      f"{school}{year}年廉政风险点历史版本")
     except BaseException:
         book.close()
         raise
     return book
+
+
+def write_history(book: StreamingBook, risks: Iterable, columns: list[Column], title: str) -> None:
+    """历史: the superseded risk points; no sheet at all when there are none (LibreOffice prints even a hidden
+    sheet, and an empty one would be a page of headers)."""
+    history, n = None, 0
+    for n, r in enumerate(risks, 1):  # noqa: B007 - n read after
+        if history is None:
+            history = book.add_sheet("历史", [*columns, *HISTORY_COLUMNS], title=title, subtitle="")
+        history.append([*_risk_values(r), r["replaced_at"], r["received_at"], _source(r),
+                        r["replaced_by_file"] or r["replaced_by_name"]], _ROW_STYLES.get(r["level"]))
+    if history is not None:
+        history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
 
 
 STAT_COLUMNS = [Column("单位", 24), Column("一级", 10, "number"), Column("二级", 10, "number"),

@@ -370,10 +370,6 @@ class StreamingSheet:
         self.layout = print_layout([*self.columns, *extra])
         self._page_setup()
 
-    def hide(self) -> None:
-        """Hide the sheet (an empty 历史): Excel, WPS and LibreOffice do not print a hidden sheet."""
-        self.ws.sheet_state = "hidden"
-
     def set_print_area(self) -> None:
         """The title, header and rows of the printed columns (called by the book before it saves)."""
         last_row = max(self.last_row, self._print_to_row)

@@ -162,12 +162,11 @@ def test_a_history_with_rows_is_printed(books):
     assert sheets["历史"].state == "visible"
 
 
-def test_an_empty_history_is_hidden_so_it_prints_no_page(workspace, store):
+def test_an_empty_history_is_left_out_so_it_prints_no_page(workspace, store):
     populate(store, letters=False)
     write_registers(workspace, store, YEAR + 1, TODAY)  # nothing superseded in a year without forms
     sheets = sheets_of(register_paths(workspace, YEAR + 1)["risks"])
-    assert [(s.name, s.state) for s in sheets.values()] == [("汇总", "visible"), ("统计", "visible"),
-                                                            ("历史", "hidden")]
+    assert [(s.name, s.state) for s in sheets.values()] == [("汇总", "visible"), ("统计", "visible")]
 
 
 def test_a_table_too_wide_for_70_percent_gets_its_text_columns_narrowed(tmp_path):
