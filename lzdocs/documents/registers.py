@@ -207,9 +207,11 @@ def write_history(book: StreamingBook, risks: Iterable, columns: list[Column], t
         history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
 
 
-STAT_COLUMNS = [Column("单位", 24), Column("一级", 10, "number"), Column("二级", 10, "number"),
-                Column("三级", 10, "number"), Column("合计", 10, "total"), Column("备注", 18, "center")]
+# narrow enough that the table and the chart beside it print one page wide at 70 % or more
+STAT_COLUMNS = [Column("单位", 20), Column("一级", 10, "number"), Column("二级", 10, "number"),
+                Column("三级", 10, "number"), Column("合计", 10, "total"), Column("备注", 16, "center")]
 CHART_ROWS = 16  # rows of default height the chart covers
+CHART_WIDTH_PT, CHART_HEIGHT_PT = 283.5, 212.6  # 10 × 7.5 cm
 
 
 def _stats_note(unit: UnitStatus | None) -> tuple[str, str | None]:
@@ -240,28 +242,20 @@ def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.dat
     for level in LEVEL_NAMES:
         share = totals[level] / grand if grand else 0
         sheet.append([LEVEL_NAMES[level], totals[level], share], [LEVEL_STYLES[level], "number", "percent"])
-    sheet.add_chart(_level_chart(sheet, head), rows=CHART_ROWS)
+    sheet.add_chart(_level_chart(sheet, head), width_pt=CHART_WIDTH_PT, rows=CHART_ROWS)
 
 
 def _level_chart(sheet: StreamingSheet, head: int):
-    from openpyxl.chart import BarChart, Reference  # only the 汇总表 has a chart
-    from openpyxl.chart.series import DataPoint
-
-    chart = BarChart()
-    chart.type, chart.style = "col", 10
-    chart.title = "各等级风险点数"
-    chart.y_axis.title = "风险点数"
-    chart.x_axis.delete = chart.y_axis.delete = False
-    chart.y_axis.scaling.min = 0  # bars measured from zero, not from just under the smallest
-    chart.legend = None
-    chart.height, chart.width = 7.5, 10
-    chart.add_data(Reference(sheet.ws, min_col=2, min_row=head, max_row=head + 3), titles_from_data=True)
-    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=head + 1, max_row=head + 3))
-    series = chart.series[0]
-    for i, level in enumerate(LEVEL_NAMES):
-        point = DataPoint(idx=i)
-        point.graphicalProperties.solidFill = LEVEL_COLOURS[level]
-        series.dPt.append(point)
+    """A column chart of the by-level block under the header row ``head`` (1-based), bars in the level colours."""
+    name = sheet.ws.name
+    chart = sheet.book.new_chart({"type": "column"})
+    chart.add_series({"name": [name, head - 1, 1], "categories": [name, head, 0, head + 2, 0],
+                      "values": [name, head, 1, head + 2, 1],
+                      "points": [{"fill": {"color": f"#{LEVEL_COLOURS[level]}"}} for level in LEVEL_NAMES]})
+    chart.set_title({"name": "各等级风险点数"})
+    chart.set_y_axis({"name": "风险点数", "min": 0, "major_gridlines": {"visible": True}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": CHART_WIDTH_PT * 4 / 3, "height": CHART_HEIGHT_PT * 4 / 3})  # pixels at 96 dpi
     return chart
 
 
