@@ -130,6 +130,9 @@ def known_settings(default_config: str) -> dict[str, dict]:
 def _normalised(section: str, key: str, value, default):
     if (section, key) == ("submission", "deadline"):
         return value
+    if (section, key) in DATE_SETTINGS:
+        _as_date(section, key, value)
+        return value
     if isinstance(default, bool):
         return _as_flag(section, key, value)
     if isinstance(default, (int, float)):
@@ -209,3 +212,30 @@ def _same_day(day: dt.date, year: int) -> dt.date:
 def _pad(text: str) -> str:
     y, m, d = text.split("-")
     return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+
+
+# --- [publicity]: 公示期 and 监督电话/邮箱 -----------------------------------------------------------------
+DATE_SETTINGS = {("publicity", "start"), ("publicity", "end")}  # "" or a date: "2026-12-01", 2026-12-01, 2026/12/1
+RANGES[("publicity", "days")] = (1, 365)
+
+
+def date_setting(settings: Settings, section: str, key: str) -> dt.date | None:
+    """A date setting (one of ``DATE_SETTINGS``), None when empty; ConfigError when it is not a date."""
+    return _as_date(section, key, settings.get(section, key))
+
+
+def _as_date(section: str, key: str, value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+            return dt.date.fromisoformat(_pad(text))
+    except ValueError:
+        pass
+    raise ConfigError(f"{_where(section, key)} 的值“{value}”不是日期",
+                      hint=f'请写成 {key} = "2026-12-01"（带英文双引号），或留空 {key} = ""')

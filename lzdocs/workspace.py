@@ -70,6 +70,11 @@ contact_phone = ""       # 联系电话，如 "0471-6575000"
 
 [publicity]
 show_owner = false       # 公示表是否列出责任人姓名（范围较大的公示请保持 false）
+days = 7                 # 公示期天数（含首尾两天），从 start 起算
+start = ""               # 公示期开始日期，如 "2026-12-01"；留空则为生成公示表的当天
+end = ""                 # 公示期结束日期，如 "2026-12-07"；留空则按 days 推算
+phone = ""               # 监督电话，印在公示表上，如 "0471-6575000"；留空则不印
+email = ""               # 监督邮箱，印在公示表上，如 "jiwei@example.edu.cn"；留空则不印
 
 [inbox]
 path = "inbox"           # 收件文件夹，可写网络共享路径，如 "//fileserver/纪委/收件"

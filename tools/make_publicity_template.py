@@ -2,13 +2,14 @@
 
 Usage:  python tools/make_publicity_template.py [OUTDIR]      (default: lzdocs/templates/)
 
-A4 landscape: title in 2号小标宋, an introductory paragraph, the table (单位, 岗位名称, 风险点描述, 风险等级,
-防控措施, and 责任人 when ``[publicity] show_owner = true``) with its header row repeated on every page,
-then 署名 and date. The table exists twice — with and without 责任人 — chosen by
-``{%p if show_owner %} … {%p else %} … {%p endif %}``; each has one data row between
+A4 landscape: title in 2号小标宋, an introductory paragraph with the 公示期, the table (单位, 岗位名称, 风险点描述,
+风险等级, 防控措施, and 责任人 when ``[publicity] show_owner = true``) with its header row repeated on every page,
+then 监督电话 and 电子邮箱 (when set), 署名 and date, kept together. The table exists twice — with and without
+责任人 — chosen by ``{%p if show_owner %} … {%p else %} … {%p endif %}``; each has one data row between
 ``{%tr for r in rows %}`` and ``{%tr endfor %}``. lzdocs renders the template once and repeats that data
 row for every risk point (fields of ``r``: unit, seq, post, duties, risk, category, level, measures, owner,
-filled_date). Variables: title, school, office, year, date, show_owner. Every run has its East-Asian font.
+filled_date). Variables: title, school, office, year, date, show_owner, period (公示期 from–to), period_start,
+period_end, days, phone, email. Every run has its East-Asian font.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from lzdocs.ooxml.wordml import add_page_number, tidy_package  # noqa: E402
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 CELL_PT = 10.5  # 五号
 INTRO = ("根据《{{ school }}廉政风险防控机制建设工作实施方案》，现将各部门、各单位排查确定的廉政风险点及防控措施"
-         "予以公示。公示期间，如有意见和建议，请向{{ office }}反映。")
+         "予以公示，公示期为{{ period }}。公示期间，如有意见和建议，请向{{ office }}反映。")
+CONTACT = ("{% if phone %}监督电话：{{ phone }}{% endif %}{% if phone and email %}　　{% endif %}"
+           "{% if email %}电子邮箱：{{ email }}{% endif %}")  # one line, each part when set
 
 # (header, field of r, width in mm, centred?) — each table fills the 257 mm between the margins.
 WITH_OWNER = [("单位", "unit", 30, False), ("岗位名称", "post", 32, False), ("风险点描述", "risk", 75, False),
@@ -46,12 +49,16 @@ WITHOUT_OWNER = [("单位", "unit", 32, False), ("岗位名称", "post", 36, Fal
 
 
 def _paragraph(doc_or_cell, text: str, font: str, size: float, *, bold: bool = False,
-               align=None, indent: bool = False, space_after: float = 0):
+               align=None, indent: bool = False, space_after: float = 0, space_before: float = 0,
+               keep: bool = False):
+    """A paragraph of one run; ``keep``: kept with the next paragraph and in one piece (the closing lines)."""
     p = doc_or_cell.add_paragraph()
     if align is not None:
         p.alignment = align
     fmt = p.paragraph_format
-    fmt.space_before, fmt.space_after = Pt(0), Pt(space_after)
+    fmt.space_before, fmt.space_after = Pt(space_before), Pt(space_after)
+    if keep:
+        fmt.keep_with_next = fmt.keep_together = True
     if indent:
         fmt.first_line_indent = Pt(size * 2)
     set_run_font(p.add_run(text), font, size, bold=bold)
@@ -97,6 +104,7 @@ def _table(doc, columns) -> None:
     _cell_text(end.cells[0], "{%tr endfor %}")
     _row_flag(header, "w:tblHeader")  # repeat the header row on every page
     _row_flag(header, "w:cantSplit")
+    _row_flag(data, "w:cantSplit")  # a risk point is never cut across two pages
 
 
 def _page_number(paragraph) -> None:
@@ -124,8 +132,13 @@ def build() -> Document:
     _paragraph(doc, "{%p else %}", FANGSONG, CELL_PT)
     _table(doc, WITHOUT_OWNER)
     _paragraph(doc, "{%p endif %}", FANGSONG, CELL_PT)
-    _paragraph(doc, "", FANGSONG, 14, space_after=6)
-    _paragraph(doc, "{{ office }}", FANGSONG, 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    # The closing lines keep with each other and lzdocs keeps the table's last row with them, so the 署名 and
+    # date never stand alone on the last page.
+    _paragraph(doc, "{%p if phone or email %}", FANGSONG, CELL_PT)
+    _paragraph(doc, CONTACT, FANGSONG, 14, indent=True, space_before=6, keep=True)
+    _paragraph(doc, "{%p endif %}", FANGSONG, CELL_PT)
+    _paragraph(doc, "", FANGSONG, 14, space_after=6, keep=True)
+    _paragraph(doc, "{{ office }}", FANGSONG, 14, align=WD_ALIGN_PARAGRAPH.RIGHT, keep=True)
     _paragraph(doc, "{{ date }}", FANGSONG, 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(section.footer.paragraphs[0])
     core = doc.core_properties

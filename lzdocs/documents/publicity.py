@@ -17,10 +17,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text
-from lzdocs.errors import TemplateError
+from lzdocs.errors import ConfigError, TemplateError
 from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.package import read_part, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
+from lzdocs.settings import date_setting
 from lzdocs.textutil import chinese_date
 
 TEMPLATE_NAME = "公示表.docx"
@@ -31,14 +32,40 @@ _MARK = "LZDOCSFIELD"
 _MARKER = re.compile(rf"@@{_MARK}_(\w+)@@")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 DOCUMENT_PART = "word/document.xml"
+DEFAULT_DAYS = 7
 
 
 def publicity_context(ws, year: int, today: dt.date) -> dict:
     """The template's variables (all but ``rows``)."""
-    school = ws.school
+    school, settings = ws.school, ws.settings
+    start, end = publicity_period(settings, today)
     return {"title": f"{school}{year}年廉政风险点公示表", "school": school, "year": year,
-            "office": str(ws.settings.get("organisation", "office", "") or school),
-            "date": chinese_date(today), "show_owner": bool(ws.settings.get("publicity", "show_owner", False))}
+            "office": str(settings.get("organisation", "office", "") or school),
+            "date": chinese_date(today), "show_owner": bool(settings.get("publicity", "show_owner", False)),
+            "period": period_text(start, end), "period_start": chinese_date(start), "period_end": chinese_date(end),
+            "days": (end - start).days + 1, "phone": settings.text("publicity", "phone").strip(),
+            "email": settings.text("publicity", "email").strip()}
+
+
+def publicity_period(settings, today: dt.date) -> tuple[dt.date, dt.date]:
+    """公示期, first and last day: ``[publicity] start`` (default: ``today``) to ``end`` (default: ``days`` days
+    counting both ends). Raises ConfigError when it would end before it starts."""
+    start = date_setting(settings, "publicity", "start") or today
+    end = date_setting(settings, "publicity", "end") or start + dt.timedelta(
+        days=settings.integer("publicity", "days", DEFAULT_DAYS) - 1)
+    if end < start:
+        raise ConfigError(f"lzdocs.toml 中 [publicity] 的公示期结束日期 {end.isoformat()} "
+                          f"早于开始日期 {start.isoformat()}",
+                          hint='请改正 start、end，或把 end 留空（end = ""），按 days 推算')
+    return start, end
+
+
+def period_text(start: dt.date, end: dt.date) -> str:
+    """2026年11月28日至12月4日 (the year once when both days are in it), or one day alone."""
+    if start == end:
+        return chinese_date(start)
+    last = chinese_date(end) if end.year != start.year else f"{end.month}月{end.day}日"
+    return f"{chinese_date(start)}至{last}"
 
 
 def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[dict]) -> list[str]:
@@ -55,16 +82,22 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
         raise TemplateError(f"公示表模板 {template.name} 中应有且只有一处表格行循环",
                             hint="在表格中保留 {%tr for r in rows %} 行、一行 {{ r.unit }} 等字段、{%tr endfor %} 行")
     pieces = _MARKER.split(cut.row)  # literal, field, literal, field, …, literal
+    last_pieces = [keep_with_next(piece) if i % 2 == 0 else piece for i, piece in enumerate(pieces)]
     log = WarningLog(dest.name)
 
     def write_document(_frame_xml: bytes) -> Iterator[bytes]:
         yield cut.prefix.encode("utf-8")
         batch: list[str] = []
+        held = None  # the row before: the last one is written kept with the 署名 under the table
         for n, row in enumerate(rows, 1):
-            batch.append(_row_xml(pieces, row, n, log))
+            if held is not None:
+                batch.append(_row_xml(pieces, held, n - 1, log))
+            held = row
             if len(batch) >= 500:
                 yield "".join(batch).encode("utf-8")
                 batch.clear()
+        if held is not None:
+            batch.append(_row_xml(last_pieces, held, n, log))
         yield "".join(batch).encode("utf-8")
         yield cut.suffix.encode("utf-8")
 
@@ -72,6 +105,26 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
     with atomic_output(dest) as fh:
         rewrite_package(frame, fh, {DOCUMENT_PART: write_document})
     return log.warnings
+
+
+_PARAGRAPH_START = re.compile(r"<w:pPr>(?:<w:pStyle [^>]*/>)?|<w:pPr/>|<w:p(?: [^>]*)?>(?!<w:pPr)")
+
+
+def keep_with_next(xml: str) -> str:
+    """``xml`` with every paragraph kept with the next (``<w:keepNext/>``, in schema order after a pStyle): on
+    the table's last row, so that the 署名 and date under the table never go to a page of their own."""
+    if "<w:keepNext" in xml:
+        return xml
+
+    def add(m: re.Match) -> str:
+        tag = m.group(0)
+        if tag == "<w:pPr/>":
+            return "<w:pPr><w:keepNext/></w:pPr>"
+        if tag.startswith("<w:pPr>"):
+            return tag + "<w:keepNext/>"
+        return tag + "<w:pPr><w:keepNext/></w:pPr>"
+
+    return _PARAGRAPH_START.sub(add, xml)
 
 
 def _marker_row() -> dict:

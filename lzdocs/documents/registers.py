@@ -11,7 +11,17 @@ from functools import partial
 from pathlib import Path
 
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
-from lzdocs.documents.status import LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state, status_from
+from lzdocs.documents.status import (
+    LATE,
+    MISSING,
+    STATE_NAMES,
+    SUBMITTED,
+    SubmissionStatus,
+    UnitStatus,
+    kind_name,
+    reply_state,
+    status_from,
+)
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
@@ -71,7 +81,7 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
             order = [u.unit for u in status.units]
         builders: dict[str, Callable[[str], StreamingBook]] = {
-            "risks": lambda label: risk_book(conn, year, today, order, label, school),
+            "risks": lambda label: risk_book(conn, year, today, status, label, school),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school),
@@ -128,7 +138,12 @@ def _risk_columns() -> list[Column]:
     styles = {"seq": "center", "category": "center", "level": "center", "owner": "center"}
     fields = [kind.field(k) for k in ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")]
     return [Column("单位", 16), *(Column(f.label, f.width, styles.get(f.key, "text")) for f in fields),
-            Column("填表日期", 12, "date"), Column("来源文件", 44, "path")]
+            Column("填表日期", 12, "date")]
+
+
+SOURCE_COLUMN = Column("来源文件", 44, "path", printed=False)
+HISTORY_COLUMNS = [Column("替换时间", 16, "datetime"), Column("收到时间", 16, "datetime", printed=False), SOURCE_COLUMN,
+                   Column("被替换为", 44, "path", printed=False)]  # printed: the 汇总 columns and when it was replaced
 
 
 _LEVEL_COLUMN = 6  # position of 风险等级 in the rows below
@@ -143,89 +158,114 @@ def _seq(value):
 def _risk_values(r) -> list:
     filled = r["filled_date"] or (r["received_at"].date() if r["received_at"] else None)
     return [r["unit"], _seq(r["seq"]), r["post"], r["duties"], r["risk"], r["category"],
-            LEVEL_NAMES.get(r["level"], r["level"]), r["measures"], r["owner"], filled,
-            r["stored_as"] or r["original_name"]]
+            LEVEL_NAMES.get(r["level"], r["level"]), r["measures"], r["owner"], filled]
 
 
-def risk_book(conn, year: int, today: dt.date, order: list[str], label: str, school: str = "") -> StreamingBook:
-    """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows)."""
+def _source(r) -> str:
+    return r["stored_as"] or r["original_name"]
+
+
+def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: str,
+              school: str = "") -> StreamingBook:
+    """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows, when
+    there are any). File names are in columns after the printed ones."""
     columns = _risk_columns()
+    order = [u.unit for u in status.units]
     book = StreamingBook(label)
     try:
-        summary = book.add_sheet("汇总", columns, title=f"{school}{year}年廉政风险点汇总表", subtitle="")
+        summary = book.add_sheet("汇总", [*columns, SOURCE_COLUMN], title=f"{school}{year}年廉政风险点汇总表",
+                                 subtitle="")
         stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
                                autofilter=False)
-        history = book.add_sheet("历史", [*columns, Column("收到时间", 16, "datetime"), Column("被替换为", 44, "path"),
-                                          Column("替换时间", 16, "datetime")],
-                                 title=f"{school}{year}年廉政风险点历史版本", subtitle="")
         counts: dict[str, Counter] = {}
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
-            summary.append(_risk_values(r), _ROW_STYLES.get(r["level"]))
+            summary.append([*_risk_values(r), _source(r)], _ROW_STYLES.get(r["level"]))
             counts.setdefault(r["unit"], Counter())[r["level"]] += 1
         totals = sum(counts.values(), Counter())
         summary.set_subtitle(f"共 {len(counts)} 个单位、{sum(totals.values())} 个风险点（"
                              + "、".join(f"{LEVEL_NAMES[k]} {totals[k]} 个" for k in LEVEL_NAMES)
                              + f"）；每个单位以最新报送的表为准；统计日期：{chinese_date(today)}")
-        write_stats(stats, counts, today)
-        n = 0
-        for n, r in enumerate(subs_q.superseded_risks(conn, year=year, unit_order=order), 1):  # noqa: B007 - n read after
-            history.append([*_risk_values(r), r["received_at"], r["replaced_by_file"] or r["replaced_by_name"],
-                            r["replaced_at"]], _ROW_STYLES.get(r["level"]))
-        history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
+        write_stats(stats, counts, today, status)
+        write_history(book, subs_q.superseded_risks(conn, year=year, unit_order=order), columns,
+                      f"{school}{year}年廉政风险点历史版本")
     except BaseException:
         book.close()
         raise
     return book
 
 
-STAT_COLUMNS = [Column("单位", 24), Column("一级", 10, "number"), Column("二级", 10, "number"),
-                Column("三级", 10, "number"), Column("合计", 10, "total")]
+def write_history(book: StreamingBook, risks: Iterable, columns: list[Column], title: str) -> None:
+    """历史: the superseded risk points; no sheet at all when there are none (LibreOffice prints even a hidden
+    sheet, and an empty one would be a page of headers)."""
+    history, n = None, 0
+    for n, r in enumerate(risks, 1):  # noqa: B007 - n read after
+        if history is None:
+            history = book.add_sheet("历史", [*columns, *HISTORY_COLUMNS], title=title, subtitle="")
+        history.append([*_risk_values(r), r["replaced_at"], r["received_at"], _source(r),
+                        r["replaced_by_file"] or r["replaced_by_name"]], _ROW_STYLES.get(r["level"]))
+    if history is not None:
+        history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
 
 
-def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.date) -> None:
-    """Counts by unit × level as values, a 合计 row, a by-level block and a bar chart of that block."""
+# narrow enough that the table and the chart beside it print one page wide at 70 % or more
+STAT_COLUMNS = [Column("单位", 20), Column("一级", 10, "number"), Column("二级", 10, "number"),
+                Column("三级", 10, "number"), Column("合计", 10, "total"), Column("备注", 16, "center")]
+CHART_ROWS = 16  # rows of default height the chart covers
+CHART_WIDTH_PT, CHART_HEIGHT_PT = 283.5, 212.6  # 10 × 7.5 cm
+
+
+def _stats_note(unit: UnitStatus | None) -> tuple[str, str | None]:
+    """The mark of a unit's 统计 row, and its style."""
+    if unit is None or not unit.on_roster:
+        return "不在单位名单中", None
+    if unit.state == MISSING:
+        return STATE_NAMES[MISSING], STATE_STYLES[MISSING]
+    return "", None
+
+
+def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.date, status: SubmissionStatus) -> None:
+    """Counts by unit × level as values for every roster unit (one that has not reported: 0, marked 未报送),
+    a 合计 row, a by-level block and a bar chart of that block under it."""
     totals: Counter = Counter()
-    for unit, c in counts.items():
-        sheet.append([unit, c[1], c[2], c[3], sum(c.values())])
+    units = {u.unit: u for u in status.units}
+    for unit in [*units, *(u for u in counts if u not in units)]:
+        c = counts.get(unit, Counter())
+        note, style = _stats_note(units.get(unit))
+        sheet.append([unit, c[1], c[2], c[3], sum(c.values()), note], [None] * 5 + [style])
         totals.update(c)
     grand = sum(totals.values())
-    sheet.append(["合计", totals[1], totals[2], totals[3], grand], ["total_text", "total", "total", "total", "total"])
+    sheet.append(["合计", totals[1], totals[2], totals[3], grand, ""],
+                 ["total_text", "total", "total", "total", "total", "total_text"])
     sheet.set_subtitle(f"当前风险点按单位、等级统计；统计日期：{chinese_date(today)}")
     sheet.append([])
     head = sheet.append(["风险等级", "风险点数", "占比"], ["header"] * 3)
     for level in LEVEL_NAMES:
         share = totals[level] / grand if grand else 0
         sheet.append([LEVEL_NAMES[level], totals[level], share], [LEVEL_STYLES[level], "number", "percent"])
-    sheet.ws.add_chart(_level_chart(sheet, head), "G3")
+    sheet.add_chart(_level_chart(sheet, head), width_pt=CHART_WIDTH_PT, rows=CHART_ROWS)
 
 
 def _level_chart(sheet: StreamingSheet, head: int):
-    from openpyxl.chart import BarChart, Reference  # only the 汇总表 has a chart
-    from openpyxl.chart.series import DataPoint
-
-    chart = BarChart()
-    chart.type, chart.style = "col", 10
-    chart.title = "各等级风险点数"
-    chart.y_axis.title = "风险点数"
-    chart.x_axis.delete = chart.y_axis.delete = False
-    chart.legend = None
-    chart.height, chart.width = 7.5, 12
-    chart.add_data(Reference(sheet.ws, min_col=2, min_row=head, max_row=head + 3), titles_from_data=True)
-    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=head + 1, max_row=head + 3))
-    series = chart.series[0]
-    for i, level in enumerate(LEVEL_NAMES):
-        point = DataPoint(idx=i)
-        point.graphicalProperties.solidFill = LEVEL_COLOURS[level]
-        series.dPt.append(point)
+    """A column chart of the by-level block under the header row ``head`` (1-based), bars in the level colours."""
+    name = sheet.ws.name
+    chart = sheet.book.new_chart({"type": "column"})
+    chart.add_series({"name": [name, head - 1, 1], "categories": [name, head, 0, head + 2, 0],
+                      "values": [name, head, 1, head + 2, 1],
+                      "points": [{"fill": {"color": f"#{LEVEL_COLOURS[level]}"}} for level in LEVEL_NAMES]})
+    chart.set_title({"name": "各等级风险点数"})
+    chart.set_y_axis({"name": "风险点数", "min": 0, "major_gridlines": {"visible": True}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": CHART_WIDTH_PT * 4 / 3, "height": CHART_HEIGHT_PT * 4 / 3})  # pixels at 96 dpi
     return chart
 
 
 # --- 报送情况登记表 --------------------------------------------------------------------------------------
 STATUS_COLUMNS = [Column("序号", 6, "center"), Column("单位", 20), Column("报送状态", 10, "center"),
                   Column("首次收到时间", 16, "datetime"), Column("当前版本收到时间", 16, "datetime"),
-                  Column("填表日期", 12, "date"), Column("当前文件", 44, "path"), Column("版本数", 8, "number"),
+                  Column("填表日期", 12, "date"), Column("版本数", 8, "number"),
                   Column("风险点数", 9, "number"), Column("退回次数", 8, "number"),
-                  Column("最近退回时间", 16, "datetime"), Column("最近退回原因", 40), Column("备注", 18)]
+                  Column("最近退回时间", 16, "datetime"), Column("最近退回原因", 40), Column("备注", 18),
+                  Column("当前文件", 44, "path", printed=False)]
 
 
 def status_book(status: SubmissionStatus, label: str, school: str = "") -> StreamingBook:
@@ -238,8 +278,9 @@ def status_book(status: SubmissionStatus, label: str, school: str = "") -> Strea
                                     f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；"
                                     f"统计日期：{chinese_date(status.today)}")
     for n, u in enumerate(status.units, 1):
-        sheet.append([n, u.unit, u.state_name, u.first_received, u.last_received, u.filled_date, u.file,
-                      u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status)],
+        sheet.append([n, u.unit, u.state_name, u.first_received, u.last_received, u.filled_date,
+                      u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status),
+                      u.file],
                      [None, None, STATE_STYLES[u.state]])
     return book
 
@@ -258,8 +299,8 @@ def _status_note(u, status: SubmissionStatus) -> str:
 # --- 发文登记簿 and 预警处置台账 ------------------------------------------------------------------------
 DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12, "date"), Column("文号", 24),
                     Column("标题", 40), Column("主送单位", 20), Column("文种", 16, "center"),
-                    Column("份数", 6, "number"), Column("状态", 8, "center"), Column("文件", 44, "path"),
-                    Column("备注", 20)]
+                    Column("份数", 6, "number"), Column("状态", 8, "center"), Column("备注", 20),
+                    Column("文件", 44, "path", printed=False)]
 WARNING_COLUMNS = [Column("文号", 24), Column("单位", 20), Column("文种", 16, "center"),
                    Column("发出日期", 12, "date"), Column("回复期限", 12, "date"), Column("回复日期", 12, "date"),
                    Column("状态", 10, "center"), Column("备注", 24)]
@@ -272,7 +313,7 @@ def documents_book(conn, year: int, label: str, school: str = "") -> StreamingBo
     for n, d in enumerate(docs_q.list_documents(conn, year), 1):
         notice = d["kind"] == "notice"  # a notice keeps its 文种 (通知, 通报 …) in the note
         sheet.append([n, d["issued"], d["number"], d["title"], d["recipient"], kind_name(d["kind"], d["note"]),
-                      d["copies"], _document_state(d), d["file"], _document_note(d, "" if notice else d["note"])],
+                      d["copies"], _document_state(d), _document_note(d, "" if notice else d["note"]), d["file"]],
                      [None] * 7 + ["bad" if d["status"] == docs_q.VOID else None])
     return book
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import subprocess
 import sys
 import zipfile
@@ -149,3 +150,86 @@ def test_many_rows_stream_into_the_table(workspace, tmp_path):
                     rows)
     table = Document(dest).tables[0]
     assert len(table.rows) == 3001 and table.rows[3000].cells[2].text == "风险2999"
+
+
+# --- 公示期, 监督电话/邮箱, the closing lines kept with the table ------------------------------------------------
+def body_text(path) -> str:
+    return "\n".join(p.text for p in Document(path).paragraphs)
+
+
+def configure(ws, **publicity) -> Workspace:
+    """The workspace with ``[publicity]`` keys replaced as a clerk would type them (TOML values)."""
+    config = ws.root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    for key, value in publicity.items():
+        text = re.sub(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", text, count=1)
+    config.write_text(text, encoding="utf-8")
+    return Workspace.open(ws.root)
+
+
+def test_the_publicity_period_runs_seven_days_from_the_date_of_the_table_by_default(sample):
+    ws, store = sample
+    write_registers(ws, store, YEAR, TODAY)
+    text = body_text(register_paths(ws, YEAR)["publicity"])
+    assert "予以公示，公示期为2026年11月28日至12月4日。公示期间" in text
+    assert "监督电话" not in text and "电子邮箱" not in text  # not set: no empty line for them
+
+
+def test_the_period_from_explicit_dates_or_a_number_of_days(sample):
+    ws, store = sample
+    write_registers(configure(ws, start='"2026-12-28"', days="10"), store, YEAR, TODAY)
+    assert "公示期为2026年12月28日至2027年1月6日。" in body_text(register_paths(ws, YEAR)["publicity"])
+    write_registers(configure(ws, start="2026-12-01", end='"2026/12/5"'), store, YEAR, TODAY)  # a TOML date too
+    assert "公示期为2026年12月1日至12月5日。" in body_text(register_paths(ws, YEAR)["publicity"])
+
+
+def test_a_period_that_ends_before_it_starts_is_reported_and_the_workbooks_still_written(sample):
+    ws, store = sample
+    result = write_registers(configure(ws, start='"2026-12-10"', end='"2026-12-01"'), store, YEAR, TODAY)
+    assert result.failed == [register_paths(ws, YEAR)["publicity"]] and len(result.files) == 4
+    assert any("公示期结束日期 2026-12-01 早于开始日期 2026-12-10" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("value", ['"明天"', '"2026-13-01"', "5"])
+def test_a_date_setting_that_is_not_a_date_is_refused_in_chinese(workspace, value):
+    from lzdocs.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[publicity\] start 的值.*不是日期"):
+        configure(workspace, start=value)
+
+
+def test_the_supervision_phone_and_email_from_the_settings(sample):
+    ws, store = sample
+    write_registers(configure(ws, phone='"0471-6575000"', email='"jiwei@example.edu.cn"'), store, YEAR, TODAY)
+    paragraphs = [p.text for p in Document(register_paths(ws, YEAR)["publicity"]).paragraphs]
+    closing = paragraphs[paragraphs.index("监督电话：0471-6575000　　电子邮箱：jiwei@example.edu.cn"):]
+    assert closing == ["监督电话：0471-6575000　　电子邮箱：jiwei@example.edu.cn", "", "内蒙古工业大学纪委办公室",
+                       "2026年11月28日"]
+    write_registers(configure(ws, phone='""'), store, YEAR, TODAY)
+    assert "电子邮箱：jiwei@example.edu.cn" in [p.text for p in
+                                             Document(register_paths(ws, YEAR)["publicity"]).paragraphs]
+
+
+def test_the_last_row_and_the_closing_lines_keep_with_the_signature(sample):
+    ws, store = sample
+    write_registers(configure(ws, phone='"0471-6575000"'), store, YEAR, TODAY)
+    doc = Document(register_paths(ws, YEAR)["publicity"])
+    rows = doc.tables[0].rows
+    kept = [all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs) for row in rows[1:]]
+    assert kept == [False] * (len(rows) - 2) + [True]  # only the last risk point goes with the signature
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows)
+    closing = doc.paragraphs[-4:]
+    assert [p.text for p in closing][1:] == ["", "内蒙古工业大学纪委办公室", "2026年11月28日"]
+    assert [p.paragraph_format.keep_with_next for p in closing] == [True, True, True, None]
+    assert all(p.paragraph_format.keep_together for p in closing[:3])
+
+
+def test_keep_with_next_goes_where_the_schema_wants_it():
+    from lzdocs.documents.publicity import keep_with_next
+
+    assert keep_with_next('<w:p><w:r/></w:p>') == '<w:p><w:pPr><w:keepNext/></w:pPr><w:r/></w:p>'
+    assert keep_with_next('<w:p w:rsidR="1"><w:pPr/></w:p>') == '<w:p w:rsidR="1"><w:pPr><w:keepNext/></w:pPr></w:p>'
+    assert keep_with_next('<w:p><w:pPr><w:pStyle w:val="a"/><w:jc w:val="left"/></w:pPr></w:p>') == (
+        '<w:p><w:pPr><w:pStyle w:val="a"/><w:keepNext/><w:jc w:val="left"/></w:pPr></w:p>')
+    already = '<w:p><w:pPr><w:keepNext/></w:pPr></w:p>'
+    assert keep_with_next(already) == already
