@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import tomllib
@@ -18,28 +19,32 @@ CONFIG_NAME = "lzdocs.toml"
 REJECTED_DIR = "退回"
 WORK_DIR = ".lzdocs"  # claimed files in flight, locks, logs — same file system as the inbox
 
-DEFAULT_CONFIG = """\
-# lzdocs 工作区设置。用记事本或 WPS 编辑后保存（UTF-8），下次运行命令时生效。
-
+# The organisation's block of lzdocs.toml: written by ``lzdocs init`` from the answers (or blank until then).
+ORGANISATION_TEXT = """\
 [organisation]
-school = "内蒙古工业大学"                      # 学校（单位）名称，出现在表格标题里
-issuer = "中共内蒙古工业大学纪律检查委员会"     # 默认发文机关（纪检监察文书落款）
-office = "内蒙古工业大学纪委办公室"             # 印发机关
+school = @school@      # 学校（单位）全称，出现在表格和登记簿标题里
+short = @short@        # 简称，用于机关代字（如 内工大）
+issuer = @issuer@      # 默认发文机关（纪检监察文书落款）
+office = @office@      # 印发机关
+contact = @contact@    # 联系人（错误说明、文书中的联系方式），可留空
+phone = @phone@        # 联系电话，可留空
 
 [numbering]
 # 各文种的机关代字：文号 = 机关代字 + 〔年份〕 + 序号 + 号
-suggestion = "内工大纪建"      # 纪检监察建议书
-accountability = "内工大纪问"  # 问廉问责书
-talk = "内工大纪谈"            # 谈话提醒通知书
-rectify = "内工大纪改"         # 责令检查整改通知书
-urge = "内工大纪催"            # 催报通知
+suggestion = @suggestion@      # 纪检监察建议书
+accountability = @accountability@  # 问廉问责书
+talk = @talk@            # 谈话提醒通知书
+rectify = @rectify@         # 责令检查整改通知书
+urge = @urge@            # 催报通知
 
 [issuers]
-# 公文（lzdocs notice）的发文机关 → 机关代字
-"中共内蒙古工业大学委员会" = "内工大党发"
-"内蒙古工业大学" = "内工大校发"
-"中共内蒙古工业大学纪律检查委员会" = "内工大纪发"
+# 公文（lzdocs notice）的发文机关 → 机关代字，如 "中共某某大学委员会" = "某大党发"
+"""
 
+CONFIG_TEXT = """\
+# lzdocs 工作区设置。用记事本或 WPS 编辑后保存（UTF-8），下次运行命令时生效。
+
+@organisation@
 [notice]
 # 公文（lzdocs notice）的默认值，命令中的 --to、--style、--cc 优先
 to = "各部门、各单位"    # 主送机关（上行文“请示”“报告”须用 --to 写明）
@@ -82,6 +87,55 @@ max_rows = 10000              # Excel 表格每个工作表最多读取的行数
                               # 并说明是哪个单元格；只有格式、没有内容的单元格不算
 max_columns = 50              # Excel 表格每个工作表最多读取的列数（50 列即 A 到 AX 列），同上
 """
+
+LETTER_CODES = {"suggestion": "纪建", "accountability": "纪问", "talk": "纪谈", "rectify": "纪改", "urge": "纪催"}
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Who issues the documents: the school, its 简称, the issuing organs and their 机关代字."""
+
+    school: str = ""
+    short: str = ""
+    issuer: str = ""  # 纪委: signs the warning letters
+    office: str = ""  # 纪委办公室: 印发机关
+    codes: tuple[tuple[str, str], ...] = ()  # (letter kind, 机关代字)
+    organs: tuple[tuple[str, str], ...] = ()  # (notice issuer, 机关代字)
+    contact: str = ""
+    phone: str = ""
+
+    @classmethod
+    def derive(cls, school: str, short: str, **given) -> Organisation:
+        """The usual organs and codes of a school (中共XX纪律检查委员会, XX纪建 …); ``given`` replaces any of them."""
+        issuer = given.pop("issuer", None) or f"中共{school}纪律检查委员会"
+        codes = {k: f"{short}{suffix}" for k, suffix in LETTER_CODES.items()} | dict(given.pop("codes", ()))
+        organs = {f"中共{school}委员会": f"{short}党发", school: f"{short}校发", issuer: f"{short}纪发"}
+        return cls(school, short, issuer, given.pop("office", None) or f"{school}纪委办公室",
+                   tuple(codes.items()), tuple((organs | dict(given.pop("organs", ()))).items()), **given)
+
+    def config_text(self) -> str:
+        """The [organisation], [numbering] and [issuers] sections of lzdocs.toml."""
+        values = {"school": self.school, "short": self.short, "issuer": self.issuer, "office": self.office,
+                  "contact": self.contact, "phone": self.phone, **{k: "" for k in LETTER_CODES}, **dict(self.codes)}
+        text = ORGANISATION_TEXT
+        for key, value in values.items():
+            text = text.replace(f"@{key}@", _toml_string(value))
+        return text + "".join(f"{_toml_string(k)} = {_toml_string(v)}\n" for k, v in self.organs) + "\n"
+
+
+SAMPLE = Organisation.derive("内蒙古工业大学", "内工大")  # the school of the 2011 reference: the demo's and the tests'
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a TOML basic string: the same escapes
+
+
+def config_text(organisation: Organisation | None) -> str:
+    """A new lzdocs.toml; without an organisation its names and codes are blank (no document goes out until set)."""
+    return CONFIG_TEXT.replace("@organisation@\n", (organisation or Organisation()).config_text())
+
+
+DEFAULT_CONFIG = config_text(SAMPLE)  # every known key with a value of its type (Settings.validate)
 
 DEFAULT_ROSTER = """\
 单位,别名,负责人,分管领导
@@ -196,6 +250,32 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
     return Roster(units, school=school)
 
 
+def _fill_organisation(config: Path, organisation: Organisation) -> None:
+    """Write the organisation into an lzdocs.toml whose names and codes are still blank: each blank
+    ``key = ""`` of [organisation] and [numbering] gets its value, [issuers] its lines; every other line stays."""
+    values = {"organisation": {"school": organisation.school, "short": organisation.short,
+                               "issuer": organisation.issuer, "office": organisation.office,
+                               "contact": organisation.contact, "phone": organisation.phone},
+              "numbering": dict(organisation.codes)}
+    section, out = "", []
+    for line in config.read_text(encoding="utf-8-sig").splitlines(keepends=True):
+        header = re.match(r"\s*\[([^\]]+)\]", line)
+        section = header.group(1).strip() if header else section
+        blank = re.match(r'(\s*)([A-Za-z_]+)(\s*=\s*)""(.*)', line, re.S)
+        if blank and values.get(section, {}).get(blank.group(2)):
+            line = f"{blank.group(1)}{blank.group(2)}{blank.group(3)}" \
+                   f"{_toml_string(values[section][blank.group(2)])}{blank.group(4)}"
+        out.append(line)
+        if header and section == "issuers" and not Settings(tomllib.loads(config.read_text("utf-8-sig"))) \
+                .section("issuers"):
+            out += [f"{_toml_string(k)} = {_toml_string(v)}\n" for k, v in organisation.organs]
+    write = "".join(out)
+    tomllib.loads(write)  # still valid TOML before it replaces the file
+    from lzdocs.fsutil import write_atomic
+
+    write_atomic(config, write.encode("utf-8"))
+
+
 def read_settings(config: Path) -> Settings:
     """lzdocs.toml as checked Settings: UTF-8, UTF-16 (Notepad's "Unicode") or GBK; errors say the line."""
     text = decode_text(config.read_bytes())
@@ -294,8 +374,11 @@ class Workspace:
         return cls(root, read_settings(config))
 
     @classmethod
-    def init(cls, root: str | os.PathLike) -> tuple[Workspace, list[Path]]:
-        """Create the workspace folders and default files; never overwrite anything that exists."""
+    def init(cls, root: str | os.PathLike, organisation: Organisation | None = None) -> tuple[Workspace, list[Path]]:
+        """Create the workspace folders and default files; never overwrite anything that exists.
+
+        ``organisation`` names the school, organs and codes; without it they stay blank and no document can be
+        issued until they are set. An existing lzdocs.toml whose organisation is still blank gets it filled in."""
         root = Path(root).resolve()
         if root.is_file():
             raise ConfigError(f"“{root}”是一个已有的文件，不能在这里新建工作区", hint="请另写一个文件夹路径")
@@ -305,7 +388,9 @@ class Workspace:
             if not folder.exists():
                 folder.mkdir(parents=True)
                 created.append(folder)
-        for name, text in ((CONFIG_NAME, DEFAULT_CONFIG), ("units.csv", "\ufeff" + DEFAULT_ROSTER)):
+        if organisation is not None and (root / CONFIG_NAME).is_file() and not cls.open(root).organisation_set:
+            _fill_organisation(root / CONFIG_NAME, organisation)
+        for name, text in ((CONFIG_NAME, config_text(organisation)), ("units.csv", "\ufeff" + DEFAULT_ROSTER)):
             path = root / name
             if name == "units.csv" and (root / "units.xlsx").exists():
                 continue
@@ -406,3 +491,19 @@ class Workspace:
     @property
     def school(self) -> str:
         return self.settings.school
+
+    @property
+    def organisation_set(self) -> bool:
+        return bool(self.school.strip() and self.settings.text("organisation", "issuer").strip())
+
+    def require_organisation(self, kind: str | None = None) -> None:
+        """Refuse to issue a document until the school, the issuing organ (and ``kind``'s 机关代字) are set."""
+        code = str(self.settings.get("numbering", kind, "") or "").strip() if kind else "x"
+        if self.organisation_set and code:
+            return
+        missing = "、".join(name for name, ok in (("学校名称", self.school.strip()),
+                                                 ("发文机关", self.settings.text("organisation", "issuer").strip()),
+                                                 (f"{kind} 的机关代字", code)) if not ok)
+        raise ConfigError(f"工作区还没有设置{missing}，不能发文（lzdocs.toml 的 [organisation]、[numbering]）",
+                          hint=f"请运行 lzdocs init \"{self.root}\" --school 学校全称 --short 简称（在命令行窗口中"
+                               "只运行 lzdocs init 会逐项询问），或用记事本编辑 lzdocs.toml")

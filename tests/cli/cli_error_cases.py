@@ -24,7 +24,7 @@ from openpyxl import Workbook
 
 from lzdocs.documents.blankform import write_xlsx
 from lzdocs.forms.schema import risk_kind
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import SAMPLE_ROWS, cli_env, run_cli
 
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购不规范",
@@ -58,7 +58,7 @@ def unprivileged() -> list[str] | None:
 
 def new_ws(root: Path, name: str, *, toml=None, units: bytes | None = None) -> Path:
     """A fresh workspace; ``toml`` edits lzdocs.toml text (a function) and ``units`` replaces units.csv."""
-    ws, _ = Workspace.init(root / name)
+    ws, _ = Workspace.init(root / name, SAMPLE)
     config = ws.root / "lzdocs.toml"
     if toml is not None:
         result = toml(config.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import cli_env, run_cli
+from conftest import SAMPLE_SCHOOL, cli_env, run_cli
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -37,7 +37,7 @@ def _attachment(path):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     env = cli_env()
-    run_cli("init", root / "ws", env=env, check=0)
+    run_cli("init", root / "ws", *SAMPLE_SCHOOL, env=env, check=0)
     ws = root / "ws"
     (ws / "正文.md").write_text("为做好排查工作，现通知如下。\n\n## 一、工作要求\n\n各单位按时报送。\n",
                               encoding="utf-8")

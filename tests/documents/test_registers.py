@@ -31,9 +31,9 @@ def written(workspace, store):
 def shared(tmp_path_factory):
     """The same, written once for the tests that only read it."""
     from lzdocs.store import Store
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(tmp_path_factory.mktemp("registers") / "ws")
+    ws, _ = Workspace.init(tmp_path_factory.mktemp("registers") / "ws", SAMPLE)
     store = Store.for_workspace(ws)
     populate(store)
     yield ws, store, write_registers(ws, store, YEAR, TODAY)
