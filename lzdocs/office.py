@@ -127,12 +127,16 @@ class Office:
 
     # --- forms in ----------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False, registers: bool = True,
-               progress: Progress | None = None) -> IngestReport:
+               progress: Progress | None = None, received: dt.date | None = None) -> IngestReport:
         """Take the inbox (or the given files and folders, copied, never moved), then rebuild the registers of the
-        years that changed, once (``registers=False`` leaves that to the caller)."""
+        years that changed, once (``registers=False`` leaves that to the caller). ``received``: the day the forms
+        came (by mail or e-mail); else each file's modification day or today, whichever is earlier."""
         from lzdocs.ingest import Ingest
 
-        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress)
+        if received is not None and received > self.today:
+            raise ConfigError(f"收到日期 {received.isoformat()} 在今天（{self.today.isoformat()}）之后",
+                              hint="--received 写表格实际收到的那一天")
+        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received)
         paths = [Path(p) for p in paths]
         outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
         rebuilt = self.rebuild_registers(job.touched_years) if registers and not dry_run else Rebuilt()

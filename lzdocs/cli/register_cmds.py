@@ -83,6 +83,7 @@ def status_command(env: Env, year: int | None) -> None:
 
 def _unit_json(u) -> dict:
     return {"unit": u.unit, "state": u.state, "on_roster": u.on_roster, "first_received": u.first_received,
+            "arrived": u.arrived.isoformat() if u.arrived else None,
             "file": u.file, "versions": u.versions, "risks": u.risks, "rejections": u.rejections,
             "last_rejection": u.last_rejection or None}
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
                         UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -45,7 +45,10 @@ submissions = Table(
     Column("unit", String(200)),
     Column("year", Integer),
     Column("filled_date", Date),
-    Column("received_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),  # when lzdocs took the file
+    # The day the form arrived (the watcher's first sight, the file's modification day if earlier, or the day the
+    # clerk gave with --received): on time or late is judged by it. NULL in archives before schema 3.
+    Column("arrived_on", Date),
     Column("original_name", Text, nullable=False),
     Column("source", Text, nullable=False),  # where the file was found, as given
     Column("stored_as", Text),  # workspace-relative path of the kept original
@@ -135,4 +138,7 @@ MIGRATIONS: dict[int, list[str]] = {
         "UPDATE submissions SET accepted_sha256 = sha256 WHERE id IN "
         "(SELECT MIN(id) FROM submissions WHERE status = 'accepted' GROUP BY sha256)",
         "CREATE UNIQUE INDEX ux_submissions_accepted_sha ON submissions (accepted_sha256)"],
+    # 3: arrived_on. Forms recorded before it arrived, as far as anyone knows, when they were taken.
+    3: ["ALTER TABLE submissions ADD COLUMN arrived_on DATE",
+        "UPDATE submissions SET arrived_on = date(received_at)"],
 }

@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json, run_process
 
 INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "superseded_on_arrival",
-               "superseded_by", "stored_as", "problems"}
-PROBLEM_KEYS = {"severity", "row", "column", "value", "message"}
+               "superseded_by", "stored_as", "received", "problems"}
+PROBLEM_KEYS = {"severity", "row", "seq", "column", "value", "message"}
 RISK_KEYS = {"unit", "year", "seq", "post", "duties", "risk", "category", "level", "measures", "owner", "source_file",
              "filled_date"}
 
