@@ -140,19 +140,22 @@ def form_command(env: Env, units: tuple[str, ...], all_units: bool, fmt: str, ki
 
 
 @cli.command("demo")
-@click.argument("directory", type=click.Path(path_type=Path), default="lzdocs-演示")
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
+@click.option("--force", is_flag=True, help="文件夹已有内容时也在其中重新演示")
 @json_option
 @pass_env
-def demo_command(env: Env, directory: Path) -> None:
+def demo_command(env: Env, directory: Path | None, force: bool) -> None:
     """演示：新建一个工作区，放入十几份模拟表格，从头到尾跑一遍，并列出生成的文件。
+
+    演示用的是示例学校（内蒙古工业大学）的名称和机关代字，生成的文书仅供试用。
 
     \b
     示例：
-      lzdocs demo                 在当前文件夹下建“lzdocs-演示”
+      lzdocs demo                 在当前文件夹下新建“lzdocs-演示”（已有则建 lzdocs-演示-2 …）
       lzdocs demo D:\\试用
     """
-    from lzdocs.demo import run_demo
+    from lzdocs.demo import demo_folder, run_demo
 
-    report = run_demo(directory, echo=env.echo, today=env.today)
+    report = run_demo(demo_folder(directory, force=force), echo=env.echo, today=env.today)
     if env.json:
         env.emit(report)

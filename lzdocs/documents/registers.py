@@ -23,7 +23,7 @@ from lzdocs.textutil import chinese_date
 
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
-REPLY_STYLES = {"已回复": "good", "未到期": "center", "已逾期": "bad"}
+REPLY_STYLES = {"已回复": "good", "已谈话": "good", "未到期": "center", "已逾期": "bad"}
 LEVEL_COLOURS = {1: "C00000", 2: "ED7D31", 3: "FFC000"}
 
 
@@ -284,7 +284,7 @@ def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "")
     sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
                            subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件；统计日期：{chinese_date(today)}")
     for w in rows:
-        state = reply_state(w["replied"], w["reply_due"], today)
+        state = reply_state(w["replied"], w["reply_due"], today, w["kind"])
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
                       state, _reply_note(w, state, today)], [None] * 6 + [REPLY_STYLES[state]])
     return book

@@ -22,10 +22,11 @@ def kind_name(kind: str, note: str = "") -> str:
     return letter.name if letter else kind
 
 
-def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.date) -> str:
-    """已回复, 已逾期 (no reply and the deadline has passed — as ``overdue_warnings``) or 未到期."""
+def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.date, kind: str = "") -> str:
+    """已回复 (已谈话 for a 谈话提醒 held), 已逾期 (no reply and the deadline has passed — as ``overdue_warnings``) or
+    未到期."""
     if replied is not None:
-        return "已回复"
+        return "已谈话" if kind == "talk" else "已回复"
     if reply_due is not None and reply_due < today:
         return "已逾期"
     return "未到期"

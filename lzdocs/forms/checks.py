@@ -86,6 +86,10 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
     if not text:
         problems.append(error(f"没有填写“{label}”，请在表头填写单位名称后重新报送", column=label))
         return ""
+    if roster.school and squeeze(text) == squeeze(roster.school):  # the blank form's title, not a department
+        problems.append(error(f"没有填写“{label}”（表中只有学校名称），请在表头填写本单位名称后重新报送",
+                              column=label, value=text))
+        return ""
     if not roster:
         return text
     name = roster.resolve(text)
