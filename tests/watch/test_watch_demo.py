@@ -13,7 +13,7 @@ def test_the_demo_watch_step_takes_a_form_dropped_into_the_inbox(workspace):
         demo_watch(office, said.append, report, years)
     text = "\n".join(said)
     assert f"放入 ws/inbox/{CORRECTED}" in text and f"存为 ws/outbox/2026/收文/宣传部/{CORRECTED}" in text
-    assert and "宣传部，2 个风险点" in text
+    assert "宣传部，2 个风险点" in text
     assert (workspace.outbox / "2026" / "收文" / "宣传部" / CORRECTED).is_file()
     assert not (workspace.inbox / CORRECTED).exists()
     assert years == {2026} and report["watch"][0]["status"] == "accepted"
