@@ -1,6 +1,6 @@
 """A clerk's year through the command line (issue 12): deadlines, arrival days, replies and talks, rejections settled.
 
-Every workspace here is 东方理工大学's (codes 东理纪…), so that nothing the clerk sees can come from the sample school."""
+Every workspace here is 东方理工大学's (codes 东理纪…): nothing the clerk sees may come from the sample school."""
 
 from __future__ import annotations
 
@@ -202,8 +202,8 @@ def test_a_reply_without_a_date_is_today_once_and_a_recorded_date_changes_only_w
 
 
 def test_a_talk_held_is_recorded_and_closed_in_the_warning_register(ws):
-    talk = run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长", "--set", "事由=在检查中",
-                    "--set", "谈话时间=2026年12月8日上午9:30", "--set", "谈话地点=纪委办公室",
+    talk = run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长",
+                    "--set", "事由=在检查中", "--set", "谈话时间=2026年12月8日上午9:30", "--set", "谈话地点=纪委办公室",
                     "--set", "谈话人=纪委副书记 王某某")["number"]
     assert talk not in register(ws, "预警处置台账")
     proc = run_cli("-w", ws, "reply", talk, "--date", "2026-12-08", "--place", "纪委办公室（行政楼301）",
