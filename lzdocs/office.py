@@ -389,14 +389,14 @@ class OwnFiles:
         import os
         import uuid
 
-        from lzdocs.fsutil import sha256_file, unique_path
+        from lzdocs.fsutil import sha256_file
 
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{stem}{suffix}"
+        n, target = 0, folder / f"{stem}{suffix}"
+        while target.exists() and not (target.is_file() and self._ours(target)):  # stem_01, _02 … as unique_path
+            n += 1
+            target = folder / f"{stem}_{n:02d}{suffix}"
         key = target.relative_to(self.root).as_posix()
-        if target.exists() and not (target.is_file() and self.hashes.get(key) == sha256_file(target)):
-            target = unique_path(folder, stem, suffix)
-            key = target.relative_to(self.root).as_posix()
         partial = folder / f".{uuid.uuid4().hex}{suffix}"
         try:
             make(partial)
@@ -405,6 +405,11 @@ class OwnFiles:
         finally:
             partial.unlink(missing_ok=True)
         return target
+
+    def _ours(self, path: Path) -> bool:
+        from lzdocs.fsutil import sha256_file
+
+        return self.hashes.get(path.relative_to(self.root).as_posix()) == sha256_file(path)
 
     def save(self) -> None:
         import json
