@@ -27,8 +27,9 @@ def test_init_with_flags_writes_the_school_its_organs_and_their_codes(tmp_path):
     report = run_json("init", tmp_path / "ws", *SCHOOL, "--code", "talk=东理纪谈话", "--phone", "0471-1234567")
     assert report["organisation_set"] is True
     toml = settings(tmp_path / "ws")
-    assert toml["organisation"] == {"school": "东方理工大学", "short": "东理", "issuer": "中共东方理工大学纪律检查委员会",
-                                    "office": "东方理工大学纪委办公室", "contact": "", "phone": "0471-1234567"}
+    assert toml["organisation"] == {"school": "东方理工大学", "short": "东理",
+                                    "issuer": "中共东方理工大学纪律检查委员会", "office": "东方理工大学纪委办公室",
+                                    "contact": "", "phone": "0471-1234567"}
     assert toml["numbering"] == {"suggestion": "东理纪建", "accountability": "东理纪问", "talk": "东理纪谈话",
                                  "rectify": "东理纪改", "urge": "东理纪催"}
     assert toml["issuers"] == {"中共东方理工大学委员会": "东理党发", "东方理工大学": "东理校发",
@@ -110,7 +111,8 @@ def test_a_form_that_names_only_the_school_is_told_to_fill_in_its_unit(tmp_path)
     run_json("init", root, *SCHOOL)
     write_docx(risk_kind(), root / "inbox" / "无单位.docx", rows=SAMPLE_ROWS, school="东方理工大学")
     [out] = run_json("-w", root, "ingest", check=1)
-    assert out["problems"][0]["message"] == "没有填写“单位（公章）”（表中只有学校名称），请在表头填写本单位名称后重新报送"
+    assert out["problems"][0]["message"] == ("没有填写“单位（公章）”（表中只有学校名称），"
+                                             "请在表头填写本单位名称后重新报送")
 
 
 def test_data_yaml_works_with_the_declared_dependencies(tmp_path):
