@@ -503,7 +503,7 @@ class Workspace:
             return
         missing = "、".join(name for name, ok in (("学校名称", self.school.strip()),
                                                  ("发文机关", self.settings.text("organisation", "issuer").strip()),
-                                                 (f"{kind} 的机关代字", code)) if not ok)
+                                                 (f"“{kind}”的机关代字", code)) if not ok)
         raise ConfigError(f"工作区还没有设置{missing}，不能发文（lzdocs.toml 的 [organisation]、[numbering]）",
                           hint=f"请运行 lzdocs init \"{self.root}\" --school 学校全称 --short 简称（在命令行窗口中"
                                "只运行 lzdocs init 会逐项询问），或用记事本编辑 lzdocs.toml")

@@ -253,3 +253,19 @@ def test_a_corrected_form_settles_the_returned_files_and_status_forgets_the_old_
     assert (unit["state"], unit["rejections"], unit["last_rejection"]) == ("submitted", 1, None)
     shown = run_cli("-w", ws, "status", env=day("2026-11-12"), check=0).stdout
     assert "无法识别" not in shown
+
+
+def test_a_reminder_is_refused_with_an_older_template_that_can_only_urge(ws):
+    set_deadline(ws, "12-15")
+    template = ws / "templates" / "催报通知.docx"
+    old = docx.Document(template)
+    for paragraph in old.paragraphs:  # the text before reminders: 催报 only
+        for run in paragraph.runs:
+            run.text = run.text.replace("{% if 提醒 %}报送提醒{% else %}催报通知{% endif %}", "催报通知")
+            if run.text.startswith("{% if 提醒 %}请你单位抓紧完成"):
+                run.text = "请你单位高度重视，于{{ 补报期限 }}前补报。"
+    old.save(template)
+    proc = run_cli("-w", ws, "urge", "--reminder", env=day("2026-12-01"), check=2)
+    assert proc.stderr.startswith("错误：工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒")
+    rows = run_json("-w", ws, "urge", env=day("2026-12-16"))  # after the deadline the old template still urges
+    assert "请你单位高度重视，于2026年12月23日前补报。" in text_of(ws / rows[0]["files"][0])
