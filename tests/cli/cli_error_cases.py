@@ -111,13 +111,14 @@ def many_forms(folder: Path, count: int) -> None:
 # --- jobs that need more than one command ---------------------------------------------------------------
 def reply_job(root: Path) -> dict:
     w = ["-w", root]
-    out = {"letter": lzdocs(*w, *LETTER, "--json")}
+    out = {"letter": lzdocs(*w, *LETTER[:-1], "2026-11-20", "--json")}
     body = root / "正文.txt"
     body.write_text("一、工作要求\n请按时报送。\n", encoding="utf-8")
     out["notice"] = lzdocs(*w, "notice", "--title", "关于报送的通知", "--body", body, "--date", "2026-11-28", "--json")
     number = json.loads(out["letter"].stdout)["number"]
-    out["first"] = lzdocs(*w, "reply", number, "--date", "2026-12-01")
-    out["again"] = lzdocs(*w, "reply", number, "--date", "2026-12-02", "--json")
+    out["first"] = lzdocs(*w, "reply", number, "--date", "2026-11-25")
+    out["other"] = lzdocs(*w, "reply", number, "--date", "2026-11-27")
+    out["again"] = lzdocs(*w, "reply", number, "--date", "2026-11-27", "--correct", "--json")
     out["to_notice"] = lzdocs(*w, "reply", json.loads(out["notice"].stdout)["number"])
     out["bad_date"] = lzdocs(*w, "reply", number, "--date", "2026-02-30")
     out["unknown"] = lzdocs(*w, "reply", "内工大纪建〔2026〕99号")
