@@ -34,7 +34,7 @@ def test_every_command_runs_as_a_real_process(tmp_path):
     assert letter["number"] == "内工大纪建〔2026〕1号" and letter["reply_due"] == "2026-12-28"
     urged = run(*w, "urge")
     assert len(urged) == 12 and {u["status"] for u in urged} == {"issued"}
-    assert run(*w, "reply", letter["number"], "--date", "2026-12-01")["late"] is False
+    assert run(*w, "reply", letter["number"], "--date", "2026-11-28")["late"] is False  # not a day in the future
     body = tmp_path / "正文.txt"
     body.write_text("一、工作要求\n请按时报送。\n", encoding="utf-8")
     notice = run(*w, "notice", "--title", "关于报送廉政风险点的通知", "--body", body)
