@@ -224,7 +224,7 @@ class Ingest:
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
         self.touched_years.add(checked.year)
-        settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year)
+        settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year, self.claims_dir)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems)

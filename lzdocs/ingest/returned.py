@@ -14,15 +14,18 @@ SETTLED = "已处理"
 EXPLANATION = ".错误说明.txt"
 
 
-def settle_returned(ws, store, kind: str, unit: str, year: int) -> list[str]:
+def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path) -> list[str]:
     """Move the unit's returned files of ``year`` (each with its 错误说明) from 退回/ into 退回/已处理/, under names
     created exclusively (never over a file that is there), and record where they went; returns the new paths.
 
-    A file that cannot be moved stays where it is, with a warning in the log: the accepted form is not undone."""
+    Only returns whose claim is released are moved: another process may be putting one in place right now (its
+    name reserved empty, the 错误说明 not yet written). A file that cannot be moved stays where it is, with a
+    warning in the log: the accepted form is not undone."""
     returned = ws.relative(ws.rejected)
     with store.read() as conn:
         rows = [r for r in subs.rejected_of(conn, kind, unit, year)
-                if Path(r["stored_as"]).parent.as_posix() == returned]
+                if Path(r["stored_as"]).parent.as_posix() == returned
+                and not (r["claim"] and (claims_dir / r["claim"]).exists())]
     moved = []
     for row in rows:
         try:

@@ -269,3 +269,18 @@ def test_a_reminder_is_refused_with_an_older_template_that_can_only_urge(ws):
     assert proc.stderr.startswith("错误：工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒")
     rows = run_json("-w", ws, "urge", env=day("2026-12-16"))  # after the deadline the old template still urges
     assert "请你单位高度重视，于2026年12月23日前补报。" in text_of(ws / rows[0]["files"][0])
+
+
+def test_a_return_another_process_is_still_putting_in_place_is_not_settled(ws, make_form):
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    run_json("-w", ws, "ingest", check=1)
+    with sqlite3.connect(ws / "lzdocs.db") as conn:
+        [token] = conn.execute("SELECT claim FROM submissions WHERE status = 'rejected'").fetchone()
+    from filelock import FileLock
+
+    in_flight = ws / "inbox" / ".lzdocs" / "claims" / token
+    in_flight.mkdir(parents=True)
+    make_form(ws / "inbox" / "新表.docx")
+    with FileLock(str(in_flight / ".lock")):  # its owner is alive and has not yet released the claim
+        run_json("-w", ws, "ingest")
+    assert sorted(p.name for p in (ws / "inbox" / "退回").iterdir()) == ["计财处.docx", "计财处.docx.错误说明.txt"]
