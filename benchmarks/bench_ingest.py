@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from lzdocs.documents.blankform import write_docx, write_xlsx  # noqa: E402
 from lzdocs.forms.schema import risk_kind  # noqa: E402
-from lzdocs.workspace import Workspace  # noqa: E402
+from lzdocs.workspace import SAMPLE, Workspace  # noqa: E402
 
 LEVELS = ["一级", "二级", "三级"]
 
@@ -107,7 +107,7 @@ def floor(paths: list[Path], work: Path) -> float:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     with tempfile.TemporaryDirectory() as tmp:
-        ws, _ = Workspace.init(Path(tmp) / "ws")
+        ws, _ = Workspace.init(Path(tmp) / "ws", SAMPLE)
         (ws.root / "units.csv").write_text("单位,别名\n" + "".join(f"单位{i:04d},\n" for i in range(n)),
                                            encoding="utf-8")
         source = Path(tmp) / "forms"

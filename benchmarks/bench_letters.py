@@ -28,7 +28,7 @@ from openpyxl import Workbook  # noqa: E402
 from lzdocs.documents import letters as L  # noqa: E402
 from lzdocs.documents.templating import make_env  # noqa: E402
 from lzdocs.store import Store  # noqa: E402
-from lzdocs.workspace import Workspace  # noqa: E402
+from lzdocs.workspace import SAMPLE, Workspace  # noqa: E402
 
 DATE = dt.date(2026, 11, 28)
 ROW = {"事由": "在2026年度廉政风险防控工作检查中，R&D <项目> \"配套\" & 100%",
@@ -93,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lzdocs-bench-") as tmp:
         tmp = Path(tmp)
-        ws, _ = Workspace.init(tmp / "ws")
+        ws, _ = Workspace.init(tmp / "ws", SAMPLE)
         units = ws.roster().names
         batch = tmp / "batch.xlsx"
         write_batch(batch, units, args.rows)

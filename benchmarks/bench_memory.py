@@ -182,9 +182,9 @@ def peak_of(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float,
 
 
 def ingest(path: Path, workdir: Path) -> Run:
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(workdir / f"ws-{path.stem}")
+    ws, _ = Workspace.init(workdir / f"ws-{path.stem}", SAMPLE)
     peak, seconds, code, stdout = peak_of(
         [sys.executable, "-m", "lzdocs", "-w", str(ws.root), "ingest", str(path), "--json"], workdir)
     try:

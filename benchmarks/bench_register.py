@@ -29,9 +29,9 @@ def fill(root: Path, n: int) -> None:
     """A workspace whose archive holds ``n`` current risk points for 2026 (plus 1,000 superseded ones)."""
     from lzdocs.store import Store
     from lzdocs.store.submissions import add_submission
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(root)
+    ws, _ = Workspace.init(root, SAMPLE)
     units = [f"单位{i:03d}" for i in range(UNITS)]
     (root / "units.csv").write_text("单位,别名\n" + "".join(f"{u},\n" for u in units), encoding="utf-8")
     store = Store.for_workspace(ws)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from lzdocs.documents import letters as L  # noqa: E402
 from lzdocs.store import Store  # noqa: E402
-from lzdocs.workspace import Workspace  # noqa: E402
+from lzdocs.workspace import SAMPLE, Workspace  # noqa: E402
 
 DATE = dt.date(2026, 11, 28)
 UNIT = "计财处"
@@ -106,7 +106,7 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="lzdocs-bench-") as tmp:
         tmp = Path(tmp)
-        ws, _ = Workspace.init(tmp / "ws")
+        ws, _ = Workspace.init(tmp / "ws", SAMPLE)
         context_file = tmp / "context.json"
         context_file.write_text(json.dumps(letter_context(ws), ensure_ascii=False), encoding="utf-8")
         script = tmp / "one_shot.py"

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from lzdocs.documents.blankform import write_docx, write_xlsx  # noqa: E402
 from lzdocs.forms.schema import risk_kind  # noqa: E402
-from lzdocs.workspace import Workspace  # noqa: E402
+from lzdocs.workspace import SAMPLE, Workspace  # noqa: E402
 
 ROWS = [{"seq": "1", "post": "出纳", "duties": "现金收付", "risk": "挪用公款", "category": "岗位职责", "level": "一级",
          "measures": "钱账分管", "owner": "王丽"},
@@ -65,7 +65,7 @@ def latency(mode: str, drops: int, stable: float, interval: float, base: Path) -
     from lzdocs.store import Store
     from lzdocs.store import submissions as subs
 
-    ws, _ = Workspace.init(base / f"ws-{mode}-{interval:g}")
+    ws, _ = Workspace.init(base / f"ws-{mode}-{interval:g}", SAMPLE)
     (ws.root / "units.csv").write_text("单位\n" + "".join(f"单位{i:04d}\n" for i in range(drops)), encoding="utf-8")
     forms = _forms(drops, base / f"forms-{mode}-{interval:g}")
     err = open(base / f"watch-{mode}-{interval:g}.log", "wb")  # noqa: SIM115 - closed in the finally below

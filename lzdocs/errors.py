@@ -107,16 +107,17 @@ class Problem:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    seq: str | None = None  # the row's 序号 as written, when it has one: the department finds the row by it
 
     def as_dict(self) -> dict:
-        return {"severity": self.severity, "row": self.row, "column": self.column,
+        return {"severity": self.severity, "row": self.row, "seq": self.seq, "column": self.column,
                 "value": self.value, "message": self.message}
 
     def describe(self) -> str:
         """The line a clerk reads in 错误说明.txt."""
         where = []
         if self.row is not None:
-            where.append(f"第{self.row}行")
+            where.append(f"第{self.row}行" + (f"（序号{self.seq}）" if self.seq else ""))
         if self.column:
             where.append(f"“{self.column}”列" if self.row is not None else f"“{self.column}”")
         prefix = "".join(where)

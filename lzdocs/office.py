@@ -28,7 +28,7 @@ from lzdocs.errors import ConfigError, FieldError, LzdocsError
 from lzdocs.workspace import Roster, Workspace
 
 if TYPE_CHECKING:  # imported for annotations only: the modules load when a method first needs them
-    from lzdocs.documents.letters import BatchRow, IssuedLetter, LetterKind, LetterOffice
+    from lzdocs.documents.letters import BatchRow, IssuedLetter, LetterKind, LetterOffice, Talk
     from lzdocs.documents.notice import IssuedNotice
     from lzdocs.documents.registers import RegisterResult
     from lzdocs.documents.status import SubmissionStatus
@@ -127,12 +127,16 @@ class Office:
 
     # --- forms in ----------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False, registers: bool = True,
-               progress: Progress | None = None) -> IngestReport:
+               progress: Progress | None = None, received: dt.date | None = None) -> IngestReport:
         """Take the inbox (or the given files and folders, copied, never moved), then rebuild the registers of the
-        years that changed, once (``registers=False`` leaves that to the caller)."""
+        years that changed, once (``registers=False`` leaves that to the caller). ``received``: the day the forms
+        came (by mail or e-mail); else each file's modification day or today, whichever is earlier."""
         from lzdocs.ingest import Ingest
 
-        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress)
+        if received is not None and received > self.today:
+            raise ConfigError(f"收到日期 {received.isoformat()} 在今天（{self.today.isoformat()}）之后",
+                              hint="--received 写表格实际收到的那一天")
+        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received)
         paths = [Path(p) for p in paths]
         outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
         rebuilt = self.rebuild_registers(job.touched_years) if registers and not dry_run else Rebuilt()
@@ -210,6 +214,7 @@ class Office:
         from lzdocs.documents.letters import find_kind
 
         letter_kind = find_kind(kind) if isinstance(kind, str) else kind
+        self.ws.require_organisation(letter_kind.key)
         prepared = self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today, to=to,
                                         receipt=receipt)
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
@@ -227,6 +232,7 @@ class Office:
         from lzdocs.documents import letters as L
 
         letter_kind = L.find_kind(kind) if isinstance(kind, str) else kind
+        self.ws.require_organisation(letter_kind.key)
         ignored: list[str] = []
         if isinstance(rows, (str, Path)):
             header, rows = L.read_batch(Path(rows))
@@ -243,17 +249,21 @@ class Office:
         return units_to_urge(self.ws, self.store, year or self.today.year)
 
     def urge(self, year: int | None = None, *, values: dict | None = None, date: dt.date | None = None,
-             pdf: bool = False, progress: Progress | None = None, draft: bool = False,
+             pdf: bool = False, progress: Progress | None = None, reminder: bool = False, draft: bool = False,
              number: str | None = None) -> LetterBatch:
-        """A 催报通知 to every roster unit with no accepted form for ``year``; 原定期限 defaults to the deadline."""
-        from lzdocs.documents.letters import KINDS
+        """A 催报通知 to every roster unit with no accepted form for ``year``; 原定期限 defaults to the deadline.
+
+        Before the deadline only a reminder (``reminder``: 提醒, not 催报) goes out; the date by which a unit must
+        report is never earlier than the deadline."""
+        from lzdocs.documents.letters import KINDS, REMINDER, urge_values
 
         date = date or self.today
         year = year or date.year
-        defaults = dict(values or {})
-        deadline = self.ws.settings.deadline(year)
-        if deadline and "原定期限" not in defaults:
-            defaults["原定期限"] = deadline
+        self.ws.require_organisation(KINDS["urge"].key)
+        defaults = urge_values(self.ws, year, date, values or {}, reminder=reminder)
+        if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template
+            raise ConfigError("工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒",
+                              hint="请把它改名备份后重新运行 lzdocs init，会放入新版模板")
         rows = [(i, {"单位": name}) for i, name in enumerate(self.units_to_urge(year), start=1)]
         batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
         for row in batch.rows:
@@ -281,13 +291,23 @@ class Office:
         registers = Rebuilt() if draft else self._letter_registers({i.number.year for i in issued})
         return LetterBatch(kind, results, registers, ignored)
 
-    def reply(self, number: str, date: dt.date | None = None) -> dict:
-        """Record a unit's written reply to a letter (预警处置台账); the change goes to the audit log."""
+    def reply(self, number: str, date: dt.date | None = None, *, correct: bool = False,
+              talk: Talk | None = None) -> dict:
+        """Record a unit's written reply to a letter, or a 谈话提醒 held (``talk``: place, who talked), in the
+        预警处置台账; without ``date`` today, and only when nothing was recorded. A recorded date is replaced only
+        with ``correct``; the audit log keeps both."""
         from lzdocs.documents.letters import DocumentNumber, record_reply
 
-        result = record_reply(self.store, number, date or self.today)
-        self._letter_registers([int(DocumentNumber.parse(result["number"]).year)])
+        result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
+                              example=self.example_number())
+        if result["changed"]:
+            self._letter_registers([int(DocumentNumber.parse(result["number"]).year)])
         return result
+
+    def example_number(self) -> str:
+        """A 文号 as this workspace writes them, for hints (内工大纪建〔2026〕3号 where that is the code)."""
+        codes = [str(c) for c in self.ws.settings.section("numbering").values() if str(c or "").strip()]
+        return f"{codes[0]}〔{self.today.year}〕3号" if codes else ""
 
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
         """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""
@@ -319,6 +339,7 @@ class Office:
         ``number`` as for ``letter``; with ``number`` and no issuer, the issuer is the one of the number's code."""
         from lzdocs.documents import notice as N
 
+        self.ws.require_organisation()
         if number and not options.get("issuer"):
             options["issuer"] = self._issuer_of(number)
         prepared = N.prepare_notice(self.ws, title=title, body=body, today=self.today, **options)
@@ -389,10 +410,10 @@ class Office:
     def forms(self, units: Iterable[str] = (), *, all_units: bool = False, fmt: str = "docx",
               kind: str = "risk") -> list[Path]:
         """Blank forms for distribution in ``outbox/空白表/``: one without a unit, one per given unit, or one per
-        roster unit (``all_units``); ``fmt`` is docx or xlsx."""
+        roster unit (``all_units``); ``fmt`` is docx or xlsx. The title carries the school's name. A blank form
+        written here before and left unchanged is replaced; one the user changed is kept (the new one gets _01)."""
         from lzdocs.documents.blankform import write_docx, write_xlsx
         from lzdocs.forms.schema import load_kinds
-        from lzdocs.fsutil import unique_path
         from lzdocs.textutil import safe_filename
 
         kinds = {k.key: k for k in load_kinds(self.ws.root / "forms")}
@@ -400,6 +421,7 @@ class Office:
             raise ConfigError(f"没有名为“{kind}”的表格种类", hint=f"可用：{'、'.join(kinds)}")
         if fmt not in ("docx", "xlsx"):
             raise ConfigError(f"空白表格式只能是 docx 或 xlsx，不能是“{fmt}”")
+        self.ws.require_organisation()
         form_kind = kinds[kind]
         names: list[str | None]
         if all_units:
@@ -409,10 +431,13 @@ class Office:
         else:
             names = [self.resolve_unit(u) for u in units] or [None]
         writer = write_docx if fmt == "docx" else write_xlsx
+        own = OwnFiles(self.ws.state / "blank-forms.json", self.ws.root)
         files = []
         for name in names:
             stem = safe_filename(f"{form_kind.title}-{name}" if name else form_kind.title)
-            files.append(writer(form_kind, unique_path(self.ws.outbox / "空白表", stem, f".{fmt}"), unit=name))
+            files.append(own.write(self.ws.outbox / "空白表", stem, f".{fmt}",
+                                   lambda path, name=name: writer(form_kind, path, unit=name, school=self.ws.school)))
+        own.save()
         return files
 
     def check_template(self, path: str | Path, kind: str | None = None) -> tuple[TemplateReport, LetterKind | None]:
@@ -425,6 +450,55 @@ class Office:
         letter_kind = find_kind(kind) if kind else next((k for k in KINDS.values() if k.name == path.stem), None)
         known = {f.name for f in letter_kind.fields} | set(PROVIDED) if letter_kind else None
         return check_template(path, known), letter_kind
+
+
+class OwnFiles:
+    """Files lzdocs wrote and may replace (blank forms): their SHA-256 as written, kept in a small JSON file.
+
+    A file whose bytes are still those recorded is ours and is replaced; any other file (changed or put there by
+    the user) is never overwritten: the new file takes the next free name."""
+
+    def __init__(self, record: Path, root: Path):
+        import json
+
+        self.record, self.root = record, root
+        try:
+            self.hashes: dict[str, str] = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.hashes = {}
+
+    def write(self, folder: Path, stem: str, suffix: str, make: Callable[[Path], Path]) -> Path:
+        import os
+        import uuid
+
+        from lzdocs.fsutil import sha256_file
+
+        folder.mkdir(parents=True, exist_ok=True)
+        n, target = 0, folder / f"{stem}{suffix}"
+        while target.exists() and not (target.is_file() and self._ours(target)):  # stem_01, _02 … as unique_path
+            n += 1
+            target = folder / f"{stem}_{n:02d}{suffix}"
+        key = target.relative_to(self.root).as_posix()
+        partial = folder / f".{uuid.uuid4().hex}{suffix}"
+        try:
+            make(partial)
+            self.hashes[key] = sha256_file(partial)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return target
+
+    def _ours(self, path: Path) -> bool:
+        from lzdocs.fsutil import sha256_file
+
+        return self.hashes.get(path.relative_to(self.root).as_posix()) == sha256_file(path)
+
+    def save(self) -> None:
+        import json
+
+        from lzdocs.fsutil import write_atomic
+
+        write_atomic(self.record, json.dumps(self.hashes, ensure_ascii=False, indent=1), durable=False)
 
 
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from lzdocs.errors import ConfigError, WorkspaceNotFound
+from lzdocs.organisation import LETTER_CODES, SAMPLE, Organisation, fill_organisation
 from lzdocs.settings import Settings
 from lzdocs.textutil import close_matches, decode_text, squeeze
 
@@ -18,34 +19,14 @@ CONFIG_NAME = "lzdocs.toml"
 REJECTED_DIR = "退回"
 WORK_DIR = ".lzdocs"  # claimed files in flight, locks, logs — same file system as the inbox
 
-DEFAULT_CONFIG = """\
+CONFIG_TEXT = """\
 # lzdocs 工作区设置。用记事本或 WPS 编辑后保存（UTF-8），下次运行命令时生效。
 
-[organisation]
-school = "内蒙古工业大学"                      # 学校（单位）名称，出现在表格标题里
-issuer = "中共内蒙古工业大学纪律检查委员会"     # 默认发文机关（纪检监察文书落款）
-office = "内蒙古工业大学纪委办公室"             # 印发机关
-
-[numbering]
-# 各文种的机关代字：文号 = 机关代字 + 〔年份〕 + 序号 + 号
-suggestion = "内工大纪建"      # 纪检监察建议书
-accountability = "内工大纪问"  # 问廉问责书
-talk = "内工大纪谈"            # 谈话提醒通知书
-rectify = "内工大纪改"         # 责令检查整改通知书
-urge = "内工大纪催"            # 催报通知
-
-[issuers]
-# 公文（lzdocs notice）的发文机关 → 机关代字
-"中共内蒙古工业大学委员会" = "内工大党发"
-"内蒙古工业大学" = "内工大校发"
-"中共内蒙古工业大学纪律检查委员会" = "内工大纪发"
-
+@organisation@
 [printers]
 # 各发文机关公文的印发机关（版记中“印发”前的机关，一般是发文机关的办公室）：发文机关或机关代字 → 印发机关
 # 没有列出的发文机关用 [notice] printer；也留空时，[organisation] 的发文机关用 office，其他用“发文机关＋办公室”
-"中共内蒙古工业大学委员会" = "内蒙古工业大学党政办公室"
-"内蒙古工业大学" = "内蒙古工业大学党政办公室"
-"中共内蒙古工业大学纪律检查委员会" = "内蒙古工业大学纪委办公室"
+# 例如党委、学校合署办公时："中共某某大学委员会" = "某某大学党政办公室"
 
 [notice]
 # 公文（lzdocs notice）的默认值，命令中的 --to、--style、--cc 优先
@@ -100,6 +81,15 @@ max_rows = 10000              # Excel 表格每个工作表最多读取的行数
                               # 并说明是哪个单元格；只有格式、没有内容的单元格不算
 max_columns = 50              # Excel 表格每个工作表最多读取的列数（50 列即 A 到 AX 列），同上
 """
+
+def config_text(organisation: Organisation | None) -> str:
+    """A new lzdocs.toml; without an organisation its names and codes are blank (no document goes out until set)."""
+    return CONFIG_TEXT.replace("@organisation@\n", (organisation or Organisation()).config_text())
+
+
+__all__ = ["LETTER_CODES", "SAMPLE", "Organisation", "Roster", "Workspace"]
+
+DEFAULT_CONFIG = config_text(SAMPLE)  # every known key with a value of its type (Settings.validate)
 
 DEFAULT_ROSTER = """\
 单位,别名,负责人,分管领导
@@ -312,8 +302,11 @@ class Workspace:
         return cls(root, read_settings(config))
 
     @classmethod
-    def init(cls, root: str | os.PathLike) -> tuple[Workspace, list[Path]]:
-        """Create the workspace folders and default files; never overwrite anything that exists."""
+    def init(cls, root: str | os.PathLike, organisation: Organisation | None = None) -> tuple[Workspace, list[Path]]:
+        """Create the workspace folders and default files; never overwrite anything that exists.
+
+        ``organisation`` names the school, organs and codes; without it they stay blank and no document can be
+        issued until they are set. An existing lzdocs.toml whose organisation is still blank gets it filled in."""
         root = Path(root).resolve()
         if root.is_file():
             raise ConfigError(f"“{root}”是一个已有的文件，不能在这里新建工作区", hint="请另写一个文件夹路径")
@@ -323,7 +316,9 @@ class Workspace:
             if not folder.exists():
                 folder.mkdir(parents=True)
                 created.append(folder)
-        for name, text in ((CONFIG_NAME, DEFAULT_CONFIG), ("units.csv", "\ufeff" + DEFAULT_ROSTER)):
+        if organisation is not None and (root / CONFIG_NAME).is_file() and not cls.open(root).organisation_set:
+            fill_organisation(root / CONFIG_NAME, organisation)
+        for name, text in ((CONFIG_NAME, config_text(organisation)), ("units.csv", "\ufeff" + DEFAULT_ROSTER)):
             path = root / name
             if name == "units.csv" and (root / "units.xlsx").exists():
                 continue
@@ -424,3 +419,19 @@ class Workspace:
     @property
     def school(self) -> str:
         return self.settings.school
+
+    @property
+    def organisation_set(self) -> bool:
+        return bool(self.school.strip() and self.settings.text("organisation", "issuer").strip())
+
+    def require_organisation(self, kind: str | None = None) -> None:
+        """Refuse to issue a document until the school, the issuing organ (and ``kind``'s 机关代字) are set."""
+        code = str(self.settings.get("numbering", kind, "") or "").strip() if kind else "x"
+        if self.organisation_set and code:
+            return
+        missing = "、".join(name for name, ok in (("学校名称", self.school.strip()),
+                                                 ("发文机关", self.settings.text("organisation", "issuer").strip()),
+                                                 (f"“{kind}”的机关代字", code)) if not ok)
+        raise ConfigError(f"工作区还没有设置{missing}，不能发文（lzdocs.toml 的 [organisation]、[numbering]）",
+                          hint=f"请运行 lzdocs init \"{self.root}\" --school 学校全称 --short 简称（在命令行窗口中"
+                               "只运行 lzdocs init 会逐项询问），或用记事本编辑 lzdocs.toml")

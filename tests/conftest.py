@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = dt.date(2026, 11, 28)  # "today" of every CLI run here: the sample forms are from November 2026
 
+SAMPLE_SCHOOL = ("--school", "内蒙古工业大学", "--short", "内工大")  # lzdocs init's answers for the sample school
 needs_soffice = pytest.mark.soffice  # skipped without LibreOffice, and slow: see pytest_collection_modifyitems
 
 SAMPLE_ROWS = [
@@ -98,9 +99,9 @@ def run_json(*args, check=0, **kw):
 @pytest.fixture
 def workspace(tmp_path):
     """A new workspace with the default roster and settings."""
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(tmp_path / "ws")
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
     return ws
 
 

@@ -80,9 +80,12 @@ BODIES: dict[str, list[tuple]] = {
     "催报通知": [
         ("p", "按照学校廉政风险防控工作安排，各部门、各单位应于{{ 原定期限 }}前报送《{{ 应报材料 }}》。"
               "截至{{ 成文日期 }}，我委尚未收到你单位报送的材料。"),
-        ("p", "请你单位高度重视，于{{ 补报期限 }}前补报。如有特殊情况，请及时与{{ 印发机关 }}联系。"),
+        ("p", "{% if 提醒 %}请你单位抓紧完成，于{{ 补报期限 }}前按时报送。{% else %}"
+              "请你单位高度重视，于{{ 补报期限 }}前补报。{% endif %}如有特殊情况，请及时与{{ 印发机关 }}联系。"),
     ],
 }
+# Headings that differ from the 文种: a 催报通知 sent before the deadline (lzdocs urge --reminder) is a 报送提醒.
+HEADINGS = {"催报通知": "{% if 提醒 %}报送提醒{% else %}催报通知{% endif %}"}
 
 
 # ---- XML helpers ---------------------------------------------------------------------------------------
@@ -281,7 +284,7 @@ def build(title: str, blocks: list[tuple]):
         body.remove(p)
     _setup(doc)
     _footer(doc)
-    _head(doc, title)
+    _head(doc, HEADINGS.get(title, title))
     _body(doc, blocks)
     _signature(doc)
     _copies(doc)

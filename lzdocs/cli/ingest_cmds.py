@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env, print_registers
+from lzdocs.cli.common import (
+    YEAR,
+    Env,
+    ExitStatus,
+    command,
+    json_option,
+    parse_date_option,
+    pass_env,
+    print_registers,
+)
 from lzdocs.cli.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -20,9 +29,11 @@ STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重
 @command(cli, "ingest")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只检查，不入库、不移动任何文件")
+@click.option("--received", "received_text", metavar="YYYY-MM-DD",
+              help="表格实际收到的日期（邮寄、电子邮件送来的表格）；按时或逾期按这一天判断")
 @json_option
 @pass_env
-def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
+def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_text: str | None) -> None:
     """处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动）。
 
     \b
@@ -30,10 +41,14 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool) -> None:
       lzdocs ingest                      处理 inbox/ 里的全部表格
       lzdocs ingest D:\\收到的表格 --json  处理一个文件夹，输出 JSON
       lzdocs ingest 计财处.docx --dry-run  只检查一个文件
+      lzdocs ingest 邮件附件\\基建处.docx --received 2026-11-15   按实际收到的日期登记
+    收到日期：监视（lzdocs watch）时为第一次看到文件的日期；直接运行 ingest 时为文件修改日期和今天中较早的一天；
+    --received 指定时以它为准。
     退出码：0 全部收取；1 有文件被退回或未能收取；2 用法或设置错误。
     """
     with progress_bar("处理表格", enabled=not env.json) as update:
-        report = env.office().ingest(paths, dry_run=dry_run, progress=update)
+        received = parse_date_option(received_text, env.today, "--received")
+        report = env.office().ingest(paths, dry_run=dry_run, progress=update, received=received)
     if env.json:
         env.emit([o.as_dict() for o in report.outcomes])
     else:

@@ -190,18 +190,23 @@ def _row_dict(env: Env, r: L.BatchRow) -> dict:
 @click.option("--year", type=YEAR, help="报送年度（默认今年）")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="如 补报期限=2026-11-30、应报材料=…")
+@click.option("--reminder", is_flag=True, help="截止日期前发报送提醒（措辞为“提醒”而非“催报”）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.option("--dry-run", is_flag=True, help="只列出要催报的单位，不发文")
 @common.numbering_options
 @json_option
 @pass_env
-def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: bool, dry_run: bool, draft: bool,
-                 number: str | None) -> None:
+def urge_command(env: Env, year: int | None, date_text: str | None, sets, reminder: bool, pdf: bool,
+                 dry_run: bool, draft: bool, number: str | None) -> None:
     """给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。
+
+    截止日期（lzdocs.toml 的 [submission] deadline）之前不能催报，只能用 --reminder 发报送提醒；
+    补报期限不会早于截止日期。
 
     \b
     示例：
       lzdocs urge                       催报今年未报送的单位
+      lzdocs urge --reminder            截止日期前提醒尚未报送的单位
       lzdocs urge --year 2026 --set 补报期限=2026-11-30 --pdf
       lzdocs urge --dry-run             先看看有哪些单位
     """
@@ -217,35 +222,48 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, pdf: b
         else:
             env.echo(f"名单中的单位都已报送 {year} 年的表格，无需催报。")
         return
-    with progress_bar("生成催报通知") as update:
-        batch = office.urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update, draft=draft,
-                            number=number)
+    with progress_bar("生成报送提醒" if reminder else "生成催报通知") as update:
+        batch = office.urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update, reminder=reminder,
+                            draft=draft, number=number)
     report_rows(env, batch)
 
 
 @command(cli, "reply")
 @click.argument("number", metavar="文号")
-@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="收到回复的日期（默认今天）")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD",
+              help="收到回复（或谈话）的日期；不写则为今天，且只在尚未登记时登记")
+@click.option("--correct", is_flag=True, help="更正已登记的日期（原日期保留在操作记录中）")
+@click.option("--place", help="谈话提醒：谈话地点（登记谈话已进行）")
+@click.option("--by", "talker", help="谈话提醒：谈话人")
 @json_option
 @pass_env
-def reply_command(env: Env, number: str, date_text: str | None) -> None:
-    """登记单位对一份文书的书面回复（预警处置台账）。
+def reply_command(env: Env, number: str, date_text: str | None, correct: bool, place: str | None,
+                  talker: str | None) -> None:
+    """登记单位对一份文书的书面回复，或谈话提醒已进行（预警处置台账）。
 
     \b
     示例：
       lzdocs reply 内工大纪建〔2026〕3号
       lzdocs reply "内工大纪建[2026]3号" --date 2026-12-20
+      lzdocs reply 内工大纪建〔2026〕3号 --date 2026-12-18 --correct
+      lzdocs reply 内工大纪谈〔2026〕1号 --date 2026-12-08 --place 纪委办公室 --by "纪委副书记 王某某"
     """
-    date = parse_date_option(date_text, env.today) or env.today
-    result = env.office().reply(number, date)
+    date = parse_date_option(date_text, env.today)
+    talk = L.Talk(place or "", talker or "") if place or talker else None
+    result = env.office().reply(number, date, correct=correct, talk=talk)
     if env.json:
         env.emit(result)
         return
-    env.echo(f"已登记回复：{result['number']}（{result['unit']}，{result['title']}），回复日期 {chinese_date(date)}")
+    what = "谈话" if result["kind"] == "talk" else "回复"
+    day = chinese_date(L.parse_date(result["replied"]))
+    if not result["changed"]:
+        env.echo(f"{result['number']}（{result['unit']}）已登记{what}日期 {day}，未改动。")
+        return
+    env.echo(f"已登记{what}：{result['number']}（{result['unit']}，{result['title']}），{what}日期 {day}")
     if result["late"]:
         env.echo(f"  注意：超过了回复期限（{result['reply_due']}）")
     if result["previous"]:
-        env.echo(f"  此前登记的回复日期 {result['previous']} 已更正")
+        env.echo(f"  此前登记的日期 {result['previous']} 已更正（原日期保留在操作记录中）")
 
 
 @cli.group("template")

@@ -83,6 +83,7 @@ def status_command(env: Env, year: int | None) -> None:
 
 def _unit_json(u) -> dict:
     return {"unit": u.unit, "state": u.state, "on_roster": u.on_roster, "first_received": u.first_received,
+            "arrived": u.arrived.isoformat() if u.arrived else None,
             "file": u.file, "versions": u.versions, "risks": u.risks, "rejections": u.rejections,
             "last_rejection": u.last_rejection or None}
 
@@ -116,10 +117,10 @@ def _units_table(status: SubmissionStatus) -> Table:
     from rich import box
     from rich.table import Table
 
-    table = Table("序号", "单位", "报送状态", "首次收到", "风险点", "版本", "退回", "最近退回原因", box=box.SIMPLE_HEAD,
+    table = Table("序号", "单位", "报送状态", "收到日期", "风险点", "版本", "退回", "最近退回原因", box=box.SIMPLE_HEAD,
                   title=None, show_edge=False)
     for n, u in enumerate(status.units, 1):
-        first = u.first_received.strftime("%Y-%m-%d %H:%M") if u.first_received else ""
+        first = u.arrived.isoformat() if u.arrived else ""  # on time or late by this day
         reason = u.last_rejection if len(u.last_rejection) <= 30 else u.last_rejection[:29] + "…"
         table.add_row(str(n), u.unit + ("（不在名单）" if not u.on_roster else ""), u.state_name, first,
                       str(u.risks), str(u.versions), str(u.rejections), reason)

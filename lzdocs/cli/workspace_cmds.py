@@ -2,37 +2,114 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import Env, command, json_option, pass_env
-from lzdocs.workspace import Workspace
+from lzdocs.errors import LzdocsError
+from lzdocs.workspace import LETTER_CODES, Organisation, Workspace
+
+
+def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(f"“{item}”应写成 名称=机关代字，例如 talk=内工大纪谈", param_hint=option)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _ask_organisation(school: str | None, short: str | None, given: dict) -> Organisation:
+    """The organisation asked for in the terminal: each organ and code offered as a default (Enter keeps it)."""
+    from lzdocs.documents.letters import KINDS
+
+    school = school or click.prompt("学校（单位）全称，如 内蒙古工业大学").strip()
+    short = short or click.prompt("简称（用于机关代字），如 内工大").strip()
+    usual = Organisation.derive(school, short)
+    issuer = given.get("issuer") or click.prompt("纪检监察文书的发文机关", default=usual.issuer)
+    office = given.get("office") or click.prompt("印发机关", default=usual.office)
+    usual = Organisation.derive(school, short, issuer=issuer, office=office)
+    codes = {key: given.get("codes", {}).get(key) or click.prompt(f"{KINDS[key].name}的机关代字", default=code)
+             for key, code in usual.codes}
+    organs = {organ: click.prompt(f"“{organ}”发文（lzdocs notice）的机关代字", default=code)
+              for organ, code in usual.organs}
+    contact = given.get("contact") or click.prompt("联系人（可留空）", default="", show_default=False)
+    phone = given.get("phone") or click.prompt("联系电话（可留空）", default="", show_default=False)
+    return Organisation.derive(school, short, issuer=issuer, office=office, codes=tuple(codes.items()),
+                               organs=tuple(organs.items()), contact=contact, phone=phone)
 
 
 @cli.command("init")
 @click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--school", help="学校（单位）全称，如 内蒙古工业大学")
+@click.option("--short", help="简称，用于机关代字，如 内工大（与 --school 一起用）")
+@click.option("--issuer", help="纪检监察文书的发文机关（默认 中共<学校>纪律检查委员会）")
+@click.option("--office", "office_name", help="印发机关（默认 <学校>纪委办公室）")
+@click.option("--code", "codes", multiple=True, metavar="文种=机关代字",
+              help="改用其他机关代字，如 talk=内工大纪谈（文种：suggestion accountability talk rectify urge）")
+@click.option("--organ", "organs", multiple=True, metavar="发文机关=机关代字",
+              help="公文的发文机关及其机关代字，如 中共某大学委员会=某大党发")
+@click.option("--contact", help="联系人（错误说明中的联系方式）")
+@click.option("--phone", help="联系电话")
+@click.option("--ask/--no-ask", default=None, help="逐项询问学校名称、发文机关和机关代字（在命令行窗口中默认询问）")
 @json_option
 @pass_env
-def init_command(env: Env, directory: Path) -> None:
+def init_command(env: Env, directory: Path, school: str | None, short: str | None, issuer: str | None,
+                 office_name: str | None, codes: tuple[str, ...], organs: tuple[str, ...], contact: str | None,
+                 phone: str | None, ask: bool | None) -> None:
     """新建工作区（可重复运行；已有的文件不会被覆盖）。
+
+    新工作区要先填好学校名称、简称、发文机关和机关代字，才能发文：在命令行窗口中运行时逐项询问
+    （直接回车采用括号里的建议值），脚本中用 --school、--short 等选项。
 
     \b
     示例：
       lzdocs init D:\\廉政风险防控2026
+      lzdocs init D:\\廉政风险防控2026 --school 内蒙古工业大学 --short 内工大
     """
-    ws, created = Workspace.init(directory)
+    code_map = _pairs(codes, "--code")
+    unknown = [k for k in code_map if k not in LETTER_CODES]
+    if unknown:
+        raise click.BadParameter(f"没有文种“{unknown[0]}”（可用：{' '.join(LETTER_CODES)}）", param_hint="--code")
+    given = {k: v for k, v in (("issuer", issuer), ("office", office_name), ("contact", contact),
+                               ("phone", phone)) if v}
+    if (school is None) != (short is None) and not ask:
+        raise click.UsageError("--school 和 --short 要一起写，如 --school 内蒙古工业大学 --short 内工大")
+    organisation = None
+    if school and short and not ask:
+        organisation = Organisation.derive(school.strip(), short.strip(), codes=tuple(code_map.items()),
+                                           organs=tuple(_pairs(organs, "--organ").items()), **given)
+    elif ask or (ask is None and sys.stdin.isatty() and not env.json and not _set_up(directory)):
+        organisation = _ask_organisation(school, short, {**given, "codes": code_map})
+    ws, created = Workspace.init(directory, organisation)
     if env.json:
-        env.emit({"workspace": str(ws.root), "files": [ws.relative(p) for p in created]})
+        env.emit({"workspace": str(ws.root), "files": [ws.relative(p) for p in created],
+                  "organisation_set": ws.organisation_set})
         return
     env.echo(f"工作区：{ws.root}")
     for p in created:
         if p != ws.root:
             env.echo(f"  新建 {ws.relative(p)}")
     if not created:
-        env.echo("  已是工作区，没有改动。")
-    env.echo("下一步：编辑 lzdocs.toml 和 units.csv（单位名单），然后运行 lzdocs form --all 生成空白表。")
+        env.echo("  已是工作区，没有新建文件。")
+    if not ws.organisation_set:
+        env.echo(f"注意：还没有设置学校名称和发文机关，发文前请运行 lzdocs init \"{ws.root}\" --school 学校全称 "
+                 "--short 简称，或编辑 lzdocs.toml 的 [organisation]、[numbering]。")
+    else:
+        env.echo(f"学校：{ws.school}；发文机关：{ws.settings.text('organisation', 'issuer')}。")
+    env.echo("下一步：编辑 units.csv（单位名单），然后运行 lzdocs form --all 生成空白表。")
+
+
+def _set_up(directory: Path) -> bool:
+    """An existing workspace whose organisation is already set: nothing to ask."""
+    try:
+        return Workspace.open(directory).organisation_set
+    except LzdocsError:
+        return False
 
 
 @command(cli, "form")
@@ -63,19 +140,22 @@ def form_command(env: Env, units: tuple[str, ...], all_units: bool, fmt: str, ki
 
 
 @cli.command("demo")
-@click.argument("directory", type=click.Path(path_type=Path), default="lzdocs-演示")
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
+@click.option("--force", is_flag=True, help="文件夹已有内容时也在其中重新演示")
 @json_option
 @pass_env
-def demo_command(env: Env, directory: Path) -> None:
+def demo_command(env: Env, directory: Path | None, force: bool) -> None:
     """演示：新建一个工作区，放入十几份模拟表格，从头到尾跑一遍，并列出生成的文件。
+
+    演示用的是示例学校（内蒙古工业大学）的名称和机关代字，生成的文书仅供试用。
 
     \b
     示例：
-      lzdocs demo                 在当前文件夹下建“lzdocs-演示”
+      lzdocs demo                 在当前文件夹下新建“lzdocs-演示”（已有则建 lzdocs-演示-2 …）
       lzdocs demo D:\\试用
     """
-    from lzdocs.demo import run_demo
+    from lzdocs.demo import demo_folder, run_demo
 
-    report = run_demo(directory, echo=env.echo, today=env.today)
+    report = run_demo(demo_folder(directory, force=force), echo=env.echo, today=env.today)
     if env.json:
         env.emit(report)

@@ -7,20 +7,41 @@ All demo-only code lives in this package: the sample forms (``forms``, ``samples
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from lzdocs.clock import Clock
 from lzdocs.demo.forms import Timeline, write_sample_forms
-from lzdocs.demo.steps import STEPS, Echo
+from lzdocs.demo.steps import STEPS, Echo, shown
+from lzdocs.errors import ConfigError
 from lzdocs.office import Office
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import CONFIG_NAME, SAMPLE, Workspace
 
-__all__ = ["run_demo"]
+__all__ = ["DEFAULT_NAME", "demo_folder", "run_demo"]
+
+DEFAULT_NAME = "lzdocs-演示"
+
+
+def demo_folder(directory: Path | None, *, force: bool = False, here: Path | None = None) -> Path:
+    """Where the demo goes: a new folder each run (lzdocs-演示, lzdocs-演示-2 …) when none is named; a named folder
+    that already holds files only with ``force`` (the demo then runs in it again)."""
+    if directory is None:
+        base = here or Path.cwd()
+        n = 1
+        while (base / (DEFAULT_NAME if n == 1 else f"{DEFAULT_NAME}-{n}")).exists():
+            n += 1
+        return base / (DEFAULT_NAME if n == 1 else f"{DEFAULT_NAME}-{n}")
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) and not force:
+        what = "演示工作区" if (directory / CONFIG_NAME).is_file() else "文件夹"
+        raise ConfigError(f"“{directory}”已是一个有内容的{what}，演示不会写入已有的文件夹",
+                          hint="不写文件夹名即新建一个演示文件夹；确要在其中重新演示请加 --force")
+    return directory
 
 
 def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
-    """Make (or reuse) the demo workspace, receive two batches of forms on their days, then run every step."""
-    ws, created = Workspace.init(directory)
+    """Make (or reuse) the demo workspace (the sample school's), receive two batches of forms on their days, then
+    run every step."""
+    ws, created = Workspace.init(directory, SAMPLE)
     timeline = Timeline.ending(today)
     if ws.root / "lzdocs.toml" in created:  # a new demo: its deadline falls inside the simulated weeks
         config = ws.root / "lzdocs.toml"
@@ -32,27 +53,28 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
          f"{timeline.received[0]:%m-%d} 收到第一批 10 份，{timeline.received[1]:%m-%d} 收到迟交和修改后的 3 份。")
     outcomes, years = [], set()
     for batch, received in enumerate(timeline.received, 1):
-        write_sample_forms(ws.inbox, timeline, batch)
+        for path in write_sample_forms(ws.inbox, timeline, batch):  # modified when they arrived
+            os.utime(path, (received.timestamp(), received.timestamp()))
         with Office(ws, clock=Clock(received.date(), lambda received=received: received)) as on_that_day:
             report = on_that_day.ingest(registers=False)  # written once, by the last step
         outcomes += report.outcomes
         years |= report.years
     report_json: dict = {"workspace": str(ws.root), "ingest": [o.as_dict() for o in outcomes], "files": []}
-    _print_ingest(echo, outcomes)
+    _print_ingest(echo, outcomes, ws)
     with Office(ws, today=today) as office:
         for step in STEPS:
             step(office, echo, report_json, years)
     return report_json
 
 
-def _print_ingest(echo: Echo, outcomes) -> None:
+def _print_ingest(echo: Echo, outcomes, ws: Workspace) -> None:
     accepted = [o for o in outcomes if o.status == "accepted"]
     rejected = [o for o in outcomes if o.status == "rejected"]
     echo(f"\n收取 {len(accepted)} 份：")
     for o in accepted:
         extra = f"，替换 {o.supersedes}" if o.supersedes else ""
         echo(f"  ✓ {o.file} → {o.unit}，{o.rows} 个风险点{extra}")
-    echo(f"退回 {len(rejected)} 份（已移到 inbox/退回/，旁边有错误说明）：")
+    echo(f"退回 {len(rejected)} 份（已移到 {shown(ws, ws.rejected)}，旁边有错误说明）：")
     for o in rejected:
         echo(f"  ✗ {o.file}")
         for p in o.errors:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 from lzdocs.demo.watch import demo_watch
 from lzdocs.office import Office
 from lzdocs.textutil import chinese_date
 
 Echo = Callable[[str], None]
+
+
+def shown(ws, path) -> str:
+    """A path as the user can type it from where they stand (relative to the current folder when below it): the
+    demo's hints work when copied."""
+    path = ws.root / path if not Path(path).is_absolute() else Path(path)
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except (OSError, ValueError):  # another drive on Windows
+        return str(path)
 
 LETTERS = {
     "suggestion": ("计划财务处", {"事由": "在本年度廉政风险防控工作检查中",
@@ -45,7 +57,7 @@ def demo_letters(office: Office, echo: Echo, report: dict, years: set[int]) -> N
         values = {"原定期限": deadline} if deadline else {}
         issued.append(letters.issue(letters.prepare(KINDS["urge"], unit, values, today)))
     for item in issued:
-        echo(f"  {item.kind.name} {item.number} → {office.ws.relative(item.path)}")
+        echo(f"  {item.kind.name} {item.number} → {shown(office.ws, item.path)}")
     report.setdefault("files", []).extend(office.ws.relative(i.path) for i in issued)
     report["letters"] = [letters.as_dict(i) for i in issued]
 
@@ -76,8 +88,9 @@ def demo_notices(office: Office, echo: Echo, report: dict, years: set[int]) -> N
         sample.write_text(notice_text(today.year), encoding="utf-8")
     echo("\n红头公文（GB/T 9704，附空白表，已登记到发文登记簿）：")
     for item, style in zip(made, ("1999 年版式，同 2011 年原件", "2012 年版式")):
-        echo(f"  {item.number}（{style}）→ {office.ws.relative(item.path)}")
-    echo(f"  试一试：lzdocs notice --title \"{NOTICE_TITLE}\" --body {sample.name} --attachment form")
+        echo(f"  {item.number}（{style}）→ {shown(office.ws, item.path)}")
+    echo(f"  试一试：lzdocs -w {_quoted(shown(office.ws, office.ws.root))} notice --title \"{NOTICE_TITLE}\" "
+         f"--body {_quoted(shown(office.ws, sample))} --attachment form")
     report.setdefault("files", []).extend(office.ws.relative(p) for item in made for p in item.files)
     report["notices"] = [{"number": str(item.number), "style": style,
                           "files": [office.ws.relative(p) for p in item.files]}
@@ -93,13 +106,17 @@ def demo_registers(office: Office, echo: Echo, report: dict, years: set[int]) ->
         status = office.status(year)
         echo(f"\n{year} 年登记簿和公示表：")
         for path in result.files:
-            echo(f"  {office.ws.relative(path)}")
+            echo(f"  {shown(office.ws, path)}")
         for warning in result.warnings:
             echo(f"  提醒：{warning}")
         echo(f"  报送情况：按时报送 {len(status.names(SUBMITTED))} 个，逾期报送 {len(status.names(LATE))} 个，"
              f"未报送 {len(status.names(MISSING))} 个；逾期未回复的文书 {len(status.overdue)} 件")
         report.setdefault("files", []).extend(office.ws.relative(p) for p in result.files)
         report.setdefault("status", {})[str(year)] = status.as_dict()
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if any(c in text for c in " （）()&") else text
 
 
 STEPS: list[Callable[[Office, Echo, dict, set[int]], None]] = [

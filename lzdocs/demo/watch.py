@@ -19,6 +19,7 @@ ROWS = [
 
 def demo_watch(office, echo, report: dict, years: set) -> None:
     """宣传部 sends its corrected form after the 催报通知; a short-lived watcher takes it (about a second)."""
+    from lzdocs.demo.steps import shown
     from lzdocs.documents.blankform import write_docx
     from lzdocs.forms.schema import risk_kind
     from lzdocs.store import Store
@@ -41,7 +42,8 @@ def demo_watch(office, echo, report: dict, years: set) -> None:
     echo("\n自动收取（lzdocs watch，常驻运行时每份表到达后几秒内入库）：")
     for o in worker.recent:
         result = f"{o.unit}，{o.rows} 个风险点" if o.status == "accepted" else o.status
-        echo(f"  放入 inbox/{CORRECTED}，{took:.1f} 秒后自动收取 → {result}，存为 {o.stored_as}")
+        echo(f"  放入 {shown(ws, ws.inbox / CORRECTED)}，{took:.1f} 秒后自动收取 → {result}，"
+             f"存为 {shown(ws, o.stored_as) if o.stored_as else '—'}")
         if o.year:
             years.add(o.year)
     report["watch"] = [o.as_dict() for o in worker.recent]

@@ -38,9 +38,15 @@ def _date_text(date: dt.date | None) -> str:
     return chinese_date(date) if date else "      年    月    日"
 
 
+def form_title(kind: FormKind, school: str = "") -> str:
+    """The form's title line: the school's name before the kind's title (内蒙古工业大学岗位风险分析和防控措施表)."""
+    return f"{school.strip()}{kind.title}"
+
+
 def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: list[dict] | None = None,
-               date: dt.date | None = None, merge_posts: bool = False) -> Path:
-    """The form as a landscape A4 Word document: title, unit and date line, the table, the 填表说明."""
+               date: dt.date | None = None, merge_posts: bool = False, school: str = "") -> Path:
+    """The form as a landscape A4 Word document: title (with ``school``), unit and date line, the table, the
+    填表说明."""
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -51,7 +57,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    add_text(title, kind.title, XIAOBIAOSONG, "二号")
+    add_text(title, form_title(kind, school), XIAOBIAOSONG, "二号")
 
     head = doc.add_paragraph()
     add_text(head, f"{kind.unit.label}：", FANGSONG, "四号")
@@ -87,7 +93,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
     if kind.notes:
         note = doc.add_paragraph()
         add_text(note, kind.notes, FANGSONG, "五号")
-    tidy_package(doc, title=kind.title, author=unit or "", keywords="")
+    tidy_package(doc, title=form_title(kind, school), author=unit or "", keywords="")
     path.parent.mkdir(parents=True, exist_ok=True)
     save_document(doc, path)
     return path
@@ -121,12 +127,12 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def write_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows: list[dict] | None = None,
-               date: dt.date | None = None, sheet_title: str | None = None) -> Path:
+               date: dt.date | None = None, sheet_title: str | None = None, school: str = "") -> Path:
     """The form as a workbook: drop-down lists for 风险等级/风险类别, header protected, data cells open."""
     wb = Workbook()
     ws = wb.active
     ws.title = (sheet_title or kind.title)[:31]
-    _xlsx_head(ws, kind, unit, date)
+    _xlsx_head(ws, kind, unit, date, form_title(kind, school))
     last = _xlsx_rows(ws, kind, rows or [])
     _xlsx_choices(ws, kind, last)
     _xlsx_finish(ws, kind, last)
@@ -135,11 +141,11 @@ def write_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
     return path
 
 
-def _xlsx_head(ws, kind: FormKind, unit: str | None, date: dt.date | None) -> None:
+def _xlsx_head(ws, kind: FormKind, unit: str | None, date: dt.date | None, title: str) -> None:
     """Title (row 1), unit and date (row 2, the only open cells up there), column headers (row 3)."""
     ncol = len(kind.fields)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-    ws.cell(1, 1, kind.title).font = Font(name=XIAOBIAOSONG, size=18)
+    ws.cell(1, 1, title).font = Font(name=XIAOBIAOSONG, size=18)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 36
 

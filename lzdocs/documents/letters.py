@@ -78,7 +78,8 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
     LetterKind("urge", "催报通知", (
         Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"),
         Field("原定期限", date=True, example="2026-11-16"),
-        Field("补报期限", date=True, days=7), _COPY)),
+        Field("补报期限", date=True, days=7), _COPY,
+        Field("提醒", required=False, example="是（截止日期前的报送提醒，用 lzdocs urge --reminder）"))),
 )}
 
 DATE_SPAN = 5  # a date in a letter lies within five years of the letter's own date
@@ -430,6 +431,9 @@ def unknown_columns(kind: LetterKind, header: list[str], variables) -> list[str]
 
 # ---- urging and replies -----------------------------------------------------------------------------------
 
+REMINDER = "提醒"  # the 催报通知 template's switch: set, it reads as a reminder before the deadline
+
+
 def units_to_urge(ws, store, year: int) -> list[str]:
     """Roster units with no accepted form for the year, in roster order."""
     from lzdocs.store.letters import units_with_current_submission
@@ -437,6 +441,30 @@ def units_to_urge(ws, store, year: int) -> list[str]:
     with store.read() as conn:
         done = units_with_current_submission(conn, year)
     return [name for name in ws.roster().names if name not in done]
+
+
+def urge_values(ws, year: int, date: dt.date, values: dict, *, reminder: bool) -> dict:
+    """The fields of a 催报通知 (``reminder``: a 提醒 before the deadline) with the deadline rules applied.
+
+    Before the deadline only a reminder may go out; the date by which the unit must report is never earlier than
+    the original deadline (a 提醒 asks for the deadline itself). Raises FieldError naming the dates."""
+    values = dict(values)
+    deadline = parse_date(values["原定期限"]) if values.get("原定期限") else ws.settings.deadline(year)
+    if deadline and "原定期限" not in values:
+        values["原定期限"] = deadline
+    if deadline and date <= deadline and not reminder:
+        raise FieldError(f"报送截止日期是 {chinese_date(deadline)}，今天（{chinese_date(date)}）还没有过期，不能催报",
+                         hint="截止日期前可发报送提醒：lzdocs urge --reminder；截止日期见 lzdocs.toml 的 "
+                              "[submission] deadline")
+    given = parse_date(values["补报期限"]) if values.get("补报期限") else None
+    if given is not None and deadline and given < deadline:
+        raise FieldError(f"补报期限 {chinese_date(given)} 早于原定报送截止日期 {chinese_date(deadline)}",
+                         hint="补报期限应在截止日期之后，或不写（默认成文日期后若干天）")
+    if given is None and deadline:
+        days = int(ws.settings.get("letters", "urge_days", 7))
+        values["补报期限"] = deadline if reminder else max(date + dt.timedelta(days=days), deadline)
+    values[REMINDER] = "是" if reminder else ""
+    return values
 
 
 def normalise_number(text: str) -> str:
@@ -447,24 +475,73 @@ def normalise_number(text: str) -> str:
     return str(parsed) if parsed else cleaned
 
 
-def record_reply(store, number_text: str, replied: dt.date) -> dict:
-    """Record that the unit replied to a letter; the change goes to the audit log."""
+@dataclass(frozen=True)
+class Talk:
+    """A 谈话提醒 held: where and by whom (the date is the reply's)."""
+
+    place: str = ""
+    by: str = ""
+
+    @property
+    def note(self) -> str:
+        return "；".join(x for x in (f"谈话地点：{self.place}" if self.place else "",
+                                     f"谈话人：{self.by}" if self.by else "") if x)
+
+
+def record_reply(store, number_text: str, replied: dt.date | None, today: dt.date, *, correct: bool = False,
+                 talk: Talk | None = None, example: str = "") -> dict:
+    """Record that the unit replied to a letter (or that a 谈话提醒 was held); the change goes to the audit log.
+
+    Without a date: today, only when nothing was recorded yet. A different date replaces a recorded one only with
+    ``correct`` (the event log keeps both). A date after today, or before the letter, is refused. ``example`` is a
+    文号 of this workspace for the error hints."""
     number = normalise_number(number_text)
     with store.begin() as conn:
         doc = doc_queries.find_document(conn, number)
         if doc is None:
             raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”",
-                             hint="请核对文号，例如 内工大纪建〔2026〕3号")
+                             hint=f"请核对文号，例如 {example or '机关代字〔年份〕序号号'}")
         if doc["status"] == doc_queries.VOID:
             raise FieldError(f"{number} 已作废（{doc['void_reason']}），不能登记回复")
         warning = doc_queries.warning_for(conn, doc["id"])
-        if warning is None:
+        is_talk = doc["kind"] == "talk"
+        if warning is None and not is_talk:
             raise FieldError(f"{number}（{doc['title']}）不需要回复，不在预警处置台账中")
-        if replied < doc["issued"]:
-            raise FieldError(f"回复日期 {chinese_date(replied)} 早于发文日期 {chinese_date(doc['issued'])}")
-        doc_queries.record_reply(conn, doc["id"], replied)
-        store.log(conn, "reply", number, before={"replied": warning["replied"]}, after={"replied": replied})
-    return {"number": number, "unit": warning["unit"], "title": doc["title"], "replied": replied.isoformat(),
-            "previous": warning["replied"].isoformat() if warning["replied"] else None,
-            "reply_due": warning["reply_due"].isoformat() if warning["reply_due"] else None,
-            "late": bool(warning["reply_due"] and replied > warning["reply_due"])}
+        previous = warning["replied"] if warning else None
+        if replied is None and previous is not None:
+            return _reply_result(number, doc, warning, previous, previous, changed=False)
+        day = replied or today
+        _check_reply_day(doc, day, today, previous, correct, is_talk)
+        if previous == day and not (talk and talk.note):
+            return _reply_result(number, doc, warning, day, previous, changed=False)
+        note = talk.note if talk and talk.note else (warning["note"] if warning else "")
+        if warning is None:
+            doc_queries.add_warning(conn, document_id=doc["id"], unit=doc["recipient"], kind=doc["kind"],
+                                    issued=doc["issued"], reply_due=None, replied=day, note=note)
+        else:
+            doc_queries.record_reply(conn, doc["id"], day, note=note)
+        store.log(conn, "talk" if is_talk else "reply", number, before={"replied": previous},
+                  after={"replied": day, "note": note, "correct": correct})
+    return _reply_result(number, doc, warning, day, previous, changed=True)
+
+
+def _check_reply_day(doc, day: dt.date, today: dt.date, previous: dt.date | None, correct: bool,
+                     is_talk: bool) -> None:
+    what = "谈话日期" if is_talk else "回复日期"
+    if day > today:
+        raise FieldError(f"{what} {chinese_date(day)} 在今天（{chinese_date(today)}）之后",
+                         hint="请在收到回复（谈话进行）之后再登记")
+    if day < doc["issued"]:
+        raise FieldError(f"{what} {chinese_date(day)} 早于发文日期 {chinese_date(doc['issued'])}")
+    if previous is not None and previous != day and not correct:
+        raise FieldError(f"{doc['number']} 已登记{what} {chinese_date(previous)}，未改动",
+                         hint=f"确需更正时加 --correct：lzdocs reply {doc['number']} --date {day.isoformat()} "
+                              "--correct（原日期保留在操作记录中）")
+
+
+def _reply_result(number: str, doc, warning, day: dt.date, previous: dt.date | None, *, changed: bool) -> dict:
+    due = warning["reply_due"] if warning else None
+    return {"number": number, "unit": warning["unit"] if warning else doc["recipient"], "title": doc["title"],
+            "kind": doc["kind"], "replied": day.isoformat(), "changed": changed,
+            "previous": previous.isoformat() if previous and previous != day else None,
+            "reply_due": due.isoformat() if due else None, "late": bool(due and day > due)}

@@ -33,7 +33,7 @@ from lzdocs.textutil import chinese_date
 
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
-REPLY_STYLES = {"已回复": "good", "未到期": "center", "已逾期": "bad", "作废": "center"}
+REPLY_STYLES = {"已回复": "good", "已谈话": "good", "未到期": "center", "已逾期": "bad", "作废": "center"}
 LEVEL_COLOURS = {1: "C00000", 2: "ED7D31", 3: "FFC000"}
 
 
@@ -261,7 +261,8 @@ def _level_chart(sheet: StreamingSheet, head: int):
 
 # --- 报送情况登记表 --------------------------------------------------------------------------------------
 STATUS_COLUMNS = [Column("序号", 6, "center"), Column("单位", 20), Column("报送状态", 10, "center"),
-                  Column("首次收到时间", 16, "datetime"), Column("当前版本收到时间", 16, "datetime"),
+                  Column("收到日期", 12, "date"), Column("首次收到时间", 16, "datetime"),
+                  Column("当前版本收到时间", 16, "datetime"),
                   Column("填表日期", 12, "date"), Column("版本数", 8, "number"),
                   Column("风险点数", 9, "number"), Column("退回次数", 8, "number"),
                   Column("最近退回时间", 16, "datetime"), Column("最近退回原因", 40), Column("备注", 18),
@@ -278,7 +279,7 @@ def status_book(status: SubmissionStatus, label: str, school: str = "") -> Strea
                                     f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；"
                                     f"统计日期：{chinese_date(status.today)}")
     for n, u in enumerate(status.units, 1):
-        sheet.append([n, u.unit, u.state_name, u.first_received, u.last_received, u.filled_date,
+        sheet.append([n, u.unit, u.state_name, u.arrived, u.first_received, u.last_received, u.filled_date,
                       u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status),
                       u.file],
                      [None, None, STATE_STYLES[u.state]])
@@ -290,7 +291,7 @@ def _status_note(u, status: SubmissionStatus) -> str:
     if not u.on_roster:
         notes.append("不在单位名单中")
     if u.state == LATE and status.deadline:
-        notes.append(f"逾期 {(u.first_received.date() - status.deadline).days} 天")
+        notes.append(f"逾期 {(u.arrived - status.deadline).days} 天")
     if u.state == MISSING and status.deadline and status.today <= status.deadline:
         notes.append("截止日期未到")
     return "；".join(notes)
@@ -341,7 +342,7 @@ def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "")
     sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
                            subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件；统计日期：{chinese_date(today)}")
     for w in rows:
-        state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today)
+        state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today, w["kind"])
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
                       state, _reply_note(w, state, today)], [None] * 6 + [REPLY_STYLES[state]])
     return book

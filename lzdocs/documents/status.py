@@ -22,21 +22,23 @@ def kind_name(kind: str, note: str = "") -> str:
     return letter.name if letter else kind
 
 
-def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.date) -> str:
-    """已回复, 已逾期 (no reply and the deadline has passed — as ``overdue_warnings``) or 未到期."""
+def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.date, kind: str = "") -> str:
+    """已回复 (已谈话 for a 谈话提醒 held), 已逾期 (no reply and the deadline has passed — as ``overdue_warnings``) or
+    未到期."""
     if replied is not None:
-        return "已回复"
+        return "已谈话" if kind == "talk" else "已回复"
     if reply_due is not None and reply_due < today:
         return "已逾期"
     return "未到期"
 
 
-def classify(first_received: dt.datetime | None, deadline: dt.date | None) -> str:
-    """submitted: first accepted form arrived on/before the deadline (or there is no deadline);
-    late: first accepted form arrived after it; missing: no accepted form at all."""
-    if first_received is None:
+def classify(arrived: dt.date | None, deadline: dt.date | None) -> str:
+    """submitted: the first accepted form arrived on/before the deadline (or there is no deadline);
+    late: it arrived after it; missing: no accepted form at all. Arrival is the day the form came (the watcher's
+    first sight, its modification day if earlier, or ``ingest --received``), not the day it was taken in."""
+    if arrived is None:
         return MISSING
-    if deadline is None or first_received.date() <= deadline:
+    if deadline is None or arrived <= deadline:
         return SUBMITTED
     return LATE
 
@@ -48,15 +50,16 @@ class UnitStatus:
     unit: str
     state: str
     on_roster: bool = True
-    first_received: dt.datetime | None = None
-    last_received: dt.datetime | None = None  # arrival of the current form
+    first_received: dt.datetime | None = None  # when the first accepted form was taken in
+    arrived: dt.date | None = None  # the day the first accepted form arrived: on time or late by it
+    last_received: dt.datetime | None = None  # when the current form was taken in
     filled_date: dt.date | None = None
     file: str | None = None  # the current form as archived (workspace-relative), else its original name
     versions: int = 0  # accepted forms, the current one included
     risks: int = 0
     rejections: int = 0
     last_rejected_at: dt.datetime | None = None
-    last_rejection: str = ""  # reasons of the latest rejected file
+    last_rejection: str = ""  # reasons of the latest rejected file, unless a form accepted later settled it
 
     @property
     def state_name(self) -> str:
@@ -136,12 +139,14 @@ def status_from(conn, roster_names: list[str], year: int, today: dt.date, deadli
 def _unit_status(name: str, on_roster: bool, accepted, current, rejected, counts: dict[int, int],
                  deadline: dt.date | None) -> UnitStatus:
     first = accepted["first_received"] if accepted else None
+    arrived = accepted["first_arrived"] if accepted else None
+    settled = bool(rejected and current and current["received_at"] >= rejected["received_at"])
     return UnitStatus(
-        unit=name, state=classify(first, deadline), on_roster=on_roster, first_received=first,
+        unit=name, state=classify(arrived, deadline), on_roster=on_roster, first_received=first, arrived=arrived,
         last_received=current["received_at"] if current else None,
         filled_date=current["filled_date"] if current else None,
         file=(current["stored_as"] or current["original_name"]) if current else None,
         versions=accepted["versions"] if accepted else 0, risks=sum(counts.values()),
         rejections=rejected["count"] if rejected else 0,
         last_rejected_at=rejected["received_at"] if rejected else None,
-        last_rejection="；".join(rejected["reasons"]) if rejected else "")
+        last_rejection="；".join(rejected["reasons"]) if rejected and not settled else "")

@@ -45,31 +45,32 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
                               column=None, value=None))
     for raw in data_rows:
         record: dict = {"row": raw.number}
+        at = {"row": raw.number, "seq": str(raw.values.get("seq") or "").strip()[:20] or None}
         for f in kind.fields:
             text, had_illegal = strip_illegal_xml(raw.values.get(f.key, "") or "")
             text = text.strip()
             column = form.columns.get(f.key, f.label)
             if had_illegal:
-                problems.append(warning("含有无法保存的控制字符，已删除", row=raw.number, column=column))
+                problems.append(warning("含有无法保存的控制字符，已删除", **at, column=column))
             if f.required and not text:
-                problems.append(error(f"缺少“{f.label}”，请补填后重新报送", row=raw.number, column=column))
+                problems.append(error(f"缺少“{f.label}”，请补填后重新报送", **at, column=column))
             if f.type == "level" and text:
                 level, why = read_level(text)
                 if level is None:
-                    problems.append(error(why or "无法识别的风险等级，请填写一级、二级或三级", row=raw.number,
+                    problems.append(error(why or "无法识别的风险等级，请填写一级、二级或三级", **at,
                                           column=column, value=text))
                 record[f.key] = level
             else:
                 record[f.key] = text
                 if f.choices and text and fold(text).rstrip("类") not in f.choices and fold(text) not in f.choices:
                     problems.append(warning(f"“{f.label}”通常填写{'、'.join(f.choices)}之一，已按原文保存",
-                                            row=raw.number, column=column, value=text))
+                                            **at, column=column, value=text))
         key_field = kind.required[1].key if len(kind.required) > 1 else kind.required[0].key
         key = squeeze(str(record.get(key_field) or ""))
         if key:
             if key in seen_text:
                 problems.append(warning(f"与第{seen_text[key]}行的“{kind.field(key_field).label}”重复，请确认是否多填",
-                                        row=raw.number, column=form.columns.get(key_field, key_field),
+                                        **at, column=form.columns.get(key_field, key_field),
                                         value=record.get(key_field)))
             else:
                 seen_text[key] = raw.number
@@ -96,6 +97,10 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
             return found[0]
     if not text:
         problems.append(error(f"没有填写“{label}”，请在表头填写单位名称后重新报送", column=label))
+        return ""
+    if roster.school and squeeze(text) == squeeze(roster.school):  # the blank form's title, not a department
+        problems.append(error(f"没有填写“{label}”（表中只有学校名称），请在表头填写本单位名称后重新报送",
+                              column=label, value=text))
         return ""
     if not roster:
         return text

@@ -137,6 +137,8 @@ def claim_by_copy(claims_dir: Path, path: Path, source: str, *, follow_symlinks:
             tmp = Path(claim.folder) / ".copy.part"
             with open(tmp, "xb") as out:
                 copy_stream(src, out)
+            stat = os.fstat(src.fileno())  # the copy keeps the original's modification time: it says when it came
+            os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
             os.replace(tmp, claim.file)
         except BaseException:
             release(claim)

@@ -20,13 +20,14 @@ class Outcome:
     superseded_by: str | None = None  # accepted straight into history: an earlier-filled form than the current one
     stored_as: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    received: dt.date | None = None  # the day the form arrived: on time or late by it
 
     def as_dict(self) -> dict:
         return {"file": self.file, "status": self.status, "unit": self.unit, "year": self.year,
                 "filled_date": self.filled_date.isoformat() if self.filled_date else None,
                 "rows": self.rows, "supersedes": self.supersedes,
                 "superseded_on_arrival": self.superseded_on_arrival, "superseded_by": self.superseded_by,
-                "stored_as": self.stored_as,
+                "stored_as": self.stored_as, "received": self.received.isoformat() if self.received else None,
                 "problems": [p.as_dict() for p in self.problems]}
 
     @property

@@ -35,6 +35,7 @@ from lzdocs.fsutil import (
 from lzdocs.ingest import claims as cl
 from lzdocs.ingest.claims import Claim
 from lzdocs.ingest.outcome import Outcome
+from lzdocs.ingest.returned import settle_returned
 from lzdocs.ingest.scan import NOT_REGULAR, is_ignored, walk
 from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store
@@ -70,9 +71,10 @@ class Ingest:
 
     def __init__(self, ws: Workspace, store: Store, *, today: dt.date | None = None,
                  now: Callable[[], dt.datetime] = Clock().now,  # noqa: B008 - bound method of a frozen value
-                 progress: Callable[[int, int, str], None] | None = None):
+                 progress: Callable[[int, int, str], None] | None = None, received: dt.date | None = None):
         self.ws, self.store, self.now = ws, store, now
         self.today = today or now().date()
+        self.received = received  # the day the forms came (by mail, e-mail), as the clerk says: on time or late by it
         self.roster = ws.roster()
         self.kinds = load_kinds(ws.root / "forms")
         self.limits = Limits.from_settings(ws.settings)
@@ -132,15 +134,16 @@ class Ingest:
             outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
         return outcomes
 
-    def take_inbox_file(self, path: Path) -> Outcome | None:
-        """Claim one inbox file by rename and process it; None when another process claimed it first.
+    def take_inbox_file(self, path: Path, seen: dt.datetime | None = None) -> Outcome | None:
+        """Claim one inbox file by rename and process it; None when another process claimed it first. ``seen``: when
+        a watcher first saw the file (it arrived then, or earlier).
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
         claim = cl.claim_by_rename(self.claims_dir, path, self._display(path))
         if claim is None:
             return None
         self.crash("claimed")
-        return self.process(claim)
+        return self.process(claim, seen)
 
     def _take_copy(self, path: Path, named: bool) -> Outcome:
         try:
@@ -165,31 +168,48 @@ class Ingest:
             if duplicate:
                 return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
                                problems=[self._duplicate_warning(duplicate)])
-            checked, problems, unit, year = self._read_and_check(copy, src, display_name(path.name))
+            arrived = self.arrived(src)
+            checked, problems, unit, year = self._read_and_check(copy, src, display_name(path.name), arrived)
         if checked is None:
-            return Outcome(source, "rejected", unit, year, problems=problems)
+            return Outcome(source, "rejected", unit, year, problems=problems, received=arrived)
         return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
-                       problems=problems)
+                       problems=problems, received=arrived)
 
     # --- one file ---------------------------------------------------------------------------
-    def process(self, claim: Claim) -> Outcome:
+    def process(self, claim: Claim, seen: dt.datetime | None = None) -> Outcome:
         try:
             try:
                 src = open_regular(claim.file)  # once, never following a link: what is read is what is kept
             except NotRegularFile as exc:
                 return self._put_back_not_regular(claim, exc.kind)
             with src, self._private_copy(src, claim.original_name) as (copy, sha):
-                return self._process(claim, src, copy, sha)
+                arrived = self.arrived(src, seen)
+                outcome = self._process(claim, src, copy, sha, arrived)
+                outcome.received = arrived
+                return outcome
         finally:
             claim.let_go()  # on success the claim is gone; on an error recovery may take it up
 
-    def _process(self, claim: Claim, src: BinaryIO, copy: Path | None, sha: str) -> Outcome:
+    def arrived(self, src: BinaryIO, seen: dt.datetime | None = None) -> dt.date:
+        """The day a form arrived: the clerk's ``--received``, else the earliest of today, a watcher's first sight
+        and the file's modification day. A file server's clock may be off: a later mtime is never believed."""
+        if self.received is not None:
+            return self.received
+        days = [self.today] + ([seen.date()] if seen else [])
+        try:
+            days.append(dt.datetime.fromtimestamp(os.fstat(src.fileno()).st_mtime).date())
+        except (OSError, OverflowError, ValueError):  # a time the platform cannot show: not believed
+            pass
+        return min(days)
+
+    def _process(self, claim: Claim, src: BinaryIO, copy: Path | None, sha: str, arrived: dt.date) -> Outcome:
         duplicate = self._duplicate_of(sha)
         if duplicate:
-            return self._settle_duplicate(claim, src, sha, duplicate)
-        checked, problems, unit, year = self._read_and_check(copy, src, claim.original_name)
+            return self._settle_duplicate(claim, src, sha, duplicate, arrived)
+        checked, problems, unit, year = self._read_and_check(copy, src, claim.original_name, arrived)
         problems = self._name_problems(claim) + problems
-        base = dict(sha256=sha, received_at=self.now(), original_name=claim.original_name, source=claim.source,
+        base = dict(sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
+                    source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
             where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
@@ -203,20 +223,21 @@ class Ingest:
                 filled_date=checked.filled_date), checked.rows, problems)
         except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
             cl.unreserve(claim)
-            return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha))
+            return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
         self.touched_years.add(checked.year)
+        settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year, self.claims_dir)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems)
 
-    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str):
+    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str, arrived: dt.date):
         """(CheckedForm or None, problems, unit, year) — never raises for a bad file. ``path`` is the private
         copy of the file ``name``, None when it is over the size limit (then only its size is looked at)."""
         try:
             if path is None:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
-            checked = check_form(raw, self.roster, received=self.today, today=self.today,
+            checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above)
             return checked, checked.problems, checked.unit, checked.year
         except RejectedFile as exc:
@@ -279,18 +300,20 @@ class Ingest:
         self.crash("after-rename")
         note = Path(f"{claim.dest}{EXPLANATION}") if status == "rejected" and claim.dest else None
         if note and (not note.exists() or note.stat().st_size == 0):
-            write_atomic(note, explanation(claim.original_name, problems, self.now()).encode("utf-8-sig"))
+            text = explanation(claim.original_name, problems, self.now(), contact_line(self.ws.settings))
+            write_atomic(note, text.encode("utf-8-sig"))
         cl.release(claim)
 
-    def _settle_duplicate(self, claim: Claim, src: BinaryIO, sha: str, first) -> Outcome:
+    def _settle_duplicate(self, claim: Claim, src: BinaryIO, sha: str, first, arrived: dt.date) -> Outcome:
         where = None
         if claim.from_inbox:
             where = (self.ws.year_dir(first["year"]) / RECEIVED / safe_filename(first["unit"]) / DUPLICATES, ())
         problems = [self._duplicate_warning(first)]
         settled = self._settle(claim, src, where, dict(
-            sha256=sha, received_at=self.now(), original_name=claim.original_name, source=claim.source,
-            claim=claim.token, status="duplicate", kind=first["kind"], unit=first["unit"], year=first["year"],
-            filled_date=first["filled_date"], problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
+            sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
+            source=claim.source, claim=claim.token, status="duplicate", kind=first["kind"], unit=first["unit"],
+            year=first["year"], filled_date=first["filled_date"],
+            problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
             [], problems)
         return Outcome(claim.source, "duplicate", first["unit"], first["year"], first["filled_date"],
                        stored_as=settled.stored_as, problems=problems)
@@ -419,8 +442,18 @@ class _Settled:
         self.stored_as, self.replaced, self.superseded_by = stored_as, replaced, superseded_by
 
 
-def explanation(name: str, problems: list[Problem], when: dt.datetime) -> str:
-    """The 错误说明.txt a clerk opens beside a returned file (CRLF, for Notepad)."""
+def contact_line(settings) -> str:
+    """Whom a department asks about a returned form: [organisation] office, contact and phone of lzdocs.toml."""
+    office = settings.text("organisation", "office").strip() or "纪委办公室"
+    who = [f"联系人：{c}" for c in [settings.text("organisation", "contact").strip()] if c]
+    who += [f"电话：{c}" for c in [settings.text("organisation", "phone").strip()] if c]
+    return f"如有疑问，请联系{office}" + (f"（{'，'.join(who)}）" if who else "") + "。"
+
+
+def explanation(name: str, problems: list[Problem], when: dt.datetime,
+                contact: str = "如有疑问，请联系纪委办公室。") -> str:
+    """The 错误说明.txt a clerk opens beside a returned file (CRLF, for Notepad): rows named as the department sees
+    them (the table row and its 序号), and whom to ask."""
     errors = [p for p in problems if p.severity == "error"]
     notes = [p for p in problems if p.severity != "error"]
     lines = [f"文件：{name}", f"处理时间：{when:%Y-%m-%d %H:%M}", "处理结果：退回，未入库", "",
@@ -429,5 +462,5 @@ def explanation(name: str, problems: list[Problem], when: dt.datetime) -> str:
     if notes:
         lines += ["", "另有以下提醒（不影响收取）："]
         lines += [f"{i}. {p.describe()}" for i, p in enumerate(notes, 1)]
-    lines += ["", "如有疑问，请联系纪委办公室。", ""]
+    lines += ["", contact, ""]
     return "\r\n".join(lines)

@@ -65,8 +65,9 @@ def warning_for(conn: Connection, document_id: int):
     return conn.execute(select(warnings).where(warnings.c.document_id == document_id)).mappings().first()
 
 
-def record_reply(conn: Connection, document_id: int, replied: dt.date) -> None:
-    conn.execute(update(warnings).where(warnings.c.document_id == document_id).values(replied=replied))
+def record_reply(conn: Connection, document_id: int, replied: dt.date, *, note: str | None = None) -> None:
+    values = {"replied": replied} if note is None else {"replied": replied, "note": note}
+    conn.execute(update(warnings).where(warnings.c.document_id == document_id).values(**values))
 
 
 def list_documents(conn: Connection, year: int | None = None):

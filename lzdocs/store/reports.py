@@ -20,17 +20,23 @@ def _of_year(year: int):
 
 
 def accepted_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
-    """Per unit: when its first accepted form arrived and how many versions were accepted in all."""
-    q = (select(submissions.c.unit, func.min(submissions.c.received_at).label("first_received"),
-                func.count().label("versions"))
-         .where(submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year == year)
-         .group_by(submissions.c.unit))
-    return {r.unit: {"first_received": r.first_received, "versions": r.versions} for r in conn.execute(q)}
+    """Per unit: when its first accepted form was taken and the day the earliest arrived (``first_arrived``, by which
+    it is on time or late), and how many versions were accepted in all."""
+    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.arrived_on)
+         .where(submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year == year))
+    found: dict[str, dict] = {}
+    for r in conn.execute(q):
+        arrived = r.arrived_on or r.received_at.date()
+        unit = found.setdefault(r.unit, {"first_received": r.received_at, "first_arrived": arrived, "versions": 0})
+        unit["first_received"] = min(unit["first_received"], r.received_at)
+        unit["first_arrived"] = min(unit["first_arrived"], arrived)
+        unit["versions"] += 1
+    return found
 
 
 def current_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
     """Per unit: the current (accepted, not superseded) submission — what the register shows."""
-    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.filled_date,
+    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.arrived_on, submissions.c.filled_date,
                 submissions.c.original_name, submissions.c.stored_as, submissions.c.rows)
          .where(submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year == year,
                 submissions.c.superseded_by.is_(None)))

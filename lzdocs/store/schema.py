@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -46,7 +46,10 @@ submissions = Table(
     Column("unit", String(200)),
     Column("year", Integer),
     Column("filled_date", Date),
-    Column("received_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),  # when lzdocs took the file
+    # The day the form arrived (the watcher's first sight, the file's modification day if earlier, or the day the
+    # clerk gave with --received): on time or late is judged by it. NULL in archives before schema 3.
+    Column("arrived_on", Date),
     Column("original_name", Text, nullable=False),
     Column("source", Text, nullable=False),  # where the file was found, as given
     Column("stored_as", Text),  # workspace-relative path of the kept original
@@ -146,4 +149,7 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE documents ADD COLUMN origin VARCHAR(16) NOT NULL DEFAULT 'auto'",
         "ALTER TABLE documents ADD COLUMN void_reason TEXT",
         "ALTER TABLE documents ADD COLUMN voided DATE"],
+    # 4: arrived_on. Forms recorded before it arrived, as far as anyone knows, when they were taken.
+    4: ["ALTER TABLE submissions ADD COLUMN arrived_on DATE",
+        "UPDATE submissions SET arrived_on = date(received_at)"],
 }

@@ -83,6 +83,19 @@ def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:
             "row_no": row.get("row"), **known, "extra": json.dumps(extra, ensure_ascii=False)}
 
 
+def rejected_of(conn: Connection, kind: str, unit: str, year: int):
+    """The rejected files of a unit for a year, oldest first (their 退回/ copies may be settled by a new form)."""
+    return conn.execute(select(submissions).where(
+        submissions.c.kind == kind, submissions.c.unit == unit, submissions.c.year == year,
+        submissions.c.status == "rejected", submissions.c.stored_as.is_not(None))
+        .order_by(submissions.c.id)).mappings().all()
+
+
+def move_stored(conn: Connection, submission_id: int, stored_as: str) -> None:
+    """The kept file of a submission has moved (a returned file settled into 退回/已处理/)."""
+    conn.execute(update(submissions).where(submissions.c.id == submission_id).values(stored_as=stored_as))
+
+
 def get(conn: Connection, submission_id: int):
     return conn.execute(select(submissions).where(submissions.c.id == submission_id)).mappings().first()
 

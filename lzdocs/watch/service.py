@@ -319,7 +319,7 @@ class Watcher:
                 log.warning("%s 已有 %g 秒没有变化，但仍不是完整的文件，按损坏文件交给收取流程",
                             display_name(Path(path).name), self.options.incomplete_timeout)
             self.tracker.queued(path)
-            self.worker.submit(Job(path, sigs[path]))
+            self.worker.submit(Job(path, sigs[path], self.tracker.entries[path].first_seen))
 
     def _apply_results(self, now: float) -> None:
         again = []

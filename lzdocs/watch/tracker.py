@@ -22,6 +22,7 @@ class Entry:
     check_at: float = 0.0  # when it is worth looking at again
     incomplete_since: float | None = None  # stable but not yet a whole zip/OLE file
     failures: int = 0
+    first_seen: float | None = None  # local monotonic time the file was first seen, whatever its signature since
 
 
 class StabilityTracker:
@@ -54,7 +55,8 @@ class StabilityTracker:
             if entry is not None and entry.state == QUEUED:
                 entry.sig = sig  # the worker compares before claiming and reports the change back
                 return False
-            self._schedule(path, Entry(sig, now), now + self.stable)
+            first = entry.first_seen if entry is not None and entry.first_seen is not None else now
+            self._schedule(path, Entry(sig, now, first_seen=first), now + self.stable)
             return False
         if entry.state == QUEUED or now < entry.check_at:
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -32,6 +33,7 @@ RECOVERY = object()  # a job that asks the worker to finish claims an outage lef
 class Job:
     path: str
     sig: Sig  # what the tracker saw hold still; a file that differs now is not taken
+    first_seen: float | None = None  # when the watcher first saw the file (monotonic): the form arrived then
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ class IngestWorker(threading.Thread):
             return self.report(Result(job.path, CHANGED))
         ingest = self._burst_ingest()
         try:
-            outcome = ingest.take_inbox_file(Path(job.path))
+            outcome = ingest.take_inbox_file(Path(job.path), self._seen_at(job))
         except DatabaseReplaced:
             raise
         except Exception as exc:
@@ -185,6 +187,13 @@ class IngestWorker(threading.Thread):
         self.recent.append(outcome)
         log.log(logging.WARNING if outcome.status == "rejected" else logging.INFO, describe_outcome(outcome))
         self.report(Result(job.path, TAKEN, outcome))
+
+    def _seen_at(self, job: Job) -> dt.datetime | None:
+        """The calendar time the watcher first saw the file (a monotonic duration back from now)."""
+        if job.first_seen is None:
+            return None
+        waited = self.clock() - job.first_seen
+        return self.dates.now() - dt.timedelta(seconds=waited) if 0 <= waited < 366 * 86400 else None
 
     def _failed(self, path: str, exc: Exception) -> None:
         if isinstance(exc, OSError):

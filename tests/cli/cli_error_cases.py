@@ -24,7 +24,7 @@ from openpyxl import Workbook
 
 from lzdocs.documents.blankform import write_xlsx
 from lzdocs.forms.schema import risk_kind
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import SAMPLE_ROWS, cli_env, run_cli
 
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购不规范",
@@ -58,7 +58,7 @@ def unprivileged() -> list[str] | None:
 
 def new_ws(root: Path, name: str, *, toml=None, units: bytes | None = None) -> Path:
     """A fresh workspace; ``toml`` edits lzdocs.toml text (a function) and ``units`` replaces units.csv."""
-    ws, _ = Workspace.init(root / name)
+    ws, _ = Workspace.init(root / name, SAMPLE)
     config = ws.root / "lzdocs.toml"
     if toml is not None:
         result = toml(config.read_text(encoding="utf-8"))
@@ -111,13 +111,14 @@ def many_forms(folder: Path, count: int) -> None:
 # --- jobs that need more than one command ---------------------------------------------------------------
 def reply_job(root: Path) -> dict:
     w = ["-w", root]
-    out = {"letter": lzdocs(*w, *LETTER, "--json")}
+    out = {"letter": lzdocs(*w, *LETTER[:-1], "2026-11-20", "--json")}
     body = root / "正文.txt"
     body.write_text("一、工作要求\n请按时报送。\n", encoding="utf-8")
     out["notice"] = lzdocs(*w, "notice", "--title", "关于报送的通知", "--body", body, "--date", "2026-11-28", "--json")
     number = json.loads(out["letter"].stdout)["number"]
-    out["first"] = lzdocs(*w, "reply", number, "--date", "2026-12-01")
-    out["again"] = lzdocs(*w, "reply", number, "--date", "2026-12-02", "--json")
+    out["first"] = lzdocs(*w, "reply", number, "--date", "2026-11-25")
+    out["other"] = lzdocs(*w, "reply", number, "--date", "2026-11-27")
+    out["again"] = lzdocs(*w, "reply", number, "--date", "2026-11-27", "--correct", "--json")
     out["to_notice"] = lzdocs(*w, "reply", json.loads(out["notice"].stdout)["number"])
     out["bad_date"] = lzdocs(*w, "reply", number, "--date", "2026-02-30")
     out["unknown"] = lzdocs(*w, "reply", "内工大纪建〔2026〕99号")

@@ -166,8 +166,9 @@ def test_batch_skips_empty_rows_and_reports_each_bad_row(results):
 def test_reply_twice_to_a_notice_and_with_a_bad_date(results):
     r = results["reply"]
     clean(r["first"], 0)
+    clean(r["other"], 2, "已登记回复日期 2026年11月25日，未改动", "--correct")
     clean(r["again"], 0)
-    assert json.loads(r["again"].stdout)["previous"] == "2026-12-01"
+    assert json.loads(r["again"].stdout)["previous"] == "2026-11-25"
     clean(r["to_notice"], 2, "不需要回复")
     clean(r["bad_date"], 2, "“2026-02-30”不是日期")
     clean(r["unknown"], 2, "发文登记簿中没有文号")

@@ -9,7 +9,7 @@ import pytest
 
 from lzdocs.documents.blankform import write_docx
 from lzdocs.forms.schema import risk_kind
-from tests.conftest import REPO, SAMPLE_ROWS, TODAY, run_process
+from tests.conftest import REPO, SAMPLE_ROWS, SAMPLE_SCHOOL, TODAY, run_process
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,7 @@ def run(*args, check=0) -> dict | list:
 def test_every_command_runs_as_a_real_process(tmp_path):
     root = tmp_path / "工作 区"
     w = ["-w", root]
-    assert "lzdocs.toml" in run("init", root)["files"]
+    assert "lzdocs.toml" in run("init", root, *SAMPLE_SCHOOL)["files"]
     assert run(*w, "form", "--unit", "计财处")["files"] == ["outbox/空白表/岗位风险分析和防控措施表-计划财务处.docx"]
     write_docx(risk_kind(), root / "inbox" / "计财处.docx", unit="计财处", rows=SAMPLE_ROWS, date=TODAY)
     [taken] = run(*w, "ingest")
@@ -34,7 +34,7 @@ def test_every_command_runs_as_a_real_process(tmp_path):
     assert letter["number"] == "内工大纪建〔2026〕1号" and letter["reply_due"] == "2026-12-28"
     urged = run(*w, "urge")
     assert len(urged) == 12 and {u["status"] for u in urged} == {"issued"}
-    assert run(*w, "reply", letter["number"], "--date", "2026-12-01")["late"] is False
+    assert run(*w, "reply", letter["number"], "--date", "2026-11-28")["late"] is False  # not a day in the future
     body = tmp_path / "正文.txt"
     body.write_text("一、工作要求\n请按时报送。\n", encoding="utf-8")
     notice = run(*w, "notice", "--title", "关于报送廉政风险点的通知", "--body", body)

@@ -6,11 +6,11 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import SAMPLE_ROWS, run_cli, run_json, run_process
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json, run_process
 
 INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "superseded_on_arrival",
-               "superseded_by", "stored_as", "problems"}
-PROBLEM_KEYS = {"severity", "row", "column", "value", "message"}
+               "superseded_by", "stored_as", "received", "problems"}
+PROBLEM_KEYS = {"severity", "row", "seq", "column", "value", "message"}
 RISK_KEYS = {"unit", "year", "seq", "post", "duties", "risk", "category", "level", "measures", "owner", "source_file",
              "filled_date"}
 
@@ -22,7 +22,7 @@ def session(tmp_path_factory):
     from lzdocs.forms.schema import risk_kind
 
     root = tmp_path_factory.mktemp("cli") / "工作区"
-    init = run_json("init", root)
+    init = run_json("init", root, *SAMPLE_SCHOOL)
     forms = run_json("-w", root, "form", "--all", "--format", "xlsx")
     inbox = root / "inbox"
     write_docx(risk_kind(), inbox / "计财处.docx", unit="计财处", rows=SAMPLE_ROWS, date=dt.date(2026, 11, 10))

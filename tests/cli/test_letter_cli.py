@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from lzdocs.cli.letter_cmds import parse_sets, read_data
-from tests.conftest import REPO, run_cli, run_json
+from tests.conftest import REPO, SAMPLE_SCHOOL, cli_env, run_cli, run_json
 
 DATE = ["--date", "2026-11-28"]
 SUGGESTION = ["--set", "事由=在检查中，R&D <项目> \"配套\" & 100%\x07", "--set", "问题=采购程序不规范",
@@ -21,7 +21,7 @@ def session(tmp_path_factory):
     """One workspace taken through every letter command once; the assertions below read the results."""
     tmp = tmp_path_factory.mktemp("letters-cli")
     root = tmp / "工作区"
-    run_json("init", root)
+    run_json("init", root, *SAMPLE_SCHOOL)
     w = ["-w", root]
     out = {"root": root}
     out["one"] = run_cli(*w, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, *DATE, "--json")
@@ -42,7 +42,8 @@ def session(tmp_path_factory):
     sheet.append(["图书馆", "在复查中", "1. 借阅登记不全\n2. 采购不公开", "完善制度", ""])
     wb.save(batch)
     out["batch"] = run_cli(*w, "letter", "rectify", "--batch", batch, *DATE, "--json")
-    out["reply"] = run_cli(*w, "reply", "内工大纪建[2026]1号", "--date", "2026-12-20", "--json")
+    out["reply"] = run_cli(*w, "reply", "内工大纪建[2026]1号", "--date", "2026-12-20", "--json",
+                           env=cli_env(LZDOCS_TODAY="2026-12-21"))
     out["reply_unknown"] = run_cli(*w, "reply", "内工大纪建〔2026〕99号")
     out["urge"] = run_cli(*w, "urge", "--year", "2026", *DATE, "--json")
     out["check_good"] = run_cli(*w, "template", "check", REPO / "lzdocs" / "templates" / "纪检监察建议书.docx")
@@ -96,7 +97,7 @@ def test_data_file_and_pdf_without_libreoffice(session):
 @pytest.mark.soffice
 def test_letter_pdf_with_libreoffice(tmp_path):
     root = tmp_path / "工作区"
-    run_json("init", root)
+    run_json("init", root, *SAMPLE_SCHOOL)
     result = run_json("-w", root, "letter", "urge", "--unit", "基建处", *DATE, "--pdf")
     assert result["files"] == ["outbox/2026/催报通知/内工大纪催〔2026〕1号-基建处.docx",
                                "outbox/2026/催报通知/内工大纪催〔2026〕1号-基建处.pdf"]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, cli_env, run_cli, run_json
 from tests.documents.register_samples import CURRENT, YEAR, populate
 
 FILES = ["outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx", "outbox/2026/登记簿/报送情况登记表.xlsx",
@@ -19,10 +19,10 @@ FILES = ["outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx", "outbox/2
 def session(tmp_path_factory):
     """One workspace with the sample year in its archive; each command run once."""
     from lzdocs.store import Store
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
     root = tmp_path_factory.mktemp("cli") / "工作区"
-    ws, _ = Workspace.init(root)
+    ws, _ = Workspace.init(root, SAMPLE)
     store = Store.for_workspace(ws)
     try:
         populate(store)
@@ -93,7 +93,7 @@ def test_ingest_rebuilds_the_registers_once(tmp_path):
     from lzdocs.forms.schema import risk_kind
 
     root = tmp_path / "ws"
-    run_json("init", root)
+    run_json("init", root, *SAMPLE_SCHOOL)
     write_docx(risk_kind(), root / "inbox" / "计财处.docx", unit="计财处", rows=SAMPLE_ROWS, date=dt.date(2026, 11, 10))
     run_cli("-w", root, "ingest", check=0)
     summary = load_workbook(root / FILES[0])["汇总"]

@@ -30,9 +30,9 @@ def _sha(data: bytes) -> str:
 
 
 def _workspace(root: Path, units: int = 0, incomplete_timeout: int | None = None):
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(root)
+    ws, _ = Workspace.init(root, SAMPLE)
     if units:
         rows = "".join(f"测试单位{i:03d},,,\n" for i in range(units))
         (root / "units.csv").write_text("\ufeff单位,别名,负责人,分管领导\n" + rows, encoding="utf-8")

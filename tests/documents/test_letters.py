@@ -21,7 +21,7 @@ from lzdocs.errors import ConfigError, FieldError, TemplateError
 from lzdocs.store import Store
 from lzdocs.store.schema import documents, events, warnings
 from lzdocs.store.submissions import add_submission
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import needs_soffice
 
 DAY = dt.date(2026, 11, 28)
@@ -56,7 +56,7 @@ EXPECTED = {  # what the reader must find in each letter, besides the 文号 and
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory):
     """One letter of each kind, issued in one workspace."""
-    ws, _ = Workspace.init(tmp_path_factory.mktemp("letters") / "ws")
+    ws, _ = Workspace.init(tmp_path_factory.mktemp("letters") / "ws", SAMPLE)
     store = Store.for_workspace(ws)
     office = L.LetterOffice(ws, store)
     letters = {key: office.issue(office.prepare(L.KINDS[key], unit, values, DAY))
@@ -286,7 +286,7 @@ def test_numbers_run_per_code_and_year_and_files_are_never_overwritten(office, w
 
 
 def test_a_unit_name_never_becomes_a_path_outside_the_folder(tmp_path):
-    ws, _ = Workspace.init(tmp_path / "ws")
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
     (ws.root / "units.csv").unlink()  # no roster: the recipient is taken as written
     store = Store.for_workspace(ws)
     try:
@@ -329,21 +329,22 @@ def test_urge_goes_to_roster_units_without_an_accepted_form(workspace, store):
 
 def test_a_reply_is_recorded_with_an_audit_event(office, store):
     item = office.issue(office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY))
-    result = L.record_reply(store, "内工大纪建[2026]01号", dt.date(2026, 12, 30))
-    assert result == {"number": str(item.number), "unit": "计划财务处", "title": "纪检监察建议书",
-                      "replied": "2026-12-30", "previous": None, "reply_due": "2026-12-28", "late": True}
+    result = L.record_reply(store, "内工大纪建[2026]01号", dt.date(2026, 12, 30), dt.date(2027, 1, 4))
+    assert result == {"number": str(item.number), "unit": "计划财务处", "title": "纪检监察建议书", "kind": "suggestion",
+                      "replied": "2026-12-30", "changed": True, "previous": None, "reply_due": "2026-12-28",
+                      "late": True}
     with store.read() as conn:
         assert conn.execute(select(warnings.c.replied)).scalar() == dt.date(2026, 12, 30)
         event = conn.execute(select(events).where(events.c.action == "reply")).mappings().one()
     assert event["subject"] == str(item.number) and "2026-12-30" in event["after"]
 
 
-def test_a_reply_to_an_unknown_number_or_a_letter_without_deadline_is_refused(office, store):
+def test_a_reply_to_an_unknown_number_or_a_letter_that_expects_none_is_refused(office, store):
     with pytest.raises(FieldError, match="发文登记簿中没有文号“内工大纪建〔2026〕9号”"):
-        L.record_reply(store, "内工大纪建〔2026〕9号", DAY)
-    talk = office.issue(office.prepare(L.KINDS["talk"], SAMPLES["talk"][0], SAMPLES["talk"][1], DAY))
+        L.record_reply(store, "内工大纪建〔2026〕9号", DAY, DAY)
+    urge = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
     with pytest.raises(FieldError, match="不需要回复"):
-        L.record_reply(store, str(talk.number), DAY)
+        L.record_reply(store, str(urge.number), DAY, DAY)
 
 
 def test_the_document_xml_is_well_formed_even_with_hostile_values(office):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lzdocs.store import Store
 from lzdocs.store.schema import documents
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import REPO, cli_env
 
 WORKER = """
@@ -34,7 +34,7 @@ print(json.dumps(numbers))
 
 @pytest.mark.slow
 def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(tmp_path):
-    ws, _ = Workspace.init(tmp_path / "ws")
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
     start = time.time() + 3
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ws.root), str(start)], env=cli_env(),
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

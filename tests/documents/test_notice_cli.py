@@ -8,7 +8,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import cli_env, run_cli
+from conftest import SAMPLE_SCHOOL, cli_env, run_cli
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -37,7 +37,7 @@ def _attachment(path):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     env = cli_env()
-    run_cli("init", root / "ws", env=env, check=0)
+    run_cli("init", root / "ws", *SAMPLE_SCHOOL, env=env, check=0)
     ws = root / "ws"
     (ws / "正文.md").write_text("为做好排查工作，现通知如下。\n\n## 一、工作要求\n\n各单位按时报送。\n",
                               encoding="utf-8")
@@ -181,7 +181,9 @@ def test_demo_step_reports_both_notices_and_leaves_the_body_to_try(workspace):
     _demo_notices(workspace, said, report)
     assert [n["number"] for n in report["notices"]] == ["内工大党发〔2026〕1号", "内工大党发〔2026〕2号"]
     assert all((workspace.root / f).is_file() for f in report["files"])
-    assert any("lzdocs notice" in line for line in said)
+    hint = next(line for line in said if "试一试" in line)  # the workspace outside the current folder: full paths
+    assert f"lzdocs -w {workspace.root} notice" in hint
+    assert f"--body {workspace.root / '示例正文-实施方案.md'} --attachment form" in hint
     sample = workspace.root / "示例正文-实施方案.md"
     assert "## 一、学校廉政风险防控机制建设的指导思想" in sample.read_text(encoding="utf-8")
 

@@ -13,7 +13,7 @@ from lzdocs.documents import notice as N
 from lzdocs.documents.gbt9704 import PAGE
 from lzdocs.documents.titles import balance_title
 from lzdocs.textutil import chinese_date
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W, "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
@@ -88,7 +88,7 @@ def size_pt(run) -> float:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     root = tmp_path_factory.mktemp("notice")
-    ws, _ = Workspace.init(root / "ws")
+    ws, _ = Workspace.init(root / "ws", SAMPLE)
     (root / "body.md").write_text(BODY, encoding="utf-8")
     common = dict(title="关于印发《内蒙古工业大学廉政风险防控机制建设工作实施方案》的通知", body=root / "body.md",
                   attachments=("form",), cc="自治区高校工委，学校各位领导", date=DATE, today=DATE)

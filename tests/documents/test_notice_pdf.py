@@ -13,7 +13,7 @@ from lxml import etree
 from lzdocs.demo.steps import NOTICE_TITLE, notice_body
 from lzdocs.documents import notice as N
 from lzdocs.store import Store
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 
 pytestmark = [pytest.mark.soffice, pytest.mark.skipif(shutil.which("pdftotext") is None, reason="需要 pdftotext")]
 
@@ -27,7 +27,7 @@ def pdfs(tmp_path_factory):
     from lzdocs.documents.pdf import to_pdf_many
 
     root = tmp_path_factory.mktemp("notice-pdf")
-    ws, _ = Workspace.init(root / "ws")
+    ws, _ = Workspace.init(root / "ws", SAMPLE)
     (root / "short.txt").write_text(SHORT, encoding="utf-8")
     store = Store.for_workspace(ws)
     try:

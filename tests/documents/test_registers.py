@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 import time_machine
 from openpyxl import load_workbook
-from register_samples import CURRENT, REJECTION, SUPERSEDED, TODAY, YEAR, current_texts, populate
+from register_samples import CURRENT, SUPERSEDED, TODAY, YEAR, current_texts, populate
 
 from lzdocs.documents.registers import register_paths, write_registers
 from lzdocs.documents.status import submission_status
@@ -31,9 +31,9 @@ def written(workspace, store):
 def shared(tmp_path_factory):
     """The same, written once for the tests that only read it."""
     from lzdocs.store import Store
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(tmp_path_factory.mktemp("registers") / "ws")
+    ws, _ = Workspace.init(tmp_path_factory.mktemp("registers") / "ws", SAMPLE)
     store = Store.for_workspace(ws)
     populate(store)
     yield ws, store, write_registers(ws, store, YEAR, TODAY)
@@ -120,7 +120,8 @@ def test_submission_register_lists_every_roster_unit_with_its_state(shared):
     assert {u for u, s in states.items() if s == "未报送"} == set(roster) - set(CURRENT)
     assert rows["基建处"]["版本数"] == 2 and rows["基建处"]["风险点数"] == 3
     assert rows["基建处"]["当前文件"] == "outbox/2026/收文/基建处/基建处-3.docx"
-    assert rows["图书馆"]["退回次数"] == 1 and rows["图书馆"]["最近退回原因"] == REJECTION
+    assert rows["图书馆"]["退回次数"] == 1 and rows["图书馆"]["最近退回时间"] is not None
+    assert rows["图书馆"]["最近退回原因"] is None  # settled by the form accepted after it (REJECTION no longer shown)
     assert rows["后勤管理处"]["报送状态"] == "未报送" and rows["后勤管理处"]["最近退回原因"] == "没有找到风险点表格"
     assert rows["教务处"]["备注"] == "逾期 4 天"
     assert rows["网络与信息中心"]["备注"] == "不在单位名单中"

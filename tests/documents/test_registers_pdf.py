@@ -12,7 +12,7 @@ from register_samples import TODAY, YEAR, populate
 
 from lzdocs.documents.registers import write_registers
 from lzdocs.store import Store
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 
 PT_PER_MM = 72 / 25.4
 
@@ -24,7 +24,7 @@ def pdfs(tmp_path_factory):
     from lzdocs.documents.pdf import to_pdf_many
 
     root = tmp_path_factory.mktemp("pdf")
-    ws, _ = Workspace.init(root / "ws")
+    ws, _ = Workspace.init(root / "ws", SAMPLE)
     store = Store.for_workspace(ws)
     try:
         populate(store)

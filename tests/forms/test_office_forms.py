@@ -13,7 +13,7 @@ from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds
 from lzdocs.ooxml.safety import Limits
 from lzdocs.workspace import Roster, Unit
-from tests.conftest import run_cli, run_json
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
 KINDS = load_kinds()
@@ -149,7 +149,7 @@ NEW_FIXTURES = ["lo_pages.docx", "lo_page_tables.docx", "lo_group_header.docx", 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
     root = tmp_path_factory.mktemp("office")
-    run_cli("init", root / "ws", check=0)
+    run_cli("init", root / "ws", *SAMPLE_SCHOOL, check=0)
     units = root / "ws" / "units.csv"
     units.write_text(units.read_text(encoding="utf-8-sig") + "审计处,,,\n", encoding="utf-8")
     forms = root / "forms"

@@ -58,9 +58,9 @@ def test_an_inbox_at_a_root_home_or_system_folder_is_refused(workspace, value, s
 
 
 def test_an_inbox_inside_another_workspace_is_refused(workspace, tmp_path, make_form):
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    other, _ = Workspace.init(tmp_path / "另一个工作区")
+    other, _ = Workspace.init(tmp_path / "另一个工作区", SAMPLE)
     make_form(other.outbox / "计财处.docx")
     _set_inbox(workspace, str(other.outbox))
     proc = run_cli("-w", workspace.root, "ingest")

@@ -38,7 +38,7 @@ def test_rejected_inbox_file_goes_to_returned_folder_with_explanation(workspace,
     assert out.status == "rejected" and out.stored_as == "inbox/退回/坏表.xlsx"
     assert (workspace.rejected / "坏表.xlsx").read_bytes() == original
     note = (workspace.rejected / "坏表.xlsx.错误说明.txt").read_bytes().decode("utf-8-sig")
-    assert "第4行“风险等级”列" in note and "很高" in note and "\r\n" in note  # CRLF for Notepad
+    assert "第4行（序号1）“风险等级”列" in note and "很高" in note and "\r\n" in note  # CRLF for Notepad
     assert current(store) == []
 
 

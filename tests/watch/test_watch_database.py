@@ -54,7 +54,7 @@ class LockedIngest:
     def recover(self, origin=None):
         return 0
 
-    def take_inbox_file(self, path: Path) -> Outcome:
+    def take_inbox_file(self, path: Path, seen=None) -> Outcome:
         exc = OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
         raise database_error("sqlite:////srv/纪委/lzdocs.db", exc)
 

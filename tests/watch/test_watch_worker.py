@@ -24,7 +24,7 @@ class FakeIngest:
         type(self).recovered.append(origin)
         return 0
 
-    def take_inbox_file(self, path: Path):
+    def take_inbox_file(self, path: Path, seen=None):
         if path.name in self.fail_names:
             raise OSError(5, "Input/output error")
         time.sleep(self.slow)

@@ -1,0 +1,286 @@
+"""A clerk's year through the command line (issue 12): deadlines, arrival days, replies and talks, rejections settled.
+
+Every workspace here is 东方理工大学's (codes 东理纪…): nothing the clerk sees may come from the sample school."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import time
+
+import docx
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
+
+SCHOOL = ("--school", "东方理工大学", "--short", "东理", "--contact", "张老师", "--phone", "0471-1234567")
+BAD_ROWS = [{**SAMPLE_ROWS[0], "seq": "1", "level": "很高"}, SAMPLE_ROWS[1]]
+
+
+def day(text: str) -> dict:
+    """The environment of a run on that day."""
+    return cli_env(LZDOCS_TODAY=text)
+
+
+def text_of(path) -> str:
+    return "\n".join(p.text for p in docx.Document(path).paragraphs)
+
+
+def register(root, name: str, year: int = 2026) -> dict[str, dict]:
+    """A register's rows by their first text column (单位 or 文号), as {header: value}."""
+    sheet = load_workbook(root / "outbox" / str(year) / "登记簿" / f"{name}.xlsx").worksheets[0]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    header = rows[0]
+    key = "单位" if "单位" in header and "文号" not in header else "文号"
+    return {r[header.index(key)]: dict(zip(header, r)) for r in rows[1:] if r[header.index(key)]}
+
+
+def set_deadline(root, deadline: str) -> None:
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('deadline = "11-16"', f'deadline = "{deadline}"'),
+                      encoding="utf-8")
+
+
+def modified(path, when: dt.datetime):
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """东方理工大学's new workspace (deadline 11-16, the default)."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SCHOOL)
+    return root
+
+
+# --- Deadlines ---------------------------------------------------------------------------------------------------
+
+def test_urge_before_the_deadline_is_refused_and_names_the_deadline(ws):
+    set_deadline(ws, "12-15")
+    proc = run_cli("-w", ws, "urge", env=day("2026-12-01"), check=2)
+    assert proc.stderr.startswith("错误：报送截止日期是 2026年12月15日，今天（2026年12月1日）还没有过期，不能催报")
+    assert "lzdocs urge --reminder" in proc.stderr
+    assert not (ws / "outbox" / "2026" / "催报通知").exists()
+
+
+def test_a_reminder_before_the_deadline_asks_for_the_deadline_itself_in_words_of_a_reminder(ws):
+    set_deadline(ws, "12-15")
+    rows = run_json("-w", ws, "urge", "--reminder", env=day("2026-12-01"))
+    assert len(rows) == 13 and rows[0]["number"] == "东理纪催〔2026〕1号"
+    assert rows[0]["files"] == ["outbox/2026/催报通知/东理纪催〔2026〕1号-党政办公室.docx"]
+    text = text_of(ws / rows[0]["files"][0])
+    assert "报送提醒" in text and "催报" not in text and "补报" not in text
+    assert "各部门、各单位应于2026年12月15日前报送《岗位风险分析和防控措施表》" in text
+    assert "请你单位抓紧完成，于2026年12月15日前按时报送。" in text
+
+
+def test_an_urge_after_the_deadline_asks_for_a_date_after_it_and_refuses_an_earlier_one(ws):
+    set_deadline(ws, "12-15")
+    early = run_cli("-w", ws, "urge", "--set", "补报期限=2026-12-10", env=day("2026-12-16"), check=2)
+    assert "补报期限 2026年12月10日 早于原定报送截止日期 2026年12月15日" in early.stderr
+    rows = run_json("-w", ws, "urge", env=day("2026-12-16"))
+    text = text_of(ws / rows[0]["files"][0])
+    assert text.splitlines()[2] == "催报通知" and "报送提醒" not in text
+    assert "应于2026年12月15日前报送" in text and "请你单位高度重视，于2026年12月23日前补报。" in text
+
+
+# --- On time or late, by the day a form arrived -------------------------------------------------------------------
+
+def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, make_form, tmp_path):
+    form = modified(make_form(ws / "inbox" / "计财处.docx"), dt.datetime(2026, 11, 14, 17, 5))
+    [out] = run_json("-w", ws, "ingest")  # today is 2026-11-28, twelve days after the deadline
+    assert (out["status"], out["received"]) == ("accepted", "2026-11-14")
+    assert not form.exists()
+    status = run_json("-w", ws, "status")
+    unit = next(u for u in status["units"] if u["unit"] == "计划财务处")
+    assert (unit["state"], unit["arrived"]) == ("submitted", "2026-11-14")
+    row = register(ws, "报送情况登记表")["计划财务处"]
+    assert (row["报送状态"], row["收到日期"].date()) == ("按时报送", dt.date(2026, 11, 14))
+
+
+def test_a_modification_time_in_the_future_is_not_believed(ws, make_form):
+    make_form(ws / "inbox" / "计财处.docx")
+    modified(ws / "inbox" / "计财处.docx", dt.datetime(2027, 3, 1))  # the file server's clock runs ahead
+    [out] = run_json("-w", ws, "ingest", env=day("2026-11-20"))
+    assert out["received"] == "2026-11-20"
+    status = run_json("-w", ws, "status", env=day("2026-11-20"))
+    assert "计划财务处" in status["late"]
+    assert register(ws, "报送情况登记表")["计划财务处"]["备注"] == "逾期 4 天"
+
+
+def test_received_names_the_day_a_mailed_form_came_and_a_future_day_is_refused(ws, make_form, tmp_path):
+    mailed = make_form(tmp_path / "邮件附件" / "基建处.docx", unit="基建处")
+    ahead = run_cli("-w", ws, "ingest", mailed, "--received", "2026-11-29", check=2)
+    assert "收到日期 2026-11-29 在今天（2026-11-28）之后" in ahead.stderr
+    [out] = run_json("-w", ws, "ingest", mailed, "--received", "2026-11-15")
+    assert (out["status"], out["received"]) == ("accepted", "2026-11-15")
+    assert mailed.exists()  # a file named on the command line is copied, never moved
+    row = register(ws, "报送情况登记表")["基建处"]
+    assert (row["报送状态"], row["收到日期"].date()) == ("按时报送", dt.date(2026, 11, 15))
+
+
+def test_a_watched_form_arrived_when_the_watcher_first_saw_it(ws, make_form):
+    """The watcher saw the file three days ago (it was still being copied then): it arrived then."""
+    from lzdocs.clock import Clock
+    from lzdocs.store import Store
+    from lzdocs.watch.scanner import stat_sig
+    from lzdocs.watch.worker import TAKEN, IngestWorker, Job
+    from lzdocs.workspace import Workspace
+
+    set_deadline(ws, "11-26")
+    workspace = Workspace.open(ws)
+    path = make_form(workspace.inbox / "计财处.docx")
+    worker = IngestWorker(workspace, lambda: Store.for_workspace(workspace), quiet=0.1,
+                          dates=Clock(dt.date(2026, 11, 28)))
+    results = []
+    worker.report = results.append
+    worker.start()
+    assert worker.ready.wait(10)
+    worker.submit(Job(str(path), stat_sig(str(path)), first_seen=time.monotonic() - 3 * 86400))
+    deadline = time.monotonic() + 30
+    while not results and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.stop()
+    worker.join(30)
+    [result] = results
+    assert (result.kind, result.outcome.received) == (TAKEN, dt.date(2026, 11, 25))
+    status = run_json("-w", ws, "status")
+    assert status["submitted"] == ["计划财务处"] and status["late"] == []
+
+
+def test_the_watcher_remembers_the_first_sight_while_a_file_is_still_growing():
+    from lzdocs.watch.tracker import StabilityTracker
+
+    tracker = StabilityTracker(stable=5)
+    tracker.observe("inbox/a.docx", (100, 1), now=10.0)
+    tracker.observe("inbox/a.docx", (900, 2), now=14.0)  # still being copied
+    assert tracker.observe("inbox/a.docx", (900, 2), now=20.0)
+    assert tracker.entries["inbox/a.docx"].first_seen == 10.0
+
+
+def test_an_archive_of_schema_3_gains_the_arrival_day_of_its_forms(ws, make_form):
+    run_json("-w", ws, "ingest", make_form(ws / "计财处.docx"))
+    db = ws / "lzdocs.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE submissions DROP COLUMN arrived_on")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        taken = conn.execute("SELECT received_at FROM submissions").fetchone()[0]
+    status = run_json("-w", ws, "status")
+    unit = next(u for u in status["units"] if u["unit"] == "计划财务处")
+    assert unit["arrived"] == taken[:10]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+
+
+# --- Replies and talks ----------------------------------------------------------------------------------------------
+
+SUGGESTION = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
+
+
+def test_a_reply_without_a_date_is_today_once_and_a_recorded_date_changes_only_with_correct(ws):
+    number = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)["number"]
+    assert number == "东理纪建〔2026〕1号"
+    first = run_json("-w", ws, "reply", number, env=day("2026-12-05"))
+    assert (first["replied"], first["changed"]) == ("2026-12-05", True)
+    again = run_cli("-w", ws, "reply", number, env=day("2026-12-09"), check=0)
+    assert again.stdout == f"{number}（计划财务处）已登记回复日期 2026年12月5日，未改动。\n"
+    other = run_cli("-w", ws, "reply", number, "--date", "2026-12-07", env=day("2026-12-09"), check=2)
+    assert other.stderr.startswith(f"错误：{number} 已登记回复日期 2026年12月5日，未改动；确需更正时加 --correct")
+    future = run_cli("-w", ws, "reply", number, "--date", "2026-12-10", env=day("2026-12-09"), check=2)
+    assert "回复日期 2026年12月10日 在今天（2026年12月9日）之后" in future.stderr
+    fixed = run_json("-w", ws, "reply", number, "--date", "2026-12-07", "--correct", env=day("2026-12-09"))
+    assert (fixed["replied"], fixed["previous"], fixed["changed"]) == ("2026-12-07", "2026-12-05", True)
+    assert register(ws, "预警处置台账")[number]["回复日期"].date() == dt.date(2026, 12, 7)
+    with sqlite3.connect(ws / "lzdocs.db") as conn:
+        log = [(json.loads(b)["replied"], json.loads(a)["replied"]) for b, a in conn.execute(
+            "SELECT before, after FROM events WHERE action = 'reply' AND subject = ? ORDER BY id", (number,))]
+    assert log == [(None, "2026-12-05"), ("2026-12-05", "2026-12-07")]
+
+
+def test_a_talk_held_is_recorded_and_closed_in_the_warning_register(ws):
+    talk = run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长",
+                    "--set", "事由=在检查中", "--set", "谈话时间=2026年12月8日上午9:30", "--set", "谈话地点=纪委办公室",
+                    "--set", "谈话人=纪委副书记 王某某")["number"]
+    assert talk not in register(ws, "预警处置台账")
+    proc = run_cli("-w", ws, "reply", talk, "--date", "2026-12-08", "--place", "纪委办公室（行政楼301）",
+                   "--by", "纪委副书记 王某某", env=day("2026-12-09"), check=0)
+    assert proc.stdout.startswith(f"已登记谈话：{talk}（基建处，谈话提醒通知书），谈话日期 2026年12月8日")
+    row = register(ws, "预警处置台账")[talk]
+    assert (row["单位"], row["文种"], row["状态"], row["回复日期"].date()) == (
+        "基建处", "谈话提醒通知书", "已谈话", dt.date(2026, 12, 8))
+    assert row["备注"] == "谈话地点：纪委办公室（行政楼301）；谈话人：纪委副书记 王某某"
+
+
+def test_error_examples_name_this_workspaces_codes(ws):
+    proc = run_cli("-w", ws, "reply", "东理纪建〔2026〕9号", check=2)
+    assert proc.stderr == "错误：发文登记簿中没有文号“东理纪建〔2026〕9号”；请核对文号，例如 东理纪建〔2026〕3号\n"
+    assert "内工大" not in proc.stderr
+
+
+# --- Rejections ---------------------------------------------------------------------------------------------------
+
+def test_the_explanation_names_the_row_and_its_number_and_ends_with_whom_to_ask(ws, make_form):
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    [out] = run_json("-w", ws, "ingest", check=1)
+    assert out["problems"][0]["row"] == 2 and out["problems"][0]["seq"] == "1"
+    note = (ws / "inbox" / "退回" / "计财处.docx.错误说明.txt").read_bytes().decode("utf-8-sig").split("\r\n")
+    assert note[5] == ("1. [错误] 第2行（序号1）“风险等级”列：无法识别的风险等级，请填写一级、二级或三级"
+                       "（当前内容：“很高”）")
+    assert note[-2] == "如有疑问，请联系东方理工大学纪委办公室（联系人：张老师，电话：0471-1234567）。"
+
+
+def test_a_corrected_form_settles_the_returned_files_and_status_forgets_the_old_reason(ws, make_form):
+    returned = ws / "inbox" / "退回"
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    run_json("-w", ws, "ingest", check=1, env=day("2026-11-10"))
+    before = next(u for u in run_json("-w", ws, "status", env=day("2026-11-10"))["units"] if u["unit"] == "计划财务处")
+    assert before["last_rejection"].startswith("无法识别的风险等级")
+    (returned / "已处理").mkdir()
+    (returned / "已处理" / "计财处.docx").write_bytes(b"an earlier settled file")  # never overwritten
+    make_form(ws / "inbox" / "计财处.docx")
+    [out] = run_json("-w", ws, "ingest", env=day("2026-11-12"))
+    assert out["status"] == "accepted"
+    assert sorted(p.name for p in returned.iterdir()) == ["已处理"]
+    assert sorted(p.name for p in (returned / "已处理").iterdir()) == [
+        "计财处.docx", "计财处_01.docx", "计财处_01.docx.错误说明.txt"]
+    assert (returned / "已处理" / "计财处.docx").read_bytes() == b"an earlier settled file"
+    assert "第2行（序号1）" in (returned / "已处理" / "计财处_01.docx.错误说明.txt").read_text(encoding="utf-8-sig")
+    unit = next(u for u in run_json("-w", ws, "status", env=day("2026-11-12"))["units"] if u["unit"] == "计划财务处")
+    assert (unit["state"], unit["rejections"], unit["last_rejection"]) == ("submitted", 1, None)
+    shown = run_cli("-w", ws, "status", env=day("2026-11-12"), check=0).stdout
+    assert "无法识别" not in shown
+
+
+def test_a_reminder_is_refused_with_an_older_template_that_can_only_urge(ws):
+    set_deadline(ws, "12-15")
+    template = ws / "templates" / "催报通知.docx"
+    old = docx.Document(template)
+    for paragraph in old.paragraphs:  # the text before reminders: 催报 only
+        for run in paragraph.runs:
+            run.text = run.text.replace("{% if 提醒 %}报送提醒{% else %}催报通知{% endif %}", "催报通知")
+            if run.text.startswith("{% if 提醒 %}请你单位抓紧完成"):
+                run.text = "请你单位高度重视，于{{ 补报期限 }}前补报。"
+    old.save(template)
+    proc = run_cli("-w", ws, "urge", "--reminder", env=day("2026-12-01"), check=2)
+    assert proc.stderr.startswith("错误：工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒")
+    rows = run_json("-w", ws, "urge", env=day("2026-12-16"))  # after the deadline the old template still urges
+    assert "请你单位高度重视，于2026年12月23日前补报。" in text_of(ws / rows[0]["files"][0])
+
+
+def test_a_return_another_process_is_still_putting_in_place_is_not_settled(ws, make_form):
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    run_json("-w", ws, "ingest", check=1)
+    with sqlite3.connect(ws / "lzdocs.db") as conn:
+        [token] = conn.execute("SELECT claim FROM submissions WHERE status = 'rejected'").fetchone()
+    from filelock import FileLock
+
+    in_flight = ws / "inbox" / ".lzdocs" / "claims" / token
+    in_flight.mkdir(parents=True)
+    make_form(ws / "inbox" / "新表.docx")
+    with FileLock(str(in_flight / ".lock")):  # its owner is alive and has not yet released the claim
+        run_json("-w", ws, "ingest")
+    assert sorted(p.name for p in (ws / "inbox" / "退回").iterdir()) == ["计财处.docx", "计财处.docx.错误说明.txt"]
