@@ -261,12 +261,12 @@ def _level_chart(sheet: StreamingSheet, head: int):
 
 # --- 报送情况登记表 --------------------------------------------------------------------------------------
 STATUS_COLUMNS = [Column("序号", 6, "center"), Column("单位", 20), Column("报送状态", 10, "center"),
-                  Column("收到日期", 12, "date"), Column("首次收到时间", 16, "datetime"),
-                  Column("当前版本收到时间", 16, "datetime"),
+                  Column("收到日期", 12, "date"), Column("当前版本收到时间", 16, "datetime"),
                   Column("填表日期", 12, "date"), Column("版本数", 8, "number"),
                   Column("风险点数", 9, "number"), Column("退回次数", 8, "number"),
                   Column("最近退回时间", 16, "datetime"), Column("最近退回原因", 40), Column("备注", 18),
-                  Column("当前文件", 44, "path", printed=False)]
+                  # the first take's time is for the archive; the clerk's page has the arrival day (收到日期)
+                  Column("首次收到时间", 16, "datetime", printed=False), Column("当前文件", 44, "path", printed=False)]
 
 
 def status_book(status: SubmissionStatus, label: str, school: str = "") -> StreamingBook:
@@ -279,9 +279,9 @@ def status_book(status: SubmissionStatus, label: str, school: str = "") -> Strea
                                     f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；"
                                     f"统计日期：{chinese_date(status.today)}")
     for n, u in enumerate(status.units, 1):
-        sheet.append([n, u.unit, u.state_name, u.arrived, u.first_received, u.last_received, u.filled_date,
+        sheet.append([n, u.unit, u.state_name, u.arrived, u.last_received, u.filled_date,
                       u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status),
-                      u.file],
+                      u.first_received, u.file],
                      [None, None, STATE_STYLES[u.state]])
     return book
 

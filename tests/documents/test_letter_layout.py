@@ -15,7 +15,7 @@ from lxml import etree
 from lzdocs.documents.letter_layout import signature_indents
 from lzdocs.documents.pdf import to_pdf_many
 from lzdocs.office import Office
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 
 DAY = dt.date(2026, 11, 28)
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -34,7 +34,7 @@ RECTIFY = {"事由": "在复查中", "问题": "采购验收记录不全", "整�
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory):
     """Three letters: one page with a 送达回证 page, a long one over two pages, a short one; 抄送 on each."""
-    ws, _ = Workspace.init(tmp_path_factory.mktemp("layout") / "ws")
+    ws, _ = Workspace.init(tmp_path_factory.mktemp("layout") / "ws", SAMPLE)
     with Office(ws, today=DAY) as office:
         return {"receipt": office.letter("accountability", "基建处", ACCOUNT, to="王磊", receipt=True).path,
                 "long": office.letter("suggestion", "计财处", LONG).path,

@@ -273,7 +273,7 @@ def test_colophon_closes_the_last_page_without_a_page_number(doc):
     table = doc.body.findall("w:tbl", NS)[-1]
     rows = [doc.text(tr) for tr in table.findall("w:tr", NS)]
     # A 党发 file is printed by the Party committee's office ([printers] of the new lzdocs.toml), not the 纪委's.
-    assert rows == ["抄送：自治区高校工委，学校各位领导。", "内蒙古工业大学党政办公室\t2026年11月28日印发"]
+    assert rows == ["抄送：自治区高校工委，学校各位领导。", "中共内蒙古工业大学委员会办公室\t2026年11月28日印发"]
     for run in table.iter(w("r")):
         if doc.text(run).strip():
             assert size_pt(run) == 14 and val(run, "w:rPr/w:rFonts", "eastAsia") == "仿宋_GB2312"

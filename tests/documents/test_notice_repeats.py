@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli
+from conftest import SAMPLE_SCHOOL, run_cli
 from docx import Document
 
 # What a clerk pastes from last year's Word file: everything, from the 主送 line to the date.
@@ -27,7 +27,7 @@ def _texts(ws, out) -> list[str]:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     ws = tmp_path_factory.mktemp("repeats") / "ws"
-    run_cli("init", ws, check=0)
+    run_cli("init", ws, *SAMPLE_SCHOOL, check=0)
     (ws / "粘贴.txt").write_text(PASTED, encoding="utf-8")
     (ws / "不同主送.txt").write_text("各学院：\n请按时报送。\n中共内蒙古工业大学委员会\n二〇二六年十一月二十八日\n",
                                     encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli, run_process
+from conftest import SAMPLE_SCHOOL, run_cli, run_process
 from docx import Document
 
 from lzdocs.documents.titles import balance_title, text_width
@@ -60,7 +60,7 @@ def test_a_line_break_the_user_typed_is_kept():
 def issued(tmp_path_factory):
     root = tmp_path_factory.mktemp("titles")
     ws = root / "ws"
-    run_cli("init", ws, check=0)
+    run_cli("init", ws, *SAMPLE_SCHOOL, check=0)
     (ws / "正文.txt").write_text("请各单位按时报送。\n", encoding="utf-8")
     common = ["-w", ws, "--body", ws / "正文.txt", "--json"]
     typed = run_cli("notice", "--title", "关于开展2026年度\n廉政风险点排查工作的通知 ", *common, check=0)
@@ -107,7 +107,7 @@ def test_the_register_records_the_title_on_one_line(issued):
 
 def test_jieba_caches_its_dictionary_in_the_workspace_and_says_nothing(tmp_path):
     ws = tmp_path / "ws"
-    run_cli("init", ws, check=0)
+    run_cli("init", ws, *SAMPLE_SCHOOL, check=0)
     (ws / "正文.txt").write_text("请各单位按时报送。\n", encoding="utf-8")
     done = run_process("notice", "-w", ws, "--title", "关于开展2026年度廉政风险点排查和防控工作的通知",
                        "--body", ws / "正文.txt", check=0)

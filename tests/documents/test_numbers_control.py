@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lzdocs.store import Store
 from lzdocs.store.schema import SCHEMA_VERSION, documents, events
-from tests.conftest import run_cli, run_json
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
 
 FIELDS = ["--set", "事由=在2026年度廉政风险防控检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
 
@@ -21,7 +21,7 @@ FIELDS = ["--set", "事由=在2026年度廉政风险防控检查中", "--set", "
 @pytest.fixture
 def root(tmp_path) -> Path:
     root = tmp_path / "工作区"
-    run_json("init", root)
+    run_json("init", root, *SAMPLE_SCHOOL)
     return root
 
 

@@ -160,10 +160,10 @@ def body_text(path) -> str:
 def configure(ws, **publicity) -> Workspace:
     """The workspace with ``[publicity]`` keys replaced as a clerk would type them (TOML values)."""
     config = ws.root / "lzdocs.toml"
-    text = config.read_text(encoding="utf-8")
+    before, section = config.read_text(encoding="utf-8").split("[publicity]\n", 1)
     for key, value in publicity.items():
-        text = re.sub(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", text, count=1)
-    config.write_text(text, encoding="utf-8")
+        section = re.sub(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", section, count=1)
+    config.write_text(f"{before}[publicity]\n{section}", encoding="utf-8")
     return Workspace.open(ws.root)
 
 

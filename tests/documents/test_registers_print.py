@@ -24,8 +24,8 @@ PRINTED = {
              "填表日期"], ["来源文件"]),
     "历史": (["单位", "序号", "岗位名称", "岗位职责", "风险点描述", "风险类别", "风险等级", "防控措施", "责任人",
              "填表日期", "替换时间"], ["收到时间", "来源文件", "被替换为"]),
-    "报送情况": (["序号", "单位", "报送状态", "首次收到时间", "当前版本收到时间", "填表日期", "版本数", "风险点数",
-                "退回次数", "最近退回时间", "最近退回原因", "备注"], ["当前文件"]),
+    "报送情况": (["序号", "单位", "报送状态", "收到日期", "当前版本收到时间", "填表日期", "版本数", "风险点数",
+                "退回次数", "最近退回时间", "最近退回原因", "备注"], ["首次收到时间", "当前文件"]),
     "发文登记簿": (["顺序号", "登记日期", "文号", "标题", "主送单位", "文种", "份数", "状态", "备注"], ["文件"]),
     "预警处置台账": (["文号", "单位", "文种", "发出日期", "回复期限", "回复日期", "状态", "备注"], []),
 }
@@ -63,9 +63,9 @@ def sheets_of(path) -> dict[str, Sheet]:
 def books(tmp_path_factory):
     """The sample year's registers: every sheet of every workbook, by sheet name, and the workspace."""
     from lzdocs.store import Store
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    ws, _ = Workspace.init(tmp_path_factory.mktemp("print") / "ws")
+    ws, _ = Workspace.init(tmp_path_factory.mktemp("print") / "ws", SAMPLE)
     store = Store.for_workspace(ws)
     try:
         populate(store)
