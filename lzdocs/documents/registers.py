@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from lzdocs.documents.changes_sheet import add_changes_sheet
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state, status_from
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
@@ -71,7 +72,8 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
             order = [u.unit for u in status.units]
         builders: dict[str, Callable[[str], StreamingBook]] = {
-            "risks": lambda label: risk_book(conn, year, today, order, label, school),
+            "risks": lambda label: add_changes_sheet(risk_book(conn, year, today, order, label, school), conn, year,
+                                                     order, ws.settings, school),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school),
