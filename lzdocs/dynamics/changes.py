@@ -8,9 +8,9 @@ when there is a year to compare with.
 How rows are matched: clerks reword, so risk texts are compared by similarity (rapidfuzz, 0–100, over the text
 without spaces, punctuation or full-width forms), never by equality. Two rows may be the same risk point when their
 risk texts are at least ``threshold`` alike and their posts (岗位) too (a post contained in the other, 出纳 → 出纳岗,
-counts as alike). Among those, one row is paired with at most one row, by an optimal assignment (scipy's
-``linear_sum_assignment``) maximising the risk similarity plus a quarter of the posts' similarity: the same post
-wins a tie, and a greedy first match can never steal a row from its better partner.
+counts as alike). Rows identical once compared pair first; the others are paired one-to-one by an optimal assignment
+(scipy's ``linear_sum_assignment``) maximising the risk similarity plus a quarter of the posts' similarity: the same
+post wins a tie, and no greedy first match can steal a row from its better partner.
 """
 
 from __future__ import annotations
@@ -91,28 +91,47 @@ def comparable(text: str | None) -> str:
 
 
 def match_points(previous: Sequence[Point], current: Sequence[Point], threshold: float) -> list[tuple[int, int]]:
-    """Pairs (index in ``previous``, index in ``current``) of the same risk point, one-to-one, best total first."""
-    from rapidfuzz import fuzz
+    """Pairs (index in ``previous``, index in ``current``) of the same risk point, one-to-one, in order.
 
-    if not previous or not current:
-        return []
+    Rows identical once compared (post and risk) pair first, in table order: a form copied from last year costs no
+    more than reading it. The rest are paired by the optimal assignment over their similarity scores."""
     before = [(comparable(p.post), comparable(p.risk)) for p in previous]
     after = [(comparable(p.post), comparable(p.risk)) for p in current]
-    scores = [[_score(a, b, threshold, fuzz) for b in after] for a in before]
-    if not any(any(row) for row in scores):
+    free: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(before):
+        free.setdefault(key, []).append(i)
+    pairs, rest_after = [], []
+    for j, key in enumerate(after):
+        if free.get(key):
+            pairs.append((free[key].pop(0), j))
+        else:
+            rest_after.append(j)
+    taken = {i for i, _ in pairs}
+    rest_before = [i for i in range(len(before)) if i not in taken]
+    return sorted(pairs + _assign(before, after, rest_before, rest_after, threshold))
+
+
+def _assign(before: list[tuple[str, str]], after: list[tuple[str, str]], rest_before: list[int],
+            rest_after: list[int], threshold: float) -> list[tuple[int, int]]:
+    """The optimal one-to-one pairing of the rows left (indices into ``before`` and ``after``)."""
+    if not rest_before or not rest_after:
+        return []
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    def matrix(side: int, scorer, cutoff: float | None = None):
+        return process.cdist([before[i][side] for i in rest_before], [after[j][side] for j in rest_after],
+                             scorer=scorer, score_cutoff=cutoff)
+
+    risk = matrix(1, fuzz.ratio, threshold)  # 0 below the threshold
+    alike_posts = matrix(0, fuzz.partial_ratio, threshold) > 0  # 出纳 and 出纳岗 are alike
+    scores = np.where((risk > 0) & alike_posts, risk + POST_WEIGHT * matrix(0, fuzz.ratio), 0)
+    if not scores.any():
         return []
     from scipy.optimize import linear_sum_assignment  # heavy: only when some pair can match
 
     rows, cols = linear_sum_assignment(scores, maximize=True)
-    return sorted((int(i), int(j)) for i, j in zip(rows, cols) if scores[i][j] > 0)
-
-
-def _score(a: tuple[str, str], b: tuple[str, str], threshold: float, fuzz) -> float:
-    """The score of pairing two rows (post, risk), 0 when they cannot be the same point."""
-    risk = fuzz.ratio(a[1], b[1])
-    if risk < threshold or fuzz.partial_ratio(a[0], b[0]) < threshold:
-        return 0.0
-    return risk + POST_WEIGHT * fuzz.ratio(a[0], b[0])
+    return [(rest_before[i], rest_after[j]) for i, j in zip(rows, cols) if scores[i, j] > 0]
 
 
 def compare(unit: str, year: int, previous_year: int, previous: Sequence[Point], current: Sequence[Point],

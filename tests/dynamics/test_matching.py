@@ -17,9 +17,9 @@ def test_the_assignment_is_optimal_not_the_best_pair_first():
     assert changes.same_as_previous and changes.new == [] and changes.removed == []
 
 
-def test_the_same_text_under_two_posts_goes_to_its_own_post():
+def test_a_rewording_alike_to_two_points_goes_to_the_one_of_its_post():
     before = [point("违规审批人事调动", "处长", 2), point("违规审批人事调动", "副处长", 3)]
-    now = [point("违规审批人事调动", "副处长", 3)]
+    now = [point("违规审批人员调动", "副处长", 3)]  # reworded: as alike to both
     changes = compare("人事处", 2026, 2025, before, now, 75)
     assert (changes.removed, changes.level_changed) == ([before[0]], [])
 
