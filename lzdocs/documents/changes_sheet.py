@@ -8,17 +8,20 @@ from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook
 from lzdocs.dynamics.changes import Point, UnitChanges, threshold_of, year_changes
 from lzdocs.forms.values import LEVEL_NAMES
 
-CHANGE_COLUMNS = [Column("单位", 16), Column("比较对象", 14, "center"), Column("变化", 16, "center"),
-                  Column("岗位", 14), Column("风险点", 40), Column("原来", 30), Column("现在", 30)]
+CHANGE_COLUMNS = [Column("单位", 14), Column("比较对象", 12, "center"), Column("变化", 12, "center"),
+                  Column("岗位", 12), Column("风险点", 30), Column("原来", 24), Column("现在", 24)]
 CHANGE_STYLES = {"新增": "warn", "删除": "bad", "等级变化": "warn", "措施变化": "center", "same": "good"}
 
 
 def add_changes_sheet(book: StreamingBook, conn, year: int, order: Sequence[str], settings,
                       school: str = "") -> StreamingBook:
-    """Add the 变化 sheet to ``book`` (closed on failure, like the book's own builder) and return the book."""
+    """Add the 变化 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
+    sheet when no unit has an earlier form to compare with (it would print a page of headers)."""
     try:
         threshold = threshold_of(settings)
         found = year_changes(conn, year, threshold, unit_order=order)
+        if not found:
+            return book
         sheet = book.add_sheet("变化", CHANGE_COLUMNS, title=f"{school}{year}年廉政风险点变化情况", subtitle="")
         for changes in found:
             for values, styles in change_rows(changes):
@@ -52,8 +55,6 @@ def _row(c: UnitChanges, what: str, p: Point, before, after, *, levels: bool = T
 
 
 def _subtitle(found: list[UnitChanges], threshold: float) -> str:
-    if not found:
-        return "各单位本年度的表此前都没有可比较的版本（第一次报送），暂无变化情况"
     counts = [sum(len(getattr(c, key)) for c in found)
               for key in ("new", "removed", "level_changed", "measures_changed")]
     same = sum(c.same_as_previous for c in found)

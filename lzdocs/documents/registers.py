@@ -72,12 +72,13 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
             order = [u.unit for u in status.units]
         builders: dict[str, Callable[[str], StreamingBook]] = {
-            "risks": lambda label: add_changes_sheet(risk_book(conn, year, today, order, label, school), conn, year,
-                                                     order, ws.settings, school),
+            "risks": lambda label: risk_book(conn, year, today, order, label, school),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school),
         }
+        risks = builders["risks"]  # the 汇总表 also gets its 变化 sheet (documents/changes_sheet.py)
+        builders["risks"] = lambda label: add_changes_sheet(risks(label), conn, year, order, ws.settings, school)
         for key, build in builders.items():
             if key in paths:
                 path = paths[key]

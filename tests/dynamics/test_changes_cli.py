@@ -173,3 +173,12 @@ def test_the_summary_workbook_has_a_changes_sheet(archive):
         ["图书馆", "2026年此前版本", "与本年度此前报送的表完全相同", None, None, None, None],
     ]
     assert sheet["F4"].fill.start_color.rgb.endswith("FCD5B4")  # 二级 in its level colour
+
+
+def test_a_first_year_has_nothing_to_compare_and_no_changes_sheet(tmp_path, make_form):
+    root = tmp_path / "ws"
+    run_cli("init", root, check=0)
+    run_cli("-w", root, "ingest", make_form(tmp_path / "计财处.docx"), check=0)
+    assert run_json("-w", root, "changes") == []
+    assert run_cli("-w", root, "changes", check=0).stdout == "没有可比较的表：所选单位在此前没有报送过已收取的表。\n"
+    assert "变化" not in load_workbook(root / "outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx").sheetnames
