@@ -8,8 +8,8 @@ from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook
 from lzdocs.dynamics.changes import Point, UnitChanges, threshold_of, year_changes
 from lzdocs.forms.values import LEVEL_NAMES
 
-CHANGE_COLUMNS = [Column("单位", 14), Column("比较对象", 12, "center"), Column("变化", 12, "center"),
-                  Column("岗位", 12), Column("风险点", 30), Column("原来", 24), Column("现在", 24)]
+CHANGE_COLUMNS = [Column("单位", 14), Column("比较对象", 12, "center"), Column("变化", 14, "center"),
+                  Column("岗位", 12), Column("风险点", 28), Column("原来", 24), Column("现在", 24)]
 CHANGE_STYLES = {"新增": "warn", "删除": "bad", "等级变化": "warn", "措施变化": "center", "same": "good"}
 
 
@@ -36,7 +36,7 @@ def add_changes_sheet(book: StreamingBook, conn, year: int, order: Sequence[str]
 def change_rows(c: UnitChanges) -> list[tuple[list, list]]:
     """The sheet's rows for one unit: one per change, or one row saying the form is the same as before."""
     if c.same_as_previous:
-        return [([c.unit, c.compared_with, c.same_label], [None, None, CHANGE_STYLES["same"]])]
+        return [([c.unit, c.compared_with, c.same_label, "", "", "", ""], [None, None, CHANGE_STYLES["same"]])]
     rows = [_row(c, "新增", p, None, p.level) for p in c.new]
     rows += [_row(c, "删除", p, p.level, None) for p in c.removed]
     rows += [_row(c, "等级变化", ch.point, ch.before, ch.after) for ch in c.level_changed]
@@ -58,6 +58,6 @@ def _subtitle(found: list[UnitChanges], threshold: float) -> str:
     counts = [sum(len(getattr(c, key)) for c in found)
               for key in ("new", "removed", "level_changed", "measures_changed")]
     same = sum(c.same_as_previous for c in found)
-    return (f"与各单位上一年度的表比较（没有上一年度时，与本年度此前报送的表比较）：{len(found)} 个单位，"
-            f"新增 {counts[0]} 个、删除 {counts[1]} 个、等级变化 {counts[2]} 个、防控措施变化 {counts[3]} 个风险点，"
-            f"{same} 个单位与此前完全相同；风险点内容相似度达到 {threshold:g} 的视为同一风险点")
+    return (f"{len(found)} 个单位与此前的表比较：新增 {counts[0]} 个、删除 {counts[1]} 个、等级变化 {counts[2]} 个、"
+            f"防控措施变化 {counts[3]} 个风险点；{same} 个单位与此前完全相同；"
+            f"风险点内容相似度达到 {threshold:g} 的视为同一风险点")

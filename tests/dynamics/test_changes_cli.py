@@ -158,9 +158,8 @@ def test_the_summary_workbook_has_a_changes_sheet(archive):
     sheet = load_workbook(path)["变化"]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=3)]
     assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点变化情况"
-    assert sheet["A2"].value == (
-        "与各单位上一年度的表比较（没有上一年度时，与本年度此前报送的表比较）：5 个单位，新增 1 个、删除 1 个、"
-        "等级变化 2 个、防控措施变化 1 个风险点，2 个单位与此前完全相同；风险点内容相似度达到 75 的视为同一风险点")
+    assert sheet["A2"].value == ("5 个单位与此前的表比较：新增 1 个、删除 1 个、等级变化 2 个、防控措施变化 1 个"
+                                 "风险点；2 个单位与此前完全相同；风险点内容相似度达到 75 的视为同一风险点")
     assert rows == [
         ["单位", "比较对象", "变化", "岗位", "风险点", "原来", "现在"],
         ["人事处", "2025年", "删除", "处长", "违规审批人事调动", "二级", None],
