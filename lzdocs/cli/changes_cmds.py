@@ -22,7 +22,7 @@ def changes_command(env: Env, year: int | None, unit: str | None) -> None:
     """与上一年度比较各单位的风险点：新增、删除、等级变化、防控措施变化。
 
     \b
-    与各单位上一年度报送的表比较（没有上一年度时，与本年度此前报送的表比较）；
+    与各单位上一年度（缺报时为更早的年度）的表比较；此前年度没有报送过的，与本年度此前报送的表比较；
     风险点措辞有调整、内容相似的，仍视为同一风险点（相似度见 lzdocs.toml 的 [changes] match_threshold）。
     示例：
       lzdocs changes --year 2026
