@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.documents.registers import RegisterResult
     from lzdocs.documents.status import SubmissionStatus
     from lzdocs.documents.templating import TemplateReport
+    from lzdocs.dynamics.changes import UnitChanges
     from lzdocs.ingest import Outcome
     from lzdocs.store import Store
 
@@ -147,15 +148,31 @@ class Office:
         them. A unit not on the roster is looked up as written, with a warning naming the close roster names."""
         from lzdocs.store import submissions as subs
 
-        if unit:
-            roster = self.roster()
-            resolved = roster.resolve(unit)
-            if roster and resolved is None:
-                near = "、".join(roster.closest(unit)) or "无"
-                log.warning("单位“%s”不在单位名单中（最接近：%s），按所写名称查找", unit, near)
-            unit = resolved or unit
+        unit = self._lookup_unit(unit)
         with self.store.read() as conn:
             return [risk_record(r) for r in subs.current_risks(conn, year=year, unit=unit)]
+
+    def _lookup_unit(self, unit: str | None) -> str | None:
+        """A unit to look up: its roster name, else as written, with a warning naming the close roster names."""
+        if not unit:
+            return None
+        roster = self.roster()
+        resolved = roster.resolve(unit)
+        if roster and resolved is None:
+            near = "、".join(roster.closest(unit)) or "无"
+            log.warning("单位“%s”不在单位名单中（最接近：%s），按所写名称查找", unit, near)
+        return resolved or unit
+
+    def changes(self, year: int | None = None, unit: str | None = None) -> list[UnitChanges]:
+        """Each unit's risk points of ``year`` (default: ``programme_year()``) against its previous accepted form:
+        new, removed, changed in level or in measures (rules: lzdocs/dynamics/changes.py). Units with no earlier
+        form are not listed. ``as_dict()`` of each is what ``lzdocs changes --json`` prints."""
+        from lzdocs.dynamics.changes import threshold_of, year_changes
+
+        unit = self._lookup_unit(unit)
+        with self.store.read() as conn:
+            return year_changes(conn, year or self.programme_year(), threshold_of(self.ws.settings), unit=unit,
+                                unit_order=self.roster().names)
 
     # --- registers and status ----------------------------------------------------------------------------
     def programme_year(self) -> int:

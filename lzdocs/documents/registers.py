@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from lzdocs.documents.changes_sheet import add_changes_sheet
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import (
     LATE,
@@ -86,6 +87,8 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             "documents": lambda label: documents_book(conn, year, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school),
         }
+        risks = builders["risks"]  # the 汇总表 also gets its 变化 sheet (documents/changes_sheet.py)
+        builders["risks"] = lambda label: add_changes_sheet(risks(label), conn, year, order, ws.settings, school)
         for key, build in builders.items():
             if key in paths:
                 path = paths[key]

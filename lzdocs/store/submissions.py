@@ -40,7 +40,8 @@ def current_for(conn: Connection, kind: str, unit: str, year: int):
         submissions.c.status == "accepted", submissions.c.superseded_by.is_(None))).mappings().first()
 
 
-def _order_key(row) -> tuple:
+def order_key(row) -> tuple:
+    """Which of two forms of a unit and year is newer (sorts later): 填表日期 (else arrival), arrival, id."""
     return (row["filled_date"] or row["received_at"].date(), row["received_at"], row["id"])
 
 
@@ -68,7 +69,7 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
     if current is None or current["id"] == new_id:
         return new_id, None
     new = conn.execute(select(submissions).where(submissions.c.id == new_id)).mappings().one()
-    if _order_key(new) >= _order_key(current):
+    if order_key(new) >= order_key(current):
         conn.execute(update(submissions).where(submissions.c.id == current["id"]).values(superseded_by=new_id))
         conn.execute(update(submissions).where(submissions.c.id == new_id).values(supersedes=current["id"]))
         return new_id, current["id"]

@@ -1,0 +1,33 @@
+"""A unit's accepted forms over the years, and the risk rows of chosen forms: what year-to-year comparison reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from lzdocs.store.schema import risks, submissions
+
+
+def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk", unit: str | None = None):
+    """Every accepted form of ``kind`` of a year up to ``up_to_year`` (current and superseded), oldest first."""
+    q = (select(submissions.c.id, submissions.c.unit, submissions.c.year, submissions.c.filled_date,
+                submissions.c.received_at, submissions.c.superseded_by)
+         .where(submissions.c.kind == kind, submissions.c.status == "accepted",
+                submissions.c.year.is_not(None), submissions.c.year <= up_to_year))
+    if unit is not None:
+        q = q.where(submissions.c.unit == unit)
+    return conn.execute(q.order_by(submissions.c.year, submissions.c.received_at, submissions.c.id)).mappings().all()
+
+
+def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list]:
+    """The risk rows of each given submission, in the order of its table."""
+    ids = sorted(set(submission_ids))
+    found: dict[int, list] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+        chunk = ids[start:start + 500]
+        for row in conn.execute(select(risks).where(risks.c.submission_id.in_(chunk))
+                                .order_by(risks.c.submission_id, risks.c.id)).mappings():
+            found[row["submission_id"]].append(row)
+    return found
