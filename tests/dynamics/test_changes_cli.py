@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import run_cli, run_json
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
 
 
 def row(seq, post, risk, level, measures="钱账分管，每日盘点"):
@@ -90,7 +90,7 @@ def ingest_years(root, tmp):
 def archive(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("changes")
     root = tmp / "工作区"
-    run_cli("init", root, check=0)
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
     ingest_years(root, tmp)
     return root
 
@@ -176,7 +176,7 @@ def test_the_summary_workbook_has_a_changes_sheet(archive):
 
 def test_a_first_year_has_nothing_to_compare_and_no_changes_sheet(tmp_path, make_form):
     root = tmp_path / "ws"
-    run_cli("init", root, check=0)
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
     run_cli("-w", root, "ingest", make_form(tmp_path / "计财处.docx"), check=0)
     assert run_json("-w", root, "changes") == []
     assert run_cli("-w", root, "changes", check=0).stdout == "没有可比较的表：所选单位在此前没有报送过已收取的表。\n"
