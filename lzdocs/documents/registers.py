@@ -13,10 +13,12 @@ from pathlib import Path
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state, status_from
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
+from lzdocs.dynamics import cases
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
+from lzdocs.store import cases as cases_q
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
@@ -152,15 +154,17 @@ def risk_book(conn, year: int, today: dt.date, order: list[str], label: str, sch
     columns = _risk_columns()
     book = StreamingBook(label)
     try:
-        summary = book.add_sheet("汇总", columns, title=f"{school}{year}年廉政风险点汇总表", subtitle="")
+        summary = book.add_sheet("汇总", [*columns, cases.occurred_column()], title=f"{school}{year}年廉政风险点汇总表",
+                                 subtitle="")
         stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
                                autofilter=False)
         history = book.add_sheet("历史", [*columns, Column("收到时间", 16, "datetime"), Column("被替换为", 44, "path"),
                                           Column("替换时间", 16, "datetime")],
                                  title=f"{school}{year}年廉政风险点历史版本", subtitle="")
         counts: dict[str, Counter] = {}
+        occurred = cases_q.occurred_counts(conn)
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
-            summary.append(_risk_values(r), _ROW_STYLES.get(r["level"]))
+            summary.append([*_risk_values(r), cases.occurred_mark(occurred, r["id"])], _ROW_STYLES.get(r["level"]))
             counts.setdefault(r["unit"], Counter())[r["level"]] += 1
         totals = sum(counts.values(), Counter())
         summary.set_subtitle(f"共 {len(counts)} 个单位、{sum(totals.values())} 个风险点（"
@@ -172,6 +176,7 @@ def risk_book(conn, year: int, today: dt.date, order: list[str], label: str, sch
             history.append([*_risk_values(r), r["received_at"], r["replaced_by_file"] or r["replaced_by_name"],
                             r["replaced_at"]], _ROW_STYLES.get(r["level"]))
         history.set_subtitle(f"以下 {n} 个风险点所在的表已被同一单位较新的表替换，仅存档备查，不计入汇总和统计")
+        cases.add_case_sheet(book, conn, year, today, school)
     except BaseException:
         book.close()
         raise
