@@ -168,9 +168,9 @@ def test_registers_without_letters_have_a_header_only(workspace, store):
 def test_sheets_are_set_up_as_an_office_would(shared):
     ws, _, _ = shared
     sheet = load_workbook(register_paths(ws, YEAR)["risks"])["汇总"]
-    assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点汇总表" and "A1:K1" in sheet.merged_cells
+    assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点汇总表" and "A1:L1" in sheet.merged_cells
     assert sheet.freeze_panes == "A4"
-    assert sheet.auto_filter.ref == f"A3:K{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A3:L{sheet.max_row}"
     assert sheet.print_title_rows == "$3:$3"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
