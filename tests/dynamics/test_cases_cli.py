@@ -60,6 +60,8 @@ def test_a_case_close_to_no_risk_point_is_recorded_unlinked_and_says_why(session
 def test_the_linked_point_is_flagged_occurred_in_risks_json(session):
     risks = run_json("-w", session["root"], "risks", "--year", "2026")
     flags = [(r["unit"], r["post"], r["occurred"]) for r in risks]
+    assert run_cli("-w", session["root"], "risks", check=0).stdout.splitlines()[2] == (
+        "2026 计划财务处｜出纳｜一级｜利用职务便利挪用公款｜已发生")
     assert flags == [("基建处", "会计", False), ("基建处", "处长", False), ("计划财务处", "出纳", True),
                      ("计划财务处", "会计", False), ("计划财务处", "处长", False)]
 
@@ -138,6 +140,10 @@ def test_the_threshold_is_a_setting(tmp_path):
     case = run_json("-w", root, "case", "add", *EMBEZZLEMENT)
     assert case["risk_point"] is None and case["closest"] == {**CASHIER, "score": 90} and case["threshold"] == 95
     assert not any(r["occurred"] for r in run_json("-w", root, "risks"))
+    toml.write_text(toml.read_text(encoding="utf-8").replace("match_threshold = 95", "match_threshold = 150"),
+                    encoding="utf-8")
+    wrong = run_cli("-w", root, "case", "list", check=2)
+    assert wrong.stderr.startswith("错误：lzdocs.toml 中 [cases] match_threshold 的值“150”超出范围：应在 1 到 100 之间")
 
 
 def test_a_unit_without_risk_points_gets_an_unlinked_case(tmp_path):
