@@ -125,9 +125,12 @@ def case_columns():
 
 
 def add_case_sheet(book, conn, year: int, today: dt.date, school: str = "") -> None:
-    """The 案例分析 sheet: every case dated in ``year``, with the risk point it was matched to (警示教育)."""
-    sheet = book.add_sheet("案例分析", case_columns(), title=f"{school}{year}年违纪违规案例分析", subtitle="")
+    """The 案例分析 sheet: every case dated in ``year``, with the risk point it was matched to (警示教育); no sheet
+    when the year has none (an empty sheet would print as a page of headers)."""
     rows = cases_q.list_cases(conn, year=year)
+    if not rows:
+        return
+    sheet = book.add_sheet("案例分析", case_columns(), title=f"{school}{year}年违纪违规案例分析", subtitle="")
     linked = 0
     for n, row in enumerate(rows, 1):
         point = case_record(row)["risk_point"]

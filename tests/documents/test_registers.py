@@ -58,7 +58,7 @@ def test_writes_the_five_files_of_the_year(shared):
 def test_summary_has_every_current_risk_point_exactly_once_with_its_level(shared):
     ws, _, _ = shared
     book = load_workbook(register_paths(ws, YEAR)["risks"])
-    assert book.sheetnames == ["汇总", "统计", "历史", "案例分析"]
+    assert book.sheetnames == ["汇总", "统计", "历史"]  # no 案例分析 sheet: no cases
     rows = data_rows(book["汇总"], 3)
     texts = Counter(r["风险点描述"] for r in rows)
     assert texts == Counter(current_texts().keys())

@@ -151,6 +151,8 @@ def test_a_unit_without_risk_points_gets_an_unlinked_case(tmp_path):
     run_cli("init", root, check=0)
     proc = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, check=0)
     assert proc.stdout.splitlines()[1] == "未关联风险点：档案库中没有该单位的风险点"
+    assert load_workbook(root / SUMMARY)["案例分析"]["A2"].value.startswith("共 1 起案例，其中 0 起对应")
+    assert run_json("-w", root, "case", "list", "--year", "2026")[0]["risk_point"] is None
 
 
 def test_an_archive_of_version_3_gains_the_cases_table(workspace):
@@ -168,3 +170,22 @@ def test_an_archive_of_version_3_gains_the_cases_table(workspace):
         columns = [r[1] for r in db.execute("PRAGMA table_info(cases)")]
     assert columns == ["id", "unit", "year", "date", "post", "risk_text", "case_type", "handling", "analysis",
                        "measures", "risk_id", "match_score", "created_at"]
+
+
+def test_a_case_is_matched_to_the_newest_points_up_to_its_year(tmp_path):
+    from lzdocs.documents.blankform import write_docx
+    from lzdocs.forms.schema import risk_kind
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, check=0)
+    for year, risk in ((2024, "私设小金库"), (2025, "利用职务便利挪用公款")):
+        write_docx(risk_kind(), root / "inbox" / f"计财处{year}.docx", unit="计财处", date=dt.date(year, 11, 10),
+                   rows=[dict(SAMPLE_ROWS[0], risk=risk)])
+    run_cli("-w", root, "ingest", check=0)
+    case = run_json("-w", root, "case", "add", *EMBEZZLEMENT)  # dated 2026: the 2025 points are the newest
+    assert case["risk_point"] == {**CASHIER, "year": 2025, "score": 90}
+    assert case["registers"] == ["outbox/2025/登记簿/2025年廉政风险点汇总表.xlsx", SUMMARY]
+    summary = list(load_workbook(root / case["registers"][0])["汇总"].iter_rows(min_row=4, values_only=True))
+    assert [(r[4], r[-1]) for r in summary] == [("利用职务便利挪用公款", "已发生（1 起）")]
+    older = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2024-12-01")
+    assert older["risk_point"] is None and older["closest"]["year"] == 2024
