@@ -149,8 +149,41 @@ class Office:
         from lzdocs.store import submissions as subs
 
         unit = self._lookup_unit(unit)
+        from lzdocs.store import cases as cases_q
+
         with self.store.read() as conn:
-            return [risk_record(r) for r in subs.current_risks(conn, year=year, unit=unit)]
+            occurred = cases_q.occurred_counts(conn)
+            return [{**risk_record(r), "occurred": r["id"] in occurred}
+                    for r in subs.current_risks(conn, year=year, unit=unit)]
+
+    # --- cases (后期处置) --------------------------------------------------------------------------------
+    def case_add(self, unit: str, *, post: str, risk_text: str, case_type: str, handling: str, analysis: str,
+                 measures: str, date: dt.date | None = None) -> dict[str, Any]:
+        """Record a case (违纪违规案例与事后分析): the post and risk it concerns, its type, how it was handled, the
+        analysis and the measures taken; ``date`` (default today) not after today. It is linked to the unit's
+        closest current risk point when their similarity reaches [cases] match_threshold (that point is then
+        已发生); the 汇总表 of the years concerned is rewritten. Returns what ``lzdocs case add --json`` prints: the
+        case, ``closest`` (the best point, even below the threshold), ``threshold`` and ``registers``."""
+        from lzdocs.dynamics import cases
+
+        checked = cases.checked_fields({"unit": unit, "post": post, "risk_text": risk_text, "case_type": case_type,
+                                        "handling": handling, "analysis": analysis, "measures": measures})
+        day = cases.checked_date(date, self.today)
+        name = self.resolve_unit(checked.pop("unit"))
+        threshold = self.ws.settings.integer("cases", "match_threshold", cases.DEFAULT_THRESHOLD)
+        result = cases.record_case(self.store, name, checked, day, threshold)
+        years = {day.year} | ({result["risk_point"]["year"]} if result["risk_point"] else set())
+        rebuilt = self.rebuild_registers(years, books=("risks",))
+        return {**result, "registers": [self.ws.relative(p) for p in rebuilt.files]}
+
+    def cases(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+        """The cases on record (by date), for 警示教育, as ``lzdocs case list --json`` prints them."""
+        from lzdocs.dynamics.cases import case_record
+        from lzdocs.store import cases as cases_q
+
+        name = self.resolve_unit(unit) if unit else None
+        with self.store.read() as conn:
+            return [case_record(r) for r in cases_q.list_cases(conn, year=year, unit=name)]
 
     def _lookup_unit(self, unit: str | None) -> str | None:
         """A unit to look up: its roster name, else as written, with a warning naming the close roster names."""

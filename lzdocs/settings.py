@@ -26,7 +26,8 @@ RANGES = {("letters", "pdf_timeout"): (1, 3600), ("limits", "soffice_timeout"): 
           ("watch", "incomplete_timeout"): (1, 86400), ("limits", "max_file_mb"): (1, 4096),
           ("limits", "max_zip_entries"): (1, 1_000_000), ("limits", "max_uncompressed_mb"): (1, 65536),
           ("limits", "max_ratio"): (1, 100_000), ("limits", "max_rows"): (1, 1_048_576),
-          ("limits", "max_columns"): (1, 16_384)}
+          ("limits", "max_columns"): (1, 16_384),
+          ("cases", "match_threshold"): (1, 100)}
 # [changes] match_threshold (issue 14): a similarity from 1 to 100, fractions allowed.
 FRACTIONAL |= {("changes", "match_threshold")}
 RANGES[("changes", "match_threshold")] = (1, 100)

@@ -74,6 +74,11 @@ interval = 5             # 轮询间隔（秒）
 stable = 5               # 文件大小和修改时间保持不变多少秒后才收取
 incomplete_timeout = 60  # 文件已不再变化、却仍不是完整文件（如复制中断）多少秒后按损坏文件退回
 
+[cases]
+# 登记案例（lzdocs case add）时，与本单位风险点的相似度（0—100：岗位占三成、风险内容占七成）达到此值，
+# 即关联该风险点并标记“已发生”
+match_threshold = 80
+
 [database]
 url = ""                 # 留空使用工作区里的 lzdocs.db（SQLite）
 

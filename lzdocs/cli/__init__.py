@@ -16,6 +16,8 @@ from lzdocs.cli.common import Env, LzdocsGroup
 # command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
     "changes": ("changes_cmds:changes_command", "与上一年度比较各单位的风险点：新增、删除、等级变化、防控措施变化。"),
+    "case": ("case_cmds:case_group",
+             "违纪违规案例登记与事后分析：登记案例并关联对应的风险点，列出案例供警示教育使用。"),
     "demo": ("workspace_cmds:demo_command",
              "演示：新建一个工作区，放入十几份模拟表格，从头到尾跑一遍，并列出生成的文件。"),
     "form": ("workspace_cmds:form_command", "生成空白《岗位风险分析和防控措施表》供下发，可预填单位名称。"),

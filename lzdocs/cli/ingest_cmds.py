@@ -107,5 +107,6 @@ def risks_command(env: Env, year: int | None, unit: str | None) -> None:
     from lzdocs.forms.values import LEVEL_NAMES
 
     for r in rows:
-        env.echo(f"{r['year']} {r['unit']}｜{r['post']}｜{LEVEL_NAMES.get(r['level'], r['level'])}｜{r['risk']}")
+        env.echo(f"{r['year']} {r['unit']}｜{r['post']}｜{LEVEL_NAMES.get(r['level'], r['level'])}｜{r['risk']}"
+                 + ("｜已发生" * r["occurred"]))
     env.echo(f"共 {len(rows)} 个风险点。")

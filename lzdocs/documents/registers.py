@@ -24,10 +24,12 @@ from lzdocs.documents.status import (
     status_from,
 )
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
+from lzdocs.dynamics import cases
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
+from lzdocs.store import cases as cases_q
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
@@ -176,13 +178,15 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
     order = [u.unit for u in status.units]
     book = StreamingBook(label)
     try:
-        summary = book.add_sheet("汇总", [*columns, SOURCE_COLUMN], title=f"{school}{year}年廉政风险点汇总表",
-                                 subtitle="")
+        summary = book.add_sheet("汇总", [*columns, cases.occurred_column(), SOURCE_COLUMN],
+                                 title=f"{school}{year}年廉政风险点汇总表", subtitle="")
         stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
                                autofilter=False)
         counts: dict[str, Counter] = {}
+        occurred = cases_q.occurred_counts(conn)
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
-            summary.append([*_risk_values(r), _source(r)], _ROW_STYLES.get(r["level"]))
+            summary.append([*_risk_values(r), cases.occurred_mark(occurred, r["id"]), _source(r)],
+                           _ROW_STYLES.get(r["level"]))
             counts.setdefault(r["unit"], Counter())[r["level"]] += 1
         totals = sum(counts.values(), Counter())
         summary.set_subtitle(f"共 {len(counts)} 个单位、{sum(totals.values())} 个风险点（"
@@ -191,6 +195,7 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
         write_stats(stats, counts, today, status)
         write_history(book, subs_q.superseded_risks(conn, year=year, unit_order=order), columns,
                       f"{school}{year}年廉政风险点历史版本")
+        cases.add_case_sheet(book, conn, year, today, school)
     except BaseException:
         book.close()
         raise

@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -124,6 +124,26 @@ warnings = Table(
     Column("note", Text, nullable=False, default=""),
 )
 
+# 违纪违规案例与事后分析 (后期处置, issue 14): each case, and the current risk point it was matched to, if any.
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit", String(200), nullable=False),
+    Column("year", Integer, nullable=False),  # the year of ``date``
+    Column("date", Date, nullable=False),
+    Column("post", Text, nullable=False),
+    Column("risk_text", Text, nullable=False),
+    Column("case_type", Text, nullable=False),
+    Column("handling", Text, nullable=False),
+    Column("analysis", Text, nullable=False),
+    Column("measures", Text, nullable=False),
+    Column("risk_id", Integer, ForeignKey("risks.id")),  # the matched risk point (flagged 已发生), or NULL
+    Column("match_score", Integer),  # its similarity, 0–100
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_cases_unit_year", cases.c.unit, cases.c.year)
+Index("ix_cases_risk", cases.c.risk_id)
+
 # Append-only audit log.
 events = Table(
     "events", metadata,
@@ -152,4 +172,7 @@ MIGRATIONS: dict[int, list[str]] = {
     # 4: arrived_on. Forms recorded before it arrived, as far as anyone knows, when they were taken.
     4: ["ALTER TABLE submissions ADD COLUMN arrived_on DATE",
         "UPDATE submissions SET arrived_on = date(received_at)"],
+    # 7: cases (issue 14): a new table only, which ``metadata.create_all`` makes (with its indexes) on opening,
+    # before these statements run; nothing to alter. (5 and 6 are reviews and follow-ups of issue 14.)
+    7: [],
 }

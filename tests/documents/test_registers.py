@@ -58,7 +58,8 @@ def test_writes_the_five_files_of_the_year(shared):
 def test_summary_has_every_current_risk_point_exactly_once_with_its_level(shared):
     ws, _, _ = shared
     book = load_workbook(register_paths(ws, YEAR)["risks"])
-    assert book.sheetnames == ["汇总", "统计", "历史", "变化"]  # 变化: against the forms each replaced
+    # 变化: against the forms each replaced; no 案例分析: no cases
+    assert book.sheetnames == ["汇总", "统计", "历史", "变化"]
     rows = data_rows(book["汇总"], 3)
     texts = Counter(r["风险点描述"] for r in rows)
     assert texts == Counter(current_texts().keys())
@@ -169,14 +170,14 @@ def test_registers_without_letters_have_a_header_only(workspace, store):
 def test_sheets_are_set_up_as_an_office_would(shared):
     ws, _, _ = shared
     sheet = load_workbook(register_paths(ws, YEAR)["risks"])["汇总"]
-    # the title is centred over the printed columns; the filter takes in 来源文件 (K), the print does not
-    assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点汇总表" and "A1:J1" in sheet.merged_cells
+    # the title is centred over the printed columns (to 案例, K); the filter takes in 来源文件 (L), the print does not
+    assert sheet["A1"].value == "内蒙古工业大学2026年廉政风险点汇总表" and "A1:K1" in sheet.merged_cells
     assert sheet.freeze_panes == "A4"
-    assert sheet.auto_filter.ref == f"A3:K{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A3:L{sheet.max_row}"
     assert sheet.print_title_rows == "$3:$3"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
     assert sheet.page_setup.fitToWidth in (None, 1) and sheet.sheet_properties.pageSetUpPr.fitToPage  # 1: the default
-    assert 24 <= sheet.column_dimensions["H"].width <= 36  # 防控措施: the blank form's 36, narrowed to fit the page
+    assert 20 <= sheet.column_dimensions["H"].width <= 36  # 防控措施: the blank form's 36, narrowed to fit the page
     body = sheet["H4"]
     assert body.alignment.wrap_text and body.font.name == "宋体" and body.border.left.style == "thin"
 

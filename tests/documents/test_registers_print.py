@@ -21,7 +21,7 @@ BOOKS = ("risks", "status", "documents", "warnings")
 # The columns a register prints, and the machine columns it leaves out, by sheet.
 PRINTED = {
     "汇总": (["单位", "序号", "岗位名称", "岗位职责", "风险点描述", "风险类别", "风险等级", "防控措施", "责任人",
-             "填表日期"], ["来源文件"]),
+             "填表日期", "案例"], ["来源文件"]),
     "历史": (["单位", "序号", "岗位名称", "岗位职责", "风险点描述", "风险类别", "风险等级", "防控措施", "责任人",
              "填表日期", "替换时间"], ["收到时间", "来源文件", "被替换为"]),
     "报送情况": (["序号", "单位", "报送状态", "收到日期", "当前版本收到时间", "填表日期", "版本数", "风险点数",
@@ -112,7 +112,7 @@ def test_machine_columns_are_outside_the_print_area_and_do_not_spill(books):
         assert _column_number(area[2]) == len(printed), name
         assert int(area[3]) >= _last_row(sheet), name  # every row printed
     book = load_workbook(register_paths(ws, YEAR)["risks"])
-    path = book["汇总"]["K4"]  # a 来源文件 cell: shrunk into its column, never wrapped nor over the border
+    path = book["汇总"]["L4"]  # a 来源文件 cell: shrunk into its column, never wrapped nor over the border
     assert path.value.startswith("outbox/2026/收文/") and path.alignment.shrink_to_fit
     assert not path.alignment.wrap_text
 

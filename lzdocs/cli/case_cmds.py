@@ -1,0 +1,88 @@
+"""``lzdocs case add`` and ``lzdocs case list``: the register of cases and their analysis (后期处置, 警示教育)."""
+
+from __future__ import annotations
+
+import click
+
+from lzdocs.cli import cli
+from lzdocs.cli.common import YEAR, Env, command, json_option, parse_date_option, pass_env
+
+
+@cli.group("case")
+def case_group() -> None:
+    """违纪违规案例登记与事后分析：登记案例并关联对应的风险点，列出案例供警示教育使用。"""
+
+
+@command(case_group, "add")
+@click.option("--unit", metavar="单位", help="发生案例的单位（可用别名）")
+@click.option("--post", metavar="岗位", help="涉及的岗位")
+@click.option("--risk-text", metavar="风险内容", help="发生的风险（违纪违规问题的表现）")
+@click.option("--type", "case_type", metavar="类型", help="案例类型，如 违纪、违规、违法")
+@click.option("--handling", metavar="处理情况", help="处理情况，如 给予党内警告处分")
+@click.option("--analysis", metavar="原因分析", help="事后分析：问题发生的原因")
+@click.option("--measures", metavar="整改措施", help="针对原因采取的整改和防范措施")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="案例日期（发生或查处的日期，默认今天，不能晚于今天）")
+@json_option
+@pass_env
+def case_add_command(env: Env, unit: str | None, post: str | None, risk_text: str | None, case_type: str | None,
+                     handling: str | None, analysis: str | None, measures: str | None, date_text: str | None) -> None:
+    """登记一起违纪违规案例及事后分析，并关联本单位最相近的风险点（该风险点标记为“已发生”）。
+
+    \b
+    示例：
+      lzdocs case add --unit 计财处 --post 出纳 --risk-text 挪用公款 --type 违纪 \\
+        --handling 给予党内警告处分 --analysis 钱账未分管 --measures 钱账分管、每日盘点 --date 2026-10-12
+    岗位和风险内容与风险点的相似度达到 lzdocs.toml 中 [cases] match_threshold（默认 80）时才关联。
+    案例写入当年汇总表的“案例分析”工作表。
+    """
+    result = env.office().case_add(unit or "", post=post or "", risk_text=risk_text or "", case_type=case_type or "",
+                                   handling=handling or "", analysis=analysis or "", measures=measures or "",
+                                   date=parse_date_option(date_text, env.today))
+    if env.json:
+        env.emit(result)
+        return
+    from lzdocs.dynamics.cases import point_text
+
+    env.echo(f"已登记案例 {result['id']}：{result['date']} {result['unit']}｜{result['post']}｜{result['risk']}")
+    point, closest = result["risk_point"], result["closest"]
+    if point:
+        env.echo(f"关联风险点：{point_text(point)}（相似度 {point['score']}%），已标记为“已发生”")
+    elif closest:
+        env.echo(f"未关联风险点：最相近的是 {point_text(closest)}（相似度 {closest['score']}%），"
+                 f"低于设定的 {result['threshold']}%")
+    else:
+        env.echo("未关联风险点：档案库中没有该单位的风险点")
+    for path in result["registers"]:
+        env.echo(f"已更新 {path}")
+
+
+@command(case_group, "list")
+@click.option("--year", type=YEAR, help="年度（按案例日期；默认：全部）")
+@click.option("--unit", help="单位（可用别名）")
+@json_option
+@pass_env
+def case_list_command(env: Env, year: int | None, unit: str | None) -> None:
+    """列出登记的违纪违规案例及事后分析（供警示教育使用）。
+
+    \b
+    示例：
+      lzdocs case list --year 2026
+      lzdocs case list --unit 计财处 --json > 案例.json
+    """
+    rows = env.office().cases(year=year, unit=unit)
+    if env.json:
+        env.emit(rows)
+        return
+    if not rows:
+        env.echo("没有符合条件的案例。")
+        return
+    from lzdocs.dynamics.cases import point_text
+
+    for r in rows:
+        env.echo(f"{r['id']}. {r['date']} {r['unit']}｜{r['post']}｜{r['type']}｜{r['risk']}")
+        point = r["risk_point"]
+        env.echo(f"    关联风险点：{point_text(point)}（相似度 {point['score']}%）" if point else "    关联风险点：无")
+        env.echo(f"    处理情况：{r['handling']}")
+        env.echo(f"    原因分析：{r['analysis']}")
+        env.echo(f"    整改措施：{r['measures']}")
+    env.echo(f"共 {len(rows)} 起案例。")

@@ -1,0 +1,154 @@
+"""Cases (违纪违规案例与事后分析, 后期处置): checking one, matching it to a risk point, listing, the 案例分析 sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lzdocs.errors import FieldError
+from lzdocs.forms.values import LEVEL_NAMES
+from lzdocs.store import cases as cases_q
+from lzdocs.store import submissions as subs_q
+from lzdocs.textutil import chinese_date, squeeze
+
+DEFAULT_THRESHOLD = 80  # [cases] match_threshold
+POST_WEIGHT = 0.3  # a point's similarity: 30 % its post, 70 % its risk text
+
+# Field → (label a clerk reads, the option that gives it), in the order they are asked for.
+FIELDS = {"unit": ("单位", "--unit"), "post": ("岗位", "--post"), "risk_text": ("风险内容", "--risk-text"),
+          "case_type": ("案例类型", "--type"), "handling": ("处理情况", "--handling"),
+          "analysis": ("原因分析", "--analysis"), "measures": ("整改措施", "--measures")}
+
+
+@dataclass(frozen=True)
+class Match:
+    """The risk point a case is closest to, and how close (0–100)."""
+
+    point: Any  # a row of subs_q.current_risks
+    score: int
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.point
+        return {"year": p["year"], "seq": p["seq"], "post": p["post"], "risk": p["risk"], "level": p["level"],
+                "score": self.score}
+
+
+def checked_fields(values: dict[str, str | None]) -> dict[str, str]:
+    """The text fields of a case (and its unit), stripped; a FieldError naming every missing one (label, option)."""
+    fields = {key: (values.get(key) or "").strip() for key in FIELDS}
+    missing = [f"{FIELDS[k][0]}（{FIELDS[k][1]}）" for k, v in fields.items() if not v]
+    if missing:
+        raise FieldError(f"案例缺少：{'、'.join(missing)}",
+                         hint="每项都要填写，如 --unit 计划财务处 --post 出纳 --risk-text 挪用公款 --type 违纪 "
+                              "--handling 党内警告 --analysis 钱账未分管 --measures 钱账分管、每日盘点")
+    return fields
+
+
+def checked_date(date: dt.date | None, today: dt.date) -> dt.date:
+    """The case's date (default today); a date after today is a FieldError."""
+    if date is None:
+        return today
+    if date > today:
+        raise FieldError(f"案例日期{chinese_date(date)}在今天（{chinese_date(today)}）之后",
+                         hint="请写案例发生或查处的日期，默认今天")
+    return date
+
+
+def similarity(post: str, risk_text: str, point) -> int:
+    """How alike a case and a risk point are, 0–100: rapidfuzz's WRatio of the posts and of the risk texts
+    (spaces and full-width forms ignored), weighted 30 : 70."""
+    from rapidfuzz import fuzz
+
+    post_score = fuzz.WRatio(squeeze(post), squeeze(point["post"] or ""))
+    risk_score = fuzz.WRatio(squeeze(risk_text), squeeze(point["risk"] or ""))
+    return round(POST_WEIGHT * post_score + (1 - POST_WEIGHT) * risk_score)
+
+
+def closest_point(post: str, risk_text: str, points: Iterable) -> Match | None:
+    """The most similar risk point (the first of equals, in register order), or None when there are none."""
+    best: Match | None = None
+    for point in points:
+        score = similarity(post, risk_text, point)
+        if best is None or score > best.score:
+            best = Match(point, score)
+    return best
+
+
+def candidate_points(conn, unit: str, year: int) -> list:
+    """The unit's current risk points of the newest year up to the case's year that has a form."""
+    points = [p for p in subs_q.current_risks(conn, unit=unit) if p["year"] <= year]
+    newest = max((p["year"] for p in points), default=None)
+    return [p for p in points if p["year"] == newest]
+
+
+def record_case(store, unit: str, fields: dict[str, str], date: dt.date, threshold: int) -> dict[str, Any]:
+    """Record a case (checked fields) and link it to the closest current risk point of its unit when the
+    similarity reaches ``threshold``; logged in the events log. Returns :func:`case_record` of the new case
+    with ``closest``: the best point even when below the threshold (None when the unit has none)."""
+    with store.begin() as conn:
+        best = closest_point(fields["post"], fields["risk_text"], candidate_points(conn, unit, date.year))
+        linked = best if best is not None and best.score >= threshold else None
+        case_id = cases_q.add_case(conn, unit=unit, year=date.year, date=date, **fields,
+                                   risk_id=linked.point["id"] if linked else None,
+                                   match_score=linked.score if linked else None, created_at=store.now())
+        record = case_record(cases_q.list_cases(conn, case_id=case_id)[0])
+        store.log(conn, "case_add", f"案例{case_id}：{unit}", after=record)
+    return {**record, "closest": best.as_dict() if best else None, "threshold": threshold}
+
+
+def case_record(row) -> dict[str, Any]:
+    """One case as ``lzdocs case list --json`` prints it."""
+    point = None
+    if row["risk_id"] is not None:
+        point = {"year": row["point_year"], "seq": row["point_seq"], "post": row["point_post"],
+                 "risk": row["point_risk"], "level": row["point_level"], "score": row["match_score"]}
+    return {"id": row["id"], "unit": row["unit"], "post": row["post"], "risk": row["risk_text"],
+            "type": row["case_type"], "handling": row["handling"], "analysis": row["analysis"],
+            "measures": row["measures"], "date": row["date"].isoformat(), "risk_point": point}
+
+
+def point_text(point: dict) -> str:
+    """A matched point as a clerk reads it: 2026 年 出纳｜一级｜挪用公款."""
+    return f"{point['year']} 年 {point['post']}｜{LEVEL_NAMES.get(point['level'], point['level'])}｜{point['risk']}"
+
+
+# --- the 案例分析 sheet of the 汇总表, and the 已发生 mark of its 汇总 sheet ------------------------------
+def case_columns():
+    from lzdocs.documents.xlsx_writer import Column
+
+    return [Column("序号", 6, "center"), Column("日期", 12, "date"), Column("单位", 16), Column("岗位", 12),
+            Column("风险内容", 28), Column("案例类型", 10, "center"), Column("处理情况", 24),
+            Column("原因分析", 32), Column("整改措施", 32), Column("关联风险点", 32),
+            Column("相似度", 8, "center")]
+
+
+def add_case_sheet(book, conn, year: int, today: dt.date, school: str = "") -> None:
+    """The 案例分析 sheet: every case dated in ``year``, with the risk point it was matched to (警示教育); no sheet
+    when the year has none (an empty sheet would print as a page of headers)."""
+    rows = cases_q.list_cases(conn, year=year)
+    if not rows:
+        return
+    sheet = book.add_sheet("案例分析", case_columns(), title=f"{school}{year}年违纪违规案例分析", subtitle="")
+    linked = 0
+    for n, row in enumerate(rows, 1):
+        point = case_record(row)["risk_point"]
+        linked += point is not None
+        sheet.append([n, row["date"], row["unit"], row["post"], row["risk_text"], row["case_type"],
+                      row["handling"], row["analysis"], row["measures"], point_text(point) if point else "未关联",
+                      f"{point['score']}%" if point else None])
+    sheet.set_subtitle(f"共 {len(rows)} 起案例，其中 {linked} 起对应已排查的风险点（该风险点标记为已发生）；"
+                       f"统计日期：{chinese_date(today)}")
+
+
+def occurred_column():
+    """The column the 汇总 sheet adds after its last: 已发生 and how many cases, for a point a case matched."""
+    from lzdocs.documents.xlsx_writer import Column
+
+    return Column("案例", 12, "center")
+
+
+def occurred_mark(counts: dict[int, int], risk_id: int) -> str | None:
+    n = counts.get(risk_id)
+    return f"已发生（{n} 起）" if n else None

@@ -1,0 +1,39 @@
+"""Queries for cases (违纪违规案例): recording one, listing them with their risk point, the points 已发生."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
+
+from lzdocs.store.schema import cases, risks
+
+# The matched risk point's columns, as ``point_<name>`` in a listed case.
+_POINT = (risks.c.year, risks.c.seq, risks.c.post, risks.c.risk, risks.c.level)
+
+
+def add_case(conn: Connection, **values) -> int:
+    """Insert one case; returns its id (the caller logs the event in the same transaction)."""
+    return conn.execute(insert(cases).values(**values)).inserted_primary_key[0]
+
+
+def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = None,
+               case_id: int | None = None):
+    """Cases by date then id, each with its risk point's fields (``point_year``, ``point_post`` …; NULL if none)."""
+    q = (select(cases, *(c.label(f"point_{c.name}") for c in _POINT))
+         .select_from(cases.outerjoin(risks, risks.c.id == cases.c.risk_id)))
+    if year is not None:
+        q = q.where(cases.c.year == year)
+    if unit is not None:
+        q = q.where(cases.c.unit == unit)
+    if case_id is not None:
+        q = q.where(cases.c.id == case_id)
+    return conn.execute(q.order_by(cases.c.date, cases.c.id)).mappings().all()
+
+
+def occurred_counts(conn: Connection, risk_ids=None) -> dict[int, int]:
+    """Risk point id → how many cases were matched to it (the points flagged 已发生)."""
+    q = select(cases.c.risk_id, func.count()).where(cases.c.risk_id.is_not(None)).group_by(cases.c.risk_id)
+    if risk_ids is not None:
+        q = q.where(cases.c.risk_id.in_(list(risk_ids)))
+    return {rid: n for rid, n in conn.execute(q)}
+

@@ -1,0 +1,191 @@
+"""``lzdocs case add`` and ``case list``: cases linked to risk points, 已发生 in ``risks``, 案例分析, the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json
+
+SUMMARY = "outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx"
+CASHIER = {"year": 2026, "seq": "1", "post": "出纳", "risk": "利用职务便利挪用公款", "level": 1}
+EMBEZZLEMENT = ["--unit", "计财处", "--post", "出纳岗", "--risk-text", "利用职务之便挪用公款", "--type", "违纪",
+                "--handling", "给予党内警告处分，追回款项", "--analysis", "钱账未分管，长期无人盘点",
+                "--measures", "钱账分管，每日盘点，每月抽查", "--date", "2026-10-12"]
+CAR = ["--unit", "计划财务处", "--post", "司机", "--risk-text", "公车私用", "--type", "违规",
+       "--handling", "通报批评", "--analysis", "用车登记流于形式", "--measures", "用车审批，北斗定位"]
+
+
+def ingest_forms(root):
+    from lzdocs.documents.blankform import write_docx
+    from lzdocs.forms.schema import risk_kind
+
+    write_docx(risk_kind(), root / "inbox" / "计财处.docx", unit="计财处", rows=SAMPLE_ROWS, date=dt.date(2026, 11, 10))
+    write_docx(risk_kind(), root / "inbox" / "基建处.docx", unit="基建处", rows=SAMPLE_ROWS[1:],
+               date=dt.date(2026, 11, 11))
+    run_cli("-w", root, "ingest", check=0)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """A workspace with two units' forms, one case matched to a point and one matched to none."""
+    root = tmp_path_factory.mktemp("cases") / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    linked = run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    unlinked = run_cli("-w", root, "case", "add", *CAR, check=0)
+    return {"root": root, "linked": linked, "unlinked": unlinked}
+
+
+def test_a_case_is_linked_to_the_closest_risk_point_of_its_unit(session):
+    assert session["linked"] == {
+        "id": 1, "unit": "计划财务处", "post": "出纳岗", "risk": "利用职务之便挪用公款", "type": "违纪",
+        "handling": "给予党内警告处分，追回款项", "analysis": "钱账未分管，长期无人盘点",
+        "measures": "钱账分管，每日盘点，每月抽查", "date": "2026-10-12", "risk_point": {**CASHIER, "score": 90},
+        "closest": {**CASHIER, "score": 90}, "threshold": 80, "registers": [SUMMARY]}
+
+
+def test_a_case_close_to_no_risk_point_is_recorded_unlinked_and_says_why(session):
+    proc = session["unlinked"]
+    assert proc.stdout.splitlines() == [
+        "已登记案例 2：2026-11-28 计划财务处｜司机｜公车私用",
+        "未关联风险点：最相近的是 2026 年 出纳｜一级｜利用职务便利挪用公款（相似度 21%），低于设定的 80%",
+        f"已更新 {SUMMARY}"]
+
+
+def test_the_linked_point_is_flagged_occurred_in_risks_json(session):
+    risks = run_json("-w", session["root"], "risks", "--year", "2026")
+    flags = [(r["unit"], r["post"], r["occurred"]) for r in risks]
+    assert run_cli("-w", session["root"], "risks", check=0).stdout.splitlines()[2] == (
+        "2026 计划财务处｜出纳｜一级｜利用职务便利挪用公款｜已发生")
+    assert flags == [("基建处", "会计", False), ("基建处", "处长", False), ("计划财务处", "出纳", True),
+                     ("计划财务处", "会计", False), ("计划财务处", "处长", False)]
+
+
+def test_case_list_json_for_warning_education(session):
+    root = session["root"]
+    cases = run_json("-w", root, "case", "list", "--year", "2026")
+    assert [(c["id"], c["date"], c["post"], c["risk_point"]) for c in cases] == [
+        (1, "2026-10-12", "出纳岗", {**CASHIER, "score": 90}), (2, "2026-11-28", "司机", None)]
+    assert cases[1] == {"id": 2, "unit": "计划财务处", "post": "司机", "risk": "公车私用", "type": "违规",
+                        "handling": "通报批评", "analysis": "用车登记流于形式", "measures": "用车审批，北斗定位",
+                        "date": "2026-11-28", "risk_point": None}
+    assert run_json("-w", root, "case", "list", "--year", "2025") == []
+    assert run_json("-w", root, "case", "list", "--unit", "基建处") == []
+    assert [c["id"] for c in run_json("-w", root, "case", "list", "--unit", "计财处")] == [1, 2]
+
+
+def test_case_list_for_people(session):
+    out = run_cli("-w", session["root"], "case", "list", check=0).stdout
+    assert out.splitlines()[:6] == [
+        "1. 2026-10-12 计划财务处｜出纳岗｜违纪｜利用职务之便挪用公款",
+        "    关联风险点：2026 年 出纳｜一级｜利用职务便利挪用公款（相似度 90%）",
+        "    处理情况：给予党内警告处分，追回款项", "    原因分析：钱账未分管，长期无人盘点",
+        "    整改措施：钱账分管，每日盘点，每月抽查", "2. 2026-11-28 计划财务处｜司机｜违规｜公车私用"]
+    assert out.splitlines()[-1] == "共 2 起案例。"
+
+
+def test_the_register_has_a_case_sheet_and_marks_the_point_that_occurred(session):
+    book = load_workbook(session["root"] / SUMMARY)
+    assert book.sheetnames == ["汇总", "统计", "案例分析"]  # no 历史: nothing was replaced
+    sheet = book["案例分析"]
+    assert sheet["A1"].value == "内蒙古工业大学2026年违纪违规案例分析"
+    assert sheet["A2"].value == ("共 2 起案例，其中 1 起对应已排查的风险点（该风险点标记为已发生）；"
+                                 "统计日期：2026年11月28日")
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert rows[0] == ("序号", "日期", "单位", "岗位", "风险内容", "案例类型", "处理情况", "原因分析", "整改措施",
+                       "关联风险点", "相似度")
+    assert rows[1] == (1, dt.datetime(2026, 10, 12), "计划财务处", "出纳岗", "利用职务之便挪用公款", "违纪",
+                       "给予党内警告处分，追回款项", "钱账未分管，长期无人盘点", "钱账分管，每日盘点，每月抽查",
+                       "2026 年 出纳｜一级｜利用职务便利挪用公款", "90%")
+    assert rows[2][:6] == (2, dt.datetime(2026, 11, 28), "计划财务处", "司机", "公车私用", "违规")
+    assert rows[2][9:] == ("未关联", None) and len(rows) == 3
+    summary = list(book["汇总"].iter_rows(min_row=3, values_only=True))
+    assert summary[0][-1] == "案例"
+    assert [(r[2], r[-1]) for r in summary[1:4]] == [("出纳", "已发生（1 起）"), ("会计", None), ("处长", None)]
+
+
+def test_every_case_is_in_the_events_log(session):
+    with sqlite3.connect(session["root"] / "lzdocs.db") as db:
+        rows = db.execute("SELECT action, subject, after FROM events WHERE action = 'case_add' ORDER BY id").fetchall()
+    assert [(a, s) for a, s, _ in rows] == [("case_add", "案例1：计划财务处"), ("case_add", "案例2：计划财务处")]
+    first = json.loads(rows[0][2])
+    assert first["risk_point"] == {**CASHIER, "score": 90} and first["analysis"] == "钱账未分管，长期无人盘点"
+    assert json.loads(rows[1][2])["risk_point"] is None
+
+
+def test_missing_fields_a_future_date_and_an_unknown_unit_are_refused_in_chinese(session):
+    root = session["root"]
+    missing = run_cli("-w", root, "case", "add", "--unit", "计财处", "--post", " ", "--type", "违纪", check=2)
+    assert missing.stderr.startswith("错误：案例缺少：岗位（--post）、风险内容（--risk-text）、处理情况（--handling）、"
+                                     "原因分析（--analysis）、整改措施（--measures）；每项都要填写")
+    future = run_cli("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2026-11-29", check=2)
+    assert future.stderr.startswith("错误：案例日期2026年11月29日在今天（2026年11月28日）之后")
+    unknown = run_cli("-w", root, "case", "add", *CAR[2:], "--unit", "计划财务科", check=2)
+    assert unknown.stderr.startswith("错误：单位“计划财务科”不在名单中（最接近：计划财务处）")
+    assert len(run_json("-w", root, "case", "list")) == 2  # nothing recorded
+
+
+def test_the_threshold_is_a_setting(tmp_path):
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    toml = root / "lzdocs.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("match_threshold = 80", "match_threshold = 95"),
+                    encoding="utf-8")
+    ingest_forms(root)
+    case = run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    assert case["risk_point"] is None and case["closest"] == {**CASHIER, "score": 90} and case["threshold"] == 95
+    assert not any(r["occurred"] for r in run_json("-w", root, "risks"))
+    toml.write_text(toml.read_text(encoding="utf-8").replace("match_threshold = 95", "match_threshold = 150"),
+                    encoding="utf-8")
+    wrong = run_cli("-w", root, "case", "list", check=2)
+    assert wrong.stderr.startswith("错误：lzdocs.toml 中 [cases] match_threshold 的值“150”超出范围：应在 1 到 100 之间")
+
+
+def test_a_unit_without_risk_points_gets_an_unlinked_case(tmp_path):
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    proc = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, check=0)
+    assert proc.stdout.splitlines()[1] == "未关联风险点：档案库中没有该单位的风险点"
+    assert load_workbook(root / SUMMARY)["案例分析"]["A2"].value.startswith("共 1 起案例，其中 0 起对应")
+    assert run_json("-w", root, "case", "list", "--year", "2026")[0]["risk_point"] is None
+
+
+def test_an_archive_of_version_4_gains_the_cases_table(workspace):
+    from lzdocs.store import Store
+
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:  # a main-branch archive before issue 14
+        db.execute("CREATE TABLE meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '4')")
+    store = Store.for_workspace(workspace)
+    try:
+        assert store.schema_version == 7
+    finally:
+        store.close()
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:
+        columns = [r[1] for r in db.execute("PRAGMA table_info(cases)")]
+    assert columns == ["id", "unit", "year", "date", "post", "risk_text", "case_type", "handling", "analysis",
+                       "measures", "risk_id", "match_score", "created_at"]
+
+
+def test_a_case_is_matched_to_the_newest_points_up_to_its_year(tmp_path):
+    from lzdocs.documents.blankform import write_docx
+    from lzdocs.forms.schema import risk_kind
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    for year, risk in ((2024, "私设小金库"), (2025, "利用职务便利挪用公款")):
+        write_docx(risk_kind(), root / "inbox" / f"计财处{year}.docx", unit="计财处", date=dt.date(year, 11, 10),
+                   rows=[dict(SAMPLE_ROWS[0], risk=risk)])
+    run_cli("-w", root, "ingest", check=0)
+    case = run_json("-w", root, "case", "add", *EMBEZZLEMENT)  # dated 2026: the 2025 points are the newest
+    assert case["risk_point"] == {**CASHIER, "year": 2025, "score": 90}
+    assert case["registers"] == ["outbox/2025/登记簿/2025年廉政风险点汇总表.xlsx", SUMMARY]
+    summary = list(load_workbook(root / case["registers"][0])["汇总"].iter_rows(min_row=4, values_only=True))
+    assert [(r[4], r[10]) for r in summary]  # K: 案例 == [("利用职务便利挪用公款", "已发生（1 起）")]
+    older = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2024-12-01")
+    assert older["risk_point"] is None and older["closest"]["year"] == 2024
