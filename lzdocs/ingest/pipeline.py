@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lzdocs.clock import Clock
+from lzdocs.dynamics import reviews
 from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
@@ -200,7 +201,7 @@ class Ingest:
         try:
             settled = self._settle(claim, src, (folder, ()), dict(
                 base, status="accepted", kind=checked.kind.key, unit=checked.unit, year=checked.year,
-                filled_date=checked.filled_date), checked.rows, problems)
+                filled_date=checked.filled_date), checked.rows, problems, checked.reviews)
         except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha))
@@ -218,6 +219,8 @@ class Ingest:
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             checked = check_form(raw, self.roster, received=self.today, today=self.today,
                                  same_as_above=self.same_as_above)
+            if checked.kind.key == reviews.REVIEW_KIND:
+                self._plan_reviews(checked)
             return checked, checked.problems, checked.unit, checked.year
         except RejectedFile as exc:
             return None, exc.problems, exc.unit, exc.year
@@ -227,6 +230,14 @@ class Ingest:
             log.error("读取 %s 时出现意外错误（%s），已退回", name, type(exc).__name__, exc_info=True)
             return None, [error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
                                 "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")], None, None
+
+    def _plan_reviews(self, checked) -> None:
+        """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""
+        policy = reviews.ReviewPolicy.from_settings(self.ws.settings)
+        with self.store.read() as conn:
+            points = reviews.current_points(conn, unit=checked.unit)
+        checked.reviews, problems = reviews.plan_reviews(checked, points, policy.similarity, self.today)
+        checked.problems += problems
 
     @contextmanager
     def _private_copy(self, src: BinaryIO, name: str):
@@ -247,7 +258,7 @@ class Ingest:
             yield copy, sha
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
-                rows: list[dict], problems: list[Problem]) -> _Settled:
+                rows: list[dict], problems: list[Problem], planned: list[dict] = ()) -> _Settled:
         """Reserve the name → copy → fsync → record (one transaction) → rename → release: the order that survives
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
@@ -267,6 +278,8 @@ class Ingest:
             self.store.log(conn, values["status"], claim.original_name, after={
                 "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
                 "rows": len(rows), "stored_as": stored_as, "supersedes": replaced, "superseded_by": later})
+            if planned:  # a 落实情况 form: its reviews, in the same transaction
+                reviews.record_reviews(self.store, conn, new_id, planned)
         self.crash("after-commit")
         self._finish(claim, values["status"], problems)
         return _Settled(stored_as, replaced, later)

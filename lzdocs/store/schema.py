@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -121,6 +121,23 @@ warnings = Table(
     Column("note", Text, nullable=False, default=""),
 )
 
+# 复核: one row per risk point a 落实情况 form (kind "check") reported on; never updated (docs/product.md 动态管理).
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),  # the 落实情况 form
+    Column("risk_id", Integer, ForeignKey("risks.id")),  # the current risk point it was matched to, else NULL
+    Column("unit", String(200), nullable=False),
+    Column("post", Text, nullable=False),
+    Column("risk", Text, nullable=False),
+    Column("reviewed", Date, nullable=False),  # the form's 检查日期, else the day it was received
+    Column("result", String(16), nullable=False),  # 已落实 | 部分落实 | 未落实
+    Column("problem", Text, nullable=False, default=""),
+    Column("remedy", Text, nullable=False, default=""),
+    Column("row_no", Integer),
+)
+Index("ix_reviews_unit", reviews.c.unit)
+
 # Append-only audit log.
 events = Table(
     "events", metadata,
@@ -146,4 +163,10 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE documents ADD COLUMN origin VARCHAR(16) NOT NULL DEFAULT 'auto'",
         "ALTER TABLE documents ADD COLUMN void_reason TEXT",
         "ALTER TABLE documents ADD COLUMN voided DATE"],
+    # 5: 复核 recorded from 落实情况 forms (issue 14). Nothing before it was a review.
+    5: ["CREATE TABLE IF NOT EXISTS reviews (id INTEGER NOT NULL PRIMARY KEY, "
+        "submission_id INTEGER NOT NULL REFERENCES submissions (id), risk_id INTEGER REFERENCES risks (id), "
+        "unit VARCHAR(200) NOT NULL, post TEXT NOT NULL, risk TEXT NOT NULL, reviewed DATE NOT NULL, "
+        "result VARCHAR(16) NOT NULL, problem TEXT NOT NULL, remedy TEXT NOT NULL, row_no INTEGER)",
+        "CREATE INDEX IF NOT EXISTS ix_reviews_unit ON reviews (unit)"],
 }
