@@ -14,10 +14,11 @@ from lzdocs.forms.records import CheckedForm
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import reviews as reviews_q
 from lzdocs.store import submissions as subs_q
-from lzdocs.textutil import fold, squeeze
+from lzdocs.textutil import squeeze
 
 REVIEW_KIND = "check"  # lzdocs/forms/kinds/risk_check.toml
 DONE, PARTLY, NOT_DONE = "已落实", "部分落实", "未落实"
+RESULTS = (DONE, PARTLY, NOT_DONE)
 OVERDUE, DUE = "overdue", "due"
 
 
@@ -132,20 +133,6 @@ def prefill_rows(store, unit: str) -> list[dict]:
 
 # --- the 落实情况 form in ---------------------------------------------------------------------------------------
 
-def read_result(text: str | None) -> str | None:
-    """已落实, 部分落实 or 未落实 as the unit wrote it (“部分”, “没有落实”, “√” …); None when unclear."""
-    t = squeeze(fold(text or "")).rstrip("。")
-    if not t:
-        return None
-    if "未落实" in t or "没有落实" in t or "未完成" in t or t in ("否", "×", "✗"):
-        return NOT_DONE
-    if "部分" in t:
-        return PARTLY
-    if t in ("已落实", "落实", "已完成", "完成", "是", "√", "✓", "☑") or t.startswith("已落实"):
-        return DONE
-    return None
-
-
 def _match(post: str, risk: str, points: list[Mapping], similarity: int) -> Mapping | None:
     """The current point with this post and (reworded, within ``similarity`` percent) risk text."""
     best, best_score = None, -1.0
@@ -167,10 +154,8 @@ def plan_reviews(checked: CheckedForm, points: list[Mapping], similarity: int,
     reviews, problems, used = [], [], set()
     for row in checked.rows:
         number, post, risk = row.get("row"), row.get("post") or "", row.get("risk") or ""
-        result = read_result(row.get("status"))
-        if result is None:
-            problems.append(warning("“落实情况”应填写已落实、部分落实或未落实，本行未记为复核", row=number,
-                                    column="落实情况", value=row.get("status") or None))
+        result = row.get("status")  # checked: one of the choices (forms/checks.py)
+        if result not in RESULTS:  # a workspace's own kind "check" without them
             continue
         point = _match(post, risk, points, similarity)
         if point is None:
@@ -179,9 +164,9 @@ def plan_reviews(checked: CheckedForm, points: list[Mapping], similarity: int,
         else:
             used.add(point["id"])
         if result == NOT_DONE:
-            problems.append(warning(f"防控措施未落实，已记录并列入 lzdocs review；请督促整改"
-                                    f"{'（存在问题：' + row['problem'] + '）' if row.get('problem') else ''}",
-                                    row=number, column="落实情况", value=risk))
+            found = f"，存在问题：{row['problem']}" if row.get("problem") else ""
+            problems.append(warning(f"“{post}”岗位“{risk}”的防控措施未落实{found}；已记录，将列入复核清单，"
+                                    "请督促整改", row=number, column="落实情况", value=row.get("status")))
         reviews.append({"risk_id": point["id"] if point else None, "unit": checked.unit, "post": post, "risk": risk,
                         "reviewed": day, "result": result, "problem": row.get("problem") or "",
                         "remedy": row.get("remedy") or "", "row_no": number})

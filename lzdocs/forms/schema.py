@@ -20,7 +20,7 @@ class Field:
     label: str
     synonyms: tuple[str, ...]
     required: bool = False
-    type: str = "text"  # "text" | "level"
+    type: str = "text"  # "text" | "level" | "choice" (one of ``choices``, written or ticked)
     choices: tuple[str, ...] = ()
     width: int = 12
     same_as_above: bool = False  # a blank cell under a filled one means “同上” (forms/ditto.py)
