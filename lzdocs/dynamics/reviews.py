@@ -152,6 +152,7 @@ def plan_reviews(checked: CheckedForm, points: list[Mapping], similarity: int,
     a row matching no current point, a point 未落实, current points the form left out."""
     day = checked.filled_date or received
     reviews, problems, used = [], [], set()
+    labels = {f.key: f.label for f in checked.kind.fields}
     for row in checked.rows:
         number, post, risk = row.get("row"), row.get("post") or "", row.get("risk") or ""
         result = row.get("status")  # checked: one of the choices (forms/checks.py)
@@ -160,13 +161,13 @@ def plan_reviews(checked: CheckedForm, points: list[Mapping], similarity: int,
         point = _match(post, risk, points, similarity)
         if point is None:
             problems.append(warning("本单位当前的风险点中没有这一项，已按所写内容记录；请核对岗位和风险点是否与"
-                                    "下发的预填表一致", row=number, column="风险点", value=risk))
+                                    "下发的预填表一致", row=number, column=labels["risk"], value=risk))
         else:
             used.add(point["id"])
         if result == NOT_DONE:
             found = f"，存在问题：{row['problem']}" if row.get("problem") else ""
             problems.append(warning(f"“{post}”岗位“{risk}”的防控措施未落实{found}；已记录，将列入复核清单，"
-                                    "请督促整改", row=number, column="落实情况", value=row.get("status")))
+                                    "请督促整改", row=number, column=labels["status"]))
         reviews.append({"risk_id": point["id"] if point else None, "unit": checked.unit, "post": post, "risk": risk,
                         "reviewed": day, "result": result, "problem": row.get("problem") or "",
                         "remedy": row.get("remedy") or "", "row_no": number})
