@@ -20,6 +20,7 @@ class Outcome:
     superseded_by: str | None = None  # accepted straight into history: an earlier-filled form than the current one
     stored_as: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    kind: str = "risk"  # the form kind read (forms/kinds): risk, or check (防控措施落实情况检查表)
 
     def as_dict(self) -> dict:
         return {"file": self.file, "status": self.status, "unit": self.unit, "year": self.year,
@@ -27,7 +28,7 @@ class Outcome:
                 "rows": self.rows, "supersedes": self.supersedes,
                 "superseded_on_arrival": self.superseded_on_arrival, "superseded_by": self.superseded_by,
                 "stored_as": self.stored_as,
-                "problems": [p.as_dict() for p in self.problems]}
+                "problems": [p.as_dict() for p in self.problems], "kind": self.kind}
 
     @property
     def superseded_on_arrival(self) -> bool:

@@ -170,7 +170,7 @@ class Ingest:
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems)
         return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
-                       problems=problems)
+                       problems=problems, kind=checked.kind.key)
 
     # --- one file ---------------------------------------------------------------------------
     def process(self, claim: Claim) -> Outcome:
@@ -208,7 +208,7 @@ class Ingest:
         self.touched_years.add(checked.year)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
-                       stored_as=settled.stored_as, problems=problems)
+                       stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
 
     def _read_and_check(self, path: Path | None, src: BinaryIO, name: str):
         """(CheckedForm or None, problems, unit, year) — never raises for a bad file. ``path`` is the private
