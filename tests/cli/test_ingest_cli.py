@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from tests.conftest import SAMPLE_ROWS, run_cli, run_json, run_process
 
 INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "supersedes", "superseded_on_arrival",
-               "superseded_by", "stored_as", "problems"}
+               "superseded_by", "stored_as", "problems", "kind"}
 PROBLEM_KEYS = {"severity", "row", "column", "value", "message"}
 RISK_KEYS = {"unit", "year", "seq", "post", "duties", "risk", "category", "level", "measures", "owner", "source_file",
              "filled_date"}
@@ -97,7 +97,7 @@ def test_every_command_has_chinese_help_with_an_example():
         text = command.get_help(ctx)
         assert "示例" in text, f"lzdocs {' '.join(path)} --help has no example"
         found.append(" ".join(path))
-    assert len(found) == 14 and "template check" in found
+    assert len(found) == 15 and "template check" in found
     assert "示例" in run_cli("ingest", "--help", check=0).stdout
 
 

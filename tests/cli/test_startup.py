@@ -36,8 +36,8 @@ def heavy(modules: set[str]) -> list[str]:
 def test_help_lists_every_command_and_imports_none_of_them():
     text, modules = imported_by("--help")
     listed = [line.split()[0] for line in text.split("命令:")[1].splitlines() if line.strip()]
-    assert listed == ["demo", "form", "ingest", "init", "letter", "notice", "register", "reply", "risks", "status",
-                      "template", "urge", "void", "watch"]
+    assert listed == ["demo", "form", "ingest", "init", "letter", "notice", "register", "reply", "review", "risks",
+                      "status", "template", "urge", "void", "watch"]
     assert "  letter    生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。" in text
     assert sorted(m for m in modules if m.endswith("_cmds")) == []
     assert heavy(modules) == []
