@@ -84,7 +84,7 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
     if any(p.severity == "error" for p in problems):
         problems += filter(None, [form.seen_note()])
         rejected = RejectedFile(problems)
-        rejected.unit, rejected.year = unit or None, year
+        rejected.unit, rejected.year, rejected.kind = unit or None, year, kind.key
         raise rejected
     return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows, problems=problems)
 

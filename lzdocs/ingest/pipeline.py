@@ -166,9 +166,9 @@ class Ingest:
             if duplicate:
                 return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
                                problems=[self._duplicate_warning(duplicate)])
-            checked, problems, unit, year = self._read_and_check(copy, src, display_name(path.name))
+            checked, problems, unit, year, kind = self._read_and_check(copy, src, display_name(path.name))
         if checked is None:
-            return Outcome(source, "rejected", unit, year, problems=problems)
+            return Outcome(source, "rejected", unit, year, problems=problems, kind=kind)
         return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        problems=problems, kind=checked.kind.key)
 
@@ -188,15 +188,16 @@ class Ingest:
         duplicate = self._duplicate_of(sha)
         if duplicate:
             return self._settle_duplicate(claim, src, sha, duplicate)
-        checked, problems, unit, year = self._read_and_check(copy, src, claim.original_name)
+        checked, problems, unit, year, kind = self._read_and_check(copy, src, claim.original_name)
         problems = self._name_problems(claim) + problems
         base = dict(sha256=sha, received_at=self.now(), original_name=claim.original_name, source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
             where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
-            settled = self._settle(claim, src, where, dict(base, status="rejected", kind="risk", unit=unit,
+            settled = self._settle(claim, src, where, dict(base, status="rejected", kind=kind, unit=unit,
                                                            year=year or self.today.year), [], problems)
-            return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems)
+            return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems,
+                           kind=kind)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
         try:
             settled = self._settle(claim, src, (folder, ()), dict(
@@ -211,7 +212,8 @@ class Ingest:
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
 
     def _read_and_check(self, path: Path | None, src: BinaryIO, name: str):
-        """(CheckedForm or None, problems, unit, year) — never raises for a bad file. ``path`` is the private
+        """(CheckedForm or None, problems, unit, year, form kind) — never raises for a bad file (a file whose kind
+        could not be told is a ``risk`` form). ``path`` is the private
         copy of the file ``name``, None when it is over the size limit (then only its size is looked at)."""
         try:
             if path is None:
@@ -221,15 +223,16 @@ class Ingest:
                                  same_as_above=self.same_as_above)
             if checked.kind.key == reviews.REVIEW_KIND:
                 self._plan_reviews(checked)
-            return checked, checked.problems, checked.unit, checked.year
+            return checked, checked.problems, checked.unit, checked.year, checked.kind.key
         except RejectedFile as exc:
-            return None, exc.problems, exc.unit, exc.year
+            return None, exc.problems, exc.unit, exc.year, exc.kind or "risk"
         except MemoryError:
-            return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None
+            return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None, "risk"
         except Exception as exc:  # a reader bug must not strand the file: reject it with the reason logged
             log.error("读取 %s 时出现意外错误（%s），已退回", name, type(exc).__name__, exc_info=True)
-            return None, [error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
-                                "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")], None, None
+            problem = error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
+                            "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")
+            return None, [problem], None, None, "risk"
 
     def _plan_reviews(self, checked) -> None:
         """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""

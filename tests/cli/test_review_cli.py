@@ -142,7 +142,9 @@ def test_a_form_with_no_box_ticked_is_returned(archive):
     [path] = run_json("-w", archive, "form", "--kind", "落实情况", "--unit", "计划财务处")["files"]
     shutil.copyfile(archive / path, archive / "inbox" / "没勾.docx")
     [out] = run_json("-w", archive, "ingest", check=1)
-    assert out["status"] == "rejected"
+    assert (out["status"], out["kind"]) == ("rejected", "check")
+    units = {u["unit"]: u for u in run_json("-w", archive, "status")["units"]}
+    assert units["计划财务处"]["rejections"] == 0  # the 报送情况 of the risk form is not touched
     assert [(p["row"], p["message"]) for p in out["problems"]] == [
         *((row, "“落实情况”请填写或勾选已落实、部分落实、未落实中的一个") for row in (2, 3, 4)),
         (None, "没有填写“检查日期”，已按收到日期 2026-11-28 记录")]
