@@ -54,8 +54,7 @@ class ReviewDue:
     next_review: dt.date
     days_overdue: int
     state: str  # overdue | due | "" (not yet)
-    result: str | None = None  # 落实情况 of the latest recorded review
-    problem: str = ""
+    result: str | None = None  # 落实情况 of the latest recorded review (none once a newer form came in)
 
     def as_dict(self) -> dict:
         return {"unit": self.unit, "post": self.post, "risk": self.risk, "level": self.level,
@@ -102,8 +101,7 @@ def schedule(points: list[Mapping], reviews: list[Mapping], policy: ReviewPolicy
         state = OVERDUE if due < today else DUE if due <= today + dt.timedelta(days=policy.due_within) else ""
         recent = latest if latest and latest["reviewed"] >= form_day else None  # a newer form supersedes a review
         out.append(ReviewDue(point["unit"], point["post"] or "", point["risk"] or "", point["level"], last, due,
-                             max(0, (today - due).days), state, recent["result"] if recent else None,
-                             recent["problem"] if recent else ""))
+                             max(0, (today - due).days), state, recent["result"] if recent else None))
     return out
 
 

@@ -212,3 +212,18 @@ def _events(root, action: str) -> list[dict]:
     with sqlite3.connect(root / "lzdocs.db") as conn:
         rows = conn.execute("SELECT after FROM events WHERE action = ? ORDER BY id", (action,)).fetchall()
     return [json.loads(r[0]) for r in rows]
+
+
+def test_a_newer_risk_form_counts_as_the_review_and_clears_the_flag(archive, make_form):
+    from lzdocs.documents.blankform import write_xlsx
+    from lzdocs.forms.schema import find_kind, load_kinds
+
+    write_xlsx(find_kind(load_kinds(), "落实情况"), archive / "inbox" / "落实.xlsx", unit="计划财务处",
+               date=dt.date(2026, 9, 1), rows=[{"post": "出纳", "risk": "利用职务便利挪用公款", "status": "未落实"}])
+    run_cli("-w", archive, "ingest", check=0)
+    assert review(archive) == [entry("计划财务处", "出纳", "利用职务便利挪用公款", 1, "2026-09-01", "2027-03-01", 0,
+                                     "未落实")]
+    make_form(archive / "inbox" / "计财处新表.xlsx", date=dt.date(2026, 11, 25))
+    run_cli("-w", archive, "ingest", check=0)
+    assert review(archive, "--due-within", "200") == [
+        entry("计划财务处", "出纳", "利用职务便利挪用公款", 1, "2026-11-25", "2027-05-25")]
