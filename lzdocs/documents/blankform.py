@@ -32,7 +32,7 @@ def _cell_text(field, row: dict) -> str:
     if field.type == "level" and isinstance(value, int):
         return LEVEL_NAMES.get(value, str(value))
     if field.type == "choice" and not value and any(row.values()):  # a pre-filled row: the choices to tick
-        return "\u3000".join(f"□{choice}" for choice in field.choices)
+        return "  ".join(f"□{choice}" for choice in field.choices)
     return "" if value is None else str(value)
 
 

@@ -125,7 +125,7 @@ def test_the_word_form_has_boxes_to_tick(archive):
     doc = Document(archive / path)
     table = doc.tables[0]
     assert [c.text for c in table.rows[1].cells] == ["1", "出纳", "利用职务便利挪用公款",
-                                                      "□已落实\u3000□部分落实\u3000□未落实", "", ""]
+                                                      "□已落实  □部分落实  □未落实", "", ""]
     assert len(table.rows) == 4
     for row, ticked in zip(table.rows[1:], ("□已落实", "□部分落实", "□已落实")):
         run = row.cells[3].paragraphs[0].runs[0]
