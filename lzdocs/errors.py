@@ -141,6 +141,7 @@ class RejectedFile(LzdocsError):
 
     unit: str | None = None  # what the form said, when it could be read that far
     year: int | None = None
+    kind: str | None = None  # the form kind it was read as (forms/kinds), when it was told
 
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)

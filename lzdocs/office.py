@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.documents.status import SubmissionStatus
     from lzdocs.documents.templating import TemplateReport
     from lzdocs.dynamics.changes import UnitChanges
+    from lzdocs.dynamics.reviews import ReviewDue
     from lzdocs.ingest import Outcome
     from lzdocs.store import Store
 
@@ -463,16 +464,18 @@ class Office:
         roster unit (``all_units``); ``fmt`` is docx or xlsx. The title carries the school's name. A blank form
         written here before and left unchanged is replaced; one the user changed is kept (the new one gets _01)."""
         from lzdocs.documents.blankform import write_docx, write_xlsx
-        from lzdocs.forms.schema import load_kinds
+        from lzdocs.dynamics.reviews import REVIEW_KIND, prefill_rows
+        from lzdocs.forms.schema import find_kind, load_kinds
         from lzdocs.textutil import safe_filename
 
-        kinds = {k.key: k for k in load_kinds(self.ws.root / "forms")}
-        if kind not in kinds:
-            raise ConfigError(f"没有名为“{kind}”的表格种类", hint=f"可用：{'、'.join(kinds)}")
+        kinds = load_kinds(self.ws.root / "forms")
+        form_kind = find_kind(kinds, kind)
+        if form_kind is None:
+            raise ConfigError(f"没有名为“{kind}”的表格种类",
+                              hint=f"可用：{'、'.join(k.names[0] if k.names else k.key for k in kinds)}")
         if fmt not in ("docx", "xlsx"):
             raise ConfigError(f"空白表格式只能是 docx 或 xlsx，不能是“{fmt}”")
         self.ws.require_organisation()
-        form_kind = kinds[kind]
         names: list[str | None]
         if all_units:
             if not self.roster():
@@ -485,10 +488,30 @@ class Office:
         files = []
         for name in names:
             stem = safe_filename(f"{form_kind.title}-{name}" if name else form_kind.title)
+            rows = prefill_rows(self.store, name) if name and form_kind.key == REVIEW_KIND else None
             files.append(own.write(self.ws.outbox / "空白表", stem, f".{fmt}",
-                                   lambda path, name=name: writer(form_kind, path, unit=name, school=self.ws.school)))
+                                   lambda path, name=name, rows=rows: writer(form_kind, path, unit=name,
+                                                                             rows=rows or None, school=self.ws.school)))
         own.save()
         return files
+
+    # --- 复核 (issue 14) ---------------------------------------------------------------------------------
+    def reviews(self, *, due_within: int | None = None, unit: str | None = None) -> list[ReviewDue]:
+        """The current risk points whose review (复核, by level: [reviews] of lzdocs.toml) is overdue or due within
+        ``due_within`` days (default the setting), and those whose latest 落实情况 was 未落实 — as ``lzdocs review``
+        lists them."""
+        from lzdocs.dynamics import reviews as R
+
+        policy = R.ReviewPolicy.from_settings(self.ws.settings)
+        return R.review_list(self.store, policy, self.today, unit=self.resolve_unit(unit) if unit else None,
+                             unit_order=self.roster().names, due_within=due_within)
+
+    def review_counts(self) -> dict:
+        """How many reviews are overdue, due soon, and found 未落实 (for ``lzdocs status``)."""
+        from lzdocs.dynamics import reviews as R
+
+        policy = R.ReviewPolicy.from_settings(self.ws.settings)
+        return R.review_counts(self.reviews(), policy)
 
     def check_template(self, path: str | Path, kind: str | None = None) -> tuple[TemplateReport, LetterKind | None]:
         """The variables of a .docx template and the problems of its tags, against a letter kind's fields (by

@@ -33,6 +33,10 @@ FRACTIONAL |= {("changes", "match_threshold")}
 RANGES[("changes", "match_threshold")] = (1, 100)
 DAYS_RANGE = (1, 3650)  # [letters] <kind>_days: up to ten years after the letter's date
 NUMBER_RANGE = (1, 1_000_000)
+# [reviews] (复核, issue 14): months between reviews by level, days ahead, the match similarity in percent.
+RANGES.update({("reviews", "level1_months"): (1, 120), ("reviews", "level2_months"): (1, 120),
+               ("reviews", "level3_months"): (1, 120), ("reviews", "due_within_days"): (1, 3650),
+               ("reviews", "match_similarity"): (50, 100)})
 _YES, _NO = {"true", "yes", "是", "1", "y", "on"}, {"false", "no", "否", "0", "n", "off", ""}
 
 

@@ -68,6 +68,14 @@ path = "inbox"           # 收件文件夹，可写网络共享路径，如 "//f
 [forms]
 same_as_above = true     # 岗位名称留空（或写“同上”）的行沿用上一行的岗位，并提醒；改为 false 则退回，要求每行都填写
 
+[reviews]
+# 风险点定期复核（动态管理）：上次复核（或报送风险表的填表日期）后多少个月再复核，按风险等级
+level1_months = 6        # 一级风险点：每 6 个月复核一次
+level2_months = 12       # 二级风险点：每 12 个月
+level3_months = 24       # 三级风险点：每 24 个月
+due_within_days = 30     # lzdocs review 和 lzdocs status 列出多少天内到期的复核
+match_similarity = 85    # 落实情况检查表的风险点与当前风险点文字相似度（百分比）达到多少算同一个风险点
+
 [watch]
 mode = "auto"            # auto：按挂载类型自动选择；native：本地事件；polling：轮询（网络共享）
 interval = 5             # 轮询间隔（秒）

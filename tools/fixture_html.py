@@ -158,3 +158,26 @@ EXAMPLE_FIRST = HEAD + p("附件") + p("岗位风险分析和防控措施表（�
 DOCX.update({"lo_ticks": TICKS, "lo_ticks_bad": TICKS_BAD, "lo_title_unit": TITLE_UNIT,
              "lo_example_first": EXAMPLE_FIRST})
 XLSX.update({"lo_tick_columns": TICK_COLUMNS, "lo_title_alias": TITLE_ALIAS, "lo_same_above": SAME_ABOVE})
+
+# 防控措施落实情况检查表 (issue 14) as units send it back: typed results in Excel (a reworded risk point), ticked
+# boxes under a merged 岗位 in Word (a reworded point, one 未落实 with its problem and remedy).
+CHECK_HEAD = ("序号", "岗位", "风险点", "落实情况", "存在问题", "整改措施")
+BOXES = "□已落实　□部分落实　□未落实"
+CHECK_XLSX = HEAD + table(
+    tr(td("防控措施落实情况检查表", colspan=6)),
+    tr(td("单位（公章）：计划财务处", colspan=3), td("检查日期：2026年11月20日", colspan=3)),
+    tr(*CHECK_HEAD),
+    tr("1", "出纳", "利用职务便利挪用公款", "已落实", "", ""),
+    tr("2", "会计", "审核不严、违规报销", "未落实", "报销单据未双签", "12月底前补齐双签"),
+    tr("3", "处长", "违规审批资金", "部分落实", "集体研究记录不全", "完善会议记录"),
+) + FOOT
+CHECK_DOCX = HEAD + p("防控措施落实情况检查表", "text-align:center") + p(
+    "单位（公章）：基建处　　　　检查日期：2026年11月21日") + table(
+    tr(*CHECK_HEAD),
+    tr("1", td("工程管理", rowspan=2), "虚报工程量", BOXES.replace("□已", "☑已"), "", ""),
+    tr("2", "违规变更设计、增加工程造价", BOXES.replace("□部分", "☑部分"), "变更审批留痕不全", "补齐变更审批记录"),
+    tr("3", "物资采购", "采购中收受回扣", BOXES.replace("□未", "☑未"), "供应商比选记录缺失", "建立供应商比选台账"),
+) + FOOT
+
+DOCX["lo_check_word"] = CHECK_DOCX
+XLSX["lo_check_excel"] = CHECK_XLSX

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "register": ("register_cmds:register_command",
                  "重新生成某年度的登记簿和公示表（全部由档案库数据重建，可反复运行）。"),
     "reply": ("letter_cmds:reply_command", "登记单位对一份文书的书面回复，或谈话提醒已进行（预警处置台账）。"),
+    "review": ("review_cmds:review_command", "列出到期和逾期的风险点复核，以及防控措施“未落实”的风险点。"),
     "risks": ("ingest_cmds:risks_command", "列出当前有效的风险点（每个单位每年以最新报送的表为准）。"),
     "status": ("register_cmds:status_command",
                "查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。"),

@@ -70,7 +70,7 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, 
             continue
         head = f"[{STATUS_NAMES[o.status]}] {o.file}"
         if o.status == "accepted":
-            head += f" —— {o.unit}，{o.year} 年，{o.rows} 个风险点"
+            head += f" —— {o.unit}，{o.year} 年，{o.rows} " + ("项落实情况" if o.kind == "check" else "个风险点")
             if o.supersedes:
                 head += f"（替换此前报送的 {o.supersedes}）"
             if o.superseded_on_arrival:

@@ -75,10 +75,13 @@ def status_command(env: Env, year: int | None) -> None:
     office = env.office()
     status = office.status(year)
     watcher = office.watcher_state()
+    reviews = office.review_counts()
     if env.json:
-        env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher})
+        env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher,
+                  "reviews": reviews})
         return
-    env.echo(render_status(status, watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns)), nl=False)
+    env.echo(render_status(status, watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns),
+                           reviews=reviews), nl=False)
 
 
 def _unit_json(u) -> dict:
@@ -88,7 +91,8 @@ def _unit_json(u) -> dict:
             "last_rejection": u.last_rejection or None}
 
 
-def render_status(status: SubmissionStatus, watcher: dict | None = None, width: int = 110) -> str:
+def render_status(status: SubmissionStatus, watcher: dict | None = None, width: int = 110, *,
+                  reviews: dict | None = None) -> str:
     """The human report: a table of units, the counts, overdue letters — as text for stdout."""
     from rich.console import Console
 
@@ -104,6 +108,9 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
                                                                         state != SUBMITTED else ""))
         levels = "，".join(f"{LEVEL_NAMES[k]} {status.levels.get(k, 0)} 个" for k in LEVEL_NAMES)
         console.print(f"当前风险点：{levels}，合计 {sum(status.levels.values())} 个")
+        if reviews is not None:
+            console.print(f"风险点复核：已逾期 {reviews['overdue']} 个，{reviews['due_within_days']} 天内到期 "
+                          f"{reviews['due']} 个，防控措施未落实 {reviews['not_done']} 个（详见 lzdocs review）")
         if status.overdue:
             console.print(_overdue_table(status))
         else:

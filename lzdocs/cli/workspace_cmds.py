@@ -117,7 +117,9 @@ def _set_up(directory: Path) -> bool:
 @click.option("--all", "all_units", is_flag=True, help="为名单中的每个单位各生成一份")
 @click.option("--format", "fmt", type=click.Choice(["docx", "xlsx"]), default="docx", show_default=True,
               help="文件格式")
-@click.option("--kind", "kind_key", default="risk", show_default=True, help="表格种类（forms/*.toml 中的 key）")
+@click.option("--kind", "kind_key", default="risk", show_default=True,
+              help="表格种类：risk（岗位风险分析和防控措施表）、落实情况（防控措施落实情况检查表，按单位预填当前风险点），"
+                   "或 forms/*.toml 中的 key")
 @json_option
 @pass_env
 def form_command(env: Env, units: tuple[str, ...], all_units: bool, fmt: str, kind_key: str) -> None:
@@ -128,6 +130,7 @@ def form_command(env: Env, units: tuple[str, ...], all_units: bool, fmt: str, ki
       lzdocs form                         一份不填单位的空白表
       lzdocs form --all --format xlsx     每个单位一份 Excel 表
       lzdocs form --unit 计财处 --unit 基建处
+      lzdocs form --kind 落实情况 --unit 计财处   预填该单位当前风险点的落实情况检查表
     文件写到 outbox/空白表/。
     """
     ws = env.workspace()

@@ -31,6 +31,8 @@ def _cell_text(field, row: dict) -> str:
     value = row.get(field.key, "")
     if field.type == "level" and isinstance(value, int):
         return LEVEL_NAMES.get(value, str(value))
+    if field.type == "choice" and not value and any(row.values()):  # a pre-filled row: the choices to tick
+        return "  ".join(f"□{choice}" for choice in field.choices)
     return "" if value is None else str(value)
 
 
@@ -177,7 +179,7 @@ def _xlsx_rows(ws, kind: FormKind, data: list[dict]) -> int:
     for r in range(4, last + 1):
         row = data[r - 4] if r - 4 < len(data) else {}
         for i, f in enumerate(kind.fields, 1):
-            value = _cell_text(f, row) or None
+            value = (_cell_text(f, row) if f.type != "choice" else row.get(f.key)) or None  # a drop-down here
             c = ws.cell(r, i)
             if value is not None:
                 c.value = value
@@ -197,7 +199,7 @@ def _xlsx_choices(ws, kind: FormKind, last: int) -> None:
             continue
         col = ws.cell(3, i).column_letter
         dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True,
-                            showErrorMessage=f.type == "level", errorTitle=f.label,
+                            showErrorMessage=f.type in ("level", "choice"), errorTitle=f.label,
                             error=f"请从下拉列表中选择：{'、'.join(f.choices)}")
         dv.add(f"{col}4:{col}{last}")
         ws.add_data_validation(dv)

@@ -1,1 +1,1 @@
-"""Dynamic management (动态管理): how the archive's risk points live through the years, and the cases."""
+"""Dynamic management (动态管理): the archive over the years — changes, reviews, cases and other follow-ups."""

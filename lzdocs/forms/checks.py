@@ -9,7 +9,7 @@ from lzdocs.errors import Problem, RejectedFile, error, warning
 from lzdocs.forms.ditto import fill_down
 from lzdocs.forms.labels import roster_unit_in_titles
 from lzdocs.forms.records import CheckedForm, RawForm
-from lzdocs.forms.values import LEVEL_NAMES, parse_year, read_level
+from lzdocs.forms.values import LEVEL_NAMES, parse_year, read_choice, read_level
 from lzdocs.textutil import fold, squeeze, strip_illegal_xml
 from lzdocs.workspace import Roster
 
@@ -60,6 +60,11 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
                     problems.append(error(why or "无法识别的风险等级，请填写一级、二级或三级", **at,
                                           column=column, value=text))
                 record[f.key] = level
+            elif f.type == "choice" and text:  # one of the choices, written or ticked (e.g. 落实情况)
+                record[f.key] = read_choice(text, f.choices)
+                if record[f.key] is None:
+                    problems.append(error(f"“{f.label}”请填写或勾选{'、'.join(f.choices)}中的一个", row=raw.number,
+                                          column=column, value=text))
             else:
                 record[f.key] = text
                 if f.choices and text and fold(text).rstrip("类") not in f.choices and fold(text) not in f.choices:
@@ -80,7 +85,7 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
     if any(p.severity == "error" for p in problems):
         problems += filter(None, [form.seen_note()])
         rejected = RejectedFile(problems)
-        rejected.unit, rejected.year = unit or None, year
+        rejected.unit, rejected.year, rejected.kind = unit or None, year, kind.key
         raise rejected
     return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows, problems=problems)
 

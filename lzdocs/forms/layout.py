@@ -103,7 +103,7 @@ def find_form(tables: Iterable[Table], kinds: Sequence[FormKind]) -> RawForm:
             f"{best.table.where}的表头缺少“{f.label}”列（可写作：{'、'.join(dict.fromkeys((f.label, *f.synonyms)))}）；"
             f"请按下发的空白《{best.kind.title}》补上该列后重新报送", column=f.label) for f in missing])
         rejected.problems += filter(None, [form.seen_note()])
-        rejected.unit = form.unit
+        rejected.unit, rejected.kind = form.unit, best.kind.key
         rejected.year = form.date_value.year if form.date_value else None
         raise rejected
     form.problems += [choice.older_year_note(chosen, c) for c in older]

@@ -51,6 +51,7 @@ class CheckedForm:
     year: int
     rows: list[dict]
     problems: list[Problem]
+    reviews: list[dict] = field(default_factory=list)  # a 落实情况 form: the reviews it records (dynamics/reviews.py)
 
     @property
     def warnings(self) -> list[Problem]:

@@ -20,7 +20,7 @@ class Field:
     label: str
     synonyms: tuple[str, ...]
     required: bool = False
-    type: str = "text"  # "text" | "level"
+    type: str = "text"  # "text" | "level" | "choice" (one of ``choices``, written or ticked)
     choices: tuple[str, ...] = ()
     width: int = 12
     same_as_above: bool = False  # a blank cell under a filled one means “同上” (forms/ditto.py)
@@ -64,6 +64,7 @@ class FormKind:
     date: HeaderField
     notes: str = ""
     source: str = ""
+    names: tuple[str, ...] = ()  # what a user may call it on the command line (``--kind 落实情况``)
 
     def field(self, key: str) -> Field:
         for f in self.fields:
@@ -108,7 +109,8 @@ def _load(data: dict, source: str) -> FormKind:
 
         kind = FormKind(key=data["key"], title=data["title"], fields=fields,
                         unit=head("unit", "单位", True), date=head("date", "填表日期", False),
-                        notes=data.get("notes", {}).get("text", ""), source=source)
+                        notes=data.get("notes", {}).get("text", ""), source=source,
+                        names=tuple(data.get("names", ())))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"表格定义 {source} 缺少或写错了项目：{exc}",
                           hint="每个 [[fields]] 需要 key 和 label，文件需要 key 和 title") from exc
@@ -135,6 +137,12 @@ def load_kinds(workspace_forms: Path | None = None) -> list[FormKind]:
             kind = _load(data, path.name)
             kinds[kind.key] = kind
     return list(kinds.values())
+
+
+def find_kind(kinds: list[FormKind], name: str) -> FormKind | None:
+    """The kind called ``name``: its key, its title or one of its ``names``."""
+    wanted = squeeze(name)
+    return next((k for k in kinds if wanted in (k.key, squeeze(k.title), *map(squeeze, k.names))), None)
 
 
 def risk_kind() -> FormKind:

@@ -90,6 +90,24 @@ def _ticked_level(text: str) -> tuple[int | None, str | None]:
     return (ticked.pop(), None) if len(ticked) == 1 else (None, TICKED_SEVERAL)
 
 
+def read_choice(value, choices: tuple[str, ...]) -> str | None:
+    """The one of ``choices`` a cell gives: written as it is (“未落实”), or the one ticked box of a pre-printed row
+    (“□已落实 ☑部分落实 □未落实”, boxes before or after their words as for levels); None when unclear."""
+    text = squeeze(unicodedata.normalize("NFKC", str(value or ""))).rstrip("。.")
+    if text in choices:
+        return text
+    words = "|".join(re.escape(c) for c in sorted(choices, key=len, reverse=True))
+    tokens = re.findall(rf"[{TICKED}{UNTICKED}]|{words}", text)
+    if not tokens or len(tokens) % 2 or _TICK_FILLER.sub("", re.sub(rf"[{TICKED}{UNTICKED}]|{words}", "", text)):
+        return None
+    before = tokens[0] in TICKED + UNTICKED
+    pairs = [(tokens[i + before], tokens[i + (not before)]) for i in range(0, len(tokens), 2)]
+    if any(word not in choices or box not in TICKED + UNTICKED for word, box in pairs):
+        return None
+    ticked = [word for word, box in pairs if box in TICKED]
+    return ticked[0] if len(ticked) == 1 else None
+
+
 _DATE_PATTERNS = [
     re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),

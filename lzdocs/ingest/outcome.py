@@ -21,6 +21,7 @@ class Outcome:
     stored_as: str | None = None
     problems: list[Problem] = field(default_factory=list)
     received: dt.date | None = None  # the day the form arrived: on time or late by it
+    kind: str = "risk"  # the form kind read (forms/kinds): risk, or check (防控措施落实情况检查表)
 
     def as_dict(self) -> dict:
         return {"file": self.file, "status": self.status, "unit": self.unit, "year": self.year,
@@ -28,7 +29,7 @@ class Outcome:
                 "rows": self.rows, "supersedes": self.supersedes,
                 "superseded_on_arrival": self.superseded_on_arrival, "superseded_by": self.superseded_by,
                 "stored_as": self.stored_as, "received": self.received.isoformat() if self.received else None,
-                "problems": [p.as_dict() for p in self.problems]}
+                "problems": [p.as_dict() for p in self.problems], "kind": self.kind}
 
     @property
     def superseded_on_arrival(self) -> bool:

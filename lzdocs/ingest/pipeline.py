@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lzdocs.clock import Clock
+from lzdocs.dynamics import reviews
 from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
@@ -169,11 +170,11 @@ class Ingest:
                 return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
                                problems=[self._duplicate_warning(duplicate)])
             arrived = self.arrived(src)
-            checked, problems, unit, year = self._read_and_check(copy, src, display_name(path.name), arrived)
+            checked, problems, unit, year, kind = self._read_and_check(copy, src, display_name(path.name), arrived)
         if checked is None:
-            return Outcome(source, "rejected", unit, year, problems=problems, received=arrived)
+            return Outcome(source, "rejected", unit, year, problems=problems, received=arrived, kind=kind)
         return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
-                       problems=problems, received=arrived)
+                       problems=problems, received=arrived, kind=checked.kind.key)
 
     # --- one file ---------------------------------------------------------------------------
     def process(self, claim: Claim, seen: dt.datetime | None = None) -> Outcome:
@@ -206,21 +207,22 @@ class Ingest:
         duplicate = self._duplicate_of(sha)
         if duplicate:
             return self._settle_duplicate(claim, src, sha, duplicate, arrived)
-        checked, problems, unit, year = self._read_and_check(copy, src, claim.original_name, arrived)
+        checked, problems, unit, year, kind = self._read_and_check(copy, src, claim.original_name, arrived)
         problems = self._name_problems(claim) + problems
         base = dict(sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
             where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
-            settled = self._settle(claim, src, where, dict(base, status="rejected", kind="risk", unit=unit,
+            settled = self._settle(claim, src, where, dict(base, status="rejected", kind=kind, unit=unit,
                                                            year=year or self.today.year), [], problems)
-            return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems)
+            return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems,
+                           kind=kind)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
         try:
             settled = self._settle(claim, src, (folder, ()), dict(
                 base, status="accepted", kind=checked.kind.key, unit=checked.unit, year=checked.year,
-                filled_date=checked.filled_date), checked.rows, problems)
+                filled_date=checked.filled_date), checked.rows, problems, checked.reviews)
         except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
@@ -228,10 +230,11 @@ class Ingest:
         settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year, self.claims_dir)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
-                       stored_as=settled.stored_as, problems=problems)
+                       stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
 
     def _read_and_check(self, path: Path | None, src: BinaryIO, name: str, arrived: dt.date):
-        """(CheckedForm or None, problems, unit, year) — never raises for a bad file. ``path`` is the private
+        """(CheckedForm or None, problems, unit, year, form kind) — never raises for a bad file (a file whose kind
+        could not be told is a ``risk`` form). ``path`` is the private
         copy of the file ``name``, None when it is over the size limit (then only its size is looked at)."""
         try:
             if path is None:
@@ -239,15 +242,26 @@ class Ingest:
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above)
-            return checked, checked.problems, checked.unit, checked.year
+            if checked.kind.key == reviews.REVIEW_KIND:
+                self._plan_reviews(checked)
+            return checked, checked.problems, checked.unit, checked.year, checked.kind.key
         except RejectedFile as exc:
-            return None, exc.problems, exc.unit, exc.year
+            return None, exc.problems, exc.unit, exc.year, exc.kind or "risk"
         except MemoryError:
-            return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None
+            return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None, "risk"
         except Exception as exc:  # a reader bug must not strand the file: reject it with the reason logged
             log.error("读取 %s 时出现意外错误（%s），已退回", name, type(exc).__name__, exc_info=True)
-            return None, [error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
-                                "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")], None, None
+            problem = error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
+                            "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")
+            return None, [problem], None, None, "risk"
+
+    def _plan_reviews(self, checked) -> None:
+        """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""
+        policy = reviews.ReviewPolicy.from_settings(self.ws.settings)
+        with self.store.read() as conn:
+            points = reviews.current_points(conn, unit=checked.unit)
+        checked.reviews, problems = reviews.plan_reviews(checked, points, policy.similarity, self.today)
+        checked.problems += problems
 
     @contextmanager
     def _private_copy(self, src: BinaryIO, name: str):
@@ -268,7 +282,7 @@ class Ingest:
             yield copy, sha
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
-                rows: list[dict], problems: list[Problem]) -> _Settled:
+                rows: list[dict], problems: list[Problem], planned: list[dict] = ()) -> _Settled:
         """Reserve the name → copy → fsync → record (one transaction) → rename → release: the order that survives
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
@@ -288,6 +302,8 @@ class Ingest:
             self.store.log(conn, values["status"], claim.original_name, after={
                 "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
                 "rows": len(rows), "stored_as": stored_as, "supersedes": replaced, "superseded_by": later})
+            if planned:  # a 落实情况 form: its reviews, in the same transaction
+                reviews.record_reviews(self.store, conn, new_id, planned)
         self.crash("after-commit")
         self._finish(claim, values["status"], problems)
         return _Settled(stored_as, replaced, later)

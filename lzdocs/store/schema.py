@@ -144,6 +144,23 @@ cases = Table(
 Index("ix_cases_unit_year", cases.c.unit, cases.c.year)
 Index("ix_cases_risk", cases.c.risk_id)
 
+# 复核: one row per risk point a 落实情况 form (kind "check") reported on; never updated (docs/product.md 动态管理).
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),  # the 落实情况 form
+    Column("risk_id", Integer, ForeignKey("risks.id")),  # the current risk point it was matched to, else NULL
+    Column("unit", String(200), nullable=False),
+    Column("post", Text, nullable=False),
+    Column("risk", Text, nullable=False),
+    Column("reviewed", Date, nullable=False),  # the form's 检查日期, else the day it was received
+    Column("result", String(16), nullable=False),  # 已落实 | 部分落实 | 未落实
+    Column("problem", Text, nullable=False, default=""),
+    Column("remedy", Text, nullable=False, default=""),
+    Column("row_no", Integer),
+)
+Index("ix_reviews_unit", reviews.c.unit)
+
 # Append-only audit log.
 events = Table(
     "events", metadata,
@@ -172,7 +189,13 @@ MIGRATIONS: dict[int, list[str]] = {
     # 4: arrived_on. Forms recorded before it arrived, as far as anyone knows, when they were taken.
     4: ["ALTER TABLE submissions ADD COLUMN arrived_on DATE",
         "UPDATE submissions SET arrived_on = date(received_at)"],
+    # 5: 复核 recorded from 落实情况 forms (issue 14). Nothing before it was a review.
+    5: ["CREATE TABLE IF NOT EXISTS reviews (id INTEGER NOT NULL PRIMARY KEY, "
+        "submission_id INTEGER NOT NULL REFERENCES submissions (id), risk_id INTEGER REFERENCES risks (id), "
+        "unit VARCHAR(200) NOT NULL, post TEXT NOT NULL, risk TEXT NOT NULL, reviewed DATE NOT NULL, "
+        "result VARCHAR(16) NOT NULL, problem TEXT NOT NULL, remedy TEXT NOT NULL, row_no INTEGER)",
+        "CREATE INDEX IF NOT EXISTS ix_reviews_unit ON reviews (unit)"],
     # 7: cases (issue 14): a new table only, which ``metadata.create_all`` makes (with its indexes) on opening,
-    # before these statements run; nothing to alter. (5 and 6 are reviews and follow-ups of issue 14.)
+    # before these statements run; nothing to alter. (6 is the follow-ups of issue 14.)
     7: [],
 }

@@ -14,6 +14,7 @@ import docx
 import pytest
 from openpyxl import load_workbook
 
+from lzdocs.store.schema import SCHEMA_VERSION
 from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
 
 SCHOOL = ("--school", "东方理工大学", "--short", "东理", "--contact", "张老师", "--phone", "0471-1234567")
@@ -173,7 +174,7 @@ def test_an_archive_of_schema_3_gains_the_arrival_day_of_its_forms(ws, make_form
     unit = next(u for u in status["units"] if u["unit"] == "计划财务处")
     assert unit["arrived"] == taken[:10]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 # --- Replies and talks ----------------------------------------------------------------------------------------------

@@ -154,7 +154,7 @@ def test_document_without_the_form_table_is_rejected_naming_the_columns_looked_f
     with pytest.raises(RejectedFile) as exc:
         read("word_no_form.docx")
     message = exc.value.problems[0].message
-    assert message.startswith("未找到《岗位风险分析和防控措施表》表格")
+    assert message.startswith("未找到《岗位风险分析和防控措施表》或《防控措施落实情况检查表》表格")
     for label in ("岗位名称", "风险点描述", "风险等级", "防控措施"):
         assert f"“{label}”" in message
     assert "另存为 .docx 或 .xlsx" in message

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from lzdocs.forms.values import parse_date, parse_level
+from lzdocs.forms.values import parse_date, parse_level, read_choice
 
 
 @pytest.mark.parametrize("text,level", [
@@ -57,3 +57,18 @@ def test_year_of_a_date_written_only_to_the_month(text, year):
     from lzdocs.forms.values import parse_year
 
     assert parse_year(text) == year
+
+
+RESULTS = ("已落实", "部分落实", "未落实")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("未落实", "未落实"), (" 部分落实。", "部分落实"),
+    ("□已落实\u3000☑部分落实\u3000□未落实", "部分落实"), ("已落实√ 部分落实□ 未落实□", "已落实"),
+    ("■未落实 □已落实", "未落实"),
+    ("□已落实 □部分落实 □未落实", None),  # nothing ticked
+    ("☑已落实 ☑未落实", None),  # two ticked
+    ("已落实，基本", None), ("落实", None), ("", None),
+])
+def test_a_choice_is_written_or_ticked_once(text, expected):
+    assert read_choice(text, RESULTS) == expected

@@ -155,7 +155,7 @@ def test_workbook_without_the_form_is_rejected(tmp_path):
     wb.save(tmp_path / "a.xlsx")
     with pytest.raises(RejectedFile) as exc:
         read(tmp_path / "a.xlsx")
-    assert "未找到《岗位风险分析和防控措施表》表格" in exc.value.problems[0].message
+    assert "未找到《岗位风险分析和防控措施表》或《防控措施落实情况检查表》表格" in exc.value.problems[0].message
 
 
 def _with_sheet_xml(path: Path, edit, parts: dict[str, bytes] | None = None) -> Path:

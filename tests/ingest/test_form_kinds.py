@@ -46,7 +46,7 @@ ROWS = [{"name": "张三", "title": "处长", "promise": "不收受礼品礼金"
 def test_a_workspace_form_kind_is_written_and_ingested(workspace, store):
     (workspace.root / "forms" / "pledge.toml").write_text(PLEDGE, encoding="utf-8")
     kinds = {k.key: k for k in load_kinds(workspace.root / "forms")}
-    assert set(kinds) == {"risk", "pledge"}
+    assert set(kinds) == {"risk", "check", "pledge"}
     write_docx(kinds["pledge"], workspace.inbox / "承诺.docx", unit="基建处", rows=ROWS, date=dt.date(2026, 3, 1))
     write_xlsx(kinds["pledge"], workspace.inbox / "承诺.xlsx", unit="图书馆", rows=ROWS[:1], date=dt.date(2026, 3, 2))
 

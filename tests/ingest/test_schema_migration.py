@@ -24,6 +24,7 @@ def _as_schema_1(db) -> None:
         for column in ("status", "origin", "void_reason", "voided"):  # schema 3
             conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
         conn.execute("ALTER TABLE submissions DROP COLUMN arrived_on")  # schema 4
+        conn.execute("DROP TABLE reviews")  # schema 5
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 
 
@@ -50,3 +51,18 @@ def test_an_archive_with_twice_accepted_bytes_is_migrated_and_then_refuses_a_thi
     with store.read() as conn:
         assert subs.accepted_by_hash(conn, rows[0][1])["id"] == rows[0][0]
     store.close()
+
+
+def test_an_archive_of_schema_4_gains_the_reviews_table(workspace):
+    Store.for_workspace(workspace).close()
+    db = workspace.root / "lzdocs.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE reviews")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    store = Store.for_workspace(workspace)
+    assert store.schema_version == SCHEMA_VERSION
+    store.close()
+    with sqlite3.connect(db) as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(reviews)")]
+    assert columns == ["id", "submission_id", "risk_id", "unit", "post", "risk", "reviewed", "result", "problem",
+                       "remedy", "row_no"]
