@@ -93,7 +93,7 @@ def test_the_form_is_prefilled_with_the_units_risk_points_in_excel(archive):
     assert path == "outbox/空白表/防控措施落实情况检查表-计划财务处.xlsx"
     sheet = load_workbook(archive / path).active
     assert [[c.value for c in row] for row in sheet.iter_rows(min_row=1, max_row=7)] == [
-        ["防控措施落实情况检查表", None, None, None, None, None],
+        ["内蒙古工业大学防控措施落实情况检查表", None, None, None, None, None],
         ["单位（公章）", "计划财务处", None, None, "检查日期", None],
         ["序号", "岗位", "风险点", "落实情况", "存在问题", "整改措施"],
         ["1", "出纳", "利用职务便利挪用公款", None, None, None],
