@@ -17,6 +17,8 @@ from lzdocs.cli.common import Env, LzdocsGroup
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("workspace_cmds:demo_command",
              "演示：新建一个工作区，放入十几份模拟表格，从头到尾跑一遍，并列出生成的文件。"),
+    "follow-up": ("follow_up_cmds:follow_up_command",
+                  "登记预警处置的跟踪：核查整改情况（已整改/未整改、核查人、日期）、办结，或关联风险点。"),
     "form": ("workspace_cmds:form_command", "生成空白《岗位风险分析和防控措施表》供下发，可预填单位名称。"),
     "ingest": ("ingest_cmds:ingest_command",
                "处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动）。"),
@@ -32,9 +34,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("register_cmds:status_command",
                "查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。"),
     "template": ("letter_cmds:template_group", "模板工具：检查 Word 模板里的标签。"),
+    "unit": ("follow_up_cmds:unit_command", "查看一个单位的档案：历年风险点、复核、预警处置（各环节状态）和案例。"),
     "urge": ("letter_cmds:urge_command", "给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。"),
     "void": ("void_cmds:void_command",
              "作废一个文号：发文登记簿中保留并注明作废，文件移到“作废”文件夹，此文号不再使用。"),
+    "warn": ("follow_up_cmds:warn_command",
+             "登记当面进行的批评教育（不发文书）：编登记号，记入发文登记簿和预警处置台账，之后跟踪核查整改直到办结。"),
     "watch": ("watch_cmds:watch_command",
               "持续监视收件文件夹：表格一放进来就自动收取、校验、归档，一批处理完后更新登记簿。"),
 }

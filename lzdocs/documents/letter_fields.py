@@ -47,6 +47,19 @@ def when_text(value, date: dt.date, warnings: list[str]) -> str:
     return text + f"{moment.hour}时" + (f"{moment.minute}分" if moment.minute else "")
 
 
+def moment_day(value) -> dt.date | None:
+    """The day of a 谈话时间 as given (a date, an Excel date-time, text starting 2026-12-08), else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = _MOMENT.fullmatch(str(value or "").strip())
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
+
+
 def basis_text(text: str) -> str:
     """依据 as the letter cites it in “根据……有关规定”: a bare title of rules gets its 《》."""
     text = _BASIS_TAIL.sub("", text.strip().strip("，,。；;")).strip()

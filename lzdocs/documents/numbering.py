@@ -160,7 +160,7 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
 def issue_document(store: Store, *, kind: str, code: str, year: int, title: str, recipient: str,
                    issued: dt.date, folder: Path, stem: Callable[[DocumentNumber], str],
                    render: Callable[[DocumentNumber, Path], bytes | None], reply_due: dt.date | None = None,
-                   unit: str | None = None, note: str = "", workspace_root: Path | None = None,
+                   ledger: bool = False, unit: str | None = None, note: str = "", workspace_root: Path | None = None,
                    suffix: str = ".docx", finisher: DurableRenames | None = None, draft: bool = False,
                    assigned: DocumentNumber | None = None) -> IssuedDocument:
     """Take the next 文号 (or the ``assigned`` one), render the document with it, record it, then put the file in place.
@@ -195,7 +195,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
             doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
                                     title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
                                     note=note, created_at=store.now(), origin=q.ASSIGNED if assigned else "auto")
-            if reply_due is not None:
+            if reply_due is not None or ledger:  # ledger: a way of warning, followed even with no deadline
                 q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
                               reply_due=reply_due)
             store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,

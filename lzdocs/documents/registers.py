@@ -13,6 +13,7 @@ from pathlib import Path
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 from lzdocs.documents.status import LATE, MISSING, SUBMITTED, SubmissionStatus, kind_name, reply_state, status_from
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
+from lzdocs.dynamics.warnings import Deadlines, overdue, state_name
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
@@ -74,7 +75,7 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             "risks": lambda label: risk_book(conn, year, today, order, label, school),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, label, school),
-            "warnings": lambda label: warnings_book(conn, year, today, label, school),
+            "warnings": lambda label: warnings_book(conn, year, today, label, school, ws.settings),
         }
         for key, build in builders.items():
             if key in paths:
@@ -262,7 +263,11 @@ DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12,
                     Column("备注", 20)]
 WARNING_COLUMNS = [Column("文号", 24), Column("单位", 20), Column("文种", 16, "center"),
                    Column("发出日期", 12, "date"), Column("回复期限", 12, "date"), Column("回复日期", 12, "date"),
-                   Column("状态", 10, "center"), Column("备注", 24)]
+                   Column("状态", 10, "center"),
+                   # issue 14: the follow-up of each warning (lzdocs.dynamics.warnings)
+                   Column("核查日期", 12, "date"), Column("核查人", 12, "center"), Column("核查结果", 10, "center"),
+                   Column("办结日期", 12, "date"), Column("处置状态", 18, "center"), Column("逾期环节", 20),
+                   Column("备注", 24)]
 
 
 def documents_book(conn, year: int, label: str, school: str = "") -> StreamingBook:
@@ -291,8 +296,9 @@ def _document_note(d, note: str) -> str:
     return "；".join([*notes, note] if note else notes)
 
 
-def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
+def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "", settings=None) -> StreamingBook:
     """预警处置台账: letters that expect a reply, with their state on ``today``."""
+    deadlines = Deadlines.from_settings(settings) if settings is not None else Deadlines()
     book = StreamingBook(label)
     rows = docs_q.list_warnings(conn, year)
     overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" and w["status"] != docs_q.VOID
@@ -302,8 +308,16 @@ def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "")
     for w in rows:
         state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today)
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
-                      state, _reply_note(w, state, today)], [None] * 6 + [REPLY_STYLES[state]])
+                      state, *follow_up_cells(w, today, deadlines), _reply_note(w, state, today)],
+                     [None] * 6 + [REPLY_STYLES[state]])
     return book
+
+
+def follow_up_cells(w, today: dt.date, deadlines: Deadlines) -> list:
+    """核查日期, 核查人, 核查结果, 办结日期, 处置状态, 逾期环节 of a 预警处置台账 row (issue 14)."""
+    late = overdue(w, today, deadlines)
+    where = f"{late['step_name']}逾期 {late['days_overdue']} 天" if late else ""
+    return [w["checked"], w["checked_by"], w["check_result"], w["closed"], state_name(w), where]
 
 
 def _reply_note(w, state: str, today: dt.date) -> str:

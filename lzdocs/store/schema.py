@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -119,6 +119,20 @@ warnings = Table(
     Column("reply_due", Date),
     Column("replied", Date),
     Column("note", Text, nullable=False, default=""),
+    # 6: the follow-up of a warning (issue 14): the check on its rectification (核查) and its closing (办结)
+    Column("checked", Date),
+    Column("checked_by", Text),
+    Column("check_result", String(16)),  # 已整改 | 未整改
+    Column("closed", Date),
+)
+
+# 6: the risk points a warning concerns (a risk row of one year's form).
+warning_risks = Table(
+    "warning_risks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("warning_id", Integer, ForeignKey("warnings.id"), nullable=False),
+    Column("risk_id", Integer, ForeignKey("risks.id"), nullable=False),
+    UniqueConstraint("warning_id", "risk_id", name="uq_warning_risks"),
 )
 
 # Append-only audit log.
@@ -146,4 +160,12 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE documents ADD COLUMN origin VARCHAR(16) NOT NULL DEFAULT 'auto'",
         "ALTER TABLE documents ADD COLUMN void_reason TEXT",
         "ALTER TABLE documents ADD COLUMN voided DATE"],
+    # 6: follow-up of warnings (issue 14); the lead renumbers at merge (4 and 5 are other branches').
+    6: ["ALTER TABLE warnings ADD COLUMN checked DATE",
+        "ALTER TABLE warnings ADD COLUMN checked_by TEXT",
+        "ALTER TABLE warnings ADD COLUMN check_result VARCHAR(16)",
+        "ALTER TABLE warnings ADD COLUMN closed DATE",
+        "CREATE TABLE IF NOT EXISTS warning_risks (id INTEGER NOT NULL PRIMARY KEY, "
+        "warning_id INTEGER NOT NULL REFERENCES warnings (id), risk_id INTEGER NOT NULL REFERENCES risks (id), "
+        "CONSTRAINT uq_warning_risks UNIQUE (warning_id, risk_id))"],
 }
