@@ -106,7 +106,8 @@ def unit_command(env: Env, unit: str) -> None:
     env.echo(f"风险点（{len(card['risks'])} 个）：")
     for r in card["risks"]:
         linked = f"  预警：{'、'.join(r['warnings'])}" if r["warnings"] else ""
-        env.echo(f"  [{r['id']}] {r['year']}年 {r['post'] or ''}：{r['risk'] or ''}（{LEVEL_NAMES.get(r['level'], '等级未填')}）{linked}")
+        level = LEVEL_NAMES.get(r["level"], "等级未填")
+        env.echo(f"  [{r['id']}] {r['year']}年 {r['post'] or ''}：{r['risk'] or ''}（{level}）{linked}")
     env.echo(f"预警处置（{len(card['warnings'])} 件）：")
     for w in card["warnings"]:
         late = f"，{w['overdue']['step_name']}逾期 {w['overdue']['days_overdue']} 天" if w["overdue"] else ""

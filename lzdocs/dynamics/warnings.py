@@ -239,12 +239,12 @@ def record_criticism(store, settings, unit: str, values: dict, day: dt.date, *, 
         ids = resolve_risks(conn, unit, risks)
         number = DocumentNumber(code, day.year, doc_q.next_seq(conn, code, day.year))
         doc_id = doc_q.add_document(conn, kind=CRITICISM, code=code, year=day.year, seq=number.seq,
-                                    number=str(number), title=WAYS[CRITICISM], recipient=who or unit, issued=day,
+                                    number=str(number), title=WAYS[CRITICISM], recipient=unit, issued=day,
                                     file="", sha256="", note=note[:200], created_at=store.now())
         warning_id = doc_q.add_warning(conn, document_id=doc_id, unit=unit, kind=CRITICISM, issued=day,
                                        reply_due=None, replied=day, note="")
-        store.log(conn, "issue", str(number), after={"kind": CRITICISM, "title": WAYS[CRITICISM], "recipient":
-                                                     who or unit, "file": "", "note": note})
+        store.log(conn, "issue", str(number), after={"kind": CRITICISM, "title": WAYS[CRITICISM], "recipient": unit,
+                                                     "person": who, "file": "", "note": note})
         if ids:
             q.link_risks(conn, warning_id, ids)
             store.log(conn, "link", str(number), after={"risks": ids})
