@@ -213,3 +213,20 @@ def test_the_meeting_notice_is_a_letter_of_its_own_kind(root):
     row = ledger(root)["内工大纪会〔2026〕1号"]
     assert (row["文种"], row["回复期限"].date().isoformat(), row["处置状态"]) == (
         "关于责成召开专题民主生活会的通知", "2026-12-28", "已发出")
+
+
+def test_an_archive_of_schema_3_gains_the_follow_up_and_its_letters_are_followed(root):
+    on("2026-11-28", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    with sqlite3.connect(root / "lzdocs.db") as db:  # what an archive of main's schema 3 looks like
+        for column in ("checked", "checked_by", "check_result", "closed"):
+            db.execute(f"ALTER TABLE warnings DROP COLUMN {column}")
+        db.execute("DROP TABLE warning_risks")
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    assert card_warning(root, "2026-12-01")["state"] == "issued"
+    on("2026-12-01", root, "reply", NUMBER)
+    on("2026-12-02", root, "follow-up", NUMBER, "--result", "已整改", "--by", "张某", "--risk", "出纳", "--close")
+    w = card_warning(root, "2026-12-02")
+    assert (w["state"], w["checked"], w["closed"], w["risks"]) == ("closed", "2026-12-02", "2026-12-02",
+                                                                    [risk_ids(root)["利用职务便利挪用公款"]])
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("6",)

@@ -23,6 +23,9 @@ def _as_schema_1(db) -> None:
         conn.execute("ALTER TABLE submissions DROP COLUMN accepted_sha256")
         for column in ("status", "origin", "void_reason", "voided"):  # schema 3
             conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+        for column in ("checked", "checked_by", "check_result", "closed"):  # schema 6
+            conn.execute(f"ALTER TABLE warnings DROP COLUMN {column}")
+        conn.execute("DROP TABLE warning_risks")
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 
 
@@ -38,7 +41,7 @@ def test_an_archive_with_twice_accepted_bytes_is_migrated_and_then_refuses_a_thi
                      " rows, problems) SELECT sha256, kind, status, unit, year, received_at, '副本.docx', source, 0,"
                      " '[]' FROM submissions")
     store = Store.for_workspace(workspace)
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 6
     with store.read() as conn:
         rows = conn.execute(select(submissions.c.id, submissions.c.accepted_sha256)
                             .order_by(submissions.c.id)).all()
