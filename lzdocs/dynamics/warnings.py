@@ -1,6 +1,6 @@
 """Every warning followed to its end: 已发出 → 已回复/已谈话 → 整改已核查 → 已办结, overdue at each step.
 
-The six ways of the programme (docs/product.md §8): 批评教育 is recorded with a 登记号 and no letter; 谈话提醒,
+The six ways of the programme (docs/product.md §7): 批评教育 is recorded with a 登记号 and no letter; 谈话提醒,
 责令检查整改, 问廉问责书, 纪检监察建议书 and 关于责成召开专题民主生活会的通知 are letters. Step 2 is the written
 reply (``lzdocs reply``), a talk held, or for a 批评教育 the day it was given; step 3 the check on the rectification
 (``lzdocs follow-up --result``); step 4 the closing (``--close``). Each step's deadline: the letter's own (回复期限,
