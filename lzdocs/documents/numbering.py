@@ -318,7 +318,8 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             rename_no_replace(target, source)
         raise
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
-                          [target for _, target in moves] or ([moved] if moved else []), [] if moved else [doc["file"]])
+                          [target for _, target in moves] or ([moved] if moved else []),
+                          [] if moved or not doc["file"] else [doc["file"]])  # a 批评教育 has no file
 
 
 def _moved_before(document: Path, folder: Path, sha256: str) -> Path | None:

@@ -132,10 +132,15 @@ def test_status_text_names_the_step_that_is_overdue(root):
     on("2026-11-28", root, "letter", "rectify", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=账目不清",
        "--set", "整改要求=建立台账")
     text = on("2027-01-10", root, "status").stdout
-    assert "预警处置逾期（1 件）" in text
-    line = next(t for t in text.splitlines() if "内工大纪改〔2026〕1号" in t and "回复/谈话" in t)
-    assert line.split() == ["内工大纪改〔2026〕1号", "计划财务处", "责令检查整改通知书", "已发出", "回复/谈话",
-                            "2026-12-28", "13"]
+    assert "逾期未回复的文书（1 件）" in text and "整改核查、办结逾期" not in text
+    on("2027-01-10", root, "reply", "内工大纪改〔2026〕1号")
+    text = on("2027-02-12", root, "status").stdout
+    assert "没有逾期未回复的文书。" in text and "整改核查、办结逾期的预警处置（1 件）" in text
+    line = next(t for t in text.splitlines() if "内工大纪改〔2026〕1号" in t)
+    assert line.split() == ["内工大纪改〔2026〕1号", "计划财务处", "责令检查整改通知书", "已回复", "整改核查",
+                            "2027-02-09", "3"]
+    on("2027-02-12", root, "void", "内工大纪改〔2026〕1号", "--reason", "发错单位")
+    assert json_on("2027-02-12", root, "status")["follow_up"] == []  # a voided warning is not followed
 
 
 def test_a_criticism_is_recorded_without_a_letter_and_followed(root):
@@ -230,3 +235,23 @@ def test_an_archive_of_schema_3_gains_the_follow_up_and_its_letters_are_followed
                                                                     [risk_ids(root)["利用职务便利挪用公款"]])
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("6",)
+
+
+def test_the_deadlines_are_settings_and_a_bad_one_is_refused(root):
+    on("2026-11-28", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    on("2026-11-28", root, "reply", NUMBER)
+    config = root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "check_days = 30          # 回复（谈话）后核查整改情况的期限" in text
+    config.write_text(text.replace("check_days = 30", "check_days = 10"), encoding="utf-8")
+    assert overdue_steps(root, "2026-12-09") == [(NUMBER, "check", "2026-12-08", 1)]
+    config.write_text(text.replace("check_days = 30", "check_days = 0"), encoding="utf-8")
+    refused = on("2026-12-09", root, "status", check=2)
+    assert "lzdocs.toml 中 [follow_up] check_days 的值“0”不对" in refused.stderr
+
+
+def test_a_voided_criticism_has_no_file_to_miss(root):
+    on("2026-11-28", root, "warn", "批评教育", "--unit", "计财处", "--set", "事由=在检查中")
+    voided = on("2026-11-28", root, "void", "内工大纪批〔2026〕1号", "--reason", "登记错误")
+    assert "没有找到" not in voided.stderr and "已作废：内工大纪批〔2026〕1号（批评教育，计划财务处）" in voided.stdout
+    assert overdue_steps(root, "2027-06-01") == []
