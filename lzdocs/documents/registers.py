@@ -304,13 +304,19 @@ def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "",
     overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" and w["status"] != docs_q.VOID
                   for w in rows)
     sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
-                           subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件；统计日期：{chinese_date(today)}")
+                           subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件，整改核查、办结逾期 "
+                                    f"{_later_overdue(rows, today, deadlines)} 件；统计日期：{chinese_date(today)}")
     for w in rows:
         state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today)
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
                       state, *follow_up_cells(w, today, deadlines), _reply_note(w, state, today)],
                      [None] * 6 + [REPLY_STYLES[state]])
     return book
+
+
+def _later_overdue(rows, today: dt.date, deadlines: Deadlines) -> int:
+    """Warnings overdue at the check or the closing (issue 14)."""
+    return sum(1 for w in rows if (overdue(w, today, deadlines) or {}).get("step") in ("check", "close"))
 
 
 def follow_up_cells(w, today: dt.date, deadlines: Deadlines) -> list:

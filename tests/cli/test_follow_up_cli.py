@@ -91,6 +91,8 @@ def test_a_suggestion_goes_through_every_state_with_overdue_at_each_step(root):
     on("2027-02-05", root, "register", "--year", "2026")
     assert follow_cells(ledger(root)[NUMBER])["处置状态"] == "已回复"
     assert follow_cells(ledger(root)[NUMBER])["逾期环节"] == "整改核查逾期 1 天"
+    subtitle = load_workbook(root / "outbox" / "2026" / "登记簿" / "预警处置台账.xlsx")["预警处置台账"]["A2"].value
+    assert subtitle == "共 1 件，已逾期未回复 0 件，整改核查、办结逾期 1 件；统计日期：2027年2月5日"
     on("2027-02-05", root, "follow-up", NUMBER, "--result", "未整改", "--by", "张某", "--date", "2027-02-05")
     refused = on("2027-02-06", root, "follow-up", NUMBER, "--close", check=2)
     assert "核查结果为未整改，不能办结" in refused.stderr
