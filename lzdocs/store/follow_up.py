@@ -37,11 +37,6 @@ def record_closed(conn: Connection, warning_id: int, closed: dt.date) -> None:
     conn.execute(update(warnings).where(warnings.c.id == warning_id).values(closed=closed))
 
 
-def record_replied(conn: Connection, warning_id: int, replied: dt.date) -> None:
-    """Step 2 done at once (a 批评教育 is given when it is recorded)."""
-    conn.execute(update(warnings).where(warnings.c.id == warning_id).values(replied=replied))
-
-
 def link_risks(conn: Connection, warning_id: int, risk_ids: list[int]) -> list[int]:
     """Link the risk points to the warning; returns the ids that were not linked before."""
     known = set(conn.execute(select(warning_risks.c.risk_id).where(warning_risks.c.warning_id == warning_id))

@@ -167,5 +167,8 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE warnings ADD COLUMN closed DATE",
         "CREATE TABLE IF NOT EXISTS warning_risks (id INTEGER NOT NULL PRIMARY KEY, "
         "warning_id INTEGER NOT NULL REFERENCES warnings (id), risk_id INTEGER NOT NULL REFERENCES risks (id), "
-        "CONSTRAINT uq_warning_risks UNIQUE (warning_id, risk_id))"],
+        "CONSTRAINT uq_warning_risks UNIQUE (warning_id, risk_id))",
+        # talks issued before were not in the 预警处置台账: they join it, due on a day nobody recorded
+        "INSERT INTO warnings (document_id, unit, kind, issued, note) SELECT id, recipient, kind, issued, '' "
+        "FROM documents WHERE kind = 'talk' AND id NOT IN (SELECT document_id FROM warnings)"],
 }

@@ -224,12 +224,19 @@ def test_the_meeting_notice_is_a_letter_of_its_own_kind(root):
 
 def test_an_archive_of_schema_3_gains_the_follow_up_and_its_letters_are_followed(root):
     on("2026-11-28", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    on("2026-11-28", root, "letter", "talk", "--unit", "计财处", "--to", "王磊", "--set", "事由=在检查中",
+       "--set", "谈话时间=2026-12-08 09:30", "--set", "谈话地点=纪委办公室", "--set", "谈话人=纪委副书记")
     with sqlite3.connect(root / "lzdocs.db") as db:  # what an archive of main's schema 3 looks like
+        db.execute("DELETE FROM warnings WHERE kind = 'talk'")  # talks were not in the 预警处置台账
         for column in ("checked", "checked_by", "check_result", "closed"):
             db.execute(f"ALTER TABLE warnings DROP COLUMN {column}")
         db.execute("DROP TABLE warning_risks")
         db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     assert card_warning(root, "2026-12-01")["state"] == "issued"
+    talk = card_warning(root, "2026-12-01", number="内工大纪谈〔2026〕1号")
+    assert (talk["state"], talk["issued"], talk["reply_due"]) == ("issued", "2026-11-28", None)
+    on("2026-12-08", root, "reply", "内工大纪谈〔2026〕1号")
+    assert card_warning(root, "2026-12-08", number="内工大纪谈〔2026〕1号")["state_name"] == "已谈话"
     on("2026-12-01", root, "reply", NUMBER)
     on("2026-12-02", root, "follow-up", NUMBER, "--result", "已整改", "--by", "张某", "--risk", "出纳", "--close")
     w = card_warning(root, "2026-12-02")
