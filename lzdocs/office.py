@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.documents.templating import TemplateReport
     from lzdocs.dynamics.changes import UnitChanges
     from lzdocs.dynamics.reviews import ReviewDue
+    from lzdocs.dynamics.warnings import Deadlines
     from lzdocs.ingest import Outcome
     from lzdocs.store import Store
 
@@ -256,12 +257,13 @@ class Office:
 
     def letter(self, kind: str | LetterKind, unit: str, values: dict | None = None, *, date: dt.date | None = None,
                pdf: bool = False, to: str | None = None, receipt: bool = False, draft: bool = False,
-               number: str | None = None) -> IssuedLetter:
+               number: str | None = None, risks: Iterable[str | int] = ()) -> IssuedLetter:
         """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
         (a list for 问题/建议 …); ``to`` addresses it to a person of ``unit``; ``receipt`` adds a 送达回证 page.
         Register problems and a PDF that could not be made are in ``warnings``.
         ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number taken, nothing recorded; ``number``: a
-        文号 assigned elsewhere, used instead of the next one."""
+        文号 assigned elsewhere, used instead of the next one. ``risks``: the risk points the warning concerns (ids
+        or words of the risk text), checked before the number is taken and linked to it."""
         from lzdocs.documents.letters import find_kind
 
         letter_kind = find_kind(kind) if isinstance(kind, str) else kind
@@ -269,7 +271,12 @@ class Office:
         prepared = self.letters.prepare(letter_kind, unit, dict(values or {}), date or self.today, to=to,
                                         receipt=receipt)
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
+        risk_ids = self._risk_ids(prepared.unit, risks)
         issued = self.letters.issue(prepared, draft=draft, number=assigned)
+        if risk_ids and not draft:
+            from lzdocs.dynamics.warnings import link_warning
+
+            link_warning(self.store, str(issued.number), risk_ids)
         if pdf:
             issued.warnings += self.add_pdfs([issued])
         issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year])
@@ -359,6 +366,64 @@ class Office:
         """A 文号 as this workspace writes them, for hints (内工大纪建〔2026〕3号 where that is the code)."""
         codes = [str(c) for c in self.ws.settings.section("numbering").values() if str(c or "").strip()]
         return f"{codes[0]}〔{self.today.year}〕3号" if codes else ""
+    # --- every warning followed to its end (issue 14) -------------------------------------------------------
+    @property
+    def deadlines(self) -> Deadlines:
+        """The days allowed for the check and the closing of a warning ([follow_up])."""
+        from lzdocs.dynamics.warnings import Deadlines
+
+        return Deadlines.from_settings(self.ws.settings)
+
+    def _risk_ids(self, unit: str, risks: Iterable[str | int]) -> list[int]:
+        from lzdocs.dynamics.warnings import resolve_risks
+
+        specs = [str(r) for r in risks]
+        if not specs:
+            return []
+        with self.store.read() as conn:
+            return resolve_risks(conn, unit, specs)
+
+    def warn(self, kind: str, unit: str, values: dict | None = None, *, date: dt.date | None = None,
+             to: str | None = None, risks: Iterable[str | int] = ()) -> dict:
+        """Record a 批评教育 (given in person, no letter) with a 登记号 of [numbering] criticism; the other five
+        ways are letters (``letter``)."""
+        from lzdocs.dynamics.warnings import CRITICISM, WAYS, record_criticism
+        from lzdocs.textutil import squeeze
+
+        if squeeze(kind).lower() not in (CRITICISM, WAYS[CRITICISM]):
+            raise FieldError(f"“{kind}”要发文书，请用 lzdocs letter",
+                             hint="lzdocs warn 只登记当面进行的批评教育：lzdocs warn 批评教育 --unit … --set 事由=…")
+        day = date or self.today
+        if day > self.today:
+            raise FieldError("批评教育的日期不能晚于今天", hint="登记已经进行的批评教育")
+        result = record_criticism(self.store, self.ws.settings, self.resolve_unit(unit), dict(values or {}), day,
+                                  person=to, risks=[str(r) for r in risks])
+        result["registers"] = self._letter_registers([day.year])
+        return result
+
+    def follow_up(self, number: str, *, result: str | None = None, date: dt.date | None = None, by: str = "",
+                  close: bool = False, risks: Iterable[str | int] = ()) -> dict:
+        """Record the check on a warning's rectification (``result`` 已整改/未整改, ``by`` who checked), its closing
+        (``close``) and/or the risk points it concerns; returns the warning as ``unit --json`` shows it."""
+        from lzdocs.documents.numbering import DocumentNumber
+        from lzdocs.dynamics.warnings import follow_up
+
+        record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
+                           close=close, risks=[str(r) for r in risks])
+        self._letter_registers([DocumentNumber.parse(record["number"]).year])
+        return record
+
+    def unit_card(self, unit: str) -> dict:
+        """A unit's risk points over the years, reviews, warnings with their states, cases (``lzdocs unit --json``)."""
+        from lzdocs.dynamics.card import unit_card
+
+        return unit_card(self.store, self.resolve_unit(unit), self.today, self.deadlines)
+
+    def overdue_follow_up(self) -> list[dict]:
+        """Warnings past the deadline of the step they wait for (回复/谈话, 整改核查, 办结)."""
+        from lzdocs.dynamics.warnings import overdue_warnings
+
+        return overdue_warnings(self.store, self.today, self.deadlines)
 
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
         """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""

@@ -28,13 +28,16 @@ accountability = @accountability@  # 问廉问责书
 talk = @talk@            # 谈话提醒通知书
 rectify = @rectify@         # 责令检查整改通知书
 urge = @urge@            # 催报通知
+meeting = @meeting@         # 关于责成召开专题民主生活会的通知
+criticism = @criticism@       # 批评教育（当面进行，不发文书）的登记号
 
 [issuers]
 # 公文（lzdocs notice）的发文机关 → 机关代字，如 "中共某某大学委员会" = "某大党发"
 """
 
 
-LETTER_CODES = {"suggestion": "纪建", "accountability": "纪问", "talk": "纪谈", "rectify": "纪改", "urge": "纪催"}
+LETTER_CODES = {"suggestion": "纪建", "accountability": "纪问", "talk": "纪谈", "rectify": "纪改", "urge": "纪催",
+                "meeting": "纪会", "criticism": "纪批"}
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def _as_number(section: str, key: str, value, *, fractional: bool, example=5) ->
 
 def number_range(section: str, key: str) -> tuple[float, float]:
     """The inclusive range a numeric setting must lie in."""
-    if section == "letters" and key.endswith("_days"):
+    if section in ("letters", "follow_up") and key.endswith("_days"):  # follow_up: issue 14
         return DAYS_RANGE
     return RANGES.get((section, key), NUMBER_RANGE)
 

@@ -44,10 +44,17 @@ suggestion_days = 30     # 纪检监察建议书：回复期限
 accountability_days = 15 # 问廉问责书：回复期限
 rectify_days = 30        # 责令检查整改通知书：整改期限
 urge_days = 7            # 催报通知：补报期限
+meeting_days = 30        # 关于责成召开专题民主生活会的通知：召开时限
 pdf_timeout = 120        # 用 LibreOffice 转换 PDF 的超时（秒）
 # 纪检监察文书正文末尾的联系人和联系电话（留空则不印；也可在命令中用 --set 联系人=… 单独指定）
 contact_person = ""      # 联系人，如 "张老师"
 contact_phone = ""       # 联系电话，如 "0471-6575000"
+
+[follow_up]
+# 预警处置的跟踪期限（天）：回复或谈话之后多少天内核查整改情况，核查已整改之后多少天内办结；超过即在
+# lzdocs status 和预警处置台账中列为逾期（核查结果为未整改的，自核查之日起再按 check_days 计算下次核查）
+check_days = 30          # 回复（谈话）后核查整改情况的期限
+close_days = 15          # 核查已整改后办结的期限
 
 [publicity]
 show_owner = false       # 公示表是否列出责任人姓名（范围较大的公示请保持 false）

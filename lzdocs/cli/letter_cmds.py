@@ -117,11 +117,13 @@ def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.option("--receipt", is_flag=True, help="在文书后另起一页附送达回证")
+@click.option("--risk", "risks", multiple=True, metavar="风险点",
+              help="关联的风险点：编号（lzdocs unit 单位 可查看）或风险点/岗位中的文字；可写多次")
 @common.numbering_options
 @json_option
 @pass_env
 def letter_command(env: Env, kind: str, unit: str | None, person: str | None, sets, data: Path | None,
-                   batch: Path | None, date_text: str | None, pdf: bool, receipt: bool, draft: bool,
+                   batch: Path | None, date_text: str | None, pdf: bool, receipt: bool, risks, draft: bool,
                    number: str | None) -> None:
     """生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。
 
@@ -138,9 +140,9 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
     values = {**read_data(data), **parse_sets(sets)}
     office = env.office()
     if batch is not None:
-        if unit or person:
+        if unit or person or risks:
             raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列、受文人取自“受文人”列，"
-                                   "请不要同时使用 --unit 或 --to")
+                                   "请不要同时使用 --unit、--to 或 --risk")
         with progress_bar(f"生成{L.find_kind(kind).name}") as update:
             result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update,
                                          receipt=receipt, draft=draft, number=number)
@@ -151,7 +153,7 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
             raise click.UsageError("写给个人时也请用 --unit 指定其所在单位（发文登记簿和预警处置台账按单位登记）")
         raise click.UsageError("请用 --unit 指定收文单位（或用 --batch 批量生成）")
     issued = office.letter(kind, unit, values, date=date, pdf=pdf, to=person, receipt=receipt, draft=draft,
-                           number=number)
+                           number=number, risks=risks)
     if env.json:
         env.emit(env.office().letters.as_dict(issued))
     else:

@@ -115,6 +115,9 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
             console.print(_overdue_table(status))
         else:
             console.print("没有逾期未回复的文书。")
+        later = [o for o in status.follow_up if o["step"] != "reply"]  # overdue replies are listed above
+        if later:
+            console.print(_follow_up_table(later))
         if watcher is not None:
             console.print(f"自动收取（lzdocs watch）：{'运行中' if watcher.get('running') else '未运行'}")
     return capture.get()
@@ -142,4 +145,17 @@ def _overdue_table(status: SubmissionStatus) -> Table:
                   title=f"逾期未回复的文书（{len(status.overdue)} 件）", title_justify="left")
     for o in status.overdue:
         table.add_row(o.number, o.unit, kind_name(o.kind), o.reply_due.isoformat(), str(o.days_overdue))
+    return table
+
+
+def _follow_up_table(overdue: list[dict]) -> Table:
+    """Warnings overdue at a step after the reply (issue 14): 整改核查, 办结."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table("文号", "单位", "文种", "处置状态", "逾期环节", "期限", "逾期天数", box=box.SIMPLE_HEAD,
+                  show_edge=False, title=f"整改核查、办结逾期的预警处置（{len(overdue)} 件）", title_justify="left")
+    for o in overdue:
+        table.add_row(o["number"], o["unit"], kind_name(o["kind"]), o["state_name"], o["step_name"], o["due"],
+                      str(o["days_overdue"]))
     return table

@@ -33,7 +33,9 @@ def _ask_organisation(school: str | None, short: str | None, given: dict) -> Org
     issuer = given.get("issuer") or click.prompt("纪检监察文书的发文机关", default=usual.issuer)
     office = given.get("office") or click.prompt("印发机关", default=usual.office)
     usual = Organisation.derive(school, short, issuer=issuer, office=office)
-    codes = {key: given.get("codes", {}).get(key) or click.prompt(f"{KINDS[key].name}的机关代字", default=code)
+    names = {key: f"{kind.name}的机关代字" for key, kind in KINDS.items()}
+    names["criticism"] = "批评教育（不发文书）的登记代字"
+    codes = {key: given.get("codes", {}).get(key) or click.prompt(names[key], default=code)
              for key, code in usual.codes}
     organs = {organ: click.prompt(f"“{organ}”发文（lzdocs notice）的机关代字", default=code)
               for organ, code in usual.organs}

@@ -47,6 +47,23 @@ def when_text(value, date: dt.date, warnings: list[str]) -> str:
     return text + f"{moment.hour}时" + (f"{moment.minute}分" if moment.minute else "")
 
 
+_CHINESE_DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2026年12月1日上午9:00
+
+
+def moment_day(value) -> dt.date | None:
+    """The day of a 谈话时间 as given (a date, an Excel date-time, text starting 2026-12-08), else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    m = _MOMENT.fullmatch(text) or _CHINESE_DAY.match(text)
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
+
+
 def basis_text(text: str) -> str:
     """依据 as the letter cites it in “根据……有关规定”: a bare title of rules gets its 《》."""
     text = _BASIS_TAIL.sub("", text.strip().strip("，,。；;")).strip()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
+from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, moment_day, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
@@ -46,6 +46,7 @@ class LetterKind:
     fields: tuple[Field, ...]
     reply: str | None = None
     personal: bool = False  # may be addressed to a person (--to 王磊 → 王磊同志：); the unit stays in the registers
+    followed: bool = False  # one of the six ways of warning: in the 预警处置台账 until closed (lzdocs.dynamics)
 
     @property
     def template(self) -> str:
@@ -64,17 +65,22 @@ _BASIS = Field("依据", required=False, default="廉政风险防控工作", exa
 KINDS: dict[str, LetterKind] = {k.key: k for k in (
     LetterKind("suggestion", "纪检监察建议书", (
         _CAUSE, _PROBLEMS, Field("建议", lines=True, example="完善采购制度（一行一条）"),
-        Field("回复期限", date=True, days=30), _BASIS, _COPY), reply="回复期限"),
+        Field("回复期限", date=True, days=30), _BASIS, _COPY), reply="回复期限", followed=True),
     LetterKind("accountability", "问廉问责书", (
         _TARGET, _CAUSE, _PROBLEMS, Field("要求", lines=True, example="说明未公开招标的原因（一行一条）"),
-        Field("回复期限", date=True, days=15), _BASIS, _COPY), reply="回复期限", personal=True),
+        Field("回复期限", date=True, days=15), _BASIS, _COPY), reply="回复期限", personal=True, followed=True),
     LetterKind("talk", "谈话提醒通知书", (
         _TARGET, _CAUSE, Field("谈话时间", when=True, example="2026-12-08 09:30"),
         Field("谈话地点", example="纪委办公室（行政楼301）"), Field("谈话人", example="纪委副书记 王某某"), _BASIS,
-        _COPY), personal=True),
+        _COPY), reply="谈话时间", personal=True, followed=True),
     LetterKind("rectify", "责令检查整改通知书", (
         _CAUSE, _PROBLEMS, Field("整改要求", lines=True, example="一个月内完成制度修订（一行一条）"),
-        Field("整改期限", date=True, days=30), _BASIS, _COPY), reply="整改期限"),
+        Field("整改期限", date=True, days=30), _BASIS, _COPY), reply="整改期限", followed=True),
+    LetterKind("meeting", "关于责成召开专题民主生活会的通知", (
+        _CAUSE, _PROBLEMS, Field("要求", lines=True, example="深刻剖析问题根源，逐条提出整改措施（一行一条）"),
+        Field("召开时限", date=True, days=30),
+        Field("报送材料", default="会议记录、班子成员对照检查材料和整改方案", example="会议记录和整改方案"),
+        _BASIS, _COPY), reply="召开时限", followed=True),
     LetterKind("urge", "催报通知", (
         Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"),
         Field("原定期限", date=True, example="2026-11-16"),
@@ -228,7 +234,9 @@ class LetterOffice:
             values["对象"] = PERSON_DEFAULT_TARGET
         context = self._fields(kind, values, date, warnings)
         reply_due = context.get(kind.reply) if kind.reply else None
-        if reply_due is not None and reply_due < date:
+        if kind.reply and kind.field(kind.reply).when:  # 谈话时间: the day the talk is due; its check is when_text's
+            reply_due = moment_day(values.get(kind.reply))
+        elif reply_due is not None and reply_due < date:
             warnings.append(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}）")
         for name, value in list(context.items()):
             if isinstance(value, dt.date):
@@ -325,7 +333,7 @@ class LetterOffice:
         issued = issue_document(
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
             recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
-            render=render, reply_due=letter.reply_due, unit=letter.unit, note=letter.note,
+            render=render, reply_due=letter.reply_due, ledger=letter.kind.followed, unit=letter.unit, note=letter.note,
             workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
                             list(letter.warnings) + issued.warnings, [issued.path])

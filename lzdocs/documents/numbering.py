@@ -160,7 +160,7 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
 def issue_document(store: Store, *, kind: str, code: str, year: int, title: str, recipient: str,
                    issued: dt.date, folder: Path, stem: Callable[[DocumentNumber], str],
                    render: Callable[[DocumentNumber, Path], bytes | None], reply_due: dt.date | None = None,
-                   unit: str | None = None, note: str = "", workspace_root: Path | None = None,
+                   ledger: bool = False, unit: str | None = None, note: str = "", workspace_root: Path | None = None,
                    suffix: str = ".docx", finisher: DurableRenames | None = None, draft: bool = False,
                    assigned: DocumentNumber | None = None) -> IssuedDocument:
     """Take the next 文号 (or the ``assigned`` one), render the document with it, record it, then put the file in place.
@@ -195,7 +195,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
             doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
                                     title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
                                     note=note, created_at=store.now(), origin=q.ASSIGNED if assigned else "auto")
-            if reply_due is not None:
+            if reply_due is not None or ledger:  # ledger: a way of warning, followed even with no deadline
                 q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
                               reply_due=reply_due)
             store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,
@@ -318,7 +318,8 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             rename_no_replace(target, source)
         raise
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
-                          [target for _, target in moves] or ([moved] if moved else []), [] if moved else [doc["file"]])
+                          [target for _, target in moves] or ([moved] if moved else []),
+                          [] if moved or not doc["file"] else [doc["file"]])  # a 批评教育 has no file
 
 
 def _moved_before(document: Path, folder: Path, sha256: str) -> Path | None:

@@ -25,6 +25,7 @@ from lzdocs.documents.status import (
 )
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
 from lzdocs.dynamics import cases
+from lzdocs.dynamics.warnings import Deadlines, overdue, state_name
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
@@ -87,7 +88,7 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             "risks": lambda label: risk_book(conn, year, today, status, label, school),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, label, school),
-            "warnings": lambda label: warnings_book(conn, year, today, label, school),
+            "warnings": lambda label: warnings_book(conn, year, today, label, school, ws.settings),
         }
         risks = builders["risks"]  # the 汇总表 also gets its 变化 sheet (documents/changes_sheet.py)
         builders["risks"] = lambda label: add_changes_sheet(risks(label), conn, year, order, ws.settings, school)
@@ -310,9 +311,14 @@ DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12,
                     Column("标题", 40), Column("主送单位", 20), Column("文种", 16, "center"),
                     Column("份数", 6, "number"), Column("状态", 8, "center"), Column("备注", 20),
                     Column("文件", 44, "path", printed=False)]
-WARNING_COLUMNS = [Column("文号", 24), Column("单位", 20), Column("文种", 16, "center"),
-                   Column("发出日期", 12, "date"), Column("回复期限", 12, "date"), Column("回复日期", 12, "date"),
-                   Column("状态", 10, "center"), Column("备注", 24)]
+WARNING_COLUMNS = [Column("文号", 18), Column("单位", 10), Column("文种", 10),
+                   Column("发出日期", 10, "date"), Column("回复期限", 10, "date"), Column("回复日期", 10, "date"),
+                   Column("状态", 7, "center"),
+                   # issue 14: the follow-up of each warning (lzdocs.dynamics.warnings); narrow, so that all 14
+                   # columns print on one A4 landscape page (names and notes wrap)
+                   Column("核查日期", 10, "date"), Column("核查人", 7, "center"), Column("核查结果", 7, "center"),
+                   Column("办结日期", 10, "date"), Column("处置状态", 8, "center"), Column("逾期环节", 8),
+                   Column("备注", 12)]
 
 
 def documents_book(conn, year: int, label: str, school: str = "") -> StreamingBook:
@@ -341,19 +347,34 @@ def _document_note(d, note: str) -> str:
     return "；".join([*notes, note] if note else notes)
 
 
-def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
+def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "", settings=None) -> StreamingBook:
     """预警处置台账: letters that expect a reply, with their state on ``today``."""
+    deadlines = Deadlines.from_settings(settings) if settings is not None else Deadlines()
     book = StreamingBook(label)
     rows = docs_q.list_warnings(conn, year)
     overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" and w["status"] != docs_q.VOID
                   for w in rows)
     sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
-                           subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件；统计日期：{chinese_date(today)}")
+                           subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件，整改核查、办结逾期 "
+                                    f"{_later_overdue(rows, today, deadlines)} 件；统计日期：{chinese_date(today)}")
     for w in rows:
         state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today, w["kind"])
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
-                      state, _reply_note(w, state, today)], [None] * 6 + [REPLY_STYLES[state]])
+                      state, *follow_up_cells(w, today, deadlines), _reply_note(w, state, today)],
+                     [None] * 6 + [REPLY_STYLES[state]])
     return book
+
+
+def _later_overdue(rows, today: dt.date, deadlines: Deadlines) -> int:
+    """Warnings overdue at the check or the closing (issue 14)."""
+    return sum(1 for w in rows if (overdue(w, today, deadlines) or {}).get("step") in ("check", "close"))
+
+
+def follow_up_cells(w, today: dt.date, deadlines: Deadlines) -> list:
+    """核查日期, 核查人, 核查结果, 办结日期, 处置状态, 逾期环节 of a 预警处置台账 row (issue 14)."""
+    late = overdue(w, today, deadlines)
+    where = f"{late['step_name']}逾期 {late['days_overdue']} 天" if late else ""
+    return [w["checked"], w["checked_by"], w["check_result"], w["closed"], state_name(w), where]
 
 
 def _reply_note(w, state: str, today: dt.date) -> str:

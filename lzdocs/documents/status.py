@@ -18,6 +18,8 @@ def kind_name(kind: str, note: str = "") -> str:
     """The 文种 of a 发文登记簿 row: a letter's Chinese name; for a notice the 文种 it was issued as (its note)."""
     if kind == "notice":
         return note or "通知"
+    if kind == "criticism":  # recorded, no letter (issue 14)
+        return "批评教育"
     letter = LETTER_KINDS.get(kind)
     return letter.name if letter else kind
 
@@ -94,6 +96,7 @@ class SubmissionStatus:
     units: list[UnitStatus]
     levels: dict[int, int] = field(default_factory=dict)
     overdue: list[Overdue] = field(default_factory=list)
+    follow_up: list[dict] = field(default_factory=list)  # warnings overdue at any step (lzdocs.dynamics.warnings)
 
     def names(self, state: str) -> list[str]:
         return [u.unit for u in self.units if u.state == state]
@@ -102,7 +105,7 @@ class SubmissionStatus:
         return {"year": self.year, "deadline": self.deadline.isoformat() if self.deadline else None,
                 "submitted": self.names(SUBMITTED), "late": self.names(LATE), "missing": self.names(MISSING),
                 "levels": {str(k): self.levels.get(k, 0) for k in LEVEL_NAMES},
-                "overdue": [o.as_dict() for o in self.overdue]}
+                "overdue": [o.as_dict() for o in self.overdue], "follow_up": self.follow_up}
 
 
 def programme_year(store, today: dt.date, *, kind: str = "risk") -> int:
@@ -115,8 +118,12 @@ def submission_status(ws, store, year: int, today: dt.date, *, kind: str = "risk
     """Every roster unit (then any other unit with an accepted form) with its state against the deadline."""
     deadline = ws.settings.deadline(year)
     roster = ws.roster()
+    from lzdocs.dynamics.warnings import Deadlines, overdue_warnings
+
     with store.read() as conn:
-        return status_from(conn, roster.names, year, today, deadline, kind=kind)
+        status = status_from(conn, roster.names, year, today, deadline, kind=kind)
+    status.follow_up = overdue_warnings(store, today, Deadlines.from_settings(ws.settings))
+    return status
 
 
 def status_from(conn, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,

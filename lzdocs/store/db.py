@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,7 +92,8 @@ class Store:
                                      hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
                 for target in range(version + 1, schema.SCHEMA_VERSION + 1):
                     for statement in schema.MIGRATIONS.get(target, []):
-                        conn.execute(text(statement))
+                        if not _column_exists(conn, statement):
+                            conn.execute(text(statement))
                     conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
                                  .values(value=str(target)))
         except DatabaseError as exc:
@@ -200,3 +202,13 @@ def database_error(url: str, exc: DatabaseError) -> StoreError:
         if needle in detail:
             return StoreError(f"{message}：{where}", hint=hint)
     return StoreError(f"档案库出错：{where}（{detail}）", hint="请检查数据库文件或服务器是否正常后重试")
+
+
+_ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _column_exists(conn, statement: str) -> bool:
+    """Is ``statement`` an ADD COLUMN whose column is already there? Then it is skipped: a migration run again over
+    an archive that has the column (its version number set back by hand) must not stop the archive from opening."""
+    added = _ADD_COLUMN.match(statement)
+    return bool(added) and added[2] in {c["name"] for c in inspect(conn).get_columns(added[1])}

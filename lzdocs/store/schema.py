@@ -122,6 +122,20 @@ warnings = Table(
     Column("reply_due", Date),
     Column("replied", Date),
     Column("note", Text, nullable=False, default=""),
+    # 6: the follow-up of a warning (issue 14): the check on its rectification (核查) and its closing (办结)
+    Column("checked", Date),
+    Column("checked_by", Text),
+    Column("check_result", String(16)),  # 已整改 | 未整改
+    Column("closed", Date),
+)
+
+# 6: the risk points a warning concerns (a risk row of one year's form).
+warning_risks = Table(
+    "warning_risks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("warning_id", Integer, ForeignKey("warnings.id"), nullable=False),
+    Column("risk_id", Integer, ForeignKey("risks.id"), nullable=False),
+    UniqueConstraint("warning_id", "risk_id", name="uq_warning_risks"),
 )
 
 # 违纪违规案例与事后分析 (后期处置, issue 14): each case, and the current risk point it was matched to, if any.
@@ -195,7 +209,18 @@ MIGRATIONS: dict[int, list[str]] = {
         "unit VARCHAR(200) NOT NULL, post TEXT NOT NULL, risk TEXT NOT NULL, reviewed DATE NOT NULL, "
         "result VARCHAR(16) NOT NULL, problem TEXT NOT NULL, remedy TEXT NOT NULL, row_no INTEGER)",
         "CREATE INDEX IF NOT EXISTS ix_reviews_unit ON reviews (unit)"],
+    # 6: follow-up of warnings (issue 14); warnings step by step.
+    6: ["ALTER TABLE warnings ADD COLUMN checked DATE",
+        "ALTER TABLE warnings ADD COLUMN checked_by TEXT",
+        "ALTER TABLE warnings ADD COLUMN check_result VARCHAR(16)",
+        "ALTER TABLE warnings ADD COLUMN closed DATE",
+        "CREATE TABLE IF NOT EXISTS warning_risks (id INTEGER NOT NULL PRIMARY KEY, "
+        "warning_id INTEGER NOT NULL REFERENCES warnings (id), risk_id INTEGER NOT NULL REFERENCES risks (id), "
+        "CONSTRAINT uq_warning_risks UNIQUE (warning_id, risk_id))",
+        # talks issued before were not in the 预警处置台账: they join it, due on a day nobody recorded
+        "INSERT INTO warnings (document_id, unit, kind, issued, note) SELECT id, recipient, kind, issued, '' "
+        "FROM documents WHERE kind = 'talk' AND id NOT IN (SELECT document_id FROM warnings)"],
     # 7: cases (issue 14): a new table only, which ``metadata.create_all`` makes (with its indexes) on opening,
-    # before these statements run; nothing to alter. (6 is the follow-ups of issue 14.)
+    # before these statements run; nothing to alter.
     7: [],
 }

@@ -206,7 +206,8 @@ def test_a_talk_held_is_recorded_and_closed_in_the_warning_register(ws):
     talk = run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长",
                     "--set", "事由=在检查中", "--set", "谈话时间=2026年12月8日上午9:30", "--set", "谈话地点=纪委办公室",
                     "--set", "谈话人=纪委副书记 王某某")["number"]
-    assert talk not in register(ws, "预警处置台账")
+    pending = register(ws, "预警处置台账")[talk]  # followed from its issue, due on the day of the talk
+    assert (pending["状态"], pending["回复期限"].date()) == ("未到期", dt.date(2026, 12, 8))
     proc = run_cli("-w", ws, "reply", talk, "--date", "2026-12-08", "--place", "纪委办公室（行政楼301）",
                    "--by", "纪委副书记 王某某", env=day("2026-12-09"), check=0)
     assert proc.stdout.startswith(f"已登记谈话：{talk}（基建处，谈话提醒通知书），谈话日期 2026年12月8日")

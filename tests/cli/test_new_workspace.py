@@ -31,13 +31,14 @@ def test_init_with_flags_writes_the_school_its_organs_and_their_codes(tmp_path):
                                     "issuer": "中共东方理工大学纪律检查委员会", "office": "东方理工大学纪委办公室",
                                     "contact": "", "phone": "0471-1234567"}
     assert toml["numbering"] == {"suggestion": "东理纪建", "accountability": "东理纪问", "talk": "东理纪谈话",
-                                 "rectify": "东理纪改", "urge": "东理纪催"}
+                                 "rectify": "东理纪改", "urge": "东理纪催", "meeting": "东理纪会",
+                                 "criticism": "东理纪批"}
     assert toml["issuers"] == {"中共东方理工大学委员会": "东理党发", "东方理工大学": "东理校发",
                                "中共东方理工大学纪律检查委员会": "东理纪发"}
 
 
 def test_init_in_a_terminal_asks_and_offers_the_usual_names_as_defaults(tmp_path):
-    answers = "东方理工大学\n东理\n\n\n\n\n东理纪谈\n\n\n东理党字\n\n\n王老师\n\n"
+    answers = "东方理工大学\n东理\n\n\n\n\n东理纪谈\n\n\n\n\n东理党字\n\n\n王老师\n\n"
     proc = run_cli("init", tmp_path / "ws", "--ask", input=answers, check=0)
     assert "纪检监察文书的发文机关 [中共东方理工大学纪律检查委员会]:" in proc.stdout
     assert "纪检监察建议书的机关代字 [东理纪建]:" in proc.stdout

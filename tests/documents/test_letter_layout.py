@@ -29,6 +29,8 @@ LONG = {"事由": "在2026年度廉政风险防控工作检查中",
         "问题": [f"第{i}项问题：采购程序不规范，报销审核把关不严" for i in range(1, 15)],
         "建议": "完善采购制度\n加强报销审核", "抄送": "学校党委"}
 RECTIFY = {"事由": "在复查中", "问题": "采购验收记录不全", "整改要求": "建立验收台账\n每月公开价格", "抄送": "学校党委"}
+MEETING = {"事由": "在专项巡察中", "问题": "班子议事不规范\n民主集中制执行不到位", "要求": "深刻剖析问题根源\n逐条整改",
+           "抄送": "学校党委组织部"}  # 关于责成召开专题民主生活会的通知 (issue 14)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,8 @@ def issued(tmp_path_factory):
     with Office(ws, today=DAY) as office:
         return {"receipt": office.letter("accountability", "基建处", ACCOUNT, to="王磊", receipt=True).path,
                 "long": office.letter("suggestion", "计财处", LONG).path,
-                "short": office.letter("rectify", "后勤处", RECTIFY).path}
+                "short": office.letter("rectify", "后勤处", RECTIFY).path,
+                "meeting": office.letter("meeting", "基建处", MEETING).path}
 
 
 def part(path: Path, name: str):
@@ -168,7 +171,7 @@ def bands(rows) -> list[tuple[float, float]]:
 
 @pytest.mark.soffice
 @needs_poppler
-@pytest.mark.parametrize("key", ["receipt", "long", "short"])
+@pytest.mark.parametrize("key", ["receipt", "long", "short", "meeting"])
 def test_page_one_has_the_mark_30_mm_down_and_the_red_double_lines(pdfs, key, tmp_path):
     rows = red_rows(pdfs[key], 1, tmp_path)
     lines = bands(rows)
@@ -196,7 +199,7 @@ def test_only_the_first_page_goes_without_a_page_number(pdfs, tmp_path):
 
 @pytest.mark.soffice
 @needs_poppler
-@pytest.mark.parametrize("key", ["receipt", "long", "short"])
+@pytest.mark.parametrize("key", ["receipt", "long", "short", "meeting"])
 def test_signature_and_date_centred_and_the_copy_line_at_the_foot_of_the_last_page(pdfs, key):
     pages = page_lines(pdfs[key])
     if key == "receipt":

@@ -172,7 +172,7 @@ def test_the_letters_are_in_the_registers_with_reply_deadlines(issued):
     assert rows["suggestion"]["file"] == "outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处.docx"
     assert len(rows["suggestion"]["sha256"]) == 64
     assert due == {"suggestion": dt.date(2026, 12, 28), "accountability": dt.date(2026, 12, 13),
-                   "rectify": dt.date(2026, 12, 28)}
+                   "rectify": dt.date(2026, 12, 28), "talk": dt.date(2026, 12, 1)}  # a talk is due on its day
 
 
 # ---- checks before a number is taken -------------------------------------------------------------------
@@ -345,6 +345,13 @@ def test_a_reply_to_an_unknown_number_or_a_letter_that_expects_none_is_refused(o
     urge = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
     with pytest.raises(FieldError, match="不需要回复"):
         L.record_reply(store, str(urge.number), DAY, DAY)
+
+
+def test_a_talk_is_in_the_ledger_from_its_issue_and_a_talk_held_is_recorded(office, store):
+    talk = office.issue(office.prepare(L.KINDS["talk"], SAMPLES["talk"][0], SAMPLES["talk"][1], DAY))
+    held_on = dt.date(2026, 12, 1)
+    held = L.record_reply(store, str(talk.number), held_on, held_on)  # issue 14: a talk is followed too
+    assert (held["replied"], held["reply_due"], held["late"]) == ("2026-12-01", "2026-12-01", False)
 
 
 def test_the_document_xml_is_well_formed_even_with_hostile_values(office):

@@ -262,6 +262,9 @@ def test_an_archive_of_schema_2_gains_the_void_columns_and_its_letters_can_be_vo
         for column in ("status", "origin", "void_reason", "voided"):
             conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
         conn.execute("ALTER TABLE submissions DROP COLUMN arrived_on")  # schema 4
+        for column in ("checked", "checked_by", "check_result", "closed"):  # schema 6
+            conn.execute(f"ALTER TABLE warnings DROP COLUMN {column}")
+        conn.execute("DROP TABLE warning_risks")
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     store = Store(f"sqlite:///{db}")
     assert store.schema_version == SCHEMA_VERSION

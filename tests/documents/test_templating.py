@@ -138,7 +138,8 @@ def test_check_of_the_packaged_templates_finds_nothing_wrong():
 
     folder = REPO / "lzdocs" / "templates"
     letters = sorted({kind.name for kind in KINDS.values()})
-    assert letters == ["催报通知", "纪检监察建议书", "谈话提醒通知书", "责令检查整改通知书", "问廉问责书"]
+    assert letters == ["催报通知", "关于责成召开专题民主生活会的通知", "纪检监察建议书", "谈话提醒通知书",
+                       "责令检查整改通知书", "问廉问责书"]
     assert sorted(p.stem for p in folder.glob("*.docx")) == sorted([*letters, "公示表"])
     for name in letters:
         report = check_template(folder / f"{name}.docx")
@@ -167,7 +168,7 @@ def test_the_packaged_letter_templates_are_what_the_generator_makes(tmp_path):
     subprocess.run([sys.executable, str(REPO / "tools" / "make_templates.py"), str(tmp_path)], check=True,
                    capture_output=True)
     made = sorted(tmp_path.glob("*.docx"))
-    assert len(made) == 5
+    assert len(made) == 6
     for path in made:
         assert path.read_bytes() == (REPO / "lzdocs" / "templates" / path.name).read_bytes(), path.name
 

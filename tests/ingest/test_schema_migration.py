@@ -25,6 +25,9 @@ def _as_schema_1(db) -> None:
             conn.execute(f"ALTER TABLE documents DROP COLUMN {column}")
         conn.execute("ALTER TABLE submissions DROP COLUMN arrived_on")  # schema 4
         conn.execute("DROP TABLE reviews")  # schema 5
+        for column in ("checked", "checked_by", "check_result", "closed"):  # schema 6
+            conn.execute(f"ALTER TABLE warnings DROP COLUMN {column}")
+        conn.execute("DROP TABLE warning_risks")
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
 
 

@@ -1,0 +1,29 @@
+"""A unit's card (``lzdocs unit``): its risk points over the years, reviews, warnings and their states, cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lzdocs.dynamics.warnings import Deadlines, warning_record
+from lzdocs.store import follow_up as q
+from lzdocs.store import submissions as subs_q
+
+
+def unit_card(store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
+    """``{unit, risks, reviews, warnings, cases}``: the current risk points of every year (each with its id and
+    the warnings linked to it) and every warning of the unit, oldest first. Reviews and cases are other parts of
+    issue 14: empty lists here until they are recorded."""
+    with store.read() as conn:
+        rows = q.all_warnings(conn, unit=unit)
+        links = q.linked_risks(conn, [w["id"] for w in rows])
+        risks = [dict(r) for r in subs_q.current_risks(conn, unit=unit)]
+    warnings = [warning_record(w, links[w["id"]], today, deadlines) for w in rows]
+    by_risk: dict[int, list[str]] = {}
+    for w in warnings:
+        for risk_id in w["risks"]:
+            by_risk.setdefault(risk_id, []).append(w["number"])
+    return {"unit": unit,
+            "risks": [{"id": r["id"], "year": r["year"], "seq": r["seq"], "post": r["post"], "risk": r["risk"],
+                       "level": r["level"], "measures": r["measures"], "owner": r["owner"],
+                       "warnings": by_risk.get(r["id"], [])} for r in risks],
+            "reviews": [], "warnings": warnings, "cases": []}

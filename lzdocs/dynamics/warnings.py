@@ -1,0 +1,252 @@
+"""Every warning followed to its end: 已发出 → 已回复/已谈话 → 整改已核查 → 已办结, overdue at each step.
+
+The six ways of the programme (docs/product.md §7): 批评教育 is recorded with a 登记号 and no letter; 谈话提醒,
+责令检查整改, 问廉问责书, 纪检监察建议书 and 关于责成召开专题民主生活会的通知 are letters. Step 2 is the written
+reply (``lzdocs reply``), a talk held, or for a 批评教育 the day it was given; step 3 the check on the rectification
+(``lzdocs follow-up --result``); step 4 the closing (``--close``). Each step's deadline: the letter's own (回复期限,
+谈话时间, 整改期限, 召开时限) for step 2, then [follow_up] check_days after it for the check and close_days after a
+check that found it rectified for the closing (a check that found it not rectified is due again check_days on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from lzdocs.errors import ConfigError, FieldError
+from lzdocs.store import documents as doc_q
+from lzdocs.store import follow_up as q
+from lzdocs.store import submissions as subs_q
+from lzdocs.textutil import chinese_date, squeeze
+
+CRITICISM = "criticism"
+WAYS = {CRITICISM: "批评教育", "talk": "谈话提醒", "rectify": "责令检查整改", "accountability": "问廉问责书",
+        "suggestion": "纪检监察建议书", "meeting": "责成召开专题民主生活会"}
+TALKED = {CRITICISM, "talk"}  # step 2 of these is a talk, not a written reply
+ISSUED, REPLIED, CHECKED, CLOSED = "issued", "replied", "checked", "closed"
+RECTIFIED, NOT_RECTIFIED = "已整改", "未整改"
+STEPS = {"reply": "回复/谈话", "check": "整改核查", "close": "办结"}
+DEFAULT_CHECK_DAYS, DEFAULT_CLOSE_DAYS = 30, 15
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Days allowed for the steps after the reply ([follow_up] in lzdocs.toml)."""
+
+    check_days: int = DEFAULT_CHECK_DAYS
+    close_days: int = DEFAULT_CLOSE_DAYS
+
+    @classmethod
+    def from_settings(cls, settings) -> Deadlines:
+        return cls(settings.integer("follow_up", "check_days", DEFAULT_CHECK_DAYS),
+                   settings.integer("follow_up", "close_days", DEFAULT_CLOSE_DAYS))
+
+
+def state(w) -> str:
+    if w["closed"]:
+        return CLOSED
+    if w["checked"]:
+        return CHECKED
+    return REPLIED if w["replied"] else ISSUED
+
+
+def state_name(w) -> str:
+    """The state as the 预警处置台账 shows it."""
+    current = state(w)
+    if w.get("status") == doc_q.VOID:
+        return "作废"
+    if current == CHECKED:
+        return f"整改已核查（{w['check_result']}）"
+    if current == REPLIED:
+        return "已谈话" if w["kind"] in TALKED else "已回复"
+    return {ISSUED: "已发出", CLOSED: "已办结"}[current]
+
+
+def next_step(w, deadlines: Deadlines) -> tuple[str, dt.date] | None:
+    """The step a warning waits for and its deadline; None when closed, void or without a deadline."""
+    if w.get("status") == doc_q.VOID or w["closed"]:
+        return None
+    if not w["replied"]:
+        return ("reply", w["reply_due"]) if w["reply_due"] else None
+    if w["kind"] not in WAYS:  # a 催报通知 ends with the reply
+        return None
+    if not w["checked"]:
+        return "check", w["replied"] + dt.timedelta(days=deadlines.check_days)
+    if w["check_result"] == NOT_RECTIFIED:
+        return "check", w["checked"] + dt.timedelta(days=deadlines.check_days)
+    return "close", w["checked"] + dt.timedelta(days=deadlines.close_days)
+
+
+def overdue(w, today: dt.date, deadlines: Deadlines) -> dict | None:
+    """``{step, step_name, due, days_overdue}`` when the step a warning waits for is past its deadline."""
+    step = next_step(w, deadlines)
+    if step is None or step[1] >= today:
+        return None
+    return {"step": step[0], "step_name": STEPS[step[0]], "due": step[1].isoformat(),
+            "days_overdue": (today - step[1]).days}
+
+
+def overdue_warnings(store, today: dt.date, deadlines: Deadlines) -> list[dict]:
+    """Every warning past the deadline of the step it waits for, most overdue first (``status``)."""
+    with store.read() as conn:
+        rows = q.all_warnings(conn)
+    out = []
+    for w in rows:
+        late = overdue(w, today, deadlines)
+        if late:
+            out.append({"number": w["number"], "unit": w["unit"], "kind": w["kind"], "state": state(w),
+                        "state_name": state_name(w), **late})
+    return sorted(out, key=lambda o: (-o["days_overdue"], o["number"]))
+
+
+def warning_record(w, risk_ids: list[int], today: dt.date, deadlines: Deadlines) -> dict:
+    """One warning as ``unit --json`` and ``follow-up --json`` print it."""
+    def iso(day):
+        return day.isoformat() if day else None
+
+    return {"number": w["number"], "kind": w["kind"], "state": state(w), "issued": iso(w["issued"]),
+            "reply_due": iso(w["reply_due"]), "replied": iso(w["replied"]), "checked": iso(w["checked"]),
+            "closed": iso(w["closed"]), "state_name": state_name(w), "unit": w["unit"],
+            "result": w["check_result"], "checked_by": w["checked_by"], "void": w["status"] == doc_q.VOID,
+            "risks": risk_ids, "overdue": overdue(w, today, deadlines)}
+
+
+# ---- recording ----------------------------------------------------------------------------------------------
+
+def follow_up(store, number: str, today: dt.date, deadlines: Deadlines, *, result: str | None = None,
+              day: dt.date | None = None, by: str = "", close: bool = False, risks: list[str] = ()) -> dict:
+    """Record the check (``result`` 已整改/未整改 on ``day`` by ``by``), the closing (``close``) and/or links to
+    risk points; each change is an event in the audit log, in one transaction."""
+    from lzdocs.documents.letters import normalise_number
+
+    if not (result or close or risks):
+        raise FieldError("没有要登记的内容", hint="用 --result 已整改|未整改 登记核查，--close 办结，--risk 关联风险点")
+    if result is not None and result not in (RECTIFIED, NOT_RECTIFIED):
+        raise FieldError(f"核查结果“{result}”不对", hint="写 --result 已整改 或 --result 未整改")
+    day = day or today
+    if day > today:
+        raise FieldError(f"日期 {chinese_date(day)} 还没有到", hint="登记已经发生的核查或办结，日期不能晚于今天")
+    text = normalise_number(number)
+    with store.begin() as conn:
+        w = _followed(conn, text, number)
+        if risks:
+            _link(store, conn, w, resolve_risks(conn, w["unit"], risks))
+        if result is not None:
+            _check(store, conn, w, result, day, by)
+        if close:
+            _close(store, conn, w, day, result or w["check_result"])
+        w = q.warning_by_number(conn, text)
+        return warning_record(w, q.linked_risks(conn, [w["id"]])[w["id"]], today, deadlines)
+
+
+def _followed(conn, text: str, typed: str):
+    w = q.warning_by_number(conn, text)
+    if w is None:
+        raise FieldError(f"预警处置台账中没有文号“{typed.strip()}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+    if w["status"] == doc_q.VOID:
+        raise FieldError(f"{text} 已作废，不再跟踪处置")
+    if w["kind"] not in WAYS:
+        raise FieldError(f"{text}（{w['title']}）不是预警处置文书，不需要核查整改")
+    return w
+
+
+def _check(store, conn, w, result: str, day: dt.date, by: str) -> None:
+    who = " ".join(str(by or "").split())
+    if not who:
+        raise FieldError("请写明核查人", hint="加 --by 姓名，例如 --by 纪委办公室张某")
+    if w["closed"]:
+        raise FieldError(f"{w['number']} 已于{chinese_date(w['closed'])}办结，不能再登记核查")
+    if not w["replied"]:
+        what = "谈话" if w["kind"] in TALKED else "回复"
+        raise FieldError(f"{w['number']} 还没有登记{what}，不能核查整改",
+                         hint=f"请先登记{what}：lzdocs reply {w['number']} --date …")
+    if day < w["replied"]:
+        raise FieldError(f"核查日期 {chinese_date(day)} 早于回复（谈话）日期 {chinese_date(w['replied'])}")
+    q.record_check(conn, w["id"], checked=day, checked_by=who, result=result)
+    store.log(conn, "check", w["number"],
+              before={"checked": w["checked"], "checked_by": w["checked_by"], "result": w["check_result"]},
+              after={"checked": day, "checked_by": who, "result": result})
+
+
+def _close(store, conn, w, day: dt.date, result: str | None) -> None:
+    if w["closed"]:
+        raise FieldError(f"{w['number']} 已于{chinese_date(w['closed'])}办结")
+    if result != RECTIFIED:
+        found = "还没有核查整改情况" if result is None else "核查结果为未整改"
+        raise FieldError(f"{w['number']} {found}，不能办结",
+                         hint=f"核查已整改后办结：lzdocs follow-up {w['number']} --result 已整改 --by … --close")
+    if w["checked"] and day < w["checked"]:
+        raise FieldError(f"办结日期 {chinese_date(day)} 早于核查日期 {chinese_date(w['checked'])}")
+    q.record_closed(conn, w["id"], day)
+    store.log(conn, "close", w["number"], before={"closed": None}, after={"closed": day})
+
+
+def _link(store, conn, w, risk_ids: list[int]) -> None:
+    new = q.link_risks(conn, w["id"], risk_ids)
+    if new:
+        store.log(conn, "link", w["number"], after={"risks": new})
+
+
+def link_warning(store, number: str, risk_ids: list[int]) -> None:
+    """Link a just-issued warning to risk points (checked before it was issued)."""
+    with store.begin() as conn:
+        w = q.warning_by_number(conn, number)
+        if w is not None:
+            _link(store, conn, w, risk_ids)
+
+
+def resolve_risks(conn, unit: str, specs) -> list[int]:
+    """Risk point ids from what the clerk typed: an id (as ``unit --json`` shows it), or words of the risk or post
+    matching exactly one current risk point of the unit."""
+    ids: list[int] = []
+    current = list(subs_q.current_risks(conn, unit=unit))
+    for spec in specs:
+        text = squeeze(str(spec))
+        if text.isdigit():
+            rows = q.risk_rows(conn, [int(text)])
+            if not rows or rows[0]["unit"] != unit:
+                raise FieldError(f"{unit}没有编号为 {text} 的风险点", hint=f"用 lzdocs unit {unit} 查看风险点编号")
+            ids.append(rows[0]["id"])
+            continue
+        found = [r for r in current if text and (text in squeeze(r["risk"] or "") or text == squeeze(r["post"] or ""))]
+        if len(found) != 1:
+            shown = "；".join(f"{r['id']}：{r['post']}—{r['risk']}" for r in found[:5])
+            what = f"对应多个{unit}的风险点（{shown}）" if found else f"没有对应{unit}的风险点"
+            raise FieldError(f"“{spec}”{what}",
+                             hint=f"用风险点编号：--risk 编号（lzdocs unit {unit} 可查看）")
+        ids.append(found[-1]["id"])
+    return ids
+
+
+def record_criticism(store, settings, unit: str, values: dict, day: dt.date, *, person: str | None = None,
+                     risks=()) -> dict:
+    """A 批评教育 given in person: recorded with a 登记号 of [numbering] criticism, no letter; step 2 is done."""
+    from lzdocs.documents.numbering import DocumentNumber
+
+    cause = " ".join(str(values.get("事由") or "").split())
+    if not cause:
+        raise FieldError("批评教育缺少必填字段：事由", hint="用 --set 事由=在2026年度廉政风险防控工作检查中 提供")
+    unknown = [k for k in values if k not in ("事由", "备注")]
+    if unknown:
+        raise FieldError(f"批评教育没有字段“{'、'.join(unknown)}”", hint="可用的字段：事由、备注")
+    code = settings.text("numbering", CRITICISM, "")
+    if not code:
+        raise ConfigError("lzdocs.toml 的 [numbering] 中没有设置 criticism（批评教育的登记代字）",
+                          hint='请加一行：criticism = "内工大纪批"')
+    who = " ".join(str(person or "").split())
+    note = "；".join(x for x in (cause, f"对象：{who}" if who else "", str(values.get("备注") or "").strip()) if x)
+    with store.begin() as conn:
+        ids = resolve_risks(conn, unit, risks)
+        number = DocumentNumber(code, day.year, doc_q.next_seq(conn, code, day.year))
+        doc_id = doc_q.add_document(conn, kind=CRITICISM, code=code, year=day.year, seq=number.seq,
+                                    number=str(number), title=WAYS[CRITICISM], recipient=unit, issued=day,
+                                    file="", sha256="", note=note[:200], created_at=store.now())
+        warning_id = doc_q.add_warning(conn, document_id=doc_id, unit=unit, kind=CRITICISM, issued=day,
+                                       reply_due=None, replied=day, note="")
+        store.log(conn, "issue", str(number), after={"kind": CRITICISM, "title": WAYS[CRITICISM], "recipient": unit,
+                                                     "person": who, "file": "", "note": note})
+        if ids:
+            q.link_risks(conn, warning_id, ids)
+            store.log(conn, "link", str(number), after={"risks": ids})
+    return {"number": str(number), "kind": CRITICISM, "unit": unit, "person": who or None,
+            "issued": day.isoformat(), "risks": ids}
