@@ -73,9 +73,10 @@ def basis_text(text: str) -> str:
 
 
 def contact(settings, values: dict) -> dict:
-    """联系人 and 联系电话 ([letters] contact_person/contact_phone, or --set), and the line the letters print."""
-    person = str(values.get("联系人") or settings.get("letters", "contact_person", "") or "").strip()
-    phone = str(values.get("联系电话") or settings.get("letters", "contact_phone", "") or "").strip()
+    """联系人 and 联系电话 (--set, else [organisation] contact/phone: the same line the 错误说明 ends with), and the
+    line the letters print; left empty, the letters print none."""
+    person = str(values.get("联系人") or settings.get("organisation", "contact", "") or "").strip()
+    phone = str(values.get("联系电话") or settings.get("organisation", "phone", "") or "").strip()
     parts = [f"联系人：{person}"] * bool(person) + [f"联系电话：{phone}"] * bool(phone)
     return {"联系人": person, "联系电话": phone, "联系方式": "，".join(parts) + "。" if parts else ""}
 

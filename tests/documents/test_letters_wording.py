@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import docx
 import pytest
@@ -108,12 +109,14 @@ def test_the_legal_basis_is_cited_with_its_book_title_marks(office):
 def test_contact_person_and_phone_come_from_the_settings(workspace):
     toml = workspace.root / "lzdocs.toml"
     text = toml.read_text(encoding="utf-8")
-    assert 'contact_person = ""' in text and 'contact_phone = ""' in text
+    organisation = text.split("[organisation]", 1)[1].split("\n[", 1)[0]
+    assert re.search(r'(?m)^contact = ""', organisation) and re.search(r'(?m)^phone = ""', organisation)
     with Office(workspace, today=DAY) as office:
         before = lines(office.letter("rectify", "后勤处", {"事由": "在复查中", "问题": "a", "整改要求": "b"}).path)
     assert not any(t.startswith("联系") for t in before)
-    toml.write_text(text.replace('contact_person = ""', 'contact_person = "张老师"')
-                    .replace('contact_phone = ""', 'contact_phone = "0471-6575000"'), encoding="utf-8")
+    filled = organisation.replace('contact = ""', 'contact = "张老师"', 1)
+    filled = filled.replace('phone = ""', 'phone = "0471-6575000"', 1)
+    toml.write_text(text.replace(organisation, filled), encoding="utf-8")
     with Office(workspace.root, today=DAY) as office:  # lzdocs.toml read anew
         item = office.letter("rectify", "后勤处", {"事由": "在复查中", "问题": "a", "整改要求": "b"})
         text = lines(item.path)
