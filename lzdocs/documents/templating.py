@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 import struct
 import zipfile
@@ -131,16 +130,6 @@ class DocxTemplateFile:
             _renumber_docpr(tree)
             data = etree.tostring(tree, encoding="utf-8")
         return XML_DECLARATION + data
-
-    def save(self, context: dict, path: Path, *, durable: bool = True) -> bytes:
-        """Render and write ``path`` (which must not exist), fsynced when ``durable``; returns the bytes."""
-        data = self.render(context)
-        with open(path, "xb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        return data
 
 
 def _jinja_message(exc: Exception) -> str:
