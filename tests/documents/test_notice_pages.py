@@ -102,10 +102,10 @@ CASES = {"txt01": dict(paragraphs=1), "txt02": dict(paragraphs=2), "txt09": dict
 @pytest.fixture(scope="module")
 def laid_out(tmp_path_factory):
     from lzdocs.documents.pdf import to_pdf_many
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import SAMPLE, Workspace
 
     root = tmp_path_factory.mktemp("pages")
-    ws, _ = Workspace.init(root / "ws")
+    ws, _ = Workspace.init(root / "ws", SAMPLE)
     paths = {name: render(ws, root / f"{name}.docx", **case) for name, case in CASES.items()}
     pdfs = to_pdf_many(list(paths.values()), root / "pdf", timeout=600)
     return {name: (paths[name], pdf) for name, pdf in zip(paths, pdfs)}

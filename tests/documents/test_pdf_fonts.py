@@ -22,7 +22,7 @@ from lzdocs.ooxml.fonts import set_run_font
 from lzdocs.ooxml.package import rewrite_package
 from lzdocs.soffice import fontconfig_text
 from lzdocs.store import Store
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import run_cli
 
 DAY = dt.date(2026, 11, 28)
@@ -74,7 +74,7 @@ def glyphs(pdf) -> dict[str, set[tuple[str, str]]]:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     root = tmp_path_factory.mktemp("pdf-fonts")
-    ws, _ = Workspace.init(root / "ws")
+    ws, _ = Workspace.init(root / "ws", SAMPLE)
     (root / "body.txt").write_text(BODY, encoding="utf-8")
     japanese_template(ws, "问廉问责书.docx")
     store = Store.for_workspace(ws)

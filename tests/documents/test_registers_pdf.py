@@ -88,7 +88,7 @@ def printed(tmp_path_factory):
     from lzdocs.store.submissions import add_submission
 
     root = tmp_path_factory.mktemp("printed")
-    ws, _ = Workspace.init(root / "ws")
+    ws, _ = Workspace.init(root / "ws", SAMPLE)
     store = Store.for_workspace(ws)
     rows = [{"seq": str(i), "post": f"岗位{i}", "duties": "负责本单位经费的审核、审批和监督管理工作",
              "risk": f"在第{i}项业务中利用职务便利违规操作、收受好处", "category": "业务流程", "level": i % 3 + 1,
