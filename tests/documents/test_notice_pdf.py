@@ -69,7 +69,7 @@ def test_short_notice_is_one_page_then_the_form_then_a_blank_page_and_the_coloph
     assert "关于开展廉政风险点排查工作的通知" in first and "各部门、各单位：" in first
     assert "附件：岗位风险分析和防控措施表" in first and first.endswith("2026年11月28日—1—")
     assert form.startswith("附件岗位风险分析和防控措施表") and "风险点描述" in form and form.endswith("—2—")
-    assert colophon == "抄送：学校各位领导。内蒙古工业大学党政办公室2026年11月28日印发"  # no page number
+    assert colophon == "抄送：学校各位领导。中共内蒙古工业大学委员会办公室2026年11月28日印发"  # no page number
 
 
 def test_colophon_ends_on_the_bottom_edge_of_the_text_block(pdfs):

@@ -60,7 +60,8 @@ def test_generated_documents_have_no_schema_errors(validator, demo_outputs):
 
 def test_packaged_templates_have_no_schema_errors(validator):
     templates = sorted((REPO / "lzdocs" / "templates").glob("*.docx"))
-    assert [p.name for p in templates] == ["催报通知.docx", "公示表.docx", "纪检监察建议书.docx", "谈话提醒通知书.docx",
-                                           "责令检查整改通知书.docx", "问廉问责书.docx"]
+    assert [p.name for p in templates] == ["催报通知.docx", "公示表.docx", "关于责成召开专题民主生活会的通知.docx",
+                                           "纪检监察建议书.docx", "谈话提醒通知书.docx", "责令检查整改通知书.docx",
+                                           "问廉问责书.docx"]
     problems = {p.name: _errors(validator, p) for p in templates}
     assert {name: errs for name, errs in problems.items() if errs} == {}
