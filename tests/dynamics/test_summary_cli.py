@@ -352,3 +352,21 @@ def test_without_a_quality_review_the_section_says_so(archive, report):
     start = paras.index("五、表格质量检查")
     assert paras[start + 1] == "本次未进行表格质量检查。"
     assert archive["result"]["warnings"] == ["本版本没有表格质量检查，总结中“表格质量检查”一节写明未进行"]
+
+
+@pytest.mark.soffice
+def test_the_pdf_has_the_text_and_both_charts(archive, tmp_path):
+    import shutil
+    import subprocess
+
+    root = tmp_path / "ws"
+    shutil.copytree(archive["root"], root)
+    result = run_json("-w", root, "summary", "--year", str(YEAR), "--pdf")
+    pdf = root / result["pdf"]
+    assert result["pdf"] == "outbox/2026/总结/2026年度廉政风险防控工作总结_01.pdf"
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "各单位共排查出廉政风险点9个，其中一级4个、二级3个、三级2个。" in flat
+    assert "图1各单位风险点等级分布" in flat and "图2历年风险点数" in flat
+    images = subprocess.run(["pdfimages", "-list", pdf], capture_output=True, text=True, check=True).stdout
+    assert [line.split()[2] for line in images.splitlines()[2:]].count("image") == 2  # each with its alpha mask
