@@ -67,7 +67,7 @@ def change_part(s: YearSummary) -> list[Block]:
     diff = s.total - then
     trend = f"增加{diff}个" if diff > 0 else f"减少{-diff}个" if diff < 0 else "数量相同"
     text = (f"{before}年度共有风险点{then}个（{s.history_units[before]}个单位），{s.year}年度{s.total}个"
-            f"（{s.history_units[s.year]}个单位），{trend}。")
+            f"（{s.history_units.get(s.year, 0)}个单位），{trend}。")
     detail = (f"与上一年度的表相比较的单位{c.units}个，其中{len(c.changed_units)}个单位作了调整：新增风险点{c.new}个，"
               f"删除{c.removed}个，等级变化{c.level_changed}个，防控措施变化{c.measures_changed}个；"
               f"{len(c.same_units)}个单位的表与上年度完全相同" + (f"（{names(c.same_units)}）" if c.same_units else "")

@@ -370,3 +370,20 @@ def test_the_pdf_has_the_text_and_both_charts(archive, tmp_path):
     assert "图1各单位风险点等级分布" in flat and "图2历年风险点数" in flat
     images = subprocess.run(["pdfimages", "-list", pdf], capture_output=True, text=True, check=True).stdout
     assert [line.split()[2] for line in images.splitlines()[2:]].count("image") == 2  # each with its alpha mask
+
+
+def test_a_year_with_no_forms_yet_says_so(archive, tmp_path):
+    import shutil
+
+    from lzdocs import Office
+
+    root = tmp_path / "ws"
+    shutil.copytree(archive["root"], root)
+    with Office(root, today=dt.date(2027, 3, 1)) as office:
+        paras, tables = docx_text(office.summary(2027).file)
+    assert "各单位共排查出廉政风险点0个，其中一级0个、二级0个、三级0个。" in paras
+    assert "2026年度共有风险点9个（4个单位），2027年度0个（0个单位），减少9个。" in paras
+    assert tables[0][1:] == [["按时报送", "0", ""], ["逾期报送", "0", ""], ["未报送", "13", "、".join(roster(root))]]
+    with Office(root, today=dt.date(2026, 11, 28)) as office:
+        paras, _ = docx_text(office.summary(2023).file)
+    assert "2023年度以前没有收取的表格，无法与上年度比较。" in paras
