@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lzdocs.documents.gbt9704 import PAGE, add_signature, add_title, format_paragraph, new_document
 from lzdocs.documents.markdown_body import Block, Span, heading_level, render_blocks, render_table
-from lzdocs.dynamics.summary import YearSummary
+from lzdocs.documents.summary import YearSummary
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.ooxml.fonttable import save_document
 from lzdocs.textutil import chinese_date

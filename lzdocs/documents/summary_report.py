@@ -10,7 +10,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lzdocs.dynamics.summary import YearSummary
+from lzdocs.documents.summary import YearSummary
 
 log = logging.getLogger("lzdocs.summary")
 SUMMARY_DIR, PACKAGE_DIR = "总结", "上报"
@@ -36,8 +36,8 @@ class SummaryResult:
 
 
 def write_report(office, year: int, flags: list[dict] | None, *, pdf: bool, package: bool) -> SummaryResult:
+    from lzdocs.documents.summary import year_summary
     from lzdocs.dynamics.changes import threshold_of
-    from lzdocs.dynamics.summary import year_summary
 
     ws = office.ws
     with office.store.read() as conn:
