@@ -387,3 +387,18 @@ def test_a_year_with_no_forms_yet_says_so(archive, tmp_path):
     with Office(root, today=dt.date(2026, 11, 28)) as office:
         paras, _ = docx_text(office.summary(2023).file)
     assert "2023年度以前没有收取的表格，无法与上年度比较。" in paras
+
+
+def test_charts_use_an_installed_chinese_font_or_say_there_is_none(monkeypatch):
+    from matplotlib import font_manager
+
+    from lzdocs.documents import charts
+
+    font = charts.cjk_font()
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    assert font == next((name for name in charts.CJK_FONTS if name in installed), None)
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    warnings: list[str] = []
+    png = charts.year_over_year([2025, 2026], {2025: {1: 2}, 2026: {1: 3, 2: 1}}, {1: "一级", 2: "二级", 3: "三级"},
+                                warnings)
+    assert png.startswith(b"\x89PNG") and warnings == [charts.NO_FONT]
