@@ -140,17 +140,30 @@ def write_summary(path: Path, s: YearSummary, *, school: str, issuer: str, chart
     doc = new_document()
     add_title(doc, [title_of(s, school)] if len(title_of(s, school)) <= 22 else _two_lines(title_of(s, school)))
     figure = 0
-    for block in blocks_of(s):
+    blocks = blocks_of(s)
+    for block, following in zip(blocks, [*blocks[1:], None], strict=True):
         if block.kind == "table":
-            render_table(doc, block)
+            _keep_together(render_table(doc, block))
             format_paragraph(doc.add_paragraph(), PAGE, line=PAGE.line_pitch // 2)
         elif block.kind == "chart":
             figure += 1
             _add_chart(doc, charts.get(block.text), figure, block.text)
         else:
-            render_blocks(doc, [block])
+            [p] = render_blocks(doc, [block])
+            if following is not None and following.kind in ("table", "chart"):
+                p.paragraph_format.keep_with_next = True  # the sentence that introduces it stays on its page
     add_signature(doc, issuer, chinese_date(s.today))
     save_document(doc, path)
+
+
+def _keep_together(table) -> None:
+    """A short table is not split across pages (each row kept with the next)."""
+    if table is None or len(table.rows) > 15:
+        return
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
 
 
 CAPTIONS = {"levels": "各单位风险点等级分布", "years": "历年风险点数"}

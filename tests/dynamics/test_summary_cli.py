@@ -402,3 +402,19 @@ def test_charts_use_an_installed_chinese_font_or_say_there_is_none(monkeypatch):
     png = charts.year_over_year([2025, 2026], {2025: {1: 2}, 2026: {1: 3, 2: 1}}, {1: "一级", 2: "二级", 3: "三级"},
                                 warnings)
     assert png.startswith(b"\x89PNG") and warnings == [charts.NO_FONT]
+
+
+def test_the_quality_section_counts_the_flags_of_office_quality(archive, report):
+    """Once this lzdocs has the quality review (issue 15, branch quality), its flags are what the section counts."""
+    from lzdocs import Office
+
+    if not callable(getattr(Office, "quality", None)):
+        pytest.skip("this lzdocs has no quality review yet")
+    paras, _ = report
+    with Office(archive["root"], today=dt.date(2026, 11, 28)) as office:
+        flags = [f.as_dict() for f in office.quality(YEAR)]
+    start = paras.index("五、表格质量检查")
+    assert paras[start + 1] == f"对各单位报送的表格进行了质量检查，共有提示{len(flags)}条。"
+    for code in dict.fromkeys(f["code"] for f in flags):
+        units = "、".join(dict.fromkeys(f["unit"] for f in flags if f["code"] == code))
+        assert any(p.endswith(f"{sum(f['code'] == code for f in flags)}条，涉及{units}。") for p in paras[start + 2:])
