@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.documents.notice import IssuedNotice
     from lzdocs.documents.registers import RegisterResult
     from lzdocs.documents.status import SubmissionStatus
+    from lzdocs.documents.summary_report import SummaryResult
     from lzdocs.documents.templating import TemplateReport
     from lzdocs.dynamics.changes import UnitChanges
     from lzdocs.dynamics.reviews import ReviewDue
@@ -559,6 +560,19 @@ class Office:
                                                                              rows=rows or None, school=self.ws.school)))
         own.save()
         return files
+
+    # --- the year-end summary (issue 15) ---------------------------------------------------------------------
+    def summary(self, year: int | None = None, *, pdf: bool = False, package: bool = False) -> SummaryResult:
+        """The year-end report of ``year`` (default: ``programme_year()``) in outbox/<year>/总结/, a new name when
+        one is there (never replaced); ``package``: with the 汇总表 and the 公示表 (rewritten first) and a 清单 in
+        outbox/<year>/上报/ and a .zip of it, for the superior body. Quality flags come from ``quality`` when
+        this lzdocs has it."""
+        from lzdocs.documents.summary_report import write_report
+
+        year = year or self.programme_year()
+        quality = getattr(self, "quality", None)
+        flags = [f.as_dict() for f in quality(year)] if callable(quality) else None
+        return write_report(self, year, flags, pdf=pdf, package=package)
 
     # --- 复核 (issue 14) ---------------------------------------------------------------------------------
     def reviews(self, *, due_within: int | None = None, unit: str | None = None) -> list[ReviewDue]:

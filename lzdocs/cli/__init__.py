@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "risks": ("ingest_cmds:risks_command", "列出当前有效的风险点（每个单位每年以最新报送的表为准）。"),
     "status": ("register_cmds:status_command",
                "查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。"),
+    "summary": ("summary_cmds:summary_command",
+                "生成年度廉政风险防控工作总结（报告），数字全部由档案库统计；可同时生成报高校工委备案的上报材料。"),
     "template": ("letter_cmds:template_group", "模板工具：检查 Word 模板里的标签。"),
     "unit": ("follow_up_cmds:unit_command", "查看一个单位的档案：历年风险点、复核、预警处置（各环节状态）和案例。"),
     "urge": ("letter_cmds:urge_command", "给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。"),

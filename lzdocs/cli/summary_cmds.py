@@ -1,0 +1,44 @@
+"""``lzdocs summary``: the year-end report (总结) from the archive, and the 上报 package for the superior body."""
+
+from __future__ import annotations
+
+import click
+
+from lzdocs.cli import cli
+from lzdocs.cli.common import YEAR, Env, command, json_option, pass_env
+
+
+@command(cli, "summary")
+@click.option("--year", type=YEAR, help="年度（默认：最近有报送的年度）")
+@click.option("--pdf", is_flag=True, help="同时生成 PDF（需要 LibreOffice）")
+@click.option("--package", is_flag=True, help="同时生成上报材料：总结、汇总表、公示表和清单（文件夹和 zip）")
+@json_option
+@pass_env
+def summary_command(env: Env, year: int | None, pdf: bool, package: bool) -> None:
+    """生成年度廉政风险防控工作总结（报告），数字全部由档案库统计；可同时生成报高校工委备案的上报材料。
+
+    \b
+    总结写在 outbox/<年度>/总结/ 下；已有的总结不会被覆盖，新生成的另起文件名（_01、_02 …）。
+    内容：报送情况（按时/逾期/未报送）、风险点按等级、类别、单位的分布及与上年度比较（附统计图）、
+    复核与落实情况、预警处置及办结情况、逾期未回复的文书、违纪违规案例、表格质量检查。
+    --package：outbox/<年度>/上报/ 中放入总结、汇总表、公示表和清单.txt，并打包为 上报.zip。
+    示例：
+      lzdocs summary --year 2026
+      lzdocs summary --year 2026 --pdf --package
+    """
+    office = env.office()
+    result = office.summary(year, pdf=pdf, package=package)
+    rel = office.ws.relative
+    if env.json:
+        env.emit(result.as_dict(rel))
+        return
+    s = result.numbers
+    env.echo(f"已生成 {result.year} 年度工作总结：{rel(result.file)}")
+    if result.pdf:
+        env.echo(f"  PDF：{rel(result.pdf)}")
+    env.echo(f"  单位 {len(s.roster)} 个：按时报送 {len(s.on_time)}、逾期报送 {len(s.late)}、未报送 {len(s.missing)}；"
+             f"风险点 {s.total} 个；预警处置 {s.warnings.total} 件，已办结 {s.warnings.closed} 件；案例 {s.cases} 起")
+    if result.package:
+        env.echo(f"上报材料：{rel(result.package)}（{rel(result.archive)}）")
+        for path in result.contents:
+            env.echo(f"  {path.name}")

@@ -1,0 +1,142 @@
+"""The numbers of the year-end summary (总结巩固, issue 15): counted from the archive in one read; no wording here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lzdocs.documents.status import LATE, MISSING, SUBMITTED, status_from
+from lzdocs.dynamics.changes import year_changes
+from lzdocs.dynamics.reviews import NOT_DONE, RESULTS
+from lzdocs.dynamics.warnings import WAYS
+from lzdocs.store import cases as cases_q
+from lzdocs.store import documents as doc_q
+from lzdocs.store import follow_up as follow_q
+from lzdocs.store import reviews as reviews_q
+from lzdocs.store import submissions as subs_q
+
+NO_CATEGORY = "未填写类别"
+
+
+@dataclass
+class ChangeTotals:
+    """The year's forms against each unit's previous year (only units that had a form in an earlier year)."""
+
+    units: int = 0
+    changed_units: list[str] = field(default_factory=list)
+    same_units: list[str] = field(default_factory=list)
+    new: int = 0
+    removed: int = 0
+    level_changed: int = 0
+    measures_changed: int = 0
+
+
+@dataclass
+class WarningTotals:
+    """The year's warnings (by the year of their 文号; 作废 left out), by way, and how far they went."""
+
+    by_kind: dict[str, int] = field(default_factory=dict)  # the way's Chinese name → count, in WAYS order
+    closed_by_kind: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    closed: int = 0
+    overdue_replies: list[tuple[str, str, int]] = field(default_factory=list)  # (文号, unit, days overdue)
+
+
+@dataclass
+class YearSummary:
+    year: int
+    today: dt.date
+    deadline: dt.date | None
+    roster: list[str]
+    on_time: list[str]
+    late: list[str]
+    missing: list[str]
+    levels: dict[int | None, int]  # current risk points of the year by level (None: not graded)
+    categories: dict[str, int]
+    by_unit: dict[str, dict[int | None, int]]  # units in roster order, then others
+    history: dict[int, dict[int | None, int]]  # every year up to ``year`` with forms → level counts
+    history_units: dict[int, int]  # year → units with a current form
+    changes: ChangeTotals
+    reviews: dict[str, int]  # 落实情况 recorded in the year, by result
+    not_done_units: list[str]
+    warnings: WarningTotals
+    cases: int
+    case_units: list[str]
+    cases_linked: int
+    quality: list[dict] | None = None  # {unit, row, code, message}; None: the quality review is not available
+
+    @property
+    def total(self) -> int:
+        return sum(self.levels.values())
+
+    @property
+    def previous(self) -> int | None:
+        """The year before with forms on file (the nearest earlier), or None."""
+        earlier = [y for y in self.history if y < self.year]
+        return max(earlier) if earlier else None
+
+
+def year_summary(conn, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
+                 threshold: float) -> YearSummary:
+    """Every number of the summary of ``year``, read in the caller's transaction."""
+    status = status_from(conn, list(roster), year, today, deadline)
+    names = [u.unit for u in status.units]
+    rows = list(subs_q.current_risks(conn, year=year))
+    by_unit: dict[str, Counter] = {name: Counter() for name in names if any(r["unit"] == name for r in rows)}
+    for r in rows:
+        by_unit.setdefault(r["unit"], Counter())[r["level"]] += 1
+    history, history_units = {}, {}
+    for y in sorted(y for y in subs_q.years(conn) if y <= year):
+        points = list(subs_q.current_risks(conn, year=y))
+        history[y] = dict(Counter(r["level"] for r in points))
+        history_units[y] = len({r["unit"] for r in points})
+    reviews = [r for r in reviews_q.reviews_of(conn) if r["reviewed"].year == year]
+    results = Counter(r["result"] for r in reviews)
+    cases = list(cases_q.list_cases(conn, year=year))
+    return YearSummary(
+        year=year, today=today, deadline=deadline, roster=list(roster),
+        on_time=status.names(SUBMITTED), late=status.names(LATE), missing=status.names(MISSING),
+        levels=dict(Counter(r["level"] for r in rows)),
+        categories=dict(sorted(Counter((r["category"] or "").strip() or NO_CATEGORY for r in rows).items(),
+                               key=lambda item: (-item[1], item[0]))),
+        by_unit={u: dict(c) for u, c in by_unit.items()}, history=history, history_units=history_units,
+        changes=change_totals(conn, year, threshold, names),
+        reviews={result: results.get(result, 0) for result in RESULTS},
+        not_done_units=_ordered({r["unit"] for r in reviews if r["result"] == NOT_DONE}, names),
+        warnings=warning_totals(conn, year, today), cases=len(cases),
+        case_units=_ordered({c["unit"] for c in cases}, names),
+        cases_linked=sum(c["risk_id"] is not None for c in cases))
+
+
+def change_totals(conn, year: int, threshold: float, order: Sequence[str]) -> ChangeTotals:
+    totals = ChangeTotals()
+    for c in year_changes(conn, year, threshold, unit_order=order):
+        if c.previous_year >= year:  # compared with an earlier form of the same year: not a change over the year
+            continue
+        totals.units += 1
+        (totals.same_units if c.same_as_previous else totals.changed_units).append(c.unit)
+        totals.new += len(c.new)
+        totals.removed += len(c.removed)
+        totals.level_changed += len(c.level_changed)
+        totals.measures_changed += len(c.measures_changed)
+    return totals
+
+
+def warning_totals(conn, year: int, today: dt.date) -> WarningTotals:
+    """The six ways of the programme only (a 催报通知 is no warning); 已办结 is a recorded closing."""
+    rows = [w for w in follow_q.all_warnings(conn, year=year) if w["status"] != doc_q.VOID and w["kind"] in WAYS]
+    kinds = Counter(w["kind"] for w in rows)
+    closed = Counter(w["kind"] for w in rows if w["closed"])
+    totals = WarningTotals(by_kind={WAYS[k]: kinds[k] for k in WAYS if kinds[k]},
+                           closed_by_kind={WAYS[k]: closed[k] for k in WAYS if kinds[k]},
+                           total=len(rows), closed=sum(closed.values()))
+    totals.overdue_replies = [(w["number"], w["unit"], (today - w["reply_due"]).days) for w in rows
+                              if not w["replied"] and w["reply_due"] and w["reply_due"] < today]
+    return totals
+
+
+def _ordered(units: set[str], order: Sequence[str]) -> list[str]:
+    position = {name: i for i, name in enumerate(order)}
+    return sorted(units, key=lambda u: (position.get(u, len(position)), u))

@@ -1,0 +1,169 @@
+"""``lzdocs summary``: the year's numbers, the charts and the report written under a new name; the 上报 package."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lzdocs.documents.summary import YearSummary
+
+log = logging.getLogger("lzdocs.summary")
+SUMMARY_DIR, PACKAGE_DIR = "总结", "上报"
+CONTENTS = "清单.txt"
+
+
+@dataclass
+class SummaryResult:
+    year: int
+    file: Path  # the report (.docx)
+    numbers: YearSummary
+    pdf: Path | None = None
+    package: Path | None = None  # the 上报 folder
+    archive: Path | None = None  # the same as a .zip
+    contents: list[Path] = field(default_factory=list)  # the files of the package, 清单 last
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self, relative) -> dict:
+        return {"year": self.year, "file": relative(self.file), "pdf": relative(self.pdf) if self.pdf else None,
+                "package": relative(self.package) if self.package else None,
+                "archive": relative(self.archive) if self.archive else None,
+                "contents": [p.name for p in self.contents], "warnings": self.warnings}
+
+
+def write_report(office, year: int, flags: list[dict] | None, *, pdf: bool, package: bool) -> SummaryResult:
+    from lzdocs.documents.summary import year_summary
+    from lzdocs.dynamics.changes import threshold_of
+
+    ws = office.ws
+    with office.store.read() as conn:
+        numbers = year_summary(conn, year, office.today, roster=ws.roster().names, deadline=ws.settings.deadline(year),
+                               threshold=threshold_of(ws.settings))
+    numbers.quality = flags
+    warnings: list[str] = []
+    if flags is None:
+        warnings.append("本版本没有表格质量检查，总结中“表格质量检查”一节写明未进行")
+    target = _write_docx(ws, numbers, warnings)
+    result = SummaryResult(year, target, numbers, warnings=warnings)
+    if pdf:
+        result.pdf = _pdf(ws, target, warnings)
+    if package:
+        _package(office, result)
+    for text in warnings:
+        log.warning("%s", text)
+    return result
+
+
+def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, bytes]:
+    """The two charts; none when there is nothing to draw."""
+    from lzdocs.documents import charts
+    from lzdocs.forms.values import LEVEL_NAMES
+
+    out = {}
+    if s.by_unit:
+        out["levels"] = charts.levels_per_unit(s.by_unit, LEVEL_NAMES, warnings)
+    if s.previous is not None:
+        out["years"] = charts.year_over_year(list(s.history), s.history, LEVEL_NAMES, warnings)
+    return out
+
+
+def _write_docx(ws, s: YearSummary, warnings: list[str]) -> Path:
+    """Written beside under a temporary name, then moved onto a name reserved for it: an earlier summary (the
+    clerk may have edited it) is never replaced; the new one takes ``_01``, ``_02`` …"""
+    from lzdocs.documents.summary_doc import write_summary
+    from lzdocs.fsutil import reserve_name
+
+    charts = charts_of(s, warnings)
+    folder = ws.year_dir(s.year) / SUMMARY_DIR
+    target = reserve_name(folder, f"{s.year}年度廉政风险防控工作总结", ".docx")
+    partial = folder / f".{uuid.uuid4().hex}.docx"
+    try:
+        write_summary(partial, s, school=ws.school, issuer=ws.settings.text("organisation", "issuer") or ws.school,
+                      charts=charts)
+        os.replace(partial, target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # still the empty placeholder
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _pdf(ws, docx: Path, warnings: list[str]) -> Path | None:
+    from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, font_warnings, to_pdf_many
+
+    if find_soffice() is None:
+        warnings.append(NOT_FOUND)
+        return None
+    try:
+        [made] = to_pdf_many([docx], docx.parent, float(ws.settings.get("letters", "pdf_timeout", 120)))
+    except PdfError as exc:
+        warnings.append(f"PDF 没有生成：{exc}")
+        return None
+    warnings.extend(font_warnings(docx, made))
+    return made
+
+
+def _package(office, result: SummaryResult) -> None:
+    """outbox/<year>/上报/ (or 上报_01 … when there is one): the report, the 汇总表 and the 公示表 of the year as
+    just rewritten from the archive, and a 清单; then the folder as a .zip beside it."""
+    from lzdocs.documents.registers import register_paths
+
+    ws, year = office.ws, result.year
+    rebuilt = office.registers(year)
+    result.warnings.extend(rebuilt.warnings)
+    registers = register_paths(ws, year)
+    folder = _new_folder(ws.year_dir(year), PACKAGE_DIR)
+    items = [(result.file, "廉政风险防控工作总结")]
+    if result.pdf:
+        items.append((result.pdf, "工作总结（PDF）"))
+    items += [(registers["risks"], "廉政风险点汇总表"), (registers["publicity"], "廉政风险点公示表")]
+    lines = [f"{ws.school}{year}年度廉政风险防控工作上报材料清单", ""]
+    for n, (path, what) in enumerate(items, 1):
+        if not path.is_file():
+            result.warnings.append(f"{path.name} 不存在，没有放入上报材料")
+            continue
+        dest = folder / path.name
+        shutil.copyfile(path, dest)
+        result.contents.append(dest)
+        lines.append(f"{n}. {dest.name}（{what}）")
+    lines += ["", f"生成日期：{office.today.isoformat()}"]
+    listing = folder / CONTENTS
+    listing.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")  # Notepad on Windows reads it
+    result.contents.append(listing)
+    result.package = folder
+    result.archive = _zip(folder, result.contents)
+
+
+def _new_folder(parent: Path, name: str) -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1000):
+        folder = parent / (name if n == 0 else f"{name}_{n:02d}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(parent / name)
+
+
+def _zip(folder: Path, files: list[Path]) -> Path:
+    from lzdocs.fsutil import reserve_name
+
+    target = reserve_name(folder.parent, folder.name, ".zip")
+    partial = folder.parent / f".{uuid.uuid4().hex}.zip"
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                archive.write(path, f"{folder.name}/{path.name}")
+        os.replace(partial, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
