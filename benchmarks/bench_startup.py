@@ -10,7 +10,7 @@ run alternately in one loop, so a loaded machine slows both sides alike and the 
     once (文号 from the archive, the letter written and fsynced, 发文登记簿 and 预警处置台账 rewritten) —
     against a one-shot script that imports docxtpl, loads the packaged template 纪检监察建议书.docx,
     renders the same context and saves the file. Target: ≤ 2×.
-    For reference, also ``python -c "import click, docxtpl, sqlalchemy, openpyxl"``: the libraries a letter
+    For reference, also ``python -c "import click, docxtpl, sqlalchemy, xlsxwriter"``: the libraries a letter
     loads today (the CLI, the template, the archive, the registers) — the least any letter can cost as built.
 ``--importtime`` also lists the heaviest imports of ``lzdocs --help`` and of the letter
 (``python -X importtime``), to see what a command still loads that it does not use.
@@ -122,7 +122,7 @@ def main() -> None:
                              "help": ([py, "-m", "lzdocs", "--help"], env),
                              "one_shot": (one_shot, env),
                              "letter": (letter, env),
-                             "libraries": ([py, "-c", "import click, docxtpl, sqlalchemy, openpyxl"], env)}, args.runs)
+                             "libraries": ([py, "-c", "import click, docxtpl, sqlalchemy, xlsxwriter"], env)}, args.runs)
         wall = time.perf_counter() - started
         letters = len(list((ws.root / "outbox" / str(DATE.year) / "纪检监察建议书").glob("*.docx")))
         heavy = {"lzdocs --help": heaviest_imports(["-m", "lzdocs", "--help"], env),
@@ -136,7 +136,7 @@ def main() -> None:
     print(f"python -m lzdocs letter …     : {ms['letter']:7.1f} ms   ratio {ms['letter'] / ms['one_shot']:5.2f}  "
           "(target ≤ 2)")
     print(f"  its libraries alone         : {ms['libraries']:7.1f} ms   ratio {ms['libraries'] / ms['one_shot']:5.2f}  "
-          "(python -c \"import click, docxtpl, sqlalchemy, openpyxl\")")
+          "(python -c \"import click, docxtpl, sqlalchemy, xlsxwriter\")")
     for title, rows in heavy.items():
         print(f"\nheaviest imports of {title} (cumulative ms, python -X importtime):")
         for cost, name in rows:
