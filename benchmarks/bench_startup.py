@@ -122,7 +122,8 @@ def main() -> None:
                              "help": ([py, "-m", "lzdocs", "--help"], env),
                              "one_shot": (one_shot, env),
                              "letter": (letter, env),
-                             "libraries": ([py, "-c", "import click, docxtpl, sqlalchemy, xlsxwriter"], env)}, args.runs)
+                             "libraries": ([py, "-c", "import click, docxtpl, sqlalchemy, xlsxwriter"], env)},
+                            args.runs)
         wall = time.perf_counter() - started
         letters = len(list((ws.root / "outbox" / str(DATE.year) / "纪检监察建议书").glob("*.docx")))
         heavy = {"lzdocs --help": heaviest_imports(["-m", "lzdocs", "--help"], env),

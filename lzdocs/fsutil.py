@@ -5,13 +5,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import itertools
+import json
 import os
 import re
 import stat
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -326,3 +327,46 @@ def write_new_file(path: Path, data: bytes, *, durable: bool = True) -> bytes:
             fh.flush()
             os.fsync(fh.fileno())
     return data
+
+
+class OwnFiles:
+    """Files lzdocs wrote and may replace (blank forms): their SHA-256 as written, kept in a small JSON file.
+
+    A file whose bytes are still those recorded is ours and is replaced; any other file (changed or put there by
+    the user, even a moment ago) is never overwritten: the new file takes the next free name, taken atomically."""
+
+    def __init__(self, record: Path, root: Path):
+        self.record, self.root = record, root
+        try:
+            self.hashes: dict[str, str] = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.hashes = {}
+
+    def write(self, folder: Path, stem: str, suffix: str, make: Callable[[Path], Path]) -> Path:
+        """``make(path)`` writes the file at a temporary path; it then replaces our own unchanged copy of
+        ``stem+suffix`` or takes the first free name of ``stem_01`` … (as :func:`unique_path`)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{uuid.uuid4().hex}{suffix}"
+        try:
+            make(partial)
+            digest = sha256_file(partial)
+            for n in itertools.count():
+                target = folder / (f"{stem}{suffix}" if n == 0 else f"{stem}_{n:02d}{suffix}")
+                try:
+                    if target.is_file() and self._ours(target):
+                        os.replace(partial, target)
+                    else:
+                        rename_no_replace(partial, target)
+                except FileExistsError:
+                    continue
+                self.hashes[target.relative_to(self.root).as_posix()] = digest
+                return target
+        finally:
+            partial.unlink(missing_ok=True)
+        raise AssertionError("unreachable")
+
+    def _ours(self, path: Path) -> bool:
+        return self.hashes.get(path.relative_to(self.root).as_posix()) == sha256_file(path)
+
+    def save(self) -> None:
+        write_atomic(self.record, json.dumps(self.hashes, ensure_ascii=False, indent=1), durable=False)

@@ -532,6 +532,7 @@ class Office:
         from lzdocs.documents.blankform import write_docx, write_xlsx
         from lzdocs.dynamics.reviews import REVIEW_KIND, prefill_rows
         from lzdocs.forms.schema import find_kind, load_kinds
+        from lzdocs.fsutil import OwnFiles
         from lzdocs.textutil import safe_filename
 
         kinds = load_kinds(self.ws.root / "forms")
@@ -602,55 +603,6 @@ class Office:
         letter_kind = find_kind(kind) if kind else next((k for k in KINDS.values() if k.name == path.stem), None)
         known = {f.name for f in letter_kind.fields} | set(PROVIDED) if letter_kind else None
         return check_template(path, known), letter_kind
-
-
-class OwnFiles:
-    """Files lzdocs wrote and may replace (blank forms): their SHA-256 as written, kept in a small JSON file.
-
-    A file whose bytes are still those recorded is ours and is replaced; any other file (changed or put there by
-    the user) is never overwritten: the new file takes the next free name."""
-
-    def __init__(self, record: Path, root: Path):
-        import json
-
-        self.record, self.root = record, root
-        try:
-            self.hashes: dict[str, str] = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.hashes = {}
-
-    def write(self, folder: Path, stem: str, suffix: str, make: Callable[[Path], Path]) -> Path:
-        import os
-        import uuid
-
-        from lzdocs.fsutil import sha256_file
-
-        folder.mkdir(parents=True, exist_ok=True)
-        n, target = 0, folder / f"{stem}{suffix}"
-        while target.exists() and not (target.is_file() and self._ours(target)):  # stem_01, _02 … as unique_path
-            n += 1
-            target = folder / f"{stem}_{n:02d}{suffix}"
-        key = target.relative_to(self.root).as_posix()
-        partial = folder / f".{uuid.uuid4().hex}{suffix}"
-        try:
-            make(partial)
-            self.hashes[key] = sha256_file(partial)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
-        return target
-
-    def _ours(self, path: Path) -> bool:
-        from lzdocs.fsutil import sha256_file
-
-        return self.hashes.get(path.relative_to(self.root).as_posix()) == sha256_file(path)
-
-    def save(self) -> None:
-        import json
-
-        from lzdocs.fsutil import write_atomic
-
-        write_atomic(self.record, json.dumps(self.hashes, ensure_ascii=False, indent=1), durable=False)
 
 
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,
