@@ -91,7 +91,7 @@ class Rules:
             owner = re.compile(data["owner"]["name"])
         except re.error as exc:
             raise ConfigError(f"质量规则中的写法“{exc.pattern}”不是有效的正则表达式（{exc}）") from exc
-        return cls(phrases=sorted(set(data["generic_measures"]["phrases"]), key=len, reverse=True),
+        return cls(phrases=sorted(dict.fromkeys(data["generic_measures"]["phrases"]), key=len, reverse=True),
                    concrete=concrete, owner_name=owner, not_name=list(data["owner"]["not_name"]),
                    areas={k: list(v) for k, v in data["areas"].items()}, unit_areas=unit_areas,
                    copy_threshold=ws.settings.number("quality", "copy_threshold", DEFAULT_COPY_THRESHOLD),
@@ -149,13 +149,14 @@ def _flag(unit: str, row: Mapping, code: str, message: str, **kw) -> QualityFlag
 def generic_phrases(measures: str, rules: Rules) -> list[str]:
     """The generic phrases of ``measures`` when nothing concrete is left without them, else []."""
     text = "".join((measures or "").split())
-    found = [p for p in rules.phrases if p in text]
-    if not found:
+    rest, found = text, []
+    for phrase in rules.phrases:  # longest first: 提高思想认识 before 提高认识
+        if phrase in rest:
+            found.append(phrase)
+            rest = rest.replace(phrase, "\0")
+    if not found or any(p.search(rest) for p in rules.concrete):
         return []
-    rest = text
-    for phrase in found:
-        rest = rest.replace(phrase, "")
-    return [] if any(p.search(rest) for p in rules.concrete) else [p for p in found if p in text]
+    return sorted(found, key=text.find)
 
 
 def owner_problem(owner: str, post: str, rules: Rules) -> str | None:
