@@ -7,7 +7,10 @@ extended by the workspace's 质量规则.toml ([quality] rules_file), with the n
   taken out, nothing concrete (a frequency, a number, a person, a procedure or a named rule: the ``concrete``
   patterns).
 - copied: a risk text near-identical (rapidfuzz ratio ≥ [quality] copy_threshold over the compared text, at least
-  ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year received before it.
+  ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year received before it. Texts equal once
+  compared are found through a dict; the fuzzy comparison of every pair runs while the pairs are at most
+  ``FUZZY_PAIRS`` (a school's year is about a thousand rows, half a million pairs; a year of 100,000 rows would
+  take minutes, and is then searched for equal texts only).
 - same_as_previous: the form is the same as the unit's form of an earlier year (dynamics/changes.py decides).
 - possibly_missing: a unit whose business is high-risk (its areas: units.csv 业务领域, else [quality_areas], else
   guessed from its name by the ``areas`` keywords) with no 一级 or 二级 point, or fewer than [quality] min_points.
@@ -32,6 +35,7 @@ RULES_FILE = Path(__file__).with_name("quality.toml")
 DEFAULT_COPY_THRESHOLD = 90.0
 DEFAULT_MIN_POINTS = 3
 MIN_COPY_CHARS = 6  # shorter risk texts (违规审批) are alike everywhere without anyone copying
+FUZZY_PAIRS = 20_000_000  # about 2 s of rapidfuzz: beyond, copies are found by equal text only (see the docstring)
 CODES = ("generic_measures", "copied", "same_as_previous", "possibly_missing", "no_owner")
 NAME_SPLIT = re.compile(r"[、，,;；/\s]+")
 
@@ -133,17 +137,13 @@ def _split_areas(text: str) -> list[str]:
 
 
 # --- pure: one form's rows ---------------------------------------------------------------------------
-def _get(row: Mapping, key: str):
-    return row.get(key) if hasattr(row, "get") else row[key]
-
-
 def _row_no(row: Mapping) -> int | None:
-    return _get(row, "row_no") if "row_no" in row else _get(row, "row")
+    return row.get("row_no") if "row_no" in row else row.get("row")
 
 
 def _flag(unit: str, row: Mapping, code: str, message: str, **kw) -> QualityFlag:
-    return QualityFlag(unit, _row_no(row), code, message, seq=(str(_get(row, "seq") or "").strip() or None),
-                       risk_id=_get(row, "id") if "row_no" in row else None, **kw)
+    return QualityFlag(unit, _row_no(row), code, message, seq=(str(row.get("seq") or "").strip() or None),
+                       risk_id=row.get("id") if "row_no" in row else None, **kw)
 
 
 def generic_phrases(measures: str, rules: Rules) -> list[str]:
@@ -175,46 +175,55 @@ def row_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[QualityF
     """generic_measures and no_owner, row by row."""
     flags = []
     for row in rows:
-        phrases = generic_phrases(_get(row, "measures") or "", rules)
+        phrases = generic_phrases(row.get("measures") or "", rules)
         if phrases:
             flags.append(_flag(unit, row, "generic_measures",
                                f"防控措施只有“{'、'.join(phrases)}”等笼统表述，没有具体做法、频次、责任人或制度，"
                                "建议写明怎么做、多久一次、由谁负责、依据什么制度"))
-        why = owner_problem(_get(row, "owner") or "", _get(row, "post") or "", rules)
+        why = owner_problem(row.get("owner") or "", row.get("post") or "", rules)
         if why:
             flags.append(_flag(unit, row, "no_owner", why))
     return flags
 
 
-def copied_flags(unit: str, rows: Sequence[Mapping], others: Iterable[tuple[str, Sequence[Mapping]]],
-                 rules: Rules) -> list[QualityFlag]:
-    """Rows whose risk text is near-identical to one of another unit's form (``others``: (unit, rows), received
-    before this form)."""
-    from rapidfuzz import fuzz, process
+class CopyIndex:
+    """Risk texts of forms received so far (as compared, with their unit and row), to find copies among."""
 
-    choices, owners = [], []
-    for other, other_rows in others:
-        if other == unit:
-            continue
-        for r in other_rows:
-            text = comparable(_get(r, "risk"))
+    def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
+        self.texts: list[str] = []
+        self.owners: list[tuple[str, Mapping]] = []
+        self.exact: dict[str, int] = {}
+        for unit, rows in forms:
+            self.add(unit, rows)
+
+    def add(self, unit: str, rows: Sequence[Mapping]) -> None:
+        for row in rows:
+            text = comparable(row.get("risk"))
             if len(text) >= MIN_COPY_CHARS:
-                choices.append(text)
-                owners.append((other, r))
-    if not choices:
-        return []
-    flags = []
-    for row in rows:
-        text = comparable(_get(row, "risk"))
-        if len(text) < MIN_COPY_CHARS:
-            continue
-        best = process.extractOne(text, choices, scorer=fuzz.ratio, score_cutoff=rules.copy_threshold)
-        if best:
-            other, other_row = owners[best[2]]
-            flags.append(_flag(unit, row, "copied",
-                               f"风险点描述与{other}的表第{_row_no(other_row)}行几乎相同（相似度 {best[1]:.0f}），"
-                               "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
-    return flags
+                self.exact.setdefault(text, len(self.texts))
+                self.texts.append(text)
+                self.owners.append((unit, row))
+
+    def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *,
+                     fuzzy: bool = True) -> list[QualityFlag]:
+        """Rows whose risk text is that of a row of another unit here: the same once compared, else (``fuzzy``)
+        alike by ``copy_threshold``."""
+        from rapidfuzz import fuzz, process
+
+        flags = []
+        for row in rows:
+            text = comparable(row.get("risk"))
+            if len(text) < MIN_COPY_CHARS or not self.texts:
+                continue
+            best = (text, 100.0, self.exact[text]) if text in self.exact else None
+            if best is None and fuzzy:
+                best = process.extractOne(text, self.texts, scorer=fuzz.ratio, score_cutoff=rules.copy_threshold)
+            if best and self.owners[best[2]][0] != unit:
+                other, other_row = self.owners[best[2]]
+                flags.append(_flag(unit, row, "copied",
+                                   f"风险点描述与{other}的表第{_row_no(other_row)}行几乎相同（相似度 {best[1]:.0f}），"
+                                   "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
+        return flags
 
 
 def missing_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[QualityFlag]:
@@ -223,7 +232,7 @@ def missing_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[Qual
     if not areas:
         return []
     reasons = []
-    if not any(_get(r, "level") in (1, 2) for r in rows):
+    if not any(r.get("level") in (1, 2) for r in rows):
         reasons.append("没有一级或二级风险点")
     if len(rows) < rules.min_points:
         reasons.append(f"只有 {len(rows)} 个风险点（少于 {rules.min_points} 个）")
@@ -239,12 +248,15 @@ def same_flag(unit: str, previous_year: int) -> QualityFlag:
                        f"与{previous_year}年报送的表完全相同，请确认本年度岗位、职责和风险是否确无变化")
 
 
-def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others=(),
-               same_as_year: int | None = None) -> list[QualityFlag]:
-    """Every flag of one form: unit-level flags first, then the rows' in table order."""
+def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others: CopyIndex | None = None,
+               same_as_year: int | None = None, fuzzy: bool = True) -> list[QualityFlag]:
+    """Every flag of one form (``others``: the forms received before it): unit-level flags first, then the rows'
+    in table order."""
     flags = [same_flag(unit, same_as_year)] if same_as_year is not None else []
     flags += missing_flags(unit, rows, rules)
-    by_row = row_flags(unit, rows, rules) + copied_flags(unit, rows, others, rules)
+    by_row = row_flags(unit, rows, rules)
+    if others is not None:
+        by_row += others.copied_flags(unit, rows, rules, fuzzy=fuzzy)
     order = {code: i for i, code in enumerate(CODES)}
     return flags + sorted(by_row, key=lambda f: (f.row or 0, order[f.code]))
 
@@ -263,12 +275,13 @@ def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
     same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
             if c.previous_year < year and c.same_as_previous}
     flags: list[QualityFlag] = []
-    earlier: list[tuple[str, list]] = []
+    earlier = CopyIndex()
+    fuzzy = sum(map(len, rows.values())) ** 2 // 2 <= FUZZY_PAIRS
     for form in forms:  # in the order received: a copy is flagged on the later form
         if unit is None or form["unit"] == unit:
             flags += form_flags(form["unit"], rows[form["id"]], rules, others=earlier,
-                                same_as_year=same.get(form["unit"]))
-        earlier.append((form["unit"], rows[form["id"]]))
+                                same_as_year=same.get(form["unit"]), fuzzy=fuzzy)
+        earlier.add(form["unit"], rows[form["id"]])
     position = {name: i for i, name in enumerate(unit_order)}
     flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
     return flags
@@ -286,7 +299,9 @@ def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rul
         now = [point_of(r) for r in rows]
         if compare(unit, year, previous["year"], before, now, rules.change_threshold).same_as_previous:
             same_year = previous["year"]
-    return form_flags(unit, rows, rules, others=[(u, stored[f["id"]]) for u, f in others], same_as_year=same_year)
+    fuzzy = len(rows) * sum(map(len, stored.values())) <= FUZZY_PAIRS
+    return form_flags(unit, rows, rules, others=CopyIndex((u, stored[f["id"]]) for u, f in others),
+                      same_as_year=same_year, fuzzy=fuzzy)
 
 
 def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:
