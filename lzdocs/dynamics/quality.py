@@ -40,7 +40,7 @@ CODES = ("generic_measures", "copied", "same_as_previous", "possibly_missing", "
 NAME_SPLIT = re.compile(r"[、，,;；/\s]+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QualityFlag:
     """One hint about a unit's form: ``row`` is the table row (None for the whole form), ``seq`` its 序号."""
 
@@ -186,23 +186,31 @@ def row_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[QualityF
     return flags
 
 
+def texts_of(rows: Iterable[Mapping]) -> list[tuple[str, int | None]]:
+    """(risk text as compared, table row) of each row."""
+    return [(comparable(row.get("risk")), _row_no(row)) for row in rows]
+
+
 class CopyIndex:
     """Risk texts of forms received so far (as compared, with their unit and row), to find copies among."""
 
     def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
         self.texts: list[str] = []
-        self.owners: list[tuple[str, Mapping]] = []
+        self.owners: list[tuple[str, int | None]] = []  # (unit, table row): the rows themselves are not kept
         self.exact: dict[str, int] = {}
         for unit, rows in forms:
             self.add(unit, rows)
 
     def add(self, unit: str, rows: Sequence[Mapping]) -> None:
-        for row in rows:
-            text = comparable(row.get("risk"))
+        self.add_texts(unit, texts_of(rows))
+
+    def add_texts(self, unit: str, texts: Iterable[tuple[str, int | None]]) -> None:
+        """Add a form's (compared risk text, table row) pairs."""
+        for text, row_no in texts:
             if len(text) >= MIN_COPY_CHARS:
                 self.exact.setdefault(text, len(self.texts))
                 self.texts.append(text)
-                self.owners.append((unit, row))
+                self.owners.append((unit, row_no))
 
     def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *,
                      fuzzy: bool = True) -> list[QualityFlag]:
@@ -221,7 +229,7 @@ class CopyIndex:
             if best and self.owners[best[2]][0] != unit:
                 other, other_row = self.owners[best[2]]
                 flags.append(_flag(unit, row, "copied",
-                                   f"风险点描述与{other}的表第{_row_no(other_row)}行几乎相同（相似度 {best[1]:.0f}），"
+                                   f"风险点描述与{other}的表第{other_row}行几乎相同（相似度 {best[1]:.0f}），"
                                    "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
         return flags
 
@@ -271,26 +279,43 @@ def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
                unit_order: Sequence[str] = ()) -> list[QualityFlag]:
     """The flags of every unit's current form of ``year`` (units of ``unit_order`` first)."""
     forms = _current_forms(conn, year)
-    rows = history.rows_of(conn, [f["id"] for f in forms])
     same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
             if c.previous_year < year and c.same_as_previous}
     flags: list[QualityFlag] = []
     earlier = CopyIndex()
-    fuzzy = sum(map(len, rows.values())) ** 2 // 2 <= FUZZY_PAIRS
-    for form in forms:  # in the order received: a copy is flagged on the later form
+    fuzzy = history.count_rows(conn, [f["id"] for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
+    for form in forms:  # in the order received: a copy is flagged on the later form; one form's rows at a time
+        rows = history.rows_of(conn, [form["id"]])[form["id"]]
         if unit is None or form["unit"] == unit:
-            flags += form_flags(form["unit"], rows[form["id"]], rules, others=earlier,
-                                same_as_year=same.get(form["unit"]), fuzzy=fuzzy)
-        earlier.add(form["unit"], rows[form["id"]])
+            flags += form_flags(form["unit"], rows, rules, others=earlier, same_as_year=same.get(form["unit"]),
+                                fuzzy=fuzzy)
+        earlier.add(form["unit"], rows)
     position = {name: i for i, name in enumerate(unit_order)}
     flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
     return flags
 
 
-def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rules) -> list[QualityFlag]:
+class StoredTexts:
+    """The compared risk texts of stored forms by submission id, kept over an ingest run (stored rows never
+    change), so that each form taken reads only the forms stored since the one before."""
+
+    def __init__(self):
+        self.by_id: dict[int, list[tuple[str, int | None]]] = {}
+
+    def index(self, conn, forms: Sequence) -> CopyIndex:
+        missing = [f["id"] for f in forms if f["id"] not in self.by_id]
+        for submission, rows in history.rows_of(conn, missing).items():
+            self.by_id[submission] = texts_of(rows)
+        found = CopyIndex()
+        for form in forms:
+            found.add_texts(form["unit"], self.by_id[form["id"]])
+        return found
+
+
+def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
+                 stored: StoredTexts | None = None) -> list[QualityFlag]:
     """The flags of a form being taken in (its rows not stored yet), against what the archive holds."""
-    others = [(f["unit"], f) for f in _current_forms(conn, year) if f["unit"] != unit]
-    stored = history.rows_of(conn, [f["id"] for _, f in others])
+    others = (stored or StoredTexts()).index(conn, [f for f in _current_forms(conn, year) if f["unit"] != unit])
     earlier = [f for f in history.accepted_forms(conn, up_to_year=year - 1, unit=unit) if f["superseded_by"] is None]
     same_year = None
     if earlier:
@@ -299,9 +324,8 @@ def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rul
         now = [point_of(r) for r in rows]
         if compare(unit, year, previous["year"], before, now, rules.change_threshold).same_as_previous:
             same_year = previous["year"]
-    fuzzy = len(rows) * sum(map(len, stored.values())) <= FUZZY_PAIRS
-    return form_flags(unit, rows, rules, others=CopyIndex((u, stored[f["id"]]) for u, f in others),
-                      same_as_year=same_year, fuzzy=fuzzy)
+    return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
+                      fuzzy=len(rows) * len(others.texts) <= FUZZY_PAIRS)
 
 
 def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:

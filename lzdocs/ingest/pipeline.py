@@ -260,12 +260,15 @@ class Ingest:
     def _quality_hints(self, checked) -> list[Problem]:
         """The quality review's hints on a risk form (提示; dynamics/quality.py): never a reason to return it, so a
         failure of the review is logged and the form taken without them."""
-        from lzdocs.dynamics.quality import Rules, ingest_flags
+        from lzdocs.dynamics.quality import Rules, StoredTexts, ingest_flags
 
         try:
-            rules = Rules.load(self.ws)
+            if getattr(self, "_quality", None) is None:  # once per run: the rules, and the texts of stored forms
+                self._quality = (Rules.load(self.ws), StoredTexts())
+            rules, stored = self._quality
             with self.store.read() as conn:
-                return [f.problem() for f in ingest_flags(conn, checked.unit, checked.year, checked.rows, rules)]
+                found = ingest_flags(conn, checked.unit, checked.year, checked.rows, rules, stored)
+            return [f.problem() for f in found]
         except Exception as exc:  # hints only: the form is taken all the same
             log.warning("质量审查未完成（%s），表格照常收取", exc)
             return []
