@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from lzdocs.documents.xlsx_writer import Column, StreamingBook
 from lzdocs.dynamics.quality import QualityFlag, Rules, year_flags
+from lzdocs.errors import ConfigError
 
 QUALITY_COLUMNS = [Column("单位", 14), Column("行", 6, "center"), Column("序号", 6, "center"),
                    Column("问题", 12, "center"), Column("说明", 60)]
@@ -19,7 +20,12 @@ def add_quality_sheet(book: StreamingBook, conn, year: int, order: Sequence[str]
     """Add the 质量 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
     sheet when no form of the year has a hint."""
     try:
-        flags = year_flags(conn, year, Rules.load(ws), unit_order=order)
+        try:
+            rules = Rules.load(ws)
+        except ConfigError as exc:  # a broken rules file costs the sheet, not the 汇总表
+            book.warn(f"没有“质量”工作表：{exc}")
+            return book
+        flags = year_flags(conn, year, rules, unit_order=order)
         if not flags:
             return book
         sheet = book.add_sheet("质量", QUALITY_COLUMNS, title=f"{school}{year}年风险点表格质量提示", subtitle="")

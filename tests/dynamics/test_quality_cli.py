@@ -162,3 +162,27 @@ def test_rules_and_areas_are_data_the_workspace_extends(tmp_path):
     assert found[2]["message"] == "防控措施只有“高度重视”" + GENERIC_NOTE
     assert found[3]["message"] == ("本单位涉及校办企业等廉政风险较高的业务，但只有 1 个风险点（少于 2 个）"
                                    + MISSING_NOTE)
+
+
+def test_a_broken_rules_file_stops_quality_but_never_a_form(tmp_path):
+    root = tmp_path / "ws"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    (root / "质量规则.toml").write_text("[generic_measures\nphrases = [", encoding="utf-8")
+    proc = ingest(root, tmp_path / "a", {"计划财务处": FINANCE}, dt.date(2026, 11, 10))
+    out = proc.stdout
+    assert ("2026年廉政风险点汇总表.xlsx：没有“质量”工作表：质量规则文件 质量规则.toml 无法读取"
+            in proc.stdout + proc.stderr)
+    assert "[已收取] " in out and "[提示]" not in out  # taken all the same, without hints
+    assert load_workbook(root / SHEET).sheetnames == ["汇总", "统计"]  # the 汇总表 without its 质量 sheet
+    proc = run_cli("-w", root, "quality", check=2)
+    assert "质量规则文件 质量规则.toml 无法读取" in proc.stderr
+
+
+def test_the_settings_are_checked(tmp_path):
+    root = tmp_path / "ws"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("copy_threshold = 90", "copy_threshold = 150"),
+                      encoding="utf-8")
+    proc = run_cli("-w", root, "quality", check=2)
+    assert "[quality] copy_threshold 的值“150”超出范围：应在 1 到 100 之间" in proc.stderr
