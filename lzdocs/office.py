@@ -158,7 +158,11 @@ class Office:
         with self.store.read() as conn:
             occurred = cases_q.occurred_counts(conn)
             rows = list(subs.current_risks(conn, year=year, unit=unit))
-        flags = flags_by_risk(f for y in sorted({r["year"] for r in rows}) for f in self.quality(y, unit))
+        try:
+            flags = flags_by_risk(f for y in sorted({r["year"] for r in rows}) for f in self.quality(y, unit))
+        except ConfigError as exc:  # a broken quality rules file: the points all the same, without flags
+            log.warning("风险点的质量提示没有列出：%s", exc)
+            flags = {}
         return [{**risk_record(r), "occurred": r["id"] in occurred, "flags": flags.get(r["id"], [])} for r in rows]
 
     # --- cases (后期处置) --------------------------------------------------------------------------------

@@ -176,6 +176,7 @@ def test_a_broken_rules_file_stops_quality_but_never_a_form(tmp_path):
     assert load_workbook(root / SHEET).sheetnames == ["汇总", "统计"]  # the 汇总表 without its 质量 sheet
     proc = run_cli("-w", root, "quality", check=2)
     assert "质量规则文件 质量规则.toml 无法读取" in proc.stderr
+    assert [r["flags"] for r in run_json("-w", root, "risks")] == [[]] * 6  # the points, without flags
 
 
 def test_the_settings_are_checked(tmp_path):
