@@ -102,7 +102,7 @@ def _safe(test) -> bool:
 class Problem:
     """One finding about an input file: an error rejects the file, a warning is recorded."""
 
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "hint" (a quality hint, 提示)
     message: str
     row: int | None = None
     column: str | None = None
@@ -121,7 +121,7 @@ class Problem:
         if self.column:
             where.append(f"“{self.column}”列" if self.row is not None else f"“{self.column}”")
         prefix = "".join(where)
-        label = "错误" if self.severity == "error" else "提醒"
+        label = {"error": "错误", "hint": "提示"}.get(self.severity, "提醒")  # hint: quality review (issue 15)
         value = f"（当前内容：“{self.value}”）" if self.value not in (None, "") else ""
         return f"[{label}] {prefix + '：' if prefix else ''}{self.message}{value}"
 

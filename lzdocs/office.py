@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.documents.summary_report import SummaryResult
     from lzdocs.documents.templating import TemplateReport
     from lzdocs.dynamics.changes import UnitChanges
+    from lzdocs.dynamics.quality import QualityFlag
     from lzdocs.dynamics.reviews import ReviewDue
     from lzdocs.dynamics.warnings import Deadlines
     from lzdocs.ingest import Outcome
@@ -152,12 +153,18 @@ class Office:
         from lzdocs.store import submissions as subs
 
         unit = self._lookup_unit(unit)
+        from lzdocs.dynamics.quality import flags_by_risk
         from lzdocs.store import cases as cases_q
 
         with self.store.read() as conn:
             occurred = cases_q.occurred_counts(conn)
-            return [{**risk_record(r), "occurred": r["id"] in occurred}
-                    for r in subs.current_risks(conn, year=year, unit=unit)]
+            rows = list(subs.current_risks(conn, year=year, unit=unit))
+        try:
+            flags = flags_by_risk(f for y in sorted({r["year"] for r in rows}) for f in self.quality(y, unit))
+        except ConfigError as exc:  # a broken quality rules file: the points all the same, without flags
+            log.warning("风险点的质量提示没有列出：%s", exc)
+            flags = {}
+        return [{**risk_record(r), "occurred": r["id"] in occurred, "flags": flags.get(r["id"], [])} for r in rows]
 
     # --- cases (后期处置) --------------------------------------------------------------------------------
     def case_add(self, unit: str, *, post: str, risk_text: str, case_type: str, handling: str, analysis: str,
@@ -209,6 +216,17 @@ class Office:
         with self.store.read() as conn:
             return year_changes(conn, year or self.programme_year(), threshold_of(self.ws.settings), unit=unit,
                                 unit_order=self.roster().names)
+
+    def quality(self, year: int | None = None, unit: str | None = None) -> list[QualityFlag]:
+        """The quality flags of the current forms of ``year`` (default: ``programme_year()``): generic measures,
+        copied texts, a form the same as last year's, likely omissions, missing owners (rules:
+        lzdocs/dynamics/quality.py). ``as_dict()`` of each is what ``lzdocs quality --json`` prints."""
+        from lzdocs.dynamics.quality import Rules, year_flags
+
+        unit = self._lookup_unit(unit)
+        rules = Rules.load(self.ws)
+        with self.store.read() as conn:
+            return year_flags(conn, year or self.programme_year(), rules, unit=unit, unit_order=self.roster().names)
 
     # --- registers and status ----------------------------------------------------------------------------
     def programme_year(self) -> int:

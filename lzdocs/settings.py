@@ -37,6 +37,11 @@ NUMBER_RANGE = (1, 1_000_000)
 RANGES.update({("reviews", "level1_months"): (1, 120), ("reviews", "level2_months"): (1, 120),
                ("reviews", "level3_months"): (1, 120), ("reviews", "due_within_days"): (1, 3650),
                ("reviews", "match_similarity"): (50, 100)})
+# [quality] (issue 15): the copy similarity 1–100 (fractions allowed), the fewest points of a high-risk unit;
+# [quality_areas]: any unit = its high-risk areas (text).
+FRACTIONAL |= {("quality", "copy_threshold")}
+RANGES.update({("quality", "copy_threshold"): (1, 100), ("quality", "min_points"): (1, 1000)})
+FREE_SECTIONS |= {"quality_areas"}
 _YES, _NO = {"true", "yes", "是", "1", "y", "on"}, {"false", "no", "否", "0", "n", "off", ""}
 
 

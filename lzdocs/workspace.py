@@ -66,6 +66,18 @@ email = ""               # 监督邮箱，印在公示表上，如 "jiwei@exampl
 match_threshold = 75     # 相似度（1-100）达到此值的两条风险点（岗位也相近）视为同一风险点、只是措辞调整；
                          # 调高则措辞稍有改动就算“新增”和“删除”，调低则不太相近的也会被当作同一风险点
 
+[quality]
+# 表格质量审查（lzdocs quality、收表时的提示、汇总表“质量”工作表）：只提示，从不因此退回表格
+copy_threshold = 90      # 风险点描述与其他单位的表相似度（1-100）达到此值，提示“可能照抄”
+min_points = 3           # 涉及财务、基建、招生等高风险业务的单位，风险点少于此数即提示“可能遗漏”
+rules_file = "质量规则.toml"  # 工作区里补充笼统表述、高风险业务关键词等规则的文件（不存在则只用内置规则）
+
+[quality_areas]
+# 单独指定某单位的高风险业务（默认按单位名称推断，如 计划财务处 → 财务管理；units.csv 的“业务领域”列优先），
+# 单位名称用英文双引号括起来，如：
+# "后勤管理处" = "物资采购、基建工程"
+# "图书馆" = "无"
+
 [inbox]
 path = "inbox"           # 收件文件夹，可写网络共享路径，如 "//fileserver/纪委/收件"
 
@@ -137,6 +149,7 @@ class Unit:
     aliases: tuple[str, ...] = ()
     head: str = ""
     leader: str = ""
+    areas: tuple[str, ...] | None = None  # 业务领域 (optional column; quality review): None = guessed from the name
 
 
 class Roster:
@@ -199,7 +212,7 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
     if "单位" not in header:
         raise ConfigError(f"名单文件 {source} 的第一行应为表头“单位,别名,负责人,分管领导”，未找到“单位”列",
                           hint="请在第一行写上表头，第一列的表头写“单位”")
-    col = {name: header.index(name) for name in ("单位", "别名", "负责人", "分管领导") if name in header}
+    col = {name: header.index(name) for name in ("单位", "别名", "负责人", "分管领导", "业务领域") if name in header}
 
     def cell(row, key):
         i = col.get(key)
@@ -222,7 +235,9 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
                 raise ConfigError(f"名单文件 {source} 中“{key}”同时指向两个单位（第 {taken[1]} 行和第 {number} 行）",
                                   hint="一个名称或别名只能属于一个单位，请删去其中一处")
             owner.setdefault(squeeze(key), (squeeze(name), number))
-        units.append(Unit(name, aliases, cell(row, "负责人"), cell(row, "分管领导")))
+        areas = cell(row, "业务领域")  # blank: guessed from the name; 无: none
+        units.append(Unit(name, aliases, cell(row, "负责人"), cell(row, "分管领导"), None if not areas else
+                          tuple(a.strip() for a in _ALIAS_SPLIT.split(areas) if a.strip() not in ("", "无"))))
     return Roster(units, school=school)
 
 

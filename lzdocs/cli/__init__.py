@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。"),
     "notice": ("notice_cmds:notice_command",
                "按 GB/T 9704《党政机关公文格式》生成红头公文，编发文字号并登记到发文登记簿。"),
+    "quality": ("quality_cmds:quality_command",
+                "审查各单位报送的表格质量：措施笼统、照抄其他单位、与上年相同、可能遗漏、责任人不明（只提示，不退回）。"),
     "register": ("register_cmds:register_command",
                  "重新生成某年度的登记簿和公示表（全部由档案库数据重建，可反复运行）。"),
     "reply": ("letter_cmds:reply_command", "登记单位对一份文书的书面回复，或谈话提醒已进行（预警处置台账）。"),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lzdocs.documents.changes_sheet import add_changes_sheet
 from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
+from lzdocs.documents.quality_sheet import add_quality_sheet
 from lzdocs.documents.status import (
     LATE,
     MISSING,
@@ -92,6 +93,8 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
         }
         risks = builders["risks"]  # the 汇总表 also gets its 变化 sheet (documents/changes_sheet.py)
         builders["risks"] = lambda label: add_changes_sheet(risks(label), conn, year, order, ws.settings, school)
+        changed = builders["risks"]  # … and its 质量 sheet (documents/quality_sheet.py)
+        builders["risks"] = lambda label: add_quality_sheet(changed(label), conn, year, order, ws, school)
         for key, build in builders.items():
             if key in paths:
                 path = paths[key]

@@ -209,6 +209,8 @@ class Ingest:
             return self._settle_duplicate(claim, src, sha, duplicate, arrived)
         checked, problems, unit, year, kind = self._read_and_check(copy, src, claim.original_name, arrived)
         problems = self._name_problems(claim) + problems
+        if checked is not None and checked.kind.key == "risk":
+            problems += self._quality_hints(checked)
         base = dict(sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
@@ -254,6 +256,22 @@ class Ingest:
             problem = error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
                             "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")
             return None, [problem], None, None, "risk"
+
+    def _quality_hints(self, checked) -> list[Problem]:
+        """The quality review's hints on a risk form (提示; dynamics/quality.py): never a reason to return it, so a
+        failure of the review is logged and the form taken without them."""
+        from lzdocs.dynamics.quality import Rules, StoredTexts, ingest_flags
+
+        try:
+            if getattr(self, "_quality", None) is None:  # once per run: the rules, and the texts of stored forms
+                self._quality = (Rules.load(self.ws), StoredTexts())
+            rules, stored = self._quality
+            with self.store.read() as conn:
+                found = ingest_flags(conn, checked.unit, checked.year, checked.rows, rules, stored)
+            return [f.problem() for f in found]
+        except Exception as exc:  # hints only: the form is taken all the same
+            log.warning("质量审查未完成（%s），表格照常收取", exc)
+            return []
 
     def _plan_reviews(self, checked) -> None:
         """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""

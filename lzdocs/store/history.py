@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import risks, submissions
@@ -31,3 +31,12 @@ def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list]:
                                 .order_by(risks.c.submission_id, risks.c.id)).mappings():
             found[row["submission_id"]].append(row)
     return found
+
+
+def count_rows(conn: Connection, submission_ids: Iterable[int]) -> int:
+    """How many risk rows the given submissions hold together."""
+    ids, total = sorted(set(submission_ids)), 0
+    for start in range(0, len(ids), 500):
+        total += conn.execute(select(func.count()).select_from(risks)
+                              .where(risks.c.submission_id.in_(ids[start:start + 500]))).scalar_one()
+    return total

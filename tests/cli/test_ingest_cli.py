@@ -12,7 +12,7 @@ INGEST_KEYS = {"file", "status", "unit", "year", "filled_date", "rows", "superse
                "superseded_by", "stored_as", "received", "problems", "kind"}
 PROBLEM_KEYS = {"severity", "row", "seq", "column", "value", "message"}
 RISK_KEYS = {"unit", "year", "seq", "post", "duties", "risk", "category", "level", "measures", "owner", "source_file",
-             "filled_date", "occurred"}
+             "filled_date", "occurred", "flags"}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,8 @@ def test_every_command_has_chinese_help_with_an_example():
         text = command.get_help(ctx)
         assert "示例" in text, f"lzdocs {' '.join(path)} --help has no example"
         found.append(" ".join(path))
-    assert len(found) == 22 and "template check" in found and "case add" in found and "changes" in found
+    assert len(found) == 23 and "template check" in found and "case add" in found and "changes" in found
+    assert "quality" in found
     assert "示例" in run_cli("ingest", "--help", check=0).stdout
 
 

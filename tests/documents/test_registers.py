@@ -58,8 +58,8 @@ def test_writes_the_five_files_of_the_year(shared):
 def test_summary_has_every_current_risk_point_exactly_once_with_its_level(shared):
     ws, _, _ = shared
     book = load_workbook(register_paths(ws, YEAR)["risks"])
-    # 变化: against the forms each replaced; no 案例分析: no cases
-    assert book.sheetnames == ["汇总", "统计", "历史", "变化"]
+    # 变化: against the forms each replaced; no 案例分析: no cases; 质量: the quality review's hints
+    assert book.sheetnames == ["汇总", "统计", "历史", "变化", "质量"]
     rows = data_rows(book["汇总"], 3)
     texts = Counter(r["风险点描述"] for r in rows)
     assert texts == Counter(current_texts().keys())

@@ -79,7 +79,7 @@ def books(tmp_path_factory):
 
 def test_every_sheet_prints_on_a4_landscape_with_the_header_row_repeated_and_page_numbers(books):
     _, sheets = books
-    assert set(sheets) == {"汇总", "统计", "历史", "变化", "报送情况", "发文登记簿", "预警处置台账"}
+    assert set(sheets) == {"汇总", "统计", "历史", "变化", "质量", "报送情况", "发文登记簿", "预警处置台账"}
     for name, sheet in sheets.items():
         setup = sheet.find("m:pageSetup")
         assert (setup.get("orientation"), setup.get("paperSize")) == ("landscape", "9"), name

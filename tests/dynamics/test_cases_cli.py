@@ -91,7 +91,7 @@ def test_case_list_for_people(session):
 
 def test_the_register_has_a_case_sheet_and_marks_the_point_that_occurred(session):
     book = load_workbook(session["root"] / SUMMARY)
-    assert book.sheetnames == ["汇总", "统计", "案例分析"]  # no 历史: nothing was replaced
+    assert book.sheetnames == ["汇总", "统计", "案例分析", "质量"]  # no 历史: nothing was replaced; 质量: 基建处 copies
     sheet = book["案例分析"]
     assert sheet["A1"].value == "内蒙古工业大学2026年违纪违规案例分析"
     assert sheet["A2"].value == ("共 2 起案例，其中 1 起对应已排查的风险点（该风险点标记为已发生）；"

@@ -168,7 +168,7 @@ def test_cli_stores_every_value_of_a_continued_word_form(ingested):
     assert stored[2] == {"unit": "审计处", "year": 2026, "seq": "3", "post": "财务审计", "duties": "",
                          "risk": "1.审计结论不客观；\n2.泄露审计信息。", "category": "", "level": 2,
                          "measures": "审计结果公开", "owner": "陈二", "source_file": stored[2]["source_file"],
-                         "filled_date": "2026-11-09", "occurred": False}
+                         "filled_date": "2026-11-09", "occurred": False, "flags": []}
     assert [r["seq"] for r in stored] == ["1", "2", "3", "4"]
 
 

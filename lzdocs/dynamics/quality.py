@@ -1,0 +1,337 @@
+"""Quality review of risk forms (issue 15): hints on generic measures, copied texts, likely omissions, owners.
+
+Every flag is a hint (提示), never a reason to return a form. The rules are data: lzdocs/dynamics/quality.toml,
+extended by the workspace's 质量规则.toml ([quality] rules_file), with the numbers in [quality] of lzdocs.toml.
+
+- generic_measures: a row whose measures contain a generic phrase (加强管理、提高认识…) and, once those phrases are
+  taken out, nothing concrete (a frequency, a number, a person, a procedure or a named rule: the ``concrete``
+  patterns).
+- copied: a risk text near-identical (rapidfuzz ratio ≥ [quality] copy_threshold over the compared text, at least
+  ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year received before it. Texts equal once
+  compared are found through a dict; the fuzzy comparison of every pair runs while the pairs are at most
+  ``FUZZY_PAIRS`` (a school's year is about a thousand rows, half a million pairs; a year of 100,000 rows would
+  take minutes, and is then searched for equal texts only).
+- same_as_previous: the form is the same as the unit's form of an earlier year (dynamics/changes.py decides).
+- possibly_missing: a unit whose business is high-risk (its areas: units.csv 业务领域, else [quality_areas], else
+  guessed from its name by the ``areas`` keywords) with no 一级 or 二级 point, or fewer than [quality] min_points.
+- no_owner: a row without 责任人, or whose 责任人 is not a person's name (a post, a title, a group).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lzdocs.dynamics.changes import comparable, compare, point_of, threshold_of, year_changes
+from lzdocs.errors import ConfigError, Problem
+from lzdocs.store import history
+from lzdocs.store.submissions import order_key
+
+RULES_FILE = Path(__file__).with_name("quality.toml")
+DEFAULT_COPY_THRESHOLD = 90.0
+DEFAULT_MIN_POINTS = 3
+MIN_COPY_CHARS = 6  # shorter risk texts (违规审批) are alike everywhere without anyone copying
+FUZZY_PAIRS = 20_000_000  # about 2 s of rapidfuzz: beyond, copies are found by equal text only (see the docstring)
+CODES = ("generic_measures", "copied", "same_as_previous", "possibly_missing", "no_owner")
+NAME_SPLIT = re.compile(r"[、，,;；/\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class QualityFlag:
+    """One hint about a unit's form: ``row`` is the table row (None for the whole form), ``seq`` its 序号."""
+
+    unit: str
+    row: int | None
+    code: str
+    message: str
+    seq: str | None = None
+    from_unit: str | None = None
+    risk_id: int | None = None  # the stored risk row flagged, when the flag was made from the archive
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``lzdocs quality --json`` prints for the flag (``from_unit`` only for ``copied``)."""
+        found = {"unit": self.unit, "row": self.row, "code": self.code, "message": self.message}
+        if self.code == "copied":
+            found["from_unit"] = self.from_unit
+        return found
+
+    def problem(self) -> Problem:
+        """The flag as a 提示 line of the feedback to the unit."""
+        return Problem("hint", self.message, row=self.row, seq=self.seq)
+
+
+@dataclass
+class Rules:
+    """The quality rules in force: the packaged data, the workspace's additions and the settings."""
+
+    phrases: list[str]
+    concrete: list[re.Pattern]
+    owner_name: re.Pattern
+    not_name: list[str]
+    areas: dict[str, list[str]]
+    unit_areas: dict[str, list[str]]  # explicit areas by unit (units.csv, then [quality_areas])
+    copy_threshold: float = DEFAULT_COPY_THRESHOLD
+    min_points: int = DEFAULT_MIN_POINTS
+    change_threshold: float = 75.0
+
+    @classmethod
+    def load(cls, ws) -> Rules:
+        """The rules of workspace ``ws``."""
+        data = _read(RULES_FILE)
+        extra_name = ws.settings.text("quality", "rules_file", "质量规则.toml").strip()
+        extra = ws.root / extra_name if extra_name else None
+        if extra is not None and extra.is_file():
+            _extend(data, _read(extra))
+        unit_areas = {name: _split_areas(text) for name, text in ws.settings.section("quality_areas").items()}
+        for unit in ws.roster():
+            if getattr(unit, "areas", None) is not None:
+                unit_areas[unit.name] = list(unit.areas)
+        try:
+            concrete = [re.compile(p) for p in data["generic_measures"]["concrete"]]
+            owner = re.compile(data["owner"]["name"])
+        except re.error as exc:
+            raise ConfigError(f"质量规则中的写法“{exc.pattern}”不是有效的正则表达式（{exc}）") from exc
+        return cls(phrases=sorted(dict.fromkeys(data["generic_measures"]["phrases"]), key=len, reverse=True),
+                   concrete=concrete, owner_name=owner, not_name=list(data["owner"]["not_name"]),
+                   areas={k: list(v) for k, v in data["areas"].items()}, unit_areas=unit_areas,
+                   copy_threshold=ws.settings.number("quality", "copy_threshold", DEFAULT_COPY_THRESHOLD),
+                   min_points=ws.settings.integer("quality", "min_points", DEFAULT_MIN_POINTS),
+                   change_threshold=threshold_of(ws.settings))
+
+    def areas_of(self, unit: str) -> list[str]:
+        """The high-risk areas of ``unit``: as set for it, else guessed from its name."""
+        if unit in self.unit_areas:
+            return self.unit_areas[unit]
+        return [area for area, words in self.areas.items() if any(w in unit for w in words)]
+
+
+def _read(path: Path) -> dict:
+    from lzdocs.textutil import decode_text
+
+    try:
+        return tomllib.loads(decode_text(path.read_bytes()) or "")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"质量规则文件 {path.name} 无法读取（{exc}）",
+                          hint="请按 TOML 格式填写，用记事本另存为 UTF-8") from exc
+
+
+def _extend(data: dict, extra: dict) -> None:
+    """Add the workspace's rules to the packaged ones: lists grow, tables gain keys, a text replaces a text."""
+    for section, body in extra.items():
+        target = data.setdefault(section, {})
+        if not isinstance(body, dict):
+            continue
+        for key, value in body.items():
+            if isinstance(value, list) and isinstance(target.get(key), list):
+                target[key] = [*target[key], *value]
+            else:
+                target[key] = value
+
+
+def _split_areas(text: str) -> list[str]:
+    return [] if text.strip() in ("", "无") else [a for a in NAME_SPLIT.split(text.strip()) if a]
+
+
+# --- pure: one form's rows ---------------------------------------------------------------------------
+def _row_no(row: Mapping) -> int | None:
+    return row.get("row_no") if "row_no" in row else row.get("row")
+
+
+def _flag(unit: str, row: Mapping, code: str, message: str, **kw) -> QualityFlag:
+    return QualityFlag(unit, _row_no(row), code, message, seq=(str(row.get("seq") or "").strip() or None),
+                       risk_id=row.get("id") if "row_no" in row else None, **kw)
+
+
+def generic_phrases(measures: str, rules: Rules) -> list[str]:
+    """The generic phrases of ``measures`` when nothing concrete is left without them, else []."""
+    text = "".join((measures or "").split())
+    rest, found = text, []
+    for phrase in rules.phrases:  # longest first: 提高思想认识 before 提高认识
+        if phrase in rest:
+            found.append(phrase)
+            rest = rest.replace(phrase, "\0")
+    if not found or any(p.search(rest) for p in rules.concrete):
+        return []
+    return sorted(found, key=text.find)
+
+
+def owner_problem(owner: str, post: str, rules: Rules) -> str | None:
+    """Why ``owner`` is not a person's name (None when every name given looks like one)."""
+    names = [n for n in NAME_SPLIT.split((owner or "").strip()) if n]
+    if not names:
+        return "填写了风险点但没有填写责任人，请填写责任人姓名"
+    for name in names:
+        if name == (post or "").strip() or any(w in name for w in rules.not_name) \
+                or not rules.owner_name.fullmatch(name):
+            return f"责任人“{owner.strip()}”不是具体人员的姓名，请填写责任人姓名"
+    return None
+
+
+def row_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[QualityFlag]:
+    """generic_measures and no_owner, row by row."""
+    flags = []
+    for row in rows:
+        phrases = generic_phrases(row.get("measures") or "", rules)
+        if phrases:
+            flags.append(_flag(unit, row, "generic_measures",
+                               f"防控措施只有“{'、'.join(phrases)}”等笼统表述，没有具体做法、频次、责任人或制度，"
+                               "建议写明怎么做、多久一次、由谁负责、依据什么制度"))
+        why = owner_problem(row.get("owner") or "", row.get("post") or "", rules)
+        if why:
+            flags.append(_flag(unit, row, "no_owner", why))
+    return flags
+
+
+def texts_of(rows: Iterable[Mapping]) -> list[tuple[str, int | None]]:
+    """(risk text as compared, table row) of each row."""
+    return [(comparable(row.get("risk")), _row_no(row)) for row in rows]
+
+
+class CopyIndex:
+    """Risk texts of forms received so far (as compared, with their unit and row), to find copies among."""
+
+    def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
+        self.texts: list[str] = []
+        self.owners: list[tuple[str, int | None]] = []  # (unit, table row): the rows themselves are not kept
+        self.exact: dict[str, int] = {}
+        for unit, rows in forms:
+            self.add(unit, rows)
+
+    def add(self, unit: str, rows: Sequence[Mapping]) -> None:
+        self.add_texts(unit, texts_of(rows))
+
+    def add_texts(self, unit: str, texts: Iterable[tuple[str, int | None]]) -> None:
+        """Add a form's (compared risk text, table row) pairs."""
+        for text, row_no in texts:
+            if len(text) >= MIN_COPY_CHARS:
+                self.exact.setdefault(text, len(self.texts))
+                self.texts.append(text)
+                self.owners.append((unit, row_no))
+
+    def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *,
+                     fuzzy: bool = True) -> list[QualityFlag]:
+        """Rows whose risk text is that of a row of another unit here: the same once compared, else (``fuzzy``)
+        alike by ``copy_threshold``."""
+        from rapidfuzz import fuzz, process
+
+        flags = []
+        for row in rows:
+            text = comparable(row.get("risk"))
+            if len(text) < MIN_COPY_CHARS or not self.texts:
+                continue
+            best = (text, 100.0, self.exact[text]) if text in self.exact else None
+            if best is None and fuzzy:
+                best = process.extractOne(text, self.texts, scorer=fuzz.ratio, score_cutoff=rules.copy_threshold)
+            if best and self.owners[best[2]][0] != unit:
+                other, other_row = self.owners[best[2]]
+                flags.append(_flag(unit, row, "copied",
+                                   f"风险点描述与{other}的表第{other_row}行几乎相同（相似度 {best[1]:.0f}），"
+                                   "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
+        return flags
+
+
+def missing_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[QualityFlag]:
+    """possibly_missing: a unit in high-risk business with no 一级/二级 point, or with fewer points than the rule."""
+    areas = rules.areas_of(unit)
+    if not areas:
+        return []
+    reasons = []
+    if not any(r.get("level") in (1, 2) for r in rows):
+        reasons.append("没有一级或二级风险点")
+    if len(rows) < rules.min_points:
+        reasons.append(f"只有 {len(rows)} 个风险点（少于 {rules.min_points} 个）")
+    if not reasons:
+        return []
+    return [QualityFlag(unit, None, "possibly_missing",
+                        f"本单位涉及{'、'.join(areas)}等廉政风险较高的业务，但{'，'.join(reasons)}，风险点排查可能遗漏，"
+                        "请对照职责再排查")]
+
+
+def same_flag(unit: str, previous_year: int) -> QualityFlag:
+    return QualityFlag(unit, None, "same_as_previous",
+                       f"与{previous_year}年报送的表完全相同，请确认本年度岗位、职责和风险是否确无变化")
+
+
+def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others: CopyIndex | None = None,
+               same_as_year: int | None = None, fuzzy: bool = True) -> list[QualityFlag]:
+    """Every flag of one form (``others``: the forms received before it): unit-level flags first, then the rows'
+    in table order."""
+    flags = [same_flag(unit, same_as_year)] if same_as_year is not None else []
+    flags += missing_flags(unit, rows, rules)
+    by_row = row_flags(unit, rows, rules)
+    if others is not None:
+        by_row += others.copied_flags(unit, rows, rules, fuzzy=fuzzy)
+    order = {code: i for i, code in enumerate(CODES)}
+    return flags + sorted(by_row, key=lambda f: (f.row or 0, order[f.code]))
+
+
+# --- from the archive --------------------------------------------------------------------------------
+def _current_forms(conn, year: int) -> list:
+    return sorted((f for f in history.accepted_forms(conn, up_to_year=year)
+                   if f["year"] == year and f["superseded_by"] is None), key=lambda f: (f["received_at"], f["id"]))
+
+
+def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
+               unit_order: Sequence[str] = ()) -> list[QualityFlag]:
+    """The flags of every unit's current form of ``year`` (units of ``unit_order`` first)."""
+    forms = _current_forms(conn, year)
+    same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
+            if c.previous_year < year and c.same_as_previous}
+    flags: list[QualityFlag] = []
+    earlier = CopyIndex()
+    fuzzy = history.count_rows(conn, [f["id"] for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
+    for form in forms:  # in the order received: a copy is flagged on the later form; one form's rows at a time
+        rows = history.rows_of(conn, [form["id"]])[form["id"]]
+        if unit is None or form["unit"] == unit:
+            flags += form_flags(form["unit"], rows, rules, others=earlier, same_as_year=same.get(form["unit"]),
+                                fuzzy=fuzzy)
+        earlier.add(form["unit"], rows)
+    position = {name: i for i, name in enumerate(unit_order)}
+    flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
+    return flags
+
+
+class StoredTexts:
+    """The compared risk texts of stored forms by submission id, kept over an ingest run (stored rows never
+    change), so that each form taken reads only the forms stored since the one before."""
+
+    def __init__(self):
+        self.by_id: dict[int, list[tuple[str, int | None]]] = {}
+
+    def index(self, conn, forms: Sequence) -> CopyIndex:
+        missing = [f["id"] for f in forms if f["id"] not in self.by_id]
+        for submission, rows in history.rows_of(conn, missing).items():
+            self.by_id[submission] = texts_of(rows)
+        found = CopyIndex()
+        for form in forms:
+            found.add_texts(form["unit"], self.by_id[form["id"]])
+        return found
+
+
+def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
+                 stored: StoredTexts | None = None) -> list[QualityFlag]:
+    """The flags of a form being taken in (its rows not stored yet), against what the archive holds."""
+    others = (stored or StoredTexts()).index(conn, [f for f in _current_forms(conn, year) if f["unit"] != unit])
+    earlier = [f for f in history.accepted_forms(conn, up_to_year=year - 1, unit=unit) if f["superseded_by"] is None]
+    same_year = None
+    if earlier:
+        previous = max(earlier, key=lambda f: (f["year"], order_key(f)))
+        before = [point_of(r) for r in history.rows_of(conn, [previous["id"]])[previous["id"]]]
+        now = [point_of(r) for r in rows]
+        if compare(unit, year, previous["year"], before, now, rules.change_threshold).same_as_previous:
+            same_year = previous["year"]
+    return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
+                      fuzzy=len(rows) * len(others.texts) <= FUZZY_PAIRS)
+
+
+def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:
+    """Row flags by stored risk id (for ``risks --json``), each as its dict."""
+    found: dict[int, list[dict]] = {}
+    for flag in flags:
+        if flag.risk_id is not None:
+            found.setdefault(flag.risk_id, []).append(flag.as_dict())
+    return found
