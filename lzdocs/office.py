@@ -584,14 +584,11 @@ class Office:
     def summary(self, year: int | None = None, *, pdf: bool = False, package: bool = False) -> SummaryResult:
         """The year-end report of ``year`` (default: ``programme_year()``) in outbox/<year>/总结/, a new name when
         one is there (never replaced); ``package``: with the 汇总表 and the 公示表 (rewritten first) and a 清单 in
-        outbox/<year>/上报/ and a .zip of it, for the superior body. Quality flags come from ``quality`` when
-        this lzdocs has it."""
+        outbox/<year>/上报/ and a .zip of it, for the superior body; its quality section is ``quality(year)``."""
         from lzdocs.documents.summary_report import write_report
 
         year = year or self.programme_year()
-        quality = getattr(self, "quality", None)
-        flags = [f.as_dict() for f in quality(year)] if callable(quality) else None
-        return write_report(self, year, flags, pdf=pdf, package=package)
+        return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
 
     # --- 复核 (issue 14) ---------------------------------------------------------------------------------
     def reviews(self, *, due_within: int | None = None, unit: str | None = None) -> list[ReviewDue]:

@@ -65,7 +65,7 @@ class YearSummary:
     cases: int
     case_units: list[str]
     cases_linked: int
-    quality: list[dict] | None = None  # {unit, row, code, message}; None: the quality review is not available
+    quality: list[dict] = field(default_factory=list)  # {unit, row, code, message}: Office.quality(year)
 
     @property
     def total(self) -> int:

@@ -104,8 +104,6 @@ def case_part(s: YearSummary) -> list[Block]:
 
 def quality_part(s: YearSummary) -> list[Block]:
     blocks = [para("五、表格质量检查")]
-    if s.quality is None:
-        return [*blocks, para("本次未进行表格质量检查。")]
     if not s.quality:
         return [*blocks, para("对各单位报送的表格进行了质量检查，未发现问题。")]
     by_code: dict[str, list[str]] = {}

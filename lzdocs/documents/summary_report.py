@@ -35,7 +35,7 @@ class SummaryResult:
                 "contents": [p.name for p in self.contents], "warnings": self.warnings}
 
 
-def write_report(office, year: int, flags: list[dict] | None, *, pdf: bool, package: bool) -> SummaryResult:
+def write_report(office, year: int, flags: list[dict], *, pdf: bool, package: bool) -> SummaryResult:
     from lzdocs.documents.summary import year_summary
     from lzdocs.dynamics.changes import threshold_of
 
@@ -45,8 +45,6 @@ def write_report(office, year: int, flags: list[dict] | None, *, pdf: bool, pack
                                threshold=threshold_of(ws.settings))
     numbers.quality = flags
     warnings: list[str] = []
-    if flags is None:
-        warnings.append("本版本没有表格质量检查，总结中“表格质量检查”一节写明未进行")
     target = _write_docx(ws, numbers, warnings)
     result = SummaryResult(year, target, numbers, warnings=warnings)
     if pdf:

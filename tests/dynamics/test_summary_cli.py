@@ -343,17 +343,6 @@ def test_quality_flags_are_counted_with_the_units_named(archive, tmp_path):
     assert result.warnings == []
 
 
-def test_without_a_quality_review_the_section_says_so(archive, report):
-    from lzdocs import Office
-
-    if callable(getattr(Office, "quality", None)):
-        pytest.skip("this lzdocs has the quality review")
-    paras, _ = report
-    start = paras.index("五、表格质量检查")
-    assert paras[start + 1] == "本次未进行表格质量检查。"
-    assert archive["result"]["warnings"] == ["本版本没有表格质量检查，总结中“表格质量检查”一节写明未进行"]
-
-
 @pytest.mark.soffice
 def test_the_pdf_has_the_text_and_both_charts(archive, tmp_path):
     import shutil
