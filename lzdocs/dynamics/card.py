@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lzdocs.dynamics.cases import case_record
 from lzdocs.dynamics.warnings import Deadlines, warning_record
+from lzdocs.store import cases as cases_q
 from lzdocs.store import follow_up as q
+from lzdocs.store import reviews as reviews_q
 from lzdocs.store import submissions as subs_q
 
 
 def unit_card(store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
     """``{unit, risks, reviews, warnings, cases}``: the current risk points of every year (each with its id and
-    the warnings linked to it) and every warning of the unit, oldest first. Reviews and cases are other parts of
-    issue 14: empty lists here until they are recorded."""
+    the warnings linked to it, and whether a case occurred there), every review a 落实情况 form recorded, every
+    warning and every case of the unit, oldest first."""
     with store.read() as conn:
         rows = q.all_warnings(conn, unit=unit)
         links = q.linked_risks(conn, [w["id"] for w in rows])
         risks = [dict(r) for r in subs_q.current_risks(conn, unit=unit)]
+        occurred = cases_q.occurred_counts(conn, [r["id"] for r in risks])
+        reviews = [_review(r) for r in reviews_q.reviews_of(conn, unit)]
+        cases = [case_record(r) for r in cases_q.list_cases(conn, unit=unit)]
     warnings = [warning_record(w, links[w["id"]], today, deadlines) for w in rows]
     by_risk: dict[int, list[str]] = {}
     for w in warnings:
@@ -25,5 +31,10 @@ def unit_card(store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
     return {"unit": unit,
             "risks": [{"id": r["id"], "year": r["year"], "seq": r["seq"], "post": r["post"], "risk": r["risk"],
                        "level": r["level"], "measures": r["measures"], "owner": r["owner"],
-                       "warnings": by_risk.get(r["id"], [])} for r in risks],
-            "reviews": [], "warnings": warnings, "cases": []}
+                       "warnings": by_risk.get(r["id"], []), "occurred": r["id"] in occurred} for r in risks],
+            "reviews": reviews, "warnings": warnings, "cases": cases}
+
+
+def _review(row) -> dict:
+    return {"reviewed": row["reviewed"].isoformat(), "post": row["post"], "risk": row["risk"],
+            "result": row["result"], "problem": row["problem"], "remedy": row["remedy"], "risk_id": row["risk_id"]}

@@ -204,6 +204,10 @@ def test_libreoffice_made_forms_are_ingested_and_their_reviews_recorded(archive,
         ("基建处", "工程管理", "已落实", "2026-11-21", "", ""),
         ("基建处", "工程管理", "部分落实", "2026-11-21", "变更审批留痕不全", "补齐变更审批记录"),
         ("基建处", "物资采购", "未落实", "2026-11-21", "供应商比选记录缺失", "建立供应商比选台账")]
+    card = run_json("-w", archive, "unit", "基建处")  # the unit's card lists what its form reported
+    assert [(r["reviewed"], r["post"], r["result"], r["risk_id"] is not None) for r in card["reviews"]] == [
+        ("2026-11-21", "工程管理", "已落实", True), ("2026-11-21", "工程管理", "部分落实", True),
+        ("2026-11-21", "物资采购", "未落实", True)]
 
 
 def _events(root, action: str) -> list[dict]:

@@ -189,3 +189,12 @@ def test_a_case_is_matched_to_the_newest_points_up_to_its_year(tmp_path):
     assert [(r[4], r[10]) for r in summary]  # K: 案例 == [("利用职务便利挪用公款", "已发生（1 起）")]
     older = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2024-12-01")
     assert older["risk_point"] is None and older["closest"]["year"] == 2024
+
+
+def test_the_units_card_shows_its_cases_and_the_point_that_occurred(session):
+    card = run_json("-w", session["root"], "unit", "计财处")
+    assert [(c["id"], c["post"], c["risk_point"] is not None) for c in card["cases"]] == [
+        (1, "出纳岗", True), (2, "司机", False)]
+    assert [(r["post"], r["occurred"]) for r in card["risks"]] == [("出纳", True), ("会计", False), ("处长", False)]
+    text = run_cli("-w", session["root"], "unit", "计财处", check=0).stdout
+    assert "复核：0 次；案例：2 件" in text
