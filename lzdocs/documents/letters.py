@@ -477,7 +477,8 @@ def urge_values(ws, year: int, date: dt.date, values: dict, *, reminder: bool) -
 
 def normalise_number(text: str) -> str:
     """A 文号 as typed (内工大纪建[2026]03号, （2026）…) in its printed form."""
-    cleaned = re.sub(r"\s+", "", text).translate(str.maketrans("[【(（]】)）", "〔〔〔〔〕〕〕〕"))
+    cleaned = re.sub(r"\s+", "", text).translate(str.maketrans("[【(（]】)）０１２３４５６７８９",
+                                                               "〔〔〔〔〕〕〕〕0123456789"))
     cleaned = re.sub(r"〕0+(?=\d)", "〕", cleaned)
     parsed = DocumentNumber.parse(cleaned)
     return str(parsed) if parsed else cleaned
@@ -515,11 +516,22 @@ def record_reply(store, number_text: str, replied: dt.date | None, today: dt.dat
         is_talk = doc["kind"] == "talk"
         if warning is None and not is_talk:
             raise FieldError(f"{number}（{doc['title']}）不需要回复，不在预警处置台账中")
+        if talk and talk.note and not is_talk:
+            raise FieldError(f"{number} 是{doc['title']}，不是谈话提醒通知书：--place、--by 只用于登记谈话",
+                             hint=f"登记书面回复：lzdocs reply {number} --date YYYY-MM-DD")
         previous = warning["replied"] if warning else None
-        if replied is None and previous is not None:
+        old_note = warning["note"] if warning else ""
+        if talk and talk.note and previous is not None and old_note and talk.note != old_note and not correct:
+            raise FieldError(f"{number} 已登记谈话（{old_note}），未改动",
+                             hint="确需更正谈话地点或谈话人时加 --correct（原记录保留在操作记录中）")
+        if replied is None and previous is not None and not (correct and talk and talk.note):
             return _reply_result(number, doc, warning, previous, previous, changed=False)
-        day = replied or today
+        day = replied or previous or today
         _check_reply_day(doc, day, today, previous, correct, is_talk)
+        checked = warning.get("checked") if warning else None
+        if checked is not None and day > checked:
+            raise FieldError(f"{'谈话日期' if is_talk else '回复日期'} {chinese_date(day)} 晚于已登记的整改核查日期 "
+                             f"{chinese_date(checked)}", hint="回复（谈话）在核查之前；请核对两个日期")
         if previous == day and not (talk and talk.note):
             return _reply_result(number, doc, warning, day, previous, changed=False)
         note = talk.note if talk and talk.note else (warning["note"] if warning else "")
@@ -528,7 +540,7 @@ def record_reply(store, number_text: str, replied: dt.date | None, today: dt.dat
                                     issued=doc["issued"], reply_due=None, replied=day, note=note)
         else:
             doc_queries.record_reply(conn, doc["id"], day, note=note)
-        store.log(conn, "talk" if is_talk else "reply", number, before={"replied": previous},
+        store.log(conn, "talk" if is_talk else "reply", number, before={"replied": previous, "note": old_note},
                   after={"replied": day, "note": note, "correct": correct})
     return _reply_result(number, doc, warning, day, previous, changed=True)
 

@@ -22,7 +22,7 @@ from lzdocs.textutil import chinese_date, safe_filename
 
 DRAFT_DIR, VOID_DIR = "草稿", "作废"  # under outbox/<year>/: previews that took no number; files of voided numbers
 
-NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d{0,5})号$")  # 序号 up to 999999
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,44 @@ def test_a_reply_without_a_date_is_today_once_and_a_recorded_date_changes_only_w
     assert log == [(None, "2026-12-05"), ("2026-12-05", "2026-12-07")]
 
 
+def test_a_talk_s_place_changes_only_with_correct_and_place_is_for_talks_only(ws):
+    talk = run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长",
+                    "--set", "事由=在检查中", "--set", "谈话时间=2026年12月8日上午9:30",
+                    "--set", "谈话地点=纪委办公室", "--set", "谈话人=纪委副书记 王某")["number"]
+    held = day("2026-12-09")
+    run_cli("-w", ws, "reply", talk, "--date", "2026-12-08", "--place", "纪委办公室", "--by", "王某", env=held, check=0)
+    proc = run_cli("-w", ws, "reply", talk, "--place", "礼堂", "--by", "赵某", env=held, check=2)
+    assert proc.stderr.startswith(f"错误：{talk} 已登记谈话（谈话地点：纪委办公室；谈话人：王某），未改动")
+    run_cli("-w", ws, "reply", talk, "--place", "礼堂", "--by", "赵某", "--correct", env=held, check=0)
+    row = register(ws, "预警处置台账")[talk]
+    assert (row["回复日期"].date(), row["备注"]) == (dt.date(2026, 12, 8), "谈话地点：礼堂；谈话人：赵某")
+    letter = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中",
+                      "--set", "问题=报销不严", "--set", "建议=双签")["number"]
+    proc = run_cli("-w", ws, "reply", letter, "--date", "2026-11-28", "--place", "会议室", "--by", "李某", check=2)
+    assert "--place、--by 只用于登记谈话" in proc.stderr
+
+
+def test_a_reply_is_never_corrected_to_after_the_check(ws):
+    letter = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中",
+                      "--set", "问题=报销不严", "--set", "建议=双签")["number"]
+    later = day("2026-12-02")
+    run_cli("-w", ws, "reply", letter, "--date", "2026-11-30", env=later, check=0)
+    run_cli("-w", ws, "follow-up", letter, "--result", "已整改", "--by", "张某", "--date", "2026-12-01", env=later,
+            check=0)
+    proc = run_cli("-w", ws, "reply", letter, "--date", "2026-12-02", "--correct", env=later, check=2)
+    assert proc.stderr.startswith("错误：回复日期 2026年12月2日 晚于已登记的整改核查日期 2026年12月1日")
+
+
+def test_a_number_too_long_or_typed_in_full_width_digits(ws):
+    sets = ("--set", "事由=在检查中", "--set", "问题=报销不严", "--set", "建议=双签")
+    proc = run_cli("-w", ws, "letter", "suggestion", "--unit", "计财处", *sets,
+                   "--number", "东理纪建〔2026〕99999999999999999999号", check=2)
+    assert proc.stderr.startswith("错误：") and "Traceback" not in proc.stderr
+    issued = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", *sets,
+                      "--number", "东理纪建〔２０２６〕６号")
+    assert issued["number"] == "东理纪建〔2026〕6号"
+
+
 def test_a_talk_held_is_recorded_and_closed_in_the_warning_register(ws):
     talk = run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长",
                     "--set", "事由=在检查中", "--set", "谈话时间=2026年12月8日上午9:30", "--set", "谈话地点=纪委办公室",
