@@ -466,9 +466,17 @@ class Workspace:
         code = str(self.settings.get("numbering", kind, "") or "").strip() if kind else "x"
         if self.organisation_set and code:
             return
+        code_name = f"{_kind_name(kind)}的机关代字（[numbering] {kind}）"
         missing = "、".join(name for name, ok in (("学校名称", self.school.strip()),
                                                  ("发文机关", self.settings.text("organisation", "issuer").strip()),
-                                                 (f"“{kind}”的机关代字", code)) if not ok)
+                                                 (code_name, code)) if not ok)
         raise ConfigError(f"工作区还没有设置{missing}，不能发文（lzdocs.toml 的 [organisation]、[numbering]）",
                           hint=f"请运行 lzdocs init \"{self.root}\" --school 学校全称 --short 简称（在命令行窗口中"
                                "只运行 lzdocs init 会逐项询问），或用记事本编辑 lzdocs.toml")
+
+
+def _kind_name(key: str | None) -> str:
+    """The Chinese name of a letter kind's key (suggestion → 纪检监察建议书), for messages."""
+    from lzdocs.documents.letters import KINDS
+
+    return KINDS[key].name if key in KINDS else "批评教育" if key == "criticism" else f"“{key}”"

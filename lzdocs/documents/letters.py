@@ -14,6 +14,7 @@ from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_le
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
 from lzdocs.fsutil import write_new_file
+from lzdocs.organisation import LETTER_CODES
 from lzdocs.store import documents as doc_queries
 from lzdocs.tables import read_table
 from lzdocs.textutil import chinese_date, squeeze
@@ -254,7 +255,8 @@ class LetterOffice:
         code = str(settings.get("numbering", kind.key, "") or "")
         if not code:
             raise ConfigError(f"lzdocs.toml 的 [numbering] 中没有设置 {kind.key}（{kind.name}的机关代字）",
-                              hint=f"请加一行：{kind.key} = \"内工大纪X\"")
+                              hint=f"请加一行：{kind.key} = \"{settings.text('organisation', 'short', '') or '简称'}"
+                                   f"{LETTER_CODES.get(kind.key, '纪X')}\"")
         return Letter(kind, unit_name, date, context, reply_due, code, warnings, person=person, receipt=receipt)
 
     def _fields(self, kind: LetterKind, values: dict, date: dt.date, warnings: list[str]) -> dict:

@@ -142,7 +142,7 @@ def follow_up(store, number: str, today: dt.date, deadlines: Deadlines, *, resul
 def _followed(conn, text: str, typed: str):
     w = q.warning_by_number(conn, text)
     if w is None:
-        raise FieldError(f"预警处置台账中没有文号“{typed.strip()}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+        raise FieldError(f"预警处置台账中没有文号“{typed.strip()}”", hint="请核对文号（发文登记簿的“文号”一栏）")
     if w["status"] == doc_q.VOID:
         raise FieldError(f"{text} 已作废，不再跟踪处置")
     if w["kind"] not in WAYS:
@@ -232,7 +232,7 @@ def record_criticism(store, settings, unit: str, values: dict, day: dt.date, *, 
     code = settings.text("numbering", CRITICISM, "")
     if not code:
         raise ConfigError("lzdocs.toml 的 [numbering] 中没有设置 criticism（批评教育的登记代字）",
-                          hint='请加一行：criticism = "内工大纪批"')
+                          hint=f'请加一行：criticism = "{settings.text("organisation", "short", "") or "简称"}纪批"')
     who = " ".join(str(person or "").split())
     note = "；".join(x for x in (cause, f"对象：{who}" if who else "", str(values.get("备注") or "").strip()) if x)
     with store.begin() as conn:
