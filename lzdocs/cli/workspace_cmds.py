@@ -88,6 +88,10 @@ def init_command(env: Env, directory: Path, school: str | None, short: str | Non
     elif ask or (ask is None and sys.stdin.isatty() and not env.json and not _set_up(directory)):
         organisation = _ask_organisation(school, short, {**given, "codes": code_map})
     ws, created = Workspace.init(directory, organisation)
+    if organisation and (ws.school, ws.settings.text("organisation", "short")) != (organisation.school,
+                                                                                  organisation.short):
+        env.note(f"提醒：工作区已设置学校“{ws.school}”，本次给出的“{organisation.school}”（简称“{organisation.short}”）"
+                 "没有写入；要改请用记事本编辑 lzdocs.toml 的 [organisation]、[numbering]")
     if env.json:
         env.emit({"workspace": str(ws.root), "files": [ws.relative(p) for p in created],
                   "organisation_set": ws.organisation_set})

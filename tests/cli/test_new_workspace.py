@@ -174,3 +174,10 @@ def test_the_demo_folder_is_ignored_by_git():
     for name in ("lzdocs-演示/lzdocs.db", "lzdocs-演示-2/outbox/a.docx"):
         assert subprocess.run(["git", "check-ignore", "-q", name], cwd=REPO,
                               env={**os.environ, "LC_ALL": "C.UTF-8"}).returncode == 0, name
+
+
+def test_init_again_with_another_school_says_the_settings_were_kept(tmp_path):
+    run_json("init", tmp_path / "ws", *SCHOOL)
+    proc = run_cli("init", tmp_path / "ws", "--school", "东方理工学院", "--short", "东方", check=0)
+    assert "提醒：工作区已设置学校“东方理工大学”，本次给出的“东方理工学院”（简称“东方”）没有写入" in proc.stderr
+    assert settings(tmp_path / "ws")["organisation"]["school"] == "东方理工大学"
