@@ -164,8 +164,10 @@ def plan_reviews(checked: CheckedForm, points: list[Mapping], similarity: int,
             used.add(point["id"])
         if result == NOT_DONE:
             found = f"，存在问题：{row['problem']}" if row.get("problem") else ""
-            problems.append(warning(f"“{post}”岗位“{risk}”的防控措施未落实{found}；已记录，将列入复核清单，"
-                                    "请督促整改", row=number, column=labels["status"]))
+            listed = "已记录，将列入复核清单，请督促整改" if point else \
+                "已记录，但它不是本单位当前的风险点，不会列入复核清单：请核对后督促整改，或让单位先补报风险点"
+            problems.append(warning(f"“{post}”岗位“{risk}”的防控措施未落实{found}；{listed}", row=number,
+                                    column=labels["status"]))
         reviews.append({"risk_id": point["id"] if point else None, "unit": checked.unit, "post": post, "risk": risk,
                         "reviewed": day, "result": result, "problem": row.get("problem") or "",
                         "remedy": row.get("remedy") or "", "row_no": number})

@@ -158,13 +158,15 @@ def test_rows_that_match_no_current_point_and_points_left_out_are_said(archive, 
     kind = find_kind(load_kinds(), "落实情况")
     write_xlsx(kind, archive / "inbox" / "落实.xlsx", unit="计划财务处", date=dt.date(2026, 11, 21), rows=[
         {"seq": "1", "post": "出纳", "risk": "利用职务之便挪用公款", "status": "已落实"},  # reworded: the same point
-        {"seq": "2", "post": "会计", "risk": "违规报销", "status": "已落实"},  # too far from 审核不严，违规报销
+        {"seq": "2", "post": "会计", "risk": "违规报销", "status": "未落实"},  # too far from 审核不严，违规报销
     ])
     lines = run_cli("-w", archive, "ingest", check=0).stdout.splitlines()
-    assert lines[:3] == [
+    assert lines[:4] == [
         "[已收取] inbox/落实.xlsx —— 计划财务处，2026 年，2 项落实情况",
         "    [提醒] 第5行“风险点”列：本单位当前的风险点中没有这一项，已按所写内容记录；请核对岗位和风险点是否与下发的"
         "预填表一致（当前内容：“违规报销”）",
+        "    [提醒] 第5行“落实情况”列：“会计”岗位“违规报销”的防控措施未落实；已记录，但它不是本单位当前的风险点，"
+        "不会列入复核清单：请核对后督促整改，或让单位先补报风险点",
         "    [提醒] 本表没有填写以下当前风险点的落实情况，未记为复核：会计：审核不严，违规报销；处长：违规审批资金"]
     assert [(e["post"], e["last_review"], e["result"]) for e in review(archive, "--due-within", "3650")] == [
         ("出纳", "2026-11-21", "已落实"), ("会计", "2026-05-10", None), ("处长", "2026-05-10", None)]
