@@ -153,18 +153,18 @@ class Office:
         from lzdocs.store import submissions as subs
 
         unit = self._lookup_unit(unit)
+        from lzdocs.dynamics.cases import Occurred
         from lzdocs.dynamics.quality import flags_by_risk
-        from lzdocs.store import cases as cases_q
 
         with self.store.read() as conn:
-            occurred = cases_q.occurred_counts(conn)
+            occurred = Occurred(conn)
             rows = list(subs.current_risks(conn, year=year, unit=unit))
         try:
             flags = flags_by_risk(f for y in sorted({r["year"] for r in rows}) for f in self.quality(y, unit))
         except ConfigError as exc:  # a broken quality rules file: the points all the same, without flags
             log.warning("风险点的质量提示没有列出：%s", exc)
             flags = {}
-        return [{**risk_record(r), "occurred": r["id"] in occurred, "flags": flags.get(r["id"], [])} for r in rows]
+        return [{**risk_record(r), "occurred": occurred(r) > 0, "flags": flags.get(r["id"], [])} for r in rows]
 
     # --- cases (后期处置) --------------------------------------------------------------------------------
     def case_add(self, unit: str, *, post: str, risk_text: str, case_type: str, handling: str, analysis: str,

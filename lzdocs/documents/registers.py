@@ -31,7 +31,6 @@ from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
-from lzdocs.store import cases as cases_q
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
@@ -187,9 +186,9 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
         stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
                                autofilter=False)
         counts: dict[str, Counter] = {}
-        occurred = cases_q.occurred_counts(conn)
+        occurred = cases.Occurred(conn)
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
-            summary.append([*_risk_values(r), cases.occurred_mark(occurred, r["id"]), _source(r)],
+            summary.append([*_risk_values(r), cases.occurred_mark(occurred(r)), _source(r)],
                            _ROW_STYLES.get(r["level"]))
             counts.setdefault(r["unit"], Counter())[r["level"]] += 1
         totals = sum(counts.values(), Counter())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lzdocs.dynamics.cases import case_record
+from lzdocs.dynamics.cases import Occurred, case_record
 from lzdocs.dynamics.warnings import Deadlines, warning_record
 from lzdocs.store import cases as cases_q
 from lzdocs.store import follow_up as q
@@ -20,7 +20,7 @@ def unit_card(store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
         rows = q.all_warnings(conn, unit=unit)
         links = q.linked_risks(conn, [w["id"] for w in rows])
         risks = [dict(r) for r in subs_q.current_risks(conn, unit=unit)]
-        occurred = cases_q.occurred_counts(conn, [r["id"] for r in risks])
+        occurred = Occurred(conn)
         reviews = [_review(r) for r in reviews_q.reviews_of(conn, unit)]
         cases = [case_record(r) for r in cases_q.list_cases(conn, unit=unit)]
     warnings = [warning_record(w, links[w["id"]], today, deadlines) for w in rows]
@@ -31,7 +31,7 @@ def unit_card(store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
     return {"unit": unit,
             "risks": [{"id": r["id"], "year": r["year"], "seq": r["seq"], "post": r["post"], "risk": r["risk"],
                        "level": r["level"], "measures": r["measures"], "owner": r["owner"],
-                       "warnings": by_risk.get(r["id"], []), "occurred": r["id"] in occurred} for r in risks],
+                       "warnings": by_risk.get(r["id"], []), "occurred": occurred(r) > 0} for r in risks],
             "reviews": reviews, "warnings": warnings, "cases": cases}
 
 

@@ -149,6 +149,24 @@ def occurred_column():
     return Column("案例", 12, "center")
 
 
-def occurred_mark(counts: dict[int, int], risk_id: int) -> str | None:
-    n = counts.get(risk_id)
+class Occurred:
+    """How many cases occurred at a risk point: those matched to it, or to the same point (unit, year, post and
+    risk text) of a form it replaced — a unit's corrected form keeps the 已发生 mark of its points."""
+
+    def __init__(self, conn):
+        self.by_id: dict[int, int] = {}
+        self.by_point: dict[tuple, int] = {}
+        for row in cases_q.linked_points(conn):
+            self.by_id[row["id"]] = row["n"]
+            self.by_point[_point_key(row)] = self.by_point.get(_point_key(row), 0) + row["n"]
+
+    def __call__(self, risk) -> int:
+        return self.by_id.get(risk["id"]) or self.by_point.get(_point_key(risk), 0)
+
+
+def _point_key(row) -> tuple:
+    return row["unit"], row["year"], squeeze(row["post"] or ""), squeeze(row["risk"] or "")
+
+
+def occurred_mark(n: int) -> str | None:
     return f"已发生（{n} 起）" if n else None

@@ -30,10 +30,8 @@ def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = 
     return conn.execute(q.order_by(cases.c.date, cases.c.id)).mappings().all()
 
 
-def occurred_counts(conn: Connection, risk_ids=None) -> dict[int, int]:
-    """Risk point id → how many cases were matched to it (the points flagged 已发生)."""
-    q = select(cases.c.risk_id, func.count()).where(cases.c.risk_id.is_not(None)).group_by(cases.c.risk_id)
-    if risk_ids is not None:
-        q = q.where(cases.c.risk_id.in_(list(risk_ids)))
-    return {rid: n for rid, n in conn.execute(q)}
-
+def linked_points(conn: Connection):
+    """Each risk row cases were matched to — its id, unit, year, post and risk — with ``n``, how many cases."""
+    q = (select(risks.c.id, risks.c.unit, risks.c.year, risks.c.post, risks.c.risk, func.count().label("n"))
+         .select_from(cases.join(risks, risks.c.id == cases.c.risk_id)).group_by(risks.c.id))
+    return conn.execute(q).mappings().all()

@@ -198,3 +198,22 @@ def test_the_units_card_shows_its_cases_and_the_point_that_occurred(session):
     assert [(r["post"], r["occurred"]) for r in card["risks"]] == [("出纳", True), ("会计", False), ("处长", False)]
     text = run_cli("-w", session["root"], "unit", "计财处", check=0).stdout
     assert "复核：0 次；案例：2 件" in text
+
+
+def test_a_corrected_form_keeps_the_point_that_occurred(tmp_path):
+    from lzdocs.documents.blankform import write_docx
+    from lzdocs.forms.schema import risk_kind
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    rows = [dict(SAMPLE_ROWS[0], measures="钱账分管，每日盘点，每周抽查"), *SAMPLE_ROWS[1:]]  # one measure changed
+    write_docx(risk_kind(), root / "inbox" / "计财处（更正）.docx", unit="计财处", rows=rows,
+               date=dt.date(2026, 11, 20))
+    assert run_json("-w", root, "ingest")[0]["supersedes"]
+    flags = [(r["post"], r["occurred"]) for r in run_json("-w", root, "risks", "--unit", "计财处")]
+    assert flags == [("出纳", True), ("会计", False), ("处长", False)]
+    summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+    assert [(r[2], r[10]) for r in summary if r[0] == "计划财务处"] == [
+        ("出纳", "已发生（1 起）"), ("会计", None), ("处长", None)]
