@@ -179,8 +179,9 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
         raise FieldError(f"文号 {assigned} 不是{code}〔{year}〕的文号", hint="文号的机关代字和年份须与这份文书一致")
     folder.mkdir(parents=True, exist_ok=True)
     with store.begin() as conn:
-        number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, q.next_seq(conn, code, year))
-        warnings = _backdated(conn, number, issued)
+        following = q.next_seq(conn, code, year)
+        number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, following)
+        warnings = _backdated(conn, number, issued) + _jump(number, following)
         final = unique_path(folder, safe_filename(stem(number)), suffix)
         partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
         try:
@@ -221,6 +222,18 @@ def _claim(conn, number: DocumentNumber) -> DocumentNumber:
                          hint="请向编号的部门另取一个文号")
     raise FieldError(f"文号 {number} 已经用过：{chinese_date(used['issued'])}发给{used['recipient'] or '—'}的"
                      f"《{used['title']}》", hint="请核对文号；同一文号只能用一次")
+
+
+JUMP = 20  # an assigned number this far past the next automatic one is worth a word: a typo moves the sequence
+
+
+def _jump(number: DocumentNumber, following: int) -> list[str]:
+    """A warning when an assigned number leaves a wide gap: the automatic numbers continue after it for good."""
+    if number.seq < following + JUMP:
+        return []
+    gap = number.seq - following
+    return [f"文号 {number} 比下一个自动编号 {number.code}〔{number.year}〕{following}号 大 {gap} 个，"
+            f"此后自动编号从 {number.seq + 1} 号接着编；如果文号写错了，请用 lzdocs void 作废它并说明原因"]
 
 
 def _backdated(conn, number: DocumentNumber, issued: dt.date) -> list[str]:
