@@ -292,6 +292,7 @@ class Office:
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
         risk_ids = self._risk_ids(prepared.unit, risks)
         issued = self.letters.issue(prepared, draft=draft, number=assigned)
+        issued.warnings += self._future(prepared.date)
         if risk_ids and not draft:
             from lzdocs.dynamics.warnings import link_warning
 
@@ -361,6 +362,8 @@ class Office:
                             progress=progress or (lambda i, n, name: None), receipt=receipt, draft=draft,
                             assigned=assigned)
         issued = [r.issued for r in results if r.issued]
+        for item in issued:
+            item.warnings += self._future(date)
         if pdf:
             for problem in self.add_pdfs(issued):
                 for item in issued:
@@ -480,8 +483,19 @@ class Office:
         prepared = N.prepare_notice(self.ws, title=title, body=body, today=self.today, **options)
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
         issued = N.issue_notice(self.ws, self.store, prepared, pdf=pdf, draft=draft, number=assigned)
+        issued.warnings += self._future(prepared.date)
         issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year])
         return issued
+
+    def _future(self, day: dt.date) -> list[str]:
+        """A 提醒 for a document dated after today: it holds its number, and a letter issued today would then
+        look back-dated."""
+        from lzdocs.textutil import chinese_date
+
+        if day <= self.today:
+            return []
+        return [f"成文日期{chinese_date(day)}晚于今天（{chinese_date(self.today)}）：请核对成文日期；"
+                "之后按今天发出的文书会被提示为倒签"]
 
     # --- 文号: assigned elsewhere, 作废 ---------------------------------------------------------------------
     def known_codes(self) -> dict[str, str]:

@@ -327,3 +327,10 @@ def test_a_return_another_process_is_still_putting_in_place_is_not_settled(ws, m
     with FileLock(str(in_flight / ".lock")):  # its owner is alive and has not yet released the claim
         run_json("-w", ws, "ingest")
     assert sorted(p.name for p in (ws / "inbox" / "退回").iterdir()) == ["计财处.docx", "计财处.docx.错误说明.txt"]
+
+
+def test_a_document_dated_after_today_is_issued_with_a_word_about_it(ws):
+    issued = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中",
+                      "--set", "问题=报销不严", "--set", "建议=双签", "--date", "2026-12-25")
+    assert issued["warnings"] == ["成文日期2026年12月25日晚于今天（2026年11月28日）：请核对成文日期；"
+                                  "之后按今天发出的文书会被提示为倒签"]
