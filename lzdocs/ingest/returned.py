@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
-from lzdocs.fsutil import move_without_replacing, rename_no_replace
+from lzdocs.fsutil import NotRegularFile, move_without_replacing, open_regular, rename_no_replace
 from lzdocs.store import submissions as subs
 
 log = logging.getLogger("lzdocs.ingest")
@@ -18,25 +19,27 @@ def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path
     """Move the unit's returned files of ``year`` (each with its 错误说明) from 退回/ into 退回/已处理/, under names
     created exclusively (never over a file that is there), and record where they went; returns the new paths.
 
-    Only returns whose claim is released are moved: another process may be putting one in place right now (its
-    name reserved empty, the 错误说明 not yet written). A file that cannot be moved stays where it is, with a
-    warning in the log: the accepted form is not undone."""
+    Each move is made under the archive's write lock, from the row as it stands then, and only when the file at
+    that name is still the row's own bytes: another process may have settled it a moment ago and a third one
+    reserved the freed name (an empty placeholder) or put another returned file there. Returns whose claim is
+    not yet released are left alone (their file may still be a placeholder). A file that cannot be moved stays
+    where it is, with a warning in the log: the accepted form is not undone."""
     returned = ws.relative(ws.rejected)
     with store.read() as conn:
-        rows = [r for r in subs.rejected_of(conn, kind, unit, year)
-                if Path(r["stored_as"]).parent.as_posix() == returned
-                and not (r["claim"] and (claims_dir / r["claim"]).exists())]
+        ids = [r["id"] for r in subs.rejected_of(conn, kind, unit, year)
+               if Path(r["stored_as"]).parent.as_posix() == returned]
     moved = []
-    for row in rows:
-        try:
-            new = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
-        except OSError as exc:
-            log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED, exc)
-            continue
-        if new is None:
-            continue
-        stored_as = ws.relative(new)
+    for submission_id in ids:
         with store.begin() as conn:
+            row = subs.get(conn, submission_id)
+            if not _still_returned(ws, row, returned, claims_dir):
+                continue
+            try:
+                new = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
+            except OSError as exc:
+                log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED, exc)
+                continue
+            stored_as = ws.relative(new)
             subs.move_stored(conn, row["id"], stored_as)
             store.log(conn, "settled", row["original_name"], before={"stored_as": row["stored_as"]},
                       after={"stored_as": stored_as})
@@ -44,10 +47,22 @@ def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path
     return moved
 
 
-def _move(path: Path, folder: Path) -> Path | None:
-    """``path`` and its 错误说明 into ``folder``, never replacing anything; None when the file is no longer there."""
-    if not path.is_file():
-        return None
+def _still_returned(ws, row, returned: str, claims_dir: Path) -> bool:
+    """Is the row's file still in 退回/, its claim released, and the file there its own bytes?"""
+    if row is None or not row["stored_as"] or Path(row["stored_as"]).parent.as_posix() != returned:
+        return False
+    if row["claim"] and (claims_dir / row["claim"]).exists():
+        return False
+    path = ws.root / row["stored_as"]
+    try:
+        with open_regular(path) as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest() == row["sha256"]
+    except (OSError, NotRegularFile):
+        return False
+
+
+def _move(path: Path, folder: Path) -> Path:
+    """``path`` and its 错误说明 into ``folder``, never replacing anything."""
     stem, suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
     dest = move_without_replacing(path, folder, stem, suffix)
     note = Path(f"{path}{EXPLANATION}")

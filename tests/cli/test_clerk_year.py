@@ -334,3 +334,24 @@ def test_a_document_dated_after_today_is_issued_with_a_word_about_it(ws):
                       "--set", "问题=报销不严", "--set", "建议=双签", "--date", "2026-12-25")
     assert issued["warnings"] == ["成文日期2026年12月25日晚于今天（2026年11月28日）：请核对成文日期；"
                                   "之后按今天发出的文书会被提示为倒签"]
+
+
+@pytest.mark.parametrize("now_there", [b"", b"another unit's returned file"], ids=["placeholder", "other-file"])
+def test_a_returned_name_that_now_holds_other_bytes_is_not_settled(ws, make_form, now_there):
+    """The race an adversarial run found: a return was settled by one process and its freed name in 退回/ taken
+    by another (an empty reservation, then another returned file) before a third process settled from the row it
+    had read. Only a file that is still the row's own bytes is moved; the row keeps pointing where it was."""
+    returned = ws / "inbox" / "退回"
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    run_json("-w", ws, "ingest", check=1, env=day("2026-11-10"))
+    original = (returned / "计财处.docx").read_bytes()
+    (returned / "计财处.docx").unlink()  # settled elsewhere (as a crash between move and record would leave it)
+    (returned / "计财处.docx").write_bytes(now_there)
+    make_form(ws / "inbox" / "计财处.docx")
+    [out] = run_json("-w", ws, "ingest", env=day("2026-11-12"))
+    assert out["status"] == "accepted"
+    assert (returned / "计财处.docx").read_bytes() == now_there
+    assert not (returned / "已处理").exists()
+    with sqlite3.connect(ws / "lzdocs.db") as db:
+        [(stored_as, sha)] = db.execute("SELECT stored_as, sha256 FROM submissions WHERE status='rejected'")
+    assert stored_as == "inbox/退回/计财处.docx" and sha != "" and original != now_there

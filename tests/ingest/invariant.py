@@ -41,12 +41,23 @@ def _files(root: Path) -> list[Path]:
 
 def assert_each_input_exactly_once(ws, inputs: list[bytes]) -> None:
     """The invariant, plus: no name left reserved (an empty file), no copy in flight, no claim left over."""
-    assert kept(ws) == Counter(sha(d) for d in inputs)
+    found, wanted = kept(ws), Counter(sha(d) for d in inputs)
+    assert found == wanted, _explain(ws, found, wanted)
     litter = [p for p in _files(ws.outbox) + _files(ws.inbox)
               if p.name.endswith(".part") or (p.stat().st_size == 0 and p.name != ".gitkeep")]
     assert litter == []
     claims = ws.work / "claims"
     assert not claims.exists() or list(claims.iterdir()) == []
+
+
+def _explain(ws, found: Counter, wanted: Counter) -> str:
+    """Which inputs are missing or found too often, and every file of the workspace with its size and hash."""
+    lines = [f"missing: {dict(wanted - found)}", f"extra: {dict(found - wanted)}"]
+    for path in sorted(_files(ws.root)):
+        if ".lzdocs" in path.relative_to(ws.root).parts and "claims" not in path.parts:
+            continue
+        lines.append(f"  {path.relative_to(ws.root)} {path.stat().st_size} {sha(path.read_bytes())[:12]}")
+    return "\n".join(lines)
 
 
 def lzdocs(*args, env=None) -> subprocess.Popen:
