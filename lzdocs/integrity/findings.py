@@ -1,0 +1,42 @@
+"""What a check of the archive (or of a backup or a 归档 package) found: findings and the report they make."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that does not hold. ``kind`` is an English key (``changed``, ``missing``, ``stray``,
+    ``chain_broken``, ``event_changed``, ``database`` …); ``subject`` the file (workspace path, ``/``) or event
+    (``事件 #12``) it is about; ``message`` the Chinese sentence a clerk reads, saying what to do;
+    ``last_good`` when the subject was last known good (ISO time of its record or of the last intact event)."""
+
+    kind: str
+    subject: str
+    message: str
+    last_good: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        since = f"（最后一次确认完好：{self.last_good}）" if self.last_good else ""
+        return f"{self.subject}：{self.message}{since}"
+
+
+@dataclass
+class Report:
+    """The result of one check: what was looked at (``checked``: English key → count) and what was found."""
+
+    checked: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "checked": dict(self.checked), "findings": [f.as_dict() for f in self.findings],
+                "seconds": round(self.seconds, 3)}
