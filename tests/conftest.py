@@ -96,13 +96,58 @@ def run_json(*args, check=0, **kw):
     return json.loads(proc.stdout)
 
 
+def pytest_generate_tests(metafunc):
+    """A test marked ``both_backends`` that uses a workspace runs on SQLite and on PostgreSQL (unless it is about
+    the SQLite file itself: ``sqlite_only``)."""
+    both = metafunc.definition.get_closest_marker("both_backends")
+    if "backend" in metafunc.fixturenames and both and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+                             indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the session (tests/pgserver.py); skips where none is installed."""
+    import tempfile
+
+    from tests.pgserver import MISSING, ThrowawayPostgres, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(MISSING)
+    folder = Path(tempfile.mkdtemp(prefix="lzdocs-pg-"))
+    folder.chmod(0o755)  # the server runs as the postgres account when the tests run as root
+    server = ThrowawayPostgres(folder / "pg", bindir).start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def workspace(tmp_path):
-    """A new workspace with the default roster and settings."""
+def backend(request) -> str:
+    """The archive's database: ``sqlite`` (the workspace's lzdocs.db) unless parametrised by ``both_backends``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def workspace(tmp_path, backend, request):
+    """A new workspace with the default roster and settings (its archive on PostgreSQL for that backend)."""
     from lzdocs.workspace import SAMPLE, Workspace
 
     ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_server").new_schema()
+        use_database(ws.root, url)
+        ws = Workspace.open(ws.root)
     return ws
+
+
+def use_database(root: Path, url: str) -> None:
+    """Point the workspace at ``url`` (``[database] url`` in its lzdocs.toml)."""
+    config = root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    assert '\nurl = ""' in text
+    config.write_text(text.replace('\nurl = ""', f'\nurl = "{url}"', 1), encoding="utf-8")
 
 
 @pytest.fixture

@@ -73,6 +73,14 @@ class Store:
                 # IMMEDIATE: take the write lock at BEGIN, so two processes never read the same "next number".
                 deferred = conn.get_execution_options().get("lzdocs_read_only", False)
                 conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            @event.listens_for(engine, "begin")
+            def _on_begin_pg(conn):
+                # SQLite's BEGIN IMMEDIATE on a server: one writer at a time per archive (its schema), across
+                # processes and hosts, held until commit or rollback — numbers and supersession stay decided
+                # inside one transaction. Readers are never blocked.
+                if not conn.get_execution_options().get("lzdocs_read_only", False):
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('lzdocs:' || current_schema()))")
         return engine
 
     def _migrate(self) -> None:

@@ -24,6 +24,8 @@ from lzdocs.store.submissions import add_submission
 from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import needs_soffice
 
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
+
 DAY = dt.date(2026, 11, 28)
 TRICKY = 'R&D <项目> "配套" & 100%'
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

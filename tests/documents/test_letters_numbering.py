@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from lzdocs.store import Store
 from lzdocs.store.schema import documents
-from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import REPO, cli_env
+
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
 
 WORKER = """
 import datetime as dt, json, sys, time
@@ -33,8 +34,8 @@ print(json.dumps(numbers))
 
 
 @pytest.mark.slow
-def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(tmp_path):
-    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(workspace):
+    ws = workspace
     start = time.time() + 3
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ws.root), str(start)], env=cli_env(),
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

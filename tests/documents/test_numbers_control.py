@@ -13,16 +13,18 @@ from sqlalchemy import select
 
 from lzdocs.store import Store
 from lzdocs.store.schema import SCHEMA_VERSION, documents, events
-from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
+from lzdocs.workspace import Workspace
+from tests.conftest import run_cli, run_json
 
 FIELDS = ["--set", "事由=在2026年度廉政风险防控检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
 
 
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
+
+
 @pytest.fixture
-def root(tmp_path) -> Path:
-    root = tmp_path / "工作区"
-    run_json("init", root, *SAMPLE_SCHOOL)
-    return root
+def root(workspace) -> Path:
+    return workspace.root
 
 
 def letter(root: Path, *extra, check=0) -> dict:
@@ -52,7 +54,7 @@ def text_of(path: Path) -> tuple[str, str]:
 
 
 def stored(root: Path, table=documents) -> list:
-    store = Store(f"sqlite:///{root / 'lzdocs.db'}")
+    store = Store.for_workspace(Workspace.open(root))
     try:
         with store.read() as conn:
             return conn.execute(select(table)).mappings().all()
@@ -255,6 +257,7 @@ def test_a_back_dated_notice_warns_too(root, tmp_path):
 
 # --- schema 3 ----------------------------------------------------------------------------------------------
 
+@pytest.mark.sqlite_only
 def test_an_archive_of_schema_2_gains_the_void_columns_and_its_letters_can_be_voided(root):
     letter(root)
     db = root / "lzdocs.db"

@@ -16,6 +16,8 @@ from register_samples import CURRENT, SUPERSEDED, TODAY, YEAR, current_texts, po
 from lzdocs.documents.registers import register_paths, write_registers
 from lzdocs.documents.status import submission_status
 
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
+
 LEVELS = {"一级": 1, "二级": 2, "三级": 3}
 
 

@@ -3,10 +3,14 @@
 import datetime as dt
 import json
 
+import pytest
+
 from lzdocs.documents.blankform import write_docx, write_xlsx
 from lzdocs.forms.schema import load_kinds
 from lzdocs.ingest import Ingest
 from lzdocs.store import submissions as subs
+
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
 
 PLEDGE = """\
 key = "pledge"

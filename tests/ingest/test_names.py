@@ -18,6 +18,8 @@ from lzdocs.ingest import claims as cl
 from tests.conftest import SAMPLE_ROWS, cli_env, run_cli
 from tests.ingest.invariant import assert_each_input_exactly_once
 
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
+
 TODAY = dt.date(2026, 11, 28)
 LONG = "关于" + "内蒙古工业大学计划财务处岗位廉政风险" * 4 + "防控措施"  # 78 characters, 234 bytes of UTF-8
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="file names are bytes only on POSIX")

@@ -3,9 +3,13 @@
 import datetime as dt
 import json
 
+import pytest
+
 from lzdocs.ingest import Ingest
 from lzdocs.store import submissions as subs
 from tests.conftest import SAMPLE_ROWS
+
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from tests.conftest import SAMPLE_ROWS, run_cli
+
+pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
 
 
 def test_an_older_form_says_it_went_straight_to_history(workspace, make_form):

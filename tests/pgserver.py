@@ -1,0 +1,89 @@
+"""A throwaway PostgreSQL server for the tests: ``initdb`` and ``pg_ctl`` from the machine's PostgreSQL binaries
+into a temporary folder, a Unix socket there, stopped at the end of the session. Each workspace gets its own
+schema (``search_path`` in its URL), so tests never see each other's rows.
+
+Where no PostgreSQL binaries are installed, ``find_bindir`` returns None and the tests that need a server skip
+with that reason (``.ci/run`` installs Debian's ``postgresql`` when missing)."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+MISSING = "需要 PostgreSQL（initdb、pg_ctl），本机未安装：apt-get install postgresql"
+
+
+def find_bindir() -> Path | None:
+    """The folder of ``initdb`` and ``pg_ctl``: on PATH, from ``pg_config``, or Debian's /usr/lib/postgresql/N/bin."""
+    for name in ("initdb", "pg_ctl"):
+        found = shutil.which(name)
+        if found and Path(found).resolve().parent.joinpath("pg_ctl").exists():
+            return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[-3]))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+class ThrowawayPostgres:
+    """One server in ``folder`` (data and socket), run as the ``postgres`` user when the tests run as root
+    (initdb refuses root)."""
+
+    def __init__(self, folder: Path, bindir: Path):
+        self.folder, self.bindir = folder, bindir
+        self.data, self.socket = folder / "data", folder / "sock"
+        self._schemas = itertools.count(1)
+        self._user = _run_as() if os.geteuid() == 0 else None
+
+    def start(self) -> ThrowawayPostgres:
+        for path in (self.folder, self.socket):
+            path.mkdir(parents=True, exist_ok=True)
+            if self._user:
+                shutil.chown(path, self._user.pw_uid, self._user.pw_gid)
+        self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
+                  "--no-sync")
+        options = f"-k {self.socket} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", self.folder / "server.log", "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", check=False)
+
+    def restart(self) -> None:
+        """``pg_ctl restart`` (fast shutdown): every open connection is cut, as when the server is restarted."""
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "restart")
+
+    def url(self, schema: str | None = None) -> str:
+        """A SQLAlchemy URL for the ``postgres`` database (``schema``: the ``search_path`` of its connections)."""
+        url = f"postgresql+psycopg://postgres@/postgres?host={quote(str(self.socket))}"
+        return url + (f"&options={quote(f'-csearch_path={schema}')}" if schema else "")
+
+    def new_schema(self) -> str:
+        """A fresh schema; the URL that keeps a workspace's tables in it."""
+        name = f"ws{os.getpid()}_{next(self._schemas)}"
+        self.psql(f"CREATE SCHEMA {name}")
+        return self.url(name)
+
+    def psql(self, sql: str) -> str:
+        return self._run("psql", "-h", self.socket, "-U", "postgres", "-d", "postgres", "-Atqc", sql).stdout
+
+    def _run(self, tool: str, *args, check: bool = True) -> subprocess.CompletedProcess:
+        cmd = [str(self.bindir / tool), *map(str, args)]
+        user = self._user
+        return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120,
+                              user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+                              cwd=self.folder)
+
+
+def _run_as() -> pwd.struct_passwd:
+    """The account a server started by root runs as: Debian's ``postgres`` (or ``nobody``)."""
+    for name in ("postgres", "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError("no postgres or nobody account to run PostgreSQL as")
