@@ -117,6 +117,33 @@ class Office:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # --- the database itself (issue 17) --------------------------------------------------------------------
+    def upgrade_database(self) -> tuple[int, int]:
+        """``lzdocs db upgrade``: the archive brought to this program's schema; (version before, after)."""
+        from lzdocs.store import Store
+
+        store = Store.unchecked(self.ws.db_url, now=self.clock.now)  # opening would refuse an old server archive
+        try:
+            return store.upgrade()
+        finally:
+            store.close()
+
+    def copy_database(self, url: str, progress: Progress | None = None):
+        """``lzdocs db copy --to URL``: every row of this archive into the empty database at ``url``, then counted
+        and hashed on both sides (a ``CopyReport``). The watcher must not run meanwhile."""
+        from lzdocs.store import Store
+        from lzdocs.store.copy import copy_archive
+
+        if url == self.ws.db_url:
+            raise ConfigError("目标数据库就是本工作区正在使用的数据库", hint="--to 写另一个数据库的地址")
+        if self.watcher_state():
+            raise LzdocsError("lzdocs watch 正在运行，复制期间档案库不能变化", hint="请先停止 lzdocs watch 再复制")
+        target = Store(url, now=self.clock.now)
+        try:
+            return copy_archive(self.store, target, progress)
+        finally:
+            target.close()
+
     # --- the roster --------------------------------------------------------------------------------------
     def roster(self) -> Roster:
         return self.ws.roster()

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "changes": ("changes_cmds:changes_command", "与上一年度比较各单位的风险点：新增、删除、等级变化、防控措施变化。"),
     "case": ("case_cmds:case_group",
              "违纪违规案例登记与事后分析：登记案例并关联对应的风险点，列出案例供警示教育使用。"),
+    "db": ("db_cmds:db_group", "档案库数据库：升级到本版本的结构，或把档案库复制到 PostgreSQL。"),
     "demo": ("workspace_cmds:demo_command",
              "演示：新建一个工作区，放入十几份模拟表格，从头到尾跑一遍，并列出生成的文件。"),
     "follow-up": ("follow_up_cmds:follow_up_command",

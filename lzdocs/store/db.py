@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
-from lzdocs.store import schema
+from lzdocs.store import migrations, schema
 
 
 def _actor() -> str:
@@ -31,13 +30,28 @@ class Store:
     """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
 
     def __init__(self, url: str, *, now=Clock().now):  # noqa: B008 - bound method of a frozen value
+        self._connect(url, now)
+        self._migrate()
+        self._remember_file()
+
+    @classmethod
+    def unchecked(cls, url: str, *, now=Clock().now) -> Store:  # noqa: B008
+        """Connected without bringing the schema up to date: for ``lzdocs db upgrade``, which does that itself."""
+        store = cls.__new__(cls)
+        store._connect(url, now)
+        store._remember_file()
+        return store
+
+    def _connect(self, url: str, now) -> None:
         self.url = url
         self.now = now
         self.actor = _actor()
         self.engine: Engine = self._create_engine(url)
-        self._migrate()
-        self.file = _sqlite_file(url)
-        self.identity = _identity(self.file) if self.file else None
+
+    def _remember_file(self) -> None:
+        """Which SQLite file this is (``_check_same_file``); it exists once the schema is made."""
+        self.file = _sqlite_file(self.url)
+        self.identity = _identity(self.file) if self.file and self.file.exists() else None
 
     @classmethod
     def for_workspace(cls, ws, **kw) -> Store:
@@ -84,36 +98,42 @@ class Store:
         return engine
 
     def _migrate(self) -> None:
+        """Bring the archive to this program's schema (lzdocs/store/migrations): on SQLite at once; a PostgreSQL
+        archive other machines share is created when empty, but upgraded only by ``lzdocs db upgrade``."""
         try:
             if self._current():  # no write lock needed: opening never waits for another process's transaction
                 return
             with self.engine.begin() as conn:
-                schema.metadata.create_all(conn)
-                row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
-                version = int(row[0]) if row else 0
-                if version == 0:
-                    conn.execute(insert(schema.meta).values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
-                    return
-                if version > schema.SCHEMA_VERSION:
-                    raise StoreError(f"档案库版本（{version}）比本程序（{schema.SCHEMA_VERSION}）新，"
-                                     "是用更新版本的 lzdocs 建的",
-                                     hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
-                for target in range(version + 1, schema.SCHEMA_VERSION + 1):
-                    for statement in schema.MIGRATIONS.get(target, []):
-                        if not _column_exists(conn, statement):
-                            conn.execute(text(statement))
-                    conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
-                                 .values(value=str(target)))
+                if self.engine.dialect.name != "sqlite" and inspect(conn).has_table(schema.meta.name):
+                    version = migrations.version_of(conn)
+                    if version < schema.SCHEMA_VERSION:
+                        raise StoreError(f"数据库中的档案库是第 {version} 版，本程序需要第 {schema.SCHEMA_VERSION} 版",
+                                         hint="共用这个数据库的各台电脑先停止 lzdocs watch，然后在一台电脑上运行 "
+                                              "lzdocs db upgrade")
+                migrations.bring_up_to_date(conn)
         except DatabaseError as exc:
             raise database_error(self.url, exc) from exc
 
+    def upgrade(self) -> tuple[int, int]:
+        """``lzdocs db upgrade``: (version before, version after), under the write lock."""
+        try:
+            with self.engine.begin() as conn:
+                done = migrations.bring_up_to_date(conn)
+        except DatabaseError as exc:
+            raise database_error(self.url, exc) from exc
+        self._remember_file()
+        return done
+
     def _current(self) -> bool:
-        """Is the schema there and of this version? (A read: it does not wait for writers.)"""
+        """Is the schema there and of this version (its Alembic revision and its recorded version)? A read: it
+        does not wait for writers."""
         with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
-            if not inspect(conn).has_table(schema.meta.name):
+            tables = set(inspect(conn).get_table_names())
+            if not {schema.meta.name, "alembic_version"} <= tables:
                 return False
             row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
-        return row is not None and row[0] == str(schema.SCHEMA_VERSION)
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return row is not None and row[0] == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
 
     @property
     def schema_version(self) -> int:
@@ -210,13 +230,3 @@ def database_error(url: str, exc: DatabaseError) -> StoreError:
         if needle in detail:
             return StoreError(f"{message}：{where}", hint=hint)
     return StoreError(f"档案库出错：{where}（{detail}）", hint="请检查数据库文件或服务器是否正常后重试")
-
-
-_ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
-
-
-def _column_exists(conn, statement: str) -> bool:
-    """Is ``statement`` an ADD COLUMN whose column is already there? Then it is skipped: a migration run again over
-    an archive that has the column (its version number set back by hand) must not stop the archive from opening."""
-    added = _ADD_COLUMN.match(statement)
-    return bool(added) and added[2] in {c["name"] for c in inspect(conn).get_columns(added[1])}

@@ -1,4 +1,4 @@
-"""Tables of the archive (docs/product.md §5) and the schema version; migrations run in order on open."""
+"""Tables of the archive (docs/product.md §5) and the schema version; migrations are in lzdocs/store/migrations."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 
 SCHEMA_VERSION = 7
+SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # its Alembic revision (lzdocs/store/migrations/versions/)
 
 metadata = MetaData()
 
@@ -187,8 +188,10 @@ events = Table(
     Column("after", Text),
 )
 
-# Migrations: version → list of SQL statements taking the schema from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {
+# Before Alembic (versions 2–7): version → SQL statements taking the schema from version-1 to version. They run
+# only for archives of those versions, after the baseline revision has made the tables they lack. New versions are
+# Alembic revisions in lzdocs/store/migrations/versions/.
+LEGACY_MIGRATIONS: dict[int, list[str]] = {
     # 2: accepted_sha256. Identical accepted files recorded before it (two ingests at once) keep their rows;
     # the first of them holds the hash.
     2: ["ALTER TABLE submissions ADD COLUMN accepted_sha256 VARCHAR(64)",
@@ -220,7 +223,7 @@ MIGRATIONS: dict[int, list[str]] = {
         # talks issued before were not in the 预警处置台账: they join it, due on a day nobody recorded
         "INSERT INTO warnings (document_id, unit, kind, issued, note) SELECT id, recipient, kind, issued, '' "
         "FROM documents WHERE kind = 'talk' AND id NOT IN (SELECT document_id FROM warnings)"],
-    # 7: cases (issue 14): a new table only, which ``metadata.create_all`` makes (with its indexes) on opening,
-    # before these statements run; nothing to alter.
+    # 7: cases (issue 14): a new table only, which the baseline revision makes (with its indexes); nothing to
+    # alter.
     7: [],
 }

@@ -1,0 +1,96 @@
+"""Schema migrations with Alembic (revision ``00NN`` = schema version NN), for SQLite and PostgreSQL alike.
+
+Revision 0007 is the baseline: the schema as it stood when migrations moved to Alembic. It creates only the tables
+that are missing, so an archive of an older version (2–6, migrated before by SQL statements, see ``LEGACY`` in
+``lzdocs/store/schema.py``) gains its new tables first and then its old statements run over them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.engine import Connection
+
+from lzdocs.errors import StoreError
+from lzdocs.store import schema
+
+HERE = Path(__file__).parent
+BASELINE = "0007"  # the first Alembic revision: schema version 7
+
+
+def config(conn: Connection):
+    """An Alembic configuration that runs on ``conn`` (inside the caller's transaction, with its write lock)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head() -> str:
+    """The newest revision of the scripts."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(HERE)).get_current_head()
+
+
+def revision_of(conn: Connection) -> str | None:
+    """The archive's Alembic revision, or None when it has none (new, or from before Alembic)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(conn: Connection, target: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(config(conn), target)
+
+
+def version_of(conn: Connection) -> int:
+    """The schema version the archive records (0: a new database)."""
+    if not inspect(conn).has_table(schema.meta.name):
+        return 0
+    row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
+    return int(row[0]) if row else 0
+
+
+def bring_up_to_date(conn: Connection) -> tuple[int, int]:
+    """Migrate the archive on ``conn`` to this program's schema; (version before, version after).
+
+    A new database gets the baseline and every revision after it. An archive from before Alembic (versions
+    2–7, no ``alembic_version``) gets the baseline's missing tables, then its old SQL statements from its version
+    on (an ADD COLUMN whose column is there is skipped), then the revisions after the baseline."""
+    before = version_of(conn)
+    if before > schema.SCHEMA_VERSION:
+        raise StoreError(f"档案库版本（{before}）比本程序（{schema.SCHEMA_VERSION}）新，是用更新版本的 lzdocs 建的",
+                         hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
+    if revision_of(conn) is None:
+        upgrade(conn, BASELINE)
+    if before:
+        for target in range(before + 1, int(BASELINE) + 1):
+            for statement in schema.LEGACY_MIGRATIONS.get(target, []):
+                if not _column_exists(conn, statement):
+                    conn.execute(text(statement))
+    upgrade(conn, "head")
+    _set_version(conn, schema.SCHEMA_VERSION)
+    return before, schema.SCHEMA_VERSION
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    if conn.execute(select(schema.meta.c.key).where(schema.meta.c.key == "schema_version")).first():
+        conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version").values(value=str(version)))
+    else:
+        conn.execute(insert(schema.meta).values(key="schema_version", value=str(version)))
+
+
+_ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _column_exists(conn, statement: str) -> bool:
+    """Is ``statement`` an ADD COLUMN whose column is already there? Then it is skipped: the baseline made the
+    table with it, or a migration runs again over an archive whose version number was set back by hand."""
+    added = _ADD_COLUMN.match(statement)
+    return bool(added) and added[2] in {c["name"] for c in inspect(conn).get_columns(added[1])}

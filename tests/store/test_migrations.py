@@ -1,0 +1,92 @@
+"""Schema migrations with Alembic on both backends, ``lzdocs db upgrade`` and ``lzdocs db copy`` (issue 17)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from lzdocs.store import Store, migrations
+from lzdocs.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata
+from lzdocs.workspace import Workspace
+from tests.conftest import SAMPLE_ROWS, run_cli, run_json, use_database
+
+pytestmark = pytest.mark.both_backends
+
+
+def test_the_newest_revision_is_this_programs_schema_version():
+    assert migrations.head() == SCHEMA_REVISION == f"{SCHEMA_VERSION:04d}"
+
+
+def test_a_new_archive_is_exactly_the_tables_of_the_program(workspace):
+    store = Store.for_workspace(workspace)
+    try:
+        with store.read() as conn:
+            assert migrations.revision_of(conn) == SCHEMA_REVISION
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        store.close()
+
+
+def test_upgrade_makes_a_new_archive_and_then_says_it_is_up_to_date(workspace):
+    assert run_cli("-w", workspace.root, "db", "upgrade").stdout == f"已新建档案库（第 {SCHEMA_VERSION} 版）\n"
+    out = run_json("-w", workspace.root, "db", "upgrade")
+    assert out == {"from": SCHEMA_VERSION, "to": SCHEMA_VERSION}
+    assert run_cli("-w", workspace.root, "db", "upgrade").stdout == f"档案库已经是第 {SCHEMA_VERSION} 版，无需升级\n"
+
+
+@pytest.mark.sqlite_only
+def test_an_archive_from_before_alembic_is_stamped_and_keeps_its_rows(workspace, make_form):
+    make_form(workspace.inbox / "计财处.docx")
+    run_json("-w", workspace.root, "ingest")
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:  # as every archive of versions 2–7 was
+        db.execute("DROP TABLE alembic_version")
+    before = run_json("-w", workspace.root, "risks")
+    assert len(before) == len(SAMPLE_ROWS)
+    assert run_json("-w", workspace.root, "risks") == before
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(SCHEMA_REVISION,)]
+
+
+@pytest.mark.postgres
+def test_a_shared_server_archive_of_an_older_version_waits_for_db_upgrade(postgres_server, tmp_path):
+    from lzdocs.workspace import SAMPLE
+
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    url = postgres_server.new_schema()
+    use_database(ws.root, url)
+    Store(url).close()
+    schema = url.rsplit("%3D", 1)[1]
+    postgres_server.psql(f"UPDATE {schema}.meta SET value = '6' WHERE key = 'schema_version'")
+    refused = run_cli("-w", ws.root, "status", check=2)
+    assert f"数据库中的档案库是第 6 版，本程序需要第 {SCHEMA_VERSION} 版" in refused.stderr
+    assert "lzdocs db upgrade" in refused.stderr
+    assert run_json("-w", ws.root, "db", "upgrade") == {"from": 6, "to": SCHEMA_VERSION}
+    run_json("-w", ws.root, "status")
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.postgres
+def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(workspace, make_form, postgres_server):
+    root = workspace.root
+    make_form(workspace.inbox / "计财处.docx")
+    make_form(workspace.inbox / "基建处.xlsx", unit="基建处")
+    run_json("-w", root, "ingest")
+    letter = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=检查中", "--set", "问题=采购不规范",
+              "--set", "建议=完善制度"]
+    run_json("-w", root, *letter)
+    risks, status = run_json("-w", root, "risks"), run_json("-w", root, "status")
+    url = postgres_server.new_schema()
+    out = run_json("-w", root, "db", "copy", "--to", url)
+    assert out["ok"] is True and out["tables"]["risks"] == {"source": 2 * len(SAMPLE_ROWS),
+                                                           "target": 2 * len(SAMPLE_ROWS), "same": True}
+    assert all(t["same"] and t["source"] == t["target"] for t in out["tables"].values())
+    again = run_cli("-w", root, "db", "copy", "--to", url, check=2)
+    assert "目标数据库里已经有档案" in again.stderr
+    use_database(root, url)
+    assert run_json("-w", root, "risks") == risks
+    assert run_json("-w", root, "status")["units"] == status["units"]
+    second = run_json("-w", root, *letter)  # new rows after the copied ids
+    assert second["number"] == "内工大纪建〔2026〕2号"
