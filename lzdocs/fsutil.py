@@ -20,6 +20,9 @@ from typing import BinaryIO
 NAME_MAX = 255  # bytes of one path component where the file system does not say (and the most we ever use)
 TEMP_ROOM = 16  # bytes a temp file beside a name adds to it: ``.{stem}.{8 hex}.part{suffix}`` (atomic_output)
 _O_BINARY = getattr(os, "O_BINARY", 0)
+# what os.link raises where a file system (some network shares) has no hard links
+_NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EACCES,
+             errno.EINVAL)
 
 
 def unique_path(folder: Path, stem: str, suffix: str) -> Path:
@@ -59,19 +62,24 @@ def candidate_names(stem: str, suffix: str, max_bytes: int) -> Iterator[str]:
         yield fit_name(stem, (f"_{n:02d}" if n else "") + suffix, max_bytes)
 
 
-def reserve_name(folder: Path, stem: str, suffix: str, *, companions: tuple[str, ...] = ()) -> Path:
+def reserve_name(folder: Path, stem: str, suffix: str, *, companions: tuple[str, ...] = (),
+                 marker: Path | None = None) -> Path:
     """Create ``folder/stem+suffix`` (or ``stem_01`` …) empty and exclusively, so no other process can take it;
     ``companions`` are suffixes of files reserved with it (``name + companion``), e.g. its ``.错误说明.txt``.
 
     The name is shortened (in bytes, keeping ``suffix``) so that it, its companions and their temp files fit
-    the file system's limit. The owner later replaces the empty file with the real content (``os.replace``)."""
+    the file system's limit. The owner later replaces the empty file with the real content (``os.replace``).
+
+    ``marker``: an empty file of ours, recorded before it was made; each name is then a hard link to it, so a
+    process killed before it could record the names leaves placeholders that are provably its own (the marker's
+    inode: :func:`remove_marked`). Where hard links are not supported, plain empty files."""
     folder.mkdir(parents=True, exist_ok=True)
     room = name_max(folder) - TEMP_ROOM - max((len(c.encode("utf-8")) for c in companions), default=0)
     for name in candidate_names(stem, suffix, room):
         taken: list[Path] = []
         try:
             for path in (folder / name, *(folder / f"{name}{c}" for c in companions)):
-                _create_empty(path)
+                _create_empty(path, marker)
                 taken.append(path)
         except FileExistsError:
             for path in taken:  # ours, still empty
@@ -81,8 +89,43 @@ def reserve_name(folder: Path, stem: str, suffix: str, *, companions: tuple[str,
     raise AssertionError("unreachable")
 
 
-def _create_empty(path: Path) -> None:
+def _create_empty(path: Path, marker: Path | None = None) -> None:
+    if marker is not None and sys.platform != "win32":
+        try:
+            os.link(marker, path, follow_symlinks=False)
+            return
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666))
+
+
+def create_marker(path: Path) -> None:
+    """The empty marker file of :func:`reserve_name` (exclusive: a name nobody else uses)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _create_empty(path)
+
+
+def remove_marked(marker: Path) -> list[Path]:
+    """Remove the empty placeholders that share ``marker``'s inode (reserved by a process that died before it
+    recorded them), then the marker itself; returns the placeholders removed."""
+    try:
+        st = os.lstat(marker)
+    except FileNotFoundError:
+        return []
+    removed = []
+    if st.st_nlink > 1:
+        with os.scandir(marker.parent) as entries:
+            for entry in entries:
+                other = entry.stat(follow_symlinks=False)
+                if (entry.name != marker.name and (other.st_ino, other.st_dev) == (st.st_ino, st.st_dev)
+                        and other.st_size == 0):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    marker.unlink(missing_ok=True)
+    return removed
 
 
 def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str) -> Path:
@@ -109,8 +152,7 @@ def rename_no_replace(src: Path, dest: Path) -> None:
     except FileExistsError:
         raise
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS,
-                             errno.EACCES, errno.EINVAL):
+        if exc.errno not in _NO_LINKS:
             raise
         if os.path.lexists(dest):  # no hard links here (a directory, some network shares): best effort
             raise FileExistsError(errno.EEXIST, "exists", str(dest)) from None

@@ -55,7 +55,7 @@ class ThrowawayPostgres:
 
     def restart(self) -> None:
         """``pg_ctl restart`` (fast shutdown): every open connection is cut, as when the server is restarted."""
-        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "restart")
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-l", self.folder / "server.log", "-w", "restart")
 
     def url(self, schema: str | None = None) -> str:
         """A SQLAlchemy URL for the ``postgres`` database (``schema``: the ``search_path`` of its connections)."""

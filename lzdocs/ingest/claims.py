@@ -22,6 +22,7 @@ from lzdocs.fsutil import (
     move_without_replacing,
     name_max,
     open_regular,
+    remove_marked,
     rename_no_replace,
     write_atomic,
 )
@@ -49,6 +50,7 @@ class Claim:
     partial: str | None = None  # the copy in flight beside ``dest``
     file_name: str | None = None  # the name in the claim folder when it is not ``original_name``
     reserved: list[str] = field(default_factory=list)  # empty placeholders we created (dest, its 错误说明)
+    marker: str | None = None  # the empty file the placeholders are hard links of, until they are recorded
 
     def __post_init__(self):
         self._lock: FileLock | None = None
@@ -176,11 +178,14 @@ def unreserve(claim: Claim) -> None:
     that someone else reserved after us."""
     reserved, claim.reserved, claim.dest = claim.reserved, [], None
     partial, claim.partial = claim.partial, None
+    marker, claim.marker = claim.marker, None
     claim.save()
     if partial:
         _remove(Path(partial))
     for name in reserved:
         _remove(Path(name), only_empty=True)
+    if marker:  # names reserved but not yet recorded when the process died: its marker's links
+        remove_marked(Path(marker))
 
 
 def _remove(path: Path, *, only_empty: bool = False) -> None:
@@ -196,7 +201,7 @@ def _remove(path: Path, *, only_empty: bool = False) -> None:
 
 def put_back(claim: Claim) -> Path | None:
     """Roll a claim back: the file returns to where it was found (under a free name if that one is taken)."""
-    if claim.partial or claim.reserved:
+    if claim.partial or claim.reserved or claim.marker:
         unreserve(claim)
     restored = None
     if claim.from_inbox and os.path.lexists(claim.file):

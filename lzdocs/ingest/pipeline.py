@@ -25,6 +25,7 @@ from lzdocs.fsutil import (
     NotRegularFile,
     copy_durably,
     copy_stream,
+    create_marker,
     display_name,
     display_path,
     fsync_dir,
@@ -305,11 +306,19 @@ class Ingest:
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
             folder, companions = where
-            with cl.recorded_at_once():  # a SIGKILL in between leaves an empty file, never a lost one
-                dest = reserve_name(folder, *self._split(claim.original_name), companions=companions)
+            with cl.recorded_at_once():  # Ctrl-C waits; after a SIGKILL the marker's links are found and removed
+                marker = folder / f".{claim.token}.reserve"
+                claim.marker = str(marker)
+                claim.save()
+                create_marker(marker)
+                self.crash("after-marker")
+                dest = reserve_name(folder, *self._split(claim.original_name), companions=companions, marker=marker)
+                self.crash("after-reserve")
                 claim.dest, claim.reserved = str(dest), [str(dest), *(f"{dest}{c}" for c in companions)]
                 claim.partial = str(folder / f".{claim.token}.part")
                 claim.save()
+                marker.unlink()
+                claim.marker = None
             self.crash("before-copy")
             copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
             self.crash("after-copy")

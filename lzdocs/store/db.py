@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
@@ -63,7 +63,9 @@ class Store:
         if is_sqlite and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         try:
-            engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else {})
+            # On a server, a pooled connection may have been cut (a restart): tested before each use.
+            engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else {},
+                                   pool_pre_ping=not is_sqlite)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
             shown = url.split("@")[-1] if "@" in url else url
             missing = isinstance(exc, ImportError)
@@ -148,7 +150,7 @@ class Store:
             with self.engine.begin() as conn:
                 self._check_same_file()  # with the write lock held: nobody swaps it between check and write
                 yield conn
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             raise database_error(self.url, exc) from exc
 
     def _check_same_file(self) -> None:
@@ -171,7 +173,7 @@ class Store:
         try:
             with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
                 yield conn
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             raise database_error(self.url, exc) from exc
 
     def log(self, conn: Connection, action: str, subject: str = "", *, before=None, after=None) -> None:
@@ -189,6 +191,10 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class DatabaseUnavailable(StoreError):
+    """The database server cannot be reached or cut the connection (restarted, network down): worth waiting for."""
 
 
 class DatabaseReplaced(StoreError):
@@ -222,10 +228,18 @@ _SQLITE_PROBLEMS = (
 )
 
 
+_SERVER_GONE = ("connection failed", "could not connect", "connection refused", "server closed the connection",
+                "terminating connection", "connection is closed", "the database system is starting up",
+                "the database system is shutting down", "consuming input failed", "connection timeout expired")
+
+
 def database_error(url: str, exc: DatabaseError) -> StoreError:
     """A database failure as a Chinese message that says which database and what to do."""
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     where = url.split(":///", 1)[1] if url.startswith("sqlite") and ":///" in url else url.split("@")[-1]
+    if getattr(exc, "connection_invalidated", False) or any(n in detail.lower() for n in _SERVER_GONE):
+        return DatabaseUnavailable(f"无法连接数据库服务器：{where}（{detail}）",
+                                   hint="请检查数据库服务器是否在运行、网络是否通畅；lzdocs watch 会等它恢复后继续")
     for needle, message, hint in _SQLITE_PROBLEMS:
         if needle in detail:
             return StoreError(f"{message}：{where}", hint=hint)

@@ -17,7 +17,7 @@ from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError
 from lzdocs.fsutil import display_name
 from lzdocs.ingest import Ingest, Outcome
-from lzdocs.store.db import DatabaseReplaced
+from lzdocs.store.db import DatabaseReplaced, DatabaseUnavailable
 from lzdocs.watch.scanner import describe_os_error, stat_sig
 from lzdocs.watch.tracker import Sig
 
@@ -27,6 +27,7 @@ TAKEN, GONE, CHANGED, FAILED = "taken", "gone", "changed", "failed"
 
 
 RECOVERY = object()  # a job that asks the worker to finish claims an outage left behind
+DATABASE_PROBE = 3.0  # seconds between tries while the database server is away
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,11 @@ class IngestWorker(threading.Thread):
             outcome = ingest.take_inbox_file(Path(job.path), self._seen_at(job))
         except DatabaseReplaced:
             raise
+        except DatabaseUnavailable as exc:  # the server restarted or the network dropped: wait, then go on
+            if self._wait_for_database(exc) and self._put_back(job.path):
+                return self.report(Result(job.path, CHANGED))  # looked at again at once
+            self._failed(job.path, exc)
+            return self.report(Result(job.path, FAILED))
         except Exception as exc:
             self._failed(job.path, exc)
             return self.report(Result(job.path, FAILED))
@@ -187,6 +193,30 @@ class IngestWorker(threading.Thread):
         self.recent.append(outcome)
         log.log(logging.WARNING if outcome.status == "rejected" else logging.INFO, describe_outcome(outcome))
         self.report(Result(job.path, TAKEN, outcome))
+
+    def _wait_for_database(self, exc: DatabaseUnavailable) -> bool:
+        """Hold every file until the database answers again (checked every few seconds); False if stopped first.
+        The files stay where they are meanwhile: nothing is taken while nothing can be recorded."""
+        log.warning("%s；暂停收取，等待数据库恢复（收件文件都留在原处）", exc)
+        waited = self.clock()
+        while not self._stopping.wait(DATABASE_PROBE):
+            try:
+                with self.store.read() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+            except LzdocsError:
+                continue
+            log.info("数据库已恢复（等了 %d 秒），继续收取", round(self.clock() - waited))
+            return True
+        return False
+
+    def _put_back(self, path: str) -> bool:
+        """After a take cut off by the database: its claim finished or the file put back in the inbox."""
+        try:
+            self._ingest().recover(origin=Path(path))
+        except Exception as exc:
+            log.warning("恢复 %s 暂未成功（%s），稍后再试", _name(path), exc)
+            return False
+        return True
 
     def _seen_at(self, job: Job) -> dt.datetime | None:
         """The calendar time the watcher first saw the file (a monotonic duration back from now)."""

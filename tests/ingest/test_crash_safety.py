@@ -14,7 +14,7 @@ from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_process
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
-STEPS = ["claimed", "before-copy", "after-copy", "after-commit", "after-rename"]
+STEPS = ["claimed", "after-marker", "after-reserve", "before-copy", "after-copy", "after-commit", "after-rename"]
 
 
 def _sha(data: bytes) -> str:
@@ -58,6 +58,9 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     assert leftover == []
     archived = [p for p in workspace.outbox.rglob("*") if p.is_file()]
     assert sorted(p.name for p in archived if "收文" in p.parts) == sorted(good)
+    litter = [p for p in workspace.root.rglob("*") if p.is_file() and (p.stat().st_size == 0 or p.suffix in
+                                                                        (".part", ".reserve"))]
+    assert [p for p in litter if p.name != "watch.lock"] == []  # no name left reserved, no copy, no marker
 
 
 @pytest.mark.slow  # a real process holds the claim

@@ -1,0 +1,58 @@
+"""Watchers on a PostgreSQL archive (issue 17): a server restart in the middle of a burst, a watcher killed with
+SIGKILL, several watchers on their own inboxes writing one archive — nothing lost, nothing counted twice, and the
+watcher waits for the database in Chinese."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import pytest
+
+from lzdocs.workspace import Workspace
+from tests.cli.test_watch_cli import (
+    Watch,
+    _workspace,
+    archived,
+    assert_each_original_once,
+    candidates_left,
+    drop,
+    make_forms,
+    submissions_per_file,
+    wait_for,
+)
+from tests.conftest import run_json, use_database
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres,
+              pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL, pg_ctl")]
+ARGS = ("--stable", "1", "--interval", "1")
+
+
+def test_a_server_restart_mid_burst_and_a_sigkill_lose_nothing_and_count_nothing_twice(tmp_path, postgres_server):
+    ws = _workspace(tmp_path / "ws", units=300, incomplete_timeout=2)
+    use_database(ws.root, postgres_server.new_schema())
+    ws = Workspace.open(ws.root)
+    forms = make_forms(tmp_path / "staging", 60, start=200)
+
+    watch = Watch(ws, *ARGS, tmp=tmp_path)
+    drop(tmp_path / "staging", ws.inbox)
+    wait_for(lambda: len(archived(ws)) >= 5, 60, "the burst to be under way", step=0.005)
+    postgres_server.restart()  # every connection cut, wherever the ingest was
+    wait_for(lambda: "数据库已恢复" in watch.stderr, 60, "the watcher to find the database again")
+    assert "无法连接数据库服务器" in watch.stderr and "暂停收取，等待数据库恢复" in watch.stderr
+    done = len(archived(ws))
+    wait_for(lambda: len(archived(ws)) >= done + 5, 60, "the burst to go on", step=0.005)
+    watch.proc.send_signal(signal.SIGKILL)
+    watch.proc.wait(10)
+    watch.err.close()
+    assert len(archived(ws)) < len(forms)
+
+    again = Watch(ws, *ARGS, tmp=tmp_path)
+    try:
+        wait_for(lambda: len(archived(ws)) == len(forms) and not candidates_left(ws), 180, "the rest after restart")
+    finally:
+        assert again.stop() == 0
+    assert "Traceback" not in watch.stderr + again.stderr
+    assert_each_original_once(ws, forms)
+    assert set(submissions_per_file(ws).values()) == {1}
+    assert len(run_json("-w", ws.root, "risks")) == sum(f["rows"] for f in forms.values() if f["status"] == "accepted")
