@@ -180,7 +180,7 @@ def take_backup(ws, dest: Path, now: dt.datetime, progress: Progress | None = No
             {"format": FORMAT, "created": now.isoformat(timespec="seconds"), "workspace": str(ws.root),
              "schema_version": version, "years": years, "files": result.entries, "registers": result.registers,
              "findings": [f.as_dict() for f in result.findings]}, ensure_ascii=False, indent=1))
-        fsync_dir(work)
+        _flush(work)
         work.rename(dest / name)
         fsync_dir(dest)
     except BaseException as exc:
@@ -206,6 +206,7 @@ class SnapshotWriter:
                 self.by_hash.setdefault(entry["sha256"], entry["path"])
                 self.by_path[entry["path"]] = entry
         self.links = True
+        self.listings: dict[Path, list[str]] = {}
 
     def write(self, files: list[ArchivedFile]) -> BackupResult:
         result = BackupResult(self.work)
@@ -241,7 +242,7 @@ class SnapshotWriter:
                 return None
             sha = sha256_file(source)
         if sha in self.by_hash and self._link(self.previous / self.by_hash[sha], target, sha):
-            return self.entry(item.path, item.role, "linked", target)
+            return self.entry(item.path, item.role, "linked", target, sha)
         if not source.is_file() or source.is_symlink():
             return None
         copied = _copy_hashed(source, target)
@@ -275,8 +276,14 @@ class SnapshotWriter:
         folders = [self.root / path.parent / SETTLED_DIR]
         if len(path.parts) > 2 and path.parts[0] == "outbox":
             folders.append(self.root / "outbox" / path.parts[1] / VOID_DIR)
-        pattern = f"{glob_escape(path.stem)}*{path.suffix}"
-        return [c for folder in folders if folder.is_dir() for c in sorted(folder.glob(pattern)) if c.is_file()]
+        return [folder / name for folder in folders for name in self._listing(folder)
+                if name.startswith(path.stem) and name.endswith(path.suffix) and (folder / name).is_file()]
+
+    def _listing(self, folder: Path) -> list[str]:
+        """The names in ``folder``, sorted (an exact name before its numbered twins), read once per backup."""
+        if folder not in self.listings:
+            self.listings[folder] = sorted(os.listdir(folder)) if folder.is_dir() else []
+        return self.listings[folder]
 
     def _link(self, earlier: Path, target: Path, sha: str) -> bool:
         """Hard-link ``earlier`` (same bytes, the previous snapshot's manifest says); copy it where links are not
@@ -303,17 +310,22 @@ class SnapshotWriter:
 
 
 def _copy_hashed(source: Path, target: Path) -> str:
-    """Copy ``source`` to the new file ``target``; the SHA-256 of the bytes copied."""
+    """Copy ``source`` to the new file ``target``; the SHA-256 of the bytes copied. Made durable by ``_flush``
+    once for the whole folder before it is renamed complete (an fsync per file made a backup 20 times slower)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(source, "rb") as fin, open(target, "xb") as fout:
         digest = copy_stream(fin, fout)
-        fout.flush()
-        os.fsync(fout.fileno())
+        if not hasattr(os, "sync"):  # Windows: no flush of everything at once
+            fout.flush()
+            os.fsync(fout.fileno())
     return digest
 
 
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
+def _flush(folder: Path) -> None:
+    """Everything written into ``folder`` on disk before it is renamed complete (one sync, not one per file)."""
+    if hasattr(os, "sync"):
+        os.sync()
+    fsync_dir(folder)
 
 
 def own_files(ws) -> list[ArchivedFile]:
@@ -398,6 +410,7 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         rebuilt = rebuild(temp, [int(y) for y in manifest.get("years", [])])
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
         restored.warnings = list(rebuilt.warnings)
+        _flush(temp)
         check_new_workspace(new)  # nobody put anything there meanwhile
         if new.exists():
             new.rmdir()
