@@ -131,11 +131,13 @@ def read_manifest(snapshot: Path) -> dict:
 
 # --- taking a backup ------------------------------------------------------------------------------------------
 def database_file(ws) -> Path:
-    url = ws.db_url
-    if not url.startswith("sqlite:///"):
-        raise ConfigError("lzdocs backup 只能备份 SQLite 档案库（lzdocs.db）",
-                          hint="使用数据库服务器时，请用服务器自己的备份工具，并另行备份 outbox 文件夹")
-    path = Path(url.split(":///", 1)[1].split("?", 1)[0])
+    """The workspace's own lzdocs.db. An archive elsewhere ([database] url) is refused: a restored lzdocs.toml would
+    still name it, and the restored workspace would write into the original's archive."""
+    if str(ws.settings.get("database", "url", "") or "").strip():
+        raise ConfigError("lzdocs backup 只备份工作区里的档案库 lzdocs.db，"
+                          "而 lzdocs.toml 的 [database] url 指向别处的数据库",
+                          hint="请用数据库自己的备份工具备份它，并另行复制工作区文件夹")
+    path = Path(ws.db_url.split(":///", 1)[1])
     if not path.is_file():
         raise ConfigError(f"找不到档案库文件 {path}", hint="请先运行 lzdocs init 或 lzdocs ingest")
     return path
@@ -200,11 +202,13 @@ class SnapshotWriter:
         self.root, self.work, self.previous = root, work, previous
         self.progress = progress or (lambda i, total, name: None)
         self.by_hash: dict[str, str] = {}  # sha256 → path in the previous snapshot
-        self.by_path: dict[str, dict] = {}
-        if previous is not None:
-            for entry in read_manifest(previous)["files"]:
+        try:
+            earlier = read_manifest(previous)["files"] if previous is not None else []
+        except BackupError:  # a damaged previous snapshot: this one is copied whole
+            earlier = []
+        for entry in earlier:
+            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and _safe(entry.get("path", "")):
                 self.by_hash.setdefault(entry["sha256"], entry["path"])
-                self.by_path[entry["path"]] = entry
         self.links = True
         self.listings: dict[Path, list[str]] = {}
 

@@ -167,3 +167,13 @@ def test_what_changed_after_the_snapshot_stays_out_and_a_moved_document_is_found
     assert run_json("-w", restored, "risks") == at_snapshot
     assert (archive / issued["files"][0]).is_file() and not (restored / issued["files"][0]).exists()
 
+
+
+def test_an_archive_database_outside_the_workspace_is_not_backed_up(archive, tmp_path):
+    config = archive / "lzdocs.toml"
+    url = f"sqlite:///{(archive / 'lzdocs.db').as_posix()}"
+    config.write_text(config.read_text(encoding="utf-8").replace('url = ""', f'url = "{url}"'), encoding="utf-8")
+    proc = run_cli("-w", archive, "backup", tmp_path / "备份", check=2)
+    assert ("lzdocs backup 只备份工作区里的档案库 lzdocs.db，而 lzdocs.toml 的 [database] url 指向别处的数据库"
+            in proc.stderr)
+    assert not (tmp_path / "备份").exists()
