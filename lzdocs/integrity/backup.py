@@ -261,10 +261,14 @@ class SnapshotWriter:
         作废/ (take it from there, by its hash). Any other is left out and named, never backed up changed."""
         entries, deadline = [], time.monotonic() + SETTLE_WAIT
         while waiting:
+            self.listings.clear()  # a move may have happened while we waited
             still = []
             for item in waiting:
                 entry = self.put(item) or next(filter(None, (self.put(item, c) for c in self._moved(item))), None)
-                (entries.append(entry) if entry else still.append(item))
+                if entry:
+                    entries.append(entry)
+                else:
+                    still.append(item)
             waiting = still
             if not waiting or time.monotonic() > deadline:
                 break

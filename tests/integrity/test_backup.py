@@ -177,3 +177,22 @@ def test_an_archive_database_outside_the_workspace_is_not_backed_up(archive, tmp
     assert ("lzdocs backup 只备份工作区里的档案库 lzdocs.db，而 lzdocs.toml 的 [database] url 指向别处的数据库"
             in proc.stderr)
     assert not (tmp_path / "备份").exists()
+
+
+def test_a_form_recorded_but_not_yet_renamed_into_place_is_waited_for(archive, tmp_path):
+    """An ingest commits, then renames its copy onto the empty file it reserved: a snapshot between the two finds
+    the empty file, and the backup waits for the bytes the database records."""
+    import threading
+
+    from lzdocs import Office
+
+    path = archive / "outbox/2026/收文/教务处/教务处.docx"
+    digest, aside = sha(path), tmp_path / "教务处.docx.part"
+    os.replace(path, aside)
+    path.write_bytes(b"")  # the reservation
+    threading.Timer(0.8, os.replace, (aside, path)).start()
+    with Office(archive) as office:
+        result = office.backup(tmp_path / "备份")
+    assert result.findings == []
+    entry = next(e for e in result.entries if e["path"] == "outbox/2026/收文/教务处/教务处.docx")
+    assert entry["sha256"] == digest == sha(result.snapshot / entry["path"])
