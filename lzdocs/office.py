@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.dynamics.reviews import ReviewDue
     from lzdocs.dynamics.warnings import Deadlines
     from lzdocs.ingest import Outcome
+    from lzdocs.integrity.backup import BackupResult, Restored
     from lzdocs.store import Store
 
 log = logging.getLogger("lzdocs.office")
@@ -620,6 +621,31 @@ class Office:
                                                                              rows=rows or None, school=self.ws.school)))
         own.save()
         return files
+
+    # --- backup and restore (docs/product.md §12.2) ----------------------------------------------------------
+    def backup(self, dest: str | Path, *, progress: Progress | None = None) -> BackupResult:
+        """A new snapshot ``dest/<time>/`` (time from the office's clock): the database through SQLite's online
+        backup API while a watcher may be writing, the files it records (checked against their hashes), the
+        workspace's own files and a manifest; unchanged files are hard-linked from the previous snapshot."""
+        from lzdocs.integrity.backup import take_backup
+
+        return take_backup(self.ws, Path(dest), self.clock.now(), progress)
+
+    @staticmethod
+    def restore(src: str | Path, new: str | Path, *, clock: Clock | None = None,
+                progress: Progress | None = None) -> Restored:
+        """Restore a backup (``src``: a backup folder, its newest snapshot, or one snapshot) as the new workspace
+        ``new`` (missing or empty): every file checked against the manifest, the registers rebuilt from the
+        restored database; a damaged backup leaves nothing behind."""
+        from lzdocs.integrity.backup import restore_into
+
+        clock = clock or Clock.from_environment()
+
+        def rebuild(root: Path, years: list[int]) -> Rebuilt:
+            with Office(root, clock=clock) as office:
+                return office.rebuild_registers(years)
+
+        return restore_into(Path(src), Path(new), rebuild, progress)
 
     # --- the year-end summary (issue 15) ---------------------------------------------------------------------
     def summary(self, year: int | None = None, *, pdf: bool = False, package: bool = False) -> SummaryResult:

@@ -15,6 +15,8 @@ from lzdocs.cli.common import Env, LzdocsGroup
 # The help is kept here so that listing the commands imports none of them; a test checks it against each
 # command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "backup": ("backup_cmds:backup_command",
+               "备份档案库：数据库、归档的原件和文书、设置和模板，附每个文件的 SHA-256 清单；监视运行时也可备份。"),
     "changes": ("changes_cmds:changes_command", "与上一年度比较各单位的风险点：新增、删除、等级变化、防控措施变化。"),
     "case": ("case_cmds:case_group",
              "违纪违规案例登记与事后分析：登记案例并关联对应的风险点，列出案例供警示教育使用。"),
@@ -36,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "register": ("register_cmds:register_command",
                  "重新生成某年度的登记簿和公示表（全部由档案库数据重建，可反复运行）。"),
     "reply": ("letter_cmds:reply_command", "登记单位对一份文书的书面回复，或谈话提醒已进行（预警处置台账）。"),
+    "restore": ("backup_cmds:restore_command",
+                "从备份恢复出一个新的工作区（新文件夹必须不存在或为空），逐个文件核对 SHA-256，并重新生成登记簿。"),
     "review": ("review_cmds:review_command", "列出到期和逾期的风险点复核，以及防控措施“未落实”的风险点。"),
     "risks": ("ingest_cmds:risks_command", "列出当前有效的风险点（每个单位每年以最新报送的表为准）。"),
     "status": ("register_cmds:status_command",

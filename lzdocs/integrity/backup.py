@@ -1,0 +1,456 @@
+"""Backups (docs/product.md §12.2): snapshots of the database and the files it records, linked between runs; restore."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+
+from lzdocs.errors import ConfigError, LzdocsError, from_os_error
+from lzdocs.fsutil import copy_stream, fsync_dir, sha256_file, write_atomic
+from lzdocs.integrity.findings import Finding
+
+MANIFEST = "manifest.json"
+DATABASE = "lzdocs.db"
+FORMAT = 1
+PARTIAL = ".partial"  # a snapshot being written: DEST/.<name>.partial/, renamed to DEST/<name>/ when complete
+SETTLED_DIR, VOID_DIR = "已处理", "作废"  # where a returned file and a voided document move after they were recorded
+OWN_FILES = ("lzdocs.toml", "units.csv", "units.xlsx")  # the workspace's own files, with templates/ and forms/
+OWN_FOLDERS = ("templates", "forms")
+RESTORED_FOLDERS = ("inbox", "inbox/退回", "outbox", "templates", "forms")  # made empty when the backup had none
+SETTLE_WAIT = 3.0  # seconds to wait for a file recorded a moment before the snapshot to be renamed into place
+_NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EACCES,
+             errno.EINVAL)
+OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有备份"
+GONE = "档案库记录的文件不见了，没有备份"
+CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
+_SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$")
+
+Progress = Callable[[int, int, str], None]
+
+
+class BackupError(LzdocsError):
+    """A backup cannot be taken or restored: the destination, the snapshot or a file of it is not as it must be."""
+
+
+class DamagedBackup(BackupError):
+    """A file of a snapshot differs from its manifest (exit code 1: the backup, not the command, is wrong)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    """A file the database snapshot knows: workspace path (``/``), its recorded SHA-256 (None when the database
+    does not record one), and its role (original, duplicate, returned, document, void, pdf,
+    explanation, register; ``workspace`` for lzdocs.toml, the roster, templates/ and forms/)."""
+
+    path: str
+    sha256: str | None
+    role: str
+
+
+def archived_files(conn, ws) -> list[ArchivedFile]:
+    """Every file the database behind ``conn`` records: submissions' kept files and documents with their hashes, the
+    PDF copy beside each document (no hash recorded), the registers and 公示表 of each year (no hash: rebuilt from
+    the data at restore), the 错误说明 beside each returned file (no hash). The one place that decides what a
+    snapshot refers to: everything else of a backup is independent of where this list comes from."""
+    from lzdocs.documents.registers import register_paths
+    from lzdocs.ingest.returned import EXPLANATION
+    from lzdocs.store.archived import recorded_files, recorded_years
+
+    found = [ArchivedFile(path, sha, role) for path, sha, role in recorded_files(conn)]
+    found += [ArchivedFile(PurePosixPath(f.path).with_suffix(".pdf").as_posix(), None, "pdf")
+              for f in found if f.role in ("document", "void") and not f.path.lower().endswith(".pdf")]
+    found += [ArchivedFile(f"{f.path}{EXPLANATION}", None, "explanation") for f in found if f.role == "returned"]
+    for year in recorded_years(conn):
+        found += [ArchivedFile(ws.relative(p), None, "register") for p in register_paths(ws, year).values()]
+    return found
+
+
+@dataclass
+class BackupResult:
+    """One snapshot written: where, what it holds (manifest entries), how each file got there, what was left out."""
+
+    snapshot: Path
+    entries: list[dict] = field(default_factory=list)
+    registers: list[str] = field(default_factory=list)  # rebuilt at restore, not copied
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, how: str) -> int:
+        return sum(1 for e in self.entries if e["how"] == how)
+
+    def bytes(self, how: str | None = None) -> int:
+        return sum(e["size"] for e in self.entries if how is None or e["how"] == how)
+
+    def as_dict(self) -> dict:
+        return {"snapshot": str(self.snapshot), "files": len(self.entries), "copied": self.count("copied"),
+                "linked": self.count("linked"), "bytes": self.bytes(), "bytes_copied": self.bytes("copied"),
+                "registers": self.registers, "findings": [f.as_dict() for f in self.findings],
+                "seconds": round(self.seconds, 3)}
+
+
+# --- the snapshots of a destination -------------------------------------------------------------------------
+def snapshots(dest: Path) -> list[Path]:
+    """The complete snapshots in ``dest``, oldest first (a folder named by its time, holding a manifest)."""
+    if not dest.is_dir():
+        return []
+    found = [(m[1], int(m[2] or 1), p) for p in dest.iterdir()
+             if (m := _SNAPSHOT_NAME.match(p.name)) and (p / MANIFEST).is_file()]
+    return [p for *_, p in sorted(found)]
+
+
+def _new_name(dest: Path, now: dt.datetime) -> str:
+    base = now.strftime("%Y%m%d-%H%M%S")
+    name, n = base, 1
+    while (dest / name).exists() or (dest / f".{name}{PARTIAL}").exists():
+        n += 1
+        name = f"{base}-{n:02d}"
+    return name
+
+
+def read_manifest(snapshot: Path) -> dict:
+    try:
+        data = json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 无法读取（{exc}）",
+                            hint="请换用另一份备份（同一备份文件夹中较早的时间文件夹）") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("format") != FORMAT:
+        raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 不是 lzdocs 备份清单",
+                            hint="请换用另一份备份")
+    return data
+
+
+# --- taking a backup ------------------------------------------------------------------------------------------
+def database_file(ws) -> Path:
+    """The workspace's own lzdocs.db. An archive elsewhere ([database] url) is refused: a restored lzdocs.toml would
+    still name it, and the restored workspace would write into the original's archive."""
+    if str(ws.settings.get("database", "url", "") or "").strip():
+        raise ConfigError("lzdocs backup 只备份工作区里的档案库 lzdocs.db，"
+                          "而 lzdocs.toml 的 [database] url 指向别处的数据库",
+                          hint="请用数据库自己的备份工具备份它，并另行复制工作区文件夹")
+    path = Path(ws.db_url.split(":///", 1)[1])
+    if not path.is_file():
+        raise ConfigError(f"找不到档案库文件 {path}", hint="请先运行 lzdocs init 或 lzdocs ingest")
+    return path
+
+
+def check_destination(ws, dest: Path) -> None:
+    """The destination is a folder (made when missing) outside the workspace: a backup inside it would be archived
+    in the next one and never be safe from the disk it protects against."""
+    here, there = ws.root.resolve(), dest.resolve()
+    if there == here or there.is_relative_to(here) or here.is_relative_to(there):
+        raise ConfigError(f"备份文件夹“{dest}”与工作区“{ws.root}”重叠", hint="请把备份放在工作区以外，最好是另一块磁盘")
+    if dest.exists() and not dest.is_dir():
+        raise ConfigError(f"备份位置“{dest}”是一个文件，不是文件夹", hint="请写一个文件夹路径")
+
+
+def take_backup(ws, dest: Path, now: dt.datetime, progress: Progress | None = None) -> BackupResult:
+    """A new snapshot DEST/<time>/ of the workspace ``ws``: the database through SQLite's backup API, the files it
+    records (each checked against its recorded hash), the workspace's own files, and ``manifest.json``. A file
+    already in the previous snapshot with the same hash is hard-linked from it (copied where links are not
+    possible); nothing of an earlier snapshot is ever changed."""
+    from lzdocs.store.archived import read_snapshot, recorded_years, schema_version, snapshot_database
+
+    started = time.monotonic()
+    check_destination(ws, dest)
+    source = database_file(ws)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        earlier = snapshots(dest)
+        name = _new_name(dest, now)
+        work = dest / f".{name}{PARTIAL}"
+        work.mkdir()
+    except OSError as exc:
+        raise from_os_error(exc) from exc
+    try:
+        snapshot_database(source, work / DATABASE)
+        with read_snapshot(work / DATABASE) as conn:
+            files, years, version = archived_files(conn, ws), recorded_years(conn), schema_version(conn)
+        writer = SnapshotWriter(ws.root, work, earlier[-1] if earlier else None, progress)
+        result = writer.write(files + own_files(ws))
+        result.entries.insert(0, writer.entry(DATABASE, "database", "copied", work / DATABASE))
+        write_atomic(work / MANIFEST, json.dumps(
+            {"format": FORMAT, "created": now.isoformat(timespec="seconds"), "workspace": str(ws.root),
+             "schema_version": version, "years": years, "files": result.entries, "registers": result.registers,
+             "findings": [f.as_dict() for f in result.findings]}, ensure_ascii=False, indent=1))
+        _flush(work)
+        work.rename(dest / name)
+        fsync_dir(dest)
+    except BaseException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise from_os_error(exc) from exc
+        raise
+    result.snapshot, result.seconds = dest / name, time.monotonic() - started
+    return result
+
+
+class SnapshotWriter:
+    """Puts the files of one snapshot into its folder: linked from the previous snapshot when it holds the same
+    bytes, else copied from the workspace and hashed on the way."""
+
+    def __init__(self, root: Path, work: Path, previous: Path | None, progress: Progress | None):
+        self.root, self.work, self.previous = root, work, previous
+        self.progress = progress or (lambda i, total, name: None)
+        self.by_hash: dict[str, str] = {}  # sha256 → path in the previous snapshot
+        try:
+            earlier = read_manifest(previous)["files"] if previous is not None else []
+        except BackupError:  # a damaged previous snapshot: this one is copied whole
+            earlier = []
+        for entry in earlier:
+            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and _safe(entry.get("path", "")):
+                self.by_hash.setdefault(entry["sha256"], entry["path"])
+        self.links = True
+        self.listings: dict[Path, list[str]] = {}
+
+    def write(self, files: list[ArchivedFile]) -> BackupResult:
+        result = BackupResult(self.work)
+        todo = [f for f in files if f.role != "register"]
+        result.registers = sorted({f.path for f in files if f.role == "register"})
+        done: set[str] = set()
+        waiting: list[ArchivedFile] = []
+        for i, item in enumerate(todo, 1):
+            self.progress(i, len(todo), item.path)
+            if item.path in done:
+                continue
+            if not _safe(item.path):
+                result.findings.append(Finding("outside", item.path, OUTSIDE))
+                continue
+            entry = self.put(item)
+            if entry is None and item.sha256 is None:  # a PDF or 错误说明 moved with its file, or never made
+                entry = next(filter(None, (self.put(item, c) for c in self._moved(item))), None)
+            if entry is None and item.sha256 is not None:
+                waiting.append(item)
+            elif entry is not None:
+                result.entries.append(entry)
+                done.add(item.path)
+        result.entries += self.settle(waiting, result.findings)
+        return result
+
+    def put(self, item: ArchivedFile, source: Path | None = None) -> dict | None:
+        """Link or copy one file into the snapshot; None when its bytes are not those recorded (or it is gone)."""
+        source = source or self.root / item.path
+        target = self.work / item.path
+        sha = item.sha256
+        if sha is None:  # no hash in the database: the file as it is now
+            if not source.is_file() or source.is_symlink():
+                return None
+            sha = sha256_file(source)
+        if sha in self.by_hash and self._link(self.previous / self.by_hash[sha], target, sha):
+            return self.entry(item.path, item.role, "linked", target, sha)
+        if not source.is_file() or source.is_symlink():
+            return None
+        copied = _copy_hashed(source, target)
+        if copied != sha and item.sha256 is not None:
+            target.unlink()
+            return None
+        return self.entry(item.path, item.role, "copied", target, copied)
+
+    def settle(self, waiting: list[ArchivedFile], findings: list[Finding]) -> list[dict]:
+        """Files whose bytes were not those recorded: one committed a moment before the snapshot is renamed into
+        place within moments (wait for it); a returned file settled or a document voided since sits in 已处理/ or
+        作废/ (take it from there, by its hash). Any other is left out and named, never backed up changed."""
+        entries, deadline = [], time.monotonic() + SETTLE_WAIT
+        while waiting:
+            self.listings.clear()  # a move may have happened while we waited
+            still = []
+            for item in waiting:
+                entry = self.put(item) or next(filter(None, (self.put(item, c) for c in self._moved(item))), None)
+                if entry:
+                    entries.append(entry)
+                else:
+                    still.append(item)
+            waiting = still
+            if not waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        for item in waiting:
+            gone = not (self.root / item.path).exists()
+            findings.append(Finding("missing" if gone else "changed", item.path, GONE if gone else CHANGED))
+        return entries
+
+    def _moved(self, item: ArchivedFile) -> list[Path]:
+        """Where a recorded file may have moved since: 退回/已处理/ and outbox/<year>/作废/, same name or numbered."""
+        path = PurePosixPath(item.path)
+        folders = [self.root / path.parent / SETTLED_DIR]
+        if len(path.parts) > 2 and path.parts[0] == "outbox":
+            folders.append(self.root / "outbox" / path.parts[1] / VOID_DIR)
+        return [folder / name for folder in folders for name in self._listing(folder)
+                if name.startswith(path.stem) and name.endswith(path.suffix) and (folder / name).is_file()]
+
+    def _listing(self, folder: Path) -> list[str]:
+        """The names in ``folder``, sorted (an exact name before its numbered twins), read once per backup."""
+        if folder not in self.listings:
+            self.listings[folder] = sorted(os.listdir(folder)) if folder.is_dir() else []
+        return self.listings[folder]
+
+    def _link(self, earlier: Path, target: Path, sha: str) -> bool:
+        """Hard-link ``earlier`` (same bytes, the previous snapshot's manifest says); copy it where links are not
+        possible. False when it is not there or not what its manifest says (then the workspace is read again)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self.links:
+            try:
+                os.link(earlier, target)
+                return True
+            except FileNotFoundError:
+                return False
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise
+                self.links = False
+        if not earlier.is_file() or _copy_hashed(earlier, target) != sha:
+            target.unlink(missing_ok=True)
+            return False
+        return True
+
+    def entry(self, path: str, role: str, how: str, target: Path, sha: str | None = None) -> dict:
+        return {"path": path, "role": role, "size": target.stat().st_size, "sha256": sha or sha256_file(target),
+                "how": how}
+
+
+def _copy_hashed(source: Path, target: Path) -> str:
+    """Copy ``source`` to the new file ``target``; the SHA-256 of the bytes copied. Made durable by ``_flush``
+    once for the whole folder before it is renamed complete (an fsync per file made a backup 20 times slower)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as fin, open(target, "xb") as fout:
+        digest = copy_stream(fin, fout)
+        if not hasattr(os, "sync"):  # Windows: no flush of everything at once
+            fout.flush()
+            os.fsync(fout.fileno())
+    return digest
+
+
+def _flush(folder: Path) -> None:
+    """Everything written into ``folder`` on disk before it is renamed complete (one sync, not one per file)."""
+    if hasattr(os, "sync"):
+        os.sync()
+    fsync_dir(folder)
+
+
+def own_files(ws) -> list[ArchivedFile]:
+    """lzdocs.toml, the roster, the quality rules file ([quality] rules_file), templates/ and forms/ as they are
+    now (they are not in the database; a later edit is in the next backup)."""
+    rules = ws.settings.text("quality", "rules_file", "质量规则.toml").strip().replace("\\", "/")
+    names = [*OWN_FILES, *([rules] if _safe(rules) else [])]
+    found = [ArchivedFile(n, None, "workspace") for n in names if (ws.root / n).is_file()]
+    for folder in OWN_FOLDERS:
+        base = ws.root / folder
+        if base.is_dir():
+            found += [ArchivedFile(p.relative_to(ws.root).as_posix(), None, "workspace")
+                      for p in sorted(base.rglob("*")) if p.is_file() and not p.is_symlink()]
+    return found
+
+
+def _safe(path: str) -> bool:
+    """A relative path that stays inside the folder it is joined to (a manifest from elsewhere is not trusted)."""
+    pure = PurePosixPath(path)
+    return bool(path) and not pure.is_absolute() and ".." not in pure.parts and ":" not in path and "\\" not in path
+
+
+# --- restoring --------------------------------------------------------------------------------------------------
+@dataclass
+class Restored:
+    """A workspace restored from a snapshot: how many files and bytes (each checked against the manifest), the
+    registers rebuilt from the restored database and what that had to say."""
+
+    snapshot: Path
+    workspace: Path
+    created: str
+    files: int = 0
+    bytes: int = 0
+    registers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "snapshot": str(self.snapshot), "workspace": str(self.workspace),
+                "seconds": round(self.seconds, 3)}
+
+
+def find_snapshot(src: Path) -> Path:
+    """``src`` itself when it is one snapshot, else the newest complete snapshot in it."""
+    if not src.is_dir():
+        raise BackupError(f"找不到备份文件夹“{src}”", hint="请写 lzdocs backup 用过的备份文件夹，或其中一个时间文件夹")
+    if (src / MANIFEST).is_file():
+        return src
+    found = snapshots(src)
+    if not found:
+        raise BackupError(f"“{src}”里没有完整的 lzdocs 备份（没有带 {MANIFEST} 的时间文件夹）",
+                          hint="请写 lzdocs backup 用过的备份文件夹，或其中一个时间文件夹")
+    return found[-1]
+
+
+def check_new_workspace(new: Path) -> None:
+    if new.exists() and (not new.is_dir() or any(new.iterdir())):
+        raise BackupError(f"“{new}”已存在且不是空文件夹：恢复只写入新的文件夹，不会覆盖或混入已有的文件",
+                          hint="请写一个还不存在的（或空的）文件夹，恢复后用 lzdocs -w 该文件夹 使用")
+
+
+def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], object],
+                 progress: Progress | None = None) -> Restored:
+    """Restore the snapshot ``src`` (or the newest in it) as the new workspace ``new``: every file is copied into a
+    folder beside ``new`` and checked against the manifest's size and SHA-256; ``rebuild(folder, years)`` then
+    writes the registers from the restored database (returns an office ``Rebuilt``); only then is the folder
+    renamed to ``new``. A damaged file stops the restore and leaves nothing behind."""
+    started = time.monotonic()
+    check_new_workspace(new)
+    snapshot = find_snapshot(src)
+    manifest = read_manifest(snapshot)
+    temp = new.parent / f".{new.name}.restoring-{os.getpid()}"
+    try:
+        new.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temp, ignore_errors=True)  # our own leftover of a restore killed before
+        temp.mkdir()
+    except OSError as exc:
+        raise from_os_error(exc) from exc
+    try:
+        restored = Restored(snapshot, new, str(manifest.get("created", "")))
+        _restore_files(snapshot, manifest, temp, restored, progress or (lambda i, total, name: None))
+        rebuilt = rebuild(temp, [int(y) for y in manifest.get("years", [])])
+        restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
+        restored.warnings = list(rebuilt.warnings)
+        _flush(temp)
+        check_new_workspace(new)  # nobody put anything there meanwhile
+        if new.exists():
+            new.rmdir()
+        temp.rename(new)
+        fsync_dir(new.parent)
+    except BaseException as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise from_os_error(exc) from exc
+        raise
+    restored.seconds = time.monotonic() - started
+    return restored
+
+
+def _restore_files(snapshot: Path, manifest: dict, temp: Path, restored: Restored, progress: Progress) -> None:
+    entries = manifest["files"]
+    if not any(isinstance(e, dict) and e.get("path") == DATABASE for e in entries):
+        raise DamagedBackup(f"备份 {snapshot} 的清单中没有档案库 {DATABASE}", hint="请换用另一份备份")
+    for i, entry in enumerate(entries, 1):
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(path, str) or not _safe(path):
+            raise DamagedBackup(f"备份清单中有不安全的路径“{path}”，拒绝恢复", hint="请换用另一份备份")
+        progress(i, len(entries), path)
+        source = snapshot / path
+        other = f"请换用另一份备份（{snapshot.parent} 中较早的时间文件夹）"
+        if not source.is_file():
+            raise DamagedBackup(f"备份已损坏：缺少文件 {path}，没有恢复任何文件", hint=other)
+        digest = _copy_hashed(source, temp / path)
+        if digest != entry.get("sha256") or (temp / path).stat().st_size != entry.get("size"):
+            raise DamagedBackup(f"备份已损坏：{path} 的内容与备份清单记录的 SHA-256 不一致，没有恢复任何文件",
+                                hint=other)
+        restored.files += 1
+        restored.bytes += entry["size"]
+    for folder in RESTORED_FOLDERS:
+        (temp / folder).mkdir(parents=True, exist_ok=True)

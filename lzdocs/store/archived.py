@@ -1,0 +1,75 @@
+"""The files a database (or a snapshot of it) records: kept originals and issued documents, with their SHA-256."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, union
+from sqlalchemy.engine import Connection
+
+from lzdocs.store.schema import SCHEMA_VERSION, documents, meta, submissions
+
+# submissions.status → the role of its kept file in the archive
+SUBMISSION_ROLES = {"accepted": "original", "duplicate": "duplicate", "rejected": "returned"}
+
+
+def recorded_files(conn: Connection) -> list[tuple[str, str | None, str]]:
+    """(workspace path, SHA-256, role) of every file a submission or a document row names, in id order: the kept
+    original (``original``), a duplicate (``duplicate``), a returned file (``returned``), an issued or voided
+    document (``document`` / ``void``; a 批评教育 has no file)."""
+    found = [(r.stored_as, r.sha256, SUBMISSION_ROLES.get(r.status, r.status)) for r in conn.execute(
+        select(submissions.c.stored_as, submissions.c.sha256, submissions.c.status)
+        .where(submissions.c.stored_as.is_not(None), submissions.c.stored_as != "").order_by(submissions.c.id))]
+    found += [(r.file, r.sha256, "void" if r.status == "void" else "document") for r in conn.execute(
+        select(documents.c.file, documents.c.sha256, documents.c.status)
+        .where(documents.c.file != "").order_by(documents.c.id))]
+    return found
+
+
+def recorded_years(conn: Connection) -> list[int]:
+    """The years with a submission or a document: those that have registers."""
+    q = union(select(submissions.c.year).where(submissions.c.year.is_not(None)), select(documents.c.year))
+    return sorted(y for (y,) in conn.execute(q))
+
+
+def schema_version(conn: Connection) -> int:
+    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
+    return int(row[0]) if row else SCHEMA_VERSION
+
+
+@contextmanager
+def read_snapshot(path: Path) -> Iterator[Connection]:
+    """A read-only connection to a database file (a backup's snapshot): nothing is written into it, not even the
+    journal mode, so its bytes stay those of the manifest."""
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro",
+                                                                        uri=True))
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def snapshot_database(source: Path, target: Path) -> None:
+    """Copy the database ``source`` to ``target`` (which must not exist) through SQLite's online backup API: one
+    consistent state, taken in a single step while other processes go on writing; a file copy could catch a
+    transaction half-written into the WAL. The copy is a self-contained file (rollback journal, no -wal)."""
+    partial = target.with_name(f".{target.name}.part")
+    partial.unlink(missing_ok=True)
+    try:
+        src = sqlite3.connect(source, timeout=60)
+        try:
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)  # pages=-1: all pages in one step, under one read transaction
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        partial.rename(target)
+    finally:
+        partial.unlink(missing_ok=True)

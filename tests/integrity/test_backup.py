@@ -1,0 +1,198 @@
+"""lzdocs backup and lzdocs restore as a clerk runs them: a snapshot that restores alone, linked copies, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json
+
+UNITS = ["计划财务处", "基建处", "教务处"]
+LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购程序不规范",
+          "--set", "建议=完善采购制度", "--date", "2026-11-20"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (our own .lzdocs/ state left out) → its SHA-256."""
+    return {p.relative_to(folder).as_posix(): sha(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".lzdocs" not in p.relative_to(folder).parts}
+
+
+def recorded(root: Path) -> list[tuple[str, str]]:
+    """(stored_as, sha256) of every submission with a kept file, read with sqlite3."""
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        return conn.execute("SELECT stored_as, sha256 FROM submissions WHERE stored_as IS NOT NULL ORDER BY id"
+                            ).fetchall()
+
+
+@pytest.fixture
+def archive(tmp_path, make_form):
+    """A workspace with three units' forms, one returned form, two letters of which one is voided."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    sent = tmp_path / "收到"
+    sent.mkdir()
+    for unit in UNITS:
+        make_form(root / "inbox" / f"{unit}.docx", unit=unit)
+    bad = [dict(SAMPLE_ROWS[0], risk="")]  # a row without its risk: returned
+    make_form(root / "inbox" / "图书馆.docx", unit="图书馆", rows=bad)
+    run_cli("-w", root, "ingest", check=1)
+    run_json("-w", root, *LETTER)
+    number = run_json("-w", root, *LETTER)["number"]
+    run_cli("-w", root, "void", number, "--reason", "主送单位写错", check=0)
+    return root
+
+
+def test_a_restored_backup_shows_the_same_risks_status_and_every_original(archive, tmp_path):
+    out = run_cli("-w", archive, "backup", tmp_path / "备份", check=0).stdout
+    assert "已备份到" in out and "新复制" in out and "登记簿和公示表 5 个不备份，恢复时由档案库重新生成" in out
+    restored = tmp_path / "恢复"
+    text = run_cli("restore", tmp_path / "备份", restored, check=0).stdout
+    assert "均与备份清单核对无误" in text and "重新生成登记簿和公示表 5 个" in text
+    for command in ("risks", "status"):
+        assert run_json("-w", restored, command) == run_json("-w", archive, command)
+    kept = recorded(archive)
+    assert len(kept) == 4 and recorded(restored) == kept  # three originals and the returned form
+    for path, digest in kept:
+        assert sha(restored / path) == digest == sha(archive / path)
+    original, copy = tree(archive), tree(restored)
+    registers = {p for p in original if "/登记簿/" in p or "/公示/" in p}
+    assert len(registers) == 5 and registers <= set(copy)  # rebuilt from the restored archive
+    registers.add("lzdocs.db")  # the same data (risks, status), not the same pages
+    assert {p: h for p, h in copy.items() if p not in registers} == {p: h for p, h in original.items()
+                                                                     if p not in registers}
+    voided = [p for p in copy if "/作废/" in p]
+    assert len(voided) == 1 and voided[0].endswith(".docx")
+
+
+def test_a_second_backup_copies_only_what_changed_and_leaves_the_first_alone(archive, tmp_path, make_form):
+    dest = tmp_path / "备份"
+    first = run_json("-w", archive, "backup", dest)
+    assert first["copied"] == first["files"] and first["linked"] == 0
+    before, at_first = tree(Path(first["snapshot"])), recorded(archive)
+    make_form(archive / "inbox" / "图书馆.docx", unit="图书馆")
+    run_cli("-w", archive, "ingest", check=0)
+    second = run_json("-w", archive, "backup", dest)
+    manifest = json.loads((Path(second["snapshot"]) / "manifest.json").read_text(encoding="utf-8"))
+    copied = sorted(e["path"] for e in manifest["files"] if e["how"] == "copied")
+    assert copied == ["lzdocs.db", "outbox/2026/收文/图书馆/图书馆.docx"]  # the returned form moved to 已处理/: linked
+    assert {"inbox/退回/已处理/图书馆.docx", "inbox/退回/已处理/图书馆.docx.错误说明.txt"} <= {
+        e["path"] for e in manifest["files"] if e["how"] == "linked"}
+    assert second["copied"] == 2 and second["linked"] == second["files"] - 2 == first["files"] - 1
+    assert tree(Path(first["snapshot"])) == before
+    same = "outbox/2026/收文/基建处/基建处.docx"
+    assert os.stat(Path(first["snapshot"]) / same).st_ino == os.stat(Path(second["snapshot"]) / same).st_ino
+    older = tmp_path / "恢复旧的"
+    run_cli("restore", first["snapshot"], older, check=0)  # each snapshot restores alone
+    assert recorded(older) == at_first and (older / "inbox/退回/图书馆.docx").is_file()
+
+
+def test_a_damaged_backup_file_is_named_and_nothing_is_restored(archive, tmp_path):
+    snapshot = Path(run_json("-w", archive, "backup", tmp_path / "备份")["snapshot"])
+    damaged = snapshot / "outbox/2026/收文/教务处/教务处.docx"
+    data = bytearray(damaged.read_bytes())
+    data[100] ^= 1
+    damaged.write_bytes(bytes(data))
+    proc = run_cli("restore", tmp_path / "备份", tmp_path / "恢复", check=1)
+    assert ("备份已损坏：outbox/2026/收文/教务处/教务处.docx 的内容与备份清单记录的 SHA-256 不一致，没有恢复任何文件"
+            in proc.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["备份", "工作区", "收到"]
+
+
+def test_restore_refuses_a_folder_that_is_not_empty_and_leaves_it_alone(archive, tmp_path):
+    run_cli("-w", archive, "backup", tmp_path / "备份", check=0)
+    target = tmp_path / "已有"
+    target.mkdir()
+    (target / "笔记.txt").write_text("别动", encoding="utf-8")
+    proc = run_cli("restore", tmp_path / "备份", target, check=2)
+    assert "已存在且不是空文件夹：恢复只写入新的文件夹，不会覆盖或混入已有的文件" in proc.stderr
+    assert [p.name for p in target.iterdir()] == ["笔记.txt"]
+    empty = tmp_path / "空的"
+    empty.mkdir()
+    run_cli("restore", tmp_path / "备份", empty, check=0)
+    assert (empty / "lzdocs.db").is_file()
+
+
+def test_a_backup_inside_the_workspace_is_refused(archive):
+    proc = run_cli("-w", archive, "backup", archive / "outbox" / "备份", check=2)
+    assert "与工作区" in proc.stderr and "重叠" in proc.stderr
+
+
+def test_an_archived_file_changed_on_disk_is_left_out_and_named(archive, tmp_path):
+    changed = archive / "outbox/2026/收文/基建处/基建处.docx"
+    changed.write_bytes(changed.read_bytes() + b"x")
+    proc = run_cli("-w", archive, "backup", tmp_path / "备份", check=1)
+    assert ("提醒：outbox/2026/收文/基建处/基建处.docx：内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份"
+            in proc.stderr)
+    snapshot = next((tmp_path / "备份").iterdir())
+    assert not (snapshot / "outbox/2026/收文/基建处/基建处.docx").exists()
+
+
+def test_what_changed_after_the_snapshot_stays_out_and_a_moved_document_is_found(archive, tmp_path, monkeypatch):
+    """The database snapshot is taken first; a letter voided (moved to 作废/), a letter issued and the registers
+    rewritten after it must come back as the snapshot knew them."""
+    from lzdocs import Office
+    from lzdocs.store import archived
+
+    earlier = tmp_path / "快照时.db"
+    archived.snapshot_database(archive / "lzdocs.db", earlier)
+    at_snapshot = run_json("-w", archive, "risks")
+    issued = run_json("-w", archive, *LETTER)
+    with sqlite3.connect(earlier) as conn:
+        kept_letter = conn.execute("SELECT file, sha256, number FROM documents WHERE status = 'issued'").fetchall()
+    assert len(kept_letter) == 1
+    run_cli("-w", archive, "void", kept_letter[0][2], "--reason", "测试", check=0)
+    assert not (archive / kept_letter[0][0]).exists()
+    monkeypatch.setattr(archived, "snapshot_database", lambda source, target: shutil.copyfile(earlier, target))
+    with Office(archive) as office:
+        result = office.backup(tmp_path / "备份")
+    assert result.findings == []
+    paths = {e["path"]: e for e in result.entries}
+    assert paths[kept_letter[0][0]]["sha256"] == kept_letter[0][1]
+    assert issued["files"][0] not in paths and not any("/登记簿/" in p for p in paths)
+    restored = tmp_path / "恢复"
+    Office.restore(tmp_path / "备份", restored)
+    assert sha(restored / kept_letter[0][0]) == kept_letter[0][1]
+    assert len([p for p in tree(restored) if "/作废/" in p]) == 1  # the one voided before the snapshot, not this
+    assert run_json("-w", restored, "risks") == at_snapshot
+    assert (archive / issued["files"][0]).is_file() and not (restored / issued["files"][0]).exists()
+
+
+
+def test_an_archive_database_outside_the_workspace_is_not_backed_up(archive, tmp_path):
+    config = archive / "lzdocs.toml"
+    url = f"sqlite:///{(archive / 'lzdocs.db').as_posix()}"
+    config.write_text(config.read_text(encoding="utf-8").replace('url = ""', f'url = "{url}"'), encoding="utf-8")
+    proc = run_cli("-w", archive, "backup", tmp_path / "备份", check=2)
+    assert ("lzdocs backup 只备份工作区里的档案库 lzdocs.db，而 lzdocs.toml 的 [database] url 指向别处的数据库"
+            in proc.stderr)
+    assert not (tmp_path / "备份").exists()
+
+
+def test_a_form_recorded_but_not_yet_renamed_into_place_is_waited_for(archive, tmp_path):
+    """An ingest commits, then renames its copy onto the empty file it reserved: a snapshot between the two finds
+    the empty file, and the backup waits for the bytes the database records."""
+    import threading
+
+    from lzdocs import Office
+
+    path = archive / "outbox/2026/收文/教务处/教务处.docx"
+    digest, aside = sha(path), tmp_path / "教务处.docx.part"
+    os.replace(path, aside)
+    path.write_bytes(b"")  # the reservation
+    threading.Timer(0.8, os.replace, (aside, path)).start()
+    with Office(archive) as office:
+        result = office.backup(tmp_path / "备份")
+    assert result.findings == []
+    entry = next(e for e in result.entries if e["path"] == "outbox/2026/收文/教务处/教务处.docx")
+    assert entry["sha256"] == digest == sha(result.snapshot / entry["path"])
