@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9  # 8 is the verify branch's (files); the migration loop skips a missing number
 
 metadata = MetaData()
 
@@ -175,6 +175,21 @@ reviews = Table(
 )
 Index("ix_reviews_unit", reviews.c.unit)
 
+# 9: years closed by their 归档 package (lzdocs archive, docs/product.md §12.3): a year is closed while it has a row
+# with no ``reopened_at``; ``lzdocs archive --reopen`` sets it (both are events too).
+year_closures = Table(
+    "year_closures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("closed_at", DateTime, nullable=False),
+    Column("package", Text, nullable=False),  # where the package was written, as given
+    Column("items", Integer, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),  # of 清单.json: what the package proves itself against
+    Column("reopened_at", DateTime),
+    Column("reopen_reason", Text),
+)
+Index("ix_year_closures_year", year_closures.c.year)
+
 # Append-only audit log.
 events = Table(
     "events", metadata,
@@ -223,4 +238,6 @@ MIGRATIONS: dict[int, list[str]] = {
     # 7: cases (issue 14): a new table only, which ``metadata.create_all`` makes (with its indexes) on opening,
     # before these statements run; nothing to alter.
     7: [],
+    # 9: year_closures (the 归档 package): a new table only, made by ``metadata.create_all``; nothing to alter.
+    9: [],
 }
