@@ -236,7 +236,7 @@ class Ingest:
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
 
     def _reject(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], unit, year, kind) -> Outcome:
-        """Record a rejection; a file from the inbox goes to 退回/ with its 错误说明 (a named file stays where it is)."""
+        """Record a rejection; a file from the inbox goes to 退回/ with its 错误说明 (a named file stays put)."""
         where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
         settled = self._settle(claim, src, where, dict(base, status="rejected", kind=kind, unit=unit,
                                                        year=year or self.today.year), [], problems)

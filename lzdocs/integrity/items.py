@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,9 +12,6 @@ from lzdocs.settings import RETENTION
 PERIODS = tuple(RETENTION)  # 永久, 定期30年, 定期10年: the order of the classes (DA/T 22: by 保管期限 first)
 FORMS, SUMMARY, NOTICE = "forms", "summary", "notice"  # [archive] keys besides the letter kinds
 SUMMARY_NAME = "年度廉政风险防控工作总结"
-# 档号 = 全宗号-年度-保管期限-机构（问题）代码-件号 (four digits, counted from 0001 within each class)
-REFERENCE_RE = re.compile(r"^(?P<fonds>[0-9A-Za-z]+)-(?P<year>\d{4})-(?P<period>Y|D30|D10)-(?P<organ>[0-9A-Za-z]+)"
-                          r"-(?P<seq>\d{4,})$")
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,8 @@ def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[di
     for d in docs_q.list_documents(conn, year):
         if d["status"] == docs_q.VOID:
             voided.append({"number": d["number"], "title": d["title"], "recipient": d["recipient"],
-                           "issued": d["issued"].isoformat(), "voided": d["voided"].isoformat() if d["voided"] else None,
+                           "issued": d["issued"].isoformat(),
+                           "voided": d["voided"].isoformat() if d["voided"] else None,
                            "reason": d["void_reason"]})
         elif d["file"]:
             items.append(_document_item(ws, d, scheme))
