@@ -359,6 +359,11 @@ class Office:
                              hint="指定文号时请只给一个单位发文")
         code = str(self.ws.settings.get("numbering", kind.key, "") or "")
         assigned = self._assigned(number, draft, code, date.year)
+        if not draft:  # a closed year: one refusal before the first row, not one per row (each is refused anyway)
+            from lzdocs.store.years import require_open
+
+            with self.store.read() as conn:
+                require_open(conn, date.year)
         results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
                             progress=progress or (lambda i, n, name: None), receipt=receipt, draft=draft,
                             assigned=assigned)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,10 +131,20 @@ def _summary_item(ws, year: int, scheme: Scheme) -> Item | None:
     if not found:
         return None
     newest = found[-1]
-    day = dt.date.fromtimestamp(newest.stat().st_mtime)  # shown as its date only; no decision rests on it
     return Item(SUMMARY, newest, f"{ws.school}{year}{SUMMARY_NAME}", ws.settings.text("organisation", "issuer"),
-                "", min(day, dt.date(year + 1, 12, 31)), scheme.period(SUMMARY), matter=("summary",),
-                key=f"summary:{newest.name}")
+                "", _signed_on(newest), scheme.period(SUMMARY), matter=("summary",), key=f"summary:{newest.name}")
+
+
+def _signed_on(path: Path) -> dt.date:
+    """The summary's 成文日期: its last paragraph that is a date (2026年11月28日); else the file's day (shown
+    only, no decision rests on it)."""
+    import docx
+
+    for paragraph in reversed(docx.Document(str(path)).paragraphs):
+        m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", paragraph.text.strip())
+        if m:
+            return dt.date(*map(int, m.groups()))
+    return dt.date.fromtimestamp(path.stat().st_mtime)
 
 
 def _form_items(conn, ws, year: int, scheme: Scheme) -> list[Item]:

@@ -70,9 +70,9 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
     started = time.monotonic()
     dest = Path(dest).resolve()
     _check_destination(dest)
+    scheme = Scheme.from_settings(ws.settings, defaults)
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
-    scheme = Scheme.from_settings(ws.settings, defaults)
     with store.read() as conn:
         items, voided, warnings = plan_items(conn, ws, year, scheme)
     if not items:
