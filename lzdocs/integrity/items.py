@@ -124,6 +124,9 @@ def _issuer_of(settings, code: str) -> str:
 
 def _summary_item(ws, year: int, scheme: Scheme) -> Item | None:
     """The year's newest summary (a rerun of ``lzdocs summary`` writes _01, _02 … beside the first)."""
+    from types import SimpleNamespace
+
+    from lzdocs.documents.summary_doc import title_of
     from lzdocs.documents.summary_report import SUMMARY_DIR
 
     folder = ws.year_dir(year) / SUMMARY_DIR
@@ -131,7 +134,8 @@ def _summary_item(ws, year: int, scheme: Scheme) -> Item | None:
     if not found:
         return None
     newest = found[-1]
-    return Item(SUMMARY, newest, f"{ws.school}{year}{SUMMARY_NAME}", ws.settings.text("organisation", "issuer"),
+    title = title_of(SimpleNamespace(year=year), ws.school)  # the report's own title (it needs only the year)
+    return Item(SUMMARY, newest, title, ws.settings.text("organisation", "issuer"),
                 "", _signed_on(newest), scheme.period(SUMMARY), matter=("summary",), key=f"summary:{newest.name}")
 
 
