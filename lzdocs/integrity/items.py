@@ -77,13 +77,12 @@ def order_items(items: list[Item], scheme: Scheme, year: int) -> list[Item]:
     return ordered
 
 
-def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[dict], list[str]]:
-    """(the items of ``year`` in order, the voided numbers, warnings). Items: every document issued with a file
+def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[dict]]:
+    """(the items of ``year`` in order, the voided numbers). Items: every document issued with a file
     (letters, notices; a 作废 number is no item — it is listed with its reason; a 批评教育 has no file), the newest
     summary, and each unit's current accepted form of each kind (a superseded form is an earlier version)."""
     from lzdocs.store import documents as docs_q
 
-    warnings: list[str] = []
     items, voided = [], []
     for d in docs_q.list_documents(conn, year):
         if d["status"] == docs_q.VOID:
@@ -101,7 +100,7 @@ def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[di
         names = "、".join(ws.relative(i.source) for i in missing[:5])
         raise ConfigError(f"{year} 年度有 {len(missing)} 份文件在工作区里找不到（{names}），不能归档",
                           hint="请把文件放回原处（或运行 lzdocs verify 查看），再重新归档")
-    return order_items(items, scheme, year), voided, warnings
+    return order_items(items, scheme, year), voided
 
 
 def _document_item(ws, d, scheme: Scheme) -> Item:

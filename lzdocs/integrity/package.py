@@ -74,20 +74,20 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
     with store.read() as conn:
-        items, voided, warnings = plan_items(conn, ws, year, scheme)
+        items, voided = plan_items(conn, ws, year, scheme)
     if not items:
         raise ConfigError(f"{year} 年度没有可归档的文件（没有收到的表格，也没有发出的文书）")
     report = progress or (lambda i, total, name: None)
     work = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.part"
     work.mkdir()
     try:
-        warnings += _copy_originals(items, work / ITEMS_DIR, report)
+        warnings = _copy_originals(items, work / ITEMS_DIR, report)
         _make_pdfs(items, work / ITEMS_DIR, timeout, report)
         _write_catalogue(items, work, year, ws.school, voided, timeout)
         manifest = _write_manifest(work, year, scheme, items, voided, now())
         report(2 * len(items) + 1, 2 * len(items) + 1, "清单")
         with store.begin() as conn:
-            again, _, _ = plan_items(conn, ws, year, scheme)
+            again, _ = plan_items(conn, ws, year, scheme)
             if [(i.key, i.sha256) for i in again] != [(i.key, i.sha256) for i in items]:
                 raise LzdocsError(f"打包期间 {year} 年度又有新的收文或文书，本次归档没有完成",
                                   hint=f"请再运行一次 lzdocs archive --year {year} {dest}")
