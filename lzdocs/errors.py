@@ -146,3 +146,14 @@ class RejectedFile(LzdocsError):
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("；".join(p.message for p in self.problems if p.severity == "error"))
+
+
+class YearClosed(LzdocsError):
+    """A change of a year whose records were handed over in a 归档 package (``lzdocs archive``) and not reopened."""
+
+    def __init__(self, year: int, closed_at, package: str):
+        self.year, self.closed_at, self.package = year, closed_at, package
+        when = f"{closed_at:%Y-%m-%d %H:%M}" if closed_at else "此前"
+        super().__init__(f"{year} 年度已于 {when} 归档（归档文件在 {package}），该年度的收文和文书不能再增加或改动",
+                         hint=f"确需补充或更正时，先运行 lzdocs archive --reopen {year} 重新打开该年度，办完后再运行 "
+                              f"lzdocs archive --year {year} 新文件夹，重新归档并移交")

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.dynamics.warnings import Deadlines
     from lzdocs.ingest import Outcome
     from lzdocs.integrity.backup import BackupResult, Restored
+    from lzdocs.integrity.package import PackageResult
     from lzdocs.store import Store
 
 log = logging.getLogger("lzdocs.office")
@@ -386,6 +387,11 @@ class Office:
                              hint="指定文号时请只给一个单位发文")
         code = str(self.ws.settings.get("numbering", kind.key, "") or "")
         assigned = self._assigned(number, draft, code, date.year)
+        if not draft:  # a closed year: one refusal before the first row, not one per row (each is refused anyway)
+            from lzdocs.store.years import require_open
+
+            with self.store.read() as conn:
+                require_open(conn, date.year)
         results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
                             progress=progress or (lambda i, n, name: None), receipt=receipt, draft=draft,
                             assigned=assigned)
@@ -656,6 +662,27 @@ class Office:
 
         year = year or self.programme_year()
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
+
+    # --- the year's 归档 package (issue 16) ---------------------------------------------------------------
+    def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None) -> PackageResult:
+        """The 归档 package of ``year`` in ``dest`` (new or empty; DA/T 22—2015): every item as its original and as
+        PDF/A-2b named by its 档号, the 归档文件目录 (.xlsx, PDF) and 清单 (SHA-256 of every file); then the year is
+        closed: its forms and documents are refused until ``reopen``. Check it with
+        ``lzdocs.integrity.package.verify_package(dest)``, anywhere."""
+        from lzdocs.integrity.package import build_package
+        from lzdocs.settings import known_settings
+        from lzdocs.workspace import DEFAULT_CONFIG
+
+        defaults = known_settings(DEFAULT_CONFIG)["archive"]
+        timeout = float(self.ws.settings.get("letters", "pdf_timeout", 120))
+        return build_package(self.ws, self.store, year, Path(dest), now=self.clock.now, defaults=defaults,
+                             progress=progress, timeout=timeout)
+
+    def reopen(self, year: int, reason: str = "") -> dict:
+        """Open an archived year again (recorded as an event); archive it again once the change is made."""
+        from lzdocs.integrity.package import reopen_year
+
+        return reopen_year(self.store, year, " ".join(reason.split()))
 
     # --- 复核 (issue 14) ---------------------------------------------------------------------------------
     def reviews(self, *, due_within: int | None = None, unit: str | None = None) -> list[ReviewDue]:

@@ -143,6 +143,8 @@ def known_settings(default_config: str) -> dict[str, dict]:
 def _normalised(section: str, key: str, value, default):
     if (section, key) == ("submission", "deadline"):
         return value
+    if section == "archive":
+        return archive_value(key, value)
     if (section, key) in DATE_SETTINGS:
         _as_date(section, key, value)
         return value
@@ -252,3 +254,27 @@ def _as_date(section: str, key: str, value) -> dt.date | None:
         pass
     raise ConfigError(f"{_where(section, key)} 的值“{value}”不是日期",
                       hint=f'请写成 {key} = "2026-12-01"（带英文双引号），或留空 {key} = ""')
+
+
+# --- [archive] (issue 16): the 归档 package's 全宗号, 机构（问题）代码 and 保管期限 per kind of document -------------
+RETENTION = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}  # DA/T 22—2015: the 保管期限 and their codes
+_RETENTION_SPELLINGS = {**{k: k for k in RETENTION}, **{v.lower(): k for k, v in RETENTION.items()},
+                        "30年": "定期30年", "10年": "定期10年", "定期30": "定期30年", "定期10": "定期10年"}
+ARCHIVE_CODES = ("fonds", "organ")  # letters and digits: they become parts of the 档号 and of file names
+
+
+def archive_value(key: str, value) -> str:
+    """A key of [archive] checked: 全宗号 (may be blank until the first archive), 机构（问题）代码, or a 保管期限
+    (normalised to 永久 / 定期30年 / 定期10年)."""
+    text = _as_text("archive", key, value).strip()
+    if key in ARCHIVE_CODES:
+        if (text or key != "fonds") and not re.fullmatch(r"[0-9A-Za-z]{1,16}", text):
+            example = "Z123" if key == "fonds" else "JW"
+            raise ConfigError(f"{_where('archive', key)} 的值“{value}”不对：应是 1—16 个英文字母或数字",
+                              hint=f'请写成 {key} = "{example}"（它是档号的一部分，也是文件名的一部分）')
+        return text
+    period = _RETENTION_SPELLINGS.get(text.lower().replace(" ", ""))
+    if period is None:
+        raise ConfigError(f"{_where('archive', key)} 的值“{value}”不是保管期限",
+                          hint=f'请写成 {key} = "永久"、"定期30年" 或 "定期10年"（代码 Y、D30、D10）')
+    return period

@@ -15,6 +15,8 @@ from lzdocs.cli.common import Env, LzdocsGroup
 # The help is kept here so that listing the commands imports none of them; a test checks it against each
 # command's own docstring.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "archive": ("archive_cmds:archive_command",
+                "年度归档：按 DA/T 22—2015 整理一年的文书和收到的表格，生成归档文件、目录和清单，之后该年度关闭。"),
     "backup": ("backup_cmds:backup_command",
                "备份档案库：数据库、归档的原件和文书、设置和模板，附每个文件的 SHA-256 清单；监视运行时也可备份。"),
     "changes": ("changes_cmds:changes_command", "与上一年度比较各单位的风险点：新增、删除、等级变化、防控措施变化。"),

@@ -506,8 +506,10 @@ def record_reply(store, number_text: str, replied: dt.date | None, today: dt.dat
     Without a date: today, only when nothing was recorded yet. A different date replaces a recorded one only with
     ``correct`` (the event log keeps both). A date after today, or before the letter, is refused. ``example`` is a
     文号 of this workspace for the error hints."""
+    from lzdocs.documents.numbering import year_of
+
     number = normalise_number(number_text)
-    with store.begin() as conn:
+    with store.begin(year=year_of(number)) as conn:
         doc = doc_queries.find_document(conn, number)
         if doc is None:
             raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”",

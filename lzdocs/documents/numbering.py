@@ -42,6 +42,12 @@ class DocumentNumber:
         return cls(m["code"], int(m["year"]), int(m["seq"])) if m else None
 
 
+def year_of(text: str) -> int | None:
+    """The year of a 文号 as written, None when it is not one (the change is then refused for another reason)."""
+    parsed = DocumentNumber.parse(text)
+    return parsed.year if parsed else None
+
+
 @dataclass(frozen=True)
 class DraftNumber:
     """What a draft (草稿) prints where its 文号 will be: the 机关代字 and year, no number taken."""
@@ -178,7 +184,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     if assigned and (assigned.code, assigned.year) != (code, year):
         raise FieldError(f"文号 {assigned} 不是{code}〔{year}〕的文号", hint="文号的机关代字和年份须与这份文书一致")
     folder.mkdir(parents=True, exist_ok=True)
-    with store.begin() as conn:
+    with store.begin(year=year) as conn:
         following = q.next_seq(conn, code, year)
         number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, following)
         warnings = _backdated(conn, number, issued) + _jump(number, following)
@@ -311,7 +317,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
         raise FieldError("作废须写明原因", hint="用 --reason 写明原因，例如 --reason 测试时误发")
     moves: list[tuple[Path, Path]] = []  # (from, to) of each file moved, to put back if the commit fails
     try:
-        with store.begin() as conn:
+        with store.begin(year=year_of(number)) as conn:
             doc = q.find_document(conn, number)
             if doc is None:
                 raise FieldError(f"发文登记簿中没有文号“{number}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")

@@ -87,7 +87,7 @@ def record_case(store, unit: str, fields: dict[str, str], date: dt.date, thresho
     """Record a case (checked fields) and link it to the closest current risk point of its unit when the
     similarity reaches ``threshold``; logged in the events log. Returns :func:`case_record` of the new case
     with ``closest``: the best point even when below the threshold (None when the unit has none)."""
-    with store.begin() as conn:
+    with store.begin(year=date.year) as conn:
         best = closest_point(fields["post"], fields["risk_text"], candidate_points(conn, unit, date.year))
         linked = best if best is not None and best.score >= threshold else None
         case_id = cases_q.add_case(conn, unit=unit, year=date.year, date=date, **fields,

@@ -118,6 +118,7 @@ def follow_up(store, number: str, today: dt.date, deadlines: Deadlines, *, resul
     """Record the check (``result`` 已整改/未整改 on ``day`` by ``by``), the closing (``close``) and/or links to
     risk points; each change is an event in the audit log, in one transaction."""
     from lzdocs.documents.letters import normalise_number
+    from lzdocs.documents.numbering import year_of
 
     if not (result or close or risks):
         raise FieldError("没有要登记的内容", hint="用 --result 已整改|未整改 登记核查，--close 办结，--risk 关联风险点")
@@ -127,7 +128,7 @@ def follow_up(store, number: str, today: dt.date, deadlines: Deadlines, *, resul
     if day > today:
         raise FieldError(f"日期 {chinese_date(day)} 还没有到", hint="登记已经发生的核查或办结，日期不能晚于今天")
     text = normalise_number(number)
-    with store.begin() as conn:
+    with store.begin(year=year_of(text)) as conn:
         w = _followed(conn, text, number)
         if risks:
             _link(store, conn, w, resolve_risks(conn, w["unit"], risks))
@@ -189,7 +190,9 @@ def _link(store, conn, w, risk_ids: list[int]) -> None:
 
 def link_warning(store, number: str, risk_ids: list[int]) -> None:
     """Link a just-issued warning to risk points (checked before it was issued)."""
-    with store.begin() as conn:
+    from lzdocs.documents.numbering import year_of
+
+    with store.begin(year=year_of(number)) as conn:
         w = q.warning_by_number(conn, number)
         if w is not None:
             _link(store, conn, w, risk_ids)
@@ -235,7 +238,7 @@ def record_criticism(store, settings, unit: str, values: dict, day: dt.date, *, 
                           hint=f'请加一行：criticism = "{settings.text("organisation", "short", "") or "简称"}纪批"')
     who = " ".join(str(person or "").split())
     note = "；".join(x for x in (cause, f"对象：{who}" if who else "", str(values.get("备注") or "").strip()) if x)
-    with store.begin() as conn:
+    with store.begin(year=day.year) as conn:
         ids = resolve_risks(conn, unit, risks)
         number = DocumentNumber(code, day.year, doc_q.next_seq(conn, code, day.year))
         doc_id = doc_q.add_document(conn, kind=CRITICISM, code=code, year=day.year, seq=number.seq,

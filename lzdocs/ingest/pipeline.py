@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from lzdocs.clock import Clock
 from lzdocs.dynamics import reviews
-from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, error, from_os_error, warning
+from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, YearClosed, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds
@@ -216,11 +216,7 @@ class Ingest:
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
-            where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
-            settled = self._settle(claim, src, where, dict(base, status="rejected", kind=kind, unit=unit,
-                                                           year=year or self.today.year), [], problems)
-            return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems,
-                           kind=kind)
+            return self._reject(claim, src, base, problems, unit, year, kind)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
         try:
             settled = self._settle(claim, src, (folder, ()), dict(
@@ -229,11 +225,23 @@ class Ingest:
         except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
+        except YearClosed as exc:  # its year was handed over (lzdocs archive): back to the sender, saying so
+            cl.unreserve(claim)
+            problems = [closed_year_problem(exc), *problems]
+            base["problems"] = json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
+            return self._reject(claim, src, base, problems, checked.unit, checked.year, checked.kind.key)
         self.touched_years.add(checked.year)
         settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year, self.claims_dir)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
+
+    def _reject(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], unit, year, kind) -> Outcome:
+        """Record a rejection; a file from the inbox goes to 退回/ with its 错误说明 (a named file stays put)."""
+        where = (self.ws.rejected, (EXPLANATION,)) if claim.from_inbox else None
+        settled = self._settle(claim, src, where, dict(base, status="rejected", kind=kind, unit=unit,
+                                                       year=year or self.today.year), [], problems)
+        return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems, kind=kind)
 
     def _read_and_check(self, path: Path | None, src: BinaryIO, name: str, arrived: dt.date):
         """(CheckedForm or None, problems, unit, year, form kind) — never raises for a bad file (a file whose kind
@@ -323,7 +331,8 @@ class Ingest:
             copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
             self.crash("after-copy")
         stored_as = self._rel(Path(claim.dest)) if claim.dest else None
-        with self.store.begin() as conn:
+        closing = values["year"] if values["status"] == "accepted" else None  # a year handed over takes no form
+        with self.store.begin(year=closing) as conn:
             new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, **values)
             later = subs.get(conn, new_id)["superseded_by"]
             self.store.log(conn, values["status"], claim.original_name, after={
@@ -483,6 +492,13 @@ class _Settled:
 
     def __init__(self, stored_as: str | None, replaced: int | None, superseded_by: int | None):
         self.stored_as, self.replaced, self.superseded_by = stored_as, replaced, superseded_by
+
+
+def closed_year_problem(exc: YearClosed) -> Problem:
+    """Why a form of a year already handed over (归档) is returned: for the unit, and what the office can do."""
+    return error(f"{exc.year} 年度的材料已于 {exc.closed_at:%Y-%m-%d} 归档移交，本表没有收取。请与纪委办公室联系"
+                 f"（纪委办公室：确需补收时，先运行 lzdocs archive --reopen {exc.year}，再把本表放回收件文件夹，"
+                 f"收取后重新归档）")
 
 
 def contact_line(settings) -> str:

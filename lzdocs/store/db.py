@@ -143,12 +143,18 @@ class Store:
             return int(conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar())
 
     @contextmanager
-    def begin(self):
+    def begin(self, *, year: int | None = None):
         """A write transaction; rolled back on any exception. A database that cannot be written (read-only,
-        locked for over a minute, disk full) is a StoreError with a Chinese message."""
+        locked for over a minute, disk full) is a StoreError with a Chinese message. ``year``: the transaction
+        changes that year's records (a form, a document, a reply …), refused with YearClosed while the year is
+        closed by its 归档 package — the one place that check is made, under the write lock."""
         try:
             with self.engine.begin() as conn:
                 self._check_same_file()  # with the write lock held: nobody swaps it between check and write
+                if year is not None:
+                    from lzdocs.store.years import require_open
+
+                    require_open(conn, year)
                 yield conn
         except (OperationalError, InterfaceError) as exc:
             raise database_error(self.url, exc) from exc

@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # its Alembic revision (lzdocs/store/migrations/versions/)
 
 metadata = MetaData()
@@ -175,6 +175,21 @@ reviews = Table(
     Column("row_no", Integer),
 )
 Index("ix_reviews_unit", reviews.c.unit)
+
+# 9: years closed by their 归档 package (lzdocs archive, docs/product.md §12.3): a year is closed while it has a row
+# with no ``reopened_at``; ``lzdocs archive --reopen`` sets it (both are events too).
+year_closures = Table(
+    "year_closures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("closed_at", DateTime, nullable=False),
+    Column("package", Text, nullable=False),  # where the package was written, as given
+    Column("items", Integer, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),  # of 清单.json: what the package proves itself against
+    Column("reopened_at", DateTime),
+    Column("reopen_reason", Text),
+)
+Index("ix_year_closures_year", year_closures.c.year)
 
 # Append-only audit log.
 events = Table(

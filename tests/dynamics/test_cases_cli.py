@@ -163,7 +163,7 @@ def test_an_archive_of_version_4_gains_the_cases_table(workspace):
         db.execute("INSERT INTO meta VALUES ('schema_version', '4')")
     store = Store.for_workspace(workspace)
     try:
-        assert store.schema_version == 7
+        assert store.schema_version == 9
     finally:
         store.close()
     with sqlite3.connect(workspace.root / "lzdocs.db") as db:

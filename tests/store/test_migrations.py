@@ -38,16 +38,25 @@ def test_upgrade_makes_a_new_archive_and_then_says_it_is_up_to_date(workspace):
 
 
 @pytest.mark.sqlite_only
-def test_an_archive_from_before_alembic_is_stamped_and_keeps_its_rows(workspace, make_form):
+def test_an_archive_from_before_alembic_is_stamped_upgraded_and_keeps_its_rows(workspace, make_form):
+    """An archive of version 7 as the program wrote it before Alembic: the baseline's tables, no alembic_version."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(workspace.db_url)
+    with engine.begin() as conn:
+        migrations.upgrade(conn, migrations.BASELINE)
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+        conn.exec_driver_sql("INSERT INTO meta VALUES ('schema_version', '7')")
+        conn.exec_driver_sql("INSERT INTO events (at, actor, action, subject) "
+                             "VALUES ('2026-11-01 09:00:00', 'clerk@pc:1', 'accepted', '计财处.docx')")
+    engine.dispose()
     make_form(workspace.inbox / "计财处.docx")
-    run_json("-w", workspace.root, "ingest")
-    with sqlite3.connect(workspace.root / "lzdocs.db") as db:  # as every archive of versions 2–7 was
-        db.execute("DROP TABLE alembic_version")
-    before = run_json("-w", workspace.root, "risks")
-    assert len(before) == len(SAMPLE_ROWS)
-    assert run_json("-w", workspace.root, "risks") == before
+    assert run_json("-w", workspace.root, "ingest")[0]["status"] == "accepted"
+    assert len(run_json("-w", workspace.root, "risks")) == len(SAMPLE_ROWS)
     with sqlite3.connect(workspace.root / "lzdocs.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(SCHEMA_REVISION,)]
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(str(SCHEMA_VERSION),)]
+        assert db.execute("SELECT subject FROM events ORDER BY id LIMIT 1").fetchall() == [("计财处.docx",)]
 
 
 @pytest.mark.postgres

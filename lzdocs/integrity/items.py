@@ -1,0 +1,170 @@
+"""The items (件) of a year's 归档 package, their order and 档号, following DA/T 22—2015 (归档文件整理规则)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lzdocs.errors import ConfigError
+from lzdocs.settings import RETENTION
+
+PERIODS = tuple(RETENTION)  # 永久, 定期30年, 定期10年: the order of the classes (DA/T 22: by 保管期限 first)
+FORMS, SUMMARY, NOTICE = "forms", "summary", "notice"  # [archive] keys besides the letter kinds
+SUMMARY_NAME = "年度廉政风险防控工作总结"
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """How a workspace numbers its items: 全宗号, 机构（问题）代码 and the 保管期限 of each kind ([archive])."""
+
+    fonds: str
+    organ: str
+    periods: dict[str, str]
+
+    @classmethod
+    def from_settings(cls, settings, defaults: dict) -> Scheme:
+        section = {**defaults, **settings.section("archive")}
+        fonds = str(section.get("fonds") or "").strip()
+        if not fonds:
+            raise ConfigError("还没有设置全宗号（lzdocs.toml 的 [archive] fonds），不能归档",
+                              hint='请向档案馆确认本单位的全宗号后写入，如 fonds = "Z123"')
+        return cls(fonds, str(section["organ"]), {k: str(v) for k, v in section.items() if k not in ("fonds", "organ")})
+
+    def period(self, kind: str) -> str:
+        return self.periods.get(kind, "永久")  # a kind with no setting is kept for good: the safe side
+
+    def reference(self, year: int, period: str, seq: int) -> str:
+        return f"{self.fonds}-{year}-{RETENTION[period]}-{self.organ}-{seq:04d}"
+
+
+@dataclass
+class Item:
+    """One 件: a document issued, the year's summary or a unit's form, with what the 归档文件目录 says of it."""
+
+    kind: str  # a letter kind, notice, summary or forms
+    source: Path  # the original file in the workspace
+    title: str  # 题名
+    author: str  # 责任者
+    number: str  # 文号 ('' for forms and the summary)
+    date: dt.date
+    period: str  # 保管期限
+    note: str = ""  # 备注
+    matter: tuple = ()  # 事由: items of one matter (or one set) stay together (DA/T 22: 按时间结合事由)
+    group: tuple = ()  # the order within the matter before time (a unit's forms together, in the roster's order)
+    key: str = ""  # what it is in the archive (document:3, submission:12, summary:file): the snapshot compares it
+    sha256: str = ""  # recorded when it was issued or received ('' when nothing was recorded)
+    seq: int = 0  # 件号
+    reference: str = ""  # 档号
+    pages: int = 0  # 页数: of its PDF
+    files: dict[str, str] = field(default_factory=dict)  # original / pdf → name in the package
+
+
+def order_items(items: list[Item], scheme: Scheme, year: int) -> list[Item]:
+    """Sort into classes — 保管期限 (永久, 定期30年, 定期10年), then 机构（问题） — and within a class by time
+    combined with 事由 (DA/T 22—2015 §7): a matter is placed at its earliest date, its items together in time order.
+    Number each class's items 0001, 0002 … (件号) and give each its 档号."""
+    first: dict[tuple, dt.date] = {}
+    for item in items:
+        first[item.matter] = min(first.get(item.matter, item.date), item.date)
+    ordered = sorted(items, key=lambda i: (PERIODS.index(i.period), scheme.organ, first[i.matter], i.matter,
+                                           i.group, i.date, i.number, i.key))
+    seq_in: dict[str, int] = {}
+    for item in ordered:
+        seq_in[item.period] = item.seq = seq_in.get(item.period, 0) + 1
+        item.reference = scheme.reference(year, item.period, item.seq)
+    return ordered
+
+
+def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[dict]]:
+    """(the items of ``year`` in order, the voided numbers). Items: every document issued with a file
+    (letters, notices; a 作废 number is no item — it is listed with its reason; a 批评教育 has no file), the newest
+    summary, and each unit's current accepted form of each kind (a superseded form is an earlier version)."""
+    from lzdocs.store import documents as docs_q
+
+    items, voided = [], []
+    for d in docs_q.list_documents(conn, year):
+        if d["status"] == docs_q.VOID:
+            voided.append({"number": d["number"], "title": d["title"], "recipient": d["recipient"],
+                           "issued": d["issued"].isoformat(),
+                           "voided": d["voided"].isoformat() if d["voided"] else None,
+                           "reason": d["void_reason"]})
+        elif d["file"]:
+            items.append(_document_item(ws, d, scheme))
+    summary = _summary_item(ws, year, scheme)
+    items += [summary] if summary else []
+    items += _form_items(conn, ws, year, scheme)
+    missing = [i for i in items if not i.source.is_file()]
+    if missing:
+        names = "、".join(ws.relative(i.source) for i in missing[:5])
+        raise ConfigError(f"{year} 年度有 {len(missing)} 份文件在工作区里找不到（{names}），不能归档",
+                          hint="请把文件放回原处（或运行 lzdocs verify 查看），再重新归档")
+    return order_items(items, scheme, year), voided
+
+
+def _document_item(ws, d, scheme: Scheme) -> Item:
+    from lzdocs.documents.letters import KINDS
+
+    notice = d["kind"] == NOTICE
+    author = _issuer_of(ws.settings, d["code"]) if notice else ws.settings.text("organisation", "issuer")
+    title = d["title"] if notice else f"{d['title']}（{d['recipient']}）"
+    period = scheme.period(d["kind"] if d["kind"] in KINDS or notice else NOTICE)
+    note = "文号由外部编定" if d["origin"] == "assigned" else ""
+    return Item(d["kind"], ws.root / d["file"], title, author, d["number"], d["issued"], period, note,
+                matter=("document", d["id"]), key=f"document:{d['id']}", sha256=d["sha256"])
+
+
+def _issuer_of(settings, code: str) -> str:
+    """The organ whose 机关代字 a notice carries ([issuers]), else the workspace's issuer."""
+    found = next((str(name) for name, c in settings.section("issuers").items() if c == code), None)
+    return found or settings.text("organisation", "issuer")
+
+
+def _summary_item(ws, year: int, scheme: Scheme) -> Item | None:
+    """The year's newest summary (a rerun of ``lzdocs summary`` writes _01, _02 … beside the first)."""
+    from types import SimpleNamespace
+
+    from lzdocs.documents.summary_doc import title_of
+    from lzdocs.documents.summary_report import SUMMARY_DIR
+
+    folder = ws.year_dir(year) / SUMMARY_DIR
+    found = sorted(p for p in folder.glob(f"{year}{SUMMARY_NAME}*.docx") if p.is_file()) if folder.is_dir() else []
+    if not found:
+        return None
+    newest = found[-1]
+    title = title_of(SimpleNamespace(year=year), ws.school)  # the report's own title (it needs only the year)
+    return Item(SUMMARY, newest, title, ws.settings.text("organisation", "issuer"),
+                "", _signed_on(newest), scheme.period(SUMMARY), matter=("summary",), key=f"summary:{newest.name}")
+
+
+def _signed_on(path: Path) -> dt.date:
+    """The summary's 成文日期: its last paragraph that is a date (2026年11月28日); else the file's day (shown
+    only, no decision rests on it)."""
+    import docx
+
+    for paragraph in reversed(docx.Document(str(path)).paragraphs):
+        m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", paragraph.text.strip())
+        if m:
+            return dt.date(*map(int, m.groups()))
+    return dt.date.fromtimestamp(path.stat().st_mtime)
+
+
+def _form_items(conn, ws, year: int, scheme: Scheme) -> list[Item]:
+    """Each unit's current form of each kind; the forms of a year are one set (成套, DA/T 22 §7), by unit in the
+    roster's order, so a unit's forms stay together."""
+    from lzdocs.forms.schema import load_kinds
+    from lzdocs.store import submissions as subs_q
+
+    order = {name: i for i, name in enumerate(ws.roster().names)}
+    items = []
+    for kind in load_kinds(ws.root / "forms"):
+        for s in subs_q.submissions_for_year(conn, year, kind.key):
+            if s["status"] != "accepted" or s["superseded_by"] is not None or not s["stored_as"]:
+                continue
+            day = s["filled_date"] or s["arrived_on"] or s["received_at"].date()
+            note = f"原文件名：{s['original_name']}" + ("；更正后重报，替代此前报送的表" if s["supersedes"] else "")
+            items.append(Item(FORMS, ws.root / s["stored_as"], f"{s['unit']}{year}年{kind.title}", s["unit"], "",
+                              day, scheme.period(FORMS), note, key=f"submission:{s['id']}", sha256=s["sha256"],
+                              matter=("forms",), group=(order.get(s["unit"], len(order)), s["unit"])))
+    return items

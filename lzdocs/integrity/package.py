@@ -1,0 +1,250 @@
+"""The year's 归档 package (docs/product.md §12.3): each item as its original and as PDF/A-2b named by its 档号, the
+归档文件目录 (.xlsx and PDF), a manifest of SHA-256s; then the year is closed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.fsutil import fsync_dir, sha256_file, write_atomic
+from lzdocs.integrity.items import PERIODS, Item, Scheme, plan_items
+from lzdocs.integrity.package_check import (
+    CATALOGUE,
+    ITEMS_DIR,
+    MANIFEST,
+    MANIFEST_TEXT,
+    PACKAGE_FORMAT,
+    manifest_text,
+    verify_package,
+)
+
+__all__ = ["PackageResult", "build_package", "reopen_year", "verify_package"]
+
+Progress = Callable[[int, int, str], None]
+WRITER_SUFFIXES = (".docx", ".doc", ".wps", ".rtf", ".odt")  # the rest (.xlsx, .xls, .et …) are spreadsheets
+PDFA_OPTIONS = '{"SelectPdfVersion":{"type":"long","value":"2"}}'  # PDF/A-2b (LibreOffice's PDF export filter)
+CHUNK = 20  # documents per LibreOffice run: fewer starts, and the progress still moves
+CATALOGUE_COLUMNS = (("件号", 6, "center"), ("档号", 22, "center"), ("文号", 20, "center"), ("责任者", 18, "text"),
+                     ("题名", 40, "text"), ("日期", 10, "center"), ("页数", 6, "number"), ("备注", 24, "text"))
+
+
+@dataclass
+class PackageResult:
+    """A package written: where, its items in order, the 作废 numbers left out, and the manifest's SHA-256."""
+
+    year: int
+    dest: Path
+    items: list[Item]
+    voided: list[dict]
+    manifest_sha256: str
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Items per 保管期限, in the classes' order."""
+        return {p: n for p in PERIODS if (n := sum(1 for i in self.items if i.period == p))}
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "dest": str(self.dest), "items": [_item_record(i) for i in self.items],
+                "counts": self.counts(), "voided": self.voided, "manifest_sha256": self.manifest_sha256,
+                "seconds": round(self.seconds, 1), "warnings": self.warnings}
+
+
+def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, progress: Progress | None = None,
+                  timeout: float = 120) -> PackageResult:
+    """Write ``year``'s package to ``dest`` (a folder that does not exist or is empty), built in a folder beside it
+    and renamed when whole; then close the year. The closing transaction plans the items again: a form or document
+    that arrived while the package was being built stops it (nothing is closed, nothing is left)."""
+    from lzdocs.documents.pdf import NOT_FOUND, find_soffice
+    from lzdocs.store.years import close_year
+
+    started = time.monotonic()
+    dest = Path(dest).resolve()
+    _check_destination(dest)
+    scheme = Scheme.from_settings(ws.settings, defaults)
+    if find_soffice() is None:
+        raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
+    with store.read() as conn:
+        items, voided = plan_items(conn, ws, year, scheme)
+    if not items:
+        raise ConfigError(f"{year} 年度没有可归档的文件（没有收到的表格，也没有发出的文书）")
+    report = progress or (lambda i, total, name: None)
+    work = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.part"
+    work.mkdir()
+    try:
+        warnings = _copy_originals(items, work / ITEMS_DIR, report)
+        _make_pdfs(items, work / ITEMS_DIR, timeout, report)
+        _write_catalogue(items, work, year, ws.school, voided, timeout)
+        manifest = _write_manifest(work, year, scheme, items, voided, now())
+        report(2 * len(items) + 1, 2 * len(items) + 1, "清单")
+        with store.begin() as conn:
+            again, _ = plan_items(conn, ws, year, scheme)
+            if [(i.key, i.sha256) for i in again] != [(i.key, i.sha256) for i in items]:
+                raise LzdocsError(f"打包期间 {year} 年度又有新的收文或文书，本次归档没有完成",
+                                  hint=f"请再运行一次 lzdocs archive --year {year} {dest}")
+            close_year(conn, year, at=now(), package=str(dest), items=len(items), manifest_sha256=manifest)
+            store.log(conn, "archive", str(year), after={"package": str(dest), "items": len(items),
+                                                         "manifest_sha256": manifest, "voided": len(voided)})
+            _put_in_place(work, dest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return PackageResult(year, dest, items, voided, manifest, time.monotonic() - started, warnings)
+
+
+def reopen_year(store, year: int, reason: str) -> dict:
+    """Open a closed year again (its forms and documents can change; archive it again afterwards), as an event."""
+    from lzdocs.store.years import closure
+    from lzdocs.store.years import reopen_year as reopen
+
+    with store.begin() as conn:
+        row = closure(conn, year)
+        if row is None:
+            raise ConfigError(f"{year} 年度没有归档，不需要重新打开", hint=f"归档：lzdocs archive --year {year} 文件夹")
+        at = store.now()
+        reopen(conn, row["id"], at=at, reason=reason)
+        store.log(conn, "reopen", str(year), before={"closed_at": row["closed_at"], "package": row["package"]},
+                  after={"reopened_at": at, "reason": reason})
+    return {"year": year, "closed_at": row["closed_at"].isoformat(timespec="seconds"), "package": row["package"],
+            "reopened_at": at.isoformat(timespec="seconds"), "reason": reason}
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        what = "是一个文件" if not dest.is_dir() else "里已经有文件"
+        raise ConfigError(f"归档文件夹“{dest}”{what}", hint="请写一个新的（或空的）文件夹，归档文件会全部写在里面")
+    if not dest.parent.is_dir():
+        raise ConfigError(f"归档文件夹的上一级“{dest.parent}”不存在", hint="请先建好上一级文件夹，或换一个位置")
+
+
+def _copy_originals(items: list[Item], folder: Path, report: Progress) -> list[str]:
+    """Each item's original, named by its 档号; a file whose bytes differ from those recorded is a warning."""
+    folder.mkdir()
+    warnings, total = [], 2 * len(items) + 1
+    for n, item in enumerate(items, 1):
+        report(n, total, item.reference)
+        name = f"{item.reference}{item.source.suffix.lower()}"
+        digest = hashlib.sha256()
+        with open(item.source, "rb") as src, open(folder / name, "xb") as out:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        if item.sha256 and digest.hexdigest() != item.sha256:
+            warnings.append(f"{item.reference}（{item.source.name}）与登记时记录的 SHA-256 不同：文件在登记后被改动过，"
+                            "已按现在的内容归档；请用 lzdocs verify 核查")
+        item.files["original"] = f"{ITEMS_DIR}/{name}"
+    return warnings
+
+
+def _make_pdfs(items: list[Item], folder: Path, timeout: float, report: Progress) -> None:
+    """PDF/A-2b of every item, one LibreOffice run per chunk of documents of one kind (text or spreadsheet)."""
+    import pikepdf
+
+    writer = [i for i in items if i.source.suffix.lower() in WRITER_SUFFIXES]
+    sheets = [i for i in items if i not in writer]
+    done = len(items)
+    for group, app in ((writer, "writer"), (sheets, "calc")):
+        for start in range(0, len(group), CHUNK):
+            chunk = group[start:start + CHUNK]
+            to_pdfa([folder / Path(i.files["original"]).name for i in chunk], folder, app, timeout + 10 * len(chunk))
+            for item in chunk:
+                done += 1
+                report(done, 2 * len(items) + 1, item.reference)
+                item.files["pdf"] = f"{ITEMS_DIR}/{item.reference}.pdf"
+                with pikepdf.open(folder / f"{item.reference}.pdf") as pdf:
+                    item.pages = len(pdf.pages)
+
+
+def to_pdfa(files: list[Path], outdir: Path, app: str, timeout: float) -> None:
+    """Convert ``files`` to PDF/A-2b in ``outdir`` (named after each file's stem); ``app``: writer or calc."""
+    from lzdocs.documents.pdf import PdfError
+    from lzdocs.soffice import SofficeFailed, SofficeTimeout, convert_to, find_soffice, font_substitution
+
+    with tempfile.TemporaryDirectory(prefix="lzdocs-pdfa-") as tmp:
+        made = Path(tmp) / "out"
+        try:
+            convert_to(find_soffice(), files, f"pdf:{app}_pdf_Export:{PDFA_OPTIONS}", made, Path(tmp) / "profile",
+                       timeout, env=font_substitution(Path(tmp)))
+        except SofficeTimeout:
+            raise PdfError(f"LibreOffice 转换 PDF/A 超过 {timeout:g} 秒仍未完成，已停止",
+                           hint="电脑较忙或文件有问题；请稍后重试") from None
+        except SofficeFailed as exc:
+            raise PdfError(f"LibreOffice 转换 PDF/A 失败：{exc}", hint="请检查 LibreOffice 是否安装完整") from None
+        for path in files:
+            pdf = made / f"{path.stem}.pdf"
+            if not pdf.is_file():
+                raise PdfError(f"LibreOffice 没能把 {path.name} 转换为 PDF/A",
+                               hint="请用 WPS/Word/Excel 打开原件检查，另存后放回原处再归档")
+            shutil.move(pdf, outdir / pdf.name)
+
+
+def _write_catalogue(items: list[Item], folder: Path, year: int, school: str, voided: list[dict],
+                     timeout: float) -> None:
+    """归档文件目录: a sheet per class (保管期限), A4 as the registers print, and its PDF/A."""
+    from lzdocs.documents.xlsx_writer import Column, StreamingBook
+
+    columns = [Column(label, width, style) for label, width, style in CATALOGUE_COLUMNS]
+    book = StreamingBook(f"{CATALOGUE}.xlsx")
+    sheets = []
+    for period in PERIODS:
+        rows = [i for i in items if i.period == period]
+        if not rows:
+            continue
+        sheets.append(sheet := book.add_sheet(
+            period, columns, title=f"{school}{year}年归档文件目录（{period}）", autofilter=False,
+            subtitle=f"全宗号 {rows[0].reference.split('-')[0]}　年度 {year}　保管期限 {period}　共 {len(rows)} 件"))
+        for item in rows:
+            sheet.append([f"{item.seq:04d}", item.reference, item.number, item.author, item.title,
+                          f"{item.date:%Y%m%d}", item.pages, item.note])
+    if voided:  # under the first class's items, where an archivist reads the 目录 from
+        sheets[0].append(["", "", "", "", _voided_note(voided), "", "", ""])
+    book.save(folder / f"{CATALOGUE}.xlsx")
+    to_pdfa([folder / f"{CATALOGUE}.xlsx"], folder, "calc", timeout)
+
+
+def _voided_note(voided: list[dict]) -> str:
+    """What an archivist looks for at a gap in the 文号: which numbers were voided, when and why (not items)."""
+    return "说明：以下文号已作废，不作为归档文件：" + "；".join(
+        f"{v['number']}（{v['voided'] or ''}作废，{v['reason'] or '未写原因'}）" for v in voided)
+
+
+def _write_manifest(folder: Path, year: int, scheme: Scheme, items: list[Item], voided: list[dict], at) -> str:
+    """清单.json (every file's SHA-256 and size, the items) and 清单.txt (the same hashes in ``sha256sum`` form, for
+    checking with the usual tools); returns the SHA-256 of 清单.json."""
+    files = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        files[path.relative_to(folder).as_posix()] = {"sha256": sha256_file(path), "size": path.stat().st_size}
+    data = {"format": PACKAGE_FORMAT, "year": year, "fonds": scheme.fonds, "organ": scheme.organ,
+            "created": at.isoformat(timespec="seconds"), "items": [_item_record(i) for i in items],
+            "voided": voided, "files": files}
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    write_atomic(folder / MANIFEST, body)
+    write_atomic(folder / MANIFEST_TEXT, manifest_text(files).encode("utf-8"))
+    return hashlib.sha256(body).hexdigest()
+
+
+def _item_record(item: Item) -> dict:
+    return {"reference": item.reference, "seq": item.seq, "period": item.period, "kind": item.kind,
+            "number": item.number, "author": item.author, "title": item.title, "date": item.date.isoformat(),
+            "pages": item.pages, "note": item.note, "files": dict(item.files)}
+
+
+def _put_in_place(work: Path, dest: Path) -> None:
+    """The finished folder takes ``dest``'s name (an empty folder there is removed first)."""
+    for path in work.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+    if dest.exists():
+        dest.rmdir()  # checked empty; refused by the OS if a file arrived since
+    os.rename(work, dest)
+    fsync_dir(dest.parent)

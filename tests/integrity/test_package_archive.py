@@ -1,0 +1,205 @@
+"""The demo year's 归档 package, checked item by item as an archivist would, and verify_package on its copies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+
+import pikepdf
+import pytest
+from openpyxl import load_workbook
+
+from lzdocs.integrity.package import verify_package
+from tests.conftest import TODAY, run_cli, run_json
+
+pytestmark = pytest.mark.soffice
+VOIDED = "内工大纪催〔2026〕3号"
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory):
+    """``lzdocs demo``'s workspace with a summary and one 催报通知 voided, archived with ``lzdocs archive``."""
+    from lzdocs.demo import run_demo
+
+    tmp = tmp_path_factory.mktemp("package")
+    root = tmp / "演示"
+    run_demo(root, echo=lambda text: None, today=TODAY)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z123"'), encoding="utf-8")
+    run_cli("-w", root, "summary", "--year", "2026", check=0)
+    run_cli("-w", root, "void", VOIDED, "--reason", "重复发文", check=0)
+    dest = tmp / "移交" / "2026"
+    dest.parent.mkdir()
+    proc = run_cli("-w", root, "archive", "--year", "2026", dest, check=0)
+    return {"root": root, "dest": dest, "stdout": proc.stdout,
+            "manifest": json.loads((dest / "清单.json").read_text(encoding="utf-8"))}
+
+
+def catalogue(dest) -> list[dict]:
+    """The rows of the 归档文件目录 as the archivist reads them: one dict per item, by column label."""
+    book = load_workbook(dest / "归档文件目录.xlsx")
+    rows = []
+    for sheet in book.worksheets:
+        header = [c.value for c in sheet[3]]
+        rows += [dict(zip(header, r, strict=False)) | {"sheet": sheet.title}
+                 for r in sheet.iter_rows(min_row=4, values_only=True)]
+    return rows
+
+
+def test_the_items_are_numbered_by_class_from_0001_without_a_gap(archived):
+    rows = [r for r in catalogue(archived["dest"]) if r["档号"]]
+    by_class: dict[str, list[str]] = {}
+    for row in rows:
+        by_class.setdefault(row["sheet"], []).append(row["档号"])
+    assert list(by_class) == ["永久", "定期30年", "定期10年"]
+    for period, code in (("永久", "Y"), ("定期30年", "D30"), ("定期10年", "D10")):
+        assert by_class[period] == [f"Z123-2026-{code}-JW-{n:04d}" for n in range(1, len(by_class[period]) + 1)]
+    assert [len(v) for v in by_class.values()] == [3, 15, 2]  # 2 notices + the summary; 11 forms + 4 letters; 2 urges
+    assert [r["件号"] for r in rows[:3]] == ["0001", "0002", "0003"]
+
+
+def test_each_class_is_ordered_by_time_with_a_units_forms_together(archived):
+    rows = [r for r in catalogue(archived["dest"]) if r["档号"]]
+    permanent = [(r["文号"], r["题名"], r["日期"]) for r in rows if r["sheet"] == "永久"]
+    assert permanent == [("内工大党发〔2026〕1号", "关于印发《廉政风险防控机制建设工作实施方案》的通知", "20261128"),
+                         ("内工大党发〔2026〕2号", "关于印发《廉政风险防控机制建设工作实施方案》的通知", "20261128"),
+                         (None, "内蒙古工业大学关于2026年度廉政风险防控工作情况的报告", "20261128")]
+    thirty = [r for r in rows if r["sheet"] == "定期30年"]
+    assert [r["责任者"] for r in thirty[:11]] == ["组织部", "宣传部", "人事处", "计划财务处", "教务处", "科学技术处",
+                                                  "国有资产管理处", "基建处", "后勤管理处", "招生就业处", "图书馆"]
+    assert thirty[3]["题名"] == "计划财务处2026年岗位风险分析和防控措施表"
+    assert thirty[3]["备注"] == "原文件名：计划财务处（修改稿）.xlsx；更正后重报，替代此前报送的表"
+    assert [r["文号"] for r in thirty[11:]] == [
+        "内工大纪建〔2026〕1号", "内工大纪问〔2026〕1号", "内工大纪谈〔2026〕1号", "内工大纪改〔2026〕1号"]
+    assert thirty[11]["责任者"] == "中共内蒙古工业大学纪律检查委员会"
+    assert thirty[11]["题名"] == "纪检监察建议书（计划财务处）"
+
+
+def test_a_voided_number_is_no_item_and_the_catalogue_says_why(archived):
+    rows = catalogue(archived["dest"])
+    numbers = [r["文号"] for r in rows if r["档号"]]
+    assert VOIDED not in numbers and "内工大纪催〔2026〕2号" in numbers
+    [note] = [r["题名"] for r in rows if not r["档号"] and r["题名"]]
+    assert note == f"说明：以下文号已作废，不作为归档文件：{VOIDED}（2026-11-28作废，重复发文）"
+    assert [v["number"] for v in archived["manifest"]["voided"]] == [VOIDED]
+
+
+def test_every_item_is_there_as_its_original_and_as_pdf_a_2b_with_the_pages_the_catalogue_says(archived):
+    dest, rows = archived["dest"], [r for r in catalogue(archived["dest"]) if r["档号"]]
+    for row in rows:
+        [original] = [p for p in (dest / "文件").glob(f"{row['档号']}.*") if p.suffix != ".pdf"]
+        assert original.suffix in (".docx", ".xlsx")
+        with pikepdf.open(dest / "文件" / f"{row['档号']}.pdf") as pdf:
+            meta = pdf.open_metadata()
+            assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B"), row["档号"]
+            assert row["页数"] == len(pdf.pages) and row["页数"] >= 1, row["档号"]
+    with pikepdf.open(dest / "归档文件目录.pdf") as pdf:
+        assert pdf.open_metadata()["pdfaid:part"] == "2" and len(pdf.pages) >= 3  # a class per page at least
+    letter = next(r for r in rows if r["文号"] == "内工大纪建〔2026〕1号")
+    original = archived["root"] / "outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处.docx"
+    assert (dest / "文件" / f"{letter['档号']}.docx").read_bytes() == original.read_bytes()
+
+
+def test_the_manifest_holds_every_files_sha256_and_the_text_form_agrees(archived):
+    dest, files = archived["dest"], archived["manifest"]["files"]
+    on_disk = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
+    assert sorted(files) == [n for n in on_disk if n not in ("清单.json", "清单.txt")]
+    assert len(files) == 2 * 20 + 2  # each item twice, the 目录 twice
+    for name, entry in files.items():
+        data = (dest / name).read_bytes()
+        assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sha256"], entry["size"]), name
+    lines = (dest / "清单.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == [f"{entry['sha256']}  {name}" for name, entry in files.items()]  # as sha256sum -c reads it
+    assert lines[0].endswith("  归档文件目录.pdf") and lines[-1].endswith("  文件/Z123-2026-Y-JW-0003.pdf")
+
+
+def test_the_command_says_what_it_did_and_the_year_is_closed(archived):
+    out, root = archived["stdout"], archived["root"]
+    assert out.startswith("已归档 2026 年度：20 件（永久 3 件，定期30年 15 件，定期10年 2 件），用时")
+    assert "作废文号 1 个不作为归档文件，已在目录末尾说明" in out
+    manifest_sha = hashlib.sha256((archived["dest"] / "清单.json").read_bytes()).hexdigest()
+    assert f"清单.json 的 SHA-256：{manifest_sha}" in out
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        [(year, items, sha, reopened)] = db.execute(
+            "SELECT year, items, manifest_sha256, reopened_at FROM year_closures").fetchall()
+        [(subject,)] = db.execute("SELECT subject FROM events WHERE action = 'archive'").fetchall()
+    assert (year, items, sha, reopened, subject) == (2026, 20, manifest_sha, None, "2026")
+    proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", "--set", "事由=x", "--set", "问题=y",
+                   "--set", "建议=z", check=2)
+    assert "2026 年度已于" in proc.stderr and "lzdocs archive --reopen 2026" in proc.stderr
+
+
+def test_verify_package_passes_and_names_a_changed_byte_a_missing_file_and_a_stray(archived, tmp_path):
+    copy = tmp_path / "另一台电脑" / "2026"
+    shutil.copytree(archived["dest"], copy)
+    report = verify_package(copy)
+    assert report.ok and report.checked == {"files": 42, "items": 20, "pdfs": 21}
+    pdf = copy / "文件" / "Z123-2026-D30-JW-0012.pdf"
+    good = pdf.read_bytes()
+    pdf.write_bytes(good[:100] + bytes([good[100] ^ 1]) + good[101:])
+    found = [(f.kind, f.subject) for f in verify_package(copy).findings]
+    assert found == [("changed", "文件/Z123-2026-D30-JW-0012.pdf")]
+    pdf.write_bytes(good)
+    original = copy / "文件" / "Z123-2026-Y-JW-0002.docx"
+    kept = original.read_bytes()
+    original.unlink()
+    [missing] = verify_package(copy).findings
+    assert (missing.kind, missing.subject, missing.message) == (
+        "missing", "文件/Z123-2026-Y-JW-0002.docx", "清单中列出的文件不见了：请从移交前的备份找回")
+    original.write_bytes(kept)
+    (copy / "文件" / "补充说明.txt").write_text("后来放进来的", encoding="utf-8")
+    assert [(f.kind, f.subject) for f in verify_package(copy).findings] == [("stray", "文件/补充说明.txt")]
+    (copy / "文件" / "补充说明.txt").unlink()
+    assert verify_package(copy).ok
+
+
+def test_verify_package_names_a_gap_in_the_numbers_and_pages_the_catalogue_gets_wrong(archived, tmp_path):
+    copy = tmp_path / "2026"
+    shutil.copytree(archived["dest"], copy)
+    manifest = json.loads((copy / "清单.json").read_text(encoding="utf-8"))
+    manifest["items"] = [i for i in manifest["items"] if i["reference"] != "Z123-2026-D10-JW-0001"]
+    book = load_workbook(copy / "归档文件目录.xlsx")
+    sheet = book["定期30年"]
+    sheet.cell(row=4, column=7).value = 99
+    book.save(copy / "归档文件目录.xlsx")
+    entry = manifest["files"]["归档文件目录.xlsx"]
+    data = (copy / "归档文件目录.xlsx").read_bytes()
+    entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    (copy / "清单.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    findings = {(f.kind, f.subject, f.message) for f in verify_package(copy).findings}
+    assert ("sequence", "Z123-2026-D10-JW", "件号不连续（缺 0001）") in findings
+    assert ("pages", "文件/Z123-2026-D30-JW-0001.pdf", "目录中页数为 99，PDF 实有 1 页") in findings
+    assert ("catalogue", "归档文件目录.xlsx", "目录中的 Z123-2026-D10-JW-0001 不在清单中") in findings
+    assert ("changed", "清单.txt", "清单.txt与 清单.json 不一致：以 清单.json 为准") in findings
+
+
+def test_a_package_without_its_manifest_cannot_be_checked(tmp_path):
+    assert [(f.kind, f.subject) for f in verify_package(tmp_path).findings] == [("missing", "清单.json")]
+
+
+def test_nothing_is_closed_when_a_document_arrives_while_the_package_is_built(tmp_path, make_form):
+    from lzdocs.errors import LzdocsError
+    from lzdocs.office import Office
+    from tests.conftest import SAMPLE_SCHOOL
+
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z9"'), encoding="utf-8")
+    make_form(root / "inbox" / "计财处.docx")
+    run_cli("-w", root, "ingest", check=0)
+    dest = tmp_path / "归档"
+
+    def meanwhile(i, total, name, done=[]):  # noqa: B006 - once: a letter issued by another clerk mid-build
+        if not done:
+            done.append(run_json("-w", root, "letter", "suggestion", "--unit", "计财处", "--set", "事由=x",
+                                 "--set", "问题=y", "--set", "建议=z"))
+
+    with Office(root, today=TODAY) as office, pytest.raises(LzdocsError) as caught:
+        office.archive(2026, dest, progress=meanwhile)
+    assert str(caught.value).startswith("打包期间 2026 年度又有新的收文或文书，本次归档没有完成")
+    assert not dest.exists() and list(tmp_path.iterdir()) == [root]
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)

@@ -1,0 +1,131 @@
+"""A year handed over in its 归档 package is closed: its forms are returned, its documents refused, until reopened."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from lzdocs.errors import ConfigError
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
+
+SUGGESTION = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
+CLOSED_AT = dt.datetime(2026, 11, 28, 9, 30)
+
+
+def close(root, year=2026, package="D:/归档/2026"):
+    """The year closed as ``lzdocs archive`` closes it once its package is written (here without LibreOffice)."""
+    from lzdocs.store import Store
+    from lzdocs.store.years import close_year
+
+    with Store(f"sqlite:///{(root / 'lzdocs.db').as_posix()}") as store, store.begin() as conn:
+        close_year(conn, year, at=CLOSED_AT, package=package, items=3, manifest_sha256="0" * 64)
+
+
+@pytest.fixture
+def office_year(tmp_path, make_form):
+    """A workspace with a form and a letter of 2026, then 2026 closed; a corrected form waits in the inbox."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    make_form(root / "inbox" / "计财处.docx", date=dt.date(2026, 11, 10))
+    run_cli("-w", root, "ingest", check=0)
+    number = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)["number"]
+    close(root)
+    make_form(root / "inbox" / "计财处（更正）.docx", date=dt.date(2026, 11, 20))
+    return root, number
+
+
+def test_a_form_for_a_closed_year_goes_back_to_the_sender_saying_the_year_is_archived(office_year):
+    root, _ = office_year
+    [outcome] = run_json("-w", root, "ingest", check=1)
+    assert (outcome["status"], outcome["unit"], outcome["year"]) == ("rejected", "计划财务处", 2026)
+    assert outcome["problems"][0]["message"] == (
+        "2026 年度的材料已于 2026-11-28 归档移交，本表没有收取。请与纪委办公室联系（纪委办公室：确需补收时，先运行 "
+        "lzdocs archive --reopen 2026，再把本表放回收件文件夹，收取后重新归档）")
+    returned = root / "inbox" / "退回" / "计财处（更正）.docx"
+    note = (root / "inbox" / "退回" / "计财处（更正）.docx.错误说明.txt").read_text(encoding="utf-8-sig")
+    assert returned.is_file() and "2026 年度的材料已于 2026-11-28 归档移交" in note
+    assert not (root / "outbox" / "2026" / "收文" / "计划财务处" / "计财处（更正）.docx").exists()
+    assert [r["source_file"] for r in run_json("-w", root, "risks")] == ["outbox/2026/收文/计划财务处/计财处.docx"] * 3
+
+
+def test_no_letter_void_reply_or_follow_up_for_a_closed_year(office_year):
+    root, number = office_year
+    refused = "错误：2026 年度已于 2026-11-28 09:30 归档（归档文件在 D:/归档/2026），该年度的收文和文书不能再增加或改动"
+    hint = "确需补充或更正时，先运行 lzdocs archive --reopen 2026 重新打开该年度"
+    for args in (["letter", "suggestion", "--unit", "计财处", *SUGGESTION], ["void", number, "--reason", "误发"],
+                 ["reply", number, "--date", "2026-11-28"], ["warn", "批评教育", "--unit", "计财处", "--set", "事由=x"],
+                 ["urge"]):
+        proc = run_cli("-w", root, *args, check=2)
+        assert proc.stderr.startswith(refused) and hint in proc.stderr, args
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT number, status FROM documents").fetchall() == [(number, "issued")]
+        assert db.execute("SELECT replied FROM warnings").fetchall() == [(None,)]
+    assert not list((root / "outbox" / "2026" / "纪检监察建议书").glob("*2号*"))
+
+
+def test_a_draft_and_the_registers_of_a_closed_year_are_not_refused(office_year):
+    root, _ = office_year
+    draft = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--draft")
+    assert "草稿" in draft["number"] and draft["files"][0].startswith("outbox/2026/草稿/")
+    assert run_cli("-w", root, "register", "--year", "2026", check=0).returncode == 0
+
+
+def test_reopening_lets_them_through_and_is_recorded(office_year):
+    root, number = office_year
+    proc = run_cli("-w", root, "archive", "--reopen", "2026", "--reason", "补收计财处更正后的表", check=0)
+    assert proc.stdout.startswith("已重新打开 2026 年度（原于 2026-11-28 09:30:00 归档到 D:/归档/2026），"
+                                  "已记入操作记录")
+    letter = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    assert letter["number"] == "内工大纪建〔2026〕2号"
+    [outcome] = run_json("-w", root, "ingest")
+    assert (outcome["status"], outcome["stored_as"]) == ("accepted", "outbox/2026/收文/计划财务处/计财处（更正）.docx")
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        [(subject, after)] = db.execute("SELECT subject, after FROM events WHERE action = 'reopen'").fetchall()
+        assert db.execute("SELECT reopen_reason FROM year_closures").fetchall() == [("补收计财处更正后的表",)]
+    assert subject == "2026" and json.loads(after)["reason"] == "补收计财处更正后的表"
+    again = run_cli("-w", root, "archive", "--reopen", "2026", check=2)
+    assert "错误：2026 年度没有归档，不需要重新打开" in again.stderr
+
+
+def test_archive_asks_for_the_fonds_and_a_new_or_empty_folder(tmp_path):
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    taken = tmp_path / "归档"
+    taken.mkdir()
+    (taken / "旧文件.txt").write_text("x", encoding="utf-8")
+    proc = run_cli("-w", root, "archive", "--year", "2026", taken, check=2)
+    assert f"错误：归档文件夹“{taken}”里已经有文件" in proc.stderr
+    proc = run_cli("-w", root, "archive", "--year", "2026", tmp_path / "新", check=2)
+    assert "错误：还没有设置全宗号（lzdocs.toml 的 [archive] fonds），不能归档" in proc.stderr
+    assert run_cli("-w", root, "archive", tmp_path / "新", check=2).stderr.count("请写明年度和归档文件夹") == 1
+    assert not (tmp_path / "新").exists() and (taken / "旧文件.txt").is_file()
+
+
+@pytest.mark.parametrize(("line", "value", "message"), [
+    ('urge = "定期10年"', 'urge = "5年"', "lzdocs.toml 中 [archive] urge 的值“5年”不是保管期限"),
+    ('fonds = ""', 'fonds = "Z 123"', "lzdocs.toml 中 [archive] fonds 的值“Z 123”不对：应是 1—16 个英文字母或数字"),
+    ('organ = "JW"', 'organ = ""', "lzdocs.toml 中 [archive] organ 的值“”不对：应是 1—16 个英文字母或数字"),
+])
+def test_archive_settings_are_checked_with_the_key_named(workspace, line, value, message):
+    from lzdocs.workspace import Workspace
+
+    config = workspace.root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    assert text.count(line) == 1
+    config.write_text(text.replace(line, value), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Workspace.open(workspace.root)
+    assert caught.value.message == message
+
+
+def test_retention_codes_and_spellings_become_the_period_names(workspace):
+    from lzdocs.workspace import Workspace
+
+    config = workspace.root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8").replace('notice = "永久"', 'notice = "y"')
+    config.write_text(text.replace('urge = "定期10年"', 'urge = "D10"'), encoding="utf-8")
+    archive = Workspace.open(workspace.root).settings.section("archive")
+    assert (archive["notice"], archive["urge"], archive["forms"]) == ("永久", "定期10年", "定期30年")
