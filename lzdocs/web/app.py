@@ -91,6 +91,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         if request.method == "GET":
             return render(request, "login.html", {"next": target, "error": ""})
         form = await request.form()
+        target = _local_target(str(form.get("next", "/")))  # kept through a failed attempt
         if not secrets.compare_digest(str(form.get("csrf", "")), _csrf(session)):
             return render(request, "login.html", {"next": target, "error": "页面已过期，请重新登录"}, status=403)
         name, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
@@ -104,7 +105,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         throttle.succeeded(*keys)
         session.clear()
         session.update(user=name, since=clock.time().timestamp(), csrf=secrets.token_urlsafe(24))
-        return RedirectResponse(_local_target(str(form.get("next", "/"))), status_code=303)
+        return RedirectResponse(target, status_code=303)
 
     async def logout(request: Request) -> Response:
         form = await request.form()

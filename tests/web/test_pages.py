@@ -26,7 +26,8 @@ def test_status_page_lists_every_roster_unit_with_its_state_dates_and_the_reason
     page = local.get("/")
     assert page.status_code == 200 and "2026年度报送情况" in page.text
     assert "截止日期：2026-11-16" in page.text
-    assert re.search(r"按时报送 <b>1</b> 个.*逾期报送 <b>1</b> 个.*未报送 <b>\d+</b> 个", page.text, re.S)
+    assert ("；按时报送 <b>1</b> 个；逾期报送 <b>1</b> 个；未报送 <b>11</b> 个；"
+            "风险点：一级 1 个、二级 2 个、三级 1 个") in page.text
     finance = row_of(page.text, "计划财务处")
     assert finance[1:3] == ["按时报送", "2026-11-10"] and finance[4] == "2026-11-10" and finance[6] == "3"
     assert finance[7] == "计财处.xlsx"
