@@ -72,10 +72,10 @@ def risk_categories(conn: Connection, year: int | None = None) -> list[str]:
     return [row[0] for row in conn.execute(q)]
 
 
-def risk_years(conn: Connection) -> list[int]:
-    """The years with current risk points, newest first."""
-    q = _current_risks(risks.c.year).where(*RiskFilter().where()).distinct().order_by(risks.c.year.desc())
-    return [row[0] for row in conn.execute(q)]
+def archive_mark(conn: Connection) -> tuple:
+    """A cheap mark of the forms on record: it changes whenever a form is recorded (ids only grow, and a form that
+    supersedes another is a new row), so what is computed from the risk points can be kept until it does."""
+    return tuple(conn.execute(select(func.max(submissions.c.id), func.count(submissions.c.superseded_by))).one())
 
 
 def level_counts_by_year(conn: Connection) -> dict[int, dict[int | None, int]]:

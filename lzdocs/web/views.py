@@ -17,6 +17,7 @@ PAGE_SIZE = 50
 RECENT = 100
 KIND_NAMES = {"risk": "岗位风险分析和防控措施表", "check": "防控措施落实情况检查表"}
 _CHARTS = threading.Lock()  # pyplot keeps global state: one chart at a time
+_CATEGORIES: dict[tuple, list[str]] = {}  # (archive, year, archive_mark) → the categories of the year's points
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,24 @@ def risks(office: Office, query: Query) -> dict:
     with office.store.read() as conn:
         rows, total = pages_q.risk_page(conn, wanted, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
                                         unit_order=roster)
-        categories = pages_q.risk_categories(conn, year)
-        years = pages_q.risk_years(conn)
+        categories = _categories(office, conn, year)
+        years = sorted(subs_q.years(conn), reverse=True)
     pages = max(1, -(-total // PAGE_SIZE))
     units = list(dict.fromkeys([*roster, *([wanted.unit] if wanted.unit else [])]))
     return {"rows": rows, "total": total, "page": min(page, pages), "pages": pages, "wanted": wanted,
             "year": year, "years": years, "units": units, "categories": categories, "level_names": LEVEL_NAMES,
             "filters": {"year": "all" if year is None else year, "unit": wanted.unit or "",
                         "level": wanted.level or "", "category": wanted.category or "", "q": wanted.search}}
+
+
+def _categories(office: Office, conn, year: int | None) -> list[str]:
+    """The 风险类别 for the filter, kept until another form is recorded (a scan of every current point)."""
+    key = (office.store.url, year, pages_q.archive_mark(conn))
+    if key not in _CATEGORIES:
+        if len(_CATEGORIES) > 64:
+            _CATEGORIES.clear()
+        _CATEGORIES[key] = pages_q.risk_categories(conn, year)
+    return _CATEGORIES[key]
 
 
 def unit(office: Office, query: Query) -> dict:

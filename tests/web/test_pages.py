@@ -143,3 +143,22 @@ def test_every_page_is_read_only(local):
     for path in ("/", "/risks", "/unit?name=人事处", "/warnings", "/events", "/charts", "/download?path=outbox"):
         assert local.post(path).status_code == 405, path
     assert local.put("/risks").status_code == 405 and local.delete("/").status_code == 405
+
+
+def test_the_category_filter_follows_new_forms(tmp_path, make_form):
+    from lzdocs.office import Office
+    from lzdocs.web import build
+    from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli
+    from tests.web.conftest import client_of
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    run_cli("-w", root, "ingest", make_form(tmp_path / "计财处.xlsx"), check=0)
+    with Office(root) as office:
+        client = client_of(build(office, "127.0.0.1"))
+        assert "<option>岗位职责</option>" in client.get("/risks").text
+        assert "<option>后勤保障</option>" not in client.get("/risks").text
+        rows = [{**SAMPLE_ROWS[0], "category": "后勤保障"}]
+        run_cli("-w", root, "ingest", make_form(tmp_path / "后勤.xlsx", unit="后勤管理处", rows=rows), check=0)
+        page = client.get("/risks", params={"category": "后勤保障"})  # the watcher wrote meanwhile
+        assert "<option selected>后勤保障</option>" in page.text and '共 <b id="total">1</b>' in page.text
