@@ -19,7 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from lzdocs.clock import Clock
 from lzdocs.documents.status import kind_name
-from lzdocs.errors import LzdocsError
+from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.office import Office
 from lzdocs.web import files, views
 from lzdocs.web.auth import Throttle, Users
@@ -64,8 +64,10 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         def endpoint(request: Request) -> Response:
             try:
                 values = build(office, views.Query(dict(request.query_params)))
-            except LzdocsError as exc:
+            except ConfigError as exc:  # a unit not on the roster
                 return render(request, "error.html", {"message": str(exc)}, status=404)
+            except LzdocsError as exc:  # the archive cannot be read just now
+                return render(request, "error.html", {"message": str(exc)}, status=503)
             return render(request, name, values)
         return endpoint
 

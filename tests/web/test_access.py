@@ -204,3 +204,17 @@ def test_the_session_key_is_made_once_and_kept_private(workspace):
     first = secret_key(workspace.state)
     assert len(first) >= 48 and secret_key(workspace.state) == first
     assert stat.S_IMODE(os.stat(workspace.state / "web-secret").st_mode) == 0o600
+
+
+def test_a_port_in_use_is_a_chinese_message(workspace):
+    import socket
+
+    from lzdocs.errors import ConfigError
+    from lzdocs.web import check_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"端口 {port} 已被占用"):
+            check_port("127.0.0.1", port)

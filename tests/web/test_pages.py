@@ -162,3 +162,11 @@ def test_the_category_filter_follows_new_forms(tmp_path, make_form):
         run_cli("-w", root, "ingest", make_form(tmp_path / "后勤.xlsx", unit="后勤管理处", rows=rows), check=0)
         page = client.get("/risks", params={"category": "后勤保障"})  # the watcher wrote meanwhile
         assert "<option selected>后勤保障</option>" in page.text and '共 <b id="total">1</b>' in page.text
+
+
+def test_ingest_events_reload_every_five_seconds_while_the_watcher_runs(local, office, monkeypatch):
+    monkeypatch.setattr(type(office), "watcher_state",
+                        lambda self: {"running": True, "pid": 4242, "since": "2026-11-28T08:00:00", "mode": "polling"})
+    page = local.get("/events")
+    assert '<meta http-equiv="refresh" content="5">' in page.text
+    assert "监视程序运行中（自 2026-11-28T08:00:00 起，进程 4242），本页每 5 秒自动刷新" in page.text
