@@ -62,7 +62,7 @@ def measure(root: Path, rounds: int) -> dict[str, tuple[float, float, int]]:
 
     out = {}
     with Office(root, today=TODAY) as office:
-        client = TestClient(build(office, "127.0.0.1"))
+        client = TestClient(build(office, "127.0.0.1"), base_url="http://127.0.0.1:8800")
         roster = office.roster().names
         conn = sqlite3.connect(root / "lzdocs.db")
         for name, (query, where, params) in CASES.items():

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -29,6 +30,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin"}
+LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
 NAV = (("/", "报送情况"), ("/risks", "风险点"), ("/warnings", "预警处置"), ("/events", "收文动态"),
        ("/charts", "统计图"))
 
@@ -130,6 +132,9 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         Mount("/static", StaticFiles(packages=[("lzdocs.web", "static")]), name="static"),
     ]
     middleware = [Middleware(SecurityHeaders),
+                  # without a login, only a page asked for by a local name: another site's page that rebinds its
+                  # DNS name to 127.0.0.1 is refused (400) before it can read anything
+                  *([] if access.login else [Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_NAMES)]),
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
                              max_age=access.idle_seconds, same_site="strict"),
                   Middleware(Gate, access=access, users=users, clock=clock)]

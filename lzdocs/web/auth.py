@@ -156,6 +156,9 @@ class Throttle:
         return any(len(self._recent(k)) >= self.limit for k in keys)
 
     def failed(self, *keys: str) -> None:
+        if len(self._failures) > 10_000:  # many names or addresses: forget those whose failures are old
+            for key in list(self._failures):
+                self._recent(key)
         for key in keys:
             self._failures.setdefault(key, []).append(self.time())
 

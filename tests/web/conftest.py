@@ -52,12 +52,12 @@ def office(archive):
         yield office
 
 
-def client_of(app):
+def client_of(app, base_url: str = "http://127.0.0.1:8800"):
     with warnings.catch_warnings():  # Starlette 1.x prefers a client package not on every index; httpx works
         warnings.filterwarnings("ignore", message=".*httpx.*")
         from starlette.testclient import TestClient
 
-        return TestClient(app, follow_redirects=False)
+        return TestClient(app, base_url=base_url, follow_redirects=False)
 
 
 @pytest.fixture

@@ -218,3 +218,13 @@ def test_a_port_in_use_is_a_chinese_message(workspace):
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"端口 {port} 已被占用"):
             check_port("127.0.0.1", port)
+
+
+def test_without_a_login_a_page_asked_for_by_another_host_name_is_refused(office):
+    """DNS rebinding: another site's name pointed at 127.0.0.1 must not read the pages that need no login."""
+    from lzdocs.web import build
+
+    app = build(office, "127.0.0.1")
+    assert client_of(app, "http://evil.example:8800").get("/risks").status_code == 400
+    for name in ("http://localhost:8800", "http://127.0.0.1:8800", "http://[::1]:8800"):
+        assert client_of(app, name).get("/risks").status_code == 200, name
