@@ -53,9 +53,11 @@ MESSAGES = {
     "(dynamic)": "（自动）",
     "deprecated": "已弃用",
     "unknown error": "未知错误",
+    "Error: The two entered values do not match.": "两次输入的不一致，请重新输入。",  # lzdocs user add
 }
 
-_MODULES = ("click.core", "click.exceptions", "click.types", "click.parser", "click.decorators", "click.formatting")
+_MODULES = ("click.core", "click.exceptions", "click.types", "click.parser", "click.decorators", "click.formatting",
+            "click.termui")
 
 
 def gettext(message: str) -> str:

@@ -1,0 +1,59 @@
+"""The read-only status page (``lzdocs serve``, docs/product.md §13): Starlette, Jinja2 templates, uvicorn."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+
+from lzdocs.errors import ConfigError
+from lzdocs.office import Office
+
+
+def is_local(host: str) -> bool:
+    """Is ``host`` a loopback address (only this computer can connect)? Login is required on any other."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_port(host: str, port: int) -> None:
+    """A ConfigError in Chinese when the address cannot be listened on (in use, not this computer's)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"端口 {port} 已被占用", hint="换一个端口：lzdocs serve --port 8801") from exc
+            raise ConfigError(f"无法在地址 {host}:{port} 上提供页面（{exc.strerror or exc}）",
+                              hint="--host 写本机的地址，如 127.0.0.1 或 0.0.0.0") from exc
+
+
+def build(office: Office, host: str):
+    """The application for serving on ``host``: no login on the loopback, a login everywhere else (refused to
+    start without a user)."""
+    from lzdocs.web.app import Access, create_app
+    from lzdocs.web.auth import Users, secret_key
+
+    users = Users(office.ws.state)
+    login = not is_local(host)
+    if login and not users:
+        raise ConfigError(f"在 {host} 上提供页面需要登录，但还没有用户",
+                          hint="请先运行 lzdocs user add 用户名 添加用户"
+                               "（只在本机查看可用 --host 127.0.0.1，无需登录）")
+    return create_app(office, Access(login=login, secret=secret_key(office.ws.state)), users=users)
+
+
+def serve(office: Office, host: str, port: int) -> None:
+    """Serve until Ctrl-C (uvicorn)."""
+    import uvicorn
+
+    app = build(office, host)
+    check_port(host, port)
+    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", server_header=False,
+                proxy_headers=False)
