@@ -450,6 +450,7 @@ class Office:
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
         """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""
         from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, font_warnings, to_pdf_many
+        from lzdocs.integrity.manifest import record_written
 
         if not issued:
             return []
@@ -462,8 +463,10 @@ class Office:
         problems = []
         for folder, items in by_folder.items():
             try:
-                for item, pdf in zip(items, to_pdf_many([i.path for i in items], folder, timeout)):
+                made = to_pdf_many([i.path for i in items], folder, timeout)
+                for item, pdf in zip(items, made):
                     item.files.append(pdf)
+                record_written(self.store, self.ws.relative, [(pdf, "pdf") for pdf in made])
                 items[0].warnings += font_warnings(items[0].path, items[0].files[-1])  # one template: same fonts
             except PdfError as exc:
                 problems.append(f"PDF 没有生成：{exc}")

@@ -31,6 +31,7 @@ from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
+from lzdocs.integrity.manifest import record_written
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
@@ -105,6 +106,8 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
                 publicity_rows(conn, year, order))))
+    record_written(store, ws.relative, [(path, "publicity" if path == paths.get("publicity") else "register")
+                                        for path in result.files])  # docs/product.md §12.1
     return result
 
 

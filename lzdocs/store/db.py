@@ -16,7 +16,9 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
-from lzdocs.store import schema
+from lzdocs.store import chain, files, schema
+
+PYTHON_STEP = "python:"  # a migration step written in Python: ``Store._upgrade_<name>``
 
 
 def _actor() -> str:
@@ -30,9 +32,10 @@ def _actor() -> str:
 class Store:
     """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
 
-    def __init__(self, url: str, *, now=Clock().now):  # noqa: B008 - bound method of a frozen value
+    def __init__(self, url: str, *, now=Clock().now, workspace=None):  # noqa: B008 - bound method of a frozen value
         self.url = url
         self.now = now
+        self.workspace = workspace  # whose archive files an upgrade to version 8 records (None: none)
         self.actor = _actor()
         self.engine: Engine = self._create_engine(url)
         self._migrate()
@@ -41,7 +44,7 @@ class Store:
 
     @classmethod
     def for_workspace(cls, ws, **kw) -> Store:
-        return cls(ws.db_url, **kw)
+        return cls(ws.db_url, workspace=ws, **kw)
 
     @staticmethod
     def _create_engine(url: str) -> Engine:
@@ -92,12 +95,27 @@ class Store:
                                      hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
                 for target in range(version + 1, schema.SCHEMA_VERSION + 1):
                     for statement in schema.MIGRATIONS.get(target, []):
-                        if not _column_exists(conn, statement):
+                        if statement.startswith(PYTHON_STEP):
+                            getattr(self, f"_upgrade_{statement.removeprefix(PYTHON_STEP)}")(conn)
+                        elif not _column_exists(conn, statement):
                             conn.execute(text(statement))
                     conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version")
                                  .values(value=str(target)))
         except DatabaseError as exc:
             raise database_error(self.url, exc) from exc
+
+    def _upgrade_chain_events(self, conn: Connection) -> None:
+        """Version 8: the events recorded so far, chained in id order."""
+        chain.chain_all(conn)
+
+    def _upgrade_record_archive(self, conn: Connection) -> None:
+        """Version 8: the files in the archive folders, hashed as they are on disk now (basis ``upgrade``): each
+        with the role of the submission or document it belongs to, the others ``found``."""
+        if self.workspace is None:
+            return
+        from lzdocs.store.upgrade import archive_as_found
+
+        files.record_many(conn, archive_as_found(conn, self.workspace, self.now()))
 
     def _current(self) -> bool:
         """Is the schema there and of this version? (A read: it does not wait for writers.)"""
@@ -147,8 +165,9 @@ class Store:
             raise database_error(self.url, exc) from exc
 
     def log(self, conn: Connection, action: str, subject: str = "", *, before=None, after=None) -> None:
-        """Append one audit event in the caller's transaction."""
-        conn.execute(insert(schema.events).values(
+        """Append one audit event in the caller's transaction (which holds the write lock), chained to the one
+        before it (docs/product.md §12.1)."""
+        chain.append(conn, dict(
             at=self.now(), actor=self.actor, action=action, subject=subject,
             before=None if before is None else json.dumps(before, ensure_ascii=False, default=str),
             after=None if after is None else json.dumps(after, ensure_ascii=False, default=str)))

@@ -17,7 +17,7 @@ from sqlalchemy import (
                         text,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -185,9 +185,29 @@ events = Table(
     Column("subject", Text, nullable=False, default=""),
     Column("before", Text),
     Column("after", Text),
+    # 8: the hash chain (docs/product.md §12.1): ``hash`` = SHA-256 of ``prev_hash`` and this event's content
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
 )
 
-# Migrations: version → list of SQL statements taking the schema from version-1 to version.
+# 8: the archive's manifest (docs/product.md §12.1): every file lzdocs wrote into outbox/<year>/ and inbox/退回/.
+files = Table(
+    "files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False, unique=True),  # workspace-relative, forward slashes
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    # original | duplicate | returned | explanation | document | voided | draft | pdf | register | publicity |
+    # summary | package | found (in the archive at the upgrade to version 8, written by no recorded step)
+    Column("role", String(32), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("basis", String(16), nullable=False, server_default=text("'written'")),  # written | upgrade (hashed then)
+    Column("submission_id", Integer, ForeignKey("submissions.id")),
+    Column("document_id", Integer, ForeignKey("documents.id")),
+)
+
+# Migrations: version → the steps taking the schema from version-1 to version: SQL statements, or the name of a
+# step written in Python (``Store._upgrade_steps``: it may need the workspace's files, not only the database).
 MIGRATIONS: dict[int, list[str]] = {
     # 2: accepted_sha256. Identical accepted files recorded before it (two ingests at once) keep their rows;
     # the first of them holds the hash.
@@ -223,4 +243,10 @@ MIGRATIONS: dict[int, list[str]] = {
     # 7: cases (issue 14): a new table only, which ``metadata.create_all`` makes (with its indexes) on opening,
     # before these statements run; nothing to alter.
     7: [],
+    # 8: tamper evidence (issue 16). The files table is new (``create_all``); the events gain their chain, computed
+    # over the events recorded so far, and the files already in the archive are hashed as they are on disk now.
+    8: ["ALTER TABLE events ADD COLUMN prev_hash VARCHAR(64)",
+        "ALTER TABLE events ADD COLUMN hash VARCHAR(64)",
+        "python:chain_events",
+        "python:record_archive"],
 }
