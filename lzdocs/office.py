@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.dynamics.reviews import ReviewDue
     from lzdocs.dynamics.warnings import Deadlines
     from lzdocs.ingest import Outcome
+    from lzdocs.integrity.findings import Report
     from lzdocs.store import Store
 
 log = logging.getLogger("lzdocs.office")
@@ -558,6 +559,15 @@ class Office:
                 "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,
                 "files": [self.ws.relative(p) for p in done.files], "missing": done.missing,
                 "registers": [self.ws.relative(p) for p in registers.files]}
+
+    # --- tamper evidence ------------------------------------------------------------------------------------
+    def verify(self, year: int | None = None) -> Report:
+        """The archive checked against itself (docs/product.md §12.1): the events' hash chain, every recorded file
+        (only those of outbox/<year>/ with ``year``) with its size and SHA-256, no unrecorded file in the archive
+        folders, SQLite's integrity check. Nothing is changed; ``report.ok`` when all hold."""
+        from lzdocs.integrity.verify import verify
+
+        return verify(self.ws, self.store, year=year)
 
     def forms(self, units: Iterable[str] = (), *, all_units: bool = False, fmt: str = "docx",
               kind: str = "risk") -> list[Path]:

@@ -164,6 +164,15 @@ class Store:
         except OperationalError as exc:
             raise database_error(self.url, exc) from exc
 
+    def integrity_check(self) -> list[str] | None:
+        """SQLite's ``PRAGMA integrity_check``: the problems it lists ([] when the file holds); None on a database
+        server, which checks itself."""
+        if not self.url.startswith("sqlite"):
+            return None
+        with self.read() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
     def log(self, conn: Connection, action: str, subject: str = "", *, before=None, after=None) -> None:
         """Append one audit event in the caller's transaction (which holds the write lock), chained to the one
         before it (docs/product.md §12.1)."""
