@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from lzdocs.fsutil import NotRegularFile, open_regular, stale_files
+from lzdocs.fsutil import stale_files
 from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
@@ -90,14 +90,14 @@ def check_files(ws, store, report: Report, year: int | None) -> None:
     with store.read() as conn:
         recorded = {row["path"]: row for row in manifest.all_files(conn)}
     live, unfinished = _claimed(ws)
-    checked = size = 0
+    root, checked, size = str(ws.root), 0, 0
     findings: list[Finding] = []
     for path, row in recorded.items():
         if (prefix and not path.startswith(prefix)) or path in live:
             continue
         checked, size = checked + 1, size + row["size"]
         finding = (Finding("unfinished", path, UNFINISHED) if path in unfinished
-                   else _file_finding(ws.root / path, row))
+                   else _file_finding(os.path.join(root, path), row))
         if finding:
             findings.append(finding)
     findings += _strays(ws, year, recorded, live, unfinished)
@@ -105,25 +105,30 @@ def check_files(ws, store, report: Report, year: int | None) -> None:
     report.checked.update(files=checked, bytes=size)
 
 
-def _file_finding(path: Path, row: dict) -> Finding | None:
-    """What is wrong with the recorded file at ``path``: missing, another size, other bytes; None when it holds."""
+def _file_finding(path: str, row: dict) -> Finding | None:
+    """What is wrong with the recorded file at ``path``: missing, another size, other bytes; None when it holds.
+    One ``lstat`` (a link or device is never opened) and, when the size is right, one read."""
     since = chain.moment(row["recorded_at"])
     subject = row["path"]
     try:
-        with open_regular(path) as fh:
-            actual = os.fstat(fh.fileno()).st_size
-            if actual != row["size"]:
-                return Finding("changed", subject, f"内容被改动过：现在 {actual} 字节，记录时 {row['size']} 字节",
-                               since)
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return Finding("changed", subject, "已不是普通文件（被换成了链接、文件夹或设备）", since)
+        if st.st_size != row["size"]:
+            return Finding("changed", subject, f"内容被改动过：现在 {st.st_size} 字节，记录时 {row['size']} 字节",
+                           since)
+        with open(path, "rb", buffering=0, opener=_no_follow) as fh:
             if hashlib.file_digest(fh, "sha256").hexdigest() != row["sha256"]:
                 return Finding("changed", subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since)
     except FileNotFoundError:
         return Finding("missing", subject, MISSING, since)
-    except NotRegularFile:
-        return Finding("changed", subject, "已不是普通文件（被换成了链接、文件夹或设备）", since)
     except OSError as exc:
         return Finding("unreadable", subject, f"无法读取：{exc.strerror or exc}", since)
     return None
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
 
 
 def _strays(ws, year: int | None, recorded: dict, live: set[str], unfinished: set[str]) -> list[Finding]:
@@ -182,7 +187,7 @@ def _confirmed(ws, store, findings: list[Finding]) -> list[Finding]:
                 kept.append(finding)
                 continue
             row = manifest.recorded(conn, finding.subject)
-            path = ws.root / finding.subject
+            path = os.path.join(ws.root, finding.subject)
             if row is not None:
                 still = _file_finding(path, dict(row)) is not None
             else:  # a recorded file whose row moved on meanwhile (settled, voided) no longer is one
