@@ -101,14 +101,21 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
                 with build(path.name) as book:
                     _attempt(result, path, partial(book.save, path))
                     result.warnings.extend(book.warnings)
+                _record(ws, store, result, path, "register")
         if "publicity" in paths:
             path = paths["publicity"]
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
                 publicity_rows(conn, year, order))))
-    record_written(store, ws.relative, [(path, "publicity" if path == paths.get("publicity") else "register")
-                                        for path in result.files])  # docs/product.md §12.1
+            _record(ws, store, result, path, "publicity")
     return result
+
+
+def _record(ws, store, result: RegisterResult, path: Path, role: str) -> None:
+    """A register just rewritten, recorded at once in the manifest (docs/product.md §12.1); one not replaced keeps
+    its row."""
+    if result.files and result.files[-1] == path:
+        record_written(store, ws.relative, [(path, role)])
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:

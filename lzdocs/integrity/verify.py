@@ -19,6 +19,7 @@ from lzdocs.store import files as manifest
 # (a name reserved, a temp file beside its place) while it is younger than this, by its own file system's clock —
 # the age after which registers.remove_stale_parts also takes such a file for a leftover.
 IN_PROGRESS = 600
+CONFIRM_AFTER = 0.5  # seconds before a finding about a file is looked at again (a rewrite and its row: milliseconds)
 
 STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
@@ -162,16 +163,18 @@ def _claimed(ws) -> tuple[set[str], set[str]]:
     live: set[str] = set()
     dead: set[str] = set()
     for folder in cl.leftovers(ws.work / "claims"):
-        claim = cl.Claim.load(folder)
-        if claim is None:
-            continue
-        paths = {ws.relative(Path(p)) for p in (claim.dest, claim.partial, *claim.reserved) if p}
         lock = cl.Claim(folder.name, str(folder), "", "", None)
-        if lock.hold():
+        try:
+            held = lock.hold()
+        except OSError:  # its owner removed the folder meanwhile: finished
+            continue
+        try:
+            claim = cl.Claim.load(folder)  # with the lock held: an owner that finished has removed its intent
+        finally:
             lock.let_go()
-            dead |= paths
-        else:
-            live |= paths
+        if claim is not None:
+            (dead if held else live).update(ws.relative(Path(p)) for p in (claim.dest, claim.partial, *claim.reserved)
+                                            if p)
     return live, dead
 
 
@@ -180,6 +183,7 @@ def _confirmed(ws, store, findings: list[Finding]) -> list[Finding]:
     (file then row) or a letter put in place (row then file) while we looked is no finding."""
     if not any(f.kind in ("changed", "missing", "stray") for f in findings):
         return findings
+    time.sleep(CONFIRM_AFTER)
     kept = []
     with store.read() as conn:
         for finding in findings:

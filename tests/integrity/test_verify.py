@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
-from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, cli_env, needs_soffice, run_cli, run_json
 
 ORIGINAL = "outbox/2026/收文/计划财务处/计财处.docx"
 LETTER = "outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处.docx"
@@ -30,7 +32,7 @@ def root(tmp_path, make_form) -> Path:
     return root
 
 
-def verify(root: Path, *args, check: int) -> dict:
+def verify(root: Path, *args, check: int | None) -> dict:
     return json.loads(run_cli("-w", root, "verify", *args, "--json", check=check).stdout)
 
 
@@ -261,3 +263,34 @@ def test_a_damaged_database_file_is_named(root):
     assert [(f["kind"], f["subject"]) for f in out] == [("database", "lzdocs.db")]
     assert out[0]["message"].startswith("数据库文件已损坏（SQLite 完整性检查：")
     assert out[0]["message"].endswith("）：请从备份恢复")
+
+
+@needs_soffice
+def test_pdfs_of_a_letter_and_a_notice_are_recorded_and_follow_a_void(root, tmp_path):
+    run_json("-w", root, "letter", "suggestion", "--unit", "图书馆", *FIELDS, "--pdf")
+    body = tmp_path / "正文.txt"
+    body.write_text("一、总体要求\n请各单位认真开展排查。\n", encoding="utf-8")
+    run_cli("-w", root, "notice", "--title", "关于开展廉政风险点排查工作的通知", "--body", body, "--pdf", check=0)
+    verify(root, check=0)
+    run_json("-w", root, "void", "内工大纪建〔2026〕2号", "--reason", "测试时误发")
+    verify(root, check=0)
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        roles = dict(conn.execute("SELECT path, role FROM files WHERE path LIKE '%.pdf'"))
+    assert roles == {"outbox/2026/作废/内工大纪建〔2026〕2号-图书馆.pdf": "voided",
+                     "outbox/2026/通知/内工大党发〔2026〕1号-开展廉政风险点排查工作.pdf": "pdf"}
+
+
+@pytest.mark.slow
+def test_verify_while_an_ingest_and_a_batch_of_letters_run_finds_nothing(root, make_form):
+    for i in range(30):
+        make_form(root / "inbox" / f"表{i:02d}.docx", unit=("计划财务处", "图书馆", "人事处")[i % 3],
+                  rows=[dict(r, risk=f"{r['risk']}{i}") for r in SAMPLE_ROWS])
+    runs = [subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(root), *args], env=cli_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for args in (["ingest"], ["urge"])]
+    seen = []
+    while any(run.poll() is None for run in runs):
+        seen.append(verify(root, check=None)["findings"])
+    assert [run.wait() for run in runs] == [0, 0] and len(seen) >= 2
+    assert [f for found in seen for f in found] == []
+    verify(root, check=0)
