@@ -281,7 +281,7 @@ class Office:
         """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
         (a list for 问题/建议 …); ``to`` addresses it to a person of ``unit``; ``receipt`` adds a 送达回证 page.
         Register problems and a PDF that could not be made are in ``warnings``.
-        ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number taken, nothing recorded; ``number``: a
+        ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number, no row; ``number``: a
         文号 assigned elsewhere, used instead of the next one. ``risks``: the risk points the warning concerns (ids
         or words of the risk text), checked before the number is taken and linked to it."""
         from lzdocs.documents.letters import find_kind

@@ -60,7 +60,7 @@ class IssuedDocument:
     number: DocumentNumber | DraftNumber
     path: Path
     sha256: str
-    document_id: int | None  # None for a draft: nothing is recorded
+    document_id: int | None  # None for a draft: no row (only its file in the manifest)
     warnings: list[str] = field(default_factory=list)  # Chinese, e.g. a back-dated document
 
     @property
@@ -172,7 +172,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     ``render(number, path)`` writes the file; it may return the bytes it wrote to save reading the file
     back for its SHA-256 (already fsynced, unless a ``finisher`` is given: then the finisher fsyncs and
     renames the file after the commit, and the file is in place once the finisher is closed).
-    A ``draft`` takes no number and records nothing: see :func:`write_draft`.
+    A ``draft`` takes no number and no row, only its file is recorded in the manifest: see :func:`write_draft`.
     """
     if draft:  # no number, no row: only its file is recorded in the manifest (docs/product.md §12.1)
         preview = write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
@@ -269,7 +269,8 @@ def write_draft(number: DraftNumber, folder: Path, stem: Callable, render: Calla
                 suffix: str = ".docx") -> IssuedDocument:
     """A preview (草稿): rendered with 草稿 where the 文号 goes and marked 草稿 on every page, written to
     ``folder`` (outbox/<year>/草稿/) under a name reserved atomically, so two clerks' drafts never collide.
-    No number is taken and nothing is recorded: the archive is not even written."""
+    No number is taken and nothing is recorded here (``issue_document`` then records the file in the manifest, after
+    it is in place: the write lock is taken only for that)."""
     from lzdocs.documents.draft_mark import mark_draft
 
     folder.mkdir(parents=True, exist_ok=True)
