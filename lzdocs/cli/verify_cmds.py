@@ -39,8 +39,12 @@ def _print(env: Env, report, year: int | None) -> None:
     env.echo(f"已检查：{'，'.join(parts)}，用时 {report.seconds:.1f} 秒")
     for finding in report.findings:
         env.echo(f"  {finding.line()}")
+    unfinished = sum(f.kind == "unfinished" for f in report.findings)
     if report.ok:
         env.echo("结论：全部完好，档案自记录以来没有被改动。")
+    elif unfinished == len(report.findings):
+        env.echo(f"结论：没有发现改动，但有 {unfinished} 个文件属于中断的收取（见上）："
+                 "运行一次 lzdocs ingest 后再检查。")
     else:
         env.echo(f"结论：发现 {len(report.findings)} 处问题（见上）。档案可能被改动过：请核实每一处，"
                  "从备份恢复被改动或删除的文件；verify 没有改动任何东西。")

@@ -58,6 +58,7 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     assert leftover == []
     archived = [p for p in workspace.outbox.rglob("*") if p.is_file()]
     assert sorted(p.name for p in archived if "收文" in p.parts) == sorted(good)
+    assert json.loads(run_cli("-w", workspace.root, "verify", "--json", check=0).stdout)["findings"] == []
 
 
 @pytest.mark.slow  # a real process holds the claim

@@ -139,6 +139,8 @@ def test_an_ingest_in_flight_is_no_finding_and_one_whose_process_died_is_named(r
     assert sorted((f["kind"], f["subject"], f["message"]) for f in findings(root)) == [
         ("unfinished", "outbox/2026/收文/图书馆/.abababababababababababababababab.part", message),
         ("unfinished", "outbox/2026/收文/图书馆/图书馆.docx", message)]
+    assert run_cli("-w", root, "verify", check=1).stdout.splitlines()[-1] == (
+        "结论：没有发现改动，但有 2 个文件属于中断的收取（见上）：运行一次 lzdocs ingest 后再检查。")
 
 
 # --- the events' chain -------------------------------------------------------------------------------------------
