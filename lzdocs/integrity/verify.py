@@ -25,6 +25,9 @@ STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
 UNFINISHED = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
 MISSING = "文件不见了（被删除、改名或移走）"
+UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
+REPLACED = "原来在这里的文件（{}{}）不见了，这个名字现在是另一个文件的"
+WHAT = {"submission": "收文记录 #", "document": "发文记录 #"}
 
 
 def verify(ws, store, *, year: int | None = None) -> Report:
@@ -90,6 +93,7 @@ def check_files(ws, store, report: Report, year: int | None) -> None:
     prefix = f"{ws.relative(ws.year_dir(year))}/" if year is not None else None
     with store.read() as conn:
         recorded = {row["path"]: row for row in manifest.all_files(conn)}
+        named = manifest.named_by_rows(conn)
     live, unfinished = _claimed(ws)
     root, checked, size = str(ws.root), 0, 0
     findings: list[Finding] = []
@@ -103,7 +107,23 @@ def check_files(ws, store, report: Report, year: int | None) -> None:
             findings.append(finding)
     findings += _strays(ws, year, recorded, live, unfinished)
     report.findings += _confirmed(ws, store, findings)
+    report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
     report.checked.update(files=checked, bytes=size)
+
+
+def _unaccounted(named: list, recorded: dict, prefix: str | None, in_flight: set[str]) -> list[Finding]:
+    """A file that a submission keeps or a document is, but whose manifest row is gone or now belongs to another
+    file at the same name (deleted, then its name taken again): missing all the same."""
+    findings = []
+    for path, what, ident in named:
+        if (prefix and not path.startswith(prefix)) or path in in_flight:
+            continue
+        row = recorded.get(path)
+        if row is None:
+            findings.append(Finding("missing", path, UNLISTED))
+        elif row[f"{what}_id"] is not None and row[f"{what}_id"] != ident:
+            findings.append(Finding("missing", path, REPLACED.format(WHAT[what], ident)))
+    return findings
 
 
 def _file_finding(path: str, row: dict) -> Finding | None:

@@ -7,12 +7,17 @@ import hashlib
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import String, cast, func, insert, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import events, meta
 
 HEAD = "event_chain_head"  # meta key: "<id> <hash>" of the last event lzdocs recorded (a deleted last event shows)
+# Built once: every ingest and letter runs these (as store/documents.py does).
+_HEAD = select(meta.c.value).where(meta.c.key == HEAD)
+_LAST = select(_HEAD.scalar_subquery(), select(func.max(events.c.id)).scalar_subquery())
+_INSERT = insert(events)
+_SET_HEAD = update(meta).where(meta.c.key == HEAD).values(value=bindparam("head"))
 
 
 def moment(at: dt.datetime | str | None) -> str:
@@ -38,7 +43,10 @@ def event_hash(prev_hash: str | None, event: dict) -> str:
 
 def head(conn: Connection) -> tuple[int, str | None]:
     """(id, hash) of the last event lzdocs recorded: from the meta row, or (0, None) before the first."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == HEAD)).scalar()
+    return _parse_head(conn.execute(_HEAD).scalar())
+
+
+def _parse_head(value: str | None) -> tuple[int, str | None]:
     if not value:
         return 0, None
     number, _, digest = value.partition(" ")
@@ -47,17 +55,17 @@ def head(conn: Connection) -> tuple[int, str | None]:
 
 def append(conn: Connection, event: dict) -> None:
     """Insert ``event`` (without id) as the next link of the chain; inside the caller's write transaction."""
-    last_id, last_hash = head(conn)
-    highest = conn.execute(select(func.max(events.c.id))).scalar() or 0
-    event = dict(event, id=max(last_id, highest) + 1, prev_hash=last_hash)
+    value, highest = conn.execute(_LAST).one()
+    last_id, last_hash = _parse_head(value)
+    event = dict(event, id=max(last_id, highest or 0) + 1, prev_hash=last_hash)
     event["hash"] = event_hash(last_hash, event)
-    conn.execute(insert(events).values(**event))
+    conn.execute(_INSERT, event)
     set_head(conn, event["id"], event["hash"])
 
 
 def set_head(conn: Connection, event_id: int, digest: str) -> None:
     value = f"{event_id} {digest}"
-    if not conn.execute(update(meta).where(meta.c.key == HEAD).values(value=value)).rowcount:
+    if not conn.execute(_SET_HEAD, {"head": value}).rowcount:
         conn.execute(insert(meta).values(key=HEAD, value=value))
 
 

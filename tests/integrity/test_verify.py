@@ -95,6 +95,22 @@ def test_a_deleted_file_and_a_file_of_another_size_are_named(root):
     verify(root, check=0)
 
 
+def test_a_deleted_original_whose_name_a_later_form_took_is_still_missing(root, make_form):
+    (root / ORIGINAL).unlink()
+    make_form(root / "inbox" / "计财处.docx", rows=SAMPLE_ROWS[:2])  # a corrected form under the same name
+    run_json("-w", root, "ingest")
+    assert findings(root) == [{"kind": "missing", "subject": ORIGINAL, "last_good": None,
+                               "message": "原来在这里的文件（收文记录 #1）不见了，这个名字现在是另一个文件的"}]
+
+
+def test_a_manifest_row_deleted_with_sqlite3_is_named(root):
+    sql(root, "DELETE FROM files WHERE path = ?", ORIGINAL)
+    assert [(f["kind"], f["subject"], f["message"]) for f in findings(root)] == [
+        ("stray", ORIGINAL, "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"),
+        ("missing", ORIGINAL,
+         "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）")]
+
+
 def test_a_stray_file_is_reported_and_left_alone(root):
     stray = root / "outbox" / "2026" / "收文" / "计划财务处" / "补充说明.docx"
     stray.write_bytes(b"put here by hand")
