@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.dynamics.warnings import Deadlines
     from lzdocs.ingest import Outcome
     from lzdocs.integrity.backup import BackupResult, Restored
+    from lzdocs.integrity.findings import Report
     from lzdocs.integrity.package import PackageResult
     from lzdocs.store import Store
 
@@ -124,7 +125,8 @@ class Office:
         """``lzdocs db upgrade``: the archive brought to this program's schema; (version before, after)."""
         from lzdocs.store import Store
 
-        store = Store.unchecked(self.ws.db_url, now=self.clock.now)  # opening would refuse an old server archive
+        # opened without the check on opening, which refuses an old server archive
+        store = Store.unchecked(self.ws.db_url, now=self.clock.now, workspace=self.ws)
         try:
             return store.upgrade()
         finally:
@@ -309,7 +311,7 @@ class Office:
         """Issue one letter with the next 文号 (registered in 发文登记簿 and 预警处置台账); ``values`` are its fields
         (a list for 问题/建议 …); ``to`` addresses it to a person of ``unit``; ``receipt`` adds a 送达回证 page.
         Register problems and a PDF that could not be made are in ``warnings``.
-        ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number taken, nothing recorded; ``number``: a
+        ``draft``: a preview marked 草稿 in outbox/<year>/草稿/, no number, no row; ``number``: a
         文号 assigned elsewhere, used instead of the next one. ``risks``: the risk points the warning concerns (ids
         or words of the risk text), checked before the number is taken and linked to it."""
         from lzdocs.documents.letters import find_kind
@@ -484,6 +486,7 @@ class Office:
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
         """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""
         from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, font_warnings, to_pdf_many
+        from lzdocs.integrity.manifest import record_written
 
         if not issued:
             return []
@@ -496,8 +499,10 @@ class Office:
         problems = []
         for folder, items in by_folder.items():
             try:
-                for item, pdf in zip(items, to_pdf_many([i.path for i in items], folder, timeout)):
+                made = to_pdf_many([i.path for i in items], folder, timeout)
+                for item, pdf in zip(items, made):
                     item.files.append(pdf)
+                record_written(self.store, self.ws.relative, [(pdf, "pdf") for pdf in made])
                 items[0].warnings += font_warnings(items[0].path, items[0].files[-1])  # one template: same fonts
             except PdfError as exc:
                 problems.append(f"PDF 没有生成：{exc}")
@@ -589,6 +594,15 @@ class Office:
                 "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,
                 "files": [self.ws.relative(p) for p in done.files], "missing": done.missing,
                 "registers": [self.ws.relative(p) for p in registers.files]}
+
+    # --- tamper evidence ------------------------------------------------------------------------------------
+    def verify(self, year: int | None = None) -> Report:
+        """The archive checked against itself (docs/product.md §12.1): the events' hash chain, every recorded file
+        (only those of outbox/<year>/ with ``year``) with its size and SHA-256, no unrecorded file in the archive
+        folders, SQLite's integrity check. Nothing is changed; ``report.ok`` when all hold."""
+        from lzdocs.integrity.verify import verify
+
+        return verify(self.ws, self.store, year=year)
 
     def forms(self, units: Iterable[str] = (), *, all_units: bool = False, fmt: str = "docx",
               kind: str = "risk") -> list[Path]:

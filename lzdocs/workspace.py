@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -449,6 +450,20 @@ class Workspace:
                 raise ConfigError(f"找不到模板 {name}", hint=f"请把模板放在 {self.templates} 下")
             return path
 
+    def archive_folders(self, year: int | None = None) -> list[Path]:
+        """The folders of the archive (docs/product.md §12.1): outbox/<year>/ of each year (or only ``year``) and
+        inbox/退回/; the blank forms of outbox/空白表/ are not archived."""
+        if year is not None:
+            return [self.year_dir(year)]
+        years = sorted(p for p in self.outbox.glob("[0-9][0-9][0-9][0-9]") if p.is_dir() and not p.is_symlink())
+        return [*years, self.rejected]
+
+    def archive_files(self, year: int | None = None) -> Iterator[tuple[str, os.DirEntry]]:
+        """(workspace-relative path, directory entry) of everything below :meth:`archive_folders` that is not a
+        folder — a symlink is listed, never followed."""
+        for folder in self.archive_folders(year):
+            yield from _entries(folder, self.relative(folder))
+
     def relative(self, path: Path) -> str:
         try:
             return Path(path).resolve().relative_to(self.root).as_posix()
@@ -496,3 +511,16 @@ def _kind_name(key: str | None) -> str:
     from lzdocs.documents.letters import KINDS
 
     return KINDS[key].name if key in KINDS else "批评教育" if key == "criticism" else f"“{key}”"
+
+
+def _entries(folder: Path, relative: str) -> Iterator[tuple[str, os.DirEntry]]:
+    try:
+        listing = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in listing:
+        path = f"{relative}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            yield from _entries(Path(entry.path), path)
+        else:
+            yield path, entry

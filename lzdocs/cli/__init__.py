@@ -54,6 +54,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unit": ("follow_up_cmds:unit_command", "查看一个单位的档案：历年风险点、复核、预警处置（各环节状态）和案例。"),
     "urge": ("letter_cmds:urge_command", "给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。"),
     "user": ("serve_cmds:user_group", "管理工作情况网页（lzdocs serve）的登录用户：添加、列出、删除。"),
+    "verify": ("verify_cmds:verify_command",
+               "检查档案是否完好：事件记录的校验链、每个归档文件的大小和 SHA-256、有无记录之外的文件、数据库完整性。"),
     "void": ("void_cmds:void_command",
              "作废一个文号：发文登记簿中保留并注明作废，文件移到“作废”文件夹，此文号不再使用。"),
     "warn": ("follow_up_cmds:warn_command",

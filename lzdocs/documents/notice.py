@@ -457,10 +457,12 @@ def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float
     result = IssuedNotice(issued.number, issued.path, [issued.path], warnings=[*notice.notes, *issued.warnings])
     if pdf:
         from lzdocs.documents.pdf import PdfError, font_warnings, to_pdf
+        from lzdocs.integrity.manifest import record_written
 
         try:
             limit = timeout or float(ws.settings.get("letters", "pdf_timeout", 120))
             result.files.append(to_pdf(issued.path, issued.path.parent, limit))
+            record_written(store, ws.relative, [(result.files[-1], "pdf")], document_id=issued.document_id)
             result.warnings += font_warnings(issued.path, result.files[-1])
         except PdfError as exc:
             result.warnings.append(f"PDF 没有生成：{exc}")

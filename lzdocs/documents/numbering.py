@@ -16,7 +16,8 @@ from pathlib import Path
 
 from lzdocs.errors import FieldError, LzdocsError
 from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
-from lzdocs.store import Store
+from lzdocs.integrity.manifest import record_written
+from lzdocs.store import Store, files
 from lzdocs.store import documents as q
 from lzdocs.textutil import chinese_date, safe_filename
 
@@ -65,7 +66,7 @@ class IssuedDocument:
     number: DocumentNumber | DraftNumber
     path: Path
     sha256: str
-    document_id: int | None  # None for a draft: nothing is recorded
+    document_id: int | None  # None for a draft: no row (only its file in the manifest)
     warnings: list[str] = field(default_factory=list)  # Chinese, e.g. a back-dated document
 
     @property
@@ -177,10 +178,12 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     ``render(number, path)`` writes the file; it may return the bytes it wrote to save reading the file
     back for its SHA-256 (already fsynced, unless a ``finisher`` is given: then the finisher fsyncs and
     renames the file after the commit, and the file is in place once the finisher is closed).
-    A ``draft`` takes no number and records nothing: see :func:`write_draft`.
+    A ``draft`` takes no number and no row, only its file is recorded in the manifest: see :func:`write_draft`.
     """
-    if draft:
-        return write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
+    if draft:  # no number, no row: only its file is recorded in the manifest (docs/product.md §12.1)
+        preview = write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
+        record_written(store, lambda p: _recorded_name(p, workspace_root), [(preview.path, "draft")])
+        return preview
     if assigned and (assigned.code, assigned.year) != (code, year):
         raise FieldError(f"文号 {assigned} 不是{code}〔{year}〕的文号", hint="文号的机关代字和年份须与这份文书一致")
     folder.mkdir(parents=True, exist_ok=True)
@@ -202,6 +205,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
             doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
                                     title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
                                     note=note, created_at=store.now(), origin=q.ASSIGNED if assigned else "auto")
+            files.record(conn, relative, sha, len(written) if isinstance(written, bytes) else partial.stat().st_size,
+                         "document", store.now(), document_id=doc_id)  # docs/product.md §12.1
             if reply_due is not None or ledger:  # ledger: a way of warning, followed even with no deadline
                 q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
                               reply_due=reply_due)
@@ -270,7 +275,8 @@ def write_draft(number: DraftNumber, folder: Path, stem: Callable, render: Calla
                 suffix: str = ".docx") -> IssuedDocument:
     """A preview (草稿): rendered with 草稿 where the 文号 goes and marked 草稿 on every page, written to
     ``folder`` (outbox/<year>/草稿/) under a name reserved atomically, so two clerks' drafts never collide.
-    No number is taken and nothing is recorded: the archive is not even written."""
+    No number is taken and nothing is recorded here (``issue_document`` then records the file in the manifest, after
+    it is in place: the write lock is taken only for that)."""
     from lzdocs.documents.draft_mark import mark_draft
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -330,6 +336,9 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             moved = dict(moves).get(document) or _moved_before(document, folder, doc["sha256"])
             recorded = _recorded_name(moved, workspace_root) if moved else doc["file"]
             q.void_document(conn, doc["id"], reason=reason, voided=voided, file=recorded)
+            for source, target in [*moves, *([(document, moved)] if moved and not moves else [])]:
+                files.move(conn, _recorded_name(source, workspace_root), _recorded_name(target, workspace_root),
+                           role="voided")
             store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
                       after={"status": q.VOID, "reason": reason, "voided": voided, "file": recorded})
     except BaseException:

@@ -31,6 +31,7 @@ from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
+from lzdocs.integrity.manifest import record_written
 from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
@@ -100,12 +101,21 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
                 with build(path.name) as book:
                     _attempt(result, path, partial(book.save, path))
                     result.warnings.extend(book.warnings)
+                _record(ws, store, result, path, "register")
         if "publicity" in paths:
             path = paths["publicity"]
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
                 publicity_rows(conn, year, order))))
+            _record(ws, store, result, path, "publicity")
     return result
+
+
+def _record(ws, store, result: RegisterResult, path: Path, role: str) -> None:
+    """A register just rewritten, recorded at once in the manifest (docs/product.md §12.1); one not replaced keeps
+    its row."""
+    if result.files and result.files[-1] == path:
+        record_written(store, ws.relative, [(path, role)])
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:

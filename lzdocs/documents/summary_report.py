@@ -51,9 +51,19 @@ def write_report(office, year: int, flags: list[dict], *, pdf: bool, package: bo
         result.pdf = _pdf(ws, target, warnings)
     if package:
         _package(office, result)
+    _record(office, result)
     for text in warnings:
         log.warning("%s", text)
     return result
+
+
+def _record(office, result: SummaryResult) -> None:
+    """The report, its PDF and the 上报 package in the manifest (docs/product.md §12.1)."""
+    from lzdocs.integrity.manifest import record_written
+
+    written = [(result.file, "summary")] + [(result.pdf, "pdf")] * bool(result.pdf)
+    written += [(path, "package") for path in [*result.contents, *([result.archive] if result.archive else [])]]
+    record_written(office.store, office.ws.relative, written)
 
 
 def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, bytes]:

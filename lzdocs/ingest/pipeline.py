@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -41,6 +42,7 @@ from lzdocs.ingest.returned import settle_returned
 from lzdocs.ingest.scan import NOT_REGULAR, is_ignored, walk
 from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store
+from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
@@ -328,7 +330,7 @@ class Ingest:
                 marker.unlink()
                 claim.marker = None
             self.crash("before-copy")
-            copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
+            digest = copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
             self.crash("after-copy")
         stored_as = self._rel(Path(claim.dest)) if claim.dest else None
         closing = values["year"] if values["status"] == "accepted" else None  # a year handed over takes no form
@@ -338,22 +340,37 @@ class Ingest:
             self.store.log(conn, values["status"], claim.original_name, after={
                 "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
                 "rows": len(rows), "stored_as": stored_as, "supersedes": replaced, "superseded_by": later})
+            if stored_as:  # the manifest (docs/product.md §12.1): the hash of what the copy wrote, not read again
+                self._record_kept(conn, claim, stored_as, digest, new_id, values, problems)
             if planned:  # a 落实情况 form: its reviews, in the same transaction
                 reviews.record_reviews(self.store, conn, new_id, planned)
         self.crash("after-commit")
-        self._finish(claim, values["status"], problems)
+        self._finish(claim, values["status"], problems, values["received_at"])
         return _Settled(stored_as, replaced, later)
 
-    def _finish(self, claim: Claim, status: str, problems: list[Problem]) -> None:
-        """Steps after the commit; idempotent, so recovery can run them again."""
+    def _record_kept(self, conn, claim: Claim, stored_as: str, digest: str, submission: int, values: dict,
+                     problems: list[Problem]) -> None:
+        """The kept original and, for a returned file, the 错误说明 that ``_finish`` will write beside it."""
+        now, role = self.now(), manifest.KEPT_ROLES[values["status"]]
+        manifest.record(conn, stored_as, digest, os.stat(claim.partial).st_size, role, now, submission_id=submission)
+        if values["status"] == "rejected":
+            note = self._explanation(claim, problems, values["received_at"])
+            manifest.record(conn, stored_as + EXPLANATION, hashlib.sha256(note).hexdigest(), len(note), "explanation",
+                            now, submission_id=submission)
+
+    def _explanation(self, claim: Claim, problems: list[Problem], when: dt.datetime) -> bytes:
+        return explanation(claim.original_name, problems, when, contact_line(self.ws.settings)).encode("utf-8-sig")
+
+    def _finish(self, claim: Claim, status: str, problems: list[Problem], when: dt.datetime) -> None:
+        """Steps after the commit; idempotent, so recovery can run them again. ``when``: the time the file was
+        taken (the 处理时间 of its 错误说明, so that the note written is the one recorded)."""
         if claim.partial and Path(claim.partial).exists():
             os.replace(claim.partial, claim.dest)  # onto the empty file we reserved
             fsync_dir(Path(claim.dest).parent)  # the archived copy is durable before the claim goes
         self.crash("after-rename")
         note = Path(f"{claim.dest}{EXPLANATION}") if status == "rejected" and claim.dest else None
         if note and (not note.exists() or note.stat().st_size == 0):
-            text = explanation(claim.original_name, problems, self.now(), contact_line(self.ws.settings))
-            write_atomic(note, text.encode("utf-8-sig"))
+            write_atomic(note, self._explanation(claim, problems, when))
         cl.release(claim)
 
     def _settle_duplicate(self, claim: Claim, src: BinaryIO, sha: str, first, arrived: dt.date) -> Outcome:
@@ -419,7 +436,8 @@ class Ingest:
             cl.put_back(claim)
             log.info("恢复：%s 放回收件夹重新处理", claim.original_name)
         else:
-            self._finish(claim, decided["status"], [Problem(**p) for p in json.loads(decided["problems"])])
+            self._finish(claim, decided["status"], [Problem(**p) for p in json.loads(decided["problems"])],
+                         decided["received_at"])
             log.info("恢复：%s 已完成归档", claim.original_name)
         return 1
 

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from lzdocs.fsutil import NotRegularFile, move_without_replacing, open_regular, rename_no_replace
+from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
 
 log = logging.getLogger("lzdocs.ingest")
@@ -35,12 +36,15 @@ def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path
             if not _still_returned(ws, row, returned, claims_dir):
                 continue
             try:
-                new = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
+                new, note = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
             except OSError as exc:
                 log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED, exc)
                 continue
             stored_as = ws.relative(new)
             subs.move_stored(conn, row["id"], stored_as)
+            manifest.move(conn, row["stored_as"], stored_as)  # docs/product.md §12.1
+            if note is not None:
+                manifest.move(conn, row["stored_as"] + EXPLANATION, ws.relative(note))
             store.log(conn, "settled", row["original_name"], before={"stored_as": row["stored_as"]},
                       after={"stored_as": stored_as})
         moved.append(stored_as)
@@ -61,14 +65,15 @@ def _still_returned(ws, row, returned: str, claims_dir: Path) -> bool:
         return False
 
 
-def _move(path: Path, folder: Path) -> Path:
-    """``path`` and its 错误说明 into ``folder``, never replacing anything."""
+def _move(path: Path, folder: Path) -> tuple[Path, Path | None]:
+    """``path`` and its 错误说明 into ``folder``, never replacing anything; (where each went, None: no 错误说明)."""
     stem, suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
     dest = move_without_replacing(path, folder, stem, suffix)
     note = Path(f"{path}{EXPLANATION}")
-    if note.is_file():
-        try:
-            rename_no_replace(note, Path(f"{dest}{EXPLANATION}"))
-        except FileExistsError:
-            move_without_replacing(note, folder, f"{dest.name}.错误说明", ".txt")
-    return dest
+    if not note.is_file():
+        return dest, None
+    try:
+        rename_no_replace(note, Path(f"{dest}{EXPLANATION}"))
+    except FileExistsError:
+        return dest, move_without_replacing(note, folder, f"{dest.name}.错误说明", ".txt")
+    return dest, Path(f"{dest}{EXPLANATION}")

@@ -9,13 +9,13 @@ import socket
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, inspect, select, text
+from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
-from lzdocs.store import migrations, schema
+from lzdocs.store import chain, migrations, schema
 
 
 def _actor() -> str:
@@ -29,22 +29,23 @@ def _actor() -> str:
 class Store:
     """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
 
-    def __init__(self, url: str, *, now=Clock().now):  # noqa: B008 - bound method of a frozen value
-        self._connect(url, now)
+    def __init__(self, url: str, *, now=Clock().now, workspace=None):  # noqa: B008 - bound method of a frozen value
+        self._connect(url, now, workspace)
         self._migrate()
         self._remember_file()
 
     @classmethod
-    def unchecked(cls, url: str, *, now=Clock().now) -> Store:  # noqa: B008
+    def unchecked(cls, url: str, *, now=Clock().now, workspace=None) -> Store:  # noqa: B008
         """Connected without bringing the schema up to date: for ``lzdocs db upgrade``, which does that itself."""
         store = cls.__new__(cls)
-        store._connect(url, now)
+        store._connect(url, now, workspace)
         store._remember_file()
         return store
 
-    def _connect(self, url: str, now) -> None:
+    def _connect(self, url: str, now, workspace) -> None:
         self.url = url
         self.now = now
+        self.workspace = workspace  # whose archive files an upgrade to version 8 records (None: none)
         self.actor = _actor()
         self.engine: Engine = self._create_engine(url)
 
@@ -55,7 +56,7 @@ class Store:
 
     @classmethod
     def for_workspace(cls, ws, **kw) -> Store:
-        return cls(ws.db_url, **kw)
+        return cls(ws.db_url, workspace=ws, **kw)
 
     @staticmethod
     def _create_engine(url: str) -> Engine:
@@ -112,7 +113,7 @@ class Store:
                         raise StoreError(f"数据库中的档案库是第 {version} 版，本程序需要第 {schema.SCHEMA_VERSION} 版",
                                          hint="共用这个数据库的各台电脑先停止 lzdocs watch，然后在一台电脑上运行 "
                                               "lzdocs db upgrade")
-                migrations.bring_up_to_date(conn)
+                migrations.bring_up_to_date(conn, workspace=self.workspace, now=self.now)
         except DatabaseError as exc:
             raise database_error(self.url, exc) from exc
 
@@ -120,7 +121,7 @@ class Store:
         """``lzdocs db upgrade``: (version before, version after), under the write lock."""
         try:
             with self.engine.begin() as conn:
-                done = migrations.bring_up_to_date(conn)
+                done = migrations.bring_up_to_date(conn, workspace=self.workspace, now=self.now)
         except DatabaseError as exc:
             raise database_error(self.url, exc) from exc
         self._remember_file()
@@ -182,9 +183,19 @@ class Store:
         except (OperationalError, InterfaceError) as exc:
             raise database_error(self.url, exc) from exc
 
+    def integrity_check(self) -> list[str] | None:
+        """SQLite's ``PRAGMA integrity_check``: the problems it lists ([] when the file holds); None on a database
+        server, which checks itself."""
+        if not self.url.startswith("sqlite"):
+            return None
+        with self.read() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
     def log(self, conn: Connection, action: str, subject: str = "", *, before=None, after=None) -> None:
-        """Append one audit event in the caller's transaction."""
-        conn.execute(insert(schema.events).values(
+        """Append one audit event in the caller's transaction (which holds the write lock), chained to the one
+        before it (docs/product.md §12.1)."""
+        chain.append(conn, dict(
             at=self.now(), actor=self.actor, action=action, subject=subject,
             before=None if before is None else json.dumps(before, ensure_ascii=False, default=str),
             after=None if after is None else json.dumps(after, ensure_ascii=False, default=str)))

@@ -201,6 +201,25 @@ events = Table(
     Column("subject", Text, nullable=False, default=""),
     Column("before", Text),
     Column("after", Text),
+    # 8: the hash chain (docs/product.md §12.1): ``hash`` = SHA-256 of ``prev_hash`` and this event's content
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+)
+
+# 8: the archive's manifest (docs/product.md §12.1): every file lzdocs wrote into outbox/<year>/ and inbox/退回/.
+files = Table(
+    "files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False, unique=True),  # workspace-relative, forward slashes
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    # original | duplicate | returned | explanation | document | voided | draft | pdf | register | publicity |
+    # summary | package | found (in the archive at the upgrade to version 8, written by no recorded step)
+    Column("role", String(32), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("basis", String(16), nullable=False, server_default=text("'written'")),  # written | upgrade (hashed then)
+    Column("submission_id", Integer, ForeignKey("submissions.id")),
+    Column("document_id", Integer, ForeignKey("documents.id")),
 )
 
 # Before Alembic (versions 2–7): version → SQL statements taking the schema from version-1 to version. They run

@@ -157,13 +157,14 @@ def test_a_unit_without_risk_points_gets_an_unlinked_case(tmp_path):
 
 def test_an_archive_of_version_4_gains_the_cases_table(workspace):
     from lzdocs.store import Store
+    from lzdocs.store.schema import SCHEMA_VERSION
 
     with sqlite3.connect(workspace.root / "lzdocs.db") as db:  # a main-branch archive before issue 14
         db.execute("CREATE TABLE meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)")
         db.execute("INSERT INTO meta VALUES ('schema_version', '4')")
     store = Store.for_workspace(workspace)
     try:
-        assert store.schema_version == 9
+        assert store.schema_version == SCHEMA_VERSION
     finally:
         store.close()
     with sqlite3.connect(workspace.root / "lzdocs.db") as db:

@@ -61,6 +61,7 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     litter = [p for p in workspace.root.rglob("*") if p.is_file() and (p.stat().st_size == 0 or p.suffix in
                                                                         (".part", ".reserve"))]
     assert [p for p in litter if p.name != "watch.lock"] == []  # no name left reserved, no copy, no marker
+    assert json.loads(run_cli("-w", workspace.root, "verify", "--json", check=0).stdout)["findings"] == []
 
 
 @pytest.mark.slow  # a real process holds the claim

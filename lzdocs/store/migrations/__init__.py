@@ -19,13 +19,14 @@ HERE = Path(__file__).parent
 BASELINE = "0007"  # the first Alembic revision: schema version 7
 
 
-def config(conn: Connection):
-    """An Alembic configuration that runs on ``conn`` (inside the caller's transaction, with its write lock)."""
+def config(conn: Connection, **attributes):
+    """An Alembic configuration that runs on ``conn`` (inside the caller's transaction, with its write lock);
+    ``attributes`` reach the revisions (``context.config.attributes``): the workspace and the clock."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
-    cfg.attributes["connection"] = conn
+    cfg.attributes.update(attributes, connection=conn)
     return cfg
 
 
@@ -43,10 +44,10 @@ def revision_of(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade(conn: Connection, target: str = "head") -> None:
+def upgrade(conn: Connection, target: str = "head", **attributes) -> None:
     from alembic import command
 
-    command.upgrade(config(conn), target)
+    command.upgrade(config(conn, **attributes), target)
 
 
 def version_of(conn: Connection) -> int:
@@ -57,12 +58,13 @@ def version_of(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def bring_up_to_date(conn: Connection) -> tuple[int, int]:
+def bring_up_to_date(conn: Connection, *, workspace=None, now=None) -> tuple[int, int]:
     """Migrate the archive on ``conn`` to this program's schema; (version before, version after).
 
     A new database gets the baseline and every revision after it. An archive from before Alembic (versions
     2–7, no ``alembic_version``) gets the baseline's missing tables, then its old SQL statements from its version
-    on (an ADD COLUMN whose column is there is skipped), then the revisions after the baseline."""
+    on (an ADD COLUMN whose column is there is skipped), then the revisions after the baseline. ``workspace`` and
+    ``now``: for a revision that looks at the archive's files (0008 records them as found)."""
     before = version_of(conn)
     if before > schema.SCHEMA_VERSION:
         raise StoreError(f"档案库版本（{before}）比本程序（{schema.SCHEMA_VERSION}）新，是用更新版本的 lzdocs 建的",
@@ -74,7 +76,7 @@ def bring_up_to_date(conn: Connection) -> tuple[int, int]:
             for statement in schema.LEGACY_MIGRATIONS.get(target, []):
                 if not _column_exists(conn, statement):
                     conn.execute(text(statement))
-    upgrade(conn, "head")
+    upgrade(conn, "head", workspace=workspace, now=now)
     _set_version(conn, schema.SCHEMA_VERSION)
     return before, schema.SCHEMA_VERSION
 

@@ -1,0 +1,234 @@
+"""``lzdocs verify``: the archive checked against itself — the events' chain, every recorded file, strays, SQLite."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from lzdocs.fsutil import stale_files
+from lzdocs.ingest import claims as cl
+from lzdocs.integrity.findings import Finding, Report
+from lzdocs.store import chain
+from lzdocs.store import files as manifest
+
+# An unrecorded file that is empty or hidden (``.name.1a2b3c4d.part.docx``, ``.<uuid>.docx``) is a write in progress
+# (a name reserved, a temp file beside its place) while it is younger than this, by its own file system's clock —
+# the age after which registers.remove_stale_parts also takes such a file for a leftover.
+IN_PROGRESS = 600
+CONFIRM_AFTER = 0.5  # seconds before a finding about a file is looked at again (a rewrite and its row: milliseconds)
+
+STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"
+LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
+UNFINISHED = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
+MISSING = "文件不见了（被删除、改名或移走）"
+UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
+REPLACED = "原来在这里的文件（{}{}）不见了，这个名字现在是另一个文件的"
+WHAT = {"submission": "收文记录 #", "document": "发文记录 #"}
+
+
+def verify(ws, store, *, year: int | None = None) -> Report:
+    """Check the archive of ``ws``: its files only under outbox/<year>/ when ``year`` is given; the chain whole."""
+    started = time.perf_counter()
+    report = Report()
+    check_chain(store, report)
+    check_files(ws, store, report, year)
+    check_database(store, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- the events' chain ----------------------------------------------------------------------------------------
+def check_chain(store, report: Report) -> None:
+    """Each event's hash recomputed and linked to the one before; the last one against the recorded head. Each
+    break is named where it happens, with the time of the last intact event before it."""
+    count, previous, last_good = 0, None, None
+    with store.read() as conn:
+        head_id, head_hash = chain.head(conn)
+        for event in chain.stored_events(conn):
+            count += 1
+            found = list(_event_findings(event, previous, head_id, last_good))
+            report.findings += found
+            if not any(f.kind in ("event_changed", "event_inserted") for f in found):
+                last_good = chain.moment(event["at"])
+            previous = event
+    last_id = previous["id"] if previous else 0
+    if head_id > last_id:
+        gone = f"事件 #{last_id + 1}" + (f"—#{head_id}" if head_id > last_id + 1 else "")
+        report.findings.append(Finding("event_missing", gone, f"已被删除（lzdocs 记下的最后一个事件是 #{head_id}）",
+                                       last_good))
+    elif previous and head_hash != previous["hash"] and all(f.subject != f"事件 #{last_id}" for f in report.findings):
+        report.findings.append(Finding("event_changed", f"事件 #{last_id}",
+                                       "与 lzdocs 记下的最后一个事件不符：被替换过", last_good))
+    report.checked["events"] = count
+
+
+def _event_findings(event: dict, previous: dict | None, head_id: int, last_good: str | None) -> Iterator[Finding]:
+    subject = f"事件 #{event['id']}"
+    if event["id"] > head_id:
+        yield Finding("event_inserted", subject, f"不是 lzdocs 记下的：在它记下的最后一个事件 #{head_id} 之后插入",
+                      last_good)
+        return
+    if event["hash"] is None:
+        yield Finding("event_inserted", subject, "没有校验值，不是 lzdocs 记下的：是后来插入的", last_good)
+        return
+    if chain.event_hash(event["prev_hash"], event) != event["hash"]:
+        yield Finding("event_changed", subject, "内容被改动过（与记录时的校验值不符）", last_good)
+    before = previous["id"] if previous else 0
+    if event["prev_hash"] != (previous["hash"] if previous else None):
+        if event["id"] > before + 1:
+            gone = f"事件 #{before + 1}" + (f"—#{event['id'] - 1}" if event["id"] > before + 2 else "")
+            yield Finding("event_missing", gone, f"已被删除（事件 #{event['id']} 接不上它前面的事件）", last_good)
+        else:
+            yield Finding("chain_broken", subject,
+                          f"与前一个事件 #{before} 接不上：其间有事件被删除、插入或改动过", last_good)
+
+
+# --- the files ------------------------------------------------------------------------------------------------
+def check_files(ws, store, report: Report, year: int | None) -> None:
+    """Every recorded file there with its size and SHA-256; nothing unrecorded in the archive folders."""
+    prefix = f"{ws.relative(ws.year_dir(year))}/" if year is not None else None
+    with store.read() as conn:
+        recorded = {row["path"]: row for row in manifest.all_files(conn)}
+        named = manifest.named_by_rows(conn)
+    live, unfinished = _claimed(ws)
+    root, checked, size = str(ws.root), 0, 0
+    findings: list[Finding] = []
+    for path, row in recorded.items():
+        if (prefix and not path.startswith(prefix)) or path in live:
+            continue
+        checked, size = checked + 1, size + row["size"]
+        finding = (Finding("unfinished", path, UNFINISHED) if path in unfinished
+                   else _file_finding(os.path.join(root, path), row))
+        if finding:
+            findings.append(finding)
+    findings += _strays(ws, year, recorded, live, unfinished)
+    report.findings += _confirmed(ws, store, findings)
+    report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
+    report.checked.update(files=checked, bytes=size)
+
+
+def _unaccounted(named: list, recorded: dict, prefix: str | None, in_flight: set[str]) -> list[Finding]:
+    """A file that a submission keeps or a document is, but whose manifest row is gone or now belongs to another
+    file at the same name (deleted, then its name taken again): missing all the same."""
+    findings = []
+    for path, what, ident in named:
+        if (prefix and not path.startswith(prefix)) or path in in_flight:
+            continue
+        row = recorded.get(path)
+        if row is None:
+            findings.append(Finding("missing", path, UNLISTED))
+        elif row[f"{what}_id"] is not None and row[f"{what}_id"] != ident:
+            findings.append(Finding("missing", path, REPLACED.format(WHAT[what], ident)))
+    return findings
+
+
+def _file_finding(path: str, row: dict) -> Finding | None:
+    """What is wrong with the recorded file at ``path``: missing, another size, other bytes; None when it holds.
+    One ``lstat`` (a link or device is never opened) and, when the size is right, one read."""
+    since = chain.moment(row["recorded_at"])
+    subject = row["path"]
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return Finding("changed", subject, "已不是普通文件（被换成了链接、文件夹或设备）", since)
+        if st.st_size != row["size"]:
+            return Finding("changed", subject, f"内容被改动过：现在 {st.st_size} 字节，记录时 {row['size']} 字节",
+                           since)
+        with open(path, "rb", buffering=0, opener=_no_follow) as fh:
+            if hashlib.file_digest(fh, "sha256").hexdigest() != row["sha256"]:
+                return Finding("changed", subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since)
+    except FileNotFoundError:
+        return Finding("missing", subject, MISSING, since)
+    except OSError as exc:
+        return Finding("unreadable", subject, f"无法读取：{exc.strerror or exc}", since)
+    return None
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _strays(ws, year: int | None, recorded: dict, live: set[str], unfinished: set[str]) -> list[Finding]:
+    """Files in the archive folders that nothing recorded; a write in progress (see IN_PROGRESS) is not one."""
+    findings, maybe_in_progress = [], {}
+    for path, entry in ws.archive_files(year):
+        if path in recorded or path in live:
+            continue
+        if path in unfinished:
+            findings.append(Finding("unfinished", path, UNFINISHED))
+        elif entry.name.startswith(".") or _empty(entry):
+            maybe_in_progress[Path(entry.path)] = path
+        else:
+            findings.append(Finding("stray", path, STRAY))
+    for leftover in stale_files(maybe_in_progress, IN_PROGRESS):
+        findings.append(Finding("stray", maybe_in_progress[leftover], LEFTOVER))
+    return findings
+
+
+def _empty(entry: os.DirEntry) -> bool:
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == 0
+
+
+def _claimed(ws) -> tuple[set[str], set[str]]:
+    """Paths in the archive that ingests hold (a name reserved, the copy beside it): (those of a live process — an
+    ingest in flight, not a finding —, those of one that died — finished by the next ingest)."""
+    live: set[str] = set()
+    dead: set[str] = set()
+    for folder in cl.leftovers(ws.work / "claims"):
+        lock = cl.Claim(folder.name, str(folder), "", "", None)
+        try:
+            held = lock.hold()
+        except OSError:  # its owner removed the folder meanwhile: finished
+            continue
+        try:
+            claim = cl.Claim.load(folder)  # with the lock held: an owner that finished has removed its intent
+        finally:
+            lock.let_go()
+        if claim is not None:
+            (dead if held else live).update(ws.relative(Path(p)) for p in (claim.dest, claim.partial, *claim.reserved)
+                                            if p)
+    return live, dead
+
+
+def _confirmed(ws, store, findings: list[Finding]) -> list[Finding]:
+    """The findings about files that still hold when looked at again, their rows read anew: a register rewritten
+    (file then row) or a letter put in place (row then file) while we looked is no finding."""
+    if not any(f.kind in ("changed", "missing", "stray") for f in findings):
+        return findings
+    time.sleep(CONFIRM_AFTER)
+    kept = []
+    with store.read() as conn:
+        for finding in findings:
+            if finding.kind not in ("changed", "missing", "stray"):
+                kept.append(finding)
+                continue
+            row = manifest.recorded(conn, finding.subject)
+            path = os.path.join(ws.root, finding.subject)
+            if row is not None:
+                still = _file_finding(path, dict(row)) is not None
+            else:  # a recorded file whose row moved on meanwhile (settled, voided) no longer is one
+                still = finding.kind == "stray" and os.path.lexists(path)
+            if still:
+                kept.append(finding)
+    return kept
+
+
+# --- the database ---------------------------------------------------------------------------------------------
+def check_database(store, report: Report) -> None:
+    """SQLite's own integrity check of the database file (other databases check themselves)."""
+    problems = store.integrity_check()
+    if problems is None:
+        return
+    report.checked["database"] = 1
+    if problems:
+        shown = "；".join(problems[:3]) + ("……" if len(problems) > 3 else "")
+        report.findings.append(Finding("database", store.file.name if store.file else "数据库",
+                                       f"数据库文件已损坏（SQLite 完整性检查：{shown}）：请从备份恢复"))

@@ -1,0 +1,318 @@
+"""Tamper evidence (issue 16, docs/product.md §12.1): ``lzdocs verify`` names each file or event changed, removed or
+added, with when it was last good, and passes again when it is put back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from lzdocs.store.schema import SCHEMA_VERSION
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, cli_env, needs_soffice, run_cli, run_json
+
+ORIGINAL = "outbox/2026/收文/计划财务处/计财处.docx"
+LETTER = "outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处.docx"
+FIELDS = ["--set", "事由=在2026年度廉政风险防控检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
+BAD_ROWS = [dict(SAMPLE_ROWS[0], level="很高"), *SAMPLE_ROWS[1:]]
+
+
+@pytest.fixture
+def root(tmp_path, make_form) -> Path:
+    """A workspace with an archived form, a returned one (with its 错误说明), a letter and the registers."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    make_form(root / "inbox" / "计财处.docx")
+    make_form(root / "inbox" / "图书馆.docx", unit="图书馆", rows=BAD_ROWS)
+    run_json("-w", root, "ingest", check=1)
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS)
+    return root
+
+
+def verify(root: Path, *args, check: int | None) -> dict:
+    return json.loads(run_cli("-w", root, "verify", *args, "--json", check=check).stdout)
+
+
+def findings(root: Path, *args) -> list[dict]:
+    return verify(root, *args, check=1)["findings"]
+
+
+def recorded_at(root: Path, path: str) -> str:
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        return conn.execute("SELECT recorded_at FROM files WHERE path = ?", (path,)).fetchone()[0]
+
+
+def event_time(root: Path, event_id: int) -> str:
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        return conn.execute("SELECT at FROM events WHERE id = ?", (event_id,)).fetchone()[0]
+
+
+def sql(root: Path, statement: str, *params) -> None:
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        conn.execute(statement, params)
+
+
+def test_an_intact_archive_verifies_clean_in_words_and_in_json(root):
+    out = verify(root, check=0)
+    assert out["ok"] is True and out["findings"] == []
+    assert out["checked"]["events"] == 3 and out["checked"]["database"] == 1
+    assert out["checked"]["files"] == 9  # 2 kept files, 1 错误说明, 1 letter, 4 registers, the 公示表
+    text = run_cli("-w", root, "verify", check=0).stdout.splitlines()
+    assert text[0].startswith("已检查：事件 3 个，文件 9 个（共 ") and "数据库完整性检查" in text[0]
+    assert text[-1] == "结论：全部完好，档案自记录以来没有被改动。"
+
+
+def test_one_byte_changed_in_an_archived_original_is_named_and_passes_again_when_put_back(root):
+    path = root / ORIGINAL
+    kept = path.read_bytes()
+    path.write_bytes(kept[:100] + bytes([kept[100] ^ 1]) + kept[101:])
+    assert findings(root) == [{"kind": "changed", "subject": ORIGINAL,
+                               "message": "内容被改动过：大小未变，但 SHA-256 与记录时不同",
+                               "last_good": recorded_at(root, ORIGINAL)}]
+    text = run_cli("-w", root, "verify", check=1).stdout.splitlines()
+    assert f"  {ORIGINAL}：内容被改动过：大小未变，但 SHA-256 与记录时不同（最后一次确认完好：" in text[1]
+    assert text[-1].startswith("结论：发现 1 处问题（见上）。")
+    path.write_bytes(kept)
+    verify(root, check=0)
+
+
+def test_a_deleted_file_and_a_file_of_another_size_are_named(root):
+    letter, note = root / LETTER, root / "inbox" / "退回" / "图书馆.docx.错误说明.txt"
+    kept = note.read_bytes()
+    letter.rename(root / "letter.bak")
+    note.write_bytes(kept + b"x")
+    assert findings(root) == [
+        {"kind": "changed", "subject": "inbox/退回/图书馆.docx.错误说明.txt",
+         "message": f"内容被改动过：现在 {len(kept) + 1} 字节，记录时 {len(kept)} 字节",
+         "last_good": recorded_at(root, "inbox/退回/图书馆.docx.错误说明.txt")},
+        {"kind": "missing", "subject": LETTER, "message": "文件不见了（被删除、改名或移走）",
+         "last_good": recorded_at(root, LETTER)}]
+    (root / "letter.bak").rename(letter)
+    note.write_bytes(kept)
+    verify(root, check=0)
+
+
+def test_a_deleted_original_whose_name_a_later_form_took_is_still_missing(root, make_form):
+    (root / ORIGINAL).unlink()
+    make_form(root / "inbox" / "计财处.docx", rows=SAMPLE_ROWS[:2])  # a corrected form under the same name
+    run_json("-w", root, "ingest")
+    assert findings(root) == [{"kind": "missing", "subject": ORIGINAL, "last_good": None,
+                               "message": "原来在这里的文件（收文记录 #1）不见了，这个名字现在是另一个文件的"}]
+
+
+def test_a_manifest_row_deleted_with_sqlite3_is_named(root):
+    sql(root, "DELETE FROM files WHERE path = ?", ORIGINAL)
+    assert [(f["kind"], f["subject"], f["message"]) for f in findings(root)] == [
+        ("stray", ORIGINAL, "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"),
+        ("missing", ORIGINAL,
+         "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）")]
+
+
+def test_a_stray_file_is_reported_and_left_alone(root):
+    stray = root / "outbox" / "2026" / "收文" / "计划财务处" / "补充说明.docx"
+    stray.write_bytes(b"put here by hand")
+    assert findings(root) == [{"kind": "stray", "subject": "outbox/2026/收文/计划财务处/补充说明.docx",
+                               "message": "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；"
+                                          "verify 不会移动或删除它", "last_good": None}]
+    assert stray.read_bytes() == b"put here by hand"
+    stray.unlink()
+    verify(root, check=0)
+
+
+def test_year_limits_the_file_checks_to_that_years_folder(root):
+    (root / "outbox" / "2025").mkdir()
+    (root / "outbox" / "2025" / "旧文件.docx").write_bytes(b"old")
+    verify(root, "--year", "2026", check=0)
+    assert [f["subject"] for f in findings(root)] == ["outbox/2025/旧文件.docx"]
+    assert [f["subject"] for f in findings(root, "--year", "2025")] == ["outbox/2025/旧文件.docx"]
+
+
+def test_a_name_being_written_is_no_finding_until_it_is_old(root):
+    folder = root / "outbox" / "2026" / "登记簿"
+    (folder / ".发文登记簿.1a2b3c4d.part.xlsx").write_bytes(b"half a register")  # atomic_output's temp file
+    (folder / "预留.docx").write_bytes(b"")  # a name reserved, its content on the way
+    verify(root, check=0)
+
+
+def test_an_ingest_in_flight_is_no_finding_and_one_whose_process_died_is_named(root):
+    claim = root / "inbox" / ".lzdocs" / "claims" / ("ab" * 16)
+    claim.mkdir(parents=True)
+    folder = root / "outbox" / "2026" / "收文" / "图书馆"
+    folder.mkdir()
+    dest, partial = folder / "图书馆.docx", folder / f".{'ab' * 16}.part"
+    dest.write_bytes(b"")
+    partial.write_bytes(b"the copy on its way")
+    (claim / "intent.json").write_text(json.dumps({
+        "token": "ab" * 16, "folder": str(claim), "original_name": "图书馆.docx", "source": "图书馆.docx",
+        "origin": str(root / "inbox" / "图书馆.docx"), "dest": str(dest), "partial": str(partial),
+        "reserved": [str(dest)]}), encoding="utf-8")
+    with FileLock(str(claim / ".lock")):  # its owner is alive
+        verify(root, check=0)
+    message = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
+    assert sorted((f["kind"], f["subject"], f["message"]) for f in findings(root)) == [
+        ("unfinished", "outbox/2026/收文/图书馆/.abababababababababababababababab.part", message),
+        ("unfinished", "outbox/2026/收文/图书馆/图书馆.docx", message)]
+    assert run_cli("-w", root, "verify", check=1).stdout.splitlines()[-1] == (
+        "结论：没有发现改动，但有 2 个文件属于中断的收取（见上）：运行一次 lzdocs ingest 后再检查。")
+
+
+# --- the events' chain -------------------------------------------------------------------------------------------
+
+def test_an_edited_event_is_named_with_the_time_of_the_last_intact_one(root):
+    sql(root, "UPDATE events SET subject = '别的.docx' WHERE id = 2")
+    assert findings(root) == [{"kind": "event_changed", "subject": "事件 #2",
+                               "message": "内容被改动过（与记录时的校验值不符）", "last_good": event_time(root, 1)}]
+    sql(root, "UPDATE events SET subject = '图书馆.docx' WHERE id = 2")
+    verify(root, check=0)
+
+
+def test_a_deleted_event_is_named_where_the_chain_breaks(root):
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        kept = conn.execute("SELECT * FROM events WHERE id = 2").fetchone()
+    sql(root, "DELETE FROM events WHERE id = 2")
+    assert findings(root) == [{"kind": "event_missing", "subject": "事件 #2",
+                               "message": "已被删除（事件 #3 接不上它前面的事件）", "last_good": event_time(root, 1)}]
+    sql(root, f"INSERT INTO events VALUES ({', '.join('?' * len(kept))})", *kept)
+    verify(root, check=0)
+
+
+def test_the_last_event_deleted_is_named_too(root):
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        kept = conn.execute("SELECT * FROM events WHERE id = 3").fetchone()
+    sql(root, "DELETE FROM events WHERE id = 3")
+    assert findings(root) == [{"kind": "event_missing", "subject": "事件 #3",
+                               "message": "已被删除（lzdocs 记下的最后一个事件是 #3）",
+                               "last_good": event_time(root, 2)}]
+    sql(root, f"INSERT INTO events VALUES ({', '.join('?' * len(kept))})", *kept)
+    verify(root, check=0)
+
+
+def test_an_inserted_event_is_named(root):
+    sql(root, "INSERT INTO events (at, actor, action, subject) VALUES (?, 'x', 'issue', 'y')",
+        "2026-11-28 09:00:00.000000")
+    assert findings(root) == [{"kind": "event_inserted", "subject": "事件 #4",
+                               "message": "不是 lzdocs 记下的：在它记下的最后一个事件 #3 之后插入",
+                               "last_good": event_time(root, 3)}]
+    sql(root, "DELETE FROM events WHERE id = 4")
+    verify(root, check=0)
+
+
+def test_an_event_replaced_in_the_middle_without_its_hash_is_named(root):
+    sql(root, "UPDATE events SET hash = NULL, prev_hash = NULL WHERE id = 2")
+    assert [(f["kind"], f["subject"], f["message"]) for f in findings(root)] == [
+        ("event_inserted", "事件 #2", "没有校验值，不是 lzdocs 记下的：是后来插入的"),
+        ("chain_broken", "事件 #3", "与前一个事件 #2 接不上：其间有事件被删除、插入或改动过")]
+
+
+# --- what lzdocs does leaves it clean ----------------------------------------------------------------------------
+
+def test_a_settled_return_a_void_a_draft_and_rebuilt_registers_leave_verify_clean(root, make_form):
+    make_form(root / "inbox" / "图书馆.docx", unit="图书馆")  # the corrected form settles the returned one
+    run_json("-w", root, "ingest")
+    assert sorted(p.name for p in (root / "inbox" / "退回" / "已处理").iterdir()) == [
+        "图书馆.docx", "图书馆.docx.错误说明.txt"]
+    verify(root, check=0)
+    run_json("-w", root, "void", "内工大纪建〔2026〕1号", "--reason", "测试时误发")
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS, "--draft")
+    run_json("-w", root, "register", "--year", "2026")
+    out = verify(root, check=0)
+    assert out["checked"]["files"] == 11  # + the corrected form and the draft; settled and voided files moved
+    make_form(root / "inbox" / "计财处-副本.docx")  # the same bytes again: kept under 重复报送/
+    (root / "inbox" / "计财处-副本.docx").write_bytes((root / ORIGINAL).read_bytes())
+    assert run_json("-w", root, "ingest")[0]["status"] == "duplicate"
+    verify(root, check=0)
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        roles = dict(conn.execute("SELECT path, role FROM files"))
+    assert roles["outbox/2026/作废/内工大纪建〔2026〕1号-计划财务处.docx"] == "voided"
+    assert roles["inbox/退回/已处理/图书馆.docx"] == "returned"
+    assert roles["inbox/退回/已处理/图书馆.docx.错误说明.txt"] == "explanation"
+    assert roles["outbox/2026/收文/计划财务处/重复报送/计财处-副本.docx"] == "duplicate"
+    assert roles["outbox/2026/公示/2026年廉政风险点公示表.docx"] == "publicity"
+    assert roles["outbox/2026/草稿/内工大纪建〔2026〕（草稿）-计划财务处.docx"] == "draft"
+
+
+def test_a_summary_and_its_package_leave_verify_clean(root):
+    run_json("-w", root, "summary", "--year", "2026", "--package")
+    verify(root, check=0)
+
+
+# --- an archive of schema 7 ---------------------------------------------------------------------------------------
+
+def as_schema_7(root: Path) -> None:
+    """What the archive looked like before tamper evidence (and before Alembic): no files table, events without their
+    chain, no table of later versions."""
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        conn.execute("DROP TABLE files")
+        conn.execute("DROP TABLE alembic_version")
+        conn.execute("DROP TABLE year_closures")
+        conn.execute("ALTER TABLE events DROP COLUMN prev_hash")
+        conn.execute("ALTER TABLE events DROP COLUMN hash")
+        conn.execute("DELETE FROM meta WHERE key = 'event_chain_head'")
+        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+
+
+def test_an_archive_of_schema_7_is_chained_and_recorded_on_upgrade_and_verifies_clean(root):
+    (root / "outbox" / "2026" / "收文" / "计划财务处" / "手放的.txt").write_bytes(b"there before the upgrade")
+    as_schema_7(root)
+    out = verify(root, check=0)
+    assert out["checked"]["events"] == 3 and out["checked"]["files"] == 10
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        rows = {p: (role, basis, sub, doc) for p, role, basis, sub, doc in conn.execute(
+            "SELECT path, role, basis, submission_id IS NOT NULL, document_id IS NOT NULL FROM files")}
+    assert rows[ORIGINAL] == ("original", "upgrade", 1, 0)
+    assert rows["inbox/退回/图书馆.docx"] == ("returned", "upgrade", 1, 0)
+    assert rows["inbox/退回/图书馆.docx.错误说明.txt"] == ("explanation", "upgrade", 1, 0)
+    assert rows[LETTER] == ("document", "upgrade", 0, 1)
+    assert rows["outbox/2026/收文/计划财务处/手放的.txt"] == ("found", "upgrade", 0, 0)
+    sql(root, "UPDATE events SET actor = 'someone else' WHERE id = 1")  # events from before the upgrade are chained
+    assert [(f["kind"], f["subject"]) for f in findings(root)] == [("event_changed", "事件 #1")]
+    sql(root, "UPDATE events SET actor = (SELECT actor FROM events WHERE id = 2) WHERE id = 1")
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS)  # and new ones follow on
+    verify(root, check=0)
+
+
+def test_a_damaged_database_file_is_named(root):
+    with sqlite3.connect(root / "lzdocs.db") as conn:  # an index whose entries no longer match its table
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute("UPDATE sqlite_schema SET sql = replace(sql, '(sha256)', '(original_name)') "
+                     "WHERE name = 'ix_submissions_sha'")
+    out = findings(root)
+    assert [(f["kind"], f["subject"]) for f in out] == [("database", "lzdocs.db")]
+    assert out[0]["message"].startswith("数据库文件已损坏（SQLite 完整性检查：")
+    assert out[0]["message"].endswith("）：请从备份恢复")
+
+
+@needs_soffice
+def test_pdfs_of_a_letter_and_a_notice_are_recorded_and_follow_a_void(root, tmp_path):
+    run_json("-w", root, "letter", "suggestion", "--unit", "图书馆", *FIELDS, "--pdf")
+    body = tmp_path / "正文.txt"
+    body.write_text("一、总体要求\n请各单位认真开展排查。\n", encoding="utf-8")
+    run_cli("-w", root, "notice", "--title", "关于开展廉政风险点排查工作的通知", "--body", body, "--pdf", check=0)
+    verify(root, check=0)
+    run_json("-w", root, "void", "内工大纪建〔2026〕2号", "--reason", "测试时误发")
+    verify(root, check=0)
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        roles = dict(conn.execute("SELECT path, role FROM files WHERE path LIKE '%.pdf'"))
+    assert roles == {"outbox/2026/作废/内工大纪建〔2026〕2号-图书馆.pdf": "voided",
+                     "outbox/2026/通知/内工大党发〔2026〕1号-开展廉政风险点排查工作.pdf": "pdf"}
+
+
+@pytest.mark.slow
+def test_verify_while_an_ingest_and_a_batch_of_letters_run_finds_nothing(root, make_form):
+    for i in range(30):
+        make_form(root / "inbox" / f"表{i:02d}.docx", unit=("计划财务处", "图书馆", "人事处")[i % 3],
+                  rows=[dict(r, risk=f"{r['risk']}{i}") for r in SAMPLE_ROWS])
+    runs = [subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(root), *args], env=cli_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for args in (["ingest"], ["urge"])]
+    seen = []
+    while any(run.poll() is None for run in runs):
+        seen.append(verify(root, check=None)["findings"])
+    assert [run.wait() for run in runs] == [0, 0] and len(seen) >= 2
+    assert [f for found in seen for f in found] == []
+    verify(root, check=0)
