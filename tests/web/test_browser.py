@@ -90,6 +90,19 @@ def snap(driver, folder: Path, name: str) -> Path:
     return path
 
 
+def follow(browser, element) -> None:
+    """Click what leads to another page and wait until that page has replaced this one (else an element looked up
+    at once may belong to the page that is going away)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def test_log_in_filter_open_a_unit_and_download_a_letter(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -101,23 +114,23 @@ def test_log_in_filter_open_a_unit_and_download_a_letter(server, browser, tmp_pa
     assert browser.current_url.startswith(base + "/login") and browser.title.startswith("登录")
     browser.find_element(By.NAME, "username").send_keys("张三")
     browser.find_element(By.NAME, "password").send_keys("错误的密码")
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"))
     assert "用户名或密码不对" in browser.find_element(By.CSS_SELECTOR, "p.error").text
     snap(browser, shots, "1-登录")
     browser.find_element(By.NAME, "username").send_keys("张三")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"))
     assert browser.current_url == base + "/risks"  # back to the page asked for
     assert browser.find_element(By.ID, "total").text == "4"
 
     Select(browser.find_element(By.NAME, "level")).select_by_visible_text("一级")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
     assert browser.find_element(By.ID, "total").text == "1"
     cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.risks tbody tr td")]
     assert cells[1:5] == ["计划财务处", "1", "出纳", "利用职务便利挪用公款"] and cells[6] == "一级"
     snap(browser, shots, "2-风险点-一级")
 
-    browser.find_element(By.LINK_TEXT, "计划财务处").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "计划财务处"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "计划财务处"
     overdue = browser.find_element(By.CSS_SELECTOR, "tr.overdue")
     assert OVERDUE_NUMBER in overdue.text and "回复/谈话逾期 28 天" in overdue.text
