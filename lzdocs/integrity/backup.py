@@ -25,6 +25,7 @@ SETTLED_DIR, VOID_DIR = "已处理", "作废"  # where a returned file and a voi
 OWN_FILES = ("lzdocs.toml", "units.csv", "units.xlsx")  # the workspace's own files, with templates/ and forms/
 OWN_FOLDERS = ("templates", "forms")
 RESTORED_FOLDERS = ("inbox", "inbox/退回", "outbox", "templates", "forms")  # made empty when the backup had none
+REBUILT = ("register", "publicity")  # roles in the manifest of what restore rebuilds (not copied)
 SETTLE_WAIT = 3.0  # seconds to wait for a file recorded a moment before the snapshot to be renamed into place
 _NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EACCES,
              errno.EINVAL)
@@ -58,21 +59,14 @@ class ArchivedFile:
 
 
 def archived_files(conn, ws) -> list[ArchivedFile]:
-    """Every file the database behind ``conn`` records: submissions' kept files and documents with their hashes, the
-    PDF copy beside each document (no hash recorded), the registers and 公示表 of each year (no hash: rebuilt from
-    the data at restore), the 错误说明 beside each returned file (no hash). The one place that decides what a
-    snapshot refers to: everything else of a backup is independent of where this list comes from."""
-    from lzdocs.documents.registers import register_paths
-    from lzdocs.ingest.returned import EXPLANATION
-    from lzdocs.store.archived import recorded_files, recorded_years
+    """Every file the database behind ``conn`` records, from its manifest (the ``files`` table, docs/product.md
+    §12.1), each with its SHA-256 — except the registers and 公示表, which carry no hash here: they are rebuilt from
+    the data at restore (one rewritten after the snapshot would otherwise disagree with it). The one place that
+    decides what a snapshot refers to: everything else of a backup is independent of where this list comes from."""
+    from lzdocs.store.files import all_files
 
-    found = [ArchivedFile(path, sha, role) for path, sha, role in recorded_files(conn)]
-    found += [ArchivedFile(PurePosixPath(f.path).with_suffix(".pdf").as_posix(), None, "pdf")
-              for f in found if f.role in ("document", "void") and not f.path.lower().endswith(".pdf")]
-    found += [ArchivedFile(f"{f.path}{EXPLANATION}", None, "explanation") for f in found if f.role == "returned"]
-    for year in recorded_years(conn):
-        found += [ArchivedFile(ws.relative(p), None, "register") for p in register_paths(ws, year).values()]
-    return found
+    return [ArchivedFile(f["path"], None if f["role"] in REBUILT else f["sha256"], f["role"])
+            for f in all_files(conn)]
 
 
 @dataclass
@@ -214,8 +208,8 @@ class SnapshotWriter:
 
     def write(self, files: list[ArchivedFile]) -> BackupResult:
         result = BackupResult(self.work)
-        todo = [f for f in files if f.role != "register"]
-        result.registers = sorted({f.path for f in files if f.role == "register"})
+        todo = [f for f in files if f.role not in REBUILT]
+        result.registers = sorted({f.path for f in files if f.role in REBUILT})
         done: set[str] = set()
         waiting: list[ArchivedFile] = []
         for i, item in enumerate(todo, 1):

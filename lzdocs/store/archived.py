@@ -12,22 +12,6 @@ from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import SCHEMA_VERSION, documents, meta, submissions
 
-# submissions.status → the role of its kept file in the archive
-SUBMISSION_ROLES = {"accepted": "original", "duplicate": "duplicate", "rejected": "returned"}
-
-
-def recorded_files(conn: Connection) -> list[tuple[str, str | None, str]]:
-    """(workspace path, SHA-256, role) of every file a submission or a document row names, in id order: the kept
-    original (``original``), a duplicate (``duplicate``), a returned file (``returned``), an issued or voided
-    document (``document`` / ``void``; a 批评教育 has no file)."""
-    found = [(r.stored_as, r.sha256, SUBMISSION_ROLES.get(r.status, r.status)) for r in conn.execute(
-        select(submissions.c.stored_as, submissions.c.sha256, submissions.c.status)
-        .where(submissions.c.stored_as.is_not(None), submissions.c.stored_as != "").order_by(submissions.c.id))]
-    found += [(r.file, r.sha256, "void" if r.status == "void" else "document") for r in conn.execute(
-        select(documents.c.file, documents.c.sha256, documents.c.status)
-        .where(documents.c.file != "").order_by(documents.c.id))]
-    return found
-
 
 def recorded_years(conn: Connection) -> list[int]:
     """The years with a submission or a document: those that have registers."""

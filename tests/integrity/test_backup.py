@@ -73,6 +73,7 @@ def test_a_restored_backup_shows_the_same_risks_status_and_every_original(archiv
                                                                      if p not in registers}
     voided = [p for p in copy if "/作废/" in p]
     assert len(voided) == 1 and voided[0].endswith(".docx")
+    assert run_json("-w", restored, "verify")["findings"] == []  # the restored archive proves itself
 
 
 def test_a_second_backup_copies_only_what_changed_and_leaves_the_first_alone(archive, tmp_path, make_form):

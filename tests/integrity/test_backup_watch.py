@@ -78,3 +78,5 @@ def test_a_backup_while_the_watcher_takes_100_forms_restores_every_form_committe
         assert sha(Path(result["snapshot"]) / entry["path"]) == entry["sha256"], entry["path"]
         if entry["path"] != "lzdocs.db":
             assert sha(restored / entry["path"]) == entry["sha256"], entry["path"]
+    verified = json.loads(run_process("-w", restored, "verify", "--json", check=0).stdout)
+    assert verified["ok"] is True and verified["findings"] == []  # the restored archive verifies
