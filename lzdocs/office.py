@@ -652,6 +652,14 @@ class Office:
         return take_backup(self.ws, Path(dest), self.clock.now(), progress)
 
     @staticmethod
+    def verify_package(dest: str | Path) -> Report:
+        """A year's 归档 package checked on its own, on any computer (no workspace): every file against its 清单,
+        the 档号 sequences, PDF/A identification, 页数 (docs/product.md §12.3)."""
+        from lzdocs.integrity.package_check import verify_package
+
+        return verify_package(dest)
+
+    @staticmethod
     def restore(src: str | Path, new: str | Path, *, clock: Clock | None = None,
                 progress: Progress | None = None) -> Restored:
         """Restore a backup (``src``: a backup folder, its newest snapshot, or one snapshot) as the new workspace

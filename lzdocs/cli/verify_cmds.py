@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from lzdocs.cli import cli
@@ -10,20 +12,30 @@ from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_
 
 @command(cli, "verify")
 @click.option("--year", type=YEAR, help="只检查该年度 outbox/<年度>/ 下的文件（事件记录总是整体检查）")
+@click.option("--package", type=click.Path(path_type=Path), metavar="归档文件夹",
+              help="改为检查一个年度归档包（lzdocs archive 生成的文件夹），不需要工作区，可在档案馆的电脑上运行")
 @json_option
 @pass_env
-def verify_command(env: Env, year: int | None) -> None:
+def verify_command(env: Env, year: int | None, package: Path | None) -> None:
     """检查档案是否完好：事件记录的校验链、每个归档文件的大小和 SHA-256、有无记录之外的文件、数据库完整性。
 
     \b
     示例：
       lzdocs verify
       lzdocs verify --year 2026 --json
+      lzdocs verify --package E:/归档/2026
     只检查、只报告，不改动、不删除任何文件。退出码：0 全部完好；1 发现问题；2 用法或设置错误。
     """
-    report = env.office().verify(year)
+    if package is not None:
+        from lzdocs.office import Office
+
+        report = Office.verify_package(package)
+    else:
+        report = env.office().verify(year)
     if env.json:
         env.emit(report.as_dict())
+    elif package is not None:
+        _print_package(env, report, package)
     else:
         _print(env, report, year)
     if not report.ok:
@@ -48,6 +60,19 @@ def _print(env: Env, report, year: int | None) -> None:
     else:
         env.echo(f"结论：发现 {len(report.findings)} 处问题（见上）。档案可能被改动过：请核实每一处，"
                  "从备份恢复被改动或删除的文件；verify 没有改动任何东西。")
+
+
+def _print_package(env: Env, report, package: Path) -> None:
+    checked = report.checked
+    env.echo(f"已检查归档包 {package}：{checked.get('items', 0)} 件，文件 {checked.get('files', 0)} 个，"
+             f"PDF {checked.get('pdfs', 0)} 个，用时 {report.seconds:.1f} 秒")
+    for finding in report.findings:
+        env.echo(f"  {finding.line()}")
+    if report.ok:
+        env.echo("结论：归档包完好：清单中的每个文件都在且未改动，档号连续，PDF 均为 PDF/A，页数相符。")
+    else:
+        env.echo(f"结论：发现 {len(report.findings)} 处问题（见上）：请与移交时的清单（清单.json 的 SHA-256）核对，"
+                 "必要时重新生成归档包。")
 
 
 def _size(n: int) -> str:

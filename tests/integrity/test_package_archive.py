@@ -155,6 +155,20 @@ def test_verify_package_passes_and_names_a_changed_byte_a_missing_file_and_a_str
     assert verify_package(copy).ok
 
 
+def test_lzdocs_verify_package_runs_on_a_computer_without_the_workspace(archived, tmp_path):
+    copy = tmp_path / "档案馆" / "2026"
+    shutil.copytree(archived["dest"], copy)
+    elsewhere = tmp_path / "无关文件夹"
+    elsewhere.mkdir()
+    ok = run_cli("verify", "--package", copy, cwd=elsewhere, check=0).stdout
+    assert ok.startswith(f"已检查归档包 {copy}：20 件，文件 42 个，PDF 21 个")
+    assert "结论：归档包完好" in ok
+    (copy / "文件" / "Z123-2026-Y-JW-0002.docx").unlink()
+    bad = run_cli("verify", "--package", copy, "--json", cwd=elsewhere, check=1)
+    assert [(f["kind"], f["subject"]) for f in json.loads(bad.stdout)["findings"]] == [
+        ("missing", "文件/Z123-2026-Y-JW-0002.docx")]
+
+
 def test_verify_package_names_a_gap_in_the_numbers_and_pages_the_catalogue_gets_wrong(archived, tmp_path):
     copy = tmp_path / "2026"
     shutil.copytree(archived["dest"], copy)
