@@ -1,0 +1,52 @@
+"""Backup and restore against a careless clerk and a hostile backup: odd places, odd targets, tampered manifests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
+
+
+@pytest.fixture
+def archive(tmp_path, make_form):
+    """A workspace with two units' forms and one letter, backed up once to tmp_path/备份."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    for unit in ("计划财务处", "基建处"):
+        make_form(root / "inbox" / f"{unit}.docx", unit=unit)
+    run_cli("-w", root, "ingest", check=0)
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购",
+             "--set", "建议=完善", "--date", "2026-11-20")
+    run_cli("-w", root, "backup", tmp_path / "备份", check=0)
+    return root
+
+
+def snapshot(tmp_path: Path) -> Path:
+    [found] = [p for p in (tmp_path / "备份").iterdir() if not p.name.startswith(".")]
+    return found
+
+
+def tampered(tmp_path: Path, change) -> Path:
+    """A copy of the snapshot whose manifest ``change(manifest, folder)`` edited."""
+    copy = tmp_path / "改过的备份" / snapshot(tmp_path).name
+    shutil.copytree(snapshot(tmp_path), copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    change(manifest, copy)
+    (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return copy
+
+
+def test_a_backup_inside_an_inbox_outside_the_workspace_is_refused(archive, tmp_path):
+    """ingest moves every file below the inbox: a backup there would be taken apart by the next ingest."""
+    inbox = tmp_path / "共享收件"
+    inbox.mkdir()
+    config = archive / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{inbox.as_posix()}"', 1),
+                      encoding="utf-8")
+    proc = run_cli("-w", archive, "backup", inbox / "备份", check=2)
+    assert "备份文件夹" in proc.stderr and "收件文件夹" in proc.stderr and "重叠" in proc.stderr
+    assert not (inbox / "备份").exists()
