@@ -409,6 +409,9 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     started = time.monotonic()
     check_new_workspace(new)
     snapshot = find_snapshot(src)
+    if new.resolve().is_relative_to(snapshot.resolve()):
+        raise BackupError(f"“{new}”在备份文件夹“{snapshot}”里面：恢复会改动这份备份",
+                          hint="请把恢复的工作区放在备份文件夹以外，如 D:\\恢复的工作区")
     manifest = read_manifest(snapshot)
     temp = new.parent / f".{new.name}.restoring-{os.getpid()}"
     try:

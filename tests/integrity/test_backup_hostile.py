@@ -50,3 +50,12 @@ def test_a_backup_inside_an_inbox_outside_the_workspace_is_refused(archive, tmp_
     proc = run_cli("-w", archive, "backup", inbox / "备份", check=2)
     assert "备份文件夹" in proc.stderr and "收件文件夹" in proc.stderr and "重叠" in proc.stderr
     assert not (inbox / "备份").exists()
+
+
+def test_restore_into_the_backup_itself_is_refused_and_the_backup_is_left_alone(archive, tmp_path):
+    before = sorted(p.name for p in snapshot(tmp_path).iterdir())
+    for target in (snapshot(tmp_path) / "恢复", snapshot(tmp_path) / "outbox" / "恢复"):
+        proc = run_cli("restore", tmp_path / "备份", target, check=2)
+        assert "在备份文件夹" in proc.stderr and "请把恢复的工作区放在备份文件夹以外" in proc.stderr, target
+        assert not target.exists()
+    assert sorted(p.name for p in snapshot(tmp_path).iterdir()) == before
