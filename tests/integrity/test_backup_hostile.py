@@ -59,3 +59,11 @@ def test_restore_into_the_backup_itself_is_refused_and_the_backup_is_left_alone(
         assert "在备份文件夹" in proc.stderr and "请把恢复的工作区放在备份文件夹以外" in proc.stderr, target
         assert not target.exists()
     assert sorted(p.name for p in snapshot(tmp_path).iterdir()) == before
+
+
+def test_restore_onto_a_link_is_refused_saying_it_is_a_link(archive, tmp_path):
+    (tmp_path / "空").mkdir()
+    (tmp_path / "链接").symlink_to(tmp_path / "空")
+    proc = run_cli("restore", tmp_path / "备份", tmp_path / "链接", check=2)
+    assert "“" + str(tmp_path / "链接") + "”是一个链接" in proc.stderr
+    assert not any((tmp_path / "空").iterdir())
