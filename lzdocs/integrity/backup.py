@@ -123,7 +123,8 @@ def read_manifest(snapshot: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 无法读取（{exc}）",
                             hint="请换用另一份备份（同一备份文件夹中较早的时间文件夹）") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("format") != FORMAT:
+    if (not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("format") != FORMAT
+            or not all(type(y) is int for y in data.get("years", []))):
         raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 不是 lzdocs 备份清单",
                             hint="请换用另一份备份")
     return data
@@ -448,10 +449,14 @@ def _restore_files(snapshot: Path, manifest: dict, temp: Path, restored: Restore
     entries = manifest["files"]
     if not any(isinstance(e, dict) and e.get("path") == DATABASE for e in entries):
         raise DamagedBackup(f"备份 {snapshot} 的清单中没有档案库 {DATABASE}", hint="请换用另一份备份")
+    seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
         path = entry.get("path") if isinstance(entry, dict) else None
         if not isinstance(path, str) or not _safe(path):
             raise DamagedBackup(f"备份清单中有不安全的路径“{path}”，拒绝恢复", hint="请换用另一份备份")
+        if PurePosixPath(path).as_posix() in seen:
+            raise DamagedBackup(f"备份已损坏：备份清单中 {path} 出现了两次，没有恢复任何文件", hint="请换用另一份备份")
+        seen.add(PurePosixPath(path).as_posix())
         progress(i, len(entries), path)
         source = snapshot / path
         other = f"请换用另一份备份（{snapshot.parent} 中较早的时间文件夹）"

@@ -67,3 +67,18 @@ def test_restore_onto_a_link_is_refused_saying_it_is_a_link(archive, tmp_path):
     proc = run_cli("restore", tmp_path / "备份", tmp_path / "链接", check=2)
     assert "“" + str(tmp_path / "链接") + "”是一个链接" in proc.stderr
     assert not any((tmp_path / "空").iterdir())
+
+
+def test_a_manifest_naming_a_file_twice_is_a_damaged_backup_in_chinese(archive, tmp_path):
+    def twice(manifest, folder):
+        manifest["files"].append(dict(manifest["files"][1]))
+    proc = run_cli("restore", tampered(tmp_path, twice), tmp_path / "恢复", check=1)
+    assert "备份清单中" in proc.stderr and "出现了两次" in proc.stderr and "File exists" not in proc.stderr
+    assert not (tmp_path / "恢复").exists()
+
+
+def test_a_manifest_with_years_that_are_not_years_is_a_damaged_backup(archive, tmp_path):
+    def years(manifest, folder):
+        manifest["years"] = ["abc"]
+    proc = run_cli("restore", tampered(tmp_path, years), tmp_path / "恢复", check=1)
+    assert "不是 lzdocs 备份清单" in proc.stderr and "内部出错" not in proc.stderr
