@@ -428,6 +428,7 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         restored = Restored(snapshot, new, str(manifest.get("created", "")))
         _restore_files(snapshot, manifest, temp, restored, progress or (lambda i, total, name: None))
         rebuilt = rebuild(temp, [int(y) for y in manifest.get("years", [])])
+        _check_recorded(snapshot, manifest, temp)
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
         restored.warnings = list(rebuilt.warnings)
         _flush(temp)
@@ -443,6 +444,20 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         raise
     restored.seconds = time.monotonic() - started
     return restored
+
+
+def _check_recorded(snapshot: Path, manifest: dict, temp: Path) -> None:
+    """Each restored file the database records has the SHA-256 the database recorded for it: the manifest lies in
+    the same folder as the files, and whoever changed a file there could have changed its hash in it too."""
+    from lzdocs.store.archived import read_snapshot, recorded_files
+
+    listed = {PurePosixPath(e["path"]).as_posix(): e.get("sha256") for e in manifest["files"]}
+    with read_snapshot(temp / DATABASE) as conn:
+        recorded = recorded_files(conn)
+    for path, sha, _role in recorded:
+        if sha and listed.get(path, sha) != sha:
+            raise DamagedBackup(f"备份已损坏：{path} 与档案库记录的 SHA-256 不一致（备份里的文件和清单都被改动过？），"
+                                "没有恢复任何文件", hint=f"请换用另一份备份（{snapshot.parent} 中较早的时间文件夹）")
 
 
 def _restore_files(snapshot: Path, manifest: dict, temp: Path, restored: Restored, progress: Progress) -> None:

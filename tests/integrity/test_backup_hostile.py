@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -82,3 +83,17 @@ def test_a_manifest_with_years_that_are_not_years_is_a_damaged_backup(archive, t
         manifest["years"] = ["abc"]
     proc = run_cli("restore", tampered(tmp_path, years), tmp_path / "恢复", check=1)
     assert "不是 lzdocs 备份清单" in proc.stderr and "内部出错" not in proc.stderr
+
+
+def test_a_file_changed_in_the_backup_with_its_manifest_hash_is_caught_by_the_database(archive, tmp_path):
+    """The manifest is in the same folder as the files: whoever changes a form can change its hash there too; the
+    restored database still records the form's SHA-256 of the day it came in."""
+    def changed(manifest, folder):
+        entry = next(e for e in manifest["files"] if e["role"] == "original")
+        path = folder / entry["path"]
+        path.write_bytes(path.read_bytes() + b"x")
+        entry["sha256"], entry["size"] = hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size
+    proc = run_cli("restore", tampered(tmp_path, changed), tmp_path / "恢复", check=1)
+    assert "备份已损坏" in proc.stderr and "与档案库记录的 SHA-256 不一致" in proc.stderr
+    assert "outbox/2026/收文/" in proc.stderr
+    assert not (tmp_path / "恢复").exists()
