@@ -1,0 +1,40 @@
+"""verify_package on a package whose 清单 was written by someone else: paths out of the folder, entries of any shape."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from lzdocs.integrity.package import verify_package
+from lzdocs.integrity.package_check import manifest_text
+
+
+def package(folder, files: dict, items: list) -> None:
+    """A package folder holding only its 清单.json and 清单.txt as given (no LibreOffice needed)."""
+    folder.mkdir()
+    data = {"format": "lzdocs-archive-package/1", "year": 2026, "items": items, "files": files}
+    (folder / "清单.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    if isinstance(files, dict) and all(isinstance(e, dict) for e in files.values()):
+        (folder / "清单.txt").write_text(manifest_text(files), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["../外面.txt", "ABSOLUTE"])
+def test_a_manifest_naming_a_file_outside_the_package_is_a_finding(tmp_path, name):
+    outside = tmp_path / "外面.txt"
+    outside.write_bytes(b"x")
+    name = outside.as_posix() if name == "ABSOLUTE" else name
+    package(tmp_path / "2026", {name: {"sha256": hashlib.sha256(b"x").hexdigest(), "size": 1}}, [])
+    findings = [f.as_dict() for f in verify_package(tmp_path / "2026").findings]
+    assert findings == [{"kind": "outside", "subject": name, "message": "清单中的路径指向归档文件夹以外，没有核对",
+                         "last_good": None}]
+
+
+@pytest.mark.parametrize("files, items", [({"a.pdf": "x"}, []), ({}, ["x"]), ({}, [{"reference": "x", "files": "x"}]),
+                                          ([1, 2], [])])
+def test_a_manifest_of_another_shape_is_one_finding_in_chinese(tmp_path, files, items):
+    package(tmp_path / "2026", files, items)
+    findings = [f.as_dict() for f in verify_package(tmp_path / "2026").findings]
+    assert findings == [{"kind": "manifest", "subject": "清单.json",
+                         "message": "清单无法读取（不是 lzdocs 归档清单）：无法核对这个归档文件夹", "last_good": None}]
