@@ -70,6 +70,10 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
     started = time.monotonic()
     dest = Path(dest).resolve()
     _check_destination(dest)
+    inbox = ws.inbox.resolve()  # ingest moves every file below the inbox: the package would be taken apart
+    if dest == inbox or dest.is_relative_to(inbox):
+        raise ConfigError(f"归档文件夹“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把归档文件当作报送的表格取走）",
+                          hint="请把归档文件夹放在收件文件夹以外，如 D:/归档/2026")
     scheme = Scheme.from_settings(ws.settings, defaults)
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))

@@ -1,4 +1,4 @@
-"""verify_package on a package whose 清单 was written by someone else: paths out of the folder, entries of any shape."""
+"""The 归档 package against a careless clerk (a folder in the inbox) and a 清单 written by someone else."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from lzdocs.integrity.package import verify_package
 from lzdocs.integrity.package_check import manifest_text
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
 
 
 def package(folder, files: dict, items: list) -> None:
@@ -38,3 +39,16 @@ def test_a_manifest_of_another_shape_is_one_finding_in_chinese(tmp_path, files, 
     findings = [f.as_dict() for f in verify_package(tmp_path / "2026").findings]
     assert findings == [{"kind": "manifest", "subject": "清单.json",
                          "message": "清单无法读取（不是 lzdocs 归档清单）：无法核对这个归档文件夹", "last_good": None}]
+
+
+def test_a_package_inside_the_inbox_is_refused(tmp_path, make_form):
+    """ingest moves every file below the inbox: the package's forms would be taken in again, the rest returned."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    make_form(root / "inbox" / "计财处.docx")
+    run_cli("-w", root, "ingest", check=0)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z123"'), encoding="utf-8")
+    proc = run_cli("-w", root, "archive", "--year", "2026", root / "inbox" / "归档2026", check=2)
+    assert "在收件文件夹" in proc.stderr and "请把归档文件夹放在收件文件夹以外" in proc.stderr
+    assert not (root / "inbox" / "归档2026").exists()
