@@ -430,7 +430,7 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         rebuilt = rebuild(temp, [int(y) for y in manifest.get("years", [])])
         _check_recorded(snapshot, manifest, temp)
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
-        restored.warnings = list(rebuilt.warnings)
+        restored.warnings = list(rebuilt.warnings) + _shared_inbox(temp)
         _flush(temp)
         check_new_workspace(new)  # nobody put anything there meanwhile
         if new.exists():
@@ -444,6 +444,22 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         raise
     restored.seconds = time.monotonic() - started
     return restored
+
+
+def _shared_inbox(root: Path) -> list[str]:
+    """A warning when the restored lzdocs.toml names an inbox outside the restored workspace: it is the original's
+    inbox, and an ingest in the restored workspace would take the office's forms from it."""
+    import tomllib
+
+    try:
+        written = str(tomllib.loads((root / "lzdocs.toml").read_text(encoding="utf-8"))["inbox"]["path"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    inbox = root / os.path.expandvars(written)
+    if inbox.resolve().is_relative_to(root.resolve()):
+        return []
+    return [f"恢复的 lzdocs.toml 中 [inbox] path 仍指向“{written}”，与原工作区共用收件文件夹：在恢复的工作区里收表"
+            "会取走原工作区的表格。只核对备份时不要运行 ingest 或 watch；要接替原工作区时，先停掉原工作区的监视"]
 
 
 def _check_recorded(snapshot: Path, manifest: dict, temp: Path) -> None:

@@ -97,3 +97,18 @@ def test_a_file_changed_in_the_backup_with_its_manifest_hash_is_caught_by_the_da
     assert "备份已损坏" in proc.stderr and "与档案库记录的 SHA-256 不一致" in proc.stderr
     assert "outbox/2026/收文/" in proc.stderr
     assert not (tmp_path / "恢复").exists()
+
+
+def test_a_restored_workspace_sharing_the_original_inbox_is_pointed_out(archive, tmp_path):
+    """A restore made to check a backup would otherwise take the live office's forms at its first ingest."""
+    inbox = tmp_path / "共享收件"
+    inbox.mkdir()
+    config = archive / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{inbox.as_posix()}"', 1),
+                      encoding="utf-8")
+    run_cli("-w", archive, "backup", tmp_path / "备份2", check=0)
+    proc = run_cli("restore", tmp_path / "备份2", tmp_path / "恢复", check=0)
+    assert (f"提醒：恢复的 lzdocs.toml 中 [inbox] path 仍指向“{inbox.as_posix()}”，与原工作区共用收件文件夹"
+            in proc.stderr)
+    plain = run_cli("restore", tmp_path / "备份", tmp_path / "恢复2", check=0)
+    assert "[inbox]" not in plain.stderr
