@@ -172,9 +172,15 @@ def take_backup(ws, dest: Path, now: dt.datetime, progress: Progress | None = No
     try:
         dest.mkdir(parents=True, exist_ok=True)
         earlier = snapshots(dest)
-        name = _new_name(dest, now)
-        work = dest / f".{name}{PARTIAL}"
-        work.mkdir()
+        for attempt in range(20):  # another backup to the same DEST may take the name between choosing and making it
+            name = _new_name(dest, now)
+            work = dest / f".{name}{PARTIAL}"
+            try:
+                work.mkdir()
+                break
+            except FileExistsError:
+                if attempt == 19:
+                    raise
     except OSError as exc:
         raise from_os_error(exc) from exc
     try:

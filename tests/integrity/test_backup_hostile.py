@@ -112,3 +112,23 @@ def test_a_restored_workspace_sharing_the_original_inbox_is_pointed_out(archive,
             in proc.stderr)
     plain = run_cli("restore", tmp_path / "备份", tmp_path / "恢复2", check=0)
     assert "[inbox]" not in plain.stderr
+
+
+def test_two_backups_choosing_the_same_name_at_once_both_complete(archive, tmp_path, monkeypatch):
+    """Two clerks (or a scheduled task and a clerk) start a backup to one DEST in the same second."""
+    from lzdocs import Office
+    from lzdocs.integrity import backup
+
+    chosen = backup._new_name
+
+    def raced(dest, now):  # the other backup makes its folder between our choosing the name and making it
+        name = chosen(dest, now)
+        if not (dest / f".{name}{backup.PARTIAL}").exists() and not getattr(raced, "done", False):
+            raced.done = True
+            (dest / f".{name}{backup.PARTIAL}").mkdir()
+        return name
+
+    monkeypatch.setattr(backup, "_new_name", raced)
+    with Office(archive) as office:
+        result = office.backup(tmp_path / "备份")
+    assert result.snapshot.name.endswith("-02") and (result.snapshot / "manifest.json").is_file()
