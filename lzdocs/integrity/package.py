@@ -115,7 +115,7 @@ def reopen_year(store, year: int, reason: str) -> dict:
         if row is None:
             raise ConfigError(f"{year} 年度没有归档，不需要重新打开", hint=f"归档：lzdocs archive --year {year} 文件夹")
         at = store.now()
-        reopen(conn, row["id"], at=at, reason=reason)
+        reopen(conn, year, at=at, reason=reason)
         store.log(conn, "reopen", str(year), before={"closed_at": row["closed_at"], "package": row["package"]},
                   after={"reopened_at": at, "reason": reason})
     return {"year": year, "closed_at": row["closed_at"].isoformat(timespec="seconds"), "package": row["package"],
