@@ -144,7 +144,15 @@ def _check_catalogue(dest: Path, items: list[dict], pages: dict[str, int], intac
     name = f"{CATALOGUE}.xlsx"
     if name not in intact:
         return  # already reported as missing or changed
-    listed = catalogue_pages(dest / name)
+    from zipfile import BadZipFile
+
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        listed = catalogue_pages(dest / name)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError):  # not a workbook
+        report.findings.append(Finding("catalogue", name, f"{CATALOGUE}无法读取（不是 Excel 工作簿）：无法核对页数"))
+        return
     for item in items:
         ref, pdf = item.get("reference"), item.get("files", {}).get("pdf")
         if ref not in listed:

@@ -52,3 +52,16 @@ def test_a_package_inside_the_inbox_is_refused(tmp_path, make_form):
     proc = run_cli("-w", root, "archive", "--year", "2026", root / "inbox" / "归档2026", check=2)
     assert "在收件文件夹" in proc.stderr and "请把归档文件夹放在收件文件夹以外" in proc.stderr
     assert not (root / "inbox" / "归档2026").exists()
+
+
+def test_a_catalogue_that_is_no_workbook_is_a_finding(tmp_path):
+    """A 目录 replaced by another file, with the 清单 hashed again to match: named, not a traceback."""
+    folder = tmp_path / "2026"
+    folder.mkdir()
+    (folder / "归档文件目录.xlsx").write_bytes(b"not a workbook")
+    files = {"归档文件目录.xlsx": {"sha256": hashlib.sha256(b"not a workbook").hexdigest(), "size": 14}}
+    items = [{"reference": "Z123-2026-Y-JW-0001", "files": {}}]
+    (folder / "清单.json").write_text(json.dumps({"items": items, "files": files}), encoding="utf-8")
+    (folder / "清单.txt").write_text(manifest_text(files), encoding="utf-8")
+    findings = [(f.kind, f.subject, f.message) for f in verify_package(folder).findings]
+    assert findings == [("catalogue", "归档文件目录.xlsx", "归档文件目录无法读取（不是 Excel 工作簿）：无法核对页数")]
