@@ -402,6 +402,9 @@ def find_snapshot(src: Path) -> Path:
 
 
 def check_new_workspace(new: Path) -> None:
+    if new.resolve() == Path.cwd().resolve():  # the restore replaces the folder: not the one the shell is in
+        raise BackupError("不能恢复到命令行当前所在的文件夹（恢复完成时要用新文件夹替换它）",
+                          hint="请写新文件夹的完整路径，如 lzdocs restore E:\\廉政档案备份 D:\\恢复的工作区")
     if new.is_symlink():
         raise BackupError(f"“{new}”是一个链接（快捷方式），恢复只写入真正的新文件夹",
                           hint="请写一个还不存在的文件夹，恢复后用 lzdocs -w 该文件夹 使用")

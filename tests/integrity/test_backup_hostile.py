@@ -132,3 +132,12 @@ def test_two_backups_choosing_the_same_name_at_once_both_complete(archive, tmp_p
     with Office(archive) as office:
         result = office.backup(tmp_path / "备份")
     assert result.snapshot.name.endswith("-02") and (result.snapshot / "manifest.json").is_file()
+
+
+def test_restore_into_the_folder_the_clerk_is_in_says_so(archive, tmp_path):
+    """``cd D:\\恢复`` then ``lzdocs restore E:\\备份 .``: the folder is empty, it is just the one we stand in."""
+    here = tmp_path / "恢复"
+    here.mkdir()
+    proc = run_cli("restore", tmp_path / "备份", ".", cwd=here, check=2)
+    assert "不能恢复到命令行当前所在的文件夹" in proc.stderr and "已存在且不是空文件夹" not in proc.stderr
+    assert not any(here.iterdir()) and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
