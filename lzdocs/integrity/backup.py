@@ -152,8 +152,8 @@ def check_destination(ws, dest: Path) -> None:
     if there == here or there.is_relative_to(here) or here.is_relative_to(there):
         raise ConfigError(f"备份文件夹“{dest}”与工作区“{ws.root}”重叠", hint="请把备份放在工作区以外，最好是另一块磁盘")
     inbox = ws.inbox.resolve()  # ingest moves every file below the inbox: a backup there would be taken apart
-    if there == inbox or there.is_relative_to(inbox) or inbox.is_relative_to(there):
-        raise ConfigError(f"备份文件夹“{dest}”与收件文件夹“{ws.inbox}”重叠（收表时会把备份里的文件当作报送的表格取走）",
+    if there.is_relative_to(inbox):
+        raise ConfigError(f"备份文件夹“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把备份里的文件当作报送的表格取走）",
                           hint="请把备份放在收件文件夹以外，最好是另一块磁盘")
     if dest.exists() and not dest.is_dir():
         raise ConfigError(f"备份位置“{dest}”是一个文件，不是文件夹", hint="请写一个文件夹路径")

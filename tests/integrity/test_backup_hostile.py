@@ -49,8 +49,10 @@ def test_a_backup_inside_an_inbox_outside_the_workspace_is_refused(archive, tmp_
     config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{inbox.as_posix()}"', 1),
                       encoding="utf-8")
     proc = run_cli("-w", archive, "backup", inbox / "备份", check=2)
-    assert "备份文件夹" in proc.stderr and "收件文件夹" in proc.stderr and "重叠" in proc.stderr
+    assert f"备份文件夹“{inbox / '备份'}”在收件文件夹“{inbox.as_posix()}”里" in proc.stderr
     assert not (inbox / "备份").exists()
+    run_cli("-w", archive, "backup", tmp_path, check=2)  # holding the workspace
+    assert run_cli("-w", archive, "backup", tmp_path / "备份2", check=0).returncode == 0  # beside the inbox: fine
 
 
 def test_restore_into_the_backup_itself_is_refused_and_the_backup_is_left_alone(archive, tmp_path):
