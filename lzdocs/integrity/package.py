@@ -79,6 +79,10 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
     with store.read() as conn:
         items, voided = plan_items(conn, ws, year, scheme)
+    if not items and voided:
+        numbers = "、".join(v["number"] for v in voided[:5]) + ("等" if len(voided) > 5 else "")
+        raise ConfigError(f"{year} 年度没有可归档的文件：只有作废的文号 {len(voided)} 个（{numbers}），"
+                          "作废文号不作为归档文件")
     if not items:
         raise ConfigError(f"{year} 年度没有可归档的文件（没有收到的表格，也没有发出的文书）")
     report = progress or (lambda i, total, name: None)

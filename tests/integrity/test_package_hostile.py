@@ -65,3 +65,18 @@ def test_a_catalogue_that_is_no_workbook_is_a_finding(tmp_path):
     (folder / "清单.txt").write_text(manifest_text(files), encoding="utf-8")
     findings = [(f.kind, f.subject, f.message) for f in verify_package(folder).findings]
     assert findings == [("catalogue", "归档文件目录.xlsx", "归档文件目录无法读取（不是 Excel 工作簿）：无法核对页数")]
+
+
+@pytest.mark.soffice
+def test_a_year_with_only_voided_numbers_has_nothing_to_archive_and_says_why(tmp_path):
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z123"'), encoding="utf-8")
+    number = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中",
+                      "--set", "问题=采购", "--set", "建议=完善")["number"]
+    run_cli("-w", root, "void", number, "--reason", "主送单位写错", check=0)
+    proc = run_cli("-w", root, "archive", "--year", "2026", tmp_path / "归档", check=2)
+    assert ("错误：2026 年度没有可归档的文件：只有作废的文号 1 个（内工大纪建〔2026〕1号），作废文号不作为归档文件"
+            in proc.stderr)
+    assert not (tmp_path / "归档").exists()
