@@ -158,7 +158,8 @@ def _check_catalogue(dest: Path, items: list[dict], pages: dict[str, int], intac
         if ref not in listed:
             report.findings.append(Finding("catalogue", name, f"目录中没有 {ref}"))
         elif pdf in pages and listed[ref] != pages[pdf]:
-            report.findings.append(Finding("pages", pdf, f"目录中页数为 {listed[ref]}，PDF 实有 {pages[pdf]} 页"))
+            shown = "空" if listed[ref] is None else f" {listed[ref]}"
+            report.findings.append(Finding("pages", pdf, f"目录中页数为{shown}，PDF 实有 {pages[pdf]} 页"))
     for ref in sorted(set(listed) - {i.get("reference") for i in items}):
         report.findings.append(Finding("catalogue", name, f"目录中的 {ref} 不在清单中"))
 

@@ -80,3 +80,25 @@ def test_a_year_with_only_voided_numbers_has_nothing_to_archive_and_says_why(tmp
     assert ("错误：2026 年度没有可归档的文件：只有作废的文号 1 个（内工大纪建〔2026〕1号），作废文号不作为归档文件"
             in proc.stderr)
     assert not (tmp_path / "归档").exists()
+
+
+def test_a_blank_page_count_in_the_catalogue_is_named_in_chinese(tmp_path):
+    import pikepdf
+    from openpyxl import Workbook
+
+    folder = tmp_path / "2026"
+    (folder / "文件").mkdir(parents=True)
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(folder / "文件" / "Z123-2026-Y-JW-0001.pdf")
+    book = Workbook()
+    book.active.append(["件号", "档号", "页数"])
+    book.active.append(["0001", "Z123-2026-Y-JW-0001", None])
+    book.save(folder / "归档文件目录.xlsx")
+    files = {p.relative_to(folder).as_posix(): {"sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                                                "size": p.stat().st_size} for p in folder.rglob("*") if p.is_file()}
+    items = [{"reference": "Z123-2026-Y-JW-0001", "files": {"pdf": "文件/Z123-2026-Y-JW-0001.pdf"}}]
+    (folder / "清单.json").write_text(json.dumps({"items": items, "files": files}), encoding="utf-8")
+    (folder / "清单.txt").write_text(manifest_text(files), encoding="utf-8")
+    findings = [(f.kind, f.message) for f in verify_package(folder).findings]
+    assert findings == [("not_pdfa", "不是 PDF/A-2b（没有 PDF/A 标识）"), ("pages", "目录中页数为空，PDF 实有 1 页")]
