@@ -31,6 +31,7 @@ _NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOT
 OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有备份"
 GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
+BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；请把它改名后再备份"
 _SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$")
 
 Progress = Callable[[int, int, str], None]
@@ -237,6 +238,10 @@ class SnapshotWriter:
             if not _safe(item.path):
                 result.findings.append(Finding("outside", item.path, OUTSIDE))
                 continue
+            if not _utf8(item.path):  # a manifest cannot name it (a GBK name on a Linux share)
+                shown = item.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                result.findings.append(Finding("name", shown, BAD_NAME))
+                continue
             entry = self.put(item)
             if entry is None and item.sha256 is None:  # a PDF or 错误说明 moved with its file, or never made
                 entry = next(filter(None, (self.put(item, c) for c in self._moved(item))), None)
@@ -360,6 +365,14 @@ def own_files(ws) -> list[ArchivedFile]:
             found += [ArchivedFile(p.relative_to(ws.root).as_posix(), None, "workspace")
                       for p in sorted(base.rglob("*")) if p.is_file() and not p.is_symlink()]
     return found
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _safe(path: str) -> bool:

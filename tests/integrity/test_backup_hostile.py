@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,16 @@ def test_restore_into_the_folder_the_clerk_is_in_says_so(archive, tmp_path):
     proc = run_cli("restore", tmp_path / "备份", ".", cwd=here, check=2)
     assert "不能恢复到命令行当前所在的文件夹" in proc.stderr and "已存在且不是空文件夹" not in proc.stderr
     assert not any(here.iterdir()) and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows file names are always Unicode")
+def test_a_template_whose_name_is_not_utf8_is_named_and_the_rest_backed_up(archive, tmp_path):
+    """A file unpacked from a GBK zip on a Linux share: its name is bytes that are not UTF-8."""
+    with open(os.fsencode(archive / "templates") + b"/\xb2\xe2\xca\xd4.docx", "wb") as fh:
+        fh.write(b"x")
+    proc = run_cli("-w", archive, "backup", tmp_path / "备份3", check=1)
+    assert ("提醒：templates/\\xb2\\xe2\\xca\\xd4.docx：文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；"
+            "请把它改名后再备份") in proc.stderr
+    [snap] = (tmp_path / "备份3").iterdir()
+    manifest = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))
+    assert "templates/催报通知.docx" in {e["path"] for e in manifest["files"]}
