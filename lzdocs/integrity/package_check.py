@@ -89,7 +89,8 @@ def _check_listing(dest: Path, files: dict, report: Report) -> None:
     for path in sorted(p for p in dest.rglob("*") if p.is_file()):
         name = path.relative_to(dest).as_posix()
         if name not in files and name not in (MANIFEST, MANIFEST_TEXT):
-            report.findings.append(Finding("stray", name, "清单中没有这个文件：归档后被放进来的，请核实来历"))
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")  # a GBK name on Linux
+            report.findings.append(Finding("stray", shown, "清单中没有这个文件：归档后被放进来的，请核实来历"))
     try:
         text = (dest / MANIFEST_TEXT).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -102,3 +103,13 @@ def test_a_blank_page_count_in_the_catalogue_is_named_in_chinese(tmp_path):
     (folder / "清单.txt").write_text(manifest_text(files), encoding="utf-8")
     findings = [(f.kind, f.message) for f in verify_package(folder).findings]
     assert findings == [("not_pdfa", "不是 PDF/A-2b（没有 PDF/A 标识）"), ("pages", "目录中页数为空，PDF 实有 1 页")]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows file names are always Unicode")
+def test_a_stray_file_whose_name_is_not_utf8_is_named_so_that_it_can_be_printed(tmp_path):
+    package(tmp_path / "2026", {}, [])
+    with open(os.fsencode(tmp_path / "2026") + b"/\xb2\xe2\xca\xd4.txt", "wb") as fh:
+        fh.write(b"x")
+    [finding] = verify_package(tmp_path / "2026").findings
+    assert (finding.kind, finding.subject) == ("stray", "\\xb2\\xe2\\xca\\xd4.txt")
+    finding.line().encode("utf-8")
