@@ -683,6 +683,10 @@ class Office:
         from lzdocs.documents.summary_report import write_report
 
         year = year or self.programme_year()
+        from lzdocs.store.years import require_open
+
+        with self.store.read() as conn:  # a closed year's summary is in its 归档 package: no new one (YearClosed)
+            require_open(conn, year)
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
 
     # --- the year's 归档 package (issue 16) ---------------------------------------------------------------

@@ -32,6 +32,7 @@ _NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOT
 OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有备份"
 GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
+BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；请把它改名后再备份"
 _SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$")
 
 Progress = Callable[[int, int, str], None]
@@ -117,7 +118,8 @@ def read_manifest(snapshot: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 无法读取（{exc}）",
                             hint="请换用另一份备份（同一备份文件夹中较早的时间文件夹）") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("format") != FORMAT:
+    if (not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("format") != FORMAT
+            or not all(type(y) is int for y in data.get("years", []))):
         raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 不是 lzdocs 备份清单",
                             hint="请换用另一份备份")
     return data
@@ -139,10 +141,15 @@ def database_file(ws) -> Path:
 
 def check_destination(ws, dest: Path) -> None:
     """The destination is a folder (made when missing) outside the workspace: a backup inside it would be archived
-    in the next one and never be safe from the disk it protects against."""
+    in the next one and never be safe from the disk it protects against; and outside the inbox (ingest takes what
+    it finds there)."""
     here, there = ws.root.resolve(), dest.resolve()
     if there == here or there.is_relative_to(here) or here.is_relative_to(there):
         raise ConfigError(f"备份文件夹“{dest}”与工作区“{ws.root}”重叠", hint="请把备份放在工作区以外，最好是另一块磁盘")
+    inbox = ws.inbox.resolve()  # ingest moves every file below the inbox: a backup there would be taken apart
+    if there.is_relative_to(inbox):
+        raise ConfigError(f"备份文件夹“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把备份里的文件当作报送的表格取走）",
+                          hint="请把备份放在收件文件夹以外，最好是另一块磁盘")
     if dest.exists() and not dest.is_dir():
         raise ConfigError(f"备份位置“{dest}”是一个文件，不是文件夹", hint="请写一个文件夹路径")
 
@@ -160,9 +167,15 @@ def take_backup(ws, dest: Path, now: dt.datetime, progress: Progress | None = No
     try:
         dest.mkdir(parents=True, exist_ok=True)
         earlier = snapshots(dest)
-        name = _new_name(dest, now)
-        work = dest / f".{name}{PARTIAL}"
-        work.mkdir()
+        for attempt in range(20):  # another backup to the same DEST may take the name between choosing and making it
+            name = _new_name(dest, now)
+            work = dest / f".{name}{PARTIAL}"
+            try:
+                work.mkdir()
+                break
+            except FileExistsError:
+                if attempt == 19:
+                    raise
     except OSError as exc:
         raise from_os_error(exc) from exc
     try:
@@ -218,6 +231,10 @@ class SnapshotWriter:
                 continue
             if not _safe(item.path):
                 result.findings.append(Finding("outside", item.path, OUTSIDE))
+                continue
+            if not _utf8(item.path):  # a manifest cannot name it (a GBK name on a Linux share)
+                shown = item.path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                result.findings.append(Finding("name", shown, BAD_NAME))
                 continue
             entry = self.put(item)
             if entry is None and item.sha256 is None:  # a PDF or 错误说明 moved with its file, or never made
@@ -344,6 +361,14 @@ def own_files(ws) -> list[ArchivedFile]:
     return found
 
 
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _safe(path: str) -> bool:
     """A relative path that stays inside the folder it is joined to (a manifest from elsewhere is not trusted)."""
     pure = PurePosixPath(path)
@@ -384,6 +409,12 @@ def find_snapshot(src: Path) -> Path:
 
 
 def check_new_workspace(new: Path) -> None:
+    if new.resolve() == Path.cwd().resolve():  # the restore replaces the folder: not the one the shell is in
+        raise BackupError("不能恢复到命令行当前所在的文件夹（恢复完成时要用新文件夹替换它）",
+                          hint="请写新文件夹的完整路径，如 lzdocs restore E:\\廉政档案备份 D:\\恢复的工作区")
+    if new.is_symlink():
+        raise BackupError(f"“{new}”是一个链接（快捷方式），恢复只写入真正的新文件夹",
+                          hint="请写一个还不存在的文件夹，恢复后用 lzdocs -w 该文件夹 使用")
     if new.exists() and (not new.is_dir() or any(new.iterdir())):
         raise BackupError(f"“{new}”已存在且不是空文件夹：恢复只写入新的文件夹，不会覆盖或混入已有的文件",
                           hint="请写一个还不存在的（或空的）文件夹，恢复后用 lzdocs -w 该文件夹 使用")
@@ -398,6 +429,9 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     started = time.monotonic()
     check_new_workspace(new)
     snapshot = find_snapshot(src)
+    if new.resolve().is_relative_to(snapshot.resolve()):
+        raise BackupError(f"“{new}”在备份文件夹“{snapshot}”里面：恢复会改动这份备份",
+                          hint="请把恢复的工作区放在备份文件夹以外，如 D:\\恢复的工作区")
     manifest = read_manifest(snapshot)
     temp = new.parent / f".{new.name}.restoring-{os.getpid()}"
     try:
@@ -410,8 +444,9 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         restored = Restored(snapshot, new, str(manifest.get("created", "")))
         _restore_files(snapshot, manifest, temp, restored, progress or (lambda i, total, name: None))
         rebuilt = rebuild(temp, [int(y) for y in manifest.get("years", [])])
+        _check_recorded(snapshot, manifest, temp)
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
-        restored.warnings = list(rebuilt.warnings)
+        restored.warnings = list(rebuilt.warnings) + _shared_inbox(temp)
         _flush(temp)
         check_new_workspace(new)  # nobody put anything there meanwhile
         if new.exists():
@@ -427,14 +462,48 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     return restored
 
 
+def _shared_inbox(root: Path) -> list[str]:
+    """A warning when the restored lzdocs.toml names an inbox outside the restored workspace: it is the original's
+    inbox, and an ingest in the restored workspace would take the office's forms from it."""
+    import tomllib
+
+    try:
+        written = str(tomllib.loads((root / "lzdocs.toml").read_text(encoding="utf-8"))["inbox"]["path"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    inbox = root / os.path.expandvars(written)
+    if inbox.resolve().is_relative_to(root.resolve()):
+        return []
+    return [f"恢复的 lzdocs.toml 中 [inbox] path 仍指向“{written}”，与原工作区共用收件文件夹：在恢复的工作区里收表"
+            "会取走原工作区的表格。只核对备份时不要运行 ingest 或 watch；要接替原工作区时，先停掉原工作区的监视"]
+
+
+def _check_recorded(snapshot: Path, manifest: dict, temp: Path) -> None:
+    """Each restored file the database records has the SHA-256 the database recorded for it: the manifest lies in
+    the same folder as the files, and whoever changed a file there could have changed its hash in it too."""
+    from lzdocs.store.archived import read_snapshot, recorded_files
+
+    listed = {PurePosixPath(e["path"]).as_posix(): e.get("sha256") for e in manifest["files"]}
+    with read_snapshot(temp / DATABASE) as conn:
+        recorded = recorded_files(conn)
+    for path, sha, _role in recorded:
+        if sha and listed.get(path, sha) != sha:
+            raise DamagedBackup(f"备份已损坏：{path} 与档案库记录的 SHA-256 不一致（备份里的文件和清单都被改动过？），"
+                                "没有恢复任何文件", hint=f"请换用另一份备份（{snapshot.parent} 中较早的时间文件夹）")
+
+
 def _restore_files(snapshot: Path, manifest: dict, temp: Path, restored: Restored, progress: Progress) -> None:
     entries = manifest["files"]
     if not any(isinstance(e, dict) and e.get("path") == DATABASE for e in entries):
         raise DamagedBackup(f"备份 {snapshot} 的清单中没有档案库 {DATABASE}", hint="请换用另一份备份")
+    seen: set[str] = set()
     for i, entry in enumerate(entries, 1):
         path = entry.get("path") if isinstance(entry, dict) else None
         if not isinstance(path, str) or not _safe(path):
             raise DamagedBackup(f"备份清单中有不安全的路径“{path}”，拒绝恢复", hint="请换用另一份备份")
+        if PurePosixPath(path).as_posix() in seen:
+            raise DamagedBackup(f"备份已损坏：备份清单中 {path} 出现了两次，没有恢复任何文件", hint="请换用另一份备份")
+        seen.add(PurePosixPath(path).as_posix())
         progress(i, len(entries), path)
         source = snapshot / path
         other = f"请换用另一份备份（{snapshot.parent} 中较早的时间文件夹）"

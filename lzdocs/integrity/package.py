@@ -70,11 +70,19 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
     started = time.monotonic()
     dest = Path(dest).resolve()
     _check_destination(dest)
+    inbox = ws.inbox.resolve()  # ingest moves every file below the inbox: the package would be taken apart
+    if dest == inbox or dest.is_relative_to(inbox):
+        raise ConfigError(f"归档文件夹“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把归档文件当作报送的表格取走）",
+                          hint="请把归档文件夹放在收件文件夹以外，如 D:/归档/2026")
     scheme = Scheme.from_settings(ws.settings, defaults)
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
     with store.read() as conn:
         items, voided = plan_items(conn, ws, year, scheme)
+    if not items and voided:
+        numbers = "、".join(v["number"] for v in voided[:5]) + ("等" if len(voided) > 5 else "")
+        raise ConfigError(f"{year} 年度没有可归档的文件：只有作废的文号 {len(voided)} 个（{numbers}），"
+                          "作废文号不作为归档文件")
     if not items:
         raise ConfigError(f"{year} 年度没有可归档的文件（没有收到的表格，也没有发出的文书）")
     report = progress or (lambda i, total, name: None)
@@ -111,7 +119,7 @@ def reopen_year(store, year: int, reason: str) -> dict:
         if row is None:
             raise ConfigError(f"{year} 年度没有归档，不需要重新打开", hint=f"归档：lzdocs archive --year {year} 文件夹")
         at = store.now()
-        reopen(conn, row["id"], at=at, reason=reason)
+        reopen(conn, year, at=at, reason=reason)
         store.log(conn, "reopen", str(year), before={"closed_at": row["closed_at"], "package": row["package"]},
                   after={"reopened_at": at, "reason": reason})
     return {"year": year, "closed_at": row["closed_at"].isoformat(timespec="seconds"), "package": row["package"],

@@ -6,7 +6,7 @@ import json
 import re
 import time
 from collections import defaultdict
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from lzdocs.fsutil import sha256_file
 from lzdocs.integrity.findings import Finding, Report
@@ -34,18 +34,35 @@ def verify_package(dest: str | Path) -> Report:
     try:
         manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
         files, items = dict(manifest["files"]), list(manifest["items"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        what = "不存在" if not (dest / MANIFEST).is_file() else f"无法读取（{type(exc).__name__}）"
+        if not _well_formed(files, items):
+            raise ValueError("not a package manifest")
+    except (OSError, ValueError, KeyError, TypeError):
+        what = "不存在" if not (dest / MANIFEST).is_file() else "无法读取（不是 lzdocs 归档清单）"
         report.findings.append(Finding("missing" if "不存在" in what else "manifest", MANIFEST,
                                        f"清单{what}：无法核对这个归档文件夹"))
         return _done(report, started)
-    intact = _check_files(dest, files, report)
+    for name in [n for n in files if not _inside(n)]:  # never read a file outside the package on its say-so
+        report.findings.append(Finding("outside", name, "清单中的路径指向归档文件夹以外，没有核对"))
+    inside = {n: e for n, e in files.items() if _inside(n)}
+    intact = _check_files(dest, inside, report)
     _check_listing(dest, files, report)
     _check_sequence(items, report)
-    pages = _check_pdfs(dest, files, intact, report)
+    pages = _check_pdfs(dest, inside, intact, report)
     _check_catalogue(dest, items, pages, intact, report)
     report.checked = {"files": len(files), "items": len(items), "pdfs": len(pages)}
     return _done(report, started)
+
+
+def _well_formed(files: dict, items: list) -> bool:
+    """Each file entry a dict, each item a dict whose files are a dict: a manifest of any other shape is not ours."""
+    return (all(isinstance(e, dict) for e in files.values())
+            and all(isinstance(i, dict) and isinstance(i.get("files", {}), dict) for i in items))
+
+
+def _inside(name: str) -> bool:
+    """A relative ``/`` path that stays inside the package folder."""
+    pure = PurePosixPath(name)
+    return bool(name) and not pure.is_absolute() and ".." not in pure.parts and ":" not in name and "\\" not in name
 
 
 def _done(report: Report, started: float) -> Report:
@@ -72,7 +89,8 @@ def _check_listing(dest: Path, files: dict, report: Report) -> None:
     for path in sorted(p for p in dest.rglob("*") if p.is_file()):
         name = path.relative_to(dest).as_posix()
         if name not in files and name not in (MANIFEST, MANIFEST_TEXT):
-            report.findings.append(Finding("stray", name, "清单中没有这个文件：归档后被放进来的，请核实来历"))
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")  # a GBK name on Linux
+            report.findings.append(Finding("stray", shown, "清单中没有这个文件：归档后被放进来的，请核实来历"))
     try:
         text = (dest / MANIFEST_TEXT).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -127,13 +145,22 @@ def _check_catalogue(dest: Path, items: list[dict], pages: dict[str, int], intac
     name = f"{CATALOGUE}.xlsx"
     if name not in intact:
         return  # already reported as missing or changed
-    listed = catalogue_pages(dest / name)
+    from zipfile import BadZipFile
+
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        listed = catalogue_pages(dest / name)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, TypeError, OSError):  # not a workbook
+        report.findings.append(Finding("catalogue", name, f"{CATALOGUE}无法读取（不是 Excel 工作簿）：无法核对页数"))
+        return
     for item in items:
         ref, pdf = item.get("reference"), item.get("files", {}).get("pdf")
         if ref not in listed:
             report.findings.append(Finding("catalogue", name, f"目录中没有 {ref}"))
         elif pdf in pages and listed[ref] != pages[pdf]:
-            report.findings.append(Finding("pages", pdf, f"目录中页数为 {listed[ref]}，PDF 实有 {pages[pdf]} 页"))
+            shown = "空" if listed[ref] is None else f" {listed[ref]}"
+            report.findings.append(Finding("pages", pdf, f"目录中页数为{shown}，PDF 实有 {pages[pdf]} 页"))
     for ref in sorted(set(listed) - {i.get("reference") for i in items}):
         report.findings.append(Finding("catalogue", name, f"目录中的 {ref} 不在清单中"))
 

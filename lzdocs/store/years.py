@@ -30,8 +30,9 @@ def close_year(conn: Connection, year: int, *, at: dt.datetime, package: str, it
                                                      manifest_sha256=manifest_sha256)).inserted_primary_key[0]
 
 
-def reopen_year(conn: Connection, closure_id: int, *, at: dt.datetime, reason: str) -> None:
-    conn.execute(update(year_closures).where(year_closures.c.id == closure_id)
+def reopen_year(conn: Connection, year: int, *, at: dt.datetime, reason: str) -> None:
+    """Every open closure of ``year`` reopened (a year archived twice has two: one reopening opens it)."""
+    conn.execute(update(year_closures).where(year_closures.c.year == year, year_closures.c.reopened_at.is_(None))
                  .values(reopened_at=at, reopen_reason=reason))
 
 

@@ -129,3 +129,24 @@ def test_retention_codes_and_spellings_become_the_period_names(workspace):
     config.write_text(text.replace('urge = "定期10年"', 'urge = "D10"'), encoding="utf-8")
     archive = Workspace.open(workspace.root).settings.section("archive")
     assert (archive["notice"], archive["urge"], archive["forms"]) == ("永久", "定期10年", "定期30年")
+
+
+def test_no_new_summary_for_a_closed_year(office_year):
+    """The year's summary is an item of its package: a new one after the handover would not be the one archived."""
+    root, _ = office_year
+    proc = run_cli("-w", root, "summary", "--year", "2026", check=2)
+    assert proc.stderr.startswith("错误：2026 年度已于 2026-11-28 09:30 归档（归档文件在 D:/归档/2026）")
+    assert not (root / "outbox" / "2026" / "总结").exists()
+
+
+def test_a_year_archived_twice_is_open_again_after_one_reopen(office_year):
+    """A second package of a closed year (a copy for the office) is a second closure; one --reopen opens the year."""
+    root, _ = office_year
+    close(root, package="E:/归档副本/2026")
+    proc = run_cli("-w", root, "archive", "--reopen", "2026", "--reason", "补收", check=0)
+    assert "归档到 E:/归档副本/2026" in proc.stdout
+    letter = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    assert letter["number"] == "内工大纪建〔2026〕2号"
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT package, reopen_reason FROM year_closures ORDER BY id").fetchall() == [
+            ("D:/归档/2026", "补收"), ("E:/归档副本/2026", "补收")]
