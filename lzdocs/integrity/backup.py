@@ -481,12 +481,12 @@ def _shared_inbox(root: Path) -> list[str]:
 def _check_recorded(snapshot: Path, manifest: dict, temp: Path) -> None:
     """Each restored file the database records has the SHA-256 the database recorded for it: the manifest lies in
     the same folder as the files, and whoever changed a file there could have changed its hash in it too."""
-    from lzdocs.store.archived import read_snapshot, recorded_files
+    from lzdocs.store.archived import read_snapshot
 
     listed = {PurePosixPath(e["path"]).as_posix(): e.get("sha256") for e in manifest["files"]}
     with read_snapshot(temp / DATABASE) as conn:
-        recorded = recorded_files(conn)
-    for path, sha, _role in recorded:
+        recorded = archived_files(conn, None)
+    for path, sha in ((f.path, f.sha256) for f in recorded):
         if sha and listed.get(path, sha) != sha:
             raise DamagedBackup(f"备份已损坏：{path} 与档案库记录的 SHA-256 不一致（备份里的文件和清单都被改动过？），"
                                 "没有恢复任何文件", hint=f"请换用另一份备份（{snapshot.parent} 中较早的时间文件夹）")
