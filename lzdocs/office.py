@@ -287,11 +287,16 @@ class Office:
         return submission_status(self.ws, self.store, year or self.programme_year(), self.today)
 
     def watcher_state(self) -> dict | None:
-        """``{"running": True, "pid", "since", "mode"}`` while ``lzdocs watch`` runs on this workspace, else None."""
-        from lzdocs.watch import watcher_state
+        """``{"running": True, "pid", "since", "mode", "inbox", "host"}`` of the longest running ``lzdocs watch`` on
+        this workspace while one runs, else None; every one of them (one per inbox) is in ``watchers()``."""
+        running = self.watchers()
+        return running[0] if running else None
 
-        state = watcher_state(self.ws)
-        return None if state is None else {"running": True, **state}
+    def watchers(self) -> list[dict]:
+        """Every ``lzdocs watch`` running on this workspace (one per inbox), each as ``watcher_state()`` gives it."""
+        from lzdocs.watch import watchers
+
+        return [{"running": True, **state} for state in watchers(self.ws)]
 
     # --- letters -----------------------------------------------------------------------------------------
     @property
