@@ -100,7 +100,7 @@ class WatchLock:
         except Timeout:
             info = _read_pid_file(self.pid_file)
             who = f"（进程 {info.get('pid', '?')}，{str(info.get('since', '?'))[:19].replace('T', ' ')} 起）"
-            raise AlreadyWatching(f"收件文件夹“{self.ws.inbox}”已有 lzdocs watch 在监视{who}，不能同时运行两个",
+            raise AlreadyWatching(f"收件文件夹“{self.ws.inbox}”已有 lzdocs watch 在运行{who}，不能同时运行两个",
                                   hint="如需重启，请先停止正在运行的那个（Ctrl-C 或停止服务）；"
                                        "其他校区的收件文件夹用 --inbox 另开一个") from None
         write_atomic(self.pid_file, json.dumps(
