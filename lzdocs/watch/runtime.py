@@ -33,9 +33,14 @@ class AlreadyWatching(LzdocsError):
 def _stem(ws) -> str:
     """``watch`` for the inbox of lzdocs.toml, ``watch-<hash>`` for another (``--inbox``): the names of its lock, pid
     and log files in ``.lzdocs/``. Both sides resolved, so two spellings of one folder are one watcher."""
-    inbox = _resolved(ws.inbox)
-    if ws.chosen_inbox is None or inbox == _resolved(ws.configured_inbox):
+    if ws.chosen_inbox is None:
         return "watch"
+    inbox = _resolved(ws.inbox)
+    try:
+        if inbox == _resolved(ws.configured_inbox):
+            return "watch"
+    except LzdocsError:  # an [inbox] path the workspace refuses: this watcher's inbox is another one
+        pass
     key = inbox.casefold() if os.name == "nt" else inbox
     return "watch-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 

@@ -72,6 +72,9 @@ def test_one_lock_per_inbox_and_every_watcher_listed(tmp_path):
             WatchLock(ws.with_inbox(ws.root / "inbox"), wait=0.1).__enter__()
         with WatchLock(ws.with_inbox(campus_c)):
             assert sorted(w["inbox"] for w in watchers(ws)) == sorted(map(str, (ws.inbox, campus_b, campus_c)))
+            shown = run_cli("-w", ws.root, "status", check=0).stdout
+            assert f"自动收取（lzdocs watch）：运行中（3 个，收件文件夹：{ws.inbox}、" in shown
+            assert str(campus_b) in shown and str(campus_c) in shown
         assert {w["pid"] for w in watchers(ws)} == {os.getpid()}
         assert len(watchers(ws)) == 2
     assert f"收件文件夹“{campus_b}”已有 lzdocs watch 在运行" in str(refused.value)
