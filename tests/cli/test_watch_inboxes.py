@@ -163,3 +163,25 @@ def _summary_rows(ws) -> list[dict]:
 
     rows = list(load_workbook(ws.root / SUMMARY, read_only=True)["汇总"].iter_rows(min_row=3, values_only=True))
     return [{"risk": dict(zip(rows[0], r))["风险点描述"]} for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_registers_are_rebuilt_by_one_process_at_a_time(tmp_path, monkeypatch):
+    """Several watchers and letter writers rebuild the same registers: a rebuild waits for the one under way (which
+    may have read the archive before this process's last commit), so the last file written has read everything."""
+    from filelock import FileLock
+
+    import lzdocs.office
+    from lzdocs.office import Office
+
+    ws = _workspace(tmp_path / "ws")
+    monkeypatch.setattr(lzdocs.office, "REGISTERS_WAIT", 0.2)
+    office = Office(ws)
+    try:
+        with FileLock(ws.state / "registers.lock"):  # another process in the middle of its rebuild
+            waited = office.rebuild_registers([2026])
+        done = office.rebuild_registers([2026])
+    finally:
+        office.close()
+    assert waited.files == [] and waited.warnings == [
+        "2026 年登记簿没有更新（另一个程序一直在更新登记簿）；可稍后运行 lzdocs register"]
+    assert (ws.root / SUMMARY).is_file() and done.warnings == []
