@@ -409,12 +409,12 @@ class Workspace:
         its 退回/ and its claims folder go with it. Refused like [inbox] path when it is the workspace's own."""
         if path is None:
             return self
-        inbox = self._place(path)
+        inbox = self._place(path, expand=False)  # the shell has expanded it: a "$" is part of the name (D$)
         _check_inbox(self.root, inbox, OPTION)
         return replace(self, chosen_inbox=inbox)
 
-    def _place(self, text: str | os.PathLike) -> Path:
-        path = Path(os.path.expandvars(str(text)))
+    def _place(self, text: str | os.PathLike, *, expand: bool = True) -> Path:
+        path = Path(os.path.expandvars(str(text)) if expand else text)
         return path if path.is_absolute() or str(path).startswith(("//", "\\\\")) else self.root / path
 
     @property

@@ -62,6 +62,15 @@ def test_ingest_with_its_own_inbox_returns_bad_forms_into_that_inbox(tmp_path):
     assert (ws.root / "outbox/2026/收文/测试单位001/报送001.docx").read_bytes() == forms["报送001.docx"]["data"]
 
 
+def test_an_inbox_given_on_the_command_line_is_taken_as_written(tmp_path):
+    ws = _workspace(tmp_path / "ws", units=10)
+    share = tmp_path / "D$HOME" / "收表"  # an administrative share's "$" is part of the name, not a variable
+    proc = run_cli("-w", ws.root, "ingest", "--inbox", share, check=2)
+    assert f"收件文件夹不存在：{share}" in proc.stderr and "请检查 --inbox，或网络共享是否已连接" in proc.stderr
+    make_forms(share, 1, start=1)
+    assert [o["status"] for o in run_json("-w", ws.root, "ingest", "--inbox", share)] == ["accepted"]
+
+
 def test_one_lock_per_inbox_and_every_watcher_listed(tmp_path):
     ws = _workspace(tmp_path / "ws")
     campus_b, campus_c = tmp_path / "B" / "收表", tmp_path / "C" / "收表"
