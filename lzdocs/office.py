@@ -289,11 +289,16 @@ class Office:
         return submission_status(self.ws, self.store, year or self.programme_year(), self.today)
 
     def watcher_state(self) -> dict | None:
-        """``{"running": True, "pid", "since", "mode"}`` while ``lzdocs watch`` runs on this workspace, else None."""
-        from lzdocs.watch import watcher_state
+        """``{"running": True, "pid", "since", "mode", "inbox", "host"}`` of the longest running ``lzdocs watch`` on
+        this workspace while one runs, else None; every one of them (one per inbox) is in ``watchers()``."""
+        running = self.watchers()
+        return running[0] if running else None
 
-        state = watcher_state(self.ws)
-        return None if state is None else {"running": True, **state}
+    def watchers(self) -> list[dict]:
+        """Every ``lzdocs watch`` running on this workspace (one per inbox), each as ``watcher_state()`` gives it."""
+        from lzdocs.watch import watchers
+
+        return [{"running": True, **state} for state in watchers(self.ws)]
 
     # --- letters -----------------------------------------------------------------------------------------
     @property
@@ -740,20 +745,30 @@ class Office:
         return check_template(path, known), letter_kind
 
 
+REGISTERS_WAIT = 300  # seconds a rebuild waits for another process's rebuild of the same workspace
+
+
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,
                       books: Iterable[str] | None = None) -> Rebuilt:
     """The registers of each year rewritten once (``books``: only those), for an Office or a watcher's burst.
 
     A register that cannot be written does not undo the action: it becomes a warning saying how to retry.
     Each warning also goes to the ``lzdocs.office`` logger (the command line prints it as a 提醒)."""
+    from filelock import FileLock, Timeout
+
     from lzdocs.documents.registers import write_registers
 
     rebuilt = Rebuilt(years=sorted(set(years)))
+    # One writer at a time per workspace (several watchers, a letter beside them): a rebuild that read the archive
+    # before another process's last commit can then never land after, and leave the registers behind.
+    lock = FileLock(ws.state / "registers.lock", preserve_lock_file=True)
     for year in rebuilt.years:
         try:
-            result = write_registers(ws, store, year, today, books=books)
-        except LzdocsError as exc:
-            rebuilt.warnings.append(f"{year} 年登记簿没有更新（{exc}）；可稍后运行 lzdocs register")
+            with lock.acquire(timeout=REGISTERS_WAIT):
+                result = write_registers(ws, store, year, today, books=books)
+        except (Timeout, LzdocsError) as exc:
+            why = "另一个程序一直在更新登记簿" if isinstance(exc, Timeout) else exc
+            rebuilt.warnings.append(f"{year} 年登记簿没有更新（{why}）；可稍后运行 lzdocs register")
             continue
         rebuilt.files += result.files
         rebuilt.warnings += result.warnings

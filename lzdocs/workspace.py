@@ -7,7 +7,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -306,30 +306,35 @@ _SYSTEM = tuple(Path(p) for p in ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib
                                   "C:/Program Files (x86)", "C:/ProgramData"))
 
 
+_SETTING, OPTION = "lzdocs.toml 中 [inbox] path", "--inbox"
+_HINTS = {_SETTING: '请在 lzdocs.toml 的 [inbox] 中写一个单独的收件文件夹，如 path = "inbox"',
+          OPTION: "请用 --inbox 写一个单独的收件文件夹（如某个校区的共享文件夹），不要写工作区本身或其中的文件夹"}
+
+
 @functools.lru_cache(maxsize=64)
-def _check_inbox(root: Path, inbox: Path) -> None:
+def _check_inbox(root: Path, inbox: Path, source: str = _SETTING) -> None:
     """Refuse an inbox that is the workspace folder, contains it, or lies inside one of its own folders: one
     ingest would move lzdocs.db, the settings, templates or the archive into 退回/."""
     try:
         here, there = root.resolve(), inbox.resolve()
     except (OSError, RuntimeError):  # a share that does not answer, a link loop: the inbox checks say so later
         return
-    hint = '请在 lzdocs.toml 的 [inbox] 中写一个单独的收件文件夹，如 path = "inbox"'
+    hint = _HINTS.get(source, _HINTS[_SETTING])
     if there == here or here.is_relative_to(there):
         what = "就是工作区文件夹" if there == here else "包含了工作区文件夹"
-        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”{what}，"
+        raise ConfigError(f"{source} 指向的“{inbox}”{what}，"
                           "收件时会把档案库、设置和模板当作报送的表格",
                           hint=hint)
     for name, label in _OWN_FOLDERS.items():
         if there.is_relative_to(here / name):
-            raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”在工作区的{label}里，不能用作收件文件夹",
+            raise ConfigError(f"{source} 指向的“{inbox}”在工作区的{label}里，不能用作收件文件夹",
                               hint=hint)
     owner = next((folder for folder in (there, *there.parents) if (folder / CONFIG_NAME).is_file()), None)
     if owner is not None and owner != here:
-        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”在另一个工作区（{owner}）里，"
+        raise ConfigError(f"{source} 指向的“{inbox}”在另一个工作区（{owner}）里，"
                           "收件时会把那里的档案和文书当作报送的表格", hint=hint)
     if there.parent == there or there == Path.home() or any(there == s or there.is_relative_to(s) for s in _SYSTEM):
-        raise ConfigError(f"lzdocs.toml 中 [inbox] path 指向的“{inbox}”是磁盘根目录、个人主目录或系统文件夹，"
+        raise ConfigError(f"{source} 指向的“{inbox}”是磁盘根目录、个人主目录或系统文件夹，"
                           "收件时会把其中所有文件当作报送的表格移走", hint=hint)
 
 
@@ -339,6 +344,7 @@ class Workspace:
 
     root: Path
     settings: Settings
+    chosen_inbox: Path | None = None  # ``--inbox``: this watcher's own inbox instead of [inbox] path
 
     @classmethod
     def open(cls, root: str | os.PathLike | None = None) -> Workspace:
@@ -399,13 +405,30 @@ class Workspace:
         return copied
 
     # --- places -------------------------------------------------------------------------------
+    def with_inbox(self, path: str | os.PathLike | None) -> Workspace:
+        """This workspace with its own inbox (``--inbox``: one watcher per campus share, all writing one archive);
+        its 退回/ and its claims folder go with it. Refused like [inbox] path when it is the workspace's own."""
+        if path is None:
+            return self
+        inbox = self._place(path, expand=False)  # the shell has expanded it: a "$" is part of the name (D$)
+        _check_inbox(self.root, inbox, OPTION)
+        return replace(self, chosen_inbox=inbox)
+
+    def _place(self, text: str | os.PathLike, *, expand: bool = True) -> Path:
+        path = Path(os.path.expandvars(str(text)) if expand else text)
+        return path if path.is_absolute() or str(path).startswith(("//", "\\\\")) else self.root / path
+
     @property
-    def inbox(self) -> Path:
+    def configured_inbox(self) -> Path:
         """[inbox] path; never a folder whose files are the workspace's own (ingest moves what it finds there)."""
-        path = Path(os.path.expandvars(str(self.settings.get("inbox", "path", "inbox"))))
-        path = path if path.is_absolute() or str(path).startswith(("//", "\\\\")) else self.root / path
+        path = self._place(self.settings.get("inbox", "path", "inbox"))
         _check_inbox(self.root, path)
         return path
+
+    @property
+    def inbox(self) -> Path:
+        """The inbox this process takes files from: ``--inbox`` when given, else [inbox] path."""
+        return self.chosen_inbox if self.chosen_inbox is not None else self.configured_inbox
 
     @property
     def rejected(self) -> Path:

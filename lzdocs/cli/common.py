@@ -73,6 +73,13 @@ class Env:
                 self.note(f"提醒：{text}")
         return self._ws
 
+    def choose_inbox(self, path: Path | None) -> Workspace:
+        """``--inbox``: the workspace with this process's own inbox (before ``office()`` is first asked for)."""
+        ws = self.workspace()
+        if path is not None:
+            self._ws = ws = ws.with_inbox(Path(path).absolute())
+        return ws
+
     def office(self) -> Office:
         """The workspace as a library object (``lzdocs.Office``), opened once per command and closed after it."""
         if self._office is None:
@@ -116,6 +123,12 @@ def _json_default(value):
 
 
 pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+def inbox_option(f):
+    """``--inbox PATH``: this process's own inbox instead of lzdocs.toml's [inbox] path (one per campus share)."""
+    return click.option("--inbox", "inbox", type=click.Path(path_type=Path, file_okay=False), metavar="文件夹",
+                        help="收件文件夹（默认取 lzdocs.toml [inbox] path）；多个校区各用一个，共用一个档案库")(f)
 
 
 def workspace_option(f):

@@ -13,6 +13,7 @@ from lzdocs.cli.common import (
     Env,
     ExitStatus,
     command,
+    inbox_option,
     json_option,
     parse_date_option,
     pass_env,
@@ -31,9 +32,11 @@ STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重
 @click.option("--dry-run", is_flag=True, help="只检查，不入库、不移动任何文件")
 @click.option("--received", "received_text", metavar="YYYY-MM-DD",
               help="表格实际收到的日期（邮寄、电子邮件送来的表格）；按时或逾期按这一天判断")
+@inbox_option
 @json_option
 @pass_env
-def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_text: str | None) -> None:
+def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_text: str | None,
+                   inbox: Path | None) -> None:
     """处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动）。
 
     \b
@@ -42,10 +45,12 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_te
       lzdocs ingest D:\\收到的表格 --json  处理一个文件夹，输出 JSON
       lzdocs ingest 计财处.docx --dry-run  只检查一个文件
       lzdocs ingest 邮件附件\\基建处.docx --received 2026-11-15   按实际收到的日期登记
+      lzdocs ingest --inbox \\\\campusB\\share\\收表   处理另一个收件文件夹（退回的表格放在它自己的 退回/ 里）
     收到日期：监视（lzdocs watch）时为第一次看到文件的日期；直接运行 ingest 时为文件修改日期和今天中较早的一天；
     --received 指定时以它为准。
     退出码：0 全部收取；1 有文件被退回或未能收取；2 用法或设置错误。
     """
+    env.choose_inbox(inbox)
     with progress_bar("处理表格", enabled=not env.json) as update:
         received = parse_date_option(received_text, env.today, "--received")
         report = env.office().ingest(paths, dry_run=dry_run, progress=update, received=received)

@@ -74,14 +74,15 @@ def status_command(env: Env, year: int | None) -> None:
     """
     office = env.office()
     status = office.status(year)
-    watcher = office.watcher_state()
+    running = office.watchers()
+    watcher = running[0] if running else None
     reviews = office.review_counts()
     if env.json:
         env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher,
-                  "reviews": reviews})
+                  "watchers": running, "reviews": reviews})
         return
     env.echo(render_status(status, watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns),
-                           reviews=reviews), nl=False)
+                           reviews=reviews, watchers=running), nl=False)
 
 
 def _unit_json(u) -> dict:
@@ -92,7 +93,7 @@ def _unit_json(u) -> dict:
 
 
 def render_status(status: SubmissionStatus, watcher: dict | None = None, width: int = 110, *,
-                  reviews: dict | None = None) -> str:
+                  reviews: dict | None = None, watchers: list[dict] | None = None) -> str:
     """The human report: a table of units, the counts, overdue letters — as text for stdout."""
     from rich.console import Console
 
@@ -119,7 +120,10 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
         if later:
             console.print(_follow_up_table(later))
         if watcher is not None:
-            console.print(f"自动收取（lzdocs watch）：{'运行中' if watcher.get('running') else '未运行'}")
+            several = watchers or []
+            where = (f"（{len(several)} 个，收件文件夹：{'、'.join(str(w.get('inbox')) for w in several)}）"
+                     if len(several) > 1 else "")
+            console.print(f"自动收取（lzdocs watch）：{'运行中' if watcher.get('running') else '未运行'}{where}")
     return capture.get()
 
 

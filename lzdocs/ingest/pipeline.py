@@ -94,11 +94,12 @@ class Ingest:
         """Every candidate file in the inbox (and its subfolders), oldest first."""
         inbox = self.ws.inbox
         if not inbox.is_dir():
+            setting = "--inbox" if self.ws.chosen_inbox is not None else "lzdocs.toml 的 [inbox] path"
             if inbox.is_file():
                 raise ConfigError(f"收件文件夹“{inbox}”是一个文件，不是文件夹",
-                                  hint="请把这个文件改名或移走，或改写 lzdocs.toml 的 [inbox] path")
+                                  hint=f"请把这个文件改名或移走，或改写 {setting}")
             raise ConfigError(f"收件文件夹不存在：{inbox}",
-                              hint="请检查 lzdocs.toml 的 [inbox] path，或网络共享是否已连接")
+                              hint=f"请检查 {setting}，或网络共享是否已连接")
         if not dry_run:
             self.recover()
         files, ignored = walk(inbox)

@@ -17,15 +17,17 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def kept(ws) -> Counter:
-    """SHA-256 → how many copies: under outbox/<year>/收文 (重复报送 included), in 退回/, left in the inbox."""
+def kept(ws, inboxes: tuple[Path, ...] = ()) -> Counter:
+    """SHA-256 → how many copies: under outbox/<year>/收文 (重复报送 included), in 退回/, left in the inbox (in each
+    of ``inboxes`` when several watchers feed the archive, else the workspace's own)."""
     found: Counter = Counter()
     for path in _files(ws.outbox):
         if "收文" in path.relative_to(ws.outbox).parts:
             found[sha(path.read_bytes())] += 1
-    for path in _files(ws.inbox):
-        if ".lzdocs" not in path.relative_to(ws.inbox).parts and not path.name.endswith(".错误说明.txt"):
-            found[sha(path.read_bytes())] += 1
+    for inbox in inboxes or (ws.inbox,):
+        for path in _files(inbox):
+            if ".lzdocs" not in path.relative_to(inbox).parts and not path.name.endswith(".错误说明.txt"):
+                found[sha(path.read_bytes())] += 1
     return found
 
 
@@ -39,15 +41,18 @@ def _files(root: Path) -> list[Path]:
     return out
 
 
-def assert_each_input_exactly_once(ws, inputs: list[bytes]) -> None:
-    """The invariant, plus: no name left reserved (an empty file), no copy in flight, no claim left over."""
-    found, wanted = kept(ws), Counter(sha(d) for d in inputs)
+def assert_each_input_exactly_once(ws, inputs: list[bytes], inboxes: tuple[Path, ...] = ()) -> None:
+    """The invariant, plus: no name left reserved (an empty file), no copy in flight, no claim left over (in each
+    of ``inboxes``, else in the workspace's inbox)."""
+    inboxes = inboxes or (ws.inbox,)
+    found, wanted = kept(ws, inboxes), Counter(sha(d) for d in inputs)
     assert found == wanted, _explain(ws, found, wanted)
-    litter = [p for p in _files(ws.outbox) + _files(ws.inbox)
+    litter = [p for p in _files(ws.outbox) + [f for inbox in inboxes for f in _files(inbox)]
               if p.name.endswith(".part") or (p.stat().st_size == 0 and p.name != ".gitkeep")]
     assert litter == []
-    claims = ws.work / "claims"
-    assert not claims.exists() or list(claims.iterdir()) == []
+    for inbox in inboxes:
+        claims = inbox / ".lzdocs" / "claims"
+        assert not claims.exists() or list(claims.iterdir()) == []
 
 
 def _explain(ws, found: Counter, wanted: Counter) -> str:
