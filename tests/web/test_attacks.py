@@ -1,0 +1,155 @@
+"""The status page under attack and careless use: odd query values, old cookies, a damaged or exposed users file, a
+file swapped for a symlink while it is sent, and the same pages over an empty archive on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import threading
+
+import pytest
+
+from lzdocs.clock import Clock
+from tests.conftest import run_cli
+from tests.web.conftest import PASSWORD, client_of
+from tests.web.test_access import MovableTime, log_in, token
+
+
+@pytest.fixture
+def users(tmp_path):
+    from lzdocs.web.auth import Users
+
+    users = Users(tmp_path)
+    users.add("张三", PASSWORD, created=dt.datetime(2026, 11, 1))
+    return users
+
+
+@pytest.fixture
+def remote_app(office, users):
+    from lzdocs.web.app import Access, create_app
+
+    return create_app(office, Access(login=True, secret="s" * 48), users=users, clock=Clock(time=MovableTime()))
+
+
+@pytest.fixture
+def remote(remote_app):
+    return client_of(remote_app, "http://192.168.1.20:8800")
+
+
+@pytest.mark.parametrize("query", ["page=²", "page=١٢", "level=¹", "year=²⁰²⁶", "page=-1", f"page={10**20}",
+                                   "year=abc", "q=" + "长" * 5000])
+def test_a_query_value_that_is_not_a_plain_number_is_as_if_not_given(local, query):
+    got = local.get("/risks?" + query)
+    assert got.status_code == 200 and '共 <b id="total">' in got.text, query
+
+
+def test_a_password_change_ends_the_sessions_of_the_old_password(remote, users):
+    log_in(remote)
+    assert remote.get("/").status_code == 200
+    users.add("张三", "新的密码-2026-12", created=dt.datetime(2026, 12, 1))  # lzdocs user add 张三: the old one leaked
+    assert remote.get("/").status_code == 303
+
+
+def test_a_user_removed_and_added_again_must_log_in_again(remote, users):
+    log_in(remote)
+    users.remove("张三")
+    users.add("张三", PASSWORD, created=dt.datetime(2026, 12, 1))
+    assert remote.get("/").status_code == 303
+
+
+def test_a_cookie_copied_before_the_logout_no_longer_opens_the_pages(remote, remote_app):
+    log_in(remote)
+    copied = dict(remote.cookies)
+    assert remote.post("/logout", data={"csrf": token(remote, "/")}).status_code == 303
+    eavesdropper = client_of(remote_app, "http://192.168.1.20:8800")  # plain HTTP on the LAN: a cookie can be seen
+    eavesdropper.cookies.update(copied)
+    assert eavesdropper.get("/risks").status_code == 303
+
+
+def test_a_damaged_users_file_is_a_chinese_page_not_a_crash(remote, users):
+    log_in(remote)
+    users.path.write_text("{不是 JSON", encoding="utf-8")
+    for got in (remote.get("/risks"), remote.post("/login", data={"username": "张三", "password": PASSWORD})):
+        assert got.status_code == 503 and "用户文件" in got.text and "无法读取" in got.text
+        assert "Traceback" not in got.text and "Internal Server Error" not in got.text
+
+
+def test_a_users_file_or_session_key_readable_by_others_is_made_private(tmp_path):
+    from lzdocs.web.auth import Users, secret_key
+
+    users = Users(tmp_path)
+    users.add("张三", PASSWORD, created=dt.datetime(2026, 11, 1))
+    users.path.chmod(0o644)  # copied by a careless clerk
+    assert users.names() == ["张三"] and stat.S_IMODE(os.stat(users.path).st_mode) == 0o600
+    key = secret_key(tmp_path)
+    (tmp_path / "web-secret").chmod(0o644)  # anyone who read it could sign a session of their own
+    assert secret_key(tmp_path) != key
+    assert stat.S_IMODE(os.stat(tmp_path / "web-secret").st_mode) == 0o600
+
+
+def test_without_a_login_the_loopback_address_it_listens_on_is_a_host_name_it_answers(office):
+    from lzdocs.web import build
+
+    assert client_of(build(office, "127.0.0.2"), "http://127.0.0.2:8800").get("/").status_code == 200
+    assert client_of(build(office, "127.0.0.2"), "http://evil.example:8800").get("/").status_code == 400
+
+
+def test_throttling_counts_the_connection_not_a_forwarded_for_header_or_the_name(remote):
+    for n in range(5):
+        got = remote.post("/login", data={"username": f"用户{n}", "password": "x" * 10, "csrf": token(remote)},
+                          headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        assert got.status_code == 401
+    locked = remote.post("/login", data={"username": "张三", "password": PASSWORD, "csrf": token(remote)},
+                         headers={"X-Forwarded-For": "10.0.0.99"})
+    assert locked.status_code == 429
+
+
+def test_a_file_swapped_for_a_symlink_while_it_is_sent_never_sends_the_target(local, archive):
+    """TOCTOU: a returned file in inbox/退回 (on the units' share) swapped for a link to the archive between the
+    check and the open."""
+    secret = (archive / "lzdocs.db").read_bytes()[:16]
+    folder = archive / "inbox" / "退回"
+    path, spare = folder / "换.docx", folder / "换.tmp"
+    path.write_bytes(b"PK harmless")
+    stop = threading.Event()
+
+    def swap():
+        while not stop.is_set():
+            spare.unlink(missing_ok=True)
+            spare.symlink_to(archive / "lzdocs.db")
+            os.replace(spare, path)
+            spare.write_bytes(b"PK harmless")
+            os.replace(spare, path)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        got = [local.get("/download", params={"path": "inbox/退回/换.docx"}) for _ in range(300)]
+    finally:
+        stop.set()
+        swapper.join()
+        path.unlink(missing_ok=True)
+        spare.unlink(missing_ok=True)
+    assert not [g for g in got if g.content.startswith(secret)]
+    assert {g.status_code for g in got} <= {200, 403, 404}
+
+
+@pytest.mark.both_backends
+def test_pages_over_an_empty_archive_then_a_first_form(workspace, make_form, tmp_path):
+    from lzdocs.office import Office
+    from lzdocs.web import build
+
+    with Office(workspace) as office:
+        client = client_of(build(office, "127.0.0.1"))
+        for path in ("/", "/risks", "/warnings", "/events", "/charts", "/risks?q=%25_&year=&page=3"):
+            got = client.get(path)
+            assert got.status_code == 200 and "Traceback" not in got.text, path
+        assert client.get("/charts/units.png").status_code == 404
+        assert '共 <b id="total">0</b>' in client.get("/risks").text
+        run_cli("-w", workspace.root, "ingest", make_form(tmp_path / "计财处.xlsx"), check=0)
+        assert '共 <b id="total">3</b>' in client.get("/risks").text
+        assert '共 <b id="total">1</b>' in client.get("/risks", params={"q": "违规报销 双签"}).text
+        assert '共 <b id="total">0</b>' in client.get("/risks", params={"q": "100%_"}).text
+        assert "计财处.xlsx" in client.get("/events").text
+        assert client.get("/charts/units.png").content.startswith(b"\x89PNG")
