@@ -55,6 +55,8 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
                        kind_name=kind_name)
     templates = Jinja2Templates(env=env)
     throttle = Throttle(clock.time)
+    ended: dict[str, float] = {}  # session id → login time of sessions logged out: a copied cookie stays out
+    # (until the page is restarted; then the 12-hour limit of a login still holds)
 
     def render(request: Request, name: str, values: dict, status: int = 200) -> Response:
         session = request.scope.get("session", {})
@@ -108,13 +110,20 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
             return render(request, "login.html", {"next": target, "error": "用户名或密码不对"}, status=401)
         throttle.succeeded(*keys)
         session.clear()
-        session.update(user=name, since=clock.time().timestamp(), csrf=secrets.token_urlsafe(24))
+        session.update(user=name, since=clock.time().timestamp(), csrf=secrets.token_urlsafe(24),
+                       sid=secrets.token_urlsafe(16), stamp=users.stamp(name))
         return RedirectResponse(target, status_code=303)
 
     async def logout(request: Request) -> Response:
         form = await request.form()
         if not secrets.compare_digest(str(form.get("csrf", "")), _csrf(request.session)):
             return render(request, "error.html", {"message": "页面已过期，请刷新后再退出"}, status=403)
+        if isinstance(request.session.get("sid"), str):
+            now = clock.time().timestamp()
+            for sid, since in list(ended.items()):  # kept while such a session could still be valid
+                if since < now - access.max_seconds:
+                    del ended[sid]
+            ended[request.session["sid"]] = float(request.session.get("since") or now)
         request.session.clear()
         return RedirectResponse("/login" if access.login else "/", status_code=303)
 
@@ -137,7 +146,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
                   *([] if access.login else [Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_NAMES)]),
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
                              max_age=access.idle_seconds, same_site="strict"),
-                  Middleware(Gate, access=access, users=users, clock=clock)]
+                  Middleware(Gate, access=access, users=users, clock=clock, ended=ended)]
     return Starlette(routes=routes, middleware=middleware)
 
 
@@ -186,10 +195,11 @@ class SecurityHeaders:
 
 class Gate:
     """Every path but the login page and the style sheet needs a signed-in user when ``access.login`` is on: a
-    user still in the users file, signed in less than ``access.max_seconds`` ago."""
+    user still in the users file with the password of the login, signed in less than ``access.max_seconds`` ago, and
+    not logged out (``ended``)."""
 
-    def __init__(self, app, *, access: Access, users: Users, clock: Clock):
-        self.app, self.access, self.users, self.clock = app, access, users, clock
+    def __init__(self, app, *, access: Access, users: Users, clock: Clock, ended: dict[str, float]):
+        self.app, self.access, self.users, self.clock, self.ended = app, access, users, clock, ended
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not self.access.login or scope["path"] == "/login" \
@@ -198,7 +208,7 @@ class Gate:
         session = scope["session"]
         if self._valid(session):
             return await self.app(scope, receive, send)
-        for key in ("user", "since"):
+        for key in ("user", "since", "sid", "stamp"):
             session.pop(key, None)
         if scope["method"] in ("GET", "HEAD"):
             target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
@@ -208,8 +218,9 @@ class Gate:
         await response(scope, receive, send)
 
     def _valid(self, session: dict) -> bool:
-        user, since = session.get("user"), session.get("since")
-        if not user or not isinstance(since, (int, float)):
+        user, since, sid, stamp = (session.get(k) for k in ("user", "since", "sid", "stamp"))
+        if not user or not isinstance(since, (int, float)) or not isinstance(sid, str) or sid in self.ended:
             return False
         age = self.clock.time().timestamp() - since
-        return 0 <= age <= self.access.max_seconds and self.users.exists(user)
+        current = self.users.stamp(user)
+        return 0 <= age <= self.access.max_seconds and current is not None and current == stamp

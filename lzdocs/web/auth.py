@@ -8,6 +8,7 @@ schema stays what the CLI and its migrations own, and a backup of the archive ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -97,6 +98,13 @@ class Users:
 
     def exists(self, name: str) -> bool:
         return name in self._load()
+
+    def stamp(self, name: str) -> str | None:
+        """A mark of the user's current password (None for no such user): a session keeps the mark of its login,
+        so a new password or a user removed and added again ends the sessions opened before."""
+        record = self._load().get(name)
+        hashed = record.get("hash") if isinstance(record, dict) else None
+        return hashlib.sha256(hashed.encode("utf-8")).hexdigest()[:32] if isinstance(hashed, str) else None
 
 
 class _Dummy:
