@@ -30,6 +30,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin"}
+USERS_UNREADABLE = "用户文件无法读取，暂时不能登录：请在运行 lzdocs serve 的电脑上用 lzdocs user list 查看原因"
 LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
 NAV = (("/", "报送情况"), ("/risks", "风险点"), ("/warnings", "预警处置"), ("/events", "收文动态"),
        ("/charts", "统计图"))
@@ -105,7 +106,11 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         if throttle.locked(*keys):
             return render(request, "login.html", {"next": target, "error": "登录失败次数过多，请 15 分钟后再试"},
                           status=429)
-        if not users.verify(name, password):
+        try:
+            verified = users.verify(name, password)
+        except ConfigError:
+            return render(request, "error.html", {"message": USERS_UNREADABLE}, status=503)
+        if not verified:
             throttle.failed(*keys)
             return render(request, "login.html", {"next": target, "error": "用户名或密码不对"}, status=401)
         throttle.succeeded(*keys)
@@ -206,7 +211,11 @@ class Gate:
                 or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
         session = scope["session"]
-        if self._valid(session):
+        try:
+            valid = self._valid(session)
+        except ConfigError:  # a damaged users file: nobody in, and no server paths shown
+            return await HTMLResponse(f"<p>{USERS_UNREADABLE}</p>", status_code=503)(scope, receive, send)
+        if valid:
             return await self.app(scope, receive, send)
         for key in ("user", "since", "sid", "stamp"):
             session.pop(key, None)

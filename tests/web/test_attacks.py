@@ -70,9 +70,11 @@ def test_a_cookie_copied_before_the_logout_no_longer_opens_the_pages(remote, rem
 def test_a_damaged_users_file_is_a_chinese_page_not_a_crash(remote, users):
     log_in(remote)
     users.path.write_text("{不是 JSON", encoding="utf-8")
-    for got in (remote.get("/risks"), remote.post("/login", data={"username": "张三", "password": PASSWORD})):
+    login = {"username": "张三", "password": PASSWORD, "csrf": token(remote)}
+    for got in (remote.get("/risks"), remote.post("/login", data=login)):
         assert got.status_code == 503 and "用户文件" in got.text and "无法读取" in got.text
         assert "Traceback" not in got.text and "Internal Server Error" not in got.text
+        assert str(users.path.parent) not in got.text  # no server paths to a visitor not logged in
 
 
 def test_a_users_file_or_session_key_readable_by_others_is_made_private(tmp_path):
