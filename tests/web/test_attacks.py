@@ -88,6 +88,8 @@ def test_a_users_file_or_session_key_readable_by_others_is_made_private(tmp_path
     (tmp_path / "web-secret").chmod(0o644)  # anyone who read it could sign a session of their own
     assert secret_key(tmp_path) != key
     assert stat.S_IMODE(os.stat(tmp_path / "web-secret").st_mode) == 0o600
+    (tmp_path / "web-secret").write_bytes("密钥".encode() * 20)  # damaged: not ASCII
+    assert secret_key(tmp_path).isascii()
 
 
 def test_without_a_login_the_loopback_address_it_listens_on_is_a_host_name_it_answers(office):
