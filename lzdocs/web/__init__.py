@@ -46,7 +46,8 @@ def build(office: Office, host: str):
         raise ConfigError(f"在 {host} 上提供页面需要登录，但还没有用户",
                           hint="请先运行 lzdocs user add 用户名 添加用户"
                                "（只在本机查看可用 --host 127.0.0.1，无需登录）")
-    return create_app(office, Access(login=login, secret=secret_key(office.ws.state)), users=users)
+    return create_app(office, Access(login=login, secret=secret_key(office.ws.state),
+                                    host=host.strip().lower()), users=users)
 
 
 def serve(office: Office, host: str, port: int) -> None:

@@ -43,6 +43,7 @@ class Access:
 
     login: bool
     secret: str
+    host: str = "127.0.0.1"  # the address listened on: a host name the page answers without a login (127.0.0.2)
     idle_seconds: int = 8 * 3600
     max_seconds: int = 12 * 3600
 
@@ -148,7 +149,8 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
     middleware = [Middleware(SecurityHeaders),
                   # without a login, only a page asked for by a local name: another site's page that rebinds its
                   # DNS name to 127.0.0.1 is refused (400) before it can read anything
-                  *([] if access.login else [Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_NAMES)]),
+                  *([] if access.login else [Middleware(TrustedHostMiddleware,
+                                                                    allowed_hosts=[*LOCAL_NAMES, access.host])]),
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
                              max_age=access.idle_seconds, same_site="strict"),
                   Middleware(Gate, access=access, users=users, clock=clock, ended=ended)]
