@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -83,13 +84,14 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
 
     def download(request: Request) -> Response:
         try:
-            path = files.archive_file(office.ws.root, _archive_folders(office), request.query_params.get("path", ""))
+            path, fd = files.open_archive_file(office.ws.root, _archive_folders(office),
+                                               request.query_params.get("path", ""))
         except files.Refused as exc:
             return render(request, "error.html", {"message": str(exc)}, status=403)
         except files.NotThere as exc:
             return render(request, "error.html", {"message": str(exc)}, status=404)
-        return FileResponse(path, media_type=files.media_type(path),
-                            headers={"Content-Disposition": files.disposition(path.name)})
+        return StreamingResponse(files.chunks(fd), media_type=files.media_type(path), headers={
+            "Content-Disposition": files.disposition(path.name), "Content-Length": str(os.fstat(fd).st_size)})
 
     async def login(request: Request) -> Response:
         session = request.session

@@ -2,12 +2,16 @@
 
 Only files under ``outbox/`` (originals kept in 收文/, registers, letters, notices) and the returned files in
 ``inbox/退回/`` of the workspace are sent. Refused: an empty or absolute path, a drive, ``..``, a hidden part
-(``.lzdocs``, half-written ``.part`` files), and anything whose real path (symlinks followed) leaves those folders.
+(``.lzdocs``, half-written ``.part`` files), and anything whose real path (symlinks followed) leaves those folders,
+checked again once the file is open (a file or folder swapped for a symlink in between is refused).
 """
 
 from __future__ import annotations
 
 import mimetypes
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
@@ -51,6 +55,34 @@ def archive_file(root: Path, allowed: list[Path], text: str) -> Path:
     if not real.is_file():
         raise NotThere(f"不是文件：{text}")
     return real
+
+
+def open_archive_file(root: Path, allowed: list[Path], text: str) -> tuple[Path, int]:
+    """``archive_file`` opened (a file descriptor), and only if the file opened is the one checked, after the open:
+    the units' share can swap a returned file or its folder for a symlink between the check and the open."""
+    real = archive_file(root, allowed, text)
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise NotThere(f"文件不存在：{text}") from None
+    except OSError:  # ELOOP: the file became a symlink
+        raise Refused("只能下载工作区档案文件夹（outbox、inbox/退回）中的文件") from None
+    try:
+        opened = os.fstat(fd)
+        if archive_file(root, allowed, text) != real or not stat.S_ISREG(opened.st_mode) \
+                or not os.path.samestat(opened, os.stat(real)):
+            raise Refused("只能下载工作区档案文件夹（outbox、inbox/退回）中的文件")
+    except BaseException:
+        os.close(fd)
+        raise
+    return real, fd
+
+
+def chunks(fd: int, size: int = 1 << 16) -> Iterator[bytes]:
+    """The open file's bytes a chunk at a time, closed at the end (or when the response is abandoned)."""
+    with os.fdopen(fd, "rb") as fh:
+        while block := fh.read(size):
+            yield block
 
 
 def disposition(name: str) -> str:
