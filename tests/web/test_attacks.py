@@ -112,7 +112,7 @@ def test_throttling_counts_the_connection_not_a_forwarded_for_header_or_the_name
 def test_a_file_swapped_for_a_symlink_while_it_is_sent_never_sends_the_target(local, archive):
     """TOCTOU: a returned file in inbox/退回 (on the units' share) swapped for a link to the archive between the
     check and the open."""
-    secret = (archive / "lzdocs.db").read_bytes()[:16]
+    secret = (archive / "lzdocs.toml").read_bytes()[:16]
     folder = archive / "inbox" / "退回"
     path, spare = folder / "换.docx", folder / "换.tmp"
     path.write_bytes(b"PK harmless")
@@ -121,7 +121,7 @@ def test_a_file_swapped_for_a_symlink_while_it_is_sent_never_sends_the_target(lo
     def swap():
         while not stop.is_set():
             spare.unlink(missing_ok=True)
-            spare.symlink_to(archive / "lzdocs.db")
+            spare.symlink_to(archive / "lzdocs.toml")
             os.replace(spare, path)
             spare.write_bytes(b"PK harmless")
             os.replace(spare, path)
