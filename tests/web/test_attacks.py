@@ -157,3 +157,31 @@ def test_pages_over_an_empty_archive_then_a_first_form(workspace, make_form, tmp
         assert '共 <b id="total">0</b>' in client.get("/risks", params={"q": "100%_"}).text
         assert "计财处.xlsx" in client.get("/events").text
         assert client.get("/charts/units.png").content.startswith(b"\x89PNG")
+
+
+def test_markup_in_forms_file_names_and_reasons_is_shown_as_text(workspace, make_form, tmp_path):
+    """A unit's form is hostile: its texts and its file name reach every page escaped (Jinja autoescape)."""
+    from lzdocs.office import Office
+    from lzdocs.web import build
+    from tests.conftest import SAMPLE_ROWS
+
+    evil = "<script>alert(1)</script>"
+    rows = [{**SAMPLE_ROWS[0], "risk": evil, "post": "<img src=x onerror=alert(2)>", "category": "<b>类</b>"}]
+    run_cli("-w", workspace.root, "ingest", make_form(tmp_path / f"{evil}.xlsx", rows=rows), check=0)
+    bad = [{**SAMPLE_ROWS[0], "risk": ""}]
+    make_form(workspace.root / "inbox" / "<i>退回</i>.docx", unit="人事处", rows=bad)
+    run_cli("-w", workspace.root, "ingest", check=1)
+    with Office(workspace) as office:
+        client = client_of(build(office, "127.0.0.1"))
+        for path in ("/", "/risks", "/unit?name=计划财务处", "/events", "/risks?q=<script>", "/unit?name=<script>"):
+            text = client.get(path).text
+            assert "<script" not in text and "<img" not in text and "<b>类" not in text and "<i>退回" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/risks").text
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example", "/%2F/evil.example", " //evil.example"])
+def test_after_the_login_a_target_a_browser_would_read_as_another_site_is_not_followed(remote, target):
+    got = log_in(remote, next_=target)
+    location = got.headers["location"]
+    assert got.status_code == 303 and not location.replace("\t", "").replace("\n", "").startswith("//"), location
+    assert not location.startswith(("http", " ")) and "\t" not in location and "\n" not in location
