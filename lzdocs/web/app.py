@@ -154,7 +154,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
                   *([] if access.login else [Middleware(TrustedHostMiddleware,
                                                                     allowed_hosts=[*LOCAL_NAMES, access.host])]),
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
-                             max_age=access.idle_seconds, same_site="strict"),
+                             max_age=access.idle_seconds, same_site="lax"),
                   Middleware(Gate, access=access, users=users, clock=clock, ended=ended)]
     return Starlette(routes=routes, middleware=middleware)
 

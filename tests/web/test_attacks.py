@@ -185,3 +185,12 @@ def test_after_the_login_a_target_a_browser_would_read_as_another_site_is_not_fo
     location = got.headers["location"]
     assert got.status_code == 303 and not location.replace("\t", "").replace("\n", "").startswith("//"), location
     assert not location.startswith(("http", " ")) and "\t" not in location and "\n" not in location
+
+
+def test_a_link_from_another_site_keeps_the_login(remote):
+    """A leader opens a link to the page from a web mail or chat: with SameSite=Strict the browser would not send the
+    session cookie on that navigation, the page would answer with the login form, and its new cookie would replace
+    the session in every tab. Lax sends the cookie on a top-level GET only; the login and logout forms carry their
+    own token, and every page is read-only."""
+    cookie = log_in(remote).headers["set-cookie"].lower()
+    assert "samesite=lax" in cookie and "httponly" in cookie
