@@ -1,9 +1,10 @@
 """Downloads of the status page: a workspace-relative path checked to lie in an archive folder, sent as an attachment.
 
 Only files under ``outbox/`` (originals kept in 收文/, registers, letters, notices) and the returned files in
-``inbox/退回/`` of the workspace are sent. Refused: an empty or absolute path, a drive, ``..``, a hidden part
-(``.lzdocs``, half-written ``.part`` files), and anything whose real path (symlinks followed) leaves those folders,
-checked again once the file is open (a file or folder swapped for a symlink in between is refused).
+``inbox/退回/`` of the workspace (or of the inbox on a share, named by its full path) are sent. Refused: an empty
+or other absolute path, a drive, ``..``, a hidden part (``.lzdocs``, half-written ``.part`` files), and anything
+whose real path (symlinks followed) leaves those folders, checked again once the file is open (a file or folder
+swapped for a symlink in between is refused).
 """
 
 from __future__ import annotations
@@ -40,9 +41,25 @@ def _parts(text: str) -> tuple[str, ...]:
     return parts
 
 
+def _in_folder(allowed: list[Path], text: str) -> Path | None:
+    """The file a full path names in one of ``allowed`` (the 退回 folder of an inbox on a share, outside the
+    workspace, is recorded by its full path), or None: any other absolute path is refused by ``_parts``."""
+    if not text or "\x00" in text:
+        return None
+    written = PurePosixPath(text.replace("\\", "/"))
+    for folder in allowed:
+        try:
+            rest = written.relative_to(PurePosixPath(folder.as_posix()))
+        except ValueError:
+            continue
+        return Path(folder, *_parts(rest.as_posix()))
+    return None
+
+
 def archive_file(root: Path, allowed: list[Path], text: str) -> Path:
-    """The real file ``text`` (relative to the workspace ``root``) names, if it lies in one of ``allowed``."""
-    candidate = Path(root, *_parts(text))
+    """The real file ``text`` (relative to the workspace ``root``, or a full path into a folder of ``allowed``)
+    names, if it lies in one of ``allowed``."""
+    candidate = _in_folder(allowed, text) or Path(root, *_parts(text))
     try:
         real = candidate.resolve(strict=True)
     except FileNotFoundError:
@@ -50,7 +67,7 @@ def archive_file(root: Path, allowed: list[Path], text: str) -> Path:
     except (OSError, RuntimeError):  # a symlink loop, a name too long
         raise Refused(f"无法打开：{text}") from None
     inside = [folder.resolve() for folder in allowed]
-    if not any(real.is_relative_to(folder) for folder in inside) or not real.is_relative_to(root.resolve()):
+    if not any(real.is_relative_to(folder) for folder in inside):
         raise Refused("只能下载工作区档案文件夹（outbox、inbox/退回）中的文件")
     if not real.is_file():
         raise NotThere(f"不是文件：{text}")

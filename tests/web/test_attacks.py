@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 import threading
 
@@ -194,3 +195,31 @@ def test_a_link_from_another_site_keeps_the_login(remote):
     own token, and every page is read-only."""
     cookie = log_in(remote).headers["set-cookie"].lower()
     assert "samesite=lax" in cookie and "httponly" in cookie
+
+
+def test_a_returned_file_downloads_when_the_inbox_is_a_share_outside_the_workspace(workspace, make_form, tmp_path):
+    """The clerk's inbox is on the file server ([inbox] path = "//fileserver/纪委/收件"): the 收文动态 link of a
+    returned file names it by its full path, and it downloads; other absolute paths stay refused."""
+    from html import unescape
+
+    from lzdocs.office import Office
+    from lzdocs.web import build
+    from tests.conftest import SAMPLE_ROWS
+
+    share = tmp_path / "共享" / "收件"
+    share.mkdir(parents=True)
+    config = workspace.root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{share.as_posix()}"', 1),
+                      encoding="utf-8")
+    make_form(share / "组织部.docx", unit="组织部", rows=[{**SAMPLE_ROWS[0], "risk": ""}])
+    run_cli("-w", workspace.root, "ingest", check=1)
+    returned = next((share / "退回").glob("组织部*.docx"))
+    with Office(workspace.root) as office:
+        client = client_of(build(office, "127.0.0.1"))
+        link = unescape(re.search(r'href="(/download\?path=[^"]+)">组织部.docx', client.get("/events").text)[1])
+        got = client.get(link)
+        assert got.status_code == 200 and got.content == returned.read_bytes()
+        (tmp_path / "共享" / "机密.docx").write_bytes(b"secret")
+        for path in (f"{share.as_posix()}/退回/../../机密.docx", f"{share.as_posix()}/../机密.docx",
+                     (workspace.root / "lzdocs.toml").as_posix(), f"{share.as_posix()}/退回/.lzdocs/x"):
+            assert client.get("/download", params={"path": path}).status_code == 403, path
