@@ -79,7 +79,10 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         return endpoint
 
     def chart(request: Request) -> Response:
-        png = views.chart_png(office, request.path_params["which"], views.Query(dict(request.query_params)))
+        try:
+            png = views.chart_png(office, request.path_params["which"], views.Query(dict(request.query_params)))
+        except LzdocsError:  # the archive cannot be read just now
+            return Response(status_code=503)
         return Response(png, media_type="image/png") if png else Response(status_code=404)
 
     def download(request: Request) -> Response:

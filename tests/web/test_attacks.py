@@ -223,3 +223,20 @@ def test_a_returned_file_downloads_when_the_inbox_is_a_share_outside_the_workspa
         for path in (f"{share.as_posix()}/退回/../../机密.docx", f"{share.as_posix()}/../机密.docx",
                      (workspace.root / "lzdocs.toml").as_posix(), f"{share.as_posix()}/退回/.lzdocs/x"):
             assert client.get("/download", params={"path": path}).status_code == 403, path
+
+
+def test_an_archive_that_cannot_be_read_just_now_is_a_503_on_pages_and_charts(local, office, monkeypatch):
+    from contextlib import contextmanager
+
+    from lzdocs.errors import StoreError
+
+    @contextmanager
+    def locked():
+        raise StoreError("档案库正被另一个程序占用，等了一分钟仍未释放")
+        yield
+
+    monkeypatch.setattr(office.store, "read", locked)
+    for path in ("/risks", "/warnings", "/events", "/charts", "/charts/units.png", "/charts/years.png"):
+        got = local.get(path)
+        assert got.status_code == 503, path
+    assert "档案库正被另一个程序占用" in local.get("/risks").text
