@@ -79,6 +79,8 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         return endpoint
 
     def chart(request: Request) -> Response:
+        if request.path_params["which"] not in ("units", "years"):
+            return Response(status_code=404)
         try:
             png = views.chart_png(office, request.path_params["which"], views.Query(dict(request.query_params)))
         except LzdocsError:  # the archive cannot be read just now
@@ -145,7 +147,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         Route("/warnings", page("warnings.html", views.warnings)),
         Route("/events", page("events.html", lambda office, _query: views.events(office))),
         Route("/charts", page("charts.html", views.charts)),
-        Route("/charts/{which:str}.png", chart),
+        Route("/charts/{which:str}.png", chart),  # units or years
         Route("/download", download),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),

@@ -151,6 +151,7 @@ def test_pages_over_an_empty_archive_then_a_first_form(workspace, make_form, tmp
             got = client.get(path)
             assert got.status_code == 200 and "Traceback" not in got.text, path
         assert client.get("/charts/units.png").status_code == 404
+        assert client.get("/charts/evil.png").status_code == 404
         assert '共 <b id="total">0</b>' in client.get("/risks").text
         run_cli("-w", workspace.root, "ingest", make_form(tmp_path / "计财处.xlsx"), check=0)
         assert '共 <b id="total">3</b>' in client.get("/risks").text
@@ -158,6 +159,7 @@ def test_pages_over_an_empty_archive_then_a_first_form(workspace, make_form, tmp
         assert '共 <b id="total">0</b>' in client.get("/risks", params={"q": "100%_"}).text
         assert "计财处.xlsx" in client.get("/events").text
         assert client.get("/charts/units.png").content.startswith(b"\x89PNG")
+        assert client.get("/charts/other.png").status_code == 404  # only the two charts, not the years' by default
 
 
 def test_markup_in_forms_file_names_and_reasons_is_shown_as_text(workspace, make_form, tmp_path):
