@@ -242,3 +242,17 @@ def test_an_archive_that_cannot_be_read_just_now_is_a_503_on_pages_and_charts(lo
         got = local.get(path)
         assert got.status_code == 503, path
     assert "档案库正被另一个程序占用" in local.get("/risks").text
+
+
+def test_user_add_says_when_it_changes_a_password_and_refuses_odd_names_and_empty_passwords(workspace):
+    root = workspace.root
+    twice = f"{PASSWORD}\n{PASSWORD}\n"
+    assert "已添加用户 Zoë_王" in run_cli("-w", root, "user", "add", "Zoë_王", input=twice, check=0).stdout
+    again = run_cli("-w", root, "user", "add", "Zoë_王", input="另一个密码-2026\n另一个密码-2026\n", check=0)
+    assert "已修改用户 Zoë_王 的密码" in again.stdout
+    for name in ("张 三", "../张三", "", "a" * 33, "张三\u200b"):
+        refused = run_cli("-w", root, "user", "add", name, input=twice, check=2)
+        assert "不合适" in refused.stderr, name
+    empty = run_cli("-w", root, "user", "add", "李四", input=f"\n\n{PASSWORD}\n{PASSWORD}\n", check=0)
+    assert "已添加用户 李四" in empty.stdout  # an empty password is asked again, never stored
+    assert run_cli("-w", root, "user", "list", "--json", check=0).stdout.split() == ['[', '"Zoë_王",', '"李四"', ']']
