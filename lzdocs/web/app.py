@@ -140,6 +140,12 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         request.session.clear()
         return RedirectResponse("/login" if access.login else "/", status_code=303)
 
+    async def no_such_page(request: Request, exc) -> Response:
+        message = "网页是只读的，不能提交或修改" if exc.status_code == 405 else "没有这个页面，请从上方的栏目进入"
+        response = render(request, "error.html", {"message": message}, status=exc.status_code)
+        response.headers.update(exc.headers or {})  # Allow: GET, HEAD
+        return response
+
     routes = [
         Route("/", page("status.html", views.status)),
         Route("/risks", page("risks.html", views.risks)),
@@ -161,7 +167,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
                              max_age=access.idle_seconds, same_site="lax"),
                   Middleware(Gate, access=access, users=users, clock=clock, ended=ended)]
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: no_such_page, 405: no_such_page})
 
 
 def _archive_folders(office: Office) -> list:

@@ -256,3 +256,12 @@ def test_user_add_says_when_it_changes_a_password_and_refuses_odd_names_and_empt
     empty = run_cli("-w", root, "user", "add", "李四", input=f"\n\n{PASSWORD}\n{PASSWORD}\n", check=0)
     assert "已添加用户 李四" in empty.stdout  # an empty password is asked again, never stored
     assert run_cli("-w", root, "user", "list", "--json", check=0).stdout.split() == ['[', '"Zoë_王",', '"李四"', ']']
+
+
+def test_a_mistyped_address_or_method_is_a_chinese_page(local):
+    for method, path, status, words in (("GET", "/风险点", 404, "没有这个页面"), ("PUT", "/risks", 405, "只读"),
+                                        ("GET", "/static/nothing.css", 404, "没有这个页面")):
+        got = local.request(method, path)
+        assert got.status_code == status and words in got.text, path
+        assert got.headers["x-frame-options"] == "DENY" and "Not Found" not in got.text
+    assert local.put("/risks").headers["allow"] == "GET, HEAD"
