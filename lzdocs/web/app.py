@@ -131,12 +131,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         form = await request.form()
         if not secrets.compare_digest(str(form.get("csrf", "")), _csrf(request.session)):
             return render(request, "error.html", {"message": "页面已过期，请刷新后再退出"}, status=403)
-        if isinstance(request.session.get("sid"), str):
-            now = clock.time().timestamp()
-            for sid, since in list(ended.items()):  # kept while such a session could still be valid
-                if since < now - access.max_seconds:
-                    del ended[sid]
-            ended[request.session["sid"]] = float(request.session.get("since") or now)
+        _end(ended, request.session, clock.time().timestamp(), access.max_seconds)
         request.session.clear()
         return RedirectResponse("/login" if access.login else "/", status_code=303)
 
@@ -177,6 +172,16 @@ def _archive_folders(office: Office) -> list:
     except LzdocsError:  # an inbox setting the workspace refuses: no 退回 downloads then
         pass
     return folders
+
+
+def _end(ended: dict[str, float], session: dict, now: float, max_seconds: int) -> None:
+    """Remember a logged-out session's id (its cookie may have been copied), forgetting those past their limit."""
+    for sid, since in list(ended.items()):
+        if since < now - max_seconds:
+            del ended[sid]
+    if isinstance(session.get("sid"), str):
+        since = session.get("since")
+        ended[session["sid"]] = float(since) if isinstance(since, (int, float)) else now
 
 
 def _csrf(session: dict) -> str:
