@@ -41,13 +41,15 @@ def _parts(text: str) -> tuple[str, ...]:
     return parts
 
 
-def _in_folder(allowed: list[Path], text: str) -> Path | None:
-    """The file a full path names in one of ``allowed`` (the 退回 folder of an inbox on a share, outside the
-    workspace, is recorded by its full path), or None: any other absolute path is refused by ``_parts``."""
+def _in_folder(root: Path, allowed: list[Path], text: str) -> Path | None:
+    """The file a full path names in one of ``allowed`` outside the workspace ``root`` (the 退回 folder of an inbox on
+    a share is recorded by its full path), or None: any other absolute path is refused by ``_parts``."""
     if not text or "\x00" in text:
         return None
     written = PurePosixPath(text.replace("\\", "/"))
     for folder in allowed:
+        if folder.is_relative_to(root):
+            continue
         try:
             rest = written.relative_to(PurePosixPath(folder.as_posix()))
         except ValueError:
@@ -59,7 +61,7 @@ def _in_folder(allowed: list[Path], text: str) -> Path | None:
 def archive_file(root: Path, allowed: list[Path], text: str) -> Path:
     """The real file ``text`` (relative to the workspace ``root``, or a full path into a folder of ``allowed``)
     names, if it lies in one of ``allowed``."""
-    candidate = _in_folder(allowed, text) or Path(root, *_parts(text))
+    candidate = _in_folder(root, allowed, text) or Path(root, *_parts(text))
     try:
         real = candidate.resolve(strict=True)
     except FileNotFoundError:

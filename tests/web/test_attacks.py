@@ -223,7 +223,8 @@ def test_a_returned_file_downloads_when_the_inbox_is_a_share_outside_the_workspa
         assert got.status_code == 200 and got.content == returned.read_bytes()
         (tmp_path / "共享" / "机密.docx").write_bytes(b"secret")
         for path in (f"{share.as_posix()}/退回/../../机密.docx", f"{share.as_posix()}/../机密.docx",
-                     (workspace.root / "lzdocs.toml").as_posix(), f"{share.as_posix()}/退回/.lzdocs/x"):
+                     (workspace.root / "lzdocs.toml").as_posix(), f"{share.as_posix()}/退回/.lzdocs/x",
+                     (workspace.root / "outbox" / "2026").as_posix()):  # the workspace's own: relative paths only
             assert client.get("/download", params={"path": path}).status_code == 403, path
 
 
