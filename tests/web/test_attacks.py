@@ -266,3 +266,13 @@ def test_a_mistyped_address_or_method_is_a_chinese_page(local):
         assert got.status_code == status and words in got.text, path
         assert got.headers["x-frame-options"] == "DENY" and "Not Found" not in got.text
     assert set(local.put("/risks").headers["allow"].split(", ")) == {"GET", "HEAD"}
+
+
+@pytest.mark.parametrize("host, shown", [("0.0.0.0", "http://127.0.0.1:8800/"), ("::", "http://[::1]:8800/"),
+                                         ("::1", "http://[::1]:8800/"), ("192.168.1.20", "http://192.168.1.20:8800/")])
+def test_serve_names_an_address_a_browser_can_open(workspace, monkeypatch, host, shown):
+    import lzdocs.web
+
+    monkeypatch.setattr(lzdocs.web, "serve", lambda office, host, port: None)
+    got = run_cli("-w", workspace.root, "serve", "--host", host, check=0)
+    assert f"工作情况网页：{shown}" in got.stderr + got.stdout, host
