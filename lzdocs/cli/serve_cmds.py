@@ -28,9 +28,11 @@ def serve_command(env: Env, host: str, port: int) -> None:
     from lzdocs.web import is_local, serve
 
     office = env.office()
-    shown = f"[{host}]" if ":" in host else host
+    bare = host.strip("[]")
+    bare = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(bare, bare)  # every address: a browser opens this one
+    shown = f"[{bare}]" if ":" in bare else bare
     where = "只有本机能访问，无需登录" if is_local(host) else "其他电脑也能访问，须登录"
-    env.note(f"工作情况网页：http://{'127.0.0.1' if host == '0.0.0.0' else shown}:{port}/（{where}；按 Ctrl-C 停止）")
+    env.note(f"工作情况网页：http://{shown}:{port}/（{where}；按 Ctrl-C 停止）")
     serve(office, host, port)
 
 

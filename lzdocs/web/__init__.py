@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import socket
 
 from lzdocs.errors import ConfigError
@@ -24,7 +25,8 @@ def check_port(host: str, port: int) -> None:
     """A ConfigError in Chinese when the address cannot be listened on (in use, not this computer's)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # POSIX: a port left in TIME_WAIT is free; on Windows the option would let the probe
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # bind beside a server listening there
         try:
             probe.bind((host.strip("[]"), port))
         except OSError as exc:
@@ -46,7 +48,8 @@ def build(office: Office, host: str):
         raise ConfigError(f"在 {host} 上提供页面需要登录，但还没有用户",
                           hint="请先运行 lzdocs user add 用户名 添加用户"
                                "（只在本机查看可用 --host 127.0.0.1，无需登录）")
-    return create_app(office, Access(login=login, secret=secret_key(office.ws.state)), users=users)
+    return create_app(office, Access(login=login, secret=secret_key(office.ws.state),
+                                    host=host.strip().lower()), users=users)
 
 
 def serve(office: Office, host: str, port: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -30,6 +31,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin"}
+USERS_UNREADABLE = "用户文件无法读取，暂时不能登录：请在运行 lzdocs serve 的电脑上用 lzdocs user list 查看原因"
 LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
 NAV = (("/", "报送情况"), ("/risks", "风险点"), ("/warnings", "预警处置"), ("/events", "收文动态"),
        ("/charts", "统计图"))
@@ -42,6 +44,7 @@ class Access:
 
     login: bool
     secret: str
+    host: str = "127.0.0.1"  # the address listened on: a host name the page answers without a login (127.0.0.2)
     idle_seconds: int = 8 * 3600
     max_seconds: int = 12 * 3600
 
@@ -55,6 +58,8 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
                        kind_name=kind_name)
     templates = Jinja2Templates(env=env)
     throttle = Throttle(clock.time)
+    ended: dict[str, float] = {}  # session id → login time of sessions logged out: a copied cookie stays out
+    # (until the page is restarted; then the 12-hour limit of a login still holds)
 
     def render(request: Request, name: str, values: dict, status: int = 200) -> Response:
         session = request.scope.get("session", {})
@@ -74,18 +79,24 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         return endpoint
 
     def chart(request: Request) -> Response:
-        png = views.chart_png(office, request.path_params["which"], views.Query(dict(request.query_params)))
+        if request.path_params["which"] not in ("units", "years"):
+            return Response(status_code=404)
+        try:
+            png = views.chart_png(office, request.path_params["which"], views.Query(dict(request.query_params)))
+        except LzdocsError:  # the archive cannot be read just now
+            return Response(status_code=503)
         return Response(png, media_type="image/png") if png else Response(status_code=404)
 
     def download(request: Request) -> Response:
         try:
-            path = files.archive_file(office.ws.root, _archive_folders(office), request.query_params.get("path", ""))
+            path, fd = files.open_archive_file(office.ws.root, _archive_folders(office),
+                                               request.query_params.get("path", ""))
         except files.Refused as exc:
             return render(request, "error.html", {"message": str(exc)}, status=403)
         except files.NotThere as exc:
             return render(request, "error.html", {"message": str(exc)}, status=404)
-        return FileResponse(path, media_type=files.media_type(path),
-                            headers={"Content-Disposition": files.disposition(path.name)})
+        return StreamingResponse(files.chunks(fd), media_type=files.media_type(path), headers={
+            "Content-Disposition": files.disposition(path.name), "Content-Length": str(os.fstat(fd).st_size)})
 
     async def login(request: Request) -> Response:
         session = request.session
@@ -103,20 +114,32 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         if throttle.locked(*keys):
             return render(request, "login.html", {"next": target, "error": "登录失败次数过多，请 15 分钟后再试"},
                           status=429)
-        if not users.verify(name, password):
+        try:
+            verified = users.verify(name, password)
+        except ConfigError:
+            return render(request, "error.html", {"message": USERS_UNREADABLE}, status=503)
+        if not verified:
             throttle.failed(*keys)
             return render(request, "login.html", {"next": target, "error": "用户名或密码不对"}, status=401)
         throttle.succeeded(*keys)
         session.clear()
-        session.update(user=name, since=clock.time().timestamp(), csrf=secrets.token_urlsafe(24))
+        session.update(user=name, since=clock.time().timestamp(), csrf=secrets.token_urlsafe(24),
+                       sid=secrets.token_urlsafe(16), stamp=users.stamp(name))
         return RedirectResponse(target, status_code=303)
 
     async def logout(request: Request) -> Response:
         form = await request.form()
         if not secrets.compare_digest(str(form.get("csrf", "")), _csrf(request.session)):
             return render(request, "error.html", {"message": "页面已过期，请刷新后再退出"}, status=403)
+        _end(ended, request.session, clock.time().timestamp(), access.max_seconds)
         request.session.clear()
         return RedirectResponse("/login" if access.login else "/", status_code=303)
+
+    async def no_such_page(request: Request, exc) -> Response:
+        message = "网页是只读的，不能提交或修改" if exc.status_code == 405 else "没有这个页面，请从上方的栏目进入"
+        response = render(request, "error.html", {"message": message}, status=exc.status_code)
+        response.headers.update(exc.headers or {})  # Allow: GET, HEAD
+        return response
 
     routes = [
         Route("/", page("status.html", views.status)),
@@ -125,7 +148,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         Route("/warnings", page("warnings.html", views.warnings)),
         Route("/events", page("events.html", lambda office, _query: views.events(office))),
         Route("/charts", page("charts.html", views.charts)),
-        Route("/charts/{which:str}.png", chart),
+        Route("/charts/{which:str}.png", chart),  # units or years
         Route("/download", download),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
@@ -134,11 +157,12 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
     middleware = [Middleware(SecurityHeaders),
                   # without a login, only a page asked for by a local name: another site's page that rebinds its
                   # DNS name to 127.0.0.1 is refused (400) before it can read anything
-                  *([] if access.login else [Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_NAMES)]),
+                  *([] if access.login else [Middleware(TrustedHostMiddleware,
+                                                                    allowed_hosts=[*LOCAL_NAMES, access.host])]),
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
-                             max_age=access.idle_seconds, same_site="strict"),
-                  Middleware(Gate, access=access, users=users, clock=clock)]
-    return Starlette(routes=routes, middleware=middleware)
+                             max_age=access.idle_seconds, same_site="lax"),
+                  Middleware(Gate, access=access, users=users, clock=clock, ended=ended)]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: no_such_page, 405: no_such_page})
 
 
 def _archive_folders(office: Office) -> list:
@@ -148,6 +172,16 @@ def _archive_folders(office: Office) -> list:
     except LzdocsError:  # an inbox setting the workspace refuses: no 退回 downloads then
         pass
     return folders
+
+
+def _end(ended: dict[str, float], session: dict, now: float, max_seconds: int) -> None:
+    """Remember a logged-out session's id (its cookie may have been copied), forgetting those past their limit."""
+    for sid, since in list(ended.items()):
+        if since < now - max_seconds:
+            del ended[sid]
+    if isinstance(session.get("sid"), str):
+        since = session.get("since")
+        ended[session["sid"]] = float(since) if isinstance(since, (int, float)) else now
 
 
 def _csrf(session: dict) -> str:
@@ -186,19 +220,24 @@ class SecurityHeaders:
 
 class Gate:
     """Every path but the login page and the style sheet needs a signed-in user when ``access.login`` is on: a
-    user still in the users file, signed in less than ``access.max_seconds`` ago."""
+    user still in the users file with the password of the login, signed in less than ``access.max_seconds`` ago, and
+    not logged out (``ended``)."""
 
-    def __init__(self, app, *, access: Access, users: Users, clock: Clock):
-        self.app, self.access, self.users, self.clock = app, access, users, clock
+    def __init__(self, app, *, access: Access, users: Users, clock: Clock, ended: dict[str, float]):
+        self.app, self.access, self.users, self.clock, self.ended = app, access, users, clock, ended
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not self.access.login or scope["path"] == "/login" \
                 or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
         session = scope["session"]
-        if self._valid(session):
+        try:
+            valid = self._valid(session)
+        except ConfigError:  # a damaged users file: nobody in, and no server paths shown
+            return await HTMLResponse(f"<p>{USERS_UNREADABLE}</p>", status_code=503)(scope, receive, send)
+        if valid:
             return await self.app(scope, receive, send)
-        for key in ("user", "since"):
+        for key in ("user", "since", "sid", "stamp"):
             session.pop(key, None)
         if scope["method"] in ("GET", "HEAD"):
             target = scope["path"] + (f"?{scope['query_string'].decode('latin-1')}" if scope["query_string"] else "")
@@ -208,8 +247,9 @@ class Gate:
         await response(scope, receive, send)
 
     def _valid(self, session: dict) -> bool:
-        user, since = session.get("user"), session.get("since")
-        if not user or not isinstance(since, (int, float)):
+        user, since, sid, stamp = (session.get(k) for k in ("user", "since", "sid", "stamp"))
+        if not user or not isinstance(since, (int, float)) or not isinstance(sid, str) or sid in self.ended:
             return False
         age = self.clock.time().timestamp() - since
-        return 0 <= age <= self.access.max_seconds and self.users.exists(user)
+        current = self.users.stamp(user)
+        return 0 <= age <= self.access.max_seconds and current is not None and current == stamp

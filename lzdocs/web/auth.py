@@ -8,6 +8,7 @@ schema stays what the CLI and its migrations own, and a backup of the archive ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -32,6 +33,11 @@ def _write_private(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+def _exposed(path: Path) -> bool:
+    """Can others than the owner read ``path`` (POSIX modes only: on Windows the folder's rights decide)?"""
+    return os.name == "posix" and bool(os.stat(path).st_mode & 0o077)
+
+
 def _hasher():
     from argon2 import PasswordHasher
 
@@ -47,6 +53,8 @@ class Users:
     def _load(self) -> dict[str, dict]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
+            if _exposed(self.path):  # copied or restored carelessly: hashes are for the owner's eyes only
+                self.path.chmod(0o600)
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
@@ -98,6 +106,13 @@ class Users:
     def exists(self, name: str) -> bool:
         return name in self._load()
 
+    def stamp(self, name: str) -> str | None:
+        """A mark of the user's current password (None for no such user): a session keeps the mark of its login,
+        so a new password or a user removed and added again ends the sessions opened before."""
+        record = self._load().get(name)
+        hashed = record.get("hash") if isinstance(record, dict) else None
+        return hashlib.sha256(hashed.encode("utf-8")).hexdigest()[:32] if isinstance(hashed, str) else None
+
 
 class _Dummy:
     """A hash to verify against when the name is unknown (made once, on first use)."""
@@ -126,7 +141,9 @@ def secret_key(state_dir: Path) -> str:
     path = Path(state_dir) / SECRET_FILE
     try:
         text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
+        if _exposed(path):  # whoever read it could sign a session of their own: a new key (all log in again)
+            text = ""
+    except (FileNotFoundError, UnicodeDecodeError):  # none yet, or damaged: a new one
         text = ""
     if len(text) < 32:
         text = secrets.token_urlsafe(48)

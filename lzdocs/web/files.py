@@ -1,13 +1,18 @@
 """Downloads of the status page: a workspace-relative path checked to lie in an archive folder, sent as an attachment.
 
 Only files under ``outbox/`` (originals kept in 收文/, registers, letters, notices) and the returned files in
-``inbox/退回/`` of the workspace are sent. Refused: an empty or absolute path, a drive, ``..``, a hidden part
-(``.lzdocs``, half-written ``.part`` files), and anything whose real path (symlinks followed) leaves those folders.
+``inbox/退回/`` of the workspace (or of the inbox on a share, named by its full path) are sent. Refused: an empty
+or other absolute path, a drive, ``..``, a hidden part (``.lzdocs``, half-written ``.part`` files), and anything
+whose real path (symlinks followed) leaves those folders, checked again once the file is open (a file or folder
+swapped for a symlink in between is refused).
 """
 
 from __future__ import annotations
 
 import mimetypes
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
@@ -36,9 +41,27 @@ def _parts(text: str) -> tuple[str, ...]:
     return parts
 
 
+def _in_folder(root: Path, allowed: list[Path], text: str) -> Path | None:
+    """The file a full path names in one of ``allowed`` outside the workspace ``root`` (the 退回 folder of an inbox on
+    a share is recorded by its full path), or None: any other absolute path is refused by ``_parts``."""
+    if not text or "\x00" in text:
+        return None
+    written = PurePosixPath(text.replace("\\", "/"))
+    for folder in allowed:
+        if folder.is_relative_to(root):
+            continue
+        try:
+            rest = written.relative_to(PurePosixPath(folder.as_posix()))
+        except ValueError:
+            continue
+        return Path(folder, *_parts(rest.as_posix()))
+    return None
+
+
 def archive_file(root: Path, allowed: list[Path], text: str) -> Path:
-    """The real file ``text`` (relative to the workspace ``root``) names, if it lies in one of ``allowed``."""
-    candidate = Path(root, *_parts(text))
+    """The real file ``text`` (relative to the workspace ``root``, or a full path into a folder of ``allowed``)
+    names, if it lies in one of ``allowed``."""
+    candidate = _in_folder(root, allowed, text) or Path(root, *_parts(text))
     try:
         real = candidate.resolve(strict=True)
     except FileNotFoundError:
@@ -46,11 +69,39 @@ def archive_file(root: Path, allowed: list[Path], text: str) -> Path:
     except (OSError, RuntimeError):  # a symlink loop, a name too long
         raise Refused(f"无法打开：{text}") from None
     inside = [folder.resolve() for folder in allowed]
-    if not any(real.is_relative_to(folder) for folder in inside) or not real.is_relative_to(root.resolve()):
+    if not any(real.is_relative_to(folder) for folder in inside):
         raise Refused("只能下载工作区档案文件夹（outbox、inbox/退回）中的文件")
     if not real.is_file():
         raise NotThere(f"不是文件：{text}")
     return real
+
+
+def open_archive_file(root: Path, allowed: list[Path], text: str) -> tuple[Path, int]:
+    """``archive_file`` opened (a file descriptor), and only if the file opened is the one checked, after the open:
+    the units' share can swap a returned file or its folder for a symlink between the check and the open."""
+    real = archive_file(root, allowed, text)
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise NotThere(f"文件不存在：{text}") from None
+    except OSError:  # ELOOP: the file became a symlink
+        raise Refused("只能下载工作区档案文件夹（outbox、inbox/退回）中的文件") from None
+    try:
+        opened = os.fstat(fd)
+        if archive_file(root, allowed, text) != real or not stat.S_ISREG(opened.st_mode) \
+                or not os.path.samestat(opened, os.stat(real)):
+            raise Refused("只能下载工作区档案文件夹（outbox、inbox/退回）中的文件")
+    except BaseException:
+        os.close(fd)
+        raise
+    return real, fd
+
+
+def chunks(fd: int, size: int = 1 << 16) -> Iterator[bytes]:
+    """The open file's bytes a chunk at a time, closed at the end (or when the response is abandoned)."""
+    with os.fdopen(fd, "rb") as fh:
+        while block := fh.read(size):
+            yield block
 
 
 def disposition(name: str) -> str:

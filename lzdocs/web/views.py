@@ -31,7 +31,9 @@ class Query:
 
     def integer(self, key: str, low: int, high: int) -> int | None:
         text = self.text(key).removesuffix("年")
-        return int(text) if text.isdigit() and low <= int(text) <= high else None
+        if not text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
+            return None
+        return int(text) if low <= int(text) <= high else None
 
     def year(self, office: Office) -> int | None:
         """``year``: absent → the programme year; empty → every year."""

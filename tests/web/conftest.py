@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, TODAY, cli_env, run_cli
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, TODAY, cli_env, run_cli, use_database
 
 OVERDUE_NUMBER = "内工大纪建〔2026〕1号"  # to 计划财务处, dated 2026-10-01, reply due 2026-10-31: 28 days overdue
 OPEN_NUMBER = "内工大纪建〔2026〕2号"  # to 人事处, dated 2026-11-25, reply due 2026-12-25
@@ -19,15 +19,18 @@ def on(day: str, root: Path, *args, check=0):
     return run_cli("-w", root, *args, env=cli_env(LZDOCS_TODAY=day), check=check)
 
 
-@pytest.fixture(scope="session")
-def archive(tmp_path_factory) -> Path:
-    """A workspace whose archive the web tests only read (never change it in a test)."""
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def archive(tmp_path_factory, request) -> Path:
+    """A workspace whose archive the web tests only read (never change it in a test), on SQLite and on PostgreSQL:
+    the page reads the same archive as the CLI."""
     from lzdocs.documents.blankform import write_docx, write_xlsx
     from lzdocs.forms.schema import risk_kind
 
     tmp = tmp_path_factory.mktemp("web")
     root = tmp / "工作区"
     run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    if request.param == "postgresql":
+        use_database(root, request.getfixturevalue("postgres_server").new_schema())
     finance = write_xlsx(risk_kind(), tmp / "计财处.xlsx", unit="计划财务处", rows=SAMPLE_ROWS,
                          date=dt.date(2026, 11, 10))
     staff_rows = [{**SAMPLE_ROWS[1], "post": "人事专员", "risk": "违规办理人员调动", "category": "人事管理"}]

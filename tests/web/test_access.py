@@ -81,7 +81,7 @@ def test_the_right_password_opens_the_pages_and_logging_out_closes_them(remote):
     got = log_in(remote, next_="/risks?level=1")
     assert got.status_code == 303 and got.headers["location"] == "/risks?level=1"
     cookie = got.headers["set-cookie"]
-    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
     page = remote.get("/risks?level=1")
     assert page.status_code == 200 and "利用职务便利挪用公款" in page.text and "<span>张三</span>" in page.text
     assert remote.post("/logout", data={"csrf": "forged"}).status_code == 403  # CSRF: the logout form's token only
@@ -163,11 +163,12 @@ def test_a_symlink_pointing_out_of_the_archive_is_refused(local, archive, tmp_pa
     secret = tmp_path / "外面的文件.txt"
     secret.write_text("机密", encoding="utf-8")
     year = archive / "outbox" / "2026"
-    links = {year / "外链.txt": secret, year / "库.db": archive / "lzdocs.db", archive / "outbox" / "上级": archive}
+    links = {year / "外链.txt": secret, year / "设置.toml": archive / "lzdocs.toml",  # lzdocs.db: SQLite only
+             archive / "outbox" / "上级": archive}
     try:
         for link, target in links.items():
             link.symlink_to(target)
-        for path in ("outbox/2026/外链.txt", "outbox/2026/库.db", "outbox/上级/lzdocs.db"):
+        for path in ("outbox/2026/外链.txt", "outbox/2026/设置.toml", "outbox/上级/lzdocs.toml"):
             got = local.get("/download", params={"path": path})
             assert got.status_code == 403 and "只能下载工作区档案文件夹" in got.text, path
     finally:
