@@ -48,6 +48,15 @@ def archive(tmp_path_factory, request) -> Path:
 
 
 @pytest.fixture
+def users(tmp_path):
+    from lzdocs.web.auth import Users
+
+    users = Users(tmp_path)
+    users.add("张三", PASSWORD, created=dt.datetime(2026, 11, 1))
+    return users
+
+
+@pytest.fixture
 def office(archive):
     from lzdocs.office import Office
 

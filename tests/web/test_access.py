@@ -32,15 +32,6 @@ def moment():
 
 
 @pytest.fixture
-def users(tmp_path):
-    from lzdocs.web.auth import Users
-
-    users = Users(tmp_path)
-    users.add("张三", PASSWORD, created=dt.datetime(2026, 11, 1))
-    return users
-
-
-@pytest.fixture
 def remote(office, users, moment):
     """The page as served on another address: login required."""
     from lzdocs.web.app import Access, create_app

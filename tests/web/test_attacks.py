@@ -18,15 +18,6 @@ from tests.web.test_access import MovableTime, log_in, token
 
 
 @pytest.fixture
-def users(tmp_path):
-    from lzdocs.web.auth import Users
-
-    users = Users(tmp_path)
-    users.add("张三", PASSWORD, created=dt.datetime(2026, 11, 1))
-    return users
-
-
-@pytest.fixture
 def remote_app(office, users):
     from lzdocs.web.app import Access, create_app
 
