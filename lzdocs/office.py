@@ -106,7 +106,22 @@ class Office:
             from lzdocs.store import Store
 
             self._store = Store.for_workspace(self.ws, now=self.clock.now)
+            self._remember_school(self._store)
         return self._store
+
+    def _remember_school(self, store: Store) -> None:
+        """On a database server several schools may keep their archives (a schema each): each records its name,
+        so that a roll-up (``--all-schools``) can say whose archive is whose."""
+        if store.engine.dialect.name != "postgresql" or not self.ws.school:
+            return
+        from lzdocs.store import schools
+
+        mine = {"school": self.ws.school, "short": self.ws.settings.text("organisation", "short")}
+        with store.read() as conn:
+            if schools.recorded_school(conn) == mine:
+                return
+        with store.begin() as conn:
+            schools.record_school(conn, mine["school"], mine["short"])
 
     def close(self) -> None:
         if self._store is not None:
@@ -271,6 +286,26 @@ class Office:
         from lzdocs.documents.registers import write_registers
 
         return write_registers(self.ws, self.store, year or self.programme_year(), self.today)
+
+    def schools(self, year: int | None = None) -> list:
+        """Every school whose archive is in this database (on PostgreSQL a schema each; on SQLite this one) with its
+        current risk points of ``year`` per unit and level (``SchoolCounts``)."""
+        from lzdocs.store.schools import school_counts
+
+        with self.store.read() as conn:
+            found = school_counts(conn, year or self.programme_year())
+        for counts in found:
+            if counts.schema is None:  # SQLite: one school, named by its own workspace
+                counts.school, counts.short = self.ws.school, self.ws.settings.text("organisation", "short")
+        return found
+
+    def schools_register(self, year: int | None = None) -> tuple[Path, list]:
+        """The 各校廉政风险点汇总表 of ``year`` (the 高校工委's roll-up: schools × units × levels); (path, schools)."""
+        from lzdocs.documents.schools_register import write_schools_register
+
+        year = year or self.programme_year()
+        found = self.schools(year)
+        return write_schools_register(self.ws, self.store, found, year, self.today), found
 
     def rebuild_registers(self, years: Iterable[int], *, books: Iterable[str] | None = None) -> Rebuilt:
         """The registers of each year rewritten once after an action (``books``: only those, e.g. a letter's)."""

@@ -57,19 +57,25 @@ class ThrowawayPostgres:
         """``pg_ctl restart`` (fast shutdown): every open connection is cut, as when the server is restarted."""
         self._run("pg_ctl", "-D", self.data, "-m", "fast", "-l", self.folder / "server.log", "-w", "restart")
 
-    def url(self, schema: str | None = None) -> str:
-        """A SQLAlchemy URL for the ``postgres`` database (``schema``: the ``search_path`` of its connections)."""
-        url = f"postgresql+psycopg://postgres@/postgres?host={quote(str(self.socket))}"
+    def url(self, schema: str | None = None, database: str = "postgres") -> str:
+        """A SQLAlchemy URL for ``database`` (``schema``: the ``search_path`` of its connections)."""
+        url = f"postgresql+psycopg://postgres@/{database}?host={quote(str(self.socket))}"
         return url + (f"&options={quote(f'-csearch_path={schema}')}" if schema else "")
 
-    def new_schema(self) -> str:
+    def new_schema(self, database: str = "postgres") -> str:
         """A fresh schema; the URL that keeps a workspace's tables in it."""
         name = f"ws{os.getpid()}_{next(self._schemas)}"
-        self.psql(f"CREATE SCHEMA {name}")
-        return self.url(name)
+        self.psql(f"CREATE SCHEMA {name}", database)
+        return self.url(name, database)
 
-    def psql(self, sql: str) -> str:
-        return self._run("psql", "-h", self.socket, "-U", "postgres", "-d", "postgres", "-Atqc", sql).stdout
+    def new_database(self) -> str:
+        """A fresh database (for tests that look at every schema of one, as a roll-up does)."""
+        name = f"db{os.getpid()}_{next(self._schemas)}"
+        self.psql(f"CREATE DATABASE {name}")
+        return name
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        return self._run("psql", "-h", self.socket, "-U", "postgres", "-d", database, "-Atqc", sql).stdout
 
     def _run(self, tool: str, *args, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bindir / tool), *map(str, args)]

@@ -21,9 +21,11 @@ YEAR_HELP = "年度（默认：档案库中有已收取表格的最近一年，�
 
 @command(cli, "register")
 @click.option("--year", type=YEAR, help=YEAR_HELP)
+@click.option("--all-schools", is_flag=True,
+              help="改为生成同一数据库中各校的汇总表（高校工委用：学校 × 单位 × 风险等级）")
 @json_option
 @pass_env
-def register_command(env: Env, year: int | None) -> None:
+def register_command(env: Env, year: int | None, all_schools: bool) -> None:
     """重新生成某年度的登记簿和公示表（全部由档案库数据重建，可反复运行）。
 
     \b
@@ -35,11 +37,20 @@ def register_command(env: Env, year: int | None) -> None:
     示例：
       lzdocs register
       lzdocs register --year 2026 --json
+      lzdocs register --all-schools        各校共用一个 PostgreSQL 数据库（每校一个 schema）时：
+                                           登记簿/<年度>年各校廉政风险点汇总表.xlsx（工作表：各校、各单位）
     退出码：0 全部生成；1 有文件未能更新（例如正在 Excel/WPS 中打开）；2 用法或设置错误。
     """
     ws = env.workspace()
     office = env.office()
     year = year or office.programme_year()
+    if all_schools:
+        path, schools = office.schools_register(year)
+        if env.json:
+            env.emit({"year": year, "files": [ws.relative(path)], "schools": [_school_json(c) for c in schools]})
+        else:
+            env.echo(f"已生成 {year} 年各校汇总表（{len(schools)} 所学校）：{ws.relative(path)}")
+        return
     result = office.registers(year)
     for warning in result.warnings:
         env.note(f"提醒：{warning}")
@@ -56,11 +67,19 @@ def register_command(env: Env, year: int | None) -> None:
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
+def _school_json(counts) -> dict:
+    total = counts.totals
+    return {"school": counts.school, "short": counts.short, "units": len(counts.units),
+            "levels": {str(k): total[k] for k in (1, 2, 3)}, "risks": sum(total.values()),
+            "by_unit": {unit: {str(k): c[k] for k in (1, 2, 3)} for unit, c in sorted(counts.units.items())}}
+
+
 @command(cli, "status")
 @click.option("--year", type=YEAR, help=YEAR_HELP)
+@click.option("--all-schools", is_flag=True, help="改为列出同一数据库中各校的报送单位数和各等级风险点数")
 @json_option
 @pass_env
-def status_command(env: Env, year: int | None) -> None:
+def status_command(env: Env, year: int | None, all_schools: bool) -> None:
     """查看报送情况：哪些单位按时报送、逾期报送、未报送，各等级风险点数，哪些文书逾期未回复。
 
     \b
@@ -73,6 +92,16 @@ def status_command(env: Env, year: int | None) -> None:
       lzdocs status --year 2026 --json
     """
     office = env.office()
+    if all_schools:
+        schools = office.schools(year)
+        if env.json:
+            env.emit({"year": year or office.programme_year(), "schools": [_school_json(c) for c in schools]})
+            return
+        for counts in schools:
+            total = counts.totals
+            env.echo(f"{counts.school}：报送单位 {len(counts.units)} 个，风险点 {sum(total.values())} 个（一级 "
+                     f"{total[1]}、二级 {total[2]}、三级 {total[3]}）")
+        return
     status = office.status(year)
     running = office.watchers()
     watcher = running[0] if running else None
