@@ -100,3 +100,33 @@ class DatabaseHeld:
         self.release()
         if self.proc.poll() is None:
             self.proc.kill()
+
+
+class ServerHeld:
+    """``DatabaseHeld`` on PostgreSQL: a helper process holds the archive's writer lock (the advisory lock every
+    write transaction takes, as a session lock) until ``release()``."""
+
+    CODE = ("import sys, psycopg\n"
+            "c = psycopg.connect(sys.argv[1], autocommit=True)\n"
+            "c.execute(\"SELECT pg_advisory_lock(hashtext('lzdocs:' || current_schema()))\")\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.readline()\n"
+            "c.execute(\"SELECT pg_advisory_unlock(hashtext('lzdocs:' || current_schema()))\")\n")
+
+    def __init__(self, url: str):
+        from sqlalchemy.engine import make_url
+
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, dsn], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    release = DatabaseHeld.release
+    __enter__ = DatabaseHeld.__enter__
+    __exit__ = DatabaseHeld.__exit__
+
+
+def archive_held(ws):
+    """The archive's write lock held by a helper process, on either backend."""
+    url = ws.db_url
+    return DatabaseHeld(ws.root / "lzdocs.db") if url.startswith("sqlite") else ServerHeld(url)

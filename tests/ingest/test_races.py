@@ -14,12 +14,14 @@ import time
 import pytest
 from sqlalchemy import select
 
+from lzdocs import Office
 from lzdocs.store import Store
 from lzdocs.store.schema import risks, submissions
 from tests.conftest import SAMPLE_ROWS
-from tests.ingest.invariant import DatabaseHeld, assert_each_input_exactly_once, lzdocs
+from tests.ingest.invariant import archive_held, assert_each_input_exactly_once, lzdocs
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")]
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends,
+              pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")]
 
 
 def _in_flight(ws) -> int:
@@ -30,8 +32,9 @@ def _in_flight(ws) -> int:
 def _run_while_held(ws, n: int, *, until_in_flight: int, timeout: float = 15.0):
     """Start ``n`` ingests while the database is held; let go once ``until_in_flight`` copies wait (or after
     ``timeout``). Returns the finished processes."""
-    Store.for_workspace(ws).close()  # the archive exists before the helper locks it
-    with DatabaseHeld(ws.root / "lzdocs.db") as held:
+    with Office(ws) as office:  # the archive exists (its school recorded) before the helper locks it
+        assert office.store
+    with archive_held(ws) as held:
         procs = []
         for _ in range(n):
             procs.append(lzdocs("-w", ws.root, "ingest", "--json"))
