@@ -116,12 +116,14 @@ class Office:
             return
         from lzdocs.store import schools
 
-        mine = {"school": self.ws.school, "short": self.ws.settings.text("organisation", "short")}
+        codes = self.ws.settings.raw.get("numbering", {})
+        mine = {"school": self.ws.school, "short": self.ws.settings.text("organisation", "short"),
+                "codes": {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}}
         with store.read() as conn:
             if schools.recorded_school(conn) == mine:
                 return
         with store.begin() as conn:
-            schools.record_school(conn, mine["school"], mine["short"])
+            schools.record_school(conn, mine)
 
     def close(self) -> None:
         if self._store is not None:
@@ -297,6 +299,8 @@ class Office:
         for counts in found:
             if counts.schema is None:  # SQLite: one school, named by its own workspace
                 counts.school, counts.short = self.ws.school, self.ws.settings.text("organisation", "short")
+                codes = self.ws.settings.raw.get("numbering", {})
+                counts.codes = {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}
         return found
 
     def schools_register(self, year: int | None = None) -> tuple[Path, list]:

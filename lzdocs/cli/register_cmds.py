@@ -69,7 +69,7 @@ def register_command(env: Env, year: int | None, all_schools: bool) -> None:
 
 def _school_json(counts) -> dict:
     total = counts.totals
-    return {"school": counts.school, "short": counts.short, "units": len(counts.units),
+    return {"school": counts.school, "short": counts.short, "codes": counts.codes, "units": len(counts.units),
             "levels": {str(k): total[k] for k in (1, 2, 3)}, "risks": sum(total.values()),
             "by_unit": {unit: {str(k): c[k] for k in (1, 2, 3)} for unit, c in sorted(counts.units.items())}}
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from lzdocs.store import schema
 from lzdocs.store import submissions as subs
 
-KEY = "organisation"  # meta key: {"school": …, "short": …} of the workspace that writes this archive
+KEY = "organisation"  # meta key: {"school", "short", "codes"} of the workspace that writes this archive
 
 
 def recorded_school(conn: Connection) -> dict | None:
@@ -26,9 +26,9 @@ def recorded_school(conn: Connection) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def record_school(conn: Connection, school: str, short: str) -> None:
-    """The archive belongs to ``school`` (written when it differs from what is recorded)."""
-    value = json.dumps({"school": school, "short": short}, ensure_ascii=False)
+def record_school(conn: Connection, organisation: dict) -> None:
+    """The archive belongs to this school (``{"school", "short", "codes"}``: its names and 机关代字)."""
+    value = json.dumps(organisation, ensure_ascii=False)
     if conn.execute(select(schema.meta.c.key).where(schema.meta.c.key == KEY)).first():
         conn.execute(schema.meta.update().where(schema.meta.c.key == KEY).values(value=value))
     else:
@@ -43,6 +43,7 @@ class SchoolCounts:
     short: str
     schema: str | None
     units: dict[str, Counter] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # its 机关代字 by letter kind
 
     @property
     def totals(self) -> Counter:
@@ -85,8 +86,8 @@ def school_counts(conn: Connection, year: int) -> list[SchoolCounts]:
     found = []
     for name in school_schemas(conn):
         with in_schema(conn, name) as school_conn:
-            who = recorded_school(school_conn) or {"school": "", "short": ""}
-            counts = SchoolCounts(who.get("school", ""), who.get("short", ""), name)
+            who = recorded_school(school_conn) or {}
+            counts = SchoolCounts(who.get("school", ""), who.get("short", ""), name, codes=who.get("codes", {}))
             for row in subs.current_risks(school_conn, year=year):
                 counts.units.setdefault(row["unit"], Counter())[row["level"]] += 1
         found.append(counts)

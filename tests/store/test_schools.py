@@ -8,8 +8,6 @@ from openpyxl import load_workbook
 
 from tests.conftest import SAMPLE_ROWS, run_cli, run_json, use_database
 
-pytestmark = pytest.mark.postgres
-
 SCHOOLS = [("北方工业学院", "北工院", ["计划财务处", "基建处"]), ("东方理工大学", "东理", ["计划财务处"]),
            ("西部师范大学", "西师大", ["教务处", "图书馆", "基建处"])]
 
@@ -29,6 +27,7 @@ def province(tmp_path, postgres_server, make_form):
     return roots
 
 
+@pytest.mark.postgres
 def test_status_all_schools_counts_each_schools_units_and_levels(province):
     out = run_json("-w", province[0], "status", "--all-schools")
     assert [s["school"] for s in out["schools"]] == ["东方理工大学", "北方工业学院", "西部师范大学"]
@@ -36,12 +35,13 @@ def test_status_all_schools_counts_each_schools_units_and_levels(province):
     assert by_name["西部师范大学"]["units"] == 3 and by_name["西部师范大学"]["risks"] == 1 + 2 + 3
     assert by_name["西部师范大学"]["by_unit"]["图书馆"] == {"1": 1, "2": 1, "3": 0}
     assert by_name["北方工业学院"]["levels"] == {"1": 2, "2": 1, "3": 0}
-    assert by_name["东方理工大学"]["short"] == "东理"
+    assert by_name["东方理工大学"]["short"] == "东理" and by_name["东方理工大学"]["codes"]["suggestion"] == "东理纪建"
     assert run_json("-w", province[1], "status", "--all-schools") == out  # the same roll-up from any school
     mine = run_json("-w", province[1], "risks")  # a school's own commands still see only its own archive
     assert {r["unit"] for r in mine} == {"计划财务处"} and len(mine) == 1
 
 
+@pytest.mark.postgres
 def test_register_all_schools_writes_the_schools_by_units_by_levels_workbook(province):
     out = run_json("-w", province[2], "register", "--all-schools")
     assert out["files"] == ["outbox/2026/登记簿/2026年各校廉政风险点汇总表.xlsx"]
@@ -56,3 +56,12 @@ def test_register_all_schools_writes_the_schools_by_units_by_levels_workbook(pro
     assert run_json("-w", province[2], "verify")["findings"] == []  # the new workbook is in the manifest
     text = run_cli("-w", province[2], "status", "--all-schools").stdout
     assert "西部师范大学：报送单位 3 个，风险点 6 个（一级 3、二级 2、三级 1）" in text
+
+
+@pytest.mark.sqlite_only
+def test_on_sqlite_the_roll_up_is_the_one_school(workspace, make_form):
+    make_form(workspace.inbox / "计财处.docx")
+    run_json("-w", workspace.root, "ingest")
+    [school] = run_json("-w", workspace.root, "status", "--all-schools")["schools"]
+    assert (school["school"], school["units"], school["risks"]) == ("内蒙古工业大学", 1, len(SAMPLE_ROWS))
+    assert school["codes"]["suggestion"] == "内工大纪建"
