@@ -21,7 +21,7 @@ NAME_MAX = 255  # bytes of one path component where the file system does not say
 TEMP_ROOM = 16  # bytes a temp file beside a name adds to it: ``.{stem}.{8 hex}.part{suffix}`` (atomic_output)
 _O_BINARY = getattr(os, "O_BINARY", 0)
 # what os.link raises where a file system (some network shares) has no hard links
-_NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EACCES,
+NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EACCES,
              errno.EINVAL)
 
 
@@ -97,7 +97,7 @@ def _create_empty(path: Path, marker: Path | None = None) -> None:
         except FileExistsError:
             raise
         except OSError as exc:
-            if exc.errno not in _NO_LINKS:
+            if exc.errno not in NO_LINKS:
                 raise
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666))
 
@@ -152,7 +152,7 @@ def rename_no_replace(src: Path, dest: Path) -> None:
     except FileExistsError:
         raise
     except OSError as exc:
-        if exc.errno not in _NO_LINKS:
+        if exc.errno not in NO_LINKS:
             raise
         if os.path.lexists(dest):  # no hard links here (a directory, some network shares): best effort
             raise FileExistsError(errno.EEXIST, "exists", str(dest)) from None

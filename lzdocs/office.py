@@ -116,9 +116,7 @@ class Office:
             return
         from lzdocs.store import schools
 
-        codes = self.ws.settings.raw.get("numbering", {})
-        mine = {"school": self.ws.school, "short": self.ws.settings.text("organisation", "short"),
-                "codes": {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}}
+        mine = self._school_record()
         with store.read() as conn:
             if schools.recorded_school(conn) == mine:
                 return
@@ -298,10 +296,15 @@ class Office:
             found = school_counts(conn, year or self.programme_year())
         for counts in found:
             if counts.schema is None:  # SQLite: one school, named by its own workspace
-                counts.school, counts.short = self.ws.school, self.ws.settings.text("organisation", "short")
-                codes = self.ws.settings.raw.get("numbering", {})
-                counts.codes = {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}
+                mine = self._school_record()
+                counts.school, counts.short, counts.codes = mine["school"], mine["short"], mine["codes"]
         return found
+
+    def _school_record(self) -> dict:
+        """This workspace's school as a roll-up names it: 全称, 简称 and the 机关代字 of [numbering]."""
+        codes = self.ws.settings.raw.get("numbering", {})
+        return {"school": self.ws.school, "short": self.ws.settings.text("organisation", "short"),
+                "codes": {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}}
 
     def schools_register(self, year: int | None = None) -> tuple[Path, list]:
         """The 各校廉政风险点汇总表 of ``year`` (the 高校工委's roll-up: schools × units × levels); (path, schools)."""

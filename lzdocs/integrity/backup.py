@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import json
 import os
 import re
@@ -14,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lzdocs.errors import ConfigError, LzdocsError, from_os_error
-from lzdocs.fsutil import copy_stream, fsync_dir, sha256_file, write_atomic
+from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic
 from lzdocs.integrity.findings import Finding
 
 MANIFEST = "manifest.json"
@@ -27,8 +26,6 @@ OWN_FOLDERS = ("templates", "forms")
 RESTORED_FOLDERS = ("inbox", "inbox/退回", "outbox", "templates", "forms")  # made empty when the backup had none
 REBUILT = ("register", "publicity")  # roles in the manifest of what restore rebuilds (not copied)
 SETTLE_WAIT = 3.0  # seconds to wait for a file recorded a moment before the snapshot to be renamed into place
-_NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EACCES,
-             errno.EINVAL)
 OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有备份"
 GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
@@ -315,7 +312,7 @@ class SnapshotWriter:
             except FileNotFoundError:
                 return False
             except OSError as exc:
-                if exc.errno not in _NO_LINKS:
+                if exc.errno not in NO_LINKS:
                     raise
                 self.links = False
         if not earlier.is_file() or _copy_hashed(earlier, target) != sha:
