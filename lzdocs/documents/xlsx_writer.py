@@ -211,8 +211,10 @@ class StreamingBook:
     def __init__(self, label: str):
         self.label = label  # the file name, for warnings
         self._frame = io.BytesIO()
+        # in_memory: the frame's parts are assembled in memory, not in a dozen temporary files (the frame holds no
+        # data rows, so it stays small whatever the register's size)
         self._wb = xlsxwriter.Workbook(self._frame, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                                     "strings_to_urls": False})
+                                                     "strings_to_urls": False, "in_memory": True})
         self._sheets: list[StreamingSheet] = []
         self._formats: dict[tuple[str, bool], object] = {}
         self._log = WarningLog(label)
