@@ -186,9 +186,9 @@ def test_huge_merge_and_far_away_formatted_empty_cells_do_not_blow_up(tmp_path):
     _with_sheet_xml(path, lambda xml: xml.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
                                                   b'<mergeCell ref="A10:XFD1048576"/></mergeCells>'))
     assert b'r="XFD1048576"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine does not fail it
     form = read(path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert column(form, "post") == ["工程管理", "招标管理"]
 
 
@@ -262,10 +262,10 @@ def test_a_fifty_megabyte_shared_string_is_called_too_long_not_damaged(tmp_path)
                 fh.write(block)
             fh.write(b"</t></si></sst>")
     assert zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml").file_size > 49 * 2**20
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine does not fail it
     with pytest.raises(RejectedFile, match="文件中有单元格的文字过长（超过 32767 字"):
         read(path)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_the_workbook_budget_counts_the_cells_of_all_sheets(tmp_path, monkeypatch):
@@ -311,9 +311,9 @@ def test_a_sheet_listed_many_times_is_read_once(tmp_path):
     entry = book[start:book.index(b"/>", start) + 2]
     many = b"".join(entry.replace(b'name="Sheet"', b'name="S%d"' % i) for i in range(100_000))
     _with_sheet_xml(path, lambda xml: xml, {"xl/workbook.xml": book.replace(entry, many)})
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine does not fail it
     form = read(path)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert form.where == "工作表“S0”" and not form.problems
 
 
