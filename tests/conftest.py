@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+# Python's bytecode cache for what the tests import next (lzdocs' modules, pytest's rewritten test modules) even
+# where PYTHONDONTWRITEBYTECODE is set, as in the sandbox this project is built in: without it every run and every
+# worker compiles them all again, and every ``lzdocs`` subprocess compiles the package (a user's install has .pyc).
+sys.dont_write_bytecode = False
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = dt.date(2026, 11, 28)  # "today" of every CLI run here: the sample forms are from November 2026
@@ -33,13 +38,15 @@ SAMPLE_ROWS = [
 @pytest.hookimpl(tryfirst=True)  # before -m selects: a soffice test is deselected by "not slow"
 def pytest_collection_modifyitems(items):
     """A test that needs LibreOffice is also slow (``-m "not slow"`` is the quick loop without it) and is skipped
-    where LibreOffice is not installed."""
+    where LibreOffice is not installed; so is a test on PostgreSQL (its SQLite twin stays in the quick loop)."""
     missing = shutil.which("soffice") is None
     for item in items:
         if item.get_closest_marker("soffice") is not None:
             item.add_marker(pytest.mark.slow)
             if missing:
                 item.add_marker(pytest.mark.skip(reason="需要 LibreOffice (soffice)，本机未安装"))
+        if item.get_closest_marker("postgres") is not None:  # a server of its own, started once per test process
+            item.add_marker(pytest.mark.slow)
 
 
 def cli_env(**extra) -> dict:
@@ -166,7 +173,18 @@ def make_form():
     from lzdocs.forms.schema import risk_kind
 
     def make(path: Path, *, unit="计划财务处", rows=None, date=dt.date(2026, 11, 10), **kw) -> Path:
-        writer = write_docx if Path(path).suffix == ".docx" else write_xlsx
-        return writer(risk_kind(), Path(path), unit=unit, rows=SAMPLE_ROWS if rows is None else rows, date=date, **kw)
+        path, rows = Path(path), SAMPLE_ROWS if rows is None else rows
+        writer = write_docx if path.suffix == ".docx" else write_xlsx
+        key = (writer.__name__, unit, date, repr(rows), repr(sorted(kw.items())))
+        if key in _MADE_FORMS:  # the same form again: its bytes, not a second run of the writer (0.1–0.2 s)
+            path.parent.mkdir(parents=True, exist_ok=True)  # as the writers do
+            path.write_bytes(_MADE_FORMS[key])
+            return path
+        writer(risk_kind(), path, unit=unit, rows=rows, date=date, **kw)
+        _MADE_FORMS[key] = path.read_bytes()
+        return path
 
     return make
+
+
+_MADE_FORMS: dict[tuple, bytes] = {}  # the forms make_form wrote in this test process, by what they hold
