@@ -47,6 +47,16 @@ def archive(tmp_path_factory, request) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """argon2 at its lowest cost in these tests: the product's (64 MiB, 3 passes; checked by
+    test_passwords_are_hashed_at_argon2s_recommended_cost) takes 0.1–1 s a hash, and the tests log in hundreds of
+    times. A hash records its own cost, so verifying follows whichever made it."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("lzdocs.web.auth._hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 def users(tmp_path):
     from lzdocs.web.auth import Users

@@ -173,6 +173,15 @@ def test_a_returned_file_downloads_from_the_returned_folder(local, archive):
     assert got.status_code == 200 and got.content == returned.read_bytes()
 
 
+def test_passwords_are_hashed_at_argon2s_recommended_cost(monkeypatch, tmp_path):
+    from lzdocs.web.auth import Users
+
+    monkeypatch.undo()  # the product's own hasher, not the cheap one of tests/web/conftest.py
+    Users(tmp_path).add("王五", PASSWORD, created=dt.datetime(2026, 11, 1))
+    stored = (tmp_path / "web-users.json").read_text(encoding="utf-8")
+    assert "$argon2id$v=19$m=65536,t=3,p=4$" in stored
+
+
 def test_users_are_added_listed_and_removed_with_hashed_passwords_in_a_private_file(workspace):
     root = workspace.root
     added = run_cli("-w", root, "user", "add", "王五", input=f"{PASSWORD}\n{PASSWORD}\n", check=0)
