@@ -211,8 +211,9 @@ class StreamingBook:
     def __init__(self, label: str):
         self.label = label  # the file name, for warnings
         self._frame = io.BytesIO()
+        # in_memory: the frame's parts are assembled in memory, not in ten temporary files made and deleted
         self._wb = xlsxwriter.Workbook(self._frame, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                                     "strings_to_urls": False})
+                                                     "strings_to_urls": False, "in_memory": True})
         self._sheets: list[StreamingSheet] = []
         self._formats: dict[tuple[str, bool], object] = {}
         self._log = WarningLog(label)
@@ -270,14 +271,18 @@ class StreamingBook:
             for sheet in self._sheets:
                 if sheet.marker_xml in xml:
                     writers[part] = sheet.write_part
-        with atomic_output(path) as fh:
-            rewrite_package(frame, fh, writers)
+        with atomic_output(path) as fh:  # members dated and permitted as XlsxWriter's temporary files made them
+            rewrite_package(frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
 
     def close(self) -> None:
         for sheet in self._sheets:
             sheet.close()
 
 
+# What XlsxWriter wrote on disk gave each member: 31 January 1980 (its portable stand-in for Excel's 1 January
+# 1980) and a private regular file's permissions; the in-memory frame keeps the files byte for byte as they were.
+FRAME_MEMBER_TIME = (1980, 1, 31, 0, 0, 0)
+FRAME_MEMBER_MODE = 0o100600
 MARKER_BASE = 987_654_321_000_000  # the number in a sheet's marker row (plus the sheet's index): unique in any frame
 
 
