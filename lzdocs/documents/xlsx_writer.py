@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape as html_escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -30,6 +30,12 @@ from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.package import part_names, read_part, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.textutil import display_width, strip_illegal_xml
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities, as xml.sax.saxutils.escape does (whose import loads urllib.request and http.client)."""
+    return html_escape(text, quote=False)
+
 
 CELL_LIMIT = 32767  # Excel's limit on the text of one cell (UTF-16 code units)
 TRUNCATION_MARK = "（……内容过长，已截断）"
