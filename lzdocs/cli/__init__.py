@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 
 import click
@@ -86,9 +85,6 @@ class LazyGroup(LzdocsGroup):
         """Import the module of command ``name``; a module that does not register itself is added here."""
         module_name, attribute = self.lazy_subcommands[name][0].split(":")
         module = importlib.import_module(f"{__name__}.{module_name}")
-        if _starting():
-            gc.freeze()  # what start-up loaded lives to the end: later collections need not scan it again
-            gc.enable()
         if name not in self.commands:
             self.add_command(getattr(module, attribute), name)
         return self.commands[name]
@@ -131,25 +127,6 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
         env.workspace_dir = workspace
 
 
-_START_UP = {"paused": False}
-
-
-def _starting() -> bool:
-    """True (once) when ``main`` paused the garbage collector for start-up and the command's module is now loaded."""
-    paused, _START_UP["paused"] = _START_UP["paused"], False
-    return paused
-
-
 def main() -> None:
-    # Start-up allocates hundreds of thousands of long-lived objects (the libraries' modules, classes and tables);
-    # the collector would scan them again and again as they grow (a fifth of a letter's time). It is paused until
-    # the command's module is loaded, then those objects are frozen and collection resumes for the work itself.
-    if gc.isenabled():
-        gc.disable()
-        _START_UP["paused"] = True
-    try:
-        cli(prog_name="lzdocs")
-    finally:
-        if _starting():
-            gc.enable()
+    cli(prog_name="lzdocs")
 
