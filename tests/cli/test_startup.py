@@ -97,3 +97,23 @@ def test_a_letter_loads_what_it_uses_and_nothing_for_the_other_registers(workspa
     assert sorted(m for m in modules if m in NOT_FOR_A_LETTER or m.split(".")[0] in NOT_FOR_A_LETTER) == []
     written = sorted(p.name for p in (workspace.root / "outbox" / "2026" / "登记簿").iterdir())
     assert written == ["发文登记簿.xlsx", "预警处置台账.xlsx"]
+
+
+def test_start_up_pauses_the_garbage_collector_only_until_the_command_is_loaded():
+    watch_the_load = """\
+import gc, sys
+import lzdocs.cli as c
+load = c.LazyGroup.load
+def watched(self, name):
+    sys.stderr.write(f"before: {gc.isenabled()}\\n")
+    command = load(self, name)
+    sys.stderr.write(f"after: {gc.isenabled()}, frozen: {gc.get_freeze_count() > 0}\\n")
+    return command
+c.LazyGroup.load = watched
+sys.argv = ["lzdocs", "watch", "--help"]
+c.main()
+"""
+    proc = subprocess.run([sys.executable, "-c", watch_the_load], env=cli_env(), capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert "用法: lzdocs watch" in proc.stdout
+    assert proc.stderr.splitlines() == ["before: False", "after: True, frozen: True"]
