@@ -172,30 +172,33 @@ def main() -> None:
     print(f"one-shot docxtpl script       : {ms['one_shot']:7.1f} ms")
     print(f"python -m lzdocs letter …     : {ms['letter']:7.1f} ms   ratio {ms['letter'] / ms['one_shot']:5.2f}  "
           f"(target ≤ 2)   CPU time ratio {cpu['letter'] / cpu['one_shot']:5.2f}")
-    report_the_gap(ms)
+    report_the_gap(ms, cpu)
     for title, rows in heavy.items():
         print(f"\nheaviest imports of {title} (cumulative ms, python -X importtime):")
         for cost, name in rows:
             print(f"  {cost:7.1f}  {name}")
 
 
-def report_the_gap(ms: dict[str, float]) -> None:
-    """Where a letter's time goes beside the one-shot script: its libraries' import, SQLAlchemy's, lzdocs' own."""
-    ratio = {k: v / ms["one_shot"] for k, v in ms.items()}
-    alchemy = ms["sqlalchemy"] - ms["pass"]
-    own = ms["letter"] - ms["libraries_paused"]
-    print("where the letter's time goes:")
-    print(f"  its libraries alone         : {ms['libraries']:7.1f} ms   ratio {ratio['libraries']:5.2f}  "
-          f"(python -c \"{LIBRARIES}\")")
-    print(f"    collector paused          : {ms['libraries_paused']:7.1f} ms   ratio {ratio['libraries_paused']:5.2f}  "
-          "(the same, imported as lzdocs starts: the least a letter can cost as built)")
-    print(f"  import sqlalchemy           : {alchemy:7.1f} ms   = {alchemy / ms['one_shot']:4.2f}× the one-shot script "
-          "(python -c \"import sqlalchemy\" minus python -c pass)")
-    print(f"  lzdocs' own work            : {own:7.1f} ms   = {own / ms['one_shot']:4.2f}× the one-shot script "
-          "(the letter minus its libraries, collector paused: modules, template, archive, registers)")
-    print(f"  the letter without SQLAlchemy's import would be {(ms['letter'] - alchemy) / ms['one_shot']:4.2f}× "
-          "the one-shot script")
+def report_the_gap(ms: dict[str, float], cpu: dict[str, float]) -> None:
+    """Where a letter's time goes beside the one-shot script: its libraries' import, SQLAlchemy's, lzdocs' own;
+    each as wall time and as CPU time (the steadier of the two on a shared machine)."""
+    def line(label: str, key: str | None, value: dict[str, float], note: str) -> None:
+        wall, used = (ms[key], cpu[key]) if key else (value["wall"], value["cpu"])
+        print(f"  {label:<26}: {wall:7.1f} ms = {wall / ms['one_shot']:4.2f}×   CPU {used:7.1f} ms = "
+              f"{used / cpu['one_shot']:4.2f}×   {note}")
 
+    minus = {name: {"wall": ms[a] - ms[b], "cpu": cpu[a] - cpu[b]}
+             for name, (a, b) in {"alchemy": ("sqlalchemy", "pass"), "own": ("letter", "libraries_paused"),
+                                  "rest": ("letter", "sqlalchemy")}.items()}
+    minus["rest"] = {k: v + (ms if k == "wall" else cpu)["pass"] for k, v in minus["rest"].items()}
+    print("where the letter's time goes (× the one-shot script):")
+    line("its libraries alone", "libraries", {}, f"(python -c \"{LIBRARIES}\")")
+    line("  collector paused", "libraries_paused", {}, "(the same, imported as lzdocs starts: the least a letter "
+         "can cost as built)")
+    line("import sqlalchemy", None, minus["alchemy"], "(python -c \"import sqlalchemy\" minus python -c pass)")
+    line("lzdocs' own work", None, minus["own"], "(the letter minus its libraries, collector paused: modules, "
+         "template, archive, registers)")
+    line("letter without sqlalchemy", None, minus["rest"], "(the letter minus SQLAlchemy's import)")
 
 if __name__ == "__main__":
     main()
