@@ -7,13 +7,19 @@ import math
 import zipfile
 from copy import deepcopy
 from dataclasses import dataclass, replace
-from xml.sax.saxutils import escape
+from html import escape as html_escape
 
 from lxml import etree
 
 from lzdocs.documents.titles import text_width
 from lzdocs.ooxml.fonts import FANGSONG, XIAOBIAOSONG
 from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities, as xml.sax.saxutils.escape does (whose import loads urllib.request and http.client)."""
+    return html_escape(text, quote=False)
+
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -10,9 +10,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from lzdocs.documents.changes_sheet import add_changes_sheet
-from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
-from lzdocs.documents.quality_sheet import add_quality_sheet
 from lzdocs.documents.status import (
     LATE,
     MISSING,
@@ -28,7 +25,6 @@ from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, St
 from lzdocs.dynamics import cases
 from lzdocs.dynamics.warnings import Deadlines, overdue, state_name
 from lzdocs.errors import LzdocsError, from_os_error
-from lzdocs.forms.schema import risk_kind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
 from lzdocs.integrity.manifest import record_written
@@ -86,15 +82,11 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
             order = [u.unit for u in status.units]
         builders: dict[str, Callable[[str], StreamingBook]] = {
-            "risks": lambda label: risk_book(conn, year, today, status, label, school),
+            "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school, ws.settings),
         }
-        risks = builders["risks"]  # the 汇总表 also gets its 变化 sheet (documents/changes_sheet.py)
-        builders["risks"] = lambda label: add_changes_sheet(risks(label), conn, year, order, ws.settings, school)
-        changed = builders["risks"]  # … and its 质量 sheet (documents/quality_sheet.py)
-        builders["risks"] = lambda label: add_quality_sheet(changed(label), conn, year, order, ws, school)
         for key, build in builders.items():
             if key in paths:
                 path = paths[key]
@@ -103,12 +95,26 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
                     result.warnings.extend(book.warnings)
                 _record(ws, store, result, path, "register")
         if "publicity" in paths:
+            from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
+
             path = paths["publicity"]
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
                 publicity_rows(conn, year, order))))
             _record(ws, store, result, path, "publicity")
     return result
+
+
+def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: SubmissionStatus, order: list[str], label: str,
+                          school: str = "") -> StreamingBook:
+    """The 汇总表 with its 变化 sheet (documents/changes_sheet.py) and 质量 sheet (documents/quality_sheet.py);
+    those modules load only when the 汇总表 is written (a letter's registers do not need them)."""
+    from lzdocs.documents.changes_sheet import add_changes_sheet
+    from lzdocs.documents.quality_sheet import add_quality_sheet
+
+    book = add_changes_sheet(risk_book(conn, year, today, status, label, school), conn, year, order, ws.settings,
+                             school)
+    return add_quality_sheet(book, conn, year, order, ws, school)
 
 
 def _record(ws, store, result: RegisterResult, path: Path, role: str) -> None:
@@ -152,6 +158,8 @@ def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> N
 
 # --- 汇总表: 汇总, 统计, 历史 ----------------------------------------------------------------------------
 def _risk_columns() -> list[Column]:
+    from lzdocs.forms.schema import risk_kind
+
     kind = risk_kind()
     styles = {"seq": "center", "category": "center", "level": "center", "owner": "center"}
     fields = [kind.field(k) for k in ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")]

@@ -59,6 +59,7 @@ class _Part:
     template: jinja2.Template
     source: str
     fix_tables: bool
+    variables: frozenset[str] = frozenset()
 
 
 class DocxTemplateFile:
@@ -79,19 +80,20 @@ class DocxTemplateFile:
                 source = _patched_source(tpl, entry, self.path)
                 if "{{" in source or "{%" in source:
                     self.parts[entry.name] = self._compile(entry.name, source)
-        self.variables = frozenset().union(*(meta.find_undeclared_variables(self.env.parse(p.source))
-                                             for p in self.parts.values()))
+        self.variables = frozenset().union(*(p.variables for p in self.parts.values()))
 
     def _compile(self, name: str, source: str) -> _Part:
-        try:
-            template = self.env.from_string(source)
+        try:  # parsed once: its variables read from the tree before the tree is compiled (which may rewrite it)
+            tree = self.env.parse(source)
+            variables = meta.find_undeclared_variables(tree)
+            template = self.env.from_string(tree)
         except jinja2.TemplateError as exc:
             report = check_template(self.path)
             where = "；".join(p.describe() for p in report.errors[:3]) or _jinja_message(exc)
             raise TemplateError(f"模板 {self.path.name} 有错误：{where}",
                                 hint=f"用 lzdocs template check \"{self.path}\" 查看全部问题，"
                                      "在 Word 中改正后保存") from exc
-        return _Part(name, template, source, bool(_TABLE_TAGS.search(source)))
+        return _Part(name, template, source, bool(_TABLE_TAGS.search(source)), frozenset(variables))
 
     def render(self, context: dict) -> bytes:
         """The rendered .docx as bytes; raises TemplateError (nothing written) when the template fails."""

@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape as html_escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -30,6 +30,12 @@ from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.package import part_names, read_part, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.textutil import display_width, strip_illegal_xml
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities, as xml.sax.saxutils.escape does (whose import loads urllib.request and http.client)."""
+    return html_escape(text, quote=False)
+
 
 CELL_LIMIT = 32767  # Excel's limit on the text of one cell (UTF-16 code units)
 TRUNCATION_MARK = "（……内容过长，已截断）"
@@ -211,8 +217,7 @@ class StreamingBook:
     def __init__(self, label: str):
         self.label = label  # the file name, for warnings
         self._frame = io.BytesIO()
-        # in_memory: the frame's parts are assembled in memory, not in a dozen temporary files (the frame holds no
-        # data rows, so it stays small whatever the register's size)
+        # in_memory: the frame's parts are assembled in memory, not in ten temporary files made and deleted
         self._wb = xlsxwriter.Workbook(self._frame, {"strings_to_numbers": False, "strings_to_formulas": False,
                                                      "strings_to_urls": False, "in_memory": True})
         self._sheets: list[StreamingSheet] = []
@@ -272,14 +277,18 @@ class StreamingBook:
             for sheet in self._sheets:
                 if sheet.marker_xml in xml:
                     writers[part] = sheet.write_part
-        with atomic_output(path) as fh:
-            rewrite_package(frame, fh, writers)
+        with atomic_output(path) as fh:  # members dated and permitted as XlsxWriter's temporary files made them
+            rewrite_package(frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
 
     def close(self) -> None:
         for sheet in self._sheets:
             sheet.close()
 
 
+# What XlsxWriter wrote on disk gave each member: 31 January 1980 (its portable stand-in for Excel's 1 January
+# 1980) and a private regular file's permissions; the in-memory frame keeps the files byte for byte as they were.
+FRAME_MEMBER_TIME = (1980, 1, 31, 0, 0, 0)
+FRAME_MEMBER_MODE = 0o100600
 MARKER_BASE = 987_654_321_000_000  # the number in a sheet's marker row (plus the sheet's index): unique in any frame
 
 

@@ -71,8 +71,9 @@ PYTHON_DOCX_DEFAULTS = frozenset({"Symbol", "Times New Roman", "Cambria", "Ｍ�
 _SLOTS = {"ascii": "latin", "hAnsi": "latin", "eastAsia": "ea"}
 
 
-def _parse(data: bytes):
-    return etree.fromstring(data, _PARSER)
+def _parse(data):
+    """The part's root element (``data``: its bytes, or a root already parsed, which is used as it is)."""
+    return data if isinstance(data, etree._Element) else etree.fromstring(data, _PARSER)
 
 
 def theme_fonts(theme: bytes | None, east_asian_lang: str = LANGUAGE) -> dict[str, str]:
@@ -220,7 +221,7 @@ def chinese_styles(styles: bytes) -> bytes | None:
 
     The language picks the glyph forms: with ja-JP (python-docx's template) or en-US, LibreOffice shapes
     Noto CJK text with Japanese forms (令, 骨, 直 differ)."""
-    root = _parse(styles)
+    root = _parse(styles)  # a root passed in is changed in place
     rpr = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
     if rpr is None:
         defaults = root.find(_w("docDefaults"))
@@ -257,13 +258,15 @@ def finished_parts(parts: Mapping[str, bytes]) -> dict[str, bytes]:
     """The parts of a Word package to replace so that it reads as Chinese and lists its fonts: styles and
     settings when their language is not Chinese, and the font table (when the package has one)."""
     changed: dict[str, bytes] = {}
-    for name, fix in ((STYLES, chinese_styles), (SETTINGS, chinese_settings)):
+    # styles.xml (often a third of a megabyte) is parsed once: its fonts are read from the tree made Chinese
+    styles = {STYLES: _parse(parts[STYLES])} if STYLES in parts else {}
+    for name, fix, data in ((STYLES, chinese_styles, styles.get(STYLES)), (SETTINGS, chinese_settings, None)):
         if name in parts:
-            new = fix(parts[name])
+            new = fix(parts[name] if data is None else data)
             if new is not None:
                 changed[name] = new
     if FONT_TABLE in parts:
-        changed[FONT_TABLE] = font_table(fonts_used({**parts, **changed}), parts[FONT_TABLE])
+        changed[FONT_TABLE] = font_table(fonts_used({**parts, **changed, **styles}), parts[FONT_TABLE])
     return changed
 
 

@@ -79,3 +79,41 @@ def test_a_command_imports_only_its_own_module(command):
     assert sorted(m.removeprefix("lzdocs.cli.") for m in modules if m.endswith("_cmds")) == [
         {"init": "workspace_cmds", "ingest": "ingest_cmds", "letter": "letter_cmds", "register": "register_cmds",
          "watch": "watch_cmds", "notice": "notice_cmds"}[command]]
+
+
+# Not for a letter: the form readers and what they load, the 汇总表's extra sheets and the 公示表 (a letter rewrites
+# only the 发文登记簿 and 预警处置台账), and what xml.sax.saxutils would pull in.
+NOT_FOR_A_LETTER = ("openpyxl", "numpy", "lzdocs.ingest", "lzdocs.forms.reader", "lzdocs.documents.changes_sheet",
+                    "lzdocs.documents.quality_sheet", "lzdocs.documents.publicity", "lzdocs.dynamics.changes",
+                    "lzdocs.dynamics.quality", "xml.sax", "urllib.request", "http.client")
+
+
+def test_a_letter_loads_what_it_uses_and_nothing_for_the_other_registers(workspace):
+    text, modules = imported_by("-w", str(workspace.root), "letter", "suggestion", "--unit", "计财处",
+                                "--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度")
+    number = "内工大纪建〔2026〕1号"
+    assert f"纪检监察建议书 {number} → outbox/2026/纪检监察建议书/{number}-计划财务处.docx" in text
+    assert {"sqlalchemy", "docxtpl", "xlsxwriter", "lzdocs.documents.registers"} <= modules  # it did the work
+    assert sorted(m for m in modules if m in NOT_FOR_A_LETTER or m.split(".")[0] in NOT_FOR_A_LETTER) == []
+    written = sorted(p.name for p in (workspace.root / "outbox" / "2026" / "登记簿").iterdir())
+    assert written == ["发文登记簿.xlsx", "预警处置台账.xlsx"]
+
+
+def test_start_up_pauses_the_garbage_collector_only_until_the_command_is_loaded():
+    watch_the_load = """\
+import gc, sys
+import lzdocs.cli as c
+load = c.LazyGroup.load
+def watched(self, name):
+    sys.stderr.write(f"before: {gc.isenabled()}\\n")
+    command = load(self, name)
+    sys.stderr.write(f"after: {gc.isenabled()}, frozen: {gc.get_freeze_count() > 0}\\n")
+    return command
+c.LazyGroup.load = watched
+sys.argv = ["lzdocs", "watch", "--help"]
+c.main()
+"""
+    proc = subprocess.run([sys.executable, "-c", watch_the_load], env=cli_env(), capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert "用法: lzdocs watch" in proc.stdout
+    assert proc.stderr.splitlines() == ["before: False", "after: True, frozen: True"]
