@@ -193,11 +193,12 @@ class LetterOffice:
         self._finished: set[Path] = set()
 
     def template(self, kind: LetterKind) -> DocxTemplateFile:
-        """The kind's template (the workspace's own copy, else the packaged one), loaded once per office."""
+        """The kind's template (the workspace's own copy, else the packaged one), loaded once per office (and once
+        per process for the same bytes: :func:`lzdocs.documents.templating.load_template`)."""
         if kind.key not in self._templates:
-            from lzdocs.documents.templating import DocxTemplateFile
+            from lzdocs.documents.templating import load_template
 
-            self._templates[kind.key] = DocxTemplateFile(self.ws.template(kind.template))
+            self._templates[kind.key] = load_template(self.ws.template(kind.template))
         return self._templates[kind.key]
 
     def resolve_unit(self, text) -> str:

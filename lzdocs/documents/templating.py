@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
+import os
 import re
 import struct
 import zipfile
@@ -69,10 +72,10 @@ class DocxTemplateFile:
     parts' compressed bytes; the result is what ``DocxTemplate(path).render(context, env)`` would give.
     """
 
-    def __init__(self, path: Path, env: jinja2.Environment | None = None):
+    def __init__(self, path: Path, env: jinja2.Environment | None = None, *, data: bytes | None = None):
         self.path = Path(path)
         self.env = env or make_env()
-        self.entries = _finished_entries(_read_entries(self.path), self.path)
+        self.entries = _finished_entries(_read_entries(self.path, data), self.path)
         self.parts: dict[str, _Part] = {}
         tpl = _docxtpl()
         for entry in self.entries:
@@ -169,12 +172,44 @@ def _patched_source(tpl, entry: RawMember, path: Path) -> str:
 
 # ---- the zip package --------------------------------------------------------------------------------------
 
-def _read_entries(path: Path) -> list[RawMember]:
-    """Every member of the .docx with its compressed bytes, read once; limits checked before inflating."""
+def load_template(path: Path) -> DocxTemplateFile:
+    """The template at ``path`` (default environment), loaded once per process for the same bytes: a watcher, the
+    status page or a run of commands in one process renders the same templates again and again; a template edited
+    in between has other bytes and is loaded anew."""
+    path = Path(path)
+    data = _read_template(path)
+    key = (os.path.abspath(path), hashlib.sha256(data).digest())
+    template = _LOADED.pop(key, None) or DocxTemplateFile(path, data=data)
+    _LOADED[key] = template  # the most recently used last
+    while len(_LOADED) > _LOADED_MAX:
+        del _LOADED[next(iter(_LOADED))]
+    return template
+
+
+_LOADED: dict[tuple[str, bytes], DocxTemplateFile] = {}
+_LOADED_MAX = 32  # templates kept per process (the packaged ones are 9, 30–60 KB each)
+
+
+def _read_template(path: Path) -> bytes:
     try:
-        if path.stat().st_size > _MAX_TEMPLATE_BYTES:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > _MAX_TEMPLATE_BYTES:
+                raise TemplateError(f"模板 {path.name} 过大（超过 20 MB）", hint="请删除模板中的大图片")
+            return fh.read(_MAX_TEMPLATE_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise TemplateError(f"找不到模板 {path}") from exc
+    except OSError as exc:
+        raise TemplateError(f"模板 {path.name} 已损坏或不是 .docx 文件", hint="请用 Word/WPS 另存为 .docx") from exc
+
+
+def _read_entries(path: Path, data: bytes | None = None) -> list[RawMember]:
+    """Every member of the .docx (``data``, else read from ``path``) with its compressed bytes; limits checked
+    before inflating."""
+    data = _read_template(path) if data is None else data
+    try:
+        if len(data) > _MAX_TEMPLATE_BYTES:
             raise TemplateError(f"模板 {path.name} 过大（超过 20 MB）", hint="请删除模板中的大图片")
-        with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf, io.BytesIO(data) as fh:
             infos = zf.infolist()
             if "word/document.xml" not in {i.filename for i in infos}:
                 raise TemplateError(f"{path.name} 不是 Word 文档（.docx）", hint="请用 Word/WPS 另存为 .docx 格式")

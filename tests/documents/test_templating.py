@@ -13,7 +13,7 @@ from docx.shared import Pt
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from lzdocs.documents.templating import DOCXTPL_METHODS, DocxTemplateFile, check_template, make_env
+from lzdocs.documents.templating import DOCXTPL_METHODS, DocxTemplateFile, check_template, load_template, make_env
 from lzdocs.errors import TemplateError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,6 +159,22 @@ def test_a_broken_file_is_a_template_error(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(TemplateError, match="已损坏"):
         DocxTemplateFile(bad)
+
+
+def test_a_template_is_loaded_once_per_process_until_its_bytes_change(tmp_path):
+    path = make_template(tmp_path / "通知.docx", ["致{{ 主送 }}：第一稿"])
+    first = load_template(path)
+    assert load_template(path) is first
+    assert texts(first.render({"主送": "计财处"}))[0] == "致计财处：第一稿"
+    make_template(path, ["致{{ 主送 }}：第二稿"])  # edited in Word: other bytes, maybe the same size and time
+    second = load_template(path)
+    assert second is not first and texts(second.render({"主送": "计财处"}))[0] == "致计财处：第二稿"
+    with pytest.raises(TemplateError, match="找不到模板"):
+        load_template(tmp_path / "没有.docx")
+    bad = tmp_path / "坏.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(TemplateError, match="已损坏"):
+        load_template(bad)
 
 
 def test_the_packaged_letter_templates_are_what_the_generator_makes(tmp_path):
