@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import io
@@ -178,15 +179,18 @@ def load_template(path: Path) -> DocxTemplateFile:
     in between has other bytes and is loaded anew."""
     path = Path(path)
     data = _read_template(path)
-    key = (os.path.abspath(path), hashlib.sha256(data).digest())
+    key = hashlib.sha256(data).digest()
     template = _LOADED.pop(key, None) or DocxTemplateFile(path, data=data)
     _LOADED[key] = template  # the most recently used last
     while len(_LOADED) > _LOADED_MAX:
         del _LOADED[next(iter(_LOADED))]
+    if template.path != path:  # the same bytes in another workspace: its own path in messages
+        template = copy.copy(template)
+        template.path = path
     return template
 
 
-_LOADED: dict[tuple[str, bytes], DocxTemplateFile] = {}
+_LOADED: dict[bytes, DocxTemplateFile] = {}
 _LOADED_MAX = 32  # templates kept per process (the packaged ones are 9, 30–60 KB each)
 
 

@@ -169,6 +169,10 @@ def test_a_template_is_loaded_once_per_process_until_its_bytes_change(tmp_path):
     make_template(path, ["致{{ 主送 }}：第二稿"])  # edited in Word: other bytes, maybe the same size and time
     second = load_template(path)
     assert second is not first and texts(second.render({"主送": "计财处"}))[0] == "致计财处：第二稿"
+    copy = tmp_path / "另一个工作区" / "通知.docx"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    assert load_template(copy).path == copy and load_template(path).path == path  # messages name its own file
     with pytest.raises(TemplateError, match="找不到模板"):
         load_template(tmp_path / "没有.docx")
     bad = tmp_path / "坏.docx"
