@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import risks, submissions
@@ -40,3 +40,14 @@ def count_rows(conn: Connection, submission_ids: Iterable[int]) -> int:
         total += conn.execute(select(func.count()).select_from(risks)
                               .where(risks.c.submission_id.in_(ids[start:start + 500]))).scalar_one()
     return total
+
+
+def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
+    """(id, unit) of the current (accepted, not superseded) forms of ``kind`` of ``year``, in the order received."""
+    return conn.execute(_CURRENT, {"kind": kind, "year": year}).all()
+
+
+_CURRENT = (select(submissions.c.id, submissions.c.unit)
+            .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+                   submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
+            .order_by(submissions.c.received_at, submissions.c.id))
