@@ -333,21 +333,28 @@ class StoredTexts:
     def __init__(self):
         self.by_id: dict[int, list[tuple[str, int | None]]] = {}
         self.year: int | None = None
-        self.forms: list[tuple[int, str]] = []  # (submission id, unit) of what ``copies`` holds, in order
+        self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
         self.copies = CopyIndex()
 
     def index(self, conn, year: int) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
-        received."""
-        forms = [tuple(f) for f in history.current_forms(conn, year)]
-        if year != self.year or forms[:len(self.forms)] != self.forms:  # a form superseded, another year: anew
+        received. Only the forms stored since the last call are read, when the ones held are all still current
+        (their number with the new ones is the year's) and the new ones come after them; else all, anew."""
+        new = None
+        if year == self.year and self.forms:
+            new = [tuple(f) for f in history.current_forms(conn, year, after=max(f[0] for f in self.forms))]
+            last = self.forms[-1]
+            if (new and (new[0][2], new[0][0]) < (last[2], last[0])) \
+                    or history.count_current(conn, year) != len(self.forms) + len(new):
+                new = None
+        if new is None:  # the first form, another year, a form superseded: all anew
             self.year, self.forms, self.copies = year, [], CopyIndex()
-        new = forms[len(self.forms):]
-        for submission, rows in history.rows_of(conn, [i for i, _ in new if i not in self.by_id]).items():
+            new = [tuple(f) for f in history.current_forms(conn, year)]
+        for submission, rows in history.rows_of(conn, [f[0] for f in new if f[0] not in self.by_id]).items():
             self.by_id[submission] = texts_of(rows)
-        for submission, unit in new:
+        for submission, unit, _ in new:
             self.copies.add_texts(unit, self.by_id[submission])
-        self.forms = forms
+        self.forms += new
         return self.copies
 
 

@@ -12,13 +12,19 @@ from lzdocs.store.schema import risks, submissions
 
 def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk", unit: str | None = None):
     """Every accepted form of ``kind`` of a year up to ``up_to_year`` (current and superseded), oldest first."""
-    q = (select(submissions.c.id, submissions.c.unit, submissions.c.year, submissions.c.filled_date,
-                submissions.c.received_at, submissions.c.superseded_by)
-         .where(submissions.c.kind == kind, submissions.c.status == "accepted",
-                submissions.c.year.is_not(None), submissions.c.year <= up_to_year))
-    if unit is not None:
-        q = q.where(submissions.c.unit == unit)
-    return conn.execute(q.order_by(submissions.c.year, submissions.c.received_at, submissions.c.id)).mappings().all()
+    params = {"kind": kind, "up_to_year": up_to_year}
+    if unit is None:
+        return conn.execute(_ACCEPTED, params).mappings().all()
+    return conn.execute(_ACCEPTED_OF_UNIT, {**params, "unit": unit}).mappings().all()
+
+
+# Built once: every form taken in reads its unit's earlier forms (the quality review's 与上年相同).
+_ACCEPTED = (select(submissions.c.id, submissions.c.unit, submissions.c.year, submissions.c.filled_date,
+                    submissions.c.received_at, submissions.c.superseded_by)
+             .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+                    submissions.c.year.is_not(None), submissions.c.year <= bindparam("up_to_year"))
+             .order_by(submissions.c.year, submissions.c.received_at, submissions.c.id))
+_ACCEPTED_OF_UNIT = _ACCEPTED.where(submissions.c.unit == bindparam("unit"))
 
 
 def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list]:
@@ -42,12 +48,20 @@ def count_rows(conn: Connection, submission_ids: Iterable[int]) -> int:
     return total
 
 
-def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
-    """(id, unit) of the current (accepted, not superseded) forms of ``kind`` of ``year``, in the order received."""
-    return conn.execute(_CURRENT, {"kind": kind, "year": year}).all()
+def current_forms(conn: Connection, year: int, kind: str = "risk", *, after: int = 0) -> list:
+    """(id, unit, received_at) of the current (accepted, not superseded) forms of ``kind`` of ``year``, in the order
+    received; ``after``: only those whose id is greater."""
+    return conn.execute(_CURRENT, {"kind": kind, "year": year, "after": after}).all()
 
 
-_CURRENT = (select(submissions.c.id, submissions.c.unit)
-            .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
-                   submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
+def count_current(conn: Connection, year: int, kind: str = "risk") -> int:
+    """How many current forms of ``kind`` ``year`` has."""
+    return conn.execute(_COUNT_CURRENT, {"kind": kind, "year": year}).scalar_one()
+
+
+_IS_CURRENT = (submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+               submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
+_CURRENT = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at)
+            .where(*_IS_CURRENT, submissions.c.id > bindparam("after"))
             .order_by(submissions.c.received_at, submissions.c.id))
+_COUNT_CURRENT = select(func.count()).select_from(submissions).where(*_IS_CURRENT)
