@@ -334,27 +334,30 @@ class StoredTexts:
         self.by_id: dict[int, list[tuple[str, int | None]]] = {}
         self.year: int | None = None
         self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
+        self.units: set[str] = set()  # their units
+        self.seen = 0  # the greatest submission id read: what comes after it is new
         self.copies = CopyIndex()
 
     def index(self, conn, year: int) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
-        received. Only the forms stored since the last call are read, when the ones held are all still current
-        (their number with the new ones is the year's) and the new ones come after them; else all, anew."""
+        received. Only the forms stored since the last call are read when they come after the ones held and are
+        of other units: a form stops being current only when a newer one of its unit supersedes it."""
         new = None
         if year == self.year and self.forms:
-            new = [tuple(f) for f in history.current_forms(conn, year, after=max(f[0] for f in self.forms))]
+            new, self.seen = history.current_forms_after(conn, year, self.seen)
             last = self.forms[-1]
-            if (new and (new[0][2], new[0][0]) < (last[2], last[0])) \
-                    or history.count_current(conn, year) != len(self.forms) + len(new):
+            if new and ((new[0][2], new[0][0]) < (last[2], last[0]) or not self.units.isdisjoint(f[1] for f in new)):
                 new = None
-        if new is None:  # the first form, another year, a form superseded: all anew
-            self.year, self.forms, self.copies = year, [], CopyIndex()
+        if new is None:  # the first form, another year, a unit's form again: all anew
+            self.year, self.forms, self.units, self.copies = year, [], set(), CopyIndex()
             new = [tuple(f) for f in history.current_forms(conn, year)]
+            self.seen = max((f[0] for f in new), default=0)
         for submission, rows in history.rows_of(conn, [f[0] for f in new if f[0] not in self.by_id]).items():
             self.by_id[submission] = texts_of(rows)
         for submission, unit, _ in new:
             self.copies.add_texts(unit, self.by_id[submission])
         self.forms += new
+        self.units.update(f[1] for f in new)
         return self.copies
 
 

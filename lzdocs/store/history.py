@@ -48,20 +48,25 @@ def count_rows(conn: Connection, submission_ids: Iterable[int]) -> int:
     return total
 
 
-def current_forms(conn: Connection, year: int, kind: str = "risk", *, after: int = 0) -> list:
+def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
     """(id, unit, received_at) of the current (accepted, not superseded) forms of ``kind`` of ``year``, in the order
-    received; ``after``: only those whose id is greater."""
-    return conn.execute(_CURRENT, {"kind": kind, "year": year, "after": after}).all()
+    received."""
+    return conn.execute(_CURRENT, {"kind": kind, "year": year}).all()
 
 
-def count_current(conn: Connection, year: int, kind: str = "risk") -> int:
-    """How many current forms of ``kind`` ``year`` has."""
-    return conn.execute(_COUNT_CURRENT, {"kind": kind, "year": year}).scalar_one()
+def current_forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int]:
+    """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is):
+    found by id alone, a few rows however large the archive."""
+    rows = conn.execute(_AFTER, {"after": after}).all()
+    return ([(r.id, r.unit, r.received_at) for r in rows
+             if r.kind == kind and r.status == "accepted" and r.year == year and r.superseded_by is None],
+            max((r.id for r in rows), default=after))
 
 
-_IS_CURRENT = (submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
-               submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
 _CURRENT = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at)
-            .where(*_IS_CURRENT, submissions.c.id > bindparam("after"))
+            .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+                   submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
             .order_by(submissions.c.received_at, submissions.c.id))
-_COUNT_CURRENT = select(func.count()).select_from(submissions).where(*_IS_CURRENT)
+_AFTER = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.kind,
+                 submissions.c.status, submissions.c.year, submissions.c.superseded_by)
+          .where(submissions.c.id > bindparam("after")).order_by(submissions.c.received_at, submissions.c.id))
