@@ -10,7 +10,8 @@ extended by the workspace's 质量规则.toml ([quality] rules_file), with the n
   ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year received before it. Texts equal once
   compared are found through a dict; the fuzzy comparison of every pair runs while the pairs are at most
   ``FUZZY_PAIRS`` (a school's year is about a thousand rows, half a million pairs; a year of 100,000 rows would
-  take minutes, and is then searched for equal texts only).
+  take minutes, and is then searched for equal texts only). A form being taken in is compared by the same rule: alike
+  texts while the year's rows, its own included, are within that budget, equal texts beyond.
 - same_as_previous: the form is the same as the unit's form of an earlier year (dynamics/changes.py decides).
 - possibly_missing: a unit whose business is high-risk (its areas: units.csv 业务领域, else [quality_areas], else
   guessed from its name by the ``areas`` keywords) with no 一级 or 二级 point, or fewer than [quality] min_points.
@@ -36,6 +37,7 @@ DEFAULT_COPY_THRESHOLD = 90.0
 DEFAULT_MIN_POINTS = 3
 MIN_COPY_CHARS = 6  # shorter risk texts (违规审批) are alike everywhere without anyone copying
 FUZZY_PAIRS = 20_000_000  # about 2 s of rapidfuzz: beyond, copies are found by equal text only (see the docstring)
+FORMS_AT_ONCE = 200  # forms whose rows the year view reads in one query (a few thousand rows in memory at once)
 CODES = ("generic_measures", "copied", "same_as_previous", "possibly_missing", "no_owner")
 NAME_SPLIT = re.compile(r"[、，,;；/\s]+")
 
@@ -197,7 +199,8 @@ class CopyIndex:
     def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
         self.texts: list[str] = []
         self.owners: list[tuple[str, int | None]] = []  # (unit, table row): the rows themselves are not kept
-        self.exact: dict[str, int] = {}
+        self.exact: dict[str, list[int]] = {}  # text → its positions in ``texts``, first first
+        self.by_unit: dict[str, list[int]] = {}  # unit → the positions of its texts
         for unit, rows in forms:
             self.add(unit, rows)
 
@@ -206,32 +209,57 @@ class CopyIndex:
 
     def add_texts(self, unit: str, texts: Iterable[tuple[str, int | None]]) -> None:
         """Add a form's (compared risk text, table row) pairs."""
+        positions = self.by_unit.setdefault(unit, [])
         for text, row_no in texts:
             if len(text) >= MIN_COPY_CHARS:
-                self.exact.setdefault(text, len(self.texts))
+                self.exact.setdefault(text, []).append(len(self.texts))
+                positions.append(len(self.texts))
                 self.texts.append(text)
                 self.owners.append((unit, row_no))
 
     def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *,
                      fuzzy: bool = True) -> list[QualityFlag]:
-        """Rows whose risk text is that of a row of another unit here: the same once compared, else (``fuzzy``)
-        alike by ``copy_threshold``."""
+        """Rows whose risk text is that of a row of another unit here: the first such row with the same text once
+        compared, else (``fuzzy``) the first of the rows most alike, by ``copy_threshold`` (``unit``'s own rows
+        are never compared)."""
+        found: dict[int, tuple[int, float]] = {}  # index in rows → (position of the other text, score)
+        pending: list[tuple[int, str]] = []
+        for i, row in enumerate(rows):
+            text = comparable(row.get("risk"))
+            if len(text) < MIN_COPY_CHARS:
+                continue
+            same = next((j for j in self.exact.get(text, ()) if self.owners[j][0] != unit), None)
+            if same is not None:
+                found[i] = (same, 100.0)
+            elif fuzzy:
+                pending.append((i, text))
+        if pending and len(self.texts) > len(self.by_unit.get(unit, ())):
+            found.update(self._alike(unit, pending, rules.copy_threshold))
+        flags = []
+        for i, (position, score) in sorted(found.items()):
+            other, other_row = self.owners[position]
+            flags.append(_flag(unit, rows[i], "copied",
+                               f"风险点描述与{other}的表第{other_row}行几乎相同（相似度 {score:.0f}），"
+                               "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
+        return flags
+
+    def _alike(self, unit: str, pending: list[tuple[int, str]], cutoff: float) -> dict[int, tuple[int, float]]:
+        """For each (row index, text): the first position holding the best score ≥ ``cutoff`` among the other units'
+        texts, as rapidfuzz's ``extractOne`` would choose it: one score matrix for the form (``cdist``)."""
+        import numpy as np
         from rapidfuzz import fuzz, process
 
-        flags = []
-        for row in rows:
-            text = comparable(row.get("risk"))
-            if len(text) < MIN_COPY_CHARS or not self.texts:
-                continue
-            best = (text, 100.0, self.exact[text]) if text in self.exact else None
-            if best is None and fuzzy:
-                best = process.extractOne(text, self.texts, scorer=fuzz.ratio, score_cutoff=rules.copy_threshold)
-            if best and self.owners[best[2]][0] != unit:
-                other, other_row = self.owners[best[2]]
-                flags.append(_flag(unit, row, "copied",
-                                   f"风险点描述与{other}的表第{other_row}行几乎相同（相似度 {best[1]:.0f}），"
-                                   "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
-        return flags
+        scores = process.cdist([t for _, t in pending], self.texts, scorer=fuzz.ratio, score_cutoff=cutoff,
+                               dtype=np.float32)  # distinct ratios differ by far more than float32 rounds
+        if own := self.by_unit.get(unit):
+            scores[:, own] = -1
+        best = scores.argmax(axis=1)
+        found = {}
+        for (i, text), position, score in zip(pending, best.tolist(), scores[np.arange(len(pending)), best].tolist(),
+                                              strict=True):
+            if score >= cutoff:
+                found[i] = (position, fuzz.ratio(text, self.texts[position]))  # the score exactly, as printed
+        return found
 
 
 def missing_flags(unit: str, rows: Sequence[Mapping], rules: Rules) -> list[QualityFlag]:
@@ -284,38 +312,61 @@ def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
     flags: list[QualityFlag] = []
     earlier = CopyIndex()
     fuzzy = history.count_rows(conn, [f["id"] for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
-    for form in forms:  # in the order received: a copy is flagged on the later form; one form's rows at a time
-        rows = history.rows_of(conn, [form["id"]])[form["id"]]
-        if unit is None or form["unit"] == unit:
-            flags += form_flags(form["unit"], rows, rules, others=earlier, same_as_year=same.get(form["unit"]),
-                                fuzzy=fuzzy)
-        earlier.add(form["unit"], rows)
+    for start in range(0, len(forms), FORMS_AT_ONCE):  # in the order received: a copy is flagged on the later form
+        batch = forms[start:start + FORMS_AT_ONCE]
+        rows_by_id = history.rows_of(conn, [f["id"] for f in batch])
+        for form in batch:
+            rows = rows_by_id.pop(form["id"])
+            if unit is None or form["unit"] == unit:
+                flags += form_flags(form["unit"], rows, rules, others=earlier, same_as_year=same.get(form["unit"]),
+                                    fuzzy=fuzzy)
+            earlier.add(form["unit"], rows)
     position = {name: i for i, name in enumerate(unit_order)}
     flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
     return flags
 
 
 class StoredTexts:
-    """The compared risk texts of stored forms by submission id, kept over an ingest run (stored rows never
-    change), so that each form taken reads only the forms stored since the one before."""
+    """The risk texts of the year's current forms, kept over an ingest run (stored rows never change): each form
+    taken reads only the forms stored since the one before, and the index grows by them."""
 
     def __init__(self):
         self.by_id: dict[int, list[tuple[str, int | None]]] = {}
+        self.year: int | None = None
+        self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
+        self.units: set[str] = set()  # their units
+        self.seen = 0  # the greatest submission id read: what comes after it is new
+        self.copies = CopyIndex()
 
-    def index(self, conn, forms: Sequence) -> CopyIndex:
-        missing = [f["id"] for f in forms if f["id"] not in self.by_id]
-        for submission, rows in history.rows_of(conn, missing).items():
+    def index(self, conn, year: int) -> CopyIndex:
+        """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
+        received. Only the forms stored since the last call are read when they come after the ones held and are
+        of other units: a form stops being current only when a newer one of its unit supersedes it."""
+        new = None
+        if year == self.year and self.forms:
+            new, self.seen = history.current_forms_after(conn, year, self.seen)
+            last = self.forms[-1]
+            if new and ((new[0][2], new[0][0]) < (last[2], last[0]) or not self.units.isdisjoint(f[1] for f in new)):
+                new = None
+        if new is None:  # the first form, another year, a unit's form again: all anew
+            self.year, self.forms, self.units, self.copies = year, [], set(), CopyIndex()
+            new = [tuple(f) for f in history.current_forms(conn, year)]
+            self.seen = max((f[0] for f in new), default=0)
+        for submission, rows in history.rows_of(conn, [f[0] for f in new if f[0] not in self.by_id]).items():
             self.by_id[submission] = texts_of(rows)
-        found = CopyIndex()
-        for form in forms:
-            found.add_texts(form["unit"], self.by_id[form["id"]])
-        return found
+        for submission, unit, _ in new:
+            self.copies.add_texts(unit, self.by_id[submission])
+        self.forms += new
+        self.units.update(f[1] for f in new)
+        return self.copies
 
 
 def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
                  stored: StoredTexts | None = None) -> list[QualityFlag]:
-    """The flags of a form being taken in (its rows not stored yet), against what the archive holds."""
-    others = (stored or StoredTexts()).index(conn, [f for f in _current_forms(conn, year) if f["unit"] != unit])
+    """The flags of a form being taken in (its rows not stored yet), against what the archive holds. Alike texts are
+    looked for while the year's rows, this form's with them, are within the pairs the 质量 sheet compares
+    (``FUZZY_PAIRS``): a run of a thousand forms then costs what one 质量 sheet does, not a thousand of them."""
+    others = (stored or StoredTexts()).index(conn, year)
     earlier = [f for f in history.accepted_forms(conn, up_to_year=year - 1, unit=unit) if f["superseded_by"] is None]
     same_year = None
     if earlier:
@@ -324,8 +375,9 @@ def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rul
         now = [point_of(r) for r in rows]
         if compare(unit, year, previous["year"], before, now, rules.change_threshold).same_as_previous:
             same_year = previous["year"]
+    year_rows = len(others.texts) - len(others.by_unit.get(unit, ())) + len(rows)
     return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
-                      fuzzy=len(rows) * len(others.texts) <= FUZZY_PAIRS)
+                      fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS)
 
 
 def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:

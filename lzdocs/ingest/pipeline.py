@@ -9,8 +9,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import tempfile
+import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,6 +91,7 @@ class Ingest:
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
+        self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
 
     # --- entry points -----------------------------------------------------------------------
     def run_inbox(self, *, dry_run: bool = False) -> list[Outcome]:
@@ -304,12 +308,17 @@ class Ingest:
             yield None, copy_stream(src, None)
             return
         suffix = self._split(display_name(name))[1]  # the whole extension: readers tell .docx from .doc by it
-        with tempfile.TemporaryDirectory(prefix="lzdocs-") as tmp:
-            copy = Path(tmp) / f"form{suffix}"
+        if self._tmp is None:  # one private folder per run (not one per file), removed with this Ingest
+            self._tmp = Path(tempfile.mkdtemp(prefix="lzdocs-"))
+            weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
+        copy = self._tmp / f"form-{uuid.uuid4().hex}{suffix}"
+        try:
             src.seek(0)
             with open(copy, "xb") as out:
                 sha = copy_stream(src, out)
             yield copy, sha
+        finally:
+            copy.unlink(missing_ok=True)
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
                 rows: list[dict], problems: list[Problem], planned: list[dict] = ()) -> _Settled:

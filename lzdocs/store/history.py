@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import risks, submissions
@@ -12,13 +12,19 @@ from lzdocs.store.schema import risks, submissions
 
 def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk", unit: str | None = None):
     """Every accepted form of ``kind`` of a year up to ``up_to_year`` (current and superseded), oldest first."""
-    q = (select(submissions.c.id, submissions.c.unit, submissions.c.year, submissions.c.filled_date,
-                submissions.c.received_at, submissions.c.superseded_by)
-         .where(submissions.c.kind == kind, submissions.c.status == "accepted",
-                submissions.c.year.is_not(None), submissions.c.year <= up_to_year))
-    if unit is not None:
-        q = q.where(submissions.c.unit == unit)
-    return conn.execute(q.order_by(submissions.c.year, submissions.c.received_at, submissions.c.id)).mappings().all()
+    params = {"kind": kind, "up_to_year": up_to_year}
+    if unit is None:
+        return conn.execute(_ACCEPTED, params).mappings().all()
+    return conn.execute(_ACCEPTED_OF_UNIT, {**params, "unit": unit}).mappings().all()
+
+
+# Built once: every form taken in reads its unit's earlier forms (the quality review's 与上年相同).
+_ACCEPTED = (select(submissions.c.id, submissions.c.unit, submissions.c.year, submissions.c.filled_date,
+                    submissions.c.received_at, submissions.c.superseded_by)
+             .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+                    submissions.c.year.is_not(None), submissions.c.year <= bindparam("up_to_year"))
+             .order_by(submissions.c.year, submissions.c.received_at, submissions.c.id))
+_ACCEPTED_OF_UNIT = _ACCEPTED.where(submissions.c.unit == bindparam("unit"))
 
 
 def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list]:
@@ -40,3 +46,27 @@ def count_rows(conn: Connection, submission_ids: Iterable[int]) -> int:
         total += conn.execute(select(func.count()).select_from(risks)
                               .where(risks.c.submission_id.in_(ids[start:start + 500]))).scalar_one()
     return total
+
+
+def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
+    """(id, unit, received_at) of the current (accepted, not superseded) forms of ``kind`` of ``year``, in the order
+    received."""
+    return conn.execute(_CURRENT, {"kind": kind, "year": year}).all()
+
+
+def current_forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int]:
+    """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is):
+    found by id alone, a few rows however large the archive."""
+    rows = conn.execute(_AFTER, {"after": after}).all()
+    return ([(r.id, r.unit, r.received_at) for r in rows
+             if r.kind == kind and r.status == "accepted" and r.year == year and r.superseded_by is None],
+            max((r.id for r in rows), default=after))
+
+
+_CURRENT = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at)
+            .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+                   submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
+            .order_by(submissions.c.received_at, submissions.c.id))
+_AFTER = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.kind,
+                 submissions.c.status, submissions.c.year, submissions.c.superseded_by)
+          .where(submissions.c.id > bindparam("after")).order_by(submissions.c.received_at, submissions.c.id))

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -23,21 +23,33 @@ class AlreadyAccepted(Exception):
         self.sha256 = sha256
 
 
+# Built once: every file taken runs these (SQLAlchemy caches the compiled form by the statement; building the
+# statement again for each file costs more than running it).
+_BY_HASH = (select(submissions).where(submissions.c.sha256 == bindparam("sha"), submissions.c.status == "accepted")
+            .order_by(submissions.c.id))
+_BY_CLAIM = select(submissions).where(submissions.c.claim == bindparam("claim"))
+_CURRENT = select(submissions).where(
+    submissions.c.kind == bindparam("kind"), submissions.c.unit == bindparam("unit"),
+    submissions.c.year == bindparam("year"), submissions.c.status == "accepted", submissions.c.superseded_by.is_(None))
+_GET = select(submissions).where(submissions.c.id == bindparam("id"))
+_REJECTED = (select(submissions).where(
+    submissions.c.kind == bindparam("kind"), submissions.c.unit == bindparam("unit"),
+    submissions.c.year == bindparam("year"), submissions.c.status == "rejected", submissions.c.stored_as.is_not(None))
+    .order_by(submissions.c.id))
+_INSERT, _INSERT_RISKS = insert(submissions), insert(risks)
+
+
 def accepted_by_hash(conn: Connection, sha256: str):
-    return conn.execute(select(submissions).where(submissions.c.sha256 == sha256,
-                                                  submissions.c.status == "accepted")
-                        .order_by(submissions.c.id)).mappings().first()
+    return conn.execute(_BY_HASH, {"sha": sha256}).mappings().first()
 
 
 def by_claim(conn: Connection, claim: str):
-    return conn.execute(select(submissions).where(submissions.c.claim == claim)).mappings().first()
+    return conn.execute(_BY_CLAIM, {"claim": claim}).mappings().first()
 
 
 def current_for(conn: Connection, kind: str, unit: str, year: int):
     """The accepted, not superseded submission of a unit for a year (the one the register shows)."""
-    return conn.execute(select(submissions).where(
-        submissions.c.kind == kind, submissions.c.unit == unit, submissions.c.year == year,
-        submissions.c.status == "accepted", submissions.c.superseded_by.is_(None))).mappings().first()
+    return conn.execute(_CURRENT, {"kind": kind, "unit": unit, "year": year}).mappings().first()
 
 
 def order_key(row) -> tuple:
@@ -56,7 +68,7 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
     values["rows"] = len(rows)
     values["accepted_sha256"] = values["sha256"] if values["status"] == "accepted" else None
     try:
-        new_id = conn.execute(insert(submissions).values(**values)).inserted_primary_key[0]
+        new_id = conn.execute(_INSERT, values).inserted_primary_key[0]
     except IntegrityError as exc:
         if "accepted_sha" in str(exc.orig):
             raise AlreadyAccepted(values["sha256"]) from exc
@@ -64,11 +76,11 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
     if values["status"] != "accepted":
         return new_id, None
     if rows:
-        conn.execute(insert(risks), [_risk_values(new_id, values, r) for r in rows])
+        conn.execute(_INSERT_RISKS, [_risk_values(new_id, values, r) for r in rows])
     current = current_for(conn, values["kind"], values["unit"], values["year"])
     if current is None or current["id"] == new_id:
         return new_id, None
-    new = conn.execute(select(submissions).where(submissions.c.id == new_id)).mappings().one()
+    new = get(conn, new_id)
     if order_key(new) >= order_key(current):
         conn.execute(update(submissions).where(submissions.c.id == current["id"]).values(superseded_by=new_id))
         conn.execute(update(submissions).where(submissions.c.id == new_id).values(supersedes=current["id"]))
@@ -86,10 +98,7 @@ def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:
 
 def rejected_of(conn: Connection, kind: str, unit: str, year: int):
     """The rejected files of a unit for a year, oldest first (their 退回/ copies may be settled by a new form)."""
-    return conn.execute(select(submissions).where(
-        submissions.c.kind == kind, submissions.c.unit == unit, submissions.c.year == year,
-        submissions.c.status == "rejected", submissions.c.stored_as.is_not(None))
-        .order_by(submissions.c.id)).mappings().all()
+    return conn.execute(_REJECTED, {"kind": kind, "unit": unit, "year": year}).mappings().all()
 
 
 def move_stored(conn: Connection, submission_id: int, stored_as: str) -> None:
@@ -98,7 +107,7 @@ def move_stored(conn: Connection, submission_id: int, stored_as: str) -> None:
 
 
 def get(conn: Connection, submission_id: int):
-    return conn.execute(select(submissions).where(submissions.c.id == submission_id)).mappings().first()
+    return conn.execute(_GET, {"id": submission_id}).mappings().first()
 
 
 def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None, unit: str | None = None,

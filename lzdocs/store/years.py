@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.errors import YearClosed
@@ -13,9 +13,13 @@ from lzdocs.store.schema import year_closures
 
 def closure(conn: Connection, year: int):
     """The open closure of ``year`` (its row), or None when the year is open."""
-    return conn.execute(select(year_closures).where(year_closures.c.year == year,
-                                                    year_closures.c.reopened_at.is_(None))
-                        .order_by(year_closures.c.id.desc()).limit(1)).mappings().first()
+    return conn.execute(_OPEN_CLOSURE, {"year": year}).mappings().first()
+
+
+# Built once: every file taken and every letter checks its year.
+_OPEN_CLOSURE = (select(year_closures).where(year_closures.c.year == bindparam("year"),
+                                             year_closures.c.reopened_at.is_(None))
+                 .order_by(year_closures.c.id.desc()).limit(1))
 
 
 def require_open(conn: Connection, year: int) -> None:
