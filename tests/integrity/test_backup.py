@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 def recorded(root: Path) -> list[tuple[str, str]]:
     """(stored_as, sha256) of every submission with a kept file, read with sqlite3."""
-    with sqlite3.connect(root / "lzdocs.db") as conn:
+    with closing(sqlite3.connect(root / "lzdocs.db")) as conn:  # closed here: an open one keeps -wal and -shm
         return conn.execute("SELECT stored_as, sha256 FROM submissions WHERE stored_as IS NOT NULL ORDER BY id"
                             ).fetchall()
 
