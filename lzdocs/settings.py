@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import math
 import re
 import tomllib
@@ -132,9 +134,21 @@ class Settings:
         return self
 
 
+def parse_toml(text: str) -> dict:
+    """``tomllib.loads(text)``, parsed once per process for the same text — the packaged form kinds and default
+    settings, a workspace's lzdocs.toml: every command a watcher, the status page or a test runs in one process reads
+    them again — and a fresh copy each time, which the caller may change."""
+    return copy.deepcopy(_parsed_toml(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_toml(text: str) -> dict:
+    return tomllib.loads(text)
+
+
 def known_settings(default_config: str) -> dict[str, dict]:
     """Every known key with its default value, from the default lzdocs.toml (so a new setting is known at once)."""
-    table = tomllib.loads(default_config)
+    table = parse_toml(default_config)
     for (section, key), value in EXTRA_SETTINGS.items():
         table.setdefault(section, {}).setdefault(key, value)
     return table

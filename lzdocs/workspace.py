@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lzdocs.errors import ConfigError, WorkspaceNotFound
 from lzdocs.organisation import LETTER_CODES, SAMPLE, Organisation, fill_organisation
-from lzdocs.settings import Settings
+from lzdocs.settings import Settings, parse_toml
 from lzdocs.textutil import close_matches, decode_text, squeeze
 
 CONFIG_NAME = "lzdocs.toml"
@@ -265,7 +265,7 @@ def read_settings(config: Path) -> Settings:
         raise ConfigError(f"{CONFIG_NAME} 无法按 UTF-8 或 GBK 读取（可能不是文本文件）",
                           hint="请用记事本打开，“另存为”时编码选 UTF-8")
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_toml_message(str(exc), text), hint=TOML_HINT) from exc
     return Settings(raw).validate(DEFAULT_CONFIG)

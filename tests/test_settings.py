@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 
 import pytest
 
@@ -83,3 +84,16 @@ def test_roster_refuses_a_unit_twice_and_an_alias_for_two_units():
         parse_roster([["单位", "别名"], ["国有资产管理处", "资产处"], ["资产处", ""]], source="units.csv")
     roster = parse_roster([["单位", "别名"], ["计划财务处", "计财处、计财处"]], source="units.csv")
     assert roster.resolve("计财处") == "计划财务处"
+
+
+def test_a_toml_text_is_parsed_once_and_each_caller_gets_its_own_copy():
+    from lzdocs.settings import _parsed_toml, parse_toml
+
+    text = '[watch]\ninterval = 5\nunits = ["计财处"]\n'
+    first = parse_toml(text)
+    first["watch"]["units"].append("教务处")  # a caller that changes what it got
+    hits = _parsed_toml.cache_info().hits
+    assert parse_toml(text) == {"watch": {"interval": 5, "units": ["计财处"]}}
+    assert _parsed_toml.cache_info().hits == hits + 1
+    with pytest.raises(tomllib.TOMLDecodeError):
+        parse_toml("[watch\n")

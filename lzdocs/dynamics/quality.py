@@ -112,10 +112,11 @@ class Rules:
 
 
 def _read(path: Path) -> dict:
+    from lzdocs.settings import parse_toml
     from lzdocs.textutil import decode_text
 
     try:
-        return tomllib.loads(decode_text(path.read_bytes()) or "")
+        return parse_toml(decode_text(path.read_bytes()) or "")
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"质量规则文件 {path.name} 无法读取（{exc}）",
                           hint="请按 TOML 格式填写，用记事本另存为 UTF-8") from exc

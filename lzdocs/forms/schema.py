@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from lzdocs.errors import ConfigError
+from lzdocs.settings import parse_toml
 from lzdocs.textutil import squeeze
 
 
@@ -121,7 +122,7 @@ def _load(data: dict, source: str) -> FormKind:
 
 def builtin_kinds() -> list[FormKind]:
     folder = resources.files("lzdocs") / "forms" / "kinds"
-    return [_load(tomllib.loads(p.read_text(encoding="utf-8")), p.name)
+    return [_load(parse_toml(p.read_text(encoding="utf-8")), p.name)
             for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".toml")]
 
 
@@ -131,7 +132,7 @@ def load_kinds(workspace_forms: Path | None = None) -> list[FormKind]:
     if workspace_forms and workspace_forms.is_dir():
         for path in sorted(workspace_forms.glob("*.toml")):
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+                data = parse_toml(path.read_text(encoding="utf-8-sig"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"表格定义 {path.name} 格式有误：{exc}") from exc
             kind = _load(data, path.name)
