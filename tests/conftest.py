@@ -157,6 +157,16 @@ def use_database(root: Path, url: str) -> None:
     config.write_text(text.replace('\nurl = ""', f'\nurl = "{url}"', 1), encoding="utf-8")
 
 
+def use_inbox(root: Path, path: str | Path) -> None:
+    """Point the workspace's inbox at ``path`` (``[inbox] path`` in its lzdocs.toml; a Path with forward slashes,
+    a string as written)."""
+    config = root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    assert '\npath = "inbox"' in text
+    value = path.as_posix() if isinstance(path, Path) else path
+    config.write_text(text.replace('\npath = "inbox"', f'\npath = "{value}"', 1), encoding="utf-8")
+
+
 @pytest.fixture
 def store(workspace):
     from lzdocs.store import Store

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.conftest import run_cli
-
-
-def _set_inbox(ws, value: str) -> None:
-    config = ws.root / "lzdocs.toml"
-    text = re.sub(r'(?m)^path = "inbox".*$', f'path = "{value}"', config.read_text(encoding="utf-8"))
-    config.write_text(text, encoding="utf-8")
+from tests.conftest import run_cli, use_inbox
 
 
 def _workspace_files(ws) -> set[str]:
@@ -25,7 +17,7 @@ def _workspace_files(ws) -> set[str]:
     ("templates", "在工作区的模板文件夹 templates里"), (".lzdocs", "在工作区的工作文件夹 .lzdocs里"),
 ])
 def test_an_inbox_holding_the_workspace_or_inside_its_folders_is_refused(workspace, store, value, said):
-    _set_inbox(workspace, value)
+    use_inbox(workspace.root, value)
     before = _workspace_files(workspace)
     proc = run_cli("-w", workspace.root, "ingest")
     assert proc.returncode == 2
@@ -36,7 +28,7 @@ def test_an_inbox_holding_the_workspace_or_inside_its_folders_is_refused(workspa
 
 
 def test_an_inbox_beside_the_workspace_folders_is_fine(workspace, make_form):
-    _set_inbox(workspace, "收件")
+    use_inbox(workspace.root, "收件")
     (workspace.root / "收件").mkdir()
     make_form(workspace.root / "收件" / "计财处.docx")
     proc = run_cli("-w", workspace.root, "ingest")
@@ -51,7 +43,7 @@ def test_an_inbox_beside_the_workspace_folders_is_fine(workspace, make_form):
 def test_an_inbox_at_a_root_home_or_system_folder_is_refused(workspace, value, said, monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    _set_inbox(workspace, str(tmp_path / "home") if value == "~" else value)
+    use_inbox(workspace.root, str(tmp_path / "home") if value == "~" else value)
     proc = run_cli("-w", workspace.root, "ingest", env={**__import__("os").environ, "HOME": str(tmp_path / "home")})
     assert proc.returncode == 2, proc.stderr
     assert said in proc.stderr and "[inbox] path" in proc.stderr
@@ -62,7 +54,7 @@ def test_an_inbox_inside_another_workspace_is_refused(workspace, tmp_path, make_
 
     other, _ = Workspace.init(tmp_path / "另一个工作区", SAMPLE)
     make_form(other.outbox / "计财处.docx")
-    _set_inbox(workspace, str(other.outbox))
+    use_inbox(workspace.root, str(other.outbox))
     proc = run_cli("-w", workspace.root, "ingest")
     assert proc.returncode == 2
     assert f"在另一个工作区（{other.root}）里" in proc.stderr

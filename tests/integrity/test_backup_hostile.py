@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json, use_inbox
 
 
 @pytest.fixture
@@ -46,9 +46,7 @@ def test_a_backup_inside_an_inbox_outside_the_workspace_is_refused(archive, tmp_
     """ingest moves every file below the inbox: a backup there would be taken apart by the next ingest."""
     inbox = tmp_path / "共享收件"
     inbox.mkdir()
-    config = archive / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{inbox.as_posix()}"', 1),
-                      encoding="utf-8")
+    use_inbox(archive, inbox)
     proc = run_cli("-w", archive, "backup", inbox / "备份", check=2)
     assert f"备份文件夹“{inbox / '备份'}”在收件文件夹“{inbox.as_posix()}”里" in proc.stderr
     assert not (inbox / "备份").exists()
@@ -106,9 +104,7 @@ def test_a_restored_workspace_sharing_the_original_inbox_is_pointed_out(archive,
     """A restore made to check a backup would otherwise take the live office's forms at its first ingest."""
     inbox = tmp_path / "共享收件"
     inbox.mkdir()
-    config = archive / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{inbox.as_posix()}"', 1),
-                      encoding="utf-8")
+    use_inbox(archive, inbox)
     run_cli("-w", archive, "backup", tmp_path / "备份2", check=0)
     proc = run_cli("restore", tmp_path / "备份2", tmp_path / "恢复", check=0)
     assert (f"提醒：恢复的 lzdocs.toml 中 [inbox] path 仍指向“{inbox.as_posix()}”，与原工作区共用收件文件夹"

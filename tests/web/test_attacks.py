@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from lzdocs.clock import Clock
-from tests.conftest import run_cli
+from tests.conftest import run_cli, use_inbox
 from tests.web.conftest import PASSWORD, client_of
 from tests.web.test_access import MovableTime, log_in, token
 
@@ -202,9 +202,7 @@ def test_a_returned_file_downloads_when_the_inbox_is_a_share_outside_the_workspa
 
     share = tmp_path / "共享" / "收件"
     share.mkdir(parents=True)
-    config = workspace.root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('path = "inbox"', f'path = "{share.as_posix()}"', 1),
-                      encoding="utf-8")
+    use_inbox(workspace.root, share)
     make_form(share / "组织部.docx", unit="组织部", rows=[{**SAMPLE_ROWS[0], "risk": ""}])
     run_cli("-w", workspace.root, "ingest", check=1)
     returned = next((share / "退回").glob("组织部*.docx"))
