@@ -6,7 +6,6 @@ import copy
 import functools
 import hashlib
 import io
-import os
 import re
 import struct
 import zipfile
@@ -195,15 +194,17 @@ _LOADED_MAX = 32  # templates kept per process (the packaged ones are 9, 30–60
 
 
 def _read_template(path: Path) -> bytes:
+    """The template's bytes, never more than the limit read (one byte over tells it is too large)."""
     try:
         with open(path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size > _MAX_TEMPLATE_BYTES:
-                raise TemplateError(f"模板 {path.name} 过大（超过 20 MB）", hint="请删除模板中的大图片")
-            return fh.read(_MAX_TEMPLATE_BYTES + 1)
+            data = fh.read(_MAX_TEMPLATE_BYTES + 1)
     except FileNotFoundError as exc:
         raise TemplateError(f"找不到模板 {path}") from exc
     except OSError as exc:
         raise TemplateError(f"模板 {path.name} 已损坏或不是 .docx 文件", hint="请用 Word/WPS 另存为 .docx") from exc
+    if len(data) > _MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"模板 {path.name} 过大（超过 20 MB）", hint="请删除模板中的大图片")
+    return data
 
 
 def _read_entries(path: Path, data: bytes | None = None) -> list[RawMember]:
@@ -211,8 +212,6 @@ def _read_entries(path: Path, data: bytes | None = None) -> list[RawMember]:
     before inflating."""
     data = _read_template(path) if data is None else data
     try:
-        if len(data) > _MAX_TEMPLATE_BYTES:
-            raise TemplateError(f"模板 {path.name} 过大（超过 20 MB）", hint="请删除模板中的大图片")
         with zipfile.ZipFile(io.BytesIO(data)) as zf, io.BytesIO(data) as fh:
             infos = zf.infolist()
             if "word/document.xml" not in {i.filename for i in infos}:

@@ -181,6 +181,14 @@ def test_a_template_is_loaded_once_per_process_until_its_bytes_change(tmp_path):
         load_template(bad)
 
 
+def test_a_template_over_the_size_limit_is_refused_by_either_way_of_loading(tmp_path, monkeypatch):
+    path = make_template(tmp_path / "大.docx", ["致{{ 主送 }}："])
+    monkeypatch.setattr("lzdocs.documents.templating._MAX_TEMPLATE_BYTES", path.stat().st_size - 1)
+    for load in (load_template, DocxTemplateFile):
+        with pytest.raises(TemplateError, match="过大"):
+            load(path)
+
+
 def test_the_packaged_letter_templates_are_what_the_generator_makes(tmp_path):
     import subprocess
     import sys
