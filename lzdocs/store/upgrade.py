@@ -8,8 +8,9 @@ import stat
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from lzdocs.clock import Clock
 from lzdocs.fsutil import NotRegularFile, copy_stream, open_regular
-from lzdocs.store.files import KEPT_ROLES, UPGRADE
+from lzdocs.store.files import KEPT_ROLES, UPGRADE, record_many
 from lzdocs.store.schema import documents, submissions
 
 EXPLANATION = ".错误说明.txt"  # beside a returned file (ingest/pipeline.py)
@@ -30,6 +31,12 @@ def known_files(conn: Connection) -> dict[str, tuple[str, int | None, int | None
         if dot:
             known[f"{stem}.pdf"] = ("pdf", None, row["id"])
     return known
+
+
+def record_as_found(conn: Connection, workspace, now=None) -> None:
+    """Record the files in the workspace's archive folders as they are on disk now (``now``: the clock's reading
+    function, else the system clock): revision 0008, and a new archive made where files already are."""
+    record_many(conn, archive_as_found(conn, workspace, (now or Clock().now)()))
 
 
 def archive_as_found(conn: Connection, workspace, now: dt.datetime) -> list[dict]:

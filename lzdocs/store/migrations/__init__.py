@@ -95,11 +95,9 @@ def _create_new(conn: Connection, *, workspace, now) -> None:
     command.stamp(config(conn), "head")
     _set_version(conn, schema.SCHEMA_VERSION)
     if workspace is not None:
-        from lzdocs.clock import Clock
-        from lzdocs.store import files
-        from lzdocs.store.upgrade import archive_as_found
+        from lzdocs.store.upgrade import record_as_found
 
-        files.record_many(conn, archive_as_found(conn, workspace, (now or Clock().now)()))
+        record_as_found(conn, workspace, now)
 
 
 def _set_version(conn: Connection, version: int) -> None:

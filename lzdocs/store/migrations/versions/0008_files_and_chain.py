@@ -9,8 +9,7 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import context, op
 
-from lzdocs.clock import Clock
-from lzdocs.store import chain, files
+from lzdocs.store import chain
 
 revision = "0008"
 down_revision = "0007"
@@ -41,6 +40,6 @@ def upgrade() -> None:
     chain.chain_all(conn)
     workspace, now = context.config.attributes.get("workspace"), context.config.attributes.get("now")
     if workspace is not None:
-        from lzdocs.store.upgrade import archive_as_found
+        from lzdocs.store.upgrade import record_as_found
 
-        files.record_many(conn, archive_as_found(conn, workspace, (now or Clock().now)()))
+        record_as_found(conn, workspace, now)
