@@ -299,29 +299,24 @@ def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others: Copy
 
 
 # --- from the archive --------------------------------------------------------------------------------
-def _current_forms(conn, year: int) -> list:
-    return sorted((f for f in history.accepted_forms(conn, up_to_year=year)
-                   if f["year"] == year and f["superseded_by"] is None), key=lambda f: (f["received_at"], f["id"]))
-
-
 def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
                unit_order: Sequence[str] = ()) -> list[QualityFlag]:
     """The flags of every unit's current form of ``year`` (units of ``unit_order`` first)."""
-    forms = _current_forms(conn, year)
+    forms = history.current_forms(conn, year)
     same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
             if c.previous_year < year and c.same_as_previous}
     flags: list[QualityFlag] = []
     earlier = CopyIndex()
-    fuzzy = history.count_rows(conn, [f["id"] for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
+    fuzzy = history.count_rows(conn, [f.id for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
     for start in range(0, len(forms), FORMS_AT_ONCE):  # in the order received: a copy is flagged on the later form
         batch = forms[start:start + FORMS_AT_ONCE]
-        rows_by_id = history.rows_of(conn, [f["id"] for f in batch])
+        rows_by_id = history.rows_of(conn, [f.id for f in batch])
         for form in batch:
-            rows = rows_by_id.pop(form["id"])
-            if unit is None or form["unit"] == unit:
-                flags += form_flags(form["unit"], rows, rules, others=earlier, same_as_year=same.get(form["unit"]),
+            rows = rows_by_id.pop(form.id)
+            if unit is None or form.unit == unit:
+                flags += form_flags(form.unit, rows, rules, others=earlier, same_as_year=same.get(form.unit),
                                     fuzzy=fuzzy)
-            earlier.add(form["unit"], rows)
+            earlier.add(form.unit, rows)
     position = {name: i for i, name in enumerate(unit_order)}
     flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
     return flags
