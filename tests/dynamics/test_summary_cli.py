@@ -340,7 +340,9 @@ def test_quality_flags_are_counted_with_the_units_named(archive, tmp_path):
     assert paras[start + 1:start + 5] == [
         "对各单位报送的表格进行了质量检查，共有提示5条。", "防控措施笼统3条，涉及计划财务处、基建处。",
         "可能遗漏风险点1条，涉及科学技术处。", "未落实责任人1条，涉及人事处。"]
-    assert result.warnings == []
+    from lzdocs.documents import charts
+
+    assert result.warnings == ([] if charts.cjk_font() else [charts.NO_FONT])  # a machine without a Chinese font
 
 
 @pytest.mark.soffice
