@@ -46,6 +46,30 @@ def test_the_revisions_replayed_one_by_one_give_the_same_tables_as_a_new_archive
         engine.dispose()
 
 
+def test_a_new_archive_has_alembics_own_version_table(workspace):
+    """A new archive is stamped without Alembic (migrations.VERSION_TABLE): the table is the one Alembic makes."""
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    def version_table(conn):
+        found = inspect(conn)
+        columns = [{**c, "type": str(c["type"])} for c in found.get_columns("alembic_version")]
+        return (columns, found.get_pk_constraint("alembic_version"),
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall())
+
+    Store.for_workspace(workspace).close()
+    engine = create_engine(workspace.db_url)
+    try:
+        with engine.begin() as conn:
+            ours = version_table(conn)
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+            command.stamp(migrations.config(conn), "head")
+            assert version_table(conn) == ours
+            assert ours[2] == [(SCHEMA_REVISION,)] and ours[1]["name"] in ("alembic_version_pkc", None)
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_makes_a_new_archive_and_then_says_it_is_up_to_date(workspace):
     assert run_cli("-w", workspace.root, "db", "upgrade").stdout == f"已新建档案库（第 {SCHEMA_VERSION} 版）\n"
     out = run_json("-w", workspace.root, "db", "upgrade")
