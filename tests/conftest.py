@@ -176,25 +176,39 @@ def store(workspace):
     s.close()
 
 
-@pytest.fixture
-def make_form():
-    """make_form(path, unit=, rows=, date=) writes a filled form with the product's own writer (.docx/.xlsx)."""
+def make_form_file(path: Path, *, unit="计划财务处", rows=None, date=dt.date(2026, 11, 10), **kw) -> Path:
+    """A filled form written with the product's own writer (.docx/.xlsx); what the ``make_form`` fixture gives."""
     from lzdocs.documents.blankform import write_docx, write_xlsx
     from lzdocs.forms.schema import risk_kind
 
-    def make(path: Path, *, unit="计划财务处", rows=None, date=dt.date(2026, 11, 10), **kw) -> Path:
-        path, rows = Path(path), SAMPLE_ROWS if rows is None else rows
-        writer = write_docx if path.suffix == ".docx" else write_xlsx
-        key = (writer.__name__, unit, date, repr(rows), repr(sorted(kw.items())))
-        if key in _MADE_FORMS:  # the same form again: its bytes, not a second run of the writer (0.1–0.2 s)
-            path.parent.mkdir(parents=True, exist_ok=True)  # as the writers do
-            path.write_bytes(_MADE_FORMS[key])
-            return path
-        writer(risk_kind(), path, unit=unit, rows=rows, date=date, **kw)
-        _MADE_FORMS[key] = path.read_bytes()
+    path, rows = Path(path), SAMPLE_ROWS if rows is None else rows
+    writer = write_docx if path.suffix == ".docx" else write_xlsx
+    key = (writer.__name__, unit, date, repr(rows), repr(sorted(kw.items())))
+    if key in _MADE_FORMS:  # the same form again: its bytes, not a second run of the writer (0.1–0.2 s)
+        path.parent.mkdir(parents=True, exist_ok=True)  # as the writers do
+        path.write_bytes(_MADE_FORMS[key])
         return path
+    writer(risk_kind(), path, unit=unit, rows=rows, date=date, **kw)
+    _MADE_FORMS[key] = path.read_bytes()
+    return path
 
-    return make
+
+@pytest.fixture
+def make_form():
+    """make_form(path, unit=, rows=, date=) writes a filled form with the product's own writer (.docx/.xlsx)."""
+    return make_form_file
+
+
+def copy_of(built: Path, into: Path) -> Path:
+    """Everything in ``built`` (a folder a module fixture made once: a workspace, its backups…) copied into
+    ``into``, for one test to change as it likes; returns ``into``. The copy keeps names, times and links."""
+    assert not list(built.rglob("*.db-wal")), "an archive is still open in the folder built once"
+    for child in built.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.copytree(child, into / child.name, symlinks=True)
+        else:
+            shutil.copy2(child, into / child.name, follow_symlinks=False)
+    return into
 
 
 _MADE_FORMS: dict[tuple, bytes] = {}  # the forms make_form wrote in this test process, by what they hold

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lzdocs.store.schema import SCHEMA_VERSION
-from tests.conftest import SAMPLE_SCHOOL, cli_env, run_cli
+from tests.conftest import SAMPLE_SCHOOL, cli_env, copy_of, make_form_file, run_cli
 
 SUGGESTION = ["--set", "事由=在2026年度廉政风险防控工作检查中", "--set", "问题=采购程序不规范",
               "--set", "建议=完善采购制度"]
@@ -53,13 +53,21 @@ def card_warning(root, day: str, unit="计财处", number=NUMBER) -> dict:
     return next(w for w in card["warnings"] if w["number"] == number)
 
 
-@pytest.fixture
-def root(tmp_path, make_form):
-    root = tmp_path / "工作区"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A workspace whose 计划财务处 sent the sample form on 2026-11-20."""
+    base = tmp_path_factory.mktemp("follow_up")
+    root = base / "工作区"
     run_cli("init", root, *SAMPLE_SCHOOL, check=0)
-    form = make_form(tmp_path / "计财处.xlsx")
+    form = make_form_file(base / "计财处.xlsx")
     on("2026-11-20", root, "ingest", form)
-    return root
+    return base
+
+
+@pytest.fixture
+def root(built, tmp_path):
+    """That workspace, a copy of its own for each test."""
+    return copy_of(built, tmp_path) / "工作区"
 
 
 def risk_ids(root) -> dict[str, int]:

@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.conftest import FIXTURES, SAMPLE_SCHOOL, cli_env, run_cli, run_json
+from tests.conftest import FIXTURES, SAMPLE_SCHOOL, cli_env, copy_of, make_form_file, run_cli, run_json
 
 SPRING = dt.date(2026, 5, 10)
 BUILDING_ROWS = [
@@ -31,14 +31,21 @@ def entry(unit, post, risk, level, last, nxt, overdue=0, result=None):
             "days_overdue": overdue, "result": result, "not_done": result == "未落实"}
 
 
-@pytest.fixture
-def archive(tmp_path, make_form):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     """A workspace whose 计划财务处 sent the sample form (一级, 二级, 三级) filled on 2026-05-10."""
-    root = tmp_path / "ws"
+    base = tmp_path_factory.mktemp("review")
+    root = base / "ws"
     run_cli("init", root, *SAMPLE_SCHOOL, check=0)
-    make_form(root / "inbox" / "计财处.xlsx", date=SPRING)
+    make_form_file(root / "inbox" / "计财处.xlsx", date=SPRING)
     run_cli("-w", root, "ingest", check=0)
-    return root
+    return base
+
+
+@pytest.fixture
+def archive(built, tmp_path):
+    """That workspace, a copy of its own for each test."""
+    return copy_of(built, tmp_path) / "ws"
 
 
 def test_review_dates_follow_the_level_from_the_forms_date(archive):

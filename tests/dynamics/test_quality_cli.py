@@ -70,12 +70,14 @@ def ingest(root, folder, forms: dict, date: dt.date):
     return run_cli("-w", root, "ingest", folder, check=0)  # exit 0: every form taken, hints or not
 
 
-@pytest.fixture
-def session(tmp_path):
-    root = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    """Four ingests, one form of 2025 and three runs of 2026, and what each printed; the tests only read them."""
+    base = tmp_path_factory.mktemp("quality")
+    root = base / "ws"
     run_cli("init", root, *SAMPLE_SCHOOL, check=0)
-    ingest(root, tmp_path / "2025", {"图书馆": LIBRARY}, dt.date(2025, 11, 10))
-    outputs = [ingest(root, tmp_path / name, forms, dt.date(2026, 11, 10)).stdout
+    ingest(root, base / "2025", {"图书馆": LIBRARY}, dt.date(2025, 11, 10))
+    outputs = [ingest(root, base / name, forms, dt.date(2026, 11, 10)).stdout
                for name, forms in [("a", {"计划财务处": FINANCE, "基建处": BUILDING}),
                                    ("b", {"国有资产管理处": ASSETS}), ("c", {"图书馆": LIBRARY})]]
     return root, outputs

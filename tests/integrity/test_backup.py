@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, copy_of, make_form_file, run_cli, run_json
 
 UNITS = ["计划财务处", "基建处", "教务处"]
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购程序不规范",
@@ -36,22 +36,28 @@ def recorded(root: Path) -> list[tuple[str, str]]:
                             ).fetchall()
 
 
-@pytest.fixture
-def archive(tmp_path, make_form):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     """A workspace with three units' forms, one returned form, two letters of which one is voided."""
-    root = tmp_path / "工作区"
+    base = tmp_path_factory.mktemp("backup")
+    root = base / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
-    sent = tmp_path / "收到"
-    sent.mkdir()
+    (base / "收到").mkdir()
     for unit in UNITS:
-        make_form(root / "inbox" / f"{unit}.docx", unit=unit)
+        make_form_file(root / "inbox" / f"{unit}.docx", unit=unit)
     bad = [dict(SAMPLE_ROWS[0], risk="")]  # a row without its risk: returned
-    make_form(root / "inbox" / "图书馆.docx", unit="图书馆", rows=bad)
+    make_form_file(root / "inbox" / "图书馆.docx", unit="图书馆", rows=bad)
     run_cli("-w", root, "ingest", check=1)
     run_json("-w", root, *LETTER)
     number = run_json("-w", root, *LETTER)["number"]
     run_cli("-w", root, "void", number, "--reason", "主送单位写错", check=0)
-    return root
+    return base
+
+
+@pytest.fixture
+def archive(built, tmp_path):
+    """That workspace, a copy of its own for each test."""
+    return copy_of(built, tmp_path) / "工作区"
 
 
 def test_a_restored_backup_shows_the_same_risks_status_and_every_original(archive, tmp_path):

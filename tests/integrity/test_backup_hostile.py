@@ -10,21 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json, use_inbox
+from tests.conftest import SAMPLE_SCHOOL, copy_of, make_form_file, run_cli, run_json, use_inbox
 
 
-@pytest.fixture
-def archive(tmp_path, make_form):
-    """A workspace with two units' forms and one letter, backed up once to tmp_path/备份."""
-    root = tmp_path / "工作区"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A workspace with two units' forms and one letter, backed up once to 备份 beside it."""
+    base = tmp_path_factory.mktemp("backup")
+    root = base / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
     for unit in ("计划财务处", "基建处"):
-        make_form(root / "inbox" / f"{unit}.docx", unit=unit)
+        make_form_file(root / "inbox" / f"{unit}.docx", unit=unit)
     run_cli("-w", root, "ingest", check=0)
     run_json("-w", root, "letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购",
              "--set", "建议=完善", "--date", "2026-11-20")
-    run_cli("-w", root, "backup", tmp_path / "备份", check=0)
-    return root
+    run_cli("-w", root, "backup", base / "备份", check=0)
+    return base
+
+
+@pytest.fixture
+def archive(built, tmp_path):
+    """That workspace and its backup (tmp_path/备份), a copy of their own for each test."""
+    return copy_of(built, tmp_path) / "工作区"
 
 
 def snapshot(tmp_path: Path) -> Path:

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from lzdocs.errors import ConfigError
-from tests.conftest import SAMPLE_SCHOOL, run_cli, run_json
+from tests.conftest import SAMPLE_SCHOOL, copy_of, make_form_file, run_cli, run_json
 
 SUGGESTION = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
 CLOSED_AT = dt.datetime(2026, 11, 28, 9, 30)
@@ -24,17 +24,25 @@ def close(root, year=2026, package="D:/归档/2026"):
         close_year(conn, year, at=CLOSED_AT, package=package, items=3, manifest_sha256="0" * 64)
 
 
-@pytest.fixture
-def office_year(tmp_path, make_form):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     """A workspace with a form and a letter of 2026, then 2026 closed; a corrected form waits in the inbox."""
-    root = tmp_path / "工作区"
+    base = tmp_path_factory.mktemp("closed")
+    root = base / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
-    make_form(root / "inbox" / "计财处.docx", date=dt.date(2026, 11, 10))
+    make_form_file(root / "inbox" / "计财处.docx", date=dt.date(2026, 11, 10))
     run_cli("-w", root, "ingest", check=0)
     number = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)["number"]
     close(root)
-    make_form(root / "inbox" / "计财处（更正）.docx", date=dt.date(2026, 11, 20))
-    return root, number
+    make_form_file(root / "inbox" / "计财处（更正）.docx", date=dt.date(2026, 11, 20))
+    return base, number
+
+
+@pytest.fixture
+def office_year(built, tmp_path):
+    """That workspace, a copy of its own for each test, and its letter's number."""
+    base, number = built
+    return copy_of(base, tmp_path) / "工作区", number
 
 
 def test_a_form_for_a_closed_year_goes_back_to_the_sender_saying_the_year_is_archived(office_year):

@@ -13,7 +13,16 @@ import pytest
 from filelock import FileLock
 
 from lzdocs.store.schema import SCHEMA_VERSION
-from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, cli_env, needs_soffice, run_cli, run_json
+from tests.conftest import (
+    SAMPLE_ROWS,
+    SAMPLE_SCHOOL,
+    cli_env,
+    copy_of,
+    make_form_file,
+    needs_soffice,
+    run_cli,
+    run_json,
+)
 
 ORIGINAL = "outbox/2026/收文/计划财务处/计财处.docx"
 LETTER = "outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处.docx"
@@ -21,16 +30,23 @@ FIELDS = ["--set", "事由=在2026年度廉政风险防控检查中", "--set", "
 BAD_ROWS = [dict(SAMPLE_ROWS[0], level="很高"), *SAMPLE_ROWS[1:]]
 
 
-@pytest.fixture
-def root(tmp_path, make_form) -> Path:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
     """A workspace with an archived form, a returned one (with its 错误说明), a letter and the registers."""
-    root = tmp_path / "工作区"
+    base = tmp_path_factory.mktemp("verify")
+    root = base / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
-    make_form(root / "inbox" / "计财处.docx")
-    make_form(root / "inbox" / "图书馆.docx", unit="图书馆", rows=BAD_ROWS)
+    make_form_file(root / "inbox" / "计财处.docx")
+    make_form_file(root / "inbox" / "图书馆.docx", unit="图书馆", rows=BAD_ROWS)
     run_json("-w", root, "ingest", check=1)
     run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS)
-    return root
+    return base
+
+
+@pytest.fixture
+def root(built, tmp_path) -> Path:
+    """That workspace, a copy of its own for each test."""
+    return copy_of(built, tmp_path) / "工作区"
 
 
 def verify(root: Path, *args, check: int | None) -> dict:
