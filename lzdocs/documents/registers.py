@@ -75,10 +75,19 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
     paths = {key: path for key, path in register_paths(ws, year).items() if key in wanted}
     remove_stale_parts(paths.values())
     result = RegisterResult()
+    try:
+        _write_books(ws, store, year, today, paths, result)
+    finally:
+        _record(ws, store, result, paths.get("publicity"))
+    return result
+
+
+def _write_books(ws, store, year: int, today: dt.date, paths: dict[str, Path], result: RegisterResult) -> None:
+    """Write the files of ``paths`` (keys of :func:`register_paths`) from one read of the database."""
     school = ws.school
     with store.read() as conn:
         status, order = None, []
-        if wanted & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
+        if paths.keys() & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
             status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
             order = [u.unit for u in status.units]
         builders: dict[str, Callable[[str], StreamingBook]] = {
@@ -93,7 +102,6 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
                 with build(path.name) as book:
                     _attempt(result, path, partial(book.save, path))
                     result.warnings.extend(book.warnings)
-                _record(ws, store, result, path, "register")
         if "publicity" in paths:
             from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 
@@ -101,8 +109,6 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
                 publicity_rows(conn, year, order))))
-            _record(ws, store, result, path, "publicity")
-    return result
 
 
 def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: SubmissionStatus, order: list[str], label: str,
@@ -117,11 +123,11 @@ def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: Submissio
     return add_quality_sheet(book, conn, year, order, ws, school)
 
 
-def _record(ws, store, result: RegisterResult, path: Path, role: str) -> None:
-    """A register just rewritten, recorded at once in the manifest (docs/product.md §12.1); one not replaced keeps
-    its row."""
-    if result.files and result.files[-1] == path:
-        record_written(store, ws.relative, [(path, role)])
+def _record(ws, store, result: RegisterResult, publicity: Path | None) -> None:
+    """The files just rewritten, hashed and recorded in the manifest in one transaction (docs/product.md §12.1) —
+    also when a later book failed; one not replaced keeps its row."""
+    record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
+                                        for path in result.files])
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:
