@@ -20,21 +20,20 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape as html_escape
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.package import part_names, read_part, rewrite_package
+from lzdocs.ooxml.package import part_names, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.textutil import display_width, strip_illegal_xml
 
 
 def escape(text: str) -> str:
     """&, < and > as entities, as xml.sax.saxutils.escape does (whose import loads urllib.request and http.client)."""
-    return html_escape(text, quote=False)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 CELL_LIMIT = 32767  # Excel's limit on the text of one cell (UTF-16 code units)
@@ -70,7 +69,9 @@ def line_count(text: str, width: float) -> int:
     """How many lines ``text`` takes, wrapped in a column ``width`` units wide (a CJK character takes about
     1.8 units in 宋体 10 pt, a digit or Latin letter 0.9)."""
     usable = max(width - 0.8, 1.0)
-    return sum(max(1, math.ceil(0.9 * display_width(part, ambiguous_wide=True) / usable)) for part in text.split("\n"))
+    if "\n" not in text:
+        return max(1, math.ceil(0.9 * display_width(text, ambiguous_wide=True) / usable))
+    return sum(line_count(part, width) for part in text.split("\n"))
 
 
 def safe_cell_value(value) -> tuple[object, list[str]]:
@@ -80,7 +81,9 @@ def safe_cell_value(value) -> tuple[object, list[str]]:
     limit with a visible marker. The writer stores every text as an inline string, never a formula, so
     ``=HYPERLINK(…)``, ``+1+1``, ``-2+3`` and ``@SUM(A1)`` come back exactly as written.
     """
-    if value.__class__ is str:  # the common case first: most cells are text
+    if value.__class__ is str:  # the common case first: most cells are text, and most of those clean and short
+        if len(value) <= CELL_LIMIT // 2 and not _SUSPECT.search(value):
+            return value, []
         text, problems = clean_text(value)
     elif value is None or isinstance(value, (bool, int, dt.date)):
         return value, []
@@ -278,15 +281,16 @@ class StreamingBook:
             sheet.flush()
             sheet.set_print_area()
         self._wb.close()
-        frame = self._frame
-        writers = {}
-        for part in part_names(frame, "xl/worksheets/sheet"):
-            xml = read_part(frame, part)
-            for sheet in self._sheets:
-                if sheet.marker_xml in xml:
-                    writers[part] = sheet.write_part
+        writers = dict.fromkeys(part_names(self._frame, "xl/worksheets/sheet"), self._sheet_part)
         with atomic_output(path) as fh:  # members dated and permitted as XlsxWriter's temporary files made them
-            rewrite_package(frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
+            rewrite_package(self._frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
+
+    def _sheet_part(self, xml: bytes) -> bytes | Iterator[bytes]:
+        """A worksheet part of the frame with its sheet's rows in place of the marker row (each part read once)."""
+        for sheet in self._sheets:
+            if sheet.marker_xml.encode() in xml:
+                return sheet.write_part(xml)
+        return xml
 
     def close(self) -> None:
         for sheet in self._sheets:
