@@ -24,6 +24,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,15 @@ class Rules:
                    min_points=ws.settings.integer("quality", "min_points", DEFAULT_MIN_POINTS),
                    change_threshold=threshold_of(ws.settings))
 
+    def not_a_name(self, name: str) -> bool:
+        """Whether ``name`` holds one of the ``not_name`` words (a post, a title, a group): one search of them all,
+        as every row of the year is checked."""
+        return bool(self._not_name_words.search(name)) if self.not_name else False
+
+    @cached_property
+    def _not_name_words(self) -> re.Pattern:
+        return re.compile("|".join(map(re.escape, self.not_name)))
+
     def areas_of(self, unit: str) -> list[str]:
         """The high-risk areas of ``unit``: as set for it, else guessed from its name."""
         if unit in self.unit_areas:
@@ -168,8 +178,7 @@ def owner_problem(owner: str, post: str, rules: Rules) -> str | None:
     if not names:
         return "填写了风险点但没有填写责任人，请填写责任人姓名"
     for name in names:
-        if name == (post or "").strip() or any(w in name for w in rules.not_name) \
-                or not rules.owner_name.fullmatch(name):
+        if name == (post or "").strip() or rules.not_a_name(name) or not rules.owner_name.fullmatch(name):
             return f"责任人“{owner.strip()}”不是具体人员的姓名，请填写责任人姓名"
     return None
 
