@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from lzdocs.documents.status import (
@@ -163,14 +163,16 @@ def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> N
 
 
 # --- 汇总表: 汇总, 统计, 历史 ----------------------------------------------------------------------------
-def _risk_columns() -> list[Column]:
+@cache
+def _risk_columns() -> tuple[Column, ...]:
+    """The 汇总's columns, from the packaged risk form (read once a process: every rebuild lists them)."""
     from lzdocs.forms.schema import risk_kind
 
     kind = risk_kind()
     styles = {"seq": "center", "category": "center", "level": "center", "owner": "center"}
     fields = [kind.field(k) for k in ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")]
-    return [Column("单位", 16), *(Column(f.label, f.width, styles.get(f.key, "text")) for f in fields),
-            Column("填表日期", 12, "date")]
+    return (Column("单位", 16), *(Column(f.label, f.width, styles.get(f.key, "text")) for f in fields),
+            Column("填表日期", 12, "date"))
 
 
 SOURCE_COLUMN = Column("来源文件", 44, "path", printed=False)
@@ -229,7 +231,7 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
     return book
 
 
-def write_history(book: StreamingBook, risks: Iterable, columns: list[Column], title: str) -> None:
+def write_history(book: StreamingBook, risks: Iterable, columns: Sequence[Column], title: str) -> None:
     """历史: the superseded risk points; no sheet at all when there are none (LibreOffice prints even a hidden
     sheet, and an empty one would be a page of headers)."""
     history, n = None, 0
