@@ -64,8 +64,27 @@ def display_width(text: str, *, ambiguous_wide: bool = False) -> int:
 
     Characters of ambiguous width (“”‘’…—·×℃①Ⅰ) are one column in a terminal; in a Chinese font (a document,
     a worksheet in 宋体) they are drawn full width: pass ``ambiguous_wide=True`` there."""
-    wide = "WFA" if ambiguous_wide else "WF"
-    return sum(2 if unicodedata.east_asian_width(ch) in wide else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map((_WIDE_AMBIGUOUS if ambiguous_wide else _WIDE).__getitem__, text))
+
+
+class _Widths(dict):
+    """Character → columns, each character looked up in unicodedata once (a register measures every cell); only
+    the Basic Multilingual Plane is kept, so that no text can grow the table past 65,536 entries."""
+
+    def __init__(self, wide: str):
+        super().__init__()
+        self.wide = wide
+
+    def __missing__(self, ch: str) -> int:
+        width = 2 if unicodedata.east_asian_width(ch) in self.wide else 1
+        if ch <= "\uffff":
+            self[ch] = width
+        return width
+
+
+_WIDE, _WIDE_AMBIGUOUS = _Widths("WF"), _Widths("WFA")
 
 
 # --- Chinese numerals and dates ---------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from lzdocs.documents.status import (
@@ -75,10 +75,19 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
     paths = {key: path for key, path in register_paths(ws, year).items() if key in wanted}
     remove_stale_parts(paths.values())
     result = RegisterResult()
+    try:
+        _write_books(ws, store, year, today, paths, result)
+    finally:
+        _record(ws, store, result, paths.get("publicity"))
+    return result
+
+
+def _write_books(ws, store, year: int, today: dt.date, paths: dict[str, Path], result: RegisterResult) -> None:
+    """Write the files of ``paths`` (keys of :func:`register_paths`) from one read of the database."""
     school = ws.school
     with store.read() as conn:
         status, order = None, []
-        if wanted & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
+        if paths.keys() & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
             status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
             order = [u.unit for u in status.units]
         builders: dict[str, Callable[[str], StreamingBook]] = {
@@ -93,7 +102,6 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
                 with build(path.name) as book:
                     _attempt(result, path, partial(book.save, path))
                     result.warnings.extend(book.warnings)
-                _record(ws, store, result, path, "register")
         if "publicity" in paths:
             from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
 
@@ -101,8 +109,6 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
                 publicity_rows(conn, year, order))))
-            _record(ws, store, result, path, "publicity")
-    return result
 
 
 def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: SubmissionStatus, order: list[str], label: str,
@@ -117,11 +123,11 @@ def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: Submissio
     return add_quality_sheet(book, conn, year, order, ws, school)
 
 
-def _record(ws, store, result: RegisterResult, path: Path, role: str) -> None:
-    """A register just rewritten, recorded at once in the manifest (docs/product.md §12.1); one not replaced keeps
-    its row."""
-    if result.files and result.files[-1] == path:
-        record_written(store, ws.relative, [(path, role)])
+def _record(ws, store, result: RegisterResult, publicity: Path | None) -> None:
+    """The files just rewritten, hashed and recorded in the manifest in one transaction (docs/product.md §12.1) —
+    also when a later book failed; one not replaced keeps its row."""
+    record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
+                                        for path in result.files])
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:
@@ -157,14 +163,16 @@ def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> N
 
 
 # --- 汇总表: 汇总, 统计, 历史 ----------------------------------------------------------------------------
-def _risk_columns() -> list[Column]:
+@cache
+def _risk_columns() -> tuple[Column, ...]:
+    """The 汇总's columns, from the packaged risk form (read once a process: every rebuild lists them)."""
     from lzdocs.forms.schema import risk_kind
 
     kind = risk_kind()
     styles = {"seq": "center", "category": "center", "level": "center", "owner": "center"}
     fields = [kind.field(k) for k in ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")]
-    return [Column("单位", 16), *(Column(f.label, f.width, styles.get(f.key, "text")) for f in fields),
-            Column("填表日期", 12, "date")]
+    return (Column("单位", 16), *(Column(f.label, f.width, styles.get(f.key, "text")) for f in fields),
+            Column("填表日期", 12, "date"))
 
 
 SOURCE_COLUMN = Column("来源文件", 44, "path", printed=False)
@@ -223,7 +231,7 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
     return book
 
 
-def write_history(book: StreamingBook, risks: Iterable, columns: list[Column], title: str) -> None:
+def write_history(book: StreamingBook, risks: Iterable, columns: Sequence[Column], title: str) -> None:
     """历史: the superseded risk points; no sheet at all when there are none (LibreOffice prints even a hidden
     sheet, and an empty one would be a page of headers)."""
     history, n = None, 0

@@ -20,21 +20,20 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape as html_escape
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.package import part_names, read_part, rewrite_package
+from lzdocs.ooxml.package import part_names, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.textutil import display_width, strip_illegal_xml
 
 
 def escape(text: str) -> str:
     """&, < and > as entities, as xml.sax.saxutils.escape does (whose import loads urllib.request and http.client)."""
-    return html_escape(text, quote=False)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 CELL_LIMIT = 32767  # Excel's limit on the text of one cell (UTF-16 code units)
@@ -70,7 +69,9 @@ def line_count(text: str, width: float) -> int:
     """How many lines ``text`` takes, wrapped in a column ``width`` units wide (a CJK character takes about
     1.8 units in 宋体 10 pt, a digit or Latin letter 0.9)."""
     usable = max(width - 0.8, 1.0)
-    return sum(max(1, math.ceil(0.9 * display_width(part, ambiguous_wide=True) / usable)) for part in text.split("\n"))
+    if "\n" not in text:
+        return max(1, math.ceil(0.9 * display_width(text, ambiguous_wide=True) / usable))
+    return sum(line_count(part, width) for part in text.split("\n"))
 
 
 def safe_cell_value(value) -> tuple[object, list[str]]:
@@ -80,12 +81,17 @@ def safe_cell_value(value) -> tuple[object, list[str]]:
     limit with a visible marker. The writer stores every text as an inline string, never a formula, so
     ``=HYPERLINK(…)``, ``+1+1``, ``-2+3`` and ``@SUM(A1)`` come back exactly as written.
     """
-    if value is None or isinstance(value, (bool, int, dt.date)):
+    if value.__class__ is str:  # the common case first: most cells are text, and most of those clean and short
+        if len(value) <= CELL_LIMIT // 2 and not _SUSPECT.search(value):
+            return value, []
+        text, problems = clean_text(value)
+    elif value is None or isinstance(value, (bool, int, dt.date)):
         return value, []
-    if isinstance(value, (float, Decimal)):
+    elif isinstance(value, (float, Decimal)):
         number = float(value)
         return (number if math.isfinite(number) else str(value)), []
-    text, problems = clean_text(str(value))
+    else:
+        text, problems = clean_text(str(value))
     if len(text) > CELL_LIMIT // 2 and _excel_length(text) > CELL_LIMIT:
         total = len(text)
         keep = CELL_LIMIT - len(TRUNCATION_MARK)
@@ -222,6 +228,7 @@ class StreamingBook:
                                                      "strings_to_urls": False, "in_memory": True})
         self._sheets: list[StreamingSheet] = []
         self._formats: dict[tuple[str, bool], object] = {}
+        self._style_ids: dict[tuple[str, bool], int] = {}
         self._log = WarningLog(label)
 
     def __enter__(self) -> StreamingBook:
@@ -250,8 +257,12 @@ class StreamingBook:
 
     def style_id(self, key: str, quoted: bool = False) -> int:
         """The cell-format index (``s``) of a named style, for the rows written as XML. XlsxWriter numbers a
-        format when it is first used; asking for the number here fixes it, and the frame's cells reuse it."""
-        return self.format(key, quoted)._get_xf_index()
+        format when it is first used; asking for the number here fixes it, and the frame's cells reuse it
+        (so it is kept: every data cell asks)."""
+        sid = self._style_ids.get((key, quoted))
+        if sid is None:
+            sid = self._style_ids[(key, quoted)] = self.format(key, quoted)._get_xf_index()
+        return sid
 
     def new_chart(self, options: dict):
         """An XlsxWriter chart for :meth:`StreamingSheet.add_chart`."""
@@ -270,15 +281,16 @@ class StreamingBook:
             sheet.flush()
             sheet.set_print_area()
         self._wb.close()
-        frame = self._frame
-        writers = {}
-        for part in part_names(frame, "xl/worksheets/sheet"):
-            xml = read_part(frame, part)
-            for sheet in self._sheets:
-                if sheet.marker_xml in xml:
-                    writers[part] = sheet.write_part
+        writers = dict.fromkeys(part_names(self._frame, "xl/worksheets/sheet"), self._sheet_part)
         with atomic_output(path) as fh:  # members dated and permitted as XlsxWriter's temporary files made them
-            rewrite_package(frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
+            rewrite_package(self._frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
+
+    def _sheet_part(self, xml: bytes) -> bytes | Iterator[bytes]:
+        """A worksheet part of the frame with its sheet's rows in place of the marker row (each part read once)."""
+        for sheet in self._sheets:
+            if sheet.marker_xml.encode() in xml:
+                return sheet.write_part(xml)
+        return xml
 
     def close(self) -> None:
         for sheet in self._sheets:
@@ -290,6 +302,17 @@ class StreamingBook:
 FRAME_MEMBER_TIME = (1980, 1, 31, 0, 0, 0)
 FRAME_MEMBER_MODE = 0o100600
 MARKER_BASE = 987_654_321_000_000  # the number in a sheet's marker row (plus the sheet's index): unique in any frame
+
+
+def _number_cell(ref: str, sid: int, value) -> str:
+    """A cell holding a boolean, a number or a date (as Excel's serial day number)."""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{sid}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.datetime):
+        value = (value.replace(tzinfo=None) - _EPOCH) / dt.timedelta(days=1)
+    elif isinstance(value, dt.date):
+        value = (value - _EPOCH.date()).days
+    return f'<c r="{ref}" s="{sid}"><v>{value!r}</v></c>'
 
 
 class StreamingSheet:
@@ -308,6 +331,7 @@ class StreamingSheet:
         self._widths = self.layout.widths
         # Text this short fits on one line; a column that does not wrap never makes its row taller.
         self._fits = [int((w - 0.8) / 1.8) if _wraps(c.style) else math.inf for w, c in zip(self._widths, columns)]
+        self._row_plans: dict[tuple, list[tuple[str, str, float]]] = {}
         self._printed_columns = sum(printed) or len(columns)
         self._print_to_row = 0  # the print area reaches at least this row (a chart beside the rows)
         self._labels = [c.label for c in columns]
@@ -401,13 +425,23 @@ class StreamingSheet:
     def append(self, values: Sequence, styles: Sequence[str | None] | None = None) -> int:
         """Add one data row; ``styles`` overrides the column styles cell by cell. Returns the row number."""
         r = self.next_row
+        row, book = str(r), self.book
         cells, lines = [], 1
-        for i, value in enumerate(values):
-            style = styles[i] if styles is not None and i < len(styles) and styles[i] else self._style_at(i)
-            xml, text = self._cell(i, r, value, style)
-            cells.append(xml)
-            if text is not None and i < len(self._fits) and (len(text) > self._fits[i] or "\n" in text):
-                lines = max(lines, line_count(text, self._widths[i]))
+        for i, (value, (letter, style, fits)) in enumerate(zip(values, self._row_plan(styles, len(values)))):
+            value, problems = safe_cell_value(value)
+            for problem in problems:
+                self._warn_cell(i, r, problem)
+            ref = letter + row
+            if value is None or value == "":
+                cells.append(f'<c r="{ref}" s="{book.style_id(style)}"/>')
+            elif value.__class__ is str:
+                sid = book.style_id(style, quoted=value.startswith(FORMULA_STARTS))
+                cells.append(f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t>'
+                             '</is></c>')
+                if len(value) > fits or "\n" in value:
+                    lines = max(lines, line_count(value, self._widths[i]))
+            else:
+                cells.append(_number_cell(ref, book.style_id(style), value))
         height = f' ht="{min(lines * LINE_PT + 3, MAX_ROW_PT):g}" customHeight="1"' if lines > 1 else ""
         self._width = max(self._width, len(values))
         self._pending.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
@@ -415,6 +449,18 @@ class StreamingSheet:
             self.flush()
         self.next_row += 1
         return r
+
+    def _row_plan(self, styles: Sequence[str | None] | None, n: int) -> list[tuple[str, str, float]]:
+        """For each of ``n`` cells: its column letter, its style (the override where given, else the column's;
+        ``text`` past the last column) and the length of text that surely fits on one line. Rows mostly share
+        a few overrides, so each combination is worked out once."""
+        key = (tuple(styles) if styles else (), n)
+        plan = self._row_plans.get(key)
+        if plan is None:
+            given = [*key[0], *[None] * (n - len(key[0]))]
+            plan = self._row_plans[key] = [(self._letter(i), given[i] or self._style_at(i),
+                                            self._fits[i] if i < len(self._fits) else math.inf) for i in range(n)]
+        return plan
 
     def _style_at(self, i: int) -> str:
         return self._styles[i] if i < len(self._styles) else "text"
@@ -424,27 +470,9 @@ class StreamingSheet:
             self._letters.append(xl_col_to_name(len(self._letters)))
         return self._letters[i]
 
-    def _cell(self, i: int, r: int, value, style: str) -> tuple[str, str | None]:
-        """The cell's XML, and its text when it is text (for the row height)."""
-        value, problems = safe_cell_value(value)
-        for problem in problems:
-            label = self._labels[i] if i < len(self._labels) else self._letter(i)
-            self.book.warn(f"《{self.ws.name}》第{r}行“{label}”：{problem}")
-        ref = f"{self._letter(i)}{r}"
-        if value is None or value == "":
-            return f'<c r="{ref}" s="{self.book.style_id(style)}"/>', None
-        if isinstance(value, str):
-            sid = self.book.style_id(style, quoted=value.startswith(FORMULA_STARTS))
-            return (f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>',
-                    value)
-        sid = self.book.style_id(style)
-        if isinstance(value, bool):
-            return f'<c r="{ref}" s="{sid}" t="b"><v>{int(value)}</v></c>', None
-        if isinstance(value, dt.datetime):
-            value = (value.replace(tzinfo=None) - _EPOCH) / dt.timedelta(days=1)
-        elif isinstance(value, dt.date):
-            value = (value - _EPOCH.date()).days
-        return f'<c r="{ref}" s="{sid}"><v>{value!r}</v></c>', None
+    def _warn_cell(self, i: int, r: int, problem: str) -> None:
+        label = self._labels[i] if i < len(self._labels) else self._letter(i)
+        self.book.warn(f"《{self.ws.name}》第{r}行“{label}”：{problem}")
 
     def flush(self) -> None:
         if self._pending:

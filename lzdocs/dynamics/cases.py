@@ -161,6 +161,8 @@ class Occurred:
             self.by_point[_point_key(row)] = self.by_point.get(_point_key(row), 0) + row["n"]
 
     def __call__(self, risk) -> int:
+        if not self.by_point:  # no case matched any point (most years): no key to normalise for each row
+            return 0
         return self.by_id.get(risk["id"]) or self.by_point.get(_point_key(risk), 0)
 
 

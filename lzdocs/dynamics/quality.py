@@ -24,6 +24,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,15 @@ class Rules:
                    min_points=ws.settings.integer("quality", "min_points", DEFAULT_MIN_POINTS),
                    change_threshold=threshold_of(ws.settings))
 
+    def not_a_name(self, name: str) -> bool:
+        """Whether ``name`` holds one of the ``not_name`` words (a post, a title, a group): one search of them all,
+        as every row of the year is checked."""
+        return bool(self._not_name_words.search(name)) if self.not_name else False
+
+    @cached_property
+    def _not_name_words(self) -> re.Pattern:
+        return re.compile("|".join(map(re.escape, self.not_name)))
+
     def areas_of(self, unit: str) -> list[str]:
         """The high-risk areas of ``unit``: as set for it, else guessed from its name."""
         if unit in self.unit_areas:
@@ -168,8 +178,7 @@ def owner_problem(owner: str, post: str, rules: Rules) -> str | None:
     if not names:
         return "填写了风险点但没有填写责任人，请填写责任人姓名"
     for name in names:
-        if name == (post or "").strip() or any(w in name for w in rules.not_name) \
-                or not rules.owner_name.fullmatch(name):
+        if name == (post or "").strip() or rules.not_a_name(name) or not rules.owner_name.fullmatch(name):
             return f"责任人“{owner.strip()}”不是具体人员的姓名，请填写责任人姓名"
     return None
 
@@ -218,15 +227,14 @@ class CopyIndex:
                 self.texts.append(text)
                 self.owners.append((unit, row_no))
 
-    def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *,
-                     fuzzy: bool = True) -> list[QualityFlag]:
+    def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *, fuzzy: bool = True,
+                     texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
         """Rows whose risk text is that of a row of another unit here: the first such row with the same text once
         compared, else (``fuzzy``) the first of the rows most alike, by ``copy_threshold`` (``unit``'s own rows
-        are never compared)."""
+        are never compared). ``texts``: the rows' :func:`texts_of`, when the caller has them already."""
         found: dict[int, tuple[int, float]] = {}  # index in rows → (position of the other text, score)
         pending: list[tuple[int, str]] = []
-        for i, row in enumerate(rows):
-            text = comparable(row.get("risk"))
+        for i, (text, _row_no) in enumerate(texts_of(rows) if texts is None else texts):
             if len(text) < MIN_COPY_CHARS:
                 continue
             same = next((j for j in self.exact.get(text, ()) if self.owners[j][0] != unit), None)
@@ -286,14 +294,15 @@ def same_flag(unit: str, previous_year: int) -> QualityFlag:
 
 
 def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others: CopyIndex | None = None,
-               same_as_year: int | None = None, fuzzy: bool = True) -> list[QualityFlag]:
-    """Every flag of one form (``others``: the forms received before it): unit-level flags first, then the rows'
-    in table order."""
+               same_as_year: int | None = None, fuzzy: bool = True,
+               texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
+    """Every flag of one form (``others``: the forms received before it; ``texts``: the rows' :func:`texts_of`, if
+    known): unit-level flags first, then the rows' in table order."""
     flags = [same_flag(unit, same_as_year)] if same_as_year is not None else []
     flags += missing_flags(unit, rows, rules)
     by_row = row_flags(unit, rows, rules)
     if others is not None:
-        by_row += others.copied_flags(unit, rows, rules, fuzzy=fuzzy)
+        by_row += others.copied_flags(unit, rows, rules, fuzzy=fuzzy, texts=texts)
     order = {code: i for i, code in enumerate(CODES)}
     return flags + sorted(by_row, key=lambda f: (f.row or 0, order[f.code]))
 
@@ -313,10 +322,11 @@ def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
         rows_by_id = history.rows_of(conn, [f.id for f in batch])
         for form in batch:
             rows = rows_by_id.pop(form.id)
+            texts = texts_of(rows)  # compared once, for the form's flags and for the forms after it
             if unit is None or form.unit == unit:
                 flags += form_flags(form.unit, rows, rules, others=earlier, same_as_year=same.get(form.unit),
-                                    fuzzy=fuzzy)
-            earlier.add(form.unit, rows)
+                                    fuzzy=fuzzy, texts=texts)
+            earlier.add_texts(form.unit, texts)
     position = {name: i for i, name in enumerate(unit_order)}
     flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
     return flags

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import os
 import posixpath
+import shutil
 import struct
+import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
@@ -28,11 +31,21 @@ def rewrite_package(source: Source, dest: Source, parts: Mapping[str, Change] | 
     permission bits (reproducible output, as the tools that make the packaged templates need); otherwise each
     member keeps the source's. Names in ``parts`` that the package does not have are ignored. ``source`` must
     not be ``dest``: read a file into memory first to rewrite it in place.
+
+    A member left as it is and already deflated keeps its compressed bytes (checked against its CRC, as reading
+    it would be): only the changed parts are compressed, not the whole package a second time.
     """
     parts = parts or {}
     dropped = {name for name, change in parts.items() if change is None}
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+    with _opened(source, "rb") as fh, zipfile.ZipFile(fh) as zin, _opened(dest, "wb") as out:
+        writer = ZipWriter(out)
         for info in zin.infolist():
+            stamp = _dos_stamp(date_time or info.date_time)
+            attr = info.external_attr if mode is None else mode << 16
+            if info.filename not in parts and not (dropped and _points_at_parts(info.filename)) \
+                    and info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
+                writer.add_raw(replace(_checked_raw(fh, info), flags=0, external_attr=attr, **stamp))
+                continue
             change = parts[info.filename] if info.filename in parts else zin.read(info)
             if callable(change):
                 change = change(zin.read(info))
@@ -40,21 +53,28 @@ def rewrite_package(source: Source, dest: Source, parts: Mapping[str, Change] | 
                 continue
             if dropped and isinstance(change, bytes) and _points_at_parts(info.filename):
                 change = _without_references(info.filename, change, dropped)
-            member = _member_info(info, date_time, mode)
-            if isinstance(change, (bytes, bytearray)):
-                zout.writestr(member, change)
-                continue
-            with zout.open(member, "w", force_zip64=True) as out:
-                for chunk in change:
-                    out.write(chunk)
+            writer.add(info.filename, [change] if isinstance(change, (bytes, bytearray)) else change,
+                       external_attr=attr, **stamp)
+        writer.finish()
 
 
-def _member_info(info: zipfile.ZipInfo, date_time: tuple | None, mode: int | None) -> zipfile.ZipInfo:
-    """The same name, deflated, with the source's (or the given) date and permissions; sizes are set on writing."""
-    fresh = zipfile.ZipInfo(info.filename, date_time=date_time or info.date_time)
-    fresh.compress_type = zipfile.ZIP_DEFLATED
-    fresh.external_attr = info.external_attr if mode is None else mode << 16
-    return fresh
+@contextmanager
+def _opened(target: Source, mode: str) -> Iterator[BinaryIO]:
+    """A path opened in ``mode`` (and closed after), or an open binary file as it is."""
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, mode) as fh:
+            yield fh
+    else:
+        yield target
+
+
+def _checked_raw(fh: BinaryIO, info: zipfile.ZipInfo) -> RawMember:
+    """The member still compressed, after inflating it once to check it as ``ZipFile.read`` would."""
+    member = read_raw_member(fh, info)
+    data = member.inflate()
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return member
 
 
 def _points_at_parts(name: str) -> bool:
@@ -129,41 +149,96 @@ def read_raw_member(fh: BinaryIO, info: zipfile.ZipInfo) -> RawMember:
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     fh.seek(info.header_offset + 30 + name_len + extra_len)
     raw = fh.read(info.compress_size)
-    dos_time = (info.date_time[3] << 11) | (info.date_time[4] << 5) | (info.date_time[5] // 2)
-    dos_date = ((max(info.date_time[0], 1980) - 1980) << 9) | (info.date_time[1] << 5) | info.date_time[2]
     return RawMember(info.filename, raw, info.CRC, info.compress_size, info.file_size, info.compress_type,
-                     info.flag_bits & 0x0800, dos_time, dos_date, info.external_attr)
+                     info.flag_bits & 0x0800, external_attr=info.external_attr, **_dos_stamp(info.date_time))
+
+
+def _dos_stamp(date_time: tuple) -> dict[str, int]:
+    """A member's time as the zip headers hold it (MS-DOS time and date; years before 1980 as 1980)."""
+    year, month, day, hour, minute, second = date_time[:6]
+    return {"dos_time": (hour << 11) | (minute << 5) | (second // 2),
+            "dos_date": ((max(year, 1980) - 1980) << 9) | (month << 5) | day}
 
 
 def write_raw_members(members: list[RawMember], replaced: Mapping[str, bytes]) -> bytes:
-    """A zip with the same members in the same order; ``replaced`` members deflated anew, the others copied raw.
-
-    For packages under 4 GB (letters are a few kilobytes): no zip64 records are written."""
+    """A zip with the same members in the same order; ``replaced`` members deflated anew, the others copied raw."""
     out = io.BytesIO()
-    central = []
+    writer = ZipWriter(out, system=0)
     for e in members:
-        name = e.name.encode("utf-8")
         if e.name in replaced:
-            data = replaced[e.name]
-            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-            raw = compressor.compress(data) + compressor.flush()
-            crc, usize, method = zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
+            writer.add(e.name, [replaced[e.name]], dos_time=e.dos_time, dos_date=e.dos_date,
+                       external_attr=e.external_attr, flags=e.flags)
         else:
-            raw, crc, usize, method = e.raw, e.crc, e.file_size, e.method
-        flags = e.flags | (0x0800 if any(b > 127 for b in name) else 0)
-        offset = out.tell()
-        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, e.dos_time, e.dos_date,
-                              crc, len(raw), usize, len(name), 0))
-        out.write(name)
-        out.write(raw)
-        central.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, e.dos_time,
-                                   e.dos_date, crc, len(raw), usize, len(name), 0, 0, 0, 0, e.external_attr,
-                                   offset) + name)
-    start = out.tell()
-    if start > 0xFFFFFFFF:
-        raise ValueError("package too large for a zip without zip64 records")
-    for record in central:
-        out.write(record)
-    size = out.tell() - start
-    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members), size, start, 0))
+            writer.add_raw(e)
+    writer.finish()
     return out.getvalue()
+
+
+ZIP64_LIMIT = (1 << 31) - 1  # past this a size or offset goes in a zip64 record (where the zipfile module puts it)
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+
+
+class ZipWriter:
+    """Zip members written one after another to ``out``, each with its compressed bytes and sizes known before its
+    header (no seeking back, no data descriptor), then the central directory; zip64 fields only where a size or
+    an offset needs them, as the zipfile module writes them. ``system`` 3 (Unix, what the zipfile module writes on
+    a POSIX system) has the permission bits in ``external_attr`` read as such."""
+
+    def __init__(self, out: BinaryIO, *, system: int = 3):
+        self.out, self.system = out, system
+        self.offset = 0
+        self.central: list[bytes] = []
+
+    def add(self, name: str, chunks: Iterable[bytes], *, dos_time: int, dos_date: int, external_attr: int,
+            flags: int = 0) -> None:
+        """A member holding the bytes of ``chunks`` (any number, of any size), deflated into a spooled file first."""
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        crc = size = 0
+        with tempfile.SpooledTemporaryFile(max_size=16 << 20) as spool:
+            for chunk in chunks:
+                crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+                spool.write(compressor.compress(chunk))
+            spool.write(compressor.flush())
+            compressed = spool.tell()
+            spool.seek(0)
+            self._write(RawMember(name, b"", crc, compressed, size, zipfile.ZIP_DEFLATED, flags, dos_time, dos_date,
+                                  external_attr), spool)
+
+    def add_raw(self, member: RawMember) -> None:
+        """A member copied as it is compressed."""
+        self._write(member, io.BytesIO(member.raw))
+
+    def _write(self, e: RawMember, raw: BinaryIO) -> None:
+        name = e.name.encode("utf-8")
+        flags = e.flags | (0 if e.name.isascii() else 0x0800)
+        big = e.file_size > ZIP64_LIMIT or e.compress_size > ZIP64_LIMIT
+        sizes = (0xFFFFFFFF, 0xFFFFFFFF) if big else (e.compress_size, e.file_size)
+        extra = struct.pack("<HHQQ", 1, 16, e.file_size, e.compress_size) if big else b""
+        self.out.write(_LOCAL.pack(b"PK\x03\x04", 45 if big else 20, flags, e.method, e.dos_time, e.dos_date, e.crc,
+                                   *sizes, len(name), len(extra)))
+        self.out.write(name)
+        self.out.write(extra)
+        shutil.copyfileobj(raw, self.out, 1 << 20)
+        wide = [e.file_size, e.compress_size] if big else []
+        if self.offset > ZIP64_LIMIT:
+            wide.append(self.offset)
+        central_extra = struct.pack(f"<HH{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
+        version = 45 if wide else 20
+        self.central.append(_CENTRAL.pack(
+            b"PK\x01\x02", self.system << 8 | version, version, flags, e.method, e.dos_time, e.dos_date, e.crc,
+            *sizes, len(name), len(central_extra), 0, 0, 0, e.external_attr,
+            0xFFFFFFFF if self.offset > ZIP64_LIMIT else self.offset) + name + central_extra)
+        self.offset += _LOCAL.size + len(name) + len(extra) + e.compress_size
+
+    def finish(self) -> None:
+        """The central directory and its end records (zip64 ones past 65,535 members or ZIP64_LIMIT bytes)."""
+        start, count = self.offset, len(self.central)
+        for record in self.central:
+            self.out.write(record)
+        size = sum(map(len, self.central))
+        if count > 0xFFFF or start > ZIP64_LIMIT or size > ZIP64_LIMIT:
+            self.out.write(struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, start))
+            self.out.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, start + size, 1))
+        self.out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
+                                   min(size, 0xFFFFFFFF), min(start, 0xFFFFFFFF), 0))

@@ -6,7 +6,9 @@ import io
 import zipfile
 
 import docx
+import pytest
 
+from lzdocs.ooxml import package
 from lzdocs.ooxml.package import rewrite_package
 
 TIME = (2026, 1, 1, 0, 0, 0)
@@ -81,3 +83,25 @@ def test_a_file_is_rewritten_in_place_from_its_bytes(tmp_path):
     rewrite_package(io.BytesIO(path.read_bytes()), path, {"docProps/app.xml": b"<x/>"})
     assert zipfile.ZipFile(path).read("docProps/app.xml") == b"<x/>"
 
+
+
+def test_unchanged_members_keep_their_compressed_bytes_and_are_checked():
+    data = a_document()
+    out = rewritten(data, {"docProps/app.xml": b"<x/>"})
+    with members(data) as before, members(out) as after:
+        same = before.getinfo("word/styles.xml")
+        assert after.getinfo("word/styles.xml").compress_size == same.compress_size
+        start = same.header_offset + 30 + len("word/styles.xml")
+    corrupt = bytearray(data)
+    corrupt[start + same.compress_size // 2] ^= 0xFF  # inside the compressed styles.xml (no extra field here)
+    with pytest.raises(zipfile.BadZipFile):
+        rewritten(bytes(corrupt))
+
+
+def test_sizes_and_offsets_past_the_limit_go_in_zip64_records(monkeypatch):
+    monkeypatch.setattr(package, "ZIP64_LIMIT", 100)
+    out = rewritten(a_document(), {"word/settings.xml": lambda xml: [b"<a>", b"x" * 500, b"</a>"]})
+    with members(out) as after:
+        assert after.testzip() is None
+        assert after.read("word/settings.xml") == b"<a>" + b"x" * 500 + b"</a>"
+    assert b"PK\x06\x06" in out  # the zip64 end of central directory
