@@ -93,7 +93,7 @@ def _write_books(ws, store, year: int, today: dt.date, paths: dict[str, Path], r
         builders: dict[str, Callable[[str], StreamingBook]] = {
             "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school),
             "status": lambda label: status_book(status, label, school),
-            "documents": lambda label: documents_book(conn, year, label, school),
+            "documents": lambda label: documents_book(conn, year, today, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school, ws.settings),
         }
         for key, build in builders.items():
@@ -205,7 +205,7 @@ def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: 
     there are any). File names are in columns after the printed ones."""
     columns = _risk_columns()
     order = [u.unit for u in status.units]
-    book = StreamingBook(label)
+    book = StreamingBook(label, today)
     try:
         summary = book.add_sheet("汇总", [*columns, cases.occurred_column(), SOURCE_COLUMN],
                                  title=f"{school}{year}年廉政风险点汇总表", subtitle="")
@@ -308,7 +308,7 @@ STATUS_COLUMNS = [Column("序号", 6, "center"), Column("单位", 20), Column("�
 
 def status_book(status: SubmissionStatus, label: str, school: str = "") -> StreamingBook:
     """Every roster unit: submitted on time, late or missing against the deadline, with files and rejections."""
-    book = StreamingBook(label)
+    book = StreamingBook(label, status.today)
     deadline = chinese_date(status.deadline) if status.deadline else "未设置"
     counts = Counter(u.state for u in status.units)
     sheet = book.add_sheet("报送情况", STATUS_COLUMNS, title=f"{school}{status.year}年廉政风险点报送情况登记表",
@@ -349,9 +349,9 @@ WARNING_COLUMNS = [Column("文号", 18), Column("单位", 10), Column("文种", 
                    Column("备注", 12)]
 
 
-def documents_book(conn, year: int, label: str, school: str = "") -> StreamingBook:
+def documents_book(conn, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
     """发文登记簿: every letter and notice numbered in ``year``, in order of issue."""
-    book = StreamingBook(label)
+    book = StreamingBook(label, today)
     sheet = book.add_sheet("发文登记簿", DOCUMENT_COLUMNS, title=f"{school}{year}年发文登记簿")
     for n, d in enumerate(docs_q.list_documents(conn, year), 1):
         notice = d["kind"] == "notice"  # a notice keeps its 文种 (通知, 通报 …) in the note
@@ -378,7 +378,7 @@ def _document_note(d, note: str) -> str:
 def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "", settings=None) -> StreamingBook:
     """预警处置台账: letters that expect a reply, with their state on ``today``."""
     deadlines = Deadlines.from_settings(settings) if settings is not None else Deadlines()
-    book = StreamingBook(label)
+    book = StreamingBook(label, today)
     rows = docs_q.list_warnings(conn, year)
     overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" and w["status"] != docs_q.VOID
                   for w in rows)

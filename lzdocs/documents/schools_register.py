@@ -27,7 +27,7 @@ def write_schools_register(ws, store, schools: list[SchoolCounts], year: int, to
     """Two sheets: 各校 (a school a row) and 各单位 (a school's unit a row, the school's units in name order)."""
     path = schools_register_path(ws, year)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = StreamingBook("各校汇总表")
+    book = StreamingBook("各校汇总表", today)
     try:
         totals = [c.totals for c in schools]
         grand = sum(totals, Counter())

@@ -220,12 +220,15 @@ class WarningLog:
 class StreamingBook:
     """A workbook whose data rows go to temporary files as they come and are spliced in on :meth:`save`."""
 
-    def __init__(self, label: str):
+    def __init__(self, label: str, day: dt.date):
+        """``day``: the date the book is made for (its 统计日期), which its file properties give as created: not
+        the wall clock XlsxWriter would read, so that a book made again the same day is the same file."""
         self.label = label  # the file name, for warnings
         self._frame = io.BytesIO()
         # in_memory: the frame's parts are assembled in memory, not in ten temporary files made and deleted
         self._wb = xlsxwriter.Workbook(self._frame, {"strings_to_numbers": False, "strings_to_formulas": False,
                                                      "strings_to_urls": False, "in_memory": True})
+        self._wb.set_properties({"created": dt.datetime.combine(day, dt.time())})
         self._sheets: list[StreamingSheet] = []
         self._formats: dict[tuple[str, bool], object] = {}
         self._style_ids: dict[tuple[str, bool], int] = {}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -91,7 +92,7 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
     try:
         warnings = _copy_originals(items, work / ITEMS_DIR, report)
         _make_pdfs(items, work / ITEMS_DIR, timeout, report)
-        _write_catalogue(items, work, year, ws.school, voided, timeout)
+        _write_catalogue(items, work, year, ws.school, voided, timeout, now().date())
         manifest = _write_manifest(work, year, scheme, items, voided, now())
         report(2 * len(items) + 1, 2 * len(items) + 1, "清单")
         with store.begin() as conn:
@@ -196,12 +197,12 @@ def to_pdfa(files: list[Path], outdir: Path, app: str, timeout: float) -> None:
 
 
 def _write_catalogue(items: list[Item], folder: Path, year: int, school: str, voided: list[dict],
-                     timeout: float) -> None:
+                     timeout: float, day: dt.date) -> None:
     """归档文件目录: a sheet per class (保管期限), A4 as the registers print, and its PDF/A."""
     from lzdocs.documents.xlsx_writer import Column, StreamingBook
 
     columns = [Column(label, width, style) for label, width, style in CATALOGUE_COLUMNS]
-    book = StreamingBook(f"{CATALOGUE}.xlsx")
+    book = StreamingBook(f"{CATALOGUE}.xlsx", day)
     sheets = []
     for period in PERIODS:
         rows = [i for i in items if i.period == period]

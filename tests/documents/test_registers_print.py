@@ -178,7 +178,7 @@ def test_a_table_too_wide_for_70_percent_gets_its_text_columns_narrowed(tmp_path
     assert layout.widths[0] == 10 and layout.widths[-1] == 44  # short and machine columns keep their width
     assert 20 < layout.widths[1] < 40 and len(set(layout.widths[1:5])) == 1
     assert (sum(layout.widths[:5]) + 5 * xw.PADDING) * xw.PT_PER_UNIT * 0.7 <= xw.PRINT_WIDTH_PT
-    with StreamingBook("t.xlsx") as book:
+    with StreamingBook("t.xlsx", TODAY) as book:
         sheet = book.add_sheet("表", columns, title="标题")
         sheet.append(["1", "甲" * 60, "", "", "", "a/b/c.docx"])
         book.save(tmp_path / "t.xlsx")
@@ -193,7 +193,7 @@ def test_a_table_that_cannot_fit_at_70_percent_prints_at_70_across_pages():
 
 
 def test_columns_that_are_not_printed_must_come_last(tmp_path):
-    with StreamingBook("t.xlsx") as book, pytest.raises(ValueError):
+    with StreamingBook("t.xlsx", TODAY) as book, pytest.raises(ValueError):
         book.add_sheet("表", [Column("路径", 44, "path", printed=False), Column("说明")], title="标题")
 
 

@@ -111,7 +111,7 @@ def test_row_heights_follow_the_wrapped_text(tmp_path):
     assert line_count("短", 10) == 1
     assert line_count("第一行\n第二行", 30) == 2
     assert line_count("措" * 60, 36) == 4  # Excel fits about 19 such characters in a column 36 wide
-    with StreamingBook("t.xlsx") as book:
+    with StreamingBook("t.xlsx", dt.date(2026, 11, 28)) as book:
         sheet = book.add_sheet("表", [Column("甲", 10), Column("乙", 36)], title="标题")
         sheet.append(["短", "短"])
         sheet.append(["短", "措" * 60])
@@ -121,7 +121,7 @@ def test_row_heights_follow_the_wrapped_text(tmp_path):
 
 
 def test_many_warnings_are_summarised_not_listed_one_by_one(tmp_path):
-    with StreamingBook("t.xlsx") as book:
+    with StreamingBook("t.xlsx", dt.date(2026, 11, 28)) as book:
         sheet = book.add_sheet("表", [Column("甲")], title="标题")
         for _ in range(80):
             sheet.append(["坏\x01字"])
@@ -134,3 +134,18 @@ def test_letters_ledger_has_no_formula_either(workspace, store):
         add_letters(conn)
     result = write_registers(workspace, store, YEAR, TODAY)
     assert all("<f>" not in xml for p in result.files if p.suffix == ".xlsx" for xml in sheet_xml(p).values())
+
+
+def test_a_book_made_again_on_the_same_day_is_the_same_file(tmp_path):
+    """The file properties say the book's day, not the wall clock's time (XlsxWriter's default): the same rows on
+    the same day give the same bytes, on any day the computer's clock shows."""
+    made = []
+    for name in ("a.xlsx", "b.xlsx"):
+        with StreamingBook(name, dt.date(2026, 11, 28)) as book:
+            book.add_sheet("表", [Column("说明")], title="标题").append(["一行"])
+            book.save(tmp_path / name)
+        made.append(tmp_path / name)
+    with zipfile.ZipFile(made[0]) as a, zipfile.ZipFile(made[1]) as b:
+        core = a.read("docProps/core.xml").decode()
+        assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-11-28T00:00:00Z</dcterms:created>" in core
+        assert {i.filename: a.read(i) for i in a.infolist()} == {i.filename: b.read(i) for i in b.infolist()}
