@@ -73,7 +73,7 @@ class FormKind:
                 return f
         raise KeyError(key)
 
-    @property
+    @functools.cached_property
     def required(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.required)
 
