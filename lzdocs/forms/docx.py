@@ -145,20 +145,37 @@ class _BodyReader:
         return out
 
     def read(self, body: etree._Element) -> None:
+        """One walk over the body. The text elements are walked too, their texts gathered in ``texts`` while a
+        paragraph is open: a paragraph's text is what was gathered since it started (a text box's paragraphs are
+        inside their anchor's), cheaper than searching each paragraph's elements again."""
         w = self.w
         P, TC, TR, TBL, SPAN, VMERGE, BEFORE = w.p, w.tc, w.tr, w.tbl, w.gridSpan, w.vMerge, w.gridBefore
         text_tags, TEXTBOX = (w.t, w.tab, w.br, w.cr, w.noBreakHyphen, w.sym), w.txbxContent
+        is_text = frozenset(text_tags).__contains__
         stack: list[_OpenTable] = []
-        for event, el in etree.iterwalk(body, events=("start", "end"), tag=(P, TC, TR, TBL, SPAN, VMERGE, BEFORE)):
+        texts: list[str] = []
+        paragraphs: list[int] = []  # where each open paragraph's text starts in ``texts``
+        walk = etree.iterwalk(body, events=("start", "end"), tag=(P, TC, TR, TBL, SPAN, VMERGE, BEFORE, *text_tags))
+        for event, el in walk:
             tag = el.tag
+            if is_text(tag):
+                if paragraphs and event == "start":
+                    texts.append(el.text or "")
+                continue
             top = stack[-1] if stack else None
             if tag == P:
-                if event == "end" and el.getparent().tag != TEXTBOX:  # a text box is read with its anchor
-                    text = visible("".join([t.text or "" for t in el.iter(*text_tags)]))  # faster than itertext
+                if event == "start":
+                    paragraphs.append(len(texts))
+                    continue
+                start = paragraphs.pop()
+                if el.getparent().tag != TEXTBOX:  # a text box is read with its anchor
+                    text = visible("".join(texts[start:]))
                     if top is not None and top.cell is not None:
                         top.cell.parts.append(text)
                     elif top is None and text.strip():
                         self.lines.append([text.strip()])
+                if not paragraphs:
+                    texts.clear()
             elif tag == TC:
                 if top is None:
                     continue

@@ -154,6 +154,7 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
     rows = table.rows
     need = min(2, len(kind.required))
     best: _Header | None = None
+    best_score: tuple = ()
     upper = _name_cells(kind, rows[0]) if rows else []
     for r in range(min(len(rows), HEADER_SCAN_ROWS)):
         lower = _name_cells(kind, rows[r + 1]) if r + 1 < len(rows) else []
@@ -162,11 +163,14 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
             merged = [low or up for up, low in zip_longest(upper, lower)]
             candidates += [(r, r + 1, merged), (r + 1, r + 1, lower)]
         for first, last, cells in candidates:
+            named = {n[0].key for n in cells if n}
+            if sum(1 for f in kind.required if f.key in named) < need:
+                continue  # too few required columns: not a header (known before its columns are worked out)
             columns, texts = _columns(kind, cells, rows[first], rows[last])
             header = _Header(kind, table, index, first, last, columns, texts)
-            enough = sum(1 for f in kind.required if f.key in columns) >= need
-            if enough and (best is None or header.score > best.score):
-                best = header
+            score = header.score
+            if best is None or score > best_score:
+                best, best_score = header, score
         if best and all(f.key in best.columns for f in kind.required):
             break  # a complete header: the rows below are data
         upper = lower

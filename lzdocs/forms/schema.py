@@ -32,7 +32,10 @@ class Field:
 
     def match_score(self, header: str) -> int:
         """How well a header cell names this field: 0 none, else longer/exact matches score higher."""
-        text = squeeze(header)
+        return self.squeezed_score(squeeze(header))
+
+    def squeezed_score(self, text: str) -> int:
+        """:meth:`match_score` of a header already squeezed (a kind scores one header for each of its fields)."""
         if not text:
             return 0
         best = 0
@@ -73,7 +76,7 @@ class FormKind:
                 return f
         raise KeyError(key)
 
-    @property
+    @functools.cached_property
     def required(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.required)
 
@@ -82,7 +85,8 @@ class FormKind:
         return _classify(self, header)
 
     def _classify_uncached(self, header: str) -> Field | None:
-        scored = [(f.match_score(header), i, f) for i, f in enumerate(self.fields)]
+        text = squeeze(header)
+        scored = [(f.squeezed_score(text), i, f) for i, f in enumerate(self.fields)]
         score, _, best = max(scored, key=lambda t: (t[0], -t[1]))
         return best if score > 0 else None
 
