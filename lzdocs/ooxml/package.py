@@ -42,7 +42,7 @@ def rewrite_package(source: Source, dest: Source, parts: Mapping[str, Change] | 
         for info in zin.infolist():
             stamp = _dos_stamp(date_time or info.date_time)
             attr = info.external_attr if mode is None else mode << 16
-            if info.filename not in parts and not (dropped and _points_at_parts(info.filename)) \
+            if info.filename not in parts and not (dropped and _points_at_parts(info.filename)) and info.file_size \
                     and info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
                 writer.add_raw(replace(_checked_raw(fh, info), flags=0, external_attr=attr, **stamp))
                 continue
@@ -69,10 +69,17 @@ def _opened(target: Source, mode: str) -> Iterator[BinaryIO]:
 
 
 def _checked_raw(fh: BinaryIO, info: zipfile.ZipInfo) -> RawMember:
-    """The member still compressed, after inflating it once to check it as ``ZipFile.read`` would."""
+    """The member still compressed, after inflating it once to check it as ``ZipFile.read`` would (a damaged
+    member is a BadZipFile naming it)."""
     member = read_raw_member(fh, info)
-    data = member.inflate()
-    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+    try:
+        data = member.inflate()
+    except zlib.error as exc:
+        raise zipfile.BadZipFile(f"Damaged compressed data for file {info.filename!r} ({exc})") from exc
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"File {info.filename!r} holds {len(data)} bytes, its directory says "
+                                 f"{info.file_size}")
+    if zlib.crc32(data) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
     return member
 
@@ -141,12 +148,16 @@ class RawMember:
 
 
 def read_raw_member(fh: BinaryIO, info: zipfile.ZipInfo) -> RawMember:
-    """The member ``info`` of the open zip file ``fh``, still compressed; BadZipFile if its header is not there."""
+    """The member ``info`` of the open zip file ``fh``, still compressed; BadZipFile if its header is not there or
+    names another member (as ``ZipFile.open`` checks: two directory entries sharing one member's data)."""
     fh.seek(info.header_offset)
     header = fh.read(30)
     if header[:4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(info.filename)
     name_len, extra_len = struct.unpack("<HH", header[26:30])
+    name = fh.read(name_len)
+    if name.decode("utf-8" if info.flag_bits & 0x0800 else "cp437", "replace") != info.orig_filename:
+        raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and header {name!r} differ.")
     fh.seek(info.header_offset + 30 + name_len + extra_len)
     raw = fh.read(info.compress_size)
     return RawMember(info.filename, raw, info.CRC, info.compress_size, info.file_size, info.compress_type,
@@ -187,7 +198,10 @@ class ZipWriter:
 
     def __init__(self, out: BinaryIO, *, system: int = 3):
         self.out, self.system = out, system
-        self.offset = 0
+        try:  # offsets count from the start of the file, as a reader looks for them
+            self.offset = out.tell()
+        except OSError:  # a stream that cannot tell: written from its start
+            self.offset = 0
         self.central: list[bytes] = []
 
     def add(self, name: str, chunks: Iterable[bytes], *, dos_time: int, dos_date: int, external_attr: int,

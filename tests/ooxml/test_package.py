@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 import docx
@@ -105,3 +106,54 @@ def test_sizes_and_offsets_past_the_limit_go_in_zip64_records(monkeypatch):
         assert after.testzip() is None
         assert after.read("word/settings.xml") == b"<a>" + b"x" * 500 + b"</a>"
     assert b"PK\x06\x06" in out  # the zip64 end of central directory
+
+
+def _zip(*members: tuple[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def test_an_empty_member_with_no_compressed_bytes_is_copied():
+    """APPNOTE 4.3.8: an empty file may carry no data at all, deflated or not; zipfile reads it as b''."""
+    data = bytearray(_zip(("a.xml", b"<a/>"), ("empty.xml", b""), method=zipfile.ZIP_STORED))
+    for signature, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # empty.xml's method made deflated, no data
+        position = data.rfind(signature) + at
+        data[position:position + 2] = (8).to_bytes(2, "little")
+    with members(rewritten(bytes(data))) as after:
+        assert after.read("empty.xml") == b"" and after.read("a.xml") == b"<a/>" and after.testzip() is None
+
+
+def test_a_directory_entry_that_names_another_members_data_is_refused():
+    """Two directory entries sharing one member's data (a zip-bomb trick): refused as zipfile refuses to read it."""
+    data = _zip(("a.xml", b"<a>" + b"x" * 100 + b"</a>"))
+    start, end = data.find(b"PK\x01\x02"), data.find(b"PK\x05\x06")
+    entry = data[start:end]
+    twice = data[:start] + entry + entry.replace(b"a.xml", b"c.xml") + struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 2, 2, 2 * len(entry), start, 0)
+    with pytest.raises(zipfile.BadZipFile, match="c.xml"):
+        rewritten(twice)
+
+
+def test_damaged_compressed_data_is_a_bad_zip_naming_the_member():
+    data = bytearray(_zip(("a.xml", b"<a>" + bytes(range(256)) * 20 + b"</a>")))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("a.xml")
+    start = info.header_offset + 30 + len("a.xml")
+    data[start:start + info.compress_size] = b"\xff" * info.compress_size  # not a deflate stream at all
+    with pytest.raises(zipfile.BadZipFile, match="a.xml"):
+        rewritten(bytes(data))
+
+
+def test_a_package_written_after_other_bytes_has_offsets_from_the_start_of_the_file():
+    out = io.BytesIO()
+    out.write(b"#!something before the zip\n")
+    rewrite_package(io.BytesIO(a_document()), out)
+    data = out.getvalue()
+    end = data.rfind(b"PK\x05\x06")
+    directory = struct.unpack("<I", data[end + 16:end + 20])[0]  # where the end record says the directory starts
+    first = struct.unpack("<I", data[directory + 42:directory + 46])[0]  # where the first entry says its data is
+    assert data[directory:directory + 4] == b"PK\x01\x02" and data[first:first + 4] == b"PK\x03\x04"
+    with zipfile.ZipFile(io.BytesIO(data)) as after:
+        assert after.testzip() is None
