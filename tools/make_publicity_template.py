@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 from lzdocs.ooxml.package import rewrite_package  # noqa: E402
-from lzdocs.ooxml.wordml import add_page_number, tidy_package  # noqa: E402
+from lzdocs.ooxml.wordml import add_page_number, blank_document, tidy_package  # noqa: E402
 
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 CELL_PT = 10.5  # 五号
@@ -114,7 +114,7 @@ def _page_number(paragraph) -> None:
 
 
 def build() -> Document:
-    doc = Document()
+    doc = blank_document()
     tidy_package(doc)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE

@@ -17,7 +17,6 @@ import io
 import sys
 from pathlib import Path
 
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
 from lzdocs.ooxml.package import rewrite_package  # noqa: E402
-from lzdocs.ooxml.wordml import PPR_ORDER, set_child  # noqa: E402
+from lzdocs.ooxml.wordml import PPR_ORDER, blank_document, set_child  # noqa: E402
 
 RED = "FF0000"
 BODY_PT = 16  # 三号
@@ -287,7 +286,7 @@ def _copies(doc) -> None:
 
 
 def build(title: str, blocks: list[tuple]):
-    doc = Document()
+    doc = blank_document()
     body = doc.element.body
     for p in list(body.iterchildren(qn("w:p"))):
         body.remove(p)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -20,7 +19,7 @@ from lzdocs.forms.schema import FormKind
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, XIAOBIAOSONG, add_text, set_style_font
 from lzdocs.ooxml.fonttable import save_document
-from lzdocs.ooxml.wordml import tidy_package
+from lzdocs.ooxml.wordml import blank_document, tidy_package
 from lzdocs.textutil import chinese_date
 
 BLANK_ROWS = 8
@@ -49,7 +48,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
                date: dt.date | None = None, merge_posts: bool = False, school: str = "") -> Path:
     """The form as a landscape A4 Word document: title (with ``school``), unit and date line, the table, the
     填表说明."""
-    doc = Document()
+    doc = blank_document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)

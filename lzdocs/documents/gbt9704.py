@@ -8,7 +8,6 @@ from copy import deepcopy
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from docx import Document
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
@@ -20,6 +19,7 @@ from lzdocs.ooxml.wordml import (
     SECT_ORDER,
     add_page_number,
     add_tab_stop,
+    blank_document,
     scale_run,
     set_border,
     set_child,
@@ -125,7 +125,7 @@ def format_paragraph(p, page: Page = PAGE, *, align: str | None = None, first_li
 
 def new_document(page: Page = PAGE):
     """An empty document laid out per GB/T 9704: A4, 版心, grid, 3号仿宋 Normal, odd/even page numbers."""
-    doc = Document()
+    doc = blank_document()
     tidy_package(doc)
     _set_defaults(doc, page)
     sect = doc.sections[0]._sectPr
