@@ -73,12 +73,13 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
     total = sum(f.width for f in kind.fields)
     usable = Mm(297 - 36)
     grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    cells = [row.cells for row in table.rows]  # once: python-docx works out a column's cells from the whole table
     for i, f in enumerate(kind.fields):
         width = int(usable * f.width / total)
         grid[i].set(qn("w:w"), str(width // 635))  # EMU → twentieths of a point
-        for cell in table.columns[i].cells:
-            cell.width = width
-        cell = table.rows[0].cells[i]
+        for row in cells:
+            row[i].width = width
+        cell = cells[0][i]
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         add_text(cell.paragraphs[0], f.label, HEITI, "小四")
     _repeat_header(table.rows[0])
@@ -88,7 +89,7 @@ def write_docx(kind: FormKind, path: Path, *, unit: str | None = None, rows: lis
             if f.key == "seq" and not value and rows is not None:
                 value = str(r)
             if value:
-                add_text(table.rows[r].cells[i].paragraphs[0], value, FANGSONG, "小四")
+                add_text(cells[r][i].paragraphs[0], value, FANGSONG, "小四")
     if merge_posts and rows:
         _merge_same_posts(table, kind, data)
     if kind.notes:
