@@ -12,7 +12,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lzdocs.forms.schema import FormKind
@@ -176,6 +176,11 @@ def _xlsx_head(ws, kind: FormKind, unit: str | None, date: dt.date | None, title
 def _xlsx_rows(ws, kind: FormKind, data: list[dict]) -> int:
     """The data rows from row 4 (filled, or blank and open for typing); returns the last row."""
     last = 3 + max(XLSX_ROWS, len(data))
+    # One named style for every data cell (WPS/Excel list it as 表格内容): openpyxl hashes a cell's font, border …
+    # again for each cell they are set on, which made this loop 80 % of writing a form.
+    style = NamedStyle("表格内容", font=Font(name=FANGSONG, size=11), border=_BORDER,
+                       alignment=Alignment(vertical="top", wrap_text=True), protection=Protection(locked=False))
+    ws.parent.add_named_style(style)
     for r in range(4, last + 1):
         row = data[r - 4] if r - 4 < len(data) else {}
         for i, f in enumerate(kind.fields, 1):
@@ -184,10 +189,7 @@ def _xlsx_rows(ws, kind: FormKind, data: list[dict]) -> int:
             if value is not None:
                 c.value = value
                 c.data_type = "s"  # text as written; never a formula
-            c.protection = Protection(locked=False)
-            c.alignment = Alignment(vertical="top", wrap_text=True)
-            c.border = _BORDER
-            c.font = Font(name=FANGSONG, size=11)
+            c.style = style
         ws.row_dimensions[r].height = 30
     return last
 

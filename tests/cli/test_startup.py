@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import cli_env, run_cli
+
+from tests.conftest import cli_env, run_cli
 
 HEAVY = ("sqlalchemy", "openpyxl", "numpy", "docx", "docxtpl", "docxcompose", "lxml", "jinja2", "rich", "watchdog",
          "markdown_it", "filelock")

@@ -8,7 +8,6 @@ import json
 import zipfile
 
 import pytest
-from conftest import SAMPLE_SCHOOL, cli_env, run_cli
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -19,6 +18,7 @@ from lzdocs.ooxml.package import rewrite_package
 from lzdocs.store import Store
 from lzdocs.store import documents as q
 from lzdocs.workspace import Workspace
+from tests.conftest import SAMPLE_SCHOOL, cli_env, run_cli
 
 
 def _attachment(path):

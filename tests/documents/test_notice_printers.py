@@ -6,12 +6,12 @@ import json
 import tomllib
 
 import pytest
-from conftest import SAMPLE_SCHOOL, run_cli
 from docx import Document
 
 from lzdocs.documents.notice import resolve_printer
 from lzdocs.settings import Settings
 from lzdocs.workspace import DEFAULT_CONFIG
+from tests.conftest import SAMPLE_SCHOOL, run_cli
 
 PARTY, SCHOOL, DISCIPLINE = "中共内蒙古工业大学委员会", "内蒙古工业大学", "中共内蒙古工业大学纪律检查委员会"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SAMPLE_SCHOOL, run_cli
 from docx import Document
+
+from tests.conftest import SAMPLE_SCHOOL, run_cli
 
 # What a clerk pastes from last year's Word file: everything, from the 主送 line to the date.
 PASTED = """各部门、各单位：

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SAMPLE_SCHOOL, run_cli, run_process
 from docx import Document
 
 from lzdocs.documents.titles import balance_title, text_width
+from tests.conftest import SAMPLE_SCHOOL, run_cli, run_process
 
 # Real titles of 公文 on 廉政风险防控, each with the words a reader must find whole on one line.
 TITLES = {
