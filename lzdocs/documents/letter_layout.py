@@ -12,7 +12,7 @@ from html import escape as html_escape
 from lxml import etree
 
 from lzdocs.documents.titles import text_width
-from lzdocs.ooxml.fonts import FANGSONG, XIAOBIAOSONG
+from lzdocs.ooxml.fontnames import FANGSONG, XIAOBIAOSONG
 from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
 
 

@@ -198,7 +198,8 @@ class LetterOffice:
         if kind.key not in self._templates:
             from lzdocs.documents.templating import load_template
 
-            self._templates[kind.key] = load_template(self.ws.template(kind.template))
+            self._templates[kind.key] = load_template(self.ws.template(kind.template),
+                                                      cache_dir=self.ws.state / "cache" / "templates")
         return self._templates[kind.key]
 
     def resolve_unit(self, text) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import hashlib
 import io
+import json
 import re
 import struct
 import zipfile
@@ -20,6 +22,7 @@ from lxml import etree
 
 from lzdocs.documents.sandbox import TemplateSandbox, TooLargeError, render_bounded
 from lzdocs.errors import TemplateError
+from lzdocs.fsutil import write_atomic
 from lzdocs.ooxml.fonttable import FONT_PARTS, FONT_TABLE, SETTINGS, THEME_PART, finished_parts
 from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
 
@@ -72,17 +75,18 @@ class DocxTemplateFile:
     parts' compressed bytes; the result is what ``DocxTemplate(path).render(context, env)`` would give.
     """
 
-    def __init__(self, path: Path, env: jinja2.Environment | None = None, *, data: bytes | None = None):
+    def __init__(self, path: Path, env: jinja2.Environment | None = None, *, data: bytes | None = None,
+                 cache_dir: Path | None = None):
         self.path = Path(path)
         self.env = env or make_env()
-        self.entries = _finished_entries(_read_entries(self.path, data), self.path)
+        data = _read_template(self.path) if data is None else data
+        raw = _read_entries(self.path, data)
+        prepared = _prepared(raw, self.path, data, cache_dir)
+        self.entries = [e.with_content(prepared.finished[e.name]) if e.name in prepared.finished else e for e in raw]
         self.parts: dict[str, _Part] = {}
-        tpl = _docxtpl()
-        for entry in self.entries:
-            if TEMPLATED_PART.match(entry.name):
-                source = _patched_source(tpl, entry, self.path)
-                if "{{" in source or "{%" in source:
-                    self.parts[entry.name] = self._compile(entry.name, source)
+        for name, source in prepared.sources.items():
+            if "{{" in source or "{%" in source:
+                self.parts[name] = self._compile(name, source)
         self.variables = frozenset().union(*(p.variables for p in self.parts.values()))
 
     def _compile(self, name: str, source: str) -> _Part:
@@ -159,6 +163,61 @@ def _renumber_docpr(tree) -> None:
         elt.set("id", str(n))
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What loading a template works out from its bytes alone: the parts its fonts and language change (see
+    :func:`_finished_entries`) and each templated part's XML patched as docxtpl does."""
+
+    finished: dict[str, bytes]
+    sources: dict[str, str]
+
+
+_PREPARED_FORMAT = 1  # bump when what _Prepared holds, or how it is worked out, changes
+
+
+def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | None) -> _Prepared:
+    """The template prepared, from ``cache_dir`` when it was prepared before (by this format and docxtpl version):
+    a letter then needs neither docxtpl nor python-docx, a tenth of a second of imports on every command. The
+    cache holds text a template could hold too — what renders it is the same sandbox — so a damaged or tampered
+    entry costs no more than a damaged template; one that does not read back is worked out again."""
+    cached = None
+    if cache_dir is not None:
+        cached = Path(cache_dir) / f"{hashlib.sha256(data).hexdigest()}.json"
+        version = _docxtpl_version()
+        try:
+            found = json.loads(cached.read_text(encoding="utf-8"))
+            if found["format"] == _PREPARED_FORMAT and found["docxtpl"] == version:
+                return _Prepared({k: base64.b64decode(v) for k, v in found["finished"].items()},
+                                 {k: str(v) for k, v in found["sources"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    finished = {f.name: f.inflate() for f, e in zip(_finished_entries(raw, path), raw, strict=True) if f is not e}
+    tpl = _docxtpl()
+    sources = {e.name: _patched_source(tpl, e.with_content(finished[e.name]) if e.name in finished else e, path)
+               for e in raw if TEMPLATED_PART.match(e.name)}
+    prepared = _Prepared(finished, sources)
+    if cached is not None:
+        record = {"format": _PREPARED_FORMAT, "docxtpl": version, "template": path.name,
+                  "finished": {k: base64.b64encode(v).decode("ascii") for k, v in finished.items()},
+                  "sources": sources}
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(cached, json.dumps(record, ensure_ascii=False), durable=False)
+        except OSError:  # a read-only workspace: prepared again next time
+            pass
+    return prepared
+
+
+@functools.cache
+def _docxtpl_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("docxtpl")
+    except PackageNotFoundError:
+        return "?"
+
+
 def _patched_source(tpl, entry: RawMember, path: Path) -> str:
     data = _inflate(entry, path)
     try:
@@ -172,14 +231,15 @@ def _patched_source(tpl, entry: RawMember, path: Path) -> str:
 
 # ---- the zip package --------------------------------------------------------------------------------------
 
-def load_template(path: Path) -> DocxTemplateFile:
+def load_template(path: Path, *, cache_dir: Path | None = None) -> DocxTemplateFile:
     """The template at ``path`` (default environment), loaded once per process for the same bytes: a watcher, the
     status page or a run of commands in one process renders the same templates again and again; a template edited
-    in between has other bytes and is loaded anew."""
+    in between has other bytes and is loaded anew. ``cache_dir``: where templates prepared by earlier commands
+    are kept (see :func:`_prepared`)."""
     path = Path(path)
     data = _read_template(path)
     key = hashlib.sha256(data).digest()
-    template = _LOADED.pop(key, None) or DocxTemplateFile(path, data=data)
+    template = _LOADED.pop(key, None) or DocxTemplateFile(path, data=data, cache_dir=cache_dir)
     _LOADED[key] = template  # the most recently used last
     while len(_LOADED) > _LOADED_MAX:
         del _LOADED[next(iter(_LOADED))]

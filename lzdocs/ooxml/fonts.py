@@ -6,17 +6,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-# 字号 (Chinese point-size names) → points, as GB/T 9704 uses them.
-SIZES = {"初号": 42, "小初": 36, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16, "小三": 15,
-         "四号": 14, "小四": 12, "五号": 10.5, "小五": 9}
+from lzdocs.ooxml.fontnames import FANGSONG, HEITI, KAITI, LATIN, SIZES, SONGTI, XIAOBIAOSONG
 
-# Font names as Word/WPS know them, with the Latin font used beside each.
-FANGSONG = "仿宋_GB2312"
-XIAOBIAOSONG = "方正小标宋简体"
-HEITI = "黑体"
-KAITI = "楷体_GB2312"
-SONGTI = "宋体"
-LATIN = "Times New Roman"
+__all__ = ["FANGSONG", "HEITI", "KAITI", "LATIN", "SIZES", "SONGTI", "XIAOBIAOSONG", "add_text", "set_run_font",
+           "set_style_font"]
 
 
 def _set_fonts(rpr, east_asia: str, latin: str):

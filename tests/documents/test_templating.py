@@ -217,3 +217,75 @@ def test_docxtpl_is_a_pinned_version_that_still_has_the_patching_methods_the_ren
                           "fix_tables": ["self", "xml"]}
     split_tag = "<w:t>{{</w:t></w:r><w:r><w:t>x}}</w:t>"
     assert DocxTemplate("").patch_xml(split_tag) == '<w:t xml:space="preserve">{{x}}</w:t>'
+
+
+# --- templates prepared once, kept in the workspace's cache ---------------------------------------------------
+def _context(template: DocxTemplateFile) -> dict:
+    return {**{name: f"值{name}" for name in template.variables}, "rows": [], "show_owner": True}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "lzdocs" / "templates").glob("*.docx")))
+def test_a_template_prepared_from_the_cache_renders_what_one_prepared_afresh_does(tmp_path, name):
+    path = REPO / "lzdocs" / "templates" / name
+    fresh = DocxTemplateFile(path)
+    first = DocxTemplateFile(path, cache_dir=tmp_path)  # prepares it and keeps it
+    kept = list(tmp_path.iterdir())
+    assert len(kept) == 1 and kept[0].suffix == ".json"
+    again = DocxTemplateFile(path, cache_dir=tmp_path)  # from the cache
+    assert again.variables == fresh.variables
+    assert again.render(_context(fresh)) == first.render(_context(fresh)) == fresh.render(_context(fresh))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other format", "other docxtpl", "wrong types", "missing part"])
+def test_a_damaged_or_stale_cache_entry_is_prepared_again_and_rewritten(tmp_path, damage):
+    import json
+
+    path = make_template(tmp_path / "函.docx", ["致{{ 主送 }}：", "{{ 正文 }}"])
+    cache = tmp_path / "cache"
+    expected = DocxTemplateFile(path).render({"主送": "计财处", "正文": "请整改"})
+    DocxTemplateFile(path, cache_dir=cache)
+    (entry,) = cache.iterdir()
+    record = json.loads(entry.read_text(encoding="utf-8"))
+    if damage == "garbage":
+        entry.write_bytes(b"\x00not json")
+    elif damage == "other format":
+        entry.write_text(json.dumps({**record, "format": 0, "sources": {}}), encoding="utf-8")
+    elif damage == "other docxtpl":
+        entry.write_text(json.dumps({**record, "docxtpl": "0.0.1", "sources": {}}), encoding="utf-8")
+    elif damage == "wrong types":
+        entry.write_text(json.dumps({**record, "finished": ["not", "a", "mapping"]}), encoding="utf-8")
+    else:
+        entry.write_text(json.dumps({k: v for k, v in record.items() if k != "sources"}), encoding="utf-8")
+    assert DocxTemplateFile(path, cache_dir=cache).render({"主送": "计财处", "正文": "请整改"}) == expected
+    assert json.loads(entry.read_text(encoding="utf-8")) == record  # written again, whole
+
+
+def test_an_edited_template_is_prepared_anew_and_a_cache_that_cannot_be_written_is_only_skipped(tmp_path):
+    path = make_template(tmp_path / "函.docx", ["致{{ 主送 }}："])
+    cache = tmp_path / "cache"
+    DocxTemplateFile(path, cache_dir=cache)
+    make_template(path, ["致{{ 主送 }}，请于{{ 期限 }}前回复。"])  # edited in Word: other bytes, another entry
+    assert DocxTemplateFile(path, cache_dir=cache).variables == {"主送", "期限"}
+    assert len(list(cache.iterdir())) == 2
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    assert DocxTemplateFile(path, cache_dir=blocked).variables == {"主送", "期限"}
+
+
+def test_a_letter_from_a_prepared_template_loads_neither_docxtpl_nor_python_docx(tmp_path):
+    import subprocess
+    import sys
+
+    from lzdocs.workspace import SAMPLE, Workspace
+    from tests.conftest import cli_env
+
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['lzdocs', '-w', sys.argv[1], 'letter', 'suggestion', '--unit', '计财处',"
+             " '--set', '问题=采购程序不规范', '--set', '建议=完善采购制度']\n"
+             "try:\n    runpy.run_module('lzdocs', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('docx', 'docxtpl') if m in sys.modules))\n")
+    seen = [subprocess.run([sys.executable, "-c", probe, str(ws.root)], env=cli_env(), capture_output=True,
+                           text=True, check=True).stdout.splitlines()[-1] for _ in range(2)]
+    assert seen == ["['docx', 'docxtpl']", "[]"]  # the first letter prepares the template; the next ones reuse it
+    assert len(list((ws.state / "cache" / "templates").glob("*.json"))) == 1
