@@ -30,11 +30,11 @@ from docx.shared import Mm, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from make_blank import clean_package  # noqa: E402 - beside this script
+
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
-from lzdocs.ooxml.package import rewrite_package  # noqa: E402
 from lzdocs.ooxml.wordml import add_page_number, blank_document, tidy_package  # noqa: E402
 
-FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 CELL_PT = 10.5  # 五号
 INTRO = ("根据《{{ school }}廉政风险防控机制建设工作实施方案》，现将各部门、各单位排查确定的廉政风险点及防控措施"
          "予以公示，公示期为{{ period }}。公示期间，如有意见和建议，请向{{ office }}反映。")
@@ -149,15 +149,11 @@ def build() -> Document:
     return doc
 
 
-DROP = {"docProps/thumbnail.jpeg"}
-
-
 def package(doc: Document) -> bytes:
-    """The .docx bytes with fixed timestamps and no thumbnail, so that the output is reproducible."""
-    raw, out = io.BytesIO(), io.BytesIO()
+    """The .docx bytes with fixed timestamps, so that the output is reproducible."""
+    raw = io.BytesIO()
     doc.save(raw)
-    rewrite_package(raw, out, dict.fromkeys(DROP), date_time=FIXED_TIME, mode=0o644)
-    return out.getvalue()
+    return clean_package(raw.getvalue())
 
 
 def main(argv: list[str]) -> int:

@@ -25,14 +25,14 @@ from docx.shared import Mm, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from make_blank import clean_package  # noqa: E402 - beside this script
+
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, SONGTI, XIAOBIAOSONG, set_run_font, set_style_font  # noqa: E402
-from lzdocs.ooxml.package import rewrite_package  # noqa: E402
 from lzdocs.ooxml.wordml import PPR_ORDER, blank_document, set_child  # noqa: E402
 
 RED = "FF0000"
 BODY_PT = 16  # 三号
 LINE_PT = 28.95  # 22 lines in the 225 mm text block
-FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 DATE_EM = 7  # "2026年11月28日": eight half-width digits + 年月日
 # The red lines of the 信函 format: 170 mm, centred on the page (the 版心 runs from 28 to 184 mm).
 LINE_LEFT_MM, LINE_RIGHT_MM = -8, -6  # indents that widen the 156 mm 版心 to 20…190 mm
@@ -301,16 +301,6 @@ def build(title: str, blocks: list[tuple]):
 
 # ---- reproducible packaging ----------------------------------------------------------------------------
 
-DROP = {"docProps/thumbnail.jpeg", "word/stylesWithEffects.xml"}
-
-
-def _clean_package(data: bytes) -> bytes:
-    """Drop the python-docx thumbnail and Word 2010 styles copy; fixed timestamps so the bytes are reproducible."""
-    out = io.BytesIO()
-    rewrite_package(io.BytesIO(data), out, dict.fromkeys(DROP), date_time=FIXED_TIME, mode=0o644)
-    return out.getvalue()
-
-
 def main(argv: list[str]) -> int:
     outdir = Path(argv[1]) if len(argv) > 1 else ROOT / "lzdocs" / "templates"
     outdir.mkdir(parents=True, exist_ok=True)
@@ -318,7 +308,7 @@ def main(argv: list[str]) -> int:
         buffer = io.BytesIO()
         build(title, blocks).save(buffer)
         path = outdir / f"{title}.docx"
-        path.write_bytes(_clean_package(buffer.getvalue()))
+        path.write_bytes(clean_package(buffer.getvalue()))
         print(path)
     return 0
 
