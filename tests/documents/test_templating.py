@@ -201,6 +201,15 @@ def test_the_packaged_letter_templates_are_what_the_generator_makes(tmp_path):
         assert path.read_bytes() == (REPO / "lzdocs" / "templates" / path.name).read_bytes(), path.name
 
 
+def test_the_packaged_publicity_template_is_what_its_generator_makes(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(REPO / "tools" / "make_publicity_template.py"), str(tmp_path)], check=True,
+                   capture_output=True)
+    assert (tmp_path / "公示表.docx").read_bytes() == (REPO / "lzdocs" / "templates" / "公示表.docx").read_bytes()
+
+
 def test_docxtpl_is_a_pinned_version_that_still_has_the_patching_methods_the_renderer_calls():
     import importlib.metadata
     import inspect
