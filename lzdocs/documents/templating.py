@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import copy
 import functools
 import hashlib
@@ -82,12 +83,21 @@ class DocxTemplateFile:
         data = _read_template(self.path) if data is None else data
         raw = _read_entries(self.path, data)
         prepared = _prepared(raw, self.path, data, cache_dir)
+        try:
+            self.parts = self._compile_all(prepared)
+        except TemplateError:
+            if not prepared.cached:
+                raise
+            # A cached source that does not compile is worked out again from the template (and rewritten):
+            # a template that is itself wrong then fails with its own message.
+            prepared = _prepared(raw, self.path, data, cache_dir, fresh=True)
+            self.parts = self._compile_all(prepared)
         self.entries = [e.with_content(prepared.finished[e.name]) if e.name in prepared.finished else e for e in raw]
-        self.parts: dict[str, _Part] = {}
-        for name, source in prepared.sources.items():
-            if "{{" in source or "{%" in source:
-                self.parts[name] = self._compile(name, source)
         self.variables = frozenset().union(*(p.variables for p in self.parts.values()))
+
+    def _compile_all(self, prepared: _Prepared) -> dict[str, _Part]:
+        return {name: self._compile(name, source) for name, source in prepared.sources.items()
+                if "{{" in source or "{%" in source}
 
     def _compile(self, name: str, source: str) -> _Part:
         try:  # parsed once: its variables read from the tree before the tree is compiled (which may rewrite it)
@@ -170,52 +180,98 @@ class _Prepared:
 
     finished: dict[str, bytes]
     sources: dict[str, str]
+    cached: bool = False  # read from the cache, not worked out now
 
 
-_PREPARED_FORMAT = 1  # bump when what _Prepared holds, or how it is worked out, changes
+_PREPARED_FORMAT = 2  # bump when what _Prepared holds changes (the code that works it out is in the key already)
+_PREPARED_KEPT = 64  # entries kept: each save of a template in Word gives it new bytes and a new entry
+_PREPARED_MAX_BYTES = 4 * _MAX_TEMPLATE_BYTES
 
 
-def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | None) -> _Prepared:
-    """The template prepared, from ``cache_dir`` when it was prepared before (by this format and docxtpl version):
-    a letter then needs neither docxtpl nor python-docx, a tenth of a second of imports on every command. The
-    cache holds text a template could hold too — what renders it is the same sandbox — so a damaged or tampered
-    entry costs no more than a damaged template; one that does not read back is worked out again."""
-    cached = None
-    if cache_dir is not None:
-        cached = Path(cache_dir) / f"{hashlib.sha256(data).hexdigest()}.json"
-        version = _docxtpl_version()
-        try:
-            found = json.loads(cached.read_text(encoding="utf-8"))
-            if found["format"] == _PREPARED_FORMAT and found["docxtpl"] == version:
-                return _Prepared({k: base64.b64decode(v) for k, v in found["finished"].items()},
-                                 {k: str(v) for k, v in found["sources"].items()})
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-    finished = {f.name: f.inflate() for f, e in zip(_finished_entries(raw, path), raw, strict=True) if f is not e}
+def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | None, *,
+              fresh: bool = False) -> _Prepared:
+    """The template prepared, from ``cache_dir`` when this code prepared the same bytes before: a letter then needs
+    neither docxtpl nor python-docx, a tenth of a second of imports on every command. An entry is named by the
+    SHA-256 of the template and holds the digest of the code that prepared it (this module, the font table,
+    docxtpl's version) and of its own content; one that does not match — damaged, made by another version of
+    lzdocs, not naming exactly the template's parts — is prepared again and rewritten (as is every entry with
+    ``fresh``). What an entry holds is text a template could hold, rendered by the same sandbox."""
+    entry = Path(cache_dir) / f"{hashlib.sha256(data).hexdigest()}.json" if cache_dir is not None else None
+    templated = sorted(e.name for e in raw if TEMPLATED_PART.match(e.name))
+    if entry is not None and not fresh:
+        found = _read_prepared(entry, {e.name for e in raw}, templated)
+        if found is not None:
+            return found
+    done = _finished_entries(raw, path)
+    finished = {f.name: f.inflate() for f, e in zip(done, raw, strict=True) if f is not e}
     tpl = _docxtpl()
-    sources = {e.name: _patched_source(tpl, e.with_content(finished[e.name]) if e.name in finished else e, path)
-               for e in raw if TEMPLATED_PART.match(e.name)}
-    prepared = _Prepared(finished, sources)
-    if cached is not None:
-        record = {"format": _PREPARED_FORMAT, "docxtpl": version, "template": path.name,
-                  "finished": {k: base64.b64encode(v).decode("ascii") for k, v in finished.items()},
-                  "sources": sources}
+    prepared = _Prepared(finished, {e.name: _patched_source(tpl, e, path) for e in done if e.name in templated})
+    if entry is not None:
+        content = _prepared_content(prepared)
+        record = {"code": _code_digest(), "digest": hashlib.sha256(content.encode("utf-8")).hexdigest(),
+                  "template": path.name, "content": content}
         try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(cached, json.dumps(record, ensure_ascii=False), durable=False)
-        except OSError:  # a read-only workspace: prepared again next time
+            write_atomic(entry, json.dumps(record, ensure_ascii=False), durable=False)
+            _prune(entry.parent)
+        except OSError:  # a workspace we may not write: prepared again next time
             pass
     return prepared
 
 
+def _prepared_content(prepared: _Prepared) -> str:
+    finished = {name: base64.b64encode(data).decode("ascii") for name, data in sorted(prepared.finished.items())}
+    return json.dumps({"finished": finished, "sources": dict(sorted(prepared.sources.items()))}, ensure_ascii=False)
+
+
+def _read_prepared(entry: Path, members: set[str], templated: list[str]) -> _Prepared | None:
+    """The entry, if it is whole, of this code, and names exactly the template's parts; else None."""
+    try:
+        with open(entry, "rb") as fh:
+            text = fh.read(_PREPARED_MAX_BYTES + 1)
+        if len(text) > _PREPARED_MAX_BYTES:
+            return None
+        record = json.loads(text)
+        content = record["content"]
+        if record["code"] != _code_digest() or record["digest"] != hashlib.sha256(content.encode("utf-8")).hexdigest():
+            return None
+        found = json.loads(content)
+        finished = {str(k): base64.b64decode(v, validate=True) for k, v in found["finished"].items()}
+        sources = {str(k): v for k, v in found["sources"].items() if isinstance(v, str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        return None
+    if not set(finished) <= members or sorted(sources) != templated or not all(finished.values()):
+        return None
+    return _Prepared(finished, sources, cached=True)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest ``_PREPARED_KEPT`` entries (their times compared with one another, never with the clock);
+    a temporary file a killed process left is among the oldest and goes too."""
+    found = []
+    for path in folder.iterdir():
+        try:
+            found.append((path.stat().st_mtime_ns, path))
+        except OSError:
+            continue
+    for _, path in sorted(found, reverse=True)[_PREPARED_KEPT:]:
+        path.unlink(missing_ok=True)
+
+
 @functools.cache
-def _docxtpl_version() -> str:
+def _code_digest() -> str:
+    """What a prepared template depends on besides its bytes: this module, the font table, docxtpl's version."""
     from importlib.metadata import PackageNotFoundError, version
 
+    from lzdocs.ooxml import fonttable
+
+    digest = hashlib.sha256(f"{_PREPARED_FORMAT}".encode())
+    for module in (__file__, fonttable.__file__):
+        digest.update(Path(module).read_bytes())
     try:
-        return version("docxtpl")
+        digest.update(version("docxtpl").encode())
     except PackageNotFoundError:
-        return "?"
+        pass
+    return digest.hexdigest()
 
 
 def _patched_source(tpl, entry: RawMember, path: Path) -> str:

@@ -245,28 +245,75 @@ def test_a_template_prepared_from_the_cache_renders_what_one_prepared_afresh_doe
     assert again.render(_context(fresh)) == first.render(_context(fresh)) == fresh.render(_context(fresh))
 
 
-@pytest.mark.parametrize("damage", ["garbage", "other format", "other docxtpl", "wrong types", "missing part"])
-def test_a_damaged_or_stale_cache_entry_is_prepared_again_and_rewritten(tmp_path, damage):
+def _rewrite(entry: Path, **changes) -> None:
+    """The cache entry with its content changed as ``changes`` say, its own digest made to match."""
+    import hashlib
+    import json
+
+    record = json.loads(entry.read_text(encoding="utf-8"))
+    content = {**json.loads(record["content"]), **changes}
+    record["content"] = json.dumps(content, ensure_ascii=False)
+    record["digest"] = hashlib.sha256(record["content"].encode("utf-8")).hexdigest()
+    entry.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other code", "content without its digest", "an empty part",
+                                    "not base64", "a part the template lacks", "a templated part missing",
+                                    "a source that does not compile", "too large"])
+def test_a_damaged_stale_or_foreign_cache_entry_is_prepared_again_and_rewritten(tmp_path, damage, monkeypatch):
     import json
 
     path = make_template(tmp_path / "函.docx", ["致{{ 主送 }}：", "{{ 正文 }}"])
     cache = tmp_path / "cache"
-    expected = DocxTemplateFile(path).render({"主送": "计财处", "正文": "请整改"})
+    values = {"主送": "计财处", "正文": "请整改"}
+    expected = DocxTemplateFile(path).render(values)
     DocxTemplateFile(path, cache_dir=cache)
     (entry,) = cache.iterdir()
-    record = json.loads(entry.read_text(encoding="utf-8"))
+    whole = entry.read_bytes()
+    record = json.loads(whole)
+    content = json.loads(record["content"])
+    finished, sources = content["finished"], content["sources"]
     if damage == "garbage":
         entry.write_bytes(b"\x00not json")
-    elif damage == "other format":
-        entry.write_text(json.dumps({**record, "format": 0, "sources": {}}), encoding="utf-8")
-    elif damage == "other docxtpl":
-        entry.write_text(json.dumps({**record, "docxtpl": "0.0.1", "sources": {}}), encoding="utf-8")
-    elif damage == "wrong types":
-        entry.write_text(json.dumps({**record, "finished": ["not", "a", "mapping"]}), encoding="utf-8")
+    elif damage == "other code":
+        entry.write_text(json.dumps({**record, "code": "0" * 64}), encoding="utf-8")
+    elif damage == "content without its digest":
+        record["content"] = record["content"].replace("主送", "收文单位")
+        entry.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    elif damage == "an empty part":
+        _rewrite(entry, finished={name: "" for name in finished})
+    elif damage == "not base64":
+        _rewrite(entry, finished={name: "不是base64!" for name in finished})
+    elif damage == "a part the template lacks":
+        _rewrite(entry, sources={**sources, "../../evil.xml": "{{ 口令 }}"})
+    elif damage == "a templated part missing":
+        _rewrite(entry, sources={})
+    elif damage == "a source that does not compile":
+        _rewrite(entry, sources={name: text.replace("{{ 主送 }}", "{{ 主送 ") for name, text in sources.items()})
     else:
-        entry.write_text(json.dumps({k: v for k, v in record.items() if k != "sources"}), encoding="utf-8")
-    assert DocxTemplateFile(path, cache_dir=cache).render({"主送": "计财处", "正文": "请整改"}) == expected
-    assert json.loads(entry.read_text(encoding="utf-8")) == record  # written again, whole
+        monkeypatch.setattr("lzdocs.documents.templating._PREPARED_MAX_BYTES", len(whole) - 1)
+    assert finished, "the template's font table and settings are changed, so the entry holds parts"
+    again = DocxTemplateFile(path, cache_dir=cache)
+    assert again.variables == {"主送", "正文"} and again.render(values) == expected
+    if damage != "too large":
+        assert entry.read_bytes() == whole  # written again, whole
+
+
+def test_the_cache_keeps_the_newest_entries(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr("lzdocs.documents.templating._PREPARED_KEPT", 3)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / ".old.1a2b3c4d.part.json").write_text("left by a killed process")
+    os.utime(cache / ".old.1a2b3c4d.part.json", ns=(0, 0))
+    for n in range(5):
+        path = make_template(tmp_path / f"函{n}.docx", [f"致{{{{ 主送 }}}}（{n}）"])
+        DocxTemplateFile(path, cache_dir=cache)
+        entry = max(cache.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        os.utime(entry, ns=(n * 10**9 + 10**9, n * 10**9 + 10**9))  # distinct times whatever the clock's grain
+    kept = sorted(cache.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    assert len(kept) == 3 and all(p.suffix == ".json" and not p.name.startswith(".") for p in kept)
 
 
 def test_an_edited_template_is_prepared_anew_and_a_cache_that_cannot_be_written_is_only_skipped(tmp_path):
