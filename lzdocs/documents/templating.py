@@ -193,7 +193,7 @@ def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | N
     """The template prepared, from ``cache_dir`` when this code prepared the same bytes before: a letter then needs
     neither docxtpl nor python-docx, a tenth of a second of imports on every command. An entry is named by the
     SHA-256 of the template and holds the digest of the code that prepared it (this module, the font table,
-    docxtpl's version) and of its own content; one that does not match — damaged, made by another version of
+    docxtpl's patching) and of its own content; one that does not match — damaged, made by another version of
     lzdocs, not naming exactly the template's parts — is prepared again and rewritten (as is every entry with
     ``fresh``). What an entry holds is text a template could hold, rendered by the same sandbox."""
     entry = Path(cache_dir) / f"{hashlib.sha256(data).hexdigest()}.json" if cache_dir is not None else None
@@ -259,18 +259,19 @@ def _prune(folder: Path) -> None:
 
 @functools.cache
 def _code_digest() -> str:
-    """What a prepared template depends on besides its bytes: this module, the font table, docxtpl's version."""
-    from importlib.metadata import PackageNotFoundError, version
+    """What a prepared template depends on besides its bytes: this module, the font table and docxtpl's patching
+    (its template.py, found without importing docxtpl; looking up its version costs more than the letter saves)."""
+    from importlib.util import find_spec
 
     from lzdocs.ooxml import fonttable
 
     digest = hashlib.sha256(f"{_PREPARED_FORMAT}".encode())
-    for module in (__file__, fonttable.__file__):
-        digest.update(Path(module).read_bytes())
-    try:
-        digest.update(version("docxtpl").encode())
-    except PackageNotFoundError:
-        pass
+    spec = find_spec("docxtpl")
+    for module in (__file__, fonttable.__file__, spec and spec.origin and Path(spec.origin).with_name("template.py")):
+        try:
+            digest.update(Path(module).read_bytes() if module else b"-")
+        except OSError:
+            digest.update(b"-")
     return digest.hexdigest()
 
 
