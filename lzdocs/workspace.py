@@ -454,6 +454,11 @@ class Workspace:
     def templates(self) -> Path:
         return self.root / "templates"
 
+    @property
+    def prepared_templates(self) -> Path:
+        """Where templates prepared by earlier commands are kept (documents/templating.py, ``_prepared``)."""
+        return self.state / "cache" / "templates"
+
     def year_dir(self, year: int) -> Path:
         return self.outbox / str(year)
 

@@ -199,7 +199,7 @@ class LetterOffice:
             from lzdocs.documents.templating import load_template
 
             self._templates[kind.key] = load_template(self.ws.template(kind.template),
-                                                      cache_dir=self.ws.state / "cache" / "templates")
+                                                      cache_dir=self.ws.prepared_templates)
         return self._templates[kind.key]
 
     def resolve_unit(self, text) -> str:

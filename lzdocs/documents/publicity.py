@@ -68,15 +68,17 @@ def period_text(start: dt.date, end: dt.date) -> str:
     return f"{chinese_date(start)}至{last}"
 
 
-def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[dict]) -> list[str]:
+def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[dict], *,
+                    cache_dir: Path | None = None) -> list[str]:
     """Render the 公示表 to ``dest`` (whole or not at all) with one table row per item of ``rows``.
 
     ``rows`` are dicts with the keys of ROW_FIELDS as display text. Returns the warnings (text that had
     characters Word cannot hold). Raises TemplateError when the template is broken or has no row loop.
+    ``cache_dir``: where the workspace keeps prepared templates (``Workspace.prepared_templates``).
     """
-    from lzdocs.documents.templating import load_template  # Jinja, lxml and docxtpl: only the 公示表 needs them
+    from lzdocs.documents.templating import load_template  # Jinja and lxml: only the 公示表 needs them
 
-    frame = io.BytesIO(load_template(template).render({**context, "rows": [_marker_row()]}))
+    frame = io.BytesIO(load_template(template, cache_dir=cache_dir).render({**context, "rows": [_marker_row()]}))
     cut = split_at_marker(read_part(frame, DOCUMENT_PART), f"@@{_MARK}_", "w:tr")
     if cut is None or _MARKER.search(cut.suffix):
         raise TemplateError(f"公示表模板 {template.name} 中应有且只有一处表格行循环",

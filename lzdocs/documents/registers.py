@@ -108,7 +108,7 @@ def _write_books(ws, store, year: int, today: dt.date, paths: dict[str, Path], r
             path = paths["publicity"]
             _attempt(result, path, lambda: result.warnings.extend(write_publicity(
                 ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
-                publicity_rows(conn, year, order))))
+                publicity_rows(conn, year, order), cache_dir=ws.prepared_templates)))
 
 
 def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: SubmissionStatus, order: list[str], label: str,

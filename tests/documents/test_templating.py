@@ -344,4 +344,4 @@ def test_a_letter_from_a_prepared_template_loads_neither_docxtpl_nor_python_docx
     seen = [subprocess.run([sys.executable, "-c", probe, str(ws.root)], env=cli_env(), capture_output=True,
                            text=True, check=True).stdout.splitlines()[-1] for _ in range(2)]
     assert seen == ["['docx', 'docxtpl']", "[]"]  # the first letter prepares the template; the next ones reuse it
-    assert len(list((ws.state / "cache" / "templates").glob("*.json"))) == 1
+    assert len(list(ws.prepared_templates.glob("*.json"))) == 1
