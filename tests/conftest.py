@@ -19,6 +19,46 @@ import pytest
 sys.dont_write_bytecode = False
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    _move_the_wall_clock_alone(config)
+
+
+def _move_the_wall_clock_alone(config) -> None:
+    """Under libfaketime with the monotonic clock faked too (``FAKETIME=… python -m pytest`` as the README's
+    moved-clock check is often typed), start this run again with the wall clock moved alone.
+
+    A computer whose date is set to 2031 keeps its monotonic clock (time since boot). libfaketime also moves that
+    one unless told not to, and then no timed wait of a Python thread ever returns: CPython waits with sem_clockwait
+    on the real monotonic clock, which libfaketime 0.9.10 does not wrap (``threading.Event().wait(0.5)`` hangs).
+    That tests the tool, not the dates, so the run is done again as the machine with its date set would be: the
+    same wall clock (``FAKETIME``), the monotonic clock real, one clock for every child process, and
+    tests/faketime/sitecustomize.py for time.sleep (see there). Nothing changes outside libfaketime."""
+    env = os.environ
+    if "faketime" not in env.get("LD_PRELOAD", "") or env.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
+        return
+    try:
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    import time
+
+    if abs(time.monotonic() - uptime) < 86_400:  # the monotonic clock is the real one: nothing to do
+        return
+    path = os.pathsep.join(p for p in (str(REPO / "tests" / "faketime"), env.get("PYTHONPATH")) if p)
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:  # the terminal back from pytest's capture, for this message and the new run
+        capture.suspend_global_capture(in_=True)
+    sys.stderr.write("libfaketime 也改动了单调时钟（线程的限时等待因此永不返回）；改为只移动系统日期重新运行测试"
+                     "（FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1）\n")
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]],
+              {**env, "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_RESET": "1", "PYTHONPATH": path})
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = dt.date(2026, 11, 28)  # "today" of every CLI run here: the sample forms are from November 2026
 
