@@ -56,7 +56,8 @@ def _move_the_wall_clock_alone(config) -> None:
     sys.stderr.flush()
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]],
-              {**env, "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_RESET": "1", "PYTHONPATH": path})
+              {**env, "FAKETIME_DONT_FAKE_MONOTONIC": "1", "DONT_FAKE_MONOTONIC": "1",  # (the older spelling)
+               "FAKETIME_DONT_RESET": "1", "PYTHONPATH": path})
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
