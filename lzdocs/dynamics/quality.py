@@ -366,12 +366,19 @@ class StoredTexts:
         self.units.update(f[1] for f in new)
         return self.copies
 
+    def remember(self, submission: int, texts: list[tuple[str, int | None]]) -> None:
+        """The texts of a form this run has just stored (its rows as taken: they are what was stored), so that
+        the next :meth:`index` need not read them back."""
+        self.by_id[submission] = texts
+
 
 def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
-                 stored: StoredTexts | None = None) -> list[QualityFlag]:
+                 stored: StoredTexts | None = None,
+                 texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
     """The flags of a form being taken in (its rows not stored yet), against what the archive holds. Alike texts are
     looked for while the year's rows, this form's with them, are within the pairs the 质量 sheet compares
-    (``FUZZY_PAIRS``): a run of a thousand forms then costs what one 质量 sheet does, not a thousand of them."""
+    (``FUZZY_PAIRS``): a run of a thousand forms then costs what one 质量 sheet does, not a thousand of them.
+    ``texts``: the rows' :func:`texts_of`, when the caller has them already."""
     others = (stored or StoredTexts()).index(conn, year)
     earlier = [f for f in history.accepted_forms(conn, up_to_year=year - 1, unit=unit) if f["superseded_by"] is None]
     same_year = None
@@ -383,7 +390,7 @@ def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rul
             same_year = previous["year"]
     year_rows = len(others.texts) - len(others.by_unit.get(unit, ())) + len(rows)
     return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
-                      fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS)
+                      fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS, texts=texts)
 
 
 def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:

@@ -217,8 +217,10 @@ class Ingest:
             return self._settle_duplicate(claim, src, sha, duplicate, arrived)
         checked, problems, unit, year, kind = self._read_and_check(copy, src, claim.original_name, arrived)
         problems = self._name_problems(claim) + problems
+        texts = None  # a risk form's texts as the quality review compares them
         if checked is not None and checked.kind.key == "risk":
-            problems += self._quality_hints(checked)
+            hints, texts = self._quality_hints(checked)
+            problems += hints
         base = dict(sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
@@ -238,6 +240,8 @@ class Ingest:
             base["problems"] = json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
             return self._reject(claim, src, base, problems, checked.unit, checked.year, checked.kind.key)
         self.touched_years.add(checked.year)
+        if texts is not None:  # the next form's review compares with this one without reading it back
+            self._quality[1].remember(settled.submission, texts)
         settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year, self.claims_dir)
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
@@ -273,21 +277,23 @@ class Ingest:
                             "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")
             return None, [problem], None, None, "risk"
 
-    def _quality_hints(self, checked) -> list[Problem]:
-        """The quality review's hints on a risk form (提示; dynamics/quality.py): never a reason to return it, so a
-        failure of the review is logged and the form taken without them."""
-        from lzdocs.dynamics.quality import Rules, StoredTexts, ingest_flags
+    def _quality_hints(self, checked) -> tuple[list[Problem], list | None]:
+        """The quality review's hints on a risk form (提示; dynamics/quality.py), and the form's texts as compared
+        (None when the review failed). Never a reason to return the form: a failure of the review is logged and the
+        form taken without them."""
+        from lzdocs.dynamics.quality import Rules, StoredTexts, ingest_flags, texts_of
 
         try:
             if getattr(self, "_quality", None) is None:  # once per run: the rules, and the texts of stored forms
                 self._quality = (Rules.load(self.ws), StoredTexts())
             rules, stored = self._quality
+            texts = texts_of(checked.rows)
             with self.store.read() as conn:
-                found = ingest_flags(conn, checked.unit, checked.year, checked.rows, rules, stored)
-            return [f.problem() for f in found]
+                found = ingest_flags(conn, checked.unit, checked.year, checked.rows, rules, stored, texts)
+            return [f.problem() for f in found], texts
         except Exception as exc:  # hints only: the form is taken all the same
             log.warning("质量审查未完成（%s），表格照常收取", exc)
-            return []
+            return [], None
 
     def _plan_reviews(self, checked) -> None:
         """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""
@@ -356,7 +362,7 @@ class Ingest:
                 reviews.record_reviews(self.store, conn, new_id, planned)
         self.crash("after-commit")
         self._finish(claim, values["status"], problems, values["received_at"])
-        return _Settled(stored_as, replaced, later)
+        return _Settled(new_id, stored_as, replaced, later)
 
     def _record_kept(self, conn, claim: Claim, stored_as: str, digest: str, submission: int, values: dict,
                      problems: list[Problem]) -> None:
@@ -518,8 +524,9 @@ def _describe(exc: Exception) -> str:
 class _Settled:
     """Where the kept original went, and the supersession decided in the same transaction."""
 
-    def __init__(self, stored_as: str | None, replaced: int | None, superseded_by: int | None):
-        self.stored_as, self.replaced, self.superseded_by = stored_as, replaced, superseded_by
+    def __init__(self, submission: int, stored_as: str | None, replaced: int | None, superseded_by: int | None):
+        self.submission, self.stored_as, self.replaced, self.superseded_by = submission, stored_as, replaced, \
+            superseded_by
 
 
 def closed_year_problem(exc: YearClosed) -> Problem:

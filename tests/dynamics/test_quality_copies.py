@@ -58,3 +58,29 @@ def test_the_index_kept_over_a_run_is_the_years_current_forms(workspace, store):
     assert index() == [("乙处", TEXTS[2]), ("乙处", TEXTS[3]), ("甲处", TEXTS[4]), ("甲处", TEXTS[5])]
     assert stored.copies.exact == CopyIndex([("乙处", risk_rows(TEXTS[2:4])), ("甲处", risk_rows(TEXTS[4:]))]).exact
     assert texts_of(risk_rows(TEXTS[:1])) == [(TEXTS[0], 1)]
+
+
+def test_the_texts_an_ingest_keeps_of_its_own_forms_are_those_stored(workspace, store, make_form):
+    """An ingest run remembers the texts of each form it stores instead of reading them back: they must be what the
+    archive holds (a copy in the same run is still found), a form with ditto marks and blank rows included."""
+    from lzdocs.ingest import Ingest
+    from lzdocs.store import history
+
+    rows = [{"seq": "1", "post": "出纳", "duties": "现金收付", "risk": "  利用职务便利\n挪用公款 ",
+             "category": "岗位职责", "level": "一级", "measures": "钱账分管", "owner": "王丽"},
+            {"seq": "", "post": "", "duties": "", "risk": "", "category": "", "level": "", "measures": "", "owner": ""},
+            {"seq": "2", "post": "同上", "duties": "报销审核", "risk": "虚报工程量骗取工程款项", "category": "制度机制",
+             "level": "二级", "measures": "报销双签", "owner": "赵强"}]
+    make_form(workspace.inbox / "a.docx", unit="计划财务处", rows=rows)
+    copied = dict(rows[2], post="会计", risk="虚报工程量骗取工程款")
+    make_form(workspace.inbox / "b.xlsx", unit="后勤管理处", rows=[copied], date=dt.date(2026, 11, 11))
+    ingest = Ingest(workspace, store, today=dt.date(2026, 11, 28))
+    outcomes = ingest.run_inbox()
+    assert [o.status for o in outcomes] == ["accepted", "accepted"], [o.problems for o in outcomes]
+    assert any("几乎相同" in p.message for p in outcomes[1].problems)
+    remembered = ingest._quality[1].by_id
+    with store.read() as conn:
+        ids = [f.id for f in history.current_forms(conn, 2026)]
+        assert sorted(remembered) == sorted(ids)
+        for sid, stored_rows in history.rows_of(conn, ids).items():
+            assert remembered[sid] == texts_of(stored_rows)
