@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from lzdocs import interrupts
 from lzdocs.cli import zh
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError, from_os_error
@@ -229,7 +230,8 @@ class LzdocsGroup(click.Group):
         env = ctx.ensure_object(Env)
         handler = _install_log_handler(env)
         try:
-            return super().invoke(ctx)
+            with interrupts.noted():  # a Ctrl-C swallowed by a finalizer is raised again at the next step
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except LzdocsError as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lzdocs import interrupts
 from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, moment_day, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
@@ -407,6 +408,7 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
     results = []
     with DurableRenames() as finisher:
         for i, (number, values) in enumerate(rows):
+            interrupts.check()  # between letters: a Ctrl-C that was swallowed stops here
             progress(i, len(rows), str(values.get("单位") or "").strip())
             results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
                                       draft=draft, assigned=assigned))

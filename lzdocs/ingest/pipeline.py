@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from lzdocs import interrupts
 from lzdocs.clock import Clock
 from lzdocs.dynamics import reviews
 from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, YearClosed, error, from_os_error, warning
@@ -109,6 +110,7 @@ class Ingest:
         files, ignored = walk(inbox)
         outcomes = [self._ignored(path, reason) for path, reason in ignored]
         for i, path in enumerate(files, 1):
+            interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
             self.progress(i, len(files), display_name(path.name))
             if dry_run:
                 outcomes.append(self.preview(path))
@@ -139,6 +141,7 @@ class Ingest:
             else:
                 outcomes.append(Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)]))
         for i, (path, named) in enumerate(files, 1):
+            interrupts.check()
             self.progress(i, len(files), display_name(path.name))
             outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
         return outcomes

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
+from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, from_os_error
 from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic
 from lzdocs.integrity.findings import Finding
@@ -223,6 +224,7 @@ class SnapshotWriter:
         done: set[str] = set()
         waiting: list[ArchivedFile] = []
         for i, item in enumerate(todo, 1):
+            interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
             self.progress(i, len(todo), item.path)
             if item.path in done:
                 continue

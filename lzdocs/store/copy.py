@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
+from lzdocs import interrupts
 from lzdocs.errors import StoreError
 from lzdocs.store import schema
 
@@ -48,6 +49,7 @@ def copy_archive(source, target, progress: Callable[[int, int, str], None] | Non
         with source.read() as src:
             for table in tables:
                 for rows in _batches(src, table):
+                    interrupts.check()  # between batches: a Ctrl-C that was swallowed stops here
                     dst.execute(table.insert(), rows)
                     done += len(rows)
                     if progress:

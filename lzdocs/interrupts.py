@@ -1,0 +1,48 @@
+"""Ctrl-C that is never lost.
+
+CPython raises KeyboardInterrupt wherever the main thread happens to be when it handles the signal, also inside a
+finalizer (a ZipFile's ``__del__`` as garbage is collected), where the exception is swallowed ("Exception ignored
+in …"): a long ingest then ran on to its end as if Ctrl-C had not been pressed. While a command runs, the CLI puts
+:func:`handler` in place, which notes the request as well as raising; long loops call :func:`check` between their
+steps (a file, a letter, a table), which raises KeyboardInterrupt again when a request was swallowed. Used as a
+library, nothing is installed and :func:`check` does nothing.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+_requested = False
+
+
+def handler(signum, frame) -> None:
+    """SIGINT: note the request, then do what Python's own handler does."""
+    global _requested
+    _requested = True
+    raise KeyboardInterrupt
+
+
+def check() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed while :func:`noted` was in force (even where it was lost)."""
+    if _requested:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def noted():
+    """:func:`handler` for SIGINT for the block, where Python's default handler is in place in the main thread;
+    the handler before is put back afterwards."""
+    global _requested
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    _requested = False
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _requested = False

@@ -1,0 +1,58 @@
+"""Ctrl-C during an ingest is never lost: one that Python swallowed in a finalizer (a ZipFile's ``__del__`` as
+garbage is collected: "Exception ignored in …") stops the run before the next file, which stays in the inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sys
+
+import pytest
+
+from lzdocs import interrupts
+from lzdocs.ingest import Ingest
+from tests.conftest import SAMPLE_ROWS
+
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="SIGINT raised in this process"),
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]  # the swallowed one
+
+
+class _Garbage:
+    """An object whose finalizer is where Ctrl-C arrives."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)  # handled at once, inside __del__: the KeyboardInterrupt is swallowed
+        sum(range(10))
+
+
+def _forms(workspace, make_form, n: int) -> list[str]:
+    names = [f"表{i}.xlsx" for i in range(n)]
+    for i, name in enumerate(names):
+        make_form(workspace.inbox / name, unit="计划财务处", rows=[dict(SAMPLE_ROWS[0], risk=f"风险{i}")])
+    return names
+
+
+def test_a_ctrl_c_swallowed_by_a_finalizer_stops_the_ingest_before_the_next_file(workspace, store, make_form):
+    names = _forms(workspace, make_form, 3)
+
+    def progress(i, n, name):
+        if i == 2:  # Ctrl-C while the second form is taken: it is finished, the third stays
+            _Garbage()
+
+    ingest = Ingest(workspace, store, today=dt.date(2026, 11, 28), progress=progress)
+    with interrupts.noted(), pytest.raises(KeyboardInterrupt):
+        ingest.run_inbox()
+    assert [p.name for p in workspace.inbox.iterdir() if p.is_file()] == names[2:]
+    assert sorted(p.name for p in (workspace.root / "outbox/2026/收文/计划财务处").iterdir()) == names[:2]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back after the block
+
+    ingest = Ingest(workspace, store, today=dt.date(2026, 11, 28))  # the next run takes the rest
+    assert [o.status for o in ingest.run_inbox()] == ["accepted"]
+
+
+def test_without_the_handler_in_place_the_swallowed_ctrl_c_is_lost(workspace, store, make_form):
+    """What the handler is for: Python's own loses it, and the run goes on to the end."""
+    _forms(workspace, make_form, 2)
+    ingest = Ingest(workspace, store, today=dt.date(2026, 11, 28),
+                    progress=lambda i, n, name: _Garbage() if i == 2 else None)
+    assert [o.status for o in ingest.run_inbox()] == ["accepted", "accepted"]
