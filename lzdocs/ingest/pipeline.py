@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from lzdocs import interrupts
 from lzdocs.clock import Clock
@@ -524,12 +524,14 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}：{exc}"
 
 
-class _Settled:
-    """Where the kept original went, and the supersession decided in the same transaction."""
+class _Settled(NamedTuple):
+    """The submission recorded, where the kept original went, and the supersession decided in the same
+    transaction."""
 
-    def __init__(self, submission: int, stored_as: str | None, replaced: int | None, superseded_by: int | None):
-        self.submission, self.stored_as, self.replaced, self.superseded_by = submission, stored_as, replaced, \
-            superseded_by
+    submission: int
+    stored_as: str | None
+    replaced: int | None
+    superseded_by: int | None
 
 
 def closed_year_problem(exc: YearClosed) -> Problem:
