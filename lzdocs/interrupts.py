@@ -4,8 +4,8 @@ CPython raises KeyboardInterrupt wherever the main thread happens to be when it 
 finalizer (a ZipFile's ``__del__`` as garbage is collected), where the exception is swallowed ("Exception ignored
 in …"): a long ingest then ran on to its end as if Ctrl-C had not been pressed. While a command runs, the CLI puts
 :func:`handler` in place, which notes the request as well as raising; long loops call :func:`check` between their
-steps (a file, a letter, a table), which raises KeyboardInterrupt again when a request was swallowed. Used as a
-library, nothing is installed and :func:`check` does nothing.
+steps (a file, a letter, a table), which raises KeyboardInterrupt again when a request was swallowed, and the
+command ends with it if no step came after. Used as a library, nothing is installed and :func:`check` does nothing.
 """
 
 from __future__ import annotations
@@ -25,15 +25,20 @@ def handler(signum, frame) -> None:
 
 
 def check() -> None:
-    """Raise KeyboardInterrupt if Ctrl-C was pressed while :func:`noted` was in force (even where it was lost)."""
-    if _requested:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed while :func:`noted` is in force (even where it was lost); only in
+    the main thread, which the signal is for. Raised once: the request is then said."""
+    global _requested
+    if _requested and threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is handler:
+        _requested = False
         raise KeyboardInterrupt
 
 
 @contextmanager
 def noted():
     """:func:`handler` for SIGINT for the block, where Python's default handler is in place in the main thread;
-    the handler before is put back afterwards."""
+    the handler before is put back afterwards. A request noted but lost (in the last step, or in work that does not
+    check, such as the registers rebuilt at the end) is raised when the block ends."""
     global _requested
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
@@ -45,4 +50,6 @@ def noted():
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        _requested = False
+        asked, _requested = _requested, False
+    if asked:
+        raise KeyboardInterrupt

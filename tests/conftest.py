@@ -47,6 +47,10 @@ def _move_the_wall_clock_alone(config) -> None:
 
     if abs(time.monotonic() - uptime) < 86_400:  # the monotonic clock is the real one: nothing to do
         return
+    if sys.argv[:1] == ["-"]:  # a program read from stdin cannot be started again: say what to set instead
+        sys.stderr.write("libfaketime 也改动了单调时钟，线程的限时等待将永不返回；"
+                         "请加上 FAKETIME_DONT_FAKE_MONOTONIC=1 再运行\n")
+        return
     path = os.pathsep.join(p for p in (str(REPO / "tests" / "faketime"), env.get("PYTHONPATH")) if p)
     capture = config.pluginmanager.getplugin("capturemanager")
     if capture is not None:  # the terminal back from pytest's capture, for this message and the new run

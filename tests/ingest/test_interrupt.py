@@ -56,3 +56,61 @@ def test_without_the_handler_in_place_the_swallowed_ctrl_c_is_lost(workspace, st
     ingest = Ingest(workspace, store, today=dt.date(2026, 11, 28),
                     progress=lambda i, n, name: _Garbage() if i == 2 else None)
     assert [o.status for o in ingest.run_inbox()] == ["accepted", "accepted"]
+
+
+def test_one_swallowed_in_the_last_file_ends_the_command_with_it(workspace, store, make_form):
+    """No step comes after it: the work is done and kept, and the block ends with the KeyboardInterrupt (exit 130)."""
+    names = _forms(workspace, make_form, 2)
+    ingest = Ingest(workspace, store, today=dt.date(2026, 11, 28),
+                    progress=lambda i, n, name: _Garbage() if i == 2 else None)
+    outcomes = []
+    with pytest.raises(KeyboardInterrupt), interrupts.noted():
+        outcomes = ingest.run_inbox()
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert sorted(p.name for p in (workspace.root / "outbox/2026/收文/计划财务处").iterdir()) == names
+    interrupts.check()  # nothing is left noted for what comes next in this process
+
+
+def test_the_cli_says_interrupted_when_ctrl_c_was_swallowed_in_the_last_file(workspace, make_form, monkeypatch):
+    from lzdocs.ingest import pipeline
+    from tests.conftest import run_cli
+
+    _forms(workspace, make_form, 2)
+    real = pipeline.Ingest.take_inbox_file
+
+    def take(self, path, seen=None):
+        outcome = real(self, path, seen)
+        if path.name == "表1.xlsx":
+            _Garbage()
+        return outcome
+
+    monkeypatch.setattr(pipeline.Ingest, "take_inbox_file", take)
+    proc = run_cli("-w", workspace.root, "ingest", check=130)
+    assert "已中断（Ctrl-C）" in proc.stderr and proc.stdout.count("[已收取]") == 2
+
+
+def test_a_request_counts_only_in_the_main_thread_while_the_handler_is_in_place():
+    import threading
+
+    raised = []
+    with interrupts.noted():
+        interrupts._requested = True  # as after a swallowed Ctrl-C
+        worker = threading.Thread(target=lambda: raised.append(_raises(interrupts.check)))
+        worker.start()
+        worker.join()
+        assert raised == [False]  # another thread (a library ingest) is not stopped by it
+        assert _raises(interrupts.check)
+        interrupts._requested = False
+    interrupts._requested = True  # left over (a second Ctrl-C as the handler was put back): no longer in force
+    try:
+        assert not _raises(interrupts.check)
+    finally:
+        interrupts._requested = False
+
+
+def _raises(call) -> bool:
+    try:
+        call()
+    except KeyboardInterrupt:
+        return True
+    return False
