@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import chdir
 from pathlib import Path
 
@@ -43,8 +44,6 @@ def _move_the_wall_clock_alone(config) -> None:
         uptime = float(Path("/proc/uptime").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return
-    import time
-
     if abs(time.monotonic() - uptime) < 86_400:  # the monotonic clock is the real one: nothing to do
         return
     if sys.argv[:1] == ["-"]:  # a program read from stdin cannot be started again: say what to set instead
