@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +26,16 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     _move_the_wall_clock_alone(config)
+    _let_ctrl_c_through()
+
+
+def _let_ctrl_c_through() -> None:
+    """A run started in the background by a shell without job control (``sh -c 'pytest &'``, a CI step in a
+    subshell) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt, in this process or in the
+    lzdocs processes the tests start: the Ctrl-C tests would test ``nohup``, not a clerk's Ctrl-C. Put Python's
+    own handler back; children then start with the signal's default, as from a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _move_the_wall_clock_alone(config) -> None:
