@@ -11,6 +11,7 @@ import re
 import stat
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -336,6 +337,27 @@ def file_system_now(folder: Path) -> float | None:
             os.unlink(name)
         except OSError:
             pass
+
+
+class FileSystemClocks:
+    """The clocks of the file systems files come from, each read (``file_system_now``) once in a while and carried
+    forward on this machine's monotonic clock: a file's age by the clock that stamped it, probing its folder once
+    per run rather than once per file."""
+
+    REREAD = 600.0  # seconds: a watcher that runs for months follows the server's clock being corrected
+
+    def __init__(self):
+        self._read: dict[Path, tuple[float | None, float]] = {}
+
+    def age(self, folder: Path, mtime: float) -> float | None:
+        """Seconds since ``mtime`` by the clock of ``folder``'s file system (negative: a time after its now); None
+        when no file can be made there to read that clock."""
+        moment = time.monotonic()
+        read = self._read.get(folder)
+        if read is None or moment - read[1] > self.REREAD:
+            read = self._read[folder] = (file_system_now(folder), moment)
+        stamped_now, at = read
+        return None if stamped_now is None else stamped_now + (moment - at) - mtime
 
 
 def stale_files(paths: Iterable[Path], older_than: float) -> list[Path]:

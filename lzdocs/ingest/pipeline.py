@@ -27,6 +27,7 @@ from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import load_kinds
 from lzdocs.fsutil import (
+    FileSystemClocks,
     NotRegularFile,
     copy_durably,
     copy_stream,
@@ -93,6 +94,7 @@ class Ingest:
         self.touched_years: set[int] = set()
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
+        self.file_clocks = FileSystemClocks()
 
     # --- entry points -----------------------------------------------------------------------
     def run_inbox(self, *, dry_run: bool = False) -> list[Outcome]:
@@ -166,7 +168,7 @@ class Ingest:
             return Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)])
         except OSError as exc:  # unreadable: said for this file, the others go on
             return self._not_taken(path, exc)
-        return self.process(claim)
+        return self.process(claim, stamped_in=path.parent)
 
     def preview(self, path: Path, *, follow_symlinks: bool = False) -> Outcome:
         """--dry-run: what would happen, without claiming, storing or moving anything."""
@@ -180,7 +182,7 @@ class Ingest:
             if duplicate:
                 return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
                                problems=[self._duplicate_warning(duplicate)])
-            arrived = self.arrived(src)
+            arrived = self.arrived(src, path.parent)
             checked, problems, unit, year, kind = self._read_and_check(copy, src, display_name(path.name), arrived)
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems, received=arrived, kind=kind)
@@ -188,29 +190,39 @@ class Ingest:
                        problems=problems, received=arrived, kind=checked.kind.key)
 
     # --- one file ---------------------------------------------------------------------------
-    def process(self, claim: Claim, seen: dt.datetime | None = None) -> Outcome:
+    def process(self, claim: Claim, seen: dt.datetime | None = None, stamped_in: Path | None = None) -> Outcome:
+        """One claimed file, to the archive or 退回/. ``stamped_in``: the folder the file was written in (an inbox
+        file's own, by default), whose clock tells when it arrived."""
         try:
             try:
                 src = open_regular(claim.file)  # once, never following a link: what is read is what is kept
             except NotRegularFile as exc:
                 return self._put_back_not_regular(claim, exc.kind)
             with src, self._private_copy(src, claim.original_name) as (copy, sha):
-                arrived = self.arrived(src, seen)
+                if stamped_in is None and claim.origin:
+                    stamped_in = Path(claim.origin).parent
+                arrived = self.arrived(src, stamped_in, seen)
                 outcome = self._process(claim, src, copy, sha, arrived)
                 outcome.received = arrived
                 return outcome
         finally:
             claim.let_go()  # on success the claim is gone; on an error recovery may take it up
 
-    def arrived(self, src: BinaryIO, seen: dt.datetime | None = None) -> dt.date:
+    def arrived(self, src: BinaryIO, stamped_in: Path | None, seen: dt.datetime | None = None) -> dt.date:
         """The day a form arrived: the clerk's ``--received``, else the earliest of today, a watcher's first sight
-        and the file's modification day. A file server's clock may be off: a later mtime is never believed."""
+        and the day the file was last written (``stamped_in``: the folder whose file system dated it).
+
+        That day is counted back from now by the file's age on the clock that dated it — a share's is its file
+        server's, which may be hours or years away from this machine's — never by comparing its mtime with this
+        machine's clock. A file dated after its file system's now, or where no clock can be read, says nothing."""
         if self.received is not None:
             return self.received
         days = [self.today] + ([seen.date()] if seen else [])
         try:
-            days.append(dt.datetime.fromtimestamp(os.fstat(src.fileno()).st_mtime).date())
-        except (OSError, OverflowError, ValueError):  # a time the platform cannot show: not believed
+            age = self.file_clocks.age(stamped_in, os.fstat(src.fileno()).st_mtime) if stamped_in else None
+            if age is not None and age > 0:
+                days.append((dt.datetime.combine(self.today, self.now().time()) - dt.timedelta(seconds=age)).date())
+        except (OSError, OverflowError):  # a time that cannot be a day: not believed
             pass
         return min(days)
 

@@ -45,8 +45,13 @@ def set_deadline(root, deadline: str) -> None:
                       encoding="utf-8")
 
 
-def modified(path, when: dt.datetime):
-    os.utime(path, (when.timestamp(), when.timestamp()))
+def written_ago(path, days: float):
+    """Date ``path`` as written ``days`` ago (negative: ahead) by its own file system's clock, as a share's files
+    are dated by the file server: the day it arrived is counted back from the pinned today by that age."""
+    from lzdocs.fsutil import file_system_now
+
+    when = file_system_now(path.parent) - days * 86_400
+    os.utime(path, (when, when))
     return path
 
 
@@ -92,7 +97,7 @@ def test_an_urge_after_the_deadline_asks_for_a_date_after_it_and_refuses_an_earl
 # --- On time or late, by the day a form arrived -------------------------------------------------------------------
 
 def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, make_form, tmp_path):
-    form = modified(make_form(ws / "inbox" / "计财处.docx"), dt.datetime(2026, 11, 14, 17, 5))
+    form = written_ago(make_form(ws / "inbox" / "计财处.docx"), 14)
     [out] = run_json("-w", ws, "ingest")  # today is 2026-11-28, twelve days after the deadline
     assert (out["status"], out["received"]) == ("accepted", "2026-11-14")
     assert not form.exists()
@@ -105,7 +110,7 @@ def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, ma
 
 def test_a_modification_time_in_the_future_is_not_believed(ws, make_form):
     make_form(ws / "inbox" / "计财处.docx")
-    modified(ws / "inbox" / "计财处.docx", dt.datetime(2027, 3, 1))  # the file server's clock runs ahead
+    written_ago(ws / "inbox" / "计财处.docx", -100)  # dated after the file system's now: not believed
     [out] = run_json("-w", ws, "ingest", env=day("2026-11-20"))
     assert out["received"] == "2026-11-20"
     status = run_json("-w", ws, "status", env=day("2026-11-20"))

@@ -1,0 +1,96 @@
+"""The day a form arrived, when the file server's clock, this machine's clock and the pinned today all disagree.
+
+A file's mtime is stamped by the clock of the file system it was written on (a share's: the file server's). It
+tells how long ago the file was written only when read against that same clock; the arrival day is then counted
+back from today. Here the file server's clock is moved by replacing the probe that reads it
+(``lzdocs.fsutil.file_system_now``) and dating the files by the moved clock, as that server would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from lzdocs import fsutil
+from lzdocs.ingest import Ingest
+
+TODAY = dt.date(2026, 11, 28)
+DAY = 86_400
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """``server(days)``: the inbox's file server runs ``days`` away from this machine (negative: behind);
+    returns a function dating a file as written ``ago`` days before that server's now."""
+    def move(days: float):
+        real = fsutil.file_system_now
+        monkeypatch.setattr(fsutil, "file_system_now", lambda folder: real(folder) + days * DAY)
+
+        def written(path, ago: float = 0):
+            when = real(path.parent) + (days - ago) * DAY
+            os.utime(path, (when, when))
+            return path
+        return written
+    return move
+
+
+def received(workspace, store, today=TODAY) -> list[tuple[str, str]]:
+    return [(o.status, o.received.isoformat()) for o in Ingest(workspace, store, today=today).run_inbox()]
+
+
+@pytest.mark.parametrize("skew", [-336, -0.5, 0, 0.5, 1500])
+def test_a_form_just_written_arrived_today_however_far_off_the_servers_clock_is(workspace, store, make_form, server,
+                                                                                 skew):
+    written = server(skew)
+    written(make_form(workspace.inbox / "计财处.docx"))
+    assert received(workspace, store) == [("accepted", "2026-11-28")]
+
+
+@pytest.mark.parametrize("skew", [-200, 0, 40])
+def test_a_form_written_twelve_days_ago_by_the_servers_clock_arrived_twelve_days_before_today(
+        workspace, store, make_form, server, skew):
+    written = server(skew)
+    written(make_form(workspace.inbox / "计财处.docx"), ago=12)
+    assert received(workspace, store) == [("accepted", "2026-11-16")]
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 1, 1), dt.date(2031, 1, 2), dt.date(2035, 12, 31)])
+def test_a_fresh_file_arrived_on_the_pinned_day_whatever_this_machines_calendar_says(workspace, store, make_form,
+                                                                                     today):
+    """LZDOCS_TODAY or a test's pinned day far from the real date: a file written now arrived that day."""
+    make_form(workspace.inbox / "计财处.docx", date=today - dt.timedelta(days=1))
+    assert received(workspace, store, today) == [("accepted", today.isoformat())]
+
+
+def test_a_date_after_the_servers_own_now_says_nothing(workspace, store, make_form, server):
+    written = server(-30)
+    written(make_form(workspace.inbox / "计财处.docx"), ago=-3)  # three days ahead of the clock that dated it
+    assert received(workspace, store) == [("accepted", "2026-11-28")]
+
+
+def test_where_the_servers_clock_cannot_be_read_the_file_date_says_nothing(workspace, store, make_form,
+                                                                           monkeypatch):
+    monkeypatch.setattr(fsutil, "file_system_now", lambda folder: None)  # no file can be made there
+    path = make_form(workspace.inbox / "计财处.docx")
+    old = path.stat().st_mtime - 20 * DAY
+    os.utime(path, (old, old))
+    assert received(workspace, store) == [("accepted", "2026-11-28")]
+
+
+def test_the_clock_is_read_once_per_folder_in_a_run(workspace, store, make_form, monkeypatch):
+    reads = []
+    real = fsutil.file_system_now
+    monkeypatch.setattr(fsutil, "file_system_now", lambda folder: reads.append(folder) or real(folder))
+    for unit, name in (("计划财务处", "计财处.docx"), ("基建处", "基建处.xlsx"), ("党政办公室", "党办.docx")):
+        make_form(workspace.inbox / name, unit=unit)
+    assert [s for s, _ in received(workspace, store)] == ["accepted"] * 3
+    assert reads == [workspace.inbox]
+
+
+def test_a_named_file_is_dated_by_the_clock_of_its_own_folder(workspace, store, make_form, tmp_path, server):
+    """``lzdocs ingest 邮件附件/…``: the copy keeps the file's mtime, which its own folder's clock reads."""
+    written = server(-90)
+    mailed = written(make_form(tmp_path / "邮件附件" / "基建处.docx", unit="基建处"), ago=5)
+    [outcome] = Ingest(workspace, store, today=TODAY).run_paths([mailed])
+    assert (outcome.status, outcome.received) == ("accepted", dt.date(2026, 11, 23))
