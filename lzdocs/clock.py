@@ -48,6 +48,15 @@ class Clock:
 
     @classmethod
     def fixed(cls, day: dt.date) -> Clock:
+        """A clock on ``day`` (a date; a datetime counts for its day), as a script passes ``today=``."""
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        if not isinstance(day, dt.date):
+            raise ConfigError(f"today 应当是日期（datetime.date），收到的是 {day!r}",
+                              hint="例如 Office(today=datetime.date(2026, 12, 1))；不传则用系统日期")
+        if day.year not in YEARS:
+            raise ConfigError(f"“今天”设成了 {day.isoformat()}，年份应在 {YEARS.start}—{YEARS.stop - 1} 之间",
+                              hint="请检查传入的 today")
         return cls(day)
 
     def today(self) -> dt.date:

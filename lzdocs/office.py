@@ -89,8 +89,8 @@ class Office:
 
     def __init__(self, workspace: str | Path | Workspace | None = None, *, today: dt.date | None = None,
                  clock: Clock | None = None):
+        self.clock = clock or (Clock.fixed(today) if today is not None else Clock.from_environment())
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
-        self.clock = clock or (Clock.fixed(today) if today else Clock.from_environment())
         self._store: Store | None = None
         self._letters: LetterOffice | None = None
 
@@ -657,8 +657,7 @@ class Office:
         roster unit (``all_units``); ``fmt`` is docx or xlsx. The title carries the school's name. A blank form
         written here before and left unchanged is replaced; one the user changed is kept (the new one gets _01)."""
         from lzdocs.documents.blankform import write_docx, write_xlsx
-        from lzdocs.dynamics.reviews import REVIEW_KIND, prefill_rows
-        from lzdocs.forms.schema import find_kind, load_kinds
+        from lzdocs.forms.schema import REVIEW_KIND, find_kind, load_kinds
         from lzdocs.fsutil import OwnFiles
         from lzdocs.textutil import safe_filename
 
@@ -682,7 +681,11 @@ class Office:
         files = []
         for name in names:
             stem = safe_filename(f"{form_kind.title}-{name}" if name else form_kind.title)
-            rows = prefill_rows(self.store, name) if name and form_kind.key == REVIEW_KIND else None
+            rows = None
+            if name and form_kind.key == REVIEW_KIND:  # a 落实情况 form comes with the unit's risk points
+                from lzdocs.dynamics.reviews import prefill_rows
+
+                rows = prefill_rows(self.store, name)
             files.append(own.write(self.ws.outbox / "空白表", stem, f".{fmt}",
                                    lambda path, name=name, rows=rows: writer(form_kind, path, unit=name,
                                                                              rows=rows or None, school=self.ws.school)))
