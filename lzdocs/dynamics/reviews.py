@@ -16,7 +16,6 @@ from lzdocs.store import reviews as reviews_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import squeeze
 
-REVIEW_KIND = "check"  # lzdocs/forms/kinds/risk_check.toml
 DONE, PARTLY, NOT_DONE = "已落实", "部分落实", "未落实"
 RESULTS = (DONE, PARTLY, NOT_DONE)
 OVERDUE, DUE = "overdue", "due"

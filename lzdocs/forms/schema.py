@@ -12,6 +12,8 @@ from lzdocs.errors import ConfigError
 from lzdocs.settings import parse_toml
 from lzdocs.textutil import squeeze
 
+REVIEW_KIND = "check"  # the 落实情况 form (lzdocs/forms/kinds/risk_check.toml), reviewed by lzdocs/dynamics/reviews.py
+
 
 @dataclass(frozen=True)
 class Field:

@@ -25,7 +25,7 @@ from lzdocs.dynamics import reviews
 from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, YearClosed, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
-from lzdocs.forms.schema import load_kinds
+from lzdocs.forms.schema import REVIEW_KIND, load_kinds
 from lzdocs.fsutil import (
     FileSystemClocks,
     NotRegularFile,
@@ -279,7 +279,7 @@ class Ingest:
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above)
-            if checked.kind.key == reviews.REVIEW_KIND:
+            if checked.kind.key == REVIEW_KIND:
                 self._plan_reviews(checked)
             return checked, checked.problems, checked.unit, checked.year, checked.kind.key
         except RejectedFile as exc:

@@ -100,6 +100,17 @@ def test_a_letter_loads_what_it_uses_and_nothing_for_the_other_registers(workspa
     assert written == ["发文登记簿.xlsx", "预警处置台账.xlsx"]
 
 
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_a_blank_form_loads_neither_the_archive_nor_the_other_formats_library(workspace, fmt):
+    """A blank risk form needs no archive (only a 落实情况 form is pre-filled from it) and one office format."""
+    text, modules = imported_by("-w", str(workspace.root), "form", "--unit", "计财处", "--format", fmt)
+    assert f"已生成 outbox/空白表/岗位风险分析和防控措施表-计划财务处.{fmt}" in text
+    assert ("docx" if fmt == "docx" else "openpyxl") in modules  # it did the work
+    unused = ("sqlalchemy", "rapidfuzz", "lzdocs.dynamics", "lzdocs.store") + (
+        ("openpyxl", "numpy") if fmt == "docx" else ())  # openpyxl itself loads numpy when it is installed
+    assert sorted(m for m in modules if m.startswith(unused)) == []
+
+
 def test_start_up_pauses_the_garbage_collector_only_until_the_command_is_loaded():
     watch_the_load = """\
 import gc, sys
