@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -144,17 +146,39 @@ def chinese_date(day: dt.date, *, numerals: bool = False) -> str:
 
 # --- close names ------------------------------------------------------------------------------------
 
+SHARED_WEIGHT = 0.5  # how much of the two names' weight (Dice) the characters they share must carry
+
+
 def close_matches(text: str, choices: Iterable[str], *, limit: int = 3, cutoff: float = 65) -> list[str]:
     """The ``choices`` that look like ``text``, best first — for "是不是…？" hints.
 
     A name written a little differently (计划财务科 → 计划财务处, 基健处 → 基建处), shortened (计财 → 计财处) or
-    contained in a longer one (资产管理处 → 国有资产管理处) is close; a name that only shares a common word is not
-    (资产管理处 and 后勤管理处 share 管理处). Scored with rapidfuzz's WRatio (0–100: the similarity of the whole,
-    or of the best-matching part when one is much longer); the ``cutoff`` 65 lets about one character in three
-    differ. One character alone (处) is close to nothing."""
+    contained in a longer one (资产管理处 → 国有资产管理处) is close; a name that only shares what many of the
+    choices have is not (资产管理处 and 后勤管理处 share 管理处, 文学院 and 外国语学院 学院). Two tests, both to pass:
+    rapidfuzz's WRatio (0–100: the similarity of the whole, or of the best-matching part when one is much longer)
+    at least ``cutoff`` — 65 lets about one character in three differ — and the characters the two share, each
+    weighted by how few choices have it (its inverse document frequency), at least half the weight of both (a
+    weighted Dice coefficient), with one of them found in at most a quarter of the choices. One character alone
+    (处) is close to nothing."""
     if len(text) < 2:
         return []
     from rapidfuzz import fuzz, process  # imported here: only a failed look-up pays for it
 
-    found = process.extract(text, list(choices), scorer=fuzz.WRatio, limit=None, score_cutoff=cutoff)
-    return [choice for choice, _score, _index in found][:limit]
+    choices = list(choices)
+    found = process.extract(text, choices, scorer=fuzz.WRatio, limit=None, score_cutoff=cutoff)
+    if not found:
+        return []
+    having = Counter(c for choice in choices for c in set(choice))  # character → how many choices have it
+    common = max(2.0, len(choices) / 4)
+
+    def weight(chars: Counter) -> float:
+        # A character no choice has (a typo, mostly) tells the choices apart no better than one only one has.
+        return sum(n * (math.log((len(choices) + 1) / (max(having[c], 1) + 1)) + 0.05) for c, n in chars.items())
+
+    def alike(choice: str) -> bool:
+        mine, theirs = Counter(text), Counter(choice)
+        shared = mine & theirs
+        return any(having[c] <= common for c in shared) and \
+            2 * weight(shared) >= SHARED_WEIGHT * (weight(mine) + weight(theirs))
+
+    return [choice for choice, _score, _index in found if alike(choice)][:limit]

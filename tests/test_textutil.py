@@ -82,6 +82,27 @@ def test_nothing_is_close_to_an_unrelated_name_or_a_single_character(text):
     assert close_matches(text, ROSTER_KEYS) == []
 
 
+# A university's roster with its 学院 (names and aliases, as Roster.closest compares them).
+UNIVERSITY_KEYS = ROSTER_KEYS + ["机械工程学院", "机械学院", "电力学院", "化工学院", "建筑学院", "理学院", "文法学院",
+                                 "外国语学院", "信息工程学院", "信息学院", "经济管理学院", "经管学院", "艺术与设计学院",
+                                 "艺术学院", "研究生院", "国际交流与合作处", "外事处", "保卫处", "学生工作部", "学工部",
+                                 "网络信息中心", "网络中心", "档案馆", "校医院"]
+
+
+@pytest.mark.parametrize("text, close", [
+    ("文学院", ["文法学院"]),  # not 机械工程学院 or 外国语学院: 学院 is what half the roster has
+    ("化学院", ["化工学院"]),
+    ("学院", []),
+    ("理工学院", ["理学院", "化工学院"]),  # not 经济管理学院, which shares 理 and 学院 only
+    ("外语学院", ["外国语学院"]),
+    ("艺术设计学院", ["艺术与设计学院", "艺术学院"]),
+    ("资产管理处", ["国有资产管理处", "资产处"]),
+    ("基健处", ["基建处"]),
+])
+def test_in_a_roster_of_many_schools_only_names_sharing_more_than_a_common_word_are_close(text, close):
+    assert close_matches(text, UNIVERSITY_KEYS, limit=5) == close
+
+
 def test_sharing_a_common_word_is_not_being_close():
     assert "后勤管理处" not in close_matches("资产管理处", ROSTER_KEYS)
     assert "教务处" not in close_matches("资产管理处", ROSTER_KEYS)
