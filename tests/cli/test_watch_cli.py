@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import os
 import re
 import signal
@@ -20,7 +19,6 @@ from tests.conftest import SAMPLE_ROWS, cli_env, run_json, run_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM/SIGKILL")]
 
-HAVE_REGISTERS = importlib.util.find_spec("lzdocs.documents.registers") is not None
 IGNORED = {"~$x.docx": b"lock of Word", ".~lock.x.docx#": b"lock of LibreOffice", "x.tmp": b"temp of WPS"}
 
 
@@ -232,8 +230,7 @@ def burst(tmp_path_factory):
     try:
         wait_for(lambda: len(archived(ws)) == len(forms), 90, "all 200 files to be accounted for", step=0.2)
         registers = ws.year_dir(2026) / "登记簿" / "2026年廉政风险点汇总表.xlsx"
-        if HAVE_REGISTERS:
-            wait_for(lambda: "已更新 2026 年登记簿" in watch.stderr, 20, "the registers")
+        wait_for(lambda: "已更新 2026 年登记簿" in watch.stderr, 20, "the registers")
     finally:
         code = watch.stop()
     return {"ws": ws, "forms": forms, "watch": watch, "code": code, "second": second, "state": state,
@@ -252,7 +249,6 @@ def test_a_burst_gives_the_right_rows(burst):
     assert len(units) == sum(f["status"] == "accepted" for f in burst["forms"].values())
 
 
-@pytest.mark.skipif(not HAVE_REGISTERS, reason="登记簿模块（issue 3）尚未合入")
 def test_registers_are_rebuilt_after_the_burst_not_per_file(burst):
     assert burst["registers"].is_file()
     rebuilt = burst["watch"].stderr.count("已更新 2026 年登记簿")
