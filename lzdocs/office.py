@@ -276,10 +276,11 @@ class Office:
 
     # --- registers and status ----------------------------------------------------------------------------
     def programme_year(self) -> int:
-        """The year commands work on by default: the newest with an accepted form, else this calendar year."""
+        """The year commands work on by default: this calendar year once one of its forms has come or its deadline
+        has passed, before that the newest year with an accepted form (in January: the year just ended)."""
         from lzdocs.documents.status import programme_year
 
-        return programme_year(self.store, self.today)
+        return programme_year(self.store, self.today, self.ws.settings.deadline)
 
     def registers(self, year: int | None = None) -> RegisterResult:
         """Rewrite every register and the 公示表 of ``year`` (default: ``programme_year()``) from the archive."""
@@ -396,25 +397,31 @@ class Office:
         return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored,
                                 receipt=receipt, draft=draft, number=number)
 
+    def urge_year(self, *, reminder: bool = False, date: dt.date | None = None) -> int:
+        """The year ``urge`` works on by default: ``programme_year()`` (in January, the year just ended, whose late
+        units are still chased); a reminder's, the year of its ``date``, whose deadline is ahead."""
+        return (date or self.today).year if reminder else self.programme_year()
+
     def units_to_urge(self, year: int | None = None) -> list[str]:
-        """Roster units with no accepted form for ``year`` (default: this year), in roster order."""
+        """Roster units with no accepted form for ``year`` (default: ``programme_year()``), in roster order."""
         from lzdocs.documents.letters import units_to_urge
 
         if not self.roster():
             raise ConfigError("单位名单为空，不知道该催哪些单位", hint="请先在 units.csv 中填写单位名单")
-        return units_to_urge(self.ws, self.store, year or self.today.year)
+        return units_to_urge(self.ws, self.store, year or self.programme_year())
 
     def urge(self, year: int | None = None, *, values: dict | None = None, date: dt.date | None = None,
              pdf: bool = False, progress: Progress | None = None, reminder: bool = False, draft: bool = False,
              number: str | None = None) -> LetterBatch:
-        """A 催报通知 to every roster unit with no accepted form for ``year``; 原定期限 defaults to the deadline.
+        """A 催报通知 to every roster unit with no accepted form for ``year`` (default: ``programme_year()``; for a
+        ``reminder``, the year of ``date``, whose deadline is ahead); 原定期限 defaults to the deadline.
 
         Before the deadline only a reminder (``reminder``: 提醒, not 催报) goes out; the date by which a unit must
         report is never earlier than the deadline."""
         from lzdocs.documents.letters import KINDS, REMINDER, urge_values
 
         date = date or self.today
-        year = year or date.year
+        year = year or self.urge_year(reminder=reminder, date=date)
         self.ws.require_organisation(KINDS["urge"].key)
         defaults = urge_values(self.ws, year, date, values or {}, reminder=reminder)
         if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template

@@ -189,7 +189,7 @@ def _row_dict(env: Env, r: L.BatchRow) -> dict:
 
 
 @command(cli, "urge")
-@click.option("--year", type=YEAR, help="报送年度（默认今年）")
+@click.option("--year", type=YEAR, help="报送年度（默认当前工作年度，与 lzdocs status 相同；--reminder 为今年）")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="如 补报期限=2026-11-30、应报材料=…")
 @click.option("--reminder", is_flag=True, help="截止日期前发报送提醒（措辞为“提醒”而非“催报”）")
@@ -207,14 +207,14 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, remind
 
     \b
     示例：
-      lzdocs urge                       催报今年未报送的单位
+      lzdocs urge                       催报当前年度未报送的单位（一月份仍是上一年度）
       lzdocs urge --reminder            截止日期前提醒尚未报送的单位
       lzdocs urge --year 2026 --set 补报期限=2026-11-30 --pdf
       lzdocs urge --dry-run             先看看有哪些单位
     """
     office = env.office()
     date = parse_date_option(date_text, env.today) or env.today
-    year = year or date.year
+    year = year or office.urge_year(reminder=reminder, date=date)
     units = office.units_to_urge(year)
     if dry_run or not units:
         if env.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lzdocs.documents.letters import KINDS as LETTER_KINDS
@@ -108,10 +109,16 @@ class SubmissionStatus:
                 "overdue": [o.as_dict() for o in self.overdue], "follow_up": self.follow_up}
 
 
-def programme_year(store, today: dt.date, *, kind: str = "risk") -> int:
-    """The year commands work on by default: the newest with an accepted form, else this calendar year."""
+def programme_year(store, today: dt.date, deadline: Callable[[int], dt.date | None], *, kind: str = "risk") -> int:
+    """The year commands work on by default: this calendar year once one of its forms has come or its deadline
+    (``deadline(year)``) has passed; before that the newest year with an accepted form, which the office is still
+    finishing (in January, the year just ended: its late units urged, its summary written); else this year."""
     with store.read() as conn:
-        return subs_q.latest_year(conn, kind) or today.year
+        latest = subs_q.latest_year(conn, kind)
+    if latest is None or latest >= today.year:
+        return latest or today.year
+    due = deadline(today.year)
+    return today.year if due is not None and today > due else latest
 
 
 def submission_status(ws, store, year: int, today: dt.date, *, kind: str = "risk") -> SubmissionStatus:

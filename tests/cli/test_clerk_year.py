@@ -94,6 +94,23 @@ def test_an_urge_after_the_deadline_asks_for_a_date_after_it_and_refuses_an_earl
     assert "应于2026年12月15日前报送" in text and "请你单位高度重视，于2026年12月23日前补报。" in text
 
 
+def test_in_january_the_year_just_ended_is_the_one_status_and_urge_work_on(ws, make_form):
+    make_form(ws / "inbox" / "计财处.docx")  # the 2026 form, taken on 2026-11-28
+    run_json("-w", ws, "ingest")
+    january = day("2027-01-05")
+    assert run_json("-w", ws, "status", env=january)["year"] == 2026
+    urged = run_json("-w", ws, "urge", "--dry-run", env=january)
+    assert urged["year"] == 2026 and "计划财务处" not in urged["units"] and len(urged["units"]) == 12
+    [first, *_] = run_json("-w", ws, "urge", env=january)
+    assert first["number"] == "东理纪催〔2027〕1号"  # numbered in the year it is issued
+    assert "2026" in text_of(ws / first["files"][0]) and "2026年11月16日" in text_of(ws / first["files"][0])
+    assert run_json("-w", ws, "urge", "--reminder", "--dry-run", env=january)["year"] == 2027  # ahead: this year's
+    later = day("2027-11-20")  # the 2027 deadline (11-16) has passed, no 2027 form yet: 2027's turn
+    assert run_json("-w", ws, "status", env=later)["year"] == 2027
+    again = run_json("-w", ws, "urge", "--dry-run", env=later)
+    assert again["year"] == 2027 and len(again["units"]) == 13
+
+
 # --- On time or late, by the day a form arrived -------------------------------------------------------------------
 
 def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, make_form, tmp_path):
