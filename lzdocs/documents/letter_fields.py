@@ -47,21 +47,12 @@ def when_text(value, date: dt.date, warnings: list[str]) -> str:
     return text + f"{moment.hour}时" + (f"{moment.minute}分" if moment.minute else "")
 
 
-_CHINESE_DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")  # 2026年12月1日上午9:00
-
-
 def moment_day(value) -> dt.date | None:
-    """The day of a 谈话时间 as given (a date, an Excel date-time, text starting 2026-12-08), else None."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    m = _MOMENT.fullmatch(text) or _CHINESE_DAY.match(text)
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-    except ValueError:
-        return None
+    """The day of a 谈话时间 as given (a date, an Excel date-time, 2026-12-08 09:30, 2026年12月8日上午9:00,
+    二〇二六年十二月八日), else None: read as every date the forms hold is (forms/values.py)."""
+    from lzdocs.forms.values import parse_date
+
+    return parse_date(value)
 
 
 def basis_text(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,10 +142,14 @@ def _signed_on(path: Path) -> dt.date:
     only, no decision rests on it)."""
     import docx
 
+    from lzdocs.forms.values import parse_date
+    from lzdocs.textutil import chinese_date
+
     for paragraph in reversed(docx.Document(str(path)).paragraphs):
-        m = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", paragraph.text.strip())
-        if m:
-            return dt.date(*map(int, m.groups()))
+        text = paragraph.text.strip()
+        day = parse_date(text)
+        if day and text in (chinese_date(day), chinese_date(day, numerals=True)):  # the line is that date alone
+            return day
     return dt.date.fromtimestamp(path.stat().st_mtime)
 
 

@@ -225,6 +225,15 @@ def test_a_template_asking_for_an_unknown_variable_is_refused_before_numbering(o
     assert "督办人：李老师" in document_text(office.issue(letter).path)
 
 
+@pytest.mark.parametrize("when, due", [("2026年12月1日上午9:00", dt.date(2026, 12, 1)),
+                                       ("2026-12-08 09:30", dt.date(2026, 12, 8)),
+                                       ("二〇二六年十二月八日上午九时", dt.date(2026, 12, 8)),
+                                       ("下周一上午", None)])
+def test_the_talk_is_due_on_the_day_its_time_names_however_the_date_is_written(office, when, due):
+    values = {**SAMPLES["talk"][1], "谈话时间": when}
+    assert office.prepare(L.KINDS["talk"], SAMPLES["talk"][0], values, DAY).reply_due == due
+
+
 def test_defaults_fill_deadlines_and_the_material_to_report(office):
     assert office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY).reply_due == \
         dt.date(2026, 12, 28)
