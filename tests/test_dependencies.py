@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 import tomllib
@@ -25,6 +26,7 @@ def declared(requirements: list[str]) -> set[str]:
     return {normal(re.split(r"[\s<>=!~\[;]", r, maxsplit=1)[0]) for r in requirements}
 
 
+@functools.cache
 def distributions_imported(folder: Path) -> dict[str, str]:
     """Distribution → one file importing it, for every absolute import of a module outside the standard library."""
     owners = packages_distributions()
