@@ -29,6 +29,11 @@ def _override() -> dt.date | None:
                           hint=f"请写成 {ENV}=2026-12-01，或删除这个环境变量") from None
 
 
+def _require_programme_year(day: dt.date, hint: str) -> None:
+    if day.year not in YEARS:
+        raise ConfigError(f"“今天”设成了 {day.isoformat()}，年份应在 {YEARS.start}—{YEARS.stop - 1} 之间", hint=hint)
+
+
 @dataclass(frozen=True)
 class Clock:
     """Today and now, from the system clock or a fixed day. Passed to whatever needs the date."""
@@ -37,9 +42,8 @@ class Clock:
     time: Callable[[], dt.datetime] = dt.datetime.now
 
     def __post_init__(self):
-        if self.day is not None and self.day.year not in YEARS:
-            raise ConfigError(f"“今天”设成了 {self.day.isoformat()}，年份应在 {YEARS.start}—{YEARS.stop - 1} 之间",
-                              hint=f"请检查环境变量 {ENV}（写成 {ENV}=2026-12-01），或删除它以使用系统日期")
+        if self.day is not None:
+            _require_programme_year(self.day, f"请检查环境变量 {ENV}（写成 {ENV}=2026-12-01），或删除它以使用系统日期")
 
     @classmethod
     def from_environment(cls) -> Clock:
@@ -54,9 +58,7 @@ class Clock:
         if not isinstance(day, dt.date):
             raise ConfigError(f"today 应当是日期（datetime.date），收到的是 {day!r}",
                               hint="例如 Office(today=datetime.date(2026, 12, 1))；不传则用系统日期")
-        if day.year not in YEARS:
-            raise ConfigError(f"“今天”设成了 {day.isoformat()}，年份应在 {YEARS.start}—{YEARS.stop - 1} 之间",
-                              hint="请检查传入的 today")
+        _require_programme_year(day, "请检查传入的 today")
         return cls(day)
 
     def today(self) -> dt.date:

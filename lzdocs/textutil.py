@@ -175,10 +175,13 @@ def close_matches(text: str, choices: Iterable[str], *, limit: int = 3, cutoff: 
         # A character no choice has (a typo, mostly) tells the choices apart no better than one only one has.
         return sum(n * (math.log((len(choices) + 1) / (max(having[c], 1) + 1)) + 0.05) for c, n in chars.items())
 
+    mine = Counter(text)
+    my_weight = weight(mine)
+
     def alike(choice: str) -> bool:
-        mine, theirs = Counter(text), Counter(choice)
+        theirs = Counter(choice)
         shared = mine & theirs
         return any(having[c] <= common for c in shared) and \
-            2 * weight(shared) >= SHARED_WEIGHT * (weight(mine) + weight(theirs))
+            2 * weight(shared) >= SHARED_WEIGHT * (my_weight + weight(theirs))
 
     return [choice for choice, _score, _index in found if alike(choice)][:limit]
