@@ -47,14 +47,6 @@ def when_text(value, date: dt.date, warnings: list[str]) -> str:
     return text + f"{moment.hour}时" + (f"{moment.minute}分" if moment.minute else "")
 
 
-def moment_day(value) -> dt.date | None:
-    """The day of a 谈话时间 as given (a date, an Excel date-time, 2026-12-08 09:30, 2026年12月8日上午9:00,
-    二〇二六年十二月八日), else None: read as every date the forms hold is (forms/values.py)."""
-    from lzdocs.forms.values import parse_date
-
-    return parse_date(value)
-
-
 def basis_text(text: str) -> str:
     """依据 as the letter cites it in “根据……有关规定”: a bare title of rules gets its 《》."""
     text = _BASIS_TAIL.sub("", text.strip().strip("，,。；;")).strip()

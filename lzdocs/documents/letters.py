@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lzdocs import interrupts
-from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, moment_day, when_text
+from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.forms.values import parse_date
@@ -239,7 +239,7 @@ class LetterOffice:
         context = self._fields(kind, values, date, warnings)
         reply_due = context.get(kind.reply) if kind.reply else None
         if kind.reply and kind.field(kind.reply).when:  # 谈话时间: the day the talk is due; its check is when_text's
-            reply_due = moment_day(values.get(kind.reply))
+            reply_due = parse_date(values.get(kind.reply))  # 2026-12-08 09:30, 二〇二六年十二月八日上午…
         elif reply_due is not None and reply_due < date:
             warnings.append(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}）")
         for name, value in list(context.items()):
