@@ -343,6 +343,37 @@ class Office:
 
         return [{"running": True, **state} for state in watchers(self.ws)]
 
+    def watch(self, *, mode: str | None = None, interval: float | None = None, stable: float | None = None,
+              console: bool = True, started: Callable[[Callable[[], None]], None] | None = None) -> None:
+        """``lzdocs watch``: take each form as it arrives in the inbox, as ``ingest()`` does, until Ctrl-C or
+        SIGTERM, or until the function handed to ``started`` is called (from any thread; the signals are caught
+        only when this runs on the main thread). The registers of the years a burst touched are rebuilt once it
+        has been quiet, dated by this office's clock at that moment. ``mode`` (``"native"``/``"polling"``),
+        ``interval`` and ``stable`` (seconds) override lzdocs.toml [watch]. One watcher per inbox
+        (``AlreadyWatching`` otherwise); the log goes to .lzdocs/watch.log and, with ``console``, to stderr."""
+        from lzdocs.store import Store
+        from lzdocs.watch import IngestWorker, Watcher, WatchLock, install_stop_signals, resolve_options, setup_logging
+
+        ws = self.ws
+        options = resolve_options(ws.settings, ws.inbox, mode=mode, interval=interval, stable=stable)
+        with WatchLock(ws, mode=options.mode, now=self.clock.now):
+            remove_logging = setup_logging(ws, console=console)
+            worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=self.clock.now), quiet=options.quiet,
+                                  dates=self.clock,
+                                  on_burst_end=lambda store, years: rebuild_registers(ws, store, years,
+                                                                                      self.today).files)
+            watcher = Watcher(ws.inbox, options, worker)
+            restore_signals = install_stop_signals(watcher.stop)
+            try:
+                if started is not None:
+                    started(watcher.stop)
+                watcher.run()
+            except KeyboardInterrupt:  # where no handler could be installed: run() has already shut down cleanly
+                pass
+            finally:
+                restore_signals()
+                remove_logging()
+
     # --- letters -----------------------------------------------------------------------------------------
     @property
     def letters(self) -> LetterOffice:

@@ -32,23 +32,5 @@ def watch_command(env: Env, mode: str | None, interval: float | None, stable: fl
     按 Ctrl-C 停止（处理完手头的文件再退出）。日志写在工作区 .lzdocs/watch.log。
     作为服务运行（systemd、Windows 任务计划程序、NSSM）见 docs/watch.md。
     """
-    from lzdocs.office import rebuild_registers
-    from lzdocs.store import Store
-    from lzdocs.watch import IngestWorker, Watcher, WatchLock, install_stop_signals, resolve_options, setup_logging
-
-    ws = env.choose_inbox(inbox)
-    options = resolve_options(ws.settings, ws.inbox, mode=mode, interval=interval, stable=stable)
-    with WatchLock(ws, mode=options.mode):
-        remove_logging = setup_logging(ws)
-        worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=env.clock.now), quiet=options.quiet,
-                              dates=env.clock,
-                              on_burst_end=lambda store, years: rebuild_registers(ws, store, years, env.today).files)
-        watcher = Watcher(ws.inbox, options, worker)
-        restore_signals = install_stop_signals(watcher.stop)
-        try:
-            watcher.run()
-        except KeyboardInterrupt:  # where no handler could be installed: run() has already shut down cleanly
-            pass
-        finally:
-            restore_signals()
-            remove_logging()
+    env.choose_inbox(inbox)
+    env.office().watch(mode=mode, interval=interval, stable=stable)
