@@ -748,14 +748,14 @@ class Office:
         return verify_package(dest)
 
     @staticmethod
-    def restore(src: str | Path, new: str | Path, *, clock: Clock | None = None,
+    def restore(src: str | Path, new: str | Path, *, today: dt.date | None = None, clock: Clock | None = None,
                 progress: Progress | None = None) -> Restored:
         """Restore a backup (``src``: a backup folder, its newest snapshot, or one snapshot) as the new workspace
         ``new`` (missing or empty): every file checked against the manifest, the registers rebuilt from the
-        restored database; a damaged backup leaves nothing behind."""
+        restored database, dated ``today`` as ``Office(today=)`` would; a damaged backup leaves nothing behind."""
         from lzdocs.integrity.backup import restore_into
 
-        clock = clock or Clock.from_environment()
+        clock = clock or (Clock.fixed(today) if today is not None else Clock.from_environment())
 
         def rebuild(root: Path, years: list[int]) -> Rebuilt:
             with Office(root, clock=clock) as office:

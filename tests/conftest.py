@@ -90,6 +90,28 @@ SAMPLE_ROWS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _the_day_is_pinned(request, monkeypatch):
+    """A test pins the day it means (``Office(..., today=TODAY)``, ``LZDOCS_TODAY``, ``run_cli``'s environment).
+    ``Office()`` and the command line fall back to the system date through ``Clock.from_environment``: reached in
+    a test without ``LZDOCS_TODAY``, that fails at once, on any day, instead of only on the days (December of a
+    later year) when the system's year differs from the test data's. A test about that fallback itself is marked
+    ``system_date``."""
+    if request.node.get_closest_marker("system_date") is not None:
+        return
+    from lzdocs.clock import ENV, Clock
+
+    original = Clock.from_environment.__func__
+
+    def pinned_only(cls):
+        if not os.environ.get(ENV, "").strip():
+            raise AssertionError("the test reads the system date: pass today=TODAY (or a Clock), or set "
+                                 f"{ENV}; mark it system_date if the system date is what it tests")
+        return original(cls)
+
+    monkeypatch.setattr(Clock, "from_environment", classmethod(pinned_only))
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m selects: a soffice test is deselected by "not slow"
 def pytest_collection_modifyitems(items):
     """A test that needs LibreOffice is also slow (``-m "not slow"`` is the quick loop without it) and is skipped

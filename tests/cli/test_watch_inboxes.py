@@ -16,7 +16,7 @@ import pytest
 from lzdocs.watch import AlreadyWatching, WatchLock, watchers
 from lzdocs.workspace import Workspace
 from tests.cli.test_watch_cli import Watch, _workspace, make_forms, submissions_per_file, wait_for
-from tests.conftest import REPO, cli_env, run_cli, run_json, run_process, use_database
+from tests.conftest import REPO, TODAY, cli_env, run_cli, run_json, run_process, use_database
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 ARGS = ("--stable", "1", "--interval", "1")
@@ -184,7 +184,7 @@ def test_registers_are_rebuilt_by_one_process_at_a_time(tmp_path, monkeypatch):
 
     ws = _workspace(tmp_path / "ws")
     monkeypatch.setattr(lzdocs.office, "REGISTERS_WAIT", 0.2)
-    office = Office(ws)
+    office = Office(ws, today=TODAY)
     try:
         with FileLock(ws.state / "registers.lock"):  # another process in the middle of its rebuild
             waited = office.rebuild_registers([2026])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_cli, use_inbox
+from tests.conftest import cli_env, run_cli, use_inbox
 
 
 def _workspace_files(ws) -> set[str]:
@@ -44,7 +44,7 @@ def test_an_inbox_at_a_root_home_or_system_folder_is_refused(workspace, value, s
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
     use_inbox(workspace.root, str(tmp_path / "home") if value == "~" else value)
-    proc = run_cli("-w", workspace.root, "ingest", env={**__import__("os").environ, "HOME": str(tmp_path / "home")})
+    proc = run_cli("-w", workspace.root, "ingest", env=cli_env(HOME=str(tmp_path / "home")))
     assert proc.returncode == 2, proc.stderr
     assert said in proc.stderr and "[inbox] path" in proc.stderr
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from lzdocs import Office
 from lzdocs.store import Store
 from lzdocs.store.schema import risks, submissions
-from tests.conftest import SAMPLE_ROWS
+from tests.conftest import SAMPLE_ROWS, TODAY
 from tests.ingest.invariant import archive_held, assert_each_input_exactly_once, lzdocs
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_backends,
@@ -32,7 +32,7 @@ def _in_flight(ws) -> int:
 def _run_while_held(ws, n: int, *, until_in_flight: int, timeout: float = 15.0):
     """Start ``n`` ingests while the database is held; let go once ``until_in_flight`` copies wait (or after
     ``timeout``). Returns the finished processes."""
-    with Office(ws) as office:  # the archive exists (its school recorded) before the helper locks it
+    with Office(ws, today=TODAY) as office:  # the archive exists (its school recorded) before the helper locks it
         assert office.store
     with archive_held(ws) as held:
         procs = []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, copy_of, make_form_file, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, TODAY, copy_of, make_form_file, run_cli, run_json
 
 UNITS = ["计划财务处", "基建处", "教务处"]
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购程序不规范",
@@ -162,14 +162,14 @@ def test_what_changed_after_the_snapshot_stays_out_and_a_moved_document_is_found
     run_cli("-w", archive, "void", kept_letter[0][2], "--reason", "测试", check=0)
     assert not (archive / kept_letter[0][0]).exists()
     monkeypatch.setattr(archived, "snapshot_database", lambda source, target: shutil.copyfile(earlier, target))
-    with Office(archive) as office:
+    with Office(archive, today=TODAY) as office:
         result = office.backup(tmp_path / "备份")
     assert result.findings == []
     paths = {e["path"]: e for e in result.entries}
     assert paths[kept_letter[0][0]]["sha256"] == kept_letter[0][1]
     assert issued["files"][0] not in paths and not any("/登记簿/" in p for p in paths)
     restored = tmp_path / "恢复"
-    Office.restore(tmp_path / "备份", restored)
+    Office.restore(tmp_path / "备份", restored, today=TODAY)
     assert sha(restored / kept_letter[0][0]) == kept_letter[0][1]
     assert len([p for p in tree(restored) if "/作废/" in p]) == 1  # the one voided before the snapshot, not this
     assert run_json("-w", restored, "risks") == at_snapshot
@@ -199,7 +199,7 @@ def test_a_form_recorded_but_not_yet_renamed_into_place_is_waited_for(archive, t
     os.replace(path, aside)
     path.write_bytes(b"")  # the reservation
     threading.Timer(0.8, os.replace, (aside, path)).start()
-    with Office(archive) as office:
+    with Office(archive, today=TODAY) as office:
         result = office.backup(tmp_path / "备份")
     assert result.findings == []
     entry = next(e for e in result.entries if e["path"] == "outbox/2026/收文/教务处/教务处.docx")

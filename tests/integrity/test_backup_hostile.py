@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_SCHOOL, copy_of, make_form_file, run_cli, run_json, use_inbox
+from tests.conftest import SAMPLE_SCHOOL, TODAY, copy_of, make_form_file, run_cli, run_json, use_inbox
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_two_backups_choosing_the_same_name_at_once_both_complete(archive, tmp_p
         return name
 
     monkeypatch.setattr(backup, "_new_name", raced)
-    with Office(archive) as office:
+    with Office(archive, today=TODAY) as office:
         result = office.backup(tmp_path / "备份")
     assert result.snapshot.name.endswith("-02") and (result.snapshot / "manifest.json").is_file()
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from lzdocs.clock import Clock
-from tests.conftest import run_cli
+from tests.conftest import TODAY, run_cli
 from tests.web.conftest import PASSWORD, client_of
 
 
@@ -134,7 +134,7 @@ def test_a_non_local_address_without_users_refuses_to_start(workspace):
     from lzdocs.web import build, is_local
 
     assert is_local("127.0.0.1") and is_local("::1") and is_local("localhost") and not is_local("0.0.0.0")
-    with Office(workspace) as office, pytest.raises(ConfigError, match="lzdocs user add"):
+    with Office(workspace, today=TODAY) as office, pytest.raises(ConfigError, match="lzdocs user add"):
         build(office, "0.0.0.0")
     refused = run_cli("-w", workspace.root, "serve", "--host", "192.168.1.20", "--port", "8899", check=2)
     assert "在 192.168.1.20 上提供页面需要登录，但还没有用户" in refused.stderr and "lzdocs user add" in refused.stderr

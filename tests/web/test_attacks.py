@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from lzdocs.clock import Clock
-from tests.conftest import run_cli, use_inbox
+from tests.conftest import TODAY, run_cli, use_inbox
 from tests.web.conftest import PASSWORD, client_of
 from tests.web.test_access import MovableTime, log_in, token
 
@@ -137,7 +137,7 @@ def test_pages_over_an_empty_archive_then_a_first_form(workspace, make_form, tmp
     from lzdocs.office import Office
     from lzdocs.web import build
 
-    with Office(workspace) as office:
+    with Office(workspace, today=TODAY) as office:
         client = client_of(build(office, "127.0.0.1"))
         for path in ("/", "/risks", "/warnings", "/events", "/charts", "/risks?q=%25_&year=&page=3"):
             got = client.get(path)
@@ -166,7 +166,7 @@ def test_markup_in_forms_file_names_and_reasons_is_shown_as_text(workspace, make
     bad = [{**SAMPLE_ROWS[0], "risk": ""}]
     make_form(workspace.root / "inbox" / "<i>退回</i>.docx", unit="人事处", rows=bad)
     run_cli("-w", workspace.root, "ingest", check=1)
-    with Office(workspace) as office:
+    with Office(workspace, today=TODAY) as office:
         client = client_of(build(office, "127.0.0.1"))
         for path in ("/", "/risks", "/unit?name=计划财务处", "/events", "/risks?q=<script>", "/unit?name=<script>"):
             text = client.get(path).text
@@ -206,7 +206,7 @@ def test_a_returned_file_downloads_when_the_inbox_is_a_share_outside_the_workspa
     make_form(share / "组织部.docx", unit="组织部", rows=[{**SAMPLE_ROWS[0], "risk": ""}])
     run_cli("-w", workspace.root, "ingest", check=1)
     returned = next((share / "退回").glob("组织部*.docx"))
-    with Office(workspace.root) as office:
+    with Office(workspace.root, today=TODAY) as office:
         client = client_of(build(office, "127.0.0.1"))
         link = unescape(re.search(r'href="(/download\?path=[^"]+)">组织部.docx', client.get("/events").text)[1])
         got = client.get(link)

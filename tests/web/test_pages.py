@@ -6,6 +6,7 @@ import re
 from html import unescape
 from urllib.parse import quote
 
+from tests.conftest import TODAY
 from tests.web.conftest import OPEN_NUMBER, OVERDUE_NUMBER
 
 
@@ -154,7 +155,7 @@ def test_the_category_filter_follows_new_forms(tmp_path, make_form):
     root = tmp_path / "工作区"
     run_cli("init", root, *SAMPLE_SCHOOL, check=0)
     run_cli("-w", root, "ingest", make_form(tmp_path / "计财处.xlsx"), check=0)
-    with Office(root) as office:
+    with Office(root, today=TODAY) as office:
         client = client_of(build(office, "127.0.0.1"))
         assert "<option>岗位职责</option>" in client.get("/risks").text
         assert "<option>后勤保障</option>" not in client.get("/risks").text
