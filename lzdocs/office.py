@@ -284,9 +284,17 @@ class Office:
 
     def registers(self, year: int | None = None) -> RegisterResult:
         """Rewrite every register and the 公示表 of ``year`` (default: ``programme_year()``) from the archive."""
-        from lzdocs.documents.registers import write_registers
+        from filelock import Timeout
 
-        return write_registers(self.ws, self.store, year or self.programme_year(), self.today)
+        from lzdocs.documents.registers import WRITER_WAIT, write_registers, writer_lock
+
+        year = year or self.programme_year()
+        try:
+            with writer_lock(self.ws).acquire(timeout=WRITER_WAIT):
+                return write_registers(self.ws, self.store, year, self.today)
+        except Timeout:
+            raise LzdocsError(f"另一个程序一直在更新登记簿（已等了 {WRITER_WAIT // 60} 分钟），{year} 年登记簿没有更新",
+                              hint="稍后再运行 lzdocs register") from None
 
     def schools(self, year: int | None = None) -> list:
         """Every school whose archive is in this database (on PostgreSQL a schema each; on SQLite this one) with its
@@ -828,26 +836,21 @@ class Office:
         return check_template(path, known), letter_kind
 
 
-REGISTERS_WAIT = 300  # seconds a rebuild waits for another process's rebuild of the same workspace
-
-
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,
                       books: Iterable[str] | None = None) -> Rebuilt:
     """The registers of each year rewritten once (``books``: only those), for an Office or a watcher's burst.
 
     A register that cannot be written does not undo the action: it becomes a warning saying how to retry.
     Each warning also goes to the ``lzdocs.office`` logger (the command line prints it as a 提醒)."""
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
-    from lzdocs.documents.registers import write_registers
+    from lzdocs.documents.registers import WRITER_WAIT, write_registers, writer_lock
 
     rebuilt = Rebuilt(years=sorted(set(years)))
-    # One writer at a time per workspace (several watchers, a letter beside them): a rebuild that read the archive
-    # before another process's last commit can then never land after, and leave the registers behind.
-    lock = FileLock(ws.state / "registers.lock", preserve_lock_file=True)
+    lock = writer_lock(ws)  # one writer at a time per workspace (see there)
     for year in rebuilt.years:
         try:
-            with lock.acquire(timeout=REGISTERS_WAIT):
+            with lock.acquire(timeout=WRITER_WAIT):
                 result = write_registers(ws, store, year, today, books=books)
         except (Timeout, LzdocsError) as exc:
             why = "另一个程序一直在更新登记簿" if isinstance(exc, Timeout) else exc

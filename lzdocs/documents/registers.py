@@ -58,6 +58,18 @@ def register_paths(ws, year: int) -> dict[str, Path]:
 
 BOOKS = ("risks", "status", "documents", "warnings", "publicity")  # the keys of register_paths, in writing order
 LETTER_BOOKS = ("documents", "warnings")  # all that issuing a letter or registering a reply changes
+WRITER_WAIT = 300  # seconds a rebuild waits for another process's rebuild of the same workspace
+
+
+def writer_lock(ws):
+    """One writer of a workspace's registers at a time (several watchers, a letter beside them, lzdocs register),
+    held over the files and their manifest rows: a rebuild that read the archive before another process's last
+    commit can then never land after it, and whoever holds the lock sees the files agree with their rows (lzdocs
+    verify confirms a finding about a register under it)."""
+    from filelock import FileLock
+
+    return FileLock(ws.state / "registers.lock", preserve_lock_file=True)
+
 
 
 def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] | None = None) -> RegisterResult:

@@ -20,6 +20,7 @@ from lzdocs.store import files as manifest
 # the age after which registers.remove_stale_parts also takes such a file for a leftover.
 IN_PROGRESS = 600
 CONFIRM_AFTER = 0.5  # seconds before a finding about a file is looked at again (a rewrite and its row: milliseconds)
+CONFIRM_WAIT = 60  # seconds the second look waits for a rebuild of the registers under way
 
 STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
@@ -200,10 +201,29 @@ def _claimed(ws) -> tuple[set[str], set[str]]:
 
 def _confirmed(ws, store, findings: list[Finding]) -> list[Finding]:
     """The findings about files that still hold when looked at again, their rows read anew: a register rewritten
-    (file then row) or a letter put in place (row then file) while we looked is no finding."""
+    (file then row) or a letter put in place (row then file) while we looked is no finding. A rebuild of the
+    registers writes its files and then their rows under the registers' writer lock, which may take longer than
+    ``CONFIRM_AFTER`` on a busy machine: the second look is taken with that lock held (waiting up to
+    ``CONFIRM_WAIT``), when no rebuild is half done."""
     if not any(f.kind in ("changed", "missing", "stray") for f in findings):
         return findings
+    from filelock import Timeout
+
+    from lzdocs.documents.registers import writer_lock
+
     time.sleep(CONFIRM_AFTER)
+    lock = writer_lock(ws)
+    try:
+        lock.acquire(timeout=CONFIRM_WAIT)
+    except (Timeout, OSError):  # a rebuild that never ends, or a workspace we may only read: look without it
+        return _looked_at_again(ws, store, findings)
+    try:
+        return _looked_at_again(ws, store, findings)
+    finally:
+        lock.release()
+
+
+def _looked_at_again(ws, store, findings: list[Finding]) -> list[Finding]:
     kept = []
     with store.read() as conn:
         for finding in findings:

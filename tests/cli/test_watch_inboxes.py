@@ -179,15 +179,19 @@ def test_registers_are_rebuilt_by_one_process_at_a_time(tmp_path, monkeypatch):
     may have read the archive before this process's last commit), so the last file written has read everything."""
     from filelock import FileLock
 
-    import lzdocs.office
+    from lzdocs.documents import registers
+    from lzdocs.errors import LzdocsError
     from lzdocs.office import Office
 
     ws = _workspace(tmp_path / "ws")
-    monkeypatch.setattr(lzdocs.office, "REGISTERS_WAIT", 0.2)
+    monkeypatch.setattr(registers, "WRITER_WAIT", 0.2)
     office = Office(ws, today=TODAY)
     try:
         with FileLock(ws.state / "registers.lock"):  # another process in the middle of its rebuild
             waited = office.rebuild_registers([2026])
+            with pytest.raises(LzdocsError, match="另一个程序一直在更新登记簿"):  # lzdocs register waits for it too
+                office.registers(2026)
+            assert not (ws.root / SUMMARY).exists()
         done = office.rebuild_registers([2026])
     finally:
         office.close()

@@ -318,6 +318,43 @@ def test_pdfs_of_a_letter_and_a_notice_are_recorded_and_follow_a_void(root, tmp_
                      "outbox/2026/通知/内工大党发〔2026〕1号-开展廉政风险点排查工作.pdf": "pdf"}
 
 
+def test_a_register_rebuild_slower_than_the_second_look_is_waited_for_not_reported(root):
+    """A rebuild writes the files, then their rows, under the registers' writer lock; on a busy machine the rows may
+    come later than verify's second look (CONFIRM_AFTER): the second look waits for the lock."""
+    import threading
+    import time
+
+    from lzdocs.documents.registers import writer_lock
+    from lzdocs.integrity import verify as v
+    from lzdocs.integrity.manifest import record_written
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+
+    ws = Workspace.open(root)
+    summary = root / "outbox" / "2026" / "登记簿" / "2026年廉政风险点汇总表.xlsx"
+    holding, done = threading.Event(), threading.Event()
+
+    def slow_rebuild():
+        with writer_lock(ws), Store.for_workspace(ws) as store:
+            summary.write_bytes(summary.read_bytes() + b"\0")  # the file rewritten…
+            holding.set()
+            time.sleep(v.CONFIRM_AFTER + 1.0)  # …its row written well after verify's second look would be taken
+            record_written(store, ws.relative, [(summary, "register")])
+        done.set()
+
+    writer = threading.Thread(target=slow_rebuild)
+    writer.start()
+    assert holding.wait(30)
+    try:
+        with Store.for_workspace(ws) as store:
+            report = v.verify(ws, store)
+    finally:
+        writer.join(30)
+    assert done.is_set() and report.findings == []
+    summary.write_bytes(summary.read_bytes() + b"\0")  # a change no rebuild explains is still named
+    assert [f["subject"] for f in findings(root)] == ["outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx"]
+
+
 @pytest.mark.slow
 def test_verify_while_an_ingest_and_a_batch_of_letters_run_finds_nothing(root, make_form):
     for i in range(30):
