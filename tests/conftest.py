@@ -23,6 +23,18 @@ sys.dont_write_bytecode = False
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject.toml): one worker per core for the quick loop (``-m "not slow"``), which computes all
+    the time; two per core when the slow tests run too, which spend much of their time waiting (lzdocs subprocesses,
+    LibreOffice, a watcher's stability window, PostgreSQL), so that another worker computes meanwhile."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    quick = "not slow" in (config.getoption("markexpr", "") or "").replace("  ", " ")
+    return cores if quick else 2 * cores
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     _move_the_wall_clock_alone(config)
