@@ -89,7 +89,7 @@ class Office:
 
     def __init__(self, workspace: str | Path | Workspace | None = None, *, today: dt.date | None = None,
                  clock: Clock | None = None):
-        self.clock = clock or (Clock.fixed(today) if today is not None else Clock.from_environment())
+        self.clock = _clock(today, clock)
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
         self._store: Store | None = None
         self._letters: LetterOffice | None = None
@@ -763,7 +763,7 @@ class Office:
         restored database, dated ``today`` as ``Office(today=)`` would; a damaged backup leaves nothing behind."""
         from lzdocs.integrity.backup import restore_into
 
-        clock = clock or (Clock.fixed(today) if today is not None else Clock.from_environment())
+        clock = _clock(today, clock)
 
         def rebuild(root: Path, years: list[int]) -> Rebuilt:
             with Office(root, clock=clock) as office:
@@ -834,6 +834,12 @@ class Office:
         letter_kind = find_kind(kind) if kind else next((k for k in KINDS.values() if k.name == path.stem), None)
         known = {f.name for f in letter_kind.fields} | set(PROVIDED) if letter_kind else None
         return check_template(path, known), letter_kind
+
+
+def _clock(today: dt.date | None, clock: Clock | None) -> Clock:
+    """The day an office works on: its ``clock``, else the ``today`` a script pinned, else the system's (or
+    ``LZDOCS_TODAY``)."""
+    return clock or (Clock.fixed(today) if today is not None else Clock.from_environment())
 
 
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,

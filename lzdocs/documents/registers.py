@@ -71,7 +71,6 @@ def writer_lock(ws):
     return FileLock(ws.state / "registers.lock", preserve_lock_file=True)
 
 
-
 def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] | None = None) -> RegisterResult:
     """Write the registers of ``year`` from the database alone, in one consistent read.
 
