@@ -10,6 +10,7 @@ import pytest
 from lzdocs import Office
 from lzdocs.errors import ConfigError
 from lzdocs.watch import AlreadyWatching, WatchLock
+from tests.ingest.invariant import assert_each_input_exactly_once
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -48,7 +49,7 @@ def test_a_form_dropped_in_is_taken_and_the_registers_follow_until_the_script_st
         assert pid["since"].startswith("2026-11-28T")  # the office's day, not the machine's
         assert office.watcher_state()["mode"] == "polling"
 
-        make_form(workspace.inbox / "计财处.docx", unit="计划财务处")
+        dropped = make_form(workspace.inbox / "计财处.docx", unit="计划财务处").read_bytes()
         summary = workspace.outbox / "2026" / "登记簿" / "2026年廉政风险点汇总表.xlsx"
         wait_for(lambda: summary.is_file())
         stop()
@@ -57,6 +58,7 @@ def test_a_form_dropped_in_is_taken_and_the_registers_follow_until_the_script_st
 
         assert {r["unit"] for r in office.risks(year=2026)} == {"计划财务处"}
         assert not (workspace.inbox / "计财处.docx").exists()
+        assert_each_input_exactly_once(workspace, [dropped])
         [unit] = [u for u in office.status(2026).units if u.unit == "计划财务处"]
         assert unit.arrived == TODAY  # dated by the office's clock, as ingest() dates what it takes
         assert office.watcher_state() is None and not list(workspace.state.glob("watch*.pid"))
