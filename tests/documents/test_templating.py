@@ -329,6 +329,83 @@ def test_an_edited_template_is_prepared_anew_and_a_cache_that_cannot_be_written_
     assert DocxTemplateFile(path, cache_dir=blocked).variables == {"主送", "期限"}
 
 
+# --- the compiled code, kept in this user's own folder --------------------------------------------------------
+@pytest.fixture
+def code_cache(tmp_path, monkeypatch) -> Path:
+    """The code cache in a folder of this test's own."""
+    from jinja2.bccache import FileSystemBytecodeCache
+
+    from lzdocs.documents import templating
+
+    folder = tmp_path / "code"
+    folder.mkdir()
+    monkeypatch.setattr(templating._CODE_CACHE, "_cache", FileSystemBytecodeCache(str(folder)))
+    return folder
+
+
+def _refuse_to_compile(monkeypatch) -> None:
+    from lzdocs.documents.sandbox import TemplateSandbox
+
+    def refuse(*_args, **_kw):
+        raise AssertionError("parsed or compiled again")
+
+    monkeypatch.setattr(TemplateSandbox, "parse", refuse)
+    monkeypatch.setattr(TemplateSandbox, "compile", refuse)
+
+
+LETTER_VALUES = {"主送": "计财处", "正文": "请整改"}
+
+
+def test_a_template_prepared_before_is_neither_parsed_nor_compiled_again(tmp_path, code_cache, monkeypatch):
+    path = make_template(tmp_path / "函.docx", ["致{{ 主送 }}：", "{{ 正文 }}"])
+    prepared = tmp_path / "prepared"
+    first = DocxTemplateFile(path, cache_dir=prepared).render(LETTER_VALUES)
+    assert len(list(code_cache.iterdir())) == 1  # the code: in the user's folder
+    assert [p.suffix for p in prepared.iterdir()] == [".json"]  # the workspace keeps text only
+    _refuse_to_compile(monkeypatch)
+    again = DocxTemplateFile(path, cache_dir=prepared)
+    assert again.variables == {"主送", "正文"} and again.render(LETTER_VALUES) == first
+
+
+@pytest.mark.parametrize("damage", ["empty", "garbage", "truncated", "another source's code"])
+def test_damaged_compiled_code_is_compiled_anew_and_kept_again(tmp_path, code_cache, monkeypatch, damage):
+    path = make_template(tmp_path / "函.docx", ["致{{ 主送 }}：", "{{ 正文 }}"])
+    other = make_template(tmp_path / "另一函.docx", ["{{ 正文 }}，请{{ 主送 }}于三日内回复"])
+    prepared = tmp_path / "prepared"
+    expected = DocxTemplateFile(path).render(LETTER_VALUES)
+    DocxTemplateFile(path, cache_dir=prepared)
+    (entry,) = code_cache.iterdir()
+    whole = entry.read_bytes()
+    if damage == "another source's code":
+        DocxTemplateFile(other, cache_dir=prepared)
+        (other_entry,) = set(code_cache.iterdir()) - {entry}
+        entry.write_bytes(other_entry.read_bytes())
+    else:
+        entry.write_bytes({"empty": b"", "garbage": b"\x80\x04not jinja", "truncated": whole[:len(whole) // 2]}[damage])
+    assert DocxTemplateFile(path, cache_dir=prepared).render(LETTER_VALUES) == expected
+    _refuse_to_compile(monkeypatch)  # and kept again, whole
+    assert DocxTemplateFile(path, cache_dir=prepared).render(LETTER_VALUES) == expected
+
+
+def test_without_a_usable_code_folder_templates_are_compiled_each_time(tmp_path, monkeypatch):
+    from lzdocs.documents import templating
+
+    monkeypatch.setattr(templating._CODE_CACHE, "_cache", False)
+    path = make_template(tmp_path / "函.docx", ["致{{ 主送 }}：", "{{ 正文 }}"])
+    expected = DocxTemplateFile(path).render(LETTER_VALUES)
+    assert DocxTemplateFile(path, cache_dir=tmp_path / "prepared").render(LETTER_VALUES) == expected
+
+
+def test_compiled_code_is_kept_per_source_and_per_environment():
+    from lzdocs.documents.templating import _environment_key
+
+    other = make_env()
+    other.filters["extra"] = str  # a filter more: code compiled elsewhere may name filters this one lacks
+    key = _environment_key(make_env(), "{{ x }}")
+    assert key == _environment_key(make_env(), "{{ x }}")
+    assert key != _environment_key(other, "{{ x }}") and key != _environment_key(make_env(), "{{ y }}")
+
+
 def test_a_letter_from_a_prepared_template_loads_neither_docxtpl_nor_python_docx(tmp_path):
     import subprocess
     import sys
