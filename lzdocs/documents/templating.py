@@ -15,11 +15,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import CodeType
 
 import jinja2
 from jinja2 import meta
-from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
@@ -50,62 +48,6 @@ def make_env() -> jinja2.Environment:
     """The Jinja environment of every letter and notice: sandboxed, autoescape on, a missing variable is an
     error, values and output bounded (see :mod:`lzdocs.documents.sandbox`)."""
     return TemplateSandbox()
-
-
-class _CodeCache:
-    """The Python code Jinja compiles a template part into, kept between commands in this user's own folder: Jinja's
-    FileSystemBytecodeCache (a folder in the temp directory that it checks is this user's alone, entries written
-    atomically, a header naming Jinja's and Python's versions). Never in the workspace, which others on the share
-    can write: loading code means running it. An entry is named by the environment (:func:`_environment_key`) and
-    the source; one that is missing or damaged is compiled anew, and a folder that cannot be used means no cache."""
-
-    def __init__(self):
-        self._cache: FileSystemBytecodeCache | bool | None = None  # None: not tried yet; False: unusable
-
-    def _folder(self) -> FileSystemBytecodeCache | None:
-        if self._cache is None:
-            try:
-                self._cache = FileSystemBytecodeCache()
-            except (OSError, RuntimeError):  # no temp folder, or one another user owns
-                self._cache = False
-        return self._cache or None
-
-    def load(self, env: jinja2.Environment, source: str) -> CodeType | None:
-        if (cache := self._folder()) is None:
-            return None
-        try:
-            bucket = cache.get_bucket(env, _environment_key(env, source), None, source)
-        except Exception:  # whatever a damaged entry raises (pickle, marshal, I/O): compiled anew
-            return None
-        return bucket.code if isinstance(bucket.code, CodeType) else None
-
-    def store(self, env: jinja2.Environment, source: str, code: CodeType) -> None:
-        if (cache := self._folder()) is None:
-            return
-        bucket = Bucket(env, cache.get_cache_key(_environment_key(env, source)), cache.get_source_checksum(source))
-        bucket.code = code
-        try:
-            cache.set_bucket(bucket)
-        except OSError:  # a full disk: compiled again next time
-            pass
-
-
-_CODE_CACHE = _CodeCache()
-
-
-def _environment_key(env: jinja2.Environment, source: str) -> str:
-    """What the code compiled from ``source`` depends on besides Python's and Jinja's versions (in each entry's
-    header): the environment's class, syntax and settings, the filters and tests it knows, the operators its
-    sandbox intercepts."""
-    settings = (type(env).__module__, type(env).__qualname__, jinja2.__version__, env.block_start_string,
-                env.block_end_string, env.variable_start_string, env.variable_end_string, env.comment_start_string,
-                env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks,
-                env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.optimized,
-                getattr(env.autoescape, "__qualname__", env.autoescape), env.undefined.__qualname__,
-                getattr(env.finalize, "__qualname__", env.finalize), sorted(env.extensions), sorted(env.filters),
-                sorted(env.tests), sorted(getattr(env, "intercepted_binops", ())),
-                sorted(getattr(env, "intercepted_unops", ())))
-    return "lzdocs " + hashlib.sha256(f"{settings!r}\0{source}".encode()).hexdigest()
 
 
 @functools.cache
@@ -140,7 +82,7 @@ class DocxTemplateFile:
         self.env = env or make_env()
         data = _read_template(self.path) if data is None else data
         raw = _read_entries(self.path, data)
-        prepared = _prepared(raw, self.path, data, cache_dir, self.env)
+        prepared = _prepared(raw, self.path, data, cache_dir)
         try:
             self.parts = self._compile_all(prepared)
         except TemplateError:
@@ -148,26 +90,20 @@ class DocxTemplateFile:
                 raise
             # A cached source that does not compile is worked out again from the template (and rewritten):
             # a template that is itself wrong then fails with its own message.
-            prepared = _prepared(raw, self.path, data, cache_dir, self.env, fresh=True)
+            prepared = _prepared(raw, self.path, data, cache_dir, fresh=True)
             self.parts = self._compile_all(prepared)
         self.entries = [e.with_content(prepared.finished[e.name]) if e.name in prepared.finished else e for e in raw]
         self.variables = frozenset().union(*(p.variables for p in self.parts.values()))
 
     def _compile_all(self, prepared: _Prepared) -> dict[str, _Part]:
-        return {name: self._compile(name, source, prepared.variables.get(name))
-                for name, source in prepared.sources.items() if "{{" in source or "{%" in source}
+        return {name: self._compile(name, source) for name, source in prepared.sources.items()
+                if "{{" in source or "{%" in source}
 
-    def _compile(self, name: str, source: str, variables: frozenset[str] | None = None) -> _Part:
-        """The part's template; its Python code from this user's code cache when it holds this source compiled by
-        this environment and the variables are known (then nothing is parsed), else parsed and compiled now."""
-        code = _CODE_CACHE.load(self.env, source) if variables is not None else None
-        try:
-            if code is None:  # parsed once: its variables read from the tree before the tree is compiled (which may
-                tree = self.env.parse(source)  # rewrite it)
-                variables = frozenset(meta.find_undeclared_variables(tree))
-                code = self.env.compile(tree)
-                _CODE_CACHE.store(self.env, source, code)
-            template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+    def _compile(self, name: str, source: str) -> _Part:
+        try:  # parsed once: its variables read from the tree before the tree is compiled (which may rewrite it)
+            tree = self.env.parse(source)
+            variables = meta.find_undeclared_variables(tree)
+            template = self.env.from_string(tree)
         except jinja2.TemplateError as exc:
             report = check_template(self.path)
             where = "；".join(p.describe() for p in report.errors[:3]) or _jinja_message(exc)
@@ -244,16 +180,15 @@ class _Prepared:
 
     finished: dict[str, bytes]
     sources: dict[str, str]
-    variables: dict[str, frozenset[str]] = field(default_factory=dict)  # of the sources that parse
     cached: bool = False  # read from the cache, not worked out now
 
 
-_PREPARED_FORMAT = 3  # bump when what _Prepared holds changes (the code that works it out is in the key already)
+_PREPARED_FORMAT = 2  # bump when what _Prepared holds changes (the code that works it out is in the key already)
 _PREPARED_KEPT = 64  # entries kept: each save of a template in Word gives it new bytes and a new entry
 _PREPARED_MAX_BYTES = 4 * _MAX_TEMPLATE_BYTES
 
 
-def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | None, env: jinja2.Environment, *,
+def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | None, *,
               fresh: bool = False) -> _Prepared:
     """The template prepared, from ``cache_dir`` when this code prepared the same bytes before: a letter then needs
     neither docxtpl nor python-docx, a tenth of a second of imports on every command. An entry is named by the
@@ -270,8 +205,7 @@ def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | N
     done = _finished_entries(raw, path)
     finished = {f.name: f.inflate() for f, e in zip(done, raw, strict=True) if f is not e}
     tpl = _docxtpl()
-    sources = {e.name: _patched_source(tpl, e, path) for e in done if e.name in templated}
-    prepared = _Prepared(finished, sources, _variables(env, sources))
+    prepared = _Prepared(finished, {e.name: _patched_source(tpl, e, path) for e in done if e.name in templated})
     if entry is not None:
         content = _prepared_content(prepared)
         record = {"code": _code_digest(), "digest": hashlib.sha256(content.encode("utf-8")).hexdigest(),
@@ -286,20 +220,7 @@ def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | N
 
 def _prepared_content(prepared: _Prepared) -> str:
     finished = {name: base64.b64encode(data).decode("ascii") for name, data in sorted(prepared.finished.items())}
-    variables = {name: sorted(names) for name, names in sorted(prepared.variables.items())}
-    return json.dumps({"finished": finished, "sources": dict(sorted(prepared.sources.items())), "variables": variables},
-                      ensure_ascii=False)
-
-
-def _variables(env: jinja2.Environment, sources: dict[str, str]) -> dict[str, frozenset[str]]:
-    """The undeclared variables of each source that parses (one that does not is reported when it is compiled)."""
-    found = {}
-    for name, source in sources.items():
-        try:
-            found[name] = frozenset(meta.find_undeclared_variables(env.parse(source)))
-        except jinja2.TemplateError:
-            continue
-    return found
+    return json.dumps({"finished": finished, "sources": dict(sorted(prepared.sources.items()))}, ensure_ascii=False)
 
 
 def _read_prepared(entry: Path, members: set[str], templated: list[str]) -> _Prepared | None:
@@ -316,12 +237,11 @@ def _read_prepared(entry: Path, members: set[str], templated: list[str]) -> _Pre
         found = json.loads(content)
         finished = {str(k): base64.b64decode(v, validate=True) for k, v in found["finished"].items()}
         sources = {str(k): v for k, v in found["sources"].items() if isinstance(v, str)}
-        variables = {str(k): frozenset(map(str, v)) for k, v in found["variables"].items() if k in sources}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
     if not set(finished) <= members or sorted(sources) != templated or not all(finished.values()):
         return None
-    return _Prepared(finished, sources, variables, cached=True)
+    return _Prepared(finished, sources, cached=True)
 
 
 def _prune(folder: Path) -> None:
