@@ -1,4 +1,4 @@
-"""A province on one PostgreSQL server (issue 17): many schools' forms ingested by 4 processes at once into one
+"""A province on one PostgreSQL server: many schools' forms ingested by 4 processes at once into one
 database (a schema per school), against the same forms into SQLite (a file per school) by one process; then the
 高校工委's roll-up, ``register --all-schools``. Every form must be archived exactly once.
 

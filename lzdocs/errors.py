@@ -121,7 +121,7 @@ class Problem:
         if self.column:
             where.append(f"“{self.column}”列" if self.row is not None else f"“{self.column}”")
         prefix = "".join(where)
-        label = {"error": "错误", "hint": "提示"}.get(self.severity, "提醒")  # hint: quality review (issue 15)
+        label = {"error": "错误", "hint": "提示"}.get(self.severity, "提醒")  # hint: quality review
         value = f"（当前内容：“{self.value}”）" if self.value not in (None, "") else ""
         return f"[{label}] {prefix + '：' if prefix else ''}{self.message}{value}"
 

@@ -135,7 +135,7 @@ class Office:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # --- the database itself (issue 17) --------------------------------------------------------------------
+    # --- the database itself -------------------------------------------------------------------------------
     def upgrade_database(self) -> tuple[int, int]:
         """``lzdocs db upgrade``: the archive brought to this program's schema; (version before, after)."""
         from lzdocs.store import Store
@@ -517,7 +517,7 @@ class Office:
         """A 文号 as this workspace writes them, for hints (内工大纪建〔2026〕3号 where that is the code)."""
         codes = [str(c) for c in self.ws.settings.section("numbering").values() if str(c or "").strip()]
         return f"{codes[0]}〔{self.today.year}〕3号" if codes else ""
-    # --- every warning followed to its end (issue 14) -------------------------------------------------------
+    # --- every warning followed to its end ------------------------------------------------------------------
     @property
     def deadlines(self) -> Deadlines:
         """The days allowed for the check and the closing of a warning ([follow_up])."""
@@ -771,7 +771,7 @@ class Office:
 
         return restore_into(Path(src), Path(new), rebuild, progress)
 
-    # --- the year-end summary (issue 15) ---------------------------------------------------------------------
+    # --- the year-end summary --------------------------------------------------------------------------------
     def summary(self, year: int | None = None, *, pdf: bool = False, package: bool = False) -> SummaryResult:
         """The year-end report of ``year`` (default: ``programme_year()``) in outbox/<year>/总结/, a new name when
         one is there (never replaced); ``package``: with the 汇总表 and the 公示表 (rewritten first) and a 清单 in
@@ -785,7 +785,7 @@ class Office:
             require_open(conn, year)
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
 
-    # --- the year's 归档 package (issue 16) ---------------------------------------------------------------
+    # --- the year's 归档 package --------------------------------------------------------------------------
     def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None) -> PackageResult:
         """The 归档 package of ``year`` in ``dest`` (new or empty; DA/T 22—2015): every item as its original and as
         PDF/A-2b named by its 档号, the 归档文件目录 (.xlsx, PDF) and 清单 (SHA-256 of every file); then the year is
@@ -806,7 +806,7 @@ class Office:
 
         return reopen_year(self.store, year, " ".join(reason.split()))
 
-    # --- 复核 (issue 14) ---------------------------------------------------------------------------------
+    # --- 复核 --------------------------------------------------------------------------------------------
     def reviews(self, *, due_within: int | None = None, unit: str | None = None) -> list[ReviewDue]:
         """The current risk points whose review (复核, by level: [reviews] of lzdocs.toml) is overdue or due within
         ``due_within`` days (default the setting), and those whose latest 落实情况 was 未落实 — as ``lzdocs review``

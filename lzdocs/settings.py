@@ -30,16 +30,16 @@ RANGES = {("letters", "pdf_timeout"): (1, 3600), ("limits", "soffice_timeout"): 
           ("limits", "max_ratio"): (1, 100_000), ("limits", "max_rows"): (1, 1_048_576),
           ("limits", "max_columns"): (1, 16_384),
           ("cases", "match_threshold"): (1, 100)}
-# [changes] match_threshold (issue 14): a similarity from 1 to 100, fractions allowed.
+# [changes] match_threshold: a similarity from 1 to 100, fractions allowed.
 FRACTIONAL |= {("changes", "match_threshold")}
 RANGES[("changes", "match_threshold")] = (1, 100)
 DAYS_RANGE = (1, 3650)  # [letters] <kind>_days: up to ten years after the letter's date
 NUMBER_RANGE = (1, 1_000_000)
-# [reviews] (复核, issue 14): months between reviews by level, days ahead, the match similarity in percent.
+# [reviews] (复核): months between reviews by level, days ahead, the match similarity in percent.
 RANGES.update({("reviews", "level1_months"): (1, 120), ("reviews", "level2_months"): (1, 120),
                ("reviews", "level3_months"): (1, 120), ("reviews", "due_within_days"): (1, 3650),
                ("reviews", "match_similarity"): (50, 100)})
-# [quality] (issue 15): the copy similarity 1–100 (fractions allowed), the fewest points of a high-risk unit;
+# [quality]: the copy similarity 1–100 (fractions allowed), the fewest points of a high-risk unit;
 # [quality_areas]: any unit = its high-risk areas (text).
 FRACTIONAL |= {("quality", "copy_threshold")}
 RANGES.update({("quality", "copy_threshold"): (1, 100), ("quality", "min_points"): (1, 1000)})
@@ -206,7 +206,7 @@ def _as_number(section: str, key: str, value, *, fractional: bool, example=5) ->
 
 def number_range(section: str, key: str) -> tuple[float, float]:
     """The inclusive range a numeric setting must lie in."""
-    if section in ("letters", "follow_up") and key.endswith("_days"):  # follow_up: issue 14
+    if section in ("letters", "follow_up") and key.endswith("_days"):  # follow_up too
         return DAYS_RANGE
     return RANGES.get((section, key), NUMBER_RANGE)
 
@@ -271,7 +271,7 @@ def _as_date(section: str, key: str, value) -> dt.date | None:
                       hint=f'请写成 {key} = "2026-12-01"（带英文双引号），或留空 {key} = ""')
 
 
-# --- [archive] (issue 16): the 归档 package's 全宗号, 机构（问题）代码 and 保管期限 per kind of document -------------
+# --- [archive]: the 归档 package's 全宗号, 机构（问题）代码 and 保管期限 per kind of document ------------------------
 RETENTION = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}  # DA/T 22—2015: the 保管期限 and their codes
 _RETENTION_SPELLINGS = {**{k: k for k in RETENTION}, **{v.lower(): k for k, v in RETENTION.items()},
                         "30年": "定期30年", "10年": "定期10年", "定期30": "定期30年", "定期10": "定期10年"}

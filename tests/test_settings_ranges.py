@@ -1,4 +1,4 @@
-"""Every number in lzdocs.toml is range-checked (issue 10): a typo is a Chinese ConfigError naming the key and
+"""Every number in lzdocs.toml is range-checked: a typo is a Chinese ConfigError naming the key and
 its range, never an OverflowError in a letter's date or a watcher that never polls."""
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ SECTIONS = HEAD + table(
 DOCX = {"lo_pages": PAGES, "lo_page_tables": PAGE_TABLES, "lo_group_header": GROUP_HEADER}
 XLSX = {"lo_sections": SECTIONS}
 
-# --- round two (issue 13): tick boxes, a unit only in the title, “同上”, an example table before the form ---------
+# --- round two: tick boxes, a unit only in the title, “同上”, an example table before the form --------------------
 
 # Every tick-box layout clerks type into one cell: box after or before the word, with or without spaces, (√).
 LIBRARY = p("单位（公章）：图书馆　　　　填表日期：2026年11月10日")
@@ -159,7 +159,7 @@ DOCX.update({"lo_ticks": TICKS, "lo_ticks_bad": TICKS_BAD, "lo_title_unit": TITL
              "lo_example_first": EXAMPLE_FIRST})
 XLSX.update({"lo_tick_columns": TICK_COLUMNS, "lo_title_alias": TITLE_ALIAS, "lo_same_above": SAME_ABOVE})
 
-# 防控措施落实情况检查表 (issue 14) as units send it back: typed results in Excel (a reworded risk point), ticked
+# 防控措施落实情况检查表 as units send it back: typed results in Excel (a reworded risk point), ticked
 # boxes under a merged 岗位 in Word (a reworded point, one 未落实 with its problem and remedy).
 CHECK_HEAD = ("序号", "岗位", "风险点", "落实情况", "存在问题", "整改措施")
 BOXES = "□已落实　□部分落实　□未落实"

@@ -182,7 +182,7 @@ def _overdue_table(status: SubmissionStatus) -> Table:
 
 
 def _follow_up_table(overdue: list[dict]) -> Table:
-    """Warnings overdue at a step after the reply (issue 14): 整改核查, 办结."""
+    """Warnings overdue at a step after the reply: 整改核查, 办结."""
     from rich import box
     from rich.table import Table
 

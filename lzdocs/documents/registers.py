@@ -353,7 +353,7 @@ DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12,
 WARNING_COLUMNS = [Column("文号", 18), Column("单位", 10), Column("文种", 10),
                    Column("发出日期", 10, "date"), Column("回复期限", 10, "date"), Column("回复日期", 10, "date"),
                    Column("状态", 7, "center"),
-                   # issue 14: the follow-up of each warning (lzdocs.dynamics.warnings); narrow, so that all 14
+                   # the follow-up of each warning (lzdocs.dynamics.warnings); narrow, so that all 14
                    # columns print on one A4 landscape page (names and notes wrap)
                    Column("核查日期", 10, "date"), Column("核查人", 7, "center"), Column("核查结果", 7, "center"),
                    Column("办结日期", 10, "date"), Column("处置状态", 8, "center"), Column("逾期环节", 8),
@@ -405,12 +405,12 @@ def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "",
 
 
 def _later_overdue(rows, today: dt.date, deadlines: Deadlines) -> int:
-    """Warnings overdue at the check or the closing (issue 14)."""
+    """Warnings overdue at the check or the closing."""
     return sum(1 for w in rows if (overdue(w, today, deadlines) or {}).get("step") in ("check", "close"))
 
 
 def follow_up_cells(w, today: dt.date, deadlines: Deadlines) -> list:
-    """核查日期, 核查人, 核查结果, 办结日期, 处置状态, 逾期环节 of a 预警处置台账 row (issue 14)."""
+    """核查日期, 核查人, 核查结果, 办结日期, 处置状态, 逾期环节 of a 预警处置台账 row."""
     late = overdue(w, today, deadlines)
     where = f"{late['step_name']}逾期 {late['days_overdue']} 天" if late else ""
     return [w["checked"], w["checked_by"], w["check_result"], w["closed"], state_name(w), where]

@@ -1,4 +1,4 @@
-"""各校廉政风险点汇总表: the schools of one database × their units × levels, for the 高校工委 (issue 17)."""
+"""各校廉政风险点汇总表: the schools of one database × their units × levels, for the 高校工委."""
 
 from __future__ import annotations
 

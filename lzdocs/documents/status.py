@@ -19,7 +19,7 @@ def kind_name(kind: str, note: str = "") -> str:
     """The 文种 of a 发文登记簿 row: a letter's Chinese name; for a notice the 文种 it was issued as (its note)."""
     if kind == "notice":
         return note or "通知"
-    if kind == "criticism":  # recorded, no letter (issue 14)
+    if kind == "criticism":  # recorded, no letter
         return "批评教育"
     letter = LETTER_KINDS.get(kind)
     return letter.name if letter else kind

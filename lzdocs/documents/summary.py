@@ -1,4 +1,4 @@
-"""The numbers of the year-end summary (总结巩固, issue 15): counted from the archive in one read; no wording here."""
+"""The numbers of the year-end summary (总结巩固): counted from the archive in one read; no wording here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Changes from year to year (issue 14, 动态管理): a unit's risk points set against its previous accepted form.
+"""Changes from year to year (动态管理): a unit's risk points set against its previous accepted form.
 
 Which form is "previous": the unit's current form of the nearest earlier year that has one (the year before, or
 further back when a year is missing); only when the unit has no earlier year, the form of the same year that the

@@ -1,4 +1,4 @@
-"""Quality review of risk forms (issue 15): hints on generic measures, copied texts, likely omissions, owners.
+"""Quality review of risk forms: hints on generic measures, copied texts, likely omissions, owners.
 
 Every flag is a hint (提示), never a reason to return a form. The rules are data: lzdocs/dynamics/quality.toml,
 extended by the workspace's 质量规则.toml ([quality] rules_file), with the numbers in [quality] of lzdocs.toml.

@@ -1,4 +1,4 @@
-"""复核 (issue 14): when each current risk point is due for review, and the 落实情况 form matched to those points."""
+"""复核: when each current risk point is due for review, and the 落实情况 form matched to those points."""
 
 from __future__ import annotations
 

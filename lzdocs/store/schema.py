@@ -123,7 +123,7 @@ warnings = Table(
     Column("reply_due", Date),
     Column("replied", Date),
     Column("note", Text, nullable=False, default=""),
-    # 6: the follow-up of a warning (issue 14): the check on its rectification (核查) and its closing (办结)
+    # 6: the follow-up of a warning: the check on its rectification (核查) and its closing (办结)
     Column("checked", Date),
     Column("checked_by", Text),
     Column("check_result", String(16)),  # 已整改 | 未整改
@@ -139,7 +139,7 @@ warning_risks = Table(
     UniqueConstraint("warning_id", "risk_id", name="uq_warning_risks"),
 )
 
-# 违纪违规案例与事后分析 (后期处置, issue 14): each case, and the current risk point it was matched to, if any.
+# 违纪违规案例与事后分析 (后期处置): each case, and the current risk point it was matched to, if any.
 cases = Table(
     "cases", metadata,
     Column("id", Integer, primary_key=True),
@@ -232,7 +232,7 @@ LEGACY_MIGRATIONS: dict[int, list[str]] = {
         "UPDATE submissions SET accepted_sha256 = sha256 WHERE id IN "
         "(SELECT MIN(id) FROM submissions WHERE status = 'accepted' GROUP BY sha256)",
         "CREATE UNIQUE INDEX ux_submissions_accepted_sha ON submissions (accepted_sha256)"],
-    # 3: 作废 and assigned numbers (issue 12). Every document recorded before was issued with an automatic number.
+    # 3: 作废 and assigned numbers. Every document recorded before was issued with an automatic number.
     3: ["ALTER TABLE documents ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'issued'",
         "ALTER TABLE documents ADD COLUMN origin VARCHAR(16) NOT NULL DEFAULT 'auto'",
         "ALTER TABLE documents ADD COLUMN void_reason TEXT",
@@ -240,13 +240,13 @@ LEGACY_MIGRATIONS: dict[int, list[str]] = {
     # 4: arrived_on. Forms recorded before it arrived, as far as anyone knows, when they were taken.
     4: ["ALTER TABLE submissions ADD COLUMN arrived_on DATE",
         "UPDATE submissions SET arrived_on = date(received_at)"],
-    # 5: 复核 recorded from 落实情况 forms (issue 14). Nothing before it was a review.
+    # 5: 复核 recorded from 落实情况 forms. Nothing before it was a review.
     5: ["CREATE TABLE IF NOT EXISTS reviews (id INTEGER NOT NULL PRIMARY KEY, "
         "submission_id INTEGER NOT NULL REFERENCES submissions (id), risk_id INTEGER REFERENCES risks (id), "
         "unit VARCHAR(200) NOT NULL, post TEXT NOT NULL, risk TEXT NOT NULL, reviewed DATE NOT NULL, "
         "result VARCHAR(16) NOT NULL, problem TEXT NOT NULL, remedy TEXT NOT NULL, row_no INTEGER)",
         "CREATE INDEX IF NOT EXISTS ix_reviews_unit ON reviews (unit)"],
-    # 6: follow-up of warnings (issue 14); warnings step by step.
+    # 6: follow-up of warnings; warnings step by step.
     6: ["ALTER TABLE warnings ADD COLUMN checked DATE",
         "ALTER TABLE warnings ADD COLUMN checked_by TEXT",
         "ALTER TABLE warnings ADD COLUMN check_result VARCHAR(16)",
@@ -257,7 +257,7 @@ LEGACY_MIGRATIONS: dict[int, list[str]] = {
         # talks issued before were not in the 预警处置台账: they join it, due on a day nobody recorded
         "INSERT INTO warnings (document_id, unit, kind, issued, note) SELECT id, recipient, kind, issued, '' "
         "FROM documents WHERE kind = 'talk' AND id NOT IN (SELECT document_id FROM warnings)"],
-    # 7: cases (issue 14): a new table only, which the baseline revision makes (with its indexes); nothing to
+    # 7: cases: a new table only, which the baseline revision makes (with its indexes); nothing to
     # alter.
     7: [],
 }

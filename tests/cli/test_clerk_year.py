@@ -1,4 +1,4 @@
-"""A clerk's year through the command line (issue 12): deadlines, arrival days, replies and talks, rejections settled.
+"""A clerk's year through the command line: deadlines, arrival days, replies and talks, rejections settled.
 
 Every workspace here is 东方理工大学's (codes 东理纪…): nothing the clerk sees may come from the sample school."""
 

@@ -1,4 +1,4 @@
-"""Every warning followed to its end (issue 14): a warning through every state with overdue at each step as the
+"""Every warning followed to its end: a warning through every state with overdue at each step as the
 days pass (LZDOCS_TODAY), the 预警处置台账 and ``status`` on each day, 批评教育 recorded, talks, risk links."""
 
 from __future__ import annotations

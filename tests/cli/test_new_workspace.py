@@ -1,4 +1,4 @@
-"""A new workspace (issue 12): init asks for the school and its organs, nothing goes out until they are set, blank
+"""A new workspace: init asks for the school and its organs, nothing goes out until they are set, blank
 forms carry the school and replace their own earlier copies, the demo makes a new folder, --data reads YAML."""
 
 from __future__ import annotations

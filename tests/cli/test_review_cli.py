@@ -1,4 +1,4 @@
-"""``lzdocs review`` and the 落实情况 form (issue 14): review dates by level, due and overdue, the form pre-filled,
+"""``lzdocs review`` and the 落实情况 form: review dates by level, due and overdue, the form pre-filled,
 filled by the unit and ingested, its reviews read back."""
 
 from __future__ import annotations

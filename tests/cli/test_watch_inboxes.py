@@ -1,4 +1,4 @@
-"""Several watchers on one workspace (issue 17): one per campus share, each with its own inbox, 退回/ and claims,
+"""Several watchers on one workspace: one per campus share, each with its own inbox, 退回/ and claims,
 all writing one archive — and letters numbered by other processes meanwhile."""
 
 from __future__ import annotations

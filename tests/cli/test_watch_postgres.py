@@ -1,4 +1,4 @@
-"""Watchers on a PostgreSQL archive (issue 17): a server restart in the middle of a burst, a watcher killed with
+"""Watchers on a PostgreSQL archive: a server restart in the middle of a burst, a watcher killed with
 SIGKILL, several watchers on their own inboxes writing one archive — nothing lost, nothing counted twice, and the
 watcher waits for the database in Chinese."""
 

@@ -361,7 +361,7 @@ def test_a_reply_to_an_unknown_number_or_a_letter_that_expects_none_is_refused(o
 def test_a_talk_is_in_the_ledger_from_its_issue_and_a_talk_held_is_recorded(office, store):
     talk = office.issue(office.prepare(L.KINDS["talk"], SAMPLES["talk"][0], SAMPLES["talk"][1], DAY))
     held_on = dt.date(2026, 12, 1)
-    held = L.record_reply(store, str(talk.number), held_on, held_on)  # issue 14: a talk is followed too
+    held = L.record_reply(store, str(talk.number), held_on, held_on)  # a talk is followed too
     assert (held["replied"], held["reply_due"], held["late"]) == ("2026-12-01", "2026-12-01", False)
 
 

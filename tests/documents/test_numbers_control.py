@@ -1,4 +1,4 @@
-"""文号 under control (issue 12): drafts take no number, numbers assigned elsewhere, 作废, back-dated documents."""
+"""文号 under control: drafts take no number, numbers assigned elsewhere, 作废, back-dated documents."""
 
 from __future__ import annotations
 

@@ -159,7 +159,7 @@ def test_an_archive_of_version_4_gains_the_cases_table(workspace):
     from lzdocs.store import Store
     from lzdocs.store.schema import SCHEMA_VERSION
 
-    with sqlite3.connect(workspace.root / "lzdocs.db") as db:  # a main-branch archive before issue 14
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:  # an archive from before cases were recorded
         db.execute("CREATE TABLE meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)")
         db.execute("INSERT INTO meta VALUES ('schema_version', '4')")
     store = Store.for_workspace(workspace)

@@ -1,4 +1,4 @@
-"""``lzdocs summary`` (issue 15): three years of forms, letters, a review and cases; every number of the report is
+"""``lzdocs summary``: three years of forms, letters, a review and cases; every number of the report is
 checked against a count made here from the archive with plain SQL, on the text read back from the .docx."""
 
 from __future__ import annotations
@@ -307,7 +307,7 @@ def test_the_text_output_states_the_headline_numbers(archive, tmp_path):
 
 
 class Flag:
-    """A quality flag as ``Office.quality`` returns them (issue 15, lzdocs/dynamics/quality.py)."""
+    """A quality flag as ``Office.quality`` returns them (lzdocs/dynamics/quality.py)."""
 
     def __init__(self, unit, row, code, message):
         self.record = {"unit": unit, "row": row, "code": code, "message": message}

@@ -1,5 +1,5 @@
 """The right sheet or table, the unit from the title, “同上” — from forms made by office software, read, checked and
-stored by the CLI (issue 13)."""
+stored by the CLI."""
 
 import datetime as dt
 import shutil

@@ -73,7 +73,8 @@ def lzdocs(*args, env=None) -> subprocess.Popen:
 
 class DatabaseHeld:
     """A helper process holding the SQLite write lock (BEGIN IMMEDIATE) until ``release()``: ingests pile up
-    at their commit, each with its name chosen and its copy made — the moment the races of issue 10 need."""
+    at their commit, each with its name chosen and its copy made — the moment the races of
+    tests/ingest/test_races.py need."""
 
     CODE = ("import sqlite3, sys\n"
             "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"

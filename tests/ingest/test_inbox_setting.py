@@ -1,4 +1,4 @@
-"""[inbox] path that would make ingest take the workspace's own files (issue 10, item 5) is refused, with a message."""
+"""[inbox] path that would make ingest take the workspace's own files is refused, with a message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""File names from the share (issue 10, items 2 and 3): names at the file system's length limit and names that
+"""File names from the share: names at the file system's length limit and names that
 are not UTF-8 are taken or returned like any other, and never stop the next ingest.
 
 Invariant: every input's bytes (by SHA-256) exactly once in the archive, in 退回/, or still in the inbox."""

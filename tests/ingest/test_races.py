@@ -1,4 +1,4 @@
-"""Several ingests at once on one inbox (issue 10, items 1, 6, 7): while a helper process holds the database's
+"""Several ingests at once on one inbox: while a helper process holds the database's
 write lock, each ingest has chosen its names and made its copies when they all commit together.
 
 Invariant: every input's bytes (by SHA-256) exactly once in the archive, in 退回/, or still in the inbox."""

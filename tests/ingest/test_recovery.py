@@ -1,4 +1,4 @@
-"""Recovery among other processes (issue 10, item 7): a claim that vanishes while recovery looks at it is not an
+"""Recovery among other processes: a claim that vanishes while recovery looks at it is not an
 error, and a claim that cannot be recovered is logged while the others are.
 
 Invariant: every input's bytes (by SHA-256) exactly once in the archive, in 退回/, or still in the inbox."""

@@ -10,7 +10,7 @@ import pytest
 
 
 def test_a_letter_being_rendered_survives_a_concurrent_clean_up_under_a_lagging_file_server(workspace):
-    """Issue 9 §1: mtimes come from the file server, never compared with the local clock for a safety decision.
+    """Mtimes come from the file server, never compared with the local clock for a safety decision.
 
     Process A renders 文号 1 into a .part file; process B (another `lzdocs letter` in the same folder) runs
     finish_leftovers before its own number. The file server's clock is 20 minutes behind, so A's fresh .part

@@ -1,4 +1,4 @@
-"""Schema 2 (issue 10, item 6): an archive of schema 1 gains the unique accepted_sha256, also when the old race
+"""Schema 2: an archive of schema 1 gains the unique accepted_sha256, also when the old race
 had already accepted the same bytes twice; from then on the same bytes are a duplicate."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A correction filled earlier than the current form is accepted into history: the clerk is told (issue 10)."""
+"""A correction filled earlier than the current form is accepted into history: the clerk is told."""
 
 from __future__ import annotations
 

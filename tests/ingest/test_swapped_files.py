@@ -1,4 +1,4 @@
-"""Symlinks, FIFOs and devices in the inbox (issue 10, item 4): reported as 已忽略 with a reason, never read,
+"""Symlinks, FIFOs and devices in the inbox: reported as 已忽略 with a reason, never read,
 never moved into 退回/ — also when one takes a form's place between the listing and the claim.
 
 Invariant: every input's bytes (by SHA-256) exactly once in the archive, in 退回/, or still in the inbox; and a

@@ -1,4 +1,4 @@
-"""Tamper evidence (issue 16, docs/product.md §12.1): ``lzdocs verify`` names each file or event changed, removed or
+"""Tamper evidence (docs/product.md §12.1): ``lzdocs verify`` names each file or event changed, removed or
 added, with when it was last good, and passes again when it is put back."""
 
 from __future__ import annotations

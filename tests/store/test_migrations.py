@@ -1,4 +1,4 @@
-"""Schema migrations with Alembic on both backends, ``lzdocs db upgrade`` and ``lzdocs db copy`` (issue 17)."""
+"""Schema migrations with Alembic on both backends, ``lzdocs db upgrade`` and ``lzdocs db copy``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Several schools in one PostgreSQL database (issue 17): a schema each, named by its own lzdocs.toml; the
+"""Several schools in one PostgreSQL database: a schema each, named by its own lzdocs.toml; the
 高校工委's roll-up (``--all-schools``) reads them all."""
 
 from __future__ import annotations

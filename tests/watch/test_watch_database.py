@@ -1,4 +1,4 @@
-"""The archive database under the watcher (issue 10, item 9 and a smaller finding): a deleted or replaced
+"""The archive database under the watcher: a deleted or replaced
 lzdocs.db is never written into — the watcher stops with exit 1 and a Chinese reason; a locked one is logged
 in Chinese, without a traceback, and the file is tried again.
 

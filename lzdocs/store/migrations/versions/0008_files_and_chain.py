@@ -1,4 +1,4 @@
-"""Tamper evidence (issue 16, docs/product.md §12.1): the files manifest, and the events' hash chain — computed over
+"""Tamper evidence (docs/product.md §12.1): the files manifest, and the events' hash chain — computed over
 the events recorded so far; the files already in the archive folders are hashed as they are on disk now (basis
 ``upgrade``), each tied to the submission or document that names it.
 
