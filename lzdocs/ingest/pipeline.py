@@ -79,10 +79,12 @@ class Ingest:
     """Processes files into the archive. Construct per run; ``touched_years`` says which registers to rebuild."""
 
     def __init__(self, ws: Workspace, store: Store, *, today: dt.date | None = None,
-                 now: Callable[[], dt.datetime] = Clock().now,  # noqa: B008 - bound method of a frozen value
+                 now: Callable[[], dt.datetime] | None = None,
                  progress: Callable[[int, int, str], None] | None = None, received: dt.date | None = None):
-        self.ws, self.store, self.now = ws, store, now
-        self.today = today or now().date()
+        """``now``: the clock of received_at and of a file's age (by default one on ``today``, else the system's)."""
+        self.ws, self.store = ws, store
+        self.now = now or (Clock.fixed(today) if today else Clock()).now
+        self.today = today or self.now().date()
         self.received = received  # the day the forms came (by mail, e-mail), as the clerk says: on time or late by it
         self.roster = ws.roster()
         self.kinds = load_kinds(ws.root / "forms")
@@ -221,7 +223,7 @@ class Ingest:
         try:
             age = self.file_clocks.age(stamped_in, os.fstat(src.fileno()).st_mtime) if stamped_in else None
             if age is not None and age > 0:
-                days.append((dt.datetime.combine(self.today, self.now().time()) - dt.timedelta(seconds=age)).date())
+                days.append((self.now() - dt.timedelta(seconds=age)).date())
         except (OSError, OverflowError):  # a time that cannot be a day: not believed
             pass
         return min(days)

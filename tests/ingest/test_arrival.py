@@ -94,3 +94,18 @@ def test_a_named_file_is_dated_by_the_clock_of_its_own_folder(workspace, store, 
     mailed = written(make_form(tmp_path / "邮件附件" / "基建处.docx", unit="基建处"), ago=5)
     [outcome] = Ingest(workspace, store, today=TODAY).run_paths([mailed])
     assert (outcome.status, outcome.received) == ("accepted", dt.date(2026, 11, 23))
+
+
+def test_a_form_written_just_before_midnight_and_taken_just_after_arrived_on_the_pinned_day(workspace, store,
+                                                                                          make_form, server):
+    """With a pinned day the real clock still passes midnight; a file written three seconds before it was written
+    on the pinned day, not the day before (the time of day once went back to 00:00 while the day stayed put)."""
+    import time_machine
+
+    written = server(0)
+    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 58), tick=False) as traveller:
+        ingest = Ingest(workspace, store, today=TODAY)
+        written(make_form(workspace.inbox / "计财处.docx"), ago=3 / DAY)
+        traveller.shift(dt.timedelta(seconds=3))  # the real clock: 00:00:01 of the next day
+        [outcome] = ingest.run_inbox()
+    assert (outcome.status, outcome.received) == ("accepted", TODAY)
