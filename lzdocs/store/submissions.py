@@ -53,15 +53,17 @@ def current_for(conn: Connection, kind: str, unit: str, year: int):
 
 
 def order_key(row) -> tuple:
-    """Which of two forms of a unit and year is newer (sorts later): 填表日期 (else arrival), arrival, id."""
-    return (row["filled_date"] or row["received_at"].date(), row["received_at"], row["id"])
+    """Which of two forms of a unit and year is newer (sorts later): 填表日期 (else the day received), then the order
+    the archive took them in (the id) — never the recorded times, which come from the clocks of the machines that
+    took them (several, on a shared PostgreSQL archive) and may be minutes apart or set back."""
+    return (row["filled_date"] or row["received_at"].date(), row["id"])
 
 
 def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int, int | None]:
     """Insert a submission (and its risk rows when accepted); settle which one is current.
 
     Returns (new id, id of the submission it superseded or None). A form that is older than the current
-    one (by 填表日期, then arrival) goes straight into history, superseded by the current one. An accepted
+    one (by 填表日期, then the order taken in: :func:`order_key`) goes straight into history, superseded by the current one. An accepted
     submission whose bytes were accepted before raises AlreadyAccepted (the caller's transaction rolls back).
     """
     values.setdefault("problems", "[]")

@@ -31,3 +31,23 @@ def test_the_json_says_superseded_on_arrival(workspace, make_form):
     assert (first["superseded_on_arrival"], first["superseded_by"]) == (False, None)
     assert (late["status"], late["superseded_on_arrival"], late["superseded_by"], late["supersedes"]) == (
         "accepted", True, "outbox/2026/收文/计划财务处/新表.docx", None)
+
+
+def test_a_correction_taken_on_a_machine_whose_clock_is_behind_still_replaces_the_form(workspace, make_form):
+    """Two machines share the archive, and the one that takes the correction runs five minutes behind the one that
+    took the first form. Filled on the same day, the form the archive took later is the current one: the recorded
+    times, from two clocks, do not decide (the correction once went straight to history)."""
+    from lzdocs import Office
+    from lzdocs.clock import Clock
+
+    day = dt.date(2026, 11, 28)
+    ahead, behind = (Clock(day, lambda at=at: dt.datetime(2026, 11, 28, 10, at)) for at in (5, 1))
+    make_form(workspace.inbox / "计划财务处.docx", rows=SAMPLE_ROWS[:1])
+    with Office(workspace, clock=ahead) as office:
+        office.ingest()
+    make_form(workspace.inbox / "计划财务处（更正）.docx")
+    with Office(workspace, clock=behind) as office:
+        [late] = office.ingest().outcomes
+        assert (late.status, late.superseded_by, late.supersedes) == (
+            "accepted", None, "outbox/2026/收文/计划财务处/计划财务处.docx")
+        assert {r["source_file"] for r in office.risks()} == {"outbox/2026/收文/计划财务处/计划财务处（更正）.docx"}
