@@ -102,12 +102,15 @@ def snapshots(dest: Path) -> list[Path]:
 
 
 def _new_name(dest: Path, now: dt.datetime) -> str:
-    base = now.strftime("%Y%m%d-%H%M%S")
-    name, n = base, 1
-    while (dest / name).exists() or (dest / f".{name}{PARTIAL}").exists():
-        n += 1
-        name = f"{base}-{n:02d}"
-    return name
+    """A name that sorts after every snapshot's in ``dest``, complete or being written: the time now, or, when that
+    is taken or earlier (the clock of another machine backing up here, or one set back), the newest name numbered
+    on (-02, -03…). Names then sort in the order the backups were made, and restore takes the last one made."""
+    base, n = now.strftime("%Y%m%d-%H%M%S"), 1
+    names = (p.name.removeprefix(".").removesuffix(PARTIAL) for p in dest.iterdir())
+    newest = max(((m[1], int(m[2] or 1)) for name in names if (m := _SNAPSHOT_NAME.match(name))), default=None)
+    if newest is not None and newest >= (base, n):
+        base, n = newest[0], newest[1] + 1
+    return base if n == 1 else f"{base}-{n:02d}"
 
 
 def read_manifest(snapshot: Path) -> dict:

@@ -63,8 +63,9 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
     """Insert a submission (and its risk rows when accepted); settle which one is current.
 
     Returns (new id, id of the submission it superseded or None). A form that is older than the current
-    one (by 填表日期, then the order taken in: :func:`order_key`) goes straight into history, superseded by the current one. An accepted
-    submission whose bytes were accepted before raises AlreadyAccepted (the caller's transaction rolls back).
+    one (by 填表日期, then the order taken in: :func:`order_key`) goes straight into history, superseded by the
+    current one. An accepted submission whose bytes were accepted before raises AlreadyAccepted (the caller's
+    transaction rolls back).
     """
     values.setdefault("problems", "[]")
     values["rows"] = len(rows)

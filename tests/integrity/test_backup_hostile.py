@@ -164,3 +164,21 @@ def test_a_template_whose_name_is_not_utf8_is_named_and_the_rest_backed_up(archi
     [snap] = (tmp_path / "备份3").iterdir()
     manifest = json.loads((snap / "manifest.json").read_text(encoding="utf-8"))
     assert "templates/催报通知.docx" in {e["path"] for e in manifest["files"]}
+
+
+def test_a_backup_taken_by_a_clock_behind_the_last_one_is_still_the_newest(archive, tmp_path):
+    """Two machines back up to one DEST, the second's clock behind the first's (or a clock set back, or a pinned day
+    past real midnight): the folder names still sort in the order made, and restore takes the last one."""
+    import datetime as dt
+
+    from lzdocs import Office
+    from lzdocs.clock import Clock
+    from lzdocs.integrity import backup
+
+    dest = tmp_path / "共用备份"
+    made = []
+    for at in (dt.datetime(2026, 11, 28, 23, 59, 57), dt.datetime(2026, 11, 28, 0, 0, 5)):
+        with Office(archive, clock=Clock(TODAY, lambda at=at: at)) as office:
+            made.append(office.backup(dest).snapshot)
+    assert [p.name for p in made] == ["20261128-235957", "20261128-235957-02"]
+    assert backup.snapshots(dest) == made and backup.find_snapshot(dest) == made[-1]
