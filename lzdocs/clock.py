@@ -2,9 +2,9 @@
 
 The library takes ``today``/``now`` as parameters; only the command line and ``lzdocs.Office(today=None)`` come
 here for their defaults. ``LZDOCS_TODAY=2027-03-15`` makes every command behave as on that day (a script
-re-doing last month's paperwork, or a test); the time of day stays the real one, and the clock runs on from there:
-past midnight ``now()`` reads the next day while ``today()`` stays the pinned one, so that the times a process
-records never go backwards (an order of arrival, a backup's name, a file's age counted back from now).
+re-doing last month's paperwork, or a test); the time of day stays the real one, and the pinned day never ends:
+past real midnight ``now()`` stays at its last moment instead of going back to its start, so that the times a
+process records never go backwards (an order of arrival, a backup's name, a file's age counted back from now).
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class Clock:
     def __post_init__(self):
         if self.day is not None:
             _require_programme_year(self.day, f"请检查环境变量 {ENV}（写成 {ENV}=2026-12-01），或删除它以使用系统日期")
-            # Whole days from the system's date when the clock was made to the pinned one, kept: ``now()`` then
-            # runs on past midnight instead of jumping back to the start of the pinned day.
+            # Whole days from the system's date when the clock was made to the pinned one, kept: past midnight
+            # ``now()`` then reaches the end of the pinned day instead of jumping back to its start.
             object.__setattr__(self, "_shift", self.day - self.time().date())
 
     @classmethod
@@ -71,6 +71,7 @@ class Clock:
         return self.day if self.day is not None else self.time().date()
 
     def now(self) -> dt.datetime:
-        """The current time: on ``today()`` at the real time of day, and on the next day once the real clock has
-        passed midnight since this clock was made (``today()`` stays pinned; the time never goes backwards)."""
-        return self.time() + self._shift
+        """The current time: on ``today()`` at the real time of day; with a pinned day, its last moment once the
+        real clock has passed midnight since this clock was made (never earlier than a time it gave before)."""
+        moment = self.time() + self._shift
+        return moment if self.day is None else min(moment, dt.datetime.combine(self.day, dt.time.max))
