@@ -74,4 +74,8 @@ class Clock:
         """The current time: on ``today()`` at the real time of day; with a pinned day, its last moment once the
         real clock has passed midnight since this clock was made (never earlier than a time it gave before)."""
         moment = self.time() + self._shift
-        return moment if self.day is None else min(moment, dt.datetime.combine(self.day, dt.time.max))
+        if self.day is None:
+            return moment
+        # naive, as before (a tz-aware ``time`` once gave its wall time); the last whole second, which a sheet's
+        # "hh:mm" shows on this day (23:59:59.999999 is rounded to 00:00 of the next)
+        return min(moment.replace(tzinfo=None), dt.datetime.combine(self.day, dt.time(23, 59, 59)))

@@ -154,7 +154,7 @@ def _unit_status(name: str, on_roster: bool, accepted, current, rejected, counts
                  deadline: dt.date | None) -> UnitStatus:
     first = accepted["first_received"] if accepted else None
     arrived = accepted["first_arrived"] if accepted else None
-    settled = bool(rejected and current and current["received_at"] >= rejected["received_at"])
+    settled = bool(rejected and current and current["id"] > rejected["id"])  # taken after it (order_key)
     return UnitStatus(
         unit=name, state=classify(arrived, deadline), on_roster=on_roster, first_received=first, arrived=arrived,
         last_received=current["received_at"] if current else None,

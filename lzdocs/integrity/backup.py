@@ -31,7 +31,7 @@ OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有
 GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
 BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；请把它改名后再备份"
-_SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$")
+_SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$", re.ASCII)
 
 Progress = Callable[[int, int, str], None]
 

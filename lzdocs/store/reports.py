@@ -36,8 +36,8 @@ def accepted_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[st
 
 def current_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
     """Per unit: the current (accepted, not superseded) submission — what the register shows."""
-    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.arrived_on, submissions.c.filled_date,
-                submissions.c.original_name, submissions.c.stored_as, submissions.c.rows)
+    q = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.arrived_on,
+                submissions.c.filled_date, submissions.c.original_name, submissions.c.stored_as, submissions.c.rows)
          .where(submissions.c.status == "accepted", submissions.c.kind == kind, submissions.c.year == year,
                 submissions.c.superseded_by.is_(None)))
     return {r.unit: dict(r._mapping) for r in conn.execute(q)}
@@ -45,15 +45,15 @@ def current_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str
 
 def rejections_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
     """Per unit: how many files were rejected, and the latest one with its reasons (error messages)."""
-    q = (select(submissions.c.unit, submissions.c.received_at, submissions.c.original_name,
+    q = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.original_name,
                 submissions.c.problems)
          .where(submissions.c.status == "rejected", submissions.c.kind == kind, submissions.c.unit.is_not(None),
                 _of_year(year))
-         .order_by(submissions.c.received_at, submissions.c.id))
+         .order_by(submissions.c.id))  # the order the archive took them in, not recorded times (order_key)
     found: dict[str, dict] = {}
     for r in conn.execute(q):
         count = found.get(r.unit, {}).get("count", 0) + 1
-        found[r.unit] = {"count": count, "received_at": r.received_at, "original_name": r.original_name,
+        found[r.unit] = {"count": count, "id": r.id, "received_at": r.received_at, "original_name": r.original_name,
                          "reasons": _error_messages(r.problems)}
     return found
 

@@ -109,3 +109,18 @@ def test_a_form_written_just_before_midnight_and_taken_just_after_arrived_on_the
         traveller.shift(dt.timedelta(seconds=3))  # the real clock: 00:00:01 of the next day
         [outcome] = ingest.run_inbox()
     assert (outcome.status, outcome.received) == ("accepted", TODAY)
+
+
+def test_a_form_taken_by_a_watcher_on_the_calendar_just_after_midnight_arrived_the_day_before(workspace, store,
+                                                                                              make_form, server):
+    """Without a pinned day the watcher's day moves at midnight: a file written three seconds before it arrived on
+    the day it was written, counted back from now (not from the new day's own date)."""
+    import time_machine
+
+    written = server(0)
+    with time_machine.travel(dt.datetime(2026, 11, 28, 23, 59, 58), tick=False) as traveller:
+        ingest = Ingest(workspace, store)
+        written(make_form(workspace.inbox / "计财处.docx"), ago=3 / DAY)
+        traveller.shift(dt.timedelta(seconds=3))
+        [outcome] = ingest.run_inbox()
+    assert (outcome.status, outcome.received) == ("accepted", dt.date(2026, 11, 28))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lzdocs.clock import Clock
 from tests.conftest import SAMPLE_SCHOOL, TODAY, copy_of, make_form_file, run_cli, run_json, use_inbox
 
 
@@ -169,10 +171,7 @@ def test_a_template_whose_name_is_not_utf8_is_named_and_the_rest_backed_up(archi
 def test_a_backup_taken_by_a_clock_behind_the_last_one_is_still_the_newest(archive, tmp_path):
     """Two machines back up to one DEST, the second's clock behind the first's (or a clock set back, or a pinned day
     past real midnight): the folder names still sort in the order made, and restore takes the last one."""
-    import datetime as dt
-
     from lzdocs import Office
-    from lzdocs.clock import Clock
     from lzdocs.integrity import backup
 
     dest = tmp_path / "共用备份"
@@ -182,3 +181,14 @@ def test_a_backup_taken_by_a_clock_behind_the_last_one_is_still_the_newest(archi
             made.append(office.backup(dest).snapshot)
     assert [p.name for p in made] == ["20261128-235957", "20261128-235957-02"]
     assert backup.snapshots(dest) == made and backup.find_snapshot(dest) == made[-1]
+
+
+def test_a_folder_named_in_full_width_digits_is_not_taken_for_a_snapshot(archive, tmp_path):
+    """“２０２６１２３１-１２００００” (typed with a Chinese input method) is no snapshot's name: new names do not
+    follow it."""
+    from lzdocs import Office
+
+    dest = tmp_path / "共用备份"
+    (dest / "２０２６１２３１-１２００００").mkdir(parents=True)
+    with Office(archive, clock=Clock(TODAY, lambda: dt.datetime(2026, 11, 28, 10, 0))) as office:
+        assert office.backup(dest).snapshot.name == "20261128-100000"
