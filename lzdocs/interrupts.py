@@ -5,12 +5,16 @@ finalizer (a ZipFile's ``__del__`` as garbage is collected), where the exception
 in …"): a long ingest then ran on to its end as if Ctrl-C had not been pressed. While a command runs, the CLI puts
 :func:`handler` in place, which notes the request as well as raising; long loops call :func:`check` between their
 steps (a file, a letter, a table), which raises KeyboardInterrupt again when a request was swallowed, and the
-command ends with it if no step came after. Used as a library, nothing is installed and :func:`check` does nothing.
+command ends with it if no step came after. The swallowed one is not reported either ("Exception ignored in …" and
+a traceback, which a clerk would take for a crash): Python's report of it is left out while the handler is in place.
+Used as a library, nothing is installed and :func:`check` does nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -34,6 +38,14 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
+def _unraisable(report, *, passed_on) -> None:
+    """``sys.unraisablehook`` while the handler is in place: a Ctrl-C swallowed in a finalizer is noted, not an error
+    to print; anything else goes to the hook that was there before."""
+    if isinstance(report.exc_value, KeyboardInterrupt) and _requested:
+        return
+    passed_on(report)
+
+
 @contextmanager
 def noted():
     """:func:`handler` for SIGINT for the block, where Python's default handler is in place in the main thread;
@@ -45,11 +57,14 @@ def noted():
         yield
         return
     _requested = False
+    before = sys.unraisablehook
+    sys.unraisablehook = functools.partial(_unraisable, passed_on=before)
     signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = before
         asked, _requested = _requested, False
     if asked:
         raise KeyboardInterrupt

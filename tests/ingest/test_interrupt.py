@@ -114,3 +114,20 @@ def _raises(call) -> bool:
     except KeyboardInterrupt:
         return True
     return False
+
+
+def test_a_ctrl_c_swallowed_by_a_finalizer_is_not_reported_as_an_error(monkeypatch):
+    """Python would print "Exception ignored in …" with a traceback, which a clerk takes for a crash; the command
+    ends with its own message instead. Other errors in finalizers are still reported."""
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)  # where Python reports them
+
+    class Broken:
+        def __del__(self):
+            raise ValueError("坏了")
+
+    with pytest.raises(KeyboardInterrupt), interrupts.noted():
+        Broken()
+        _Garbage()
+    assert [type(r.exc_value) for r in reported] == [ValueError]
+    assert sys.unraisablehook == reported.append  # put back
