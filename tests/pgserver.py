@@ -75,7 +75,10 @@ class ThrowawayPostgres:
         return name
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        return self._run("psql", "-h", self.socket, "-U", "postgres", "-d", database, "-Atqc", sql).stdout
+        done = self._run("psql", "-h", self.socket, "-U", "postgres", "-d", database, "-Atqc", sql, check=False)
+        if done.returncode:  # what the server said, not only the command (see server.log for the rest)
+            raise RuntimeError(f"psql {sql!r} failed ({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
 
     def _run(self, tool: str, *args, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bindir / tool), *map(str, args)]
