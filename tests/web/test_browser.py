@@ -138,12 +138,12 @@ def test_log_in_filter_open_a_unit_and_download_a_letter(server, browser, tmp_pa
 
     overdue.find_element(By.LINK_TEXT, OVERDUE_NUMBER).click()
     letter = next((root / "outbox" / "2026" / "纪检监察建议书").glob(f"{OVERDUE_NUMBER}*.docx"))
-    got = browser.downloads / letter.name
-    for _ in range(200):
-        if got.exists():
+    got, want = browser.downloads / letter.name, letter.read_bytes()
+    for _ in range(200):  # Chrome makes the file empty at the start and renames the finished .crdownload over it
+        if got.exists() and got.stat().st_size == len(want) and not list(browser.downloads.glob("*.crdownload")):
             break
         time.sleep(0.1)
-    assert got.read_bytes() == letter.read_bytes()  # the Chinese name kept (RFC 5987), the bytes the same
+    assert got.read_bytes() == want  # the Chinese name kept (RFC 5987), the bytes the same
 
     seen = {}
     for path, name in (("/", "4-报送情况"), ("/warnings", "5-预警处置"), ("/events", "6-收文动态"),
