@@ -9,8 +9,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, insert, inspect, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    Column,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_mock_engine,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, Dialect
 
 from lzdocs.errors import StoreError
 from lzdocs.store import schema
@@ -95,14 +106,33 @@ def _create_new(conn: Connection, *, workspace, now) -> None:
     the same schema (tests/store/test_migrations.py compares both) in a fraction of the time. The caller saw no
     table, so none is looked for. What the revisions record besides tables is recorded here too: files already in
     the archive folders (as revision 0008 does)."""
-    schema.metadata.create_all(conn, checkfirst=False)
-    VERSION_TABLE.create(conn)
+    for statement in _creation_script(conn.dialect):
+        conn.exec_driver_sql(statement)
     conn.execute(insert(VERSION_TABLE).values(version_num=schema.SCHEMA_REVISION))
     _set_version(conn, schema.SCHEMA_VERSION)
     if workspace is not None:
         from lzdocs.store.upgrade import record_as_found
 
         record_as_found(conn, workspace, now)
+
+
+_CREATION_SCRIPTS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _creation_script(dialect: Dialect) -> tuple[str, ...]:
+    """The statements ``create_all`` issues for the program's tables and Alembic's version table (tables, then
+    indexes, in dependency order), compiled for ``dialect`` once a process: SQLAlchemy does not cache DDL, and
+    compiling it again was most of the cost of each new archive (every new workspace; every test's)."""
+    key = (dialect.name, dialect.driver, dialect.server_version_info)
+    script = _CREATION_SCRIPTS.get(key)
+    if script is None:
+        statements: list[str] = []
+        mock = create_mock_engine(f"{dialect.name}+{dialect.driver}://",
+                                  lambda ddl, *_, **__: statements.append(str(ddl.compile(dialect=dialect))))
+        schema.metadata.create_all(mock, checkfirst=False)
+        VERSION_TABLE.create(mock, checkfirst=False)
+        script = _CREATION_SCRIPTS[key] = tuple(statements)
+    return script
 
 
 def _set_version(conn: Connection, version: int) -> None:
