@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,7 +190,8 @@ class Office:
         job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received)
         paths = [Path(p) for p in paths]
         outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
-        rebuilt = self.rebuild_registers(job.touched_years) if registers and not dry_run else Rebuilt()
+        rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today) \
+            if registers and not dry_run else Rebuilt()
         return IngestReport(outcomes, rebuilt, set(job.touched_years))
 
     def risks(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
@@ -368,7 +369,7 @@ class Office:
             remove_logging = setup_logging(ws, console=console)
             worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=self.clock.now), quiet=options.quiet,
                                   dates=self.clock,
-                                  on_burst_end=lambda store, years: rebuild_registers(ws, store, years,
+                                  on_burst_end=lambda store, changes: rebuild_changed(ws, store, changes,
                                                                                       self.today).files)
             watcher = Watcher(ws.inbox, options, worker)
             restore_signals = install_stop_signals(watcher.stop)
@@ -866,6 +867,22 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
         rebuilt.warnings += result.warnings
     for text in rebuilt.warnings:
         log.warning("%s", text)
+    return rebuilt
+
+
+def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, Iterable[str] | None],
+                    today: dt.date) -> Rebuilt:
+    """The registers an ingest or a watcher's burst changed (``Ingest.changed_registers``: year → the books to
+    rewrite, None for all), each year's once."""
+    groups: dict[tuple[str, ...] | None, list[int]] = {}  # the years by the books to rewrite
+    for year, books in changes.items():
+        groups.setdefault(None if books is None else tuple(books), []).append(year)
+    rebuilt = Rebuilt()
+    for books, years in groups.items():
+        done = rebuild_registers(ws, store, years, today, books=books)
+        rebuilt.files += done.files
+        rebuilt.warnings += done.warnings
+        rebuilt.years = sorted({*rebuilt.years, *done.years})
     return rebuilt
 
 

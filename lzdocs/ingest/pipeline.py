@@ -76,7 +76,7 @@ class _CrashPoints:
 
 
 class Ingest:
-    """Processes files into the archive. Construct per run; ``touched_years`` says which registers to rebuild."""
+    """Processes files into the archive. Construct per run; ``changed_registers()`` says which registers to rebuild."""
 
     def __init__(self, ws: Workspace, store: Store, *, today: dt.date | None = None,
                  now: Callable[[], dt.datetime] | None = None,
@@ -93,7 +93,8 @@ class Ingest:
         self.same_as_above = ws.settings.flag("forms", "same_as_above", True)
         self.progress = progress or (lambda i, n, name: None)
         self.claims_dir = ws.work / "claims"
-        self.touched_years: set[int] = set()
+        self.touched_years: set[int] = set()  # a form taken: every register of its year
+        self.returned_years: set[int] = set()  # a known unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
         self.file_clocks = FileSystemClocks()
@@ -242,6 +243,8 @@ class Ingest:
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
+            if unit is not None:  # 退回次数 and 最近退回原因 of the unit's row change (its year, as recorded)
+                self.returned_years.add(year or self.today.year)
             return self._reject(claim, src, base, problems, unit, year, kind)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
         try:
@@ -263,6 +266,13 @@ class Ingest:
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
+
+    def changed_registers(self) -> dict[int, tuple[str, ...] | None]:
+        """The registers this run changed, by year: all of them (None) where a form was taken; the 报送情况登记表
+        alone where forms were only returned — it counts each unit's returns and shows the latest reason."""
+        from lzdocs.documents.registers import RETURN_BOOKS
+
+        return {**dict.fromkeys(self.returned_years, RETURN_BOOKS), **dict.fromkeys(self.touched_years)}
 
     def _reject(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], unit, year, kind) -> Outcome:
         """Record a rejection; a file from the inbox goes to 退回/ with its 错误说明 (a named file stays put)."""

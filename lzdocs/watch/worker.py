@@ -47,18 +47,19 @@ class Result:
 class IngestWorker(threading.Thread):
     """Owns the database connection; the observer and the main loop never ingest.
 
-    ``open_store()`` runs in this thread; ``on_burst_end(store, years) -> files written`` rebuilds the registers
-    once a burst has been quiet for ``quiet`` seconds (or has run for ``max_burst`` seconds without a pause).
+    ``open_store()`` runs in this thread; ``on_burst_end(store, changes) -> files written`` rebuilds the registers
+    a burst changed (``changes``: its ``Ingest.changed_registers()``) once the burst has been quiet for ``quiet``
+    seconds (or has run for ``max_burst`` seconds without a pause).
     """
 
     def __init__(self, ws, open_store: Callable, *,
-                 on_burst_end: Callable[[object, set[int]], list] | None = None, quiet: float = 3.0,
+                 on_burst_end: Callable[[object, dict], list] | None = None, quiet: float = 3.0,
                  max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest, clock=time.monotonic,
                  dates: Clock | None = None):
         super().__init__(name="lzdocs-ingest", daemon=True)
         self.ws, self.open_store = ws, open_store
         self.report: Callable[[Result], None] = lambda result: None  # set by the Watcher
-        self.on_burst_end = on_burst_end or (lambda store, years: [])
+        self.on_burst_end = on_burst_end or (lambda store, changes: [])
         self.quiet, self.max_burst, self.claim_retry = quiet, max_burst, claim_retry
         self.ingest_class, self.clock = ingest_class, clock
         self.dates = dates or Clock()  # the calendar (today, received_at); ``clock`` measures durations
@@ -254,11 +255,12 @@ class IngestWorker(threading.Thread):
 
     def _end_burst(self) -> None:
         burst, self._burst = self._burst, None
-        if burst is None or not burst.touched_years:
+        changes = burst.changed_registers() if burst is not None else {}
+        if not changes:
             return
-        years = "、".join(str(y) for y in sorted(burst.touched_years))
+        years = "、".join(str(y) for y in sorted(changes))
         try:
-            written = self.on_burst_end(self.store, set(burst.touched_years))
+            written = self.on_burst_end(self.store, changes)
         except Exception:
             log.error("更新登记簿失败（收取的文件已入库，下次收取或运行 lzdocs register 时重新生成）：%s",
                       traceback.format_exc())

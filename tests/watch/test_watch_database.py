@@ -51,6 +51,9 @@ class LockedIngest:
     def __init__(self, ws, store, **_dates):
         self.touched_years = set()
 
+    def changed_registers(self):
+        return dict.fromkeys(self.touched_years)
+
     def recover(self, origin=None):
         return 0
 

@@ -20,6 +20,9 @@ class FakeIngest:
         type(self).made += 1
         self.touched_years = set()
 
+    def changed_registers(self):
+        return dict.fromkeys(self.touched_years)
+
     def recover(self, origin=None):
         type(self).recovered.append(origin)
         return 0
@@ -41,7 +44,7 @@ class FakeStore:
 def _worker(tmp_path, bursts, **kw):
     FakeIngest.made, FakeIngest.recovered, FakeIngest.slow, FakeIngest.fail_names = 0, [], 0.0, set()
     w = IngestWorker(None, FakeStore, ingest_class=FakeIngest,
-                     on_burst_end=lambda store, years: bursts.append(years) or ["x"], **kw)
+                     on_burst_end=lambda store, changes: bursts.append(set(changes)) or ["x"], **kw)
     results = []
     w.report = results.append
     w.start()
@@ -163,3 +166,38 @@ def test_claims_an_outage_left_behind_are_recovered_when_the_share_returns(tmp_p
     w.stop()
     w.join(5)
     assert FakeIngest.recovered == [None, None]
+
+
+def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspace, make_form):
+    """The real Ingest: a form returned to its unit changes the 报送情况登记表 (退回次数, 最近退回原因), so its burst
+    asks for that register alone; a file of no known unit asks for none."""
+    import datetime as dt
+
+    from lzdocs.clock import Clock
+    from lzdocs.store import Store
+    from tests.conftest import SAMPLE_ROWS
+
+    def until(done):
+        deadline = time.monotonic() + 10
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    returned = make_form(workspace.inbox / "计财处.docx", rows=[dict(SAMPLE_ROWS[0], level="五级")])
+    unknown = workspace.inbox / "不是表格.docx"
+    unknown.write_bytes(b"not a document")
+    bursts, results = [], []
+    w = IngestWorker(workspace, lambda: Store.for_workspace(workspace), quiet=0.2,
+                     dates=Clock.fixed(dt.date(2026, 11, 20)),
+                     on_burst_end=lambda store, changes: bursts.append(changes) or [])
+    w.report = results.append
+    w.start()
+    assert w.ready.wait(10) and w.start_error is None
+    w.submit(_job(unknown))
+    until(lambda: results)
+    time.sleep(0.5)  # past the quiet time: that burst is over
+    w.submit(_job(returned))
+    until(lambda: bursts)
+    w.stop()
+    w.join(10)
+    assert [r.kind for r in results] == [TAKEN, TAKEN]
+    assert bursts == [{2026: ("status",)}]
