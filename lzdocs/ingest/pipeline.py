@@ -49,6 +49,7 @@ from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
+from lzdocs.store.years import closure
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
@@ -243,8 +244,8 @@ class Ingest:
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
-            if unit is not None:  # 退回次数 and 最近退回原因 of the unit's row change (its year, as recorded)
-                self.returned_years.add(year or self.today.year)
+            if unit is not None:
+                self._returned(year or self.today.year)
             return self._reject(claim, src, base, problems, unit, year, kind)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
         try:
@@ -266,6 +267,14 @@ class Ingest:
         return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
+
+    def _returned(self, year: int) -> None:
+        """A known unit's form of ``year`` (as it is recorded) is returned: the 退回次数 and 最近退回原因 of the unit's
+        row change — unless the year is closed, whose registers went into its 归档 package as they were."""
+        if year not in self.returned_years:
+            with self.store.read() as conn:
+                if closure(conn, year) is None:
+                    self.returned_years.add(year)
 
     def changed_registers(self) -> dict[int, tuple[str, ...] | None]:
         """The registers this run changed, by year: all of them (None) where a form was taken; the 报送情况登记表

@@ -78,3 +78,26 @@ def test_a_form_taken_and_another_returned_in_one_run_rewrite_every_register_onc
     assert sorted(o.status for o in report.outcomes) == ["accepted", "rejected"]
     assert report.registers.files == list(register_paths(workspace, 2026).values())
     assert status_row(workspace, "教务处")[1]["退回次数"] == 1
+
+
+def test_a_form_of_a_closed_year_returned_rewrites_no_register(workspace, make_form):
+    """A closed year's registers went into its 归档 package as they were: a form of that year returned later (it is
+    still recorded, and says why) does not rewrite them."""
+    from lzdocs.store.years import close_year
+
+    make_form(workspace.inbox / "计财处.docx")
+    with Office(workspace.root, today=FIRST) as office:
+        office.ingest()
+        with office.store.begin() as conn:
+            close_year(conn, 2026, at=dt.datetime(2026, 11, 21, 9), package="D:/归档/2026", items=3,
+                       manifest_sha256="0" * 64)
+    paths = register_paths(workspace, 2026)
+    before = {key: identity(path) for key, path in paths.items()}
+    make_form(workspace.inbox / "计财处修改.docx", rows=[dict(SAMPLE_ROWS[0], level="五级")])
+
+    with Office(workspace.root, today=NEXT) as office:
+        report = office.ingest()
+
+    assert [o.status for o in report.outcomes] == ["rejected"]
+    assert report.registers.files == []
+    assert {key: identity(path) for key, path in paths.items()} == before
