@@ -176,6 +176,7 @@ def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspac
     from lzdocs.clock import Clock
     from lzdocs.store import Store
     from tests.conftest import SAMPLE_ROWS
+    from tests.ingest.invariant import assert_each_input_exactly_once
 
     def until(done):
         deadline = time.monotonic() + 10
@@ -185,6 +186,7 @@ def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspac
     returned = make_form(workspace.inbox / "计财处.docx", rows=[dict(SAMPLE_ROWS[0], level="五级")])
     unknown = workspace.inbox / "不是表格.docx"
     unknown.write_bytes(b"not a document")
+    inputs = [returned.read_bytes(), unknown.read_bytes()]
     bursts, results = [], []
     w = IngestWorker(workspace, lambda: Store.for_workspace(workspace), quiet=0.2,
                      dates=Clock.fixed(dt.date(2026, 11, 20)),
@@ -201,3 +203,4 @@ def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspac
     w.join(10)
     assert [r.kind for r in results] == [TAKEN, TAKEN]
     assert bursts == [{2026: ("status",)}]
+    assert_each_input_exactly_once(workspace, inputs)
