@@ -844,8 +844,9 @@ def _clock(today: dt.date | None, clock: Clock | None) -> Clock:
 
 
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,
-                      books: Iterable[str] | None = None) -> Rebuilt:
-    """The registers of each year rewritten once (``books``: only those), for an Office or a watcher's burst.
+                      books: Iterable[str] | None = None, open_only: bool = False) -> Rebuilt:
+    """The registers of each year rewritten once (``books``: only those), for an Office or a watcher's burst;
+    ``open_only``: a year closed by its 归档 package is left as the package has it (checked under the lock).
 
     A register that cannot be written does not undo the action: it becomes a warning saying how to retry.
     Each warning also goes to the ``lzdocs.office`` logger (the command line prints it as a 提醒)."""
@@ -855,9 +856,12 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
 
     rebuilt = Rebuilt(years=sorted(set(years)))
     lock = writer_lock(ws)  # one writer at a time per workspace (see there)
-    for year in rebuilt.years:
+    for year in list(rebuilt.years):
         try:
             with lock.acquire(timeout=WRITER_WAIT):
+                if open_only and _closed(store, year):
+                    rebuilt.years.remove(year)
+                    continue
                 result = write_registers(ws, store, year, today, books=books)
         except (Timeout, LzdocsError) as exc:
             why = "另一个程序一直在更新登记簿" if isinstance(exc, Timeout) else exc
@@ -873,17 +877,24 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
 def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, Iterable[str] | None],
                     today: dt.date) -> Rebuilt:
     """The registers an ingest or a watcher's burst changed (``Ingest.changed_registers``: year → the books to
-    rewrite, None for all), each year's once."""
+    rewrite, None for all), each year's once; never those of a closed year (a form returned into it)."""
     groups: dict[tuple[str, ...] | None, list[int]] = {}  # the years by the books to rewrite
     for year, books in changes.items():
         groups.setdefault(None if books is None else tuple(books), []).append(year)
     rebuilt = Rebuilt()
     for books, years in groups.items():
-        done = rebuild_registers(ws, store, years, today, books=books)
+        done = rebuild_registers(ws, store, years, today, books=books, open_only=True)
         rebuilt.files += done.files
         rebuilt.warnings += done.warnings
         rebuilt.years = sorted({*rebuilt.years, *done.years})
     return rebuilt
+
+
+def _closed(store: Store, year: int) -> bool:
+    from lzdocs.store.years import closure
+
+    with store.read() as conn:
+        return closure(conn, year) is not None
 
 
 def risk_record(row) -> dict[str, Any]:

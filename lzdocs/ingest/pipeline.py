@@ -49,7 +49,6 @@ from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
-from lzdocs.store.years import closure
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
@@ -95,7 +94,7 @@ class Ingest:
         self.progress = progress or (lambda i, n, name: None)
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()  # a form taken: every register of its year
-        self.returned_years: set[int] = set()  # a known unit's form returned: its year's 报送情况登记表 counts it
+        self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
         self.file_clocks = FileSystemClocks()
@@ -244,8 +243,7 @@ class Ingest:
                     source=claim.source,
                     claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
         if checked is None:
-            if unit is not None:
-                self._returned(year or self.today.year)
+            self._returned(unit, year or self.today.year, kind)
             return self._reject(claim, src, base, problems, unit, year, kind)
         folder = self.ws.year_dir(checked.year) / RECEIVED / safe_filename(checked.unit)
         try:
@@ -268,13 +266,15 @@ class Ingest:
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
 
-    def _returned(self, year: int) -> None:
-        """A known unit's form of ``year`` (as it is recorded) is returned: the 退回次数 and 最近退回原因 of the unit's
-        row change — unless the year is closed, whose registers went into its 归档 package as they were."""
-        if year not in self.returned_years:
-            with self.store.read() as conn:
-                if closure(conn, year) is None:
-                    self.returned_years.add(year)
+    def _returned(self, unit: str | None, year: int, kind: str) -> None:
+        """A form returned, recorded under ``year``: the 报送情况登记表 counts the returns of a roster unit's risk form
+        (退回次数, 最近退回原因). Only a register the year already has is rewritten — a mistyped year (2062) makes
+        none; a closed year is left out when the registers are rebuilt."""
+        if kind == "risk" and unit in self.roster.names and year not in self.returned_years:
+            from lzdocs.documents.registers import register_paths
+
+            if register_paths(self.ws, year)["status"].exists():
+                self.returned_years.add(year)
 
     def changed_registers(self) -> dict[int, tuple[str, ...] | None]:
         """The registers this run changed, by year: all of them (None) where a form was taken; the 报送情况登记表

@@ -255,11 +255,13 @@ class IngestWorker(threading.Thread):
 
     def _end_burst(self) -> None:
         burst, self._burst = self._burst, None
-        changes = burst.changed_registers() if burst is not None else {}
-        if not changes:
+        if burst is None:
             return
-        years = "、".join(str(y) for y in sorted(changes))
         try:
+            changes = burst.changed_registers()
+            if not changes:
+                return
+            years = "、".join(str(y) for y in sorted(changes))
             written = self.on_burst_end(self.store, changes)
         except Exception:
             log.error("更新登记簿失败（收取的文件已入库，下次收取或运行 lzdocs register 时重新生成）：%s",

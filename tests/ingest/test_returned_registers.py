@@ -115,3 +115,31 @@ def test_a_form_taken_and_another_returned_in_one_run_rewrite_every_register_onc
     assert report.registers.files == list(register_paths(workspace, 2026).values())
     assert status_row(workspace, "教务处")[1]["退回次数"] == 1
     assert_each_input_exactly_once(workspace, inputs)
+
+
+@pytest.mark.parametrize("case", ["a 落实情况 form", "a unit not on the roster", "a mistyped year"])
+def test_a_return_the_status_register_does_not_count_rewrites_no_register(workspace, make_form, taken, case):
+    """The 报送情况登记表 counts the returned risk forms of roster units, in a year it already has: a returned
+    落实情况 form, a unit not on the roster, or a year typed as 2062 leave every register as it is (and make no
+    outbox/2062/)."""
+    inputs, before = taken
+    if case == "a 落实情况 form":
+        from lzdocs.documents.blankform import write_docx
+        from lzdocs.forms.schema import find_kind, load_kinds
+
+        path = workspace.inbox / "落实情况.docx"
+        write_docx(find_kind(load_kinds(), "落实情况"), path, unit="计划财务处", date=dt.date(2026, 11, 21),
+                   rows=[{"seq": "1", "post": "出纳", "risk": "利用职务便利挪用公款", "status": "不知道"}])
+    elif case == "a unit not on the roster":
+        path = make_form(workspace.inbox / "不存在的处.docx", unit="不存在的处", rows=BAD_LEVEL)
+    else:
+        path = make_form(workspace.inbox / "计财处2062.docx", rows=BAD_LEVEL, date=dt.date(2062, 11, 10))
+    inputs.append(path.read_bytes())
+
+    report, _ = ingest_on(workspace, NEXT)
+
+    assert [o.status for o in report.outcomes] == ["rejected"]
+    assert report.registers.files == [] and report.registers.years == []
+    assert identities(workspace) == before
+    assert not (workspace.outbox / "2062").exists()
+    assert_each_input_exactly_once(workspace, inputs)

@@ -169,8 +169,8 @@ def test_claims_an_outage_left_behind_are_recovered_when_the_share_returns(tmp_p
 
 
 def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspace, make_form):
-    """The real Ingest: a form returned to its unit changes the 报送情况登记表 (退回次数, 最近退回原因), so its burst
-    asks for that register alone; a file of no known unit asks for none."""
+    """The real Ingest: a form returned to a roster unit changes the year's 报送情况登记表 (退回次数, 最近退回原因), so
+    its burst asks for that register alone; a file of no known unit asks for none."""
     import datetime as dt
 
     from lzdocs.clock import Clock
@@ -183,6 +183,10 @@ def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspac
         while not done() and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    from lzdocs import Office
+
+    with Office(workspace.root, today=dt.date(2026, 11, 20)) as office:
+        office.registers(2026)  # the year's registers, which a returned form then changes
     returned = make_form(workspace.inbox / "计财处.docx", rows=[dict(SAMPLE_ROWS[0], level="五级")])
     unknown = workspace.inbox / "不是表格.docx"
     unknown.write_bytes(b"not a document")
