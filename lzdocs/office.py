@@ -57,6 +57,12 @@ class Rebuilt:
     warnings: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
 
+    def extend(self, other: Rebuilt) -> None:
+        """Add what a second rebuild wrote and said."""
+        self.files += other.files
+        self.warnings += other.warnings
+        self.years = sorted({*self.years, *other.years})
+
 
 @dataclass
 class IngestReport:
@@ -471,6 +477,10 @@ class Office:
         batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
         for row in batch.rows:
             row.row = None  # the rows are the roster's, not a file's
+        if not draft and any(r.issued for r in batch.rows):  # the 报送情况登记表, brought to the day of the urge
+            from lzdocs.documents.registers import RETURN_BOOKS
+
+            batch.registers.extend(self.rebuild_registers([year], books=RETURN_BOOKS))
         return batch
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
@@ -883,10 +893,7 @@ def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, Iterable[
         groups.setdefault(None if books is None else tuple(books), []).append(year)
     rebuilt = Rebuilt()
     for books, years in groups.items():
-        done = rebuild_registers(ws, store, years, today, books=books, open_only=True)
-        rebuilt.files += done.files
-        rebuilt.warnings += done.warnings
-        rebuilt.years = sorted({*rebuilt.years, *done.years})
+        rebuilt.extend(rebuild_registers(ws, store, years, today, books=books, open_only=True))
     return rebuilt
 
 

@@ -130,6 +130,12 @@ class Letter:
     def note(self) -> str:
         return str(self.context.get("事由", ""))[:200]
 
+    @property
+    def title(self) -> str:
+        """The title the document bears (its 发文登记簿 标题): its 文种, or 报送提醒 for a 催报通知 written as a
+        reminder before the deadline (the template's 提醒 switch)."""
+        return REMINDER_TITLE if self.context.get(REMINDER) else self.kind.name
+
 
 @dataclass
 class IssuedLetter:
@@ -336,7 +342,7 @@ class LetterOffice:
             return write_new_file(path, self.render(letter, number), durable=finisher is None)
 
         issued = issue_document(
-            self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.kind.name,
+            self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.title,
             recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
             render=render, reply_due=letter.reply_due, ledger=letter.kind.followed, unit=letter.unit, note=letter.note,
             workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number)
@@ -446,6 +452,7 @@ def unknown_columns(kind: LetterKind, header: list[str], variables) -> list[str]
 # ---- urging and replies -----------------------------------------------------------------------------------
 
 REMINDER = "提醒"  # the 催报通知 template's switch: set, it reads as a reminder before the deadline
+REMINDER_TITLE = "报送提醒"  # what the template then calls it
 
 
 def units_to_urge(ws, store, year: int) -> list[str]:

@@ -392,11 +392,12 @@ def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "",
     deadlines = Deadlines.from_settings(settings) if settings is not None else Deadlines()
     book = StreamingBook(label, today)
     rows = docs_q.list_warnings(conn, year)
-    overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" and w["status"] != docs_q.VOID
-                  for w in rows)
+    live = [w for w in rows if w["status"] != docs_q.VOID]  # a voided number was never a warning (as the 总结 counts)
+    overdue = sum(reply_state(w["replied"], w["reply_due"], today) == "已逾期" for w in live)
+    voided = f"（另有作废 {len(rows) - len(live)} 件）" if len(rows) > len(live) else ""
     sheet = book.add_sheet("预警处置台账", WARNING_COLUMNS, title=f"{school}{year}年预警处置台账",
-                           subtitle=f"共 {len(rows)} 件，已逾期未回复 {overdue} 件，整改核查、办结逾期 "
-                                    f"{_later_overdue(rows, today, deadlines)} 件；统计日期：{chinese_date(today)}")
+                           subtitle=f"共 {len(live)} 件{voided}，已逾期未回复 {overdue} 件，整改核查、办结逾期 "
+                                    f"{_later_overdue(live, today, deadlines)} 件；统计日期：{chinese_date(today)}")
     for w in rows:
         state = "作废" if w["status"] == docs_q.VOID else reply_state(w["replied"], w["reply_due"], today, w["kind"])
         sheet.append([w["number"], w["unit"], kind_name(w["kind"]), w["issued"], w["reply_due"], w["replied"],
@@ -421,8 +422,8 @@ def _reply_note(w, state: str, today: dt.date) -> str:
     notes = [w["note"]] if w["note"] else []
     if state == "已逾期":
         notes.append(f"已逾期 {(today - w['reply_due']).days} 天")
-    elif state == "已回复" and w["reply_due"] and w["replied"] > w["reply_due"]:
-        notes.append(f"逾期 {(w['replied'] - w['reply_due']).days} 天后回复")
+    elif state in ("已回复", "已谈话") and w["reply_due"] and w["replied"] > w["reply_due"]:
+        notes.append(f"逾期 {(w['replied'] - w['reply_due']).days} 天后{'谈话' if state == '已谈话' else '回复'}")
     return "；".join(notes)
 
 

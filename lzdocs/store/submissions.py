@@ -156,12 +156,15 @@ def _unit_position(unit, unit_order: Sequence[str]):
 
 def superseded_risks(conn: Connection, *, kind: str = "risk", year: int | None = None,
                      unit_order: Sequence[str] = ()):
-    """Risk points of superseded submissions, with the submission that replaced them."""
+    """Risk points of superseded submissions, with the submission that replaced them. ``replaced_at``: when the later
+    taken of the two came in (by the order taken, not by clocks) — the replacing form's arrival, or the form's own
+    when it was older than the current one already on arrival (it went straight to history)."""
     newer = submissions.alias("newer")
+    replaced_at = case((newer.c.id > submissions.c.id, newer.c.received_at), else_=submissions.c.received_at)
     q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
                 submissions.c.received_at, submissions.c.superseded_by,
                 newer.c.original_name.label("replaced_by_name"), newer.c.stored_as.label("replaced_by_file"),
-                newer.c.received_at.label("replaced_at"))
+                replaced_at.label("replaced_at"))
          .join(submissions, submissions.c.id == risks.c.submission_id)
          .join(newer, newer.c.id == submissions.c.superseded_by)
          .where(risks.c.kind == kind))
