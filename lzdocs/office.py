@@ -362,10 +362,11 @@ class Office:
               console: bool = True, started: Callable[[Callable[[], None]], None] | None = None) -> None:
         """``lzdocs watch``: take each form as it arrives in the inbox, as ``ingest()`` does, until Ctrl-C or
         SIGTERM, or until the function handed to ``started`` is called (from any thread; the signals are caught
-        only when this runs on the main thread). The registers of the years a burst touched are rebuilt once it
-        has been quiet, dated by this office's clock at that moment. ``mode`` (``"native"``/``"polling"``),
-        ``interval`` and ``stable`` (seconds) override lzdocs.toml [watch]. One watcher per inbox
-        (``AlreadyWatching`` otherwise); the log goes to .lzdocs/watch.log and, with ``console``, to stderr."""
+        only when this runs on the main thread). The registers a burst changed are rebuilt once it has been quiet,
+        dated by this office's clock at that moment; on each new day, the programme year's are brought to it.
+        ``mode`` (``"native"``/``"polling"``), ``interval`` and ``stable`` (seconds) override lzdocs.toml [watch].
+        One watcher per inbox (``AlreadyWatching`` otherwise); the log goes to .lzdocs/watch.log and, with
+        ``console``, to stderr."""
         from lzdocs.store import Store
         from lzdocs.watch import IngestWorker, Watcher, WatchLock, install_stop_signals, resolve_options, setup_logging
 
@@ -376,7 +377,8 @@ class Office:
             worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=self.clock.now), quiet=options.quiet,
                                   dates=self.clock,
                                   on_burst_end=lambda store, changes: rebuild_changed(ws, store, changes,
-                                                                                      self.today).files)
+                                                                                      self.today).files,
+                                  on_new_day=lambda store, day: registers_of_the_day(ws, store, day).files)
             watcher = Watcher(ws.inbox, options, worker)
             restore_signals = install_stop_signals(watcher.stop)
             try:
@@ -895,6 +897,14 @@ def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, Iterable[
     for books, years in groups.items():
         rebuilt.extend(rebuild_registers(ws, store, years, today, books=books, open_only=True))
     return rebuilt
+
+
+def registers_of_the_day(ws: Workspace, store: Store, day: dt.date) -> Rebuilt:
+    """The programme year's registers brought to ``day`` (a watcher's new day): their 统计日期, the 报送情况登记表's
+    notes against the deadline, the letters that have become overdue."""
+    from lzdocs.documents.status import programme_year
+
+    return rebuild_registers(ws, store, [programme_year(store, day, ws.settings.deadline)], day, open_only=True)
 
 
 def _closed(store: Store, year: int) -> bool:

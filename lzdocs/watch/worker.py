@@ -49,17 +49,20 @@ class IngestWorker(threading.Thread):
 
     ``open_store()`` runs in this thread; ``on_burst_end(store, changes) -> files written`` rebuilds the registers
     a burst changed (``changes``: its ``Ingest.changed_registers()``) once the burst has been quiet for ``quiet``
-    seconds (or has run for ``max_burst`` seconds without a pause).
+    seconds (or has run for ``max_burst`` seconds without a pause); ``on_new_day(store, day) -> files written``
+    brings the registers to a new day (their 统计日期, what has become overdue) at the first quiet moment of it.
     """
 
     def __init__(self, ws, open_store: Callable, *,
                  on_burst_end: Callable[[object, dict], list] | None = None, quiet: float = 3.0,
                  max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest, clock=time.monotonic,
-                 dates: Clock | None = None):
+                 dates: Clock | None = None, on_new_day: Callable[[object, dt.date], list] | None = None):
         super().__init__(name="lzdocs-ingest", daemon=True)
         self.ws, self.open_store = ws, open_store
         self.report: Callable[[Result], None] = lambda result: None  # set by the Watcher
         self.on_burst_end = on_burst_end or (lambda store, changes: [])
+        self.on_new_day = on_new_day or (lambda store, day: [])
+        self._day: dt.date | None = None  # the day the registers were last brought to (the start's)
         self.quiet, self.max_burst, self.claim_retry = quiet, max_burst, claim_retry
         self.ingest_class, self.clock = ingest_class, clock
         self.dates = dates or Clock()  # the calendar (today, received_at); ``clock`` measures durations
@@ -102,6 +105,7 @@ class IngestWorker(threading.Thread):
             self.start_error = exc
             self.ready.set()
             return
+        self._day = self.dates.today()
         self.ready.set()
         try:
             self._loop()
@@ -136,7 +140,24 @@ class IngestWorker(threading.Thread):
             if self._burst is not None and (now - self._last_file >= self.quiet and self.jobs.empty()
                                             or now - self._burst_started >= self.max_burst):
                 self._end_burst()
+            if self._burst is None and self.jobs.empty():
+                self._new_day()
             self._recover_stranded(now)
+
+    def _new_day(self) -> None:
+        """A watcher runs for months: on a day after the last one (never for a clock set back), the registers are
+        brought to it — nothing else rewrites them on a quiet day, and the 预警处置台账 would go on saying 未到期."""
+        day = self.dates.today()
+        if self._day is None or day <= self._day:
+            return
+        self._day = day
+        try:
+            written = self.on_new_day(self.store, day)
+        except Exception:
+            log.error("新的一天更新登记簿失败（下次收取或运行 lzdocs register 时重新生成）：%s", traceback.format_exc())
+        else:
+            if written:
+                log.info("新的一天（%s）：已更新登记簿的统计日期和逾期情况（%d 个文件）", day.isoformat(), len(written))
 
     def _recover_claims(self) -> None:
         try:

@@ -73,3 +73,20 @@ def test_a_form_that_went_straight_to_history_was_replaced_when_it_came(workspac
     assert len(history) == 3
     for row in history:
         assert row["替换时间"] == row["收到时间"] and row["替换时间"].date() == dt.date(2026, 11, 24)
+
+
+def test_a_new_day_brings_the_ledger_to_it(workspace):
+    """What a watcher does on a quiet new day (``registers_of_the_day``): the letter whose reply was due yesterday is
+    已逾期 in the 预警处置台账, dated today — it said 未到期 since the letter went out."""
+    from lzdocs.office import registers_of_the_day
+
+    with Office(workspace.root, today=DAY) as office:
+        letter = office.letter("suggestion", "计财处", SUGGESTION)  # reply due 2026-12-28
+        later = dt.date(2026, 12, 29)
+        written = registers_of_the_day(workspace, office.store, later)
+
+    assert register_paths(workspace, 2026)["warnings"] in written.files
+    top, rows = sheet_rows(register_paths(workspace, 2026)["warnings"], "预警处置台账", 3)
+    assert "已逾期未回复 1 件" in top[1][0] and "统计日期：2026年12月29日" in top[1][0]
+    [row] = [r for r in rows if r["文号"] == str(letter.number)]
+    assert row["状态"] == "已逾期"

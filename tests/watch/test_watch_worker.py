@@ -208,3 +208,51 @@ def test_a_burst_that_only_returned_a_form_rewrites_the_status_register(workspac
     assert [r.kind for r in results] == [TAKEN, TAKEN]
     assert bursts == [{2026: ("status",)}]
     assert_each_input_exactly_once(workspace, inputs)
+
+
+class Calendar:
+    """The watcher's calendar, moved by the test."""
+
+    def __init__(self, day):
+        self.day = day
+
+    def today(self):
+        return self.day
+
+    def now(self):
+        import datetime as dt
+
+        return dt.datetime.combine(self.day, dt.time(9))
+
+
+def test_a_new_day_brings_the_registers_to_it_once_and_a_clock_set_back_does_not(tmp_path):
+    """Nothing else rewrites the registers on a quiet day: the 预警处置台账 would go on saying 未到期."""
+    import datetime as dt
+
+    days, calendar = [], Calendar(dt.date(2026, 11, 30))
+    FakeIngest.made, FakeIngest.recovered = 0, []
+    w = IngestWorker(None, FakeStore, ingest_class=FakeIngest, dates=calendar, quiet=0.1,
+                     on_new_day=lambda store, day: days.append(day) or ["x"])
+    w.start()
+    assert w.ready.wait(5) and w.start_error is None
+
+    def wake_and_wait(expected):
+        w.submit(_job(tmp_path / "absent.docx"))  # a job wakes the loop at once (the file is gone: nothing taken)
+        deadline = time.monotonic() + 5
+        while days != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+
+    wake_and_wait([])
+    assert days == []  # the day it started on: nothing
+    calendar.day = dt.date(2026, 12, 1)
+    wake_and_wait([dt.date(2026, 12, 1)])
+    wake_and_wait([dt.date(2026, 12, 1)])
+    assert days == [dt.date(2026, 12, 1)]  # once a day
+    calendar.day = dt.date(2026, 11, 29)  # set back: not a new day
+    wake_and_wait([dt.date(2026, 12, 1)])
+    calendar.day = dt.date(2026, 12, 2)
+    wake_and_wait([dt.date(2026, 12, 1), dt.date(2026, 12, 2)])
+    w.stop()
+    w.join(5)
+    assert days == [dt.date(2026, 12, 1), dt.date(2026, 12, 2)]
