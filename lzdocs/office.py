@@ -482,7 +482,8 @@ class Office:
         if not draft and any(r.issued for r in batch.rows):  # the 报送情况登记表, brought to the day of the urge
             from lzdocs.documents.registers import RETURN_BOOKS
 
-            batch.registers.extend(self.rebuild_registers([year], books=RETURN_BOOKS))
+            batch.registers.extend(rebuild_registers(self.ws, self.store, [year], self.today, books=RETURN_BOOKS,
+                                                     open_only=True))
         return batch
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
@@ -886,13 +887,13 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
     return rebuilt
 
 
-def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, Iterable[str] | None],
+def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, tuple[str, ...] | None],
                     today: dt.date) -> Rebuilt:
     """The registers an ingest or a watcher's burst changed (``Ingest.changed_registers``: year → the books to
     rewrite, None for all), each year's once; never those of a closed year (a form returned into it)."""
     groups: dict[tuple[str, ...] | None, list[int]] = {}  # the years by the books to rewrite
     for year, books in changes.items():
-        groups.setdefault(None if books is None else tuple(books), []).append(year)
+        groups.setdefault(books, []).append(year)
     rebuilt = Rebuilt()
     for books, years in groups.items():
         rebuilt.extend(rebuild_registers(ws, store, years, today, books=books, open_only=True))

@@ -12,6 +12,7 @@ from lzdocs import Office
 from lzdocs.documents.letters import Talk
 from lzdocs.documents.registers import register_paths
 from tests.conftest import SAMPLE_ROWS
+from tests.ingest.invariant import assert_each_input_exactly_once
 
 pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
 
@@ -46,7 +47,7 @@ def test_the_ledger_counts_no_voided_letter_as_the_summary_does_and_keeps_a_late
 
 
 def test_a_reminder_is_registered_by_its_own_title_and_the_status_register_follows_an_urge(workspace, make_form):
-    make_form(workspace.inbox / "计财处.docx")
+    inputs = [make_form(workspace.inbox / "计财处.docx").read_bytes()]
     with Office(workspace.root, today=dt.date(2026, 11, 10)) as office:
         office.ingest()
         office.urge(reminder=True)  # before the deadline (11月16日): 报送提醒
@@ -59,13 +60,14 @@ def test_a_reminder_is_registered_by_its_own_title_and_the_status_register_follo
     assert sum(r["标题"] == "报送提醒" for r in docs) == sum(r["标题"] == "催报通知" for r in docs) == 12
     top, _ = sheet_rows(register_paths(workspace, 2026)["status"], "报送情况", 3)
     assert "统计日期：2026年11月20日" in top[1][0]  # brought to the day of the urge
+    assert_each_input_exactly_once(workspace, inputs)
 
 
 def test_a_form_that_went_straight_to_history_was_replaced_when_it_came(workspace, make_form):
-    make_form(workspace.inbox / "新表.docx", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 20))
+    inputs = [make_form(workspace.inbox / "新表.docx", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 20)).read_bytes()]
     with Office(workspace.root, today=dt.date(2026, 11, 21)) as office:
         office.ingest()
-    make_form(workspace.inbox / "旧表.docx", date=dt.date(2026, 11, 1))  # filled earlier, taken later
+    inputs.append(make_form(workspace.inbox / "旧表.docx", date=dt.date(2026, 11, 1)).read_bytes())  # filled earlier
     with Office(workspace.root, today=dt.date(2026, 11, 24)) as office:
         office.ingest()
 
@@ -73,6 +75,7 @@ def test_a_form_that_went_straight_to_history_was_replaced_when_it_came(workspac
     assert len(history) == 3
     for row in history:
         assert row["替换时间"] == row["收到时间"] and row["替换时间"].date() == dt.date(2026, 11, 24)
+    assert_each_input_exactly_once(workspace, inputs)
 
 
 def test_a_new_day_brings_the_ledger_to_it(workspace):
