@@ -47,16 +47,21 @@ class ThrowawayPostgres:
                 shutil.chown(path, self._user.pw_uid, self._user.pw_gid)
         self._run("initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8",
                   "--no-sync")
-        options = f"-k {self.socket} -c listen_addresses='' -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", self.folder / "server.log", "-w", "start")
+        self.up()
         return self
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", check=False)
 
-    def restart(self) -> None:
-        """``pg_ctl restart`` (fast shutdown): every open connection is cut, as when the server is restarted."""
-        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-l", self.folder / "server.log", "-w", "restart")
+    def down(self) -> None:
+        """``pg_ctl stop`` (fast shutdown): every open connection is cut and none is accepted until :meth:`up`,
+        as while a server is restarted."""
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def up(self) -> None:
+        """The server (again) accepting connections on its socket."""
+        options = f"-k {self.socket} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", self.folder / "server.log", "-w", "start")
 
     def url(self, schema: str | None = None, database: str = "postgres") -> str:
         """A SQLAlchemy URL for ``database`` (``schema``: the ``search_path`` of its connections)."""
