@@ -66,7 +66,8 @@ class Store:
         try:
             # On a server, a pooled connection may have been cut (a restart): tested before each use.
             engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else {},
-                                   pool_pre_ping=not is_sqlite)
+                                   pool_pre_ping=not is_sqlite,
+                                   execution_options={"compiled_cache": _SQLITE_STATEMENTS} if is_sqlite else {})
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
             shown = url.split("@")[-1] if "@" in url else url
             missing = isinstance(exc, ImportError)
@@ -208,6 +209,35 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _SharedStatements(dict):
+    """SQLAlchemy's compiled statements, shared by every SQLite archive this process opens.
+
+    An engine keeps its own cache, keyed by its dialect object, so a process that opens archive after archive (a
+    script over several workspaces, the test suite, a watcher that reopens its archive) would compile the same SQL
+    again for each. SQLite's dialects in one process differ in nothing that reaches the SQL (one driver, one
+    library, the same engine arguments from ``Store._create_engine``), so here the key names the dialect by its
+    class and SQLite's version instead: the sharing SQLAlchemy's author describes in sqlalchemy#5002. Only
+    ``get`` and item assignment are used by SQLAlchemy (``ClauseElement._compile_w_cache``)."""
+
+    LIMIT = 2000  # distinct statements: far more than lzdocs has; past it the cache starts again
+
+    @staticmethod
+    def _key(key: tuple) -> tuple:
+        dialect, *rest = key
+        return (type(dialect), dialect.server_version_info, *rest)
+
+    def get(self, key: tuple, default=None):
+        return super().get(self._key(key), default)
+
+    def __setitem__(self, key: tuple, value) -> None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        super().__setitem__(self._key(key), value)
+
+
+_SQLITE_STATEMENTS = _SharedStatements()
 
 
 class DatabaseUnavailable(StoreError):
