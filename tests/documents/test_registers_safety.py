@@ -149,3 +149,31 @@ def test_a_book_made_again_on_the_same_day_is_the_same_file(tmp_path):
         core = a.read("docProps/core.xml").decode()
         assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-11-28T00:00:00Z</dcterms:created>" in core
         assert {i.filename: a.read(i) for i in a.infolist()} == {i.filename: b.read(i) for i in b.infolist()}
+
+
+def test_xlsxwriter_is_a_pinned_version_that_still_numbers_formats_as_the_streaming_rows_expect(tmp_path):
+    """documents/xlsx_writer.py writes the data rows' XML itself and asks XlsxWriter for a format's number with
+    its private ``Format._get_xf_index``: the versions it was tested with are pinned, and the numbers it gives
+    are the ones the cells then carry in the saved workbook."""
+    import importlib.metadata
+    import inspect
+    import tomllib
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+    from xlsxwriter.format import Format
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    pin = next(r for r in map(Requirement, dependencies) if r.name.lower() == "xlsxwriter")
+    assert any(s.operator in ("<", "<=", "==", "~=") for s in pin.specifier), "XlsxWriter needs an upper bound"
+    assert pin.specifier.contains(importlib.metadata.version("XlsxWriter"))
+    assert list(inspect.signature(Format._get_xf_index).parameters) == ["self"]
+
+    with StreamingBook("样式.xlsx", TODAY) as book:
+        sheet = book.add_sheet("表", [Column("日期", 12, "date"), Column("数", 8, "number")], title="标题")
+        sheet.append([TODAY, 3])
+        book.save(tmp_path / "样式.xlsx")
+    cells = load_workbook(tmp_path / "样式.xlsx")["表"]
+    row = next(r for r in cells.iter_rows() if r[0].value is not None and r[1].value == 3)
+    assert (row[0].value.date(), row[0].number_format, row[1].number_format) == (TODAY, "yyyy-mm-dd", "0")
