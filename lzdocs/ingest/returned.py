@@ -1,14 +1,27 @@
-"""Returned files settled: once a unit's corrected form is accepted, its earlier 退回/ files move to 退回/已处理/."""
+"""Returned files settled: once a unit's corrected form is accepted, its earlier 退回/ files move to 退回/已处理/.
+
+A returned file the unit has already taken out of 退回/ — what its 错误说明 tells it to do: correct it and put it
+back into the inbox — is settled as taken back: its record no longer expects it in 退回/ (``lzdocs verify`` and
+``lzdocs backup`` would otherwise report it missing, as if the archive had been tampered with), the event says
+where it was and its SHA-256, and its 错误说明 goes to 退回/已处理/ as it would with the file."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.fsutil import NotRegularFile, move_without_replacing, open_regular, rename_no_replace
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
 
 log = logging.getLogger("lzdocs.ingest")
 
@@ -16,7 +29,7 @@ SETTLED = "已处理"
 EXPLANATION = ".错误说明.txt"
 
 
-def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path) -> list[str]:
+def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int, claims_dir: Path) -> list[str]:
     """Move the unit's returned files of ``year`` (each with its 错误说明) from 退回/ into 退回/已处理/, under names
     created exclusively (never over a file that is there), and record where they went; returns the new paths.
 
@@ -33,6 +46,9 @@ def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path
     for submission_id in ids:
         with store.begin() as conn:
             row = subs.get(conn, submission_id)
+            if _taken_back(ws, row, returned, claims_dir):
+                _settle_taken_back(ws, store, conn, row)
+                continue
             if not _still_returned(ws, row, returned, claims_dir):
                 continue
             try:
@@ -51,7 +67,36 @@ def settle_returned(ws, store, kind: str, unit: str, year: int, claims_dir: Path
     return moved
 
 
-def _still_returned(ws, row, returned: str, claims_dir: Path) -> bool:
+def _taken_back(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:
+    """Is the row's file gone from 退回/ (nothing at its name), its claim released?"""
+    if row is None or not row["stored_as"] or Path(row["stored_as"]).parent.as_posix() != returned:
+        return False
+    if row["claim"] and (claims_dir / row["claim"]).exists():
+        return False
+    return not os.path.lexists(ws.root / row["stored_as"])
+
+
+def _settle_taken_back(ws: Workspace, store: Store, conn: Connection, row) -> None:
+    """The unit took its returned file out of 退回/ and sent its form again, now accepted: the submission no longer
+    keeps a file, its manifest row goes (the event keeps its place and SHA-256), its 错误说明 moves on."""
+    subs.move_stored(conn, row["id"], None)
+    manifest.forget(conn, row["stored_as"])
+    note = ws.root / f"{row['stored_as']}{EXPLANATION}"
+    after: dict = {"stored_as": None}
+    if note.is_file():
+        try:
+            stem = f"{Path(row['stored_as']).name}.错误说明"
+            dest = move_without_replacing(note, ws.rejected / SETTLED, stem, ".txt")
+        except OSError as exc:
+            log.warning("错误说明 %s 未能移到 %s：%s", ws.relative(note), SETTLED, exc)
+        else:
+            manifest.move(conn, row["stored_as"] + EXPLANATION, ws.relative(dest))
+            after["explanation"] = ws.relative(dest)
+    store.log(conn, "taken_back", row["original_name"], before={"stored_as": row["stored_as"],
+                                                                "sha256": row["sha256"]}, after=after)
+
+
+def _still_returned(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:
     """Is the row's file still in 退回/, its claim released, and the file there its own bytes?"""
     if row is None or not row["stored_as"] or Path(row["stored_as"]).parent.as_posix() != returned:
         return False

@@ -8,12 +8,17 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.fsutil import stale_files
 from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
 from lzdocs.store import files as manifest
+
+if TYPE_CHECKING:
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
 
 # An unrecorded file that is empty or hidden (``.name.1a2b3c4d.part.docx``, ``.<uuid>.docx``) is a write in progress
 # (a name reserved, a temp file beside its place) while it is younger than this, by its own file system's clock —
@@ -26,12 +31,14 @@ STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
 UNFINISHED = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
 MISSING = "文件不见了（被删除、改名或移走）"
+TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它取回修改时如此，收到它改好的表后自动了结"
+              "（不再列出）；否则文件不见了，请从备份找回")
 UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
 REPLACED = "原来在这里的文件（{}{}）不见了，这个名字现在是另一个文件的"
 WHAT = {"submission": "收文记录 #", "document": "发文记录 #"}
 
 
-def verify(ws, store, *, year: int | None = None) -> Report:
+def verify(ws: Workspace, store: Store, *, year: int | None = None) -> Report:
     """Check the archive of ``ws``: its files only under outbox/<year>/ when ``year`` is given; the chain whole."""
     started = time.perf_counter()
     report = Report()
@@ -43,7 +50,7 @@ def verify(ws, store, *, year: int | None = None) -> Report:
 
 
 # --- the events' chain ----------------------------------------------------------------------------------------
-def check_chain(store, report: Report) -> None:
+def check_chain(store: Store, report: Report) -> None:
     """Each event's hash recomputed and linked to the one before; the last one against the recorded head. Each
     break is named where it happens, with the time of the last intact event before it."""
     count, previous, last_good = 0, None, None
@@ -89,7 +96,7 @@ def _event_findings(event: dict, previous: dict | None, head_id: int, last_good:
 
 
 # --- the files ------------------------------------------------------------------------------------------------
-def check_files(ws, store, report: Report, year: int | None) -> None:
+def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -> None:
     """Every recorded file there with its size and SHA-256; nothing unrecorded in the archive folders."""
     prefix = f"{ws.relative(ws.year_dir(year))}/" if year is not None else None
     with store.read() as conn:
@@ -143,7 +150,7 @@ def _file_finding(path: str, row: dict) -> Finding | None:
             if hashlib.file_digest(fh, "sha256").hexdigest() != row["sha256"]:
                 return Finding("changed", subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since)
     except FileNotFoundError:
-        return Finding("missing", subject, MISSING, since)
+        return Finding("missing", subject, TAKEN_BACK if row["role"] == "returned" else MISSING, since)
     except OSError as exc:
         return Finding("unreadable", subject, f"无法读取：{exc.strerror or exc}", since)
     return None
@@ -153,7 +160,7 @@ def _no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
 
 
-def _strays(ws, year: int | None, recorded: dict, live: set[str], unfinished: set[str]) -> list[Finding]:
+def _strays(ws: Workspace, year: int | None, recorded: dict, live: set[str], unfinished: set[str]) -> list[Finding]:
     """Files in the archive folders that nothing recorded; a write in progress (see IN_PROGRESS) is not one."""
     findings, maybe_in_progress = [], {}
     for path, entry in ws.archive_files(year):
@@ -178,7 +185,7 @@ def _empty(entry: os.DirEntry) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size == 0
 
 
-def _claimed(ws) -> tuple[set[str], set[str]]:
+def _claimed(ws: Workspace) -> tuple[set[str], set[str]]:
     """Paths in the archive that ingests hold (a name reserved, the copy beside it): (those of a live process — an
     ingest in flight, not a finding —, those of one that died — finished by the next ingest)."""
     live: set[str] = set()
@@ -199,7 +206,7 @@ def _claimed(ws) -> tuple[set[str], set[str]]:
     return live, dead
 
 
-def _confirmed(ws, store, findings: list[Finding]) -> list[Finding]:
+def _confirmed(ws: Workspace, store: Store, findings: list[Finding]) -> list[Finding]:
     """The findings about files that still hold when looked at again, their rows read anew: a register rewritten
     (file then row) or a letter put in place (row then file) while we looked is no finding. A rebuild of the
     registers writes its files and then their rows under the registers' writer lock, which may take longer than
@@ -223,7 +230,7 @@ def _confirmed(ws, store, findings: list[Finding]) -> list[Finding]:
         lock.release()
 
 
-def _looked_at_again(ws, store, findings: list[Finding]) -> list[Finding]:
+def _looked_at_again(ws: Workspace, store: Store, findings: list[Finding]) -> list[Finding]:
     kept = []
     with store.read() as conn:
         for finding in findings:
@@ -242,7 +249,7 @@ def _looked_at_again(ws, store, findings: list[Finding]) -> list[Finding]:
 
 
 # --- the database ---------------------------------------------------------------------------------------------
-def check_database(store, report: Report) -> None:
+def check_database(store: Store, report: Report) -> None:
     """SQLite's own integrity check of the database file (other databases check themselves)."""
     problems = store.integrity_check()
     if problems is None:

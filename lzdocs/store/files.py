@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import documents, files, submissions
@@ -39,6 +39,12 @@ def move(conn: Connection, old: str, new: str, *, role: str | None = None) -> bo
     ``old`` was never recorded."""
     values = {"path": new} | ({"role": role} if role else {})
     return bool(conn.execute(update(files).where(files.c.path == old).values(**values)).rowcount)
+
+
+def forget(conn: Connection, path: str) -> bool:
+    """The file recorded at ``path`` has left the archive folders by design (a returned file its unit took back);
+    the caller logs the event that says so. False when ``path`` was never recorded."""
+    return bool(conn.execute(delete(files).where(files.c.path == path)).rowcount)
 
 
 def recorded(conn: Connection, path: str):

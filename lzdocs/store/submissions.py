@@ -104,8 +104,9 @@ def rejected_of(conn: Connection, kind: str, unit: str, year: int):
     return conn.execute(_REJECTED, {"kind": kind, "unit": unit, "year": year}).mappings().all()
 
 
-def move_stored(conn: Connection, submission_id: int, stored_as: str) -> None:
-    """The kept file of a submission has moved (a returned file settled into 退回/已处理/)."""
+def move_stored(conn: Connection, submission_id: int, stored_as: str | None) -> None:
+    """The kept file of a submission has moved (a returned file settled into 退回/已处理/), or is no longer kept
+    (None: a returned file its unit took back)."""
     conn.execute(update(submissions).where(submissions.c.id == submission_id).values(stored_as=stored_as))
 
 

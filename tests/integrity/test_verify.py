@@ -3,6 +3,7 @@ added, with when it was last good, and passes again when it is put back."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 from filelock import FileLock
 
 from lzdocs.store.schema import SCHEMA_VERSION
+from lzdocs.workspace import Workspace
 from tests.conftest import (
     SAMPLE_ROWS,
     SAMPLE_SCHOOL,
@@ -225,6 +227,34 @@ def test_an_event_replaced_in_the_middle_without_its_hash_is_named(root):
 
 
 # --- what lzdocs does leaves it clean ----------------------------------------------------------------------------
+
+def test_a_returned_form_taken_back_corrected_and_put_back_as_its_explanation_says_leaves_verify_clean(root):
+    """The 错误说明 tells the unit to correct its file and put it back into the inbox: until the corrected form is
+    taken, verify says the file was taken back (not that the archive was tampered with); once it is, the return is
+    settled, verify and backup are clean, and the event keeps where the returned file was and its SHA-256."""
+    from tests.ingest.invariant import assert_each_input_exactly_once
+
+    returned = root / "inbox" / "退回" / "图书馆.docx"
+    bad = returned.read_bytes()
+    returned.unlink()  # the unit took it out of 退回/ to correct it
+    [finding] = findings(root)
+    assert finding["subject"] == "inbox/退回/图书馆.docx" and "报送单位把它取回修改时如此" in finding["message"]
+
+    corrected = make_form_file(root / "inbox" / "图书馆.docx", unit="图书馆").read_bytes()
+    [outcome] = run_json("-w", root, "ingest")
+    assert outcome["status"] == "accepted"
+    assert_each_input_exactly_once(Workspace.open(root), [(root / ORIGINAL).read_bytes(), corrected])  # bad one: gone
+    assert sorted(p.name for p in (root / "inbox" / "退回" / "已处理").iterdir()) == ["图书馆.docx.错误说明.txt"]
+    verify(root, check=0)
+    assert "没有备份" not in run_cli("-w", root, "backup", root.parent / "备份", check=0).stderr
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        kept = conn.execute("SELECT stored_as FROM submissions WHERE status = 'rejected'").fetchall()
+        [(before,)] = conn.execute("SELECT before FROM events WHERE action = 'taken_back'").fetchall()
+    assert kept == [(None,)]
+    assert json.loads(before) == {"stored_as": "inbox/退回/图书馆.docx", "sha256": hashlib.sha256(bad).hexdigest()}
+    status = run_json("-w", root, "status")
+    assert [(u["state"], u["rejections"]) for u in status["units"] if u["unit"] == "图书馆"] == [("late", 1)]
+
 
 def test_a_settled_return_a_void_a_draft_and_rebuilt_registers_leave_verify_clean(root, make_form):
     make_form(root / "inbox" / "图书馆.docx", unit="图书馆")  # the corrected form settles the returned one
