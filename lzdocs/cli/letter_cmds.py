@@ -11,15 +11,16 @@ import click
 from lzdocs.cli import cli, common
 from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, parse_date_option, pass_env, print_registers
 from lzdocs.cli.progress import progress_bar
-from lzdocs.documents import letters as L
+from lzdocs.documents.kinds import KINDS, Field, find_kind
 from lzdocs.errors import ConfigError
 from lzdocs.textutil import chinese_date
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the archive and the templates load when a letter is issued, not for --help
+    from lzdocs.documents.letters import BatchRow, IssuedLetter
     from lzdocs.office import LetterBatch
 
 
-def _field_help(f: L.Field) -> str:
+def _field_help(f: Field) -> str:
     if not f.required:
         return f"{f.name}（可选）"
     if f.days is not None:
@@ -31,7 +32,7 @@ def _field_help(f: L.Field) -> str:
     return f"{f.name}（默认{f.default}）" if f.default else f.name
 
 
-KIND_HELP = "\n".join(f"  {k.key:<15}{k.name}：" + "、".join(map(_field_help, k.fields)) for k in L.KINDS.values())
+KIND_HELP = "\n".join(f"  {k.key:<15}{k.name}：" + "、".join(map(_field_help, k.fields)) for k in KINDS.values())
 
 
 def parse_sets(sets: tuple[str, ...]) -> dict:
@@ -92,7 +93,7 @@ def _shape(data) -> str:
     return "空的" if data is None else f"一个单独的值（{str(data)[:20]}）"
 
 
-def print_issued(env: Env, item: L.IssuedLetter, prefix: str = "") -> None:
+def print_issued(env: Env, item: IssuedLetter, prefix: str = "") -> None:
     ws = env.workspace()
     env.echo(f"{prefix}{item.kind.name} {item.number} → {ws.relative(item.path)}")
     for extra in item.files[1:]:
@@ -143,7 +144,7 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
         if unit or person or risks:
             raise click.UsageError("用 --batch 时收文单位取自表格的“单位”列、受文人取自“受文人”列，"
                                    "请不要同时使用 --unit、--to 或 --risk")
-        with progress_bar(f"生成{L.find_kind(kind).name}") as update:
+        with progress_bar(f"生成{find_kind(kind).name}") as update:
             result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update,
                                          receipt=receipt, draft=draft, number=number)
         report_rows(env, result)
@@ -180,7 +181,7 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
-def _row_dict(env: Env, r: L.BatchRow) -> dict:
+def _row_dict(env: Env, r: BatchRow) -> dict:
     base = {"row": r.row, "unit": r.unit, "status": "issued" if r.issued else "failed", "number": None,
             "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error}
     if r.issued:
@@ -250,14 +251,17 @@ def reply_command(env: Env, number: str, date_text: str | None, correct: bool, p
       lzdocs reply 内工大纪建〔2026〕3号 --date 2026-12-18 --correct
       lzdocs reply 内工大纪谈〔2026〕1号 --date 2026-12-08 --place 纪委办公室 --by "纪委副书记 王某某"
     """
+    from lzdocs.documents.letters import Talk
+    from lzdocs.forms.values import parse_date
+
     date = parse_date_option(date_text, env.today)
-    talk = L.Talk(place or "", talker or "") if place or talker else None
+    talk = Talk(place or "", talker or "") if place or talker else None
     result = env.office().reply(number, date, correct=correct, talk=talk)
     if env.json:
         env.emit(result)
         return
     what = "谈话" if result["kind"] == "talk" else "回复"
-    day = chinese_date(L.parse_date(result["replied"]))
+    day = chinese_date(parse_date(result["replied"]))
     if not result["changed"]:
         env.echo(f"{result['number']}（{result['unit']}）已登记{what}日期 {day}，未改动。")
         return

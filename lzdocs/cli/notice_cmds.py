@@ -8,7 +8,7 @@ import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import Env, command, json_option, numbering_options, parse_date_option, pass_env
-from lzdocs.documents import notice as N
+from lzdocs.documents.kinds import NOTICE_KINDS
 
 
 @command(cli, "notice")
@@ -16,7 +16,7 @@ from lzdocs.documents import notice as N
               help="标题，如：关于开展廉政风险点排查工作的通知（较长的标题在词间回行；其中的换行或 \\n 处按原样回行）")
 @click.option("--body", "body", required=True, type=click.Path(path_type=Path),
               help="正文文件：.txt（一行一段）或 .md（Markdown）")
-@click.option("--kind", type=click.Choice(N.KINDS), default="通知", show_default=True, help="文种")
+@click.option("--kind", type=click.Choice(NOTICE_KINDS), default="通知", show_default=True, help="文种")
 @click.option("--issuer", help="发文机关（lzdocs.toml [issuers] 中的名称或机关代字；默认第一个）")
 @click.option("--to", "to", help="主送机关（默认：各部门、各单位）")
 @click.option("--signer", help="签发人（上行文“请示”“报告”必填）")

@@ -7,15 +7,19 @@ import os
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.demo.watch import demo_watch
 from lzdocs.office import Office
 from lzdocs.textutil import chinese_date
 
+if TYPE_CHECKING:
+    from lzdocs.workspace import Workspace
+
 Echo = Callable[[str], None]
 
 
-def shown(ws, path) -> str:
+def shown(ws: Workspace, path) -> str:
     """A path as the user can type it from where they stand (relative to the current folder when below it): the
     demo's hints work when copied."""
     path = ws.root / path if not Path(path).is_absolute() else Path(path)

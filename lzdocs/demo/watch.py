@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from lzdocs.watch.service import POLLING, Watcher, WatchOptions
 from lzdocs.watch.worker import IngestWorker
+
+if TYPE_CHECKING:
+    from lzdocs.office import Office
 
 CORRECTED = "宣传部（修改后）.docx"
 ROWS = [
@@ -17,7 +21,7 @@ ROWS = [
 ]
 
 
-def demo_watch(office, echo, report: dict, years: set) -> None:
+def demo_watch(office: Office, echo, report: dict, years: set) -> None:
     """宣传部 sends its corrected form after the 催报通知; a short-lived watcher takes it (about a second)."""
     from lzdocs.demo.steps import shown
     from lzdocs.documents.blankform import write_docx

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
@@ -12,6 +13,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lzdocs.documents.blankform import XLSX_ROWS, _cell_text, form_title
 from lzdocs.forms.schema import FormKind
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, XIAOBIAOSONG
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -32,7 +36,7 @@ def write_form_xlsx(kind: FormKind, path: Path, *, unit: str | None = None, rows
     return path
 
 
-def _xlsx_head(ws, kind: FormKind, unit: str | None, date: dt.date | None, title: str) -> None:
+def _xlsx_head(ws: Worksheet, kind: FormKind, unit: str | None, date: dt.date | None, title: str) -> None:
     """Title (row 1), unit and date (row 2, the only open cells up there), column headers (row 3)."""
     ncol = len(kind.fields)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
@@ -62,7 +66,7 @@ def _xlsx_head(ws, kind: FormKind, unit: str | None, date: dt.date | None, title
         ws.column_dimensions[c.column_letter].width = f.width * 1.6
 
 
-def _xlsx_rows(ws, kind: FormKind, data: list[dict]) -> int:
+def _xlsx_rows(ws: Worksheet, kind: FormKind, data: list[dict]) -> int:
     """The data rows from row 4 (filled, or blank and open for typing); returns the last row."""
     last = 3 + max(XLSX_ROWS, len(data))
     # One named style for every data cell (WPS/Excel list it as 表格内容): openpyxl hashes a cell's font, border …
@@ -83,7 +87,7 @@ def _xlsx_rows(ws, kind: FormKind, data: list[dict]) -> int:
     return last
 
 
-def _xlsx_choices(ws, kind: FormKind, last: int) -> None:
+def _xlsx_choices(ws: Worksheet, kind: FormKind, last: int) -> None:
     """Drop-down lists; a level outside the list is refused, a category outside it only discouraged."""
     for i, f in enumerate(kind.fields, 1):
         if not f.choices:
@@ -96,7 +100,7 @@ def _xlsx_choices(ws, kind: FormKind, last: int) -> None:
         ws.add_data_validation(dv)
 
 
-def _xlsx_finish(ws, kind: FormKind, last: int) -> None:
+def _xlsx_finish(ws: Worksheet, kind: FormKind, last: int) -> None:
     """填表说明 under the table, frozen header, A4 landscape printing, sheet protection."""
     if kind.notes:
         ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=len(kind.fields))

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook
 from lzdocs.dynamics.changes import Point, UnitChanges, threshold_of, year_changes
 from lzdocs.forms.values import LEVEL_NAMES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
 
 CHANGE_COLUMNS = [Column("单位", 14), Column("比较对象", 12, "center"), Column("变化", 14, "center"),
                   Column("岗位", 12), Column("风险点", 28), Column("原来", 24), Column("现在", 24)]
 CHANGE_STYLES = {"新增": "warn", "删除": "bad", "等级变化": "warn", "措施变化": "center", "same": "good"}
 
 
-def add_changes_sheet(book: StreamingBook, conn, year: int, order: Sequence[str], settings,
+def add_changes_sheet(book: StreamingBook, conn: Connection, year: int, order: Sequence[str], settings: Settings,
                       school: str = "") -> StreamingBook:
     """Add the 变化 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
     sheet when no unit has an earlier form to compare with (it would print a page of headers)."""

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from lzdocs.textutil import chinese_date
+
+if TYPE_CHECKING:
+    from lzdocs.settings import Settings
 
 _ITEM_END = "。.；;，,、：: \u3000"
 _MOMENT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T\s]+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?)?")
@@ -55,7 +59,7 @@ def basis_text(text: str) -> str:
     return text
 
 
-def contact(settings, values: dict) -> dict:
+def contact(settings: Settings, values: dict) -> dict:
     """联系人 and 联系电话 (--set, else [organisation] contact/phone: the same line the 错误说明 ends with), and the
     line the letters print; left empty, the letters print none."""
     person = str(values.get("联系人") or settings.get("organisation", "contact", "") or "").strip()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lzdocs import interrupts
+from lzdocs.documents.kinds import KINDS, Field, LetterKind, find_kind  # noqa: F401 - part of this API
 from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
@@ -22,73 +23,9 @@ from lzdocs.textutil import chinese_date, squeeze
 
 if TYPE_CHECKING:  # Jinja and lxml load with the first template
     from lzdocs.documents.templating import DocxTemplateFile
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
 
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a letter; its name is also the template variable."""
-
-    name: str
-    required: bool = True
-    lines: bool = False  # one item per line → a numbered list in the letter
-    date: bool = False
-    when: bool = False  # a day and a time of day (谈话时间): 2026-12-08 09:30 → 2026年12月8日（星期二）9时30分
-    days: int | None = None  # default for a date: the letter's date + days ([letters] <kind>_days overrides)
-    default: str = ""
-    example: str = ""
-    trim: str = ""  # characters the template already puts around the value (《》)
-
-
-@dataclass(frozen=True)
-class LetterKind:
-    """A kind of letter: its 文种 (title, folder and template name), fields and the reply deadline field."""
-
-    key: str
-    name: str
-    fields: tuple[Field, ...]
-    reply: str | None = None
-    personal: bool = False  # may be addressed to a person (--to 王磊 → 王磊同志：); the unit stays in the registers
-    followed: bool = False  # one of the six ways of warning: in the 预警处置台账 until closed (lzdocs.dynamics)
-
-    @property
-    def template(self) -> str:
-        return f"{self.name}.docx"
-
-    def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-
-_CAUSE = Field("事由", example="在2026年度廉政风险防控工作检查中")
-_PROBLEMS = Field("问题", lines=True, example="采购程序不规范（一行一条）")
-_TARGET = Field("对象", example="计划财务处负责人（姓名或岗位）")
-_COPY = Field("抄送", required=False, example="学校党委，党政办公室")
-_BASIS = Field("依据", required=False, default="廉政风险防控工作", example="《中国共产党纪律检查机关监督执纪工作规则》")
-
-KINDS: dict[str, LetterKind] = {k.key: k for k in (
-    LetterKind("suggestion", "纪检监察建议书", (
-        _CAUSE, _PROBLEMS, Field("建议", lines=True, example="完善采购制度（一行一条）"),
-        Field("回复期限", date=True, days=30), _BASIS, _COPY), reply="回复期限", followed=True),
-    LetterKind("accountability", "问廉问责书", (
-        _TARGET, _CAUSE, _PROBLEMS, Field("要求", lines=True, example="说明未公开招标的原因（一行一条）"),
-        Field("回复期限", date=True, days=15), _BASIS, _COPY), reply="回复期限", personal=True, followed=True),
-    LetterKind("talk", "谈话提醒通知书", (
-        _TARGET, _CAUSE, Field("谈话时间", when=True, example="2026-12-08 09:30"),
-        Field("谈话地点", example="纪委办公室（行政楼301）"), Field("谈话人", example="纪委副书记 王某某"), _BASIS,
-        _COPY), reply="谈话时间", personal=True, followed=True),
-    LetterKind("rectify", "责令检查整改通知书", (
-        _CAUSE, _PROBLEMS, Field("整改要求", lines=True, example="一个月内完成制度修订（一行一条）"),
-        Field("整改期限", date=True, days=30), _BASIS, _COPY), reply="整改期限", followed=True),
-    LetterKind("meeting", "关于责成召开专题民主生活会的通知", (
-        _CAUSE, _PROBLEMS, Field("要求", lines=True, example="深刻剖析问题根源，逐条提出整改措施（一行一条）"),
-        Field("召开时限", date=True, days=30),
-        Field("报送材料", default="会议记录、班子成员对照检查材料和整改方案", example="会议记录和整改方案"),
-        _BASIS, _COPY), reply="召开时限", followed=True),
-    LetterKind("urge", "催报通知", (
-        Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"),
-        Field("原定期限", date=True, example="2026-11-16"),
-        Field("补报期限", date=True, days=7), _COPY,
-        Field("提醒", required=False, example="是（截止日期前的报送提醒，用 lzdocs urge --reminder）"))),
-)}
 
 DATE_SPAN = 5  # a date in a letter lies within five years of the letter's own date
 PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", "印发日期", "标题", "年份", "联系人", "联系电话",
@@ -97,19 +34,6 @@ OVERRIDABLE = {"发文机关", "印发机关", "联系人", "联系电话"}
 BATCH_COLUMNS = {"单位", "受文人", "成文日期", "序号", "备注"}
 PERSON_DEFAULT_TARGET = "你"  # 对象 of a letter addressed to a person: “决定对你进行谈话提醒”
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-
-
-def find_kind(text: str) -> LetterKind:
-    """A kind by short name (suggestion) or Chinese name (纪检监察建议书, also 建议书)."""
-    key = squeeze(text).lower()
-    for kind in KINDS.values():
-        if key in (kind.key, kind.name):
-            return kind
-    matches = [k for k in KINDS.values() if key and key in k.name]
-    if len(matches) == 1:
-        return matches[0]
-    names = "、".join(f"{k.name}（{k.key}）" for k in KINDS.values())
-    raise ConfigError(f"不认识的文书种类“{text}”", hint=f"可用：{names}")
 
 
 @dataclass
@@ -192,7 +116,7 @@ def addressee(kind: LetterKind, to: str | None) -> str | None:
 class LetterOffice:
     """Prepares and issues the letters of one workspace; each template is loaded and compiled once."""
 
-    def __init__(self, ws, store):
+    def __init__(self, ws: Workspace, store: Store):
         self.ws = ws
         self.store = store
         self._templates: dict[str, DocxTemplateFile] = {}
@@ -455,7 +379,7 @@ REMINDER = "提醒"  # the 催报通知 template's switch: set, it reads as a re
 REMINDER_TITLE = "报送提醒"  # what the template then calls it
 
 
-def units_to_urge(ws, store, year: int) -> list[str]:
+def units_to_urge(ws: Workspace, store: Store, year: int) -> list[str]:
     """Roster units with no accepted form for the year, in roster order."""
     from lzdocs.store.letters import units_with_current_submission
 
@@ -464,7 +388,7 @@ def units_to_urge(ws, store, year: int) -> list[str]:
     return [name for name in ws.roster().names if name not in done]
 
 
-def urge_values(ws, year: int, date: dt.date, values: dict, *, reminder: bool) -> dict:
+def urge_values(ws: Workspace, year: int, date: dt.date, values: dict, *, reminder: bool) -> dict:
     """The fields of a 催报通知 (``reminder``: a 提醒 before the deadline) with the deadline rules applied.
 
     Before the deadline only a reminder may go out; the date by which the unit must report is never earlier than
@@ -510,7 +434,7 @@ class Talk:
                                      f"谈话人：{self.by}" if self.by else "") if x)
 
 
-def record_reply(store, number_text: str, replied: dt.date | None, today: dt.date, *, correct: bool = False,
+def record_reply(store: Store, number_text: str, replied: dt.date | None, today: dt.date, *, correct: bool = False,
                  talk: Talk | None = None, example: str = "") -> dict:
     """Record that the unit replied to a letter (or that a 谈话提醒 was held); the change goes to the audit log.
 

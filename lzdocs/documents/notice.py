@@ -8,13 +8,15 @@ import tempfile
 from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
 from lzdocs.documents import gbt9704 as gb
+from lzdocs.documents.kinds import NOTICE_KINDS as KINDS
+from lzdocs.documents.kinds import UPWARD
 from lzdocs.documents.markdown_body import Block, drop_repeats, parse_body, render_blocks, split_enclosure
 from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
 from lzdocs.documents.pages import count_pages, stated_pages
@@ -34,8 +36,11 @@ from lzdocs.textutil import (
     strip_illegal_xml,
 )
 
-KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
-UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
+if TYPE_CHECKING:
+    from lzdocs.settings import Settings
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+
 DEFAULT_TO = "各部门、各单位"
 FORM = "form"
 
@@ -86,7 +91,7 @@ class IssuedNotice:
 
 # --- preparing: arguments and settings → Notice ----------------------------------------------------
 
-def resolve_issuer(settings, issuer: str | None) -> tuple[str, str]:
+def resolve_issuer(settings: Settings, issuer: str | None) -> tuple[str, str]:
     """The 发文机关 and its 机关代字 from ``[issuers]`` in lzdocs.toml; the first entry by default."""
     table = {str(k): str(v) for k, v in settings.section("issuers").items() if v}
     if not table:
@@ -102,7 +107,7 @@ def resolve_issuer(settings, issuer: str | None) -> tuple[str, str]:
                      hint=f"可用：{'、'.join(table)}；或在 [issuers] 中添加一行 \"{issuer}\" = \"机关代字\"")
 
 
-def resolve_printer(settings, issuer: str, code: str) -> str:
+def resolve_printer(settings: Settings, issuer: str, code: str) -> str:
     """印发机关 of the 版记 for an issuer: ``[printers]`` (by name or 机关代字), else ``[notice] printer``, else the
     ``[organisation] office`` when the issuer is ``[organisation] issuer``, else the issuer's own 办公室.
 
@@ -180,10 +185,11 @@ def _open_attachment(path: Path):
                          hint="请用 WPS/Word 打开后另存为 .docx（不含宏）再附上") from exc
 
 
-def prepare_notice(ws, *, title: str, body: Path | tuple[Block, ...], kind: str = "通知", issuer: str | None = None,
-                   to: str | None = None, signer: str | None = None, attachments: tuple[str, ...] = (),
-                   cc: str | None = None, style: str | None = None, keywords: str | None = None,
-                   date: dt.date | None = None, today: dt.date, printer: str | None = None) -> Notice:
+def prepare_notice(ws: Workspace, *, title: str, body: Path | tuple[Block, ...], kind: str = "通知",
+                   issuer: str | None = None, to: str | None = None, signer: str | None = None,
+                   attachments: tuple[str, ...] = (), cc: str | None = None, style: str | None = None,
+                   keywords: str | None = None, date: dt.date | None = None, today: dt.date,
+                   printer: str | None = None) -> Notice:
     """Check the arguments of ``lzdocs notice`` against the workspace settings; raise FieldError in Chinese."""
     settings = ws.settings
     title_lines = clean_title_lines(title)
@@ -439,14 +445,14 @@ def pin_defaults(source) -> None:
 
 # --- issuing ----------------------------------------------------------------------------------------
 
-def title_breaker(ws, notice: Notice) -> TitleBreaker:
+def title_breaker(ws: Workspace, notice: Notice) -> TitleBreaker:
     """Titles broken between words, the school and the issuers kept whole; jieba's cache in ``.lzdocs/``."""
     names = (ws.settings.school, notice.issuer, *(str(k) for k in ws.settings.section("issuers")))
     return TitleBreaker(names=tuple(n for n in names if n), cache_dir=ws.state / "cache")
 
 
-def issue_notice(ws, store, notice: Notice, *, pdf: bool = False, timeout: float | None = None, draft: bool = False,
-                 number: DocumentNumber | None = None) -> IssuedNotice:
+def issue_notice(ws: Workspace, store: Store, notice: Notice, *, pdf: bool = False, timeout: float | None = None,
+                 draft: bool = False, number: DocumentNumber | None = None) -> IssuedNotice:
     """Number, render and record the notice (发文登记簿, kind "notice"); optionally a PDF beside it."""
     folder = ws.year_dir(notice.date.year) / notice.kind
     issued: IssuedDocument = issue_document(

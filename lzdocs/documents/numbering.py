@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.errors import FieldError, LzdocsError
 from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
@@ -20,6 +21,9 @@ from lzdocs.integrity.manifest import record_written
 from lzdocs.store import Store, files
 from lzdocs.store import documents as q
 from lzdocs.textutil import chinese_date, safe_filename
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 DRAFT_DIR, VOID_DIR = "草稿", "作废"  # under outbox/<year>/: previews that took no number; files of voided numbers
 
@@ -222,7 +226,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     return IssuedDocument(number, final, sha, doc_id, warnings)
 
 
-def _claim(conn, number: DocumentNumber) -> DocumentNumber:
+def _claim(conn: Connection, number: DocumentNumber) -> DocumentNumber:
     """An assigned number, refused when it was used or voided before (checked under the write lock)."""
     used = q.document_with_seq(conn, number.code, number.year, number.seq)
     if used is None:
@@ -247,7 +251,7 @@ def _jump(number: DocumentNumber, following: int) -> list[str]:
             f"此后自动编号从 {number.seq + 1} 号接着编；如果文号写错了，请用 lzdocs void 作废它并说明原因"]
 
 
-def _backdated(conn, number: DocumentNumber, issued: dt.date) -> list[str]:
+def _backdated(conn: Connection, number: DocumentNumber, issued: dt.date) -> list[str]:
     """A warning when the document is dated before the previous number of its 机关代字 (倒签)."""
     before = q.previous_document(conn, number.code, number.year, number.seq)
     if before is None or issued >= before["issued"]:

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text
@@ -23,6 +24,10 @@ from lzdocs.ooxml.package import read_part, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.settings import date_setting
 from lzdocs.textutil import chinese_date
+
+if TYPE_CHECKING:
+    from lzdocs.settings import Settings
+    from lzdocs.workspace import Workspace
 
 TEMPLATE_NAME = "公示表.docx"
 ROW_FIELDS = {"unit": "单位", "seq": "序号", "post": "岗位名称", "duties": "岗位职责", "risk": "风险点描述",
@@ -35,7 +40,7 @@ DOCUMENT_PART = "word/document.xml"
 DEFAULT_DAYS = 7
 
 
-def publicity_context(ws, year: int, today: dt.date) -> dict:
+def publicity_context(ws: Workspace, year: int, today: dt.date) -> dict:
     """The template's variables (all but ``rows``)."""
     school, settings = ws.school, ws.settings
     start, end = publicity_period(settings, today)
@@ -47,7 +52,7 @@ def publicity_context(ws, year: int, today: dt.date) -> dict:
             "email": settings.text("publicity", "email").strip()}
 
 
-def publicity_period(settings, today: dt.date) -> tuple[dt.date, dt.date]:
+def publicity_period(settings: Settings, today: dt.date) -> tuple[dt.date, dt.date]:
     """公示期, first and last day: ``[publicity] start`` (default: ``today``) to ``end`` (default: ``days`` days
     counting both ends). Raises ConfigError when it would end before it starts."""
     start = date_setting(settings, "publicity", "start") or today

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.xlsx_writer import Column, StreamingBook
 from lzdocs.dynamics.quality import QualityFlag, Rules, year_flags
 from lzdocs.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.workspace import Workspace
 
 QUALITY_COLUMNS = [Column("单位", 14), Column("行", 6, "center"), Column("序号", 6, "center"),
                    Column("问题", 12, "center"), Column("说明", 60)]
@@ -15,7 +21,7 @@ CODE_NAMES = {"generic_measures": "措施笼统", "copied": "可能照抄", "sam
 CODE_STYLES = {"possibly_missing": "bad", "copied": "warn", "same_as_previous": "warn"}
 
 
-def add_quality_sheet(book: StreamingBook, conn, year: int, order: Sequence[str], ws,
+def add_quality_sheet(book: StreamingBook, conn: Connection, year: int, order: Sequence[str], ws: Workspace,
                       school: str = "") -> StreamingBook:
     """Add the 质量 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
     sheet when no form of the year has a hint."""

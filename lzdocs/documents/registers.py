@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.status import (
     LATE,
@@ -32,6 +33,13 @@ from lzdocs.store import documents as docs_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
 REPLY_STYLES = {"已回复": "good", "已谈话": "good", "未到期": "center", "已逾期": "bad", "作废": "center"}
@@ -47,7 +55,7 @@ class RegisterResult:
     failed: list[Path] = field(default_factory=list)
 
 
-def register_paths(ws, year: int) -> dict[str, Path]:
+def register_paths(ws: Workspace, year: int) -> dict[str, Path]:
     base = ws.year_dir(year)
     return {"risks": base / REGISTER_DIR / f"{year}年廉政风险点汇总表.xlsx",
             "status": base / REGISTER_DIR / "报送情况登记表.xlsx",
@@ -62,7 +70,7 @@ RETURN_BOOKS = ("status",)  # all that a form returned to its unit changes (退�
 WRITER_WAIT = 300  # seconds a rebuild waits for another process's rebuild of the same workspace
 
 
-def writer_lock(ws):
+def writer_lock(ws: Workspace):
     """One writer of a workspace's registers at a time (several watchers, a letter beside them, lzdocs register),
     held over the files and their manifest rows: a rebuild that read the archive before another process's last
     commit can then never land after it, and whoever holds the lock sees the files agree with their rows (lzdocs
@@ -72,7 +80,8 @@ def writer_lock(ws):
     return FileLock(ws.state / "registers.lock", preserve_lock_file=True)
 
 
-def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] | None = None) -> RegisterResult:
+def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
+                    books: Iterable[str] | None = None) -> RegisterResult:
     """Write the registers of ``year`` from the database alone, in one consistent read.
 
     ``books`` names the files to write (keys of :func:`register_paths`; default all): a letter or a reply
@@ -94,7 +103,8 @@ def write_registers(ws, store, year: int, today: dt.date, books: Iterable[str] |
     return result
 
 
-def _write_books(ws, store, year: int, today: dt.date, paths: dict[str, Path], result: RegisterResult) -> None:
+def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: dict[str, Path],
+                 result: RegisterResult) -> None:
     """Write the files of ``paths`` (keys of :func:`register_paths`) from one read of the database."""
     school = ws.school
     with store.read() as conn:
@@ -123,8 +133,8 @@ def _write_books(ws, store, year: int, today: dt.date, paths: dict[str, Path], r
                 publicity_rows(conn, year, order), cache_dir=ws.prepared_templates)))
 
 
-def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: SubmissionStatus, order: list[str], label: str,
-                          school: str = "") -> StreamingBook:
+def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.date, status: SubmissionStatus,
+                          order: list[str], label: str, school: str = "") -> StreamingBook:
     """The 汇总表 with its 变化 sheet (documents/changes_sheet.py) and 质量 sheet (documents/quality_sheet.py);
     those modules load only when the 汇总表 is written (a letter's registers do not need them)."""
     from lzdocs.documents.changes_sheet import add_changes_sheet
@@ -135,7 +145,7 @@ def risk_book_with_sheets(conn, ws, year: int, today: dt.date, status: Submissio
     return add_quality_sheet(book, conn, year, order, ws, school)
 
 
-def _record(ws, store, result: RegisterResult, publicity: Path | None) -> None:
+def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None) -> None:
     """The files just rewritten, hashed and recorded in the manifest in one transaction (docs/product.md §12.1) —
     also when a later book failed; one not replaced keeps its row."""
     record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
@@ -211,7 +221,7 @@ def _source(r) -> str:
     return r["stored_as"] or r["original_name"]
 
 
-def risk_book(conn, year: int, today: dt.date, status: SubmissionStatus, label: str,
+def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionStatus, label: str,
               school: str = "") -> StreamingBook:
     """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows, when
     there are any). File names are in columns after the printed ones."""
@@ -361,7 +371,7 @@ WARNING_COLUMNS = [Column("文号", 18), Column("单位", 10), Column("文种", 
                    Column("备注", 12)]
 
 
-def documents_book(conn, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
+def documents_book(conn: Connection, year: int, today: dt.date, label: str, school: str = "") -> StreamingBook:
     """发文登记簿: every letter and notice numbered in ``year``, in order of issue."""
     book = StreamingBook(label, today)
     sheet = book.add_sheet("发文登记簿", DOCUMENT_COLUMNS, title=f"{school}{year}年发文登记簿")
@@ -387,7 +397,8 @@ def _document_note(d, note: str) -> str:
     return "；".join([*notes, note] if note else notes)
 
 
-def warnings_book(conn, year: int, today: dt.date, label: str, school: str = "", settings=None) -> StreamingBook:
+def warnings_book(conn: Connection, year: int, today: dt.date, label: str, school: str = "",
+                  settings: Settings | None = None) -> StreamingBook:
     """预警处置台账: letters that expect a reply, with their state on ``today``."""
     deadlines = Deadlines.from_settings(settings) if settings is not None else Deadlines()
     book = StreamingBook(label, today)
@@ -428,7 +439,7 @@ def _reply_note(w, state: str, today: dt.date) -> str:
 
 
 # --- 公示表 ------------------------------------------------------------------------------------------
-def publicity_rows(conn, year: int, order: list[str]) -> Iterator[dict]:
+def publicity_rows(conn: Connection, year: int, order: list[str]) -> Iterator[dict]:
     """The current risk points as the 公示表 prints them (streamed from the database)."""
     for r in subs_q.current_risks(conn, year=year, unit_order=order):
         filled = r["filled_date"]

@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.registers import REGISTER_DIR
 from lzdocs.documents.xlsx_writer import Column, StreamingBook
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store.schools import SchoolCounts
 from lzdocs.textutil import chinese_date
+
+if TYPE_CHECKING:
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
 
 LEVELS = (1, 2, 3)
 UNIT_COLUMNS = [Column("学校", 24), Column("单位", 20), Column("一级", 10, "number"), Column("二级", 10, "number"),
@@ -19,11 +24,11 @@ SCHOOL_COLUMNS = [Column("学校", 24), Column("报送单位数", 12, "number"),
                   Column("二级", 10, "number"), Column("三级", 10, "number"), Column("合计", 10, "total")]
 
 
-def schools_register_path(ws, year: int) -> Path:
+def schools_register_path(ws: Workspace, year: int) -> Path:
     return ws.year_dir(year) / REGISTER_DIR / f"{year}年各校廉政风险点汇总表.xlsx"
 
 
-def write_schools_register(ws, store, schools: list[SchoolCounts], year: int, today: dt.date) -> Path:
+def write_schools_register(ws: Workspace, store: Store, schools: list[SchoolCounts], year: int, today: dt.date) -> Path:
     """Two sheets: 各校 (a school a row) and 各单位 (a school's unit a row, the school's units in name order)."""
     path = schools_register_path(ws, year)
     path.parent.mkdir(parents=True, exist_ok=True)

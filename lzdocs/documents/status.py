@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.letters import KINDS as LETTER_KINDS
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import documents as docs_q
 from lzdocs.store import reports
 from lzdocs.store import submissions as subs_q
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
 
 SUBMITTED, LATE, MISSING = "submitted", "late", "missing"
 STATE_NAMES = {SUBMITTED: "按时报送", LATE: "逾期报送", MISSING: "未报送"}
@@ -109,7 +116,8 @@ class SubmissionStatus:
                 "overdue": [o.as_dict() for o in self.overdue], "follow_up": self.follow_up}
 
 
-def programme_year(store, today: dt.date, deadline: Callable[[int], dt.date | None], *, kind: str = "risk") -> int:
+def programme_year(store: Store, today: dt.date, deadline: Callable[[int], dt.date | None], *,
+                   kind: str = "risk") -> int:
     """The year commands work on by default: this calendar year once one of its forms has come or its deadline
     (``deadline(year)``) has passed; before that the newest year with an accepted form, which the office is still
     finishing (in January, the year just ended: its late units urged, its summary written); else this year."""
@@ -121,7 +129,8 @@ def programme_year(store, today: dt.date, deadline: Callable[[int], dt.date | No
     return today.year if due is not None and today > due else latest
 
 
-def submission_status(ws, store, year: int, today: dt.date, *, kind: str = "risk") -> SubmissionStatus:
+def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
+                      kind: str = "risk") -> SubmissionStatus:
     """Every roster unit (then any other unit with an accepted form) with its state against the deadline."""
     deadline = ws.settings.deadline(year)
     roster = ws.roster()
@@ -133,7 +142,7 @@ def submission_status(ws, store, year: int, today: dt.date, *, kind: str = "risk
     return status
 
 
-def status_from(conn, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,
+def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,
                 kind: str = "risk") -> SubmissionStatus:
     """The same, inside a read transaction the caller holds (the registers read everything in one)."""
     accepted = reports.accepted_by_unit(conn, year, kind)

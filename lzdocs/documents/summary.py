@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.status import LATE, MISSING, SUBMITTED, status_from
 from lzdocs.dynamics.changes import year_changes
@@ -16,6 +17,9 @@ from lzdocs.store import documents as doc_q
 from lzdocs.store import follow_up as follow_q
 from lzdocs.store import reviews as reviews_q
 from lzdocs.store import submissions as subs_q
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 NO_CATEGORY = "未填写类别"
 
@@ -78,7 +82,7 @@ class YearSummary:
         return max(earlier) if earlier else None
 
 
-def year_summary(conn, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
+def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
                  threshold: float) -> YearSummary:
     """Every number of the summary of ``year``, read in the caller's transaction."""
     status = status_from(conn, list(roster), year, today, deadline)
@@ -110,7 +114,7 @@ def year_summary(conn, year: int, today: dt.date, *, roster: Sequence[str], dead
         cases_linked=sum(c["risk_id"] is not None for c in cases))
 
 
-def change_totals(conn, year: int, threshold: float, order: Sequence[str]) -> ChangeTotals:
+def change_totals(conn: Connection, year: int, threshold: float, order: Sequence[str]) -> ChangeTotals:
     totals = ChangeTotals()
     for c in year_changes(conn, year, threshold, unit_order=order):
         if c.previous_year >= year:  # compared with an earlier form of the same year: not a change over the year
@@ -124,7 +128,7 @@ def change_totals(conn, year: int, threshold: float, order: Sequence[str]) -> Ch
     return totals
 
 
-def warning_totals(conn, year: int, today: dt.date) -> WarningTotals:
+def warning_totals(conn: Connection, year: int, today: dt.date) -> WarningTotals:
     """The six ways of the programme only (a 催报通知 is no warning); 已办结 is a recorded closing."""
     rows = [w for w in follow_q.all_warnings(conn, year=year) if w["status"] != doc_q.VOID and w["kind"] in WAYS]
     kinds = Counter(w["kind"] for w in rows)

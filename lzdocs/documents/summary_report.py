@@ -9,8 +9,13 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.documents.summary import YearSummary
+
+if TYPE_CHECKING:
+    from lzdocs.office import Office
+    from lzdocs.workspace import Workspace
 
 log = logging.getLogger("lzdocs.summary")
 SUMMARY_DIR, PACKAGE_DIR = "总结", "上报"
@@ -35,7 +40,7 @@ class SummaryResult:
                 "contents": [p.name for p in self.contents], "warnings": self.warnings}
 
 
-def write_report(office, year: int, flags: list[dict], *, pdf: bool, package: bool) -> SummaryResult:
+def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, package: bool) -> SummaryResult:
     from lzdocs.documents.summary import year_summary
     from lzdocs.dynamics.changes import threshold_of
 
@@ -57,7 +62,7 @@ def write_report(office, year: int, flags: list[dict], *, pdf: bool, package: bo
     return result
 
 
-def _record(office, result: SummaryResult) -> None:
+def _record(office: Office, result: SummaryResult) -> None:
     """The report, its PDF and the 上报 package in the manifest (docs/product.md §12.1)."""
     from lzdocs.integrity.manifest import record_written
 
@@ -79,7 +84,7 @@ def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, bytes]:
     return out
 
 
-def _write_docx(ws, s: YearSummary, warnings: list[str]) -> Path:
+def _write_docx(ws: Workspace, s: YearSummary, warnings: list[str]) -> Path:
     """Written beside under a temporary name, then moved onto a name reserved for it: an earlier summary (the
     clerk may have edited it) is never replaced; the new one takes ``_01``, ``_02`` …"""
     from lzdocs.documents.summary_doc import write_summary
@@ -101,7 +106,7 @@ def _write_docx(ws, s: YearSummary, warnings: list[str]) -> Path:
     return target
 
 
-def _pdf(ws, docx: Path, warnings: list[str]) -> Path | None:
+def _pdf(ws: Workspace, docx: Path, warnings: list[str]) -> Path | None:
     from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, font_warnings, to_pdf_many
 
     if find_soffice() is None:
@@ -116,7 +121,7 @@ def _pdf(ws, docx: Path, warnings: list[str]) -> Path | None:
     return made
 
 
-def _package(office, result: SummaryResult) -> None:
+def _package(office: Office, result: SummaryResult) -> None:
     """outbox/<year>/上报/ (or 上报_01 … when there is one): the report, the 汇总表 and the 公示表 of the year as
     just rewritten from the archive, and a 清单; then the folder as a .zip beside it."""
     from lzdocs.documents.registers import register_paths

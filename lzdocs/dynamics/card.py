@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from lzdocs.dynamics.cases import Occurred, case_record
 from lzdocs.dynamics.warnings import Deadlines, warning_record
@@ -11,8 +12,11 @@ from lzdocs.store import follow_up as q
 from lzdocs.store import reviews as reviews_q
 from lzdocs.store import submissions as subs_q
 
+if TYPE_CHECKING:
+    from lzdocs.store import Store
 
-def unit_card(store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
+
+def unit_card(store: Store, unit: str, today: dt.date, deadlines: Deadlines) -> dict:
     """``{unit, risks, reviews, warnings, cases}``: the current risk points of every year (each with its id and
     the warnings linked to it, and whether a case occurred there), every review a 落实情况 form recorded, every
     warning and every case of the unit, oldest first."""

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lzdocs.errors import FieldError
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import cases as cases_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date, squeeze
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.store import Store
 
 DEFAULT_THRESHOLD = 80  # [cases] match_threshold
 POST_WEIGHT = 0.3  # a point's similarity: 30 % its post, 70 % its risk text
@@ -76,14 +81,14 @@ def closest_point(post: str, risk_text: str, points: Iterable) -> Match | None:
     return best
 
 
-def candidate_points(conn, unit: str, year: int) -> list:
+def candidate_points(conn: Connection, unit: str, year: int) -> list:
     """The unit's current risk points of the newest year up to the case's year that has a form."""
     points = [p for p in subs_q.current_risks(conn, unit=unit) if p["year"] <= year]
     newest = max((p["year"] for p in points), default=None)
     return [p for p in points if p["year"] == newest]
 
 
-def record_case(store, unit: str, fields: dict[str, str], date: dt.date, threshold: int) -> dict[str, Any]:
+def record_case(store: Store, unit: str, fields: dict[str, str], date: dt.date, threshold: int) -> dict[str, Any]:
     """Record a case (checked fields) and link it to the closest current risk point of its unit when the
     similarity reaches ``threshold``; logged in the events log. Returns :func:`case_record` of the new case
     with ``closest``: the best point even when below the threshold (None when the unit has none)."""
@@ -124,7 +129,7 @@ def case_columns():
             Column("相似度", 8, "center")]
 
 
-def add_case_sheet(book, conn, year: int, today: dt.date, school: str = "") -> None:
+def add_case_sheet(book, conn: Connection, year: int, today: dt.date, school: str = "") -> None:
     """The 案例分析 sheet: every case dated in ``year``, with the risk point it was matched to (警示教育); no sheet
     when the year has none (an empty sheet would print as a page of headers)."""
     rows = cases_q.list_cases(conn, year=year)
@@ -153,7 +158,7 @@ class Occurred:
     """How many cases occurred at a risk point: those matched to it, or to the same point (unit, year, post and
     risk text) of a form it replaced — a unit's corrected form keeps the 已发生 mark of its points."""
 
-    def __init__(self, conn):
+    def __init__(self, conn: Connection):
         self.by_id: dict[int, int] = {}
         self.by_point: dict[tuple, int] = {}
         for row in cases_q.linked_points(conn):

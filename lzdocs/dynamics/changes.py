@@ -18,10 +18,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lzdocs.store import history
 from lzdocs.store.submissions import order_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
 
 DEFAULT_THRESHOLD = 75.0
 POST_WEIGHT = 0.25  # how much the posts' similarity adds to a pair's score, against the risk texts' 1
@@ -180,7 +185,7 @@ def pairs_to_compare(forms: Sequence, year: int) -> list[tuple[Any, Any]]:
     return chosen
 
 
-def year_changes(conn, year: int, threshold: float, *, unit: str | None = None,
+def year_changes(conn: Connection, year: int, threshold: float, *, unit: str | None = None,
                  unit_order: Sequence[str] = ()) -> list[UnitChanges]:
     """Every unit's changes in ``year`` (units of ``unit_order`` first, in that order, then by name)."""
     pairs = pairs_to_compare(history.accepted_forms(conn, up_to_year=year, unit=unit), year)
@@ -191,6 +196,6 @@ def year_changes(conn, year: int, threshold: float, *, unit: str | None = None,
                     [point_of(r) for r in rows[now["id"]]], threshold) for now, before in pairs]
 
 
-def threshold_of(settings) -> float:
+def threshold_of(settings: Settings) -> float:
     """The match threshold of the workspace ([changes] match_threshold in lzdocs.toml)."""
     return settings.number("changes", "match_threshold", DEFAULT_THRESHOLD)

@@ -26,12 +26,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lzdocs.dynamics.changes import comparable, compare, point_of, threshold_of, year_changes
 from lzdocs.errors import ConfigError, Problem
 from lzdocs.store import history
 from lzdocs.store.submissions import order_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.workspace import Workspace
 
 RULES_FILE = Path(__file__).with_name("quality.toml")
 DEFAULT_COPY_THRESHOLD = 90.0
@@ -82,7 +87,7 @@ class Rules:
     change_threshold: float = 75.0
 
     @classmethod
-    def load(cls, ws) -> Rules:
+    def load(cls, ws: Workspace) -> Rules:
         """The rules of workspace ``ws``."""
         data = _read(RULES_FILE)
         extra_name = ws.settings.text("quality", "rules_file", "质量规则.toml").strip()
@@ -308,7 +313,7 @@ def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others: Copy
 
 
 # --- from the archive --------------------------------------------------------------------------------
-def year_flags(conn, year: int, rules: Rules, *, unit: str | None = None,
+def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | None = None,
                unit_order: Sequence[str] = ()) -> list[QualityFlag]:
     """The flags of every unit's current form of ``year`` (units of ``unit_order`` first)."""
     forms = history.current_forms(conn, year)
@@ -344,7 +349,7 @@ class StoredTexts:
         self.seen = 0  # the greatest submission id read: what comes after it is new
         self.copies = CopyIndex()
 
-    def index(self, conn, year: int) -> CopyIndex:
+    def index(self, conn: Connection, year: int) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
         received. Only the forms stored since the last call are read when they come after the ones held and are
         of other units: a form stops being current only when a newer one of its unit supersedes it."""
@@ -372,7 +377,7 @@ class StoredTexts:
         self.by_id[submission] = texts
 
 
-def ingest_flags(conn, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
+def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
                  stored: StoredTexts | None = None,
                  texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
     """The flags of a form being taken in (its rows not stored yet), against what the archive holds. Alike texts are

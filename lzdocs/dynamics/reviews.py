@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from rapidfuzz import fuzz
@@ -15,6 +16,12 @@ from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import reviews as reviews_q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import squeeze
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
+    from lzdocs.store import Store
 
 DONE, PARTLY, NOT_DONE = "已落实", "部分落实", "未落实"
 RESULTS = (DONE, PARTLY, NOT_DONE)
@@ -30,7 +37,7 @@ class ReviewPolicy:
     similarity: int = 85
 
     @classmethod
-    def from_settings(cls, settings) -> ReviewPolicy:
+    def from_settings(cls, settings: Settings) -> ReviewPolicy:
         months = {level: settings.integer("reviews", f"level{level}_months", default)
                   for level, default in ((1, 6), (2, 12), (3, 24))}
         return cls(months, settings.integer("reviews", "due_within_days", 30),
@@ -67,7 +74,7 @@ class ReviewDue:
 
 # --- the points and their schedule ------------------------------------------------------------------------------
 
-def current_points(conn, *, unit: str | None = None, unit_order: Sequence[str] = ()) -> list[Mapping]:
+def current_points(conn: Connection, *, unit: str | None = None, unit_order: Sequence[str] = ()) -> list[Mapping]:
     """Each unit's risk points of its newest year with an accepted 岗位风险分析和防控措施表, units in roster order."""
     rows = list(subs_q.current_risks(conn, unit=unit, unit_order=unit_order))
     newest: dict[str, int] = {}
@@ -104,7 +111,7 @@ def schedule(points: list[Mapping], reviews: list[Mapping], policy: ReviewPolicy
     return out
 
 
-def review_list(store, policy: ReviewPolicy, today: dt.date, *, unit: str | None = None,
+def review_list(store: Store, policy: ReviewPolicy, today: dt.date, *, unit: str | None = None,
                 unit_order: Sequence[str] = (), due_within: int | None = None) -> list[ReviewDue]:
     """The reviews due within ``due_within`` days (default the setting) or overdue, and points found 未落实."""
     if due_within is not None:
@@ -121,7 +128,7 @@ def review_counts(items: list[ReviewDue], policy: ReviewPolicy) -> dict:
             "not_done": sum(d.result == NOT_DONE for d in items), "due_within_days": policy.due_within}
 
 
-def prefill_rows(store, unit: str) -> list[dict]:
+def prefill_rows(store: Store, unit: str) -> list[dict]:
     """The rows of a unit's 落实情况 form: its current posts and risk points, numbered, the rest left to the unit."""
     with store.read() as conn:
         points = current_points(conn, unit=unit)
@@ -179,7 +186,7 @@ def plan_reviews(checked: CheckedForm, points: list[Mapping], similarity: int,
     return reviews, problems
 
 
-def record_reviews(store, conn, submission_id: int, reviews: list[dict]) -> None:
+def record_reviews(store: Store, conn: Connection, submission_id: int, reviews: list[dict]) -> None:
     """Store a form's reviews in the caller's transaction, each also in the events log."""
     for review_id, review in zip(reviews_q.add_reviews(conn, submission_id, reviews), reviews):
         store.log(conn, "review", f"{review['unit']}/{review['post']}/{review['risk']}",

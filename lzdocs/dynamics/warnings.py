@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, FieldError
 from lzdocs.store import documents as doc_q
 from lzdocs.store import follow_up as q
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date, squeeze
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
+    from lzdocs.store import Store
 
 CRITICISM = "criticism"
 WAYS = {CRITICISM: "批评教育", "talk": "谈话提醒", "rectify": "责令检查整改", "accountability": "问廉问责书",
@@ -37,7 +44,7 @@ class Deadlines:
     close_days: int = DEFAULT_CLOSE_DAYS
 
     @classmethod
-    def from_settings(cls, settings) -> Deadlines:
+    def from_settings(cls, settings: Settings) -> Deadlines:
         return cls(settings.integer("follow_up", "check_days", DEFAULT_CHECK_DAYS),
                    settings.integer("follow_up", "close_days", DEFAULT_CLOSE_DAYS))
 
@@ -86,7 +93,7 @@ def overdue(w, today: dt.date, deadlines: Deadlines) -> dict | None:
             "days_overdue": (today - step[1]).days}
 
 
-def overdue_warnings(store, today: dt.date, deadlines: Deadlines) -> list[dict]:
+def overdue_warnings(store: Store, today: dt.date, deadlines: Deadlines) -> list[dict]:
     """Every warning past the deadline of the step it waits for, most overdue first (``status``)."""
     with store.read() as conn:
         rows = q.all_warnings(conn)
@@ -113,7 +120,7 @@ def warning_record(w, risk_ids: list[int], today: dt.date, deadlines: Deadlines)
 
 # ---- recording ----------------------------------------------------------------------------------------------
 
-def follow_up(store, number: str, today: dt.date, deadlines: Deadlines, *, result: str | None = None,
+def follow_up(store: Store, number: str, today: dt.date, deadlines: Deadlines, *, result: str | None = None,
               day: dt.date | None = None, by: str = "", close: bool = False, risks: list[str] = ()) -> dict:
     """Record the check (``result`` 已整改/未整改 on ``day`` by ``by``), the closing (``close``) and/or links to
     risk points; each change is an event in the audit log, in one transaction."""
@@ -140,7 +147,7 @@ def follow_up(store, number: str, today: dt.date, deadlines: Deadlines, *, resul
         return warning_record(w, q.linked_risks(conn, [w["id"]])[w["id"]], today, deadlines)
 
 
-def _followed(conn, text: str, typed: str):
+def _followed(conn: Connection, text: str, typed: str):
     w = q.warning_by_number(conn, text)
     if w is None:
         raise FieldError(f"预警处置台账中没有文号“{typed.strip()}”", hint="请核对文号（发文登记簿的“文号”一栏）")
@@ -151,7 +158,7 @@ def _followed(conn, text: str, typed: str):
     return w
 
 
-def _check(store, conn, w, result: str, day: dt.date, by: str) -> None:
+def _check(store: Store, conn: Connection, w, result: str, day: dt.date, by: str) -> None:
     who = " ".join(str(by or "").split())
     if not who:
         raise FieldError("请写明核查人", hint="加 --by 姓名，例如 --by 纪委办公室张某")
@@ -169,7 +176,7 @@ def _check(store, conn, w, result: str, day: dt.date, by: str) -> None:
               after={"checked": day, "checked_by": who, "result": result})
 
 
-def _close(store, conn, w, day: dt.date, result: str | None) -> None:
+def _close(store: Store, conn: Connection, w, day: dt.date, result: str | None) -> None:
     if w["closed"]:
         raise FieldError(f"{w['number']} 已于{chinese_date(w['closed'])}办结")
     if result != RECTIFIED:
@@ -182,13 +189,13 @@ def _close(store, conn, w, day: dt.date, result: str | None) -> None:
     store.log(conn, "close", w["number"], before={"closed": None}, after={"closed": day})
 
 
-def _link(store, conn, w, risk_ids: list[int]) -> None:
+def _link(store: Store, conn: Connection, w, risk_ids: list[int]) -> None:
     new = q.link_risks(conn, w["id"], risk_ids)
     if new:
         store.log(conn, "link", w["number"], after={"risks": new})
 
 
-def link_warning(store, number: str, risk_ids: list[int]) -> None:
+def link_warning(store: Store, number: str, risk_ids: list[int]) -> None:
     """Link a just-issued warning to risk points (checked before it was issued)."""
     from lzdocs.documents.numbering import year_of
 
@@ -198,7 +205,7 @@ def link_warning(store, number: str, risk_ids: list[int]) -> None:
             _link(store, conn, w, risk_ids)
 
 
-def resolve_risks(conn, unit: str, specs) -> list[int]:
+def resolve_risks(conn: Connection, unit: str, specs) -> list[int]:
     """Risk point ids from what the clerk typed: an id (as ``unit --json`` shows it), or words of the risk or post
     matching exactly one current risk point of the unit."""
     ids: list[int] = []
@@ -221,8 +228,8 @@ def resolve_risks(conn, unit: str, specs) -> list[int]:
     return ids
 
 
-def record_criticism(store, settings, unit: str, values: dict, day: dt.date, *, person: str | None = None,
-                     risks=()) -> dict:
+def record_criticism(store: Store, settings: Settings, unit: str, values: dict, day: dt.date, *,
+                     person: str | None = None, risks=()) -> dict:
     """A 批评教育 given in person: recorded with a 登记号 of [numbering] criticism, no letter; step 2 is done."""
     from lzdocs.documents.numbering import DocumentNumber
 

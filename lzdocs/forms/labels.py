@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lzdocs.forms.schema import FormKind
 from lzdocs.textutil import fold, squeeze
+
+if TYPE_CHECKING:
+    from lzdocs.workspace import Roster
 
 _STOP_LABELS = ("单位负责人", "部门负责人", "主要负责人", "分管领导", "分管校领导", "填表人", "填报人", "审核人",
                 "联系人", "联系电话", "电话", "负责人", "制表人", "审核")
@@ -146,7 +150,7 @@ def _unit_in_title(kind: FormKind, text: str) -> str | None:
     return prefix if 2 <= len(prefix) <= 30 and not re.search(r"[:：，,。]", prefix) else None
 
 
-def roster_unit_in_titles(titles: Sequence[str], roster) -> tuple[str, str] | None:
+def roster_unit_in_titles(titles: Sequence[str], roster: Roster) -> tuple[str, str] | None:
     """(roster name, title) for the one roster unit a title line names by its name or an alias (“建筑学院岗位廉政
     风险点及防控措施一览表”); None when no title names one, or a title names two (never a guess)."""
     keys = [(squeeze(key), unit.name) for unit in roster for key in (unit.name, *unit.aliases) if squeeze(key)]

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from lzdocs import interrupts
 from lzdocs.clock import Clock
@@ -51,6 +51,11 @@ from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
 
 log = logging.getLogger("lzdocs.ingest")
 _PLAIN_SUFFIX = re.compile(r"\.[0-9A-Za-z_-]{1,32}")
@@ -400,7 +405,7 @@ class Ingest:
         self._finish(claim, values["status"], problems, values["received_at"])
         return _Settled(new_id, stored_as, replaced, later)
 
-    def _record_kept(self, conn, claim: Claim, stored_as: str, digest: str, submission: int, values: dict,
+    def _record_kept(self, conn: Connection, claim: Claim, stored_as: str, digest: str, submission: int, values: dict,
                      problems: list[Problem]) -> None:
         """The kept original and, for a returned file, the 错误说明 that ``_finish`` will write beside it."""
         now, role = self.now(), manifest.KEPT_ROLES[values["status"]]
@@ -574,7 +579,7 @@ def closed_year_problem(exc: YearClosed) -> Problem:
                  f"收取后重新归档）")
 
 
-def contact_line(settings) -> str:
+def contact_line(settings: Settings) -> str:
     """Whom a department asks about a returned form: [organisation] office, contact and phone of lzdocs.toml."""
     office = settings.text("organisation", "office").strip() or "纪委办公室"
     who = [f"联系人：{c}" for c in [settings.text("organisation", "contact").strip()] if c]

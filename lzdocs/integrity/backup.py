@@ -11,11 +11,17 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, from_os_error
 from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic
 from lzdocs.integrity.findings import Finding
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.workspace import Workspace
 
 MANIFEST = "manifest.json"
 DATABASE = "lzdocs.db"
@@ -57,7 +63,7 @@ class ArchivedFile:
     role: str
 
 
-def archived_files(conn, ws) -> list[ArchivedFile]:
+def archived_files(conn: Connection, ws: Workspace | None) -> list[ArchivedFile]:
     """Every file the database behind ``conn`` records, from its manifest (the ``files`` table, docs/product.md
     §12.1), each with its SHA-256 — except the registers and 公示表, which carry no hash here: they are rebuilt from
     the data at restore (one rewritten after the snapshot would otherwise disagree with it). The one place that
@@ -127,7 +133,7 @@ def read_manifest(snapshot: Path) -> dict:
 
 
 # --- taking a backup ------------------------------------------------------------------------------------------
-def database_file(ws) -> Path:
+def database_file(ws: Workspace) -> Path:
     """The workspace's own lzdocs.db. An archive elsewhere ([database] url) is refused: a restored lzdocs.toml would
     still name it, and the restored workspace would write into the original's archive."""
     if str(ws.settings.get("database", "url", "") or "").strip():
@@ -140,7 +146,7 @@ def database_file(ws) -> Path:
     return path
 
 
-def check_destination(ws, dest: Path) -> None:
+def check_destination(ws: Workspace, dest: Path) -> None:
     """The destination is a folder (made when missing) outside the workspace: a backup inside it would be archived
     in the next one and never be safe from the disk it protects against; and outside the inbox (ingest takes what
     it finds there)."""
@@ -155,7 +161,7 @@ def check_destination(ws, dest: Path) -> None:
         raise ConfigError(f"备份位置“{dest}”是一个文件，不是文件夹", hint="请写一个文件夹路径")
 
 
-def take_backup(ws, dest: Path, now: dt.datetime, progress: Progress | None = None) -> BackupResult:
+def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress | None = None) -> BackupResult:
     """A new snapshot DEST/<time>/ of the workspace ``ws``: the database through SQLite's backup API, the files it
     records (each checked against its recorded hash), the workspace's own files, and ``manifest.json``. A file
     already in the previous snapshot with the same hash is hard-linked from it (copied where links are not
@@ -349,7 +355,7 @@ def _flush(folder: Path) -> None:
     fsync_dir(folder)
 
 
-def own_files(ws) -> list[ArchivedFile]:
+def own_files(ws: Workspace) -> list[ArchivedFile]:
     """lzdocs.toml, the roster, the quality rules file ([quality] rules_file), templates/ and forms/ as they are
     now (they are not in the database; a later edit is in the next backup)."""
     rules = ws.settings.text("quality", "rules_file", "质量规则.toml").strip().replace("\\", "/")

@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError
 from lzdocs.settings import RETENTION
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from lzdocs.settings import Settings
+    from lzdocs.workspace import Workspace
 
 PERIODS = tuple(RETENTION)  # 永久, 定期30年, 定期10年: the order of the classes (DA/T 22: by 保管期限 first)
 FORMS, SUMMARY, NOTICE = "forms", "summary", "notice"  # [archive] keys besides the letter kinds
@@ -23,7 +30,7 @@ class Scheme:
     periods: dict[str, str]
 
     @classmethod
-    def from_settings(cls, settings, defaults: dict) -> Scheme:
+    def from_settings(cls, settings: Settings, defaults: dict) -> Scheme:
         section = {**defaults, **settings.section("archive")}
         fonds = str(section.get("fonds") or "").strip()
         if not fonds:
@@ -76,7 +83,7 @@ def order_items(items: list[Item], scheme: Scheme, year: int) -> list[Item]:
     return ordered
 
 
-def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[dict]]:
+def plan_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme) -> tuple[list[Item], list[dict]]:
     """(the items of ``year`` in order, the voided numbers). Items: every document issued with a file
     (letters, notices; a 作废 number is no item — it is listed with its reason; a 批评教育 has no file), the newest
     summary, and each unit's current accepted form of each kind (a superseded form is an earlier version)."""
@@ -102,7 +109,7 @@ def plan_items(conn, ws, year: int, scheme: Scheme) -> tuple[list[Item], list[di
     return order_items(items, scheme, year), voided
 
 
-def _document_item(ws, d, scheme: Scheme) -> Item:
+def _document_item(ws: Workspace, d, scheme: Scheme) -> Item:
     from lzdocs.documents.letters import KINDS
 
     notice = d["kind"] == NOTICE
@@ -114,13 +121,13 @@ def _document_item(ws, d, scheme: Scheme) -> Item:
                 matter=("document", d["id"]), key=f"document:{d['id']}", sha256=d["sha256"])
 
 
-def _issuer_of(settings, code: str) -> str:
+def _issuer_of(settings: Settings, code: str) -> str:
     """The organ whose 机关代字 a notice carries ([issuers]), else the workspace's issuer."""
     found = next((str(name) for name, c in settings.section("issuers").items() if c == code), None)
     return found or settings.text("organisation", "issuer")
 
 
-def _summary_item(ws, year: int, scheme: Scheme) -> Item | None:
+def _summary_item(ws: Workspace, year: int, scheme: Scheme) -> Item | None:
     """The year's newest summary (a rerun of ``lzdocs summary`` writes _01, _02 … beside the first)."""
     from types import SimpleNamespace
 
@@ -153,7 +160,7 @@ def _signed_on(path: Path) -> dt.date:
     return dt.date.fromtimestamp(path.stat().st_mtime)
 
 
-def _form_items(conn, ws, year: int, scheme: Scheme) -> list[Item]:
+def _form_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme) -> list[Item]:
     """Each unit's current form of each kind; the forms of a year are one set (成套, DA/T 22 §7), by unit in the
     roster's order, so a unit's forms stay together."""
     from lzdocs.forms.schema import load_kinds

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.fsutil import copy_stream, open_regular
 from lzdocs.store import files
+
+if TYPE_CHECKING:
+    from lzdocs.store import Store
 
 
 def hashed(path: Path) -> tuple[str, int]:
@@ -15,7 +19,7 @@ def hashed(path: Path) -> tuple[str, int]:
         return copy_stream(fh, None), fh.tell()
 
 
-def record_written(store, relative: Callable[[Path], str], written: Iterable[tuple[Path, str]], *,
+def record_written(store: Store, relative: Callable[[Path], str], written: Iterable[tuple[Path, str]], *,
                    document_id: int | None = None) -> None:
     """Record each (path, role) just written — a register rewritten, a PDF, a summary — in one transaction.
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.fsutil import fsync_dir, sha256_file, write_atomic
@@ -27,6 +28,10 @@ from lzdocs.integrity.package_check import (
     manifest_text,
     verify_package,
 )
+
+if TYPE_CHECKING:
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
 
 __all__ = ["PackageResult", "build_package", "reopen_year", "verify_package"]
 
@@ -60,8 +65,8 @@ class PackageResult:
                 "seconds": round(self.seconds, 1), "warnings": self.warnings}
 
 
-def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, progress: Progress | None = None,
-                  timeout: float = 120) -> PackageResult:
+def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, defaults: dict,
+                  progress: Progress | None = None, timeout: float = 120) -> PackageResult:
     """Write ``year``'s package to ``dest`` (a folder that does not exist or is empty), built in a folder beside it
     and renamed when whole; then close the year. The closing transaction plans the items again: a form or document
     that arrived while the package was being built stops it (nothing is closed, nothing is left)."""
@@ -110,7 +115,7 @@ def build_package(ws, store, year: int, dest: Path, *, now, defaults: dict, prog
     return PackageResult(year, dest, items, voided, manifest, time.monotonic() - started, warnings)
 
 
-def reopen_year(store, year: int, reason: str) -> dict:
+def reopen_year(store: Store, year: int, reason: str) -> dict:
     """Open a closed year again (its forms and documents can change; archive it again afterwards), as an event."""
     from lzdocs.store.years import closure
     from lzdocs.store.years import reopen_year as reopen

@@ -6,10 +6,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from lzdocs.errors import RejectedFile, error
+
+if TYPE_CHECKING:
+    from lzdocs.settings import Settings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -25,7 +29,7 @@ class Limits:
     max_columns: int = 50  # …and its first max_columns columns (A–AX)
 
     @classmethod
-    def from_settings(cls, settings) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(max_file_bytes=settings.limit("max_file_mb", 50) * 2**20,
                    max_entries=settings.limit("max_zip_entries", 5000),
                    max_uncompressed=settings.limit("max_uncompressed_mb", 300) * 2**20,

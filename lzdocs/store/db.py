@@ -8,6 +8,7 @@ import os
 import socket
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -16,6 +17,9 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchM
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
 from lzdocs.store import chain, migrations, schema
+
+if TYPE_CHECKING:
+    from lzdocs.workspace import Workspace
 
 
 def _actor() -> str:
@@ -29,20 +33,20 @@ def _actor() -> str:
 class Store:
     """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
 
-    def __init__(self, url: str, *, now=Clock().now, workspace=None):  # noqa: B008 - bound method of a frozen value
+    def __init__(self, url: str, *, now=Clock().now, workspace: Workspace | None = None):  # noqa: B008 - bound method of a frozen value
         self._connect(url, now, workspace)
         self._migrate()
         self._remember_file()
 
     @classmethod
-    def unchecked(cls, url: str, *, now=Clock().now, workspace=None) -> Store:  # noqa: B008
+    def unchecked(cls, url: str, *, now=Clock().now, workspace: Workspace | None = None) -> Store:  # noqa: B008
         """Connected without bringing the schema up to date: for ``lzdocs db upgrade``, which does that itself."""
         store = cls.__new__(cls)
         store._connect(url, now, workspace)
         store._remember_file()
         return store
 
-    def _connect(self, url: str, now, workspace) -> None:
+    def _connect(self, url: str, now, workspace: Workspace | None) -> None:
         self.url = url
         self.now = now
         self.workspace = workspace  # whose archive files an upgrade to version 8 records (None: none)
@@ -55,7 +59,7 @@ class Store:
         self.identity = _identity(self.file) if self.file and self.file.exists() else None
 
     @classmethod
-    def for_workspace(cls, ws, **kw) -> Store:
+    def for_workspace(cls, ws: Workspace, **kw) -> Store:
         return cls(ws.db_url, workspace=ws, **kw)
 
     @staticmethod
@@ -87,13 +91,13 @@ class Store:
                 cur.close()
 
             @event.listens_for(engine, "begin")
-            def _on_begin(conn):
+            def _on_begin(conn: Connection):
                 # IMMEDIATE: take the write lock at BEGIN, so two processes never read the same "next number".
                 deferred = conn.get_execution_options().get("lzdocs_read_only", False)
                 conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
         elif engine.dialect.name == "postgresql":
             @event.listens_for(engine, "begin")
-            def _on_begin_pg(conn):
+            def _on_begin_pg(conn: Connection):
                 # SQLite's BEGIN IMMEDIATE on a server: one writer at a time per archive (its schema), across
                 # processes and hosts, held until commit or rollback — numbers and supersession stay decided
                 # inside one transaction. Readers are never blocked.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -12,6 +13,9 @@ from lzdocs.clock import Clock
 from lzdocs.fsutil import NotRegularFile, copy_stream, open_regular
 from lzdocs.store.files import KEPT_ROLES, UPGRADE, record_many
 from lzdocs.store.schema import documents, submissions
+
+if TYPE_CHECKING:
+    from lzdocs.workspace import Workspace
 
 EXPLANATION = ".错误说明.txt"  # beside a returned file (ingest/pipeline.py)
 
@@ -33,13 +37,13 @@ def known_files(conn: Connection) -> dict[str, tuple[str, int | None, int | None
     return known
 
 
-def record_as_found(conn: Connection, workspace, now=None) -> None:
+def record_as_found(conn: Connection, workspace: Workspace, now=None) -> None:
     """Record the files in the workspace's archive folders as they are on disk now (``now``: the clock's reading
     function, else the system clock): revision 0008, and a new archive made where files already are."""
     record_many(conn, archive_as_found(conn, workspace, (now or Clock().now)()))
 
 
-def archive_as_found(conn: Connection, workspace, now: dt.datetime) -> list[dict]:
+def archive_as_found(conn: Connection, workspace: Workspace, now: dt.datetime) -> list[dict]:
     """A record for each regular file in the archive folders, its SHA-256 as it is on disk now; symlinks and the
     like are not recorded (``lzdocs verify`` then reports them)."""
     known = known_files(conn)

@@ -14,12 +14,16 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError
 from lzdocs.fsutil import write_atomic
+
+if TYPE_CHECKING:
+    from lzdocs.workspace import Workspace
 
 LOG_NAME = "watch.log"
 LEVEL_NAMES = {logging.DEBUG: "调试", logging.INFO: "信息", logging.WARNING: "警告", logging.ERROR: "错误",
@@ -30,7 +34,7 @@ class AlreadyWatching(LzdocsError):
     """Another ``lzdocs watch`` holds this inbox (exit code 2)."""
 
 
-def _stem(ws) -> str:
+def _stem(ws: Workspace) -> str:
     """``watch`` for the inbox of lzdocs.toml, ``watch-<hash>`` for another (``--inbox``): the names of its lock, pid
     and log files in ``.lzdocs/``. Both sides resolved, so two spellings of one folder are one watcher."""
     if ws.chosen_inbox is None:
@@ -52,7 +56,7 @@ def _resolved(path: Path) -> str:
         return os.path.abspath(path)
 
 
-def _lock(ws, stem: str | None = None) -> FileLock:
+def _lock(ws: Workspace, stem: str | None = None) -> FileLock:
     return FileLock(ws.state / f"{stem or _stem(ws)}.lock", preserve_lock_file=True)
 
 
@@ -64,7 +68,7 @@ def _read_pid_file(path: Path) -> dict:
         return {}
 
 
-def _running(ws, stem: str) -> dict | None:
+def _running(ws: Workspace, stem: str) -> dict | None:
     """``{"pid", "since", "mode", "inbox", "host"}`` of the watcher holding ``<stem>.lock``, or None."""
     lock = _lock(ws, stem)
     try:
@@ -76,12 +80,12 @@ def _running(ws, stem: str) -> dict | None:
     return None
 
 
-def watcher_state(ws) -> dict | None:
+def watcher_state(ws: Workspace) -> dict | None:
     """``{"pid", "since", "mode", "inbox", "host"}`` of the watcher running on this workspace's inbox, or None."""
     return _running(ws, _stem(ws))
 
 
-def watchers(ws) -> list[dict]:
+def watchers(ws: Workspace) -> list[dict]:
     """Every watcher running on this workspace, one per inbox, the longest running first."""
     stems = sorted(path.stem for path in ws.state.glob("watch*.lock"))
     found = [state for state in (_running(ws, stem) for stem in stems) if state is not None]
@@ -92,7 +96,7 @@ class WatchLock:
     """Held for the watcher's whole life, one per inbox; the pid, start time and inbox sit beside it in
     ``watch.pid`` (``watch-<hash>.pid`` for an inbox given with ``--inbox``)."""
 
-    def __init__(self, ws, *, mode: str | None = None, wait: float = 2.0,
+    def __init__(self, ws: Workspace, *, mode: str | None = None, wait: float = 2.0,
                  now: Callable[[], dt.datetime] = Clock().now):  # noqa: B008 - bound method of a frozen value
         self.ws, self.mode, self.wait, self.now = ws, mode, wait, now
         self.stem = _stem(ws)
@@ -139,7 +143,7 @@ class _ChineseFormatter(logging.Formatter):
             record.exc_info, record.exc_text = saved
 
 
-def setup_logging(ws, *, console: bool = True, level: int = logging.INFO) -> Callable[[], None]:
+def setup_logging(ws: Workspace, *, console: bool = True, level: int = logging.INFO) -> Callable[[], None]:
     """Log lines ``2026-11-28 09:15:02 信息 收取：…`` on stderr and in ``<workspace>/.lzdocs/watch.log``
     (5 MB × 5 files, rotated; each ``--inbox`` watcher its own file, as two processes cannot rotate one).
     Returns a function that removes the handlers again."""
@@ -201,5 +205,5 @@ def install_stop_signals(request_stop: Callable[[], None]) -> Callable[[], None]
     return restore
 
 
-def log_path(ws) -> Path:
+def log_path(ws: Workspace) -> Path:
     return ws.state / f"{_stem(ws)}.log"

@@ -9,6 +9,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.fsutil import display_name
@@ -16,6 +17,11 @@ from lzdocs.watch.mounts import placement
 from lzdocs.watch.scanner import ShareUnavailable, describe_os_error, is_complete, root_identity, scan, stat_sig
 from lzdocs.watch.tracker import Sig, StabilityTracker
 from lzdocs.watch.worker import CHANGED, FAILED, IngestWorker, Job, Result
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lzdocs.settings import Settings
 
 log = logging.getLogger("lzdocs.watch")
 
@@ -56,7 +62,7 @@ def _seconds(value, name: str) -> float:
     return seconds
 
 
-def resolve_options(settings, inbox: Path, *, mode: str | None = None, interval: float | None = None,
+def resolve_options(settings: Settings, inbox: Path, *, mode: str | None = None, interval: float | None = None,
                     stable: float | None = None, where=placement) -> WatchOptions:
     """Flags over lzdocs.toml [watch] over defaults; ``auto`` polls when the inbox is on a network share."""
     configured = str(settings.get("watch", "mode", "auto") or "auto").strip().lower()
@@ -80,7 +86,7 @@ def resolve_options(settings, inbox: Path, *, mode: str | None = None, interval:
 class Outage:
     """The inbox cannot be reached: log in Chinese, back off 1 s → 30 s, say when it is back."""
 
-    def __init__(self, clock, *, first: float = 1.0, cap: float = 30.0, remind: float = 600.0):
+    def __init__(self, clock: Callable[[], float], *, first: float = 1.0, cap: float = 30.0, remind: float = 600.0):
         self.clock, self.first, self.cap, self.remind = clock, first, cap, remind
         self.since: float | None = None
         self.delay = 0.0
@@ -115,8 +121,8 @@ class Outage:
 class Watcher:
     """Runs until ``stop()``: finds files, waits until they hold still and are whole, hands them over."""
 
-    def __init__(self, inbox: Path, options: WatchOptions, worker: IngestWorker, *, clock=time.monotonic,
-                 observer_class=None):
+    def __init__(self, inbox: Path, options: WatchOptions, worker: IngestWorker, *,
+                 clock: Callable[[], float] = time.monotonic, observer_class=None):
         self.inbox, self.options, self.worker, self.clock = Path(inbox), options, worker, clock
         self.tracker = StabilityTracker(options.stable, incomplete_timeout=options.incomplete_timeout)
         self.outage = Outage(clock)

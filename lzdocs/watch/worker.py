@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError
@@ -20,6 +21,9 @@ from lzdocs.ingest import Ingest, Outcome
 from lzdocs.store.db import DatabaseReplaced, DatabaseUnavailable
 from lzdocs.watch.scanner import describe_os_error, stat_sig
 from lzdocs.watch.tracker import Sig
+
+if TYPE_CHECKING:
+    from lzdocs.workspace import Workspace
 
 log = logging.getLogger("lzdocs.watch")
 
@@ -53,9 +57,10 @@ class IngestWorker(threading.Thread):
     brings the registers to a new day (their 统计日期, what has become overdue) at the first quiet moment of it.
     """
 
-    def __init__(self, ws, open_store: Callable, *,
+    def __init__(self, ws: Workspace, open_store: Callable, *,
                  on_burst_end: Callable[[object, dict], list] | None = None, quiet: float = 3.0,
-                 max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest, clock=time.monotonic,
+                 max_burst: float = 60.0, claim_retry: float = 5.0, ingest_class=Ingest,
+                 clock: Callable[[], float] = time.monotonic,
                  dates: Clock | None = None, on_new_day: Callable[[object, dt.date], list] | None = None):
         super().__init__(name="lzdocs-ingest", daemon=True)
         self.ws, self.open_store = ws, open_store

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.office import Office
@@ -12,6 +13,9 @@ from lzdocs.store import follow_up as follow_q
 from lzdocs.store import pages as pages_q
 from lzdocs.store import reports as reports_q
 from lzdocs.store import submissions as subs_q
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 PAGE_SIZE = 50
 RECENT = 100
@@ -77,7 +81,7 @@ def risks(office: Office, query: Query) -> dict:
                         "level": wanted.level or "", "category": wanted.category or "", "q": wanted.search}}
 
 
-def _categories(office: Office, conn, year: int | None) -> list[str]:
+def _categories(office: Office, conn: Connection, year: int | None) -> list[str]:
     """The 风险类别 for the filter, kept until another form is recorded (a scan of every current point)."""
     key = (office.store.url, year, pages_q.archive_mark(conn))
     if key not in _CATEGORIES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Column,
@@ -25,6 +26,9 @@ from sqlalchemy.engine import Connection, Dialect
 
 from lzdocs.errors import StoreError
 from lzdocs.store import schema
+
+if TYPE_CHECKING:
+    from lzdocs.workspace import Workspace
 
 HERE = Path(__file__).parent
 BASELINE = "0007"  # the first Alembic revision: schema version 7
@@ -74,7 +78,7 @@ def version_of(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def bring_up_to_date(conn: Connection, *, workspace=None, now=None) -> tuple[int, int]:
+def bring_up_to_date(conn: Connection, *, workspace: Workspace | None = None, now=None) -> tuple[int, int]:
     """Migrate the archive on ``conn`` to this program's schema; (version before, version after).
 
     A new database gets the baseline and every revision after it. An archive from before Alembic (versions
@@ -100,7 +104,7 @@ def bring_up_to_date(conn: Connection, *, workspace=None, now=None) -> tuple[int
     return before, schema.SCHEMA_VERSION
 
 
-def _create_new(conn: Connection, *, workspace, now) -> None:
+def _create_new(conn: Connection, *, workspace: Workspace | None, now) -> None:
     """A new, empty database: the program's tables made at once from ``schema.metadata`` and stamped with the
     newest revision (Alembic's recipe for a database built from scratch), not the revisions replayed one by one —
     the same schema (tests/store/test_migrations.py compares both) in a fraction of the time. The caller saw no
@@ -145,7 +149,7 @@ def _set_version(conn: Connection, version: int) -> None:
 _ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
 
 
-def _column_exists(conn, statement: str) -> bool:
+def _column_exists(conn: Connection, statement: str) -> bool:
     """Is ``statement`` an ADD COLUMN whose column is already there? Then it is skipped: the baseline made the
     table with it, or a migration runs again over an archive whose version number was set back by hand."""
     added = _ADD_COLUMN.match(statement)
