@@ -9,7 +9,7 @@ import click
 from lzdocs.cli import cli
 from lzdocs.cli.common import Env, command, json_option, parse_date_option, pass_env, print_registers
 from lzdocs.cli.letter_cmds import parse_sets
-from lzdocs.dynamics.warnings import NOT_RECTIFIED, RECTIFIED, WAYS
+from lzdocs.documents.kinds import NOT_RECTIFIED, RECTIFIED, WAYS
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.textutil import chinese_date
 

@@ -9,12 +9,13 @@ import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
-from lzdocs.documents.status import LATE, MISSING, STATE_NAMES, SUBMITTED, SubmissionStatus, kind_name
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.textutil import chinese_date
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from lzdocs.documents.status import SubmissionStatus
 
 YEAR_HELP = "年度（默认：档案库中有已收取表格的最近一年，没有则为今年）"
 
@@ -126,6 +127,8 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
     """The human report: a table of units, the counts, overdue letters — as text for stdout."""
     from rich.console import Console
 
+    from lzdocs.documents.status import LATE, MISSING, STATE_NAMES, SUBMITTED
+
     console = Console(width=width, color_system=None, highlight=False, soft_wrap=True)
     deadline = chinese_date(status.deadline) if status.deadline else "未设置"
     with console.capture() as capture:
@@ -174,6 +177,8 @@ def _overdue_table(status: SubmissionStatus) -> Table:
     from rich import box
     from rich.table import Table
 
+    from lzdocs.documents.status import kind_name
+
     table = Table("文号", "单位", "文种", "回复期限", "逾期天数", box=box.SIMPLE_HEAD, show_edge=False,
                   title=f"逾期未回复的文书（{len(status.overdue)} 件）", title_justify="left")
     for o in status.overdue:
@@ -185,6 +190,8 @@ def _follow_up_table(overdue: list[dict]) -> Table:
     """Warnings overdue at a step after the reply: 整改核查, 办结."""
     from rich import box
     from rich.table import Table
+
+    from lzdocs.documents.status import kind_name
 
     table = Table("文号", "单位", "文种", "处置状态", "逾期环节", "期限", "逾期天数", box=box.SIMPLE_HEAD,
                   show_edge=False, title=f"整改核查、办结逾期的预警处置（{len(overdue)} 件）", title_justify="left")

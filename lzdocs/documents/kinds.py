@@ -94,3 +94,10 @@ def find_kind(text: str) -> LetterKind:
 # --- notices (documents/notice.py) ----------------------------------------------------------------------------
 NOTICE_KINDS = ("通知", "通报", "意见", "决定", "报告", "请示", "函", "纪要")
 UPWARD = ("请示", "报告")  # 上行文: 文号 on the left, 签发人 on the right
+
+
+# --- the six ways of warning (lzdocs.dynamics.warnings): a 批评教育 without a letter, and five letters above -------
+CRITICISM = "criticism"
+WAYS = {CRITICISM: "批评教育", "talk": "谈话提醒", "rectify": "责令检查整改", "accountability": "问廉问责书",
+        "suggestion": "纪检监察建议书", "meeting": "责成召开专题民主生活会"}
+RECTIFIED, NOT_RECTIFIED = "已整改", "未整改"  # what a 整改核查 found

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lzdocs.documents.kinds import CRITICISM, NOT_RECTIFIED, RECTIFIED, WAYS
 from lzdocs.errors import ConfigError, FieldError
 from lzdocs.store import documents as doc_q
 from lzdocs.store import follow_up as q
@@ -26,12 +27,8 @@ if TYPE_CHECKING:
     from lzdocs.settings import Settings
     from lzdocs.store import Store
 
-CRITICISM = "criticism"
-WAYS = {CRITICISM: "批评教育", "talk": "谈话提醒", "rectify": "责令检查整改", "accountability": "问廉问责书",
-        "suggestion": "纪检监察建议书", "meeting": "责成召开专题民主生活会"}
 TALKED = {CRITICISM, "talk"}  # step 2 of these is a talk, not a written reply
 ISSUED, REPLIED, CHECKED, CLOSED = "issued", "replied", "checked", "closed"
-RECTIFIED, NOT_RECTIFIED = "已整改", "未整改"
 STEPS = {"reply": "回复/谈话", "check": "整改核查", "close": "办结"}
 DEFAULT_CHECK_DAYS, DEFAULT_CLOSE_DAYS = 30, 15
 
