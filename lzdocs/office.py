@@ -465,12 +465,15 @@ class Office:
         ``reminder``, the year of ``date``, whose deadline is ahead); 原定期限 defaults to the deadline.
 
         Before the deadline only a reminder (``reminder``: 提醒, not 催报) goes out; the date by which a unit must
-        report is never earlier than the deadline."""
+        report is never earlier than the deadline. A reporting year already closed (归档) is refused: YearClosed."""
         from lzdocs.documents.letters import KINDS, REMINDER, urge_values
+        from lzdocs.store.years import require_open
 
         date = date or self.today
         year = year or self.urge_year(reminder=reminder, date=date)
         self.ws.require_organisation(KINDS["urge"].key)
+        with self.store.read() as conn:  # a year handed over takes no more forms: urging them would only see them
+            require_open(conn, year)     # returned as 已归档 (its letters of the new year would not be refused)
         defaults = urge_values(self.ws, year, date, values or {}, reminder=reminder)
         if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template
             raise ConfigError("工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒",

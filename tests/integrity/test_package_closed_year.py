@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from lzdocs.errors import ConfigError
-from tests.conftest import SAMPLE_SCHOOL, copy_of, make_form_file, run_cli, run_json
+from tests.conftest import SAMPLE_SCHOOL, cli_env, copy_of, make_form_file, run_cli, run_json
 
 SUGGESTION = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
 CLOSED_AT = dt.datetime(2026, 11, 28, 9, 30)
@@ -72,6 +72,18 @@ def test_no_letter_void_reply_or_follow_up_for_a_closed_year(office_year):
         assert db.execute("SELECT number, status FROM documents").fetchall() == [(number, "issued")]
         assert db.execute("SELECT replied FROM warnings").fetchall() == [(None,)]
     assert not list((root / "outbox" / "2026" / "纪检监察建议书").glob("*2号*"))
+
+
+def test_no_urge_in_the_new_year_for_the_forms_of_a_closed_one(office_year):
+    """In January the programme year is still the one just ended; once it is archived, its forms are returned as
+    已归档, so a 催报 for them (numbered in the new, open year) is refused rather than sent."""
+    root, _ = office_year
+    proc = run_cli("-w", root, "urge", "--year", "2026", "--date", "2027-01-05", check=2,
+                   env=cli_env(LZDOCS_TODAY="2027-01-05"))
+    assert proc.stderr.startswith("错误：2026 年度已于 2026-11-28 09:30 归档")
+    assert not (root / "outbox" / "2027").exists()
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT count(*) FROM documents WHERE kind = 'urge'").fetchone() == (0,)
 
 
 def test_a_draft_and_the_registers_of_a_closed_year_are_not_refused(office_year):
