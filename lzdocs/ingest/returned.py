@@ -67,13 +67,16 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
     return moved
 
 
-def _taken_back(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:
-    """Is the row's file gone from 退回/ (nothing at its name), its claim released?"""
+def _in_returned(row, returned: str, claims_dir: Path) -> bool:
+    """Does the row (as it stands under the write lock) keep its file in 退回/, its claim released?"""
     if row is None or not row["stored_as"] or Path(row["stored_as"]).parent.as_posix() != returned:
         return False
-    if row["claim"] and (claims_dir / row["claim"]).exists():
-        return False
-    return not os.path.lexists(ws.root / row["stored_as"])
+    return not (row["claim"] and (claims_dir / row["claim"]).exists())
+
+
+def _taken_back(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:
+    """Is the row's file gone from 退回/ (nothing at its name)?"""
+    return _in_returned(row, returned, claims_dir) and not os.path.lexists(ws.root / row["stored_as"])
 
 
 def _settle_taken_back(ws: Workspace, store: Store, conn: Connection, row) -> None:
@@ -98,9 +101,7 @@ def _settle_taken_back(ws: Workspace, store: Store, conn: Connection, row) -> No
 
 def _still_returned(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:
     """Is the row's file still in 退回/, its claim released, and the file there its own bytes?"""
-    if row is None or not row["stored_as"] or Path(row["stored_as"]).parent.as_posix() != returned:
-        return False
-    if row["claim"] and (claims_dir / row["claim"]).exists():
+    if not _in_returned(row, returned, claims_dir):
         return False
     path = ws.root / row["stored_as"]
     try:
