@@ -472,8 +472,10 @@ class Office:
         date = date or self.today
         year = year or self.urge_year(reminder=reminder, date=date)
         self.ws.require_organisation(KINDS["urge"].key)
-        with self.store.read() as conn:  # a year handed over takes no more forms: what a 催报 asks for would be
-            require_open(conn, year)     # returned as 已归档 (the 催报 itself, numbered in the new year, is not refused)
+        # A year handed over takes no more forms: what a 催报 asks for would be returned as 已归档 (the 催报 itself,
+        # numbered in the new year, would not be refused).
+        with self.store.read() as conn:
+            require_open(conn, year)
         defaults = urge_values(self.ws, year, date, values or {}, reminder=reminder)
         if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template
             raise ConfigError("工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒",
