@@ -808,16 +808,21 @@ class Office:
     def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None) -> PackageResult:
         """The 归档 package of ``year`` in ``dest`` (new or empty; DA/T 22—2015): every item as its original and as
         PDF/A-2b named by its 档号, the 归档文件目录 (.xlsx, PDF) and 清单 (SHA-256 of every file); then the year is
-        closed: its forms and documents are refused until ``reopen``. Check it with
-        ``lzdocs.integrity.package.verify_package(dest)``, anywhere."""
+        closed: its forms and documents are refused until ``reopen``; its registers are rewritten just before, dated
+        today. Check it with ``lzdocs.integrity.package.verify_package(dest)``, anywhere."""
         from lzdocs.integrity.package import build_package
         from lzdocs.settings import known_settings
         from lzdocs.workspace import DEFAULT_CONFIG
 
         defaults = known_settings(DEFAULT_CONFIG)["archive"]
         timeout = float(self.ws.settings.get("letters", "pdf_timeout", 120))
-        return build_package(self.ws, self.store, year, Path(dest), now=self.clock.now, defaults=defaults,
-                             progress=progress, timeout=timeout)
+        # The registers brought to the day of closing first: once closed, nothing rewrites them on its own (an
+        # ingest, a new day), and a 预警处置台账 left at an earlier day would go on saying 未到期.
+        registers = self.rebuild_registers([year])
+        result = build_package(self.ws, self.store, year, Path(dest), now=self.clock.now, defaults=defaults,
+                               progress=progress, timeout=timeout)
+        result.warnings += registers.warnings
+        return result
 
     def reopen(self, year: int, reason: str = "") -> dict:
         """Open an archived year again (recorded as an event); archive it again once the change is made."""

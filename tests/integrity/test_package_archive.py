@@ -12,10 +12,11 @@ import pytest
 from openpyxl import load_workbook
 
 from lzdocs.integrity.package import verify_package
-from tests.conftest import TODAY, run_cli, run_json
+from tests.conftest import TODAY, cli_env, run_cli, run_json
 
 pytestmark = pytest.mark.soffice
 VOIDED = "内工大纪催〔2026〕3号"
+CLOSING = "2026-12-31"  # the year is handed over at its end, a month after the demo's letters
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def archived(tmp_path_factory):
     run_cli("-w", root, "void", VOIDED, "--reason", "重复发文", check=0)
     dest = tmp / "移交" / "2026"
     dest.parent.mkdir()
-    proc = run_cli("-w", root, "archive", "--year", "2026", dest, check=0)
+    proc = run_cli("-w", root, "archive", "--year", "2026", dest, check=0, env=cli_env(LZDOCS_TODAY=CLOSING))
     return {"root": root, "dest": dest, "stdout": proc.stdout,
             "manifest": json.loads((dest / "清单.json").read_text(encoding="utf-8"))}
 
@@ -217,3 +218,17 @@ def test_nothing_is_closed_when_a_document_arrives_while_the_package_is_built(tm
     assert not dest.exists() and list(tmp_path.iterdir()) == [root]
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
+
+
+def test_the_registers_are_brought_to_the_day_of_closing_first(archived):
+    """Once closed, nothing rewrites a year's registers on its own: archiving dates them on the closing day, and
+    what became overdue since the last letter (the demo's suggestions were due 2026-12-28) says so."""
+    from lzdocs.documents.registers import register_paths
+    from lzdocs.workspace import Workspace
+
+    paths = register_paths(Workspace.open(archived["root"]), 2026)
+    for key in ("status", "warnings"):
+        subtitle = load_workbook(paths[key]).worksheets[0]["A2"].value
+        assert "统计日期：2026年12月31日" in subtitle, (key, subtitle)
+    states = [r[6] for r in load_workbook(paths["warnings"]).worksheets[0].iter_rows(min_row=4, values_only=True)]
+    assert "已逾期" in states and "未到期" not in states
