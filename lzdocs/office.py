@@ -175,12 +175,7 @@ class Office:
 
     def resolve_unit(self, text: str) -> str:
         """The roster name for a name or alias; a ConfigError naming the close roster names when there is none."""
-        roster = self.roster()
-        name = roster.resolve(text) if roster else text.strip()
-        if name is None:
-            near = "、".join(roster.closest(text)) or "无"
-            raise ConfigError(f"单位“{text}”不在名单中（最接近：{near}）", hint="请使用 units.csv 中的单位名称或别名")
-        return name
+        return self.roster().require(text)
 
     # --- forms in ----------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False, registers: bool = True,
@@ -255,8 +250,7 @@ class Office:
         roster = self.roster()
         resolved = roster.resolve(unit)
         if roster and resolved is None:
-            near = "、".join(roster.closest(unit)) or "无"
-            log.warning("单位“%s”不在单位名单中（最接近：%s），按所写名称查找", unit, near)
+            log.warning("%s；按所写名称查找", roster.not_found(unit))
         return resolved or unit
 
     def changes(self, year: int | None = None, unit: str | None = None) -> list[UnitChanges]:

@@ -212,6 +212,21 @@ class Roster:
                 names.append(self._index[match])
         return names[:n]
 
+    def not_found(self, text: str) -> str:
+        """What the clerk is told of a name the roster does not know: the roster names really close to it, if any."""
+        near = self.closest(text)
+        return f"单位“{text}”不在单位名单中" + (f"，最接近的是：{'、'.join(near)}" if near else "")
+
+    def require(self, text: str) -> str:
+        """The roster name for a name or alias the clerk typed; a ConfigError saying :meth:`not_found` when there is
+        none. An empty roster takes the name as written."""
+        if not self:
+            return text.strip()
+        name = self.resolve(text)
+        if name is None:
+            raise ConfigError(self.not_found(text), hint="请使用 units.csv 中的单位名称或别名")
+        return name
+
     @staticmethod
     def _key(text: str) -> str:
         return re.sub(r"[（(]?(公章|盖章)[)）]?", "", squeeze(text))

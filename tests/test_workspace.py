@@ -65,6 +65,29 @@ def test_the_default_roster_suggests_only_names_that_are_really_close(workspace,
     assert workspace.roster().closest(written) == suggested
 
 
+def test_a_unit_the_roster_does_not_know_is_refused_in_one_wording_wherever_it_is_typed(workspace):
+    """One look-up for a unit the clerk types (a letter, a case, a unit's record …): the same message everywhere,
+    naming only the really close roster names; an empty roster takes the name as written."""
+    from lzdocs import Office
+    from lzdocs.documents.kinds import KINDS
+    from lzdocs.errors import ConfigError
+    from lzdocs.store import Store
+    from tests.conftest import TODAY
+
+    message = "单位“资产管理处”不在单位名单中，最接近的是：国有资产管理处"
+    with Office(workspace, today=TODAY) as office, pytest.raises(ConfigError, match=f"^{message}；请使用"):
+        office.resolve_unit("资产管理处")
+    with Store.for_workspace(workspace) as store, pytest.raises(ConfigError, match=f"^{message}；请使用"):
+        from lzdocs.documents.letters import LetterOffice
+
+        LetterOffice(workspace, store).prepare(KINDS["suggestion"], "资产管理处", {}, TODAY)
+    with pytest.raises(ConfigError, match="^单位“外国语学院”不在单位名单中；"):
+        workspace.roster().require("外国语学院")
+    assert workspace.roster().require(" 计财处 ") == "计划财务处"  # an alias, with the spaces typed around it
+    (workspace.root / "units.csv").write_text("单位,别名\n", encoding="utf-8")
+    assert workspace.roster().require(" 外国语学院 ") == "外国语学院"
+
+
 def test_roster_without_unit_column_is_a_clear_error(workspace):
     (workspace.root / "units.csv").write_text("名称\n计财处\n", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:

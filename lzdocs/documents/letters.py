@@ -139,15 +139,7 @@ class LetterOffice:
             raise FieldError("没有写收文单位", hint="用 --unit 指定单位，或在批量表格的“单位”列填写")
         if self._roster is None:
             self._roster = self.ws.roster()
-        roster = self._roster
-        if not roster:
-            return name
-        resolved = roster.resolve(name)
-        if resolved is None:
-            close = roster.closest(name)
-            raise ConfigError(f"单位“{name}”不在单位名单中" + (f"，最接近的是：{'、'.join(close)}" if close else ""),
-                              hint="请使用 units.csv 中的单位名称或别名")
-        return resolved
+        return self._roster.require(name)
 
     def prepare(self, kind: LetterKind, unit, values: dict, date: dt.date, *, extra: str = "error",
                 to: str | None = None, receipt: bool = False) -> Letter:

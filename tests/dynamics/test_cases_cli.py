@@ -126,7 +126,7 @@ def test_missing_fields_a_future_date_and_an_unknown_unit_are_refused_in_chinese
     future = run_cli("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2026-11-29", check=2)
     assert future.stderr.startswith("错误：案例日期2026年11月29日在今天（2026年11月28日）之后")
     unknown = run_cli("-w", root, "case", "add", *CAR[2:], "--unit", "计划财务科", check=2)
-    assert unknown.stderr.startswith("错误：单位“计划财务科”不在名单中（最接近：计划财务处）")
+    assert unknown.stderr.startswith("错误：单位“计划财务科”不在单位名单中，最接近的是：计划财务处")
     assert len(run_json("-w", root, "case", "list")) == 2  # nothing recorded
 
 

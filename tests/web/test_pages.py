@@ -84,7 +84,7 @@ def test_unit_card_shows_risk_points_over_the_years_and_warnings_with_their_stat
 
 def test_an_unknown_unit_is_a_page_saying_so(local):
     page = local.get("/unit", params={"name": "不存在的处"})
-    assert page.status_code == 404 and "单位“不存在的处”不在名单中" in page.text
+    assert page.status_code == 404 and "单位“不存在的处”不在单位名单中" in page.text
 
 
 def test_warning_page_highlights_the_overdue(local):
