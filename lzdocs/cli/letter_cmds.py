@@ -213,21 +213,18 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, remind
       lzdocs urge --year 2026 --set 补报期限=2026-11-30 --pdf
       lzdocs urge --dry-run             先看看有哪些单位
     """
-    office = env.office()
     date = parse_date_option(date_text, env.today) or env.today
-    year = year or office.urge_year(reminder=reminder, date=date)
-    units = office.units_to_urge(year)
-    if dry_run or not units:
+    with progress_bar("生成报送提醒" if reminder else "生成催报通知", enabled=not dry_run) as update:
+        batch = env.office().urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update,
+                                  reminder=reminder, draft=draft, number=number, dry_run=dry_run)
+    if dry_run or not batch.units:
         if env.json:
-            env.emit({"year": year, "units": units} if dry_run else [])
-        elif units:
-            env.echo(f"{year} 年尚未报送的单位（{len(units)} 个）：{'、'.join(units)}")
+            env.emit({"year": batch.year, "units": batch.units} if dry_run else [])
+        elif batch.units:
+            env.echo(f"{batch.year} 年尚未报送的单位（{len(batch.units)} 个）：{'、'.join(batch.units)}")
         else:
-            env.echo(f"名单中的单位都已报送 {year} 年的表格，无需催报。")
+            env.echo(f"名单中的单位都已报送 {batch.year} 年的表格，无需催报。")
         return
-    with progress_bar("生成报送提醒" if reminder else "生成催报通知") as update:
-        batch = office.urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update, reminder=reminder,
-                            draft=draft, number=number)
     report_rows(env, batch)
 
 

@@ -338,6 +338,19 @@ def test_urge_goes_to_roster_units_without_an_accepted_form(workspace, store):
     assert "计划财务处" not in missing and "基建处" in missing and len(missing) == 12
 
 
+def test_a_dry_run_urge_names_the_year_and_the_units_and_issues_nothing(workspace, store):
+    from lzdocs import Office
+
+    with store.begin() as conn:
+        add_submission(conn, rows=[], sha256="x", kind="risk", status="accepted", unit="计划财务处", year=2026,
+                       received_at=dt.datetime(2026, 11, 10, 9), original_name="表.docx", source="inbox")
+    with Office(workspace, today=dt.date(2026, 11, 28)) as office:
+        plan = office.urge(dry_run=True)
+        assert (plan.year, plan.rows) == (2026, [])
+        assert plan.units == L.units_to_urge(workspace, store, 2026) and "计划财务处" not in plan.units
+    assert numbers_taken(store) == [] and not (workspace.outbox / "2026" / "催报通知").exists()
+
+
 def test_a_reply_is_recorded_with_an_audit_event(office, store):
     item = office.issue(office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY))
     result = L.record_reply(store, "内工大纪建[2026]01号", dt.date(2026, 12, 30), dt.date(2027, 1, 4))
