@@ -92,6 +92,20 @@ class LetterBatch:
         return [r for r in self.rows if not r.issued]
 
 
+@dataclass
+class StatusReport:
+    """What ``lzdocs status`` shows: the year's submissions and overdue letters, the watchers running (the longest
+    running first), and the 复核 counts."""
+
+    status: SubmissionStatus
+    watchers: list[dict]
+    reviews: dict
+
+    @property
+    def watcher(self) -> dict | None:
+        return self.watchers[0] if self.watchers else None
+
+
 class Office:
     """A workspace and its archive. ``today`` pins the date (default: the system clock, or ``LZDOCS_TODAY``)."""
 
@@ -341,6 +355,10 @@ class Office:
         from lzdocs.documents.status import submission_status
 
         return submission_status(self.ws, self.store, year or self.programme_year(), self.today)
+
+    def status_report(self, year: int | None = None) -> StatusReport:
+        """``status(year)``, the watchers and the review counts together, as ``lzdocs status`` shows them."""
+        return StatusReport(self.status(year), self.watchers(), self.review_counts())
 
     def watcher_state(self) -> dict | None:
         """``{"running": True, "pid", "since", "mode", "inbox", "host"}`` of the longest running ``lzdocs watch`` on

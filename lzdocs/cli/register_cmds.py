@@ -103,16 +103,14 @@ def status_command(env: Env, year: int | None, all_schools: bool) -> None:
             env.echo(f"{counts.school}：报送单位 {len(counts.units)} 个，风险点 {sum(total.values())} 个（一级 "
                      f"{total[1]}、二级 {total[2]}、三级 {total[3]}）")
         return
-    status = office.status(year)
-    running = office.watchers()
-    watcher = running[0] if running else None
-    reviews = office.review_counts()
+    report = office.status_report(year)
+    status = report.status
     if env.json:
-        env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": watcher,
-                  "watchers": running, "reviews": reviews})
+        env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": report.watcher,
+                  "watchers": report.watchers, "reviews": report.reviews})
         return
-    env.echo(render_status(status, watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns),
-                           reviews=reviews, watchers=running), nl=False)
+    env.echo(render_status(status, report.watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns),
+                           reviews=report.reviews, watchers=report.watchers), nl=False)
 
 
 def _unit_json(u) -> dict:
