@@ -390,7 +390,8 @@ class Ingest:
             digest = copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
             self.crash("after-copy")
         stored_as = self._rel(Path(claim.dest)) if claim.dest else None
-        closing = values["year"] if values["status"] == "accepted" else None  # a year handed over takes no form
+        # A year handed over takes no form, nor a copy of one kept in its folder (重复报送/).
+        closing = values["year"] if values["status"] in ("accepted", "duplicate") else None
         with self.store.begin(year=closing) as conn:
             new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, **values)
             later = subs.get(conn, new_id)["superseded_by"]
@@ -435,12 +436,18 @@ class Ingest:
         if claim.from_inbox:
             where = (self.ws.year_dir(first["year"]) / RECEIVED / safe_filename(first["unit"]) / DUPLICATES, ())
         problems = [self._duplicate_warning(first)]
-        settled = self._settle(claim, src, where, dict(
-            sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
-            source=claim.source, claim=claim.token, status="duplicate", kind=first["kind"], unit=first["unit"],
-            year=first["year"], filled_date=first["filled_date"],
-            problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False)),
-            [], problems)
+        base = dict(sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
+                    source=claim.source, claim=claim.token)
+        try:
+            settled = self._settle(claim, src, where, dict(
+                base, status="duplicate", kind=first["kind"], unit=first["unit"], year=first["year"],
+                filled_date=first["filled_date"], problems=json.dumps([p.as_dict() for p in problems],
+                                                                       ensure_ascii=False)), [], problems)
+        except YearClosed as exc:  # a copy kept in a year handed over would change it: back to the sender
+            cl.unreserve(claim)
+            problems = [closed_year_problem(exc), *problems]
+            base["problems"] = json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
+            return self._reject(claim, src, base, problems, first["unit"], first["year"], first["kind"])
         return Outcome(claim.source, "duplicate", first["unit"], first["year"], first["filled_date"],
                        stored_as=settled.stored_as, problems=problems)
 

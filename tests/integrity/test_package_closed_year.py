@@ -59,6 +59,26 @@ def test_a_form_for_a_closed_year_goes_back_to_the_sender_saying_the_year_is_arc
     assert [r["source_file"] for r in run_json("-w", root, "risks")] == ["outbox/2026/收文/计划财务处/计财处.docx"] * 3
 
 
+def test_a_copy_of_a_closed_years_form_is_returned_not_kept_in_that_year(office_year):
+    """The same bytes sent again after the year was handed over: a copy under 2026's 重复报送/ would change the
+    closed year, so it goes back to the sender as the corrected form does, saying the year is archived."""
+    from lzdocs.workspace import Workspace
+    from tests.ingest.invariant import assert_each_input_exactly_once
+
+    root, _ = office_year
+    original = (root / "outbox" / "2026" / "收文" / "计划财务处" / "计财处.docx").read_bytes()
+    waiting = (root / "inbox" / "计财处（更正）.docx").read_bytes()
+    (root / "inbox" / "计财处（更正）.docx").rename(root.parent / "更正.docx")  # this test is about the copy alone
+    (root / "inbox" / "计财处-再次.docx").write_bytes(original)
+    [outcome] = run_json("-w", root, "ingest", check=1)
+    assert (outcome["status"], outcome["year"]) == ("rejected", 2026)
+    assert outcome["problems"][0]["message"].startswith("2026 年度的材料已于 2026-11-28 归档移交，本表没有收取")
+    assert not [p for p in (root / "outbox" / "2026").rglob("*") if p.is_file() and "重复报送" in p.parts]
+    assert (root / "inbox" / "退回" / "计财处-再次.docx").read_bytes() == original
+    assert_each_input_exactly_once(Workspace.open(root), [original, original])
+    assert waiting == (root.parent / "更正.docx").read_bytes()
+
+
 def test_no_letter_void_reply_or_follow_up_for_a_closed_year(office_year):
     root, number = office_year
     refused = "错误：2026 年度已于 2026-11-28 09:30 归档（归档文件在 D:/归档/2026），该年度的收文和文书不能再增加或改动"
