@@ -245,8 +245,7 @@ class Ingest:
             hints, texts = self._quality_hints(checked)
             problems += hints
         base = dict(sha256=sha, received_at=self.now(), arrived_on=arrived, original_name=claim.original_name,
-                    source=claim.source,
-                    claim=claim.token, problems=json.dumps([p.as_dict() for p in problems], ensure_ascii=False))
+                    source=claim.source, claim=claim.token, problems=_problems_json(problems))
         if checked is None:
             self._returned(unit, year or self.today.year, kind)
             return self._reject(claim, src, base, problems, unit, year, kind)
@@ -259,10 +258,7 @@ class Ingest:
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
         except YearClosed as exc:  # its year was handed over (lzdocs archive): back to the sender, saying so
-            cl.unreserve(claim)
-            problems = [closed_year_problem(exc), *problems]
-            base["problems"] = json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
-            return self._reject(claim, src, base, problems, checked.unit, checked.year, checked.kind.key)
+            return self._reject_closed(claim, src, base, problems, exc, checked.unit, checked.kind.key)
         self.touched_years.add(checked.year)
         if texts is not None:  # the next form's review compares with this one without reading it back
             self._quality[1].remember(settled.submission, texts)
@@ -287,6 +283,14 @@ class Ingest:
         from lzdocs.documents.registers import RETURN_BOOKS
 
         return {**dict.fromkeys(self.returned_years, RETURN_BOOKS), **dict.fromkeys(self.touched_years)}
+
+    def _reject_closed(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], exc: YearClosed,
+                       unit: str, kind: str) -> Outcome:
+        """A form (or a copy of one) of a year handed over: its reserved names given up, and back to the sender
+        saying the year is archived."""
+        cl.unreserve(claim)
+        problems = [closed_year_problem(exc), *problems]
+        return self._reject(claim, src, dict(base, problems=_problems_json(problems)), problems, unit, exc.year, kind)
 
     def _reject(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], unit, year, kind) -> Outcome:
         """Record a rejection; a file from the inbox goes to 退回/ with its 错误说明 (a named file stays put)."""
@@ -441,13 +445,9 @@ class Ingest:
         try:
             settled = self._settle(claim, src, where, dict(
                 base, status="duplicate", kind=first["kind"], unit=first["unit"], year=first["year"],
-                filled_date=first["filled_date"], problems=json.dumps([p.as_dict() for p in problems],
-                                                                       ensure_ascii=False)), [], problems)
+                filled_date=first["filled_date"], problems=_problems_json(problems)), [], problems)
         except YearClosed as exc:  # a copy kept in a year handed over would change it: back to the sender
-            cl.unreserve(claim)
-            problems = [closed_year_problem(exc), *problems]
-            base["problems"] = json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
-            return self._reject(claim, src, base, problems, first["unit"], first["year"], first["kind"])
+            return self._reject_closed(claim, src, base, problems, exc, first["unit"], first["kind"])
         return Outcome(claim.source, "duplicate", first["unit"], first["year"], first["filled_date"],
                        stored_as=settled.stored_as, problems=problems)
 
@@ -577,6 +577,11 @@ class _Settled(NamedTuple):
     stored_as: str | None
     replaced: int | None
     superseded_by: int | None
+
+
+def _problems_json(problems: list[Problem]) -> str:
+    """The problems as a submission records them."""
+    return json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
 
 
 def closed_year_problem(exc: YearClosed) -> Problem:
