@@ -284,11 +284,31 @@ _SERVER_GONE = ("connection failed", "could not connect", "connection refused", 
                 "the database system is shutting down", "consuming input failed", "connection timeout expired")
 
 
+# SQLSTATEs of a server that is not there to answer: class 08 (connection exception), and 57P01–57P03 (shut down by
+# its administrator, crashed, not yet accepting connections).
+_SERVER_GONE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _server_gone(exc: DatabaseError, detail: str) -> bool:
+    """The database server could not be reached or dropped the connection: worth waiting for, not a fault of ours.
+
+    A database server's driver gives each error the server reports a SQLSTATE; an error without one was met on the
+    client's side before any answer — the socket gone, the connection found broken ("connection is bad" when the
+    server was stopped under a pooled connection). SQLite's errors carry no SQLSTATE attribute at all."""
+    if getattr(exc, "connection_invalidated", False) or any(n in detail.lower() for n in _SERVER_GONE):
+        return True
+    orig = getattr(exc, "orig", None)
+    if not isinstance(exc, (OperationalError, InterfaceError)) or not hasattr(orig, "sqlstate"):
+        return False
+    state = orig.sqlstate or ""
+    return not state or state.startswith(_SERVER_GONE_STATES)
+
+
 def database_error(url: str, exc: DatabaseError) -> StoreError:
     """A database failure as a Chinese message that says which database and what to do."""
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     where = url.split(":///", 1)[1] if url.startswith("sqlite") and ":///" in url else url.split("@")[-1]
-    if getattr(exc, "connection_invalidated", False) or any(n in detail.lower() for n in _SERVER_GONE):
+    if _server_gone(exc, detail):
         return DatabaseUnavailable(f"无法连接数据库服务器：{where}（{detail}）",
                                    hint="请检查数据库服务器是否在运行、网络是否通畅；lzdocs watch 会等它恢复后继续")
     for needle, message, hint in _SQLITE_PROBLEMS:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,13 +84,14 @@ class Watch:
         self.err.close()
 
 
-def wait_for(condition, timeout: float, what: str, step: float = 0.05) -> None:
+def wait_for(condition, timeout: float, what: str | Callable[[], str], step: float = 0.05) -> None:
+    """``what``: the thing waited for, or a function that says it with what was seen at the time out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what if isinstance(what, str) else what()}")
 
 
 def archived(ws) -> list[Path]:

@@ -32,20 +32,26 @@ def test_a_server_restart_mid_burst_and_a_sigkill_lose_nothing_and_count_nothing
     ws = _workspace(tmp_path / "ws", units=300, incomplete_timeout=2)
     use_database(ws.root, postgres_server.new_schema())
     ws = Workspace.open(ws.root)
-    forms = make_forms(tmp_path / "staging", 60, start=200)
+    forms = make_forms(tmp_path / "staging", 40, start=200)
+    later = make_forms(tmp_path / "later", 20, start=240)
 
     watch = Watch(ws, *ARGS, tmp=tmp_path)
     drop(tmp_path / "staging", ws.inbox)
     wait_for(lambda: len(archived(ws)) >= 5, 60, "the burst to be under way", step=0.005)
     # The server goes down, wherever the ingest was, and stays down until the watcher has met the outage: a
-    # restart quicker than the watcher's next use of the archive would go unnoticed (its pool reconnects).
+    # restart quicker than the watcher's next use of the archive would go unnoticed (its pool reconnects). More
+    # forms arrive during the outage, so the watcher meets it even if the first ones were all taken before it.
     postgres_server.down()
     try:
-        wait_for(lambda: "暂停收取，等待数据库恢复" in watch.stderr, 60, "the watcher to find the database gone")
+        drop(tmp_path / "later", ws.inbox)
+        wait_for(lambda: "暂停收取，等待数据库恢复" in watch.stderr, 60,
+                 lambda: f"the watcher to find the database gone; it said:\n{watch.stderr}")
     finally:
         postgres_server.up()
+    forms |= later
     wait_for(lambda: "数据库已恢复" in watch.stderr, 60, "the watcher to find the database again")
     assert "无法连接数据库服务器" in watch.stderr
+    assert "档案库出错" not in watch.stderr  # the outage was waited for, no file set aside as if it were a fault
     done = len(archived(ws))
     wait_for(lambda: len(archived(ws)) >= done + 5, 60, "the burst to go on", step=0.005)
     watch.proc.send_signal(signal.SIGKILL)
