@@ -166,6 +166,8 @@ class Watcher:
         self.worker.ready.wait()
         if self.worker.start_error is not None:
             raise self.worker.start_error
+        if self.stopping.is_set():  # stopped while the worker waited for the database server
+            return self.shutdown()
         o = self.options
         log.info("开始监视 %s：%s（%s），稳定时间 %g 秒%s", self.inbox, MODE_NAMES[o.mode], o.reason, o.stable,
                  f"，轮询间隔 {o.interval:g} 秒" if o.mode == POLLING else f"，每 {o.native_rescan:g} 秒全面检查一次")

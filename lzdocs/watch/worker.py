@@ -81,6 +81,7 @@ class IngestWorker(threading.Thread):
         self._stranded: dict[str, tuple[float, float]] = {}  # inbox path → (next attempt, delay): claim left over
         self._burst: Ingest | None = None
         self._burst_started = self._last_file = 0.0
+        self.store = None  # opened by the thread itself (``open_store``)
 
     # --- control (other threads) ----------------------------------------------------------------
     def submit(self, job: Job) -> None:
@@ -102,12 +103,13 @@ class IngestWorker(threading.Thread):
     # --- the thread -----------------------------------------------------------------------------
     def run(self) -> None:
         try:
-            self.store = self.open_store()
-            found = self._ingest().recover()
-            if found:
-                log.info("启动恢复：处理了上次中断时留下的 %d 个文件", found)
+            opened = self._open()
         except BaseException as exc:  # reported by the main thread, which exits with the message
             self.start_error = exc
+            opened = False
+        if not opened:  # failed, or stopped while waiting for the database server
+            if self.store is not None:
+                self.store.close()
             self.ready.set()
             return
         self._day = self.dates.today()
@@ -121,6 +123,24 @@ class IngestWorker(threading.Thread):
         finally:
             self._end_burst()
             self.store.close()
+
+    def _open(self) -> bool:
+        """Open the archive and finish what a previous run left in the inbox's work folder. A database server that
+        is not there yet — the watcher started at boot before it, or during its restart — is waited for as during
+        a run, instead of ending the watcher (a service manager would not start it again: docs/watch.md). False
+        when stopped while waiting."""
+        while True:
+            try:
+                if self.store is None:
+                    self.store = self.open_store()
+                found = self._ingest().recover()
+            except DatabaseUnavailable as exc:
+                if not self._wait_for_database(exc):
+                    return False
+                continue
+            if found:
+                log.info("启动恢复：处理了上次中断时留下的 %d 个文件", found)
+            return True
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -227,14 +247,22 @@ class IngestWorker(threading.Thread):
         log.warning("%s；暂停收取，等待数据库恢复（收件文件都留在原处）", exc)
         waited = self.clock()
         while not self._stopping.wait(DATABASE_PROBE):
-            try:
-                with self.store.read() as conn:
-                    conn.exec_driver_sql("SELECT 1")
-            except LzdocsError:
-                continue
-            log.info("数据库已恢复（等了 %d 秒），继续收取", round(self.clock() - waited))
-            return True
+            if self._database_answers():
+                log.info("数据库已恢复（等了 %d 秒），继续收取", round(self.clock() - waited))
+                return True
         return False
+
+    def _database_answers(self) -> bool:
+        try:
+            if self.store is None:  # not opened yet: the watcher started while the server was away
+                self.store = self.open_store()
+            with self.store.read() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except DatabaseUnavailable:
+            return False
+        except LzdocsError:  # opening failed for another reason: the next attempt to open says it and ends
+            return self.store is None
+        return True
 
     def _put_back(self, path: str) -> bool:
         """After a take cut off by the database: its claim finished or the file put back in the inbox."""

@@ -58,14 +58,14 @@ def _no_watcher_outlives_the_tests():
 class Watch:
     """One ``lzdocs watch`` process; its stderr goes to a file so a busy log never blocks it."""
 
-    def __init__(self, ws, *args, tmp: Path, env=None):
+    def __init__(self, ws, *args, tmp: Path, env=None, started: str = "开始监视"):
         self.ws = ws
         self.err_path = tmp / f"watch-{time.monotonic_ns()}.err"
         self.err = open(self.err_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(ws.root), "watch", *args],
                                      stdout=subprocess.DEVNULL, stderr=self.err, env=env or cli_env())
         _started.append(self.proc)
-        wait_for(lambda: "开始监视" in self.stderr or self.proc.poll() is not None, 30, "watcher start")
+        wait_for(lambda: started in self.stderr or self.proc.poll() is not None, 30, "watcher start")
         assert self.proc.poll() is None, self.stderr
 
     @property

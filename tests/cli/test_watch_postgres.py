@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 
 import pytest
 
@@ -68,3 +69,45 @@ def test_a_server_restart_mid_burst_and_a_sigkill_lose_nothing_and_count_nothing
     assert_each_original_once(ws, forms)
     assert set(submissions_per_file(ws).values()) == {1}
     assert len(run_json("-w", ws.root, "risks")) == sum(f["rows"] for f in forms.values() if f["status"] == "accepted")
+
+
+def test_a_watcher_started_before_its_database_server_waits_for_it_then_takes_the_forms(tmp_path, postgres_server):
+    """A campus after a power cut: the PC and its watcher are up before the database server. The watcher waits
+    (it used to end with exit code 2, which a service manager takes for a wrong setting and does not restart),
+    takes nothing meanwhile, and takes the forms once the server answers."""
+    ws = _workspace(tmp_path / "ws", units=300, incomplete_timeout=2)
+    use_database(ws.root, postgres_server.new_schema())
+    ws = Workspace.open(ws.root)
+    run_json("-w", ws.root, "status")  # the archive made while the server runs
+    forms = make_forms(tmp_path / "staging", 6, start=260)
+    postgres_server.down()
+    try:
+        watch = Watch(ws, *ARGS, tmp=tmp_path, started="暂停收取，等待数据库恢复")
+        drop(tmp_path / "staging", ws.inbox)
+        time.sleep(2)
+        assert watch.proc.poll() is None
+        assert not archived(ws) and "开始监视" not in watch.stderr
+    finally:
+        postgres_server.up()
+    try:
+        wait_for(lambda: len(archived(ws)) == len(forms), 60,
+                 lambda: f"the forms to be taken; it said:\n{watch.stderr}")
+    finally:
+        assert watch.stop() == 0
+    assert "数据库已恢复" in watch.stderr and "Traceback" not in watch.stderr
+    assert_each_original_once(ws, forms)
+
+
+def test_a_watcher_waiting_for_its_database_server_stops_at_once_when_asked(tmp_path, postgres_server):
+    ws = _workspace(tmp_path / "ws", units=10, incomplete_timeout=2)
+    use_database(ws.root, postgres_server.new_schema())
+    run_json("-w", ws.root, "status")
+    postgres_server.down()
+    try:
+        watch = Watch(ws, *ARGS, tmp=tmp_path, started="暂停收取，等待数据库恢复")
+        started = time.monotonic()
+        assert watch.stop(timeout=10) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        postgres_server.up()
+    assert "已停止" in watch.stderr and "Traceback" not in watch.stderr

@@ -103,6 +103,8 @@ def follow(browser, element) -> None:
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
+@pytest.mark.parametrize("archive", ["sqlite"], indirect=True)  # what a browser adds is the same on either database;
+# the same pages over PostgreSQL: tests/web/test_pages.py and test_access.py
 def test_log_in_filter_open_a_unit_and_download_a_letter(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
