@@ -59,7 +59,9 @@ def db_copy_command(env: Env, url: str) -> None:
             mark = "一致" if table["source"] == table["target"] and table["same"] else "不一致！"
             env.echo(f"  {name}：{table['source']} 条 → {table['target']} 条，内容{mark}")
         if report.ok:
-            shown = url.split("@")[-1]
+            from lzdocs.store.db import shown_url
+
+            shown = shown_url(url)
             env.echo(f"已复制 {report.rows} 条记录，逐表核对一致。把 lzdocs.toml 中 [database] url 改为"
                      f"新地址（{shown}）即可改用它。")
     if not report.ok:

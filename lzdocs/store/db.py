@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,11 +70,11 @@ class Store:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         try:
             # On a server, a pooled connection may have been cut (a restart): tested before each use.
-            engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else {},
+            engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else _server_arguments(url),
                                    pool_pre_ping=not is_sqlite,
                                    execution_options={"compiled_cache": _SQLITE_STATEMENTS} if is_sqlite else {})
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-            shown = url.split("@")[-1] if "@" in url else url
+            shown = shown_url(url)
             missing = isinstance(exc, ImportError)
             raise StoreError(f"lzdocs.toml 中 [database] url“{shown}”"
                              + ("所需的数据库驱动没有安装" if missing else "写得不对"),
@@ -245,13 +246,41 @@ _SQLITE_STATEMENTS = _SharedStatements()
 
 
 class DatabaseUnavailable(StoreError):
-    """The database server cannot be reached or cut the connection (restarted, network down): worth waiting for."""
+    """The database server cannot be reached or cut the connection (restarted, network down): worth waiting for.
+    Exit code 4, not a setting's 2: a script or a service manager runs the command again later."""
+
+    exit_code = 4
 
 
 class DatabaseReplaced(StoreError):
     """The database file was deleted or replaced while the archive was open (exit code 1: a service restarts)."""
 
     exit_code = 1
+
+
+# A PostgreSQL server that does not answer — a frozen host, a firewall dropping packets — would keep a command, the
+# status page or a watcher waiting for ever: a connection gives up after 10 s, and one that goes quiet is found dead
+# by TCP keepalives within about a minute (libpq's parameters; any of them written in the URL is kept as written).
+_SERVER_TIMEOUTS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                    "keepalives_count": 3}
+
+
+def _server_arguments(url: str) -> dict:
+    if not url.startswith("postgresql"):
+        return {}
+    written = {part.split("=", 1)[0].lower() for part in url.partition("?")[2].split("&")}
+    return {name: value for name, value in _SERVER_TIMEOUTS.items() if name not in written}
+
+
+_SECRET = re.compile(r"(?i)\b(password|sslpassword)=[^&]*")
+
+
+def shown_url(url: str) -> str:
+    """A database URL as messages and pages show it: a SQLite file's path; for a server, what follows the user
+    name, with a password given as a parameter (``?password=…``) masked too."""
+    if url.startswith("sqlite") and ":///" in url:
+        return url.split(":///", 1)[1]
+    return _SECRET.sub(r"\1=***", url.split("@")[-1])
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -307,10 +336,11 @@ def _server_gone(exc: DatabaseError, detail: str) -> bool:
 def database_error(url: str, exc: DatabaseError) -> StoreError:
     """A database failure as a Chinese message that says which database and what to do."""
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-    where = url.split(":///", 1)[1] if url.startswith("sqlite") and ":///" in url else url.split("@")[-1]
+    where = shown_url(url)
     if _server_gone(exc, detail):
         return DatabaseUnavailable(f"无法连接数据库服务器：{where}（{detail}）",
-                                   hint="请检查数据库服务器是否在运行、网络是否通畅；lzdocs watch 会等它恢复后继续")
+                                   hint="请检查数据库服务器是否在运行、网络是否通畅，恢复后重新运行"
+                                        "（lzdocs watch 不必重新运行，它会等数据库恢复后自动继续）")
     for needle, message, hint in _SQLITE_PROBLEMS:
         if needle in detail:
             return StoreError(f"{message}：{where}", hint=hint)

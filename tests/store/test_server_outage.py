@@ -3,13 +3,18 @@ watcher waits for the first (docs/product.md §9), and says the second."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import threading
+import time
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from lzdocs.store import Store
-from lzdocs.store.db import DatabaseUnavailable, database_error
+from lzdocs.store.db import DatabaseUnavailable, database_error, shown_url
+from lzdocs.workspace import SAMPLE, Workspace
+from tests.conftest import run_cli, use_database
 
 psycopg = pytest.importorskip("psycopg")
 URL = "postgresql+psycopg://lzdocs@db.example/lzdocs"
@@ -61,3 +66,71 @@ def test_a_stopped_server_under_a_pooled_connection_is_unavailable_until_it_is_b
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         store.close()
+
+
+def test_a_command_that_cannot_reach_the_server_exits_with_4_and_never_shows_the_password(tmp_path):
+    """4, not 2: a setting is not wrong, so a script or a service manager tries again later (README, docs/watch.md).
+    The URL's password is not in the message, wherever the URL holds it."""
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    use_database(ws.root, f"postgresql+psycopg://lz:Pw-Before-At@/lzdocs?host={tmp_path / 'no-server'}"
+                          "&password=S3cret-Param")
+    for args in (["status"], ["status", "--json"], ["risks", "--json"], ["register"]):
+        proc = run_cli("-w", ws.root, *args, check=4)
+        assert "无法连接数据库服务器" in proc.stderr and "恢复后重新运行" in proc.stderr
+        assert "S3cret-Param" not in proc.stderr + proc.stdout and "Pw-Before-At" not in proc.stderr + proc.stdout
+        assert "password=***" in proc.stderr
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("sqlite:////srv/纪委/lzdocs.db", "/srv/纪委/lzdocs.db"),
+    ("postgresql+psycopg://lz:pw@10.0.0.5/lzdocs", "10.0.0.5/lzdocs"),
+    ("postgresql+psycopg:///lzdocs?host=db&user=lz&password=pw&sslmode=require",
+     "postgresql+psycopg:///lzdocs?host=db&user=lz&password=***&sslmode=require"),
+    ("postgresql+psycopg:///lzdocs?PASSWORD=pw", "postgresql+psycopg:///lzdocs?PASSWORD=***"),
+])
+def test_a_database_url_is_shown_without_its_password(url, shown):
+    assert shown_url(url) == shown
+
+
+@pytest.fixture
+def silent_server():
+    """A port that takes connections and never answers, as a frozen database host does."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted, done = [], threading.Event()
+
+    def serve():
+        listener.settimeout(0.2)
+        while not done.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    done.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    listener.close()
+
+
+def test_a_server_that_never_answers_is_given_up_after_the_urls_own_connect_timeout(silent_server):
+    store = Store.unchecked(f"postgresql+psycopg://lz@127.0.0.1:{silent_server}/lzdocs?connect_timeout=1")
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable, match="无法连接数据库服务器"), store.read() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    assert time.monotonic() - started < 5
+    store.close()
+
+
+@pytest.mark.slow
+def test_a_server_that_never_answers_is_given_up_after_ten_seconds(silent_server):
+    """It used to wait for ever: ``lzdocs status`` hung, and so did a page of ``lzdocs serve`` and its stopping."""
+    store = Store.unchecked(f"postgresql+psycopg://lz@127.0.0.1:{silent_server}/lzdocs")
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable, match="无法连接数据库服务器"), store.read() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    assert 8 < time.monotonic() - started < 20
+    store.close()
