@@ -100,19 +100,44 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
         _write_catalogue(items, work, year, ws.school, voided, timeout, now().date())
         manifest = _write_manifest(work, year, scheme, items, voided, now())
         report(2 * len(items) + 1, 2 * len(items) + 1, "清单")
-        with store.begin() as conn:
-            again, _ = plan_items(conn, ws, year, scheme)
-            if [(i.key, i.sha256) for i in again] != [(i.key, i.sha256) for i in items]:
-                raise LzdocsError(f"打包期间 {year} 年度又有新的收文或文书，本次归档没有完成",
-                                  hint=f"请再运行一次 lzdocs archive --year {year} {dest}")
-            close_year(conn, year, at=now(), package=str(dest), items=len(items), manifest_sha256=manifest)
-            store.log(conn, "archive", str(year), after={"package": str(dest), "items": len(items),
-                                                         "manifest_sha256": manifest, "voided": len(voided)})
-            _put_in_place(work, dest)
+        _sync_files(work)  # before the closing transaction, which then holds the write lock only for a rename
+        placed = False
+        try:
+            with store.begin() as conn:
+                again, _ = plan_items(conn, ws, year, scheme)
+                if [(i.key, i.sha256) for i in again] != [(i.key, i.sha256) for i in items]:
+                    raise LzdocsError(f"打包期间 {year} 年度又有新的收文或文书，本次归档没有完成",
+                                      hint=f"请再运行一次 lzdocs archive --year {year} {dest}")
+                close_year(conn, year, at=now(), package=str(dest), items=len(items), manifest_sha256=manifest)
+                store.log(conn, "archive", str(year), after={"package": str(dest), "items": len(items),
+                                                             "manifest_sha256": manifest, "voided": len(voided)})
+                _put_in_place(work, dest)
+                placed = True
+        except BaseException:
+            # The commit failed after the package took its name (the database server stopped, a disk error):
+            # a package that looks finished must not stay while the year is open — new letters would still be
+            # dated into it, and the same command would be refused. Unless the commit went through and only its
+            # answer was lost: then the year is closed with this very package, and the archive is done.
+            if not (placed and _closed_with(store, year, dest)):
+                if placed:
+                    os.rename(dest, work)
+                raise
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return PackageResult(year, dest, items, voided, manifest, time.monotonic() - started, warnings)
+
+
+def _closed_with(store: Store, year: int, dest: Path) -> bool:
+    """``year`` is closed by the package at ``dest`` (False when the archive cannot be read to tell)."""
+    from lzdocs.store.years import closure
+
+    try:
+        with store.read() as conn:
+            row = closure(conn, year)
+    except LzdocsError:
+        return False
+    return row is not None and row["package"] == str(dest)
 
 
 def reopen_year(store: Store, year: int, reason: str) -> dict:
@@ -252,12 +277,16 @@ def _item_record(item: Item) -> dict:
             "pages": item.pages, "note": item.note, "files": dict(item.files)}
 
 
-def _put_in_place(work: Path, dest: Path) -> None:
-    """The finished folder takes ``dest``'s name (an empty folder there is removed first)."""
+def _sync_files(work: Path) -> None:
+    """Every file of the package on disk."""
     for path in work.rglob("*"):
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
+
+
+def _put_in_place(work: Path, dest: Path) -> None:
+    """The finished folder (its files synced) takes ``dest``'s name (an empty folder there is removed first)."""
     if dest.exists():
         dest.rmdir()  # checked empty; refused by the OS if a file arrived since
     os.rename(work, dest)

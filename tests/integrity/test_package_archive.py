@@ -232,3 +232,71 @@ def test_the_registers_are_brought_to_the_day_of_closing_first(archived):
         assert "统计日期：2026年12月31日" in subtitle, (key, subtitle)
     states = [r[6] for r in load_workbook(paths["warnings"]).worksheets[0].iter_rows(min_row=4, values_only=True)]
     assert "已逾期" in states and "未到期" not in states
+
+
+def _one_form_workspace(tmp_path, make_form):
+    from tests.conftest import SAMPLE_SCHOOL
+
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z9"'), encoding="utf-8")
+    make_form(root / "inbox" / "计财处.docx")
+    run_cli("-w", root, "ingest", check=0)
+    return root
+
+
+def _at_commit(office, action):
+    """``action(connection)`` when the archive's closing transaction commits (SQLAlchemy's ``commit`` event)."""
+    from sqlalchemy import event
+
+    event.listen(office.store.engine, "commit", action)
+
+
+def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_form):
+    """A disk error (or a database server stopping) at the closing commit, after the package took its name: it
+    left a package that looked finished while the year stayed open, and the same command was then refused."""
+    from sqlalchemy.exc import OperationalError
+
+    from lzdocs.errors import StoreError
+    from lzdocs.office import Office
+
+    root = _one_form_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档"
+
+    def fail(conn):
+        if (dest / "清单.json").exists():  # the closing transaction: its package is in place
+            raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+
+    with Office(root, today=TODAY) as office, pytest.raises(StoreError, match="读写档案库时出错"):
+        _at_commit(office, fail)
+        office.archive(2026, dest)
+    assert not dest.exists() and list(tmp_path.iterdir()) == [root]
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
+    done = run_json("-w", root, "archive", "--year", "2026", dest)  # the same command, again: it works now
+    assert len(done["items"]) == 1 and (dest / "清单.json").is_file()
+
+
+def test_a_commit_whose_answer_is_lost_is_an_archive_done(tmp_path, make_form):
+    """The commit went through and only its answer was lost (the connection dropped right after): the year is
+    closed by this package, so the package stays and the archive is reported done."""
+    from sqlalchemy.exc import OperationalError
+
+    from lzdocs.office import Office
+
+    root = _one_form_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档"
+
+    def commit_then_lose_the_answer(conn):
+        if (dest / "清单.json").exists():
+            conn.connection.dbapi_connection.execute("COMMIT")
+            raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+
+    with Office(root, today=TODAY) as office:
+        _at_commit(office, commit_then_lose_the_answer)
+        result = office.archive(2026, dest)
+    assert result.dest == dest.resolve() and (dest / "清单.json").is_file()
+    assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT package FROM year_closures").fetchone() == (str(dest.resolve()),)
