@@ -69,6 +69,9 @@ class IngestReport:
     outcomes: list[Outcome]
     registers: Rebuilt
     years: set[int] = field(default_factory=set)  # the years whose forms changed
+    # The database server went away part-way: the outcomes before it are saved, the other files are where they
+    # were (a take cut off is finished by the next run), and the registers were not rebuilt.
+    stopped: LzdocsError | None = None
 
     @property
     def rejected(self) -> list[Outcome]:
@@ -207,6 +210,8 @@ class Office:
         job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received)
         paths = [Path(p) for p in paths]
         outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
+        if job.stopped is not None:
+            return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
         rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today) \
             if registers and not dry_run else Rebuilt()
         return IngestReport(outcomes, rebuilt, set(job.touched_years))

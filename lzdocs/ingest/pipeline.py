@@ -49,6 +49,7 @@ from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
+from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
@@ -99,6 +100,7 @@ class Ingest:
         self.progress = progress or (lambda i, n, name: None)
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()  # a form taken: every register of its year
+        self.stopped: DatabaseUnavailable | None = None  # the database server went away part-way (run_*)
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
@@ -129,6 +131,9 @@ class Ingest:
                 outcomes.append(self.take_inbox_file(path))
             except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
                 outcomes.append(self._not_taken(path, exc))
+            except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
+                self.stopped = exc
+                break
         return [o for o in outcomes if o is not None]
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
@@ -153,7 +158,11 @@ class Ingest:
         for i, (path, named) in enumerate(files, 1):
             interrupts.check()
             self.progress(i, len(files), display_name(path.name))
-            outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
+            try:
+                outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
+            except DatabaseUnavailable as exc:
+                self.stopped = exc
+                break
         return outcomes
 
     def take_inbox_file(self, path: Path, seen: dt.datetime | None = None) -> Outcome | None:

@@ -134,3 +134,45 @@ def test_a_server_that_never_answers_is_given_up_after_ten_seconds(silent_server
         conn.exec_driver_sql("SELECT 1")
     assert 8 < time.monotonic() - started < 20
     store.close()
+
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_an_ingest_cut_off_by_the_server_says_what_it_took_and_the_next_run_takes_the_rest(tmp_path, postgres_server):
+    """The server stops after a few forms: those are listed and saved, the rest wait in the inbox (a take cut off
+    in the middle is finished by the next run), exit code 4; once the server is back, the next ingest takes the
+    rest and nothing twice. It used to print nothing about the forms already taken."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from tests.cli.test_watch_cli import _workspace, assert_each_original_once, make_forms, submissions_per_file
+
+    root = _workspace(tmp_path / "ws", units=300).root
+    use_database(root, postgres_server.new_schema())
+    ws = Workspace.open(root)
+    run_cli("-w", ws.root, "status", check=0)  # the archive made
+    forms = make_forms(ws.inbox, 8, start=270)
+    commits = []
+
+    def stop_after_a_few_commits(conn):
+        commits.append(1)
+        if len(commits) == 6:
+            postgres_server.down()
+
+    event.listen(Engine, "commit", stop_after_a_few_commits)  # every engine: the command's own, in this process
+    try:
+        cut = run_cli("-w", ws.root, "ingest", check=4)
+    finally:
+        event.remove(Engine, "commit", stop_after_a_few_commits)
+        postgres_server.up()
+    listed = [line for line in cut.stdout.splitlines() if line.startswith("[") and "inbox/" in line]
+    assert 1 <= len(listed) < len(forms), cut.stdout
+    assert cut.stderr.startswith("错误：处理途中无法连接数据库服务器")
+    assert f"此前处理的 {len(listed)} 个文件都已保存（见上）；其余文件留在原处，数据库恢复后重新运行" in cut.stderr
+    assert len([p for p in ws.inbox.iterdir() if p.is_file()]) >= len(forms) - len(listed) - 1  # one cut off
+
+    again = run_cli("-w", ws.root, "ingest")
+    assert again.returncode in (0, 1), again.stderr
+    assert_each_original_once(ws, forms)
+    assert set(submissions_per_file(ws).values()) == {1}
