@@ -94,6 +94,12 @@ class LetterBatch:
     def failed(self) -> list[BatchRow]:
         return [r for r in self.rows if not r.issued]
 
+    @property
+    def stopped(self) -> bool:
+        """The database server went away part-way: the letters before are issued, the rows from there on are not
+        (``unavailable``), and the registers were not rewritten (the next letter or ``lzdocs register`` does)."""
+        return any(r.unavailable for r in self.rows)
+
 
 @dataclass
 class StatusReport:
@@ -540,7 +546,8 @@ class Office:
             for problem in self.add_pdfs(issued):
                 for item in issued:
                     item.warnings.append(problem)
-        registers = Rebuilt() if draft else self._letter_registers({i.number.year for i in issued})
+        stopped = any(r.unavailable for r in results)
+        registers = Rebuilt() if draft or stopped else self._letter_registers({i.number.year for i in issued})
         return LetterBatch(kind, results, registers, ignored)
 
     def reply(self, number: str, date: dt.date | None = None, *, correct: bool = False,

@@ -18,6 +18,7 @@ from lzdocs.forms.values import parse_date
 from lzdocs.fsutil import write_new_file
 from lzdocs.organisation import LETTER_CODES
 from lzdocs.store import documents as doc_queries
+from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.tables import read_table
 from lzdocs.textutil import chinese_date, squeeze
 
@@ -296,6 +297,7 @@ class BatchRow:
     issued: IssuedLetter | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    unavailable: bool = False  # not issued because the database server went away (this row or one before it)
 
 
 def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -325,15 +327,26 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
               date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None,
               receipt: bool = False, draft: bool = False, assigned: DocumentNumber | None = None) -> list[BatchRow]:
     """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row; a
-    受文人 column addresses a row's letter to a person; ``receipt`` adds a 送达回证 page to each."""
+    受文人 column addresses a row's letter to a person; ``receipt`` adds a 送达回证 page to each. A database server
+    that goes away stops the batch: that row and the ones after it are ``unavailable`` (not tried one by one)."""
     office.check_fields(kind, defaults)
     results = []
+    gone: DatabaseUnavailable | None = None
     with DurableRenames() as finisher:
         for i, (number, values) in enumerate(rows):
+            if gone is not None:
+                results.append(BatchRow(number, str(values.get("单位") or "").strip(), unavailable=True,
+                                        error="未发出：数据库服务器连接中断，本行没有处理"))
+                continue
             interrupts.check()  # between letters: a Ctrl-C that was swallowed stops here
             progress(i, len(rows), str(values.get("单位") or "").strip())
-            results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
-                                      draft=draft, assigned=assigned))
+            try:
+                results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
+                                          draft=draft, assigned=assigned))
+            except DatabaseUnavailable as exc:
+                gone = exc
+                results.append(BatchRow(number, str(values.get("单位") or "").strip(), unavailable=True,
+                                        error=f"未发出：{exc.message}"))
     progress(len(rows), len(rows), "")
     return results
 
@@ -355,6 +368,8 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
         outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned)
         outcome.unit = letter.unit
         outcome.warnings = letter.warnings
+    except DatabaseUnavailable:
+        raise  # the batch stops: every further row would wait for the server in turn
     except LzdocsError as exc:
         outcome.error = str(exc)
     return outcome

@@ -176,3 +176,49 @@ def test_an_ingest_cut_off_by_the_server_says_what_it_took_and_the_next_run_take
     assert again.returncode in (0, 1), again.stderr
     assert_each_original_once(ws, forms)
     assert set(submissions_per_file(ws).values()) == {1}
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_letter_batch_cut_off_by_the_server_stops_and_says_which_rows_were_not_sent(tmp_path, postgres_server):
+    """It went on row after row, each waiting for the server and failing with the same long message, and then
+    lost the report in the registers' rewrite. Now: the letters before are issued (numbered, their files in
+    place), the rows from there on are listed as not sent, exit code 4; the archive holds together afterwards."""
+    from openpyxl import Workbook
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    use_database(ws.root, postgres_server.new_schema())
+    run_cli("-w", ws.root, "status", check=0)
+    batch = tmp_path / "建议.xlsx"
+    book = Workbook()
+    book.active.append(["单位", "事由", "问题", "建议"])
+    for unit in ["计划财务处", "人事处", "组织部", "宣传部", "后勤管理处", "图书馆", "教务处", "基建处"]:
+        book.active.append([unit, "在检查中", "制度不完善", "完善制度"])
+    book.save(batch)
+    commits = []
+
+    def stop_after_a_few_commits(conn):
+        commits.append(1)
+        if len(commits) == 3:
+            postgres_server.down()
+
+    event.listen(Engine, "commit", stop_after_a_few_commits)
+    try:
+        cut = run_cli("-w", ws.root, "letter", "suggestion", "--batch", batch, "--date", "2026-11-28", check=4)
+    finally:
+        event.remove(Engine, "commit", stop_after_a_few_commits)
+        postgres_server.up()
+    issued = [line for line in cut.stdout.splitlines() if "内工大纪建〔2026〕" in line]
+    not_sent = [line for line in cut.stdout.splitlines() if "未发出" in line]
+    assert issued and len(issued) + len(not_sent) == 8, cut.stdout
+    assert cut.stdout.count("无法连接数据库服务器") <= 1  # said once, not once per row
+    first = len(issued) + 2  # the header is row 1
+    assert cut.stderr.startswith(f"错误：发文途中无法连接数据库服务器，从第{first}行起的 {len(not_sent)} 行没有发出")
+    assert f"已发出的 {len(issued)} 份都已保存、已编号" in cut.stderr
+
+    letters = sorted(p.name for p in (ws.root / "outbox" / "2026" / "纪检监察建议书").glob("*.docx")
+                     if not p.name.startswith("."))  # the cut-off letter's hidden part: the next letter clears it
+    assert [name.split("-")[0] for name in letters] == [f"内工大纪建〔2026〕{n}号" for n in range(1, len(issued) + 1)]
+    assert run_cli("-w", ws.root, "verify").returncode == 0
