@@ -191,39 +191,65 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     if assigned and (assigned.code, assigned.year) != (code, year):
         raise FieldError(f"文号 {assigned} 不是{code}〔{year}〕的文号", hint="文号的机关代字和年份须与这份文书一致")
     folder.mkdir(parents=True, exist_ok=True)
-    with store.begin(year=year) as conn:
-        following = q.next_seq(conn, code, year)
-        number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, following)
-        warnings = _backdated(conn, number, issued) + _jump(number, following)
-        final = unique_path(folder, safe_filename(stem(number)), suffix)
-        partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
-        try:
-            written = render(number, partial)
-            if isinstance(written, bytes):  # the renderer says what it wrote: no second read
-                sha = hashlib.sha256(written).hexdigest()
-            else:
-                if finisher is None:
-                    fsync_file(partial)
-                sha = sha256_file(partial)
-            relative = _recorded_name(final, workspace_root)
-            doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
-                                    title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
-                                    note=note, created_at=store.now(), origin=q.ASSIGNED if assigned else "auto")
-            files.record(conn, relative, sha, len(written) if isinstance(written, bytes) else partial.stat().st_size,
-                         "document", store.now(), document_id=doc_id)  # docs/product.md §12.1
-            if reply_due is not None or ledger:  # ledger: a way of warning, followed even with no deadline
-                q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
-                              reply_due=reply_due)
-            store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,
-                                                          "file": relative, "assigned": bool(assigned)})
-        except BaseException:
-            partial.unlink(missing_ok=True)
+    prepared = False  # the transaction's work done: only its commit is left
+    try:
+        with store.begin(year=year) as conn:
+            following = q.next_seq(conn, code, year)
+            number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, following)
+            warnings = _backdated(conn, number, issued) + _jump(number, following)
+            final = unique_path(folder, safe_filename(stem(number)), suffix)
+            partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
+            try:
+                written = render(number, partial)
+                if isinstance(written, bytes):  # the renderer says what it wrote: no second read
+                    sha = hashlib.sha256(written).hexdigest()
+                else:
+                    if finisher is None:
+                        fsync_file(partial)
+                    sha = sha256_file(partial)
+                relative = _recorded_name(final, workspace_root)
+                doc_id = q.add_document(conn, kind=kind, code=code, year=year, seq=number.seq, number=str(number),
+                                        title=title, recipient=recipient, issued=issued, file=relative, sha256=sha,
+                                        note=note, created_at=store.now(), origin=q.ASSIGNED if assigned else "auto")
+                size = len(written) if isinstance(written, bytes) else partial.stat().st_size
+                files.record(conn, relative, sha, size, "document", store.now(),
+                             document_id=doc_id)  # docs/product.md §12.1
+                if reply_due is not None or ledger:  # ledger: a way of warning, followed even with no deadline
+                    q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
+                                  reply_due=reply_due)
+                store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,
+                                                              "file": relative, "assigned": bool(assigned)})
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            prepared = True
+    except BaseException:
+        if not prepared:  # rolled back before its commit, its file removed
+            raise
+        # The commit failed. Recorded all the same (only its answer was lost): the letter is issued, its file
+        # goes in place. Not recorded: its file goes. Cannot tell (the database still away): the hidden file stays
+        # for the next letter of this kind, which finishes or removes it by what the archive says.
+        recorded = _archive_says(store, str(number), lambda doc: doc["sha256"] == sha)
+        if recorded is not True:
+            if recorded is False:
+                partial.unlink(missing_ok=True)
             raise
     if finisher is not None:
         finisher.submit(partial, final)
     else:
         _finish(partial, final)  # after commit: a number on paper always has its row
     return IssuedDocument(number, final, sha, doc_id, warnings)
+
+
+def _archive_says(store: Store, number: str, test: Callable[[dict], bool]) -> bool | None:
+    """``test`` of ``number``'s row in the archive now (False when it has none); None when the archive cannot be
+    read to tell — what a commit whose answer was lost did."""
+    try:
+        with store.read() as conn:
+            doc = q.find_document(conn, number)
+    except LzdocsError:
+        return None
+    return doc is not None and test(doc)
 
 
 def _claim(conn: Connection, number: DocumentNumber) -> DocumentNumber:
@@ -319,7 +345,8 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
     """作废: mark ``number`` void with the reason and date, and move its file to ``year_dir(year)/作废/``.
 
     The move happens under the write lock, before the commit, into a name taken without replacing anything;
-    if the update or the commit fails the files are moved back. The number stays recorded, so it is never issued
+    if the update or the commit fails the files are moved back (unless the number reads as void all the same, or
+    the archive cannot be read to tell: see the end). The number stays recorded, so it is never issued
     again. (A process killed between the move and the commit leaves the file in 作废/ and the number not void:
     running the same ``void`` again finds the file there by its SHA-256 and records it.)"""
     reason = " ".join(reason.split())
@@ -346,9 +373,15 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
                       after={"status": q.VOID, "reason": reason, "voided": voided, "file": recorded})
     except BaseException:
-        for source, target in reversed(moves):
-            rename_no_replace(target, source)
-        raise
+        # A commit that failed: if the number reads as void all the same (only the answer was lost), the void is
+        # done and its files stay in 作废/. If it cannot be read (the database still away), they stay there too:
+        # running the same void again finds them by their SHA-256 and records it (above). Otherwise they go back.
+        void = _archive_says(store, number, lambda doc: doc["status"] == q.VOID) if moves else False
+        if void is False:
+            for source, target in reversed(moves):
+                rename_no_replace(target, source)
+        if void is not True:
+            raise
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
                           [target for _, target in moves] or ([moved] if moved else []),
                           [] if moved or not doc["file"] else [doc["file"]])  # a 批评教育 has no file

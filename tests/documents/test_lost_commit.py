@@ -1,0 +1,77 @@
+"""A commit that fails, or whose answer is lost (the connection drops just after the database wrote it): a letter
+or a void ends as the archive says — issued or voided with its files in place, or neither with nothing left behind.
+Injected at the commit through SQLAlchemy's ``commit`` event, on the command's own engine (in this process)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from lzdocs.workspace import SAMPLE, Workspace
+from tests.conftest import run_cli, run_json
+
+FIELDS = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
+
+
+def _lose_the_answer(conn):
+    conn.connection.dbapi_connection.execute("COMMIT")  # written…
+    raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))  # …and not told so
+
+
+def _fail(conn):
+    raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    run_json("-w", ws.root, "letter", "suggestion", "--unit", "人事处", *FIELDS)  # 1号; the archive made
+    return ws.root
+
+
+def _at_the_next_commit(action, *args, check):
+    event.listen(Engine, "commit", action, once=True)
+    try:
+        return run_cli(*args, check=check)
+    finally:
+        if event.contains(Engine, "commit", action):
+            event.remove(Engine, "commit", action)
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_file())
+
+
+def test_a_letter_whose_commit_answer_is_lost_is_issued_with_its_file_in_place(root):
+    """It was reported as failed, its number recorded, its file left hidden (.part) until another letter came —
+    and the clerk, told it failed, issued the same letter again under a new number."""
+    out = _at_the_next_commit(_lose_the_answer, "-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS,
+                              check=0)
+    assert "内工大纪建〔2026〕2号" in out.stdout
+    folder = root / "outbox" / "2026" / "纪检监察建议书"
+    assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕2号-计划财务处.docx"]
+    assert run_cli("-w", root, "verify").returncode == 0
+
+
+def test_a_letter_whose_commit_fails_leaves_no_number_and_no_file(root):
+    proc = _at_the_next_commit(_fail, "-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS, check=2)
+    assert "读写档案库时出错" in proc.stderr
+    folder = root / "outbox" / "2026" / "纪检监察建议书"
+    assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx"]  # nothing hidden left either
+    again = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS)
+    assert again["number"] == "内工大纪建〔2026〕2号"
+    assert run_cli("-w", root, "verify").returncode == 0
+
+
+def test_a_void_whose_commit_answer_is_lost_is_done_with_its_file_in_作废(root):
+    """Its file was moved back although the number was void: the register and the folders disagreed for good
+    (the same void refused: already void), and verify said so."""
+    _at_the_next_commit(_lose_the_answer, "-w", root, "void", "内工大纪建〔2026〕1号", "--reason", "误发", check=0)
+    assert _files(root / "outbox" / "2026" / "作废") == ["内工大纪建〔2026〕1号-人事处.docx"]
+    assert _files(root / "outbox" / "2026" / "纪检监察建议书") == []
+    assert run_cli("-w", root, "verify").returncode == 0
