@@ -261,26 +261,32 @@ class DatabaseReplaced(StoreError):
 # A PostgreSQL server that does not answer — a frozen host, a firewall dropping packets — would keep a command, the
 # status page or a watcher waiting for ever: a connection gives up after 10 s, and one that goes quiet is found dead
 # by TCP keepalives within about a minute (libpq's parameters; any of them written in the URL is kept as written).
+# tcp_user_timeout: a query in flight whose packets go unanswered (keepalives only watch an idle connection).
 _SERVER_TIMEOUTS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-                    "keepalives_count": 3}
+                    "keepalives_count": 3, "tcp_user_timeout": 60_000}
 
 
 def _server_arguments(url: str) -> dict:
-    if not url.startswith("postgresql"):
+    """libpq's parameters (psycopg, psycopg2: ``postgresql://`` is psycopg2) for ``url``; none for other drivers."""
+    if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://")):
         return {}
     written = {part.split("=", 1)[0].lower() for part in url.partition("?")[2].split("&")}
     return {name: value for name, value in _SERVER_TIMEOUTS.items() if name not in written}
 
 
-_SECRET = re.compile(r"(?i)\b(password|sslpassword)=[^&]*")
+_SECRET = re.compile(r"(?i)\b(password|sslpassword|pass%77ord)=[^&]*")
 
 
 def shown_url(url: str) -> str:
-    """A database URL as messages and pages show it: a SQLite file's path; for a server, what follows the user
-    name, with a password given as a parameter (``?password=…``) masked too."""
+    """A database URL as messages and pages show it: a SQLite file's path; for a server, its address, database and
+    parameters without the user and password, a password given as a parameter (``?password=…``) masked too."""
     if url.startswith("sqlite") and ":///" in url:
         return url.split(":///", 1)[1]
-    return _SECRET.sub(r"\1=***", url.split("@")[-1])
+    masked = _SECRET.sub(r"\1=***", url)
+    if "://" not in masked:
+        return masked.rpartition("@")[2]
+    place, slash, rest = masked.split("://", 1)[1].partition("/")
+    return place.rpartition("@")[2] + slash + rest
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -308,36 +314,43 @@ _SQLITE_PROBLEMS = (
 )
 
 
+# What a database driver says when the server could not be reached or the connection broke (no answer came).
 _SERVER_GONE = ("connection failed", "could not connect", "connection refused", "server closed the connection",
                 "terminating connection", "connection is closed", "the database system is starting up",
-                "the database system is shutting down", "consuming input failed", "connection timeout expired")
-
+                "the database system is shutting down", "consuming input failed", "connection timeout expired",
+                "connection is bad", "the connection is lost", "connection socket closed", "timeout expired")
+# …and what a server that did answer says of a wrong setting: retrying will not help (exit 2, a watcher stops).
+_SERVER_REFUSES = ("does not exist", "password authentication failed", "no pg_hba.conf entry", "authentication",
+                   "password is required", "permission denied", "does not support ssl", "certificate")
 
 # SQLSTATEs of a server that is not there to answer: class 08 (connection exception), and 57P01–57P03 (shut down by
 # its administrator, crashed, not yet accepting connections).
 _SERVER_GONE_STATES = ("08", "57P01", "57P02", "57P03")
 
 
-def _server_gone(exc: DatabaseError, detail: str) -> bool:
-    """The database server could not be reached or dropped the connection: worth waiting for, not a fault of ours.
-
-    A database server's driver gives each error the server reports a SQLSTATE; an error without one was met on the
-    client's side before any answer — the socket gone, the connection found broken ("connection is bad" when the
-    server was stopped under a pooled connection). SQLite's errors carry no SQLSTATE attribute at all."""
-    if getattr(exc, "connection_invalidated", False) or any(n in detail.lower() for n in _SERVER_GONE):
-        return True
-    orig = getattr(exc, "orig", None)
-    if not isinstance(exc, (OperationalError, InterfaceError)) or not hasattr(orig, "sqlstate"):
+def _server_gone(exc: DatabaseError, said: str) -> bool:
+    """The database server could not be reached or dropped the connection: worth waiting for, not a fault of ours
+    nor a wrong setting. Told by SQLSTATE where the server answered, else by what the driver says (an error met
+    on the client's side has none: "connection is bad" when the server was stopped under a pooled connection) —
+    never by the want of a SQLSTATE alone: a client-side mistake (too many parameters) has none either."""
+    text = said.lower()
+    if any(n in text for n in _SERVER_REFUSES):
         return False
-    state = orig.sqlstate or ""
-    return not state or state.startswith(_SERVER_GONE_STATES)
+    if getattr(exc, "connection_invalidated", False) or any(n in text for n in _SERVER_GONE):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return isinstance(exc, OperationalError) and state.startswith(_SERVER_GONE_STATES)
 
 
 def database_error(url: str, exc: DatabaseError) -> StoreError:
     """A database failure as a Chinese message that says which database and what to do."""
-    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    said = str(getattr(exc, "orig", None) or exc)
+    detail = said.splitlines()[0]
     where = shown_url(url)
-    if _server_gone(exc, detail):
+    if not url.startswith("sqlite") and any(n in said.lower() for n in _SERVER_REFUSES):
+        return StoreError(f"数据库服务器拒绝了连接：{where}（{' '.join(said.split())[:300]}）",
+                          hint="请检查 lzdocs.toml 中 [database] url 的用户名、口令和库名，以及服务器是否允许本机连接")
+    if _server_gone(exc, said):
         return DatabaseUnavailable(f"无法连接数据库服务器：{where}（{detail}）",
                                    hint="请检查数据库服务器是否在运行、网络是否通畅，恢复后重新运行"
                                         "（lzdocs watch 不必重新运行，它会等数据库恢复后自动继续）")

@@ -35,9 +35,17 @@ def test_a_server_that_is_not_there_is_waited_for(error):
 @pytest.mark.parametrize("error, said", [
     (psycopg.errors.LockNotAvailable("could not obtain lock on row"), "档案库出错"),
     (psycopg.errors.DiskFull("could not extend file"), "档案库出错"),
+    # no SQLSTATE, met on the client's side, and yet no outage: waiting would never end
+    (psycopg.OperationalError("sending query and params failed: number of parameters must be between 0 and 65535"),
+     "档案库出错"),
+    # the server answered: a wrong setting (exit 2), not an outage (a watcher would wait for ever)
+    (psycopg.OperationalError('connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL:  '
+                              'database "lzdocs2026" does not exist'), "数据库服务器拒绝了连接"),
+    (psycopg.OperationalError('connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL:  '
+                              'password authentication failed for user "lz"'), "数据库服务器拒绝了连接"),
     (sqlite3.OperationalError("database is locked"), "档案库正被另一个程序占用"),
     (sqlite3.OperationalError("disk I/O error"), "读写档案库时出错"),
-], ids=["lock", "disk-full", "sqlite-locked", "sqlite-io"])
+], ids=["lock", "disk-full", "client-side", "no-database", "password", "sqlite-locked", "sqlite-io"])
 def test_a_server_that_answers_with_an_error_is_not_waited_for(error, said):
     found = database_error(URL, OperationalError("SELECT 1", None, error))
     assert not isinstance(found, DatabaseUnavailable)
@@ -85,8 +93,11 @@ def test_a_command_that_cannot_reach_the_server_exits_with_4_and_never_shows_the
     ("sqlite:////srv/纪委/lzdocs.db", "/srv/纪委/lzdocs.db"),
     ("postgresql+psycopg://lz:pw@10.0.0.5/lzdocs", "10.0.0.5/lzdocs"),
     ("postgresql+psycopg:///lzdocs?host=db&user=lz&password=pw&sslmode=require",
-     "postgresql+psycopg:///lzdocs?host=db&user=lz&password=***&sslmode=require"),
-    ("postgresql+psycopg:///lzdocs?PASSWORD=pw", "postgresql+psycopg:///lzdocs?PASSWORD=***"),
+     "/lzdocs?host=db&user=lz&password=***&sslmode=require"),
+    ("postgresql+psycopg:///lzdocs?PASSWORD=pw", "/lzdocs?PASSWORD=***"),
+    ("postgresql+psycopg:///lzdocs?host=/s&password=se@cret&sslmode=require",
+     "/lzdocs?host=/s&password=***&sslmode=require"),
+    ("postgresql+psycopg://lz:p@ss@db:5432/lzdocs?application_name=a@b", "db:5432/lzdocs?application_name=a@b"),
 ])
 def test_a_database_url_is_shown_without_its_password(url, shown):
     assert shown_url(url) == shown
