@@ -542,11 +542,11 @@ class Office:
         issued = [r.issued for r in results if r.issued]
         for item in issued:
             item.warnings += self._future(date)
-        if pdf:
+        stopped = any(r.unavailable for r in results)  # the database server went away: nothing more is recorded
+        if pdf and not stopped:
             for problem in self.add_pdfs(issued):
                 for item in issued:
                     item.warnings.append(problem)
-        stopped = any(r.unavailable for r in results)
         registers = Rebuilt() if draft or stopped else self._letter_registers({i.number.year for i in issued})
         return LetterBatch(kind, results, registers, ignored)
 

@@ -181,8 +181,8 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
         from lzdocs.store.db import DatabaseUnavailable
 
         left = [r for r in results if r.unavailable]
-        first = f"第{left[0].row}行" if left[0].row is not None else left[0].unit
-        raise DatabaseUnavailable(f"发文途中无法连接数据库服务器，从{first}起的 {len(left)} 行没有发出",
+        first = f"第{left[0].row}行" if left[0].row is not None else f"“{left[0].unit or '未写单位'}”那一行"
+        raise DatabaseUnavailable(f"发文途中无法连接数据库服务器：{first}中断（见上），其后 {len(left) - 1} 行没有发出",
                                   hint=f"已发出的 {len(results) - len(batch.failed)} 份都已保存、已编号（见上），不要"
                                        "重发；数据库恢复后，只给没有发出的单位重新发文")
     if batch.failed:

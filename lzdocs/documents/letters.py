@@ -346,7 +346,7 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
             except DatabaseUnavailable as exc:
                 gone = exc
                 results.append(BatchRow(number, str(values.get("单位") or "").strip(), unavailable=True,
-                                        error=f"未发出：{exc.message}"))
+                                        error=f"中断：{exc}"))
     progress(len(rows), len(rows), "")
     return results
 

@@ -18,7 +18,7 @@ from lzdocs.documents import gbt9704 as gb
 from lzdocs.documents.kinds import NOTICE_KINDS as KINDS
 from lzdocs.documents.kinds import UPWARD
 from lzdocs.documents.markdown_body import Block, drop_repeats, parse_body, render_blocks, split_enclosure
-from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, issue_document
+from lzdocs.documents.numbering import DocumentNumber, IssuedDocument, finish_leftovers, issue_document
 from lzdocs.documents.pages import count_pages, stated_pages
 from lzdocs.documents.titles import TitleBreaker
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
@@ -455,6 +455,8 @@ def issue_notice(ws: Workspace, store: Store, notice: Notice, *, pdf: bool = Fal
                  draft: bool = False, number: DocumentNumber | None = None) -> IssuedNotice:
     """Number, render and record the notice (发文登记簿, kind "notice"); optionally a PDF beside it."""
     folder = ws.year_dir(notice.date.year) / notice.kind
+    if not draft:  # notices a killed run (or a commit whose answer was lost) recorded but did not put in place
+        finish_leftovers(store, folder, ws.root)
     issued: IssuedDocument = issue_document(
         store, kind="notice", code=notice.code, year=notice.date.year, title=notice.title, recipient=notice.to,
         issued=notice.date, folder=folder, stem=lambda n: f"{n}-{short_title(notice.title, notice.kind)}",

@@ -20,6 +20,7 @@ from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace,
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import Store, files
 from lzdocs.store import documents as q
+from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.textutil import chinese_date, safe_filename
 
 if TYPE_CHECKING:
@@ -229,16 +230,25 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
         # The commit failed. Recorded all the same (only its answer was lost): the letter is issued, its file
         # goes in place. Not recorded: its file goes. Cannot tell (the database still away): the hidden file stays
         # for the next letter of this kind, which finishes or removes it by what the archive says.
-        recorded = _archive_says(store, str(number), lambda doc: doc["sha256"] == sha)
-        if recorded is not True:
-            if recorded is False:
-                partial.unlink(missing_ok=True)
+        recorded = _archive_says(store, str(number), lambda doc: doc["id"] == doc_id and doc["sha256"] == sha)
+        if recorded is None:
+            raise _unknown(f"{number}（{title}）", f"发文登记簿里有没有 {number}：有就不要重发（它的文件在下一份同类"
+                                                   "文书发出时放到位），没有再重新发文") from None
+        if recorded is False:
+            partial.unlink(missing_ok=True)
             raise
     if finisher is not None:
         finisher.submit(partial, final)
     else:
         _finish(partial, final)  # after commit: a number on paper always has its row
     return IssuedDocument(number, final, sha, doc_id, warnings)
+
+
+def _unknown(what: str, check: str) -> DatabaseUnavailable:
+    """The commit of ``what`` failed and the archive cannot be read to tell whether it went through: running the
+    same command again could do it twice, so the clerk is told to look first."""
+    return DatabaseUnavailable(f"与数据库的连接在提交时中断，{what}是否已经登记无法确定",
+                               hint=f"数据库恢复后，先查看{check}")
 
 
 def _archive_says(store: Store, number: str, test: Callable[[dict], bool]) -> bool | None:
@@ -353,6 +363,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
     if not reason:
         raise FieldError("作废须写明原因", hint="用 --reason 写明原因，例如 --reason 测试时误发")
     moves: list[tuple[Path, Path]] = []  # (from, to) of each file moved, to put back if the commit fails
+    prepared = False  # the transaction's work done: only its commit is left
     try:
         with store.begin(year=year_of(number)) as conn:
             doc = q.find_document(conn, number)
@@ -372,16 +383,20 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
                            role="voided")
             store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
                       after={"status": q.VOID, "reason": reason, "voided": voided, "file": recorded})
+            prepared = True
     except BaseException:
-        # A commit that failed: if the number reads as void all the same (only the answer was lost), the void is
-        # done and its files stay in 作废/. If it cannot be read (the database still away), they stay there too:
-        # running the same void again finds them by their SHA-256 and records it (above). Otherwise they go back.
-        void = _archive_says(store, number, lambda doc: doc["status"] == q.VOID) if moves else False
+        # Before the commit: rolled back, the files go back. A commit that failed: if the number reads as void all
+        # the same (only the answer was lost), the void is done and its files stay in 作废/; if it cannot be read
+        # (the database still away), they stay there too — the same void run again finds them by their SHA-256
+        # and records it (above) — and the clerk is told to look first.
+        void = _archive_says(store, number, lambda doc: doc["status"] == q.VOID) if prepared and moves else False
         if void is False:
             for source, target in reversed(moves):
                 rename_no_replace(target, source)
-        if void is not True:
             raise
+        if void is None:
+            raise _unknown(f"{number}的作废", f"发文登记簿里 {number} 是否已标为作废，没有就再运行一次同样的"
+                                              " lzdocs void") from None
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
                           [target for _, target in moves] or ([moved] if moved else []),
                           [] if moved or not doc["file"] else [doc["file"]])  # a 批评教育 has no file

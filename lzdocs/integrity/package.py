@@ -118,25 +118,33 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
             # a package that looks finished must not stay while the year is open — new letters would still be
             # dated into it, and the same command would be refused. Unless the commit went through and only its
             # answer was lost: then the year is closed with this very package, and the archive is done.
-            if not (placed and _closed_with(store, year, dest)):
+            closed = _closed_with(store, year, dest) if placed else False
+            if closed is False:
                 if placed:
                     os.rename(dest, work)
                 raise
+            if closed is None:  # cannot tell: the package stays where it is, for the clerk to decide
+                from lzdocs.store.db import DatabaseUnavailable
+
+                raise DatabaseUnavailable(
+                    f"与数据库的连接在提交时中断，{year} 年度是否已经归档无法确定",
+                    hint=f"数据库恢复后运行 lzdocs status 查看：显示已归档，“{dest}”就是正式的归档文件；未归档，"
+                         f"请换一个新的空文件夹再运行 lzdocs archive --year {year}") from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return PackageResult(year, dest, items, voided, manifest, time.monotonic() - started, warnings)
 
 
-def _closed_with(store: Store, year: int, dest: Path) -> bool:
-    """``year`` is closed by the package at ``dest`` (False when the archive cannot be read to tell)."""
+def _closed_with(store: Store, year: int, dest: Path) -> bool | None:
+    """``year`` is closed by the package at ``dest``; None when the archive cannot be read to tell."""
     from lzdocs.store.years import closure
 
     try:
         with store.read() as conn:
             row = closure(conn, year)
     except LzdocsError:
-        return False
+        return None
     return row is not None and row["package"] == str(dest)
 
 

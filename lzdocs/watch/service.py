@@ -163,10 +163,11 @@ class Watcher:
 
     def run(self) -> None:
         self.worker.start()
-        self.worker.ready.wait()
+        while not self.worker.ready.wait(0.5):  # in turns: on Windows a wait without end ignores Ctrl-C
+            pass
         if self.worker.start_error is not None:
             raise self.worker.start_error
-        if self.stopping.is_set():  # stopped while the worker waited for the database server
+        if self.stopping.is_set() or not self.worker.is_alive():  # stopped while it waited for the database server
             return self.shutdown()
         o = self.options
         log.info("开始监视 %s：%s（%s），稳定时间 %g 秒%s", self.inbox, MODE_NAMES[o.mode], o.reason, o.stable,

@@ -75,3 +75,63 @@ def test_a_void_whose_commit_answer_is_lost_is_done_with_its_file_in_作废(root
     assert _files(root / "outbox" / "2026" / "作废") == ["内工大纪建〔2026〕1号-人事处.docx"]
     assert _files(root / "outbox" / "2026" / "纪检监察建议书") == []
     assert run_cli("-w", root, "verify").returncode == 0
+
+
+def test_a_void_cut_off_before_its_commit_puts_the_file_back_even_with_the_archive_unreadable(root, monkeypatch):
+    """Nothing was committed, so nothing is in doubt: the file goes back to its folder, whether or not the archive
+    can be read afterwards (it was left in 作废/ when it could not)."""
+    from contextlib import contextmanager
+
+    from lzdocs.store import Store
+    from lzdocs.store.db import DatabaseUnavailable
+
+    gone = DatabaseUnavailable("无法连接数据库服务器：10.0.0.5/lzdocs（server closed the connection unexpectedly）")
+
+    def cut_off(*args, **kw):
+        @contextmanager
+        def unreadable(self):
+            raise gone
+            yield  # pragma: no cover
+
+        monkeypatch.setattr(Store, "read", unreadable)  # from here on the archive cannot be read either
+        raise gone
+
+    monkeypatch.setattr("lzdocs.store.documents.void_document", cut_off)
+    proc = run_cli("-w", root, "void", "内工大纪建〔2026〕1号", "--reason", "误发", check=4)
+    assert "无法连接数据库服务器" in proc.stderr
+    assert _files(root / "outbox" / "2026" / "纪检监察建议书") == ["内工大纪建〔2026〕1号-人事处.docx"]
+    assert _files(root / "outbox" / "2026" / "作废") == []
+
+
+def test_a_letter_whose_commit_cannot_be_confirmed_says_to_look_before_issuing_it_again(root, monkeypatch):
+    """The answer lost and the archive unreadable afterwards: "run it again" would issue the letter twice, so the
+    clerk is told to look in the register first; the next letter of the kind puts the recorded one's file in
+    place."""
+    from contextlib import contextmanager
+
+    from lzdocs.errors import StoreError
+    from lzdocs.store import Store
+
+    real_read = Store.read
+
+    def lose_it_and_the_archive(conn):
+        @contextmanager
+        def unreadable(self):
+            raise StoreError("读写档案库时出错（磁盘或网络共享故障）")  # as Store.read says it
+            yield  # pragma: no cover
+
+        monkeypatch.setattr(Store, "read", unreadable)
+        _lose_the_answer(conn)
+
+    proc = _at_the_next_commit(lose_it_and_the_archive, "-w", root, "letter", "suggestion", "--unit", "计财处",
+                               *FIELDS, check=4)
+    assert "与数据库的连接在提交时中断，内工大纪建〔2026〕2号（纪检监察建议书）是否已经登记无法确定" in proc.stderr
+    assert "先查看发文登记簿里有没有 内工大纪建〔2026〕2号：有就不要重发" in proc.stderr
+    monkeypatch.setattr(Store, "read", real_read)  # the archive back
+
+    again = run_json("-w", root, "letter", "suggestion", "--unit", "组织部", *FIELDS)
+    assert again["number"] == "内工大纪建〔2026〕3号"
+    assert _files(root / "outbox" / "2026" / "纪检监察建议书") == [
+        "内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕2号-计划财务处.docx",
+        "内工大纪建〔2026〕3号-组织部.docx"]
+    assert run_cli("-w", root, "verify").returncode == 0

@@ -300,3 +300,39 @@ def test_a_commit_whose_answer_is_lost_is_an_archive_done(tmp_path, make_form):
     assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT package FROM year_closures").fetchone() == (str(dest.resolve()),)
+
+
+def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tell(tmp_path, make_form, monkeypatch):
+    """The answer lost and the archive unreadable afterwards: the package stays (the year may well be closed by
+    it), and the clerk is told how to find out."""
+    from contextlib import contextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    from lzdocs.errors import StoreError
+    from lzdocs.office import Office
+    from lzdocs.store import Store
+    from lzdocs.store.db import DatabaseUnavailable
+
+    root = _one_form_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档"
+
+    def lose_it_and_the_archive(conn):
+        if (dest / "清单.json").exists():
+            @contextmanager
+            def unreadable(self):
+                raise StoreError("读写档案库时出错（磁盘或网络共享故障）")
+                yield  # pragma: no cover
+
+            monkeypatch.setattr(Store, "read", unreadable)
+            conn.connection.dbapi_connection.execute("COMMIT")
+            raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+
+    with Office(root, today=TODAY) as office, pytest.raises(DatabaseUnavailable) as caught:
+        _at_commit(office, lose_it_and_the_archive)
+        office.archive(2026, dest)
+    assert str(caught.value).startswith("与数据库的连接在提交时中断，2026 年度是否已经归档无法确定")
+    assert "数据库恢复后运行 lzdocs status 查看" in str(caught.value)
+    assert (dest / "清单.json").is_file()  # kept: here the year is in fact closed by it
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT package FROM year_closures").fetchone() == (str(dest.resolve()),)

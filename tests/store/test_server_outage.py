@@ -191,7 +191,9 @@ def test_an_ingest_cut_off_by_the_server_says_what_it_took_and_the_next_run_take
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_a_letter_batch_cut_off_by_the_server_stops_and_says_which_rows_were_not_sent(tmp_path, postgres_server):
+@pytest.mark.parametrize("pdf", [[], ["--pdf"]], ids=["docx", "pdf"])
+def test_a_letter_batch_cut_off_by_the_server_stops_and_says_which_rows_were_not_sent(tmp_path, postgres_server,
+                                                                                      pdf):
     """It went on row after row, each waiting for the server and failing with the same long message, and then
     lost the report in the registers' rewrite. Now: the letters before are issued (numbered, their files in
     place), the rows from there on are listed as not sent, exit code 4; the archive holds together afterwards."""
@@ -217,16 +219,18 @@ def test_a_letter_batch_cut_off_by_the_server_stops_and_says_which_rows_were_not
 
     event.listen(Engine, "commit", stop_after_a_few_commits)
     try:
-        cut = run_cli("-w", ws.root, "letter", "suggestion", "--batch", batch, "--date", "2026-11-28", check=4)
+        cut = run_cli("-w", ws.root, "letter", "suggestion", "--batch", batch, "--date", "2026-11-28", *pdf, check=4)
     finally:
         event.remove(Engine, "commit", stop_after_a_few_commits)
         postgres_server.up()
-    issued = [line for line in cut.stdout.splitlines() if "内工大纪建〔2026〕" in line]
-    not_sent = [line for line in cut.stdout.splitlines() if "未发出" in line]
-    assert issued and len(issued) + len(not_sent) == 8, cut.stdout
+    issued = [line for line in cut.stdout.splitlines() if " → outbox/" in line]
+    cut_off = [line for line in cut.stdout.splitlines() if "：失败 —— 中断：" in line]
+    not_sent = [line for line in cut.stdout.splitlines() if "：失败 —— 未发出：" in line]
+    assert issued and len(cut_off) == 1 and len(issued) + 1 + len(not_sent) == 8, cut.stdout
     assert cut.stdout.count("无法连接数据库服务器") <= 1  # said once, not once per row
     first = len(issued) + 2  # the header is row 1
-    assert cut.stderr.startswith(f"错误：发文途中无法连接数据库服务器，从第{first}行起的 {len(not_sent)} 行没有发出")
+    said = f"错误：发文途中无法连接数据库服务器：第{first}行中断（见上），其后 {len(not_sent)} 行没有发出"
+    assert cut.stderr.startswith(said)
     assert f"已发出的 {len(issued)} 份都已保存、已编号" in cut.stderr
 
     letters = sorted(p.name for p in (ws.root / "outbox" / "2026" / "纪检监察建议书").glob("*.docx")
