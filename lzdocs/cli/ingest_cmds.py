@@ -48,7 +48,7 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_te
       lzdocs ingest --inbox \\\\campusB\\share\\收表   处理另一个收件文件夹（退回的表格放在它自己的 退回/ 里）
     收到日期：监视（lzdocs watch）时为第一次看到文件的日期；直接运行 ingest 时为文件修改日期和今天中较早的一天；
     --received 指定时以它为准。
-    退出码：0 全部收取；1 有文件被退回或未能收取；2 用法或设置错误。
+    退出码：0 全部收取；1 有文件被退回或未能收取；2 用法或设置错误；4 数据库服务器连不上（已处理的都已保存）。
     """
     env.choose_inbox(inbox)
     with progress_bar("处理表格", enabled=not env.json) as update:

@@ -135,7 +135,8 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
       lzdocs letter 谈话提醒通知书 --unit 基建处 --to 王磊 --data 谈话.yaml --pdf
       lzdocs letter 问廉问责书 --unit 基建处 --to 王磊 --data 问责.yaml --receipt
       lzdocs letter rectify --batch 整改名单.xlsx --json
-    文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。退出码：0 成功；1 批量中有行失败；2 用法或字段错误。
+    文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。
+    退出码：0 成功；1 批量中有行失败；2 用法或字段错误；4 数据库服务器连不上。
     """
     date = parse_date_option(date_text, env.today)
     values = {**read_data(data), **parse_sets(sets)}

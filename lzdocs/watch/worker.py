@@ -245,11 +245,14 @@ class IngestWorker(threading.Thread):
         """Hold every file until the database answers again (checked every few seconds); False if stopped first.
         The files stay where they are meanwhile: nothing is taken while nothing can be recorded."""
         log.warning("%s；暂停收取，等待数据库恢复（收件文件都留在原处）", exc)
-        waited = self.clock()
+        waited = said = self.clock()
         while not self._stopping.wait(DATABASE_PROBE):
             if self._database_answers():
                 log.info("数据库已恢复（等了 %d 秒），继续收取", round(self.clock() - waited))
                 return True
+            if self.clock() - said >= 600:  # a long outage is said again now and then, as for the share's
+                said = self.clock()
+                log.warning("仍在等待数据库恢复（已等 %d 分钟）：%s", round((said - waited) / 60), exc.message)
         return False
 
     def _database_answers(self) -> bool:
