@@ -157,8 +157,8 @@ class Watcher:
     def stop(self) -> None:
         """Ask the loop to end (from a signal handler or another thread): the file in hand is finished first,
         nothing further is started."""
+        self.stopping.set()  # first: a worker that ends on finish_current() finds the watcher stopping
         self.worker.finish_current()
-        self.stopping.set()
         self.wake.set()
 
     def run(self) -> None:
@@ -167,7 +167,7 @@ class Watcher:
             pass
         if self.worker.start_error is not None:
             raise self.worker.start_error
-        if self.stopping.is_set() or not self.worker.is_alive():  # stopped while it waited for the database server
+        if self.stopping.is_set():  # stopped while the worker waited for the database server
             return self.shutdown()
         o = self.options
         log.info("开始监视 %s：%s（%s），稳定时间 %g 秒%s", self.inbox, MODE_NAMES[o.mode], o.reason, o.stable,
