@@ -60,7 +60,7 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_te
         print_outcomes(env, report.outcomes, dry_run=dry_run, where="指定的文件或文件夹" if paths else "收件文件夹")
     print_registers(env, report.registers)
     if report.stopped is not None:
-        done = sum(o.status != "ignored" for o in report.outcomes)
+        done = sum(o.status not in ("ignored", "failed") for o in report.outcomes)
         raise type(report.stopped)(f"处理途中{report.stopped.message}",
                                    hint=f"此前处理的 {done} 个文件都已保存（见上）；其余文件留在原处，数据库恢复后"
                                         "重新运行 lzdocs ingest 即可（处理到一半的那一份会接着完成）")

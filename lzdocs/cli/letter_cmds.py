@@ -192,7 +192,8 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
 
 def _row_dict(env: Env, r: BatchRow) -> dict:
     base = {"row": r.row, "unit": r.unit, "status": "issued" if r.issued else "failed", "number": None,
-            "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error}
+            "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error,
+            "unavailable": r.unavailable}  # not sent: the database server went away at or before this row
     if r.issued:
         base.update(env.office().letters.as_dict(r.issued))
     return base
