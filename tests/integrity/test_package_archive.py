@@ -197,14 +197,8 @@ def test_a_package_without_its_manifest_cannot_be_checked(tmp_path):
 def test_nothing_is_closed_when_a_document_arrives_while_the_package_is_built(tmp_path, make_form):
     from lzdocs.errors import LzdocsError
     from lzdocs.office import Office
-    from tests.conftest import SAMPLE_SCHOOL
 
-    root = tmp_path / "工作区"
-    run_json("init", root, *SAMPLE_SCHOOL)
-    config = root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z9"'), encoding="utf-8")
-    make_form(root / "inbox" / "计财处.docx")
-    run_cli("-w", root, "ingest", check=0)
+    root = _one_form_workspace(tmp_path, make_form)
     dest = tmp_path / "归档"
 
     def meanwhile(i, total, name, done=[]):  # noqa: B006 - once: a letter issued by another clerk mid-build
