@@ -43,9 +43,11 @@ def test_a_server_that_is_not_there_is_waited_for(error):
                               'database "lzdocs2026" does not exist'), "数据库服务器拒绝了连接"),
     (psycopg.OperationalError('connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL:  '
                               'password authentication failed for user "lz"'), "数据库服务器拒绝了连接"),
+    # the same words in an ordinary error are a fault of the archive (a schema not upgraded), not of the URL
+    (psycopg.errors.UndefinedTable('relation "year_closures" does not exist'), "档案库出错"),
     (sqlite3.OperationalError("database is locked"), "档案库正被另一个程序占用"),
     (sqlite3.OperationalError("disk I/O error"), "读写档案库时出错"),
-], ids=["lock", "disk-full", "client-side", "no-database", "password", "sqlite-locked", "sqlite-io"])
+], ids=["lock", "disk-full", "client-side", "no-database", "password", "no-table", "sqlite-locked", "sqlite-io"])
 def test_a_server_that_answers_with_an_error_is_not_waited_for(error, said):
     found = database_error(URL, OperationalError("SELECT 1", None, error))
     assert not isinstance(found, DatabaseUnavailable)
