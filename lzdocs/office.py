@@ -542,13 +542,16 @@ class Office:
         issued = [r.issued for r in results if r.issued]
         for item in issued:
             item.warnings += self._future(date)
-        stopped = any(r.unavailable for r in results)  # the database server went away: nothing more is recorded
-        if pdf and not stopped:
+        batch = LetterBatch(kind, results, Rebuilt(), ignored)
+        if batch.stopped:  # the database server went away: nothing more is recorded
+            return batch
+        if pdf:
             for problem in self.add_pdfs(issued):
                 for item in issued:
                     item.warnings.append(problem)
-        registers = Rebuilt() if draft or stopped else self._letter_registers({i.number.year for i in issued})
-        return LetterBatch(kind, results, registers, ignored)
+        if not draft:
+            batch.registers = self._letter_registers({i.number.year for i in issued})
+        return batch
 
     def reply(self, number: str, date: dt.date | None = None, *, correct: bool = False,
               talk: Talk | None = None) -> dict:

@@ -40,7 +40,6 @@ class ExitStatus(enum.IntEnum):
     SOME_REJECTED = 1
     USAGE = 2
     INTERNAL = 3  # a bug: short Chinese message on stderr, the traceback in error.log
-    UNAVAILABLE = 4  # the database server could not be reached: nothing wrong with the command, run it again later
     INTERRUPTED = 130
 
 

@@ -334,19 +334,19 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
     gone: DatabaseUnavailable | None = None
     with DurableRenames() as finisher:
         for i, (number, values) in enumerate(rows):
+            unit = str(values.get("单位") or "").strip()
             if gone is not None:
-                results.append(BatchRow(number, str(values.get("单位") or "").strip(), unavailable=True,
+                results.append(BatchRow(number, unit, unavailable=True,
                                         error="未发出：数据库服务器连接中断，本行没有处理"))
                 continue
             interrupts.check()  # between letters: a Ctrl-C that was swallowed stops here
-            progress(i, len(rows), str(values.get("单位") or "").strip())
+            progress(i, len(rows), unit)
             try:
                 results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
                                           draft=draft, assigned=assigned))
             except DatabaseUnavailable as exc:
                 gone = exc
-                results.append(BatchRow(number, str(values.get("单位") or "").strip(), unavailable=True,
-                                        error=f"中断：{exc}"))
+                results.append(BatchRow(number, unit, unavailable=True, error=f"中断：{exc}"))
     progress(len(rows), len(rows), "")
     return results
 

@@ -317,8 +317,8 @@ _SQLITE_PROBLEMS = (
 # What a database driver says when the server could not be reached or the connection broke (no answer came).
 _SERVER_GONE = ("connection failed", "could not connect", "connection refused", "server closed the connection",
                 "terminating connection", "connection is closed", "the database system is starting up",
-                "the database system is shutting down", "consuming input failed", "connection timeout expired",
-                "connection is bad", "the connection is lost", "connection socket closed", "timeout expired")
+                "the database system is shutting down", "consuming input failed", "timeout expired",
+                "connection is bad", "the connection is lost", "connection socket closed")
 # …and what a server that did answer says of a wrong setting, as a FATAL error when connecting (the same words in
 # an ordinary error — relation "x" does not exist — are a fault of the archive): retrying will not help.
 _SERVER_REFUSES = ("does not exist", "password authentication failed", "no pg_hba.conf entry", "authentication",
@@ -334,10 +334,7 @@ def _server_gone(exc: DatabaseError, said: str) -> bool:
     nor a wrong setting. Told by SQLSTATE where the server answered, else by what the driver says (an error met
     on the client's side has none: "connection is bad" when the server was stopped under a pooled connection) —
     never by the want of a SQLSTATE alone: a client-side mistake (too many parameters) has none either."""
-    text = said.lower()
-    if "fatal" in text and any(n in text for n in _SERVER_REFUSES):  # said when connecting, by the server itself
-        return False
-    if getattr(exc, "connection_invalidated", False) or any(n in text for n in _SERVER_GONE):
+    if getattr(exc, "connection_invalidated", False) or any(n in said.lower() for n in _SERVER_GONE):
         return True
     state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
     return isinstance(exc, OperationalError) and state.startswith(_SERVER_GONE_STATES)
@@ -348,7 +345,8 @@ def database_error(url: str, exc: DatabaseError) -> StoreError:
     said = str(getattr(exc, "orig", None) or exc)
     detail = said.splitlines()[0]
     where = shown_url(url)
-    if not url.startswith("sqlite") and "fatal" in said.lower() and any(n in said.lower() for n in _SERVER_REFUSES):
+    text = said.lower()
+    if "fatal" in text and any(n in text for n in _SERVER_REFUSES):  # said when connecting, by the server itself
         return StoreError(f"数据库服务器拒绝了连接：{where}（{' '.join(said.split())[:300]}）",
                           hint="请检查 lzdocs.toml 中 [database] url 的用户名、口令和库名，以及服务器是否允许本机连接")
     if _server_gone(exc, said):
