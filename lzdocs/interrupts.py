@@ -38,6 +38,20 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
+def cut_short(exc: BaseException) -> bool:
+    """Was ``exc`` raised while a Ctrl-C unwound (a KeyboardInterrupt in its chain of contexts)? A clean-up that
+    Ctrl-C cuts short can fail in its turn: Python's own ``shutil.rmtree`` closes a descriptor, and if the signal
+    lands before it notes that, closes it again in its ``finally`` — "Bad file descriptor" (EBADF). That error is
+    the interruption's, not a fault of the disk to report."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
+
+
 def _unraisable(report, *, passed_on) -> None:
     """``sys.unraisablehook`` while the handler is in place: a Ctrl-C swallowed in a finalizer is noted, not an error
     to print; anything else goes to the hook that was there before."""

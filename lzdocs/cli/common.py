@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -237,11 +237,12 @@ class LzdocsGroup(click.Group):
         except LzdocsError as exc:
             _fail(exc, exc.exit_code)
         except KeyboardInterrupt:
-            click.echo(INTERRUPTED, err=True)
-            sys.exit(ExitStatus.INTERRUPTED)
+            _interrupted()
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # `lzdocs risks | head`: click's main quietens the closed pipe
                 raise
+            if interrupts.cut_short(exc):  # a clean-up that Ctrl-C interrupted failed in its turn: still Ctrl-C
+                _interrupted()
             _fail(from_os_error(exc), ExitStatus.USAGE)
         except Exception as exc:  # a bug: one short Chinese message, the details in error.log
             if os.environ.get("LZDOCS_DEBUG"):
@@ -256,6 +257,11 @@ class LzdocsGroup(click.Group):
             env.close()
             if handler is not None:
                 logging.getLogger().removeHandler(handler)
+
+
+def _interrupted() -> NoReturn:
+    click.echo(INTERRUPTED, err=True)
+    sys.exit(ExitStatus.INTERRUPTED)
 
 
 def _fail(exc: LzdocsError, code: int):

@@ -242,7 +242,11 @@ def release(claim: Claim) -> None:
             except OSError:
                 pass
     claim.let_go()
-    shutil.rmtree(folder, ignore_errors=True)
+    for remove in ((folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
+        try:  # is closed twice when Ctrl-C lands inside it (EBADF), once per form taken
+            remove()
+        except OSError:
+            pass
 
 
 def orphan(folder: Path, inbox: Path) -> Claim | None:

@@ -4,6 +4,7 @@ garbage is collected: "Exception ignored in …") stops the run before the next 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import signal
 import sys
 
@@ -87,6 +88,53 @@ def test_the_cli_says_interrupted_when_ctrl_c_was_swallowed_in_the_last_file(wor
     monkeypatch.setattr(pipeline.Ingest, "take_inbox_file", take)
     proc = run_cli("-w", workspace.root, "ingest", check=130)
     assert "已中断（Ctrl-C）" in proc.stderr and proc.stdout.count("[已收取]") == 2
+
+
+def test_a_clean_up_that_ctrl_c_cuts_short_is_reported_as_the_interruption(workspace, make_form, monkeypatch):
+    """Ctrl-C inside a clean-up can make the clean-up fail in its turn. Python's shutil.rmtree closes its descriptor
+    and, if the signal lands before the next line, closes it again in its ``finally``: "Bad file descriptor". Once
+    in a CI run that ended a Ctrl-C'd ingest with "读写文件时出错" (exit 2). Here the second form's clean-up does just
+    that: the command still says it was interrupted, and nothing is lost."""
+    import os
+
+    from lzdocs.ingest import claims, pipeline
+    from tests.conftest import run_cli
+
+    names = _forms(workspace, make_form, 3)
+    real, calls = claims.release, []
+
+    def release(claim):
+        real(claim)
+        calls.append(claim.original_name)
+        if len(calls) == 2:  # shutil.rmtree's pattern, with Ctrl-C between its close and the line after it
+            fd = os.open(workspace.root, os.O_RDONLY)
+            try:
+                os.close(fd)
+                raise KeyboardInterrupt
+            finally:
+                os.close(fd)  # the second close: OSError(EBADF), with the KeyboardInterrupt as its context
+
+    monkeypatch.setattr(pipeline.cl, "release", release)
+    proc = run_cli("-w", workspace.root, "ingest", check=130)
+    assert "已中断（Ctrl-C）" in proc.stderr and "Bad file descriptor" not in proc.stderr + proc.stdout
+    run_cli("-w", workspace.root, "ingest", check=0)  # the next run finishes what was cut short
+    kept = sorted(p.name for p in (workspace.root / "outbox/2026/收文/计划财务处").iterdir())
+    assert kept == names and not any(p.is_file() for p in workspace.inbox.iterdir())  # each form once, none lost
+
+
+def test_an_error_is_the_interruption_only_when_a_ctrl_c_is_in_its_chain():
+    assert not interrupts.cut_short(OSError(errno.EBADF, "Bad file descriptor"))
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ValueError("in the handler") from None  # context kept even when suppressed for display
+    except ValueError as exc:
+        assert interrupts.cut_short(exc)
+    loop = OSError("a cycle")
+    loop.__context__ = OSError("b")
+    loop.__context__.__context__ = loop
+    assert not interrupts.cut_short(loop)
 
 
 def test_a_request_counts_only_in_the_main_thread_while_the_handler_is_in_place():
