@@ -20,7 +20,7 @@ import click
 from lzdocs import interrupts
 from lzdocs.cli import zh
 from lzdocs.clock import Clock
-from lzdocs.errors import LzdocsError, from_os_error
+from lzdocs.errors import FileAccessError, LzdocsError, from_os_error
 
 if TYPE_CHECKING:  # the workspace module (settings, roster, TOML) loads when a command opens one
     from lzdocs.workspace import Workspace
@@ -235,6 +235,8 @@ class LzdocsGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except LzdocsError as exc:
+            if isinstance(exc, FileAccessError) and interrupts.cut_short(exc):  # the same, said in Chinese
+                _interrupted()
             _fail(exc, exc.exit_code)
         except KeyboardInterrupt:
             _interrupted()

@@ -90,13 +90,15 @@ def test_the_cli_says_interrupted_when_ctrl_c_was_swallowed_in_the_last_file(wor
     assert "已中断（Ctrl-C）" in proc.stderr and proc.stdout.count("[已收取]") == 2
 
 
-def test_a_clean_up_that_ctrl_c_cuts_short_is_reported_as_the_interruption(workspace, make_form, monkeypatch):
+@pytest.mark.parametrize("said", ["as Python raised it", "in Chinese"])
+def test_a_clean_up_that_ctrl_c_cuts_short_is_reported_as_the_interruption(workspace, make_form, monkeypatch, said):
     """Ctrl-C inside a clean-up can make the clean-up fail in its turn. Python's shutil.rmtree closes its descriptor
     and, if the signal lands before the next line, closes it again in its ``finally``: "Bad file descriptor". Once
     in a CI run that ended a Ctrl-C'd ingest with "读写文件时出错" (exit 2). Here the second form's clean-up does just
     that: the command still says it was interrupted, and nothing is lost."""
     import os
 
+    from lzdocs.errors import from_os_error
     from lzdocs.ingest import claims, pipeline
     from tests.conftest import run_cli
 
@@ -112,7 +114,12 @@ def test_a_clean_up_that_ctrl_c_cuts_short_is_reported_as_the_interruption(works
                 os.close(fd)
                 raise KeyboardInterrupt
             finally:
-                os.close(fd)  # the second close: OSError(EBADF), with the KeyboardInterrupt as its context
+                try:
+                    os.close(fd)  # the second close: OSError(EBADF), with the KeyboardInterrupt as its context
+                except OSError as exc:
+                    if said == "in Chinese":  # as the library's own clean-ups pass it on (from_os_error)
+                        raise from_os_error(exc) from exc
+                    raise
 
     monkeypatch.setattr(pipeline.cl, "release", release)
     proc = run_cli("-w", workspace.root, "ingest", check=130)
