@@ -79,6 +79,9 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
     except subprocess.TimeoutExpired:
         _kill_group(proc, windows)
         raise SofficeTimeout(timeout) from None
+    except BaseException:  # Ctrl-C: its own session never sees it, and it would write on into a folder that goes
+        _kill_group(proc, windows)
+        raise
     result = Conversion(proc.returncode, err.decode("utf-8", "replace").strip()[-200:])
     if result.returncode != 0:
         raise SofficeFailed(result.stderr, result.returncode)

@@ -86,6 +86,29 @@ def test_conversion_that_hangs_is_killed_with_its_children_and_rejected(tmp_path
     assert not running(int(pidfile.read_text()))
 
 
+@posix_only
+def test_ctrl_c_while_libreoffice_converts_stops_it_with_its_children(tmp_path):
+    """LibreOffice runs in a session of its own (so that a timeout can kill all of it), which a terminal's Ctrl-C
+    does not reach: without being stopped it went on converting into a temporary folder lzdocs had removed."""
+    import signal
+    import threading
+
+    pidfile = tmp_path / "child.pid"
+    exe = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait")
+    def press_ctrl_c():  # once the conversion has started its child
+        deadline = time.monotonic() + 30
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    started = time.monotonic()
+    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        legacy.convert(FIXTURES / "lo_two_row_header.doc", "docx", timeout=60, soffice=str(exe), outdir=tmp_path)
+    assert time.monotonic() - started < 30
+    assert not running(int(pidfile.read_text()))
+
+
 def running(pid: int) -> bool:
     """Alive and not a zombie waiting for a parent that is gone."""
     time.sleep(0.2)
