@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from lzdocs import interrupts
+
 NAME_MAX = 255  # bytes of one path component where the file system does not say (and the most we ever use)
 TEMP_ROOM = 16  # bytes a temp file beside a name adds to it: ``.{stem}.{8 hex}.part{suffix}`` (atomic_output)
 _O_BINARY = getattr(os, "O_BINARY", 0)
@@ -325,18 +327,19 @@ def file_system_now(folder: Path) -> float | None:
     A share stamps files with the file server's clock, which may be minutes or hours (or, on a moved test
     clock, years) away from this machine's: a file's age is this minus its mtime, both from that one clock.
     """
-    try:
-        fd, name = tempfile.mkstemp(prefix=".lzdocs-clock-", suffix=".tmp", dir=folder)
-    except OSError:
-        return None
-    try:
-        return os.fstat(fd).st_mtime
-    finally:
-        os.close(fd)
+    with interrupts.deferred():  # Ctrl-C never leaves the probe in a shared inbox
         try:
-            os.unlink(name)
+            fd, name = tempfile.mkstemp(prefix=".lzdocs-clock-", suffix=".tmp", dir=folder)
         except OSError:
-            pass
+            return None
+        try:
+            return os.fstat(fd).st_mtime
+        finally:
+            os.close(fd)
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
 
 
 class FileSystemClocks:

@@ -13,6 +13,7 @@ Used as a library, nothing is installed and :func:`check` does nothing.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import threading
@@ -36,6 +37,31 @@ def check() -> None:
             signal.getsignal(signal.SIGINT) is handler:
         _requested = False
         raise KeyboardInterrupt
+
+
+@contextmanager
+def deferred():
+    """Ctrl-C waits until the block is done, then takes effect as it would have: for the few steps that must
+    happen together or not at all (a name reserved and the record that owns it; a file put in place and its
+    entry in the manifest). Only the main thread receives Ctrl-C; elsewhere, or where signals cannot be set, the
+    block simply runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    asked: list = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *a: asked.append(a))
+    except (ValueError, OSError):  # signals not available here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if asked and callable(previous):
+            previous(*asked[0])
+        elif asked and previous == signal.SIG_DFL:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def cut_short(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lzdocs import interrupts
 from lzdocs.documents.status import (
     LATE,
     MISSING,
@@ -148,8 +149,9 @@ def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.
 def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None) -> None:
     """The files just rewritten, hashed and recorded in the manifest in one transaction (docs/product.md §12.1) —
     also when a later book failed; one not replaced keeps its row."""
-    record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
-                                        for path in result.files])
+    with interrupts.deferred():  # a file put in place is recorded, whenever Ctrl-C comes: else verify calls it foreign
+        record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
+                                            for path in result.files])
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:
@@ -165,6 +167,7 @@ def remove_stale_parts(paths, *, older_than: float = 600) -> None:
 
 
 def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> None:
+    before = _identity(path)
     try:
         write()
     except PermissionError as exc:
@@ -180,8 +183,21 @@ def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> N
     except OSError as exc:
         result.failed.append(path)
         result.warnings.append(f"{path.name}：未能生成：{from_os_error(exc)}")
+    except BaseException:  # Ctrl-C: a file already renamed into place is recorded all the same
+        if _identity(path) != before:
+            result.files.append(path)
+        raise
     else:
         result.files.append(path)
+
+
+def _identity(path: Path) -> tuple | None:
+    """Which file is at ``path`` (a rename puts another in its place), None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
 
 
 # --- 汇总表: 汇总, 统计, 历史 ----------------------------------------------------------------------------

@@ -6,10 +6,7 @@ import errno
 import json
 import os
 import shutil
-import signal
-import threading
 import uuid
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -146,29 +143,6 @@ def claim_by_copy(claims_dir: Path, path: Path, source: str, *, follow_symlinks:
             release(claim)
             raise
     return claim
-
-
-@contextmanager
-def recorded_at_once():
-    """Ctrl-C waits until the block is done: a name reserved and the intent that records it happen together
-    (else an empty file would be left under a name nobody owns). Only the main thread receives Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    asked: list = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda *a: asked.append(a))
-    except (ValueError, OSError):  # signals not available here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if asked and callable(previous):
-            previous(*asked[0])
-        elif asked and previous == signal.SIG_DFL:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 def unreserve(claim: Claim) -> None:

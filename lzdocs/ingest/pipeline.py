@@ -386,7 +386,7 @@ class Ingest:
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
             folder, companions = where
-            with cl.recorded_at_once():  # Ctrl-C waits; after a SIGKILL the marker's links are found and removed
+            with interrupts.deferred():  # Ctrl-C waits; after a SIGKILL the marker's links are found and removed
                 marker = folder / f".{claim.token}.reserve"
                 claim.marker = str(marker)
                 claim.save()

@@ -124,3 +124,22 @@ def test_a_form_taken_by_a_watcher_on_the_calendar_just_after_midnight_arrived_t
         traveller.shift(dt.timedelta(seconds=3))
         [outcome] = ingest.run_inbox()
     assert (outcome.status, outcome.received) == ("accepted", dt.date(2026, 11, 28))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT raised in this process")
+def test_ctrl_c_while_the_clock_is_read_leaves_no_probe_in_the_inbox(tmp_path, monkeypatch):
+    """The clock is read by making a file in the (shared) inbox; Ctrl-C waits until it is gone again."""
+    import signal
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, **kw):
+        made = real(*args, **kw)
+        signal.raise_signal(signal.SIGINT)  # the moment the probe exists
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    with pytest.raises(KeyboardInterrupt):
+        fsutil.file_system_now(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -399,3 +399,47 @@ def test_verify_while_an_ingest_and_a_batch_of_letters_run_finds_nothing(root, m
     assert [run.wait() for run in runs] == [0, 0] and len(seen) >= 2
     assert [f for found in seen for f in found] == []
     verify(root, check=0)
+
+
+# --- Ctrl-C while the registers are written ------------------------------------------------------------
+def test_ctrl_c_just_after_a_register_is_put_in_place_leaves_it_recorded(root, monkeypatch):
+    """The registers are renamed into place one by one and recorded together at the end. A Ctrl-C between a
+    rename and the note that it happened left a replaced register unrecorded, which verify then called a foreign
+    file ("档案可能被改动过"), and an ingest with nothing to take did not write it again."""
+    from lzdocs.documents.xlsx_writer import StreamingBook
+
+    real, saved = StreamingBook.save, []
+
+    def save_then_ctrl_c(self, path):
+        real(self, path)
+        saved.append(path.name)
+        if len(saved) == 2:
+            raise KeyboardInterrupt  # as if pressed the moment the second book was in place
+
+    monkeypatch.setattr(StreamingBook, "save", save_then_ctrl_c)
+    later = cli_env(LZDOCS_TODAY="2026-11-30")  # another 统计日期: every register's bytes change
+    proc = run_cli("-w", root, "register", env=later, check=130)
+    assert "已中断" in proc.stderr and len(saved) == 2
+    monkeypatch.undo()
+    assert verify(root, check=0)["findings"] == []
+
+
+def test_ctrl_c_while_the_registers_are_recorded_waits_for_the_record(root, monkeypatch):
+    """Pressed during the manifest's transaction: the record is finished first, then the command stops."""
+    import signal
+
+    from lzdocs.integrity import manifest
+
+    real, calls = manifest.hashed, []
+
+    def hashed(path):
+        calls.append(path)
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)
+        return real(path)
+
+    monkeypatch.setattr(manifest, "hashed", hashed)
+    proc = run_cli("-w", root, "register", env=cli_env(LZDOCS_TODAY="2026-11-30"), check=130)
+    assert "已中断" in proc.stderr and len(calls) == 5  # every register hashed and recorded before it stopped
+    monkeypatch.undo()
+    assert verify(root, check=0)["findings"] == []
