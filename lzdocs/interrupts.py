@@ -79,9 +79,10 @@ def cut_short(exc: BaseException) -> bool:
 
 
 def _unraisable(report, *, passed_on) -> None:
-    """``sys.unraisablehook`` while the handler is in place: a Ctrl-C swallowed in a finalizer is noted, not an error
-    to print; anything else goes to the hook that was there before."""
-    if isinstance(report.exc_value, KeyboardInterrupt) and _requested:
+    """``sys.unraisablehook`` while the handler is in place: a Ctrl-C swallowed in a finalizer, or the error of a
+    clean-up it cut short there (the ingest's private folder removed with rmtree: EBADF), is noted, not an error to
+    print; anything else goes to the hook that was there before."""
+    if _requested and cut_short(report.exc_value):
         return
     passed_on(report)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import os
 import signal
 import sys
 
@@ -181,8 +182,21 @@ def test_a_ctrl_c_swallowed_by_a_finalizer_is_not_reported_as_an_error(monkeypat
         def __del__(self):
             raise ValueError("坏了")
 
+    class CutShort:
+        """A clean-up in a finalizer (the ingest's private folder, removed with shutil.rmtree) that the Ctrl-C
+        interrupts and that fails in its turn: rmtree's descriptor closed twice."""
+
+        def __del__(self):
+            fd = os.open(".", os.O_RDONLY)
+            try:
+                os.close(fd)
+                signal.raise_signal(signal.SIGINT)
+            finally:
+                os.close(fd)  # OSError(EBADF), its context the KeyboardInterrupt
+
     with pytest.raises(KeyboardInterrupt), interrupts.noted():
         Broken()
         _Garbage()
+        CutShort()
     assert [type(r.exc_value) for r in reported] == [ValueError]
     assert sys.unraisablehook == reported.append  # put back
