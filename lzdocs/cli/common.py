@@ -226,7 +226,19 @@ class LzdocsGroup(click.Group):
         kw.setdefault("subcommand_metavar", "命令 [参数]...")
         super().__init__(*args, **kw)
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:  # while the command line is read: click would call it "aborted", exit 1
+            _interrupted()
+
     def invoke(self, ctx):
+        try:
+            return self._invoke(ctx)
+        except KeyboardInterrupt:  # as the command set up its log or closed its archive, outside the handling below
+            _interrupted()
+
+    def _invoke(self, ctx):
         env = ctx.ensure_object(Env)
         handler = _install_log_handler(env)
         try:

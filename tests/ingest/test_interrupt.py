@@ -200,3 +200,23 @@ def test_a_ctrl_c_swallowed_by_a_finalizer_is_not_reported_as_an_error(monkeypat
         CutShort()
     assert [type(r.exc_value) for r in reported] == [ValueError]
     assert sys.unraisablehook == reported.append  # put back
+
+
+@pytest.mark.parametrize("when", ["as the command line is read", "as the command closes its archive"])
+def test_ctrl_c_outside_the_commands_own_work_is_still_exit_130(workspace, monkeypatch, when):
+    """Before the command's handling begins, or once it has ended, click took a Ctrl-C for "aborted" and exited
+    with 1 — the code that says some forms were returned."""
+    import click
+
+    from lzdocs.cli.common import Env
+    from tests.conftest import run_cli
+
+    def ctrl_c(*args, **kw):
+        raise KeyboardInterrupt
+
+    if when == "as the command line is read":
+        monkeypatch.setattr(click.Command, "parse_args", ctrl_c)
+    else:
+        monkeypatch.setattr(Env, "close", ctrl_c)
+    proc = run_cli("-w", workspace.root, "status", check=130)
+    assert "已中断（Ctrl-C）" in proc.stderr
