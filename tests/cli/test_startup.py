@@ -133,3 +133,32 @@ c.main()
                           encoding="utf-8", timeout=120)
     assert "用法: lzdocs watch" in proc.stdout
     assert proc.stderr.splitlines() == ["before: False", "after: True, frozen: True"]
+
+
+CTRL_C_WHILE_LOADING = """\
+import sys
+
+class CtrlC:  # pressed while the command line's modules load
+    def find_spec(self, name, path=None, target=None):
+        if name == "lzdocs.cli":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from lzdocs.__main__ import run
+run()
+"""
+
+
+def test_ctrl_c_while_the_modules_load_is_said_in_chinese_not_as_a_traceback():
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, "status"], env=cli_env(), capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 130
+    assert proc.stderr == "已中断（Ctrl-C）：命令还没有开始，没有做任何改动。\n"
+
+
+def test_the_lzdocs_command_starts_where_ctrl_c_is_caught():
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="lzdocs")
+    assert script.value == "lzdocs.__main__:run"
