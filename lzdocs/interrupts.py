@@ -12,6 +12,7 @@ Used as a library, nothing is installed and :func:`check` does nothing.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import signal
@@ -20,6 +21,7 @@ import threading
 from contextlib import contextmanager
 
 _requested = False
+NOT_STARTED = "已中断（Ctrl-C）：命令还没有开始，没有做任何改动。"
 
 
 def handler(signum, frame) -> None:
@@ -43,38 +45,61 @@ def check() -> None:
 def deferred():
     """Ctrl-C waits until the block is done, then takes effect as it would have: for the few steps that must
     happen together or not at all (a name reserved and the record that owns it; a file put in place and its
-    entry in the manifest). Only the main thread receives Ctrl-C; elsewhere, or where signals cannot be set, the
-    block simply runs."""
+    entry in the manifest). Pressed a second time, it takes effect at once — a block that waits on something
+    else (another program's lock on the archive) is never one Ctrl-C cannot end; what it leaves is what a killed
+    process leaves, which the next run puts right. Only the main thread receives Ctrl-C; elsewhere, or where
+    signals cannot be set, the block simply runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = signal.getsignal(signal.SIGINT)
     asked: list = []
+
+    def note(signum, frame):
+        asked.append((signum, frame))
+        if len(asked) > 1:  # again: now
+            signal.signal(signal.SIGINT, previous)
+            _deliver(previous, signum, frame)
+
     try:
-        previous = signal.signal(signal.SIGINT, lambda *a: asked.append(a))
+        signal.signal(signal.SIGINT, note)
     except (ValueError, OSError):  # signals not available here
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if asked and callable(previous):
-            previous(*asked[0])
-        elif asked and previous == signal.SIG_DFL:
-            os.kill(os.getpid(), signal.SIGINT)
+        if signal.getsignal(signal.SIGINT) is note:  # not already given back by a second Ctrl-C
+            signal.signal(signal.SIGINT, previous)
+            if asked:
+                _deliver(previous, *asked[0])
+
+
+def _deliver(handler, signum, frame) -> None:
+    """What ``handler`` (a SIGINT handler as ``signal.getsignal`` gives it) does with a Ctrl-C that came."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def cut_short(exc: BaseException) -> bool:
-    """Was ``exc`` raised while a Ctrl-C unwound (a KeyboardInterrupt in its chain of contexts)? A clean-up that
-    Ctrl-C cuts short can fail in its turn: Python's own ``shutil.rmtree`` closes a descriptor, and if the signal
-    lands before it notes that, closes it again in its ``finally`` — "Bad file descriptor" (EBADF). That error is
-    the interruption's, not a fault of the disk to report."""
+    """Is ``exc`` a Ctrl-C, or the "Bad file descriptor" of a clean-up that a Ctrl-C cut short? Python's own
+    ``shutil.rmtree`` closes a descriptor and, if the signal lands before it notes that, closes it again in its
+    ``finally``: OSError(EBADF) with the KeyboardInterrupt as its context. That error is the interruption's, not a
+    fault of the disk to report. Any other error met while a Ctrl-C unwound (a file that could not be moved back)
+    is a real one, and is said as such. ``exc`` may be the FileAccessError made from the OSError."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    error = exc if isinstance(exc, OSError) else exc.__cause__
+    if not isinstance(error, OSError) or error.errno != errno.EBADF:
+        return False
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, KeyboardInterrupt):
             return True
         seen.add(id(exc))
-        exc = exc.__context__
+        exc = exc.__cause__ or exc.__context__
     return False
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from lzdocs import interrupts
+
 
 class SofficeTimeout(Exception):
     """soffice ran longer than allowed; it and its children were killed."""
@@ -69,11 +71,17 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
     windows = sys.platform == "win32"
     options = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if windows  # type: ignore[attr-defined]
                else {"start_new_session": True})
+    proc, env = None, {**os.environ, "SAL_USE_VCLPLUGIN": "svp", **(env or {})}
     try:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env={**os.environ, "SAL_USE_VCLPLUGIN": "svp", **(env or {})}, **options)
+        with interrupts.deferred():  # Ctrl-C as it starts waits for the process, which is then stopped with it
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, env=env, **options)
     except OSError as exc:
         raise SofficeFailed(f"无法启动 LibreOffice：{exc}") from exc
+    except BaseException:
+        if proc is not None:
+            _kill_group(proc, windows)
+        raise
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

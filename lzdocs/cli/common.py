@@ -230,7 +230,7 @@ class LzdocsGroup(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except KeyboardInterrupt:  # while the command line is read: click would call it "aborted", exit 1
-            _interrupted()
+            _interrupted(interrupts.NOT_STARTED)
 
     def invoke(self, ctx):
         try:
@@ -273,8 +273,8 @@ class LzdocsGroup(click.Group):
                 logging.getLogger().removeHandler(handler)
 
 
-def _interrupted() -> NoReturn:
-    click.echo(INTERRUPTED, err=True)
+def _interrupted(message: str = INTERRUPTED) -> NoReturn:
+    click.echo(message, err=True)
     sys.exit(ExitStatus.INTERRUPTED)
 
 

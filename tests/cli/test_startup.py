@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -162,3 +163,30 @@ def test_the_lzdocs_command_starts_where_ctrl_c_is_caught():
 
     (script,) = entry_points(group="console_scripts", name="lzdocs")
     assert script.value == "lzdocs.__main__:run"
+
+
+SWALLOWED_IN_EVAL = """\
+from lzdocs.cli.common import Env
+
+def close(self):  # Ctrl-C as the command closes, escaping code compiled from a string (as in a namedtuple)
+    eval("(_ for _ in ()).throw(KeyboardInterrupt)")
+
+Env.close = close
+from lzdocs.__main__ import run
+run()
+"""
+
+
+def test_a_command_stopped_by_ctrl_c_ends_with_exit_130_even_where_python_would_end_it_by_sigint(tmp_path):
+    """Run as ``python -m`` (as the tests and the Windows launcher run it), CPython kills a process with SIGINT at
+    exit (-2, not 130) once a Ctrl-C has escaped code compiled from a string — however well it was handled."""
+    package = tmp_path / "stopped_in_eval"
+    package.mkdir()
+    (package / "__main__.py").write_text(SWALLOWED_IN_EVAL, encoding="utf-8")
+    root = tmp_path / "ws"
+    run_cli("init", root, check=0)
+    env = cli_env(PYTHONPATH=os.pathsep.join([str(tmp_path), cli_env()["PYTHONPATH"]]))
+    proc = subprocess.run([sys.executable, "-m", "stopped_in_eval", "-w", str(root), "status"], env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert "已中断（Ctrl-C）" in proc.stderr

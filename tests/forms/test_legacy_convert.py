@@ -95,17 +95,49 @@ def test_ctrl_c_while_libreoffice_converts_stops_it_with_its_children(tmp_path):
 
     pidfile = tmp_path / "child.pid"
     exe = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait")
-    def press_ctrl_c():  # once the conversion has started its child
-        deadline = time.monotonic() + 30
-        while not pidfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
+    over = threading.Event()
+
+    def press_ctrl_c():  # once the conversion has started its child; never after the test
+        while not pidfile.exists():
+            if over.wait(0.02):
+                return
         os.kill(os.getpid(), signal.SIGINT)
 
     started = time.monotonic()
-    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            legacy.convert(FIXTURES / "lo_two_row_header.doc", "docx", timeout=60, soffice=str(exe), outdir=tmp_path)
+    finally:
+        over.set()
+        presser.join()
+    assert time.monotonic() - started < 30
+    assert not running(int(pidfile.read_text()))
+
+
+@posix_only
+def test_ctrl_c_as_libreoffice_starts_waits_for_it_and_stops_it(tmp_path, monkeypatch):
+    """Pressed inside Popen, after the process began: without the wait, there was no process object to stop."""
+    import signal
+    import subprocess
+
+    from lzdocs import soffice
+
+    pidfile = tmp_path / "child.pid"
+    exe = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait")
+
+    class StartThenCtrlC(subprocess.Popen):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            deadline = time.monotonic() + 30
+            while not pidfile.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(soffice.subprocess, "Popen", StartThenCtrlC)
     with pytest.raises(KeyboardInterrupt):
         legacy.convert(FIXTURES / "lo_two_row_header.doc", "docx", timeout=60, soffice=str(exe), outdir=tmp_path)
-    assert time.monotonic() - started < 30
     assert not running(int(pidfile.read_text()))
 
 

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from lzdocs import interrupts
+from lzdocs.errors import LzdocsError as LzdocsErrorType
 from lzdocs.ingest import Ingest
 from tests.conftest import SAMPLE_ROWS
 
@@ -130,16 +131,31 @@ def test_a_clean_up_that_ctrl_c_cuts_short_is_reported_as_the_interruption(works
     assert kept == names and not any(p.is_file() for p in workspace.inbox.iterdir())  # each form once, none lost
 
 
-def test_an_error_is_the_interruption_only_when_a_ctrl_c_is_in_its_chain():
-    assert not interrupts.cut_short(OSError(errno.EBADF, "Bad file descriptor"))
-    try:
+def test_only_a_ctrl_c_and_the_bad_descriptor_of_a_clean_up_it_cut_short_are_the_interruption():
+    """A real error met while Ctrl-C unwound (a file that could not be moved back) is said as itself."""
+    from lzdocs.errors import from_os_error
+
+    def during_ctrl_c(error: BaseException) -> BaseException:
         try:
-            raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            raise ValueError("in the handler") from None  # context kept even when suppressed for display
-    except ValueError as exc:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                raise error from None  # the context is kept even when suppressed for display
+        except BaseException as exc:
+            return exc
+
+    ebadf = OSError(errno.EBADF, "Bad file descriptor")
+    assert interrupts.cut_short(KeyboardInterrupt())
+    assert not interrupts.cut_short(OSError(errno.EBADF, "Bad file descriptor"))  # no Ctrl-C: a fault of its own
+    assert interrupts.cut_short(during_ctrl_c(ebadf))
+    translated = during_ctrl_c(OSError(errno.EBADF, "Bad file descriptor"))
+    try:
+        raise from_os_error(translated) from translated
+    except LzdocsErrorType as exc:
         assert interrupts.cut_short(exc)
-    loop = OSError("a cycle")
+    assert not interrupts.cut_short(during_ctrl_c(PermissionError(errno.EACCES, "Permission denied", "作废/x.docx")))
+    assert not interrupts.cut_short(during_ctrl_c(ValueError("a bug")))
+    loop = OSError(errno.EBADF, "a cycle")
     loop.__context__ = OSError("b")
     loop.__context__.__context__ = loop
     assert not interrupts.cut_short(loop)
@@ -220,3 +236,46 @@ def test_ctrl_c_outside_the_commands_own_work_is_still_exit_130(workspace, monke
         monkeypatch.setattr(Env, "close", ctrl_c)
     proc = run_cli("-w", workspace.root, "status", check=130)
     assert "已中断（Ctrl-C）" in proc.stderr
+
+
+def test_a_deferred_block_finishes_before_ctrl_c_and_a_second_ctrl_c_ends_it_at_once():
+    """The steps that must go together finish first; but a block waiting on something else (another program's
+    lock on the archive) must not make Ctrl-C powerless, so pressed again it stops at once."""
+    done = []
+    with pytest.raises(KeyboardInterrupt), interrupts.deferred():
+        signal.raise_signal(signal.SIGINT)
+        done.append("finished after the first")
+    assert done == ["finished after the first"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with pytest.raises(KeyboardInterrupt), interrupts.deferred():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        done.append("not reached")
+    assert done == ["finished after the first"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with interrupts.deferred():  # nothing pressed: nothing raised
+        done.append("quiet")
+    assert done[-1] == "quiet" and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_real_failure_of_a_clean_up_during_ctrl_c_is_said_as_itself(workspace, make_form, monkeypatch):
+    """Not every error met while Ctrl-C unwinds is the interruption's: a file that could not be put back (no
+    permission) leaves something the clerk must know about, and is said with its path and exit 2."""
+    from lzdocs.ingest import claims, pipeline
+    from tests.conftest import run_cli
+
+    _forms(workspace, make_form, 2)
+    real = claims.release
+
+    def release(claim):
+        real(claim)
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise PermissionError(errno.EACCES, "Permission denied", str(workspace.root / "outbox"))
+
+    monkeypatch.setattr(pipeline.cl, "release", release)
+    proc = run_cli("-w", workspace.root, "ingest", check=2)
+    assert "没有权限" in proc.stderr and "outbox" in proc.stderr and "已中断" not in proc.stderr
