@@ -84,13 +84,14 @@ def _deliver(handler, signum, frame) -> None:
 
 
 def cut_short(exc: BaseException) -> bool:
-    """Is ``exc`` a Ctrl-C, or the "Bad file descriptor" of a clean-up that a Ctrl-C cut short? Python's own
-    ``shutil.rmtree`` closes a descriptor and, if the signal lands before it notes that, closes it again in its
-    ``finally``: OSError(EBADF) with the KeyboardInterrupt as its context. That error is the interruption's, not a
-    fault of the disk to report. Any other error met while a Ctrl-C unwound (a file that could not be moved back)
-    is a real one, and is said as such. ``exc`` may be the FileAccessError made from the OSError."""
-    if isinstance(exc, KeyboardInterrupt):
-        return True
+    """Is ``exc`` a Ctrl-C (or an error raised from one), or the "Bad file descriptor" of a clean-up that a Ctrl-C
+    cut short? Python's own ``shutil.rmtree`` closes a descriptor and, if the signal lands before it notes that,
+    closes it again in its ``finally``: OSError(EBADF) with the KeyboardInterrupt as its context. That error is the
+    interruption's, not a fault of the disk to report. Any other error met while a Ctrl-C unwound (a file that
+    could not be moved back) is a real one, and is said as such. ``exc`` may be the FileAccessError made from the
+    OSError."""
+    if isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt):
+        return True  # the second: Python 3.11 wraps a Ctrl-C met while a class is made ("Error calling __set_name__")
     error = exc if isinstance(exc, OSError) else exc.__cause__
     if not isinstance(error, OSError) or error.errno != errno.EBADF:
         return False

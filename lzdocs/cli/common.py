@@ -259,6 +259,8 @@ class LzdocsGroup(click.Group):
                 _interrupted()
             _fail(from_os_error(exc), ExitStatus.USAGE)
         except Exception as exc:  # a bug: one short Chinese message, the details in error.log
+            if interrupts.cut_short(exc):  # a Ctrl-C Python wrapped (a class being made as a module loads)
+                _interrupted()
             if os.environ.get("LZDOCS_DEBUG"):
                 raise
             log = write_error_log(env, exc)

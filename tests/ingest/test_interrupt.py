@@ -155,6 +155,13 @@ def test_only_a_ctrl_c_and_the_bad_descriptor_of_a_clean_up_it_cut_short_are_the
         assert interrupts.cut_short(exc)
     assert not interrupts.cut_short(during_ctrl_c(PermissionError(errno.EACCES, "Permission denied", "作废/x.docx")))
     assert not interrupts.cut_short(during_ctrl_c(ValueError("a bug")))
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__") from exc  # Python 3.11's wrapping of it
+    except RuntimeError as exc:
+        assert interrupts.cut_short(exc)
     loop = OSError(errno.EBADF, "a cycle")
     loop.__context__ = OSError("b")
     loop.__context__.__context__ = loop
