@@ -61,7 +61,8 @@ class Conversion:
 
 def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile: Path, timeout: float,
                env: Mapping[str, str] | None = None) -> Conversion:
-    """``soffice --convert-to fmt`` with its own ``profile`` folder (two runs sharing one collide).
+    """``soffice --convert-to fmt`` with its own ``profile`` folder (two runs sharing one collide), in a throw-away
+    folder that also takes LibreOffice's own temporary files.
 
     Runs in its own process group, killed with all its children after ``timeout`` seconds; ``env`` adds
     variables (``FONTCONFIG_FILE`` from :func:`font_substitution`)."""
@@ -71,7 +72,10 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
     windows = sys.platform == "win32"
     options = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if windows  # type: ignore[attr-defined]
                else {"start_new_session": True})
-    proc, env = None, {**os.environ, "SAL_USE_VCLPLUGIN": "svp", **(env or {})}
+    scratch = profile.parent / f"{profile.name}-tmp"  # LibreOffice's own temporary files, gone with the profile's
+    scratch.mkdir(parents=True, exist_ok=True)  # folder even when it is killed (its lu*.tmp stayed in the user's)
+    proc, env = None, {**os.environ, "SAL_USE_VCLPLUGIN": "svp", "TMPDIR": str(scratch), "TMP": str(scratch),
+                       "TEMP": str(scratch), **(env or {})}
     try:
         with interrupts.deferred():  # Ctrl-C as it starts waits for the process, which is then stopped with it
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

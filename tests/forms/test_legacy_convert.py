@@ -163,12 +163,14 @@ def test_failed_or_empty_conversion_is_rejected(tmp_path, body, words):
 
 @posix_only
 def test_each_conversion_gets_its_own_profile_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    """Not even LibreOffice's own: its temporary folder is inside the conversion's, removed with it."""
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)
     log = tmp_path / "args.txt"
-    exe = fake_soffice(tmp_path, f'echo "$@" >> {log}\n{FIND_OUTDIR}\nmkdir -p "$out" && echo x > "$out/input.docx"')
+    exe = fake_soffice(tmp_path, f'echo "$@" >> {log}\n{FIND_OUTDIR}\nmkdir -p "$out" && echo x > "$out/input.docx"\n'
+                                 'mkdir -p "${TMPDIR:-/tmp}/lu1234.tmp"')  # LibreOffice's own, left when it is killed
     for _ in range(2):
         result = legacy.convert(FIXTURES / "lo_two_row_header.doc", "docx", soffice=str(exe), outdir=tmp_path / "out")
         assert result == tmp_path / "out" / "lo_two_row_header.docx" and result.read_text() == "x\n"
