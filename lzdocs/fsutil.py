@@ -329,17 +329,27 @@ def file_system_now(folder: Path) -> float | None:
     """
     with interrupts.deferred():  # Ctrl-C never leaves the probe in a shared inbox
         try:
-            fd, name = tempfile.mkstemp(prefix=".lzdocs-clock-", suffix=".tmp", dir=folder)
+            fd, name = tempfile.mkstemp(prefix=f"{CLOCK_PROBE}-", suffix=".tmp", dir=folder)
         except OSError:
             return None
         try:
-            return os.fstat(fd).st_mtime
+            now = os.fstat(fd).st_mtime
         finally:
             os.close(fd)
             try:
                 os.unlink(name)
             except OSError:
                 pass
+    for left in Path(folder).glob(f"{CLOCK_PROBE}-*.tmp"):  # one a process killed (or Ctrl-C twice) left behind;
+        try:  # another process's lives for a moment
+            if now - left.lstat().st_mtime > 600:
+                left.unlink()
+        except OSError:
+            pass
+    return now
+
+
+CLOCK_PROBE = ".lzdocs-clock"
 
 
 class FileSystemClocks:

@@ -143,3 +143,13 @@ def test_ctrl_c_while_the_clock_is_read_leaves_no_probe_in_the_inbox(tmp_path, m
     with pytest.raises(KeyboardInterrupt):
         fsutil.file_system_now(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_probe_left_by_a_killed_process_is_removed_at_the_next_reading(tmp_path):
+    left, fresh = tmp_path / ".lzdocs-clock-abcd1234.tmp", tmp_path / ".lzdocs-clock-efgh5678.tmp"
+    left.touch()
+    fresh.touch()
+    hour_ago = left.stat().st_mtime - 3600
+    os.utime(left, (hour_ago, hour_ago))
+    assert fsutil.file_system_now(tmp_path) is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name]  # another process's, being read this moment
