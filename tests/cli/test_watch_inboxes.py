@@ -18,12 +18,14 @@ from lzdocs.workspace import Workspace
 from tests.cli.test_watch_cli import Watch, _workspace, make_forms, submissions_per_file, wait_for
 from tests.conftest import REPO, TODAY, cli_env, run_cli, run_json, run_process, use_database
 from tests.ingest.invariant import assert_each_input_exactly_once
+from tests.startline import StartLine
 
 ARGS = ("--stable", "1", "--interval", "1")
 SUMMARY = Path("outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx")
 
 LETTERS = """
-import datetime as dt, json, sys, time
+import datetime as dt, json, sys
+from tests.startline import at_start_line
 from lzdocs.documents import letters as L
 from lzdocs.store import Store
 from lzdocs.workspace import Workspace
@@ -31,9 +33,8 @@ from lzdocs.workspace import Workspace
 ws = Workspace.open(sys.argv[1])
 store = Store.for_workspace(ws)
 office = L.LetterOffice(ws, store)
-letter = office.prepare(L.KINDS["urge"], sys.argv[3], {}, dt.date(2026, 11, 28))
-while time.time() < float(sys.argv[2]):  # every process starts allocating at the same instant
-    time.sleep(0.001)
+letter = office.prepare(L.KINDS["urge"], sys.argv[2], {}, dt.date(2026, 11, 28))
+at_start_line(*sys.argv[3:5])  # every process starts allocating at the same instant
 print(json.dumps([office.issue(letter).number.seq for _ in range(50)]))
 """
 
@@ -109,10 +110,11 @@ def test_three_watchers_on_three_inboxes_and_four_letter_writers_share_one_archi
     try:
         second = run_process("-w", ws.root, "watch", "--inbox", inboxes[1], *ARGS, timeout=60)
         status = run_json("-w", ws.root, "status")
-        start = time.time() + 2
-        letters = [subprocess.Popen([sys.executable, "-c", LETTERS, str(ws.root), str(start), "测试单位001"],
+        line = StartLine(tmp_path / "start", 4)
+        letters = [subprocess.Popen([sys.executable, "-c", LETTERS, str(ws.root), "测试单位001", *line.args(i)],
                                     env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True) for _ in range(4)]
+                                    text=True) for i in range(4)]
+        line.go()
         for n, inbox in enumerate(inboxes):
             for path in sorted((tmp_path / f"staging{n}").iterdir()):
                 path.rename(inbox / path.name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import select
@@ -13,11 +12,13 @@ from sqlalchemy import select
 from lzdocs.store import Store
 from lzdocs.store.schema import documents
 from tests.conftest import REPO, cli_env
+from tests.startline import StartLine
 
 pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
 
 WORKER = """
-import datetime as dt, json, sys, time
+import datetime as dt, json, sys
+from tests.startline import at_start_line
 from lzdocs.documents import letters as L
 from lzdocs.store import Store
 from lzdocs.workspace import Workspace
@@ -26,20 +27,20 @@ ws = Workspace.open(sys.argv[1])
 store = Store.for_workspace(ws)
 office = L.LetterOffice(ws, store)
 letter = office.prepare(L.KINDS["urge"], "图书馆", {}, dt.date(2026, 11, 28))
-while time.time() < float(sys.argv[2]):  # both processes start allocating at the same instant
-    time.sleep(0.001)
+at_start_line(*sys.argv[2:4])  # both processes start allocating at the same instant
 numbers = [office.issue(letter).number.seq for _ in range(50)]
 print(json.dumps(numbers))
 """
 
 
 @pytest.mark.slow
-def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(workspace):
+def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(workspace, tmp_path):
     ws = workspace
-    start = time.time() + 3
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ws.root), str(start)], env=cli_env(),
+    line = StartLine(tmp_path / "start", 2)
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ws.root), *line.args(i)], env=cli_env(),
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+             for i in range(2)]
+    line.go()
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
     seen = [json.loads(out) for out, _ in outputs]

@@ -281,19 +281,19 @@ def test_an_archive_of_schema_2_gains_the_void_columns_and_its_letters_can_be_vo
 # --- two processes at once -----------------------------------------------------------------------------------
 
 WORKER = """
-import json, sys, time
+import json, sys
 from tests.conftest import run_cli
+from tests.startline import at_start_line
 
-root, tag, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
-FIELDS = json.loads(sys.argv[4])
+root, tag = sys.argv[1], sys.argv[2]
+FIELDS = json.loads(sys.argv[3])
 
 def letter(*extra):
     proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS, *extra, "--json")
     return proc.returncode, json.loads(proc.stdout) if proc.returncode == 0 else proc.stderr
 
 log = []
-while time.time() < start:  # both processes begin at the same instant
-    time.sleep(0.005)
+at_start_line(*sys.argv[4:6])  # both processes begin at the same instant
 for i in range(10):
     code, out = letter("--draft")
     log.append(["draft", code, out["files"][0] if code == 0 else out])
@@ -313,14 +313,15 @@ print(json.dumps(log, ensure_ascii=False))
 def test_two_processes_mixing_drafts_voids_and_assigned_numbers_never_use_a_number_twice(root):
     import subprocess
     import sys
-    import time
 
     from tests.conftest import REPO, cli_env
+    from tests.startline import StartLine
 
-    start = str(time.time() + 4)
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(root), tag, start, json.dumps(FIELDS)],
+    line = StartLine(root.parent / "start", 2)
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(root), tag, json.dumps(FIELDS), *line.args(i)],
                               cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              encoding="utf-8") for tag in ("甲", "乙")]
+                              encoding="utf-8") for i, tag in enumerate(("甲", "乙"))]
+    line.go()
     outputs = [p.communicate(timeout=600) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err[-3000:] for _, err in outputs]
     log = [entry for out, _ in outputs for entry in json.loads(out)]
