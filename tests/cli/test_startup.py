@@ -165,6 +165,19 @@ def test_the_lzdocs_command_starts_where_ctrl_c_is_caught():
     assert script.value == "lzdocs.__main__:run"
 
 
+def run_as_module(tmp_path, main: str, *args) -> subprocess.CompletedProcess:
+    """``main`` run as a package's ``__main__`` with ``python -m`` (as the tests and the Windows launcher run
+    lzdocs), then ``args`` against a new workspace."""
+    package = tmp_path / "as_module"
+    package.mkdir()
+    (package / "__main__.py").write_text(main, encoding="utf-8")
+    root = tmp_path / "ws"
+    run_cli("init", root, check=0)
+    env = cli_env(PYTHONPATH=os.pathsep.join([str(tmp_path), cli_env()["PYTHONPATH"]]))
+    return subprocess.run([sys.executable, "-m", "as_module", "-w", str(root), *args], env=env, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+
+
 SWALLOWED_IN_EVAL = """\
 from lzdocs.cli.common import Env
 
@@ -180,14 +193,7 @@ run()
 def test_a_command_stopped_by_ctrl_c_ends_with_exit_130_even_where_python_would_end_it_by_sigint(tmp_path):
     """Run as ``python -m`` (as the tests and the Windows launcher run it), CPython kills a process with SIGINT at
     exit (-2, not 130) once a Ctrl-C has escaped code compiled from a string — however well it was handled."""
-    package = tmp_path / "stopped_in_eval"
-    package.mkdir()
-    (package / "__main__.py").write_text(SWALLOWED_IN_EVAL, encoding="utf-8")
-    root = tmp_path / "ws"
-    run_cli("init", root, check=0)
-    env = cli_env(PYTHONPATH=os.pathsep.join([str(tmp_path), cli_env()["PYTHONPATH"]]))
-    proc = subprocess.run([sys.executable, "-m", "stopped_in_eval", "-w", str(root), "status"], env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    proc = run_as_module(tmp_path, SWALLOWED_IN_EVAL, "status")
     assert proc.returncode == 130, proc.stderr
     assert "已中断（Ctrl-C）" in proc.stderr
 
@@ -209,14 +215,7 @@ run()
 def test_a_command_that_has_finished_keeps_its_exit_code_when_ctrl_c_comes_as_python_shuts_down(tmp_path):
     """Python puts its default handler back as it shuts down and then tears its modules down for a tenth of a
     second: a Ctrl-C then ended a finished command by SIGINT (-2, no message) — 30 of 394 runs of a Ctrl-C pass."""
-    package = tmp_path / "late_ctrl_c"
-    package.mkdir()
-    (package / "__main__.py").write_text(CTRL_C_AS_PYTHON_SHUTS_DOWN, encoding="utf-8")
-    root = tmp_path / "ws"
-    run_cli("init", root, check=0)
-    env = cli_env(PYTHONPATH=os.pathsep.join([str(tmp_path), cli_env()["PYTHONPATH"]]))
-    proc = subprocess.run([sys.executable, "-m", "late_ctrl_c", "-w", str(root), "status", "--json"], env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
+    proc = run_as_module(tmp_path, CTRL_C_AS_PYTHON_SHUTS_DOWN, "status", "--json")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("{") and proc.stderr == ""
 
