@@ -104,6 +104,17 @@ def cut_short(exc: BaseException) -> bool:
     return False
 
 
+@contextmanager
+def as_interruption():
+    """An error that is really a Ctrl-C (:func:`cut_short`) comes out of the block as the KeyboardInterrupt."""
+    try:
+        yield
+    except Exception as exc:
+        if cut_short(exc):
+            raise KeyboardInterrupt from exc
+        raise
+
+
 def _unraisable(report, *, passed_on) -> None:
     """``sys.unraisablehook`` while the handler is in place: a Ctrl-C swallowed in a finalizer, or the error of a
     clean-up it cut short there (the ingest's private folder removed with rmtree: EBADF), is noted, not an error to

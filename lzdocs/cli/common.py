@@ -20,7 +20,7 @@ import click
 from lzdocs import interrupts
 from lzdocs.cli import zh
 from lzdocs.clock import Clock
-from lzdocs.errors import FileAccessError, LzdocsError, from_os_error
+from lzdocs.errors import LzdocsError, from_os_error
 
 if TYPE_CHECKING:  # the workspace module (settings, roster, TOML) loads when a command opens one
     from lzdocs.workspace import Workspace
@@ -242,25 +242,21 @@ class LzdocsGroup(click.Group):
         env = ctx.ensure_object(Env)
         handler = _install_log_handler(env)
         try:
-            with interrupts.noted():  # a Ctrl-C swallowed by a finalizer is raised again at the next step
+            # A Ctrl-C swallowed by a finalizer is raised again at the next step; one that Python wrapped in another
+            # error, or the error of a clean-up it cut short, is raised as the Ctrl-C it is.
+            with interrupts.noted(), interrupts.as_interruption():
                 return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except LzdocsError as exc:
-            if isinstance(exc, FileAccessError) and interrupts.cut_short(exc):  # the same, said in Chinese
-                _interrupted()
             _fail(exc, exc.exit_code)
         except KeyboardInterrupt:
             _interrupted()
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # `lzdocs risks | head`: click's main quietens the closed pipe
                 raise
-            if interrupts.cut_short(exc):  # a clean-up that Ctrl-C interrupted failed in its turn: still Ctrl-C
-                _interrupted()
             _fail(from_os_error(exc), ExitStatus.USAGE)
         except Exception as exc:  # a bug: one short Chinese message, the details in error.log
-            if interrupts.cut_short(exc):  # a Ctrl-C Python wrapped (a class being made as a module loads)
-                _interrupted()
             if os.environ.get("LZDOCS_DEBUG"):
                 raise
             log = write_error_log(env, exc)
