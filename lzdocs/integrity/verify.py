@@ -144,16 +144,23 @@ def _file_finding(path: str, row: dict) -> Finding | None:
         if not stat.S_ISREG(st.st_mode):
             return Finding("changed", subject, "已不是普通文件（被换成了链接、文件夹或设备）", since)
         if st.st_size != row["size"]:
-            return Finding("changed", subject, f"内容被改动过：现在 {st.st_size} 字节，记录时 {row['size']} 字节",
-                           since)
+            return _changed(subject, f"内容被改动过：现在 {st.st_size} 字节，记录时 {row['size']} 字节", since, row)
         with open(path, "rb", buffering=0, opener=_no_follow) as fh:
             if hashlib.file_digest(fh, "sha256").hexdigest() != row["sha256"]:
-                return Finding("changed", subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since)
+                return _changed(subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since, row)
     except FileNotFoundError:
         return Finding("missing", subject, TAKEN_BACK if row["role"] == "returned" else MISSING, since)
     except OSError as exc:
         return Finding("unreadable", subject, f"无法读取：{exc.strerror or exc}", since)
     return None
+
+
+def _changed(subject: str, message: str, since, row: dict) -> Finding:
+    """A recorded file with other bytes; a register or 公示表 is made from the archive, and says how to make it
+    again (a rebuild stopped by a second Ctrl-C, or a power cut, leaves one rewritten but not recorded)."""
+    if row["role"] in ("register", "publicity"):
+        message += "；它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录"
+    return Finding("changed", subject, message, since)
 
 
 def _no_follow(path: str, flags: int) -> int:

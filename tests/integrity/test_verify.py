@@ -443,3 +443,17 @@ def test_ctrl_c_while_the_registers_are_recorded_waits_for_the_record(root, monk
     assert "已中断" in proc.stderr and len(calls) == 5  # every register hashed and recorded before it stopped
     monkeypatch.undo()
     assert verify(root, check=0)["findings"] == []
+
+
+def test_an_altered_register_says_it_can_be_made_again_and_lzdocs_register_does(root):
+    """A register is made from the archive: what verify says of one with other bytes tells how to put it right."""
+    from lzdocs.documents.registers import register_paths
+    from lzdocs.workspace import Workspace
+
+    book = register_paths(Workspace.open(root), 2026)["documents"]
+    book.write_bytes(book.read_bytes() + b"\0")
+    [finding] = findings(root)
+    assert (finding["kind"], finding["subject"]) == ("changed", book.relative_to(root).as_posix())
+    assert finding["message"].endswith("它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录")
+    run_cli("-w", root, "register", check=0)
+    assert verify(root, check=0)["findings"] == []
