@@ -28,6 +28,9 @@ CONFIRM_AFTER = 0.5  # seconds before a finding about a file is looked at again 
 CONFIRM_WAIT = 60  # seconds the second look waits for a rebuild of the registers under way
 
 STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"
+# Said of a register or 公示表 that is not as recorded: what a rebuild stopped by a second Ctrl-C (or a power cut)
+# between writing it and recording it leaves.
+REGENERATE = "；它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录"
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
 UNFINISHED = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
 MISSING = "文件不见了（被删除、改名或移走）"
@@ -159,7 +162,7 @@ def _changed(subject: str, message: str, since, row: dict) -> Finding:
     """A recorded file with other bytes; a register or 公示表 is made from the archive, and says how to make it
     again (a rebuild stopped by a second Ctrl-C, or a power cut, leaves one rewritten but not recorded)."""
     if row["role"] in ("register", "publicity"):
-        message += "；它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录"
+        message += REGENERATE
     return Finding("changed", subject, message, since)
 
 
@@ -178,10 +181,18 @@ def _strays(ws: Workspace, year: int | None, recorded: dict, live: set[str], unf
         elif entry.name.startswith(".") or _empty(entry):
             maybe_in_progress[Path(entry.path)] = path
         else:
-            findings.append(Finding("stray", path, STRAY))
+            findings.append(Finding("stray", path, STRAY + (REGENERATE if _made_from_archive(ws, path) else "")))
     for leftover in stale_files(maybe_in_progress, IN_PROGRESS):
         findings.append(Finding("stray", maybe_in_progress[leftover], LEFTOVER))
     return findings
+
+
+def _made_from_archive(ws: Workspace, path: str) -> bool:
+    """Is ``path`` (relative to the workspace) one of the registers or the 公示表 of its year?"""
+    from lzdocs.documents.registers import register_paths
+
+    year = next((int(part) for part in Path(path).parts if part.isdigit() and len(part) == 4), None)
+    return year is not None and path in {ws.relative(p) for p in register_paths(ws, year).values()}
 
 
 def _empty(entry: os.DirEntry) -> bool:

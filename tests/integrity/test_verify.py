@@ -457,3 +457,17 @@ def test_an_altered_register_says_it_can_be_made_again_and_lzdocs_register_does(
     assert finding["message"].endswith("它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录")
     run_cli("-w", root, "register", check=0)
     assert verify(root, check=0)["findings"] == []
+
+
+def test_a_register_written_but_never_recorded_says_so_too(root):
+    """The first rebuild of a year stopped between writing and recording: the register is not in the manifest."""
+    from lzdocs.documents.registers import register_paths
+    from lzdocs.workspace import Workspace
+
+    book = register_paths(Workspace.open(root), 2026)["warnings"]
+    sql(root, "DELETE FROM files WHERE path = ?", book.relative_to(root).as_posix())
+    [finding] = findings(root)
+    assert (finding["kind"], finding["subject"]) == ("stray", book.relative_to(root).as_posix())
+    assert finding["message"].endswith("它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录")
+    run_cli("-w", root, "register", check=0)
+    assert verify(root, check=0)["findings"] == []
