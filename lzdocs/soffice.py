@@ -78,21 +78,18 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
                        "TEMP": str(scratch), **(env or {})}
     try:
         with interrupts.deferred():  # Ctrl-C as it starts waits for the process, which is then stopped with it
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, env=env, **options)
-    except OSError as exc:
-        raise SofficeFailed(f"无法启动 LibreOffice：{exc}") from exc
-    except BaseException:
-        if proc is not None:
-            _kill_group(proc, windows)
-        raise
-    try:
+            try:
+                proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, env=env, **options)
+            except OSError as exc:
+                raise SofficeFailed(f"无法启动 LibreOffice：{exc}") from exc
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc, windows)
         raise SofficeTimeout(timeout) from None
     except BaseException:  # Ctrl-C: its own session never sees it, and it would write on into a folder that goes
-        _kill_group(proc, windows)
+        if proc is not None:
+            _kill_group(proc, windows)
         raise
     result = Conversion(proc.returncode, err.decode("utf-8", "replace").strip()[-200:])
     if result.returncode != 0:
