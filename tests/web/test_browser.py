@@ -93,13 +93,25 @@ def snap(driver, folder: Path, name: str) -> Path:
 def follow(browser, element) -> None:
     """Click what leads to another page and wait until that page has replaced this one (else an element looked up
     at once may belong to the page that is going away)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = browser.find_element(By.TAG_NAME, "html")
+
+    def replaced(_) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:  # Chromium's words for the same while the new page is coming in
+            if "does not belong to the document" in (exc.msg or ""):
+                return True
+            raise
+        return False
+
     element.click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 20).until(replaced)
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
