@@ -144,6 +144,72 @@ def chinese_date(day: dt.date, *, numerals: bool = False) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# Every way of writing a date that lzdocs reads (docs/product.md §3): 2026年11月28日, 2026-11-28, 2026/11/28,
+# 2026.11.28, 20261128, 二〇二六年十一月二十八日, and the two numerals mixed (2026年十一月28日). The patterns are
+# tried in this order over the whole text: a date with separators anywhere in a cell wins over eight digits.
+_YEAR_DIGITS = r"(\d{4}|[〇○零一二三四五六七八九O]{4})"
+_MONTH_DAY = r"(\d{1,2}|[十一二三四五六七八九]{1,3})"
+_WRITTEN_DATES = (re.compile(rf"{_YEAR_DIGITS}\s*[-/.年]\s*{_MONTH_DAY}\s*[-/.月]\s*{_MONTH_DAY}\s*日?"),
+                  re.compile(r"(\d{4})(\d{2})(\d{2})"))
+_YEAR_MONTH = re.compile(rf"{_YEAR_DIGITS}\s*(?:年|[-/.])\s*{_MONTH_DAY}\s*月?")
+_EXCEL_SERIAL = re.compile(r"\d{5}(\.0+)?")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value, *, whole: bool = False) -> dt.date | None:
+    """A date from a cell or a text: a date or datetime, an Excel serial day, or any written form above; None for
+    anything else, an impossible day (2026年2月30日) included. ``whole``: the text is the date and nothing more
+    (spaces aside), as a signature line's last line; otherwise the date may stand among other words."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # 1954 … 2119 as an Excel serial
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    text = squeeze(str(value))
+    if _EXCEL_SERIAL.fullmatch(text):
+        return parse_date(float(text))
+    written = _written_date(text, whole)
+    try:
+        return dt.date(*written) if written else None
+    except ValueError:
+        return None
+
+
+def is_written_date(text: str) -> bool:
+    """The text is a date written out and nothing more (spaces aside), a day that does not exist included: a date
+    line of a signature, a 填报日期 cell."""
+    return _written_date(squeeze(text), whole=True) is not None
+
+
+def _written_date(text: str, whole: bool) -> tuple[int, int, int] | None:
+    """(year, month, day) as written in a squeezed text, not checked against the calendar."""
+    for pattern in _WRITTEN_DATES:
+        m = pattern.fullmatch(text) if whole else pattern.search(text)
+        parts = [parse_chinese_number(g) for g in m.groups()] if m else [None]
+        if None not in parts:
+            return tuple(parts)
+    return None
+
+
+def parse_year(value) -> int | None:
+    """The year of a date written only to the month (2026年11月, 2026.11, 二〇二六年十一月), or of a full date."""
+    day = parse_date(value)
+    if day is not None:
+        return day.year
+    if value is None or isinstance(value, (int, float)):
+        return None
+    m = _YEAR_MONTH.search(squeeze(str(value)))
+    if not m:
+        return None
+    year, month = parse_chinese_number(m.group(1)), parse_chinese_number(m.group(2))
+    return year if year and 2000 <= year <= 2100 and month and 1 <= month <= 12 else None
+
+
 # --- close names ------------------------------------------------------------------------------------
 
 SHARED_WEIGHT = 0.5  # how much of the two names' weight (Dice) the characters they share must carry

@@ -172,7 +172,7 @@ FIRST_YEAR = 2000  # the programme began in 2011; anything earlier is a typo
 def parse_date_option(value: str | None, today: dt.date, name: str = "--date") -> dt.date | None:
     if value is None:
         return None
-    from lzdocs.forms.values import parse_date
+    from lzdocs.textutil import parse_date
 
     day = parse_date(value)
     if day is None:

@@ -13,7 +13,7 @@ from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, parse
 from lzdocs.cli.progress import progress_bar
 from lzdocs.documents.kinds import KINDS, Field, find_kind
 from lzdocs.errors import ConfigError
-from lzdocs.textutil import chinese_date
+from lzdocs.textutil import chinese_date, parse_date
 
 if TYPE_CHECKING:  # the archive and the templates load when a letter is issued, not for --help
     from lzdocs.documents.letters import BatchRow, IssuedLetter
@@ -259,7 +259,6 @@ def reply_command(env: Env, number: str, date_text: str | None, correct: bool, p
       lzdocs reply 内工大纪谈〔2026〕1号 --date 2026-12-08 --place 纪委办公室 --by "纪委副书记 王某某"
     """
     from lzdocs.documents.letters import Talk
-    from lzdocs.forms.values import parse_date
 
     date = parse_date_option(date_text, env.today)
     talk = Talk(place or "", talker or "") if place or talker else None

@@ -6,13 +6,13 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from lzdocs.textutil import chinese_date
+from lzdocs.textutil import chinese_date, parse_date
 
 if TYPE_CHECKING:
     from lzdocs.settings import Settings
 
 _ITEM_END = "。.；;，,、：: \u3000"
-_MOMENT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T\s]+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?)?")
+_TIME_OF_DAY = re.compile(r"(.+?)(?:[T\s]+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?)?")
 _BASIS_TAIL = re.compile(r"(?:的)?(?:有关|相关)规定$")
 _RULES = re.compile(r"(?:规则|条例|办法|规定|准则|意见|细则|制度|决定|通知)$")
 _ENUMERATOR = re.compile(r"^\s*(?:[（(][0-9一二三四五六七八九十]+[)）]|[0-9]+(?:[.．](?!\d)|[、)）])"
@@ -29,17 +29,18 @@ def list_items(text: str) -> list[str]:
 
 
 def when_text(value, date: dt.date, warnings: list[str]) -> str:
-    """A day with its time of day as a letter prints it: 2026年12月8日（星期二）9时30分. An Excel date-time cell or
-    text like 2026-12-08 09:30 is formatted; other text (2026年12月8日上午9:00) is kept as the clerk wrote it."""
+    """A day with its time of day as a letter prints it: 2026年12月8日（星期二）9时30分. An Excel date-time cell, or a
+    date written any way lzdocs reads one followed by a time (2026-12-08 09:30, 2026年12月8日 9:30), is formatted;
+    other text (2026年12月8日上午9:00) is kept as the clerk wrote it."""
     moment = value
     if isinstance(value, str):
-        m = _MOMENT.fullmatch(value.strip())
-        if not m:
+        m = _TIME_OF_DAY.fullmatch(value.strip())
+        day = parse_date(m.group(1), whole=True) if m else None
+        if day is None:
             return value
-        y, mo, d, h, mi = (int(g) if g else 0 for g in m.groups())
         try:
-            moment = dt.datetime(y, mo, d, h, mi) if m.group(4) else dt.date(y, mo, d)
-        except ValueError:
+            moment = dt.datetime.combine(day, dt.time(int(m.group(2)), int(m.group(3)))) if m.group(2) else day
+        except ValueError:  # 25:00
             return value
     day = moment.date() if isinstance(moment, dt.datetime) else moment
     text = f"{chinese_date(day)}（星期{'一二三四五六日'[day.weekday()]}）"

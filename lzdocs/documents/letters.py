@@ -14,13 +14,12 @@ from lzdocs.documents.kinds import KINDS, Field, LetterKind, find_kind  # noqa: 
 from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
-from lzdocs.forms.values import parse_date
 from lzdocs.fsutil import write_new_file
 from lzdocs.organisation import LETTER_CODES
 from lzdocs.store import documents as doc_queries
 from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.tables import read_table
-from lzdocs.textutil import chinese_date, squeeze
+from lzdocs.textutil import chinese_date, parse_date, squeeze
 
 if TYPE_CHECKING:  # Jinja and lxml load with the first template
     from lzdocs.documents.templating import DocxTemplateFile

@@ -15,7 +15,7 @@ from lzdocs.documents.gbt9704 import PAGE, Page, add_title, format_paragraph
 from lzdocs.documents.titles import balance_title, text_width
 from lzdocs.ooxml.fonts import FANGSONG, HEITI, KAITI, add_text
 from lzdocs.ooxml.wordml import TBLPR_ORDER, set_child
-from lzdocs.textutil import strip_illegal_xml
+from lzdocs.textutil import is_written_date, strip_illegal_xml
 
 # 文中结构层次序数 (GB/T 9704-2012 §7.3.3): 一、 （一） 1． （1）
 _LEVELS = (
@@ -325,8 +325,6 @@ def _table_width(table, width: int) -> None:
 
 # --- what lzdocs writes itself, repeated in the body ------------------------------------------------
 
-_DATE_LINE = re.compile(r"(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
-                        r"\s*[\d一二三四五六七八九十]{1,3}\s*日|\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}")
 _ATTACHMENT_LINE = re.compile(r"^附\s*件?\s*\d*\s*[:：]")
 _ORGAN_ENDINGS = ("委员会", "办公室", "大学", "学院", "学校", "纪委", "党委", "党组", "监察处", "处", "部", "局", "厅",
                   "中心", "专员办公室", "工委")
@@ -359,7 +357,7 @@ def drop_repeats(blocks: list[Block], *, to: str, issuer: str, attachments: bool
 def _drop_signature(blocks: list[Block], issuer: str, dropped: list[str]) -> None:
     """A trailing date line and the organ names over it; or a last line that is the issuer's name."""
     taken: list[str] = []
-    if blocks and _is_plain(blocks[-1]) and _DATE_LINE.fullmatch(_bare(blocks[-1].text)):
+    if blocks and _is_plain(blocks[-1]) and is_written_date(blocks[-1].text):
         taken.append(blocks.pop().text)
         while blocks and _is_plain(blocks[-1]) and _looks_like_organ(blocks[-1].text, issuer):
             taken.insert(0, blocks.pop().text)

@@ -30,7 +30,7 @@ from lzdocs.ooxml.wordml import PPR_ORDER, RPR_ORDER, SECT_ORDER, set_child, tid
 from lzdocs.textutil import (
     chinese_date,
     decode_text,
-    parse_chinese_number,
+    parse_date,
     safe_filename,
     squeeze,
     strip_illegal_xml,
@@ -237,22 +237,10 @@ def _without_repeats(blocks: tuple[Block, ...], *, to: str, issuer: str, attachm
         notes.append(f"正文末尾的附件说明“{'　'.join(found.attachments)}”已删去（附件说明按 --attachment 排出）")
     if found.signature:
         said = "　".join(found.signature)
-        written = _date_of(found.signature[-1])
+        written = parse_date(found.signature[-1], whole=True)
         other = f"；成文日期用的是{chinese_date(date)}，可用 --date 指定" if written not in (None, date) else ""
         notes.append(f"正文末尾的署名和日期“{said}”已删去（署名和成文日期由 lzdocs 排出{other}）")
     return (*own, *blocks[cut:]), tuple(notes)
-
-
-def _date_of(text: str) -> dt.date | None:
-    """2026年11月28日, 二〇二六年十一月二十八日, 2026-11-28 or 2026.11.28 as a date; None for anything else."""
-    bare = re.sub(r"\s+", "", text)
-    found = (re.fullmatch(r"(\S{4})年(\S{1,3})月(\S{1,3})日", bare)
-             or re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", bare))
-    parts = [parse_chinese_number(g) for g in found.groups()] if found else [None]
-    try:
-        return dt.date(*parts) if None not in parts else None
-    except ValueError:
-        return None
 
 
 def _clean(text) -> str:

@@ -9,8 +9,8 @@ from lzdocs.errors import Problem, RejectedFile, error, warning
 from lzdocs.forms.ditto import fill_down
 from lzdocs.forms.labels import roster_unit_in_titles
 from lzdocs.forms.records import CheckedForm, RawForm
-from lzdocs.forms.values import LEVEL_NAMES, parse_year, read_choice, read_level
-from lzdocs.textutil import fold, squeeze, strip_illegal_xml
+from lzdocs.forms.values import LEVEL_NAMES, read_choice, read_level
+from lzdocs.textutil import fold, parse_year, squeeze, strip_illegal_xml
 from lzdocs.workspace import Roster
 
 _NOTE_ROW = re.compile(r"^(填表说明|说明|备注|注[:：]|注\d|附注)")

@@ -9,8 +9,7 @@ from typing import Any
 
 from lzdocs.errors import Problem, warning
 from lzdocs.forms.records import RawForm
-from lzdocs.forms.values import parse_year
-from lzdocs.textutil import squeeze
+from lzdocs.textutil import parse_year, squeeze
 
 # A sheet so named, or a table so titled, shows how to fill the form in; it is not the form itself.
 EXAMPLE_SHEETS = ("填表说明", "说明", "示例", "样表", "样例", "范例", "模板", "参考", "例表")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lzdocs.forms.schema import FormKind
-from lzdocs.textutil import fold, squeeze
+from lzdocs.textutil import fold, is_written_date, squeeze
 
 if TYPE_CHECKING:
     from lzdocs.workspace import Roster
@@ -116,12 +116,8 @@ def _clean(value: str) -> str:
     return value.strip().lstrip(":：").strip(" \t\r\n\u3000_＿")
 
 
-_BARE_DATE = re.compile(r"[0-9〇○零一二三四五六七八九O]{4}[-/.年][0-9一二三四五六七八九十]{1,3}[-/.月]"
-                        r"[0-9一二三四五六七八九十]{1,3}日?")
-
-
 def _is_bare_date(text: str) -> bool:
-    return len(text) <= 24 and bool(_BARE_DATE.fullmatch(squeeze(text)))
+    return len(text) <= 24 and is_written_date(text)
 
 
 _TRAILING_DATE = re.compile(r"(?:^|(?<=[\s:：]))((?:[0-9〇○零一二三四五六七八九O]{4})?"

@@ -14,8 +14,7 @@ from lzdocs.forms.labels import Labels, header_values, is_footer_line, labelled,
 from lzdocs.forms.records import RawForm, RawRow
 from lzdocs.forms.schema import Field, FormKind
 from lzdocs.forms.ticks import tick_columns, ticks_text
-from lzdocs.forms.values import parse_date
-from lzdocs.textutil import squeeze
+from lzdocs.textutil import parse_date, squeeze
 
 HEADER_SCAN_ROWS = 30  # the header is looked for in the first rows of a table or sheet
 HEADER_MAX_CHARS = 30  # a longer cell is data or a title, never a column header

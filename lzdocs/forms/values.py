@@ -1,12 +1,11 @@
-"""Parsing the values clerks write: risk levels in all their spellings, dates in all their formats."""
+"""Parsing the values clerks write: risk levels in all their spellings, ticked choices (dates: textutil)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 
-from lzdocs.textutil import parse_chinese_number, squeeze
+from lzdocs.textutil import squeeze
 
 LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级"}
 
@@ -108,56 +107,3 @@ def read_choice(value, choices: tuple[str, ...]) -> str | None:
     return ticked[0] if len(ticked) == 1 else None
 
 
-_DATE_PATTERNS = [
-    re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-    re.compile(r"([〇○零一二三四五六七八九O]{4})年([十一二三四五六七八九]{1,3})月([十一二三四五六七八九]{1,3})日"),
-]
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def parse_date(value) -> dt.date | None:
-    """A date from a cell or text: date/datetime, an Excel serial, or any of the written forms of docs/product.md §3."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 20000 < value < 80000:  # 1954 … 2119 as an Excel serial
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        return None
-    text = squeeze(str(value))
-    if re.fullmatch(r"\d{5}(\.0+)?", text):
-        return parse_date(float(text))
-    for pattern in _DATE_PATTERNS:
-        m = pattern.search(text)
-        if not m:
-            continue
-        parts = [parse_chinese_number(g) for g in m.groups()]
-        if None in parts:
-            continue
-        try:
-            return dt.date(*parts)
-        except ValueError:
-            return None
-    return None
-
-
-_YEAR_MONTH = re.compile(r"(\d{4}|[〇○零一二三四五六七八九O]{4})\s*(?:年|[-/.])\s*"
-                         r"(\d{1,2}|[十一二三四五六七八九]{1,3})\s*月?")
-
-
-def parse_year(value) -> int | None:
-    """The year of a date written only to the month (2026年11月, 2026.11, 二〇二六年十一月), or of a full date."""
-    day = parse_date(value)
-    if day is not None:
-        return day.year
-    if value is None or isinstance(value, (int, float)):
-        return None
-    m = _YEAR_MONTH.search(squeeze(str(value)))
-    if not m:
-        return None
-    year, month = parse_chinese_number(m.group(1)), parse_chinese_number(m.group(2))
-    return year if year and 2000 <= year <= 2100 and month and 1 <= month <= 12 else None

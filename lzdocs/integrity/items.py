@@ -149,8 +149,7 @@ def _signed_on(path: Path) -> dt.date:
     only, no decision rests on it)."""
     import docx
 
-    from lzdocs.forms.values import parse_date
-    from lzdocs.textutil import chinese_date
+    from lzdocs.textutil import chinese_date, parse_date
 
     for paragraph in reversed(docx.Document(str(path)).paragraphs):
         text = paragraph.text.strip()

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from lzdocs.forms.values import parse_date, parse_level, read_choice
+from lzdocs.forms.values import parse_level, read_choice
+from lzdocs.textutil import parse_date
 
 
 @pytest.mark.parametrize("text,level", [
@@ -54,7 +55,7 @@ def test_no_tick_or_two_ticks_or_a_vague_word_is_not_a_level(text):
 @pytest.mark.parametrize("text,year", [("2026年11月", 2026), ("2026.11", 2026), ("二〇二六年十一月", 2026),
                                        ("2026年11月9日", 2026), ("2026年13月", None), ("11月9日", None)])
 def test_year_of_a_date_written_only_to_the_month(text, year):
-    from lzdocs.forms.values import parse_year
+    from lzdocs.textutil import parse_year
 
     assert parse_year(text) == year
 
@@ -72,3 +73,38 @@ RESULTS = ("已落实", "部分落实", "未落实")
 ])
 def test_a_choice_is_written_or_ticked_once(text, expected):
     assert read_choice(text, RESULTS) == expected
+
+
+@pytest.mark.parametrize("text,date", [
+    ("2026年十一月28日", dt.date(2026, 11, 28)), ("二〇二六年11月9日", dt.date(2026, 11, 9)),
+    ("二〇二六年十一月九", dt.date(2026, 11, 9)), ("2026 年 11 月 28 日", dt.date(2026, 11, 28)),
+    ("20261128", dt.date(2026, 11, 28)),
+])
+def test_a_date_alone_is_read_whole_and_numerals_may_be_mixed(text, date):
+    assert parse_date(text, whole=True) == parse_date(text) == date
+
+
+@pytest.mark.parametrize("text", ["填表日期：2026年11月28日", "2026年11月28日上午", "2026年2月30日", "2026年11月"])
+def test_a_date_among_other_words_is_not_a_date_alone(text):
+    assert parse_date(text, whole=True) is None
+
+
+def test_a_day_that_does_not_exist_is_still_written_as_a_date():
+    from lzdocs.textutil import is_written_date
+
+    assert is_written_date("2026年2月30日") and is_written_date("二〇二六年十一月二十八日")
+    assert parse_date("2026年2月30日") is None
+    assert not is_written_date("填表日期：2026年11月28日") and not is_written_date("2026年11月")
+
+
+@pytest.mark.parametrize("text,printed", [
+    ("2026-12-08 09:30", "2026年12月8日（星期二）9时30分"), ("2026年12月8日 9:30", "2026年12月8日（星期二）9时30分"),
+    ("二〇二六年十二月八日 14：05", "2026年12月8日（星期二）14时5分"),
+    ("2026.12.08T09:00:00", "2026年12月8日（星期二）9时"),
+    ("2026年12月8日上午9:00", "2026年12月8日上午9:00"), ("2026-12-08 25:00", "2026-12-08 25:00"),
+    ("下周二上午", "下周二上午"),
+])
+def test_a_talks_time_is_printed_from_any_date_lzdocs_reads(text, printed):
+    from lzdocs.documents.letter_fields import when_text
+
+    assert when_text(text, dt.date(2026, 12, 1), []) == printed
