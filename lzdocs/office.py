@@ -89,6 +89,8 @@ class LetterBatch:
     ignored_columns: list[str] = field(default_factory=list)
     year: int | None = None  # urge: the reporting year
     units: list[str] = field(default_factory=list)  # urge: the units with no accepted form of it (urged, or not yet)
+    already: dict[str, str] = field(default_factory=dict)  # urge: of those, the units sent the same letter that day
+    # (文号), not sent another
 
     @property
     def failed(self) -> list[BatchRow]:
@@ -485,21 +487,31 @@ class Office:
 
     def urge(self, year: int | None = None, *, values: dict | None = None, date: dt.date | None = None,
              pdf: bool = False, progress: Progress | None = None, reminder: bool = False, draft: bool = False,
-             number: str | None = None, dry_run: bool = False) -> LetterBatch:
+             number: str | None = None, dry_run: bool = False, again: bool = False) -> LetterBatch:
         """A 催报通知 to every roster unit with no accepted form for ``year`` (default: ``programme_year()``; for a
         ``reminder``, the year of ``date``, whose deadline is ahead); 原定期限 defaults to the deadline. The batch
         names the year and those units (``dry_run``: only that, nothing issued; no units: nothing to issue).
 
+        A unit already sent the same letter (催报通知, or 报送提醒) dated ``date`` is not sent another, unless
+        ``again``: running urge a second time after a cut-off or a Ctrl-C sends only what the first run did not.
+        The batch's ``already`` names those units with the 文号 they were sent.
+
         Before the deadline only a reminder (``reminder``: 提醒, not 催报) goes out; the date by which a unit must
         report is never earlier than the deadline. A reporting year already closed (归档) is refused: YearClosed."""
-        from lzdocs.documents.letters import KINDS, REMINDER, urge_values
+        from lzdocs.documents.letters import KINDS, REMINDER, REMINDER_TITLE, urge_values
+        from lzdocs.store.letters import sent_on
         from lzdocs.store.years import require_open
 
         date = date or self.today
         year = year or self.urge_year(reminder=reminder, date=date)
         units = self.units_to_urge(year)
-        if dry_run or not units:
-            return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units)
+        already = {}
+        if units and not (again or draft):
+            with self.store.read() as conn:
+                sent = sent_on(conn, "urge", REMINDER_TITLE if reminder else KINDS["urge"].name, date)
+            already = {unit: sent[unit] for unit in units if unit in sent}
+        if dry_run or len(already) == len(units):
+            return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units, already=already)
         self.ws.require_organisation(KINDS["urge"].key)
         # A year handed over takes no more forms: what a 催报 asks for would be returned as 已归档 (the 催报 itself,
         # numbered in the new year, would not be refused).
@@ -509,9 +521,9 @@ class Office:
         if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template
             raise ConfigError("工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒",
                               hint="请把它改名备份后重新运行 lzdocs init，会放入新版模板")
-        rows = [(i, {"单位": name}) for i, name in enumerate(units, start=1)]
+        rows = [(i, {"单位": name}) for i, name in enumerate(units, start=1) if name not in already]
         batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
-        batch.year, batch.units = year, units
+        batch.year, batch.units, batch.already = year, units, already
         for row in batch.rows:
             row.row = None  # the rows are the roster's, not a file's
         if not draft and any(r.issued for r in batch.rows):  # the 报送情况登记表, brought to the day of the urge

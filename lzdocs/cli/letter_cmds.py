@@ -168,8 +168,10 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
         env.note(f"提醒：表格中的“{column}”列不是{batch.kind.name}的字段，已忽略")
     print_registers(env, batch.registers, summary=True)
     results = batch.rows
-    if env.json:
-        env.emit([_row_dict(env, r) for r in results])
+    if env.json:  # urge: a unit sent the same letter earlier that day is a row "skipped", with that letter's 文号
+        env.emit([_row_dict(env, r) for r in results] + [
+            {"row": None, "unit": a["unit"], "status": "skipped", "number": a["number"], "files": [],
+             "reply_due": None, "warnings": [], "error": None, "unavailable": False} for a in _already(batch)])
     else:
         for r in results:
             where = f"第{r.row}行 " if r.row is not None else ""
@@ -177,7 +179,8 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
                 print_issued(env, r.issued, prefix=f"{where}{r.unit}：")
             else:
                 env.echo(f"{where}{r.unit or '（未写单位）'}：失败 —— {r.error}")
-        env.echo(f"共 {len(results)} 份：成功 {len(results) - len(batch.failed)}，失败 {len(batch.failed)}。")
+        if results or not batch.already:
+            env.echo(f"共 {len(results)} 份：成功 {len(results) - len(batch.failed)}，失败 {len(batch.failed)}。")
     if batch.stopped:
         from lzdocs.store.db import DatabaseUnavailable
 
@@ -206,15 +209,17 @@ def _row_dict(env: Env, r: BatchRow) -> dict:
 @click.option("--reminder", is_flag=True, help="截止日期前发报送提醒（措辞为“提醒”而非“催报”）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @click.option("--dry-run", is_flag=True, help="只列出要催报的单位，不发文")
+@click.option("--again", is_flag=True, help="当天已发过同一通知的单位也再发一份（默认不重复发文）")
 @common.numbering_options
 @json_option
 @pass_env
 def urge_command(env: Env, year: int | None, date_text: str | None, sets, reminder: bool, pdf: bool,
-                 dry_run: bool, draft: bool, number: str | None) -> None:
+                 dry_run: bool, again: bool, draft: bool, number: str | None) -> None:
     """给名单中本年度还没有报送（或报送被退回）的每个单位发一份催报通知。
 
     截止日期（lzdocs.toml 的 [submission] deadline）之前不能催报，只能用 --reminder 发报送提醒；
-    补报期限不会早于截止日期。
+    补报期限不会早于截止日期。同一成文日期已发过同一通知的单位不再重复发文（中断后重新运行只补发
+    没发出的），确需再发时加 --again。
 
     \b
     示例：
@@ -226,16 +231,29 @@ def urge_command(env: Env, year: int | None, date_text: str | None, sets, remind
     date = parse_date_option(date_text, env.today) or env.today
     with progress_bar("生成报送提醒" if reminder else "生成催报通知", enabled=not dry_run) as update:
         batch = env.office().urge(year, values=parse_sets(sets), date=date, pdf=pdf, progress=update,
-                                  reminder=reminder, draft=draft, number=number, dry_run=dry_run)
+                                  reminder=reminder, draft=draft, number=number, dry_run=dry_run, again=again)
+    what = "报送提醒" if reminder else "催报通知"
     if dry_run or not batch.units:
         if env.json:
-            env.emit({"year": batch.year, "units": batch.units} if dry_run else [])
+            env.emit({"year": batch.year, "units": batch.units, "already": _already(batch)} if dry_run else [])
         elif batch.units:
             env.echo(f"{batch.year} 年尚未报送的单位（{len(batch.units)} 个）：{'、'.join(batch.units)}")
+            if batch.already:
+                env.echo(f"其中 {len(batch.already)} 个单位{chinese_date(date)}已发过{what}，不会重复发文："
+                         f"{'、'.join(batch.already)}（确需再发时加 --again）")
         else:
             env.echo(f"名单中的单位都已报送 {batch.year} 年的表格，无需催报。")
         return
+    if batch.already and not env.json:
+        sent = "、".join(f"{unit}（{number}）" for unit, number in batch.already.items())
+        env.echo(f"{chinese_date(date)}已发过{what}、没有重复发文的单位（{len(batch.already)} 个）：{sent}；"
+                 "确需再发时加 --again")
     report_rows(env, batch)
+
+
+def _already(batch: LetterBatch) -> list[dict]:
+    """urge: the units sent the same letter that day, and its 文号."""
+    return [{"unit": unit, "number": number} for unit, number in batch.already.items()]
 
 
 @command(cli, "reply")

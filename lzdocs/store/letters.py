@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -24,3 +26,12 @@ def letters_to(conn: Connection, unit: str, *, kind: str | None = None, year: in
     if year is not None:
         q = q.where(documents.c.year == year)
     return conn.execute(q.order_by(documents.c.issued, documents.c.id)).mappings().all()
+
+
+def sent_on(conn: Connection, kind: str, title: str, day: dt.date) -> dict[str, str]:
+    """The units sent a letter of ``kind`` with ``title`` dated ``day`` and not voided, and its 文号 (the latest):
+    a batch run again that day (after a cut-off, a Ctrl-C) does not send them a second one."""
+    rows = conn.execute(select(documents.c.recipient, documents.c.number).where(
+        documents.c.kind == kind, documents.c.title == title, documents.c.issued == day,
+        documents.c.status == "issued").order_by(documents.c.id))
+    return {unit: number for unit, number in rows}

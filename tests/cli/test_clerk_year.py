@@ -39,6 +39,13 @@ def register(root, name: str, year: int = 2026) -> dict[str, dict]:
     return {r[header.index(key)]: dict(zip(header, r)) for r in rows[1:] if r[header.index(key)]}
 
 
+def urges_registered(root) -> set[str]:
+    """The 催报通知 numbers the 发文登记簿 lists (a voided one too: its row stays)."""
+    sheet = load_workbook(root / "outbox" / "2026" / "登记簿" / "发文登记簿.xlsx").worksheets[0]
+    cells = (v for row in sheet.iter_rows(values_only=True) for v in row)
+    return {v for v in cells if isinstance(v, str) and v.startswith("东理纪催〔")}
+
+
 def set_deadline(root, deadline: str) -> None:
     config = root / "lzdocs.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('deadline = "11-16"', f'deadline = "{deadline}"'),
@@ -92,6 +99,42 @@ def test_an_urge_after_the_deadline_asks_for_a_date_after_it_and_refuses_an_earl
     text = text_of(ws / rows[0]["files"][0])
     assert text.splitlines()[2] == "催报通知" and "报送提醒" not in text
     assert "应于2026年12月15日前报送" in text and "请你单位高度重视，于2026年12月23日前补报。" in text
+
+
+def test_urge_run_again_the_same_day_sends_only_the_letters_the_first_run_did_not(ws):
+    """A first run cut short (here: two units not yet on the roster, one letter voided) and run again that day: the
+    units already sent the 催报 are not sent a second one, and no 文号 is spent on them; --again sends anyway."""
+    monday = day("2026-12-07")
+    roster = ws / "units.csv"
+    full = roster.read_text(encoding="utf-8")
+    lines = full.splitlines(keepends=True)
+    roster.write_text("".join(lines[:-2]), encoding="utf-8")  # the last two units: not reached by the first run
+    first = run_json("-w", ws, "urge", env=monday)
+    assert [r["status"] for r in first] == ["issued"] * 11
+    run_json("-w", ws, "void", first[0]["number"], "--reason", "发错了", env=monday)
+    roster.write_text(full, encoding="utf-8")
+
+    plan = run_json("-w", ws, "urge", "--dry-run", env=monday)
+    assert len(plan["units"]) == 13
+    assert plan["already"] == [{"unit": r["unit"], "number": r["number"]} for r in first[1:]]
+    shown = run_cli("-w", ws, "urge", "--dry-run", env=monday).stdout
+    assert "其中 10 个单位2026年12月7日已发过催报通知，不会重复发文" in shown and "--again" in shown
+
+    second = run_json("-w", ws, "urge", env=monday)
+    sent = [r for r in second if r["status"] == "issued"]
+    assert [r["unit"] for r in sent] == [first[0]["unit"], *(u.split(",")[0] for u in lines[-2:])]
+    assert [r["number"] for r in sent] == [f"东理纪催〔2026〕{n}号" for n in (12, 13, 14)]  # none spent twice
+    skipped = [r for r in second if r["status"] == "skipped"]
+    assert [(r["unit"], r["number"]) for r in skipped] == [(r["unit"], r["number"]) for r in first[1:]]
+    assert all(r["files"] == [] and r["error"] is None for r in skipped)
+    assert len(urges_registered(ws)) == 14
+
+    told = run_cli("-w", ws, "urge", env=monday)  # everything sent: nothing issued, the clerk is told why
+    assert "2026年12月7日已发过催报通知、没有重复发文的单位（13 个）" in told.stdout and "共 0 份" not in told.stdout
+    assert len(urges_registered(ws)) == 14
+    assert [r["status"] for r in run_json("-w", ws, "urge", "--again", env=monday)] == ["issued"] * 13
+    assert [r["status"] for r in run_json("-w", ws, "urge", env=day("2026-12-08"))] == ["issued"] * 13
+    assert len(urges_registered(ws)) == 40
 
 
 def test_in_january_the_year_just_ended_is_the_one_status_and_urge_work_on(ws, make_form):
