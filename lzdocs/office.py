@@ -506,17 +506,17 @@ class Office:
         year = year or self.urge_year(reminder=reminder, date=date)
         units = self.units_to_urge(year)
         already = {}
-        if units and not (again or draft):
+        if units:
             with self.store.read() as conn:
-                sent = sent_on(conn, "urge", REMINDER_TITLE if reminder else KINDS["urge"].name, date)
-            already = {unit: sent[unit] for unit in units if unit in sent}
+                # A year handed over takes no more forms: what a 催报 asks for would be returned as 已归档 (the 催报
+                # itself, numbered in the new year, would not be refused). A dry run says so too.
+                require_open(conn, year)
+                if not (again or draft):
+                    sent = sent_on(conn, "urge", REMINDER_TITLE if reminder else KINDS["urge"].name, date)
+                    already = {unit: sent[unit] for unit in units if unit in sent}
         if dry_run or len(already) == len(units):
             return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units, already=already)
         self.ws.require_organisation(KINDS["urge"].key)
-        # A year handed over takes no more forms: what a 催报 asks for would be returned as 已归档 (the 催报 itself,
-        # numbered in the new year, would not be refused).
-        with self.store.read() as conn:
-            require_open(conn, year)
         defaults = urge_values(self.ws, year, date, values or {}, reminder=reminder)
         if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template
             raise ConfigError("工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒",

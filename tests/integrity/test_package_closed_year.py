@@ -98,9 +98,10 @@ def test_no_urge_in_the_new_year_for_the_forms_of_a_closed_one(office_year):
     """In January the programme year is still the one just ended; once it is archived, its forms are returned as
     已归档, so a 催报 for them (numbered in the new, open year) is refused rather than sent."""
     root, _ = office_year
-    proc = run_cli("-w", root, "urge", "--year", "2026", "--date", "2027-01-05", check=2,
-                   env=cli_env(LZDOCS_TODAY="2027-01-05"))
-    assert proc.stderr.startswith("错误：2026 年度已于 2026-11-28 09:30 归档")
+    for dry_run in (["--dry-run"], []):  # the dry run says what the run would: refused
+        proc = run_cli("-w", root, "urge", "--year", "2026", "--date", "2027-01-05", *dry_run, check=2,
+                       env=cli_env(LZDOCS_TODAY="2027-01-05"))
+        assert proc.stderr.startswith("错误：2026 年度已于 2026-11-28 09:30 归档")
     assert not (root / "outbox" / "2027").exists()
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT count(*) FROM documents WHERE kind = 'urge'").fetchone() == (0,)
