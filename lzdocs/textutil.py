@@ -92,7 +92,7 @@ _WIDE, _WIDE_AMBIGUOUS = _Widths("WF"), _Widths("WFA")
 # --- Chinese numerals and dates ---------------------------------------------------------------------
 
 CHINESE_DIGITS = "〇一二三四五六七八九"
-_DIGIT_VALUES = {**{ch: n for n, ch in enumerate(CHINESE_DIGITS)}, "○": 0, "零": 0, "O": 0, "Ｏ": 0}
+_DIGIT_VALUES = {**{ch: n for n, ch in enumerate(CHINESE_DIGITS)}, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "0": 0}
 _PLACES = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
 
 
@@ -145,13 +145,15 @@ def chinese_date(day: dt.date, *, numerals: bool = False) -> str:
 
 
 # Every way of writing a date that lzdocs reads (docs/product.md §3): 2026年11月28日, 2026-11-28, 2026/11/28,
-# 2026.11.28, 20261128, 二〇二六年十一月二十八日, and the two numerals mixed (2026年十一月28日). The patterns are
-# tried in this order over the whole text: a date with separators anywhere in a cell wins over eight digits.
-_YEAR_DIGITS = r"(\d{4}|[〇○零一二三四五六七八九O]{4})"
-_MONTH_DAY = r"(\d{1,2}|[十一二三四五六七八九]{1,3})"
-_WRITTEN_DATES = (re.compile(rf"{_YEAR_DIGITS}\s*[-/.年]\s*{_MONTH_DAY}\s*[-/.月]\s*{_MONTH_DAY}\s*日?"),
-                  re.compile(r"(\d{4})(\d{2})(\d{2})"))
-_YEAR_MONTH = re.compile(rf"{_YEAR_DIGITS}\s*(?:年|[-/.])\s*{_MONTH_DAY}\s*月?")
+# 2026.11.28, 二〇二六年十一月二十八日 (二0二六 too), the two numerals mixed (2026年十一月28日) and, in a
+# cell, 20261128. A written date is tried first over the whole text, so that it wins over a run of eight digits;
+# a day in Chinese numerals needs its 日 (2026年3月五项整改 is no date).
+_YEAR_DIGITS = r"(\d{4}|[〇○零0O一二三四五六七八九]{4})"
+_MONTH = r"(\d{1,2}|[十一二三四五六七八九]{1,3})"
+_DAY = r"(\d{1,2}|[十一二三四五六七八九]{1,3}(?=日))"
+_WRITTEN = re.compile(rf"{_YEAR_DIGITS}\s*[-/.年]\s*{_MONTH}\s*[-/.月]\s*{_DAY}\s*日?")
+_WRITTEN_DATES = (_WRITTEN, re.compile(r"(\d{4})(\d{2})(\d{2})"))
+_YEAR_MONTH = re.compile(rf"{_YEAR_DIGITS}\s*(?:年|[-/.])\s*{_MONTH}\s*月?")
 _EXCEL_SERIAL = re.compile(r"\d{5}(\.0+)?")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -181,14 +183,15 @@ def parse_date(value, *, whole: bool = False) -> dt.date | None:
 
 
 def is_written_date(text: str) -> bool:
-    """The text is a date written out and nothing more (spaces aside), a day that does not exist included: a date
-    line of a signature, a 填报日期 cell."""
-    return _written_date(squeeze(text), whole=True) is not None
+    """The text is a date written out with its separators (年月日, - / .) and nothing more, spaces aside — a day
+    that does not exist included, eight bare digits not (a telephone number): a signature's date line, a date
+    written under a form's table."""
+    return _written_date(squeeze(text), whole=True, patterns=(_WRITTEN,)) is not None
 
 
-def _written_date(text: str, whole: bool) -> tuple[int, int, int] | None:
+def _written_date(text: str, whole: bool, patterns=_WRITTEN_DATES) -> tuple[int, int, int] | None:
     """(year, month, day) as written in a squeezed text, not checked against the calendar."""
-    for pattern in _WRITTEN_DATES:
+    for pattern in patterns:
         m = pattern.fullmatch(text) if whole else pattern.search(text)
         parts = [parse_chinese_number(g) for g in m.groups()] if m else [None]
         if None not in parts:

@@ -6,11 +6,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from lzdocs.textutil import chinese_date, parse_date
+from lzdocs.textutil import chinese_date, is_written_date, parse_date
 
 if TYPE_CHECKING:
     from lzdocs.settings import Settings
 
+DATE_SPAN = 5  # a date in a letter lies within five years of the letter's own date
 _ITEM_END = "。.；;，,、：: \u3000"
 _TIME_OF_DAY = re.compile(r"(.+?)(?:[T\s]+(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?)?")
 _BASIS_TAIL = re.compile(r"(?:的)?(?:有关|相关)规定$")
@@ -30,13 +31,14 @@ def list_items(text: str) -> list[str]:
 
 def when_text(value, date: dt.date, warnings: list[str]) -> str:
     """A day with its time of day as a letter prints it: 2026年12月8日（星期二）9时30分. An Excel date-time cell, or a
-    date written any way lzdocs reads one followed by a time (2026-12-08 09:30, 2026年12月8日 9:30), is formatted;
-    other text (2026年12月8日上午9:00) is kept as the clerk wrote it."""
+    date written out any way lzdocs reads one (within DATE_SPAN years of the letter's ``date``), with or without a
+    time after it (2026-12-08 09:30, 2026年12月8日 9:30), is formatted; other text (2026年12月8日上午9:00, a bare
+    number) is kept as the clerk wrote it."""
     moment = value
     if isinstance(value, str):
         m = _TIME_OF_DAY.fullmatch(value.strip())
-        day = parse_date(m.group(1), whole=True) if m else None
-        if day is None:
+        day = parse_date(m.group(1), whole=True) if m and is_written_date(m.group(1)) else None
+        if day is None or abs(day.year - date.year) > DATE_SPAN:  # 65431020, a serial number: not a day
             return value
         try:
             moment = dt.datetime.combine(day, dt.time(int(m.group(2)), int(m.group(3)))) if m.group(2) else day

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from lzdocs import interrupts
 from lzdocs.documents.kinds import KINDS, Field, LetterKind, find_kind  # noqa: F401 - part of this API
-from lzdocs.documents.letter_fields import basis_text, contact, copy_line, list_items, when_text
+from lzdocs.documents.letter_fields import DATE_SPAN, basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.fsutil import write_new_file
@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # Jinja and lxml load with the first template
     from lzdocs.workspace import Workspace
 
 
-DATE_SPAN = 5  # a date in a letter lies within five years of the letter's own date
 PROVIDED = ("文号", "发文机关", "主送", "成文日期", "印发机关", "印发日期", "标题", "年份", "联系人", "联系电话",
             "联系方式")
 OVERRIDABLE = {"发文机关", "印发机关", "联系人", "联系电话"}

@@ -81,3 +81,13 @@ def test_attachment_lines_stay_when_lzdocs_writes_no_attachment_note(made):
     out = json.loads(made["plain"].stdout)
     assert "附件：联系人名单（另发）" in _texts(made["ws"], out)
     assert out["warnings"] == []
+
+
+def test_a_telephone_number_on_the_last_line_is_kept_but_a_written_date_is_dropped():
+    from lzdocs.documents.markdown_body import drop_repeats, parse_body
+
+    for last, dropped in (("87654321", False), ("2026年11月20日", True), ("二0二六年十一月二十日", True)):
+        blocks = parse_body(f"请按时报送。\n联系人及电话：\n张老师\n{last}\n", markdown=False)
+        kept, found = drop_repeats(blocks, to="各部门、各单位", issuer="中共内蒙古工业大学委员会", attachments=False)
+        assert (found.signature == [last]) is dropped
+        assert (kept[-1].text == last) is not dropped

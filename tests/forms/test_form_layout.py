@@ -60,6 +60,20 @@ def test_bare_date_under_the_table_is_the_date():
     assert form.date_value == dt.date(2011, 11, 10)
 
 
+def test_a_telephone_number_under_the_table_is_no_date_and_the_signature_lines_date_is():
+    """Eight digits alone (65431020) are a telephone number, not 6543-10-20: the date at the end of the signature
+    line below is the form's."""
+    after = [["填表人：王二", "联系电话", "65431020"], ["分管领导：李四\u3000\u30002026年11月9日"]]
+    form = find(table(HEADER, ROW, before=[["单位：组织部"]], after=after))
+    assert form.date_value == dt.date(2026, 11, 9)
+
+
+@pytest.mark.parametrize("written", ["二0二六年十一月九日", "2026年十一月9日", "二〇二六年11月9日"])
+def test_a_date_typed_with_mixed_numerals_under_the_table_is_read(written):
+    form = find(table(HEADER, ROW, before=[["单位：基建处"]], after=[[written]]))
+    assert form.date_value == dt.date(2026, 11, 9)
+
+
 def test_signature_and_date_lines_inside_the_table_are_not_data():
     form = find(table(HEADER, ROW, ["填表人：张三", "", "", "填表日期：2011年11月10日", ""],
                       before=[["单位（公章）：基建处"]]))

@@ -77,14 +77,15 @@ def test_a_choice_is_written_or_ticked_once(text, expected):
 
 @pytest.mark.parametrize("text,date", [
     ("2026年十一月28日", dt.date(2026, 11, 28)), ("二〇二六年11月9日", dt.date(2026, 11, 9)),
-    ("二〇二六年十一月九", dt.date(2026, 11, 9)), ("2026 年 11 月 28 日", dt.date(2026, 11, 28)),
+    ("二〇二六年十一月九日", dt.date(2026, 11, 9)), ("2026 年 11 月 28 日", dt.date(2026, 11, 28)),
     ("20261128", dt.date(2026, 11, 28)),
 ])
 def test_a_date_alone_is_read_whole_and_numerals_may_be_mixed(text, date):
     assert parse_date(text, whole=True) == parse_date(text) == date
 
 
-@pytest.mark.parametrize("text", ["填表日期：2026年11月28日", "2026年11月28日上午", "2026年2月30日", "2026年11月"])
+@pytest.mark.parametrize("text", ["填表日期：2026年11月28日", "2026年11月28日上午", "2026年2月30日", "2026年11月",
+                                  "2026年3月五项整改"])
 def test_a_date_among_other_words_is_not_a_date_alone(text):
     assert parse_date(text, whole=True) is None
 
@@ -95,6 +96,15 @@ def test_a_day_that_does_not_exist_is_still_written_as_a_date():
     assert is_written_date("2026年2月30日") and is_written_date("二〇二六年十一月二十八日")
     assert parse_date("2026年2月30日") is None
     assert not is_written_date("填表日期：2026年11月28日") and not is_written_date("2026年11月")
+    assert not is_written_date("65431020") and not is_written_date("20261128")  # digits alone: a telephone number
+
+
+@pytest.mark.parametrize("text,date", [
+    ("二0二六年十一月九日", dt.date(2026, 11, 9)), ("2026年3月5日五项整改", dt.date(2026, 3, 5)),
+    ("2026年11月十余次", None), ("2026年3月五项整改", None),
+])
+def test_a_day_in_chinese_numerals_needs_its_ri_and_a_year_may_be_typed_with_0(text, date):
+    assert parse_date(text) == date
 
 
 @pytest.mark.parametrize("text,printed", [
@@ -102,7 +112,8 @@ def test_a_day_that_does_not_exist_is_still_written_as_a_date():
     ("二〇二六年十二月八日 14：05", "2026年12月8日（星期二）14时5分"),
     ("2026.12.08T09:00:00", "2026年12月8日（星期二）9时"),
     ("2026年12月8日上午9:00", "2026年12月8日上午9:00"), ("2026-12-08 25:00", "2026-12-08 25:00"),
-    ("下周二上午", "下周二上午"),
+    ("下周二上午", "下周二上午"), ("65431020", "65431020"), ("46000", "46000"),
+    ("一二三四年五月六日", "一二三四年五月六日"),
 ])
 def test_a_talks_time_is_printed_from_any_date_lzdocs_reads(text, printed):
     from lzdocs.documents.letter_fields import when_text
