@@ -492,13 +492,13 @@ class Office:
         ``reminder``, the year of ``date``, whose deadline is ahead); 原定期限 defaults to the deadline. The batch
         names the year and those units (``dry_run``: only that, nothing issued; no units: nothing to issue).
 
-        A unit already sent the same letter (催报通知, or 报送提醒) dated ``date`` is not sent another, unless
-        ``again``: running urge a second time after a cut-off or a Ctrl-C sends only what the first run did not.
-        The batch's ``already`` names those units with the 文号 they were sent.
+        A unit already sent the same letter (催报通知, or 报送提醒) for ``year`` dated ``date`` is not sent another,
+        unless ``again``: running urge a second time after a cut-off or a Ctrl-C sends only what the first run did
+        not (a ``draft`` shows just those). The batch's ``already`` names those units with the 文号 they were sent.
 
         Before the deadline only a reminder (``reminder``: 提醒, not 催报) goes out; the date by which a unit must
         report is never earlier than the deadline. A reporting year already closed (归档) is refused: YearClosed."""
-        from lzdocs.documents.letters import KINDS, REMINDER, REMINDER_TITLE, urge_values
+        from lzdocs.documents.letters import KINDS, REMINDER, REMINDER_TITLE, reporting_note, urge_values
         from lzdocs.store.letters import sent_on
         from lzdocs.store.years import require_open
 
@@ -511,16 +511,24 @@ class Office:
                 # A year handed over takes no more forms: what a 催报 asks for would be returned as 已归档 (the 催报
                 # itself, numbered in the new year, would not be refused). A dry run says so too.
                 require_open(conn, year)
-                if not (again or draft):
-                    sent = sent_on(conn, "urge", REMINDER_TITLE if reminder else KINDS["urge"].name, date)
+                if not again:  # a unit renamed since (its old name an alias) was sent it under the old name
+                    title = REMINDER_TITLE if reminder else KINDS["urge"].name
+                    resolve = self.roster().resolve
+                    sent = {resolve(unit) or unit: number
+                            for unit, number in sent_on(conn, "urge", title, reporting_note(year), date).items()}
                     already = {unit: sent[unit] for unit in units if unit in sent}
-        if dry_run or len(already) == len(units):
+        if dry_run or not units:
             return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units, already=already)
         self.ws.require_organisation(KINDS["urge"].key)
         defaults = urge_values(self.ws, year, date, values or {}, reminder=reminder)
         if reminder and REMINDER not in self.letters.template(KINDS["urge"]).variables:  # an older template
             raise ConfigError("工作区的催报通知模板（templates/催报通知.docx）是旧版本，不能写成报送提醒",
                               hint="请把它改名备份后重新运行 lzdocs init，会放入新版模板")
+        if len(already) == len(units):  # every one sent it already: nothing to issue
+            if number:
+                raise FieldError(f"文号 {number} 没有用上：名单中未报送的单位{date:%Y-%m-%d}都已发过这份通知",
+                                 hint="确需再发时加 --again")
+            return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units, already=already)
         rows = [(i, {"单位": name}) for i, name in enumerate(units, start=1) if name not in already]
         batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
         batch.year, batch.units, batch.already = year, units, already

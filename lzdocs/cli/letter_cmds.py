@@ -169,9 +169,11 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
     print_registers(env, batch.registers, summary=True)
     results = batch.rows
     if env.json:  # urge: a unit sent the same letter earlier that day is a row "skipped", with that letter's 文号
-        env.emit([_row_dict(env, r) for r in results] + [
+        rows = [_row_dict(env, r) for r in results] + [
             {"row": None, "unit": a["unit"], "status": "skipped", "number": a["number"], "files": [],
-             "reply_due": None, "warnings": [], "error": None, "unavailable": False} for a in _already(batch)])
+             "reply_due": None, "warnings": [], "error": None, "unavailable": False} for a in _already(batch)]
+        order = {unit: i for i, unit in enumerate(batch.units)}  # urge: the roster's order
+        env.emit(sorted(rows, key=lambda row: order.get(row["unit"], 0)))
     else:
         for r in results:
             where = f"第{r.row}行 " if r.row is not None else ""

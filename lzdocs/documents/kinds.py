@@ -74,7 +74,8 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         Field("应报材料", default="岗位风险分析和防控措施表", trim="《》"),
         Field("原定期限", date=True, example="2026-11-16"),
         Field("补报期限", date=True, days=7), _COPY,
-        Field("提醒", required=False, example="是（截止日期前的报送提醒，用 lzdocs urge --reminder）"))),
+        Field("提醒", required=False, example="是（截止日期前的报送提醒，用 lzdocs urge --reminder）"),
+        Field("报送年度", required=False, example="2026（lzdocs urge 按 --year 填写，记入发文登记簿的备注）"))),
 )}
 
 

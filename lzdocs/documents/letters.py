@@ -51,7 +51,9 @@ class Letter:
 
     @property
     def note(self) -> str:
-        return str(self.context.get("事由", ""))[:200]
+        """The 发文登记簿's 备注: the 事由; for a 催报通知 the year it asks the forms of (2026年度)."""
+        year = self.context.get(REPORTING_YEAR)
+        return str(self.context.get("事由") or (reporting_note(year) if year else ""))[:200]
 
     @property
     def title(self) -> str:
@@ -382,6 +384,12 @@ def unknown_columns(kind: LetterKind, header: list[str], variables) -> list[str]
 
 REMINDER = "提醒"  # the 催报通知 template's switch: set, it reads as a reminder before the deadline
 REMINDER_TITLE = "报送提醒"  # what the template then calls it
+REPORTING_YEAR = "报送年度"  # the year a 催报通知 asks the forms of: its 发文登记簿 备注, and what urge matches on
+
+
+def reporting_note(year) -> str:
+    """A 催报通知's note (发文登记簿 备注): the year whose forms it asks for."""
+    return f"{year}年度"
 
 
 def units_to_urge(ws: Workspace, store: Store, year: int) -> list[str]:
@@ -414,6 +422,10 @@ def urge_values(ws: Workspace, year: int, date: dt.date, values: dict, *, remind
         days = int(ws.settings.get("letters", "urge_days", 7))
         values["补报期限"] = deadline if reminder else max(date + dt.timedelta(days=days), deadline)
     values[REMINDER] = "是" if reminder else ""
+    if values.get(REPORTING_YEAR) not in (None, "", str(year)):
+        raise FieldError(f"报送年度由 --year 指定（本次为 {year} 年），不能用 --set 另写",
+                         hint=f"催报其他年度请用 lzdocs urge --year {values[REPORTING_YEAR]}")
+    values[REPORTING_YEAR] = str(year)
     return values
 
 

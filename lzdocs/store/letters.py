@@ -28,10 +28,11 @@ def letters_to(conn: Connection, unit: str, *, kind: str | None = None, year: in
     return conn.execute(q.order_by(documents.c.issued, documents.c.id)).mappings().all()
 
 
-def sent_on(conn: Connection, kind: str, title: str, day: dt.date) -> dict[str, str]:
-    """The units sent a letter of ``kind`` with ``title`` dated ``day`` and not voided, and its 文号 (the latest):
-    a batch run again that day (after a cut-off, a Ctrl-C) does not send them a second one."""
+def sent_on(conn: Connection, kind: str, title: str, note: str, day: dt.date) -> dict[str, str]:
+    """The recipients sent a letter of ``kind`` with ``title`` and ``note`` (a 催报通知's: the year it asks the
+    forms of) dated ``day`` and not voided, and its 文号 (the latest): a batch run again that day (after a
+    cut-off, a Ctrl-C) does not send them a second one."""
     rows = conn.execute(select(documents.c.recipient, documents.c.number).where(
-        documents.c.kind == kind, documents.c.title == title, documents.c.issued == day,
+        documents.c.kind == kind, documents.c.title == title, documents.c.note == note, documents.c.issued == day,
         documents.c.status == "issued").order_by(documents.c.id))
     return {unit: number for unit, number in rows}

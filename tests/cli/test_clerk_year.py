@@ -137,6 +137,27 @@ def test_urge_run_again_the_same_day_sends_only_the_letters_the_first_run_did_no
     assert len(urges_registered(ws)) == 40
 
 
+def test_the_same_day_urge_check_is_by_reporting_year_and_roster_name_and_a_draft_shows_what_would_go(ws):
+    monday = day("2026-12-07")
+    last_year = run_json("-w", ws, "urge", "--year", "2025", env=monday)
+    assert len(last_year) == 13
+    sheet = load_workbook(ws / "outbox" / "2026" / "登记簿" / "发文登记簿.xlsx").worksheets[0]
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert len(rows) == 13 and {r[8] for r in rows} == {"2025年度"}  # 备注: the year whose forms it asks for
+    this_year = run_json("-w", ws, "urge", env=monday)  # 2026's forms: another letter, not "already sent"
+    assert [r["status"] for r in this_year] == ["issued"] * 13
+    roster = ws / "units.csv"  # 人事处 renamed 人力资源处, the old name kept as an alias
+    roster.write_text(roster.read_text(encoding="utf-8-sig").replace("人事处,人事部", "人力资源处,人事处、人事部"),
+                      encoding="utf-8")
+    draft = run_json("-w", ws, "urge", "--draft", env=monday)
+    assert [r["status"] for r in draft] == ["skipped"] * 13  # a draft shows what the run would send: nothing
+    assert [r["unit"] for r in draft][:5] == ["党政办公室", "纪委办公室", "组织部", "宣传部", "人力资源处"]
+    refused = run_cli("-w", ws, "urge", "--number", "东理纪催〔2026〕99号", env=monday, check=2)
+    assert "文号 东理纪催〔2026〕99号 没有用上" in refused.stderr and "--again" in refused.stderr
+    wrong = run_cli("-w", ws, "urge", "--set", "报送年度=2024", env=monday, check=2)
+    assert "报送年度由 --year 指定" in wrong.stderr and "lzdocs urge --year 2024" in wrong.stderr
+
+
 def test_in_january_the_year_just_ended_is_the_one_status_and_urge_work_on(ws, make_form):
     make_form(ws / "inbox" / "计财处.docx")  # the 2026 form, taken on 2026-11-28
     run_json("-w", ws, "ingest")
