@@ -70,6 +70,13 @@ class Clock:
     def today(self) -> dt.date:
         return self.day if self.day is not None else self.time().date()
 
+    def present(self) -> dt.datetime:
+        """What a file's age (read on its file server's clock) is counted back from: the later of the real time and
+        ``now()``. A day pinned in the past is a clerk working as of an earlier day: files keep their own dates on
+        the real calendar (a form written on 11-20 arrived on 11-20, also when worked as of 11-25). A day pinned
+        ahead of the system's calendar stands for a machine whose calendar is behind: files are dated from it."""
+        return max(self.time().replace(tzinfo=None), self.now())
+
     def now(self) -> dt.datetime:
         """The current time: on ``today()`` at the real time of day; with a pinned day, its last moment once the
         real clock has passed midnight since this clock was made (never earlier than a time it gave before)."""

@@ -215,7 +215,8 @@ class Office:
         if received is not None and received > self.today:
             raise ConfigError(f"收到日期 {received.isoformat()} 在今天（{self.today.isoformat()}）之后",
                               hint="--received 写表格实际收到的那一天")
-        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received)
+        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received,
+                     present=self.clock.present)
         paths = [Path(p) for p in paths]
         outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
         if job.stopped is not None:

@@ -86,10 +86,14 @@ class Ingest:
 
     def __init__(self, ws: Workspace, store: Store, *, today: dt.date | None = None,
                  now: Callable[[], dt.datetime] | None = None,
-                 progress: Callable[[int, int, str], None] | None = None, received: dt.date | None = None):
-        """``now``: the clock of received_at and of a file's age (by default one on ``today``, else the system's)."""
+                 progress: Callable[[int, int, str], None] | None = None, received: dt.date | None = None,
+                 present: Callable[[], dt.datetime] | None = None):
+        """``now``: the clock of received_at (by default one on ``today``, else the system's); ``present``: the
+        time a file's age is counted back from (``Clock.present``; by default the later of ``now`` and the system's
+        time)."""
         self.ws, self.store = ws, store
         self.now = now or (Clock.fixed(today) if today else Clock()).now
+        self.present = present or (lambda: max(Clock().now(), self.now()))
         self.today = today or self.now().date()
         self.received = received  # the day the forms came (by mail, e-mail), as the clerk says: on time or late by it
         self.roster = ws.roster()
@@ -229,16 +233,19 @@ class Ingest:
         """The day a form arrived: the clerk's ``--received``, else the earliest of today, a watcher's first sight
         and the day the file was last written (``stamped_in``: the folder whose file system dated it).
 
-        That day is counted back from now by the file's age on the clock that dated it — a share's is its file
-        server's, which may be hours or years away from this machine's — never by comparing its mtime with this
-        machine's clock. A file dated after its file system's now, or where no clock can be read, says nothing."""
+        That day is counted back from ``present()`` by the file's age on the clock that dated it — a share's is its
+        file server's, which may be hours or years away from this machine's — never by comparing its mtime with
+        this machine's clock. A today pinned in the past (``LZDOCS_TODAY``, work done as of an earlier day) moves
+        only "today": a file written on 11-20 arrived on 11-20 when the clerk works as of 11-25, and on the pinned
+        day when written after it. A file dated after its file system's now, or where no clock can be read, says
+        nothing."""
         if self.received is not None:
             return self.received
         days = [self.today] + ([seen.date()] if seen else [])
         try:
             age = self.file_clocks.age(stamped_in, os.fstat(src.fileno()).st_mtime) if stamped_in else None
             if age is not None and age > 0:
-                days.append((self.now() - dt.timedelta(seconds=age)).date())
+                days.append((self.present() - dt.timedelta(seconds=age)).date())
         except (OSError, OverflowError):  # a time that cannot be a day: not believed
             pass
         return min(days)

@@ -308,7 +308,8 @@ class IngestWorker(threading.Thread):
 
     def _ingest(self) -> Ingest:
         """A new Ingest dated today (a watcher runs for months)."""
-        return self.ingest_class(self.ws, self.store, today=self.dates.today(), now=self.dates.now)
+        return self.ingest_class(self.ws, self.store, today=self.dates.today(), now=self.dates.now,
+                                 present=self.dates.present)
 
     def _end_burst(self) -> None:
         burst, self._burst = self._burst, None

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lzdocs.store.schema import SCHEMA_VERSION
-from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, TODAY, cli_env, run_cli, run_json
 
 SCHOOL = ("--school", "东方理工大学", "--short", "东理", "--contact", "张老师", "--phone", "0471-1234567")
 BAD_ROWS = [{**SAMPLE_ROWS[0], "seq": "1", "level": "很高"}, SAMPLE_ROWS[1]]
@@ -52,12 +52,14 @@ def set_deadline(root, deadline: str) -> None:
                       encoding="utf-8")
 
 
-def written_ago(path, days: float):
-    """Date ``path`` as written ``days`` ago (negative: ahead) by its own file system's clock, as a share's files
-    are dated by the file server: the day it arrived is counted back from the pinned today by that age."""
+def written_ago(path, days: float, today: dt.date = TODAY):
+    """Date ``path`` as written ``days`` before the pinned ``today`` (negative: after it) by its own file system's
+    clock, as a share's files are dated by the file server. A file keeps its date on the real calendar when today
+    is pinned in the past (lzdocs.clock.Clock.present): its age then includes the days since that pinned today."""
     from lzdocs.fsutil import file_system_now
 
-    when = file_system_now(path.parent) - days * 86_400
+    since = max(0, (dt.date.today() - today).days)  # the real calendar's days since the pinned today
+    when = file_system_now(path.parent) - (days + since) * 86_400
     os.utime(path, (when, when))
     return path
 
@@ -187,6 +189,18 @@ def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, ma
     assert (unit["state"], unit["arrived"]) == ("submitted", "2026-11-14")
     row = register(ws, "报送情况登记表")["计划财务处"]
     assert (row["报送状态"], row["收到日期"].date()) == ("按时报送", dt.date(2026, 11, 14))
+
+
+def test_paperwork_done_as_of_an_earlier_day_keeps_the_day_a_form_came(ws, make_form):
+    """On 2026-12-04 the clerk takes in, as of 11-25 (LZDOCS_TODAY), a form the inbox got on 11-20: it came on 11-20,
+    four days late — not on 11-11 (its age counted back from the pinned day), which would read as on time."""
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0), tick=True):
+        written_ago(make_form(ws / "inbox" / "人事处.docx", unit="人事处"), 5, dt.date(2026, 11, 25))
+        [out] = run_json("-w", ws, "ingest", env=day("2026-11-25"))
+        assert out["received"] == "2026-11-20"
+        assert register(ws, "报送情况登记表")["人事处"]["备注"] == "逾期 4 天"
 
 
 def test_a_modification_time_in_the_future_is_not_believed(ws, make_form):

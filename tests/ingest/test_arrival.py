@@ -19,6 +19,17 @@ TODAY = dt.date(2026, 11, 28)
 DAY = 86_400
 
 
+@pytest.fixture(autouse=True)
+def on_the_pinned_day():
+    """This machine's calendar on the pinned day (the file server's clock apart): a file's age is counted back from
+    the real time, which here is the pinned day's (lzdocs.clock.Clock.present). Tests that mean another real time
+    travel again inside."""
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 28, 10, 0), tick=True):
+        yield
+
+
 @pytest.fixture
 def server(monkeypatch):
     """``server(days)``: the inbox's file server runs ``days`` away from this machine (negative: behind);
@@ -61,6 +72,30 @@ def test_a_fresh_file_arrived_on_the_pinned_day_whatever_this_machines_calendar_
     """LZDOCS_TODAY or a test's pinned day far from the real date: a file written now arrived that day."""
     make_form(workspace.inbox / "计财处.docx", date=today - dt.timedelta(days=1))
     assert received(workspace, store, today) == [("accepted", today.isoformat())]
+
+
+def test_a_clerk_working_as_of_an_earlier_day_keeps_each_files_own_date(workspace, store, make_form, server):
+    """LZDOCS_TODAY=2026-11-25 on 2026-12-04 (paperwork done as of an earlier day): a form written on 11-20 by the
+    file server's calendar arrived on 11-20, not nine days earlier; one written after the pinned day, on it."""
+    import time_machine
+
+    written = server(0)
+    with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0), tick=True):
+        written(make_form(workspace.inbox / "计财处.docx"), ago=14)
+        written(make_form(workspace.inbox / "基建处.docx", unit="基建处"), ago=2)
+        got = sorted(received(workspace, store, dt.date(2026, 11, 25)))
+    assert got == [("accepted", "2026-11-20"), ("accepted", "2026-11-25")]
+
+
+def test_a_day_pinned_ahead_of_this_machines_calendar_dates_files_from_it(workspace, store, make_form, server):
+    """A machine whose calendar is behind (2026-11-20) and a pinned today of 11-28: that day is the present, and a
+    file written twelve days ago arrived on 11-16."""
+    import time_machine
+
+    written = server(0)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0), tick=True):
+        written(make_form(workspace.inbox / "计财处.docx"), ago=12)
+        assert received(workspace, store) == [("accepted", "2026-11-16")]
 
 
 def test_a_date_after_the_servers_own_now_says_nothing(workspace, store, make_form, server):
