@@ -6,6 +6,8 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from functools import cache
+from pathlib import Path
+from warnings import catch_warnings, filterwarnings
 
 log = logging.getLogger("lzdocs.charts")
 
@@ -17,12 +19,32 @@ LEVEL_COLOURS = {1: "#C00000", 2: "#ED7D31", 3: "#FFC000", None: "#A6A6A6"}  # a
 NO_FONT = "未找到中文字体（如黑体、宋体或 Noto Sans CJK），统计图中的汉字可能显示为方框；请安装中文字体后重新生成"
 
 
+# Font files that may hold one of CJK_FONTS, by their file names (simhei.ttf, msyh.ttc, NotoSansCJK-Regular.ttc …)
+_CJK_FILES = ("simhei", "msyh", "simsun", "simfang", "cjk", "sourcehan", "wqy")
+
+
 @cache
 def cjk_font() -> str | None:
-    """The first installed font of :data:`CJK_FONTS`, or None."""
+    """The first installed font of :data:`CJK_FONTS`, or None. matplotlib lists the fonts it found when it first
+    ran on this account (its cache): a Chinese font installed after that is looked for among the system's font
+    files and added, so that installing a font, as the warning asks, is enough."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
+    manager = font_manager.fontManager
+    found = _first_cjk(manager)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name.lower() for part in _CJK_FILES):
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a damaged or unreadable font file: the others go on
+                    log.debug("无法读取字体文件 %s", path)
+        found = _first_cjk(manager)
+    return found
+
+
+def _first_cjk(manager) -> str | None:
+    installed = {f.name for f in manager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
@@ -46,7 +68,9 @@ def _pyplot(warnings: list[str]):
 
 def _png(plt, fig) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    with catch_warnings():  # without a Chinese font, one "Glyph … missing" per character: NO_FONT says it once
+        filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        fig.savefig(out, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return out.getvalue()
 
