@@ -65,6 +65,11 @@ RECEIVED = "收文"
 DUPLICATES = "重复报送"
 EXPLANATION = ".错误说明.txt"
 NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
+REWRITTEN = "收取时文件又被改写（可能还在保存或复制中），本次没有收取，文件留在原处；写完后再收取即可"
+
+
+class _Rewritten(Exception):
+    """The file's bytes changed between reading it and keeping it (``Ingest._settle``)."""
 
 
 class _CrashPoints:
@@ -223,7 +228,10 @@ class Ingest:
                 if stamped_in is None and claim.origin:
                     stamped_in = Path(claim.origin).parent
                 arrived = self.arrived(src, stamped_in, seen)
-                outcome = self._process(claim, src, copy, sha, arrived)
+                try:
+                    outcome = self._process(claim, src, copy, sha, arrived)
+                except _Rewritten:
+                    return self._rewritten(claim)
                 outcome.received = arrived
                 return outcome
         finally:
@@ -409,6 +417,8 @@ class Ingest:
             self.crash("before-copy")
             digest = copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
             self.crash("after-copy")
+            if digest != values["sha256"]:  # written to since it was read: what is kept must be what was read
+                raise _Rewritten
         stored_as = self._rel(Path(claim.dest)) if claim.dest else None
         # A year handed over takes no form, nor a copy of one kept in its folder (重复报送/).
         closing = values["year"] if values["status"] in ("accepted", "duplicate") else None
@@ -466,6 +476,16 @@ class Ingest:
             return self._reject_closed(claim, src, base, problems, exc, first["unit"], first["kind"])
         return Outcome(claim.source, "duplicate", first["unit"], first["year"], first["filled_date"],
                        stored_as=settled.stored_as, problems=problems)
+
+    def _rewritten(self, claim: Claim) -> Outcome:
+        """A file still being written (a program holding it open saves again) while it was taken: its names given
+        up and the file back where it was, to be taken once it is finished."""
+        if claim.from_inbox:
+            cl.put_back(claim)
+        else:
+            cl.release(claim)
+        log.warning("%s：%s", claim.source, REWRITTEN)
+        return Outcome(claim.source, "failed", problems=[error(REWRITTEN)])
 
     def _put_back_not_regular(self, claim: Claim, kind: str) -> Outcome:
         """A symlink, FIFO or device that took a file's place between the listing and the claim: it goes back

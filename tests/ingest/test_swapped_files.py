@@ -95,3 +95,35 @@ def test_a_device_named_on_the_command_line_is_not_read(workspace, store):
     assert finished
     [out] = outcomes
     assert out.status == "ignored" and [p.message for p in out.problems] == ["已忽略：设备文件，不会读取"]
+
+
+def test_a_form_rewritten_while_it_is_taken_stays_in_the_inbox_and_is_taken_once_finished(workspace, store, make_form,
+                                                                                         monkeypatch):
+    """A program holding the file open saves again after lzdocs has read it: the archive would keep other bytes than
+    those read and recorded. The file goes back to the inbox as it now is; the next run takes it."""
+    from lzdocs.ingest import pipeline
+
+    path = make_form(workspace.inbox / "计财处.docx")
+    first = path.read_bytes()
+    real = pipeline.read_form
+
+    def read_then_saved_again(copy, *args, **kw):
+        form = real(copy, *args, **kw)
+        [claimed] = (workspace.work / "claims").glob("*/计财处.docx")
+        with open(claimed, "r+b") as fh:  # the same file, written through a handle opened before it was taken
+            fh.seek(0, os.SEEK_END)
+            fh.write(b"\0" * 16)
+        return form
+
+    monkeypatch.setattr(pipeline, "read_form", read_then_saved_again)
+    # one file taken as run_inbox takes it, without the run's own check that it only moved bytes: here a writer
+    # changes them; the invariant is stated below, with the bytes as last written
+    out = Ingest(workspace, store, today=TODAY).take_inbox_file(path)
+    assert out.status == "failed" and "又被改写" in out.problems[0].message
+    assert path.read_bytes() == first + b"\0" * 16  # in the inbox as last written
+    assert list((workspace.work / "claims").iterdir()) == []
+    assert_each_input_exactly_once(workspace, [first + b"\0" * 16])
+    monkeypatch.setattr(pipeline, "read_form", real)
+    [again] = Ingest(workspace, store, today=TODAY).run_inbox()
+    assert again.status == "accepted" and not path.exists()
+    assert_each_input_exactly_once(workspace, [first + b"\0" * 16])
