@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,5 +57,15 @@ def snapshot_database(source: Path, target: Path) -> None:
         finally:
             src.close()
         partial.rename(target)
+    except sqlite3.OperationalError as exc:  # the copy's disk full, failing or read-only: said as the disk's error
+        code = _DISK_ERRORS.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(target)) from exc
     finally:
         partial.unlink(missing_ok=True)
+
+
+# SQLite's primary result codes for a file that cannot be written (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY,
+# SQLITE_CANTOPEN) → the OS error a file copy would have raised there
+_DISK_ERRORS = {13: errno.ENOSPC, 10: errno.EIO, 8: errno.EROFS, 14: errno.EACCES}

@@ -204,3 +204,34 @@ def test_a_form_recorded_but_not_yet_renamed_into_place_is_waited_for(archive, t
     assert result.findings == []
     entry = next(e for e in result.entries if e["path"] == "outbox/2026/收文/教务处/教务处.docx")
     assert entry["sha256"] == digest == sha(result.snapshot / entry["path"])
+
+
+@pytest.mark.parametrize("code,errno_name", [(13, "ENOSPC"), (10, "EIO"), (8, "EROFS")])
+def test_a_backup_disk_full_or_failing_while_the_database_is_copied_is_said_as_the_disks_error(
+        archive, tmp_path, monkeypatch, code, errno_name):
+    """SQLite's 'database or disk is full' while the archive is copied is the backup disk's fault, said as for the
+    files (exit 2, the path, what to do), not as a program error (exit 3); no partial copy stays."""
+    import errno
+
+    from lzdocs.store import archived
+
+    class Full:
+        def __init__(self, real):
+            self.real = real
+
+        def backup(self, target):
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = code
+            raise error
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(archived.sqlite3, "connect", lambda path, **kw: Full(real_connect(path, **kw)))
+    with pytest.raises(OSError) as raised:
+        archived.snapshot_database(archive / "lzdocs.db", tmp_path / "lzdocs.db")
+    assert raised.value.errno == getattr(errno, errno_name) and raised.value.filename == str(tmp_path / "lzdocs.db")
+    assert list(tmp_path.glob(".lzdocs.db*")) == [] and not (tmp_path / "lzdocs.db").exists()
+    proc = run_cli("-w", archive, "backup", tmp_path / "备份", check=2)
+    assert "程序内部出错" not in proc.stderr and "备份" in proc.stderr
