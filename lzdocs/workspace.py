@@ -344,13 +344,34 @@ def _check_inbox(root: Path, inbox: Path, source: str = _SETTING) -> None:
         if there.is_relative_to(here / name):
             raise ConfigError(f"{source} 指向的“{inbox}”在工作区的{label}里，不能用作收件文件夹",
                               hint=hint)
+    snapshot = next((f for f in (there, *there.parents, *_subfolders(there)) if f != here and _is_snapshot(f)), None)
+    if snapshot is not None:
+        raise ConfigError(f"{source} 指向的“{inbox}”存放着工作区的备份（{snapshot}），"
+                          "收件时会把备份的档案库和文件当作报送的表格移走", hint=hint)
     owner = next((folder for folder in (there, *there.parents) if (folder / CONFIG_NAME).is_file()), None)
     if owner is not None and owner != here:
         raise ConfigError(f"{source} 指向的“{inbox}”在另一个工作区（{owner}）里，"
                           "收件时会把那里的档案和文书当作报送的表格", hint=hint)
+    returned = next((f for f in (there, *there.parents) if f.name == REJECTED_DIR and (f.parent / WORK_DIR).is_dir()),
+                    None)
+    if returned is not None:  # another inbox's 退回/ (or 退回/已处理/): its files would be returned again and again
+        raise ConfigError(f"{source} 指向的“{inbox}”是收件文件夹“{returned.parent}”的退回文件夹，"
+                          "收件时会把已退回的表格再收一遍", hint=hint)
     if there.parent == there or there == Path.home() or any(there == s or there.is_relative_to(s) for s in _SYSTEM):
         raise ConfigError(f"{source} 指向的“{inbox}”是磁盘根目录、个人主目录或系统文件夹，"
                           "收件时会把其中所有文件当作报送的表格移走", hint=hint)
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [f for f in folder.iterdir() if f.is_dir()]
+    except OSError:
+        return []
+
+
+def _is_snapshot(folder: Path) -> bool:
+    """A backup of a workspace (lzdocs backup): its manifest beside its copy of the archive database."""
+    return (folder / "manifest.json").is_file() and (folder / "lzdocs.db").is_file()
 
 
 @dataclass

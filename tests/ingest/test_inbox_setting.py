@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import cli_env, run_cli, use_inbox
+from tests.conftest import TODAY, cli_env, run_cli, use_inbox
 
 
 def _workspace_files(ws) -> set[str]:
@@ -59,3 +59,26 @@ def test_an_inbox_inside_another_workspace_is_refused(workspace, tmp_path, make_
     assert proc.returncode == 2
     assert f"在另一个工作区（{other.root}）里" in proc.stderr
     assert (other.outbox / "计财处.docx").is_file()  # the other office's archive untouched
+
+
+def test_an_inbox_that_is_a_returned_folder_or_holds_a_backup_is_refused(workspace, tmp_path, make_form):
+    """`--inbox …/退回` would take the returned forms again and again; an inbox holding `lzdocs backup`'s snapshots
+    would take the backed-up archive apart as if it were forms. Both are refused, and nothing moves."""
+    from lzdocs import Office
+
+    make_form(workspace.inbox / "计财处.docx")
+    run_cli("-w", workspace.root, "ingest", check=0)
+    returned = tmp_path / "校区" / "退回"
+    (tmp_path / "校区" / ".lzdocs").mkdir(parents=True)
+    make_form(returned / "基建处.docx", unit="基建处")
+    for inbox in (returned, returned / "已处理"):
+        inbox.mkdir(exist_ok=True)
+        proc = run_cli("-w", workspace.root, "ingest", "--inbox", inbox, check=2)
+        assert "的退回文件夹" in proc.stderr and "再收一遍" in proc.stderr
+    with Office(workspace.root, today=TODAY) as office:
+        office.backup(tmp_path / "备份")
+    [snapshot] = [f for f in (tmp_path / "备份").iterdir() if f.is_dir()]
+    for inbox in (tmp_path / "备份", snapshot, snapshot / "outbox"):
+        proc = run_cli("-w", workspace.root, "watch", "--inbox", inbox, check=2)
+        assert "存放着工作区的备份" in proc.stderr
+    assert (returned / "基建处.docx").is_file() and (snapshot / "lzdocs.db").is_file()
