@@ -369,9 +369,13 @@ def _subfolders(folder: Path) -> list[Path]:
         return []
 
 
+# A snapshot of ``lzdocs backup`` (integrity/backup.py): its manifest beside its copy of the archive database.
+BACKUP_MANIFEST, BACKUP_DATABASE = "manifest.json", "lzdocs.db"
+
+
 def _is_snapshot(folder: Path) -> bool:
-    """A backup of a workspace (lzdocs backup): its manifest beside its copy of the archive database."""
-    return (folder / "manifest.json").is_file() and (folder / "lzdocs.db").is_file()
+    """A backup of a workspace (lzdocs backup)."""
+    return (folder / BACKUP_MANIFEST).is_file() and (folder / BACKUP_DATABASE).is_file()
 
 
 @dataclass

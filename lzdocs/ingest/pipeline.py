@@ -94,11 +94,10 @@ class Ingest:
                  progress: Callable[[int, int, str], None] | None = None, received: dt.date | None = None,
                  present: Callable[[], dt.datetime] | None = None):
         """``now``: the clock of received_at (by default one on ``today``, else the system's); ``present``: the
-        time a file's age is counted back from (``Clock.present``; by default the later of ``now`` and the system's
-        time)."""
+        time a file's age is counted back from (by default ``Clock.present`` of the clock on ``today``)."""
         self.ws, self.store = ws, store
-        self.now = now or (Clock.fixed(today) if today else Clock()).now
-        self.present = present or (lambda: max(Clock().now(), self.now()))
+        clock = Clock.fixed(today) if today else Clock()
+        self.now, self.present = now or clock.now, present or clock.present
         self.today = today or self.now().date()
         self.received = received  # the day the forms came (by mail, e-mail), as the clerk says: on time or late by it
         self.roster = ws.roster()
@@ -480,20 +479,22 @@ class Ingest:
     def _rewritten(self, claim: Claim) -> Outcome:
         """A file still being written (a program holding it open saves again) while it was taken: its names given
         up and the file back where it was, to be taken once it is finished."""
+        self._leave_untaken(claim)
+        log.warning("%s：%s", claim.source, REWRITTEN)
+        return Outcome(claim.source, "failed", problems=[error(REWRITTEN)])
+
+    @staticmethod
+    def _leave_untaken(claim: Claim) -> None:
+        """An inbox file back where it was found; a named file's claim (a copy) let go."""
         if claim.from_inbox:
             cl.put_back(claim)
         else:
             cl.release(claim)
-        log.warning("%s：%s", claim.source, REWRITTEN)
-        return Outcome(claim.source, "failed", problems=[error(REWRITTEN)])
 
     def _put_back_not_regular(self, claim: Claim, kind: str) -> Outcome:
         """A symlink, FIFO or device that took a file's place between the listing and the claim: it goes back
         untouched and unread (a link's target is never copied anywhere)."""
-        if claim.from_inbox:
-            cl.put_back(claim)
-        else:
-            cl.release(claim)
+        self._leave_untaken(claim)
         log.warning("%s：%s", claim.source, NOT_REGULAR[kind])
         return Outcome(claim.source, "ignored", problems=[warning(NOT_REGULAR[kind])])
 

@@ -17,14 +17,14 @@ from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, from_os_error
 from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic
 from lzdocs.integrity.findings import Finding
+from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from lzdocs.workspace import Workspace
 
-MANIFEST = "manifest.json"
-DATABASE = "lzdocs.db"
+MANIFEST, DATABASE = BACKUP_MANIFEST, BACKUP_DATABASE  # what makes a folder a snapshot (the inbox checks know it too)
 FORMAT = 1
 PARTIAL = ".partial"  # a snapshot being written: DEST/.<name>.partial/, renamed to DEST/<name>/ when complete
 SETTLED_DIR, VOID_DIR = "已处理", "作废"  # where a returned file and a voided document move after they were recorded
