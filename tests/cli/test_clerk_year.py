@@ -15,7 +15,9 @@ import pytest
 from openpyxl import load_workbook
 
 from lzdocs.store.schema import SCHEMA_VERSION
+from lzdocs.workspace import Workspace
 from tests.conftest import SAMPLE_ROWS, TODAY, cli_env, run_cli, run_json
+from tests.ingest.invariant import assert_each_input_exactly_once
 
 SCHOOL = ("--school", "东方理工大学", "--short", "东理", "--contact", "张老师", "--phone", "0471-1234567")
 BAD_ROWS = [{**SAMPLE_ROWS[0], "seq": "1", "level": "很高"}, SAMPLE_ROWS[1]]
@@ -197,9 +199,11 @@ def test_paperwork_done_as_of_an_earlier_day_keeps_the_day_a_form_came(ws, make_
     import time_machine
 
     with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0), tick=True):
-        written_ago(make_form(ws / "inbox" / "人事处.docx", unit="人事处"), 5, dt.date(2026, 11, 25))
+        form = written_ago(make_form(ws / "inbox" / "人事处.docx", unit="人事处"), 5, dt.date(2026, 11, 25))
+        sent = form.read_bytes()
         [out] = run_json("-w", ws, "ingest", env=day("2026-11-25"))
         assert out["received"] == "2026-11-20"
+        assert_each_input_exactly_once(Workspace.open(ws), [sent])
         assert register(ws, "报送情况登记表")["人事处"]["备注"] == "逾期 4 天"
 
 
