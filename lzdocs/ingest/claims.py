@@ -1,4 +1,8 @@
-"""Claims: a file taken for processing lives in its own folder under inbox/.lzdocs/claims with an intent record."""
+"""Claims: a file taken for processing lives in its own folder under inbox/.lzdocs/claims with an intent record.
+
+The inbox's work folder also records which archive the inbox belongs to (``bind_inbox``), and each claim the
+archive that made it: a second workspace pointed at the same inbox by mistake is refused, and its recovery never
+finishes or puts back another archive's claim (docs/product.md §4)."""
 
 from __future__ import annotations
 
@@ -22,10 +26,12 @@ from lzdocs.fsutil import (
     remove_marked,
     rename_no_replace,
     write_atomic,
+    write_new_file,
 )
 
 INTENT = "intent.json"
 LOCK = ".lock"
+OWNER = "archive.json"  # in the inbox's work folder: {"archive", "workspace", "host"} of the archive it feeds
 
 
 class ClaimFailed(OSError):
@@ -48,6 +54,7 @@ class Claim:
     file_name: str | None = None  # the name in the claim folder when it is not ``original_name``
     reserved: list[str] = field(default_factory=list)  # empty placeholders we created (dest, its 错误说明)
     marker: str | None = None  # the empty file the placeholders are hard links of, until they are recorded
+    archive: str | None = None  # the identity of the archive that made the claim (``Store.archive_id``)
 
     def __post_init__(self):
         self._lock: FileLock | None = None
@@ -88,7 +95,7 @@ class Claim:
             return None
 
 
-def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None) -> Claim:
+def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, archive: str | None) -> Claim:
     """A claim folder whose lock we hold before anything is put in it: a recovery that took the lock of a folder
     this young (and found it empty) removes it, so then we start again with another token."""
     for _ in range(10):
@@ -96,16 +103,16 @@ def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None) -> C
         folder = claims_dir / token
         folder.mkdir(parents=True)
         claim = Claim(token, str(folder), display_name(raw_name), source, str(origin) if origin else None,
-                      file_name=raw_name if display_name(raw_name) != raw_name else None)
+                      file_name=raw_name if display_name(raw_name) != raw_name else None, archive=archive)
         if claim.hold():
             claim.save()  # the intent exists before the file moves, so a crash never strands a file
             return claim
     raise TimeoutError(errno.ETIMEDOUT, "无法建立收取记录", str(claims_dir))
 
 
-def claim_by_rename(claims_dir: Path, path: Path, source: str) -> Claim | None:
+def claim_by_rename(claims_dir: Path, path: Path, source: str, archive: str | None = None) -> Claim | None:
     """Take an inbox file by atomic rename; None if another process took it first."""
-    claim = _new(claims_dir, path.name, source, path)
+    claim = _new(claims_dir, path.name, source, path, archive)
     try:
         try:
             os.rename(path, claim.file)
@@ -127,11 +134,12 @@ def claim_by_rename(claims_dir: Path, path: Path, source: str) -> Claim | None:
     return claim
 
 
-def claim_by_copy(claims_dir: Path, path: Path, source: str, *, follow_symlinks: bool = True) -> Claim:
+def claim_by_copy(claims_dir: Path, path: Path, source: str, archive: str | None = None, *,
+                  follow_symlinks: bool = True) -> Claim:
     """Take a file given on the command line: a copy, the user's file is never moved or changed. Raises
     NotRegularFile for a FIFO, a device (or a symlink, unless ``follow_symlinks``) before a claim is made."""
     with open_regular(path, follow_symlinks=follow_symlinks) as src:
-        claim = _new(claims_dir, path.name, source, None)
+        claim = _new(claims_dir, path.name, source, None, archive)
         try:
             tmp = Path(claim.folder) / ".copy.part"
             with open(tmp, "xb") as out:
@@ -238,3 +246,38 @@ def leftovers(claims_dir: Path) -> list[Path]:
         return sorted(p for p in claims_dir.iterdir() if p.is_dir())
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def inbox_owner(work: Path) -> dict | None:
+    """The archive the inbox belongs to, as its work folder records it (``bind_inbox``); None when none is recorded
+    or the record cannot be read (half-written when the power went: the next ``bind_inbox`` writes it again)."""
+    try:
+        owner = json.loads((work / OWNER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return owner if isinstance(owner, dict) and isinstance(owner.get("archive"), str) else None
+
+
+def bind_inbox(work: Path, owner: dict) -> dict:
+    """Record ``owner`` as the archive the inbox belongs to, unless one already is: returns the one recorded.
+
+    Written whole beside the record and put in place without replacing, so two archives starting at once cannot
+    both become the owner; an unreadable record (see ``inbox_owner``) is replaced."""
+    found = inbox_owner(work)
+    if found is not None:
+        return found
+    work.mkdir(exist_ok=True)  # in the inbox, which is there (a share not connected is never made here)
+    record = work / OWNER
+    part = work / f".{OWNER}.{uuid.uuid4().hex}.part"
+    write_new_file(part, json.dumps(owner, ensure_ascii=False).encode("utf-8"))
+    try:
+        try:
+            rename_no_replace(part, record)
+        except FileExistsError:
+            found = inbox_owner(work)
+            if found is not None:  # another archive came first
+                return found
+            os.replace(part, record)
+        return owner
+    finally:
+        part.unlink(missing_ok=True)

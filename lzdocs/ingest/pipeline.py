@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import tempfile
 import uuid
 import weakref
@@ -125,6 +126,7 @@ class Ingest:
                                   hint=f"请把这个文件改名或移走，或改写 {setting}")
             raise ConfigError(f"收件文件夹不存在：{inbox}",
                               hint=f"请检查 {setting}，或网络共享是否已连接")
+        self.bind_inbox(dry_run=dry_run)
         if not dry_run:
             self.recover()
         files, ignored = walk(inbox)
@@ -178,7 +180,7 @@ class Ingest:
         a watcher first saw the file (it arrived then, or earlier).
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
-        claim = cl.claim_by_rename(self.claims_dir, path, self._display(path))
+        claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive)
         if claim is None:
             return None
         self.crash("claimed")
@@ -186,7 +188,7 @@ class Ingest:
 
     def _take_copy(self, path: Path, named: bool) -> Outcome:
         try:
-            claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), follow_symlinks=named)
+            claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, follow_symlinks=named)
         except NotRegularFile as exc:
             return self._ignored(path, NOT_REGULAR[exc.kind])
         except FileNotFoundError:
@@ -498,6 +500,45 @@ class Ingest:
         log.warning("%s：%s", claim.source, NOT_REGULAR[kind])
         return Outcome(claim.source, "ignored", problems=[warning(NOT_REGULAR[kind])])
 
+    # --- whose inbox, whose claims ----------------------------------------------------------
+    @property
+    def archive(self) -> str:
+        """This archive's identity, carried by every claim it makes (lzdocs/ingest/claims.py)."""
+        return self.store.archive_id()
+
+    def bind_inbox(self, *, dry_run: bool = False) -> None:
+        """Make sure the inbox feeds this archive: recorded as this archive's on first use; refused (ConfigError,
+        nothing taken) when another archive's. Two workspaces with archives of their own on one inbox would
+        split the units' forms between them, each showing the others' units as 未报送. ``dry_run``: checked,
+        nothing written. An inbox not there (a share not connected) is bound when it is."""
+        if not self.ws.inbox.is_dir():
+            return
+        mine = self.store.archive_id(create=not dry_run)
+        if dry_run:
+            owner = cl.inbox_owner(self.ws.work)
+        else:
+            owner = cl.bind_inbox(self.ws.work, {"archive": mine, "workspace": str(self.ws.root),
+                                                 "host": socket.gethostname()})
+        if owner is None or owner["archive"] == mine:
+            return
+        setting = "--inbox 另写" if self.ws.chosen_inbox is not None else "lzdocs.toml 的 [inbox] path 另设"
+        record = self.ws.work / cl.OWNER
+        if owner.get("workspace") == str(self.ws.root) and owner.get("host") == socket.gethostname():
+            raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本工作区以前的档案库，不是现在的 lzdocs.db"
+                              "（数据库被换过：新建的，或从别处复制来的）；本次不收取",
+                              hint=f"请把原来的 lzdocs.db 放回；若原来的档案库确已不用，删除 {record} 后重新运行")
+        where = "、".join(str(owner[k]) for k in ("workspace", "host") if owner.get(k))
+        raise ConfigError(f"收件文件夹“{self.ws.inbox}”已是另一个档案库（{where}）的收件文件夹，本工作区不从这里收取",
+                          hint=f"两个档案库共用一个收件文件夹，各单位报送的表格会被分到两处。请在 {setting}"
+                               f"一个收件文件夹；若那个档案库已不再使用，删除 {record} 后重新运行")
+
+    def _owns_inbox(self) -> bool:
+        """The inbox is recorded as this archive's. Then a claim of another archive is one of an archive the inbox
+        fed before (a deleted lzdocs.db; the record removed to retire it, as the refusal says): put back and taken
+        again here, never left in the work folder for good."""
+        owner = cl.inbox_owner(self.ws.work)
+        return owner is not None and owner["archive"] == self.archive
+
     # --- recovery ---------------------------------------------------------------------------
     def recover(self, *, origin: Path | None = None) -> int:
         """Finish or roll back claims left by a process that died; returns how many there were.
@@ -530,6 +571,11 @@ class Ingest:
         if claim is None or not claim.original_name:  # died before the file moved in: nothing of the user's
             cl.release(lock)
             return 1
+        if claim.archive not in (None, self.archive) and not self._owns_inbox():
+            lock.let_go()  # another archive's claim, the inbox its: only that archive can tell how it ended
+            log.warning("收件文件夹的工作文件夹里有另一个档案库未完成的收取（%s），本档案库不处理，留在 %s",
+                        claim.original_name, folder)
+            return 0
         claim._lock, lock._lock = lock._lock, None
         with self.store.read() as conn:
             decided = subs.by_claim(conn, claim.token)

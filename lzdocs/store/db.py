@@ -7,11 +7,12 @@ import json
 import os
 import re
 import socket
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, inspect, select, text
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 
@@ -52,6 +53,7 @@ class Store:
         self.now = now
         self.workspace = workspace  # whose archive files an upgrade to version 8 records (None: none)
         self.actor = _actor()
+        self._archive_id: str | None = None
         self.engine: Engine = self._create_engine(url)
 
     def _remember_file(self) -> None:
@@ -144,6 +146,23 @@ class Store:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         return row is not None and row[0] == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
 
+    def archive_id(self, *, create: bool = True) -> str | None:
+        """This archive's identity, made on first use (``create``; else None until then). A claim in the inbox
+        carries it, and the inbox records whose it is (lzdocs/ingest/claims.py): a second workspace with an archive
+        of its own never finishes, puts back or takes what belongs to this one. A PostgreSQL archive shared by
+        several machines is one archive, with one identity."""
+        if self._archive_id is None:
+            with self.read() as conn:
+                self._archive_id = conn.execute(_ARCHIVE_ID).scalar()
+        if self._archive_id is None and create:
+            with self.begin() as conn:
+                found = conn.execute(_ARCHIVE_ID).scalar()
+                if found is None:
+                    found = uuid.uuid4().hex
+                    conn.execute(insert(schema.meta).values(key=ARCHIVE_ID, value=found))
+            self._archive_id = found
+        return self._archive_id
+
     @property
     def schema_version(self) -> int:
         with self.read() as conn:
@@ -214,6 +233,10 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+ARCHIVE_ID = "archive_id"  # meta key: this archive's identity (``Store.archive_id``)
+_ARCHIVE_ID = select(schema.meta.c.value).where(schema.meta.c.key == ARCHIVE_ID)
 
 
 class _SharedStatements(dict):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.clock import Clock
-from lzdocs.errors import LzdocsError
+from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.fsutil import display_name
 from lzdocs.ingest import Ingest, Outcome
 from lzdocs.store.db import DatabaseReplaced, DatabaseUnavailable
@@ -116,8 +116,8 @@ class IngestWorker(threading.Thread):
         self.ready.set()
         try:
             self._loop()
-        except DatabaseReplaced as exc:  # never write into a deleted database: stop, the service restarts us
-            self.fatal = exc  # logged and raised by the main loop
+        except (DatabaseReplaced, ConfigError) as exc:  # never write into a deleted database, nor for another
+            self.fatal = exc  # archive (its inbox): logged and raised by the main loop
         except Exception:  # the main loop sees the thread gone and stops the watcher with exit code 1
             log.error("收取线程意外退出：%s", traceback.format_exc())
         finally:
@@ -133,7 +133,9 @@ class IngestWorker(threading.Thread):
             try:
                 if self.store is None:
                     self.store = self.open_store()
-                found = self._ingest().recover()
+                ingest = self._ingest()
+                ingest.bind_inbox()  # another archive's inbox: refused before anything is taken
+                found = ingest.recover()
             except DatabaseUnavailable as exc:
                 if not self._wait_for_database(exc):
                     return False
@@ -204,7 +206,9 @@ class IngestWorker(threading.Thread):
 
     def _burst_ingest(self) -> Ingest:
         if self._burst is None:  # a fresh Ingest per burst: today's date and the roster as they are now
-            self._burst = self._ingest()
+            burst = self._ingest()
+            burst.bind_inbox()  # the inbox still this archive's (ConfigError: the watcher stops, exit 2)
+            self._burst = burst
             self._burst_started = self.clock()
         return self._burst
 
@@ -218,10 +222,9 @@ class IngestWorker(threading.Thread):
             return self.report(Result(job.path, GONE))
         if sig != job.sig:
             return self.report(Result(job.path, CHANGED))
-        ingest = self._burst_ingest()
         try:
-            outcome = ingest.take_inbox_file(Path(job.path), self._seen_at(job))
-        except DatabaseReplaced:
+            outcome = self._burst_ingest().take_inbox_file(Path(job.path), self._seen_at(job))
+        except (DatabaseReplaced, ConfigError):
             raise
         except DatabaseUnavailable as exc:  # the server restarted or the network dropped: wait, then go on
             if self._wait_for_database(exc) and self._put_back(job.path):

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from lzdocs.ingest import Outcome
+from lzdocs.ingest.claims import OWNER
 from lzdocs.store import Store
 from lzdocs.store.db import DatabaseReplaced, database_error
 from lzdocs.watch.scanner import stat_sig
@@ -53,6 +54,9 @@ class LockedIngest:
 
     def changed_registers(self):
         return dict.fromkeys(self.touched_years)
+
+    def bind_inbox(self, dry_run=False):
+        pass
 
     def recover(self, origin=None):
         return 0
@@ -109,7 +113,10 @@ def test_the_watcher_stops_when_its_database_is_deleted_and_writes_nothing_into_
     assert code == 1, log
     assert "在运行中已被删除，为免写入已删除的文件，已停止写入" in log and "收取：" not in log
     assert "Traceback" not in log
-    rerun = run_cli("-w", workspace.root, "ingest", "--json")  # a new archive: the form is taken from its claim
+    refused = run_cli("-w", workspace.root, "ingest", "--json")  # a new, empty archive: not the inbox's
+    assert refused.returncode == 2 and "记着的是本工作区以前的档案库" in refused.stderr
+    (workspace.work / OWNER).unlink()  # the clerk retires the deleted archive, as the message says
+    rerun = run_cli("-w", workspace.root, "ingest", "--json")  # the form is taken from the old archive's claim
     assert rerun.returncode == 0, rerun.stderr
     assert '"status": "accepted"' in rerun.stdout
     assert_each_input_exactly_once(workspace, [data])

@@ -23,6 +23,9 @@ class FakeIngest:
     def changed_registers(self):
         return dict.fromkeys(self.touched_years)
 
+    def bind_inbox(self, dry_run=False):
+        pass
+
     def recover(self, origin=None):
         type(self).recovered.append(origin)
         return 0

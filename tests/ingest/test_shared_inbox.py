@@ -1,0 +1,169 @@
+"""One inbox, two archives: the inbox belongs to the first archive that takes from it; a second workspace with an
+archive of its own is refused, and its recovery never finishes or puts back the first one's claims.
+
+Invariant: every input's bytes (by SHA-256) exactly once in the archive, in 退回/, or still in the inbox — here
+counted for the archive that owns the inbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from lzdocs.ingest import Ingest
+from lzdocs.ingest import claims as cl
+from lzdocs.store import Store
+from lzdocs.workspace import SAMPLE, Workspace
+from tests.conftest import cli_env, run_cli, run_json, run_process, use_inbox
+from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
+
+pytestmark = pytest.mark.sqlite_only  # two archives of their own: two SQLite files
+
+
+@pytest.fixture
+def share(tmp_path) -> Path:
+    folder = tmp_path / "共享收件"
+    folder.mkdir()
+    return folder
+
+
+def _workspace(tmp_path: Path, name: str, share: Path) -> Workspace:
+    ws, _ = Workspace.init(tmp_path / name, SAMPLE)
+    use_inbox(ws.root, share)
+    return Workspace.open(ws.root)
+
+
+def _inbox_files(share: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in share.iterdir() if p.is_file()}
+
+
+def test_the_first_archive_owns_the_inbox_and_a_second_one_is_refused(tmp_path, share, make_form):
+    first, second = _workspace(tmp_path, "纪委办", share), _workspace(tmp_path, "试用", share)
+    a = make_form(share / "计财处.docx").read_bytes()
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"
+    owner = json.loads((share / ".lzdocs" / cl.OWNER).read_text(encoding="utf-8"))
+    assert owner["workspace"] == str(first.root)
+    with Store.for_workspace(first) as store:
+        assert owner["archive"] == store.archive_id()
+
+    make_form(share / "基建处.xlsx", unit="基建处")
+    waiting = _inbox_files(share)
+    for args in (["ingest"], ["ingest", "--dry-run"], ["ingest", "--json"]):
+        proc = run_cli("-w", second.root, *args, check=2)
+        assert f"收件文件夹“{share}”已是另一个档案库（{first.root}、" in proc.stderr
+        assert "各单位报送的表格会被分到两处" in proc.stderr and "[inbox] path 另设一个收件文件夹" in proc.stderr
+        assert str(share / ".lzdocs" / cl.OWNER) in proc.stderr
+    assert _inbox_files(share) == waiting  # nothing taken, nothing moved
+    assert not (second.outbox / "2026" / "收文").exists()
+
+    assert run_json("-w", first.root, "ingest")[0]["unit"] == "基建处"  # the owner goes on as before
+    assert kept(first, (share,)) == {sha(a): 1, sha(waiting["基建处.xlsx"]): 1}
+
+
+@pytest.mark.slow  # a real watcher process
+def test_a_watcher_of_a_second_archive_does_not_start(tmp_path, share, make_form):
+    first, second = _workspace(tmp_path, "纪委办", share), _workspace(tmp_path, "试用", share)
+    make_form(share / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    data = make_form(share / "基建处.docx", unit="基建处").read_bytes()
+    proc = run_process("-w", second.root, "watch", timeout=60, check=2)
+    assert "已是另一个档案库" in proc.stderr
+    assert (share / "基建处.docx").read_bytes() == data
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_second_archive_never_undoes_a_claim_of_the_first(tmp_path, share, make_form):
+    """The first archive is killed after its commit, before the file is in place: only it can finish that claim.
+    Before, a second workspace's recovery found no such record in its own archive and put the file back, removing
+    the copy in flight the first archive had recorded."""
+    first, second = _workspace(tmp_path, "纪委办", share), _workspace(tmp_path, "试用", share)
+    data = make_form(share / "计财处.docx").read_bytes()
+    killed = run_process("-w", first.root, "ingest", env=cli_env(LZDOCS_CRASH_AT="after-commit"))
+    assert killed.returncode == -9, killed.stderr
+    [claim] = cl.leftovers(share / ".lzdocs" / "claims")
+    held = sorted(p.name for p in claim.iterdir())
+
+    named = make_form(tmp_path / "其他" / "图书馆.docx", unit="图书馆")
+    assert run_json("-w", second.root, "ingest", str(named))[0]["status"] == "accepted"  # recovers, but only its own
+    assert sorted(p.name for p in claim.iterdir()) == held
+    run_cli("-w", second.root, "ingest", check=2)  # the inbox itself is not its own
+
+    assert run_json("-w", first.root, "ingest") == []  # its recovery finishes the claim; nothing else waits
+    assert_each_input_exactly_once(first, [data], (share,))
+    assert json.loads(run_cli("-w", first.root, "verify", "--json", check=0).stdout)["findings"] == []
+
+
+def test_recovery_leaves_another_archives_claim_alone_and_says_so(tmp_path, share, make_form, caplog):
+    first, second = _workspace(tmp_path, "纪委办", share), _workspace(tmp_path, "试用", share)
+    make_form(share / "计财处.docx")
+    with Store.for_workspace(first) as store:
+        claim = cl.claim_by_rename(first.work / "claims", share / "计财处.docx", "计财处.docx", store.archive_id())
+    claim.let_go()  # its process died
+    with Store.for_workspace(second) as store, caplog.at_level(logging.WARNING, logger="lzdocs.ingest"):
+        assert Ingest(second, store).recover() == 0
+    assert claim.file.is_file() and not (share / "计财处.docx").exists()
+    assert "另一个档案库未完成的收取（计财处.docx），本档案库不处理" in caplog.text
+    with Store.for_workspace(first) as store:
+        assert Ingest(first, store).recover() == 1  # its own archive puts it back: nothing was recorded
+    assert (share / "计财处.docx").is_file()
+
+
+def test_a_claim_left_by_an_older_version_is_still_recovered(workspace, store, make_form):
+    """Claims made before claims carried their archive: taken as this archive's, as they were."""
+    data = make_form(workspace.inbox / "计财处.docx").read_bytes()
+    claim = cl.claim_by_rename(workspace.work / "claims", workspace.inbox / "计财处.docx", "inbox/计财处.docx")
+    assert claim.archive is None
+    claim.let_go()
+    assert Ingest(workspace, store).recover() == 1
+    assert (workspace.inbox / "计财处.docx").read_bytes() == data
+
+
+def test_a_new_database_in_the_same_workspace_is_told_apart(workspace, make_form):
+    """lzdocs.db replaced (a new one, or one copied from elsewhere): the inbox still feeds the old archive."""
+    make_form(workspace.inbox / "计财处.docx")
+    run_json("-w", workspace.root, "ingest")
+    (workspace.root / "lzdocs.db").rename(workspace.root / "原来的.db")
+    for side in ("-wal", "-shm"):
+        (workspace.root / f"lzdocs.db{side}").unlink(missing_ok=True)
+    make_form(workspace.inbox / "基建处.docx", unit="基建处")
+    proc = run_cli("-w", workspace.root, "ingest", check=2)
+    assert "记着的是本工作区以前的档案库，不是现在的 lzdocs.db" in proc.stderr
+    assert "请把原来的 lzdocs.db 放回" in proc.stderr
+    assert (workspace.inbox / "基建处.docx").is_file()
+
+
+@pytest.mark.parametrize("record", [b"", b"{\"archive\": ", b"[1, 2]"])
+def test_a_half_written_owner_record_is_written_again(workspace, store, make_form, record):
+    """The record written when the power went (empty or cut short) is no owner: the archive records itself."""
+    (workspace.work).mkdir(parents=True, exist_ok=True)
+    (workspace.work / cl.OWNER).write_bytes(record)
+    make_form(workspace.inbox / "计财处.docx")
+    [outcome] = Ingest(workspace, store).run_inbox()
+    assert outcome.status == "accepted"
+    assert cl.inbox_owner(workspace.work)["archive"] == store.archive_id()
+
+
+def test_two_archives_starting_at_once_get_one_owner(tmp_path):
+    """The record is put in place without replacing: the second to arrive reads the first's."""
+    work = tmp_path / ".lzdocs"
+    assert cl.bind_inbox(work, {"archive": "a"}) == {"archive": "a"}
+    assert cl.bind_inbox(work, {"archive": "b"}) == {"archive": "a"}
+    assert sorted(p.name for p in work.iterdir()) == [cl.OWNER]  # no record in flight left
+
+
+def test_the_owner_puts_back_a_claim_of_the_archive_it_replaced(tmp_path, share, make_form):
+    """An archive retired (the record removed, as the refusal says) leaves a claim: the new owner takes it again."""
+    first, second = _workspace(tmp_path, "旧", share), _workspace(tmp_path, "新", share)
+    data = make_form(share / "计财处.docx").read_bytes()
+    with Store.for_workspace(first) as store:
+        claim = cl.claim_by_rename(first.work / "claims", share / "计财处.docx", "计财处.docx", store.archive_id())
+    claim.let_go()
+    (share / ".lzdocs" / cl.OWNER).unlink(missing_ok=True)
+    with Store.for_workspace(second) as store:
+        [outcome] = Ingest(second, store).run_inbox()
+    assert outcome.status == "accepted" and not Path(claim.folder).exists()
+    assert_each_input_exactly_once(second, [data], (share,))
