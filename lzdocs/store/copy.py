@@ -15,7 +15,8 @@ from lzdocs.errors import StoreError
 from lzdocs.store import schema
 
 BATCH = 1000
-SKIPPED = {schema.meta.name}  # the target records its own schema version
+SKIPPED = {schema.meta.name}  # copied by ``_copy_meta``: the target records its own schema version
+OWN_META = {"schema_version"}
 
 
 @dataclass
@@ -55,12 +56,24 @@ def copy_archive(source, target, progress: Callable[[int, int, str], None] | Non
                     if progress:
                         progress(done, whole, table.name)
         _set_sequences(dst, tables)
+        with source.read() as src:
+            _copy_meta(src, dst)
     report = CopyReport()
     with source.read() as src, target.read() as dst:
         for table in tables:
             a, b = _digest(src, table), _digest(dst, table)
             report.tables[table.name] = {"source": a[0], "target": b[0], "same": a[1] == b[1]}
     return report
+
+
+def _copy_meta(src: Connection, dst: Connection) -> None:
+    """The archive's own records go with it: the head of its events' chain (without it, ``verify`` takes every
+    event for one inserted later), its identity (which its inbox and claims name) and its school; the target
+    keeps its own schema version."""
+    meta = schema.meta
+    for key, value in src.execute(select(meta.c.key, meta.c.value).where(meta.c.key.not_in(OWN_META))):
+        if not dst.execute(meta.update().where(meta.c.key == key).values(value=value)).rowcount:
+            dst.execute(meta.insert().values(key=key, value=value))
 
 
 def _batches(conn: Connection, table):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite3
 
 import pytest
@@ -139,3 +141,7 @@ def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(wor
     assert run_json("-w", root, "status")["units"] == status["units"]
     second = run_json("-w", root, *letter)  # new rows after the copied ids
     assert second["number"] == "内工大纪建〔2026〕2号"
+    # the archive's own records came with it: its events' chain (verify finds nothing inserted) and its identity
+    assert json.loads(run_cli("-w", root, "verify", "--json", check=0).stdout)["findings"] == []
+    make_form(workspace.inbox / "图书馆.docx", unit="图书馆")
+    assert run_json("-w", root, "ingest")[0]["status"] == "accepted"  # the inbox still feeds this archive
