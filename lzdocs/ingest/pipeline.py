@@ -513,17 +513,22 @@ class Ingest:
         nothing written. An inbox not there (a share not connected) is bound when it is."""
         if not self.ws.inbox.is_dir():
             return
-        mine = self.store.archive_id(create=not dry_run)
-        if dry_run:
-            owner = cl.inbox_owner(self.ws.work)
-        else:
-            owner = cl.bind_inbox(self.ws.work, {"archive": mine, "workspace": str(self.ws.root),
-                                                 "host": socket.gethostname()})
+        here = {"workspace": str(self.ws.root), "host": socket.gethostname()}
+        owner = cl.inbox_owner(self.ws.work)
+        mine = self.store.archive_id(create=False)
+        if mine is None and not dry_run:
+            # An archive with records but no identity yet is one from before identities — a backup of this
+            # workspace restored after its inbox was recorded — and takes the identity recorded for this workspace.
+            # An archive just made (lzdocs.db deleted or replaced by a new one) makes its own: refused below.
+            ours = owner is not None and all(owner.get(k) == v for k, v in here.items()) and self.store.has_records()
+            mine = self.store.archive_id(adopt=owner["archive"] if ours else None)
+        if not dry_run:
+            owner = cl.bind_inbox(self.ws.work, {"archive": mine, **here})
         if owner is None or owner["archive"] == mine:
             return
         setting = "--inbox 另写" if self.ws.chosen_inbox is not None else "lzdocs.toml 的 [inbox] path 另设"
         record = self.ws.work / cl.OWNER
-        if owner.get("workspace") == str(self.ws.root) and owner.get("host") == socket.gethostname():
+        if all(owner.get(k) == v for k, v in here.items()):
             raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本工作区以前的档案库，不是现在的 lzdocs.db"
                               "（数据库被换过：新建的，或从别处复制来的）；本次不收取",
                               hint=f"请把原来的 lzdocs.db 放回；若原来的档案库确已不用，删除 {record} 后重新运行")

@@ -146,11 +146,12 @@ class Store:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         return row is not None and row[0] == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
 
-    def archive_id(self, *, create: bool = True) -> str | None:
-        """This archive's identity, made on first use (``create``; else None until then). A claim in the inbox
-        carries it, and the inbox records whose it is (lzdocs/ingest/claims.py): a second workspace with an archive
-        of its own never finishes, puts back or takes what belongs to this one. A PostgreSQL archive shared by
-        several machines is one archive, with one identity."""
+    def archive_id(self, *, create: bool = True, adopt: str | None = None) -> str | None:
+        """This archive's identity, made on first use (``create``; else None until then), or ``adopt``ed: the one an
+        inbox records for this workspace, when the archive has none yet (a backup from before identities, restored).
+        A claim in the inbox carries it, and the inbox records whose it is (lzdocs/ingest/claims.py): a second
+        workspace with an archive of its own never finishes, puts back or takes what belongs to this one. A
+        PostgreSQL archive shared by several machines is one archive, with one identity."""
         if self._archive_id is None:
             with self.read() as conn:
                 self._archive_id = conn.execute(_ARCHIVE_ID).scalar()
@@ -158,10 +159,15 @@ class Store:
             with self.begin() as conn:
                 found = conn.execute(_ARCHIVE_ID).scalar()
                 if found is None:
-                    found = uuid.uuid4().hex
+                    found = adopt or uuid.uuid4().hex
                     conn.execute(insert(schema.meta).values(key=ARCHIVE_ID, value=found))
             self._archive_id = found
         return self._archive_id
+
+    def has_records(self) -> bool:
+        """Anything recorded yet (an event: every change records one), as opposed to an archive just made."""
+        with self.read() as conn:
+            return conn.execute(select(schema.events.c.id).limit(1)).first() is not None
 
     @property
     def schema_version(self) -> int:

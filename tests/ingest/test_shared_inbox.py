@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -167,3 +168,17 @@ def test_the_owner_puts_back_a_claim_of_the_archive_it_replaced(tmp_path, share,
         [outcome] = Ingest(second, store).run_inbox()
     assert outcome.status == "accepted" and not Path(claim.folder).exists()
     assert_each_input_exactly_once(second, [data], (share,))
+
+
+def test_a_backup_from_before_identities_restored_takes_the_workspaces_identity(workspace, make_form):
+    """An archive with records and no identity (a backup made before this version, restored after its inbox was
+    recorded) is this workspace's archive: it takes the identity recorded for the workspace."""
+    make_form(workspace.inbox / "计财处.docx")
+    run_json("-w", workspace.root, "ingest")
+    recorded = cl.inbox_owner(workspace.work)["archive"]
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:
+        db.execute("DELETE FROM meta WHERE key = 'archive_id'")
+    make_form(workspace.inbox / "基建处.docx", unit="基建处")
+    assert run_json("-w", workspace.root, "ingest")[0]["status"] == "accepted"
+    with Store.for_workspace(workspace) as store:
+        assert store.archive_id() == recorded
