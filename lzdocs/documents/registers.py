@@ -31,6 +31,7 @@ from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import documents as docs_q
+from lzdocs.store import pending
 from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
 
@@ -97,10 +98,16 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     paths = {key: path for key, path in register_paths(ws, year).items() if key in wanted}
     remove_stale_parts(paths.values())
     result = RegisterResult()
+    mark = None
+    if books is None:  # all of them: the year's mark of forms taken (store/pending.py) is read before the archive
+        with store.read() as conn:
+            mark = pending.waiting(conn).get(year)
     try:
         _write_books(ws, store, year, today, paths, result)
-    finally:
+    except BaseException:
         _record(ws, store, result, paths.get("publicity"))
+        raise
+    _record(ws, store, result, paths.get("publicity"), settled=(year, mark) if mark and not result.failed else None)
     return result
 
 
@@ -146,12 +153,17 @@ def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.
     return add_quality_sheet(book, conn, year, order, ws, school)
 
 
-def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None) -> None:
+def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None,
+            settled: tuple[int, str] | None = None) -> None:
     """The files just rewritten, hashed and recorded in the manifest in one transaction (docs/product.md §12.1) —
-    also when a later book failed; one not replaced keeps its row."""
+    also when a later book failed; one not replaced keeps its row. ``settled``: (year, token) of the mark of forms
+    taken that this rewrite of every book of the year has caught up with (store/pending.py)."""
     with interrupts.deferred():  # a file put in place is recorded, whenever Ctrl-C comes: else verify calls it foreign
         record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
                                             for path in result.files])
+    if settled:
+        with store.begin() as conn:
+            pending.clear(conn, *settled)
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:

@@ -47,7 +47,7 @@ from lzdocs.ingest.outcome import Outcome
 from lzdocs.ingest.returned import settle_returned
 from lzdocs.ingest.scan import NOT_REGULAR, is_ignored, walk
 from lzdocs.ooxml.safety import Limits, check_size
-from lzdocs.store import Store
+from lzdocs.store import Store, pending
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
 from lzdocs.store.db import DatabaseUnavailable
@@ -303,11 +303,14 @@ class Ingest:
                 self.returned_years.add(year)
 
     def changed_registers(self) -> dict[int, tuple[str, ...] | None]:
-        """The registers this run changed, by year: all of them (None) where a form was taken; the 报送情况登记表
-        alone where forms were only returned — it counts each unit's returns and shows the latest reason."""
+        """The registers to rewrite, by year: all of them (None) where a form was taken — by this run, or by one
+        killed before it rewrote them (store/pending.py); the 报送情况登记表 alone where forms were only returned —
+        it counts each unit's returns and shows the latest reason."""
         from lzdocs.documents.registers import RETURN_BOOKS
 
-        return {**dict.fromkeys(self.returned_years, RETURN_BOOKS), **dict.fromkeys(self.touched_years)}
+        with self.store.read() as conn:
+            behind = pending.waiting(conn)
+        return {**dict.fromkeys(self.returned_years, RETURN_BOOKS), **dict.fromkeys(self.touched_years | behind.keys())}
 
     def _reject_closed(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], exc: YearClosed,
                        unit: str, kind: str) -> Outcome:
@@ -433,6 +436,8 @@ class Ingest:
                 self._record_kept(conn, claim, stored_as, digest, new_id, values, problems)
             if planned:  # a 落实情况 form: its reviews, in the same transaction
                 reviews.record_reviews(self.store, conn, new_id, planned)
+            if values["status"] == "accepted":  # its year's registers are behind until rewritten (store/pending.py)
+                pending.mark(conn, values["year"])
         self.crash("after-commit")
         self._finish(claim, values["status"], problems, values["received_at"])
         return _Settled(new_id, stored_as, replaced, later)

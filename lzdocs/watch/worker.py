@@ -136,12 +136,17 @@ class IngestWorker(threading.Thread):
                 ingest = self._ingest()
                 ingest.bind_inbox()  # another archive's inbox: refused before anything is taken
                 found = ingest.recover()
+                behind = ingest.changed_registers()
             except DatabaseUnavailable as exc:
                 if not self._wait_for_database(exc):
                     return False
                 continue
             if found:
                 log.info("启动恢复：处理了上次中断时留下的 %d 个文件", found)
+            if behind:  # forms a run killed before its registers took: rewritten as a burst's, once it is quiet
+                log.info("上次收取后登记簿没有更新完（%s 年），稍后更新", "、".join(str(y) for y in sorted(behind)))
+                self._burst, self._burst_started = ingest, self.clock()
+                self._last_file = self._burst_started  # the inbox's waiting files join it first
             return True
 
     def _loop(self) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from lzdocs.ingest.claims import OWNER
-
 from tests.conftest import SAMPLE_ROWS, cli_env, run_json, run_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM/SIGKILL")]

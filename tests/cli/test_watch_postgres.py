@@ -62,7 +62,9 @@ def test_a_server_restart_mid_burst_and_a_sigkill_lose_nothing_and_count_nothing
 
     again = Watch(ws, *ARGS, tmp=tmp_path)
     try:
-        wait_for(lambda: len(archived(ws)) == len(forms) and not candidates_left(ws), 180, "the rest after restart")
+        wait_for(lambda: len(archived(ws)) == len(forms) and not candidates_left(ws), 180,
+                 lambda: f"the rest after restart: {len(archived(ws))} of {len(forms)} archived, left "
+                         f"{candidates_left(ws)}; the second watcher said:\n{again.stderr[-4000:]}")
     finally:
         assert again.stop() == 0
     assert "Traceback" not in watch.stderr + again.stderr
