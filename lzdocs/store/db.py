@@ -147,8 +147,9 @@ class Store:
         return row is not None and row[0] == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
 
     def archive_id(self, *, create: bool = True, adopt: str | None = None) -> str | None:
-        """This archive's identity, made on first use (``create``; else None until then), or ``adopt``ed: the one an
-        inbox records for this workspace, when the archive has none yet (a backup from before identities, restored).
+        """This archive's identity: made with the archive; for one made before identities, on first use
+        (``create``; else None until then) or ``adopt``ed — the one an inbox records for this workspace (a backup
+        from before identities, restored).
         A claim in the inbox carries it, and the inbox records whose it is (lzdocs/ingest/claims.py): a second
         workspace with an archive of its own never finishes, puts back or takes what belongs to this one. A
         PostgreSQL archive shared by several machines is one archive, with one identity."""
@@ -160,7 +161,7 @@ class Store:
                 found = conn.execute(_ARCHIVE_ID).scalar()
                 if found is None:
                     found = adopt or uuid.uuid4().hex
-                    conn.execute(insert(schema.meta).values(key=ARCHIVE_ID, value=found))
+                    conn.execute(insert(schema.meta).values(key=schema.ARCHIVE_ID, value=found))
             self._archive_id = found
         return self._archive_id
 
@@ -241,8 +242,7 @@ class Store:
         self.close()
 
 
-ARCHIVE_ID = "archive_id"  # meta key: this archive's identity (``Store.archive_id``)
-_ARCHIVE_ID = select(schema.meta.c.value).where(schema.meta.c.key == ARCHIVE_ID)
+_ARCHIVE_ID = select(schema.meta.c.value).where(schema.meta.c.key == schema.ARCHIVE_ID)
 
 
 class _SharedStatements(dict):

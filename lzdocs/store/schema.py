@@ -27,6 +27,7 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+ARCHIVE_ID = "archive_id"  # meta key: the archive's identity, made with it (``Store.archive_id``)
 
 units = Table(
     "units", metadata,

@@ -7,6 +7,7 @@ that are missing, so an archive of an older version (2–6, migrated before by S
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,6 +115,7 @@ def _create_new(conn: Connection, *, workspace: Workspace | None, now) -> None:
         conn.exec_driver_sql(statement)
     conn.execute(insert(VERSION_TABLE).values(version_num=schema.SCHEMA_REVISION))
     _set_version(conn, schema.SCHEMA_VERSION)
+    conn.execute(insert(schema.meta).values(key=schema.ARCHIVE_ID, value=uuid.uuid4().hex))  # Store.archive_id
     if workspace is not None:
         from lzdocs.store.upgrade import record_as_found
 
