@@ -499,7 +499,15 @@ class Office:
 
         Before the deadline only a reminder (``reminder``: 提醒, not 催报) goes out; the date by which a unit must
         report is never earlier than the deadline. A reporting year already closed (归档) is refused: YearClosed."""
-        from lzdocs.documents.letters import KINDS, REMINDER, REMINDER_TITLE, reporting_note, urge_values
+        from lzdocs.documents.letters import (
+            KINDS,
+            REMINDER,
+            REMINDER_TITLE,
+            RETURNED,
+            reporting_note,
+            returned_note,
+            urge_values,
+        )
         from lzdocs.store.letters import sent_on
         from lzdocs.store.years import require_open
 
@@ -530,9 +538,17 @@ class Office:
                 raise FieldError(f"文号 {number} 没有用上：名单中未报送的单位{date:%Y-%m-%d}都已发过这份通知",
                                  hint="确需再发时加 --again")
             return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units, already=already)
-        rows = [(i, {"单位": name}) for i, name in enumerate(units, start=1) if name not in already]
+        returned = self._returned_units(year)
+        rows = [(i, {"单位": name, **({RETURNED: returned_note(returned[name])} if name in returned else {})})
+                for i, name in enumerate(units, start=1) if name not in already]
         batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
         batch.year, batch.units, batch.already = year, units, already
+        if returned and RETURNED not in self.letters.template(KINDS["urge"]).variables:  # an older template
+            for row in batch.rows:
+                if row.issued and row.unit in returned:
+                    row.issued.warnings.append("工作区的催报通知模板是旧版本，这份通知仍写“尚未收到你单位报送的材料”，而该单位"
+                                               "报送的表格是被退回了；可把 templates/催报通知.docx 改名备份后重新运行 "
+                                               "lzdocs init 放入新版模板，再作废重发")
         for row in batch.rows:
             row.row = None  # the rows are the roster's, not a file's
         if not draft and any(r.issued for r in batch.rows):  # the 报送情况登记表, brought to the day of the urge
@@ -541,6 +557,15 @@ class Office:
             batch.registers.extend(rebuild_registers(self.ws, self.store, [year], self.today, books=RETURN_BOOKS,
                                                      open_only=True))
         return batch
+
+    def _returned_units(self, year: int) -> dict[str, dt.date]:
+        """Units whose latest risk form of ``year`` was returned, with the day it was sent (urge: to those with no
+        accepted form, whose return nothing has settled)."""
+        from lzdocs.store.reports import rejections_by_unit
+
+        with self.store.read() as conn:
+            found = rejections_by_unit(conn, year)
+        return {unit: r["arrived_on"] or r["received_at"].date() for unit, r in found.items()}
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
                     progress: Progress | None, ignored: list[str], *, receipt: bool = False, draft: bool = False,

@@ -75,7 +75,9 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         Field("原定期限", date=True, example="2026-11-16"),
         Field("补报期限", date=True, days=7), _COPY,
         Field("提醒", required=False, example="是（截止日期前的报送提醒，用 lzdocs urge --reminder）"),
-        Field("报送年度", required=False, example="2026（lzdocs urge 按 --year 填写，记入发文登记簿的备注）"))),
+        Field("报送年度", required=False, example="2026（lzdocs urge 按 --year 填写，记入发文登记簿的备注）"),
+        Field("退回情况", required=False,
+              example="于2026年11月20日报送的材料不符合填报要求，已退回修改（lzdocs urge 为表格被退回的单位填写）"))),
 )}
 
 

@@ -385,6 +385,12 @@ def unknown_columns(kind: LetterKind, header: list[str], variables) -> list[str]
 REMINDER = "提醒"  # the 催报通知 template's switch: set, it reads as a reminder before the deadline
 REMINDER_TITLE = "报送提醒"  # what the template then calls it
 REPORTING_YEAR = "报送年度"  # the year a 催报通知 asks the forms of: its 发文登记簿 备注, and what urge matches on
+RETURNED = "退回情况"  # a 催报通知 to a unit whose form was returned says so, not "nothing received"
+
+
+def returned_note(day: dt.date) -> str:
+    """退回情况 of a unit whose latest form of the year, sent on ``day``, was returned (and none taken since)."""
+    return f"于{chinese_date(day)}报送的材料不符合填报要求，已退回修改（原因见退回文件夹中的错误说明）"
 
 
 def reporting_note(year) -> str:
@@ -426,6 +432,9 @@ def urge_values(ws: Workspace, year: int, date: dt.date, values: dict, *, remind
         raise FieldError(f"报送年度由 --year 指定（本次为 {year} 年），不能用 --set 另写",
                          hint=f"催报其他年度请用 lzdocs urge --year {values[REPORTING_YEAR]}")
     values[REPORTING_YEAR] = str(year)
+    if values.get(RETURNED):
+        raise FieldError("退回情况由 lzdocs urge 按各单位的退回记录填写，不能用 --set 指定",
+                         hint="表格被退回过的单位，催报通知会写明其报送日期和已退回修改")
     return values
 
 

@@ -45,16 +45,16 @@ def current_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str
 
 def rejections_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str, dict]:
     """Per unit: how many files were rejected, and the latest one with its reasons (error messages)."""
-    q = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.original_name,
-                submissions.c.problems)
+    q = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.arrived_on,
+                submissions.c.original_name, submissions.c.problems)
          .where(submissions.c.status == "rejected", submissions.c.kind == kind, submissions.c.unit.is_not(None),
                 _of_year(year))
          .order_by(submissions.c.id))  # the order the archive took them in, not recorded times (order_key)
     found: dict[str, dict] = {}
     for r in conn.execute(q):
         count = found.get(r.unit, {}).get("count", 0) + 1
-        found[r.unit] = {"count": count, "id": r.id, "received_at": r.received_at, "original_name": r.original_name,
-                         "reasons": _error_messages(r.problems)}
+        found[r.unit] = {"count": count, "id": r.id, "received_at": r.received_at, "arrived_on": r.arrived_on,
+                         "original_name": r.original_name, "reasons": _error_messages(r.problems)}
     return found
 
 

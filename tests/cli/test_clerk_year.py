@@ -402,6 +402,37 @@ def test_a_corrected_form_settles_the_returned_files_and_status_forgets_the_old_
     assert "无法识别" not in shown
 
 
+def test_an_urge_to_a_unit_whose_form_was_returned_says_so(ws, make_form):
+    """A 催报 to a unit whose form came and was returned says when it came and that it was returned, not that
+    nothing was received; a unit that sent nothing is told that. 退回情况 is urge's, not a --set."""
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    written_ago(ws / "inbox" / "计财处.docx", 3, dt.date(2026, 11, 20))
+    run_json("-w", ws, "ingest", check=1, env=day("2026-11-20"))
+    rows = {r["unit"]: r for r in run_json("-w", ws, "urge", env=day("2026-12-07"))}
+    returned, silent = (text_of(ws / rows[unit]["files"][0]) for unit in ("计划财务处", "基建处"))
+    assert ("你单位于2026年11月17日报送的材料不符合填报要求，已退回修改（原因见退回文件夹中的错误说明），"
+            "截至2026年12月7日，我委尚未收到修改后的材料。") in returned
+    assert "尚未收到你单位报送的材料" not in returned
+    assert "截至2026年12月7日，我委尚未收到你单位报送的材料。" in silent and "退回" not in silent
+    refused = run_cli("-w", ws, "urge", "--again", "--set", "退回情况=已退回", env=day("2026-12-08"), check=2)
+    assert "退回情况由 lzdocs urge 按各单位的退回记录填写" in refused.stderr
+
+
+def test_an_older_urge_template_still_urges_a_returned_unit_and_says_what_it_wrote(ws, make_form):
+    template = ws / "templates" / "催报通知.docx"
+    old = docx.Document(template)
+    for paragraph in old.paragraphs:  # the text before 退回情况
+        for run in paragraph.runs:
+            if "{% if 退回情况 %}" in run.text:
+                run.text = run.text[:run.text.index("{% if 退回情况 %}")] + "截至{{ 成文日期 }}，我委尚未收到你单位报送的材料。"
+    old.save(template)
+    make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
+    run_json("-w", ws, "ingest", check=1, env=day("2026-11-20"))
+    proc = run_cli("-w", ws, "urge", env=day("2026-12-07"), check=0)
+    assert "提醒：计划财务处：工作区的催报通知模板是旧版本，这份通知仍写“尚未收到你单位报送的材料”" in proc.stderr
+    assert proc.stderr.count("模板是旧版本") == 1  # the unit whose form was returned, no other
+
+
 def test_a_reminder_is_refused_with_an_older_template_that_can_only_urge(ws):
     set_deadline(ws, "12-15")
     template = ws / "templates" / "催报通知.docx"
