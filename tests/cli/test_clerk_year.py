@@ -423,8 +423,8 @@ def test_an_older_urge_template_still_urges_a_returned_unit_and_says_what_it_wro
     old = docx.Document(template)
     for paragraph in old.paragraphs:  # the text before 退回情况
         for run in paragraph.runs:
-            if "{% if 退回情况 %}" in run.text:
-                run.text = run.text[:run.text.index("{% if 退回情况 %}")] + "截至{{ 成文日期 }}，我委尚未收到你单位报送的材料。"
+            if (cut := run.text.find("{% if 退回情况 %}")) >= 0:
+                run.text = run.text[:cut] + "截至{{ 成文日期 }}，我委尚未收到你单位报送的材料。"
     old.save(template)
     make_form(ws / "inbox" / "计财处.docx", rows=BAD_ROWS)
     run_json("-w", ws, "ingest", check=1, env=day("2026-11-20"))
