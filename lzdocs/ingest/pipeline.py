@@ -318,6 +318,8 @@ class Ingest:
         saying the year is archived."""
         cl.unreserve(claim)
         problems = [closed_year_problem(exc), *problems]
+        log.warning("%s：%s 年度已归档，已退回；确需补收时，先运行 lzdocs archive --reopen %s，再把它从退回文件夹放回"
+                    "收件文件夹，收取后重新归档", claim.source, exc.year, exc.year)
         return self._reject(claim, src, dict(base, problems=_problems_json(problems)), problems, unit, exc.year, kind)
 
     def _reject(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], unit, year, kind) -> Outcome:
@@ -677,11 +679,14 @@ def _problems_json(problems: list[Problem]) -> str:
     return json.dumps([p.as_dict() for p in problems], ensure_ascii=False)
 
 
+_CLOSED = "归档移交，本表没有收取"  # the words of ``closed_year_problem``, by which the unit's note tells it apart
+
+
 def closed_year_problem(exc: YearClosed) -> Problem:
-    """Why a form of a year already handed over (归档) is returned: for the unit, and what the office can do."""
-    return error(f"{exc.year} 年度的材料已于 {exc.closed_at:%Y-%m-%d} 归档移交，本表没有收取。请与纪委办公室联系"
-                 f"（纪委办公室：确需补收时，先运行 lzdocs archive --reopen {exc.year}，再把本表放回收件文件夹，"
-                 f"收取后重新归档）")
+    """Why a form of a year already handed over (归档) is returned, as its unit reads it: nothing to correct (what
+    the office can do is said to the clerk, ``_reject_closed``)."""
+    return error(f"{exc.year} 年度的材料已于 {exc.closed_at:%Y-%m-%d} {_CLOSED}；本表无需修改，如确需补报，"
+                 "请与纪委办公室联系")
 
 
 def contact_line(settings: Settings) -> str:
@@ -698,8 +703,9 @@ def explanation(name: str, problems: list[Problem], when: dt.datetime,
     them (the table row and its 序号), and whom to ask."""
     errors = [p for p in problems if p.severity == "error"]
     notes = [p for p in problems if p.severity != "error"]
+    closed = bool(errors) and all(_CLOSED in p.message for p in errors)  # the year is archived: nothing to correct
     lines = [f"文件：{name}", f"处理时间：{when:%Y-%m-%d %H:%M}", "处理结果：退回，未入库", "",
-             "存在以下问题，请修改后重新报送（放回收件文件夹即可）："]
+             "该年度材料已归档，本表没有收取：" if closed else "存在以下问题，请修改后重新报送（放回收件文件夹即可）："]
     lines += [f"{i}. {p.describe()}" for i, p in enumerate(errors, 1)]
     if notes:
         lines += ["", "另有以下提醒（不影响收取）："]

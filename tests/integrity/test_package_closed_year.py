@@ -46,15 +46,19 @@ def office_year(built, tmp_path):
 
 
 def test_a_form_for_a_closed_year_goes_back_to_the_sender_saying_the_year_is_archived(office_year):
+    """The unit is told the year is archived and that there is nothing to correct; the clerk, what to run."""
     root, _ = office_year
-    [outcome] = run_json("-w", root, "ingest", check=1)
+    proc = run_cli("-w", root, "ingest", "--json", check=1)
+    [outcome] = json.loads(proc.stdout)
     assert (outcome["status"], outcome["unit"], outcome["year"]) == ("rejected", "计划财务处", 2026)
     assert outcome["problems"][0]["message"] == (
-        "2026 年度的材料已于 2026-11-28 归档移交，本表没有收取。请与纪委办公室联系（纪委办公室：确需补收时，先运行 "
-        "lzdocs archive --reopen 2026，再把本表放回收件文件夹，收取后重新归档）")
+        "2026 年度的材料已于 2026-11-28 归档移交，本表没有收取；本表无需修改，如确需补报，请与纪委办公室联系")
+    assert "确需补收时，先运行 lzdocs archive --reopen 2026，再把它从退回文件夹放回收件文件夹" in proc.stderr
     returned = root / "inbox" / "退回" / "计财处（更正）.docx"
     note = (root / "inbox" / "退回" / "计财处（更正）.docx.错误说明.txt").read_text(encoding="utf-8-sig")
     assert returned.is_file() and "2026 年度的材料已于 2026-11-28 归档移交" in note
+    assert "该年度材料已归档，本表没有收取：" in note
+    assert "请修改后重新报送" not in note and "lzdocs" not in note  # nothing to correct; no clerk's commands
     assert not (root / "outbox" / "2026" / "收文" / "计划财务处" / "计财处（更正）.docx").exists()
     assert [r["source_file"] for r in run_json("-w", root, "risks")] == ["outbox/2026/收文/计划财务处/计财处.docx"] * 3
 
