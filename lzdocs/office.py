@@ -956,6 +956,7 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
     from filelock import Timeout
 
     from lzdocs.documents.registers import WRITER_WAIT, write_registers, writer_lock
+    from lzdocs.store import pending
 
     rebuilt = Rebuilt(years=sorted(set(years)))
     lock = writer_lock(ws)  # one writer at a time per workspace (see there)
@@ -964,6 +965,8 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
             with lock.acquire(timeout=WRITER_WAIT):
                 if open_only and _closed(store, year):
                     rebuilt.years.remove(year)
+                    with store.begin() as conn:  # its registers are its 归档 package's: none waits any more
+                        pending.forget(conn, year)
                     continue
                 result = write_registers(ws, store, year, today, books=books)
         except (Timeout, LzdocsError) as exc:

@@ -107,7 +107,9 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     except BaseException:
         _record(ws, store, result, paths.get("publicity"))
         raise
-    _record(ws, store, result, paths.get("publicity"), settled=(year, mark) if mark and not result.failed else None)
+    # A book that could not be written (open in WPS, a broken 公示表 template) is said as a warning naming how to
+    # retry; the mark is cleared all the same, or each later run would rewrite the year again for a lasting fault.
+    _record(ws, store, result, paths.get("publicity"), settled=(year, mark) if mark else None)
     return result
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from lzdocs.fsutil import (
+    NotRegularFile,
     copy_stream,
     display_name,
     fit_name,
@@ -248,36 +249,54 @@ def leftovers(claims_dir: Path) -> list[Path]:
         return []
 
 
+class DamagedOwner(Exception):
+    """The inbox's record of its archive is there but is no record (not a file, not JSON): never rebound silently."""
+
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self.path = path
+
+
 def inbox_owner(work: Path) -> dict | None:
-    """The archive the inbox belongs to, as its work folder records it (``bind_inbox``); None when none is recorded
-    or the record cannot be read (half-written when the power went: the next ``bind_inbox`` writes it again)."""
+    """The archive the inbox belongs to, as its work folder records it (``bind_inbox``); None when none is recorded.
+
+    Opened once without following a link or waiting on a FIFO. A record that is not a regular file holding the JSON
+    ``bind_inbox`` writes — it is written whole and fsynced before it is put in place, so no power cut leaves it
+    half-written — raises DamagedOwner; a share that cannot be read raises its OSError: neither is taken for an
+    inbox nobody owns."""
+    record = work / OWNER
     try:
-        owner = json.loads((work / OWNER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open_regular(record) as fh:
+            data = fh.read(65536)
+    except FileNotFoundError:
         return None
-    return owner if isinstance(owner, dict) and isinstance(owner.get("archive"), str) else None
+    except NotRegularFile:
+        raise DamagedOwner(record) from None
+    try:
+        owner = json.loads(data.decode("utf-8"))
+    except ValueError:
+        raise DamagedOwner(record) from None
+    if not (isinstance(owner, dict) and isinstance(owner.get("archive"), str)):
+        raise DamagedOwner(record)
+    return owner
 
 
 def bind_inbox(work: Path, owner: dict) -> dict:
     """Record ``owner`` as the archive the inbox belongs to, unless one already is: returns the one recorded.
 
     Written whole beside the record and put in place without replacing, so two archives starting at once cannot
-    both become the owner; an unreadable record (see ``inbox_owner``) is replaced."""
+    both become the owner."""
     found = inbox_owner(work)
     if found is not None:
         return found
     work.mkdir(exist_ok=True)  # in the inbox, which is there (a share not connected is never made here)
-    record = work / OWNER
     part = work / f".{OWNER}.{uuid.uuid4().hex}.part"
     write_new_file(part, json.dumps(owner, ensure_ascii=False).encode("utf-8"))
     try:
         try:
-            rename_no_replace(part, record)
-        except FileExistsError:
-            found = inbox_owner(work)
-            if found is not None:  # another archive came first
-                return found
-            os.replace(part, record)
+            rename_no_replace(part, work / OWNER)
+        except FileExistsError:  # another archive came first
+            return inbox_owner(work) or owner
         return owner
     finally:
         part.unlink(missing_ok=True)

@@ -147,7 +147,9 @@ class Ingest:
         return [o for o in outcomes if o is not None]
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
-        """Files and folders given by the user: read from a copy, never moved or changed."""
+        """Files and folders given by the user: read from a copy, never moved or changed. Their claims are kept in
+        the inbox's work folder, so the inbox must be this archive's as for ``run_inbox``."""
+        self.bind_inbox(dry_run=dry_run)
         if not dry_run:
             self.recover()
         files: list[tuple[Path, bool]] = []  # (path, named by the user: a symlink to it is followed)
@@ -438,8 +440,8 @@ class Ingest:
                 self._record_kept(conn, claim, stored_as, digest, new_id, values, problems)
             if planned:  # a 落实情况 form: its reviews, in the same transaction
                 reviews.record_reviews(self.store, conn, new_id, planned)
-            if values["status"] == "accepted":  # its year's registers are behind until rewritten (store/pending.py)
-                pending.mark(conn, values["year"])
+            if values["status"] == "accepted" or values["year"] in self.returned_years:  # a register shows it:
+                pending.mark(conn, values["year"])  # behind until rewritten (store/pending.py)
         self.crash("after-commit")
         self._finish(claim, values["status"], problems, values["received_at"])
         return _Settled(new_id, stored_as, replaced, later)
@@ -516,25 +518,37 @@ class Ingest:
     def bind_inbox(self, *, dry_run: bool = False) -> None:
         """Make sure the inbox feeds this archive: recorded as this archive's on first use; refused (ConfigError,
         nothing taken) when another archive's. Two workspaces with archives of their own on one inbox would
-        split the units' forms between them, each showing the others' units as 未报送. ``dry_run``: checked,
-        nothing written. An inbox not there (a share not connected) is bound when it is."""
+        split the units' forms between them, each showing the others' units as 未报送, and one's recovery could put
+        back a claim the other had committed. ``dry_run``: checked as a run would, nothing written. An inbox not
+        there (a share not connected) is bound when it is."""
         if not self.ws.inbox.is_dir():
             return
         here = {"workspace": str(self.ws.root), "host": socket.gethostname()}
-        owner = cl.inbox_owner(self.ws.work)
+        record = self.ws.work / cl.OWNER
+        try:
+            owner = cl.inbox_owner(self.ws.work)
+        except cl.DamagedOwner:
+            raise ConfigError(f"收件文件夹记录所属档案库的文件“{record}”已损坏（不是 lzdocs 写的内容），本次不收取",
+                              hint=f"请确认这个收件文件夹只给本工作区用，然后删除 {record} 后重新运行") from None
         mine = self.store.archive_id(create=False)
-        if mine is None and not dry_run:
+        if mine is None:
             # An archive with records but no identity yet is one from before identities — a backup of this
             # workspace restored after its inbox was recorded — and takes the identity recorded for this workspace.
-            # An archive just made (lzdocs.db deleted or replaced by a new one) makes its own: refused below.
+            # An archive just made (lzdocs.db deleted or replaced by a new one) is refused below, before it makes
+            # an identity of its own (which would rule out the adoption once the old file is put back).
             ours = owner is not None and all(owner.get(k) == v for k, v in here.items()) and self.store.has_records()
+            if owner is not None and not ours:
+                self._refuse(owner, here, record)
+            if dry_run:
+                return
             mine = self.store.archive_id(adopt=owner["archive"] if ours else None)
         if not dry_run:
             owner = cl.bind_inbox(self.ws.work, {"archive": mine, **here})
-        if owner is None or owner["archive"] == mine:
-            return
+        if owner is not None and owner["archive"] != mine:
+            self._refuse(owner, here, record)
+
+    def _refuse(self, owner: dict, here: dict, record: Path) -> None:
         setting = "--inbox 另写" if self.ws.chosen_inbox is not None else "lzdocs.toml 的 [inbox] path 另设"
-        record = self.ws.work / cl.OWNER
         if all(owner.get(k) == v for k, v in here.items()):
             raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本工作区以前的档案库，不是现在的 lzdocs.db"
                               "（数据库被换过：新建的，或从别处复制来的）；本次不收取",

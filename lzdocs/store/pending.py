@@ -1,4 +1,4 @@
-"""Years whose registers wait to be rewritten after forms were taken.
+"""Years whose registers wait to be rewritten after forms were taken (or returned: the 报送情况登记表 counts returns).
 
 A form is marked in the transaction that takes it; the rewrite of all of that year's registers clears the mark,
 if no form came since it read the mark. So an ingest killed between its last commit and its rewrite (stopped
@@ -50,4 +50,11 @@ def clear(conn: Connection, year: int, token: str) -> None:
     marks = _read(conn)
     if marks.get(str(year)) == token:
         del marks[str(year)]
+        _write(conn, marks)
+
+
+def forget(conn: Connection, year: int) -> None:
+    """No rewrite will come (the year is closed: its registers are its 归档 package's)."""
+    marks = _read(conn)
+    if marks.pop(str(year), None) is not None:
         _write(conn, marks)

@@ -162,7 +162,7 @@ class IngestWorker(threading.Thread):
             elif job is not None:
                 try:
                     self._take(job)
-                except DatabaseReplaced:
+                except (DatabaseReplaced, ConfigError):  # the archive gone, or the inbox another's: stop
                     self.report(Result(job.path, FAILED))
                     raise
                 except Exception:  # a bug must not kill the only worker: the file stays put, tried again later
@@ -211,9 +211,7 @@ class IngestWorker(threading.Thread):
 
     def _burst_ingest(self) -> Ingest:
         if self._burst is None:  # a fresh Ingest per burst: today's date and the roster as they are now
-            burst = self._ingest()
-            burst.bind_inbox()  # the inbox still this archive's (ConfigError: the watcher stops, exit 2)
-            self._burst = burst
+            self._burst = self._ingest()
             self._burst_started = self.clock()
         return self._burst
 
@@ -228,7 +226,9 @@ class IngestWorker(threading.Thread):
         if sig != job.sig:
             return self.report(Result(job.path, CHANGED))
         try:
-            outcome = self._burst_ingest().take_inbox_file(Path(job.path), self._seen_at(job))
+            ingest = self._burst_ingest()
+            ingest.bind_inbox()  # still this archive's inbox, for each file (ConfigError: the watcher stops, exit 2)
+            outcome = ingest.take_inbox_file(Path(job.path), self._seen_at(job))
         except (DatabaseReplaced, ConfigError):
             raise
         except DatabaseUnavailable as exc:  # the server restarted or the network dropped: wait, then go on

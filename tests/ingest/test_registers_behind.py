@@ -92,3 +92,35 @@ def test_a_letters_registers_leave_the_mark_of_forms(workspace, make_form):
         office.rebuild_registers([2026], books=("documents", "warnings"))
         with office.store.read() as conn:
             assert set(pending.waiting(conn)) == {2026}
+
+
+def test_a_return_left_behind_is_counted_by_the_next_ingest(workspace, make_form):
+    """The 报送情况登记表 counts a unit's returns: a return whose rewrite never ran is caught up as a form is."""
+    from tests.conftest import SAMPLE_ROWS
+
+    with Office(workspace, today=TODAY) as office:
+        inputs = [make_form(workspace.inbox / "计财处.docx").read_bytes()]
+        office.ingest()
+        bad = [dict(SAMPLE_ROWS[0], level="很高")]
+        inputs.append(make_form(workspace.inbox / "基建处.docx", unit="基建处", rows=bad).read_bytes())
+        assert [o.status for o in office.ingest(registers=False).outcomes] == ["rejected"]
+        with office.store.read() as conn:
+            assert set(pending.waiting(conn)) == {2026}
+        assert office.ingest().registers.years == [2026]
+        sheet = load_workbook(workspace.outbox / "2026" / "登记簿" / "报送情况登记表.xlsx").worksheets[0]
+        row = next(r for r in sheet.iter_rows(values_only=True) if "基建处" in r)
+        assert 1 in row  # 退回次数
+    assert_each_input_exactly_once(workspace, inputs)
+
+
+def test_a_book_that_cannot_be_written_does_not_keep_the_year_behind_for_ever(workspace, make_form):
+    """A lasting fault (a broken 公示表 template) is said as a warning each time the registers are written; the
+    mark is cleared all the same, so later runs do not rewrite the year again and again for it."""
+    (workspace.templates / "公示表.docx").write_bytes(b"not a template")
+    with Office(workspace, today=TODAY) as office:
+        _taken_without_registers(workspace, office, make_form)
+        report = office.ingest()
+        assert report.registers.years == [2026] and any("公示表" in w for w in report.registers.warnings)
+        with office.store.read() as conn:
+            assert pending.waiting(conn) == {}
+        assert office.ingest().registers.years == []

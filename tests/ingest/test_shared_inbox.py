@@ -6,14 +6,17 @@ counted for the archive that owns the inbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import os
 import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
+from lzdocs.errors import ConfigError
 from lzdocs.ingest import Ingest
 from lzdocs.ingest import claims as cl
 from lzdocs.store import Store
@@ -21,7 +24,8 @@ from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import cli_env, run_cli, run_json, run_process, use_inbox
 from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
 
-pytestmark = pytest.mark.sqlite_only  # two archives of their own: two SQLite files
+pytestmark = [pytest.mark.sqlite_only,  # two archives of their own: two SQLite files
+              pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, SIGKILL")]
 
 
 @pytest.fixture
@@ -89,9 +93,9 @@ def test_a_second_archive_never_undoes_a_claim_of_the_first(tmp_path, share, mak
     held = sorted(p.name for p in claim.iterdir())
 
     named = make_form(tmp_path / "其他" / "图书馆.docx", unit="图书馆")
-    assert run_json("-w", second.root, "ingest", str(named))[0]["status"] == "accepted"  # recovers, but only its own
+    for args in (["ingest", str(named)], ["ingest"]):  # a named file's claim would live in that inbox too
+        assert "已是另一个档案库" in run_cli("-w", second.root, *args, check=2).stderr
     assert sorted(p.name for p in claim.iterdir()) == held
-    run_cli("-w", second.root, "ingest", check=2)  # the inbox itself is not its own
 
     assert run_json("-w", first.root, "ingest") == []  # its recovery finishes the claim; nothing else waits
     assert_each_input_exactly_once(first, [data], (share,))
@@ -137,12 +141,27 @@ def test_a_new_database_in_the_same_workspace_is_told_apart(workspace, make_form
     assert (workspace.inbox / "基建处.docx").is_file()
 
 
-@pytest.mark.parametrize("record", [b"", b"{\"archive\": ", b"[1, 2]"])
-def test_a_half_written_owner_record_is_written_again(workspace, store, make_form, record):
-    """The record written when the power went (empty or cut short) is no owner: the archive records itself."""
-    (workspace.work).mkdir(parents=True, exist_ok=True)
-    (workspace.work / cl.OWNER).write_bytes(record)
-    make_form(workspace.inbox / "计财处.docx")
+@pytest.mark.parametrize("record", [b"", b"{\"archive\": ", b"[1, 2]", "fifo", "folder"])
+def test_a_damaged_owner_record_is_refused_and_named_never_taken_over(workspace, store, make_form, record):
+    """The record is written whole and fsynced before it is put in place: one that is no record (empty, cut short,
+    other JSON, a FIFO, a folder) was damaged by something else. Taking it over would let whichever archive came
+    next own the inbox; it is named instead, and removing it, as the message says, lets the run go on."""
+    workspace.work.mkdir(parents=True, exist_ok=True)
+    path = workspace.work / cl.OWNER
+    if record == "fifo":
+        os.mkfifo(path)
+    elif record == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(record)
+    data = make_form(workspace.inbox / "计财处.docx").read_bytes()
+    for dry_run in (True, False):
+        with pytest.raises(ConfigError) as refused:
+            Ingest(workspace, store).run_inbox(dry_run=dry_run)
+        assert f"收件文件夹记录所属档案库的文件“{path}”已损坏" in refused.value.message
+        assert f"删除 {path} 后重新运行" in refused.value.hint
+    assert (workspace.inbox / "计财处.docx").read_bytes() == data
+    path.rmdir() if record == "folder" else path.unlink()
     [outcome] = Ingest(workspace, store).run_inbox()
     assert outcome.status == "accepted"
     assert cl.inbox_owner(workspace.work)["archive"] == store.archive_id()
@@ -182,3 +201,28 @@ def test_a_backup_from_before_identities_restored_takes_the_workspaces_identity(
     assert run_json("-w", workspace.root, "ingest")[0]["status"] == "accepted"
     with Store.for_workspace(workspace) as store:
         assert store.archive_id() == recorded
+
+
+def test_a_watcher_whose_inbox_becomes_another_archives_stops(tmp_path, share, make_form):
+    """The record removed and the inbox taken by another archive while a watcher runs: at its next form the
+    watcher stops with the message (exit 2 from the command line), instead of failing every form for good."""
+    from lzdocs import Office
+    from tests.watch.test_office_watch import wait_for, watch_in_thread
+
+    first, second = _workspace(tmp_path, "纪委办", share), _workspace(tmp_path, "试用", share)
+    make_form(share / "计财处.docx")
+    with Office(first, today=dt.date(2026, 11, 28)) as office:
+        thread, stop, errors = watch_in_thread(office)
+        try:
+            wait_for(lambda: not (share / "计财处.docx").exists())
+            (share / ".lzdocs" / cl.OWNER).unlink()
+            with Store.for_workspace(second) as store:
+                Ingest(second, store, today=dt.date(2026, 11, 28)).bind_inbox()
+            data = make_form(share / "基建处.docx", unit="基建处").read_bytes()
+            thread.join(60)
+        finally:
+            if thread.is_alive():
+                stop()
+                thread.join(30)
+    assert [type(e) for e in errors] == [ConfigError] and "已是另一个档案库" in errors[0].message
+    assert (share / "基建处.docx").read_bytes() == data
