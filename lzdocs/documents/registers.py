@@ -98,10 +98,8 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     paths = {key: path for key, path in register_paths(ws, year).items() if key in wanted}
     remove_stale_parts(paths.values())
     result = RegisterResult()
-    mark = None
-    if books is None:  # all of them: the year's mark of forms taken (store/pending.py) is read before the archive
-        with store.read() as conn:
-            mark = pending.waiting(conn).get(year)
+    with store.read() as conn:  # the marks of forms taken that this rewrite covers, read before the archive
+        marks = pending.covered(conn, year, books)
     try:
         _write_books(ws, store, year, today, paths, result)
     except BaseException:
@@ -109,7 +107,7 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
         raise
     # A book that could not be written (open in WPS, a broken 公示表 template) is said as a warning naming how to
     # retry; the mark is cleared all the same, or each later run would rewrite the year again for a lasting fault.
-    _record(ws, store, result, paths.get("publicity"), settled=(year, mark) if mark else None)
+    _record(ws, store, result, paths.get("publicity"), settled=marks)
     return result
 
 
@@ -156,16 +154,16 @@ def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.
 
 
 def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None,
-            settled: tuple[int, str] | None = None) -> None:
+            settled: dict[str, str] | None = None) -> None:
     """The files just rewritten, hashed and recorded in the manifest in one transaction (docs/product.md §12.1) —
-    also when a later book failed; one not replaced keeps its row. ``settled``: (year, token) of the mark of forms
-    taken that this rewrite of every book of the year has caught up with (store/pending.py)."""
+    also when a later book failed; one not replaced keeps its row. ``settled``: the marks of forms taken or
+    returned that this rewrite has caught up with (store/pending.py)."""
     with interrupts.deferred():  # a file put in place is recorded, whenever Ctrl-C comes: else verify calls it foreign
         record_written(store, ws.relative, [(path, "publicity" if path == publicity else "register")
                                             for path in result.files])
     if settled:
         with store.begin() as conn:
-            pending.clear(conn, *settled)
+            pending.clear(conn, settled)
 
 
 def remove_stale_parts(paths, *, older_than: float = 600) -> None:

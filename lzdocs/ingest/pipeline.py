@@ -311,8 +311,11 @@ class Ingest:
         from lzdocs.documents.registers import RETURN_BOOKS
 
         with self.store.read() as conn:
-            behind = pending.waiting(conn)
-        return {**dict.fromkeys(self.returned_years, RETURN_BOOKS), **dict.fromkeys(self.touched_years | behind.keys())}
+            changes = pending.waiting(conn)
+        for year in self.returned_years - changes.keys():
+            changes[year] = RETURN_BOOKS
+        changes.update(dict.fromkeys(self.touched_years))
+        return changes
 
     def _reject_closed(self, claim: Claim, src: BinaryIO, base: dict, problems: list[Problem], exc: YearClosed,
                        unit: str, kind: str) -> Outcome:
@@ -440,8 +443,12 @@ class Ingest:
                 self._record_kept(conn, claim, stored_as, digest, new_id, values, problems)
             if planned:  # a 落实情况 form: its reviews, in the same transaction
                 reviews.record_reviews(self.store, conn, new_id, planned)
-            if values["status"] == "accepted" or values["year"] in self.returned_years:  # a register shows it:
-                pending.mark(conn, values["year"])  # behind until rewritten (store/pending.py)
+            if values["status"] == "accepted":  # its registers behind until rewritten (store/pending.py)
+                pending.mark(conn, values["year"])
+            elif values["year"] in self.returned_years:  # a return the 报送情况登记表 counts
+                from lzdocs.documents.registers import RETURN_BOOKS
+
+                pending.mark(conn, values["year"], RETURN_BOOKS)
         self.crash("after-commit")
         self._finish(claim, values["status"], problems, values["received_at"])
         return _Settled(new_id, stored_as, replaced, later)

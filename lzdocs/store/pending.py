@@ -1,22 +1,26 @@
-"""Years whose registers wait to be rewritten after forms were taken (or returned: the 报送情况登记表 counts returns).
+"""Registers that wait to be rewritten after forms were taken or returned.
 
-A form is marked in the transaction that takes it; the rewrite of all of that year's registers clears the mark,
-if no form came since it read the mark. So an ingest killed between its last commit and its rewrite (stopped
-while writing the registers, a watcher's service restarted) leaves the mark, and the next ingest or watcher
-rewrites those registers even with nothing new in the inbox (docs/product.md §4)."""
+Each form is marked in the transaction that takes it: all of its year's registers; a returned form, the books a
+return changes (the 报送情况登记表 counts returns). A rewrite clears the marks it covers that it read before
+reading the archive, unless marked again since. So an ingest killed between its last commit and its rewrite
+(stopped while writing the registers, a watcher's service restarted) leaves its marks, and the next ingest or
+watcher rewrites those registers even with nothing new in the inbox (docs/product.md §4)."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import meta
 
-KEY = "registers_pending"  # meta: {"<year>": "<token of the latest mark>"}
+KEY = "registers_pending"  # meta: {"<year>" (every book) or "<year>:<book>+<book>": "<token of the latest mark>"}
 _READ = select(meta.c.value).where(meta.c.key == KEY)
+
+Books = tuple[str, ...] | None  # None: every register of the year
 
 
 def _read(conn: Connection) -> dict[str, str]:
@@ -33,28 +37,51 @@ def _write(conn: Connection, marks: dict[str, str]) -> None:
         conn.execute(insert(meta).values(key=KEY, value=value))
 
 
-def mark(conn: Connection, year: int) -> None:
-    """``year``'s registers are behind the archive; in the write transaction that makes them so."""
+def _parse(key: str) -> tuple[int, Books] | None:
+    year, _, books = key.partition(":")
+    return (int(year), tuple(books.split("+")) if books else None) if year.isdigit() else None
+
+
+def mark(conn: Connection, year: int, books: Books = None) -> None:
+    """``year``'s registers (``books`` of them) are behind the archive; in the write transaction that makes them so."""
     marks = _read(conn)
-    marks[str(year)] = uuid.uuid4().hex
+    marks[str(year) if books is None else f"{year}:{'+'.join(books)}"] = uuid.uuid4().hex
     _write(conn, marks)
 
 
-def waiting(conn: Connection) -> dict[int, str]:
-    """Year → the token of its latest mark, for every year whose registers wait."""
-    return {int(year): token for year, token in _read(conn).items() if year.isdigit()}
+def waiting(conn: Connection) -> dict[int, Books]:
+    """Year → the books to rewrite (None: all of them), for every year with a mark."""
+    found: dict[int, Books] = {}
+    for key in _read(conn):
+        if (parsed := _parse(key)) is None:
+            continue
+        year, books = parsed
+        if year in found and (found[year] is None or books is None):
+            found[year] = None
+        else:
+            found[year] = tuple(dict.fromkeys((*(found.get(year) or ()), *books))) if books else None
+    return found
 
 
-def clear(conn: Connection, year: int, token: str) -> None:
-    """The rewrite that read the archive after ``token``'s mark is done: cleared, unless marked again since."""
-    marks = _read(conn)
-    if marks.get(str(year)) == token:
-        del marks[str(year)]
-        _write(conn, marks)
+def covered(conn: Connection, year: int, books: Iterable[str] | None) -> dict[str, str]:
+    """The marks a rewrite of ``books`` (None: all) of ``year`` catches up with, as read now: its ``clear`` after."""
+    wanted = None if books is None else set(books)
+    return {key: token for key, token in _read(conn).items()
+            if (parsed := _parse(key)) and parsed[0] == year
+            and (wanted is None or (parsed[1] is not None and set(parsed[1]) <= wanted))}
+
+
+def clear(conn: Connection, marks: dict[str, str]) -> None:
+    """The rewrite that read ``marks`` (``covered``) is done: each cleared, unless marked again since."""
+    now = _read(conn)
+    kept = {key: token for key, token in now.items() if marks.get(key) != token}
+    if kept != now:
+        _write(conn, kept)
 
 
 def forget(conn: Connection, year: int) -> None:
     """No rewrite will come (the year is closed: its registers are its 归档 package's)."""
-    marks = _read(conn)
-    if marks.pop(str(year), None) is not None:
-        _write(conn, marks)
+    now = _read(conn)
+    kept = {key: token for key, token in now.items() if (_parse(key) or (None,))[0] != year}
+    if kept != now:
+        _write(conn, kept)

@@ -66,23 +66,27 @@ def test_a_watcher_starting_rewrites_them_without_waiting_for_a_form(workspace, 
     assert_each_input_exactly_once(workspace, inputs)
 
 
-def test_a_rewrite_clears_only_the_mark_it_read(store):
-    """A form taken while the registers were being written marks again: that mark stays for the next rewrite."""
+def test_a_rewrite_clears_only_the_marks_it_read_and_covers(store):
+    """A form taken while the registers were being written marks again: that mark stays for the next rewrite. A
+    rewrite of the 报送情况登记表 alone covers a return's mark, not a taken form's."""
     with store.begin() as conn:
         pending.mark(conn, 2026)
-        pending.mark(conn, 2025)
+        pending.mark(conn, 2025, ("status",))
     with store.read() as conn:
-        read = pending.waiting(conn)[2026]
+        assert pending.waiting(conn) == {2026: None, 2025: ("status",)}
+        read = pending.covered(conn, 2026, None)
+        assert pending.covered(conn, 2026, ("status",)) == {}
     with store.begin() as conn:
         pending.mark(conn, 2026)  # another process took a form meanwhile
-        pending.clear(conn, 2026, read)
+        pending.clear(conn, read)
     with store.read() as conn:
         assert set(pending.waiting(conn)) == {2025, 2026}
-        again = pending.waiting(conn)[2026]
+        again = pending.covered(conn, 2026, None)
+        returns = pending.covered(conn, 2025, ("status",))
     with store.begin() as conn:
-        pending.clear(conn, 2026, again)
+        pending.clear(conn, again | returns)
     with store.read() as conn:
-        assert set(pending.waiting(conn)) == {2025}
+        assert pending.waiting(conn) == {}
 
 
 def test_a_letters_registers_leave_the_mark_of_forms(workspace, make_form):
@@ -105,7 +109,7 @@ def test_a_return_left_behind_is_counted_by_the_next_ingest(workspace, make_form
         inputs.append(make_form(workspace.inbox / "基建处.docx", unit="基建处", rows=bad).read_bytes())
         assert [o.status for o in office.ingest(registers=False).outcomes] == ["rejected"]
         with office.store.read() as conn:
-            assert set(pending.waiting(conn)) == {2026}
+            assert pending.waiting(conn) == {2026: ("status",)}  # the 报送情况登记表 alone: what a return changes
         assert office.ingest().registers.years == [2026]
         sheet = load_workbook(workspace.outbox / "2026" / "登记簿" / "报送情况登记表.xlsx").worksheets[0]
         row = next(r for r in sheet.iter_rows(values_only=True) if "基建处" in r)
