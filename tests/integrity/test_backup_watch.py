@@ -52,12 +52,22 @@ def test_a_backup_while_the_watcher_takes_100_forms_restores_every_form_committe
                                    stderr=sink, env=cli_env())
         try:
             wait_for(lambda: "开始监视" in log.read_text(encoding="utf-8"), 60, "the watcher to start")
-            for path in sorted(staged.iterdir()):
+            staged_forms = sorted(staged.iterdir())
+            for path in staged_forms[:10]:
                 os.rename(path, root / "inbox" / path.name)
             wait_for(lambda: len(submissions(root)) >= 10, 120, "ten forms committed")
             before = submissions(root)  # committed before the backup begins
-            backup = run_process("-w", root, "backup", tmp_path / "备份", "--json", check=0)
+            argv = [sys.executable, "-m", "lzdocs", "-w", str(root), "backup", str(tmp_path / "备份"), "--json"]
+            running = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env())
+            # The rest arrive once the backup has begun (its snapshot folder made), and are taken while it copies:
+            # on a loaded machine the watcher could otherwise take all of them before the backup started at all.
+            wait_for(lambda: running.poll() is not None or any((tmp_path / "备份").glob(".*.partial")), 60,
+                     "the backup to begin")
+            for path in staged_forms[10:]:
+                os.rename(path, root / "inbox" / path.name)
             wait_for(lambda: len(submissions(root)) == FORMS, 300, "every form taken")
+            out, err = running.communicate(timeout=300)
+            backup = subprocess.CompletedProcess(running.args, running.returncode, out.decode(), err.decode())
         finally:
             watcher.send_signal(signal.SIGTERM)
             watcher.wait(60)
