@@ -549,7 +549,7 @@ class Ingest:
             if dry_run:
                 return
             mine = self.store.archive_id(adopt=owner["archive"] if ours else None)
-        if not dry_run:
+        if owner is None and not dry_run:  # the first archive to take from it (or another, first by a moment)
             owner = cl.bind_inbox(self.ws.work, {"archive": mine, **here})
         if owner is not None and owner["archive"] != mine:
             self._refuse(owner, here, record)
