@@ -45,7 +45,8 @@ def test_two_processes_allocating_50_numbers_each_get_exactly_1_to_100(workspace
     except AssertionError:  # say what the children were doing (a rare stall seen once in CI's moved-clock run)
         for p in procs:
             p.kill()
-        raise AssertionError(f"the processes did not get ready: {[p.communicate()[1][-3000:] for p in procs]}") from None
+        said = [p.communicate()[1][-3000:] for p in procs]
+        raise AssertionError(f"the processes did not get ready: {said}") from None
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
     seen = [json.loads(out) for out, _ in outputs]
