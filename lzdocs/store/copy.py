@@ -72,8 +72,7 @@ def _copy_meta(src: Connection, dst: Connection) -> None:
     keeps its own schema version."""
     meta = schema.meta
     for key, value in src.execute(select(meta.c.key, meta.c.value).where(meta.c.key.not_in(OWN_META))):
-        if not dst.execute(meta.update().where(meta.c.key == key).values(value=value)).rowcount:
-            dst.execute(meta.insert().values(key=key, value=value))
+        schema.set_meta(dst, key, value)
 
 
 def _batches(conn: Connection, table):

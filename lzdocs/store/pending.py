@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import meta
+from lzdocs.store.schema import meta, set_meta
 
 KEY = "registers_pending"  # meta: {"<year>" (every book) or "<year>:<book>+<book>": "<token of the latest mark>"}
 _READ = select(meta.c.value).where(meta.c.key == KEY)
@@ -32,9 +32,15 @@ def _read(conn: Connection) -> dict[str, str]:
 
 
 def _write(conn: Connection, marks: dict[str, str]) -> None:
-    value = json.dumps(marks, sort_keys=True)
-    if not conn.execute(update(meta).where(meta.c.key == KEY).values(value=value)).rowcount:
-        conn.execute(insert(meta).values(key=KEY, value=value))
+    set_meta(conn, KEY, json.dumps(marks, sort_keys=True))
+
+
+def _drop(conn: Connection, gone: Callable[[str, str], bool]) -> None:
+    """The marks for which ``gone(key, token)`` removed (written only when one was)."""
+    now = _read(conn)
+    kept = {key: token for key, token in now.items() if not gone(key, token)}
+    if kept != now:
+        _write(conn, kept)
 
 
 def _parse(key: str) -> tuple[int, Books] | None:
@@ -73,15 +79,9 @@ def covered(conn: Connection, year: int, books: Iterable[str] | None) -> dict[st
 
 def clear(conn: Connection, marks: dict[str, str]) -> None:
     """The rewrite that read ``marks`` (``covered``) is done: each cleared, unless marked again since."""
-    now = _read(conn)
-    kept = {key: token for key, token in now.items() if marks.get(key) != token}
-    if kept != now:
-        _write(conn, kept)
+    _drop(conn, lambda key, token: marks.get(key) == token)
 
 
 def forget(conn: Connection, year: int) -> None:
     """No rewrite will come (the year is closed: its registers are its 归档 package's)."""
-    now = _read(conn)
-    kept = {key: token for key, token in now.items() if (_parse(key) or (None,))[0] != year}
-    if kept != now:
-        _write(conn, kept)
+    _drop(conn, lambda key, _token: (_parse(key) or (None,))[0] == year)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import (
                         Column,
                         Date,
@@ -17,6 +19,9 @@ from sqlalchemy import (
                         text,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
 SCHEMA_VERSION = 9
 SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # its Alembic revision (lzdocs/store/migrations/versions/)
 
@@ -28,6 +33,12 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 ARCHIVE_ID = "archive_id"  # meta key: the archive's identity, made with it (``Store.archive_id``)
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    """Write one ``meta`` row (replaced if there, else added), in the caller's transaction."""
+    if not conn.execute(meta.update().where(meta.c.key == key).values(value=value)).rowcount:
+        conn.execute(meta.insert().values(key=key, value=value))
 
 units = Table(
     "units", metadata,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from lzdocs.store import schema
@@ -28,11 +28,7 @@ def recorded_school(conn: Connection) -> dict | None:
 
 def record_school(conn: Connection, organisation: dict) -> None:
     """The archive belongs to this school (``{"school", "short", "codes"}``: its names and 机关代字)."""
-    value = json.dumps(organisation, ensure_ascii=False)
-    if conn.execute(select(schema.meta.c.key).where(schema.meta.c.key == KEY)).first():
-        conn.execute(schema.meta.update().where(schema.meta.c.key == KEY).values(value=value))
-    else:
-        conn.execute(insert(schema.meta).values(key=KEY, value=value))
+    schema.set_meta(conn, KEY, json.dumps(organisation, ensure_ascii=False))
 
 
 @dataclass

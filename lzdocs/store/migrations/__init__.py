@@ -142,10 +142,7 @@ def _creation_script(dialect: Dialect) -> tuple[str, ...]:
 
 
 def _set_version(conn: Connection, version: int) -> None:
-    if conn.execute(select(schema.meta.c.key).where(schema.meta.c.key == "schema_version")).first():
-        conn.execute(schema.meta.update().where(schema.meta.c.key == "schema_version").values(value=str(version)))
-    else:
-        conn.execute(insert(schema.meta).values(key="schema_version", value=str(version)))
+    schema.set_meta(conn, "schema_version", str(version))
 
 
 _ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
