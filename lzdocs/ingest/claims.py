@@ -32,7 +32,7 @@ from lzdocs.fsutil import (
 
 INTENT = "intent.json"
 LOCK = ".lock"
-OWNER = "archive.json"  # in the inbox's work folder: {"archive", "workspace", "host"} of the archive it feeds
+OWNER = "archive.json"  # in the inbox's work folder: the archive it feeds (archive, workspace, host, database, inbox)
 
 
 class ClaimFailed(OSError):
@@ -56,6 +56,7 @@ class Claim:
     reserved: list[str] = field(default_factory=list)  # empty placeholders we created (dest, its 错误说明)
     marker: str | None = None  # the empty file the placeholders are hard links of, until they are recorded
     archive: str | None = None  # the identity of the archive that made the claim (``Store.archive_id``)
+    workspace: str | None = None  # the workspace folder that made it: its paths above are in that folder
 
     def __post_init__(self):
         self._lock: FileLock | None = None
@@ -96,7 +97,8 @@ class Claim:
             return None
 
 
-def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, archive: str | None) -> Claim:
+def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, archive: str | None,
+         workspace: str | None) -> Claim:
     """A claim folder whose lock we hold before anything is put in it: a recovery that took the lock of a folder
     this young (and found it empty) removes it, so then we start again with another token."""
     for _ in range(10):
@@ -104,16 +106,18 @@ def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, arch
         folder = claims_dir / token
         folder.mkdir(parents=True)
         claim = Claim(token, str(folder), display_name(raw_name), source, str(origin) if origin else None,
-                      file_name=raw_name if display_name(raw_name) != raw_name else None, archive=archive)
+                      file_name=raw_name if display_name(raw_name) != raw_name else None, archive=archive,
+                      workspace=workspace)
         if claim.hold():
             claim.save()  # the intent exists before the file moves, so a crash never strands a file
             return claim
     raise TimeoutError(errno.ETIMEDOUT, "无法建立收取记录", str(claims_dir))
 
 
-def claim_by_rename(claims_dir: Path, path: Path, source: str, archive: str | None = None) -> Claim | None:
+def claim_by_rename(claims_dir: Path, path: Path, source: str, archive: str | None = None,
+                    workspace: str | None = None) -> Claim | None:
     """Take an inbox file by atomic rename; None if another process took it first."""
-    claim = _new(claims_dir, path.name, source, path, archive)
+    claim = _new(claims_dir, path.name, source, path, archive, workspace)
     try:
         try:
             os.rename(path, claim.file)
@@ -135,12 +139,12 @@ def claim_by_rename(claims_dir: Path, path: Path, source: str, archive: str | No
     return claim
 
 
-def claim_by_copy(claims_dir: Path, path: Path, source: str, archive: str | None = None, *,
-                  follow_symlinks: bool = True) -> Claim:
+def claim_by_copy(claims_dir: Path, path: Path, source: str, archive: str | None = None,
+                  workspace: str | None = None, *, follow_symlinks: bool = True) -> Claim:
     """Take a file given on the command line: a copy, the user's file is never moved or changed. Raises
     NotRegularFile for a FIFO, a device (or a symlink, unless ``follow_symlinks``) before a claim is made."""
     with open_regular(path, follow_symlinks=follow_symlinks) as src:
-        claim = _new(claims_dir, path.name, source, None, archive)
+        claim = _new(claims_dir, path.name, source, None, archive, workspace)
         try:
             tmp = Path(claim.folder) / ".copy.part"
             with open(tmp, "xb") as out:
@@ -182,9 +186,13 @@ def _remove(path: Path, *, only_empty: bool = False) -> None:
             raise
 
 
-def put_back(claim: Claim) -> Path | None:
-    """Roll a claim back: the file returns to where it was found (under a free name if that one is taken)."""
-    if claim.partial or claim.reserved or claim.marker:
+def put_back(claim: Claim, *, foreign: bool = False) -> Path | None:
+    """Roll a claim back: the file returns to where it was found (under a free name if that one is taken).
+
+    ``foreign``: a claim another archive made, which only that archive's database can tell the end of: the names
+    it reserved and the copy in flight in its workspace are left as they are — it may have recorded them — and only
+    the file in the claim goes back."""
+    if (claim.partial or claim.reserved or claim.marker) and not foreign:
         unreserve(claim)
     restored = None
     if claim.from_inbox and os.path.lexists(claim.file):
@@ -281,22 +289,45 @@ def inbox_owner(work: Path) -> dict | None:
     return owner
 
 
-def bind_inbox(work: Path, owner: dict) -> dict:
+def bind_inbox(work: Path, owner: dict, *, replacing: dict | None = None) -> dict:
     """Record ``owner`` as the archive the inbox belongs to, unless one already is: returns the one recorded.
 
     Written whole beside the record and put in place without replacing, so two archives starting at once cannot
-    both become the owner."""
+    both become the owner. ``replacing``: the record read, which ``owner`` takes the place of (a workspace that moved
+    its archive to a database server) — unless the record has changed since."""
     found = inbox_owner(work)
-    if found is not None:
+    if found is not None and found != replacing:
         return found
     work.mkdir(exist_ok=True)  # in the inbox, which is there (a share not connected is never made here)
     part = work / f".{OWNER}.{uuid.uuid4().hex}.part"
     write_new_file(part, json.dumps(owner, ensure_ascii=False).encode("utf-8"))
     try:
         try:
-            rename_no_replace(part, work / OWNER)
+            if found is None:
+                rename_no_replace(part, work / OWNER)
+            else:
+                os.replace(part, work / OWNER)
         except FileExistsError:  # another archive came first
             return inbox_owner(work) or owner
         return owner
     finally:
         part.unlink(missing_ok=True)
+
+
+def moved_to(claim: Claim, root: Path) -> None:
+    """A claim made in the workspace ``claim.workspace``, found by the workspace ``root`` — a copy of it (copied
+    or restored with its archive and inbox) or the same folder under another name: its paths are taken as the
+    same places in ``root``, so that whatever is done to finish or undo it is done there, never to the folder it
+    was copied from. A path outside that workspace (an inbox elsewhere) is left as it is."""
+    if not claim.workspace or claim.workspace == str(root):
+        return
+    old = Path(claim.workspace)
+
+    def moved(path: str | None) -> str | None:
+        if path is None or not Path(path).is_relative_to(old):
+            return path
+        return str(root / Path(path).relative_to(old))
+
+    claim.dest, claim.partial, claim.marker = moved(claim.dest), moved(claim.partial), moved(claim.marker)
+    claim.origin, claim.reserved = moved(claim.origin), [moved(p) for p in claim.reserved]
+    claim.workspace = str(root)

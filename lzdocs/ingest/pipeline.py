@@ -50,7 +50,7 @@ from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store, pending
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
-from lzdocs.store.db import DatabaseUnavailable
+from lzdocs.store.db import DatabaseUnavailable, same_place
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
@@ -182,7 +182,7 @@ class Ingest:
         a watcher first saw the file (it arrived then, or earlier).
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
-        claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive)
+        claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root))
         if claim is None:
             return None
         self.crash("claimed")
@@ -190,7 +190,8 @@ class Ingest:
 
     def _take_copy(self, path: Path, named: bool) -> Outcome:
         try:
-            claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, follow_symlinks=named)
+            claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root),
+                                     follow_symlinks=named)
         except NotRegularFile as exc:
             return self._ignored(path, NOT_REGULAR[exc.kind])
         except FileNotFoundError:
@@ -549,10 +550,70 @@ class Ingest:
             if dry_run:
                 return
             mine = self.store.archive_id(adopt=owner["archive"] if ours else None)
+        place = self.store.place
+        ours = {"archive": mine, **here, "database": place, "inbox": os.path.realpath(self.ws.inbox)}
         if owner is None and not dry_run:  # the first archive to take from it (or another, first by a moment)
-            owner = cl.bind_inbox(self.ws.work, {"archive": mine, **here})
-        if owner is not None and owner["archive"] != mine:
+            owner = cl.bind_inbox(self.ws.work, ours)
+        if owner is None:
+            return
+        if owner["archive"] != mine:
             self._refuse(owner, here, record)
+        if self._same_place(owner, here, place):
+            return
+        recorded = owner.get("database") or ""
+        moved = place.startswith("server:") and recorded.startswith("sqlite:") and \
+            all(owner.get(k) == v for k, v in here.items())
+        if not (moved or self._came_with_a_copy(owner, here)):
+            self._refuse_copy(owner, here, record)
+        if not dry_run:  # the workspace copied or moved with its inbox, or its archive moved to a server (db copy)
+            cl.bind_inbox(self.ws.work, ours, replacing=owner)
+            log.info("收件文件夹的所属记录改为本工作区（%s）",
+                     "档案库已移到数据库服务器" if moved else "收件文件夹随工作区复制或搬来")
+
+    def _came_with_a_copy(self, owner: dict, here: dict) -> bool:
+        """The inbox's record was copied with the inbox: a workspace copied or moved on this computer with the inbox
+        inside it (a backup restored to another folder). The record names another folder than this inbox, so
+        nobody else takes from this one. On another computer a path says nothing (a share has other names there):
+        such a record is never taken for a copy's."""
+        if owner.get("host") != here["host"]:
+            return False
+        recorded = owner.get("inbox")
+        if recorded is not None:
+            return recorded != os.path.realpath(self.ws.inbox)
+        # a record from before it named its inbox: an inbox inside this workspace is not another workspace's
+        return owner.get("workspace") != here["workspace"] and \
+            Path(os.path.realpath(self.ws.inbox)).is_relative_to(os.path.realpath(self.ws.root))
+
+    @staticmethod
+    def _same_place(owner: dict, here: dict, place: str) -> bool:
+        """The inbox's record names this very database, not a copy of the archive (the workspace copied or
+        restored to another folder, its SQLite file used from another computer): two copies taking from one inbox
+        would each miss the forms the other took, and one's recovery could undo a claim the other had recorded. A
+        record from before it named the database names it by its workspace and computer."""
+        recorded = owner.get("database")
+        if recorded is None:
+            return place.startswith("server:") or all(owner.get(k) == v for k, v in here.items())
+        return same_place(recorded, place)
+
+    def _refuse_copy(self, owner: dict, here: dict, record: Path) -> None:
+        """A copy of the archive (or the same SQLite file from another computer) on an inbox recorded as the other
+        one's: refused, saying which one and how to retire it."""
+        recorded = owner.get("database") or ""
+        retire = f"删除 {record} 后重新运行"
+        if recorded.startswith("server:"):
+            raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本档案库在数据库服务器（{recorded[7:]}）上的那一份，"
+                              f"本工作区现在用的却是 SQLite 文件 {self.store.file}；本次不收取",
+                              hint="请在 lzdocs.toml 的 [database] url 写回服务器的地址；"
+                                   f"若确要改回用这个 SQLite 文件，{retire}")
+        if owner.get("workspace") == here["workspace"] and owner.get("host") != here["host"]:
+            raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是电脑 {owner.get('host')} 上的本工作区："
+                              "一个 SQLite 档案库（lzdocs.db）不能从两台电脑收取；本次不收取",
+                              hint=f"请只在 {owner.get('host')} 上运行收取，多台电脑共用请改用 PostgreSQL"
+                                   f"（lzdocs db copy）；若已换用这台电脑、原来那台不再收取，{retire}")
+        where = "、".join(str(owner[k]) for k in ("workspace", "host") if owner.get(k))
+        raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本档案库的另一份（{where}）：同一个档案库被复制或恢复"
+                          "到了两处，两处都收取会各缺对方收下的表格；本工作区不从这里收取",
+                          hint=f"请只用其中一份收取。若那一份已不再使用（工作区已搬到这里，或已从备份恢复到这里），{retire}")
 
     def _refuse(self, owner: dict, here: dict, record: Path) -> None:
         setting = "--inbox 另写" if self.ws.chosen_inbox is not None else "lzdocs.toml 的 [inbox] path 另设"
@@ -570,7 +631,8 @@ class Ingest:
         fed before (a deleted lzdocs.db; the record removed to retire it, as the refusal says): put back and taken
         again here, never left in the work folder for good."""
         owner = cl.inbox_owner(self.ws.work)
-        return owner is not None and owner["archive"] == self.archive
+        return owner is not None and owner["archive"] == self.archive and self._same_place(
+            owner, {"workspace": str(self.ws.root), "host": socket.gethostname()}, self.store.place)
 
     # --- recovery ---------------------------------------------------------------------------
     def recover(self, *, origin: Path | None = None) -> int:
@@ -604,12 +666,24 @@ class Ingest:
         if claim is None or not claim.original_name:  # died before the file moved in: nothing of the user's
             cl.release(lock)
             return 1
-        if claim.archive not in (None, self.archive) and not self._owns_inbox():
-            lock.let_go()  # another archive's claim, the inbox its: only that archive can tell how it ended
-            log.warning("收件文件夹的工作文件夹里有另一个档案库未完成的收取（%s），本档案库不处理，留在 %s",
-                        claim.original_name, folder)
+        foreign = claim.archive not in (None, self.archive)
+        if foreign and not self._owns_inbox():
+            lock.let_go()  # another archive's claim (or a copy's), the inbox its: only its database tells how it ended
+            log.warning("收件文件夹的工作文件夹里有另一个档案库（或本档案库另一份）未完成的收取（%s），本档案库不处理，"
+                        "留在 %s", claim.original_name, folder)
             return 0
         claim._lock, lock._lock = lock._lock, None
+        claim.folder = str(folder)  # where it is now: a copied inbox's claims name the folder they were copied from
+        cl.moved_to(claim, self.ws.root)  # made by a copy of this workspace: its paths, here
+        if claim.origin and not Path(claim.origin).is_relative_to(self.ws.inbox):
+            claim.origin = str(self.ws.inbox / Path(claim.origin).name)  # an inbox that is no longer this one's
+        if foreign:  # of an archive retired from this inbox: its file is taken again here. What it reserved in
+            # another workspace stays there (only its database can tell); in this one (its lzdocs.db deleted or
+            # replaced) it would be strays in this archive's folders, and goes
+            theirs = [p for p in (claim.dest, claim.partial, claim.marker, *claim.reserved) if p]
+            cl.put_back(claim, foreign=not all(Path(p).is_relative_to(self.ws.root) for p in theirs))
+            log.info("恢复：%s（原收件档案库未完成的收取）放回收件夹重新处理", claim.original_name)
+            return 1
         with self.store.read() as conn:
             decided = subs.by_claim(conn, claim.token)
         if decided is None:

@@ -165,6 +165,16 @@ class Store:
             self._archive_id = found
         return self._archive_id
 
+    @property
+    def place(self) -> str:
+        """Which physical database this is: ``sqlite:<host>:<file>`` for a SQLite file — a copy of the archive
+        (a workspace copied or restored to another folder, the file used from another computer) is another place
+        with the same identity — and ``server:<address>`` for a server, which every machine sharing it reaches,
+        perhaps by different names (``same_place``)."""
+        if self.file is not None:
+            return f"sqlite:{socket.gethostname()}:{os.path.realpath(self.file)}"
+        return f"server:{shown_url(self.url)}"
+
     def has_records(self) -> bool:
         """Anything recorded yet (an event: every change records one), as opposed to an archive just made."""
         with self.read() as conn:
@@ -386,3 +396,9 @@ def database_error(url: str, exc: DatabaseError) -> StoreError:
         if needle in detail:
             return StoreError(f"{message}：{where}", hint=hint)
     return StoreError(f"档案库出错：{where}（{detail}）", hint="请检查数据库文件或服务器是否正常后重试")
+
+
+def same_place(a: str, b: str) -> bool:
+    """Two ``Store.place``s are one database: the same SQLite file on the same computer, or both a server (one
+    archive identity on a server is the archive every machine shares)."""
+    return a == b or (a.startswith("server:") and b.startswith("server:"))

@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -111,7 +113,7 @@ def test_recovery_leaves_another_archives_claim_alone_and_says_so(tmp_path, shar
     with Store.for_workspace(second) as store, caplog.at_level(logging.WARNING, logger="lzdocs.ingest"):
         assert Ingest(second, store).recover() == 0
     assert claim.file.is_file() and not (share / "计财处.docx").exists()
-    assert "另一个档案库未完成的收取（计财处.docx），本档案库不处理" in caplog.text
+    assert "另一个档案库（或本档案库另一份）未完成的收取（计财处.docx），本档案库不处理" in caplog.text
     with Store.for_workspace(first) as store:
         assert Ingest(first, store).recover() == 1  # its own archive puts it back: nothing was recorded
     assert (share / "计财处.docx").is_file()
@@ -181,12 +183,18 @@ def test_the_owner_puts_back_a_claim_of_the_archive_it_replaced(tmp_path, share,
     data = make_form(share / "计财处.docx").read_bytes()
     with Store.for_workspace(first) as store:
         claim = cl.claim_by_rename(first.work / "claims", share / "计财处.docx", "计财处.docx", store.archive_id())
+    in_flight = first.outbox / "2026" / "收文" / ".copy.part"  # its copy, perhaps recorded before it was retired
+    in_flight.parent.mkdir(parents=True)
+    in_flight.write_bytes(data)
+    claim.partial = str(in_flight)
+    claim.save()
     claim.let_go()
     (share / ".lzdocs" / cl.OWNER).unlink(missing_ok=True)
     with Store.for_workspace(second) as store:
         [outcome] = Ingest(second, store).run_inbox()
     assert outcome.status == "accepted" and not Path(claim.folder).exists()
     assert_each_input_exactly_once(second, [data], (share,))
+    assert in_flight.read_bytes() == data  # only the retired archive's own database could tell it may go
 
 
 def test_a_backup_from_before_identities_restored_takes_the_workspaces_identity(workspace, make_form):
@@ -226,3 +234,127 @@ def test_a_watcher_whose_inbox_becomes_another_archives_stops(tmp_path, share, m
                 thread.join(30)
     assert [type(e) for e in errors] == [ConfigError] and "已是另一个档案库" in errors[0].message
     assert (share / "基建处.docx").read_bytes() == data
+
+
+def _copy(ws: Workspace, folder: Path) -> Workspace:
+    """The workspace copied whole (Explorer, ``cp -r``, a backup restored elsewhere): the same archive, twice."""
+    shutil.copytree(ws.root, folder)
+    return Workspace.open(folder)
+
+
+def test_a_copy_of_the_archive_is_refused_and_the_original_goes_on(tmp_path, share, make_form):
+    """Two copies of one archive share its identity; both taking from one inbox would each miss what the other
+    took, so the copy is refused by name — for ingest, a dry run and a named file alike — before anything moves."""
+    first = _workspace(tmp_path, "纪委办", share)
+    a = make_form(share / "计财处.docx").read_bytes()
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"
+    copy = _copy(first, tmp_path / "纪委办-副本")
+    b = make_form(share / "基建处.xlsx", unit="基建处").read_bytes()
+    named = make_form(tmp_path / "其他" / "图书馆.docx", unit="图书馆")
+    waiting = _inbox_files(share)
+    for args in (["ingest"], ["ingest", "--dry-run"], ["ingest", str(named)]):
+        proc = run_cli("-w", copy.root, *args, check=2)
+        assert f"记着的是本档案库的另一份（{first.root}、" in proc.stderr, proc.stderr
+        assert "同一个档案库被复制或恢复到了两处" in proc.stderr
+        assert f"若那一份已不再使用（工作区已搬到这里，或已从备份恢复到这里），删除 {share / '.lzdocs' / cl.OWNER}" \
+            in proc.stderr
+    assert _inbox_files(share) == waiting
+    assert run_json("-w", first.root, "ingest")[0]["unit"] == "基建处"
+    assert kept(first, (share,)) == {sha(a): 1, sha(b): 1}
+
+
+def test_the_same_sqlite_workspace_from_another_computer_is_refused(workspace, store, make_form, monkeypatch):
+    """A workspace on a share opened from a second computer: one SQLite file is never written from two."""
+    data = make_form(workspace.inbox / "计财处.docx").read_bytes()
+    Ingest(workspace, store).run_inbox()
+    waiting = make_form(workspace.inbox / "基建处.docx", unit="基建处").read_bytes()
+    home = socket.gethostname()
+    monkeypatch.setattr(socket, "gethostname", lambda: "财务处-PC")
+    with Store.for_workspace(workspace) as elsewhere, pytest.raises(ConfigError) as refused:
+        Ingest(workspace, elsewhere).run_inbox()
+    assert f"记着的是电脑 {home} 上的本工作区：一个 SQLite 档案库（lzdocs.db）不能从两台电脑收取" \
+        in refused.value.message
+    assert "多台电脑共用请改用 PostgreSQL" in refused.value.hint
+    assert_each_input_exactly_once(workspace, [data, waiting], (workspace.inbox,))
+    assert (workspace.inbox / "基建处.docx").is_file()
+
+
+def test_a_record_from_before_places_still_tells_a_copy(tmp_path, share, make_form):
+    """An inbox recorded by the previous version (archive, workspace and computer, no database): a copy in another
+    folder is told apart by its workspace."""
+    first = _workspace(tmp_path, "纪委办", share)
+    make_form(share / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    record = share / ".lzdocs" / cl.OWNER
+    owner = json.loads(record.read_text(encoding="utf-8"))
+    record.write_text(json.dumps({k: owner[k] for k in ("archive", "workspace", "host")}), encoding="utf-8")
+    copy = _copy(first, tmp_path / "副本")
+    make_form(share / "基建处.docx", unit="基建处")
+    assert "记着的是本档案库的另一份" in run_cli("-w", copy.root, "ingest", check=2).stderr
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_copy_never_undoes_a_claim_the_original_recorded(tmp_path, share, make_form):
+    """The original is killed after its commit, its copy in flight not yet in place. The copy of the archive (made
+    before) is refused; once the clerk retires the original, the copy takes the form again from its claim — and
+    the original's recorded copy in flight stays where it was, never removed by an archive that cannot know it."""
+    first = _workspace(tmp_path, "纪委办", share)
+    before = make_form(share / "基建处.docx", unit="基建处").read_bytes()
+    run_json("-w", first.root, "ingest")
+    copy = _copy(first, tmp_path / "副本")
+    data = make_form(share / "计财处.docx").read_bytes()
+    killed = run_process("-w", first.root, "ingest", env=cli_env(LZDOCS_CRASH_AT="after-commit"))
+    assert killed.returncode == -9, killed.stderr
+    [folder] = cl.leftovers(share / ".lzdocs" / "claims")
+    claim = cl.Claim.load(folder)
+    assert claim.workspace == str(first.root) and Path(claim.partial).read_bytes() == data
+
+    assert "记着的是本档案库的另一份" in run_cli("-w", copy.root, "ingest", check=2).stderr
+    assert cl.Claim.load(folder) == claim  # untouched
+
+    (share / ".lzdocs" / cl.OWNER).unlink()  # the original retired, as the message says
+    [outcome] = run_json("-w", copy.root, "ingest")
+    assert outcome["status"] == "accepted" and not folder.exists()
+    assert Path(claim.partial).read_bytes() == data  # the original's copy in flight: left for its own archive
+    assert_each_input_exactly_once(copy, [before, data], (share,))
+
+
+def test_a_workspace_copied_with_its_inbox_inside_takes_from_its_own_inbox(tmp_path, make_form):
+    """The inbox inside the workspace (the default) is copied with it, its record too: the copy's inbox is no other
+    archive's, so the copy takes from it and records itself; the original is unaffected."""
+    first, _ = Workspace.init(tmp_path / "纪委办", SAMPLE)
+    make_form(first.inbox / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    copy = _copy(first, tmp_path / "新硬盘" / "纪委办")
+    data = make_form(copy.inbox / "基建处.docx", unit="基建处").read_bytes()
+    assert run_json("-w", copy.root, "ingest")[0]["status"] == "accepted"
+    assert cl.inbox_owner(copy.work)["workspace"] == str(copy.root)
+    assert cl.inbox_owner(first.work)["workspace"] == str(first.root)
+    make_form(first.inbox / "图书馆.docx", unit="图书馆")
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"
+    assert kept(copy, (copy.inbox,))[sha(data)] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_claim_copied_with_the_workspace_is_finished_in_the_copy_only(tmp_path, make_form):
+    """Copied while a claim was pending (killed after its commit): the claim's paths name the original's folders.
+    The copy finishes it in its own folders, as its copied archive records it; the original's files are not
+    touched, and the original finishes its own claim."""
+    first, _ = Workspace.init(tmp_path / "纪委办", SAMPLE)
+    data = make_form(first.inbox / "计财处.docx").read_bytes()
+    killed = run_process("-w", first.root, "ingest", env=cli_env(LZDOCS_CRASH_AT="after-commit"))
+    assert killed.returncode == -9, killed.stderr
+    [folder] = cl.leftovers(first.work / "claims")
+    partial = Path(cl.Claim.load(folder).partial)
+    copy = _copy(first, tmp_path / "副本")
+
+    assert run_json("-w", copy.root, "ingest") == []  # its recovery finishes the copied claim
+    assert partial.read_bytes() == data and folder.is_dir()  # the original's, as they were
+    assert_each_input_exactly_once(copy, [data], (copy.inbox,))
+    assert json.loads(run_cli("-w", copy.root, "verify", "--json", check=0).stdout)["findings"] == []
+    assert run_json("-w", first.root, "ingest") == []  # its recovery finishes its own claim
+    assert_each_input_exactly_once(first, [data], (first.inbox,))
+    assert json.loads(run_cli("-w", first.root, "verify", "--json", check=0).stdout)["findings"] == []

@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from lzdocs.ingest import claims as cl
 from lzdocs.store import Store, migrations
 from lzdocs.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata
 from lzdocs.workspace import Workspace
@@ -144,3 +145,10 @@ def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(wor
     assert json.loads(run_cli("-w", root, "verify", "--json", check=0).stdout)["findings"] == []
     make_form(workspace.inbox / "图书馆.docx", unit="图书馆")
     assert run_json("-w", root, "ingest")[0]["status"] == "accepted"  # the inbox still feeds this archive
+    assert cl.inbox_owner(workspace.work)["database"].startswith("server:")  # and records it on the server now
+    config = root / "lzdocs.toml"  # the old SQLite file taken up again by mistake: [database] url emptied
+    config.write_text(config.read_text(encoding="utf-8").replace(f'url = "{url}"', 'url = ""'), encoding="utf-8")
+    make_form(workspace.inbox / "档案馆.docx", unit="档案馆")
+    refused = run_cli("-w", root, "ingest", check=2).stderr
+    assert "记着的是本档案库在数据库服务器" in refused and "[database] url 写回服务器的地址" in refused
+    assert (workspace.inbox / "档案馆.docx").is_file()
