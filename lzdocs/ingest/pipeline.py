@@ -700,11 +700,21 @@ class Ingest:
         with self.store.read() as conn:
             return subs.accepted_by_hash(conn, sha)
 
-    @staticmethod
-    def _duplicate_warning(first) -> Problem:
-        return warning(f"与已收文件《{first['original_name']}》"
-                       f"（{first['received_at']:%Y-%m-%d %H:%M} 收到）内容完全相同，"
-                       "未重复入库；无需重复报送")
+    def _duplicate_warning(self, first) -> Problem:
+        """The same bytes again: no need to send them. When that form has since been replaced, sending it again
+        does not bring it back — the register shows the newer one — and the sender is told so, and what to do."""
+        same = (f"与已收文件《{first['original_name']}》（{first['received_at']:%Y-%m-%d %H:%M} 收到）"
+                "内容完全相同，未重复入库")
+        if first["superseded_by"] is None:
+            return warning(f"{same}；无需重复报送")
+        with self.store.read() as conn:
+            current = subs.current_for(conn, first["kind"], first["unit"], first["year"])
+        if current is None:
+            return warning(f"{same}；无需重复报送")
+        dated = f"，填表日期 {current['filled_date']:%Y-%m-%d}" if current["filled_date"] else ""
+        return warning(f"{same}；但那份表已被后来的《{current['original_name']}》"
+                       f"（{current['received_at']:%Y-%m-%d %H:%M} 收到{dated}）替代，现以后者为准，重发旧表不会改回。"
+                       "如确要改用这份表的内容，请把填表日期改为当天，另存后再报送")
 
     def _name_problems(self, claim: Claim) -> list[Problem]:
         """A file name that was not UTF-8 is said and recorded, with its bytes."""

@@ -136,3 +136,20 @@ def test_dry_run_changes_nothing(workspace, store, make_form):
     [out] = Ingest(workspace, store, today=TODAY).run_inbox(dry_run=True)
     assert out.status == "accepted" and out.rows == 3 and out.stored_as is None
     assert (workspace.inbox / "a.docx").exists() and current(store) == []
+
+
+def test_an_old_version_sent_again_is_told_it_stays_replaced(workspace, store, make_form, tmp_path):
+    """A unit sends its first form again after a newer one replaced it: the same bytes are a duplicate, and the
+    unit is told that the newer form stands and how to bring the old content back — not "无需重复报送"."""
+    old = make_form(tmp_path / "旧表.docx", date=dt.date(2026, 11, 1))
+    ingest(workspace, store, [old])
+    make_form(workspace.inbox / "新表.xlsx", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 20))
+    ingest(workspace, store)
+    (workspace.inbox / "旧表-重发.docx").write_bytes(old.read_bytes())
+    [again] = ingest(workspace, store)
+    assert again.status == "duplicate"
+    message = again.problems[0].message
+    assert "与已收文件《旧表.docx》" in message and "已被后来的《新表.xlsx》" in message
+    assert "填表日期 2026-11-20）替代，现以后者为准" in message and "请把填表日期改为当天" in message
+    assert "无需重复报送" not in message
+    assert [r["risk"] for r in current(store)] == [SAMPLE_ROWS[0]["risk"]]  # the register still shows the new one
