@@ -885,14 +885,21 @@ class Office:
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
 
     # --- the year's 归档 package --------------------------------------------------------------------------
-    def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None) -> PackageResult:
+    def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None,
+                unfinished: bool = False) -> PackageResult:
         """The 归档 package of ``year`` in ``dest`` (new or empty; DA/T 22—2015): every item as its original and as
         PDF/A-2b named by its 档号, the 归档文件目录 (.xlsx, PDF) and 清单 (SHA-256 of every file); then the year is
         closed: its forms and documents are refused until ``reopen``; its registers are rewritten just before, dated
-        today. Check it with ``lzdocs.integrity.package.verify_package(dest)``, anywhere."""
+        today. Check it with ``lzdocs.integrity.package.verify_package(dest)``, anywhere.
+
+        A year whose warnings still wait for a reply, a check or their closing is refused (ConfigError naming
+        them), since none of those could be recorded once it is closed — unless ``unfinished``: archived as it is."""
         from lzdocs.integrity.package import build_package
         from lzdocs.settings import known_settings
         from lzdocs.workspace import DEFAULT_CONFIG
+
+        if not unfinished:
+            self._refuse_unfinished(year)
 
         defaults = known_settings(DEFAULT_CONFIG)["archive"]
         timeout = float(self.ws.settings.get("letters", "pdf_timeout", 120))
@@ -903,6 +910,21 @@ class Office:
                                progress=progress, timeout=timeout)
         result.warnings += registers.warnings
         return result
+
+    def _refuse_unfinished(self, year: int) -> None:
+        from lzdocs.dynamics.warnings import state_name, unfinished
+
+        waiting = unfinished(self.store, year)
+        if not waiting:
+            return
+        shown = "；".join(f"{w['number']}（{w['unit']}，{state_name(w)}"
+                         + (f"，回复期限 {w['reply_due']:%Y-%m-%d}" if w["reply_due"] and not w["replied"] else "")
+                         + "）" for w in waiting[:10])
+        more = f" 等 {len(waiting)} 件" if len(waiting) > 10 else ""
+        raise ConfigError(f"{year} 年度还有 {len(waiting)} 件预警没有办结：{shown}{more}。归档后该年度关闭，"
+                          "它们的回复、整改核查和办结都不能再登记",
+                          hint="请等它们办结后再归档（lzdocs reply、lzdocs follow-up）；"
+                               f"确要现在归档，加 --unfinished，之后要登记时先运行 lzdocs archive --reopen {year}")
 
     def reopen(self, year: int, reason: str = "") -> dict:
         """Open an archived year again (recorded as an event); archive it again once the change is made."""

@@ -14,16 +14,19 @@ from lzdocs.cli.progress import progress_bar
 @click.option("--year", type=YEAR, help="归档的年度")
 @click.option("--reopen", "reopen", type=YEAR, metavar="年份", help="重新打开已归档的年度（记入操作记录）")
 @click.option("--reason", default="", metavar="原因", help="重新打开的原因（与 --reopen 一起用）")
+@click.option("--unfinished", is_flag=True, help="该年度还有没办结的预警也归档（之后登记它们要先 --reopen）")
 @json_option
 @pass_env
-def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | None, reason: str) -> None:
+def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | None, reason: str,
+                    unfinished: bool) -> None:
     """年度归档：按 DA/T 22—2015 整理一年的文书和收到的表格，生成归档文件、目录和清单，之后该年度关闭。
 
     \b
     每份文件为一件，档号 = 全宗号-年度-保管期限-机构（问题）代码-件号（lzdocs.toml 的 [archive]）；
     每件有原件和 PDF/A 两种格式（需要 LibreOffice），以档号命名；另有归档文件目录（.xlsx 和 PDF）
     和清单（每个文件的 SHA-256）。文件夹须是新的或空的。归档后，该年度的收表和发文都会被拒绝，
-    确需补充时先用 --reopen 重新打开，办完后重新归档。
+    确需补充时先用 --reopen 重新打开，办完后重新归档。该年度还有没办结的预警（未回复、未核查、
+    未办结）时不归档并列出它们，确要归档加 --unfinished。
     示例：
       lzdocs archive --year 2026 D:/归档/2026
       lzdocs archive --reopen 2026 --reason 补收宣传部更正后的表格
@@ -37,7 +40,7 @@ def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | 
         raise click.UsageError("请写明年度和归档文件夹，如 lzdocs archive --year 2026 D:/归档/2026")
     office = env.office()
     with progress_bar("归档", enabled=not env.json) as update:
-        result = office.archive(year, dest, progress=update)
+        result = office.archive(year, dest, progress=update, unfinished=unfinished)
     for text in result.warnings:
         env.note(f"提醒：{text}")
     if env.json:

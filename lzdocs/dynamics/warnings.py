@@ -103,6 +103,15 @@ def overdue_warnings(store: Store, today: dt.date, deadlines: Deadlines) -> list
     return sorted(out, key=lambda o: (-o["days_overdue"], o["number"]))
 
 
+def unfinished(store: Store, year: int) -> list:
+    """The warnings of ``year``'s numbers whose follow-up has a step to come: not void, not closed, and not a
+    催报通知 already answered (it ends with the reply). Archiving the year would leave those steps unrecordable."""
+    with store.read() as conn:
+        rows = q.all_warnings(conn, year=year)
+    return [w for w in rows if w["status"] != doc_q.VOID and not w["closed"]
+            and not (w["replied"] and w["kind"] not in WAYS)]
+
+
 def warning_record(w, risk_ids: list[int], today: dt.date, deadlines: Deadlines) -> dict:
     """One warning as ``unit --json`` and ``follow-up --json`` print it."""
     def iso(day):

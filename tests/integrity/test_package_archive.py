@@ -33,7 +33,7 @@ def archived(tmp_path_factory):
     run_cli("-w", root, "void", VOIDED, "--reason", "重复发文", check=0)
     dest = tmp / "移交" / "2026"
     dest.parent.mkdir()
-    proc = run_cli("-w", root, "archive", "--year", "2026", dest, check=0, env=cli_env(LZDOCS_TODAY=CLOSING))
+    proc = run_cli("-w", root, "archive", "--year", "2026", "--unfinished", dest, check=0, env=cli_env(LZDOCS_TODAY=CLOSING))
     return {"root": root, "dest": dest, "stdout": proc.stdout,
             "manifest": json.loads((dest / "清单.json").read_text(encoding="utf-8"))}
 
@@ -207,7 +207,7 @@ def test_nothing_is_closed_when_a_document_arrives_while_the_package_is_built(tm
                                  "--set", "问题=y", "--set", "建议=z"))
 
     with Office(root, today=TODAY) as office, pytest.raises(LzdocsError) as caught:
-        office.archive(2026, dest, progress=meanwhile)
+        office.archive(2026, dest, progress=meanwhile, unfinished=True)
     assert str(caught.value).startswith("打包期间 2026 年度又有新的收文或文书，本次归档没有完成")
     assert not dest.exists() and list(tmp_path.iterdir()) == [root]
     with sqlite3.connect(root / "lzdocs.db") as db:
@@ -264,11 +264,11 @@ def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_
 
     with Office(root, today=TODAY) as office, pytest.raises(StoreError, match="读写档案库时出错"):
         _at_commit(office, fail)
-        office.archive(2026, dest)
+        office.archive(2026, dest, unfinished=True)
     assert not dest.exists() and list(tmp_path.iterdir()) == [root]
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
-    done = run_json("-w", root, "archive", "--year", "2026", dest)  # the same command, again: it works now
+    done = run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)  # the same command, again: it works now
     assert len(done["items"]) == 1 and (dest / "清单.json").is_file()
 
 
@@ -289,7 +289,7 @@ def test_a_commit_whose_answer_is_lost_is_an_archive_done(tmp_path, make_form):
 
     with Office(root, today=TODAY) as office:
         _at_commit(office, commit_then_lose_the_answer)
-        result = office.archive(2026, dest)
+        result = office.archive(2026, dest, unfinished=True)
     assert result.dest == dest.resolve() and (dest / "清单.json").is_file()
     assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
     with sqlite3.connect(root / "lzdocs.db") as db:
@@ -324,7 +324,7 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
 
     with Office(root, today=TODAY) as office, pytest.raises(DatabaseUnavailable) as caught:
         _at_commit(office, lose_it_and_the_archive)
-        office.archive(2026, dest)
+        office.archive(2026, dest, unfinished=True)
     assert str(caught.value).startswith("与数据库的连接在提交时中断，2026 年度是否已经归档无法确定")
     assert "数据库恢复后运行 lzdocs status 查看" in str(caught.value)
     assert (dest / "清单.json").is_file()  # kept: here the year is in fact closed by it

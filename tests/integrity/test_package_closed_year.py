@@ -195,3 +195,32 @@ def test_a_year_archived_twice_is_open_again_after_one_reopen(office_year):
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT package, reopen_reason FROM year_closures ORDER BY id").fetchall() == [
             ("D:/归档/2026", "补收"), ("E:/归档副本/2026", "补收")]
+
+
+def test_a_year_whose_warnings_are_not_finished_is_not_archived_unless_asked(tmp_path):
+    """Archiving closes the year, and with it the 回复, 整改核查 and 办结 of its warnings: a year with a warning
+    still waiting for one of them is refused, naming it, before anything is written; once it is closed, it goes."""
+    from lzdocs.dynamics.warnings import unfinished
+    from lzdocs.store import Store
+
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    make_form_file(root / "inbox" / "计财处.docx", date=dt.date(2026, 11, 10))
+    run_cli("-w", root, "ingest", check=0)
+    number = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)["number"]
+    dest = tmp_path / "归档"
+    states = []
+    for step in ([], ["reply", number], ["follow-up", number, "--result", "已整改", "--by", "张某"]):
+        if step:
+            run_cli("-w", root, *step)
+        refused = run_cli("-w", root, "archive", "--year", "2026", dest, check=2).stderr
+        assert f"2026 年度还有 1 件预警没有办结：{number}（计划财务处，" in refused
+        assert "它们的回复、整改核查和办结都不能再登记" in refused and "确要现在归档，加 --unfinished" in refused
+        assert not dest.exists()
+        states.append(refused.split(f"{number}（计划财务处，", 1)[1].split("）", 1)[0])
+    assert states[0].startswith("已发出，回复期限 2026-") and states[1:] == ["已回复", "整改已核查（已整改"]
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
+    run_cli("-w", root, "follow-up", number, "--close")
+    with Store(f"sqlite:///{(root / 'lzdocs.db').as_posix()}") as store:
+        assert unfinished(store, 2026) == []
