@@ -33,7 +33,8 @@ def archived(tmp_path_factory):
     run_cli("-w", root, "void", VOIDED, "--reason", "重复发文", check=0)
     dest = tmp / "移交" / "2026"
     dest.parent.mkdir()
-    proc = run_cli("-w", root, "archive", "--year", "2026", "--unfinished", dest, check=0, env=cli_env(LZDOCS_TODAY=CLOSING))
+    proc = run_cli("-w", root, "archive", "--year", "2026", "--unfinished", dest, check=0,
+                   env=cli_env(LZDOCS_TODAY=CLOSING))  # its letters wait for replies: archived as they are
     return {"root": root, "dest": dest, "stdout": proc.stdout,
             "manifest": json.loads((dest / "清单.json").read_text(encoding="utf-8"))}
 
@@ -268,7 +269,7 @@ def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_
     assert not dest.exists() and list(tmp_path.iterdir()) == [root]
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
-    done = run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)  # the same command, again: it works now
+    done = run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)  # the same command: it works now
     assert len(done["items"]) == 1 and (dest / "清单.json").is_file()
 
 
