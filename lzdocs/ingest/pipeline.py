@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import tempfile
 import uuid
 import weakref
@@ -42,6 +41,7 @@ from lzdocs.fsutil import (
     write_atomic,
 )
 from lzdocs.ingest import claims as cl
+from lzdocs.ingest import owner
 from lzdocs.ingest.claims import Claim
 from lzdocs.ingest.outcome import Outcome
 from lzdocs.ingest.returned import settle_returned
@@ -50,7 +50,7 @@ from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store, pending
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
-from lzdocs.store.db import DatabaseUnavailable, same_place
+from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
@@ -524,115 +524,15 @@ class Ingest:
         return self.store.archive_id()
 
     def bind_inbox(self, *, dry_run: bool = False) -> None:
-        """Make sure the inbox feeds this archive: recorded as this archive's on first use; refused (ConfigError,
-        nothing taken) when another archive's. Two workspaces with archives of their own on one inbox would
-        split the units' forms between them, each showing the others' units as 未报送, and one's recovery could put
-        back a claim the other had committed. ``dry_run``: checked as a run would, nothing written. An inbox not
-        there (a share not connected) is bound when it is."""
-        if not self.ws.inbox.is_dir():
-            return
-        here = {"workspace": str(self.ws.root), "host": socket.gethostname()}
-        record = self.ws.work / cl.OWNER
-        try:
-            owner = cl.inbox_owner(self.ws.work)
-        except cl.DamagedOwner:
-            raise ConfigError(f"收件文件夹记录所属档案库的文件“{record}”已损坏（不是 lzdocs 写的内容），本次不收取",
-                              hint=f"请确认这个收件文件夹只给本工作区用，然后删除 {record} 后重新运行") from None
-        mine = self.store.archive_id(create=False)
-        if mine is None:
-            # An archive with records but no identity yet is one from before identities — a backup of this
-            # workspace restored after its inbox was recorded — and takes the identity recorded for this workspace.
-            # An archive just made (lzdocs.db deleted or replaced by a new one) is refused below, before it makes
-            # an identity of its own (which would rule out the adoption once the old file is put back).
-            ours = owner is not None and all(owner.get(k) == v for k, v in here.items()) and self.store.has_records()
-            if owner is not None and not ours:
-                self._refuse(owner, here, record)
-            if dry_run:
-                return
-            mine = self.store.archive_id(adopt=owner["archive"] if ours else None)
-        place = self.store.place
-        ours = {"archive": mine, **here, "database": place, "inbox": os.path.realpath(self.ws.inbox)}
-        if owner is None and not dry_run:  # the first archive to take from it (or another, first by a moment)
-            owner = cl.bind_inbox(self.ws.work, ours)
-        if owner is None:
-            return
-        if owner["archive"] != mine:
-            self._refuse(owner, here, record)
-        if self._same_place(owner, here, place):
-            return
-        recorded = owner.get("database") or ""
-        moved = place.startswith("server:") and recorded.startswith("sqlite:") and \
-            all(owner.get(k) == v for k, v in here.items())
-        if not (moved or self._came_with_a_copy(owner, here)):
-            self._refuse_copy(owner, here, record)
-        if not dry_run:  # the workspace copied or moved with its inbox, or its archive moved to a server (db copy)
-            cl.bind_inbox(self.ws.work, ours, replacing=owner)
-            log.info("收件文件夹的所属记录改为本工作区（%s）",
-                     "档案库已移到数据库服务器" if moved else "收件文件夹随工作区复制或搬来")
-
-    def _came_with_a_copy(self, owner: dict, here: dict) -> bool:
-        """The inbox's record was copied with the inbox: a workspace copied or moved on this computer with the inbox
-        inside it (a backup restored to another folder). The record names another folder than this inbox, so
-        nobody else takes from this one. On another computer a path says nothing (a share has other names there):
-        such a record is never taken for a copy's."""
-        if owner.get("host") != here["host"]:
-            return False
-        recorded = owner.get("inbox")
-        if recorded is not None:
-            return recorded != os.path.realpath(self.ws.inbox)
-        # a record from before it named its inbox: an inbox inside this workspace is not another workspace's
-        return owner.get("workspace") != here["workspace"] and \
-            Path(os.path.realpath(self.ws.inbox)).is_relative_to(os.path.realpath(self.ws.root))
-
-    @staticmethod
-    def _same_place(owner: dict, here: dict, place: str) -> bool:
-        """The inbox's record names this very database, not a copy of the archive (the workspace copied or
-        restored to another folder, its SQLite file used from another computer): two copies taking from one inbox
-        would each miss the forms the other took, and one's recovery could undo a claim the other had recorded. A
-        record from before it named the database names it by its workspace and computer."""
-        recorded = owner.get("database")
-        if recorded is None:
-            return place.startswith("server:") or all(owner.get(k) == v for k, v in here.items())
-        return same_place(recorded, place)
-
-    def _refuse_copy(self, owner: dict, here: dict, record: Path) -> None:
-        """A copy of the archive (or the same SQLite file from another computer) on an inbox recorded as the other
-        one's: refused, saying which one and how to retire it."""
-        recorded = owner.get("database") or ""
-        retire = f"删除 {record} 后重新运行"
-        if recorded.startswith("server:"):
-            raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本档案库在数据库服务器（{recorded[7:]}）上的那一份，"
-                              f"本工作区现在用的却是 SQLite 文件 {self.store.file}；本次不收取",
-                              hint="请在 lzdocs.toml 的 [database] url 写回服务器的地址；"
-                                   f"若确要改回用这个 SQLite 文件，{retire}")
-        if owner.get("workspace") == here["workspace"] and owner.get("host") != here["host"]:
-            raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是电脑 {owner.get('host')} 上的本工作区："
-                              "一个 SQLite 档案库（lzdocs.db）不能从两台电脑收取；本次不收取",
-                              hint=f"请只在 {owner.get('host')} 上运行收取，多台电脑共用请改用 PostgreSQL"
-                                   f"（lzdocs db copy）；若已换用这台电脑、原来那台不再收取，{retire}")
-        where = "、".join(str(owner[k]) for k in ("workspace", "host") if owner.get(k))
-        raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本档案库的另一份（{where}）：同一个档案库被复制或恢复"
-                          "到了两处，两处都收取会各缺对方收下的表格；本工作区不从这里收取",
-                          hint=f"请只用其中一份收取。若那一份已不再使用（工作区已搬到这里，或已从备份恢复到这里），{retire}")
-
-    def _refuse(self, owner: dict, here: dict, record: Path) -> None:
-        setting = "--inbox 另写" if self.ws.chosen_inbox is not None else "lzdocs.toml 的 [inbox] path 另设"
-        if all(owner.get(k) == v for k, v in here.items()):
-            raise ConfigError(f"收件文件夹“{self.ws.inbox}”记着的是本工作区以前的档案库，不是现在的 lzdocs.db"
-                              "（数据库被换过：新建的，或从别处复制来的）；本次不收取",
-                              hint=f"请把原来的 lzdocs.db 放回；若原来的档案库确已不用，删除 {record} 后重新运行")
-        where = "、".join(str(owner[k]) for k in ("workspace", "host") if owner.get(k))
-        raise ConfigError(f"收件文件夹“{self.ws.inbox}”已是另一个档案库（{where}）的收件文件夹，本工作区不从这里收取",
-                          hint=f"两个档案库共用一个收件文件夹，各单位报送的表格会被分到两处。请在 {setting}"
-                               f"一个收件文件夹；若那个档案库已不再使用，删除 {record} 后重新运行")
+        """Make sure the inbox feeds this archive (lzdocs/ingest/owner.py): ConfigError, nothing taken, when it is
+        another archive's or another copy's. ``dry_run``: checked as a run would, nothing written."""
+        owner.check(self.ws, self.store, dry_run=dry_run)
 
     def _owns_inbox(self) -> bool:
         """The inbox is recorded as this archive's. Then a claim of another archive is one of an archive the inbox
         fed before (a deleted lzdocs.db; the record removed to retire it, as the refusal says): put back and taken
         again here, never left in the work folder for good."""
-        owner = cl.inbox_owner(self.ws.work)
-        return owner is not None and owner["archive"] == self.archive and self._same_place(
-            owner, {"workspace": str(self.ws.root), "host": socket.gethostname()}, self.store.place)
+        return owner.owns(self.ws, self.store)
 
     # --- recovery ---------------------------------------------------------------------------
     def recover(self, *, origin: Path | None = None) -> int:
@@ -674,7 +574,6 @@ class Ingest:
             return 0
         claim._lock, lock._lock = lock._lock, None
         claim.folder = str(folder)  # where it is now: a copied inbox's claims name the folder they were copied from
-        cl.moved_to(claim, self.ws.root)  # made by a copy of this workspace: its paths, here
         if claim.origin and not Path(claim.origin).is_relative_to(self.ws.inbox):
             claim.origin = str(self.ws.inbox / Path(claim.origin).name)  # an inbox that is no longer this one's
         if foreign:  # of an archive retired from this inbox: its file is taken again here. What it reserved in
@@ -684,6 +583,7 @@ class Ingest:
             cl.put_back(claim, foreign=not all(Path(p).is_relative_to(self.ws.root) for p in theirs))
             log.info("恢复：%s（原收件档案库未完成的收取）放回收件夹重新处理", claim.original_name)
             return 1
+        cl.moved_to(claim, self.ws.root)  # made by a copy of this workspace (or this one, moved): its paths, here
         with self.store.read() as conn:
             decided = subs.by_claim(conn, claim.token)
         if decided is None:

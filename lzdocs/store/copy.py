@@ -16,7 +16,7 @@ from lzdocs.store import schema
 
 BATCH = 1000
 SKIPPED = {schema.meta.name}  # copied by ``_copy_meta``: the target records its own schema version
-OWN_META = {"schema_version"}
+OWN_META = {"schema_version", schema.DATABASE_ID}  # the target's own: its schema, and which database it is
 
 
 @dataclass

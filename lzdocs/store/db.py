@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import os
 import re
 import socket
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +56,7 @@ class Store:
         self.workspace = workspace  # whose archive files an upgrade to version 8 records (None: none)
         self.actor = _actor()
         self._archive_id: str | None = None
+        self._place: str | None = None
         self.engine: Engine = self._create_engine(url)
 
     def _remember_file(self) -> None:
@@ -154,26 +157,35 @@ class Store:
         workspace with an archive of its own never finishes, puts back or takes what belongs to this one. A
         PostgreSQL archive shared by several machines is one archive, with one identity."""
         if self._archive_id is None:
-            with self.read() as conn:
-                self._archive_id = conn.execute(_ARCHIVE_ID).scalar()
-        if self._archive_id is None and create:
-            with self.begin() as conn:
-                found = conn.execute(_ARCHIVE_ID).scalar()
-                if found is None:
-                    found = adopt or uuid.uuid4().hex
-                    conn.execute(insert(schema.meta).values(key=schema.ARCHIVE_ID, value=found))
-            self._archive_id = found
+            self._archive_id = self._identity_row(schema.ARCHIVE_ID, create=create, made=adopt)
         return self._archive_id
+
+    def _identity_row(self, key: str, *, create: bool, made: str | None = None) -> str | None:
+        """The ``meta`` row ``key``; made (``made``, else a new random one) when there is none and ``create``."""
+        query = select(schema.meta.c.value).where(schema.meta.c.key == key)
+        with self.read() as conn:
+            found = conn.execute(query).scalar()
+        if found is None and create:
+            with self.begin() as conn:
+                found = conn.execute(query).scalar()
+                if found is None:
+                    found = made or uuid.uuid4().hex
+                    conn.execute(insert(schema.meta).values(key=key, value=found))
+        return found
 
     @property
     def place(self) -> str:
-        """Which physical database this is: ``sqlite:<host>:<file>`` for a SQLite file — a copy of the archive
-        (a workspace copied or restored to another folder, the file used from another computer) is another place
-        with the same identity — and ``server:<address>`` for a server, which every machine sharing it reaches,
-        perhaps by different names (``same_place``)."""
-        if self.file is not None:
-            return f"sqlite:{socket.gethostname()}:{os.path.realpath(self.file)}"
-        return f"server:{shown_url(self.url)}"
+        """Which database this is, as against a copy of it with the same identity (``archive_id``): for a SQLite
+        file ``sqlite:<computer>:<file>`` — a workspace copied or restored to another folder, or the file used from
+        another computer, is another place — and for a server ``server:<its own id>``, a ``meta`` row made on first
+        use that ``db copy`` does not carry: every machine sharing the server sees the same, a copy on another
+        schema or server has its own."""
+        if self._place is None:
+            if self.file is not None:
+                self._place = f"sqlite:{computer()}:{os.path.realpath(self.file)}"
+            else:
+                self._place = f"server:{self._identity_row(schema.DATABASE_ID, create=True)}"
+        return self._place
 
     def has_records(self) -> bool:
         """Anything recorded yet (an event: every change records one), as opposed to an archive just made."""
@@ -252,7 +264,6 @@ class Store:
         self.close()
 
 
-_ARCHIVE_ID = select(schema.meta.c.value).where(schema.meta.c.key == schema.ARCHIVE_ID)
 
 
 class _SharedStatements(dict):
@@ -399,6 +410,37 @@ def database_error(url: str, exc: DatabaseError) -> StoreError:
 
 
 def same_place(a: str, b: str) -> bool:
-    """Two ``Store.place``s are one database: the same SQLite file on the same computer, or both a server (one
-    archive identity on a server is the archive every machine shares)."""
-    return a == b or (a.startswith("server:") and b.startswith("server:"))
+    """Two ``Store.place``s are one database: the same, or the same SQLite file on this computer reached by
+    another name (a bind mount, a folder linked to it)."""
+    if a == b:
+        return True
+    here = f"sqlite:{computer()}:"
+    if not (a.startswith(here) and b.startswith(here)):
+        return False
+    try:
+        return os.path.samefile(a[len(here):], b[len(here):])
+    except OSError:
+        return False
+
+
+@functools.cache
+def computer() -> str:
+    """This computer, as lasting as it can be told: the machine id the operating system keeps (Linux
+    /etc/machine-id, Windows' MachineGuid) — a computer renamed is the same computer — else its name."""
+    if sys.platform == "win32":
+        try:
+            import winreg
+
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography",
+                                access=winreg.KEY_READ | winreg.KEY_WOW64_64KEY) as key:
+                return str(winreg.QueryValueEx(key, "MachineGuid")[0])
+        except OSError:
+            pass
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            found = Path(path).read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            continue
+        if found:
+            return found
+    return socket.gethostname()

@@ -33,6 +33,7 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 ARCHIVE_ID = "archive_id"  # meta key: the archive's identity, made with it (``Store.archive_id``)
+DATABASE_ID = "database_id"  # meta key: this database's own, which ``db copy`` does not carry (``Store.place``)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

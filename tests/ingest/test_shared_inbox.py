@@ -263,17 +263,26 @@ def test_a_copy_of_the_archive_is_refused_and_the_original_goes_on(tmp_path, sha
     assert kept(first, (share,)) == {sha(a): 1, sha(b): 1}
 
 
+def _on_another_computer(monkeypatch, name="财务处-PC", machine="b7c1") -> None:
+    from lzdocs.ingest import owner
+    from lzdocs.store import db
+
+    monkeypatch.setattr(socket, "gethostname", lambda: name)
+    for module in (owner, db):
+        monkeypatch.setattr(module, "computer", lambda: machine)
+
+
 def test_the_same_sqlite_workspace_from_another_computer_is_refused(workspace, store, make_form, monkeypatch):
     """A workspace on a share opened from a second computer: one SQLite file is never written from two."""
     data = make_form(workspace.inbox / "计财处.docx").read_bytes()
     Ingest(workspace, store).run_inbox()
     waiting = make_form(workspace.inbox / "基建处.docx", unit="基建处").read_bytes()
     home = socket.gethostname()
-    monkeypatch.setattr(socket, "gethostname", lambda: "财务处-PC")
+    _on_another_computer(monkeypatch)
     with Store.for_workspace(workspace) as elsewhere, pytest.raises(ConfigError) as refused:
         Ingest(workspace, elsewhere).run_inbox()
-    assert f"记着的是电脑 {home} 上的本工作区：一个 SQLite 档案库（lzdocs.db）不能从两台电脑收取" \
-        in refused.value.message
+    assert f"记着的是电脑 {home} 上的本工作区，这台电脑（财务处-PC）不是它（另一台电脑，或重装过系统）：" \
+           "一个 SQLite 档案库（lzdocs.db）不能从两台电脑收取" in refused.value.message
     assert "多台电脑共用请改用 PostgreSQL" in refused.value.hint
     assert_each_input_exactly_once(workspace, [data, waiting], (workspace.inbox,))
     assert (workspace.inbox / "基建处.docx").is_file()
@@ -358,3 +367,83 @@ def test_a_claim_copied_with_the_workspace_is_finished_in_the_copy_only(tmp_path
     assert run_json("-w", first.root, "ingest") == []  # its recovery finishes its own claim
     assert_each_input_exactly_once(first, [data], (first.inbox,))
     assert json.loads(run_cli("-w", first.root, "verify", "--json", check=0).stdout)["findings"] == []
+
+
+def _move_inbox(ws: Workspace, old: Path, new: Path) -> None:
+    config = ws.root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(str(old), str(new)), encoding="utf-8")
+
+
+def test_a_copy_reaching_the_shared_inbox_by_another_name_is_refused(tmp_path, share, make_form):
+    """The copy's settings name the share through a link (on Windows: the server's name and its address): the
+    same folder, so the same inbox — not one that came with the copy."""
+    first = _workspace(tmp_path, "纪委办", share)
+    make_form(share / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    copy = _copy(first, tmp_path / "副本")
+    (tmp_path / "共享-别名").symlink_to(share, target_is_directory=True)
+    _move_inbox(copy, share, tmp_path / "共享-别名")
+    make_form(share / "基建处.docx", unit="基建处")
+    assert "记着的是本档案库的另一份" in run_cli("-w", copy.root, "ingest", check=2).stderr
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"
+
+
+def test_a_share_moved_with_its_record_still_refuses_the_copy(tmp_path, share, make_form):
+    """The file server's folder moved (its record with it): the record names the old folder, yet the copy is
+    still a copy — the inbox did not come with it."""
+    first = _workspace(tmp_path, "纪委办", share)
+    make_form(share / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    copy = _copy(first, tmp_path / "副本")
+    moved = share.rename(tmp_path / "新共享")
+    for ws in (first, copy):
+        _move_inbox(ws, share, moved)
+    make_form(moved / "基建处.docx", unit="基建处")
+    assert "记着的是本档案库的另一份" in run_cli("-w", copy.root, "ingest", check=2).stderr
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"
+    assert "记着的是本档案库的另一份" in run_cli("-w", copy.root, "ingest", check=2).stderr
+
+
+def test_a_workspace_moved_to_another_folder_goes_on_with_its_shared_inbox(tmp_path, share, make_form):
+    """Moved, not copied: the archive the record names is gone from this computer, so the record is rewritten."""
+    first = _workspace(tmp_path, "纪委办", share)
+    make_form(share / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    (tmp_path / "D盘").mkdir()
+    moved = first.root.rename(tmp_path / "D盘" / "纪委办")
+    data = make_form(share / "基建处.docx", unit="基建处").read_bytes()
+    assert run_json("-w", moved, "ingest")[0]["status"] == "accepted"
+    assert cl.inbox_owner(share / ".lzdocs")["workspace"] == str(moved)
+    assert kept(Workspace.open(moved), (share,))[sha(data)] == 1
+
+
+def test_a_computer_renamed_is_the_same_computer(workspace, store, make_form, monkeypatch):
+    make_form(workspace.inbox / "计财处.docx")
+    Ingest(workspace, store).run_inbox()
+    monkeypatch.setattr(socket, "gethostname", lambda: "JWB-改名后")
+    make_form(workspace.inbox / "基建处.docx", unit="基建处")
+    with Store.for_workspace(workspace) as again:
+        [outcome] = Ingest(workspace, again).run_inbox()
+    assert outcome.status == "accepted"
+
+
+def test_the_owner_leaves_this_workspaces_files_at_a_retired_archives_names(tmp_path, share, make_form):
+    """A retired archive's claim names files in its own workspace; the same names in this workspace are this
+    archive's (a placeholder of a take in flight, say) and are never removed on its account."""
+    first, second = _workspace(tmp_path, "旧", share), _workspace(tmp_path, "新", share)
+    data = make_form(share / "计财处.docx").read_bytes()
+    with Store.for_workspace(first) as store:
+        claim = cl.claim_by_rename(first.work / "claims", share / "计财处.docx", "计财处.docx", store.archive_id(),
+                                   str(first.root))
+    folder = Path("outbox", "2026", "收文", "计划财务处")
+    for ws in (first, second):
+        (ws.root / folder).mkdir(parents=True)
+        (ws.root / folder / "计财处.docx").touch()  # the old one's reserved name; here, this archive's own
+    claim.dest, claim.reserved = str(first.root / folder / "计财处.docx"), [str(first.root / folder / "计财处.docx")]
+    claim.save()
+    claim.let_go()
+    with Store.for_workspace(second) as store:
+        [outcome] = Ingest(second, store).run_inbox()
+    assert outcome.status == "accepted" and outcome.stored_as.endswith("计财处_01.docx")
+    assert (second.root / folder / "计财处.docx").is_file() and (first.root / folder / "计财处.docx").is_file()
+    assert kept(second, (share,))[sha(data)] == 1

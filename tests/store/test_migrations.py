@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from lzdocs.ingest import claims as cl
 from lzdocs.store import Store, migrations
 from lzdocs.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import SAMPLE_ROWS, run_cli, run_json, use_database
 
 pytestmark = pytest.mark.both_backends
@@ -152,3 +152,33 @@ def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(wor
     refused = run_cli("-w", root, "ingest", check=2).stderr
     assert "记着的是本档案库在数据库服务器" in refused and "[database] url 写回服务器的地址" in refused
     assert (workspace.inbox / "档案馆.docx").is_file()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.postgres
+def test_two_server_copies_of_one_archive_do_not_share_an_inbox(tmp_path, make_form, postgres_server):
+    """A workspace and its copy each moved to a database of their own (a backup restored into a test schema while
+    the real one runs): one archive, two databases — the second is refused on the inbox the first took from. Every
+    machine on one server sees one database."""
+    import shutil
+
+    from tests.conftest import use_inbox
+
+    share = tmp_path / "共享收件"
+    share.mkdir()
+    first = Workspace.init(tmp_path / "纪委办", SAMPLE)[0]
+    use_inbox(first.root, share)
+    make_form(share / "计财处.docx")
+    run_json("-w", first.root, "ingest")
+    second = tmp_path / "测试"
+    shutil.copytree(first.root, second)
+    for root in (first.root, second):
+        url = postgres_server.new_schema()
+        run_json("-w", root, "db", "copy", "--to", url)
+        use_database(root, url)
+    make_form(share / "基建处.docx", unit="基建处")
+    assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"  # moved to its server: recorded so
+    waiting = make_form(share / "图书馆.docx", unit="图书馆")
+    refused = run_cli("-w", second, "ingest", check=2).stderr
+    assert "记着的是本档案库在另一个数据库（另一台服务器或另一个 schema）上的那一份" in refused
+    assert waiting.is_file()  # left for the archive the inbox feeds

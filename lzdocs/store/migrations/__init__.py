@@ -116,6 +116,7 @@ def _create_new(conn: Connection, *, workspace: Workspace | None, now) -> None:
     conn.execute(insert(VERSION_TABLE).values(version_num=schema.SCHEMA_REVISION))
     _set_version(conn, schema.SCHEMA_VERSION)
     conn.execute(insert(schema.meta).values(key=schema.ARCHIVE_ID, value=uuid.uuid4().hex))  # Store.archive_id
+    conn.execute(insert(schema.meta).values(key=schema.DATABASE_ID, value=uuid.uuid4().hex))  # Store.place
     if workspace is not None:
         from lzdocs.store.upgrade import record_as_found
 
