@@ -293,8 +293,8 @@ def bind_inbox(work: Path, owner: dict, *, replacing: dict | None = None) -> dic
     """Record ``owner`` as the archive the inbox belongs to, unless one already is: returns the one recorded.
 
     Written whole beside the record and put in place without replacing, so two archives starting at once cannot
-    both become the owner. ``replacing``: the record read, which ``owner`` takes the place of (a workspace that moved
-    its archive to a database server) — unless the record has changed since."""
+    both become the owner. ``replacing``: the record read, which ``owner`` takes the place of (one that does not
+    concern this inbox: lzdocs/ingest/owner.py) — unless the record has changed since."""
     found = inbox_owner(work)
     if found is not None and found != replacing:
         return found
