@@ -163,12 +163,13 @@ def test_two_server_copies_of_one_archive_do_not_share_an_inbox(tmp_path, make_f
     import shutil
 
     from tests.conftest import use_inbox
+    from tests.ingest.invariant import assert_each_input_exactly_once
 
     share = tmp_path / "共享收件"
     share.mkdir()
     first = Workspace.init(tmp_path / "纪委办", SAMPLE)[0]
     use_inbox(first.root, share)
-    make_form(share / "计财处.docx")
+    forms = [make_form(share / "计财处.docx").read_bytes()]
     run_json("-w", first.root, "ingest")
     second = tmp_path / "测试"
     shutil.copytree(first.root, second)
@@ -176,9 +177,10 @@ def test_two_server_copies_of_one_archive_do_not_share_an_inbox(tmp_path, make_f
         url = postgres_server.new_schema()
         run_json("-w", root, "db", "copy", "--to", url)
         use_database(root, url)
-    make_form(share / "基建处.docx", unit="基建处")
+    forms.append(make_form(share / "基建处.docx", unit="基建处").read_bytes())
     assert run_json("-w", first.root, "ingest")[0]["status"] == "accepted"  # moved to its server: recorded so
     waiting = make_form(share / "图书馆.docx", unit="图书馆")
     refused = run_cli("-w", second, "ingest", check=2).stderr
     assert "记着的是本档案库在另一个数据库（另一台服务器或另一个 schema）上的那一份" in refused
     assert waiting.is_file()  # left for the archive the inbox feeds
+    assert_each_input_exactly_once(Workspace.open(first.root), [*forms, waiting.read_bytes()], (share,))
