@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, union
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import SCHEMA_VERSION, documents, meta, submissions
+from lzdocs.store.schema import SCHEMA_VERSION, documents, get_meta, submissions
 
 
 def recorded_years(conn: Connection) -> list[int]:
@@ -22,8 +22,8 @@ def recorded_years(conn: Connection) -> list[int]:
 
 
 def schema_version(conn: Connection) -> int:
-    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-    return int(row[0]) if row else SCHEMA_VERSION
+    value = get_meta(conn, "schema_version")
+    return int(value) if value is not None else SCHEMA_VERSION
 
 
 @contextmanager

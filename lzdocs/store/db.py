@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, insert, inspect, select, text
+from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
 
@@ -145,9 +145,9 @@ class Store:
             tables = set(inspect(conn).get_table_names())
             if not {schema.meta.name, "alembic_version"} <= tables:
                 return False
-            row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
+            version = schema.get_meta(conn, "schema_version")
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        return row is not None and row[0] == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
+        return version == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
 
     def archive_id(self, *, create: bool = True, adopt: str | None = None) -> str | None:
         """This archive's identity: made with the archive; for one made before identities, on first use
@@ -162,15 +162,14 @@ class Store:
 
     def _identity_row(self, key: str, *, create: bool, made: str | None = None) -> str | None:
         """The ``meta`` row ``key``; made (``made``, else a new random one) when there is none and ``create``."""
-        query = select(schema.meta.c.value).where(schema.meta.c.key == key)
         with self.read() as conn:
-            found = conn.execute(query).scalar()
+            found = schema.get_meta(conn, key)
         if found is None and create:
             with self.begin() as conn:
-                found = conn.execute(query).scalar()
+                found = schema.get_meta(conn, key)
                 if found is None:
                     found = made or uuid.uuid4().hex
-                    conn.execute(insert(schema.meta).values(key=key, value=found))
+                    schema.set_meta(conn, key, found)
         return found
 
     @property
@@ -195,7 +194,7 @@ class Store:
     @property
     def schema_version(self) -> int:
         with self.read() as conn:
-            return int(conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar())
+            return int(schema.get_meta(conn, "schema_version"))
 
     @contextmanager
     def begin(self, *, year: int | None = None):

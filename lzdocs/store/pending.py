@@ -12,20 +12,18 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import meta, set_meta
+from lzdocs.store.schema import get_meta, set_meta
 
 KEY = "registers_pending"  # meta: {"<year>" (every book) or "<year>:<book>+<book>": "<token of the latest mark>"}
-_READ = select(meta.c.value).where(meta.c.key == KEY)
 
 Books = tuple[str, ...] | None  # None: every register of the year
 
 
 def _read(conn: Connection) -> dict[str, str]:
     try:
-        found = json.loads(conn.execute(_READ).scalar() or "{}")
+        found = json.loads(get_meta(conn, KEY) or "{}")
     except ValueError:  # a hand-edited row: as if every mark were gone (the next form marks again)
         return {}
     return found if isinstance(found, dict) else {}

@@ -16,6 +16,8 @@ from sqlalchemy import (
                         Table,
                         Text,
                         UniqueConstraint,
+                        bindparam,
+                        select,
                         text,
 )
 
@@ -32,8 +34,14 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+_GET_META = select(meta.c.value).where(meta.c.key == bindparam("key"))  # built once: read at every take
 ARCHIVE_ID = "archive_id"  # meta key: the archive's identity, made with it (``Store.archive_id``)
 DATABASE_ID = "database_id"  # meta key: this database's own, which ``db copy`` does not carry (``Store.place``)
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    """One ``meta`` row's value, None when there is none."""
+    return conn.execute(_GET_META, {"key": key}).scalar()
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

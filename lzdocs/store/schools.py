@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from lzdocs.store import schema
@@ -22,8 +22,8 @@ KEY = "organisation"  # meta key: {"school", "short", "codes"} of the workspace 
 
 
 def recorded_school(conn: Connection) -> dict | None:
-    row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == KEY)).first()
-    return json.loads(row[0]) if row else None
+    value = schema.get_meta(conn, KEY)
+    return json.loads(value) if value is not None else None
 
 
 def record_school(conn: Connection, organisation: dict) -> None:

@@ -20,7 +20,6 @@ from sqlalchemy import (
     create_mock_engine,
     insert,
     inspect,
-    select,
     text,
 )
 from sqlalchemy.engine import Connection, Dialect
@@ -75,8 +74,8 @@ def version_of(conn: Connection) -> int:
     """The schema version the archive records (0: a new database)."""
     if not inspect(conn).has_table(schema.meta.name):
         return 0
-    row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
-    return int(row[0]) if row else 0
+    value = schema.get_meta(conn, "schema_version")
+    return int(value) if value is not None else 0
 
 
 def bring_up_to_date(conn: Connection, *, workspace: Workspace | None = None, now=None) -> tuple[int, int]:
