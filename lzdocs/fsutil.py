@@ -234,6 +234,14 @@ def is_undecodable(name: str) -> bool:
     return False
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """``a`` and ``b`` are one file or folder (a link, a mount, another spelling); False when either is not there."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError
+from lzdocs.fsutil import same_file
 from lzdocs.ingest import claims as cl
 from lzdocs.store.db import computer, same_place
 
@@ -132,7 +133,7 @@ def _not_this_inbox(ws: Workspace, owner: dict, here: Here) -> str | None:
     then_root, inside = owner.get("workspace"), _inside(here.inbox, str(ws.root))
     if then_root and inside is not None:
         then_inbox = owner.get("inbox") or str(Path(then_root) / inside)
-        if _inside(then_inbox, then_root) == inside and not _same_folder(then_inbox, here.inbox):
+        if _inside(then_inbox, then_root) == inside and not same_file(then_inbox, here.inbox):
             return "收件文件夹随工作区复制或搬来"
     if recorded.startswith("sqlite:") and owner.get("machine"):
         path = recorded.split(":", 2)[2]
@@ -147,13 +148,6 @@ def _inside(folder: str, root: str) -> Path | None:
         if Path(folder).is_relative_to(base):
             return Path(folder).relative_to(base)
     return None
-
-
-def _same_folder(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _refuse_copy(ws: Workspace, store: Store, owner: dict, here: Here, record: Path) -> None:

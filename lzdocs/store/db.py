@@ -414,12 +414,9 @@ def same_place(a: str, b: str) -> bool:
     if a == b:
         return True
     here = f"sqlite:{computer()}:"
-    if not (a.startswith(here) and b.startswith(here)):
-        return False
-    try:
-        return os.path.samefile(a[len(here):], b[len(here):])
-    except OSError:
-        return False
+    from lzdocs.fsutil import same_file
+
+    return a.startswith(here) and b.startswith(here) and same_file(a[len(here):], b[len(here):])
 
 
 @functools.cache
