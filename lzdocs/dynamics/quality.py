@@ -7,7 +7,10 @@ extended by the workspace's 质量规则.toml ([quality] rules_file), with the n
   taken out, nothing concrete (a frequency, a number, a person, a procedure or a named rule: the ``concrete``
   patterns).
 - copied: a risk text near-identical (rapidfuzz ratio ≥ [quality] copy_threshold over the compared text, at least
-  ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year received before it. Texts equal once
+  ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year that had it first. A text counts from
+  the unit's earliest form of the year that held it, superseded forms included (``first_had``): a unit that sends its
+  form again is not taken for the copier of those who copied its first version, and a unit that copies in its
+  second version still is. Texts equal once
   compared are found through a dict; the fuzzy comparison of every pair runs while the pairs are at most
   ``FUZZY_PAIRS`` (a school's year is about a thousand rows, half a million pairs; a year of 100,000 rows would
   take minutes, and is then searched for equal texts only). A form being taken in is compared by the same rule: alike
@@ -208,12 +211,18 @@ def texts_of(rows: Iterable[Mapping]) -> list[tuple[str, int | None]]:
     return [(comparable(row.get("risk")), _row_no(row)) for row in rows]
 
 
+NEW = float("inf")  # the ``since`` of a text its unit had in no earlier form: later than any text held
+
+
 class CopyIndex:
-    """Risk texts of forms received so far (as compared, with their unit and row), to find copies among."""
+    """Risk texts of forms received so far (as compared, with their unit and row), to find copies among. Each text
+    keeps its ``since``: the id of its unit's earliest form of the year that held it (``first_had``), so that a row
+    is compared only with the texts other units had before its own unit had it."""
 
     def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
         self.texts: list[str] = []
         self.owners: list[tuple[str, int | None]] = []  # (unit, table row): the rows themselves are not kept
+        self.since: list[float] = []  # the ``since`` of each text
         self.exact: dict[str, list[int]] = {}  # text → its positions in ``texts``, first first
         self.by_unit: dict[str, list[int]] = {}  # unit → the positions of its texts
         for unit, rows in forms:
@@ -222,31 +231,40 @@ class CopyIndex:
     def add(self, unit: str, rows: Sequence[Mapping]) -> None:
         self.add_texts(unit, texts_of(rows))
 
-    def add_texts(self, unit: str, texts: Iterable[tuple[str, int | None]]) -> None:
-        """Add a form's (compared risk text, table row) pairs."""
+    def add_texts(self, unit: str, texts: Iterable[tuple[str, int | None]],
+                  since: float | Sequence[float] = 0) -> None:
+        """Add a form's (compared risk text, table row) pairs, held since ``since`` (one for all, or one each)."""
         positions = self.by_unit.setdefault(unit, [])
-        for text, row_no in texts:
+        texts = list(texts)
+        for (text, row_no), held in zip(texts, [since] * len(texts) if isinstance(since, int | float) else since,
+                                        strict=True):
             if len(text) >= MIN_COPY_CHARS:
                 self.exact.setdefault(text, []).append(len(self.texts))
                 positions.append(len(self.texts))
                 self.texts.append(text)
                 self.owners.append((unit, row_no))
+                self.since.append(held)
 
     def copied_flags(self, unit: str, rows: Sequence[Mapping], rules: Rules, *, fuzzy: bool = True,
-                     texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
+                     texts: Sequence[tuple[str, int | None]] | None = None,
+                     since: Sequence[float] | None = None) -> list[QualityFlag]:
         """Rows whose risk text is that of a row of another unit here: the first such row with the same text once
         compared, else (``fuzzy``) the first of the rows most alike, by ``copy_threshold`` (``unit``'s own rows
-        are never compared). ``texts``: the rows' :func:`texts_of`, when the caller has them already."""
+        are never compared). ``texts``: the rows' :func:`texts_of`, when the caller has them already. ``since``:
+        each row's (``NEW`` for a text its unit never had before); a row is compared only with texts held earlier."""
+        texts = texts_of(rows) if texts is None else texts
+        since = [NEW] * len(texts) if since is None else since
         found: dict[int, tuple[int, float]] = {}  # index in rows → (position of the other text, score)
-        pending: list[tuple[int, str]] = []
-        for i, (text, _row_no) in enumerate(texts_of(rows) if texts is None else texts):
+        pending: list[tuple[int, str, float]] = []
+        for i, ((text, _row_no), held) in enumerate(zip(texts, since, strict=True)):
             if len(text) < MIN_COPY_CHARS:
                 continue
-            same = next((j for j in self.exact.get(text, ()) if self.owners[j][0] != unit), None)
+            same = next((j for j in self.exact.get(text, ()) if self.owners[j][0] != unit and self.since[j] < held),
+                        None)
             if same is not None:
                 found[i] = (same, 100.0)
             elif fuzzy:
-                pending.append((i, text))
+                pending.append((i, text, held))
         if pending and len(self.texts) > len(self.by_unit.get(unit, ())):
             found.update(self._alike(unit, pending, rules.copy_threshold))
         flags = []
@@ -257,20 +275,26 @@ class CopyIndex:
                                "请结合本单位岗位实际查找风险点，不要照抄其他单位", from_unit=other))
         return flags
 
-    def _alike(self, unit: str, pending: list[tuple[int, str]], cutoff: float) -> dict[int, tuple[int, float]]:
-        """For each (row index, text): the first position holding the best score ≥ ``cutoff`` among the other units'
-        texts, as rapidfuzz's ``extractOne`` would choose it: one score matrix for the form (``cdist``)."""
+    def _alike(self, unit: str, pending: list[tuple[int, str, float]],
+               cutoff: float) -> dict[int, tuple[int, float]]:
+        """For each (row index, text, since): the first position holding the best score ≥ ``cutoff`` among the texts
+        other units held before ``since``, as rapidfuzz's ``extractOne`` would choose it: one score matrix for the
+        form (``cdist``)."""
         import numpy as np
         from rapidfuzz import fuzz, process
 
-        scores = process.cdist([t for _, t in pending], self.texts, scorer=fuzz.ratio, score_cutoff=cutoff,
+        scores = process.cdist([t for _, t, _ in pending], self.texts, scorer=fuzz.ratio, score_cutoff=cutoff,
                                dtype=np.float32)  # distinct ratios differ by far more than float32 rounds
         if own := self.by_unit.get(unit):
             scores[:, own] = -1
+        if any(held != NEW for _, _, held in pending):  # texts its unit had before: only what others had earlier
+            held_since = np.asarray(self.since)
+            for k, (_, _, held) in enumerate(pending):
+                scores[k, held_since >= held] = -1
         best = scores.argmax(axis=1)
         found = {}
-        for (i, text), position, score in zip(pending, best.tolist(), scores[np.arange(len(pending)), best].tolist(),
-                                              strict=True):
+        for (i, text, _), position, score in zip(pending, best.tolist(),
+                                                 scores[np.arange(len(pending)), best].tolist(), strict=True):
             if score >= cutoff:
                 found[i] = (position, fuzz.ratio(text, self.texts[position]))  # the score exactly, as printed
         return found
@@ -300,38 +324,71 @@ def same_flag(unit: str, previous_year: int) -> QualityFlag:
 
 def form_flags(unit: str, rows: Sequence[Mapping], rules: Rules, *, others: CopyIndex | None = None,
                same_as_year: int | None = None, fuzzy: bool = True,
-               texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
+               texts: Sequence[tuple[str, int | None]] | None = None,
+               since: Sequence[float] | None = None) -> list[QualityFlag]:
     """Every flag of one form (``others``: the forms received before it; ``texts``: the rows' :func:`texts_of`, if
-    known): unit-level flags first, then the rows' in table order."""
-    flags = [same_flag(unit, same_as_year)] if same_as_year is not None else []
-    flags += missing_flags(unit, rows, rules)
-    by_row = row_flags(unit, rows, rules)
-    if others is not None:
-        by_row += others.copied_flags(unit, rows, rules, fuzzy=fuzzy, texts=texts)
+    known; ``since``: see :meth:`CopyIndex.copied_flags`): unit-level flags first, then the rows' in table order."""
+    copied = others.copied_flags(unit, rows, rules, fuzzy=fuzzy, texts=texts, since=since) if others else []
+    return _in_order(_unit_flags(unit, rows, rules, same_as_year), row_flags(unit, rows, rules) + copied)
+
+
+def _unit_flags(unit: str, rows: Sequence[Mapping], rules: Rules, same_as_year: int | None) -> list[QualityFlag]:
+    return ([same_flag(unit, same_as_year)] if same_as_year is not None else []) + missing_flags(unit, rows, rules)
+
+
+def _in_order(unit_flags: list[QualityFlag], by_row: list[QualityFlag]) -> list[QualityFlag]:
     order = {code: i for i, code in enumerate(CODES)}
-    return flags + sorted(by_row, key=lambda f: (f.row or 0, order[f.code]))
+    return unit_flags + sorted(by_row, key=lambda f: (f.row or 0, order[f.code]))
 
 
 # --- from the archive --------------------------------------------------------------------------------
+def first_had(conn: Connection, forms: Iterable[tuple[int, str]]) -> dict[tuple[str, str], int]:
+    """(unit, risk text as compared) → the id of the earliest of ``forms`` ((id, unit) of stored forms) that held it:
+    when a unit first had each text, to tell which of two units had a text first."""
+    unit_of = dict(forms)
+    first: dict[tuple[str, str], int] = {}
+    for submission, rows in history.rows_of(conn, unit_of).items():
+        for text, _ in texts_of(rows):
+            key = (unit_of[submission], text)
+            first[key] = min(first.get(key, submission), submission)
+    return first
+
+
 def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | None = None,
                unit_order: Sequence[str] = ()) -> list[QualityFlag]:
-    """The flags of every unit's current form of ``year`` (units of ``unit_order`` first)."""
+    """The flags of every unit's current form of ``year`` (units of ``unit_order`` first).
+
+    Copies are looked for text by text in the order the units first had them (``first_had``, over the forms the
+    current ones superseded): a row is compared with what other units had before its unit had that text."""
     forms = history.current_forms(conn, year)
     same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
             if c.previous_year < year and c.same_as_previous}
-    flags: list[QualityFlag] = []
-    earlier = CopyIndex()
+    first = first_had(conn, history.superseded_forms(conn, year))
     fuzzy = history.count_rows(conn, [f.id for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
-    for start in range(0, len(forms), FORMS_AT_ONCE):  # in the order received: a copy is flagged on the later form
+    base: dict[int, tuple[list, list]] = {}  # form id → (unit-level flags, row flags) of the forms asked for
+    held: dict[int, list] = {}  # since → [(form id, unit, the row as flagged, (text, row))]: one unit's each
+    for start in range(0, len(forms), FORMS_AT_ONCE):
         batch = forms[start:start + FORMS_AT_ONCE]
         rows_by_id = history.rows_of(conn, [f.id for f in batch])
         for form in batch:
             rows = rows_by_id.pop(form.id)
-            texts = texts_of(rows)  # compared once, for the form's flags and for the forms after it
-            if unit is None or form.unit == unit:
-                flags += form_flags(form.unit, rows, rules, others=earlier, same_as_year=same.get(form.unit),
-                                    fuzzy=fuzzy, texts=texts)
-            earlier.add_texts(form.unit, texts)
+            asked = unit is None or form.unit == unit
+            if asked:
+                base[form.id] = (_unit_flags(form.unit, rows, rules, same.get(form.unit)),
+                                 row_flags(form.unit, rows, rules))
+            for row, pair in zip(rows, texts_of(rows), strict=True):  # compared once, kept for the forms after
+                since = min(first.get((form.unit, pair[0]), form.id), form.id)
+                shown = {"row_no": row["row_no"], "seq": row["seq"], "id": row["id"]} if asked else None
+                held.setdefault(since, []).append((form.id, form.unit, shown, pair))
+    earlier = CopyIndex()
+    for since in sorted(held):  # each text against those held before it, then held itself
+        group = held[since]
+        form_id, owner = group[0][0], group[0][1]
+        if form_id in base:
+            base[form_id][1].extend(earlier.copied_flags(owner, [g[2] for g in group], rules, fuzzy=fuzzy,
+                                                         texts=[g[3] for g in group]))
+        earlier.add_texts(owner, [g[3] for g in group], since)
+    flags = [f for form in forms if form.id in base for f in _in_order(*base[form.id])]
     position = {name: i for i, name in enumerate(unit_order)}
     flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
     return flags
@@ -351,22 +408,27 @@ class StoredTexts:
 
     def index(self, conn: Connection, year: int) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
-        received. Only the forms stored since the last call are read when they come after the ones held and are
-        of other units: a form stops being current only when a newer one of its unit supersedes it."""
+        received, each text held since its unit first had it. Only the forms stored since the last call are read
+        when they come after the ones held, are of other units and superseded nothing: a form stops being current
+        only when a newer one of its unit supersedes it."""
         new = None
+        first: dict[tuple[str, str], int] = {}
         if year == self.year and self.forms:
-            new, self.seen = history.current_forms_after(conn, year, self.seen)
+            new, self.seen, replaced = history.current_forms_after(conn, year, self.seen)
             last = self.forms[-1]
-            if new and ((new[0][2], new[0][0]) < (last[2], last[0]) or not self.units.isdisjoint(f[1] for f in new)):
+            if replaced or (new and ((new[0][2], new[0][0]) < (last[2], last[0])
+                                     or not self.units.isdisjoint(f[1] for f in new))):
                 new = None
         if new is None:  # the first form, another year, a unit's form again: all anew
             self.year, self.forms, self.units, self.copies = year, [], set(), CopyIndex()
             new = [tuple(f) for f in history.current_forms(conn, year)]
             self.seen = max((f[0] for f in new), default=0)
+            first = first_had(conn, history.superseded_forms(conn, year))
         for submission, rows in history.rows_of(conn, [f[0] for f in new if f[0] not in self.by_id]).items():
             self.by_id[submission] = texts_of(rows)
         for submission, unit, _ in new:
-            self.copies.add_texts(unit, self.by_id[submission])
+            texts = self.by_id[submission]
+            self.copies.add_texts(unit, texts, [min(first.get((unit, t), submission), submission) for t, _ in texts])
         self.forms += new
         self.units.update(f[1] for f in new)
         return self.copies
@@ -383,9 +445,11 @@ def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping]
     """The flags of a form being taken in (its rows not stored yet), against what the archive holds. Alike texts are
     looked for while the year's rows, this form's with them, are within the pairs the 质量 sheet compares
     (``FUZZY_PAIRS``): a run of a thousand forms then costs what one 质量 sheet does, not a thousand of them.
-    ``texts``: the rows' :func:`texts_of`, when the caller has them already."""
+    ``texts``: the rows' :func:`texts_of`, when the caller has them already. A text the unit had in an earlier form
+    of the year is compared only with what other units had before that form (``first_had``)."""
     others = (stored or StoredTexts()).index(conn, year)
-    earlier = [f for f in history.accepted_forms(conn, up_to_year=year - 1, unit=unit) if f["superseded_by"] is None]
+    forms = history.accepted_forms(conn, up_to_year=year, unit=unit)
+    earlier = [f for f in forms if f["year"] < year and f["superseded_by"] is None]
     same_year = None
     if earlier:
         previous = max(earlier, key=lambda f: (f["year"], order_key(f)))
@@ -393,9 +457,12 @@ def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping]
         now = [point_of(r) for r in rows]
         if compare(unit, year, previous["year"], before, now, rules.change_threshold).same_as_previous:
             same_year = previous["year"]
+    texts = texts_of(rows) if texts is None else texts
+    had = first_had(conn, [(f["id"], unit) for f in forms if f["year"] == year])
     year_rows = len(others.texts) - len(others.by_unit.get(unit, ())) + len(rows)
     return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
-                      fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS, texts=texts)
+                      fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS, texts=texts,
+                      since=[had.get((unit, text), NEW) for text, _ in texts])
 
 
 def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:

@@ -54,19 +54,28 @@ def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
     return conn.execute(_CURRENT, {"kind": kind, "year": year}).all()
 
 
-def current_forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int]:
-    """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is):
+def current_forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int, bool]:
+    """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is,
+    whether any of them went into history at once — older than its unit's current form, or superseded since):
     found by id alone, a few rows however large the archive."""
     rows = conn.execute(_AFTER, {"after": after}).all()
-    return ([(r.id, r.unit, r.received_at) for r in rows
-             if r.kind == kind and r.status == "accepted" and r.year == year and r.superseded_by is None],
-            max((r.id for r in rows), default=after))
+    forms = [r for r in rows if r.kind == kind and r.status == "accepted" and r.year == year]
+    return ([(r.id, r.unit, r.received_at) for r in forms if r.superseded_by is None],
+            max((r.id for r in rows), default=after), any(r.superseded_by is not None for r in forms))
+
+
+def superseded_forms(conn: Connection, year: int, kind: str = "risk") -> list:
+    """(id, unit) of the accepted forms of ``kind`` of ``year`` that a newer form of their unit superseded."""
+    return conn.execute(_SUPERSEDED, {"kind": kind, "year": year}).all()
 
 
 _CURRENT = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at)
             .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
                    submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_(None))
             .order_by(submissions.c.received_at, submissions.c.id))
+_SUPERSEDED = (select(submissions.c.id, submissions.c.unit)
+               .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
+                      submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_not(None)))
 _AFTER = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.kind,
                  submissions.c.status, submissions.c.year, submissions.c.superseded_by)
           .where(submissions.c.id > bindparam("after")).order_by(submissions.c.received_at, submissions.c.id))

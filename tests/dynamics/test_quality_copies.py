@@ -84,3 +84,91 @@ def test_the_texts_an_ingest_keeps_of_its_own_forms_are_those_stored(workspace, 
         assert sorted(remembered) == sorted(ids)
         for sid, stored_rows in history.rows_of(conn, ids).items():
             assert remembered[sid] == texts_of(stored_rows)
+
+
+# --- who had a text first: a unit that sends its form again is not the copier --------------------------------
+ORIGINAL = ["利用职务便利挪用公款用于个人消费", "违规审批大额资金支出不经集体决策", "插手工程招投标谋取私利"]
+
+
+def form_rows(texts):
+    return [{"seq": str(i), "post": "科员", "duties": "日常工作", "risk": t, "category": "岗位职责",
+             "level": "二级", "measures": "每月由处长复核台账并签字", "owner": "王丽"} for i, t in enumerate(texts, 1)]
+
+
+def take(workspace, store, make_form, name, unit, texts, day):
+    """One form of ``unit`` dropped into the inbox and taken in on ``day``: its hints (提示) as the unit reads them."""
+    from lzdocs.ingest import Ingest
+
+    path = make_form(workspace.inbox / name, unit=unit, rows=form_rows(texts), date=day)
+    data = path.read_bytes()
+    [outcome] = Ingest(workspace, store, today=day).run_inbox()
+    assert outcome.status == "accepted", outcome.problems
+    assert not path.exists() and (workspace.root / outcome.stored_as).read_bytes() == data  # kept once, as sent
+    return [p.message for p in outcome.problems if "几乎相同" in p.message]
+
+
+def copied(office):
+    return [(f.unit, f.row, f.from_unit) for f in office.quality(2026) if f.code == "copied"]
+
+
+def test_a_unit_sending_its_form_again_is_not_taken_for_the_copier_of_those_who_copied_it(workspace, store,
+                                                                                          make_form):
+    """计划财务处 writes three points; 后勤管理处 copies one word for word and edits another a little; 计划财务处 then
+    sends its form again with a fourth point. The copies are 后勤管理处's, on its form and in the 质量 view alike."""
+    from lzdocs import Office
+
+    assert take(workspace, store, make_form, "财务1.docx", "计划财务处", ORIGINAL, dt.date(2026, 11, 2)) == []
+    hints = take(workspace, store, make_form, "后勤.xlsx", "后勤管理处",
+                 [ORIGINAL[0], "违规审批大额资金支出而不经集体决策", "车辆维修虚报费用"], dt.date(2026, 11, 5))
+    assert [h.split("，请")[0] for h in hints] == ["风险点描述与计划财务处的表第2行几乎相同（相似度 100）",
+                                                  "风险点描述与计划财务处的表第3行几乎相同（相似度 97）"]
+    again = take(workspace, store, make_form, "财务2.docx", "计划财务处", [*ORIGINAL, "公务接待超标准"],
+                 dt.date(2026, 11, 9))
+    assert again == []  # its own texts, which it had before 后勤管理处 copied them
+    office = Office(workspace.root, today=dt.date(2026, 11, 20))
+    assert copied(office) == [("后勤管理处", 4, "计划财务处"), ("后勤管理处", 5, "计划财务处")]  # 表第几行
+
+
+def test_a_unit_copying_in_its_second_form_is_still_the_copier(workspace, store, make_form):
+    """The other way round: 计划财务处's second form takes a text 后勤管理处 had before it — the flag is on
+    计划财务处."""
+    from lzdocs import Office
+
+    take(workspace, store, make_form, "财务1.docx", "计划财务处", ORIGINAL[1:], dt.date(2026, 11, 2))
+    take(workspace, store, make_form, "后勤.xlsx", "后勤管理处", [ORIGINAL[0], "车辆维修虚报费用"],
+         dt.date(2026, 11, 5))
+    again = take(workspace, store, make_form, "财务2.docx", "计划财务处", [*ORIGINAL[1:], ORIGINAL[0]],
+                 dt.date(2026, 11, 9))
+    assert [h.split("，请")[0] for h in again] == ["风险点描述与后勤管理处的表第4行几乎相同（相似度 100）"]
+    office = Office(workspace.root, today=dt.date(2026, 11, 20))
+    assert copied(office) == [("计划财务处", 4, "后勤管理处")]
+
+
+def test_who_had_a_text_first_counts_by_the_forms_not_by_when_the_current_ones_came(workspace, store):
+    """The index kept over a run holds each text since its unit first had it, also after a unit's form is
+    superseded (the index is then made anew) and when it is asked only once both forms are stored."""
+    stored = StoredTexts()
+    received = dt.datetime(2026, 11, 1, 9)
+
+    def add(unit, texts, filled):
+        with store.begin() as conn:
+            return subs.add_submission(conn, rows=risk_rows(texts), sha256=f"{unit}{filled}", status="accepted",
+                                       kind="risk", unit=unit, year=2026, filled_date=filled,
+                                       received_at=received + (filled - dt.date(2026, 11, 1)),
+                                       original_name=f"{unit}.docx", source=f"{unit}.docx", arrived_on=filled)[0]
+
+    def since():
+        with store.read() as conn:
+            held = stored.index(conn, 2026)
+        return {(unit, text): s for text, (unit, _), s in zip(held.texts, held.owners, held.since, strict=True)}
+
+    first = add("甲处", TEXTS[:2], dt.date(2026, 11, 1))
+    assert since() == {("甲处", TEXTS[0]): first, ("甲处", TEXTS[1]): first}
+    other = add("乙处", TEXTS[:1], dt.date(2026, 11, 2))
+    second = add("甲处", [TEXTS[0], TEXTS[5]], dt.date(2026, 11, 3))
+    assert since() == {("乙处", TEXTS[0]): other, ("甲处", TEXTS[0]): first, ("甲处", TEXTS[5]): second}
+    fresh = StoredTexts()  # a run that starts now: the same
+    with store.read() as conn:
+        held = fresh.index(conn, 2026)
+    assert sorted(zip(held.owners, held.since)) == sorted([(("乙处", 1), other), (("甲处", 1), first),
+                                                           (("甲处", 2), second)])
