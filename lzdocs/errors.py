@@ -50,13 +50,56 @@ class FileAccessError(LzdocsError):
 
 
 _BUSY_WINERRORS = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION: open in Excel/WPS/Word
+_SHARE_WINERRORS = {53, 59, 64, 67, 121, 1231, 1232}  # the network path or server gone, the name not found
+
+# What the system says of an error, in Chinese: the system's own text (os.strerror) is English on Linux and on a
+# Chinese Windows alike, and a clerk cannot act on "Input/output error".
+_OS_ERRORS = {getattr(errno, name): text for name, text in (
+    ("ENOENT", "找不到这个文件或文件夹，可能已被移走，或网络共享未连接"), ("EIO", "磁盘或网络读写错误"),
+    ("EBUSY", "文件或设备正忙"), ("EACCES", "没有访问权限"), ("EPERM", "没有访问权限"),
+    ("ENOTCONN", "网络连接已断开"), ("ETIMEDOUT", "连接超时"), ("EHOSTDOWN", "文件服务器无响应"),
+    ("EHOSTUNREACH", "无法连接文件服务器"), ("ENETUNREACH", "网络不通"), ("ENETDOWN", "网络已断开"),
+    ("ECONNRESET", "网络连接被对方断开"), ("ECONNREFUSED", "对方拒绝连接"),
+    ("ESTALE", "网络文件句柄已失效，共享可能已重新挂载"),
+    ("ENOTDIR", "路径中有一段不是文件夹"), ("EISDIR", "这是文件夹，不是文件"), ("ENOSPC", "磁盘空间不足"),
+    ("EDQUOT", "超出了磁盘配额"), ("EROFS", "磁盘是只读的"), ("ENAMETOOLONG", "文件名或路径太长"),
+    ("ELOOP", "符号链接（快捷方式）形成了循环"), ("EEXIST", "同名的文件已经存在"), ("ENOTEMPTY", "文件夹不是空的"),
+    ("EMFILE", "同时打开的文件太多"), ("ENFILE", "系统打开的文件太多"), ("EXDEV", "不能跨磁盘移动"),
+    ("EINVAL", "文件名或参数无效"), ("ENOMEM", "内存不足"), ("EAGAIN", "资源暂时不可用，请稍后再试"),
+    ("EADDRINUSE", "端口已被占用"), ("EADDRNOTAVAIL", "本机没有这个地址"), ("EFBIG", "文件太大"),
+    ("ENXIO", "设备不存在或未连接"), ("ENODEV", "设备不存在或未连接")) if hasattr(errno, name)}
+_WIN_ERRORS = {**dict.fromkeys(_SHARE_WINERRORS, "网络共享不可用"),
+               **dict.fromkeys(_BUSY_WINERRORS, "文件正被其他程序占用"),
+               123: "文件名、文件夹名或盘符的写法不对", 1392: "文件或文件夹已损坏，无法读取"}
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short Chinese description of an error of the file system or the network, with its code for the
+    administrator (``ENOSPC``, ``WinError 53``): never the system's English text."""
+    winerror = getattr(error, "winerror", None)
+    text = _WIN_ERRORS.get(winerror) or _OS_ERRORS.get(error.errno or 0) or "系统错误"
+    code = errno.errorcode.get(error.errno or 0, "") if error.errno else ""
+    return f"{text}（{code or (f'WinError {winerror}' if winerror else type(error).__name__)}）"
+
+
+def describe_read_error(error: Exception) -> str:
+    """Why a small file of ours (a JSON list, a manifest) could not be read, in Chinese: the system's error, the
+    place where its content stops being JSON, or a text that is not UTF-8."""
+    if isinstance(error, OSError):
+        return describe_os_error(error)
+    if isinstance(error, UnicodeDecodeError):
+        return f"内容不是 UTF-8 编码的文字（第 {error.start + 1} 个字节起）"
+    lineno, colno = getattr(error, "lineno", None), getattr(error, "colno", None)
+    if lineno is not None:  # json.JSONDecodeError
+        return f"内容格式已损坏（第 {lineno} 行第 {colno} 列起）"
+    return f"内容格式已损坏（{type(error).__name__}）"
 
 
 def from_os_error(exc: OSError) -> FileAccessError:
     """An OSError from the file system as a Chinese message that names the file or folder and says what to do."""
     raw = exc.filename2 if exc.filename is None else exc.filename
     if raw is None:
-        return FileAccessError(f"读写文件时出错：{exc.strerror or exc}", hint="请检查磁盘和网络共享是否正常后重试")
+        return FileAccessError(f"读写文件时出错：{describe_os_error(exc)}", hint="请检查磁盘和网络共享是否正常后重试")
     path = Path(raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))
     code = exc.errno
     if getattr(exc, "winerror", None) in _BUSY_WINERRORS or code == errno.EBUSY:
@@ -87,7 +130,7 @@ def from_os_error(exc: OSError) -> FileAccessError:
                                hint="请把工作区放在较短的路径下，或缩短标题、单位名称")
     if code == errno.ELOOP:
         return FileAccessError(f"“{path}”是循环的快捷方式（符号链接）", path=str(path), hint="请删除或改正这个链接")
-    return FileAccessError(f"读写“{path}”时出错：{exc.strerror or exc}", path=str(path),
+    return FileAccessError(f"读写“{path}”时出错：{describe_os_error(exc)}", path=str(path),
                            hint="请检查磁盘、权限和网络共享是否正常后重试")
 
 

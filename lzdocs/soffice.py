@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lzdocs import interrupts
+from lzdocs.errors import describe_os_error
 
 
 class SofficeTimeout(Exception):
@@ -82,7 +83,7 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
                 proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, env=env, **options)
             except OSError as exc:
-                raise SofficeFailed(f"无法启动 LibreOffice：{exc}") from exc
+                raise SofficeFailed(f"无法启动 LibreOffice：{describe_os_error(exc)}") from exc
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc, windows)

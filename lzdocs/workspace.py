@@ -282,7 +282,7 @@ def read_settings(config: Path) -> Settings:
     try:
         raw = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_message(str(exc), text), hint=TOML_HINT) from exc
+        raise ConfigError(toml_message(str(exc), text), hint=TOML_HINT) from exc
     return Settings(raw).validate(DEFAULT_CONFIG)
 
 
@@ -297,17 +297,18 @@ _TOML_PROBLEMS = (("Expected '=' after a key", "设置名后面应有等号“=�
                   ("Expected ']'", "节名的方括号没有配对"))
 
 
-def _toml_message(detail: str, text: str) -> str:
+def toml_message(detail: str, text: str, name: str = CONFIG_NAME) -> str:
+    """A TOML parser's complaint about ``text`` (the file ``name``) in Chinese, with the line it names."""
     where = re.search(r"line (\d+), column (\d+)", detail)
     problem = next((zh for en, zh in _TOML_PROBLEMS if detail.startswith(en)), None)
     problem = problem or re.sub(r" [(]at .*", "", detail)
     if not where:
-        return f"{CONFIG_NAME} 格式有误：{problem}"
+        return f"{name} 格式有误：{problem}"
     line = int(where.group(1))
     lines = text.splitlines()
     shown = (f"（这一行是：{lines[line - 1].strip()[:60]}）"
              if 0 < line <= len(lines) and lines[line - 1].strip() else "")
-    return f"{CONFIG_NAME} 第 {line} 行格式有误：{problem}{shown}"
+    return f"{name} 第 {line} 行格式有误：{problem}{shown}"
 
 
 _OWN_FOLDERS = {"outbox": "发文和归档文件夹 outbox", "templates": "模板文件夹 templates",

@@ -130,14 +130,20 @@ class Rules:
 
 
 def _read(path: Path) -> dict:
+    from lzdocs.errors import describe_os_error
     from lzdocs.settings import parse_toml
     from lzdocs.textutil import decode_text
+    from lzdocs.workspace import TOML_HINT, toml_message
 
     try:
-        return parse_toml(decode_text(path.read_bytes()) or "")
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"质量规则文件 {path.name} 无法读取（{exc}）",
-                          hint="请按 TOML 格式填写，用记事本另存为 UTF-8") from exc
+        text = decode_text(path.read_bytes()) or ""
+    except OSError as exc:
+        raise ConfigError(f"质量规则文件 {path.name} 无法读取：{describe_os_error(exc)}",
+                          hint="请检查这个文件是否存在、能否打开") from exc
+    try:
+        return parse_toml(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"质量规则文件 {toml_message(str(exc), text, path.name)}", hint=TOML_HINT) from exc
 
 
 def _extend(data: dict, extra: dict) -> None:

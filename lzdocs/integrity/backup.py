@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
-from lzdocs.errors import ConfigError, LzdocsError, from_os_error
+from lzdocs.errors import ConfigError, LzdocsError, describe_read_error, from_os_error
 from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic
 from lzdocs.integrity.findings import Finding
 from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
@@ -123,7 +123,7 @@ def read_manifest(snapshot: Path) -> dict:
     try:
         data = json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 无法读取（{exc}）",
+        raise DamagedBackup(f"备份 {snapshot} 的清单 {MANIFEST} 无法读取：{describe_read_error(exc)}",
                             hint="请换用另一份备份（同一备份文件夹中较早的时间文件夹）") from exc
     if (not isinstance(data, dict) or not isinstance(data.get("files"), list) or data.get("format") != FORMAT
             or not all(type(y) is int for y in data.get("years", []))):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lzdocs.errors import describe_os_error
 from lzdocs.fsutil import stale_files
 from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
@@ -154,7 +155,7 @@ def _file_finding(path: str, row: dict) -> Finding | None:
     except FileNotFoundError:
         return Finding("missing", subject, TAKEN_BACK if row["role"] == "returned" else MISSING, since)
     except OSError as exc:
-        return Finding("unreadable", subject, f"无法读取：{exc.strerror or exc}", since)
+        return Finding("unreadable", subject, f"无法读取：{describe_os_error(exc)}", since)
     return None
 
 

@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lzdocs.errors import describe_os_error
 from lzdocs.fsutil import kind_of
 from lzdocs.ingest.scan import NOT_REGULAR, OWN_FOLDERS, is_ignored
 from lzdocs.watch.tracker import Sig
@@ -19,39 +20,12 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 OFFICE_SUFFIXES = {".docx", ".xlsx", ".docm", ".xlsm", ".doc", ".xls", ".wps", ".et"}
 
-_ERRNO_NAMES = {
-    errno.ENOENT: "文件夹不存在（可能已被移走，或网络共享未连接）",
-    errno.EIO: "读写错误",
-    errno.EBUSY: "设备忙",
-    errno.EACCES: "没有访问权限",
-    errno.EPERM: "没有访问权限",
-    errno.ENOTCONN: "网络连接已断开",
-    errno.ETIMEDOUT: "连接超时",
-    errno.EHOSTDOWN: "文件服务器无响应",
-    errno.EHOSTUNREACH: "无法连接文件服务器",
-    errno.ENOTDIR: "路径不是文件夹",
-}
-if hasattr(errno, "ESTALE"):
-    _ERRNO_NAMES[errno.ESTALE] = "网络文件句柄已失效（共享可能已重新挂载）"
-
-
 class ShareUnavailable(Exception):
     """The inbox folder itself cannot be listed: an outage, never a sign that its files were deleted."""
 
     def __init__(self, error: OSError):
         super().__init__(describe_os_error(error))
         self.error = error
-
-
-def describe_os_error(error: OSError) -> str:
-    """A short Chinese description of a file-system error, with its code for the administrator."""
-    text = _ERRNO_NAMES.get(error.errno or 0)
-    winerror = getattr(error, "winerror", None)
-    if text is None and winerror in (53, 59, 64, 67, 121, 1231, 1232):
-        text = "网络共享不可用"
-    code = errno.errorcode.get(error.errno or 0, "") if error.errno else ""
-    code = code or (f"WinError {winerror}" if winerror else type(error).__name__)
-    return f"{text or (error.strerror or str(error))}（{code}）"
 
 
 @dataclass

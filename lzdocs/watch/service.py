@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.errors import ConfigError, LzdocsError, describe_os_error
 from lzdocs.fsutil import display_name
 from lzdocs.watch.mounts import placement
-from lzdocs.watch.scanner import ShareUnavailable, describe_os_error, is_complete, root_identity, scan, stat_sig
+from lzdocs.watch.scanner import ShareUnavailable, is_complete, root_identity, scan, stat_sig
 from lzdocs.watch.tracker import Sig, StabilityTracker
 from lzdocs.watch.worker import CHANGED, FAILED, IngestWorker, Job, Result
 

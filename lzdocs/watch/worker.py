@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.clock import Clock
-from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.errors import ConfigError, LzdocsError, describe_os_error
 from lzdocs.fsutil import display_name
 from lzdocs.ingest import Ingest, Outcome
 from lzdocs.store.db import DatabaseReplaced, DatabaseUnavailable
-from lzdocs.watch.scanner import describe_os_error, stat_sig
+from lzdocs.watch.scanner import stat_sig
 from lzdocs.watch.tracker import Sig
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lzdocs.errors import ConfigError
+from lzdocs.errors import ConfigError, describe_read_error
 from lzdocs.fsutil import atomic_output
 
 USERS_FILE = "web-users.json"
@@ -58,7 +58,7 @@ class Users:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"用户文件 {self.path} 无法读取（{exc}）",
+            raise ConfigError(f"用户文件 {self.path} 无法读取：{describe_read_error(exc)}",
                               hint="可删除该文件后用 lzdocs user add 重新添加用户") from exc
         users = data.get("users") if isinstance(data, dict) else None
         return users if isinstance(users, dict) else {}

@@ -31,7 +31,7 @@ def test_scan_lists_candidates_with_size_and_mtime_and_skips_lock_temp_and_own_f
 def test_a_missing_inbox_is_an_outage_not_an_empty_folder(tmp_path):
     with pytest.raises(ShareUnavailable) as info:
         scan(tmp_path / "gone")
-    assert "文件夹不存在" in str(info.value)
+    assert str(info.value) == "找不到这个文件或文件夹，可能已被移走，或网络共享未连接（ENOENT）"
 
 
 def test_a_subfolder_that_cannot_be_read_is_reported_not_dropped(tmp_path, monkeypatch):
