@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from lzdocs.errors import Problem, RejectedFile, error, warning
+from lzdocs.forms.choice import title_year
 from lzdocs.forms.ditto import fill_down
 from lzdocs.forms.labels import roster_unit_in_titles
 from lzdocs.forms.records import CheckedForm, RawForm
@@ -26,14 +28,17 @@ def is_note_or_blank(values: dict[str, str]) -> bool:
 
 
 def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date,
-               same_as_above: bool = True) -> CheckedForm:
+               same_as_above: bool = True, deadline: Callable[[int], dt.date | None] | None = None,
+               closed: Callable[[int], bool] = lambda year: False) -> CheckedForm:
     """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found.
-    ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error."""
+    ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error.
+    ``deadline`` (each year's 报送截止日) and ``closed`` (is a year 归档) tell a late form of last year: see
+    :func:`late_year`."""
     problems: list[Problem] = list(form.problems)
     kind = form.kind
 
     unit = _check_unit(form, roster, problems)
-    filled, year = _check_date(form, received, today, problems)
+    filled, year = _check_date(form, received, today, problems, deadline, closed)
 
     rows: list[dict] = []
     seen_text: dict[str, int] = {}
@@ -122,9 +127,11 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
     return text
 
 
-def _check_date(form: RawForm, received: dt.date, today: dt.date,
-                problems: list[Problem]) -> tuple[dt.date | None, int]:
-    """The 填表日期 (None when missing or unreadable) and the programme year the form belongs to."""
+def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list[Problem],
+                deadline: Callable[[int], dt.date | None] | None = None,
+                closed: Callable[[int], bool] = lambda year: False) -> tuple[dt.date | None, int]:
+    """The 填表日期 (None when missing or unreadable) and the programme year the form belongs to: the date's year,
+    or last year for a late form of last year (:func:`late_year`)."""
     label = form.kind.date.label
     filled = form.date_value
     if filled is None:
@@ -143,7 +150,30 @@ def _check_date(form: RawForm, received: dt.date, today: dt.date,
         return None, received.year
     if filled > today:
         problems.append(warning(f"“{label}”晚于今天，请核对", column=label, value=filled.isoformat()))
+    late = late_year(filled, title_year(form), deadline, closed) if deadline else None
+    if late is not None:
+        problems.append(warning(f"表题是{late}年度，{label}是{filled.year}年：按{late}年度的表收取（补报）。"
+                                f"如果这是{filled.year}年度的表，请把表题改为{filled.year}年度后重新报送",
+                                column=label, value=filled.isoformat()))
+        return filled, late
     return filled, filled.year
+
+
+def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.date | None],
+              closed: Callable[[int], bool]) -> int | None:
+    """The year before ``filled``'s when the form is a late one of that year (补报): its title names that year, its
+    date is nearer that year's 报送截止日 than this year's, and that year is not closed by its 归档 package.
+
+    A form's year is its date's — except in January, when a unit that missed last year's deadline sends last
+    year's form (“2026年度…”, dated 2027年1月5日). A unit that fills in last year's template in November before
+    this year's deadline (“2025年度…”, dated 2026年11月10日) is nearer this year's deadline: its form is this
+    year's, whatever its stale title says."""
+    if titled is None or titled != filled.year - 1 or closed(titled):
+        return None
+    before, now = deadline(titled), deadline(filled.year)
+    if before is None or now is None or abs((filled - before).days) >= abs((now - filled).days):
+        return None
+    return titled
 
 
 def level_name(level: int | None) -> str:

@@ -16,6 +16,7 @@ EXAMPLE_SHEETS = ("填表说明", "说明", "示例", "样表", "样例", "范�
 EXAMPLE_TITLES = ("示例", "样表", "样例", "范例", "模板", "参考", "例表")
 TITLE_MAX_CHARS = 40  # a longer line above a table is text, not its title or a heading such as “填写示例”
 _YEAR = re.compile(r"(20\d\d)\s*年")
+_TITLE_YEAR = re.compile(r"(20\d\d)年(?![0-9一二三四五六七八九十〇]{1,3}月)")  # 2026年度, not the 2027年1月 of a date
 
 
 @dataclass
@@ -64,6 +65,12 @@ def year_of(form: RawForm, name: str, titles: Sequence[str]) -> int | None:
         return year
     m = next((m for text in (name, *titles) if (m := _YEAR.search(squeeze(text)))), None)
     return int(m.group(1)) if m else None
+
+
+def title_year(form: RawForm) -> int | None:
+    """The year the form's title names (“2026年度岗位风险分析和防控措施表”), nearest title first; a date written above
+    the table (2027年1月5日) is not a title's year."""
+    return next((int(m.group(1)) for text in form.titles if (m := _TITLE_YEAR.search(squeeze(text)))), None)
 
 
 def choose(candidates: Sequence[Candidate]) -> tuple[Candidate, list[Candidate]]:

@@ -344,7 +344,8 @@ class Ingest:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
             raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
-                                 same_as_above=self.same_as_above)
+                                 same_as_above=self.same_as_above, deadline=self.ws.settings.deadline,
+                                 closed=self._closed)
             if checked.kind.key == REVIEW_KIND:
                 self._plan_reviews(checked)
             return checked, checked.problems, checked.unit, checked.year, checked.kind.key
@@ -357,6 +358,13 @@ class Ingest:
             problem = error(f"读取时出现意外错误（{type(exc).__name__}），文件未入库；"
                             "请用 WPS/Word/Excel 打开后另存为 .docx/.xlsx 再报送，或联系管理员")
             return None, [problem], None, None, "risk"
+
+    def _closed(self, year: int) -> bool:
+        """Is ``year`` closed by its 归档 package (a late form of it is then this year's: forms/checks.py)."""
+        from lzdocs.store.years import closure
+
+        with self.store.read() as conn:
+            return closure(conn, year) is not None
 
     def _quality_hints(self, checked) -> tuple[list[Problem], list | None]:
         """The quality review's hints on a risk form (提示; dynamics/quality.py), and the form's texts as compared

@@ -1,0 +1,65 @@
+"""A late form of last year (补报): dated January, titled last year, it is last year's; a stale title in November is
+this year's form all the same, and a closed year takes no late forms (docs/product.md §5)."""
+
+import datetime as dt
+
+import pytest
+
+from lzdocs import Office
+from lzdocs.forms.checks import late_year
+from lzdocs.ingest import Ingest
+from lzdocs.store.years import close_year
+from tests.ingest.invariant import assert_each_input_exactly_once
+
+DEADLINE = lambda year: dt.date(year, 11, 16)  # the sample workspace's [submission] deadline "11-16"
+
+
+def take(workspace, store, make_form, name, *, titled, dated, today):
+    """A form titled “<titled>年度岗位风险分析和防控措施表” dated ``dated``, taken in ``today``: (outcome,
+    its bytes)."""
+    path = make_form(workspace.inbox / name, unit="计划财务处", date=dated, school=f"{titled}年度")
+    data = path.read_bytes()
+    [outcome] = Ingest(workspace, store, today=today).run_inbox()
+    return outcome, data
+
+
+@pytest.mark.parametrize("name", ["财务.docx", "财务.xlsx"])
+def test_a_form_of_last_year_sent_in_january_is_last_years(workspace, store, make_form, name):
+    outcome, data = take(workspace, store, make_form, name, titled=2026, dated=dt.date(2027, 1, 5),
+                         today=dt.date(2027, 1, 8))
+    assert (outcome.status, outcome.year) == ("accepted", 2026), outcome.problems
+    assert outcome.stored_as.startswith("outbox/2026/")
+    assert [p.message for p in outcome.problems if p.severity == "warning"] == [
+        "表题是2026年度，填表日期是2027年：按2026年度的表收取（补报）。如果这是2027年度的表，请把表题改为2027年度后重新报送"]
+    office = Office(workspace.root, today=dt.date(2027, 1, 8))
+    assert {r["unit"] for r in office.risks(year=2026)} == {"计划财务处"} and office.risks(year=2027) == []
+    assert_each_input_exactly_once(workspace, [data])
+
+
+def test_last_years_title_on_a_form_filled_before_this_years_deadline_is_a_stale_title(workspace, store, make_form):
+    outcome, data = take(workspace, store, make_form, "财务.xlsx", titled=2025, dated=dt.date(2026, 11, 10),
+                         today=dt.date(2026, 11, 12))
+    assert (outcome.status, outcome.year) == ("accepted", 2026), outcome.problems
+    assert not [p for p in outcome.problems if "补报" in p.message]
+    assert_each_input_exactly_once(workspace, [data])
+
+
+def test_a_closed_year_takes_no_late_form(workspace, store, make_form):
+    with store.begin() as conn:
+        close_year(conn, 2026, at=dt.datetime(2027, 1, 6, 9), package="outbox/2026/归档/2026年归档.zip", items=0,
+                   manifest_sha256="0" * 64)
+    outcome, data = take(workspace, store, make_form, "财务.docx", titled=2026, dated=dt.date(2027, 1, 5),
+                         today=dt.date(2027, 1, 8))
+    assert (outcome.status, outcome.year) == ("accepted", 2027), outcome.problems
+    assert_each_input_exactly_once(workspace, [data])
+
+
+def test_the_rule_of_a_late_form():
+    never = lambda year: False
+    assert late_year(dt.date(2027, 1, 5), 2026, DEADLINE, never) == 2026
+    assert late_year(dt.date(2027, 5, 15), 2026, DEADLINE, never) == 2026  # still nearer 2026-11-16
+    assert late_year(dt.date(2027, 5, 20), 2026, DEADLINE, never) is None  # nearer 2027-11-16
+    assert late_year(dt.date(2027, 1, 5), 2025, DEADLINE, never) is None  # two years back: a wrong title
+    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never) is None  # no year in the title
+    assert late_year(dt.date(2027, 1, 5), 2026, lambda year: None, never) is None  # no deadline set
+    assert late_year(dt.date(2027, 1, 5), 2026, DEADLINE, lambda year: year == 2026) is None
