@@ -75,11 +75,20 @@ _WIN_ERRORS = {**dict.fromkeys(_SHARE_WINERRORS, "网络共享不可用"),
 
 def describe_os_error(error: OSError) -> str:
     """A short Chinese description of an error of the file system or the network, with its code for the
-    administrator (``ENOSPC``, ``WinError 53``): never the system's English text."""
+    administrator (``ENOSPC``, ``WinError 53``): never the system's English text. An error a library raised with
+    words only (no code) keeps them after its type, for the administrator."""
+    import socket
+
     winerror = getattr(error, "winerror", None)
-    text = _WIN_ERRORS.get(winerror) or _OS_ERRORS.get(error.errno or 0) or "系统错误"
-    code = errno.errorcode.get(error.errno or 0, "") if error.errno else ""
-    return f"{text}（{code or (f'WinError {winerror}' if winerror else type(error).__name__)}）"
+    number = error.errno if isinstance(error.errno, int) else None
+    if isinstance(error, socket.gaierror):
+        return f"找不到这个地址，主机名可能写错了，或网络不通（{type(error).__name__} {number}）"
+    text = _WIN_ERRORS.get(winerror) or _OS_ERRORS.get(number or 0)
+    code = errno.errorcode.get(number, "") if number else ""
+    if text is None and not code and not winerror:  # no code to go by: the library's own words
+        words = str(error).strip()
+        return f"系统错误（{type(error).__name__}{'：' + words if words else ''}）"
+    return f"{text or '系统错误'}（{code or (f'WinError {winerror}' if winerror else type(error).__name__)}）"
 
 
 def describe_read_error(error: Exception) -> str:

@@ -32,6 +32,22 @@ def test_the_errors_a_clerk_meets_are_named_and_the_rest_are_a_system_error():
     network_gone = OSError(errno.ENOENT, "The network path was not found")
     network_gone.winerror = 53
     assert describe_os_error(network_gone) == "网络共享不可用（ENOENT）"
+    assert describe_os_error(OSError("cannot identify image file")) == "系统错误（OSError：cannot identify image file）"
+    assert describe_os_error(OSError([1], "odd")).startswith("系统错误（OSError")  # a code that is not a number
+
+
+def test_a_host_that_cannot_be_found_is_said_so(tmp_path):
+    import socket
+
+    from lzdocs.web import check_port
+
+    with pytest.raises(ConfigError) as info:
+        check_port("no.such.host.invalid", 8800)
+    assert str(info.value).startswith("无法在地址 no.such.host.invalid:8800 上提供页面：找不到这个地址，"
+                                      "主机名可能写错了")
+    assert english(info.value.message.replace("no.such.host.invalid", "").replace("gaierror", "")) == []
+    unknown = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert describe_os_error(unknown).startswith("找不到这个地址")
 
 
 def test_a_file_error_with_no_words_of_its_own_says_the_systems_error_in_chinese(tmp_path):
@@ -61,3 +77,15 @@ def test_a_damaged_users_file_says_why_in_chinese(tmp_path):
         users.names()
     assert str(info.value).startswith(f"用户文件 {users.path} 无法读取：内容格式已损坏（第 1 行第 2 列起）")
     assert english(info.value.message.replace(str(users.path), "")) == []  # the hint names a command
+
+
+def test_a_document_that_could_not_be_put_in_place_says_why_in_chinese(tmp_path):
+    from lzdocs.documents.numbering import DurableRenames
+    from lzdocs.errors import LzdocsError
+
+    renames = DurableRenames()
+    renames.submit(tmp_path / "内工大纪建〔2026〕1号.part.docx", tmp_path / "内工大纪建〔2026〕1号.docx")
+    with pytest.raises(LzdocsError) as info:
+        renames.close()
+    assert info.value.message.startswith("文书已登记，但文件未能写入磁盘：找不到“")
+    assert english(info.value.message.replace(str(tmp_path), "").replace(".part.docx", "")) == []

@@ -15,7 +15,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lzdocs.errors import FieldError, LzdocsError
+from lzdocs.errors import FieldError, LzdocsError, from_os_error
 from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import Store, files
@@ -101,7 +101,7 @@ class DurableRenames:
             try:
                 future.result()
             except OSError as exc:
-                raise LzdocsError(f"文书已登记，但文件未能写入磁盘：{exc}",
+                raise LzdocsError(f"文书已登记，但文件未能写入磁盘：{from_os_error(exc).message}",
                                   hint="请检查磁盘空间和文件夹权限；未完成的文件以 .part 结尾留在原文件夹") from exc
 
     def __enter__(self) -> DurableRenames:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lzdocs.errors import describe_os_error
 from lzdocs.fsutil import NotRegularFile, move_without_replacing, open_regular, rename_no_replace
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
@@ -54,7 +55,8 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
             try:
                 new, note = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
             except OSError as exc:
-                log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED, exc)
+                log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED,
+                            describe_os_error(exc))
                 continue
             stored_as = ws.relative(new)
             subs.move_stored(conn, row["id"], stored_as)
@@ -91,7 +93,7 @@ def _settle_taken_back(ws: Workspace, store: Store, conn: Connection, row) -> No
             stem = f"{Path(row['stored_as']).name}.错误说明"
             dest = move_without_replacing(note, ws.rejected / SETTLED, stem, ".txt")
         except OSError as exc:
-            log.warning("错误说明 %s 未能移到 %s：%s", ws.relative(note), SETTLED, exc)
+            log.warning("错误说明 %s 未能移到 %s：%s", ws.relative(note), SETTLED, describe_os_error(exc))
         else:
             manifest.move(conn, row["stored_as"] + EXPLANATION, ws.relative(dest))
             after["explanation"] = ws.relative(dest)

@@ -32,7 +32,7 @@ def check_port(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise ConfigError(f"端口 {port} 已被占用", hint="换一个端口：lzdocs serve --port 8801") from exc
-            raise ConfigError(f"无法在地址 {host}:{port} 上提供页面（{describe_os_error(exc)}）",
+            raise ConfigError(f"无法在地址 {host}:{port} 上提供页面：{describe_os_error(exc)}",
                               hint="--host 写本机的地址，如 127.0.0.1 或 0.0.0.0") from exc
 
 
