@@ -8,12 +8,12 @@ extended by the workspace's 质量规则.toml ([quality] rules_file), with the n
   patterns).
 - copied: a risk text near-identical (rapidfuzz ratio ≥ [quality] copy_threshold over the compared text, at least
   ``MIN_COPY_CHARS`` long) to a row of another unit's form of the same year that had it first. A text counts from
-  the unit's earliest form of the year that held it, superseded forms included (``first_had``): a unit that sends its
-  form again is not taken for the copier of those who copied its first version, and a unit that copies in its
-  second version still is. Texts equal once
-  compared are found through a dict; the fuzzy comparison of every pair runs while the pairs are at most
-  ``FUZZY_PAIRS`` (a school's year is about a thousand rows, half a million pairs; a year of 100,000 rows would
-  take minutes, and is then searched for equal texts only). A form being taken in is compared by the same rule: alike
+  the unit's earliest form of the year that held it or a text alike, superseded forms included (``FirstHad``): a unit
+  that sends its form again, reworded or not, is not taken for the copier of those who copied its first version, and
+  a unit that copies in its second version still is. Texts equal once compared are found through a dict; the fuzzy
+  comparison of every pair runs while the pairs are at most ``FUZZY_PAIRS`` (a school's year is about a thousand
+  rows, half a million pairs; a year of 100,000 rows would take minutes, and is then searched for equal texts
+  only). A form being taken in is compared by the same rule: alike
   texts while the year's rows, its own included, are within that budget, equal texts beyond.
 - same_as_previous: the form is the same as the unit's form of an earlier year (dynamics/changes.py decides).
 - possibly_missing: a unit whose business is high-risk (its areas: units.csv 业务领域, else [quality_areas], else
@@ -222,7 +222,7 @@ NEW = float("inf")  # the ``since`` of a text its unit had in no earlier form: l
 
 class CopyIndex:
     """Risk texts of forms received so far (as compared, with their unit and row), to find copies among. Each text
-    keeps its ``since``: the id of its unit's earliest form of the year that held it (``first_had``), so that a row
+    keeps its ``since``: the id of its unit's earliest form of the year that held it (``FirstHad``), so that a row
     is compared only with the texts other units had before its own unit had it."""
 
     def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
@@ -348,28 +348,48 @@ def _in_order(unit_flags: list[QualityFlag], by_row: list[QualityFlag]) -> list[
 
 
 # --- from the archive --------------------------------------------------------------------------------
-def first_had(conn: Connection, forms: Iterable[tuple[int, str]]) -> dict[tuple[str, str], int]:
-    """(unit, risk text as compared) → the id of the earliest of ``forms`` ((id, unit) of stored forms) that held it:
-    when a unit first had each text, to tell which of two units had a text first."""
-    unit_of = dict(forms)
-    first: dict[tuple[str, str], int] = {}
-    for submission, rows in history.rows_of(conn, unit_of).items():
-        for text, _ in texts_of(rows):
-            key = (unit_of[submission], text)
-            first[key] = min(first.get(key, submission), submission)
-    return first
+class FirstHad:
+    """When each unit first had each of its texts: the texts of its earlier forms of the year (``forms``: (id, unit)
+    of stored forms), each with its form's id. A text counts from the earliest form that held it or a text alike to
+    it (``threshold``, as a copy is told): a sentence the unit reworded when it sent its form again is still its own,
+    from its first form on."""
+
+    def __init__(self, conn: Connection, forms: Iterable[tuple[int, str]], threshold: float):
+        unit_of = dict(forms)
+        self.threshold = threshold
+        self.earlier: dict[str, list[tuple[str, int]]] = {}  # unit → (text, id of the form holding it)
+        for submission, rows in history.rows_of(conn, unit_of).items():
+            self.earlier.setdefault(unit_of[submission], []).extend(
+                (text, submission) for text, _ in texts_of(rows) if len(text) >= MIN_COPY_CHARS)
+
+    def since(self, unit: str, texts: Sequence[tuple[str, int | None]], default: float) -> list[float]:
+        """For each of ``unit``'s (text, row): the id of the unit's earliest form holding it or a text alike, else
+        ``default`` (the form's own id, or ``NEW`` for a form being taken in) — whichever is earlier."""
+        held = self.earlier.get(unit)
+        if not held:
+            return [default] * len(texts)
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        scores = process.cdist([t for t, _ in texts], [t for t, _ in held], scorer=fuzz.ratio,
+                               score_cutoff=self.threshold, dtype=np.float32)
+        ids = np.asarray([i for _, i in held], dtype=np.float64)
+        found = np.where(scores >= self.threshold, ids, np.inf).min(axis=1, initial=np.inf)
+        return [min(default, first) for first in found.tolist()]
 
 
 def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | None = None,
                unit_order: Sequence[str] = ()) -> list[QualityFlag]:
     """The flags of every unit's current form of ``year`` (units of ``unit_order`` first).
 
-    Copies are looked for text by text in the order the units first had them (``first_had``, over the forms the
-    current ones superseded): a row is compared with what other units had before its unit had that text."""
+    Copies are looked for text by text in the order the units first had them (``FirstHad``, over the forms the
+    current ones superseded): a row is compared with what other units had before its unit had that text. The order
+    is the order the archive took the forms in (their ids), never the recorded times, which come from the clocks of
+    the machines that took them (``submissions.order_key``)."""
     forms = history.current_forms(conn, year)
     same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
             if c.previous_year < year and c.same_as_previous}
-    first = first_had(conn, history.superseded_forms(conn, year))
+    first = FirstHad(conn, history.superseded_forms(conn, year), rules.copy_threshold)
     fuzzy = history.count_rows(conn, [f.id for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
     base: dict[int, tuple[list, list]] = {}  # form id → (unit-level flags, row flags) of the forms asked for
     held: dict[int, list] = {}  # since → [(form id, unit, the row as flagged, (text, row))]: one unit's each
@@ -382,8 +402,8 @@ def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | None = 
             if asked:
                 base[form.id] = (_unit_flags(form.unit, rows, rules, same.get(form.unit)),
                                  row_flags(form.unit, rows, rules))
-            for row, pair in zip(rows, texts_of(rows), strict=True):  # compared once, kept for the forms after
-                since = min(first.get((form.unit, pair[0]), form.id), form.id)
+            texts = texts_of(rows)  # compared once, kept for the forms after
+            for row, pair, since in zip(rows, texts, first.since(form.unit, texts, form.id), strict=True):
                 shown = {"row_no": row["row_no"], "seq": row["seq"], "id": row["id"]} if asked else None
                 held.setdefault(since, []).append((form.id, form.unit, shown, pair))
     earlier = CopyIndex()
@@ -412,13 +432,13 @@ class StoredTexts:
         self.seen = 0  # the greatest submission id read: what comes after it is new
         self.copies = CopyIndex()
 
-    def index(self, conn: Connection, year: int) -> CopyIndex:
+    def index(self, conn: Connection, year: int, threshold: float = DEFAULT_COPY_THRESHOLD) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
         received, each text held since its unit first had it. Only the forms stored since the last call are read
         when they come after the ones held, are of other units and superseded nothing: a form stops being current
         only when a newer one of its unit supersedes it."""
         new = None
-        first: dict[tuple[str, str], int] = {}
+        first: FirstHad | None = None
         if year == self.year and self.forms:
             new, self.seen, replaced = history.current_forms_after(conn, year, self.seen)
             last = self.forms[-1]
@@ -429,12 +449,12 @@ class StoredTexts:
             self.year, self.forms, self.units, self.copies = year, [], set(), CopyIndex()
             new = [tuple(f) for f in history.current_forms(conn, year)]
             self.seen = max((f[0] for f in new), default=0)
-            first = first_had(conn, history.superseded_forms(conn, year))
+            first = FirstHad(conn, history.superseded_forms(conn, year), threshold)
         for submission, rows in history.rows_of(conn, [f[0] for f in new if f[0] not in self.by_id]).items():
             self.by_id[submission] = texts_of(rows)
         for submission, unit, _ in new:
             texts = self.by_id[submission]
-            self.copies.add_texts(unit, texts, [min(first.get((unit, t), submission), submission) for t, _ in texts])
+            self.copies.add_texts(unit, texts, first.since(unit, texts, submission) if first else submission)
         self.forms += new
         self.units.update(f[1] for f in new)
         return self.copies
@@ -452,8 +472,8 @@ def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping]
     looked for while the year's rows, this form's with them, are within the pairs the 质量 sheet compares
     (``FUZZY_PAIRS``): a run of a thousand forms then costs what one 质量 sheet does, not a thousand of them.
     ``texts``: the rows' :func:`texts_of`, when the caller has them already. A text the unit had in an earlier form
-    of the year is compared only with what other units had before that form (``first_had``)."""
-    others = (stored or StoredTexts()).index(conn, year)
+    of the year is compared only with what other units had before that form (``FirstHad``)."""
+    others = (stored or StoredTexts()).index(conn, year, rules.copy_threshold)
     forms = history.accepted_forms(conn, up_to_year=year, unit=unit)
     earlier = [f for f in forms if f["year"] < year and f["superseded_by"] is None]
     same_year = None
@@ -464,11 +484,11 @@ def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping]
         if compare(unit, year, previous["year"], before, now, rules.change_threshold).same_as_previous:
             same_year = previous["year"]
     texts = texts_of(rows) if texts is None else texts
-    had = first_had(conn, [(f["id"], unit) for f in forms if f["year"] == year])
+    had = FirstHad(conn, [(f["id"], unit) for f in forms if f["year"] == year], rules.copy_threshold)
     year_rows = len(others.texts) - len(others.by_unit.get(unit, ())) + len(rows)
     return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
                       fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS, texts=texts,
-                      since=[had.get((unit, text), NEW) for text, _ in texts])
+                      since=had.since(unit, texts, NEW))
 
 
 def flags_by_risk(flags: Iterable[QualityFlag]) -> dict[int, list[dict]]:

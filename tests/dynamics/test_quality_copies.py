@@ -172,3 +172,20 @@ def test_who_had_a_text_first_counts_by_the_forms_not_by_when_the_current_ones_c
         held = fresh.index(conn, 2026)
     assert sorted(zip(held.owners, held.since)) == sorted([(("乙处", 1), other), (("甲处", 1), first),
                                                            (("甲处", 2), second)])
+
+
+def test_a_text_the_unit_reworded_when_it_sent_its_form_again_is_still_its_own(workspace, store, make_form):
+    """计划财务处 adds a word to its first point when it sends its form again: the point is still its own from its
+    first form on, and the copy 后勤管理处 made of the first wording is 后勤管理处's."""
+    from lzdocs import Office
+
+    take(workspace, store, make_form, "财务1.docx", "计划财务处", ORIGINAL, dt.date(2026, 11, 2))
+    take(workspace, store, make_form, "后勤.xlsx", "后勤管理处", [ORIGINAL[0]], dt.date(2026, 11, 5))
+    reworded = "利用职务便利挪用公款用于个人的消费"
+    again = take(workspace, store, make_form, "财务2.docx", "计划财务处", [reworded, *ORIGINAL[1:]],
+                 dt.date(2026, 11, 9))
+    assert again == []
+    office = Office(workspace.root, today=dt.date(2026, 11, 20))
+    assert copied(office) == [("后勤管理处", 4, "计划财务处")]
+    assert [f.message.split("，请")[0] for f in office.quality(2026) if f.code == "copied"] == [
+        "风险点描述与计划财务处的表第2行几乎相同（相似度 97）"]
