@@ -140,23 +140,28 @@ def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list
         if year is not None:  # 2026年11月: the year is clear even without the day
             problems.append(warning(f"“{label}”没有写到日，已按 {year} 年归档、按收到日期 {received.isoformat()} 记录；"
                                     "请写成 2026年11月10日", column=label, value=written))
-            return None, year
-        if written and re.search(r"\d|[〇一二三四五六七八九十]", written):
+        elif written and re.search(r"\d|[〇一二三四五六七八九十]", written):
             problems.append(warning(f"“{label}”无法识别，已按收到日期 {received.isoformat()} 记录；"
                                     "请写成 2026年11月10日",
                                     column=label, value=written))
         else:
             problems.append(warning(f"没有填写“{label}”，已按收到日期 {received.isoformat()} 记录", column=label))
-        return None, received.year
+        what = f"{label}是{year}年" if year is not None else f"收到日期是{received.year}年"
+        year = received.year if year is None else year
+        # the day it came stands for the day not written, where it is of the year written
+        late = late_year(received, title_year(form), deadline, closed) if deadline and received.year == year else None
+        return None, _late(late, what, year, problems, label) if late else year
     if filled > today:
         problems.append(warning(f"“{label}”晚于今天，请核对", column=label, value=filled.isoformat()))
     late = late_year(filled, title_year(form), deadline, closed) if deadline else None
-    if late is not None:
-        problems.append(warning(f"表题是{late}年度，{label}是{filled.year}年：按{late}年度的表收取（补报）。"
-                                f"如果这是{filled.year}年度的表，请把表题改为{filled.year}年度后重新报送",
-                                column=label, value=filled.isoformat()))
-        return filled, late
-    return filled, filled.year
+    return filled, _late(late, f"{label}是{filled.year}年", filled.year, problems, label) if late else filled.year
+
+
+def _late(late: int, what: str, year: int, problems: list[Problem], label: str) -> int:
+    """``late``, the year a late form is taken for, with the warning that says so."""
+    problems.append(warning(f"表题是{late}年度，{what}：按{late}年度的表收取（补报）。"
+                            f"如果这是{year}年度的表，请把表题改为{year}年度后重新报送", column=label))
+    return late
 
 
 def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.date | None],

@@ -63,3 +63,27 @@ def test_the_rule_of_a_late_form():
     assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never) is None  # no year in the title
     assert late_year(dt.date(2027, 1, 5), 2026, lambda year: None, never) is None  # no deadline set
     assert late_year(dt.date(2027, 1, 5), 2026, DEADLINE, lambda year: year == 2026) is None
+
+
+def test_a_late_form_without_its_day_or_date_counts_by_the_day_it_came(workspace, store, make_form):
+    """No 填表日期 at all: the day it came stands for it, and the form is last year's all the same; a date written
+    without its day (2027年1月) likewise."""
+    from lzdocs.forms.checks import _check_date
+    from lzdocs.forms.records import RawForm
+    from lzdocs.forms.schema import risk_kind
+
+    path = make_form(workspace.inbox / "财务.docx", unit="计划财务处", date=None, school="2026年度")
+    data = path.read_bytes()
+    [outcome] = Ingest(workspace, store, today=dt.date(2027, 1, 8)).run_inbox()
+    assert (outcome.status, outcome.year) == ("accepted", 2026), outcome.problems
+    assert "表题是2026年度，收到日期是2027年：按2026年度的表收取（补报）" in [p.message.split("。")[0]
+                                                                    for p in outcome.problems]
+    assert_each_input_exactly_once(workspace, [data])
+
+    form = RawForm(kind=risk_kind(), unit="计划财务处", date_value=None, date_text="2027年1月", rows=[],
+                   titles=["2026年度岗位风险分析和防控措施表"])
+    problems = []
+    assert _check_date(form, dt.date(2027, 1, 6), dt.date(2027, 1, 8), problems, DEADLINE) == (None, 2026)
+    assert problems[-1].message.startswith("表题是2026年度，填表日期是2027年：按2026年度的表收取（补报）")
+    problems = []  # a month of the season: this year's form, the stale title notwithstanding
+    assert _check_date(form, dt.date(2027, 11, 10), dt.date(2027, 11, 12), problems, DEADLINE) == (None, 2027)
