@@ -296,7 +296,8 @@ class CopyIndex:
         if any(held != NEW for _, _, held in pending):  # texts its unit had before: only what others had earlier
             held_since = np.asarray(self.since)
             for k, (_, _, held) in enumerate(pending):
-                scores[k, held_since >= held] = -1
+                if held != NEW:
+                    scores[k, held_since >= held] = -1
         best = scores.argmax(axis=1)
         found = {}
         for (i, text, _), position, score in zip(pending, best.tolist(),

@@ -148,19 +148,24 @@ def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list
             problems.append(warning(f"没有填写“{label}”，已按收到日期 {received.isoformat()} 记录", column=label))
         what = f"{label}是{year}年" if year is not None else f"收到日期是{received.year}年"
         year = received.year if year is None else year
-        # the day it came stands for the day not written, where it is of the year written
-        late = late_year(received, title_year(form), deadline, closed) if deadline and received.year == year else None
-        return None, _late(late, what, year, problems, label) if late else year
+        if received.year != year:  # the day it came stands for the day not written only in the year written
+            return None, year
+        return None, _year_of(form, received, what, deadline, closed, problems)
     if filled > today:
         problems.append(warning(f"“{label}”晚于今天，请核对", column=label, value=filled.isoformat()))
-    late = late_year(filled, title_year(form), deadline, closed) if deadline else None
-    return filled, _late(late, f"{label}是{filled.year}年", filled.year, problems, label) if late else filled.year
+    return filled, _year_of(form, filled, f"{label}是{filled.year}年", deadline, closed, problems)
 
 
-def _late(late: int, what: str, year: int, problems: list[Problem], label: str) -> int:
-    """``late``, the year a late form is taken for, with the warning that says so."""
+def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt.date | None] | None,
+             closed: Callable[[int], bool], problems: list[Problem]) -> int:
+    """The year of a form dated ``on`` (``what`` says the date in the warning): ``on``'s, or last year's for a late
+    form of last year (:func:`late_year`), with the warning that says so."""
+    late = late_year(on, title_year(form), deadline, closed) if deadline else None
+    if late is None:
+        return on.year
     problems.append(warning(f"表题是{late}年度，{what}：按{late}年度的表收取（补报）。"
-                            f"如果这是{year}年度的表，请把表题改为{year}年度后重新报送", column=label))
+                            f"如果这是{on.year}年度的表，请把表题改为{on.year}年度后重新报送",
+                            column=form.kind.date.label))
     return late
 
 
@@ -169,7 +174,7 @@ def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.
     """The year before ``filled``'s when the form is a late one of that year (补报): its title names that year, its
     date is nearer that year's 报送截止日 than this year's, and that year is not closed by its 归档 package.
 
-    A form's year is its date's — except in January, when a unit that missed last year's deadline sends last
+    A form's year is its date's — except early in the year, when a unit that missed last year's deadline sends last
     year's form (“2026年度…”, dated 2027年1月5日). A unit that fills in last year's template in November before
     this year's deadline (“2025年度…”, dated 2026年11月10日) is nearer this year's deadline: its form is this
     year's, whatever its stale title says."""
