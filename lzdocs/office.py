@@ -171,8 +171,9 @@ class Office:
     # --- the database itself -------------------------------------------------------------------------------
     def upgrade_database(self) -> tuple[int, int]:
         """``lzdocs db upgrade``: the archive brought to this program's schema; (version before, after)."""
-        from lzdocs.store import Store
+        from lzdocs.store import Store, kept
 
+        kept.before_opening(self.ws)  # a lost archive is not made anew by upgrading
         # opened without the check on opening, which refuses an old server archive
         store = Store.unchecked(self.ws.db_url, now=self.clock.now, workspace=self.ws)
         try:

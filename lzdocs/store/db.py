@@ -61,12 +61,22 @@ class Store:
 
     def _remember_file(self) -> None:
         """Which SQLite file this is (``_check_same_file``); it exists once the schema is made."""
-        self.file = _sqlite_file(self.url)
+        self.file = sqlite_file(self.url)
         self.identity = _identity(self.file) if self.file and self.file.exists() else None
 
     @classmethod
     def for_workspace(cls, ws: Workspace, **kw) -> Store:
-        return cls(ws.db_url, workspace=ws, **kw)
+        """The workspace's archive — the one it keeps: a lost or another archive is refused (store/kept.py)."""
+        from lzdocs.store import kept
+
+        kept.before_opening(ws)
+        store = cls(ws.db_url, workspace=ws, **kw)
+        try:
+            kept.after_opening(ws, store)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     @staticmethod
     def _create_engine(url: str) -> Engine:
@@ -338,7 +348,7 @@ def shown_url(url: str) -> str:
     return place.rpartition("@")[2] + slash + rest
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
     """The database file of a ``sqlite:///path`` URL; None for an in-memory database or another server."""
     if not url.startswith("sqlite") or ":///" not in url:
         return None
