@@ -38,7 +38,10 @@ class NotThisArchive(StoreError):
 
 
 def record_path(ws: Workspace) -> Path:
-    return ws.state / RECORD
+    """Where the record is (its folder not made: a workspace only read, as by the status page, stays as it is)."""
+    from lzdocs.workspace import WORK_DIR
+
+    return ws.root / WORK_DIR / RECORD
 
 
 def recorded(ws: Workspace) -> dict | None:
@@ -107,6 +110,7 @@ def after_opening(ws: Workspace, store: Store) -> None:
 def _record(ws: Workspace, value: dict) -> None:
     """Write the record; a workspace that cannot be written (a read-only copy) goes without it."""
     try:
+        record_path(ws).parent.mkdir(exist_ok=True)
         write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
     except OSError as exc:
         log.debug("工作区的档案库记录未能写入：%s", describe_os_error(exc))

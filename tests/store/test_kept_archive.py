@@ -138,3 +138,18 @@ def test_a_server_url_naming_another_schema_is_refused(workspace, make_form, pos
     config.write_text(config.read_text(encoding="utf-8").replace(url, postgres_server.new_schema()), encoding="utf-8")
     refused = run_cli("-w", root, *LETTER, check=2).stderr
     assert "里的档案库不是本工作区原来的档案库" in refused and "[database] url 写回原来的数据库" in refused
+
+
+def test_a_workspace_that_cannot_be_written_is_still_read(workspace, make_form, monkeypatch):
+    """A read-only copy (the status page on a share mounted read-only): opened without its record, never refused."""
+    from lzdocs.store import kept
+
+    _filled(workspace, make_form)
+    (workspace.state / RECORD).unlink()
+
+    def read_only(*_args, **_kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(kept, "write_atomic", read_only)
+    assert run_json("-w", workspace.root, "status")["units"]
+    assert not (workspace.state / RECORD).exists()
