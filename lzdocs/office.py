@@ -208,9 +208,10 @@ class Office:
     # --- forms in ----------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path] = (), *, dry_run: bool = False, registers: bool = True,
                progress: Progress | None = None, received: dt.date | None = None) -> IngestReport:
-        """Take the inbox (or the given files and folders, copied, never moved), then rebuild the registers of the
-        years that changed, once (``registers=False`` leaves that to the caller). ``received``: the day the forms
-        came (by mail or e-mail); else each file's modification day or today, whichever is earlier."""
+        """Take the inbox (or the given files and folders, copied, never moved — those waiting in the inbox taken as
+        the inbox's), then rebuild the registers of the years that changed, once (``registers=False`` leaves that to
+        the caller). ``received``: the day the forms came (by mail or e-mail); else each file's modification day or
+        today, whichever is earlier."""
         from lzdocs.ingest import Ingest
 
         if received is not None and received > self.today:

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "登记预警处置的跟踪：核查整改情况（已整改/未整改、核查人、日期）、办结，或关联风险点。"),
     "form": ("workspace_cmds:form_command", "生成空白《岗位风险分析和防控措施表》供下发，可预填单位名称。"),
     "ingest": ("ingest_cmds:ingest_command",
-               "处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动）。"),
+               "处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动；收件文件夹里的照常收走）。"),
     "init": ("workspace_cmds:init_command", "新建工作区（可重复运行；已有的文件不会被覆盖）。"),
     "letter": ("letter_cmds:letter_command",
                "生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。"),

@@ -37,7 +37,7 @@ STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重
 @pass_env
 def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_text: str | None,
                    inbox: Path | None) -> None:
-    """处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动）。
+    """处理收件文件夹里的表格，或指定的文件/文件夹（指定的文件只复制，不移动；收件文件夹里的照常收走）。
 
     \b
     示例：

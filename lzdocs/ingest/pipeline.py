@@ -45,7 +45,7 @@ from lzdocs.ingest import owner
 from lzdocs.ingest.claims import Claim
 from lzdocs.ingest.outcome import Outcome
 from lzdocs.ingest.returned import settle_returned
-from lzdocs.ingest.scan import NOT_REGULAR, is_ignored, walk
+from lzdocs.ingest.scan import NOT_REGULAR, OWN_FOLDERS, is_ignored, walk
 from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store, pending
 from lzdocs.store import files as manifest
@@ -147,8 +147,9 @@ class Ingest:
         return [o for o in outcomes if o is not None]
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
-        """Files and folders given by the user: read from a copy, never moved or changed. Their claims are kept in
-        the inbox's work folder, so the inbox must be this archive's as for ``run_inbox``."""
+        """Files and folders given by the user: read from a copy, never moved or changed — except the inbox's own
+        files, taken as ``run_inbox`` takes them (``_waiting_in_inbox``). Their claims are kept in the inbox's work
+        folder, so the inbox must be this archive's as for ``run_inbox``."""
         self.bind_inbox(dry_run=dry_run)
         if not dry_run:
             self.recover()
@@ -170,12 +171,30 @@ class Ingest:
         for i, (path, named) in enumerate(files, 1):
             interrupts.check()
             self.progress(i, len(files), display_name(path.name))
+            waiting = self._waiting_in_inbox(path)
             try:
-                outcomes.append(self.preview(path, follow_symlinks=named) if dry_run else self._take_copy(path, named))
+                if dry_run:
+                    outcomes.append(self.preview(path, follow_symlinks=named and not waiting))
+                elif waiting:  # None: another process (the watcher) took it first
+                    outcomes += [o for o in [self.take_inbox_file(path)] if o is not None]
+                else:
+                    outcomes.append(self._take_copy(path, named))
+            except cl.ClaimFailed as exc:
+                outcomes.append(self._not_taken(path, exc))
             except DatabaseUnavailable as exc:
                 self.stopped = exc
                 break
         return outcomes
+
+    def _waiting_in_inbox(self, path: Path) -> bool:
+        """A file waiting in this inbox (not in its 退回/ or a work folder). Named on the command line — the inbox
+        itself, a folder in it or the file — it is taken as the inbox takes it, moved rather than copied: a copy
+        would leave it to be taken again by the next run or the watcher, and reported 重复."""
+        try:
+            inside = Path(os.path.realpath(path.parent)).relative_to(os.path.realpath(self.ws.inbox))
+        except ValueError:
+            return False
+        return not any(part.startswith(".") or part in OWN_FOLDERS for part in inside.parts)
 
     def take_inbox_file(self, path: Path, seen: dt.datetime | None = None) -> Outcome | None:
         """Claim one inbox file by rename and process it; None when another process claimed it first. ``seen``: when
