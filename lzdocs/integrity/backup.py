@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 MANIFEST, DATABASE = BACKUP_MANIFEST, BACKUP_DATABASE  # what makes a folder a snapshot (the inbox checks know it too)
 FORMAT = 1
 PARTIAL = ".partial"  # a snapshot being written: DEST/.<name>.partial/, renamed to DEST/<name>/ when complete
+WRITING = ".lock"  # DEST/.<name>.lock, held while that snapshot is written: the system lets go if the process dies
 SETTLED_DIR, VOID_DIR = "已处理", "作废"  # where a returned file and a voided document move after they were recorded
 OWN_FILES = ("lzdocs.toml", "units.csv", "units.xlsx")  # the workspace's own files, with templates/ and forms/
 OWN_FOLDERS = ("templates", "forms")
@@ -40,6 +43,7 @@ BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的�
 _SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$", re.ASCII)
 
 Progress = Callable[[int, int, str], None]
+log = logging.getLogger("lzdocs.backup")
 
 
 class BackupError(LzdocsError):
@@ -112,7 +116,7 @@ def _new_name(dest: Path, now: dt.datetime) -> str:
     is taken or earlier (the clock of another machine backing up here, or one set back), the newest name numbered
     on (-02, -03…). Names then sort in the order the backups were made, and restore takes the last one made."""
     base, n = now.strftime("%Y%m%d-%H%M%S"), 1
-    names = (p.name.removeprefix(".").removesuffix(PARTIAL) for p in dest.iterdir())
+    names = (p.name.removeprefix(".").removesuffix(PARTIAL).removesuffix(WRITING) for p in dest.iterdir())
     newest = max(((m[1], int(m[2] or 1)) for name in names if (m := _SNAPSHOT_NAME.match(name))), default=None)
     if newest is not None and newest >= (base, n):
         base, n = newest[0], newest[1] + 1
@@ -177,16 +181,10 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
     source = database_file(ws)
     try:
         dest.mkdir(parents=True, exist_ok=True)
+        for left in clear_interrupted(dest):
+            log.info("已清除上次中断的备份留下的未完成文件夹 %s", left.name)
         earlier = snapshots(dest)
-        for attempt in range(20):  # another backup to the same DEST may take the name between choosing and making it
-            name = _new_name(dest, now)
-            work = dest / f".{name}{PARTIAL}"
-            try:
-                work.mkdir()
-                break
-            except FileExistsError:
-                if attempt == 19:
-                    raise
+        name, work, writing = _begin(dest, now)
     except OSError as exc:
         raise from_os_error(exc) from exc
     try:
@@ -208,8 +206,78 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
         if isinstance(exc, OSError):
             raise from_os_error(exc) from exc
         raise
+    finally:
+        writing.done()  # after the rename: a snapshot complete or removed is no other backup's to clear
     result.snapshot, result.seconds = dest / name, time.monotonic() - started
     return result
+
+
+class _Writing:
+    """The lock DEST/.<name>.lock of a snapshot being written. A destination whose file system cannot lock (some
+    shares) goes without: its snapshots are written all the same, and one a killed backup left is not cleared."""
+
+    def __init__(self, path: Path):
+        from filelock import FileLock
+
+        self.path, self.lock = path, FileLock(str(path), timeout=0)
+
+    def take(self) -> bool:
+        """Held now by us (or the file system cannot lock); False: another backup holds it."""
+        from filelock import Timeout
+
+        try:
+            self.lock.acquire()
+        except Timeout:
+            return False
+        except (OSError, NotImplementedError):
+            self.lock = None
+        return True
+
+    def done(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _begin(dest: Path, now: dt.datetime) -> tuple[str, Path, _Writing]:
+    """The new snapshot's name, its folder being written (made) and the lock held while it is."""
+    for attempt in range(20):  # another backup to the same DEST may take the name between choosing and making it
+        name = _new_name(dest, now)
+        writing = _Writing(dest / f".{name}{WRITING}")
+        if not writing.take():
+            continue
+        work = dest / f".{name}{PARTIAL}"
+        try:
+            work.mkdir()
+            return name, work, writing
+        except FileExistsError:
+            writing.done()
+            if attempt == 19:
+                raise
+    raise FileExistsError(errno.EEXIST, "备份文件夹里的名称一直被占用", str(dest))
+
+
+def clear_interrupted(dest: Path) -> list[Path]:
+    """Remove what a backup killed part-way left in ``dest`` (its folder DEST/.<name>.partial/, its lock), and
+    return the folders removed. Only a folder whose lock is there and held by no process: a backup writing now
+    holds its own, and a folder without one (a version before locks, or another program's) is left as it is. They
+    are copies, never the workspace's files; a complete snapshot is never touched."""
+    removed = []
+    for lock in sorted(dest.glob(f".*{WRITING}")):
+        writing = _Writing(lock)
+        if not writing.take() or writing.lock is None:  # being written, or no telling on this file system
+            continue
+        try:
+            work = dest / (lock.name.removesuffix(WRITING) + PARTIAL)
+            if work.is_dir() and not work.is_symlink():
+                shutil.rmtree(work, ignore_errors=True)
+                removed.append(work)
+        finally:
+            writing.done()
+    return removed
 
 
 class SnapshotWriter:
