@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 from lzdocs.fsutil import kind_of
+from lzdocs.ingest.claims import OWNER
+from lzdocs.workspace import WORK_DIR
 
 IGNORED_NAMES = ("~$*", ".~lock.*#", "*.tmp", "~*.tmp", "Thumbs.db", "desktop.ini", ".DS_Store", "._*",
                  "*.错误说明.txt", "*.part", "*.crdownload", "*.partial")
@@ -53,7 +55,7 @@ def walk(folder: Path, *, skip_own: bool = True) -> tuple[list[Path], list[tuple
 def _visit(entry: os.DirEntry, candidates: list, ignored: list, stack: list, skip_own: bool) -> None:
     path = Path(entry.path)
     if entry.is_dir(follow_symlinks=False):
-        if not (entry.name.startswith(".") or (skip_own and entry.name in OWN_FOLDERS)):
+        if not (entry.name.startswith(".") or (skip_own and entry.name in OWN_FOLDERS) or an_inbox(path)):
             stack.append(path)
     elif is_ignored(entry.name):
         ignored.append((path, None))
@@ -61,3 +63,9 @@ def _visit(entry: os.DirEntry, candidates: list, ignored: list, stack: list, ski
         candidates.append((entry.stat(follow_symlinks=False).st_mtime, entry.name, path))
     else:
         ignored.append((path, NOT_REGULAR[kind_of(entry.stat(follow_symlinks=False).st_mode)]))
+
+
+def an_inbox(folder: Path) -> bool:
+    """A folder that is an inbox of its own — an archive has recorded itself in it (claims.bind_inbox): another
+    archive's inbox set inside this one (a campus's under the school's) holds that archive's forms, never ours."""
+    return os.path.lexists(folder / WORK_DIR / OWNER)

@@ -19,7 +19,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
-from lzdocs.ingest.scan import OWN_FOLDERS, is_ignored
+from lzdocs.ingest.scan import OWN_FOLDERS, an_inbox, is_ignored
 
 log = logging.getLogger("lzdocs.watch")
 
@@ -51,6 +51,8 @@ class _Hints(FileSystemEventHandler):
         folders = parts if is_dir else parts[:-1]
         if any(p.startswith(".") or p in OWN_FOLDERS for p in folders):
             return False
+        if any(an_inbox(Path(self.root, *folders[:i])) for i in range(1, len(folders) + 1)):
+            return False  # another archive's inbox set inside this one
         return is_dir or not is_ignored(parts[-1])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lzdocs.errors import describe_os_error
 from lzdocs.fsutil import kind_of
-from lzdocs.ingest.scan import NOT_REGULAR, OWN_FOLDERS, is_ignored
+from lzdocs.ingest.scan import NOT_REGULAR, OWN_FOLDERS, an_inbox, is_ignored
 from lzdocs.watch.tracker import Sig
 
 _ignored = functools.lru_cache(maxsize=1 << 16)(is_ignored)  # names repeat at every pass; the patterns cost more
@@ -59,7 +59,7 @@ def scan(root: Path) -> Listing:
 def _visit(entry: os.DirEntry, listing: Listing, stack: list[str]) -> None:
     try:
         if entry.is_dir(follow_symlinks=False):
-            if not (entry.name.startswith(".") or entry.name in OWN_FOLDERS):
+            if not (entry.name.startswith(".") or entry.name in OWN_FOLDERS or an_inbox(Path(entry.path))):
                 stack.append(entry.path)
         elif _ignored(entry.name):
             pass
