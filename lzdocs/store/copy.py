@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import bindparam, func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from lzdocs import interrupts
@@ -47,14 +47,26 @@ def copy_archive(source, target, progress: Callable[[int, int, str], None] | Non
             raise StoreError(f"目标数据库里已经有档案（{'、'.join(taken)} 表不是空的），不能复制到那里",
                              hint="请换一个空的数据库（或新建一个 schema）后再复制")
         done, whole = 0, sum(totals.values())
+        later: list[tuple] = []  # (table, column, [(id, value)]): references set once their rows are there
         with source.read() as src:
-            for table in tables:
+            for i, table in enumerate(tables):
+                ahead = _forward_references(table, {t.name for t in tables[:i]})
+                pending = {name: [] for name in ahead}
                 for rows in _batches(src, table):
                     interrupts.check()  # between batches: a Ctrl-C that was swallowed stops here
+                    for row in rows:
+                        for name in ahead:
+                            if row[name] is not None:
+                                pending[name].append((row["id"], row[name]))
+                                row[name] = None
                     dst.execute(table.insert(), rows)
                     done += len(rows)
                     if progress:
                         progress(done, whole, table.name)
+                later += [(table, name, pairs) for name, pairs in pending.items() if pairs]
+        for table, name, pairs in later:
+            dst.execute(table.update().where(table.c.id == bindparam("_id")).values({name: bindparam("_value")}),
+                        [{"_id": key, "_value": value} for key, value in pairs])
         _set_sequences(dst, tables)
         with source.read() as src:
             _copy_meta(src, dst)
@@ -64,6 +76,14 @@ def copy_archive(source, target, progress: Callable[[int, int, str], None] | Non
             a, b = _digest(src, table), _digest(dst, table)
             report.tables[table.name] = {"source": a[0], "target": b[0], "same": a[1] == b[1]}
     return report
+
+
+def _forward_references(table, copied: set[str]) -> list[str]:
+    """The columns of ``table`` that may name a row not yet copied — a later row of the same table (a form's
+    ``superseded_by``: the form that came after it) or of a table copied after it: inserted empty, then set. The
+    database checks a reference when the row is written (SQLite, and PostgreSQL's constraints as made here)."""
+    return [c.name for c in table.c if c.nullable and "id" in table.c
+            and any(fk.column.table.name not in copied for fk in c.foreign_keys)]
 
 
 def _copy_meta(src: Connection, dst: Connection) -> None:

@@ -184,3 +184,24 @@ def test_two_server_copies_of_one_archive_do_not_share_an_inbox(tmp_path, make_f
     assert "记着的是本档案库在另一个数据库（另一台服务器或另一个 schema）上的那一份" in refused
     assert waiting.is_file()  # left for the archive the inbox feeds
     assert_each_input_exactly_once(Workspace.open(first.root), [*forms, waiting.read_bytes()], (share,))
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("target", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_copy_keeps_a_resent_forms_history(workspace, make_form, tmp_path, target, request):
+    """A unit that sent its form again: the first form names the one after it (``superseded_by``), a row the copy
+    has not written yet when it writes the first — set once it is there, as in nearly every real archive."""
+    import datetime as dt
+
+    root = workspace.root
+    make_form(workspace.inbox / "计财处.docx", date=dt.date(2026, 11, 5))
+    run_json("-w", root, "ingest")
+    make_form(workspace.inbox / "计财处（修改稿）.docx", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 8))
+    assert run_json("-w", root, "ingest")[0]["supersedes"]
+    risks = run_json("-w", root, "risks")
+    url = (f"sqlite:///{(tmp_path / '新档案库.db').as_posix()}" if target == "sqlite"
+           else request.getfixturevalue("postgres_server").new_schema())
+    out = run_json("-w", root, "db", "copy", "--to", url)
+    assert out["ok"] is True and out["tables"]["submissions"] == {"source": 2, "target": 2, "same": True}
+    use_database(root, url)
+    assert run_json("-w", root, "risks") == risks
