@@ -173,11 +173,14 @@ class Office:
         """``lzdocs db upgrade``: the archive brought to this program's schema; (version before, after)."""
         from lzdocs.store import Store, kept
 
-        kept.before_opening(self.ws)  # a lost archive is not made anew by upgrading
+        kept.before_opening(self.ws)  # a lost archive is not made anew by upgrading, another not upgraded
         # opened without the check on opening, which refuses an old server archive
         store = Store.unchecked(self.ws.db_url, now=self.clock.now, workspace=self.ws)
         try:
-            return store.upgrade()
+            found = kept.opening(self.ws, store)
+            done = store.upgrade()
+            kept.opened(self.ws, store, found)
+            return done
         finally:
             store.close()
 
@@ -846,6 +849,7 @@ class Office:
         workspace's own files and a manifest; unchanged files are hard-linked from the previous snapshot."""
         from lzdocs.integrity.backup import take_backup
 
+        assert self.store is not None  # opened first: a lost archive, or another in its place, is refused
         return take_backup(self.ws, Path(dest), self.clock.now(), progress)
 
     @staticmethod

@@ -47,6 +47,8 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
         config.write_text(config.read_text(encoding="utf-8").replace(
             'deadline = "11-16"', f'deadline = "{timeline.deadline.isoformat()}"'), encoding="utf-8")
         ws = Workspace.open(ws.root)
+    with Office(ws, today=today) as office:  # a folder whose archive is lost: refused before a form is dropped
+        assert office.store is not None
     echo(f"演示工作区：{ws.root}")
     echo(f"模拟报送：截止日期 {timeline.deadline:%Y-%m-%d}；"
          f"{timeline.received[0]:%m-%d} 收到第一批 10 份，{timeline.received[1]:%m-%d} 收到迟交和修改后的 3 份。")

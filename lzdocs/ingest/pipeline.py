@@ -63,6 +63,7 @@ log = logging.getLogger("lzdocs.ingest")
 _PLAIN_SUFFIX = re.compile(r"\.[0-9A-Za-z_-]{1,32}")
 
 RECEIVED = "收文"
+TAKEN_BY_ANOTHER = "已被同时运行的另一个收取程序（如 lzdocs watch）取走，结果见它的记录"
 DUPLICATES = "重复报送"
 EXPLANATION = ".错误说明.txt"
 NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
@@ -175,8 +176,9 @@ class Ingest:
             try:
                 if dry_run:
                     outcomes.append(self.preview(path, follow_symlinks=named and not waiting))
-                elif waiting:  # None: another process (the watcher) took it first
-                    outcomes += [o for o in [self.take_inbox_file(path)] if o is not None]
+                elif waiting:  # by its whole path: a claim puts it back where it was, whatever the folder
+                    taken = self.take_inbox_file(Path(os.path.abspath(path)))
+                    outcomes.append(taken or self._ignored(path, TAKEN_BY_ANOTHER))
                 else:
                     outcomes.append(self._take_copy(path, named))
             except cl.ClaimFailed as exc:

@@ -69,10 +69,13 @@ class Store:
         """The workspace's archive — the one it keeps: a lost or another archive is refused (store/kept.py)."""
         from lzdocs.store import kept
 
-        kept.before_opening(ws)
-        store = cls(ws.db_url, workspace=ws, **kw)
+        kept.before_opening(ws)  # a SQLite file connecting would make
+        store = cls.unchecked(ws.db_url, workspace=ws, **kw)
         try:
-            kept.after_opening(ws, store)
+            found = kept.opening(ws, store)  # before the schema is made or upgraded
+            store._migrate()
+            store._remember_file()
+            kept.opened(ws, store, found)
         except BaseException:
             store.close()
             raise

@@ -1,23 +1,30 @@
 """Which archive a workspace keeps (docs/product.md §5, "One workspace, one archive").
 
-A workspace records, in its work folder, the identity (``Store.archive_id``) of the archive it was first opened with.
-From then on an archive that is not that one is refused, by every command, before anything is written:
+Once its archive holds records, a workspace records in its work folder the archive's identity
+(``Store.archive_id``) and where it is (``Store.place``). Every command opens the archive through
+``Store.for_workspace``, which refuses — before the schema is made or upgraded, before anything is written — an archive
+that is not that one:
 
-- lzdocs.db deleted, moved away or not copied along: a new, empty archive would be made in its place — letters
-  numbered from 1 again (a second 内工大纪建〔2026〕1号), the registers rewritten empty, the forms already filed
-  unknown to it;
-- another archive put in its place: a new file, one copied from another workspace, a ``[database] url`` that names
-  another server or schema.
+- lzdocs.db deleted, moved away or not copied along, or an empty database in its place: a new archive would be
+  made — letters numbered from 1 again (a second 内工大纪建〔2026〕1号), the registers rewritten empty, the forms
+  already filed unknown to it. The workspace's own files tell the same when the record went too (.lzdocs deleted):
+  issued letters and received forms under outbox/<year>/;
+- another archive in its place: a new file, one copied from another workspace, a ``[database] url`` that names
+  another server or schema;
+- the SQLite file taken up again after the archive moved to a server: the same archive, but an old copy of it,
+  which would number a letter the server has numbered already.
 
-The same archive elsewhere is welcome: a backup restored (``lzdocs restore``), the file put back, the archive copied
-to a server (``lzdocs db copy`` carries its identity). An archive from before identities is left to the inbox's
-record (lzdocs/ingest/owner.py), which gives it the identity it had. The refusal says how to go on: put the archive
-back, or — the old one truly given up — delete the record, as with the inbox's."""
+The same archive elsewhere is welcome, and the record follows it: the file put back, the workspace moved or copied,
+a backup restored, the archive copied to a server (``lzdocs db copy`` carries its identity). An archive without
+records yet is not kept: a workspace only tried out may be pointed at the school's server. An archive from before
+identities is left to the inbox's record (lzdocs/ingest/owner.py), which gives it the identity it had."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,11 +37,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lzdocs.store")
 
-RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive": identity, "database": as shown}
+RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive", "place", "database" (as shown)}
+# Folders of outbox/<year>/ that hold no record: the registers and the 公示表, rebuilt from any archive
+# (documents/registers.py: REGISTER_DIR, PUBLICITY_DIR), and previews that took no number (numbering.py: DRAFT_DIR).
+NOT_RECORDS = {"登记簿", "公示", "草稿"}
+_YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
 class NotThisArchive(StoreError):
     """The workspace's archive is missing, or another archive stands in its place: refused, nothing written."""
+
+
+@dataclass(frozen=True)
+class There:
+    """What the database holds, read without changing it: the archive's identity, whether it has records, where."""
+
+    archive: str | None
+    records: bool
+    place: str | None  # a server's own id, when it has one (``Store.place``); a SQLite file's, always
 
 
 def record_path(ws: Workspace) -> Path:
@@ -45,8 +65,8 @@ def record_path(ws: Workspace) -> Path:
 
 
 def recorded(ws: Workspace) -> dict | None:
-    """The archive the workspace records (None before its first opening). Opened once, without following a link;
-    a record that is not the JSON written here is refused (NotThisArchive), never taken for no record."""
+    """The archive the workspace records (None before it had records). Opened once, without following a link; a
+    record that is not the JSON written here is refused (NotThisArchive), never taken for no record."""
     path = record_path(ws)
     try:
         with open_regular(path) as fh:
@@ -68,6 +88,28 @@ def recorded(ws: Workspace) -> dict | None:
     return found
 
 
+def kept_files(ws: Workspace) -> list[str]:
+    """The folders of outbox/<year>/ that hold what only an archive makes — issued letters, received forms
+    (``2026/收文``…); registers, the 公示表 and drafts do not count (``NOT_RECORDS``)."""
+    found = []
+    try:
+        years = sorted(p for p in ws.outbox.iterdir() if _YEAR.fullmatch(p.name) and p.is_dir())
+        for year in years:
+            for folder in sorted(p for p in year.iterdir() if p.is_dir() and p.name not in NOT_RECORDS):
+                if any(_kept(p) for p in folder.rglob("*")):
+                    found.append(f"{year.name}/{folder.name}")
+    except OSError:
+        pass
+    return found
+
+
+def _kept(path: Path) -> bool:
+    """A file put in place after its record was committed: not a name reserved (empty), nor one being written (a
+    hidden ``.….part``, a marker) — another process's ingest or letter a moment before its first commit."""
+    return not path.name.startswith(".") and path.is_file() and path.stat().st_size > 0
+
+
+# --- the checks -----------------------------------------------------------------------------------------------
 def before_opening(ws: Workspace) -> None:
     """Refuse to make a new SQLite archive, its file not there, for a workspace that kept one: it is lost."""
     from lzdocs.store.db import sqlite_file
@@ -75,42 +117,121 @@ def before_opening(ws: Workspace) -> None:
     file = sqlite_file(ws.db_url)
     if file is None or file.exists():
         return
-    found = recorded(ws)
-    if found is None:
+    found, files = recorded(ws), kept_files(ws)
+    if found is None and not files:
         return
-    path = record_path(ws)
-    raise NotThisArchive(
-        f"找不到本工作区的档案库 {file}。这个工作区已经建过档案库（记录在 {path}），新建一个空的会让文号从 1 号重新编、"
-        "登记簿被改写成空的，所以没有新建，本次什么也没有改动",
-        hint=f"请把原来的 {file.name} 放回 {file.parent}（或用 lzdocs restore 从备份恢复出工作区）；"
-             f"若原来的档案确已不用、要从空档案库重新开始，删除 {path} 后重新运行")
+    if not file.parent.is_dir():
+        raise NotThisArchive(f"档案库所在的文件夹 {file.parent} 不存在，本次什么也没有改动",
+                             hint="请检查网络共享是否已连接、盘符是否正确，或 lzdocs.toml 的 [database] url 是否写对")
+    raise NotThisArchive(f"找不到本工作区的档案库 {file}。" + _had(ws, found, files)
+                         + "新建一个空的会让文号从 1 号重新编、登记簿被改写成空的，所以没有新建，本次什么也没有改动",
+                         hint=f"请把原来的 {file.name} 放回 {file.parent}（或用 lzdocs restore 从备份恢复出工作区）；"
+                              + _afresh(ws, found, files))
 
 
-def after_opening(ws: Workspace, store: Store) -> None:
-    """The opened archive is the one the workspace keeps (NotThisArchive otherwise); recorded on first opening."""
+def opening(ws: Workspace, store: Store) -> dict | None:
+    """The database connected, before its schema is made or upgraded: the archive the workspace keeps, or refused.
+    Returns the record (for ``opened``)."""
+    found = recorded(ws)
+    files = [] if found is not None else kept_files(ws)
+    if found is None and not files:
+        return None
+    there, shown = look(store), _shown(store)
+    if not there.records:
+        files = files or kept_files(ws)
+        raise NotThisArchive(f"{shown} 里没有档案（是一个空的数据库）。" + _had(ws, found, files)
+                             + "在空的数据库里接着做，文号会从 1 号重新编、登记簿会被改写成空的，本次什么也没有改动",
+                             hint="请把原来的档案库放回（lzdocs.db 从备份恢复，或在 lzdocs.toml 的 [database] url "
+                                  "写回原来的数据库）；要把档案库搬到这个数据库，先把 url 改回原来的，运行 "
+                                  f"lzdocs db copy --to 新地址，再改 url；{_afresh(ws, found, files)}")
+    if found is None or there.archive is None:  # an archive from before identities: the inbox's record tells
+        return found
+    if there.archive != found["archive"]:
+        was = found.get("database")
+        raise NotThisArchive(
+            f"{shown} 里的档案库不是本工作区原来的档案库（数据库被换过：新建的，或从别处复制来的"
+            + (f"；原来的在 {was}" if isinstance(was, str) and was != shown else "") + "），本次什么也没有改动",
+            hint="请把原来的档案库放回（lzdocs.db 从备份恢复，或在 lzdocs.toml 的 [database] url 写回原来的数据库）；"
+                 f"若确要改用这个档案库，删除 {record_path(ws)} 后重新运行")
+    then = str(found.get("place") or "")
+    if then.startswith("server:") and (there.place or "").startswith("sqlite:"):
+        raise NotThisArchive(
+            f"{shown} 是本档案库搬到数据库服务器（{found.get('database') or '服务器'}）之前的旧文件，"
+            "服务器上的档案在那以后已有变化；用旧文件会重复编文号，本次什么也没有改动",
+            hint="请在 lzdocs.toml 的 [database] url 写回服务器的地址；若确要回到这个旧文件，"
+                 f"删除 {record_path(ws)} 后重新运行")
+    return found
+
+
+def opened(ws: Workspace, store: Store, found: dict | None) -> None:
+    """The archive open and up to date: recorded once it holds records, and where it is now when it moved (the file
+    put in another folder, the archive copied to a server). A workspace that cannot be written, or a server that
+    cannot be (a read-only account for the status page), goes without."""
     from lzdocs.store.db import shown_url
 
-    found = recorded(ws)
-    mine = store.archive_id(create=False)
-    if found is None:
-        if mine is not None:
-            _record(ws, {"archive": mine, "database": shown_url(store.url)})
+    try:
+        mine = store.archive_id(create=False)
+        if mine is None or (found is None and not store.has_records()):
+            return
+        value = {"archive": mine, "place": store.place, "database": shown_url(store.url)}
+    except StoreError as exc:
+        log.debug("工作区的档案库记录未能更新：%s", exc)
         return
-    if mine == found["archive"] or (mine is None and store.has_records()):
-        return  # an archive from before identities: the inbox's record tells whose it is (lzdocs/ingest/owner.py)
-    path, shown = record_path(ws), shown_url(store.url)
-    was = found.get("database")
-    raise NotThisArchive(
-        f"{shown} 里的档案库不是本工作区原来的档案库（数据库被换过：新建的，或从别处复制来的"
-        + (f"；原来的在 {was}" if isinstance(was, str) and was != shown else "") + "），本次什么也没有改动",
-        hint="请把原来的档案库放回（lzdocs.db 从备份恢复，或在 lzdocs.toml 的 [database] url 写回原来的数据库）；"
-             f"若确要改用这个档案库，删除 {path} 后重新运行")
-
-
-def _record(ws: Workspace, value: dict) -> None:
-    """Write the record; a workspace that cannot be written (a read-only copy) goes without it."""
+    if found == value:
+        return
     try:
         record_path(ws).parent.mkdir(exist_ok=True)
         write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
     except OSError as exc:
         log.debug("工作区的档案库记录未能写入：%s", describe_os_error(exc))
+
+
+def look(store: Store) -> There:
+    """The archive in ``store``'s database as it is, by reading only (nothing made, nothing upgraded)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import DatabaseError
+
+    from lzdocs.store import schema
+    from lzdocs.store.db import database_error
+
+    try:
+        with store.engine.connect().execution_options(lzdocs_read_only=True) as conn:
+            tables = set(inspect(conn).get_table_names())
+            if schema.meta.name not in tables:
+                return There(None, schema.events.name in tables and _any(conn, schema.events), None)
+            archive = schema.get_meta(conn, schema.ARCHIVE_ID)
+            records = schema.events.name in tables and _any(conn, schema.events)
+            server = schema.get_meta(conn, schema.DATABASE_ID) if store.file is None else None
+    except DatabaseError as exc:  # not a database, damaged, the server away: said as on any opening
+        raise database_error(store.url, exc) from exc
+    place = store.place if store.file is not None else (f"server:{server}" if server else None)
+    return There(archive, records, place)
+
+
+def _any(conn, table) -> bool:
+    from sqlalchemy import select
+
+    return conn.execute(select(table.c.id).limit(1)).first() is not None
+
+
+# --- what the messages say ------------------------------------------------------------------------------------
+def _shown(store: Store) -> str:
+    from lzdocs.store.db import shown_url
+
+    return shown_url(store.url)
+
+
+def _had(ws: Workspace, found: dict | None, files: list[str]) -> str:
+    """What tells that the workspace had an archive."""
+    if found is not None:
+        return f"这个工作区已经建过档案库（记录在 {record_path(ws)}）。"
+    return f"这个工作区已经有档案（outbox 里的 {'、'.join(files[:4])}{' 等' if len(files) > 4 else ''}）。"
+
+
+def _afresh(ws: Workspace, found: dict | None, files: list[str]) -> str:
+    """How to start an empty archive when the old one is truly given up: its record deleted, its files moved out
+    (a new archive would take them for files nobody recorded)."""
+    steps = ([f"删除 {record_path(ws)}"] if found is not None else []) + \
+            ([f"把 outbox 里原来的年度文件夹（{'、'.join(sorted({f.split('/')[0] for f in files}))}）移出工作区"]
+             if files else [])
+    return f"若原来的档案确已不用、要从空档案库重新开始，{'，并'.join(steps)}后重新运行"

@@ -4,7 +4,8 @@ Anywhere else, and in 退回/, a named file is only copied."""
 
 from __future__ import annotations
 
-from tests.conftest import run_cli, run_json
+from lzdocs import Office
+from tests.conftest import TODAY, run_cli, run_json
 from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
 
 
@@ -46,3 +47,25 @@ def test_a_returned_file_named_is_copied_and_stays_in_its_folder(workspace, make
     [returned] = [p for p in (workspace.inbox / "退回").iterdir() if p.suffix == ".docx"]
     assert _statuses(run_json("-w", root, "ingest", returned, check=1)) == ["rejected"]
     assert returned.read_bytes() == data
+
+
+def test_a_file_named_by_a_relative_path_goes_back_to_its_folder_after_a_crash(workspace, make_form):
+    """Killed once claimed: the next run, from another folder, puts it back where it was and takes it."""
+    from tests.conftest import cli_env, run_process
+
+    data = make_form(workspace.inbox / "补交" / "计财处.docx").read_bytes()
+    run_process("-w", workspace.root, "ingest", "inbox/补交/计财处.docx", cwd=workspace.root,
+                env=cli_env(LZDOCS_CRASH_AT="claimed"))
+    assert not (workspace.inbox / "补交" / "计财处.docx").exists()  # in its claim
+    with Office(workspace, today=TODAY) as office:
+        assert office.ingest(registers=False).outcomes[0].file.endswith("补交/计财处.docx")
+    assert_each_input_exactly_once(workspace, [data])
+
+
+def test_a_file_another_process_took_first_is_said_so(workspace, make_form, monkeypatch):
+    from lzdocs.ingest import claims as cl
+
+    make_form(workspace.inbox / "计财处.docx")
+    monkeypatch.setattr(cl, "claim_by_rename", lambda *a, **kw: None)  # the watcher renamed it a moment before
+    [outcome] = run_json("-w", workspace.root, "ingest", workspace.inbox / "计财处.docx")
+    assert outcome["status"] == "ignored" and "另一个收取程序" in outcome["problems"][0]["message"]

@@ -139,7 +139,8 @@ def test_a_new_database_in_the_same_workspace_is_told_apart(workspace, make_form
     make_form(workspace.inbox / "基建处.docx", unit="基建处")
     proc = run_cli("-w", workspace.root, "ingest", check=2)  # the workspace says so first (store/kept.py)
     assert "找不到本工作区的档案库" in proc.stderr and not (workspace.root / "lzdocs.db").exists()
-    (workspace.state / "archive.json").unlink()  # as that message says: the inbox's own record still holds
+    shutil.move(workspace.outbox / "2026", workspace.root.parent / "旧的2026")  # as that message says: the
+    (workspace.state / "archive.json").unlink(missing_ok=True)  # inbox's own record still holds
     proc = run_cli("-w", workspace.root, "ingest", check=2)
     assert "记着的是本工作区以前的档案库，不是现在的 lzdocs.db" in proc.stderr
     assert "请把原来的 lzdocs.db 放回" in proc.stderr

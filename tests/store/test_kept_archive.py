@@ -1,10 +1,12 @@
 """One workspace, one archive (lzdocs/store/kept.py): a lost archive is never made anew, another is never used in its
-place — a letter would otherwise be numbered 1号 a second time and the registers rewritten empty."""
+place, an old copy is never taken up again — a letter would otherwise be numbered a second time and the registers
+rewritten empty. Refused before anything is written, the database refused included."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 
 import pytest
 
@@ -34,6 +36,15 @@ def _filled(workspace, make_form) -> bytes:
     return data
 
 
+def _record(ws) -> dict:
+    return json.loads((ws.state / RECORD).read_text(encoding="utf-8"))
+
+
+def _tables(path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
 def test_a_lost_archive_is_not_made_anew_by_any_command(workspace, make_form):
     """lzdocs.db moved away: every command says so and changes nothing; put back, the numbering goes on."""
     root = workspace.root
@@ -49,57 +60,81 @@ def test_a_lost_archive_is_not_made_anew_by_any_command(workspace, make_form):
         assert f"找不到本工作区的档案库 {root / 'lzdocs.db'}" in refused, command
         assert "新建一个空的会让文号从 1 号重新编" in refused
         assert f"请把原来的 lzdocs.db 放回 {root}" in refused
-        assert f"删除 {workspace.state / RECORD} 后重新运行" in refused
+        assert (f"删除 {workspace.state / RECORD}，并把 outbox 里原来的年度文件夹（2026）移出工作区后重新运行"
+                in refused)
         assert _files(root) == before, command  # no new lzdocs.db, no letter, no register rewritten
     for path in moved.iterdir():
-        path.rename(root / path.name)
+        if path.name.startswith("lzdocs.db"):
+            path.rename(root / path.name)
     assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"
     assert [o["status"] for o in run_json("-w", root, "ingest")] == ["accepted"]
     assert_each_input_exactly_once(workspace, [taken, waiting])
 
 
+def test_lost_with_its_work_folder_the_archive_is_told_by_its_files(workspace, make_form):
+    """lzdocs.db and .lzdocs both gone (the workspace copied without them): the letters and forms in outbox tell."""
+    _filled(workspace, make_form)
+    for path in workspace.root.glob("lzdocs.db*"):
+        path.unlink()
+    shutil.rmtree(workspace.state)
+    refused = run_cli("-w", workspace.root, *LETTER, check=2).stderr
+    assert "这个工作区已经有档案（outbox 里的 2026/收文、2026/纪检监察建议书）" in refused
+    assert "把 outbox 里原来的年度文件夹（2026）移出工作区后重新运行" in refused
+    assert not (workspace.root / "lzdocs.db").exists()
+
+
 def test_another_archive_in_its_place_is_refused_and_left_untouched(workspace, make_form, tmp_path):
-    """A new lzdocs.db, or one copied from another workspace: refused before anything is written into it."""
+    """One copied from another workspace, or a new empty file: refused before anything is written into it."""
     root = workspace.root
     _filled(workspace, make_form)
     other = Workspace.init(tmp_path / "另一个工作区", SAMPLE)[0]
-    Store.for_workspace(other).close()
+    make_form(other.inbox / "图书馆.docx", unit="图书馆")
+    run_json("-w", other.root, "ingest")
     for path in root.glob("lzdocs.db*"):
         path.unlink()
     shutil.copy2(other.root / "lzdocs.db", root / "lzdocs.db")
     foreign = (root / "lzdocs.db").read_bytes()
-    for command in (LETTER, ["status"], ["ingest"]):
+    for command in (LETTER, ["status"], ["ingest"], ["backup", tmp_path / "备份"], ["db", "upgrade"]):
         refused = run_cli("-w", root, *command, check=2).stderr
         assert f"{root / 'lzdocs.db'} 里的档案库不是本工作区原来的档案库" in refused, command
         assert "若确要改用这个档案库" in refused
     assert (root / "lzdocs.db").read_bytes() == foreign
+    (root / "lzdocs.db").write_bytes(b"")  # an empty file: no archive is made in it
+    refused = run_cli("-w", root, "status", check=2).stderr
+    assert f"{root / 'lzdocs.db'} 里没有档案（是一个空的数据库）" in refused
+    assert _tables(root / "lzdocs.db") == []
 
 
-def test_the_same_archive_elsewhere_is_welcome(workspace, make_form, tmp_path):
-    """The workspace copied to another folder (its record with it), or backed up and restored: one archive."""
+def test_the_same_archive_elsewhere_is_welcome_and_the_record_follows_it(workspace, make_form, tmp_path):
+    """The workspace copied to another folder, or backed up and restored: one archive, recorded where it is now."""
     _filled(workspace, make_form)
     copy = tmp_path / "复制的工作区"
     shutil.copytree(workspace.root, copy)
     assert run_json("-w", copy, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+    assert _record(Workspace.open(copy))["database"] == str(copy / "lzdocs.db")
     backup = tmp_path / "备份"
     run_json("-w", workspace.root, "backup", backup)
     restored = tmp_path / "恢复的工作区"
     run_json("restore", next(backup.iterdir()), restored)
     assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+    assert _record(Workspace.open(restored))["database"] == str(restored / "lzdocs.db")
 
 
-def test_the_record_deleted_as_told_starts_a_new_archive(workspace, make_form):
-    """The old archive truly given up: the clerk deletes the record, as the message says, and starts afresh."""
+def test_a_fresh_start_takes_the_steps_the_message_names(workspace, make_form, tmp_path):
+    """The old archive truly given up: its record deleted, its year folders moved out; then a new archive."""
     root = workspace.root
     _filled(workspace, make_form)
-    old = json.loads((workspace.state / RECORD).read_text(encoding="utf-8"))["archive"]
+    old = _record(workspace)["archive"]
     for path in root.glob("lzdocs.db*"):
         path.unlink()
     (workspace.state / RECORD).unlink()
+    assert "移出工作区" in run_cli("-w", root, "status", check=2).stderr
+    shutil.move(workspace.outbox / "2026", tmp_path / "旧的2026")
     assert run_json("-w", root, "status")["units"]
-    new = json.loads((workspace.state / RECORD).read_text(encoding="utf-8"))
-    with Store.for_workspace(Workspace.open(root)) as store:
-        assert new == {"archive": store.archive_id(), "database": str(root / "lzdocs.db")} and new["archive"] != old
+    assert not (workspace.state / RECORD).exists()  # an archive without records is not kept yet
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕1号"
+    run_json("-w", root, "status")  # recorded at the first opening that finds records
+    assert _record(workspace)["archive"] not in (None, old)
 
 
 @pytest.mark.parametrize("record", [b"", b"{\"archive\": ", b"[1]", "folder"])
@@ -122,22 +157,8 @@ def test_a_workspace_from_before_the_record_is_recorded_on_first_opening(workspa
     (workspace.state / RECORD).unlink()
     run_json("-w", workspace.root, "status")
     with Store.for_workspace(workspace) as store:
-        assert json.loads((workspace.state / RECORD).read_text(encoding="utf-8"))["archive"] == store.archive_id()
-
-
-@pytest.mark.postgres
-def test_a_server_url_naming_another_schema_is_refused(workspace, make_form, postgres_server):
-    """The archive moved to a server, then [database] url mistyped (another, empty schema): refused, not begun."""
-    root = workspace.root
-    _filled(workspace, make_form)
-    url = postgres_server.new_schema()
-    run_json("-w", root, "db", "copy", "--to", url)
-    use_database(root, url)
-    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # the same archive: welcome
-    config = root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(url, postgres_server.new_schema()), encoding="utf-8")
-    refused = run_cli("-w", root, *LETTER, check=2).stderr
-    assert "里的档案库不是本工作区原来的档案库" in refused and "[database] url 写回原来的数据库" in refused
+        assert _record(workspace) == {"archive": store.archive_id(), "place": store.place,
+                                      "database": str(workspace.root / "lzdocs.db")}
 
 
 def test_a_workspace_that_cannot_be_written_is_still_read(workspace, make_form, monkeypatch):
@@ -153,3 +174,50 @@ def test_a_workspace_that_cannot_be_written_is_still_read(workspace, make_form, 
     monkeypatch.setattr(kept, "write_atomic", read_only)
     assert run_json("-w", workspace.root, "status")["units"]
     assert not (workspace.state / RECORD).exists()
+
+
+@pytest.mark.postgres
+def test_moving_to_a_server_in_the_wrong_order_or_back_is_refused(workspace, make_form, postgres_server):
+    """The url switched before the copy: refused, the server left empty, so the copy can then be made. After the
+    move, the old SQLite file taken up again: refused (it would number 2号 a second time). A mistyped schema too."""
+    root = workspace.root
+    _filled(workspace, make_form)
+    url = postgres_server.new_schema()
+    use_database(root, url)
+    refused = run_cli("-w", root, *LETTER, check=2).stderr
+    assert "里没有档案（是一个空的数据库）" in refused and "运行 lzdocs db copy --to 新地址，再改 url" in refused
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(url, ""), encoding="utf-8")
+    assert run_json("-w", root, "db", "copy", "--to", url)["ok"] is True  # nothing was made there
+    use_database(root, url)
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # the same archive: welcome
+    assert _record(workspace)["place"].startswith("server:")
+    config.write_text(config.read_text(encoding="utf-8").replace(url, ""), encoding="utf-8")
+    refused = run_cli("-w", root, *LETTER, check=2).stderr
+    assert "是本档案库搬到数据库服务器" in refused and "之前的旧文件" in refused
+    config.write_text(config.read_text(encoding="utf-8").replace('url = ""', f'url = "{postgres_server.new_schema()}"'),
+                      encoding="utf-8")
+    assert "里没有档案（是一个空的数据库）" in run_cli("-w", root, *LETTER, check=2).stderr
+
+
+@pytest.mark.postgres
+def test_a_workspace_only_tried_out_may_join_the_schools_server(tmp_path, make_form, postgres_server):
+    """A new workspace whose own archive holds nothing yet is pointed at the archive the school shares."""
+    shared = Workspace.init(tmp_path / "纪委办", SAMPLE)[0]
+    url = postgres_server.new_schema()
+    use_database(shared.root, url)
+    make_form(shared.inbox / "计财处.docx")
+    run_json("-w", shared.root, "ingest")
+    tried = Workspace.init(tmp_path / "新电脑", SAMPLE)[0]
+    run_json("-w", tried.root, "status")  # its own, empty lzdocs.db
+    use_database(tried.root, url)
+    assert run_json("-w", tried.root, *LETTER)["number"] == "内工大纪建〔2026〕1号"
+
+
+def test_the_folders_that_hold_no_record_are_the_products_own():
+    """A draft, the registers or the 公示表 in outbox/ is no sign of an archive: each is made without one."""
+    from lzdocs.documents.numbering import DRAFT_DIR
+    from lzdocs.documents.registers import PUBLICITY_DIR, REGISTER_DIR
+    from lzdocs.store.kept import NOT_RECORDS
+
+    assert {DRAFT_DIR, REGISTER_DIR, PUBLICITY_DIR} == NOT_RECORDS

@@ -150,7 +150,7 @@ def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(wor
     config.write_text(config.read_text(encoding="utf-8").replace(f'url = "{url}"', 'url = ""'), encoding="utf-8")
     make_form(workspace.inbox / "档案馆.docx", unit="档案馆")
     refused = run_cli("-w", root, "ingest", check=2).stderr
-    assert "记着的是本档案库在数据库服务器" in refused and "[database] url 写回服务器的地址" in refused
+    assert "是本档案库搬到数据库服务器" in refused and "[database] url 写回服务器的地址" in refused  # store/kept.py
     assert (workspace.inbox / "档案馆.docx").is_file()
 
 
