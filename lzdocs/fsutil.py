@@ -172,6 +172,30 @@ class NotRegularFile(Exception):
         self.kind = kind  # symlink | fifo | device | socket | directory | other
 
 
+class DamagedRecord(ValueError):
+    """A small JSON record of ours is there but is no record (not a regular file, not the JSON written there)."""
+
+
+def read_record(path: Path, key: str) -> dict | None:
+    """A small JSON record written whole by lzdocs — an object holding the string ``key`` — or None when there is
+    none. Opened once, without following a link or waiting on a FIFO; what is there but is no such record raises
+    DamagedRecord, never taken for no record; a folder that cannot be read raises its OSError."""
+    try:
+        with open_regular(path) as fh:
+            data = fh.read(65536)
+    except FileNotFoundError:
+        return None
+    except NotRegularFile:
+        raise DamagedRecord(path) from None
+    try:
+        found = json.loads(data.decode("utf-8"))
+    except ValueError:
+        raise DamagedRecord(path) from None
+    if not (isinstance(found, dict) and isinstance(found.get(key), str)):
+        raise DamagedRecord(path)
+    return found
+
+
 def kind_of(mode: int) -> str:
     """What a non-regular file is, from its ``st_mode``: a key of the reasons in ingest/scan.py."""
     for test, kind in ((stat.S_ISLNK, "symlink"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "device"),

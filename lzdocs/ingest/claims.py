@@ -17,13 +17,14 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from lzdocs.fsutil import (
-    NotRegularFile,
+    DamagedRecord,
     copy_stream,
     display_name,
     fit_name,
     move_without_replacing,
     name_max,
     open_regular,
+    read_record,
     remove_marked,
     rename_no_replace,
     write_atomic,
@@ -274,19 +275,9 @@ def inbox_owner(work: Path) -> dict | None:
     inbox nobody owns."""
     record = work / OWNER
     try:
-        with open_regular(record) as fh:
-            data = fh.read(65536)
-    except FileNotFoundError:
-        return None
-    except NotRegularFile:
+        return read_record(record, "archive")
+    except DamagedRecord:
         raise DamagedOwner(record) from None
-    try:
-        owner = json.loads(data.decode("utf-8"))
-    except ValueError:
-        raise DamagedOwner(record) from None
-    if not (isinstance(owner, dict) and isinstance(owner.get("archive"), str)):
-        raise DamagedOwner(record)
-    return owner
 
 
 def bind_inbox(work: Path, owner: dict, *, replacing: dict | None = None) -> dict:

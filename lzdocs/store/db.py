@@ -69,7 +69,7 @@ class Store:
         """The workspace's archive — the one it keeps: a lost or another archive is refused (store/kept.py)."""
         from lzdocs.store import kept
 
-        kept.before_opening(ws)  # a SQLite file connecting would make
+        kept.before_opening(ws)  # before connecting, which makes a SQLite file that is not there
         store = cls.unchecked(ws.db_url, workspace=ws, **kw)
         try:
             found = kept.opening(ws, store)  # before the schema is made or upgraded

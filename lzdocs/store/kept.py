@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import StoreError, describe_os_error
-from lzdocs.fsutil import NotRegularFile, open_regular, write_atomic
+from lzdocs.fsutil import DamagedRecord, read_record, write_atomic
 
 if TYPE_CHECKING:
     from lzdocs.store.db import Store
@@ -69,23 +69,13 @@ def recorded(ws: Workspace) -> dict | None:
     record that is not the JSON written here is refused (NotThisArchive), never taken for no record."""
     path = record_path(ws)
     try:
-        with open_regular(path) as fh:
-            data = fh.read(65536)
-    except FileNotFoundError:
-        return None
-    except NotRegularFile:
-        data = b""
+        return read_record(path, "archive")
+    except DamagedRecord:
+        raise NotThisArchive(f"工作区记录所用档案库的文件“{path}”已损坏（不是 lzdocs 写的内容），本次未打开档案库",
+                             hint=f"请确认 lzdocs.db 是本工作区原来的档案库，然后删除 {path} 后重新运行") from None
     except OSError as exc:
         raise StoreError(f"无法读取工作区的档案库记录“{path}”：{describe_os_error(exc)}",
                          hint="请检查工作区文件夹的权限后重新运行") from exc
-    try:
-        found = json.loads(data.decode("utf-8"))
-    except ValueError:
-        found = None
-    if not (isinstance(found, dict) and isinstance(found.get("archive"), str)):
-        raise NotThisArchive(f"工作区记录所用档案库的文件“{path}”已损坏（不是 lzdocs 写的内容），本次未打开档案库",
-                             hint=f"请确认 lzdocs.db 是本工作区原来的档案库，然后删除 {path} 后重新运行")
-    return found
 
 
 def kept_files(ws: Workspace) -> list[str]:

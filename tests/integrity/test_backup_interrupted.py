@@ -8,6 +8,8 @@ import datetime as dt
 import subprocess
 import sys
 
+import pytest
+
 from lzdocs import Office
 from lzdocs.integrity import backup
 from tests.conftest import REPO, TODAY, cli_env, run_json
@@ -32,11 +34,17 @@ def _begun(dest, how: str) -> tuple[subprocess.Popen, str]:
     return proc, proc.stdout.readline().strip()
 
 
-def test_a_killed_backups_folder_is_cleared_by_the_next_one(workspace, make_form, tmp_path):
+@pytest.fixture
+def dest(workspace, make_form, tmp_path):
+    """A workspace with a form taken, and the backup folder (empty)."""
     make_form(workspace.inbox / "计财处.docx")
     run_json("-w", workspace.root, "ingest")
-    dest = tmp_path / "备份"
-    dest.mkdir()
+    folder = tmp_path / "备份"
+    folder.mkdir()
+    return folder
+
+
+def test_a_killed_backups_folder_is_cleared_by_the_next_one(workspace, dest, tmp_path):
     killed, left = _begun(dest, "killed")
     killed.wait(30)
     assert killed.returncode == -9 and (dest / left.rsplit("/", 1)[1]).is_dir()
@@ -46,12 +54,8 @@ def test_a_killed_backups_folder_is_cleared_by_the_next_one(workspace, make_form
     assert run_json("restore", dest, tmp_path / "恢复")["snapshot"] == str(result.snapshot)
 
 
-def test_a_backup_still_writing_keeps_its_folder(workspace, make_form, tmp_path):
+def test_a_backup_still_writing_keeps_its_folder(workspace, dest):
     """Another clerk's backup to the same place, slow on a share: its folder is its own."""
-    make_form(workspace.inbox / "计财处.docx")
-    run_json("-w", workspace.root, "ingest")
-    dest = tmp_path / "备份"
-    dest.mkdir()
     writing, folder = _begun(dest, "writing")
     try:
         with Office(workspace, today=TODAY) as office:
