@@ -15,7 +15,7 @@ from lzdocs.integrity import backup
 from tests.conftest import REPO, TODAY, cli_env, run_json
 
 BEGIN = """\
-import datetime as dt, os, signal, sys, time
+import datetime as dt, os, signal, sys
 from pathlib import Path
 from lzdocs.integrity import backup
 name, work, writing = backup._begin(Path(sys.argv[1]), dt.datetime(2026, 11, 20, 9, 0))
@@ -23,14 +23,14 @@ name, work, writing = backup._begin(Path(sys.argv[1]), dt.datetime(2026, 11, 20,
 print(work, flush=True)
 if sys.argv[2] == "killed":
     os.kill(os.getpid(), signal.SIGKILL)
-time.sleep(120)
+sys.stdin.readline()  # holds the lock until the test lets go (not a sleep: a moved clock may cut it short)
 """
 
 
 def _begun(dest, how: str) -> tuple[subprocess.Popen, str]:
     """A process that began a snapshot in ``dest`` (its folder and lock) and then died (``killed``) or goes on."""
-    proc = subprocess.Popen([sys.executable, "-c", BEGIN, str(dest), how], stdout=subprocess.PIPE, text=True,
-                            env=cli_env(PYTHONPATH=str(REPO)))
+    proc = subprocess.Popen([sys.executable, "-c", BEGIN, str(dest), how], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=cli_env(PYTHONPATH=str(REPO)))
     return proc, proc.stdout.readline().strip()
 
 
