@@ -174,7 +174,7 @@ class Office:
         from lzdocs.store import Store, kept
 
         kept.before_opening(self.ws)  # a lost archive is not made anew by upgrading, another not upgraded
-        # opened without the check on opening, which refuses an old server archive
+        # opened without bringing the schema up to date (which refuses an old server archive): upgrade does that
         store = Store.unchecked(self.ws.db_url, now=self.clock.now, workspace=self.ws)
         try:
             found = kept.opening(self.ws, store)

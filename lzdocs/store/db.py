@@ -57,6 +57,7 @@ class Store:
         self.actor = _actor()
         self._archive_id: str | None = None
         self._place: str | None = None
+        self._unkept: Workspace | None = None  # a workspace whose archive had no records when opened (store/kept.py)
         self.engine: Engine = self._create_engine(url)
 
     def _remember_file(self) -> None:
@@ -75,7 +76,8 @@ class Store:
             found = kept.opening(ws, store)  # before the schema is made or upgraded
             store._migrate()
             store._remember_file()
-            kept.opened(ws, store, found)
+            if not kept.opened(ws, store, found):
+                store._unkept = ws  # recorded after the first commit: its records are then there
         except BaseException:
             store.close()
             raise
@@ -225,6 +227,11 @@ class Store:
                 yield conn
         except (OperationalError, InterfaceError) as exc:
             raise database_error(self.url, exc) from exc
+        if self._unkept is not None:  # the first records of the workspace's archive: the workspace keeps it now
+            from lzdocs.store import kept
+
+            ws, self._unkept = self._unkept, None
+            kept.opened(ws, self, None)
 
     def _check_same_file(self) -> None:
         """The SQLite file is still the one opened: a deleted or replaced file is never written into."""

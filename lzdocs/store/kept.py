@@ -37,10 +37,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lzdocs.store")
 
-RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive", "place", "database" (as shown)}
-# Folders of outbox/<year>/ that hold no record: the registers and the 公示表, rebuilt from any archive
-# (documents/registers.py: REGISTER_DIR, PUBLICITY_DIR), and previews that took no number (numbering.py: DRAFT_DIR).
-NOT_RECORDS = {"登记簿", "公示", "草稿"}
+RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive", "place", "database", "left"}
+# Folders of outbox/<year>/ whose files only an archive makes, each with its record: received forms
+# (ingest/pipeline.py: RECEIVED), the files of voided numbers (documents/numbering.py: VOID_DIR), and one folder per
+# kind of letter and notice (documents/kinds.py). Not the registers, the 公示表, drafts or the 总结 — made without
+# one — nor anything a clerk puts there by hand.
+RECEIVED_DIR, VOID_DIR = "收文", "作废"
+
+
+def record_folders() -> set[str]:
+    from lzdocs.documents.kinds import KINDS, NOTICE_KINDS
+
+    return {RECEIVED_DIR, VOID_DIR, *(k.name for k in KINDS.values()), *NOTICE_KINDS}
 _YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
@@ -79,13 +87,13 @@ def recorded(ws: Workspace) -> dict | None:
 
 
 def kept_files(ws: Workspace) -> list[str]:
-    """The folders of outbox/<year>/ that hold what only an archive makes — issued letters, received forms
-    (``2026/收文``…); registers, the 公示表 and drafts do not count (``NOT_RECORDS``)."""
-    found = []
+    """The folders of outbox/<year>/ that hold what only an archive makes — received forms, issued letters and
+    notices (``2026/收文``…, ``record_folders``)."""
+    found, ours = [], record_folders()
     try:
         years = sorted(p for p in ws.outbox.iterdir() if _YEAR.fullmatch(p.name) and p.is_dir())
         for year in years:
-            for folder in sorted(p for p in year.iterdir() if p.is_dir() and p.name not in NOT_RECORDS):
+            for folder in sorted(p for p in year.iterdir() if p.is_dir() and p.name in ours):
                 if any(_kept(p) for p in folder.rglob("*")):
                     found.append(f"{year.name}/{folder.name}")
     except OSError:
@@ -134,8 +142,16 @@ def opening(ws: Workspace, store: Store) -> dict | None:
                              hint="请把原来的档案库放回（lzdocs.db 从备份恢复，或在 lzdocs.toml 的 [database] url "
                                   "写回原来的数据库）；要把档案库搬到这个数据库，先把 url 改回原来的，运行 "
                                   f"lzdocs db copy --to 新地址，再改 url；{_afresh(ws, found, files)}")
-    if found is None or there.archive is None:  # an archive from before identities: the inbox's record tells
+    if found is None:
         return found
+    if there.archive is None:  # an archive from before identities: this one's old backup, or another's
+        if _inbox_names(ws, found["archive"]):
+            return found  # a backup of this workspace from before identities, restored: it takes its identity back
+        raise NotThisArchive(
+            f"{shown} 里的档案库是旧版本 lzdocs 建的，没有身份记录，不能确认它就是本工作区原来的档案库，"
+            "本次什么也没有改动",
+            hint="请把原来的档案库放回；若它确是本工作区的（如从旧备份恢复），删除 "
+                 f"{record_path(ws)} 后重新运行")
     if there.archive != found["archive"]:
         was = found.get("database")
         raise NotThisArchive(
@@ -143,8 +159,8 @@ def opening(ws: Workspace, store: Store) -> dict | None:
             + (f"；原来的在 {was}" if isinstance(was, str) and was != shown else "") + "），本次什么也没有改动",
             hint="请把原来的档案库放回（lzdocs.db 从备份恢复，或在 lzdocs.toml 的 [database] url 写回原来的数据库）；"
                  f"若确要改用这个档案库，删除 {record_path(ws)} 后重新运行")
-    then = str(found.get("place") or "")
-    if then.startswith("server:") and (there.place or "").startswith("sqlite:"):
+    left = found.get("left")
+    if there.place is not None and isinstance(left, list) and there.place in left:
         raise NotThisArchive(
             f"{shown} 是本档案库搬到数据库服务器（{found.get('database') or '服务器'}）之前的旧文件，"
             "服务器上的档案在那以后已有变化；用旧文件会重复编文号，本次什么也没有改动",
@@ -153,27 +169,55 @@ def opening(ws: Workspace, store: Store) -> dict | None:
     return found
 
 
-def opened(ws: Workspace, store: Store, found: dict | None) -> None:
+def opened(ws: Workspace, store: Store, found: dict | None) -> bool:
     """The archive open and up to date: recorded once it holds records, and where it is now when it moved (the file
     put in another folder, the archive copied to a server). A workspace that cannot be written, or a server that
-    cannot be (a read-only account for the status page), goes without."""
+    cannot be (a read-only account for the status page), goes without. True when the archive is recorded (or was
+    already); False while it has no records (``Store.begin`` records it after its first commit)."""
     from lzdocs.store.db import shown_url
 
     try:
         mine = store.archive_id(create=False)
+        if mine is None and found is not None:  # passed by ``opening``: the inbox names it this workspace's
+            mine = store.archive_id(adopt=found["archive"])
         if mine is None or (found is None and not store.has_records()):
-            return
-        value = {"archive": mine, "place": store.place, "database": shown_url(store.url)}
+            return False
+        value = {"archive": mine, "place": store.place, "database": shown_url(store.url),
+                 "left": _left(found, store.place)}
     except StoreError as exc:
         log.debug("工作区的档案库记录未能更新：%s", exc)
-        return
+        return True
     if found == value:
-        return
+        return True
     try:
         record_path(ws).parent.mkdir(exist_ok=True)
         write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
     except OSError as exc:
         log.debug("工作区的档案库记录未能写入：%s", describe_os_error(exc))
+    return True
+
+
+def _inbox_names(ws: Workspace, archive: str) -> bool:
+    """The inbox's record (lzdocs/ingest/owner.py) names ``archive`` as this very workspace's, on this computer."""
+    from lzdocs.ingest import claims
+    from lzdocs.store.db import computer
+
+    try:
+        owner = claims.inbox_owner(ws.work)
+    except (claims.DamagedOwner, OSError):
+        return False
+    return (owner is not None and owner["archive"] == archive and owner.get("workspace") == str(ws.root)
+            and owner.get("machine", computer()) == computer())
+
+
+def _left(found: dict | None, place: str) -> list[str]:
+    """The SQLite files this archive moved away from to a server (``db copy``): old copies from then on, refused.
+    A copy made back from the server to a file is another place, and welcome."""
+    left = [p for p in (found or {}).get("left", ()) if isinstance(p, str) and p != place]
+    then = str((found or {}).get("place") or "")
+    if then.startswith("sqlite:") and place.startswith("server:") and then not in left:
+        left.append(then)
+    return left
 
 
 def look(store: Store) -> There:

@@ -13,7 +13,7 @@ import pytest
 from lzdocs.store import Store
 from lzdocs.store.kept import RECORD
 from lzdocs.workspace import SAMPLE, Workspace
-from tests.conftest import run_cli, run_json, use_database
+from tests.conftest import TODAY, run_cli, run_json, use_database
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=检查中", "--set", "问题=采购不规范",
@@ -158,7 +158,7 @@ def test_a_workspace_from_before_the_record_is_recorded_on_first_opening(workspa
     run_json("-w", workspace.root, "status")
     with Store.for_workspace(workspace) as store:
         assert _record(workspace) == {"archive": store.archive_id(), "place": store.place,
-                                      "database": str(workspace.root / "lzdocs.db")}
+                                      "database": str(workspace.root / "lzdocs.db"), "left": []}
 
 
 def test_a_workspace_that_cannot_be_written_is_still_read(workspace, make_form, monkeypatch):
@@ -198,6 +198,13 @@ def test_moving_to_a_server_in_the_wrong_order_or_back_is_refused(workspace, mak
     config.write_text(config.read_text(encoding="utf-8").replace('url = ""', f'url = "{postgres_server.new_schema()}"'),
                       encoding="utf-8")
     assert "里没有档案（是一个空的数据库）" in run_cli("-w", root, *LETTER, check=2).stderr
+    use_database_again = config.read_text(encoding="utf-8")  # back on the server, then copied back to a new file
+    config.write_text(use_database_again.replace(use_database_again.split('url = "')[1].split('"')[0], url),
+                      encoding="utf-8")
+    back = f"sqlite:///{(root.parent / '搬回来的.db').as_posix()}"
+    assert run_json("-w", root, "db", "copy", "--to", back)["ok"] is True
+    config.write_text(config.read_text(encoding="utf-8").replace(url, back), encoding="utf-8")
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕3号"  # the newest copy: welcome
 
 
 @pytest.mark.postgres
@@ -214,10 +221,54 @@ def test_a_workspace_only_tried_out_may_join_the_schools_server(tmp_path, make_f
     assert run_json("-w", tried.root, *LETTER)["number"] == "内工大纪建〔2026〕1号"
 
 
-def test_the_folders_that_hold_no_record_are_the_products_own():
-    """A draft, the registers or the 公示表 in outbox/ is no sign of an archive: each is made without one."""
-    from lzdocs.documents.numbering import DRAFT_DIR
-    from lzdocs.documents.registers import PUBLICITY_DIR, REGISTER_DIR
-    from lzdocs.store.kept import NOT_RECORDS
+def test_only_the_folders_an_archive_fills_tell_of_one(workspace, tmp_path):
+    """Received forms, letters, notices, voided numbers: each put there with its record. A draft, the registers, the
+    总结 (which may be written before any form came) or a file the clerk put there by hand tell of no archive."""
+    from lzdocs.documents.kinds import KINDS, NOTICE_KINDS
+    from lzdocs.documents.numbering import VOID_DIR
+    from lzdocs.ingest.pipeline import RECEIVED
+    from lzdocs.store.kept import kept_files, record_folders
 
-    assert {DRAFT_DIR, REGISTER_DIR, PUBLICITY_DIR} == NOT_RECORDS
+    assert record_folders() == {RECEIVED, VOID_DIR, *(k.name for k in KINDS.values()), *NOTICE_KINDS}
+    run_json("-w", workspace.root, "summary")  # nothing received yet: a 总结 of an empty year
+    for folder in ("草稿", "登记簿", "公示", "工作方案"):
+        (workspace.outbox / "2026" / folder).mkdir(parents=True, exist_ok=True)
+        (workspace.outbox / "2026" / folder / "实施方案.docx").write_bytes(b"by hand")
+    (workspace.outbox / "2026" / "收文" / "计划财务处").mkdir(parents=True)
+    (workspace.outbox / "2026" / "收文" / "计划财务处" / "计财处.docx").touch()  # a name reserved, still empty
+    assert kept_files(workspace) == []
+    assert run_json("-w", workspace.root, "status")["units"]
+    (workspace.outbox / "2026" / "通知").mkdir()
+    (workspace.outbox / "2026" / "通知" / "关于….docx").write_bytes(b"a notice")
+    assert kept_files(workspace) == ["2026/通知"]
+
+
+def test_the_first_commit_records_the_archive(workspace, make_form):
+    """The archive is kept from its first records on, not from the next opening: a watcher's long run, one letter."""
+    from lzdocs import Office
+
+    with Office(workspace, today=TODAY) as office:
+        office.status()
+        assert not (workspace.state / RECORD).exists()
+        office.ingest([make_form(workspace.root.parent / "计财处.docx")])
+        assert _record(workspace)["archive"] == office.store.archive_id()
+
+
+def test_an_archive_without_an_identity_is_this_ones_only_when_its_inbox_says_so(workspace, make_form):
+    """An archive from before identities where the workspace records one: this workspace's old backup restored —
+    its inbox names the archive as this workspace's, and it takes its identity back at once, for a letter too — or
+    another workspace's old archive put in its place: refused, it would number 1号 again."""
+    from lzdocs.ingest import claims as cl
+
+    _filled(workspace, make_form)
+    archive = _record(workspace)["archive"]
+    with sqlite3.connect(workspace.root / "lzdocs.db") as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'archive_id'")
+    assert run_json("-w", workspace.root, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+    with Store.for_workspace(workspace) as store:
+        assert store.archive_id(create=False) == archive
+    with sqlite3.connect(workspace.root / "lzdocs.db") as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'archive_id'")
+    (workspace.work / cl.OWNER).unlink()  # no inbox record naming it this workspace's
+    refused = run_cli("-w", workspace.root, *LETTER, check=2).stderr
+    assert "是旧版本 lzdocs 建的，没有身份记录" in refused and f"删除 {workspace.state / RECORD} 后重新运行" in refused
