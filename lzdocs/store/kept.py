@@ -17,7 +17,8 @@ that is not that one:
 The same archive elsewhere is welcome, and the record follows it: the file put back, the workspace moved or copied,
 a backup restored, the archive copied to a server (``lzdocs db copy`` carries its identity). An archive without
 records yet is not kept: a workspace only tried out may be pointed at the school's server. An archive from before
-identities is left to the inbox's record (lzdocs/ingest/owner.py), which gives it the identity it had."""
+identities passes only when the inbox's record (lzdocs/ingest/owner.py) names it this workspace's, and takes back
+the identity recorded."""
 
 from __future__ import annotations
 
@@ -43,12 +44,6 @@ RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive",
 # kind of letter and notice (documents/kinds.py). Not the registers, the 公示表, drafts or the 总结 — made without
 # one — nor anything a clerk puts there by hand.
 RECEIVED_DIR, VOID_DIR = "收文", "作废"
-
-
-def record_folders() -> set[str]:
-    from lzdocs.documents.kinds import KINDS, NOTICE_KINDS
-
-    return {RECEIVED_DIR, VOID_DIR, *(k.name for k in KINDS.values()), *NOTICE_KINDS}
 _YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
@@ -84,6 +79,12 @@ def recorded(ws: Workspace) -> dict | None:
     except OSError as exc:
         raise StoreError(f"无法读取工作区的档案库记录“{path}”：{describe_os_error(exc)}",
                          hint="请检查工作区文件夹的权限后重新运行") from exc
+
+
+def record_folders() -> set[str]:
+    from lzdocs.documents.kinds import KINDS, NOTICE_KINDS
+
+    return {RECEIVED_DIR, VOID_DIR, *(k.name for k in KINDS.values()), *NOTICE_KINDS}
 
 
 def kept_files(ws: Workspace) -> list[str]:
@@ -134,7 +135,9 @@ def opening(ws: Workspace, store: Store) -> dict | None:
     files = [] if found is not None else kept_files(ws)
     if found is None and not files:
         return None
-    there, shown = look(store), _shown(store)
+    from lzdocs.store.db import shown_url
+
+    there, shown = look(store), shown_url(store.url)
     if not there.records:
         files = files or kept_files(ws)
         raise NotThisArchive(f"{shown} 里没有档案（是一个空的数据库）。" + _had(ws, found, files)
@@ -249,12 +252,6 @@ def _any(conn, table) -> bool:
 
 
 # --- what the messages say ------------------------------------------------------------------------------------
-def _shown(store: Store) -> str:
-    from lzdocs.store.db import shown_url
-
-    return shown_url(store.url)
-
-
 def _had(ws: Workspace, found: dict | None, files: list[str]) -> str:
     """What tells that the workspace had an archive."""
     if found is not None:
