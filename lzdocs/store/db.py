@@ -104,8 +104,7 @@ class Store:
             @event.listens_for(engine, "connect")
             def _on_connect(dbapi_conn, _record):
                 dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
+                cur = dbapi_conn.cursor()  # journal_mode=WAL, a change to the file, waits for ``_use_wal``
                 cur.execute("PRAGMA synchronous=FULL")  # a committed 文号 or submission survives a power cut
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA busy_timeout=60000")
@@ -126,10 +125,26 @@ class Store:
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('lzdocs:' || current_schema()))")
         return engine
 
+    def _use_wal(self) -> None:
+        """SQLite in WAL mode (readers never wait for the writer), set once the file is known to be this archive:
+        the mode is written into the file's header, so a file refused by ``store/kept.py`` stays as it was. The
+        mode lasts in the file; setting it again is a read."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            raw = self.engine.raw_connection()  # outside a transaction, where the mode cannot change
+            try:
+                raw.cursor().execute("PRAGMA journal_mode=WAL").close()
+            finally:
+                raw.close()
+        except self.engine.dialect.loaded_dbapi.DatabaseError as exc:  # not a database, damaged, read-only
+            raise database_error(self.url, exc) from exc
+
     def _migrate(self) -> None:
         """Bring the archive to this program's schema (lzdocs/store/migrations): on SQLite at once; a PostgreSQL
         archive other machines share is created when empty, but upgraded only by ``lzdocs db upgrade``."""
         try:
+            self._use_wal()
             if self._current():  # no write lock needed: opening never waits for another process's transaction
                 return
             with self.engine.begin() as conn:
@@ -146,6 +161,7 @@ class Store:
     def upgrade(self) -> tuple[int, int]:
         """``lzdocs db upgrade``: (version before, version after), under the write lock."""
         try:
+            self._use_wal()
             with self.engine.begin() as conn:
                 done = migrations.bring_up_to_date(conn, workspace=self.workspace, now=self.now)
         except DatabaseError as exc:

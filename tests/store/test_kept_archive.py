@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -93,12 +94,15 @@ def test_another_archive_in_its_place_is_refused_and_left_untouched(workspace, m
     for path in root.glob("lzdocs.db*"):
         path.unlink()
     shutil.copy2(other.root / "lzdocs.db", root / "lzdocs.db")
+    with closing(sqlite3.connect(root / "lzdocs.db")) as db:  # as a backup's copy is: one file, no WAL
+        db.execute("PRAGMA journal_mode=DELETE")
     foreign = (root / "lzdocs.db").read_bytes()
     for command in (LETTER, ["status"], ["ingest"], ["backup", tmp_path / "备份"], ["db", "upgrade"]):
         refused = run_cli("-w", root, *command, check=2).stderr
         assert f"{root / 'lzdocs.db'} 里的档案库不是本工作区原来的档案库" in refused, command
         assert "若确要改用这个档案库" in refused
-    assert (root / "lzdocs.db").read_bytes() == foreign
+    assert (root / "lzdocs.db").read_bytes() == foreign  # not even its journal mode, in its header, changed
+    assert not (root / "lzdocs.db-wal").exists()
     (root / "lzdocs.db").write_bytes(b"")  # an empty file: no archive is made in it
     refused = run_cli("-w", root, "status", check=2).stderr
     assert f"{root / 'lzdocs.db'} 里没有档案（是一个空的数据库）" in refused
