@@ -363,6 +363,18 @@ class Office:
         """The registers of each year rewritten once after an action (``books``: only those, e.g. a letter's)."""
         return rebuild_registers(self.ws, self.store, years, self.today, books=books)
 
+    def _rebuild_as_kept(self, years: Iterable[int]) -> Rebuilt:
+        """The registers of ``years`` written anew (a restore): an open year's dated today, a closed year's dated its
+        closing day, as its 归档 package has them — once closed, nothing dates them later (docs/product.md §12.3)."""
+        from lzdocs.store.years import closure
+
+        with self.store.read() as conn:
+            closed = {y: row["closed_at"].date() for y in years if (row := closure(conn, y)) is not None}
+        done = rebuild_registers(self.ws, self.store, [y for y in years if y not in closed], self.today)
+        for year, day in sorted(closed.items()):
+            done.extend(rebuild_registers(self.ws, self.store, [year], day))
+        return done
+
     def _letter_registers(self, years: Iterable[int]) -> Rebuilt:
         """发文登记簿 and 预警处置台账 only: all that a letter, a reply or a notice changes."""
         from lzdocs.documents.registers import LETTER_BOOKS
@@ -872,7 +884,7 @@ class Office:
 
         def rebuild(root: Path, years: list[int]) -> Rebuilt:
             with Office(root, clock=clock) as office:
-                return office.rebuild_registers(years)
+                return office._rebuild_as_kept(years)
 
         return restore_into(Path(src), Path(new), rebuild, progress)
 

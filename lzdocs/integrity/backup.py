@@ -497,6 +497,17 @@ def check_new_workspace(new: Path) -> None:
                           hint="请写一个还不存在的（或空的）文件夹，恢复后用 lzdocs -w 该文件夹 使用")
 
 
+def _register_years(manifest: dict) -> list[int]:
+    """The years whose registers restore writes: those the snapshot recorded, and each year it had registers of —
+    also where a backup of an older version counted only forms and documents (a year of cases alone)."""
+    years = {int(y) for y in manifest.get("years", [])}
+    for path in manifest.get("registers", []):
+        parts = str(path).split("/")
+        if len(parts) > 2 and parts[0] == "outbox" and parts[1].isascii() and parts[1].isdigit() and len(parts[1]) == 4:
+            years.add(int(parts[1]))
+    return sorted(years)
+
+
 def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], object],
                  progress: Progress | None = None) -> Restored:
     """Restore the snapshot ``src`` (or the newest in it) as the new workspace ``new``: every file is copied into a
@@ -520,7 +531,7 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     try:
         restored = Restored(snapshot, new, str(manifest.get("created", "")))
         _restore_files(snapshot, manifest, temp, restored, progress or (lambda i, total, name: None))
-        rebuilt = rebuild(temp, [int(y) for y in manifest.get("years", [])])
+        rebuilt = rebuild(temp, _register_years(manifest))
         _check_recorded(snapshot, manifest, temp)
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
         restored.warnings = list(rebuilt.warnings) + _shared_inbox(temp)

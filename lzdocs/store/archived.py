@@ -12,12 +12,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, union
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import SCHEMA_VERSION, documents, get_meta, submissions
+from lzdocs.store.schema import SCHEMA_VERSION, cases, documents, get_meta, submissions
 
 
 def recorded_years(conn: Connection) -> list[int]:
-    """The years with a submission or a document: those that have registers."""
-    q = union(select(submissions.c.year).where(submissions.c.year.is_not(None)), select(documents.c.year))
+    """The years with a submission, a document or a case: those that have registers."""
+    q = union(select(submissions.c.year).where(submissions.c.year.is_not(None)), select(documents.c.year),
+              select(cases.c.year))
     return sorted(y for (y,) in conn.execute(q))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, TODAY, copy_of, make_form_file, run_cli, run_json
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, TODAY, cli_env, copy_of, make_form_file, run_cli, run_json
 
 UNITS = ["计划财务处", "基建处", "教务处"]
 LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购程序不规范",
@@ -235,3 +236,32 @@ def test_a_backup_disk_full_or_failing_while_the_database_is_copied_is_said_as_t
     assert list(tmp_path.glob(".lzdocs.db*")) == [] and not (tmp_path / "lzdocs.db").exists()
     proc = run_cli("-w", archive, "backup", tmp_path / "备份", check=2)
     assert "程序内部出错" not in proc.stderr and "备份" in proc.stderr
+
+
+def test_restore_writes_every_year_with_registers_and_a_closed_year_as_of_its_closing(archive, tmp_path):
+    """A year of cases alone has its registers too (a backup of an older version did not count it: its manifest's
+    register paths tell); a year closed by its 归档 package keeps the day it was closed, not the day of the restore."""
+    from openpyxl import load_workbook
+
+    from lzdocs.office import Office
+    from lzdocs.store.years import close_year
+
+    run_json("-w", archive, "case", "add", "--unit", "基建处", "--post", "工程管理岗",
+             "--risk-text", "工程变更签证不规范", "--type", "违纪", "--handling", "警告",
+             "--analysis", "签证无人复核", "--measures", "变更签证集体审核",
+             "--date", "2027-01-12", env=cli_env(LZDOCS_TODAY="2027-01-12"))
+    with Office(archive, today=TODAY) as office, office.store.begin() as conn:  # as `archive` closes it, on 12-20
+        close_year(conn, 2026, at=dt.datetime(2026, 12, 20, 16, 30), package="D:/归档/2026", items=5,
+                   manifest_sha256="0" * 64)
+    later = cli_env(LZDOCS_TODAY="2027-01-15")
+    backup = run_json("-w", archive, "backup", tmp_path / "备份", env=later)
+    manifest = json.loads((Path(backup["snapshot"]) / "manifest.json").read_text(encoding="utf-8"))
+    manifest["years"] = [2026]  # as a backup of the version before cases counted wrote it
+    (Path(backup["snapshot"]) / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    restored = tmp_path / "恢复"
+    run_cli("restore", backup["snapshot"], restored, check=0, env=later)
+    assert (restored / "outbox/2027/登记簿/2027年廉政风险点汇总表.xlsx").is_file()
+    assert run_json("-w", restored, "verify", env=later)["findings"] == []
+    book = load_workbook(restored / "outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx", read_only=True)
+    said = " ".join(str(c) for row in book.worksheets[0].iter_rows(max_row=3, values_only=True) for c in row if c)
+    assert "统计日期：2026年12月20日" in said
