@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
+from lzdocs.errors import FieldError
 from lzdocs.textutil import chinese_date, is_written_date, parse_date
 
 if TYPE_CHECKING:
@@ -46,8 +47,9 @@ def when_text(value, date: dt.date, warnings: list[str]) -> str:
             return value
     day = moment.date() if isinstance(moment, dt.datetime) else moment
     text = f"{chinese_date(day)}（星期{'一二三四五六日'[day.weekday()]}）"
-    if day < date:
-        warnings.append(f"谈话时间（{chinese_date(day)}）早于成文日期（{chinese_date(date)}）")
+    if day < date:  # the talk would have been before its notice was written: a wrong year, most often
+        raise FieldError(f"谈话时间（{chinese_date(day)}）早于成文日期（{chinese_date(date)}）",
+                         hint="请核对谈话时间（年份是否写错）；文号没有占用")
     if not isinstance(moment, dt.datetime) or (moment.hour, moment.minute) == (0, 0):
         warnings.append("谈话时间只有日期，没有写几点几分")
         return text

@@ -163,8 +163,12 @@ class LetterOffice:
         reply_due = context.get(kind.reply) if kind.reply else None
         if kind.reply and kind.field(kind.reply).when:  # 谈话时间: the day the talk is due; its check is when_text's
             reply_due = parse_date(values.get(kind.reply))  # 2026-12-08 09:30, 二〇二六年十二月八日上午…
-        elif reply_due is not None and reply_due < date:
-            warnings.append(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}）")
+        elif reply_due is not None and reply_due < date:  # a deadline already past when the letter is written
+            raise FieldError(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}），"
+                             "单位收到时期限已过",
+                             hint=f"请核对“{kind.reply}”（年份是否写错）"
+                                  + ("，或不写它，由 lzdocs 按成文日期推算" if kind.field(kind.reply).days else "")
+                                  + "；文号没有占用")
         for name, value in list(context.items()):
             if isinstance(value, dt.date):
                 context[name] = chinese_date(value)

@@ -234,6 +234,17 @@ def test_the_talk_is_due_on_the_day_its_time_names_however_the_date_is_written(o
     assert office.prepare(L.KINDS["talk"], SAMPLES["talk"][0], values, DAY).reply_due == due
 
 
+@pytest.mark.parametrize("kind, name, value", [("suggestion", "回复期限", "2025-12-28"),
+                                               ("rectify", "整改期限", "2025年12月28日"),
+                                               ("talk", "谈话时间", "2025-12-08 09:30")])
+def test_a_deadline_or_a_talk_before_the_letter_is_refused_before_any_number(office, kind, name, value):
+    """The old year typed just after New Year: a letter whose deadline is already past when it is written."""
+    unit, values = SAMPLES[kind]
+    with pytest.raises(FieldError, match=f"{name}.*早于成文日期") as refused:
+        office.prepare(L.KINDS[kind], unit, {**values, name: value}, DAY)
+    assert "年份是否写错" in refused.value.hint
+
+
 def test_defaults_fill_deadlines_and_the_material_to_report(office):
     assert office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY).reply_due == \
         dt.date(2026, 12, 28)
