@@ -521,6 +521,7 @@ class Office:
             REMINDER,
             REMINDER_TITLE,
             RETURNED,
+            AlreadySent,
             reporting_note,
             returned_note,
             urge_values,
@@ -531,17 +532,20 @@ class Office:
         date = date or self.today
         year = year or self.urge_year(reminder=reminder, date=date)
         units = self.units_to_urge(year)
+        title, note = REMINDER_TITLE if reminder else KINDS["urge"].name, reporting_note(year)
+        resolve = self.roster().resolve
+
+        def sent_already(conn) -> dict[str, str]:  # a unit renamed since (its old name an alias) was sent it so named
+            return {resolve(u) or u: n for u, n in sent_on(conn, "urge", title, note, date).items()}
+
         already = {}
         if units:
             with self.store.read() as conn:
                 # A year handed over takes no more forms: what a 催报 asks for would be returned as 已归档 (the 催报
                 # itself, numbered in the new year, would not be refused). A dry run says so too.
                 require_open(conn, year)
-                if not again:  # a unit renamed since (its old name an alias) was sent it under the old name
-                    title = REMINDER_TITLE if reminder else KINDS["urge"].name
-                    resolve = self.roster().resolve
-                    sent = {resolve(unit) or unit: number
-                            for unit, number in sent_on(conn, "urge", title, reporting_note(year), date).items()}
+                if not again:
+                    sent = sent_already(conn)
                     already = {unit: sent[unit] for unit in units if unit in sent}
         if dry_run or not units:
             return LetterBatch(KINDS["urge"], [], Rebuilt(), year=year, units=units, already=already)
@@ -558,7 +562,15 @@ class Office:
         returned = self._returned_units(year)
         rows = [(i, {"单位": name, **({RETURNED: returned_note(returned[name])} if name in returned else {})})
                 for i, name in enumerate(units, start=1) if name not in already]
-        batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number)
+        def guard(conn, unit: str) -> None:  # once more under the write lock: another urge at once sent it meanwhile
+            sent = sent_already(conn)
+            if unit in sent:
+                raise AlreadySent(unit, sent[unit])
+
+        batch = self._issue_rows(KINDS["urge"], rows, defaults, date, pdf, progress, [], draft=draft, number=number,
+                                 guard=None if again else guard)
+        already.update({r.unit: r.already for r in batch.rows if r.already})
+        batch.rows = [r for r in batch.rows if not r.already]
         batch.year, batch.units, batch.already = year, units, already
         if returned and RETURNED not in self.letters.template(KINDS["urge"]).variables:  # an older template
             for row in batch.rows:
@@ -586,7 +598,7 @@ class Office:
 
     def _issue_rows(self, kind: LetterKind, rows, defaults: dict, date: dt.date, pdf: bool,
                     progress: Progress | None, ignored: list[str], *, receipt: bool = False, draft: bool = False,
-                    number: str | None = None) -> LetterBatch:
+                    number: str | None = None, guard=None) -> LetterBatch:
         from lzdocs.documents.letters import run_batch
 
         if number and len(rows) != 1:
@@ -601,7 +613,7 @@ class Office:
                 require_open(conn, date.year)
         results = run_batch(self.letters, kind, rows, defaults=defaults, date=date,
                             progress=progress or (lambda i, n, name: None), receipt=receipt, draft=draft,
-                            assigned=assigned)
+                            assigned=assigned, guard=guard)
         issued = [r.issued for r in results if r.issued]
         for item in issued:
             item.warnings += self._future(date)

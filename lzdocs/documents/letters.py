@@ -22,6 +22,8 @@ from lzdocs.tables import read_table
 from lzdocs.textutil import chinese_date, parse_date, squeeze
 
 if TYPE_CHECKING:  # Jinja and lxml load with the first template
+    from sqlalchemy.engine import Connection
+
     from lzdocs.documents.templating import DocxTemplateFile
     from lzdocs.store import Store
     from lzdocs.workspace import Workspace
@@ -248,7 +250,7 @@ class LetterOffice:
             values.pop(k)
 
     def issue(self, letter: Letter, finisher: DurableRenames | None = None, *, draft: bool = False,
-              number: DocumentNumber | None = None) -> IssuedLetter:
+              number: DocumentNumber | None = None, guard: Callable[[Connection], None] | None = None) -> IssuedLetter:
         """Take the next 文号 and write the letter; one transaction, so a failure consumes no number.
 
         With a ``finisher`` (batches) the file is fsynced and put in place after the commit, in parallel
@@ -266,7 +268,7 @@ class LetterOffice:
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.title,
             recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
             render=render, reply_due=letter.reply_due, ledger=letter.kind.followed, unit=letter.unit, note=letter.note,
-            workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number)
+            workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number, guard=guard)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
                             list(letter.warnings) + issued.warnings, [issued.path])
 
@@ -302,6 +304,15 @@ class BatchRow:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     unavailable: bool = False  # not issued because the database server went away (this row or one before it)
+    already: str | None = None  # not issued: the unit was sent the same letter that day (its 文号), by a run at once
+
+
+class AlreadySent(LzdocsError):
+    """A batch's ``guard`` found the letter sent already, under the write lock: ``number`` is the one sent."""
+
+    def __init__(self, unit: str, number: str):
+        super().__init__(f"{unit}已发过同一份文书（{number}），没有重复发文")
+        self.number = number
 
 
 def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -329,10 +340,12 @@ def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
 
 def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,
               date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None,
-              receipt: bool = False, draft: bool = False, assigned: DocumentNumber | None = None) -> list[BatchRow]:
+              receipt: bool = False, draft: bool = False, assigned: DocumentNumber | None = None,
+              guard: Callable[[Connection, str], None] | None = None) -> list[BatchRow]:
     """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row; a
     受文人 column addresses a row's letter to a person; ``receipt`` adds a 送达回证 page to each. A database server
-    that goes away stops the batch: that row and the ones after it are ``unavailable`` (not tried one by one)."""
+    that goes away stops the batch: that row and the ones after it are ``unavailable`` (not tried one by one).
+    ``guard(conn, unit)``, under the write lock before each number, raises AlreadySent for a unit sent it already."""
     office.check_fields(kind, defaults)
     results = []
     gone: DatabaseUnavailable | None = None
@@ -347,7 +360,7 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
             progress(i, len(rows), unit)
             try:
                 results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
-                                          draft=draft, assigned=assigned))
+                                          draft=draft, assigned=assigned, guard=guard))
             except DatabaseUnavailable as exc:
                 gone = exc
                 results.append(BatchRow(number, unit, unavailable=True, error=f"中断：{exc}"))
@@ -357,7 +370,8 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
 
 def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict, defaults: dict,
                date: dt.date, finisher: DurableRenames, *, receipt: bool = False, draft: bool = False,
-               assigned: DocumentNumber | None = None) -> BatchRow:
+               assigned: DocumentNumber | None = None,
+               guard: Callable[[Connection, str], None] | None = None) -> BatchRow:
     unit = str(values.get("单位") or "").strip()
     fields = {**defaults, **{k: v for k, v in values.items() if k not in BATCH_COLUMNS and v not in (None, "")}}
     outcome = BatchRow(number, unit)
@@ -369,11 +383,14 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
             raise FieldError(f"“成文日期”{chinese_date(day)}不合理："
                              f"应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
         letter = office.prepare(kind, unit, fields, day, extra="ignore", to=values.get("受文人"), receipt=receipt)
-        outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned)
         outcome.unit = letter.unit
+        outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned,
+                                      guard=(lambda conn: guard(conn, letter.unit)) if guard else None)
         outcome.warnings = letter.warnings
     except DatabaseUnavailable:
         raise  # the batch stops: every further row would wait for the server in turn
+    except AlreadySent as exc:
+        outcome.already = exc.number
     except LzdocsError as exc:
         outcome.error = str(exc)
     return outcome

@@ -174,7 +174,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
                    render: Callable[[DocumentNumber, Path], bytes | None], reply_due: dt.date | None = None,
                    ledger: bool = False, unit: str | None = None, note: str = "", workspace_root: Path | None = None,
                    suffix: str = ".docx", finisher: DurableRenames | None = None, draft: bool = False,
-                   assigned: DocumentNumber | None = None) -> IssuedDocument:
+                   assigned: DocumentNumber | None = None,
+                   guard: Callable[[Connection], None] | None = None) -> IssuedDocument:
     """Take the next 文号 (or the ``assigned`` one), render the document with it, record it, then put the file in place.
 
     The number is taken inside one write transaction that also holds the render: a render that raises
@@ -184,6 +185,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     back for its SHA-256 (already fsynced, unless a ``finisher`` is given: then the finisher fsyncs and
     renames the file after the commit, and the file is in place once the finisher is closed).
     A ``draft`` takes no number and no row, only its file is recorded in the manifest: see :func:`write_draft`.
+    ``guard(conn)`` runs first under the write lock and may refuse (raise) what another process did meanwhile: a
+    unit sent the same 催报通知 by a second ``urge`` running at once.
     """
     if draft:  # no number, no row: only its file is recorded in the manifest (docs/product.md §12.1)
         preview = write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
@@ -195,6 +198,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     prepared = False  # the transaction's work done: only its commit is left
     try:
         with store.begin(year=year) as conn:
+            if guard is not None:
+                guard(conn)
             following = q.next_seq(conn, code, year)
             number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, following)
             warnings = _backdated(conn, number, issued) + _jump(number, following)

@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 
 import docx
@@ -139,6 +141,41 @@ def test_urge_run_again_the_same_day_sends_only_the_letters_the_first_run_did_no
     assert [r["status"] for r in run_json("-w", ws, "urge", "--again", env=monday)] == ["issued"] * 13
     assert [r["status"] for r in run_json("-w", ws, "urge", env=day("2026-12-08"))] == ["issued"] * 13
     assert len(urges_registered(ws)) == 40
+
+
+def test_an_urge_run_while_another_is_sending_skips_every_unit_the_other_sent(ws):
+    """The check is made again under the write lock that takes each number: a second urge (another machine, a
+    scheduled task) that sends while the first is on its way makes the first skip those units, naming their 文号."""
+    from lzdocs.office import Office
+
+    monday = dt.date(2026, 12, 7)
+    others: list = []
+
+    def meanwhile(i, total, unit):
+        if i == 0 and not others:  # the first run has read who was sent it: none yet
+            with Office(ws, today=monday) as other:
+                others.append(other.urge())
+
+    with Office(ws, today=monday) as office:
+        first = office.urge(progress=meanwhile)
+    [second] = others
+    sent = {r.unit: str(r.issued.number) for r in second.rows if r.issued}
+    assert len(sent) == 13 and not first.failed
+    assert [r for r in first.rows if r.issued] == [] and first.already == sent
+    assert len(urges_registered(ws)) == 13
+
+
+@pytest.mark.slow
+def test_three_urges_started_at_once_send_each_unit_one_notice(ws):
+    env = day("2026-12-07")
+    runs = [subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(ws), "urge", "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            for _ in range(3)]
+    outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    issued = [r for out in outputs for r in out if r["status"] == "issued"]
+    assert sorted(r["unit"] for r in issued) == sorted({r["unit"] for out in outputs for r in out})
+    assert len(issued) == 13 == len(urges_registered(ws))
 
 
 def test_the_same_day_urge_check_is_by_reporting_year_and_roster_name_and_a_draft_shows_what_would_go(ws):
