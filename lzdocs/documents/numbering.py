@@ -155,8 +155,11 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
             row = q.find_document_by_file(conn, relative)
         try:
             if row is not None and not final.exists() and sha256_file(partial) == row["sha256"]:
-                _put_in_place(partial, final)
-                done.append(final)
+                if row["status"] == q.VOID:  # voided while its file waited here: it goes where void puts files
+                    done += _void_leftover(store, partial, row, folder.parent / VOID_DIR, workspace_root)
+                else:
+                    _put_in_place(partial, final)
+                    done.append(final)
             elif row is None:
                 orphans.append((partial, relative))
         except FileNotFoundError:  # another process finished it meanwhile
@@ -167,6 +170,42 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
                 if q.find_document_by_file(conn, relative) is None:
                     partial.unlink(missing_ok=True)
     return done
+
+
+def unplaced_name(partial: str) -> str | None:
+    """The name a document's file takes once put in place, for the hidden file a render writes first
+    (``.内工大纪建〔2026〕3号-计财处.1a2b3c4d.part.docx`` → ``内工大纪建〔2026〕3号-计财处.docx``); None for any
+    other name."""
+    m = _PARTIAL.match(partial)
+    return f"{m['stem']}{m['suffix']}" if m else None
+
+
+def _void_leftover(store: Store, partial: Path, row, folder: Path, workspace_root: Path | None) -> list[Path]:
+    """The file of a number voided before it was put in place (its run killed after the commit; the void found no
+    file): moved into 作废/ under a name of its own, and recorded there, as ``void`` would have done."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = Path(row["file"])
+    target = reserve_name(folder, final.stem, final.suffix)
+    moved = False
+    try:
+        with store.begin() as conn:
+            now = q.find_document(conn, row["number"])
+            if now is None or now["file"] != row["file"] or now["status"] != q.VOID:  # settled meanwhile
+                target.unlink()
+                return []
+            _put_in_place(partial, target)  # onto its own empty reservation
+            moved = True
+            recorded = _recorded_name(target, workspace_root)
+            q.void_document(conn, now["id"], reason=now["void_reason"], voided=now["voided"], file=recorded)
+            files.move(conn, row["file"], recorded, role="voided")
+            store.log(conn, "void_file", row["number"], before={"file": row["file"]}, after={"file": recorded})
+    except BaseException:
+        if moved and _archive_says(store, row["number"], lambda doc: doc["file"] == recorded) is False:
+            rename_no_replace(target, partial)  # not recorded there: back where the next letter looks for it
+        elif not moved:
+            target.unlink(missing_ok=True)
+        raise
+    return [target]
 
 
 def issue_document(store: Store, *, kind: str, code: str, year: int, title: str, recipient: str,
@@ -369,6 +408,10 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
         raise FieldError("作废须写明原因", hint="用 --reason 写明原因，例如 --reason 测试时误发")
     moves: list[tuple[Path, Path]] = []  # (from, to) of each file moved, to put back if the commit fails
     prepared = False  # the transaction's work done: only its commit is left
+    with store.read() as conn:
+        doc = q.find_document(conn, number)
+    if doc is not None and doc["file"]:  # its file still hidden, its run killed after the commit: put in place first
+        finish_leftovers(store, (workspace_root / doc["file"]).parent, workspace_root)
     try:
         with store.begin(year=year_of(number)) as conn:
             doc = q.find_document(conn, number)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import describe_os_error
-from lzdocs.fsutil import stale_files
+from lzdocs.fsutil import sha256_file, stale_files
 from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
@@ -35,6 +35,8 @@ REGENERATE = "；它由档案生成，核实后运行 lzdocs register 即可按�
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
 UNFINISHED = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
 MISSING = "文件不见了（被删除、改名或移走）"
+UNPLACED = ("文书已登记，文件还在隐藏的临时名下（发文的程序在登记后、放到位前中断了）：下一次发同类文书或作废这个文号时"
+            "自动放到位，请勿手动移动或删除")
 TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它取回修改时如此，收到它改好的表后自动了结"
               "（不再列出）；否则文件不见了，请从备份找回")
 UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
@@ -107,6 +109,7 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
         recorded = {row["path"]: row for row in manifest.all_files(conn)}
         named = manifest.named_by_rows(conn)
     live, unfinished = _claimed(ws)
+    unplaced = _unplaced(ws, year, recorded)
     root, checked, size = str(ws.root), 0, 0
     findings: list[Finding] = []
     for path, row in recorded.items():
@@ -114,10 +117,11 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
             continue
         checked, size = checked + 1, size + row["size"]
         finding = (Finding("unfinished", path, UNFINISHED) if path in unfinished
+                   else Finding("unfinished", path, UNPLACED) if path in unplaced
                    else _file_finding(os.path.join(root, path), row))
         if finding:
             findings.append(finding)
-    findings += _strays(ws, year, recorded, live, unfinished)
+    findings += _strays(ws, year, recorded, live | set(unplaced.values()), unfinished)  # named with their document
     report.findings += _confirmed(ws, store, findings)
     report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
     report.checked.update(files=checked, bytes=size)
@@ -169,6 +173,26 @@ def _changed(subject: str, message: str, since, row: dict) -> Finding:
 
 def _no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _unplaced(ws: Workspace, year: int | None, recorded: dict) -> dict[str, str]:
+    """Documents recorded whose file still waits under its hidden name, with the recorded bytes (the letter's run
+    was killed after its commit, before the rename; the next letter of its kind, or its void, puts it in place):
+    recorded path → hidden file's path."""
+    from lzdocs.documents.numbering import unplaced_name
+
+    found = {}
+    for path, entry in ws.archive_files(year):
+        name = unplaced_name(entry.name)
+        final = f"{path.rsplit('/', 1)[0]}/{name}" if name and "/" in path else None
+        row = recorded.get(final) if final else None
+        if row is not None and row["document_id"] is not None and not os.path.lexists(os.path.join(ws.root, final)):
+            try:
+                if entry.is_file(follow_symlinks=False) and sha256_file(entry.path) == row["sha256"]:
+                    found[final] = path
+            except OSError:
+                continue
+    return found
 
 
 def _strays(ws: Workspace, year: int | None, recorded: dict, live: set[str], unfinished: set[str]) -> list[Finding]:

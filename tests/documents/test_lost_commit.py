@@ -135,3 +135,63 @@ def test_a_letter_whose_commit_cannot_be_confirmed_says_to_look_before_issuing_i
         "内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕2号-计划财务处.docx",
         "内工大纪建〔2026〕3号-组织部.docx"]
     assert run_cli("-w", root, "verify").returncode == 0
+
+
+def _recorded_but_hidden(root, monkeypatch) -> Path:
+    """内工大纪建〔2026〕2号 recorded, its file still under its hidden name (the commit's answer lost, the archive
+    unreadable to tell): the folder it waits in."""
+    from contextlib import contextmanager
+
+    from lzdocs.errors import StoreError
+    from lzdocs.store import Store
+
+    real_read = Store.read
+
+    def lose_it_and_the_archive(conn):
+        @contextmanager
+        def unreadable(self):
+            raise StoreError("读写档案库时出错（磁盘或网络共享故障）")
+            yield  # pragma: no cover
+
+        monkeypatch.setattr(Store, "read", unreadable)
+        _lose_the_answer(conn)
+
+    _at_the_next_commit(lose_it_and_the_archive, "-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS,
+                        check=4)
+    monkeypatch.setattr(Store, "read", real_read)
+    folder = root / "outbox" / "2026" / "纪检监察建议书"
+    [hidden] = [p for p in folder.iterdir() if p.name.startswith(".内工大纪建〔2026〕2号")]
+    return folder
+
+
+def test_a_recorded_letter_whose_file_waits_hidden_is_named_by_verify_and_voided_into_作废(root, monkeypatch):
+    """Not "missing, the archive may have been tampered with": verify says the file waits to be put in place.
+    Voiding that number puts it in place first and moves it to 作废/, as any void does — never back among the
+    letters in force."""
+    folder = _recorded_but_hidden(root, monkeypatch)
+    found = run_json("-w", root, "verify", check=1)["findings"]
+    assert [(f["kind"], f["subject"]) for f in found] == [
+        ("unfinished", "outbox/2026/纪检监察建议书/内工大纪建〔2026〕2号-计划财务处.docx")]
+    assert "下一次发同类文书或作废这个文号时自动放到位" in found[0]["message"]
+
+    run_cli("-w", root, "void", "内工大纪建〔2026〕2号", "--reason", "主送单位写错", check=0)
+    assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx"] and not list(folder.glob(".*"))
+    assert _files(root / "outbox" / "2026" / "作废") == ["内工大纪建〔2026〕2号-计划财务处.docx"]
+    run_json("-w", root, "letter", "suggestion", "--unit", "组织部", *FIELDS)
+    assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕3号-组织部.docx"]
+    assert run_json("-w", root, "verify")["findings"] == []
+
+
+def test_a_number_voided_while_its_file_waited_hidden_has_the_file_go_to_作废_not_among_the_letters(root, monkeypatch):
+    """Voided by an older version, which found no file: the next letter of the kind, finishing what killed runs
+    left, moves it into 作废/ and records it there."""
+    folder = _recorded_but_hidden(root, monkeypatch)
+    with sqlite3.connect(root / "lzdocs.db") as db:  # as the void of a version before this one left it
+        db.execute("UPDATE documents SET status = 'void', void_reason = '批量中断', voided = '2026-11-28' "
+                   "WHERE number = '内工大纪建〔2026〕2号'")
+    db.close()
+    run_json("-w", root, "letter", "suggestion", "--unit", "组织部", *FIELDS)
+    assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕3号-组织部.docx"]
+    assert not list(folder.glob(".*"))
+    assert _files(root / "outbox" / "2026" / "作废") == ["内工大纪建〔2026〕2号-计划财务处.docx"]
+    assert run_json("-w", root, "verify")["findings"] == []
