@@ -562,6 +562,7 @@ class Office:
         returned = self._returned_units(year)
         rows = [(i, {"单位": name, **({RETURNED: returned_note(returned[name])} if name in returned else {})})
                 for i, name in enumerate(units, start=1) if name not in already]
+
         def guard(conn, unit: str) -> None:  # once more under the write lock: another urge at once sent it meanwhile
             sent = sent_already(conn)
             if unit in sent:

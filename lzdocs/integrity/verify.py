@@ -117,12 +117,12 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
             continue
         checked, size = checked + 1, size + row["size"]
         finding = (Finding("unfinished", path, UNFINISHED) if path in unfinished
-                   else Finding("unfinished", path, UNPLACED) if path in unplaced
                    else _file_finding(os.path.join(root, path), row))
         if finding:
             findings.append(finding)
     findings += _strays(ws, year, recorded, live | set(unplaced.values()), unfinished)  # named with their document
-    report.findings += _confirmed(ws, store, findings)
+    report.findings += [Finding("unfinished", f.subject, UNPLACED) if f.kind == "missing" and f.subject in unplaced
+                        else f for f in _confirmed(ws, store, findings)]  # not put in place by a batch meanwhile
     report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
     report.checked.update(files=checked, bytes=size)
 
