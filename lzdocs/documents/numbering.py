@@ -93,7 +93,7 @@ class DurableRenames:
         self._pending: list[Future] = []
 
     def submit(self, partial: Path, final: Path) -> None:
-        self._pending.append(self._pool.submit(_put_in_place, partial, final))
+        self._pending.append(self._pool.submit(_finish, partial, final, durable=True))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -116,9 +116,12 @@ def _put_in_place(partial: Path, final: Path) -> None:
     os.replace(partial, final)
 
 
-def _finish(partial: Path, final: Path) -> None:
-    """The rename after the commit; another process's ``finish_leftovers`` may have done it a moment before."""
+def _finish(partial: Path, final: Path, *, durable: bool = False) -> None:
+    """The rename after the commit (``durable``: the file fsynced first); another process's ``finish_leftovers``
+    — the next letter of the kind, issued meanwhile — may have done it a moment before."""
     try:
+        if durable:
+            fsync_file(partial)
         os.replace(partial, final)
     except FileNotFoundError:
         if not final.exists():

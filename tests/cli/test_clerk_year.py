@@ -171,8 +171,9 @@ def test_three_urges_started_at_once_send_each_unit_one_notice(ws):
     runs = [subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(ws), "urge", "--json"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
             for _ in range(3)]
-    outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
-    assert all(run.returncode == 0 for run in runs)
+    ended = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], [err for _, err in ended]
+    outputs = [json.loads(out) for out, _ in ended]
     issued = [r for out in outputs for r in out if r["status"] == "issued"]
     assert sorted(r["unit"] for r in issued) == sorted({r["unit"] for out in outputs for r in out})
     assert len(issued) == 13 == len(urges_registered(ws))
