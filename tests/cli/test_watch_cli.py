@@ -104,9 +104,16 @@ def archived(ws) -> list[Path]:
 
 
 def candidates_left(ws) -> list[Path]:
-    """Files still in the inbox (its 退回/, the lock and temporary files, and the record of whose inbox it is aside)."""
-    return [p for p in ws.inbox.rglob("*") if p.is_file() and "退回" not in p.parts and p.name not in IGNORED
-            and p != ws.work / OWNER]
+    """Files still in the inbox (its 退回/, the lock and temporary files, and the record of whose inbox it is aside).
+    Listed while a watcher works: a claim folder it removes mid-listing (pathlib's rglob then raises) is looked at
+    again."""
+    for _ in range(50):
+        try:
+            return [p for p in ws.inbox.rglob("*") if p.is_file() and "退回" not in p.parts and p.name not in IGNORED
+                    and p != ws.work / OWNER]
+        except FileNotFoundError:
+            continue
+    raise AssertionError("the inbox kept changing under every listing")
 
 
 _MADE: dict[int, tuple[str, dict]] = {}  # index → (name, made): the burst tests share their forms
