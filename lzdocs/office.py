@@ -682,14 +682,15 @@ class Office:
         return result
 
     def follow_up(self, number: str, *, result: str | None = None, date: dt.date | None = None, by: str = "",
-                  close: bool = False, risks: Iterable[str | int] = ()) -> dict:
+                  close: bool = False, risks: Iterable[str | int] = (), correct: bool = False) -> dict:
         """Record the check on a warning's rectification (``result`` 已整改/未整改, ``by`` who checked), its closing
-        (``close``) and/or the risk points it concerns; returns the warning as ``unit --json`` shows it."""
+        (``close``) and/or the risk points it concerns; returns the warning as ``unit --json`` shows it. A check
+        dated before the one recorded is refused unless it ``correct``s that one."""
         from lzdocs.documents.numbering import DocumentNumber
         from lzdocs.dynamics.warnings import follow_up
 
         record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
-                           close=close, risks=[str(r) for r in risks])
+                           close=close, risks=[str(r) for r in risks], correct=correct)
         self._letter_registers([DocumentNumber.parse(record["number"]).year])
         return record
 

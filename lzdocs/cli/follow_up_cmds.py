@@ -53,10 +53,11 @@ def warn_command(env: Env, kind: str, unit: str, person: str | None, sets, risks
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="核查（办结）日期（默认今天）")
 @click.option("--close", is_flag=True, help="办结（核查结果须为已整改）")
 @click.option("--risk", "risks", multiple=True, metavar="风险点", help=RISK_HELP)
+@click.option("--correct", is_flag=True, help="更正上次登记的核查（日期可早于它；原登记保留在操作记录中）")
 @json_option
 @pass_env
 def follow_up_command(env: Env, number: str, result: str | None, by: str, date_text: str | None, close: bool,
-                      risks) -> None:
+                      risks, correct: bool) -> None:
     """登记预警处置的跟踪：核查整改情况（已整改/未整改、核查人、日期）、办结，或关联风险点。
 
     \b
@@ -69,7 +70,7 @@ def follow_up_command(env: Env, number: str, result: str | None, by: str, date_t
     if not (result or close or risks):
         raise click.UsageError("请用 --result 已整改|未整改 登记核查，或 --close 办结，或 --risk 关联风险点")
     record = env.office().follow_up(number, result=result, date=parse_date_option(date_text, env.today), by=by,
-                                    close=close, risks=risks)
+                                    close=close, risks=risks, correct=correct)
     if env.json:
         env.emit(record)
         return

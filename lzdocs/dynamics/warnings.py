@@ -127,7 +127,8 @@ def warning_record(w, risk_ids: list[int], today: dt.date, deadlines: Deadlines)
 # ---- recording ----------------------------------------------------------------------------------------------
 
 def follow_up(store: Store, number: str, today: dt.date, deadlines: Deadlines, *, result: str | None = None,
-              day: dt.date | None = None, by: str = "", close: bool = False, risks: list[str] = ()) -> dict:
+              day: dt.date | None = None, by: str = "", close: bool = False, risks: list[str] = (),
+              correct: bool = False) -> dict:
     """Record the check (``result`` 已整改/未整改 on ``day`` by ``by``), the closing (``close``) and/or links to
     risk points; each change is an event in the audit log, in one transaction."""
     from lzdocs.documents.letters import normalise_number
@@ -146,7 +147,7 @@ def follow_up(store: Store, number: str, today: dt.date, deadlines: Deadlines, *
         if risks:
             _link(store, conn, w, resolve_risks(conn, w["unit"], risks))
         if result is not None:
-            _check(store, conn, w, result, day, by)
+            _check(store, conn, w, result, day, by, correct=correct)
         if close:
             _close(store, conn, w, day, result or w["check_result"])
         w = q.warning_by_number(conn, text)
@@ -164,7 +165,7 @@ def _followed(conn: Connection, text: str, typed: str):
     return w
 
 
-def _check(store: Store, conn: Connection, w, result: str, day: dt.date, by: str) -> None:
+def _check(store: Store, conn: Connection, w, result: str, day: dt.date, by: str, *, correct: bool = False) -> None:
     who = " ".join(str(by or "").split())
     if not who:
         raise FieldError("请写明核查人", hint="加 --by 姓名，例如 --by 纪委办公室张某")
@@ -176,6 +177,10 @@ def _check(store: Store, conn: Connection, w, result: str, day: dt.date, by: str
                          hint=f"请先登记{what}：lzdocs reply {w['number']} --date …")
     if day < w["replied"]:
         raise FieldError(f"核查日期 {chinese_date(day)} 早于回复（谈话）日期 {chinese_date(w['replied'])}")
+    if w["checked"] and day < w["checked"] and not correct:  # the later check stands: an earlier one is no news
+        raise FieldError(f"核查日期 {chinese_date(day)} 早于已登记的核查（{chinese_date(w['checked'])}，"
+                         f"{w['check_result']}，核查人 {w['checked_by']}），台账以最近一次核查为准",
+                         hint="请核对日期；若上次的核查登记错了，加 --correct 更正它（原登记保留在操作记录中）")
     q.record_check(conn, w["id"], checked=day, checked_by=who, result=result)
     store.log(conn, "check", w["number"],
               before={"checked": w["checked"], "checked_by": w["checked_by"], "result": w["check_result"]},

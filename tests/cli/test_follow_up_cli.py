@@ -211,6 +211,24 @@ def test_a_follow_up_is_refused_before_the_reply_and_without_who_checked(root):
     assert "预警处置台账中没有文号" in urge.stderr
 
 
+def test_a_check_dated_before_the_one_recorded_is_refused_unless_it_corrects_it(root):
+    """未整改 found on 12-09, then 已整改 typed as of 12-05: that would put an impossible order in the ledger and
+    lose the 12-09 finding; refused, naming the check recorded. --correct replaces a check entered wrongly."""
+    on("2026-11-28", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    on("2026-12-03", root, "reply", NUMBER)
+    on("2026-12-10", root, "follow-up", NUMBER, "--result", "未整改", "--by", "张某", "--date", "2026-12-09")
+    earlier = on("2026-12-10", root, "follow-up", NUMBER, "--result", "已整改", "--by", "李某", "--date", "2026-12-05",
+                 check=2)
+    assert "核查日期 2026年12月5日 早于已登记的核查（2026年12月9日，未整改，核查人 张某）" in earlier.stderr
+    assert "--correct" in earlier.stderr
+    assert follow_cells(ledger(root)[NUMBER])["核查结果"] == "未整改"
+    on("2026-12-10", root, "follow-up", NUMBER, "--result", "已整改", "--by", "李某", "--date", "2026-12-05",
+       "--correct")
+    cells = follow_cells(ledger(root)[NUMBER])
+    assert (cells["核查结果"], cells["核查人"]) == ("已整改", "李某")
+    on("2026-12-20", root, "follow-up", NUMBER, "--result", "已整改", "--by", "王某", "--date", "2026-12-20")
+
+
 def test_the_meeting_notice_is_a_letter_of_its_own_kind(root):
     result = json_on("2026-11-28", root, "letter", "关于责成召开专题民主生活会的通知", "--unit", "基建处",
                      "--set", "事由=在专项巡察中", "--set", "问题=班子议事不规范", "--set", "问题=民主集中制执行不到位",
