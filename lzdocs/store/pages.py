@@ -43,7 +43,7 @@ class RiskFilter:
             terms.append(risks.c.category == self.category)
         for word in self.search.split():
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            terms.append(or_(*(column.like(pattern, escape="\\") for column in SEARCHED)))
+            terms.append(or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED)))  # OA = oa, on any database
         return terms
 
 

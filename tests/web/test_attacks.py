@@ -156,6 +156,21 @@ def test_pages_over_an_empty_archive_then_a_first_form(workspace, make_form, tmp
         assert client.get("/charts/other.png").status_code == 404  # only the two charts, not the years' by default
 
 
+@pytest.mark.both_backends
+def test_the_search_finds_latin_letters_in_either_case_on_either_database(workspace, make_form, tmp_path):
+    """PostgreSQL's LIKE tells case apart, SQLite's does not: 'oa' found 在OA系统中 on one and not the other."""
+    from lzdocs.office import Office
+    from lzdocs.web import build
+    from tests.conftest import SAMPLE_ROWS
+
+    rows = [{**SAMPLE_ROWS[0], "risk": "在OA系统中违规审批经费"}, SAMPLE_ROWS[1]]
+    run_cli("-w", workspace.root, "ingest", make_form(tmp_path / "计财处.xlsx", rows=rows), check=0)
+    with Office(workspace, today=TODAY) as office:
+        client = client_of(build(office, "127.0.0.1"))
+        for typed in ("OA", "oa", "Oa 经费"):
+            assert '共 <b id="total">1</b>' in client.get("/risks", params={"q": typed}).text, typed
+
+
 def test_markup_in_forms_file_names_and_reasons_is_shown_as_text(workspace, make_form, tmp_path):
     """A unit's form is hostile: its texts and its file name reach every page escaped (Jinja autoescape)."""
     from lzdocs.office import Office
