@@ -29,6 +29,10 @@ class WorkspaceNotFound(ConfigError):
     """No lzdocs workspace at the given folder."""
 
 
+class UnknownUnit(ConfigError):
+    """A unit name that is neither a roster name nor an alias (the message names the close ones)."""
+
+
 class TemplateError(LzdocsError):
     """A .docx/.xlsx template is malformed or asks for a variable the data does not have."""
 

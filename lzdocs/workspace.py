@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from lzdocs.errors import ConfigError, WorkspaceNotFound
+from lzdocs.errors import ConfigError, UnknownUnit, WorkspaceNotFound
 from lzdocs.organisation import LETTER_CODES, SAMPLE, Organisation, fill_organisation
 from lzdocs.settings import Settings, parse_toml
 from lzdocs.textutil import close_matches, decode_text, squeeze
@@ -224,7 +224,7 @@ class Roster:
             return text.strip()
         name = self.resolve(text)
         if name is None:
-            raise ConfigError(self.not_found(text), hint="请使用 units.csv 中的单位名称或别名")
+            raise UnknownUnit(self.not_found(text), hint="请使用 units.csv 中的单位名称或别名")
         return name
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -21,16 +22,18 @@ from starlette.templating import Jinja2Templates
 
 from lzdocs.clock import Clock
 from lzdocs.documents.status import kind_name
-from lzdocs.errors import ConfigError, LzdocsError
+from lzdocs.errors import ConfigError, LzdocsError, UnknownUnit
 from lzdocs.office import Office
 from lzdocs.web import files, views
 from lzdocs.web.auth import Throttle, Users
 
+log = logging.getLogger("lzdocs.web")
 SESSION_COOKIE = "lzdocs_session"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin"}
+UNAVAILABLE = "档案库或工作区的设置暂时无法读取，请稍后刷新；原因显示在运行 lzdocs serve 的电脑上"
 USERS_UNREADABLE = "用户文件无法读取，暂时不能登录：请在运行 lzdocs serve 的电脑上用 lzdocs user list 查看原因"
 LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
 NAV = (("/", "报送情况"), ("/risks", "风险点"), ("/warnings", "预警处置"), ("/events", "收文动态"),
@@ -71,10 +74,11 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         def endpoint(request: Request) -> Response:
             try:
                 values = build(office, views.Query(dict(request.query_params)))
-            except ConfigError as exc:  # a unit not on the roster
+            except UnknownUnit as exc:  # a unit not on the roster
                 return render(request, "error.html", {"message": str(exc)}, status=404)
-            except LzdocsError as exc:  # the archive cannot be read just now
-                return render(request, "error.html", {"message": str(exc)}, status=503)
+            except LzdocsError as exc:  # the archive or a setting cannot be read just now: said where lzdocs serve runs
+                log.warning("网页 %s 无法显示：%s", request.url.path, exc)
+                return render(request, "error.html", {"message": UNAVAILABLE}, status=503)
             return render(request, name, values)
         return endpoint
 

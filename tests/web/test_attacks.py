@@ -242,14 +242,23 @@ def test_an_archive_that_cannot_be_read_just_now_is_a_503_on_pages_and_charts(lo
 
     @contextmanager
     def locked():
-        raise StoreError("档案库正被另一个程序占用，等了一分钟仍未释放")
+        raise StoreError("无法连接数据库服务器：db.example.edu:5432/lzdocs（connection refused）")
         yield
 
     monkeypatch.setattr(office.store, "read", locked)
     for path in ("/risks", "/warnings", "/events", "/charts", "/charts/units.png", "/charts/years.png"):
         got = local.get(path)
         assert got.status_code == 503, path
-    assert "档案库正被另一个程序占用" in local.get("/risks").text
+    shown = local.get("/risks").text  # a visitor is told to come back; the server's address stays on the server
+    assert "暂时无法读取，请稍后刷新" in shown and "db.example.edu" not in shown
+
+
+def test_a_damaged_roster_is_a_503_and_only_an_unknown_unit_a_404(local, office):
+    assert local.get("/unit", params={"name": "没有这个处"}).status_code == 404
+    (office.ws.root / "units.csv").write_bytes(b"\xff\xfe\x00garbage")
+    for path in ("/", "/risks", "/unit?name=人事处"):
+        got = local.get(path)
+        assert got.status_code == 503 and "请稍后刷新" in got.text and "units.csv" not in got.text, path
 
 
 def test_user_add_says_when_it_changes_a_password_and_refuses_odd_names_and_empty_passwords(workspace):
