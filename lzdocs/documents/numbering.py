@@ -120,9 +120,7 @@ def _finish(partial: Path, final: Path, *, durable: bool = False) -> None:
     """The rename after the commit (``durable``: the file fsynced first); another process's ``finish_leftovers``
     — the next letter of the kind, issued meanwhile — may have done it a moment before."""
     try:
-        if durable:
-            fsync_file(partial)
-        os.replace(partial, final)
+        (_put_in_place if durable else os.replace)(partial, final)
     except FileNotFoundError:
         if not final.exists():
             raise

@@ -109,7 +109,8 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
         recorded = {row["path"]: row for row in manifest.all_files(conn)}
         named = manifest.named_by_rows(conn)
     live, unfinished = _claimed(ws)
-    unplaced = _unplaced(ws, year, recorded)
+    entries = list(ws.archive_files(year))  # listed once: for the hidden files of letters, then for strays
+    unplaced = _unplaced(ws, entries, recorded)
     root, checked, size = str(ws.root), 0, 0
     findings: list[Finding] = []
     for path, row in recorded.items():
@@ -120,7 +121,7 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
                    else _file_finding(os.path.join(root, path), row))
         if finding:
             findings.append(finding)
-    findings += _strays(ws, year, recorded, live | set(unplaced.values()), unfinished)  # named with their document
+    findings += _strays(ws, entries, recorded, live | set(unplaced.values()), unfinished)  # named with their document
     report.findings += [Finding("unfinished", f.subject, UNPLACED) if f.kind == "missing" and f.subject in unplaced
                         else f for f in _confirmed(ws, store, findings)]  # not put in place by a batch meanwhile
     report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
@@ -175,14 +176,14 @@ def _no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
 
 
-def _unplaced(ws: Workspace, year: int | None, recorded: dict) -> dict[str, str]:
+def _unplaced(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dict) -> dict[str, str]:
     """Documents recorded whose file still waits under its hidden name, with the recorded bytes (the letter's run
     was killed after its commit, before the rename; the next letter of its kind, or its void, puts it in place):
     recorded path → hidden file's path."""
     from lzdocs.documents.numbering import unplaced_name
 
     found = {}
-    for path, entry in ws.archive_files(year):
+    for path, entry in entries:
         name = unplaced_name(entry.name)
         final = f"{path.rsplit('/', 1)[0]}/{name}" if name and "/" in path else None
         row = recorded.get(final) if final else None
@@ -195,10 +196,12 @@ def _unplaced(ws: Workspace, year: int | None, recorded: dict) -> dict[str, str]
     return found
 
 
-def _strays(ws: Workspace, year: int | None, recorded: dict, live: set[str], unfinished: set[str]) -> list[Finding]:
-    """Files in the archive folders that nothing recorded; a write in progress (see IN_PROGRESS) is not one."""
+def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dict, live: set[str],
+            unfinished: set[str]) -> list[Finding]:
+    """Files in the archive folders (``entries``) that nothing recorded; a write in progress (see IN_PROGRESS) is
+    not one."""
     findings, maybe_in_progress = [], {}
-    for path, entry in ws.archive_files(year):
+    for path, entry in entries:
         if path in recorded or path in live:
             continue
         if path in unfinished:
