@@ -36,19 +36,21 @@ def build(root: Path, n: int) -> list[Path]:
     ws, _ = Workspace.init(root, SAMPLE)
     rng = random.Random(16)
     paths, entries = [], []
-    for i in range(n):
-        folder = ws.rejected if i % 50 == 0 else ws.year_dir(2026) / "收文" / f"单位{i // 20:04d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"表{i:05d}.docx"
-        data = rng.randbytes(rng.randint(8 << 10, 64 << 10))
-        path.write_bytes(data)
-        paths.append(path)
-        entries.append(dict(path=ws.relative(path), sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                            role="original", recorded_at=RECORDED))
-    with Store.for_workspace(ws) as store, store.begin() as conn:
-        files.record_many(conn, entries)
+    # The archive made first, as a workspace's is: files in 收文/ with no archive are a lost one (store/kept.py).
+    with Store.for_workspace(ws) as store:
         for i in range(n):
-            store.log(conn, "accepted", f"表{i:05d}.docx", after={"submission": i + 1})
+            folder = ws.rejected if i % 50 == 0 else ws.year_dir(2026) / "收文" / f"单位{i // 20:04d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"表{i:05d}.docx"
+            data = rng.randbytes(rng.randint(8 << 10, 64 << 10))
+            path.write_bytes(data)
+            paths.append(path)
+            entries.append(dict(path=ws.relative(path), sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                role="original", recorded_at=RECORDED))
+        with store.begin() as conn:
+            files.record_many(conn, entries)
+            for i in range(n):
+                store.log(conn, "accepted", f"表{i:05d}.docx", after={"submission": i + 1})
     return paths
 
 
