@@ -41,6 +41,13 @@ def check() -> None:
         raise KeyboardInterrupt
 
 
+def handled() -> None:
+    """The Ctrl-C just caught is dealt with by the caller (a letter batch stops, then registers and reports what it
+    did): :func:`check` and :func:`noted` do not raise it again. A further Ctrl-C is a new request."""
+    global _requested
+    _requested = False
+
+
 @contextmanager
 def deferred():
     """Ctrl-C waits until the block is done, then takes effect as it would have: for the few steps that must

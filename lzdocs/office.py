@@ -94,7 +94,18 @@ class LetterBatch:
 
     @property
     def failed(self) -> list[BatchRow]:
-        return [r for r in self.rows if not r.issued]
+        """Rows refused (a bad field, an unknown unit) or not sent because the database server went away."""
+        return [r for r in self.rows if not (r.issued or r.already or r.interrupted)]
+
+    @property
+    def skipped(self) -> list[BatchRow]:
+        """Rows whose letter was sent already, by an earlier run of the same file (``BatchRow.already``)."""
+        return [r for r in self.rows if r.already]
+
+    @property
+    def interrupted(self) -> list[BatchRow]:
+        """Rows not tried: Ctrl-C stopped the batch before them (the letters before are issued and registered)."""
+        return [r for r in self.rows if r.interrupted]
 
     @property
     def stopped(self) -> bool:
@@ -477,9 +488,14 @@ class Office:
     def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
                      values: dict | None = None, date: dt.date | None = None, pdf: bool = False,
                      progress: Progress | None = None, receipt: bool = False, draft: bool = False,
-                     number: str | None = None) -> LetterBatch:
-        """One letter per row of a .xlsx/.csv file (or of ``(row number, fields)`` pairs); ``values`` apply to all."""
+                     number: str | None = None, again: bool = False) -> LetterBatch:
+        """One letter per row of a .xlsx/.csv file (or of ``(row number, fields)`` pairs); ``values`` apply to all.
+
+        A row whose letter is in force already — the same kind, unit, person and fields, sent by an earlier run of
+        the file (stopped by Ctrl-C, or run twice), on any day — is not sent again unless ``again``: its row has
+        ``already``, the 文号 sent."""
         from lzdocs.documents import letters as L
+        from lzdocs.store.letters import sent_with
 
         letter_kind = L.find_kind(kind) if isinstance(kind, str) else kind
         self.ws.require_organisation(letter_kind.key)
@@ -487,8 +503,13 @@ class Office:
         if isinstance(rows, (str, Path)):
             header, rows = L.read_batch(Path(rows))
             ignored = L.unknown_columns(letter_kind, header, self.letters.template(letter_kind).variables)
+
+        def guard(conn, unit: str, content: str) -> None:
+            if sent := sent_with(conn, letter_kind.key, unit, content):
+                raise L.AlreadySent(unit, sent)
+
         return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored,
-                                receipt=receipt, draft=draft, number=number)
+                                receipt=receipt, draft=draft, number=number, guard=None if again else guard)
 
     def urge_year(self, *, reminder: bool = False, date: dt.date | None = None) -> int:
         """The year ``urge`` works on by default: ``programme_year()`` (in January, the year just ended, whose late
@@ -563,7 +584,7 @@ class Office:
         rows = [(i, {"单位": name, **({RETURNED: returned_note(returned[name])} if name in returned else {})})
                 for i, name in enumerate(units, start=1) if name not in already]
 
-        def guard(conn, unit: str) -> None:  # once more under the write lock: another urge at once sent it meanwhile
+        def guard(conn, unit: str, content: str) -> None:  # under the write lock: another urge at once may have sent it
             sent = sent_already(conn)
             if unit in sent:
                 raise AlreadySent(unit, sent[unit])
@@ -621,12 +642,22 @@ class Office:
         batch = LetterBatch(kind, results, Rebuilt(), ignored)
         if batch.stopped:  # the database server went away: nothing more is recorded
             return batch
-        if pdf:
+        if pdf and batch.interrupted:  # Ctrl-C: stop soon, with the letters sent registered
+            for item in issued:
+                item.warnings.append("已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF")
+        elif pdf:
             for problem in self.add_pdfs(issued):
                 for item in issued:
                     item.warnings.append(problem)
-        if not draft:
-            batch.registers = self._letter_registers({i.number.year for i in issued})
+        if not draft and issued:
+            try:
+                batch.registers = self._letter_registers({i.number.year for i in issued})
+            except KeyboardInterrupt:  # Ctrl-C again: the registers stay marked (store/pending.py) for the next run
+                if not batch.interrupted:
+                    raise
+                batch.registers = Rebuilt(warnings=["登记簿没有更新（再次中断）；下次发文、收表或运行 lzdocs register "
+                                                    "时会更新"])
+                log.warning("%s", batch.registers.warnings[0])
         return batch
 
     def reply(self, number: str, date: dt.date | None = None, *, correct: bool = False,

@@ -250,8 +250,8 @@ class LzdocsGroup(click.Group):
             raise
         except LzdocsError as exc:
             _fail(exc, exc.exit_code)
-        except KeyboardInterrupt:
-            _interrupted()
+        except KeyboardInterrupt as exc:  # one with a message (a letter batch) says what was done before it
+            _interrupted(str(exc) or INTERRUPTED)
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # `lzdocs risks | head`: click's main quietens the closed pipe
                 raise

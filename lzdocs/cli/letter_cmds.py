@@ -120,12 +120,14 @@ def print_issued(env: Env, item: IssuedLetter, prefix: str = "") -> None:
 @click.option("--receipt", is_flag=True, help="在文书后另起一页附送达回证")
 @click.option("--risk", "risks", multiple=True, metavar="风险点",
               help="关联的风险点：编号（lzdocs unit 单位 可查看）或风险点/岗位中的文字；可写多次")
+@click.option("--again", is_flag=True,
+              help="批量时，已发过同一内容（同一单位、受文人和字段）的行也再发一份（默认不重复发文）")
 @common.numbering_options
 @json_option
 @pass_env
 def letter_command(env: Env, kind: str, unit: str | None, person: str | None, sets, data: Path | None,
-                   batch: Path | None, date_text: str | None, pdf: bool, receipt: bool, risks, draft: bool,
-                   number: str | None) -> None:
+                   batch: Path | None, date_text: str | None, pdf: bool, receipt: bool, risks, again: bool,
+                   draft: bool, number: str | None) -> None:
     """生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。
 
     \b
@@ -135,8 +137,9 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
       lzdocs letter 谈话提醒通知书 --unit 基建处 --to 王磊 --data 谈话.yaml --pdf
       lzdocs letter 问廉问责书 --unit 基建处 --to 王磊 --data 问责.yaml --receipt
       lzdocs letter rectify --batch 整改名单.xlsx --json
-    文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。
-    退出码：0 成功；1 批量中有行失败；2 用法或字段错误；4 数据库服务器连不上。
+    文件写到 outbox/<年份>/<文种>/<文号>-<单位>.docx。批量文件再次运行（如中断后）时，已发过同一内容的行
+    不再重复发文，只列出原文号；确需再发时加 --again。
+    退出码：0 成功；1 批量中有行失败；2 用法或字段错误；4 数据库服务器连不上；130 中断（Ctrl-C）。
     """
     date = parse_date_option(date_text, env.today)
     values = {**read_data(data), **parse_sets(sets)}
@@ -147,9 +150,11 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
                                    "请不要同时使用 --unit、--to 或 --risk")
         with progress_bar(f"生成{find_kind(kind).name}") as update:
             result = office.letter_batch(kind, batch, values=values, date=date, pdf=pdf, progress=update,
-                                         receipt=receipt, draft=draft, number=number)
+                                         receipt=receipt, draft=draft, number=number, again=again)
         report_rows(env, result)
         return
+    if again:
+        raise click.UsageError("--again 只用于 --batch：单份发文不检查是否已发过")
     if not unit:
         if person:
             raise click.UsageError("写给个人时也请用 --unit 指定其所在单位（发文登记簿和预警处置台账按单位登记）")
@@ -164,6 +169,8 @@ def letter_command(env: Env, kind: str, unit: str | None, person: str | None, se
 
 
 def report_rows(env: Env, batch: LetterBatch) -> None:
+    from lzdocs.documents.letters import CUT_SHORT
+
     for column in batch.ignored_columns:
         env.note(f"提醒：表格中的“{column}”列不是{batch.kind.name}的字段，已忽略")
     print_registers(env, batch.registers, summary=True)
@@ -179,10 +186,20 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
             where = f"第{r.row}行 " if r.row is not None else ""
             if r.issued:
                 print_issued(env, r.issued, prefix=f"{where}{r.unit}：")
+            elif r.already:
+                env.echo(f"{where}{r.unit}：已发过（{r.already}），没有重复发文")
+            elif r.interrupted:  # the rows not tried are said once, at the end; one cut short as it was written here
+                if r.error == CUT_SHORT:
+                    env.echo(f"{where}{r.unit}：{r.error}")
             else:
                 env.echo(f"{where}{r.unit or '（未写单位）'}：失败 —— {r.error}")
         if results or not batch.already:
-            env.echo(f"共 {len(results)} 份：成功 {len(results) - len(batch.failed)}，失败 {len(batch.failed)}。")
+            counts = [f"成功 {sum(1 for r in results if r.issued)}", f"失败 {len(batch.failed)}"]
+            counts += [f"已发过 {len(batch.skipped)}"] if batch.skipped else []
+            counts += [f"未处理 {len(batch.interrupted)}"] if batch.interrupted else []
+            env.echo(f"共 {len(results)} 份：{'，'.join(counts)}。")
+    if batch.interrupted:
+        raise BatchInterrupted(batch)
     if batch.stopped:
         from lzdocs.store.db import DatabaseUnavailable
 
@@ -195,9 +212,23 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a letter batch, whose rows were printed: the command ends as interrupted, saying what is done."""
+
+    def __init__(self, batch: LetterBatch):
+        left = batch.interrupted
+        first = f"第{left[0].row}行" if left[0].row is not None else f"“{left[0].unit}”"
+        sent = sum(1 for r in batch.rows if r.issued)
+        again = ("今天再次运行 lzdocs urge 只补发没有发出的" if batch.year is not None else
+                 "再次运行同一批量文件时，已发出的行不会重复发文，只发其余的")
+        super().__init__(f"已中断（Ctrl-C）：已发出的 {sent} 份都已编号、登记（见上）；从{first}起的 {len(left)} 行没有"
+                         f"发文。{again}。")
+
+
 def _row_dict(env: Env, r: BatchRow) -> dict:
-    base = {"row": r.row, "unit": r.unit, "status": "issued" if r.issued else "failed", "number": None,
-            "files": [], "reply_due": None, "warnings": r.warnings, "error": r.error,
+    status = "issued" if r.issued else "skipped" if r.already else "interrupted" if r.interrupted else "failed"
+    base = {"row": r.row, "unit": r.unit, "status": status, "number": r.already, "files": [], "reply_due": None,
+            "warnings": r.warnings, "error": r.error,
             "unavailable": r.unavailable}  # not sent: the database server went away at or before this row
     if r.issued:
         base.update(env.office().letters.as_dict(r.issued))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -250,7 +252,8 @@ class LetterOffice:
             values.pop(k)
 
     def issue(self, letter: Letter, finisher: DurableRenames | None = None, *, draft: bool = False,
-              number: DocumentNumber | None = None, guard: Callable[[Connection], None] | None = None) -> IssuedLetter:
+              number: DocumentNumber | None = None, guard: Callable[[Connection], None] | None = None,
+              content: str | None = None) -> IssuedLetter:
         """Take the next 文号 and write the letter; one transaction, so a failure consumes no number.
 
         With a ``finisher`` (batches) the file is fsynced and put in place after the commit, in parallel
@@ -268,7 +271,8 @@ class LetterOffice:
             self.store, kind=letter.kind.key, code=letter.code, year=letter.date.year, title=letter.title,
             recipient=letter.unit, issued=letter.date, folder=folder, stem=lambda n: f"{n}-{letter.unit}",
             render=render, reply_due=letter.reply_due, ledger=letter.kind.followed, unit=letter.unit, note=letter.note,
-            workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number, guard=guard)
+            workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number, guard=guard,
+            content=content)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
                             list(letter.warnings) + issued.warnings, [issued.path])
 
@@ -304,7 +308,8 @@ class BatchRow:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     unavailable: bool = False  # not issued because the database server went away (this row or one before it)
-    already: str | None = None  # not issued: the unit was sent the same letter that day (its 文号), by a run at once
+    already: str | None = None  # not issued: the same letter was sent already (its 文号), by an earlier or parallel run
+    interrupted: bool = False  # not tried: Ctrl-C stopped the batch before this row
 
 
 class AlreadySent(LzdocsError):
@@ -338,40 +343,73 @@ def read_batch(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
     return [n for n in names if n], out
 
 
+CUT_SHORT = "中断在发文途中（再按了一次 Ctrl-C）：这一份可能已登记；再次运行同一批量文件时会核对，已发出的不会重复发文"
+Guard = Callable[["Connection", str, str], None]  # (connection, unit, the row's fingerprint): raises AlreadySent
+
+
 def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict]], *, defaults: dict,
               date: dt.date, progress: Callable[[int, int, str], None] = lambda i, n, name: None,
               receipt: bool = False, draft: bool = False, assigned: DocumentNumber | None = None,
-              guard: Callable[[Connection, str], None] | None = None) -> list[BatchRow]:
+              guard: Guard | None = None) -> list[BatchRow]:
     """One letter per row; a bad row is reported and the others go on. ``defaults`` apply to every row; a
-    受文人 column addresses a row's letter to a person; ``receipt`` adds a 送达回证 page to each. A database server
-    that goes away stops the batch: that row and the ones after it are ``unavailable`` (not tried one by one).
-    ``guard(conn, unit)``, under the write lock before each number, raises AlreadySent for a unit sent it already."""
+    受文人 column addresses a row's letter to a person; ``receipt`` adds a 送达回证 page to each.
+
+    Two things stop the batch, and each leaves every row accounted for: a database server that goes away (that row
+    and the ones after it are ``unavailable``, not tried one by one), and Ctrl-C — it waits for the letter being
+    written, then the rows after it are ``interrupted``. ``guard(conn, unit, content)``, under the write lock before
+    each number, raises AlreadySent for a row sent already (``content``: its fingerprint, ``row_content``)."""
     office.check_fields(kind, defaults)
-    results = []
-    gone: DatabaseUnavailable | None = None
+    results: list[BatchRow] = []
+    stop: tuple[str, bool] | None = None  # (why the rows left are not sent, unavailable)
     with DurableRenames() as finisher:
         for i, (number, values) in enumerate(rows):
             unit = str(values.get("单位") or "").strip()
-            if gone is not None:
-                results.append(BatchRow(number, unit, unavailable=True,
-                                        error="未发出：数据库服务器连接中断，本行没有处理"))
+            if stop is not None:
+                why, unavailable = stop
+                results.append(BatchRow(number, unit, error=why, unavailable=unavailable,
+                                        interrupted=not unavailable))
                 continue
-            interrupts.check()  # between letters: a Ctrl-C that was swallowed stops here
-            progress(i, len(rows), unit)
+            writing = False
             try:
-                results.append(_batch_row(office, kind, number, values, defaults, date, finisher, receipt=receipt,
-                                          draft=draft, assigned=assigned, guard=guard))
+                interrupts.check()  # between letters: a Ctrl-C that was swallowed stops here
+                progress(i, len(rows), unit)
+                with interrupts.deferred():  # a letter is written whole; Ctrl-C takes effect after it
+                    writing = True
+                    results.append(_batch_row(office, kind, number, values, defaults, date, finisher,
+                                              receipt=receipt, draft=draft, assigned=assigned, guard=guard))
+                    writing = False
+            except KeyboardInterrupt:
+                interrupts.handled()  # the rows are accounted for and the registers rewritten before the command ends
+                stop = ("未发出：已中断（Ctrl-C），本行没有处理", False)
+                if len(results) == i:  # stopped before this row's letter, or (Ctrl-C twice) while it was written
+                    results.append(BatchRow(number, unit, interrupted=True, error=CUT_SHORT if writing else stop[0]))
             except DatabaseUnavailable as exc:
-                gone = exc
+                stop = ("未发出：数据库服务器连接中断，本行没有处理", True)
                 results.append(BatchRow(number, unit, unavailable=True, error=f"中断：{exc}"))
-    progress(len(rows), len(rows), "")
+    if stop is None:
+        progress(len(rows), len(rows), "")
     return results
+
+
+def row_content(kind: LetterKind, unit: str, person: str | None, fields: dict) -> str:
+    """A batch row's fingerprint: its kind, unit, person and the fields given (not its 成文日期, nor the defaults
+    worked out from it), so the same row run again — that day or the next — is known."""
+    def text(value) -> str:
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return squeeze(str(value))
+
+    given = {"kind": kind.key, "unit": unit, "to": text(person or ""),
+             "fields": {key: [text(v) for v in value] if isinstance(value, (list, tuple)) else text(value)
+                        for key, value in sorted(fields.items())}}
+    return hashlib.sha256(json.dumps(given, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict, defaults: dict,
                date: dt.date, finisher: DurableRenames, *, receipt: bool = False, draft: bool = False,
-               assigned: DocumentNumber | None = None,
-               guard: Callable[[Connection, str], None] | None = None) -> BatchRow:
+               assigned: DocumentNumber | None = None, guard: Guard | None = None) -> BatchRow:
     unit = str(values.get("单位") or "").strip()
     fields = {**defaults, **{k: v for k, v in values.items() if k not in BATCH_COLUMNS and v not in (None, "")}}
     outcome = BatchRow(number, unit)
@@ -384,8 +422,9 @@ def _batch_row(office: LetterOffice, kind: LetterKind, number: int, values: dict
                              f"应在 {date.year - DATE_SPAN}—{date.year + DATE_SPAN} 年之间")
         letter = office.prepare(kind, unit, fields, day, extra="ignore", to=values.get("受文人"), receipt=receipt)
         outcome.unit = letter.unit
-        outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned,
-                                      guard=(lambda conn: guard(conn, letter.unit)) if guard else None)
+        content = row_content(kind, letter.unit, values.get("受文人"), fields)
+        outcome.issued = office.issue(letter, finisher, draft=draft, number=assigned, content=content,
+                                      guard=(lambda conn: guard(conn, letter.unit, content)) if guard else None)
         outcome.warnings = letter.warnings
     except DatabaseUnavailable:
         raise  # the batch stops: every further row would wait for the server in turn

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from lzdocs.errors import FieldError, LzdocsError, from_os_error
 from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
 from lzdocs.integrity.manifest import record_written
-from lzdocs.store import Store, files
+from lzdocs.store import Store, files, pending
 from lzdocs.store import documents as q
 from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.textutil import chinese_date, safe_filename
@@ -215,7 +215,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
                    ledger: bool = False, unit: str | None = None, note: str = "", workspace_root: Path | None = None,
                    suffix: str = ".docx", finisher: DurableRenames | None = None, draft: bool = False,
                    assigned: DocumentNumber | None = None,
-                   guard: Callable[[Connection], None] | None = None) -> IssuedDocument:
+                   guard: Callable[[Connection], None] | None = None,
+                   content: str | None = None) -> IssuedDocument:
     """Take the next 文号 (or the ``assigned`` one), render the document with it, record it, then put the file in place.
 
     The number is taken inside one write transaction that also holds the render: a render that raises
@@ -226,7 +227,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     renames the file after the commit, and the file is in place once the finisher is closed).
     A ``draft`` takes no number and no row, only its file is recorded in the manifest: see :func:`write_draft`.
     ``guard(conn)`` runs first under the write lock and may refuse (raise) what another process did meanwhile: a
-    unit sent the same 催报通知 by a second ``urge`` running at once.
+    unit sent the same 催报通知 by a second ``urge`` running at once. ``content``, a batch row's fingerprint, is kept in
+    the issue's event: the same row run again is known by it (store/letters.py ``sent_with``).
     """
     if draft:  # no number, no row: only its file is recorded in the manifest (docs/product.md §12.1)
         preview = write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
@@ -263,8 +265,10 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
                 if reply_due is not None or ledger:  # ledger: a way of warning, followed even with no deadline
                     q.add_warning(conn, document_id=doc_id, unit=unit or recipient, kind=kind, issued=issued,
                                   reply_due=reply_due)
+                pending.mark(conn, year, pending.LETTER_BOOKS)  # rewritten after the commit, or by the next run
                 store.log(conn, "issue", str(number), after={"kind": kind, "title": title, "recipient": recipient,
-                                                              "file": relative, "assigned": bool(assigned)})
+                                                              "file": relative, "assigned": bool(assigned),
+                                                              **({"content": content} if content else {})})
             except BaseException:
                 partial.unlink(missing_ok=True)
                 raise
@@ -430,6 +434,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             for source, target in [*moves, *([(document, moved)] if moved and not moves else [])]:
                 files.move(conn, _recorded_name(source, workspace_root), _recorded_name(target, workspace_root),
                            role="voided")
+            pending.mark(conn, doc["year"], pending.LETTER_BOOKS)
             store.log(conn, "void", number, before={"status": doc["status"], "file": doc["file"]},
                       after={"status": q.VOID, "reason": reason, "voided": voided, "file": recorded})
             prepared = True

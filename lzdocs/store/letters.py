@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import documents, submissions
+from lzdocs.store.schema import documents, events, submissions
 
 
 def units_with_current_submission(conn: Connection, year: int, kind: str = "risk") -> set[str]:
@@ -26,6 +27,21 @@ def letters_to(conn: Connection, unit: str, *, kind: str | None = None, year: in
     if year is not None:
         q = q.where(documents.c.year == year)
     return conn.execute(q.order_by(documents.c.issued, documents.c.id)).mappings().all()
+
+
+def sent_with(conn: Connection, kind: str, recipient: str, content: str) -> str | None:
+    """The 文号 of a letter in force of ``kind`` sent to ``recipient`` whose issue recorded ``content`` (a batch
+    row's fingerprint: documents/letters.py ``row_content``), None when none was: a batch file run again after a
+    Ctrl-C, a cut-off or on the next day does not send a row's letter twice."""
+    sent = conn.execute(select(documents.c.number).where(
+        documents.c.kind == kind, documents.c.recipient == recipient, documents.c.status == "issued")
+        .order_by(documents.c.id)).scalars().all()
+    if not sent:  # the usual case: the events are not read
+        return None
+    found = conn.execute(select(events.c.subject, events.c.after).where(
+        events.c.action == "issue", events.c.subject.in_(sent), events.c.after.like(f"%{content}%")))
+    same = {number for number, after in found if json.loads(after or "{}").get("content") == content}
+    return next((number for number in reversed(sent) if number in same), None)
 
 
 def sent_on(conn: Connection, kind: str, title: str, note: str, day: dt.date) -> dict[str, str]:

@@ -1,10 +1,11 @@
-"""Registers that wait to be rewritten after forms were taken or returned.
+"""Registers that wait to be rewritten after forms were taken or returned, or letters issued or voided.
 
 Each form is marked in the transaction that takes it: all of its year's registers; a returned form, the books a
-return changes (the 报送情况登记表 counts returns). A rewrite clears the marks it covers that it read before
-reading the archive, unless marked again since. So an ingest killed between its last commit and its rewrite
-(stopped while writing the registers, a watcher's service restarted) leaves its marks, and the next ingest or
-watcher rewrites those registers even with nothing new in the inbox (docs/product.md §4)."""
+return changes (the 报送情况登记表 counts returns); a letter, the books it changes (``LETTER_BOOKS``). A rewrite
+clears the marks it covers that it read before reading the archive, unless marked again since. So an ingest killed
+between its last commit and its rewrite (stopped while writing the registers, a watcher's service restarted), or a
+letter batch stopped by Ctrl-C, leaves its marks, and the next ingest, watcher or letter rewrites those registers
+even with nothing new to do (docs/product.md §4)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from lzdocs.store.schema import get_meta, set_meta
 KEY = "registers_pending"  # meta: {"<year>" (every book) or "<year>:<book>+<book>": "<token of the latest mark>"}
 
 Books = tuple[str, ...] | None  # None: every register of the year
+LETTER_BOOKS = ("documents", "warnings")  # the 发文登记簿 and 预警处置台账: the registers a letter or its void changes
 
 
 def _read(conn: Connection) -> dict[str, str]:
