@@ -100,6 +100,7 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     result = RegisterResult()
     with store.read() as conn:  # the marks of forms taken that this rewrite covers, read before the archive
         marks = pending.covered(conn, year, books)
+    paths = _keep_edited(ws, store, paths, today, result)
     try:
         _write_books(ws, store, year, today, paths, result)
     except BaseException:
@@ -109,6 +110,51 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     # retry; the mark is cleared all the same, or each later run would rewrite the year again for a lasting fault.
     _record(ws, store, result, paths.get("publicity"), settled=marks)
     return result
+
+
+EDITED = "edited"  # files.role of a register the clerk changed, kept under another name when it was rewritten
+
+
+def _keep_edited(ws: Workspace, store: Store, paths: dict[str, Path], today: dt.date,
+                 result: RegisterResult) -> dict[str, Path]:
+    """The books to write, after each one whose file is not the one lzdocs wrote — the clerk typed 份数 or 送达 notes
+    into it in WPS, or put a file of that name there — is renamed beside it (…（手工修改稿-2026-12-05）.xlsx) and
+    recorded, never overwritten; a warning says where. A book whose file cannot be moved (open in WPS on Windows)
+    is left out, with the warning to close it."""
+    from lzdocs.fsutil import move_without_replacing, sha256_file
+    from lzdocs.integrity.manifest import hashed
+    from lzdocs.store import files
+
+    with store.read() as conn:
+        recorded = {key: files.recorded(conn, ws.relative(path)) for key, path in paths.items() if path.exists()}
+    kept: list[tuple[Path, str, int]] = []
+    for key, row in recorded.items():
+        path = paths[key]
+        try:
+            if row is not None and sha256_file(path) == row["sha256"]:
+                continue
+            moved = move_without_replacing(path, path.parent, f"{path.stem}（手工修改稿-{today.isoformat()}）",
+                                           path.suffix)
+        except FileNotFoundError:  # gone meanwhile: nothing to keep
+            continue
+        except OSError as exc:
+            del paths[key]
+            result.failed.append(path)
+            result.warnings.append(f"{path.name}：被手工修改过，但无法移到一旁保存（{from_os_error(exc)}；文件可能正在 "
+                                   "Excel/WPS 中打开），本次未更新；请关闭该文件后运行 lzdocs register")
+            continue
+        try:
+            kept.append((moved, *hashed(moved)))  # as kept: the clerk may have saved it once more before the move
+        except OSError:  # kept all the same; verify names it a file nothing recorded
+            pass
+        result.warnings.append(f"{path.name} 在上次生成后被手工修改过：修改过的文件已另存为 {moved.name}，没有丢失；"
+                               f"{path.name} 按档案库重新生成。登记簿每次都由档案库重新生成，手工填写的内容不会带入，"
+                               "需要手工填写的请另存为其他文件名后再编辑")
+    if kept:
+        with interrupts.deferred(), store.begin() as conn:  # a kept copy is recorded: verify knows it as the clerk's
+            for moved, sha, size in kept:
+                files.record(conn, ws.relative(moved), sha, size, EDITED, store.now())
+    return paths
 
 
 def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: dict[str, Path],
