@@ -949,14 +949,18 @@ class Office:
 
     # --- the year's 归档 package --------------------------------------------------------------------------
     def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None,
-                unfinished: bool = False) -> PackageResult:
+                unfinished: bool = False, summary: str | Path | None = None) -> PackageResult:
         """The 归档 package of ``year`` in ``dest`` (new or empty; DA/T 22—2015): every item as its original and as
         PDF/A-2b named by its 档号, the 归档文件目录 (.xlsx, PDF) and 清单 (SHA-256 of every file); then the year is
         closed: its forms and documents are refused until ``reopen``; its registers are rewritten just before, dated
         today. Check it with ``lzdocs.integrity.package.verify_package(dest)``, anywhere.
 
         A year whose warnings still wait for a reply, a check or their closing is refused (ConfigError naming
-        them), since none of those could be recorded once it is closed — unless ``unfinished``: archived as it is."""
+        them), since none of those could be recorded once it is closed — unless ``unfinished``: archived as it is.
+
+        The 总结 is the newest ``summary()`` wrote, refused when its numbers no longer hold or when the folder holds
+        one lzdocs did not write; ``summary`` (a file in outbox/<year>/总结/) is the clerk's choice
+        (integrity/items.py ``choose_summary``)."""
         from lzdocs.integrity.package import build_package
         from lzdocs.settings import known_settings
         from lzdocs.workspace import DEFAULT_CONFIG
@@ -970,7 +974,7 @@ class Office:
         # ingest, a new day), and a 预警处置台账 left at an earlier day would go on saying 未到期.
         registers = self.rebuild_registers([year])
         result = build_package(self.ws, self.store, year, Path(dest), now=self.clock.now, defaults=defaults,
-                               progress=progress, timeout=timeout)
+                               progress=progress, timeout=timeout, summary=Path(summary) if summary else None)
         result.warnings += registers.warnings
         return result
 

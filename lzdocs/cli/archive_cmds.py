@@ -15,10 +15,12 @@ from lzdocs.cli.progress import progress_bar
 @click.option("--reopen", "reopen", type=YEAR, metavar="年份", help="重新打开已归档的年度（记入操作记录）")
 @click.option("--reason", default="", metavar="原因", help="重新打开的原因（与 --reopen 一起用）")
 @click.option("--unfinished", is_flag=True, help="该年度还有没办结的预警也归档（之后登记它们要先 --reopen）")
+@click.option("--summary", "summary", metavar="文件",
+              help="归档哪一份总结（outbox/<年份>/总结/ 中的 .docx；默认 lzdocs summary 最近生成的那份）")
 @json_option
 @pass_env
 def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | None, reason: str,
-                    unfinished: bool) -> None:
+                    unfinished: bool, summary: str | None) -> None:
     """年度归档：按 DA/T 22—2015 整理一年的文书和收到的表格，生成归档文件、目录和清单，之后该年度关闭。
 
     \b
@@ -26,7 +28,8 @@ def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | 
     每件有原件和 PDF/A 两种格式（需要 LibreOffice），以档号命名；另有归档文件目录（.xlsx 和 PDF）
     和清单（每个文件的 SHA-256）。文件夹须是新的或空的。归档后，该年度的收表和发文都会被拒绝，
     确需补充时先用 --reopen 重新打开，办完后重新归档。该年度还有没办结的预警（未回复、未核查、
-    未办结）时不归档并列出它们，确要归档加 --unfinished。
+    未办结）时不归档并列出它们，确要归档加 --unfinished。总结取 lzdocs summary 最近生成的那份；它写成后
+    数字有了变化（又收到表格等），或总结文件夹里有另存的定稿时，不归档并说明，用 --summary 指定要归档的那份。
     示例：
       lzdocs archive --year 2026 D:/归档/2026
       lzdocs archive --reopen 2026 --reason 补收宣传部更正后的表格
@@ -40,7 +43,7 @@ def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | 
         raise click.UsageError("请写明年度和归档文件夹，如 lzdocs archive --year 2026 D:/归档/2026")
     office = env.office()
     with progress_bar("归档", enabled=not env.json) as update:
-        result = office.archive(year, dest, progress=update, unfinished=unfinished)
+        result = office.archive(year, dest, progress=update, unfinished=unfinished, summary=summary)
     for text in result.warnings:
         env.note(f"提醒：{text}")
     if env.json:

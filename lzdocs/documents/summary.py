@@ -82,6 +82,25 @@ class YearSummary:
         return max(earlier) if earlier else None
 
 
+def figures_digest(s: YearSummary) -> str:
+    """A fingerprint of every number of the summary (not its quality hints, added after): the same archive, the same
+    day and roster give the same one, so ``lzdocs archive`` can tell a 总结 whose figures are out of date."""
+    import dataclasses
+    import hashlib
+    import json
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    numbers = {k: v for k, v in dataclasses.asdict(s).items() if k != "quality"}
+    text = json.dumps(plain(numbers), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
                  threshold: float) -> YearSummary:
     """Every number of the summary of ``year``, read in the caller's transaction."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lzdocs.documents.summary import YearSummary
+from lzdocs.documents.summary import YearSummary, figures_digest
 
 if TYPE_CHECKING:
     from lzdocs.office import Office
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lzdocs.summary")
 SUMMARY_DIR, PACKAGE_DIR = "总结", "上报"
+SUMMARY_EVENT = "summary"  # events.action of a 总结 written: {"year", "today", "figures"} (``figures_digest``)
 CONTENTS = "清单.txt"
 
 
@@ -48,6 +49,7 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
     with office.store.read() as conn:
         numbers = year_summary(conn, year, office.today, roster=ws.roster().names, deadline=ws.settings.deadline(year),
                                threshold=threshold_of(ws.settings))
+    figures = figures_digest(numbers)
     numbers.quality = flags
     warnings: list[str] = []
     target = _write_docx(ws, numbers, warnings)
@@ -56,19 +58,24 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
         result.pdf = _pdf(ws, target, warnings)
     if package:
         _package(office, result)
-    _record(office, result)
+    _record(office, result, figures)
     for text in warnings:
         log.warning("%s", text)
     return result
 
 
-def _record(office: Office, result: SummaryResult) -> None:
-    """The report, its PDF and the 上报 package in the manifest (docs/product.md §12.1)."""
+def _record(office: Office, result: SummaryResult, figures: str) -> None:
+    """The report, its PDF and the 上报 package in the manifest (docs/product.md §12.1); and an event with the day
+    its numbers were counted on and their fingerprint, by which ``lzdocs archive`` tells whether they still hold."""
     from lzdocs.integrity.manifest import record_written
 
     written = [(result.file, "summary")] + [(result.pdf, "pdf")] * bool(result.pdf)
     written += [(path, "package") for path in [*result.contents, *([result.archive] if result.archive else [])]]
     record_written(office.store, office.ws.relative, written)
+    with office.store.begin() as conn:
+        office.store.log(conn, SUMMARY_EVENT, office.ws.relative(result.file), after={
+            "year": result.year, "today": result.numbers.today.isoformat(), "figures": figures,
+            "units": len(result.numbers.on_time) + len(result.numbers.late), "points": result.numbers.total})
 
 
 def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, bytes]:

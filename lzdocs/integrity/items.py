@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,10 +84,12 @@ def order_items(items: list[Item], scheme: Scheme, year: int) -> list[Item]:
     return ordered
 
 
-def plan_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme) -> tuple[list[Item], list[dict]]:
+def plan_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme,
+               summary: Path | None = None) -> tuple[list[Item], list[dict]]:
     """(the items of ``year`` in order, the voided numbers). Items: every document issued with a file
-    (letters, notices; a 作废 number is no item — it is listed with its reason; a 批评教育 has no file), the newest
-    summary, and each unit's current accepted form of each kind (a superseded form is an earlier version)."""
+    (letters, notices; a 作废 number is no item — it is listed with its reason; a 批评教育 has no file), the
+    ``summary`` (``choose_summary``), and each unit's current accepted form of each kind (a superseded form is an
+    earlier version)."""
     from lzdocs.store import documents as docs_q
 
     items, voided = [], []
@@ -98,8 +101,7 @@ def plan_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme) -> tu
                            "reason": d["void_reason"]})
         elif d["file"]:
             items.append(_document_item(ws, d, scheme))
-    summary = _summary_item(ws, year, scheme)
-    items += [summary] if summary else []
+    items += [_summary_item(ws, year, scheme, summary)] if summary else []
     items += _form_items(conn, ws, year, scheme)
     missing = [i for i in items if not i.source.is_file()]
     if missing:
@@ -127,21 +129,94 @@ def _issuer_of(settings: Settings, code: str) -> str:
     return found or settings.text("organisation", "issuer")
 
 
-def _summary_item(ws: Workspace, year: int, scheme: Scheme) -> Item | None:
-    """The year's newest summary (a rerun of ``lzdocs summary`` writes _01, _02 … beside the first)."""
+def _summary_item(ws: Workspace, year: int, scheme: Scheme, path: Path) -> Item:
     from types import SimpleNamespace
 
     from lzdocs.documents.summary_doc import title_of
+
+    title = title_of(SimpleNamespace(year=year), ws.school)  # the report's own title (it needs only the year)
+    return Item(SUMMARY, path, title, ws.settings.text("organisation", "issuer"),
+                "", _signed_on(path), scheme.period(SUMMARY), matter=("summary",), key=f"summary:{path.name}")
+
+
+def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | None = None) -> tuple[Path | None, str]:
+    """The 总结 the 归档 package takes for ``year``, and a 提醒 ('' when none), or ConfigError.
+
+    Without ``chosen``: the newest one ``lzdocs summary`` wrote (recorded in the manifest; edited since by the clerk
+    is fine — that is how it is finished), and only when its numbers still hold: counted again as of the day it was
+    written, they must be the same (a form taken or corrected, a letter or a case added since changes them). A
+    .docx in the folder that lzdocs did not write (…（定稿）.docx) makes the choice the clerk's: ``chosen`` names
+    the one to take, inside outbox/<year>/总结/, taken even when out of date (the 提醒 says so). None: no summary."""
     from lzdocs.documents.summary_report import SUMMARY_DIR
+    from lzdocs.store import files
 
     folder = ws.year_dir(year) / SUMMARY_DIR
-    found = sorted(p for p in folder.glob(f"{year}{SUMMARY_NAME}*.docx") if p.is_file()) if folder.is_dir() else []
-    if not found:
-        return None
-    newest = found[-1]
-    title = title_of(SimpleNamespace(year=year), ws.school)  # the report's own title (it needs only the year)
-    return Item(SUMMARY, newest, title, ws.settings.text("organisation", "issuer"),
-                "", _signed_on(newest), scheme.period(SUMMARY), matter=("summary",), key=f"summary:{newest.name}")
+    on_disk = sorted(p for p in folder.glob("*.docx") if p.is_file() and not p.name.startswith((".", "~$"))) \
+        if folder.is_dir() else []
+    rows = [r for r in files.all_files(conn, prefix=ws.relative(folder) + "/") if r["role"] == "summary"]
+    written = {ws.root / r["path"]: r for r in rows}
+    if chosen is not None:
+        path = _in_summary_folder(ws, folder, year, chosen)
+        stale = _stale(conn, ws, year, path)
+        return path, f"指定的总结 {path.name} 中的数字已过时（{stale}），已按指定的归档" if stale else ""
+    if not on_disk:
+        return None, ""
+    others = [p for p in on_disk if p not in written]
+    if others:
+        names = "、".join(p.name for p in others[:5]) + (f" 等 {len(others)} 份" if len(others) > 5 else "")
+        raise ConfigError(f"{year} 年度的总结文件夹里有不是 lzdocs summary 生成的总结：{names}，不知道归档哪一份",
+                          hint=f"用 --summary 指定要归档的那一份，如 lzdocs archive --year {year} "
+                               f"--summary \"{others[-1].name}\" 归档文件夹；不需要的请移出 {ws.relative(folder)}")
+    path = max((p for p in on_disk if p in written), key=lambda p: (written[p]["recorded_at"], p.name))
+    if stale := _stale(conn, ws, year, path):
+        raise ConfigError(f"{year} 年度的总结 {path.name} 写成以后，档案库中该年度的数字有了变化（{stale}），"
+                          "总结中的数字已经过时",
+                          hint=f"请运行 lzdocs summary --year {year} 重新生成、核对修改后再归档；确要按这一份归档，"
+                               f"用 --summary \"{path.name}\" 指定")
+    return path, ""
+
+
+def _in_summary_folder(ws: Workspace, folder: Path, year: int, chosen: Path) -> Path:
+    """``chosen`` (a path, or a name in the folder) as a .docx file in outbox/<year>/总结/, or ConfigError."""
+    path = chosen if chosen.is_absolute() or chosen.exists() else folder / chosen
+    try:
+        inside = Path(os.path.realpath(path)).parent == Path(os.path.realpath(folder))
+    except OSError:
+        inside = False
+    if not path.is_file() or path.suffix.lower() != ".docx" or not inside:
+        raise ConfigError(f"--summary 指定的“{chosen}”不是 {ws.relative(folder)} 中的 .docx 文件",
+                          hint=f"请把要归档的总结（.docx）放进 {ws.relative(folder)}，再用 --summary 写它的文件名")
+    return folder / path.name
+
+
+def _stale(conn: Connection, ws: Workspace, year: int, path: Path) -> str:
+    """Why the numbers of the summary at ``path`` no longer hold ('' when they do, or when lzdocs did not write it
+    or wrote it before it kept their fingerprint): counted again as of the day it was written."""
+    import json
+
+    from sqlalchemy import select
+
+    from lzdocs.documents.summary import figures_digest, year_summary
+    from lzdocs.documents.summary_report import SUMMARY_EVENT
+    from lzdocs.dynamics.changes import threshold_of
+    from lzdocs.store.schema import events
+
+    after = conn.execute(select(events.c.after).where(events.c.action == SUMMARY_EVENT,
+                                                      events.c.subject == ws.relative(path))
+                         .order_by(events.c.id.desc()).limit(1)).scalar()
+    written = json.loads(after) if after else {}
+    if not written.get("figures"):
+        return ""
+    day = dt.date.fromisoformat(written["today"])
+    now = year_summary(conn, year, day, roster=ws.roster().names, deadline=ws.settings.deadline(year),
+                       threshold=threshold_of(ws.settings))
+    if figures_digest(now) == written["figures"]:
+        return ""
+    then, counted = (written.get("units"), written.get("points")), (len(now.on_time) + len(now.late), now.total)
+    if None in then or then == counted:
+        return "预警、案例、变化等数字与档案库现在的不一致"
+    return (f"总结写的是 {then[0]} 个单位报送、{then[1]} 个风险点，"
+            f"档案库现在是 {counted[0]} 个单位、{counted[1]} 个风险点")
 
 
 def _signed_on(path: Path) -> dt.date:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.fsutil import fsync_dir, sha256_file, write_atomic
-from lzdocs.integrity.items import PERIODS, Item, Scheme, plan_items
+from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
+from lzdocs.integrity.manifest import record_written
 from lzdocs.integrity.package_check import (
     CATALOGUE,
     ITEMS_DIR,
@@ -28,6 +29,7 @@ from lzdocs.integrity.package_check import (
     manifest_text,
     verify_package,
 )
+from lzdocs.store import files
 
 if TYPE_CHECKING:
     from lzdocs.store import Store
@@ -66,10 +68,12 @@ class PackageResult:
 
 
 def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, defaults: dict,
-                  progress: Progress | None = None, timeout: float = 120) -> PackageResult:
+                  progress: Progress | None = None, timeout: float = 120,
+                  summary: Path | None = None) -> PackageResult:
     """Write ``year``'s package to ``dest`` (a folder that does not exist or is empty), built in a folder beside it
     and renamed when whole; then close the year. The closing transaction plans the items again: a form or document
-    that arrived while the package was being built stops it (nothing is closed, nothing is left)."""
+    that arrived while the package was being built stops it (nothing is closed, nothing is left). The 总结 is the
+    one ``choose_summary`` takes (``summary``: the clerk's choice); one lzdocs did not write is recorded first."""
     from lzdocs.documents.pdf import NOT_FOUND, find_soffice
     from lzdocs.store.years import close_year
 
@@ -84,7 +88,11 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
     with store.read() as conn:
-        items, voided = plan_items(conn, ws, year, scheme)
+        summary, summary_note = choose_summary(conn, ws, year, summary)
+        unrecorded = summary is not None and files.recorded(conn, ws.relative(summary)) is None
+        items, voided = plan_items(conn, ws, year, scheme, summary)
+    if unrecorded:  # the clerk's own 总结, named with --summary: in the manifest, as verify expects of archived files
+        record_written(store, ws.relative, [(summary, "summary")])
     if not items and voided:
         numbers = "、".join(v["number"] for v in voided[:5]) + ("等" if len(voided) > 5 else "")
         raise ConfigError(f"{year} 年度没有可归档的文件：只有作废的文号 {len(voided)} 个（{numbers}），"
@@ -95,7 +103,7 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     work = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.part"
     work.mkdir()
     try:
-        warnings = _copy_originals(items, work / ITEMS_DIR, report)
+        warnings = [summary_note] * bool(summary_note) + _copy_originals(items, work / ITEMS_DIR, report)
         _make_pdfs(items, work / ITEMS_DIR, timeout, report)
         _write_catalogue(items, work, year, ws.school, voided, timeout, now().date())
         manifest = _write_manifest(work, year, scheme, items, voided, now())
@@ -104,7 +112,7 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
         placed = False
         try:
             with store.begin() as conn:
-                again, _ = plan_items(conn, ws, year, scheme)
+                again, _ = plan_items(conn, ws, year, scheme, summary)
                 if [(i.key, i.sha256) for i in again] != [(i.key, i.sha256) for i in items]:
                     raise LzdocsError(f"打包期间 {year} 年度又有新的收文或文书，本次归档没有完成",
                                       hint=f"请再运行一次 lzdocs archive --year {year} {dest}")
