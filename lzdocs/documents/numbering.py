@@ -324,16 +324,16 @@ def _claim(conn: Connection, number: DocumentNumber) -> DocumentNumber:
                      f"《{used['title']}》", hint="请核对文号；同一文号只能用一次")
 
 
-JUMP = 20  # an assigned number this far past the next automatic one is worth a word: a typo moves the sequence
-
-
 def _jump(number: DocumentNumber, following: int) -> list[str]:
-    """A warning when an assigned number leaves a wide gap: the automatic numbers continue after it for good."""
-    if number.seq < following + JUMP:
+    """A warning when an assigned number leaves numbers unused before it: the automatic numbers continue after it
+    for good, and an archivist asks after every gap in the 文号."""
+    if number.seq <= following:
         return []
     gap = number.seq - following
-    return [f"文号 {number} 比下一个自动编号 {number.code}〔{number.year}〕{following}号 大 {gap} 个，"
-            f"此后自动编号从 {number.seq + 1} 号接着编；如果文号写错了，请用 lzdocs void 作废它并说明原因"]
+    skipped = f"{following}号" if gap == 1 else f"{following}—{number.seq - 1}号（共 {gap} 个）"
+    return [f"文号 {number} 比下一个自动编号 {number.code}〔{number.year}〕{following}号 大 {gap} 个：{skipped}空着，"
+            f"此后自动编号从 {number.seq + 1} 号接着编；如果空着的文号在别处已编发，请用 --number 逐个登记，"
+            "如果文号写错了，请用 lzdocs void 作废它并说明原因"]
 
 
 def _backdated(conn: Connection, number: DocumentNumber, issued: dt.date) -> list[str]:
