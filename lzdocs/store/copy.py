@@ -37,45 +37,55 @@ class CopyReport:
 def copy_archive(source, target, progress: Callable[[int, int, str], None] | None = None) -> CopyReport:
     """Copy every table of the ``source`` Store into the ``target`` Store, whose archive must be empty (its schema
     just made); ids are kept (sequences set after them on PostgreSQL). Then every table is counted and hashed on
-    both sides. One write transaction on the target: an interrupted copy leaves it empty."""
+    both sides. One write transaction on the target: an interrupted copy leaves it empty.
+
+    The source is read in one snapshot (``Store.snapshot``) from the first count to the last hash: another machine
+    may go on writing into a shared archive meanwhile, and a table read after such a write would name rows of one
+    read before it (a letter's file row without its document: the target refuses it), the events' chain head
+    would name an event not copied, and the hashes would differ from what was copied. What is written meanwhile
+    stays in the source only, whole."""
     tables = [t for t in schema.metadata.sorted_tables if t.name not in SKIPPED]
-    with source.read() as src:
+    with source.snapshot() as src:
         totals = {t.name: src.execute(select(func.count()).select_from(t)).scalar() for t in tables}
-    with target.begin() as dst:
-        taken = [t.name for t in tables if dst.execute(select(func.count()).select_from(t)).scalar()]
-        if taken:
-            raise StoreError(f"目标数据库里已经有档案（{'、'.join(taken)} 表不是空的），不能复制到那里",
-                             hint="请换一个空的数据库（或新建一个 schema）后再复制")
-        done, whole = 0, sum(totals.values())
-        later: list[tuple] = []  # (table, column, [(id, value)]): references set once their rows are there
-        with source.read() as src:
-            for i, table in enumerate(tables):
-                ahead = _forward_references(table, {t.name for t in tables[:i]})
-                pending = {name: [] for name in ahead}
-                for rows in _batches(src, table):
-                    interrupts.check()  # between batches: a Ctrl-C that was swallowed stops here
-                    for row in rows:
-                        for name in ahead:
-                            if row[name] is not None:
-                                pending[name].append((row["id"], row[name]))
-                                row[name] = None
-                    dst.execute(table.insert(), rows)
-                    done += len(rows)
-                    if progress:
-                        progress(done, whole, table.name)
-                later += [(table, name, pairs) for name, pairs in pending.items() if pairs]
-        for table, name, pairs in later:
-            dst.execute(table.update().where(table.c.id == bindparam("_id")).values({name: bindparam("_value")}),
-                        [{"_id": key, "_value": value} for key, value in pairs])
-        _set_sequences(dst, tables)
-        with source.read() as src:
-            _copy_meta(src, dst)
-    report = CopyReport()
-    with source.read() as src, target.read() as dst:
-        for table in tables:
-            a, b = _digest(src, table), _digest(dst, table)
-            report.tables[table.name] = {"source": a[0], "target": b[0], "same": a[1] == b[1]}
+        with target.begin() as dst:
+            _copy_rows(src, dst, tables, totals, progress)
+        report = CopyReport()
+        with target.read() as dst:
+            for table in tables:
+                a, b = _digest(src, table), _digest(dst, table)
+                report.tables[table.name] = {"source": a[0], "target": b[0], "same": a[1] == b[1]}
     return report
+
+
+def _copy_rows(src: Connection, dst: Connection, tables, totals: dict[str, int],
+               progress: Callable[[int, int, str], None] | None) -> None:
+    """Every row of ``tables`` and the archive's own ``meta`` records from ``src`` into the empty ``dst``."""
+    taken = [t.name for t in tables if dst.execute(select(func.count()).select_from(t)).scalar()]
+    if taken:
+        raise StoreError(f"目标数据库里已经有档案（{'、'.join(taken)} 表不是空的），不能复制到那里",
+                         hint="请换一个空的数据库（或新建一个 schema）后再复制")
+    done, whole = 0, sum(totals.values())
+    later: list[tuple] = []  # (table, column, [(id, value)]): references set once their rows are there
+    for i, table in enumerate(tables):
+        ahead = _forward_references(table, {t.name for t in tables[:i]})
+        pending = {name: [] for name in ahead}
+        for rows in _batches(src, table):
+            interrupts.check()  # between batches: a Ctrl-C that was swallowed stops here
+            for row in rows:
+                for name in ahead:
+                    if row[name] is not None:
+                        pending[name].append((row["id"], row[name]))
+                        row[name] = None
+            dst.execute(table.insert(), rows)
+            done += len(rows)
+            if progress:
+                progress(done, whole, table.name)
+        later += [(table, name, pairs) for name, pairs in pending.items() if pairs]
+    for table, name, pairs in later:
+        dst.execute(table.update().where(table.c.id == bindparam("_id")).values({name: bindparam("_value")}),
+                    [{"_id": key, "_value": value} for key, value in pairs])
+    _set_sequences(dst, tables)
+    _copy_meta(src, dst)
 
 
 def _forward_references(table, copied: set[str]) -> list[str]:

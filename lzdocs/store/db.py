@@ -272,6 +272,21 @@ class Store:
         except (OperationalError, InterfaceError) as exc:
             raise database_error(self.url, exc) from exc
 
+    @contextmanager
+    def snapshot(self):
+        """A read-only view of one moment, for a reader of table after table whose rows must agree (``db copy``):
+        on PostgreSQL a REPEATABLE READ, READ ONLY transaction — under ``read()``'s READ COMMITTED each statement
+        sees what was committed when it began, so a letter another machine records between the reads of
+        ``documents`` and ``files`` would be half there. SQLite's deferred transaction is such a view already
+        (WAL: from its first read until it ends); it is left as ``read()`` makes it, with lzdocs' own BEGIN."""
+        try:
+            with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
+                if conn.dialect.name == "postgresql":  # set before the transaction begins, reset when it is returned
+                    conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+                yield conn
+        except (OperationalError, InterfaceError) as exc:
+            raise database_error(self.url, exc) from exc
+
     def integrity_check(self) -> list[str] | None:
         """SQLite's ``PRAGMA integrity_check``: the problems it lists ([] when the file holds); None on a database
         server, which checks itself."""
