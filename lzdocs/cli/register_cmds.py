@@ -51,6 +51,7 @@ def register_command(env: Env, year: int | None, all_schools: bool) -> None:
             env.emit({"year": year, "files": [ws.relative(path)], "schools": [_school_json(c) for c in schools]})
         else:
             env.echo(f"已生成 {year} 年各校汇总表（{len(schools)} 所学校）：{ws.relative(path)}")
+            _note_copies(env, schools)
         return
     result = office.registers(year)
     for warning in result.warnings:
@@ -72,7 +73,23 @@ def _school_json(counts) -> dict:
     total = counts.totals
     return {"school": counts.school, "short": counts.short, "codes": counts.codes, "units": len(counts.units),
             "levels": {str(k): total[k] for k in (1, 2, 3)}, "risks": sum(total.values()),
-            "by_unit": {unit: {str(k): c[k] for k in (1, 2, 3)} for unit, c in sorted(counts.units.items())}}
+            "by_unit": {unit: {str(k): c[k] for k in (1, 2, 3)} for unit, c in sorted(counts.units.items())},
+            "schema": counts.schema, "copies": counts.copies, "diverged": counts.diverged}
+
+
+def _note_copies(env: Env, schools) -> None:
+    """Schemas with another copy of a school's archive (``db copy`` to the same database), counted once: which one
+    was counted, and what to do with the others."""
+    for counts in schools:
+        settled = [name for name in counts.copies if name not in counts.diverged]
+        if settled:
+            env.note(f"提醒：schema {'、'.join(settled)} 里是{counts.school}档案库的另一份副本"
+                     f"（lzdocs db copy 复制的），没有重复计入，汇总按记录最新的 schema {counts.schema} 统计；"
+                     "确认各台电脑的 [database] url 都不再用它后，可请数据库管理员删除这个 schema")
+        if counts.diverged:
+            env.note(f"提醒：{counts.school}档案库有两份副本在复制之后都记录了新内容：schema {counts.schema} 和 "
+                     f"{'、'.join(counts.diverged)}，汇总只按 schema {counts.schema} 统计；"
+                     "请该校确认 lzdocs.toml 中 [database] url 用的是哪一份，把另一份里多出的记录补进来后再删除它")
 
 
 @command(cli, "status")
@@ -102,6 +119,7 @@ def status_command(env: Env, year: int | None, all_schools: bool) -> None:
             total = counts.totals
             env.echo(f"{counts.school}：报送单位 {len(counts.units)} 个，风险点 {sum(total.values())} 个（一级 "
                      f"{total[1]}、二级 {total[2]}、三级 {total[3]}）")
+        _note_copies(env, schools)
         return
     report = office.status_report(year)
     status = report.status

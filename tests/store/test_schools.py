@@ -65,3 +65,47 @@ def test_on_sqlite_the_roll_up_is_the_one_school(workspace, make_form):
     [school] = run_json("-w", workspace.root, "status", "--all-schools")["schools"]
     assert (school["school"], school["units"], school["risks"]) == ("内蒙古工业大学", 1, len(SAMPLE_ROWS))
     assert school["codes"]["suggestion"] == "内工大纪建"
+
+
+@pytest.mark.postgres
+def test_a_schools_archive_copied_to_another_schema_is_counted_once(province, postgres_server, make_form):
+    """``db copy`` to another schema of the same database (the school moving its archive) leaves two schemas
+    with its school in ``meta``: the roll-up counts the archive once — the copy written last, the source until
+    the url is switched and the copy after — and says which schema is the other copy and what to do with it."""
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+
+    root = province[0]  # 北方工业学院: 计划财务处 and 基建处, 1 + 2 risk points
+    old = Workspace.open(root).db_url
+    database = old.split("@/", 1)[1].split("?", 1)[0]
+    url = postgres_server.new_schema(database)
+    old_schema, new_schema = (u.rsplit("%3D", 1)[1] for u in (old, url))
+    before = run_json("-w", root, "status", "--all-schools")
+    assert run_json("-w", root, "db", "copy", "--to", url)["ok"] is True
+    copied = run_json("-w", province[1], "status", "--all-schools")
+    assert [s["school"] for s in copied["schools"]] == ["东方理工大学", "北方工业学院", "西部师范大学"]
+    mine = copied["schools"][1]
+    assert (mine["schema"], mine["copies"], mine["diverged"]) == (old_schema, [new_schema], [])
+    assert {**mine, "copies": []} == before["schools"][1] and mine["risks"] == 3  # counted once, as before
+    shown = run_cli("-w", root, "status", "--all-schools")
+    assert shown.stdout.count("北方工业学院：") == 1
+    assert f"schema {new_schema} 里是北方工业学院档案库的另一份副本" in shown.stderr
+    assert f"按记录最新的 schema {old_schema} 统计" in shown.stderr
+
+    config = root / "lzdocs.toml"  # the school switches to the copy and goes on there
+    config.write_text(config.read_text(encoding="utf-8").replace(old, url), encoding="utf-8")
+    (root / "inbox" / ".lzdocs" / "archive.json").unlink()  # the old one given up, as the refusal then says
+    for unit in ("图书馆", "教务处"):
+        make_form(root / "inbox" / f"{unit}.docx", unit=unit)
+    assert {f["status"] for f in run_json("-w", root, "ingest")} == {"accepted"}
+    moved = {s["school"]: s for s in run_json("-w", province[2], "status", "--all-schools")["schools"]}
+    assert len(moved) == 3 and moved["北方工业学院"]["units"] == 4
+    assert (moved["北方工业学院"]["schema"], moved["北方工业学院"]["copies"]) == (new_schema, [old_schema])
+
+    # the copy left behind written as well (one event; the copy in use has two more since): both in use
+    with Store(old) as left, left.begin() as conn:
+        left.log(conn, "test", "写进了旧的一份")
+    split = run_cli("-w", root, "status", "--all-schools")
+    assert split.stdout.count("北方工业学院：") == 1
+    assert f"schema {new_schema} 和 {old_schema}，汇总只按 schema {new_schema} 统计" in split.stderr
+    assert run_json("-w", root, "status", "--all-schools")["schools"][1]["diverged"] == [old_schema]
