@@ -109,3 +109,5 @@ def test_a_schools_archive_copied_to_another_schema_is_counted_once(province, po
     assert split.stdout.count("北方工业学院：") == 1
     assert f"schema {new_schema} 和 {old_schema}，汇总只按 schema {new_schema} 统计" in split.stderr
     assert run_json("-w", root, "status", "--all-schools")["schools"][1]["diverged"] == [old_schema]
+    written = run_cli("-w", root, "register", "--all-schools")  # the 汇总表 counts it once and says so too
+    assert "（3 所学校）" in written.stdout and "都记录了新内容" in written.stderr
