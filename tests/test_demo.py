@@ -23,3 +23,14 @@ def test_the_demo_runs_on_any_day(tmp_path, today):
         "accepted", "宣传部", today.isoformat(), [])
     year = today.year
     assert f"催报通知 内工大纪催〔{year}〕1号" in text and f"outbox/{year}/登记簿/发文登记簿.xlsx" in report["files"]
+
+
+def test_the_demo_s_urges_are_known_to_a_later_urge_of_that_day(tmp_path):
+    """Written as lzdocs urge writes them (报送年度 in the 发文登记簿's 备注): urge that day sends none again."""
+    from lzdocs import Office
+
+    today = dt.date(2026, 12, 5)
+    run_demo(tmp_path / "演示", echo=lambda text: None, today=today)
+    with Office(tmp_path / "演示", today=today) as office:
+        plan = office.urge(dry_run=True)
+    assert plan.units and sorted(plan.already) == sorted(plan.units)

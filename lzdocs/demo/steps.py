@@ -47,7 +47,7 @@ NOTICE_PRINTER = "内蒙古工业大学党政办公室"  # 印发机关 of the 2
 
 def demo_letters(office: Office, echo: Echo, report: dict, years: set[int]) -> None:
     """One letter of each kind, then a 催报通知 to every unit the demo left without a form (registers come last)."""
-    from lzdocs.documents.letters import KINDS, units_to_urge
+    from lzdocs.documents.letters import KINDS, units_to_urge, urge_values
 
     letters, today = office.letters, office.today
     year = max(years) if years else today.year
@@ -57,8 +57,10 @@ def demo_letters(office: Office, echo: Echo, report: dict, years: set[int]) -> N
         values = {k: v.format(date=chinese_date(today + dt.timedelta(days=3))) for k, v in values.items()}
         issued.append(letters.issue(letters.prepare(KINDS[key], unit, values, today)))
     deadline = office.ws.settings.deadline(year)
+    # As lzdocs urge writes them: with the 报送年度 (the 发文登记簿's 备注 “2026年度”, by which a later urge knows who
+    # was sent one), and a 提醒 rather than a 催报 on a day before the deadline.
+    values = urge_values(office.ws, year, today, {}, reminder=bool(deadline and today <= deadline))
     for unit in units_to_urge(office.ws, office.store, year):
-        values = {"原定期限": deadline} if deadline else {}
         issued.append(letters.issue(letters.prepare(KINDS["urge"], unit, values, today)))
     for item in issued:
         echo(f"  {item.kind.name} {item.number} → {shown(office.ws, item.path)}")
