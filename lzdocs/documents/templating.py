@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
@@ -34,6 +34,9 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _TABLE_TAGS = re.compile(r"\{%-?\s*tc\s|\{%\s*(colspan|hm)\b")
 _MAX_TEMPLATE_BYTES = 20 * 2**20
+_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+_LITERAL_MESSAGE = ("这里的标签符号没有组成完整的标签，生成的文书会原样印出它或漏掉内容；"
+                    "标签须写成 {{ 字段 }}，且整个标签在同一段里")
 
 
 # docxtpl's XML patching, reused so that templates mean exactly what they mean to docxtpl: tags split over
@@ -83,6 +86,8 @@ class DocxTemplateFile:
         data = _read_template(self.path) if data is None else data
         raw = _read_entries(self.path, data)
         prepared = _prepared(raw, self.path, data, cache_dir)
+        if prepared.problems:
+            raise self._refusal(prepared.problems)
         try:
             self.parts = self._compile_all(prepared)
         except TemplateError:
@@ -99,17 +104,22 @@ class DocxTemplateFile:
         return {name: self._compile(name, source) for name, source in prepared.sources.items()
                 if "{{" in source or "{%" in source}
 
+    def _refusal(self, problems: list[TagProblem], detail: str = "") -> TemplateError:
+        where = "；".join(p.describe() for p in problems[:3]) or detail
+        return TemplateError(f"模板 {self.path.name} 有错误：{where}",
+                             hint=f"用 lzdocs template check \"{self.path}\" 查看全部问题，在 Word 中改正后保存")
+
     def _compile(self, name: str, source: str) -> _Part:
         try:  # parsed once: its variables read from the tree before the tree is compiled (which may rewrite it)
             tree = self.env.parse(source)
             variables = meta.find_undeclared_variables(tree)
             template = self.env.from_string(tree)
         except jinja2.TemplateError as exc:
-            report = check_template(self.path)
-            where = "；".join(p.describe() for p in report.errors[:3]) or _jinja_message(exc)
-            raise TemplateError(f"模板 {self.path.name} 有错误：{where}",
-                                hint=f"用 lzdocs template check \"{self.path}\" 查看全部问题，"
-                                     "在 Word 中改正后保存") from exc
+            raise self._refusal(check_template(self.path).errors, _jinja_message(exc)) from exc
+        leftover = _literal_delimiter(tree, source)
+        if leftover is not None:
+            raise self._refusal(check_template(self.path).errors,
+                                TagProblem("error", _LITERAL_MESSAGE, _part_label(name), None, leftover).describe())
         return _Part(name, template, source, bool(_TABLE_TAGS.search(source)), frozenset(variables))
 
     def render(self, context: dict) -> bytes:
@@ -151,6 +161,21 @@ class DocxTemplateFile:
         return XML_DECLARATION + data
 
 
+def _literal_delimiter(tree: nodes.Template, source: str) -> str | None:
+    """The text around a {{, }}, {%, %}, {# or #} that the compiled template would print as it is, or None.
+
+    The paragraph check (:mod:`lzdocs.documents.template_check`) reads each paragraph as Word shows it; what Jinja
+    compiles is that XML after docxtpl's patching, which joins what it takes for a tag across runs and paragraphs.
+    A delimiter the patched source still holds as literal text is a tag Jinja did not see: it would come out on the
+    letter as “}}” or with the text between missing, so the template is refused when it is loaded, before any
+    letter takes a 文号, rather than by looking at each rendered letter (whose values may hold braces)."""
+    for node in tree.find_all(nodes.TemplateData):
+        at = min((i for i in (node.data.find(d) for d in _DELIMITERS) if i >= 0), default=None)
+        if at is not None:
+            return _line_text(source, node.lineno + node.data.count("\n", 0, at)) or node.data[at:at + 20]
+    return None
+
+
 def _jinja_message(exc: Exception) -> str:
     text = str(getattr(exc, "message", None) or exc)
     m = re.match(r"'(.+)' is undefined", text)
@@ -180,10 +205,11 @@ class _Prepared:
 
     finished: dict[str, bytes]
     sources: dict[str, str]
+    problems: list[TagProblem] = field(default_factory=list)  # the errors the paragraph check finds: refused
     cached: bool = False  # read from the cache, not worked out now
 
 
-_PREPARED_FORMAT = 2  # bump when what _Prepared holds changes (the code that works it out is in the key already)
+_PREPARED_FORMAT = 3  # bump when what _Prepared holds changes (the code that works it out is in the key already)
 _PREPARED_KEPT = 64  # entries kept: each save of a template in Word gives it new bytes and a new entry
 _PREPARED_MAX_BYTES = 4 * _MAX_TEMPLATE_BYTES
 
@@ -195,7 +221,14 @@ def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | N
     SHA-256 of the template and holds the digest of the code that prepared it (this module, the font table,
     docxtpl's patching) and of its own content; one that does not match — damaged, made by another version of
     lzdocs, not naming exactly the template's parts — is prepared again and rewritten (as is every entry with
-    ``fresh``). What an entry holds is text a template could hold, rendered by the same sandbox."""
+    ``fresh``). What an entry holds is text a template could hold, rendered by the same sandbox.
+
+    Preparing also checks each templated part paragraph by paragraph (the checks of ``lzdocs template check``)
+    and keeps the errors: a tag left open or split in WPS can still compile — docxtpl's patching then drops the
+    text up to the next tag, or Jinja prints the braces — and the letter would take a 文号 without its content.
+    Kept in the entry, the check costs a letter nothing once the template is prepared."""
+    from lzdocs.documents.template_check import check_paragraphs
+
     entry = Path(cache_dir) / f"{hashlib.sha256(data).hexdigest()}.json" if cache_dir is not None else None
     templated = sorted(e.name for e in raw if TEMPLATED_PART.match(e.name))
     if entry is not None and not fresh:
@@ -205,7 +238,14 @@ def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | N
     done = _finished_entries(raw, path)
     finished = {f.name: f.inflate() for f, e in zip(done, raw, strict=True) if f is not e}
     tpl = _docxtpl()
-    prepared = _Prepared(finished, {e.name: _patched_source(tpl, e, path) for e in done if e.name in templated})
+    env = make_env()
+    sources, problems = {}, []
+    for e in done:
+        if e.name in templated:
+            root = _part_root(e, path)
+            problems += [p for p in check_paragraphs(root, env, _part_label(e.name)) if p.severity == "error"]
+            sources[e.name] = _patched_source(tpl, root)
+    prepared = _Prepared(finished, sources, problems)
     if entry is not None:
         content = _prepared_content(prepared)
         record = {"code": _code_digest(), "digest": hashlib.sha256(content.encode("utf-8")).hexdigest(),
@@ -220,7 +260,8 @@ def _prepared(raw: list[RawMember], path: Path, data: bytes, cache_dir: Path | N
 
 def _prepared_content(prepared: _Prepared) -> str:
     finished = {name: base64.b64encode(data).decode("ascii") for name, data in sorted(prepared.finished.items())}
-    return json.dumps({"finished": finished, "sources": dict(sorted(prepared.sources.items()))}, ensure_ascii=False)
+    return json.dumps({"finished": finished, "sources": dict(sorted(prepared.sources.items())),
+                       "problems": [p.as_dict() for p in prepared.problems]}, ensure_ascii=False)
 
 
 def _read_prepared(entry: Path, members: set[str], templated: list[str]) -> _Prepared | None:
@@ -237,11 +278,13 @@ def _read_prepared(entry: Path, members: set[str], templated: list[str]) -> _Pre
         found = json.loads(content)
         finished = {str(k): base64.b64decode(v, validate=True) for k, v in found["finished"].items()}
         sources = {str(k): v for k, v in found["sources"].items() if isinstance(v, str)}
+        problems = [TagProblem(**{k: p[k] for k in ("severity", "message", "part", "paragraph", "text")})
+                    for p in found["problems"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
     if not set(finished) <= members or sorted(sources) != templated or not all(finished.values()):
         return None
-    return _Prepared(finished, sources, cached=True)
+    return _Prepared(finished, sources, problems, cached=True)
 
 
 def _prune(folder: Path) -> None:
@@ -259,15 +302,18 @@ def _prune(folder: Path) -> None:
 
 @functools.cache
 def _code_digest() -> str:
-    """What a prepared template depends on besides its bytes: this module, the font table and docxtpl's patching
-    (its template.py, found without importing docxtpl; looking up its version costs more than the letter saves)."""
+    """What a prepared template depends on besides its bytes: this module, the paragraph check, the font table and
+    docxtpl's patching (its template.py, found without importing docxtpl; looking up its version costs more than the
+    letter saves)."""
     from importlib.util import find_spec
 
+    from lzdocs.documents import template_check
     from lzdocs.ooxml import fonttable
 
     digest = hashlib.sha256(f"{_PREPARED_FORMAT}".encode())
     spec = find_spec("docxtpl")
-    for module in (__file__, fonttable.__file__, spec and spec.origin and Path(spec.origin).with_name("template.py")):
+    patching = spec and spec.origin and Path(spec.origin).with_name("template.py")
+    for module in (__file__, template_check.__file__, fonttable.__file__, patching):
         try:
             digest.update(Path(module).read_bytes() if module else b"-")
         except OSError:
@@ -275,13 +321,15 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def _patched_source(tpl, entry: RawMember, path: Path) -> str:
-    data = _inflate(entry, path)
+def _part_root(entry: RawMember, path: Path):
     try:
-        root = etree.fromstring(data, _PARSER)
+        return etree.fromstring(_inflate(entry, path), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise TemplateError(f"模板 {path.name} 已损坏（{entry.name} 不是有效的 XML）",
                             hint="请用 Word/WPS 打开后另存为 .docx") from exc
+
+
+def _patched_source(tpl, root) -> str:
     xml = tpl.patch_xml(etree.tostring(root, encoding="unicode"))
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
 
@@ -425,18 +473,23 @@ def check_template(path: Path, known: set[str] | None = None) -> TemplateReport:
         if not m:
             continue
         label = _part_label(entry.name)
-        root = etree.fromstring(_inflate(entry, path), _PARSER)
+        root = _part_root(entry, path)
         found = check_paragraphs(root, env, label)
         report.problems.extend(found)
         if any(p.severity == "error" for p in found):
             continue
-        source = _patched_source(tpl, entry, path)
+        source = _patched_source(tpl, root)
         try:
-            variables |= meta.find_undeclared_variables(env.parse(source))
-            env.from_string(source)
+            tree = env.parse(source)
+            variables |= meta.find_undeclared_variables(tree)
+            leftover = _literal_delimiter(tree, source)
+            env.from_string(tree)
         except jinja2.TemplateError as exc:
             report.problems.append(TagProblem("error", _jinja_message(exc), label, None,
                                               _line_text(source, getattr(exc, "lineno", None))))
+            continue
+        if leftover is not None:
+            report.problems.append(TagProblem("error", _LITERAL_MESSAGE, label, None, leftover))
     report.variables = sorted(variables)
     if known is not None:
         for name in report.variables:

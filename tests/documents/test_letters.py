@@ -215,6 +215,39 @@ def test_a_template_that_fails_while_rendering_consumes_no_number_and_leaves_no_
     assert str(item.number) == "内工大纪建〔2026〕1号" and numbers_taken(store) == [str(item.number)]
 
 
+def own_template(workspace, old: str, new: str) -> None:
+    """The workspace's 纪检监察建议书 template as a clerk saves it from WPS, ``old`` in a paragraph made ``new``."""
+    document = docx.Document(workspace.template("纪检监察建议书.docx"))
+    paragraph = next(p for p in document.paragraphs if old in p.text)
+    text = paragraph.text.replace(old, new)
+    for run in paragraph.runs[1:]:
+        run.text = ""
+    paragraph.runs[0].text = text
+    document.save(workspace.templates / "纪检监察建议书.docx")
+
+
+def issue_with_the_packaged_template(workspace, store) -> str:
+    """The number the next letter gets once the workspace's own template is gone."""
+    (workspace.templates / "纪检监察建议书.docx").unlink()
+    good = L.LetterOffice(workspace, store)
+    return str(good.issue(good.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY)).number)
+
+
+@pytest.mark.parametrize("broken, found", [
+    ("{{ 事由 ", "没有结束符 }}"),  # compiled before: the 事由 and the text after it were dropped
+    ("{ 事由 }}", "多余的结束符 }}"),  # compiled before: the letter printed “{ 事由 }}”
+    ("{ { 事由 }}", "多余的结束符 }}"),
+])
+def test_a_workspace_template_with_a_broken_tag_is_refused_before_numbering(office, workspace, store, broken, found):
+    own_template(workspace, "{{ 事由 }}", broken)
+    with pytest.raises(TemplateError) as caught:
+        office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY)
+    assert f"正文第5段（“{broken}，发现你单位存在以下问题：”）" in str(caught.value) and found in str(caught.value)
+    assert "lzdocs template check" in str(caught.value)
+    assert numbers_taken(store) == [] and files_in(workspace) == []
+    assert issue_with_the_packaged_template(workspace, store) == "内工大纪建〔2026〕1号"
+
+
 def test_a_template_asking_for_an_unknown_variable_is_refused_before_numbering(office, workspace, store):
     custom = docx.Document(workspace.template("纪检监察建议书.docx"))
     custom.add_paragraph("督办人：{{ 督办人 }}")

@@ -134,6 +134,44 @@ def test_check_reports_each_kind_of_tag_error_with_its_paragraph(tmp_path):
     assert all(re.search("[\u4e00-\u9fff]", p.describe()) for p in report.problems)
 
 
+@pytest.mark.parametrize("broken, found", [
+    ("{{ 事由 ，发现以下问题：", "没有结束符 }}"),  # docxtpl's patching drops the text up to the next tag
+    ("{ 事由 }}，发现以下问题：", "多余的结束符 }}"),  # compiles: the letter would print “{ 事由 }}”
+    ("{{ 事由 }，发现以下问题：", "没有结束符 }}"),
+    ("{# 事由 ，发现以下问题：", "没有结束符 #}"),
+])
+def test_a_template_that_compiles_with_a_broken_tag_is_refused_at_load_naming_the_paragraph(tmp_path, broken, found):
+    path = make_template(tmp_path / "t.docx", ["{{ 文号 }}", "{{ 主送 }}：", broken,
+                                               "{%p if 抄送 %}", "抄送：{{ 抄送 }}", "{%p endif %}"])
+    for cache in (None, tmp_path / "cache", tmp_path / "cache"):  # prepared afresh, then from the cache entry
+        with pytest.raises(TemplateError) as caught:
+            DocxTemplateFile(path, cache_dir=cache)
+        assert f"正文第3段（“{broken}”）" in str(caught.value) and found in str(caught.value)
+        assert f'用 lzdocs template check "{path}" 查看全部问题' in str(caught.value)
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def test_a_delimiter_the_patched_template_still_prints_is_refused_at_load_and_by_the_check(tmp_path):
+    """Text Word keeps but does not show (a deletion tracked in WPS) is not read by the paragraph check; Jinja
+    would print its “}}” into the letter."""
+    path = make_template(tmp_path / "t.docx", ["{{ 文号 }}", "{{ 事由 }}"])
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["word/document.xml"] = members["word/document.xml"].replace(
+        b"<w:t>{{ \xe4\xba\x8b\xe7\x94\xb1 }}</w:t></w:r>",
+        b"<w:t>{{ \xe4\xba\x8b\xe7\x94\xb1 }}</w:t></w:r><w:del w:id=\"1\" w:author=\"x\"><w:r>"
+        b"<w:delText>\xe5\x8e\x9f\xe6\x96\x87 }}</w:delText></w:r></w:del>", 1)
+    assert b"<w:delText>" in members["word/document.xml"]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(TemplateError) as caught:
+        DocxTemplateFile(path)
+    assert "正文（“{{ 事由 }}原文 }}”）：这里的标签符号没有组成完整的标签" in str(caught.value)
+    errors = check_template(path).errors
+    assert len(errors) == 1 and errors[0].message.startswith("这里的标签符号没有组成完整的标签，生成的文书会原样印出")
+
+
 def test_check_of_the_packaged_templates_finds_nothing_wrong():
     from lzdocs.documents.letters import KINDS
 
