@@ -14,6 +14,7 @@ W = f"{{{W_NS}}}"
 TAG_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 BLOCKS = {"for", "if", "with", "macro", "call", "filter", "block", "autoescape"}
 DOCXTPL_TAGS = {"colspan", "cellbg", "vm", "hm"}
+_BLOCK_SET = re.compile(r"set\s+\w+\s*(\|.*)?", re.S)  # {% set 署名 %}…{% endset %}: a block, unlike {% set a = 1 %}
 QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -105,7 +106,7 @@ def _check_tag(tag: str, text: str, p, env, stack: list[_Open], add, number: int
         return
     if not word:
         add("error", f"“{tag}”是空标签")
-    elif word in BLOCKS:
+    elif word in BLOCKS or (word == "set" and _BLOCK_SET.fullmatch(statement)):
         if _compile(env, f"{{% {statement} %}}{{% end{word} %}}", tag, add):
             stack.append(_Open(word, number, tag, text.strip()))
     elif word in ("elif", "else"):

@@ -172,6 +172,16 @@ def test_a_delimiter_the_patched_template_still_prints_is_refused_at_load_and_by
     assert len(errors) == 1 and errors[0].message.startswith("这里的标签符号没有组成完整的标签，生成的文书会原样印出")
 
 
+def test_a_set_block_is_a_block_to_the_check_and_loads(tmp_path):
+    path = make_template(tmp_path / "t.docx", ["{% set 署名 %}{{ 单位 }}纪委{% endset %}{{ 署名 }}",
+                                               "{% set 落款 | trim %}", " {{ 单位 }} ", "{% endset %}{{ 落款 }}",
+                                               "{% set 年 = 2026 %}{{ 年 }}"])
+    assert check_template(path).problems == []
+    assert texts(DocxTemplateFile(path).render({"单位": "计财处"}))[0] == "计财处纪委"
+    unclosed = make_template(tmp_path / "u.docx", ["{% set 署名 %}{{ 单位 }}"])
+    assert [p.message for p in check_template(unclosed).errors] == ["“{% set 署名 %}”缺少结束标签 {% endset %}"]
+
+
 def test_check_of_the_packaged_templates_finds_nothing_wrong():
     from lzdocs.documents.letters import KINDS
 
