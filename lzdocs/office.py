@@ -1019,14 +1019,20 @@ class Office:
 
     def check_template(self, path: str | Path, kind: str | None = None) -> tuple[TemplateReport, LetterKind | None]:
         """The variables of a .docx template and the problems of its tags, against a letter kind's fields (by
-        ``kind``, else by the file's name)."""
-        from lzdocs.documents.letters import KINDS, PROVIDED, find_kind
-        from lzdocs.documents.templating import check_template
+        ``kind``, else by the file's name): for a letter also what it would leave out — its 文号, its 主送, a field
+        (:func:`lzdocs.documents.kinds.template_gaps`, which issuing refuses the same way)."""
+        from lzdocs.documents.letters import KINDS, PROVIDED, find_kind, template_gaps
+        from lzdocs.documents.templating import TagProblem, check_template
 
         path = Path(path)
         letter_kind = find_kind(kind) if kind else next((k for k in KINDS.values() if k.name == path.stem), None)
         known = {f.name for f in letter_kind.fields} | set(PROVIDED) if letter_kind else None
-        return check_template(path, known), letter_kind
+        report = check_template(path, known)
+        if letter_kind and not report.errors:  # variables of a part with tag errors are not known
+            errors, warnings = template_gaps(letter_kind, set(report.variables))
+            report.problems += [TagProblem("error", m, "全文") for m in errors]
+            report.problems += [TagProblem("warning", m, "全文") for m in warnings]
+        return report, letter_kind
 
 
 def _clock(today: dt.date | None, clock: Clock | None) -> Clock:

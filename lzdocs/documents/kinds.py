@@ -24,6 +24,7 @@ class Field:
     default: str = ""
     example: str = ""
     trim: str = ""  # characters the template already puts around the value (《》)
+    printed: bool = True  # the letter prints it: its template must use it (see template_gaps)
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,38 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         Field("原定期限", date=True, example="2026-11-16"),
         Field("补报期限", date=True, days=7), _COPY,
         Field("提醒", required=False, example="是（截止日期前的报送提醒，用 lzdocs urge --reminder）"),
-        Field("报送年度", required=False, example="2026（lzdocs urge 按 --year 填写，记入发文登记簿的备注）"),
+        Field("报送年度", required=False, printed=False,
+              example="2026（lzdocs urge 按 --year 填写，记入发文登记簿的备注）"),
         Field("退回情况", required=False,
               example="于2026年11月20日报送的材料不符合填报要求，已退回修改（lzdocs urge 为表格被退回的单位填写）"))),
 )}
+
+
+PRINTED = ("文号", "主送")  # what every letter prints besides its fields: its number and whom it is sent to
+
+
+def template_gaps(kind: LetterKind, variables) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of a template of ``kind`` that uses only ``variables`` (of every part: body, header,
+    footer). Without {{ 文号 }} a letter would take a number it does not print, the archive and the paper then
+    disagreeing; without {{ 主送 }} or a required field (事由, 问题 …) the text the clerk typed would be lost: errors,
+    refused before any number is taken. A field with a default or an optional one (依据 and 抄送; 提醒 and 退回情况,
+    which templates of earlier versions lack) is a warning: such a letter is refused only when a value is given for
+    the field (LetterOffice.prepare), so that a workspace's older template keeps working for the letters it can
+    print whole."""
+    errors = [f"模板中没有 {{{{ {name} }}}}，{'文号' if name == '文号' else '主送单位'}不会印在{kind.name}上；"
+              f"请在{'发文字号的位置' if name == '文号' else '正文开头'}写上 {{{{ {name} }}}}"
+              for name in PRINTED if name not in variables]
+    warnings = []
+    for f in kind.fields:
+        if not f.printed or f.name in variables:
+            continue
+        if f.required:
+            errors.append(f"模板中没有 {{{{ {f.name} }}}}，填写的“{f.name}”不会出现在{kind.name}中；"
+                          f"请在模板中相应位置写上 {{{{ {f.name} }}}}")
+        else:
+            warnings.append(f"模板中没有 {{{{ {f.name} }}}}，填写了“{f.name}”的{kind.name}会被拒绝生成"
+                            f"（内容无处印出）；如要用它，请在模板中写上 {{{{ {f.name} }}}}")
+    return errors, warnings
 
 
 def find_kind(text: str) -> LetterKind:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lzdocs import interrupts
-from lzdocs.documents.kinds import KINDS, Field, LetterKind, find_kind  # noqa: F401 - part of this API
+from lzdocs.documents.kinds import KINDS, Field, LetterKind, find_kind, template_gaps  # noqa: F401 - part of this API
 from lzdocs.documents.letter_fields import DATE_SPAN, basis_text, contact, copy_line, list_items, when_text
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
@@ -130,12 +130,19 @@ class LetterOffice:
 
     def template(self, kind: LetterKind) -> DocxTemplateFile:
         """The kind's template (the workspace's own copy, else the packaged one), loaded once per office (and once
-        per process for the same bytes: :func:`lzdocs.documents.templating.load_template`)."""
+        per process for the same bytes: :func:`lzdocs.documents.templating.load_template`, which refuses a template
+        whose tags are broken). One that leaves out the 文号, the 主送 or a required field is refused here, before
+        any letter takes a number (see :func:`lzdocs.documents.kinds.template_gaps`)."""
         if kind.key not in self._templates:
             from lzdocs.documents.templating import load_template
 
-            self._templates[kind.key] = load_template(self.ws.template(kind.template),
-                                                      cache_dir=self.ws.prepared_templates)
+            template = load_template(self.ws.template(kind.template), cache_dir=self.ws.prepared_templates)
+            errors, _ = template_gaps(kind, template.variables)
+            if errors:
+                raise TemplateError(f"模板 {template.path.name} 不能用于生成{kind.name}：{'。'.join(errors)}",
+                                    hint=f"在 Word/WPS 中改正后保存，用 lzdocs template check \"{template.path}\" "
+                                         "检查；文号没有占用")
+            self._templates[kind.key] = template
         return self._templates[kind.key]
 
     def resolve_unit(self, text) -> str:
@@ -159,6 +166,12 @@ class LetterOffice:
         person = addressee(kind, clean_value("受文人", to, warnings))
         values = {squeeze(str(k)): clean_value(str(k), v, warnings) for k, v in values.items()}
         self._check_keys(kind, values, template.variables, extra)
+        lost = [f.name for f in kind.fields if f.printed and values.get(f.name) and f.name not in template.variables]
+        if lost:  # an optional field the workspace's template does not print (template_gaps warns of it)
+            raise TemplateError(f"模板 {template.path.name} 中没有 {{{{ {lost[0]} }}}}，填写的“{'、'.join(lost)}”"
+                                f"不会出现在{kind.name}中，已停止生成",
+                                hint=f"在模板中写上 {{{{ {lost[0]} }}}} 后保存（用 lzdocs template check "
+                                     f"\"{template.path}\" 检查），或不填写它；文号没有占用")
         if person:  # the letter speaks to its addressee: “决定对你进行谈话提醒”, “请你按时参加”
             if values.get("对象") not in (None, "", PERSON_DEFAULT_TARGET):
                 warnings.append(f"写给{person}的文书正文称“你”，“对象”（{values['对象']}）没有使用")

@@ -53,6 +53,14 @@ def session(tmp_path_factory):
     document.add_paragraph("{% for 条 in 问题 %}")
     document.save(bad)
     out["check_bad"] = run_cli(*w, "template", "check", bad, "--json")
+    unnumbered = docx.Document(REPO / "lzdocs" / "templates" / "纪检监察建议书.docx")
+    next(p for p in unnumbered.paragraphs if p.text == "{{ 文号 }}").runs[0].text = ""
+    unnumbered.save(tmp / "我的建议书.docx")
+    out["check_unnumbered"] = run_cli(*w, "template", "check", tmp / "我的建议书.docx", "--kind", "suggestion",
+                                      "--json")
+    unnumbered.sections[0].header.add_paragraph("{{ 文号 }}")  # printed in the page header instead
+    unnumbered.save(tmp / "页眉文号.docx")
+    out["check_header"] = run_cli(*w, "template", "check", tmp / "页眉文号.docx", "--kind", "suggestion")
     return out
 
 
@@ -137,6 +145,17 @@ def test_template_check_lists_variables_and_reports_errors_by_paragraph(session)
     assert bad.returncode == 1
     report = json.loads(bad.stdout)
     assert [(p["paragraph"], p["severity"]) for p in report["problems"]] == [(1, "error"), (2, "error")]
+
+
+def test_template_check_refuses_a_letter_template_that_does_not_print_its_number(session):
+    proc = session["check_unnumbered"]
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["kind"] == "suggestion" and "文号" not in report["variables"]
+    assert [(p["severity"], p["part"], p["message"]) for p in report["problems"]] == [
+        ("error", "全文", "模板中没有 {{ 文号 }}，文号不会印在纪检监察建议书上；请在发文字号的位置写上 {{ 文号 }}")]
+    header = session["check_header"]
+    assert header.returncode == 0 and "未发现问题" in header.stdout
 
 
 def test_help_has_examples_and_the_fields_of_every_kind():

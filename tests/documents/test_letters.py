@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lzdocs.documents import letters as L
 from lzdocs.documents.pdf import to_pdf_many
 from lzdocs.errors import ConfigError, FieldError, TemplateError
+from lzdocs.office import Office
 from lzdocs.store import Store
 from lzdocs.store.schema import documents, events, warnings
 from lzdocs.store.submissions import add_submission
@@ -215,14 +216,18 @@ def test_a_template_that_fails_while_rendering_consumes_no_number_and_leaves_no_
     assert str(item.number) == "内工大纪建〔2026〕1号" and numbers_taken(store) == [str(item.number)]
 
 
-def own_template(workspace, old: str, new: str) -> None:
-    """The workspace's 纪检监察建议书 template as a clerk saves it from WPS, ``old`` in a paragraph made ``new``."""
+def own_template(workspace, changes: dict[str, str], header: str = "") -> None:
+    """The workspace's 纪检监察建议书 template as a clerk saves it from WPS: in each paragraph holding a key of
+    ``changes`` that text made its value; ``header`` added to the page header."""
     document = docx.Document(workspace.template("纪检监察建议书.docx"))
-    paragraph = next(p for p in document.paragraphs if old in p.text)
-    text = paragraph.text.replace(old, new)
-    for run in paragraph.runs[1:]:
-        run.text = ""
-    paragraph.runs[0].text = text
+    for old, new in changes.items():
+        paragraph = next(p for p in document.paragraphs if old in p.text)
+        text = paragraph.text.replace(old, new)
+        for run in paragraph.runs[1:]:
+            run.text = ""
+        paragraph.runs[0].text = text
+    if header:
+        document.sections[0].header.add_paragraph(header)
     document.save(workspace.templates / "纪检监察建议书.docx")
 
 
@@ -239,13 +244,53 @@ def issue_with_the_packaged_template(workspace, store) -> str:
     ("{ { 事由 }}", "多余的结束符 }}"),
 ])
 def test_a_workspace_template_with_a_broken_tag_is_refused_before_numbering(office, workspace, store, broken, found):
-    own_template(workspace, "{{ 事由 }}", broken)
+    own_template(workspace, {"{{ 事由 }}": broken})
     with pytest.raises(TemplateError) as caught:
         office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY)
     assert f"正文第5段（“{broken}，发现你单位存在以下问题：”）" in str(caught.value) and found in str(caught.value)
     assert "lzdocs template check" in str(caught.value)
     assert numbers_taken(store) == [] and files_in(workspace) == []
     assert issue_with_the_packaged_template(workspace, store) == "内工大纪建〔2026〕1号"
+
+
+@pytest.mark.parametrize("left_out, found", [
+    ("{{ 文号 }}", "模板中没有 {{ 文号 }}，文号不会印在纪检监察建议书上；请在发文字号的位置写上 {{ 文号 }}"),
+    ("{{ 事由 }}", "模板中没有 {{ 事由 }}，填写的“事由”不会出现在纪检监察建议书中"),
+])
+def test_a_workspace_template_without_the_number_or_a_required_field_is_refused_before_numbering(
+        office, workspace, store, left_out, found):
+    own_template(workspace, {left_out: ""})
+    with pytest.raises(TemplateError) as caught:
+        office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY)
+    assert str(caught.value).startswith(f"模板 纪检监察建议书.docx 不能用于生成纪检监察建议书：{found}")
+    assert "lzdocs template check" in str(caught.value) and str(caught.value).endswith("文号没有占用")
+    assert numbers_taken(store) == [] and files_in(workspace) == []
+    assert issue_with_the_packaged_template(workspace, store) == "内工大纪建〔2026〕1号"
+
+
+def test_a_template_printing_its_number_in_the_page_header_is_used(office, workspace):
+    own_template(workspace, {"{{ 文号 }}": ""}, header="{{ 文号 }}")
+    item = office.issue(office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY))
+    with zipfile.ZipFile(item.path) as package:
+        headers = "".join(package.read(n).decode() for n in package.namelist() if n.startswith("word/header"))
+    assert "内工大纪建〔2026〕1号" in headers and "内工大纪建〔2026〕1号" not in document_text(item.path)
+
+
+def test_an_optional_field_the_template_does_not_print_is_refused_only_when_given(office, workspace, store):
+    own_template(workspace, {"{%p if 抄送 %}": "", "抄送：{{ 抄送 }}": "", "{%p endif %}": ""})
+    with pytest.raises(TemplateError) as caught:  # SAMPLES gives a 抄送
+        office.prepare(L.KINDS["suggestion"], "计财处", SAMPLES["suggestion"][1], DAY)
+    assert str(caught.value).startswith("模板 纪检监察建议书.docx 中没有 {{ 抄送 }}，"
+                                        "填写的“抄送”不会出现在纪检监察建议书中")
+    assert numbers_taken(store) == [] and files_in(workspace) == []
+    values = {k: v for k, v in SAMPLES["suggestion"][1].items() if k != "抄送"}
+    item = office.issue(office.prepare(L.KINDS["suggestion"], "计财处", values, DAY))
+    assert str(item.number) == "内工大纪建〔2026〕1号" and "抄送" not in document_text(item.path)
+    with Office(workspace, today=DAY) as clerk:  # what lzdocs template check says of it
+        report, _ = clerk.check_template(workspace.templates / "纪检监察建议书.docx")
+    assert report.errors == [] and [p.describe() for p in report.problems] == [
+        "全文：模板中没有 {{ 抄送 }}，填写了“抄送”的纪检监察建议书会被拒绝生成（内容无处印出）；"
+        "如要用它，请在模板中写上 {{ 抄送 }}"]
 
 
 def test_a_template_asking_for_an_unknown_variable_is_refused_before_numbering(office, workspace, store):
