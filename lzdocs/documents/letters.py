@@ -166,7 +166,8 @@ class LetterOffice:
         person = addressee(kind, clean_value("受文人", to, warnings))
         values = {squeeze(str(k)): clean_value(str(k), v, warnings) for k, v in values.items()}
         self._check_keys(kind, values, template.variables, extra)
-        lost = [f.name for f in kind.fields if f.printed and values.get(f.name) and f.name not in template.variables]
+        lost = [f.name for f in kind.fields if f.printed and values.get(f.name) and f.name not in template.variables
+                and f.name != RETURNED]  # urge fills that one itself, and says what an older template wrote instead
         if lost:  # an optional field the workspace's template does not print (template_gaps warns of it)
             raise TemplateError(f"模板 {template.path.name} 中没有 {{{{ {lost[0]} }}}}，填写的“{'、'.join(lost)}”"
                                 f"不会出现在{kind.name}中，已停止生成",
