@@ -151,16 +151,16 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
     from lzdocs.store import files
 
     folder = ws.year_dir(year) / SUMMARY_DIR
-    on_disk = sorted(p for p in folder.glob("*.docx") if p.is_file() and not p.name.startswith((".", "~$"))) \
-        if folder.is_dir() else []
-    rows = [r for r in files.all_files(conn, prefix=ws.relative(folder) + "/") if r["role"] == "summary"]
-    written = {ws.root / r["path"]: r for r in rows}
     if chosen is not None:
         path = _in_summary_folder(ws, folder, year, chosen)
         stale = _stale(conn, ws, year, path)
         return path, f"指定的总结 {path.name} 中的数字已过时（{stale}），已按指定的归档" if stale else ""
+    on_disk = sorted(p for p in folder.glob("*.docx") if p.is_file() and not p.name.startswith((".", "~$"))) \
+        if folder.is_dir() else []
     if not on_disk:
         return None, ""
+    rows = [r for r in files.all_files(conn, prefix=ws.relative(folder) + "/") if r["role"] == "summary"]
+    written = {ws.root / r["path"]: r for r in rows}
     others = [p for p in on_disk if p not in written]
     if others:
         names = "、".join(p.name for p in others[:5]) + (f" 等 {len(others)} 份" if len(others) > 5 else "")
