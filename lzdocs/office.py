@@ -98,6 +98,11 @@ class LetterBatch:
         return [r for r in self.rows if not (r.issued or r.already or r.interrupted)]
 
     @property
+    def sent(self) -> list[BatchRow]:
+        """Rows whose letter this run issued."""
+        return [r for r in self.rows if r.issued]
+
+    @property
     def skipped(self) -> list[BatchRow]:
         """Rows whose letter was sent already, by an earlier run of the same file (``BatchRow.already``)."""
         return [r for r in self.rows if r.already]

@@ -194,7 +194,7 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
             else:
                 env.echo(f"{where}{r.unit or '（未写单位）'}：失败 —— {r.error}")
         if results or not batch.already:
-            counts = [f"成功 {sum(1 for r in results if r.issued)}", f"失败 {len(batch.failed)}"]
+            counts = [f"成功 {len(batch.sent)}", f"失败 {len(batch.failed)}"]
             counts += [f"已发过 {len(batch.skipped)}"] if batch.skipped else []
             counts += [f"未处理 {len(batch.interrupted)}"] if batch.interrupted else []
             env.echo(f"共 {len(results)} 份：{'，'.join(counts)}。")
@@ -206,7 +206,7 @@ def report_rows(env: Env, batch: LetterBatch) -> None:
         left = [r for r in results if r.unavailable]
         first = f"第{left[0].row}行" if left[0].row is not None else f"“{left[0].unit or '未写单位'}”那一行"
         raise DatabaseUnavailable(f"发文途中无法连接数据库服务器：{first}中断（见上），其后 {len(left) - 1} 行没有发出",
-                                  hint=f"已发出的 {len(results) - len(batch.failed)} 份都已保存、已编号（见上），不要"
+                                  hint=f"已发出的 {len(batch.sent)} 份都已保存、已编号（见上），不要"
                                        "重发；数据库恢复后，只给没有发出的单位重新发文")
     if batch.failed:
         raise SystemExit(ExitStatus.SOME_REJECTED)
@@ -218,11 +218,10 @@ class BatchInterrupted(KeyboardInterrupt):
     def __init__(self, batch: LetterBatch):
         left = batch.interrupted
         first = f"第{left[0].row}行" if left[0].row is not None else f"“{left[0].unit}”"
-        sent = sum(1 for r in batch.rows if r.issued)
         again = ("今天再次运行 lzdocs urge 只补发没有发出的" if batch.year is not None else
                  "再次运行同一批量文件时，已发出的行不会重复发文，只发其余的")
-        super().__init__(f"已中断（Ctrl-C）：已发出的 {sent} 份都已编号、登记（见上）；从{first}起的 {len(left)} 行没有"
-                         f"发文。{again}。")
+        super().__init__(f"已中断（Ctrl-C）：已发出的 {len(batch.sent)} 份都已编号、登记（见上）；"
+                         f"从{first}起的 {len(left)} 行没有发文。{again}。")
 
 
 def _row_dict(env: Env, r: BatchRow) -> dict:
