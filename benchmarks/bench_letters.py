@@ -37,11 +37,13 @@ ROW = {"事由": "在2026年度廉政风险防控工作检查中，R&D <项目> 
 
 
 def write_batch(path: Path, units: list[str], rows: int) -> None:
+    """One row per letter, each of its own content (the 事由 numbered): a row the same as one sent already is a
+    letter in force, which the batch does not send again."""
     wb = Workbook()
     ws = wb.active
     ws.append(["单位", *ROW])
     for i in range(rows):
-        ws.append([units[i % len(units)], *ROW.values()])
+        ws.append([units[i % len(units)], f"{ROW['事由']}（第 {i + 1} 件）", *list(ROW.values())[1:]])
     wb.save(path)
 
 
@@ -101,6 +103,8 @@ def main() -> None:
         batch_s = run_batch(ws.root, batch, args.kind)
         naive_s = run_naive(ws.root, args.kind, units, args.rows, tmp / "naive")
         made = len(list((ws.root / "outbox" / str(DATE.year) / L.KINDS[args.kind].name).glob("*.docx")))
+        if made != args.rows:
+            sys.exit(f"the batch wrote {made} letters for {args.rows} rows")
         fsync_ms = fsync_cost(tmp)
     batch_ms, naive_ms = batch_s * 1000 / args.rows, naive_s * 1000 / args.rows
     print(f"letters: {args.rows} × {args.kind}  (python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
