@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.dynamics.changes import UnitChanges
     from lzdocs.dynamics.quality import QualityFlag
     from lzdocs.dynamics.reviews import ReviewDue
-    from lzdocs.dynamics.warnings import Deadlines
+    from lzdocs.dynamics.steps import Deadlines
     from lzdocs.ingest import Outcome
     from lzdocs.integrity.backup import BackupResult, Restored
     from lzdocs.integrity.findings import Report
@@ -161,7 +161,7 @@ class Office:
     def _remember_school(self, store: Store) -> None:
         """On a database server several schools may keep their archives (a schema each): each records its name,
         so that a roll-up (``--all-schools``) can say whose archive is whose."""
-        if store.engine.dialect.name != "postgresql" or not self.ws.school:
+        if store.dialect != "postgresql" or not self.ws.school:
             return
         from lzdocs.store import schools
 
@@ -686,16 +686,16 @@ class Office:
     @property
     def deadlines(self) -> Deadlines:
         """The days allowed for the check and the closing of a warning ([follow_up])."""
-        from lzdocs.dynamics.warnings import Deadlines
+        from lzdocs.dynamics.steps import Deadlines
 
         return Deadlines.from_settings(self.ws.settings)
 
     def _risk_ids(self, unit: str, risks: Iterable[str | int]) -> list[int]:
-        from lzdocs.dynamics.warnings import resolve_risks
-
         specs = [str(r) for r in risks]
         if not specs:
             return []
+        from lzdocs.dynamics.warnings import resolve_risks
+
         with self.store.read() as conn:
             return resolve_risks(conn, unit, specs)
 

@@ -11,8 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import chdir
+from contextlib import chdir, contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -195,6 +196,25 @@ def run_cli(*args, cwd=None, env=None, check=None, input=None, timeout=None) -> 
     if check is not None:
         assert proc.returncode == check, f"exit {proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr}"
     return proc
+
+
+@contextmanager
+def at_commit(action, *, once: bool = False):
+    """``action(connection)`` just before each COMMIT of a write transaction on a SQLite archive in this process
+    (``once``: the next one only): it may raise, as a failing disk does, or send the COMMIT itself and then raise,
+    as a connection that drops before the answer comes."""
+    from lzdocs.store import Store
+
+    original, fired = Store._commit, []
+
+    def commit(raw):
+        if not (once and fired):
+            fired.append(raw)
+            action(raw)
+        original(raw)
+
+    with mock.patch.object(Store, "_commit", staticmethod(commit)):
+        yield fired
 
 
 def run_json(*args, check=0, **kw):

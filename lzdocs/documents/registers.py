@@ -24,15 +24,13 @@ from lzdocs.documents.status import (
     status_from,
 )
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
-from lzdocs.dynamics import cases
-from lzdocs.dynamics.warnings import Deadlines, overdue, state_name
+from lzdocs.dynamics.steps import Deadlines, overdue, state_name
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.fsutil import stale_files
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import documents as docs_q
 from lzdocs.store import pending
-from lzdocs.store import submissions as subs_q
 from lzdocs.textutil import chinese_date
 
 if TYPE_CHECKING:
@@ -299,6 +297,9 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
               school: str = "") -> StreamingBook:
     """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows, when
     there are any). File names are in columns after the printed ones."""
+    from lzdocs.dynamics import cases
+    from lzdocs.store import submissions as subs_q
+
     columns = _risk_columns()
     order = [u.unit for u in status.units]
     book = StreamingBook(label, today)
@@ -515,6 +516,8 @@ def _reply_note(w, state: str, today: dt.date) -> str:
 # --- 公示表 ------------------------------------------------------------------------------------------
 def publicity_rows(conn: Connection, year: int, order: list[str]) -> Iterator[dict]:
     """The current risk points as the 公示表 prints them (streamed from the database)."""
+    from lzdocs.store import submissions as subs_q
+
     for r in subs_q.current_risks(conn, year=year, unit_order=order):
         filled = r["filled_date"]
         yield {"unit": r["unit"], "seq": r["seq"], "post": r["post"], "duties": r["duties"], "risk": r["risk"],

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 from lzdocs.documents.letters import KINDS as LETTER_KINDS
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.store import documents as docs_q
-from lzdocs.store import reports
-from lzdocs.store import submissions as subs_q
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -121,6 +119,8 @@ def programme_year(store: Store, today: dt.date, deadline: Callable[[int], dt.da
     """The year commands work on by default: this calendar year once one of its forms has come or its deadline
     (``deadline(year)``) has passed; before that the newest year with an accepted form, which the office is still
     finishing (in January, the year just ended: its late units urged, its summary written); else this year."""
+    from lzdocs.store import submissions as subs_q
+
     with store.read() as conn:
         latest = subs_q.latest_year(conn, kind)
     if latest is None or latest >= today.year:
@@ -134,7 +134,8 @@ def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
     """Every roster unit (then any other unit with an accepted form) with its state against the deadline."""
     deadline = ws.settings.deadline(year)
     roster = ws.roster()
-    from lzdocs.dynamics.warnings import Deadlines, overdue_warnings
+    from lzdocs.dynamics.steps import Deadlines
+    from lzdocs.dynamics.warnings import overdue_warnings
 
     with store.read() as conn:
         status = status_from(conn, roster.names, year, today, deadline, kind=kind)
@@ -145,6 +146,8 @@ def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
 def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,
                 kind: str = "risk") -> SubmissionStatus:
     """The same, inside a read transaction the caller holds (the registers read everything in one)."""
+    from lzdocs.store import reports
+
     accepted = reports.accepted_by_unit(conn, year, kind)
     current = reports.current_by_unit(conn, year, kind)
     rejected = reports.rejections_by_unit(conn, year, kind)

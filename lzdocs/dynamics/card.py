@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from lzdocs.dynamics.cases import Occurred, case_record
-from lzdocs.dynamics.warnings import Deadlines, warning_record
+from lzdocs.dynamics.steps import Deadlines, warning_record
 from lzdocs.store import cases as cases_q
 from lzdocs.store import follow_up as q
 from lzdocs.store import reviews as reviews_q

@@ -6,18 +6,17 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sqlalchemy import String, bindparam, cast, func, insert, select, update
-from sqlalchemy.engine import Connection
+from lzdocs.store import sql
+from lzdocs.store.meta import get_meta, set_meta
 
-from lzdocs.store.schema import events, meta
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 HEAD = "event_chain_head"  # meta key: "<id> <hash>" of the last event lzdocs recorded (a deleted last event shows)
-# Built once: every ingest and letter runs these (as store/documents.py does).
-_HEAD = select(meta.c.value).where(meta.c.key == HEAD)
-_LAST = select(_HEAD.scalar_subquery(), select(func.max(events.c.id)).scalar_subquery())
-_INSERT = insert(events)
-_SET_HEAD = update(meta).where(meta.c.key == HEAD).values(value=bindparam("head"))
+# Every form taken and every letter appends an event: plain SQL (lzdocs/store/sql.py).
+_LAST = 'SELECT (SELECT value FROM meta WHERE "key" = :head) AS head, (SELECT max(id) FROM events) AS highest'
 
 
 def moment(at: dt.datetime | str | None) -> str:
@@ -43,7 +42,7 @@ def event_hash(prev_hash: str | None, event: dict) -> str:
 
 def head(conn: Connection) -> tuple[int, str | None]:
     """(id, hash) of the last event lzdocs recorded: from the meta row, or (0, None) before the first."""
-    return _parse_head(conn.execute(_HEAD).scalar())
+    return _parse_head(get_meta(conn, HEAD))
 
 
 def _parse_head(value: str | None) -> tuple[int, str | None]:
@@ -55,22 +54,24 @@ def _parse_head(value: str | None) -> tuple[int, str | None]:
 
 def append(conn: Connection, event: dict) -> None:
     """Insert ``event`` (without id) as the next link of the chain; inside the caller's write transaction."""
-    value, highest = conn.execute(_LAST).one()
-    last_id, last_hash = _parse_head(value)
-    event = dict(event, id=max(last_id, highest or 0) + 1, prev_hash=last_hash)
+    last = sql.row(conn, _LAST, {"head": HEAD})
+    last_id, last_hash = _parse_head(last["head"])
+    event = dict(event, id=max(last_id, last["highest"] or 0) + 1, prev_hash=last_hash)
     event["hash"] = event_hash(last_hash, event)
-    conn.execute(_INSERT, event)
+    sql.insert(conn, "events", event)
     set_head(conn, event["id"], event["hash"])
 
 
 def set_head(conn: Connection, event_id: int, digest: str) -> None:
-    value = f"{event_id} {digest}"
-    if not conn.execute(_SET_HEAD, {"head": value}).rowcount:
-        conn.execute(insert(meta).values(key=HEAD, value=value))
+    set_meta(conn, HEAD, f"{event_id} {digest}")
 
 
 def chain_all(conn: Connection) -> int:
     """Compute the chain over every event in id order (the upgrade to version 8); returns how many."""
+    from sqlalchemy import select, update
+
+    from lzdocs.store.schema import events
+
     prev, last = None, None
     rows = conn.execute(select(events.c.id, events.c.at, events.c.actor, events.c.action, events.c.subject,
                                events.c.before, events.c.after).order_by(events.c.id)).mappings().all()
@@ -86,6 +87,10 @@ def chain_all(conn: Connection) -> int:
 def stored_events(conn: Connection) -> Iterator[dict]:
     """Every event as stored, in id order, its time as text (a hand-edited time that is no time does not stop the
     check): one query, streamed."""
+    from sqlalchemy import String, cast, select
+
+    from lzdocs.store.schema import events
+
     query = select(events.c.id, cast(events.c.at, String).label("at"), events.c.actor, events.c.action,
                    events.c.subject, events.c.before, events.c.after, events.c.prev_hash,
                    events.c.hash).order_by(events.c.id)

@@ -8,21 +8,21 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import sys
+import threading
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, inspect, select, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError
-
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
-from lzdocs.store import chain, migrations, schema
+from lzdocs.store import chain, meta, sql
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
     from lzdocs.workspace import Workspace
 
 
@@ -35,7 +35,11 @@ def _actor() -> str:
 
 
 class Store:
-    """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock."""
+    """The archive database. ``begin()`` is the one way to write: a transaction that holds the write lock.
+
+    A SQLite archive in a file is used through the standard library's ``sqlite3``, and SQLAlchemy is loaded only
+    for the first SQLAlchemy statement a command runs (lzdocs/store/sql.py): a letter never loads it. A database
+    server, an in-memory SQLite database or a URL with parameters goes through SQLAlchemy's engine throughout."""
 
     def __init__(self, url: str, *, now=Clock().now, workspace: Workspace | None = None):  # noqa: B008 - bound method of a frozen value
         self._connect(url, now, workspace)
@@ -58,7 +62,28 @@ class Store:
         self._archive_id: str | None = None
         self._place: str | None = None
         self._unkept: Workspace | None = None  # a workspace whose archive had no records when opened (store/kept.py)
-        self.engine: Engine = self._create_engine(url)
+        self._engine: Engine | None = None
+        self._driven = _driven_file(url)  # the SQLite file used through sqlite3 itself, else None
+        self._idle: list[sqlite3.Connection] = []  # its connections not in use, for the next transaction
+        self._idle_lock = threading.Lock()
+        self._lending = threading.local()  # the connection lent to SQLAlchemy (``_lend``) while it connects
+        if self._driven is not None:
+            self._driven.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            self._engine = self._create_engine(url)
+
+    @property
+    def engine(self) -> Engine:
+        """SQLAlchemy's engine (made on first use for a SQLite file: loading SQLAlchemy is most of a letter's
+        start-up)."""
+        if self._engine is None:
+            self._engine = self._create_engine(self.url)
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite``, ``postgresql`` …, without loading SQLAlchemy for a SQLite file."""
+        return "sqlite" if self._driven is not None else self.engine.dialect.name
 
     def _remember_file(self) -> None:
         """Which SQLite file this is (``_check_same_file``); it exists once the schema is made."""
@@ -83,16 +108,23 @@ class Store:
             raise
         return store
 
-    @staticmethod
-    def _create_engine(url: str) -> Engine:
+    def _create_engine(self, url: str) -> Engine:
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+        from sqlalchemy.pool import NullPool
+
         is_sqlite = url.startswith("sqlite")
         if is_sqlite and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        # A SQLite file's connections are lzdocs' own (``_connection``): SQLAlchemy borrows one inside a transaction
+        # of the Store's (``_lend``), or opens one of its own for work outside them (a migration).
+        driven = {"creator": self._connection, "poolclass": NullPool} if self._driven is not None else {}
         try:
             # On a server, a pooled connection may have been cut (a restart): tested before each use.
             engine = create_engine(url, connect_args={"timeout": 60} if is_sqlite else _server_arguments(url),
                                    pool_pre_ping=not is_sqlite,
-                                   execution_options={"compiled_cache": _SQLITE_STATEMENTS} if is_sqlite else {})
+                                   execution_options={"compiled_cache": _SQLITE_STATEMENTS} if is_sqlite else {},
+                                   **driven)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
             shown = shown_url(url)
             missing = isinstance(exc, ImportError)
@@ -101,20 +133,18 @@ class Store:
                              hint="留空即使用工作区里的 lzdocs.db；PostgreSQL 写成 postgresql+psycopg://用户:密码@服务器/库名"
                              + "，并安装驱动 psycopg" * missing) from exc
         if is_sqlite:
-            @event.listens_for(engine, "connect")
-            def _on_connect(dbapi_conn, _record):
-                dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
-                cur = dbapi_conn.cursor()  # journal_mode=WAL, a change to the file, waits for ``_use_wal``
-                cur.execute("PRAGMA synchronous=FULL")  # a committed 文号 or submission survives a power cut
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=60000")
-                cur.close()
+            if self._driven is None:
+                @event.listens_for(engine, "connect")
+                def _on_connect(dbapi_conn, _record):
+                    _set_up(dbapi_conn)
 
             @event.listens_for(engine, "begin")
             def _on_begin(conn: Connection):
+                options = conn.get_execution_options()
+                if options.get("lzdocs_lent"):  # inside the Store's own transaction, begun already
+                    return
                 # IMMEDIATE: take the write lock at BEGIN, so two processes never read the same "next number".
-                deferred = conn.get_execution_options().get("lzdocs_read_only", False)
-                conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+                conn.exec_driver_sql("BEGIN" if options.get("lzdocs_read_only", False) else "BEGIN IMMEDIATE")
         elif engine.dialect.name == "postgresql":
             @event.listens_for(engine, "begin")
             def _on_begin_pg(conn: Connection):
@@ -125,19 +155,80 @@ class Store:
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('lzdocs:' || current_schema()))")
         return engine
 
+    # --- a SQLite file's own connections ----------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        """A connection to the SQLite file: the one being lent to SQLAlchemy (``_lend``), else a new one."""
+        lent = getattr(self._lending, "raw", None)
+        return _Lent(lent) if lent is not None else _set_up(
+            sqlite3.connect(self._driven, timeout=60, isolation_level=None, check_same_thread=False))
+
+    def _lend(self, raw: sqlite3.Connection) -> Connection:
+        """SQLAlchemy's connection over ``raw``, inside the transaction the Store began on it."""
+        self._lending.raw = raw
+        try:
+            return self.engine.connect().execution_options(lzdocs_lent=True)
+        finally:
+            self._lending.raw = None
+
+    def _take(self) -> sqlite3.Connection:
+        with self._idle_lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._connection()
+
+    @contextmanager
+    def _transaction(self, begin: str):
+        """A transaction of lzdocs' own on a connection to the SQLite file: committed when the block ends (a read
+        is rolled back), rolled back on any exception."""
+        raw = self._take()
+        conn = sql.Connection(raw, self._lend)
+        try:
+            raw.execute(begin)
+            try:
+                yield conn
+            finally:
+                conn.release()
+            if begin == "BEGIN":
+                raw.execute("ROLLBACK")  # a read: nothing to keep
+            else:
+                self._commit(raw)
+        except BaseException:
+            try:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+            except sqlite3.Error:
+                raw.close()  # not to be used again
+                raise
+            with self._idle_lock:
+                self._idle.append(raw)
+            raise
+        with self._idle_lock:
+            self._idle.append(raw)
+
+    @staticmethod
+    def _commit(raw: sqlite3.Connection) -> None:
+        """The COMMIT of a write transaction on a connection to the SQLite file (where tests make one fail)."""
+        raw.execute("COMMIT")
+
     def _use_wal(self) -> None:
         """SQLite in WAL mode (readers never wait for the writer), set once the file is known to be this archive:
         the mode is written into the file's header, so a file refused by ``store/kept.py`` stays as it was. The
         mode lasts in the file; setting it again is a read."""
-        if self.engine.dialect.name != "sqlite":
+        if self.dialect != "sqlite":
             return
         try:
-            raw = self.engine.raw_connection()  # outside a transaction, where the mode cannot change
+            if self._driven is not None:
+                raw = self._take()  # outside a transaction, where the mode cannot change
+                raw.execute("PRAGMA journal_mode=WAL").fetchall()
+                with self._idle_lock:
+                    self._idle.append(raw)
+                return
+            raw = self.engine.raw_connection()
             try:
                 raw.cursor().execute("PRAGMA journal_mode=WAL").close()
             finally:
                 raw.close()
-        except self.engine.dialect.loaded_dbapi.DatabaseError as exc:  # not a database, damaged, read-only
+        except database_errors() as exc:  # not a database, damaged, read-only
             raise database_error(self.url, exc) from exc
 
     def _migrate(self) -> None:
@@ -147,24 +238,28 @@ class Store:
             self._use_wal()
             if self._current():  # no write lock needed: opening never waits for another process's transaction
                 return
+            from lzdocs.store import migrations
+
             with self.engine.begin() as conn:
-                if self.engine.dialect.name != "sqlite" and inspect(conn).has_table(schema.meta.name):
+                if self.dialect != "sqlite" and meta.TABLE in sql.tables(conn):
                     version = migrations.version_of(conn)
-                    if version < schema.SCHEMA_VERSION:
-                        raise StoreError(f"数据库中的档案库是第 {version} 版，本程序需要第 {schema.SCHEMA_VERSION} 版",
+                    if version < meta.SCHEMA_VERSION:
+                        raise StoreError(f"数据库中的档案库是第 {version} 版，本程序需要第 {meta.SCHEMA_VERSION} 版",
                                          hint="共用这个数据库的各台电脑先停止 lzdocs watch，然后在一台电脑上运行 "
                                               "lzdocs db upgrade")
                 migrations.bring_up_to_date(conn, workspace=self.workspace, now=self.now)
-        except DatabaseError as exc:
+        except database_errors() as exc:
             raise database_error(self.url, exc) from exc
 
     def upgrade(self) -> tuple[int, int]:
         """``lzdocs db upgrade``: (version before, version after), under the write lock."""
+        from lzdocs.store import migrations
+
         try:
             self._use_wal()
             with self.engine.begin() as conn:
                 done = migrations.bring_up_to_date(conn, workspace=self.workspace, now=self.now)
-        except DatabaseError as exc:
+        except database_errors() as exc:
             raise database_error(self.url, exc) from exc
         self._remember_file()
         return done
@@ -172,13 +267,12 @@ class Store:
     def _current(self) -> bool:
         """Is the schema there and of this version (its Alembic revision and its recorded version)? A read: it
         does not wait for writers."""
-        with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
-            tables = set(inspect(conn).get_table_names())
-            if not {schema.meta.name, "alembic_version"} <= tables:
+        with self.read() as conn:
+            if not {meta.TABLE, "alembic_version"} <= sql.tables(conn):
                 return False
-            version = schema.get_meta(conn, "schema_version")
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        return version == str(schema.SCHEMA_VERSION) and revision == schema.SCHEMA_REVISION
+            version = meta.get_meta(conn, "schema_version")
+            revision = sql.scalar(conn, "SELECT version_num FROM alembic_version")
+        return version == str(meta.SCHEMA_VERSION) and revision == meta.SCHEMA_REVISION
 
     def archive_id(self, *, create: bool = True, adopt: str | None = None) -> str | None:
         """This archive's identity: made with the archive; for one made before identities, on first use
@@ -188,19 +282,19 @@ class Store:
         workspace with an archive of its own never finishes, puts back or takes what belongs to this one. A
         PostgreSQL archive shared by several machines is one archive, with one identity."""
         if self._archive_id is None:
-            self._archive_id = self._identity_row(schema.ARCHIVE_ID, create=create, made=adopt)
+            self._archive_id = self._identity_row(meta.ARCHIVE_ID, create=create, made=adopt)
         return self._archive_id
 
     def _identity_row(self, key: str, *, create: bool, made: str | None = None) -> str | None:
         """The ``meta`` row ``key``; made (``made``, else a new random one) when there is none and ``create``."""
         with self.read() as conn:
-            found = schema.get_meta(conn, key)
+            found = meta.get_meta(conn, key)
         if found is None and create:
             with self.begin() as conn:
-                found = schema.get_meta(conn, key)
+                found = meta.get_meta(conn, key)
                 if found is None:
                     found = made or uuid.uuid4().hex
-                    schema.set_meta(conn, key, found)
+                    meta.set_meta(conn, key, found)
         return found
 
     @property
@@ -214,18 +308,18 @@ class Store:
             if self.file is not None:
                 self._place = f"sqlite:{computer()}:{os.path.realpath(self.file)}"
             else:
-                self._place = f"server:{self._identity_row(schema.DATABASE_ID, create=True)}"
+                self._place = f"server:{self._identity_row(meta.DATABASE_ID, create=True)}"
         return self._place
 
     def has_records(self) -> bool:
         """Anything recorded yet (an event: every change records one), as opposed to an archive just made."""
         with self.read() as conn:
-            return conn.execute(select(schema.events.c.id).limit(1)).first() is not None
+            return sql.scalar(conn, "SELECT id FROM events LIMIT 1") is not None
 
     @property
     def schema_version(self) -> int:
         with self.read() as conn:
-            return int(schema.get_meta(conn, "schema_version"))
+            return int(meta.get_meta(conn, "schema_version"))
 
     @contextmanager
     def begin(self, *, year: int | None = None):
@@ -234,14 +328,14 @@ class Store:
         changes that year's records (a form, a document, a reply …), refused with YearClosed while the year is
         closed by its 归档 package — the one place that check is made, under the write lock."""
         try:
-            with self.engine.begin() as conn:
+            with self._transaction("BEGIN IMMEDIATE") if self._driven is not None else self.engine.begin() as conn:
                 self._check_same_file()  # with the write lock held: nobody swaps it between check and write
                 if year is not None:
                     from lzdocs.store.years import require_open
 
                     require_open(conn, year)
                 yield conn
-        except (OperationalError, InterfaceError) as exc:
+        except operational_errors() as exc:
             raise database_error(self.url, exc) from exc
         if self._unkept is not None:  # the first records of the workspace's archive: the workspace keeps it now
             from lzdocs.store import kept
@@ -267,9 +361,13 @@ class Store:
     def read(self):
         """A read-only view: a deferred transaction that does not block writers."""
         try:
-            with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
-                yield conn
-        except (OperationalError, InterfaceError) as exc:
+            if self._driven is not None:
+                with self._transaction("BEGIN") as conn:
+                    yield conn
+            else:
+                with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
+                    yield conn
+        except operational_errors() as exc:
             raise database_error(self.url, exc) from exc
 
     @contextmanager
@@ -279,12 +377,16 @@ class Store:
         sees what was committed when it began, so a letter another machine records between the reads of
         ``documents`` and ``files`` would be half there. SQLite's deferred transaction is such a view already
         (WAL: from its first read until it ends); it is left as ``read()`` makes it, with lzdocs' own BEGIN."""
+        if self.dialect == "sqlite":
+            with self.read() as conn:
+                yield conn
+            return
         try:
             with self.engine.connect().execution_options(lzdocs_read_only=True) as conn:
                 if conn.dialect.name == "postgresql":  # set before the transaction begins, reset when it is returned
                     conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
                 yield conn
-        except (OperationalError, InterfaceError) as exc:
+        except operational_errors() as exc:
             raise database_error(self.url, exc) from exc
 
     def integrity_check(self) -> list[str] | None:
@@ -293,7 +395,7 @@ class Store:
         if not self.url.startswith("sqlite"):
             return None
         with self.read() as conn:
-            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            rows = sql.column(conn, "PRAGMA integrity_check")
         return [] if rows == ["ok"] else rows
 
     def log(self, conn: Connection, action: str, subject: str = "", *, before=None, after=None) -> None:
@@ -305,7 +407,12 @@ class Store:
             after=None if after is None else json.dumps(after, ensure_ascii=False, default=str)))
 
     def close(self) -> None:
-        self.engine.dispose()
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for raw in idle:
+            raw.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -314,6 +421,64 @@ class Store:
         self.close()
 
 
+
+
+def _set_up(raw: sqlite3.Connection) -> sqlite3.Connection:
+    """A new connection to a SQLite archive, as every one is used: lzdocs emits BEGIN itself (``isolation_level``
+    None); journal_mode=WAL, a change to the file, waits for ``Store._use_wal``."""
+    raw.isolation_level = None
+    for pragma in ("synchronous=FULL",  # a committed 文号 or submission survives a power cut
+                   "foreign_keys=ON", "busy_timeout=60000"):
+        raw.execute(f"PRAGMA {pragma}")
+    return raw
+
+
+class _Lent:
+    """A connection of the Store's, lent to SQLAlchemy inside the Store's transaction: SQLAlchemy's commit, rollback
+    and close do nothing — the Store ends the transaction, and keeps the connection for the next."""
+
+    def __init__(self, raw: sqlite3.Connection):
+        object.__setattr__(self, "_raw", raw)
+
+    def commit(self) -> None:
+        pass
+
+    def rollback(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._raw, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._raw, name, value)
+
+
+def _driven_file(url: str) -> Path | None:
+    """The SQLite file lzdocs uses through ``sqlite3`` itself: a ``sqlite:///path`` URL without parameters."""
+    if not re.match(r"sqlite(\+pysqlite)?:///", url) or "?" in url:
+        return None
+    return sqlite_file(url)
+
+
+def operational_errors() -> tuple[type[Exception], ...]:
+    """A database that cannot be used now — locked, read-only, its disk full, its server away — as ``sqlite3`` and,
+    once loaded, SQLAlchemy raise it."""
+    found: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlite3.InterfaceError)
+    if (alchemy := sys.modules.get("sqlalchemy.exc")) is not None:
+        found += (alchemy.OperationalError, alchemy.InterfaceError)
+    return found
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """Any failure of the database (not a database, damaged …), as ``sqlite3`` and, once loaded, SQLAlchemy
+    raise it."""
+    found: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
+    if (alchemy := sys.modules.get("sqlalchemy.exc")) is not None:
+        found += (alchemy.DatabaseError,)
+    return found
 
 
 class _SharedStatements(dict):
@@ -429,7 +594,7 @@ _SERVER_REFUSES = ("does not exist", "password authentication failed", "no pg_hb
 _SERVER_GONE_STATES = ("08", "57P01", "57P02", "57P03")
 
 
-def _server_gone(exc: DatabaseError, said: str) -> bool:
+def _server_gone(exc: Exception, said: str) -> bool:
     """The database server could not be reached or dropped the connection: worth waiting for, not a fault of ours
     nor a wrong setting. Told by SQLSTATE where the server answered, else by what the driver says (an error met
     on the client's side has none: "connection is bad" when the server was stopped under a pooled connection) —
@@ -437,10 +602,14 @@ def _server_gone(exc: DatabaseError, said: str) -> bool:
     if getattr(exc, "connection_invalidated", False) or any(n in said.lower() for n in _SERVER_GONE):
         return True
     state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
-    return isinstance(exc, OperationalError) and state.startswith(_SERVER_GONE_STATES)
+    if not state.startswith(_SERVER_GONE_STATES):  # SQLite has no SQLSTATE
+        return False
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError)
 
 
-def database_error(url: str, exc: DatabaseError) -> StoreError:
+def database_error(url: str, exc: Exception) -> StoreError:
     """A database failure as a Chinese message that says which database and what to do."""
     said = str(getattr(exc, "orig", None) or exc)
     detail = said.splitlines()[0]

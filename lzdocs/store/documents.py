@@ -3,93 +3,95 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection
+from lzdocs.store import sql
 
-from lzdocs.store.schema import documents, warnings
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
-# Built once: a batch of letters runs these a thousand times, and SQLAlchemy caches a statement's key on it.
-_LAST_SEQ = select(func.max(documents.c.seq)).where(documents.c.code == bindparam("code"),
-                                                    documents.c.year == bindparam("year"))
-_INSERT_DOCUMENT = insert(documents)
-_INSERT_WARNING = insert(warnings)
+# Every letter runs these (a batch a thousand times): plain SQL, run without SQLAlchemy on SQLite (store/sql.py).
 VOID, ASSIGNED = "void", "assigned"  # documents.status of a 作废 number; documents.origin of a number from elsewhere
+# The columns' defaults of lzdocs/store/schema.py, given here as SQL text has none (tests/store/test_sql.py).
+DEFAULTS = {"documents": {"recipient": "", "copies": 1, "note": ""}, "warnings": {"note": ""}}
+_WARNINGS = ("SELECT warnings.*, documents.number, documents.title, documents.file, documents.status "
+             "FROM warnings JOIN documents ON documents.id = warnings.document_id")
 
 
 def next_seq(conn: Connection, code: str, year: int) -> int:
     """The next sequence number for a 机关代字 and year; call inside a write transaction (it holds the lock)."""
-    last = conn.execute(_LAST_SEQ, {"code": code, "year": year}).scalar()
+    last = sql.scalar(conn, "SELECT max(seq) FROM documents WHERE code = :code AND year = :year",
+                      {"code": code, "year": year})
     return (last or 0) + 1
 
 
-def document_with_seq(conn: Connection, code: str, year: int, seq: int):
+def document_with_seq(conn: Connection, code: str, year: int, seq: int) -> dict | None:
     """The row holding a number (issued, assigned or voided), or None when it was never used."""
-    return conn.execute(select(documents).where(documents.c.code == code, documents.c.year == year,
-                                                documents.c.seq == seq)).mappings().first()
+    return sql.row(conn, "SELECT * FROM documents WHERE code = :code AND year = :year AND seq = :seq",
+                   {"code": code, "year": year, "seq": seq})
 
 
-def previous_document(conn: Connection, code: str, year: int, seq: int):
+def previous_document(conn: Connection, code: str, year: int, seq: int) -> dict | None:
     """The document with the highest number below ``seq`` of the same 机关代字 and year that was not voided."""
-    return conn.execute(select(documents).where(documents.c.code == code, documents.c.year == year,
-                                                documents.c.seq < seq, documents.c.status != VOID)
-                        .order_by(documents.c.seq.desc()).limit(1)).mappings().first()
+    return sql.row(conn, "SELECT * FROM documents WHERE code = :code AND year = :year AND seq < :seq "
+                         "AND status != :void ORDER BY seq DESC LIMIT 1",
+                   {"code": code, "year": year, "seq": seq, "void": VOID})
 
 
 def void_document(conn: Connection, document_id: int, *, reason: str, voided: dt.date, file: str) -> None:
     """Mark a document 作废: its row stays (so its number is never issued again), with the reason, date and the
     place its file was moved to."""
-    conn.execute(update(documents).where(documents.c.id == document_id)
-                 .values(status=VOID, void_reason=reason, voided=voided, file=file))
+    sql.run(conn, "UPDATE documents SET status = :void, void_reason = :reason, voided = :voided, file = :file "
+                  "WHERE id = :id", {"void": VOID, "reason": reason, "voided": voided, "file": file, "id": document_id})
 
 
 def add_document(conn: Connection, **values) -> int:
-    return conn.execute(_INSERT_DOCUMENT, values).inserted_primary_key[0]
+    return sql.insert(conn, "documents", DEFAULTS["documents"] | values)
 
 
 def add_warning(conn: Connection, **values) -> int:
-    return conn.execute(_INSERT_WARNING, values).inserted_primary_key[0]
+    return sql.insert(conn, "warnings", DEFAULTS["warnings"] | values)
 
 
-def find_document(conn: Connection, number: str):
-    return conn.execute(select(documents).where(documents.c.number == number)).mappings().first()
+def find_document(conn: Connection, number: str) -> dict | None:
+    return sql.row(conn, "SELECT * FROM documents WHERE number = :number", {"number": number})
 
 
-def find_document_by_file(conn: Connection, file: str):
+def find_document_by_file(conn: Connection, file: str) -> dict | None:
     """The document recorded with this workspace-relative file path, or None."""
-    return conn.execute(select(documents).where(documents.c.file == file)).mappings().first()
+    return sql.row(conn, "SELECT * FROM documents WHERE file = :file", {"file": file})
 
 
-def warning_for(conn: Connection, document_id: int):
+def warning_for(conn: Connection, document_id: int) -> dict | None:
     """The 预警处置台账 row of a document, or None when the document expects no reply."""
-    return conn.execute(select(warnings).where(warnings.c.document_id == document_id)).mappings().first()
+    return sql.row(conn, "SELECT * FROM warnings WHERE document_id = :id", {"id": document_id})
 
 
 def record_reply(conn: Connection, document_id: int, replied: dt.date, *, note: str | None = None) -> None:
-    values = {"replied": replied} if note is None else {"replied": replied, "note": note}
-    conn.execute(update(warnings).where(warnings.c.document_id == document_id).values(**values))
+    if note is None:
+        sql.run(conn, "UPDATE warnings SET replied = :replied WHERE document_id = :id",
+                {"replied": replied, "id": document_id})
+    else:
+        sql.run(conn, "UPDATE warnings SET replied = :replied, note = :note WHERE document_id = :id",
+                {"replied": replied, "note": note, "id": document_id})
 
 
-def list_documents(conn: Connection, year: int | None = None):
-    q = select(documents).order_by(documents.c.issued, documents.c.id)
-    if year is not None:
-        q = q.where(documents.c.year == year)
-    return conn.execute(q).mappings().all()
+def list_documents(conn: Connection, year: int | None = None) -> list[dict]:
+    if year is None:
+        return sql.rows(conn, "SELECT * FROM documents ORDER BY issued, id")
+    return sql.rows(conn, "SELECT * FROM documents WHERE year = :year ORDER BY issued, id", {"year": year})
 
 
-def list_warnings(conn: Connection, year: int | None = None):
-    q = (select(warnings, documents.c.number, documents.c.title, documents.c.file, documents.c.status)
-         .join(documents, documents.c.id == warnings.c.document_id)
-         .order_by(warnings.c.issued, warnings.c.id))
-    if year is not None:
-        q = q.where(documents.c.year == year)
-    return conn.execute(q).mappings().all()
+def list_warnings(conn: Connection, year: int | None = None) -> list[dict]:
+    if year is None:
+        return sql.rows(conn, f"{_WARNINGS} ORDER BY warnings.issued, warnings.id")
+    return sql.rows(conn, f"{_WARNINGS} WHERE documents.year = :year ORDER BY warnings.issued, warnings.id",
+                    {"year": year})
 
 
-def overdue_warnings(conn: Connection, today: dt.date):
-    q = (select(warnings, documents.c.number, documents.c.title)
-         .join(documents, documents.c.id == warnings.c.document_id)
-         .where(warnings.c.replied.is_(None), warnings.c.reply_due.is_not(None), warnings.c.reply_due < today,
-                documents.c.status != VOID)
-         .order_by(warnings.c.reply_due))
-    return conn.execute(q).mappings().all()
+def overdue_warnings(conn: Connection, today: dt.date) -> list[dict]:
+    return sql.rows(conn, "SELECT warnings.*, documents.number, documents.title FROM warnings "
+                          "JOIN documents ON documents.id = warnings.document_id "
+                          "WHERE warnings.replied IS NULL AND warnings.reply_due IS NOT NULL "
+                          "AND warnings.reply_due < :today AND documents.status != :void ORDER BY warnings.reply_due",
+                    {"today": today, "void": VOID})

@@ -225,30 +225,21 @@ def _left(found: dict | None, place: str) -> list[str]:
 
 def look(store: Store) -> There:
     """The archive in ``store``'s database as it is, by reading only (nothing made, nothing upgraded)."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import DatabaseError
-
-    from lzdocs.store import schema
-    from lzdocs.store.db import database_error
+    from lzdocs.store import meta, sql
+    from lzdocs.store.db import database_error, database_errors
 
     try:
-        with store.engine.connect().execution_options(lzdocs_read_only=True) as conn:
-            tables = set(inspect(conn).get_table_names())
-            if schema.meta.name not in tables:
-                return There(None, schema.events.name in tables and _any(conn, schema.events), None)
-            archive = schema.get_meta(conn, schema.ARCHIVE_ID)
-            records = schema.events.name in tables and _any(conn, schema.events)
-            server = schema.get_meta(conn, schema.DATABASE_ID) if store.file is None else None
-    except DatabaseError as exc:  # not a database, damaged, the server away: said as on any opening
+        with store.read() as conn:
+            tables = sql.tables(conn)
+            records = "events" in tables and sql.scalar(conn, "SELECT id FROM events LIMIT 1") is not None
+            if meta.TABLE not in tables:
+                return There(None, records, None)
+            archive = meta.get_meta(conn, meta.ARCHIVE_ID)
+            server = meta.get_meta(conn, meta.DATABASE_ID) if store.file is None else None
+    except database_errors() as exc:  # not a database, damaged, the server away: said as on any opening
         raise database_error(store.url, exc) from exc
     place = store.place if store.file is not None else (f"server:{server}" if server else None)
     return There(archive, records, place)
-
-
-def _any(conn, table) -> bool:
-    from sqlalchemy import select
-
-    return conn.execute(select(table.c.id).limit(1)).first() is not None
 
 
 # --- what the messages say ------------------------------------------------------------------------------------

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Connection
+from lzdocs.store.meta import get_meta, set_meta
 
-from lzdocs.store.schema import get_meta, set_meta
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 KEY = "registers_pending"  # meta: {"<year>" (every book) or "<year>:<book>+<book>": "<token of the latest mark>"}
 

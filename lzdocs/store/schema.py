@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import (
                         Column,
                         Date,
@@ -16,16 +14,11 @@ from sqlalchemy import (
                         Table,
                         Text,
                         UniqueConstraint,
-                        bindparam,
-                        select,
                         text,
 )
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
-SCHEMA_VERSION = 9
-SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # its Alembic revision (lzdocs/store/migrations/versions/)
+# The version and the meta rows are read without SQLAlchemy (a letter does not load it): lzdocs/store/meta.py.
+from lzdocs.store.meta import ARCHIVE_ID, DATABASE_ID, SCHEMA_REVISION, SCHEMA_VERSION, get_meta, set_meta  # noqa: F401
 
 metadata = MetaData()
 
@@ -34,21 +27,6 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
-_GET_META = select(meta.c.value).where(meta.c.key == bindparam("key"))  # built once: read at every take
-ARCHIVE_ID = "archive_id"  # meta key: the archive's identity, made with it (``Store.archive_id``)
-DATABASE_ID = "database_id"  # meta key: this database's own, which ``db copy`` does not carry (``Store.place``)
-
-
-def get_meta(conn: Connection, key: str) -> str | None:
-    """One ``meta`` row's value, None when there is none."""
-    return conn.execute(_GET_META, {"key": key}).scalar()
-
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    """Write one ``meta`` row (replaced if there, else added), in the caller's transaction."""
-    if not conn.execute(meta.update().where(meta.c.key == key).values(value=value)).rowcount:
-        conn.execute(meta.insert().values(key=key, value=value))
-
 units = Table(
     "units", metadata,
     Column("id", Integer, primary_key=True),

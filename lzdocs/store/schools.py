@@ -1,8 +1,9 @@
 """Several schools in one database (docs/product.md §5): each school's archive is a PostgreSQL schema of its own
 (its workspace's ``search_path``), its name recorded in that schema's ``meta``; a roll-up reads every one of them.
 
-Nothing in the per-school queries changes: a school's tables are reached by SQLAlchemy's ``schema_translate_map``,
-which puts the schema name on every table of ``lzdocs.store.schema`` for one statement's connection.
+Nothing in the per-school queries changes: a school's tables are reached by setting the connection's ``search_path``
+to its schema for the while (``in_schema``), which SQLAlchemy's statements and lzdocs' plain SQL (store/sql.py) alike
+follow.
 
 ``lzdocs db copy`` to another schema of the same database (a school moving its archive, or a copy kept to try
 something) leaves two schemas with the same school: the copy carries the ``meta`` of its source, the school and
@@ -108,16 +109,17 @@ def _reaches(conn: Connection, head: tuple[int, str | None]) -> bool:
 
 @contextmanager
 def in_schema(conn: Connection, name: str | None) -> Iterator[Connection]:
-    """``conn`` with every lzdocs table read from schema ``name`` (None: as the connection finds them)."""
+    """``conn`` with every lzdocs table read from schema ``name`` (None: as the connection finds them), inside
+    its transaction."""
     if name is None:
         yield conn
         return
-    before = conn.get_execution_options().get("schema_translate_map")
-    conn.execution_options(schema_translate_map={None: name})
+    before = conn.execute(text("SELECT current_setting('search_path')")).scalar()
+    conn.execute(text("SELECT set_config('search_path', quote_ident(:name), true)"), {"name": name})
     try:
         yield conn
     finally:
-        conn.execution_options(schema_translate_map=before)
+        conn.execute(text("SELECT set_config('search_path', :before, true)"), {"before": before})
 
 
 def school_counts(conn: Connection, year: int) -> list[SchoolCounts]:

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING
 
 from lzdocs.errors import YearClosed
-from lzdocs.store.schema import year_closures
+from lzdocs.store import sql
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
-def closure(conn: Connection, year: int):
+def closure(conn: Connection, year: int) -> dict | None:
     """The open closure of ``year`` (its row), or None when the year is open."""
-    return conn.execute(_OPEN_CLOSURE, {"year": year}).mappings().first()
-
-
-# Built once: every file taken and every letter checks its year.
-_OPEN_CLOSURE = (select(year_closures).where(year_closures.c.year == bindparam("year"),
-                                             year_closures.c.reopened_at.is_(None))
-                 .order_by(year_closures.c.id.desc()).limit(1))
+    return sql.row(conn, "SELECT * FROM year_closures WHERE year = :year AND reopened_at IS NULL "
+                         "ORDER BY id DESC LIMIT 1", {"year": year})
 
 
 def require_open(conn: Connection, year: int) -> None:
@@ -30,19 +26,18 @@ def require_open(conn: Connection, year: int) -> None:
 
 
 def close_year(conn: Connection, year: int, *, at: dt.datetime, package: str, items: int, manifest_sha256: str) -> int:
-    return conn.execute(insert(year_closures).values(year=year, closed_at=at, package=package, items=items,
-                                                     manifest_sha256=manifest_sha256)).inserted_primary_key[0]
+    return sql.insert(conn, "year_closures", dict(year=year, closed_at=at, package=package, items=items,
+                                                   manifest_sha256=manifest_sha256))
 
 
 def reopen_year(conn: Connection, year: int, *, at: dt.datetime, reason: str) -> None:
     """Every open closure of ``year`` reopened (a year archived twice has two: one reopening opens it)."""
-    conn.execute(update(year_closures).where(year_closures.c.year == year, year_closures.c.reopened_at.is_(None))
-                 .values(reopened_at=at, reopen_reason=reason))
+    sql.run(conn, "UPDATE year_closures SET reopened_at = :at, reopen_reason = :reason "
+                  "WHERE year = :year AND reopened_at IS NULL", {"at": at, "reason": reason, "year": year})
 
 
-def closures(conn: Connection, year: int | None = None):
+def closures(conn: Connection, year: int | None = None) -> list[dict]:
     """Every closure (and reopening) on record, oldest first."""
-    q = select(year_closures).order_by(year_closures.c.id)
-    if year is not None:
-        q = q.where(year_closures.c.year == year)
-    return conn.execute(q).mappings().all()
+    if year is None:
+        return sql.rows(conn, "SELECT * FROM year_closures ORDER BY id")
+    return sql.rows(conn, "SELECT * FROM year_closures WHERE year = :year ORDER BY id", {"year": year})

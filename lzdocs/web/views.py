@@ -105,7 +105,8 @@ def unit(office: Office, query: Query) -> dict:
 
 def warnings(office: Office, query: Query) -> dict:
     """预警处置: every warning with its state, newest first; those past a step's deadline highlighted."""
-    from lzdocs.dynamics.warnings import WAYS, warning_record
+    from lzdocs.documents.kinds import WAYS
+    from lzdocs.dynamics.steps import warning_record
 
     only_overdue = query.text("overdue") == "1"
     with office.store.read() as conn:

@@ -1,6 +1,7 @@
 """A commit that fails, or whose answer is lost (the connection drops just after the database wrote it): a letter
 or a void ends as the archive says — issued or voided with its files in place, or neither with nothing left behind.
-Injected at the commit through SQLAlchemy's ``commit`` event, on the command's own engine (in this process)."""
+Injected at the commit of the command's own connection to the archive (in this process: tests/conftest.py
+``at_commit``)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
 from lzdocs.workspace import SAMPLE, Workspace
-from tests.conftest import run_cli, run_json
+from tests.conftest import at_commit, run_cli, run_json
 
 FIELDS = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
 
 
-def _lose_the_answer(conn):
-    conn.connection.dbapi_connection.execute("COMMIT")  # written…
-    raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))  # …and not told so
+def _lose_the_answer(raw):
+    raw.execute("COMMIT")  # written…
+    raise sqlite3.OperationalError("disk I/O error")  # …and not told so
 
 
-def _fail(conn):
-    raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+def _fail(raw):
+    raise sqlite3.OperationalError("disk I/O error")
 
 
 @pytest.fixture
@@ -35,12 +33,10 @@ def root(tmp_path) -> Path:
 
 
 def _at_the_next_commit(action, *args, check):
-    event.listen(Engine, "commit", action, once=True)
-    try:
-        return run_cli(*args, check=check)
-    finally:
-        if event.contains(Engine, "commit", action):
-            event.remove(Engine, "commit", action)
+    with at_commit(action, once=True) as fired:
+        done = run_cli(*args, check=check)
+    assert fired, "no commit happened"
+    return done
 
 
 def _files(folder: Path) -> list[str]:

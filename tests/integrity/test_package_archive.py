@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lzdocs.integrity.package import verify_package
-from tests.conftest import TODAY, cli_env, run_cli, run_json
+from tests.conftest import TODAY, at_commit, cli_env, run_cli, run_json
 
 pytestmark = pytest.mark.soffice
 VOIDED = "内工大纪催〔2026〕3号"
@@ -241,30 +241,22 @@ def _one_form_workspace(tmp_path, make_form):
     return root
 
 
-def _at_commit(office, action):
-    """``action(connection)`` when the archive's closing transaction commits (SQLAlchemy's ``commit`` event)."""
-    from sqlalchemy import event
-
-    event.listen(office.store.engine, "commit", action)
 
 
 def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_form):
     """A disk error (or a database server stopping) at the closing commit, after the package took its name: it
     left a package that looked finished while the year stayed open, and the same command was then refused."""
-    from sqlalchemy.exc import OperationalError
-
     from lzdocs.errors import StoreError
     from lzdocs.office import Office
 
     root = _one_form_workspace(tmp_path, make_form)
     dest = tmp_path / "归档"
 
-    def fail(conn):
+    def fail(raw):
         if (dest / "清单.json").exists():  # the closing transaction: its package is in place
-            raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+            raise sqlite3.OperationalError("disk I/O error")
 
-    with Office(root, today=TODAY) as office, pytest.raises(StoreError, match="读写档案库时出错"):
-        _at_commit(office, fail)
+    with Office(root, today=TODAY) as office, at_commit(fail), pytest.raises(StoreError, match="读写档案库时出错"):
         office.archive(2026, dest, unfinished=True)
     assert not dest.exists() and list(tmp_path.iterdir()) == [root]
     with sqlite3.connect(root / "lzdocs.db") as db:
@@ -276,21 +268,19 @@ def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_
 def test_a_commit_whose_answer_is_lost_is_an_archive_done(tmp_path, make_form):
     """The commit went through and only its answer was lost (the connection dropped right after): the year is
     closed by this package, so the package stays and the archive is reported done."""
-    from sqlalchemy.exc import OperationalError
-
     from lzdocs.office import Office
 
     root = _one_form_workspace(tmp_path, make_form)
     dest = tmp_path / "归档"
 
-    def commit_then_lose_the_answer(conn):
+    def commit_then_lose_the_answer(raw):
         if (dest / "清单.json").exists():
-            conn.connection.dbapi_connection.execute("COMMIT")
-            raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+            raw.execute("COMMIT")
+            raise sqlite3.OperationalError("disk I/O error")
 
-    with Office(root, today=TODAY) as office:
-        _at_commit(office, commit_then_lose_the_answer)
+    with Office(root, today=TODAY) as office, at_commit(commit_then_lose_the_answer) as fired:
         result = office.archive(2026, dest, unfinished=True)
+    assert fired
     assert result.dest == dest.resolve() and (dest / "清单.json").is_file()
     assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
     with sqlite3.connect(root / "lzdocs.db") as db:
@@ -302,8 +292,6 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
     it), and the clerk is told how to find out."""
     from contextlib import contextmanager
 
-    from sqlalchemy.exc import OperationalError
-
     from lzdocs.errors import StoreError
     from lzdocs.office import Office
     from lzdocs.store import Store
@@ -312,7 +300,7 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
     root = _one_form_workspace(tmp_path, make_form)
     dest = tmp_path / "归档"
 
-    def lose_it_and_the_archive(conn):
+    def lose_it_and_the_archive(raw):
         if (dest / "清单.json").exists():
             @contextmanager
             def unreadable(self):
@@ -320,11 +308,11 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
                 yield  # pragma: no cover
 
             monkeypatch.setattr(Store, "read", unreadable)
-            conn.connection.dbapi_connection.execute("COMMIT")
-            raise OperationalError("COMMIT", None, sqlite3.OperationalError("disk I/O error"))
+            raw.execute("COMMIT")
+            raise sqlite3.OperationalError("disk I/O error")
 
-    with Office(root, today=TODAY) as office, pytest.raises(DatabaseUnavailable) as caught:
-        _at_commit(office, lose_it_and_the_archive)
+    with (Office(root, today=TODAY) as office, at_commit(lose_it_and_the_archive),
+          pytest.raises(DatabaseUnavailable) as caught):
         office.archive(2026, dest, unfinished=True)
     assert str(caught.value).startswith("与数据库的连接在提交时中断，2026 年度是否已经归档无法确定")
     assert "数据库恢复后运行 lzdocs status 查看" in str(caught.value)

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from lzdocs.ingest import claims as cl
-from lzdocs.store import Store, migrations
+from lzdocs.store import Store, migrations, sql
 from lzdocs.store.schema import SCHEMA_REVISION, SCHEMA_VERSION, metadata
 from lzdocs.workspace import SAMPLE, Workspace
 from tests.conftest import SAMPLE_ROWS, run_cli, run_json, use_database
@@ -27,7 +27,7 @@ def test_a_new_archive_is_exactly_the_tables_of_the_program(workspace):
     try:
         with store.read() as conn:
             assert migrations.revision_of(conn) == SCHEMA_REVISION
-            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+            assert compare_metadata(MigrationContext.configure(sql.alchemy(conn)), metadata) == []
     finally:
         store.close()
 

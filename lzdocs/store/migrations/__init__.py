@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Dialect
 
 from lzdocs.errors import StoreError
-from lzdocs.store import schema
+from lzdocs.store import schema, sql
 
 if TYPE_CHECKING:
     from lzdocs.workspace import Workspace
@@ -59,9 +59,9 @@ def head() -> str:
 
 def revision_of(conn: Connection) -> str | None:
     """The archive's Alembic revision, or None when it has none (new, or from before Alembic)."""
-    if not inspect(conn).has_table("alembic_version"):
+    if "alembic_version" not in sql.tables(conn):
         return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return sql.scalar(conn, "SELECT version_num FROM alembic_version")
 
 
 def upgrade(conn: Connection, target: str = "head", **attributes) -> None:
@@ -72,7 +72,7 @@ def upgrade(conn: Connection, target: str = "head", **attributes) -> None:
 
 def version_of(conn: Connection) -> int:
     """The schema version the archive records (0: a new database)."""
-    if not inspect(conn).has_table(schema.meta.name):
+    if schema.meta.name not in sql.tables(conn):
         return 0
     value = schema.get_meta(conn, "schema_version")
     return int(value) if value is not None else 0
@@ -89,7 +89,7 @@ def bring_up_to_date(conn: Connection, *, workspace: Workspace | None = None, no
     if before > schema.SCHEMA_VERSION:
         raise StoreError(f"档案库版本（{before}）比本程序（{schema.SCHEMA_VERSION}）新，是用更新版本的 lzdocs 建的",
                          hint="请升级 lzdocs 后再使用，不要用旧版本写入它")
-    if not inspect(conn).get_table_names():
+    if not sql.tables(conn):
         _create_new(conn, workspace=workspace, now=now)
         return before, schema.SCHEMA_VERSION
     if revision_of(conn) is None:
@@ -152,4 +152,4 @@ def _column_exists(conn: Connection, statement: str) -> bool:
     """Is ``statement`` an ADD COLUMN whose column is already there? Then it is skipped: the baseline made the
     table with it, or a migration runs again over an archive whose version number was set back by hand."""
     added = _ADD_COLUMN.match(statement)
-    return bool(added) and added[2] in {c["name"] for c in inspect(conn).get_columns(added[1])}
+    return bool(added) and added[2] in {c["name"] for c in inspect(sql.alchemy(conn)).get_columns(added[1])}

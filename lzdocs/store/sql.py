@@ -1,0 +1,155 @@
+"""The archive's own bookkeeping in plain SQL: numbers, the events' chain, the manifest, ``meta`` rows, the registers
+a letter rewrites — run without SQLAlchemy on SQLite, so that a letter does not pay for loading it.
+
+Loading SQLAlchemy takes longer than everything else a letter does together (docs/design.md, "Start-up"). The
+statements a letter runs are few and simple, so they are written once as SQL text that SQLite and PostgreSQL both
+read (``:name`` parameters, ``RETURNING id``, quoted ``"key"``) and run by these functions: on SQLite straight on
+the driver's connection (the standard library's ``sqlite3``); on PostgreSQL through SQLAlchemy's ``text()``, which
+is loaded there anyway. Every other query of the product is SQLAlchemy Core, on the same connection and inside the
+same transaction: ``Connection`` makes SQLAlchemy's connection over the driver's on first need.
+
+A row comes back as a dict, its dates and times as ``datetime.date``/``datetime.datetime`` whatever the database
+gave (SQLite stores them as text, as SQLAlchemy's ``Date`` and ``DateTime`` write them): ``DATES`` and ``TIMES``
+name those columns, and tests/store/test_sql.py holds them to lzdocs/store/schema.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.engine import Connection as AlchemyConnection
+
+# The columns of Date and DateTime type, by name: one name is one type in every table (tests/store/test_sql.py).
+DATES = frozenset({"filled_date", "arrived_on", "issued", "voided", "reply_due", "replied", "checked", "closed",
+                   "date", "reviewed"})
+TIMES = frozenset({"received_at", "created_at", "closed_at", "reopened_at", "at", "recorded_at"})
+_STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"  # as SQLAlchemy's DateTime keeps a time in SQLite
+
+
+class Connection:
+    """A connection to a SQLite archive inside one of ``Store``'s transactions (``Store.begin``/``read``).
+
+    SQL text runs on the driver's connection (the functions below). A SQLAlchemy statement — ``conn.execute(select(
+    …))`` — and everything else a SQLAlchemy ``Connection`` offers (``dialect``, ``exec_driver_sql`` …) go to a
+    SQLAlchemy connection made over the same driver connection on first need (``alchemy``): the same transaction,
+    begun and ended by the ``Store``."""
+
+    def __init__(self, raw: sqlite3.Connection, lend: Callable[[sqlite3.Connection], AlchemyConnection]):
+        self.raw = raw
+        self._lend = lend
+        self._alchemy: AlchemyConnection | None = None
+
+    @property
+    def alchemy(self) -> AlchemyConnection:
+        if self._alchemy is None:
+            self._alchemy = self._lend(self.raw)
+        return self._alchemy
+
+    def execute(self, statement, *args, **kw):
+        return self.alchemy.execute(statement, *args, **kw)
+
+    def release(self) -> None:
+        """SQLAlchemy's connection, if one was made, let go (the transaction is the ``Store``'s to end)."""
+        if self._alchemy is not None:
+            alchemy, self._alchemy = self._alchemy, None
+            alchemy.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self.alchemy, name)
+
+
+def alchemy(conn) -> AlchemyConnection:
+    """SQLAlchemy's connection for ``conn`` (``sqlalchemy.inspect`` and Alembic need one)."""
+    return conn.alchemy if isinstance(conn, Connection) else conn
+
+
+def is_sqlite(conn) -> bool:
+    return isinstance(conn, Connection) or conn.dialect.name == "sqlite"
+
+
+def tables(conn) -> set[str]:
+    """The names of the tables in the archive's database."""
+    if isinstance(conn, Connection):
+        return set(column(conn, "SELECT name FROM sqlite_master WHERE type = 'table'"))
+    from sqlalchemy import inspect
+
+    return set(inspect(conn).get_table_names())
+
+
+def _stored(params: Mapping[str, Any] | None, sqlite: bool) -> Mapping[str, Any]:
+    """Parameters as the database keeps them: on SQLite a date as ``YYYY-MM-DD`` and a time with microseconds, as
+    SQLAlchemy's ``Date`` and ``DateTime`` write them (a row written here reads the same through SQLAlchemy)."""
+    if not params:
+        return {}
+    if not sqlite:
+        return params
+    return {name: value.strftime(_STORED_TIME) if isinstance(value, dt.datetime)
+            else value.isoformat() if isinstance(value, dt.date) else value
+            for name, value in params.items()}
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
+    for name, value in row.items():
+        if isinstance(value, str):
+            if name in DATES:
+                row[name] = dt.date.fromisoformat(value[:10])
+            elif name in TIMES:
+                row[name] = dt.datetime.fromisoformat(value)
+    return row
+
+
+def _cursor(conn, sql: str, params: Mapping[str, Any] | None):
+    if isinstance(conn, Connection):
+        return conn.raw.execute(sql, _stored(params, True))
+    from sqlalchemy import text
+
+    return conn.execute(text(sql), _stored(params, conn.dialect.name == "sqlite"))
+
+
+def rows(conn, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every row of a query, each a dict of column → value."""
+    found = _cursor(conn, sql, params)
+    if isinstance(conn, Connection):
+        names = [d[0] for d in found.description]
+        return [_typed(dict(zip(names, r, strict=True))) for r in found]
+    return [_typed(dict(r)) for r in found.mappings()]
+
+
+def row(conn, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The first row of a query, or None."""
+    found = rows(conn, sql, params)
+    return found[0] if found else None
+
+
+def scalar(conn, sql: str, params: Mapping[str, Any] | None = None):
+    """The first column of the first row, or None."""
+    found = _cursor(conn, sql, params).fetchall()  # to the end: no statement left running at COMMIT
+    return found[0][0] if found else None
+
+
+def column(conn, sql: str, params: Mapping[str, Any] | None = None) -> list:
+    """The first column of every row."""
+    return [r[0] for r in _cursor(conn, sql, params).fetchall()]
+
+
+def run(conn, sql: str, params: Mapping[str, Any] | None = None) -> int:
+    """An INSERT, UPDATE or DELETE; how many rows it changed."""
+    return _cursor(conn, sql, params).rowcount
+
+
+def insert(conn, table: str, values: Mapping[str, Any]) -> int:
+    """Insert one row of ``values`` into ``table``; its id."""
+    names = list(values)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    sql = f'INSERT INTO {table} ({quoted}) VALUES ({", ".join(f":{n}" for n in names)}) RETURNING id'
+    return _cursor(conn, sql, values).fetchall()[0][0]
+
+
+def placeholders(prefix: str, values: Iterable) -> tuple[str, dict[str, Any]]:
+    """``:p0, :p1 …`` and their parameters, for an ``IN (…)``."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return ", ".join(f":{name}" for name in params), params
