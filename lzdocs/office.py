@@ -500,7 +500,7 @@ class Office:
         the file (stopped by Ctrl-C, or run twice), on any day — is not sent again unless ``again``: its row has
         ``already``, the 文号 sent."""
         from lzdocs.documents import letters as L
-        from lzdocs.store.letters import sent_with
+        from lzdocs.store.letters import SentRows
 
         letter_kind = L.find_kind(kind) if isinstance(kind, str) else kind
         self.ws.require_organisation(letter_kind.key)
@@ -509,8 +509,10 @@ class Office:
             header, rows = L.read_batch(Path(rows))
             ignored = L.unknown_columns(letter_kind, header, self.letters.template(letter_kind).variables)
 
+        sent_rows = SentRows(letter_kind.key)
+
         def guard(conn, unit: str, content: str) -> None:
-            if sent := sent_with(conn, letter_kind.key, unit, content):
+            if sent := sent_rows.number(conn, unit, content):
                 raise L.AlreadySent(unit, sent)
 
         return self._issue_rows(letter_kind, rows, values or {}, date or self.today, pdf, progress, ignored,

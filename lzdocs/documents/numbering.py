@@ -228,7 +228,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     A ``draft`` takes no number and no row, only its file is recorded in the manifest: see :func:`write_draft`.
     ``guard(conn)`` runs first under the write lock and may refuse (raise) what another process did meanwhile: a
     unit sent the same 催报通知 by a second ``urge`` running at once. ``content``, a batch row's fingerprint, is kept in
-    the issue's event: the same row run again is known by it (store/letters.py ``sent_with``).
+    the issue's event: the same row run again is known by it (store/letters.py ``SentRows``).
     """
     if draft:  # no number, no row: only its file is recorded in the manifest (docs/product.md §12.1)
         preview = write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)

@@ -28,19 +28,36 @@ def letters_to(conn: Connection, unit: str, *, kind: str | None = None, year: in
                     {k: v for k, v in params.items() if v is not None})
 
 
-def sent_with(conn: Connection, kind: str, recipient: str, content: str) -> str | None:
-    """The 文号 of a letter in force of ``kind`` sent to ``recipient`` whose issue recorded ``content`` (a batch
-    row's fingerprint: documents/letters.py ``row_content``), None when none was: a batch file run again after a
-    Ctrl-C, a cut-off or on the next day does not send a row's letter twice."""
-    sent = sql.column(conn, "SELECT number FROM documents WHERE kind = :kind AND recipient = :recipient "
-                            "AND status = 'issued' ORDER BY id", {"kind": kind, "recipient": recipient})
-    if not sent:  # the usual case: the events are not read
-        return None
-    numbers, params = sql.placeholders("n", sent)
-    found = sql.rows(conn, f"SELECT subject, \"after\" FROM events WHERE action = 'issue' AND subject IN ({numbers}) "
-                           "AND \"after\" LIKE :content", {**params, "content": f"%{content}%"})
-    same = {r["subject"] for r in found if json.loads(r["after"] or "{}").get("content") == content}
-    return next((number for number in reversed(sent) if number in same), None)
+class SentRows:
+    """The batch rows of ``kind`` sent already as letters in force, by recipient and fingerprint (a batch row's
+    ``row_content``, which its issue event keeps): a batch file run again after a Ctrl-C, a cut-off or on the next
+    day does not send a row's letter twice.
+
+    The events are read once, then at each row only those recorded since (by this run, or by another process running
+    the same file at once): a batch of a thousand letters does not read the archive's events a thousand times."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._seen = 0  # the last event read
+        self._row_of: dict[str, tuple[str, str]] = {}  # 文号 in force → (recipient, fingerprint)
+        self._sent: dict[tuple[str, str], list[str]] = {}  # (recipient, fingerprint) → 文号 in force, oldest first
+
+    def number(self, conn: Connection, recipient: str, content: str) -> str | None:
+        """The 文号 of the latest letter in force sent to ``recipient`` for the row ``content``, else None."""
+        for event in sql.rows(conn, 'SELECT id, action, subject, "after" FROM events WHERE id > :seen '
+                                    "AND action IN ('issue', 'void') ORDER BY id", {"seen": self._seen}):
+            self._seen = event["id"]
+            if event["action"] == "void":
+                if (row := self._row_of.pop(event["subject"], None)) is not None:
+                    self._sent[row].remove(event["subject"])
+            elif '"content"' in (event["after"] or ""):
+                after = json.loads(event["after"])
+                if after.get("kind") == self.kind and after.get("content"):
+                    row = (after.get("recipient", ""), after["content"])
+                    self._row_of[event["subject"]] = row
+                    self._sent.setdefault(row, []).append(event["subject"])
+        numbers = self._sent.get((recipient, content))
+        return numbers[-1] if numbers else None
 
 
 def sent_on(conn: Connection, kind: str, title: str, note: str, day: dt.date) -> dict[str, str]:
