@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import math
-import zipfile
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from html import escape as html_escape
@@ -13,7 +12,7 @@ from lxml import etree
 
 from lzdocs.documents.titles import text_width
 from lzdocs.ooxml.fontnames import FANGSONG, XIAOBIAOSONG
-from lzdocs.ooxml.package import RawMember, read_raw_member, write_raw_members
+from lzdocs.ooxml.package import RawMember
 
 
 def escape(text: str) -> str:
@@ -49,25 +48,31 @@ class Receipt:
     recipient: str
 
 
-def lay_out_letter(data: bytes, *, issuer: str, date_text: str, receipt: Receipt | None = None) -> bytes:
+def lay_out_letter(members: list[RawMember], rendered: dict[str, bytes], *, issuer: str, date_text: str,
+                   receipt: Receipt | None = None) -> tuple[list[RawMember], dict[str, bytes]]:
     """The rendered letter with its 署名 centred over the 成文日期, the 抄送 moved to the foot of the last page and,
     with ``receipt``, a 送达回证 on a page of its own; paragraphs a clerk's template lacks are left alone.
 
-    Works on the package's XML directly (about a millisecond): only document.xml changes, and for the 送达回证 its
-    relationships, the content types and a blank 页眉 and 页脚 are added."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z, io.BytesIO(data) as fh:
-        members = [read_raw_member(fh, info) for info in z.infolist()]
+    Works on the package's XML as the template rendered it, before it is zipped (``Template.render``'s ``lay_out``):
+    only document.xml changes, and for the 送达回证 its relationships, the content types and a blank 页眉 and 页脚 are
+    added. ``members``: the package's members (a list of its own: new ones are appended); ``rendered``: the parts
+    the template filled in, by name. Returns both, changed."""
     by_name = {m.name: m for m in members}
-    root = etree.fromstring(by_name[DOCUMENT].inflate(), _PARSER)
+
+    def part(name: str) -> bytes:
+        return rendered[name] if name in rendered else by_name[name].inflate()
+
+    root = etree.fromstring(part(DOCUMENT), _PARSER)
     body = root.find(w("body"))
     centre_signature(body, issuer, date_text)
     copy_to_foot(body)
-    changed = {}
+    changed = dict(rendered)
     if receipt is not None:
-        changed = _blank_parts(members, by_name)
-        add_receipt(body, receipt, header=changed.pop("header"), footer=changed.pop("footer"))
+        added = _blank_parts(members, by_name, part)
+        add_receipt(body, receipt, header=added.pop("header"), footer=added.pop("footer"))
+        changed.update(added)
     changed[DOCUMENT] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return write_raw_members(members, changed)
+    return members, changed
 
 
 def text_of(p) -> str:
@@ -213,11 +218,12 @@ RECEIPT_ROWS = (("文书名称和文号", 2), ("受送达单位（人）", 2), (
 LABEL_WIDTH = 3000  # “受送达单位（人）” on one line
 
 
-def _blank_parts(members: list[RawMember], by_name: dict[str, RawMember]) -> dict:
+def _blank_parts(members: list[RawMember], by_name: dict[str, RawMember], part: Callable[[str], bytes]) -> dict:
     """A blank 页眉 and 页脚 for the 送达回证's section, with their relationships and content types: new members
-    appended to ``members``; returns the changed parts and the new relationship ids under "header"/"footer"."""
-    rels = etree.fromstring(by_name[RELS].inflate(), _PARSER)
-    types = etree.fromstring(by_name["[Content_Types].xml"].inflate(), _PARSER)
+    appended to ``members``; returns the changed parts and the new relationship ids under "header"/"footer".
+    ``part(name)``: a part's XML as rendered."""
+    rels = etree.fromstring(part(RELS), _PARSER)
+    types = etree.fromstring(part("[Content_Types].xml"), _PARSER)
     ids = {r.get("Id") for r in rels}
     changed: dict = {}
     for kind, root in (("header", "hdr"), ("footer", "ftr")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -295,13 +296,14 @@ class LetterOffice:
         抄送 at the foot of the last page, the 送达回证 page when asked for)."""
         from lzdocs.documents.letter_layout import Receipt, lay_out_letter
 
-        data = self.template(letter.kind).render({**letter.context, "文号": str(number)})
         receipt = None
         if letter.receipt:
             whom = f"{letter.person.removesuffix('同志')}（{letter.unit}）" if letter.person else letter.unit
             receipt = Receipt(letter.kind.name, str(number), whom)
-        return lay_out_letter(data, issuer=str(letter.context.get("发文机关", "")),
-                              date_text=str(letter.context.get("成文日期", "")), receipt=receipt)
+        return self.template(letter.kind).render(
+            {**letter.context, "文号": str(number)},
+            lay_out=functools.partial(lay_out_letter, issuer=str(letter.context.get("发文机关", "")),
+                                      date_text=str(letter.context.get("成文日期", "")), receipt=receipt))
 
     def as_dict(self, issued: IssuedLetter) -> dict:
         return {"number": str(issued.number), "kind": issued.kind.key, "unit": issued.unit,

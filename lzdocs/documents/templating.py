@@ -13,6 +13,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,8 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 PART_LABELS = {"document": "正文", "header": "页眉", "footer": "页脚", "footnotes": "脚注", "endnotes": "尾注"}
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+# What a document's layout does to the rendered parts before they are zipped: (members, parts) → (members, parts).
+LayOut = Callable[[list[RawMember], dict[str, bytes]], tuple[list[RawMember], dict[str, bytes]]]
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _TABLE_TAGS = re.compile(r"\{%-?\s*tc\s|\{%\s*(colspan|hm)\b")
 _MAX_TEMPLATE_BYTES = 20 * 2**20
@@ -122,10 +125,14 @@ class DocxTemplateFile:
                                 TagProblem("error", _LITERAL_MESSAGE, _part_label(name), None, leftover).describe())
         return _Part(name, template, source, bool(_TABLE_TAGS.search(source)), frozenset(variables))
 
-    def render(self, context: dict) -> bytes:
-        """The rendered .docx as bytes; raises TemplateError (nothing written) when the template fails."""
+    def render(self, context: dict, *, lay_out: LayOut | None = None) -> bytes:
+        """The rendered .docx as bytes; raises TemplateError (nothing written) when the template fails. ``lay_out``
+        changes the rendered parts before they are zipped, once (documents/letter_layout.py)."""
         rendered = {name: self._render_part(part, context) for name, part in self.parts.items()}
-        return write_raw_members(self.entries, rendered)
+        entries = self.entries
+        if lay_out is not None:
+            entries, rendered = lay_out(list(entries), rendered)
+        return write_raw_members(entries, rendered)
 
     def _render_part(self, part: _Part, context: dict) -> bytes:
         try:
