@@ -22,10 +22,13 @@ def case_group() -> None:
 @click.option("--analysis", metavar="原因分析", help="事后分析：问题发生的原因")
 @click.option("--measures", metavar="整改措施", help="针对原因采取的整改和防范措施")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="案例日期（发生或查处的日期，默认今天，不能晚于今天）")
+@click.option("--again", is_flag=True,
+              help="确是另一起案例时使用：同一单位、日期、类型、岗位和风险内容的案例已登记过，仍再登记一起（默认不重复登记）")
 @json_option
 @pass_env
 def case_add_command(env: Env, unit: str | None, post: str | None, risk_text: str | None, case_type: str | None,
-                     handling: str | None, analysis: str | None, measures: str | None, date_text: str | None) -> None:
+                     handling: str | None, analysis: str | None, measures: str | None, date_text: str | None,
+                     again: bool) -> None:
     """登记一起违纪违规案例及事后分析，并关联本单位最相近的风险点（该风险点标记为“已发生”）。
 
     \b
@@ -34,10 +37,12 @@ def case_add_command(env: Env, unit: str | None, post: str | None, risk_text: st
         --handling 给予党内警告处分 --analysis 钱账未分管 --measures 钱账分管、每日盘点 --date 2026-10-12
     岗位和风险内容与风险点的相似度达到 lzdocs.toml 中 [cases] match_threshold（默认 80）时才关联。
     案例写入当年汇总表的“案例分析”工作表。
+    同一单位、同一日期、类型、岗位和风险内容都相同的案例已登记时不再登记（重复运行不会重复计数），
+    确是另一起时加 --again。
     """
     result = env.office().case_add(unit or "", post=post or "", risk_text=risk_text or "", case_type=case_type or "",
                                    handling=handling or "", analysis=analysis or "", measures=measures or "",
-                                   date=parse_date_option(date_text, env.today))
+                                   date=parse_date_option(date_text, env.today), again=again)
     if env.json:
         env.emit(result)
         return

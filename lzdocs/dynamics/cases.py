@@ -88,11 +88,36 @@ def candidate_points(conn: Connection, unit: str, year: int) -> list:
     return [p for p in points if p["year"] == newest]
 
 
-def record_case(store: Store, unit: str, fields: dict[str, str], date: dt.date, threshold: int) -> dict[str, Any]:
+def same_key(values) -> tuple[str, ...]:
+    """What makes two cases of one unit and day the same case: its type, post and risk text (what happened, to
+    whom), spaces and full-width forms ignored. The handling, analysis and measures are not part of it: they
+    describe the case and a clerk entering it again may word them differently."""
+    return tuple(squeeze(values[k] or "") for k in ("case_type", "post", "risk_text"))
+
+
+def refuse_repeat(conn: Connection, unit: str, fields: dict[str, str], date: dt.date) -> None:
+    """A FieldError when the unit already has this case on record: the same date, type, post and risk text
+    (:func:`same_key`) — a command run twice, a script retried. Called in the transaction that adds the case,
+    under the write lock, so two processes adding it at once cannot both do it."""
+    key = same_key(fields)
+    found = [row for row in cases_q.cases_of_day(conn, unit, date) if same_key(row) == key]
+    if found:
+        first, numbers = found[0], "、".join(str(row["id"]) for row in found)
+        raise FieldError(f"{unit}{chinese_date(date)}的这起案例（{first['case_type']}｜{first['post']}｜"
+                         f"{first['risk_text']}）已登记为案例 {numbers}，没有重复登记",
+                         hint=f"确是另一起案例时加 --again 再登记；登记错了可用 lzdocs case void {first['id']} "
+                              "--reason 原因 作废")
+
+
+def record_case(store: Store, unit: str, fields: dict[str, str], date: dt.date, threshold: int, *,
+                again: bool = False) -> dict[str, Any]:
     """Record a case (checked fields) and link it to the closest current risk point of its unit when the
-    similarity reaches ``threshold``; logged in the events log. Returns :func:`case_record` of the new case
+    similarity reaches ``threshold``; logged in the events log. A case already on record (:func:`refuse_repeat`)
+    is refused unless ``again`` (the clerk says it is a second case). Returns :func:`case_record` of the new case
     with ``closest``: the best point even when below the threshold (None when the unit has none)."""
     with store.begin(year=date.year) as conn:
+        if not again:
+            refuse_repeat(conn, unit, fields, date)
         best = closest_point(fields["post"], fields["risk_text"], candidate_points(conn, unit, date.year))
         linked = best if best is not None and best.score >= threshold else None
         case_id = cases_q.add_case(conn, unit=unit, year=date.year, date=date, **fields,

@@ -16,6 +16,12 @@ def add_case(conn: Connection, **values) -> int:
     return conn.execute(insert(cases).values(**values)).inserted_primary_key[0]
 
 
+def cases_of_day(conn: Connection, unit: str, date):
+    """The unit's cases dated ``date``, by id (to find the one a case being added repeats)."""
+    q = select(cases).where(cases.c.unit == unit, cases.c.date == date).order_by(cases.c.id)
+    return conn.execute(q).mappings().all()
+
+
 def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = None,
                case_id: int | None = None):
     """Cases by date then id, each with its risk point's fields (``point_year``, ``point_post`` …; NULL if none)."""

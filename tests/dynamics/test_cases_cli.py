@@ -218,3 +218,58 @@ def test_a_corrected_form_keeps_the_point_that_occurred(tmp_path):
     summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
     assert [(r[2], r[10]) for r in summary if r[0] == "计划财务处"] == [
         ("出纳", "已发生（1 起）"), ("会计", None), ("处长", None)]
+
+
+# --- the same case added twice -------------------------------------------------------------------------------
+REPEAT = "错误：计划财务处2026年10月12日的这起案例（违纪｜出纳岗｜利用职务之便挪用公款）已登记为案例 1，没有重复登记"
+
+
+def test_the_same_case_added_again_is_refused_naming_the_case_on_record(session):
+    root = session["root"]
+    again = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, check=2)
+    assert again.stderr.startswith(REPEAT)
+    assert "确是另一起案例时加 --again 再登记；登记错了可用 lzdocs case void 1 --reason 原因 作废" in again.stderr
+    # the same case whatever the spaces, full-width forms and the wording of its handling, analysis and measures
+    retyped = ["--unit", "计财处", "--post", "出纳　岗", "--risk-text", "利用职务之便挪用公款 ", "--type", "违纪",
+               "--handling", "党内警告", "--analysis", "无人盘点", "--measures", "每日盘点", "--date", "2026-10-12"]
+    assert run_cli("-w", root, "case", "add", *retyped, check=2).stderr.startswith(REPEAT)
+    assert [c["id"] for c in run_json("-w", root, "case", "list")] == [1, 2]
+    assert "复核：0 次；案例：2 件" in run_cli("-w", root, "unit", "计财处", check=0).stdout
+    summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+    assert (summary[0][2], summary[0][10]) == ("出纳", "已发生（1 起）")
+
+
+def test_a_second_case_alike_is_recorded_with_again_and_counted_twice(tmp_path):
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    second = run_json("-w", root, "case", "add", *EMBEZZLEMENT, "--again")
+    assert second["id"] == 2 and second["risk_point"] == {**CASHIER, "score": 90}
+    third = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, check=2)
+    assert third.stderr.startswith(REPEAT.replace("案例 1", "案例 1、2"))
+    other_day = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2026-10-13")  # another day: another case
+    assert other_day["id"] == 3
+    summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+    assert (summary[0][2], summary[0][10]) == ("出纳", "已发生（3 起）")
+
+
+def test_two_clerks_adding_the_same_case_at_once_record_it_once(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    command = [sys.executable, "-m", "lzdocs", "-w", str(root), "case", "add", *EMBEZZLEMENT]
+    procs = [subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              encoding="utf-8") for _ in range(2)]
+    results = sorted((p.wait(timeout=120), p.stderr.read()) for p in procs)
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert [code for code, _ in results] == [0, 2]
+    assert results[1][1].startswith(REPEAT)
+    assert len(run_json("-w", root, "case", "list")) == 1
