@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lzdocs.store import sql
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 SCHEMA_REVISION = f"{SCHEMA_VERSION:04d}"  # its Alembic revision (lzdocs/store/migrations/versions/)
 TABLE = "meta"
 ARCHIVE_ID = "archive_id"  # the archive's identity, made with it (``Store.archive_id``)

@@ -154,6 +154,9 @@ cases = Table(
     Column("risk_id", Integer, ForeignKey("risks.id")),  # the matched risk point (flagged 已发生), or NULL
     Column("match_score", Integer),  # its similarity, 0–100
     Column("created_at", DateTime, nullable=False),
+    # 10: 作废 (lzdocs case void): the row stays, counted nowhere; NULL while the case is in force
+    Column("voided", Date),
+    Column("void_reason", Text),
 )
 Index("ix_cases_unit_year", cases.c.unit, cases.c.year)
 Index("ix_cases_risk", cases.c.risk_id)

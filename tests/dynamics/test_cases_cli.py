@@ -170,7 +170,7 @@ def test_an_archive_of_version_4_gains_the_cases_table(workspace):
     with sqlite3.connect(workspace.root / "lzdocs.db") as db:
         columns = [r[1] for r in db.execute("PRAGMA table_info(cases)")]
     assert columns == ["id", "unit", "year", "date", "post", "risk_text", "case_type", "handling", "analysis",
-                       "measures", "risk_id", "match_score", "created_at"]
+                       "measures", "risk_id", "match_score", "created_at", "voided", "void_reason"]
 
 
 def test_a_case_is_matched_to_the_newest_points_up_to_its_year(tmp_path):

@@ -101,6 +101,26 @@ def test_an_archive_from_before_alembic_is_stamped_upgraded_and_keeps_its_rows(w
         assert db.execute("SELECT subject FROM events ORDER BY id LIMIT 1").fetchall() == [("计财处.docx",)]
 
 
+@pytest.mark.sqlite_only
+def test_an_archive_of_version_9_keeps_its_cases_in_force(workspace):
+    """Schema 10 adds a case's 作废 (``voided``, ``void_reason``): the cases recorded before are in force."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(workspace.db_url)
+    with engine.begin() as conn:
+        migrations.upgrade(conn, "0009")
+        conn.exec_driver_sql("INSERT INTO meta VALUES ('schema_version', '9')")
+        conn.exec_driver_sql("INSERT INTO cases (unit, year, date, post, risk_text, case_type, handling, analysis, "
+                             "measures, created_at) VALUES ('计划财务处', 2026, '2026-10-12', '出纳', '挪用公款', "
+                             "'违纪', '党内警告', '钱账未分管', '钱账分管', '2026-10-12 09:00:00')")
+    engine.dispose()
+    assert run_json("-w", workspace.root, "db", "upgrade") == {"from": 9, "to": SCHEMA_VERSION}
+    assert [(c["id"], c["post"]) for c in run_json("-w", workspace.root, "case", "list")] == [(1, "出纳")]
+    with sqlite3.connect(workspace.root / "lzdocs.db") as db:
+        assert db.execute("SELECT voided, void_reason FROM cases").fetchall() == [(None, None)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(SCHEMA_REVISION,)]
+
+
 @pytest.mark.postgres
 def test_a_shared_server_archive_of_an_older_version_waits_for_db_upgrade(postgres_server, tmp_path):
     from lzdocs.workspace import SAMPLE
