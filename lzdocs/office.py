@@ -287,14 +287,27 @@ class Office:
         rebuilt = self.rebuild_registers(years, books=("risks",))
         return {**result, "registers": [self.ws.relative(p) for p in rebuilt.files]}
 
+    def case_void(self, case_id: int, reason: str) -> dict[str, Any]:
+        """作废 a case recorded by mistake, today, with ``reason``: the row stays (``case list`` shows it 已作废) and
+        it is counted nowhere after; the 汇总表 of the years concerned is rewritten. Returns what ``lzdocs case void
+        --json`` prints: the case as ``case list --json`` has it, and ``registers``."""
+        from lzdocs.dynamics import cases
+
+        result = cases.void_case(self.store, case_id, reason, self.today)
+        years = {dt.date.fromisoformat(result["date"]).year} | (
+            {result["risk_point"]["year"]} if result["risk_point"] else set())
+        rebuilt = self.rebuild_registers(years, books=("risks",))
+        return {**result, "registers": [self.ws.relative(p) for p in rebuilt.files]}
+
     def cases(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
-        """The cases on record (by date), for 警示教育, as ``lzdocs case list --json`` prints them."""
+        """The cases on record (by date), for 警示教育, as ``lzdocs case list --json`` prints them — the voided
+        ones too, with their status."""
         from lzdocs.dynamics.cases import case_record
         from lzdocs.store import cases as cases_q
 
         name = self.resolve_unit(unit) if unit else None
         with self.store.read() as conn:
-            return [case_record(r) for r in cases_q.list_cases(conn, year=year, unit=name)]
+            return [case_record(r) for r in cases_q.list_cases(conn, year=year, unit=name, include_void=True)]
 
     def _lookup_unit(self, unit: str | None) -> str | None:
         """A unit to look up: its roster name, else as written, with a warning naming the close roster names."""

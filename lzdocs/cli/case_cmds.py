@@ -1,11 +1,16 @@
-"""``lzdocs case add`` and ``lzdocs case list``: the register of cases and their analysis (后期处置, 警示教育)."""
+"""``lzdocs case add``, ``case void`` and ``case list``: the register of cases and their analysis (后期处置,
+警示教育)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import YEAR, Env, command, json_option, parse_date_option, pass_env
+from lzdocs.errors import FieldError
+from lzdocs.textutil import chinese_date, squeeze
 
 
 @cli.group("case")
@@ -81,13 +86,50 @@ def case_list_command(env: Env, year: int | None, unit: str | None) -> None:
     if not rows:
         env.echo("没有符合条件的案例。")
         return
-    from lzdocs.dynamics.cases import point_text
+    from lzdocs.dynamics.cases import VOID, point_text
 
+    void = 0
     for r in rows:
-        env.echo(f"{r['id']}. {r['date']} {r['unit']}｜{r['post']}｜{r['type']}｜{r['risk']}")
+        voided = r["status"] == VOID
+        void += voided
+        env.echo(f"{r['id']}. {r['date']} {r['unit']}｜{r['post']}｜{r['type']}｜{r['risk']}"
+                 + ("（已作废）" if voided else ""))
         point = r["risk_point"]
         env.echo(f"    关联风险点：{point_text(point)}（相似度 {point['score']}%）" if point else "    关联风险点：无")
         env.echo(f"    处理情况：{r['handling']}")
         env.echo(f"    原因分析：{r['analysis']}")
         env.echo(f"    整改措施：{r['measures']}")
-    env.echo(f"共 {len(rows)} 起案例。")
+        if voided:
+            day = chinese_date(dt.date.fromisoformat(r["voided"]))
+            env.echo(f"    已作废：{day}，{r['void_reason']}（不计入统计）")
+    counted = f"共 {len(rows) - void} 起案例"
+    env.echo(f"{counted}（另有已作废 {void} 起，不计入统计）。" if void else f"{counted}。")
+
+
+@command(case_group, "void")
+@click.argument("case_id", metavar="案例编号")
+@click.option("--reason", required=True, metavar="原因", help="作废原因，如 重复登记、单位写错")
+@json_option
+@pass_env
+def case_void_command(env: Env, case_id: str, reason: str) -> None:
+    """作废一起登记错了的案例：案例保留并注明作废原因和日期，不再计入任何统计（已发生、案例分析、年度总结）。
+
+    \b
+    示例：
+      lzdocs case void 3 --reason 重复登记
+    案例编号见 lzdocs case list。作废后如需重新登记，再用 lzdocs case add。
+    """
+    number = squeeze(case_id).removeprefix("案例")
+    if not number.isdigit():
+        raise FieldError(f"案例编号“{case_id}”不是数字", hint="用 lzdocs case list 查看案例编号，如 lzdocs case void 3 "
+                                                         "--reason 重复登记")
+    result = env.office().case_void(int(number), reason)
+    if env.json:
+        env.emit(result)
+        return
+    env.echo(f"已作废案例 {result['id']}：{result['date']} {result['unit']}｜{result['post']}｜{result['risk']}，"
+             f"原因：{result['void_reason']}，作废日期 {chinese_date(dt.date.fromisoformat(result['voided']))}")
+    point = "，关联的风险点不再因它标记为“已发生”" if result["risk_point"] else ""
+    env.echo(f"该案例保留在案例登记中，不再计入统计{point}")
+    for path in result["registers"]:
+        env.echo(f"已更新 {path}")

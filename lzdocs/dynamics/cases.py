@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from lzdocs.store import Store
 
+RECORDED, VOID = "recorded", "void"  # a case's status in ``case list --json``: in force, or 作废 (counted nowhere)
 DEFAULT_THRESHOLD = 80  # [cases] match_threshold
 POST_WEIGHT = 0.3  # a point's similarity: 30 % its post, 70 % its risk text
 
@@ -136,7 +137,36 @@ def case_record(row) -> dict[str, Any]:
                  "risk": row["point_risk"], "level": row["point_level"], "score": row["match_score"]}
     return {"id": row["id"], "unit": row["unit"], "post": row["post"], "risk": row["risk_text"],
             "type": row["case_type"], "handling": row["handling"], "analysis": row["analysis"],
-            "measures": row["measures"], "date": row["date"].isoformat(), "risk_point": point}
+            "measures": row["measures"], "date": row["date"].isoformat(), "risk_point": point,
+            "status": VOID if row["voided"] is not None else RECORDED,
+            "voided": row["voided"].isoformat() if row["voided"] is not None else None,
+            "void_reason": row["void_reason"]}
+
+
+def void_case(store: Store, case_id: int, reason: str, day: dt.date) -> dict[str, Any]:
+    """作废 a case recorded by mistake: its row stays, marked void with ``reason`` and ``day``, and it is counted
+    nowhere after (not in 已发生, the 案例分析 sheet, the summary, the unit's card). Refused for an unknown id, a
+    case already void, or a case of a closed year (``Store.begin(year=…)``); logged in the same transaction.
+    Returns :func:`case_record` of the voided case."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise FieldError("作废案例须写明原因", hint="用 --reason 写明原因，例如 --reason 重复登记")
+    with store.read() as conn:  # the case's year, for the closed-year check (a case's date never changes)
+        found = cases_q.list_cases(conn, case_id=case_id, include_void=True)
+    if not found:
+        raise FieldError(f"没有编号为 {case_id} 的案例", hint="用 lzdocs case list 查看案例编号")
+    with store.begin(year=found[0]["year"]) as conn:
+        row = cases_q.list_cases(conn, case_id=case_id, include_void=True)[0]  # a case is never deleted
+        if row["voided"] is not None:
+            raise FieldError(f"案例 {case_id} 已于{chinese_date(row['voided'])}作废（{row['void_reason']}），"
+                             "不能再作废")
+        if day < row["date"]:
+            raise FieldError(f"作废日期{chinese_date(day)}早于案例日期{chinese_date(row['date'])}")
+        cases_q.void_case(conn, case_id, reason=reason, voided=day)
+        record = case_record(cases_q.list_cases(conn, case_id=case_id, include_void=True)[0])
+        store.log(conn, "case_void", f"案例{case_id}：{row['unit']}", before={"status": RECORDED},
+                  after={"status": VOID, "reason": reason, "voided": day})
+    return record
 
 
 def point_text(point: dict) -> str:

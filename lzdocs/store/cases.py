@@ -1,14 +1,18 @@
-"""Queries for cases (违纪违规案例): recording one, listing them with their risk point, the points 已发生."""
+"""Queries for cases (违纪违规案例): recording and voiding one, listing them with their risk point, the points 已发生.
+
+A voided case (``voided`` set, ``lzdocs case void``) keeps its row and is counted nowhere: only ``case list``
+(``include_void``) shows it."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import cases, risks
 
 # The matched risk point's columns, as ``point_<name>`` in a listed case.
 _POINT = (risks.c.year, risks.c.seq, risks.c.post, risks.c.risk, risks.c.level)
+IN_FORCE = cases.c.voided.is_(None)  # not voided: a case that counts
 
 
 def add_case(conn: Connection, **values) -> int:
@@ -17,16 +21,19 @@ def add_case(conn: Connection, **values) -> int:
 
 
 def cases_of_day(conn: Connection, unit: str, date):
-    """The unit's cases dated ``date``, by id (to find the one a case being added repeats)."""
-    q = select(cases).where(cases.c.unit == unit, cases.c.date == date).order_by(cases.c.id)
+    """The unit's cases in force dated ``date``, by id (to find the one a case being added repeats)."""
+    q = select(cases).where(cases.c.unit == unit, cases.c.date == date, IN_FORCE).order_by(cases.c.id)
     return conn.execute(q).mappings().all()
 
 
 def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = None,
-               case_id: int | None = None):
-    """Cases by date then id, each with its risk point's fields (``point_year``, ``point_post`` …; NULL if none)."""
+               case_id: int | None = None, include_void: bool = False):
+    """Cases in force (also the voided ones with ``include_void``) by date then id, each with its risk point's
+    fields (``point_year``, ``point_post`` …; NULL if none)."""
     q = (select(cases, *(c.label(f"point_{c.name}") for c in _POINT))
          .select_from(cases.outerjoin(risks, risks.c.id == cases.c.risk_id)))
+    if not include_void:
+        q = q.where(IN_FORCE)
     if year is not None:
         q = q.where(cases.c.year == year)
     if unit is not None:
@@ -37,7 +44,12 @@ def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = 
 
 
 def linked_points(conn: Connection):
-    """Each risk row cases were matched to — its id, unit, year, post and risk — with ``n``, how many cases."""
+    """Each risk row cases in force were matched to — its id, unit, year, post and risk — with ``n``, how many."""
     q = (select(risks.c.id, risks.c.unit, risks.c.year, risks.c.post, risks.c.risk, func.count().label("n"))
-         .select_from(cases.join(risks, risks.c.id == cases.c.risk_id)).group_by(risks.c.id))
+         .select_from(cases.join(risks, risks.c.id == cases.c.risk_id)).where(IN_FORCE).group_by(risks.c.id))
     return conn.execute(q).mappings().all()
+
+
+def void_case(conn: Connection, case_id: int, *, reason: str, voided) -> None:
+    """Mark a case void (the caller checked it is in force, and logs the event in the same transaction)."""
+    conn.execute(update(cases).where(cases.c.id == case_id, IN_FORCE).values(voided=voided, void_reason=reason))

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, run_cli, run_json
 
 SUMMARY = "outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx"
+IN_FORCE = {"status": "recorded", "voided": None, "void_reason": None}
 CASHIER = {"year": 2026, "seq": "1", "post": "出纳", "risk": "利用职务便利挪用公款", "level": 1}
 EMBEZZLEMENT = ["--unit", "计财处", "--post", "出纳岗", "--risk-text", "利用职务之便挪用公款", "--type", "违纪",
                 "--handling", "给予党内警告处分，追回款项", "--analysis", "钱账未分管，长期无人盘点",
@@ -46,7 +47,7 @@ def test_a_case_is_linked_to_the_closest_risk_point_of_its_unit(session):
         "id": 1, "unit": "计划财务处", "post": "出纳岗", "risk": "利用职务之便挪用公款", "type": "违纪",
         "handling": "给予党内警告处分，追回款项", "analysis": "钱账未分管，长期无人盘点",
         "measures": "钱账分管，每日盘点，每月抽查", "date": "2026-10-12", "risk_point": {**CASHIER, "score": 90},
-        "closest": {**CASHIER, "score": 90}, "threshold": 80, "registers": [SUMMARY]}
+        **IN_FORCE, "closest": {**CASHIER, "score": 90}, "threshold": 80, "registers": [SUMMARY]}
 
 
 def test_a_case_close_to_no_risk_point_is_recorded_unlinked_and_says_why(session):
@@ -73,7 +74,7 @@ def test_case_list_json_for_warning_education(session):
         (1, "2026-10-12", "出纳岗", {**CASHIER, "score": 90}), (2, "2026-11-28", "司机", None)]
     assert cases[1] == {"id": 2, "unit": "计划财务处", "post": "司机", "risk": "公车私用", "type": "违规",
                         "handling": "通报批评", "analysis": "用车登记流于形式", "measures": "用车审批，北斗定位",
-                        "date": "2026-11-28", "risk_point": None}
+                        "date": "2026-11-28", "risk_point": None, **IN_FORCE}
     assert run_json("-w", root, "case", "list", "--year", "2025") == []
     assert run_json("-w", root, "case", "list", "--unit", "基建处") == []
     assert [c["id"] for c in run_json("-w", root, "case", "list", "--unit", "计财处")] == [1, 2]
@@ -273,3 +274,113 @@ def test_two_clerks_adding_the_same_case_at_once_record_it_once(tmp_path):
     assert [code for code, _ in results] == [0, 2]
     assert results[1][1].startswith(REPEAT)
     assert len(run_json("-w", root, "case", "list")) == 1
+
+
+# --- 作废 of a case recorded by mistake ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def voided(tmp_path_factory):
+    """The session's two cases and the first one entered again by mistake (``--again``: case 3), then voided."""
+    root = tmp_path_factory.mktemp("voided") / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    run_json("-w", root, "case", "add", *CAR)
+    run_json("-w", root, "case", "add", *EMBEZZLEMENT, "--again")
+    before = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, max_row=4, values_only=True))[0][10]
+    proc = run_cli("-w", root, "case", "void", "3", "--reason", "重复 登记", check=0)
+    return {"root": root, "before": before, "proc": proc}
+
+
+def test_voiding_a_case_says_what_was_voided_and_rewrites_the_register(voided):
+    assert voided["proc"].stdout.splitlines() == [
+        "已作废案例 3：2026-10-12 计划财务处｜出纳岗｜利用职务之便挪用公款，原因：重复 登记，作废日期 2026年11月28日",
+        "该案例保留在案例登记中，不再计入统计，关联的风险点不再因它标记为“已发生”", f"已更新 {SUMMARY}"]
+
+
+def test_a_voided_case_stays_listed_as_void(voided):
+    root = voided["root"]
+    cases = run_json("-w", root, "case", "list")
+    assert [(c["id"], c["status"], c["voided"], c["void_reason"]) for c in cases] == [
+        (1, "recorded", None, None), (3, "void", "2026-11-28", "重复 登记"), (2, "recorded", None, None)]
+    assert cases[1]["risk_point"] == {**CASHIER, "score": 90} and cases[1]["handling"] == "给予党内警告处分，追回款项"
+    lines = run_cli("-w", root, "case", "list", check=0).stdout.splitlines()
+    assert lines[5:11] == ["3. 2026-10-12 计划财务处｜出纳岗｜违纪｜利用职务之便挪用公款（已作废）",
+                           "    关联风险点：2026 年 出纳｜一级｜利用职务便利挪用公款（相似度 90%）",
+                           "    处理情况：给予党内警告处分，追回款项", "    原因分析：钱账未分管，长期无人盘点",
+                           "    整改措施：钱账分管，每日盘点，每月抽查",
+                           "    已作废：2026年11月28日，重复 登记（不计入统计）"]
+    assert lines[-1] == "共 2 起案例（另有已作废 1 起，不计入统计）。"
+
+
+def test_a_voided_case_is_counted_nowhere(voided):
+    from lzdocs.documents.summary import year_summary
+    from lzdocs.store import Store
+
+    root = voided["root"]
+    assert voided["before"] == "已发生（2 起）"
+    book = load_workbook(root / SUMMARY)
+    assert list(book["汇总"].iter_rows(min_row=4, max_row=4, values_only=True))[0][10] == "已发生（1 起）"
+    assert book["案例分析"]["A2"].value.startswith("共 2 起案例，其中 1 起对应已排查的风险点")
+    assert [r[0] for r in book["案例分析"].iter_rows(min_row=4, values_only=True)] == [1, 2]
+    card = run_json("-w", root, "unit", "计财处")
+    assert [c["id"] for c in card["cases"]] == [1, 2]
+    assert "复核：0 次；案例：2 件" in run_cli("-w", root, "unit", "计财处", check=0).stdout
+    with Store(f"sqlite:///{(root / 'lzdocs.db').as_posix()}") as store, store.read() as conn:
+        s = year_summary(conn, 2026, dt.date(2026, 11, 28), roster=["计划财务处"], deadline=None, threshold=0.5)
+    assert (s.cases, s.cases_linked) == (2, 1)
+
+
+def test_voiding_a_linked_case_takes_back_the_point_that_occurred(tmp_path):
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    voided = run_json("-w", root, "case", "void", "1", "--reason", "单位写错")
+    assert (voided["status"], voided["voided"], voided["registers"]) == ("void", "2026-11-28", [SUMMARY])
+    assert not any(r["occurred"] for r in run_json("-w", root, "risks"))
+    assert "案例分析" not in load_workbook(root / SUMMARY).sheetnames
+    again = run_json("-w", root, "case", "add", *EMBEZZLEMENT)  # a voided case is not on record: no repeat
+    assert again["id"] == 2 and any(r["occurred"] for r in run_json("-w", root, "risks"))
+
+
+def test_the_void_is_in_the_events_log(voided):
+    with sqlite3.connect(voided["root"] / "lzdocs.db") as db:
+        rows = db.execute("SELECT subject, before, after FROM events WHERE action = 'case_void'").fetchall()
+        kept = db.execute("SELECT id, voided, void_reason FROM cases ORDER BY id").fetchall()
+    assert [(s, json.loads(b), json.loads(a)) for s, b, a in rows] == [
+        ("案例3：计划财务处", {"status": "recorded"},
+         {"status": "void", "reason": "重复 登记", "voided": "2026-11-28"})]
+    assert kept == [(1, None, None), (2, None, None), (3, "2026-11-28", "重复 登记")]
+
+
+def test_voiding_twice_an_unknown_case_or_without_a_reason_is_refused_in_chinese(voided):
+    root = voided["root"]
+    twice = run_cli("-w", root, "case", "void", "3", "--reason", "又一次", check=2)
+    assert twice.stderr.startswith("错误：案例 3 已于2026年11月28日作废（重复 登记），不能再作废")
+    unknown = run_cli("-w", root, "case", "void", "9", "--reason", "误登", check=2)
+    assert unknown.stderr.startswith("错误：没有编号为 9 的案例；用 lzdocs case list 查看案例编号")
+    word = run_cli("-w", root, "case", "void", "第一起", "--reason", "误登", check=2)
+    assert word.stderr.startswith("错误：案例编号“第一起”不是数字")
+    blank = run_cli("-w", root, "case", "void", "2", "--reason", " ", check=2)
+    assert blank.stderr.startswith("错误：作废案例须写明原因")
+    assert [c["status"] for c in run_json("-w", root, "case", "list")] == ["recorded", "void", "recorded"]
+    repeat = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, check=2)  # case 1 in force; case 3 void
+    assert repeat.stderr.startswith(REPEAT)
+
+
+def test_no_case_added_or_voided_in_a_closed_year(tmp_path):
+    from lzdocs.store import Store
+    from lzdocs.store.years import close_year
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    run_json("-w", root, "case", "add", *EMBEZZLEMENT)
+    with Store(f"sqlite:///{(root / 'lzdocs.db').as_posix()}") as store, store.begin() as conn:
+        close_year(conn, 2026, at=dt.datetime(2026, 11, 28, 9, 30), package="D:/归档/2026", items=3,
+                   manifest_sha256="0" * 64)
+    refused = "错误：2026 年度已于 2026-11-28 09:30 归档（归档文件在 D:/归档/2026），该年度的收文和文书不能再增加或改动"
+    assert run_cli("-w", root, "case", "void", "1", "--reason", "误登", check=2).stderr.startswith(refused)
+    assert run_cli("-w", root, "case", "add", *CAR, check=2).stderr.startswith(refused)
+    assert [(c["id"], c["status"]) for c in run_json("-w", root, "case", "list")] == [(1, "recorded")]
+    older = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2025-12-01")  # 2025 is open
+    assert run_json("-w", root, "case", "void", str(older["id"]), "--reason", "误登")["status"] == "void"
