@@ -267,12 +267,14 @@ class Office:
 
     # --- cases (后期处置) --------------------------------------------------------------------------------
     def case_add(self, unit: str, *, post: str, risk_text: str, case_type: str, handling: str, analysis: str,
-                 measures: str, date: dt.date | None = None, again: bool = False) -> dict[str, Any]:
+                 measures: str, date: dt.date | None = None, again: bool = False,
+                 risk: int | None = None) -> dict[str, Any]:
         """Record a case (违纪违规案例与事后分析): the post and risk it concerns, its type, how it was handled, the
         analysis and the measures taken; ``date`` (default today) not after today. It is linked to the unit's
         closest current risk point when their similarity reaches [cases] match_threshold (that point is then
         已发生); the 汇总表 of the years concerned is rewritten. The same case recorded already (same unit, date,
-        type, post and risk text: ``dynamics.cases.same_key``) is refused, naming it, unless ``again``. Returns
+        type, post and risk text: ``dynamics.cases.same_key``) is refused, naming it, unless ``again``. ``risk``:
+        the point the clerk names instead (its id as ``lzdocs unit`` shows it; a current point of the unit). Returns
         what ``lzdocs case add --json`` prints: the case, ``closest`` (the best point, even below the threshold),
         ``threshold`` and ``registers``."""
         from lzdocs.dynamics import cases
@@ -282,7 +284,7 @@ class Office:
         day = cases.checked_date(date, self.today)
         name = self.resolve_unit(checked.pop("unit"))
         threshold = self.ws.settings.integer("cases", "match_threshold", cases.DEFAULT_THRESHOLD)
-        result = cases.record_case(self.store, name, checked, day, threshold, again=again)
+        result = cases.record_case(self.store, name, checked, day, threshold, again=again, risk_id=risk)
         years = {day.year} | ({result["risk_point"]["year"]} if result["risk_point"] else set())
         rebuilt = self.rebuild_registers(years, books=("risks",))
         return {**result, "registers": [self.ws.relative(p) for p in rebuilt.files]}

@@ -27,36 +27,46 @@ def case_group() -> None:
 @click.option("--analysis", metavar="原因分析", help="事后分析：问题发生的原因")
 @click.option("--measures", metavar="整改措施", help="针对原因采取的整改和防范措施")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="案例日期（发生或查处的日期，默认今天，不能晚于今天）")
+@click.option("--risk", "risk_option", metavar="风险点编号",
+              help="指定案例对应的风险点：编号见 lzdocs unit 单位（方括号中的数字）；不写时按岗位和风险内容自动关联")
 @click.option("--again", is_flag=True,
               help="确是另一起案例时使用：同一单位、日期、类型、岗位和风险内容的案例已登记过，仍再登记一起（默认不重复登记）")
 @json_option
 @pass_env
 def case_add_command(env: Env, unit: str | None, post: str | None, risk_text: str | None, case_type: str | None,
                      handling: str | None, analysis: str | None, measures: str | None, date_text: str | None,
-                     again: bool) -> None:
+                     risk_option: str | None, again: bool) -> None:
     """登记一起违纪违规案例及事后分析，并关联本单位最相近的风险点（该风险点标记为“已发生”）。
 
     \b
     示例：
       lzdocs case add --unit 计财处 --post 出纳 --risk-text 挪用公款 --type 违纪 \\
         --handling 给予党内警告处分 --analysis 钱账未分管 --measures 钱账分管、每日盘点 --date 2026-10-12
-    岗位和风险内容与风险点的相似度达到 lzdocs.toml 中 [cases] match_threshold（默认 80）时才关联。
+    岗位和风险内容与风险点的相似度达到 lzdocs.toml 中 [cases] match_threshold（默认 80）时才关联；
+    也可用 --risk 风险点编号 直接指定（须是该单位现行的风险点，编号见 lzdocs unit 单位）。
     案例写入当年汇总表的“案例分析”工作表。
     同一单位、同一日期、类型、岗位和风险内容都相同的案例已登记时不再登记（重复运行不会重复计数），
     确是另一起时加 --again。
     """
+    risk = None
+    if risk_option is not None:
+        risk_number = squeeze(risk_option).strip("[]")
+        if not risk_number.isdigit():
+            raise FieldError(f"风险点编号“{risk_option}”不是数字",
+                             hint="编号见 lzdocs unit 单位（方括号中的数字），如 --risk 12")
+        risk = int(risk_number)
     result = env.office().case_add(unit or "", post=post or "", risk_text=risk_text or "", case_type=case_type or "",
                                    handling=handling or "", analysis=analysis or "", measures=measures or "",
-                                   date=parse_date_option(date_text, env.today), again=again)
+                                   date=parse_date_option(date_text, env.today), again=again, risk=risk)
     if env.json:
         env.emit(result)
         return
-    from lzdocs.dynamics.cases import point_text
+    from lzdocs.dynamics.cases import how_linked, point_text
 
     env.echo(f"已登记案例 {result['id']}：{result['date']} {result['unit']}｜{result['post']}｜{result['risk']}")
     point, closest = result["risk_point"], result["closest"]
     if point:
-        env.echo(f"关联风险点：{point_text(point)}（相似度 {point['score']}%），已标记为“已发生”")
+        env.echo(f"关联风险点：{point_text(point)}（{how_linked(point)}），已标记为“已发生”")
     elif closest:
         env.echo(f"未关联风险点：最相近的是 {point_text(closest)}（相似度 {closest['score']}%），"
                  f"低于设定的 {result['threshold']}%")
@@ -86,7 +96,7 @@ def case_list_command(env: Env, year: int | None, unit: str | None) -> None:
     if not rows:
         env.echo("没有符合条件的案例。")
         return
-    from lzdocs.dynamics.cases import VOID, point_text
+    from lzdocs.dynamics.cases import VOID, how_linked, point_text
 
     void = 0
     for r in rows:
@@ -95,7 +105,7 @@ def case_list_command(env: Env, year: int | None, unit: str | None) -> None:
         env.echo(f"{r['id']}. {r['date']} {r['unit']}｜{r['post']}｜{r['type']}｜{r['risk']}"
                  + ("（已作废）" if voided else ""))
         point = r["risk_point"]
-        env.echo(f"    关联风险点：{point_text(point)}（相似度 {point['score']}%）" if point else "    关联风险点：无")
+        env.echo(f"    关联风险点：{point_text(point)}（{how_linked(point)}）" if point else "    关联风险点：无")
         env.echo(f"    处理情况：{r['handling']}")
         env.echo(f"    原因分析：{r['analysis']}")
         env.echo(f"    整改措施：{r['measures']}")

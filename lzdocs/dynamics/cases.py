@@ -110,20 +110,44 @@ def refuse_repeat(conn: Connection, unit: str, fields: dict[str, str], date: dt.
                               "--reason 原因 作废")
 
 
+def named_point(conn: Connection, unit: str, risk_id: int):
+    """The risk point the clerk named for a case (``--risk``, its id as ``lzdocs unit`` shows it): a FieldError
+    unless it is a current risk point of ``unit`` (any year)."""
+    from lzdocs.store import follow_up as follow_q
+
+    point = next((p for p in subs_q.current_risks(conn, unit=unit) if p["id"] == risk_id), None)
+    if point is not None:
+        return point
+    hint = f"用 lzdocs unit {unit} 查看该单位现行风险点的编号（方括号中的数字）"
+    row = next(iter(follow_q.risk_rows(conn, [risk_id])), None)
+    if row is None:
+        raise FieldError(f"没有编号为 {risk_id} 的风险点", hint=hint)
+    if row["unit"] != unit:
+        raise FieldError(f"风险点 {risk_id} 是{row['unit']}的风险点，不是{unit}的", hint=hint)
+    raise FieldError(f"风险点 {risk_id} 所在的{unit}{row['year']}年风险点表已被后来报送的表取代，不是现行的风险点",
+                     hint=hint)
+
+
 def record_case(store: Store, unit: str, fields: dict[str, str], date: dt.date, threshold: int, *,
-                again: bool = False) -> dict[str, Any]:
+                again: bool = False, risk_id: int | None = None) -> dict[str, Any]:
     """Record a case (checked fields) and link it to the closest current risk point of its unit when the
-    similarity reaches ``threshold``; logged in the events log. A case already on record (:func:`refuse_repeat`)
-    is refused unless ``again`` (the clerk says it is a second case). Returns :func:`case_record` of the new case
-    with ``closest``: the best point even when below the threshold (None when the unit has none)."""
+    similarity reaches ``threshold``, or to the point the clerk named (``risk_id``, :func:`named_point`; its
+    ``match_score`` then NULL: no similarity decided it); logged in the events log. A case already on record
+    (:func:`refuse_repeat`) is refused unless ``again`` (the clerk says it is a second case). Returns
+    :func:`case_record` of the new case with ``closest``: the best point even when below the threshold (None when
+    the unit has none, or the clerk named the point)."""
     with store.begin(year=date.year) as conn:
         if not again:
             refuse_repeat(conn, unit, fields, date)
-        best = closest_point(fields["post"], fields["risk_text"], candidate_points(conn, unit, date.year))
-        linked = best if best is not None and best.score >= threshold else None
+        if risk_id is not None:
+            best, point, score = None, named_point(conn, unit, risk_id), None
+        else:
+            best = closest_point(fields["post"], fields["risk_text"], candidate_points(conn, unit, date.year))
+            linked = best if best is not None and best.score >= threshold else None
+            point, score = (linked.point, linked.score) if linked else (None, None)
         case_id = cases_q.add_case(conn, unit=unit, year=date.year, date=date, **fields,
-                                   risk_id=linked.point["id"] if linked else None,
-                                   match_score=linked.score if linked else None, created_at=store.now())
+                                   risk_id=point["id"] if point is not None else None, match_score=score,
+                                   created_at=store.now())
         record = case_record(cases_q.list_cases(conn, case_id=case_id)[0])
         store.log(conn, "case_add", f"案例{case_id}：{unit}", after=record)
     return {**record, "closest": best.as_dict() if best else None, "threshold": threshold}
@@ -174,6 +198,11 @@ def point_text(point: dict) -> str:
     return f"{point['year']} 年 {point['post']}｜{LEVEL_NAMES.get(point['level'], point['level'])}｜{point['risk']}"
 
 
+def how_linked(point: dict) -> str:
+    """How a case came to its point: 相似度 90%, or 经办人指定 (``--risk``: no score)."""
+    return "经办人指定" if point["score"] is None else f"相似度 {point['score']}%"
+
+
 # --- the 案例分析 sheet of the 汇总表, and the 已发生 mark of its 汇总 sheet ------------------------------
 def case_columns():
     from lzdocs.documents.xlsx_writer import Column
@@ -197,7 +226,7 @@ def add_case_sheet(book, conn: Connection, year: int, today: dt.date, school: st
         linked += point is not None
         sheet.append([n, row["date"], row["unit"], row["post"], row["risk_text"], row["case_type"],
                       row["handling"], row["analysis"], row["measures"], point_text(point) if point else "未关联",
-                      f"{point['score']}%" if point else None])
+                      (f"{point['score']}%" if point["score"] is not None else "指定") if point else None])
     sheet.set_subtitle(f"共 {len(rows)} 起案例，其中 {linked} 起对应已排查的风险点（该风险点标记为已发生）；"
                        f"统计日期：{chinese_date(today)}")
 

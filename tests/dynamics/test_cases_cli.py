@@ -384,3 +384,54 @@ def test_no_case_added_or_voided_in_a_closed_year(tmp_path):
     assert [(c["id"], c["status"]) for c in run_json("-w", root, "case", "list")] == [(1, "recorded")]
     older = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2025-12-01")  # 2025 is open
     assert run_json("-w", root, "case", "void", str(older["id"]), "--reason", "误登")["status"] == "void"
+
+
+# --- the risk point named by the clerk ---------------------------------------------------------------------------
+def point_ids(root, unit):
+    """(post, id) of the unit's current points, the id as ``lzdocs unit`` shows it."""
+    return {r["post"]: r["id"] for r in run_json("-w", root, "unit", unit)["risks"]}
+
+
+def test_the_clerk_names_the_risk_point_of_a_case(tmp_path):
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    chief = point_ids(root, "计财处")["处长"]
+    assert f"[{chief}] 2026年 处长：" in run_cli("-w", root, "unit", "计财处", check=0).stdout  # what the clerk sees
+    proc = run_cli("-w", root, "case", "add", *CAR, "--risk", str(chief), check=0)
+    assert proc.stdout.splitlines()[1] == "关联风险点：2026 年 处长｜三级｜违规审批资金（经办人指定），已标记为“已发生”"
+    case = run_json("-w", root, "case", "list")[0]
+    assert case["risk_point"] == {"year": 2026, "seq": "3", "post": "处长", "risk": "违规审批资金", "level": 3,
+                                  "score": None}
+    assert [(r["post"], r["occurred"]) for r in run_json("-w", root, "risks", "--unit", "计财处")] == [
+        ("出纳", False), ("会计", False), ("处长", True)]
+    assert run_cli("-w", root, "case", "list", check=0).stdout.splitlines()[1] == (
+        "    关联风险点：2026 年 处长｜三级｜违规审批资金（经办人指定）")
+    sheet = list(load_workbook(root / SUMMARY)["案例分析"].iter_rows(min_row=4, values_only=True))
+    assert sheet[0][9:] == ("2026 年 处长｜三级｜违规审批资金", "指定")
+
+
+def test_a_named_point_must_be_a_current_point_of_the_unit(tmp_path):
+    from lzdocs.documents.blankform import write_docx
+    from lzdocs.forms.schema import risk_kind
+
+    root = tmp_path / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    ingest_forms(root)
+    old_cashier, other_unit = point_ids(root, "计财处")["出纳"], point_ids(root, "基建处")["会计"]
+    write_docx(risk_kind(), root / "inbox" / "计财处（更正）.docx", unit="计财处", date=dt.date(2026, 11, 20),
+               rows=[dict(SAMPLE_ROWS[0], measures="钱账分管，每日盘点，每周抽查"), *SAMPLE_ROWS[1:]])
+    assert run_json("-w", root, "ingest")[0]["supersedes"]
+    hint = "用 lzdocs unit 计划财务处 查看该单位现行风险点的编号（方括号中的数字）"
+    for risk, message in ((other_unit, f"风险点 {other_unit} 是基建处的风险点，不是计划财务处的"),
+                          (old_cashier, f"风险点 {old_cashier} 所在的计划财务处2026年风险点表已被后来报送的表取代，"
+                                        "不是现行的风险点"),
+                          (999, "没有编号为 999 的风险点")):
+        refused = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, "--risk", str(risk), check=2)
+        assert refused.stderr.startswith(f"错误：{message}") and hint in refused.stderr, risk
+    word = run_cli("-w", root, "case", "add", *EMBEZZLEMENT, "--risk", "出纳", check=2)
+    assert word.stderr.startswith("错误：风险点编号“出纳”不是数字；"
+                                  "编号见 lzdocs unit 单位（方括号中的数字），如 --risk 12")
+    assert run_json("-w", root, "case", "list") == []  # nothing recorded
+    current = point_ids(root, "计财处")["出纳"]
+    assert run_json("-w", root, "case", "add", *EMBEZZLEMENT, "--risk", f"[{current}]")["risk_point"]["score"] is None
