@@ -200,6 +200,21 @@ class Roster:
             return self._index[key[len(school):]]
         return None
 
+    def current(self, recorded: str) -> str:
+        """The roster unit a unit name recorded in the archive is now: the one place where history follows a unit
+        renamed in units.csv (its old name kept as an alias — 计划财务处 → 财务处 with 计划财务处 in 别名), so that its
+        forms, warnings, reviews and cases before and after the rename are one unit's. Every reader that groups or
+        matches stored rows by unit goes through here; the rows themselves keep the name they were recorded under (the
+        archive is an audit trail). A name no roster entry knows (an off-roster unit, or any name with no roster at
+        all) stays as it is."""
+        return self.resolve(recorded) or recorded
+
+    def recorded_names(self, unit: str) -> tuple[str, ...]:
+        """The names the archive may hold a roster unit's rows under: its name and its aliases (a former name among
+        them), for a query that picks one unit's rows (``unit IN …``). A name off the roster: itself alone."""
+        found = next((u for u in self.units if u.name == unit), None)
+        return (unit,) if found is None else (found.name, *found.aliases)
+
     def closest(self, text: str, n: int = 3) -> list[str]:
         """Roster names whose name or alias is really close to ``text`` (see :func:`close_matches`), best first —
         for a helpful error message: 资产管理处 → 国有资产管理处, 计财 → 计划财务处; nothing for 外国语学院."""

@@ -5,10 +5,12 @@ A voided case (``voided`` set, ``lzdocs case void``) keeps its row and is counte
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import cases, risks
+from lzdocs.store.schema import cases, risks, unit_is
 
 # The matched risk point's columns, as ``point_<name>`` in a listed case.
 _POINT = (risks.c.year, risks.c.seq, risks.c.post, risks.c.risk, risks.c.level)
@@ -26,7 +28,7 @@ def cases_of_day(conn: Connection, unit: str, date):
     return conn.execute(q).mappings().all()
 
 
-def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = None,
+def list_cases(conn: Connection, *, year: int | None = None, unit: str | Collection[str] | None = None,
                case_id: int | None = None, include_void: bool = False):
     """Cases in force (also the voided ones with ``include_void``) by date then id, each with its risk point's
     fields (``point_year``, ``point_post`` …; NULL if none)."""
@@ -37,7 +39,7 @@ def list_cases(conn: Connection, *, year: int | None = None, unit: str | None = 
     if year is not None:
         q = q.where(cases.c.year == year)
     if unit is not None:
-        q = q.where(cases.c.unit == unit)
+        q = q.where(unit_is(cases.c.unit, unit))
     if case_id is not None:
         q = q.where(cases.c.id == case_id)
     return conn.execute(q.order_by(cases.c.date, cases.c.id)).mappings().all()

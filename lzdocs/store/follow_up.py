@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import documents, risks, submissions, warning_risks, warnings
+from lzdocs.store.schema import documents, risks, submissions, unit_is, warning_risks, warnings
 
 _WARNING_ROWS = (select(warnings, documents.c.number, documents.c.title, documents.c.status)
                  .join(documents, documents.c.id == warnings.c.document_id))
@@ -18,11 +19,11 @@ def warning_by_number(conn: Connection, number: str):
     return conn.execute(_WARNING_ROWS.where(documents.c.number == number)).mappings().first()
 
 
-def all_warnings(conn: Connection, *, unit: str | None = None, year: int | None = None):
+def all_warnings(conn: Connection, *, unit: str | Collection[str] | None = None, year: int | None = None):
     """Every row of the 预警处置台账 (of a unit, of a year's numbers), oldest first."""
     q = _WARNING_ROWS.order_by(warnings.c.issued, warnings.c.id)
     if unit is not None:
-        q = q.where(warnings.c.unit == unit)
+        q = q.where(unit_is(warnings.c.unit, unit))
     if year is not None:
         q = q.where(documents.c.year == year)
     return conn.execute(q).mappings().all()

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import risks, submissions
+from lzdocs.store.schema import risks, submissions, unit_is
 
 
-def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk", unit: str | None = None):
-    """Every accepted form of ``kind`` of a year up to ``up_to_year`` (current and superseded), oldest first."""
+def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk", unit: str | Collection[str] | None = None):
+    """Every accepted form of ``kind`` of a year up to ``up_to_year`` (current and superseded), oldest first; of
+    ``unit`` only: a name, or the names its forms may be recorded under (``Roster.recorded_names``)."""
     params = {"kind": kind, "up_to_year": up_to_year}
     if unit is None:
         return conn.execute(_ACCEPTED, params).mappings().all()
-    return conn.execute(_ACCEPTED_OF_UNIT, {**params, "unit": unit}).mappings().all()
+    if isinstance(unit, str):
+        return conn.execute(_ACCEPTED_OF_UNIT, {**params, "unit": unit}).mappings().all()
+    return conn.execute(_ACCEPTED.where(unit_is(submissions.c.unit, unit)), params).mappings().all()
 
 
 # Built once: every form taken in reads its unit's earlier forms (the quality review's 与上年相同).

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import reviews
+from lzdocs.store.schema import reviews, unit_is
 
 
 def add_reviews(conn: Connection, submission_id: int, rows: list[dict]) -> list[int]:
@@ -14,9 +16,9 @@ def add_reviews(conn: Connection, submission_id: int, rows: list[dict]) -> list[
             for row in rows]
 
 
-def reviews_of(conn: Connection, unit: str | None = None):
+def reviews_of(conn: Connection, unit: str | Collection[str] | None = None):
     """Every recorded review (of ``unit``), oldest first."""
     q = select(reviews)
     if unit is not None:
-        q = q.where(reviews.c.unit == unit)
+        q = q.where(unit_is(reviews.c.unit, unit))
     return conn.execute(q.order_by(reviews.c.reviewed, reviews.c.id)).mappings().all()

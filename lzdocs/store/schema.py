@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import (
                         Column,
                         Date,
@@ -27,6 +29,12 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+def unit_is(column, unit: str | Collection[str]):
+    """The condition picking one unit's rows by ``column``: a name, or the names its rows may be recorded under
+    (``Roster.recorded_names``: a unit renamed keeps its old rows under the old name)."""
+    return column == unit if isinstance(unit, str) else column.in_(list(unit))
+
+
 units = Table(
     "units", metadata,
     Column("id", Integer, primary_key=True),

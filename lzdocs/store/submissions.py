@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from lzdocs.store.schema import risks, submissions
+from lzdocs.store.schema import risks, submissions, unit_is
 
 RISK_COLUMNS = ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")
 
@@ -114,7 +114,8 @@ def get(conn: Connection, submission_id: int):
     return conn.execute(_GET, {"id": submission_id}).mappings().first()
 
 
-def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None, unit: str | None = None,
+def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None,
+                  unit: str | Collection[str] | None = None,
                   unit_order: Sequence[str] = ()):
     """Risk points of the current submissions, ordered by unit (those in ``unit_order`` first) then row."""
     q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
@@ -124,7 +125,7 @@ def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = No
     if year is not None:
         q = q.where(risks.c.year == year)
     if unit is not None:
-        q = q.where(risks.c.unit == unit)
+        q = q.where(unit_is(risks.c.unit, unit))
     position = ()
     if unit_order:
         place = _form_positions(unit_order, kind, year)
