@@ -327,10 +327,11 @@ class Office:
         form are not listed. ``as_dict()`` of each is what ``lzdocs changes --json`` prints."""
         from lzdocs.dynamics.changes import threshold_of, year_changes
 
-        unit = self._lookup_unit(unit)
-        with self.store.read() as conn:
-            return year_changes(conn, year or self.programme_year(), threshold_of(self.ws.settings), unit=unit,
-                                unit_order=self.roster().names)
+        unit, roster = self._lookup_unit(unit), self.roster()
+        with self.store.read() as conn:  # a renamed unit's forms are one unit's under its current name (roster.current)
+            return year_changes(conn, year or self.programme_year(), threshold_of(self.ws.settings),
+                                unit=roster.recorded_names(unit) if unit else None, unit_order=roster.names,
+                                current=roster.current)
 
     def quality(self, year: int | None = None, unit: str | None = None) -> list[QualityFlag]:
         """The quality flags of the current forms of ``year`` (default: ``programme_year()``): generic measures,
@@ -338,10 +339,12 @@ class Office:
         lzdocs/dynamics/quality.py). ``as_dict()`` of each is what ``lzdocs quality --json`` prints."""
         from lzdocs.dynamics.quality import Rules, year_flags
 
-        unit = self._lookup_unit(unit)
+        unit, roster = self._lookup_unit(unit), self.roster()
         rules = Rules.load(self.ws)
         with self.store.read() as conn:
-            return year_flags(conn, year or self.programme_year(), rules, unit=unit, unit_order=self.roster().names)
+            return year_flags(conn, year or self.programme_year(), rules,
+                              unit=roster.recorded_names(unit) if unit else None, unit_order=roster.names,
+                              current=roster.current)
 
     # --- registers and status ----------------------------------------------------------------------------
     def programme_year(self) -> int:
@@ -753,7 +756,8 @@ class Office:
         """A unit's risk points over the years, reviews, warnings with their states, cases (``lzdocs unit --json``)."""
         from lzdocs.dynamics.card import unit_card
 
-        return unit_card(self.store, self.resolve_unit(unit), self.today, self.deadlines)
+        name = self.resolve_unit(unit)  # a renamed unit's card holds its rows under its old name too
+        return unit_card(self.store, name, self.today, self.deadlines, self.roster().recorded_names(name))
 
     def overdue_follow_up(self) -> list[dict]:
         """Warnings past the deadline of the step they wait for (回复/谈话, 整改核查, 办结)."""

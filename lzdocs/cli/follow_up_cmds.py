@@ -103,12 +103,13 @@ def unit_command(env: Env, unit: str) -> None:
     if env.json:
         env.emit(card)
         return
-    env.echo(f"{card['unit']}")
+    env.echo(f"{card['unit']}" + (f"（曾用名：{'、'.join(card['former_names'])}）" if card["former_names"] else ""))
     env.echo(f"风险点（{len(card['risks'])} 个）：")
     for r in card["risks"]:
         linked = f"  预警：{'、'.join(r['warnings'])}" if r["warnings"] else ""
         level = LEVEL_NAMES.get(r["level"], "等级未填")
-        env.echo(f"  [{r['id']}] {r['year']}年 {r['post'] or ''}：{r['risk'] or ''}（{level}）{linked}")
+        sent_as = f"（报送时名称：{r['unit']}）" if r["unit"] != card["unit"] else ""
+        env.echo(f"  [{r['id']}] {r['year']}年{sent_as} {r['post'] or ''}：{r['risk'] or ''}（{level}）{linked}")
     env.echo(f"预警处置（{len(card['warnings'])} 件）：")
     for w in card["warnings"]:
         late = f"，{w['overdue']['step_name']}逾期 {w['overdue']['days_overdue']} 天" if w["overdue"] else ""

@@ -31,7 +31,7 @@ def add_quality_sheet(book: StreamingBook, conn: Connection, year: int, order: S
         except ConfigError as exc:  # a broken rules file costs the sheet, not the 汇总表
             book.warn(f"没有“质量”工作表：{exc}")
             return book
-        flags = year_flags(conn, year, rules, unit_order=order)
+        flags = year_flags(conn, year, rules, unit_order=order, current=ws.roster().current)
         if not flags:
             return book
         sheet = book.add_sheet("质量", QUALITY_COLUMNS, title=f"{school}{year}年风险点表格质量提示", subtitle="")

@@ -11,12 +11,17 @@ risk texts are at least ``threshold`` alike and their posts (岗位) too (a post
 counts as alike). Rows identical once compared pair first; the others are paired one-to-one by an optimal assignment
 (scipy's ``linear_sum_assignment``) maximising the risk similarity plus a quarter of the posts' similarity: the same
 post wins a tie, and no greedy first match can steal a row from its better partner.
+
+Whose form is whose: a unit renamed in units.csv, its old name kept as an alias, is one unit across the rename —
+its forms are grouped by the roster's current name (``current``, the roster's ``Roster.current``), so its 2027 form
+(recorded as 财务处) is compared with its 2026 one (recorded as 计划财务处), not listed as new. The changes are the
+unit's under its current name; ``previous_unit`` says the name the earlier form was recorded under when it differs.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +67,7 @@ class UnitChanges:
     removed: list[Point] = field(default_factory=list)
     level_changed: list[Change] = field(default_factory=list)
     measures_changed: list[Change] = field(default_factory=list)
+    previous_unit: str = ""  # the name the previous form was recorded under, when the unit was renamed since
 
     @property
     def same_as_previous(self) -> bool:
@@ -75,11 +81,13 @@ class UnitChanges:
 
     @property
     def compared_with(self) -> str:
-        return f"{self.previous_year}年" if self.previous_year < self.year else f"{self.year}年此前版本"
+        when = f"{self.previous_year}年" if self.previous_year < self.year else f"{self.year}年此前版本"
+        return f"{when}（原名{self.previous_unit}）" if self.previous_unit else when
 
     def as_dict(self) -> dict[str, Any]:
         """What ``lzdocs changes --json`` prints for the unit."""
         return {"unit": self.unit, "year": self.year, "previous_year": self.previous_year,
+                **({"previous_unit": self.previous_unit} if self.previous_unit else {}),
                 "same_as_previous": self.same_as_previous,
                 "new": [p.risk for p in self.new], "removed": [p.risk for p in self.removed],
                 "level_changed": [{"risk": c.point.risk, "from": c.before, "to": c.after} for c in self.level_changed],
@@ -166,34 +174,46 @@ def point_of(row) -> Point:
 
 
 # --- which form is previous --------------------------------------------------------------------------
-def pairs_to_compare(forms: Sequence, year: int) -> list[tuple[Any, Any]]:
-    """For each unit with a current form of ``year``: (current form, previous form), per the module's rule."""
+def pairs_to_compare(forms: Sequence, year: int,
+                     current: Callable[[str], str] | None = None) -> list[tuple[str, Any, Any]]:
+    """For each unit with a current form of ``year``: (its current name, current form, previous form), per the
+    module's rule. ``current`` maps a recorded unit name to the roster's current one (``Roster.current``: a renamed
+    unit's forms are one unit's); without it, forms are grouped by the name they were recorded under."""
     by_unit: dict[str, list] = {}
     for form in forms:
-        by_unit.setdefault(form["unit"], []).append(form)
+        by_unit.setdefault(current(form["unit"]) if current else form["unit"], []).append(form)
     chosen = []
-    for unit_forms in by_unit.values():
-        now = next((f for f in unit_forms if f["year"] == year and f["superseded_by"] is None), None)
+    for unit, unit_forms in by_unit.items():
+        # Renamed within the year, a unit may have two forms of it that no supersession joined: the newest counts.
+        now = max((f for f in unit_forms if f["year"] == year and f["superseded_by"] is None), key=order_key,
+                  default=None)
         if now is None:
             continue
         earlier = [f for f in unit_forms if f["year"] < year and f["superseded_by"] is None]
         same_year = [f for f in unit_forms if f["year"] == year and f["id"] != now["id"]]
         if earlier:
-            chosen.append((now, max(earlier, key=lambda f: (f["year"], order_key(f)))))
+            chosen.append((unit, now, max(earlier, key=lambda f: (f["year"], order_key(f)))))
         elif same_year:
-            chosen.append((now, max(same_year, key=order_key)))
+            chosen.append((unit, now, max(same_year, key=order_key)))
     return chosen
 
 
-def year_changes(conn: Connection, year: int, threshold: float, *, unit: str | None = None,
-                 unit_order: Sequence[str] = ()) -> list[UnitChanges]:
-    """Every unit's changes in ``year`` (units of ``unit_order`` first, in that order, then by name)."""
-    pairs = pairs_to_compare(history.accepted_forms(conn, up_to_year=year, unit=unit), year)
-    rows = history.rows_of(conn, [f["id"] for pair in pairs for f in pair])
+def year_changes(conn: Connection, year: int, threshold: float, *, unit: str | Collection[str] | None = None,
+                 unit_order: Sequence[str] = (), current: Callable[[str], str] | None = None) -> list[UnitChanges]:
+    """Every unit's changes in ``year`` (units of ``unit_order`` first, in that order, then by name), each under
+    its current name (``current``: see :func:`pairs_to_compare`). ``unit``: a name, or the names one unit's forms
+    may be recorded under (``Roster.recorded_names``)."""
+    pairs = pairs_to_compare(history.accepted_forms(conn, up_to_year=year, unit=unit), year, current)
+    rows = history.rows_of(conn, [f["id"] for _, *pair in pairs for f in pair])
     position = {name: i for i, name in enumerate(unit_order)}
-    pairs.sort(key=lambda pair: (position.get(pair[0]["unit"], len(position)), pair[0]["unit"]))
-    return [compare(now["unit"], year, before["year"], [point_of(r) for r in rows[before["id"]]],
-                    [point_of(r) for r in rows[now["id"]]], threshold) for now, before in pairs]
+    pairs.sort(key=lambda pair: (position.get(pair[0], len(position)), pair[0]))
+    found = []
+    for name, now, before in pairs:
+        changes = compare(name, year, before["year"], [point_of(r) for r in rows[before["id"]]],
+                          [point_of(r) for r in rows[now["id"]]], threshold)
+        changes.previous_unit = before["unit"] if before["unit"] != name else ""
+        found.append(changes)
+    return found
 
 
 def threshold_of(settings: Settings) -> float:

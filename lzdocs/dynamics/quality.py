@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -379,17 +379,22 @@ class FirstHad:
         return [min(default, first) for first in found.tolist()]
 
 
-def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | None = None,
-               unit_order: Sequence[str] = ()) -> list[QualityFlag]:
-    """The flags of every unit's current form of ``year`` (units of ``unit_order`` first).
+def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | Collection[str] | None = None,
+               unit_order: Sequence[str] = (), current: Callable[[str], str] | None = None) -> list[QualityFlag]:
+    """The flags of every unit's current form of ``year`` (units of ``unit_order`` first); of ``unit`` only: a name,
+    or the names its forms may be recorded under (``Roster.recorded_names``). ``current`` (``Roster.current``) makes a
+    renamed unit's form of last year its previous form (与上年相同).
 
     Copies are looked for text by text in the order the units first had them (``FirstHad``, over the forms the
     current ones superseded): a row is compared with what other units had before its unit had that text. The order
     is the order the archive took the forms in (their ids), never the recorded times, which come from the clocks of
     the machines that took them (``submissions.order_key``)."""
     forms = history.current_forms(conn, year)
-    same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit)
+    name = current or (lambda recorded: recorded)  # a renamed unit's forms are one unit's (Roster.current)
+    same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit,
+                                                          current=current)
             if c.previous_year < year and c.same_as_previous}
+    wanted = None if unit is None else {unit} if isinstance(unit, str) else set(unit)
     first = FirstHad(conn, history.superseded_forms(conn, year), rules.copy_threshold)
     fuzzy = history.count_rows(conn, [f.id for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
     base: dict[int, tuple[list, list]] = {}  # form id → (unit-level flags, row flags) of the forms asked for
@@ -399,9 +404,9 @@ def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | None = 
         rows_by_id = history.rows_of(conn, [f.id for f in batch])
         for form in batch:
             rows = rows_by_id.pop(form.id)
-            asked = unit is None or form.unit == unit
+            asked = wanted is None or form.unit in wanted
             if asked:
-                base[form.id] = (_unit_flags(form.unit, rows, rules, same.get(form.unit)),
+                base[form.id] = (_unit_flags(form.unit, rows, rules, same.get(name(form.unit))),
                                  row_flags(form.unit, rows, rules))
             texts = texts_of(rows)  # compared once, kept for the forms after
             for row, pair, since in zip(rows, texts, first.since(form.unit, texts, form.id), strict=True):
@@ -468,14 +473,17 @@ class StoredTexts:
 
 def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping], rules: Rules,
                  stored: StoredTexts | None = None,
-                 texts: Sequence[tuple[str, int | None]] | None = None) -> list[QualityFlag]:
+                 texts: Sequence[tuple[str, int | None]] | None = None,
+                 recorded: Collection[str] | None = None) -> list[QualityFlag]:
     """The flags of a form being taken in (its rows not stored yet), against what the archive holds. Alike texts are
     looked for while the year's rows, this form's with them, are within the pairs the 质量 sheet compares
     (``FUZZY_PAIRS``): a run of a thousand forms then costs what one 质量 sheet does, not a thousand of them.
     ``texts``: the rows' :func:`texts_of`, when the caller has them already. A text the unit had in an earlier form
-    of the year is compared only with what other units had before that form (``FirstHad``)."""
+    of the year is compared only with what other units had before that form (``FirstHad``). ``recorded``: the names
+    the unit's earlier forms may be recorded under (``Roster.recorded_names``: renamed, its form of last year is
+    still last year's)."""
     others = (stored or StoredTexts()).index(conn, year, rules.copy_threshold)
-    forms = history.accepted_forms(conn, up_to_year=year, unit=unit)
+    forms = history.accepted_forms(conn, up_to_year=year, unit=recorded or unit)
     earlier = [f for f in forms if f["year"] < year and f["superseded_by"] is None]
     same_year = None
     if earlier:

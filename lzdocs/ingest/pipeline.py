@@ -399,7 +399,8 @@ class Ingest:
             rules, stored = self._quality
             texts = texts_of(checked.rows)
             with self.store.read() as conn:
-                found = ingest_flags(conn, checked.unit, checked.year, checked.rows, rules, stored, texts)
+                found = ingest_flags(conn, checked.unit, checked.year, checked.rows, rules, stored, texts,
+                                     recorded=self.roster.recorded_names(checked.unit))
             return [f.problem() for f in found], texts
         except Exception as exc:  # hints only: the form is taken all the same
             log.warning("质量审查未完成（%s），表格照常收取", exc)
