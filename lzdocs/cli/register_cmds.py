@@ -132,7 +132,8 @@ def status_command(env: Env, year: int | None, all_schools: bool) -> None:
 
 
 def _unit_json(u) -> dict:
-    return {"unit": u.unit, "state": u.state, "on_roster": u.on_roster, "first_received": u.first_received,
+    return {"unit": u.unit, "recorded_as": u.recorded_as or u.unit, "state": u.state, "on_roster": u.on_roster,
+            "first_received": u.first_received,
             "arrived": u.arrived.isoformat() if u.arrived else None,
             "file": u.file, "versions": u.versions, "risks": u.risks, "rejections": u.rejections,
             "last_rejection": u.last_rejection or None}
@@ -184,7 +185,7 @@ def _units_table(status: SubmissionStatus) -> Table:
     for n, u in enumerate(status.units, 1):
         first = u.arrived.isoformat() if u.arrived else ""  # on time or late by this day
         reason = u.last_rejection if len(u.last_rejection) <= 30 else u.last_rejection[:29] + "…"
-        table.add_row(str(n), u.unit + ("（不在名单）" if not u.on_roster else ""), u.state_name, first,
+        table.add_row(str(n), u.label + ("（不在名单）" if not u.on_roster else ""), u.state_name, first,
                       str(u.risks), str(u.versions), str(u.rejections), reason)
     return table
 

@@ -162,8 +162,9 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
     with store.read() as conn:
         status, order = None, []
         if paths.keys() & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
-            status = status_from(conn, ws.roster().names, year, today, ws.settings.deadline(year))
-            order = [u.unit for u in status.units]
+            roster = ws.roster()
+            status = status_from(conn, roster.names, year, today, ws.settings.deadline(year), current=roster.current)
+            order = status.recorded_order()
         builders: dict[str, Callable[[str], StreamingBook]] = {
             "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school),
             "status": lambda label: status_book(status, label, school),
@@ -193,7 +194,7 @@ def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.
     from lzdocs.documents.quality_sheet import add_quality_sheet
 
     book = add_changes_sheet(risk_book(conn, year, today, status, label, school), conn, year, order, ws.settings,
-                             school)
+                             school, ws.roster().current)
     return add_quality_sheet(book, conn, year, order, ws, school)
 
 
@@ -301,7 +302,7 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
     from lzdocs.store import submissions as subs_q
 
     columns = _risk_columns()
-    order = [u.unit for u in status.units]
+    order = status.recorded_order()
     book = StreamingBook(label, today)
     try:
         summary = book.add_sheet("汇总", [*columns, cases.occurred_column(), SOURCE_COLUMN],
@@ -362,10 +363,15 @@ def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.dat
     a 合计 row, a by-level block and a bar chart of that block under it."""
     totals: Counter = Counter()
     units = {u.unit: u for u in status.units}
-    for unit in [*units, *(u for u in counts if u not in units)]:
-        c = counts.get(unit, Counter())
+    renamed = {u.recorded_as: u.unit for u in status.units if u.recorded_as}  # the rows' name → the unit's line
+    by_unit: dict[str, Counter] = {}
+    for recorded, c in counts.items():
+        by_unit.setdefault(renamed.get(recorded, recorded), Counter()).update(c)
+    for unit in [*units, *(u for u in by_unit if u not in units)]:
+        c = by_unit.get(unit, Counter())
         note, style = _stats_note(units.get(unit))
-        sheet.append([unit, c[1], c[2], c[3], sum(c.values()), note], [None] * 5 + [style])
+        sheet.append([units[unit].label if unit in units else unit, c[1], c[2], c[3], sum(c.values()), note],
+                     [None] * 5 + [style])
         totals.update(c)
     grand = sum(totals.values())
     sheet.append(["合计", totals[1], totals[2], totals[3], grand, ""],
@@ -413,7 +419,7 @@ def status_book(status: SubmissionStatus, label: str, school: str = "") -> Strea
                                     f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；"
                                     f"统计日期：{chinese_date(status.today)}")
     for n, u in enumerate(status.units, 1):
-        sheet.append([n, u.unit, u.state_name, u.arrived, u.last_received, u.filled_date,
+        sheet.append([n, u.label, u.state_name, u.arrived, u.last_received, u.filled_date,
                       u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status),
                       u.first_received, u.file],
                      [None, None, STATE_STYLES[u.state]])

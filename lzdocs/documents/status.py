@@ -1,4 +1,11 @@
-"""Who submitted, who is late, who is missing, and which replies to letters are overdue — for a year."""
+"""Who submitted, who is late, who is missing, and which replies to letters are overdue — for a year.
+
+A unit renamed in units.csv (its old name kept as an alias) is one unit in every year: its forms recorded under
+the old name count for it under its current name (``Roster.current``), so a closed year shows 财务处 as having
+sent its form, not 财务处 missing and 计划财务处 as an off-roster unit that sent one. The line keeps what was sent:
+``recorded_as`` is the name the year's form was recorded under, and the line reads “计划财务处（现财务处）” — the
+office's register of that year named the unit so, and a clerk looking a year up finds the name on the form in the
+archive; the current name beside it says who that is now (and is the key of the JSON and of urging)."""
 
 from __future__ import annotations
 
@@ -68,10 +75,16 @@ class UnitStatus:
     rejections: int = 0
     last_rejected_at: dt.datetime | None = None
     last_rejection: str = ""  # reasons of the latest rejected file, unless a form accepted later settled it
+    recorded_as: str = ""  # the name the current form was recorded under, when the unit was renamed since
 
     @property
     def state_name(self) -> str:
         return STATE_NAMES[self.state]
+
+    @property
+    def label(self) -> str:
+        """The unit as a clerk reads it: 计划财务处（现财务处） for a form sent under a name since changed."""
+        return f"{self.recorded_as}（现{self.unit}）" if self.recorded_as else self.unit
 
 
 @dataclass(frozen=True)
@@ -107,8 +120,14 @@ class SubmissionStatus:
     def names(self, state: str) -> list[str]:
         return [u.unit for u in self.units if u.state == state]
 
+    def recorded_order(self) -> list[str]:
+        """The units' names as their rows are recorded, in the lines' order: a line's current name, then the name
+        its form was recorded under — the order of the risk lists, whose rows carry the recorded name."""
+        return [name for u in self.units for name in (u.unit, u.recorded_as) if name]
+
     def as_dict(self) -> dict:
         return {"year": self.year, "deadline": self.deadline.isoformat() if self.deadline else None,
+                "recorded_as": {u.unit: u.recorded_as for u in self.units if u.recorded_as},
                 "submitted": self.names(SUBMITTED), "late": self.names(LATE), "missing": self.names(MISSING),
                 "levels": {str(k): self.levels.get(k, 0) for k in LEVEL_NAMES},
                 "overdue": [o.as_dict() for o in self.overdue], "follow_up": self.follow_up}
@@ -138,32 +157,55 @@ def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
     from lzdocs.dynamics.warnings import overdue_warnings
 
     with store.read() as conn:
-        status = status_from(conn, roster.names, year, today, deadline, kind=kind)
+        status = status_from(conn, roster.names, year, today, deadline, kind=kind, current=roster.current)
     status.follow_up = overdue_warnings(store, today, Deadlines.from_settings(ws.settings))
     return status
 
 
 def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,
-                kind: str = "risk") -> SubmissionStatus:
-    """The same, inside a read transaction the caller holds (the registers read everything in one)."""
+                kind: str = "risk", current: Callable[[str], str] | None = None) -> SubmissionStatus:
+    """The same, inside a read transaction the caller holds (the registers read everything in one). ``current``
+    maps a recorded unit name to the roster's current one (``Roster.current``); without it, units are the names
+    recorded."""
     from lzdocs.store import reports
 
-    accepted = reports.accepted_by_unit(conn, year, kind)
-    current = reports.current_by_unit(conn, year, kind)
-    rejected = reports.rejections_by_unit(conn, year, kind)
-    counts = reports.level_counts(conn, year, kind)
+    name = current or (lambda recorded: recorded)
+    accepted = _merged(reports.accepted_by_unit(conn, year, kind), name, _earliest)
+    # Renamed within the year, a unit may have a current form under each name (no supersession joined them): the
+    # newest taken in is its form, and its points are the ones counted.
+    forms = _merged(reports.current_by_unit(conn, year, kind), name, lambda a, b: max(a, b, key=lambda f: f["id"]))
+    recorded = {unit: form["unit"] for unit, form in forms.items() if form["unit"] != unit}
+    level_counts = reports.level_counts(conn, year, kind)
+    counts = {unit: level_counts.get(form["unit"], {}) for unit, form in forms.items()}
+    rejected = _merged(reports.rejections_by_unit(conn, year, kind), name,
+                       lambda a, b: {**max(a, b, key=lambda r: r["id"]), "count": a["count"] + b["count"]})
     roster = set(roster_names)
     others = sorted(set(accepted) - roster)  # on file but not (or no longer) on the roster
-    units = [_unit_status(name, name in roster, accepted.get(name), current.get(name), rejected.get(name),
-                          counts.get(name, {}), deadline) for name in [*roster_names, *others]]
+    units = [_unit_status(unit, unit in roster, accepted.get(unit), forms.get(unit), rejected.get(unit),
+                          counts.get(unit, {}), deadline, recorded.get(unit, "")) for unit in [*roster_names, *others]]
     levels = {level: sum(c.get(level, 0) for c in counts.values()) for level in LEVEL_NAMES}
     overdue = [Overdue(w["number"], w["unit"], w["kind"], w["title"], w["issued"], w["reply_due"],
                        (today - w["reply_due"]).days) for w in docs_q.overdue_warnings(conn, today)]
     return SubmissionStatus(year, today, deadline, units, levels, overdue)
 
 
+def _merged(by_name: dict[str, dict], current: Callable[[str], str], join: Callable[[dict, dict], dict]) -> dict:
+    """``by_name`` (recorded name → its row) keyed by the current name, the rows of two names of one unit joined."""
+    found: dict[str, dict] = {}
+    for recorded, row in by_name.items():
+        unit = current(recorded)
+        row = {**row, "unit": recorded}
+        found[unit] = join(found[unit], row) if unit in found else row
+    return found
+
+
+def _earliest(a: dict, b: dict) -> dict:
+    return {"unit": a["unit"], "first_received": min(a["first_received"], b["first_received"]),
+            "first_arrived": min(a["first_arrived"], b["first_arrived"]), "versions": a["versions"] + b["versions"]}
+
+
 def _unit_status(name: str, on_roster: bool, accepted, current, rejected, counts: dict[int, int],
-                 deadline: dt.date | None) -> UnitStatus:
+                 deadline: dt.date | None, recorded_as: str = "") -> UnitStatus:
     first = accepted["first_received"] if accepted else None
     arrived = accepted["first_arrived"] if accepted else None
     settled = bool(rejected and current and current["id"] > rejected["id"])  # taken after it (order_key)
@@ -175,4 +217,4 @@ def _unit_status(name: str, on_roster: bool, accepted, current, rejected, counts
         versions=accepted["versions"] if accepted else 0, risks=sum(counts.values()),
         rejections=rejected["count"] if rejected else 0,
         last_rejected_at=rejected["received_at"] if rejected else None,
-        last_rejection="；".join(rejected["reasons"]) if rejected and not settled else "")
+        last_rejection="；".join(rejected["reasons"]) if rejected and not settled else "", recorded_as=recorded_as)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -102,19 +102,21 @@ def figures_digest(s: YearSummary) -> str:
 
 
 def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
-                 threshold: float) -> YearSummary:
-    """Every number of the summary of ``year``, read in the caller's transaction."""
-    status = status_from(conn, list(roster), year, today, deadline)
+                 threshold: float, current: Callable[[str], str] | None = None) -> YearSummary:
+    """Every number of the summary of ``year``, read in the caller's transaction. ``current`` (``Roster.current``)
+    counts a renamed unit's rows, reviews and cases under its current name, once, as ``status_from`` does."""
+    name_of = current or (lambda recorded: recorded)
+    status = status_from(conn, list(roster), year, today, deadline, current=current)
     names = [u.unit for u in status.units]
     rows = list(subs_q.current_risks(conn, year=year))
-    by_unit: dict[str, Counter] = {name: Counter() for name in names if any(r["unit"] == name for r in rows)}
+    by_unit: dict[str, Counter] = {name: Counter() for name in names if any(name_of(r["unit"]) == name for r in rows)}
     for r in rows:
-        by_unit.setdefault(r["unit"], Counter())[r["level"]] += 1
+        by_unit.setdefault(name_of(r["unit"]), Counter())[r["level"]] += 1
     history, history_units = {}, {}
     for y in sorted(y for y in subs_q.years(conn) if y <= year):
         points = list(subs_q.current_risks(conn, year=y))
         history[y] = dict(Counter(r["level"] for r in points))
-        history_units[y] = len({r["unit"] for r in points})
+        history_units[y] = len({name_of(r["unit"]) for r in points})
     reviews = [r for r in reviews_q.reviews_of(conn) if r["reviewed"].year == year]
     results = Counter(r["result"] for r in reviews)
     cases = list(cases_q.list_cases(conn, year=year))
@@ -125,17 +127,18 @@ def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequenc
         categories=dict(sorted(Counter((r["category"] or "").strip() or NO_CATEGORY for r in rows).items(),
                                key=lambda item: (-item[1], item[0]))),
         by_unit={u: dict(c) for u, c in by_unit.items()}, history=history, history_units=history_units,
-        changes=change_totals(conn, year, threshold, names),
+        changes=change_totals(conn, year, threshold, names, current),
         reviews={result: results.get(result, 0) for result in RESULTS},
-        not_done_units=_ordered({r["unit"] for r in reviews if r["result"] == NOT_DONE}, names),
+        not_done_units=_ordered({name_of(r["unit"]) for r in reviews if r["result"] == NOT_DONE}, names),
         warnings=warning_totals(conn, year, today), cases=len(cases),
-        case_units=_ordered({c["unit"] for c in cases}, names),
+        case_units=_ordered({name_of(c["unit"]) for c in cases}, names),
         cases_linked=sum(c["risk_id"] is not None for c in cases))
 
 
-def change_totals(conn: Connection, year: int, threshold: float, order: Sequence[str]) -> ChangeTotals:
+def change_totals(conn: Connection, year: int, threshold: float, order: Sequence[str],
+                  current: Callable[[str], str] | None = None) -> ChangeTotals:
     totals = ChangeTotals()
-    for c in year_changes(conn, year, threshold, unit_order=order):
+    for c in year_changes(conn, year, threshold, unit_order=order, current=current):
         if c.previous_year >= year:  # compared with an earlier form of the same year: not a change over the year
             continue
         totals.units += 1

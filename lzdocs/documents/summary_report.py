@@ -47,8 +47,9 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
 
     ws = office.ws
     with office.store.read() as conn:
-        numbers = year_summary(conn, year, office.today, roster=ws.roster().names, deadline=ws.settings.deadline(year),
-                               threshold=threshold_of(ws.settings))
+        roster = ws.roster()
+        numbers = year_summary(conn, year, office.today, roster=roster.names, deadline=ws.settings.deadline(year),
+                               threshold=threshold_of(ws.settings), current=roster.current)
     figures = figures_digest(numbers)
     numbers.quality = flags
     warnings: list[str] = []

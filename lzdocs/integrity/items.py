@@ -208,8 +208,9 @@ def _stale(conn: Connection, ws: Workspace, year: int, path: Path) -> str:
     if not written.get("figures"):
         return ""
     day = dt.date.fromisoformat(written["today"])
-    now = year_summary(conn, year, day, roster=ws.roster().names, deadline=ws.settings.deadline(year),
-                       threshold=threshold_of(ws.settings))
+    roster = ws.roster()
+    now = year_summary(conn, year, day, roster=roster.names, deadline=ws.settings.deadline(year),
+                       threshold=threshold_of(ws.settings), current=roster.current)
     if figures_digest(now) == written["figures"]:
         return ""
     then, counted = (written.get("units"), written.get("points")), (len(now.on_time) + len(now.late), now.total)
