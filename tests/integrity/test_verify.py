@@ -297,6 +297,8 @@ def as_schema_7(root: Path) -> None:
         conn.execute("DROP TABLE year_closures")
         conn.execute("ALTER TABLE events DROP COLUMN prev_hash")
         conn.execute("ALTER TABLE events DROP COLUMN hash")
+        conn.execute("ALTER TABLE cases DROP COLUMN voided")  # version 10
+        conn.execute("ALTER TABLE cases DROP COLUMN void_reason")
         conn.execute("DELETE FROM meta WHERE key = 'event_chain_head'")
         conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
 
