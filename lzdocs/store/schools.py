@@ -116,10 +116,8 @@ def in_schema(conn: Connection, name: str | None) -> Iterator[Connection]:
         return
     before = conn.execute(text("SELECT current_setting('search_path')")).scalar()
     conn.execute(text("SELECT set_config('search_path', quote_ident(:name), true)"), {"name": name})
-    try:
-        yield conn
-    finally:
-        conn.execute(text("SELECT set_config('search_path', :before, true)"), {"before": before})
+    yield conn  # a statement that fails ends the transaction, and the setting with it: put back only after success
+    conn.execute(text("SELECT set_config('search_path', :before, true)"), {"before": before})
 
 
 def school_counts(conn: Connection, year: int) -> list[SchoolCounts]:

@@ -111,3 +111,19 @@ def test_a_schools_archive_copied_to_another_schema_is_counted_once(province, po
     assert run_json("-w", root, "status", "--all-schools")["schools"][1]["diverged"] == [old_schema]
     written = run_cli("-w", root, "register", "--all-schools")  # the 汇总表 counts it once and says so too
     assert "（3 所学校）" in written.stdout and "都记录了新内容" in written.stderr
+
+
+@pytest.mark.postgres
+def test_an_error_in_a_schools_schema_is_said_as_itself(postgres_server):
+    """A school's schema behind or damaged: the error its statement met reaches the admin, not the one the reset of
+    the search_path would meet in the transaction that error ended."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    from lzdocs.store import Store
+    from lzdocs.store.schools import in_schema
+
+    with Store(postgres_server.new_schema()) as store, store.read() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+        with pytest.raises(ProgrammingError, match="no_such_column"), in_schema(conn, schema) as school:
+            school.execute(text("SELECT no_such_column FROM meta"))
