@@ -142,11 +142,14 @@ def run(conn, sql: str, params: Mapping[str, Any] | None = None) -> int:
 
 
 def insert(conn, table: str, values: Mapping[str, Any]) -> int:
-    """Insert one row of ``values`` into ``table``; its id."""
+    """Insert one row of ``values`` into ``table``; its id (SQLite's last row id: ``RETURNING`` needs SQLite 3.35,
+    newer than some systems' Python has)."""
     names = list(values)
     quoted = ", ".join(f'"{n}"' for n in names)
-    sql = f'INSERT INTO {table} ({quoted}) VALUES ({", ".join(f":{n}" for n in names)}) RETURNING id'
-    return _cursor(conn, sql, values).fetchall()[0][0]
+    sql = f'INSERT INTO {table} ({quoted}) VALUES ({", ".join(f":{n}" for n in names)})'
+    if is_sqlite(conn):
+        return _cursor(conn, sql, values).lastrowid
+    return _cursor(conn, f"{sql} RETURNING id", values).fetchall()[0][0]
 
 
 def placeholders(prefix: str, values: Iterable) -> tuple[str, dict[str, Any]]:
