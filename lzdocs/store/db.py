@@ -176,6 +176,11 @@ class Store:
                 return self._idle.pop()
         return self._connection()
 
+    def _give(self, raw: sqlite3.Connection) -> None:
+        """A connection out of any transaction, kept for the next."""
+        with self._idle_lock:
+            self._idle.append(raw)
+
     @contextmanager
     def _transaction(self, begin: str):
         """A transaction of lzdocs' own on a connection to the SQLite file: committed when the block ends (a read
@@ -199,11 +204,9 @@ class Store:
             except sqlite3.Error:
                 raw.close()  # not to be used again
                 raise
-            with self._idle_lock:
-                self._idle.append(raw)
+            self._give(raw)
             raise
-        with self._idle_lock:
-            self._idle.append(raw)
+        self._give(raw)
 
     @staticmethod
     def _commit(raw: sqlite3.Connection) -> None:
@@ -220,8 +223,7 @@ class Store:
             if self._driven is not None:
                 raw = self._take()  # outside a transaction, where the mode cannot change
                 raw.execute("PRAGMA journal_mode=WAL").fetchall()
-                with self._idle_lock:
-                    self._idle.append(raw)
+                self._give(raw)
                 return
             raw = self.engine.raw_connection()
             try:
