@@ -15,7 +15,7 @@ name those columns, and tests/store/test_sql.py holds them to lzdocs/store/schem
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -150,9 +150,3 @@ def insert(conn, table: str, values: Mapping[str, Any]) -> int:
     if is_sqlite(conn):
         return _cursor(conn, sql, values).lastrowid
     return _cursor(conn, f"{sql} RETURNING id", values).fetchall()[0][0]
-
-
-def placeholders(prefix: str, values: Iterable) -> tuple[str, dict[str, Any]]:
-    """``:p0, :p1 …`` and their parameters, for an ``IN (…)``."""
-    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return ", ".join(f":{name}" for name in params), params
