@@ -21,6 +21,11 @@ CAR = ["--unit", "计划财务处", "--post", "司机", "--risk-text", "公车�
        "--handling", "通报批评", "--analysis", "用车登记流于形式", "--measures", "用车审批，北斗定位"]
 
 
+def summary_rows(root) -> list[tuple]:
+    """The rows of the 汇总表's 汇总 sheet under its heading, as the clerk reads them."""
+    return list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+
+
 def ingest_forms(root):
     from lzdocs.documents.blankform import write_docx
     from lzdocs.forms.schema import risk_kind
@@ -216,7 +221,7 @@ def test_a_corrected_form_keeps_the_point_that_occurred(tmp_path):
     assert run_json("-w", root, "ingest")[0]["supersedes"]
     flags = [(r["post"], r["occurred"]) for r in run_json("-w", root, "risks", "--unit", "计财处")]
     assert flags == [("出纳", True), ("会计", False), ("处长", False)]
-    summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+    summary = summary_rows(root)
     assert [(r[2], r[10]) for r in summary if r[0] == "计划财务处"] == [
         ("出纳", "已发生（1 起）"), ("会计", None), ("处长", None)]
 
@@ -236,7 +241,7 @@ def test_the_same_case_added_again_is_refused_naming_the_case_on_record(session)
     assert run_cli("-w", root, "case", "add", *retyped, check=2).stderr.startswith(REPEAT)
     assert [c["id"] for c in run_json("-w", root, "case", "list")] == [1, 2]
     assert "复核：0 次；案例：2 件" in run_cli("-w", root, "unit", "计财处", check=0).stdout
-    summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+    summary = summary_rows(root)
     assert (summary[0][2], summary[0][10]) == ("出纳", "已发生（1 起）")
 
 
@@ -251,7 +256,7 @@ def test_a_second_case_alike_is_recorded_with_again_and_counted_twice(tmp_path):
     assert third.stderr.startswith(REPEAT.replace("案例 1", "案例 1、2"))
     other_day = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2026-10-13")  # another day: another case
     assert other_day["id"] == 3
-    summary = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, values_only=True))
+    summary = summary_rows(root)
     assert (summary[0][2], summary[0][10]) == ("出纳", "已发生（3 起）")
 
 
@@ -286,7 +291,7 @@ def voided(tmp_path_factory):
     run_json("-w", root, "case", "add", *EMBEZZLEMENT)
     run_json("-w", root, "case", "add", *CAR)
     run_json("-w", root, "case", "add", *EMBEZZLEMENT, "--again")
-    before = list(load_workbook(root / SUMMARY)["汇总"].iter_rows(min_row=4, max_row=4, values_only=True))[0][10]
+    before = summary_rows(root)[0][10]
     proc = run_cli("-w", root, "case", "void", "3", "--reason", "重复 登记", check=0)
     return {"root": root, "before": before, "proc": proc}
 
