@@ -14,7 +14,7 @@ from lzdocs.errors import ConfigError
 from lzdocs.textutil import close_matches
 
 # Settings read by code but not written into a new lzdocs.toml, with an example of their default.
-EXTRA_SETTINGS = {("limits", "soffice_timeout"): 90, ("letters", "talk_days"): 30}
+EXTRA_SETTINGS = {("limits", "soffice_timeout"): 90, ("letters", "talk_days"): 30, ("limits", "readers"): 1}
 FRACTIONAL = {("watch", "interval"), ("watch", "stable"), ("watch", "incomplete_timeout"), ("letters", "pdf_timeout"),
               ("limits", "soffice_timeout")}
 FREE_SECTIONS = {"issuers", "printers"}  # any keys: name = value (text)
@@ -28,7 +28,7 @@ RANGES = {("letters", "pdf_timeout"): (1, 3600), ("limits", "soffice_timeout"): 
           ("watch", "incomplete_timeout"): (1, 86400), ("limits", "max_file_mb"): (1, 4096),
           ("limits", "max_zip_entries"): (1, 1_000_000), ("limits", "max_uncompressed_mb"): (1, 65536),
           ("limits", "max_ratio"): (1, 100_000), ("limits", "max_rows"): (1, 1_048_576),
-          ("limits", "max_columns"): (1, 16_384),
+          ("limits", "max_columns"): (1, 16_384), ("limits", "readers"): (0, 64),
           ("cases", "match_threshold"): (1, 100)}
 # [changes] match_threshold: a similarity from 1 to 100, fractions allowed.
 FRACTIONAL |= {("changes", "match_threshold")}
@@ -189,15 +189,15 @@ def _as_number(section: str, key: str, value, *, fractional: bool, example=5) ->
         number = float(value) if "." in value else int(value)
     if isinstance(number, float) and not math.isfinite(number):  # TOML's inf and nan
         number = None
-    if number is None or number <= 0 or (not fractional and number != int(number)):
-        kind = "大于 0 的数字" if fractional else "大于 0 的整数"
+    low, high = number_range(section, key)
+    if number is None or number < 0 or (number == 0 and low > 0) or (not fractional and number != int(number)):
+        kind = ("大于 0 的" if low > 0 else "不小于 0 的") + ("数字" if fractional else "整数")
         raise ConfigError(f"{_where(section, key)} 的值“{value}”不对：应是{kind}",
                           hint=f"请写成 {key} = {example}（不加引号）")
     maximum, why = MAXIMA.get((section, key), (None, ""))
     if maximum is not None and number > maximum:
         raise ConfigError(f"{_where(section, key)} 的值“{value}”太大：{why}",
                           hint=f"请写成 {key} = {example}（不加引号）")
-    low, high = number_range(section, key)
     if not low <= number <= high:
         raise ConfigError(f"{_where(section, key)} 的值“{value}”超出范围：应在 {_plain(low)} 到 {_plain(high)} 之间",
                           hint=f"请写成 {key} = {example}（不加引号）")

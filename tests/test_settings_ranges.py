@@ -38,6 +38,8 @@ def test_ninety_nine_million_days_for_a_reply_is_refused_in_chinese(workspace):
     ("limits", "max_file_mb", 1_000_000, "应在 1 到 4096 之间"),
     ("limits", "max_zip_entries", "9999999", "应在 1 到 1000000 之间"),
     ("limits", "soffice_timeout", 7200, "应在 1 到 3600 之间"),
+    ("limits", "readers", -1, "应是不小于 0 的整数"),
+    ("limits", "readers", 65, "应在 0 到 64 之间"),
 ])
 def test_a_number_out_of_its_range_names_the_key_and_the_range(section, key, value, said):
     with pytest.raises(ConfigError) as caught:
@@ -49,6 +51,7 @@ def test_the_ends_of_each_range_are_accepted():
     assert _validate("letters", "suggestion_days", 3650) == {"letters": {"suggestion_days": 3650}}
     assert _validate("watch", "interval", 0.1) == {"watch": {"interval": 0.1}}
     assert _validate("limits", "max_ratio", "100000") == {"limits": {"max_ratio": 100000}}
+    assert _validate("limits", "readers", 0) == {"limits": {"readers": 0}}  # forms read by the ingest alone
 
 
 def test_every_number_of_a_new_lzdocs_toml_lies_in_its_range():

@@ -57,6 +57,8 @@ from lzdocs.workspace import Workspace
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from lzdocs.forms.ahead import ReadAhead
+    from lzdocs.forms.records import RawForm
     from lzdocs.settings import Settings
 
 log = logging.getLogger("lzdocs.ingest")
@@ -114,6 +116,8 @@ class Ingest:
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
+        self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
+        self.read_ahead = 0  # how many forms of this run were read by a worker (the others by this process)
         self.file_clocks = FileSystemClocks()
 
     # --- entry points -----------------------------------------------------------------------
@@ -132,19 +136,20 @@ class Ingest:
             self.recover()
         files, ignored = walk(inbox)
         outcomes = [self._ignored(path, reason) for path, reason in ignored]
-        for i, path in enumerate(files, 1):
-            interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
-            self.progress(i, len(files), display_name(path.name))
-            if dry_run:
-                outcomes.append(self.preview(path))
-                continue
-            try:
-                outcomes.append(self.take_inbox_file(path))
-            except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
-                outcomes.append(self._not_taken(path, exc))
-            except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
-                self.stopped = exc
-                break
+        with self._reading_ahead([] if dry_run else [(path, False) for path in files]):
+            for i, path in enumerate(files, 1):
+                interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
+                self.progress(i, len(files), display_name(path.name))
+                if dry_run:
+                    outcomes.append(self.preview(path))
+                    continue
+                try:
+                    outcomes.append(self.take_inbox_file(path))
+                except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
+                    outcomes.append(self._not_taken(path, exc))
+                except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
+                    self.stopped = exc
+                    break
         return [o for o in outcomes if o is not None]
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
@@ -169,24 +174,47 @@ class Ingest:
                     files.append((path, True))
             else:
                 outcomes.append(Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)]))
-        for i, (path, named) in enumerate(files, 1):
-            interrupts.check()
-            self.progress(i, len(files), display_name(path.name))
-            waiting = self._waiting_in_inbox(path)
-            try:
-                if dry_run:
-                    outcomes.append(self.preview(path, follow_symlinks=named and not waiting))
-                elif waiting:  # by its whole path: a claim puts it back where it was, whatever the folder
-                    taken = self.take_inbox_file(Path(os.path.abspath(path)))
-                    outcomes.append(taken or self._ignored(path, TAKEN_BY_ANOTHER))
-                else:
-                    outcomes.append(self._take_copy(path, named))
-            except cl.ClaimFailed as exc:
-                outcomes.append(self._not_taken(path, exc))
-            except DatabaseUnavailable as exc:
-                self.stopped = exc
-                break
+        # (the path, as taken: an inbox file by its whole path, claimed where it waits; a link followed or not)
+        taken = [(Path(os.path.abspath(path)), False) if self._waiting_in_inbox(path) else (path, named)
+                 for path, named in files]
+        with self._reading_ahead([] if dry_run else taken):
+            for i, ((path, named), (as_taken, follow)) in enumerate(zip(files, taken), 1):
+                interrupts.check()
+                self.progress(i, len(files), display_name(path.name))
+                waiting = as_taken is not path
+                try:
+                    if dry_run:
+                        outcomes.append(self.preview(path, follow_symlinks=follow))
+                    elif waiting:  # by its whole path: a claim puts it back where it was, whatever the folder
+                        outcomes.append(self.take_inbox_file(as_taken) or self._ignored(path, TAKEN_BY_ANOTHER))
+                    else:
+                        outcomes.append(self._take_copy(path, named))
+                except cl.ClaimFailed as exc:
+                    outcomes.append(self._not_taken(path, exc))
+                except DatabaseUnavailable as exc:
+                    self.stopped = exc
+                    break
         return outcomes
+
+    @contextmanager
+    def _reading_ahead(self, files: list[tuple[Path, bool]]):
+        """While the files of a run are taken one by one, the next ones read ahead in worker processes
+        (lzdocs/forms/ahead.py), as many as ``[limits] readers`` says or the cores allow; none for a few files."""
+        from lzdocs.forms import ahead
+
+        setting = self.ws.settings.get("limits", "readers")
+        workers = ahead.workers_for(len(files), None if setting is None else self.ws.settings.limit("readers", 0))
+        if not workers:
+            yield
+            return
+        self._ahead = ahead.ReadAhead(workers, self.kinds, self.ws.root / "forms", self.limits, self.soffice_timeout,
+                                      self._private_folder())
+        try:
+            self._ahead.want([(path, follow, self._split(display_name(path.name))[1]) for path, follow in files])
+            yield
+        finally:
+            ahead_, self._ahead = self._ahead, None
+            ahead_.close()
 
     def _waiting_in_inbox(self, path: Path) -> bool:
         """A file waiting in this inbox (not in its 退回/ or a work folder). Named on the command line — the inbox
@@ -203,13 +231,15 @@ class Ingest:
         a watcher first saw the file (it arrived then, or earlier).
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
+        read = self._ahead.take(path) if self._ahead else None  # before the claim takes it from where it was read
         claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root))
         if claim is None:
             return None
         self.crash("claimed")
-        return self.process(claim, seen)
+        return self.process(claim, seen, read=read)
 
     def _take_copy(self, path: Path, named: bool) -> Outcome:
+        read = self._ahead.take(path) if self._ahead else None
         try:
             claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root),
                                      follow_symlinks=named)
@@ -219,7 +249,7 @@ class Ingest:
             return Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)])
         except OSError as exc:  # unreadable: said for this file, the others go on
             return self._not_taken(path, exc)
-        return self.process(claim, stamped_in=path.parent)
+        return self.process(claim, stamped_in=path.parent, read=read)
 
     def preview(self, path: Path, *, follow_symlinks: bool = False) -> Outcome:
         """--dry-run: what would happen, without claiming, storing or moving anything."""
@@ -241,9 +271,11 @@ class Ingest:
                        problems=problems, received=arrived, kind=checked.kind.key)
 
     # --- one file ---------------------------------------------------------------------------
-    def process(self, claim: Claim, seen: dt.datetime | None = None, stamped_in: Path | None = None) -> Outcome:
+    def process(self, claim: Claim, seen: dt.datetime | None = None, stamped_in: Path | None = None, *,
+                read: Callable[[str], RawForm | None] | None = None) -> Outcome:
         """One claimed file, to the archive or 退回/. ``stamped_in``: the folder the file was written in (an inbox
-        file's own, by default), whose clock tells when it arrived."""
+        file's own, by default), whose clock tells when it arrived; ``read``: what a worker read of it, if one did
+        (``ReadAhead.take``)."""
         try:
             try:
                 src = open_regular(claim.file)  # once, never following a link: what is read is what is kept
@@ -254,7 +286,7 @@ class Ingest:
                     stamped_in = Path(claim.origin).parent
                 arrived = self.arrived(src, stamped_in, seen)
                 try:
-                    outcome = self._process(claim, src, copy, sha, arrived)
+                    outcome = self._process(claim, src, copy, sha, arrived, read and (lambda: read(sha)))
                 except _Rewritten:
                     return self._rewritten(claim)
                 outcome.received = arrived
@@ -283,11 +315,12 @@ class Ingest:
             pass
         return min(days)
 
-    def _process(self, claim: Claim, src: BinaryIO, copy: Path | None, sha: str, arrived: dt.date) -> Outcome:
+    def _process(self, claim: Claim, src: BinaryIO, copy: Path | None, sha: str, arrived: dt.date,
+                 read: Callable[[], RawForm | None] | None = None) -> Outcome:
         duplicate = self._duplicate_of(sha)
         if duplicate:
             return self._settle_duplicate(claim, src, sha, duplicate, arrived)
-        checked, problems, unit, year, kind = self._read_and_check(copy, src, claim.original_name, arrived)
+        checked, problems, unit, year, kind = self._read_and_check(copy, src, claim.original_name, arrived, read)
         problems = self._name_problems(claim) + problems
         texts = None  # a risk form's texts as the quality review compares them
         if checked is not None and checked.kind.key == "risk":
@@ -356,14 +389,20 @@ class Ingest:
                                                        year=year or self.today.year), [], problems)
         return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems, kind=kind)
 
-    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str, arrived: dt.date):
+    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str, arrived: dt.date,
+                        read: Callable[[], RawForm | None] | None = None):
         """(CheckedForm or None, problems, unit, year, form kind) — never raises for a bad file (a file whose kind
-        could not be told is a ``risk`` form). ``path`` is the private
-        copy of the file ``name``, None when it is over the size limit (then only its size is looked at)."""
+        could not be told is a ``risk`` form). ``path`` is the private copy of the file ``name``, None when it is
+        over the size limit (then only its size is looked at); ``read``: what a worker read of these bytes, if one
+        did (``ReadAhead.take``)."""
         try:
             if path is None:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
-            raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
+            raw = read() if read else None
+            if raw is None:
+                raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
+            else:
+                self.read_ahead += 1
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above, deadline=self.ws.settings.deadline,
                                  closed=self._closed)
@@ -425,10 +464,7 @@ class Ingest:
             yield None, copy_stream(src, None)
             return
         suffix = self._split(display_name(name))[1]  # the whole extension: readers tell .docx from .doc by it
-        if self._tmp is None:  # one private folder per run (not one per file), removed with this Ingest
-            self._tmp = Path(tempfile.mkdtemp(prefix="lzdocs-"))
-            weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
-        copy = self._tmp / f"form-{uuid.uuid4().hex}{suffix}"
+        copy = self._private_folder() / f"form-{uuid.uuid4().hex}{suffix}"
         try:
             src.seek(0)
             with open(copy, "xb") as out:
@@ -436,6 +472,13 @@ class Ingest:
             yield copy, sha
         finally:
             copy.unlink(missing_ok=True)
+
+    def _private_folder(self) -> Path:
+        """One private folder per run (not one per file) for the copies the readers read, removed with this Ingest."""
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="lzdocs-"))
+            weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
+        return self._tmp
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
                 rows: list[dict], problems: list[Problem], planned: list[dict] = ()) -> _Settled:

@@ -1,0 +1,151 @@
+"""Reading forms ahead, in worker processes: while the ingest settles one form (its claim, the kept copy and its
+fsync, the transaction), the next ones are already being read on the other cores.
+
+A worker reads a file where it waits — opened once, never through a link, copied into the ingest's private folder
+and read from that copy — and returns what it read with the SHA-256 of the bytes it read. The ingest uses the result
+only when its own private copy of the claimed file has that same hash: a file swapped or rewritten in between is read
+again by the ingest itself, so what is read, hashed and kept are still the same bytes. A worker that fails or dies
+costs nothing but the time: the ingest reads that file itself, as it does every file when there are few of them
+(``READ_AHEAD_FROM``) or ``[ingest] readers = 0`` in lzdocs.toml.
+
+The workers are started by ``spawn`` on every system (not ``fork``: the ingest may have threads — a progress bar,
+a database driver — whose locks a forked child would inherit held) and ignore Ctrl-C, which the ingest handles."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from lzdocs.errors import RejectedFile
+from lzdocs.forms.records import RawForm
+from lzdocs.forms.schema import FormKind
+
+log = logging.getLogger(__name__)
+
+READ_AHEAD_FROM = 8  # fewer files than this are read by the ingest itself: starting a worker costs a few tenths
+WINDOW_PER_WORKER = 3  # files read ahead per worker: enough to keep it busy while the ingest settles one
+
+
+def workers_for(files: int, setting: float | None = None) -> int:
+    """How many reader processes an ingest of ``files`` files starts: ``[ingest] readers`` when set (0: none),
+    else one core fewer than the machine has (the ingest itself keeps one), at most 4; none for a few files."""
+    if files < READ_AHEAD_FROM:
+        return 0
+    if setting is not None:
+        return max(0, int(setting))
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+class ReadAhead:
+    """Forms read ahead of the ingest, in order: ``want`` the files, ``advance`` as the ingest moves on, ``take``
+    each one's result (or None: read it yourself)."""
+
+    def __init__(self, workers: int, kinds: Sequence[FormKind], forms_dir: Path, limits, soffice_timeout: float,
+                 folder: Path):
+        import multiprocessing
+
+        self.kinds = {kind.key: kind for kind in kinds}
+        self.folder = folder
+        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker, initargs=(str(forms_dir), limits, soffice_timeout))
+        self.window = workers * WINDOW_PER_WORKER
+        self.queue: list[tuple[Path, bool, str]] = []  # (path, follow a link, the extension its copy keeps)
+        self.next = 0  # the first of ``queue`` not yet handed to a worker
+        self.pending: dict[Path, Future] = {}
+        self.broken = False
+
+    def want(self, files: Sequence[tuple[Path, bool, str]]) -> None:
+        self.queue = list(files)
+        self.next = 0
+        self.advance()
+
+    def advance(self) -> None:
+        """Keep ``window`` files in the workers' hands."""
+        while not self.broken and self.next < len(self.queue) and self._busy() < self.window:
+            path, follow, suffix = self.queue[self.next]
+            self.next += 1
+            try:
+                self.pending[path] = self.pool.submit(_read, path, follow, suffix, str(self.folder))
+            except RuntimeError:  # the pool broke (a worker died) or was shut down: the ingest reads on its own
+                self.broken = True
+
+    def _busy(self) -> int:
+        """Files in the workers' hands (a result nobody took — the file went before its turn — does not count)."""
+        return sum(1 for future in self.pending.values() if not future.done())
+
+    def take(self, path: Path) -> Callable[[str], RawForm | None]:
+        """What a worker read of ``path``, waited for before the ingest claims the file (a file claimed first would
+        be gone from where the worker looks): a callable that, given the SHA-256 of the bytes the ingest took,
+        returns the form or raises its RejectedFile, as ``read_form`` would, if the worker read those very bytes —
+        else None: read the file yourself."""
+        future = self.pending.pop(path, None)
+        self.advance()
+        if future is None:
+            return lambda sha: None
+        try:
+            result = future.result()
+        except Exception as exc:  # the worker died (BrokenProcessPool) or could not send its result
+            log.debug("预读 %s 未完成（%s），改为直接读取", path, type(exc).__name__)
+            self.broken = self.broken or type(exc).__name__ == "BrokenProcessPool"
+            result = None
+        self.advance()
+        return lambda sha: None if result is None or result[0] != sha else self._form(result[1])
+
+    def _form(self, payload: tuple) -> RawForm | None:
+        what, value = payload
+        if what == "rejected":
+            problems, unit, year, kind = value
+            exc = RejectedFile(problems)
+            exc.unit, exc.year, exc.kind = unit, year, kind
+            raise exc
+        if value.kind not in self.kinds:  # the forms folder changed under the run: read it again here
+            return None
+        value.kind = self.kinds[value.kind]
+        return value
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- in the worker ---------------------------------------------------------------------------
+
+_worker: dict = {}
+
+
+def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
+    from lzdocs.forms.schema import load_kinds
+
+    _worker.update(kinds=load_kinds(Path(forms_dir)), limits=limits, soffice_timeout=soffice_timeout)
+
+
+def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple] | None:
+    """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind))); None when the
+    file is not there, not a regular file, over the size limit, or its reading failed unexpectedly — the ingest
+    then meets it itself and says what it says."""
+    from lzdocs.forms.reader import read_form
+    from lzdocs.fsutil import copy_stream, open_regular
+
+    limits = _worker["limits"]
+    copy = Path(folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
+    try:
+        with open_regular(path, follow_symlinks=follow) as src:
+            if os.fstat(src.fileno()).st_size > limits.max_file_bytes:
+                return None
+            with open(copy, "xb") as out:
+                sha = copy_stream(src, out)
+        try:
+            form = read_form(copy, _worker["kinds"], limits, soffice_timeout=_worker["soffice_timeout"])
+        except RejectedFile as exc:
+            return sha, ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
+        form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
+        return sha, ("form", form)
+    except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
+        return None
+    finally:
+        copy.unlink(missing_ok=True)

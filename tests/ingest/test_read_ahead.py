@@ -1,0 +1,104 @@
+"""Forms read ahead in worker processes (lzdocs/forms/ahead.py): the same outcomes and records as forms read one by
+one, and a file changed after a worker read it is read again — what is kept is what was read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from lzdocs.forms import ahead
+from lzdocs.ingest import Ingest
+from lzdocs.store import Store
+from lzdocs.store import submissions as subs
+from lzdocs.workspace import SAMPLE, Workspace
+from tests.conftest import SAMPLE_ROWS
+from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
+
+TODAY = dt.date(2026, 11, 28)
+UNITS = ["计划财务处", "人事处", "教务处", "科学技术处", "国有资产管理处", "后勤管理处", "招生就业处", "图书馆"]
+
+
+def _inbox(ws: Workspace, make_form, outside) -> dict[str, bytes]:
+    """Eight forms of eight units (.docx and .xlsx), one that is returned, the same bytes twice, and a link to a form
+    outside the inbox (never read through): what each inbox file holds, by name."""
+    for i, unit in enumerate(UNITS):
+        make_form(ws.inbox / f"{i:02d}-{unit}{'.docx' if i % 2 else '.xlsx'}", unit=unit,
+                  rows=[dict(row, risk=f"{unit}{row['risk']}") for row in SAMPLE_ROWS])
+    make_form(ws.inbox / "20-坏表.xlsx", unit="人事处", rows=[dict(SAMPLE_ROWS[0], level="很高")])
+    (ws.inbox / "21-又一份.xlsx").write_bytes((ws.inbox / "00-计划财务处.xlsx").read_bytes())
+    os.symlink(make_form(outside / "外面.docx", unit="图书馆"), ws.inbox / "22-链接.docx")
+    return {p.name: p.read_bytes() for p in ws.inbox.iterdir() if p.is_file() and not p.is_symlink()}
+
+
+def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
+    config = ws.root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8") + f"\n[limits]\nreaders = {readers}\n"
+                      if "[limits]" not in config.read_text(encoding="utf-8") else
+                      config.read_text(encoding="utf-8").replace("[limits]\n", f"[limits]\nreaders = {readers}\n", 1),
+                      encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    store = Store.for_workspace(ws)
+    try:
+        job = Ingest(ws, store, today=TODAY)
+        outcomes = job.run_inbox()
+        with store.read() as conn:
+            rows = [(r["unit"], r["seq"], r["post"], r["risk"], r["level"], r["measures"])
+                    for r in subs.current_risks(conn)]
+    finally:
+        store.close()
+    seen = sorted((o.file, o.status, o.unit, o.year, o.rows, o.stored_as, [p.message for p in o.problems])
+                  for o in outcomes)
+    return seen, rows, job
+
+
+def test_forms_read_ahead_are_taken_exactly_as_forms_read_one_by_one(tmp_path, make_form):
+    (tmp_path / "outside").mkdir()
+    spaces = [Workspace.init(tmp_path / name, SAMPLE)[0] for name in ("ahead", "alone")]
+    given = [_inbox(ws, make_form, tmp_path / "outside") for ws in spaces]
+    (seen, rows, job), (seen_alone, rows_alone, job_alone) = _run(spaces[0], 1), _run(spaces[1], 0)
+    assert job.read_ahead == 9 and job_alone.read_ahead == 0  # the forms and the bad one; not the duplicate, the link
+    assert seen == seen_alone and rows == rows_alone
+    statuses = {source: status for source, status, *_ in seen}
+    assert statuses["inbox/20-坏表.xlsx"] == "rejected" and statuses["inbox/21-又一份.xlsx"] == "duplicate"
+    assert statuses["inbox/22-链接.docx"] == "ignored" and os.path.islink(spaces[0].inbox / "22-链接.docx")
+    assert len(rows) == len(UNITS) * len(SAMPLE_ROWS)
+    for ws, files in zip(spaces, given):  # each input's bytes exactly once: archived, returned or still waiting
+        assert kept(ws) == {sha(data): 1 for data in files.values()} | {sha(given[0]["00-计划财务处.xlsx"]): 2}
+
+
+def test_a_file_rewritten_after_a_worker_read_it_is_read_again_and_kept_as_read(workspace, store, make_form):
+    others = [make_form(workspace.inbox / f"{i:02d}.docx", unit=unit).read_bytes() for i, unit in enumerate(UNITS)][1:]
+    replaced = workspace.inbox / "00.docx"
+    job = Ingest(workspace, store, today=TODAY)
+    rewritten = {}
+
+    def rewrite_the_first_once_read(i, n, name):
+        if i == 1:
+            future = job._ahead.pending[replaced]  # the worker has read the first file: now it changes
+            assert future.result()[0] == sha(replaced.read_bytes())
+            rewritten["bytes"] = make_form(replaced, unit="图书馆", date=dt.date(2026, 11, 12)).read_bytes()
+
+    job.progress = rewrite_the_first_once_read
+    # the inbox taken as run_inbox takes it, without the run's own check that it only moved bytes: here a writer
+    # changes them; the invariant is stated below, with the bytes as last written
+    outcomes = {o.file: o for o in job.run_paths([workspace.inbox])}
+    first = outcomes["inbox/00.docx"]
+    assert (first.status, first.unit, first.filled_date) == ("accepted", "图书馆", dt.date(2026, 11, 12))
+    assert job.read_ahead == len(UNITS) - 1  # the others were read by the worker
+    assert (workspace.root / first.stored_as).read_bytes() == rewritten["bytes"]
+    with store.read() as conn:
+        [row] = [r for r in subs.submissions_for_year(conn, 2026) if r["stored_as"] == first.stored_as]
+    assert row["sha256"] == sha(rewritten["bytes"])
+    assert_each_input_exactly_once(workspace, [rewritten["bytes"], *others])
+
+
+@pytest.mark.parametrize(("files", "setting", "cores", "workers"), [
+    (7, None, 8, 0),  # a few files: read here, no worker started
+    (8, None, 2, 1), (1000, None, 2, 1), (1000, None, 16, 4),  # the cores but one, at most four
+    (1000, 0, 16, 0), (1000, 6, 2, 6),  # [limits] readers says
+])
+def test_how_many_workers_read_ahead(monkeypatch, files, setting, cores, workers):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert ahead.workers_for(files, setting) == workers
