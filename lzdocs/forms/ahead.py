@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,13 +34,37 @@ WINDOW_PER_WORKER = 3  # files read ahead per worker: enough to keep it busy whi
 
 
 def workers_for(files: int, setting: float | None = None) -> int:
-    """How many reader processes an ingest of ``files`` files starts: ``[ingest] readers`` when set (0: none),
-    else one core fewer than the machine has (the ingest itself keeps one), at most 4; none for a few files."""
-    if files < READ_AHEAD_FROM:
+    """How many reader processes an ingest of ``files`` files starts: ``[limits] readers`` when set (0: none),
+    else one core fewer than the machine has (the ingest itself keeps one), at most 4; none for a few files, and
+    none when the program that runs the ingest would run again in each worker (``spawn_is_safe``)."""
+    if files < READ_AHEAD_FROM or not spawn_is_safe():
         return 0
     if setting is not None:
         return max(0, int(setting))
-    return max(1, min(4, (os.cpu_count() or 1) - 1))
+    return min(4, (os.cpu_count() or 1) - 1)
+
+
+def spawn_is_safe() -> bool:
+    """A spawned worker imports the main module of the program that started it — unless it is a package's
+    ``__main__`` (``python -m lzdocs``, the ``lzdocs`` command's launcher): a user's script that calls
+    ``Office.ingest()`` without ``if __name__ == "__main__":`` would run its whole ingest again in every worker. Such
+    a script is read by the ingest alone."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    name = getattr(spec, "name", None) or ""
+    if name == "__main__" or name.endswith(".__main__"):
+        return True
+    path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
+    if not path:  # the interactive interpreter, python -c: nothing to import again
+        return True
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
+        return False
+    return _GUARD.search(text) is not None
+
+
+_GUARD = re.compile(r"""__name__\s*==\s*(['"])__main__\1""")
 
 
 class ReadAhead:
@@ -58,6 +84,7 @@ class ReadAhead:
         self.next = 0  # the first of ``queue`` not yet handed to a worker
         self.pending: dict[Path, Future] = {}
         self.broken = False
+        self.up = False  # a worker has returned a result: from now on, waiting for one is shorter than reading
 
     def want(self, files: Sequence[tuple[Path, bool, str]]) -> None:
         self.queue = list(files)
@@ -85,8 +112,11 @@ class ReadAhead:
         else None: read the file yourself."""
         future = self.pending.pop(path, None)
         self.advance()
-        if future is None:
+        if future is None or not (self.up or future.done()):  # the workers are still starting: not waited for
+            if future is not None:
+                future.cancel()  # (when it has not gone to a worker yet)
             return lambda sha: None
+        self.up = True
         try:
             result = future.result()
         except Exception as exc:  # the worker died (BrokenProcessPool) or could not send its result

@@ -42,6 +42,7 @@ def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
     store = Store.for_workspace(ws)
     try:
         job = Ingest(ws, store, today=TODAY)
+        job.progress = lambda i, n, name: i == 1 and job._ahead and _worker_up(job)
         outcomes = job.run_inbox()
         with store.read() as conn:
             rows = [(r["unit"], r["seq"], r["post"], r["risk"], r["level"], r["measures"])
@@ -51,6 +52,11 @@ def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
     seen = sorted((o.file, o.status, o.unit, o.year, o.rows, o.stored_as, [p.message for p in o.problems])
                   for o in outcomes)
     return seen, rows, job
+
+
+def _worker_up(job: Ingest) -> None:
+    """Wait for the first form a worker reads: until then the ingest reads on its own rather than wait."""
+    next(iter(job._ahead.pending.values())).result()
 
 
 def test_forms_read_ahead_are_taken_exactly_as_forms_read_one_by_one(tmp_path, make_form):
@@ -96,9 +102,32 @@ def test_a_file_rewritten_after_a_worker_read_it_is_read_again_and_kept_as_read(
 
 @pytest.mark.parametrize(("files", "setting", "cores", "workers"), [
     (7, None, 8, 0),  # a few files: read here, no worker started
-    (8, None, 2, 1), (1000, None, 2, 1), (1000, None, 16, 4),  # the cores but one, at most four
+    (8, None, 2, 1), (1000, None, 2, 1), (1000, None, 16, 4), (1000, None, 1, 0),  # the cores but one, at most four
     (1000, 0, 16, 0), (1000, 6, 2, 6),  # [limits] readers says
 ])
 def test_how_many_workers_read_ahead(monkeypatch, files, setting, cores, workers):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert ahead.workers_for(files, setting) == workers
+
+
+def test_the_forms_are_never_read_ahead_for_a_script_that_would_run_again_in_each_worker(tmp_path, monkeypatch):
+    """A spawned worker imports the program's main module: a script without ``if __name__ == "__main__":`` would
+    take the inbox again in every worker. ``python -m lzdocs``, the lzdocs command and ``python -c`` are safe."""
+    import sys
+    import types
+
+    def main(name=None, path=None, text=""):
+        module = types.ModuleType("__main__")
+        if path:
+            (tmp_path / path).write_text(text, encoding="utf-8")
+            module.__file__ = str(tmp_path / path)
+        module.__spec__ = types.SimpleNamespace(name=name, origin=module.__dict__.get("__file__")) if name else None
+        monkeypatch.setitem(sys.modules, "__main__", module)
+        return ahead.workers_for(100, 2)
+
+    office = "import lzdocs\nlzdocs.Office('.').ingest()\n"
+    assert main("lzdocs.__main__") == 2 and main() == 2  # python -m lzdocs; python -c / the interpreter
+    assert main(path="guarded.py", text=f"if __name__ == '__main__':\n    {office}") == 2
+    assert main(path="lzdocs-script", text='if __name__ == "__main__":\n    sys.exit(main())') == 2
+    assert main(path="script.py", text=office) == 0  # would ingest again in each worker
+    assert main("script", path="script.py", text=office) == 0  # python -m script
