@@ -6,7 +6,6 @@ Invariant: every input's bytes (by SHA-256) exactly once in the archive, in 退�
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import shutil
 from pathlib import Path
@@ -80,8 +79,7 @@ def test_an_ingest_after_a_stuck_claim_still_takes_the_inbox(workspace, store, m
     outcomes = Ingest(workspace, store, today=TODAY).run_inbox()
     assert sorted((o.file, o.status) for o in outcomes) == [("inbox/原文件夹", "rejected"),  # the blocker itself
                                                              ("inbox/计财处.docx", "accepted")]
-    assert json.loads(Path(cl.leftovers(workspace.work / "claims")[0], "intent.json").read_text())["origin"].endswith(
-        "原文件夹/基建处.docx")
+    assert cl.Claim.load(cl.leftovers(workspace.work / "claims")[0]).origin.endswith("原文件夹/基建处.docx")
 
 
 def test_a_file_put_back_beside_a_new_one_of_the_same_name_gets_a_free_name(workspace, store, make_form):
