@@ -281,7 +281,7 @@ class Ingest:
                 src = open_regular(claim.file)  # once, never following a link: what is read is what is kept
             except NotRegularFile as exc:
                 return self._put_back_not_regular(claim, exc.kind)
-            with src, self._private_copy(src, claim.original_name) as (copy, sha):
+            with src, self._private_copy(src, claim.original_name, lazy=read is not None) as (copy, sha):
                 if stamped_in is None and claim.origin:
                     stamped_in = Path(claim.origin).parent
                 arrived = self.arrived(src, stamped_in, seen)
@@ -315,7 +315,7 @@ class Ingest:
             pass
         return min(days)
 
-    def _process(self, claim: Claim, src: BinaryIO, copy: Path | None, sha: str, arrived: dt.date,
+    def _process(self, claim: Claim, src: BinaryIO, copy: Callable[[], Path] | None, sha: str, arrived: dt.date,
                  read: Callable[[], RawForm | None] | None = None) -> Outcome:
         duplicate = self._duplicate_of(sha)
         if duplicate:
@@ -389,18 +389,18 @@ class Ingest:
                                                        year=year or self.today.year), [], problems)
         return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems, kind=kind)
 
-    def _read_and_check(self, path: Path | None, src: BinaryIO, name: str, arrived: dt.date,
+    def _read_and_check(self, copy: Callable[[], Path] | None, src: BinaryIO, name: str, arrived: dt.date,
                         read: Callable[[], RawForm | None] | None = None):
         """(CheckedForm or None, problems, unit, year, form kind) — never raises for a bad file (a file whose kind
-        could not be told is a ``risk`` form). ``path`` is the private copy of the file ``name``, None when it is
-        over the size limit (then only its size is looked at); ``read``: what a worker read of these bytes, if one
-        did (``ReadAhead.take``)."""
+        could not be told is a ``risk`` form). ``copy`` gives the private copy of the file ``name`` (``_private_copy``),
+        None when it is over the size limit (then only its size is looked at); ``read``: what a worker read of these
+        bytes, if one did (``ReadAhead.take``)."""
         try:
-            if path is None:
+            if copy is None:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
             raw = read() if read else None
             if raw is None:
-                raw = read_form(path, self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
+                raw = read_form(copy(), self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
             else:
                 self.read_ahead += 1
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
@@ -411,6 +411,8 @@ class Ingest:
             return checked, checked.problems, checked.unit, checked.year, checked.kind.key
         except RejectedFile as exc:
             return None, exc.problems, exc.unit, exc.year, exc.kind or "risk"
+        except _Rewritten:  # written to since it was hashed: not read at all (``process``)
+            raise
         except MemoryError:
             return None, [error("文件内容过大，无法读取；请删除多余内容后另存再报送")], None, None, "risk"
         except Exception as exc:  # a reader bug must not strand the file: reject it with the reason logged
@@ -454,24 +456,41 @@ class Ingest:
         checked.problems += problems
 
     @contextmanager
-    def _private_copy(self, src: BinaryIO, name: str):
-        """(a private copy of the open file for the readers, or None when it is over the size limit; its SHA-256).
+    def _private_copy(self, src: BinaryIO, name: str, *, lazy: bool = False):
+        """(the private copy of the open file for the readers, or None when it is over the size limit; its SHA-256).
 
         The readers open files by name more than once; a copy in our own temporary folder is one nobody else can
-        swap, so what is read, hashed and kept are the same bytes."""
+        swap, so what is read, hashed and kept are the same bytes. The copy is given as a function that makes it:
+        at once, or ``lazy`` — a worker may have read the file already (``ReadAhead``) — only when first asked for,
+        checked then against the hash (``_Rewritten`` when the file has been written to since)."""
+        src.seek(0)
         if os.fstat(src.fileno()).st_size > self.limits.max_file_bytes:
-            src.seek(0)
             yield None, copy_stream(src, None)
             return
         suffix = self._split(display_name(name))[1]  # the whole extension: readers tell .docx from .doc by it
-        copy = self._private_folder() / f"form-{uuid.uuid4().hex}{suffix}"
+        made: list[Path] = []
+        sha = copy_stream(src, None) if lazy else None
+
+        def copy() -> Path:
+            nonlocal sha
+            if not made:
+                made.append(self._private_folder() / f"form-{uuid.uuid4().hex}{suffix}")
+                src.seek(0)
+                with open(made[0], "xb") as out:
+                    digest = copy_stream(src, out)
+                if sha is None:
+                    sha = digest
+                elif digest != sha:
+                    raise _Rewritten
+            return made[0]
+
         try:
-            src.seek(0)
-            with open(copy, "xb") as out:
-                sha = copy_stream(src, out)
+            if not lazy:
+                copy()
             yield copy, sha
         finally:
-            copy.unlink(missing_ok=True)
+            for path in made:
+                path.unlink(missing_ok=True)
 
     def _private_folder(self) -> Path:
         """One private folder per run (not one per file) for the copies the readers read, removed with this Ingest."""
