@@ -15,7 +15,7 @@ name those columns, and tests/store/test_sql.py holds them to lzdocs/store/schem
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -92,14 +92,22 @@ def _stored(params: Mapping[str, Any] | None, sqlite: bool) -> Mapping[str, Any]
             for name, value in params.items()}
 
 
-def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    for name, value in row.items():
-        if isinstance(value, str):
-            if name in DATES:
-                row[name] = dt.date.fromisoformat(value[:10])
-            elif name in TIMES:
-                row[name] = dt.datetime.fromisoformat(value)
-    return row
+def _typed(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with their dates and times as ``datetime`` values: only the columns named in ``DATES``/``TIMES``
+    looked at, each found once for the query (a wide or long result pays for its typed columns alone)."""
+    if not found:
+        return found
+    dates = [name for name in found[0] if name in DATES]
+    times = [name for name in found[0] if name in TIMES]
+    if dates or times:
+        for row in found:
+            for name in dates:
+                if isinstance(value := row[name], str):
+                    row[name] = dt.date.fromisoformat(value[:10])
+            for name in times:
+                if isinstance(value := row[name], str):
+                    row[name] = dt.datetime.fromisoformat(value)
+    return found
 
 
 def _cursor(conn, sql: str, params: Mapping[str, Any] | None):
@@ -115,8 +123,8 @@ def rows(conn, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[s
     found = _cursor(conn, sql, params)
     if isinstance(conn, Connection):
         names = [d[0] for d in found.description]
-        return [_typed(dict(zip(names, r, strict=True))) for r in found]
-    return [_typed(dict(r)) for r in found.mappings()]
+        return _typed([dict(zip(names, r, strict=True)) for r in found])
+    return _typed([dict(r) for r in found.mappings()])
 
 
 def row(conn, sql: str, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
@@ -141,12 +149,30 @@ def run(conn, sql: str, params: Mapping[str, Any] | None = None) -> int:
     return _cursor(conn, sql, params).rowcount
 
 
+def _insert_sql(table: str, names: Sequence[str]) -> str:
+    quoted = ", ".join(f'"{n}"' for n in names)
+    return f'INSERT INTO {table} ({quoted}) VALUES ({", ".join(f":{n}" for n in names)})'
+
+
 def insert(conn, table: str, values: Mapping[str, Any]) -> int:
     """Insert one row of ``values`` into ``table``; its id (SQLite's last row id: ``RETURNING`` needs SQLite 3.35,
     newer than some systems' Python has)."""
-    names = list(values)
-    quoted = ", ".join(f'"{n}"' for n in names)
-    sql = f'INSERT INTO {table} ({quoted}) VALUES ({", ".join(f":{n}" for n in names)})'
+    sql = _insert_sql(table, list(values))
     if is_sqlite(conn):
         return _cursor(conn, sql, values).lastrowid
     return _cursor(conn, f"{sql} RETURNING id", values).fetchall()[0][0]
+
+
+def insert_many(conn, table: str, values: Sequence[Mapping[str, Any]]) -> None:
+    """Insert a row of each of ``values`` (all of them of the same names) into ``table``: one statement run for
+    them all (the driver's ``executemany``)."""
+    if not values:
+        return
+    sql = _insert_sql(table, list(values[0]))
+    if isinstance(conn, Connection):
+        conn.raw.executemany(sql, [_stored(v, True) for v in values])
+        return
+    from sqlalchemy import text
+
+    sqlite = conn.dialect.name == "sqlite"
+    conn.execute(text(sql), [dict(_stored(v, sqlite)) for v in values])
