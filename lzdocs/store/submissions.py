@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from lzdocs.store import sql
 from lzdocs.store.schema import risks, submissions, unit_is
 
 RISK_COLUMNS = ("seq", "post", "duties", "risk", "category", "level", "measures", "owner")
@@ -23,33 +25,31 @@ class AlreadyAccepted(Exception):
         self.sha256 = sha256
 
 
-# Built once: every file taken runs these (SQLAlchemy caches the compiled form by the statement; building the
-# statement again for each file costs more than running it).
-_BY_HASH = (select(submissions).where(submissions.c.sha256 == bindparam("sha"), submissions.c.status == "accepted")
-            .order_by(submissions.c.id))
-_BY_CLAIM = select(submissions).where(submissions.c.claim == bindparam("claim"))
-_CURRENT = select(submissions).where(
-    submissions.c.kind == bindparam("kind"), submissions.c.unit == bindparam("unit"),
-    submissions.c.year == bindparam("year"), submissions.c.status == "accepted", submissions.c.superseded_by.is_(None))
-_GET = select(submissions).where(submissions.c.id == bindparam("id"))
-_REJECTED = (select(submissions).where(
-    submissions.c.kind == bindparam("kind"), submissions.c.unit == bindparam("unit"),
-    submissions.c.year == bindparam("year"), submissions.c.status == "rejected", submissions.c.stored_as.is_not(None))
-    .order_by(submissions.c.id))
-_INSERT, _INSERT_RISKS = insert(submissions), insert(risks)
+# Every file taken runs these: plain SQL (lzdocs/store/sql.py), each row a dict of the columns of
+# lzdocs/store/schema.py's table, in its order (as ``select(submissions)`` reads them).
+_SUBMISSION = "SELECT " + ", ".join(f'"{c.name}"' for c in submissions.c) + " FROM submissions"
+_BY_HASH = f"{_SUBMISSION} WHERE sha256 = :sha AND status = 'accepted' ORDER BY id"
+_BY_CLAIM = f"{_SUBMISSION} WHERE claim = :claim"
+_CURRENT = (f"{_SUBMISSION} WHERE kind = :kind AND unit = :unit AND year = :year AND status = 'accepted' "
+            "AND superseded_by IS NULL")
+_GET = f"{_SUBMISSION} WHERE id = :id"
+_REJECTED = (f"{_SUBMISSION} WHERE kind = :kind AND unit = :unit AND year = :year AND status = 'rejected' "
+             "AND stored_as IS NOT NULL ORDER BY id")
+# The columns' defaults of lzdocs/store/schema.py, given here as SQL text has none (tests/store/test_sql.py).
+DEFAULTS = {"submissions": {"kind": "risk", "rows": 0, "problems": "[]"}}
 
 
-def accepted_by_hash(conn: Connection, sha256: str):
-    return conn.execute(_BY_HASH, {"sha": sha256}).mappings().first()
+def accepted_by_hash(conn: Connection, sha256: str) -> dict | None:
+    return sql.row(conn, _BY_HASH, {"sha": sha256})
 
 
-def by_claim(conn: Connection, claim: str):
-    return conn.execute(_BY_CLAIM, {"claim": claim}).mappings().first()
+def by_claim(conn: Connection, claim: str) -> dict | None:
+    return sql.row(conn, _BY_CLAIM, {"claim": claim})
 
 
-def current_for(conn: Connection, kind: str, unit: str, year: int):
+def current_for(conn: Connection, kind: str, unit: str, year: int) -> dict | None:
     """The accepted, not superseded submission of a unit for a year (the one the register shows)."""
-    return conn.execute(_CURRENT, {"kind": kind, "unit": unit, "year": year}).mappings().first()
+    return sql.row(conn, _CURRENT, {"kind": kind, "unit": unit, "year": year})
 
 
 def order_key(row) -> tuple:
@@ -71,25 +71,28 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
     values["rows"] = len(rows)
     values["accepted_sha256"] = values["sha256"] if values["status"] == "accepted" else None
     try:
-        new_id = conn.execute(_INSERT, values).inserted_primary_key[0]
-    except IntegrityError as exc:
-        if "accepted_sha" in str(exc.orig):
+        new_id = sql.insert(conn, "submissions", DEFAULTS["submissions"] | values)
+    except (IntegrityError, sqlite3.IntegrityError) as exc:  # SQLAlchemy's (on a server), or sqlite3's own
+        if "accepted_sha" in str(getattr(exc, "orig", exc)):
             raise AlreadyAccepted(values["sha256"]) from exc
         raise
     if values["status"] != "accepted":
         return new_id, None
     if rows:
-        conn.execute(_INSERT_RISKS, [_risk_values(new_id, values, r) for r in rows])
+        sql.insert_many(conn, "risks", [_risk_values(new_id, values, r) for r in rows])
     current = current_for(conn, values["kind"], values["unit"], values["year"])
     if current is None or current["id"] == new_id:
         return new_id, None
     new = get(conn, new_id)
     if order_key(new) >= order_key(current):
-        conn.execute(update(submissions).where(submissions.c.id == current["id"]).values(superseded_by=new_id))
-        conn.execute(update(submissions).where(submissions.c.id == new_id).values(supersedes=current["id"]))
+        sql.run(conn, _SET_SUPERSEDED_BY, {"id": current["id"], "by": new_id})
+        sql.run(conn, "UPDATE submissions SET supersedes = :old WHERE id = :id", {"id": new_id, "old": current["id"]})
         return new_id, current["id"]
-    conn.execute(update(submissions).where(submissions.c.id == new_id).values(superseded_by=current["id"]))
+    sql.run(conn, _SET_SUPERSEDED_BY, {"id": new_id, "by": current["id"]})
     return new_id, None
+
+
+_SET_SUPERSEDED_BY = "UPDATE submissions SET superseded_by = :by WHERE id = :id"
 
 
 def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:
@@ -99,19 +102,20 @@ def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:
             "row_no": row.get("row"), **known, "extra": json.dumps(extra, ensure_ascii=False)}
 
 
-def rejected_of(conn: Connection, kind: str, unit: str, year: int):
+def rejected_of(conn: Connection, kind: str, unit: str, year: int) -> list[dict]:
     """The rejected files of a unit for a year, oldest first (their 退回/ copies may be settled by a new form)."""
-    return conn.execute(_REJECTED, {"kind": kind, "unit": unit, "year": year}).mappings().all()
+    return sql.rows(conn, _REJECTED, {"kind": kind, "unit": unit, "year": year})
 
 
 def move_stored(conn: Connection, submission_id: int, stored_as: str | None) -> None:
     """The kept file of a submission has moved (a returned file settled into 退回/已处理/), or is no longer kept
     (None: a returned file its unit took back)."""
-    conn.execute(update(submissions).where(submissions.c.id == submission_id).values(stored_as=stored_as))
+    sql.run(conn, "UPDATE submissions SET stored_as = :stored_as WHERE id = :id",
+            {"stored_as": stored_as, "id": submission_id})
 
 
-def get(conn: Connection, submission_id: int):
-    return conn.execute(_GET, {"id": submission_id}).mappings().first()
+def get(conn: Connection, submission_id: int) -> dict | None:
+    return sql.row(conn, _GET, {"id": submission_id})
 
 
 def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None,

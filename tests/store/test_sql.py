@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import Date, DateTime, insert, select
+from sqlalchemy import text as sql_text
 
 from lzdocs.errors import FieldError
 from lzdocs.store import documents as docs_q
-from lzdocs.store import schema, sql
+from lzdocs.store import history, schema, sql
+from lzdocs.store import submissions as subs
 
 pytestmark = pytest.mark.both_backends
 
@@ -29,7 +31,7 @@ def test_the_date_and_time_columns_it_types_are_the_schemas():
 
 
 def test_the_defaults_it_fills_in_are_the_schemas():
-    for name, defaults in docs_q.DEFAULTS.items():
+    for name, defaults in (docs_q.DEFAULTS | subs.DEFAULTS).items():
         table = schema.metadata.tables[name]
         assert defaults == {c.name: c.default.arg for c in table.c if c.default is not None}
 
@@ -92,3 +94,121 @@ def test_an_insert_on_sqlite_asks_for_no_returning(store):
             conn.raw.set_trace_callback(None)
     assert (first, second) == (1, 2)
     assert said and not [s for s in said if "RETURNING" in s.upper()]
+
+
+# --- submissions and their risk rows (lzdocs/store/submissions.py, history.py) ----------------------------------
+
+RISK_ROWS = [{"row": 2, "seq": "1", "post": "出纳", "duties": "收付款", "risk": "挪用公款", "category": "业务流程",
+              "level": 1, "measures": "定期盘点", "owner": "张三", "依据": "财务制度"},
+             {"row": 3, "seq": None, "post": "会计", "risk": "虚报", "level": None}]
+
+
+def _submission(unit: str, sha: str, **changes) -> dict:
+    return dict(sha256=sha * 64, kind="risk", status="accepted", unit=unit, year=2026,
+                filled_date=dt.date(2026, 11, 10), received_at=NOW, arrived_on=dt.date(2026, 11, 27),
+                original_name=f"{unit}.docx", source=f"inbox/{unit}.docx", stored_as=f"outbox/{unit}.docx",
+                claim=f"claim-{sha}", problems='[{"message": "提示"}]') | changes
+
+
+def _by_core(conn, table, **where) -> list[dict]:
+    """The rows SQLAlchemy reads (as dicts, in the table's column order), by id."""
+    query = select(table).order_by(table.c.id)
+    for name, value in where.items():
+        query = query.where(table.c[name] == value)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _as_text(conn, table: str, columns: str, row_id: int) -> tuple:
+    return tuple(conn.execute(select(*(sql_text(f"CAST({c} AS TEXT)") for c in columns.split()))
+                              .select_from(sql_text(table)).where(sql_text(f"id = {row_id}"))).one())
+
+
+def test_a_submission_and_its_risk_rows_written_in_plain_sql_are_the_rows_sqlalchemy_writes(store):
+    plain_values, core_values = _submission("组织部", "a"), _submission("宣传部", "b", rows=2, accepted_sha256="b" * 64)
+    returned_values = _submission("团委", "c", status="rejected", stored_as="inbox/退回/团委.docx", filled_date=None)
+    del returned_values["kind"], returned_values["problems"]  # the columns' defaults, filled in by either
+    with store.begin() as conn:
+        plain, replaced = subs.add_submission(conn, rows=RISK_ROWS, **plain_values)
+        core = conn.execute(insert(schema.submissions).values(**core_values)).inserted_primary_key[0]
+        conn.execute(insert(schema.risks), [subs._risk_values(core, core_values, r) for r in RISK_ROWS])
+        plain_returned, _ = subs.add_submission(conn, rows=[], **returned_values)
+        core_returned = conn.execute(insert(schema.submissions).values(
+            **_submission("学生处", "d", status="rejected", stored_as="inbox/退回/学生处.docx", filled_date=None,
+                          rows=0, kind="risk", problems="[]"))).inserted_primary_key[0]
+    assert replaced is None
+    with store.read() as conn:
+        by_core = {r["id"]: r for r in _by_core(conn, schema.submissions)}
+        risks = {sid: _by_core(conn, schema.risks, submission_id=sid) for sid in (plain, core)}
+        stored = {sid: _as_text(conn, "submissions", "filled_date received_at arrived_on", sid)
+                  for sid in (plain, core, plain_returned, core_returned)}
+        read_back = {sid: subs.get(conn, sid) for sid in by_core}
+        rows_back = history.rows_of(conn, [plain, core])
+    mine = ("id", "sha256", "accepted_sha256", "unit", "original_name", "source", "stored_as", "claim")
+    assert {k: v for k, v in by_core[plain].items() if k not in mine} == \
+        {k: v for k, v in by_core[core].items() if k not in mine}
+    assert by_core[plain]["accepted_sha256"] == "a" * 64 and by_core[plain]["rows"] == 2
+    assert by_core[plain]["filled_date"] == dt.date(2026, 11, 10) and by_core[plain]["received_at"] == NOW
+    assert {k: v for k, v in by_core[plain_returned].items() if k not in mine} == \
+        {k: v for k, v in by_core[core_returned].items() if k not in mine}
+    assert by_core[plain_returned]["kind"] == "risk" and by_core[plain_returned]["problems"] == "[]"
+    assert stored[plain] == stored[core] and stored[plain_returned] == stored[core_returned]  # the very same text
+    mine = ("id", "submission_id", "unit")
+    assert [{k: v for k, v in r.items() if k not in mine} for r in risks[plain]] == \
+        [{k: v for k, v in r.items() if k not in mine} for r in risks[core]]
+    assert [r["extra"] for r in risks[plain]] == ['{"依据": "财务制度"}', "{}"]
+    # …and read in plain SQL, each row is the dict SQLAlchemy reads, its columns in the same order
+    assert all(list(read_back[sid].items()) == list(row.items()) for sid, row in by_core.items())
+    assert [list(r.items()) for sid in (plain, core) for r in rows_back[sid]] == \
+        [list(r.items()) for sid in (plain, core) for r in risks[sid]]
+
+
+LATER, EARLIER = dt.date(2026, 11, 20), dt.date(2026, 11, 1)
+
+
+def test_the_submission_queries_in_plain_sql_return_the_rows_sqlalchemy_reads(store):
+    t = schema.submissions
+    with store.begin() as conn:
+        old, _ = subs.add_submission(conn, rows=RISK_ROWS, **_submission("组织部", "a", year=2025))
+        first, _ = subs.add_submission(conn, rows=RISK_ROWS, **_submission("组织部", "b"))
+        newer, replaced = subs.add_submission(conn, rows=[], **_submission("组织部", "c", filled_date=LATER))
+        older, none = subs.add_submission(conn, rows=[], **_submission("组织部", "d", filled_date=EARLIER))
+        returned = [subs.add_submission(conn, rows=[], **_submission(
+            "组织部", sha, status="rejected", stored_as=f"inbox/退回/{sha}.docx"))[0] for sha in "ef"]
+        subs.add_submission(conn, rows=[], **_submission("宣传部", "g"))
+    assert (replaced, none) == (first, None)
+    with store.read() as conn:
+        every = {r["id"]: r for r in _by_core(conn, t)}
+        assert every[first]["superseded_by"] == newer and every[newer]["supersedes"] == first
+        assert every[older]["superseded_by"] == newer and every[older]["supersedes"] is None
+        assert subs.accepted_by_hash(conn, "b" * 64) == every[first]
+        assert subs.accepted_by_hash(conn, "e" * 64) is None  # returned, not accepted
+        assert subs.by_claim(conn, "claim-c") == every[newer] and subs.by_claim(conn, "none") is None
+        assert subs.current_for(conn, "risk", "组织部", 2026) == every[newer]
+        assert subs.current_for(conn, "risk", "组织部", 2027) is None
+        assert subs.rejected_of(conn, "risk", "组织部", 2026) == [every[i] for i in returned]
+        assert subs.get(conn, 999) is None
+        columns = (t.c.id, t.c.unit, t.c.year, t.c.filled_date, t.c.received_at, t.c.superseded_by)
+        core = [dict(r) for r in conn.execute(select(*columns).where(t.c.status == "accepted")
+                                              .order_by(t.c.year, t.c.received_at, t.c.id)).mappings()]
+        assert history.accepted_forms(conn, up_to_year=2026) == core
+        assert history.accepted_forms(conn, up_to_year=2025) == [r for r in core if r["year"] <= 2025]
+        assert history.accepted_forms(conn, up_to_year=2026, unit="宣传部") == [r for r in core if r["id"] > older]
+        assert history.accepted_forms(conn, up_to_year=2026, unit={"宣传部", "组织部"}) == core
+        assert history.accepted_forms(conn, up_to_year=2026, unit=[]) == []
+        assert history.accepted_forms(conn, up_to_year=2026, kind="review") == []
+        assert history.current_forms_after(conn, 2026, old) == (
+            [tuple(r) for r in history.current_forms(conn, 2026)], max(every), True)
+        assert history.current_forms_after(conn, 2026, max(every)) == ([], max(every), False)
+
+
+def test_the_same_bytes_accepted_twice_are_already_accepted_and_other_faults_are_not(store):
+    with store.begin() as conn:
+        subs.add_submission(conn, rows=[], **_submission("组织部", "a"))
+    with pytest.raises(subs.AlreadyAccepted), store.begin() as conn:
+        subs.add_submission(conn, rows=RISK_ROWS, **_submission("宣传部", "a", claim="another"))
+    with pytest.raises(Exception) as raised, store.begin() as conn:
+        subs.add_submission(conn, rows=[], **_submission("宣传部", "b", original_name=None))  # NOT NULL
+    assert not isinstance(raised.value, subs.AlreadyAccepted)
+    with store.read() as conn:
+        assert [r["unit"] for r in _by_core(conn, schema.submissions)] == ["组织部"]
+        assert conn.execute(select(schema.risks)).all() == []
