@@ -123,7 +123,7 @@ def rows(conn, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[s
     found = _cursor(conn, sql, params)
     if isinstance(conn, Connection):
         names = [d[0] for d in found.description]
-        return _typed([dict(zip(names, r, strict=True)) for r in found])
+        return _typed([dict(zip(names, r)) for r in found.fetchall()])  # names from the cursor: always as many
     return _typed([dict(r) for r in found.mappings()])
 
 
