@@ -7,37 +7,51 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import risks, submissions, unit_is
+from lzdocs.store import sql
+from lzdocs.store.schema import risks, submissions
 
 
-def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk", unit: str | Collection[str] | None = None):
+def accepted_forms(conn: Connection, *, up_to_year: int, kind: str = "risk",
+                   unit: str | Collection[str] | None = None) -> list[dict]:
     """Every accepted form of ``kind`` of a year up to ``up_to_year`` (current and superseded), oldest first; of
     ``unit`` only: a name, or the names its forms may be recorded under (``Roster.recorded_names``)."""
     params = {"kind": kind, "up_to_year": up_to_year}
     if unit is None:
-        return conn.execute(_ACCEPTED, params).mappings().all()
+        return sql.rows(conn, f"{_ACCEPTED} {_ACCEPTED_ORDER}", params)
     if isinstance(unit, str):
-        return conn.execute(_ACCEPTED_OF_UNIT, {**params, "unit": unit}).mappings().all()
-    return conn.execute(_ACCEPTED.where(unit_is(submissions.c.unit, unit)), params).mappings().all()
+        return sql.rows(conn, f"{_ACCEPTED} AND unit = :unit {_ACCEPTED_ORDER}", {**params, "unit": unit})
+    names = list(unit)
+    if not names:
+        return []
+    return sql.rows(conn, f"{_ACCEPTED} AND unit IN ({_marks('unit', len(names))}) {_ACCEPTED_ORDER}",
+                    {**params, **_numbered("unit", names)})
 
 
-# Built once: every form taken in reads its unit's earlier forms (the quality review's 与上年相同).
-_ACCEPTED = (select(submissions.c.id, submissions.c.unit, submissions.c.year, submissions.c.filled_date,
-                    submissions.c.received_at, submissions.c.superseded_by)
-             .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
-                    submissions.c.year.is_not(None), submissions.c.year <= bindparam("up_to_year"))
-             .order_by(submissions.c.year, submissions.c.received_at, submissions.c.id))
-_ACCEPTED_OF_UNIT = _ACCEPTED.where(submissions.c.unit == bindparam("unit"))
+# Every form taken in reads its unit's earlier forms (the quality review's 与上年相同): plain SQL (store/sql.py).
+_ACCEPTED = ("SELECT id, unit, year, filled_date, received_at, superseded_by FROM submissions "
+             "WHERE kind = :kind AND status = 'accepted' AND year IS NOT NULL AND year <= :up_to_year")
+_ACCEPTED_ORDER = "ORDER BY year, received_at, id"
+_RISK = "SELECT " + ", ".join(f'"{c.name}"' for c in risks.c) + " FROM risks"
 
 
-def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list]:
-    """The risk rows of each given submission, in the order of its table."""
+def _marks(name: str, count: int) -> str:
+    """``:name0, :name1, …``: the parameters of an IN list of ``count`` values."""
+    return ", ".join(f":{name}{i}" for i in range(count))
+
+
+def _numbered(name: str, values: list) -> dict:
+    return {f"{name}{i}": value for i, value in enumerate(values)}
+
+
+def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The risk rows of each given submission, in the order of its table: each a dict of the columns of
+    lzdocs/store/schema.py's ``risks``, in its order."""
     ids = sorted(set(submission_ids))
     found: dict[int, list] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
         chunk = ids[start:start + 500]
-        for row in conn.execute(select(risks).where(risks.c.submission_id.in_(chunk))
-                                .order_by(risks.c.submission_id, risks.c.id)).mappings():
+        for row in sql.rows(conn, f"{_RISK} WHERE submission_id IN ({_marks('id', len(chunk))}) "
+                                  "ORDER BY submission_id, id", _numbered("id", chunk)):
             found[row["submission_id"]].append(row)
     return found
 
@@ -61,10 +75,10 @@ def current_forms_after(conn: Connection, year: int, after: int, kind: str = "ri
     """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is,
     whether any of them went into history at once — older than its unit's current form, or superseded since):
     found by id alone, a few rows however large the archive."""
-    rows = conn.execute(_AFTER, {"after": after}).all()
-    forms = [r for r in rows if r.kind == kind and r.status == "accepted" and r.year == year]
-    return ([(r.id, r.unit, r.received_at) for r in forms if r.superseded_by is None],
-            max((r.id for r in rows), default=after), any(r.superseded_by is not None for r in forms))
+    rows = sql.rows(conn, _AFTER, {"after": after})
+    forms = [r for r in rows if r["kind"] == kind and r["status"] == "accepted" and r["year"] == year]
+    return ([(r["id"], r["unit"], r["received_at"]) for r in forms if r["superseded_by"] is None],
+            max((r["id"] for r in rows), default=after), any(r["superseded_by"] is not None for r in forms))
 
 
 def superseded_forms(conn: Connection, year: int, kind: str = "risk") -> list:
@@ -79,6 +93,5 @@ _CURRENT = (select(submissions.c.id, submissions.c.unit, submissions.c.received_
 _SUPERSEDED = (select(submissions.c.id, submissions.c.unit)
                .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
                       submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_not(None)))
-_AFTER = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.kind,
-                 submissions.c.status, submissions.c.year, submissions.c.superseded_by)
-          .where(submissions.c.id > bindparam("after")).order_by(submissions.c.received_at, submissions.c.id))
+_AFTER = ("SELECT id, unit, received_at, kind, status, year, superseded_by FROM submissions WHERE id > :after "
+          "ORDER BY received_at, id")
