@@ -39,10 +39,12 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
     reserved the freed name (an empty placeholder) or put another returned file there. Returns whose claim is
     not yet released are left alone (their file may still be a placeholder). A file that cannot be moved stays
     where it is, with a warning in the log: the accepted form is not undone."""
-    returned = ws.relative(ws.rejected)
     with store.read() as conn:
-        ids = [r["id"] for r in subs.rejected_of(conn, kind, unit, year)
-               if Path(r["stored_as"]).parent.as_posix() == returned]
+        rejected = subs.rejected_of(conn, kind, unit, year)
+    if not rejected:  # the common case, the unit's form taken at its first sending: one query, and done
+        return []
+    returned = ws.relative(ws.rejected)
+    ids = [r["id"] for r in rejected if Path(r["stored_as"]).parent.as_posix() == returned]
     moved = []
     for submission_id in ids:
         with store.begin() as conn:
