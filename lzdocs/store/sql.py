@@ -87,6 +87,8 @@ def _stored(params: Mapping[str, Any] | None, sqlite: bool) -> Mapping[str, Any]
         return {}
     if not sqlite:
         return params
+    if isinstance(params, dict) and not any(isinstance(value, dt.date) for value in params.values()):
+        return params  # nothing to write as text (a datetime is a date); the driver takes a dict as it is
     return {name: value.strftime(_STORED_TIME) if isinstance(value, dt.datetime)
             else value.isoformat() if isinstance(value, dt.date) else value
             for name, value in params.items()}

@@ -96,10 +96,16 @@ _SET_SUPERSEDED_BY = "UPDATE submissions SET superseded_by = :by WHERE id = :id"
 
 
 def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:
-    known = {k: row.get(k) for k in RISK_COLUMNS}
-    extra = {k: v for k, v in row.items() if k not in RISK_COLUMNS and k != "row"}
-    return {"submission_id": submission_id, "kind": sub["kind"], "unit": sub["unit"], "year": sub["year"],
-            "row_no": row.get("row"), **known, "extra": json.dumps(extra, ensure_ascii=False)}
+    values = {"submission_id": submission_id, "kind": sub["kind"], "unit": sub["unit"], "year": sub["year"],
+              "row_no": row.get("row")}
+    for name in RISK_COLUMNS:
+        values[name] = row.get(name)
+    values["extra"] = _EXTRA.encode({k: v for k, v in row.items() if k not in _NOT_EXTRA})
+    return values
+
+
+_NOT_EXTRA = frozenset((*RISK_COLUMNS, "row"))
+_EXTRA = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False), its encoder made once
 
 
 def rejected_of(conn: Connection, kind: str, unit: str, year: int) -> list[dict]:
