@@ -92,18 +92,16 @@ class ReadAhead:
         self.advance()
 
     def advance(self) -> None:
-        """Keep ``window`` files in the workers' hands."""
-        while not self.broken and self.next < len(self.queue) and self._busy() < self.window:
+        """Keep ``window`` files ahead of the ingest in the workers' hands, read or being read: no further, or the
+        workers would read the whole inbox ahead and the results wait in memory (every file of the queue is taken,
+        ``take``, in its turn)."""
+        while not self.broken and self.next < len(self.queue) and len(self.pending) < self.window:
             path, follow, suffix = self.queue[self.next]
             self.next += 1
             try:
                 self.pending[path] = self.pool.submit(_read, path, follow, suffix, str(self.folder))
             except RuntimeError:  # the pool broke (a worker died) or was shut down: the ingest reads on its own
                 self.broken = True
-
-    def _busy(self) -> int:
-        """Files in the workers' hands (a result nobody took — the file went before its turn — does not count)."""
-        return sum(1 for future in self.pending.values() if not future.done())
 
     def take(self, path: Path) -> Callable[[str], RawForm | None]:
         """What a worker read of ``path``, waited for before the ingest claims the file (a file claimed first would

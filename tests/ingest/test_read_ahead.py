@@ -42,7 +42,15 @@ def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
     store = Store.for_workspace(ws)
     try:
         job = Ingest(ws, store, today=TODAY)
-        job.progress = lambda i, n, name: i == 1 and job._ahead and _worker_up(job)
+        job.ahead_of_the_ingest = []  # before each file is taken: how many files the workers have been given beyond it
+
+        def progress(i, n, name):
+            if job._ahead:
+                if i == 1:
+                    _worker_up(job)
+                job.ahead_of_the_ingest.append(job._ahead.next - (i - 1))
+
+        job.progress = progress
         outcomes = job.run_inbox()
         with store.read() as conn:
             rows = [(r["unit"], r["seq"], r["post"], r["risk"], r["level"], r["measures"])
@@ -65,6 +73,7 @@ def test_forms_read_ahead_are_taken_exactly_as_forms_read_one_by_one(tmp_path, m
     given = [_inbox(ws, make_form, tmp_path / "outside") for ws in spaces]
     (seen, rows, job), (seen_alone, rows_alone, job_alone) = _run(spaces[0], 1), _run(spaces[1], 0)
     assert job.read_ahead == 9 and job_alone.read_ahead == 0  # the forms and the bad one; not the duplicate, the link
+    assert max(job.ahead_of_the_ingest) == ahead.WINDOW_PER_WORKER  # never the whole inbox read ahead into memory
     assert seen == seen_alone and rows == rows_alone
     statuses = {source: status for source, status, *_ in seen}
     assert statuses["inbox/20-坏表.xlsx"] == "rejected" and statuses["inbox/21-又一份.xlsx"] == "duplicate"
