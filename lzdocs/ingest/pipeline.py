@@ -70,6 +70,9 @@ DUPLICATES = "重复报送"
 EXPLANATION = ".错误说明.txt"
 NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
 REWRITTEN = "收取时文件又被改写（可能还在保存或复制中），本次没有收取，文件留在原处；写完后再收取即可"
+NOT_COMMITTED = "记录写入档案库时数据库不可用，本次没有收取，文件留在原处；数据库恢复后重新收取即可"
+_QUICK_TO_READ = {".docx", ".xlsx", ".docm", ".xlsm"}  # read in milliseconds: no commit before (``_before_reading``)
+BATCH_SECONDS = 0.25  # a run's records committed this often (``Store.batch``): the work a crash makes redo, at most
 
 
 class _Rewritten(Exception):
@@ -118,6 +121,8 @@ class Ingest:
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
         self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
         self.read_ahead = 0  # how many forms of this run were read by a worker (the others by this process)
+        self._awaiting: set[str] = set()  # claims whose records wait for the batch's commit (``_after_commit``)
+        self._put_back: set[str] = set()  # files whose records were not committed after all (``_undone``)
         self.file_clocks = FileSystemClocks()
 
     # --- entry points -----------------------------------------------------------------------
@@ -136,9 +141,10 @@ class Ingest:
             self.recover()
         files, ignored = walk(inbox)
         outcomes = [self._ignored(path, reason) for path, reason in ignored]
-        with self._reading_ahead([] if dry_run else [(path, False) for path in files]):
+        with self._taking([] if dry_run else [(path, False) for path in files]):
             for i, path in enumerate(files, 1):
                 interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
+                self.store.flush(older_than=BATCH_SECONDS)
                 self.progress(i, len(files), display_name(path.name))
                 if dry_run:
                     outcomes.append(self.preview(path))
@@ -150,7 +156,7 @@ class Ingest:
                 except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
                     self.stopped = exc
                     break
-        return [o for o in outcomes if o is not None]
+        return self._undone([o for o in outcomes if o is not None])
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
         """Files and folders given by the user: read from a copy, never moved or changed — except the inbox's own
@@ -177,9 +183,10 @@ class Ingest:
         # (the path, as taken: an inbox file by its whole path, claimed where it waits; a link followed or not)
         taken = [(Path(os.path.abspath(path)), False) if self._waiting_in_inbox(path) else (path, named)
                  for path, named in files]
-        with self._reading_ahead([] if dry_run else taken):
+        with self._taking([] if dry_run else taken):
             for i, ((path, named), (as_taken, follow)) in enumerate(zip(files, taken), 1):
                 interrupts.check()
+                self.store.flush(older_than=BATCH_SECONDS)
                 self.progress(i, len(files), display_name(path.name))
                 waiting = as_taken is not path
                 try:
@@ -194,7 +201,31 @@ class Ingest:
                 except DatabaseUnavailable as exc:
                     self.stopped = exc
                     break
-        return outcomes
+        return self._undone(outcomes)
+
+    @contextmanager
+    def _taking(self, files: list[tuple[Path, bool]]):
+        """While the files of a run are taken one by one: the next ones read ahead (``_reading_ahead``), and their
+        records committed a few times a second rather than once a file (``Store.batch``; each file's kept copy is
+        renamed into place, and its claim let go, once its records are committed)."""
+        with self._reading_ahead(files):
+            if not files:
+                yield
+                return
+            try:
+                with self.store.batch():
+                    yield
+            except DatabaseUnavailable as exc:  # the last commit failed: its files went back where they were
+                self.stopped = exc
+
+    def _undone(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """The outcomes of files whose records were not committed after all (the database went away as they were):
+        back where they were, to be taken again."""
+        if not self._put_back:
+            return outcomes
+        undone, self._put_back = self._put_back, set()
+        return [Outcome(o.file, "failed", problems=[error(NOT_COMMITTED)]) if o.file in undone else o
+                for o in outcomes]
 
     @contextmanager
     def _reading_ahead(self, files: list[tuple[Path, bool]]):
@@ -231,6 +262,7 @@ class Ingest:
         a watcher first saw the file (it arrived then, or earlier).
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
+        self._before_reading(path)
         read = self._ahead.take(path) if self._ahead else None  # before the claim takes it from where it was read
         claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root))
         if claim is None:
@@ -238,7 +270,16 @@ class Ingest:
         self.crash("claimed")
         return self.process(claim, seen, read=read)
 
+    def _before_reading(self, path: Path) -> None:
+        """The run's batch committed before a file that may take long to read is read (here or by a worker): the
+        archive's write lock is not held through an old .doc's conversion (seconds; a .docx or .xlsx takes
+        milliseconds). Before its claim, so that a failure in finishing the files committed (``_after_commit``)
+        strands no claim of this one."""
+        if path.suffix.lower() not in _QUICK_TO_READ:
+            self.store.flush()
+
     def _take_copy(self, path: Path, named: bool) -> Outcome:
+        self._before_reading(path)
         read = self._ahead.take(path) if self._ahead else None
         try:
             claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root),
@@ -292,7 +333,8 @@ class Ingest:
                 outcome.received = arrived
                 return outcome
         finally:
-            claim.let_go()  # on success the claim is gone; on an error recovery may take it up
+            if claim.token not in self._awaiting:  # held until its records are committed (``_settle``)
+                claim.let_go()  # on success the claim is gone; on an error recovery may take it up
 
     def arrived(self, src: BinaryIO, stamped_in: Path | None, seen: dt.datetime | None = None) -> dt.date:
         """The day a form arrived: the clerk's ``--received``, else the earliest of today, a watcher's first sight
@@ -542,9 +584,26 @@ class Ingest:
                 from lzdocs.documents.registers import RETURN_BOOKS
 
                 pending.mark(conn, values["year"], RETURN_BOOKS)
-        self.crash("after-commit")
-        self._finish(claim, values["status"], problems, values["received_at"])
+        self._after_commit(claim, lambda: self._finish(claim, values["status"], problems, values["received_at"]))
         return _Settled(new_id, stored_as, replaced, later)
+
+    def _after_commit(self, claim: Claim, finish: Callable[[], None]) -> None:
+        """The claim finished once its records are committed — at once, or with the run's batch (``Store.batch``),
+        its lock held until then; if that commit fails, the claim undone: its file back where it was, its reserved
+        names given up."""
+        def done():
+            self._awaiting.discard(claim.token)
+            self.crash("after-commit")
+            finish()
+
+        def undone():
+            self._awaiting.discard(claim.token)
+            self._put_back.add(claim.source)
+            cl.unreserve(claim)
+            self._leave_untaken(claim)
+
+        self._awaiting.add(claim.token)
+        self.store.after_commit(done, undone)
 
     def _record_kept(self, conn: Connection, claim: Claim, stored_as: str, digest: str, submission: int, values: dict,
                      problems: list[Problem]) -> None:

@@ -43,6 +43,7 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
         rejected = subs.rejected_of(conn, kind, unit, year)
     if not rejected:  # the common case, the unit's form taken at its first sending: one query, and done
         return []
+    store.flush()  # a batch's claims (a return among them) let go first: each return moved as its row stands now
     returned = ws.relative(ws.rejected)
     ids = [r["id"] for r in rejected if Path(r["stored_as"]).parent.as_posix() == returned]
     moved = []

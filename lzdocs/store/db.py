@@ -11,7 +11,9 @@ import socket
 import sqlite3
 import sys
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,6 +69,7 @@ class Store:
         self._idle: list[sqlite3.Connection] = []  # its connections not in use, for the next transaction
         self._idle_lock = threading.Lock()
         self._lending = threading.local()  # the connection lent to SQLAlchemy (``_lend``) while it connects
+        self._batching = threading.local()  # this thread's ``batch``, while one lasts
         if self._driven is not None:
             self._driven.parent.mkdir(parents=True, exist_ok=True)
         else:
@@ -328,9 +331,12 @@ class Store:
         """A write transaction; rolled back on any exception. A database that cannot be written (read-only,
         locked for over a minute, disk full) is a StoreError with a Chinese message. ``year``: the transaction
         changes that year's records (a form, a document, a reply …), refused with YearClosed while the year is
-        closed by its 归档 package — the one place that check is made, under the write lock."""
+        closed by its 归档 package — the one place that check is made, under the write lock. Inside a ``batch``,
+        a savepoint of the batch's transaction, committed with it."""
+        batch = getattr(self._batching, "current", None)
         try:
-            with self._transaction("BEGIN IMMEDIATE") if self._driven is not None else self.engine.begin() as conn:
+            with (self._savepoint(batch) if batch is not None else self._transaction("BEGIN IMMEDIATE")
+                  if self._driven is not None else self.engine.begin()) as conn:
                 self._check_same_file()  # with the write lock held: nobody swaps it between check and write
                 if year is not None:
                     from lzdocs.store.years import require_open
@@ -339,11 +345,117 @@ class Store:
                 yield conn
         except operational_errors() as exc:
             raise database_error(self.url, exc) from exc
+        if batch is None:
+            self._committed()
+
+    def _committed(self) -> None:
         if self._unkept is not None:  # the first records of the workspace's archive: the workspace keeps it now
             from lzdocs.store import kept
 
             ws, self._unkept = self._unkept, None
             kept.opened(ws, self, None)
+
+    # --- several write transactions committed as one ---------------------------------------------------------
+    @contextmanager
+    def batch(self):
+        """Until the block ends, this thread's write transactions (``begin``) are savepoints of one transaction,
+        committed by ``flush`` (at a point where none is open: between two files of an ingest) or when the block
+        ends — as it began to end when an exception ends it, unless the transaction was lost. Its reads
+        (``read``) see what it wrote. What must follow the commit, and never precede it (``after_commit``),
+        follows it; if the commit fails, what undoes each step is done instead.
+
+        A COMMIT costs a write and an fsync of the log: an ingest of many small forms commits a few times a
+        second rather than once a form. A SQLite file only; on a database server every ``begin`` commits."""
+        if self._driven is None or getattr(self._batching, "current", None) is not None:
+            yield
+            return
+        batch = self._batching.current = _Batch()
+        try:
+            yield
+        except BaseException:
+            self._batching.current = None
+            try:
+                self._end(batch)
+            except Exception:  # said by the exception that ended the block; its steps undone (``_end``)
+                pass
+            raise
+        self._batching.current = None
+        self._end(batch)
+
+    def flush(self, *, older_than: float = 0.0) -> None:
+        """Commit this thread's batch now (if it has been open ``older_than`` seconds or more), and do what waited
+        for its commit: before a wait or work that may be long, so as not to hold the write lock through it."""
+        batch = getattr(self._batching, "current", None)
+        if batch is not None and batch.raw is not None and not batch.depth and batch.age() >= older_than:
+            self._end(batch)
+
+    def after_commit(self, done: Callable[[], None], undone: Callable[[], None] | None = None) -> None:
+        """``done`` once what was written is committed: at once, or when this thread's batch commits; ``undone``
+        instead if the batch's commit fails."""
+        batch = getattr(self._batching, "current", None)
+        if batch is None or batch.raw is None:
+            done()
+        else:
+            batch.after.append((done, undone))
+
+    @contextmanager
+    def _savepoint(self, batch: _Batch):
+        if batch.raw is None:
+            raw = self._take()
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._give(raw)
+                raise
+            batch.open(raw, sql.Connection(raw, self._lend))
+        raw, name = batch.raw, f"lzdocs_{batch.depth}"
+        raw.execute(f"SAVEPOINT {name}")
+        batch.depth += 1
+        try:
+            yield batch.conn
+        except BaseException:
+            batch.depth -= 1
+            if raw.in_transaction:  # this step undone, the steps before it kept
+                raw.execute(f"ROLLBACK TO {name}")
+                raw.execute(f"RELEASE {name}")
+            raise
+        batch.depth -= 1
+        raw.execute(f"RELEASE {name}")
+
+    def _end(self, batch: _Batch) -> None:
+        """Commit the batch's transaction, then what followed each step; on failure, undo them."""
+        raw, conn, after = batch.close()
+        if raw is None:
+            return
+        conn.release()
+        try:
+            if not raw.in_transaction:  # SQLite rolled it back itself (a full disk, an I/O error)
+                raise StoreError("档案库的事务已被中止，本批记录没有保存",
+                                 hint="请检查磁盘空间后重新运行；文件留在收件文件夹")
+            self._commit(raw)
+        except BaseException as exc:
+            try:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                self._give(raw)
+            except sqlite3.Error:
+                raw.close()
+            for _, undone in after:
+                if undone is not None:
+                    undone()
+            if isinstance(exc, operational_errors()):
+                raise database_error(self.url, exc) from exc
+            raise
+        self._give(raw)
+        self._committed()
+        failed = None
+        for done, _ in after:  # each one, even when one before it failed (its claim is finished later, ``recover``)
+            try:
+                done()
+            except Exception as exc:
+                failed = failed or exc
+        if failed is not None:
+            raise failed
 
     def _check_same_file(self) -> None:
         """The SQLite file is still the one opened: a deleted or replaced file is never written into."""
@@ -361,7 +473,12 @@ class Store:
 
     @contextmanager
     def read(self):
-        """A read-only view: a deferred transaction that does not block writers."""
+        """A read-only view: a deferred transaction that does not block writers — inside a ``batch`` that has begun
+        its transaction, that transaction (what the batch wrote is seen)."""
+        batch = getattr(self._batching, "current", None)
+        if batch is not None and batch.raw is not None:
+            yield batch.conn
+            return
         try:
             if self._driven is not None:
                 with self._transaction("BEGIN") as conn:
@@ -423,6 +540,28 @@ class Store:
         self.close()
 
 
+
+
+class _Batch:
+    """The transaction of ``Store.batch`` while it is open, and what waits for its commit."""
+
+    def __init__(self):
+        self.raw: sqlite3.Connection | None = None
+        self.conn: sql.Connection | None = None
+        self.depth = 0  # savepoints open: no commit in the middle of one
+        self.began = 0.0
+        self.after: list[tuple[Callable[[], None], Callable[[], None] | None]] = []
+
+    def open(self, raw: sqlite3.Connection, conn: sql.Connection) -> None:
+        self.raw, self.conn, self.began = raw, conn, time.monotonic()
+
+    def close(self) -> tuple:
+        out = (self.raw, self.conn, self.after)
+        self.raw, self.conn, self.after, self.depth = None, None, [], 0
+        return out
+
+    def age(self) -> float:
+        return time.monotonic() - self.began
 
 
 def _set_up(raw: sqlite3.Connection) -> sqlite3.Connection:

@@ -4,11 +4,11 @@ each input's bytes exactly once in the archive, in 退回/, or still in the inbo
 An ingest of the inbox only moves bytes. The files under outbox/<year>/收文, in 退回/ and in the inbox, counted by
 SHA-256 (``invariant.kept``), are the same before and after each run, whatever the test itself checks; no copy in
 flight (``.part``) and no new claim is left behind. A run may find what an interrupted one left: the empty names it
-reserved in the archive and its copies in flight are no one's bytes (an empty form is never archived; the original
-is in its claim), and recovery removes them; a file a claim holds is counted once with its copy in the archive, if
-any (``|``: the larger count of each hash), as recovery puts it back or lets it go once archived. The races, crash
-and recovery tests that run ingests in other processes state the invariant themselves
-(``invariant.assert_each_input_exactly_once``)."""
+reserved in the archive or in 退回/ (those its claims name) and its copies in flight are no one's bytes (an empty form
+is never archived; the original is in its claim), and recovery removes them; a file a claim holds is counted once
+with its copy in the archive, if any (``|``: the larger count of each hash), as recovery puts it back or lets it
+go once archived. The races, crash and recovery tests that run ingests in other processes state the invariant
+themselves (``invariant.assert_each_input_exactly_once``)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,13 @@ def held_by_claims(claims_dir) -> tuple[Counter, set[str]]:
 def conserved(ingest) -> tuple[Counter, set[str]]:
     """What an ingest of the inbox must keep (the bytes in the archive, 退回/, the inbox and the claims), and the
     claims."""
+    from lzdocs.ingest import claims as cl
+
     ws = ingest.ws
     archived = [p for p in ws.outbox.rglob("*") if "收文" in p.parts and p.is_file() and not p.is_symlink()]
+    held = [cl.Claim.load(f) for f in ingest.claims_dir.iterdir()] if ingest.claims_dir.is_dir() else []
+    named = {name for claim in held if claim for name in claim.reserved}  # 退回/ keeps empty files sent: only these
+    archived += [p for p in ws.rejected.rglob("*") if str(p) in named and p.is_file() and not p.is_symlink()]
     reserved = Counter(EMPTY for p in archived if p.stat().st_size == 0)
     in_flight = Counter(sha(p.read_bytes()) for p in archived if p.name.endswith(".part"))
     claimed, claims = held_by_claims(ingest.claims_dir)

@@ -37,7 +37,9 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     killed = run_process("-w", workspace.root, "ingest", env=cli_env(LZDOCS_CRASH_AT=step))
     assert killed.returncode == -9, killed.stderr
     rerun = run_cli("-w", workspace.root, "ingest")  # recovery needs no process of its own
-    assert rerun.returncode == 1, rerun.stderr  # the bad file is rejected
+    # 1: the bad file is rejected by this run; 0: the killed run had recorded it (the run's records are committed
+    # together, Store.batch) and this one only finished what it left
+    assert rerun.returncode in (0, 1), rerun.stderr
 
     store = Store.for_workspace(workspace)
     with store.read() as conn:
