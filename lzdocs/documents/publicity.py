@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from lzdocs.documents.xlsx_writer import WarningLog, clean_text
 from lzdocs.errors import ConfigError, TemplateError
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.package import read_part, rewrite_package
+from lzdocs.ooxml.package import FAST_LEVEL, read_part, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.settings import date_setting
 from lzdocs.textutil import chinese_date
@@ -110,7 +110,7 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(dest) as fh:
-        rewrite_package(frame, fh, {DOCUMENT_PART: write_document})
+        rewrite_package(frame, fh, {DOCUMENT_PART: write_document}, level=FAST_LEVEL)
     return log.warnings
 
 

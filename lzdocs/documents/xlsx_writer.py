@@ -26,7 +26,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from lzdocs.fsutil import atomic_output
-from lzdocs.ooxml.package import part_names, rewrite_package
+from lzdocs.ooxml.package import FAST_LEVEL, part_names, rewrite_package
 from lzdocs.ooxml.splice import split_at_marker
 from lzdocs.textutil import display_width, strip_illegal_xml
 
@@ -286,7 +286,8 @@ class StreamingBook:
         self._wb.close()
         writers = dict.fromkeys(part_names(self._frame, "xl/worksheets/sheet"), self._sheet_part)
         with atomic_output(path) as fh:  # members dated and permitted as XlsxWriter's temporary files made them
-            rewrite_package(self._frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE)
+            rewrite_package(self._frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE,
+                            level=FAST_LEVEL)
 
     def _sheet_part(self, xml: bytes) -> bytes | Iterator[bytes]:
         """A worksheet part of the frame with its sheet's rows in place of the marker row (each part read once)."""
