@@ -319,6 +319,23 @@ def _number_cell(ref: str, sid: int, value) -> str:
     return f'<c r="{ref}" s="{sid}"><v>{value!r}</v></c>'
 
 
+_SHORT = CELL_LIMIT // 2  # text no longer than this is within Excel's limit however it is counted
+_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff&<>]")  # what clean_text or escape changes
+_FORMULA_FIRST = "".join(FORMULA_STARTS)  # each one character
+_EPOCH_DAY = _EPOCH.date()
+
+
+@dataclass(slots=True)
+class _RowPlan:
+    """The cells of rows styled alike: column letters, style keys, style numbers (None until asked: XlsxWriter numbers
+    the styles in the order they are first asked for) and the length of text that surely fits on one line."""
+
+    letters: list[str]
+    styles: list[str]
+    sids: list[int | None]
+    fits: list[float]
+
+
 class StreamingSheet:
     """One sheet: the frame lives in XlsxWriter, the data rows in a temporary file until the book is saved."""
 
@@ -335,7 +352,7 @@ class StreamingSheet:
         self._widths = self.layout.widths
         # Text this short fits on one line; a column that does not wrap never makes its row taller.
         self._fits = [int((w - 0.8) / 1.8) if _wraps(c.style) else math.inf for w, c in zip(self._widths, columns)]
-        self._row_plans: dict[tuple, list[tuple[str, str, float]]] = {}
+        self._row_plans: dict[tuple, _RowPlan] = {}
         self._printed_columns = sum(printed) or len(columns)
         self._print_to_row = 0  # the print area reaches at least this row (a chart beside the rows)
         self._labels = [c.label for c in columns]
@@ -427,43 +444,84 @@ class StreamingSheet:
 
     # --- rows ---------------------------------------------------------------------------------------
     def append(self, values: Sequence, styles: Sequence[str | None] | None = None) -> int:
-        """Add one data row; ``styles`` overrides the column styles cell by cell. Returns the row number."""
+        """Add one data row; ``styles`` overrides the column styles cell by cell. Returns the row number.
+
+        The common cells — clean text that needs no escaping, None, whole numbers, dates — are written here at once;
+        any other value goes through :func:`safe_cell_value` in :meth:`_cell`, which says what it changed."""
         r = self.next_row
-        row, book = str(r), self.book
+        row = str(r)
+        plan = self._row_plan(styles, len(values))
+        letters, keys, sids, fits = plan.letters, plan.styles, plan.sids, plan.fits
         cells, lines = [], 1
-        for i, (value, (letter, style, fits)) in enumerate(zip(values, self._row_plan(styles, len(values)))):
-            value, problems = safe_cell_value(value)
-            for problem in problems:
-                self._warn_cell(i, r, problem)
-            ref = letter + row
-            if value is None or value == "":
-                cells.append(f'<c r="{ref}" s="{book.style_id(style)}"/>')
-            elif value.__class__ is str:
-                sid = book.style_id(style, quoted=value.startswith(FORMULA_STARTS))
-                cells.append(f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t>'
-                             '</is></c>')
-                if len(value) > fits or "\n" in value:
-                    lines = max(lines, line_count(value, self._widths[i]))
+        for i, value in enumerate(values):
+            kind = value.__class__
+            if kind is str and value and not (len(value) > _SHORT or _SPECIAL.search(value)):
+                if value[0] in _FORMULA_FIRST:  # shown as typed, never taken for a formula
+                    sid = self.book.style_id(keys[i], quoted=True)
+                elif (sid := sids[i]) is None:
+                    sid = sids[i] = self.book.style_id(keys[i])
+                cells.append(f'<c r="{letters[i]}{row}" s="{sid}" t="inlineStr"><is><t xml:space="preserve">{value}'
+                             '</t></is></c>')
+                if len(value) > fits[i] or "\n" in value:
+                    lines = self._lines(value, i, lines)
+                continue
+            if (sid := sids[i]) is None:
+                sid = sids[i] = self.book.style_id(keys[i])
+            if value is None or (kind is str and not value):
+                cells.append(f'<c r="{letters[i]}{row}" s="{sid}"/>')
+            elif kind is int:
+                cells.append(f'<c r="{letters[i]}{row}" s="{sid}"><v>{value!r}</v></c>')
+            elif kind is dt.date:
+                cells.append(f'<c r="{letters[i]}{row}" s="{sid}"><v>{(value - _EPOCH_DAY).days!r}</v></c>')
             else:
-                cells.append(_number_cell(ref, book.style_id(style), value))
+                lines = self._cell(cells, plan, i, r, value, lines)
         height = f' ht="{min(lines * LINE_PT + 3, MAX_ROW_PT):g}" customHeight="1"' if lines > 1 else ""
-        self._width = max(self._width, len(values))
+        if len(values) > self._width:
+            self._width = len(values)
         self._pending.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
         if len(self._pending) >= 1000:
             self.flush()
         self.next_row += 1
         return r
 
-    def _row_plan(self, styles: Sequence[str | None] | None, n: int) -> list[tuple[str, str, float]]:
-        """For each of ``n`` cells: its column letter, its style (the override where given, else the column's;
-        ``text`` past the last column) and the length of text that surely fits on one line. Rows mostly share
-        a few overrides, so each combination is worked out once."""
+    def _cell(self, cells: list[str], plan: _RowPlan, i: int, r: int, value, lines: int) -> int:
+        """Add the cell of any ``value`` in column ``i`` of row ``r`` to ``cells``, made safe by
+        :func:`safe_cell_value` (which says what it changed: a warning); returns the row's lines with the cell's."""
+        value, problems = safe_cell_value(value)
+        for problem in problems:
+            self._warn_cell(i, r, problem)
+        ref, style, book = f"{plan.letters[i]}{r}", plan.styles[i], self.book
+        if value is None or value == "":
+            cells.append(f'<c r="{ref}" s="{book.style_id(style)}"/>')
+        elif value.__class__ is str:
+            sid = book.style_id(style, quoted=value.startswith(FORMULA_STARTS))
+            cells.append(f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t>'
+                         '</is></c>')
+            if len(value) > plan.fits[i] or "\n" in value:
+                lines = self._lines(value, i, lines)
+        else:
+            cells.append(_number_cell(ref, book.style_id(style), value))
+        return lines
+
+    def _lines(self, text: str, i: int, lines: int) -> int:
+        """The lines of a row that takes ``lines`` so far, with ``text`` in column ``i``: the text is measured only
+        when it could take more, were every character of it wide (display_width ≤ 2 × its length)."""
+        width = self._widths[i]
+        if "\n" not in text and math.ceil(0.9 * (2 * len(text)) / max(width - 0.8, 1.0)) <= lines:
+            return lines
+        return max(lines, line_count(text, width))
+
+    def _row_plan(self, styles: Sequence[str | None] | None, n: int) -> _RowPlan:
+        """For ``n`` cells: their column letters, their styles (the override where given, else the column's;
+        ``text`` past the last column), their style numbers once asked and the length of text that surely fits on
+        one line. Rows mostly share a few overrides, so each combination is worked out once."""
         key = (tuple(styles) if styles else (), n)
         plan = self._row_plans.get(key)
         if plan is None:
             given = [*key[0], *[None] * (n - len(key[0]))]
-            plan = self._row_plans[key] = [(self._letter(i), given[i] or self._style_at(i),
-                                            self._fits[i] if i < len(self._fits) else math.inf) for i in range(n)]
+            plan = self._row_plans[key] = _RowPlan(
+                [self._letter(i) for i in range(n)], [given[i] or self._style_at(i) for i in range(n)], [None] * n,
+                [self._fits[i] if i < len(self._fits) else math.inf for i in range(n)])
         return plan
 
     def _style_at(self, i: int) -> str:

@@ -120,6 +120,39 @@ def test_row_heights_follow_the_wrapped_text(tmp_path):
     assert rows[3].height is None and rows[4].height == 4 * 14.5 + 3
 
 
+def test_every_kind_of_value_in_one_row_comes_back_as_written(tmp_path):
+    """append writes clean text, None, whole numbers and dates itself, and hands every other value to
+    safe_cell_value: each comes back with its value, its type and its column's style, however the row mixes them."""
+    from decimal import Decimal
+
+    values = ["文本", "=1+1", "a & <b>", "坏\x01字", "", None, 7, True, 2.5, Decimal("1.25"), dt.date(2026, 1, 2),
+              dt.datetime(2026, 1, 2, 8, 30), "措" * 60, "第一行\n第二行", "多出一列"]
+    columns = [Column("文本"), Column("公式"), Column("符号"), Column("控制"), Column("空"), Column("无"),
+               Column("整数", 8, "number"), Column("布尔", 8, "center"), Column("小数", 8, "percent"),
+               Column("十进制", 8, "number"), Column("日期", 12, "date"), Column("时间", 16, "datetime"),
+               Column("长", 36), Column("两行", 30)]
+    with StreamingBook("t.xlsx", dt.date(2026, 11, 28)) as book:
+        sheet = book.add_sheet("表", columns, title="标题")
+        sheet.append(values)
+        sheet.append(values, [None, None, "bad"])
+        book.save(tmp_path / "t.xlsx")
+    assert book.warnings == [f"t.xlsx：《表》第{r}行“控制”：含有不可见的控制字符，已删除" for r in (3, 4)]
+    lines = line_count("措" * 60, sheet.layout.widths[12])  # the widest cell: narrowed to fit the page
+    assert lines > 2
+    table = load_workbook(tmp_path / "t.xlsx")["表"]
+    expected = ["文本", "=1+1", "a & <b>", "坏字", None, None, 7, True, 2.5, 1.25, dt.datetime(2026, 1, 2),
+                dt.datetime(2026, 1, 2, 8, 30), "措" * 60, "第一行\n第二行", "多出一列"]
+    for r in (3, 4):
+        cells = table[r]
+        assert [c.value for c in cells] == expected
+        assert [c.data_type for c in cells[:4]] == ["s"] * 4 and cells[7].data_type == "b"
+        assert [c.quotePrefix for c in cells[:3]] == [False, True, False]
+        assert [c.number_format for c in cells[6:12]] == ["0", "General", "0.0%", "0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"]
+        assert cells[14].alignment.wrap_text  # past the last column: text
+        assert table.row_dimensions[r].height == lines * 14.5 + 3
+    assert table["C4"].fill.fgColor.rgb == "FFFFC7CE" and table["C3"].fill.fgColor.rgb != "FFFFC7CE"
+
+
 def test_many_warnings_are_summarised_not_listed_one_by_one(tmp_path):
     with StreamingBook("t.xlsx", dt.date(2026, 11, 28)) as book:
         sheet = book.add_sheet("表", [Column("甲")], title="标题")
