@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ _MARKER = re.compile(rf"@@{_MARK}_(\w+)@@")
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 DOCUMENT_PART = "word/document.xml"
 DEFAULT_DAYS = 7
+ROW_LOOP_HINT = "在表格中保留 {%tr for r in rows %} 行、一行 {{ r.unit }} 等字段、{%tr endfor %} 行"
 
 
 def publicity_context(ws: Workspace, year: int, today: dt.date) -> dict:
@@ -81,37 +83,83 @@ def write_publicity(template: Path, dest: Path, context: dict, rows: Iterable[di
     characters Word cannot hold). Raises TemplateError when the template is broken or has no row loop.
     ``cache_dir``: where the workspace keeps prepared templates (``Workspace.prepared_templates``).
     """
-    from lzdocs.documents.templating import load_template  # Jinja and lxml: only the 公示表 needs them
+    with PublicityTable(template, dest.name, context, cache_dir=cache_dir) as table:
+        return table.save(dest, rows)
 
-    frame = io.BytesIO(load_template(template, cache_dir=cache_dir).render({**context, "rows": [_marker_row()]}))
-    cut = split_at_marker(read_part(frame, DOCUMENT_PART), f"@@{_MARK}_", "w:tr")
-    if cut is None or _MARKER.search(cut.suffix):
-        raise TemplateError(f"公示表模板 {template.name} 中应有且只有一处表格行循环",
-                            hint="在表格中保留 {%tr for r in rows %} 行、一行 {{ r.unit }} 等字段、{%tr endfor %} 行")
-    pieces = _MARKER.split(cut.row)  # literal, field, literal, field, …, literal
-    last_pieces = [keep_with_next(piece) if i % 2 == 0 else piece for i, piece in enumerate(pieces)]
-    log = WarningLog(dest.name)
 
-    def write_document(_frame_xml: bytes) -> Iterator[bytes]:
-        yield cut.prefix.encode("utf-8")
-        batch: list[str] = []
-        held = None  # the row before: the last one is written kept with the 署名 under the table
-        for n, row in enumerate(rows, 1):
-            if held is not None:
-                batch.append(_row_xml(pieces, held, n - 1, log))
-            held = row
-            if len(batch) >= 500:
-                yield "".join(batch).encode("utf-8")
-                batch.clear()
-        if held is not None:
-            batch.append(_row_xml(last_pieces, held, n, log))
-        yield "".join(batch).encode("utf-8")
-        yield cut.suffix.encode("utf-8")
+class PublicityTable:
+    """The 公示表 rendered from ``template`` (TemplateError when it is broken or has no row loop), its table rows to
+    come: :meth:`add` takes them one by one as they are read (e.g. beside the 汇总, from the same read of the
+    archive), held as XML in a temporary file (in memory while small); :meth:`save` writes the document with them
+    and any further ``rows`` streamed after them. ``label``: the file's name, for the warnings."""
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(dest) as fh:
-        rewrite_package(frame, fh, {DOCUMENT_PART: write_document}, level=FAST_LEVEL)
-    return log.warnings
+    def __init__(self, template: Path, label: str, context: dict, *, cache_dir: Path | None = None):
+        from lzdocs.documents.templating import load_template  # Jinja and lxml: only the 公示表 needs them
+
+        self.frame = io.BytesIO(load_template(template, cache_dir=cache_dir).render(
+            {**context, "rows": [_marker_row()]}))
+        cut = split_at_marker(read_part(self.frame, DOCUMENT_PART), f"@@{_MARK}_", "w:tr")
+        if cut is None or _MARKER.search(cut.suffix):
+            raise TemplateError(f"公示表模板 {template.name} 中应有且只有一处表格行循环", hint=ROW_LOOP_HINT)
+        self.cut = cut
+        self.pieces = _MARKER.split(cut.row)  # literal, field, literal, field, …, literal
+        # the last row is written kept with the 署名 under the table
+        self.last_pieces = [keep_with_next(piece) if i % 2 == 0 else piece for i, piece in enumerate(self.pieces)]
+        self.log = WarningLog(label)
+        self._rows = tempfile.SpooledTemporaryFile(max_size=4 << 20)  # noqa: SIM115 - closed by close()
+        self._batch: list[str] = []
+        self._held: dict | None = None  # the row before: written once the next one comes, or last
+        self._n = 0
+
+    def __enter__(self) -> PublicityTable:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add(self, row: dict) -> None:
+        """One row of the table, after those added before."""
+        if (xml := self._push(row)) is not None:
+            self._batch.append(xml)
+            if len(self._batch) >= 500:
+                self._rows.write(self._take_batch())
+
+    def _push(self, row: dict) -> str | None:
+        """Hold ``row``; the XML of the row held before it, if any."""
+        held, self._held = self._held, row
+        self._n += 1
+        return None if held is None else _row_xml(self.pieces, held, self._n - 1, self.log)
+
+    def _take_batch(self) -> bytes:
+        data = "".join(self._batch).encode("utf-8")
+        self._batch.clear()
+        return data
+
+    def save(self, dest: Path, rows: Iterable[dict] = ()) -> list[str]:
+        """Write the document to ``dest`` with the rows added, then ``rows`` (read as it is written); returns the
+        warnings."""
+
+        def write_document(_frame_xml: bytes) -> Iterator[bytes]:
+            yield self.cut.prefix.encode("utf-8")
+            self._rows.seek(0)
+            yield from iter(lambda: self._rows.read(1 << 20), b"")
+            for row in rows:
+                if (xml := self._push(row)) is not None:
+                    self._batch.append(xml)
+                    if len(self._batch) >= 500:
+                        yield self._take_batch()
+            if self._held is not None:
+                self._batch.append(_row_xml(self.last_pieces, self._held, self._n, self.log))
+            yield self._take_batch()
+            yield self.cut.suffix.encode("utf-8")
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(dest) as fh:
+            rewrite_package(self.frame, fh, {DOCUMENT_PART: write_document}, level=FAST_LEVEL)
+        return self.log.warnings
+
+    def close(self) -> None:
+        self._rows.close()
 
 
 _PARAGRAPH_START = re.compile(r"<w:pPr>(?:<w:pStyle [^>]*/>)?|<w:pPr/>|<w:p(?: [^>]*)?>(?!<w:pPr)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -36,6 +36,7 @@ from lzdocs.textutil import chinese_date
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from lzdocs.documents.publicity import PublicityTable
     from lzdocs.settings import Settings
     from lzdocs.store import Store
     from lzdocs.workspace import Workspace
@@ -165,36 +166,66 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
             roster = ws.roster()
             status = status_from(conn, roster.names, year, today, ws.settings.deadline(year), current=roster.current)
             order = status.recorded_order()
+        # the 汇总 and the 公示表 list the same risk points: when both are written, one read of them serves both
+        table, failed = _publicity_table(ws, year, today, paths["publicity"]) \
+            if paths.keys() >= {"risks", "publicity"} else (None, None)
+        seen = (lambda r: table.add(publicity_row(r))) if table is not None else None
         builders: dict[str, Callable[[str], StreamingBook]] = {
-            "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school),
+            "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school,
+                                                         seen=seen),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, today, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school, ws.settings),
         }
-        for key, build in builders.items():
-            if key in paths:
-                path = paths[key]
-                with build(path.name) as book:
-                    _attempt(result, path, partial(book.save, path))
-                    result.warnings.extend(book.warnings)
-        if "publicity" in paths:
-            from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context, write_publicity
+        try:
+            for key, build in builders.items():
+                if key in paths:
+                    path = paths[key]
+                    with build(path.name) as book:
+                        _attempt(result, path, partial(book.save, path))
+                        result.warnings.extend(book.warnings)
+            if "publicity" in paths:
+                path, rows = paths["publicity"], ()  # its rows added as the 汇总 read them
+                if table is None and failed is None:
+                    table, failed = _publicity_table(ws, year, today, path)
+                    rows = publicity_rows(conn, year, order)
+                _attempt(result, path, lambda: result.warnings.extend(_save_publicity(table, failed, path, rows)))
+        finally:
+            if table is not None:
+                table.close()
 
-            path = paths["publicity"]
-            _attempt(result, path, lambda: result.warnings.extend(write_publicity(
-                ws.template(TEMPLATE_NAME), path, publicity_context(ws, year, today),
-                publicity_rows(conn, year, order), cache_dir=ws.prepared_templates)))
+
+def _publicity_table(ws: Workspace, year: int, today: dt.date, path: Path) -> tuple[PublicityTable | None,
+                                                                                         Exception | None]:
+    """The 公示表 rendered from its template, its rows to be added; or why it could not be, said where the 公示表 is
+    written (by :func:`_save_publicity`, inside :func:`_attempt`): a broken template costs the 公示表 alone."""
+    from lzdocs.documents.publicity import TEMPLATE_NAME, PublicityTable, publicity_context
+
+    try:
+        return PublicityTable(ws.template(TEMPLATE_NAME), path.name, publicity_context(ws, year, today),
+                              cache_dir=ws.prepared_templates), None
+    except Exception as exc:
+        return None, exc
+
+
+def _save_publicity(table: PublicityTable | None, failed: Exception | None, path: Path,
+                    rows: Iterable[dict]) -> list[str]:
+    if failed is not None:
+        raise failed
+    return table.save(path, rows)
 
 
 def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.date, status: SubmissionStatus,
-                          order: list[str], label: str, school: str = "") -> StreamingBook:
+                          order: list[str], label: str, school: str = "", *,
+                          seen: Callable[[Mapping], None] | None = None) -> StreamingBook:
     """The 汇总表 with its 变化 sheet (documents/changes_sheet.py) and 质量 sheet (documents/quality_sheet.py);
-    those modules load only when the 汇总表 is written (a letter's registers do not need them)."""
+    those modules load only when the 汇总表 is written (a letter's registers do not need them). ``seen``: see
+    :func:`risk_book`."""
     from lzdocs.documents.changes_sheet import add_changes_sheet
     from lzdocs.documents.quality_sheet import add_quality_sheet
 
-    book = add_changes_sheet(risk_book(conn, year, today, status, label, school), conn, year, order, ws.settings,
-                             school, ws.roster().current)
+    book = add_changes_sheet(risk_book(conn, year, today, status, label, school, seen=seen), conn, year, order,
+                             ws.settings, school, ws.roster().current)
     return add_quality_sheet(book, conn, year, order, ws, school)
 
 
@@ -295,9 +326,10 @@ def _source(r) -> str:
 
 
 def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionStatus, label: str,
-              school: str = "") -> StreamingBook:
+              school: str = "", *, seen: Callable[[Mapping], None] | None = None) -> StreamingBook:
     """汇总 (current risk points), 统计 (counts by unit × level, with a chart) and 历史 (superseded rows, when
-    there are any). File names are in columns after the printed ones."""
+    there are any). File names are in columns after the printed ones. ``seen``: called with each current risk point
+    as the 汇总 lists it (the 公示表 lists the same ones, in the same order)."""
     from lzdocs.dynamics import cases
     from lzdocs.store import submissions as subs_q
 
@@ -315,6 +347,8 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
             summary.append([*_risk_values(r), cases.occurred_mark(occurred(r)), _source(r)],
                            _ROW_STYLES.get(r["level"]))
             counts.setdefault(r["unit"], Counter())[r["level"]] += 1
+            if seen is not None:
+                seen(r)
         totals = sum(counts.values(), Counter())
         summary.set_subtitle(f"共 {len(counts)} 个单位、{sum(totals.values())} 个风险点（"
                              + "、".join(f"{LEVEL_NAMES[k]} {totals[k]} 个" for k in LEVEL_NAMES)
@@ -524,8 +558,12 @@ def publicity_rows(conn: Connection, year: int, order: list[str]) -> Iterator[di
     """The current risk points as the 公示表 prints them (streamed from the database)."""
     from lzdocs.store import submissions as subs_q
 
-    for r in subs_q.current_risks(conn, year=year, unit_order=order):
-        filled = r["filled_date"]
-        yield {"unit": r["unit"], "seq": r["seq"], "post": r["post"], "duties": r["duties"], "risk": r["risk"],
-               "category": r["category"], "level": LEVEL_NAMES.get(r["level"], r["level"]),
-               "measures": r["measures"], "owner": r["owner"], "filled_date": chinese_date(filled) if filled else ""}
+    return map(publicity_row, subs_q.current_risks(conn, year=year, unit_order=order))
+
+
+def publicity_row(r) -> dict:
+    """A current risk point as the 公示表 prints it."""
+    filled = r["filled_date"]
+    return {"unit": r["unit"], "seq": r["seq"], "post": r["post"], "duties": r["duties"], "risk": r["risk"],
+            "category": r["category"], "level": LEVEL_NAMES.get(r["level"], r["level"]),
+            "measures": r["measures"], "owner": r["owner"], "filled_date": chinese_date(filled) if filled else ""}

@@ -21,6 +21,7 @@ from lzdocs.documents.publicity import publicity_context, write_publicity
 from lzdocs.documents.registers import register_paths, write_registers
 from lzdocs.errors import TemplateError
 from lzdocs.ooxml.package import rewrite_package
+from lzdocs.store.submissions import add_submission
 from lzdocs.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,6 +114,30 @@ def test_a_workspace_template_overrides_the_packaged_one(sample):
     write_registers(ws, store, YEAR, TODAY)
     text = "\n".join(p.text for p in Document(register_paths(ws, YEAR)["publicity"]).paragraphs)
     assert "在校内网站予以公示" in text
+
+
+def test_the_table_written_beside_the_summary_is_the_one_written_alone(sample):
+    """With the 汇总 the 公示表 takes its rows as the 汇总 reads them (one read of the archive); alone it reads them
+    itself: the same document either way, with the same warnings, in the same place among the others."""
+    ws, store = sample
+    with store.begin() as conn:
+        add_submission(conn, rows=[{"post": "出纳", "risk": "挪用\x00公款 & <票据>", "level": 1, "measures": "盘点"}],
+                       sha256="c" * 64, kind="risk", status="accepted", unit="校医院", year=YEAR,
+                       filled_date=dt.date(2026, 11, 1), received_at=dt.datetime(2026, 11, 1), original_name="c.docx",
+                       source="c.docx", stored_as="c.docx")
+    path = register_paths(ws, YEAR)["publicity"]
+    both = write_registers(ws, store, YEAR, TODAY)
+    with zipfile.ZipFile(path) as z:
+        beside = {n: z.read(n) for n in z.namelist()}
+    alone = write_registers(ws, store, YEAR, TODAY, books=["publicity"])
+    with zipfile.ZipFile(path) as z:
+        assert {n: z.read(n) for n in z.namelist()} == beside
+    rows = table_rows(path)
+    n = next(i for i, row in enumerate(rows) if row[0] == "校医院")  # the header is row 0
+    said = [w for w in both.warnings if w.startswith(path.name)]
+    assert said == alone.warnings == [f"{path.name}：第{n}行（校医院）“风险点描述”：含有不可见的控制字符，已删除"]
+    assert both.warnings[-1] == said[-1] and path in both.files and path in alone.files
+    assert rows[n][2] == "挪用公款 & <票据>"
 
 
 def test_a_template_without_a_row_loop_is_reported_and_the_workbooks_still_written(sample):
