@@ -122,6 +122,15 @@ class Rules:
     def _not_name_words(self) -> re.Pattern:
         return re.compile("|".join(map(re.escape, self.not_name)))
 
+    def has_phrase(self, text: str) -> bool:
+        """Whether ``text`` holds any of the generic ``phrases``: one search of them all, as every row of the year
+        is checked (most hold none)."""
+        return bool(self._phrase_words.search(text)) if self.phrases else False
+
+    @cached_property
+    def _phrase_words(self) -> re.Pattern:
+        return re.compile("|".join(map(re.escape, self.phrases)))
+
     def areas_of(self, unit: str) -> list[str]:
         """The high-risk areas of ``unit``: as set for it, else guessed from its name."""
         if unit in self.unit_areas:
@@ -169,13 +178,16 @@ def _row_no(row: Mapping) -> int | None:
 
 
 def _flag(unit: str, row: Mapping, code: str, message: str, **kw) -> QualityFlag:
-    return QualityFlag(unit, _row_no(row), code, message, seq=(str(row.get("seq") or "").strip() or None),
-                       risk_id=row.get("id") if "row_no" in row else None, **kw)
+    stored = "row_no" in row  # a row of the archive, else one being taken in
+    return QualityFlag(unit, row.get("row_no") if stored else row.get("row"), code, message,
+                       seq=(str(row.get("seq") or "").strip() or None), risk_id=row.get("id") if stored else None, **kw)
 
 
 def generic_phrases(measures: str, rules: Rules) -> list[str]:
     """The generic phrases of ``measures`` when nothing concrete is left without them, else []."""
     text = "".join((measures or "").split())
+    if not rules.has_phrase(text):
+        return []
     rest, found = text, []
     for phrase in rules.phrases:  # longest first: 提高思想认识 before 提高认识
         if phrase in rest:
@@ -265,8 +277,8 @@ class CopyIndex:
         for i, ((text, _row_no), held) in enumerate(zip(texts, since, strict=True)):
             if len(text) < MIN_COPY_CHARS:
                 continue
-            same = next((j for j in self.exact.get(text, ()) if self.owners[j][0] != unit and self.since[j] < held),
-                        None)
+            same = next((j for j in alike if self.owners[j][0] != unit and self.since[j] < held), None) \
+                if (alike := self.exact.get(text)) else None
             if same is not None:
                 found[i] = (same, 100.0)
             elif fuzzy:
@@ -403,7 +415,7 @@ def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | Collect
         batch = forms[start:start + FORMS_AT_ONCE]
         rows_by_id = history.rows_of(conn, [f.id for f in batch])
         for form in batch:
-            rows = rows_by_id.pop(form.id)
+            rows = [_reviewed(row) for row in rows_by_id.pop(form.id)]
             asked = wanted is None or form.unit in wanted
             if asked:
                 base[form.id] = (_unit_flags(form.unit, rows, rules, same.get(name(form.unit))),
@@ -420,10 +432,17 @@ def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | Collect
             base[form_id][1].extend(earlier.copied_flags(owner, [g[2] for g in group], rules, fuzzy=fuzzy,
                                                          texts=[g[3] for g in group]))
         earlier.add_texts(owner, [g[3] for g in group], since)
-    flags = [f for form in forms if form.id in base for f in _in_order(*base[form.id])]
     position = {name: i for i, name in enumerate(unit_order)}
-    flags.sort(key=lambda f: (position.get(f.unit, len(position)), f.unit))  # stable: each form's order kept
-    return flags
+    shown = sorted((form for form in forms if form.id in base),  # stable: the order taken among a unit's forms
+                   key=lambda form: (position.get(form.unit, len(position)), form.unit))
+    return [f for form in shown for f in _in_order(*base[form.id])]
+
+
+def _reviewed(row: Mapping) -> dict:
+    """What the review reads of a stored risk row, as a dict (looked up many times; a database row's mapping is
+    slower to ask)."""
+    return {"id": row["id"], "row_no": row["row_no"], "seq": row["seq"], "post": row["post"], "risk": row["risk"],
+            "level": row["level"], "measures": row["measures"], "owner": row["owner"]}
 
 
 class StoredTexts:
