@@ -16,9 +16,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
-from lzdocs.documents.xlsx_writer import WarningLog, clean_text
+from lzdocs.documents.xlsx_writer import UNSAFE_TEXT, WarningLog, clean_text, escape
 from lzdocs.errors import ConfigError, TemplateError
 from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.package import FAST_LEVEL, read_part, rewrite_package
@@ -190,9 +189,13 @@ def _row_xml(pieces: list[str], row: dict, n: int, log: WarningLog) -> str:
     out = [pieces[0]]
     for i in range(1, len(pieces), 2):
         key = pieces[i]
-        text, problems = clean_text("" if row.get(key) is None else str(row[key]).strip())
-        for problem in problems:
-            log.warn(f"第{n}行（{row.get('unit', '')}）“{ROW_FIELDS.get(key, key)}”：{problem}")
-        out.append(escape(text).replace("\n", _BREAK))
+        value = row.get(key)
+        text = "" if value is None else (value if value.__class__ is str else str(value)).strip()
+        if UNSAFE_TEXT.search(text):  # else clean_text and escape leave it as it is
+            text, problems = clean_text(text)
+            for problem in problems:
+                log.warn(f"第{n}行（{row.get('unit', '')}）“{ROW_FIELDS.get(key, key)}”：{problem}")
+            text = escape(text)
+        out.append(text.replace("\n", _BREAK))
         out.append(pieces[i + 1])
     return "".join(out)

@@ -320,7 +320,7 @@ def _number_cell(ref: str, sid: int, value) -> str:
 
 
 _SHORT = CELL_LIMIT // 2  # text no longer than this is within Excel's limit however it is counted
-_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff&<>]")  # what clean_text or escape changes
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff&<>]")  # what clean_text or escape changes
 _FORMULA_FIRST = "".join(FORMULA_STARTS)  # each one character
 _EPOCH_DAY = _EPOCH.date()
 
@@ -455,7 +455,7 @@ class StreamingSheet:
         cells, lines = [], 1
         for i, value in enumerate(values):
             kind = value.__class__
-            if kind is str and value and not (len(value) > _SHORT or _SPECIAL.search(value)):
+            if kind is str and value and not (len(value) > _SHORT or UNSAFE_TEXT.search(value)):
                 if value[0] in _FORMULA_FIRST:  # shown as typed, never taken for a formula
                     sid = self.book.style_id(keys[i], quoted=True)
                 elif (sid := sids[i]) is None:
