@@ -70,8 +70,22 @@ def line_count(text: str, width: float) -> int:
     1.8 units in 宋体 10 pt, a digit or Latin letter 0.9)."""
     usable = max(width - 0.8, 1.0)
     if "\n" not in text:
-        return max(1, math.ceil(0.9 * display_width(text, ambiguous_wide=True) / usable))
+        return max(1, math.ceil(0.9 * text_width(text) / usable))
     return sum(line_count(part, width) for part in text.split("\n"))
+
+
+# ASCII, and characters drawn two columns wide in a Chinese font (East Asian Width W, F or A) that take three bytes
+# in UTF-8: CJK ideographs and punctuation, full-width forms, the curly quotes, … and —, ①–⑳. A text of these alone,
+# as most cells are, is measured from its length in UTF-8 (one byte a column for ASCII, three for two columns).
+_ASCII_OR_WIDE = re.compile("[\x00-\x7f\u2014\u2018\u2019\u201c\u201d\u2026\u2460-\u2473\u3000-\u303e"
+                            "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]*")
+
+
+def text_width(text: str) -> int:
+    """``display_width(text, ambiguous_wide=True)``, the width of ``text`` in a Chinese font."""
+    if _ASCII_OR_WIDE.fullmatch(text):
+        return (len(text.encode("utf-8")) + len(text)) // 2
+    return display_width(text, ambiguous_wide=True)
 
 
 def safe_cell_value(value) -> tuple[object, list[str]]:
@@ -504,12 +518,16 @@ class StreamingSheet:
         return lines
 
     def _lines(self, text: str, i: int, lines: int) -> int:
-        """The lines of a row that takes ``lines`` so far, with ``text`` in column ``i``: the text is measured only
-        when it could take more, were every character of it wide (display_width ≤ 2 × its length)."""
+        """The lines of a row that takes ``lines`` so far, with ``text`` in column ``i`` (:func:`line_count`): a
+        text on one line is measured only when it could take more, were every character of it wide (its width is at
+        most twice its length)."""
         width = self._widths[i]
-        if "\n" not in text and math.ceil(0.9 * (2 * len(text)) / max(width - 0.8, 1.0)) <= lines:
+        if "\n" in text:
+            return max(lines, line_count(text, width))
+        usable = max(width - 0.8, 1.0)
+        if math.ceil(0.9 * (2 * len(text)) / usable) <= lines:
             return lines
-        return max(lines, line_count(text, width))
+        return max(lines, math.ceil(0.9 * text_width(text) / usable))
 
     def _row_plan(self, styles: Sequence[str | None] | None, n: int) -> _RowPlan:
         """For ``n`` cells: their column letters, their styles (the override where given, else the column's;

@@ -120,6 +120,27 @@ def test_row_heights_follow_the_wrapped_text(tmp_path):
     assert rows[3].height is None and rows[4].height == 4 * 14.5 + 3
 
 
+def test_text_width_is_display_width_in_a_chinese_font():
+    """text_width measures text of ASCII and wide CJK characters from its UTF-8 length: every character it takes so
+    is one column (ASCII) or two, as display_width says; anything else is measured by display_width itself."""
+    import random
+
+    from lzdocs.documents.xlsx_writer import _ASCII_OR_WIDE, text_width
+    from lzdocs.textutil import display_width
+
+    fast = [chr(c) for c in range(0x10000) if _ASCII_OR_WIDE.fullmatch(chr(c))]
+    assert len(fast) > 20000
+    for ch in fast:
+        expected = (1, 1) if ch < "\x80" else (2, 3)  # columns, bytes in UTF-8
+        assert (display_width(ch, ambiguous_wide=True), len(ch.encode())) == expected, hex(ord(ch))
+    rng = random.Random(5)
+    others = "éа·×Ⅻ😀ｶ\u0301\u200b"
+    for _ in range(2000):
+        text = "".join(rng.choice(fast + list(others) if rng.random() < 0.3 else fast)
+                       for _ in range(rng.randint(0, 40)))
+        assert text_width(text) == display_width(text, ambiguous_wide=True), text
+
+
 def test_every_kind_of_value_in_one_row_comes_back_as_written(tmp_path):
     """append writes clean text, None, whole numbers and dates itself, and hands every other value to
     safe_cell_value: each comes back with its value, its type and its column's style, however the row mixes them."""
