@@ -186,16 +186,30 @@ def _marker_row() -> dict:
 
 
 def _row_xml(pieces: list[str], row: dict, n: int, log: WarningLog) -> str:
-    out = [pieces[0]]
-    for i in range(1, len(pieces), 2):
-        key = pieces[i]
-        value = row.get(key)
-        text = "" if value is None else (value if value.__class__ is str else str(value)).strip()
-        if UNSAFE_TEXT.search(text):  # else clean_text and escape leave it as it is
-            text, problems = clean_text(text)
-            for problem in problems:
-                log.warn(f"第{n}行（{row.get('unit', '')}）“{ROW_FIELDS.get(key, key)}”：{problem}")
-            text = escape(text)
-        out.append(text.replace("\n", _BREAK))
-        out.append(pieces[i + 1])
+    """The XML of table row ``n`` (1-based, for warnings): ``pieces`` (literal, field, …, literal) with each field's
+    text cleaned of what XML cannot hold and escaped. One search over all the row's texts finds nothing to clean or
+    escape in most rows; only then is each field looked at."""
+    keys = pieces[1::2]
+    texts = [_field_text(row.get(key)) for key in keys]
+    joined = "".join(texts)
+    if UNSAFE_TEXT.search(joined):
+        texts = [_cleaned(text, key, row, n, log) for text, key in zip(texts, keys)]
+    if "\n" in joined:
+        texts = [text.replace("\n", _BREAK) for text in texts]
+    out = pieces.copy()
+    out[1::2] = texts
     return "".join(out)
+
+
+def _field_text(value) -> str:
+    return "" if value is None else (value if value.__class__ is str else str(value)).strip()
+
+
+def _cleaned(text: str, key: str, row: dict, n: int, log: WarningLog) -> str:
+    """``text`` without the characters XML forbids (a warning says so), escaped."""
+    if not UNSAFE_TEXT.search(text):  # nothing to clean or escape
+        return text
+    text, problems = clean_text(text)
+    for problem in problems:
+        log.warn(f"第{n}行（{row.get('unit', '')}）“{ROW_FIELDS.get(key, key)}”：{problem}")
+    return escape(text)
