@@ -331,6 +331,7 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
     there are any). File names are in columns after the printed ones. ``seen``: called with each current risk point
     as the 汇总 lists it (the 公示表 lists the same ones, in the same order)."""
     from lzdocs.dynamics import cases
+    from lzdocs.store import history
     from lzdocs.store import submissions as subs_q
 
     columns = _risk_columns()
@@ -346,7 +347,9 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
             summary.append([*_risk_values(r), cases.occurred_mark(occurred(r)), _source(r)],
                            _ROW_STYLES.get(r["level"]))
-            counts.setdefault(r["unit"], Counter())[r["level"]] += 1
+            if (by_level := counts.get(r["unit"])) is None:
+                by_level = counts[r["unit"]] = Counter()
+            by_level[r["level"]] += 1
             if seen is not None:
                 seen(r)
         totals = sum(counts.values(), Counter())
@@ -354,8 +357,12 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
                              + "、".join(f"{LEVEL_NAMES[k]} {totals[k]} 个" for k in LEVEL_NAMES)
                              + f"）；每个单位以最新报送的表为准；统计日期：{chinese_date(today)}")
         write_stats(stats, counts, today, status)
-        write_history(book, subs_q.superseded_risks(conn, year=year, unit_order=order), columns,
-                      f"{school}{year}年廉政风险点历史版本")
+        # Risk rows are stored with their form, only when it is accepted, under its kind and year: without a
+        # superseded form of the year (a cheap look) there is no row for 历史, and its query (ordered by the
+        # roster: a CASE over every unit, costly to compile) is not made.
+        if history.superseded_forms(conn, year):
+            write_history(book, subs_q.superseded_risks(conn, year=year, unit_order=order), columns,
+                          f"{school}{year}年廉政风险点历史版本")
         cases.add_case_sheet(book, conn, year, today, school)
     except BaseException:
         book.close()
