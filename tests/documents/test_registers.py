@@ -280,3 +280,40 @@ def test_a_letter_rewrites_only_the_document_register_and_the_ledger(written):
 def test_unknown_register_names_are_refused(workspace, store):
     with pytest.raises(ValueError, match="汇总表"):
         write_registers(workspace, store, YEAR, TODAY, books=["汇总表"])
+
+
+def test_the_collector_is_paused_while_the_books_are_written_and_resumed_after(written, monkeypatch):
+    """Writing the books pauses the cyclic garbage collector and resumes it after, on failure too; a collector
+    paused by the caller stays paused."""
+    import gc
+
+    from lzdocs.documents import registers
+
+    ws, store, _ = written
+    seen = []
+    real = registers._write_books
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        real(*args)
+
+    monkeypatch.setattr(registers, "_write_books", spy)
+    assert gc.isenabled()
+    write_registers(ws, store, YEAR, TODAY)
+    assert seen == [False] and gc.isenabled()
+
+    def fails(*args):
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(registers, "_write_books", fails)
+    with pytest.raises(RuntimeError):
+        write_registers(ws, store, YEAR, TODAY)
+    assert gc.isenabled()
+    monkeypatch.setattr(registers, "_write_books", spy)
+    gc.disable()
+    try:
+        write_registers(ws, store, YEAR, TODAY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False]
