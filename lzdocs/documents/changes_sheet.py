@@ -20,12 +20,15 @@ CHANGE_STYLES = {"新增": "warn", "删除": "bad", "等级变化": "warn", "措
 
 
 def add_changes_sheet(book: StreamingBook, conn: Connection, year: int, order: Sequence[str], settings: Settings,
-                      school: str = "", current: Callable[[str], str] | None = None) -> StreamingBook:
+                      school: str = "", current: Callable[[str], str] | None = None, *,
+                      found: list[UnitChanges] | None = None) -> StreamingBook:
     """Add the 变化 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
-    sheet when no unit has an earlier form to compare with (it would print a page of headers)."""
+    sheet when no unit has an earlier form to compare with (it would print a page of headers). ``found``: the year's
+    ``year_changes`` in ``order`` with ``current`` and the workspace's threshold, when the caller has them."""
     try:
         threshold = threshold_of(settings)
-        found = year_changes(conn, year, threshold, unit_order=order, current=current)
+        if found is None:
+            found = year_changes(conn, year, threshold, unit_order=order, current=current)
         if not found:
             return book
         sheet = book.add_sheet("变化", CHANGE_COLUMNS, title=f"{school}{year}年廉政风险点变化情况", subtitle="")

@@ -12,7 +12,8 @@ from lzdocs.errors import ConfigError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lzdocs.workspace import Workspace
+    from lzdocs.dynamics.changes import UnitChanges
+    from lzdocs.workspace import Roster, Workspace
 
 QUALITY_COLUMNS = [Column("单位", 14), Column("行", 6, "center"), Column("序号", 6, "center"),
                    Column("问题", 12, "center"), Column("说明", 60)]
@@ -22,16 +23,19 @@ CODE_STYLES = {"possibly_missing": "bad", "copied": "warn", "same_as_previous": 
 
 
 def add_quality_sheet(book: StreamingBook, conn: Connection, year: int, order: Sequence[str], ws: Workspace,
-                      school: str = "") -> StreamingBook:
+                      school: str = "", *, roster: Roster | None = None,
+                      changes: list[UnitChanges] | None = None) -> StreamingBook:
     """Add the 质量 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
-    sheet when no form of the year has a hint."""
+    sheet when no form of the year has a hint. ``roster``: the workspace's, when the caller has read it; ``changes``:
+    see :func:`year_flags`."""
     try:
+        roster = ws.roster() if roster is None else roster
         try:
-            rules = Rules.load(ws)
+            rules = Rules.load(ws, roster=roster)
         except ConfigError as exc:  # a broken rules file costs the sheet, not the 汇总表
             book.warn(f"没有“质量”工作表：{exc}")
             return book
-        flags = year_flags(conn, year, rules, unit_order=order, current=ws.roster().current)
+        flags = year_flags(conn, year, rules, unit_order=order, current=roster.current, changes=changes)
         if not flags:
             return book
         sheet = book.add_sheet("质量", QUALITY_COLUMNS, title=f"{school}{year}年风险点表格质量提示", subtitle="")

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from lzdocs.documents.publicity import PublicityTable
     from lzdocs.settings import Settings
     from lzdocs.store import Store
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import Roster, Workspace
 
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
@@ -180,7 +180,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
     """Write the files of ``paths`` (keys of :func:`register_paths`) from one read of the database."""
     school = ws.school
     with store.read() as conn:
-        status, order = None, []
+        status, order, roster = None, [], None
         if paths.keys() & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
             roster = ws.roster()
             status = status_from(conn, roster.names, year, today, ws.settings.deadline(year), current=roster.current)
@@ -191,7 +191,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
         seen = (lambda r: table.add(publicity_row(r))) if table is not None else None
         builders: dict[str, Callable[[str], StreamingBook]] = {
             "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school,
-                                                         seen=seen),
+                                                         seen=seen, roster=roster),
             "status": lambda label: status_book(status, label, school),
             "documents": lambda label: documents_book(conn, year, today, label, school),
             "warnings": lambda label: warnings_book(conn, year, today, label, school, ws.settings),
@@ -236,16 +236,24 @@ def _save_publicity(table: PublicityTable | None, failed: Exception | None, path
 
 def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.date, status: SubmissionStatus,
                           order: list[str], label: str, school: str = "", *,
-                          seen: Callable[[Mapping], None] | None = None) -> StreamingBook:
+                          seen: Callable[[Mapping], None] | None = None, roster: Roster | None = None) -> StreamingBook:
     """The 汇总表 with its 变化 sheet (documents/changes_sheet.py) and 质量 sheet (documents/quality_sheet.py);
     those modules load only when the 汇总表 is written (a letter's registers do not need them). ``seen``: see
-    :func:`risk_book`."""
+    :func:`risk_book`; ``roster``: the workspace's, when the caller has read it. The units' changes are worked out
+    once, for the 变化 sheet and the quality review's 与上年相同."""
     from lzdocs.documents.changes_sheet import add_changes_sheet
     from lzdocs.documents.quality_sheet import add_quality_sheet
+    from lzdocs.dynamics.changes import threshold_of, year_changes
 
-    book = add_changes_sheet(risk_book(conn, year, today, status, label, school, seen=seen), conn, year, order,
-                             ws.settings, school, ws.roster().current)
-    return add_quality_sheet(book, conn, year, order, ws, school)
+    roster = ws.roster() if roster is None else roster
+    book = risk_book(conn, year, today, status, label, school, seen=seen)
+    try:
+        changes = year_changes(conn, year, threshold_of(ws.settings), unit_order=order, current=roster.current)
+    except BaseException:
+        book.close()
+        raise
+    book = add_changes_sheet(book, conn, year, order, ws.settings, school, roster.current, found=changes)
+    return add_quality_sheet(book, conn, year, order, ws, school, roster=roster, changes=changes)
 
 
 def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None,

@@ -39,7 +39,8 @@ from lzdocs.store.submissions import order_key
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lzdocs.workspace import Workspace
+    from lzdocs.dynamics.changes import UnitChanges
+    from lzdocs.workspace import Roster, Workspace
 
 RULES_FILE = Path(__file__).with_name("quality.toml")
 DEFAULT_COPY_THRESHOLD = 90.0
@@ -90,15 +91,15 @@ class Rules:
     change_threshold: float = 75.0
 
     @classmethod
-    def load(cls, ws: Workspace) -> Rules:
-        """The rules of workspace ``ws``."""
+    def load(cls, ws: Workspace, *, roster: Roster | None = None) -> Rules:
+        """The rules of workspace ``ws`` (``roster``: its roster, when the caller has read it)."""
         data = _read(RULES_FILE)
         extra_name = ws.settings.text("quality", "rules_file", "质量规则.toml").strip()
         extra = ws.root / extra_name if extra_name else None
         if extra is not None and extra.is_file():
             _extend(data, _read(extra))
         unit_areas = {name: _split_areas(text) for name, text in ws.settings.section("quality_areas").items()}
-        for unit in ws.roster():
+        for unit in ws.roster() if roster is None else roster:
             if getattr(unit, "areas", None) is not None:
                 unit_areas[unit.name] = list(unit.areas)
         try:
@@ -392,7 +393,8 @@ class FirstHad:
 
 
 def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | Collection[str] | None = None,
-               unit_order: Sequence[str] = (), current: Callable[[str], str] | None = None) -> list[QualityFlag]:
+               unit_order: Sequence[str] = (), current: Callable[[str], str] | None = None,
+               changes: Iterable[UnitChanges] | None = None) -> list[QualityFlag]:
     """The flags of every unit's current form of ``year`` (units of ``unit_order`` first); of ``unit`` only: a name,
     or the names its forms may be recorded under (``Roster.recorded_names``). ``current`` (``Roster.current``) makes a
     renamed unit's form of last year its previous form (与上年相同).
@@ -400,12 +402,15 @@ def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | Collect
     Copies are looked for text by text in the order the units first had them (``FirstHad``, over the forms the
     current ones superseded): a row is compared with what other units had before its unit had that text. The order
     is the order the archive took the forms in (their ids), never the recorded times, which come from the clocks of
-    the machines that took them (``submissions.order_key``)."""
+    the machines that took them (``submissions.order_key``).
+
+    ``changes``: ``year_changes`` of ``year`` for every unit, with ``current`` and ``rules.change_threshold``, when the
+    caller has worked them out already (the 变化 sheet beside the 质量 sheet); else they are worked out here."""
     forms = history.current_forms(conn, year)
     name = current or (lambda recorded: recorded)  # a renamed unit's forms are one unit's (Roster.current)
-    same = {c.unit: c.previous_year for c in year_changes(conn, year, rules.change_threshold, unit=unit,
-                                                          current=current)
-            if c.previous_year < year and c.same_as_previous}
+    if changes is None:
+        changes = year_changes(conn, year, rules.change_threshold, unit=unit, current=current)
+    same = {c.unit: c.previous_year for c in changes if c.previous_year < year and c.same_as_previous}
     wanted = None if unit is None else {unit} if isinstance(unit, str) else set(unit)
     first = FirstHad(conn, history.superseded_forms(conn, year), rules.copy_threshold)
     fuzzy = history.count_rows(conn, [f.id for f in forms]) ** 2 // 2 <= FUZZY_PAIRS

@@ -189,3 +189,34 @@ def test_the_settings_are_checked(tmp_path):
                       encoding="utf-8")
     proc = run_cli("-w", root, "quality", check=2)
     assert "[quality] copy_threshold 的值“150”超出范围：应在 1 到 100 之间" in proc.stderr
+
+
+def test_the_units_changes_are_worked_out_once_for_the_summary(session, tmp_path, monkeypatch):
+    """The 变化 sheet and the 质量 sheet's 与上年相同 come from one comparison of each unit's forms; the review given
+    it finds what it finds working them out itself."""
+    from lzdocs.documents.registers import write_registers
+    from lzdocs.dynamics import changes
+    from lzdocs.dynamics.quality import Rules, year_flags
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+    from tests.conftest import copy_of
+
+    (tmp_path / "ws").mkdir()
+    ws = Workspace.open(copy_of(session[0], tmp_path / "ws"))
+    store = Store.for_workspace(ws)
+    try:
+        roster, rules = ws.roster(), Rules.load(ws)
+        with store.read() as conn:
+            found = changes.year_changes(conn, 2026, rules.change_threshold, current=roster.current)
+            alone = year_flags(conn, 2026, rules, unit_order=roster.names, current=roster.current)
+            given = year_flags(conn, 2026, rules, unit_order=roster.names, current=roster.current, changes=found)
+        assert given == alone and [f.code for f in alone].count("same_as_previous") == 1
+        calls = []
+        real = changes.year_changes
+        monkeypatch.setattr(changes, "year_changes", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+        write_registers(ws, store, 2026, dt.date(2026, 11, 28))
+        assert calls == [2026]
+        sheet = load_workbook(ws.root / SHEET)["质量"]
+        assert [r[4] for r in sheet.iter_rows(min_row=4, values_only=True)] == [f["message"] for f in EXPECTED]
+    finally:
+        store.close()
