@@ -467,9 +467,11 @@ class StreamingSheet:
         plan = self._row_plan(styles, len(values))
         letters, keys, sids, fits = plan.letters, plan.styles, plan.sids, plan.fits
         cells, lines = [], 1
+        texts = "".join([value for value in values if value.__class__ is str])
+        clean = len(texts) <= _SHORT and not UNSAFE_TEXT.search(texts)  # every text of the row, at one go
         for i, value in enumerate(values):
             kind = value.__class__
-            if kind is str and value and not (len(value) > _SHORT or UNSAFE_TEXT.search(value)):
+            if kind is str and value and (clean or not (len(value) > _SHORT or UNSAFE_TEXT.search(value))):
                 if value[0] in _FORMULA_FIRST:  # shown as typed, never taken for a formula
                     sid = self.book.style_id(keys[i], quoted=True)
                 elif (sid := sids[i]) is None:
