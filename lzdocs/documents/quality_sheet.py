@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lzdocs.documents.xlsx_writer import Column, StreamingBook
-from lzdocs.dynamics.quality import QualityFlag, Rules, year_flags
+from lzdocs.dynamics.quality import QualityFlag, Rules, YearReview, year_flags
 from lzdocs.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,20 +22,33 @@ CODE_NAMES = {"generic_measures": "措施笼统", "copied": "可能照抄", "sam
 CODE_STYLES = {"possibly_missing": "bad", "copied": "warn", "same_as_previous": "warn"}
 
 
+def year_review(conn: Connection, year: int, ws: Workspace, roster: Roster) -> YearReview | None:
+    """The quality review of ``year``, to be given the year's current risk rows as the 汇总 reads them; None when the
+    rules cannot be read (:func:`add_quality_sheet` then says why)."""
+    try:
+        rules = Rules.load(ws, roster=roster)
+    except ConfigError:
+        return None
+    return YearReview(conn, year, rules, current=roster.current)
+
+
 def add_quality_sheet(book: StreamingBook, conn: Connection, year: int, order: Sequence[str], ws: Workspace,
-                      school: str = "", *, roster: Roster | None = None,
-                      changes: list[UnitChanges] | None = None) -> StreamingBook:
+                      school: str = "", *, roster: Roster | None = None, changes: list[UnitChanges] | None = None,
+                      review: YearReview | None = None) -> StreamingBook:
     """Add the 质量 sheet to ``book`` (closed on failure, like the book's own builder) and return the book. No
     sheet when no form of the year has a hint. ``roster``: the workspace's, when the caller has read it; ``changes``:
-    see :func:`year_flags`."""
+    see :func:`year_flags`; ``review``: the :func:`year_review` given the year's rows, if any."""
     try:
         roster = ws.roster() if roster is None else roster
-        try:
-            rules = Rules.load(ws, roster=roster)
-        except ConfigError as exc:  # a broken rules file costs the sheet, not the 汇总表
-            book.warn(f"没有“质量”工作表：{exc}")
-            return book
-        flags = year_flags(conn, year, rules, unit_order=order, current=roster.current, changes=changes)
+        if review is not None:
+            flags = review.flags(conn, unit_order=order, changes=changes)
+        else:
+            try:
+                rules = Rules.load(ws, roster=roster)
+            except ConfigError as exc:  # a broken rules file costs the sheet, not the 汇总表
+                book.warn(f"没有“质量”工作表：{exc}")
+                return book
+            flags = year_flags(conn, year, rules, unit_order=order, current=roster.current, changes=changes)
         if not flags:
             return book
         sheet = book.add_sheet("质量", QUALITY_COLUMNS, title=f"{school}{year}年风险点表格质量提示", subtitle="")

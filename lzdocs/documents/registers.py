@@ -242,18 +242,32 @@ def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.
     :func:`risk_book`; ``roster``: the workspace's, when the caller has read it. The units' changes are worked out
     once, for the 变化 sheet and the quality review's 与上年相同."""
     from lzdocs.documents.changes_sheet import add_changes_sheet
-    from lzdocs.documents.quality_sheet import add_quality_sheet
+    from lzdocs.documents.quality_sheet import add_quality_sheet, year_review
     from lzdocs.dynamics.changes import threshold_of, year_changes
 
     roster = ws.roster() if roster is None else roster
-    book = risk_book(conn, year, today, status, label, school, seen=seen)
+    review = year_review(conn, year, ws, roster)  # given the 汇总's rows as it reads them: one read for both
+    feeds = [feed for feed in (seen, review.add_row if review is not None else None) if feed is not None]
+    book = risk_book(conn, year, today, status, label, school, seen=_each(feeds))
     try:
         changes = year_changes(conn, year, threshold_of(ws.settings), unit_order=order, current=roster.current)
     except BaseException:
         book.close()
         raise
     book = add_changes_sheet(book, conn, year, order, ws.settings, school, roster.current, found=changes)
-    return add_quality_sheet(book, conn, year, order, ws, school, roster=roster, changes=changes)
+    return add_quality_sheet(book, conn, year, order, ws, school, roster=roster, changes=changes, review=review)
+
+
+def _each(calls: list[Callable[[Mapping], None]]) -> Callable[[Mapping], None] | None:
+    """One call making each of ``calls`` in turn (None for none)."""
+    if len(calls) < 2:
+        return calls[0] if calls else None
+
+    def each(row: Mapping) -> None:
+        for call in calls:
+            call(row)
+
+    return each
 
 
 def _record(ws: Workspace, store: Store, result: RegisterResult, publicity: Path | None,

@@ -406,41 +406,107 @@ def year_flags(conn: Connection, year: int, rules: Rules, *, unit: str | Collect
 
     ``changes``: ``year_changes`` of ``year`` for every unit, with ``current`` and ``rules.change_threshold``, when the
     caller has worked them out already (the 变化 sheet beside the 质量 sheet); else they are worked out here."""
-    forms = history.current_forms(conn, year)
-    name = current or (lambda recorded: recorded)  # a renamed unit's forms are one unit's (Roster.current)
-    if changes is None:
-        changes = year_changes(conn, year, rules.change_threshold, unit=unit, current=current)
-    same = {c.unit: c.previous_year for c in changes if c.previous_year < year and c.same_as_previous}
-    wanted = None if unit is None else {unit} if isinstance(unit, str) else set(unit)
-    first = FirstHad(conn, history.superseded_forms(conn, year), rules.copy_threshold)
-    fuzzy = history.count_rows(conn, [f.id for f in forms]) ** 2 // 2 <= FUZZY_PAIRS
-    base: dict[int, tuple[list, list]] = {}  # form id → (unit-level flags, row flags) of the forms asked for
-    held: dict[int, list] = {}  # since → [(form id, unit, the row as flagged, (text, row))]: one unit's each
-    for start in range(0, len(forms), FORMS_AT_ONCE):
-        batch = forms[start:start + FORMS_AT_ONCE]
-        rows_by_id = history.rows_of(conn, [f.id for f in batch])
-        for form in batch:
-            rows = [_reviewed(row) for row in rows_by_id.pop(form.id)]
-            asked = wanted is None or form.unit in wanted
-            if asked:
-                base[form.id] = (_unit_flags(form.unit, rows, rules, same.get(name(form.unit))),
-                                 row_flags(form.unit, rows, rules))
-            texts = texts_of(rows)  # compared once, kept for the forms after
-            for row, pair, since in zip(rows, texts, first.since(form.unit, texts, form.id), strict=True):
-                shown = {"row_no": row["row_no"], "seq": row["seq"], "id": row["id"]} if asked else None
-                held.setdefault(since, []).append((form.id, form.unit, shown, pair))
-    earlier = CopyIndex()
-    for since in sorted(held):  # each text against those held before it, then held itself
-        group = held[since]
-        form_id, owner = group[0][0], group[0][1]
-        if form_id in base:
-            base[form_id][1].extend(earlier.copied_flags(owner, [g[2] for g in group], rules, fuzzy=fuzzy,
-                                                         texts=[g[3] for g in group]))
-        earlier.add_texts(owner, [g[3] for g in group], since)
-    position = {name: i for i, name in enumerate(unit_order)}
-    shown = sorted((form for form in forms if form.id in base),  # stable: the order taken among a unit's forms
-                   key=lambda form: (position.get(form.unit, len(position)), form.unit))
-    return [f for form in shown for f in _in_order(*base[form.id])]
+    review = YearReview(conn, year, rules, unit=unit, current=current)
+    review.read(conn)
+    return review.flags(conn, unit_order=unit_order, changes=changes)
+
+
+class YearReview:
+    """:func:`year_flags` in steps: made before the year's current risk rows are read, given them form by form
+    (:meth:`add_form`), or row by row as another reader of them goes through them (:meth:`add_row`: the 汇总 lists
+    them, each form's together), then asked for the flags (:meth:`flags`). Rows given that are not exactly those of
+    the current forms (checked by their count) are set aside and the rows read again (:meth:`read`)."""
+
+    def __init__(self, conn: Connection, year: int, rules: Rules, *, unit: str | Collection[str] | None = None,
+                 current: Callable[[str], str] | None = None):
+        self.year, self.rules, self.unit, self.current = year, rules, unit, current
+        self.forms = history.current_forms(conn, year)
+        self.unit_of = {f.id: f.unit for f in self.forms}
+        self.wanted = None if unit is None else {unit} if isinstance(unit, str) else set(unit)
+        self.first = FirstHad(conn, history.superseded_forms(conn, year), rules.copy_threshold)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.rows = 0  # rows given
+        self.given: set[int] = set()  # the forms given
+        self.base: dict[int, tuple[list, list]] = {}  # form id → (missing flags, row flags) of the forms asked for
+        self.held: dict[int, list] = {}  # since → [(form id, unit, the row as flagged, (text, row))]: one unit's each
+        self._form: int | None = None  # the form whose rows add_row is given
+        self._rows: list = []
+        self._stray = False  # a row of no current form was given
+
+    def read(self, conn: Connection) -> None:
+        """Every current form's rows, read from the archive (a few hundred forms at a time)."""
+        for start in range(0, len(self.forms), FORMS_AT_ONCE):
+            batch = self.forms[start:start + FORMS_AT_ONCE]
+            rows_by_id = history.rows_of(conn, [f.id for f in batch])
+            for form in batch:
+                self.add_form(form.id, rows_by_id.pop(form.id))
+
+    def add_row(self, row: Mapping) -> None:
+        """One stored risk row; the rows of a form come together, in table order."""
+        if row["submission_id"] != self._form:
+            self._end_form()
+            self._form = row["submission_id"]
+        self._rows.append(row)
+
+    def _end_form(self) -> None:
+        if self._form is not None:
+            if self._form in self.unit_of and self._form not in self.given:
+                self.add_form(self._form, self._rows)
+            else:
+                self._stray = True
+        self._form, self._rows = None, []
+
+    def add_form(self, form_id: int, stored: Iterable[Mapping]) -> None:
+        """The rows of the current form ``form_id``, in table order."""
+        unit, rules = self.unit_of[form_id], self.rules
+        rows = [_reviewed(row) for row in stored]
+        self.rows += len(rows)
+        self.given.add(form_id)
+        asked = self.wanted is None or unit in self.wanted
+        if asked:
+            self.base[form_id] = (missing_flags(unit, rows, rules), row_flags(unit, rows, rules))
+        texts = texts_of(rows)  # compared once, kept for the forms after
+        held = self.held
+        for row, pair, since in zip(rows, texts, self.first.since(unit, texts, form_id), strict=True):
+            shown = {"row_no": row["row_no"], "seq": row["seq"], "id": row["id"]} if asked else None
+            held.setdefault(since, []).append((form_id, unit, shown, pair))
+
+    def flags(self, conn: Connection, *, unit_order: Sequence[str] = (),
+              changes: Iterable[UnitChanges] | None = None) -> list[QualityFlag]:
+        """The flags of the forms (units of ``unit_order`` first); ``changes``: see :func:`year_flags`."""
+        self._end_form()
+        if self._stray or self.rows != history.count_rows(conn, self.given):  # not the current forms' rows
+            self._reset()
+            self.read(conn)
+        for form in self.forms:  # a form without rows
+            if form.id not in self.given:
+                self.add_form(form.id, [])
+        year, rules = self.year, self.rules
+        if changes is None:
+            changes = year_changes(conn, year, rules.change_threshold, unit=self.unit, current=self.current)
+        same = {c.unit: c.previous_year for c in changes if c.previous_year < year and c.same_as_previous}
+        name = self.current or (lambda recorded: recorded)  # a renamed unit's forms are one unit's (Roster.current)
+        fuzzy = self.rows ** 2 // 2 <= FUZZY_PAIRS
+        base = self.base
+        earlier = CopyIndex()
+        for since in sorted(self.held):  # each text against those held before it, then held itself
+            group = self.held[since]
+            form_id, owner = group[0][0], group[0][1]
+            if form_id in base:
+                base[form_id][1].extend(earlier.copied_flags(owner, [g[2] for g in group], rules, fuzzy=fuzzy,
+                                                             texts=[g[3] for g in group]))
+            earlier.add_texts(owner, [g[3] for g in group], since)
+        position = {name: i for i, name in enumerate(unit_order)}
+        shown = sorted((form for form in self.forms if form.id in base),  # stable: the order taken among a unit's
+                       key=lambda form: (position.get(form.unit, len(position)), form.unit))
+        flags = []
+        for form in shown:
+            missing, by_row = base[form.id]
+            same_year = same.get(name(form.unit))
+            flags += _in_order(([same_flag(form.unit, same_year)] if same_year is not None else []) + missing, by_row)
+        return flags
 
 
 def _reviewed(row: Mapping) -> dict:
