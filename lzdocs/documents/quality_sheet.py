@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -52,8 +53,9 @@ def add_quality_sheet(book: StreamingBook, conn: Connection, year: int, order: S
         if not flags:
             return book
         sheet = book.add_sheet("质量", QUALITY_COLUMNS, title=f"{school}{year}年风险点表格质量提示", subtitle="")
+        styles = {code: (None, None, None, CODE_STYLES.get(code, "center")) for code in {f.code for f in flags}}
         for flag in flags:
-            sheet.append(quality_row(flag), [None, None, None, CODE_STYLES.get(flag.code, "center")])
+            sheet.append(quality_row(flag), styles[flag.code])
         sheet.set_subtitle(_subtitle(flags))
     except BaseException:
         book.close()
@@ -68,6 +70,6 @@ def quality_row(flag: QualityFlag) -> list:
 
 
 def _subtitle(flags: list[QualityFlag]) -> str:
-    counts = {code: sum(f.code == code for f in flags) for code in CODE_NAMES}
+    counts = Counter(f.code for f in flags)
     parts = "、".join(f"{name} {counts[code]} 条" for code, name in CODE_NAMES.items() if counts[code])
     return f"{len({f.unit for f in flags})} 个单位共 {len(flags)} 条提示：{parts}；只作提示，不影响收取"

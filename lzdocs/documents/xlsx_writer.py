@@ -364,6 +364,7 @@ class StreamingSheet:
         self._styles = [c.style for c in columns]
         self.layout = print_layout(columns)
         self._widths = self.layout.widths
+        self._usable = [max(w - 0.8, 1.0) for w in self._widths]  # what line_count divides by
         # Text this short fits on one line; a column that does not wrap never makes its row taller.
         self._fits = [int((w - 0.8) / 1.8) if _wraps(c.style) else math.inf for w, c in zip(self._widths, columns)]
         self._row_plans: dict[tuple, _RowPlan] = {}
@@ -523,13 +524,14 @@ class StreamingSheet:
         """The lines of a row that takes ``lines`` so far, with ``text`` in column ``i`` (:func:`line_count`): a
         text on one line is measured only when it could take more, were every character of it wide (its width is at
         most twice its length)."""
-        width = self._widths[i]
         if "\n" in text:
-            return max(lines, line_count(text, width))
-        usable = max(width - 0.8, 1.0)
+            return max(lines, line_count(text, self._widths[i]))
+        usable = self._usable[i]
         if math.ceil(0.9 * (2 * len(text)) / usable) <= lines:
             return lines
-        return max(lines, math.ceil(0.9 * text_width(text) / usable))
+        width = (len(text.encode("utf-8")) + len(text)) // 2 if _ASCII_OR_WIDE.fullmatch(text) else \
+            display_width(text, ambiguous_wide=True)  # text_width, without a call
+        return max(lines, math.ceil(0.9 * width / usable))
 
     def _row_plan(self, styles: Sequence[str | None] | None, n: int) -> _RowPlan:
         """For ``n`` cells: their column letters, their styles (the override where given, else the column's;
