@@ -190,7 +190,8 @@ def _row_xml(pieces: list[str], row: dict, n: int, log: WarningLog) -> str:
     text cleaned of what XML cannot hold and escaped. One search over all the row's texts finds nothing to clean or
     escape in most rows; only then is each field looked at."""
     keys = pieces[1::2]
-    texts = [_field_text(row.get(key)) for key in keys]
+    texts = [("" if (value := row.get(key)) is None else (value if value.__class__ is str else str(value)).strip())
+             for key in keys]
     joined = "".join(texts)
     if UNSAFE_TEXT.search(joined):
         texts = [_cleaned(text, key, row, n, log) for text, key in zip(texts, keys)]
@@ -199,10 +200,6 @@ def _row_xml(pieces: list[str], row: dict, n: int, log: WarningLog) -> str:
     out = pieces.copy()
     out[1::2] = texts
     return "".join(out)
-
-
-def _field_text(value) -> str:
-    return "" if value is None else (value if value.__class__ is str else str(value)).strip()
 
 
 def _cleaned(text: str, key: str, row: dict, n: int, log: WarningLog) -> str:
