@@ -573,7 +573,10 @@ def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping]
     the unit's earlier forms may be recorded under (``Roster.recorded_names``: renamed, its form of last year is
     still last year's)."""
     others = (stored or StoredTexts()).index(conn, year, rules.copy_threshold)
-    forms = history.accepted_forms(conn, up_to_year=year, unit=recorded or unit)
+    names = recorded or unit
+    if not isinstance(names, str) and len(names) == 1:  # one name (most units): the query built once, not each time
+        names = next(iter(names))
+    forms = history.accepted_forms(conn, up_to_year=year, unit=names)
     earlier = [f for f in forms if f["year"] < year and f["superseded_by"] is None]
     same_year = None
     if earlier:
