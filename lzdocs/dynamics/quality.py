@@ -415,7 +415,8 @@ class YearReview:
     """:func:`year_flags` in steps: made before the year's current risk rows are read, given them form by form
     (:meth:`add_form`), or row by row as another reader of them goes through them (:meth:`add_row`: the 汇总 lists
     them, each form's together), then asked for the flags (:meth:`flags`). Rows given that are not exactly those of
-    the current forms (checked by their count) are set aside and the rows read again (:meth:`read`)."""
+    the current forms (each form's once, in order, and as many as they have) are set aside and the rows read again
+    (:meth:`read`)."""
 
     def __init__(self, conn: Connection, year: int, rules: Rules, *, unit: str | Collection[str] | None = None,
                  current: Callable[[str], str] | None = None):
@@ -452,9 +453,10 @@ class YearReview:
 
     def _end_form(self) -> None:
         if self._form is not None:
-            if self._form in self.unit_of and self._form not in self.given:
+            ids = [row["id"] for row in self._rows]
+            if self._form in self.unit_of and self._form not in self.given and ids == sorted(set(ids)):
                 self.add_form(self._form, self._rows)
-            else:
+            else:  # rows of no current form, a form's rows apart, out of order or twice
                 self._stray = True
         self._form, self._rows = None, []
 
@@ -477,7 +479,8 @@ class YearReview:
               changes: Iterable[UnitChanges] | None = None) -> list[QualityFlag]:
         """The flags of the forms (units of ``unit_order`` first); ``changes``: see :func:`year_flags`."""
         self._end_form()
-        if self._stray or self.rows != history.count_rows(conn, self.given):  # not the current forms' rows
+        # The rows given, each form's distinct and in order, are all the current forms' when there are as many
+        if self._stray or self.rows != history.count_rows(conn, self.unit_of):
             self._reset()
             self.read(conn)
         for form in self.forms:  # a form without rows
@@ -498,7 +501,7 @@ class YearReview:
                 base[form_id][1].extend(earlier.copied_flags(owner, [g[2] for g in group], rules, fuzzy=fuzzy,
                                                              texts=[g[3] for g in group]))
             earlier.add_texts(owner, [g[3] for g in group], since)
-        position = {name: i for i, name in enumerate(unit_order)}
+        position = {unit: i for i, unit in enumerate(unit_order)}
         shown = sorted((form for form in self.forms if form.id in base),  # stable: the order taken among a unit's
                        key=lambda form: (position.get(form.unit, len(position)), form.unit))
         flags = []
