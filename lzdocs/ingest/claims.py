@@ -14,10 +14,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from lzdocs.fsutil import (
     DamagedRecord,
+    HeldLock,
     copy_stream,
     display_name,
     fit_name,
@@ -59,17 +58,12 @@ class Claim:
     workspace: str | None = None  # the workspace folder that made it: its paths above are in that folder
 
     def __post_init__(self):
-        self._lock: FileLock | None = None
+        self._lock: HeldLock | None = None
 
     def hold(self) -> bool:
         """Take the claim's lock (released by the OS if this process dies); False if a live process holds it."""
-        lock = FileLock(str(Path(self.folder) / LOCK), timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            return False
-        self._lock = lock
-        return True
+        self._lock = HeldLock.take(Path(self.folder) / LOCK)
+        return self._lock is not None
 
     def let_go(self) -> None:
         if self._lock is not None:
