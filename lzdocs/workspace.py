@@ -140,6 +140,22 @@ def config_text(organisation: Organisation | None) -> str:
 
 __all__ = ["LETTER_CODES", "SAMPLE", "Organisation", "Roster", "Workspace"]
 
+@functools.lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
+def _through_link(root: Path, parts: tuple[str, ...]) -> bool:
+    """Is any of ``root/parts[0]``, ``root/parts[0]/parts[1]`` … a link (what ``resolve`` would follow)? Asked of
+    the parts below the workspace only: ``Path.resolve`` walks every folder from the drive down, in Python."""
+    here = str(root)
+    for part in parts:
+        here = os.path.join(here, part)
+        if os.path.islink(here):
+            return True
+    return False
+
+
 DEFAULT_CONFIG = config_text(SAMPLE)  # every known key with a value of its type (Settings.validate)
 
 DEFAULT_ROSTER = """\
@@ -549,8 +565,17 @@ class Workspace:
             yield from _entries(folder, self.relative(folder))
 
     def relative(self, path: Path) -> str:
+        """``path`` as a path in the workspace (resolved: a link inside leads where it leads), else as given."""
+        path = Path(path)
+        if path.is_absolute() and _resolved(self.root) == self.root:  # most paths: made here, no link on the way
+            try:
+                inside = path.relative_to(self.root)
+            except ValueError:
+                inside = None
+            if inside is not None and ".." not in inside.parts and not _through_link(self.root, inside.parts):
+                return inside.as_posix()
         try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
+            return path.resolve().relative_to(self.root).as_posix()
         except (ValueError, OSError, RuntimeError):  # outside the workspace; a symlink loop (RuntimeError in 3.11)
             return str(path)
 

@@ -1,12 +1,13 @@
 """Workspace creation, settings and the roster as clerks write it (CSV with or without BOM, GBK, .xlsx)."""
 
 import datetime as dt
+import sys
 
 import pytest
 from openpyxl import Workbook
 
 from lzdocs.errors import ConfigError, WorkspaceNotFound
-from lzdocs.workspace import Workspace
+from lzdocs.workspace import SAMPLE, Workspace
 
 
 def test_init_creates_folders_and_is_idempotent_without_overwriting(tmp_path):
@@ -98,3 +99,21 @@ def test_roster_without_unit_column_is_a_clear_error(workspace):
 def test_deadline_as_month_day_applies_to_every_year(workspace):
     assert workspace.settings.deadline(2026) == dt.date(2026, 11, 16)
     assert workspace.settings.deadline(2011) == dt.date(2011, 11, 16)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_a_path_in_the_workspace_is_said_as_resolving_it_says(tmp_path):
+    """``Workspace.relative`` answers most paths without resolving them (no link below the workspace on the way):
+    the same answer as resolving — a link inside leads where it leads, outside the workspace the path as given."""
+    ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
+    (tmp_path / "elsewhere").mkdir()
+    (ws.outbox / "链接").symlink_to(tmp_path / "elsewhere")
+    (ws.outbox / "内链").symlink_to(ws.inbox)
+    for path in (ws.outbox / "2026" / "收文" / "图书馆" / "图书馆.docx", ws.outbox / "链接" / "x.docx",
+                 ws.outbox / "内链" / "退回" / "x.docx", ws.outbox / ".." / "inbox" / "x.docx", ws.root,
+                 tmp_path / "elsewhere" / "x.docx", ws.outbox / "不存在" / "y.docx"):
+        try:
+            resolved = path.resolve().relative_to(ws.root).as_posix()
+        except ValueError:
+            resolved = str(path)
+        assert ws.relative(path) == resolved, path
