@@ -26,6 +26,7 @@ from lzdocs.fsutil import (
     read_record,
     remove_marked,
     rename_no_replace,
+    write_atomic,
     write_new_file,
 )
 
@@ -79,30 +80,18 @@ class Claim:
         return self.origin is not None
 
     def save(self) -> None:
-        """Record the claim's state: a line appended to its intent record, the last whole line of which counts.
-
-        Each state is recorded before the step it announces is taken (or, for the names reserved, under a marker
-        recorded before them: ``reserve_name``), so a line cut short by a crash is one whose step was not taken
-        yet, and the line before it holds. Appending creates no file but the first — making a file costs a tenth
-        of a millisecond or more on a disk, more on a share, an append almost nothing — and is one write.
-        Not fsynced: after a power cut a claim without its intent is still recovered (see ``orphan``).
-        ASCII JSON: a file name that is not UTF-8 (surrogate escapes) round-trips as \\udcXX."""
-        with open(Path(self.folder) / INTENT, "ab") as fh:
-            fh.write(json.dumps(asdict(self)).encode("ascii") + b"\n")
+        # One JSON object, replaced whole: another lzdocs version sharing the inbox reads it as its own (a journal of
+        # lines, tried once, was read by an earlier version as no intent at all, which then finished the claim with
+        # nothing kept). Not fsynced: after a power cut a claim without its intent is still recovered (``orphan``).
+        # ASCII JSON: a file name that is not UTF-8 (surrogate escapes) round-trips as \udcXX.
+        write_atomic(Path(self.folder) / INTENT, json.dumps(asdict(self)), durable=False)
 
     @classmethod
     def load(cls, folder: Path) -> Claim | None:
-        """The claim as last recorded whole (``save``); None when there is no record, or none that reads."""
         try:
-            lines = (folder / INTENT).read_bytes().splitlines()
-        except OSError:
+            return cls(**json.loads((folder / INTENT).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
             return None
-        for line in reversed(lines):
-            try:
-                return cls(**json.loads(line))
-            except (ValueError, TypeError):
-                continue
-        return None
 
 
 def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, archive: str | None,
