@@ -389,14 +389,16 @@ class Store:
         if batch is not None and batch.raw is not None and not batch.depth and batch.age() >= older_than:
             self._end(batch)
 
-    def after_commit(self, done: Callable[[], None], undone: Callable[[], None] | None = None) -> None:
+    def after_commit(self, done: Callable[[], None], undone: Callable[[], None] | None = None,
+                     left: Callable[[], None] | None = None) -> None:
         """``done`` once what was written is committed: at once, or when this thread's batch commits; ``undone``
-        instead if the batch's commit fails."""
+        instead if the batch's commit fails; ``left`` if its COMMIT is cut short (committed or not: what a killed
+        process leaves, for recovery)."""
         batch = getattr(self._batching, "current", None)
         if batch is None or batch.raw is None:
             done()
         else:
-            batch.after.append((done, undone))
+            batch.after.append((done, undone, left))
 
     @contextmanager
     def _savepoint(self, batch: _Batch):
@@ -423,39 +425,47 @@ class Store:
         raw.execute(f"RELEASE {name}")
 
     def _end(self, batch: _Batch) -> None:
-        """Commit the batch's transaction, then what followed each step; on failure, undo them."""
+        """Commit the batch's transaction, then what followed each step; if it was not committed, undo them. One
+        Ctrl-C waits for all of it; a second one (or anything else that cuts the COMMIT short) leaves the steps as a
+        killed process would: recovery tells each claim's end by its record."""
+        from lzdocs import interrupts
+
         raw, conn, after = batch.close()
         if raw is None:
             return
         conn.release()
-        try:
-            if not raw.in_transaction:  # SQLite rolled it back itself (a full disk, an I/O error)
-                raise StoreError("档案库的事务已被中止，本批记录没有保存",
-                                 hint="请检查磁盘空间后重新运行；文件留在收件文件夹")
-            self._commit(raw)
-        except BaseException as exc:
+        with interrupts.deferred():
             try:
-                if raw.in_transaction:
-                    raw.execute("ROLLBACK")
-                self._give(raw)
-            except sqlite3.Error:
-                raw.close()
-            for _, undone in after:
-                if undone is not None:
-                    undone()
-            if isinstance(exc, operational_errors()):
+                if not raw.in_transaction:  # SQLite rolled it back itself (a full disk, an I/O error)
+                    raise sqlite3.OperationalError("the transaction was rolled back")
+                self._commit(raw)
+            except sqlite3.Error as exc:  # not committed: SQLite's COMMIT either commits or says why it did not
+                try:
+                    if raw.in_transaction:
+                        raw.execute("ROLLBACK")
+                    self._give(raw)
+                except sqlite3.Error:
+                    raw.close()
+                for _, undone, _ in after:
+                    if undone is not None:
+                        undone()
                 raise database_error(self.url, exc) from exc
-            raise
-        self._give(raw)
-        self._committed()
-        failed = None
-        for done, _ in after:  # each one, even when one before it failed (its claim is finished later, ``recover``)
-            try:
-                done()
-            except Exception as exc:
-                failed = failed or exc
-        if failed is not None:
-            raise failed
+            except BaseException:
+                raw.close()
+                for _, _, left in after:
+                    if left is not None:
+                        left()
+                raise
+            self._give(raw)
+            self._committed()
+            failed = None
+            for done, _, _ in after:  # each, even when one before it failed (its claim is finished later: recover)
+                try:
+                    done()
+                except Exception as exc:
+                    failed = failed or exc
+            if failed is not None:
+                raise failed
 
     def _check_same_file(self) -> None:
         """The SQLite file is still the one opened: a deleted or replaced file is never written into."""
@@ -550,7 +560,7 @@ class _Batch:
         self.conn: sql.Connection | None = None
         self.depth = 0  # savepoints open: no commit in the middle of one
         self.began = 0.0
-        self.after: list[tuple[Callable[[], None], Callable[[], None] | None]] = []
+        self.after: list[tuple[Callable[[], None], Callable[[], None] | None, Callable[[], None] | None]] = []
 
     def open(self, raw: sqlite3.Connection, conn: sql.Connection) -> None:
         self.raw, self.conn, self.began = raw, conn, time.monotonic()

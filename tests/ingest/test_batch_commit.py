@@ -11,7 +11,8 @@ import pytest
 from lzdocs.errors import StoreError
 from lzdocs.ingest import Ingest
 from lzdocs.store import submissions as subs
-from tests.conftest import at_commit
+from lzdocs.workspace import Workspace
+from tests.conftest import SAMPLE_ROWS, at_commit
 from tests.ingest.test_read_ahead import UNITS
 
 TODAY = dt.date(2026, 11, 28)
@@ -36,6 +37,10 @@ def test_a_commit_that_fails_puts_the_files_of_its_batch_back_and_the_next_run_t
 
 
 def test_records_are_committed_with_their_files_in_place_once_the_run_ends(workspace, store, make_form):
+    config = workspace.root / "lzdocs.toml"  # read here, not ahead: no wait for a worker commits the batch early
+    config.write_text(config.read_text(encoding="utf-8").replace("[limits]\n", "[limits]\nreaders = 0\n", 1),
+                      encoding="utf-8")
+    workspace = Workspace.open(workspace.root)
     for i, unit in enumerate(UNITS):
         make_form(workspace.inbox / f"{i:02d}.docx", unit=unit)
     with at_commit(lambda raw: None) as fired:
@@ -43,3 +48,44 @@ def test_records_are_committed_with_their_files_in_place_once_the_run_ends(works
     assert len(fired) < len(UNITS)  # fewer commits than forms
     assert all((workspace.root / o.stored_as).stat().st_size > 0 for o in outcomes)
     assert not list(workspace.work.glob("claims/*"))
+
+
+def test_a_ctrl_c_as_the_commit_ends_leaves_the_files_to_recovery_never_put_back(workspace, store, make_form):
+    """A Ctrl-C that lands while COMMIT runs is raised once it has committed: the records are there, so the files
+    must not go back to the inbox (the next run would take them again as 重复). They are left as a killed process
+    leaves them; the next run finishes them."""
+    given = {make_form(workspace.inbox / f"{i:02d}.docx", unit=unit).read_bytes() for i, unit in enumerate(UNITS)}
+
+    def commit_then_ctrl_c(raw):
+        raw.execute("COMMIT")
+        raise KeyboardInterrupt
+
+    with at_commit(commit_then_ctrl_c, once=True), pytest.raises(KeyboardInterrupt):
+        # the inbox taken as run_inbox takes it, without the run's own check: this run is cut short by design
+        Ingest(workspace, store, today=TODAY).run_paths([workspace.inbox])
+    again = Ingest(workspace, store, today=TODAY).run_inbox()  # recovery finishes what the commit recorded
+    with store.read() as conn:
+        rows = subs.submissions_for_year(conn, 2026)
+    assert sorted(r["status"] for r in rows) == ["accepted"] * len(UNITS)
+    assert "duplicate" not in {o.status for o in again}
+    assert {(workspace.root / r["stored_as"]).read_bytes() for r in rows} == given
+
+
+def test_a_returned_file_moved_to_settled_is_recorded_at_once_not_with_the_batch(workspace, store, make_form):
+    """The move of a returned file is final on disk: its record is committed with it, not later with the run's
+    batch (a crash in between would leave the row naming where the file no longer is)."""
+    from lzdocs.ingest.returned import SETTLED, settle_returned
+
+    make_form(workspace.inbox / "人事处.docx", unit="人事处", rows=[dict(SAMPLE_ROWS[0], level="很高")])
+    [returned] = Ingest(workspace, store, today=TODAY).run_inbox()
+    assert returned.status == "rejected"
+    with store.batch():
+        with store.begin() as conn:  # the batch's transaction open, as in a run
+            subs.current_for(conn, "risk", "人事处", 2026)
+        [moved] = settle_returned(workspace, store, "risk", "人事处", 2026, workspace.work / "claims")
+        assert SETTLED in moved
+        db = sqlite3.connect(store.file)  # what another process reads: committed already
+        try:
+            assert db.execute("SELECT stored_as FROM submissions WHERE status = 'rejected'").fetchone()[0] == moved
+        finally:
+            db.close()
