@@ -48,26 +48,29 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
     ids = [r["id"] for r in rejected if Path(r["stored_as"]).parent.as_posix() == returned]
     moved = []
     for submission_id in ids:
-        with store.begin() as conn:
-            row = subs.get(conn, submission_id)
-            if _taken_back(ws, row, returned, claims_dir):
-                _settle_taken_back(ws, store, conn, row)
-                continue
-            if not _still_returned(ws, row, returned, claims_dir):
-                continue
-            try:
-                new, note = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
-            except OSError as exc:
-                log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED,
-                            describe_os_error(exc))
-                continue
-            stored_as = ws.relative(new)
-            subs.move_stored(conn, row["id"], stored_as)
-            manifest.move(conn, row["stored_as"], stored_as)  # docs/product.md §12.1
-            if note is not None:
-                manifest.move(conn, row["stored_as"] + EXPLANATION, ws.relative(note))
-            store.log(conn, "settled", row["original_name"], before={"stored_as": row["stored_as"]},
-                      after={"stored_as": stored_as})
+        try:
+            with store.begin() as conn:
+                row = subs.get(conn, submission_id)
+                if _taken_back(ws, row, returned, claims_dir):
+                    _settle_taken_back(ws, store, conn, row)
+                    continue
+                if not _still_returned(ws, row, returned, claims_dir):
+                    continue
+                try:
+                    new, note = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
+                except OSError as exc:
+                    log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED,
+                                describe_os_error(exc))
+                    continue
+                stored_as = ws.relative(new)
+                subs.move_stored(conn, row["id"], stored_as)
+                manifest.move(conn, row["stored_as"], stored_as)  # docs/product.md §12.1
+                if note is not None:
+                    manifest.move(conn, row["stored_as"] + EXPLANATION, ws.relative(note))
+                store.log(conn, "settled", row["original_name"], before={"stored_as": row["stored_as"]},
+                          after={"stored_as": stored_as})
+        finally:  # each move committed as it is made (a run's batch would commit it later: Store.batch)
+            store.flush()
         moved.append(stored_as)
     return moved
 
