@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -567,7 +568,8 @@ class Workspace:
     def relative(self, path: Path) -> str:
         """``path`` as a path in the workspace (resolved: a link inside leads where it leads), else as given."""
         path = Path(path)
-        if path.is_absolute() and _resolved(self.root) == self.root:  # most paths: made here, no link on the way
+        # most paths: made here, no link on the way (not on Windows, where a junction is no link to islink)
+        if sys.platform != "win32" and path.is_absolute() and _resolved(self.root) == self.root:
             try:
                 inside = path.relative_to(self.root)
             except ValueError:

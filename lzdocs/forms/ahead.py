@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import sys
 import uuid
@@ -37,34 +36,26 @@ def workers_for(files: int, setting: float | None = None) -> int:
     """How many reader processes an ingest of ``files`` files starts: ``[limits] readers`` when set (0: none),
     else one core fewer than the machine has (the ingest itself keeps one), at most 4; none for a few files, and
     none when the program that runs the ingest would run again in each worker (``spawn_is_safe``)."""
-    if files < READ_AHEAD_FROM or not spawn_is_safe():
+    if files < READ_AHEAD_FROM:
         return 0
-    if setting is not None:
+    if setting is not None:  # said in lzdocs.toml: a script that ingests must then guard its main (README)
         return max(0, int(setting))
+    if not spawn_is_safe():
+        return 0
     return min(4, (os.cpu_count() or 1) - 1)
 
 
 def spawn_is_safe() -> bool:
     """A spawned worker imports the main module of the program that started it — unless it is a package's
-    ``__main__`` (``python -m lzdocs``, the ``lzdocs`` command's launcher): a user's script that calls
-    ``Office.ingest()`` without ``if __name__ == "__main__":`` would run its whole ingest again in every worker. Such
-    a script is read by the ingest alone."""
+    ``__main__`` (``python -m lzdocs``, the ``lzdocs`` command, whose launcher runs a ``__main__``) or there is none
+    (the interactive interpreter, ``python -c``): a user's script that calls ``Office.ingest()`` outside
+    ``if __name__ == "__main__":`` would run again, whole, in every worker — and a guard in the script says nothing
+    of what it guards. A script's ingest is read by the ingest alone, unless ``[limits] readers`` says otherwise."""
     main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    name = getattr(spec, "name", None) or ""
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
     if name == "__main__" or name.endswith(".__main__"):
         return True
-    path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
-    if not path:  # the interactive interpreter, python -c: nothing to import again
-        return True
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except (OSError, ValueError):
-        return False
-    return _GUARD.search(text) is not None
-
-
-_GUARD = re.compile(r"""__name__\s*==\s*(['"])__main__\1""")
+    return not getattr(main, "__file__", None) and not name
 
 
 class ReadAhead:
@@ -103,6 +94,11 @@ class ReadAhead:
             except RuntimeError:  # the pool broke (a worker died) or was shut down: the ingest reads on its own
                 self.broken = True
 
+    def ready(self, path: Path) -> bool:
+        """Has a worker read ``path`` (or is there nothing to wait for)?"""
+        future = self.pending.get(path)
+        return future is None or future.done()
+
     def take(self, path: Path) -> Callable[[str], RawForm | None]:
         """What a worker read of ``path``, waited for before the ingest claims the file (a file claimed first would
         be gone from where the worker looks): a callable that, given the SHA-256 of the bytes the ingest took,
@@ -110,7 +106,9 @@ class ReadAhead:
         else None: read the file yourself."""
         future = self.pending.pop(path, None)
         self.advance()
-        if future is None or not (self.up or future.done()):  # the workers are still starting: not waited for
+        # While the workers start, a result not ready is not waited for (a few tenths of a second) — except on
+        # Windows, where a file a worker still has open cannot be renamed (claimed)
+        if future is None or not (self.up or future.done() or sys.platform == "win32"):
             if future is not None:
                 future.cancel()  # (when it has not gone to a worker yet)
             return lambda sha: None

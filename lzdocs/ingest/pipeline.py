@@ -72,6 +72,7 @@ NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
 REWRITTEN = "收取时文件又被改写（可能还在保存或复制中），本次没有收取，文件留在原处；写完后再收取即可"
 NOT_COMMITTED = "记录写入档案库时数据库不可用，本次没有收取，文件留在原处；数据库恢复后重新收取即可"
 _QUICK_TO_READ = {".docx", ".xlsx", ".docm", ".xlsm"}  # read in milliseconds: no commit before (``_before_reading``)
+_QUICK_BYTES = 1 << 20  # … when no larger than this
 BATCH_SECONDS = 0.25  # a run's records committed this often (``Store.batch``): the work a crash makes redo, at most
 
 
@@ -271,11 +272,18 @@ class Ingest:
         return self.process(claim, seen, read=read)
 
     def _before_reading(self, path: Path) -> None:
-        """The run's batch committed before a file that may take long to read is read (here or by a worker): the
-        archive's write lock is not held through an old .doc's conversion (seconds; a .docx or .xlsx takes
-        milliseconds). Before its claim, so that a failure in finishing the files committed (``_after_commit``)
-        strands no claim of this one."""
-        if path.suffix.lower() not in _QUICK_TO_READ:
+        """The run's batch committed before a wait for a worker still reading the file, or before a file is read
+        here that may take long (an old .doc's conversion, a large workbook: seconds; a form, milliseconds): the
+        archive's write lock is not held meanwhile. Before its claim, so that a failure in finishing the files
+        committed (``_after_commit``) strands no claim of this one."""
+        if self._ahead is not None:
+            slow = not self._ahead.ready(path)
+        else:
+            try:
+                slow = path.suffix.lower() not in _QUICK_TO_READ or os.lstat(path).st_size > _QUICK_BYTES
+            except OSError:
+                slow = True
+        if slow:
             self.store.flush()
 
     def _take_copy(self, path: Path, named: bool) -> Outcome:
@@ -602,8 +610,12 @@ class Ingest:
             cl.unreserve(claim)
             self._leave_untaken(claim)
 
+        def left():  # as a killed process leaves it: the next run's recovery finishes it or puts it back
+            self._awaiting.discard(claim.token)
+            claim.let_go()
+
         self._awaiting.add(claim.token)
-        self.store.after_commit(done, undone)
+        self.store.after_commit(done, undone, left)
 
     def _record_kept(self, conn: Connection, claim: Claim, stored_as: str, digest: str, submission: int, values: dict,
                      problems: list[Problem]) -> None:

@@ -84,6 +84,10 @@ def test_forms_read_ahead_are_taken_exactly_as_forms_read_one_by_one(tmp_path, m
 
 
 def test_a_file_rewritten_after_a_worker_read_it_is_read_again_and_kept_as_read(workspace, store, make_form):
+    config = workspace.root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[limits]\n", "[limits]\nreaders = 1\n", 1),
+                      encoding="utf-8")
+    workspace = Workspace.open(workspace.root)
     others = [make_form(workspace.inbox / f"{i:02d}.docx", unit=unit).read_bytes() for i, unit in enumerate(UNITS)][1:]
     replaced = workspace.inbox / "00.docx"
     job = Ingest(workspace, store, today=TODAY)
@@ -120,23 +124,24 @@ def test_how_many_workers_read_ahead(monkeypatch, files, setting, cores, workers
 
 
 def test_the_forms_are_never_read_ahead_for_a_script_that_would_run_again_in_each_worker(tmp_path, monkeypatch):
-    """A spawned worker imports the program's main module: a script without ``if __name__ == "__main__":`` would
-    take the inbox again in every worker. ``python -m lzdocs``, the lzdocs command and ``python -c`` are safe."""
+    """A spawned worker imports the program's main module: a script that calls ``Office.ingest()`` outside
+    ``if __name__ == "__main__":`` would take the inbox again in every worker, and a guard elsewhere in it says
+    nothing. ``python -m lzdocs``, the lzdocs command and ``python -c`` are safe; a script only when
+    ``[limits] readers`` is set (README: it must guard its main)."""
     import sys
     import types
 
-    def main(name=None, path=None, text=""):
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+
+    def main(name=None, path=None, setting=None):
         module = types.ModuleType("__main__")
         if path:
-            (tmp_path / path).write_text(text, encoding="utf-8")
+            (tmp_path / path).write_text("if __name__ == '__main__':\n    main()\n", encoding="utf-8")
             module.__file__ = str(tmp_path / path)
-        module.__spec__ = types.SimpleNamespace(name=name, origin=module.__dict__.get("__file__")) if name else None
+        module.__spec__ = types.SimpleNamespace(name=name) if name else None
         monkeypatch.setitem(sys.modules, "__main__", module)
-        return ahead.workers_for(100, 2)
+        return ahead.workers_for(100, setting)
 
-    office = "import lzdocs\nlzdocs.Office('.').ingest()\n"
-    assert main("lzdocs.__main__") == 2 and main() == 2  # python -m lzdocs; python -c / the interpreter
-    assert main(path="guarded.py", text=f"if __name__ == '__main__':\n    {office}") == 2
-    assert main(path="lzdocs-script", text='if __name__ == "__main__":\n    sys.exit(main())') == 2
-    assert main(path="script.py", text=office) == 0  # would ingest again in each worker
-    assert main("script", path="script.py", text=office) == 0  # python -m script
+    assert main("lzdocs.__main__") == 2 and main("__main__") == 2 and main() == 2  # -m lzdocs; its launcher; -c
+    assert main(path="guarded.py") == 0 and main("script", path="script.py") == 0  # python script.py; -m script
+    assert main(path="guarded.py", setting=1) == 1  # said in lzdocs.toml: trusted
