@@ -94,11 +94,6 @@ class ReadAhead:
             except RuntimeError:  # the pool broke (a worker died) or was shut down: the ingest reads on its own
                 self.broken = True
 
-    def ready(self, path: Path) -> bool:
-        """Has a worker read ``path`` (or is there nothing to wait for)?"""
-        future = self.pending.get(path)
-        return future is None or future.done()
-
     def take(self, path: Path) -> Callable[[str], RawForm | None]:
         """What a worker read of ``path``, waited for before the ingest claims the file (a file claimed first would
         be gone from where the worker looks): a callable that, given the SHA-256 of the bytes the ingest took,

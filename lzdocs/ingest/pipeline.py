@@ -272,17 +272,14 @@ class Ingest:
         return self.process(claim, seen, read=read)
 
     def _before_reading(self, path: Path) -> None:
-        """The run's batch committed before a wait for a worker still reading the file, or before a file is read
-        here that may take long (an old .doc's conversion, a large workbook: seconds; a form, milliseconds): the
-        archive's write lock is not held meanwhile. Before its claim, so that a failure in finishing the files
+        """The run's batch committed before a file that may take long to read is read, here or by a worker (an old
+        .doc's conversion, a large workbook: seconds; a form, milliseconds): the archive's write lock is not held
+        meanwhile. Before its claim, so that a failure in finishing the files
         committed (``_after_commit``) strands no claim of this one."""
-        if self._ahead is not None:
-            slow = not self._ahead.ready(path)
-        else:
-            try:
-                slow = path.suffix.lower() not in _QUICK_TO_READ or os.lstat(path).st_size > _QUICK_BYTES
-            except OSError:
-                slow = True
+        try:
+            slow = path.suffix.lower() not in _QUICK_TO_READ or os.lstat(path).st_size > _QUICK_BYTES
+        except OSError:
+            slow = True
         if slow:
             self.store.flush()
 
