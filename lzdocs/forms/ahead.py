@@ -20,6 +20,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from lzdocs.errors import RejectedFile
@@ -112,9 +113,8 @@ class ReadAhead:
             result = future.result()
         except Exception as exc:  # the worker died (BrokenProcessPool) or could not send its result
             log.debug("预读 %s 未完成（%s），改为直接读取", path, type(exc).__name__)
-            self.broken = self.broken or type(exc).__name__ == "BrokenProcessPool"
+            self.broken = self.broken or isinstance(exc, BrokenProcessPool)
             result = None
-        self.advance()
         return lambda sha: None if result is None or result[0] != sha else self._form(result[1])
 
     def _form(self, payload: tuple) -> RawForm | None:

@@ -71,7 +71,7 @@ EXPLANATION = ".错误说明.txt"
 NOT_FOUND = "找不到这个文件或文件夹，请检查路径是否写对"
 REWRITTEN = "收取时文件又被改写（可能还在保存或复制中），本次没有收取，文件留在原处；写完后再收取即可"
 NOT_COMMITTED = "记录写入档案库时数据库不可用，本次没有收取，文件留在原处；数据库恢复后重新收取即可"
-_QUICK_TO_READ = {".docx", ".xlsx", ".docm", ".xlsm"}  # read in milliseconds: no commit before (``_before_reading``)
+_QUICK_TO_READ = {".docx", ".xlsx", ".docm", ".xlsm"}  # read in milliseconds: no commit before (``_before_claim``)
 _QUICK_BYTES = 1 << 20  # … when no larger than this
 BATCH_SECONDS = 0.25  # a run's records committed this often (``Store.batch``): the work a crash makes redo, at most
 
@@ -263,18 +263,18 @@ class Ingest:
         a watcher first saw the file (it arrived then, or earlier).
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
-        self._before_reading(path)
-        read = self._ahead.take(path) if self._ahead else None  # before the claim takes it from where it was read
+        read = self._before_claim(path)
         claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root))
         if claim is None:
             return None
         self.crash("claimed")
         return self.process(claim, seen, read=read)
 
-    def _before_reading(self, path: Path) -> None:
-        """The run's batch committed before a file that may take long to read is read, here or by a worker (an old
-        .doc's conversion, a large workbook: seconds; a form, milliseconds): the archive's write lock is not held
-        meanwhile. Before its claim, so that a failure in finishing the files
+    def _before_claim(self, path: Path) -> Callable[[str], RawForm | None] | None:
+        """What a worker read of ``path``, if one is reading ahead (``ReadAhead.take``): asked before the claim takes
+        the file from where it was read. First the run's batch is committed if the file may take long to read, here
+        or by a worker (an old .doc's conversion, a large workbook: seconds; a form, milliseconds), so that the
+        archive's write lock is not held meanwhile — before the claim, so that a failure in finishing the files
         committed (``_after_commit``) strands no claim of this one."""
         try:
             slow = path.suffix.lower() not in _QUICK_TO_READ or os.lstat(path).st_size > _QUICK_BYTES
@@ -282,10 +282,10 @@ class Ingest:
             slow = True
         if slow:
             self.store.flush()
+        return self._ahead.take(path) if self._ahead else None
 
     def _take_copy(self, path: Path, named: bool) -> Outcome:
-        self._before_reading(path)
-        read = self._ahead.take(path) if self._ahead else None
+        read = self._before_claim(path)
         try:
             claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root),
                                      follow_symlinks=named)
