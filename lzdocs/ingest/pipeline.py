@@ -122,6 +122,7 @@ class Ingest:
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
         self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
         self.read_ahead = 0  # how many forms of this run were read by a worker (the others by this process)
+        self._slots: cl.Slots | None = None  # while a run lasts (``_taking``)
         self._awaiting: set[str] = set()  # claims whose records wait for the batch's commit (``_after_commit``)
         self._put_back: set[str] = set()  # files whose records were not committed after all (``_undone``)
         self.file_clocks = FileSystemClocks()
@@ -213,11 +214,15 @@ class Ingest:
             if not files:
                 yield
                 return
+            self._slots = cl.Slots()  # settled claims' folders, for the next claims (claims.Slots)
             try:
                 with self.store.batch():
                     yield
             except DatabaseUnavailable as exc:  # the last commit failed: its files went back where they were
                 self.stopped = exc
+            finally:
+                slots, self._slots = self._slots, None
+                slots.close()
 
     def _undone(self, outcomes: list[Outcome]) -> list[Outcome]:
         """The outcomes of files whose records were not committed after all (the database went away as they were):
@@ -264,7 +269,8 @@ class Ingest:
 
         Raises ClaimFailed when the file cannot be taken (no permission, open elsewhere): it stays in the inbox."""
         read = self._before_claim(path)
-        claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root))
+        claim = cl.claim_by_rename(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root),
+                                   self._slots)
         if claim is None:
             return None
         self.crash("claimed")
@@ -637,7 +643,7 @@ class Ingest:
         note = Path(f"{claim.dest}{EXPLANATION}") if status == "rejected" and claim.dest else None
         if note and (not note.exists() or note.stat().st_size == 0):
             write_atomic(note, self._explanation(claim, problems, when))
-        cl.release(claim)
+        cl.release(claim, self._slots)
 
     def _settle_duplicate(self, claim: Claim, src: BinaryIO, sha: str, first, arrived: dt.date) -> Outcome:
         where = None

@@ -29,7 +29,9 @@ def held_by_claims(claims_dir) -> tuple[Counter, set[str]]:
     found: Counter = Counter()
     folders = [f for f in claims_dir.iterdir() if f.is_dir()] if claims_dir.exists() else []
     for path in (p for f in folders for p in f.iterdir()):
-        if path.name not in (INTENT, LOCK) and path.is_file() and not path.is_symlink():
+        # the claimed file; not the claim's own records (its intent's spares, dot-files, as claims.orphan says)
+        own = path.name in (INTENT, LOCK) or path.name.startswith(".")
+        if not own and path.is_file() and not path.is_symlink():
             found[sha(path.read_bytes())] += 1
     return found, {f.name for f in folders}
 

@@ -107,8 +107,8 @@ def test_a_clean_up_that_ctrl_c_cuts_short_is_reported_as_the_interruption(works
     names = _forms(workspace, make_form, 3)
     real, calls = claims.release, []
 
-    def release(claim):
-        real(claim)
+    def release(claim, *slots):
+        real(claim, *slots)
         calls.append(claim.original_name)
         if len(calls) == 2:  # shutil.rmtree's pattern, with Ctrl-C between its close and the line after it
             fd = os.open(workspace.root, os.O_RDONLY)
@@ -276,8 +276,8 @@ def test_a_real_failure_of_a_clean_up_during_ctrl_c_is_said_as_itself(workspace,
     _forms(workspace, make_form, 2)
     real = claims.release
 
-    def release(claim):
-        real(claim)
+    def release(claim, *slots):
+        real(claim, *slots)
         try:
             raise KeyboardInterrupt
         finally:
