@@ -428,7 +428,14 @@ class Rewriter:
         write_atomic(folder / self.name, data, durable=False)
 
     def _by_link(self, folder: Path, data: bytes) -> None:
-        spare = folder / self.spares[self.turn]
+        turn = self.turn
+        try:  # the spare shown is never written into: a Rewriter new to the folder (a claim read back by recovery)
+            # or one stopped between the rename and the turn (Ctrl-C) does not know which one that is
+            if os.path.samestat(os.lstat(folder / self.name), os.lstat(folder / self.spares[turn])):
+                turn ^= 1
+        except FileNotFoundError:
+            pass
+        spare = folder / self.spares[turn]
         # Not O_TRUNC: ext4 writes out on close a file truncated to nothing; shortened after the write instead
         fd = os.open(spare, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | _O_BINARY, 0o644)
         try:
@@ -445,7 +452,7 @@ class Rewriter:
             os.unlink(shown)
             os.link(spare, shown)
         os.replace(shown, folder / self.name)
-        self.turn ^= 1
+        self.turn = turn ^ 1
 
 
 def file_system_now(folder: Path) -> float | None:

@@ -269,7 +269,12 @@ class Slots:
         return self.on and len(self.free) < self.LIMIT
 
     def keep(self, claim: Claim) -> None:
-        self.free.append(claim)
+        """The settled claim's folder, its lock and its intent's spares, taken from it: whatever lets that claim go
+        afterwards (``Ingest.process`` lets go a claim its batch committed early) leaves the folder locked."""
+        kept = Claim(claim.token, claim.folder, "", "", None)
+        kept._lock, kept._intent = claim._lock, claim._intent
+        claim._lock, claim._intent = None, Rewriter(INTENT)
+        self.free.append(kept)
 
     def take(self, folder: Path) -> tuple[HeldLock, Rewriter] | None:
         """A kept folder, renamed to ``folder`` (which must not exist): its lock and its intent's spares; None

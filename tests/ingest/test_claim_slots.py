@@ -91,7 +91,8 @@ def test_kept_folders_left_by_a_killed_run_are_removed_by_the_next(workspace, st
     os.replace(claim.file, workspace.inbox / "0.docx")  # its file back, as a settled claim's is gone
     cl.release(claim, slots)
     assert sorted(p.name for p in (claims_dir / claim.token).iterdir()) == [".intent.json.a", ".lock"]
-    claim.let_go()  # the process dies: the OS lets its locks go
+    for kept in slots.free:  # the process dies: the OS lets its locks go
+        kept.let_go()
     outcomes = Ingest(workspace, store, today=TODAY).run_inbox()
     assert sorted(o.status for o in outcomes) == ["accepted"] * 3
     assert list(claims_dir.iterdir()) == []

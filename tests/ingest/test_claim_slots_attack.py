@@ -1,0 +1,180 @@
+"""Attacks on the claim slots and the intent's rewriter (d32a7d1: fsutil.Rewriter, claims.Slots).
+
+1. A settled claim whose records were committed before ``process`` returned (a returned file of its unit settled,
+   ``settle_returned`` flushes the batch; every claim on PostgreSQL, where each ``begin`` commits) was kept in the
+   slots and then let go by ``process``'s ``finally``: the next claim renamed that folder to its token and worked
+   without its lock — another process's recovery put its file back while it was archiving it.
+2. A Rewriter that does not know which spare is shown (``Claim.load`` in recovery; a Ctrl-C between the rename and
+   the turn) wrote the new intent into the very file shown as intent.json: a kill, an EIO or ENOSPC in between
+   left a half-written intent — the claim's reserved names then stranded in the archive."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from lzdocs import fsutil
+from lzdocs.ingest import claims as cl
+from lzdocs.ingest.pipeline import Ingest
+from lzdocs.store import Store
+from tests.conftest import SAMPLE_ROWS, TODAY, cli_env, run_cli, run_process
+from tests.ingest.invariant import assert_each_input_exactly_once
+
+posix = pytest.mark.skipif(sys.platform == "win32", reason="hard-link turns, folder renames and SIGKILL: POSIX")
+
+
+# --- 1. a kept folder's lock let go ------------------------------------------------------------------------------
+def _live_claims_left_alone(workspace, ingest):
+    """At each step of each claim, a recovery in another process (another ``lzdocs ingest`` starting, a watcher)
+    must find every live claim locked and leave it alone."""
+    other = Store.for_workspace(workspace)
+    undone = []
+    crash = ingest.crash
+
+    def step(name):
+        if name == "before-copy":
+            undone.append(Ingest(workspace, other, today=TODAY).recover())
+        crash(name)
+
+    ingest.crash = step
+    return other, undone
+
+
+@posix
+@pytest.mark.both_backends
+def test_a_claim_after_one_committed_early_holds_its_lock(workspace, store, make_form):
+    """基建处's form was returned last run; its new form, accepted, settles the returned one (``settle_returned``
+    commits the batch, its claim settled and kept in the slots at once), and ``process`` then let the kept folder's
+    lock go: the next claim, in that folder, was unlocked, and a recovery beside it put its file back while it was
+    being archived — the form in the archive and again in the inbox."""
+    bad = make_form(workspace.inbox / "基建处.docx", unit="基建处", rows=[dict(SAMPLE_ROWS[0], level="很高")])
+    inputs = [bad.read_bytes()]
+    assert [o.status for o in Ingest(workspace, store, today=TODAY).run_inbox()] == ["rejected"]
+    good = make_form(workspace.inbox / "基建处_改.docx", unit="基建处")
+    later = make_form(workspace.inbox / "教务处.docx", unit="教务处")
+    os.utime(later, (good.stat().st_mtime + 10, good.stat().st_mtime + 10))  # taken after 基建处's
+    inputs += [good.read_bytes(), later.read_bytes()]
+
+    ingest = Ingest(workspace, store, today=TODAY)
+    other, undone = _live_claims_left_alone(workspace, ingest)
+    try:
+        outcomes = ingest.run_inbox()
+    finally:
+        other.close()
+    assert undone == [0, 0], "a recovery beside the run undid a claim it was working on"
+    assert sorted(o.status for o in outcomes) == ["accepted", "accepted"]
+    assert_each_input_exactly_once(workspace, inputs)
+
+
+@posix
+def test_a_kept_folder_is_locked_whoever_lets_the_settled_claim_go(workspace, make_form):
+    """``release`` into the slots, then the settled claim let go (as ``process`` does): the folder stays locked."""
+    make_form(workspace.inbox / "a.docx")
+    slots = cl.Slots()
+    claims_dir = workspace.work / "claims"
+    claim = cl.claim_by_rename(claims_dir, workspace.inbox / "a.docx", "a.docx", slots=slots)
+    os.replace(claim.file, workspace.inbox / "a.docx")
+    cl.release(claim, slots)
+    claim.let_go()
+    assert fsutil.HeldLock.take(claims_dir / claim.token / cl.LOCK) is None, "a kept folder left unlocked"
+    again = cl.claim_by_rename(claims_dir, workspace.inbox / "a.docx", "a.docx", slots=slots)
+    assert fsutil.HeldLock.take(again.file.parent / cl.LOCK) is None, "a claim made in a kept folder is unlocked"
+    cl.put_back(again)
+    slots.close()
+    assert list(claims_dir.iterdir()) == []
+
+
+# --- 2. the intent rewritten in place ----------------------------------------------------------------------------
+def _three_writes(folder):
+    """An intent written three times (as a claim's is by the time its copy is made): shown by ``.intent.json.a``."""
+    writer = fsutil.Rewriter(cl.INTENT)
+    for n in range(3):
+        writer.write(folder, json.dumps({"n": n, "pad": "x" * 200}).encode())
+    assert os.path.samestat(os.stat(folder / cl.INTENT), os.stat(folder / ".intent.json.a"))
+
+
+@posix
+def test_a_new_rewriter_never_writes_into_the_intent_shown(tmp_path):
+    """Recovery's ``Claim.load`` makes a Rewriter that starts at spare .a — the one shown after an odd number of
+    writes: its write went into intent.json itself, a reader saw it change under it."""
+    _three_writes(tmp_path)
+    with open(tmp_path / cl.INTENT, "rb") as reader:
+        fsutil.Rewriter(cl.INTENT).write(tmp_path, b"{}")
+        assert json.loads(reader.read())["n"] == 2, "the intent shown was written in place"
+    assert (tmp_path / cl.INTENT).read_bytes() == b"{}"
+    assert not (tmp_path / ".intent.json.next").exists()
+
+
+@posix
+def test_an_io_error_in_a_rewrite_leaves_the_intent_whole(tmp_path, monkeypatch):
+    """EIO (or ENOSPC) as the new intent is written: intent.json is still the last one written whole."""
+    _three_writes(tmp_path)
+
+    def failing(fd, length):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fsutil.os, "ftruncate", failing)
+    with pytest.raises(OSError):
+        fsutil.Rewriter(cl.INTENT).write(tmp_path, b"{\"short\": 1}")
+    assert json.loads((tmp_path / cl.INTENT).read_bytes())["n"] == 2
+
+
+@posix
+def test_a_ctrl_c_after_the_rename_does_not_make_the_next_write_in_place(tmp_path, monkeypatch):
+    """Ctrl-C between the rename and the turn: the next write chose the spare just shown."""
+    writer = fsutil.Rewriter(cl.INTENT)
+    writer.write(tmp_path, b"{\"n\": 0}")
+    replace = os.replace
+
+    def interrupted(src, dst):
+        replace(src, dst)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fsutil.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write(tmp_path, b"{\"n\": 1}")
+    monkeypatch.setattr(fsutil.os, "replace", replace)
+    with open(tmp_path / cl.INTENT, "rb") as reader:
+        writer.write(tmp_path, b"{\"n\": 2}")
+        assert reader.read() == b"{\"n\": 1}", "the intent shown was written in place"
+
+
+_KILLED_IN_REWRITE = textwrap.dedent("""
+    import os, signal, sys
+    from lzdocs import fsutil
+    truncate = os.ftruncate
+    def killed(fd, length):  # SIGKILL between the intent's write and its ftruncate
+        if ".intent.json." in os.readlink(f"/proc/self/fd/{fd}"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        truncate(fd, length)
+    fsutil.os.ftruncate = killed
+    from lzdocs.cli import cli
+    cli(sys.argv[1:], prog_name="lzdocs")
+""")
+
+
+@posix
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="/proc")
+def test_a_recovery_killed_as_it_rewrites_the_intent_strands_nothing(workspace, make_form):
+    """Killed after its copy was made (3 intents written: .a shown); the recovery that puts it back rewrites the
+    intent without its reserved names — in place, into .a — and is killed before it shortens the file: the intent
+    left was the new JSON with the old one's tail, read as none, and the claim's empty reserved name and its copy
+    in flight stayed in the archive for good."""
+    data = make_form(workspace.inbox / "计划财务处.docx").read_bytes()
+    killed = run_process("-w", workspace.root, "ingest", env=cli_env(LZDOCS_CRASH_AT="before-copy"))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    [folder] = (workspace.work / "claims").iterdir()
+    assert cl.Claim.load(folder).reserved
+    recovery = subprocess.run([sys.executable, "-c", _KILLED_IN_REWRITE, "-w", str(workspace.root), "ingest"],
+                              env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert recovery.returncode == -signal.SIGKILL, recovery.stderr
+    assert cl.Claim.load(folder) is not None, f"a half-written intent: {(folder / cl.INTENT).read_bytes()!r}"
+    assert run_cli("-w", workspace.root, "ingest").returncode == 0
+    assert_each_input_exactly_once(workspace, [data])
