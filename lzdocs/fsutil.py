@@ -421,10 +421,13 @@ class Rewriter:
             try:
                 self._by_link(folder, data)
                 return
+            except FileNotFoundError:  # the folder gone: never made again here
+                raise
             except OSError as exc:
-                if exc.errno not in NO_LINKS:
-                    raise
-                self.links = False
+                if exc.errno in NO_LINKS:
+                    self.links = False
+                # else a spare that is no file of ours (a folder, a FIFO, a link put there in a shared inbox), or
+                # a full disk: this write made whole as write_atomic makes it (which says why if it cannot)
         write_atomic(folder / self.name, data, durable=False)
 
     def _by_link(self, folder: Path, data: bytes) -> None:
@@ -436,8 +439,16 @@ class Rewriter:
         except FileNotFoundError:
             pass
         spare = folder / self.spares[turn]
-        # Not O_TRUNC: ext4 writes out on close a file truncated to nothing; shortened after the write instead
-        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | _O_BINARY, 0o644)
+        # Not O_TRUNC: ext4 writes out on close a file truncated to nothing; shortened after the write instead.
+        # Never through a link, never waiting on a FIFO; a spare that is not a file of its own (another name of it:
+        # a .next a killed process left, or a hard link put there to have another file written over) made anew
+        flags = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | _O_BINARY
+        fd = os.open(spare, flags | os.O_CREAT, 0o644)
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
+            os.close(fd)
+            os.unlink(spare)
+            fd = os.open(spare, flags | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
             while view:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,9 +122,12 @@ def test_an_io_error_in_a_rewrite_leaves_the_intent_whole(tmp_path, monkeypatch)
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(fsutil.os, "ftruncate", failing)
-    with pytest.raises(OSError):
+    try:
         fsutil.Rewriter(cl.INTENT).write(tmp_path, b"{\"short\": 1}")
-    assert json.loads((tmp_path / cl.INTENT).read_bytes())["n"] == 2
+    except OSError:
+        assert json.loads((tmp_path / cl.INTENT).read_bytes())["n"] == 2  # the last one whole
+    else:
+        assert (tmp_path / cl.INTENT).read_bytes() == b"{\"short\": 1}"  # or the new one, written whole another way
 
 
 @posix
@@ -178,3 +182,59 @@ def test_a_recovery_killed_as_it_rewrites_the_intent_strands_nothing(workspace, 
     assert cl.Claim.load(folder) is not None, f"a half-written intent: {(folder / cl.INTENT).read_bytes()!r}"
     assert run_cli("-w", workspace.root, "ingest").returncode == 0
     assert_each_input_exactly_once(workspace, [data])
+
+
+# --- 3. what a shared inbox's users put where the spares are ----------------------------------------------------
+def _plant(folder, name, what, victim):
+    path = folder / name
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+    if what == "folder":
+        path.mkdir()
+        (path / "x").write_bytes(b"x")
+    elif what == "fifo":
+        os.mkfifo(path)
+    elif what == "symlink":
+        path.symlink_to(victim)
+    else:
+        os.link(victim, path)
+
+
+@posix
+@pytest.mark.parametrize("what", ["folder", "fifo", "symlink", "hardlink"])
+def test_what_is_put_at_the_spares_of_a_kept_folder_neither_stops_the_run_nor_is_written(workspace, store, make_form,
+                                                                                         monkeypatch, what):
+    """A kept folder lives for the whole run, its name listed in the shared claims folder: a folder or a link put at
+    a spare's name stopped the run (ELOOP, EISDIR: the claim folder left behind), a FIFO hung it for good (its open
+    waits for a reader), and a hard link to another file had the intent written over that file's bytes."""
+    victim = workspace.root / "victim.bin"
+    victim.write_bytes(b"a file of the archive" * 100)
+    take = cl.Slots.take
+    planted = []
+
+    def planting(self, folder):
+        kept = take(self, folder)
+        if kept is not None:
+            for name in kept[1].spares:
+                _plant(folder, name, what, victim)
+            planted.append(folder.name)
+        return kept
+
+    monkeypatch.setattr(cl.Slots, "take", planting)
+    from lzdocs.ingest import pipeline
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 0)
+    inputs = [make_form(workspace.inbox / f"{i}.docx", unit=unit).read_bytes()
+              for i, unit in enumerate(["计划财务处", "基建处", "教务处", "图书馆"])]
+    if what == "fifo":  # a run that hangs fails the test instead of stopping it
+        signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("the run hung on a FIFO")))
+        signal.alarm(60)
+    try:
+        outcomes = Ingest(workspace, store, today=TODAY).run_inbox()
+    finally:
+        signal.alarm(0)
+    assert planted
+    assert [o.status for o in outcomes] == ["accepted"] * 4
+    assert victim.read_bytes() == b"a file of the archive" * 100
+    assert_each_input_exactly_once(workspace, inputs)
