@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -238,3 +239,149 @@ def test_what_is_put_at_the_spares_of_a_kept_folder_neither_stops_the_run_nor_is
     assert [o.status for o in outcomes] == ["accepted"] * 4
     assert victim.read_bytes() == b"a file of the archive" * 100
     assert_each_input_exactly_once(workspace, inputs)
+
+
+# --- what held: a kill at each new step, slots in use -------------------------------------------------------------
+_KILLED_AT_A_NEW_STEP = textwrap.dedent("""
+    import os, signal, sys
+    from lzdocs import fsutil
+    from lzdocs.ingest import claims as cl, pipeline
+    step, n = sys.argv.pop(1), int(sys.argv.pop(1))
+    pipeline.BATCH_SECONDS = 0  # each form committed before the next: its folder kept and handed on
+    count = [0]
+    def at(name):
+        if name == step:
+            count[0] += 1
+            if count[0] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+    take, keep, link, truncate = cl.Slots.take, cl.Slots.keep, os.link, os.ftruncate
+    def taking(self, folder):
+        kept = take(self, folder)
+        if kept is not None:
+            at("slot-renamed")
+        return kept
+    def keeping(self, claim):
+        at("before-keep")
+        keep(self, claim)
+        at("kept")
+    def linking(src, dst, *a, **kw):
+        link(src, dst, *a, **kw)
+        if str(dst).endswith(".next"):
+            at("linked")
+    def truncating(fd, length):
+        if ".intent.json." in os.readlink(f"/proc/self/fd/{fd}"):
+            at("written")
+        truncate(fd, length)
+    cl.Slots.take, cl.Slots.keep, fsutil.os.link, fsutil.os.ftruncate = taking, keeping, linking, truncating
+    from lzdocs.cli import cli
+    cli(sys.argv[1:], prog_name="lzdocs")
+""")
+
+
+@posix
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["slot-renamed", "before-keep", "kept", "linked", "written"])
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_run_killed_at_a_step_of_slots_or_rewrites_loses_nothing_and_leaves_nothing(workspace, make_form, step, n):
+    inputs = [make_form(workspace.inbox / f"{i}.docx", unit=unit).read_bytes()
+              for i, unit in enumerate(["计划财务处", "基建处", "教务处", "图书馆"])]
+    inputs.append(make_form(workspace.inbox / "bad.docx", unit="人事处",
+                            rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes())
+    killed = subprocess.run([sys.executable, "-c", _KILLED_AT_A_NEW_STEP, step, str(n), "-w", str(workspace.root),
+                             "ingest"], env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert run_cli("-w", workspace.root, "ingest").returncode in (0, 1)
+    for path in workspace.rejected.glob("*.错误说明.txt"):
+        path.unlink()  # the note written for the returned file: not an input
+    assert_each_input_exactly_once(workspace, inputs)
+
+
+@posix
+def test_a_failing_commit_among_kept_folders_puts_its_file_back_and_leaves_no_claim(workspace, store, make_form,
+                                                                                    monkeypatch):
+    """Two forms committed (their folders kept and handed on), the third's commit fails: its file goes back, the
+    run stops, and neither its claim nor a kept folder is left."""
+    import sqlite3
+
+    from lzdocs.errors import StoreError
+    from lzdocs.ingest import pipeline
+    from tests.conftest import at_commit
+
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 0)
+    inputs = [make_form(workspace.inbox / f"{i}.docx", unit=unit).read_bytes()
+              for i, unit in enumerate(["计划财务处", "基建处", "教务处", "图书馆"])]
+    commits = []
+
+    def third_fails(raw):
+        commits.append(raw)
+        if len(commits) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    with at_commit(third_fails), pytest.raises(StoreError):
+        Ingest(workspace, store, today=TODAY).run_inbox()  # the run's own check: bytes kept, no claim left
+    assert list((workspace.work / "claims").iterdir()) == []
+    assert [o.status for o in Ingest(workspace, store, today=TODAY).run_inbox()] == ["accepted"] * 2
+    assert_each_input_exactly_once(workspace, inputs)
+
+
+@posix
+@pytest.mark.parametrize("code", [errno.EPERM, errno.EXDEV, errno.ENOTSUP])
+def test_a_claims_folder_without_hard_links_takes_every_form_and_leaves_nothing(workspace, store, make_form,
+                                                                                  monkeypatch, code):
+    from lzdocs.ingest import pipeline
+
+    link = os.link
+
+    def no_links(src, dst, *a, **kw):
+        if str(dst).endswith(".intent.json.next"):
+            raise OSError(code, os.strerror(code))
+        return link(src, dst, *a, **kw)
+
+    monkeypatch.setattr(fsutil.os, "link", no_links)
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 0)
+    inputs = [make_form(workspace.inbox / f"{i}.docx", unit=unit).read_bytes()
+              for i, unit in enumerate(["计划财务处", "基建处", "教务处", "图书馆"])]
+    assert [o.status for o in Ingest(workspace, store, today=TODAY).run_inbox()] == ["accepted"] * 4
+    assert_each_input_exactly_once(workspace, inputs)
+
+
+@posix
+def test_a_recovery_that_listed_a_kept_folder_renamed_since_leaves_both_alone(workspace, store, make_form,
+                                                                                monkeypatch, caplog):
+    """Another process's recovery lists the claims; this one hands a kept folder to its next claim (a rename); the
+    recovery then looks at the old name (gone) and the new one (locked): nothing undone, nothing logged as an
+    error."""
+    make_form(workspace.inbox / "a.docx")
+    make_form(workspace.inbox / "b.docx", unit="基建处")
+    claims_dir = workspace.work / "claims"
+    slots = cl.Slots()
+    first = cl.claim_by_rename(claims_dir, workspace.inbox / "a.docx", "a.docx", slots=slots)
+    os.replace(first.file, workspace.inbox / "a.docx")
+    cl.release(first, slots)
+    listed = cl.leftovers(claims_dir)
+    second = cl.claim_by_rename(claims_dir, workspace.inbox / "b.docx", "b.docx", slots=slots)
+    assert [p.name for p in listed] == [first.token] and second.file.is_file()
+    monkeypatch.setattr(cl, "leftovers", lambda d: listed + [Path(second.folder)])
+    with caplog.at_level("ERROR"):
+        assert Ingest(workspace, store, today=TODAY).recover() == 0
+    assert second.file.is_file() and cl.Claim.load(Path(second.folder)).token == second.token
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    cl.put_back(second)
+    slots.close()
+    assert list(claims_dir.iterdir()) == []
+
+
+# --- 4. a kept folder still named after its settled claim -----------------------------------------------------------
+@posix
+@pytest.mark.both_backends
+def test_a_form_returned_and_its_correction_in_one_run_settle_the_return(workspace, store, make_form):
+    """基建处's form is returned and its corrected form accepted in the same run. The return's claim, settled, was
+    kept in the slots under its token: ``settle_returned`` took that folder for a claim not yet released and left
+    the returned file in 退回/ rather than moving it to 退回/已处理/ (as it does when the two come in two runs)."""
+    bad = make_form(workspace.inbox / "基建处.docx", unit="基建处", rows=[dict(SAMPLE_ROWS[0], level="很高")])
+    good = make_form(workspace.inbox / "基建处_改.docx", unit="基建处")
+    os.utime(good, (bad.stat().st_mtime + 10, bad.stat().st_mtime + 10))  # taken after the one returned
+    outcomes = Ingest(workspace, store, today=TODAY).run_inbox()
+    assert [o.status for o in outcomes] == ["rejected", "accepted"]
+    assert not (workspace.rejected / "基建处.docx").exists(), "the return left in 退回/"
+    assert (workspace.rejected / "已处理" / "基建处.docx").is_file()
