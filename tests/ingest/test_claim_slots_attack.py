@@ -279,6 +279,7 @@ _KILLED_AT_A_NEW_STEP = textwrap.dedent("""
 
 
 @posix
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="/proc")
 @pytest.mark.slow
 @pytest.mark.parametrize("step", ["slot-renamed", "before-keep", "kept", "linked", "written"])
 @pytest.mark.parametrize("n", [1, 3])
