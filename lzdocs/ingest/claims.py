@@ -108,9 +108,11 @@ def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, arch
         kept = slots.take(folder) if slots is not None else None
         if kept is None:
             folder.mkdir(parents=True)
+        file_name = raw_name if display_name(raw_name) != raw_name else None
+        if raw_name.casefold() == INTENT:  # a user's file named as the claim's intent: never put over it
+            file_name = f"_{raw_name}"
         claim = Claim(token, str(folder), display_name(raw_name), source, str(origin) if origin else None,
-                      file_name=raw_name if display_name(raw_name) != raw_name else None, archive=archive,
-                      workspace=workspace)
+                      file_name=file_name, archive=archive, workspace=workspace)
         if kept is not None:
             claim._lock, claim._intent = kept
         if kept is not None or claim.hold():
@@ -239,8 +241,7 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
                 entry.unlink()
             except OSError:
                 pass
-    if keep:
-        slots.keep(claim)
+    if keep and slots.keep(claim):
         return
     claim.let_go()
     for remove in ((folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
@@ -268,13 +269,23 @@ class Slots:
     def room(self) -> bool:
         return self.on and len(self.free) < self.LIMIT
 
-    def keep(self, claim: Claim) -> None:
-        """The settled claim's folder, its lock and its intent's spares, taken from it: whatever lets that claim go
-        afterwards (``Ingest.process`` lets go a claim its batch committed early) leaves the folder locked."""
-        kept = Claim(claim.token, claim.folder, "", "", None)
+    def keep(self, claim: Claim) -> bool:
+        """The settled claim's folder (emptied), its lock and its intent's spares, taken from it: whatever lets
+        that claim go afterwards (``Ingest.process`` lets go a claim its batch committed early) leaves the folder
+        locked. Renamed at once to a token of no claim: a folder under the settled claim's token is that claim
+        not yet released to whoever looks (``returned.settle_returned``, of this version or an older one); False
+        when it cannot be (the folder is then removed as any other)."""
+        folder = Path(claim.folder)
+        spare = folder.with_name(uuid.uuid4().hex)
+        try:
+            os.rename(folder, spare)
+        except OSError:
+            return False
+        kept = Claim(spare.name, str(spare), "", "", None)
         kept._lock, kept._intent = claim._lock, claim._intent
         claim._lock, claim._intent = None, Rewriter(INTENT)
         self.free.append(kept)
+        return True
 
     def take(self, folder: Path) -> tuple[HeldLock, Rewriter] | None:
         """A kept folder, renamed to ``folder`` (which must not exist): its lock and its intent's spares; None

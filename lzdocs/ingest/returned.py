@@ -76,14 +76,10 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
 
 
 def _in_returned(row, returned: str, claims_dir: Path) -> bool:
-    """Does the row (as it stands under the write lock) keep its file in 退回/, its claim released? A claim is
-    open while its intent is there (removed last when it is released): its folder, emptied, may stay a while under
-    its name, kept for the run's next claim (claims.Slots)."""
-    from lzdocs.ingest.claims import INTENT
-
+    """Does the row (as it stands under the write lock) keep its file in 退回/, its claim released?"""
     if row is None or not row["stored_as"] or Path(row["stored_as"]).parent.as_posix() != returned:
         return False
-    return not (row["claim"] and os.path.lexists(claims_dir / row["claim"] / INTENT))
+    return not (row["claim"] and (claims_dir / row["claim"]).exists())
 
 
 def _taken_back(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:

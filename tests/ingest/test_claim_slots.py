@@ -5,6 +5,7 @@ import errno
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,7 +91,8 @@ def test_kept_folders_left_by_a_killed_run_are_removed_by_the_next(workspace, st
     claim = cl.claim_by_rename(claims_dir, workspace.inbox / "0.docx", "0.docx", slots=slots)
     os.replace(claim.file, workspace.inbox / "0.docx")  # its file back, as a settled claim's is gone
     cl.release(claim, slots)
-    assert sorted(p.name for p in (claims_dir / claim.token).iterdir()) == [".intent.json.a", ".lock"]
+    [kept] = slots.free  # renamed to a token of no claim (claims.Slots.keep)
+    assert sorted(p.name for p in Path(kept.folder).iterdir()) == [".intent.json.a", ".lock"]
     for kept in slots.free:  # the process dies: the OS lets its locks go
         kept.let_go()
     outcomes = Ingest(workspace, store, today=TODAY).run_inbox()
