@@ -147,11 +147,11 @@ def claim_by_rename(claims_dir: Path, path: Path, source: str, archive: str | No
 
 
 def claim_by_copy(claims_dir: Path, path: Path, source: str, archive: str | None = None,
-                  workspace: str | None = None, *, follow_symlinks: bool = True) -> Claim:
+                  workspace: str | None = None, *, follow_symlinks: bool = True, slots: Slots | None = None) -> Claim:
     """Take a file given on the command line: a copy, the user's file is never moved or changed. Raises
     NotRegularFile for a FIFO, a device (or a symlink, unless ``follow_symlinks``) before a claim is made."""
     with open_regular(path, follow_symlinks=follow_symlinks) as src:
-        claim = _new(claims_dir, path.name, source, None, archive, workspace)
+        claim = _new(claims_dir, path.name, source, None, archive, workspace, slots)
         try:
             tmp = Path(claim.folder) / ".copy.part"
             with open(tmp, "xb") as out:

@@ -294,7 +294,7 @@ class Ingest:
         read = self._before_claim(path)
         try:
             claim = cl.claim_by_copy(self.claims_dir, path, self._display(path), self.archive, str(self.ws.root),
-                                     follow_symlinks=named)
+                                     follow_symlinks=named, slots=self._slots)
         except NotRegularFile as exc:
             return self._ignored(path, NOT_REGULAR[exc.kind])
         except FileNotFoundError:
