@@ -244,7 +244,8 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
     if keep and slots.keep(claim):
         return
     claim.let_go()
-    for remove in ((folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
+    spares = [(folder / name).unlink for name in claim._intent.spares] if keep else []  # kept for a folder not kept
+    for remove in (*spares, (folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
         try:  # is closed twice when Ctrl-C lands inside it (EBADF), once per form taken
             remove()
         except OSError:
