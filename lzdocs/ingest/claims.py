@@ -101,12 +101,16 @@ def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, arch
          workspace: str | None, slots: Slots | None = None) -> Claim:
     """A claim folder whose lock we hold before anything is put in it: a recovery that took the lock of a folder
     this young (and found it empty) removes it, so then we start again with another token. ``slots``: a folder kept
-    from a claim settled before, when there is one (its lock still held)."""
+    from a claim settled before, when there is one (its lock still held; its name, a token no claim had, the new
+    claim's)."""
     for _ in range(10):
-        token = uuid.uuid4().hex
-        folder = claims_dir / token
-        kept = slots.take(folder) if slots is not None else None
-        if kept is None:
+        kept = slots.take() if slots is not None else None
+        if kept is not None:
+            folder = Path(kept.folder)
+            token = folder.name
+        else:
+            token = uuid.uuid4().hex
+            folder = claims_dir / token
             folder.mkdir(parents=True)
         file_name = raw_name if display_name(raw_name) != raw_name else None
         if raw_name.casefold() == INTENT:  # a user's file named as the claim's intent: never put over it
@@ -114,7 +118,7 @@ def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, arch
         claim = Claim(token, str(folder), display_name(raw_name), source, str(origin) if origin else None,
                       file_name=file_name, archive=archive, workspace=workspace)
         if kept is not None:
-            claim._lock, claim._intent = kept
+            claim._lock, claim._intent = kept._lock, kept._intent
         if kept is not None or claim.hold():
             claim.save()  # the intent exists before the file moves, so a crash never strands a file
             return claim
@@ -244,7 +248,7 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
     if keep and slots.keep(claim):
         return
     claim.let_go()
-    spares = [(folder / name).unlink for name in claim._intent.spares] if keep else []  # kept for a folder not kept
+    spares = [(folder / name).unlink for name in claim._intent.spares] if keep else []  # left for a keep that failed
     for remove in (*spares, (folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
         try:  # is closed twice when Ctrl-C lands inside it (EBADF), once per form taken
             remove()
@@ -254,8 +258,9 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
 
 class Slots:
     """Claim folders kept for the next claims of a run (``Ingest._taking``), their locks held: a settled claim's
-    folder, emptied, is renamed to the next claim's token rather than removed and another made with its lock file
-    and its intent's spares — a folder and three files fewer to make and remove per form.
+    folder, emptied and renamed to a token no claim has had, becomes the next claim's (that token its own) rather
+    than removed and another made with its lock file and its intent's spares — a folder and three files fewer to
+    make and remove per form.
 
     A kept folder holds only the lock file and the spares (hidden files): a process that dies keeping some leaves
     claims with nothing in them, which recovery removes, as it does a claim that died before its file moved in. Not
@@ -288,18 +293,9 @@ class Slots:
         self.free.append(kept)
         return True
 
-    def take(self, folder: Path) -> tuple[HeldLock, Rewriter] | None:
-        """A kept folder, renamed to ``folder`` (which must not exist): its lock and its intent's spares; None
-        when none is kept."""
-        while self.free:
-            old = self.free.pop()
-            try:
-                os.rename(old.folder, folder)
-            except OSError:
-                release(old)
-                continue
-            return old._lock, old._intent
-        return None
+    def take(self) -> Claim | None:
+        """A kept folder (a claim with only its folder, its lock and its intent's spares); None when none is kept."""
+        return self.free.pop() if self.free else None
 
     def close(self) -> None:
         """Every kept folder removed — each of them, whatever one of them raises (raised at the end)."""

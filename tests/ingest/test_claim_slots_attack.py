@@ -221,10 +221,11 @@ def test_what_is_put_at_the_spares_of_a_kept_folder_neither_stops_the_run_nor_is
     take = cl.Slots.take
     planted = []
 
-    def planting(self, folder):
-        kept = take(self, folder)
+    def planting(self):
+        kept = take(self)
         if kept is not None:
-            for name in kept[1].spares:
+            folder = Path(kept.folder)
+            for name in kept._intent.spares:
                 _plant(folder, name, what, victim)
             planted.append(folder.name)
         return kept
@@ -261,10 +262,10 @@ _KILLED_AT_A_NEW_STEP = textwrap.dedent("""
             if count[0] == n:
                 os.kill(os.getpid(), signal.SIGKILL)
     take, keep, link, truncate = cl.Slots.take, cl.Slots.keep, os.link, os.ftruncate
-    def taking(self, folder):
-        kept = take(self, folder)
+    def taking(self):
+        kept = take(self)
         if kept is not None:
-            at("slot-renamed")
+            at("slot-taken")
         return kept
     def keeping(self, claim):
         at("before-keep")
@@ -287,7 +288,7 @@ _KILLED_AT_A_NEW_STEP = textwrap.dedent("""
 @posix
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="/proc")
 @pytest.mark.slow
-@pytest.mark.parametrize("step", ["slot-renamed", "before-keep", "kept", "linked", "written"])
+@pytest.mark.parametrize("step", ["slot-taken", "before-keep", "kept", "linked", "written"])
 @pytest.mark.parametrize("n", [1, 3])
 def test_a_run_killed_at_a_step_of_slots_or_rewrites_loses_nothing_and_leaves_nothing(workspace, make_form, step, n):
     inputs = [make_form(workspace.inbox / f"{i}.docx", unit=unit).read_bytes()
