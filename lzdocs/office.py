@@ -285,8 +285,7 @@ class Office:
         name = self.resolve_unit(checked.pop("unit"))
         threshold = self.ws.settings.integer("cases", "match_threshold", cases.DEFAULT_THRESHOLD)
         result = cases.record_case(self.store, name, checked, day, threshold, again=again, risk_id=risk)
-        years = {day.year} | ({result["risk_point"]["year"]} if result["risk_point"] else set())
-        rebuilt = self.rebuild_registers(years, books=("risks",))
+        rebuilt = self._case_registers(cases.case_years(result))
         return {**result, "registers": [self.ws.relative(p) for p in rebuilt.files]}
 
     def case_void(self, case_id: int, reason: str) -> dict[str, Any]:
@@ -296,10 +295,13 @@ class Office:
         from lzdocs.dynamics import cases
 
         result = cases.void_case(self.store, case_id, reason, self.today)
-        years = {dt.date.fromisoformat(result["date"]).year} | (
-            {result["risk_point"]["year"]} if result["risk_point"] else set())
-        rebuilt = self.rebuild_registers(years, books=("risks",))
+        rebuilt = self._case_registers(cases.case_years(result))
         return {**result, "registers": [self.ws.relative(p) for p in rebuilt.files]}
+
+    def _case_registers(self, years: set[int]) -> Rebuilt:
+        """The 汇总表 of the years a case counts in, which its transaction marked behind (lzdocs/dynamics/cases.py);
+        a year handed over keeps its 归档 package's, as after a form."""
+        return rebuild_changed(self.ws, self.store, dict.fromkeys(years, ("risks",)), self.today)
 
     def cases(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
         """The cases on record (by date), for 警示教育, as ``lzdocs case list --json`` prints them — the voided

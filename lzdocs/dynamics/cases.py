@@ -150,6 +150,7 @@ def record_case(store: Store, unit: str, fields: dict[str, str], date: dt.date, 
                                    created_at=store.now())
         record = case_record(cases_q.list_cases(conn, case_id=case_id)[0])
         store.log(conn, "case_add", f"案例{case_id}：{unit}", after=record)
+        _summaries_behind(conn, record)
     return {**record, "closest": best.as_dict() if best else None, "threshold": threshold}
 
 
@@ -190,7 +191,26 @@ def void_case(store: Store, case_id: int, reason: str, day: dt.date) -> dict[str
         record = case_record(cases_q.list_cases(conn, case_id=case_id, include_void=True)[0])
         store.log(conn, "case_void", f"案例{case_id}：{row['unit']}", before={"status": RECORDED},
                   after={"status": VOID, "reason": reason, "voided": day})
+        _summaries_behind(conn, record)
     return record
+
+
+def case_years(record: dict[str, Any]) -> set[int]:
+    """The years whose 汇总表 a case (:func:`case_record`) counts in: its own (案例分析) and its point's (已发生)."""
+    point = record["risk_point"]
+    return {dt.date.fromisoformat(record["date"]).year} | ({point["year"]} if point else set())
+
+
+def _summaries_behind(conn: Connection, record: dict[str, Any]) -> None:
+    """The 汇总表 of each open year the case counts in, marked behind the archive in the case's own transaction
+    (lzdocs/store/pending.py): rewritten right after the commit, or by the next command if that rewrite never
+    happens (killed, the book open in WPS) — never left showing the archive as it was before the case."""
+    from lzdocs.store import pending
+    from lzdocs.store.years import closure
+
+    for year in sorted(case_years(record)):
+        if closure(conn, year) is None:  # a year handed over keeps the registers of its 归档 package
+            pending.mark(conn, year, ("risks",))
 
 
 def point_text(point: dict) -> str:
