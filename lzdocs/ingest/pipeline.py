@@ -580,7 +580,8 @@ class Ingest:
         # A year handed over takes no form, nor a copy of one kept in its folder (重复报送/).
         closing = values["year"] if values["status"] in ("accepted", "duplicate") else None
         with self.store.begin(year=closing) as conn:
-            new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, **values)
+            names = self.roster.recorded_names(values["unit"]) if values["status"] == "accepted" else ()
+            new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, names=names, **values)
             later = subs.get(conn, new_id)["superseded_by"]
             self.store.log(conn, values["status"], claim.original_name, after={
                 "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
@@ -774,7 +775,8 @@ class Ingest:
         if first["superseded_by"] is None:
             return warning(f"{same}；无需重复报送")
         with self.store.read() as conn:
-            current = subs.current_for(conn, first["kind"], first["unit"], first["year"])
+            current = subs.current_for(conn, first["kind"], self.roster.recorded_names(
+                self.roster.current(first["unit"])), first["year"])
         if current is None:
             return warning(f"{same}；无需重复报送")
         dated = f"，填表日期 {current['filled_date']:%Y-%m-%d}" if current["filled_date"] else ""

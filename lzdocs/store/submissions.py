@@ -47,9 +47,23 @@ def by_claim(conn: Connection, claim: str) -> dict | None:
     return sql.row(conn, _BY_CLAIM, {"claim": claim})
 
 
-def current_for(conn: Connection, kind: str, unit: str, year: int) -> dict | None:
-    """The accepted, not superseded submission of a unit for a year (the one the register shows)."""
-    return sql.row(conn, _CURRENT, {"kind": kind, "unit": unit, "year": year})
+def current_for(conn: Connection, kind: str, unit: str | Collection[str], year: int) -> dict | None:
+    """The accepted, not superseded submission of a unit for a year (the one the register shows). ``unit``: its
+    name, or the names its forms may be recorded under (``Roster.recorded_names``) — the newest of those."""
+    found = currents_for(conn, kind, unit, year)
+    return max(found, key=order_key) if found else None
+
+
+def currents_for(conn: Connection, kind: str, unit: str | Collection[str], year: int) -> list[dict]:
+    """Every accepted, not superseded submission of ``kind`` and ``year`` recorded under ``unit`` (a name, or
+    several): one per name at most — more than one only for a unit whose forms under its old name were not
+    replaced by a form under its new one (archives written before that was so)."""
+    names = [unit] if isinstance(unit, str) else list(dict.fromkeys(unit))
+    if len(names) == 1:
+        return sql.rows(conn, _CURRENT, {"kind": kind, "unit": names[0], "year": year})
+    marks = ", ".join(f":unit{i}" for i in range(len(names)))
+    return sql.rows(conn, _CURRENT.replace("unit = :unit", f"unit IN ({marks})"),
+                    {"kind": kind, "year": year, **{f"unit{i}": name for i, name in enumerate(names)}})
 
 
 def order_key(row) -> tuple:
@@ -59,13 +73,15 @@ def order_key(row) -> tuple:
     return (row["filled_date"] or row["received_at"].date(), row["id"])
 
 
-def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int, int | None]:
+def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str] = (),
+                   **values) -> tuple[int, int | None]:
     """Insert a submission (and its risk rows when accepted); settle which one is current.
 
     Returns (new id, id of the submission it superseded or None). A form that is older than the current
     one (by 填表日期, then the order taken in: :func:`order_key`) goes straight into history, superseded by the
     current one. An accepted submission whose bytes were accepted before raises AlreadyAccepted (the caller's
-    transaction rolls back).
+    transaction rolls back). ``names``: the other names the unit's forms may be recorded under (a unit renamed in
+    units.csv: ``Roster.recorded_names``) — its form of the year sent under its old name is its current form too.
     """
     values.setdefault("problems", "[]")
     values["rows"] = len(rows)
@@ -80,12 +96,14 @@ def add_submission(conn: Connection, *, rows: list[dict], **values) -> tuple[int
         return new_id, None
     if rows:
         sql.insert_many(conn, "risks", [_risk_values(new_id, values, r) for r in rows])
-    current = current_for(conn, values["kind"], values["unit"], values["year"])
-    if current is None or current["id"] == new_id:
+    found = [c for c in currents_for(conn, values["kind"], (values["unit"], *names), values["year"])
+             if c["id"] != new_id]
+    if not found:
         return new_id, None
-    new = get(conn, new_id)
+    new, current = get(conn, new_id), max(found, key=order_key)
     if order_key(new) >= order_key(current):
-        sql.run(conn, _SET_SUPERSEDED_BY, {"id": current["id"], "by": new_id})
+        for older in found:  # under any of the unit's names: one current form of a unit and year
+            sql.run(conn, _SET_SUPERSEDED_BY, {"id": older["id"], "by": new_id})
         sql.run(conn, "UPDATE submissions SET supersedes = :old WHERE id = :id", {"id": new_id, "old": current["id"]})
         return new_id, current["id"]
     sql.run(conn, _SET_SUPERSEDED_BY, {"id": new_id, "by": current["id"]})

@@ -110,3 +110,47 @@ def test_the_unit_command_prints_the_name_each_year_was_sent_under(workspace, ma
     assert lines[0] == "财务处（曾用名：计划财务处）"
     assert sum("2026年（报送时名称：计划财务处） 出纳：利用职务便利挪用公款" in line for line in lines) == 1
     assert sum("2027年 科员：泄露财务数据" in line for line in lines) == 1
+
+
+def test_a_correction_sent_under_the_new_name_in_the_same_year_replaces_the_form_under_the_old_name(workspace,
+                                                                                                    make_form):
+    """计划财务处 sent its 2026 form, was renamed 财务处, and sent a corrected 2026 form: that one is the unit's
+    2026 form — the old one goes to history, its points are not listed twice, and the correction is not taken for
+    a copy of the unit's own earlier form."""
+    root = workspace.root
+    take(root, make_form, "旧名.docx", "计划财务处", SAMPLE_ROWS, dt.date(2026, 11, 10))
+    rename(root)
+    office = take(root, make_form, "新名.docx", "财务处", ROWS_2027, dt.date(2026, 11, 20))
+    outcome = office.ingest([make_form(root.parent / "forms" / "重发.docx", unit="财务处", rows=ROWS_2027,
+                                       date=dt.date(2026, 11, 21))], received=dt.date(2026, 11, 21)).outcomes[0]
+    assert outcome.status == "accepted" and outcome.supersedes
+    assert recorded_units(office) == [(2026, "计划财务处"), (2026, "财务处"), (2026, "财务处")]
+    risks = office.risks(year=2026)
+    assert [(r["unit"], r["risk"]) for r in risks] == [("财务处", r["risk"]) for r in ROWS_2027]
+    with office.store.read() as conn:
+        from lzdocs.store import submissions as subs
+
+        current = [s for s in (subs.get(conn, i) for i in (1, 2, 3)) if s["superseded_by"] is None]
+    assert [s["id"] for s in current] == [3]
+
+
+def test_the_correction_under_the_new_name_is_not_flagged_as_a_copy_of_the_units_own_old_form(workspace, make_form):
+    root = workspace.root
+    take(root, make_form, "旧名.docx", "计划财务处", SAMPLE_ROWS, dt.date(2026, 11, 10))
+    rename(root)
+    from lzdocs import Office
+
+    office = Office(root, today=dt.date(2026, 11, 25))
+    outcome = office.ingest([make_form(root.parent / "forms" / "新名.docx", unit="财务处", rows=SAMPLE_ROWS,
+                                       date=dt.date(2026, 11, 20))], received=dt.date(2026, 11, 20)).outcomes[0]
+    assert outcome.status == "accepted" and outcome.supersedes
+    assert not [p for p in outcome.problems if "照抄" in p.message], [p.message for p in outcome.problems]
+
+
+def test_a_form_under_the_new_name_dated_before_the_one_under_the_old_name_goes_to_history(workspace, make_form):
+    root = workspace.root
+    take(root, make_form, "旧名.docx", "计划财务处", SAMPLE_ROWS, dt.date(2026, 11, 20))
+    rename(root)
+    office = take(root, make_form, "更早.docx", "财务处", ROWS_2027, dt.date(2026, 11, 10))
+    assert [(r["unit"], r["risk"]) for r in office.risks(year=2026)] == [
+        ("计划财务处", r["risk"]) for r in SAMPLE_ROWS]  # the old name's form, dated later, is still the current one
