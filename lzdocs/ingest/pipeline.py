@@ -38,6 +38,7 @@ from lzdocs.fsutil import (
     is_undecodable,
     open_regular,
     reserve_name,
+    sha256_file,
     write_atomic,
 )
 from lzdocs.ingest import claims as cl
@@ -757,10 +758,48 @@ class Ingest:
             cl.put_back(claim)
             log.info("恢复：%s 放回收件夹重新处理", claim.original_name)
         else:
+            self._keep_as_recorded(claim, decided)
             self._finish(claim, decided["status"], [Problem(**p) for p in json.loads(decided["problems"])],
                          decided["received_at"])
             log.info("恢复：%s 已完成归档", claim.original_name)
         return 1
+
+    def _keep_as_recorded(self, claim: Claim, decided: dict) -> None:
+        """Before a committed claim is finished by recovery, its kept copy where its record says (``stored_as``),
+        holding the bytes recorded — else the claim's file, the original, would be let go with nothing kept.
+
+        A claim's intent is not fsynced (claims.py): after a power cut it may be gone (``cl.orphan``) or older than
+        the reservation, while the record it led to was committed. The names then follow from the record: the kept
+        copy at ``stored_as``, written first beside it under the claim's token (``_settle``). Where neither holds the
+        recorded bytes and the name is still the empty placeholder reserved (or gone), the copy is made again from
+        the claim's file, checked against the recorded hash. Anything else there (a file someone put or changed) is
+        never overwritten: the claim stays, with its file, and the error says where."""
+        if not decided["stored_as"]:  # nothing kept (a named file's duplicate)
+            return
+        dest = self.ws.root / decided["stored_as"]
+        if not claim.dest:
+            claim.dest, claim.partial = str(dest), str(dest.parent / f".{claim.token}.part")
+        partial = Path(claim.partial) if claim.partial else None
+        if partial is not None and partial.exists():
+            os.replace(partial, dest)  # onto the empty file reserved, as ``_finish`` does
+            fsync_dir(dest.parent)
+        try:
+            size = os.stat(dest).st_size
+        except FileNotFoundError:
+            size = 0  # gone: as the empty placeholder
+        if size and sha256_file(dest) == decided["sha256"]:
+            return
+        source = claim.file
+        if size or not source.is_file() or sha256_file(source) != decided["sha256"]:
+            raise LzdocsError(f"{claim.original_name} 已登记入库，但归档副本 {decided['stored_as']} 不是登记的内容，"
+                              f"原件仍保留在 {claim.folder}",
+                              hint="请把原件复制到登记的位置（或联系管理员），然后删除该工作文件夹")
+        copy = dest.parent / f".{claim.token}.part"
+        copy.unlink(missing_ok=True)  # a torn copy of ours, never fsynced
+        copy_durably(source, copy, mode=os.stat(source).st_mode & 0o666)
+        os.replace(copy, dest)
+        fsync_dir(dest.parent)
+        log.warning("恢复：%s 的归档副本在断电中丢失，已由原件重新复制到 %s", claim.original_name, decided["stored_as"])
 
     # --- small helpers ----------------------------------------------------------------------
     def _duplicate_of(self, sha: str):
