@@ -538,7 +538,11 @@ class Workspace:
     @property
     def db_url(self) -> str:
         url = str(self.settings.get("database", "url", "") or "")
-        return url or f"sqlite:///{(self.root / 'lzdocs.db').as_posix()}"
+        if url:
+            return url
+        from lzdocs.store.db import sqlite_url
+
+        return sqlite_url(self.root / "lzdocs.db")
 
     def template(self, name: str) -> Path:
         """A template by file name: the workspace's own copy, else the packaged default."""

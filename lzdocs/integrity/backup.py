@@ -144,7 +144,9 @@ def database_file(ws: Workspace) -> Path:
         raise ConfigError("lzdocs backup 只备份工作区里的档案库 lzdocs.db，"
                           "而 lzdocs.toml 的 [database] url 指向别处的数据库",
                           hint="请用数据库自己的备份工具备份它，并另行复制工作区文件夹")
-    path = Path(ws.db_url.split(":///", 1)[1])
+    from lzdocs.store.db import sqlite_file
+
+    path = sqlite_file(ws.db_url)
     if not path.is_file():  # none made yet: the first command that opens the archive makes it
         raise ConfigError(f"找不到档案库文件 {path}，这个工作区还没有档案可备份",
                           hint="收取表格（lzdocs ingest）或发出文书之后再备份")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from lzdocs.clock import Clock
 from lzdocs.errors import StoreError
@@ -117,8 +118,8 @@ class Store:
         from sqlalchemy.pool import NullPool
 
         is_sqlite = url.startswith("sqlite")
-        if is_sqlite and ":///" in url:
-            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        if is_sqlite and (path := sqlite_file(url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         # A SQLite file's connections are lzdocs' own (``_connection``): SQLAlchemy borrows one inside a transaction
         # of the Store's (``_lend``), or opens one of its own for work outside them (a migration).
         driven = {"creator": self._connection, "poolclass": NullPool} if self._driven is not None else {}
@@ -700,7 +701,7 @@ def shown_url(url: str) -> str:
     """A database URL as messages and pages show it: a SQLite file's path; for a server, its address, database and
     parameters without the user and password, a password given as a parameter (``?password=…``) masked too."""
     if url.startswith("sqlite") and ":///" in url:
-        return url.split(":///", 1)[1]
+        return unquote(url.split(":///", 1)[1])
     masked = _SECRET.sub(r"\1=***", url)
     if "://" not in masked:
         return masked.rpartition("@")[2]
@@ -709,11 +710,19 @@ def shown_url(url: str) -> str:
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The database file of a ``sqlite:///path`` URL; None for an in-memory database or another server."""
+    """The database file of a ``sqlite:///path`` URL; None for an in-memory database or another server. Its path
+    is read as SQLAlchemy reads it (``%XX`` decoded), so that lzdocs' own connections (``_driven_file``) and
+    SQLAlchemy's open the same file: ``sqlite:///D:/档案%20库/lzdocs.db`` is ``D:/档案 库/lzdocs.db`` to both."""
     if not url.startswith("sqlite") or ":///" not in url:
         return None
-    path = url.split(":///", 1)[1].split("?", 1)[0]
+    path = unquote(url.split(":///", 1)[1].split("?", 1)[0])
     return None if path in ("", ":memory:") else Path(path)
+
+
+def sqlite_url(path: Path) -> str:
+    """The ``sqlite:///`` URL of a file, its path as SQLAlchemy and :func:`sqlite_file` read it back — a folder
+    named ``100%`` or ``a?b`` included (``%`` and ``?`` escaped, the rest as written)."""
+    return "sqlite:///" + path.as_posix().replace("%", "%25").replace("?", "%3F")
 
 
 def _identity(path: Path) -> tuple[int, int]:
