@@ -223,19 +223,30 @@ class Store:
         mode lasts in the file; setting it again is a read."""
         if self.dialect != "sqlite":
             return
-        try:
-            if self._driven is not None:
-                raw = self._take()  # outside a transaction, where the mode cannot change
-                raw.execute("PRAGMA journal_mode=WAL").fetchall()
-                self._give(raw)
-                return
-            raw = self.engine.raw_connection()
+        deadline = time.monotonic() + WAL_WAIT
+        while True:
             try:
-                raw.cursor().execute("PRAGMA journal_mode=WAL").close()
-            finally:
-                raw.close()
-        except database_errors() as exc:  # not a database, damaged, read-only
-            raise database_error(self.url, exc) from exc
+                if self._driven is not None:
+                    raw = self._take()  # outside a transaction, where the mode cannot change
+                    try:
+                        raw.execute("PRAGMA journal_mode=WAL").fetchall()
+                    finally:
+                        self._give(raw)
+                    return
+                raw = self.engine.raw_connection()
+                try:
+                    raw.cursor().execute("PRAGMA journal_mode=WAL").close()
+                finally:
+                    raw.close()
+                return
+            except database_errors() as exc:  # not a database, damaged, read-only
+                # A new archive that another lzdocs is creating at this moment (two ingests, a watcher and a
+                # command): the change of mode needs the file to itself, and SQLite says so at once rather than
+                # wait as a transaction does (busy_timeout) — waited for here, as long as a transaction would.
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise database_error(self.url, exc) from exc
 
     def _migrate(self) -> None:
         """Bring the archive to this program's schema (lzdocs/store/migrations): on SQLite at once; a PostgreSQL
@@ -551,6 +562,9 @@ class Store:
         self.close()
 
 
+
+
+WAL_WAIT = 60.0  # seconds a new archive's change to WAL waits for another process, as busy_timeout (``_set_up``)
 
 
 class _Batch:
