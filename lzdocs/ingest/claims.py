@@ -91,10 +91,16 @@ class Claim:
 
     @classmethod
     def load(cls, folder: Path) -> Claim | None:
+        """The claim whose intent ``folder`` holds; None when it holds none that is its own. A claim's token is its
+        folder's name (a kept folder's name becomes its next claim's: ``Slots``), and the intent's spares go with a
+        kept folder still holding the intents of the claim it served before: after a power cut intent.json may show
+        one of those (it is not fsynced). That claim was settled long ago — taken for this one, recovery would find
+        its record, finish it, and remove the folder with this claim's file in it, an original never kept."""
         try:
-            return cls(**json.loads((folder / INTENT).read_text(encoding="utf-8")))
+            claim = cls(**json.loads((folder / INTENT).read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             return None
+        return claim if claim.token == folder.name else None
 
 
 def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, archive: str | None,
