@@ -777,10 +777,12 @@ class Ingest:
         if not decided["stored_as"]:  # nothing kept (a named file's duplicate)
             return
         dest = self.ws.root / decided["stored_as"]
-        if not claim.dest:
-            claim.dest, claim.partial = str(dest), str(dest.parent / f".{claim.token}.part")
-        partial = Path(claim.partial) if claim.partial else None
-        if partial is not None and partial.exists():
+        # The names from the record, always: an older intent may name none, or the names of a reservation given up
+        # before the one recorded (the commit refused: a duplicate by then, the year handed over; ``_process``) —
+        # the 错误说明 written beside one of those would be beside a name that may be another claim's by now.
+        claim.dest, claim.partial = str(dest), str(dest.parent / f".{claim.token}.part")
+        partial = Path(claim.partial)
+        if partial.exists():
             os.replace(partial, dest)  # onto the empty file reserved, as ``_finish`` does
             fsync_dir(dest.parent)
         try:
