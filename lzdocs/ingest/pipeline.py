@@ -782,13 +782,10 @@ class Ingest:
         # the 错误说明 written beside one of those would be beside a name that may be another claim's by now.
         claim.dest, claim.partial = str(dest), str(dest.parent / f".{claim.token}.part")
         partial = Path(claim.partial)
-        if partial.exists():
-            os.replace(partial, dest)  # onto the empty file reserved, as ``_finish`` does
+        if partial.exists() and not _size(dest):  # onto the empty file reserved, as ``_finish`` does — never onto
+            os.replace(partial, dest)  # a file someone put at that name meanwhile
             fsync_dir(dest.parent)
-        try:
-            size = os.stat(dest).st_size
-        except FileNotFoundError:
-            size = 0  # gone: as the empty placeholder
+        size = _size(dest)
         if size and sha256_file(dest) == decided["sha256"]:
             return
         source = claim.file
@@ -886,6 +883,14 @@ class _Settled(NamedTuple):
     stored_as: str | None
     replaced: int | None
     superseded_by: int | None
+
+
+def _size(path: Path) -> int:
+    """The size of the file at ``path``; 0 when there is none (a name reserved and gone: as its empty placeholder)."""
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _problems_json(problems: list[Problem]) -> str:
