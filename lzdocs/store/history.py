@@ -73,12 +73,15 @@ def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
 
 def current_forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int, bool]:
     """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is,
-    whether any of them went into history at once — older than its unit's current form, or superseded since):
-    found by id alone, a few rows however large the archive."""
+    whether any of them went into history at once — older than its unit's current form, or superseded since — or
+    superseded a form: found by id alone, a few rows however large the archive. A form may supersede one recorded
+    under another name (its unit's old one, renamed in units.csv: ``submissions.add_submission``), which a reader
+    holding the forms by the names recorded would not know was gone."""
     rows = sql.rows(conn, _AFTER, {"after": after})
     forms = [r for r in rows if r["kind"] == kind and r["status"] == "accepted" and r["year"] == year]
     return ([(r["id"], r["unit"], r["received_at"]) for r in forms if r["superseded_by"] is None],
-            max((r["id"] for r in rows), default=after), any(r["superseded_by"] is not None for r in forms))
+            max((r["id"] for r in rows), default=after),
+            any(r["superseded_by"] is not None or r["supersedes"] is not None for r in forms))
 
 
 def superseded_forms(conn: Connection, year: int, kind: str = "risk") -> list:
@@ -93,5 +96,5 @@ _CURRENT = (select(submissions.c.id, submissions.c.unit, submissions.c.received_
 _SUPERSEDED = (select(submissions.c.id, submissions.c.unit)
                .where(submissions.c.kind == bindparam("kind"), submissions.c.status == "accepted",
                       submissions.c.year == bindparam("year"), submissions.c.superseded_by.is_not(None)))
-_AFTER = ("SELECT id, unit, received_at, kind, status, year, superseded_by FROM submissions WHERE id > :after "
-          "ORDER BY received_at, id")
+_AFTER = ("SELECT id, unit, received_at, kind, status, year, superseded_by, supersedes FROM submissions "
+          "WHERE id > :after ORDER BY received_at, id")
