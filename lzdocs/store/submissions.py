@@ -106,7 +106,11 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
             sql.run(conn, _SET_SUPERSEDED_BY, {"id": older["id"], "by": new_id})
         sql.run(conn, "UPDATE submissions SET supersedes = :old WHERE id = :id", {"id": new_id, "old": current["id"]})
         return new_id, current["id"]
-    sql.run(conn, _SET_SUPERSEDED_BY, {"id": new_id, "by": current["id"]})
+    # Older than the current one: into history behind it, with any other form found current under another of the
+    # unit's names (an archive from before their forms superseded each other) — one current form a year after it.
+    for older in (new, *found):
+        if older["id"] != current["id"]:
+            sql.run(conn, _SET_SUPERSEDED_BY, {"id": older["id"], "by": current["id"]})
     return new_id, None
 
 
