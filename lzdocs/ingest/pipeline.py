@@ -730,6 +730,15 @@ class Ingest:
         lock = Claim(folder.name, str(folder), "", "", None)
         if not lock.hold():  # a live process (a watcher, another ingest) is working on it
             return 0
+        try:  # a claim left as it is (raising) is let go: held by this process (a watcher, lzdocs serve), it would
+            return self._recover_held(lock, folder)  # look live to every other process, and to this one's next try
+        except BaseException:
+            lock.let_go()
+            raise
+
+    def _recover_held(self, lock: Claim, folder: Path) -> int:
+        """``_recover_one`` of the claim in ``folder``, whose lock ``lock`` holds until it is handed to the claim
+        read: finished, put back, or — raising — left as it is, let go."""
         claim = Claim.load(folder) or cl.orphan(folder, self.ws.inbox)  # read only now, with the lock held
         if claim is None or not claim.original_name:  # died before the file moved in: nothing of the user's
             cl.release(lock)
@@ -741,6 +750,14 @@ class Ingest:
                         "留在 %s", claim.original_name, folder)
             return 0
         claim._lock, lock._lock = lock._lock, None
+        try:
+            return self._recover_claim(claim, folder, foreign)
+        except BaseException:
+            claim.let_go()  # none to let go once released (or its folder kept by ``Slots``, with its lock)
+            raise
+
+    def _recover_claim(self, claim: Claim, folder: Path, foreign: bool) -> int:
+        """The claim read from ``folder`` (its lock held) finished or put back."""
         claim.folder = str(folder)  # where it is now: a copied inbox's claims name the folder they were copied from
         if claim.origin and not Path(claim.origin).is_relative_to(self.ws.inbox):
             claim.origin = str(self.ws.inbox / Path(claim.origin).name)  # an inbox that is no longer this one's
