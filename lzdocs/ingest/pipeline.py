@@ -805,11 +805,16 @@ class Ingest:
         size = _size(dest)
         if size and sha256_file(dest) == decided["sha256"]:
             return
+        if size:  # the clerk told what to do with that file, never to copy over it (it may be someone's own)
+            raise LzdocsError(f"{claim.original_name} 已登记入库，但登记的归档位置 {decided['stored_as']} 上是"
+                              f"另一个文件（不是登记的内容），没有覆盖它；原件仍保留在 {claim.folder}",
+                              hint="请把该位置上的文件移到别处保存（不要删除），然后重新运行 lzdocs ingest，"
+                                   "归档副本会由原件重新复制")
         source = claim.file
-        if size or not source.is_file() or sha256_file(source) != decided["sha256"]:
-            raise LzdocsError(f"{claim.original_name} 已登记入库，但归档副本 {decided['stored_as']} 不是登记的内容，"
-                              f"原件仍保留在 {claim.folder}",
-                              hint="请把原件复制到登记的位置（或联系管理员），然后删除该工作文件夹")
+        if not source.is_file() or sha256_file(source) != decided["sha256"]:
+            raise LzdocsError(f"{claim.original_name} 已登记入库，但归档副本 {decided['stored_as']} 已丢失，"
+                              f"工作文件夹 {claim.folder} 中的文件也不是登记的内容，无法重新复制",
+                              hint="请不要删除该工作文件夹，运行 lzdocs verify 核对档案后联系管理员")
         copy = dest.parent / f".{claim.token}.part"
         copy.unlink(missing_ok=True)  # a torn copy of ours, never fsynced
         copy_durably(source, copy, mode=os.stat(source).st_mode & 0o666)

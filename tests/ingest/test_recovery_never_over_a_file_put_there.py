@@ -26,5 +26,6 @@ def test_a_copy_beside_its_name_is_not_renamed_over_a_file_put_at_that_name(work
     placed.write_bytes(b"the clerk's own file")
     rerun = run_process("-w", workspace.root, "ingest")
     assert "原件仍保留在" in rerun.stderr, rerun.stderr
+    assert "请把该位置上的文件移到别处保存（不要删除）" in rerun.stderr  # never told to copy over it
     assert placed.read_bytes() == b"the clerk's own file"
     assert (folder / "计财处.docx").stat().st_size > 0  # the original, still in its claim
