@@ -815,10 +815,9 @@ class Ingest:
             raise LzdocsError(f"{claim.original_name} 已登记入库，但归档副本 {decided['stored_as']} 已丢失，"
                               f"工作文件夹 {claim.folder} 中的文件也不是登记的内容，无法重新复制",
                               hint="请不要删除该工作文件夹，运行 lzdocs verify 核对档案后联系管理员")
-        copy = dest.parent / f".{claim.token}.part"
-        copy.unlink(missing_ok=True)  # a torn copy of ours, never fsynced
-        copy_durably(source, copy, mode=os.stat(source).st_mode & 0o666)
-        os.replace(copy, dest)
+        partial.unlink(missing_ok=True)  # a torn copy of ours, never fsynced
+        copy_durably(source, partial, mode=os.stat(source).st_mode & 0o666)
+        os.replace(partial, dest)
         fsync_dir(dest.parent)
         log.warning("恢复：%s 的归档副本在断电中丢失，已由原件重新复制到 %s", claim.original_name, decided["stored_as"])
 
