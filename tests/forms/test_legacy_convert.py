@@ -74,10 +74,16 @@ def fake_soffice(folder: Path, body: str) -> Path:
     return exe
 
 
+def sleeper(pidfile: Path) -> str:
+    """A fake soffice whose child sleeps a minute, its pid written whole to ``pidfile`` — renamed into place, as the
+    tests read it as soon as it exists (written in place, it was once read empty)."""
+    return f"sleep 60 &\necho $! > {pidfile}.tmp && mv {pidfile}.tmp {pidfile}\nwait"
+
+
 @posix_only
 def test_conversion_that_hangs_is_killed_with_its_children_and_rejected(tmp_path):
     pidfile = tmp_path / "child.pid"
-    exe = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait")
+    exe = fake_soffice(tmp_path, sleeper(pidfile))
     started = time.monotonic()
     with pytest.raises(RejectedFile) as exc:
         legacy.convert(FIXTURES / "lo_two_row_header.doc", "docx", timeout=1, soffice=str(exe), outdir=tmp_path)
@@ -94,7 +100,7 @@ def test_ctrl_c_while_libreoffice_converts_stops_it_with_its_children(tmp_path):
     import threading
 
     pidfile = tmp_path / "child.pid"
-    exe = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait")
+    exe = fake_soffice(tmp_path, sleeper(pidfile))
     over = threading.Event()
 
     def press_ctrl_c():  # once the conversion has started its child; never after the test
@@ -125,7 +131,7 @@ def test_ctrl_c_as_libreoffice_starts_waits_for_it_and_stops_it(tmp_path, monkey
     from lzdocs import soffice
 
     pidfile = tmp_path / "child.pid"
-    exe = fake_soffice(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait")
+    exe = fake_soffice(tmp_path, sleeper(pidfile))
 
     class StartThenCtrlC(subprocess.Popen):
         def __init__(self, *args, **kw):
