@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -362,6 +363,82 @@ def copy_durably(src: Path | BinaryIO, dest: Path, *, mode: int | None = None) -
         fout.flush()
         os.fsync(fout.fileno())
     return digest
+
+
+def link_file(existing: Path, new: Path) -> bool:
+    """A second name, ``new``, for the file ``existing`` (never following a link; ``new`` must not exist:
+    FileExistsError, as an exclusive create). False where it cannot be made — another file system, no hard links
+    there, ``existing`` gone — and the caller copies instead."""
+    try:
+        os.link(existing, new, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno in NO_LINKS:
+            return False
+        raise
+    return True
+
+
+PRIVATE_LOCK = "lock"  # held by the process a private folder is for (``private_folder``)
+
+
+def private_folder(parent: Path, prefix: str) -> tuple[Path, HeldLock]:
+    """A new folder under ``parent`` that only this user may enter, with its lock held while this process lives
+    (``sweep_private`` removes it once it is not). A folder is locked just after it is made: one whose lock another
+    process took meanwhile — sweeping it as left behind — is given up for a new one."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(10):
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        try:
+            lock = HeldLock.take(folder / PRIVATE_LOCK)
+        except FileNotFoundError:  # swept away already
+            continue
+        if lock is not None:
+            return folder, lock
+    raise OSError(errno.EBUSY, f"无法在 {parent} 中建立临时文件夹")
+
+
+def sweep_private(parent: Path, prefix: str) -> None:
+    """Remove the private folders (``private_folder``) under ``parent`` that a killed process left: those whose lock
+    nobody holds."""
+    try:
+        left = list(parent.glob(f"{prefix}*"))
+    except OSError:
+        return
+    for folder in left:
+        remove_private(folder)
+
+
+def remove_private(folder: Path, lock: HeldLock | None = None) -> None:
+    """Remove a private folder: ours (``lock``: its lock, held), or one whose lock nobody holds (a killed process's);
+    a folder whose lock another process holds is left alone."""
+    if lock is None:
+        try:
+            lock = HeldLock.take(folder / PRIVATE_LOCK)
+        except OSError:  # gone, or not a folder of ours
+            return
+        if lock is None:
+            return
+    try:
+        for entry in folder.iterdir():
+            if entry.name == PRIVATE_LOCK:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    except OSError:
+        pass
+    finally:
+        lock.release()  # before the lock file goes: Windows cannot delete a locked file
+    for remove in ((folder / PRIVATE_LOCK).unlink, folder.rmdir):
+        try:
+            remove()
+        except OSError:
+            pass
 
 
 def copy_stream(fin: BinaryIO, fout: BinaryIO | None) -> str:

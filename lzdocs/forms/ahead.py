@@ -1,12 +1,15 @@
-"""Reading forms ahead, in worker processes: while the ingest settles one form (its claim, the kept copy and its
-fsync, the transaction), the next ones are already being read on the other cores.
+"""Reading forms ahead, in worker processes: while the ingest settles one form (its claim, its records, the
+transaction), the next ones are already being read on the other cores.
 
-A worker reads a file where it waits — opened once, never through a link, copied into the ingest's private folder
-and read from that copy — and returns what it read with the SHA-256 of the bytes it read. The ingest uses the result
-only when its own private copy of the claimed file has that same hash: a file swapped or rewritten in between is read
-again by the ingest itself, so what is read, hashed and kept are still the same bytes. A worker that fails or dies
-costs nothing but the time: the ingest reads that file itself, as it does every file when there are few of them
-(``READ_AHEAD_FROM``) or ``[ingest] readers = 0`` in lzdocs.toml.
+A worker reads a file where it waits — opened once, never through a link, copied durably (fsynced, with the
+original's permissions) into the ingest's private folder, which is in the workspace, and read from that copy — and
+returns what it read with the SHA-256 of the bytes it copied. The ingest uses the result only when the claimed file
+has that same hash: a file swapped or rewritten in between is read again by the ingest itself, so what is read,
+hashed and kept are still the same bytes. The worker's copy then becomes the kept original itself (``Ahead.copy``: a
+hard link, on the same file system), so that the ingest neither copies nor fsyncs the file a second time.
+
+A worker that fails or dies costs nothing but the time: the ingest reads that file itself, as it does every file when
+there are few of them (``READ_AHEAD_FROM``) or ``[ingest] readers = 0`` in lzdocs.toml.
 
 The workers are started by ``spawn`` on every system (not ``fork``: the ingest may have threads — a progress bar,
 a database driver — whose locks a forked child would inherit held) and ignore Ctrl-C, which the ingest handles."""
@@ -18,7 +21,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -95,19 +98,19 @@ class ReadAhead:
             except RuntimeError:  # the pool broke (a worker died) or was shut down: the ingest reads on its own
                 self.broken = True
 
-    def take(self, path: Path) -> Callable[[str], RawForm | None]:
+    def take(self, path: Path) -> Ahead:
         """What a worker read of ``path``, waited for before the ingest claims the file (a file claimed first would
-        be gone from where the worker looks): a callable that, given the SHA-256 of the bytes the ingest took,
-        returns the form or raises its RejectedFile, as ``read_form`` would, if the worker read those very bytes —
+        be gone from where the worker looks): given the SHA-256 of the bytes the ingest took, the form — or its
+        RejectedFile raised, as ``read_form`` would — and the worker's copy, if the worker read those very bytes;
         else None: read the file yourself."""
         future = self.pending.pop(path, None)
         self.advance()
         # While the workers start, a result not ready is not waited for (a few tenths of a second) — except on
         # Windows, where a file a worker still has open cannot be renamed (claimed)
         if future is None or not (self.up or future.done() or sys.platform == "win32"):
-            if future is not None:
-                future.cancel()  # (when it has not gone to a worker yet)
-            return lambda sha: None
+            if future is not None and not future.cancel():  # (when it has not gone to a worker yet)
+                future.add_done_callback(_discard)  # read all the same: its copy goes when it is done
+            return Ahead(self.kinds, None)
         self.up = True
         try:
             result = future.result()
@@ -115,10 +118,28 @@ class ReadAhead:
             log.debug("预读 %s 未完成（%s），改为直接读取", path, type(exc).__name__)
             self.broken = self.broken or isinstance(exc, BrokenProcessPool)
             result = None
-        return lambda sha: None if result is None or result[0] != sha else self._form(result[1])
+        return Ahead(self.kinds, result)
 
-    def _form(self, payload: tuple) -> RawForm | None:
-        what, value = payload
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for future in self.pending.values():  # read, never taken (the run stopped): the worker's copy goes
+            if not future.cancelled() and future.exception() is None and future.result() is not None:
+                Path(future.result()[2]).unlink(missing_ok=True)
+        self.pending.clear()
+
+
+class Ahead:
+    """What a worker read of one file, for the bytes whose SHA-256 the ingest gives: the form (``__call__``, as
+    ``read_form`` gives it, or raising its RejectedFile) and the worker's durable copy of them (``copy``); None for
+    other bytes — then the ingest reads and copies the file itself. ``discard`` removes a copy not taken."""
+
+    def __init__(self, kinds: dict[str, FormKind], result: tuple | None):
+        self.kinds, self.result = kinds, result
+
+    def __call__(self, sha: str) -> RawForm | None:
+        if self.result is None or self.result[0] != sha:
+            return None
+        what, value = self.result[1]
         if what == "rejected":
             problems, unit, year, kind = value
             exc = RejectedFile(problems)
@@ -129,8 +150,16 @@ class ReadAhead:
         value.kind = self.kinds[value.kind]
         return value
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def copy(self, sha: str) -> Path | None:
+        """The worker's copy of the bytes hashed ``sha`` — written whole, fsynced, with the original's permissions,
+        as ``copy_durably`` writes the kept original — or None."""
+        if self.result is None or self.result[0] != sha:
+            return None
+        return Path(self.result[2])
+
+    def discard(self) -> None:
+        if self.result is not None:
+            Path(self.result[2]).unlink(missing_ok=True)
 
 
 # --- in the worker ---------------------------------------------------------------------------
@@ -145,28 +174,33 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
     _worker.update(kinds=load_kinds(Path(forms_dir)), limits=limits, soffice_timeout=soffice_timeout)
 
 
-def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple] | None:
-    """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind))); None when the
-    file is not there, not a regular file, over the size limit, or its reading failed unexpectedly — the ingest
-    then meets it itself and says what it says."""
+def _discard(future: Future) -> None:
+    """A result nobody takes: its copy goes."""
+    if not future.cancelled() and future.exception() is None:
+        Ahead({}, future.result()).discard()
+
+
+def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str] | None:
+    """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind)), the path of their
+    durable copy); None when the file is not there, not a regular file, over the size limit, or its reading failed
+    unexpectedly — the ingest then meets it itself and says what it says."""
     from lzdocs.forms.reader import read_form
-    from lzdocs.fsutil import copy_stream, open_regular
+    from lzdocs.fsutil import copy_durably, open_regular
 
     limits = _worker["limits"]
     copy = Path(folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
     try:
         with open_regular(path, follow_symlinks=follow) as src:
-            if os.fstat(src.fileno()).st_size > limits.max_file_bytes:
+            found = os.fstat(src.fileno())
+            if found.st_size > limits.max_file_bytes:
                 return None
-            with open(copy, "xb") as out:
-                sha = copy_stream(src, out)
+            sha = copy_durably(src, copy, mode=found.st_mode & 0o666)  # as the ingest keeps an original
         try:
             form = read_form(copy, _worker["kinds"], limits, soffice_timeout=_worker["soffice_timeout"])
         except RejectedFile as exc:
-            return sha, ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
+            return sha, ("rejected", (exc.problems, exc.unit, exc.year, exc.kind)), str(copy)
         form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
-        return sha, ("form", form)
+        return sha, ("form", form), str(copy)
     except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
-        return None
-    finally:
         copy.unlink(missing_ok=True)
+        return None

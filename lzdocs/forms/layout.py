@@ -205,8 +205,7 @@ def _namer(kind: FormKind):
         if len(text) <= HEADER_MAX_CHARS * 2:
             key = squeeze(text)
             if len(key) <= HEADER_MAX_CHARS and prefilter.search(key):
-                f = kind.classify_header(key)
-                found = (f, f.match_score(key)) if f is not None else None
+                found = kind.header_name(key)
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
         memo[text] = found

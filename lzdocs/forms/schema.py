@@ -84,18 +84,27 @@ class FormKind:
 
     def classify_header(self, header: str) -> Field | None:
         """The field a header cell names, if any (the best-scoring synonym wins)."""
-        return _classify(self, header)
+        named = self.header_name(header)
+        return named[0] if named else None
 
-    def _classify_uncached(self, header: str) -> Field | None:
+    def header_name(self, header: str) -> tuple[Field, int] | None:
+        """The field a header cell names and how well (:meth:`Field.match_score`): the best score wins, the first
+        field on a tie; None when none is named."""
+        return _header_name(self, header)
+
+    def _header_name_uncached(self, header: str) -> tuple[Field, int] | None:
         text = squeeze(header)
-        scored = [(f.squeezed_score(text), i, f) for i, f in enumerate(self.fields)]
-        score, _, best = max(scored, key=lambda t: (t[0], -t[1]))
-        return best if score > 0 else None
+        best, best_score = None, 0
+        for f in self.fields:
+            score = f.squeezed_score(text)
+            if score > best_score:
+                best, best_score = f, score
+        return (best, best_score) if best is not None else None
 
 
 @functools.lru_cache(maxsize=4096)
-def _classify(kind: FormKind, header: str) -> Field | None:
-    return kind._classify_uncached(header)
+def _header_name(kind: FormKind, header: str) -> tuple[Field, int] | None:
+    return kind._header_name_uncached(header)
 
 
 def _load(data: dict, source: str) -> FormKind:

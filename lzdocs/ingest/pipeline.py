@@ -36,9 +36,13 @@ from lzdocs.fsutil import (
     display_path,
     fsync_dir,
     is_undecodable,
+    link_file,
     open_regular,
+    private_folder,
+    remove_private,
     reserve_name,
     sha256_file,
+    sweep_private,
     write_atomic,
 )
 from lzdocs.ingest import claims as cl
@@ -58,7 +62,7 @@ from lzdocs.workspace import Workspace
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lzdocs.forms.ahead import ReadAhead
+    from lzdocs.forms.ahead import Ahead, ReadAhead
     from lzdocs.forms.records import RawForm
     from lzdocs.settings import Settings
 
@@ -79,6 +83,9 @@ BATCH_SECONDS = 0.25  # a run's records committed this often (``Store.batch``): 
 
 class _Rewritten(Exception):
     """The file's bytes changed between reading it and keeping it (``Ingest._settle``)."""
+
+
+PRIVATE, PRIVATE_PREFIX = "tmp", "ingest-"  # a run's private folder: .lzdocs/tmp/ingest-… (``_private_folder``)
 
 
 class _CrashPoints:
@@ -121,6 +128,8 @@ class Ingest:
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
+        self._tmp_gone: Callable[[], None] = lambda: None  # removes it
+        self._made: Path | None = None  # a worker's durable copy of the file being taken (``_keep``)
         self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
         self.read_ahead = 0  # how many forms of this run were read by a worker (the others by this process)
         self._slots: cl.Slots | None = None  # while a run lasts (``_taking``)
@@ -139,6 +148,10 @@ class Ingest:
                                   hint=f"请把这个文件改名或移走，或改写 {setting}")
             raise ConfigError(f"收件文件夹不存在：{inbox}",
                               hint=f"请检查 {setting}，或网络共享是否已连接")
+        with self._run():
+            return self._run_inbox(inbox, dry_run)
+
+    def _run_inbox(self, inbox: Path, dry_run: bool) -> list[Outcome]:
         self.bind_inbox(dry_run=dry_run)
         if not dry_run:
             self.recover()
@@ -165,6 +178,10 @@ class Ingest:
         """Files and folders given by the user: read from a copy, never moved or changed — except the inbox's own
         files, taken as ``run_inbox`` takes them (``_waiting_in_inbox``). Their claims are kept in the inbox's work
         folder, so the inbox must be this archive's as for ``run_inbox``."""
+        with self._run():
+            return self._run_paths(paths, dry_run)
+
+    def _run_paths(self, paths: Iterable[Path], dry_run: bool) -> list[Outcome]:
         self.bind_inbox(dry_run=dry_run)
         if not dry_run:
             self.recover()
@@ -277,7 +294,7 @@ class Ingest:
         self.crash("claimed")
         return self.process(claim, seen, read=read)
 
-    def _before_claim(self, path: Path) -> Callable[[str], RawForm | None] | None:
+    def _before_claim(self, path: Path) -> Ahead | None:
         """What a worker read of ``path``, if one is reading ahead (``ReadAhead.take``): asked before the claim takes
         the file from where it was read. First the run's batch is committed if the file may take long to read, here
         or by a worker (an old .doc's conversion, a large workbook: seconds; a form, milliseconds), so that the
@@ -325,7 +342,7 @@ class Ingest:
 
     # --- one file ---------------------------------------------------------------------------
     def process(self, claim: Claim, seen: dt.datetime | None = None, stamped_in: Path | None = None, *,
-                read: Callable[[str], RawForm | None] | None = None) -> Outcome:
+                read: Ahead | None = None) -> Outcome:
         """One claimed file, to the archive or 退回/. ``stamped_in``: the folder the file was written in (an inbox
         file's own, by default), whose clock tells when it arrived; ``read``: what a worker read of it, if one did
         (``ReadAhead.take``)."""
@@ -338,6 +355,7 @@ class Ingest:
                 if stamped_in is None and claim.origin:
                     stamped_in = Path(claim.origin).parent
                 arrived = self.arrived(src, stamped_in, seen)
+                self._made = read.copy(sha) if read is not None else None  # kept as is (``_keep``)
                 try:
                     outcome = self._process(claim, src, copy, sha, arrived, read and (lambda: read(sha)))
                 except _Rewritten:
@@ -345,6 +363,9 @@ class Ingest:
                 outcome.received = arrived
                 return outcome
         finally:
+            self._made = None
+            if read is not None:
+                read.discard()  # the worker's copy, when it was not kept
             if claim.token not in self._awaiting:  # held until its records are committed (``_settle``)
                 claim.let_go()  # on success the claim is gone; on an error recovery may take it up
 
@@ -547,11 +568,30 @@ class Ingest:
                 path.unlink(missing_ok=True)
 
     def _private_folder(self) -> Path:
-        """One private folder per run (not one per file) for the copies the readers read, removed with this Ingest."""
+        """One private folder per run (not one per file) for the copies the readers read, removed with this Ingest.
+        It is in the workspace (.lzdocs/tmp), on the archive's file system, so
+        that a worker's copy can become the kept original (``_keep``); where the workspace cannot be written (a
+        dry run on a read-only share), in the system's temporary folder. A killed run's goes at the next run's
+        start (``recover``)."""
         if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix="lzdocs-"))
-            weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
+            try:
+                self._tmp, lock = private_folder(self.ws.state / PRIVATE, PRIVATE_PREFIX)
+                self._tmp_gone = weakref.finalize(self, remove_private, self._tmp, lock)
+            except OSError:
+                self._tmp = Path(tempfile.mkdtemp(prefix="lzdocs-"))
+                self._tmp_gone = weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
         return self._tmp
+
+    @contextmanager
+    def _run(self):
+        """A run (``run_inbox``, ``run_paths``): its private folder removed when it ends, not when this Ingest is
+        collected."""
+        try:
+            yield
+        finally:
+            if self._tmp is not None:
+                self._tmp, gone = None, self._tmp_gone
+                gone()
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
                 rows: list[dict], problems: list[Problem], planned: list[dict] = ()) -> _Settled:
@@ -573,7 +613,7 @@ class Ingest:
                 marker.unlink()
                 claim.marker = None
             self.crash("before-copy")
-            digest = copy_durably(src, Path(claim.partial), mode=os.fstat(src.fileno()).st_mode & 0o666)
+            digest = self._keep(src, Path(claim.partial), values["sha256"])
             self.crash("after-copy")
             if digest != values["sha256"]:  # written to since it was read: what is kept must be what was read
                 raise _Rewritten
@@ -599,6 +639,17 @@ class Ingest:
                 pending.mark(conn, values["year"], RETURN_BOOKS)
         self._after_commit(claim, lambda: self._finish(claim, values["status"], problems, values["received_at"]))
         return _Settled(new_id, stored_as, replaced, later)
+
+    def _keep(self, src: BinaryIO, partial: Path, sha: str) -> str:
+        """The kept original written at ``partial`` (which must not exist), durably; returns the SHA-256 of what is
+        there. A worker's copy of the bytes hashed ``sha`` (``Ahead.copy``: written whole and fsynced, with the
+        original's permissions) becomes it, by a hard link — no second copy; elsewhere, or where links cannot be
+        made (another file system, FAT), it is copied from the claimed file."""
+        made, self._made = self._made, None
+        if made is not None and link_file(made, partial):
+            made.unlink(missing_ok=True)
+            return sha
+        return copy_durably(src, partial, mode=os.fstat(src.fileno()).st_mode & 0o666)
 
     def _after_commit(self, claim: Claim, finish: Callable[[], None]) -> None:
         """The claim finished once its records are committed — at once, or with the run's batch (``Store.batch``),
@@ -710,6 +761,8 @@ class Ingest:
         vanishes while we look was finished by its owner. A claim that cannot be recovered is logged and the
         others go on. With ``origin``, only the claims of that inbox file (a watcher retrying a take that failed
         half-way), and a failure is raised so that the watcher tries again later."""
+        if origin is None:  # the copies a killed run was reading (``_private_folder``)
+            sweep_private(self.ws.state / PRIVATE, PRIVATE_PREFIX)
         recovered = 0
         for folder in cl.leftovers(self.claims_dir):
             try:

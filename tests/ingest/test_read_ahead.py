@@ -98,6 +98,7 @@ def test_a_file_rewritten_after_a_worker_read_it_is_read_again_and_kept_as_read(
             future = job._ahead.pending[replaced]  # the worker has read the first file: now it changes
             assert future.result()[0] == sha(replaced.read_bytes())
             rewritten["bytes"] = make_form(replaced, unit="图书馆", date=dt.date(2026, 11, 12)).read_bytes()
+            rewritten["private"] = job._private_folder()
 
     job.progress = rewrite_the_first_once_read
     # the inbox taken as run_inbox takes it, without the run's own check that it only moved bytes: here a writer
@@ -110,6 +111,7 @@ def test_a_file_rewritten_after_a_worker_read_it_is_read_again_and_kept_as_read(
     with store.read() as conn:
         [row] = [r for r in subs.submissions_for_year(conn, 2026) if r["stored_as"] == first.stored_as]
     assert row["sha256"] == sha(rewritten["bytes"])
+    assert not rewritten["private"].exists()  # the run's copies, with the worker's of the bytes it read, are gone
     assert_each_input_exactly_once(workspace, [rewritten["bytes"], *others])
 
 
