@@ -347,21 +347,23 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def copy_durably(src: Path | BinaryIO, dest: Path, *, mode: int | None = None) -> str:
+def copy_durably(src: Path | BinaryIO, dest: Path, *, mode: int | None = None, sync: bool = True) -> str:
     """Copy ``src`` (a path, or an open file read from its start) to ``dest`` (which must not exist), fsync it,
     and return the SHA-256 of what was written. ``mode``: the copy's permissions (the original's, so that a file
-    only its owner could read stays that way), never wider than the umask allows."""
+    only its owner could read stays that way), never wider than the umask allows. ``sync=False``: the caller fsyncs
+    it (``fsync_file``) before anything relies on it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(src, (str, os.PathLike)):
         with open(src, "rb") as fin:
-            return copy_durably(fin, dest, mode=mode)
+            return copy_durably(fin, dest, mode=mode, sync=sync)
     src.seek(0)
     with open(dest, "xb") as fout:
         if mode is not None and hasattr(os, "fchmod"):
             os.fchmod(fout.fileno(), mode & os.fstat(fout.fileno()).st_mode)
         digest = copy_stream(src, fout)
         fout.flush()
-        os.fsync(fout.fileno())
+        if sync:
+            os.fsync(fout.fileno())
     return digest
 
 

@@ -22,7 +22,7 @@ import signal
 import sys
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -171,7 +171,8 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
     from lzdocs.forms.schema import load_kinds
 
-    _worker.update(kinds=load_kinds(Path(forms_dir)), limits=limits, soffice_timeout=soffice_timeout)
+    _worker.update(kinds=load_kinds(Path(forms_dir)), limits=limits, soffice_timeout=soffice_timeout,
+                   syncer=ThreadPoolExecutor(1))
 
 
 def _discard(future: Future) -> None:
@@ -185,7 +186,7 @@ def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tupl
     durable copy); None when the file is not there, not a regular file, over the size limit, or its reading failed
     unexpectedly — the ingest then meets it itself and says what it says."""
     from lzdocs.forms.reader import read_form
-    from lzdocs.fsutil import copy_durably, open_regular
+    from lzdocs.fsutil import copy_durably, fsync_file, open_regular
 
     limits = _worker["limits"]
     copy = Path(folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
@@ -194,13 +195,18 @@ def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tupl
             found = os.fstat(src.fileno())
             if found.st_size > limits.max_file_bytes:
                 return None
-            sha = copy_durably(src, copy, mode=found.st_mode & 0o666)  # as the ingest keeps an original
+            sha = copy_durably(src, copy, mode=found.st_mode & 0o666, sync=False)  # as the ingest keeps an original
+        synced = _worker["syncer"].submit(fsync_file, copy)  # while it is read: the disk's wait, not the reader's
         try:
             form = read_form(copy, _worker["kinds"], limits, soffice_timeout=_worker["soffice_timeout"])
+            form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
+            payload = ("form", form)
         except RejectedFile as exc:
-            return sha, ("rejected", (exc.problems, exc.unit, exc.year, exc.kind)), str(copy)
-        form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
-        return sha, ("form", form), str(copy)
+            payload = ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
+        finally:
+            wait([synced])
+        synced.result()  # durable before the ingest may keep it; else it reads and copies the file itself
+        return sha, payload, str(copy)
     except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
         copy.unlink(missing_ok=True)
         return None
