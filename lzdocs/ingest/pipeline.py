@@ -643,12 +643,14 @@ class Ingest:
     def _keep(self, src: BinaryIO, partial: Path, sha: str) -> str:
         """The kept original written at ``partial`` (which must not exist), durably; returns the SHA-256 of what is
         there. A worker's copy of the bytes hashed ``sha`` (``Ahead.copy``: written whole and fsynced, with the
-        original's permissions) becomes it, by a hard link — no second copy; elsewhere, or where links cannot be
+        original's permissions) becomes it, by a hard link — no second copy (the claimed file is only hashed again, as a
+        copy would hash it: bytes written since the first hash are ``_Rewritten``); elsewhere, or where links cannot be
         made (another file system, FAT), it is copied from the claimed file."""
         made, self._made = self._made, None
         if made is not None and link_file(made, partial):
             made.unlink(missing_ok=True)
-            return sha
+            src.seek(0)  # the claimed file as it is now: written to since it was hashed, it must not be let go
+            return copy_stream(src, None)
         return copy_durably(src, partial, mode=os.fstat(src.fileno()).st_mode & 0o666)
 
     def _after_commit(self, claim: Claim, finish: Callable[[], None]) -> None:
