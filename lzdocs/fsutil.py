@@ -398,9 +398,21 @@ def private_folder(parent: Path, prefix: str) -> tuple[Path, HeldLock]:
             lock = HeldLock.take(folder / PRIVATE_LOCK)
         except FileNotFoundError:  # swept away already
             continue
-        if lock is not None:
+        if lock is not None and _is_file_at(lock.fd, folder / PRIVATE_LOCK):
             return folder, lock
+        if lock is not None:  # taken as a sweeper let it go, its lock file and folder about to go (or gone)
+            lock.release()
     raise OSError(errno.EBUSY, f"无法在 {parent} 中建立临时文件夹")
+
+
+def _is_file_at(fd: int, path: Path) -> bool:
+    """The open file ``fd`` is the one at ``path`` (not one removed from there)."""
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
 
 
 def sweep_private(parent: Path, prefix: str) -> None:

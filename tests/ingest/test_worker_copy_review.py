@@ -65,3 +65,45 @@ def test_a_form_read_ahead_and_rewritten_after_it_was_claimed_is_not_let_go_with
     assert out.status == "failed" and "又被改写" in out.problems[0].message
     assert (ws.inbox / "03.docx").read_bytes() == saved["bytes"]
     assert_each_input_exactly_once(ws, [saved["bytes"], *(v for k, v in given.items() if k != "03.docx")])
+
+
+def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(tmp_path, monkeypatch):
+    """Another run's recovery (``sweep_private``) finds a folder just made, its lock not yet taken: it takes the
+    lock, empties the folder and lets the lock go — and the run that made it takes that lock then, just before the
+    sweeper removes the lock file and the folder. The run must not be given a folder that is gone (its copies
+    would fail, or a worker's ``mkdir`` would make it again without a lock, for the next sweep to take)."""
+    from lzdocs import fsutil
+    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, private_folder, sweep_private
+
+    real_take, real_release = HeldLock.take, HeldLock.release
+    state = {}
+
+    def take(path):
+        if state:  # the sweeper's own take, and any after
+            return real_take(path)
+        state["swept"] = True
+
+        def release(self):  # the sweeper lets its lock go: here the run that made the folder takes it
+            real_release(self)
+            state.setdefault("taken", real_take(path))
+
+        monkeypatch.setattr(HeldLock, "release", release)
+        try:
+            fsutil.remove_private(path.parent)
+        finally:
+            monkeypatch.setattr(HeldLock, "release", real_release)
+        return state["taken"]
+
+    monkeypatch.setattr(HeldLock, "take", take)
+    folder, lock = private_folder(tmp_path / "tmp", "ingest-")
+    monkeypatch.setattr(HeldLock, "take", real_take)
+    try:
+        assert state["taken"] is not None  # the race as it happens: the lock was taken in the sweeper's window
+        assert folder.is_dir() and (folder / PRIVATE_LOCK).is_file()
+        assert HeldLock.take(folder / PRIVATE_LOCK) is None  # the lock held is the folder's own
+        sweep_private(tmp_path / "tmp", "ingest-")
+        assert folder.is_dir()
+    finally:
+        lock.release()
+        if state.get("taken") is not None:
+            state["taken"].release()
