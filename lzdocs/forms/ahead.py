@@ -169,7 +169,14 @@ _worker: dict = {}
 
 def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
+    import multiprocessing
+    import threading
+
     from lzdocs.forms.schema import load_kinds
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
 
     _worker.update(kinds=load_kinds(Path(forms_dir)), limits=limits, soffice_timeout=soffice_timeout,
                    syncer=ThreadPoolExecutor(1))

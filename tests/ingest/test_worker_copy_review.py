@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import sys
+
+import pytest
 
 from lzdocs.ingest import Ingest, pipeline
 from lzdocs.workspace import Workspace
+from tests.conftest import cli_env, run_process
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 TODAY = dt.date(2026, 11, 28)
@@ -107,3 +112,24 @@ def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(
         lock.release()
         if state.get("taken") is not None:
             state["taken"].release()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.parametrize("step", ["before-copy:30", "after-copy:30", "after-commit:30", "after-rename:30"])
+def test_a_run_reading_ahead_killed_loses_nothing_and_leaves_no_copy_of_a_form(workspace, make_form, step):
+    """SIGKILL with the workers' copies in the run's private folder, one of them linked as a kept original: the
+    next run finishes or puts back what was in flight, and removes the copies — none of the sender's bytes lost,
+    none kept twice, no copy of a form left in .lzdocs/tmp. The workers go with the killed run: left, they would
+    hold its output open (the command would never be seen to end) and go on writing copies of forms into its
+    private folder, after the next run swept it."""
+    ws = _with_one_reader(workspace)
+    given = [make_form(ws.inbox / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i // 8)).read_bytes()
+             for i in range(40)]  # by the 30th the worker is up: its copies are kept
+    killed = run_process("-w", ws.root, "ingest", env=cli_env(LZDOCS_CRASH_AT=step), timeout=60)
+    assert killed.returncode == -9, killed.stderr
+    rerun = run_process("-w", ws.root, "ingest", "--json")
+    assert rerun.returncode == 0, rerun.stderr
+    assert_each_input_exactly_once(ws, given)
+    assert [p for p in (ws.state / "tmp").rglob("*") if p.is_file()] == []
+    assert json.loads(run_process("-w", ws.root, "verify", "--json").stdout)["findings"] == []
