@@ -392,6 +392,8 @@ def private_folder(parent: Path, prefix: str) -> tuple[Path, HeldLock]:
     (``sweep_private`` removes it once it is not). A folder is locked just after it is made: one whose lock another
     process took meanwhile — sweeping it as left behind — is given up for a new one."""
     parent.mkdir(parents=True, exist_ok=True)
+    if parent.is_symlink():  # someone's folder, not ours: the caller makes one elsewhere
+        raise OSError(errno.ELOOP, "是符号链接", str(parent))
     for _ in range(10):
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         try:
@@ -417,9 +419,11 @@ def _is_file_at(fd: int, path: Path) -> bool:
 
 def sweep_private(parent: Path, prefix: str) -> None:
     """Remove the private folders (``private_folder``) under ``parent`` that a killed process left: those whose lock
-    nobody holds."""
+    nobody holds — never through a link (to someone's folder)."""
     try:
-        left = list(parent.glob(f"{prefix}*"))
+        if parent.is_symlink():
+            return
+        left = [f for f in parent.glob(f"{prefix}*") if f.is_dir() and not f.is_symlink()]
     except OSError:
         return
     for folder in left:

@@ -133,3 +133,29 @@ def test_a_run_reading_ahead_killed_loses_nothing_and_leaves_no_copy_of_a_form(w
     assert_each_input_exactly_once(ws, given)
     assert [p for p in (ws.state / "tmp").rglob("*") if p.is_file()] == []
     assert json.loads(run_process("-w", ws.root, "verify", "--json").stdout)["findings"] == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks are POSIX here")
+def test_the_sweep_never_follows_a_link_named_like_a_private_folder(workspace, store, make_form, tmp_path):
+    """A link in .lzdocs/tmp named as a run's private folder (or .lzdocs/tmp itself a link) leads to someone's
+    folder: what is there is not a killed run's copies, and is never removed; nor are a run's copies made there."""
+    theirs = tmp_path / "someone"
+    (theirs / "ingest-2025").mkdir(parents=True)
+    for folder in (theirs, theirs / "ingest-2025"):
+        (folder / "报告.docx").write_bytes(b"their own file")
+    (workspace.state / "tmp").mkdir()
+    (workspace.state / "tmp" / "ingest-planted").symlink_to(theirs, target_is_directory=True)
+    given = make_form(workspace.inbox / "计划财务处.docx").read_bytes()
+    [outcome] = Ingest(workspace, store, today=TODAY).run_inbox()
+    assert outcome.status == "accepted"
+    assert (theirs / "报告.docx").read_bytes() == b"their own file"
+    (workspace.state / "tmp" / "ingest-planted").unlink()
+    (workspace.state / "tmp").rmdir()
+    (workspace.state / "tmp").symlink_to(theirs, target_is_directory=True)
+    others = [make_form(workspace.inbox / f"{unit}.docx", unit=unit).read_bytes() for unit in UNITS[1:3]]
+    job, seen = Ingest(workspace, store, today=TODAY), []
+    job.progress = lambda i, n, name: seen.append(sorted(p.name for p in theirs.iterdir()))
+    assert [o.status for o in job.run_inbox()] == ["accepted"] * 2
+    assert (theirs / "ingest-2025" / "报告.docx").read_bytes() == b"their own file"
+    assert seen == [["ingest-2025", "报告.docx"]] * 2  # the run's copies not made there either
+    assert_each_input_exactly_once(workspace, [given, *others])
