@@ -150,10 +150,11 @@ class Ahead:
         value.kind = self.kinds[value.kind]
         return value
 
-    def copy(self, sha: str) -> Path | None:
+    def copy(self, sha: str, mode: int) -> Path | None:
         """The worker's copy of the bytes hashed ``sha`` — written whole, fsynced, with the original's permissions,
-        as ``copy_durably`` writes the kept original — or None."""
-        if self.result is None or self.result[0] != sha:
+        as ``copy_durably`` writes the kept original — or None; None too when the original's permissions are no
+        longer ``mode`` (``st_mode`` of the file taken), those the copy was given."""
+        if self.result is None or self.result[0] != sha or self.result[3] != mode & 0o666:
             return None
         return Path(self.result[2])
 
@@ -188,10 +189,10 @@ def _discard(future: Future) -> None:
         Ahead({}, future.result()).discard()
 
 
-def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str] | None:
+def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str, int] | None:
     """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind)), the path of their
-    durable copy); None when the file is not there, not a regular file, over the size limit, or its reading failed
-    unexpectedly — the ingest then meets it itself and says what it says."""
+    durable copy, the original's permissions it was given); None when the file is not there, not a regular file,
+    over the size limit, or its reading failed unexpectedly — the ingest then meets it itself and says what it says."""
     from lzdocs.forms.reader import read_form
     from lzdocs.fsutil import copy_durably, fsync_file, open_regular
 
@@ -213,7 +214,7 @@ def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tupl
         finally:
             wait([synced])
         synced.result()  # durable before the ingest may keep it; else it reads and copies the file itself
-        return sha, payload, str(copy)
+        return sha, payload, str(copy), found.st_mode & 0o666
     except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
         copy.unlink(missing_ok=True)
         return None

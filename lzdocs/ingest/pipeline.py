@@ -355,7 +355,8 @@ class Ingest:
                 if stamped_in is None and claim.origin:
                     stamped_in = Path(claim.origin).parent
                 arrived = self.arrived(src, stamped_in, seen)
-                self._made = read.copy(sha) if read is not None else None  # kept as is (``_keep``)
+                mode = os.fstat(src.fileno()).st_mode
+                self._made = read.copy(sha, mode) if read is not None else None  # kept as is (``_keep``)
                 try:
                     outcome = self._process(claim, src, copy, sha, arrived, read and (lambda: read(sha)))
                 except _Rewritten:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 import sys
 
 import pytest
@@ -159,3 +160,23 @@ def test_the_sweep_never_follows_a_link_named_like_a_private_folder(workspace, s
     assert (theirs / "ingest-2025" / "报告.docx").read_bytes() == b"their own file"
     assert seen == [["ingest-2025", "报告.docx"]] * 2  # the run's copies not made there either
     assert_each_input_exactly_once(workspace, [given, *others])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_form_made_private_after_a_worker_copied_it_is_kept_private(workspace, store, make_form):
+    """Its owner takes the others' right to read the file after a worker copied it, before it is taken: the kept
+    original has the permissions the file has when taken (as a copy made then would), not those it had."""
+    ws = _with_one_reader(workspace)
+    given = _forms(ws, make_form)
+    job = Ingest(ws, store, today=TODAY)
+
+    def progress(i, n, name):
+        if job._ahead and name == "03.docx":
+            job._ahead.pending[ws.inbox / name].result()  # copied by the worker, as it was
+            os.chmod(ws.inbox / name, 0o600)
+
+    job.progress = progress
+    outcomes = {o.file: o for o in job.run_inbox()}
+    assert job.read_ahead >= 1 and outcomes["inbox/03.docx"].status == "accepted"
+    assert stat.S_IMODE((ws.root / outcomes["inbox/03.docx"].stored_as).stat().st_mode) == 0o600
+    assert_each_input_exactly_once(ws, list(given.values()))
