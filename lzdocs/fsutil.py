@@ -446,8 +446,11 @@ def remove_private(folder: Path, lock: HeldLock | None = None) -> None:
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
-            else:
+                continue
+            try:
                 entry.unlink(missing_ok=True)
+            except OSError:  # (on Windows, a file still open): left to the next sweep, the others go
+                pass
     except OSError:
         pass
     finally:
