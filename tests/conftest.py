@@ -286,6 +286,18 @@ def use_inbox(root: Path, path: str | Path) -> None:
     config.write_text(text.replace('\npath = "inbox"', f'\npath = "{value}"', 1), encoding="utf-8")
 
 
+def use_readers(root: Path, readers: int):
+    """``[limits] readers`` in the workspace's lzdocs.toml (0: the ingest reads every form itself); the workspace
+    opened again, with that setting."""
+    from lzdocs.workspace import Workspace
+
+    config = root / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "\n[limits]\n" in text
+    config.write_text(text.replace("\n[limits]\n", f"\n[limits]\nreaders = {readers}\n", 1), encoding="utf-8")
+    return Workspace.open(root)
+
+
 @pytest.fixture
 def store(workspace):
     from lzdocs.store import Store

@@ -11,8 +11,7 @@ import pytest
 from lzdocs.errors import StoreError
 from lzdocs.ingest import Ingest
 from lzdocs.store import submissions as subs
-from lzdocs.workspace import Workspace
-from tests.conftest import SAMPLE_ROWS, at_commit
+from tests.conftest import SAMPLE_ROWS, at_commit, use_readers
 from tests.ingest.test_read_ahead import UNITS
 
 TODAY = dt.date(2026, 11, 28)
@@ -37,10 +36,7 @@ def test_a_commit_that_fails_puts_the_files_of_its_batch_back_and_the_next_run_t
 
 
 def test_records_are_committed_with_their_files_in_place_once_the_run_ends(workspace, store, make_form):
-    config = workspace.root / "lzdocs.toml"  # read here, not ahead: no wait for a worker commits the batch early
-    config.write_text(config.read_text(encoding="utf-8").replace("[limits]\n", "[limits]\nreaders = 0\n", 1),
-                      encoding="utf-8")
-    workspace = Workspace.open(workspace.root)
+    workspace = use_readers(workspace.root, 0)  # read here, not ahead: no wait for a worker commits the batch early
     for i, unit in enumerate(UNITS):
         make_form(workspace.inbox / f"{i:02d}.docx", unit=unit)
     with at_commit(lambda raw: None) as fired:

@@ -13,7 +13,7 @@ from lzdocs.ingest import Ingest
 from lzdocs.store import Store
 from lzdocs.store import submissions as subs
 from lzdocs.workspace import SAMPLE, Workspace
-from tests.conftest import SAMPLE_ROWS
+from tests.conftest import SAMPLE_ROWS, use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
 
 TODAY = dt.date(2026, 11, 28)
@@ -33,12 +33,7 @@ def _inbox(ws: Workspace, make_form, outside) -> dict[str, bytes]:
 
 
 def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
-    config = ws.root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8") + f"\n[limits]\nreaders = {readers}\n"
-                      if "[limits]" not in config.read_text(encoding="utf-8") else
-                      config.read_text(encoding="utf-8").replace("[limits]\n", f"[limits]\nreaders = {readers}\n", 1),
-                      encoding="utf-8")
-    ws = Workspace.open(ws.root)
+    ws = use_readers(ws.root, readers)
     store = Store.for_workspace(ws)
     try:
         job = Ingest(ws, store, today=TODAY)
@@ -84,10 +79,7 @@ def test_forms_read_ahead_are_taken_exactly_as_forms_read_one_by_one(tmp_path, m
 
 
 def test_a_file_rewritten_after_a_worker_read_it_is_read_again_and_kept_as_read(workspace, store, make_form):
-    config = workspace.root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[limits]\n", "[limits]\nreaders = 1\n", 1),
-                      encoding="utf-8")
-    workspace = Workspace.open(workspace.root)
+    workspace = use_readers(workspace.root, 1)
     others = [make_form(workspace.inbox / f"{i:02d}.docx", unit=unit).read_bytes() for i, unit in enumerate(UNITS)][1:]
     replaced = workspace.inbox / "00.docx"
     job = Ingest(workspace, store, today=TODAY)

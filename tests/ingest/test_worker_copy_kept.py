@@ -13,17 +13,11 @@ from lzdocs.forms import ahead
 from lzdocs.fsutil import PRIVATE_LOCK, HeldLock
 from lzdocs.ingest import Ingest, pipeline
 from lzdocs.workspace import Workspace
+from tests.conftest import use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 TODAY = dt.date(2026, 11, 28)
 UNITS = ["计划财务处", "人事处", "教务处", "科学技术处", "国有资产管理处", "后勤管理处", "招生就业处", "图书馆"]
-
-
-def _with_one_reader(ws: Workspace) -> Workspace:
-    config = ws.root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[limits]\n", "[limits]\nreaders = 1\n", 1),
-                      encoding="utf-8")
-    return Workspace.open(ws.root)
 
 
 def _forms(ws: Workspace, make_form) -> list[bytes]:
@@ -57,7 +51,7 @@ def _run(ws: Workspace, store, monkeypatch) -> tuple[Ingest, list, list[str]]:
 
 
 def test_a_form_read_ahead_is_kept_from_the_workers_copy_not_copied_again(workspace, store, make_form, monkeypatch):
-    ws = _with_one_reader(workspace)
+    ws = use_readers(workspace.root, 1)
     given = _forms(ws, make_form)
     job, outcomes, copied, left = _run(ws, store, monkeypatch)
     assert [o.status for o in outcomes] == ["accepted"] * len(UNITS)
@@ -75,7 +69,7 @@ def test_a_form_read_ahead_is_kept_from_the_workers_copy_not_copied_again(worksp
 
 
 def test_where_a_link_cannot_be_made_the_form_is_copied(workspace, store, make_form, monkeypatch):
-    ws = _with_one_reader(workspace)
+    ws = use_readers(workspace.root, 1)
     given = _forms(ws, make_form)
     monkeypatch.setattr(pipeline, "link_file", lambda existing, new: False)  # another file system, FAT…
     job, outcomes, copied, left = _run(ws, store, monkeypatch)

@@ -13,18 +13,11 @@ import pytest
 
 from lzdocs.ingest import Ingest, pipeline
 from lzdocs.workspace import Workspace
-from tests.conftest import cli_env, run_process
+from tests.conftest import cli_env, run_process, use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 TODAY = dt.date(2026, 11, 28)
 UNITS = ["计划财务处", "人事处", "教务处", "科学技术处", "国有资产管理处", "后勤管理处", "招生就业处", "图书馆"]
-
-
-def _with_one_reader(ws: Workspace) -> Workspace:
-    config = ws.root / "lzdocs.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[limits]\n", "[limits]\nreaders = 1\n", 1),
-                      encoding="utf-8")
-    return Workspace.open(ws.root)
 
 
 def _forms(ws: Workspace, make_form) -> dict[str, bytes]:
@@ -45,7 +38,7 @@ def test_a_form_read_ahead_and_rewritten_after_it_was_claimed_is_not_let_go_with
     """A program holding the file open saves again after the claim — after the ingest hashed it, while it checks
     it: the worker's copy (the bytes read) must not be kept while the claimed file, with the bytes last written,
     is let go (deleted). As without a worker, it goes back to the inbox, as it now is."""
-    ws = _with_one_reader(workspace)
+    ws = use_readers(workspace.root, 1)
     given = _forms(ws, make_form)
     real = pipeline.check_form
     saved = {}
@@ -124,7 +117,7 @@ def test_a_run_reading_ahead_killed_loses_nothing_and_leaves_no_copy_of_a_form(w
     none kept twice, no copy of a form left in .lzdocs/tmp. The workers go with the killed run: left, they would
     hold its output open (the command would never be seen to end) and go on writing copies of forms into its
     private folder, after the next run swept it."""
-    ws = _with_one_reader(workspace)
+    ws = use_readers(workspace.root, 1)
     given = [make_form(ws.inbox / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i // 8)).read_bytes()
              for i in range(40)]  # by the 30th the worker is up: its copies are kept
     killed = run_process("-w", ws.root, "ingest", env=cli_env(LZDOCS_CRASH_AT=step), timeout=60)
@@ -166,7 +159,7 @@ def test_the_sweep_never_follows_a_link_named_like_a_private_folder(workspace, s
 def test_a_form_made_private_after_a_worker_copied_it_is_kept_private(workspace, store, make_form):
     """Its owner takes the others' right to read the file after a worker copied it, before it is taken: the kept
     original has the permissions the file has when taken (as a copy made then would), not those it had."""
-    ws = _with_one_reader(workspace)
+    ws = use_readers(workspace.root, 1)
     given = _forms(ws, make_form)
     job = Ingest(ws, store, today=TODAY)
 
