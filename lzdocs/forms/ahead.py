@@ -123,8 +123,7 @@ class ReadAhead:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         for future in self.pending.values():  # read, never taken (the run stopped): the worker's copy goes
-            if not future.cancelled() and future.exception() is None and future.result() is not None:
-                Path(future.result()[2]).unlink(missing_ok=True)
+            _discard(future)
         self.pending.clear()
 
 
