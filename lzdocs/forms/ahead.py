@@ -32,6 +32,10 @@ from lzdocs.forms.schema import FormKind
 
 log = logging.getLogger(__name__)
 
+# A worker's copy becomes the kept original (``Ahead.copy``) — not on Windows: a file made in the private folder
+# (mkdtemp: readable by its owner alone, an ACL its files inherit) would keep that ACL in the archive, where the
+# office's other users read it. There the worker's copy is only read, and so not fsynced.
+KEEPS_COPY = sys.platform != "win32"
 READ_AHEAD_FROM = 8  # fewer files than this are read by the ingest itself: starting a worker costs a few tenths
 WINDOW_PER_WORKER = 3  # files read ahead per worker: enough to keep it busy while the ingest settles one
 
@@ -153,7 +157,7 @@ class Ahead:
         """The worker's copy of the bytes hashed ``sha`` — written whole, fsynced, with the original's permissions,
         as ``copy_durably`` writes the kept original — or None; None too when the original's permissions are no
         longer ``mode`` (``st_mode`` of the file taken), those the copy was given."""
-        if self.result is None or self.result[0] != sha or self.result[3] != mode & 0o666:
+        if not KEEPS_COPY or self.result is None or self.result[0] != sha or self.result[3] != mode & 0o666:
             return None
         return Path(self.result[2])
 
@@ -203,7 +207,8 @@ def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tupl
             if found.st_size > limits.max_file_bytes:
                 return None
             sha = copy_durably(src, copy, mode=found.st_mode & 0o666, sync=False)  # as the ingest keeps an original
-        synced = _worker["syncer"].submit(fsync_file, copy)  # while it is read: the disk's wait, not the reader's
+        # fsynced while it is read (the disk's wait, not the reader's), if it may be kept
+        synced = _worker["syncer"].submit(fsync_file, copy) if KEEPS_COPY else None
         try:
             form = read_form(copy, _worker["kinds"], limits, soffice_timeout=_worker["soffice_timeout"])
             form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
@@ -211,8 +216,10 @@ def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tupl
         except RejectedFile as exc:
             payload = ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
         finally:
-            wait([synced])
-        synced.result()  # durable before the ingest may keep it; else it reads and copies the file itself
+            if synced is not None:
+                wait([synced])
+        if synced is not None:
+            synced.result()  # durable before the ingest may keep it; else it reads and copies the file itself
         return sha, payload, str(copy), found.st_mode & 0o666
     except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
         copy.unlink(missing_ok=True)

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
 import uuid
 import weakref
@@ -649,9 +648,7 @@ class Ingest:
         copy would hash it: bytes written since the first hash are ``_Rewritten``); elsewhere, or where links cannot be
         made (another file system, FAT), it is copied from the claimed file."""
         made, self._made = self._made, None
-        # Not on Windows: there a file made in the private folder (mkdtemp: readable by its owner alone, an ACL its
-        # files inherit) would keep that ACL in the archive, where the office's other users read it
-        if made is not None and sys.platform != "win32" and link_file(made, partial):
+        if made is not None and link_file(made, partial):
             made.unlink(missing_ok=True)
             src.seek(0)  # the claimed file as it is now: written to since it was hashed, it must not be let go
             return copy_stream(src, None)

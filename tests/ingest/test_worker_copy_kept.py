@@ -9,6 +9,8 @@ import datetime as dt
 import os
 import stat
 
+import pytest
+
 from lzdocs.forms import ahead
 from lzdocs.fsutil import PRIVATE_LOCK, HeldLock
 from lzdocs.ingest import Ingest, pipeline
@@ -68,10 +70,14 @@ def test_a_form_read_ahead_is_kept_from_the_workers_copy_not_copied_again(worksp
     assert_each_input_exactly_once(ws, given)
 
 
-def test_where_a_link_cannot_be_made_the_form_is_copied(workspace, store, make_form, monkeypatch):
+@pytest.mark.parametrize("why", ["no link", "windows"])
+def test_where_a_link_cannot_be_made_the_form_is_copied(workspace, store, make_form, monkeypatch, why):
     ws = use_readers(workspace.root, 1)
     given = _forms(ws, make_form)
-    monkeypatch.setattr(pipeline, "link_file", lambda existing, new: False)  # another file system, FAT…
+    if why == "no link":  # another file system, FAT…
+        monkeypatch.setattr(pipeline, "link_file", lambda existing, new: False)
+    else:  # the private folder's owner-only ACL would go with the copy into the archive
+        monkeypatch.setattr(ahead, "KEEPS_COPY", False)
     job, outcomes, copied, left = _run(ws, store, monkeypatch)
     assert [o.status for o in outcomes] == ["accepted"] * len(UNITS)
     assert job.read_ahead == len(UNITS) and len(copied) == len(UNITS)
