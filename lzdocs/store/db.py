@@ -428,6 +428,11 @@ class Store:
         try:
             yield batch.conn
         except BaseException:
+            # A step whose block never ran — a Ctrl-C between the savepoint and the block leaves it open, its
+            # ``with`` never exited — is only collected later, after its batch ended: its connection then closed,
+            # or serving another batch whose savepoints have the same names. Nothing of it is undone there.
+            if batch.raw is not raw:
+                raise
             batch.depth -= 1
             if raw.in_transaction:  # this step undone, the steps before it kept
                 raw.execute(f"ROLLBACK TO {name}")

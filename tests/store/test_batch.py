@@ -88,3 +88,28 @@ def test_outside_a_batch_or_on_a_server_what_follows_a_commit_follows_each(store
     _set(store, "b", "2")
     store.after_commit(lambda: happened.append("at once"))
     assert happened == ["done", "at once"]
+
+
+def test_a_step_left_open_by_a_ctrl_c_undoes_nothing_of_a_later_batch_when_it_is_collected(store):
+    """A Ctrl-C between a step's savepoint and its block leaves the step open, its ``with`` never exited; the step is
+    only collected later — at exit, or in a watcher while the same connection serves the next batch, whose first
+    savepoint has the same name. Collected, it undoes nothing there and says nothing (no "Exception ignored")."""
+    import gc
+    import sys
+
+    with store.batch():
+        _set(store, "a", "1")
+        left = store.begin()
+        left.__enter__()  # the savepoint opened; the block never ran
+    assert _committed(store, "a") == "1"
+    unraisable = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with store.batch():
+            _set(store, "b", "2")  # this batch's first savepoint: the name the one left open had
+            del left
+            gc.collect()
+            _set(store, "c", "3")
+    finally:
+        sys.unraisablehook = hook
+    assert (_committed(store, "b"), _committed(store, "c")) == ("2", "3") and unraisable == []
