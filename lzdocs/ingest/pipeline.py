@@ -355,8 +355,8 @@ class Ingest:
                 if stamped_in is None and claim.origin:
                     stamped_in = Path(claim.origin).parent
                 arrived = self.arrived(src, stamped_in, seen)
-                mode = os.fstat(src.fileno()).st_mode
-                self._made = read.copy(sha, mode) if read is not None else None  # kept as is (``_keep``)
+                # kept as is (``_keep``)
+                self._made = read.copy(sha, os.fstat(src.fileno()).st_mode) if read is not None else None
                 try:
                     outcome = self._process(claim, src, copy, sha, arrived, read and (lambda: read(sha)))
                 except _Rewritten:
@@ -570,10 +570,9 @@ class Ingest:
 
     def _private_folder(self) -> Path:
         """One private folder per run (not one per file) for the copies the readers read, removed with this Ingest.
-        It is in the workspace (.lzdocs/tmp), on the archive's file system, so
-        that a worker's copy can become the kept original (``_keep``); where the workspace cannot be written (a
-        dry run on a read-only share), in the system's temporary folder. A killed run's goes at the next run's
-        start (``recover``)."""
+        It is in the workspace (.lzdocs/tmp), on the archive's file system, so that a worker's copy can become the
+        kept original (``_keep``); where the workspace cannot be written (a dry run on a read-only share), in the
+        system's temporary folder. A killed run's goes at the next run's start (``recover``)."""
         if self._tmp is None:
             try:
                 self._tmp, lock = private_folder(self.ws.state / PRIVATE, PRIVATE_PREFIX)
