@@ -9,10 +9,13 @@ hashed and kept are still the same bytes. The worker's copy then becomes the kep
 hard link, on the same file system), so that the ingest neither copies nor fsyncs the file a second time.
 
 A worker that fails or dies costs nothing but the time: the ingest reads that file itself, as it does every file when
-there are few of them (``READ_AHEAD_FROM``) or ``[ingest] readers = 0`` in lzdocs.toml.
+there are few of them (``READ_AHEAD_FROM``) or ``[limits] readers = 0`` in lzdocs.toml. While the ingest would wait
+for a worker (one converting an old .doc), it reads the next files itself in the same way (``ReadAhead._read_next``).
 
 The workers are started by ``spawn`` on every system (not ``fork``: the ingest may have threads — a progress bar,
-a database driver — whose locks a forked child would inherit held) and ignore Ctrl-C, which the ingest handles."""
+a database driver — whose locks a forked child would inherit held) and ignore Ctrl-C, which the ingest handles: it
+ends them at once. Each is served over a pipe by the ingest's own thread (``_Worker``); a worker's end of its pipe
+closes when the ingest dies, and so does the worker."""
 
 from __future__ import annotations
 
@@ -21,9 +24,9 @@ import os
 import signal
 import sys
 import uuid
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from lzdocs.errors import RejectedFile
@@ -38,6 +41,7 @@ log = logging.getLogger(__name__)
 KEEPS_COPY = sys.platform != "win32"
 READ_AHEAD_FROM = 8  # fewer files than this are read by the ingest itself: starting a worker costs a few tenths
 WINDOW_PER_WORKER = 3  # files read ahead per worker: enough to keep it busy while the ingest settles one
+READ_HERE_AHEAD = 16  # files the ingest reads ahead itself while it waits for a worker, at most at a time
 
 
 def workers_for(files: int, setting: float | None = None) -> int:
@@ -68,7 +72,11 @@ def spawn_is_safe() -> bool:
 
 class ReadAhead:
     """Forms read ahead of the ingest, in order: ``want`` the files, ``advance`` as the ingest moves on, ``take``
-    each one's result (or None: read it yourself)."""
+    each one's result (or None: read it yourself).
+
+    Each worker is one process served over a pipe (``_Worker``): the ingest writes it a file to read and reads its
+    answers, in the order asked, when it needs them — no thread of its own in the ingest (a pool's manager and feeder
+    threads took the ingest's lock between Python's steps at every answer: a tenth of its time)."""
 
     def __init__(self, workers: int, kinds: Sequence[FormKind], forms_dir: Path, limits, soffice_timeout: float,
                  folder: Path):
@@ -76,12 +84,14 @@ class ReadAhead:
 
         self.kinds = {kind.key: kind for kind in kinds}
         self.folder = folder
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_start_worker, initargs=(str(forms_dir), limits, soffice_timeout))
+        context = multiprocessing.get_context("spawn")
+        self.workers = [_Worker(context, (str(forms_dir), limits, soffice_timeout)) for _ in range(workers)]
         self.window = workers * WINDOW_PER_WORKER
         self.queue: list[tuple[Path, bool, str]] = []  # (path, follow a link, the extension its copy keeps)
         self.next = 0  # the first of ``queue`` not yet handed to a worker
-        self.pending: dict[Path, Future] = {}
+        self.pending: dict[Path, _Answer] = {}  # asked of a worker
+        self.read_here: dict[Path, tuple | None] = {}  # read by the ingest itself while it waited (``_read_next``)
+        self.own = _Reader(list(kinds), limits, soffice_timeout)
         self.broken = False
         self.up = False  # a worker has returned a result: from now on, waiting for one is shorter than reading
 
@@ -93,42 +103,150 @@ class ReadAhead:
     def advance(self) -> None:
         """Keep ``window`` files ahead of the ingest in the workers' hands, read or being read: no further, or the
         workers would read the whole inbox ahead and the results wait in memory (every file of the queue is taken,
-        ``take``, in its turn)."""
+        ``take``, in its turn). Each goes to the worker with the fewest files in hand."""
         while not self.broken and self.next < len(self.queue) and len(self.pending) < self.window:
             path, follow, suffix = self.queue[self.next]
             self.next += 1
-            try:
-                self.pending[path] = self.pool.submit(_read, path, follow, suffix, str(self.folder))
-            except RuntimeError:  # the pool broke (a worker died) or was shut down: the ingest reads on its own
+            worker = min(self.workers, key=lambda w: len(w.asked))
+            answer = worker.ask((str(path), follow, suffix, str(self.folder)))
+            if answer is None:  # the worker died: the ingest reads on its own from now on
                 self.broken = True
+            else:
+                self.pending[path] = answer
 
     def take(self, path: Path) -> Ahead:
         """What a worker read of ``path``, waited for before the ingest claims the file (a file claimed first would
         be gone from where the worker looks): given the SHA-256 of the bytes the ingest took, the form — or its
         RejectedFile raised, as ``read_form`` would — and the worker's copy, if the worker read those very bytes;
         else None: read the file yourself."""
-        future = self.pending.pop(path, None)
+        if path in self.read_here:
+            return Ahead(self.kinds, self.read_here.pop(path))
+        answer = self.pending.pop(path, None)
         self.advance()
         # While the workers start, a result not ready is not waited for (a few tenths of a second) — except on
         # Windows, where a file a worker still has open cannot be renamed (claimed)
-        if future is None or not (self.up or future.done() or sys.platform == "win32"):
-            if future is not None and not future.cancel():  # (when it has not gone to a worker yet)
-                future.add_done_callback(_discard)  # read all the same: its copy goes when it is done
+        if answer is None or not (self.up or answer.done() or sys.platform == "win32"):
+            if answer is not None:
+                answer.abandon()  # read all the same: its copy goes when the answer comes
             return Ahead(self.kinds, None)
         self.up = True
-        try:
-            result = future.result()
-        except Exception as exc:  # the worker died (BrokenProcessPool) or could not send its result
-            log.debug("预读 %s 未完成（%s），改为直接读取", path, type(exc).__name__)
-            self.broken = self.broken or isinstance(exc, BrokenProcessPool)
-            result = None
+        while not answer.done() and self._read_next():
+            pass
+        result = answer.result()
+        if answer.worker.dead:
+            log.debug("预读 %s 未完成（读取进程已退出），改为直接读取", path)
+            self.broken = True
         return Ahead(self.kinds, result)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        for future in self.pending.values():  # read, never taken (the run stopped): the worker's copy goes
-            _discard(future)
+    def _read_next(self) -> bool:
+        """While the ingest waits for a worker, the next file no worker has been given is read here, as a worker
+        reads it: the wait becomes reading the workers are spared. False when there is none, or when
+        ``READ_HERE_AHEAD`` files read here wait already (a worker held up by an old .doc's conversion does not
+        make the ingest read the whole inbox ahead into memory)."""
+        if self.next >= len(self.queue) or len(self.read_here) >= READ_HERE_AHEAD:
+            return False
+        path, follow, suffix = self.queue[self.next]
+        self.next += 1
+        self.read_here[path] = self.own.read(path, follow, suffix, str(self.folder))
+        return True
+
+    def close(self, *, stop: bool = False) -> None:
+        """The workers told to end, once they have answered what they were asked (the copies of answers never taken
+        go) — or, ``stop`` (Ctrl-C), ended at once: a copy one was writing goes with the ingest's private folder."""
+        for answer in self.pending.values():  # read, never taken (the run stopped): the worker's copy goes
+            answer.abandon()
         self.pending.clear()
+        for result in self.read_here.values():
+            Ahead({}, result).discard()
+        self.read_here.clear()
+        for worker in self.workers:
+            worker.close(stop=stop)
+        self.own.close()
+
+
+class _Worker:
+    """A reader process, served over a pipe: the files it is asked to read in, its answers out in the same order."""
+
+    def __init__(self, context, args: tuple):
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, *args), name="lzdocs-reader", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.asked: deque[_Answer] = deque()  # asked, not answered yet, in order
+        self.dead = False
+
+    def ask(self, request: tuple) -> _Answer | None:
+        if self.dead:
+            return None
+        try:
+            self.conn.send(request)
+        except (OSError, ValueError):  # it died (a broken pipe)
+            self._died()
+            return None
+        answer = _Answer(self)
+        self.asked.append(answer)
+        return answer
+
+    def receive(self, wait: bool) -> bool:
+        """The next answer given to whoever asked it, if one has come (``wait``: once it comes). False when none
+        came — or the worker died: then every answer still due is None."""
+        if not self.asked or (not wait and not self.conn.poll()):
+            return False
+        try:
+            result = self.conn.recv()
+        except Exception:  # EOF: it died (its answers half sent are lost with it)
+            self._died()
+            return False
+        self.asked.popleft().given(result)
+        return True
+
+    def _died(self) -> None:
+        self.dead = True
+        while self.asked:
+            self.asked.popleft().given(None)
+
+    def close(self, *, stop: bool) -> None:
+        if not stop and not self.dead:
+            try:
+                self.conn.send(None)  # end, after answering what it was asked
+                while self.receive(wait=True):
+                    pass
+            except (OSError, ValueError):
+                pass
+        if self.process.is_alive() and (stop or self.dead):
+            self.process.terminate()
+        self.process.join()
+        self.conn.close()
+        self._died()
+
+
+class _Answer:
+    """A worker's answer for one file, once it has come (``done``, ``result``: received from the worker's pipe when
+    asked for); ``abandon``: nobody will take it, its copy goes as soon as it comes."""
+
+    def __init__(self, worker: _Worker):
+        self.worker = worker
+        self.came, self.value, self.abandoned = False, None, False
+
+    def given(self, value) -> None:
+        self.came, self.value = True, value
+        if self.abandoned:
+            Ahead({}, value).discard()
+
+    def done(self) -> bool:
+        while not self.came and self.worker.receive(wait=False):
+            pass
+        return self.came
+
+    def result(self) -> tuple | None:
+        while not self.came:
+            self.worker.receive(wait=True)
+        return self.value
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        if self.came:
+            Ahead({}, self.value).discard()
 
 
 class Ahead:
@@ -182,45 +300,80 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
         threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
 
-    _worker.update(kinds=load_kinds(Path(forms_dir)), limits=limits, soffice_timeout=soffice_timeout,
-                   syncer=ThreadPoolExecutor(1))
+    _worker["reader"] = _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout)
 
 
-def _discard(future: Future) -> None:
-    """A result nobody takes: its copy goes."""
-    if not future.cancelled() and future.exception() is None:
-        Ahead({}, future.result()).discard()
+def _serve(conn, forms_dir: str, limits, soffice_timeout: float) -> None:
+    """A worker's life: read each file it is asked to (``_read``) and answer, until told to end (None) or the ingest
+    is gone (the pipe closed)."""
+    _start_worker(forms_dir, limits, soffice_timeout)
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        path, follow, suffix, folder = request
+        result = _read(Path(path), follow, suffix, folder)
+        try:
+            conn.send(result)
+        except (OSError, ValueError):  # the ingest is gone
+            Ahead({}, result).discard()
+            return
+        except Exception:  # what it read could not be sent (pickled): the ingest reads the file itself
+            Ahead({}, result).discard()
+            conn.send(None)
 
 
 def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str, int] | None:
-    """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind)), the path of their
-    durable copy, the original's permissions it was given); None when the file is not there, not a regular file,
-    over the size limit, or its reading failed unexpectedly — the ingest then meets it itself and says what it says."""
-    from lzdocs.forms.reader import read_form
-    from lzdocs.fsutil import copy_durably, fsync_file, open_regular
+    return _worker["reader"].read(path, follow, suffix, folder)
 
-    limits = _worker["limits"]
-    copy = Path(folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
-    try:
-        with open_regular(path, follow_symlinks=follow) as src:
-            found = os.fstat(src.fileno())
-            if found.st_size > limits.max_file_bytes:
-                return None
-            sha = copy_durably(src, copy, mode=found.st_mode & 0o666, sync=False)  # as the ingest keeps an original
-        # fsynced while it is read (the disk's wait, not the reader's), if it may be kept
-        synced = _worker["syncer"].submit(fsync_file, copy) if KEEPS_COPY else None
+
+class _Reader:
+    """Reading a file ahead (``read``), in a worker or in the ingest itself: the form kinds, the limits, the
+    conversion's time-out, and a thread that fsyncs each copy while it is read."""
+
+    def __init__(self, kinds: Sequence[FormKind], limits, soffice_timeout: float):
+        self.kinds, self.limits, self.soffice_timeout = kinds, limits, soffice_timeout
+        self._syncer: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._syncer is not None:
+            self._syncer.shutdown(wait=True)
+
+    def read(self, path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str, int] | None:
+        """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind)), the path of
+        their durable copy, the original's permissions it was given); None when the file is not there, not a regular
+        file, over the size limit, or its reading failed unexpectedly — the ingest then meets it itself and says what
+        it says."""
+        from lzdocs.forms.reader import read_form
+        from lzdocs.fsutil import copy_durably, fsync_file, open_regular
+
+        limits = self.limits
+        copy = Path(folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
         try:
-            form = read_form(copy, _worker["kinds"], limits, soffice_timeout=_worker["soffice_timeout"])
-            form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
-            payload = ("form", form)
-        except RejectedFile as exc:
-            payload = ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
-        finally:
+            with open_regular(path, follow_symlinks=follow) as src:
+                found = os.fstat(src.fileno())
+                if found.st_size > limits.max_file_bytes:
+                    return None
+                sha = copy_durably(src, copy, mode=found.st_mode & 0o666, sync=False)  # as the ingest keeps an original
+            synced = None
+            if KEEPS_COPY:  # fsynced while it is read (the disk's wait, not the reader's), as it may be kept
+                self._syncer = self._syncer or ThreadPoolExecutor(1)
+                synced = self._syncer.submit(fsync_file, copy)
+            try:
+                form = read_form(copy, self.kinds, limits, soffice_timeout=self.soffice_timeout)
+                form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
+                payload = ("form", form)
+            except RejectedFile as exc:
+                payload = ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
+            finally:
+                if synced is not None:
+                    wait([synced])
             if synced is not None:
-                wait([synced])
-        if synced is not None:
-            synced.result()  # durable before the ingest may keep it; else it reads and copies the file itself
-        return sha, payload, str(copy), found.st_mode & 0o666
-    except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
-        copy.unlink(missing_ok=True)
-        return None
+                synced.result()  # durable before the ingest may keep it; else it reads and copies the file itself
+            return sha, payload, str(copy), found.st_mode & 0o666
+        except Exception:  # anything else: the ingest reads the file itself and reports it in its own way
+            copy.unlink(missing_ok=True)
+            return None

@@ -264,12 +264,14 @@ class Ingest:
             return
         self._ahead = ahead.ReadAhead(workers, self.kinds, self.ws.root / "forms", self.limits, self.soffice_timeout,
                                       self._private_folder())
+        stop = True  # unless the run ends as it should: a Ctrl-C does not wait for the workers
         try:
             self._ahead.want([(path, follow, self._split(display_name(path.name))[1]) for path, follow in files])
             yield
+            stop = False
         finally:
             ahead_, self._ahead = self._ahead, None
-            ahead_.close()
+            ahead_.close(stop=stop)
 
     def _waiting_in_inbox(self, path: Path) -> bool:
         """A file waiting in this inbox (not in its 退回/ or a work folder). Named on the command line — the inbox

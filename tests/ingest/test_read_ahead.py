@@ -37,13 +37,14 @@ def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
     store = Store.for_workspace(ws)
     try:
         job = Ingest(ws, store, today=TODAY)
-        job.ahead_of_the_ingest = []  # before each file is taken: how many files the workers have been given beyond it
+        job.ahead_of_the_ingest = []  # before each file is taken: (files in the workers' hands, files given out or
+        # read by the ingest itself beyond it)
 
         def progress(i, n, name):
             if job._ahead:
                 if i == 1:
                     _worker_up(job)
-                job.ahead_of_the_ingest.append(job._ahead.next - (i - 1))
+                job.ahead_of_the_ingest.append((len(job._ahead.pending), job._ahead.next - (i - 1)))
 
         job.progress = progress
         outcomes = job.run_inbox()
@@ -68,7 +69,8 @@ def test_forms_read_ahead_are_taken_exactly_as_forms_read_one_by_one(tmp_path, m
     given = [_inbox(ws, make_form, tmp_path / "outside") for ws in spaces]
     (seen, rows, job), (seen_alone, rows_alone, job_alone) = _run(spaces[0], 1), _run(spaces[1], 0)
     assert job.read_ahead == 9 and job_alone.read_ahead == 0  # the forms and the bad one; not the duplicate, the link
-    assert max(job.ahead_of_the_ingest) == ahead.WINDOW_PER_WORKER  # never the whole inbox read ahead into memory
+    in_hand, beyond = zip(*job.ahead_of_the_ingest)  # never the whole inbox read ahead into memory
+    assert max(in_hand) == ahead.WINDOW_PER_WORKER and max(beyond) <= ahead.WINDOW_PER_WORKER + ahead.READ_HERE_AHEAD
     assert seen == seen_alone and rows == rows_alone
     statuses = {source: status for source, status, *_ in seen}
     assert statuses["inbox/20-坏表.xlsx"] == "rejected" and statuses["inbox/21-又一份.xlsx"] == "duplicate"

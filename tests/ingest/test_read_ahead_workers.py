@@ -1,0 +1,140 @@
+"""The reader processes behind the read-ahead (lzdocs/forms/ahead.py): each served over a pipe by the ingest itself.
+A worker that dies, one held up, and a Ctrl-C: nothing lost, nothing read twice into the archive, no copy of a form
+left behind, and the ingest never waits on a worker that is gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sys
+import threading
+
+import pytest
+
+from lzdocs.forms import ahead
+from lzdocs.ingest import Ingest
+from lzdocs.workspace import SAMPLE, Workspace
+from tests.conftest import use_readers
+from tests.ingest.invariant import assert_each_input_exactly_once
+from tests.ingest.test_read_ahead import UNITS
+
+TODAY = dt.date(2026, 11, 28)
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL/SIGSTOP")
+
+
+def _forms(ws: Workspace, make_form, n: int = 24) -> list[bytes]:
+    return [make_form(ws.inbox / f"{i:02d}{'.docx' if i % 2 else '.xlsx'}", unit=UNITS[i % 8],
+                      date=dt.date(2026, 11, 1 + i // 8)).read_bytes() for i in range(n)]
+
+
+def _summary(outcomes) -> list[tuple]:
+    return sorted((o.file, o.status, o.unit, o.year, o.rows, o.stored_as) for o in outcomes)
+
+
+def _alone(tmp_path, make_form, n: int = 24) -> list[tuple]:
+    """The outcomes of the same forms read by the ingest alone."""
+    ws = use_readers(Workspace.init(tmp_path / "alone", SAMPLE)[0].root, 0)
+    _forms(ws, make_form, n)
+    from lzdocs.store import Store
+
+    store = Store.for_workspace(ws)
+    try:
+        return _summary(Ingest(ws, store, today=TODAY).run_inbox())
+    finally:
+        store.close()
+
+
+def _worker_process(job: Ingest):
+    [worker] = job._ahead.workers
+    return worker.process
+
+
+def test_a_worker_that_dies_mid_run_costs_only_time(tmp_path, workspace, store, make_form):
+    """SIGKILL of the reader process after its first answer: the ingest reads the rest itself — the same outcomes
+    as a run without workers, each form once in the archive, and the dead worker's copies gone with the run."""
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form)
+    job = Ingest(ws, store, today=TODAY)
+    seen = {}
+
+    def kill_the_worker(i, n, name):
+        if i == 1:
+            next(iter(job._ahead.pending.values())).result()  # the worker is up and has answered once
+            process = seen["process"] = _worker_process(job)
+            seen["private"] = job._private_folder()
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(10)
+
+    job.progress = kill_the_worker
+    outcomes = job.run_inbox()
+    assert seen["process"].exitcode == -signal.SIGKILL
+    assert _summary(outcomes) == _alone(tmp_path, make_form)
+    assert all(o.status == "accepted" for o in outcomes)
+    assert_each_input_exactly_once(ws, given)
+    assert not seen["private"].exists()
+
+
+def test_while_a_worker_is_held_up_the_ingest_reads_the_next_forms_itself(tmp_path, workspace, store, make_form,
+                                                                          monkeypatch):
+    """The worker stopped (SIGSTOP) for a while, as one converting an old .doc is: the ingest does not sit idle — it
+    reads the next forms no worker has been given, as a worker would, never more than ``READ_HERE_AHEAD`` of them
+    at a time — and takes them all as a run without workers does once the worker goes on."""
+    monkeypatch.setattr(ahead, "READ_HERE_AHEAD", 4)
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form)
+    job = Ingest(ws, store, today=TODAY)
+    held, most, private = [], [0], []
+    read_next = ahead.ReadAhead._read_next
+
+    def counted(self):
+        done = read_next(self)
+        most[0] = max(most[0], len(self.read_here))
+        return done
+
+    monkeypatch.setattr(ahead.ReadAhead, "_read_next", counted)
+
+    def hold_the_worker(i, n, name):
+        if i == 2:
+            next(iter(job._ahead.pending.values())).result()
+            process = _worker_process(job)
+            private.append(job._private_folder())
+            os.kill(process.pid, signal.SIGSTOP)
+            timer = threading.Timer(1.5, os.kill, (process.pid, signal.SIGCONT))
+            timer.start()
+            held.append(timer)
+
+    job.progress = hold_the_worker
+    try:
+        outcomes = job.run_inbox()
+    finally:
+        for timer in held:
+            timer.join()
+    assert most[0] == 4  # read here while the worker was stopped, and no further ahead than allowed
+    assert _summary(outcomes) == _alone(tmp_path, make_form)
+    assert_each_input_exactly_once(ws, given)
+    assert not private[0].exists()
+
+
+def test_ctrl_c_ends_the_workers_at_once_and_loses_nothing(workspace, store, make_form):
+    """Ctrl-C while forms are read ahead: the workers are ended at once (a long conversion is not waited for), their
+    copies go with the run's private folder, and every form is in the archive or still in the inbox."""
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form)
+    job = Ingest(ws, store, today=TODAY)
+    seen = {}
+
+    def interrupt(i, n, name):
+        if i == 1:
+            next(iter(job._ahead.pending.values())).result()
+            seen["process"], seen["private"] = _worker_process(job), job._private_folder()
+        if i == 6:
+            raise KeyboardInterrupt
+
+    job.progress = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        job.run_inbox()
+    seen["process"].join(10)
+    assert not seen["process"].is_alive()
+    assert_each_input_exactly_once(ws, given)
+    assert not seen["private"].exists()
