@@ -154,9 +154,13 @@ def _create_empty(path: Path, marker: Path | None = None) -> None:
 
 
 def create_marker(path: Path) -> None:
-    """The empty marker file of :func:`reserve_name` (exclusive: a name nobody else uses)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _create_empty(path)
+    """The empty marker file of :func:`reserve_name` (exclusive: a name nobody else uses); its folder made first if
+    it is not there."""
+    try:
+        _create_empty(path)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_empty(path)
 
 
 def remove_marked(marker: Path) -> list[Path]:
