@@ -103,11 +103,16 @@ class ReadAhead:
     def advance(self) -> None:
         """Keep ``window`` files ahead of the ingest in the workers' hands, read or being read: no further, or the
         workers would read the whole inbox ahead and the results wait in memory (every file of the queue is taken,
-        ``take``, in its turn). Each goes to the worker with the fewest files in hand."""
+        ``take``, in its turn). Each goes to the worker with the fewest files in hand, and none to one that has as
+        many again in hand that nobody takes any more (``abandon``): while the workers start, the ingest reads the
+        files itself, and a request for each would pile up in the pipe — until the ingest waited to write to a
+        worker that had not started, and that worker, once it had, to write an answer the ingest was not reading."""
         while not self.broken and self.next < len(self.queue) and len(self.pending) < self.window:
+            worker = min(self.workers, key=_Worker.in_hand)
+            if worker.in_hand() >= 2 * WINDOW_PER_WORKER:
+                return
             path, follow, suffix = self.queue[self.next]
             self.next += 1
-            worker = min(self.workers, key=lambda w: len(w.asked))
             answer = worker.ask((str(path), follow, suffix, str(self.folder)))
             if answer is None:  # the worker died: the ingest reads on its own from now on
                 self.broken = True
@@ -122,6 +127,8 @@ class ReadAhead:
         if path in self.read_here:
             return Ahead(self.kinds, self.read_here.pop(path))
         answer = self.pending.pop(path, None)
+        if answer is None and self.next < len(self.queue) and self.queue[self.next][0] == path:
+            self.next += 1  # taken before a worker had room for it: no worker reads it now
         self.advance()
         # While the workers start, a result not ready is not waited for (a few tenths of a second) — except on
         # Windows, where a file a worker still has open cannot be renamed (claimed)
@@ -186,6 +193,12 @@ class _Worker:
         answer = _Answer(self)
         self.asked.append(answer)
         return answer
+
+    def in_hand(self) -> int:
+        """How many of the files it was asked to read it has not answered yet (those answered since, received)."""
+        while self.receive(wait=False):
+            pass
+        return len(self.asked)
 
     def receive(self, wait: bool) -> bool:
         """The next answer given to whoever asked it, if one has come (``wait``: once it comes). False when none

@@ -15,8 +15,8 @@ import pytest
 from lzdocs.forms import ahead
 from lzdocs.ingest import Ingest
 from lzdocs.workspace import SAMPLE, Workspace
-from tests.conftest import use_readers
-from tests.ingest.invariant import assert_each_input_exactly_once
+from tests.conftest import SAMPLE_ROWS, use_readers
+from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
 from tests.ingest.test_read_ahead import UNITS
 
 TODAY = dt.date(2026, 11, 28)
@@ -138,3 +138,47 @@ def test_ctrl_c_ends_the_workers_at_once_and_loses_nothing(workspace, store, mak
     assert not seen["process"].is_alive()
     assert_each_input_exactly_once(ws, given)
     assert not seen["private"].exists()
+
+
+def test_a_worker_slow_to_start_is_never_waited_for(tmp_path, workspace, store, make_form, monkeypatch):
+    """The files the ingest takes on its own while its worker starts (held here by SIGSTOP, as a slow machine holds
+    it) are not queued in the worker's pipe, a request each: a folder taken again, whose forms the ingest settles in
+    a moment as copies it has, filled the pipe — the ingest then waited, writing to a worker that had not started,
+    and once it had, that worker waited too, writing what it read of a large form to an ingest that was not reading:
+    neither ever went on. Here the worker goes on only once the ingest has come to the last file."""
+    ws = use_readers(workspace.root, 1)
+    folder = tmp_path / "报送"
+    rows = [dict(SAMPLE_ROWS[i % 3], seq=str(i + 1), measures="钱账分管，每日盘点，" * 10) for i in range(600)]
+    given = [make_form(folder / "000.xlsx").read_bytes(),
+             make_form(folder / "001.xlsx", unit="图书馆", rows=rows).read_bytes()]  # its answer: ~0.5 MB
+    for i in range(2, 400):
+        (folder / f"{i:03d}.xlsx").write_bytes(given[0])
+        given.append(given[0])
+    for i in range(400):
+        os.utime(folder / f"{i:03d}.xlsx", (1e9 + i, 1e9 + i))  # taken in this order
+    workers = []
+    start = ahead._Worker.__init__
+
+    def slow_to_start(self, *args):
+        start(self, *args)
+        os.kill(self.process.pid, signal.SIGSTOP)
+        workers.append(self.process)
+
+    monkeypatch.setattr(ahead._Worker, "__init__", slow_to_start)
+    job = Ingest(ws, store, today=TODAY)
+    job.progress = lambda i, n, name: i == n and os.kill(workers[0].pid, signal.SIGCONT)
+    outcomes = []
+    run = threading.Thread(target=lambda: outcomes.extend(job.run_paths([folder])), daemon=True)
+    run.start()
+    run.join(30)
+    stuck = run.is_alive()
+    if stuck:  # the worker let go: the ingest still waits (on a large answer, forever), until the worker is killed
+        os.kill(workers[0].pid, signal.SIGCONT)
+        run.join(10)
+        stuck = "for ever" if run.is_alive() else "until the worker started"
+        os.kill(workers[0].pid, signal.SIGKILL)
+        run.join(30)
+    assert not stuck, f"the ingest waited for its worker {stuck}"
+    assert sorted(o.status for o in outcomes) == ["accepted"] * 2 + ["duplicate"] * 398
+    assert kept(ws) == {sha(given[0]): 1, sha(given[1]): 1}  # the folder's files stay where they are, as they were
+    assert sorted(p.read_bytes() for p in folder.iterdir()) == sorted(given)
