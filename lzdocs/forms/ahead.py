@@ -227,7 +227,10 @@ class _Worker:
             except (OSError, ValueError):
                 pass
         if self.process.is_alive() and (stop or self.dead):
-            self.process.terminate()
+            self.process.terminate()  # it stops a conversion under way (``_ended``), at once
+            self.process.join(10)
+            if self.process.is_alive():
+                self.process.kill()
         self.process.join()
         self.conn.close()
         self._died()
@@ -304,6 +307,7 @@ _worker: dict = {}
 
 def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
+    signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
     import threading
 
@@ -314,6 +318,13 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
         threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
 
     _worker["reader"] = _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout)
+
+
+def _ended(signum, frame) -> None:
+    """Ended by the ingest (``_Worker.close``, a Ctrl-C): as a Ctrl-C ends the ingest's own reading — a conversion
+    under way stopped with its LibreOffice, which runs in a session of its own and would run on, and its folders
+    removed."""
+    raise SystemExit(1)
 
 
 def _serve(conn, forms_dir: str, limits, soffice_timeout: float) -> None:

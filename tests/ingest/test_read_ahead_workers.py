@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +184,71 @@ def test_a_worker_slow_to_start_is_never_waited_for(tmp_path, workspace, store, 
     assert sorted(o.status for o in outcomes) == ["accepted"] * 2 + ["duplicate"] * 398
     assert kept(ws) == {sha(given[0]): 1, sha(given[1]): 1}  # the folder's files stay where they are, as they were
     assert sorted(p.read_bytes() for p in folder.iterdir()) == sorted(given)
+
+
+OLD_DOC = Path(__file__).parents[1] / "fixtures" / "forms" / "lo_two_row_header.doc"
+
+
+def _slow_libreoffice(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """A LibreOffice that converts for a long time in a worker (at once it fails in the ingest itself), each one
+    started writing its pid in the first folder returned; the system's temporary folder (the conversion's) is the
+    second. Both set in the environment, which the workers inherit."""
+    folders = [tmp_path / name for name in ("soffice", "pids", "tmp")]
+    for folder in folders:
+        folder.mkdir()
+    fake = folders[0] / "soffice"
+    fake.write_text(f'#!/bin/sh\n[ "$PPID" = "{os.getpid()}" ] && exit 1\necho > {folders[1]}/$$\nexec sleep 60\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folders[0]}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("TMPDIR", str(folders[2]))
+    return folders[1], folders[2]
+
+
+def _running(pids: Path) -> list[int]:
+    """The LibreOffices started still running (each killed, so that none outlives the test)."""
+    running = []
+    for pid in (int(p.name) for p in pids.iterdir()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            running.append(pid)
+        except ProcessLookupError:
+            pass
+    return running
+
+
+def _in_order(ws: Workspace, names: list[str]) -> None:
+    for i, name in enumerate(names):
+        os.utime(ws.inbox / name, (1e9 + i, 1e9 + i))
+
+
+def test_ctrl_c_while_a_worker_converts_an_old_doc_ends_its_libreoffice(tmp_path, workspace, store, make_form,
+                                                                        monkeypatch):
+    """Ctrl-C while a worker converts an old .doc: LibreOffice (in a session of its own, which Ctrl-C does not reach)
+    ends with the worker, as it does with the ingest's own conversion — not left running, with no time-out any more,
+    beside the conversion's folders and the copy of the form in them."""
+    pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form, 12) + [OLD_DOC.read_bytes()]
+    (ws.inbox / "01a.doc").write_bytes(given[-1])
+    _in_order(ws, sorted(p.name for p in ws.inbox.iterdir() if p.is_file()))  # 00, 01, 01a.doc, 02 …
+    job = Ingest(ws, store, today=TODAY)
+    private = []
+
+    def interrupt(i, n, name):
+        if i == 1:
+            next(iter(job._ahead.pending.values())).result()
+            private.append(job._private_folder())
+        if i == 2:
+            deadline = time.monotonic() + 30
+            while not list(pids.iterdir()) and time.monotonic() < deadline:  # the worker converts 01a.doc
+                time.sleep(0.05)
+            raise KeyboardInterrupt
+
+    job.progress = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        job.run_inbox()
+    assert list(pids.iterdir())
+    assert _running(pids) == []
+    assert list(system_tmp.iterdir()) == []
+    assert_each_input_exactly_once(ws, given)
+    assert not private[0].exists()
