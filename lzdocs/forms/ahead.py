@@ -166,9 +166,15 @@ class ReadAhead:
         for result in self.read_here.values():
             Ahead({}, result).discard()
         self.read_here.clear()
-        for worker in self.workers:
-            worker.close(stop=stop)
-        self.own.close()
+        try:
+            for worker in self.workers:
+                worker.close(stop=stop)
+        except BaseException:  # a Ctrl-C while one was waited for: all ended at once, as for any Ctrl-C
+            for worker in self.workers:
+                worker.close(stop=True)
+            raise
+        finally:
+            self.own.close()
 
 
 class _Worker:

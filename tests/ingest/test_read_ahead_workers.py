@@ -252,3 +252,49 @@ def test_ctrl_c_while_a_worker_converts_an_old_doc_ends_its_libreoffice(tmp_path
     assert list(system_tmp.iterdir()) == []
     assert_each_input_exactly_once(ws, given)
     assert not private[0].exists()
+
+
+def test_ctrl_c_while_the_run_waits_for_its_worker_at_the_end_ends_it(tmp_path, workspace, store, make_form,
+                                                                      monkeypatch):
+    """The files all taken, the ingest waits for its worker to answer what it was asked — here an old .doc of a
+    folder outside the inbox, which the ingest read itself while the worker started, and the worker converts all the
+    same. A Ctrl-C then ends the worker at once, as any Ctrl-C does: not left reading on, its LibreOffice with it,
+    after the ingest has gone."""
+    pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
+    ws = use_readers(workspace.root, 1)
+    folder = tmp_path / "报送"
+    given = [make_form(folder / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i)).read_bytes()
+             for i in range(12)]
+    (folder / "00a.doc").write_bytes(OLD_DOC.read_bytes())
+    for i, name in enumerate(["00a.doc"] + [f"{i:02d}.docx" for i in range(12)]):
+        os.utime(folder / name, (1e9 + i, 1e9 + i))
+    job = Ingest(ws, store, today=TODAY)
+    seen, closing = {}, []
+    receive, close = ahead._Worker.receive, ahead.ReadAhead.close
+
+    def interrupted(self, wait):
+        if wait and closing and self.asked:  # Ctrl-C while the ingest waits for an answer
+            raise KeyboardInterrupt
+        return receive(self, wait)
+
+    def closed(self, **kw):
+        [worker] = self.workers
+        seen["process"], seen["private"] = worker.process, job._private_folder()
+        deadline = time.monotonic() + 30
+        while not list(pids.iterdir()) and time.monotonic() < deadline:  # the worker converts 00a.doc
+            time.sleep(0.05)
+        closing.append(True)
+        return close(self, **kw)
+
+    monkeypatch.setattr(ahead._Worker, "receive", interrupted)
+    monkeypatch.setattr(ahead.ReadAhead, "close", closed)
+    with pytest.raises(KeyboardInterrupt):
+        job.run_paths([folder])
+    alive = seen["process"].is_alive()
+    seen["process"].kill()
+    assert not alive
+    assert list(pids.iterdir()) and _running(pids) == []
+    assert list(system_tmp.iterdir()) == []
+    assert kept(ws) == {sha(data): 1 for data in given}  # the .doc returned to no one: it stays where it is
+    assert len(list(folder.iterdir())) == 13
+    assert not seen["private"].exists()
