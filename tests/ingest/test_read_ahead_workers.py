@@ -47,9 +47,11 @@ def _alone(tmp_path, make_form, n: int = 24) -> list[tuple]:
         store.close()
 
 
-def _worker_process(job: Ingest):
+def _worker_up(job: Ingest):
+    """(the worker process, the run's private folder), once the worker has answered a first time."""
+    next(iter(job._ahead.pending.values())).result()
     [worker] = job._ahead.workers
-    return worker.process
+    return worker.process, job._private_folder()
 
 
 def test_a_worker_that_dies_mid_run_costs_only_time(tmp_path, workspace, store, make_form):
@@ -62,9 +64,8 @@ def test_a_worker_that_dies_mid_run_costs_only_time(tmp_path, workspace, store, 
 
     def kill_the_worker(i, n, name):
         if i == 1:
-            next(iter(job._ahead.pending.values())).result()  # the worker is up and has answered once
-            process = seen["process"] = _worker_process(job)
-            seen["private"] = job._private_folder()
+            process, seen["private"] = _worker_up(job)
+            seen["process"] = process
             os.kill(process.pid, signal.SIGKILL)
             process.join(10)
 
@@ -98,9 +99,8 @@ def test_while_a_worker_is_held_up_the_ingest_reads_the_next_forms_itself(tmp_pa
 
     def hold_the_worker(i, n, name):
         if i == 2:
-            next(iter(job._ahead.pending.values())).result()
-            process = _worker_process(job)
-            private.append(job._private_folder())
+            process, folder = _worker_up(job)
+            private.append(folder)
             os.kill(process.pid, signal.SIGSTOP)
             timer = threading.Timer(1.5, os.kill, (process.pid, signal.SIGCONT))
             timer.start()
@@ -128,8 +128,7 @@ def test_ctrl_c_ends_the_workers_at_once_and_loses_nothing(workspace, store, mak
 
     def interrupt(i, n, name):
         if i == 1:
-            next(iter(job._ahead.pending.values())).result()
-            seen["process"], seen["private"] = _worker_process(job), job._private_folder()
+            seen["process"], seen["private"] = _worker_up(job)
         if i == 6:
             raise KeyboardInterrupt
 
