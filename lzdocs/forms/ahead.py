@@ -140,9 +140,10 @@ class ReadAhead:
         while not answer.done() and self._read_next():
             pass
         result = answer.result()
-        if answer.worker.dead:
-            log.debug("预读 %s 未完成（读取进程已退出），改为直接读取", path)
+        if answer.worker.dead:  # no more files for the workers: the ingest reads on its own
             self.broken = True
+            if result is None:
+                log.debug("预读 %s 未完成（读取进程已退出），改为直接读取", path)
         return Ahead(self.kinds, result)
 
     def _read_next(self) -> bool:
@@ -308,10 +309,8 @@ class Ahead:
 
 # --- in the worker ---------------------------------------------------------------------------
 
-_worker: dict = {}
 
-
-def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
+def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> _Reader:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
     signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
@@ -323,7 +322,7 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> None:
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
         threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
 
-    _worker["reader"] = _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout)
+    return _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout)
 
 
 def _ended(signum, frame) -> None:
@@ -334,9 +333,9 @@ def _ended(signum, frame) -> None:
 
 
 def _serve(conn, forms_dir: str, limits, soffice_timeout: float) -> None:
-    """A worker's life: read each file it is asked to (``_read``) and answer, until told to end (None) or the ingest
-    is gone (the pipe closed)."""
-    _start_worker(forms_dir, limits, soffice_timeout)
+    """A worker's life: read each file it is asked to (``_Reader.read``) and answer, until told to end (None) or the
+    ingest is gone (the pipe closed)."""
+    reader = _start_worker(forms_dir, limits, soffice_timeout)
     while True:
         try:
             request = conn.recv()
@@ -345,7 +344,7 @@ def _serve(conn, forms_dir: str, limits, soffice_timeout: float) -> None:
         if request is None:
             return
         path, follow, suffix, folder = request
-        result = _read(Path(path), follow, suffix, folder)
+        result = reader.read(Path(path), follow, suffix, folder)
         try:
             conn.send(result)
         except (OSError, ValueError):  # the ingest is gone
@@ -354,10 +353,6 @@ def _serve(conn, forms_dir: str, limits, soffice_timeout: float) -> None:
         except Exception:  # what it read could not be sent (pickled): the ingest reads the file itself
             Ahead({}, result).discard()
             conn.send(None)
-
-
-def _read(path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str, int] | None:
-    return _worker["reader"].read(path, follow, suffix, folder)
 
 
 class _Reader:
