@@ -108,8 +108,8 @@ class ReadAhead:
         files itself, and a request for each would pile up in the pipe — until the ingest waited to write to a
         worker that had not started, and that worker, once it had, to write an answer the ingest was not reading."""
         while not self.broken and self.next < len(self.queue) and len(self.pending) < self.window:
-            worker = min(self.workers, key=_Worker.in_hand)
-            if worker.in_hand() >= 2 * WINDOW_PER_WORKER:
+            worker = min(self.workers, key=_Worker.in_hand)  # (its answers come since received: ``asked`` is current)
+            if len(worker.asked) >= 2 * WINDOW_PER_WORKER:
                 return
             path, follow, suffix = self.queue[self.next]
             self.next += 1
