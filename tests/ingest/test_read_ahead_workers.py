@@ -47,6 +47,13 @@ def _alone(tmp_path, make_form, n: int = 24) -> list[tuple]:
         store.close()
 
 
+def _one_worker(workspace: Workspace, store, make_form) -> tuple[Workspace, list[bytes], Ingest]:
+    """The workspace set to one reader process, its inbox of forms (their bytes) and an ingest of it."""
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form)
+    return ws, given, Ingest(ws, store, today=TODAY)
+
+
 def _worker_up(job: Ingest):
     """(the worker process, the run's private folder), once the worker has answered a first time."""
     next(iter(job._ahead.pending.values())).result()
@@ -57,9 +64,7 @@ def _worker_up(job: Ingest):
 def test_a_worker_that_dies_mid_run_costs_only_time(tmp_path, workspace, store, make_form):
     """SIGKILL of the reader process after its first answer: the ingest reads the rest itself — the same outcomes
     as a run without workers, each form once in the archive, and the dead worker's copies gone with the run."""
-    ws = use_readers(workspace.root, 1)
-    given = _forms(ws, make_form)
-    job = Ingest(ws, store, today=TODAY)
+    ws, given, job = _one_worker(workspace, store, make_form)
     seen = {}
 
     def kill_the_worker(i, n, name):
@@ -84,9 +89,7 @@ def test_while_a_worker_is_held_up_the_ingest_reads_the_next_forms_itself(tmp_pa
     reads the next forms no worker has been given, as a worker would, never more than ``READ_HERE_AHEAD`` of them
     at a time — and takes them all as a run without workers does once the worker goes on."""
     monkeypatch.setattr(ahead, "READ_HERE_AHEAD", 4)
-    ws = use_readers(workspace.root, 1)
-    given = _forms(ws, make_form)
-    job = Ingest(ws, store, today=TODAY)
+    ws, given, job = _one_worker(workspace, store, make_form)
     held, most, private = [], [0], []
     read_next = ahead.ReadAhead._read_next
 
@@ -121,9 +124,7 @@ def test_while_a_worker_is_held_up_the_ingest_reads_the_next_forms_itself(tmp_pa
 def test_ctrl_c_ends_the_workers_at_once_and_loses_nothing(workspace, store, make_form):
     """Ctrl-C while forms are read ahead: the workers are ended at once (a long conversion is not waited for), their
     copies go with the run's private folder, and every form is in the archive or still in the inbox."""
-    ws = use_readers(workspace.root, 1)
-    given = _forms(ws, make_form)
-    job = Ingest(ws, store, today=TODAY)
+    ws, given, job = _one_worker(workspace, store, make_form)
     seen = {}
 
     def interrupt(i, n, name):
