@@ -14,8 +14,8 @@ for a worker (one converting an old .doc), it reads the next files itself in the
 
 The workers are started by ``spawn`` on every system (not ``fork``: the ingest may have threads — a progress bar,
 a database driver — whose locks a forked child would inherit held) and ignore Ctrl-C, which the ingest handles: it
-ends them at once. Each is served over a pipe by the ingest's own thread (``_Worker``); a worker's end of its pipe
-closes when the ingest dies, and so does the worker."""
+ends them at once. Each is served over a pipe by the ingest's own thread (``_Worker``); when the ingest dies (killed),
+each worker ends as if it had been ended (``_end_with``)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ KEEPS_COPY = sys.platform != "win32"
 READ_AHEAD_FROM = 8  # fewer files than this are read by the ingest itself: starting a worker costs a few tenths
 WINDOW_PER_WORKER = 3  # files read ahead per worker: enough to keep it busy while the ingest settles one
 READ_HERE_AHEAD = 16  # files the ingest reads ahead itself while it waits for a worker, at most at a time
+ENDS_CLEANLY = sys.platform != "win32"  # a worker ended (SIGTERM) stops its conversion itself (``_ended``)
 
 
 def workers_for(files: int, setting: float | None = None) -> int:
@@ -85,14 +86,20 @@ class ReadAhead:
         self.kinds = {kind.key: kind for kind in kinds}
         self.folder = folder
         context = multiprocessing.get_context("spawn")
-        self.workers = [_Worker(context, (str(forms_dir), limits, soffice_timeout)) for _ in range(workers)]
-        self.window = workers * WINDOW_PER_WORKER
+        self.workers: list[_Worker] = []
+        for _ in range(workers):
+            try:
+                self.workers.append(_Worker(context, (str(forms_dir), limits, soffice_timeout)))
+            except OSError as exc:  # no process to be had (a limit on processes, memory): read with those started
+                log.warning("未能启动读取进程（%s），改由本进程读取", exc)
+                break
+        self.window = len(self.workers) * WINDOW_PER_WORKER
         self.queue: list[tuple[Path, bool, str]] = []  # (path, follow a link, the extension its copy keeps)
         self.next = 0  # the first of ``queue`` not yet handed to a worker
         self.pending: dict[Path, _Answer] = {}  # asked of a worker
         self.read_here: dict[Path, tuple | None] = {}  # read by the ingest itself while it waited (``_read_next``)
         self.own = _Reader(list(kinds), limits, soffice_timeout)
-        self.broken = False
+        self.broken = not self.workers  # none could be started: the ingest reads every file itself
         self.up = False  # a worker has returned a result: from now on, waiting for one is shorter than reading
 
     def want(self, files: Sequence[tuple[Path, bool, str]]) -> None:
@@ -159,8 +166,8 @@ class ReadAhead:
         return True
 
     def close(self, *, stop: bool = False) -> None:
-        """The workers told to end, once they have answered what they were asked (the copies of answers never taken
-        go) — or, ``stop`` (Ctrl-C), ended at once: a copy one was writing goes with the ingest's private folder."""
+        """The workers told to end — or, ``stop`` (Ctrl-C), ended at once, as is one still reading what nobody will
+        take: a copy one was writing goes with the ingest's private folder (the copies of answers never taken go)."""
         for answer in self.pending.values():  # read, never taken (the run stopped): the worker's copy goes
             answer.abandon()
         self.pending.clear()
@@ -169,7 +176,10 @@ class ReadAhead:
         self.read_here.clear()
         try:
             for worker in self.workers:
-                worker.close(stop=stop)
+                # Still reading what nobody will take (a file the ingest read itself while the worker started — an
+                # old .doc converts for up to the time-out): ended at once, as for a Ctrl-C — not on Windows, where
+                # ending a process is killing it, and its LibreOffice would run on.
+                worker.close(stop=stop or (ENDS_CLEANLY and worker.in_hand() > 0))
         except BaseException:  # a Ctrl-C while one was waited for: all ended at once, as for any Ctrl-C
             for worker in self.workers:
                 worker.close(stop=True)
@@ -320,9 +330,24 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> _Reader:
 
     parent = multiprocessing.parent_process()
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
-        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
+        threading.Thread(target=_end_with, args=(parent, threading.main_thread().ident), daemon=True).start()
 
     return _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout)
+
+
+def _end_with(parent, main_thread: int) -> None:
+    """Once the ingest is gone (killed: it ended nobody), the worker ends as when ended (``_ended``): its reading
+    thread stopped with a conversion under way and its LibreOffice — or, if that takes too long, at once."""
+    import time
+
+    parent.join()
+    if hasattr(signal, "pthread_kill"):  # (not on Windows: there a conversion runs in no session of its own)
+        signal.pthread_kill(main_thread, signal.SIGTERM)  # to the thread that reads, so that it stops where it is
+        time.sleep(ENDED_WITHIN)
+    os._exit(1)
+
+
+ENDED_WITHIN = 10.0  # seconds a worker whose ingest was killed has to end its conversion
 
 
 def _ended(signum, frame) -> None:

@@ -258,8 +258,9 @@ def test_ctrl_c_while_the_run_waits_for_its_worker_at_the_end_ends_it(tmp_path, 
                                                                       monkeypatch):
     """The files all taken, the ingest waits for its worker to answer what it was asked — here an old .doc of a
     folder outside the inbox, which the ingest read itself while the worker started, and the worker converts all the
-    same. A Ctrl-C then ends the worker at once, as any Ctrl-C does: not left reading on, its LibreOffice with it,
-    after the ingest has gone."""
+    same (on Windows, where a worker is not ended while it reads: ``ENDS_CLEANLY``). A Ctrl-C then ends the worker at
+    once, as any Ctrl-C does: not left reading on, its LibreOffice with it, after the ingest has gone."""
+    monkeypatch.setattr(ahead, "ENDS_CLEANLY", False)
     pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
     ws = use_readers(workspace.root, 1)
     folder = tmp_path / "报送"
@@ -298,3 +299,126 @@ def test_ctrl_c_while_the_run_waits_for_its_worker_at_the_end_ends_it(tmp_path, 
     assert kept(ws) == {sha(data): 1 for data in given}  # the .doc returned to no one: it stays where it is
     assert len(list(folder.iterdir())) == 13
     assert not seen["private"].exists()
+
+
+def test_at_the_end_a_worker_reading_what_nobody_takes_is_not_waited_for(tmp_path, workspace, store, make_form,
+                                                                         monkeypatch):
+    """The files all taken, the worker still converts an old .doc the ingest read itself while the worker started:
+    nobody will take that answer, so the run does not wait for it (up to the conversion's time-out) — the worker is
+    ended at once, its LibreOffice with it, and the run's outcomes are those of a run without workers."""
+    pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
+    ws = use_readers(workspace.root, 1)
+    folder = tmp_path / "报送"
+    given = [make_form(folder / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i)).read_bytes()
+             for i in range(12)]
+    (folder / "00a.doc").write_bytes(OLD_DOC.read_bytes())
+    for i, name in enumerate(["00a.doc"] + [f"{i:02d}.docx" for i in range(12)]):
+        os.utime(folder / name, (1e9 + i, 1e9 + i))
+    job = Ingest(ws, store, today=TODAY)
+    seen = {}
+    close = ahead.ReadAhead.close
+
+    def closed(self, **kw):
+        [worker] = self.workers
+        seen["process"] = worker.process
+        deadline = time.monotonic() + 30
+        while not list(pids.iterdir()) and time.monotonic() < deadline:  # the worker converts 00a.doc
+            time.sleep(0.05)
+        started = time.monotonic()
+        close(self, **kw)
+        seen["closing"] = time.monotonic() - started
+
+    monkeypatch.setattr(ahead.ReadAhead, "close", closed)
+    outcomes = job.run_paths([folder])
+    assert list(pids.iterdir()), "the worker never converted the .doc: the test tested nothing"
+    assert seen["closing"] < 15  # the fake LibreOffice would convert for 60 s
+    assert not seen["process"].is_alive()
+    assert _running(pids) == []
+    assert list(system_tmp.iterdir()) == []
+    assert sorted(o.status for o in outcomes) == ["accepted"] * 12 + ["rejected"]  # the .doc: its conversion failed
+    assert kept(ws) == {sha(data): 1 for data in given}
+
+
+@pytest.mark.parametrize("started", [0, 1])
+def test_a_worker_that_cannot_be_started_leaves_the_reading_to_the_others(tmp_path, workspace, store, make_form,
+                                                                          monkeypatch, caplog, started):
+    """No process to be had (a limit on processes, no memory) for the second of two workers, or for the first: the
+    ingest says so and reads with the worker it has, or alone — with the outcomes of a run without workers."""
+    import multiprocessing.process
+
+    ws = use_readers(workspace.root, 2)
+    given = _forms(ws, make_form)
+    start, processes = multiprocessing.process.BaseProcess.start, []
+
+    def refused(self):
+        if len(processes) == started:
+            raise OSError(11, "Resource temporarily unavailable")
+        start(self)
+        processes.append(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refused)
+    with caplog.at_level("WARNING"):
+        outcomes = Ingest(ws, store, today=TODAY).run_inbox()
+    assert "未能启动读取进程" in caplog.text
+    assert len(processes) == started and not any(p.is_alive() for p in processes)
+    assert _summary(outcomes) == _alone(tmp_path, make_form)
+    assert_each_input_exactly_once(ws, given)
+
+
+_KILLED_INGEST = """
+import sys, time
+from pathlib import Path
+from lzdocs.forms import ahead
+from lzdocs.forms.schema import load_kinds
+from lzdocs.ooxml.safety import Limits
+
+if __name__ == "__main__":
+    forms, doc, folder = (Path(a) for a in sys.argv[1:4])
+    reading = ahead.ReadAhead(1, load_kinds(forms), forms, Limits(), 60, folder)
+    reading.want([(doc, False, ".doc")])
+    print(reading.workers[0].process.pid, flush=True)
+    time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_worker_of_a_killed_ingest_ends_its_libreoffice(tmp_path, workspace, monkeypatch):
+    """An ingest killed (SIGKILL) while its worker converts an old .doc: the worker ends as a Ctrl-C would end it —
+    its LibreOffice (in a session of its own, which nothing else would end) stopped, the conversion's folders removed
+    — within seconds, not when the conversion times out."""
+    import subprocess
+
+    pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
+    doc = tmp_path / "old.doc"
+    doc.write_bytes(OLD_DOC.read_bytes())
+    folder = tmp_path / "private"
+    folder.mkdir()
+    script = tmp_path / "killed_ingest.py"
+    script.write_text(_KILLED_INGEST)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2]))
+    ingest = subprocess.Popen([sys.executable, str(script), str(workspace.root / "forms"), str(doc), str(folder)],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        worker = int(ingest.stdout.readline())
+        deadline = time.monotonic() + 60
+        while not list(pids.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(pids.iterdir()), "the worker never started LibreOffice"
+        time.sleep(0.3)
+    finally:
+        ingest.kill()
+        ingest.wait()
+    deadline = time.monotonic() + 15  # the fake LibreOffice would convert for 60 s
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+    assert _running(pids) == []
+    assert list(system_tmp.iterdir()) == []
