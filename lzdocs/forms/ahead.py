@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from lzdocs.errors import RejectedFile
-from lzdocs.forms.records import RawForm
+from lzdocs.forms.records import CheckedRows, RawForm
 from lzdocs.forms.schema import FormKind
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 # office's other users read it. There the worker's copy is only read, and so not fsynced.
 KEEPS_COPY = sys.platform != "win32"
 READ_AHEAD_FROM = 8  # fewer files than this are read by the ingest itself: starting a worker costs a few tenths
-WINDOW_PER_WORKER = 3  # files read ahead per worker: enough to keep it busy while the ingest settles one
+# files read ahead per worker: enough to keep it busy through the ingest's slower moments (a commit, a folder
+# fsynced) — with 3, a thousand forms took 0.35 s longer (the worker ran dry, and the ingest read in its stead)
+WINDOW_PER_WORKER = 8
 READ_HERE_AHEAD = 16  # files the ingest reads ahead itself while it waits for a worker, at most at a time
 ENDS_CLEANLY = sys.platform != "win32"  # a worker ended (SIGTERM) stops its conversion itself (``_ended``)
 
@@ -80,7 +82,7 @@ class ReadAhead:
     threads took the ingest's lock between Python's steps at every answer: a tenth of its time)."""
 
     def __init__(self, workers: int, kinds: Sequence[FormKind], forms_dir: Path, limits, soffice_timeout: float,
-                 folder: Path):
+                 folder: Path, same_as_above: bool = True):
         import multiprocessing
 
         self.kinds = {kind.key: kind for kind in kinds}
@@ -89,7 +91,7 @@ class ReadAhead:
         self.workers: list[_Worker] = []
         for _ in range(workers):
             try:
-                self.workers.append(_Worker(context, (str(forms_dir), limits, soffice_timeout)))
+                self.workers.append(_Worker(context, (str(forms_dir), limits, soffice_timeout, same_as_above)))
             except OSError as exc:  # no process to be had (a limit on processes, memory): read with those started
                 log.warning("未能启动读取进程（%s），改由本进程读取", exc)
                 break
@@ -98,7 +100,7 @@ class ReadAhead:
         self.next = 0  # the first of ``queue`` not yet handed to a worker
         self.pending: dict[Path, _Answer] = {}  # asked of a worker
         self.read_here: dict[Path, tuple | None] = {}  # read by the ingest itself while it waited (``_read_next``)
-        self.own = _Reader(list(kinds), limits, soffice_timeout)
+        self.own = _Reader(list(kinds), limits, soffice_timeout, same_as_above)
         self.broken = not self.workers  # none could be started: the ingest reads every file itself
         self.up = False  # a worker has returned a result: from now on, waiting for one is shorter than reading
 
@@ -284,13 +286,14 @@ class _Answer:
 
 class Ahead:
     """What a worker read of one file, for the bytes whose SHA-256 the ingest gives: the form (``__call__``, as
-    ``read_form`` gives it, or raising its RejectedFile) and the worker's durable copy of them (``copy``); None for
-    other bytes — then the ingest reads and copies the file itself. ``discard`` removes a copy not taken."""
+    ``read_form`` gives it, or raising its RejectedFile, with its rows checked: ``check_rows``) and the worker's
+    durable copy of them (``copy``); None for other bytes — then the ingest reads and copies the file itself.
+    ``discard`` removes a copy not taken."""
 
     def __init__(self, kinds: dict[str, FormKind], result: tuple | None):
         self.kinds, self.result = kinds, result
 
-    def __call__(self, sha: str) -> RawForm | None:
+    def __call__(self, sha: str) -> tuple[RawForm, CheckedRows] | None:
         if self.result is None or self.result[0] != sha:
             return None
         what, value = self.result[1]
@@ -299,10 +302,11 @@ class Ahead:
             exc = RejectedFile(problems)
             exc.unit, exc.year, exc.kind = unit, year, kind
             raise exc
-        if value.kind not in self.kinds:  # the forms folder changed under the run: read it again here
+        form, rows = value
+        if form.kind not in self.kinds:  # the forms folder changed under the run: read it again here
             return None
-        value.kind = self.kinds[value.kind]
-        return value
+        form.kind = self.kinds[form.kind]
+        return form, rows
 
     def copy(self, sha: str, mode: int) -> Path | None:
         """The worker's copy of the bytes hashed ``sha`` — written whole, fsynced, with the original's permissions,
@@ -320,7 +324,7 @@ class Ahead:
 # --- in the worker ---------------------------------------------------------------------------
 
 
-def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> _Reader:
+def _start_worker(forms_dir: str, limits, soffice_timeout: float, same_as_above: bool) -> _Reader:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
     signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
@@ -332,7 +336,7 @@ def _start_worker(forms_dir: str, limits, soffice_timeout: float) -> _Reader:
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
         threading.Thread(target=_end_with, args=(parent, threading.main_thread().ident), daemon=True).start()
 
-    return _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout)
+    return _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout, same_as_above)
 
 
 def _end_with(parent, main_thread: int) -> None:
@@ -357,10 +361,10 @@ def _ended(signum, frame) -> None:
     raise SystemExit(1)
 
 
-def _serve(conn, forms_dir: str, limits, soffice_timeout: float) -> None:
+def _serve(conn, forms_dir: str, limits, soffice_timeout: float, same_as_above: bool) -> None:
     """A worker's life: read each file it is asked to (``_Reader.read``) and answer, until told to end (None) or the
     ingest is gone (the pipe closed)."""
-    reader = _start_worker(forms_dir, limits, soffice_timeout)
+    reader = _start_worker(forms_dir, limits, soffice_timeout, same_as_above)
     while True:
         try:
             request = conn.recv()
@@ -384,8 +388,9 @@ class _Reader:
     """Reading a file ahead (``read``), in a worker or in the ingest itself: the form kinds, the limits, the
     conversion's time-out, and a thread that fsyncs each copy while it is read."""
 
-    def __init__(self, kinds: Sequence[FormKind], limits, soffice_timeout: float):
+    def __init__(self, kinds: Sequence[FormKind], limits, soffice_timeout: float, same_as_above: bool):
         self.kinds, self.limits, self.soffice_timeout = kinds, limits, soffice_timeout
+        self.same_as_above = same_as_above
         self._syncer: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
@@ -393,10 +398,12 @@ class _Reader:
             self._syncer.shutdown(wait=True)
 
     def read(self, path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str, int] | None:
-        """(SHA-256 of the bytes read, ("form", RawForm) or ("rejected", (problems, unit, year, kind)), the path of
+        """(SHA-256 of the bytes read, ("form", (RawForm, its ``check_rows``)) or ("rejected", (problems, unit, year,
+        kind)), the path of
         their durable copy, the original's permissions it was given); None when the file is not there, not a regular
         file, over the size limit, or its reading failed unexpectedly — the ingest then meets it itself and says what
         it says."""
+        from lzdocs.forms.checks import check_rows
         from lzdocs.forms.reader import read_form
         from lzdocs.fsutil import copy_durably, fsync_file, open_regular
 
@@ -414,8 +421,9 @@ class _Reader:
                 synced = self._syncer.submit(fsync_file, copy)
             try:
                 form = read_form(copy, self.kinds, limits, soffice_timeout=self.soffice_timeout)
+                rows = check_rows(form, self.same_as_above)  # the checks that need neither the day nor the roster
                 form.kind = form.kind.key  # the ingest puts back its own FormKind of that key
-                payload = ("form", form)
+                payload = ("form", (form, rows))
             except RejectedFile as exc:
                 payload = ("rejected", (exc.problems, exc.unit, exc.year, exc.kind))
             finally:

@@ -10,7 +10,7 @@ from lzdocs.errors import Problem, RejectedFile, error, warning
 from lzdocs.forms.choice import title_year
 from lzdocs.forms.ditto import fill_down
 from lzdocs.forms.labels import roster_unit_in_titles
-from lzdocs.forms.records import CheckedForm, RawForm
+from lzdocs.forms.records import CheckedForm, CheckedRows, RawForm
 from lzdocs.forms.values import LEVEL_NAMES, read_choice, read_level
 from lzdocs.textutil import fold, parse_year, squeeze, strip_illegal_xml
 from lzdocs.workspace import Roster
@@ -29,17 +29,36 @@ def is_note_or_blank(values: dict[str, str]) -> bool:
 
 def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date,
                same_as_above: bool = True, deadline: Callable[[int], dt.date | None] | None = None,
-               closed: Callable[[int], bool] = lambda year: False) -> CheckedForm:
+               closed: Callable[[int], bool] = lambda year: False, rows: CheckedRows | None = None) -> CheckedForm:
     """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found.
     ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error.
     ``deadline`` (each year's 报送截止日) and ``closed`` (is a year 归档) tell a late form of last year: see
-    :func:`late_year`."""
+    :func:`late_year`. ``rows``: the form's :func:`check_rows` with that ``same_as_above``, when a reader worker
+    checked them already (forms/ahead.py)."""
     problems: list[Problem] = list(form.problems)
     kind = form.kind
 
     unit = _check_unit(form, roster, problems)
     filled, year = _check_date(form, received, today, problems, deadline, closed)
+    if rows is None:
+        rows = check_rows(form, same_as_above)
+    problems += rows.problems
 
+    problems.sort(key=lambda p: p.severity != "error")  # errors first, each kind in the order found
+    if any(p.severity == "error" for p in problems):
+        problems += filter(None, [form.seen_note()])
+        rejected = RejectedFile(problems)
+        rejected.unit, rejected.year, rejected.kind = unit or None, year, kind.key
+        raise rejected
+    return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows.rows, problems=problems)
+
+
+def check_rows(form: RawForm, same_as_above: bool = True) -> CheckedRows:
+    """The form's data rows, typed and checked (a 岗位 left blank, a missing field, a level not read, a row that
+    repeats another), with what was found — whatever the day the form came and whoever sent it, so that a reader
+    worker checks them while it reads (forms/ahead.py). ``same_as_above`` as for :func:`check_form`."""
+    problems: list[Problem] = []
+    kind = form.kind
     rows: list[dict] = []
     seen_text: dict[str, int] = {}
     data_rows = fill_down(form, [r for r in form.rows if not is_note_or_blank(r.values)], problems,
@@ -86,13 +105,7 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
                 seen_text[key] = raw.number
         rows.append(record)
 
-    problems.sort(key=lambda p: p.severity != "error")  # errors first, each kind in the order found
-    if any(p.severity == "error" for p in problems):
-        problems += filter(None, [form.seen_note()])
-        rejected = RejectedFile(problems)
-        rejected.unit, rejected.year, rejected.kind = unit or None, year, kind.key
-        raise rejected
-    return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows, problems=problems)
+    return CheckedRows(rows, problems)
 
 
 def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:

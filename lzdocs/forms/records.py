@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lzdocs.errors import Problem, warning
 from lzdocs.forms.schema import FormKind
@@ -39,6 +40,13 @@ class RawForm:
             return None
         return warning(f"以上内容读自{self.where}；文件中另有{'、'.join(self.seen)}，未读取。"
                        "如果要报送的表在其他工作表（表格）中，请删去不用的工作表（表格）后重新报送")
+
+
+class CheckedRows(NamedTuple):
+    """A form's data rows typed and checked (forms/checks.py ``check_rows``), with the problems found in them."""
+
+    rows: list[dict]
+    problems: list[Problem]
 
 
 @dataclass

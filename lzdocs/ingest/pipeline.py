@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from lzdocs.forms.ahead import Ahead, ReadAhead
-    from lzdocs.forms.records import RawForm
+    from lzdocs.forms.records import CheckedRows, RawForm
     from lzdocs.settings import Settings
 
 log = logging.getLogger("lzdocs.ingest")
@@ -263,7 +263,7 @@ class Ingest:
             yield
             return
         self._ahead = ahead.ReadAhead(workers, self.kinds, self.ws.root / "forms", self.limits, self.soffice_timeout,
-                                      self._private_folder())
+                                      self._private_folder(), self.same_as_above)
         stop = True  # unless the run ends as it should: a Ctrl-C does not wait for the workers
         try:
             self._ahead.want([(path, follow, self._split(display_name(path.name))[1]) for path, follow in files])
@@ -394,7 +394,7 @@ class Ingest:
         return min(days)
 
     def _process(self, claim: Claim, src: BinaryIO, copy: Callable[[], Path] | None, sha: str, arrived: dt.date,
-                 read: Callable[[], RawForm | None] | None = None) -> Outcome:
+                 read: Callable[[], tuple[RawForm, CheckedRows] | None] | None = None) -> Outcome:
         duplicate = self._duplicate_of(sha)
         if duplicate:
             return self._settle_duplicate(claim, src, sha, duplicate, arrived)
@@ -468,22 +468,23 @@ class Ingest:
         return Outcome(claim.source, "rejected", unit, year, stored_as=settled.stored_as, problems=problems, kind=kind)
 
     def _read_and_check(self, copy: Callable[[], Path] | None, src: BinaryIO, name: str, arrived: dt.date,
-                        read: Callable[[], RawForm | None] | None = None):
+                        read: Callable[[], tuple[RawForm, CheckedRows] | None] | None = None):
         """(CheckedForm or None, problems, unit, year, form kind) — never raises for a bad file (a file whose kind
         could not be told is a ``risk`` form). ``copy`` gives the private copy of the file ``name`` (``_private_copy``),
         None when it is over the size limit (then only its size is looked at); ``read``: what a worker read of these
-        bytes, if one did (``ReadAhead.take``)."""
+        bytes, and its rows as checked, if one did (``ReadAhead.take``)."""
         try:
             if copy is None:
                 check_size(os.fstat(src.fileno()).st_size, self.limits)
-            raw = read() if read else None
-            if raw is None:
-                raw = read_form(copy(), self.kinds, self.limits, soffice_timeout=self.soffice_timeout)
+            found = read() if read else None
+            if found is None:
+                raw, rows = read_form(copy(), self.kinds, self.limits, soffice_timeout=self.soffice_timeout), None
             else:
+                raw, rows = found
                 self.read_ahead += 1
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above, deadline=self.ws.settings.deadline,
-                                 closed=self._closed)
+                                 closed=self._closed, rows=rows)
             if checked.kind.key == REVIEW_KIND:
                 self._plan_reviews(checked)
             return checked, checked.problems, checked.unit, checked.year, checked.kind.key

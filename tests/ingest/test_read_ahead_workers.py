@@ -422,3 +422,52 @@ def test_the_worker_of_a_killed_ingest_ends_its_libreoffice(tmp_path, workspace,
     assert not _alive(worker)
     assert _running(pids) == []
     assert list(system_tmp.iterdir()) == []
+
+
+def _flawed_rows(i: int) -> list[dict]:
+    """Rows with what the row checks find: a 岗位 left blank under a filled one, a repeated risk, a 风险类别 not among
+    its choices — and, every third form, a level not read and a missing 风险点描述 (errors: the form is returned)."""
+    rows = [dict(SAMPLE_ROWS[0], seq="1"), dict(SAMPLE_ROWS[1], seq="2", post=""),
+            dict(SAMPLE_ROWS[2], seq="3"), dict(SAMPLE_ROWS[0], seq="4", post="出纳"),
+            dict(SAMPLE_ROWS[1], seq="5", category="其他方面")]
+    if i % 3 == 0:
+        rows += [dict(SAMPLE_ROWS[2], seq="6", level="很高"), dict(SAMPLE_ROWS[2], seq="7", risk="")]
+    return rows
+
+
+@pytest.mark.parametrize("same_as_above", [True, False])
+def test_rows_checked_by_a_worker_are_checked_as_the_ingest_checks_them(tmp_path, make_form, same_as_above):
+    """The worker checks each form's rows as it reads them (``check_rows``): every problem found — its text, row,
+    column and order — and every outcome are those of the ingest reading alone, with either ``[forms]
+    same_as_above``."""
+    results = []
+    for readers in (1, 0):
+        root = Workspace.init(tmp_path / f"readers{readers}", SAMPLE)[0].root
+        config = root / "lzdocs.toml"
+        text = config.read_text(encoding="utf-8")
+        assert "\nsame_as_above = true " in text
+        setting = f"\nsame_as_above = {str(same_as_above).lower()} "
+        config.write_text(text.replace("\nsame_as_above = true ", setting, 1), encoding="utf-8")
+        ws = use_readers(root, readers)
+        for i in range(16):
+            make_form(ws.inbox / f"{i:02d}{'.docx' if i % 2 else '.xlsx'}", unit=UNITS[i % 8],
+                      rows=_flawed_rows(i), date=dt.date(2026, 11, 1 + i // 8))
+        from lzdocs.store import Store
+
+        store = Store.for_workspace(ws)
+        try:
+            job = Ingest(ws, store, today=TODAY)
+            if readers:  # the worker's answers waited for from the start
+                job.progress = lambda i, n, name, job=job: i == 1 and _worker_up(job)
+            outcomes = job.run_inbox()
+        finally:
+            store.close()
+        results.append(sorted((o.file, o.status, o.unit, o.rows, [p.as_dict() for p in o.problems])
+                              for o in outcomes))
+        if readers:
+            assert job.read_ahead > 0  # forms read, and their rows checked, by the worker
+    assert results[0] == results[1]
+    messages = [p["message"] for _, _, _, _, problems in results[1] for p in problems]
+    assert any("岗位" in m for m in messages) and any("风险等级" in m for m in messages)
+    statuses = {status for _, status, _, _, _ in results[1]}
+    assert statuses == ({"accepted", "rejected"} if same_as_above else {"rejected"})
