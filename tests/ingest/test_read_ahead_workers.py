@@ -216,6 +216,25 @@ def _running(pids: Path) -> list[int]:
     return running
 
 
+def _an_old_doc_first(tmp_path, make_form) -> tuple[Path, list[bytes]]:
+    """A folder outside the inbox: an old .doc, taken first (the ingest reads it itself while its worker starts, and
+    the worker is asked for it all the same), then twelve forms; the folder and the forms' bytes."""
+    folder = tmp_path / "报送"
+    given = [make_form(folder / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i)).read_bytes()
+             for i in range(12)]
+    (folder / "00a.doc").write_bytes(OLD_DOC.read_bytes())
+    for i, name in enumerate(["00a.doc"] + [f"{i:02d}.docx" for i in range(12)]):
+        os.utime(folder / name, (1e9 + i, 1e9 + i))
+    return folder, given
+
+
+def _until_converting(pids: Path) -> None:
+    """Until a LibreOffice has started (``_slow_libreoffice``), 30 s at most."""
+    deadline = time.monotonic() + 30
+    while not list(pids.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _in_order(ws: Workspace, names: list[str]) -> None:
     for i, name in enumerate(names):
         os.utime(ws.inbox / name, (1e9 + i, 1e9 + i))
@@ -239,9 +258,7 @@ def test_ctrl_c_while_a_worker_converts_an_old_doc_ends_its_libreoffice(tmp_path
             next(iter(job._ahead.pending.values())).result()
             private.append(job._private_folder())
         if i == 2:
-            deadline = time.monotonic() + 30
-            while not list(pids.iterdir()) and time.monotonic() < deadline:  # the worker converts 01a.doc
-                time.sleep(0.05)
+            _until_converting(pids)  # the worker converts 01a.doc
             raise KeyboardInterrupt
 
     job.progress = interrupt
@@ -263,12 +280,7 @@ def test_ctrl_c_while_the_run_waits_for_its_worker_at_the_end_ends_it(tmp_path, 
     monkeypatch.setattr(ahead, "ENDS_CLEANLY", False)
     pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
     ws = use_readers(workspace.root, 1)
-    folder = tmp_path / "报送"
-    given = [make_form(folder / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i)).read_bytes()
-             for i in range(12)]
-    (folder / "00a.doc").write_bytes(OLD_DOC.read_bytes())
-    for i, name in enumerate(["00a.doc"] + [f"{i:02d}.docx" for i in range(12)]):
-        os.utime(folder / name, (1e9 + i, 1e9 + i))
+    folder, given = _an_old_doc_first(tmp_path, make_form)
     job = Ingest(ws, store, today=TODAY)
     seen, closing = {}, []
     receive, close = ahead._Worker.receive, ahead.ReadAhead.close
@@ -281,9 +293,7 @@ def test_ctrl_c_while_the_run_waits_for_its_worker_at_the_end_ends_it(tmp_path, 
     def closed(self, **kw):
         [worker] = self.workers
         seen["process"], seen["private"] = worker.process, job._private_folder()
-        deadline = time.monotonic() + 30
-        while not list(pids.iterdir()) and time.monotonic() < deadline:  # the worker converts 00a.doc
-            time.sleep(0.05)
+        _until_converting(pids)  # the worker converts 00a.doc
         closing.append(True)
         return close(self, **kw)
 
@@ -308,12 +318,7 @@ def test_at_the_end_a_worker_reading_what_nobody_takes_is_not_waited_for(tmp_pat
     ended at once, its LibreOffice with it, and the run's outcomes are those of a run without workers."""
     pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
     ws = use_readers(workspace.root, 1)
-    folder = tmp_path / "报送"
-    given = [make_form(folder / f"{i:02d}.docx", unit=UNITS[i % 8], date=dt.date(2026, 11, 1 + i)).read_bytes()
-             for i in range(12)]
-    (folder / "00a.doc").write_bytes(OLD_DOC.read_bytes())
-    for i, name in enumerate(["00a.doc"] + [f"{i:02d}.docx" for i in range(12)]):
-        os.utime(folder / name, (1e9 + i, 1e9 + i))
+    folder, given = _an_old_doc_first(tmp_path, make_form)
     job = Ingest(ws, store, today=TODAY)
     seen = {}
     close = ahead.ReadAhead.close
@@ -321,9 +326,7 @@ def test_at_the_end_a_worker_reading_what_nobody_takes_is_not_waited_for(tmp_pat
     def closed(self, **kw):
         [worker] = self.workers
         seen["process"] = worker.process
-        deadline = time.monotonic() + 30
-        while not list(pids.iterdir()) and time.monotonic() < deadline:  # the worker converts 00a.doc
-            time.sleep(0.05)
+        _until_converting(pids)  # the worker converts 00a.doc
         started = time.monotonic()
         close(self, **kw)
         seen["closing"] = time.monotonic() - started
@@ -408,9 +411,7 @@ def test_the_worker_of_a_killed_ingest_ends_its_libreoffice(tmp_path, workspace,
                               stdout=subprocess.PIPE, text=True, env=env)
     try:
         worker = int(ingest.stdout.readline())
-        deadline = time.monotonic() + 60
-        while not list(pids.iterdir()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _until_converting(pids)
         assert list(pids.iterdir()), "the worker never started LibreOffice"
         time.sleep(0.3)
     finally:
