@@ -52,42 +52,54 @@ def handled() -> None:
 def deferred():
     """Ctrl-C waits until the block is done, then takes effect as it would have: for the few steps that must
     happen together or not at all (a name reserved and the record that owns it; a file put in place and its
-    entry in the manifest). Pressed a second time, it takes effect at once — a block that waits on something
-    else (another program's lock on the archive) is never one Ctrl-C cannot end; what it leaves is what a killed
-    process leaves, which the next run puts right. Only the main thread receives Ctrl-C; elsewhere, or where
-    signals cannot be set, the block simply runs."""
+    entry in the manifest; a LibreOffice started and the process that ends it). Pressed a second time, it takes
+    effect at once — a block that waits on something else (another program's lock on the archive) is never one
+    Ctrl-C cannot end; what it leaves is what a killed process leaves, which the next run puts right. A SIGTERM the
+    program handles itself (a reader worker ended, forms/ahead.py; a watcher asked to stop) waits in the same way.
+    Only the main thread receives signals; elsewhere, or where signals cannot be set, the block simply runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGINT)
+    held = [signal.SIGINT]
+    if (term := getattr(signal, "SIGTERM", None)) is not None and callable(signal.getsignal(term)):
+        held.append(term)
+    previous = {signum: signal.getsignal(signum) for signum in held}
     asked: list = []
 
     def note(signum, frame):
         asked.append((signum, frame))
         if len(asked) > 1:  # again: now
-            signal.signal(signal.SIGINT, previous)
-            _deliver(previous, signum, frame)
+            give_back()
+            _deliver(previous[signum], signum, frame)
+
+    def give_back() -> bool:
+        """The handlers put back, unless a second signal did already: whether this did."""
+        mine = [signum for signum in held if signal.getsignal(signum) is note]
+        for signum in mine:
+            signal.signal(signum, previous[signum])
+        return bool(mine)
 
     try:
-        signal.signal(signal.SIGINT, note)
+        for signum in held:
+            signal.signal(signum, note)
     except (ValueError, OSError):  # signals not available here
+        give_back()
         yield
         return
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGINT) is note:  # not already given back by a second Ctrl-C
-            signal.signal(signal.SIGINT, previous)
-            if asked:
-                _deliver(previous, *asked[0])
+        if give_back() and asked:
+            signum, frame = asked[0]
+            _deliver(previous[signum], signum, frame)
 
 
 def _deliver(handler, signum, frame) -> None:
-    """What ``handler`` (a SIGINT handler as ``signal.getsignal`` gives it) does with a Ctrl-C that came."""
+    """What ``handler`` (a handler of ``signum`` as ``signal.getsignal`` gives it) does with the signal that came."""
     if callable(handler):
         handler(signum, frame)
     elif handler == signal.SIG_DFL:
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signum)
 
 
 def cut_short(exc: BaseException) -> bool:

@@ -2,7 +2,8 @@
 transaction), the next ones are already being read on the other cores.
 
 A worker reads a file where it waits — opened once, never through a link, copied durably (fsynced, with the
-original's permissions) into the ingest's private folder, which is in the workspace, and read from that copy — and
+original's permissions) into the ingest's private folder, which is in the workspace, and read from that copy, with
+the ingest's own form kinds (not forms/ as it is when the worker starts) — checks its rows (``check_rows``) and
 returns what it read with the SHA-256 of the bytes it copied. The ingest uses the result only when the claimed file
 has that same hash: a file swapped or rewritten in between is read again by the ingest itself, so what is read,
 hashed and kept are still the same bytes. The worker's copy then becomes the kept original itself (``Ahead.copy``: a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import sys
 import uuid
@@ -45,6 +47,7 @@ READ_AHEAD_FROM = 8  # fewer files than this are read by the ingest itself: star
 WINDOW_PER_WORKER = 8
 READ_HERE_AHEAD = 16  # files the ingest reads ahead itself while it waits for a worker, at most at a time
 ENDS_CLEANLY = sys.platform != "win32"  # a worker ended (SIGTERM) stops its conversion itself (``_ended``)
+PIPE_ROOM = 4096  # bytes of requests a worker has not answered, at most (``_Worker.has_room``): half a small pipe
 
 
 def workers_for(files: int, setting: float | None = None) -> int:
@@ -81,17 +84,18 @@ class ReadAhead:
     answers, in the order asked, when it needs them — no thread of its own in the ingest (a pool's manager and feeder
     threads took the ingest's lock between Python's steps at every answer: a tenth of its time)."""
 
-    def __init__(self, workers: int, kinds: Sequence[FormKind], forms_dir: Path, limits, soffice_timeout: float,
-                 folder: Path, same_as_above: bool = True):
+    def __init__(self, workers: int, kinds: Sequence[FormKind], limits, soffice_timeout: float, folder: Path,
+                 same_as_above: bool = True):
         import multiprocessing
 
         self.kinds = {kind.key: kind for kind in kinds}
-        self.folder = folder
         context = multiprocessing.get_context("spawn")
         self.workers: list[_Worker] = []
         for _ in range(workers):
             try:
-                self.workers.append(_Worker(context, (str(forms_dir), limits, soffice_timeout, same_as_above)))
+                # the ingest's own kinds: a forms/ file saved meanwhile changes nothing of this run's reading
+                self.workers.append(_Worker(context, (list(kinds), limits, soffice_timeout, same_as_above,
+                                                      str(folder))))
             except OSError as exc:  # no process to be had (a limit on processes, memory): read with those started
                 log.warning("未能启动读取进程（%s），改由本进程读取", exc)
                 break
@@ -100,7 +104,7 @@ class ReadAhead:
         self.next = 0  # the first of ``queue`` not yet handed to a worker
         self.pending: dict[Path, _Answer] = {}  # asked of a worker
         self.read_here: dict[Path, tuple | None] = {}  # read by the ingest itself while it waited (``_read_next``)
-        self.own = _Reader(list(kinds), limits, soffice_timeout, same_as_above)
+        self.own = _Reader(list(kinds), limits, soffice_timeout, same_as_above, str(folder))
         self.broken = not self.workers  # none could be started: the ingest reads every file itself
         self.up = False  # a worker has returned a result: from now on, waiting for one is shorter than reading
 
@@ -118,11 +122,12 @@ class ReadAhead:
         worker that had not started, and that worker, once it had, to write an answer the ingest was not reading."""
         while not self.broken and self.next < len(self.queue) and len(self.pending) < self.window:
             worker = min(self.workers, key=_Worker.in_hand)  # (its answers come since received: ``asked`` is current)
-            if len(worker.asked) >= 2 * WINDOW_PER_WORKER:
-                return
             path, follow, suffix = self.queue[self.next]
+            request = (str(path), follow, suffix)
+            if len(worker.asked) >= 2 * WINDOW_PER_WORKER or not worker.has_room(request):
+                return
             self.next += 1
-            answer = worker.ask((str(path), follow, suffix, str(self.folder)))
+            answer = worker.ask(request)
             if answer is None:  # the worker died: the ingest reads on its own from now on
                 self.broken = True
             else:
@@ -164,7 +169,7 @@ class ReadAhead:
             return False
         path, follow, suffix = self.queue[self.next]
         self.next += 1
-        self.read_here[path] = self.own.read(path, follow, suffix, str(self.folder))
+        self.read_here[path] = self.own.read(path, follow, suffix)
         return True
 
     def close(self, *, stop: bool = False) -> None:
@@ -199,7 +204,15 @@ class _Worker:
         self.process.start()
         theirs.close()
         self.asked: deque[_Answer] = deque()  # asked, not answered yet, in order
+        self.asked_bytes = 0  # their requests' size, as written to the pipe
         self.dead = False
+
+    def has_room(self, request: tuple) -> bool:
+        """Whether ``request`` fits in the pipe beside those not answered yet (one always does): the requests the
+        worker has not read must never fill the pipe, or the ingest, writing one more, would wait for a worker that
+        waits in turn to write a large answer the ingest is not reading — a pipe holds 8 KiB at least (Windows'
+        named pipes as multiprocessing makes them, a socket pair on macOS), however long the inbox's paths."""
+        return not self.asked or self.asked_bytes + _size(request) <= PIPE_ROOM
 
     def ask(self, request: tuple) -> _Answer | None:
         if self.dead:
@@ -209,8 +222,9 @@ class _Worker:
         except (OSError, ValueError):  # it died (a broken pipe)
             self._died()
             return None
-        answer = _Answer(self)
+        answer = _Answer(self, _size(request))
         self.asked.append(answer)
+        self.asked_bytes += answer.size
         return answer
 
     def in_hand(self) -> int:
@@ -229,11 +243,14 @@ class _Worker:
         except Exception:  # EOF: it died (its answers half sent are lost with it)
             self._died()
             return False
-        self.asked.popleft().given(result)
+        answer = self.asked.popleft()
+        self.asked_bytes -= answer.size
+        answer.given(result)
         return True
 
     def _died(self) -> None:
         self.dead = True
+        self.asked_bytes = 0
         while self.asked:
             self.asked.popleft().given(None)
 
@@ -255,12 +272,16 @@ class _Worker:
         self._died()
 
 
+def _size(request: tuple) -> int:
+    return len(pickle.dumps(request))
+
+
 class _Answer:
     """A worker's answer for one file, once it has come (``done``, ``result``: received from the worker's pipe when
     asked for); ``abandon``: nobody will take it, its copy goes as soon as it comes."""
 
-    def __init__(self, worker: _Worker):
-        self.worker = worker
+    def __init__(self, worker: _Worker, size: int):
+        self.worker, self.size = worker, size  # the size of its request, as written to the pipe
         self.came, self.value, self.abandoned = False, None, False
 
     def given(self, value) -> None:
@@ -324,19 +345,18 @@ class Ahead:
 # --- in the worker ---------------------------------------------------------------------------
 
 
-def _start_worker(forms_dir: str, limits, soffice_timeout: float, same_as_above: bool) -> _Reader:
+def _start_worker(kinds: list[FormKind], limits, soffice_timeout: float, same_as_above: bool,
+                  folder: str) -> _Reader:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
     signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
     import threading
 
-    from lzdocs.forms.schema import load_kinds
-
     parent = multiprocessing.parent_process()
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
         threading.Thread(target=_end_with, args=(parent, threading.main_thread().ident), daemon=True).start()
 
-    return _Reader(load_kinds(Path(forms_dir)), limits, soffice_timeout, same_as_above)
+    return _Reader(kinds, limits, soffice_timeout, same_as_above, folder)
 
 
 def _end_with(parent, main_thread: int) -> None:
@@ -357,14 +377,22 @@ ENDED_WITHIN = 10.0  # seconds a worker whose ingest was killed has to end its c
 def _ended(signum, frame) -> None:
     """Ended by the ingest (``_Worker.close``, a Ctrl-C): as a Ctrl-C ends the ingest's own reading — a conversion
     under way stopped with its LibreOffice, which runs in a session of its own and would run on, and its folders
-    removed."""
+    removed. Once: a second SIGTERM (the ingest killed meanwhile: ``_end_with``) does not cut that clean-up short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(1)
 
 
-def _serve(conn, forms_dir: str, limits, soffice_timeout: float, same_as_above: bool) -> None:
+def _serve(conn, kinds: list[FormKind], limits, soffice_timeout: float, same_as_above: bool, folder: str) -> None:
     """A worker's life: read each file it is asked to (``_Reader.read``) and answer, until told to end (None) or the
     ingest is gone (the pipe closed)."""
-    reader = _start_worker(forms_dir, limits, soffice_timeout, same_as_above)
+    reader = _start_worker(kinds, limits, soffice_timeout, same_as_above, folder)
+    try:
+        _answer(conn, reader)
+    finally:  # ending anyway: a SIGTERM now (``_end_with``) would only interrupt the interpreter's own shutting down
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _answer(conn, reader: _Reader) -> None:
     while True:
         try:
             request = conn.recv()
@@ -372,8 +400,8 @@ def _serve(conn, forms_dir: str, limits, soffice_timeout: float, same_as_above: 
             return
         if request is None:
             return
-        path, follow, suffix, folder = request
-        result = reader.read(Path(path), follow, suffix, folder)
+        path, follow, suffix = request
+        result = reader.read(Path(path), follow, suffix)
         try:
             conn.send(result)
         except (OSError, ValueError):  # the ingest is gone
@@ -388,16 +416,16 @@ class _Reader:
     """Reading a file ahead (``read``), in a worker or in the ingest itself: the form kinds, the limits, the
     conversion's time-out, and a thread that fsyncs each copy while it is read."""
 
-    def __init__(self, kinds: Sequence[FormKind], limits, soffice_timeout: float, same_as_above: bool):
+    def __init__(self, kinds: Sequence[FormKind], limits, soffice_timeout: float, same_as_above: bool, folder: str):
         self.kinds, self.limits, self.soffice_timeout = kinds, limits, soffice_timeout
-        self.same_as_above = same_as_above
+        self.same_as_above, self.folder = same_as_above, folder
         self._syncer: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
         if self._syncer is not None:
             self._syncer.shutdown(wait=True)
 
-    def read(self, path: Path, follow: bool, suffix: str, folder: str) -> tuple[str, tuple, str, int] | None:
+    def read(self, path: Path, follow: bool, suffix: str) -> tuple[str, tuple, str, int] | None:
         """(SHA-256 of the bytes read, ("form", (RawForm, its ``check_rows``)) or ("rejected", (problems, unit, year,
         kind)), the path of
         their durable copy, the original's permissions it was given); None when the file is not there, not a regular
@@ -408,7 +436,7 @@ class _Reader:
         from lzdocs.fsutil import copy_durably, fsync_file, open_regular
 
         limits = self.limits
-        copy = Path(folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
+        copy = Path(self.folder) / f"ahead-{uuid.uuid4().hex}{suffix}"
         try:
             with open_regular(path, follow_symlinks=follow) as src:
                 found = os.fstat(src.fileno())

@@ -262,8 +262,8 @@ class Ingest:
         if not workers:
             yield
             return
-        self._ahead = ahead.ReadAhead(workers, self.kinds, self.ws.root / "forms", self.limits, self.soffice_timeout,
-                                      self._private_folder(), self.same_as_above)
+        self._ahead = ahead.ReadAhead(workers, self.kinds, self.limits, self.soffice_timeout, self._private_folder(),
+                                      self.same_as_above)
         stop = True  # unless the run ends as it should: a Ctrl-C does not wait for the workers
         try:
             self._ahead.want([(path, follow, self._split(display_name(path.name))[1]) for path, follow in files])

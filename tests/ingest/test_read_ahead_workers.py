@@ -376,12 +376,31 @@ from lzdocs.forms.schema import load_kinds
 from lzdocs.ooxml.safety import Limits
 
 if __name__ == "__main__":
-    forms, doc, folder = (Path(a) for a in sys.argv[1:4])
-    reading = ahead.ReadAhead(1, load_kinds(forms), forms, Limits(), 60, folder)
-    reading.want([(doc, False, ".doc")])
+    forms, folder, *files = (Path(a) for a in sys.argv[1:])
+    reading = ahead.ReadAhead(1, load_kinds(forms), Limits(), 60, folder)
+    reading.want([(path, False, path.suffix) for path in files])
     print(reading.workers[0].process.pid, flush=True)
+    if files[0].suffix != ".doc":  # forms: read, and the worker idle again
+        for path in files:
+            reading.pending[path].result()
+        print("read", flush=True)
     time.sleep(120)
 """
+
+
+def _killed_ingest(tmp_path, workspace, files: list[Path]):
+    """An ingest (a script) reading ``files`` ahead with one worker: the process, whose stderr the worker shares, and
+    the worker's pid."""
+    import subprocess
+
+    folder = tmp_path / "private"
+    folder.mkdir(exist_ok=True)
+    script = tmp_path / "killed_ingest.py"
+    script.write_text(_KILLED_INGEST)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2]))
+    ingest = subprocess.Popen([sys.executable, str(script), str(workspace.root / "forms"), str(folder),
+                               *map(str, files)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return ingest, int(ingest.stdout.readline())
 
 
 def _alive(pid: int) -> bool:
@@ -397,32 +416,74 @@ def test_the_worker_of_a_killed_ingest_ends_its_libreoffice(tmp_path, workspace,
     """An ingest killed (SIGKILL) while its worker converts an old .doc: the worker ends as a Ctrl-C would end it —
     its LibreOffice (in a session of its own, which nothing else would end) stopped, the conversion's folders removed
     — within seconds, not when the conversion times out."""
-    import subprocess
-
     pids, system_tmp = _slow_libreoffice(tmp_path, monkeypatch)
     doc = tmp_path / "old.doc"
     doc.write_bytes(OLD_DOC.read_bytes())
-    folder = tmp_path / "private"
-    folder.mkdir()
-    script = tmp_path / "killed_ingest.py"
-    script.write_text(_KILLED_INGEST)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2]))
-    ingest = subprocess.Popen([sys.executable, str(script), str(workspace.root / "forms"), str(doc), str(folder)],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    ingest, worker = _killed_ingest(tmp_path, workspace, [doc])
     try:
-        worker = int(ingest.stdout.readline())
         _until_converting(pids)
         assert list(pids.iterdir()), "the worker never started LibreOffice"
         time.sleep(0.3)
     finally:
         ingest.kill()
-        ingest.wait()
+        ingest.communicate()
     deadline = time.monotonic() + 15  # the fake LibreOffice would convert for 60 s
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(worker)
     assert _running(pids) == []
     assert list(system_tmp.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_idle_worker_of_a_killed_ingest_ends_quietly(tmp_path, workspace, make_form):
+    """An ingest killed while its worker waits for the next file: the worker ends at once, and says nothing on the
+    terminal it shares with the ingest (a SIGTERM sent into its shutting down printed "Exception ignored …
+    SystemExit" there, which a clerk would take for a crash). Three times: the worker's end and its SIGTERM race."""
+    files = [make_form(tmp_path / "forms-in" / f"{i}.docx", unit=UNITS[i]) for i in range(3)]
+    for _ in range(3):
+        ingest, worker = _killed_ingest(tmp_path, workspace, files)
+        try:
+            assert ingest.stdout.readline().strip() == "read"
+        finally:
+            ingest.kill()
+        _, stderr = ingest.communicate(timeout=30)  # until the worker, which shares that stderr, has ended
+        assert stderr == ""
+        assert not _alive(worker)
+
+
+def test_a_sigterm_as_libreoffice_starts_ends_it(tmp_path, monkeypatch):
+    """A worker ended (SIGTERM) just as it starts LibreOffice — the process made, ``Popen`` not yet returned: the
+    worker's end waits until the conversion knows its process, and stops it, as a Ctrl-C there does; LibreOffice, in
+    a session of its own, would otherwise run on with no time-out at all."""
+    import subprocess
+
+    from lzdocs.forms import legacy
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\necho > {pids}/$$\nexec sleep 60\n")
+    fake.chmod(0o755)
+    execute = subprocess.Popen._execute_child
+
+    def ended_as_it_starts(self, *args, **kwargs):
+        execute(self, *args, **kwargs)
+        deadline = time.monotonic() + 10
+        while not list(pids.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)  # the ingest ends the worker (``_Worker.close``)
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", ended_as_it_starts)
+    previous = signal.signal(signal.SIGTERM, ahead._ended)  # as in a worker (``_start_worker``)
+    try:
+        with pytest.raises(SystemExit):
+            legacy.convert(OLD_DOC, "docx", 60, soffice=str(fake))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert list(pids.iterdir())
+    assert _running(pids) == []
 
 
 def _flawed_rows(i: int) -> list[dict]:
@@ -472,3 +533,87 @@ def test_rows_checked_by_a_worker_are_checked_as_the_ingest_checks_them(tmp_path
     assert any("岗位" in m for m in messages) and any("风险等级" in m for m in messages)
     statuses = {status for _, status, _, _, _ in results[1]}
     assert statuses == ({"accepted", "rejected"} if same_as_above else {"rejected"})
+
+
+def test_a_form_kind_saved_as_the_run_starts_changes_nothing_of_the_run(tmp_path, make_form):
+    """forms/risk.toml saved after the ingest loaded its kinds — the clerk edits it while ``lzdocs ingest`` walks a
+    large inbox, before its worker has started: the worker reads and checks with the ingest's kinds, not with the
+    file as it is now, so the run's outcomes are those of the ingest reading alone."""
+    packaged = Path(ahead.__file__).parent / "kinds" / "risk.toml"
+    results = []
+    for readers in (1, 0):
+        ws = use_readers(Workspace.init(tmp_path / f"readers{readers}", SAMPLE)[0].root, readers)
+        rows = [dict(SAMPLE_ROWS[0], seq="1"), dict(SAMPLE_ROWS[1], seq="2", post=""), dict(SAMPLE_ROWS[2], seq="3")]
+        for i in range(16):
+            make_form(ws.inbox / f"{i:02d}.xlsx", unit=UNITS[i % 8], rows=rows, date=dt.date(2026, 11, 1 + i // 8))
+        from lzdocs.store import Store
+
+        store = Store.for_workspace(ws)
+        try:
+            job = Ingest(ws, store, today=TODAY)  # its kinds loaded now; then every 岗位 made required
+            (ws.root / "forms").mkdir(exist_ok=True)
+            (ws.root / "forms" / "risk.toml").write_text(packaged.read_text(encoding="utf-8").replace(
+                "same_as_above = true", "same_as_above = false"), encoding="utf-8")
+            if readers:
+                job.progress = lambda i, n, name, job=job: i == 1 and _worker_up(job)
+            outcomes = job.run_inbox()
+        finally:
+            store.close()
+        results.append(sorted((o.file, o.status, [p.message for p in o.problems]) for o in outcomes))
+        if readers:
+            assert job.read_ahead > 0
+    assert results[0] == results[1]
+    assert {status for _, status, _ in results[1]} == {"accepted"}  # a blank 岗位: the post above, as loaded
+
+
+def test_once_a_worker_stops_answering_a_sigterm_no_longer_reaches_it(tmp_path, workspace):
+    """The worker's end, whichever way it comes — the ingest gone (its pipe closed) or ended (SIGTERM, ``_ended``) —
+    is final: a SIGTERM after it (the ingest killed: ``_end_with``) is ignored, not raised into the interpreter's
+    own shutting down or into the clean-up of a conversion."""
+    import multiprocessing
+
+    from lzdocs.forms.schema import load_kinds
+    from lzdocs.ooxml.safety import Limits
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        ours, theirs = multiprocessing.Pipe()
+        theirs.close()  # the ingest gone
+        ahead._serve(ours, load_kinds(workspace.root / "forms"), Limits(), 60, True, str(tmp_path))
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+        signal.signal(signal.SIGTERM, ahead._ended)
+        with pytest.raises(SystemExit):
+            ahead._ended(signal.SIGTERM, None)
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def test_the_requests_waiting_in_a_workers_pipe_never_fill_it(workspace, store, make_form, monkeypatch):
+    """Files with long paths (a folder and a name of some 80 characters each, 240 bytes in UTF-8): the requests a
+    worker has not answered stay within ``PIPE_ROOM`` bytes — a pipe holds 8 KiB on Windows and macOS — so the ingest
+    never waits to write one to a worker that waits in turn to write it an answer; the worker is given fewer files at
+    a time instead."""
+    ws = use_readers(workspace.root, 1)
+    folder = ws.inbox / ("各单位报送的岗位风险分析和防控措施表" * 5)[:80]
+    given = [make_form(folder / f"{i:02d}{'岗位风险分析和防控措施表' * 6}{'.docx' if i % 2 else '.xlsx'}",
+                       unit=UNITS[i % 8]).read_bytes() for i in range(40)]
+    job = Ingest(ws, store, today=TODAY)
+    most = {"bytes": 0, "asked": 0}
+    ask = ahead._Worker.ask
+
+    def measured(self, request):
+        answer = ask(self, request)
+        most["bytes"] = max(most["bytes"], self.asked_bytes)
+        most["asked"] = max(most["asked"], len(self.asked))
+        return answer
+
+    monkeypatch.setattr(ahead._Worker, "ask", measured)
+    job.progress = lambda i, n, name: i == 1 and _worker_up(job)
+    outcomes = job.run_inbox()
+    assert ahead.PIPE_ROOM - 1000 < most["bytes"] <= ahead.PIPE_ROOM
+    assert most["asked"] < ahead.WINDOW_PER_WORKER  # the bound in bytes, not in files, held the worker back
+    assert job.read_ahead > 0
+    assert sorted({o.status for o in outcomes}) == ["accepted", "duplicate"]  # (a unit's forms are the same)
+    assert_each_input_exactly_once(ws, given)
