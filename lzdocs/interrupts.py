@@ -54,22 +54,27 @@ def deferred():
     happen together or not at all (a name reserved and the record that owns it; a file put in place and its
     entry in the manifest; a LibreOffice started and the process that ends it). Pressed a second time, it takes
     effect at once — a block that waits on something else (another program's lock on the archive) is never one
-    Ctrl-C cannot end; what it leaves is what a killed process leaves, which the next run puts right. A SIGTERM the
-    program handles itself (a reader worker ended, forms/ahead.py; a watcher asked to stop) waits in the same way.
-    Only the main thread receives signals; elsewhere, or where signals cannot be set, the block simply runs."""
+    Ctrl-C cannot end; what it leaves is what a killed process leaves, which the next run puts right; a second
+    signal comes to the handlers after the first, each in its turn. A SIGTERM the program handles itself (a reader
+    worker ended by the ingest, forms/ahead.py) waits in the same way; a signal ignored is not held (a worker's
+    Ctrl-C: it would count as a first signal and let the SIGTERM through at once). Only the main thread receives
+    signals; elsewhere, or where signals cannot be set, the block simply runs."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = [signal.SIGINT]
-    if (term := getattr(signal, "SIGTERM", None)) is not None and callable(signal.getsignal(term)):
-        held.append(term)
+    held = [signum for signum in (signal.SIGINT, getattr(signal, "SIGTERM", None))
+            if signum is not None and _holds(signum, signal.getsignal(signum))]
     previous = {signum: signal.getsignal(signum) for signum in held}
     asked: list = []
 
     def note(signum, frame):
         asked.append((signum, frame))
-        if len(asked) > 1:  # again: now
-            give_back()
+        if len(asked) > 1:  # again: now — each signal noted goes, in order, to its handler (a watcher's stops
+            give_back()    # at the second; an outer deferred() block counts them too)
+            replay()
+
+    def replay() -> None:
+        for signum, frame in asked:
             _deliver(previous[signum], signum, frame)
 
     def give_back() -> bool:
@@ -79,6 +84,9 @@ def deferred():
             signal.signal(signum, previous[signum])
         return bool(mine)
 
+    if not held:
+        yield
+        return
     try:
         for signum in held:
             signal.signal(signum, note)
@@ -90,8 +98,15 @@ def deferred():
         yield
     finally:
         if give_back() and asked:
-            signum, frame = asked[0]
-            _deliver(previous[signum], signum, frame)
+            replay()
+
+
+def _holds(signum, handler) -> bool:
+    """Whether ``deferred`` holds ``signum``: Ctrl-C unless it is ignored (a reader worker's: it must not count as a
+    first signal there), SIGTERM where the program handles it itself."""
+    if handler == signal.SIG_IGN or handler is None:
+        return False
+    return callable(handler) or signum == signal.SIGINT
 
 
 def _deliver(handler, signum, frame) -> None:

@@ -324,9 +324,7 @@ class Ahead:
             exc.unit, exc.year, exc.kind = unit, year, kind
             raise exc
         form, rows = value
-        if form.kind not in self.kinds:  # the forms folder changed under the run: read it again here
-            return None
-        form.kind = self.kinds[form.kind]
+        form.kind = self.kinds[form.kind]  # the worker read with these very kinds
         return form, rows
 
     def copy(self, sha: str, mode: int) -> Path | None:

@@ -267,6 +267,60 @@ def test_a_deferred_block_finishes_before_ctrl_c_and_a_second_ctrl_c_ends_it_at_
     assert done[-1] == "quiet" and signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.fixture
+def signal_handlers():
+    """SIGINT's and SIGTERM's handlers put back after the test."""
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.parametrize("order", [(signal.SIGINT, signal.SIGTERM), (signal.SIGTERM, signal.SIGINT)])
+def test_in_a_reader_worker_its_end_waits_for_the_block_whatever_ctrl_c_does(signal_handlers, order):
+    """A reader worker (forms/ahead.py) ignores Ctrl-C and ends on SIGTERM. Ctrl-C reaches it with the whole
+    terminal's processes, and the ingest then ends it: an ignored Ctrl-C is not a first signal that makes the
+    SIGTERM a second, taking effect at once (inside ``Popen``, with LibreOffice started and not yet known) — nor
+    does it, coming second, make the SIGTERM held be lost. The worker ends once the block is done, either way."""
+    from lzdocs.forms import ahead
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, ahead._ended)
+    done = []
+    with pytest.raises(SystemExit), interrupts.deferred():
+        for signum in order:
+            signal.raise_signal(signum)
+        done.append("the block finished")
+    assert done == ["the block finished"]
+
+
+def test_two_signals_in_a_block_reach_the_handler_both(signal_handlers):
+    """A second signal in a block takes effect at once, and the first is not lost on the way: a handler that stops
+    cleanly at the first and at once at the second (``lzdocs watch``'s SIGTERM) sees both; in a block inside
+    another, the outer one counts both — two Ctrl-C end the two blocks, not three."""
+    seen = []
+
+    def stop(signum, frame):
+        seen.append(signum)
+        if len(seen) > 1:
+            raise SystemExit(130)
+
+    signal.signal(signal.SIGTERM, stop)
+    with pytest.raises(SystemExit), interrupts.deferred():
+        signal.raise_signal(signal.SIGTERM)
+        assert seen == []
+        signal.raise_signal(signal.SIGTERM)
+    assert seen == [signal.SIGTERM, signal.SIGTERM]
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    pressed = []
+    with pytest.raises(KeyboardInterrupt), interrupts.deferred(), interrupts.deferred():  # a block in a block
+        for n in (1, 2, 3):
+            pressed.append(n)
+            signal.raise_signal(signal.SIGINT)
+    assert pressed == [1, 2]
+
+
 def test_a_real_failure_of_a_clean_up_during_ctrl_c_is_said_as_itself(workspace, make_form, monkeypatch):
     """Not every error met while Ctrl-C unwinds is the interruption's: a file that could not be put back (no
     permission) leaves something the clerk must know about, and is said with its path and exit 2."""
