@@ -17,7 +17,7 @@ import pytest
 from lzdocs.forms import ahead
 from lzdocs.ingest import Ingest
 from lzdocs.workspace import SAMPLE, Workspace
-from tests.conftest import SAMPLE_ROWS, use_readers
+from tests.conftest import SAMPLE_ROWS, cli_env, use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
 from tests.ingest.test_read_ahead import UNITS
 
@@ -397,7 +397,7 @@ def _killed_ingest(tmp_path, workspace, files: list[Path]):
     folder.mkdir(exist_ok=True)
     script = tmp_path / "killed_ingest.py"
     script.write_text(_KILLED_INGEST)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2]))
+    env = cli_env()  # (its PYTHONPATH keeps tests/faketime: time.sleep under a moved clock)
     ingest = subprocess.Popen([sys.executable, str(script), str(workspace.root / "forms"), str(folder),
                                *map(str, files)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     return ingest, int(ingest.stdout.readline())
