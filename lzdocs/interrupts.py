@@ -69,8 +69,8 @@ def deferred():
 
     def note(signum, frame):
         asked.append((signum, frame))
-        if len(asked) > 1:  # again: now — each signal noted goes, in order, to its handler (a watcher's stops
-            give_back()    # at the second; an outer deferred() block counts them too)
+        if len(asked) > 1:  # again: now — each signal noted goes to its handler, in turn (a handler that stops at
+            give_back()  # the second sees both; so does an outer block)
             replay()
 
     def replay() -> None:

@@ -124,10 +124,11 @@ class ReadAhead:
             worker = min(self.workers, key=_Worker.in_hand)  # (its answers come since received: ``asked`` is current)
             path, follow, suffix = self.queue[self.next]
             request = (str(path), follow, suffix)
-            if len(worker.asked) >= 2 * WINDOW_PER_WORKER or not worker.has_room(request):
+            size = len(pickle.dumps(request))  # as the pipe carries it
+            if len(worker.asked) >= 2 * WINDOW_PER_WORKER or not worker.has_room(size):
                 return
             self.next += 1
-            answer = worker.ask(request)
+            answer = worker.ask(request, size)
             if answer is None:  # the worker died: the ingest reads on its own from now on
                 self.broken = True
             else:
@@ -207,14 +208,15 @@ class _Worker:
         self.asked_bytes = 0  # their requests' size, as written to the pipe
         self.dead = False
 
-    def has_room(self, request: tuple) -> bool:
-        """Whether ``request`` fits in the pipe beside those not answered yet (one always does): the requests the
-        worker has not read must never fill the pipe, or the ingest, writing one more, would wait for a worker that
-        waits in turn to write a large answer the ingest is not reading — a pipe holds 8 KiB at least (Windows'
-        named pipes as multiprocessing makes them, a socket pair on macOS), however long the inbox's paths."""
-        return not self.asked or self.asked_bytes + _size(request) <= PIPE_ROOM
+    def has_room(self, size: int) -> bool:
+        """Whether a request of ``size`` bytes fits in the pipe beside those not answered yet (one always does): the
+        requests the worker has not read must never fill the pipe, or the ingest, writing one more, would wait for a
+        worker that waits in turn to write a large answer the ingest is not reading — a pipe holds 8 KiB at least
+        (Windows' named pipes as multiprocessing makes them, a socket pair on macOS), however long the inbox's
+        paths."""
+        return not self.asked or self.asked_bytes + size <= PIPE_ROOM
 
-    def ask(self, request: tuple) -> _Answer | None:
+    def ask(self, request: tuple, size: int) -> _Answer | None:
         if self.dead:
             return None
         try:
@@ -222,7 +224,7 @@ class _Worker:
         except (OSError, ValueError):  # it died (a broken pipe)
             self._died()
             return None
-        answer = _Answer(self, _size(request))
+        answer = _Answer(self, size)
         self.asked.append(answer)
         self.asked_bytes += answer.size
         return answer
@@ -270,10 +272,6 @@ class _Worker:
         self.process.join()
         self.conn.close()
         self._died()
-
-
-def _size(request: tuple) -> int:
-    return len(pickle.dumps(request))
 
 
 class _Answer:
@@ -425,10 +423,9 @@ class _Reader:
 
     def read(self, path: Path, follow: bool, suffix: str) -> tuple[str, tuple, str, int] | None:
         """(SHA-256 of the bytes read, ("form", (RawForm, its ``check_rows``)) or ("rejected", (problems, unit, year,
-        kind)), the path of
-        their durable copy, the original's permissions it was given); None when the file is not there, not a regular
-        file, over the size limit, or its reading failed unexpectedly — the ingest then meets it itself and says what
-        it says."""
+        kind)), the path of their durable copy, the original's permissions it was given); None when the file is not
+        there, not a regular file, over the size limit, or its reading failed unexpectedly — the ingest then meets it
+        itself and says what it says."""
         from lzdocs.forms.checks import check_rows
         from lzdocs.forms.reader import read_form
         from lzdocs.fsutil import copy_durably, fsync_file, open_regular

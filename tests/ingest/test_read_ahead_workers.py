@@ -603,8 +603,8 @@ def test_the_requests_waiting_in_a_workers_pipe_never_fill_it(workspace, store, 
     most = {"bytes": 0, "asked": 0}
     ask = ahead._Worker.ask
 
-    def measured(self, request):
-        answer = ask(self, request)
+    def measured(self, request, size):
+        answer = ask(self, request, size)
         most["bytes"] = max(most["bytes"], self.asked_bytes)
         most["asked"] = max(most["asked"], len(self.asked))
         return answer
