@@ -55,6 +55,11 @@ class HeldLock:
             raise
         return cls(fd)
 
+    def is_at(self, path: Path) -> bool:
+        """The file locked is the one at ``path`` still — not one a remover took from there, holding its lock, before
+        letting it go: whoever opened the file before it went would otherwise hold a lock nobody else can see."""
+        return self.fd is not None and _is_file_at(self.fd, path)
+
     def release(self) -> None:
         fd, self.fd = self.fd, None
         if fd is None:
@@ -404,7 +409,7 @@ def private_folder(parent: Path, prefix: str) -> tuple[Path, HeldLock]:
             lock = HeldLock.take(folder / PRIVATE_LOCK)
         except FileNotFoundError:  # swept away already
             continue
-        if lock is not None and _is_file_at(lock.fd, folder / PRIVATE_LOCK):
+        if lock is not None and lock.is_at(folder / PRIVATE_LOCK):
             return folder, lock
         if lock is not None:  # taken as a sweeper let it go, its lock file and folder about to go (or gone)
             lock.release()

@@ -64,9 +64,19 @@ class Claim:
         self._intent = Rewriter(INTENT)  # its spares stay with the folder (``Slots``)
 
     def hold(self) -> bool:
-        """Take the claim's lock (released by the OS if this process dies); False if a live process holds it."""
-        self._lock = HeldLock.take(Path(self.folder) / LOCK)
-        return self._lock is not None
+        """Take the claim's lock (released by the OS if this process dies); False if a live process holds it — or if
+        the folder is going: a recovery removing it (``release``) lets its lock go only once the lock file and the
+        folder are gone, and a lock taken on that file, opened before it went, is on a file no longer there."""
+        path = Path(self.folder) / LOCK
+        try:
+            lock = HeldLock.take(path)
+        except FileNotFoundError:  # the folder gone
+            lock = None
+        if lock is not None and not lock.is_at(path):
+            lock.release()
+            lock = None
+        self._lock = lock
+        return lock is not None
 
     def let_go(self) -> None:
         if self._lock is not None:
@@ -234,7 +244,8 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
     next claim, with its lock and its intent's spares.
 
     Its content goes while we still hold the lock, so a recovery that takes the lock afterwards finds nothing
-    to redo; the lock file and the folder go last (Windows cannot delete a locked file)."""
+    to redo; the lock file and the folder go last, the lock still held (on Windows, which cannot delete a locked
+    file, once it is let go)."""
     folder = Path(claim.folder)
     keep = slots is not None and slots.room() and claim._lock is not None
     try:
@@ -253,13 +264,18 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
                 pass
     if keep and slots.keep(claim):
         return
-    claim.let_go()
+    if sys.platform == "win32":  # a locked file cannot be deleted there
+        claim.let_go()
     spares = [(folder / name).unlink for name in claim._intent.spares] if keep else []  # left for a keep that failed
     for remove in (*spares, (folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
         try:  # is closed twice when Ctrl-C lands inside it (EBADF), once per form taken
             remove()
         except OSError:
             pass
+    # Let go only now: a claim made meanwhile in this very folder (a recovery removes a folder made a moment ago,
+    # before its maker took the lock) finds the folder gone, or its own lock file in it — never this one's, unlocked
+    # and about to be unlinked, with the folder under its first file (``Claim.hold``)
+    claim.let_go()
 
 
 class Slots:

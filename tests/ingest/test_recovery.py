@@ -10,6 +10,8 @@ import logging
 import shutil
 from pathlib import Path
 
+import pytest
+
 from lzdocs.ingest import Ingest
 from lzdocs.ingest import claims as cl
 from tests.conftest import SAMPLE_ROWS
@@ -90,3 +92,59 @@ def test_a_file_put_back_beside_a_new_one_of_the_same_name_gets_a_free_name(work
     assert (workspace.inbox / "计财处.docx").read_bytes() == second
     assert (workspace.inbox / "计财处_01.docx").read_bytes() == first
     assert kept(workspace) == {sha(first): 1, sha(second): 1}
+
+
+def test_a_claim_folder_a_recovery_removes_is_never_held_by_a_claim_made_in_it(workspace, make_form, monkeypatch):
+    """Two ingests at once: one makes a claim folder and, a moment later, takes its lock; the other's recovery took
+    the lock first, found the folder empty and removes it. Whichever way the two interleave, the new claim never
+    holds a lock on a lock file that is gone — it was given a new folder, its file still in the inbox — and the
+    folder removed is gone. (It held the removed file's lock, and wrote its intent into a folder removed under it:
+    "找不到 …/.intent.json.a", the file left for a later run, as a race test once met; or, the folder kept by its
+    intent, a third process took a new lock file in it for a dead claim's and undid the live one.)"""
+    import fcntl
+    import sys
+
+    if sys.platform == "win32":
+        pytest.skip("flock")
+    claims = workspace.work / "claims"
+    flock = fcntl.flock
+
+    def removed_as_the_lock_is_taken(fd, operation):
+        if recovery._lock is not None and operation & fcntl.LOCK_EX:  # the new claim takes its lock: the removal
+            cl.release(recovery)  # wins — the folder found empty, as ``_recover_held`` finds it
+        return flock(fd, operation)
+
+    folder = claims / "a-moment-ago"
+    folder.mkdir(parents=True)
+    recovery = cl.Claim(folder.name, str(folder), "", "", None)
+    assert recovery.hold()
+    monkeypatch.setattr(fcntl, "flock", removed_as_the_lock_is_taken)
+    made = cl.Claim(folder.name, str(folder), "", "", None)
+    assert not made.hold()  # the lock it took is on the lock file gone with the folder
+    assert not folder.exists()
+
+    # the same, through a claim of an inbox file: it is made in a new folder, and its file is there
+    data = make_form(workspace.inbox / "计财处.docx").read_bytes()
+    monkeypatch.setattr(fcntl, "flock", flock)
+    uuids = iter(["removed-under-it", "its-own"])
+    monkeypatch.setattr(cl.uuid, "uuid4", lambda: type("U", (), {"hex": next(uuids)})())
+    folder = claims / "removed-under-it"
+    monkeypatch.setattr(cl.Claim, "hold", _held_after_a_removal(cl.Claim.hold, folder))
+    claim = cl.claim_by_rename(claims, workspace.inbox / "计财处.docx", "inbox/计财处.docx")
+    assert Path(claim.folder).name == "its-own" and claim.file.read_bytes() == data
+    assert not folder.exists()
+    claim.let_go()
+
+
+def _held_after_a_removal(hold, folder: Path):
+    """``Claim.hold`` that, for a claim just made in ``folder``, lets another process's recovery first take the
+    folder's lock, find it empty and remove it."""
+
+    def held(self):
+        if Path(self.folder) == folder and folder.exists():
+            recovery = cl.Claim(folder.name, str(folder), "", "", None)
+            assert hold(recovery)
+            cl.release(recovery)
+        return hold(self)
+
+    return held
