@@ -37,8 +37,9 @@ class HeldLock:
 
     @classmethod
     def take(cls, path: Path) -> HeldLock | None:
-        """The lock on ``path`` (made if missing), or None at once when another process holds it."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | _O_BINARY, 0o644)
+        """The lock on ``path`` (made if missing), or None at once when another process holds it. Never through a
+        link: a ``path`` that is one (planted in a shared folder) raises, and nothing is made where it points."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _O_BINARY | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             if sys.platform == "win32":
                 import msvcrt

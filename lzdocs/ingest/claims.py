@@ -276,6 +276,10 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
     # before its maker took the lock) finds the folder gone, or its own lock file in it — never this one's, unlocked
     # and about to be unlinked, with the folder under its first file (``Claim.hold``)
     claim.let_go()
+    try:  # again: a share that keeps a file deleted while open in its folder till it is closed (NFS's .nfsXXXX, FUSE's
+        folder.rmdir()  # .fuse_hidden…, SMB's delete pending) lets the folder go only now; only an empty one goes
+    except OSError:
+        pass
 
 
 class Slots:

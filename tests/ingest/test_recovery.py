@@ -148,3 +148,42 @@ def _held_after_a_removal(hold, folder: Path):
         return hold(self)
 
     return held
+
+
+def test_a_claim_folder_on_a_share_that_keeps_a_deleted_open_file_is_still_removed(workspace, monkeypatch):
+    """NFS (.nfsXXXX), FUSE (.fuse_hidden…) and SMB (delete pending) keep a file deleted while open in its folder
+    until it is closed: the lock file, unlinked while its lock is held, keeps the folder from going until the lock
+    is let go — then it goes, not one empty folder left behind per form taken."""
+    import errno
+
+    folder = workspace.work / "claims" / "settled"
+    folder.mkdir(parents=True)
+    claim = cl.Claim(folder.name, str(folder), "", "", None)
+    assert claim.hold()
+    rmdir = Path.rmdir
+
+    def as_on_nfs(self):
+        if self == folder and claim._lock is not None:  # the lock file, deleted, still open in it
+            raise OSError(errno.ENOTEMPTY, "Directory not empty", str(self))
+        rmdir(self)
+
+    monkeypatch.setattr(Path, "rmdir", as_on_nfs)
+    cl.release(claim)
+    assert not folder.exists()
+
+
+def test_a_claims_lock_file_made_a_link_is_said_and_nothing_is_made_where_it_points(workspace, store, make_form,
+                                                                                      caplog):
+    """A claim left by a killed run, its lock file replaced by a link (someone's, in a shared inbox): recovery does
+    not lock, or make, the file the link points to — and does not take the claim for a live process's, saying
+    nothing for ever: it says which folder holds the file, and leaves it there."""
+    claim, data = _stranded(workspace, make_form, "计财处.docx")
+    lock = Path(claim.folder) / cl.LOCK
+    lock.unlink()
+    elsewhere = workspace.root.parent / "someone-elses"
+    lock.symlink_to(elsewhere)
+    with caplog.at_level(logging.ERROR):
+        Ingest(workspace, store, today=TODAY).run_inbox()
+    assert not elsewhere.exists()
+    assert str(Path(claim.folder)) in caplog.text
+    assert claim.file.read_bytes() == data
