@@ -511,9 +511,8 @@ def test_rows_checked_by_a_worker_are_checked_as_the_ingest_checks_them(tmp_path
         setting = f"\nsame_as_above = {str(same_as_above).lower()} "
         config.write_text(text.replace("\nsame_as_above = true ", setting, 1), encoding="utf-8")
         ws = use_readers(root, readers)
-        for i in range(16):
-            make_form(ws.inbox / f"{i:02d}{'.docx' if i % 2 else '.xlsx'}", unit=UNITS[i % 8],
-                      rows=_flawed_rows(i), date=dt.date(2026, 11, 1 + i // 8))
+        given = [make_form(ws.inbox / f"{i:02d}{'.docx' if i % 2 else '.xlsx'}", unit=UNITS[i % 8],
+                           rows=_flawed_rows(i), date=dt.date(2026, 11, 1 + i // 8)).read_bytes() for i in range(16)]
         from lzdocs.store import Store
 
         store = Store.for_workspace(ws)
@@ -524,6 +523,7 @@ def test_rows_checked_by_a_worker_are_checked_as_the_ingest_checks_them(tmp_path
             outcomes = job.run_inbox()
         finally:
             store.close()
+        assert_each_input_exactly_once(ws, given)
         results.append(sorted((o.file, o.status, o.unit, o.rows, [p.as_dict() for p in o.problems])
                               for o in outcomes))
         if readers:
@@ -544,8 +544,8 @@ def test_a_form_kind_saved_as_the_run_starts_changes_nothing_of_the_run(tmp_path
     for readers in (1, 0):
         ws = use_readers(Workspace.init(tmp_path / f"readers{readers}", SAMPLE)[0].root, readers)
         rows = [dict(SAMPLE_ROWS[0], seq="1"), dict(SAMPLE_ROWS[1], seq="2", post=""), dict(SAMPLE_ROWS[2], seq="3")]
-        for i in range(16):
-            make_form(ws.inbox / f"{i:02d}.xlsx", unit=UNITS[i % 8], rows=rows, date=dt.date(2026, 11, 1 + i // 8))
+        given = [make_form(ws.inbox / f"{i:02d}.xlsx", unit=UNITS[i % 8], rows=rows,
+                           date=dt.date(2026, 11, 1 + i // 8)).read_bytes() for i in range(16)]
         from lzdocs.store import Store
 
         store = Store.for_workspace(ws)
@@ -559,6 +559,7 @@ def test_a_form_kind_saved_as_the_run_starts_changes_nothing_of_the_run(tmp_path
             outcomes = job.run_inbox()
         finally:
             store.close()
+        assert_each_input_exactly_once(ws, given)
         results.append(sorted((o.file, o.status, [p.message for p in o.problems]) for o in outcomes))
         if readers:
             assert job.read_ahead > 0
