@@ -463,13 +463,31 @@ def remove_private(folder: Path, lock: HeldLock | None = None) -> None:
                 pass
     except OSError:
         pass
-    finally:
-        lock.release()  # before the lock file goes: Windows cannot delete a locked file
-    for remove in ((folder / PRIVATE_LOCK).unlink, folder.rmdir):
-        try:
+    remove_locked_folder(folder, PRIVATE_LOCK, lock)
+
+
+def remove_locked_folder(folder: Path, lock_name: str, lock: HeldLock | None) -> None:
+    """Remove ``folder``, emptied but for its lock file ``lock_name``, whose ``lock`` we hold (if any): and let it go.
+
+    The lock file and the folder go first, the lock still held (on Windows, which cannot delete a locked file, once
+    it is let go): a process that makes or takes the folder meanwhile finds it gone, or its own new lock file in it
+    (the folder then stays, not empty) — never this lock file, unlocked and about to go with the folder under it,
+    which ``HeldLock.is_at`` would not see. Then the folder once more: a share that keeps a file deleted while open
+    in its folder till it is closed (NFS's .nfsXXXX, FUSE's .fuse_hidden…, SMB's delete pending) lets the folder go
+    only now; only an empty one goes."""
+    if sys.platform == "win32" and lock is not None:
+        lock.release()
+    for remove in ((folder / lock_name).unlink, folder.rmdir):  # not shutil.rmtree, whose descriptor is closed twice
+        try:  # when Ctrl-C lands inside it (EBADF)
             remove()
         except OSError:
             pass
+    if lock is not None:
+        lock.release()
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def copy_stream(fin: BinaryIO, fout: BinaryIO | None) -> str:

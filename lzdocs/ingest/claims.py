@@ -26,6 +26,7 @@ from lzdocs.fsutil import (
     name_max,
     open_regular,
     read_record,
+    remove_locked_folder,
     remove_marked,
     rename_no_replace,
     write_new_file,
@@ -244,8 +245,7 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
     next claim, with its lock and its intent's spares.
 
     Its content goes while we still hold the lock, so a recovery that takes the lock afterwards finds nothing
-    to redo; the lock file and the folder go last, the lock still held (on Windows, which cannot delete a locked
-    file, once it is let go)."""
+    to redo; the lock file and the folder go last, the lock still held (``remove_locked_folder``)."""
     folder = Path(claim.folder)
     keep = slots is not None and slots.room() and claim._lock is not None
     try:
@@ -264,22 +264,17 @@ def release(claim: Claim, slots: Slots | None = None) -> None:
                 pass
     if keep and slots.keep(claim):
         return
-    if sys.platform == "win32":  # a locked file cannot be deleted there
-        claim.let_go()
-    spares = [(folder / name).unlink for name in claim._intent.spares] if keep else []  # left for a keep that failed
-    for remove in (*spares, (folder / LOCK).unlink, folder.rmdir):  # what is left: not shutil.rmtree, whose descriptor
-        try:  # is closed twice when Ctrl-C lands inside it (EBADF), once per form taken
-            remove()
+    for name in claim._intent.spares if keep else ():  # left for a keep that failed
+        try:
+            (folder / name).unlink()
         except OSError:
             pass
-    # Let go only now: a claim made meanwhile in this very folder (a recovery removes a folder made a moment ago,
-    # before its maker took the lock) finds the folder gone, or its own lock file in it — never this one's, unlocked
-    # and about to be unlinked, with the folder under its first file (``Claim.hold``)
-    claim.let_go()
-    try:  # again: a share that keeps a file deleted while open in its folder till it is closed (NFS's .nfsXXXX, FUSE's
-        folder.rmdir()  # .fuse_hidden…, SMB's delete pending) lets the folder go only now; only an empty one goes
-    except OSError:
-        pass
+    # The lock let go only once the lock file and the folder are gone: a claim made meanwhile in this very folder (a
+    # recovery removes a folder made a moment ago, before its maker took the lock) finds the folder gone, or its own
+    # lock file in it — never this one's, unlocked and about to be unlinked, with the folder under its first file
+    # (``Claim.hold``)
+    lock, claim._lock = claim._lock, None
+    remove_locked_folder(folder, LOCK, lock)
 
 
 class Slots:

@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,46 +67,85 @@ def test_a_form_read_ahead_and_rewritten_after_it_was_claimed_is_not_let_go_with
     assert_each_input_exactly_once(ws, [saved["bytes"], *(v for k, v in given.items() if k != "03.docx")])
 
 
-def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(tmp_path, monkeypatch):
+@pytest.mark.skipif(sys.platform == "win32", reason="flock; Windows lets the lock go first (remove_locked_folder)")
+@pytest.mark.parametrize("moment", ["before-unlink", "before-rmdir", "before-release", "after-release"])
+def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(tmp_path, monkeypatch, moment):
     """Another run's recovery (``sweep_private``) finds a folder just made, its lock not yet taken: it takes the
-    lock, empties the folder and lets the lock go — and the run that made it takes that lock then, just before the
-    sweeper removes the lock file and the folder. The run must not be given a folder that is gone (its copies
-    would fail, or a worker's ``mkdir`` would make it again without a lock, for the next sweep to take)."""
+    lock, empties the folder, removes the lock file and the folder, and lets the lock go — and the run that made the
+    folder takes its lock, and looks that it is the folder's, at any ``moment`` of that. The run is never given a
+    folder that is gone, or one whose lock file is not the one it locked (its copies would fail, or a worker's
+    ``mkdir`` would make it again without a lock, for the next sweep to take); a folder it is given is its own for
+    good, and the one swept is gone. (The sweeper once let the lock go first: a run given the folder in between
+    lost it at once.)"""
+    import threading
+
     from lzdocs import fsutil
     from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, private_folder, sweep_private
 
     real_take, real_release = HeldLock.take, HeldLock.release
-    state = {}
+    real_unlink, real_rmdir = Path.unlink, Path.rmdir
+    at_moment, go = threading.Event(), threading.Event()
+    state: dict = {}
+
+    def sweeper() -> threading.Thread:
+        return state.get("thread")
+
+    def pause(now: str) -> None:  # in the sweeper: the run takes the lock now, and its ``private_folder`` goes on
+        if now == moment and threading.current_thread() is sweeper():
+            at_moment.set()
+            assert go.wait(10)
+
+    def unlink(self, *args, **kwargs):
+        if self.name == PRIVATE_LOCK:
+            pause("before-unlink")
+        return real_unlink(self, *args, **kwargs)
+
+    def rmdir(self):
+        if "rmdir" not in state:
+            state["rmdir"] = True
+            pause("before-rmdir")
+        return real_rmdir(self)
+
+    def release(self):
+        if self is state.get("sweeper's lock"):
+            pause("before-release")
+            real_release(self)
+            pause("after-release")
+        else:
+            real_release(self)
 
     def take(path):
-        if state:  # the sweeper's own take, and any after
-            return real_take(path)
-        state["swept"] = True
-
-        def release(self):  # the sweeper lets its lock go: here the run that made the folder takes it
-            real_release(self)
-            state.setdefault("taken", real_take(path))
-
-        monkeypatch.setattr(HeldLock, "release", release)
-        try:
-            fsutil.remove_private(path.parent)
-        finally:
-            monkeypatch.setattr(HeldLock, "release", real_release)
-        return state["taken"]
+        if threading.current_thread() is sweeper():
+            state["sweeper's lock"] = real_take(path)
+            return state["sweeper's lock"]
+        if "thread" not in state:  # the run's first take, of the folder it made: the sweeper is there first
+            state["swept"] = path.parent
+            state["thread"] = threading.Thread(target=fsutil.remove_private, args=(path.parent,))
+            state["thread"].start()
+            assert at_moment.wait(10)
+        return real_take(path)
 
     monkeypatch.setattr(HeldLock, "take", take)
-    folder, lock = private_folder(tmp_path / "tmp", "ingest-")
-    monkeypatch.setattr(HeldLock, "take", real_take)
+    monkeypatch.setattr(HeldLock, "release", release)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr(Path, "rmdir", rmdir)
     try:
-        assert state["taken"] is not None  # the race as it happens: the lock was taken in the sweeper's window
+        folder, lock = private_folder(tmp_path / "tmp", "ingest-")
+    finally:
+        go.set()
+        state["thread"].join(10)
+    monkeypatch.undo()
+    try:
         assert folder.is_dir() and (folder / PRIVATE_LOCK).is_file()
-        assert HeldLock.take(folder / PRIVATE_LOCK) is None  # the lock held is the folder's own
+        assert lock.is_at(folder / PRIVATE_LOCK)  # the lock held is the folder's own lock file's
+        assert HeldLock.take(folder / PRIVATE_LOCK) is None
+        if folder != state["swept"]:
+            assert not state["swept"].exists()  # the folder swept is gone, nothing left of it
         sweep_private(tmp_path / "tmp", "ingest-")
-        assert folder.is_dir()
+        assert folder.is_dir() and lock.is_at(folder / PRIVATE_LOCK)
     finally:
         lock.release()
-        if state.get("taken") is not None:
-            state["taken"].release()
+    assert [f.name for f in (tmp_path / "tmp").iterdir()] == [folder.name]
 
 
 @pytest.mark.slow
