@@ -37,9 +37,23 @@ class HeldLock:
 
     @classmethod
     def take(cls, path: Path) -> HeldLock | None:
-        """The lock on ``path`` (made if missing), or None at once when another process holds it. Never through a
-        link: a ``path`` that is one (planted in a shared folder) raises, and nothing is made where it points."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | _O_BINARY | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        """The lock on ``path`` (made if missing), or None at once when another process holds it — or held it, and
+        took the file away from ``path`` before letting it go (``remove_locked_folder``): a lock on a file opened
+        before it went would be one nobody else can see. Never through a link: a ``path`` that is one (planted in a
+        shared folder) raises, and nothing is made where it points; FileNotFoundError when its folder is gone.
+        A lock file being removed while its lock is held, on an SMB share, may refuse to open (Linux's CIFS client
+        says EBUSY for Windows' "delete pending"): taken by another, as it is."""
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | _O_BINARY | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:
+            if exc.errno == errno.EBUSY:
+                return None
+            raise
+        return cls.on_opened(fd, path)
+
+    @classmethod
+    def on_opened(cls, fd: int, path: Path) -> HeldLock | None:
+        """``take``'s lock on the file ``fd``, opened at ``path`` (closed when not taken)."""
         try:
             if sys.platform == "win32":
                 import msvcrt
@@ -54,11 +68,14 @@ class HeldLock:
             if isinstance(exc, BlockingIOError) or exc.errno in (errno.EACCES, errno.EDEADLK):
                 return None
             raise
-        return cls(fd)
+        lock = cls(fd)
+        if not lock.is_at(path):
+            lock.release()
+            return None
+        return lock
 
     def is_at(self, path: Path) -> bool:
-        """The file locked is the one at ``path`` still — not one a remover took from there, holding its lock, before
-        letting it go: whoever opened the file before it went would otherwise hold a lock nobody else can see."""
+        """The file locked is the one at ``path`` still (see ``take``)."""
         return self.fd is not None and _is_file_at(self.fd, path)
 
     def release(self) -> None:
@@ -410,10 +427,8 @@ def private_folder(parent: Path, prefix: str) -> tuple[Path, HeldLock]:
             lock = HeldLock.take(folder / PRIVATE_LOCK)
         except FileNotFoundError:  # swept away already
             continue
-        if lock is not None and lock.is_at(folder / PRIVATE_LOCK):
+        if lock is not None:  # else a sweeper holds it, or held it and took its file away: the folder goes
             return folder, lock
-        if lock is not None:  # taken as a sweeper let it go, its lock file and folder about to go (or gone)
-            lock.release()
     raise OSError(errno.EBUSY, f"无法在 {parent} 中建立临时文件夹")
 
 
@@ -463,6 +478,9 @@ def remove_private(folder: Path, lock: HeldLock | None = None) -> None:
                 pass
     except OSError:
         pass
+    except BaseException:  # Ctrl-C: let go, the rest of the folder for the next sweep (its lock would be held on)
+        lock.release()
+        raise
     remove_locked_folder(folder, PRIVATE_LOCK, lock)
 
 
@@ -475,15 +493,17 @@ def remove_locked_folder(folder: Path, lock_name: str, lock: HeldLock | None) ->
     which ``HeldLock.is_at`` would not see. Then the folder once more: a share that keeps a file deleted while open
     in its folder till it is closed (NFS's .nfsXXXX, FUSE's .fuse_hidden…, SMB's delete pending) lets the folder go
     only now; only an empty one goes."""
-    if sys.platform == "win32" and lock is not None:
-        lock.release()
-    for remove in ((folder / lock_name).unlink, folder.rmdir):  # not shutil.rmtree, whose descriptor is closed twice
-        try:  # when Ctrl-C lands inside it (EBADF)
-            remove()
-        except OSError:
-            pass
-    if lock is not None:
-        lock.release()
+    try:
+        if sys.platform == "win32" and lock is not None:
+            lock.release()
+        for remove in ((folder / lock_name).unlink, folder.rmdir):  # not shutil.rmtree, whose descriptor is closed
+            try:  # twice when Ctrl-C lands inside it (EBADF)
+                remove()
+            except OSError:
+                pass
+    finally:  # also at a Ctrl-C: a lock held on would keep the folder from every sweep while this process lives
+        if lock is not None:
+            lock.release()
     try:
         folder.rmdir()
     except OSError:

@@ -68,13 +68,9 @@ class Claim:
         """Take the claim's lock (released by the OS if this process dies); False if a live process holds it — or if
         the folder is going: a recovery removing it (``release``) lets its lock go only once the lock file and the
         folder are gone, and a lock taken on that file, opened before it went, is on a file no longer there."""
-        path = Path(self.folder) / LOCK
         try:
-            lock = HeldLock.take(path)
+            lock = HeldLock.take(Path(self.folder) / LOCK)
         except FileNotFoundError:  # the folder gone
-            lock = None
-        if lock is not None and not lock.is_at(path):
-            lock.release()
             lock = None
         self._lock = lock
         return lock is not None

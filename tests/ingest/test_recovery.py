@@ -150,6 +150,59 @@ def _held_after_a_removal(hold, folder: Path):
     return held
 
 
+def test_a_ctrl_c_as_a_settled_claim_s_folder_goes_lets_its_lock_go(workspace, monkeypatch):
+    """Ctrl-C as a settled claim's lock file is unlinked: the lock is let go at once — not held on by a descriptor
+    nobody can close any more (the claim's lock was already handed to the removal), which would make the claim look
+    live to every recovery while this process lives (a watcher: for days)."""
+    import sys
+
+    if sys.platform == "win32":
+        pytest.skip("flock")
+    claim = cl._new(workspace.work / "claims", "a.docx", "a.docx", None, None, None)
+    real_unlink = Path.unlink
+
+    def unlink(self, *args, **kwargs):
+        if self.name == cl.LOCK:
+            raise KeyboardInterrupt
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(KeyboardInterrupt):
+        cl.release(claim)
+    monkeypatch.undo()
+    claim.let_go()  # what a caller does on the way out
+    recovery = cl.Claim(claim.token, claim.folder, "", "", None)
+    assert recovery.hold()  # nobody holds it: the next recovery removes what is left
+    cl.release(recovery)
+    assert not Path(claim.folder).exists()
+
+
+def test_a_lock_file_an_smb_share_keeps_as_delete_pending_is_taken_as_held(workspace, monkeypatch):
+    """On an SMB share a lock file unlinked while its lock is held stays, "delete pending", till the lock is let go,
+    and Linux's CIFS client refuses to open it (EBUSY): a claim made in that folder meanwhile is made in another
+    one, as when the lock is held — not an error that stops the file from being taken."""
+    import errno
+    import os
+
+    data = workspace.inbox / "计财处.docx"
+    data.write_bytes(b"PK a form")
+    going = workspace.work / "claims" / "going"  # made by the claim, its lock file then unlinked by a recovery
+    uuids = iter(["going", "its-own"])
+    monkeypatch.setattr(cl.uuid, "uuid4", lambda: type("U", (), {"hex": next(uuids)})())
+    real_open = os.open
+
+    def open_(path, flags, *args, **kwargs):
+        if Path(path) == going / cl.LOCK:
+            raise OSError(errno.EBUSY, "Device or resource busy", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_)
+    claim = cl.claim_by_rename(workspace.work / "claims", data, "inbox/计财处.docx")
+    monkeypatch.undo()
+    assert Path(claim.folder).name == "its-own" and claim.file.read_bytes() == b"PK a form"
+    claim.let_go()
+
+
 def test_a_claim_folder_on_a_share_that_keeps_a_deleted_open_file_is_still_removed(workspace, monkeypatch):
     """NFS (.nfsXXXX), FUSE (.fuse_hidden…) and SMB (delete pending) keep a file deleted while open in its folder
     until it is closed: the lock file, unlinked while its lock is held, keeps the folder from going until the lock

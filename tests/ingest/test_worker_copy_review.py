@@ -75,8 +75,8 @@ def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(
     folder takes its lock, and looks that it is the folder's, at any ``moment`` of that. The run is never given a
     folder that is gone, or one whose lock file is not the one it locked (its copies would fail, or a worker's
     ``mkdir`` would make it again without a lock, for the next sweep to take); a folder it is given is its own for
-    good, and the one swept is gone. (The sweeper once let the lock go first: a run given the folder in between
-    lost it at once.)"""
+    good, and the one swept is gone. (The sweeper once let the lock go first: a run given the folder after that, at
+    ``before-unlink`` or ``after-release`` here, lost it at once.)"""
     import threading
 
     from lzdocs import fsutil
@@ -135,6 +135,7 @@ def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(
         go.set()
         state["thread"].join(10)
     monkeypatch.undo()
+    assert not state["thread"].is_alive()
     try:
         assert folder.is_dir() and (folder / PRIVATE_LOCK).is_file()
         assert lock.is_at(folder / PRIVATE_LOCK)  # the lock held is the folder's own lock file's
@@ -146,6 +147,87 @@ def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(
     finally:
         lock.release()
     assert [f.name for f in (tmp_path / "tmp").iterdir()] == [folder.name]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_a_sweeper_that_opened_the_lock_file_before_it_went_leaves_the_folder_given_since(tmp_path, monkeypatch):
+    """Three runs: A makes a private folder; B's sweep opens its lock file and stops before locking it; C's sweep
+    takes the lock, empties the folder, removes that lock file and stops before the folder; A takes its lock (a new
+    lock file) and is given the folder; C's rmdir fails, C lets its lock go — and B's lock on the file gone now
+    succeeds. B must not take that for the folder's lock: it would empty and remove A's folder under its run."""
+    import threading
+
+    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, private_folder, remove_private
+
+    real_take, real_rmdir = HeldLock.take, Path.rmdir
+    c_at_rmdir, c_go = threading.Event(), threading.Event()
+    state: dict = {}
+
+    def rmdir(self):
+        if threading.current_thread() is state.get("c") and "paused" not in state:
+            state["paused"] = True
+            c_at_rmdir.set()
+            assert c_go.wait(10)
+        return real_rmdir(self)
+
+    def take(path):
+        if "c" in state:  # C's take, then A's
+            return real_take(path)
+        state["b"] = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)  # B opens it
+        state["c"] = threading.Thread(target=remove_private, args=(path.parent,))
+        state["c"].start()
+        assert c_at_rmdir.wait(10)
+        return real_take(path)
+
+    monkeypatch.setattr(HeldLock, "take", take)
+    monkeypatch.setattr(Path, "rmdir", rmdir)
+    try:
+        folder, lock = private_folder(tmp_path / "tmp", "ingest-")
+    finally:
+        c_go.set()
+        state["c"].join(10)
+    monkeypatch.undo()
+    assert not state["c"].is_alive()
+    try:
+        (folder / "form-1.docx").write_bytes(b"a worker's copy")  # A's run uses its folder
+
+        def b_locks(path):  # B goes on: the rest of its take, on the file it opened — whose lock is free now
+            return HeldLock.on_opened(state["b"], path)
+
+        monkeypatch.setattr(HeldLock, "take", staticmethod(b_locks))
+        remove_private(folder)  # B's sweep
+        monkeypatch.undo()
+        assert (folder / "form-1.docx").read_bytes() == b"a worker's copy"
+        assert lock.is_at(folder / PRIVATE_LOCK) and HeldLock.take(folder / PRIVATE_LOCK) is None
+    finally:
+        lock.release()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_a_ctrl_c_while_a_private_folder_is_removed_lets_its_lock_go(tmp_path, monkeypatch):
+    """Ctrl-C while a run's private folder is emptied (at the run's end) or as its lock file goes: the lock is let
+    go, so the next sweep removes what is left — not held on while the process lives (a watcher: for days)."""
+    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, private_folder, remove_private, sweep_private
+
+    real_unlink = Path.unlink
+    for at in ("form-1.docx", PRIVATE_LOCK):
+        folder, lock = private_folder(tmp_path / at, "ingest-")
+        (folder / "form-1.docx").write_bytes(b"x")
+
+        def unlink(self, *args, _at=at, **kwargs):
+            if self.name == _at:
+                raise KeyboardInterrupt
+            return real_unlink(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "unlink", unlink)
+        with pytest.raises(KeyboardInterrupt):
+            remove_private(folder, lock)
+        monkeypatch.undo()
+        swept = HeldLock.take(folder / PRIVATE_LOCK)
+        assert swept is not None, at
+        swept.release()
+        sweep_private(tmp_path / at, "ingest-")
+        assert not any((tmp_path / at).iterdir()), at
 
 
 @pytest.mark.slow
