@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.dynamics.quality import QualityFlag
     from lzdocs.dynamics.reviews import ReviewDue
     from lzdocs.dynamics.steps import Deadlines
+    from lzdocs.forms.ahead import Helper
     from lzdocs.ingest import Outcome
     from lzdocs.integrity.backup import BackupResult, Restored
     from lzdocs.integrity.findings import Report
@@ -238,12 +239,19 @@ class Office:
                               hint="--received 写表格实际收到的那一天")
         job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received,
                      present=self.clock.present)
+        job.keep_helper = registers and not dry_run  # a reader of the run, idle while the registers are rewritten
         paths = [Path(p) for p in paths]
-        outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
-        if job.stopped is not None:
-            return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
-        rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today) \
-            if registers and not dry_run else Rebuilt()
+        stop = True  # unless the registers are written as they should: a Ctrl-C does not wait for the helper
+        try:
+            outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
+            if job.stopped is not None:
+                return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
+            rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today, helper=job.helper) \
+                if registers and not dry_run else Rebuilt()
+            stop = False
+        finally:
+            if job.helper is not None:
+                job.helper.close(stop=stop)
         return IngestReport(outcomes, rebuilt, set(job.touched_years))
 
     def risks(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
@@ -1072,9 +1080,11 @@ def _clock(today: dt.date | None, clock: Clock | None) -> Clock:
 
 
 def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: dt.date, *,
-                      books: Iterable[str] | None = None, open_only: bool = False) -> Rebuilt:
+                      books: Iterable[str] | None = None, open_only: bool = False,
+                      helper: Helper | None = None) -> Rebuilt:
     """The registers of each year rewritten once (``books``: only those), for an Office or a watcher's burst;
-    ``open_only``: a year closed by its 归档 package is left as the package has it (checked under the lock).
+    ``open_only``: a year closed by its 归档 package is left as the package has it (checked under the lock);
+    ``helper``: a process idle meanwhile (``write_registers``).
 
     A register that cannot be written does not undo the action: it becomes a warning saying how to retry.
     Each warning also goes to the ``lzdocs.office`` logger (the command line prints it as a 提醒)."""
@@ -1093,7 +1103,7 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
                     with store.begin() as conn:  # its registers are its 归档 package's: none waits any more
                         pending.forget(conn, year)
                     continue
-                result = write_registers(ws, store, year, today, books=books)
+                result = write_registers(ws, store, year, today, books=books, helper=helper)
         except (Timeout, LzdocsError) as exc:
             why = "另一个程序一直在更新登记簿" if isinstance(exc, Timeout) else exc
             rebuilt.warnings.append(f"{year} 年登记簿没有更新（{why}）；可稍后运行 lzdocs register")
@@ -1106,15 +1116,16 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
 
 
 def rebuild_changed(ws: Workspace, store: Store, changes: Mapping[int, tuple[str, ...] | None],
-                    today: dt.date) -> Rebuilt:
+                    today: dt.date, *, helper: Helper | None = None) -> Rebuilt:
     """The registers an ingest or a watcher's burst changed (``Ingest.changed_registers``: year → the books to
-    rewrite, None for all), each year's once; never those of a closed year (a form returned into it)."""
+    rewrite, None for all), each year's once; never those of a closed year (a form returned into it). ``helper``:
+    see ``write_registers``."""
     groups: dict[tuple[str, ...] | None, list[int]] = {}  # the years by the books to rewrite
     for year, books in changes.items():
         groups.setdefault(books, []).append(year)
     rebuilt = Rebuilt()
     for books, years in groups.items():
-        rebuilt.extend(rebuild_registers(ws, store, years, today, books=books, open_only=True))
+        rebuilt.extend(rebuild_registers(ws, store, years, today, books=books, open_only=True, helper=helper))
     return rebuilt
 
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from lzdocs.documents.publicity import PublicityTable
+    from lzdocs.documents.register_helper import SharedPublicity
+    from lzdocs.forms.ahead import Helper
     from lzdocs.settings import Settings
     from lzdocs.store import Store
     from lzdocs.workspace import Roster, Workspace
@@ -84,11 +86,12 @@ def writer_lock(ws: Workspace):
 
 
 def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
-                    books: Iterable[str] | None = None) -> RegisterResult:
+                    books: Iterable[str] | None = None, *, helper: Helper | None = None) -> RegisterResult:
     """Write the registers of ``year`` from the database alone, in one consistent read.
 
     ``books`` names the files to write (keys of :func:`register_paths`; default all): a letter or a reply
-    passes :data:`LETTER_BOOKS` and leaves the 汇总表, 报送情况登记表 and 公示表 as they are.
+    passes :data:`LETTER_BOOKS` and leaves the 汇总表, 报送情况登记表 and 公示表 as they are. ``helper``: a process
+    idle meanwhile (an ingest's reader), which writes the 公示表 (documents/register_helper.py).
     Idempotent: each file is written to a temporary file and renamed over the old one. A file that
     cannot be replaced (e.g. open in Excel/WPS on Windows) or a broken 公示表 template is reported in
     ``warnings`` and ``failed``; the other files are still written.
@@ -104,7 +107,7 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     paths = _keep_edited(ws, store, paths, today, result)
     try:
         with collector_paused():
-            _write_books(ws, store, year, today, paths, result)
+            _write_books(ws, store, year, today, paths, result, helper)
     except BaseException:
         _record(ws, store, result, paths.get("publicity"))
         raise
@@ -176,8 +179,9 @@ def _keep_edited(ws: Workspace, store: Store, paths: dict[str, Path], today: dt.
 
 
 def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: dict[str, Path],
-                 result: RegisterResult) -> None:
-    """Write the files of ``paths`` (keys of :func:`register_paths`) from one read of the database."""
+                 result: RegisterResult, helper: Helper | None = None) -> None:
+    """Write the files of ``paths`` (keys of :func:`register_paths`) from one read of the database (the 公示表 by
+    ``helper``, if given, from the rows the 汇总 reads)."""
     school = ws.school
     with store.read() as conn:
         status, order, roster = None, [], None
@@ -186,9 +190,10 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
             status = status_from(conn, roster.names, year, today, ws.settings.deadline(year), current=roster.current)
             order = status.recorded_order()
         # the 汇总 and the 公示表 list the same risk points: when both are written, one read of them serves both
-        table, failed = _publicity_table(ws, year, today, paths["publicity"]) \
-            if paths.keys() >= {"risks", "publicity"} else (None, None)
-        seen = (lambda r: table.add(publicity_row(r))) if table is not None else None
+        both = paths.keys() >= {"risks", "publicity"}
+        shared = _shared(ws, year, today, paths["publicity"], helper) if both and helper is not None else None
+        table, failed = _publicity_table(ws, year, today, paths["publicity"]) if both and not shared else (None, None)
+        seen = shared.feed if shared else (lambda r: table.add(publicity_row(r))) if table is not None else None
         builders: dict[str, Callable[[str], StreamingBook]] = {
             "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school,
                                                          seen=seen, roster=roster),
@@ -201,17 +206,39 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
                 if key in paths:
                     path = paths[key]
                     with build(path.name) as book:
+                        if key == "risks" and shared:  # its rows all read: the helper writes the 公示表 meanwhile
+                            shared.finish()
                         _attempt(result, path, partial(book.save, path))
                         result.warnings.extend(book.warnings)
             if "publicity" in paths:
                 path, rows = paths["publicity"], ()  # its rows added as the 汇总 read them
-                if table is None and failed is None:
-                    table, failed = _publicity_table(ws, year, today, path)
-                    rows = publicity_rows(conn, year, order)
-                _attempt(result, path, lambda: result.warnings.extend(_save_publicity(table, failed, path, rows)))
+
+                def here() -> list[str]:  # the 公示表 written by this process: its rows read again if not given
+                    nonlocal table, failed, rows
+                    if table is None and failed is None:
+                        table, failed = _publicity_table(ws, year, today, path)
+                        rows = publicity_rows(conn, year, order)
+                    return _save_publicity(table, failed, path, rows)
+
+                write = partial(shared.save, here) if shared else here
+                _attempt(result, path, lambda: result.warnings.extend(write()))
         finally:
             if table is not None:
                 table.close()
+
+
+def _shared(ws: Workspace, year: int, today: dt.date, path: Path, helper: Helper) -> SharedPublicity | None:
+    """The 公示表 at ``path``, to be written by ``helper`` from the rows the 汇总 reads; None when its variables
+    cannot be worked out (it is then written here, which says why)."""
+    from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context
+    from lzdocs.documents.register_helper import SharedPublicity
+
+    try:
+        context = publicity_context(ws, year, today)
+        template = ws.template(TEMPLATE_NAME)
+    except Exception:
+        return None
+    return SharedPublicity(helper, path, template, path.name, context, ws.prepared_templates)
 
 
 def _publicity_table(ws: Workspace, year: int, today: dt.date, path: Path) -> tuple[PublicityTable | None,

@@ -13,6 +13,9 @@ A worker that fails or dies costs nothing but the time: the ingest reads that fi
 there are few of them (``READ_AHEAD_FROM``) or ``[limits] readers = 0`` in lzdocs.toml. While the ingest would wait
 for a worker (one converting an old .doc), it reads the next files itself in the same way (``ReadAhead._read_next``).
 
+After a run, a worker with nothing in hand may be kept as a ``Helper``, to take other work off the ingest while it
+rewrites the registers (documents/register_helper.py).
+
 The workers are started by ``spawn`` on every system (not ``fork``: the ingest may have threads — a progress bar,
 a database driver — whose locks a forked child would inherit held) and ignore Ctrl-C, which the ingest handles: it
 ends them at once. Each is served over a pipe by the ingest's own thread (``_Worker``); when the ingest dies (killed),
@@ -27,9 +30,10 @@ import signal
 import sys
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from lzdocs.errors import RejectedFile
 from lzdocs.forms.records import CheckedRows, RawForm
@@ -173,15 +177,20 @@ class ReadAhead:
         self.read_here[path] = self.own.read(path, follow, suffix)
         return True
 
-    def close(self, *, stop: bool = False) -> None:
+    def close(self, *, stop: bool = False, keep: bool = False) -> Helper | None:
         """The workers told to end — or, ``stop`` (Ctrl-C), ended at once, as is one still reading what nobody will
-        take: a copy one was writing goes with the ingest's private folder (the copies of answers never taken go)."""
+        take: a copy one was writing goes with the ingest's private folder (the copies of answers never taken go).
+        ``keep``: one worker with nothing in hand is kept, as a ``Helper`` for what follows the run."""
         for answer in self.pending.values():  # read, never taken (the run stopped): the worker's copy goes
             answer.abandon()
         self.pending.clear()
         for result in self.read_here.values():
             Ahead({}, result).discard()
         self.read_here.clear()
+        kept = None
+        if keep and not stop:
+            kept = next((w for w in self.workers if not w.dead and w.in_hand() == 0), None)
+            self.workers = [w for w in self.workers if w is not kept]
         try:
             for worker in self.workers:
                 # Still reading what nobody will take (a file the ingest read itself while the worker started — an
@@ -189,11 +198,12 @@ class ReadAhead:
                 # ending a process is killing it, and its LibreOffice would run on.
                 worker.close(stop=stop or (ENDS_CLEANLY and worker.in_hand() > 0))
         except BaseException:  # a Ctrl-C while one was waited for: all ended at once, as for any Ctrl-C
-            for worker in self.workers:
+            for worker in [*self.workers, *([kept] if kept else [])]:
                 worker.close(stop=True)
             raise
         finally:
             self.own.close()
+        return Helper(kept) if kept is not None else None
 
 
 class _Worker:
@@ -338,6 +348,74 @@ class Ahead:
             Path(self.result[2]).unlink(missing_ok=True)
 
 
+class Call(NamedTuple):
+    """A function for a kept worker to run (``Helper``), with its arguments: one of lzdocs, pickled by its name (the
+    worker imports its module); ``reply``: its result sent back, else only its failure remembered."""
+
+    function: Callable[..., Any]
+    args: tuple
+    reply: bool
+
+
+class HelperGone(Exception):
+    """A helper that died, or whose work failed (said by the message): the ingest does that work itself."""
+
+
+class Helper:
+    """A reader process kept after a run (``ReadAhead.close(keep=True)``), idle otherwise, to take work off the
+    ingest meanwhile — the 公示表 and the quality review of the 汇总表's rows (documents/register_helper.py). ``tell``
+    it to run a function, ``ask`` for a function's result (``result``: the answers come in the order asked);
+    HelperGone when it died, or the work failed — a function told that failed fails every one after it. Nothing it
+    does is needed: whoever uses it does the work itself when it fails."""
+
+    def __init__(self, worker: _Worker):
+        self.worker = worker
+        self.asked = 0  # the answers asked for
+        self.answered: dict[int, tuple] = {}  # received, not yet taken (by the order asked)
+        self.received = 0
+
+    def tell(self, function: Callable[..., Any], *args) -> None:
+        self._send(Call(function, args, False))
+
+    def ask(self, function: Callable[..., Any], *args) -> int:
+        """Run ``function``; returns the ticket of its answer (``result``)."""
+        self._send(Call(function, args, True))
+        self.asked += 1
+        return self.asked - 1
+
+    def result(self, ticket: int):
+        while ticket not in self.answered:
+            try:
+                self.answered[self.received] = self.worker.conn.recv()
+            except Exception as exc:  # EOF: it died
+                self.worker.dead = True
+                raise HelperGone("辅助进程已退出") from exc
+            self.received += 1
+        done, value = self.answered.pop(ticket)
+        if not done:
+            raise HelperGone(value)
+        return value
+
+    def _send(self, call: Call) -> None:
+        if self.worker.dead:
+            raise HelperGone("辅助进程已退出")
+        try:
+            self.worker.conn.send(call)
+        except (OSError, ValueError) as exc:  # it died (a broken pipe)
+            self.worker.dead = True
+            raise HelperGone("辅助进程已退出") from exc
+
+    def close(self, *, stop: bool = False) -> None:
+        """Ended when told (after what it was given, its answers not taken read: it would wait to write a large
+        one), or at once (``stop``: a Ctrl-C)."""
+        while not stop and not self.worker.dead and self.received < self.asked:
+            try:
+                self.result(self.received)
+            except HelperGone:  # a failure it answered with, or it died
+                pass
+        self.worker.close(stop=stop or self.worker.dead)
+
+
 # --- in the worker ---------------------------------------------------------------------------
 
 
@@ -389,6 +467,7 @@ def _serve(conn, kinds: list[FormKind], limits, soffice_timeout: float, same_as_
 
 
 def _answer(conn, reader: _Reader) -> None:
+    failed = None  # what a function told failed with (``Helper``): the calls after it fail with it
     while True:
         try:
             request = conn.recv()
@@ -396,6 +475,9 @@ def _answer(conn, reader: _Reader) -> None:
             return
         if request is None:
             return
+        if isinstance(request, Call):
+            failed = _call(conn, request, failed)
+            continue
         path, follow, suffix = request
         result = reader.read(Path(path), follow, suffix)
         try:
@@ -406,6 +488,29 @@ def _answer(conn, reader: _Reader) -> None:
         except Exception:  # what it read could not be sent (pickled): the ingest reads the file itself
             Ahead({}, result).discard()
             conn.send(None)
+
+
+def _call(conn, call: Call, failed: str | None) -> str | None:
+    """Run ``call`` (``Helper``), unless one told before it failed; its answer sent back if asked for. Returns what
+    failed."""
+    if failed is None:
+        try:
+            answer = (True, call.function(*call.args))
+        except Exception as exc:  # said to the ingest, which does the work itself
+            failed = f"{type(exc).__name__}: {exc}"
+            log.debug("辅助进程的工作失败", exc_info=True)
+    if not call.reply:
+        return failed
+    if failed is not None:
+        answer = (False, failed)
+    try:
+        conn.send(answer)
+    except (OSError, ValueError):  # the ingest is gone
+        pass
+    except Exception as exc:  # what it returned could not be sent (pickled)
+        failed = f"{type(exc).__name__}: {exc}"
+        conn.send((False, failed))
+    return failed
 
 
 class _Reader:

@@ -62,7 +62,7 @@ from lzdocs.workspace import Workspace
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lzdocs.forms.ahead import Ahead, ReadAhead
+    from lzdocs.forms.ahead import Ahead, Helper, ReadAhead
     from lzdocs.forms.records import CheckedRows, RawForm
     from lzdocs.settings import Settings
 
@@ -131,6 +131,8 @@ class Ingest:
         self._tmp_gone: Callable[[], None] = lambda: None  # removes it
         self._made: Path | None = None  # a worker's durable copy of the file being taken (``_keep``)
         self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
+        self.keep_helper = False  # keep one of them after a run, as ``helper``: for the registers (Office.ingest)
+        self.helper: Helper | None = None
         self.read_ahead = 0  # how many forms of this run were read by a worker (the others by this process)
         self._slots: cl.Slots | None = None  # while a run lasts (``_taking``)
         self._awaiting: set[str] = set()  # claims whose records wait for the batch's commit (``_after_commit``)
@@ -271,7 +273,7 @@ class Ingest:
             stop = False
         finally:
             ahead_, self._ahead = self._ahead, None
-            ahead_.close(stop=stop)
+            self.helper = ahead_.close(stop=stop, keep=self.keep_helper and not self.stopped)
 
     def _waiting_in_inbox(self, path: Path) -> bool:
         """A file waiting in this inbox (not in its 退回/ or a work folder). Named on the command line — the inbox
