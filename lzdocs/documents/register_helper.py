@@ -44,6 +44,7 @@ class SharedPublicity:
         self.pending: list[tuple] = []
         self.pick = itemgetter(*FIELDS)
         self.saving: int | None = None  # the ticket of the helper's answer, once asked to write the file
+        self.before: tuple | None = None  # the file at ``path`` then (``registers.file_identity``)
         self.working = True
         try:
             helper.tell(start, template, label, context, cache_dir)  # rendered there while the 汇总 begins here
@@ -59,10 +60,12 @@ class SharedPublicity:
 
     def finish(self) -> None:
         """Every row given: the helper writes the 公示表 now, while the 汇总 is saved here."""
+        from lzdocs.documents.registers import file_identity
         from lzdocs.forms.ahead import HelperGone
 
         self._send()
         if self.working and self.saving is None:
+            self.before = file_identity(self.path)
             try:
                 self.saving = self.helper.ask(save, str(self.path))
             except HelperGone as exc:
@@ -75,10 +78,26 @@ class SharedPublicity:
         self.finish()
         if self.working:
             try:
-                return self.helper.result(self.saving)
+                warnings = self.helper.result(self.saving)
+                self.saving = None
+                return warnings
             except HelperGone as exc:
                 self._failed(exc)
         return here()
+
+    def settle(self, written: list[Path]) -> None:
+        """However the registers' writing ended: a 公示表 the helper was asked to write and has not been heard of since
+        (a Ctrl-C, an error in between) is not left to it — it is ended, and writes nothing more, before the
+        registers' lock is let go — and if it put the file in place meanwhile, that file is ``written`` (recorded in
+        the manifest, as any register replaced)."""
+        from lzdocs.documents.registers import file_identity
+
+        if self.saving is None:
+            return
+        self.saving, self.working = None, False
+        self.helper.close(stop=True)
+        if file_identity(self.path) != self.before and self.path not in written:
+            written.append(self.path)
 
     def _send(self) -> None:
         from lzdocs.forms.ahead import HelperGone

@@ -225,6 +225,8 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
         finally:
             if table is not None:
                 table.close()
+            if shared is not None:  # cut short: the helper ended, a 公示表 it put in place meanwhile recorded
+                shared.settle(result.files)
 
 
 def _shared(ws: Workspace, year: int, today: dt.date, path: Path, helper: Helper) -> SharedPublicity | None:
@@ -323,7 +325,7 @@ def remove_stale_parts(paths, *, older_than: float = 600) -> None:
 
 
 def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> None:
-    before = _identity(path)
+    before = file_identity(path)
     try:
         write()
     except PermissionError as exc:
@@ -340,14 +342,14 @@ def _attempt(result: RegisterResult, path: Path, write: Callable[[], None]) -> N
         result.failed.append(path)
         result.warnings.append(f"{path.name}：未能生成：{from_os_error(exc)}")
     except BaseException:  # Ctrl-C: a file already renamed into place is recorded all the same
-        if _identity(path) != before:
+        if file_identity(path) != before:
             result.files.append(path)
         raise
     else:
         result.files.append(path)
 
 
-def _identity(path: Path) -> tuple | None:
+def file_identity(path: Path) -> tuple | None:
     """Which file is at ``path`` (a rename puts another in its place), None when there is none."""
     try:
         st = path.stat()

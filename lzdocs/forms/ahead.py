@@ -363,16 +363,17 @@ class HelperGone(Exception):
 
 class Helper:
     """A reader process kept after a run (``ReadAhead.close(keep=True)``), idle otherwise, to take work off the
-    ingest meanwhile — the 公示表 and the quality review of the 汇总表's rows (documents/register_helper.py). ``tell``
-    it to run a function, ``ask`` for a function's result (``result``: the answers come in the order asked);
-    HelperGone when it died, or the work failed — a function told that failed fails every one after it. Nothing it
-    does is needed: whoever uses it does the work itself when it fails."""
+    ingest meanwhile — the 公示表 from the 汇总表's rows (documents/register_helper.py). ``tell`` it to run a
+    function, ``ask`` for a function's result (``result``: the answers come in the order asked); HelperGone when it
+    died, or the work failed — a function told that failed, or could not be sent, fails every one after it. Nothing
+    it does is needed: whoever uses it does the work itself when it fails."""
 
     def __init__(self, worker: _Worker):
         self.worker = worker
         self.asked = 0  # the answers asked for
         self.answered: dict[int, tuple] = {}  # received, not yet taken (by the order asked)
         self.received = 0
+        self.unsent: str | None = None  # why a call could not be sent (pickled): the calls after it are not either
 
     def tell(self, function: Callable[..., Any], *args) -> None:
         self._send(Call(function, args, False))
@@ -399,11 +400,16 @@ class Helper:
     def _send(self, call: Call) -> None:
         if self.worker.dead:
             raise HelperGone("辅助进程已退出")
+        if self.unsent is not None:
+            raise HelperGone(self.unsent)
         try:
             self.worker.conn.send(call)
         except (OSError, ValueError) as exc:  # it died (a broken pipe)
             self.worker.dead = True
             raise HelperGone("辅助进程已退出") from exc
+        except Exception as exc:  # a value that cannot be pickled: nothing of it was written to the pipe
+            self.unsent = f"{type(exc).__name__}: {exc}"
+            raise HelperGone(self.unsent) from exc
 
     def close(self, *, stop: bool = False) -> None:
         """Ended when told (after what it was given, its answers not taken read: it would wait to write a large

@@ -8,18 +8,19 @@ import datetime as dt
 import os
 import signal
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
 
-from lzdocs.documents import register_helper
+from lzdocs.documents import register_helper, registers
 from lzdocs.documents.registers import register_paths
 from lzdocs.forms import ahead
 from lzdocs.office import Office
 from lzdocs.workspace import SAMPLE, Workspace
-from tests.conftest import use_readers
+from tests.conftest import SAMPLE_ROWS, use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once
 from tests.ingest.test_read_ahead import UNITS
 
@@ -164,3 +165,73 @@ def test_a_helper_answers_in_the_order_asked_and_a_failure_is_said_and_sticks(tm
     assert not helper.worker.process.is_alive()
     with pytest.raises(ahead.HelperGone):
         helper.ask(len, "ab")
+
+
+def _more_forms(ws: Workspace, make_form) -> None:
+    """A second round of forms, the measures of each row changed: every unit's 公示表 rows change."""
+    rows = [dict(r, measures=r["measures"] + "（已修订）") for r in SAMPLE_ROWS]
+    for i in range(12, 24):
+        make_form(ws.inbox / f"{i:02d}.docx", unit=UNITS[i % 8], rows=rows, date=dt.date(2026, 11, 20))
+
+
+def _once_replaced(path: Path, then: os.stat_result) -> None:
+    """Until the file at ``path`` is another than ``then`` (the helper has put its 公示表 in place)."""
+    deadline = time.monotonic() + 20
+    while os.stat(path).st_ino == then.st_ino and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("where", ["as-the-summary-is-saved", "waiting-for-the-helper"])
+def test_a_ctrl_c_after_the_helper_was_asked_for_the_publicity_leaves_every_register_recorded(
+        tmp_path, make_form, helped, monkeypatch, where):
+    """Ctrl-C after the helper was asked to write the 公示表 — as the 汇总 is saved, the helper done meanwhile, or
+    while the ingest waits for its answer: the helper is ended before the registers' lock is let go (it writes
+    nothing after), and a 公示表 it put in place is recorded like any register replaced — ``verify`` finds nothing
+    changed behind the archive's back."""
+    ws, _, _ = _ingest(tmp_path / "ws", make_form, 1)
+    publicity = register_paths(ws, TODAY.year)["publicity"]
+    first = os.stat(publicity)
+    _more_forms(ws, make_form)
+    if where == "as-the-summary-is-saved":
+        attempt = registers._attempt
+
+        def ctrl_c(result, path, write):
+            if path.name.endswith("汇总表.xlsx"):
+                _once_replaced(publicity, first)
+                raise KeyboardInterrupt
+            return attempt(result, path, write)
+
+        monkeypatch.setattr(registers, "_attempt", ctrl_c)
+    else:
+        finish = register_helper.SharedPublicity.finish
+
+        def then_ctrl_c(self):
+            finish(self)
+            _once_replaced(publicity, first)
+            monkeypatch.setattr(ahead.Helper, "result", lambda helper, ticket: (_ for _ in ()).throw(KeyboardInterrupt))
+
+        monkeypatch.setattr(register_helper.SharedPublicity, "finish", then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        Office(ws.root, today=TODAY).ingest()
+    monkeypatch.undo()
+    assert os.stat(publicity).st_ino != first.st_ino  # the helper's 公示表, in place
+    assert "（已修订）" in "".join(c.text for r in Document(publicity).tables[0].rows for c in r.cells)
+    report = Office(ws.root, today=TODAY).verify()
+    assert report.ok, [f.as_dict() for f in report.findings]
+
+
+def test_a_value_that_cannot_be_sent_is_helper_gone_for_good(tmp_path):
+    """A call whose arguments cannot be pickled is HelperGone (whoever asked does the work itself), and so is every
+    call after it: the helper never runs a later step without an earlier one."""
+    from lzdocs.forms.schema import load_kinds
+    from lzdocs.ooxml.safety import Limits
+
+    helper = ahead.ReadAhead(1, load_kinds(tmp_path / "forms"), Limits(), 10.0, tmp_path).close(keep=True)
+    try:
+        with pytest.raises(ahead.HelperGone, match="pickle"):
+            helper.tell(len, lambda: 0)
+        with pytest.raises(ahead.HelperGone, match="pickle"):
+            helper.ask(len, "ab")
+    finally:
+        helper.close()
+    assert not helper.worker.process.is_alive()
