@@ -67,6 +67,21 @@ def test_a_form_read_ahead_and_rewritten_after_it_was_claimed_is_not_let_go_with
     assert_each_input_exactly_once(ws, [saved["bytes"], *(v for k, v in given.items() if k != "03.docx")])
 
 
+def _made_while_swept(tmp_path, monkeypatch, go, sweeper):
+    """``private_folder``, made with the test's patches in place while a sweep (the thread ``sweeper()``) waits at
+    its chosen step; then the sweep let ``go`` on to its end, and the patches undone: (the folder, its lock)."""
+    from lzdocs.fsutil import private_folder
+
+    try:
+        made = private_folder(tmp_path / "tmp", "ingest-")
+    finally:
+        go.set()
+        sweeper().join(10)
+    monkeypatch.undo()
+    assert not sweeper().is_alive()
+    return made
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="flock; Windows lets the lock go first (remove_locked_folder)")
 @pytest.mark.parametrize("moment", ["before-unlink", "before-rmdir", "before-release", "after-release"])
 def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(tmp_path, monkeypatch, moment):
@@ -80,7 +95,7 @@ def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(
     import threading
 
     from lzdocs import fsutil
-    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, private_folder, sweep_private
+    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, sweep_private
 
     real_take, real_release = HeldLock.take, HeldLock.release
     real_unlink, real_rmdir = Path.unlink, Path.rmdir
@@ -129,13 +144,7 @@ def test_a_private_folder_swept_away_as_its_lock_was_taken_is_not_the_one_given(
     monkeypatch.setattr(HeldLock, "release", release)
     monkeypatch.setattr(Path, "unlink", unlink)
     monkeypatch.setattr(Path, "rmdir", rmdir)
-    try:
-        folder, lock = private_folder(tmp_path / "tmp", "ingest-")
-    finally:
-        go.set()
-        state["thread"].join(10)
-    monkeypatch.undo()
-    assert not state["thread"].is_alive()
+    folder, lock = _made_while_swept(tmp_path, monkeypatch, go, lambda: state["thread"])
     try:
         assert folder.is_dir() and (folder / PRIVATE_LOCK).is_file()
         assert lock.is_at(folder / PRIVATE_LOCK)  # the lock held is the folder's own lock file's
@@ -157,7 +166,7 @@ def test_a_sweeper_that_opened_the_lock_file_before_it_went_leaves_the_folder_gi
     succeeds. B must not take that for the folder's lock: it would empty and remove A's folder under its run."""
     import threading
 
-    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, private_folder, remove_private
+    from lzdocs.fsutil import PRIVATE_LOCK, HeldLock, remove_private
 
     real_take, real_rmdir = HeldLock.take, Path.rmdir
     c_at_rmdir, c_go = threading.Event(), threading.Event()
@@ -181,13 +190,7 @@ def test_a_sweeper_that_opened_the_lock_file_before_it_went_leaves_the_folder_gi
 
     monkeypatch.setattr(HeldLock, "take", take)
     monkeypatch.setattr(Path, "rmdir", rmdir)
-    try:
-        folder, lock = private_folder(tmp_path / "tmp", "ingest-")
-    finally:
-        c_go.set()
-        state["c"].join(10)
-    monkeypatch.undo()
-    assert not state["c"].is_alive()
+    folder, lock = _made_while_swept(tmp_path, monkeypatch, c_go, lambda: state["c"])
     try:
         (folder / "form-1.docx").write_bytes(b"a worker's copy")  # A's run uses its folder
 
