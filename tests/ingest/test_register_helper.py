@@ -167,11 +167,11 @@ def test_a_helper_answers_in_the_order_asked_and_a_failure_is_said_and_sticks(tm
         helper.ask(len, "ab")
 
 
-def _more_forms(ws: Workspace, make_form) -> None:
-    """A second round of forms, the measures of each row changed: every unit's 公示表 rows change."""
+def _more_forms(ws: Workspace, make_form) -> list[bytes]:
+    """A second round of forms (their bytes), the measures of each row changed: every unit's 公示表 rows change."""
     rows = [dict(r, measures=r["measures"] + "（已修订）") for r in SAMPLE_ROWS]
-    for i in range(12, 24):
-        make_form(ws.inbox / f"{i:02d}.docx", unit=UNITS[i % 8], rows=rows, date=dt.date(2026, 11, 20))
+    return [make_form(ws.inbox / f"{i:02d}.docx", unit=UNITS[i % 8], rows=rows,
+                      date=dt.date(2026, 11, 20)).read_bytes() for i in range(12, 24)]
 
 
 def _once_replaced(path: Path, then: os.stat_result) -> None:
@@ -188,10 +188,10 @@ def test_a_ctrl_c_after_the_helper_was_asked_for_the_publicity_leaves_every_regi
     while the ingest waits for its answer: the helper is ended before the registers' lock is let go (it writes
     nothing after), and a 公示表 it put in place is recorded like any register replaced — ``verify`` finds nothing
     changed behind the archive's back."""
-    ws, _, _ = _ingest(tmp_path / "ws", make_form, 1)
+    ws, _, given = _ingest(tmp_path / "ws", make_form, 1)
     publicity = register_paths(ws, TODAY.year)["publicity"]
     first = os.stat(publicity)
-    _more_forms(ws, make_form)
+    given += _more_forms(ws, make_form)
     if where == "as-the-summary-is-saved":
         attempt = registers._attempt
 
@@ -214,6 +214,7 @@ def test_a_ctrl_c_after_the_helper_was_asked_for_the_publicity_leaves_every_regi
     with pytest.raises(KeyboardInterrupt):
         Office(ws.root, today=TODAY).ingest()
     monkeypatch.undo()
+    assert_each_input_exactly_once(ws, given)  # the forms were all taken before the registers' Ctrl-C
     assert os.stat(publicity).st_ino != first.st_ino  # the helper's 公示表, in place
     assert "（已修订）" in "".join(c.text for r in Document(publicity).tables[0].rows for c in r.cells)
     report = Office(ws.root, today=TODAY).verify()
