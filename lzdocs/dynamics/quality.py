@@ -257,7 +257,7 @@ class CopyIndex:
 
     def __init__(self, forms: Iterable[tuple[str, Sequence[Mapping]]] = ()):
         self.texts: list[str] = []
-        self.spelled: list[str] = []  # the texts as ``alphabet`` spells them, for ``_alike``
+        self.spelled: list[str] = []  # the first texts as ``alphabet`` spells them: spelled when ``_alike`` needs them
         self.alphabet = _Alphabet()
         self.owners: list[tuple[str, int | None]] = []  # (unit, table row): the rows themselves are not kept
         self.since: list[float] = []  # the ``since`` of each text
@@ -280,7 +280,6 @@ class CopyIndex:
                 self.exact.setdefault(text, []).append(len(self.texts))
                 positions.append(len(self.texts))
                 self.texts.append(text)
-                self.spelled.append(self.alphabet.spell(text))
                 self.owners.append((unit, row_no))
                 self.since.append(held)
 
@@ -323,6 +322,8 @@ class CopyIndex:
         from rapidfuzz import fuzz, process
 
         spell = self.alphabet.spell
+        # spelled only now: most indexes are never compared alike (an ingest's forms past ``FUZZY_PAIRS``, a 汇总)
+        self.spelled += [spell(t) for t in self.texts[len(self.spelled):]]
         scores = process.cdist([spell(t) for _, t, _ in pending], self.spelled, scorer=fuzz.ratio, score_cutoff=cutoff,
                                dtype=np.float32)  # distinct ratios differ by far more than float32 rounds
         if own := self.by_unit.get(unit):

@@ -227,3 +227,18 @@ def test_the_rows_named_and_their_scores_are_those_of_the_texts_as_written(works
     spell, texts = index.alphabet.spell, index.texts
     assert len(set(index.alphabet.codes.values())) == len(index.alphabet.codes)  # a code names one character
     assert all(fuzz.ratio(spell(a), spell(b)) == fuzz.ratio(a, b) for a in texts[:60] for b in texts)
+
+
+def test_the_texts_are_spelled_only_once_they_are_compared_alike(workspace):
+    """Spelling every text as it is added cost a 汇总 of 20,000 rows, which compares none alike (``FUZZY_PAIRS``),
+    a tenth of a second: the texts held are spelled when a comparison first needs them, and then only those new."""
+    rules = Rules.load(workspace)
+    index = CopyIndex([("甲处", risk_rows(TEXTS[:3]))])
+    query = risk_rows(["虚报工程量骗取工程款啊"])
+    assert index.copied_flags("乙处", query, rules, fuzzy=False) == [] and index.spelled == []
+    assert [f.from_unit for f in index.copied_flags("乙处", query, rules)] == ["甲处"]
+    assert index.spelled == [index.alphabet.spell(t) for t in index.texts] and len(index.spelled) == 3
+    index.add("丙处", risk_rows(TEXTS[3:]))
+    assert len(index.spelled) == 3
+    assert [f.from_unit for f in index.copied_flags("丁处", risk_rows(["违规审批大额资金的支出"]), rules)] == ["丙处"]
+    assert index.spelled == [index.alphabet.spell(t) for t in index.texts] and len(index.spelled) == 6
