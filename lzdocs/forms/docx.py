@@ -11,7 +11,7 @@ from lxml import etree
 from lzdocs.forms.layout import CONTEXT_LINES, Table, find_form, visible
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.schema import FormKind
-from lzdocs.ooxml.safety import Limits, SafePackage
+from lzdocs.ooxml.safety import Limits, SafePackage, opened
 
 W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -20,9 +20,10 @@ MAX_COLUMNS = 200
 PAGE_HEADER = re.compile(r"word/header\d*\.xml")  # 页眉: some forms put 单位 and 填表日期 there
 
 
-def read_docx(path: Path, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
-    """The form in a .docx file; raise RejectedFile when no table matches a kind."""
-    with SafePackage(Path(path), limits) as package:
+def read_docx(source: Path | SafePackage, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
+    """The form in a .docx file (or its package, opened: ``sniff_package``); raise RejectedFile when no table matches
+    a kind."""
+    with opened(source, limits) as package:
         root = package.xml("word/document.xml")
         headers = [package.xml(name) for name in sorted(package.names()) if PAGE_HEADER.fullmatch(name)]
     return find_form(document_tables(root, headers), kinds)

@@ -12,7 +12,7 @@ from lzdocs.forms.docx import read_docx
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.schema import FormKind
 from lzdocs.forms.xlsx import read_xlsx
-from lzdocs.ooxml.safety import Limits, sniff
+from lzdocs.ooxml.safety import Limits, sniff_package
 
 READERS = {"docx": read_docx, "xlsx": read_xlsx}
 CONVERTED_TO = {"doc": "docx", "xls": "xlsx"}
@@ -21,9 +21,10 @@ CONVERTED_TO = {"doc": "docx", "xls": "xlsx"}
 def read_form(path: Path, kinds: Sequence[FormKind], limits: Limits, *, soffice_timeout: float = 60) -> RawForm:
     """The form in ``path`` (.docx, .xlsx, or .doc/.xls through LibreOffice); raise RejectedFile if unreadable."""
     path = Path(path)
-    real = sniff(path, limits)
-    if real in READERS:
-        return READERS[real](path, kinds, limits)
+    real, package = sniff_package(path, limits)
+    if package is not None:
+        with package:
+            return READERS[real](package, kinds, limits)
     target = CONVERTED_TO[real]
     with tempfile.TemporaryDirectory(prefix="lzdocs-convert-") as tmp:
         converted = legacy.convert(path, target, soffice_timeout, outdir=Path(tmp))

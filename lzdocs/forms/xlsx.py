@@ -12,7 +12,7 @@ from lzdocs.forms.layout import Table, find_form
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.schema import FormKind
 from lzdocs.forms.xlsx_parts import Budget, Elements, SharedStrings, Sheet, as_int, column_index, unescape
-from lzdocs.ooxml.safety import Limits, SafePackage
+from lzdocs.ooxml.safety import Limits, SafePackage, opened
 
 MAX_MERGED_CELLS = 200_000  # cells a sheet's merges may fill in all
 # What a workbook may hold in all, so that memory stays bounded (about 200 MB at worst; see benchmarks/bench_memory.py):
@@ -23,12 +23,13 @@ DATE_FORMAT_IDS = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *ra
 _EXCEL_EPOCH = {False: dt.datetime(1899, 12, 30), True: dt.datetime(1904, 1, 1)}
 
 
-def read_xlsx(path: Path, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
-    """The form in an .xlsx file, on whichever sheet matches; raise RejectedFile when none does.
+def read_xlsx(source: Path | SafePackage, kinds: Sequence[FormKind], limits: Limits) -> RawForm:
+    """The form in an .xlsx file (or its package, opened: ``sniff_package``), on whichever sheet matches; raise
+    RejectedFile when none does.
 
     Every part is streamed (no XML tree is built) and a sheet's content must lie within ``limits.max_rows`` ×
     ``limits.max_columns``, so memory stays bounded for any file the zip limits admit."""
-    with SafePackage(Path(path), limits) as package:
+    with opened(source, limits) as package:
         tables = _Workbook(package, limits).tables()
     return find_form(tables, kinds)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -44,14 +45,24 @@ def reject(message: str) -> RejectedFile:
 
 def sniff(path: Path, limits: Limits) -> str:
     """The real type of a file from its bytes: "docx", "xlsx", "doc", "xls"; raise RejectedFile otherwise."""
+    real, package = sniff_package(path, limits)
+    if package is not None:
+        package.close()
+    return real
+
+
+def sniff_package(path: Path, limits: Limits) -> tuple[str, SafePackage | None]:
+    """``sniff``, and a .docx or .xlsx opened as a ``SafePackage`` (None for the old formats): the zip is opened and its
+    limits checked once, for both."""
     suffix = path.suffix.lower()
-    check_size(path.stat().st_size, limits)
+    size = path.stat().st_size
+    check_size(size, limits)
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(OLE_MAGIC):
-        return _sniff_ole(path, suffix)
+        return _sniff_ole(path, suffix), None
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
-        return _sniff_zip(path, suffix, limits)
+        return _sniff_zip(path, suffix, size, limits)
     if suffix in (".docx", ".xlsx", ".doc", ".xls", ".docm", ".xlsm", ".wps", ".et"):
         raise reject(f"文件内容不是 Word/Excel 文档（扩展名是 {suffix}，但内容是{_describe(head)}）；"
                      "请用 WPS 或 Word 打开原表格，另存为 .docx 或 .xlsx 后再报送")
@@ -93,23 +104,26 @@ def _sniff_ole(path: Path, suffix: str) -> str:
     raise reject("文件是旧式 Office 格式，但不是 Word 或 Excel 文档；请另存为 .docx 或 .xlsx 后再报送")
 
 
-def _sniff_zip(path: Path, suffix: str, limits: Limits) -> str:
+def _sniff_zip(path: Path, suffix: str, size: int, limits: Limits) -> tuple[str, SafePackage]:
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise reject("文件已损坏或不完整（压缩结构损坏），可能没有传完；请重新保存或重新复制后再报送") from exc
-    check_zip_limits(infos, path.stat().st_size, limits)
-    names = {i.filename for i in infos}
-    if "word/document.xml" in names:
-        if "word/vbaProject.bin" in names or suffix == ".docm":
-            pass  # macros are never run; the document part is read as data
-        return "docx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    if any(n.startswith("ppt/") for n in names):
-        raise reject("这是 PowerPoint 演示文稿，不是表格；请报送 .docx 或 .xlsx 格式的《岗位风险分析和防控措施表》")
-    raise reject("文件是压缩包，但不是 Word/Excel 文档；请报送 .docx 或 .xlsx 格式的表格")
+    try:
+        package = SafePackage(path, limits, opened=(zf, size))
+        names = set(zf.NameToInfo)
+        if "word/document.xml" in names:
+            if "word/vbaProject.bin" in names or suffix == ".docm":
+                pass  # macros are never run; the document part is read as data
+            return "docx", package
+        if "xl/workbook.xml" in names:
+            return "xlsx", package
+        if any(n.startswith("ppt/") for n in names):
+            raise reject("这是 PowerPoint 演示文稿，不是表格；请报送 .docx 或 .xlsx 格式的《岗位风险分析和防控措施表》")
+        raise reject("文件是压缩包，但不是 Word/Excel 文档；请报送 .docx 或 .xlsx 格式的表格")
+    except BaseException:
+        zf.close()
+        raise
 
 
 def check_zip_limits(infos: list[zipfile.ZipInfo], archive_size: int, limits: Limits) -> None:
@@ -129,17 +143,21 @@ def check_zip_limits(infos: list[zipfile.ZipInfo], archive_size: int, limits: Li
 class SafePackage:
     """A zip opened after the limit checks; every XML part is parsed without DTDs, entities or network."""
 
-    def __init__(self, path: Path, limits: Limits):
+    def __init__(self, path: Path, limits: Limits, *, opened: tuple[zipfile.ZipFile, int] | None = None):
+        """``opened``: the zip of ``path`` opened already, with the size of the file it was opened from."""
         self.path = path
-        self.zip = zipfile.ZipFile(path)
-        check_zip_limits(self.zip.infolist(), path.stat().st_size, limits)
+        self.zip, size = opened or (zipfile.ZipFile(path), None)
+        check_zip_limits(self.zip.infolist(), path.stat().st_size if size is None else size, limits)
         self.limits = limits
+
+    def close(self) -> None:
+        self.zip.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.zip.close()
+        self.close()
 
     def names(self) -> list[str]:
         return self.zip.namelist()
@@ -185,6 +203,14 @@ class SafePackage:
     def _check_size(self, name: str) -> None:
         if self.zip.getinfo(name).file_size > self.limits.max_uncompressed:
             raise reject(f"文件内部“{name}”过大；请另存后再报送")
+
+
+def opened(source: Path | SafePackage, limits: Limits) -> SafePackage | contextlib.nullcontext:
+    """``with opened(source, limits) as package``: a package given (opened by ``sniff_package``, closed by whoever
+    opened it), or the file at a path opened for the block."""
+    if isinstance(source, SafePackage):
+        return contextlib.nullcontext(source)
+    return SafePackage(Path(source), limits)
 
 
 _DAMAGED = (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error)  # CRC errors, truncated data

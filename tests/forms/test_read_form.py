@@ -22,6 +22,32 @@ def test_docx_and_xlsx_are_dispatched_to_their_readers():
     assert read_form(FIXTURES / "excel_serial.xlsx", KINDS, Limits()).unit == "国有资产管理处"
 
 
+def test_each_form_is_opened_once_and_closed_whatever_its_end(tmp_path, monkeypatch):
+    """The zip's directory is read once for both the sniff and the reading (``sniff_package``), and closed after a
+    form read, after a form refused, and after a zip that is no form at all."""
+    import zipfile
+
+    opened = []
+    init = zipfile.ZipFile.__init__
+
+    def spied(self, *args, **kw):
+        init(self, *args, **kw)
+        opened.append(self)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", spied)
+    assert read_form(FIXTURES / "word_nested.docx", KINDS, Limits()).unit == "党政办公室"
+    assert read_form(FIXTURES / "excel_serial.xlsx", KINDS, Limits()).unit == "国有资产管理处"
+    assert len(opened) == 2
+    slides = tmp_path / "汇报.pptx"
+    with zipfile.ZipFile(slides, "w") as zf:
+        zf.writestr("ppt/presentation.xml", "<p/>")
+    with pytest.raises(RejectedFile, match="PowerPoint"):
+        read_form(slides, KINDS, Limits())
+    with pytest.raises(RejectedFile, match="最多"):
+        read_form(FIXTURES / "excel_serial.xlsx", KINDS, Limits(max_rows=3))
+    assert len(opened) == 5 and all(zf.fp is None for zf in opened)  # (the .pptx written here is one of them)
+
+
 def test_the_content_decides_not_the_extension(tmp_path):
     misnamed = tmp_path / "风险表.xlsx"
     shutil.copyfile(FIXTURES / "word_layout.docx", misnamed)
