@@ -232,17 +232,26 @@ class Office:
         the inbox's), then rebuild the registers of the years that changed, once (``registers=False`` leaves that to
         the caller). ``received``: the day the forms came (by mail or e-mail); else each file's modification day or
         today, whichever is earlier."""
-        from lzdocs.ingest import Ingest
-
         if received is not None and received > self.today:
             raise ConfigError(f"收到日期 {received.isoformat()} 在今天（{self.today.isoformat()}）之后",
                               hint="--received 写表格实际收到的那一天")
-        job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress, received=received,
-                     present=self.clock.present)
-        job.keep_helper = registers and not dry_run  # a reader of the run, idle while the registers are rewritten
         paths = [Path(p) for p in paths]
+        early = None
+        if not paths and not dry_run:  # the inbox's readers start while this process loads what it takes
+            from lzdocs.forms.ahead import EarlyReaders
+
+            setting = self.ws.settings.get("limits", "readers")
+            early = EarlyReaders.for_inbox(self.ws.inbox,
+                                           None if setting is None else self.ws.settings.limit("readers", 0))
         stop = True  # unless the registers are written as they should: a Ctrl-C does not wait for the helper
+        job = None
         try:
+            from lzdocs.ingest import Ingest
+
+            job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress,
+                         received=received, present=self.clock.present)
+            job.early = early
+            job.keep_helper = registers and not dry_run  # a reader of the run, idle while the registers are rewritten
             outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
             if job.stopped is not None:
                 return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
@@ -250,7 +259,9 @@ class Office:
                 if registers and not dry_run else Rebuilt()
             stop = False
         finally:
-            if job.helper is not None:
+            if early is not None:
+                early.close()
+            if job is not None and job.helper is not None:
                 job.helper.close(stop=stop)
         return IngestReport(outcomes, rebuilt, set(job.touched_years))
 

@@ -89,20 +89,17 @@ class ReadAhead:
     threads took the ingest's lock between Python's steps at every answer: a tenth of its time)."""
 
     def __init__(self, workers: int, kinds: Sequence[FormKind], limits, soffice_timeout: float, folder: Path,
-                 same_as_above: bool = True):
-        import multiprocessing
-
+                 same_as_above: bool = True, *, started: EarlyReaders | None = None):
         self.kinds = {kind.key: kind for kind in kinds}
-        context = multiprocessing.get_context("spawn")
-        self.workers: list[_Worker] = []
-        for _ in range(workers):
+        self.workers: list[_Worker] = started.take(workers) if started is not None else []
+        while len(self.workers) < workers:
             try:
-                # the ingest's own kinds: a forms/ file saved meanwhile changes nothing of this run's reading
-                self.workers.append(_Worker(context, (list(kinds), limits, soffice_timeout, same_as_above,
-                                                      str(folder))))
+                self.workers.append(_Worker())
             except OSError as exc:  # no process to be had (a limit on processes, memory): read with those started
                 log.warning("未能启动读取进程（%s），改由本进程读取", exc)
                 break
+        for worker in self.workers:  # the ingest's own kinds: a forms/ file saved meanwhile changes nothing of its run
+            worker.configure((list(kinds), limits, soffice_timeout, same_as_above, str(folder)))
         self.window = len(self.workers) * WINDOW_PER_WORKER
         self.queue: list[tuple[Path, bool, str]] = []  # (path, follow a link, the extension its copy keeps)
         self.next = 0  # the first of ``queue`` not yet handed to a worker
@@ -206,17 +203,67 @@ class ReadAhead:
         return Helper(kept) if kept is not None else None
 
 
+class EarlyReaders:
+    """Readers started as an ingest begins, before it knows its files: a process takes about as long to start (two
+    tenths of a second) as the ingest takes to load its modules and find its files, and the first files are read
+    twice meanwhile — by the ingest, and by a worker that has only just started (``ReadAhead.take``). The run's
+    ``ReadAhead`` takes them (``take``); those it does not take are ended (``close``)."""
+
+    def __init__(self, count: int):
+        self.workers: list[_Worker] = []
+        for _ in range(count):
+            try:
+                self.workers.append(_Worker())
+            except OSError:  # no process to be had: the run starts its own, or reads on its own (``ReadAhead``)
+                break
+
+    @classmethod
+    def for_inbox(cls, inbox: Path, setting: float | None = None) -> EarlyReaders | None:
+        """As many readers as an ingest of ``inbox`` would start (``workers_for``), counting what its top folder
+        holds, as far as ``READ_AHEAD_FROM`` entries: an inbox with fewer is taken without readers, or with those
+        the run starts once it has found more files in the subfolders. None when there would be none."""
+        try:
+            with os.scandir(inbox) as entries:
+                waiting = sum(1 for _, _ in zip(range(READ_AHEAD_FROM), (e for e in entries
+                                                                         if not e.name.startswith("."))))
+        except OSError:  # no inbox there: the run says so
+            return None
+        count = workers_for(waiting, setting)
+        return cls(count) if count else None
+
+    def take(self, count: int) -> list[_Worker]:
+        """Up to ``count`` of them, no longer this one's to end."""
+        taken, self.workers = self.workers[:count], self.workers[count:]
+        return taken
+
+    def close(self) -> None:
+        """Those not taken ended at once: they have been given nothing to read."""
+        for worker in self.take(len(self.workers)):
+            worker.close(stop=True)
+
+
 class _Worker:
     """A reader process, served over a pipe: the files it is asked to read in, its answers out in the same order."""
 
-    def __init__(self, context, args: tuple):
+    def __init__(self):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, *args), name="lzdocs-reader", daemon=True)
+        self.process = context.Process(target=_serve, args=(theirs,), name="lzdocs-reader", daemon=True)
         self.process.start()
         theirs.close()
         self.asked: deque[_Answer] = deque()  # asked, not answered yet, in order
         self.asked_bytes = 0  # their requests' size, as written to the pipe
         self.dead = False
+
+    def configure(self, reading: tuple) -> None:
+        """What it reads with — form kinds, limits, the conversion's time-out, ``same_as_above``, the private folder
+        its copies go to (``_Reader``): the first thing it is sent, read as soon as it has started."""
+        try:
+            self.conn.send(reading)
+        except (OSError, ValueError):  # it died (a broken pipe)
+            self._died()
 
     def has_room(self, size: int) -> bool:
         """Whether a request of ``size`` bytes fits in the pipe beside those not answered yet (one always does): the
@@ -425,8 +472,8 @@ class Helper:
 # --- in the worker ---------------------------------------------------------------------------
 
 
-def _start_worker(kinds: list[FormKind], limits, soffice_timeout: float, same_as_above: bool,
-                  folder: str) -> _Reader:
+def _start_worker() -> None:
+    """As a worker starts: Ctrl-C left to the ingest, SIGTERM ending it cleanly, its end tied to the ingest's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
     signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
@@ -435,8 +482,6 @@ def _start_worker(kinds: list[FormKind], limits, soffice_timeout: float, same_as
     parent = multiprocessing.parent_process()
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
         threading.Thread(target=_end_with, args=(parent, threading.main_thread().ident), daemon=True).start()
-
-    return _Reader(kinds, limits, soffice_timeout, same_as_above, folder)
 
 
 def _end_with(parent, main_thread: int) -> None:
@@ -462,12 +507,22 @@ def _ended(signum, frame) -> None:
     raise SystemExit(1)
 
 
-def _serve(conn, kinds: list[FormKind], limits, soffice_timeout: float, same_as_above: bool, folder: str) -> None:
-    """A worker's life: read each file it is asked to (``_Reader.read``) and answer, until told to end (None) or the
-    ingest is gone (the pipe closed)."""
-    reader = _start_worker(kinds, limits, soffice_timeout, same_as_above, folder)
+def _serve(conn) -> None:
+    """A worker's life: its reading modules loaded while the ingest finds its files; then what it reads with
+    (``_Worker.configure``); then each file it is asked to read (``_Reader.read``) read and answered, until told to
+    end (None) or the ingest is gone (the pipe closed)."""
+    _start_worker()
     try:
-        _answer(conn, reader)
+        import lzdocs.forms.checks
+        import lzdocs.forms.reader
+        import lzdocs.fsutil  # noqa: F401
+
+        try:
+            reading = conn.recv()
+        except (EOFError, OSError):
+            return
+        if reading is not None:
+            _answer(conn, _Reader(*reading))
     finally:  # ending anyway: a SIGTERM now (``_end_with``) would only interrupt the interpreter's own shutting down
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 

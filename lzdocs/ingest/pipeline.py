@@ -62,7 +62,7 @@ from lzdocs.workspace import Workspace
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from lzdocs.forms.ahead import Ahead, Helper, ReadAhead
+    from lzdocs.forms.ahead import Ahead, EarlyReaders, Helper, ReadAhead
     from lzdocs.forms.records import CheckedRows, RawForm
     from lzdocs.settings import Settings
 
@@ -131,6 +131,7 @@ class Ingest:
         self._tmp_gone: Callable[[], None] = lambda: None  # removes it
         self._made: Path | None = None  # a worker's durable copy of the file being taken (``_keep``)
         self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
+        self.early: EarlyReaders | None = None  # readers started before the run, for it to take (Office.ingest)
         self.keep_helper = False  # keep one of them after a run, as ``helper``: for the registers (Office.ingest)
         self.helper: Helper | None = None
         self.read_ahead = 0  # how many forms of this run were read by a worker (the others by this process)
@@ -261,11 +262,18 @@ class Ingest:
 
         setting = self.ws.settings.get("limits", "readers")
         workers = ahead.workers_for(len(files), None if setting is None else self.ws.settings.limit("readers", 0))
+        early, self.early = self.early, None
         if not workers:
+            if early is not None:  # started for files that turned out to be too few: ended now, not after the run
+                early.close()
             yield
             return
-        self._ahead = ahead.ReadAhead(workers, self.kinds, self.limits, self.soffice_timeout, self._private_folder(),
-                                      self.same_as_above)
+        try:
+            self._ahead = ahead.ReadAhead(workers, self.kinds, self.limits, self.soffice_timeout,
+                                          self._private_folder(), self.same_as_above, started=early)
+        finally:
+            if early is not None:  # those it did not take
+                early.close()
         stop = True  # unless the run ends as it should: a Ctrl-C does not wait for the workers
         try:
             self._ahead.want([(path, follow, self._split(display_name(path.name))[1]) for path, follow in files])

@@ -567,20 +567,17 @@ def test_a_form_kind_saved_as_the_run_starts_changes_nothing_of_the_run(tmp_path
     assert {status for _, status, _ in results[1]} == {"accepted"}  # a blank 岗位: the post above, as loaded
 
 
-def test_once_a_worker_stops_answering_a_sigterm_no_longer_reaches_it(tmp_path, workspace):
+def test_once_a_worker_stops_answering_a_sigterm_no_longer_reaches_it():
     """The worker's end, whichever way it comes — the ingest gone (its pipe closed) or ended (SIGTERM, ``_ended``) —
     is final: a SIGTERM after it (the ingest killed: ``_end_with``) is ignored, not raised into the interpreter's
     own shutting down or into the clean-up of a conversion."""
     import multiprocessing
 
-    from lzdocs.forms.schema import load_kinds
-    from lzdocs.ooxml.safety import Limits
-
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         ours, theirs = multiprocessing.Pipe()
         theirs.close()  # the ingest gone
-        ahead._serve(ours, load_kinds(workspace.root / "forms"), Limits(), 60, True, str(tmp_path))
+        ahead._serve(ours)
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
         signal.signal(signal.SIGTERM, ahead._ended)
         with pytest.raises(SystemExit):

@@ -1,0 +1,145 @@
+"""Readers started as an ingest begins (``EarlyReaders``, lzdocs/forms/ahead.py): ``Office.ingest`` starts them while
+it loads its modules and finds its files; the run takes them, or they are ended — whatever becomes of the run, none
+is left behind, and a form is never lost or taken twice for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sys
+
+import pytest
+
+from lzdocs import Office
+from lzdocs.forms import ahead
+from lzdocs.ingest import Ingest
+from tests.conftest import use_readers
+from tests.ingest.invariant import assert_each_input_exactly_once
+from tests.ingest.test_read_ahead import UNITS
+
+TODAY = dt.date(2026, 11, 28)
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+
+
+def _forms(ws, make_form, n: int) -> list[bytes]:
+    return [make_form(ws.inbox / f"{i:02d}{'.docx' if i % 2 else '.xlsx'}", unit=UNITS[i % 8],
+                      date=dt.date(2026, 11, 1 + i // 8)).read_bytes() for i in range(n)]
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[ahead._Worker]:
+    """Every reader an ``EarlyReaders`` started, in order."""
+    workers: list[ahead._Worker] = []
+    start = ahead.EarlyReaders.__init__
+
+    def spied(self, count):
+        start(self, count)
+        workers.extend(self.workers)
+
+    monkeypatch.setattr(ahead.EarlyReaders, "__init__", spied)
+    return workers
+
+
+def _ingest(ws, **kw):
+    with Office(ws.root, today=TODAY) as office:
+        return office.ingest(**kw)
+
+
+def test_the_readers_started_as_the_ingest_begins_are_the_ones_that_read(workspace, make_form, started,
+                                                                         monkeypatch):
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form, 24)
+    reading = []
+    init = ahead.ReadAhead.__init__
+
+    def spied(self, *args, **kw):
+        init(self, *args, **kw)
+        reading.extend(self.workers)
+
+    monkeypatch.setattr(ahead.ReadAhead, "__init__", spied)
+    report = _ingest(ws)
+    assert [o.status for o in report.outcomes] == ["accepted"] * 24
+    assert len(started) == 1 and reading == started  # the run started none of its own
+    assert not started[0].process.is_alive()  # kept as the registers' helper, then ended with the ingest
+    assert_each_input_exactly_once(ws, given)
+
+
+def test_readers_started_for_an_inbox_of_too_few_forms_are_ended_before_the_first_is_taken(workspace, make_form,
+                                                                                          started, monkeypatch):
+    """Eight entries in the inbox, six of them Word's lock files: two forms, too few for readers — the one started
+    for the eight is ended as soon as the run has found its files, not kept waiting until the run is over."""
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form, 2)
+    for i in range(6):
+        (ws.inbox / f"~$锁定{i}.docx").write_bytes(b"\0" * 162)
+        given.append(b"\0" * 162)  # left where they are
+    alive_when_taken = []
+    take = Ingest.take_inbox_file
+
+    def spied(self, path, *args, **kw):
+        alive_when_taken.append(started[0].process.is_alive())
+        return take(self, path, *args, **kw)
+
+    monkeypatch.setattr(Ingest, "take_inbox_file", spied)
+    report = _ingest(ws)
+    assert sorted(o.status for o in report.outcomes if o.status != "ignored") == ["accepted"] * 2
+    assert len(started) == 1 and alive_when_taken == [False, False]
+    assert_each_input_exactly_once(ws, given)
+
+
+@pytest.mark.parametrize("readers, forms", [(None, 5), (0, 24)])
+def test_no_reader_is_started_for_a_few_forms_or_when_lzdocs_toml_says_none(workspace, make_form, started,
+                                                                            readers, forms):
+    ws = workspace if readers is None else use_readers(workspace.root, readers)
+    given = _forms(ws, make_form, forms)
+    report = _ingest(ws)
+    assert [o.status for o in report.outcomes] == ["accepted"] * forms
+    assert started == []
+    assert_each_input_exactly_once(ws, given)
+
+
+def test_none_is_started_for_a_dry_run_or_for_files_named(workspace, make_form, started, tmp_path):
+    ws = use_readers(workspace.root, 1)
+    _forms(ws, make_form, 12)
+    assert {o.status for o in _ingest(ws, dry_run=True).outcomes} == {"accepted"}
+    elsewhere = tmp_path / "收到的表格"
+    elsewhere.mkdir()
+    for path in list(ws.inbox.glob("0[0-9].*")):
+        path.rename(elsewhere / path.name)
+    assert {o.status for o in _ingest(ws, paths=[elsewhere]).outcomes} == {"accepted"}
+    assert started == []
+
+
+def test_an_early_reader_killed_before_the_run_takes_it_costs_only_time(workspace, make_form, started,
+                                                                       monkeypatch):
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form, 24)
+    run = Ingest.run_inbox
+
+    def kill_it_first(self, **kw):
+        os.kill(started[0].process.pid, signal.SIGKILL)
+        started[0].process.join(10)
+        return run(self, **kw)
+
+    monkeypatch.setattr(Ingest, "run_inbox", kill_it_first)
+    report = _ingest(ws)
+    assert [o.status for o in report.outcomes] == ["accepted"] * 24
+    assert started[0].process.exitcode == -signal.SIGKILL
+    assert_each_input_exactly_once(ws, given)
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("出错了"), KeyboardInterrupt()])
+def test_a_run_that_fails_before_it_takes_them_ends_the_early_readers(workspace, make_form, started, monkeypatch,
+                                                                      failure):
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form, 12)
+
+    def fails(self, **kw):
+        raise failure
+
+    monkeypatch.setattr(Ingest, "recover", fails)
+    with pytest.raises(type(failure)):
+        _ingest(ws)
+    assert len(started) == 1 and not started[0].process.is_alive()
+    assert_each_input_exactly_once(ws, given)  # all still waiting in the inbox
