@@ -41,13 +41,13 @@ class _Workbook:
         self.package, self.limits = package, limits
         self.budget = Budget(MAX_WORKBOOK_CELLS, MAX_WORKBOOK_CHARS)
         names = set(package.names())
-        book = package.parse("xl/workbook.xml", Elements(("workbookPr", "sheet")))
+        book = Elements.read(package, "xl/workbook.xml", ("workbookPr", "sheet"))
         rels = _relationships(package, "xl/_rels/workbook.xml.rels", names)
         self.date1904 = any(attrs.get("date1904") in ("1", "true")
-                            for _, name, attrs in book.items if name == "workbookPr")
+                            for _, name, attrs in book if name == "workbookPr")
         self.sheets: list[tuple[str, str, bool]] = []  # (name, part, hidden), visible sheets first
         hidden, parts = [], set()
-        for _, name, attrs in book.items:
+        for _, name, attrs in book:
             rel = next((v for k, v in attrs.items() if k.endswith("}id")), None)
             kind, target = rels.get(rel, ("", ""))
             if name == "sheet" and kind.endswith("/worksheet") and target in names and target not in parts:
@@ -148,7 +148,7 @@ def _relationships(package: SafePackage, part: str, names: set[str]) -> dict[str
     if part not in names:
         return {}
     out = {}
-    for _, _, rel in package.parse(part, Elements(("Relationship",), ("Id", "Type", "Target"))).items:
+    for _, _, rel in Elements.read(package, part, ("Relationship",), ("Id", "Type", "Target")):
         target = rel.get("Target", "")
         name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
         out[rel.get("Id")] = (rel.get("Type", ""), name)
@@ -178,14 +178,14 @@ _DATE_TOKEN = re.compile(r"[ymdhs]|e(?![+-])", re.IGNORECASE)
 
 def _date_styles(package: SafePackage, part: str) -> frozenset[int]:
     """Indexes of the cell formats (``cellXfs``) whose number format shows a date."""
-    styles = package.parse(part, Elements(("numFmt", "xf"), ("numFmtId", "formatCode")))
+    styles = Elements.read(package, part, ("numFmt", "xf"), ("numFmtId", "formatCode"))
     custom = {}
-    for _, name, attrs in styles.items:
+    for _, name, attrs in styles:
         if name == "numFmt":
             code = _FORMAT_NOISE.sub("", attrs.get("formatCode", ""))
             custom[as_int(attrs.get("numFmtId"), -1)] = bool(_DATE_TOKEN.search(code))
     dates = set()
-    xfs = (attrs for parent, name, attrs in styles.items if name == "xf" and parent == "cellXfs")
+    xfs = (attrs for parent, name, attrs in styles if name == "xf" and parent == "cellXfs")
     for i, attrs in enumerate(xfs):
         fid = as_int(attrs.get("numFmtId"), 0)
         if custom.get(fid, fid in DATE_FORMAT_IDS):

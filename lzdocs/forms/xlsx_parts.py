@@ -6,13 +6,14 @@ import re
 from collections.abc import Callable, Iterable
 
 from lzdocs.forms.layout import visible
-from lzdocs.ooxml.safety import Limits, reject
+from lzdocs.ooxml.safety import Limits, SafePackage, reject
 
 MAX_CELL_CHARS = 32_767  # what one Excel cell can hold
 _RAW_CHARS = 7 * MAX_CELL_CHARS  # the same as written, each character possibly escaped as _xHHHH_
 MAX_SHARED_STRINGS = 500_000  # different texts in a workbook
 MAX_MERGES = 100_000  # merged ranges read per sheet; a form has a few dozen
 MAX_ELEMENTS = 100_000  # elements kept from workbook.xml, its relationships or styles.xml (Excel allows 64,000 styles)
+SMALL_PART = 1 << 20  # bytes of such a part read from its tree (``Elements.read``): a few megabytes in memory at most
 _REDO = "或把要报送的表格复制到一个新的工作簿中，再重新报送"
 
 
@@ -255,7 +256,8 @@ class SharedStrings:
 
 class Elements:
     """Parser target keeping, in document order, ``(parent, name, attributes)`` of the elements whose local name is
-    in ``wanted`` (in the root's namespace), at most MAX_ELEMENTS of them; only the attributes in ``keep`` if given."""
+    in ``wanted`` (in the root's namespace), at most MAX_ELEMENTS of them; only the attributes in ``keep`` if given.
+    ``read`` is the way in: a small part is read from its tree instead, the same items, in a fraction of the time."""
 
     def __init__(self, wanted: Iterable[str], keep: Iterable[str] | None = None):
         self.wanted, self.keep = set(wanted), None if keep is None else tuple(keep)
@@ -263,10 +265,34 @@ class Elements:
         self.path: list[str] = []
         self.ns = ""
 
+    @classmethod
+    def read(cls, package: SafePackage, name: str, wanted: Iterable[str],
+             keep: Iterable[str] | None = None) -> list[tuple[str, str, dict]]:
+        """The items of part ``name``: streamed through the target when it is large, else found in its tree (a
+        workbook.xml, styles.xml or relationships part is a few kilobytes: the target's call for each element cost
+        a fifth of reading a small workbook)."""
+        found = cls(wanted, keep)
+        if package.size(name) > SMALL_PART:
+            return package.parse(name, found).items
+        root = package.xml(name)
+        ns = found.ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        for element in root.iter(*(ns + w for w in found.wanted)):
+            if len(found.items) >= MAX_ELEMENTS:
+                break
+            parent = element.getparent()
+            attrib = element.attrib
+            values = dict(attrib) if found.keep is None else {k: attrib[k] for k in found.keep if k in attrib}
+            found.items.append((found._local(parent.tag) if parent is not None else "", found._local(element.tag),
+                                values))
+        return found.items
+
+    def _local(self, tag: str) -> str:
+        return tag[len(self.ns):] if tag.startswith(self.ns) else ""
+
     def start(self, tag: str, attrib) -> None:
         if not self.path:
             self.ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
-        name = tag[len(self.ns):] if tag.startswith(self.ns) else ""
+        name = self._local(tag)
         if name in self.wanted and len(self.items) < MAX_ELEMENTS:
             keep = self.keep
             values = dict(attrib) if keep is None else {k: attrib[k] for k in keep if k in attrib}

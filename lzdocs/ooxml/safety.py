@@ -162,6 +162,10 @@ class SafePackage:
     def names(self) -> list[str]:
         return self.zip.namelist()
 
+    def size(self, name: str) -> int:
+        """The size of part ``name`` once inflated, as the zip's directory says."""
+        return self.zip.getinfo(name).file_size
+
     def read(self, name: str) -> bytes:
         self._check_size(name)
         try:

@@ -337,3 +337,22 @@ def test_form_written_by_lzdocs_reads_back(tmp_path, make_form):
     assert form.unit == "计划财务处" and form.date_value == dt.date(2026, 11, 10)
     assert column(form, "post") == ["出纳", "会计", "处长"]
     assert levels(form) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.xlsx")))
+def test_a_small_part_read_from_its_tree_gives_what_the_stream_gives(name, monkeypatch):
+    """workbook.xml, styles.xml and the relationships are read from their trees when small (``Elements.read``): the
+    same sheets, date formats and so the same form as when every part is streamed, as a large one is."""
+    from lzdocs.forms import xlsx_parts
+    from lzdocs.ooxml.safety import SafePackage
+
+    parsed = []
+    parse = SafePackage.parse
+    monkeypatch.setattr(SafePackage, "parse",
+                        lambda self, part, target: parsed.append(part) or parse(self, part, target))
+    from_trees = read(name)
+    assert not [p for p in parsed if not p.startswith(("xl/worksheets/", "xl/sharedStrings"))]
+    monkeypatch.setattr(xlsx_parts, "SMALL_PART", -1)
+    streamed = read(name)
+    assert "xl/workbook.xml" in parsed and "xl/styles.xml" in parsed
+    assert from_trees == streamed
