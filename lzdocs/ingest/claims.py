@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from lzdocs.fsutil import (
@@ -94,7 +94,9 @@ class Claim:
         # nothing kept). Not fsynced: after a power cut a claim without its intent is still recovered (``orphan``).
         # ASCII JSON: a file name that is not UTF-8 (surrogate escapes) round-trips as \udcXX. Rewritten in place of
         # the last (``Rewriter``: no new file each time).
-        self._intent.write(Path(self.folder), json.dumps(asdict(self)).encode("ascii"))
+        # Its fields as they are (``asdict`` copied each deeply: 0.04 s of every thousand forms, saved three times each)
+        intent = {name: getattr(self, name) for name in _FIELDS}
+        self._intent.write(Path(self.folder), json.dumps(intent).encode("ascii"))
 
     @classmethod
     def load(cls, folder: Path) -> Claim | None:
@@ -108,6 +110,9 @@ class Claim:
         except (OSError, ValueError, TypeError):
             return None
         return claim if claim.token == folder.name else None
+
+
+_FIELDS = tuple(f.name for f in fields(Claim))  # what ``Claim.save`` writes
 
 
 def _new(claims_dir: Path, raw_name: str, source: str, origin: Path | None, archive: str | None,
