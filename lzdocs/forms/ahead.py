@@ -28,10 +28,12 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -98,8 +100,10 @@ class ReadAhead:
             except OSError as exc:  # no process to be had (a limit on processes, memory): read with those started
                 log.warning("未能启动读取进程（%s），改由本进程读取", exc)
                 break
-        for worker in self.workers:  # the ingest's own kinds: a forms/ file saved meanwhile changes nothing of its run
-            worker.configure((list(kinds), limits, soffice_timeout, same_as_above, str(folder)))
+        if self.workers:  # the ingest's own kinds: a forms/ file saved meanwhile changes nothing of its run
+            reading = _reading_file(folder, (list(kinds), limits, soffice_timeout, same_as_above, str(folder)))
+            for worker in self.workers:
+                worker.configure(reading)
         self.window = len(self.workers) * WINDOW_PER_WORKER
         self.queue: list[tuple[Path, bool, str]] = []  # (path, follow a link, the extension its copy keeps)
         self.next = 0  # the first of ``queue`` not yet handed to a worker
@@ -220,12 +224,15 @@ class EarlyReaders:
     @classmethod
     def for_inbox(cls, inbox: Path, setting: float | None = None) -> EarlyReaders | None:
         """As many readers as an ingest of ``inbox`` would start (``workers_for``), counting what its top folder
-        holds, as far as ``READ_AHEAD_FROM`` entries: an inbox with fewer is taken without readers, or with those
-        the run starts once it has found more files in the subfolders. None when there would be none."""
+        holds as the run's listing would (not lock files, litter or 退回/), as far as ``READ_AHEAD_FROM`` entries: an
+        inbox with fewer is taken without readers, or with those the run starts once it has found more files in the
+        subfolders; a folder counts as one, whatever it holds. None when there would be none."""
+        from lzdocs.ingest.scan import OWN_FOLDERS, is_ignored
+
         try:
             with os.scandir(inbox) as entries:
-                waiting = sum(1 for _, _ in zip(range(READ_AHEAD_FROM), (e for e in entries
-                                                                         if not e.name.startswith("."))))
+                waiting = sum(1 for _, _ in zip(range(READ_AHEAD_FROM), (
+                    e for e in entries if not is_ignored(e.name) and e.name not in OWN_FOLDERS)))
         except OSError:  # no inbox there: the run says so
             return None
         count = workers_for(waiting, setting)
@@ -242,6 +249,40 @@ class EarlyReaders:
             worker.close(stop=True)
 
 
+@contextmanager
+def _ctrl_c_ignored_by_the_started():
+    """While a process is started: Ctrl-C ignored, as the new process inherits it (a blocked signal mask it does
+    not: ``_posixsubprocess`` clears it), so that one pressed as it loads its modules (the first tenth of a second
+    or two, before ``_start_worker``) does not end it with a traceback on the clerk's screen. Here Ctrl-C is held
+    back meanwhile (a few milliseconds), to come once it is over: on Linux a blocked signal stays pending, ignored or
+    not — unless another thread of this process takes it, when it is lost (pressed again, it ends the command).
+    Where signals cannot be so handled (Windows, a thread other than the main one), nothing is changed."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is None:  # set outside Python: left as it is
+            yield
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, handler)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _reading_file(folder: Path, reading: tuple) -> Path:
+    """``reading`` pickled into a new file of the private folder ``folder``, for the workers (``configure``)."""
+    path = Path(folder) / f"reading-{uuid.uuid4().hex}.pickle"
+    with open(path, "xb") as out:
+        pickle.dump(reading, out)
+    return path
+
+
 class _Worker:
     """A reader process, served over a pipe: the files it is asked to read in, its answers out in the same order."""
 
@@ -251,17 +292,21 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=_serve, args=(theirs,), name="lzdocs-reader", daemon=True)
-        self.process.start()
+        with _ctrl_c_ignored_by_the_started():
+            self.process.start()
         theirs.close()
         self.asked: deque[_Answer] = deque()  # asked, not answered yet, in order
         self.asked_bytes = 0  # their requests' size, as written to the pipe
         self.dead = False
 
-    def configure(self, reading: tuple) -> None:
+    def configure(self, reading: Path) -> None:
         """What it reads with — form kinds, limits, the conversion's time-out, ``same_as_above``, the private folder
-        its copies go to (``_Reader``): the first thing it is sent, read as soon as it has started."""
+        its copies go to (``_Reader``), in the file ``reading`` (``_reading_file``): the first thing it is sent, read
+        as soon as it has started. Only the file's name goes through the pipe: the pipe holds 8 KiB on Windows and
+        macOS, and what waits in it unread while the worker starts must leave room for the requests
+        (``has_room``) — the form kinds alone take some 4 KB, 2 KB more for each a workspace adds."""
         try:
-            self.conn.send(reading)
+            self.conn.send(str(reading))
         except (OSError, ValueError):  # it died (a broken pipe)
             self._died()
 
@@ -477,7 +522,6 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
     signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
-    import threading
 
     parent = multiprocessing.parent_process()
     if parent is not None:  # an ingest killed (SIGKILL) shuts nobody down: its workers go with it, not writing on
@@ -518,11 +562,18 @@ def _serve(conn) -> None:
         import lzdocs.fsutil  # noqa: F401
 
         try:
-            reading = conn.recv()
+            told = conn.recv()
         except (EOFError, OSError):
             return
-        if reading is not None:
-            _answer(conn, _Reader(*reading))
+        if told is None:
+            return
+        try:
+            with open(told, "rb") as given:  # (``_Worker.configure``)
+                reading = pickle.load(given)
+        except Exception:  # the ingest finds it gone at its first request, and reads the files itself
+            log.debug("读取进程未能取得读取设置", exc_info=True)
+            return
+        _answer(conn, _Reader(*reading))
     finally:  # ending anyway: a SIGTERM now (``_end_with``) would only interrupt the interpreter's own shutting down
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 

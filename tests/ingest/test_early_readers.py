@@ -67,13 +67,14 @@ def test_the_readers_started_as_the_ingest_begins_are_the_ones_that_read(workspa
 
 def test_readers_started_for_an_inbox_of_too_few_forms_are_ended_before_the_first_is_taken(workspace, make_form,
                                                                                           started, monkeypatch):
-    """Eight entries in the inbox, six of them Word's lock files: two forms, too few for readers — the one started
-    for the eight is ended as soon as the run has found its files, not kept waiting until the run is over."""
+    """Eight unit folders in the inbox, two forms in all: too few for readers — the one started for the eight
+    entries is ended as soon as the run has found its files, not kept waiting until the run is over."""
     ws = use_readers(workspace.root, 1)
     given = _forms(ws, make_form, 2)
-    for i in range(6):
-        (ws.inbox / f"~$锁定{i}.docx").write_bytes(b"\0" * 162)
-        given.append(b"\0" * 162)  # left where they are
+    for unit in UNITS:
+        (ws.inbox / unit).mkdir()
+        (ws.inbox / unit / "~$锁定.docx").write_bytes(b"\0" * 162)  # a lock file: no form
+        given.append(b"\0" * 162)  # left where it is
     alive_when_taken = []
     take = Ingest.take_inbox_file
 
@@ -86,6 +87,48 @@ def test_readers_started_for_an_inbox_of_too_few_forms_are_ended_before_the_firs
     assert sorted(o.status for o in report.outcomes if o.status != "ignored") == ["accepted"] * 2
     assert len(started) == 1 and alive_when_taken == [False, False]
     assert_each_input_exactly_once(ws, given)
+
+
+@pytest.mark.parametrize("litter", [["退回"], ["Thumbs.db", "desktop.ini", "~$表.docx", ".DS_Store", "临时.tmp"]])
+def test_what_the_run_ignores_is_not_counted_for_readers(workspace, make_form, started, litter):
+    """Seven forms beside 退回/ (every inbox has one) or beside lock files and litter: fewer than eight files the
+    run takes, so no reader is started for them."""
+    ws = use_readers(workspace.root, 1)
+    given = _forms(ws, make_form, 7)
+    for name in litter:
+        if name == "退回":
+            (ws.inbox / name).mkdir(exist_ok=True)
+        else:
+            (ws.inbox / name).write_bytes(b"litter")
+            given.append(b"litter")
+    report = _ingest(ws)
+    assert sorted(o.status for o in report.outcomes if o.status != "ignored") == ["accepted"] * 7
+    assert started == []
+    assert_each_input_exactly_once(ws, given)
+
+
+@pytest.mark.parametrize("early", [0, 1, 2, 3])
+def test_every_worker_is_told_what_to_read_with(workspace, make_form, tmp_path, early):
+    """Three workers, of them ``early`` started before the run: each one reads."""
+    from lzdocs.forms.schema import load_kinds
+    from lzdocs.ooxml.safety import Limits
+
+    path = make_form(tmp_path / "in" / "a.docx")
+    folder = tmp_path / "private"
+    folder.mkdir()
+    ready = ahead.EarlyReaders(early) if early else None
+    reading = ahead.ReadAhead(3, load_kinds(workspace.root / "forms"), Limits(), 60, folder, started=ready)
+    try:
+        assert len(reading.workers) == 3
+        answers = [w.ask((str(path), False, ".docx"), 100) for w in reading.workers]
+        results = [a.result() for a in answers]
+        assert all(r is not None and r[1][0] == "form" for r in results)
+        for r in results:
+            ahead.Ahead({}, r).discard()
+    finally:
+        reading.close()
+        if ready is not None:
+            ready.close()
 
 
 @pytest.mark.parametrize("readers, forms", [(None, 5), (0, 24)])

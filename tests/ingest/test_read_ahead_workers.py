@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -615,3 +616,109 @@ def test_the_requests_waiting_in_a_workers_pipe_never_fill_it(workspace, store, 
     assert job.read_ahead > 0
     assert sorted({o.status for o in outcomes}) == ["accepted", "duplicate"]  # (a unit's forms are the same)
     assert_each_input_exactly_once(ws, given)
+
+
+class _SmallPipe:
+    """One end of a duplex connection made of two one-way pipes."""
+
+    def __init__(self, reading, writing):
+        self.reading, self.writing = reading, writing
+
+    def send(self, obj):
+        self.writing.send(obj)
+
+    def recv(self):
+        return self.reading.recv()
+
+    def poll(self, timeout=0.0):
+        return self.reading.poll(timeout)
+
+    def close(self):
+        self.reading.close()
+        self.writing.close()
+
+
+def _small_pipe(context=None, duplex=True):
+    """A connection whose pipes hold 8 KiB each, as Windows' named pipes and macOS' socket pairs do (Linux: 64 KiB)."""
+    import fcntl
+    import multiprocessing.connection
+
+    ours_in, theirs_out = multiprocessing.connection.Pipe(duplex=False)
+    theirs_in, ours_out = multiprocessing.connection.Pipe(duplex=False)
+    for end in (theirs_out, ours_out):
+        fcntl.fcntl(end.fileno(), 1031, 8192)  # F_SETPIPE_SZ
+    return _SmallPipe(ours_in, ours_out), _SmallPipe(theirs_in, theirs_out)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ")
+def test_what_a_worker_is_told_to_read_with_leaves_its_small_pipe_room_for_the_requests(tmp_path, workspace, store,
+                                                                                     make_form, monkeypatch):
+    """On pipes of 8 KiB, a worker that has not started (stopped) and a workspace of five form kinds (their
+    definitions some 8 KB pickled): what the worker is told to read with (a file's name, ``configure``) and the
+    requests waiting for it still fit, so the run never waits for it — it reads the forms itself."""
+    import multiprocessing.context
+
+    import lzdocs
+
+    text = (Path(lzdocs.__file__).parent / "forms" / "kinds" / "risk_check.toml").read_text(encoding="utf-8")
+    for n in range(3):  # a workspace's own kinds, as README invites
+        (workspace.root / "forms" / f"整改{n}.toml").write_text(
+            text.replace('key = "check"', f'key = "rectify{n}"').replace("防控措施落实情况检查表", f"整改情况表{n}")
+            .replace('"落实情况"', f'"整改情况{n}"'), encoding="utf-8")
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pipe", lambda self, duplex=True: _small_pipe())
+    ws = use_readers(workspace.root, 1)
+    folder = tmp_path / ("报送的表格文件夹" * 10) / ("计划财务处送来的" * 10)  # long paths: large requests
+    given = [make_form(folder / "000.xlsx").read_bytes()]
+    for i in range(1, 40):
+        (folder / f"{i:03d}.xlsx").write_bytes(given[0])
+    workers = []
+    start = ahead._Worker.__init__
+
+    def stopped(self, *args):
+        start(self, *args)
+        os.kill(self.process.pid, signal.SIGSTOP)
+        workers.append(self.process)
+
+    monkeypatch.setattr(ahead._Worker, "__init__", stopped)
+    job = Ingest(ws, store, today=TODAY)
+    job.progress = lambda i, n, name: i == n and os.kill(workers[0].pid, signal.SIGCONT)
+    outcomes = []
+    run = threading.Thread(target=lambda: outcomes.extend(job.run_paths([folder])), daemon=True)
+    run.start()
+    run.join(30)
+    stuck = run.is_alive()
+    if stuck:
+        os.kill(workers[0].pid, signal.SIGCONT)
+        run.join(30)
+    assert not stuck, "the run waited for a worker that had not started"
+    assert [o.status for o in outcomes] == ["accepted"] + ["duplicate"] * 39
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_worker_ignores_ctrl_c_from_its_start_and_the_ingest_gets_one_pressed_meanwhile():
+    """A Ctrl-C as a worker loads its modules once ended it with a traceback on the clerk's screen: it starts with
+    Ctrl-C ignored. One pressed while it is started reaches the ingest once it has been."""
+    def ignored(pid: int) -> bool:
+        status = Path(f"/proc/{pid}/status").read_text()
+        mask = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
+        return bool(mask & (1 << (signal.SIGINT - 1)))
+
+    worker = ahead._Worker()
+    try:
+        assert ignored(worker.process.pid)
+    finally:
+        worker.close(stop=True)
+    assert not ignored(os.getpid())
+    script = (  # a process of one thread, as the ingest is when it starts its workers
+        "import os, signal, time\n"
+        "from lzdocs.forms import ahead\n"
+        "try:\n"
+        "    with ahead._ctrl_c_ignored_by_the_started():\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(0.05)\n"
+        "        print('not in here', flush=True)\n"
+        "    time.sleep(5)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('after', signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert done.stdout.split("\n")[:2] == ["not in here", "after True"], done.stderr
