@@ -143,6 +143,34 @@ def test_ctrl_c_ends_the_workers_at_once_and_loses_nothing(workspace, store, mak
     assert not seen["private"].exists()
 
 
+def _run_with_the_worker_stopped(ws: Workspace, store, folder: Path, monkeypatch) -> tuple[list, str | None]:
+    """(the outcomes of an ingest of ``folder`` whose worker is stopped (SIGSTOP) as it starts and let go on only
+    once the ingest has come to the last file; None, or how long the ingest waited for it)."""
+    workers = []
+    start = ahead._Worker.__init__
+
+    def slow_to_start(self, *args):
+        start(self, *args)
+        os.kill(self.process.pid, signal.SIGSTOP)
+        workers.append(self.process)
+
+    monkeypatch.setattr(ahead._Worker, "__init__", slow_to_start)
+    job = Ingest(ws, store, today=TODAY)
+    job.progress = lambda i, n, name: i == n and os.kill(workers[0].pid, signal.SIGCONT)
+    outcomes = []
+    run = threading.Thread(target=lambda: outcomes.extend(job.run_paths([folder])), daemon=True)
+    run.start()
+    run.join(30)
+    stuck = None
+    if run.is_alive():  # the worker let go: the ingest still waits (on a large answer, forever), until it is killed
+        os.kill(workers[0].pid, signal.SIGCONT)
+        run.join(10)
+        stuck = "for ever" if run.is_alive() else "until the worker started"
+        os.kill(workers[0].pid, signal.SIGKILL)
+        run.join(30)
+    return outcomes, stuck
+
+
 def test_a_worker_slow_to_start_is_never_waited_for(tmp_path, workspace, store, make_form, monkeypatch):
     """The files the ingest takes on its own while its worker starts (held here by SIGSTOP, as a slow machine holds
     it) are not queued in the worker's pipe, a request each: a folder taken again, whose forms the ingest settles in
@@ -159,28 +187,7 @@ def test_a_worker_slow_to_start_is_never_waited_for(tmp_path, workspace, store, 
         given.append(given[0])
     for i in range(400):
         os.utime(folder / f"{i:03d}.xlsx", (1e9 + i, 1e9 + i))  # taken in this order
-    workers = []
-    start = ahead._Worker.__init__
-
-    def slow_to_start(self, *args):
-        start(self, *args)
-        os.kill(self.process.pid, signal.SIGSTOP)
-        workers.append(self.process)
-
-    monkeypatch.setattr(ahead._Worker, "__init__", slow_to_start)
-    job = Ingest(ws, store, today=TODAY)
-    job.progress = lambda i, n, name: i == n and os.kill(workers[0].pid, signal.SIGCONT)
-    outcomes = []
-    run = threading.Thread(target=lambda: outcomes.extend(job.run_paths([folder])), daemon=True)
-    run.start()
-    run.join(30)
-    stuck = run.is_alive()
-    if stuck:  # the worker let go: the ingest still waits (on a large answer, forever), until the worker is killed
-        os.kill(workers[0].pid, signal.SIGCONT)
-        run.join(10)
-        stuck = "for ever" if run.is_alive() else "until the worker started"
-        os.kill(workers[0].pid, signal.SIGKILL)
-        run.join(30)
+    outcomes, stuck = _run_with_the_worker_stopped(ws, store, folder, monkeypatch)
     assert not stuck, f"the ingest waited for its worker {stuck}"
     assert sorted(o.status for o in outcomes) == ["accepted"] * 2 + ["duplicate"] * 398
     assert kept(ws) == {sha(given[0]): 1, sha(given[1]): 1}  # the folder's files stay where they are, as they were
@@ -671,26 +678,8 @@ def test_what_a_worker_is_told_to_read_with_leaves_its_small_pipe_room_for_the_r
     given = [make_form(folder / "000.xlsx").read_bytes()]
     for i in range(1, 40):
         (folder / f"{i:03d}.xlsx").write_bytes(given[0])
-    workers = []
-    start = ahead._Worker.__init__
-
-    def stopped(self, *args):
-        start(self, *args)
-        os.kill(self.process.pid, signal.SIGSTOP)
-        workers.append(self.process)
-
-    monkeypatch.setattr(ahead._Worker, "__init__", stopped)
-    job = Ingest(ws, store, today=TODAY)
-    job.progress = lambda i, n, name: i == n and os.kill(workers[0].pid, signal.SIGCONT)
-    outcomes = []
-    run = threading.Thread(target=lambda: outcomes.extend(job.run_paths([folder])), daemon=True)
-    run.start()
-    run.join(30)
-    stuck = run.is_alive()
-    if stuck:
-        os.kill(workers[0].pid, signal.SIGCONT)
-        run.join(30)
-    assert not stuck, "the run waited for a worker that had not started"
+    outcomes, stuck = _run_with_the_worker_stopped(ws, store, folder, monkeypatch)
+    assert not stuck, f"the run waited for a worker that had not started {stuck}"
     assert [o.status for o in outcomes] == ["accepted"] + ["duplicate"] * 39
 
 
