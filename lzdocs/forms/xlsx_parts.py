@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from lzdocs.errors import RejectedFile
 from lzdocs.forms.layout import visible
-from lzdocs.ooxml.safety import Limits, SafePackage, reject
+from lzdocs.ooxml.safety import Limits, SafePackage, StreamTarget, reject
 
 MAX_CELL_CHARS = 32_767  # what one Excel cell can hold
 _RAW_CHARS = 7 * MAX_CELL_CHARS  # the same as written, each character possibly escaped as _xHHHH_
 MAX_SHARED_STRINGS = 500_000  # different texts in a workbook
 MAX_MERGES = 100_000  # merged ranges read per sheet; a form has a few dozen
 MAX_ELEMENTS = 100_000  # elements kept from workbook.xml, its relationships or styles.xml (Excel allows 64,000 styles)
-SMALL_PART = 1 << 20  # bytes of such a part read from its tree (``Elements.read``): a few megabytes in memory at most
+SMALL_PART = 1 << 20  # bytes of such a part read from its tree (``Elements.read``): 30–50 MB in memory at worst
 _REDO = "或把要报送的表格复制到一个新的工作簿中，再重新报送"
 
 
@@ -40,7 +41,7 @@ class Budget:
             raise reject(f"文件中的文字总量过大（超过 {self.chars:,} 字）；请删除多余的工作表和内容，{_REDO}")
 
 
-class Sheet:
+class Sheet(StreamTarget):
     """Parser target for a worksheet: cell texts by Excel row number and zero-based column, merged ranges, and the
     page header. Only cells with a value count; one beyond ``max_rows``/``max_columns`` stops the reading with an
     error that says where it is — formatted but empty cells anywhere are ignored."""
@@ -197,7 +198,7 @@ def too_long(what: str):
                   "这不是正常填写的表格；请检查是否误粘贴了大段内容，删除后另存再报送")
 
 
-class SharedStrings:
+class SharedStrings(StreamTarget):
     """Parser target for sharedStrings.xml: the texts in order, stripped, without phonetic guides; bounded in count
     and (through ``budget``) in characters."""
 
@@ -254,7 +255,7 @@ class SharedStrings:
         self.SI, self.T, self.R = ns + "si", ns + "t", ns + "r"
 
 
-class Elements:
+class Elements(StreamTarget):
     """Parser target keeping, in document order, ``(parent, name, attributes)`` of the elements whose local name is
     in ``wanted`` (in the root's namespace), at most MAX_ELEMENTS of them; only the attributes in ``keep`` if given.
     ``read`` is the way in: a small part is read from its tree instead, the same items, in a fraction of the time."""
@@ -274,7 +275,10 @@ class Elements:
         found = cls(wanted, keep)
         if package.size(name) > SMALL_PART:
             return package.parse(name, found).items
-        root = package.xml(name)
+        try:
+            root = package.xml(name)
+        except RejectedFile:  # the stream, more lenient (an undeclared namespace prefix…), decides as it always has
+            return package.parse(name, found).items
         ns = found.ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
         for element in root.iter(*(ns + w for w in found.wanted)):
             if len(found.items) >= MAX_ELEMENTS:
@@ -294,8 +298,8 @@ class Elements:
             self.ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
         name = self._local(tag)
         if name in self.wanted and len(self.items) < MAX_ELEMENTS:
-            keep = self.keep
-            values = dict(attrib) if keep is None else {k: attrib[k] for k in keep if k in attrib}
+            keep = self.keep  # (an "&" in an attribute comes as "&#38;" when entities are not substituted)
+            values = {k: v.replace("&#38;", "&") for k, v in attrib.items() if keep is None or k in keep}
             self.items.append((self.path[-1] if self.path else "", name, values))
         self.path.append(name)
 

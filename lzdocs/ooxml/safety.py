@@ -147,7 +147,12 @@ class SafePackage:
         """``opened``: the zip of ``path`` opened already, with the size of the file it was opened from."""
         self.path = path
         self.zip, size = opened or (zipfile.ZipFile(path), None)
-        check_zip_limits(self.zip.infolist(), path.stat().st_size if size is None else size, limits)
+        try:
+            check_zip_limits(self.zip.infolist(), path.stat().st_size if size is None else size, limits)
+        except BaseException:
+            if opened is None:  # (one opened by the caller, the caller closes)
+                self.zip.close()
+            raise
         self.limits = limits
 
     def close(self) -> None:
@@ -183,10 +188,11 @@ class SafePackage:
                          "可能粘贴进了大量多余内容，请删除多余内容（或把表格复制到新文档）后另存再报送")
         return parse_xml(self.read(name), name)
 
-    def parse(self, name: str, target):
+    def parse(self, name: str, target: StreamTarget):
         """Stream one XML part through ``target`` (an lxml parser target: ``start``/``end``/``data``/``close``) and
         return what its ``close()`` returns. No tree is built and the part is inflated 64 KB at a time, so memory
-        stays flat whatever the part's size; a DOCTYPE or entity declaration is refused as by ``parse_xml``."""
+        stays flat whatever the part's size; a DOCTYPE or entity declaration is refused as by ``parse_xml``, in any
+        encoding (``StreamTarget.doctype``)."""
         self._check_size(name)
         parser = etree.XMLParser(target=target, **_SAFE)
         tail = b""
@@ -201,6 +207,8 @@ class SafePackage:
                     tail = chunk[-8:]
                     parser.feed(chunk)
             return parser.close()
+        except _DoctypeSeen:
+            raise _dtd_refused(name) from None
         except etree.XMLSyntaxError as exc:
             raise _malformed(name) from exc
 
@@ -243,15 +251,36 @@ def _malformed(name: str) -> RejectedFile:
 
 
 def _refuse_dtd(data: bytes, name: str) -> None:
+    """A DOCTYPE or entity declaration refused before the part is parsed — where the part is in an encoding that
+    writes them in ASCII (UTF-8, GBK…); in UTF-16 or UTF-32 the parser finds it (``parse_xml``, ``StreamTarget``)."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise reject(f"文件内部“{name}”含有 DTD/实体声明，这不是 Office 正常保存的文件，出于安全原因拒收；"
-                     "请用 WPS/Word/Excel 重新另存后再报送")
+        raise _dtd_refused(name)
+
+
+def _dtd_refused(name: str) -> RejectedFile:
+    return reject(f"文件内部“{name}”含有 DTD/实体声明，这不是 Office 正常保存的文件，出于安全原因拒收；"
+                  "请用 WPS/Word/Excel 重新另存后再报送")
+
+
+class _DoctypeSeen(Exception):
+    pass
+
+
+class StreamTarget:
+    """What every parser target ``SafePackage.parse`` streams a part through does with a DOCTYPE: ends the reading,
+    refused (an internal entity would be expanded in attribute values, whatever ``resolve_entities`` says)."""
+
+    def doctype(self, *declared) -> None:
+        raise _DoctypeSeen
 
 
 def parse_xml(data: bytes, name: str = "XML") -> etree._Element:
     """Parse one XML part; a DOCTYPE (and so any entity) is refused outright."""
     _refuse_dtd(data, name)
     try:
-        return etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise _malformed(name) from exc
+    if root.getroottree().docinfo.internalDTD is not None:  # declared in UTF-16 or UTF-32: not seen in the bytes
+        raise _dtd_refused(name)
+    return root
