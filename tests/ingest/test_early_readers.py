@@ -107,9 +107,9 @@ def test_what_the_run_ignores_is_not_counted_for_readers(workspace, make_form, s
     assert_each_input_exactly_once(ws, given)
 
 
-@pytest.mark.parametrize("early", [0, 1, 2, 3])
+@pytest.mark.parametrize("early", [1, 3])
 def test_every_worker_is_told_what_to_read_with(workspace, make_form, tmp_path, early):
-    """Three workers, of them ``early`` started before the run: each one reads."""
+    """Three workers, of them ``early`` started before the run, the others by it: each one reads."""
     from lzdocs.forms.schema import load_kinds
     from lzdocs.ooxml.safety import Limits
 
