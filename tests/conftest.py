@@ -232,6 +232,22 @@ def pytest_generate_tests(metafunc):
                              indirect=True)
 
 
+@pytest.fixture
+def opened_zips(monkeypatch) -> list:
+    """Every ``zipfile.ZipFile`` opened during the test, in order (``zf.fp is None`` once it is closed)."""
+    import zipfile
+
+    opened = []
+    init = zipfile.ZipFile.__init__
+
+    def spied(self, *args, **kw):
+        init(self, *args, **kw)
+        opened.append(self)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", spied)
+    return opened
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server for the session (tests/pgserver.py); skips where none is installed."""

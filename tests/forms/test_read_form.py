@@ -22,19 +22,12 @@ def test_docx_and_xlsx_are_dispatched_to_their_readers():
     assert read_form(FIXTURES / "excel_serial.xlsx", KINDS, Limits()).unit == "国有资产管理处"
 
 
-def test_each_form_is_opened_once_and_closed_whatever_its_end(tmp_path, monkeypatch):
+def test_each_form_is_opened_once_and_closed_whatever_its_end(tmp_path, opened_zips):
     """The zip's directory is read once for both the sniff and the reading (``sniff_package``), and closed after a
     form read, after a form refused, and after a zip that is no form at all."""
     import zipfile
 
-    opened = []
-    init = zipfile.ZipFile.__init__
-
-    def spied(self, *args, **kw):
-        init(self, *args, **kw)
-        opened.append(self)
-
-    monkeypatch.setattr(zipfile.ZipFile, "__init__", spied)
+    opened = opened_zips
     assert read_form(FIXTURES / "word_nested.docx", KINDS, Limits()).unit == "党政办公室"
     assert read_form(FIXTURES / "excel_serial.xlsx", KINDS, Limits()).unit == "国有资产管理处"
     assert len(opened) == 2

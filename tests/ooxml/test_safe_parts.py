@@ -89,15 +89,8 @@ def test_a_dtd_is_refused_in_any_encoding_streamed_or_not(tmp_path, monkeypatch,
         parse_xml(data, "word/document.xml")  # a .docx's parts, read as trees
 
 
-def test_every_zip_opened_is_closed_whatever_becomes_of_the_file(tmp_path, monkeypatch):
-    opened = []
-    init = zipfile.ZipFile.__init__
-
-    def spied(self, *args, **kw):
-        init(self, *args, **kw)
-        opened.append(self)
-
-    monkeypatch.setattr(zipfile.ZipFile, "__init__", spied)
+def test_every_zip_opened_is_closed_whatever_becomes_of_the_file(monkeypatch, opened_zips):
+    opened = opened_zips
     assert sniff(FIXTURES / "word_nested.docx", Limits()) == "docx"  # sniffed only (a notice, a table)
     with pytest.raises(RejectedFile, match="条目过多"):
         SafePackage(FIXTURES / "excel_serial.xlsx", Limits(max_entries=2))
