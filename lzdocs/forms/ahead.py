@@ -33,7 +33,6 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -249,32 +248,6 @@ class EarlyReaders:
             worker.close(stop=True)
 
 
-@contextmanager
-def _ctrl_c_ignored_by_the_started():
-    """While a process is started: Ctrl-C ignored, as the new process inherits it (a blocked signal mask it does
-    not: ``_posixsubprocess`` clears it), so that one pressed as it loads its modules (the first tenth of a second
-    or two, before ``_start_worker``) does not end it with a traceback on the clerk's screen. Here Ctrl-C is held
-    back meanwhile (a few milliseconds), to come once it is over: on Linux a blocked signal stays pending, ignored or
-    not — unless another thread of this process takes it, when it is lost (pressed again, it ends the command).
-    Where signals cannot be so handled (Windows, a thread other than the main one), nothing is changed."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        handler = signal.getsignal(signal.SIGINT)
-        if handler is None:  # set outside Python: left as it is
-            yield
-            return
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, handler)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
 def _reading_file(folder: Path, reading: tuple) -> Path:
     """``reading`` pickled into a new file of the private folder ``folder``, for the workers (``configure``)."""
     path = Path(folder) / f"reading-{uuid.uuid4().hex}.pickle"
@@ -292,8 +265,7 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=_serve, args=(theirs,), name="lzdocs-reader", daemon=True)
-        with _ctrl_c_ignored_by_the_started():
-            self.process.start()
+        self.process.start()
         theirs.close()
         self.asked: deque[_Answer] = deque()  # asked, not answered yet, in order
         self.asked_bytes = 0  # their requests' size, as written to the pipe

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -681,33 +680,3 @@ def test_what_a_worker_is_told_to_read_with_leaves_its_small_pipe_room_for_the_r
     outcomes, stuck = _run_with_the_worker_stopped(ws, store, folder, monkeypatch)
     assert not stuck, f"the run waited for a worker that had not started {stuck}"
     assert [o.status for o in outcomes] == ["accepted"] + ["duplicate"] * 39
-
-
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
-def test_a_worker_ignores_ctrl_c_from_its_start_and_the_ingest_gets_one_pressed_meanwhile():
-    """A Ctrl-C as a worker loads its modules once ended it with a traceback on the clerk's screen: it starts with
-    Ctrl-C ignored. One pressed while it is started reaches the ingest once it has been."""
-    def ignored(pid: int) -> bool:
-        status = Path(f"/proc/{pid}/status").read_text()
-        mask = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
-        return bool(mask & (1 << (signal.SIGINT - 1)))
-
-    worker = ahead._Worker()
-    try:
-        assert ignored(worker.process.pid)
-    finally:
-        worker.close(stop=True)
-    assert not ignored(os.getpid())
-    script = (  # a process of one thread, as the ingest is when it starts its workers
-        "import os, signal, time\n"
-        "from lzdocs.forms import ahead\n"
-        "try:\n"
-        "    with ahead._ctrl_c_ignored_by_the_started():\n"
-        "        os.kill(os.getpid(), signal.SIGINT)\n"
-        "        time.sleep(0.05)\n"
-        "        print('not in here', flush=True)\n"
-        "    time.sleep(5)\n"
-        "except KeyboardInterrupt:\n"
-        "    print('after', signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), timeout=60)
-    assert done.stdout.split("\n")[:2] == ["not in here", "after True"], done.stderr
