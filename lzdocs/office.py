@@ -238,11 +238,9 @@ class Office:
         paths = [Path(p) for p in paths]
         early = None
         if not paths and not dry_run:  # the inbox's readers start while this process loads what it takes
-            from lzdocs.forms.ahead import EarlyReaders
+            from lzdocs.forms.ahead import EarlyReaders, readers_setting
 
-            setting = self.ws.settings.get("limits", "readers")
-            early = EarlyReaders.for_inbox(self.ws.inbox,
-                                           None if setting is None else self.ws.settings.limit("readers", 0))
+            early = EarlyReaders.for_inbox(self.ws.inbox, readers_setting(self.ws.settings))
         stop = True  # unless the registers are written as they should: a Ctrl-C does not wait for the helper
         job = None
         try:

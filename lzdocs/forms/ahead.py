@@ -68,6 +68,11 @@ def workers_for(files: int, setting: float | None = None) -> int:
     return min(4, (os.cpu_count() or 1) - 1)
 
 
+def readers_setting(settings) -> int | None:
+    """``[limits] readers`` as lzdocs.toml says it, checked (``Settings.limit``); None when it does not say."""
+    return None if settings.get("limits", "readers") is None else settings.limit("readers", 0)
+
+
 def spawn_is_safe() -> bool:
     """A spawned worker imports the main module of the program that started it — unless it is a package's
     ``__main__`` (``python -m lzdocs``, the ``lzdocs`` command, whose launcher runs a ``__main__``) or there is none

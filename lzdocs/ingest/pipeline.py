@@ -260,8 +260,7 @@ class Ingest:
         (lzdocs/forms/ahead.py), as many as ``[limits] readers`` says or the cores allow; none for a few files."""
         from lzdocs.forms import ahead
 
-        setting = self.ws.settings.get("limits", "readers")
-        workers = ahead.workers_for(len(files), None if setting is None else self.ws.settings.limit("readers", 0))
+        workers = ahead.workers_for(len(files), ahead.readers_setting(self.ws.settings))
         early, self.early = self.early, None
         if not workers:
             if early is not None:  # started for files that turned out to be too few: ended now, not after the run
