@@ -111,7 +111,7 @@ def _sniff_zip(path: Path, suffix: str, size: int, limits: Limits) -> tuple[str,
         raise reject("文件已损坏或不完整（压缩结构损坏），可能没有传完；请重新保存或重新复制后再报送") from exc
     try:
         package = SafePackage(path, limits, opened=(zf, size))
-        names = set(zf.NameToInfo)
+        names = set(zf.namelist())
         if "word/document.xml" in names:
             if "word/vbaProject.bin" in names or suffix == ".docm":
                 pass  # macros are never run; the document part is read as data
