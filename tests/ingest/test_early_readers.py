@@ -17,14 +17,10 @@ from lzdocs.ingest import Ingest
 from tests.conftest import use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once
 from tests.ingest.test_read_ahead import UNITS
+from tests.ingest.test_read_ahead_workers import _forms
 
 TODAY = dt.date(2026, 11, 28)
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-
-
-def _forms(ws, make_form, n: int) -> list[bytes]:
-    return [make_form(ws.inbox / f"{i:02d}{'.docx' if i % 2 else '.xlsx'}", unit=UNITS[i % 8],
-                      date=dt.date(2026, 11, 1 + i // 8)).read_bytes() for i in range(n)]
 
 
 @pytest.fixture
