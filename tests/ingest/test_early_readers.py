@@ -140,14 +140,19 @@ def test_no_reader_is_started_for_a_few_forms_or_when_lzdocs_toml_says_none(work
 
 def test_none_is_started_for_a_dry_run_or_for_files_named(workspace, make_form, started, tmp_path):
     ws = use_readers(workspace.root, 1)
-    _forms(ws, make_form, 12)
+    given = _forms(ws, make_form, 12)
     assert {o.status for o in _ingest(ws, dry_run=True).outcomes} == {"accepted"}
+    assert_each_input_exactly_once(ws, given)  # all still in the inbox
     elsewhere = tmp_path / "收到的表格"
     elsewhere.mkdir()
-    for path in list(ws.inbox.glob("0[0-9].*")):
+    moved = sorted(ws.inbox.glob("0[0-9].*"))
+    for path in moved:
         path.rename(elsewhere / path.name)
     assert {o.status for o in _ingest(ws, paths=[elsewhere]).outcomes} == {"accepted"}
     assert started == []
+    assert_each_input_exactly_once(ws, given)  # ten copied into the archive, two still in the inbox
+    assert len(moved) == 10 and sorted(p.read_bytes() for p in elsewhere.iterdir()) == sorted(
+        given[i] for i in range(10))  # the named files stay where they are, as they were
 
 
 def test_an_early_reader_killed_before_the_run_takes_it_costs_only_time(workspace, make_form, started,

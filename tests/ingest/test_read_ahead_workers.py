@@ -680,3 +680,5 @@ def test_what_a_worker_is_told_to_read_with_leaves_its_small_pipe_room_for_the_r
     outcomes, stuck = _run_with_the_worker_stopped(ws, store, folder, monkeypatch)
     assert not stuck, f"the run waited for a worker that had not started {stuck}"
     assert [o.status for o in outcomes] == ["accepted"] + ["duplicate"] * 39
+    assert kept(ws) == {sha(given[0]): 1}  # the folder's files stay where they are, as they were
+    assert [p.read_bytes() for p in sorted(folder.iterdir())] == given * 40
