@@ -27,8 +27,8 @@ def read_xlsx(source: Path | SafePackage, kinds: Sequence[FormKind], limits: Lim
     """The form in an .xlsx file (or its package, opened: ``sniff_package``), on whichever sheet matches; raise
     RejectedFile when none does.
 
-    Every part is streamed (no XML tree is built) and a sheet's content must lie within ``limits.max_rows`` ×
-    ``limits.max_columns``, so memory stays bounded for any file the zip limits admit."""
+    A part over ``xlsx_parts.SMALL_PART`` is streamed (no XML tree is built) and a sheet's content must lie within
+    ``limits.max_rows`` × ``limits.max_columns``, so memory stays bounded for any file the zip limits admit."""
     with opened(source, limits) as package:
         tables = _Workbook(package, limits).tables()
     return find_form(tables, kinds)
@@ -57,7 +57,7 @@ class _Workbook:
         self.sheets += hidden
         by_type = {kind.rsplit("/", 1)[-1]: target for kind, target in rels.values()}
         strings = by_type.get("sharedStrings", "xl/sharedStrings.xml")
-        self.strings = package.parse(strings, SharedStrings(self.budget)) if strings in names else []
+        self.strings = SharedStrings.read(package, strings, self.budget) if strings in names else []
         styles = by_type.get("styles", "xl/styles.xml")
         self.date_styles = _date_styles(package, styles) if styles in names else frozenset()
 
@@ -66,7 +66,7 @@ class _Workbook:
 
     def sheet(self, name: str, part: str, hidden: bool = False) -> Table:
         where = f"{'隐藏的' if hidden else ''}工作表“{name}”"
-        sheet = self.package.parse(part, Sheet(self.cell_text, where, self.limits, self.budget))
+        sheet = Sheet.read(self.package, part, self.cell_text, where, self.limits, self.budget)
         table = _grid(sheet.cells, sheet.merges, where)
         self.budget.spend(len(table.rows) * table.width)
         table.hidden, table.name = hidden, name
