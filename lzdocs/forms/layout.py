@@ -153,7 +153,7 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
     rows = table.rows
     need = min(2, len(kind.required))
     best: _Header | None = None
-    best_score: tuple = ()
+    best_key: tuple = ()  # what sets the candidates of one table apart in ``_Header.score`` (has_data comes after)
     upper = _name_cells(kind, rows[0]) if rows else []
     for r in range(min(len(rows), HEADER_SCAN_ROWS)):
         lower = _name_cells(kind, rows[r + 1]) if r + 1 < len(rows) else []
@@ -162,14 +162,15 @@ def _find_header(kind: FormKind, table: Table, index: int) -> _Header | None:
             merged = [low or up for up, low in zip_longest(upper, lower)]
             candidates += [(r, r + 1, merged), (r + 1, r + 1, lower)]
         for first, last, cells in candidates:
-            named = {n[0].key for n in cells if n}
-            if sum(1 for f in kind.required if f.key in named) < need:
+            named = {n[0].key for n in cells if n}  # the keys of the columns ``_columns`` would find
+            required = sum(1 for f in kind.required if f.key in named)
+            if required < need:
                 continue  # too few required columns: not a header (known before its columns are worked out)
+            key = (required, len(named), first - last)
+            if best is not None and key <= best_key:
+                continue  # no better than the best so far: its columns are not worked out
             columns, texts = _columns(kind, cells, rows[first], rows[last])
-            header = _Header(kind, table, index, first, last, columns, texts)
-            score = header.score
-            if best is None or score > best_score:
-                best, best_score = header, score
+            best, best_key = _Header(kind, table, index, first, last, columns, texts), key
         if best and all(f.key in best.columns for f in kind.required):
             break  # a complete header: the rows below are data
         upper = lower
