@@ -178,15 +178,16 @@ class SafePackage:
         except _DAMAGED as exc:
             raise _damaged() from exc
 
-    def xml(self, name: str) -> etree._Element:
+    def xml(self, name: str, *, as_streamed: bool = False) -> etree._Element:
         """One part as a tree (Word's document.xml): bounded by ``MAX_TREE_PART``, since a tree takes 9–15 times
-        the part's size in memory. Large parts that can be streamed go through ``parse``."""
+        the part's size in memory. Large parts that can be streamed go through ``parse``. ``as_streamed``: see
+        ``parse_xml``."""
         size = self.zip.getinfo(name).file_size
         if size > MAX_TREE_PART:
             raise reject(f"文件内部“{name}”有 {size / 2**20:.0f} MB，"
                          f"远超一张表格应有的大小（{MAX_TREE_PART // 2**20} MB）；"
                          "可能粘贴进了大量多余内容，请删除多余内容（或把表格复制到新文档）后另存再报送")
-        return parse_xml(self.read(name), name)
+        return parse_xml(self.read(name), name, as_streamed=as_streamed)
 
     def parse(self, name: str, target: StreamTarget):
         """Stream one XML part through ``target`` (an lxml parser target: ``start``/``end``/``data``/``close``) and
@@ -229,6 +230,7 @@ _DAMAGED = (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error)  # CR
 _SAFE = dict(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False, huge_tree=False,
              remove_blank_text=False)
 _PARSER = etree.XMLParser(**_SAFE)
+_AS_STREAMED = etree.XMLParser(**_SAFE, remove_comments=True, remove_pis=True)
 CHUNK = 1 << 16
 # The largest part read as a tree: 12 MB of WordprocessingML is some 5,000 table rows, and its tree (about 110–180 MB)
 # keeps an ingest under the 300 MB that docs/product.md §4 promises. A real form's document.xml is well under 1 MB.
@@ -274,11 +276,13 @@ class StreamTarget:
         raise _DoctypeSeen
 
 
-def parse_xml(data: bytes, name: str = "XML") -> etree._Element:
-    """Parse one XML part; a DOCTYPE (and so any entity) is refused outright."""
+def parse_xml(data: bytes, name: str = "XML", *, as_streamed: bool = False) -> etree._Element:
+    """Parse one XML part; a DOCTYPE (and so any entity) is refused outright. ``as_streamed``: without comments and
+    processing instructions, the text on either side of one joined — as a parser target receives the text, so that
+    a tree gives what ``SafePackage.parse`` gives (``<v>1<!---->2</v>`` is "12", not "1")."""
     _refuse_dtd(data, name)
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _AS_STREAMED if as_streamed else _PARSER)
     except etree.XMLSyntaxError as exc:
         raise _malformed(name) from exc
     if root.getroottree().docinfo.internalDTD is not None:  # declared in UTF-16 or UTF-32: not seen in the bytes

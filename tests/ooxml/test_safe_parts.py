@@ -52,6 +52,10 @@ PARTS = {
         f'<?xml version="1.0"?><!-- 注释 --><s:workbook xmlns:s="{S}"><?pi x?><s:sheets><!-- 注释 -->'
         '<s:sheet name="丙"/></s:sheets></s:workbook>',
         [("sheets", "sheet", {"name": "丙"})]),
+    'a namespace named "*" (lxml\'s wildcard) matches no other': (
+        '<workbook xmlns="*"><sheets><sheet name="甲"/><sheet xmlns="" name="无"/><x:sheet xmlns:x="urn:o" name="外"/>'
+        '</sheets></workbook>',
+        [("sheets", "sheet", {"name": "甲"})]),
     "an undeclared prefix (read by the stream alone)": (
         f'<workbook xmlns="{S}"><workbookPr x14ac:knownFonts="1"/><sheets><sheet name="丁"/></sheets></workbook>',
         [("workbook", "workbookPr", {"knownFonts": "1"}), ("sheets", "sheet", {"name": "丁"})]),
@@ -139,6 +143,14 @@ SHEETS = {
         '<c r="B3" t="inlineStr"><is><t>乙</t></is></c></row></sheetData><sheetData><row r="9"><c r="A9"><v>9</v>'
         '</c></row></sheetData><headerFooter><oddHeader>第二个</oddHeader></headerFooter></worksheet>',
         ({3: {1: "乙"}}, [], [(f"{{{S}}}oddHeader", "&L单位：计财处"), (f"{{{S}}}evenHeader", "")], 2)),
+    "a comment or an instruction within a text is no end of it": (_sheet(
+        '<row r="1"><c r="A1"><v>1<!-- x -->2<?pi y?>3</v></c><c r="B1" t="inlineStr"><is><t>科学<!---->技术处</t>'
+        '</is></c></row>', after='<headerFooter><oddHeader>&amp;L单位：<!---->计财处</oddHeader></headerFooter>'),
+        ({1: {0: "None:123", 1: "科学技术处"}}, [], [(f"{{{S}}}oddHeader", "&L单位：计财处")], 2)),
+    'a namespace named "*" (lxml\'s wildcard) matches no other': (
+        '<worksheet xmlns="*"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells>'
+        '<mergeCell xmlns="" ref="A1:B1"/><mergeCell xmlns="urn:o" ref="A1:C1"/><mergeCell ref="A1:D1"/>'
+        '</mergeCells></worksheet>', ({1: {0: "None:1"}}, ["A1:D1"], None, 1)),
     "no namespace": (
         '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>甲</t></is></c></row></sheetData>'
         '<mergeCells><mergeCell ref="A1:B1"/></mergeCells></worksheet>',
@@ -169,19 +181,22 @@ def test_a_small_sheet_gives_from_its_tree_what_the_stream_gives(tmp_path, monke
     assert expected in tree if isinstance(expected, str) else tree == expected
 
 
-def test_a_text_too_long_is_named_by_its_cell_from_the_tree_as_from_the_stream(tmp_path, monkeypatch):
+@pytest.mark.parametrize("comment", ["", "<!-- -->"])
+def test_a_text_too_long_is_named_by_its_cell_from_the_tree_as_from_the_stream(tmp_path, monkeypatch, comment):
+    """(Also when a comment cuts the text in two: the stream counts both halves.)"""
     monkeypatch.setattr(xlsx_parts, "_RAW_CHARS", 50)
     text = _sheet('<row r="1"><c r="A1"><v>1</v></c></row><row r="4"><c r="B4" t="inlineStr"><is><r><t>'
-                  f'{"字" * 30}</t></r><r><t>{"字" * 30}</t></r></is></c></row>')
+                  f'{"字" * 30}</t></r><r><t>{"字" * 10}{comment}{"字" * 20}</t></r></is></c></row>')
     tree, streamed = _sheet_both(_part(tmp_path, "xl/worksheets/sheet1.xml", text), monkeypatch)
     assert tree == streamed and "表1的单元格 B4 文字过长" in tree
-    header = _sheet("", after=f'<headerFooter><oddHeader>{"页" * 51}</oddHeader></headerFooter>')
+    header = _sheet("", after=f'<headerFooter><oddHeader>{"页" * 20}{comment}{"页" * 31}</oddHeader></headerFooter>')
     tree, streamed = _sheet_both(_part(tmp_path, "xl/worksheets/sheet1.xml", header), monkeypatch)
     assert tree == streamed and "表1的页眉文字过长" in tree
 
 
 STRINGS = (f'<sst xmlns="{S}"><si><t> 序号 </t></si><!-- 注释 --><si><r><rPr><t>不读</t></rPr><t>甲</t></r>'
-           '<r><t>乙_x000D_</t></r><rPh><t>jia</t></rPh><phoneticPr/></si><si/><x><si><t>不是</t></si></x><si><t>a&amp;b<b/>c</t></si></sst>')
+           '<r><t>乙_x000D_</t></r><rPh><t>jia</t></rPh><phoneticPr/></si><si/><x><si><t>不是</t></si></x><si><t>a&amp;b<b/>c</t></si>'
+           '<si><t>科学<!---->技术<?pi x?>处</t></si></sst>')
 
 
 def test_small_shared_strings_give_from_their_tree_what_the_stream_gives(tmp_path, monkeypatch):
@@ -191,11 +206,11 @@ def test_small_shared_strings_give_from_their_tree_what_the_stream_gives(tmp_pat
         monkeypatch.setattr(xlsx_parts, "SMALL_PART", small)
         with SafePackage(path, Limits()) as package:
             found.append(SharedStrings.read(package, "xl/sharedStrings.xml", Budget(10, 100)))
-    assert found[0] == found[1] == ["序号", "甲乙", "", "a&b"]
-    monkeypatch.setattr(xlsx_parts, "MAX_SHARED_STRINGS", 2)
+    assert found[0] == found[1] == ["序号", "甲乙", "", "a&b", "科学技术处"]
+    monkeypatch.setattr(xlsx_parts, "MAX_SHARED_STRINGS", 4)
     for small in (TREE_UP_TO, -1):
         monkeypatch.setattr(xlsx_parts, "SMALL_PART", small)
-        with SafePackage(path, Limits()) as package, pytest.raises(RejectedFile, match="超过 2 个不同的文字"):
+        with SafePackage(path, Limits()) as package, pytest.raises(RejectedFile, match="超过 4 个不同的文字"):
             SharedStrings.read(package, "xl/sharedStrings.xml", Budget(10, 100))
 
 
