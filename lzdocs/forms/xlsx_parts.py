@@ -55,7 +55,7 @@ class _Part(StreamTarget):
         decides as it always has."""
         if package.size(name) <= SMALL_PART:
             try:
-                root = package.xml(name, as_streamed=True)
+                root = package.xml(name)
             except RejectedFile:
                 root = None
             if root is not None:

@@ -178,16 +178,17 @@ class SafePackage:
         except _DAMAGED as exc:
             raise _damaged() from exc
 
-    def xml(self, name: str, *, as_streamed: bool = False) -> etree._Element:
+    def xml(self, name: str) -> etree._Element:
         """One part as a tree (Word's document.xml): bounded by ``MAX_TREE_PART``, since a tree takes 9–15 times
-        the part's size in memory. Large parts that can be streamed go through ``parse``. ``as_streamed``: see
-        ``parse_xml``."""
+        the part's size in memory. Large parts that can be streamed go through ``parse``. Its texts are read as Office
+        and ``parse`` read them: an XML comment or processing instruction within one is no end of it
+        (``parse_xml``'s ``as_streamed``)."""
         size = self.zip.getinfo(name).file_size
         if size > MAX_TREE_PART:
             raise reject(f"文件内部“{name}”有 {size / 2**20:.0f} MB，"
                          f"远超一张表格应有的大小（{MAX_TREE_PART // 2**20} MB）；"
                          "可能粘贴进了大量多余内容，请删除多余内容（或把表格复制到新文档）后另存再报送")
-        return parse_xml(self.read(name), name, as_streamed=as_streamed)
+        return parse_xml(self.read(name), name, as_streamed=True)
 
     def parse(self, name: str, target: StreamTarget):
         """Stream one XML part through ``target`` (an lxml parser target: ``start``/``end``/``data``/``close``) and

@@ -1,6 +1,7 @@
 """read_form: the real type decides the reader, old formats go through a conversion that leaves nothing behind."""
 
 import datetime as dt
+import re
 import shutil
 import sys
 import tempfile
@@ -89,6 +90,28 @@ def test_a_wps_file_is_converted_and_the_warning_names_its_own_format(tmp_path, 
     form = read_form(wps, KINDS, Limits(), soffice_timeout=30)
     assert form.unit == "纪委办公室"
     assert form.problems[0].message == "旧格式 .wps 文件已自动转换为 .docx 读取；以后请另存为 .docx 报送"
+
+
+_TEXT = re.compile(r">([^<&\s])([^<]+)<")  # an element's text of two characters or more, not starting with an entity
+
+
+@pytest.mark.parametrize("fixture", ["word_nested.docx", "word_page_header.docx", "lo_merged.xlsx",
+                                     "excel_serial.xlsx", "lo_title_alias.xlsx"])
+def test_a_comment_or_an_instruction_within_a_text_reads_as_office_reads_it(tmp_path, fixture):
+    """Office ignores an XML comment or processing instruction wherever it stands: ``科学<!---->技术处`` is 科学技术处,
+    in a Word document, its page header, a sheet or the shared strings — never a unit of 科学, or a header cut short."""
+    import zipfile
+
+    crafted = tmp_path / fixture
+    with zipfile.ZipFile(FIXTURES / fixture) as src, zipfile.ZipFile(crafted, "w") as dst:
+        for n, info in enumerate(src.infolist()):
+            data = src.read(info)
+            if info.filename.endswith(".xml") and info.filename.startswith(("word/", "xl/")):
+                cut = "<!-- -->" if n % 2 else "<?lzdocs x?>"
+                data = _TEXT.sub(lambda m, cut=cut: f">{m[1]}{cut}{m[2]}<", data.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, data)
+    original, read = read_form(FIXTURES / fixture, KINDS, Limits()), read_form(crafted, KINDS, Limits())
+    assert read == original and read.rows
 
 
 @pytest.mark.parametrize("fixture, part", [("word_nested.docx", "word/document.xml"),
