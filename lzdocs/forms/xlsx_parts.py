@@ -66,6 +66,18 @@ class _Part(StreamTarget):
     def _walk(self, root) -> None:
         raise NotImplementedError
 
+    def _text(self, text: str | None) -> str:
+        """An element's text, counted against the bound of the text it is part of (the stream's ``data``)."""
+        if text is None:
+            return ""
+        self.chars += len(text)
+        if self.chars > _RAW_CHARS:
+            raise too_long(self._holder())
+        return text
+
+    def _holder(self) -> str:
+        raise NotImplementedError
+
 
 class Sheet(_Part):
     """Parser target for a worksheet: cell texts by Excel row number and zero-based column, merged ranges, and the
@@ -135,7 +147,7 @@ class Sheet(_Part):
             self.sink.append(text)
             self.chars += len(text)
             if self.chars > _RAW_CHARS:
-                raise too_long(f"{self.where}的单元格 {self._address()} " if self.in_cell else f"{self.where}的页眉")
+                raise too_long(self._holder() if self.in_cell else f"{self.where}的页眉")
 
     def end(self, tag: str) -> None:
         d = self.depth
@@ -197,8 +209,8 @@ class Sheet(_Part):
             if len(self.merges) >= MAX_MERGES:
                 break
             cell = merge.getparent()
-            if cell is not None and cell.tag == self.C and (row := cell.getparent()) is not None \
-                    and row.tag == self.ROW and row.getparent() is data and data is not None:
+            if data is not None and cell is not None and cell.tag == self.C \
+                    and (row := cell.getparent()) is not None and row.tag == self.ROW and row.getparent() is data:
                 continue  # a data cell's child: the stream never looks there
             self.merges.append(merge.get("ref", ""))
 
@@ -229,14 +241,8 @@ class Sheet(_Part):
                 self._cell()
             self._row()
 
-    def _text(self, text: str | None) -> str:
-        """An element's text, counted against the cell's bound (``data``)."""
-        if text is None:
-            return ""
-        self.chars += len(text)
-        if self.chars > _RAW_CHARS:
-            raise too_long(f"{self.where}的单元格 {self._address()} ")
-        return text
+    def _holder(self) -> str:
+        return f"{self.where}的单元格 {self._address()} "
 
     # --- the pieces -------------------------------------------------------------------------------------------
     def _namespace(self, tag: str) -> None:
@@ -262,7 +268,7 @@ class Sheet(_Part):
         kind = self.attrib.get("t")
         text = self.cell_text(kind, self.attrib.get("s"), self.v, self.inline)
         if len(text) > MAX_CELL_CHARS:
-            raise too_long(f"{self.where}的单元格 {self._address()} ")
+            raise too_long(self._holder())
         if text:
             if col >= self.max_columns:
                 raise self._beyond(f" {column_letters(self.max_columns - 1)} 列右边", "右侧多余的列")
@@ -329,7 +335,7 @@ class SharedStrings(_Part):
             self.sink.append(text)
             self.chars += len(text)
             if self.chars > _RAW_CHARS:
-                raise too_long("文件中有单元格的")
+                raise too_long(self._holder())
 
     def end(self, tag: str) -> None:
         d = self.depth
@@ -346,7 +352,7 @@ class SharedStrings(_Part):
                          f"请删除多余的工作表和内容，{_REDO}")
         text = unescape("".join(self.parts)).strip()
         if len(text) > MAX_CELL_CHARS:
-            raise too_long("文件中有单元格的")
+            raise too_long(self._holder())
         self.budget.spend_chars(len(text))
         self.strings.append(text)
 
@@ -374,13 +380,8 @@ class SharedStrings(_Part):
                     self.parts += [self._text(t.text) for t in part if t.tag == T]
             self._end_si()
 
-    def _text(self, text: str | None) -> str:
-        if text is None:
-            return ""
-        self.chars += len(text)
-        if self.chars > _RAW_CHARS:
-            raise too_long("文件中有单元格的")
-        return text
+    def _holder(self) -> str:
+        return "文件中有单元格的"
 
     def _namespace(self, tag: str) -> None:
         ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
