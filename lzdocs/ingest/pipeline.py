@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from lzdocs import interrupts
 from lzdocs.clock import Clock
-from lzdocs.dynamics import reviews
 from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, YearClosed, error, from_os_error, warning
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
@@ -537,6 +536,8 @@ class Ingest:
 
     def _plan_reviews(self, checked) -> None:
         """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""
+        from lzdocs.dynamics import reviews  # (with SQLAlchemy: 0.15 s an ingest of risk forms alone never pays)
+
         policy = reviews.ReviewPolicy.from_settings(self.ws.settings)
         with self.store.read() as conn:
             points = reviews.current_points(conn, unit=checked.unit)
@@ -642,7 +643,9 @@ class Ingest:
             if stored_as:  # the manifest (docs/product.md §12.1): the hash of what the copy wrote, not read again
                 self._record_kept(conn, claim, stored_as, digest, new_id, values, problems)
             if planned:  # a 落实情况 form: its reviews, in the same transaction
-                reviews.record_reviews(self.store, conn, new_id, planned)
+                from lzdocs.dynamics.reviews import record_reviews
+
+                record_reviews(self.store, conn, new_id, planned)
             if values["status"] == "accepted":  # its registers behind until rewritten (store/pending.py)
                 pending.mark(conn, values["year"])
             elif values["year"] in self.returned_years:  # a return the 报送情况登记表 counts
