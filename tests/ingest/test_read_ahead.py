@@ -17,6 +17,7 @@ from tests.conftest import SAMPLE_ROWS, use_readers
 from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
 
 TODAY = dt.date(2026, 11, 28)
+NOW = dt.datetime(2026, 11, 28, 11, 41, 59)  # both runs receive at this time: a duplicate's warning names it
 UNITS = ["计划财务处", "人事处", "教务处", "科学技术处", "国有资产管理处", "后勤管理处", "招生就业处", "图书馆"]
 
 
@@ -36,7 +37,7 @@ def _run(ws: Workspace, readers: int) -> tuple[list, list, Ingest]:
     ws = use_readers(ws.root, readers)
     store = Store.for_workspace(ws)
     try:
-        job = Ingest(ws, store, today=TODAY)
+        job = Ingest(ws, store, today=TODAY, now=lambda: NOW)
         job.ahead_of_the_ingest = []  # before each file is taken: (files in the workers' hands, files given out or
         # read by the ingest itself beyond it)
 
