@@ -128,14 +128,18 @@ def ingest(paths: list[Path], where: Path, n: int) -> float:
     return elapsed
 
 
-def main() -> None:
+def arguments(n: int, repeat: int) -> tuple[int, int]:
+    """``[N] [--repeat R]`` from the command line: forms, and runs of each side (``n``, ``repeat`` unless given)."""
     args = sys.argv[1:]
-    repeat = 3
     if "--repeat" in args:
         at = args.index("--repeat")
         repeat = int(args[at + 1])
         del args[at:at + 2]
-    n = int(args[0]) if args else 1000
+    return (int(args[0]) if args else n), repeat
+
+
+def main() -> None:
+    n, repeat = arguments(1000, 3)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "forms"
         source.mkdir()

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_ingest import data_rows, make_forms  # noqa: E402
+from bench_ingest import arguments, data_rows, make_forms  # noqa: E402
 
 from lzdocs.forms.checks import check_rows  # noqa: E402
 from lzdocs.forms.reader import read_form  # noqa: E402
@@ -39,13 +39,7 @@ def cpu(work, paths: list[Path]) -> float:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    repeat = 5
-    if "--repeat" in args:
-        at = args.index("--repeat")
-        repeat = int(args[at + 1])
-        del args[at:at + 2]
-    n = int(args[0]) if args else 500
+    n, repeat = arguments(500, 5)
     kinds, limits = load_kinds(), Limits()
 
     def read(path: Path) -> None:
