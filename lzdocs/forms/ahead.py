@@ -98,12 +98,10 @@ class ReadAhead:
                  same_as_above: bool = True, *, started: EarlyReaders | None = None):
         self.kinds = {kind.key: kind for kind in kinds}
         self.workers: list[_Worker] = started.take(workers) if started is not None else []
-        while len(self.workers) < workers:
-            try:
-                self.workers.append(_Worker())
-            except OSError as exc:  # no process to be had (a limit on processes, memory): read with those started
-                log.warning("未能启动读取进程（%s），改由本进程读取", exc)
-                break
+        more, failed = _start_workers(workers - len(self.workers))
+        self.workers += more
+        if failed is not None:  # no process to be had (a limit on processes, memory): read with those started
+            log.warning("未能启动读取进程（%s），改由本进程读取", failed)
         if self.workers:  # the ingest's own kinds: a forms/ file saved meanwhile changes nothing of its run
             reading = _reading_file(folder, (list(kinds), limits, soffice_timeout, same_as_above, str(folder)))
             for worker in self.workers:
@@ -218,12 +216,8 @@ class EarlyReaders:
     ``ReadAhead`` takes them (``take``); those it does not take are ended (``close``)."""
 
     def __init__(self, count: int):
-        self.workers: list[_Worker] = []
-        for _ in range(count):
-            try:
-                self.workers.append(_Worker())
-            except OSError:  # no process to be had: the run starts its own, or reads on its own (``ReadAhead``)
-                break
+        # (no process to be had: the run starts its own, or reads on its own and says why: ``ReadAhead``)
+        self.workers, _ = _start_workers(count)
 
     @classmethod
     def for_inbox(cls, inbox: Path, setting: float | None = None) -> EarlyReaders | None:
@@ -251,6 +245,17 @@ class EarlyReaders:
         """Those not taken ended at once: they have been given nothing to read."""
         for worker in self.take(len(self.workers)):
             worker.close(stop=True)
+
+
+def _start_workers(count: int) -> tuple[list[_Worker], OSError | None]:
+    """Up to ``count`` reader processes started, and why the next one could not be, if one could not."""
+    workers: list[_Worker] = []
+    for _ in range(count):
+        try:
+            workers.append(_Worker())
+        except OSError as exc:
+            return workers, exc
+    return workers, None
 
 
 def _reading_file(folder: Path, reading: tuple) -> Path:
