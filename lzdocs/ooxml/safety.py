@@ -183,7 +183,7 @@ class SafePackage:
         the part's size in memory. Large parts that can be streamed go through ``parse``. Its texts are read as Office
         and ``parse`` read them: an XML comment or processing instruction within one is no end of it
         (``parse_xml``'s ``as_streamed``)."""
-        size = self.zip.getinfo(name).file_size
+        size = self.size(name)
         if size > MAX_TREE_PART:
             raise reject(f"文件内部“{name}”有 {size / 2**20:.0f} MB，"
                          f"远超一张表格应有的大小（{MAX_TREE_PART // 2**20} MB）；"
@@ -215,7 +215,7 @@ class SafePackage:
             raise _malformed(name) from exc
 
     def _check_size(self, name: str) -> None:
-        if self.zip.getinfo(name).file_size > self.limits.max_uncompressed:
+        if self.size(name) > self.limits.max_uncompressed:
             raise reject(f"文件内部“{name}”过大；请另存后再报送")
 
 
