@@ -192,6 +192,7 @@ class Roster:
     def __init__(self, units: list[Unit], *, school: str = ""):
         self.units = units
         self.school = school
+        self._by_name = {unit.name: unit for unit in reversed(units)}  # the first of a name, as a scan would find it
         self._index: dict[str, str] = {}
         for unit in units:
             for key in (unit.name, *unit.aliases):
@@ -229,7 +230,7 @@ class Roster:
     def recorded_names(self, unit: str) -> tuple[str, ...]:
         """The names the archive may hold a roster unit's rows under: its name and its aliases (a former name among
         them), for a query that picks one unit's rows (``unit IN …``). A name off the roster: itself alone."""
-        found = next((u for u in self.units if u.name == unit), None)
+        found = self._by_name.get(unit)
         return (unit,) if found is None else (found.name, *found.aliases)
 
     def closest(self, text: str, n: int = 3) -> list[str]:
