@@ -75,8 +75,10 @@ def _png(plt, fig) -> bytes:
     return out.getvalue()
 
 
-def levels_per_unit(by_unit: Mapping[str, Mapping], level_names: Mapping[int, str], warnings: list[str]) -> bytes:
-    """Horizontal stacked bars: each unit's risk points by level, the first unit on top."""
+def levels_per_unit(by_unit: Mapping[str, Mapping], level_names: Mapping[int, str], warnings: list[str], *,
+                    most: int | None = None) -> bytes:
+    """Horizontal stacked bars: each unit's risk points by level, the first unit on top. ``most``: the longest bar
+    the axis is drawn for (the same in every part of :func:`levels_per_unit_parts`), else this chart's own."""
     plt = _pyplot(warnings)
     units = list(by_unit)[::-1]
     fig, ax = plt.subplots(figsize=(6.3, max(2.4, 0.32 * len(units) + 1.2)))
@@ -87,11 +89,31 @@ def levels_per_unit(by_unit: Mapping[str, Mapping], level_names: Mapping[int, st
             continue
         ax.barh(units, counts, left=left, color=LEVEL_COLOURS[level], label=level_names.get(level, "未定级"))
         left = [a + b for a, b in zip(left, counts, strict=True)]
+    if most:
+        ax.set_xlim(0, most * 1.05)
     ax.set_xlabel("风险点个数")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="lower right", fontsize=8)
+    # above the bars, never over one: the longest may reach the right edge (``most``)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=4, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(plt, fig)
+
+
+UNITS_PER_CHART = 20  # bars per chart of a printed report: one such chart, 150 mm wide, is some 180 mm tall
+
+
+def levels_per_unit_parts(by_unit: Mapping[str, Mapping], level_names: Mapping[int, str],
+                          warnings: list[str]) -> list[bytes]:
+    """:func:`levels_per_unit` for a printed page: the units in order, at most :data:`UNITS_PER_CHART` to a chart
+    (parts of even size: 45 units are 15 + 15 + 15, not 20 + 20 + 5), every part on one scale. One chart for all the
+    units of a large school would be taller than the page, and cut off at its foot (a thousand units: a picture of
+    eight metres, drawn in minutes)."""
+    units = list(by_unit)
+    parts = -(-len(units) // UNITS_PER_CHART)
+    size = -(-len(units) // max(1, parts))
+    most = max((sum(by_unit[u].values()) for u in units), default=0)
+    return [levels_per_unit({u: by_unit[u] for u in units[i:i + size]}, level_names, warnings, most=most)
+            for i in range(0, len(units), size)]
 
 
 def year_over_year(years: Sequence[int], counts: Mapping[int, Mapping], level_names: Mapping[int, str],

@@ -290,14 +290,16 @@ def render_table(doc, block: Block, page: Page = PAGE, *, page_break: bool = Fal
     grid = table._tbl.tblGrid.findall(qn("w:gridCol"))
     for c, width in enumerate(widths):
         grid[c].set(qn("w:w"), str(width))
-    for r, row in enumerate(block.rows):
+    # each row's cells from that row alone: ``table.cell(r, c)`` lays out the whole table at every call, and a
+    # table of a thousand units took minutes (python-docx >= 1.2: ``_Row.cells`` reads its own row)
+    for r, (row, cells) in enumerate(zip(block.rows, (docx_row.cells for docx_row in table.rows))):
         is_header = block.header and r == 0
         if is_header:
             trpr = table.rows[0]._tr.get_or_add_trPr()
             flag = OxmlElement("w:tblHeader")
             trpr.append(flag)
         for c in range(ncols):
-            cell = table.cell(r, c)
+            cell = cells[c]
             tcw = cell._tc.get_or_add_tcPr().get_or_add_tcW()
             tcw.set(qn("w:w"), str(widths[c]))
             tcw.set(qn("w:type"), "dxa")

@@ -109,7 +109,8 @@ def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequenc
     status = status_from(conn, list(roster), year, today, deadline, current=current)
     names = [u.unit for u in status.units]
     rows = list(subs_q.current_risks(conn, year=year))
-    by_unit: dict[str, Counter] = {name: Counter() for name in names if any(name_of(r["unit"]) == name for r in rows)}
+    present = {name_of(r["unit"]) for r in rows}
+    by_unit: dict[str, Counter] = {name: Counter() for name in names if name in present}
     for r in rows:
         by_unit.setdefault(name_of(r["unit"]), Counter())[r["level"]] += 1
     history, history_units = {}, {}

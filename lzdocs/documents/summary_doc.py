@@ -133,7 +133,7 @@ def blocks_of(s: YearSummary) -> list[Block]:
             *review_part(s), *warning_part(s), *case_part(s), *quality_part(s)]
 
 
-def write_summary(path: Path, s: YearSummary, *, school: str, issuer: str, charts: dict[str, bytes]) -> None:
+def write_summary(path: Path, s: YearSummary, *, school: str, issuer: str, charts: dict[str, list[bytes]]) -> None:
     """The report: title, the parts as blocks, each chart where its block stands, the issuer and the date."""
     doc = new_document()
     add_title(doc, [title_of(s, school)] if len(title_of(s, school)) <= 22 else _two_lines(title_of(s, school)))
@@ -145,7 +145,7 @@ def write_summary(path: Path, s: YearSummary, *, school: str, issuer: str, chart
             format_paragraph(doc.add_paragraph(), PAGE, line=PAGE.line_pitch // 2)
         elif block.kind == "chart":
             figure += 1
-            _add_chart(doc, charts.get(block.text), figure, block.text)
+            _add_chart(doc, charts.get(block.text, []), figure, block.text)
         else:
             [p] = render_blocks(doc, [block])
             if following is not None and following.kind in ("table", "chart"):
@@ -167,20 +167,29 @@ def _keep_together(table) -> None:
 CAPTIONS = {"levels": "各单位风险点等级分布", "years": "历年风险点数"}
 
 
-def _add_chart(doc, png: bytes | None, n: int, key: str) -> None:
+CHART_WIDTH_MM, CHART_HEIGHT_MM = 150, 190  # a chart and its caption within the 版心 (156 × 225 mm)
+
+
+def _add_chart(doc, parts: list[bytes], n: int, key: str) -> None:
+    """Figure ``n``: each part of it (``charts_of``) with its caption, the parts after the first captioned （续）, as
+    a table continued on the next page is. A part is 150 mm wide, or less where it would be taller than 190 mm."""
+    from docx.image.image import Image
     from docx.shared import Mm
 
     from lzdocs.ooxml.fonts import FANGSONG, add_text
 
-    if png is None:
-        return
-    p = doc.add_paragraph()
-    format_paragraph(p, PAGE, align="center", keep_next=True)
-    p.paragraph_format.line_spacing = 1.0  # not the exact grid line, which would cut the picture
-    p.add_run().add_picture(io.BytesIO(png), width=Mm(150))
-    caption = doc.add_paragraph()
-    format_paragraph(caption, PAGE, align="center")
-    add_text(caption, f"图{n}　{CAPTIONS[key]}", FANGSONG, 14)
+    for i, png in enumerate(parts):
+        image = Image.from_blob(png)
+        p = doc.add_paragraph()
+        format_paragraph(p, PAGE, align="center", keep_next=True)
+        p.paragraph_format.line_spacing = 1.0  # not the exact grid line, which would cut the picture
+        if image.px_height * CHART_WIDTH_MM > image.px_width * CHART_HEIGHT_MM:
+            p.add_run().add_picture(io.BytesIO(png), height=Mm(CHART_HEIGHT_MM))
+        else:
+            p.add_run().add_picture(io.BytesIO(png), width=Mm(CHART_WIDTH_MM))
+        caption = doc.add_paragraph()
+        format_paragraph(caption, PAGE, align="center")
+        add_text(caption, f"图{n}　{CAPTIONS[key]}" + ("（续）" if i else ""), FANGSONG, 14)
 
 
 def _two_lines(title: str) -> list[str]:

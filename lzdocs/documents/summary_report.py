@@ -79,16 +79,17 @@ def _record(office: Office, result: SummaryResult, figures: str) -> None:
             "units": len(result.numbers.on_time) + len(result.numbers.late), "points": result.numbers.total})
 
 
-def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, bytes]:
-    """The two charts; none when there is nothing to draw."""
+def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, list[bytes]]:
+    """The two charts, each in the parts a page holds (the units of a large school: ``levels_per_unit_parts``);
+    none when there is nothing to draw."""
     from lzdocs.documents import charts
     from lzdocs.forms.values import LEVEL_NAMES
 
     out = {}
     if s.by_unit:
-        out["levels"] = charts.levels_per_unit(s.by_unit, LEVEL_NAMES, warnings)
+        out["levels"] = charts.levels_per_unit_parts(s.by_unit, LEVEL_NAMES, warnings)
     if s.previous is not None:
-        out["years"] = charts.year_over_year(list(s.history), s.history, LEVEL_NAMES, warnings)
+        out["years"] = [charts.year_over_year(list(s.history), s.history, LEVEL_NAMES, warnings)]
     return out
 
 

@@ -1,0 +1,81 @@
+"""``lzdocs summary`` of a school with more units than one chart can show on a page: the chart of levels per unit in
+parts that each fit the 版心, on one scale; and the report's work grows with the units, not with their square."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import docx
+import pytest
+
+from lzdocs.documents import charts
+from lzdocs.documents.summary_doc import CHART_HEIGHT_MM, CHART_WIDTH_MM
+from tests.conftest import SAMPLE_ROWS, SAMPLE_SCHOOL, make_form_file, run_cli, run_json, use_readers
+
+UNITS = [f"第{i:02d}学院" for i in range(1, 46)]  # 45: three charts of 15
+TAKEN = UNITS[:25]  # the forms of the archive made here: two charts, of 13 and 12
+EMU_PER_MM = 36_000
+LEVELS = {1: "一级", 2: "二级", 3: "三级"}
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory):
+    root = tmp_path_factory.mktemp("many") / "工作区"
+    run_cli("init", root, *SAMPLE_SCHOOL, check=0)
+    use_readers(root, 0)
+    (root / "units.csv").write_text("单位,别名\n" + "".join(f"{u},\n" for u in TAKEN), encoding="utf-8")
+    for i, unit in enumerate(TAKEN):
+        rows = SAMPLE_ROWS[: 1 + i % len(SAMPLE_ROWS)]
+        make_form_file(root / "inbox" / f"{unit}.docx", unit=unit, rows=rows)
+    run_cli("-w", root, "ingest", check=0)
+    result = run_json("-w", root, "summary", "--year", "2026")
+    return root, root / result["file"]
+
+
+def test_the_chart_of_many_units_comes_in_parts_that_each_fit_the_page(school):
+    _, path = school
+    paras = [p.text for p in docx.Document(str(path)).paragraphs]
+    assert [p for p in paras if p.startswith("图")] == ["图1　各单位风险点等级分布", "图1　各单位风险点等级分布（续）"]
+    with zipfile.ZipFile(path) as z:
+        body = z.read("word/document.xml").decode("utf-8")
+        images = [n for n in z.namelist() if n.startswith("word/media/")]
+    extents = [(int(cx) / EMU_PER_MM, int(cy) / EMU_PER_MM)
+               for cx, cy in re.findall(r'<wp:extent cx="(\d+)" cy="(\d+)"', body)]
+    assert len(images) == len(extents) == 2
+    assert all(w <= CHART_WIDTH_MM + 0.01 and h <= CHART_HEIGHT_MM + 0.01 for w, h in extents), extents
+    assert all(h > 100 for _, h in extents)  # a dozen bars each, not a sliver
+
+
+def test_the_parts_are_even_in_the_roster_order_and_on_one_scale(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(charts, "levels_per_unit",
+                        lambda by_unit, names, warnings, *, most=None: drawn.append((list(by_unit), most)) or b"")
+    by_unit = {u: {1: i % 4, 3: 1} for i, u in enumerate(UNITS)}
+    assert len(charts.levels_per_unit_parts(by_unit, LEVELS, [])) == 3
+    assert [units for units, _ in drawn] == [UNITS[:15], UNITS[15:30], UNITS[30:]]
+    assert {most for _, most in drawn} == {4}
+    drawn.clear()
+    charts.levels_per_unit_parts(dict(list(by_unit.items())[:20]), LEVELS, [])
+    assert [len(units) for units, _ in drawn] == [20]  # as many as one chart holds: one chart
+    drawn.clear()
+    charts.levels_per_unit_parts(dict(list(by_unit.items())[:21]), LEVELS, [])
+    assert [len(units) for units, _ in drawn] == [11, 10]
+
+
+def test_the_summarys_work_grows_with_the_units_not_their_square(school, monkeypatch):
+    """Two ways a large roster made ``lzdocs summary`` take minutes (six of them for a thousand units): each unit's
+    rows looked for among all rows, and each table cell found by laying out the whole table again."""
+    from docx.table import Table
+
+    from lzdocs.workspace import Roster
+
+    root, _ = school
+    names, laid_out = [], []
+    current = Roster.current
+    monkeypatch.setattr(Roster, "current", lambda self, recorded: names.append(recorded) or current(self, recorded))
+    monkeypatch.setattr(Table, "_cells", property(lambda self: laid_out.append(self) or []))
+    run_json("-w", root, "summary", "--year", "2026")
+    rows = sum(1 + i % len(SAMPLE_ROWS) for i in range(len(TAKEN)))
+    assert len(names) <= 4 * (rows + len(TAKEN)), len(names)
+    assert laid_out == []
