@@ -102,18 +102,26 @@ def levels_per_unit(by_unit: Mapping[str, Mapping], level_names: Mapping[int, st
 UNITS_PER_CHART = 20  # bars per chart of a printed report: one such chart, 150 mm wide, is some 180 mm tall
 
 
-def levels_per_unit_parts(by_unit: Mapping[str, Mapping], level_names: Mapping[int, str],
-                          warnings: list[str]) -> list[bytes]:
-    """:func:`levels_per_unit` for a printed page: the units in order, at most :data:`UNITS_PER_CHART` to a chart
-    (parts of even size: 45 units are 15 + 15 + 15, not 20 + 20 + 5), every part on one scale. One chart for all the
-    units of a large school would be taller than the page, and cut off at its foot (a thousand units: a picture of
-    eight metres, drawn in minutes)."""
-    units = list(by_unit)
-    parts = -(-len(units) // UNITS_PER_CHART)
-    size = -(-len(units) // max(1, parts))
-    most = max((sum(by_unit[u].values()) for u in units), default=0)
-    return [levels_per_unit({u: by_unit[u] for u in units[i:i + size]}, level_names, warnings, most=most)
-            for i in range(0, len(units), size)]
+def unit_parts(units: Sequence[str]) -> list[list[str]]:
+    """The units in order, at most :data:`UNITS_PER_CHART` to a part, the parts even in size (45 units are
+    15 + 15 + 15, not 20 + 20 + 5)."""
+    if not units:
+        return []
+    count = -(-len(units) // UNITS_PER_CHART)
+    size = -(-len(units) // count)
+    return [list(units[i:i + size]) for i in range(0, len(units), size)]
+
+
+def levels_per_unit_parts(by_unit: Mapping[str, Mapping], level_names: Mapping[int, str], warnings: list[str], *,
+                          only: int | None = None) -> list[bytes]:
+    """:func:`levels_per_unit` in the parts of :func:`unit_parts`, every part on one scale (``only``: that part
+    alone, counted from 0; none past the last). One chart for all the units of a large school would be taller than
+    a page, and cut off at its foot (a thousand units: a picture of eight metres, drawn in seconds, in hundreds of
+    megabytes)."""
+    parts = unit_parts(list(by_unit))
+    most = max((sum(counts.values()) for counts in by_unit.values()), default=0)
+    wanted = parts if only is None else parts[only:only + 1]
+    return [levels_per_unit({u: by_unit[u] for u in part}, level_names, warnings, most=most) for part in wanted]
 
 
 def year_over_year(years: Sequence[int], counts: Mapping[int, Mapping], level_names: Mapping[int, str],

@@ -150,12 +150,15 @@ def charts(office: Office, query: Query) -> dict:
     with office.store.read() as conn:
         by_unit = reports_q.level_counts(conn, year)
         by_year = pages_q.level_counts_by_year(conn)
-    return {"year": year, "years": sorted(by_year, reverse=True), "has_units": bool(by_unit),
+    from lzdocs.documents.charts import unit_parts
+
+    return {"year": year, "years": sorted(by_year, reverse=True), "unit_parts": len(unit_parts(list(by_unit))),
             "has_years": bool(by_year)}
 
 
 def chart_png(office: Office, which: str, query: Query) -> bytes | None:
-    """A chart as PNG (documents/charts.py): levels per unit of a year, or levels by year; None without data."""
+    """A chart as PNG (documents/charts.py): levels per unit of a year — its ``part`` (from 1) of a few dozen units,
+    as the summary prints them — or levels by year; None without data."""
     from lzdocs.documents import charts as C
 
     year = query.year(office) or office.programme_year()
@@ -166,7 +169,10 @@ def chart_png(office: Office, which: str, query: Query) -> bytes | None:
     notes: list[str] = []
     with _CHARTS:
         if which == "units":
-            order = [u for u in office.roster().names if u in data] + sorted(set(data) - set(office.roster().names))
-            return C.levels_per_unit({u: data[u] for u in order}, LEVEL_NAMES, notes)
+            names = office.roster().names
+            order = [u for u in names if u in data] + sorted(set(data) - set(names))
+            part = C.levels_per_unit_parts({u: data[u] for u in order}, LEVEL_NAMES, notes,
+                                           only=(query.integer("part", 1, 10**6) or 1) - 1)
+            return part[0] if part else None
         years = sorted(data)
         return C.year_over_year(years, data, LEVEL_NAMES, notes)

@@ -61,6 +61,7 @@ def test_the_parts_are_even_in_the_roster_order_and_on_one_scale(monkeypatch):
     drawn.clear()
     charts.levels_per_unit_parts(dict(list(by_unit.items())[:21]), LEVELS, [])
     assert [len(units) for units, _ in drawn] == [11, 10]
+    assert charts.unit_parts([]) == [] and charts.levels_per_unit_parts(by_unit, LEVELS, [], only=3) == []
 
 
 def test_the_summarys_work_grows_with_the_units_not_their_square(school, monkeypatch):

@@ -118,6 +118,24 @@ def test_charts_are_png_images_of_the_levels(local):
     assert local.get("/charts/units.png?year=2019").status_code == 404  # no points that year: no chart
 
 
+def test_the_units_chart_of_a_large_school_comes_in_parts_as_the_summary_prints_it(local, monkeypatch):
+    """Parts of at most ``UNITS_PER_CHART`` units (a thousand units in one chart: a picture 48,000 pixels tall,
+    seven seconds and hundreds of megabytes at each view), here one unit a part."""
+    from lzdocs.documents import charts
+
+    monkeypatch.setattr(charts, "UNITS_PER_CHART", 1)
+    page = local.get("/charts")
+    parts = re.findall(r'<img class="chart" src="(/charts/units\.png[^"]*)" alt="2026年各单位风险点等级（(\d)/(\d)）"',
+                       unescape(page.text))
+    count = len(parts)
+    assert count >= 2 and [(src, int(i), int(n)) for src, i, n in parts] == [
+        (f"/charts/units.png?year=2026&part={i}", i, count) for i in range(1, count + 1)]
+    images = [local.get(src).content for src, _, _ in parts]
+    assert all(image.startswith(b"\x89PNG\r\n\x1a\n") for image in images) and len(set(images)) == count
+    assert local.get(f"/charts/units.png?year=2026&part={count + 1}").status_code == 404  # past the last part
+    assert local.get("/charts/units.png?year=2026&part=x").content == images[0]  # not a number: the first
+
+
 def test_a_letter_downloads_with_its_chinese_name(local, archive):
     card = local.get("/unit", params={"name": "计划财务处"})
     link = unescape(re.search(r'href="(/download\?path=[^"]+)">' + re.escape(OVERDUE_NUMBER), card.text)[1])
