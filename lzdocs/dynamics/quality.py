@@ -263,8 +263,29 @@ class CopyIndex:
         self.since: list[float] = []  # the ``since`` of each text
         self.exact: dict[str, list[int]] = {}  # text → its positions in ``texts``, first first
         self.by_unit: dict[str, list[int]] = {}  # unit → the positions of its texts
+        self.gone: set[int] = set()  # positions of texts no longer held (``drop``)
         for unit, rows in forms:
             self.add(unit, rows)
+
+    @property
+    def held(self) -> int:
+        """How many texts are held: those added, less those dropped."""
+        return len(self.texts) - len(self.gone)
+
+    def entries(self) -> list[tuple[str, tuple[str, int | None], float]]:
+        """(text, (unit, table row), since) of each text held, in order."""
+        return [(text, owner, since) for i, (text, owner, since) in enumerate(zip(self.texts, self.owners, self.since))
+                if i not in self.gone]
+
+    def drop(self, positions: Iterable[int]) -> None:
+        """Texts no longer held (their form superseded): never found again, as if they had not been added — the
+        texts held keep their order, and of equal scores the first held is still the one chosen."""
+        for position in set(positions) - self.gone:
+            self.gone.add(position)
+            for where, key in ((self.exact, self.texts[position]), (self.by_unit, self.owners[position][0])):
+                where[key].remove(position)
+                if not where[key]:
+                    del where[key]
 
     def add(self, unit: str, rows: Sequence[Mapping]) -> None:
         self.add_texts(unit, texts_of(rows))
@@ -303,7 +324,7 @@ class CopyIndex:
                 found[i] = (same, 100.0)
             elif fuzzy:
                 pending.append((i, text, held))
-        if pending and len(self.texts) > len(self.by_unit.get(unit, ())):
+        if pending and self.held > len(self.by_unit.get(unit, ())):
             found.update(self._alike(unit, pending, rules.copy_threshold))
         flags = []
         for i, (position, score) in sorted(found.items()):
@@ -328,6 +349,8 @@ class CopyIndex:
                                dtype=np.float32)  # distinct ratios differ by far more than float32 rounds
         if own := self.by_unit.get(unit):
             scores[:, own] = -1
+        if self.gone:
+            scores[:, sorted(self.gone)] = -1
         if any(held != NEW for _, _, held in pending):  # texts its unit had before: only what others had earlier
             held_since = np.asarray(self.since)
             for k, (_, _, held) in enumerate(pending):
@@ -390,13 +413,19 @@ class FirstHad:
     it (``threshold``, as a copy is told): a sentence the unit reworded when it sent its form again is still its own,
     from its first form on."""
 
-    def __init__(self, conn: Connection, forms: Iterable[tuple[int, str]], threshold: float):
+    def __init__(self, conn: Connection, forms: Iterable[tuple[int, str]], threshold: float,
+                 known: dict[int, list[tuple[str, int | None]]] | None = None):
+        """``known``: the texts of stored forms read before, by id (``StoredTexts.by_id``: stored rows never
+        change), to which the forms read here are added."""
         unit_of = dict(forms)
+        known = {} if known is None else known
+        for submission, rows in history.rows_of(conn, [i for i in unit_of if i not in known]).items():
+            known[submission] = texts_of(rows)
         self.threshold = threshold
         self.earlier: dict[str, list[tuple[str, int]]] = {}  # unit → (text, id of the form holding it)
-        for submission, rows in history.rows_of(conn, unit_of).items():
+        for submission in sorted(unit_of):
             self.earlier.setdefault(unit_of[submission], []).extend(
-                (text, submission) for text, _ in texts_of(rows) if len(text) >= MIN_COPY_CHARS)
+                (text, submission) for text, _ in known[submission] if len(text) >= MIN_COPY_CHARS)
 
     def since(self, unit: str, texts: Sequence[tuple[str, int | None]], default: float) -> list[float]:
         """For each of ``unit``'s (text, row): the id of the unit's earliest form holding it or a text alike, else
@@ -543,42 +572,73 @@ def _reviewed(row: Mapping) -> dict:
 
 class StoredTexts:
     """The risk texts of the year's current forms, kept over an ingest run (stored rows never change): each form
-    taken reads only the forms stored since the one before, and the index grows by them."""
+    taken reads only the forms stored since the one before, and the index grows by them — a form that supersedes one
+    held takes its place."""
 
     def __init__(self):
         self.by_id: dict[int, list[tuple[str, int | None]]] = {}
         self.year: int | None = None
         self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
         self.units: set[str] = set()  # their units
+        self.positions: dict[int, range] = {}  # submission id → the positions of its texts in ``copies``
         self.seen = 0  # the greatest submission id read: what comes after it is new
         self.copies = CopyIndex()
 
     def index(self, conn: Connection, year: int, threshold: float = DEFAULT_COPY_THRESHOLD) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
-        received, each text held since its unit first had it. Only the forms stored since the last call are read
-        when they come after the ones held, are of other units and superseded nothing: a form stops being current
-        only when a newer one of its unit supersedes it."""
+        received, each text held since its unit first had it — as if read anew each time (``_follow``)."""
         new = None
-        first: FirstHad | None = None
         if year == self.year and self.forms:
-            new, self.seen, replaced = history.current_forms_after(conn, year, self.seen)
-            last = self.forms[-1]
-            if replaced or (new and ((new[0][2], new[0][0]) < (last[2], last[0])
-                                     or not self.units.isdisjoint(f[1] for f in new))):
-                new = None
-        if new is None:  # the first form, another year, a unit's form again: all anew
-            self.year, self.forms, self.units, self.copies = year, [], set(), CopyIndex()
-            new = [tuple(f) for f in history.current_forms(conn, year)]
-            self.seen = max((f[0] for f in new), default=0)
-            first = FirstHad(conn, history.superseded_forms(conn, year), threshold)
-        for submission, rows in history.rows_of(conn, [f[0] for f in new if f[0] not in self.by_id]).items():
-            self.by_id[submission] = texts_of(rows)
-        for submission, unit, _ in new:
-            texts = self.by_id[submission]
-            self.copies.add_texts(unit, texts, first.since(unit, texts, submission) if first else submission)
-        self.forms += new
-        self.units.update(f[1] for f in new)
+            forms, self.seen = history.forms_after(conn, year, self.seen)
+            new = self._follow(conn, forms, threshold)
+        if new is None:  # the first form, another year, a form that went into history at once: all anew
+            self.year, self.forms, self.units, self.positions, self.copies = year, [], set(), {}, CopyIndex()
+            forms = [tuple(f) for f in history.current_forms(conn, year)]
+            self.seen = max((f[0] for f in forms), default=0)
+            self._read(conn, [f[0] for f in forms])
+            first = FirstHad(conn, history.superseded_forms(conn, year), threshold, self.by_id)
+            new = [(f, first.since(f[1], self.by_id[f[0]], f[0])) for f in forms]
+        for form, since in new:
+            submission, unit, _ = form
+            before = len(self.copies.texts)
+            self.copies.add_texts(unit, self.by_id[submission], since)
+            self.positions[submission] = range(before, len(self.copies.texts))
+            self.forms.append(form)
+            self.units.add(unit)
         return self.copies
+
+    def _follow(self, conn: Connection, forms: list, threshold: float) -> list[tuple[tuple, Sequence[float]]] | None:
+        """The forms stored since the last call (``history.forms_after``) as they join the index — each with the
+        ``since`` of its texts — once the forms they superseded are dropped from it; None when the index is to be
+        made anew: a form that went into history at once (an older one of its unit came late, or it was superseded
+        since), one that superseded a form not held, or one that would not come last in the order received."""
+        if any(r["superseded_by"] is not None for r in forms):
+            return None
+        replaced = {r["supersedes"] for r in forms if r["supersedes"] is not None}
+        if not replaced <= self.positions.keys():
+            return None
+        kept = [f for f in self.forms if f[0] not in replaced]
+        added = [(r["id"], r["unit"], r["received_at"]) for r in forms]
+        if added and kept and (added[0][2], added[0][0]) < (kept[-1][2], kept[-1][0]):
+            return None
+        units = {f[1] for f in kept}
+        if not units.isdisjoint(f[1] for f in added) or len({f[1] for f in added}) < len(added):
+            return None
+        for submission in replaced:
+            self.copies.drop(self.positions.pop(submission))
+        self.forms, self.units = kept, units
+        self._read(conn, [f[0] for f in added])
+        successors = {r["unit"] for r in forms if r["supersedes"] is not None}
+        first = None
+        if successors:  # their units' earlier forms of the year: a text held since the first of them that had it
+            first = FirstHad(conn, [f for f in history.superseded_forms(conn, self.year) if f[1] in successors],
+                             threshold, self.by_id)
+        return [(f, first.since(f[1], self.by_id[f[0]], f[0]) if f[1] in successors else [f[0]] * len(
+            self.by_id[f[0]])) for f in added]
+
+    def _read(self, conn: Connection, submissions: list[int]) -> None:
+        for submission, rows in history.rows_of(conn, [i for i in submissions if i not in self.by_id]).items():
+            self.by_id[submission] = texts_of(rows)
 
     def remember(self, submission: int, texts: list[tuple[str, int | None]]) -> None:
         """The texts of a form this run has just stored (its rows as taken: they are what was stored), so that
@@ -612,7 +672,7 @@ def ingest_flags(conn: Connection, unit: str, year: int, rows: Sequence[Mapping]
             same_year = previous["year"]
     texts = texts_of(rows) if texts is None else texts
     had = FirstHad(conn, [(f["id"], unit) for f in forms if f["year"] == year], rules.copy_threshold)
-    year_rows = len(others.texts) - len(others.by_unit.get(unit, ())) + len(rows)
+    year_rows = others.held - len(others.by_unit.get(unit, ())) + len(rows)
     return form_flags(unit, rows, rules, others=others, same_as_year=same_year,
                       fuzzy=year_rows ** 2 // 2 <= FUZZY_PAIRS, texts=texts,
                       since=had.since(unit, texts, NEW))

@@ -3,7 +3,9 @@ units' texts, and the index kept over an ingest run is the year's current forms 
 superseded."""
 
 import datetime as dt
+import random
 
+import pytest
 from rapidfuzz import fuzz, process
 
 from lzdocs.dynamics.quality import CopyIndex, Rules, StoredTexts, texts_of
@@ -48,7 +50,7 @@ def test_the_index_kept_over_a_run_is_the_years_current_forms(workspace, store):
     def index():
         with store.read() as conn:
             held = stored.index(conn, 2026)
-        return [(unit, text) for text, (unit, _) in zip(held.texts, held.owners, strict=True)]
+        return [(unit, text) for text, (unit, _), _ in held.entries()]
 
     add("甲处", TEXTS[:2], dt.date(2026, 11, 1))
     assert index() == [("甲处", TEXTS[0]), ("甲处", TEXTS[1])]
@@ -56,7 +58,13 @@ def test_the_index_kept_over_a_run_is_the_years_current_forms(workspace, store):
     assert index() == [("甲处", TEXTS[0]), ("甲处", TEXTS[1]), ("乙处", TEXTS[2]), ("乙处", TEXTS[3])]
     add("甲处", TEXTS[4:], dt.date(2026, 11, 5))  # supersedes 甲处's first form: its texts leave the index
     assert index() == [("乙处", TEXTS[2]), ("乙处", TEXTS[3]), ("甲处", TEXTS[4]), ("甲处", TEXTS[5])]
-    assert stored.copies.exact == CopyIndex([("乙处", risk_rows(TEXTS[2:4])), ("甲处", risk_rows(TEXTS[4:]))]).exact
+    fresh = CopyIndex([("乙处", risk_rows(TEXTS[2:4])), ("甲处", risk_rows(TEXTS[4:]))])
+    assert [(text, owner) for text, owner, _ in stored.copies.entries()] == [(t, o) for t, o, _ in fresh.entries()]
+    held = stored.copies
+    assert {t: [held.texts[i] for i in at] for t, at in held.exact.items()} == {t: [t] * len(at) for t, at in
+                                                                                  fresh.exact.items()}
+    assert {u: [held.texts[i] for i in at] for u, at in held.by_unit.items()} == {
+        u: [fresh.texts[i] for i in at] for u, at in fresh.by_unit.items()}
     assert texts_of(risk_rows(TEXTS[:1])) == [(TEXTS[0], 1)]
 
 
@@ -160,7 +168,7 @@ def test_who_had_a_text_first_counts_by_the_forms_not_by_when_the_current_ones_c
     def since():
         with store.read() as conn:
             held = stored.index(conn, 2026)
-        return {(unit, text): s for text, (unit, _), s in zip(held.texts, held.owners, held.since, strict=True)}
+        return {(unit, text): s for text, (unit, _), s in held.entries()}
 
     first = add("甲处", TEXTS[:2], dt.date(2026, 11, 1))
     assert since() == {("甲处", TEXTS[0]): first, ("甲处", TEXTS[1]): first}
@@ -170,8 +178,8 @@ def test_who_had_a_text_first_counts_by_the_forms_not_by_when_the_current_ones_c
     fresh = StoredTexts()  # a run that starts now: the same
     with store.read() as conn:
         held = fresh.index(conn, 2026)
-    assert sorted(zip(held.owners, held.since)) == sorted([(("乙处", 1), other), (("甲处", 1), first),
-                                                           (("甲处", 2), second)])
+    assert sorted((owner, since) for _, owner, since in held.entries()) == sorted([
+        (("乙处", 1), other), (("甲处", 1), first), (("甲处", 2), second)])
 
 
 def test_a_text_the_unit_reworded_when_it_sent_its_form_again_is_still_its_own(workspace, store, make_form):
@@ -242,3 +250,36 @@ def test_the_texts_are_spelled_only_once_they_are_compared_alike(workspace):
     assert len(index.spelled) == 3
     assert [f.from_unit for f in index.copied_flags("丁处", risk_rows(["违规审批大额资金的支出"]), rules)] == ["丙处"]
     assert index.spelled == [index.alphabet.spell(t) for t in index.texts] and len(index.spelled) == 6
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_index_kept_over_a_run_finds_what_an_index_made_anew_finds(workspace, store, seed):
+    """Forms of five units in a random order: new ones, corrected ones that supersede the unit's form (the index
+    drops its texts and holds the new ones, as one made anew holds them), and late ones older than the unit's
+    current form (they go into history at once, and the index is made anew). After each form stored, the index
+    kept over the run holds what a new run's index holds — the same texts, rows and ``since``, in the same order —
+    and finds the same copies in a form being taken."""
+    rng = random.Random(seed)
+    rules = Rules.load(workspace)
+    pool = [*TEXTS, "插手工程招投标谋取私利啊", "违规审批大额的资金支出", "利用职务之便挪用公款",
+            "全新的一段风险点描述文字"]
+    units = ["甲处", "乙处", "丙处", "丁处", "戊处"]
+    stored, day, latest = StoredTexts(), dt.datetime(2026, 11, 1, 9), {}
+    for n in range(30):
+        unit = rng.choice(units)
+        late = unit in latest and rng.random() < 0.15
+        received = latest[unit] - dt.timedelta(hours=1) if late else day + dt.timedelta(hours=n)
+        if not late:
+            latest[unit] = received
+        with store.begin() as conn:
+            subs.add_submission(conn, rows=risk_rows(rng.sample(pool, rng.randint(1, 4))), sha256=f"{seed}-{n}",
+                                status="accepted", kind="risk", unit=unit, year=2026, filled_date=received.date(),
+                                received_at=received, original_name=f"{n}.docx", source=f"{n}.docx",
+                                arrived_on=received.date())
+        probe_unit, probe = rng.choice(units), risk_rows(rng.sample(pool, 4))
+        with store.read() as conn:
+            kept, anew = stored.index(conn, 2026), StoredTexts().index(conn, 2026)
+        assert kept.entries() == anew.entries() and kept.held == anew.held
+        found = [[(f.row, f.from_unit, f.message) for f in index.copied_flags(probe_unit, probe, rules)]
+                 for index in (kept, anew)]
+        assert found[0] == found[1]
