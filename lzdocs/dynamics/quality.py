@@ -607,7 +607,8 @@ class StoredTexts:
             self.units.add(unit)
         return self.copies
 
-    def _follow(self, conn: Connection, forms: list, threshold: float) -> list[tuple[tuple, Sequence[float]]] | None:
+    def _follow(self, conn: Connection, forms: list,
+                threshold: float) -> list[tuple[tuple, float | Sequence[float]]] | None:
         """The forms stored since the last call (``history.forms_after``) as they join the index — each with the
         ``since`` of its texts — once the forms they superseded are dropped from it; None when the index is to be
         made anew: a form that went into history at once (an older one of its unit came late, or it was superseded
@@ -633,8 +634,7 @@ class StoredTexts:
         if successors:  # their units' earlier forms of the year: a text held since the first of them that had it
             first = FirstHad(conn, [f for f in history.superseded_forms(conn, self.year) if f[1] in successors],
                              threshold, self.by_id)
-        return [(f, first.since(f[1], self.by_id[f[0]], f[0]) if f[1] in successors else [f[0]] * len(
-            self.by_id[f[0]])) for f in added]
+        return [(f, first.since(f[1], self.by_id[f[0]], f[0]) if f[1] in successors else f[0]) for f in added]
 
     def _read(self, conn: Connection, submissions: list[int]) -> None:
         for submission, rows in history.rows_of(conn, [i for i in submissions if i not in self.by_id]).items():

@@ -71,20 +71,13 @@ def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
     return conn.execute(_CURRENT, {"kind": kind, "year": year}).all()
 
 
-def current_forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int, bool]:
-    """(:func:`current_forms` among the submissions whose id is greater than ``after``, the greatest id there is,
-    whether any of them went into history at once — older than its unit's current form, or superseded since — or
-    superseded a form: found by id alone, a few rows however large the archive. A form may supersede one recorded
-    under another name (its unit's old one, renamed in units.csv: ``submissions.add_submission``), which a reader
-    holding the forms by the names recorded would not know was gone."""
-    forms, greatest = forms_after(conn, year, after, kind)
-    return ([(r["id"], r["unit"], r["received_at"]) for r in forms if r["superseded_by"] is None], greatest,
-            any(r["superseded_by"] is not None or r["supersedes"] is not None for r in forms))
-
-
 def forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> tuple[list, int]:
     """(the accepted forms of ``kind`` of ``year`` whose id is greater than ``after``, in the order received — each
-    with its ``superseded_by`` and ``supersedes`` — and the greatest id of any submission there is)."""
+    with its ``superseded_by`` and ``supersedes`` — and the greatest id of any submission there is): found by id
+    alone, a few rows however large the archive. Whether one went into history at once (older than its unit's
+    current form) or superseded a form is in those two columns — a form may supersede one recorded under another name
+    (its unit's old one, renamed in units.csv: ``submissions.add_submission``), which a reader holding the forms by
+    the names recorded would not know was gone."""
     rows = sql.rows(conn, _AFTER, {"after": after})
     return ([r for r in rows if r["kind"] == kind and r["status"] == "accepted" and r["year"] == year],
             max((r["id"] for r in rows), default=after))

@@ -196,9 +196,12 @@ def test_the_submission_queries_in_plain_sql_return_the_rows_sqlalchemy_reads(st
         assert history.accepted_forms(conn, up_to_year=2026, unit={"宣传部", "组织部"}) == core
         assert history.accepted_forms(conn, up_to_year=2026, unit=[]) == []
         assert history.accepted_forms(conn, up_to_year=2026, kind="review") == []
-        assert history.current_forms_after(conn, 2026, old) == (
-            [tuple(r) for r in history.current_forms(conn, 2026)], max(every), True)
-        assert history.current_forms_after(conn, 2026, max(every)) == ([], max(every), False)
+        forms, greatest = history.forms_after(conn, 2026, old)
+        assert greatest == max(every) and [(r["id"], r["unit"], r["received_at"]) for r in forms
+                                           if r["superseded_by"] is None] == [tuple(r) for r in
+                                                                              history.current_forms(conn, 2026)]
+        assert any(r["superseded_by"] is not None or r["supersedes"] is not None for r in forms)
+        assert history.forms_after(conn, 2026, max(every)) == ([], max(every))
 
 
 def test_the_same_bytes_accepted_twice_are_already_accepted_and_other_faults_are_not(store):
