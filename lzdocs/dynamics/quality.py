@@ -612,10 +612,12 @@ class StoredTexts:
         """The forms stored since the last call (``history.forms_after``) as they join the index — each with the
         ``since`` of its texts — once the forms they superseded are dropped from it; None when the index is to be
         made anew: a form that went into history at once (an older one of its unit came late, or it was superseded
-        since), one that superseded a form not held, or one that would not come last in the order received."""
+        since), one that superseded a form not held, or one that would not come last in the order received. A form
+        may supersede two held (its unit's current forms under an old name and a new one): both are dropped."""
         if any(r["superseded_by"] is not None for r in forms):
             return None
-        replaced = {r["supersedes"] for r in forms if r["supersedes"] is not None}
+        superseding = [r for r in forms if r["supersedes"] is not None]
+        replaced = history.superseded_by(conn, [r["id"] for r in superseding]) if superseding else set()
         if not replaced <= self.positions.keys():
             return None
         kept = [f for f in self.forms if f[0] not in replaced]
@@ -629,7 +631,7 @@ class StoredTexts:
             self.copies.drop(self.positions.pop(submission))
         self.forms, self.units = kept, units
         self._read(conn, [f[0] for f in added])
-        successors = {r["unit"] for r in forms if r["supersedes"] is not None}
+        successors = {r["unit"] for r in superseding}
         first = None
         if successors:  # their units' earlier forms of the year: a text held since the first of them that had it
             first = FirstHad(conn, [f for f in history.superseded_forms(conn, self.year) if f[1] in successors],

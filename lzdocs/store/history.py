@@ -83,6 +83,16 @@ def forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> 
             max((r["id"] for r in rows), default=after))
 
 
+def superseded_by(conn: Connection, submission_ids: Iterable[int]) -> set[int]:
+    """The ids of the submissions that any of ``submission_ids`` superseded: one form may supersede two, its unit's
+    current forms under its old name and its new one (an archive from before such forms superseded each other)."""
+    ids, found = sorted(set(submission_ids)), set()
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+        found.update(conn.execute(select(submissions.c.id)
+                                  .where(submissions.c.superseded_by.in_(ids[start:start + 500]))).scalars())
+    return found
+
+
 def superseded_forms(conn: Connection, year: int, kind: str = "risk") -> list:
     """(id, unit) of the accepted forms of ``kind`` of ``year`` that a newer form of their unit superseded."""
     return conn.execute(_SUPERSEDED, {"kind": kind, "year": year}).all()

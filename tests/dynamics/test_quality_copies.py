@@ -283,3 +283,32 @@ def test_the_index_kept_over_a_run_finds_what_an_index_made_anew_finds(workspace
         found = [[(f.row, f.from_unit, f.message) for f in index.copied_flags(probe_unit, probe, rules)]
                  for index in (kept, anew)]
         assert found[0] == found[1]
+
+
+def test_a_form_that_supersedes_two_current_forms_drops_both_from_the_index_kept_over_a_run(workspace, store):
+    """An archive from before a unit's forms under its old and new names superseded each other holds two current
+    forms of the unit; its next form supersedes both (``supersedes`` names only one of them). The index kept over
+    the run must drop both, as one made anew does: else a later form is told it copied a form no longer current."""
+    rules = Rules.load(workspace)
+    day = dt.datetime(2026, 11, 1, 9)
+
+    def add(n, unit, text, names=()):
+        received = day + dt.timedelta(days=n)
+        with store.begin() as conn:
+            return subs.add_submission(conn, rows=risk_rows([text]), sha256=f"two-{n}", status="accepted",
+                                       kind="risk", unit=unit, year=2026, filled_date=received.date(),
+                                       received_at=received, original_name=f"{n}.docx", source=f"{n}.docx",
+                                       arrived_on=received.date(), names=names)[0]
+
+    old = add(1, "旧名处", "擅自出借单位银行账户给外单位使用")
+    add(2, "新名处", "虚列支出套取科研经费用于个人消费")  # no names: both stay current
+    stored = StoredTexts()
+    with store.read() as conn:
+        assert len(stored.index(conn, 2026).entries()) == 2
+    add(3, "新名处", "违规为关联企业办理资金拨付手续", names=("旧名处",))
+    with store.read() as conn:
+        assert subs.get(conn, old)["superseded_by"] is not None
+        kept, anew = stored.index(conn, 2026), StoredTexts().index(conn, 2026)
+    assert kept.entries() == anew.entries() == [("违规为关联企业办理资金拨付手续", ("新名处", 1), 3)]
+    probe = risk_rows(["擅自出借单位银行账户给外单位使用"])
+    assert kept.copied_flags("丙处", probe, rules) == anew.copied_flags("丙处", probe, rules) == []
