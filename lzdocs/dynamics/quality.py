@@ -581,6 +581,7 @@ class StoredTexts:
         self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
         self.units: set[str] = set()  # their units
         self.positions: dict[int, range] = {}  # submission id → the positions of its texts in ``copies``
+        self.superseded_units: set[str] = set()  # units with a superseded form of the year: ``since`` is ``FirstHad``'s
         self.seen = 0  # the greatest submission id read: what comes after it is new
         self.copies = CopyIndex()
 
@@ -596,7 +597,9 @@ class StoredTexts:
             forms = [tuple(f) for f in history.current_forms(conn, year)]
             self.seen = max((f[0] for f in forms), default=0)
             self._read(conn, [f[0] for f in forms])
-            first = FirstHad(conn, history.superseded_forms(conn, year), threshold, self.by_id)
+            superseded = history.superseded_forms(conn, year)
+            self.superseded_units = {f[1] for f in superseded}
+            first = FirstHad(conn, superseded, threshold, self.by_id)
             new = [(f, first.since(f[1], self.by_id[f[0]], f[0])) for f in forms]
         for form, since in new:
             submission, unit, _ = form
@@ -629,11 +632,14 @@ class StoredTexts:
             return None
         for submission in replaced:
             self.copies.drop(self.positions.pop(submission))
+        self.superseded_units.update(f[1] for f in self.forms if f[0] in replaced)
         self.forms, self.units = kept, units
         self._read(conn, [f[0] for f in added])
-        successors = {r["unit"] for r in superseding}
+        # the forms whose units had a form of the year superseded (by them, or before: under a name that is no
+        # longer the unit's) hold a text since the first of those that had it
+        successors = {f[1] for f in added} & self.superseded_units
         first = None
-        if successors:  # their units' earlier forms of the year: a text held since the first of them that had it
+        if successors:
             first = FirstHad(conn, [f for f in history.superseded_forms(conn, self.year) if f[1] in successors],
                              threshold, self.by_id)
         return [(f, first.since(f[1], self.by_id[f[0]], f[0]) if f[1] in successors else f[0]) for f in added]

@@ -312,3 +312,30 @@ def test_a_form_that_supersedes_two_current_forms_drops_both_from_the_index_kept
     assert kept.entries() == anew.entries() == [("违规为关联企业办理资金拨付手续", ("新名处", 1), 3)]
     probe = risk_rows(["擅自出借单位银行账户给外单位使用"])
     assert kept.copied_flags("丙处", probe, rules) == anew.copied_flags("丙处", probe, rules) == []
+
+
+def test_a_form_under_a_name_whose_earlier_form_was_superseded_under_another_name_counts_from_that_form(
+        workspace, store):
+    """旧名处's form was superseded by 新名处's (its alias then); the alias gone from units.csv, 旧名处 sends a form
+    of its own that supersedes nothing. A text of it that 旧名处's first form had is held since that form, in the
+    index kept over a run as in one made anew."""
+    day = dt.datetime(2026, 11, 1, 9)
+
+    def add(n, unit, texts, names=()):
+        received = day + dt.timedelta(days=n)
+        with store.begin() as conn:
+            return subs.add_submission(conn, rows=risk_rows(texts), sha256=f"alias-{n}", status="accepted",
+                                       kind="risk", unit=unit, year=2026, filled_date=received.date(),
+                                       received_at=received, original_name=f"{n}.docx", source=f"{n}.docx",
+                                       arrived_on=received.date(), names=names)[0]
+
+    first = add(1, "旧名处", [TEXTS[0]])
+    add(2, "新名处", [TEXTS[2]], names=("旧名处",))
+    stored = StoredTexts()
+    with store.read() as conn:
+        stored.index(conn, 2026)
+    later = add(3, "旧名处", [TEXTS[1], TEXTS[4]])
+    with store.read() as conn:
+        kept, anew = stored.index(conn, 2026), StoredTexts().index(conn, 2026)
+    assert kept.entries() == anew.entries() == [(TEXTS[2], ("新名处", 1), 2), (TEXTS[1], ("旧名处", 1), first),
+                                                (TEXTS[4], ("旧名处", 2), later)]
