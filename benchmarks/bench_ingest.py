@@ -110,10 +110,16 @@ def floor(paths: list[Path], work: Path) -> float:
     return elapsed
 
 
-def ingest(paths: list[Path], where: Path, n: int) -> float:
-    """Seconds of ``lzdocs ingest`` of every file, from a new workspace's inbox."""
+def new_workspace(where: Path, n: int) -> Workspace:
+    """A new workspace whose roster is the n units of ``make_forms`` (单位0000 …)."""
     ws, _ = Workspace.init(where, SAMPLE)
     (ws.root / "units.csv").write_text("单位,别名\n" + "".join(f"单位{i:04d},\n" for i in range(n)), encoding="utf-8")
+    return ws
+
+
+def ingest(paths: list[Path], where: Path, n: int) -> float:
+    """Seconds of ``lzdocs ingest`` of every file, from a new workspace's inbox."""
+    ws = new_workspace(where, n)
     for p in paths:
         shutil.copy2(p, ws.inbox / p.name)
     os.sync()  # the copies' writing is not the ingest's

@@ -26,20 +26,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_ingest import LEVELS, make_forms  # noqa: E402
+from bench_ingest import LEVELS, make_forms, new_workspace  # noqa: E402
 
 from lzdocs.documents.blankform import write_docx  # noqa: E402
 from lzdocs.forms.schema import risk_kind  # noqa: E402
-from lzdocs.workspace import SAMPLE, Workspace  # noqa: E402
+from lzdocs.workspace import Workspace  # noqa: E402
 
 TODAY = "2026-12-06"
-
-
-def workspace(where: Path, units: int) -> Workspace:
-    ws, _ = Workspace.init(where, SAMPLE)
-    (ws.root / "units.csv").write_text("单位,别名\n" + "".join(f"单位{i:04d},\n" for i in range(units)),
-                                       encoding="utf-8")
-    return ws
 
 
 def corrected_forms(folder: Path, units: int) -> list[Path]:
@@ -76,13 +69,13 @@ def main() -> None:
         (tmp / "one").mkdir()
         (tmp / "two").mkdir()
         distinct, corrected = make_forms(tmp / "one", n), corrected_forms(tmp / "two", n // 2)
-        ws = workspace(tmp / "ws", n)
+        ws = new_workspace(tmp / "ws", n)
         for p in distinct:
             shutil.copy2(p, ws.inbox / p.name)
         os.sync()
         ingest = run(ws, "ingest", "--json")
         summary = run(ws, "summary", "--json")
-        again = workspace(tmp / "ws2", n // 2)
+        again = new_workspace(tmp / "ws2", n // 2)
         for p in corrected:
             shutil.copy2(p, again.inbox / p.name)
         os.sync()

@@ -579,7 +579,6 @@ class StoredTexts:
         self.by_id: dict[int, list[tuple[str, int | None]]] = {}
         self.year: int | None = None
         self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
-        self.units: set[str] = set()  # their units
         self.positions: dict[int, range] = {}  # submission id → the positions of its texts in ``copies``
         self.superseded_units: set[str] = set()  # units with a superseded form of the year: ``since`` is ``FirstHad``'s
         self.seen = 0  # the greatest submission id read: what comes after it is new
@@ -593,7 +592,7 @@ class StoredTexts:
             forms, self.seen = history.forms_after(conn, year, self.seen)
             new = self._follow(conn, forms, threshold)
         if new is None:  # the first form, another year, a form that went into history at once: all anew
-            self.year, self.forms, self.units, self.positions, self.copies = year, [], set(), {}, CopyIndex()
+            self.year, self.forms, self.positions, self.copies = year, [], {}, CopyIndex()
             forms = [tuple(f) for f in history.current_forms(conn, year)]
             self.seen = max((f[0] for f in forms), default=0)
             self._read(conn, [f[0] for f in forms])
@@ -607,7 +606,6 @@ class StoredTexts:
             self.copies.add_texts(unit, self.by_id[submission], since)
             self.positions[submission] = range(before, len(self.copies.texts))
             self.forms.append(form)
-            self.units.add(unit)
         return self.copies
 
     def _follow(self, conn: Connection, forms: list,
@@ -627,13 +625,12 @@ class StoredTexts:
         added = [(r["id"], r["unit"], r["received_at"]) for r in forms]
         if added and kept and (added[0][2], added[0][0]) < (kept[-1][2], kept[-1][0]):
             return None
-        units = {f[1] for f in kept}
-        if not units.isdisjoint(f[1] for f in added) or len({f[1] for f in added}) < len(added):
+        if not {f[1] for f in kept}.isdisjoint(f[1] for f in added) or len({f[1] for f in added}) < len(added):
             return None
         for submission in replaced:
             self.copies.drop(self.positions.pop(submission))
         self.superseded_units.update(f[1] for f in self.forms if f[0] in replaced)
-        self.forms, self.units = kept, units
+        self.forms = kept
         self._read(conn, [f[0] for f in added])
         # the forms whose units had a form of the year superseded (by them, or before: under a name that is no
         # longer the unit's) hold a text since the first of those that had it
