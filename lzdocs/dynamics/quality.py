@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -578,7 +579,8 @@ class StoredTexts:
     def __init__(self):
         self.by_id: dict[int, list[tuple[str, int | None]]] = {}
         self.year: int | None = None
-        self.forms: list[tuple] = []  # (submission id, unit, received_at) of what ``copies`` holds, in order
+        self.forms: dict[int, tuple] = {}  # submission id → (id, unit, received_at) of what ``copies`` holds, in order
+        self.units: Counter[str] = Counter()  # the units of ``forms``, each as often as it has one there
         self.positions: dict[int, range] = {}  # submission id → the positions of its texts in ``copies``
         self.superseded_units: set[str] = set()  # units with a superseded form of the year: ``since`` is ``FirstHad``'s
         self.seen = 0  # the greatest submission id read: what comes after it is new
@@ -592,7 +594,7 @@ class StoredTexts:
             forms, self.seen = history.forms_after(conn, year, self.seen)
             new = self._follow(conn, forms, threshold)
         if new is None:  # the first form, another year, a form that went into history at once: all anew
-            self.year, self.forms, self.positions, self.copies = year, [], {}, CopyIndex()
+            self.year, self.forms, self.units, self.positions, self.copies = year, {}, Counter(), {}, CopyIndex()
             forms = [tuple(f) for f in history.current_forms(conn, year)]
             self.seen = max((f[0] for f in forms), default=0)
             self._read(conn, [f[0] for f in forms])
@@ -605,7 +607,8 @@ class StoredTexts:
             before = len(self.copies.texts)
             self.copies.add_texts(unit, self.by_id[submission], since)
             self.positions[submission] = range(before, len(self.copies.texts))
-            self.forms.append(form)
+            self.forms[submission] = form
+            self.units[unit] += 1
         return self.copies
 
     def _follow(self, conn: Connection, forms: list,
@@ -621,16 +624,23 @@ class StoredTexts:
         replaced = history.superseded_by(conn, [r["id"] for r in superseding]) if superseding else set()
         if not replaced <= self.positions.keys():
             return None
-        kept = [f for f in self.forms if f[0] not in replaced]
+        # what stays held, looked at through the few forms that go: a run of a thousand forms is not a thousand
+        # passes over the forms held
+        last = next((f for f in reversed(self.forms.values()) if f[0] not in replaced), None)
         added = [(r["id"], r["unit"], r["received_at"]) for r in forms]
-        if added and kept and (added[0][2], added[0][0]) < (kept[-1][2], kept[-1][0]):
+        if added and last and (added[0][2], added[0][0]) < (last[2], last[0]):
             return None
-        if not {f[1] for f in kept}.isdisjoint(f[1] for f in added) or len({f[1] for f in added}) < len(added):
-            return None
+        leaving = Counter(self.forms[submission][1] for submission in replaced)
+        units = [f[1] for f in added]
+        if len(set(units)) < len(units) or any(self.units[unit] > leaving[unit] for unit in units):
+            return None  # a unit would hold two current forms
         for submission in replaced:
             self.copies.drop(self.positions.pop(submission))
-        self.superseded_units.update(f[1] for f in self.forms if f[0] in replaced)
-        self.forms = kept
+            unit = self.forms.pop(submission)[1]
+            self.units[unit] -= 1
+            if not self.units[unit]:
+                del self.units[unit]
+            self.superseded_units.add(unit)
         self._read(conn, [f[0] for f in added])
         # the forms whose units had a form of the year superseded (by them, or before: under a name that is no
         # longer the unit's) hold a text since the first of those that had it
