@@ -339,3 +339,62 @@ def test_a_form_under_a_name_whose_earlier_form_was_superseded_under_another_nam
         kept, anew = stored.index(conn, 2026), StoredTexts().index(conn, 2026)
     assert kept.entries() == anew.entries() == [(TEXTS[2], ("新名处", 1), 2), (TEXTS[1], ("旧名处", 1), first),
                                                 (TEXTS[4], ("旧名处", 2), later)]
+
+
+class _CountingForms(dict):
+    """The forms a ``StoredTexts`` holds, counting each one looked at by going through them."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.looked = 0
+
+    def _count(self, items):
+        for item in items:
+            self.looked += 1
+            yield item
+
+    def __iter__(self):
+        return self._count(super().__iter__())
+
+    def keys(self):
+        return _Walked(self, dict.keys(self))
+
+    def values(self):
+        return _Walked(self, dict.values(self))
+
+    def items(self):
+        return _Walked(self, dict.items(self))
+
+
+class _Walked:
+    def __init__(self, forms, view):
+        self.forms, self.view = forms, view
+
+    def __iter__(self):
+        return self.forms._count(iter(self.view))
+
+    def __reversed__(self):
+        return self.forms._count(reversed(self.view))
+
+    def __len__(self):
+        return len(self.view)
+
+
+def test_following_a_run_looks_at_the_forms_it_adds_and_drops_not_at_every_form_held(workspace, store):
+    """A run of a thousand forms was a thousand passes over the forms held (a million steps): each form taken is
+    followed by looking at the forms it adds and drops, and at the last one held."""
+    stored, day = StoredTexts(), dt.datetime(2026, 11, 1, 9)
+    for n in range(80):
+        unit = f"第{n % 60}处"  # the last twenty correct a form taken before: it is superseded and dropped
+        with store.begin() as conn:
+            subs.add_submission(conn, rows=risk_rows([f"{unit}的第{n}个风险点描述文字"]), sha256=f"walk-{n}",
+                                status="accepted", kind="risk", unit=unit, year=2026, filled_date=day.date(),
+                                received_at=day + dt.timedelta(minutes=n), original_name=f"{n}.docx",
+                                source=f"{n}.docx", arrived_on=day.date())
+        with store.read() as conn:
+            stored.index(conn, 2026)
+        if n == 0:
+            stored.forms = _CountingForms(stored.forms)
+    assert isinstance(stored.forms, _CountingForms), "the index was made anew: nothing was followed"
+    assert len(stored.forms) == 60 and stored.copies.held == 60
+    assert stored.forms.looked <= 3 * 79, stored.forms.looked
