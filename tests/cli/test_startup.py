@@ -194,6 +194,7 @@ run()
 """
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_command_stopped_by_ctrl_c_ends_with_exit_130_even_where_python_would_end_it_by_sigint(tmp_path):
     """Run as ``python -m`` (as the tests and the Windows launcher run it), CPython kills a process with SIGINT at
     exit (-2, not 130) once a Ctrl-C has escaped code compiled from a string — however well it was handled."""
@@ -216,6 +217,7 @@ run()
 """
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_command_that_has_finished_keeps_its_exit_code_when_ctrl_c_comes_as_python_shuts_down(tmp_path):
     """Python puts its default handler back as it shuts down and then tears its modules down for a tenth of a
     second: a Ctrl-C then ended a finished command by SIGINT (-2, no message) — 30 of 394 runs of a Ctrl-C pass."""

@@ -260,6 +260,7 @@ def test_a_second_case_alike_is_recorded_with_again_and_counted_twice(tmp_path):
     assert (summary[0][2], summary[0][10]) == ("出纳", "已发生（3 起）")
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_two_clerks_adding_the_same_case_at_once_record_it_once(tmp_path):
     import subprocess
     import sys

@@ -171,6 +171,7 @@ _KILLED_IN_REWRITE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 @posix
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="/proc")
 def test_a_recovery_killed_as_it_rewrites_the_intent_strands_nothing(workspace, make_form):
@@ -396,6 +397,7 @@ def test_a_form_returned_and_its_correction_in_one_run_settle_the_return(workspa
 
 
 # --- 5. (before d32a7d1 too) a user's file named intent.json -------------------------------------------------------
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 @posix
 @pytest.mark.parametrize("name", ["intent.json", "INTENT.json"])
 def test_an_inbox_file_named_intent_json_survives_a_kill(workspace, name):

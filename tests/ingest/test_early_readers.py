@@ -155,6 +155,7 @@ def test_none_is_started_for_a_dry_run_or_for_files_named(workspace, make_form, 
         given[i] for i in range(10))  # the named files stay where they are, as they were
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_an_early_reader_killed_before_the_run_takes_it_costs_only_time(workspace, make_form, started,
                                                                        monkeypatch):
     ws = use_readers(workspace.root, 1)

@@ -61,6 +61,7 @@ def _worker_up(job: Ingest):
     return worker.process, job._private_folder()
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_worker_that_dies_mid_run_costs_only_time(tmp_path, workspace, store, make_form):
     """SIGKILL of the reader process after its first answer: the ingest reads the rest itself — the same outcomes
     as a run without workers, each form once in the archive, and the dead worker's copies gone with the run."""
@@ -83,6 +84,7 @@ def test_a_worker_that_dies_mid_run_costs_only_time(tmp_path, workspace, store, 
     assert not seen["private"].exists()
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_while_a_worker_is_held_up_the_ingest_reads_the_next_forms_itself(tmp_path, workspace, store, make_form,
                                                                           monkeypatch):
     """The worker stopped (SIGSTOP) for a while, as one converting an old .doc is: the ingest does not sit idle — it
@@ -278,6 +280,7 @@ def test_ctrl_c_while_a_worker_converts_an_old_doc_ends_its_libreoffice(tmp_path
     assert not private[0].exists()
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_ctrl_c_while_the_run_waits_for_its_worker_at_the_end_ends_it(tmp_path, workspace, store, make_form,
                                                                       monkeypatch):
     """The files all taken, the ingest waits for its worker to answer what it was asked — here an old .doc of a

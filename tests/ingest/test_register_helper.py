@@ -90,6 +90,7 @@ def test_the_publicity_written_by_the_helper_is_the_one_the_ingest_writes(tmp_pa
     assert len(rows) == 1 + 8 * 3 and {r[0] for r in rows[1:]} == set(UNITS)  # a header, each unit's three points
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 @pytest.mark.parametrize("when", ["as-it-starts", "before-it-saves"])
 def test_a_helper_that_dies_costs_only_time(tmp_path, make_form, helped, alone, monkeypatch, when):
     """The helper killed as it is given the 公示表, or once it has all its rows: the ingest writes the 公示表 itself,

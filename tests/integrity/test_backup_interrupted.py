@@ -54,6 +54,7 @@ def test_a_killed_backups_folder_is_cleared_by_the_next_one(workspace, dest, tmp
     assert run_json("restore", dest, tmp_path / "恢复")["snapshot"] == str(result.snapshot)
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_backup_still_writing_keeps_its_folder(workspace, dest):
     """Another clerk's backup to the same place, slow on a share: its folder is its own."""
     writing, folder = _begun(dest, "writing")
