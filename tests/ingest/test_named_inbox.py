@@ -4,6 +4,8 @@ Anywhere else, and in 退回/, a named file is only copied."""
 
 from __future__ import annotations
 
+import pytest
+
 from lzdocs import Office
 from tests.conftest import TODAY, run_cli, run_json
 from tests.ingest.invariant import assert_each_input_exactly_once, kept, sha
@@ -49,6 +51,7 @@ def test_a_returned_file_named_is_copied_and_stays_in_its_folder(workspace, make
     assert returned.read_bytes() == data
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_file_named_by_a_relative_path_goes_back_to_its_folder_after_a_crash(workspace, make_form):
     """Killed once claimed: the next run, from another folder, puts it back where it was and takes it."""
     from tests.conftest import cli_env, run_process

@@ -172,6 +172,7 @@ def _run_with_the_worker_stopped(ws: Workspace, store, folder: Path, monkeypatch
     return outcomes, stuck
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_worker_slow_to_start_is_never_waited_for(tmp_path, workspace, store, make_form, monkeypatch):
     """The files the ingest takes on its own while its worker starts (held here by SIGSTOP, as a slow machine holds
     it) are not queued in the worker's pipe, a request each: a folder taken again, whose forms the ingest settles in
@@ -249,6 +250,7 @@ def _in_order(ws: Workspace, names: list[str]) -> None:
         os.utime(ws.inbox / name, (1e9 + i, 1e9 + i))
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_ctrl_c_while_a_worker_converts_an_old_doc_ends_its_libreoffice(tmp_path, workspace, store, make_form,
                                                                         monkeypatch):
     """Ctrl-C while a worker converts an old .doc: LibreOffice (in a session of its own, which Ctrl-C does not reach)
@@ -659,6 +661,7 @@ def _small_pipe(context=None, duplex=True):
     return _SmallPipe(ours_in, ours_out), _SmallPipe(theirs_in, theirs_out)
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ")
 def test_what_a_worker_is_told_to_read_with_leaves_its_small_pipe_room_for_the_requests(tmp_path, workspace, store,
                                                                                      make_form, monkeypatch):

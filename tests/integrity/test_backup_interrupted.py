@@ -44,6 +44,7 @@ def dest(workspace, make_form, tmp_path):
     return folder
 
 
+@pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 def test_a_killed_backups_folder_is_cleared_by_the_next_one(workspace, dest, tmp_path):
     killed, left = _begun(dest, "killed")
     killed.wait(30)
