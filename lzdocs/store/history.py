@@ -46,10 +46,8 @@ def _numbered(name: str, values: list) -> dict:
 def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list[dict]]:
     """The risk rows of each given submission, in the order of its table: each a dict of the columns of
     lzdocs/store/schema.py's ``risks``, in its order."""
-    ids = sorted(set(submission_ids))
-    found: dict[int, list] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
-        chunk = ids[start:start + 500]
+    found: dict[int, list] = {i: [] for i in sorted(set(submission_ids))}
+    for chunk in sql.in_chunks(found):
         for row in sql.rows(conn, f"{_RISK} WHERE submission_id IN ({_marks('id', len(chunk))}) "
                                   "ORDER BY submission_id, id", _numbered("id", chunk)):
             found[row["submission_id"]].append(row)
@@ -58,11 +56,8 @@ def rows_of(conn: Connection, submission_ids: Iterable[int]) -> dict[int, list[d
 
 def count_rows(conn: Connection, submission_ids: Iterable[int]) -> int:
     """How many risk rows the given submissions hold together."""
-    ids, total = sorted(set(submission_ids)), 0
-    for start in range(0, len(ids), 500):
-        total += conn.execute(select(func.count()).select_from(risks)
-                              .where(risks.c.submission_id.in_(ids[start:start + 500]))).scalar_one()
-    return total
+    return sum(conn.execute(select(func.count()).select_from(risks).where(risks.c.submission_id.in_(chunk)))
+               .scalar_one() for chunk in sql.in_chunks(submission_ids))
 
 
 def current_forms(conn: Connection, year: int, kind: str = "risk") -> list:
@@ -86,10 +81,9 @@ def forms_after(conn: Connection, year: int, after: int, kind: str = "risk") -> 
 def superseded_by(conn: Connection, submission_ids: Iterable[int]) -> set[int]:
     """The ids of the submissions that any of ``submission_ids`` superseded: one form may supersede two, its unit's
     current forms under its old name and its new one (an archive from before such forms superseded each other)."""
-    ids, found = sorted(set(submission_ids)), set()
-    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
-        found.update(conn.execute(select(submissions.c.id)
-                                  .where(submissions.c.superseded_by.in_(ids[start:start + 500]))).scalars())
+    found = set()
+    for chunk in sql.in_chunks(submission_ids):
+        found.update(conn.execute(select(submissions.c.id).where(submissions.c.superseded_by.in_(chunk))).scalars())
     return found
 
 

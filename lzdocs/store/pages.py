@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
+from lzdocs.store import sql
 from lzdocs.store.schema import documents, risks, submissions
 from lzdocs.store.submissions import _by_position
 
@@ -100,9 +101,7 @@ def recent_submissions(conn: Connection, limit: int = 100):
 def document_files(conn: Connection, numbers: Sequence[str]) -> dict[str, str]:
     """文号 → the workspace-relative file of each issued document that has one (a 批评教育 has none)."""
     found: dict[str, str] = {}
-    wanted = sorted(set(numbers))
-    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
-        q = select(documents.c.number, documents.c.file).where(documents.c.number.in_(wanted[start:start + 500]),
-                                                               documents.c.file != "")
+    for chunk in sql.in_chunks(numbers):
+        q = select(documents.c.number, documents.c.file).where(documents.c.number.in_(chunk), documents.c.file != "")
         found.update({number: file for number, file in conn.execute(q)})
     return found

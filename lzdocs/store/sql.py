@@ -15,7 +15,7 @@ name those columns, and tests/store/test_sql.py holds them to lzdocs/store/schem
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,6 +60,16 @@ class Connection:
 
     def __getattr__(self, name: str):
         return getattr(self.alchemy, name)
+
+
+PARAMETERS_AT_ONCE = 500  # values bound in one ``IN (…)``: well within SQLite's limit on bound parameters
+
+
+def in_chunks(values: Iterable) -> Iterator[list]:
+    """``values`` distinct and sorted, ``PARAMETERS_AT_ONCE`` at a time: an ``IN (…)`` over any number of them."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), PARAMETERS_AT_ONCE):
+        yield ordered[start:start + PARAMETERS_AT_ONCE]
 
 
 def alchemy(conn) -> AlchemyConnection:

@@ -215,3 +215,12 @@ def test_the_same_bytes_accepted_twice_are_already_accepted_and_other_faults_are
     with store.read() as conn:
         assert [r["unit"] for r in _by_core(conn, schema.submissions)] == ["组织部"]
         assert conn.execute(select(schema.risks)).all() == []
+
+
+def test_a_long_in_list_is_asked_in_chunks_each_value_once_and_in_order(store):
+    chunks = list(sql.in_chunks([*range(1203, 0, -1), 7, 7]))
+    assert [len(c) for c in chunks] == [sql.PARAMETERS_AT_ONCE, sql.PARAMETERS_AT_ONCE, 203]
+    assert [v for c in chunks for v in c] == list(range(1, 1204))
+    with store.read() as conn:  # more ids than one statement binds: every one answered
+        assert list(history.rows_of(conn, range(1, 1204))) == list(range(1, 1204))
+        assert history.count_rows(conn, range(1, 1204)) == 0 and history.superseded_by(conn, range(1, 1204)) == set()
