@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 
+from lzdocs.ending import end_now
 from lzdocs.interrupts import NOT_STARTED, cut_short
 
 
@@ -25,9 +26,11 @@ def run() -> None:
     except SystemExit as exc:
         if exc.code != 130:
             _done()
+            end_now(exc.code)  # (returns when Python must end it: see there)
             raise
     else:
         _done()
+        end_now(0)
         return
     _interrupted()
 

@@ -386,9 +386,13 @@ def test_a_letter_from_a_prepared_template_loads_neither_docxtpl_nor_python_docx
 
     ws, _ = Workspace.init(tmp_path / "ws", SAMPLE)
     probe = ("import runpy, sys\n"
+             "import lzdocs.ending\n"
+             "lzdocs.ending.end_now = lambda code=0: None  # the command's process goes on, to be looked at\n"
              "sys.argv = ['lzdocs', '-w', sys.argv[1], 'letter', 'suggestion', '--unit', '计财处',"
-             " '--set', '问题=采购程序不规范', '--set', '建议=完善采购制度']\n"
-             "try:\n    runpy.run_module('lzdocs', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             " '--set', '事由=在2026年度廉政风险防控工作检查中', '--set', '问题=采购程序不规范',"
+             " '--set', '建议=完善采购制度']\n"
+             "try:\n    runpy.run_module('lzdocs', run_name='__main__')\nexcept SystemExit as exc:\n"
+             "    assert not exc.code, exc.code\n"
              "print(sorted(m for m in ('docx', 'docxtpl') if m in sys.modules))\n")
     seen = [subprocess.run([sys.executable, "-c", probe, str(ws.root)], env=cli_env(), capture_output=True,
                            text=True, check=True).stdout.splitlines()[-1] for _ in range(2)]
