@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from lzdocs.ending import end_now
 from lzdocs.errors import RejectedFile
 from lzdocs.forms.records import CheckedRows, RawForm
 from lzdocs.forms.schema import FormKind
@@ -555,7 +556,11 @@ def _serve(conn) -> None:
         except Exception:  # the ingest finds it gone at its first request, and reads the files itself
             log.debug("读取进程未能取得读取设置", exc_info=True)
             return
-        _answer(conn, _Reader(*reading))
+        reader = _Reader(*reading)
+        _answer(conn, reader)
+        reader.close()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        end_now(0)  # told to end, or the ingest gone: not torn down while the ingest waits for it (a twentieth)
     finally:  # ending anyway: a SIGTERM now (``_end_with``) would only interrupt the interpreter's own shutting down
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
