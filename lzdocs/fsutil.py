@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -176,14 +177,64 @@ def _create_empty(path: Path, marker: Path | None = None) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666))
 
 
-def create_marker(path: Path) -> None:
+def create_marker(path: Path, like: Path | None = None) -> None:
     """The empty marker file of :func:`reserve_name` (exclusive: a name nobody else uses); its folder made first if
-    it is not there."""
+    it is not there. ``like``: an empty file of ours whose inode the marker is to share (a hard link, no new file:
+    :class:`Markers`); where it cannot be, a new empty file."""
     try:
-        _create_empty(path)
+        _create_empty(path, like)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _create_empty(path)
+        try:
+            _create_empty(path, like)
+        except FileNotFoundError:
+            if like is None:
+                raise
+            _create_empty(path)  # ``like`` gone (its folder removed under us): a marker of its own
+
+
+class Markers:
+    """Markers for :func:`reserve_name` made without making a file: each a hard link to an empty file of ``folder``
+    (a private folder of this process) that no marker or placeholder links any more.
+
+    Making a file is the costly step of an ingest on a busy file system: ext4 without a journal looks at each inode
+    that was freed in the last minutes before it hands one out again, and after a thousand forms taken and their
+    claims released that takes most of a millisecond a file — as long as the rest of the file's taking. A marker
+    only needs an inode no other name in the archive shares: the placeholders reserved with it
+    (:func:`remove_marked`). An empty file of ours whose link count is back to one — its last claim's marker
+    removed, its placeholders replaced by the kept copies — is such an inode again: the markers of one form after
+    another take turns on a few of them, one more made only while every one is still linked (forms in a batch not
+    yet committed). A process killed leaves them in its private folder, swept at the next start (``sweep_private``);
+    the markers it left in the archive keep their inodes, and recovery finds each claim's placeholders by them as
+    before."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.turns: deque[Path] = deque()  # the empty files made, the one used longest ago first
+
+    def create(self, path: Path) -> None:
+        """A marker at ``path`` (:func:`create_marker`), sharing the inode of a free empty file of ours if there is
+        one."""
+        create_marker(path, self._free())
+
+    def _free(self) -> Path | None:
+        if self.turns:
+            oldest = self.turns[0]
+            try:
+                free = os.lstat(oldest).st_nlink == 1
+            except OSError:  # gone: not used again
+                self.turns.popleft()
+                free = False
+            if free:
+                self.turns.rotate(-1)
+                return oldest
+        made = self.folder / f"marker-{uuid.uuid4().hex}"
+        try:
+            _create_empty(made)
+        except OSError:
+            return None
+        self.turns.append(made)
+        return made
 
 
 def remove_marked(marker: Path) -> list[Path]:

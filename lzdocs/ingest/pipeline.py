@@ -27,10 +27,10 @@ from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import REVIEW_KIND, load_kinds
 from lzdocs.fsutil import (
     FileSystemClocks,
+    Markers,
     NotRegularFile,
     copy_durably,
     copy_stream,
-    create_marker,
     display_name,
     display_path,
     fsync_dir,
@@ -129,6 +129,7 @@ class Ingest:
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
         self._tmp_gone: Callable[[], None] = lambda: None  # removes it
         self._made: Path | None = None  # a worker's durable copy of the file being taken (``_keep``)
+        self._marker_files: Markers | None = None  # the run's markers' inodes, in its private folder (``_markers``)
         self._ahead: ReadAhead | None = None  # forms read ahead in worker processes, while a run lasts
         self.early: EarlyReaders | None = None  # readers started before the run, for it to take (Office.ingest)
         self.keep_helper = False  # keep one of them after a run, as ``helper``: for the registers (Office.ingest)
@@ -595,6 +596,12 @@ class Ingest:
                 self._tmp_gone = weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
         return self._tmp
 
+    def _markers(self) -> Markers:
+        """The markers of the names reserved in this run (``_settle``), from the empty files of its private folder."""
+        if self._marker_files is None or self._marker_files.folder != self._private_folder():
+            self._marker_files = Markers(self._private_folder())
+        return self._marker_files
+
     @contextmanager
     def _run(self):
         """A run (``run_inbox``, ``run_paths``): its private folder removed when it ends, not when this Ingest is
@@ -616,7 +623,7 @@ class Ingest:
                 marker = folder / f".{claim.token}.reserve"
                 claim.marker = str(marker)
                 claim.save()
-                create_marker(marker)
+                self._markers().create(marker)
                 self.crash("after-marker")
                 dest = reserve_name(folder, *self._split(claim.original_name), companions=companions, marker=marker)
                 self.crash("after-reserve")
