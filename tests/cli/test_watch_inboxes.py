@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -120,7 +119,7 @@ def test_three_watchers_on_three_inboxes_and_four_letter_writers_share_one_archi
                 path.rename(inbox / path.name)
         outputs = [p.communicate(timeout=300) for p in letters]
         wait_for(lambda: _all_settled(ws, forms), 300, "every form to be archived or returned", step=0.2)
-        _wait_for_last_registers(running)
+        _wait_for_last_registers(ws, running)
     finally:
         codes = [w.stop() for w in running]
     assert codes == [0, 0, 0]
@@ -157,16 +156,23 @@ def _all_settled(ws, forms: dict[Path, dict]) -> bool:
     return not waiting and len(received) + len(returned) == sum(len(made) for made in forms.values())
 
 
-def _wait_for_last_registers(running: list[Watch]) -> None:
-    """Each watcher has rebuilt the registers after its burst, and none has rebuilt them for a while since."""
+def _wait_for_last_registers(ws: Workspace, running: list[Watch]) -> None:
+    """Each watcher has rebuilt the registers after its burst, and no form taken is waiting for a rebuild any more
+    (store/pending.py: a rebuild clears the marks of the forms it read, after it has put its files in place, and the
+    rebuilds take turns under the registers' lock): the 汇总表 on disk is the whole archive's."""
+    from lzdocs.store import Store, pending
+
     said = "已更新 2026 年登记簿"
     wait_for(lambda: all(said in w.stderr for w in running), 120, "each watcher's registers")
-    counts, steady = None, time.monotonic()
-    while time.monotonic() - steady < 8:
-        now = [w.stderr.count(said) for w in running]
-        if now != counts:
-            counts, steady = now, time.monotonic()
-        time.sleep(0.5)
+    store = Store.for_workspace(ws)
+    try:
+        def caught_up() -> bool:
+            with store.read() as conn:
+                return not pending.waiting(conn)
+
+        wait_for(caught_up, 120, "the registers to catch up with the archive", step=0.2)
+    finally:
+        store.close()
 
 
 def _summary_rows(ws) -> list[dict]:
