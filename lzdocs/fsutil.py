@@ -221,11 +221,14 @@ class Markers:
         if self.turns:
             oldest = self.turns[0]
             try:
-                free = os.lstat(oldest).st_nlink == 1
-            except OSError:  # gone: not used again
+                found = os.lstat(oldest)
+            except OSError:
+                found = None
+            if found is None or not stat.S_ISREG(found.st_mode) or found.st_size:
+                # gone, or written to — a placeholder written in place before it was replaced (an editor saving the
+                # empty 错误说明 on the share): never a later claim's placeholders, which must start empty
                 self.turns.popleft()
-                free = False
-            if free:
+            elif found.st_nlink == 1:
                 self.turns.rotate(-1)
                 return oldest
         made = self.folder / f"marker-{uuid.uuid4().hex}"
@@ -248,10 +251,16 @@ def remove_marked(marker: Path) -> list[Path]:
     if st.st_nlink > 1:
         with os.scandir(marker.parent) as entries:
             for entry in entries:
-                other = entry.stat(follow_symlinks=False)
+                try:
+                    other = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # renamed or removed by someone else meanwhile: none of ours
+                    continue
                 if (entry.name != marker.name and (other.st_ino, other.st_dev) == (st.st_ino, st.st_dev)
                         and other.st_size == 0):
-                    os.unlink(entry.path)
+                    try:
+                        os.unlink(entry.path)
+                    except FileNotFoundError:
+                        continue
                     removed.append(Path(entry.path))
     marker.unlink(missing_ok=True)
     return removed
