@@ -27,7 +27,7 @@ def end_now(code: object = 0) -> None:
     if threading.current_thread() is not main or any(
             t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
         return
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # what Python runs first as it ends (CPython's own call, kept since Python 2)
     try:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:

@@ -559,10 +559,9 @@ def _serve(conn) -> None:
         reader = _Reader(*reading)
         _answer(conn, reader)
         reader.close()
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        end_now(0)  # told to end, or the ingest gone: not torn down while the ingest waits for it (a twentieth)
     finally:  # ending anyway: a SIGTERM now (``_end_with``) would only interrupt the interpreter's own shutting down
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    end_now(0)  # told to end, or the ingest gone: not torn down while the ingest waits for it (a twentieth of a second)
 
 
 def _answer(conn, reader: _Reader) -> None:
