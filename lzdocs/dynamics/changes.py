@@ -23,7 +23,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from lzdocs.store import history
@@ -97,11 +96,8 @@ class UnitChanges:
 
 
 # --- pure: matching and comparing rows ---------------------------------------------------------------
-@lru_cache(maxsize=1 << 15)
 def comparable(text: str | None) -> str:
-    """Text as compared: full-width forms folded, lower case, without spaces or punctuation. Remembered: an ingest
-    compares each risk text as it takes its form, again as the run's copy index reads the form back from the archive,
-    and again as the 汇总表's quality review reads it (some 32,000 texts kept, a few megabytes)."""
+    """Text as compared: full-width forms folded, lower case, without spaces or punctuation."""
     from rapidfuzz.utils import default_process
 
     return "".join(default_process(unicodedata.normalize("NFKC", text or "")).split())
