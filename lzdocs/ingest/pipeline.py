@@ -598,8 +598,9 @@ class Ingest:
 
     def _markers(self) -> Markers:
         """The markers of the names reserved in this run (``_settle``), from the empty files of its private folder."""
-        if self._marker_files is None or self._marker_files.folder != self._private_folder():
-            self._marker_files = Markers(self._private_folder())
+        folder = self._private_folder()  # a new one for each run
+        if self._marker_files is None or self._marker_files.folder != folder:
+            self._marker_files = Markers(folder)
         return self._marker_files
 
     @contextmanager
