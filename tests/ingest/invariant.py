@@ -131,3 +131,10 @@ def archive_held(ws):
     """The archive's write lock held by a helper process, on either backend."""
     url = ws.db_url
     return DatabaseHeld(ws.root / "lzdocs.db") if url.startswith("sqlite") else ServerHeld(url)
+
+
+def litter(ws) -> list[Path]:
+    """What a run must never leave in the workspace: an empty file (a reserved name), a copy in flight (.part) or a
+    marker (.reserve) — its two lock files aside."""
+    return [p for p in ws.root.rglob("*") if p.is_file() and p.name not in ("watch.lock", "registers.lock")
+            and (p.stat().st_size == 0 or p.suffix in (".part", ".reserve"))]

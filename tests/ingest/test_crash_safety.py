@@ -12,6 +12,7 @@ from lzdocs.ingest import claims as cl
 from lzdocs.store import Store
 from lzdocs.store.schema import risks, submissions
 from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_process
+from tests.ingest.invariant import litter
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
@@ -62,9 +63,7 @@ def test_killed_ingest_loses_nothing_and_counts_nothing_twice(workspace, make_fo
     assert leftover == []
     archived = [p for p in workspace.outbox.rglob("*") if p.is_file()]
     assert sorted(p.name for p in archived if "收文" in p.parts) == sorted(good)
-    litter = [p for p in workspace.root.rglob("*") if p.is_file() and (p.stat().st_size == 0 or p.suffix in
-                                                                        (".part", ".reserve"))]
-    assert [p for p in litter if p.name not in ("watch.lock", "registers.lock")] == []  # no reserved name, copy, marker
+    assert litter(workspace) == []  # no reserved name, copy, marker
     assert json.loads(run_cli("-w", workspace.root, "verify", "--json", check=0).stdout)["findings"] == []
 
 

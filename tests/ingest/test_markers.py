@@ -12,7 +12,7 @@ import pytest
 from lzdocs.fsutil import Markers, remove_marked, reserve_name
 from lzdocs.ingest import Ingest
 from tests.conftest import SAMPLE_ROWS, TODAY, cli_env, run_cli, run_process
-from tests.ingest.invariant import assert_each_input_exactly_once
+from tests.ingest.invariant import assert_each_input_exactly_once, litter
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="hard links (Windows makes a file per marker)")
 
@@ -115,7 +115,7 @@ def test_where_links_cannot_be_made_each_marker_is_a_file_of_its_own(workspace, 
     outcomes = Ingest(workspace, store, today=TODAY).run_inbox()
     assert sorted(o.status for o in outcomes) == ["accepted"] * 3 + ["rejected"]
     assert_each_input_exactly_once(workspace, data)
-    assert _litter(workspace) == []
+    assert litter(workspace) == []
 
 
 @pytest.mark.slow  # a real process killed
@@ -134,11 +134,5 @@ def test_a_run_killed_with_claims_of_one_folder_in_its_batch_loses_nothing(works
     rerun = run_cli("-w", workspace.root, "ingest")
     assert rerun.returncode in (0, 1), rerun.stderr
     assert_each_input_exactly_once(workspace, data)
-    assert _litter(workspace) == []
+    assert litter(workspace) == []
     assert json.loads(run_cli("-w", workspace.root, "verify", "--json", check=0).stdout)["findings"] == []
-
-
-def _litter(workspace) -> list:
-    """Empty files, copies in flight and markers left in the workspace (its two lock files aside)."""
-    return [p for p in workspace.root.rglob("*") if p.is_file() and (p.stat().st_size == 0 or p.suffix in
-            (".part", ".reserve")) and p.name not in ("watch.lock", "registers.lock")]
