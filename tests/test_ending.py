@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 from tests.conftest import SAMPLE_ROWS, cli_env, run_process
+from tests.ingest.invariant import assert_each_input_exactly_once
 
 
 def _python(code: str, tmp_path) -> subprocess.CompletedProcess:
@@ -56,9 +57,10 @@ def test_a_thread_still_running_or_a_message_for_an_exit_code_is_left_to_python(
 
 
 def test_a_command_ends_with_its_own_code_and_its_whole_output(workspace, make_form, tmp_path):
-    make_form(workspace.inbox / "a.docx", unit="计划财务处")
-    make_form(workspace.inbox / "b.docx", rows=[dict(SAMPLE_ROWS[0], level="很高")])
+    given = [make_form(workspace.inbox / "a.docx", unit="计划财务处").read_bytes(),
+             make_form(workspace.inbox / "b.docx", rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes()]
     taken = run_process("-w", workspace.root, "ingest", "--json")
     assert taken.returncode == 1  # one returned
     assert sorted(o["status"] for o in json.loads(taken.stdout)) == ["accepted", "rejected"]
     assert list((workspace.state / "tmp").iterdir()) == []  # the run's private folder removed at its exit
+    assert_each_input_exactly_once(workspace, given)
