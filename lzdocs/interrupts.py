@@ -21,13 +21,20 @@ import threading
 from contextlib import contextmanager
 
 _requested = False
+_saved: str | None = None  # what the command has saved and must report before it ends (saved())
+_held = False  # a Ctrl-C came once that was: noted, not raised
+_noting = False  # noted() is in force (its handler may be held by deferred() for a moment)
 NOT_STARTED = "已中断（Ctrl-C）：命令还没有开始，没有做任何改动。"
 
 
 def handler(signum, frame) -> None:
-    """SIGINT: note the request, then do what Python's own handler does."""
-    global _requested
+    """SIGINT: note the request, then do what Python's own handler does — unless the command has saved work to
+    report (:func:`saved`): a first Ctrl-C is then only noted."""
+    global _requested, _held
     _requested = True
+    if _saved is not None and not _held:
+        _held = True
+        return
     raise KeyboardInterrupt
 
 
@@ -46,6 +53,24 @@ def handled() -> None:
     did): :func:`check` and :func:`noted` do not raise it again. A further Ctrl-C is a new request."""
     global _requested
     _requested = False
+
+
+def saved(done: str) -> None:
+    """The command has saved work it must report (a 文号 just issued, the forms just taken): ``done`` says it. From
+    now on a first Ctrl-C does not stop the command wherever it is — a report lost there would leave the clerk not
+    knowing what was done. It is noted: the step under way finishes (a letter, a register), a loop stops at its
+    next :func:`check`, optional work asks :func:`pressed` (a PDF is not made), and once the command has reported,
+    it ends as interrupted saying ``done`` (the latest given). A second Ctrl-C stops at once. Only while the command
+    line's handler is in place (:func:`noted`); a library call is not changed."""
+    global _saved, _held
+    if _noting and threading.current_thread() is threading.main_thread():
+        _saved = done
+        _held = _held or _requested  # one that came as the work was saved, and was taken in there
+
+
+def pressed() -> bool:
+    """Whether a Ctrl-C was noted after the command saved its work (:func:`saved`)."""
+    return _held
 
 
 @contextmanager
@@ -162,21 +187,31 @@ def _unraisable(report, *, passed_on) -> None:
 def noted():
     """:func:`handler` for SIGINT for the block, where Python's default handler is in place in the main thread;
     the handler before is put back afterwards. A request noted but lost (in the last step, or in work that does not
-    check, such as the registers rebuilt at the end) is raised when the block ends."""
-    global _requested
+    check, such as the registers rebuilt at the end) is raised when the block ends; so is one held after the work
+    was :func:`saved`, saying what was done, in place of the exit status the command ended with."""
+    global _requested, _saved, _held, _noting
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
-    _requested = False
+    _requested, _saved, _held, _noting = False, None, False, True
     before = sys.unraisablehook
     sys.unraisablehook = functools.partial(_unraisable, passed_on=before)
     signal.signal(signal.SIGINT, handler)
     try:
         yield
+    except SystemExit as exc:  # a batch with rows refused (exit 1) after a Ctrl-C was held: said as interrupted
+        if not _held or exc.code not in (None, 0, 1):
+            raise
+        raise KeyboardInterrupt(_said(_saved)) from None
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.unraisablehook = before
-        asked, _requested = _requested, False
-    if asked:
-        raise KeyboardInterrupt
+        asked, late, done = _requested, _held, _saved
+        _requested, _saved, _held, _noting = False, None, False, False
+    if asked or late:
+        raise KeyboardInterrupt(_said(done) if late else "")
+
+
+def _said(done: str | None) -> str:
+    return f"已中断（Ctrl-C）：{done}（见上）。"

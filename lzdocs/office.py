@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,36 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
 log = logging.getLogger("lzdocs.office")
 
 Progress = Callable[[int, int, str], None]
+REGISTERS_SKIPPED = "登记簿没有更新（已中断）；下次发文、收表或运行 lzdocs register 时会更新"
+PDF_SKIPPED = "已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF"
+
+
+@dataclass
+class FollowUp:
+    """Whether a second Ctrl-C cut the follow-up short (``after_saved``)."""
+
+    cut: bool = False
+
+
+@contextmanager
+def after_saved(warnings: list[str], skipped: str, done: str) -> Iterator[FollowUp]:
+    """The follow-up of work already saved (the registers an action updates, a letter's PDF), which the command
+    line reports before it ends, whenever Ctrl-C comes (``interrupts.saved``: ``done`` says what was saved). A
+    first Ctrl-C lets the step finish; a second stops it: ``skipped`` goes to ``warnings`` and the log (a 提醒).
+    Used as a library, Ctrl-C goes on up as Python's. Either way what was skipped is not lost: registers stay marked
+    for the next rebuild (store/pending.py)."""
+    from lzdocs import interrupts
+
+    interrupts.saved(done)
+    state = FollowUp()
+    try:
+        yield state
+    except KeyboardInterrupt:
+        if not interrupts.pressed():  # no command line, or the Ctrl-C came before the work was saved
+            raise
+        state.cut = True
+        warnings.append(skipped)
+        log.warning("%s", skipped)
 
 
 @dataclass
@@ -253,9 +284,15 @@ class Office:
             outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
             if job.stopped is not None:
                 return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
-            rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today, helper=job.helper) \
-                if registers and not dry_run else Rebuilt()
-            stop = False
+            rebuilt = Rebuilt()
+            if registers and not dry_run:  # the forms taken are reported, whenever Ctrl-C comes; after a second,
+                # the registers are left marked and the helper is not waited for
+                with after_saved(rebuilt.warnings, REGISTERS_SKIPPED, "这次的表格都已处理完") as follow:
+                    rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today,
+                                              helper=job.helper)
+                stop = follow.cut
+            else:
+                stop = False
         finally:
             if early is not None:
                 early.close()
@@ -430,11 +467,15 @@ class Office:
             done.extend(rebuild_registers(self.ws, self.store, [year], day))
         return done
 
-    def _letter_registers(self, years: Iterable[int]) -> Rebuilt:
-        """发文登记簿 and 预警处置台账 only: all that a letter, a reply or a notice changes."""
+    def _letter_registers(self, years: Iterable[int], done: str) -> Rebuilt:
+        """发文登记簿 and 预警处置台账 only: all that a letter, a reply or a notice changes; ``done``: what was saved
+        before them, said if a Ctrl-C stops them (``after_saved``)."""
         from lzdocs.documents.registers import LETTER_BOOKS
 
-        return self.rebuild_registers(years, books=LETTER_BOOKS)
+        rebuilt = Rebuilt()
+        with after_saved(rebuilt.warnings, REGISTERS_SKIPPED, done):
+            rebuilt = self.rebuild_registers(years, books=LETTER_BOOKS)
+        return rebuilt
 
     def status(self, year: int | None = None) -> SubmissionStatus:
         """Who submitted on time, late or not at all, the level counts, and the letters overdue."""
@@ -524,9 +565,10 @@ class Office:
             from lzdocs.dynamics.warnings import link_warning
 
             link_warning(self.store, str(issued.number), risk_ids)
+        done = f"{letter_kind.name}草稿已写好" if draft else f"{issued.number}（{letter_kind.name}）已发出"
         if pdf:
-            issued.warnings += self.add_pdfs([issued])
-        issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year])
+            issued.warnings += self._pdfs([issued], done)
+        issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year], done)
         return issued
 
     def letter_batch(self, kind: str | LetterKind, rows: Path | list[tuple[int, dict]], *,
@@ -651,8 +693,10 @@ class Office:
         if not draft and any(r.issued for r in batch.rows):  # the 报送情况登记表, brought to the day of the urge
             from lzdocs.documents.registers import RETURN_BOOKS
 
-            batch.registers.extend(rebuild_registers(self.ws, self.store, [year], self.today, books=RETURN_BOOKS,
-                                                     open_only=True))
+            with after_saved(batch.registers.warnings, REGISTERS_SKIPPED,
+                             f"{len(batch.sent)} 份{KINDS['urge'].name}都已发出、编号"):
+                batch.registers.extend(rebuild_registers(self.ws, self.store, [year], self.today, books=RETURN_BOOKS,
+                                                         open_only=True))
         return batch
 
     def _returned_units(self, year: int) -> dict[str, dt.date]:
@@ -688,22 +732,13 @@ class Office:
         batch = LetterBatch(kind, results, Rebuilt(), ignored)
         if batch.stopped:  # the database server went away: nothing more is recorded
             return batch
-        if pdf and batch.interrupted:  # Ctrl-C: stop soon, with the letters sent registered
+        done = f"{len(issued)} 份{kind.name}{'草稿都已写好' if draft else '都已发出、编号'}"
+        if pdf and issued:  # after a Ctrl-C (the rows not sent): none, to stop soon with the letters registered
+            problems = [PDF_SKIPPED] if batch.interrupted else self._pdfs(issued, done)
             for item in issued:
-                item.warnings.append("已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF")
-        elif pdf:
-            for problem in self.add_pdfs(issued):
-                for item in issued:
-                    item.warnings.append(problem)
-        if not draft and issued:
-            try:
-                batch.registers = self._letter_registers({i.number.year for i in issued})
-            except KeyboardInterrupt:  # Ctrl-C again: the registers stay marked (store/pending.py) for the next run
-                if not batch.interrupted:
-                    raise
-                batch.registers = Rebuilt(warnings=["登记簿没有更新（再次中断）；下次发文、收表或运行 lzdocs register "
-                                                    "时会更新"])
-                log.warning("%s", batch.registers.warnings[0])
+                item.warnings += problems
+        if not draft and issued:  # Ctrl-C again: the registers stay marked (store/pending.py) for the next run
+            batch.registers = self._letter_registers({i.number.year for i in issued}, done)
         return batch
 
     def reply(self, number: str, date: dt.date | None = None, *, correct: bool = False,
@@ -716,7 +751,8 @@ class Office:
         result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
                               example=self.example_number())
         if result["changed"]:
-            self._letter_registers([int(DocumentNumber.parse(result["number"]).year)])
+            self._letter_registers([int(DocumentNumber.parse(result["number"]).year)],
+                                   f"{result['number']} 的回复已记录")
         return result
 
     def example_number(self) -> str:
@@ -755,7 +791,7 @@ class Office:
             raise FieldError("批评教育的日期不能晚于今天", hint="登记已经进行的批评教育")
         result = record_criticism(self.store, self.ws.settings, self.resolve_unit(unit), dict(values or {}), day,
                                   person=to, risks=[str(r) for r in risks])
-        result["registers"] = self._letter_registers([day.year])
+        result["registers"] = self._letter_registers([day.year], "批评教育已登记")
         return result
 
     def follow_up(self, number: str, *, result: str | None = None, date: dt.date | None = None, by: str = "",
@@ -768,7 +804,7 @@ class Office:
 
         record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
                            close=close, risks=[str(r) for r in risks], correct=correct)
-        self._letter_registers([DocumentNumber.parse(record["number"]).year])
+        self._letter_registers([DocumentNumber.parse(record["number"]).year], f"{record['number']} 的核查已记录")
         return record
 
     def unit_card(self, unit: str) -> dict:
@@ -783,6 +819,19 @@ class Office:
         from lzdocs.dynamics.warnings import overdue_warnings
 
         return overdue_warnings(self.store, self.today, self.deadlines)
+
+    def _pdfs(self, issued: list[IssuedLetter], done: str) -> list[str]:
+        """``add_pdfs`` after the letters were saved (``done``), unless a Ctrl-C came since: then none are made, or
+        those LibreOffice did not finish (the Ctrl-C stopped it too) are said as skipped, not as failed."""
+        from lzdocs import interrupts
+
+        problems: list[str] = []
+        with after_saved(problems, PDF_SKIPPED, done):
+            if not interrupts.pressed():
+                problems += self.add_pdfs(issued)
+        if interrupts.pressed() and (problems or all(len(item.files) == 1 for item in issued)):
+            return [PDF_SKIPPED]  # none made, or LibreOffice stopped by the same Ctrl-C: skipped, not failed
+        return problems
 
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
         """PDF copies beside the letters, one LibreOffice run per folder; returns the problems (Chinese)."""
@@ -824,7 +873,8 @@ class Office:
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
         issued = N.issue_notice(self.ws, self.store, prepared, pdf=pdf, draft=draft, number=assigned)
         issued.warnings += self._future(prepared.date)
-        issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year])
+        issued.registers = Rebuilt() if draft else self._letter_registers([issued.number.year],
+                                                                          f"通知（{issued.number}）已发出")
         return issued
 
     def _future(self, day: dt.date) -> list[str]:
@@ -890,7 +940,7 @@ class Office:
                              hint="作废日期默认今天")
         done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
                              workspace_root=self.ws.root, year_dir=self.ws.year_dir)
-        registers = self._letter_registers([parsed.year])
+        registers = self._letter_registers([parsed.year], f"{done.number} 已作废")
         return {"number": done.number, "title": done.title, "recipient": done.recipient,
                 "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,
                 "files": [self.ws.relative(p) for p in done.files], "missing": done.missing,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from lzdocs import interrupts
 from lzdocs.clock import Clock
 from lzdocs.demo.forms import Timeline, write_sample_forms
 from lzdocs.demo.steps import STEPS, Echo, shown
@@ -63,6 +64,7 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
     _print_ingest(echo, outcomes, ws)
     with Office(ws, today=today) as office:
         for step in STEPS:
+            interrupts.check()  # a Ctrl-C noted once a letter was saved (interrupts.saved) stops the demo here
             step(office, echo, report_json, years)
     return report_json
 

@@ -15,6 +15,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lzdocs import interrupts
 from lzdocs.errors import FieldError, LzdocsError, from_os_error
 from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
 from lzdocs.integrity.manifest import record_written
@@ -96,7 +97,8 @@ class DurableRenames:
         self._pending.append(self._pool.submit(_finish, partial, final, durable=True))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        with interrupts.deferred():  # Ctrl-C waits for the letters recorded to be in place (a second: at once)
+            self._pool.shutdown(wait=True)
         for future in self._pending:
             try:
                 future.result()
@@ -286,6 +288,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
         if recorded is False:
             partial.unlink(missing_ok=True)
             raise
+    interrupts.saved(f"{number}（{title}）已发出")  # a Ctrl-C from here on (or taken in above) does not lose its report
     if finisher is not None:
         finisher.submit(partial, final)
     else:

@@ -136,13 +136,15 @@ def test_registers_left_behind_are_rewritten_by_the_next_command(root, tmp_path,
 
     batch = batch_file(tmp_path / "整改.csv", UNITS[:2])
 
-    def pressed_again(self, years):
-        raise KeyboardInterrupt
+    def pressed_again(self, years, **kw):
+        os.kill(os.getpid(), signal.SIGINT)
+        raise AssertionError("a second Ctrl-C stops the registers at once")
 
     ctrl_c_while_writing(monkeypatch, 1)
-    monkeypatch.setattr(office_module.Office, "_letter_registers", pressed_again)
+    monkeypatch.setattr(office_module.Office, "rebuild_registers", pressed_again)
     proc = run_cli("-w", root, "letter", "rectify", "--batch", batch)
-    assert proc.returncode == 130 and "登记簿没有更新（再次中断）" in proc.stderr + proc.stdout
+    assert proc.returncode == 130 and "登记簿没有更新（已中断）" in proc.stderr
+    assert "已发出的 1 份都已编号、登记" in proc.stderr  # the batch's own message: the rows it did not send
     assert not (root / "outbox" / "2026" / "登记簿" / "发文登记簿.xlsx").exists()
     monkeypatch.undo()
     run_json("-w", root, "ingest")
@@ -174,3 +176,25 @@ def test_ctrl_c_to_a_real_batch_leaves_every_row_sent_once_after_a_second_run(ro
     assert sum(r["status"] == "skipped" for r in again) == len(issued)
     assert sorted(u for _, u in in_force(root)) == sorted(units)  # each unit exactly one letter
     assert run_json("-w", root, "verify", check=None)["findings"] == []
+
+
+@pytest.mark.slow
+def test_a_real_ctrl_c_as_the_last_letters_are_put_in_place_still_prints_every_row(root, tmp_path):
+    """The SIGINT lands as the last letter file appears: the letters are all saved and must all be said."""
+    units = [f"单位{i:02d}" for i in range(40)]
+    (root / "units.csv").write_text("单位,别名\n" + "".join(f"{u},\n" for u in units), encoding="utf-8")
+    batch = batch_file(tmp_path / "整改.csv", units)
+    folder = root / "outbox" / "2026" / "责令检查整改通知书"
+    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(root), "letter", "rectify", "--batch",
+                             str(batch), "--json"], env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, encoding="utf-8")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (folder.is_dir() and len(list(folder.glob("*.docx"))) == len(units)):
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    rows = json.loads(out)
+    assert [r["status"] for r in rows] == ["issued"] * len(units)
+    assert err.endswith(f"已中断（Ctrl-C）：{len(units)} 份责令检查整改通知书都已发出、编号（见上）。\n")
+    assert register_numbers(root) == [r["number"] for r in rows]

@@ -1,0 +1,170 @@
+"""A Ctrl-C once the work is saved (a letter numbered, the forms taken): the command still reports the work — the
+文号 just issued, each form's outcome — then ends as interrupted (130), saying what was saved. A first Ctrl-C lets
+the step under way finish (the registers are written; no PDF is started); a second stops it, and what it skipped
+is done by the next command. Real SIGINTs to this process, at known points."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from lzdocs import Office
+from lzdocs.documents import registers as registers_module
+from lzdocs.workspace import Workspace
+from tests.cli.test_letter_batch_stop import UNITS, batch_file, ctrl_c_while_writing, in_force, register_numbers
+from tests.conftest import SAMPLE_SCHOOL, TODAY, make_form_file, run_cli, run_json
+from tests.ingest.invariant import assert_each_input_exactly_once
+
+SUGGESTION = ("--set", "事由=在专项检查中", "--set", "问题=报销单据不全", "--set", "建议=建立台账")
+SKIPPED = "登记簿没有更新（已中断）；下次发文、收表或运行 lzdocs register 时会更新"
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    return root
+
+
+def ctrl_c_in(monkeypatch, module, name: str, presses: int = 1) -> list:
+    """``presses`` SIGINTs to this process as ``module.name`` starts (a clerk's Ctrl-C); the calls it saw."""
+    original, calls = getattr(module, name), []
+
+    def pressed(*args, **kw):
+        calls.append(args)
+        for _ in range(presses):
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(*args, **kw)
+
+    monkeypatch.setattr(module, name, pressed)
+    return calls
+
+
+def registers_written(root: Path) -> bool:
+    return (root / "outbox" / "2026" / "登记簿" / "发文登记簿.xlsx").exists()
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_ctrl_c_as_a_letter_is_registered_lets_the_registers_finish_and_says_the_number(root, monkeypatch,
+                                                                                          json_out):
+    calls = ctrl_c_in(monkeypatch, registers_module, "write_registers")
+    proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION,
+                   *(["--json"] if json_out else []))
+    assert calls and proc.returncode == 130, proc.stderr
+    number = "内工大纪建〔2026〕1号"
+    assert in_force(root) == [(number, "计划财务处")]
+    if json_out:
+        letter = json.loads(proc.stdout)
+        assert letter["number"] == number and (root / letter["files"][0]).is_file()
+    else:
+        assert f"纪检监察建议书 {number}" in proc.stdout
+    assert proc.stderr == f"已中断（Ctrl-C）：{number}（纪检监察建议书）已发出（见上）。\n"
+    assert register_numbers(root) == [number]  # the step under way finished
+
+
+def test_a_second_ctrl_c_stops_the_registers_which_the_next_command_writes(root, monkeypatch):
+    ctrl_c_in(monkeypatch, registers_module, "write_registers", presses=2)
+    proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--json")
+    assert proc.returncode == 130 and json.loads(proc.stdout)["number"] == "内工大纪建〔2026〕1号"
+    assert SKIPPED in proc.stderr
+    assert "已中断（Ctrl-C）：内工大纪建〔2026〕1号（纪检监察建议书）已发出（见上）。" in proc.stderr
+    assert not registers_written(root)
+
+    monkeypatch.undo()
+    run_cli("-w", root, "register", check=0)
+    assert register_numbers(root) == ["内工大纪建〔2026〕1号"]
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_ctrl_c_as_the_last_letter_of_a_batch_is_written_prints_every_row(root, tmp_path, monkeypatch, json_out):
+    batch = batch_file(tmp_path / "整改.csv", ["没有这个单位", *UNITS[:3]])
+    ctrl_c_while_writing(monkeypatch, 3)  # the last row's letter: no row is left to stop
+    proc = run_cli("-w", root, "letter", "rectify", "--batch", batch, *(["--json"] if json_out else []))
+    assert proc.returncode == 130, proc.stderr  # a Ctrl-C is said, also where a row failed (exit 1 otherwise)
+    numbers = [f"内工大纪改〔2026〕{i}号" for i in (1, 2, 3)]
+    if json_out:
+        rows = json.loads(proc.stdout)
+        assert [(r["status"], r["number"]) for r in rows] == [("failed", None), *(("issued", n) for n in numbers)]
+    else:
+        assert all(n in proc.stdout for n in numbers) and "共 4 份：成功 3，失败 1。" in proc.stdout
+    assert proc.stderr.endswith("已中断（Ctrl-C）：3 份责令检查整改通知书都已发出、编号（见上）。\n")
+    assert register_numbers(root) == numbers
+
+    monkeypatch.undo()
+    again = run_json("-w", root, "letter", "rectify", "--batch", batch, check=1)
+    assert [r["status"] for r in again] == ["failed"] + ["skipped"] * 3  # none sent twice
+
+
+def test_a_batch_ctrl_c_twice_in_its_registers_prints_every_row_and_leaves_them_marked(root, tmp_path, monkeypatch):
+    batch = batch_file(tmp_path / "整改.csv", UNITS[:3])
+    ctrl_c_in(monkeypatch, registers_module, "write_registers", presses=2)
+    rows = json.loads(run_cli("-w", root, "letter", "rectify", "--batch", batch, "--json", check=130).stdout)
+    assert [r["status"] for r in rows] == ["issued"] * 3
+    assert not registers_written(root)
+    monkeypatch.undo()
+    run_cli("-w", root, "register", check=0)
+    assert register_numbers(root) == [r["number"] for r in rows]
+
+
+def test_after_a_ctrl_c_no_pdf_is_started_and_the_letters_are_registered(root, tmp_path, monkeypatch):
+    from lzdocs.documents import pdf as pdf_module
+
+    started = []
+    monkeypatch.setattr(pdf_module, "to_pdf_many", lambda *a, **kw: started.append(a) or [])
+    batch = batch_file(tmp_path / "整改.csv", UNITS[:2])
+    ctrl_c_while_writing(monkeypatch, 2)
+    proc = run_cli("-w", root, "letter", "rectify", "--batch", batch, "--pdf", "--json")
+    assert proc.returncode == 130, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["status"] for r in rows] == ["issued", "issued"] and started == []
+    assert all("已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF" in r["warnings"] for r in rows)
+    assert register_numbers(root) == [r["number"] for r in rows]
+    assert "已中断（Ctrl-C）：2 份责令检查整改通知书都已发出、编号（见上）。" in proc.stderr
+
+
+def test_a_reply_whose_registers_a_ctrl_c_comes_to_is_recorded_and_said(root, monkeypatch):
+    number = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)["number"]
+    ctrl_c_in(monkeypatch, registers_module, "write_registers")
+    proc = run_cli("-w", root, "reply", number, "--date", "2026-11-28")
+    assert proc.returncode == 130
+    assert "已登记回复" in proc.stdout and f"已中断（Ctrl-C）：{number} 的回复已记录（见上）。" in proc.stderr
+    monkeypatch.undo()
+    assert run_json("-w", root, "unit", "计财处")["warnings"][0]["replied"] == "2026-11-28"
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_an_ingest_whose_registers_a_ctrl_c_comes_to_reports_each_form(root, monkeypatch, presses):
+    ws = Workspace.open(root)
+    forms = [make_form_file(ws.inbox / f"{unit}.docx", unit=unit) for unit in ("计划财务处", "基建处")]
+    inputs = [f.read_bytes() for f in forms] + [b"not a form"]
+    (ws.inbox / "坏文件.docx").write_bytes(inputs[-1])
+    calls = ctrl_c_in(monkeypatch, registers_module, "write_registers", presses=presses)
+    proc = run_cli("-w", root, "ingest", "--json")
+    assert calls and proc.returncode == 130, proc.stderr  # 130, not the 1 of a form returned
+    outcomes = json.loads(proc.stdout)
+    assert sorted(o["status"] for o in outcomes) == ["accepted", "accepted", "rejected"]
+    assert "已中断（Ctrl-C）：这次的表格都已处理完（见上）。" in proc.stderr
+    assert_each_input_exactly_once(ws, inputs)
+    summary = root / "outbox" / "2026" / "登记簿"
+    assert bool(list(summary.glob("*.xlsx"))) == (presses == 1) and (SKIPPED in proc.stderr) == (presses == 2)
+
+    monkeypatch.undo()
+    run_cli("-w", root, "ingest", check=0)  # nothing left in the inbox: it writes what was marked
+    assert list(summary.glob("*.xlsx"))
+    assert_each_input_exactly_once(ws, inputs)
+
+
+def test_the_library_lets_the_ctrl_c_go_on_up_with_the_letter_saved(root, monkeypatch):
+    """No command line: Python's own Ctrl-C stops the script; the letter is saved, its registers marked."""
+    ctrl_c_in(monkeypatch, registers_module, "write_registers")
+    with Office(root, today=TODAY) as office, pytest.raises(KeyboardInterrupt):
+        office.letter("suggestion", "计财处", {"事由": "在专项检查中", "问题": "报销单据不全", "建议": "建立台账"})
+    assert in_force(root) == [("内工大纪建〔2026〕1号", "计划财务处")] and not registers_written(root)
+    monkeypatch.undo()
+    with Office(root, today=TODAY) as office:
+        office.rebuild_registers([2026])
+    assert register_numbers(root) == ["内工大纪建〔2026〕1号"]
