@@ -73,6 +73,13 @@ def pressed() -> bool:
     return _held
 
 
+def stop_waiting() -> None:
+    """Raise KeyboardInterrupt if a Ctrl-C was noted after the work was saved (:func:`pressed`): a wait on something
+    else — LibreOffice converting, another program's lock — is no step to finish, and ends with it."""
+    if _held:
+        raise KeyboardInterrupt
+
+
 @contextmanager
 def deferred():
     """Ctrl-C waits until the block is done, then takes effect as it would have: for the few steps that must

@@ -414,11 +414,11 @@ class Office:
         """Rewrite every register and the 公示表 of ``year`` (default: ``programme_year()``) from the archive."""
         from filelock import Timeout
 
-        from lzdocs.documents.registers import WRITER_WAIT, write_registers, writer_lock
+        from lzdocs.documents.registers import WRITER_WAIT, hold_writer, write_registers
 
         year = year or self.programme_year()
         try:
-            with writer_lock(self.ws).acquire(timeout=WRITER_WAIT):
+            with hold_writer(self.ws):
                 return write_registers(self.ws, self.store, year, self.today)
         except Timeout:
             raise LzdocsError(f"另一个程序一直在更新登记簿（已等了 {WRITER_WAIT // 60} 分钟），{year} 年登记簿没有更新",
@@ -1149,14 +1149,13 @@ def rebuild_registers(ws: Workspace, store: Store, years: Iterable[int], today: 
     Each warning also goes to the ``lzdocs.office`` logger (the command line prints it as a 提醒)."""
     from filelock import Timeout
 
-    from lzdocs.documents.registers import WRITER_WAIT, write_registers, writer_lock
+    from lzdocs.documents.registers import hold_writer, write_registers
     from lzdocs.store import pending
 
     rebuilt = Rebuilt(years=sorted(set(years)))
-    lock = writer_lock(ws)  # one writer at a time per workspace (see there)
     for year in list(rebuilt.years):
         try:
-            with lock.acquire(timeout=WRITER_WAIT):
+            with hold_writer(ws):  # one writer at a time per workspace (registers.writer_lock)
                 if open_only and _closed(store, year):
                     rebuilt.years.remove(year)
                     with store.begin() as conn:  # its registers are its 归档 package's: none waits any more

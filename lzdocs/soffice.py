@@ -7,12 +7,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from lzdocs import interrupts
 from lzdocs.errors import describe_os_error
+
+WAIT_SLICE = 0.2  # seconds between looks at a Ctrl-C while LibreOffice converts (``_wait``)
 
 
 class SofficeTimeout(Exception):
@@ -83,7 +86,7 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
                                         stderr=subprocess.PIPE, env=env, **options)
             except OSError as exc:
                 raise SofficeFailed(f"无法启动 LibreOffice：{describe_os_error(exc)}") from exc
-        _, err = proc.communicate(timeout=timeout)
+        err = _wait(proc, timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc, windows)
         raise SofficeTimeout(timeout) from None
@@ -95,6 +98,19 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
     if result.returncode != 0:
         raise SofficeFailed(result.stderr, result.returncode)
     return result
+
+
+def _wait(proc: subprocess.Popen, timeout: float) -> bytes:
+    """Its stderr once it ends; TimeoutExpired after ``timeout`` seconds, KeyboardInterrupt as soon as a Ctrl-C is
+    noted after the work it converts was saved (``interrupts.stop_waiting``: no waiting out a batch's PDFs)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return proc.communicate(timeout=max(0.0, min(WAIT_SLICE, deadline - time.monotonic())))[1]
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                raise
+            interrupts.stop_waiting()
 
 
 def _kill_group(proc: subprocess.Popen, windows: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -73,6 +74,7 @@ BOOKS = ("risks", "status", "documents", "warnings", "publicity")  # the keys of
 LETTER_BOOKS = pending.LETTER_BOOKS  # all that issuing a letter or registering a reply changes
 RETURN_BOOKS = ("status",)  # all that a form returned to its unit changes (退回次数, 最近退回时间 and 原因)
 WRITER_WAIT = 300  # seconds a rebuild waits for another process's rebuild of the same workspace
+WAIT_SLICE = 0.5  # seconds between looks at a Ctrl-C meanwhile (``hold_writer``)
 
 
 def writer_lock(ws: Workspace):
@@ -83,6 +85,22 @@ def writer_lock(ws: Workspace):
     from filelock import FileLock
 
     return FileLock(ws.state / "registers.lock", preserve_lock_file=True)
+
+
+def hold_writer(ws: Workspace, timeout: float = WRITER_WAIT):
+    """The workspace's :func:`writer_lock`, taken (a context manager that lets it go); filelock's Timeout after
+    ``timeout`` seconds, KeyboardInterrupt as soon as a Ctrl-C is noted after the work whose registers these are
+    was saved (``interrupts.stop_waiting``: another program's long rewrite is nothing to wait out)."""
+    from filelock import Timeout
+
+    lock, deadline = writer_lock(ws), time.monotonic() + timeout
+    while True:
+        try:
+            return lock.acquire(timeout=max(0.0, min(WAIT_SLICE, deadline - time.monotonic())))
+        except Timeout:
+            if time.monotonic() >= deadline:
+                raise
+            interrupts.stop_waiting()
 
 
 def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,

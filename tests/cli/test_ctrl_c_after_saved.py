@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,36 @@ def test_after_a_ctrl_c_no_pdf_is_started_and_the_letters_are_registered(root, t
     assert all("已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF" in r["warnings"] for r in rows)
     assert register_numbers(root) == [r["number"] for r in rows]
     assert "已中断（Ctrl-C）：2 份责令检查整改通知书都已发出、编号（见上）。" in proc.stderr
+
+
+def test_a_ctrl_c_while_libreoffice_converts_stops_it_at_once(root, tmp_path, monkeypatch):
+    """LibreOffice runs in a session of its own, which Ctrl-C does not reach: it is stopped, not waited out."""
+    from lzdocs import soffice
+    from lzdocs.documents import pdf as pdf_module
+
+    slow = tmp_path / "soffice"  # a conversion that would take a minute
+    slow.write_text("#!/bin/sh\nsleep 60\n", encoding="utf-8")
+    slow.chmod(0o755)
+    monkeypatch.setattr(pdf_module, "find_soffice", lambda: str(slow))
+    calls = ctrl_c_in(monkeypatch, soffice, "_wait")
+    started = time.monotonic()
+    proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--pdf", "--json")
+    assert calls and time.monotonic() - started < 30
+    assert proc.returncode == 130, proc.stderr
+    letter = json.loads(proc.stdout)
+    assert "已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF" in letter["warnings"]
+    assert [Path(f).suffix for f in letter["files"]] == [".docx"]
+    assert register_numbers(root) == [letter["number"]]
+
+
+def test_a_ctrl_c_does_not_wait_out_another_programs_register_rewrite(root, monkeypatch):
+    with registers_module.writer_lock(Workspace.open(root)):  # another program rewriting the registers
+        calls = ctrl_c_in(monkeypatch, registers_module, "hold_writer")
+        started = time.monotonic()
+        proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--json")
+    assert calls and time.monotonic() - started < 30  # it would wait registers.WRITER_WAIT, five minutes
+    assert proc.returncode == 130 and json.loads(proc.stdout)["number"] == "内工大纪建〔2026〕1号"
+    assert SKIPPED in proc.stderr and not registers_written(root)
 
 
 def test_a_reply_whose_registers_a_ctrl_c_comes_to_is_recorded_and_said(root, monkeypatch):
