@@ -21,19 +21,20 @@ import threading
 from contextlib import contextmanager
 
 _requested = False
-_saved: str | None = None  # what the command has saved and must report before it ends (saved())
-_held = False  # a Ctrl-C came once that was: noted, not raised
+_saved: str | None = None  # what the command saved and reports before it ends (reporting())
+_presses = 0  # the Ctrl-Cs noted since, not raised (at most HELD)
 _noting = False  # noted() is in force (its handler may be held by deferred() for a moment)
+HELD = 2  # Ctrl-Cs noted once the work is saved; the next is raised where it lands
 NOT_STARTED = "已中断（Ctrl-C）：命令还没有开始，没有做任何改动。"
 
 
 def handler(signum, frame) -> None:
     """SIGINT: note the request, then do what Python's own handler does — unless the command has saved work to
-    report (:func:`saved`): a first Ctrl-C is then only noted."""
-    global _requested, _held
+    report (:func:`reporting`): the first two are then only noted."""
+    global _requested, _presses
     _requested = True
-    if _saved is not None and not _held:
-        _held = True
+    if _saved is not None and _presses < HELD:
+        _presses += 1
         return
     raise KeyboardInterrupt
 
@@ -55,28 +56,39 @@ def handled() -> None:
     _requested = False
 
 
-def saved(done: str) -> None:
-    """The command has saved work it must report (a 文号 just issued, the forms just taken): ``done`` says it. From
-    now on a first Ctrl-C does not stop the command wherever it is — a report lost there would leave the clerk not
-    knowing what was done. It is noted: the step under way finishes (a letter, a register), a loop stops at its
-    next :func:`check`, optional work asks :func:`pressed` (a PDF is not made), and once the command has reported,
-    it ends as interrupted saying ``done`` (the latest given). A second Ctrl-C stops at once. Only while the command
-    line's handler is in place (:func:`noted`); a library call is not changed."""
-    global _saved, _held
+def reporting(done: str) -> None:
+    """The command's work is saved, or is being saved in a step too short to stop (a reply recorded): ``done`` says
+    it, and the command must report it whenever Ctrl-C comes — a report lost would leave the clerk not knowing
+    what was done (the 文号 just issued). From now on Ctrl-C does not stop the command wherever it lands. The first
+    is noted: the step under way finishes (a letter, the registers), a loop stops at its next :func:`check`, no
+    optional work starts and no wait goes on (:func:`pressed`, :func:`stop_waiting`: a PDF, another program's lock).
+    A second also stops the step under way at its next :func:`stop_step` (the registers between books). The
+    command then reports and ends as interrupted, saying ``done`` (the latest given). A third Ctrl-C is raised
+    where it lands, as a way out of anything. Only while the command line's handler is in place (:func:`noted`); a
+    library call is not changed."""
+    global _saved, _presses
     if _noting and threading.current_thread() is threading.main_thread():
         _saved = done
-        _held = _held or _requested  # one that came as the work was saved, and was taken in there
+        if _requested and not _presses:  # one that came as the work was saved, and was taken in there
+            _presses = 1
 
 
 def pressed() -> bool:
-    """Whether a Ctrl-C was noted after the command saved its work (:func:`saved`)."""
-    return _held
+    """Whether a Ctrl-C was noted since the work was saved (:func:`reporting`)."""
+    return _presses > 0
 
 
 def stop_waiting() -> None:
-    """Raise KeyboardInterrupt if a Ctrl-C was noted after the work was saved (:func:`pressed`): a wait on something
+    """Raise KeyboardInterrupt if a Ctrl-C was noted since the work was saved (:func:`pressed`): a wait on something
     else — LibreOffice converting, another program's lock — is no step to finish, and ends with it."""
-    if _held:
+    if _presses:
+        raise KeyboardInterrupt
+
+
+def stop_step() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed twice since the work was saved: the step under way (the
+    registers, between two books) stops; what it leaves is done by the next command."""
+    if _presses > 1:
         raise KeyboardInterrupt
 
 
@@ -194,28 +206,28 @@ def _unraisable(report, *, passed_on) -> None:
 def noted():
     """:func:`handler` for SIGINT for the block, where Python's default handler is in place in the main thread;
     the handler before is put back afterwards. A request noted but lost (in the last step, or in work that does not
-    check, such as the registers rebuilt at the end) is raised when the block ends; so is one held after the work
-    was :func:`saved`, saying what was done, in place of the exit status the command ended with."""
-    global _requested, _saved, _held, _noting
+    check, such as the registers rebuilt at the end) is raised when the block ends; so is one noted after the work
+    was saved (:func:`reporting`), saying what was done, in place of the exit status the command ended with."""
+    global _requested, _saved, _presses, _noting
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
-    _requested, _saved, _held, _noting = False, None, False, True
+    _requested, _saved, _presses, _noting = False, None, 0, True
     before = sys.unraisablehook
     sys.unraisablehook = functools.partial(_unraisable, passed_on=before)
     signal.signal(signal.SIGINT, handler)
     try:
         yield
-    except SystemExit as exc:  # a batch with rows refused (exit 1) after a Ctrl-C was held: said as interrupted
-        if not _held or exc.code not in (None, 0, 1):
+    except SystemExit as exc:  # a batch with rows refused (exit 1) after a Ctrl-C was noted: said as interrupted
+        if not _presses or exc.code not in (None, 0, 1):
             raise
         raise KeyboardInterrupt(_said(_saved)) from None
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.unraisablehook = before
-        asked, late, done = _requested, _held, _saved
-        _requested, _saved, _held, _noting = False, None, False, False
+        asked, late, done = _requested, bool(_presses), _saved
+        _requested, _saved, _presses, _noting = False, None, 0, False
     if asked or late:
         raise KeyboardInterrupt(_said(done) if late else "")
 

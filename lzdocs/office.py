@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lzdocs import interrupts
 from lzdocs.clock import Clock
 from lzdocs.errors import ConfigError, FieldError, LzdocsError
 from lzdocs.workspace import Roster, Workspace
@@ -50,7 +51,6 @@ log = logging.getLogger("lzdocs.office")
 
 Progress = Callable[[int, int, str], None]
 REGISTERS_SKIPPED = "登记簿没有更新（已中断）；下次发文、收表或运行 lzdocs register 时会更新"
-PDF_SKIPPED = "已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF"
 
 
 @dataclass
@@ -63,13 +63,11 @@ class FollowUp:
 @contextmanager
 def after_saved(warnings: list[str], skipped: str, done: str) -> Iterator[FollowUp]:
     """The follow-up of work already saved (the registers an action updates, a letter's PDF), which the command
-    line reports before it ends, whenever Ctrl-C comes (``interrupts.saved``: ``done`` says what was saved). A
-    first Ctrl-C lets the step finish; a second stops it: ``skipped`` goes to ``warnings`` and the log (a 提醒).
-    Used as a library, Ctrl-C goes on up as Python's. Either way what was skipped is not lost: registers stay marked
-    for the next rebuild (store/pending.py)."""
-    from lzdocs import interrupts
-
-    interrupts.saved(done)
+    line reports before it ends, whenever Ctrl-C comes (``interrupts.reporting``: ``done`` says what was saved).
+    Ctrl-C lets the step finish, or (pressed twice, or in a wait on something else) stops it: ``skipped`` goes to
+    ``warnings`` and the log (a 提醒). Used as a library, Ctrl-C goes on up as Python's. Either way what was
+    skipped is not lost: registers stay marked for the next rebuild (store/pending.py)."""
+    interrupts.reporting(done)
     state = FollowUp()
     try:
         yield state
@@ -734,12 +732,24 @@ class Office:
             return batch
         done = f"{len(issued)} 份{kind.name}{'草稿都已写好' if draft else '都已发出、编号'}"
         if pdf and issued:  # after a Ctrl-C (the rows not sent): none, to stop soon with the letters registered
-            problems = [PDF_SKIPPED] if batch.interrupted else self._pdfs(issued, done)
+            from lzdocs.documents.pdf import SKIPPED
+
+            problems = [SKIPPED] if batch.interrupted else self._pdfs(issued, done)
             for item in issued:
                 item.warnings += problems
         if not draft and issued:  # Ctrl-C again: the registers stay marked (store/pending.py) for the next run
             batch.registers = self._letter_registers({i.number.year for i in issued}, done)
+        elif not draft and batch.skipped:  # run again after a cut-off: the registers that run left behind
+            batch.registers = self._letter_registers(self._letters_behind(), done)
         return batch
+
+    def _letters_behind(self) -> list[int]:
+        """The years whose 发文登记簿 or 预警处置台账 wait to be rewritten (store/pending.py)."""
+        from lzdocs.store import pending
+
+        with self.store.read() as conn:
+            return sorted(year for year, books in pending.waiting(conn).items()
+                          if books is None or set(books) & set(pending.LETTER_BOOKS))
 
     def reply(self, number: str, date: dt.date | None = None, *, correct: bool = False,
               talk: Talk | None = None) -> dict:
@@ -748,6 +758,7 @@ class Office:
         with ``correct``; the audit log keeps both."""
         from lzdocs.documents.letters import DocumentNumber, record_reply
 
+        interrupts.reporting(f"{number} 的回复已记录")  # a step too short to stop: done and said whenever Ctrl-C comes
         result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
                               example=self.example_number())
         if result["changed"]:
@@ -789,6 +800,7 @@ class Office:
         day = date or self.today
         if day > self.today:
             raise FieldError("批评教育的日期不能晚于今天", hint="登记已经进行的批评教育")
+        interrupts.reporting("批评教育已登记")  # as for reply
         result = record_criticism(self.store, self.ws.settings, self.resolve_unit(unit), dict(values or {}), day,
                                   person=to, risks=[str(r) for r in risks])
         result["registers"] = self._letter_registers([day.year], "批评教育已登记")
@@ -802,6 +814,7 @@ class Office:
         from lzdocs.documents.numbering import DocumentNumber
         from lzdocs.dynamics.warnings import follow_up
 
+        interrupts.reporting(f"{number} 的核查已记录")  # as for reply
         record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
                            close=close, risks=[str(r) for r in risks], correct=correct)
         self._letter_registers([DocumentNumber.parse(record["number"]).year], f"{record['number']} 的核查已记录")
@@ -821,16 +834,14 @@ class Office:
         return overdue_warnings(self.store, self.today, self.deadlines)
 
     def _pdfs(self, issued: list[IssuedLetter], done: str) -> list[str]:
-        """``add_pdfs`` after the letters were saved (``done``), unless a Ctrl-C came since: then none are made, or
-        those LibreOffice did not finish (the Ctrl-C stopped it too) are said as skipped, not as failed."""
-        from lzdocs import interrupts
+        """``add_pdfs`` after the letters were saved (``done``): none started once a Ctrl-C came, and LibreOffice
+        not waited for (``after_saved``)."""
+        from lzdocs.documents.pdf import SKIPPED
 
         problems: list[str] = []
-        with after_saved(problems, PDF_SKIPPED, done):
-            if not interrupts.pressed():
-                problems += self.add_pdfs(issued)
-        if interrupts.pressed() and (problems or all(len(item.files) == 1 for item in issued)):
-            return [PDF_SKIPPED]  # none made, or LibreOffice stopped by the same Ctrl-C: skipped, not failed
+        with after_saved(problems, SKIPPED, done):
+            interrupts.stop_waiting()
+            problems += self.add_pdfs(issued)
         return problems
 
     def add_pdfs(self, issued: list[IssuedLetter]) -> list[str]:
@@ -938,6 +949,7 @@ class Office:
         if date is not None and date > self.today:
             raise FieldError(f"作废日期{chinese_date(date)}在今天（{chinese_date(self.today)}）之后",
                              hint="作废日期默认今天")
+        interrupts.reporting(f"{parsed} 已作废")  # as for reply: its files moved and said whenever Ctrl-C comes
         done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
                              workspace_root=self.ws.root, year_dir=self.ws.year_dir)
         registers = self._letter_registers([parsed.year], f"{done.number} 已作废")

@@ -64,8 +64,17 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
     _print_ingest(echo, outcomes, ws)
     with Office(ws, today=today) as office:
         for step in STEPS:
-            interrupts.check()  # a Ctrl-C noted once a letter was saved (interrupts.saved) stops the demo here
-            step(office, echo, report_json, years)
+            # A Ctrl-C from here lets the step under way finish, then the demo stops and shows what it did.
+            interrupts.reporting("演示没有做完")
+            if interrupts.pressed():
+                break
+            try:
+                step(office, echo, report_json, years)
+            except KeyboardInterrupt:  # pressed three times, or a wait it ended (interrupts.stop_waiting)
+                if not interrupts.pressed():
+                    raise
+                break
+        interrupts.reporting("演示没有做完")  # not the last letter's words
     return report_json
 
 

@@ -387,7 +387,7 @@ def run_batch(office: LetterOffice, kind: LetterKind, rows: list[tuple[int, dict
                 continue
             writing = False
             try:
-                interrupts.check()  # between letters: a Ctrl-C swallowed, or noted (interrupts.saved), stops here
+                interrupts.check()  # between letters: a Ctrl-C swallowed, or noted (interrupts.reporting), stops here
                 progress(i, len(rows), unit)
                 with interrupts.deferred():  # a letter is written whole; Ctrl-C takes effect after it
                     writing = True

@@ -14,6 +14,7 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 
+from lzdocs import interrupts
 from lzdocs.documents import gbt9704 as gb
 from lzdocs.documents.kinds import NOTICE_KINDS as KINDS
 from lzdocs.documents.kinds import UPWARD
@@ -452,14 +453,21 @@ def issue_notice(ws: Workspace, store: Store, notice: Notice, *, pdf: bool = Fal
         note=notice.kind, workspace_root=ws.root, draft=draft, assigned=number)
     result = IssuedNotice(issued.number, issued.path, [issued.path], warnings=[*notice.notes, *issued.warnings])
     if pdf:
-        from lzdocs.documents.pdf import PdfError, font_warnings, to_pdf
+        from lzdocs.documents.pdf import SKIPPED, PdfError, font_warnings, to_pdf
         from lzdocs.integrity.manifest import record_written
 
         try:
+            interrupts.stop_waiting()  # Ctrl-C since it was numbered: no PDF started, none waited for
             limit = timeout or float(ws.settings.get("letters", "pdf_timeout", 120))
-            result.files.append(to_pdf(issued.path, issued.path.parent, limit))
-            record_written(store, ws.relative, [(result.files[-1], "pdf")], document_id=issued.document_id)
-            result.warnings += font_warnings(issued.path, result.files[-1])
+            made = to_pdf(issued.path, issued.path.parent, limit)
+            with interrupts.deferred():  # a PDF put in place is recorded
+                result.files.append(made)
+                record_written(store, ws.relative, [(made, "pdf")], document_id=issued.document_id)
+            result.warnings += font_warnings(issued.path, made)
         except PdfError as exc:
-            result.warnings.append(f"PDF 没有生成：{exc}")
+            result.warnings.append(SKIPPED if interrupts.pressed() else f"PDF 没有生成：{exc}")
+        except KeyboardInterrupt:
+            if not interrupts.pressed():  # no command line: as Python's
+                raise
+            result.warnings.append(SKIPPED)
     return result

@@ -288,7 +288,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
         if recorded is False:
             partial.unlink(missing_ok=True)
             raise
-    interrupts.saved(f"{number}（{title}）已发出")  # a Ctrl-C from here on (or taken in above) does not lose its report
+    interrupts.reporting(f"{number}（{title}）已发出")  # a Ctrl-C from here on (or taken in above) loses no report
     if finisher is not None:
         finisher.submit(partial, final)
     else:

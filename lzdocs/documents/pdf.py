@@ -25,6 +25,7 @@ from lzdocs.soffice import (
 
 DEFAULT_TIMEOUT = 120
 NOT_FOUND = "未找到 LibreOffice（soffice），没有生成 PDF；请安装 LibreOffice，或用 WPS/Word 打开文档后另存为 PDF"
+SKIPPED = "已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF"  # Ctrl-C after the document was saved
 
 class PdfError(LzdocsError):
     """LibreOffice is missing, failed or timed out while converting to PDF."""

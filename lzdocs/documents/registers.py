@@ -87,13 +87,13 @@ def writer_lock(ws: Workspace):
     return FileLock(ws.state / "registers.lock", preserve_lock_file=True)
 
 
-def hold_writer(ws: Workspace, timeout: float = WRITER_WAIT):
+def hold_writer(ws: Workspace):
     """The workspace's :func:`writer_lock`, taken (a context manager that lets it go); filelock's Timeout after
-    ``timeout`` seconds, KeyboardInterrupt as soon as a Ctrl-C is noted after the work whose registers these are
-    was saved (``interrupts.stop_waiting``: another program's long rewrite is nothing to wait out)."""
+    :data:`WRITER_WAIT` seconds, KeyboardInterrupt as soon as a Ctrl-C is noted after the work whose registers
+    these are was saved (``interrupts.stop_waiting``: another program's long rewrite is nothing to wait out)."""
     from filelock import Timeout
 
-    lock, deadline = writer_lock(ws), time.monotonic() + timeout
+    lock, deadline = writer_lock(ws), time.monotonic() + WRITER_WAIT
     while True:
         try:
             return lock.acquire(timeout=max(0.0, min(WAIT_SLICE, deadline - time.monotonic())))
@@ -222,6 +222,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
         try:
             for key, build in builders.items():
                 if key in paths:
+                    interrupts.stop_step()  # Ctrl-C twice after the work was saved: the books left wait, marked
                     path = paths[key]
                     with build(path.name) as book:
                         if key == "risks" and shared:  # its rows all read: the helper writes the 公示表 meanwhile
@@ -229,6 +230,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
                         _attempt(result, path, partial(book.save, path))
                         result.warnings.extend(book.warnings)
             if "publicity" in paths:
+                interrupts.stop_step()
                 path, rows = paths["publicity"], ()  # its rows added as the 汇总 read them
 
                 def here() -> list[str]:  # the 公示表 written by this process: its rows read again if not given

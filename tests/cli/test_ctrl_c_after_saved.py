@@ -1,7 +1,7 @@
 """A Ctrl-C once the work is saved (a letter numbered, the forms taken): the command still reports the work — the
 文号 just issued, each form's outcome — then ends as interrupted (130), saying what was saved. A first Ctrl-C lets
-the step under way finish (the registers are written; no PDF is started); a second stops it, and what it skipped
-is done by the next command. Real SIGINTs to this process, at known points."""
+the step under way finish (the registers are written) but starts no PDF and ends any wait; a second stops the
+registers too, and what it skipped is done by the next command. Real SIGINTs to this process, at known points."""
 
 from __future__ import annotations
 
@@ -43,6 +43,20 @@ def ctrl_c_in(monkeypatch, module, name: str, presses: int = 1) -> list:
 
     monkeypatch.setattr(module, name, pressed)
     return calls
+
+
+def ctrl_c_after(monkeypatch, module, name: str, presses: int = 1) -> list:
+    """``presses`` SIGINTs to this process as ``module.name`` returns; what it returned."""
+    original, returned = getattr(module, name), []
+
+    def pressed(*args, **kw):
+        returned.append(original(*args, **kw))
+        for _ in range(presses):
+            os.kill(os.getpid(), signal.SIGINT)
+        return returned[-1]
+
+    monkeypatch.setattr(module, name, pressed)
+    return returned
 
 
 def registers_written(root: Path) -> bool:
@@ -106,8 +120,9 @@ def test_a_batch_ctrl_c_twice_in_its_registers_prints_every_row_and_leaves_them_
     rows = json.loads(run_cli("-w", root, "letter", "rectify", "--batch", batch, "--json", check=130).stdout)
     assert [r["status"] for r in rows] == ["issued"] * 3
     assert not registers_written(root)
-    monkeypatch.undo()
-    run_cli("-w", root, "register", check=0)
+    monkeypatch.undo()  # the batch run again, as its message says: nothing sent twice, the registers caught up
+    again = run_json("-w", root, "letter", "rectify", "--batch", batch)
+    assert [r["status"] for r in again] == ["skipped"] * 3
     assert register_numbers(root) == [r["number"] for r in rows]
 
 
@@ -187,6 +202,69 @@ def test_an_ingest_whose_registers_a_ctrl_c_comes_to_reports_each_form(root, mon
     run_cli("-w", root, "ingest", check=0)  # nothing left in the inbox: it writes what was marked
     assert list(summary.glob("*.xlsx"))
     assert_each_input_exactly_once(ws, inputs)
+
+
+def test_ctrl_c_twice_as_a_batch_ends_still_prints_every_row(root, tmp_path, monkeypatch):
+    from lzdocs.documents import letters as letters_module
+
+    batch = batch_file(tmp_path / "整改.csv", UNITS[:3])
+    ctrl_c_after(monkeypatch, letters_module, "run_batch", presses=2)
+    proc = run_cli("-w", root, "letter", "rectify", "--batch", batch, "--json")
+    assert proc.returncode == 130, proc.stderr
+    assert [r["status"] for r in json.loads(proc.stdout)] == ["issued"] * 3
+    assert proc.stderr.endswith("已中断（Ctrl-C）：3 份责令检查整改通知书都已发出、编号（见上）。\n")
+
+
+REPLY = ("reply", "内工大纪建〔2026〕1号", "--date", "2026-11-28")
+
+
+@pytest.mark.parametrize(("command", "module", "name", "said"), [
+    (REPLY, "lzdocs.documents.letters", "record_reply", "内工大纪建〔2026〕1号 的回复已记录"),
+    (("void", "内工大纪建〔2026〕1号", "--reason", "单位写错"), "lzdocs.documents.numbering", "void_document",
+     "内工大纪建〔2026〕1号 已作废"),
+    (("follow-up", "内工大纪建〔2026〕1号", "--result", "已整改", "--by", "张三"), "lzdocs.dynamics.warnings",
+     "follow_up", "内工大纪建〔2026〕1号 的核查已记录"),
+], ids=["reply", "void", "follow-up"])
+def test_a_ctrl_c_as_a_step_is_recorded_lets_it_finish_and_report(root, monkeypatch, command, module, name, said):
+    """The Ctrl-C lands in the step itself (as it starts): too short to stop, it is done and said."""
+    import importlib
+
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    if command[0] == "follow-up":  # a check follows the reply
+        run_cli("-w", root, *REPLY, check=0)
+    calls = ctrl_c_in(monkeypatch, importlib.import_module(module), name)
+    proc = run_cli("-w", root, *command, "--json")
+    assert calls and proc.returncode == 130, proc.stderr
+    assert json.loads(proc.stdout)["number"] == "内工大纪建〔2026〕1号"
+    assert proc.stderr.endswith(f"已中断（Ctrl-C）：{said}（见上）。\n")
+
+
+def test_a_notice_numbered_when_ctrl_c_comes_gets_no_pdf_and_is_reported(root, monkeypatch):
+    from lzdocs.documents import notice as notice_module
+
+    (root / "正文.md").write_text("为做好排查工作，现通知如下。\n", encoding="utf-8")
+    ctrl_c_after(monkeypatch, notice_module, "issue_document")
+    proc = run_cli("-w", root, "notice", "--title", "关于开展廉政风险点排查工作的通知", "--body", root / "正文.md",
+                   "--pdf", "--json")
+    assert proc.returncode == 130, proc.stderr
+    notice = json.loads(proc.stdout)
+    assert "已中断，没有生成 PDF：可用 WPS/Word 打开文书后另存为 PDF" in notice["warnings"]
+    assert [Path(f).suffix for f in notice["files"]] == [".docx"]
+    assert proc.stderr.endswith(f"已中断（Ctrl-C）：通知（{notice['number']}）已发出（见上）。\n")
+
+
+def test_a_ctrl_c_after_the_demo_s_letters_stops_it_with_its_report(tmp_path, monkeypatch):
+    import lzdocs.demo
+    from lzdocs.demo import steps
+
+    ctrl_c_after(monkeypatch, steps, "demo_letters")
+    monkeypatch.setattr(lzdocs.demo, "STEPS", [steps.demo_letters if s.__name__ == "demo_letters" else s
+                                               for s in steps.STEPS])
+    proc = run_cli("demo", tmp_path / "演示", "--json")
+    assert proc.returncode == 130, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["letters"] and "notices" not in report  # the steps after it not run
+    assert proc.stderr.endswith("已中断（Ctrl-C）：演示没有做完（见上）。\n")
 
 
 def test_the_library_lets_the_ctrl_c_go_on_up_with_the_letter_saved(root, monkeypatch):
