@@ -152,21 +152,29 @@ def test_registers_left_behind_are_rewritten_by_the_next_command(root, tmp_path,
     assert register_numbers(root) == ["内工大纪改〔2026〕1号"]
 
 
-@pytest.mark.slow
-def test_ctrl_c_to_a_real_batch_leaves_every_row_sent_once_after_a_second_run(root, tmp_path):
-    units = [f"单位{i:03d}" for i in range(120)]  # long enough that a busy machine still stops it mid-way
+def ctrl_c_when_written(root: Path, tmp_path: Path, units: list[str], letters: int) -> tuple[int, str, str]:
+    """A real ``letter rectify --batch --json`` to ``units``, sent SIGINT once ``letters`` files are in place:
+    (exit, stdout, stderr); the batch file is 整改.csv in ``tmp_path``."""
     (root / "units.csv").write_text("单位,别名\n" + "".join(f"{u},\n" for u in units), encoding="utf-8")
     batch = batch_file(tmp_path / "整改.csv", units)
     folder = root / "outbox" / "2026" / "责令检查整改通知书"
     proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(root), "letter", "rectify", "--batch",
                              str(batch), "--json"], env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, encoding="utf-8")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (folder.is_dir() and len(list(folder.glob("*.docx"))) >= 3):
-        time.sleep(0.01)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (folder.is_dir() and len(list(folder.glob("*.docx"))) >= letters):
+        time.sleep(0.002)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    return proc.returncode, out, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_a_real_batch_leaves_every_row_sent_once_after_a_second_run(root, tmp_path):
+    units = [f"单位{i:03d}" for i in range(120)]  # long enough that a busy machine still stops it mid-way
+    code, out, err = ctrl_c_when_written(root, tmp_path, units, 3)
+    batch = tmp_path / "整改.csv"
+    assert code == 130, err
     rows = json.loads(out)
     issued = [r for r in rows if r["status"] == "issued"]
     assert 3 <= len(issued) < len(units) and len(rows) == len(units), "the Ctrl-C should land mid-way"
@@ -183,18 +191,8 @@ def test_ctrl_c_to_a_real_batch_leaves_every_row_sent_once_after_a_second_run(ro
 def test_a_real_ctrl_c_as_the_last_letters_are_put_in_place_still_prints_every_row(root, tmp_path):
     """The SIGINT lands as the last letter file appears: the letters are all saved and must all be said."""
     units = [f"单位{i:02d}" for i in range(40)]
-    (root / "units.csv").write_text("单位,别名\n" + "".join(f"{u},\n" for u in units), encoding="utf-8")
-    batch = batch_file(tmp_path / "整改.csv", units)
-    folder = root / "outbox" / "2026" / "责令检查整改通知书"
-    proc = subprocess.Popen([sys.executable, "-m", "lzdocs", "-w", str(root), "letter", "rectify", "--batch",
-                             str(batch), "--json"], env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, encoding="utf-8")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (folder.is_dir() and len(list(folder.glob("*.docx"))) == len(units)):
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    code, out, err = ctrl_c_when_written(root, tmp_path, units, len(units))
+    assert code == 130, err
     rows = json.loads(out)
     assert [r["status"] for r in rows] == ["issued"] * len(units)
     assert err.endswith(f"已中断（Ctrl-C）：{len(units)} 份责令检查整改通知书都已发出、编号（见上）。\n")
