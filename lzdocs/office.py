@@ -730,7 +730,8 @@ class Office:
         batch = LetterBatch(kind, results, Rebuilt(), ignored)
         if batch.stopped:  # the database server went away: nothing more is recorded
             return batch
-        done = f"{len(issued)} 份{kind.name}{'草稿都已写好' if draft else '都已发出、编号'}"
+        done = (f"{len(issued)} 份{kind.name}{'草稿都已写好' if draft else '都已发出、编号'}" if issued else
+                f"没有新发的{kind.name}，此前发出的都已编号")
         if pdf and issued:  # after a Ctrl-C (the rows not sent): none, to stop soon with the letters registered
             from lzdocs.documents.pdf import SKIPPED
 
@@ -758,9 +759,10 @@ class Office:
         with ``correct``; the audit log keeps both."""
         from lzdocs.documents.letters import DocumentNumber, record_reply
 
-        interrupts.reporting(f"{number} 的回复已记录")  # a step too short to stop: done and said whenever Ctrl-C comes
-        result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
-                              example=self.example_number())
+        with interrupts.deferred():  # one Ctrl-C lets the record be made and said (reporting); a second stops it
+            result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
+                                  example=self.example_number())
+            interrupts.reporting(f"{result['number']} 的回复已记录")
         if result["changed"]:
             self._letter_registers([int(DocumentNumber.parse(result["number"]).year)],
                                    f"{result['number']} 的回复已记录")
@@ -800,9 +802,11 @@ class Office:
         day = date or self.today
         if day > self.today:
             raise FieldError("批评教育的日期不能晚于今天", hint="登记已经进行的批评教育")
-        interrupts.reporting("批评教育已登记")  # as for reply
-        result = record_criticism(self.store, self.ws.settings, self.resolve_unit(unit), dict(values or {}), day,
-                                  person=to, risks=[str(r) for r in risks])
+        unit = self.resolve_unit(unit)
+        with interrupts.deferred():  # as for reply
+            result = record_criticism(self.store, self.ws.settings, unit, dict(values or {}), day, person=to,
+                                      risks=[str(r) for r in risks])
+            interrupts.reporting("批评教育已登记")
         result["registers"] = self._letter_registers([day.year], "批评教育已登记")
         return result
 
@@ -814,9 +818,10 @@ class Office:
         from lzdocs.documents.numbering import DocumentNumber
         from lzdocs.dynamics.warnings import follow_up
 
-        interrupts.reporting(f"{number} 的核查已记录")  # as for reply
-        record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
-                           close=close, risks=[str(r) for r in risks], correct=correct)
+        with interrupts.deferred():  # as for reply
+            record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
+                               close=close, risks=[str(r) for r in risks], correct=correct)
+            interrupts.reporting(f"{record['number']} 的核查已记录")
         self._letter_registers([DocumentNumber.parse(record["number"]).year], f"{record['number']} 的核查已记录")
         return record
 
@@ -949,9 +954,10 @@ class Office:
         if date is not None and date > self.today:
             raise FieldError(f"作废日期{chinese_date(date)}在今天（{chinese_date(self.today)}）之后",
                              hint="作废日期默认今天")
-        interrupts.reporting(f"{parsed} 已作废")  # as for reply: its files moved and said whenever Ctrl-C comes
-        done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
-                             workspace_root=self.ws.root, year_dir=self.ws.year_dir)
+        with interrupts.deferred():  # as for reply
+            done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
+                                 workspace_root=self.ws.root, year_dir=self.ws.year_dir)
+            interrupts.reporting(f"{done.number} 已作废")
         registers = self._letter_registers([parsed.year], f"{done.number} 已作废")
         return {"number": done.number, "title": done.title, "recipient": done.recipient,
                 "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,

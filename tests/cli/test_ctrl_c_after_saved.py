@@ -225,18 +225,36 @@ REPLY = ("reply", "内工大纪建〔2026〕1号", "--date", "2026-11-28")
     (("follow-up", "内工大纪建〔2026〕1号", "--result", "已整改", "--by", "张三"), "lzdocs.dynamics.warnings",
      "follow_up", "内工大纪建〔2026〕1号 的核查已记录"),
 ], ids=["reply", "void", "follow-up"])
-def test_a_ctrl_c_as_a_step_is_recorded_lets_it_finish_and_report(root, monkeypatch, command, module, name, said):
-    """The Ctrl-C lands in the step itself (as it starts): too short to stop, it is done and said."""
+def test_a_ctrl_c_as_a_step_is_recorded_is_said_after_its_report(root, monkeypatch, command, module, name, said):
+    """The Ctrl-C lands as the step's record is made: it is said, then the command ends as interrupted."""
     import importlib
 
     run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
     if command[0] == "follow-up":  # a check follows the reply
         run_cli("-w", root, *REPLY, check=0)
-    calls = ctrl_c_in(monkeypatch, importlib.import_module(module), name)
+    returned = ctrl_c_after(monkeypatch, importlib.import_module(module), name)
     proc = run_cli("-w", root, *command, "--json")
-    assert calls and proc.returncode == 130, proc.stderr
+    assert returned and proc.returncode == 130, proc.stderr
     assert json.loads(proc.stdout)["number"] == "内工大纪建〔2026〕1号"
     assert proc.stderr.endswith(f"已中断（Ctrl-C）：{said}（见上）。\n")
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_a_ctrl_c_as_a_void_starts_lets_it_finish_and_a_second_stops_it(root, monkeypatch, presses):
+    """One Ctrl-C while it is made (or waits for another program writing the archive): done and said; two: not
+    done at all."""
+    from lzdocs.documents import numbering
+
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION)
+    ctrl_c_in(monkeypatch, numbering, "void_document", presses=presses)
+    proc = run_cli("-w", root, "void", "内工大纪建〔2026〕1号", "--reason", "单位写错", "--json")
+    assert proc.returncode == 130
+    if presses == 1:
+        assert json.loads(proc.stdout)["number"] == "内工大纪建〔2026〕1号" and in_force(root) == []
+    else:
+        assert proc.stdout == "" and in_force(root) == [("内工大纪建〔2026〕1号", "计划财务处")]  # not void
+        assert (root / "outbox" / "2026" / "纪检监察建议书" / "内工大纪建〔2026〕1号-计划财务处.docx").is_file()
+    assert run_json("-w", root, "verify", check=None)["findings"] == []
 
 
 def test_a_notice_numbered_when_ctrl_c_comes_gets_no_pdf_and_is_reported(root, monkeypatch):
