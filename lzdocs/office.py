@@ -762,10 +762,9 @@ class Office:
         with interrupts.deferred():  # one Ctrl-C lets the record be made and said (reporting); a second stops it
             result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
                                   example=self.example_number())
-            interrupts.reporting(f"{result['number']} 的回复已记录")
+            interrupts.reporting(done := f"{result['number']} 的回复已记录")
         if result["changed"]:
-            self._letter_registers([int(DocumentNumber.parse(result["number"]).year)],
-                                   f"{result['number']} 的回复已记录")
+            self._letter_registers([int(DocumentNumber.parse(result["number"]).year)], done)
         return result
 
     def example_number(self) -> str:
@@ -806,8 +805,8 @@ class Office:
         with interrupts.deferred():  # as for reply
             result = record_criticism(self.store, self.ws.settings, unit, dict(values or {}), day, person=to,
                                       risks=[str(r) for r in risks])
-            interrupts.reporting("批评教育已登记")
-        result["registers"] = self._letter_registers([day.year], "批评教育已登记")
+            interrupts.reporting(done := "批评教育已登记")
+        result["registers"] = self._letter_registers([day.year], done)
         return result
 
     def follow_up(self, number: str, *, result: str | None = None, date: dt.date | None = None, by: str = "",
@@ -821,8 +820,8 @@ class Office:
         with interrupts.deferred():  # as for reply
             record = follow_up(self.store, number, self.today, self.deadlines, result=result, day=date, by=by,
                                close=close, risks=[str(r) for r in risks], correct=correct)
-            interrupts.reporting(f"{record['number']} 的核查已记录")
-        self._letter_registers([DocumentNumber.parse(record["number"]).year], f"{record['number']} 的核查已记录")
+            interrupts.reporting(said := f"{record['number']} 的核查已记录")
+        self._letter_registers([DocumentNumber.parse(record["number"]).year], said)
         return record
 
     def unit_card(self, unit: str) -> dict:
@@ -957,8 +956,8 @@ class Office:
         with interrupts.deferred():  # as for reply
             done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
                                  workspace_root=self.ws.root, year_dir=self.ws.year_dir)
-            interrupts.reporting(f"{done.number} 已作废")
-        registers = self._letter_registers([parsed.year], f"{done.number} 已作废")
+            interrupts.reporting(said := f"{done.number} 已作废")
+        registers = self._letter_registers([parsed.year], said)
         return {"number": done.number, "title": done.title, "recipient": done.recipient,
                 "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,
                 "files": [self.ws.relative(p) for p in done.files], "missing": done.missing,
