@@ -18,8 +18,12 @@ import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
 
+T = TypeVar("T")
 _requested = False
 _saved: str | None = None  # what the command saved and reports before it ends (reporting())
 _presses = 0  # the Ctrl-Cs noted since, not raised (at most HELD)
@@ -83,6 +87,20 @@ def stop_waiting() -> None:
     else — LibreOffice converting, another program's lock — is no step to finish, and ends with it."""
     if _presses:
         raise KeyboardInterrupt
+
+
+def wait_in_slices(attempt: Callable[[float], T], timeout: float, expired: type[BaseException], step: float) -> T:
+    """``attempt(seconds)`` — a wait that raises ``expired`` when its seconds pass (a lock taken, a process ended) —
+    given ``step`` seconds at a time until ``timeout`` has passed (then ``expired`` goes on up), with
+    :func:`stop_waiting` between: what it returns."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt(max(0.0, min(step, deadline - time.monotonic())))
+        except expired:
+            if time.monotonic() >= deadline:
+                raise
+            stop_waiting()
 
 
 def stop_step() -> None:

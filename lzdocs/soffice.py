@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,14 +102,8 @@ def convert_to(soffice: str, files: list[Path], fmt: str, outdir: Path, profile:
 def _wait(proc: subprocess.Popen, timeout: float) -> bytes:
     """Its stderr once it ends; TimeoutExpired after ``timeout`` seconds, KeyboardInterrupt as soon as a Ctrl-C is
     noted after the work it converts was saved (``interrupts.stop_waiting``: no waiting out a batch's PDFs)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return proc.communicate(timeout=max(0.0, min(WAIT_SLICE, deadline - time.monotonic())))[1]
-        except subprocess.TimeoutExpired:
-            if time.monotonic() >= deadline:
-                raise
-            interrupts.stop_waiting()
+    return interrupts.wait_in_slices(lambda seconds: proc.communicate(timeout=seconds)[1], timeout,
+                                     subprocess.TimeoutExpired, WAIT_SLICE)
 
 
 def _kill_group(proc: subprocess.Popen, windows: bool) -> None:

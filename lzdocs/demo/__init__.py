@@ -62,10 +62,10 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
         years |= report.years
     report_json: dict = {"workspace": str(ws.root), "ingest": [o.as_dict() for o in outcomes], "files": []}
     _print_ingest(echo, outcomes, ws)
+    cut_short = "演示没有做完"
+    interrupts.reporting(cut_short)  # a Ctrl-C from here lets the step under way finish, then the demo reports
     with Office(ws, today=today) as office:
         for step in STEPS:
-            # A Ctrl-C from here lets the step under way finish, then the demo stops and shows what it did.
-            interrupts.reporting("演示没有做完")
             if interrupts.pressed():
                 break
             try:
@@ -74,7 +74,7 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
                 if not interrupts.pressed():
                     raise
                 break
-        interrupts.reporting("演示没有做完")  # not the last letter's words
+    interrupts.reporting(cut_short)  # its words, not those of the last letter it issued
     return report_json
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -93,14 +92,8 @@ def hold_writer(ws: Workspace):
     these are was saved (``interrupts.stop_waiting``: another program's long rewrite is nothing to wait out)."""
     from filelock import Timeout
 
-    lock, deadline = writer_lock(ws), time.monotonic() + WRITER_WAIT
-    while True:
-        try:
-            return lock.acquire(timeout=max(0.0, min(WAIT_SLICE, deadline - time.monotonic())))
-        except Timeout:
-            if time.monotonic() >= deadline:
-                raise
-            interrupts.stop_waiting()
+    lock = writer_lock(ws)
+    return interrupts.wait_in_slices(lambda seconds: lock.acquire(timeout=seconds), WRITER_WAIT, Timeout, WAIT_SLICE)
 
 
 def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
