@@ -60,7 +60,7 @@ def handled() -> None:
     _requested = False
 
 
-def reporting(done: str) -> None:
+def reporting(done: str, *, stopped: bool = False) -> None:
     """The command's work is saved, or is being saved in a step too short to stop (a reply recorded): ``done`` says
     it, and the command must report it whenever Ctrl-C comes — a report lost would leave the clerk not knowing
     what was done (the 文号 just issued). From now on Ctrl-C does not stop the command wherever it lands. The first
@@ -69,11 +69,12 @@ def reporting(done: str) -> None:
     A second also stops the step under way at its next :func:`stop_step` (the registers between books). The
     command then reports and ends as interrupted, saying ``done`` (the latest given). A third Ctrl-C is raised
     where it lands, as a way out of anything. Only while the command line's handler is in place (:func:`noted`); a
-    library call is not changed."""
+    library call is not changed. ``stopped``: a Ctrl-C caught already stopped the work (an ingest run's loop), and
+    counts as the first."""
     global _saved, _presses
     if _noting and threading.current_thread() is threading.main_thread():
         _saved = done
-        if _requested and not _presses:  # one that came as the work was saved, and was taken in there
+        if (_requested or stopped) and not _presses:  # one that came as the work was saved, and was taken in there
             _presses = 1
 
 

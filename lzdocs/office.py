@@ -102,11 +102,32 @@ class IngestReport:
     # The database server went away part-way: the outcomes before it are saved, the other files are where they
     # were (a take cut off is finished by the next run), and the registers were not rebuilt.
     stopped: LzdocsError | None = None
+    interrupted: int | None = None  # Ctrl-C stopped the run: how many files it left (the outcomes are the others)
 
     @property
     def rejected(self) -> list[Outcome]:
         """Files returned (退回) or that could not be taken (``failed``, left where they were)."""
         return [o for o in self.outcomes if o.status in ("rejected", "failed")]
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped ``Office.ingest`` in a script (the command line reports and ends instead): the files taken
+    before it are saved and registered, and ``report`` says what became of each; the others are where they were."""
+
+    def __init__(self, report: IngestReport, done: str):
+        super().__init__(done)
+        self.report = report
+
+
+def _ingest_cut(outcomes: list[Outcome], left: int, *, dry_run: bool, inbox: bool) -> str:
+    """What an ingest run stopped by Ctrl-C did, and what is left (``interrupts.reporting``)."""
+    if dry_run:
+        checked = sum(o.status != "ignored" for o in outcomes)
+        return f"试运行检查了 {checked} 个文件，其余 {left} 个没有检查；没有做任何改动"
+    files = sum(o.status not in ("ignored", "failed") for o in outcomes)  # (one that failed stayed where it was)
+    where = ("其余 {} 个留在收件文件夹，再次运行 lzdocs ingest 会接着处理" if inbox else
+             "其余 {} 个没有处理（原文件都没有动），再次运行同样的命令即可；已收取的会报“重复”，不会收两次")
+    return f"已处理的 {files} 个文件都已保存，" + where.format(left)
 
 
 @dataclass
@@ -282,10 +303,14 @@ class Office:
             outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
             if job.stopped is not None:
                 return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
+            done = "这次的表格都已处理完"
+            if job.interrupted is not None:  # Ctrl-C stopped the run: what it took is reported, then it ends as such
+                done = _ingest_cut(outcomes, job.interrupted, dry_run=dry_run, inbox=not paths)
+                interrupts.reporting(done, stopped=True)  # that Ctrl-C counts as the first: registers are written
             rebuilt = Rebuilt()
             if registers and not dry_run:  # the forms taken are reported, whenever Ctrl-C comes; after a second,
                 # the registers are left marked and the helper is not waited for
-                with after_saved(rebuilt.warnings, REGISTERS_SKIPPED, "这次的表格都已处理完") as follow:
+                with after_saved(rebuilt.warnings, REGISTERS_SKIPPED, done) as follow:
                     rebuilt = rebuild_changed(self.ws, self.store, job.changed_registers(), self.today,
                                               helper=job.helper)
                 stop = follow.cut
@@ -296,7 +321,10 @@ class Office:
                 early.close()
             if job is not None and job.helper is not None:
                 job.helper.close(stop=stop)
-        return IngestReport(outcomes, rebuilt, set(job.touched_years))
+        report = IngestReport(outcomes, rebuilt, set(job.touched_years), interrupted=job.interrupted)
+        if job.interrupted is not None and not interrupts.pressed():  # a script's Ctrl-C: it stops, with the report
+            raise IngestInterrupted(report, done)
+        return report
 
     def risks(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
         """The current risk points (each unit's newest accepted form per year), as ``lzdocs risks --json`` prints

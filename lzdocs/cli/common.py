@@ -32,7 +32,7 @@ zh.install()
 
 ERROR_LOG = "error.log"
 INTERRUPTED = ("已中断（Ctrl-C）。已完成的部分已保存，未完成的部分没有生效；"
-               "正在收取的表格留在收件文件夹，下次运行时会继续处理，不会丢失。")
+               "做到一半的（如正在收取的表格）下次运行时会接着完成，不会丢失。")
 
 
 class ExitStatus(enum.IntEnum):

@@ -57,7 +57,8 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_te
     if env.json:
         env.emit([o.as_dict() for o in report.outcomes])
     else:
-        print_outcomes(env, report.outcomes, dry_run=dry_run, where="指定的文件或文件夹" if paths else "收件文件夹")
+        print_outcomes(env, report.outcomes, dry_run=dry_run, where="指定的文件或文件夹" if paths else "收件文件夹",
+                       left=report.interrupted or 0)
     print_registers(env, report.registers)
     if report.stopped is not None:
         done = sum(o.status not in ("ignored", "failed") for o in report.outcomes)
@@ -68,9 +69,12 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_te
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
-def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, where: str = "收件文件夹") -> None:
+def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, where: str = "收件文件夹",
+                   left: int = 0) -> None:
+    """Each file's outcome, and the count of each; ``left``: files a Ctrl-C left untried (the command then ends
+    saying so)."""
     litter = sum(o.status == "ignored" and not o.problems for o in outcomes)  # lock and temp files: not shown
-    if len(outcomes) == litter:
+    if len(outcomes) == litter and not left:
         env.echo(f"{where}里没有待处理的表格" + (f"（已跳过 {litter} 个临时或锁定文件）。" if litter else "。"))
         return
     counts: dict[str, int] = {}
@@ -90,8 +94,10 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, 
             env.echo(f"    {p.describe()}")
         if o.status == "rejected" and o.stored_as:
             env.echo(f"    已移到 {o.stored_as}，错误说明见同名 .错误说明.txt")
-    summary = "，".join(f"{STATUS_NAMES[k]} {v} 个" for k, v in counts.items())
-    env.echo(("（试运行，未做任何改动）" if dry_run else "") + f"共 {len(outcomes)} 个文件：{summary}。")
+    if left:
+        counts["left"] = left
+    summary = "，".join(f"{STATUS_NAMES.get(k, '已中断，未处理')} {v} 个" for k, v in counts.items())
+    env.echo(("（试运行，未做任何改动）" if dry_run else "") + f"共 {len(outcomes) + left} 个文件：{summary}。")
 
 
 @command(cli, "risks")

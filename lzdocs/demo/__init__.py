@@ -60,6 +60,8 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
             report = on_that_day.ingest(registers=False)  # written once, by the last step
         outcomes += report.outcomes
         years |= report.years
+        if report.interrupted is not None:  # Ctrl-C: what was taken is shown, and no step follows
+            break
     report_json: dict = {"workspace": str(ws.root), "ingest": [o.as_dict() for o in outcomes], "files": []}
     _print_ingest(echo, outcomes, ws)
     cut_short = "演示没有做完"

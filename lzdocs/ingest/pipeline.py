@@ -101,6 +101,21 @@ class _CrashPoints:
                 os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
+class _Step:
+    """One file of a run (``Ingest._stopping``): the Ctrl-C that came while it was taken is noted, and goes on up —
+    also as the error of a clean-up it cut short (``interrupts.cut_short``)."""
+
+    stopped: BaseException | None = None
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is not None and interrupts.cut_short(exc):
+            self.stopped = exc
+        return False
+
+
 class Ingest:
     """Processes files into the archive. Construct per run; ``changed_registers()`` says which registers to rebuild."""
 
@@ -124,6 +139,7 @@ class Ingest:
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()  # a form taken: every register of its year
         self.stopped: DatabaseUnavailable | None = None  # the database server went away part-way (run_*)
+        self.interrupted: int | None = None  # Ctrl-C stopped the run (run_*): how many of its files it left
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
@@ -160,21 +176,24 @@ class Ingest:
             self.recover()
         files, ignored = walk(inbox)
         outcomes = [self._ignored(path, reason) for path, reason in ignored]
-        with self._taking([] if dry_run else [(path, False) for path in files]):
+        with self._stopping(outcomes, len(files)) as stop, \
+                self._taking([] if dry_run else [(path, False) for path in files]):
             for i, path in enumerate(files, 1):
-                interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
-                self.store.flush(older_than=BATCH_SECONDS)
-                self.progress(i, len(files), display_name(path.name))
-                if dry_run:
-                    outcomes.append(self.preview(path))
-                    continue
-                try:
-                    outcomes.append(self.take_inbox_file(path))
-                except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
-                    outcomes.append(self._not_taken(path, exc))
-                except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
-                    self.stopped = exc
-                    break
+                with stop:
+                    interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
+                    self.store.flush(older_than=BATCH_SECONDS)
+                    self.progress(i, len(files), display_name(path.name))
+                    if dry_run:
+                        outcomes.append(self.preview(path))
+                        continue
+                    try:
+                        with interrupts.deferred():  # a file is taken whole, and said: Ctrl-C stops the run after it
+                            outcomes.append(self.take_inbox_file(path))
+                    except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
+                        outcomes.append(self._not_taken(path, exc))
+                    except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
+                        self.stopped = exc
+                        break
         return self._undone([o for o in outcomes if o is not None])
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
@@ -206,25 +225,46 @@ class Ingest:
         # (the path, as taken: an inbox file by its whole path, claimed where it waits; a link followed or not)
         taken = [(Path(os.path.abspath(path)), False) if self._waiting_in_inbox(path) else (path, named)
                  for path, named in files]
-        with self._taking([] if dry_run else taken):
+        with self._stopping(outcomes, len(files)) as stop, self._taking([] if dry_run else taken):
             for i, ((path, named), (as_taken, follow)) in enumerate(zip(files, taken), 1):
-                interrupts.check()
-                self.store.flush(older_than=BATCH_SECONDS)
-                self.progress(i, len(files), display_name(path.name))
-                waiting = as_taken is not path
-                try:
-                    if dry_run:
-                        outcomes.append(self.preview(path, follow_symlinks=follow))
-                    elif waiting:  # by its whole path: a claim puts it back where it was, whatever the folder
-                        outcomes.append(self.take_inbox_file(as_taken) or self._ignored(path, TAKEN_BY_ANOTHER))
-                    else:
-                        outcomes.append(self._take_copy(path, named))
-                except cl.ClaimFailed as exc:
-                    outcomes.append(self._not_taken(path, exc))
-                except DatabaseUnavailable as exc:
-                    self.stopped = exc
-                    break
+                with stop:
+                    interrupts.check()
+                    self.store.flush(older_than=BATCH_SECONDS)
+                    self.progress(i, len(files), display_name(path.name))
+                    waiting = as_taken is not path
+                    try:
+                        with interrupts.deferred():  # as in run_inbox
+                            if dry_run:
+                                outcomes.append(self.preview(path, follow_symlinks=follow))
+                            elif waiting:  # by its whole path: a claim puts it back where it was, whatever the folder
+                                outcomes.append(self.take_inbox_file(as_taken)
+                                                or self._ignored(path, TAKEN_BY_ANOTHER))
+                            else:
+                                outcomes.append(self._take_copy(path, named))
+                    except cl.ClaimFailed as exc:
+                        outcomes.append(self._not_taken(path, exc))
+                    except DatabaseUnavailable as exc:
+                        self.stopped = exc
+                        break
         return self._undone(outcomes)
+
+    @contextmanager
+    def _stopping(self, outcomes: list, files: int):
+        """Around a run's loop over its ``files`` (the loop's ``outcomes`` so far, the ignored first): the
+        Ctrl-C that comes while a file is taken (the ``with`` of each step) stops the run, not the command. The
+        files taken are committed and read ahead no more, as for any error (``_taking``); the run then returns
+        their outcomes, and ``interrupted`` says how many files it left — where they were, or (the one cut short
+        by a second Ctrl-C) claimed, for the next run to finish. The Ctrl-C is left noted (``interrupts``): the
+        command line then reports, and ends as interrupted. One that comes as the run ends (its last commit) is
+        raised as it was: what it left is what a killed run leaves."""
+        step = _Step()
+        ignored = len(outcomes)
+        try:
+            yield step
+        except BaseException as exc:
+            if exc is not step.stopped:
+                raise
+            self.interrupted = files - (len(outcomes) - ignored)
 
     @contextmanager
     def _taking(self, files: list[tuple[Path, bool]]):

@@ -208,8 +208,14 @@ def test_ingest_empty_folder_and_symlink_loops_say_so_without_traceback(results)
 @pytest.mark.slow
 def test_ctrl_c_during_ingest_loses_nothing(tmp_path):
     r = sigint_job(new_ws(tmp_path, "s1"), cli_env())
-    clean(r["first"], 130, "已中断", "不会丢失")
+    said = clean(r["first"], 130, "已中断（Ctrl-C）：已处理的")
     assert 0 < r["left"] < SIGINT_FILES, "the interrupt should land mid-way"
+    # the file under way was finished: the run reports each form it took, and how many it left in the inbox
+    taken = r["first"].stdout.count("[已收取]")
+    assert taken + r["left"] == SIGINT_FILES
+    assert said.endswith(f"已处理的 {taken} 个文件都已保存，其余 {r['left']} 个留在收件文件夹，"
+                         "再次运行 lzdocs ingest 会接着处理（见上）。\n"), said
+    assert f"已中断，未处理 {r['left']} 个" in r["first"].stdout
     clean(r["second"], 0)
     assert r["stored"] == r["archived"] == SIGINT_FILES
 

@@ -295,3 +295,142 @@ def test_the_library_lets_the_ctrl_c_go_on_up_with_the_letter_saved(root, monkey
     with Office(root, today=TODAY) as office:
         office.rebuild_registers([2026])
     assert register_numbers(root) == ["内工大纪建〔2026〕1号"]
+
+
+# --- Ctrl-C while the forms are taken ----------------------------------------------------------------------------
+FIVE = ["计划财务处", "基建处", "教务处", "图书馆", "人事处"]
+TAKEN_TWO = ("已中断（Ctrl-C）：已处理的 {} 个文件都已保存，其余 {} 个留在收件文件夹，"
+             "再次运行 lzdocs ingest 会接着处理（见上）。\n")
+
+
+def five_forms(root: Path) -> tuple[Workspace, list[bytes]]:
+    ws = Workspace.open(root)
+    return ws, [make_form_file(ws.inbox / f"{i}-{unit}.docx", unit=unit).read_bytes() for i, unit in enumerate(FIVE)]
+
+
+def left_in_inbox(ws: Workspace) -> list[str]:
+    return sorted(p.name for p in ws.inbox.iterdir() if p.is_file())
+
+
+def ctrl_c_on_call(monkeypatch, owner, name: str, n: int, presses: int = 1) -> list:
+    """``presses`` SIGINTs to this process as the ``n``-th call of ``owner.name`` starts; the calls it saw."""
+    original, calls = getattr(owner, name), []
+
+    def pressed(*args, **kw):
+        calls.append(args)
+        if len(calls) == n:
+            for _ in range(presses):
+                os.kill(os.getpid(), signal.SIGINT)
+        return original(*args, **kw)
+
+    monkeypatch.setattr(owner, name, pressed)
+    return calls
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_ctrl_c_while_forms_are_taken_finishes_that_form_and_reports_each_one_taken(root, monkeypatch, json_out):
+    """The run stops after the form under way: each form taken is reported, the registers are written, and the
+    rest wait in the inbox for the next run."""
+    from lzdocs.ingest import pipeline
+
+    ws, inputs = five_forms(root)
+    calls = ctrl_c_on_call(monkeypatch, pipeline.Ingest, "take_inbox_file", 2)
+    proc = run_cli("-w", root, "ingest", *(["--json"] if json_out else []))
+    assert len(calls) == 2 and proc.returncode == 130, proc.stderr
+    assert proc.stderr == TAKEN_TWO.format(2, 3)
+    if json_out:
+        assert [(o["file"], o["status"]) for o in json.loads(proc.stdout)] == [
+            ("inbox/0-计划财务处.docx", "accepted"), ("inbox/1-基建处.docx", "accepted")]
+    else:
+        assert "[已收取] inbox/1-基建处.docx —— 基建处" in proc.stdout
+        assert "共 5 个文件：已收取 2 个，已中断，未处理 3 个。" in proc.stdout
+    assert left_in_inbox(ws) == ["2-教务处.docx", "3-图书馆.docx", "4-人事处.docx"]
+    assert list((root / "outbox" / "2026" / "登记簿").glob("*.xlsx"))  # the registers of the two are written
+    assert_each_input_exactly_once(ws, inputs)
+
+    monkeypatch.undo()
+    rest = run_json("-w", root, "ingest")
+    assert [o["status"] for o in rest] == ["accepted"] * 3 and left_in_inbox(ws) == []
+    assert_each_input_exactly_once(ws, inputs)
+
+
+def test_a_ctrl_c_twice_cuts_the_form_under_way_short_and_the_next_run_finishes_it(root, monkeypatch):
+    """Pressed twice as the third form is being recorded: the run stops at once. The two before it are reported
+    and saved; the third, claimed mid-way, is finished by the next run — each form exactly once."""
+    from lzdocs.ingest import pipeline
+
+    ws, inputs = five_forms(root)
+    calls = ctrl_c_on_call(monkeypatch, pipeline.Ingest, "_settle", 3, presses=2)
+    proc = run_cli("-w", root, "ingest", "--json")
+    assert len(calls) == 3 and proc.returncode == 130, proc.stderr
+    assert [o["status"] for o in json.loads(proc.stdout)] == ["accepted"] * 2
+    assert proc.stderr == TAKEN_TWO.format(2, 3)
+    assert left_in_inbox(ws) == ["3-图书馆.docx", "4-人事处.docx"]  # the third is claimed, not in the inbox
+
+    monkeypatch.undo()
+    run_json("-w", root, "ingest")
+    assert left_in_inbox(ws) == []
+    with Office(root, today=TODAY) as office:
+        assert {r["unit"] for r in office.risks()} == set(FIVE)
+    assert_each_input_exactly_once(ws, inputs)
+
+
+def test_a_ctrl_c_before_any_form_is_taken_says_none_was(root, monkeypatch):
+    from lzdocs.ingest import pipeline
+
+    ws, inputs = five_forms(root)
+    ctrl_c_on_call(monkeypatch, pipeline.Ingest, "take_inbox_file", 1, presses=2)
+    proc = run_cli("-w", root, "ingest")
+    assert proc.returncode == 130, proc.stderr
+    assert "共 5 个文件：已中断，未处理 5 个。" in proc.stdout
+    assert proc.stderr == TAKEN_TWO.format(0, 5)
+    assert len(left_in_inbox(ws)) == 5
+    assert_each_input_exactly_once(ws, inputs)
+
+
+def test_the_library_raises_the_ctrl_c_of_an_ingest_with_what_it_took(root, monkeypatch):
+    """No command line: ``Office.ingest`` raises KeyboardInterrupt (IngestInterrupted), which carries the report of
+    the forms taken; they are saved and registered."""
+    from lzdocs.ingest import pipeline
+    from lzdocs.office import IngestInterrupted
+
+    ws, inputs = five_forms(root)
+    ctrl_c_on_call(monkeypatch, pipeline.Ingest, "take_inbox_file", 4)
+    with Office(root, today=TODAY) as office, pytest.raises(IngestInterrupted) as stopped:
+        office.ingest()
+    report = stopped.value.report
+    assert [o.unit for o in report.outcomes] == FIVE[:4] and report.interrupted == 1
+    assert report.registers.files and str(stopped.value).startswith("已处理的 4 个文件都已保存")
+    assert left_in_inbox(ws) == ["4-人事处.docx"]
+    assert_each_input_exactly_once(ws, inputs)
+
+
+def test_a_ctrl_c_as_the_demo_takes_its_forms_shows_those_taken_and_stops(tmp_path, monkeypatch):
+    from lzdocs.ingest import pipeline
+
+    ctrl_c_on_call(monkeypatch, pipeline.Ingest, "take_inbox_file", 3)
+    proc = run_cli("demo", tmp_path / "演示", "--json")
+    assert proc.returncode == 130, proc.stderr
+    report = json.loads(proc.stdout)
+    assert len(report["ingest"]) == 3 and "letters" not in report
+    assert proc.stderr.endswith("已中断（Ctrl-C）：演示没有做完（见上）。\n")
+
+
+def test_a_ctrl_c_while_a_folder_s_forms_are_copied_in_reports_those_taken_and_touches_no_original(
+        root, tmp_path, monkeypatch):
+    from lzdocs.ingest import pipeline
+
+    folder = tmp_path / "收到的表格"
+    originals = {unit: make_form_file(folder / f"{i}-{unit}.xlsx", unit=unit).read_bytes()
+                 for i, unit in enumerate(FIVE)}
+    ctrl_c_on_call(monkeypatch, pipeline.Ingest, "_take_copy", 3)
+    proc = run_cli("-w", root, "ingest", folder, "--json")
+    assert proc.returncode == 130, proc.stderr
+    assert [o["unit"] for o in json.loads(proc.stdout)] == FIVE[:3]
+    assert proc.stderr == ("已中断（Ctrl-C）：已处理的 3 个文件都已保存，其余 2 个没有处理（原文件都没有动），再次运行"
+                           "同样的命令即可；已收取的会报“重复”，不会收两次（见上）。\n")
+    assert {p.name.split("-")[1][:-5]: p.read_bytes() for p in folder.iterdir()} == originals
+
+    monkeypatch.undo()
+    again = run_json("-w", root, "ingest", folder)
+    assert [o["status"] for o in again] == ["duplicate"] * 3 + ["accepted"] * 2
