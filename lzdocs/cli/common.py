@@ -231,12 +231,24 @@ class LzdocsCommand(click.Command):
         super().__init__(*args, **kw)
 
 
+class LzdocsContext(click.Context):
+    """click's context, whose close — after the command has returned and printed everything — ends a Ctrl-C that
+    lands there as interrupted (130), not as click's "Aborted!" (1)."""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except KeyboardInterrupt:
+            _interrupted()
+
+
 class LzdocsGroup(click.Group):
     """Turns every failure into a Chinese message and its exit code, in one place: LzdocsError (its code),
     file-system errors (2, naming the path), Ctrl-C (130) and bugs (3, traceback written to error.log)."""
 
     command_class = LzdocsCommand
     group_class = type  # ``cli.group(...)`` makes another LzdocsGroup
+    context_class = LzdocsContext
 
     def __init__(self, *args, **kw):
         kw.setdefault("options_metavar", "[选项]")

@@ -434,3 +434,21 @@ def test_a_ctrl_c_while_a_folder_s_forms_are_copied_in_reports_those_taken_and_t
     monkeypatch.undo()
     again = run_json("-w", root, "ingest", folder)
     assert [o["status"] for o in again] == ["duplicate"] * 3 + ["accepted"] * 2
+
+
+def test_a_ctrl_c_as_click_closes_up_after_the_command_ends_as_interrupted(root, monkeypatch):
+    """The command has returned and printed everything; click then closes its context, where a Ctrl-C used to become
+    click's "Aborted!" (exit 1)."""
+    import click
+
+    original = click.Context.close
+
+    def close(self):
+        if self.parent is None:  # the command line's own context, closed last
+            os.kill(os.getpid(), signal.SIGINT)
+        original(self)
+
+    monkeypatch.setattr(click.Context, "close", close)
+    proc = run_cli("-w", root, "status", "--json")
+    assert proc.returncode == 130, proc.stderr
+    assert json.loads(proc.stdout)["year"] == 2026 and proc.stderr.startswith("已中断（Ctrl-C）。")
