@@ -180,9 +180,12 @@ def insert_many(conn, table: str, values: Sequence[Mapping[str, Any]]) -> None:
     them all (the driver's ``executemany``)."""
     if not values:
         return
-    sql = _insert_sql(table, list(values[0]))
+    names = list(values[0])
+    sql = _insert_sql(table, names)
     if isinstance(conn, Connection):
-        conn.raw.executemany(sql, [_stored(v, True) for v in values])
+        # a table's rows with no date or time column (a form's risk rows) go to the driver as they are
+        dated = not DATES.isdisjoint(names) or not TIMES.isdisjoint(names)
+        conn.raw.executemany(sql, [_stored(v, True) for v in values] if dated else values)
         return
     from sqlalchemy import text
 
