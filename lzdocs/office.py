@@ -119,12 +119,11 @@ class IngestInterrupted(KeyboardInterrupt):
         self.report = report
 
 
-def _ingest_cut(outcomes: list[Outcome], left: int, *, dry_run: bool, inbox: bool) -> str:
-    """What an ingest run stopped by Ctrl-C did, and what is left (``interrupts.reporting``)."""
+def _ingest_cut(files: int, left: int, *, dry_run: bool, inbox: bool) -> str:
+    """What an ingest run stopped by Ctrl-C did (``files`` taken, or looked at in a dry run) and what it left
+    (``interrupts.reporting``)."""
     if dry_run:
-        checked = sum(o.status != "ignored" for o in outcomes)
-        return f"试运行检查了 {checked} 个文件，其余 {left} 个没有检查；没有做任何改动"
-    files = sum(o.status not in ("ignored", "failed") for o in outcomes)  # (one that failed stayed where it was)
+        return f"试运行检查了 {files} 个文件，其余 {left} 个没有检查；没有做任何改动"
     where = ("其余 {} 个留在收件文件夹，再次运行 lzdocs ingest 会接着处理" if inbox else
              "其余 {} 个没有处理（原文件都没有动），再次运行同样的命令即可；已收取的会报“重复”，不会收两次")
     return f"已处理的 {files} 个文件都已保存，" + where.format(left)
@@ -305,7 +304,7 @@ class Office:
                 return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
             done = "这次的表格都已处理完"
             if job.interrupted is not None:  # Ctrl-C stopped the run: what it took is reported, then it ends as such
-                done = _ingest_cut(outcomes, job.interrupted, dry_run=dry_run, inbox=not paths)
+                done = _ingest_cut(job.saved, job.interrupted, dry_run=dry_run, inbox=not paths)
                 interrupts.reporting(done, stopped=True)  # that Ctrl-C counts as the first: registers are written
             rebuilt = Rebuilt()
             if registers and not dry_run:  # the forms taken are reported, whenever Ctrl-C comes; after a second,

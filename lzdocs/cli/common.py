@@ -96,7 +96,8 @@ class Env:
     def echo(self, text: str = "", **kw) -> None:
         """Human output (Chinese); silent in --json mode so stdout stays one JSON document."""
         if not self.json:
-            click.echo(text, **kw)
+            with interrupts.unbroken():
+                click.echo(text, **kw)
 
     def note(self, text: str) -> None:
         """Progress and remarks: to stderr, so they never mix with JSON on stdout."""
@@ -104,7 +105,9 @@ class Env:
 
     def emit(self, data) -> None:
         """The one JSON document of a --json run."""
-        click.echo(json_document(data))
+        document = json_document(data)
+        with interrupts.unbroken():  # whole, whenever Ctrl-C comes
+            click.echo(document)
 
 
 def print_registers(env: Env, rebuilt: Rebuilt, *, summary: bool = False) -> None:
@@ -256,6 +259,7 @@ class LzdocsGroup(click.Group):
         super().__init__(*args, **kw)
 
     def make_context(self, info_name, args, parent=None, **extra):
+        _SAID["interrupted"] = False  # a new command line (CliRunner runs many in one process)
         try:
             return super().make_context(info_name, args, parent, **extra)
         except KeyboardInterrupt:  # while the command line is read: click would call it "aborted", exit 1
@@ -300,8 +304,13 @@ class LzdocsGroup(click.Group):
                 logging.getLogger().removeHandler(handler)
 
 
+_SAID = {"interrupted": False}  # the command has said it was interrupted: a Ctrl-C more as it closes says it again
+
+
 def _interrupted(message: str = INTERRUPTED) -> NoReturn:
-    click.echo(message, err=True)
+    if not _SAID["interrupted"]:
+        _SAID["interrupted"] = True
+        click.echo(message, err=True)
     sys.exit(ExitStatus.INTERRUPTED)
 
 

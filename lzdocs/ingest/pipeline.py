@@ -103,7 +103,9 @@ class _CrashPoints:
 
 class _Step:
     """One file of a run (``Ingest._stopping``): the Ctrl-C that came while it was taken is noted, and goes on up —
-    also as the error of a clean-up it cut short (``interrupts.cut_short``)."""
+    also as the error of a clean-up it cut short (``interrupts.cut_short``). From then on the run is one that is
+    stopping with forms saved: a Ctrl-C more, as the run commits and ends its readers, is noted, not raised there
+    (``interrupts.reporting``; a second press then leaves the registers for the next command)."""
 
     stopped: BaseException | None = None
 
@@ -113,7 +115,11 @@ class _Step:
     def __exit__(self, kind, exc, tb) -> bool:
         if exc is not None and interrupts.cut_short(exc):
             self.stopped = exc
+            interrupts.reporting(STOPPED, stopped=True)
         return False
+
+
+STOPPED = "收表已中断，此前收下的表格都已保存"  # said if the command ends before it says more (Office.ingest)
 
 
 class Ingest:
@@ -140,6 +146,7 @@ class Ingest:
         self.touched_years: set[int] = set()  # a form taken: every register of its year
         self.stopped: DatabaseUnavailable | None = None  # the database server went away part-way (run_*)
         self.interrupted: int | None = None  # Ctrl-C stopped the run (run_*): how many of its files it left
+        self.saved = 0  # and how many it had taken (or, a dry run, looked at): their outcomes are the run's last
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
@@ -258,13 +265,15 @@ class Ingest:
         command line then reports, and ends as interrupted. One that comes as the run ends (its last commit) is
         raised as it was: what it left is what a killed run leaves."""
         step = _Step()
-        ignored = len(outcomes)
+        before = len(outcomes)
         try:
             yield step
         except BaseException as exc:
             if exc is not step.stopped:
                 raise
-            self.interrupted = files - (len(outcomes) - ignored)
+            reached = outcomes[before:]  # (None: a file another process took first)
+            self.interrupted = files - len(reached)
+            self.saved = sum(o is not None and o.status not in ("ignored", "failed") for o in reached)
 
     @contextmanager
     def _taking(self, files: list[tuple[Path, bool]]):

@@ -424,9 +424,9 @@ def test_a_ctrl_c_while_a_folder_s_forms_are_copied_in_reports_those_taken_and_t
     originals = {unit: make_form_file(folder / f"{i}-{unit}.xlsx", unit=unit).read_bytes()
                  for i, unit in enumerate(FIVE)}
     ctrl_c_on_call(monkeypatch, pipeline.Ingest, "_take_copy", 3)
-    proc = run_cli("-w", root, "ingest", folder, "--json")
+    proc = run_cli("-w", root, "ingest", tmp_path / "没有这个.docx", folder, "--json")
     assert proc.returncode == 130, proc.stderr
-    assert [o["unit"] for o in json.loads(proc.stdout)] == FIVE[:3]
+    assert [o["unit"] for o in json.loads(proc.stdout)] == [None, *FIVE[:3]]  # a path not found: not counted
     assert proc.stderr == ("已中断（Ctrl-C）：已处理的 3 个文件都已保存，其余 2 个没有处理（原文件都没有动），再次运行"
                            "同样的命令即可；已收取的会报“重复”，不会收两次（见上）。\n")
     assert {p.name.split("-")[1][:-5]: p.read_bytes() for p in folder.iterdir()} == originals
@@ -452,3 +452,55 @@ def test_a_ctrl_c_as_click_closes_up_after_the_command_ends_as_interrupted(root,
     proc = run_cli("-w", root, "status", "--json")
     assert proc.returncode == 130, proc.stderr
     assert json.loads(proc.stdout)["year"] == 2026 and proc.stderr.startswith("已中断（Ctrl-C）。")
+
+
+def test_a_second_ctrl_c_as_a_stopped_run_ends_its_readers_still_reports_each_form(root, monkeypatch):
+    """Two quick presses: the first stops the run after the form under way, the second lands as the run commits and
+    lets its folders go. The report of the forms taken is still printed; the second press leaves the registers to
+    the next command."""
+    from lzdocs.ingest import claims, pipeline
+
+    ws, inputs = five_forms(root)
+    ctrl_c_on_call(monkeypatch, pipeline.Ingest, "take_inbox_file", 2)
+    calls = ctrl_c_in(monkeypatch, claims.Slots, "close")
+    proc = run_cli("-w", root, "ingest", "--json")
+    assert calls and proc.returncode == 130, proc.stderr
+    assert [o["status"] for o in json.loads(proc.stdout)] == ["accepted"] * 2
+    assert SKIPPED in proc.stderr and proc.stderr.endswith(TAKEN_TWO.format(2, 3))
+    assert not list((root / "outbox" / "2026" / "登记簿").glob("*.xlsx"))
+    assert_each_input_exactly_once(ws, inputs)
+    monkeypatch.undo()
+    run_json("-w", root, "ingest")
+    assert list((root / "outbox" / "2026" / "登记簿").glob("*.xlsx")) and left_in_inbox(ws) == []
+
+
+def test_a_ctrl_c_more_as_an_interrupted_command_closes_is_not_said_twice(root, monkeypatch):
+    from lzdocs.cli.common import Env
+    from lzdocs.documents import status
+
+    ctrl_c_in(monkeypatch, status, "submission_status")
+    ctrl_c_in(monkeypatch, Env, "close")
+    proc = run_cli("-w", root, "status")
+    assert proc.returncode == 130 and proc.stderr.count("已中断") == 1, proc.stderr
+
+
+@pytest.mark.slow  # a real process, its stdout a pipe not read for a while
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="Windows: signals are not blocked there")
+def test_a_ctrl_c_while_the_report_waits_on_a_full_pipe_does_not_cut_it_short(tmp_path):
+    """The JSON of an ingest stopped by Ctrl-C is long, and a script reading it may be slow: a Ctrl-C noted while
+    the write waited made the system write part of it, and Python dropped the rest (cut at 64 KiB)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = ("import json\nfrom lzdocs import interrupts\nfrom lzdocs.cli.common import Env\n"
+              "with interrupts.noted():\n    interrupts.reporting('写完了')\n"
+              "    Env().emit([{'row': i, 'text': '风险点' * 20} for i in range(20000)])\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    time.sleep(1.5)  # started, and waiting on the full pipe
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert len(json.loads(out)) == 20000  # whole
+    assert proc.returncode != 0 and "写完了" in err.decode()
