@@ -294,6 +294,7 @@ class Office:
         job = None
         try:
             from lzdocs.ingest import Ingest
+            from lzdocs.ingest.pipeline import ALL_TAKEN
 
             job = Ingest(self.ws, self.store, today=self.today, now=self.clock.now, progress=progress,
                          received=received, present=self.clock.present)
@@ -302,7 +303,7 @@ class Office:
             outcomes = job.run_paths(paths, dry_run=dry_run) if paths else job.run_inbox(dry_run=dry_run)
             if job.stopped is not None:
                 return IngestReport(outcomes, Rebuilt(), set(job.touched_years), stopped=job.stopped)
-            done = "这次的表格都已处理完"
+            done = ALL_TAKEN
             if job.interrupted is not None:  # Ctrl-C stopped the run: what it took is reported, then it ends as such
                 done = _ingest_cut(job.saved, job.interrupted, dry_run=dry_run, inbox=not paths)
                 interrupts.reporting(done, stopped=True)  # that Ctrl-C counts as the first: registers are written

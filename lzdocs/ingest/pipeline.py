@@ -120,6 +120,7 @@ class _Step:
 
 
 STOPPED = "收表已中断，此前收下的表格都已保存"  # said if the command ends before it says more (Office.ingest)
+ALL_TAKEN = "这次的表格都已处理完"  # a run that went through every file
 
 
 class Ingest:
@@ -201,6 +202,7 @@ class Ingest:
                     except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
                         self.stopped = exc
                         break
+            interrupts.reporting(ALL_TAKEN)  # a Ctrl-C as the run commits and ends its readers: reported after it
         return self._undone([o for o in outcomes if o is not None])
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
@@ -253,6 +255,7 @@ class Ingest:
                     except DatabaseUnavailable as exc:
                         self.stopped = exc
                         break
+            interrupts.reporting(ALL_TAKEN)
         return self._undone(outcomes)
 
     @contextmanager

@@ -504,3 +504,18 @@ def test_a_ctrl_c_while_the_report_waits_on_a_full_pipe_does_not_cut_it_short(tm
     out, err = proc.communicate(timeout=60)
     assert len(json.loads(out)) == 20000  # whole
     assert proc.returncode != 0 and "写完了" in err.decode()
+
+
+def test_a_ctrl_c_as_a_run_that_took_every_file_commits_and_ends_reports_each_form(root, monkeypatch):
+    """Every file taken, the run commits its last forms and lets its folders go: a Ctrl-C there used to end with the
+    generic message and no outcome printed, though every form was saved."""
+    from lzdocs.ingest import claims
+
+    ws, inputs = five_forms(root)
+    calls = ctrl_c_in(monkeypatch, claims.Slots, "close")
+    proc = run_cli("-w", root, "ingest", "--json")
+    assert calls and proc.returncode == 130, proc.stderr
+    assert [o["status"] for o in json.loads(proc.stdout)] == ["accepted"] * 5
+    assert proc.stderr == "已中断（Ctrl-C）：这次的表格都已处理完（见上）。\n"
+    assert list((root / "outbox" / "2026" / "登记簿").glob("*.xlsx"))
+    assert_each_input_exactly_once(ws, inputs)
