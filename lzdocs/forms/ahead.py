@@ -33,6 +33,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -248,6 +249,27 @@ class EarlyReaders:
             worker.close(stop=True)
 
 
+@contextmanager
+def _no_ctrl_c_for_it():
+    """While a worker is started: SIGINT blocked in this thread, so that the worker starts with it blocked (a
+    process inherits the mask of the thread that starts it) until it ignores Ctrl-C (``_start_worker``), as
+    multiprocessing starts its resource tracker. A terminal's Ctrl-C goes to every process of the command: one
+    that came while a worker loaded its modules printed an English traceback beside the ingest's message. Here the
+    signal waits the few milliseconds, or goes to another thread, and Python's handler runs in the main thread all
+    the same: not lost (as when the ingest ignored it for that moment, and a progress bar's thread took it)."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: a worker gets no Ctrl-C of the console it was not given
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # first: starting it ends by unblocking SIGINT here, whatever the mask was
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _start_workers(count: int) -> tuple[list[_Worker], OSError | None]:
     """Up to ``count`` reader processes started, and why the next one could not be, if one could not."""
     workers: list[_Worker] = []
@@ -276,7 +298,8 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=_serve, args=(theirs,), name="lzdocs-reader", daemon=True)
-        self.process.start()
+        with _no_ctrl_c_for_it():
+            self.process.start()
         theirs.close()
         self.asked: deque[_Answer] = deque()  # asked, not answered yet, in order
         self.asked_bytes = 0  # their requests' size, as written to the pipe
@@ -503,6 +526,8 @@ class Helper:
 def _start_worker() -> None:
     """As a worker starts: Ctrl-C left to the ingest, SIGTERM ending it cleanly, its end tied to the ingest's."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the ingest's to handle; it shuts the workers down
+    if hasattr(signal, "pthread_sigmask"):  # started with it blocked (``_no_ctrl_c_for_it``): one that came is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGTERM, _ended)
     import multiprocessing
 

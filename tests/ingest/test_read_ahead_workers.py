@@ -687,3 +687,19 @@ def test_what_a_worker_is_told_to_read_with_leaves_its_small_pipe_room_for_the_r
     assert [o.status for o in outcomes] == ["accepted"] + ["duplicate"] * 39
     assert kept(ws) == {sha(given[0]): 1}  # the folder's files stay where they are, as they were
     assert [p.read_bytes() for p in sorted(folder.iterdir())] == given * 40
+
+
+@pytest.mark.slow  # a real process signalled
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="Windows: a worker gets no Ctrl-C of the console")
+def test_a_ctrl_c_as_a_worker_starts_neither_kills_it_nor_prints_a_traceback(capfd):
+    """A terminal's Ctrl-C goes to every process of the command, a worker still loading its modules too: it used to
+    die there with an English traceback beside the ingest's Chinese message."""
+    worker = ahead._Worker()
+    try:
+        os.kill(worker.process.pid, signal.SIGINT)  # at once: the new process is still starting Python
+        worker.process.join(1.5)
+        assert worker.process.is_alive()
+    finally:
+        worker.close(stop=True)
+    assert "Traceback" not in capfd.readouterr().err
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # this thread's mask as it was
