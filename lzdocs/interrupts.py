@@ -104,22 +104,10 @@ def wait_in_slices(attempt: Callable[[float], T], timeout: float, expired: type[
             stop_waiting()
 
 
-@contextmanager
-def unbroken():
-    """A write of the report (a JSON document, a line) that a Ctrl-C noted must not cut short: once the work is
-    saved (:func:`reporting`), SIGINT is blocked for the block and comes after it, noted as ever. A signal that
-    comes while a write to a full pipe waits makes the system write part of it, and Python's text layer then drops
-    the rest without a word: the JSON of an ingest stopped by Ctrl-C came out cut at 64 KiB. Only where the handler
-    would note it anyway, in the main thread, on systems that block signals (not Windows)."""
-    if _saved is None or not _noting or threading.current_thread() is not threading.main_thread() or \
-            not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+def holding() -> bool:
+    """Whether a Ctrl-C is now only noted, not raised (:func:`reporting` in force, in the main thread): a write
+    that a signal interrupts then goes on (``cli.common.Env``)."""
+    return _saved is not None and _noting and threading.current_thread() is threading.main_thread()
 
 
 def stop_step() -> None:

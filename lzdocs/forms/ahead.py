@@ -263,8 +263,9 @@ def _no_ctrl_c_for_it():
     from multiprocessing import resource_tracker
 
     resource_tracker.ensure_running()  # first: starting it ends by unblocking SIGINT here, whatever the mask was
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])  # (asked only; a Ctrl-C raised here changes nothing)
+    try:  # a Ctrl-C handled as the mask changes is raised from the call: the mask is put back all the same
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
