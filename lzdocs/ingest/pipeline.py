@@ -264,9 +264,9 @@ class Ingest:
         Ctrl-C that comes while a file is taken (the ``with`` of each step) stops the run, not the command. The
         files taken are committed and read ahead no more, as for any error (``_taking``); the run then returns
         their outcomes, and ``interrupted`` says how many files it left — where they were, or (the one cut short
-        by a second Ctrl-C) claimed, for the next run to finish. The Ctrl-C is left noted (``interrupts``): the
-        command line then reports, and ends as interrupted. One that comes as the run ends (its last commit) is
-        raised as it was: what it left is what a killed run leaves."""
+        by a second Ctrl-C) claimed, for the next run to finish. From then on — and from the end of a loop that went
+        through every file — Ctrl-C is only noted (``interrupts.reporting``): the command line reports, then ends as
+        interrupted. Any other error met as the run unwinds goes on up as itself."""
         step = _Step()
         before = len(outcomes)
         try:
