@@ -306,7 +306,7 @@ class Office:
             done = ALL_TAKEN
             if job.interrupted is not None:  # Ctrl-C stopped the run: what it took is reported, then it ends as such
                 done = _ingest_cut(job.saved, job.interrupted, dry_run=dry_run, inbox=not paths)
-                interrupts.reporting(done, stopped=True)  # that Ctrl-C counts as the first: registers are written
+                interrupts.reporting(done)  # its words for the run's (that Ctrl-C counted as the first: pipeline._Step)
             rebuilt = Rebuilt()
             if registers and not dry_run:  # the forms taken are reported, whenever Ctrl-C comes; after a second,
                 # the registers are left marked and the helper is not waited for
