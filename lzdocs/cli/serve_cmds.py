@@ -34,6 +34,7 @@ def serve_command(env: Env, host: str, port: int) -> None:
     where = "只有本机能访问，无需登录" if is_local(host) else "其他电脑也能访问，须登录"
     env.note(f"工作情况网页：http://{shown}:{port}/（{where}；按 Ctrl-C 停止）")
     serve(office, host, port)
+    env.note("工作情况网页已停止")
 
 
 @cli.group("user")

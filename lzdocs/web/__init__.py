@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
+import signal
 import socket
 
 from lzdocs.errors import ConfigError, describe_os_error
@@ -52,11 +53,51 @@ def build(office: Office, host: str):
                                     host=host.strip().lower()), users=users)
 
 
-def serve(office: Office, host: str, port: int) -> None:
-    """Serve until Ctrl-C (uvicorn)."""
-    import uvicorn
+def serve(office: Office, host: str, port: int) -> str | None:
+    """Serve until Ctrl-C or SIGTERM (uvicorn), then return the name of the signal that stopped it (None when the
+    server stopped of itself). Stopping is how this command ends, not an interruption of work: the page is read-only,
+    and uvicorn lets the requests under way finish first. From the start, the signals only ask for the stop
+    (:class:`_Stop`): one that comes while the page is being set up means it is not served at all; uvicorn's own
+    handlers take over while it runs, and once it has shut down it raises the signal again to the handler before
+    its own — ours, which notes it (Python's would make SIGINT a KeyboardInterrupt, said as an interrupted command
+    with exit 130, and let SIGTERM end the process without a word)."""
+    with _Stop() as stop:
+        import uvicorn
 
-    app = build(office, host)
-    check_port(host, port)
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", server_header=False,
-                proxy_headers=False)
+        app = build(office, host)
+        check_port(host, port)
+        stop.server = uvicorn.Server(uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning",
+                                                    server_header=False, proxy_headers=False))
+        if not stop.signals:
+            stop.server.run()
+    return stop.signals[0] if stop.signals else None
+
+
+class _Stop:
+    """While ``lzdocs serve`` runs: SIGINT, SIGTERM (and Ctrl-Break on Windows) are noted in ``signals`` and ask its
+    ``server``, once there is one, to shut down. The handlers before are put back after (none are set where
+    signals cannot be handled: a thread other than the main one)."""
+
+    def __init__(self):
+        self.signals: list[str] = []
+        self.server = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                try:
+                    self._previous[signum] = signal.signal(signum, self._noted)
+                except ValueError:  # not the main thread (a script's own): uvicorn installs none there either
+                    break
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _noted(self, signum, _frame) -> None:
+        self.signals.append(signal.Signals(signum).name)
+        if self.server is not None:
+            self.server.should_exit = True
