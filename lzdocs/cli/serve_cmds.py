@@ -32,8 +32,8 @@ def serve_command(env: Env, host: str, port: int) -> None:
     bare = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(bare, bare)  # every address: a browser opens this one
     shown = f"[{bare}]" if ":" in bare else bare
     where = "只有本机能访问，无需登录" if is_local(host) else "其他电脑也能访问，须登录"
-    env.note(f"工作情况网页：http://{shown}:{port}/（{where}；按 Ctrl-C 停止）")
-    serve(office, host, port)
+    said = f"工作情况网页：http://{shown}:{port}/（{where}；按 Ctrl-C 停止）"
+    serve(office, host, port, begun=lambda: env.note(said))
     env.note("工作情况网页已停止")
 
 

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import signal
 import socket
+from collections.abc import Callable
 
 from lzdocs.errors import ConfigError, describe_os_error
 from lzdocs.office import Office
@@ -23,7 +24,21 @@ def is_local(host: str) -> bool:
 
 
 def check_port(host: str, port: int) -> None:
-    """A ConfigError in Chinese when the address cannot be listened on (in use, not this computer's)."""
+    """A ConfigError in Chinese when the address cannot be listened on (in use — with a free port nearby to try —
+    or not this computer's)."""
+    exc = _bind_error(host, port)
+    if exc is None:
+        return
+    if exc.errno == errno.EADDRINUSE:
+        free = next((p for p in range(port + 1, min(port + 50, 65536)) if _bind_error(host, p) is None), None)
+        hint = f"换一个端口，如 lzdocs serve --port {free}" if free else "换一个空闲的端口：lzdocs serve --port 端口"
+        raise ConfigError(f"端口 {port} 已被占用", hint=hint) from exc
+    raise ConfigError(f"无法在地址 {host}:{port} 上提供页面：{describe_os_error(exc)}",
+                      hint="--host 写本机的地址，如 127.0.0.1 或 0.0.0.0") from exc
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why ``port`` on ``host`` cannot be listened on now; None when it can."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         if os.name != "nt":  # POSIX: a port left in TIME_WAIT is free; on Windows the option would let the probe
@@ -31,10 +46,8 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind((host.strip("[]"), port))
         except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ConfigError(f"端口 {port} 已被占用", hint="换一个端口：lzdocs serve --port 8801") from exc
-            raise ConfigError(f"无法在地址 {host}:{port} 上提供页面：{describe_os_error(exc)}",
-                              hint="--host 写本机的地址，如 127.0.0.1 或 0.0.0.0") from exc
+            return exc
+    return None
 
 
 def build(office: Office, host: str):
@@ -53,21 +66,26 @@ def build(office: Office, host: str):
                                     host=host.strip().lower()), users=users)
 
 
-def serve(office: Office, host: str, port: int) -> str | None:
+def serve(office: Office, host: str, port: int, *, begun: Callable[[], None] | None = None) -> str | None:
     """Serve until Ctrl-C or SIGTERM (uvicorn), then return the name of the signal that stopped it (None when the
     server stopped of itself). Stopping is how this command ends, not an interruption of work: the page is read-only,
     and uvicorn lets the requests under way finish first. From the start, the signals only ask for the stop
     (:class:`_Stop`): one that comes while the page is being set up means it is not served at all; uvicorn's own
     handlers take over while it runs, and once it has shut down it raises the signal again to the handler before
     its own — ours, which notes it (Python's would make SIGINT a KeyboardInterrupt, said as an interrupted command
-    with exit 130, and let SIGTERM end the process without a word)."""
+    with exit 130, and let SIGTERM end the process without a word). ``begun`` is called once the signals are ours,
+    before the page is set up: the command line says there where the page will be, and how to stop it."""
     with _Stop() as stop:
         import uvicorn
 
         app = build(office, host)
         check_port(host, port)
+        if begun is not None:
+            begun()
+        # no lifespan: the app has no start-up or shut-down of its own, and a second Ctrl-C as uvicorn shuts down
+        # would cancel its lifespan task, which uvicorn reports with an English traceback
         stop.server = uvicorn.Server(uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning",
-                                                    server_header=False, proxy_headers=False))
+                                                    server_header=False, proxy_headers=False, lifespan="off"))
         if not stop.signals:
             stop.server.run()
     return stop.signals[0] if stop.signals else None
