@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -534,28 +535,42 @@ class Office:
         ``mode`` (``"native"``/``"polling"``), ``interval`` and ``stable`` (seconds) override lzdocs.toml [watch].
         One watcher per inbox (``AlreadyWatching`` otherwise); the log goes to .lzdocs/watch.log and, with
         ``console``, to stderr."""
+        from lzdocs.watch.runtime import install_stop_signals
+
+        # The signals are the watcher's from the start: one that comes while it is set up (its modules, the lock, the
+        # log) stops it as soon as it runs — it then says it has stopped, and ends as a stopped watcher does.
+        early = threading.Event()
+        made: list = []  # the watcher, once made
+        restore_signals = install_stop_signals(lambda: made[0].stop() if made else early.set())
+        try:
+            self._watch(mode, interval, stable, console, started, made, early)
+        except KeyboardInterrupt:  # where no handler could be installed: run() has already shut down cleanly
+            pass
+        finally:
+            restore_signals()
+
+    def _watch(self, mode, interval, stable, console, started, made: list, early: threading.Event) -> None:
         from lzdocs.store import Store
-        from lzdocs.watch import IngestWorker, Watcher, WatchLock, install_stop_signals, resolve_options, setup_logging
+        from lzdocs.watch import IngestWorker, Watcher, WatchLock, resolve_options, setup_logging
 
         ws = self.ws
         options = resolve_options(ws.settings, ws.inbox, mode=mode, interval=interval, stable=stable)
         with WatchLock(ws, mode=options.mode, now=self.clock.now):
             remove_logging = setup_logging(ws, console=console)
-            worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=self.clock.now), quiet=options.quiet,
-                                  dates=self.clock,
-                                  on_burst_end=lambda store, changes: rebuild_changed(ws, store, changes,
-                                                                                      self.today).files,
-                                  on_new_day=lambda store, day: registers_of_the_day(ws, store, day).files)
-            watcher = Watcher(ws.inbox, options, worker)
-            restore_signals = install_stop_signals(watcher.stop)
             try:
+                worker = IngestWorker(ws, lambda: Store.for_workspace(ws, now=self.clock.now), quiet=options.quiet,
+                                      dates=self.clock,
+                                      on_burst_end=lambda store, changes: rebuild_changed(ws, store, changes,
+                                                                                          self.today).files,
+                                      on_new_day=lambda store, day: registers_of_the_day(ws, store, day).files)
+                watcher = Watcher(ws.inbox, options, worker)
+                made.append(watcher)
+                if early.is_set():  # asked to stop while it was set up (or just now: stop() twice is harmless)
+                    watcher.stop()
                 if started is not None:
                     started(watcher.stop)
                 watcher.run()
-            except KeyboardInterrupt:  # where no handler could be installed: run() has already shut down cleanly
-                pass
             finally:
-                restore_signals()
                 remove_logging()
 
     # --- letters -----------------------------------------------------------------------------------------
