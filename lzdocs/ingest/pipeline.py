@@ -230,7 +230,7 @@ class Ingest:
                 else:
                     files.append((path, True))
             else:
-                outcomes.append(Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)]))
+                outcomes.append(Outcome(self._display(path), "failed", problems=[error(NOT_FOUND)]))
         # (the path, as taken: an inbox file by its whole path, claimed where it waits; a link followed or not)
         taken = [(Path(os.path.abspath(path)), False) if self._waiting_in_inbox(path) else (path, named)
                  for path, named in files]
@@ -379,7 +379,7 @@ class Ingest:
         except NotRegularFile as exc:
             return self._ignored(path, NOT_REGULAR[exc.kind])
         except FileNotFoundError:
-            return Outcome(self._display(path), "rejected", problems=[error(NOT_FOUND)])
+            return Outcome(self._display(path), "failed", problems=[error(NOT_FOUND)])
         except OSError as exc:  # unreadable: said for this file, the others go on
             return self._not_taken(path, exc)
         return self.process(claim, stamped_in=path.parent, read=read)

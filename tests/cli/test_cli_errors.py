@@ -190,10 +190,10 @@ def test_notice_body_in_gbk_with_a_long_title_is_issued(results):
 
 
 # --- ingest and watch --------------------------------------------------------------------------------------
-def test_ingest_path_that_does_not_exist_is_rejected_by_name(results):
+def test_ingest_path_that_does_not_exist_is_said_by_name_as_not_taken_not_as_returned(results):
     clean(results["ingest_missing_path"], 1)
     [item] = json.loads(results["ingest_missing_path"].stdout)
-    assert item["status"] == "rejected" and "找不到" in item["problems"][0]["message"]
+    assert item["status"] == "failed" and "找不到" in item["problems"][0]["message"]  # 未收取: no 退回 to anyone
 
 
 @posix_only
