@@ -593,7 +593,9 @@ def _check_reply_day(doc, day: dt.date, today: dt.date, previous: dt.date | None
         raise FieldError(f"{what} {chinese_date(day)} 在今天（{chinese_date(today)}）之后",
                          hint="请在收到回复（谈话进行）之后再登记")
     if day < doc["issued"]:
-        raise FieldError(f"{what} {chinese_date(day)} 早于发文日期 {chinese_date(doc['issued'])}")
+        raise FieldError(f"{what} {chinese_date(day)} 早于发文日期 {chinese_date(doc['issued'])}",
+                         hint=f"请核对{what}（不能早于发文日期）或文号，例如：lzdocs reply {doc['number']} "
+                              f"--date {doc['issued'].isoformat()}")
     if previous is not None and previous != day and not correct:
         raise FieldError(f"{doc['number']} 已登记{what} {chinese_date(previous)}，未改动",
                          hint=f"确需更正时加 --correct：lzdocs reply {doc['number']} --date {day.isoformat()} "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -335,6 +336,10 @@ def test_a_reply_without_a_date_is_today_once_and_a_recorded_date_changes_only_w
     assert other.stderr.startswith(f"错误：{number} 已登记回复日期 2026年12月5日，未改动；确需更正时加 --correct")
     future = run_cli("-w", ws, "reply", number, "--date", "2026-12-10", env=day("2026-12-09"), check=2)
     assert "回复日期 2026年12月10日 在今天（2026年12月9日）之后" in future.stderr
+    before = run_cli("-w", ws, "reply", number, "--date", "2026-11-01", "--correct", env=day("2026-12-09"), check=2)
+    issued = before.stderr.split("早于发文日期 ")[1].split("；")[0]  # the letter's day, and the command to use it
+    assert f"请核对回复日期（不能早于发文日期）或文号，例如：lzdocs reply {number} --date " in before.stderr
+    assert before.stderr.strip().endswith(dt.date(*map(int, re.findall(r"\d+", issued))).isoformat())
     fixed = run_json("-w", ws, "reply", number, "--date", "2026-12-07", "--correct", env=day("2026-12-09"))
     assert (fixed["replied"], fixed["previous"], fixed["changed"]) == ("2026-12-07", "2026-12-05", True)
     assert register(ws, "预警处置台账")[number]["回复日期"].date() == dt.date(2026, 12, 7)
