@@ -443,7 +443,17 @@ class Office:
 
         from lzdocs.documents.registers import WRITER_WAIT, hold_writer, write_registers
 
-        year = year or self.programme_year()
+        current = self.programme_year()
+        year = year or current
+        if year not in (current, current + 1, self.today.year):  # a year named: one the archive knows
+            from lzdocs.store.archived import recorded_years
+
+            with self.store.read() as conn:
+                known = recorded_years(conn)
+            if year not in known:
+                have = "、".join(map(str, known[-5:])) or "还没有"
+                raise ConfigError(f"档案库中没有 {year} 年的表格、文书或案例，没有为它生成登记簿",
+                                  hint=f"请检查年份（有记录的年度：{have}；本年度 {current}）")
         try:
             with hold_writer(self.ws):
                 return write_registers(self.ws, self.store, year, self.today)

@@ -52,6 +52,18 @@ def test_register_human_output_names_the_files(session):
     assert out.startswith("已生成 2026 年登记簿和公示表：") and all(f in out for f in FILES)
 
 
+def test_a_year_the_archive_does_not_know_is_refused_and_no_folder_made(session):
+    """A slip of the year (2030 for 2026, 2016) makes no junk year beside the real ones; the years with records are
+    named. The programme year and the next are written even before any form (their 报送情况登记表)."""
+    for slip in ("2030", "2016"):
+        refused = run_cli("-w", session["root"], "register", "--year", slip, check=2)
+        assert refused.stderr.startswith(f"错误：档案库中没有 {slip} 年的表格、文书或案例，没有为它生成登记簿")
+        assert f"有记录的年度：{YEAR - 1}、{YEAR}；" in refused.stderr
+        assert not (session["root"] / "outbox" / slip).exists()
+    ahead = run_cli("-w", session["root"], "register", "--year", str(YEAR + 1), check=0)
+    assert f"已生成 {YEAR + 1} 年登记簿和公示表" in ahead.stdout
+
+
 def test_status_json_has_the_lists_a_script_needs(session):
     status = session["status"]
     assert status["submitted"] == ["计划财务处", "基建处", "图书馆", "网络与信息中心"]
