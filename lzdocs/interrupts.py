@@ -32,6 +32,26 @@ HELD = 2  # Ctrl-Cs noted once the work is saved; the next is raised where it la
 NOT_STARTED = "已中断（Ctrl-C）：命令还没有开始，没有做任何改动。"
 
 
+def on_stop_signals(handler: Callable[[int, object], None]) -> Callable[[], None]:
+    """``handler`` for each signal that asks a long-running command to stop — Ctrl-C, SIGTERM (a service manager,
+    ``kill``) and, on Windows, Ctrl-Break — where this thread may set handlers (the main one); returns a function
+    that puts back the handlers before (``lzdocs watch``, ``lzdocs serve``)."""
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            try:
+                previous[signum] = signal.signal(signum, handler)
+            except (OSError, ValueError):  # not the main thread, or not settable on this platform
+                pass
+
+    def restore() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return restore
+
+
 def handler(signum, frame) -> None:
     """SIGINT: note the request, then do what Python's own handler does — unless the command has saved work to
     report (:func:`reporting`): the first two are then only noted."""

@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 from lzdocs.clock import Clock
 from lzdocs.errors import LzdocsError
 from lzdocs.fsutil import write_atomic
+from lzdocs.interrupts import on_stop_signals
 
 if TYPE_CHECKING:
     from lzdocs.workspace import Workspace
@@ -189,20 +190,7 @@ def install_stop_signals(request_stop: Callable[[], None]) -> Callable[[], None]
         # request_stop needs (threading.Event is not reentrant): calling it here can deadlock. A thread waits.
         threading.Thread(target=request_stop, name="lzdocs-stop", daemon=True).start()
 
-    previous = {}
-    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
-        signum = getattr(signal, name, None)
-        if signum is not None:
-            try:
-                previous[signum] = signal.signal(signum, handler)
-            except (OSError, ValueError):  # not the main thread, or not settable on this platform
-                pass
-
-    def restore() -> None:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-
-    return restore
+    return on_stop_signals(handler)
 
 
 def log_path(ws: Workspace) -> Path:

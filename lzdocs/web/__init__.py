@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable
 
 from lzdocs.errors import ConfigError, describe_os_error
+from lzdocs.interrupts import on_stop_signals
 from lzdocs.office import Office
 
 
@@ -99,21 +100,14 @@ class _Stop:
     def __init__(self):
         self.signals: list[str] = []
         self.server = None
-        self._previous: dict[int, object] = {}
+        self._restore: Callable[[], None] = lambda: None
 
     def __enter__(self) -> _Stop:
-        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                try:
-                    self._previous[signum] = signal.signal(signum, self._noted)
-                except ValueError:  # not the main thread (a script's own): uvicorn installs none there either
-                    break
+        self._restore = on_stop_signals(self._noted)
         return self
 
     def __exit__(self, *exc) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
+        self._restore()
 
     def _noted(self, signum, _frame) -> None:
         self.signals.append(signal.Signals(signum).name)

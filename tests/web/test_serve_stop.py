@@ -57,6 +57,14 @@ def answers(port: int) -> bool:
         return False
 
 
+def served(proc: subprocess.Popen, port: int) -> None:
+    """Until the page answers (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while not answers(port):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.1)
+
+
 def ended(proc: subprocess.Popen) -> tuple[int, str]:
     _, rest = proc.communicate(timeout=30)
     return proc.returncode, rest
@@ -66,10 +74,7 @@ def ended(proc: subprocess.Popen) -> tuple[int, str]:
 def test_a_served_page_stops_on_its_signal_and_says_so(workspace, start, sent):
     port = free_port()
     proc = start(workspace.root, port)
-    deadline = time.monotonic() + 30
-    while not answers(port):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-        time.sleep(0.1)
+    served(proc, port)
     proc.send_signal(sent)
     code, said = ended(proc)
     assert (code, said.strip()) == (0, STOPPED)
@@ -91,10 +96,7 @@ def test_two_quick_presses_stop_it_without_a_traceback(workspace, start):
     nothing in English on the way."""
     port = free_port()
     proc = start(workspace.root, port)
-    deadline = time.monotonic() + 30
-    while not answers(port):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-        time.sleep(0.1)
+    served(proc, port)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
