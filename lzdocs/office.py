@@ -559,7 +559,10 @@ class Office:
         finally:
             restore_signals()
 
-    def _watch(self, mode, interval, stable, console, started, made: list, early: threading.Event) -> None:
+    def _watch(self, mode: str | None, interval: float | None, stable: float | None, console: bool,
+               started: Callable[[Callable[[], None]], None] | None, made: list, early: threading.Event) -> None:
+        """``watch`` once its signals are in place: the watcher made (into ``made``), stopped at once if ``early``
+        was set meanwhile, then run."""
         from lzdocs.store import Store
         from lzdocs.watch import IngestWorker, Watcher, WatchLock, resolve_options, setup_logging
 

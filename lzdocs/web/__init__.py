@@ -74,8 +74,9 @@ def serve(office: Office, host: str, port: int, *, begun: Callable[[], None] | N
     (:class:`_Stop`): one that comes while the page is being set up means it is not served at all; uvicorn's own
     handlers take over while it runs, and once it has shut down it raises the signal again to the handler before
     its own — ours, which notes it (Python's would make SIGINT a KeyboardInterrupt, said as an interrupted command
-    with exit 130, and let SIGTERM end the process without a word). ``begun`` is called once the signals are ours,
-    before the page is set up: the command line says there where the page will be, and how to stop it."""
+    with exit 130, and let SIGTERM end the process without a word). ``begun`` is called once the page can be served
+    (its address is free, its users are there), before uvicorn starts: the command line says there where the page
+    is, and how to stop it."""
     with _Stop() as stop:
         import uvicorn
 
