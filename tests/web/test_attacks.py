@@ -294,6 +294,6 @@ def test_a_mistyped_address_or_method_is_a_chinese_page(local):
 def test_serve_names_an_address_a_browser_can_open(workspace, monkeypatch, host, shown):
     import lzdocs.web
 
-    monkeypatch.setattr(lzdocs.web, "serve", lambda office, host, port: None)
+    monkeypatch.setattr(lzdocs.web, "serve", lambda office, host, port, begun: begun())  # said, not served
     got = run_cli("-w", workspace.root, "serve", "--host", host, check=0)
     assert f"工作情况网页：{shown}" in got.stderr + got.stdout, host
