@@ -78,7 +78,7 @@ def case_add_command(env: Env, unit: str | None, post: str | None, risk_text: st
 
 @command(case_group, "list")
 @click.option("--year", type=YEAR, help="年度（按案例日期；默认：全部）")
-@click.option("--unit", help="单位（可用别名）")
+@click.option("--unit", metavar="单位", help="单位（可用别名）")
 @json_option
 @pass_env
 def case_list_command(env: Env, year: int | None, unit: str | None) -> None:

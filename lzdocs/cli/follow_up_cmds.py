@@ -18,7 +18,7 @@ RISK_HELP = "关联的风险点：编号（lzdocs unit 单位 可查看）或风
 
 @command(cli, "warn")
 @click.argument("kind", metavar="方式")
-@click.option("--unit", "-u", required=True, help="单位（名单中的名称或别名）")
+@click.option("--unit", "-u", metavar="单位", required=True, help="单位（名单中的名称或别名）")
 @click.option("--to", "person", metavar="姓名", help="批评教育的对象（个人）")
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="事由=…（必填）、备注=…")
 @click.option("--risk", "risks", multiple=True, metavar="风险点", help=RISK_HELP)

@@ -102,7 +102,7 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, 
 
 @command(cli, "risks")
 @click.option("--year", type=YEAR, help="年度（默认：全部）")
-@click.option("--unit", help="单位（可用别名）")
+@click.option("--unit", metavar="单位", help="单位（可用别名）")
 @json_option
 @pass_env
 def risks_command(env: Env, year: int | None, unit: str | None) -> None:

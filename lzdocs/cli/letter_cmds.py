@@ -108,12 +108,13 @@ def print_issued(env: Env, item: IssuedLetter, prefix: str = "") -> None:
 
 @command(cli, "letter", epilog="文书种类与字段：\n\n\b\n" + KIND_HELP)
 @click.argument("kind", metavar="种类")
-@click.option("--unit", "-u", help="收文单位（名单中的名称或别名）")
+@click.option("--unit", "-u", metavar="单位", help="收文单位（名单中的名称或别名）")
 @click.option("--to", "person", metavar="姓名",
               help="写给个人（谈话提醒通知书、问廉问责书）：--to 王磊 → “王磊同志：”；单位仍用 --unit 登记")
 @click.option("--set", "sets", multiple=True, metavar="字段=值", help="填写字段；同一字段写多次即多条（如 问题、建议）")
-@click.option("--data", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="从 .json/.yaml 读取字段")
-@click.option("--batch", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+@click.option("--data", metavar="文件", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="从 .json/.yaml 读取字段")
+@click.option("--batch", metavar="文件", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="批量：.xlsx/.csv，每行一份，列名为字段名，“单位”列为收文单位，“受文人”列（可选）写给个人")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
@@ -293,8 +294,8 @@ def _already(batch: LetterBatch) -> list[dict]:
 @click.option("--date", "date_text", metavar="YYYY-MM-DD",
               help="收到回复（或谈话）的日期；不写则为今天，且只在尚未登记时登记")
 @click.option("--correct", is_flag=True, help="更正已登记的日期（原日期保留在操作记录中）")
-@click.option("--place", help="谈话提醒：谈话地点（登记谈话已进行）")
-@click.option("--by", "talker", help="谈话提醒：谈话人")
+@click.option("--place", metavar="地点", help="谈话提醒：谈话地点（登记谈话已进行）")
+@click.option("--by", "talker", metavar="姓名", help="谈话提醒：谈话人")
 @json_option
 @pass_env
 def reply_command(env: Env, number: str, date_text: str | None, correct: bool, place: str | None,
@@ -335,7 +336,7 @@ def template_group() -> None:
 
 @command(template_group, "check")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="模板.docx")
-@click.option("--kind", help="按该文书种类核对变量（默认按文件名判断）")
+@click.option("--kind", metavar="文种", help="按该文书种类核对变量（默认按文件名判断）")
 @json_option
 @pass_env
 def template_check_command(env: Env, file: Path, kind: str | None) -> None:

@@ -12,20 +12,20 @@ from lzdocs.documents.kinds import NOTICE_KINDS
 
 
 @command(cli, "notice")
-@click.option("--title", required=True,
+@click.option("--title", metavar="标题", required=True,
               help="标题，如：关于开展廉政风险点排查工作的通知（较长的标题在词间回行；其中的换行或 \\n 处按原样回行）")
-@click.option("--body", "body", required=True, type=click.Path(path_type=Path),
+@click.option("--body", "body", metavar="文件", required=True, type=click.Path(path_type=Path),
               help="正文文件：.txt（一行一段）或 .md（Markdown）")
 @click.option("--kind", type=click.Choice(NOTICE_KINDS), default="通知", show_default=True, help="文种")
-@click.option("--issuer", help="发文机关（lzdocs.toml [issuers] 中的名称或机关代字；默认第一个）")
-@click.option("--to", "to", help="主送机关（默认：各部门、各单位）")
-@click.option("--signer", help="签发人（上行文“请示”“报告”必填）")
-@click.option("--attachment", "attachments", multiple=True, metavar="FILE|form",
+@click.option("--issuer", metavar="机关", help="发文机关（lzdocs.toml [issuers] 中的名称或机关代字；默认第一个）")
+@click.option("--to", "to", metavar="机关", help="主送机关（默认：各部门、各单位）")
+@click.option("--signer", metavar="姓名", help="签发人（上行文“请示”“报告”必填）")
+@click.option("--attachment", "attachments", multiple=True, metavar="文件|form",
               help="附件：.docx 文件，或 form（空白《岗位风险分析和防控措施表》）；可多次使用")
-@click.option("--cc", help="抄送机关，如：自治区高校工委，学校各位领导")
-@click.option("--printer", help="印发机关（版记；默认按发文机关取 lzdocs.toml [printers]）")
+@click.option("--cc", metavar="机关", help="抄送机关，如：自治区高校工委，学校各位领导")
+@click.option("--printer", metavar="机关", help="印发机关（版记；默认按发文机关取 lzdocs.toml [printers]）")
 @click.option("--style", type=click.Choice(["2012", "1999"]), help="版式：2012（默认）或 1999（带主题词）")
-@click.option("--keywords", help="主题词（1999 版式），词之间用空格分开")
+@click.option("--keywords", metavar="主题词", help="主题词（1999 版式），词之间用空格分开")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="成文日期（默认今天）")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF")
 @numbering_options

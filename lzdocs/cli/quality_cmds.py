@@ -13,7 +13,7 @@ CODE_NAMES = {"generic_measures": "措施笼统", "copied": "可能照抄", "sam
 
 @command(cli, "quality")
 @click.option("--year", type=YEAR, help="年度（默认：最近有报送的年度）")
-@click.option("--unit", help="只看一个单位（可用别名）")
+@click.option("--unit", metavar="单位", help="只看一个单位（可用别名）")
 @json_option
 @pass_env
 def quality_command(env: Env, year: int | None, unit: str | None) -> None:

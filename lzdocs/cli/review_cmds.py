@@ -16,7 +16,7 @@ STATES = {"overdue": "已逾期", "due": "即将到期", "": "未到期"}
 @command(cli, "review")
 @click.option("--due-within", "due_within", type=click.IntRange(0, 3650), metavar="天数",
               help="列出多少天内到期的复核（默认：lzdocs.toml 的 [reviews] due_within_days，30 天）")
-@click.option("--unit", help="只看这个单位（可用别名）")
+@click.option("--unit", metavar="单位", help="只看这个单位（可用别名）")
 @json_option
 @pass_env
 def review_command(env: Env, due_within: int | None, unit: str | None) -> None:

@@ -47,16 +47,16 @@ def _ask_organisation(school: str | None, short: str | None, given: dict) -> Org
 
 @cli.command("init")
 @click.argument("directory", type=click.Path(path_type=Path), default=".")
-@click.option("--school", help="学校（单位）全称，如 内蒙古工业大学")
-@click.option("--short", help="简称，用于机关代字，如 内工大（与 --school 一起用）")
-@click.option("--issuer", help="纪检监察文书的发文机关（默认 中共<学校>纪律检查委员会）")
-@click.option("--office", "office_name", help="印发机关（默认 <学校>纪委办公室）")
+@click.option("--school", metavar="全称", help="学校（单位）全称，如 内蒙古工业大学")
+@click.option("--short", metavar="简称", help="简称，用于机关代字，如 内工大（与 --school 一起用）")
+@click.option("--issuer", metavar="机关", help="纪检监察文书的发文机关（默认 中共<学校>纪律检查委员会）")
+@click.option("--office", "office_name", metavar="机关", help="印发机关（默认 <学校>纪委办公室）")
 @click.option("--code", "codes", multiple=True, metavar="文种=机关代字",
               help="改用其他机关代字，如 talk=内工大纪谈（文种：suggestion accountability talk rectify urge）")
 @click.option("--organ", "organs", multiple=True, metavar="发文机关=机关代字",
               help="公文的发文机关及其机关代字，如 中共某大学委员会=某大党发")
-@click.option("--contact", help="联系人（错误说明中的联系方式）")
-@click.option("--phone", help="联系电话")
+@click.option("--contact", metavar="姓名", help="联系人（错误说明中的联系方式）")
+@click.option("--phone", metavar="电话", help="联系电话")
 @click.option("--ask/--no-ask", default=None, help="逐项询问学校名称、发文机关和机关代字（在命令行窗口中默认询问）")
 @json_option
 @pass_env
@@ -119,11 +119,11 @@ def _set_up(directory: Path) -> bool:
 
 
 @command(cli, "form")
-@click.option("--unit", "units", multiple=True, help="为该单位生成（可多次使用；可用别名）")
+@click.option("--unit", "units", metavar="单位", multiple=True, help="为该单位生成（可多次使用；可用别名）")
 @click.option("--all", "all_units", is_flag=True, help="为名单中的每个单位各生成一份")
 @click.option("--format", "fmt", type=click.Choice(["docx", "xlsx"]), default="docx", show_default=True,
               help="文件格式")
-@click.option("--kind", "kind_key", default="risk", show_default=True,
+@click.option("--kind", "kind_key", metavar="种类", default="risk", show_default=True,
               help="表格种类：risk（岗位风险分析和防控措施表）、落实情况（防控措施落实情况检查表，按单位预填当前风险点），"
                    "或 forms/*.toml 中的 key")
 @json_option

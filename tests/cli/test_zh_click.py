@@ -41,3 +41,22 @@ def test_a_usage_error_reads_in_chinese():
     result = CliRunner().invoke(cli, ["status", "--no-such-option"])
     assert result.exit_code == 2
     assert "没有“--no-such-option”这个选项" in result.stderr and "No such option" not in result.stderr
+
+
+def _every_command(group: click.Group, ctx: click.Context, path=()):
+    yield path
+    if isinstance(group, click.Group):
+        for name in group.list_commands(ctx):
+            yield from _every_command(group.get_command(ctx, name), ctx, (*path, name))
+
+
+def test_no_help_screen_shows_clicks_english_placeholders():
+    """Each option's value is named in Chinese (--unit 单位, --data 文件), not by click's type names (TEXT, PATH…),
+    on every command's --help."""
+    english = {"TEXT", "INTEGER", "FLOAT", "PATH", "FILE", "FILENAME", "DIRECTORY", "BOOLEAN", "CHOICE", "UUID"}
+    found = []
+    for path in _every_command(cli, click.Context(cli)):
+        shown = CliRunner().invoke(cli, [*path, "--help"]).output
+        found += [f"{' '.join(path)}: {line.strip()}" for line in shown.splitlines()
+                  if line.strip().startswith("-") and english & set(line.replace("|", " ").replace("[", " ").split())]
+    assert found == []
