@@ -15,7 +15,7 @@ import tempfile
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
@@ -184,25 +184,9 @@ class Ingest:
             self.recover()
         files, ignored = walk(inbox)
         outcomes = [self._ignored(path, reason) for path, reason in ignored]
-        with self._stopping(outcomes, len(files)) as stop, \
-                self._taking([] if dry_run else [(path, False) for path in files]):
-            for i, path in enumerate(files, 1):
-                with stop:
-                    interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
-                    self.store.flush(older_than=BATCH_SECONDS)
-                    self.progress(i, len(files), display_name(path.name))
-                    if dry_run:
-                        outcomes.append(self.preview(path))
-                        continue
-                    try:
-                        with interrupts.deferred():  # a file is taken whole, and said: Ctrl-C stops the run after it
-                            outcomes.append(self.take_inbox_file(path))
-                    except cl.ClaimFailed as exc:  # this file stays where it is; the others go on
-                        outcomes.append(self._not_taken(path, exc))
-                    except DatabaseUnavailable as exc:  # what was taken is saved; the rest waits where it is
-                        self.stopped = exc
-                        break
-            interrupts.reporting(ALL_TAKEN)  # a Ctrl-C as the run commits and ends its readers: reported after it
+        take = self.preview if dry_run else self.take_inbox_file
+        self._each(files, outcomes, [] if dry_run else [(path, False) for path in files],
+                   lambda i: take(files[i]), defer=not dry_run)
         return self._undone([o for o in outcomes if o is not None])
 
     def run_paths(self, paths: Iterable[Path], *, dry_run: bool = False) -> list[Outcome]:
@@ -234,29 +218,40 @@ class Ingest:
         # (the path, as taken: an inbox file by its whole path, claimed where it waits; a link followed or not)
         taken = [(Path(os.path.abspath(path)), False) if self._waiting_in_inbox(path) else (path, named)
                  for path, named in files]
-        with self._stopping(outcomes, len(files)) as stop, self._taking([] if dry_run else taken):
-            for i, ((path, named), (as_taken, follow)) in enumerate(zip(files, taken), 1):
+
+        def take(path: Path, named: bool, as_taken: Path, follow: bool) -> Outcome:
+            if dry_run:
+                return self.preview(path, follow_symlinks=follow)
+            if as_taken is not path:  # by its whole path: a claim puts it back where it was, whatever the folder
+                return self.take_inbox_file(as_taken) or self._ignored(path, TAKEN_BY_ANOTHER)
+            return self._take_copy(path, named)
+
+        self._each([path for path, _ in files], outcomes, [] if dry_run else taken,
+                   lambda i: take(*files[i], *taken[i]))
+        return self._undone(outcomes)
+
+    def _each(self, files: list[Path], outcomes: list, taking: list[tuple[Path, bool]],
+              take: Callable[[int], Outcome | None], *, defer: bool = True) -> None:
+        """A run's loop (``run_inbox``, ``run_paths``): each of ``files`` taken in turn by ``take`` (given its index),
+        its outcome added to ``outcomes`` (None: another process took it first); ``taking``: the files to claim and
+        read ahead (``_taking``; none in a dry run). ``defer``: a file is taken whole, and said — a Ctrl-C then stops
+        the run after it (``_stopping``). A file that cannot be claimed stays where it is and the others go on; the
+        database server gone, what was taken is saved and the rest waits where it is (``stopped``)."""
+        with self._stopping(outcomes, len(files)) as stop, self._taking(taking):
+            for i, path in enumerate(files, 1):
                 with stop:
-                    interrupts.check()
+                    interrupts.check()  # between files: a Ctrl-C that was swallowed stops here
                     self.store.flush(older_than=BATCH_SECONDS)
                     self.progress(i, len(files), display_name(path.name))
-                    waiting = as_taken is not path
                     try:
-                        with interrupts.deferred():  # as in run_inbox
-                            if dry_run:
-                                outcomes.append(self.preview(path, follow_symlinks=follow))
-                            elif waiting:  # by its whole path: a claim puts it back where it was, whatever the folder
-                                outcomes.append(self.take_inbox_file(as_taken)
-                                                or self._ignored(path, TAKEN_BY_ANOTHER))
-                            else:
-                                outcomes.append(self._take_copy(path, named))
+                        with interrupts.deferred() if defer else nullcontext():
+                            outcomes.append(take(i - 1))
                     except cl.ClaimFailed as exc:
                         outcomes.append(self._not_taken(path, exc))
                     except DatabaseUnavailable as exc:
                         self.stopped = exc
                         break
-            interrupts.reporting(ALL_TAKEN)
-        return self._undone(outcomes)
+            interrupts.reporting(ALL_TAKEN)  # a Ctrl-C as the run commits and ends its readers: reported after it
 
     @contextmanager
     def _stopping(self, outcomes: list, files: int):
