@@ -327,18 +327,28 @@ class Office:
             raise IngestInterrupted(report, done)
         return report
 
-    def risks(self, *, year: int | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+    def risks(self, *, year: int | None = None, unit: str | None = None, level: int | None = None,
+              category: str | None = None) -> list[dict[str, Any]]:
         """The current risk points (each unit's newest accepted form per year), as ``lzdocs risks --json`` prints
-        them. A unit not on the roster is looked up as written, with a warning naming the close roster names."""
+        them: of ``year``, ``unit``, ``level`` (1, 2, 3) and 风险类别 ``category`` when given. A unit not on the
+        roster is looked up as written, with a warning naming the close roster names; a category no current point
+        has, with a warning naming those they have."""
+        from lzdocs.dynamics.cases import Occurred
+        from lzdocs.dynamics.quality import flags_by_risk
+        from lzdocs.forms.values import same_category
+        from lzdocs.store import pages
         from lzdocs.store import submissions as subs
 
         unit = self._lookup_unit(unit)
-        from lzdocs.dynamics.cases import Occurred
-        from lzdocs.dynamics.quality import flags_by_risk
-
         with self.store.read() as conn:
             occurred = Occurred(conn)
-            rows = list(subs.current_risks(conn, year=year, unit=unit))
+            rows = list(subs.current_risks(conn, year=year, unit=unit, level=level))
+            if category:  # as the clerk would: 业务流程 is 业务流程类, spaces and full-width letters aside
+                rows = [r for r in rows if same_category(r["category"], category)]
+                known = pages.risk_categories(conn, year)
+                if not any(same_category(k, category) for k in known):
+                    log.warning("没有风险类别为“%s”的风险点%s", category,
+                                f"；现有的类别：{'、'.join(known)}" if known else "")
         try:
             flags = flags_by_risk(f for y in sorted({r["year"] for r in rows}) for f in self.quality(y, unit))
         except ConfigError as exc:  # a broken quality rules file: the points all the same, without flags

@@ -245,6 +245,23 @@ class Year(click.ParamType):
 YEAR = Year()
 
 
+class Level(click.ParamType):
+    """``--level``: a risk level as clerks write it (一级, 二级, 三级; 1, 2, 3; 高, 中, 低; Ⅰ…), as 1, 2 or 3."""
+
+    name = "等级"
+
+    def convert(self, value, param, ctx):
+        from lzdocs.forms.values import parse_level
+
+        level = parse_level(value)
+        if level is None:
+            self.fail(f"“{value}”不是风险等级，请写一级、二级或三级（也可写 1、2、3 或 高、中、低）", param, ctx)
+        return level
+
+
+LEVEL = Level()
+
+
 class LzdocsCommand(click.Command):
     """A subcommand whose usage line reads ``[选项]`` (metavars stay ASCII: click aligns help by character count)."""
 

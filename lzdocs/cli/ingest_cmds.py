@@ -9,6 +9,7 @@ import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import (
+    LEVEL,
     YEAR,
     Env,
     ExitStatus,
@@ -103,17 +104,20 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, 
 @command(cli, "risks")
 @click.option("--year", type=YEAR, help="年度（默认：全部）")
 @click.option("--unit", metavar="单位", help="单位（可用别名）")
+@click.option("--level", type=LEVEL, help="风险等级：一级、二级或三级（默认：全部）")
+@click.option("--category", metavar="类别", help="风险类别，照表中写法，如 业务流程（默认：全部）")
 @json_option
 @pass_env
-def risks_command(env: Env, year: int | None, unit: str | None) -> None:
+def risks_command(env: Env, year: int | None, unit: str | None, level: int | None, category: str | None) -> None:
     """列出当前有效的风险点（每个单位每年以最新报送的表为准）。
 
     \b
     示例：
       lzdocs risks --year 2026 --unit 计财处
+      lzdocs risks --year 2026 --level 一级
       lzdocs risks --json > 风险点.json
     """
-    rows = env.office().risks(year=year, unit=unit)
+    rows = env.office().risks(year=year, unit=unit, level=level, category=category)
     if env.json:
         env.emit(rows)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 from lzdocs.textutil import display_width
 
@@ -27,7 +28,7 @@ MESSAGES = {
     "Missing parameter": "缺少参数",
     "Missing {param_type}": "缺少{param_type}",
     "Missing parameter: {param_name}": "缺少参数：{param_name}",
-    "Invalid value for {param_hint}: {message}": "{param_hint} 的值有误：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint}的值有误：{message}",
     "Invalid value: {message}": "值有误：{message}",
     "Option {name!r} does not take a value.": "选项 {name} 后面不能写值。",
     "Option {name!r} requires an argument.": "选项 {name} 后面要写一个值。",
@@ -76,10 +77,22 @@ def term_len(text: str) -> int:
     return display_width(strip_ansi(text))
 
 
+def _quoted_in_chinese(get_error_hint):
+    """A parameter's name in an error (``'--level'``) quoted as the Chinese messages quote: “--level”."""
+    def hint(self, ctx):
+        return re.sub(r"'([^']*)'", r"“\1”", get_error_hint(self, ctx))
+    return hint
+
+
 def install() -> None:
-    """Point click's ``_``/``ngettext`` at the Chinese table (unknown messages stay as click wrote them) and
-    measure help columns in display width."""
+    """Point click's ``_``/``ngettext`` at the Chinese table (unknown messages stay as click wrote them), quote
+    parameter names as they do, and measure help columns in display width."""
     importlib.import_module("click.formatting").term_len = term_len
+    core = importlib.import_module("click.core")
+    for cls in (core.Parameter, core.Argument):  # Option's adds to Parameter's
+        if not getattr(cls.get_error_hint, "zh", False):
+            cls.get_error_hint = _quoted_in_chinese(cls.__dict__["get_error_hint"])
+            cls.get_error_hint.zh = True
     for name in _MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):

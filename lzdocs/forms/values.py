@@ -31,6 +31,12 @@ UNCLEAR_BOXES = "看不出勾选的是哪一级（方框与等级没有一一对
 _HEADING = re.compile(r"(?:风险)?(?:(一|二|三|Ⅰ|Ⅱ|Ⅲ|III|II|I|[123])级|(高|中|低))(?:风险)?(?:等级)?")
 
 
+def same_category(written: str | None, wanted: str) -> bool:
+    """Whether a 风险类别 as a form wrote it is the one asked for: spaces, full-width letters and a closing 类 aside
+    (业务流程 is 业务流程类)."""
+    return bool(written) and squeeze(written).removesuffix("类") == squeeze(wanted).removesuffix("类")
+
+
 def level_heading(text: str) -> int | None:
     """The level a column header names in a table of tick columns (一级 | 二级 | 三级, 高 | 中 | 低), else None."""
     m = _HEADING.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "").upper()))

@@ -147,9 +147,10 @@ def get(conn: Connection, submission_id: int) -> dict | None:
 
 
 def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = None,
-                  unit: str | Collection[str] | None = None,
+                  unit: str | Collection[str] | None = None, level: int | None = None,
                   unit_order: Sequence[str] = ()):
-    """Risk points of the current submissions, ordered by unit (those in ``unit_order`` first) then row."""
+    """Risk points of the current submissions (of ``year``, ``unit`` and ``level`` when given), ordered by unit
+    (those in ``unit_order`` first) then row."""
     q = (select(risks, submissions.c.original_name, submissions.c.stored_as, submissions.c.filled_date,
                 submissions.c.received_at)
          .join(submissions, submissions.c.id == risks.c.submission_id)
@@ -158,6 +159,8 @@ def current_risks(conn: Connection, *, kind: str = "risk", year: int | None = No
         q = q.where(risks.c.year == year)
     if unit is not None:
         q = q.where(unit_is(risks.c.unit, unit))
+    if level is not None:
+        q = q.where(risks.c.level == level)
     position = ()
     if unit_order:
         place = _form_positions(unit_order, kind, year)

@@ -43,4 +43,4 @@ def test_every_command_runs_as_a_real_process(tmp_path):
     assert "未发现问题" in check.stdout
     mistake = run_process(*w, "status", "--year", "abc")  # an error message through a real stderr
     assert mistake.returncode == 2 and mistake.stdout == ""
-    assert mistake.stderr.endswith("错误：'--year' 的值有误：“abc”不是年份，请写四位数字，如 2026\n")
+    assert mistake.stderr.endswith("错误：“--year”的值有误：“abc”不是年份，请写四位数字，如 2026\n")

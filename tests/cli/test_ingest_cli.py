@@ -70,6 +70,33 @@ def test_risks_json_lists_current_points_with_the_contract_keys(session):
     assert risks[0]["risk"] == SAMPLE_ROWS[0]["risk"] and risks[0]["source_file"].endswith("计财处.docx")
 
 
+def test_risks_filter_by_level_and_category_as_the_clerk_writes_them(session):
+    root = session["root"]
+    first = run_json("-w", root, "risks", "--level", "一级")
+    assert sorted((r["unit"], r["post"]) for r in first) == [("基建处", "出纳"), ("计划财务处", "出纳")]
+    assert [r["post"] for r in run_json("-w", root, "risks", "--level", "高", "--unit", "计财处")] == ["出纳"]
+    assert run_json("-w", root, "risks", "--level", "Ⅲ") == [r for r in run_json("-w", root, "risks")
+                                                             if r["level"] == 3]
+    duties = run_json("-w", root, "risks", "--category", " 岗位 职责类", "--unit", "计财处")
+    assert [r["post"] for r in duties] == ["出纳", "处长"]
+    both = run_json("-w", root, "risks", "--category", "制度机制", "--level", "2")
+    assert sorted(r["unit"] for r in both) == ["基建处", "计划财务处"]
+
+
+def test_risks_of_a_category_no_point_has_names_those_there_are(session):
+    proc = run_cli("-w", session["root"], "risks", "--category", "业务流程")
+    assert proc.returncode == 0 and "没有符合条件的风险点" in proc.stdout
+    assert "没有风险类别为“业务流程”的风险点；现有的类别：制度机制、岗位职责" in proc.stderr
+
+
+@pytest.mark.parametrize("level", ["五级", "0", "一二级", ""])
+def test_a_level_that_is_none_of_the_three_is_refused_in_chinese(session, level):
+    proc = run_cli("-w", session["root"], "risks", "--level", level)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"“--level”的值有误：“{level}”不是风险等级，请写一级、二级或三级" in proc.stderr
+    assert "'" not in proc.stderr and "Invalid" not in proc.stderr
+
+
 def test_human_output_is_chinese_and_errors_exit_2(session, tmp_path):
     proc = run_cli("-w", tmp_path, "risks")
     assert proc.returncode == 2 and "不是 lzdocs 工作区" in proc.stderr

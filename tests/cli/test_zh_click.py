@@ -25,6 +25,9 @@ def test_the_click_internals_zh_patches_are_there():
     assert callable(importlib.import_module("click._compat").strip_ansi)
     patched = [name for name in zh._MODULES if hasattr(importlib.import_module(name), "_")]
     assert "click.core" in patched and "click.exceptions" in patched
+    core = importlib.import_module("click.core")  # a parameter named in an error as “--level”, not '--level'
+    assert all(getattr(cls.get_error_hint, "zh", False) for cls in (core.Parameter, core.Argument))
+    assert "get_error_hint" not in core.Option.__dict__ or "super().get_error_hint" in _click_source()
 
 
 def test_the_click_pin_admits_the_installed_version():
