@@ -52,9 +52,14 @@ def ingest_command(env: Env, paths: tuple[Path, ...], dry_run: bool, received_te
     退出码：0 全部收取；1 有文件被退回或未能收取；2 用法或设置错误；4 数据库服务器连不上（已处理的都已保存）。
     """
     env.choose_inbox(inbox)
-    with progress_bar("处理表格", enabled=not env.json) as update:
-        received = parse_date_option(received_text, env.today, "--received")
-        report = env.office().ingest(paths, dry_run=dry_run, progress=update, received=received)
+    try:
+        with progress_bar("处理表格", enabled=not env.json) as update:
+            received = parse_date_option(received_text, env.today, "--received")
+            report = env.office().ingest(paths, dry_run=dry_run, progress=update, received=received)
+    except KeyboardInterrupt:  # before the run took any file (once it has, it reports them: report.interrupted)
+        if env.json:
+            env.emit([])  # the list of the files taken before Ctrl-C, as ever: a script reads JSON, not nothing
+        raise
     if env.json:
         env.emit([o.as_dict() for o in report.outcomes])
     else:

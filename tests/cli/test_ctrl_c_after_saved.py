@@ -354,6 +354,22 @@ def test_a_ctrl_c_while_forms_are_taken_finishes_that_form_and_reports_each_one_
     assert_each_input_exactly_once(ws, inputs)
 
 
+@pytest.mark.parametrize("paths", [False, True])
+def test_a_ctrl_c_before_any_form_is_taken_prints_an_empty_list_for_json(root, monkeypatch, paths):
+    """Pressed as the run is being set up: no file was taken, and ``--json`` says so with the list of the files
+    taken before it — empty, not nothing, which no script can read."""
+    from lzdocs.ingest import pipeline
+
+    ws, inputs = five_forms(root)
+    given = [str(p) for p in sorted(ws.inbox.iterdir())] if paths else []
+    calls = ctrl_c_in(monkeypatch, pipeline.Ingest, "__init__")
+    proc = run_cli("-w", root, "ingest", *given, "--json")
+    assert len(calls) == 1 and proc.returncode == 130, proc.stderr
+    assert json.loads(proc.stdout) == [] and "已中断" in proc.stderr
+    assert len(left_in_inbox(ws)) == 5
+    assert_each_input_exactly_once(ws, inputs)
+
+
 def test_a_ctrl_c_twice_cuts_the_form_under_way_short_and_the_next_run_finishes_it(root, monkeypatch):
     """Pressed twice as the third form is being recorded: the run stops at once. The two before it are reported
     and saved; the third, claimed mid-way, is finished by the next run — each form exactly once."""
