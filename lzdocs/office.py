@@ -345,8 +345,8 @@ class Office:
             rows = list(subs.current_risks(conn, year=year, unit=unit, level=level))
             if category:  # as the clerk would: 业务流程 is 业务流程类, spaces and full-width letters aside
                 rows = [r for r in rows if same_category(r["category"], category)]
-                known = pages.risk_categories(conn, year)
-                if not any(same_category(k, category) for k in known):
+                known = [] if rows else pages.risk_categories(conn, year)  # (asked only when none was found)
+                if not rows and not any(same_category(k, category) for k in known):
                     log.warning("没有风险类别为“%s”的风险点%s", category,
                                 f"；现有的类别：{'、'.join(known)}" if known else "")
         try:
