@@ -253,8 +253,10 @@ class Office:
 
     def copy_database(self, url: str, progress: Progress | None = None):
         """``lzdocs db copy --to URL``: every row of this archive into the empty database at ``url``, then counted
-        and hashed on both sides (a ``CopyReport``). The watcher must not run meanwhile."""
-        from lzdocs.store import Store
+        and hashed on both sides (a ``CopyReport``). The watcher must not run meanwhile. A checked copy from the
+        workspace's SQLite file to a server is a move (``report.moved``): the file is refused from then on, until
+        the url names the server (store/kept.py)."""
+        from lzdocs.store import Store, kept
         from lzdocs.store.copy import copy_archive
 
         if url == self.ws.db_url:
@@ -263,7 +265,10 @@ class Office:
             raise LzdocsError("lzdocs watch 正在运行，复制期间档案库不能变化", hint="请先停止 lzdocs watch 再复制")
         target = Store(url, now=self.clock.now)
         try:
-            return copy_archive(self.store, target, progress)
+            report = copy_archive(self.store, target, progress)
+            if report.ok:  # from a file to a server: the file is an old copy from now on (store/kept.py)
+                report.moved = kept.moved(self.ws, self.store, target)
+            return report
         finally:
             target.close()
 

@@ -53,16 +53,22 @@ def db_copy_command(env: Env, url: str) -> None:
     with progress_bar("复制档案库", enabled=not env.json) as update:
         report = env.office().copy_database(url, progress=update)
     if env.json:
-        env.emit({"ok": report.ok, "rows": report.rows, "tables": report.tables})
+        env.emit({"ok": report.ok, "rows": report.rows, "tables": report.tables, "moved": report.moved})
     else:
+        from lzdocs.store.copy import TABLE_NAMES
+
         for name, table in report.tables.items():
             mark = "一致" if table["source"] == table["target"] and table["same"] else "不一致！"
-            env.echo(f"  {name}：{table['source']} 条 → {table['target']} 条，内容{mark}")
+            env.echo(f"  {TABLE_NAMES.get(name, name)}：{table['source']} 条 → {table['target']} 条，内容{mark}")
         if report.ok:
             from lzdocs.store.db import shown_url
 
             shown = shown_url(url)
             env.echo(f"已复制 {report.rows} 条记录，逐表核对一致。把 lzdocs.toml 中 [database] url 改为"
                      f"新地址（{shown}）即可改用它。")
+            if report.moved:
+                env.echo(f"从现在起本工作区只用服务器上的档案：改好 url 之前，lzdocs 不再打开 "
+                         f"{shown_url(env.office().ws.db_url)}（复制以后再在旧文件里发文、收表，服务器上没有这些记录，"
+                         "会重复编文号）。")
     if not report.ok:
         raise SystemExit(ExitStatus.SOME_REJECTED)  # the copy is not the same: it is not to be used

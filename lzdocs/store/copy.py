@@ -15,6 +15,10 @@ from lzdocs.errors import StoreError
 from lzdocs.store import schema
 
 BATCH = 1000
+# What each table holds, as the clerk is told (the report and its messages name tables by these).
+TABLE_NAMES = {"documents": "文书", "events": "操作记录", "submissions": "报送的表格", "units": "单位名单",
+               "year_closures": "年度归档", "files": "存档文件", "risks": "风险点", "warnings": "预警处置",
+               "cases": "违纪违规案例", "reviews": "风险点复核", "warning_risks": "预警关联的风险点"}
 SKIPPED = {schema.meta.name}  # copied by ``_copy_meta``: the target records its own schema version
 OWN_META = {"schema_version", schema.DATABASE_ID}  # the target's own: its schema, and which database it is
 
@@ -24,6 +28,7 @@ class CopyReport:
     """Rows per table in the source and the target, and whether each table's content hash matched."""
 
     tables: dict[str, dict] = field(default_factory=dict)
+    moved: bool = False  # the workspace keeps the copy from now on: its SQLite file was copied to a server
 
     @property
     def ok(self) -> bool:
@@ -62,7 +67,8 @@ def _copy_rows(src: Connection, dst: Connection, tables, totals: dict[str, int],
     """Every row of ``tables`` and the archive's own ``meta`` records from ``src`` into the empty ``dst``."""
     taken = [t.name for t in tables if dst.execute(select(func.count()).select_from(t)).scalar()]
     if taken:
-        raise StoreError(f"目标数据库里已经有档案（{'、'.join(taken)} 表不是空的），不能复制到那里",
+        raise StoreError(f"目标数据库里已经有档案（{'、'.join(TABLE_NAMES.get(t, t) for t in taken)}不是空的），"
+                         "不能复制到那里",
                          hint="请换一个空的数据库（或新建一个 schema）后再复制")
     done, whole = 0, sum(totals.values())
     later: list[tuple] = []  # (table, column, [(id, value)]): references set once their rows are there

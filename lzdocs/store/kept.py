@@ -165,10 +165,10 @@ def opening(ws: Workspace, store: Store) -> dict | None:
     left = found.get("left")
     if there.place is not None and isinstance(left, list) and there.place in left:
         raise NotThisArchive(
-            f"{shown} 是本档案库搬到数据库服务器（{found.get('database') or '服务器'}）之前的旧文件，"
-            "服务器上的档案在那以后已有变化；用旧文件会重复编文号，本次什么也没有改动",
-            hint="请在 lzdocs.toml 的 [database] url 写回服务器的地址；若确要回到这个旧文件，"
-                 f"删除 {record_path(ws)} 后重新运行")
+            f"{shown} 是本档案库搬到数据库服务器（{found.get('database') or '服务器'}）之前的旧文件：搬过以后只用"
+            "服务器上的档案，旧文件再记的文书、表格服务器上没有，会重复编文号，本次什么也没有改动",
+            hint="请在 lzdocs.toml 的 [database] url 写上服务器的地址（即 lzdocs db copy --to 的地址）；若决定不搬、"
+                 f"仍用这个文件（服务器上的副本就不再用了），删除 {record_path(ws)} 后重新运行")
     return found
 
 
@@ -197,6 +197,25 @@ def opened(ws: Workspace, store: Store, found: dict | None) -> bool:
         write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
     except OSError as exc:
         log.debug("工作区的档案库记录未能写入：%s", describe_os_error(exc))
+    return True
+
+
+def moved(ws: Workspace, source: Store, target: Store) -> bool:
+    """``db copy`` from the workspace's SQLite file to a server, checked: the workspace keeps the server's copy from
+    now on, and the file is an old copy (refused by ``opening`` until the url names the server) — a letter numbered
+    in the file after the copy would be numbered again on the server, where the file's later records are not. A
+    copy to another file is only a copy. True when the move is recorded."""
+    from lzdocs.store.db import shown_url
+
+    if source.file is None or target.file is not None:
+        return False
+    mine = source.archive_id(create=False)
+    if mine is None:  # nothing recorded yet: nothing to number twice
+        return False
+    value = {"archive": mine, "place": target.place, "database": shown_url(target.url),
+             "left": _left(recorded(ws) or {"place": source.place}, target.place)}
+    record_path(ws).parent.mkdir(exist_ok=True)
+    write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
     return True
 
 

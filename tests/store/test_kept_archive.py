@@ -212,6 +212,45 @@ def test_moving_to_a_server_in_the_wrong_order_or_back_is_refused(workspace, mak
 
 
 @pytest.mark.postgres
+def test_the_file_copied_to_a_server_numbers_nothing_more_before_the_url_is_changed(workspace, make_form,
+                                                                                   postgres_server):
+    """The clerk copies the archive to the server and goes on in the file before changing the url: the letter the
+    file would number is the one the server numbers next, which never learns of it — a second 内工大纪建〔2026〕2号.
+    The file is refused from the copy on, nothing written; with the url changed the archive goes on on the server."""
+    root = workspace.root
+    _filled(workspace, make_form)
+    url = postgres_server.new_schema()
+    copied = run_cli("-w", root, "db", "copy", "--to", url)
+    assert copied.returncode == 0 and "从现在起本工作区只用服务器上的档案" in copied.stdout
+    assert "  文书：1 条 → 1 条，内容一致" in copied.stdout and "documents" not in copied.stdout
+    before = _files(root), (root / "lzdocs.db").read_bytes()
+    for command in (LETTER, ["ingest"], ["status"]):
+        refused = run_cli("-w", root, *command, check=2).stderr
+        assert "是本档案库搬到数据库服务器" in refused and "lzdocs db copy --to 的地址" in refused, command
+    assert (_files(root), (root / "lzdocs.db").read_bytes()) == before
+    use_database(root, url)
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+    assert run_json("-w", root, "verify")["findings"] == []
+
+
+@pytest.mark.postgres
+def test_a_copy_to_a_file_or_one_refused_moves_nothing(workspace, make_form, postgres_server, tmp_path):
+    """A copy to another SQLite file is a copy: the workspace goes on in its own. A server that already holds an
+    archive takes no copy (its tables named as the clerk knows them), and the file stays the workspace's."""
+    root = workspace.root
+    _filled(workspace, make_form)
+    spare = run_json("-w", root, "db", "copy", "--to", f"sqlite:///{(tmp_path / '副本.db').as_posix()}")
+    assert spare["ok"] is True and spare["moved"] is False
+    other = Workspace.init(tmp_path / "另一个", SAMPLE)[0]
+    _filled(other, make_form)
+    url = postgres_server.new_schema()
+    assert run_json("-w", other.root, "db", "copy", "--to", url)["moved"] is True
+    refused = run_cli("-w", root, "db", "copy", "--to", url, check=2).stderr
+    assert "目标数据库里已经有档案（文书、操作记录、报送的表格" in refused and "events" not in refused
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # still its own file
+
+
+@pytest.mark.postgres
 def test_a_workspace_only_tried_out_may_join_the_schools_server(tmp_path, make_form, postgres_server):
     """A new workspace whose own archive holds nothing yet is pointed at the archive the school shares."""
     shared = Workspace.init(tmp_path / "纪委办", SAMPLE)[0]

@@ -154,8 +154,8 @@ def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(wor
     assert out["ok"] is True and out["tables"]["risks"] == {"source": 2 * len(SAMPLE_ROWS),
                                                            "target": 2 * len(SAMPLE_ROWS), "same": True}
     assert all(t["same"] and t["source"] == t["target"] for t in out["tables"].values())
-    again = run_cli("-w", root, "db", "copy", "--to", url, check=2)
-    assert "目标数据库里已经有档案" in again.stderr
+    again = run_cli("-w", root, "db", "copy", "--to", postgres_server.new_schema(), check=2)  # moved already
+    assert "是本档案库搬到数据库服务器" in again.stderr
     use_database(root, url)
     assert run_json("-w", root, "risks") == risks
     assert run_json("-w", root, "status")["units"] == status["units"]
@@ -170,7 +170,7 @@ def test_copy_to_postgresql_checks_every_table_and_the_archive_goes_on_there(wor
     config.write_text(config.read_text(encoding="utf-8").replace(f'url = "{url}"', 'url = ""'), encoding="utf-8")
     make_form(workspace.inbox / "档案馆.docx", unit="档案馆")
     refused = run_cli("-w", root, "ingest", check=2).stderr
-    assert "是本档案库搬到数据库服务器" in refused and "[database] url 写回服务器的地址" in refused  # store/kept.py
+    assert "是本档案库搬到数据库服务器" in refused and "[database] url 写上服务器的地址" in refused  # store/kept.py
     assert (workspace.inbox / "档案馆.docx").is_file()
 
 
