@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import shutil
@@ -55,28 +56,52 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
     warnings: list[str] = []
     target = _write_docx(ws, numbers, warnings)
     result = SummaryResult(year, target, numbers, warnings=warnings)
-    if pdf:
-        result.pdf = _pdf(ws, target, warnings)
-    if package:
-        _package(office, result)
-    _record(office, result, figures)
+    committing: list[bool] = []
+    try:
+        if pdf:
+            result.pdf = _pdf(ws, target, warnings)
+        if package:
+            _package(office, result)
+        _record(office, result, figures, committing)
+    except BaseException:
+        if not committing:  # (failed at the commit, it may have been recorded all the same: kept)
+            _remove_unrecorded(result)
+        raise
     for text in warnings:
         log.warning("%s", text)
     return result
 
 
-def _record(office: Office, result: SummaryResult, figures: str) -> None:
-    """The report, its PDF and the 上报 package in the manifest (docs/product.md §12.1); and an event with the day
-    its numbers were counted on and their fingerprint, by which ``lzdocs archive`` tells whether they still hold."""
-    from lzdocs.integrity.manifest import record_written
+def _record(office: Office, result: SummaryResult, figures: str, committing: list[bool]) -> None:
+    """The report, its PDF and the 上报 package in the manifest (docs/product.md §12.1), and an event with the day
+    its numbers were counted on and their fingerprint, by which ``lzdocs archive`` tells whether they still hold:
+    one transaction. ``committing`` is given True as it commits."""
+    from lzdocs.integrity.manifest import written_entries
+    from lzdocs.store import files
 
     written = [(result.file, "summary")] + [(result.pdf, "pdf")] * bool(result.pdf)
     written += [(path, "package") for path in [*result.contents, *([result.archive] if result.archive else [])]]
-    record_written(office.store, office.ws.relative, written)
+    entries = written_entries(office.store, office.ws.relative, written)
     with office.store.begin() as conn:
+        files.record_many(conn, entries)
         office.store.log(conn, SUMMARY_EVENT, office.ws.relative(result.file), after={
             "year": result.year, "today": result.numbers.today.isoformat(), "figures": figures,
             "units": len(result.numbers.on_time) + len(result.numbers.late), "points": result.numbers.total})
+        committing.append(True)
+
+
+def _remove_unrecorded(result: SummaryResult) -> None:
+    """What this run wrote, when it could not be recorded (the database server gone, Ctrl-C): files under names
+    reserved for them seconds ago, which ``verify`` would call foreign and ``archive`` would offer as the 总结 —
+    the next run writes them again. The registers it rewrote are recorded on their own."""
+    for path in [result.file, result.pdf, result.archive, *result.contents]:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    if result.package is not None:
+        try:
+            result.package.rmdir()
+        except OSError:  # not empty: something the clerk put there meanwhile stays, with its folder
+            pass
 
 
 def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, list[bytes]]:
@@ -139,7 +164,7 @@ def _package(office: Office, result: SummaryResult) -> None:
     rebuilt = office.registers(year)
     result.warnings.extend(rebuilt.warnings)
     registers = register_paths(ws, year)
-    folder = _new_folder(ws.year_dir(year), PACKAGE_DIR)
+    folder = result.package = _new_folder(ws.year_dir(year), PACKAGE_DIR)
     items = [(result.file, "廉政风险防控工作总结")]
     if result.pdf:
         items.append((result.pdf, "工作总结（PDF）"))
@@ -157,8 +182,7 @@ def _package(office: Office, result: SummaryResult) -> None:
     listing = folder / CONTENTS
     listing.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")  # Notepad on Windows reads it
     result.contents.append(listing)
-    result.package = folder
-    result.archive = _zip(folder, result.contents)
+    result.archive = _zip(folder, result.contents, office.clock.now())
 
 
 def _new_folder(parent: Path, name: str) -> Path:
@@ -173,7 +197,9 @@ def _new_folder(parent: Path, name: str) -> Path:
     raise FileExistsError(parent / name)
 
 
-def _zip(folder: Path, files: list[Path]) -> Path:
+def _zip(folder: Path, files: list[Path], now: dt.datetime) -> Path:
+    """``folder``'s ``files`` as a .zip beside it, each dated ``now`` (the day lzdocs works on, not the file's time
+    on this computer's clock)."""
     from lzdocs.fsutil import reserve_name
 
     target = reserve_name(folder.parent, folder.name, ".zip")
@@ -181,7 +207,10 @@ def _zip(folder: Path, files: list[Path]) -> Path:
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in files:
-                archive.write(path, f"{folder.name}/{path.name}")
+                entry = zipfile.ZipInfo(f"{folder.name}/{path.name}", date_time=now.timetuple()[:6])
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                with open(path, "rb") as src, archive.open(entry, "w") as out:
+                    shutil.copyfileobj(src, out)
         os.replace(partial, target)
     except BaseException:
         target.unlink(missing_ok=True)

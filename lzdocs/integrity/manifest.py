@@ -24,12 +24,19 @@ def record_written(store: Store, relative: Callable[[Path], str], written: Itera
     """Record each (path, role) just written — a register rewritten, a PDF, a summary — in one transaction.
 
     For files that no other row describes: a file that a transaction of its own writes (a letter, an archived
-    original) is recorded in that transaction instead."""
+    original) is recorded in that transaction instead (``written_entries``)."""
+    entries = written_entries(store, relative, written, document_id=document_id)
+    if entries:
+        with store.begin() as conn:
+            files.record_many(conn, entries)
+
+
+def written_entries(store: Store, relative: Callable[[Path], str], written: Iterable[tuple[Path, str]], *,
+                    document_id: int | None = None) -> list[dict]:
+    """The rows of ``files.record_many`` for each (path, role) just written, each file hashed once."""
     entries = []
     for path, role in written:
         sha, size = hashed(path)
         entries.append(dict(path=relative(path), sha256=sha, size=size, role=role, recorded_at=store.now(),
                             document_id=document_id))
-    if entries:
-        with store.begin() as conn:
-            files.record_many(conn, entries)
+    return entries

@@ -278,6 +278,7 @@ def test_the_package_for_the_superior_body(archive):
     with zipfile.ZipFile(root / "outbox/2026/上报.zip") as z:
         assert sorted(z.namelist()) == sorted(f"上报/{n}" for n in names)
         assert z.read("上报/2026年度廉政风险防控工作总结.docx") == (root / result["file"]).read_bytes()
+        assert {i.date_time[:3] for i in z.infolist()} == {(2026, 11, 28)}  # the day worked on, not the clock's
 
 
 def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):
@@ -293,6 +294,68 @@ def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):
     assert first.read_bytes() == before
     assert sorted(p.name for p in (root / "outbox/2026/总结").iterdir()) == [
         "2026年度廉政风险防控工作总结.docx", "2026年度廉政风险防控工作总结_01.docx"]
+
+
+def _summaries_and_packages(root) -> list[str]:
+    year = root / "outbox" / str(YEAR)
+    return sorted(str(p.relative_to(year)) for p in [*(year / "总结").iterdir(), *year.glob("上报*")])
+
+
+def test_a_summary_stopped_before_it_is_recorded_leaves_no_file_behind(archive, tmp_path, monkeypatch):
+    """Ctrl-C as the files are being recorded: they were written under names reserved for them, and recorded
+    nowhere — ``verify`` would call them foreign and ``archive`` offer them as the 总结. They go; the next run writes
+    them again."""
+    import shutil
+
+    from lzdocs.integrity import manifest
+    from tests.cli.test_ctrl_c_after_saved import ctrl_c_in
+
+    root = tmp_path / "ws"
+    shutil.copytree(archive["root"], root)
+    before = _summaries_and_packages(root)
+    calls = ctrl_c_in(monkeypatch, manifest, "written_entries")
+    cut = run_cli("-w", root, "summary", "--year", str(YEAR), "--package")
+    assert len(calls) == 1 and cut.returncode == 130, cut.stderr
+    assert _summaries_and_packages(root) == before
+    monkeypatch.undo()
+    assert run_json("-w", root, "verify")["findings"] == []
+    again = run_json("-w", root, "summary", "--year", str(YEAR), "--package")
+    assert again["file"] == "outbox/2026/总结/2026年度廉政风险防控工作总结_01.docx"  # the first name kept
+    assert run_json("-w", root, "verify")["findings"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_summary_cut_off_by_the_server_leaves_no_file_behind(archive, tmp_path, monkeypatch, postgres_server):
+    """The server stops as the summary is to be recorded: exit 4, no 总结 left that the archive does not know (it
+    used to leave one per try, which ``archive`` then named as the one to take)."""
+    import shutil
+
+    from lzdocs.integrity import manifest
+    from tests.conftest import use_database
+
+    root = tmp_path / "ws"
+    shutil.copytree(archive["root"], root)
+    url = postgres_server.new_schema()
+    assert run_json("-w", root, "db", "copy", "--to", url)["ok"] is True
+    use_database(root, url)
+    before = _summaries_and_packages(root)
+    written = manifest.written_entries
+
+    def server_gone(*args, **kw):
+        postgres_server.down()
+        return written(*args, **kw)
+
+    monkeypatch.setattr(manifest, "written_entries", server_gone)
+    try:
+        cut = run_cli("-w", root, "summary", "--year", str(YEAR), "--package")
+    finally:
+        postgres_server.up()
+    assert cut.returncode == 4 and "无法连接数据库服务器" in cut.stderr, cut.stderr
+    assert _summaries_and_packages(root) == before
+    monkeypatch.undo()
+    assert run_json("-w", root, "summary", "--year", str(YEAR))["file"].endswith("总结_01.docx")
+    assert run_json("-w", root, "verify")["findings"] == []
 
 
 def test_the_text_output_states_the_headline_numbers(archive, tmp_path):
