@@ -155,15 +155,20 @@ def database_file(ws: Workspace) -> Path:
 
 def check_destination(ws: Workspace, dest: Path) -> None:
     """The destination is a folder (made when missing) outside the workspace: a backup inside it would be archived
-    in the next one and never be safe from the disk it protects against; and outside the inbox (ingest takes what
-    it finds there)."""
-    here, there = ws.root.resolve(), dest.resolve()
+    in the next one and never be safe from the disk it protects against; and outside the inbox (``outside``)."""
+    outside(ws, dest, "备份文件夹", "备份里的文件", "请把备份放在工作区以外，最好是另一块磁盘")
+
+
+def outside(ws: Workspace, dest: Path, what: str, its_files: str, hint: str) -> None:
+    """``dest`` (``what``: 备份文件夹, 归档文件夹) neither in the workspace nor holding it, and not in the inbox — which
+    may lie outside the workspace, and whose every file ingest takes for a form (``its_files`` would be taken
+    apart); a ConfigError saying which, with ``hint``."""
+    here, there = ws.root.resolve(), Path(dest).resolve()
+    if there.is_relative_to(ws.inbox.resolve()):
+        raise ConfigError(f"{what}“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把{its_files}当作报送的表格取走）",
+                          hint=hint)
     if there == here or there.is_relative_to(here) or here.is_relative_to(there):
-        raise ConfigError(f"备份文件夹“{dest}”与工作区“{ws.root}”重叠", hint="请把备份放在工作区以外，最好是另一块磁盘")
-    inbox = ws.inbox.resolve()  # ingest moves every file below the inbox: a backup there would be taken apart
-    if there.is_relative_to(inbox):
-        raise ConfigError(f"备份文件夹“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把备份里的文件当作报送的表格取走）",
-                          hint="请把备份放在收件文件夹以外，最好是另一块磁盘")
+        raise ConfigError(f"{what}“{dest}”与工作区“{ws.root}”重叠", hint=hint)
     if dest.exists() and not dest.is_dir():
         raise ConfigError(f"备份位置“{dest}”是一个文件，不是文件夹", hint="请写一个文件夹路径")
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError
 from lzdocs.fsutil import fsync_dir, sha256_file, write_atomic
+from lzdocs.integrity.backup import outside
 from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
 from lzdocs.integrity.manifest import record_written
 from lzdocs.integrity.package_check import (
@@ -79,11 +80,10 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
 
     started = time.monotonic()
     dest = Path(dest).resolve()
+    # not in the workspace: verify would take the package's files for files added to the archive, and each backup
+    # would carry it; nor in the inbox
+    outside(ws, dest, "归档文件夹", "归档文件", "请把归档文件夹放在工作区和收件文件夹以外，如 D:/归档/2026")
     _check_destination(dest)
-    inbox = ws.inbox.resolve()  # ingest moves every file below the inbox: the package would be taken apart
-    if dest == inbox or dest.is_relative_to(inbox):
-        raise ConfigError(f"归档文件夹“{dest}”在收件文件夹“{ws.inbox}”里（收表时会把归档文件当作报送的表格取走）",
-                          hint="请把归档文件夹放在收件文件夹以外，如 D:/归档/2026")
     scheme = Scheme.from_settings(ws.settings, defaults)
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))

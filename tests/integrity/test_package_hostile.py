@@ -42,17 +42,21 @@ def test_a_manifest_of_another_shape_is_one_finding_in_chinese(tmp_path, files, 
                          "message": "清单无法读取（不是 lzdocs 归档清单）：无法核对这个归档文件夹", "last_good": None}]
 
 
-def test_a_package_inside_the_inbox_is_refused(tmp_path, make_form):
-    """ingest moves every file below the inbox: the package's forms would be taken in again, the rest returned."""
+@pytest.mark.parametrize("where, said", [("inbox/归档2026", "在收件文件夹"), ("outbox/2026/归档", "与工作区"),
+                                         ("归档", "与工作区")])
+def test_a_package_inside_the_inbox_or_the_workspace_is_refused(tmp_path, make_form, where, said):
+    """ingest moves every file below the inbox: the package's forms would be taken in again, the rest returned.
+    In the workspace, verify would take its files for files added to the archive, and every backup carry it."""
     root = tmp_path / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
     make_form(root / "inbox" / "计财处.docx")
     run_cli("-w", root, "ingest", check=0)
     config = root / "lzdocs.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z123"'), encoding="utf-8")
-    proc = run_cli("-w", root, "archive", "--year", "2026", root / "inbox" / "归档2026", check=2)
-    assert "在收件文件夹" in proc.stderr and "请把归档文件夹放在收件文件夹以外" in proc.stderr
-    assert not (root / "inbox" / "归档2026").exists()
+    proc = run_cli("-w", root, "archive", "--year", "2026", root / where, check=2)
+    assert said in proc.stderr and "请把归档文件夹放在工作区和收件文件夹以外" in proc.stderr
+    assert not (root / where).exists() and not list((root / where).parent.glob(".*.part"))
+    assert run_json("-w", root, "verify")["findings"] == []
 
 
 def test_a_catalogue_that_is_no_workbook_is_a_finding(tmp_path):
