@@ -49,17 +49,24 @@ def _print(env: Env, report, year: int | None) -> None:
     if "database" in checked:
         parts.append("数据库完整性检查")
     env.echo(f"已检查：{'，'.join(parts)}，用时 {report.seconds:.1f} 秒")
+    from lzdocs.integrity.findings import NOTES
+
     for finding in report.findings:
-        env.echo(f"  {finding.line()}")
+        env.echo(f"  {'（说明）' if finding.kind in NOTES else ''}{finding.line()}")
+    notes = sum(f.kind in NOTES for f in report.findings)
     unfinished = sum(f.kind == "unfinished" for f in report.findings)
-    if report.ok:
+    problems = len(report.findings) - notes
+    said = f"；另有 {notes} 条说明（见上），是日常办理的情况，不是改动" if notes else ""
+    if not report.findings:
         env.echo("结论：全部完好，档案自记录以来没有被改动。")
-    elif unfinished == len(report.findings):
+    elif report.ok:
+        env.echo(f"结论：档案完好，没有发现改动{said}。")
+    elif unfinished == problems:
         env.echo(f"结论：没有发现改动，但有 {unfinished} 个文件属于中断的收取（见上）："
-                 "运行一次 lzdocs ingest 后再检查。")
+                 f"运行一次 lzdocs ingest 后再检查{said}。")
     else:
-        env.echo(f"结论：发现 {len(report.findings)} 处问题（见上）。档案可能被改动过：请核实每一处，"
-                 "从备份恢复被改动或删除的文件；verify 没有改动任何东西。")
+        env.echo(f"结论：发现 {problems} 处问题（见上）。档案可能被改动过：请核实每一处，"
+                 f"从备份恢复被改动或删除的文件；verify 没有改动任何东西{said}。")
 
 
 def _print_package(env: Env, report, package: Path) -> None:

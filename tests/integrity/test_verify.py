@@ -237,8 +237,13 @@ def test_a_returned_form_taken_back_corrected_and_put_back_as_its_explanation_sa
     returned = root / "inbox" / "退回" / "图书馆.docx"
     bad = returned.read_bytes()
     returned.unlink()  # the unit took it out of 退回/ to correct it
-    [finding] = findings(root)
+    said = verify(root, check=0)  # a note: the archive holds
+    [finding] = said["findings"]
+    assert said["ok"] is True and finding["kind"] == "taken_back"
     assert finding["subject"] == "inbox/退回/图书馆.docx" and "报送单位把它取回修改时如此" in finding["message"]
+    text = run_cli("-w", root, "verify", check=0).stdout
+    assert "  （说明）inbox/退回/图书馆.docx：" in text and "结论：档案完好，没有发现改动；另有 1 条说明" in text
+    assert "档案可能被改动过" not in text
 
     corrected = make_form_file(root / "inbox" / "图书馆.docx", unit="图书馆").read_bytes()
     [outcome] = run_json("-w", root, "ingest")
@@ -254,6 +259,26 @@ def test_a_returned_form_taken_back_corrected_and_put_back_as_its_explanation_sa
     assert json.loads(before) == {"stored_as": "inbox/退回/图书馆.docx", "sha256": hashlib.sha256(bad).hexdigest()}
     status = run_json("-w", root, "status")
     assert [(u["state"], u["rejections"]) for u in status["units"] if u["unit"] == "图书馆"] == [("late", 1)]
+
+
+def test_a_summary_the_clerk_edited_is_a_note_and_anything_else_beside_it_is_still_a_problem(root):
+    """The 总结 may be edited after lzdocs wrote it (archive takes the newest, edited or not): said, not called a
+    change to the archive. A letter changed beside it is."""
+    import docx
+
+    summary = root / run_json("-w", root, "summary")["file"]
+    document = docx.Document(summary)
+    document.add_paragraph("（本处补充的一段）")
+    document.save(summary)
+    said = verify(root, check=0)
+    assert said["ok"] is True and [(f["kind"], f["subject"]) for f in said["findings"]] == [
+        ("edited", str(summary.relative_to(root)))]
+    assert said["findings"][0]["message"].startswith("总结在生成后被修改过：现在 ")
+    text = run_cli("-w", root, "verify", check=0).stdout
+    assert "（说明）" in text and "结论：档案完好，没有发现改动；另有 1 条说明" in text
+    (root / LETTER).write_bytes((root / LETTER).read_bytes() + b"x")
+    text = run_cli("-w", root, "verify", check=1).stdout
+    assert "结论：发现 1 处问题（见上）。档案可能被改动过" in text and "另有 1 条说明" in text
 
 
 def test_a_settled_return_a_void_a_draft_and_rebuilt_registers_leave_verify_clean(root, make_form):
