@@ -14,9 +14,9 @@ NOTES = frozenset({"taken_back", "edited"})
 class Finding:
     """One thing that does not hold. ``kind`` is an English key (``changed``, ``missing``, ``stray``,
     ``chain_broken``, ``event_changed``, ``database`` …; the ``NOTES`` ``taken_back``, ``edited``); ``subject`` the
-    file (workspace path, ``/``) or event
-    (``事件 #12``) it is about; ``message`` the Chinese sentence a clerk reads, saying what to do;
-    ``last_good`` when the subject was last known good (ISO time of its record or of the last intact event)."""
+    file (workspace path, ``/``) or event (``事件 #12``) it is about; ``message`` the Chinese sentence a clerk reads,
+    saying what to do; ``last_good`` when the subject was last known good (ISO time of its record or of the last
+    intact event)."""
 
     kind: str
     subject: str
