@@ -1159,6 +1159,7 @@ class Office:
         from lzdocs.workspace import DEFAULT_CONFIG
 
         if not unfinished:
+            self._refuse_running(year)
             self._refuse_unfinished(year)
 
         defaults = known_settings(DEFAULT_CONFIG)["archive"]
@@ -1170,6 +1171,19 @@ class Office:
                                progress=progress, timeout=timeout, summary=Path(summary) if summary else None)
         result.warnings += registers.warnings
         return result
+
+    def _refuse_running(self, year: int) -> None:
+        """A year still being reported — before its 报送截止日期, or, with none set, not over — is not archived
+        unless asked: once closed, every form of it is returned and no 催报 goes out (in January, 2027 typed for
+        2026 would close the new year)."""
+        deadline = self.ws.settings.deadline(year)
+        if deadline is None and year < self.today.year or deadline is not None and self.today > deadline:
+            return
+        when = f"报送截止日期（{deadline.isoformat()}）还没到" if deadline else "还没有结束"
+        last = self.programme_year() if self.programme_year() != year else year - 1
+        raise ConfigError(f"{year} 年度{when}。归档后该年度关闭，之后报送的 {year} 年度表格一律退回，也不能再催报",
+                          hint=f"归档一般在报送截止、预警办结以后；要归档的若是 {last} 年度，请写 --year {last}；"
+                               f"确要现在归档 {year} 年度，加 --unfinished")
 
     def _refuse_unfinished(self, year: int) -> None:
         from lzdocs.dynamics.warnings import state_name, unfinished

@@ -224,3 +224,28 @@ def test_a_year_whose_warnings_are_not_finished_is_not_archived_unless_asked(tmp
     run_cli("-w", root, "follow-up", number, "--close")
     with Store(f"sqlite:///{(root / 'lzdocs.db').as_posix()}") as store:
         assert unfinished(store, 2026) == []
+
+
+@pytest.mark.parametrize("deadline", ['"11-16"', '""'], ids=["deadline", "none-set"])
+def test_a_year_still_being_reported_is_not_archived_unless_asked(tmp_path, deadline):
+    """In January a clerk types 2027 for 2026: archiving would close the new year, its forms all returned from then
+    on. A year before its 报送截止日期 (or, with none set, not over) is refused, naming the year most likely meant."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('deadline = "11-16"', f"deadline = {deadline}"),
+                      encoding="utf-8")
+    january = cli_env(LZDOCS_TODAY="2027-01-20")
+    make_form_file(root / "inbox" / "计财处.docx", date=dt.date(2027, 1, 10))
+    assert run_json("-w", root, "ingest", env=january)[0]["year"] == 2027
+    dest = tmp_path / "归档"
+    refused = run_cli("-w", root, "archive", "--year", "2027", dest, env=january, check=2).stderr
+    when = "报送截止日期（2027-11-16）还没到" if deadline != '""' else "还没有结束"
+    assert f"2027 年度{when}。归档后该年度关闭，之后报送的 2027 年度表格一律退回" in refused
+    assert "要归档的若是 2026 年度，请写 --year 2026" in refused and "加 --unfinished" in refused
+    assert not dest.exists()
+    with sqlite3.connect(root / "lzdocs.db") as db:
+        assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
+    december = cli_env(LZDOCS_TODAY="2027-12-20")  # the deadline passed (none set: the year is not over yet)
+    after = run_cli("-w", root, "archive", "--year", "2027", dest, env=december)
+    assert ("归档后该年度关闭" in after.stderr) == (deadline == '""'), after.stderr  # (then: the fonds not set)
