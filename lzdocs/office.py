@@ -637,7 +637,7 @@ class Office:
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
         risk_ids = self._risk_ids(prepared.unit, risks)
         issued = self.letters.issue(prepared, draft=draft, number=assigned)
-        issued.warnings += self._future(prepared.date)
+        issued.warnings += self._dates_said(issued, prepared.date)
         if risk_ids and not draft:
             from lzdocs.dynamics.warnings import link_warning
 
@@ -805,7 +805,7 @@ class Office:
                             assigned=assigned, guard=guard)
         issued = [r.issued for r in results if r.issued]
         for item in issued:
-            item.warnings += self._future(date)
+            item.warnings += self._dates_said(item, date)
         batch = LetterBatch(kind, results, Rebuilt(), ignored)
         if batch.stopped:  # the database server went away: nothing more is recorded
             return batch
@@ -980,6 +980,19 @@ class Office:
             return []
         return [f"成文日期{chinese_date(day)}晚于今天（{chinese_date(self.today)}）：请核对成文日期；"
                 "之后按今天发出的文书会被提示为倒签"]
+
+    def _dates_said(self, item: IssuedLetter, date: dt.date) -> list[str]:
+        """The 提醒 a letter's dates call for: dated after today (``_future``), or its deadline (回复期限, 谈话时间 …)
+        already past today — a letter dated back, its deadline counted from that day: the unit is late on receipt."""
+        from lzdocs.textutil import chinese_date
+
+        said = self._future(date)
+        due, field = item.reply_due, item.kind.reply
+        if due is not None and due < self.today:
+            said.append(f"“{field}”{chinese_date(due)}在今天（{chinese_date(self.today)}）之前，单位收到时已经过期；"
+                        f"补登此前发出的文书时可不理会，否则请核对成文日期，或用 --set {field}=… 另定期限"
+                        f"（本份已编号，需要时用 lzdocs void 作废）")
+        return said
 
     # --- 文号: assigned elsewhere, 作废 ---------------------------------------------------------------------
     def known_codes(self) -> dict[str, str]:

@@ -168,3 +168,24 @@ def test_set_repeats_become_lines_and_data_files_may_be_yaml(tmp_path):
     data = tmp_path / "建议.yaml"
     data.write_text("事由: 在检查中\n问题:\n  - 采购不规范\n  - 审核不严\n", encoding="utf-8")
     assert read_data(data) == {"事由": "在检查中", "问题": ["采购不规范", "审核不严"]}
+
+
+def test_a_letter_dated_back_past_its_deadline_says_so_once_numbered(tmp_path):
+    """Dated back (--date, or a batch's), a letter counts its 回复期限 from that day: in January, one dated
+    2026-12-20 is due 2027-01-19, late on receipt. It is issued (a paper letter recorded later is dated so), with a
+    提醒; one whose deadline is still ahead says nothing of it."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    january = cli_env(LZDOCS_TODAY="2027-01-20")
+    late = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2026-12-20",
+                   env=january, check=0)
+    said = "“回复期限”2027年1月19日在今天（2027年1月20日）之前，单位收到时已经过期"
+    assert "内工大纪建〔2026〕1号" in late.stdout and "期限：2027年1月19日" in late.stdout and said in late.stderr
+    batch = tmp_path / "批量.csv"
+    batch.write_text("单位,事由,问题,建议\n图书馆,在检查中,借阅登记不全,完善制度\n", encoding="utf-8")
+    rows = json.loads(run_cli("-w", root, "letter", "suggestion", "--batch", batch, "--date", "2026-12-20",
+                              "--json", env=january, check=0).stdout)
+    assert any(said in w for w in rows[0]["warnings"])
+    on_time = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2027-01-05",
+                      env=january, check=0)
+    assert "单位收到时已经过期" not in on_time.stderr
