@@ -26,6 +26,9 @@ def verify_command(env: Env, year: int | None, package: Path | None) -> None:
       lzdocs verify --package E:/归档/2026
     只检查、只报告，不改动、不删除任何文件。退出码：0 全部完好；1 发现问题；2 用法或设置错误。
     """
+    if package is not None and not package.is_dir():  # not a package to find things wrong in: a mistyped path
+        what = "是一个文件，不是归档文件夹" if package.exists() else "不存在"
+        raise click.BadParameter(f"“{package}”{what}", param_hint="--package")
     if package is not None:
         from lzdocs.office import Office
 

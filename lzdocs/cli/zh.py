@@ -28,7 +28,7 @@ MESSAGES = {
     "Missing parameter": "缺少参数",
     "Missing {param_type}": "缺少{param_type}",
     "Missing parameter: {param_name}": "缺少参数：{param_name}",
-    "Invalid value for {param_hint}: {message}": "{param_hint}的值有误：{message}",
+    "Invalid value for {param_hint}: {message}": "“{param_hint}”的值有误：{message}",
     "Invalid value: {message}": "值有误：{message}",
     "Option {name!r} does not take a value.": "选项 {name} 后面不能写值。",
     "Option {name!r} requires an argument.": "选项 {name} 后面要写一个值。",
@@ -78,9 +78,10 @@ def term_len(text: str) -> int:
 
 
 def _quoted_in_chinese(get_error_hint):
-    """A parameter's name in an error (``'--level'``) quoted as the Chinese messages quote: “--level”."""
+    """A parameter's name in an error without click's quotes (``'--level'``): the Chinese message quotes it as it
+    quotes the names given as they are (``param_hint="--date"``): “--level”的值有误."""
     def hint(self, ctx):
-        return re.sub(r"'([^']*)'", r"“\1”", get_error_hint(self, ctx))
+        return re.sub(r"'([^']*)'", r"\1", get_error_hint(self, ctx))
     return hint
 
 

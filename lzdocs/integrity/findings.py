@@ -27,7 +27,7 @@ class Finding:
         return asdict(self)
 
     def line(self) -> str:
-        since = f"（最后一次确认完好：{self.last_good}）" if self.last_good else ""
+        since = f"（最后一次确认完好：{self.last_good[:19].replace('T', ' ')}）" if self.last_good else ""  # (seconds)
         return f"{self.subject}：{self.message}{since}"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError
-from lzdocs.fsutil import fsync_dir, sha256_file, write_atomic
+from lzdocs.fsutil import fit_name, fsync_dir, name_max, sha256_file, write_atomic
 from lzdocs.integrity.backup import outside
 from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
 from lzdocs.integrity.manifest import record_written
@@ -100,7 +100,9 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     if not items:
         raise ConfigError(f"{year} 年度没有可归档的文件（没有收到的表格，也没有发出的文书）")
     report = progress or (lambda i, total, name: None)
-    work = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.part"
+    # hidden, beside it, within the file system's limit however long the name the clerk chose (a name of 249 bytes
+    # was refused, the message naming this folder's)
+    work = dest.parent / fit_name(f".{dest.name}", f".{uuid.uuid4().hex[:8]}.part", name_max(dest.parent))
     work.mkdir()
     try:
         warnings = [summary_note] * bool(summary_note) + _copy_originals(items, work / ITEMS_DIR, report)

@@ -243,6 +243,18 @@ def _one_form_workspace(tmp_path, make_form):
 
 
 
+def test_a_package_folder_named_up_to_the_file_systems_limit_is_made(tmp_path, make_form):
+    """A name of 249 bytes (83 Chinese characters) is a name the disk takes: it was refused as too long, the message
+    naming the hidden folder it is built in and telling to shorten the workspace's path."""
+    root = _one_form_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档 目录" / ("长" * 83)
+    dest.parent.mkdir()
+    assert len(dest.name.encode()) == 249
+    done = run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)
+    assert len(done["items"]) == 1 and (dest / "清单.json").is_file()
+    assert list(dest.parent.iterdir()) == [dest]  # the hidden folder it was built in renamed into place
+
+
 def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_form):
     """A disk error (or a database server stopping) at the closing commit, after the package took its name: it
     left a package that looked finished while the year stayed open, and the same command was then refused."""

@@ -498,3 +498,22 @@ def test_a_register_written_but_never_recorded_says_so_too(root):
     assert finding["message"].endswith("它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录")
     run_cli("-w", root, "register", check=0)
     assert verify(root, check=0)["findings"] == []
+
+
+@pytest.mark.parametrize("made", ["none", "file"])
+def test_verify_package_of_a_folder_that_is_not_there_says_so(tmp_path, made):
+    """A mistyped path is no package with its 清单 missing."""
+    where = tmp_path / "归档2026"
+    if made == "file":
+        where.write_bytes(b"x")
+    proc = run_cli("verify", "--package", where, check=2)
+    said = "是一个文件，不是归档文件夹" if made == "file" else "不存在"
+    assert f"“--package”的值有误：“{where}”{said}" in proc.stderr and "清单" not in proc.stderr
+
+
+def test_a_finding_says_when_its_subject_was_last_good_to_the_second():
+    from lzdocs.integrity.findings import Finding
+
+    assert Finding("missing", "a.docx", "文件不见了", "2026-11-16 16:30:00.000000").line() == (
+        "a.docx：文件不见了（最后一次确认完好：2026-11-16 16:30:00）")
+    assert Finding("missing", "a.docx", "文件不见了", "2026-11-16T16:30:05.5").line().endswith("16:30:05）")
