@@ -60,7 +60,9 @@ def _print(env: Env, report, year: int | None) -> None:
     unfinished = sum(f.kind == "unfinished" for f in report.findings)
     problems = len(report.findings) - notes
     said = f"；另有 {notes} 条说明（见上），是日常办理的情况，不是改动" if notes else ""
-    if not report.findings:
+    if not report.findings and year and not checked.get("files"):  # a year typed wrong, or not yet begun
+        env.echo(f"结论：档案中没有 {year} 年度的文件；事件记录完好，没有被改动。")
+    elif not report.findings:
         env.echo("结论：全部完好，档案自记录以来没有被改动。")
     elif report.ok:
         env.echo(f"结论：档案完好，没有发现改动{said}。")

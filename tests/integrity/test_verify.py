@@ -517,3 +517,8 @@ def test_a_finding_says_when_its_subject_was_last_good_to_the_second():
     assert Finding("missing", "a.docx", "文件不见了", "2026-11-16 16:30:00.000000").line() == (
         "a.docx：文件不见了（最后一次确认完好：2026-11-16 16:30:00）")
     assert Finding("missing", "a.docx", "文件不见了", "2026-11-16T16:30:05.5").line().endswith("16:30:05）")
+
+
+def test_verify_of_a_year_with_no_files_says_there_are_none(root):
+    text = run_cli("-w", root, "verify", "--year", "2030", env=cli_env(LZDOCS_TODAY="2026-11-28"), check=0).stdout
+    assert "结论：档案中没有 2030 年度的文件；事件记录完好" in text and "全部完好" not in text
