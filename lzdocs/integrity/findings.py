@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# Findings that tell of the office's own work, not of changes to the archive: a returned form the unit took back
-# to correct (it is settled when the corrected one comes), a 总结 the clerk edited after lzdocs wrote it (the newest
-# is what ``archive`` takes, edited or not). Said, but the archive holds (``Report.ok``).
-NOTES = frozenset({"taken_back", "edited"})
+# Findings that tell of the office's own work, not of changes to the archive: a returned form (or its 错误说明)
+# the unit took out of 退回/ to correct it, settled when the corrected one comes. Said, but the archive holds
+# (``Report.ok``).
+NOTES = frozenset({"taken_back"})
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing that does not hold. ``kind`` is an English key (``changed``, ``missing``, ``stray``,
-    ``chain_broken``, ``event_changed``, ``database`` …; the ``NOTES`` ``taken_back``, ``edited``); ``subject`` the
+    ``chain_broken``, ``event_changed``, ``database`` …; the ``NOTES``: ``taken_back``); ``subject`` the
     file (workspace path, ``/``) or event (``事件 #12``) it is about; ``message`` the Chinese sentence a clerk reads,
     saying what to do; ``last_good`` when the subject was last known good (ISO time of its record or of the last
     intact event)."""

@@ -7,7 +7,7 @@ import os
 import stat
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import describe_os_error
@@ -39,7 +39,8 @@ UNPLACED = ("文书已登记，文件还在隐藏的临时名下（发文的程�
             "自动放到位，请勿手动移动或删除")
 TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它取回修改时如此，收到它改好的表后自动了结"
               "（不再列出）；否则文件不见了，请从备份找回")
-EDITED = "；总结生成后可以修改，归档时取最新的一份（改过的也一样）；若不是本处人员改的，请从备份核对"
+EDITED = ("；若是本处人员修改的定稿（总结生成后可以修改，归档时按现在的内容归档），请另行保存一份：与记录不符的文件"
+          "不进备份；若不是，请从备份核对")
 UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
 REPLACED = "原来在这里的文件（{}{}）不见了，这个名字现在是另一个文件的"
 WHAT = {"submission": "收文记录 #", "document": "发文记录 #"}
@@ -159,7 +160,7 @@ def _file_finding(path: str, row: dict) -> Finding | None:
             if hashlib.file_digest(fh, "sha256").hexdigest() != row["sha256"]:
                 return _changed(subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since, row)
     except FileNotFoundError:
-        if row["role"] == "returned":
+        if _may_be_taken_back(row):
             return Finding("taken_back", subject, TAKEN_BACK, since)
         return Finding("missing", subject, MISSING, since)
     except OSError as exc:
@@ -167,14 +168,23 @@ def _file_finding(path: str, row: dict) -> Finding | None:
     return None
 
 
+def _may_be_taken_back(row: dict) -> bool:
+    """A returned file, or its 错误说明, gone from 退回/ itself: its unit took it back to correct it, as the
+    错误说明 says (a unit takes both as often as the file alone). Not one settled into 退回/已处理/ since: its corrected
+    form came, and nobody has a reason to take it from there."""
+    from lzdocs.ingest.returned import SETTLED
+
+    return row["role"] in ("returned", "explanation") and SETTLED not in PurePosixPath(row["path"]).parts
+
+
 def _changed(subject: str, message: str, since, row: dict) -> Finding:
     """A recorded file with other bytes; a register or 公示表 is made from the archive, and says how to make it
-    again (a rebuild stopped by a second Ctrl-C, or a power cut, leaves one rewritten but not recorded); a 总结 may
-    be edited by the clerk (docs/product.md §12.3): a note."""
-    if row["role"] == "summary":
-        return Finding("edited", subject, message.replace("内容被改动过", "总结在生成后被修改过", 1) + EDITED, since)
+    again (a rebuild stopped by a second Ctrl-C, or a power cut, leaves one rewritten but not recorded); a 总结
+    the clerk may have edited since (docs/product.md §12.3) says what that means."""
     if row["role"] in ("register", "publicity"):
         message += REGENERATE
+    elif row["role"] == "summary":
+        message += EDITED
     return Finding("changed", subject, message, since)
 
 

@@ -261,24 +261,40 @@ def test_a_returned_form_taken_back_corrected_and_put_back_as_its_explanation_sa
     assert [(u["state"], u["rejections"]) for u in status["units"] if u["unit"] == "图书馆"] == [("late", 1)]
 
 
-def test_a_summary_the_clerk_edited_is_a_note_and_anything_else_beside_it_is_still_a_problem(root):
-    """The 总结 may be edited after lzdocs wrote it (archive takes the newest, edited or not): said, not called a
-    change to the archive. A letter changed beside it is."""
+def test_a_summary_the_clerk_edited_is_a_change_that_says_what_it_means(root):
+    """The 总结 may be edited after lzdocs wrote it (archive takes it as it is now), but its bytes are not those
+    recorded: anyone's edit looks the same, and backup leaves it out. verify says so, and what to do."""
     import docx
 
     summary = root / run_json("-w", root, "summary")["file"]
     document = docx.Document(summary)
     document.add_paragraph("（本处补充的一段）")
     document.save(summary)
+    said = verify(root, check=1)
+    assert said["ok"] is False and [(f["kind"], f["subject"]) for f in said["findings"]] == [
+        ("changed", str(summary.relative_to(root)))]
+    message = said["findings"][0]["message"]
+    assert message.startswith("内容被改动过：现在 ") and "若是本处人员修改的定稿" in message
+    assert "与记录不符的文件不进备份" in message
+
+
+def test_a_settled_returned_file_deleted_is_missing_not_taken_back(root, make_form):
+    """Once the corrected form came, the returned file sits in 退回/已处理/: no unit takes it from there."""
+    make_form(root / "inbox" / "图书馆.docx", unit="图书馆")  # the corrected form settles the returned one
+    run_json("-w", root, "ingest")
+    settled = root / "inbox" / "退回" / "已处理" / "图书馆.docx"
+    settled.unlink()
+    [finding] = findings(root)
+    assert (finding["kind"], finding["subject"]) == ("missing", "inbox/退回/已处理/图书馆.docx")
+
+
+def test_a_returned_form_taken_back_with_its_explanation_is_two_notes(root):
+    returned = root / "inbox" / "退回"
+    (returned / "图书馆.docx").unlink()
+    (returned / "图书馆.docx.错误说明.txt").unlink()
     said = verify(root, check=0)
-    assert said["ok"] is True and [(f["kind"], f["subject"]) for f in said["findings"]] == [
-        ("edited", str(summary.relative_to(root)))]
-    assert said["findings"][0]["message"].startswith("总结在生成后被修改过：现在 ")
-    text = run_cli("-w", root, "verify", check=0).stdout
-    assert "（说明）" in text and "结论：档案完好，没有发现改动；另有 1 条说明" in text
-    (root / LETTER).write_bytes((root / LETTER).read_bytes() + b"x")
-    text = run_cli("-w", root, "verify", check=1).stdout
-    assert "结论：发现 1 处问题（见上）。档案可能被改动过" in text and "另有 1 条说明" in text
+    assert said["ok"] is True and sorted((f["kind"], f["subject"]) for f in said["findings"]) == [
+        ("taken_back", "inbox/退回/图书馆.docx"), ("taken_back", "inbox/退回/图书馆.docx.错误说明.txt")]
 
 
 def test_a_settled_return_a_void_a_draft_and_rebuilt_registers_leave_verify_clean(root, make_form):
