@@ -637,7 +637,7 @@ class Office:
         assigned = self._assigned(number, draft, prepared.code, prepared.date.year)
         risk_ids = self._risk_ids(prepared.unit, risks)
         issued = self.letters.issue(prepared, draft=draft, number=assigned)
-        issued.warnings += self._dates_said(issued, prepared.date)
+        issued.warnings += self._dates_said(issued, prepared.date, draft)
         if risk_ids and not draft:
             from lzdocs.dynamics.warnings import link_warning
 
@@ -805,7 +805,7 @@ class Office:
                             assigned=assigned, guard=guard)
         issued = [r.issued for r in results if r.issued]
         for item in issued:
-            item.warnings += self._dates_said(item, date)
+            item.warnings += self._dates_said(item, date, draft)
         batch = LetterBatch(kind, results, Rebuilt(), ignored)
         if batch.stopped:  # the database server went away: nothing more is recorded
             return batch
@@ -981,7 +981,7 @@ class Office:
         return [f"成文日期{chinese_date(day)}晚于今天（{chinese_date(self.today)}）：请核对成文日期；"
                 "之后按今天发出的文书会被提示为倒签"]
 
-    def _dates_said(self, item: IssuedLetter, date: dt.date) -> list[str]:
+    def _dates_said(self, item: IssuedLetter, date: dt.date, draft: bool = False) -> list[str]:
         """The 提醒 a letter's dates call for: dated after today (``_future``), or its deadline (回复期限, 谈话时间 …)
         already past today — a letter dated back, its deadline counted from that day: the unit is late on receipt."""
         from lzdocs.textutil import chinese_date
@@ -989,9 +989,10 @@ class Office:
         said = self._future(date)
         due, field = item.reply_due, item.kind.reply
         if due is not None and due < self.today:
-            said.append(f"“{field}”{chinese_date(due)}在今天（{chinese_date(self.today)}）之前，单位收到时已经过期；"
-                        f"补登此前发出的文书时可不理会，否则请核对成文日期，或用 --set {field}=… 另定期限"
-                        f"（本份已编号，需要时用 lzdocs void 作废）")
+            said.append(f"“{field}”{chinese_date(due)}在今天（{chinese_date(self.today)}）之前，单位收到时已经过了；"
+                        + ("正式发文前请核对成文日期，或用 --set " if draft else
+                           "补登此前发出的文书时可不理会，否则请核对成文日期，或用 --set ")
+                        + f"{field}=… 另定" + ("" if draft else "（本份已编号，需要时用 lzdocs void 作废）"))
         return said
 
     # --- 文号: assigned elsewhere, 作废 ---------------------------------------------------------------------
@@ -1171,9 +1172,12 @@ class Office:
         from lzdocs.settings import known_settings
         from lzdocs.workspace import DEFAULT_CONFIG
 
-        if not unfinished:
-            self._refuse_running(year)
-            self._refuse_unfinished(year)
+        if not unfinished:  # what --unfinished would pass over, all of it named
+            reasons = [r for r in (self._running(year), self._unfinished(year)) if r]
+            if reasons:
+                hint = "；".join([*(r[1] for r in reasons), "确要现在归档，加 --unfinished，之后要登记时先运行 "
+                                                                f"lzdocs archive --reopen {year}"])
+                raise ConfigError("；".join(r[0] for r in reasons), hint=hint)
 
         defaults = known_settings(DEFAULT_CONFIG)["archive"]
         timeout = float(self.ws.settings.get("letters", "pdf_timeout", 120))
@@ -1185,33 +1189,36 @@ class Office:
         result.warnings += registers.warnings
         return result
 
-    def _refuse_running(self, year: int) -> None:
-        """A year still being reported — before its 报送截止日期, or, with none set, not over — is not archived
-        unless asked: once closed, every form of it is returned and no 催报 goes out (in January, 2027 typed for
-        2026 would close the new year)."""
+    def _running(self, year: int) -> tuple[str, str] | None:
+        """Why a year still being reported — up to its 报送截止日期 (forms may come that day), or, with none set, not
+        over — is not archived unless asked: once closed, every form of it is returned and no 催报 goes out (in
+        January, 2027 typed for 2026 would close the new year). (message, hint) or None."""
         deadline = self.ws.settings.deadline(year)
         if deadline is None and year < self.today.year or deadline is not None and self.today > deadline:
-            return
-        when = f"报送截止日期（{deadline.isoformat()}）还没到" if deadline else "还没有结束"
-        last = self.programme_year() if self.programme_year() != year else year - 1
-        raise ConfigError(f"{year} 年度{when}。归档后该年度关闭，之后报送的 {year} 年度表格一律退回，也不能再催报",
-                          hint=f"归档一般在报送截止、预警办结以后；要归档的若是 {last} 年度，请写 --year {last}；"
-                               f"确要现在归档 {year} 年度，加 --unfinished")
+            return None
+        from lzdocs.store.archived import recorded_years
 
-    def _refuse_unfinished(self, year: int) -> None:
+        when = f"报送截止日期（{deadline.isoformat()}）还没过" if deadline else "还没有结束"
+        with self.store.read() as conn:
+            earlier = [y for y in recorded_years(conn) if y < year]
+        meant = f"要归档的若是 {max(earlier)} 年度，请写 --year {max(earlier)}；" if earlier else ""
+        return (f"{year} 年度{when}，归档后该年度关闭，之后报送的 {year} 年度表格一律退回，也不能再催报",
+                f"{meant}归档一般在报送截止、预警办结以后")
+
+    def _unfinished(self, year: int) -> tuple[str, str] | None:
+        """Why a year whose warnings still wait for a reply, a check or their closing is not archived unless asked:
+        none of those could be recorded once it is closed. (message, hint) or None."""
         from lzdocs.dynamics.warnings import state_name, unfinished
 
         waiting = unfinished(self.store, year)
         if not waiting:
-            return
+            return None
         shown = "；".join(f"{w['number']}（{w['unit']}，{state_name(w)}"
                          + (f"，回复期限 {w['reply_due']:%Y-%m-%d}" if w["reply_due"] and not w["replied"] else "")
                          + "）" for w in waiting[:10])
         more = f" 等 {len(waiting)} 件" if len(waiting) > 10 else ""
-        raise ConfigError(f"{year} 年度还有 {len(waiting)} 件预警没有办结：{shown}{more}。归档后该年度关闭，"
-                          "它们的回复、整改核查和办结都不能再登记",
-                          hint="请等它们办结后再归档（lzdocs reply、lzdocs follow-up）；"
-                               f"确要现在归档，加 --unfinished，之后要登记时先运行 lzdocs archive --reopen {year}")
+        return (f"{year} 年度还有 {len(waiting)} 件预警没有办结：{shown}{more}。归档后该年度关闭，"
+                "它们的回复、整改核查和办结都不能再登记", "请等它们办结后再归档（lzdocs reply、lzdocs follow-up）")
 
     def reopen(self, year: int, reason: str = "") -> dict:
         """Open an archived year again (recorded as an event); archive it again once the change is made."""

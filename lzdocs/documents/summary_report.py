@@ -209,6 +209,7 @@ def _zip(folder: Path, files: list[Path], now: dt.datetime) -> Path:
             for path in files:
                 entry = zipfile.ZipInfo(f"{folder.name}/{path.name}", date_time=now.timetuple()[:6])
                 entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o644 << 16  # read by all once unpacked, as a file written here is
                 with open(path, "rb") as src, archive.open(entry, "w") as out:
                     shutil.copyfileobj(src, out)
         os.replace(partial, target)

@@ -168,7 +168,8 @@ def opening(ws: Workspace, store: Store) -> dict | None:
             f"{shown} 是本档案库搬到数据库服务器（{found.get('database') or '服务器'}）之前的旧文件：搬过以后只用"
             "服务器上的档案，旧文件再记的文书、表格服务器上没有，会重复编文号，本次什么也没有改动",
             hint="请在 lzdocs.toml 的 [database] url 写上服务器的地址（即 lzdocs db copy --to 的地址）；若决定不搬、"
-                 f"仍用这个文件（服务器上的副本就不再用了），删除 {record_path(ws)} 后重新运行")
+                 "仍用这个文件，先请管理员删除服务器上的那一份（留着它，日后 url 再指向它时会重复编文号），"
+                 f"再删除 {record_path(ws)} 后重新运行")
     return found
 
 

@@ -179,7 +179,7 @@ def test_a_letter_dated_back_past_its_deadline_says_so_once_numbered(tmp_path):
     january = cli_env(LZDOCS_TODAY="2027-01-20")
     late = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2026-12-20",
                    env=january, check=0)
-    said = "“回复期限”2027年1月19日在今天（2027年1月20日）之前，单位收到时已经过期"
+    said = "“回复期限”2027年1月19日在今天（2027年1月20日）之前，单位收到时已经过了"
     assert "内工大纪建〔2026〕1号" in late.stdout and "期限：2027年1月19日" in late.stdout and said in late.stderr
     batch = tmp_path / "批量.csv"
     batch.write_text("单位,事由,问题,建议\n图书馆,在检查中,借阅登记不全,完善制度\n", encoding="utf-8")
@@ -188,4 +188,7 @@ def test_a_letter_dated_back_past_its_deadline_says_so_once_numbered(tmp_path):
     assert any(said in w for w in rows[0]["warnings"])
     on_time = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2027-01-05",
                       env=january, check=0)
-    assert "单位收到时已经过期" not in on_time.stderr
+    assert "单位收到时已经过了" not in on_time.stderr
+    draft = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2026-12-20",
+                    "--draft", env=january, check=0)
+    assert said in draft.stderr and "正式发文前请核对成文日期" in draft.stderr and "void" not in draft.stderr

@@ -279,6 +279,7 @@ def test_the_package_for_the_superior_body(archive):
         assert sorted(z.namelist()) == sorted(f"上报/{n}" for n in names)
         assert z.read("上报/2026年度廉政风险防控工作总结.docx") == (root / result["file"]).read_bytes()
         assert {i.date_time[:3] for i in z.infolist()} == {(2026, 11, 28)}  # the day worked on, not the clock's
+        assert {i.external_attr >> 16 for i in z.infolist()} == {0o644}  # read by all once unpacked
 
 
 def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):

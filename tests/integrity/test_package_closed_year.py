@@ -229,7 +229,8 @@ def test_a_year_whose_warnings_are_not_finished_is_not_archived_unless_asked(tmp
 @pytest.mark.parametrize("deadline", ['"11-16"', '""'], ids=["deadline", "none-set"])
 def test_a_year_still_being_reported_is_not_archived_unless_asked(tmp_path, deadline):
     """In January a clerk types 2027 for 2026: archiving would close the new year, its forms all returned from then
-    on. A year before its 报送截止日期 (or, with none set, not over) is refused, naming the year most likely meant."""
+    on. A year up to its 报送截止日期 (or, with none set, not over) is refused, naming the year more likely meant —
+    one with records — and its warnings not finished, all --unfinished would pass over."""
     root = tmp_path / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
     config = root / "lzdocs.toml"
@@ -240,12 +241,20 @@ def test_a_year_still_being_reported_is_not_archived_unless_asked(tmp_path, dead
     assert run_json("-w", root, "ingest", env=january)[0]["year"] == 2027
     dest = tmp_path / "归档"
     refused = run_cli("-w", root, "archive", "--year", "2027", dest, env=january, check=2).stderr
-    when = "报送截止日期（2027-11-16）还没到" if deadline != '""' else "还没有结束"
-    assert f"2027 年度{when}。归档后该年度关闭，之后报送的 2027 年度表格一律退回" in refused
-    assert "要归档的若是 2026 年度，请写 --year 2026" in refused and "加 --unfinished" in refused
+    when = "报送截止日期（2027-11-16）还没过" if deadline != '""' else "还没有结束"
+    assert f"2027 年度{when}，归档后该年度关闭，之后报送的 2027 年度表格一律退回" in refused
+    assert "要归档的若是" not in refused and "加 --unfinished" in refused  # no earlier year has records
+    number = run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2026-12-20",
+                      env=january)["number"]
+    refused = run_cli("-w", root, "archive", "--year", "2027", dest, env=january, check=2).stderr
+    assert "要归档的若是 2026 年度，请写 --year 2026" in refused
     assert not dest.exists()
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT count(*) FROM year_closures").fetchone() == (0,)
-    december = cli_env(LZDOCS_TODAY="2027-12-20")  # the deadline passed (none set: the year is not over yet)
-    after = run_cli("-w", root, "archive", "--year", "2027", dest, env=december)
-    assert ("归档后该年度关闭" in after.stderr) == (deadline == '""'), after.stderr  # (then: the fonds not set)
+    run_json("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, env=january)  # a 2027 warning
+    both = run_cli("-w", root, "archive", "--year", "2027", dest, env=cli_env(LZDOCS_TODAY="2027-11-16"),
+                   check=2).stderr  # the deadline day itself: forms may still come
+    assert "2027 年度报送截止日期（2027-11-16）还没过" in both or deadline == '""'
+    assert "2027 年度还有 1 件预警没有办结" in both and number not in both
+    after = run_cli("-w", root, "archive", "--year", "2027", dest, env=cli_env(LZDOCS_TODAY="2027-11-17"))
+    assert ("截止日期" not in after.stderr) and ("还没有结束" in after.stderr) == (deadline == '""'), after.stderr
