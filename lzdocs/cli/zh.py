@@ -28,7 +28,7 @@ MESSAGES = {
     "Missing parameter": "缺少参数",
     "Missing {param_type}": "缺少{param_type}",
     "Missing parameter: {param_name}": "缺少参数：{param_name}",
-    "Invalid value for {param_hint}: {message}": "“{param_hint}”的值有误：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint}的值有误：{message}",
     "Invalid value: {message}": "值有误：{message}",
     "Option {name!r} does not take a value.": "选项 {name} 后面不能写值。",
     "Option {name!r} requires an argument.": "选项 {name} 后面要写一个值。",
@@ -77,23 +77,33 @@ def term_len(text: str) -> int:
     return display_width(strip_ansi(text))
 
 
-def _quoted_in_chinese(get_error_hint):
-    """A parameter's name in an error without click's quotes (``'--level'``): the Chinese message quotes it as it
-    quotes the names given as they are (``param_hint="--date"``): “--level”的值有误."""
-    def hint(self, ctx):
-        return re.sub(r"'([^']*)'", r"\1", get_error_hint(self, ctx))
-    return hint
+_QUOTED = re.compile(r"^'(.*)'$")  # how click quotes a parameter's name (``get_error_hint``)
+
+
+def join_param_hints(param_hint) -> str | None:
+    """click's ``_join_param_hints``: the parameters an error names — ``'--level'`` as a parameter names itself,
+    ``--date`` as lzdocs names one, several — each quoted as the Chinese messages quote: “--level”."""
+    if param_hint is None:
+        return None
+    names = [param_hint] if isinstance(param_hint, str) else list(param_hint)
+    return " / ".join("“" + _QUOTED.sub(r"\1", str(n)) + "”" for n in names)
+
+
+def format_possibilities(possibilities: list[str]) -> str:
+    """click's ``_format_possibilities``: the close option names, quoted as the Chinese messages quote."""
+    shown = "、".join(f"“{p}”" for p in sorted(possibilities))
+    return ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)",
+                    len(possibilities)).format(possibility=shown, possibilities=shown)
 
 
 def install() -> None:
     """Point click's ``_``/``ngettext`` at the Chinese table (unknown messages stay as click wrote them), quote
-    parameter names as they do, and measure help columns in display width."""
+    parameter names as they do (``join_param_hints``, ``format_possibilities``), and measure help columns in
+    display width."""
     importlib.import_module("click.formatting").term_len = term_len
-    core = importlib.import_module("click.core")
-    for cls in (core.Parameter, core.Argument):  # Option's adds to Parameter's
-        if not getattr(cls.get_error_hint, "zh", False):
-            cls.get_error_hint = _quoted_in_chinese(cls.__dict__["get_error_hint"])
-            cls.get_error_hint.zh = True
+    exceptions = importlib.import_module("click.exceptions")
+    exceptions._join_param_hints = join_param_hints
+    exceptions._format_possibilities = format_possibilities
     for name in _MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):

@@ -25,9 +25,20 @@ def test_the_click_internals_zh_patches_are_there():
     assert callable(importlib.import_module("click._compat").strip_ansi)
     patched = [name for name in zh._MODULES if hasattr(importlib.import_module(name), "_")]
     assert "click.core" in patched and "click.exceptions" in patched
-    core = importlib.import_module("click.core")  # a parameter named in an error as “--level”, not '--level'
-    assert all(getattr(cls.get_error_hint, "zh", False) for cls in (core.Parameter, core.Argument))
-    assert "get_error_hint" not in core.Option.__dict__ or "super().get_error_hint" in _click_source()
+    exceptions = importlib.import_module("click.exceptions")  # a parameter named “--level”, not '--level'
+    assert exceptions._join_param_hints is zh.join_param_hints
+    assert exceptions._format_possibilities is zh.format_possibilities
+    source = _click_source()
+    assert source.count("_join_param_hints(") >= 3 and "_format_possibilities(" in source  # still what click calls
+
+
+def test_every_parameter_an_error_names_is_quoted_in_chinese(tmp_path):
+    said = [CliRunner().invoke(cli, args).stderr for args in (
+        ["risks", "--level", "五级"], ["letter"], ["reply"], ["risks", "--levle", "1"],
+        ["verify", "--package", str(tmp_path / "无")])]
+    assert "“--level”的值有误" in said[0] and "缺少参数 “种类”" in said[1] and "缺少参数 “文号”" in said[2]
+    assert "“--level”" in said[3] and "“--package”的值有误" in said[4]
+    assert not any("'" in text for text in said), said
 
 
 def test_the_click_pin_admits_the_installed_version():
