@@ -982,12 +982,13 @@ class Office:
                 "之后按今天发出的文书会被提示为倒签"]
 
     def _dates_said(self, item: IssuedLetter, date: dt.date, draft: bool = False) -> list[str]:
-        """The 提醒 a letter's dates call for: dated after today (``_future``), or its deadline (回复期限, 谈话时间 …)
-        already past today — a letter dated back, its deadline counted from that day: the unit is late on receipt."""
+        """The 提醒 a letter's dates call for: dated after today (``_future``), or its deadline (回复期限, 谈话时间,
+        a 催报's 补报期限 …) already past today — a letter dated back, its deadline counted from that day: the unit
+        is late on receipt."""
         from lzdocs.textutil import chinese_date
 
         said = self._future(date)
-        due, field = item.reply_due, item.kind.reply
+        due, field = item.due, item.kind.due_field
         if due is not None and due < self.today:
             said.append(f"“{field}”{chinese_date(due)}在今天（{chinese_date(self.today)}）之前，单位收到时已经过了；"
                         + ("正式发文前请核对成文日期，或用 --set " if draft else

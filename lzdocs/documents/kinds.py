@@ -37,6 +37,12 @@ class LetterKind:
     reply: str | None = None
     personal: bool = False  # may be addressed to a person (--to 王磊 → 王磊同志：); the unit stays in the registers
     followed: bool = False  # one of the six ways of warning: in the 预警处置台账 until closed (lzdocs.dynamics)
+    due: str | None = None  # the day the unit must act by, where it is no reply to follow (a 催报's 补报期限)
+
+    @property
+    def due_field(self) -> str | None:
+        """The field naming the day the unit must act by: ``due``, else the reply's deadline."""
+        return self.due or self.reply
 
     @property
     def template(self) -> str:
@@ -79,7 +85,8 @@ KINDS: dict[str, LetterKind] = {k.key: k for k in (
         Field("报送年度", required=False, printed=False,
               example="2026（lzdocs urge 按 --year 填写，记入发文登记簿的备注）"),
         Field("退回情况", required=False,
-              example="于2026年11月20日报送的材料不符合填报要求，已退回修改（lzdocs urge 为表格被退回的单位填写）"))),
+              example="于2026年11月20日报送的材料不符合填报要求，已退回修改（lzdocs urge 为表格被退回的单位填写）")),
+        due="补报期限"),
 )}
 
 

@@ -53,6 +53,7 @@ class Letter:
     warnings: list[str] = field(default_factory=list)
     person: str | None = None  # 主送 when addressed to a person (王磊同志)
     receipt: bool = False  # a 送达回证 page after the letter
+    due: dt.date | None = None  # the day the unit must act by (``LetterKind.due_field``)
 
     @property
     def note(self) -> str:
@@ -77,6 +78,7 @@ class IssuedLetter:
     warnings: list[str]
     files: list[Path] = field(default_factory=list)
     registers: Any = None  # the registers rewritten after it (``lzdocs.office.Rebuilt``), when an Office issued it
+    due: dt.date | None = None  # the day the unit must act by (``LetterKind.due_field``)
 
 
 def clean_value(name: str, value, warnings: list[str]):
@@ -188,6 +190,7 @@ class LetterOffice:
                              hint=f"请核对“{kind.reply}”（年份是否写错）"
                                   + ("，或不写它，由 lzdocs 按成文日期推算" if kind.field(kind.reply).days else "")
                                   + "；文号没有占用")
+        due = reply_due if not kind.due else context.get(kind.due)
         for name, value in list(context.items()):
             if isinstance(value, dt.date):
                 context[name] = chinese_date(value)
@@ -206,7 +209,8 @@ class LetterOffice:
             raise ConfigError(f"lzdocs.toml 的 [numbering] 中没有设置 {kind.key}（{kind.name}的机关代字）",
                               hint=f"请加一行：{kind.key} = \"{settings.text('organisation', 'short', '') or '简称'}"
                                    f"{LETTER_CODES.get(kind.key, '纪X')}\"")
-        return Letter(kind, unit_name, date, context, reply_due, code, warnings, person=person, receipt=receipt)
+        return Letter(kind, unit_name, date, context, reply_due, code, warnings, person=person, receipt=receipt,
+                      due=due if isinstance(due, dt.date) else None)
 
     def _fields(self, kind: LetterKind, values: dict, date: dt.date, warnings: list[str]) -> dict:
         """The kind's fields checked and in the form the letter prints them (dates still as dates)."""
@@ -289,7 +293,7 @@ class LetterOffice:
             workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number, guard=guard,
             content=content)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
-                            list(letter.warnings) + issued.warnings, [issued.path])
+                            list(letter.warnings) + issued.warnings, [issued.path], due=letter.due)
 
     def render(self, letter: Letter, number: DocumentNumber) -> bytes:
         """The letter's .docx: its template filled in, then laid out as GB/T 9704 §10.1 wants (署名 over the date,

@@ -192,3 +192,7 @@ def test_a_letter_dated_back_past_its_deadline_says_so_once_numbered(tmp_path):
     draft = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *SUGGESTION, "--date", "2026-12-20",
                     "--draft", env=january, check=0)
     assert said in draft.stderr and "正式发文前请核对成文日期" in draft.stderr and "void" not in draft.stderr
+    urged = json.loads(run_cli("-w", root, "urge", "--year", "2026", "--date", "2027-01-05", "--json", env=january,
+                               check=0).stdout)  # a 催报 has no reply: its 补报期限 is the day (7 days on: 01-12)
+    assert urged and all(any("“补报期限”2027年1月12日在今天（2027年1月20日）之前" in w for w in r["warnings"])
+                         for r in urged)
