@@ -1164,7 +1164,8 @@ class Office:
         today. Check it with ``lzdocs.integrity.package.verify_package(dest)``, anywhere.
 
         A year whose warnings still wait for a reply, a check or their closing is refused (ConfigError naming
-        them), since none of those could be recorded once it is closed — unless ``unfinished``: archived as it is.
+        them), since none of those could be recorded once it is closed, and so is a year still being reported (up
+        to its 报送截止日期; with none set, not over) — unless ``unfinished``: archived as it is.
 
         The 总结 is the newest ``summary()`` wrote, refused when its numbers no longer hold or when the folder holds
         one lzdocs did not write; ``summary`` (a file in outbox/<year>/总结/) is the clerk's choice
