@@ -268,13 +268,18 @@ def _claimed(ws: Workspace) -> tuple[set[str], set[str]]:
     return live, dead
 
 
+# The findings about a file, each looked at once more (``_confirmed``): a returned file taken back is one too — a
+# unit's corrected form settles it into 退回/已处理/ while verify looks, its row following the move.
+LOOKED_AGAIN = ("changed", "missing", "stray", "taken_back")
+
+
 def _confirmed(ws: Workspace, store: Store, findings: list[Finding]) -> list[Finding]:
     """The findings about files that still hold when looked at again, their rows read anew: a register rewritten
     (file then row) or a letter put in place (row then file) while we looked is no finding. A rebuild of the
     registers writes its files and then their rows under the registers' writer lock, which may take longer than
     ``CONFIRM_AFTER`` on a busy machine: the second look is taken with that lock held (waiting up to
     ``CONFIRM_WAIT``), when no rebuild is half done."""
-    if not any(f.kind in ("changed", "missing", "stray") for f in findings):
+    if not any(f.kind in LOOKED_AGAIN for f in findings):
         return findings
     from filelock import Timeout
 
@@ -296,7 +301,7 @@ def _looked_at_again(ws: Workspace, store: Store, findings: list[Finding]) -> li
     kept = []
     with store.read() as conn:
         for finding in findings:
-            if finding.kind not in ("changed", "missing", "stray"):
+            if finding.kind not in LOOKED_AGAIN:
                 kept.append(finding)
                 continue
             row = manifest.recorded(conn, finding.subject)

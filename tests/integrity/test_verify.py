@@ -18,6 +18,7 @@ from lzdocs.workspace import Workspace
 from tests.conftest import (
     SAMPLE_ROWS,
     SAMPLE_SCHOOL,
+    TODAY,
     cli_env,
     copy_of,
     make_form_file,
@@ -538,3 +539,28 @@ def test_a_finding_says_when_its_subject_was_last_good_to_the_second():
 def test_verify_of_a_year_with_no_files_says_there_are_none(root):
     text = run_cli("-w", root, "verify", "--year", "2030", env=cli_env(LZDOCS_TODAY="2026-11-28"), check=0).stdout
     assert "结论：档案中没有 2030 年度的文件；事件记录完好" in text and "全部完好" not in text
+
+
+def test_a_return_settled_while_verify_looks_is_no_finding(root, monkeypatch):
+    """The unit took its returned form back; as verify looks, its corrected form is taken and settles the return
+    (the row goes). The second look sees the row gone: nothing to say — it used to look again only at missing,
+    changed and stray files, and named the settled return as taken back."""
+    from lzdocs import Office
+    from lzdocs.integrity import verify as v
+    from lzdocs.store import Store
+    from lzdocs.workspace import Workspace
+
+    (root / "inbox" / "退回" / "图书馆.docx").unlink()  # taken back to be corrected
+    make_form_file(root / "inbox" / "图书馆.docx", unit="图书馆")
+    sleep = v.time.sleep
+
+    def corrected_form_taken_meanwhile(seconds):
+        if seconds == v.CONFIRM_AFTER:
+            with Office(root, today=TODAY) as office:
+                assert office.ingest().outcomes[0].status == "accepted"
+        sleep(seconds)
+
+    monkeypatch.setattr(v.time, "sleep", corrected_form_taken_meanwhile)
+    ws = Workspace.open(root)
+    with Store.for_workspace(ws) as store:
+        assert v.verify(ws, store).findings == []
