@@ -89,12 +89,19 @@ def _taken_back(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:
 
 def _settle_taken_back(ws: Workspace, store: Store, conn: Connection, row) -> None:
     """The unit took its returned file out of 退回/ and sent its form again, now accepted: the submission no longer
-    keeps a file, its manifest row goes (the event keeps its place and SHA-256), its 错误说明 moves on."""
+    keeps a file, its manifest row goes (the event keeps its place and SHA-256), its 错误说明 moves on — or, taken
+    along with the file, its row goes too (the event keeps its SHA-256)."""
     subs.move_stored(conn, row["id"], None)
     manifest.forget(conn, row["stored_as"])
     note = ws.root / f"{row['stored_as']}{EXPLANATION}"
+    before = {"stored_as": row["stored_as"], "sha256": row["sha256"]}
     after: dict = {"stored_as": None}
-    if note.is_file():
+    explained = manifest.recorded(conn, row["stored_as"] + EXPLANATION)
+    if explained is not None and not os.path.lexists(note):
+        manifest.forget(conn, row["stored_as"] + EXPLANATION)
+        before["explanation"] = {"stored_as": explained["path"], "sha256": explained["sha256"]}
+        after["explanation"] = None
+    elif note.is_file():
         try:
             stem = f"{Path(row['stored_as']).name}.错误说明"
             dest = move_without_replacing(note, ws.rejected / SETTLED, stem, ".txt")
@@ -103,8 +110,7 @@ def _settle_taken_back(ws: Workspace, store: Store, conn: Connection, row) -> No
         else:
             manifest.move(conn, row["stored_as"] + EXPLANATION, ws.relative(dest))
             after["explanation"] = ws.relative(dest)
-    store.log(conn, "taken_back", row["original_name"], before={"stored_as": row["stored_as"],
-                                                                "sha256": row["sha256"]}, after=after)
+    store.log(conn, "taken_back", row["original_name"], before=before, after=after)
 
 
 def _still_returned(ws: Workspace, row, returned: str, claims_dir: Path) -> bool:

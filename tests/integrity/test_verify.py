@@ -289,13 +289,24 @@ def test_a_settled_returned_file_deleted_is_missing_not_taken_back(root, make_fo
     assert (finding["kind"], finding["subject"]) == ("missing", "inbox/退回/已处理/图书馆.docx")
 
 
-def test_a_returned_form_taken_back_with_its_explanation_is_two_notes(root):
+def test_a_returned_form_taken_back_with_its_explanation_is_two_notes_until_it_comes_again(root):
+    """A unit takes its 错误说明 along as often as not: two notes, both settled by its corrected form (the
+    explanation's row went with the event, which keeps what it was)."""
     returned = root / "inbox" / "退回"
+    note = (returned / "图书馆.docx.错误说明.txt").read_bytes()
     (returned / "图书馆.docx").unlink()
     (returned / "图书馆.docx.错误说明.txt").unlink()
     said = verify(root, check=0)
     assert said["ok"] is True and sorted((f["kind"], f["subject"]) for f in said["findings"]) == [
         ("taken_back", "inbox/退回/图书馆.docx"), ("taken_back", "inbox/退回/图书馆.docx.错误说明.txt")]
+    make_form_file(root / "inbox" / "图书馆.docx", unit="图书馆")
+    assert run_json("-w", root, "ingest")[0]["status"] == "accepted"
+    assert verify(root, check=0)["findings"] == []
+    with sqlite3.connect(root / "lzdocs.db") as conn:
+        [(before, after)] = conn.execute("SELECT before, after FROM events WHERE action = 'taken_back'").fetchall()
+    assert json.loads(before)["explanation"] == {"stored_as": "inbox/退回/图书馆.docx.错误说明.txt",
+                                                 "sha256": hashlib.sha256(note).hexdigest()}
+    assert json.loads(after) == {"stored_as": None, "explanation": None}
 
 
 def test_a_settled_return_a_void_a_draft_and_rebuilt_registers_leave_verify_clean(root, make_form):
