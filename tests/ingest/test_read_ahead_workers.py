@@ -490,7 +490,7 @@ def test_a_sigterm_as_libreoffice_starts_ends_it(tmp_path, monkeypatch):
     previous = signal.signal(signal.SIGTERM, ahead._ended)  # as in a worker (``_start_worker``)
     try:
         with pytest.raises(SystemExit):
-            legacy.convert(OLD_DOC, "docx", 60, soffice=str(fake))
+            legacy.convert(OLD_DOC, "docx", 60, soffice=str(fake), outdir=tmp_path / "out")
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert list(pids.iterdir())

@@ -5,6 +5,7 @@ and keep a screenshot of each page (their paths are printed; ``pytest -s`` shows
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import socket
 import subprocess
@@ -71,7 +72,9 @@ def browser(tmp_path):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium'}")
+    # its own temporary files in the test's folder too (its singleton folders stayed in /tmp, one per run)
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER, env={**os.environ, "TMPDIR": str(tmp_path)}))
     driver.downloads = downloads
     try:
         yield driver
