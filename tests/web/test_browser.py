@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -72,14 +73,17 @@ def browser(tmp_path):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium'}")
-    # its own temporary files in the test's folder too (its singleton folders stayed in /tmp, one per run)
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER, env={**os.environ, "TMPDIR": str(tmp_path)}))
+    # its profile and temporary files in a folder removed after it (its singleton folders stayed in /tmp, one per
+    # run); a short path, not the test's: the singleton's socket path must fit a Unix socket's 108 bytes
+    own = Path(tempfile.mkdtemp(prefix="lzcr-"))
+    options.add_argument(f"--user-data-dir={own / 'profile'}")
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER, env={**os.environ, "TMPDIR": str(own)}))
     driver.downloads = downloads
     try:
         yield driver
     finally:
         driver.quit()
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def snap(driver, folder: Path, name: str) -> Path:
