@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # imported for annotations only: the modules load when a meth
     from lzdocs.documents.notice import IssuedNotice
     from lzdocs.documents.registers import RegisterResult
     from lzdocs.documents.status import SubmissionStatus
+    from lzdocs.documents.summary_final import FinalResult
     from lzdocs.documents.summary_report import SummaryResult
     from lzdocs.documents.templating import TemplateReport
     from lzdocs.dynamics.changes import UnitChanges
@@ -1154,6 +1156,27 @@ class Office:
         with self.store.read() as conn:  # a closed year's summary is in its 归档 package: no new one (YearClosed)
             require_open(conn, year)
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
+
+    def summary_final(self, file: str | Path, year: int | None = None) -> FinalResult:
+        """Record ``file`` as the 定稿 of the year's 总结: the summary ``summary()`` wrote, edited in place; a .docx
+        saved beside it in outbox/<year>/总结/; or one from elsewhere, copied in under its own name. A relative path
+        not found from here is looked for in the workspace, then a bare name in the 总结 folder. Then ``verify``
+        finds it as recorded, ``backup`` carries it, and ``archive`` takes it while the numbers it carries — those
+        of the summary it was finished from — hold (documents/summary_final.py). ``year``: default the year of the
+        总结 folder it lies in, else ``programme_year()``."""
+        from lzdocs.documents.summary_final import record_final, summary_year
+        from lzdocs.documents.summary_report import SUMMARY_DIR
+
+        path = Path(file)
+        if not path.is_absolute() and not os.path.lexists(path):  # not from here: in the workspace, or its 总结
+            inside = self.ws.root / path
+            path = inside if os.path.lexists(inside) or len(path.parts) > 1 else \
+                self.ws.year_dir(year or self.programme_year()) / SUMMARY_DIR / path
+        in_folder = summary_year(self.ws, path)
+        if year is not None and in_folder is not None and in_folder != year:
+            raise ConfigError(f"“{path.name}”在 {in_folder} 年度的总结文件夹里，不是 {year} 年度的总结",
+                              hint=f"去掉 --year，或写 --year {in_folder}")
+        return record_final(self, path, year or in_folder or self.programme_year())
 
     # --- the year's 归档 package --------------------------------------------------------------------------
     def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None,

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from lzdocs.cli import cli
 from lzdocs.cli.common import YEAR, Env, command, json_option, pass_env
+
+if TYPE_CHECKING:
+    from lzdocs.documents.summary_final import FinalResult
 
 
 @command(cli, "summary")
 @click.option("--year", type=YEAR, help="年度（默认：最近有报送的年度）")
 @click.option("--pdf", is_flag=True, help="同时生成 PDF（需要 LibreOffice）")
 @click.option("--package", is_flag=True, help="同时生成上报材料：总结、汇总表、公示表和清单（文件夹和 zip）")
+@click.option("--final", "final", metavar="文件", type=click.Path(path_type=Path),
+              help="登记本处修改好的总结定稿（.docx）：总结文件夹里的文件名，或别处的文件（复制进总结文件夹）")
 @json_option
 @pass_env
-def summary_command(env: Env, year: int | None, pdf: bool, package: bool) -> None:
+def summary_command(env: Env, year: int | None, pdf: bool, package: bool, final: Path | None) -> None:
     """生成年度廉政风险防控工作总结（报告），数字全部由档案库统计；可同时生成报高校工委备案的上报材料。
 
     \b
@@ -25,8 +33,19 @@ def summary_command(env: Env, year: int | None, pdf: bool, package: bool) -> Non
     示例：
       lzdocs summary --year 2026
       lzdocs summary --year 2026 --pdf --package
+      lzdocs summary --final "2026年度廉政风险防控工作总结（定稿）.docx"
+
+    \b
+    生成的总结可以在 WPS/Word 中修改。改好后用 --final 登记定稿：之后 verify 核对通过、backup 会带上它、
+    archive 归档这一份（其中的数字仍按它所依据的那次生成核对）。不登记的话，改过的总结不进备份。
     """
     office = env.office()
+    if final is not None:
+        if pdf or package:
+            raise click.UsageError("--final 只登记定稿，不能与 --pdf、--package 同用；要生成上报材料请另外运行 "
+                                   "lzdocs summary --package")
+        _final(env, office.summary_final(final, year))
+        return
     result = office.summary(year, pdf=pdf, package=package)
     rel = office.ws.relative
     if env.json:
@@ -42,3 +61,19 @@ def summary_command(env: Env, year: int | None, pdf: bool, package: bool) -> Non
         env.echo(f"上报材料：{rel(result.package)}（{rel(result.archive)}）")
         for path in result.contents:
             env.echo(f"  {path.name}")
+
+
+def _final(env: Env, result: FinalResult) -> None:
+    from lzdocs.documents.summary_final import HOW
+
+    rel = env.office().ws.relative
+    if env.json:
+        env.emit(result.as_dict(rel))
+    elif result.how == "same":
+        env.echo(f"{result.year} 年度总结定稿已登记过，内容相同，没有再登记：{rel(result.file)}")
+    else:
+        env.echo(f"已登记 {result.year} 年度总结定稿（{HOW[result.how]}）：{rel(result.file)}")
+        env.echo(f"  SHA-256 {result.sha256}，{result.size} 字节；"
+                 "之后 verify 核对、backup 备份、archive 归档都以它为准")
+    for text in result.warnings:
+        env.note(f"提醒：{text}")

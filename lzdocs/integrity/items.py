@@ -153,7 +153,7 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
     folder = ws.year_dir(year) / SUMMARY_DIR
     if chosen is not None:
         path = _in_summary_folder(ws, folder, year, chosen)
-        stale = _stale(conn, ws, year, path)
+        stale = stale_numbers(conn, ws, year, path)
         return path, f"指定的总结 {path.name} 中的数字已过时（{stale}），已按指定的归档" if stale else ""
     on_disk = sorted(p for p in folder.glob("*.docx") if p.is_file() and not p.name.startswith((".", "~$"))) \
         if folder.is_dir() else []
@@ -165,10 +165,11 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
     if others:
         names = "、".join(p.name for p in others[:5]) + (f" 等 {len(others)} 份" if len(others) > 5 else "")
         raise ConfigError(f"{year} 年度的总结文件夹里有不是 lzdocs summary 生成的总结：{names}，不知道归档哪一份",
-                          hint=f"用 --summary 指定要归档的那一份，如 lzdocs archive --year {year} "
+                          hint=f"是本处改好的定稿就先登记它：lzdocs summary --final \"{ws.relative(others[-1])}\"；"
+                               f"或用 --summary 指定要归档的那一份，如 lzdocs archive --year {year} "
                                f"--summary \"{others[-1].name}\" 归档文件夹；不需要的请移出 {ws.relative(folder)}")
     path = max((p for p in on_disk if p in written), key=lambda p: (written[p]["recorded_at"], p.name))
-    if stale := _stale(conn, ws, year, path):
+    if stale := stale_numbers(conn, ws, year, path):
         raise ConfigError(f"{year} 年度的总结 {path.name} 写成以后，档案库中该年度的数字有了变化（{stale}），"
                           "总结中的数字已经过时",
                           hint=f"请运行 lzdocs summary --year {year} 重新生成、核对修改后再归档；确要按这一份归档，"
@@ -189,19 +190,21 @@ def _in_summary_folder(ws: Workspace, folder: Path, year: int, chosen: Path) -> 
     return folder / path.name
 
 
-def _stale(conn: Connection, ws: Workspace, year: int, path: Path) -> str:
+def stale_numbers(conn: Connection, ws: Workspace, year: int, path: Path) -> str:
     """Why the numbers of the summary at ``path`` no longer hold ('' when they do, or when lzdocs did not write it
-    or wrote it before it kept their fingerprint): counted again as of the day it was written."""
+    or wrote it before it kept their fingerprint): counted again as of the day it was written. A 定稿 recorded with
+    ``summary --final`` carries the numbers of the summary it was finished from (documents/summary_final.py)."""
     import json
 
     from sqlalchemy import select
 
     from lzdocs.documents.summary import figures_digest, year_summary
+    from lzdocs.documents.summary_final import FINAL_EVENT
     from lzdocs.documents.summary_report import SUMMARY_EVENT
     from lzdocs.dynamics.changes import threshold_of
     from lzdocs.store.schema import events
 
-    after = conn.execute(select(events.c.after).where(events.c.action == SUMMARY_EVENT,
+    after = conn.execute(select(events.c.after).where(events.c.action.in_([SUMMARY_EVENT, FINAL_EVENT]),
                                                       events.c.subject == ws.relative(path))
                          .order_by(events.c.id.desc()).limit(1)).scalar()
     written = json.loads(after) if after else {}

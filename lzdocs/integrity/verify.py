@@ -39,8 +39,10 @@ UNPLACED = ("文书已登记，文件还在隐藏的临时名下（发文的程�
             "自动放到位，请勿手动移动或删除")
 TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它取回修改时如此，收到它改好的表后自动了结"
               "（不再列出）；否则文件不见了，请从备份找回")
-EDITED = ("；若是本处人员修改的定稿（总结生成后可以修改，归档时按现在的内容归档），请另行保存一份：与记录不符的文件"
-          "不进备份；若不是，请从备份核对")
+# Said of a 总结 changed since lzdocs wrote it, and of a .docx in a 总结 folder that it did not write: the clerk's 定稿.
+FINAL = ("；若是本处修改好的总结定稿，请运行 lzdocs summary --final \"{}\" 登记它（登记以前，与记录不符的文件不进备份，"
+         "归档也不知道取哪一份）")
+EDITED = FINAL + "；若不是，请从备份核对"
 UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
 REPLACED = "原来在这里的文件（{}{}）不见了，这个名字现在是另一个文件的"
 WHAT = {"submission": "收文记录 #", "document": "发文记录 #"}
@@ -184,7 +186,7 @@ def _changed(subject: str, message: str, since, row: dict) -> Finding:
     if row["role"] in ("register", "publicity"):
         message += REGENERATE
     elif row["role"] == "summary":
-        message += EDITED
+        message += EDITED.format(subject)
     return Finding("changed", subject, message, since)
 
 
@@ -225,10 +227,22 @@ def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dic
         elif entry.name.startswith(".") or _empty(entry):
             maybe_in_progress[Path(entry.path)] = path
         else:
-            findings.append(Finding("stray", path, STRAY + (REGENERATE if _made_from_archive(ws, path) else "")))
+            findings.append(Finding("stray", path, STRAY + _what_to_do(ws, path)))
     for leftover in stale_files(maybe_in_progress, IN_PROGRESS):
         findings.append(Finding("stray", maybe_in_progress[leftover], LEFTOVER))
     return findings
+
+
+def _what_to_do(ws: Workspace, path: str) -> str:
+    """What a file nothing recorded may be, and what then to do: a register rebuilt but not recorded (a second
+    Ctrl-C), or the clerk's 定稿 of a 总结 saved beside the one lzdocs wrote."""
+    from lzdocs.documents.summary_final import summary_year
+
+    if _made_from_archive(ws, path):
+        return REGENERATE
+    if path.lower().endswith(".docx") and summary_year(ws, ws.root / path) is not None:
+        return FINAL.format(path)
+    return ""
 
 
 def _made_from_archive(ws: Workspace, path: str) -> bool:

@@ -264,7 +264,8 @@ def test_a_returned_form_taken_back_corrected_and_put_back_as_its_explanation_sa
 
 def test_a_summary_the_clerk_edited_is_a_change_that_says_what_it_means(root):
     """The 总结 may be edited after lzdocs wrote it (archive takes it as it is now), but its bytes are not those
-    recorded: anyone's edit looks the same, and backup leaves it out. verify says so, and what to do."""
+    recorded: anyone's edit looks the same, and backup leaves it out. verify says so, and what to do: record it as the
+    定稿 (tests/dynamics/test_summary_final.py)."""
     import docx
 
     summary = root / run_json("-w", root, "summary")["file"]
@@ -275,7 +276,8 @@ def test_a_summary_the_clerk_edited_is_a_change_that_says_what_it_means(root):
     assert said["ok"] is False and [(f["kind"], f["subject"]) for f in said["findings"]] == [
         ("changed", str(summary.relative_to(root)))]
     message = said["findings"][0]["message"]
-    assert message.startswith("内容被改动过：现在 ") and "若是本处人员修改的定稿" in message
+    assert message.startswith("内容被改动过：现在 ") and "若是本处修改好的总结定稿" in message
+    assert f'lzdocs summary --final "{summary.relative_to(root)}" 登记它' in message
     assert "与记录不符的文件不进备份" in message
 
 
