@@ -1112,12 +1112,13 @@ class Office:
     # --- backup and restore (docs/product.md §12.2) ----------------------------------------------------------
     def backup(self, dest: str | Path, *, progress: Progress | None = None) -> BackupResult:
         """A new snapshot ``dest/<time>/`` (time from the office's clock): the database through SQLite's online
-        backup API while a watcher may be writing, the files it records (checked against their hashes), the
-        workspace's own files and a manifest; unchanged files are hard-linked from the previous snapshot."""
+        backup API while a watcher may be writing (an archive on a server: copied into an lzdocs.db of the
+        snapshot's own), the files it records (checked against their hashes), the workspace's own files and a
+        manifest; unchanged files are hard-linked from the previous snapshot."""
         from lzdocs.integrity.backup import take_backup
 
         assert self.store is not None  # opened first: a lost archive, or another in its place, is refused
-        return take_backup(self.ws, Path(dest), self.clock.now(), progress)
+        return take_backup(self.ws, Path(dest), self.clock.now(), progress, store=self.store)
 
     @staticmethod
     def verify_package(dest: str | Path) -> Report:

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, describe_read_error, from_os_error
-from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic
+from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic, write_new_file
 from lzdocs.integrity.findings import Finding
 from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from lzdocs.store import Store
     from lzdocs.workspace import Workspace
 
 MANIFEST, DATABASE = BACKUP_MANIFEST, BACKUP_DATABASE  # what makes a folder a snapshot (the inbox checks know it too)
@@ -31,7 +32,8 @@ FORMAT = 1
 PARTIAL = ".partial"  # a snapshot being written: DEST/.<name>.partial/, renamed to DEST/<name>/ when complete
 WRITING = ".lock"  # DEST/.<name>.lock, held while that snapshot is written: the system lets go if the process dies
 SETTLED_DIR, VOID_DIR = "已处理", "作废"  # where a returned file and a voided document move after they were recorded
-OWN_FILES = ("lzdocs.toml", "units.csv", "units.xlsx")  # the workspace's own files, with templates/ and forms/
+CONFIG = "lzdocs.toml"
+OWN_FILES = (CONFIG, "units.csv", "units.xlsx")  # the workspace's own files, with templates/ and forms/
 OWN_FOLDERS = ("templates", "forms")
 RESTORED_FOLDERS = ("inbox", "inbox/退回", "outbox", "templates", "forms")  # made empty when the backup had none
 REBUILT = ("register", "publicity")  # roles in the manifest of what restore rebuilds (not copied)
@@ -40,6 +42,7 @@ OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有
 GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
 BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；请把它改名后再备份"
+SERVER = "server"  # manifest "database" of a snapshot of an archive at a [database] url ("file": lzdocs.db)
 _SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$", re.ASCII)
 
 Progress = Callable[[int, int, str], None]
@@ -137,13 +140,13 @@ def read_manifest(snapshot: Path) -> dict:
 
 
 # --- taking a backup ------------------------------------------------------------------------------------------
+def server_url(ws: Workspace) -> str:
+    """The ``[database] url`` of a workspace whose archive is on a database server ('' for its own lzdocs.db)."""
+    return str(ws.settings.get("database", "url", "") or "").strip()
+
+
 def database_file(ws: Workspace) -> Path:
-    """The workspace's own lzdocs.db. An archive elsewhere ([database] url) is refused: a restored lzdocs.toml would
-    still name it, and the restored workspace would write into the original's archive."""
-    if str(ws.settings.get("database", "url", "") or "").strip():
-        raise ConfigError("lzdocs backup 只备份工作区里的档案库 lzdocs.db，"
-                          "而 lzdocs.toml 的 [database] url 指向别处的数据库",
-                          hint="请用数据库自己的备份工具备份它，并另行复制工作区文件夹")
+    """The workspace's own lzdocs.db (an archive on a server is copied instead: ``server_snapshot``)."""
     from lzdocs.store.db import sqlite_file
 
     path = sqlite_file(ws.db_url)
@@ -173,16 +176,25 @@ def outside(ws: Workspace, dest: Path, what: str, its_files: str, hint: str) -> 
         raise ConfigError(f"备份位置“{dest}”是一个文件，不是文件夹", hint="请写一个文件夹路径")
 
 
-def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress | None = None) -> BackupResult:
+def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress | None = None, *,
+                store: Store | None = None) -> BackupResult:
     """A new snapshot DEST/<time>/ of the workspace ``ws``: the database through SQLite's backup API, the files it
     records (each checked against its recorded hash), the workspace's own files, and ``manifest.json``. A file
     already in the previous snapshot with the same hash is hard-linked from it (copied where links are not
-    possible); nothing of an earlier snapshot is ever changed."""
+    possible); nothing of an earlier snapshot is ever changed.
+
+    An archive on a database server (``store``, opened on it) is copied into the snapshot as an lzdocs.db of its
+    own, and the snapshot's lzdocs.toml names none (``standalone_settings``): restored, the workspace keeps its
+    archive in that file and never writes into the server's."""
     from lzdocs.store.archived import read_snapshot, recorded_years, schema_version, snapshot_database
 
     started = time.monotonic()
     check_destination(ws, dest)
-    source = database_file(ws)
+    server = server_url(ws)
+    if server and store is None:
+        raise ValueError("an archive on a server is backed up through its open Store")
+    source = None if server else database_file(ws)
+    settings = standalone_settings(ws, server) if server else None  # refused before anything is written
     try:
         dest.mkdir(parents=True, exist_ok=True)
         for left in clear_interrupted(dest):
@@ -192,14 +204,22 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
     except OSError as exc:
         raise from_os_error(exc) from exc
     try:
-        snapshot_database(source, work / DATABASE)
+        if server:
+            server_snapshot(store, work / DATABASE, now)
+        else:
+            snapshot_database(source, work / DATABASE)
         with read_snapshot(work / DATABASE) as conn:
             files, years, version = archived_files(conn, ws), recorded_years(conn), schema_version(conn)
         writer = SnapshotWriter(ws.root, work, earlier[-1] if earlier else None, progress)
-        result = writer.write(files + own_files(ws))
+        own = [f for f in own_files(ws) if settings is None or f.path != CONFIG]
+        result = writer.write(files + own)
         result.entries.insert(0, writer.entry(DATABASE, "database", "copied", work / DATABASE))
+        if settings is not None:
+            write_new_file(work / CONFIG, settings, durable=False)  # made durable with the rest (_flush)
+            result.entries.insert(1, writer.entry(CONFIG, "workspace", "copied", work / CONFIG))
         write_atomic(work / MANIFEST, json.dumps(
             {"format": FORMAT, "created": now.isoformat(timespec="seconds"), "workspace": str(ws.root),
+             "database": SERVER if server else "file",
              "schema_version": version, "years": years, "files": result.entries, "registers": result.registers,
              "findings": [f.as_dict() for f in result.findings]}, ensure_ascii=False, indent=1))
         _flush(work)
@@ -214,6 +234,72 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
         writing.done()  # after the rename: a snapshot complete or removed is no other backup's to clear
     result.snapshot, result.seconds = dest / name, time.monotonic() - started
     return result
+
+
+def server_snapshot(store: Store, target: Path, now: dt.datetime) -> None:
+    """The archive on the server that ``store`` is open on, as the SQLite file ``target`` (which must not exist):
+    every row read in one snapshot of the server while other machines go on writing, then counted and hashed on
+    both sides (store/copy.py, as ``lzdocs db copy``); a self-contained file (rollback journal, no -wal)."""
+    import sqlite3
+    from contextlib import closing
+
+    from lzdocs.store import Store
+    from lzdocs.store.copy import TABLE_NAMES, copy_archive
+    from lzdocs.store.db import sqlite_url
+
+    partial = target.with_name(f".{target.name}.part")
+    copy = Store(sqlite_url(partial), now=lambda: now)
+    try:
+        report = copy_archive(store, copy)
+    finally:
+        copy.close()
+    if not report.ok:
+        differ = [TABLE_NAMES.get(name, name) for name, t in report.tables.items()
+                  if t["source"] != t["target"] or not t["same"]]
+        raise BackupError(f"从数据库复制出的档案与数据库里的不一致（{'、'.join(differ)}），备份没有完成",
+                          hint="请再备份一次；仍然如此，请检查数据库服务器")
+    with closing(sqlite3.connect(partial)) as db:
+        db.execute("PRAGMA journal_mode=DELETE")
+    partial.rename(target)
+
+
+def standalone_settings(ws: Workspace, url: str) -> bytes:
+    """The workspace's lzdocs.toml for a snapshot of an archive on a server: the same settings, the ``[database] url``
+    emptied — restored, the workspace keeps its archive in the snapshot's own lzdocs.db and never writes into the
+    server's, which the office may still be using. The line says which server it was (without the password).
+    ConfigError, before the backup starts, when the url is written in a way this cannot rewrite."""
+    import tomllib
+    from urllib.parse import unquote
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from lzdocs.textutil import decode_text
+
+    try:
+        shown = unquote(make_url(url).render_as_string(hide_password=True))  # 别处/档案.db, not %E5%88%AB…
+    except ArgumentError:
+        shown = "（地址）"
+    lines = decode_text((ws.root / CONFIG).read_bytes()).splitlines(keepends=True)
+    section, found = None, False
+    for i, line in enumerate(lines):
+        header = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$", line)
+        if header:
+            section = header.group(1).strip("\"' ")
+        elif section == "database" and re.match(r"\s*url\s*=", line):
+            end = "\r\n" if line.endswith("\r\n") else "\n"
+            lines[i] = f'url = ""  # 备份时档案库在 {shown}；恢复出的工作区用自己的 lzdocs.db{end}'
+            found = True
+            break
+    text = "".join(lines)
+    try:
+        emptied = found and tomllib.loads(text).get("database", {}).get("url") == ""
+    except ValueError:
+        emptied = False
+    if not emptied:
+        raise ConfigError("备份要为恢复出的工作区改写 lzdocs.toml 的 [database] url，但它的写法认不出",
+                          hint='请把这一项写成单独的两行：[database] 一行、url = "数据库地址" 一行，再备份')
+    return text.encode("utf-8")
 
 
 class _Writing:
@@ -541,7 +627,7 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         rebuilt = rebuild(temp, _register_years(manifest))
         _check_recorded(snapshot, manifest, temp)
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
-        restored.warnings = list(rebuilt.warnings) + _shared_inbox(temp)
+        restored.warnings = list(rebuilt.warnings) + _shared_inbox(temp) + _was_on_server(manifest)
         _flush(temp)
         check_new_workspace(new)  # nobody put anything there meanwhile
         if new.exists():
@@ -555,6 +641,15 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         raise
     restored.seconds = time.monotonic() - started
     return restored
+
+
+def _was_on_server(manifest: dict) -> list[str]:
+    """What a workspace restored from a snapshot of an archive on a server should know: it has its own copy."""
+    if manifest.get("database") != SERVER:
+        return []
+    return ["备份时档案库在 lzdocs.toml 的 [database] url 所指的数据库里；恢复出的工作区使用自己的 lzdocs.db"
+            "（备份时那个档案库的副本），不会写入原来的数据库。要接替原来的数据库服务器，先用 "
+            "lzdocs db copy --to 新数据库地址 复制过去，再把地址写进 lzdocs.toml 的 [database] url"]
 
 
 def _shared_inbox(root: Path) -> list[str]:

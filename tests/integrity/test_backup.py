@@ -178,13 +178,67 @@ def test_what_changed_after_the_snapshot_stays_out_and_a_moved_document_is_found
 
 
 
-def test_an_archive_database_outside_the_workspace_is_not_backed_up(archive, tmp_path):
+def test_an_archive_named_by_a_url_is_backed_up_as_the_snapshot_s_own_file(archive, tmp_path):
+    """[database] url — here a SQLite file outside the workspace; a server: tests/integrity/test_backup_server.py.
+    The snapshot holds a copy of that archive as its own lzdocs.db and an lzdocs.toml that names none: restored, the
+    workspace never writes into the original's archive."""
+    elsewhere = tmp_path / "别处" / "档案.db"
+    elsewhere.parent.mkdir()
+    shutil.move(archive / "lzdocs.db", elsewhere)
+    url = f"sqlite:///{elsewhere.as_posix()}"
     config = archive / "lzdocs.toml"
-    url = f"sqlite:///{(archive / 'lzdocs.db').as_posix()}"
     config.write_text(config.read_text(encoding="utf-8").replace('url = ""', f'url = "{url}"'), encoding="utf-8")
+    before = {command: run_json("-w", archive, command) for command in ("risks", "status")}
+
+    run_cli("-w", archive, "backup", tmp_path / "备份", check=0)
+    [snapshot] = (tmp_path / "备份").iterdir()
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["database"] == "server" and (snapshot / "lzdocs.db").is_file()
+    settings = (snapshot / "lzdocs.toml").read_text(encoding="utf-8")
+    assert f'url = ""  # 备份时档案库在 {url}；恢复出的工作区用自己的 lzdocs.db' in settings
+    others = [line for line in config.read_text(encoding="utf-8").splitlines() if not line.startswith("url =")]
+    assert [line for line in settings.splitlines() if not line.startswith("url =")] == others  # nothing else
+
+    restored = tmp_path / "恢复"
+    said = run_cli("restore", tmp_path / "备份", restored, check=0)
+    assert "恢复出的工作区使用自己的 lzdocs.db" in said.stderr
+    for command, value in before.items():
+        assert run_json("-w", restored, command) == value
+    with closing(sqlite3.connect(elsewhere)) as conn:
+        issued = conn.execute("SELECT COUNT(*) FROM documents").fetchone()
+    assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕3号"
+    with closing(sqlite3.connect(elsewhere)) as conn:  # the original's archive knows nothing of it
+        assert conn.execute("SELECT COUNT(*) FROM documents").fetchone() == issued
+
+
+@pytest.mark.parametrize("written", ['[database]\nurl="{url}"',
+                                     '[ database ] # 数据库\r\n  url = "{url}"  # 服务器\r\n'])
+def test_the_url_is_emptied_however_its_lines_are_spaced(archive, tmp_path, written):
+    from lzdocs.integrity.backup import standalone_settings
+    from lzdocs.workspace import Workspace
+
+    config = archive / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[database]")
+    end = text.index("\n", text.index("url =", start)) + 1
+    config.write_text(text[:start] + written.format(url="postgresql://lz:机密@db.example/lzdocs") + "\n"
+                      + text[end:], encoding="utf-8")
+    made = standalone_settings(Workspace.open(archive), "postgresql://lz:机密@db.example/lzdocs").decode("utf-8")
+    import tomllib
+
+    assert tomllib.loads(made)["database"]["url"] == "" and "机密" not in made and "lz:***@db.example" in made
+    assert tomllib.loads(made)["inbox"] == tomllib.loads(config.read_text(encoding="utf-8"))["inbox"]
+
+
+def test_a_url_written_in_a_way_that_cannot_be_emptied_refuses_the_backup_before_it_starts(archive, tmp_path):
+    config = archive / "lzdocs.toml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[database]")
+    end = text.index("\n", text.index("url =", start)) + 1
+    url = f"sqlite:///{(archive / 'lzdocs.db').as_posix()}"
+    config.write_text(f'database.url = "{url}"\n' + text[:start] + text[end:], encoding="utf-8")  # a dotted key
     proc = run_cli("-w", archive, "backup", tmp_path / "备份", check=2)
-    assert ("lzdocs backup 只备份工作区里的档案库 lzdocs.db，而 lzdocs.toml 的 [database] url 指向别处的数据库"
-            in proc.stderr)
+    assert "[database] url，但它的写法认不出" in proc.stderr and 'url = "数据库地址"' in proc.stderr
     assert not (tmp_path / "备份").exists()
 
 

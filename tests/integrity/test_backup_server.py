@@ -1,0 +1,46 @@
+"""lzdocs backup of a workspace whose archive is on a PostgreSQL server, and its restore: the snapshot holds the
+server's archive as a file of its own, and the restored workspace works on it alone, never on the server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import SAMPLE_SCHOOL, make_form_file, run_cli, run_json, use_database
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+LETTER = ["letter", "suggestion", "--unit", "计财处", "--set", "事由=在检查中", "--set", "问题=采购程序不规范",
+          "--set", "建议=完善采购制度", "--date", "2026-11-20"]
+SECRET = "s3cret-口令"
+
+
+def test_a_workspace_on_a_server_is_backed_up_and_restored_to_work_alone(tmp_path, postgres_server):
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    url = postgres_server.new_schema().replace("postgres@", f"postgres:{SECRET}@", 1)  # trusted: not checked
+    use_database(root, url)
+    for unit in ("计划财务处", "基建处"):
+        make_form_file(root / "inbox" / f"{unit}.docx", unit=unit)
+    run_json("-w", root, "ingest")
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕1号"
+    before = {command: run_json("-w", root, command) for command in ("risks", "status")}
+
+    run_cli("-w", root, "backup", tmp_path / "备份", check=0)
+    [snapshot] = (tmp_path / "备份").iterdir()
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["database"] == "server" and manifest["findings"] == []
+    paths = {e["path"] for e in manifest["files"]}
+    assert {"lzdocs.db", "lzdocs.toml"} <= paths
+    assert len([p for p in paths if p.startswith("outbox/2026/") and p.endswith(".docx")]) == 3  # 2 forms, 1 letter
+    texts = [p.read_bytes() for p in snapshot.rglob("*") if p.is_file()]
+    assert not any(SECRET.encode("utf-8") in data for data in texts)  # the password stays on this computer
+
+    restored = tmp_path / "恢复"
+    said = run_cli("restore", tmp_path / "备份", restored, check=0)
+    assert "恢复出的工作区使用自己的 lzdocs.db" in said.stderr
+    for command, value in before.items():
+        assert run_json("-w", restored, command) == value
+    assert run_json("-w", restored, "verify")["findings"] == []
+    assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # numbered on from the snapshot
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # the server knows nothing of it
