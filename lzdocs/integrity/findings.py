@@ -24,11 +24,19 @@ class Finding:
     last_good: str | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "subject": self.shown}
+
+    @property
+    def shown(self) -> str:
+        """The subject fit to print: a file name whose bytes are not UTF-8 (a GBK name on a Linux share) decoded
+        as GBK, or escaped (``fsutil.display_path``)."""
+        from lzdocs.fsutil import display_path
+
+        return display_path(self.subject)
 
     def line(self) -> str:
         since = f"（最后一次确认完好：{self.last_good[:19].replace('T', ' ')}）" if self.last_good else ""  # (seconds)
-        return f"{self.subject}：{self.message}{since}"
+        return f"{self.shown}：{self.message}{since}"
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import describe_os_error
-from lzdocs.fsutil import sha256_file, stale_files
+from lzdocs.fsutil import is_undecodable, sha256_file, stale_files
 from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
@@ -235,9 +235,11 @@ def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dic
 
 def _what_to_do(ws: Workspace, path: str) -> str:
     """What a file nothing recorded may be, and what then to do: a register rebuilt but not recorded (a second
-    Ctrl-C), or the clerk's 定稿 of a 总结 saved beside the one lzdocs wrote."""
+    Ctrl-C), or the clerk's 定稿 of a 总结 saved beside the one lzdocs wrote; a name that is not UTF-8 says so."""
     from lzdocs.documents.summary_final import summary_year
 
+    if is_undecodable(path):
+        return "；文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），备份不会带上它"
     if _made_from_archive(ws, path):
         return REGENERATE
     if path.lower().endswith(".docx") and summary_year(ws, ws.root / path) is not None:
@@ -318,7 +320,8 @@ def _looked_at_again(ws: Workspace, store: Store, findings: list[Finding]) -> li
             if finding.kind not in LOOKED_AGAIN:
                 kept.append(finding)
                 continue
-            row = manifest.recorded(conn, finding.subject)
+            # (a name that is not UTF-8 is in no manifest: the database cannot even be asked for it)
+            row = None if is_undecodable(finding.subject) else manifest.recorded(conn, finding.subject)
             path = os.path.join(ws.root, finding.subject)
             if row is not None:
                 still = _file_finding(path, dict(row)) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -577,3 +578,15 @@ def test_a_return_settled_while_verify_looks_is_no_finding(root, monkeypatch):
     ws = Workspace.open(root)
     with Store.for_workspace(ws) as store:
         assert v.verify(ws, store).findings == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="只有 Linux/macOS 的文件名可以不是 UTF-8")
+def test_a_stray_whose_name_is_not_utf8_is_named_in_chinese_not_a_crash(root):
+    """A file unpacked from a GBK zip on a Linux share: its name has bytes that are no UTF-8 (it crashed verify)."""
+    name = os.fsdecode(b"outbox/2026/" + "总结".encode("gbk") + b".docx")
+    (root / name).write_bytes(b"PK")
+    [finding] = findings(root)
+    assert (finding["kind"], finding["subject"]) == ("stray", "outbox/2026/总结.docx")
+    assert "文件名不是 UTF-8 编码" in finding["message"]
+    text = run_cli("-w", root, "verify", check=1).stdout
+    assert "outbox/2026/总结.docx：档案记录中没有这个文件" in text
