@@ -1167,12 +1167,17 @@ class Office:
         总结 folder it lies in, else ``programme_year()``."""
         from lzdocs.documents.summary_final import record_final, summary_year
         from lzdocs.documents.summary_report import SUMMARY_DIR
+        from lzdocs.fsutil import same_file
 
         path = Path(file)
-        if not path.is_absolute() and not os.path.lexists(path):  # not from here: in the workspace, or its 总结
+        if not path.is_absolute():  # from here; else in the workspace, or a bare name in its 总结 folder
             inside = self.ws.root / path
-            path = inside if os.path.lexists(inside) or len(path.parts) > 1 else \
-                self.ws.year_dir(year or self.programme_year()) / SUMMARY_DIR / path
+            if os.path.lexists(path) and os.path.lexists(inside) and not same_file(path, inside):
+                raise ConfigError(f"“{path}”在当前文件夹和工作区里各有一个，不知道登记哪一个",
+                                  hint=f"请写完整路径，如 {inside}")
+            if not os.path.lexists(path):
+                path = inside if os.path.lexists(inside) or len(path.parts) > 1 else \
+                    self.ws.year_dir(year or self.programme_year()) / SUMMARY_DIR / path
         in_folder = summary_year(self.ws, path)
         if year is not None and in_folder is not None and in_folder != year:
             raise ConfigError(f"“{path.name}”在 {in_folder} 年度的总结文件夹里，不是 {year} 年度的总结",

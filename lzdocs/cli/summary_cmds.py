@@ -42,8 +42,7 @@ def summary_command(env: Env, year: int | None, pdf: bool, package: bool, final:
     office = env.office()
     if final is not None:
         if pdf or package:
-            raise click.UsageError("--final 只登记定稿，不能与 --pdf、--package 同用；要生成上报材料请另外运行 "
-                                   "lzdocs summary --package")
+            raise click.UsageError("--final 只登记定稿，不能与 --pdf、--package 同用（它们会另外生成一份新的总结）")
         _final(env, office.summary_final(final, year))
         return
     result = office.summary(year, pdf=pdf, package=package)
@@ -72,7 +71,7 @@ def _final(env: Env, result: FinalResult) -> None:
     elif result.how == "same":
         env.echo(f"{result.year} 年度总结定稿已登记过，内容相同，没有再登记：{rel(result.file)}")
     else:
-        env.echo(f"已登记 {result.year} 年度总结定稿（{HOW[result.how]}）：{rel(result.file)}")
+        env.echo(f"已登记 {result.year} 年度总结定稿：{rel(result.file)}（{HOW[result.how]}）")
         env.echo(f"  SHA-256 {result.sha256}，{result.size} 字节；"
                  "之后 verify 核对、backup 备份、archive 归档都以它为准")
     for text in result.warnings:

@@ -5,29 +5,35 @@ version is recorded, ``verify`` reports it (changed, or not written by lzdocs), 
 not the recorded ones) and ``archive`` cannot tell which to take. Recording it makes it one of the archive's files:
 its bytes in the manifest, an event that keeps the bytes it replaces, and the numbers it carries — those of the
 summary it was finished from — by which ``archive`` still tells whether they hold (integrity/items.py
-``stale_numbers``)."""
+``stale_numbers``). The newest 定稿 is the one ``archive`` takes; a draft written after it makes the choice the
+clerk's (``choose_summary``)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.documents.summary_report import SUMMARY_DIR, SUMMARY_EVENT
-from lzdocs.errors import ConfigError
+from lzdocs.errors import ConfigError, LzdocsError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from lzdocs.office import Office
     from lzdocs.workspace import Workspace
 
 FINAL_EVENT = "summary_final"  # events.action: {"year", "sha256", "how", "of", and the numbers of "of" (as summary)}
 NUMBERS = ("today", "figures", "units", "points")  # what a summary event keeps of its numbers (summary_report._record)
-HOW = {"edited": "在原处修改的总结", "beside": "总结文件夹中的定稿", "copied": "定稿（已复制到总结文件夹）",
-       "same": "已登记过的定稿（内容相同，没有再登记）"}
+HOW = {"edited": "在原处修改的总结", "beside": "总结文件夹中另存的文件", "copied": "已复制进总结文件夹",
+       "again": "已登记过的文件，重新定为定稿", "same": "已是登记的定稿，内容相同，没有再登记"}
 
 
 @dataclass
@@ -57,6 +63,31 @@ def summary_year(ws: Workspace, path: Path) -> int | None:
     return None
 
 
+def is_summary_name(name: str) -> bool:
+    """A name ``archive`` looks at in a 总结 folder: a .docx (any case), not hidden, not Word's lock file (~$…)."""
+    return name.lower().endswith(".docx") and not name.startswith((".", "~$"))
+
+
+def final_paths(conn: Connection, year: int) -> dict[str, int]:
+    """The files recorded as ``year``'s 定稿 (workspace-relative) → the id of the event that last did so, when the
+    manifest still holds the bytes it recorded (a file rewritten since by ``summary`` under that name is no 定稿)."""
+    from sqlalchemy import select
+
+    from lzdocs.store import files
+    from lzdocs.store.schema import events
+
+    found: dict[str, int] = {}
+    query = select(events.c.id, events.c.subject, events.c.after).where(events.c.action == FINAL_EVENT)
+    for event_id, subject, after in conn.execute(query.order_by(events.c.id)):
+        written = json.loads(after) if after else {}
+        row = files.recorded(conn, subject)
+        if written.get("year") == year and row is not None and row["sha256"] == written.get("sha256"):
+            found[subject] = event_id
+        else:
+            found.pop(subject, None)
+    return found
+
+
 def record_final(office: Office, given: Path, year: int) -> FinalResult:
     """Record ``given`` as ``year``'s 定稿: a .docx in outbox/<year>/总结/ (edited in place, or saved beside), or one
     from anywhere else, copied in under its own name (``_01`` … when the name is taken; never replacing a file)."""
@@ -65,34 +96,52 @@ def record_final(office: Office, given: Path, year: int) -> FinalResult:
 
     ws = office.ws
     folder = ws.year_dir(year) / SUMMARY_DIR
+    _check_folder(ws, folder)
+    inside = summary_year(ws, given) == year
+    _check_name(given, inside)
     data = _read_docx(ws, given)
-    digest, size = _sha256(data), len(data)
+    digest, size = hashlib.sha256(data).hexdigest(), len(data)
+    prefix = ws.relative(folder) + "/"
     with office.store.read() as conn:
         require_open(conn, year)  # a closed year's summary is in its 归档 package (YearClosed)
-        inside = summary_year(ws, given) == year
-        row = files.recorded(conn, ws.relative(folder / given.name)) if inside else None
-        of, numbers = _numbers_of(conn, ws, year, folder / given.name if row else None)
-        if not inside:
-            same = [r for r in files.all_files(conn, prefix=ws.relative(folder) + "/")
-                    if r["role"] == "summary" and r["sha256"] == digest]
-            if same:
-                return FinalResult(year, ws.root / same[-1]["path"], digest, size, "same", of)
-    if row is not None and row["role"] != "summary":
-        raise ConfigError(f"{ws.relative(folder / given.name)} 在档案中记为其他文件（{row['role']}），不是总结",
-                          hint="请把定稿另存为一个新的文件名，再用 --final 登记")
+        _not_another_file(conn, ws, given)
+        finals = final_paths(conn, year)
+        latest = max(finals, key=finals.get) if finals else None
+        rows = {r["path"]: r for r in files.all_files(conn, prefix=prefix) if r["role"] == "summary"}
+        if inside:
+            target = folder / given.name
+            row = rows.get(ws.relative(target))
+        else:  # the same bytes recorded and on disk already: that file, not a second copy
+            target = _on_disk_with(ws, [p for p, r in rows.items() if r["sha256"] == digest], digest)
+            row = rows.get(ws.relative(target)) if target is not None else None
+        of, numbers = _numbers_of(conn, ws, year, target if row is not None else None)
     if row is not None and row["sha256"] == digest:
-        return FinalResult(year, folder / given.name, digest, size, "same", of)
-    how = "copied" if not inside else "edited" if row is not None else "beside"
-    target = _copy_in(folder, given, data) if how == "copied" else folder / given.name
-    result = FinalResult(year, target, digest, size, how, of)
+        how = "same" if ws.relative(target) == latest else "again"
+    else:
+        how = "edited" if row is not None else "beside" if inside else "copied"
+    result = FinalResult(year, target if how != "copied" else given, digest, size, how, of)
+    if how == "same":
+        return result
+    if how == "copied":
+        result.file = target = _copy_in(folder, given, data)
+    committing: list[bool] = []
     try:
         with office.store.begin(year=year) as conn:
+            if how == "copied":  # another --final of the same file recorded it meanwhile: that one
+                twin = _on_disk_with(ws, [r["path"] for r in files.all_files(conn, prefix=prefix)
+                                          if r["role"] == "summary" and r["sha256"] == digest
+                                          and r["path"] != ws.relative(target)], digest)  # (not this copy)
+                if twin is not None:
+                    target.unlink(missing_ok=True)
+                    result.file, result.how = twin, "same"
+                    return result
             files.record(conn, ws.relative(target), digest, size, "summary", office.store.now())
             office.store.log(conn, FINAL_EVENT, ws.relative(target),
                              before={"sha256": row["sha256"], "size": row["size"]} if row else None,
                              after={"year": year, "sha256": digest, "how": how, "of": of, **numbers})
+            committing.append(True)
     except BaseException:
-        if how == "copied":  # not recorded: no foreign file left behind (verify, archive)
+        if how == "copied" and not committing:  # not recorded: no foreign file left behind (verify, archive)
             target.unlink(missing_ok=True)
         raise
     if of is None:
@@ -103,17 +152,83 @@ def record_final(office: Office, given: Path, year: int) -> FinalResult:
     return result
 
 
+def _check_folder(ws: Workspace, folder: Path) -> None:
+    """The year's 总结 folder lies in the workspace (a link to elsewhere would put the 定稿 outside the archive)."""
+    try:
+        outside = not Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(ws.root))
+    except OSError:
+        outside = False
+    if outside:
+        raise ConfigError(f"{ws.relative(folder)} 指向工作区以外的文件夹，定稿不能登记在那里",
+                          hint=f"请把 {ws.relative(folder)} 改回工作区里的普通文件夹后再登记")
+
+
+def _check_name(given: Path, inside: bool) -> None:
+    """Names no 定稿 can have: not UTF-8 (no manifest can name it), Word's lock file, a hidden file beside."""
+    from lzdocs.fsutil import display_name, is_undecodable
+
+    name = given.name
+    if is_undecodable(name):
+        raise ConfigError(f"文件名“{display_name(name)}”不是 UTF-8 编码（可能是从 GBK 压缩包解出的），不能登记",
+                          hint="请在 WPS 或 Word 中把它另存为一个新的文件名，再登记")
+    if name.startswith("~$"):
+        raise ConfigError(f"“{name}”是 WPS/Word 打开文档时留下的临时文件，不是总结本身",
+                          hint="请写总结文件本身的名称（不带 ~$）")
+    if inside and name.startswith("."):
+        raise ConfigError(f"“{name}”是隐藏文件，归档时不会取它", hint="请把它改名（去掉开头的点）后再登记")
+
+
+def _not_another_file(conn: Connection, ws: Workspace, given: Path) -> None:
+    """A file the archive keeps as something else (a form received, a letter, the 公示表…), or one in the inbox, is
+    no 总结."""
+    from lzdocs.store import files
+
+    try:
+        real = Path(os.path.realpath(given))
+        in_inbox = real.is_relative_to(os.path.realpath(ws.inbox))
+    except OSError:
+        in_inbox = False
+    if in_inbox:
+        raise ConfigError(f"“{given}”在收件文件夹里，是报送的表格，不是总结",
+                          hint="请把定稿放在收件文件夹以外（如桌面），再登记")
+    row = files.recorded(conn, ws.relative(given))
+    if row is not None and row["role"] != "summary":
+        raise ConfigError(f"“{ws.relative(given)}”在档案中记为其他文件（{ROLE_NAMES.get(row['role'], row['role'])}），"
+                          "不是总结", hint="请写改好的总结定稿的位置")
+
+
+ROLE_NAMES = {"original": "收到的表格", "duplicate": "重复报送的表格", "returned": "退回的表格", "document": "文书",
+              "register": "登记簿", "publicity": "公示表", "pdf": "PDF", "package": "上报材料",
+              "explanation": "错误说明", "edited": "改过的登记簿"}
+
+
+def _on_disk_with(ws: Workspace, paths: list[str], digest: str) -> Path | None:
+    """The first of ``paths`` (workspace-relative) whose file is there with the bytes ``digest``."""
+    from lzdocs.fsutil import NotRegularFile, open_regular
+
+    for path in paths:
+        try:
+            with open_regular(ws.root / path) as fh:
+                if hashlib.file_digest(fh, "sha256").hexdigest() == digest:
+                    return ws.root / path
+        except (OSError, NotRegularFile):
+            continue
+    return None
+
+
 def _read_docx(ws: Workspace, path: Path) -> bytes:
-    """The bytes of the .docx at ``path``, read once without following a link; ConfigError saying what to do."""
+    """The bytes of the .docx at ``path``, read once without following a link, and whole: every part as its
+    checksum says, the document part XML; ConfigError saying what to do."""
     from lzdocs.fsutil import NotRegularFile, display_path, open_regular
+    from lzdocs.ooxml.safety import Limits, check_zip_limits, parse_xml
 
     shown = display_path(str(path))
     if path.suffix.lower() != ".docx":
         raise ConfigError(f"“{shown}”不是 .docx 文件", hint="请在 WPS 或 Word 中把定稿另存为 .docx（Word 文档）再登记")
-    limit = ws.settings.limit("max_file_mb", 50) * 2**20
+    limits = Limits.from_settings(ws.settings)
     try:
         with open_regular(path) as fh:
-            data = fh.read(limit + 1)
+            data = fh.read(limits.max_file_bytes + 1)
     except FileNotFoundError:
         raise ConfigError(f"找不到文件“{shown}”", hint="请检查文件名和所在文件夹；文件名含空格时请加引号") from None
     except NotRegularFile:
@@ -122,61 +237,56 @@ def _read_docx(ws: Workspace, path: Path) -> bytes:
     except OSError as exc:
         raise ConfigError(f"读不了“{shown}”：{exc.strerror or exc}",
                           hint="请确认文件没有在 WPS/Word 中以独占方式打开，并且有读取权限") from None
-    if len(data) > limit:
-        raise ConfigError(f"“{shown}”超过 {limit // 2**20} MB，不像是一份总结",
+    if len(data) > limits.max_file_bytes:
+        raise ConfigError(f"“{shown}”超过 {limits.max_file_bytes // 2**20} MB，不像是一份总结",
                           hint="请确认选对了文件；确实需要时调大 lzdocs.toml 中 [limits] max_file_mb")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            whole = "word/document.xml" in package.namelist()
-    except (zipfile.BadZipFile, ValueError):
-        whole = False
+            check_zip_limits(package.infolist(), len(data), limits)
+            whole = package.testzip() is None and "word/document.xml" in package.namelist()
+            if whole:
+                parse_xml(package.read("word/document.xml"), "word/document.xml")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, EOFError, OSError, LzdocsError):
+        whole = False  # damaged, encrypted, no package at all, or over the limits
     if not whole:
         raise ConfigError(f"“{shown}”不是完整的 Word 文档（.docx），可能已损坏、设了打开密码或只是改了扩展名",
                           hint="请在 WPS 或 Word 中打开它，去掉密码后另存为 .docx，再登记")
     return data
 
 
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
-def _numbers_of(conn, ws: Workspace, year: int, itself: Path | None) -> tuple[str | None, dict]:
-    """The summary lzdocs wrote whose numbers the 定稿 carries — ``itself`` when it is one edited in place, else the
-    newest of ``year`` — and those numbers as its event recorded them ({} when none was written)."""
-    import json
-
+def _numbers_of(conn: Connection, ws: Workspace, year: int, itself: Path | None) -> tuple[str | None, dict]:
+    """The summary lzdocs wrote whose numbers the 定稿 carries — ``itself`` when it is one recorded already (a
+    summary edited in place, a 定稿 named again), else the newest of ``year`` — and those numbers as its event
+    recorded them ({} when none was written)."""
     from sqlalchemy import select
 
     from lzdocs.store.schema import events
 
     query = select(events.c.subject, events.c.after).where(events.c.action.in_([SUMMARY_EVENT, FINAL_EVENT]))
-    if itself is not None:
-        query = query.where(events.c.subject == ws.relative(itself))
-    for subject, after in conn.execute(query.order_by(events.c.id.desc())):
-        written = json.loads(after) if after else {}
-        if written.get("year") == year and written.get("figures"):
-            source = written.get("of") or subject  # a 定稿 of a 定稿 carries the first one's numbers
-            return source, {key: written[key] for key in NUMBERS if key in written}
+    subjects = [ws.relative(itself), None] if itself is not None else [None]
+    for subject in subjects:  # itself when it has numbers (one recorded by ``archive --summary`` has none)
+        chosen = query.where(events.c.subject == subject) if subject is not None else query
+        for found, after in conn.execute(chosen.order_by(events.c.id.desc())):
+            written = json.loads(after) if after else {}
+            if written.get("year") == year and written.get("figures"):
+                source = written.get("of") or found  # a 定稿 of a 定稿 carries the first one's numbers
+                return source, {key: written[key] for key in NUMBERS if key in written}
     return None, {}
 
 
 def _copy_in(folder: Path, given: Path, data: bytes) -> Path:
-    """``data`` written into ``folder`` under ``given``'s name (``_01`` … when taken), whole or not at all."""
-    from lzdocs.fsutil import reserve_name, write_new_file
+    """``data`` into ``folder`` under ``given``'s name (``_01`` … when taken; a hidden name shown): written whole
+    under a hidden name first, then moved onto a free name in one step — a process killed midway leaves no empty
+    file under a real name, which ``archive`` would take for a 总结."""
+    from lzdocs.fsutil import move_without_replacing, write_new_file
 
-    target = reserve_name(folder, given.stem, ".docx")
+    folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{uuid.uuid4().hex}.docx"
     try:
         write_new_file(partial, data)
-        os.replace(partial, target)
-    except BaseException:
-        target.unlink(missing_ok=True)  # still the empty placeholder
-        raise
+        return move_without_replacing(partial, folder, given.stem.lstrip(".") or "总结定稿", ".docx")
     finally:
         partial.unlink(missing_ok=True)
-    return target
 
 
 def _stale_note(office: Office, year: int, final: Path, source: Path) -> list[str]:
@@ -188,5 +298,5 @@ def _stale_note(office: Office, year: int, final: Path, source: Path) -> list[st
         stale = stale_numbers(conn, office.ws, year, final)
     if not stale:
         return []
-    return [f"定稿中的数字是按 {source.name} 生成时统计的，之后档案库有了变化（{stale}）；请核对修改，"
-            f"或运行 lzdocs summary --year {year} 重新生成后再定稿"]
+    return [f"定稿中的数字是按 {source.name} 生成时统计的，之后档案库有了变化（{stale}）；请运行 lzdocs summary "
+            f"--year {year} 重新生成，按新的数字改好后再登记定稿"]

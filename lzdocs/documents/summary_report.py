@@ -119,25 +119,22 @@ def charts_of(s: YearSummary, warnings: list[str]) -> dict[str, list[bytes]]:
 
 
 def _write_docx(ws: Workspace, s: YearSummary, warnings: list[str]) -> Path:
-    """Written beside under a temporary name, then moved onto a name reserved for it: an earlier summary (the
-    clerk may have edited it) is never replaced; the new one takes ``_01``, ``_02`` …"""
+    """Written beside under a hidden temporary name, then moved onto a free name in one step: an earlier summary
+    (the clerk may have edited it) is never replaced — the new one takes ``_01``, ``_02`` … — and a process killed
+    midway leaves no empty file under a real name, which ``archive`` would take for a 总结."""
     from lzdocs.documents.summary_doc import write_summary
-    from lzdocs.fsutil import reserve_name
+    from lzdocs.fsutil import move_without_replacing
 
     charts = charts_of(s, warnings)
     folder = ws.year_dir(s.year) / SUMMARY_DIR
-    target = reserve_name(folder, f"{s.year}年度廉政风险防控工作总结", ".docx")
+    folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{uuid.uuid4().hex}.docx"
     try:
         write_summary(partial, s, school=ws.school, issuer=ws.settings.text("organisation", "issuer") or ws.school,
                       charts=charts)
-        os.replace(partial, target)
-    except BaseException:
-        target.unlink(missing_ok=True)  # still the empty placeholder
-        raise
+        return move_without_replacing(partial, folder, f"{s.year}年度廉政风险防控工作总结", ".docx")
     finally:
         partial.unlink(missing_ok=True)
-    return target
 
 
 def _pdf(ws: Workspace, docx: Path, warnings: list[str]) -> Path | None:

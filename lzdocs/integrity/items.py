@@ -142,11 +142,13 @@ def _summary_item(ws: Workspace, year: int, scheme: Scheme, path: Path) -> Item:
 def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | None = None) -> tuple[Path | None, str]:
     """The 总结 the 归档 package takes for ``year``, and a 提醒 ('' when none), or ConfigError.
 
-    Without ``chosen``: the newest one ``lzdocs summary`` wrote (recorded in the manifest; edited since by the clerk
-    is fine — that is how it is finished), and only when its numbers still hold: counted again as of the day it was
+    Without ``chosen``: the newest one ``lzdocs summary`` wrote or ``summary --final`` recorded (in the manifest;
+    edited since by the clerk is fine — that is how it is finished), and only when its numbers still hold; a draft
+    written after the newest 定稿 makes the choice the clerk's: counted again as of the day it was
     written, they must be the same (a form taken or corrected, a letter or a case added since changes them). A
     .docx in the folder that lzdocs did not write (…（定稿）.docx) makes the choice the clerk's: ``chosen`` names
     the one to take, inside outbox/<year>/总结/, taken even when out of date (the 提醒 says so). None: no summary."""
+    from lzdocs.documents.summary_final import final_paths, is_summary_name
     from lzdocs.documents.summary_report import SUMMARY_DIR
     from lzdocs.store import files
 
@@ -155,7 +157,7 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
         path = _in_summary_folder(ws, folder, year, chosen)
         stale = stale_numbers(conn, ws, year, path)
         return path, f"指定的总结 {path.name} 中的数字已过时（{stale}），已按指定的归档" if stale else ""
-    on_disk = sorted(p for p in folder.glob("*.docx") if p.is_file() and not p.name.startswith((".", "~$"))) \
+    on_disk = sorted(p for p in folder.iterdir() if is_summary_name(p.name) and p.is_file()) \
         if folder.is_dir() else []
     if not on_disk:
         return None, ""
@@ -169,6 +171,12 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
                                f"或用 --summary 指定要归档的那一份，如 lzdocs archive --year {year} "
                                f"--summary \"{others[-1].name}\" 归档文件夹；不需要的请移出 {ws.relative(folder)}")
     path = max((p for p in on_disk if p in written), key=lambda p: (written[p]["recorded_at"], p.name))
+    finals = {ws.root / p: n for p, n in final_paths(conn, year).items() if ws.root / p in on_disk}
+    if finals and path not in finals:  # a draft written after the 定稿: which is meant, the clerk says
+        final = max(finals, key=finals.get)
+        raise ConfigError(f"{year} 年度登记了总结定稿 {final.name}，之后又生成了总结 {path.name}，不知道归档哪一份",
+                          hint=f"归档定稿：lzdocs archive --year {year} --summary \"{final.name}\" 归档文件夹；"
+                               f"要用新生成的，改好后先登记：lzdocs summary --final \"{ws.relative(path)}\"")
     if stale := stale_numbers(conn, ws, year, path):
         raise ConfigError(f"{year} 年度的总结 {path.name} 写成以后，档案库中该年度的数字有了变化（{stale}），"
                           "总结中的数字已经过时",

@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import shutil
+import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -73,7 +75,7 @@ def test_a_summary_edited_in_place_is_recorded_and_then_verified_backed_up_and_a
     assert f'lzdocs summary --final "{workspace.relative(summary)}"' in before.stdout
 
     out = run_cli("-w", workspace.root, "summary", "--final", workspace.relative(summary), check=0)
-    assert f"已登记 2026 年度总结定稿（在原处修改的总结）：{workspace.relative(summary)}" in out.stdout
+    assert f"已登记 2026 年度总结定稿：{workspace.relative(summary)}（在原处修改的总结）" in out.stdout
     assert recorded(workspace, summary)["sha256"] == sha(summary) != lzdocs_wrote
     [event] = finals(workspace)
     assert event["before"]["sha256"] == lzdocs_wrote  # the bytes lzdocs wrote stay in the chain
@@ -217,3 +219,162 @@ def test_a_copy_that_cannot_be_recorded_is_taken_away_and_the_clerk_s_file_kept(
     with Office(workspace, today=LATER) as office, pytest.raises(KeyboardInterrupt):
         office.summary_final(final)
     assert sorted(p.name for p in summary.parent.iterdir()) == listing and final.is_file()
+
+
+# --- what an adversarial pass found --------------------------------------------------------------------------
+
+def test_a_summary_written_after_the_final_makes_archive_ask_which(year):
+    workspace, summary = year
+    final = edit(summary, to=summary.with_name("定稿.docx"))
+    run_json("-w", workspace.root, "summary", "--final", final.name)
+    with Office(workspace, today=LATER) as office:
+        draft = office.summary(2026).file  # e.g. run for the 上报 package: a new, unedited draft
+    with pytest.raises(ConfigError) as refused:
+        chosen(workspace)
+    assert f"登记了总结定稿 定稿.docx，之后又生成了总结 {draft.name}" in str(refused.value)
+    assert '--summary "定稿.docx"' in refused.value.hint and "lzdocs summary --final" in refused.value.hint
+    run_json("-w", workspace.root, "summary", "--final", workspace.relative(draft))  # the new one, as it is
+    assert chosen(workspace) == (draft, "")
+
+
+def test_naming_an_earlier_final_again_makes_it_the_final_once_more(year, tmp_path):
+    workspace, summary = year
+    v1 = edit(summary, "第一稿", to=tmp_path / "v1.docx")
+    v2 = edit(summary, "第二稿", to=tmp_path / "v2.docx")
+    first = run_json("-w", workspace.root, "summary", "--final", v1)
+    run_json("-w", workspace.root, "summary", "--final", v2)
+    again = run_json("-w", workspace.root, "summary", "--final", v1)
+    assert again["how"] == "again" and again["file"] == first["file"]
+    assert chosen(workspace) == (workspace.root / first["file"], "")
+    assert run_json("-w", workspace.root, "summary", "--final", v1)["how"] == "same"
+
+
+def test_a_final_whose_copy_was_deleted_is_copied_in_again(year, tmp_path):
+    workspace, summary = year
+    v1 = edit(summary, to=tmp_path / "v1.docx")
+    first = workspace.root / run_json("-w", workspace.root, "summary", "--final", v1)["file"]
+    first.unlink()
+    again = run_json("-w", workspace.root, "summary", "--final", v1)
+    assert again["how"] == "copied" and (workspace.root / again["file"]).read_bytes() == v1.read_bytes()
+    assert chosen(workspace) == (workspace.root / again["file"], "")
+
+
+def test_a_relative_path_found_both_here_and_in_the_workspace_is_asked_about(year, tmp_path):
+    workspace, summary = year
+    here = tmp_path / "别处"
+    (here / summary.parent.relative_to(workspace.root)).mkdir(parents=True)
+    shutil.copy(summary, here / workspace.relative(summary))  # another workspace's, unedited
+    edit(summary)
+    out = run_cli("-w", workspace.root, "summary", "--final", workspace.relative(summary), cwd=here, check=2)
+    assert "在当前文件夹和工作区里各有一个" in out.stderr and str(summary) in out.stderr
+    assert finals(workspace) == []
+
+
+def test_a_file_the_archive_keeps_as_something_else_or_one_in_the_inbox_is_no_summary(year, make_form):
+    workspace, summary = year
+    with Office(workspace, today=LATER) as office, office.store.read() as conn:
+        [kept] = [r["path"] for r in files.all_files(conn) if r["role"] == "original"]
+    copy = workspace.root / kept
+    copy_docx = copy.with_name("收到的表.docx") if copy.suffix != ".docx" else copy
+    out = run_cli("-w", workspace.root, "summary", "--final", copy_docx, check=2)
+    assert "在档案中记为其他文件（收到的表格），不是总结" in out.stderr
+    waiting = make_form(workspace.inbox / "基建处.docx", unit="基建处")
+    out = run_cli("-w", workspace.root, "summary", "--final", waiting, check=2)
+    assert "在收件文件夹里，是报送的表格" in out.stderr and waiting.is_file()
+    assert finals(workspace) == []
+
+
+def test_names_archive_would_pass_over_are_refused_or_made_plain(year, tmp_path):
+    workspace, summary = year
+    upper = edit(summary, to=summary.with_name("定稿.DOCX"))
+    assert run_json("-w", workspace.root, "summary", "--final", upper)["how"] == "beside"
+    assert chosen(workspace) == (upper, "")  # a .DOCX is a 总结 to archive too
+    hidden = edit(summary, to=summary.with_name(".定稿.docx"))
+    assert "是隐藏文件" in run_cli("-w", workspace.root, "summary", "--final", hidden, check=2).stderr
+    lock = shutil.copy(summary, tmp_path / "~$定稿.docx")
+    assert "临时文件" in run_cli("-w", workspace.root, "summary", "--final", lock, check=2).stderr
+    outside = edit(summary, "外来", to=tmp_path / ".藏起来的.docx")
+    assert run_json("-w", workspace.root, "summary", "--final", outside)["file"].endswith("/藏起来的.docx")
+
+
+def test_a_docx_damaged_inside_is_refused(year, tmp_path):
+    workspace, summary = year
+    data = bytearray(edit(summary, to=tmp_path / "好的.docx").read_bytes())
+    with zipfile.ZipFile(tmp_path / "好的.docx") as package:
+        info = package.getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 50, start + 350):
+        data[i] ^= 0x5A  # its compressed bytes scrambled, its name and checksum as before
+    damaged = tmp_path / "坏的.docx"
+    damaged.write_bytes(bytes(data))
+    out = run_cli("-w", workspace.root, "summary", "--final", damaged, check=2)
+    assert "不是完整的 Word 文档" in out.stderr and finals(workspace) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="只有 Linux/macOS 的文件名可以不是 UTF-8")
+def test_a_name_that_is_not_utf8_is_refused_in_chinese(year, tmp_path):
+    workspace, summary = year
+    for folder in (tmp_path, summary.parent):
+        name = os.fsdecode("定稿".encode("gbk") + b".docx")
+        path = Path(os.fsdecode(folder)) / name
+        shutil.copy(summary, path)
+        out = run_cli("-w", workspace.root, "summary", "--final", path, check=2)
+        assert "不是 UTF-8 编码" in out.stderr and "定稿" in out.stderr and "Traceback" not in out.stderr
+        path.unlink()
+    assert finals(workspace) == []
+
+
+def test_a_ctrl_c_as_the_commit_ends_keeps_the_copy_it_recorded(year, tmp_path, monkeypatch):
+    from lzdocs.store.db import Store
+
+    workspace, summary = year
+    final = edit(summary, to=tmp_path / "定稿.docx")
+    commit = Store._commit
+
+    def committed_then_ctrl_c(raw):
+        commit(raw)
+        raise KeyboardInterrupt
+
+    with Office(workspace, today=LATER) as office:
+        monkeypatch.setattr(Store, "_commit", staticmethod(committed_then_ctrl_c))
+        with pytest.raises(KeyboardInterrupt):
+            office.summary_final(final)
+        monkeypatch.undo()
+    [event] = finals(workspace)
+    copy = workspace.root / event["subject"]
+    assert copy.read_bytes() == final.read_bytes()  # recorded, and there
+    assert verify(workspace.root).returncode == 0
+
+
+def test_two_finals_of_one_file_at_once_leave_one_copy(year, tmp_path, monkeypatch):
+    from lzdocs.documents import summary_final
+
+    workspace, summary = year
+    final = edit(summary, to=tmp_path / "定稿.docx")
+    copy_in = summary_final._copy_in
+    other: list = []
+
+    def and_meanwhile(*args):
+        made = copy_in(*args)
+        if not other:  # another clerk's run records the same file between this copy and its transaction
+            other.append(None)
+            monkeypatch.setattr(summary_final, "_copy_in", copy_in)
+            with Office(workspace, today=LATER) as office:
+                other[0] = office.summary_final(final)
+        return made
+
+    monkeypatch.setattr(summary_final, "_copy_in", and_meanwhile)
+    with Office(workspace, today=LATER) as office:
+        result = office.summary_final(final)
+    assert result.how == "same" and result.file == other[0].file
+    assert [p.name for p in summary.parent.iterdir() if p.read_bytes() == final.read_bytes()] == [other[0].file.name]
+    assert len(finals(workspace)) == 1
+
+
+def test_a_summary_folder_that_leads_out_of_the_workspace_is_refused(year, tmp_path):
+    workspace, summary = year
+    away = tmp_path / "别处的总结"
+    shutil.move(summary.parent, away)
+    summary.parent.symlink_to(away, target_is_directory=True)
+    out = run_cli("-w", workspace.root, "summary", "--final", away / summary.name, check=2)
+    assert "指向工作区以外的文件夹" in out.stderr and finals(workspace) == []
