@@ -1158,13 +1158,15 @@ class Office:
             require_open(conn, year)
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)
 
-    def summary_final(self, file: str | Path, year: int | None = None) -> FinalResult:
+    def summary_final(self, file: str | Path, year: int | None = None, *, pdf: bool = False,
+                      package: bool = False) -> FinalResult:
         """Record ``file`` as the 定稿 of the year's 总结: the summary ``summary()`` wrote, edited in place; a .docx
         saved beside it in outbox/<year>/总结/; or one from elsewhere, copied in under its own name. A relative path
         not found from here is looked for in the workspace, then a bare name in the 总结 folder. Then ``verify``
         finds it as recorded, ``backup`` carries it, and ``archive`` takes it while the numbers it carries — those
         of the summary it was finished from — hold (documents/summary_final.py). ``year``: default the year of the
-        总结 folder it lies in, else ``programme_year()``."""
+        总结 folder it lies in, else ``programme_year()``. ``pdf``, ``package``: its PDF and the 上报 package made
+        from it, as ``summary()`` makes them from a new one."""
         from lzdocs.documents.summary_final import record_final, summary_year
         from lzdocs.documents.summary_report import SUMMARY_DIR
         from lzdocs.fsutil import same_file
@@ -1182,7 +1184,12 @@ class Office:
         if year is not None and in_folder is not None and in_folder != year:
             raise ConfigError(f"“{path.name}”在 {in_folder} 年度的总结文件夹里，不是 {year} 年度的总结",
                               hint=f"去掉 --year，或写 --year {in_folder}")
-        return record_final(self, path, year or in_folder or self.programme_year())
+        final = record_final(self, path, year or in_folder or self.programme_year())
+        if pdf or package:
+            from lzdocs.documents.summary_report import with_final
+
+            with_final(self, final, pdf=pdf, package=package)
+        return final
 
     # --- the year's 归档 package --------------------------------------------------------------------------
     def archive(self, year: int, dest: str | Path, *, progress: Progress | None = None,

@@ -33,17 +33,16 @@ def summary_command(env: Env, year: int | None, pdf: bool, package: bool, final:
     示例：
       lzdocs summary --year 2026
       lzdocs summary --year 2026 --pdf --package
-      lzdocs summary --final "2026年度廉政风险防控工作总结（定稿）.docx"
+      lzdocs summary --final "2026年度廉政风险防控工作总结（定稿）.docx" --package
 
     \b
     生成的总结可以在 WPS/Word 中修改。改好后用 --final 登记定稿：之后 verify 核对通过、backup 会带上它、
     archive 归档这一份（其中的数字仍按它所依据的那次生成核对）。不登记的话，改过的总结不进备份。
+    --final 加 --package（或 --pdf）：用定稿生成上报材料（或 PDF），不再另外生成一份新的总结。
     """
     office = env.office()
     if final is not None:
-        if pdf or package:
-            raise click.UsageError("--final 只登记定稿，不能与 --pdf、--package 同用（它们会另外生成一份新的总结）")
-        _final(env, office.summary_final(final, year))
+        _final(env, office.summary_final(final, year, pdf=pdf, package=package))
         return
     result = office.summary(year, pdf=pdf, package=package)
     rel = office.ws.relative
@@ -74,5 +73,11 @@ def _final(env: Env, result: FinalResult) -> None:
         env.echo(f"已登记 {result.year} 年度总结定稿：{rel(result.file)}（{HOW[result.how]}）")
         env.echo(f"  SHA-256 {result.sha256}，{result.size} 字节；"
                  "之后 verify 核对、backup 备份、archive 归档都以它为准")
+    if result.pdf:
+        env.echo(f"  PDF：{rel(result.pdf)}")
+    if result.package:
+        env.echo(f"上报材料（用定稿）：{rel(result.package)}（{rel(result.archive)}）")
+        for path in result.contents:
+            env.echo(f"  {path.name}")
     for text in result.warnings:
         env.note(f"提醒：{text}")

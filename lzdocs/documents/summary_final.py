@@ -45,10 +45,17 @@ class FinalResult:
     how: str  # a key of HOW
     of: str | None = None  # the summary lzdocs wrote whose numbers it carries (workspace-relative); None: none written
     warnings: list[str] = field(default_factory=list)
+    pdf: Path | None = None  # its PDF (``--pdf``)
+    package: Path | None = None  # the 上报 folder made from it (``--package``), as summary_report makes one
+    archive: Path | None = None  # the same as a .zip
+    contents: list[Path] = field(default_factory=list)
 
     def as_dict(self, relative) -> dict:
         return {"year": self.year, "file": relative(self.file), "sha256": self.sha256, "size": self.size,
-                "how": self.how, "of": self.of, "warnings": self.warnings}
+                "how": self.how, "of": self.of, "pdf": relative(self.pdf) if self.pdf else None,
+                "package": relative(self.package) if self.package else None,
+                "archive": relative(self.archive) if self.archive else None,
+                "contents": [p.name for p in self.contents], "warnings": self.warnings}
 
 
 def summary_year(ws: Workspace, path: Path) -> int | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from lzdocs.documents.summary import YearSummary, figures_digest
 
 if TYPE_CHECKING:
+    from lzdocs.documents.summary_final import FinalResult
     from lzdocs.office import Office
     from lzdocs.workspace import Workspace
 
@@ -90,11 +91,38 @@ def _record(office: Office, result: SummaryResult, figures: str, committing: lis
         committing.append(True)
 
 
-def _remove_unrecorded(result: SummaryResult) -> None:
+def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) -> None:
+    """The PDF of the 定稿 just recorded and the 上报 package made from it (as ``write_report`` makes them from a new
+    summary: the 上报 material is the office's finished text, not a new draft), recorded in one transaction; what
+    could not be recorded is removed, the 定稿 kept."""
+    from lzdocs.integrity.manifest import written_entries
+    from lzdocs.store import files
+
+    committing: list[bool] = []
+    try:
+        if pdf:
+            final.pdf = _pdf(office.ws, final.file, final.warnings)
+        if package:
+            _package(office, final)
+        written = [(final.pdf, "pdf")] * bool(final.pdf)
+        written += [(path, "package") for path in [*final.contents, *([final.archive] if final.archive else [])]]
+        entries = written_entries(office.store, office.ws.relative, written)
+        if entries:
+            with office.store.begin(year=final.year) as conn:
+                files.record_many(conn, entries)
+                committing.append(True)
+    except BaseException:
+        if not committing:
+            _remove_unrecorded(final, keep=final.file)
+        raise
+
+
+def _remove_unrecorded(result: SummaryResult | FinalResult, keep: Path | None = None) -> None:
     """What this run wrote, when it could not be recorded (the database server gone, Ctrl-C): files under names
     reserved for them seconds ago, which ``verify`` would call foreign and ``archive`` would offer as the 总结 —
-    the next run writes them again. The registers it rewrote are recorded on their own."""
-    for path in [result.file, result.pdf, result.archive, *result.contents]:
+    the next run writes them again. The registers it rewrote are recorded on their own; ``keep``: the 定稿 the
+    clerk gave, recorded before."""
+    for path in [result.file if result.file != keep else None, result.pdf, result.archive, *result.contents]:
         if path is not None:
             path.unlink(missing_ok=True)
     if result.package is not None:
@@ -152,7 +180,7 @@ def _pdf(ws: Workspace, docx: Path, warnings: list[str]) -> Path | None:
     return made
 
 
-def _package(office: Office, result: SummaryResult) -> None:
+def _package(office: Office, result: SummaryResult | FinalResult) -> None:
     """outbox/<year>/上报/ (or 上报_01 … when there is one): the report, the 汇总表 and the 公示表 of the year as
     just rewritten from the archive, and a 清单; then the folder as a .zip beside it."""
     from lzdocs.documents.registers import register_paths

@@ -201,10 +201,36 @@ def test_a_final_of_a_closed_year_or_of_another_year_s_folder_is_refused(year):
     assert finals(workspace) == []
 
 
-def test_final_with_pdf_or_package_is_a_usage_error(year):
+def test_the_package_made_with_the_final_holds_the_final_not_a_new_draft(year, tmp_path):
     workspace, summary = year
-    out = run_cli("-w", workspace.root, "summary", "--final", summary, "--package", check=2)
-    assert "--final 只登记定稿，不能与 --pdf、--package 同用" in out.stderr
+    final = edit(summary, to=tmp_path / "定稿.docx")
+    result = run_json("-w", workspace.root, "summary", "--final", final, "--package")
+    assert result["package"] == "outbox/2026/上报" and result["archive"] == "outbox/2026/上报.zip"
+    assert result["contents"][0] == "定稿.docx" and result["contents"][-1] == "清单.txt"
+    with zipfile.ZipFile(workspace.root / result["archive"]) as package:
+        assert package.read("上报/定稿.docx") == final.read_bytes()
+    assert sorted(p.name for p in summary.parent.iterdir()) == sorted([summary.name, "定稿.docx"])  # no new draft
+    assert verify(workspace.root).returncode == 0 and chosen(workspace) == (workspace.root / result["file"], "")
+
+
+def test_a_package_cut_off_before_it_is_recorded_leaves_the_final_recorded_and_no_package(year, tmp_path,
+                                                                                            monkeypatch):
+    from lzdocs.documents import summary_report
+
+    workspace, summary = year
+    final = edit(summary, to=tmp_path / "定稿.docx")
+
+    def ctrl_c(*args, **kw):  # the package's files copied, its .zip not made
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary_report, "_zip", ctrl_c)
+    with Office(workspace, today=LATER) as office, pytest.raises(KeyboardInterrupt):
+        office.summary_final(final, package=True)
+    monkeypatch.undo()
+    assert not (workspace.year_dir(2026) / "上报").exists() and not (workspace.year_dir(2026) / "上报.zip").exists()
+    [event] = finals(workspace)
+    assert (workspace.root / event["subject"]).read_bytes() == final.read_bytes()
+    assert verify(workspace.root).returncode == 0
 
 
 def test_a_copy_that_cannot_be_recorded_is_taken_away_and_the_clerk_s_file_kept(year, tmp_path, monkeypatch):
