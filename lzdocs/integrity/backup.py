@@ -43,6 +43,7 @@ GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
 BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；请把它改名后再备份"
 SERVER = "server"  # manifest "database" of a snapshot of an archive at a [database] url ("file": lzdocs.db)
+_URL = re.compile(r"[A-Za-z][\w+.-]*://[^\s\"']+")  # a database URL written in lzdocs.toml
 _SNAPSHOT_NAME = re.compile(r"^(\d{8}-\d{6})(?:-(\d+))?$", re.ASCII)
 
 Progress = Callable[[int, int, str], None]
@@ -240,15 +241,12 @@ def server_snapshot(store: Store, target: Path, now: dt.datetime) -> None:
     """The archive on the server that ``store`` is open on, as the SQLite file ``target`` (which must not exist):
     every row read in one snapshot of the server while other machines go on writing, then counted and hashed on
     both sides (store/copy.py, as ``lzdocs db copy``); a self-contained file (rollback journal, no -wal)."""
-    import sqlite3
-    from contextlib import closing
-
     from lzdocs.store import Store
     from lzdocs.store.copy import TABLE_NAMES, copy_archive
     from lzdocs.store.db import sqlite_url
 
     partial = target.with_name(f".{target.name}.part")
-    copy = Store(sqlite_url(partial), now=lambda: now)
+    copy = Store(sqlite_url(partial), now=lambda: now, wal=False)
     try:
         report = copy_archive(store, copy)
     finally:
@@ -258,8 +256,6 @@ def server_snapshot(store: Store, target: Path, now: dt.datetime) -> None:
                   if t["source"] != t["target"] or not t["same"]]
         raise BackupError(f"从数据库复制出的档案与数据库里的不一致（{'、'.join(differ)}），备份没有完成",
                           hint="请再备份一次；仍然如此，请检查数据库服务器")
-    with closing(sqlite3.connect(partial)) as db:
-        db.execute("PRAGMA journal_mode=DELETE")
     partial.rename(target)
 
 
@@ -269,28 +265,22 @@ def standalone_settings(ws: Workspace, url: str) -> bytes:
     server's, which the office may still be using. The line says which server it was (without the password).
     ConfigError, before the backup starts, when the url is written in a way this cannot rewrite."""
     import tomllib
-    from urllib.parse import unquote
 
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
+    from lzdocs.store.db import shown_url
     from lzdocs.textutil import decode_text
 
-    try:
-        shown = unquote(make_url(url).render_as_string(hide_password=True))  # 别处/档案.db, not %E5%88%AB…
-    except ArgumentError:
-        shown = "（地址）"
     lines = decode_text((ws.root / CONFIG).read_bytes()).splitlines(keepends=True)
     section, found = None, False
     for i, line in enumerate(lines):
         header = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$", line)
         if header:
             section = header.group(1).strip("\"' ")
-        elif section == "database" and re.match(r"\s*url\s*=", line):
+        elif section == "database" and not found and re.match(r"\s*url\s*=", line):
             end = "\r\n" if line.endswith("\r\n") else "\n"
-            lines[i] = f'url = ""  # 备份时档案库在 {shown}；恢复出的工作区用自己的 lzdocs.db{end}'
+            lines[i] = f'url = ""  # 备份时档案库在 {shown_url(url)}；恢复出的工作区用自己的 lzdocs.db{end}'
             found = True
-            break
+        elif section == "database":  # an earlier server's url kept as a comment: its password must not go along
+            lines[i] = _URL.sub(lambda m: shown_url(m.group()), line)
     text = "".join(lines)
     try:
         emptied = found and tomllib.loads(text).get("database", {}).get("url") == ""
@@ -649,7 +639,8 @@ def _was_on_server(manifest: dict) -> list[str]:
         return []
     return ["备份时档案库在 lzdocs.toml 的 [database] url 所指的数据库里；恢复出的工作区使用自己的 lzdocs.db"
             "（备份时那个档案库的副本），不会写入原来的数据库。要接替原来的数据库服务器，先用 "
-            "lzdocs db copy --to 新数据库地址 复制过去，再把地址写进 lzdocs.toml 的 [database] url"]
+            "lzdocs db copy --to 新数据库地址 复制到一个空的数据库，再把地址写进 lzdocs.toml 的 [database] url；"
+            "不要把地址改回原来那个还在用的数据库：两边各自编的文号会重号"]
 
 
 def _shared_inbox(root: Path) -> list[str]:

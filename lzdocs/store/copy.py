@@ -53,18 +53,19 @@ def copy_archive(source, target, progress: Callable[[int, int, str], None] | Non
     with source.snapshot() as src:
         totals = {t.name: src.execute(select(func.count()).select_from(t)).scalar() for t in tables}
         with target.begin() as dst:
-            _copy_rows(src, dst, tables, totals, progress)
+            _copy_rows(src, dst, tables, totals, progress, source.url)
         report = CopyReport()
         with target.read() as dst:
             for table in tables:
-                a, b = _digest(src, table), _digest(dst, table)
+                a, b = _digest(src, table, source.url), _digest(dst, table)
                 report.tables[table.name] = {"source": a[0], "target": b[0], "same": a[1] == b[1]}
     return report
 
 
 def _copy_rows(src: Connection, dst: Connection, tables, totals: dict[str, int],
-               progress: Callable[[int, int, str], None] | None) -> None:
-    """Every row of ``tables`` and the archive's own ``meta`` records from ``src`` into the empty ``dst``."""
+               progress: Callable[[int, int, str], None] | None, source: str) -> None:
+    """Every row of ``tables`` and the archive's own ``meta`` records from ``src`` (the database at the URL
+    ``source``) into the empty ``dst``."""
     taken = [t.name for t in tables if dst.execute(select(func.count()).select_from(t)).scalar()]
     if taken:
         raise StoreError(f"目标数据库里已经有档案（{'、'.join(TABLE_NAMES.get(t, t) for t in taken)}不是空的），"
@@ -75,7 +76,7 @@ def _copy_rows(src: Connection, dst: Connection, tables, totals: dict[str, int],
     for i, table in enumerate(tables):
         ahead = _forward_references(table, {t.name for t in tables[:i]})
         pending = {name: [] for name in ahead}
-        for rows in _batches(src, table):
+        for rows in _batches(src, table, source):
             interrupts.check()  # between batches: a Ctrl-C that was swallowed stops here
             for row in rows:
                 for name in ahead:
@@ -111,11 +112,21 @@ def _copy_meta(src: Connection, dst: Connection) -> None:
         schema.set_meta(dst, key, value)
 
 
-def _batches(conn: Connection, table):
+def _batches(conn: Connection, table, source: str | None = None):
+    """The rows of ``table`` in key order, a batch at a time. ``source``: the URL of the database read, which a
+    failure names — read inside the other side's transaction, it would otherwise be said of that one (a server
+    that stopped during a backup was said to be the snapshot's file)."""
+    from lzdocs.store.db import database_error, database_errors
+
     key = list(table.primary_key.columns)
-    result = conn.execute(select(table).order_by(*key)).mappings()
-    while rows := result.fetchmany(BATCH):
-        yield [dict(r) for r in rows]
+    try:
+        result = conn.execute(select(table).order_by(*key)).mappings()
+        while rows := result.fetchmany(BATCH):
+            yield [dict(r) for r in rows]
+    except database_errors() as exc:
+        if source is None:
+            raise
+        raise database_error(source, exc) from exc
 
 
 def _set_sequences(conn: Connection, tables) -> None:
@@ -128,10 +139,10 @@ def _set_sequences(conn: Connection, tables) -> None:
                               f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
-def _digest(conn: Connection, table) -> tuple[int, str]:
+def _digest(conn: Connection, table, source: str | None = None) -> tuple[int, str]:
     """(rows, SHA-256 over every row in key order, values as text): equal on two backends for equal content."""
     digest, count = hashlib.sha256(), 0
-    for rows in _batches(conn, table):
+    for rows in _batches(conn, table, source):
         for row in rows:
             digest.update(json.dumps([None if v is None else str(v) for v in row.values()],
                                      ensure_ascii=False).encode("utf-8"))

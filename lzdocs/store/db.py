@@ -44,8 +44,12 @@ class Store:
     for the first SQLAlchemy statement a command runs (lzdocs/store/sql.py): a letter never loads it. A database
     server, an in-memory SQLite database or a URL with parameters goes through SQLAlchemy's engine throughout."""
 
-    def __init__(self, url: str, *, now=Clock().now, workspace: Workspace | None = None):  # noqa: B008 - bound method of a frozen value
+    def __init__(self, url: str, *, now=Clock().now, workspace: Workspace | None = None,  # noqa: B008 - bound method of a frozen value
+                 wal: bool = True):
+        """``wal=False``: a SQLite file left in its rollback journal — a copy written once and then kept whole (a
+        backup's, on a destination that may be a network share, where WAL's shared memory does not work)."""
         self._connect(url, now, workspace)
+        self._wal = wal
         self._migrate()
         self._remember_file()
 
@@ -221,7 +225,7 @@ class Store:
         """SQLite in WAL mode (readers never wait for the writer), set once the file is known to be this archive:
         the mode is written into the file's header, so a file refused by ``store/kept.py`` stays as it was. The
         mode lasts in the file; setting it again is a read."""
-        if self.dialect != "sqlite":
+        if self.dialect != "sqlite" or not getattr(self, "_wal", True):
             return
         deadline = time.monotonic() + WAL_WAIT
         while True:

@@ -195,7 +195,7 @@ def test_an_archive_named_by_a_url_is_backed_up_as_the_snapshot_s_own_file(archi
     manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["database"] == "server" and (snapshot / "lzdocs.db").is_file()
     settings = (snapshot / "lzdocs.toml").read_text(encoding="utf-8")
-    assert f'url = ""  # 备份时档案库在 {url}；恢复出的工作区用自己的 lzdocs.db' in settings
+    assert f'url = ""  # 备份时档案库在 {elsewhere.as_posix()}；恢复出的工作区用自己的 lzdocs.db' in settings
     others = [line for line in config.read_text(encoding="utf-8").splitlines() if not line.startswith("url =")]
     assert [line for line in settings.splitlines() if not line.startswith("url =")] == others  # nothing else
 
@@ -226,8 +226,24 @@ def test_the_url_is_emptied_however_its_lines_are_spaced(archive, tmp_path, writ
     made = standalone_settings(Workspace.open(archive), "postgresql://lz:机密@db.example/lzdocs").decode("utf-8")
     import tomllib
 
-    assert tomllib.loads(made)["database"]["url"] == "" and "机密" not in made and "lz:***@db.example" in made
+    assert tomllib.loads(made)["database"]["url"] == "" and "机密" not in made
+    assert "# 备份时档案库在 db.example/lzdocs；" in made
     assert tomllib.loads(made)["inbox"] == tomllib.loads(config.read_text(encoding="utf-8"))["inbox"]
+
+
+def test_no_password_of_the_url_goes_into_the_snapshot_s_settings(archive):
+    """Nor one given as a parameter, nor that of an earlier server's url kept as a comment."""
+    from lzdocs.integrity.backup import standalone_settings
+    from lzdocs.workspace import Workspace
+
+    config = archive / "lzdocs.toml"
+    url = "postgresql+psycopg://lz@db.example/lzdocs?password=TopSecret99&sslmode=require"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'url = ""', f'# url = "postgresql://lz:OldSecret@old.example/lzdocs"  （原来的服务器）\nurl = "{url}"'),
+        encoding="utf-8")
+    made = standalone_settings(Workspace.open(archive), url).decode("utf-8")
+    assert "TopSecret99" not in made and "OldSecret" not in made
+    assert "# url = \"old.example/lzdocs\"  （原来的服务器）" in made and "password=***" in made
 
 
 def test_a_url_written_in_a_way_that_cannot_be_emptied_refuses_the_backup_before_it_starts(archive, tmp_path):

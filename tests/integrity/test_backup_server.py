@@ -4,6 +4,8 @@ server's archive as a file of its own, and the restored workspace works on it al
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -33,6 +35,9 @@ def test_a_workspace_on_a_server_is_backed_up_and_restored_to_work_alone(tmp_pat
     paths = {e["path"] for e in manifest["files"]}
     assert {"lzdocs.db", "lzdocs.toml"} <= paths
     assert len([p for p in paths if p.startswith("outbox/2026/") and p.endswith(".docx")]) == 3  # 2 forms, 1 letter
+    with closing(sqlite3.connect(snapshot / "lzdocs.db")) as db:  # one self-contained file, never in WAL mode
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert not list(snapshot.glob("lzdocs.db-*"))
     texts = [p.read_bytes() for p in snapshot.rglob("*") if p.is_file()]
     assert not any(SECRET.encode("utf-8") in data for data in texts)  # the password stays on this computer
 
@@ -44,3 +49,29 @@ def test_a_workspace_on_a_server_is_backed_up_and_restored_to_work_alone(tmp_pat
     assert run_json("-w", restored, "verify")["findings"] == []
     assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # numbered on from the snapshot
     assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # the server knows nothing of it
+
+
+def test_a_server_that_stops_during_the_copy_is_named_and_nothing_is_left(tmp_path, postgres_server, monkeypatch):
+    from lzdocs.store import copy
+
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    url = postgres_server.new_schema()
+    use_database(root, url)
+    make_form_file(root / "inbox" / "计划财务处.docx", unit="计划财务处")
+    run_json("-w", root, "ingest")
+    batches = copy._batches
+
+    def server_stops(conn, table, source=None):
+        if source is not None and table.name == "submissions":  # the server stops as the copy reads on
+            postgres_server.down()
+        return batches(conn, table, source)
+
+    monkeypatch.setattr(copy, "_batches", server_stops)
+    try:
+        out = run_cli("-w", root, "backup", tmp_path / "备份")
+    finally:
+        postgres_server.up()
+    assert out.returncode == 4 and "无法连接数据库服务器" in out.stderr, out.stderr
+    assert ".lzdocs.db.part" not in out.stderr and "/postgres?host=" in out.stderr  # the server, not the copy
+    assert [p.name for p in (tmp_path / "备份").iterdir()] == []  # nothing half-made left

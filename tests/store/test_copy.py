@@ -45,8 +45,8 @@ def test_a_letter_recorded_while_the_copy_reads_is_left_out_whole(store, backend
     written = []
     read = copy._batches
 
-    def batches(conn, table):
-        yield from read(conn, table)
+    def batches(conn, table, source=None):
+        yield from read(conn, table, source)
         if table.name == "documents" and not written:  # the source's documents read, its files not yet
             _issue(other, 2)
             written.append(table.name)
