@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,7 +171,61 @@ def opening(ws: Workspace, store: Store) -> dict | None:
             hint="请在 lzdocs.toml 的 [database] url 写上服务器的地址（即 lzdocs db copy --to 的地址）；若决定不搬、"
                  "仍用这个文件，先请管理员删除服务器上的那一份（留着它，日后 url 再指向它时会重复编文号），"
                  f"再删除 {record_path(ws)} 后重新运行")
+    if (newer := _newer_in_file(found, there, store)) is not None:
+        raise NotThisArchive(
+            f"本工作区上次用的档案库文件 {newer['file']} 里有 {shown} 上没有的记录（最后一条：{newer['at']} "
+            f"{newer['action']} {newer['subject']}）：两边是同一个档案库的两份副本，各自记过东西，换到这里会丢掉"
+            "那些记录，并会重复编文号，本次什么也没有改动",
+            hint="请在 lzdocs.toml 的 [database] url 写回那个文件，继续用它；要改用服务器，先请管理员清空服务器上的"
+                 "那一份，再用 lzdocs db copy --to 服务器地址 把文件里的档案复制过去")
     return found
+
+
+def _newer_in_file(found: dict, there: There, store: Store) -> dict | None:
+    """The last event of the SQLite file this workspace used last, when the server it opens now is another copy of
+    the same archive without it: the file was written after the copy (server → file → server, or a workspace
+    restored from a backup of the server and pointed back at it) — each copy numbered letters of its own. None when
+    the server holds it (it is ahead or the same), or the file cannot be read here to tell. A copy of a workspace's
+    folder used beside the original (file and file) is not looked at: both copies stay usable for reading."""
+    import sqlite3
+    from contextlib import closing
+
+    from lzdocs.store.db import computer
+
+    then = str(found.get("place") or "")
+    if not then.startswith("sqlite:") or there.place is None or not there.place.startswith("server:"):
+        return None
+    machine, _, path = then.removeprefix("sqlite:").partition(":")
+    if machine != computer() or not os.path.isfile(path):
+        return None
+    from lzdocs.store import sql
+    from lzdocs.store.chain import HEAD
+
+    try:  # read only, as it is: nothing of the old file changes
+        with closing(sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=5)) as old:
+            head = old.execute("SELECT value FROM meta WHERE key = ?", (HEAD,)).fetchone()
+            event_id, _, digest = str(head[0] if head else "").partition(" ")
+            last = old.execute("SELECT at, action, subject FROM events WHERE id = ? AND hash = ?",
+                               (event_id, digest)).fetchone()
+    except sqlite3.Error:
+        return None
+    if last is None:
+        return None
+    with store.read() as conn:
+        held = sql.scalar(conn, "SELECT id FROM events WHERE id = :id AND hash = :hash",
+                          {"id": int(event_id), "hash": digest})
+    if held is not None:
+        return None
+    return {"file": path, "at": str(last[0])[:19].replace("T", " "), "action": ACTIONS.get(last[1], last[1]),
+            "subject": last[2]}
+
+
+# What an event's action is, as a clerk says it (the last record a copy holds and another lacks).
+ACTIONS = {"issue": "发文", "accepted": "收表", "rejected": "退回", "duplicate": "重复报送", "settled": "退回了结",
+           "taken_back": "单位取回退回的表", "void": "作废文号", "void_file": "作废文件", "reply": "登记回复",
+           "talk": "登记谈话", "check": "整改核查", "close": "办结", "link": "关联风险点", "review": "复核",
+           "case_add": "登记案例", "case_void": "作废案例", "summary": "生成总结", "summary_final": "登记总结定稿",
+           "archive": "归档", "reopen": "重新打开年度"}
 
 
 def opened(ws: Workspace, store: Store, found: dict | None) -> bool:

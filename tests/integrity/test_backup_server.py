@@ -75,3 +75,28 @@ def test_a_server_that_stops_during_the_copy_is_named_and_nothing_is_left(tmp_pa
     assert out.returncode == 4 and "无法连接数据库服务器" in out.stderr, out.stderr
     assert ".lzdocs.db.part" not in out.stderr and "/postgres?host=" in out.stderr  # the server, not the copy
     assert [p.name for p in (tmp_path / "备份").iterdir()] == []  # nothing half-made left
+
+
+def test_a_restored_copy_may_go_back_to_the_server_only_while_it_holds_nothing_the_server_lacks(tmp_path,
+                                                                                                postgres_server):
+    """Restored from a backup of the server, a workspace pointed back at it: welcome while it recorded nothing of
+    its own (the server holds all it has); refused once it numbered a letter the server never saw."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    url = postgres_server.new_schema()
+    use_database(root, url)
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕1号"
+    run_cli("-w", root, "backup", tmp_path / "备份", check=0)
+
+    quiet, busy = tmp_path / "只看过", tmp_path / "又发过文"
+    for restored in (quiet, busy):
+        run_cli("restore", tmp_path / "备份", restored, check=0)
+        run_json("-w", restored, "status")
+    assert run_json("-w", busy, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # in its own file only
+    use_database(quiet, url)
+    assert run_json("-w", quiet, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # on the server
+    use_database(busy, url)
+    refused = run_cli("-w", busy, *LETTER, check=2).stderr
+    assert "上没有的记录" in refused and "会重复编文号" in refused and str(busy / "lzdocs.db") in refused, refused
+    assert "发文 内工大纪建〔2026〕2号" in refused  # the last record the server lacks, said in Chinese
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕3号"  # the server went on alone

@@ -209,6 +209,10 @@ def test_moving_to_a_server_in_the_wrong_order_or_back_is_refused(workspace, mak
     assert run_json("-w", root, "db", "copy", "--to", back)["ok"] is True
     config.write_text(config.read_text(encoding="utf-8").replace(url, back), encoding="utf-8")
     assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕3号"  # the newest copy: welcome
+    config.write_text(config.read_text(encoding="utf-8").replace(back, url), encoding="utf-8")  # the server again
+    refused = run_cli("-w", root, *LETTER, check=2).stderr  # it would number 3号 a second time
+    assert "搬回来的.db 里有" in refused and "上没有的记录" in refused and "会重复编文号" in refused, refused
+    assert "letter" in refused or "document" in refused or "内工大纪建〔2026〕3号" in refused
 
 
 @pytest.mark.postgres
