@@ -17,7 +17,8 @@ from lzdocs.cli.progress import progress_bar
 @click.option("--unfinished", is_flag=True,
               help="该年度还没结束（报送截止日期未到）或还有没办结的预警也归档（之后登记要先 --reopen）")
 @click.option("--summary", "summary", metavar="文件",
-              help="归档哪一份总结（outbox/<年份>/总结/ 中的 .docx；默认 lzdocs summary 最近生成的那份）")
+              help="归档哪一份总结（outbox/<年份>/总结/ 中的 .docx；默认最近登记的定稿，没有定稿时 lzdocs summary "
+                   "最近生成的那份）")
 @json_option
 @pass_env
 def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | None, reason: str,
@@ -29,8 +30,9 @@ def archive_command(env: Env, dest: str | None, year: int | None, reopen: int | 
     每件有原件和 PDF/A 两种格式（需要 LibreOffice），以档号命名；另有归档文件目录（.xlsx 和 PDF）
     和清单（每个文件的 SHA-256）。文件夹须是新的或空的。归档后，该年度的收表和发文都会被拒绝，
     确需补充时先用 --reopen 重新打开，办完后重新归档。该年度报送截止日期还没到，或还有没办结的预警
-    （未回复、未核查、未办结）时不归档并说明，确要归档加 --unfinished。总结取 lzdocs summary 最近生成的那份；它写成后
-    数字有了变化（又收到表格等），或总结文件夹里有另存的定稿时，不归档并说明，用 --summary 指定要归档的那份。
+    （未回复、未核查、未办结）时不归档并说明，确要归档加 --unfinished。
+    总结取最近登记的定稿（lzdocs summary --final），没有定稿时取 lzdocs summary 最近生成的那份；它写成后数字有了
+    变化（又收到表格等），或总结文件夹里有没登记的定稿时，不归档并说明，用 --summary 指定要归档的那份。
     示例：
       lzdocs archive --year 2026 D:/归档/2026
       lzdocs archive --reopen 2026 --reason 补收宣传部更正后的表格

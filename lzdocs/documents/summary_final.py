@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FINAL_EVENT = "summary_final"  # events.action: {"year", "sha256", "how", "of", and the numbers of "of" (as summary)}
 NUMBERS = ("today", "figures", "units", "points")  # what a summary event keeps of its numbers (summary_report._record)
 HOW = {"edited": "在原处修改的总结", "beside": "总结文件夹中另存的文件", "copied": "已复制进总结文件夹",
-       "again": "已登记过的文件，重新定为定稿", "same": "已是登记的定稿，内容相同，没有再登记"}
+       "again": "已登记的文件，定为定稿", "same": "已是登记的定稿，内容相同，没有再登记"}
 
 
 @dataclass
@@ -71,8 +71,11 @@ def summary_year(ws: Workspace, path: Path) -> int | None:
 
 
 def is_summary_name(name: str) -> bool:
-    """A name ``archive`` looks at in a 总结 folder: a .docx (any case), not hidden, not Word's lock file (~$…)."""
-    return name.lower().endswith(".docx") and not name.startswith((".", "~$"))
+    """A name ``archive`` looks at in a 总结 folder: a .docx (any case), not hidden, not Word's lock file (~$…), in
+    UTF-8 (no manifest can name another: ``verify`` reports it)."""
+    from lzdocs.fsutil import is_undecodable
+
+    return name.lower().endswith(".docx") and not name.startswith((".", "~$")) and not is_undecodable(name)
 
 
 def final_paths(conn: Connection, year: int) -> dict[str, int]:
@@ -128,6 +131,7 @@ def record_final(office: Office, given: Path, year: int) -> FinalResult:
         how = "edited" if row is not None else "beside" if inside else "copied"
     result = FinalResult(year, target if how != "copied" else given, digest, size, how, of)
     if how == "same":
+        result.warnings += _stale_note(office, year, target, ws.root / of) if of else []
         return result
     if how == "copied":
         result.file = target = _copy_in(folder, given, data)

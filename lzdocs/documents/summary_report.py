@@ -23,6 +23,7 @@ log = logging.getLogger("lzdocs.summary")
 SUMMARY_DIR, PACKAGE_DIR = "总结", "上报"
 SUMMARY_EVENT = "summary"  # events.action of a 总结 written: {"year", "today", "figures"} (``figures_digest``)
 CONTENTS = "清单.txt"
+FINAL_FILES_EVENT = "summary_final_files"  # events.action: the PDF and 上报 files made from a 定稿 {"year", "files"}
 
 
 @dataclass
@@ -95,9 +96,18 @@ def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) 
     """The PDF of the 定稿 just recorded and the 上报 package made from it (as ``write_report`` makes them from a new
     summary: the 上报 material is the office's finished text, not a new draft), recorded in one transaction; what
     could not be recorded is removed, the 定稿 kept."""
+    from lzdocs.errors import ConfigError
+    from lzdocs.integrity.items import stale_numbers
     from lzdocs.integrity.manifest import written_entries
     from lzdocs.store import files
 
+    with office.store.read() as conn:
+        stale = stale_numbers(conn, office.ws, final.year, final.file)
+    if stale:  # 上报 material whose report disagrees with the 汇总表 made beside it: none, as archive would refuse
+        raise ConfigError(f"定稿 {final.file.name} 已登记，但其中的数字已经过时（{stale}），没有用它生成"
+                          + "、".join(["PDF"] * pdf + ["上报材料"] * package),
+                          hint=f"请运行 lzdocs summary --year {final.year} 重新生成，按新的数字改好后再用 "
+                               "lzdocs summary --final 文件 --package 登记并生成上报材料")
     committing: list[bool] = []
     try:
         if pdf:
@@ -110,6 +120,8 @@ def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) 
         if entries:
             with office.store.begin(year=final.year) as conn:
                 files.record_many(conn, entries)
+                office.store.log(conn, FINAL_FILES_EVENT, office.ws.relative(final.file), after={
+                    "year": final.year, "files": [e["path"] for e in entries]})
                 committing.append(True)
     except BaseException:
         if not committing:

@@ -187,7 +187,13 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
 
 def _in_summary_folder(ws: Workspace, folder: Path, year: int, chosen: Path) -> Path:
     """``chosen`` (a path, or a name in the folder) as a .docx file in outbox/<year>/总结/, or ConfigError."""
+    from lzdocs.fsutil import display_name, is_undecodable
+
     path = chosen if chosen.is_absolute() or chosen.exists() else folder / chosen
+    if is_undecodable(path.name):
+        raise ConfigError(f"--summary 指定的“{display_name(path.name)}”文件名不是 UTF-8 编码，不能归档",
+                          hint="请在 WPS 或 Word 中把它另存为一个新的文件名，"
+                               "登记为定稿（lzdocs summary --final）后再归档")
     try:
         inside = Path(os.path.realpath(path)).parent == Path(os.path.realpath(folder))
     except OSError:

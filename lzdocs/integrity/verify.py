@@ -239,7 +239,7 @@ def _what_to_do(ws: Workspace, path: str) -> str:
     from lzdocs.documents.summary_final import summary_year
 
     if is_undecodable(path):
-        return "；文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），备份不会带上它"
+        return "；文件名或所在文件夹名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），备份不会带上它"
     if _made_from_archive(ws, path):
         return REGENERATE
     if path.lower().endswith(".docx") and summary_year(ws, ws.root / path) is not None:

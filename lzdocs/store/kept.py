@@ -200,9 +200,16 @@ def _newer_in_file(found: dict, there: There, store: Store) -> dict | None:
         return None
     from lzdocs.store import sql
     from lzdocs.store.chain import HEAD
+    from lzdocs.store.meta import ARCHIVE_ID
 
-    try:  # read only, as it is: nothing of the old file changes
-        with closing(sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=5)) as old:
+    # Read only, nothing of it changed: without a -wal beside it the file is whole and is read as immutable (no
+    # -wal or -shm made next to it, nor needed in a folder this computer may only read); with one, through it.
+    wal = os.path.exists(f"{path}-wal")
+    try:
+        with closing(sqlite3.connect(_read_only_uri(path, immutable=not wal), uri=True, timeout=5)) as old:
+            archive = old.execute("SELECT value FROM meta WHERE key = ?", (ARCHIVE_ID,)).fetchone()
+            if archive is None or archive[0] != found.get("archive"):  # another archive now: not this one's copy
+                return None
             head = old.execute("SELECT value FROM meta WHERE key = ?", (HEAD,)).fetchone()
             event_id, _, digest = str(head[0] if head else "").partition(" ")
             last = old.execute("SELECT at, action, subject FROM events WHERE id = ? AND hash = ?",
@@ -220,11 +227,22 @@ def _newer_in_file(found: dict, there: There, store: Store) -> dict | None:
             "subject": last[2]}
 
 
+def _read_only_uri(path: str, *, immutable: bool) -> str:
+    """A ``file:`` URI SQLite opens read only, for a path of this system — a Windows share's ``\\\\server\\share``
+    too (``file:////server/share/…``: ``Path.as_uri`` makes it ``file://server/…``, which SQLite refuses)."""
+    from urllib.parse import quote
+
+    text = path.replace("\\", "/")
+    text = text if text.startswith("/") else f"/{text}"  # D:/档案/lzdocs.db → /D:/档案/lzdocs.db
+    return f"file://{quote(text, safe='/:')}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
 # What an event's action is, as a clerk says it (the last record a copy holds and another lacks).
 ACTIONS = {"issue": "发文", "accepted": "收表", "rejected": "退回", "duplicate": "重复报送", "settled": "退回了结",
            "taken_back": "单位取回退回的表", "void": "作废文号", "void_file": "作废文件", "reply": "登记回复",
            "talk": "登记谈话", "check": "整改核查", "close": "办结", "link": "关联风险点", "review": "复核",
            "case_add": "登记案例", "case_void": "作废案例", "summary": "生成总结", "summary_final": "登记总结定稿",
+           "summary_final_files": "用定稿生成上报材料",
            "archive": "归档", "reopen": "重新打开年度"}
 
 

@@ -211,6 +211,23 @@ def test_the_package_made_with_the_final_holds_the_final_not_a_new_draft(year, t
         assert package.read("上报/定稿.docx") == final.read_bytes()
     assert sorted(p.name for p in summary.parent.iterdir()) == sorted([summary.name, "定稿.docx"])  # no new draft
     assert verify(workspace.root).returncode == 0 and chosen(workspace) == (workspace.root / result["file"], "")
+    with Office(workspace, today=LATER) as office, office.store.read() as conn:  # the chain moves on with them
+        last = conn.exec_driver_sql("SELECT action, after FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    assert last[0] == "summary_final_files" and "outbox/2026/上报.zip" in json.loads(last[1])["files"]
+
+
+def test_no_package_is_made_from_a_final_whose_numbers_no_longer_hold(year, make_form):
+    workspace, summary = year
+    make_form(workspace.inbox / "基建处.docx", unit="基建处", rows=SAMPLE_ROWS)
+    with Office(workspace, today=LATER) as office:
+        office.ingest()  # a late form after the 总结 was written
+    edit(summary)
+    out = run_cli("-w", workspace.root, "summary", "--final", workspace.relative(summary), "--package", check=2)
+    assert "已登记，但其中的数字已经过时（总结写的是 1 个单位报送" in out.stderr
+    assert "没有用它生成上报材料" in out.stderr
+    assert not (workspace.year_dir(2026) / "上报").exists() and len(finals(workspace)) == 1
+    again = run_json("-w", workspace.root, "summary", "--final", workspace.relative(summary))
+    assert again["how"] == "same" and "档案库现在是 2 个单位" in again["warnings"][0]  # said each time
 
 
 def test_a_package_cut_off_before_it_is_recorded_leaves_the_final_recorded_and_no_package(year, tmp_path,
@@ -335,6 +352,17 @@ def test_a_docx_damaged_inside_is_refused(year, tmp_path):
     damaged.write_bytes(bytes(data))
     out = run_cli("-w", workspace.root, "summary", "--final", damaged, check=2)
     assert "不是完整的 Word 文档" in out.stderr and finals(workspace) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="只有 Linux/macOS 的文件名可以不是 UTF-8")
+def test_archive_passes_over_a_summary_whose_name_is_not_utf8_and_says_so_when_it_is_named(year):
+    workspace, summary = year
+    name = os.fsdecode("定稿".encode("gbk") + b".docx")
+    shutil.copy(summary, summary.parent / name)
+    assert chosen(workspace) == (summary, "")  # no manifest can name it: verify reports it, archive passes it over
+    with Office(workspace, today=LATER) as office, office.store.read() as conn, pytest.raises(ConfigError) as said:
+        choose_summary(conn, workspace, 2026, summary.parent / name)
+    assert "“定稿.docx”文件名不是 UTF-8 编码，不能归档" in str(said.value)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="只有 Linux/macOS 的文件名可以不是 UTF-8")

@@ -4,6 +4,7 @@ server's archive as a file of its own, and the restored workspace works on it al
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from contextlib import closing
 
@@ -99,4 +100,35 @@ def test_a_restored_copy_may_go_back_to_the_server_only_while_it_holds_nothing_t
     refused = run_cli("-w", busy, *LETTER, check=2).stderr
     assert "上没有的记录" in refused and "会重复编文号" in refused and str(busy / "lzdocs.db") in refused, refused
     assert "发文 内工大纪建〔2026〕2号" in refused  # the last record the server lacks, said in Chinese
+    assert not list(busy.glob("lzdocs.db-*"))  # read as it was: no -wal or -shm made beside it
     assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕3号"  # the server went on alone
+
+
+def test_a_file_that_holds_another_archive_now_is_no_copy_and_the_server_is_taken_up(tmp_path, postgres_server):
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    url = postgres_server.new_schema()
+    use_database(root, url)
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕1号"
+    spare = tmp_path / "副本.db"
+    assert run_json("-w", root, "db", "copy", "--to", f"sqlite:///{spare.as_posix()}")["ok"] is True
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(url, f"sqlite:///{spare.as_posix()}"),
+                      encoding="utf-8")
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # written in the copy
+    other = tmp_path / "另一个"
+    run_json("init", other, *SAMPLE_SCHOOL)
+    run_json("-w", other, *LETTER)
+    shutil.copy(other / "lzdocs.db", spare)  # the copy's file now holds another workspace's archive
+    config.write_text(config.read_text(encoding="utf-8").replace(f"sqlite:///{spare.as_posix()}", url),
+                      encoding="utf-8")
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # the server: not stuck
+
+
+def test_the_read_only_address_of_a_file_is_one_sqlite_opens_on_every_system():
+    from lzdocs.store.kept import _read_only_uri
+
+    assert _read_only_uri("/srv/档案 库/lzdocs.db", immutable=True) == \
+        "file:///srv/%E6%A1%A3%E6%A1%88%20%E5%BA%93/lzdocs.db?mode=ro&immutable=1"
+    assert _read_only_uri("D:\\档案\\lzdocs.db", immutable=False) == "file:///D:/%E6%A1%A3%E6%A1%88/lzdocs.db?mode=ro"
+    assert _read_only_uri("\\\\server\\share\\lzdocs.db", immutable=False) == "file:////server/share/lzdocs.db?mode=ro"

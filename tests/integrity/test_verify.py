@@ -587,6 +587,6 @@ def test_a_stray_whose_name_is_not_utf8_is_named_in_chinese_not_a_crash(root):
     (root / name).write_bytes(b"PK")
     [finding] = findings(root)
     assert (finding["kind"], finding["subject"]) == ("stray", "outbox/2026/总结.docx")
-    assert "文件名不是 UTF-8 编码" in finding["message"]
+    assert "文件名或所在文件夹名不是 UTF-8 编码" in finding["message"]
     text = run_cli("-w", root, "verify", check=1).stdout
     assert "outbox/2026/总结.docx：档案记录中没有这个文件" in text
