@@ -347,6 +347,18 @@ def make_form():
     return make_form_file
 
 
+@pytest.fixture
+def summarised_year(workspace):
+    """(workspace, its 总结): one unit's form of 2026 taken and the year-end summary lzdocs wrote for it, on TODAY."""
+    from lzdocs import Office
+
+    make_form_file(workspace.inbox / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS)
+    with Office(workspace, today=TODAY) as office:
+        office.ingest()
+        summary = office.summary(2026).file
+    return workspace, summary
+
+
 def copy_of(built: Path, into: Path) -> Path:
     """Everything in ``built`` (a folder a module fixture made once: a workspace, its backups…) copied into
     ``into``, for one test to change as it likes; returns ``into``. The copy keeps names, times and links."""

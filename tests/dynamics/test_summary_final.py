@@ -24,13 +24,9 @@ LATER = TODAY + dt.timedelta(days=3)
 
 
 @pytest.fixture
-def year(workspace, make_form):
-    """A year with one unit's form and the 总结 lzdocs wrote for it."""
-    make_form(workspace.inbox / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS)
-    with Office(workspace, today=TODAY) as office:
-        office.ingest()
-        summary = office.summary(2026).file
-    return workspace, summary
+def year(summarised_year):
+    """A year with one unit's form and the 总结 lzdocs wrote for it (tests/conftest.py)."""
+    return summarised_year
 
 
 def edit(path, text="本处补充的一段。", to=None):
