@@ -98,6 +98,22 @@ def final_paths(conn: Connection, year: int) -> dict[str, int]:
     return found
 
 
+def newest_summary(conn: Connection, rows: list[dict]) -> dict:
+    """Of the recorded summaries ``rows`` (manifest rows), the one recorded last: by the events that wrote or
+    recorded each (``summary``, ``summary_final``) — their order is the archive's own, whatever the clocks of the
+    machines that wrote them say — then by the time recorded (one recorded by ``archive --summary``, without an
+    event, counts as before them)."""
+    from sqlalchemy import func, select
+
+    from lzdocs.store.schema import events
+
+    query = (select(events.c.subject, func.max(events.c.id))
+             .where(events.c.action.in_([SUMMARY_EVENT, FINAL_EVENT]), events.c.subject.in_([r["path"] for r in rows]))
+             .group_by(events.c.subject))
+    order = dict(conn.execute(query).all())
+    return max(rows, key=lambda r: (order.get(r["path"], 0), r["recorded_at"], r["path"]))
+
+
 def record_final(office: Office, given: Path, year: int) -> FinalResult:
     """Record ``given`` as ``year``'s 定稿: a .docx in outbox/<year>/总结/ (edited in place, or saved beside), or one
     from anywhere else, copied in under its own name (``_01`` … when the name is taken; never replacing a file)."""
@@ -118,6 +134,7 @@ def record_final(office: Office, given: Path, year: int) -> FinalResult:
         finals = final_paths(conn, year)
         latest = max(finals, key=finals.get) if finals else None
         rows = {r["path"]: r for r in files.all_files(conn, prefix=prefix) if r["role"] == "summary"}
+        newest = newest_summary(conn, list(rows.values()))["path"] if rows else None
         if inside:
             target = folder / given.name
             row = rows.get(ws.relative(target))
@@ -125,8 +142,8 @@ def record_final(office: Office, given: Path, year: int) -> FinalResult:
             target = _on_disk_with(ws, [p for p, r in rows.items() if r["sha256"] == digest], digest)
             row = rows.get(ws.relative(target)) if target is not None else None
         of, numbers = _numbers_of(conn, ws, year, target if row is not None else None)
-    if row is not None and row["sha256"] == digest:
-        how = "same" if ws.relative(target) == latest else "again"
+    if row is not None and row["sha256"] == digest:  # already the 定稿 archive takes, or made it once more
+        how = "same" if ws.relative(target) == latest == newest else "again"
     else:
         how = "edited" if row is not None else "beside" if inside else "copied"
     result = FinalResult(year, target if how != "copied" else given, digest, size, how, of)

@@ -148,7 +148,7 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
     written, they must be the same (a form taken or corrected, a letter or a case added since changes them). A
     .docx in the folder that lzdocs did not write (…（定稿）.docx) makes the choice the clerk's: ``chosen`` names
     the one to take, inside outbox/<year>/总结/, taken even when out of date (the 提醒 says so). None: no summary."""
-    from lzdocs.documents.summary_final import final_paths, is_summary_name
+    from lzdocs.documents.summary_final import final_paths, is_summary_name, newest_summary
     from lzdocs.documents.summary_report import SUMMARY_DIR
     from lzdocs.store import files
 
@@ -170,7 +170,7 @@ def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | No
                           hint=f"是本处改好的定稿就先登记它：lzdocs summary --final \"{ws.relative(others[-1])}\"；"
                                f"或用 --summary 指定要归档的那一份，如 lzdocs archive --year {year} "
                                f"--summary \"{others[-1].name}\" 归档文件夹；不需要的请移出 {ws.relative(folder)}")
-    path = max((p for p in on_disk if p in written), key=lambda p: (written[p]["recorded_at"], p.name))
+    path = ws.root / newest_summary(conn, [written[p] for p in on_disk if p in written])["path"]
     finals = {ws.root / p: n for p, n in final_paths(conn, year).items() if ws.root / p in on_disk}
     if finals and path not in finals:  # a draft written after the 定稿: which is meant, the clerk says
         final = max(finals, key=finals.get)

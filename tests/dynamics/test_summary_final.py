@@ -272,6 +272,8 @@ def test_a_summary_written_after_the_final_makes_archive_ask_which(year):
         chosen(workspace)
     assert f"登记了总结定稿 定稿.docx，之后又生成了总结 {draft.name}" in str(refused.value)
     assert '--summary "定稿.docx"' in refused.value.hint and "lzdocs summary --final" in refused.value.hint
+    again = run_json("-w", workspace.root, "summary", "--final", final.name)  # the 定稿 it was: said again
+    assert again["how"] == "again" and chosen(workspace) == (final, "")
     run_json("-w", workspace.root, "summary", "--final", workspace.relative(draft))  # the new one, as it is
     assert chosen(workspace) == (draft, "")
 
