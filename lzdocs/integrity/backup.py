@@ -206,7 +206,7 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
         raise from_os_error(exc) from exc
     try:
         if server:
-            server_snapshot(store, work / DATABASE, now)
+            server_snapshot(store, work / DATABASE, now, progress)
         else:
             snapshot_database(source, work / DATABASE)
         with read_snapshot(work / DATABASE) as conn:
@@ -237,10 +237,11 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
     return result
 
 
-def server_snapshot(store: Store, target: Path, now: dt.datetime) -> None:
+def server_snapshot(store: Store, target: Path, now: dt.datetime, progress: Progress | None = None) -> None:
     """The archive on the server that ``store`` is open on, as the SQLite file ``target`` (which must not exist):
     every row read in one snapshot of the server while other machines go on writing, then counted and hashed on
-    both sides (store/copy.py, as ``lzdocs db copy``); a self-contained file (rollback journal, no -wal)."""
+    both sides (store/copy.py, as ``lzdocs db copy``); a self-contained file (rollback journal, no -wal).
+    ``progress`` is told the rows copied, table by table (a large archive takes a while before the files)."""
     from lzdocs.store import Store
     from lzdocs.store.copy import TABLE_NAMES, copy_archive
     from lzdocs.store.db import sqlite_url
@@ -248,7 +249,8 @@ def server_snapshot(store: Store, target: Path, now: dt.datetime) -> None:
     partial = target.with_name(f".{target.name}.part")
     copy = Store(sqlite_url(partial), now=lambda: now, wal=False)
     try:
-        report = copy_archive(store, copy)
+        report = copy_archive(store, copy, progress and (
+            lambda done, whole, table: progress(done, whole, f"复制数据库：{TABLE_NAMES.get(table, table)}")))
     finally:
         copy.close()
     if not report.ok:

@@ -132,3 +132,19 @@ def test_the_read_only_address_of_a_file_is_one_sqlite_opens_on_every_system():
         "file:///srv/%E6%A1%A3%E6%A1%88%20%E5%BA%93/lzdocs.db?mode=ro&immutable=1"
     assert _read_only_uri("D:\\档案\\lzdocs.db", immutable=False) == "file:///D:/%E6%A1%A3%E6%A1%88/lzdocs.db?mode=ro"
     assert _read_only_uri("\\\\server\\share\\lzdocs.db", immutable=False) == "file:////server/share/lzdocs.db?mode=ro"
+
+
+def test_the_rows_copied_from_the_server_are_shown_as_the_backup_goes(tmp_path, postgres_server):
+    from lzdocs import Office
+    from tests.conftest import TODAY
+
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    use_database(root, postgres_server.new_schema())
+    run_json("-w", root, *LETTER)
+    shown: list[tuple[int, int, str]] = []
+    with Office(root, today=TODAY) as office:
+        office.backup(tmp_path / "备份", progress=lambda i, total, name: shown.append((i, total, name)))
+    rows = [s for s in shown if s[2].startswith("复制数据库：")]
+    assert rows and rows[-1][0] == rows[-1][1] and {"复制数据库：文书", "复制数据库：操作记录"} <= {s[2] for s in rows}
+    assert shown[-1][2] != rows[-1][2]  # then the files
