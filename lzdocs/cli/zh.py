@@ -80,6 +80,9 @@ def term_len(text: str) -> int:
 _QUOTED = re.compile(r"^'(.*)'$")  # how click quotes a parameter's name (``get_error_hint``)
 
 
+_MISSING_MESSAGE = None  # click's own MissingParameter.format_message (``install``)
+
+
 def join_param_hints(param_hint) -> str | None:
     """click's ``_join_param_hints``: the parameters an error names — ``'--level'`` as a parameter names itself,
     ``--date`` as lzdocs names one, several — each quoted as the Chinese messages quote: “--level”."""
@@ -96,6 +99,16 @@ def format_possibilities(possibilities: list[str]) -> str:
                     len(possibilities)).format(possibility=shown, possibilities=shown)
 
 
+def missing_message(error) -> str:
+    """click's ``MissingParameter.format_message`` without the English full stop it puts after the name
+    (``缺少参数 “种类”.``): what follows it, if anything, after a Chinese semicolon."""
+    text = _MISSING_MESSAGE(error)
+    head, stop, rest = text.partition("”.")
+    if not stop:
+        return text
+    return head + "”" + (f"；{rest.strip()}" if rest.strip() else "")
+
+
 def install() -> None:
     """Point click's ``_``/``ngettext`` at the Chinese table (unknown messages stay as click wrote them), quote
     parameter names as they do (``join_param_hints``, ``format_possibilities``), and measure help columns in
@@ -104,6 +117,10 @@ def install() -> None:
     exceptions = importlib.import_module("click.exceptions")
     exceptions._join_param_hints = join_param_hints
     exceptions._format_possibilities = format_possibilities
+    global _MISSING_MESSAGE
+    if exceptions.MissingParameter.format_message is not missing_message:
+        _MISSING_MESSAGE = exceptions.MissingParameter.format_message
+        exceptions.MissingParameter.format_message = missing_message
     for name in _MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):

@@ -28,8 +28,10 @@ def test_the_click_internals_zh_patches_are_there():
     exceptions = importlib.import_module("click.exceptions")  # a parameter named “--level”, not '--level'
     assert exceptions._join_param_hints is zh.join_param_hints
     assert exceptions._format_possibilities is zh.format_possibilities
+    assert exceptions.MissingParameter.format_message is zh.missing_message
     source = _click_source()
     assert source.count("_join_param_hints(") >= 3 and "_format_possibilities(" in source  # still what click calls
+    assert 'return f"{missing}{param_hint}.{msg}"' in source  # the full stop missing_message takes away
 
 
 def test_every_parameter_an_error_names_is_quoted_in_chinese(tmp_path):
@@ -37,6 +39,7 @@ def test_every_parameter_an_error_names_is_quoted_in_chinese(tmp_path):
         ["risks", "--level", "五级"], ["letter"], ["reply"], ["risks", "--levle", "1"],
         ["verify", "--package", str(tmp_path / "无")])]
     assert "“--level”的值有误" in said[0] and "缺少参数 “种类”" in said[1] and "缺少参数 “文号”" in said[2]
+    assert "错误：缺少参数 “种类”\n" in said[1] and "”." not in said[1] + said[2]  # no English full stop
     assert "“--level”" in said[3] and "“--package”的值有误" in said[4]
     assert not any("'" in text for text in said), said
 
