@@ -81,9 +81,7 @@ def _record(office: Office, result: SummaryResult, figures: str, committing: lis
     from lzdocs.integrity.manifest import written_entries
     from lzdocs.store import files
 
-    written = [(result.file, "summary")] + [(result.pdf, "pdf")] * bool(result.pdf)
-    written += [(path, "package") for path in [*result.contents, *([result.archive] if result.archive else [])]]
-    entries = written_entries(office.store, office.ws.relative, written)
+    entries = written_entries(office.store, office.ws.relative, [(result.file, "summary"), *_made(result)])
     with office.store.begin() as conn:
         files.record_many(conn, entries)
         office.store.log(conn, SUMMARY_EVENT, office.ws.relative(result.file), after={
@@ -114,9 +112,7 @@ def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) 
             final.pdf = _pdf(office.ws, final.file, final.warnings)
         if package:
             _package(office, final)
-        written = [(final.pdf, "pdf")] * bool(final.pdf)
-        written += [(path, "package") for path in [*final.contents, *([final.archive] if final.archive else [])]]
-        entries = written_entries(office.store, office.ws.relative, written)
+        entries = written_entries(office.store, office.ws.relative, _made(final))
         if entries:
             with office.store.begin(year=final.year) as conn:
                 files.record_many(conn, entries)
@@ -129,14 +125,19 @@ def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) 
         raise
 
 
+def _made(result: SummaryResult | FinalResult) -> list[tuple[Path, str]]:
+    """What a run made beside the report, with its role in the manifest: the PDF, the 上报 files and .zip."""
+    made = [(result.pdf, "pdf")] * bool(result.pdf)
+    return made + [(path, "package") for path in [*result.contents, *([result.archive] if result.archive else [])]]
+
+
 def _remove_unrecorded(result: SummaryResult | FinalResult, keep: Path | None = None) -> None:
     """What this run wrote, when it could not be recorded (the database server gone, Ctrl-C): files under names
     reserved for them seconds ago, which ``verify`` would call foreign and ``archive`` would offer as the 总结 —
     the next run writes them again. The registers it rewrote are recorded on their own; ``keep``: the 定稿 the
     clerk gave, recorded before."""
-    for path in [result.file if result.file != keep else None, result.pdf, result.archive, *result.contents]:
-        if path is not None:
-            path.unlink(missing_ok=True)
+    for path in [*([result.file] if result.file != keep else []), *(path for path, _ in _made(result))]:
+        path.unlink(missing_ok=True)
     if result.package is not None:
         try:
             result.package.rmdir()
