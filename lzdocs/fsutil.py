@@ -279,6 +279,19 @@ def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str) -> P
     raise AssertionError("unreachable")
 
 
+def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], object]) -> Path:
+    """A new file in ``folder`` named ``stem+suffix`` (or ``stem_01`` …), never over another: ``write(path)`` makes
+    it whole under a hidden name beside, then it is moved onto the first free name in one step — a process killed
+    midway leaves no empty file under a real name (a reserved placeholder would stay, and be taken for the file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{uuid.uuid4().hex}{suffix}"
+    try:
+        write(partial)
+        return move_without_replacing(partial, folder, stem, suffix)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def rename_no_replace(src: Path, dest: Path) -> None:
     """Rename, failing with FileExistsError if ``dest`` exists: a hard link then unlink on POSIX (atomic), a
     plain rename on Windows (which never replaces); a check then rename where hard links are not supported."""

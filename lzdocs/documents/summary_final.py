@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import os
-import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -306,15 +305,9 @@ def _copy_in(folder: Path, given: Path, data: bytes) -> Path:
     """``data`` into ``folder`` under ``given``'s name (``_01`` … when taken; a hidden name shown): written whole
     under a hidden name first, then moved onto a free name in one step — a process killed midway leaves no empty
     file under a real name, which ``archive`` would take for a 总结."""
-    from lzdocs.fsutil import move_without_replacing, write_new_file
+    from lzdocs.fsutil import place_new, write_new_file
 
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{uuid.uuid4().hex}.docx"
-    try:
-        write_new_file(partial, data)
-        return move_without_replacing(partial, folder, given.stem.lstrip(".") or "总结定稿", ".docx")
-    finally:
-        partial.unlink(missing_ok=True)
+    return place_new(folder, given.stem.lstrip(".") or "总结定稿", ".docx", lambda path: write_new_file(path, data))
 
 
 def _stale_note(office: Office, year: int, final: Path, source: Path) -> list[str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,18 +162,12 @@ def _write_docx(ws: Workspace, s: YearSummary, warnings: list[str]) -> Path:
     (the clerk may have edited it) is never replaced — the new one takes ``_01``, ``_02`` … — and a process killed
     midway leaves no empty file under a real name, which ``archive`` would take for a 总结."""
     from lzdocs.documents.summary_doc import write_summary
-    from lzdocs.fsutil import move_without_replacing
+    from lzdocs.fsutil import place_new
 
     charts = charts_of(s, warnings)
-    folder = ws.year_dir(s.year) / SUMMARY_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{uuid.uuid4().hex}.docx"
-    try:
-        write_summary(partial, s, school=ws.school, issuer=ws.settings.text("organisation", "issuer") or ws.school,
-                      charts=charts)
-        return move_without_replacing(partial, folder, f"{s.year}年度廉政风险防控工作总结", ".docx")
-    finally:
-        partial.unlink(missing_ok=True)
+    issuer = ws.settings.text("organisation", "issuer") or ws.school
+    return place_new(ws.year_dir(s.year) / SUMMARY_DIR, f"{s.year}年度廉政风险防控工作总结", ".docx",
+                     lambda path: write_summary(path, s, school=ws.school, issuer=issuer, charts=charts))
 
 
 def _pdf(ws: Workspace, docx: Path, warnings: list[str]) -> Path | None:
@@ -236,13 +228,11 @@ def _new_folder(parent: Path, name: str) -> Path:
 
 
 def _zip(folder: Path, files: list[Path], now: dt.datetime) -> Path:
-    """``folder``'s ``files`` as a .zip beside it, each dated ``now`` (the day lzdocs works on, not the file's time
-    on this computer's clock)."""
-    from lzdocs.fsutil import reserve_name
+    """``folder``'s ``files`` as a .zip beside it (``fsutil.place_new``), each dated ``now`` (the day lzdocs works
+    on, not the file's time on this computer's clock)."""
+    from lzdocs.fsutil import place_new
 
-    target = reserve_name(folder.parent, folder.name, ".zip")
-    partial = folder.parent / f".{uuid.uuid4().hex}.zip"
-    try:
+    def write(partial: Path) -> None:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in files:
                 entry = zipfile.ZipInfo(f"{folder.name}/{path.name}", date_time=now.timetuple()[:6])
@@ -250,10 +240,5 @@ def _zip(folder: Path, files: list[Path], now: dt.datetime) -> Path:
                 entry.external_attr = 0o644 << 16  # read by all once unpacked, as a file written here is
                 with open(path, "rb") as src, archive.open(entry, "w") as out:
                     shutil.copyfileobj(src, out)
-        os.replace(partial, target)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+
+    return place_new(folder.parent, folder.name, ".zip", write)
