@@ -53,6 +53,50 @@ def pytest_configure(config):
     _let_ctrl_c_through()
 
 
+_OLD_TEMP: list = []  # the thread removing the temporary folders of earlier runs (``pytest_sessionstart``)
+
+
+def pytest_sessionstart(session):
+    """The temporary folders of earlier runs that pytest removes as this run ends (it keeps the newest three:
+    ``tmp_path_retention_count``) go while the tests run instead, in a thread of the process that hands the tests
+    to the workers and otherwise waits. A run leaves some 27,000 files; removing them after the last test took
+    3–12 s of the quick loop's time to the prompt, on this project's machine. Removed as pytest removes them: first
+    renamed ``garbage-…`` (which pytest's own clean-up at exit also removes), never one with a lock (a run still
+    going), nothing when ``--basetemp`` names the folder, nothing in a worker."""
+    import getpass
+    import tempfile
+    import threading
+    import uuid
+
+    if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.basetemp:
+        return
+    try:
+        root = Path(os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
+        numbered = {int(p.name[7:]): p for p in root.glob("pytest-*") if p.name[7:].isdigit() and not p.is_symlink()}
+    except (OSError, KeyError):
+        return
+    keep = int(session.config.getini("tmp_path_retention_count"))
+    if not numbered or session.config.getini("tmp_path_retention_policy") == "none" or keep < 1:
+        return
+    this_run = max(numbered) + 1  # the number pytest gives this run's folder, made when a test first asks
+    old = []
+    for number, path in numbered.items():
+        if number <= this_run - keep and not (path / ".lock").exists():
+            try:
+                old.append(path.rename(root / f"garbage-{uuid.uuid4()}"))
+            except OSError:
+                continue
+    if old:
+        thread = threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in old], daemon=True)
+        thread.start()
+        _OLD_TEMP.append(thread)
+
+
+def pytest_unconfigure(config):
+    for thread in _OLD_TEMP:
+        thread.join()
+
+
 def _let_ctrl_c_through() -> None:
     """A run started in the background by a shell without job control (``sh -c 'pytest &'``, a CI step in a
     subshell) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt, in this process or in the
@@ -347,16 +391,31 @@ def make_form():
     return make_form_file
 
 
-@pytest.fixture
-def summarised_year(workspace):
-    """(workspace, its 总结): one unit's form of 2026 taken and the year-end summary lzdocs wrote for it, on TODAY."""
+@pytest.fixture(scope="session")
+def _summarised_year_built(tmp_path_factory) -> tuple[Path, Path]:
+    """(the folder holding the workspace ``ws``, its 总结 relative to the workspace), made once per test process:
+    a summary takes a chart and a Word document, some 0.2 s a test."""
     from lzdocs import Office
+    from lzdocs.workspace import SAMPLE, Workspace
 
-    make_form_file(workspace.inbox / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS)
-    with Office(workspace, today=TODAY) as office:
+    base = tmp_path_factory.mktemp("summarised")
+    ws, _ = Workspace.init(base / "ws", SAMPLE)
+    make_form_file(ws.inbox / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS)
+    with Office(ws, today=TODAY) as office:
         office.ingest()
         summary = office.summary(2026).file
-    return workspace, summary
+    return base, summary.relative_to(ws.root)
+
+
+@pytest.fixture
+def summarised_year(_summarised_year_built, tmp_path):
+    """(workspace, its 总结): one unit's form of 2026 taken and the year-end summary lzdocs wrote for it, on TODAY —
+    a copy of its own for each test, at ``tmp_path / "ws"`` as the ``workspace`` fixture's."""
+    from lzdocs.workspace import Workspace
+
+    base, summary = _summarised_year_built
+    ws = Workspace.open(copy_of(base, tmp_path) / "ws")
+    return ws, ws.root / summary
 
 
 def copy_of(built: Path, into: Path) -> Path:
