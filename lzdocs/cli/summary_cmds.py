@@ -38,7 +38,8 @@ def summary_command(env: Env, year: int | None, pdf: bool, package: bool, final:
     \b
     生成的总结可以在 WPS/Word 中修改。改好后用 --final 登记定稿：之后 verify 核对通过、backup 会带上它、
     archive 归档这一份（其中的数字仍按它所依据的那次生成核对）。不登记的话，改过的总结不进备份。
-    --final 加 --package（或 --pdf）：用定稿生成上报材料（或 PDF），不再另外生成一份新的总结。
+    --final 加 --package（或 --pdf）：用定稿生成上报材料（或 PDF），不再另外生成一份新的总结；
+    放在 上报（定稿）/ 和 …（定稿）.pdf，与此前用草稿生成的区分开。
     """
     office = env.office()
     if final is not None:

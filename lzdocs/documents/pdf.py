@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lzdocs.errors import LzdocsError
-from lzdocs.fsutil import unique_path
+from lzdocs.fsutil import place_new
 from lzdocs.ooxml.fonttable import KNOWN, text_fonts
 from lzdocs.soffice import (
     SofficeFailed,
@@ -36,18 +36,22 @@ def to_pdf(docx: Path, outdir: Path, timeout: float = DEFAULT_TIMEOUT) -> Path:
     return to_pdf_many([docx], outdir, timeout)[0]
 
 
-def to_pdf_many(documents: list[Path], outdir: Path, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+def to_pdf_many(documents: list[Path], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
+                stems: list[str] | None = None) -> list[Path]:
     """Convert several documents in one LibreOffice run (much faster than one run each).
 
     Each run gets its own throw-away profile, so two conversions never collide; the PDFs are made in a
-    temporary folder and then moved into ``outdir`` under a name that is not taken yet.
+    temporary folder and then placed in ``outdir`` under the document's name (``stems``: other names, one per
+    document), or ``_01`` … when that is taken — never over a file, even one put there meanwhile
+    (``fsutil.place_new``).
     """
     soffice = find_soffice()
     if soffice is None:
         raise PdfError(NOT_FOUND)
     documents = [Path(d).resolve() for d in documents]
+    stems = stems or [d.stem for d in documents]
     if len({d.stem for d in documents}) < len(documents):  # soffice names its output after the input's stem
-        return [to_pdf_many([d], outdir, timeout)[0] for d in documents]
+        return [to_pdf_many([d], outdir, timeout, [stem])[0] for d, stem in zip(documents, stems)]
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lzdocs-pdf-") as tmp:
         profile, made = Path(tmp) / "profile", Path(tmp) / "out"
@@ -62,13 +66,11 @@ def to_pdf_many(documents: list[Path], outdir: Path, timeout: float = DEFAULT_TI
             raise PdfError(f"LibreOffice 转换 PDF 失败{code}{('：' + detail) if detail else ''}",
                            hint="请检查 LibreOffice 是否安装完整，或用 WPS/Word 打开文档后另存为 PDF") from None
         results = []
-        for doc in documents:
+        for doc, stem in zip(documents, stems):
             pdf = made / f"{doc.stem}.pdf"
             if not pdf.is_file():
                 raise PdfError(f"LibreOffice 没能把 {doc.name} 转换为 PDF", hint="请用 WPS/Word 打开该文档后另存为 PDF")
-            target = unique_path(outdir, doc.stem, ".pdf")
-            shutil.move(str(pdf), target)
-            results.append(target)
+            results.append(place_new(outdir, stem, ".pdf", lambda partial, pdf=pdf: shutil.copyfile(pdf, partial)))
         return results
 
 

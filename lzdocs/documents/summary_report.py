@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lzdocs.summary")
 SUMMARY_DIR, PACKAGE_DIR = "总结", "上报"
+FINAL_MARK = "（定稿）"  # in the names of the PDF and the 上报 folder made from a 定稿, beside a draft's
 SUMMARY_EVENT = "summary"  # events.action of a 总结 written: {"year", "today", "figures"} (``figures_digest``)
 CONTENTS = "清单.txt"
 FINAL_FILES_EVENT = "summary_final_files"  # events.action: the PDF and 上报 files made from a 定稿 {"year", "files"}
@@ -106,10 +107,12 @@ def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) 
                                "lzdocs summary --final 文件 --package 登记并生成上报材料")
     committing: list[bool] = []
     try:
-        if pdf:
-            final.pdf = _pdf(office.ws, final.file, final.warnings)
+        if pdf:  # beside the draft's PDF (a summary edited in place has the same name): told apart by name
+            stem = final.file.stem if FINAL_MARK in final.file.stem else f"{final.file.stem}{FINAL_MARK}"
+            final.pdf = _pdf(office.ws, final.file, final.warnings, stem)
         if package:
-            _package(office, final)
+            _package(office, final, f"{PACKAGE_DIR}{FINAL_MARK}")
+            final.warnings.extend(_other_packages(final.package))
         entries = written_entries(office.store, office.ws.relative, _made(final))
         if entries:
             with office.store.begin(year=final.year) as conn:
@@ -170,14 +173,16 @@ def _write_docx(ws: Workspace, s: YearSummary, warnings: list[str]) -> Path:
                      lambda path: write_summary(path, s, school=ws.school, issuer=issuer, charts=charts))
 
 
-def _pdf(ws: Workspace, docx: Path, warnings: list[str]) -> Path | None:
+def _pdf(ws: Workspace, docx: Path, warnings: list[str], stem: str | None = None) -> Path | None:
+    """The PDF of ``docx`` beside it, named ``stem`` (else as the document), ``_01`` … when taken."""
     from lzdocs.documents.pdf import NOT_FOUND, PdfError, find_soffice, font_warnings, to_pdf_many
 
     if find_soffice() is None:
         warnings.append(NOT_FOUND)
         return None
     try:
-        [made] = to_pdf_many([docx], docx.parent, float(ws.settings.get("letters", "pdf_timeout", 120)))
+        [made] = to_pdf_many([docx], docx.parent, float(ws.settings.get("letters", "pdf_timeout", 120)),
+                             [stem or docx.stem])
     except PdfError as exc:
         warnings.append(f"PDF 没有生成：{exc}")
         return None
@@ -185,17 +190,18 @@ def _pdf(ws: Workspace, docx: Path, warnings: list[str]) -> Path | None:
     return made
 
 
-def _package(office: Office, result: SummaryResult | FinalResult) -> None:
-    """outbox/<year>/上报/ (or 上报_01 … when there is one): the report, the 汇总表 and the 公示表 of the year as
-    just rewritten from the archive, and a 清单; then the folder as a .zip beside it."""
+def _package(office: Office, result: SummaryResult | FinalResult, name: str = PACKAGE_DIR) -> None:
+    """outbox/<year>/上报/ (or 上报_01 … when there is one; ``name``: 上报（定稿） for a 定稿's, so that it is not
+    taken for the one a draft made): the report, the 汇总表 and the 公示表 of the year as just rewritten from the
+    archive, and a 清单; then the folder as a .zip beside it."""
     from lzdocs.documents.registers import register_paths
 
     ws, year = office.ws, result.year
     rebuilt = office.registers(year)
     result.warnings.extend(rebuilt.warnings)
     registers = register_paths(ws, year)
-    folder = result.package = _new_folder(ws.year_dir(year), PACKAGE_DIR)
-    items = [(result.file, "廉政风险防控工作总结")]
+    folder = result.package = _new_folder(ws.year_dir(year), name)
+    items = [(result.file, "廉政风险防控工作总结" + (FINAL_MARK if name != PACKAGE_DIR else ""))]
     if result.pdf:
         items.append((result.pdf, "工作总结（PDF）"))
     items += [(registers["risks"], "廉政风险点汇总表"), (registers["publicity"], "廉政风险点公示表")]
@@ -213,6 +219,15 @@ def _package(office: Office, result: SummaryResult | FinalResult) -> None:
     listing.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")  # Notepad on Windows reads it
     result.contents.append(listing)
     result.archive = _zip(folder, result.contents, office.clock.now())
+
+
+def _other_packages(made: Path) -> list[str]:
+    """A word on the 上报 folders an earlier run left beside the one just made from the 定稿: which one to send."""
+    others = sorted(p.name for p in made.parent.iterdir()
+                    if p != made and p.name.startswith(PACKAGE_DIR) and p.is_dir() and not p.is_symlink())
+    if not others:
+        return []
+    return [f"同一年度还有此前生成的上报材料 {'、'.join(others)}；报送时请用这次用定稿生成的 {made.name}"]
 
 
 def _new_folder(parent: Path, name: str) -> Path:

@@ -201,15 +201,52 @@ def test_the_package_made_with_the_final_holds_the_final_not_a_new_draft(year, t
     workspace, summary = year
     final = edit(summary, to=tmp_path / "定稿.docx")
     result = run_json("-w", workspace.root, "summary", "--final", final, "--package")
-    assert result["package"] == "outbox/2026/上报" and result["archive"] == "outbox/2026/上报.zip"
+    assert result["package"] == "outbox/2026/上报（定稿）" and result["archive"] == "outbox/2026/上报（定稿）.zip"
     assert result["contents"][0] == "定稿.docx" and result["contents"][-1] == "清单.txt"
+    assert result["warnings"] == []  # no other 上报 folder to tell it from
     with zipfile.ZipFile(workspace.root / result["archive"]) as package:
-        assert package.read("上报/定稿.docx") == final.read_bytes()
+        assert package.read("上报（定稿）/定稿.docx") == final.read_bytes()
+        listing = package.read("上报（定稿）/清单.txt").decode("utf-8-sig")
+    assert "1. 定稿.docx（廉政风险防控工作总结（定稿））" in listing
     assert sorted(p.name for p in summary.parent.iterdir()) == sorted([summary.name, "定稿.docx"])  # no new draft
     assert verify(workspace.root).returncode == 0 and chosen(workspace) == (workspace.root / result["file"], "")
     with Office(workspace, today=LATER) as office, office.store.read() as conn:  # the chain moves on with them
         last = conn.exec_driver_sql("SELECT action, after FROM events ORDER BY id DESC LIMIT 1").fetchone()
-    assert last[0] == "summary_final_files" and "outbox/2026/上报.zip" in json.loads(last[1])["files"]
+    assert last[0] == "summary_final_files" and "outbox/2026/上报（定稿）.zip" in json.loads(last[1])["files"]
+
+
+def test_a_final_s_package_beside_a_draft_s_is_named_apart_and_said_to_be_the_one_to_send(year):
+    """The draft's 上报/ (made with the summary) and the 定稿's stood side by side as 上报 and 上报_01, and nothing
+    said which one to send."""
+    workspace, summary = year
+    draft = run_json("-w", workspace.root, "summary", "--year", "2026", "--package")
+    assert draft["package"] == "outbox/2026/上报"
+    final = edit(workspace.root / draft["file"])
+    result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
+    assert result["package"] == "outbox/2026/上报（定稿）"
+    assert result["warnings"] == ["同一年度还有此前生成的上报材料 上报；报送时请用这次用定稿生成的 上报（定稿）"]
+    assert (workspace.root / result["package"] / final.name).read_bytes() == final.read_bytes()
+    assert (workspace.root / "outbox/2026/上报" / final.name).read_bytes() != final.read_bytes()  # the draft's, kept
+    again = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
+    assert again["package"] == "outbox/2026/上报（定稿）_01"
+    assert "上报材料 上报、上报（定稿）；" in again["warnings"][-1]
+    assert verify(workspace.root).returncode == 0
+
+
+@pytest.mark.soffice
+def test_the_pdf_of_a_final_edited_in_place_is_named_as_the_final_beside_the_draft_s(year):
+    """It was written as …总结_01.pdf beside the draft's …总结.pdf: two PDFs of one name, the newer one not the
+    more final-looking."""
+    workspace, summary = year
+    draft = run_json("-w", workspace.root, "summary", "--year", "2026", "--pdf")
+    draft_pdf = workspace.root / draft["pdf"]
+    assert draft_pdf.name == f"{Path(draft['file']).stem}.pdf"
+    before = draft_pdf.read_bytes()
+    final = edit(workspace.root / draft["file"])
+    result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--pdf")
+    assert result["pdf"] == f"outbox/2026/总结/{final.stem}（定稿）.pdf"
+    assert draft_pdf.read_bytes() == before
+    assert verify(workspace.root).returncode == 0
 
 
 def test_no_package_is_made_from_a_final_whose_numbers_no_longer_hold(year, make_form):
