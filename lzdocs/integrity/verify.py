@@ -16,6 +16,7 @@ from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
 from lzdocs.store import files as manifest
+from lzdocs.store.years import closures
 
 if TYPE_CHECKING:
     from lzdocs.store import Store
@@ -42,7 +43,10 @@ TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它�
 # Said of a 总结 changed since lzdocs wrote it, and of a .docx in a 总结 folder that it did not write: the clerk's 定稿.
 FINAL = ("；若是本处修改好的总结定稿，请运行 lzdocs summary --final \"{}\" 登记它（登记以前，与记录不符的文件不进备份，"
          "归档也不知道取哪一份）")
-EDITED = FINAL + "；若不是，请从备份核对"
+# …and in a year its 归档 package closed, where ``--final`` is refused until the year is reopened.
+FINAL_CLOSED = ("；若是本处修改好的总结定稿：{year} 年度已归档关闭，要登记它须先 lzdocs archive --reopen {year} "
+                "--reason 原因 重新打开，再运行 lzdocs summary --final \"{path}\"，然后重新归档")
+NOT_FINAL = "；若不是，请从备份核对"
 UNLISTED = "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）"
 REPLACED = "原来在这里的文件（{}{}）不见了，这个名字现在是另一个文件的"
 WHAT = {"submission": "收文记录 #", "document": "发文记录 #"}
@@ -112,6 +116,7 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
     with store.read() as conn:
         recorded = {row["path"]: row for row in manifest.all_files(conn)}
         named = manifest.named_by_rows(conn)
+        closed = {row["year"] for row in closures(conn) if row["reopened_at"] is None}
     live, unfinished = _claimed(ws)
     entries = list(ws.archive_files(year))  # listed once: for the hidden files of letters, then for strays
     unplaced = _unplaced(ws, entries, recorded)
@@ -122,10 +127,11 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
             continue
         checked, size = checked + 1, size + row["size"]
         finding = (Finding("unfinished", path, UNFINISHED) if path in unfinished
-                   else _file_finding(os.path.join(root, path), row))
+                   else _file_finding(os.path.join(root, path), row, closed))
         if finding:
             findings.append(finding)
-    findings += _strays(ws, entries, recorded, live | set(unplaced.values()), unfinished)  # named with their document
+    findings += _strays(ws, entries, recorded, live | set(unplaced.values()), unfinished,  # named with their document
+                        closed)
     report.findings += [Finding("unfinished", f.subject, UNPLACED) if f.kind == "missing" and f.subject in unplaced
                         else f for f in _confirmed(ws, store, findings)]  # not put in place by a batch meanwhile
     report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
@@ -147,9 +153,10 @@ def _unaccounted(named: list, recorded: dict, prefix: str | None, in_flight: set
     return findings
 
 
-def _file_finding(path: str, row: dict) -> Finding | None:
+def _file_finding(path: str, row: dict, closed: set[int] = frozenset()) -> Finding | None:
     """What is wrong with the recorded file at ``path``: missing, another size, other bytes; None when it holds.
-    One ``lstat`` (a link or device is never opened) and, when the size is right, one read."""
+    One ``lstat`` (a link or device is never opened) and, when the size is right, one read. ``closed``: the years
+    closed by their 归档 package (what to do with an edited 总结 depends on it)."""
     since = chain.moment(row["recorded_at"])
     subject = row["path"]
     try:
@@ -157,10 +164,11 @@ def _file_finding(path: str, row: dict) -> Finding | None:
         if not stat.S_ISREG(st.st_mode):
             return Finding("changed", subject, "已不是普通文件（被换成了链接、文件夹或设备）", since)
         if st.st_size != row["size"]:
-            return _changed(subject, f"内容被改动过：现在 {st.st_size} 字节，记录时 {row['size']} 字节", since, row)
+            return _changed(subject, f"内容被改动过：现在 {st.st_size} 字节，记录时 {row['size']} 字节", since, row,
+                            closed)
         with open(path, "rb", buffering=0, opener=_no_follow) as fh:
             if hashlib.file_digest(fh, "sha256").hexdigest() != row["sha256"]:
-                return _changed(subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since, row)
+                return _changed(subject, "内容被改动过：大小未变，但 SHA-256 与记录时不同", since, row, closed)
     except FileNotFoundError:
         if _may_be_taken_back(row):
             return Finding("taken_back", subject, TAKEN_BACK, since)
@@ -179,14 +187,14 @@ def _may_be_taken_back(row: dict) -> bool:
     return row["role"] in ("returned", "explanation") and SETTLED not in PurePosixPath(row["path"]).parts
 
 
-def _changed(subject: str, message: str, since, row: dict) -> Finding:
+def _changed(subject: str, message: str, since, row: dict, closed: set[int]) -> Finding:
     """A recorded file with other bytes; a register or 公示表 is made from the archive, and says how to make it
     again (a rebuild stopped by a second Ctrl-C, or a power cut, leaves one rewritten but not recorded); a 总结
     the clerk may have edited since (docs/product.md §12.3) says what that means."""
     if row["role"] in ("register", "publicity"):
         message += REGENERATE
     elif row["role"] == "summary":
-        message += EDITED.format(subject)
+        message += _final_hint(subject, closed) + NOT_FINAL
     return Finding("changed", subject, message, since)
 
 
@@ -215,7 +223,7 @@ def _unplaced(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: d
 
 
 def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dict, live: set[str],
-            unfinished: set[str]) -> list[Finding]:
+            unfinished: set[str], closed: set[int]) -> list[Finding]:
     """Files in the archive folders (``entries``) that nothing recorded; a write in progress (see IN_PROGRESS) is
     not one."""
     findings, maybe_in_progress = [], {}
@@ -227,13 +235,13 @@ def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dic
         elif entry.name.startswith(".") or _empty(entry):
             maybe_in_progress[Path(entry.path)] = path
         else:
-            findings.append(Finding("stray", path, STRAY + _what_to_do(ws, path)))
+            findings.append(Finding("stray", path, STRAY + _what_to_do(ws, path, closed)))
     for leftover in stale_files(maybe_in_progress, IN_PROGRESS):
         findings.append(Finding("stray", maybe_in_progress[leftover], LEFTOVER))
     return findings
 
 
-def _what_to_do(ws: Workspace, path: str) -> str:
+def _what_to_do(ws: Workspace, path: str, closed: set[int]) -> str:
     """What a file nothing recorded may be, and what then to do: a register rebuilt but not recorded (a second
     Ctrl-C), or the clerk's 定稿 of a 总结 saved beside the one lzdocs wrote; a name that is not UTF-8 says so."""
     from lzdocs.documents.summary_final import summary_year
@@ -243,8 +251,17 @@ def _what_to_do(ws: Workspace, path: str) -> str:
     if _made_from_archive(ws, path):
         return REGENERATE
     if path.lower().endswith(".docx") and summary_year(ws, ws.root / path) is not None:
-        return FINAL.format(path)
+        return _final_hint(path, closed)
     return ""
+
+
+def _final_hint(path: str, closed: set[int]) -> str:
+    """How to record the 总结 at ``path`` (relative to the workspace: outbox/<year>/总结/…) as the office's 定稿 —
+    after reopening its year when its 归档 package closed it."""
+    year = next((int(part) for part in PurePosixPath(path).parts if part.isdigit() and len(part) == 4), None)
+    if year in closed:
+        return FINAL_CLOSED.format(year=year, path=path)
+    return FINAL.format(path)
 
 
 def _made_from_archive(ws: Workspace, path: str) -> bool:

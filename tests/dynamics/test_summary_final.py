@@ -197,6 +197,31 @@ def test_a_final_of_a_closed_year_or_of_another_year_s_folder_is_refused(year):
     assert finals(workspace) == []
 
 
+def test_verify_says_to_reopen_a_closed_year_before_its_final_is_recorded(year):
+    """verify told to run ``summary --final`` for an edited 总结 of a year its 归档 package closed, which then refused
+    (YearClosed): the hint sent the clerk into a wall."""
+    from lzdocs.store.years import close_year
+
+    workspace, summary = year
+    with Office(workspace, today=LATER) as office, office.store.begin() as conn:
+        close_year(conn, 2026, at=dt.datetime(2026, 12, 1, 9), package="D:/归档/2026", items=3, manifest_sha256="0")
+    edit(summary)
+    beside = edit(summary, "另存的定稿", to=summary.with_name("总结（定稿）.docx"))
+    said = {f["subject"]: f["message"] for f in json.loads(run_cli("-w", workspace.root, "verify", "--json",
+                                                                      check=1).stdout)["findings"]}
+    for path in (summary, beside):
+        message = said[workspace.relative(path)]
+        assert "若是本处修改好的总结定稿：2026 年度已归档关闭，要登记它须先 lzdocs archive --reopen 2026" in message
+        assert f'再运行 lzdocs summary --final "{workspace.relative(path)}"，然后重新归档' in message
+    assert said[workspace.relative(summary)].endswith("；若不是，请从备份核对")
+    run_cli("-w", workspace.root, "archive", "--reopen", "2026", "--reason", "登记总结定稿", check=0)
+    said = json.loads(run_cli("-w", workspace.root, "verify", "--json", check=1).stdout)["findings"]
+    assert all('请运行 lzdocs summary --final "' in f["message"] for f in said) and len(said) == 2
+    run_json("-w", workspace.root, "summary", "--final", workspace.relative(summary))
+    run_json("-w", workspace.root, "summary", "--final", workspace.relative(beside))
+    assert verify(workspace.root).returncode == 0
+
+
 def test_the_package_made_with_the_final_holds_the_final_not_a_new_draft(year, tmp_path):
     workspace, summary = year
     final = edit(summary, to=tmp_path / "定稿.docx")
