@@ -9,7 +9,7 @@ on a much larger archive an index on ``risks (kind, year)`` would be the first t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
@@ -23,13 +23,27 @@ SEARCHED = (risks.c.post, risks.c.risk, risks.c.duties, risks.c.measures, risks.
 
 @dataclass(frozen=True)
 class RiskFilter:
-    """What the 风险点 page shows: any of year, unit, level, category, and words searched in the row's texts."""
+    """What the 风险点 page shows: any of year, unit, level, category, and words searched in the row's texts.
+
+    The category is matched as ``lzdocs risks --category`` matches it (``forms.values.same_category``: 业务流程 is
+    业务流程类, spaces and full-width letters aside): ``categories`` are the spellings the points use that are the
+    one asked for (``spelled``)."""
 
     year: int | None = None
     unit: str | None = None
     level: int | None = None
     category: str | None = None
     search: str = ""
+    categories: tuple[str, ...] = ()
+
+    def spelled(self, conn: Connection) -> RiskFilter:
+        """This filter with the category's spellings in the current points (``categories``)."""
+        from lzdocs.forms.values import same_category
+
+        if not self.category:
+            return self
+        known = risk_categories(conn, self.year)
+        return replace(self, categories=tuple(k for k in known if same_category(k, self.category)))
 
     def where(self) -> list:
         """The WHERE terms: current accepted risk forms, then each filter given."""
@@ -41,7 +55,7 @@ class RiskFilter:
         if self.level is not None:
             terms.append(risks.c.level == self.level)
         if self.category:
-            terms.append(risks.c.category == self.category)
+            terms.append(risks.c.category.in_(self.categories or (self.category,)))
         for word in self.search.split():
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             terms.append(or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED)))  # OA = oa, on any database
@@ -56,7 +70,7 @@ def risk_page(conn: Connection, wanted: RiskFilter, *, offset: int, limit: int,
               unit_order: Sequence[str] = ()) -> tuple[list, int]:
     """One page of the current risk points that match (by year, newest first, then roster order and form row),
     and how many match in all."""
-    terms = wanted.where()
+    terms = wanted.spelled(conn).where()
     total = conn.execute(_current_risks(func.count()).where(*terms)).scalar_one()
     q = (_current_risks(risks.c.id, risks.c.unit, risks.c.year, risks.c.seq, risks.c.post, risks.c.risk,
                         risks.c.category, risks.c.level, risks.c.measures, risks.c.owner, submissions.c.stored_as)

@@ -50,6 +50,9 @@ def test_risk_page_filters_by_unit_level_category_and_words_and_links_each_row_t
     assert [r[1:5] for r in rows(staff.text)[1:]] == [["人事处", "2", "人事专员", "违规办理人员调动"]]
     by_category = local.get("/risks", params={"category": "岗位职责"})
     assert sorted(r[4] for r in rows(by_category.text)[1:]) == ["利用职务便利挪用公款", "违规审批资金"]
+    for spelled in ("岗位职责类", " 岗位 职责"):  # as `lzdocs risks --category` takes them (it was exact here)
+        assert rows(local.get("/risks", params={"category": spelled}).text) == rows(by_category.text), spelled
+    assert '共 <b id="total">0</b>' in local.get("/risks", params={"category": "岗位"}).text
     searched = local.get("/risks", params={"q": "违规报销 双签"})  # every word must be found in the row
     assert [r[4] for r in rows(searched.text)[1:]] == ["审核不严，违规报销"]
     none = local.get("/risks", params={"q": "100%_"})  # LIKE's wildcards are searched as written
