@@ -53,7 +53,8 @@ def db_copy_command(env: Env, url: str) -> None:
     with progress_bar("复制档案库", enabled=not env.json) as update:
         report = env.office().copy_database(url, progress=update)
     if env.json:
-        env.emit({"ok": report.ok, "rows": report.rows, "tables": report.tables, "moved": report.moved})
+        env.emit({"ok": report.ok, "rows": report.rows, "tables": report.tables, "moved": report.moved,
+                  "warnings": report.warnings})
     else:
         from lzdocs.store.copy import TABLE_NAMES
 
@@ -70,5 +71,7 @@ def db_copy_command(env: Env, url: str) -> None:
                 env.echo(f"从现在起本工作区只用服务器上的档案：改好 url 之前，lzdocs 不再打开 "
                          f"{shown_url(env.office().ws.db_url)}（复制以后再在旧文件里发文、收表，服务器上没有这些记录，"
                          "会重复编文号）。")
+    for text in report.warnings:
+        env.note(f"提醒：{text}")
     if not report.ok:
         raise SystemExit(ExitStatus.SOME_REJECTED)  # the copy is not the same: it is not to be used

@@ -29,6 +29,7 @@ class CopyReport:
 
     tables: dict[str, dict] = field(default_factory=dict)
     moved: bool = False  # the workspace keeps the copy from now on: its SQLite file was copied to a server
+    warnings: list[str] = field(default_factory=list)  # e.g. the move not recorded (Office.copy_database)
 
     @property
     def ok(self) -> bool:

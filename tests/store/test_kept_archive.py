@@ -238,6 +238,33 @@ def test_the_file_copied_to_a_server_numbers_nothing_more_before_the_url_is_chan
 
 
 @pytest.mark.postgres
+def test_a_good_copy_whose_move_cannot_be_recorded_is_a_good_copy_with_a_warning(workspace, make_form,
+                                                                                  postgres_server, monkeypatch):
+    """The workspace's folder read-only, or its disk full, as the move is recorded: the copy, made and checked, was
+    said to have failed (an error after the table counts). It is a good copy; what the record was to prevent —
+    letters numbered in the old file — is said, with what to do."""
+    from lzdocs.store import kept
+
+    root = workspace.root
+    _filled(workspace, make_form)
+    url = postgres_server.new_schema()
+
+    def full(*_args, **_kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kept, "write_atomic", full)
+    copied = run_cli("-w", root, "db", "copy", "--to", url)
+    assert copied.returncode == 0 and "逐表核对一致" in copied.stdout, copied.stderr
+    assert "提醒：工作区没能记下档案库已复制到服务器：磁盘空间不足" in copied.stderr
+    assert "请马上把 lzdocs.toml 中 [database] url 改为新地址" in copied.stderr
+    said = run_json("-w", root, "db", "copy", "--to", postgres_server.new_schema())
+    assert said["ok"] is True and said["moved"] is False and "会重复" in said["warnings"][0]
+    monkeypatch.undo()
+    use_database(root, url)
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+
+
+@pytest.mark.postgres
 def test_a_copy_to_a_file_or_one_refused_moves_nothing(workspace, make_form, postgres_server, tmp_path):
     """A copy to another SQLite file is a copy: the workspace goes on in its own. A server that already holds an
     archive takes no copy (its tables named as the clerk knows them), and the file stays the workspace's."""
