@@ -72,7 +72,8 @@ def pytest_sessionstart(session):
         return
     try:
         root = Path(os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
-        numbered = {int(p.name[7:]): p for p in root.glob("pytest-*") if p.name[7:].isdigit() and not p.is_symlink()}
+        numbered = {int(p.name[7:]): p for p in root.glob("pytest-*")
+                    if p.name[7:].isascii() and p.name[7:].isdigit() and not p.is_symlink()}
     except (OSError, KeyError):
         return
     keep = int(session.config.getini("tmp_path_retention_count"))
@@ -81,11 +82,16 @@ def pytest_sessionstart(session):
     this_run = max(numbered) + 1  # the number pytest gives this run's folder, made when a test first asks
     old = []
     for number, path in numbered.items():
-        if number <= this_run - keep and not (path / ".lock").exists():
-            try:
-                old.append(path.rename(root / f"garbage-{uuid.uuid4()}"))
-            except OSError:
-                continue
+        if number > this_run - keep:
+            continue
+        try:  # locked first, as pytest locks one it removes: a run's own lock (made now or before) wins, atomically
+            os.close(os.open(path / ".lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except OSError:
+            continue
+        try:
+            old.append(path.rename(root / f"garbage-{uuid.uuid4()}"))
+        except OSError:
+            (path / ".lock").unlink(missing_ok=True)
     if old:
         thread = threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in old], daemon=True)
         thread.start()

@@ -107,12 +107,17 @@ def with_final(office: Office, final: FinalResult, *, pdf: bool, package: bool) 
                                "lzdocs summary --final 文件 --package 登记并生成上报材料")
     committing: list[bool] = []
     try:
-        if pdf:  # beside the draft's PDF (a summary edited in place has the same name): told apart by name
-            stem = final.file.stem if FINAL_MARK in final.file.stem else f"{final.file.stem}{FINAL_MARK}"
+        if pdf:  # beside the draft's PDF (a summary edited in place has the same name): told apart by name, unless
+            # the clerk's own name says 定稿 already (定稿.docx, 总结(定稿).docx)
+            from lzdocs.fsutil import fit_name, name_max
+
+            # the mark kept whole at the name's limit (cut from the clerk's words before it), with room for _01
+            stem = final.file.stem if "定稿" in final.file.stem else fit_name(
+                final.file.stem, FINAL_MARK, name_max(final.file.parent) - len("_00.pdf"))
             final.pdf = _pdf(office.ws, final.file, final.warnings, stem)
         if package:
             _package(office, final, f"{PACKAGE_DIR}{FINAL_MARK}")
-            final.warnings.extend(_other_packages(final.package))
+            final.warnings.extend(_other_packages(final.package, final.archive))
         entries = written_entries(office.store, office.ws.relative, _made(final))
         if entries:
             with office.store.begin(year=final.year) as conn:
@@ -221,13 +226,16 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     result.archive = _zip(folder, result.contents, office.clock.now())
 
 
-def _other_packages(made: Path) -> list[str]:
-    """A word on the 上报 folders an earlier run left beside the one just made from the 定稿: which one to send."""
+def _other_packages(made: Path, archive: Path | None) -> list[str]:
+    """A word on the 上报 folders and .zip files an earlier run left beside the ones just made from the 定稿: which
+    to send (the .zip is what is sent, and it may be numbered apart from its folder)."""
     others = sorted(p.name for p in made.parent.iterdir()
-                    if p != made and p.name.startswith(PACKAGE_DIR) and p.is_dir() and not p.is_symlink())
+                    if p not in (made, archive) and p.name.startswith(PACKAGE_DIR) and not p.is_symlink()
+                    and (p.is_dir() or (p.suffix.lower() == ".zip" and p.is_file())))
     if not others:
         return []
-    return [f"同一年度还有此前生成的上报材料 {'、'.join(others)}；报送时请用这次用定稿生成的 {made.name}"]
+    mine = made.name + (f"（{archive.name}）" if archive else "")
+    return [f"同一年度还有此前生成的上报材料 {'、'.join(others)}；报送时请用这次用定稿生成的 {mine}"]
 
 
 def _new_folder(parent: Path, name: str) -> Path:

@@ -62,6 +62,8 @@ def status(office: Office, query: Query) -> dict:
 
 def risks(office: Office, query: Query) -> dict:
     """风险点: the current risk points that match the filters, 50 a page."""
+    from lzdocs.forms.values import same_category
+
     year = query.year(office)
     wanted = pages_q.RiskFilter(year=year, unit=query.text("unit") or None,
                                 level=query.integer("level", 1, 3), category=query.text("category") or None,
@@ -75,10 +77,15 @@ def risks(office: Office, query: Query) -> dict:
         years = sorted(subs_q.years(conn), reverse=True)
     pages = max(1, -(-total // PAGE_SIZE))
     units = list(dict.fromkeys([*roster, *([wanted.unit] if wanted.unit else [])]))
+    # the filter's own spelling shown selected (业务流程类 asked, 业务流程 listed): else the select says 全部 over
+    # rows that are filtered, and the next 筛选 drops the category
+    category = next((c for c in categories if same_category(c, wanted.category)), wanted.category) \
+        if wanted.category else None
+    categories = list(dict.fromkeys([*categories, *([category] if category else [])]))
     return {"rows": rows, "total": total, "page": min(page, pages), "pages": pages, "wanted": wanted,
             "year": year, "years": years, "units": units, "categories": categories, "level_names": LEVEL_NAMES,
             "filters": {"year": "all" if year is None else year, "unit": wanted.unit or "",
-                        "level": wanted.level or "", "category": wanted.category or "", "q": wanted.search}}
+                        "level": wanted.level or "", "category": category or "", "q": wanted.search}}
 
 
 def _categories(office: Office, conn: Connection, year: int | None) -> list[str]:

@@ -222,6 +222,38 @@ def test_verify_says_to_reopen_a_closed_year_before_its_final_is_recorded(year):
     assert verify(workspace.root).returncode == 0
 
 
+def test_a_final_s_zip_numbered_apart_from_its_folder_is_named_and_an_older_zip_is_told_of(year):
+    """The clerk moved the 上报（定稿） folder away to send it and kept its .zip: the next 定稿's folder took the
+    name again, its .zip was 上报（定稿）_01.zip, and nothing said the 上报（定稿）.zip beside was the old one."""
+    workspace, summary = year
+    final = edit(summary)
+    first = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
+    shutil.rmtree(workspace.root / first["package"])
+    edit(final, "再补充一段。")
+    result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
+    assert result["package"] == "outbox/2026/上报（定稿）" and result["archive"] == "outbox/2026/上报（定稿）_01.zip"
+    assert result["warnings"] == ["同一年度还有此前生成的上报材料 上报（定稿）.zip；"
+                                  "报送时请用这次用定稿生成的 上报（定稿）（上报（定稿）_01.zip）"]
+
+
+def test_the_mark_of_a_final_s_pdf_is_kept_whole_at_the_name_s_limit(year, monkeypatch):
+    """…（定稿 .pdf: the name cut at 255 bytes cut the mark, not the clerk's words before it."""
+    from lzdocs.documents import pdf as P
+
+    workspace, summary = year
+    stem = "总结" + "改" * 78 + "x"  # 241 bytes: its .docx fits, with （定稿）.pdf it does not
+    final = edit(summary, to=summary.with_name(f"{stem}.docx"))
+    monkeypatch.setattr(P, "find_soffice", lambda: "soffice")
+    monkeypatch.setattr(P, "to_pdf_many", lambda docs, outdir, timeout, stems: [
+        P.place_new(outdir, stems[0], ".pdf", lambda p: p.write_bytes(b"%PDF-1.4\n"))])
+    result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--pdf")
+    name = Path(result["pdf"]).name
+    assert name.endswith("（定稿）.pdf") and len(name.encode()) <= 255, name
+    marked = edit(summary, to=summary.with_name("总结(定稿).docx"))  # the clerk's name says 定稿: no second mark
+    result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(marked), "--pdf")
+    assert result["pdf"] == "outbox/2026/总结/总结(定稿).pdf"
+
+
 def test_the_package_made_with_the_final_holds_the_final_not_a_new_draft(year, tmp_path):
     workspace, summary = year
     final = edit(summary, to=tmp_path / "定稿.docx")
@@ -249,12 +281,13 @@ def test_a_final_s_package_beside_a_draft_s_is_named_apart_and_said_to_be_the_on
     final = edit(workspace.root / draft["file"])
     result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
     assert result["package"] == "outbox/2026/上报（定稿）"
-    assert result["warnings"] == ["同一年度还有此前生成的上报材料 上报；报送时请用这次用定稿生成的 上报（定稿）"]
+    assert result["warnings"] == ["同一年度还有此前生成的上报材料 上报、上报.zip；"
+                                  "报送时请用这次用定稿生成的 上报（定稿）（上报（定稿）.zip）"]
     assert (workspace.root / result["package"] / final.name).read_bytes() == final.read_bytes()
     assert (workspace.root / "outbox/2026/上报" / final.name).read_bytes() != final.read_bytes()  # the draft's, kept
     again = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
     assert again["package"] == "outbox/2026/上报（定稿）_01"
-    assert "上报材料 上报、上报（定稿）；" in again["warnings"][-1]
+    assert "上报材料 上报、上报.zip、上报（定稿）、上报（定稿）.zip；" in again["warnings"][-1]
     assert verify(workspace.root).returncode == 0
 
 

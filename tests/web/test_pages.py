@@ -51,7 +51,9 @@ def test_risk_page_filters_by_unit_level_category_and_words_and_links_each_row_t
     by_category = local.get("/risks", params={"category": "岗位职责"})
     assert sorted(r[4] for r in rows(by_category.text)[1:]) == ["利用职务便利挪用公款", "违规审批资金"]
     for spelled in ("岗位职责类", " 岗位 职责"):  # as `lzdocs risks --category` takes them (it was exact here)
-        assert rows(local.get("/risks", params={"category": spelled}).text) == rows(by_category.text), spelled
+        page = local.get("/risks", params={"category": spelled}).text
+        assert rows(page) == rows(by_category.text), spelled
+        assert "<option selected>岗位职责</option>" in page, spelled  # the select says what the rows are filtered by
     assert '共 <b id="total">0</b>' in local.get("/risks", params={"category": "岗位"}).text
     searched = local.get("/risks", params={"q": "违规报销 双签"})  # every word must be found in the row
     assert [r[4] for r in rows(searched.text)[1:]] == ["审核不严，违规报销"]
