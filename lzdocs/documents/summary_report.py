@@ -63,6 +63,7 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
             result.pdf = _pdf(ws, target, warnings)
         if package:
             _package(office, result)
+            result.warnings.extend(_finished_before(office, year))
         _record(office, result, figures, committing)
     except BaseException:
         if not committing:  # (failed at the commit, it may have been recorded all the same: kept)
@@ -224,6 +225,20 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     listing.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")  # Notepad on Windows reads it
     result.contents.append(listing)
     result.archive = _zip(folder, result.contents, office.clock.now())
+
+
+def _finished_before(office: Office, year: int) -> list[str]:
+    """A word on a 上报 package made from a new draft when the office recorded its 定稿 of the year already: the
+    package holds the draft, without the office's edits."""
+    from lzdocs.documents.summary_final import final_paths
+
+    with office.store.read() as conn:
+        finals = final_paths(conn, year)
+    if not finals:
+        return []
+    newest = max(finals, key=finals.get)
+    return [f"本年度已登记总结定稿 {newest}，这次的上报材料用的是刚生成的新稿（没有本处的修改）；要报送定稿，"
+            f"请运行 lzdocs summary --final \"{newest}\" --package"]
 
 
 def _other_packages(made: Path, archive: Path | None) -> list[str]:

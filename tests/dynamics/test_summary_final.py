@@ -291,6 +291,20 @@ def test_a_final_s_package_beside_a_draft_s_is_named_apart_and_said_to_be_the_on
     assert verify(workspace.root).returncode == 0
 
 
+def test_a_draft_s_package_made_after_a_final_says_it_holds_the_draft(year):
+    """A new 上报 package from ``summary --package`` after the 定稿 was recorded holds a fresh draft, without the
+    office's edits: it said nothing, and looked like the one to send."""
+    workspace, summary = year
+    final = edit(summary)
+    run_json("-w", workspace.root, "summary", "--final", workspace.relative(final))
+    draft = run_json("-w", workspace.root, "summary", "--year", "2026", "--package")
+    assert draft["warnings"] == [f"本年度已登记总结定稿 {workspace.relative(final)}，这次的上报材料用的是刚生成的新稿"
+                                 "（没有本处的修改）；要报送定稿，请运行 lzdocs summary --final "
+                                 f'"{workspace.relative(final)}" --package']
+    plain = run_json("-w", workspace.root, "summary", "--year", "2026")  # no package: nothing to mistake
+    assert plain["warnings"] == []
+
+
 @pytest.mark.soffice
 def test_the_pdf_of_a_final_edited_in_place_is_named_as_the_final_beside_the_draft_s(year):
     """It was written as …总结_01.pdf beside the draft's …总结.pdf: two PDFs of one name, the newer one not the
