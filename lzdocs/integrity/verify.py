@@ -258,17 +258,22 @@ def _what_to_do(ws: Workspace, path: str, closed: set[int]) -> str:
 def _final_hint(path: str, closed: set[int]) -> str:
     """How to record the 总结 at ``path`` (relative to the workspace: outbox/<year>/总结/…) as the office's 定稿 —
     after reopening its year when its 归档 package closed it."""
-    year = next((int(part) for part in PurePosixPath(path).parts if part.isdigit() and len(part) == 4), None)
+    year = _year_of(path)
     if year in closed:
         return FINAL_CLOSED.format(year=year, path=path)
     return FINAL.format(path)
+
+
+def _year_of(path: str) -> int | None:
+    """The year of a path relative to the workspace (outbox/<year>/…): its first part of four digits."""
+    return next((int(part) for part in PurePosixPath(path).parts if part.isdigit() and len(part) == 4), None)
 
 
 def _made_from_archive(ws: Workspace, path: str) -> bool:
     """Is ``path`` (relative to the workspace) one of the registers or the 公示表 of its year?"""
     from lzdocs.documents.registers import register_paths
 
-    year = next((int(part) for part in Path(path).parts if part.isdigit() and len(part) == 4), None)
+    year = _year_of(path)
     return year is not None and path in {ws.relative(p) for p in register_paths(ws, year).values()}
 
 

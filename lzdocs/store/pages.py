@@ -27,22 +27,23 @@ class RiskFilter:
 
     The category is matched as ``lzdocs risks --category`` matches it (``forms.values.same_category``: 业务流程 is
     业务流程类, spaces and full-width letters aside): ``categories`` are the spellings the points use that are the
-    one asked for (``spelled``)."""
+    one asked for (``spelled``; None until looked up)."""
 
     year: int | None = None
     unit: str | None = None
     level: int | None = None
     category: str | None = None
     search: str = ""
-    categories: tuple[str, ...] = ()
+    categories: tuple[str, ...] | None = None
 
-    def spelled(self, conn: Connection) -> RiskFilter:
-        """This filter with the category's spellings in the current points (``categories``)."""
+    def spelled(self, conn: Connection, known: Sequence[str] | None = None) -> RiskFilter:
+        """This filter with the category's spellings among ``known`` (the categories the year's current points use:
+        ``risk_categories``, read when not given) as its ``categories``."""
         from lzdocs.forms.values import same_category
 
         if not self.category:
             return self
-        known = risk_categories(conn, self.year)
+        known = risk_categories(conn, self.year) if known is None else known
         return replace(self, categories=tuple(k for k in known if same_category(k, self.category)))
 
     def where(self) -> list:
@@ -55,7 +56,7 @@ class RiskFilter:
         if self.level is not None:
             terms.append(risks.c.level == self.level)
         if self.category:
-            terms.append(risks.c.category.in_(self.categories or (self.category,)))
+            terms.append(risks.c.category.in_(self.categories if self.categories is not None else (self.category,)))
         for word in self.search.split():
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             terms.append(or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED)))  # OA = oa, on any database
@@ -70,7 +71,7 @@ def risk_page(conn: Connection, wanted: RiskFilter, *, offset: int, limit: int,
               unit_order: Sequence[str] = ()) -> tuple[list, int]:
     """One page of the current risk points that match (by year, newest first, then roster order and form row),
     and how many match in all."""
-    terms = wanted.spelled(conn).where()
+    terms = (wanted if wanted.categories is not None else wanted.spelled(conn)).where()
     total = conn.execute(_current_risks(func.count()).where(*terms)).scalar_one()
     q = (_current_risks(risks.c.id, risks.c.unit, risks.c.year, risks.c.seq, risks.c.post, risks.c.risk,
                         risks.c.category, risks.c.level, risks.c.measures, risks.c.owner, submissions.c.stored_as)

@@ -62,8 +62,6 @@ def status(office: Office, query: Query) -> dict:
 
 def risks(office: Office, query: Query) -> dict:
     """风险点: the current risk points that match the filters, 50 a page."""
-    from lzdocs.forms.values import same_category
-
     year = query.year(office)
     wanted = pages_q.RiskFilter(year=year, unit=query.text("unit") or None,
                                 level=query.integer("level", 1, 3), category=query.text("category") or None,
@@ -71,16 +69,16 @@ def risks(office: Office, query: Query) -> dict:
     page = query.integer("page", 1, 10**6) or 1
     roster = office.roster().names
     with office.store.read() as conn:
+        categories = _categories(office, conn, year)
+        wanted = wanted.spelled(conn, categories)  # 业务流程类 asked: the points' 业务流程 (as lzdocs risks --category)
         rows, total = pages_q.risk_page(conn, wanted, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
                                         unit_order=roster)
-        categories = _categories(office, conn, year)
         years = sorted(subs_q.years(conn), reverse=True)
     pages = max(1, -(-total // PAGE_SIZE))
     units = list(dict.fromkeys([*roster, *([wanted.unit] if wanted.unit else [])]))
     # the filter's own spelling shown selected (业务流程类 asked, 业务流程 listed): else the select says 全部 over
     # rows that are filtered, and the next 筛选 drops the category
-    category = next((c for c in categories if same_category(c, wanted.category)), wanted.category) \
-        if wanted.category else None
+    category = (wanted.categories or (wanted.category,))[0] if wanted.category else None
     categories = list(dict.fromkeys([*categories, *([category] if category else [])]))
     return {"rows": rows, "total": total, "page": min(page, pages), "pages": pages, "wanted": wanted,
             "year": year, "years": years, "units": units, "categories": categories, "level_names": LEVEL_NAMES,
