@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import pytest
 
+from lzdocs import textutil
 from lzdocs.documents.titles import text_width
 from lzdocs.textutil import (
     chinese_date,
@@ -106,3 +109,38 @@ def test_in_a_roster_of_many_schools_only_names_sharing_more_than_a_common_word_
 def test_sharing_a_common_word_is_not_being_close():
     assert "后勤管理处" not in close_matches("资产管理处", ROSTER_KEYS)
     assert "教务处" not in close_matches("资产管理处", ROSTER_KEYS)
+
+
+
+@pytest.mark.parametrize("text", ["岗位 名称", "风险点：违规审批、收受好处", "ＡＢＣ　１２３", "㈱ ﬁ", ""])
+def test_squeeze_remembers_short_texts_only_and_gives_what_it_always_gave(text):
+    """A reader squeezes the same cell texts several times a form: short texts are remembered (their length, not the
+    file's, bounds what that holds); long ones are worked out each time. Either way the text is the same."""
+    def expected(t: str) -> str:
+        return re.sub(r"[\s\u3000\u00a0]+", "", unicodedata.normalize("NFKC", t))
+
+    long_text = (text + "长") * (textutil.SHORT_TEXT + 1)
+    textutil._squeezed.cache_clear()
+    assert textutil.squeeze(long_text) == expected(long_text)
+    assert textutil._squeezed.cache_info().currsize == 0
+    assert textutil.squeeze(text) == textutil.squeeze(text) == expected(text)
+    assert textutil._squeezed.cache_info()[:2] == (1, 1)  # (hits, misses)
+
+
+def test_comparable_texts_are_remembered_for_the_year_review_and_bounded_in_length():
+    """An ingest compares each risk text when it takes the form and again for the 质量 sheet: remembered between
+    the two, the same text either way; a text longer than a risk point's description is not kept."""
+    from rapidfuzz.utils import default_process
+
+    from lzdocs.dynamics import changes
+
+    def expected(t: str) -> str:
+        return "".join(default_process(unicodedata.normalize("NFKC", t)).split())
+
+    short, long_text = "单位的第1个风险点：违规操作、收受好处", "措施：" + "制度约束，集体决策。" * 40
+    changes._comparable.cache_clear()
+    assert changes.comparable(short) == changes.comparable(short) == expected(short)
+    assert changes._comparable.cache_info()[:2] == (1, 1)
+    assert changes.comparable(long_text) == expected(long_text)
+    assert changes._comparable.cache_info().currsize == 1
+    assert changes.comparable(None) == changes.comparable("") == ""
