@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import zipfile
 from dataclasses import dataclass, field
@@ -254,9 +255,13 @@ def _other_packages(made: Path, archive: Path | None) -> list[str]:
 
 
 def _new_folder(parent: Path, name: str) -> Path:
+    """A new folder ``name`` (or ``name_01`` …) whose .zip name is free too: a clerk who moved an earlier package's
+    folder away and kept its .zip gets 上报_01/ with 上报_01.zip, not 上报_01/ with 上报_01_01.zip."""
     parent.mkdir(parents=True, exist_ok=True)
     for n in range(1000):
         folder = parent / (name if n == 0 else f"{name}_{n:02d}")
+        if os.path.lexists(folder.with_name(folder.name + ".zip")):
+            continue
         try:
             folder.mkdir()
         except FileExistsError:

@@ -297,6 +297,21 @@ def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):
         "2026年度廉政风险防控工作总结.docx", "2026年度廉政风险防控工作总结_01.docx"]
 
 
+def test_a_package_folder_moved_away_does_not_set_the_next_zip_apart_from_its_folder(archive, tmp_path):
+    """The clerk sent 上报.zip and moved the 上报 folder elsewhere: the next package is 上报_01/ with 上报_01.zip,
+    a folder and a .zip of one name — not 上报/ again beside a 上报_01.zip."""
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(archive["root"], root)
+    (root / "outbox/2026/上报").rename(tmp_path / "已报送")
+    again = run_json("-w", root, "summary", "--year", str(YEAR), "--package")
+    assert (again["package"], again["archive"]) == ("outbox/2026/上报_01", "outbox/2026/上报_01.zip")
+    with zipfile.ZipFile(root / again["archive"]) as z:
+        assert {n.split("/")[0] for n in z.namelist()} == {"上报_01"}
+    assert sorted(p.name for p in (root / "outbox/2026").glob("上报*")) == ["上报.zip", "上报_01", "上报_01.zip"]
+
+
 def _summaries_and_packages(root) -> list[str]:
     year = root / "outbox" / str(YEAR)
     return sorted(str(p.relative_to(year)) for p in [*(year / "总结").iterdir(), *year.glob("上报*")])

@@ -222,18 +222,19 @@ def test_verify_says_to_reopen_a_closed_year_before_its_final_is_recorded(year):
     assert verify(workspace.root).returncode == 0
 
 
-def test_a_final_s_zip_numbered_apart_from_its_folder_is_named_and_an_older_zip_is_told_of(year):
-    """The clerk moved the 上报（定稿） folder away to send it and kept its .zip: the next 定稿's folder took the
-    name again, its .zip was 上报（定稿）_01.zip, and nothing said the 上报（定稿）.zip beside was the old one."""
+def test_a_final_s_folder_moved_away_gives_a_folder_and_zip_of_one_name_and_the_older_zip_is_told_of(year):
+    """The clerk moved the 上报（定稿） folder away to send it and kept its .zip: the next 定稿's folder took the name
+    again and its .zip was 上报（定稿）_01.zip, and nothing said the 上报（定稿）.zip beside was the old one. Now the
+    folder and the .zip are numbered alike, and the message names the older .zip."""
     workspace, summary = year
     final = edit(summary)
     first = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
     shutil.rmtree(workspace.root / first["package"])
     edit(final, "再补充一段。")
     result = run_json("-w", workspace.root, "summary", "--final", workspace.relative(final), "--package")
-    assert result["package"] == "outbox/2026/上报（定稿）" and result["archive"] == "outbox/2026/上报（定稿）_01.zip"
+    assert (result["package"], result["archive"]) == ("outbox/2026/上报（定稿）_01", "outbox/2026/上报（定稿）_01.zip")
     assert result["warnings"] == ["同一年度还有此前生成的上报材料 上报（定稿）.zip；"
-                                  "报送时请用这次用定稿生成的 上报（定稿）（上报（定稿）_01.zip）"]
+                                  "报送时请用这次用定稿生成的 上报（定稿）_01（上报（定稿）_01.zip）"]
 
 
 def test_the_mark_of_a_final_s_pdf_is_kept_whole_at_the_name_s_limit(year, monkeypatch):
