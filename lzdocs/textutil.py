@@ -22,7 +22,11 @@ def fold(text: str) -> str:
 
 def squeeze(text: str) -> str:
     """Like :func:`fold` but with every space removed — for matching names and header labels."""
-    return _squeezed(text) if len(text) <= SHORT_TEXT else _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    return _squeezed(text) if len(text) <= SHORT_TEXT else _squeeze(text)
+
+
+def _squeeze(text: str) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
 
 
 # A form's reader squeezes each short cell text three or four times (header names for each kind of form, the
@@ -30,11 +34,7 @@ def squeeze(text: str) -> str:
 # NFKC is 30 times slower on text with a full-width colon or comma than on text without. Short texts only are
 # kept, so the memory the cache may hold stays small whatever a file contains.
 SHORT_TEXT = 64
-
-
-@functools.lru_cache(maxsize=4096)
-def _squeezed(text: str) -> str:
-    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+_squeezed = functools.lru_cache(maxsize=4096)(_squeeze)
 
 
 def strip_illegal_xml(text: str) -> tuple[str, bool]:

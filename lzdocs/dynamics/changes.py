@@ -99,24 +99,22 @@ class UnitChanges:
 # --- pure: matching and comparing rows ---------------------------------------------------------------
 def comparable(text: str | None) -> str:
     """Text as compared: full-width forms folded, lower case, without spaces or punctuation."""
-    if text and len(text) <= _REMEMBERED_CHARS:
-        return _comparable(text)
+    if not text:
+        return ""
+    return _comparable(text) if len(text) <= _REMEMBERED_CHARS else _compared(text)
+
+
+def _compared(text: str) -> str:
     from rapidfuzz.utils import default_process
 
-    return "".join(default_process(unicodedata.normalize("NFKC", text or "")).split())
+    return "".join(default_process(unicodedata.normalize("NFKC", text)).split())
 
 
 # An ingest compares each risk text as it takes the form, and again when the 汇总's 质量 sheet reviews the year
 # (dynamics/quality.py): a year's texts are remembered between the two (a school's year is some 20,000 rows;
 # texts past the length of a risk point's description are worked out each time, so the memory stays small).
 _REMEMBERED_CHARS = 200
-
-
-@functools.lru_cache(maxsize=32_768)
-def _comparable(text: str) -> str:
-    from rapidfuzz.utils import default_process
-
-    return "".join(default_process(unicodedata.normalize("NFKC", text)).split())
+_comparable = functools.lru_cache(maxsize=32_768)(_compared)
 
 
 def match_points(previous: Sequence[Point], current: Sequence[Point], threshold: float) -> list[tuple[int, int]]:
