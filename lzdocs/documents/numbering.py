@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import FieldError, LzdocsError, from_os_error
-from lzdocs.fsutil import fsync_file, move_without_replacing, rename_no_replace, reserve_name, sha256_file, unique_path
+from lzdocs.fsutil import fsync_file, move_without_replacing, place_new, rename_no_replace, sha256_file, unique_path
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import Store, files, pending
 from lzdocs.store import documents as q
@@ -185,28 +185,25 @@ def unplaced_name(partial: str) -> str | None:
 
 def _void_leftover(store: Store, partial: Path, row, folder: Path, workspace_root: Path | None) -> list[Path]:
     """The file of a number voided before it was put in place (its run killed after the commit; the void found no
-    file): moved into 作废/ under a name of its own, and recorded there, as ``void`` would have done."""
-    folder.mkdir(parents=True, exist_ok=True)
+    file): moved into 作废/ under a name of its own, in one step (no empty placeholder, which a kill would leave under
+    a real name), and recorded there, as ``void`` would have done."""
     final = Path(row["file"])
-    target = reserve_name(folder, final.stem, final.suffix)
-    moved = False
+    target = recorded = None
     try:
         with store.begin() as conn:
             now = q.find_document(conn, row["number"])
             if now is None or now["file"] != row["file"] or now["status"] != q.VOID:  # settled meanwhile
-                target.unlink()
                 return []
-            _put_in_place(partial, target)  # onto its own empty reservation
-            moved = True
+            fsync_file(partial)
+            target = move_without_replacing(partial, folder, final.stem, final.suffix)
             recorded = _recorded_name(target, workspace_root)
             q.void_document(conn, now["id"], reason=now["void_reason"], voided=now["voided"], file=recorded)
             files.move(conn, row["file"], recorded, role="voided")
             store.log(conn, "void_file", row["number"], before={"file": row["file"]}, after={"file": recorded})
     except BaseException:
-        if moved and _archive_says(store, row["number"], lambda doc: doc["file"] == recorded) is False:
+        if target is not None and (recorded is None or _archive_says(
+                store, row["number"], lambda doc: doc["file"] == recorded) is False):
             rename_no_replace(target, partial)  # not recorded there: back where the next letter looks for it
-        elif not moved:
-            target.unlink(missing_ok=True)
         raise
     return [target]
 
@@ -365,26 +362,19 @@ def check_assigned(number: DocumentNumber, *, code: str, year: int, known: dict[
 
 def write_draft(number: DraftNumber, folder: Path, stem: Callable, render: Callable, *,
                 suffix: str = ".docx") -> IssuedDocument:
-    """A preview (草稿): rendered with 草稿 where the 文号 goes and marked 草稿 on every page, written to
-    ``folder`` (outbox/<year>/草稿/) under a name reserved atomically, so two clerks' drafts never collide.
-    No number is taken and nothing is recorded here (``issue_document`` then records the file in the manifest, after
-    it is in place: the write lock is taken only for that)."""
+    """A preview (草稿): rendered with 草稿 where the 文号 goes and marked 草稿 on every page, made whole under a
+    hidden name in ``folder`` (outbox/<year>/草稿/) and moved onto the first free name in one step
+    (``fsutil.place_new``), so two clerks' drafts never collide and a process killed midway leaves no empty file
+    under a draft's name. No number is taken and nothing is recorded here (``issue_document`` then records the file
+    in the manifest, after it is in place: the write lock is taken only for that)."""
     from lzdocs.documents.draft_mark import mark_draft
 
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{uuid.uuid4().hex[:8]}.part{suffix}"
-    final = None
-    try:
+    def write(partial: Path) -> None:
         render(number, partial)
         mark_draft(partial)
         fsync_file(partial)
-        final = reserve_name(folder, safe_filename(stem(number)), suffix)
-        os.replace(partial, final)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        if final is not None and final.exists() and final.stat().st_size == 0:
-            final.unlink()  # our empty reservation
-        raise
+
+    final = place_new(folder, safe_filename(stem(number)), suffix, write)
     return IssuedDocument(number, final, sha256_file(final), None)
 
 

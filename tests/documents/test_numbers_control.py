@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import docx
@@ -62,6 +64,24 @@ def stored(root: Path, table=documents) -> list:
         store.close()
 
 
+def half_made_names(monkeypatch, folder: Path, pattern: str) -> list[str]:
+    """Filled, as lzdocs runs, with each file under a visible name (``pattern``) of ``folder`` that is not a whole
+    .docx after any call that makes or moves a name — what a process killed at that step would leave."""
+    seen: list[str] = []
+
+    def looked(call):
+        def wrapped(*args, **kwargs):
+            result = call(*args, **kwargs)
+            found = folder.glob(pattern) if folder.is_dir() else ()
+            seen.extend(f"{call.__name__}: {p.name}" for p in found if not zipfile.is_zipfile(p))
+            return result
+        return wrapped
+
+    for name in ("open", "link", "rename", "replace"):
+        monkeypatch.setattr(os, name, looked(getattr(os, name)))
+    return seen
+
+
 # --- --draft -------------------------------------------------------------------------------------------------
 
 def test_a_draft_letter_says_草稿_where_the_number_goes_and_takes_no_number(root):
@@ -80,6 +100,19 @@ def test_a_draft_letter_says_草稿_where_the_number_goes_and_takes_no_number(ro
     issued = letter(root)
     assert issued["number"] == "内工大纪建〔2026〕1号" and issued["draft"] is False
     assert [r["文号"] for r in register(root)] == ["内工大纪建〔2026〕1号"]
+
+
+def test_a_draft_is_never_seen_under_its_name_before_it_is_whole(root, monkeypatch):
+    """A process killed at any step of writing a draft leaves the 草稿 folder as that step left it: after every call
+    that makes or moves a name, each file under a visible name there is a whole .docx (a reserved empty name would
+    stay after a kill, and be taken for the draft)."""
+    drafts = root / "outbox" / "2026" / "草稿"
+    seen = half_made_names(monkeypatch, drafts, "[!.]*")
+    first, second = letter(root, "--draft"), letter(root, "--draft")
+    assert seen == []
+    assert [Path(r["files"][0]).name for r in (first, second)] == [
+        "内工大纪建〔2026〕（草稿）-计划财务处.docx", "内工大纪建〔2026〕（草稿）-计划财务处_01.docx"]
+    assert sorted(p.name for p in drafts.iterdir()) == sorted(Path(r["files"][0]).name for r in (first, second))
 
 
 def test_draft_on_urge_and_notice_writes_previews_only(root, tmp_path):
@@ -208,6 +241,32 @@ def test_void_when_the_file_is_already_gone_still_marks_the_number(root):
     out = run_json("-w", root, "void", issued["number"], "--reason", "文件已手工删除")
     assert out["files"] == [] and out["missing"] == [issued["files"][0]]
     assert register(root)[0]["状态"] == "作废"
+
+
+def test_a_letter_voided_before_its_file_was_put_in_place_goes_to_作废_by_the_next_letter(root, monkeypatch):
+    """Voided while its file waited under its hidden name (its run killed between the commit and the rename): the
+    next letter of the kind moves the waiting file into 作废/, beside a file of that name already there, and never
+    shows an empty file under a name there."""
+    issued = letter(root)
+    placed = root / issued["files"][0]
+    written = placed.read_bytes()
+    placed.unlink()  # not there when it is voided (its hidden file on another machine's view of the share) …
+    out = run_json("-w", root, "void", issued["number"], "--reason", "收文单位写错")
+    assert out["files"] == [] and out["missing"] == [issued["files"][0]]
+    placed.with_name(f".{placed.stem}.0123abcd.part.docx").write_bytes(written)  # … then found waiting
+    void_dir = root / "outbox" / "2026" / "作废"
+    void_dir.mkdir(exist_ok=True)
+    (void_dir / placed.name).write_bytes(b"the clerk's own file of that name")
+    seen = half_made_names(monkeypatch, void_dir, "[!.]*_*")  # (the clerk's own file is not a .docx)
+    second = letter(root)
+    assert seen == []
+    moved = void_dir / f"{placed.stem}_01.docx"
+    assert "内工大纪建〔2026〕1号" in text_of(moved)[0]
+    assert (void_dir / placed.name).read_bytes() == b"the clerk's own file of that name"
+    assert not list(placed.parent.glob(".*.part.docx"))
+    rows = {r["number"]: r for r in stored(root)}
+    assert rows[issued["number"]]["file"] == "outbox/2026/作废/" + moved.name
+    assert rows[second["number"]]["status"] == "issued"
 
 
 def test_a_void_killed_after_its_move_is_finished_by_running_it_again(root):
