@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from lzdocs import interrupts
 from lzdocs.clock import Clock
-from lzdocs.errors import ConfigError, FieldError, LzdocsError, describe_os_error
+from lzdocs.errors import ConfigError, FieldError, LzdocsError, StoreError, describe_os_error
 from lzdocs.workspace import Roster, Workspace
 
 if TYPE_CHECKING:  # imported for annotations only: the modules load when a method first needs them
@@ -271,9 +271,11 @@ class Office:
             if report.ok:  # from a file to a server: the file is an old copy from now on (store/kept.py)
                 try:
                     report.moved = kept.moved(self.ws, self.store, target)
-                except OSError as exc:  # the copy is good all the same: said, with what the record was to prevent
+                except (OSError, StoreError) as exc:  # the copy is good all the same: said, with what the record
+                    # was to prevent (the record or the file unreadable meanwhile: a StoreError saying which)
+                    why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc).rstrip("。")
                     report.warnings.append(
-                        f"工作区没能记下档案库已复制到服务器：{describe_os_error(exc)}。本工作区的旧文件因此不会被拦下，"
+                        f"工作区没能记下档案库已复制到服务器：{why}。本工作区的旧文件因此不会被拦下，"
                         "请马上把 lzdocs.toml 中 [database] url 改为新地址，改好以前不要再发文、收表"
                         "（在旧文件里编的文号，服务器上没有，会重复）")
             return report

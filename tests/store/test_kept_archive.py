@@ -265,6 +265,36 @@ def test_a_good_copy_whose_move_cannot_be_recorded_is_a_good_copy_with_a_warning
 
 
 @pytest.mark.postgres
+def test_a_good_copy_whose_record_cannot_be_read_meanwhile_is_a_good_copy_with_a_warning(workspace, make_form,
+                                                                                      postgres_server, monkeypatch):
+    """The workspace's record of its archive unreadable as the move is recorded (a share's read error after the
+    copy was checked): the copy is good, said so with the warning — not an error after the table counts."""
+    from lzdocs.store import copy, kept
+
+    root = workspace.root
+    _filled(workspace, make_form)
+    url = postgres_server.new_schema()
+    checked, read_record, copy_archive = [], kept.read_record, copy.copy_archive
+
+    def copied_then_checked(*args):
+        report = copy_archive(*args)
+        checked.append(report.ok)
+        return report
+
+    def record(*args):
+        if checked:
+            raise OSError(5, "Input/output error")
+        return read_record(*args)
+
+    monkeypatch.setattr(copy, "copy_archive", copied_then_checked)
+    monkeypatch.setattr(kept, "read_record", record)
+    copied = run_cli("-w", root, "db", "copy", "--to", url)
+    assert copied.returncode == 0 and "逐表核对一致" in copied.stdout, copied.stderr
+    assert "提醒：工作区没能记下档案库已复制到服务器：无法读取工作区的档案库记录" in copied.stderr
+    assert "请马上把 lzdocs.toml 中 [database] url 改为新地址" in copied.stderr
+
+
+@pytest.mark.postgres
 def test_a_copy_to_a_file_or_one_refused_moves_nothing(workspace, make_form, postgres_server, tmp_path):
     """A copy to another SQLite file is a copy: the workspace goes on in its own. A server that already holds an
     archive takes no copy (its tables named as the clerk knows them), and the file stays the workspace's."""
