@@ -268,15 +268,28 @@ def remove_marked(marker: Path) -> list[Path]:
 
 def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str) -> Path:
     """Move ``src`` into ``folder`` as ``stem+suffix`` or ``stem_01`` …, never over an existing file (the move
-    is one step: no empty placeholder appears, so a folder being watched never sees a half-made file)."""
+    is one step where hard links can be made: no empty placeholder appears, so a folder being watched never sees a
+    half-made file; elsewhere see ``rename_no_replace``). A name that is already ``src`` itself — a move killed
+    between its link and its unlink — is taken, not passed over for a second name of the same file."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in candidate_names(stem, suffix, name_max(folder)):
         try:
             rename_no_replace(src, folder / name)
         except FileExistsError:
-            continue
+            if not _same_file(src, folder / name):
+                continue
+            os.unlink(src)
         return folder / name
     raise AssertionError("unreachable")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` name one file (a hard link; never a link followed)."""
+    try:
+        first, second = os.lstat(a), os.lstat(b)
+    except OSError:
+        return False
+    return stat.S_ISREG(first.st_mode) and (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], object]) -> Path:
@@ -294,7 +307,11 @@ def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], obje
 
 def rename_no_replace(src: Path, dest: Path) -> None:
     """Rename, failing with FileExistsError if ``dest`` exists: a hard link then unlink on POSIX (atomic), a
-    plain rename on Windows (which never replaces); a check then rename where hard links are not supported."""
+    plain rename on Windows (which never replaces). Where hard links cannot be made (a folder, FAT and exFAT disks,
+    some network shares) ``dest`` is taken first, exclusively, and ``src`` renamed onto it (``_onto_reserved``).
+
+    A process killed between the link and the unlink leaves ``src`` under both names, one file: the next
+    ``move_without_replacing`` of it takes the name it already has."""
     if sys.platform == "win32":
         os.rename(src, dest)
         return
@@ -305,11 +322,26 @@ def rename_no_replace(src: Path, dest: Path) -> None:
     except OSError as exc:
         if exc.errno not in NO_LINKS:
             raise
-        if os.path.lexists(dest):  # no hard links here (a directory, some network shares): best effort
-            raise FileExistsError(errno.EEXIST, "exists", str(dest)) from None
-        os.rename(src, dest)
+        _onto_reserved(src, dest)
         return
     os.unlink(src)
+
+
+def _onto_reserved(src: Path, dest: Path) -> None:
+    """``src`` renamed onto ``dest`` once ``dest`` is taken by an exclusive create (an empty file, or an empty folder
+    for a folder; FileExistsError when another has it): two processes never end under one name, as a check before
+    the rename would let them (the later replacing the earlier). A process killed between the two leaves the empty
+    placeholder, after the work it names is done — where hard links can be made there is not even that."""
+    folder = os.path.isdir(src) and not os.path.islink(src)
+    if folder:
+        os.mkdir(dest)
+    else:
+        _create_empty(Path(dest))
+    try:
+        os.rename(src, dest)  # onto its own placeholder (an empty folder is replaced by a folder too)
+    except BaseException:
+        (os.rmdir if folder else os.unlink)(dest)
+        raise
 
 
 class NotRegularFile(Exception):

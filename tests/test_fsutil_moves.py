@@ -1,0 +1,81 @@
+"""Moving a finished file onto a free name (fsutil.move_without_replacing, place_new): never over another's file,
+also where hard links cannot be made (FAT and exFAT disks, some network shares), and finished after a kill."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from lzdocs.fsutil import move_without_replacing, place_new
+
+
+@pytest.fixture
+def no_hard_links(monkeypatch):
+    """os.link refused as a FAT disk or an SMB share refuses it; each rename a moment late, as on a share, so that
+    another process's move fits between a look at the name and the rename."""
+    def refused(*_args, **_kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    rename = os.rename
+
+    def slow_rename(src, dest, *args, **kwargs):
+        time.sleep(0.02)
+        return rename(src, dest, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", refused)
+    monkeypatch.setattr(os, "rename", slow_rename)
+
+
+def test_drafts_made_at_once_under_one_name_each_keep_their_own_where_hard_links_cannot_be_made(tmp_path,
+                                                                                               no_hard_links):
+    folder, clerks = tmp_path / "草稿", 12
+    start = threading.Barrier(clerks)
+
+    def draft(i: int) -> Path:
+        def write(partial: Path) -> None:
+            partial.write_text(f"第{i}份草稿", encoding="utf-8")
+            start.wait()
+        return place_new(folder, "内工大纪建〔2026〕（草稿）-计划财务处", ".docx", write)
+
+    with ThreadPoolExecutor(clerks) as pool:
+        placed = list(pool.map(draft, range(clerks)))
+    assert len(set(placed)) == clerks
+    assert [p.read_text(encoding="utf-8") for p in placed] == [f"第{i}份草稿" for i in range(clerks)]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in placed)  # no placeholder, no leftover
+
+
+def test_a_folder_is_moved_onto_a_free_name_where_hard_links_cannot_be_made(tmp_path, no_hard_links):
+    (tmp_path / "上报").mkdir()
+    (tmp_path / "上报" / "清单.txt").write_text("原有的", encoding="utf-8")
+    made = tmp_path / ".work"
+    made.mkdir()
+    (made / "清单.txt").write_text("新的", encoding="utf-8")
+    moved = move_without_replacing(made, tmp_path, "上报", "")
+    assert moved == tmp_path / "上报_01" and (moved / "清单.txt").read_text(encoding="utf-8") == "新的"
+    assert (tmp_path / "上报" / "清单.txt").read_text(encoding="utf-8") == "原有的" and not made.exists()
+
+
+def test_a_name_already_taken_by_the_same_file_is_not_passed_over(tmp_path):
+    """A move killed between its hard link and its unlink leaves the file under both names: moving it again takes
+    the name it has, and leaves no second name of one file (edited under one, it would change under the other)."""
+    folder = tmp_path / "作废"
+    folder.mkdir()
+    src = tmp_path / ".内工大纪建〔2026〕1号-计划财务处.0123abcd.part.docx"
+    src.write_bytes(b"PK the letter")
+    os.link(src, folder / "内工大纪建〔2026〕1号-计划财务处.docx")  # the kill came here
+    (tmp_path / "another.docx").write_bytes(b"PK another")
+    os.link(tmp_path / "another.docx", folder / "内工大纪建〔2026〕2号-计划财务处.docx")
+    moved = move_without_replacing(src, folder, "内工大纪建〔2026〕1号-计划财务处", ".docx")
+    assert moved == folder / "内工大纪建〔2026〕1号-计划财务处.docx" and not src.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["内工大纪建〔2026〕1号-计划财务处.docx",
+                                                        "内工大纪建〔2026〕2号-计划财务处.docx"]
+    other = tmp_path / "third.docx"
+    other.write_bytes(b"PK a third")  # a different file: the taken name is passed over, as ever
+    assert move_without_replacing(other, folder, "内工大纪建〔2026〕2号-计划财务处", ".docx").name == \
+        "内工大纪建〔2026〕2号-计划财务处_01.docx"
