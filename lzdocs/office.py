@@ -272,8 +272,8 @@ class Office:
                 try:
                     report.moved = kept.moved(self.ws, self.store, target)
                 except (OSError, StoreError) as exc:  # the copy is good all the same: said, with what the record
-                    # was to prevent (the record or the file unreadable meanwhile: a StoreError saying which)
-                    why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc).rstrip("。")
+                    # was to prevent (the archive's file unreadable meanwhile: a StoreError saying so)
+                    why = describe_os_error(exc) if isinstance(exc, OSError) else exc.message.rstrip("。")
                     report.warnings.append(
                         f"工作区没能记下档案库已复制到服务器：{why}。本工作区的旧文件因此不会被拦下，"
                         "请马上把 lzdocs.toml 中 [database] url 改为新地址，改好以前不要再发文、收表"

@@ -286,8 +286,12 @@ def moved(ws: Workspace, source: Store, target: Store) -> bool:
     mine = source.archive_id(create=False)
     if mine is None:  # nothing recorded yet: nothing to number twice
         return False
+    try:
+        before = recorded(ws)
+    except StoreError:  # unreadable or damaged since the archive was opened for the copy: the move is what
+        before = None  # matters now (its earlier moves, unreadable, are lost with it)
     value = {"archive": mine, "place": target.place, "database": shown_url(target.url),
-             "left": _left(recorded(ws) or {"place": source.place}, target.place)}
+             "left": _left(before or {"place": source.place}, target.place)}
     record_path(ws).parent.mkdir(exist_ok=True)
     write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
     return True

@@ -265,33 +265,69 @@ def test_a_good_copy_whose_move_cannot_be_recorded_is_a_good_copy_with_a_warning
 
 
 @pytest.mark.postgres
-def test_a_good_copy_whose_record_cannot_be_read_meanwhile_is_a_good_copy_with_a_warning(workspace, make_form,
-                                                                                      postgres_server, monkeypatch):
-    """The workspace's record of its archive unreadable as the move is recorded (a share's read error after the
-    copy was checked): the copy is good, said so with the warning — not an error after the table counts."""
+@pytest.mark.parametrize("record", ["damaged", "unreadable"])
+def test_a_record_damaged_during_a_good_copy_is_written_anew_with_the_move(workspace, make_form, postgres_server,
+                                                                            monkeypatch, record):
+    """The workspace's record of its archive damaged, or unreadable, while the copy ran: the move is recorded all the
+    same — it is what stops letters numbered in the old file — in place of the record no one could read."""
     from lzdocs.store import copy, kept
 
     root = workspace.root
     _filled(workspace, make_form)
     url = postgres_server.new_schema()
-    checked, read_record, copy_archive = [], kept.read_record, copy.copy_archive
+    copy_archive, read_record = copy.copy_archive, kept.read_record
 
-    def copied_then_checked(*args):
+    def copied_then_spoiled(*args):
         report = copy_archive(*args)
-        checked.append(report.ok)
+        if record == "damaged":
+            kept.record_path(workspace).write_text("{not json", encoding="utf-8")
+        else:
+            monkeypatch.setattr(kept, "read_record", unreadable)
         return report
 
-    def record(*args):
+    def unreadable(*_args):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(copy, "copy_archive", copied_then_spoiled)
+    copied = run_cli("-w", root, "db", "copy", "--to", url)
+    assert copied.returncode == 0 and "从现在起本工作区只用服务器上的档案" in copied.stdout, copied.stderr
+    assert "提醒" not in copied.stderr
+    monkeypatch.setattr(kept, "read_record", read_record)
+    refused = run_cli("-w", root, *LETTER, check=2).stderr
+    assert "是本档案库搬到数据库服务器" in refused
+    use_database(root, url)
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+
+
+@pytest.mark.postgres
+def test_a_good_copy_whose_archive_cannot_be_read_after_it_is_a_good_copy_with_a_warning(workspace, make_form,
+                                                                                      postgres_server, monkeypatch):
+    """The archive's own file unreadable just after the copy was checked (a share gone): the copy is good, said so,
+    with the warning of what the record was to prevent — and no advice meant for another command."""
+    from lzdocs.errors import StoreError
+    from lzdocs.store import Store, copy
+
+    root = workspace.root
+    _filled(workspace, make_form)
+    url = postgres_server.new_schema()
+    copy_archive, archive_id = copy.copy_archive, Store.archive_id
+    checked = []
+
+    def copied_then_checked(*args):
+        checked.append(copy_archive(*args))
+        return checked[-1]
+
+    def identity(self, *args, **kwargs):
         if checked:
-            raise OSError(5, "Input/output error")
-        return read_record(*args)
+            raise StoreError("无法读取档案库：磁盘或网络读写错误（EIO）", hint="请检查网络共享后重新运行")
+        return archive_id(self, *args, **kwargs)
 
     monkeypatch.setattr(copy, "copy_archive", copied_then_checked)
-    monkeypatch.setattr(kept, "read_record", record)
+    monkeypatch.setattr(Store, "archive_id", identity)
     copied = run_cli("-w", root, "db", "copy", "--to", url)
     assert copied.returncode == 0 and "逐表核对一致" in copied.stdout, copied.stderr
-    assert "提醒：工作区没能记下档案库已复制到服务器：无法读取工作区的档案库记录" in copied.stderr
-    assert "请马上把 lzdocs.toml 中 [database] url 改为新地址" in copied.stderr
+    assert "提醒：工作区没能记下档案库已复制到服务器：无法读取档案库：磁盘或网络读写错误（EIO）。" in copied.stderr
+    assert "请马上把 lzdocs.toml 中 [database] url 改为新地址" in copied.stderr and "重新运行" not in copied.stderr
 
 
 @pytest.mark.postgres
