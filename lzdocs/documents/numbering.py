@@ -416,7 +416,10 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             if doc is None:
                 raise FieldError(f"发文登记簿中没有文号“{number}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
             if doc["status"] == q.VOID:
-                raise FieldError(f"文号 {number} 已于{chinese_date(doc['voided'])}作废（{doc['void_reason']}）")
+                settled = _settle_void_file(store, conn, doc, year_dir(doc["year"]) / VOID_DIR, workspace_root)
+                if settled is None:
+                    raise FieldError(f"文号 {number} 已于{chinese_date(doc['voided'])}作废（{doc['void_reason']}）")
+                return settled
             if voided < doc["issued"]:
                 raise FieldError(f"作废日期{chinese_date(voided)}早于成文日期{chinese_date(doc['issued'])}")
             document, folder = workspace_root / doc["file"], year_dir(doc["year"]) / VOID_DIR
@@ -447,6 +450,23 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
                           [target for _, target in moves] or ([moved] if moved else []),
                           [] if moved or not doc["file"] else [doc["file"]])  # a 批评教育 has no file
+
+
+def _settle_void_file(store: Store, conn: Connection, doc, folder: Path,
+                      workspace_root: Path) -> VoidedDocument | None:
+    """A number voided whose file went into 作废/ and was not recorded there — the next letter moving the file that
+    waited hidden (``_void_leftover``) killed, or its commit's answer lost, between the move and the commit: found
+    by its name and SHA-256 and recorded where it is, as that letter would have done. None when there is no such
+    file (the number is simply void)."""
+    found = _moved_before(workspace_root / doc["file"], folder, doc["sha256"]) if doc["file"] else None
+    if found is None:
+        return None
+    recorded = _recorded_name(found, workspace_root)
+    q.void_document(conn, doc["id"], reason=doc["void_reason"], voided=doc["voided"], file=recorded)
+    files.move(conn, doc["file"], recorded, role="voided")
+    store.log(conn, "void_file", doc["number"], before={"file": doc["file"]}, after={"file": recorded})
+    return VoidedDocument(doc["number"], doc["title"], doc["recipient"], doc["issued"], doc["voided"],
+                          doc["void_reason"], [found], [])
 
 
 def _moved_before(document: Path, folder: Path, sha256: str) -> Path | None:

@@ -269,6 +269,30 @@ def test_a_letter_voided_before_its_file_was_put_in_place_goes_to_作废_by_the_
     assert rows[second["number"]]["status"] == "issued"
 
 
+def test_a_voided_letter_s_file_moved_into_作废_but_not_recorded_there_is_recorded_by_void_run_again(root):
+    """The letter that moved a voided number's waiting file into 作废/ was killed before its commit: the number reads
+    作废 with its old place, the file lies in 作废/ unrecorded. lzdocs void on the number finds it by its name and
+    SHA-256 and records it, instead of saying only that the number is void."""
+    issued = letter(root)
+    placed = root / issued["files"][0]
+    written = placed.read_bytes()
+    placed.unlink()
+    run_json("-w", root, "void", issued["number"], "--reason", "收文单位写错")
+    void_dir = root / "outbox" / "2026" / "作废"
+    void_dir.mkdir(exist_ok=True)
+    (void_dir / placed.name).write_bytes(b"the clerk's own file of that name")
+    stranded = void_dir / f"{placed.stem}_01.docx"
+    stranded.write_bytes(written)  # where the killed letter had moved it
+    out = run_json("-w", root, "void", issued["number"], "--reason", "再运行一次")
+    assert out["files"] == ["outbox/2026/作废/" + stranded.name] and out["missing"] == []
+    assert out["reason"] == "收文单位写错"  # as recorded the first time
+    assert {r["number"]: r["file"] for r in stored(root)}[issued["number"]] == "outbox/2026/作废/" + stranded.name
+    findings = run_json("-w", root, "verify", check=1)["findings"]
+    assert [(f["kind"], f["subject"]) for f in findings] == [("stray", "outbox/2026/作废/" + placed.name)]
+    again = run_cli("-w", root, "void", issued["number"], "--reason", "x", check=2).stderr
+    assert "已于2026年11月28日作废（收文单位写错）" in again
+
+
 def test_a_void_killed_after_its_move_is_finished_by_running_it_again(root):
     issued = letter(root)
     folder = root / "outbox" / "2026" / "作废"
