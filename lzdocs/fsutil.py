@@ -294,15 +294,34 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], object]) -> Path:
     """A new file in ``folder`` named ``stem+suffix`` (or ``stem_01`` …), never over another: ``write(path)`` makes
-    it whole under a hidden name beside, then it is moved onto the first free name in one step — a process killed
-    midway leaves no empty file under a real name (a reserved placeholder would stay, and be taken for the file)."""
+    it whole under a hidden name beside (``.<32 hex>.part<suffix>``), then it is moved onto the first free name in one
+    step — a process killed midway leaves no empty file under a real name (a reserved placeholder would stay, and be
+    taken for the file), only its hidden file, removed by a later ``place_new`` there once it is 10 minutes old."""
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{uuid.uuid4().hex}{suffix}"
+    _remove_stale_placings(folder, suffix)
+    partial = folder / f".{uuid.uuid4().hex}.part{suffix}"
     try:
         write(partial)
         return move_without_replacing(partial, folder, stem, suffix)
     finally:
         partial.unlink(missing_ok=True)
+
+
+_PLACING = re.compile(r"\.[0-9a-f]{32}\.part\.\w+")  # the hidden name ``place_new`` writes under
+
+
+def _remove_stale_placings(folder: Path, suffix: str, older_than: float = 600) -> None:
+    """The hidden files of ``place_new`` runs killed in ``folder`` (not written to for ``older_than`` seconds by the
+    folder's own clock, ``stale_files``: a running one's are younger), removed."""
+    try:
+        found = [folder / name for name in os.listdir(folder) if name.endswith(suffix) and _PLACING.fullmatch(name)]
+    except OSError:
+        return
+    for path in stale_files(found, older_than):
+        try:
+            path.unlink()
+        except OSError:  # gone meanwhile, or not ours to remove: left as it is
+            pass
 
 
 def rename_no_replace(src: Path, dest: Path) -> None:

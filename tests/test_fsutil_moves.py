@@ -79,3 +79,20 @@ def test_a_name_already_taken_by_the_same_file_is_not_passed_over(tmp_path):
     other.write_bytes(b"PK a third")  # a different file: the taken name is passed over, as ever
     assert move_without_replacing(other, folder, "内工大纪建〔2026〕2号-计划财务处", ".docx").name == \
         "内工大纪建〔2026〕2号-计划财务处_01.docx"
+
+
+def test_the_hidden_file_of_a_killed_placing_is_removed_by_a_later_one_once_it_is_old(tmp_path):
+    """Ten minutes after it was last written, by the folder's own clock (a share's may be hours off ours)."""
+    folder = tmp_path / "草稿"
+    folder.mkdir()
+    stale, fresh = folder / f".{'a' * 32}.part.docx", folder / f".{'b' * 32}.part.docx"
+    others = [folder / f".{'c' * 32}.part.pdf", folder / ".内工大纪建〔2026〕1号-计划财务处.0123abcd.part.docx",
+              folder / "草稿.docx"]
+    for path in (stale, fresh, *others):
+        path.write_bytes(b"")
+    now = fresh.stat().st_mtime_ns
+    for path in (stale, *others):
+        os.utime(path, ns=(now - 11 * 60 * 10**9,) * 2)
+    placed = place_new(folder, "草稿", ".docx", lambda partial: partial.write_bytes(b"PK"))
+    assert placed.name == "草稿_01.docx"
+    assert not stale.exists() and fresh.exists() and all(p.exists() for p in others)
