@@ -284,12 +284,17 @@ def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str) -> P
 
 
 def _same_file(a: Path, b: Path) -> bool:
-    """``a`` and ``b`` name one file (a hard link; never a link followed)."""
+    """``a`` and ``b`` are two hard links of one file (never a link followed), as a move killed between its link and
+    its unlink leaves them. Never on Windows, where the move makes no link, and never by an inode number of 0: some
+    file systems give every file that one (WebDAV, sshfs-win, cloud drives), and two files would be taken for one."""
+    if sys.platform == "win32":
+        return False
     try:
         first, second = os.lstat(a), os.lstat(b)
     except OSError:
         return False
-    return stat.S_ISREG(first.st_mode) and (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+    return (stat.S_ISREG(first.st_mode) and first.st_ino != 0 and first.st_nlink >= 2 and second.st_nlink >= 2
+            and (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino))
 
 
 def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], object]) -> Path:

@@ -96,3 +96,23 @@ def test_the_hidden_file_of_a_killed_placing_is_removed_by_a_later_one_once_it_i
     placed = place_new(folder, "草稿", ".docx", lambda partial: partial.write_bytes(b"PK"))
     assert placed.name == "草稿_01.docx"
     assert not stale.exists() and fresh.exists() and all(p.exists() for p in others)
+
+
+def test_two_files_a_file_system_numbers_alike_are_never_taken_for_one(tmp_path, monkeypatch):
+    """WebDAV and sshfs-win drives and cloud-drive clients give every file the inode number 0: a name taken by
+    another file is passed over as ever, and the file moved is not removed for it."""
+    folder = tmp_path / "已处理"
+    folder.mkdir()
+    (folder / "报表.xlsx").write_bytes(b"last year's form")
+    src = tmp_path / "报表.xlsx"
+    src.write_bytes(b"this year's form")
+    lstat = os.lstat
+
+    def numbered_zero(path, *args, **kwargs):
+        found = lstat(path, *args, **kwargs)
+        return os.stat_result((found.st_mode, 0, found.st_dev, 2, *found[4:]))
+
+    monkeypatch.setattr(os, "lstat", numbered_zero)
+    moved = move_without_replacing(src, folder, "报表", ".xlsx")
+    assert moved.name == "报表_01.xlsx" and moved.read_bytes() == b"this year's form"
+    assert (folder / "报表.xlsx").read_bytes() == b"last year's form"

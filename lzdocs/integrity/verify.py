@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from lzdocs.store import Store
     from lzdocs.workspace import Workspace
 
-# An unrecorded file that is empty or hidden (``.name.1a2b3c4d.part.docx``, ``.<uuid>.docx``) is a write in progress
+# An unrecorded file that is empty or hidden (``.name.1a2b3c4d.part.docx``, ``.<hex>.part.docx``) is a write in progress
 # (a name reserved, a temp file beside its place) while it is younger than this, by its own file system's clock —
 # the age after which registers.remove_stale_parts also takes such a file for a leftover.
 IN_PROGRESS = 600
