@@ -464,6 +464,7 @@ def _settle_void_file(store: Store, conn: Connection, doc, folder: Path,
     recorded = _recorded_name(found, workspace_root)
     q.void_document(conn, doc["id"], reason=doc["void_reason"], voided=doc["voided"], file=recorded)
     files.move(conn, doc["file"], recorded, role="voided")
+    pending.mark(conn, doc["year"], pending.LETTER_BOOKS)  # the 发文登记簿 names its file
     store.log(conn, "void_file", doc["number"], before={"file": doc["file"]}, after={"file": recorded})
     return VoidedDocument(doc["number"], doc["title"], doc["recipient"], doc["issued"], doc["voided"],
                           doc["void_reason"], [found], [])

@@ -287,6 +287,7 @@ def test_a_voided_letter_s_file_moved_into_作废_but_not_recorded_there_is_reco
     assert out["files"] == ["outbox/2026/作废/" + stranded.name] and out["missing"] == []
     assert out["reason"] == "收文单位写错"  # as recorded the first time
     assert {r["number"]: r["file"] for r in stored(root)}[issued["number"]] == "outbox/2026/作废/" + stranded.name
+    assert register(root)[0]["文件"] == "outbox/2026/作废/" + stranded.name
     findings = run_json("-w", root, "verify", check=1)["findings"]
     assert [(f["kind"], f["subject"]) for f in findings] == [("stray", "outbox/2026/作废/" + placed.name)]
     again = run_cli("-w", root, "void", issued["number"], "--reason", "x", check=2).stderr
