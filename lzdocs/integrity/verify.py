@@ -7,6 +7,7 @@ import os
 import stat
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
 from lzdocs.store import files as manifest
+from lzdocs.store.kept import VOID_DIR
 from lzdocs.store.years import closures
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ REGENERATE = "；它由档案生成，核实后运行 lzdocs register 即可按�
 LEFTOVER = "写入中断留下的空文件或临时文件，档案记录中没有：请核实后处理；verify 不会移动或删除它"
 UNFINISHED = "一次收取在归档途中中断（处理它的程序已退出）：运行一次 lzdocs ingest 即可完成，请勿手动移动或删除"
 MISSING = "文件不见了（被删除、改名或移走）"
+STRANDED_VOID = ("作废的文书移到这里后没有登记上（登记的位置是 {}，内容相同；移动它的程序在登记前中断了）："
+                 "对这个文号再运行一次 lzdocs void 即可补记，请勿手动移动或删除")
 UNPLACED = ("文书已登记，文件还在隐藏的临时名下（发文的程序在登记后、放到位前中断了）：下一次发同类文书或作废这个文号时"
             "自动放到位，请勿手动移动或删除")
 TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它取回修改时如此，收到它改好的表后自动了结"
@@ -132,10 +136,32 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
             findings.append(finding)
     findings += _strays(ws, entries, recorded, live | set(unplaced.values()), unfinished,  # named with their document
                         closed)
-    report.findings += [Finding("unfinished", f.subject, UNPLACED) if f.kind == "missing" and f.subject in unplaced
-                        else f for f in _confirmed(ws, store, findings)]  # not put in place by a batch meanwhile
+    confirmed = _confirmed(ws, store, findings)  # not put in place by a batch meanwhile
+    report.findings += _stranded_in_void(ws, [Finding("unfinished", f.subject, UNPLACED)
+                                              if f.kind == "missing" and f.subject in unplaced else f
+                                              for f in confirmed], recorded)
     report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
     report.checked.update(files=checked, bytes=size)
+
+
+def _stranded_in_void(ws: Workspace, findings: list[Finding], recorded: dict) -> list[Finding]:
+    """A recorded file missing, and a file nothing recorded in a 作废/ folder with its name and bytes: a voided
+    document's file moved there by a letter killed before its commit. Both said as such, with the way to record it
+    (``lzdocs void`` on the number again: documents/numbering.py ``_settle_void_file``)."""
+    missing = {recorded[f.subject]["sha256"]: f for f in findings if f.kind == "missing" and f.subject in recorded}
+    strays = [f for f in findings if f.kind == "stray" and PurePosixPath(f.subject).parent.name == VOID_DIR]
+    if not missing or not strays:
+        return findings
+    said: dict[int, Finding] = {}
+    for stray in strays:
+        try:
+            was = missing.get(sha256_file(ws.root / stray.subject))
+        except OSError:
+            continue
+        if was is not None and PurePosixPath(stray.subject).name.startswith(PurePosixPath(was.subject).stem):
+            said[id(was)] = replace(was, message=f"{MISSING}；同样内容的文件在 {stray.subject}")
+            said[id(stray)] = replace(stray, message=STRANDED_VOID.format(was.subject))
+    return [said.get(id(f), f) for f in findings]
 
 
 def _unaccounted(named: list, recorded: dict, prefix: str | None, in_flight: set[str]) -> list[Finding]:

@@ -283,6 +283,13 @@ def test_a_voided_letter_s_file_moved_into_作废_but_not_recorded_there_is_reco
     (void_dir / placed.name).write_bytes(b"the clerk's own file of that name")
     stranded = void_dir / f"{placed.stem}_01.docx"
     stranded.write_bytes(written)  # where the killed letter had moved it
+    said = {f["subject"]: f["message"] for f in run_json("-w", root, "verify", check=1)["findings"]}
+    assert said[issued["files"][0]] == ("文件不见了（被删除、改名或移走）；同样内容的文件在 "
+                                        f"outbox/2026/作废/{stranded.name}")
+    assert said["outbox/2026/作废/" + stranded.name].startswith(
+        f"作废的文书移到这里后没有登记上（登记的位置是 {issued['files'][0]}，内容相同；")
+    assert "对这个文号再运行一次 lzdocs void 即可补记" in said["outbox/2026/作废/" + stranded.name]
+    assert said["outbox/2026/作废/" + placed.name].startswith("档案记录中没有这个文件")  # the clerk's own
     out = run_json("-w", root, "void", issued["number"], "--reason", "再运行一次")
     assert out["files"] == ["outbox/2026/作废/" + stranded.name] and out["missing"] == []
     assert out["reason"] == "收文单位写错"  # as recorded the first time
