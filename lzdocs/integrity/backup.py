@@ -19,6 +19,7 @@ from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, describe_read_error, from_os_error
 from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic, write_new_file
 from lzdocs.integrity.findings import Finding
+from lzdocs.store.kept import VOID_DIR
 from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ MANIFEST, DATABASE = BACKUP_MANIFEST, BACKUP_DATABASE  # what makes a folder a s
 FORMAT = 1
 PARTIAL = ".partial"  # a snapshot being written: DEST/.<name>.partial/, renamed to DEST/<name>/ when complete
 WRITING = ".lock"  # DEST/.<name>.lock, held while that snapshot is written: the system lets go if the process dies
-SETTLED_DIR, VOID_DIR = "已处理", "作废"  # where a returned file and a voided document move after they were recorded
+SETTLED_DIR = "已处理"  # where a returned file moves after it was recorded (a voided document: VOID_DIR)
 CONFIG = "lzdocs.toml"
 OWN_FILES = (CONFIG, "units.csv", "units.xlsx")  # the workspace's own files, with templates/ and forms/
 OWN_FOLDERS = ("templates", "forms")

@@ -41,9 +41,9 @@ log = logging.getLogger("lzdocs.store")
 
 RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive", "place", "database", "left"}
 # Folders of outbox/<year>/ whose files only an archive makes, each with its record: received forms
-# (ingest/pipeline.py: RECEIVED), the files of voided numbers (documents/numbering.py: VOID_DIR), and one folder per
-# kind of letter and notice (documents/kinds.py). Not the registers, the 公示表, drafts or the 总结 — made without
-# one — nor anything a clerk puts there by hand.
+# (ingest/pipeline.py: RECEIVED), the files of voided numbers (VOID_DIR: documents/numbering.py moves them there), and
+# one folder per kind of letter and notice (documents/kinds.py). Not the registers, the 公示表, drafts or the 总结 —
+# made without one — nor anything a clerk puts there by hand.
 RECEIVED_DIR, VOID_DIR = "收文", "作废"
 _YEAR = re.compile(r"\d{4}", re.ASCII)
 
