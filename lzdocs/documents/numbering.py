@@ -198,9 +198,7 @@ def _void_leftover(store: Store, partial: Path, row, folder: Path, workspace_roo
             fsync_file(partial)
             target = move_without_replacing(partial, folder, final.stem, final.suffix)
             recorded = _recorded_name(target, workspace_root)
-            q.void_document(conn, now["id"], reason=now["void_reason"], voided=now["voided"], file=recorded)
-            files.move(conn, row["file"], recorded, role="voided")
-            store.log(conn, "void_file", row["number"], before={"file": row["file"]}, after={"file": recorded})
+            _void_file_moved(store, conn, now, recorded)
     except BaseException:
         if target is not None and (recorded is None or _archive_says(
                 store, row["number"], lambda doc: doc["file"] == recorded) is False):
@@ -462,13 +460,18 @@ def _settle_void_file(store: Store, conn: Connection, doc, folder: Path,
     found = _moved_before(workspace_root / doc["file"], folder, doc["sha256"]) if doc["file"] else None
     if found is None:
         return None
-    recorded = _recorded_name(found, workspace_root)
-    q.void_document(conn, doc["id"], reason=doc["void_reason"], voided=doc["voided"], file=recorded)
-    files.move(conn, doc["file"], recorded, role="voided")
+    _void_file_moved(store, conn, doc, _recorded_name(found, workspace_root))
     pending.mark(conn, doc["year"], pending.LETTER_BOOKS)  # the 发文登记簿 names its file
-    store.log(conn, "void_file", doc["number"], before={"file": doc["file"]}, after={"file": recorded})
     return VoidedDocument(doc["number"], doc["title"], doc["recipient"], doc["issued"], doc["voided"],
                           doc["void_reason"], [found], [])
+
+
+def _void_file_moved(store: Store, conn: Connection, doc, recorded: str) -> None:
+    """The voided document ``doc`` (its row as read in this transaction) recorded with its file at ``recorded``, in
+    作废/: its row, the manifest and the event."""
+    q.void_document(conn, doc["id"], reason=doc["void_reason"], voided=doc["voided"], file=recorded)
+    files.move(conn, doc["file"], recorded, role="voided")
+    store.log(conn, "void_file", doc["number"], before={"file": doc["file"]}, after={"file": recorded})
 
 
 def _moved_before(document: Path, folder: Path, sha256: str) -> Path | None:
