@@ -125,7 +125,9 @@ def from_os_error(exc: OSError) -> FileAccessError:
                                    hint="请检查它的权限或“只读”属性，或请管理员为当前用户开放读写权限")
         return FileAccessError(f"没有权限在文件夹“{path.parent}”中新建或写入文件", path=str(path.parent),
                                hint="请检查该文件夹的权限或“只读”属性，或请管理员为当前用户开放写入权限")
-    if code == errno.ENOTDIR:
+    # A folder wanted where a file is: under it (ENOTDIR), or at its very name (mkdir's EEXIST; a file of ours made
+    # without replacing anything takes another name rather than fail so)
+    if code == errno.ENOTDIR or code == errno.EEXIST and _safe(path.exists) and not _safe(path.is_dir):
         blocker = next((p for p in (path, *path.parents) if _safe(p.is_file)), path)
         return FileAccessError(f"“{blocker}”是一个文件，但这里需要同名的文件夹", path=str(blocker),
                                hint="请把这个文件改名或移走，再重试")

@@ -89,3 +89,17 @@ def test_a_document_that_could_not_be_put_in_place_says_why_in_chinese(tmp_path)
         renames.close()
     assert info.value.message.startswith("文书已登记，但文件未能写入磁盘：找不到“")
     assert english(info.value.message.replace(str(tmp_path), "").replace(".part.docx", "")) == []
+
+
+def test_a_file_where_a_folder_is_made_is_named_and_an_existing_name_otherwise_is_said_as_it_is(tmp_path):
+    blocker = tmp_path / "作废"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(FileExistsError) as info:
+        blocker.mkdir(parents=True, exist_ok=True)
+    assert str(from_os_error(info.value)) == (f"“{blocker}”是一个文件，但这里需要同名的文件夹；"
+                                              "请把这个文件改名或移走，再重试")
+    folder = tmp_path / "文件夹"
+    folder.mkdir()
+    with pytest.raises(FileExistsError) as info:
+        folder.mkdir()
+    assert str(from_os_error(info.value)).startswith(f"读写“{folder}”时出错：同名的文件已经存在（EEXIST）")

@@ -323,6 +323,19 @@ def test_void_moves_beside_an_earlier_file_of_the_same_name_without_replacing_it
     assert (folder / Path(issued["files"][0]).name).read_bytes() == b"clerk's own file"
 
 
+def test_a_file_named_作废_where_the_folder_goes_is_named_and_nothing_moves(root):
+    issued = letter(root)
+    blocker = root / "outbox" / "2026" / "作废"
+    blocker.write_bytes(b"a clerk's file")
+    proc = run_cli("-w", root, "void", issued["number"], "--reason", "重复", check=2)
+    assert proc.stderr.strip() == f"错误：“{blocker}”是一个文件，但这里需要同名的文件夹；请把这个文件改名或移走，再重试"
+    assert blocker.read_bytes() == b"a clerk's file" and (root / issued["files"][0]).is_file()
+    assert [(r["status"], r["file"]) for r in stored(root)] == [("issued", issued["files"][0])]
+    blocker.unlink()
+    assert run_json("-w", root, "void", issued["number"], "--reason", "重复")["files"] == [
+        "outbox/2026/作废/内工大纪建〔2026〕1号-计划财务处.docx"]
+
+
 # --- back-dated documents ----------------------------------------------------------------------------------
 
 def test_a_back_dated_letter_is_issued_with_a_warning_naming_the_previous_number(root):
