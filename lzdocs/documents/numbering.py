@@ -22,13 +22,11 @@ from lzdocs.integrity.manifest import record_written
 from lzdocs.store import Store, files, pending
 from lzdocs.store import documents as q
 from lzdocs.store.db import DatabaseUnavailable
-from lzdocs.store.kept import VOID_DIR
+from lzdocs.store.kept import DRAFT_DIR, VOID_DIR
 from lzdocs.textutil import chinese_date, safe_filename
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-DRAFT_DIR = "草稿"  # under outbox/<year>/: previews that took no number (VOID_DIR: files of voided numbers)
 
 NUMBER_RE = re.compile(r"^(?P<code>.+)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d{0,5})号$")  # 序号 up to 999999
 

@@ -17,7 +17,7 @@ from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
 from lzdocs.store import files as manifest
-from lzdocs.store.kept import VOID_DIR
+from lzdocs.store.kept import _YEAR, DRAFT_DIR, VOID_DIR
 from lzdocs.store.years import closures
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ CONFIRM_AFTER = 0.5  # seconds before a finding about a file is looked at again 
 CONFIRM_WAIT = 60  # seconds the second look waits for a rebuild of the registers under way
 
 STRAY = "档案记录中没有这个文件（不是 lzdocs 写入的）：请核实它从哪里来；verify 不会移动或删除它"
+# …in a year's 草稿/: most likely a draft whose writing was cut off before it was recorded (drafts take no number)
+STRAY_DRAFT = ("草稿文件夹里有一份档案记录中没有的文件：多半是写草稿的程序在登记前中断留下的草稿"
+               "（草稿不编文号、不算发文），也可能是别人放进来的；核实后不需要的可以删除；verify 不会移动或删除它")
 # Said of a register or 公示表 that is not as recorded: what a rebuild stopped by a second Ctrl-C (or a power cut)
 # between writing it and recording it leaves.
 REGENERATE = "；它由档案生成，核实后运行 lzdocs register 即可按档案重新生成并记录"
@@ -260,11 +263,19 @@ def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dic
             findings.append(Finding("unfinished", path, UNFINISHED))
         elif entry.name.startswith(".") or _empty(entry):
             maybe_in_progress[Path(entry.path)] = path
+        elif _in_drafts(path):
+            findings.append(Finding("stray", path, STRAY_DRAFT))
         else:
             findings.append(Finding("stray", path, STRAY + _what_to_do(ws, path, closed)))
     for leftover in stale_files(maybe_in_progress, IN_PROGRESS):
         findings.append(Finding("stray", maybe_in_progress[leftover], LEFTOVER))
     return findings
+
+
+def _in_drafts(path: str) -> bool:
+    """Is ``path`` (relative to the workspace) a file of a year's 草稿/ folder (outbox/<year>/草稿/<name>)?"""
+    parts = PurePosixPath(path).parts
+    return len(parts) == 4 and parts[0] == "outbox" and _YEAR.fullmatch(parts[1]) is not None and parts[2] == DRAFT_DIR
 
 
 def _what_to_do(ws: Workspace, path: str, closed: set[int]) -> str:

@@ -45,6 +45,7 @@ RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive",
 # one folder per kind of letter and notice (documents/kinds.py). Not the registers, the 公示表, drafts or the 总结 —
 # made without one — nor anything a clerk puts there by hand.
 RECEIVED_DIR, VOID_DIR = "收文", "作废"
+DRAFT_DIR = "草稿"  # outbox/<year>/草稿/: previews that took no number (documents/numbering.py write_draft)
 _YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
