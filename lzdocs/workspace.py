@@ -245,6 +245,26 @@ class Roster:
                 names.append(self._index[match])
         return names[:n]
 
+    def misspelt(self, text: str, file_name: str = "") -> str | None:
+        """The roster unit a unit name not on the roster surely means: one character off (wrong, missing or extra)
+        from that unit's name or an alias, and from no other unit's — and the file's name naming that unit and no
+        other (``国有资产管里处`` in 国资处.docx → 国有资产管理处). One sign alone is not enough: two real units may
+        differ by one character (机械工程学院, 机电工程学院), and a file may be named after another unit's form. None
+        when it is not sure. (A name of fewer than four characters is never taken for another.)"""
+        key, school = self._key(text), squeeze(self.school)
+        if school and key.startswith(school) and len(key) > len(school):
+            key = key[len(school):]
+        if len(key) < 4:
+            return None
+        from rapidfuzz.distance import Levenshtein
+
+        near = {unit for name, unit in self._index.items() if Levenshtein.distance(key, name, score_cutoff=1) <= 1}
+        if len(near) != 1:
+            return None
+        stem = self._key(Path(file_name).stem)
+        named = {unit for name, unit in self._index.items() if len(name) >= 2 and name in stem}
+        return named.pop() if named == near else None
+
     def not_found(self, text: str) -> str:
         """What the clerk is told of a name the roster does not know: the roster names really close to it, if any."""
         near = self.closest(text)

@@ -29,16 +29,18 @@ def is_note_or_blank(values: dict[str, str]) -> bool:
 
 def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date,
                same_as_above: bool = True, deadline: Callable[[int], dt.date | None] | None = None,
-               closed: Callable[[int], bool] = lambda year: False, rows: CheckedRows | None = None) -> CheckedForm:
+               closed: Callable[[int], bool] = lambda year: False, rows: CheckedRows | None = None,
+               file_name: str = "") -> CheckedForm:
     """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found.
     ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error.
     ``deadline`` (each year's 报送截止日) and ``closed`` (is a year 归档) tell a late form of last year: see
     :func:`late_year`. ``rows``: the form's :func:`check_rows` with that ``same_as_above``, when a reader worker
-    checked them already (forms/ahead.py)."""
+    checked them already (forms/ahead.py). ``file_name``: the file's, a second sign of the unit a name one character
+    off the roster's means (``Roster.misspelt``)."""
     problems: list[Problem] = list(form.problems)
     kind = form.kind
 
-    unit = _check_unit(form, roster, problems)
+    unit = _check_unit(form, roster, problems, file_name)
     filled, year = _check_date(form, received, today, problems, deadline, closed)
     if rows is None:
         rows = check_rows(form, same_as_above)
@@ -108,7 +110,11 @@ def check_rows(form: RawForm, same_as_above: bool = True) -> CheckedRows:
     return CheckedRows(rows, problems)
 
 
-def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
+def _check_unit(form: RawForm, roster: Roster, problems: list[Problem], file_name: str = "") -> str:
+    """The unit the form is of (a roster name, when there is a roster), its problems added to ``problems``. A name
+    not on the roster is an error; when it surely means a roster unit (``Roster.misspelt``) the return is that
+    unit's — its 报送情况 counts it, its 催报 says it was returned, its corrected form settles it — else it is recorded
+    as written."""
     label = form.kind.unit.label
     text = fold(form.unit or "")
     text = re.sub(r"^[（(]?(公章|盖章)[)）]?[:：]?", "", text).strip()
@@ -133,6 +139,11 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem]) -> str:
                                 column=label))
     if name:
         return name
+    meant = roster.misspelt(text, file_name)
+    if meant:
+        problems.append(error(f"单位名称与名单（units.csv）中的“{meant}”只差一个字（文件名也是这个单位），按{meant}的表"
+                              f"退回；请把单位名称改为“{meant}”后重新报送", column=label, value=text))
+        return meant
     near = roster.closest(text)
     hint = f"最接近的名单单位：{'、'.join(near)}" if near else "名单中没有相近的单位"
     problems.append(error(f"单位不在名单（units.csv）中。{hint}；请改为名单中的单位名称，或请纪委办公室把该单位加入名单",

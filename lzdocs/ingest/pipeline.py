@@ -540,7 +540,7 @@ class Ingest:
                 self.read_ahead += 1
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above, deadline=self.ws.settings.deadline,
-                                 closed=self._closed, rows=rows)
+                                 closed=self._closed, rows=rows, file_name=name)
             if checked.kind.key == REVIEW_KIND:
                 self._plan_reviews(checked)
             return checked, checked.problems, checked.unit, checked.year, checked.kind.key

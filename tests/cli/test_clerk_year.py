@@ -467,6 +467,32 @@ def test_an_urge_to_a_unit_whose_form_was_returned_says_so(ws, make_form):
     assert "退回情况由 lzdocs urge 按各单位的退回记录填写" in refused.stderr
 
 
+def test_a_form_whose_unit_name_is_one_character_off_is_returned_as_that_unit_s(ws, make_form):
+    """国有资产管里处 in 国资处.docx is 国有资产管理处's form (one character off its name, and the file named by its
+    alias): returned as that unit's — its 报送情况 counts it, its 催报 says it was returned, its corrected form settles
+    it. A name one character off with nothing else to say so stays as written, and nobody's: two real units may differ
+    by one character (机械工程学院, 机电工程学院)."""
+    written_ago(make_form(ws / "inbox" / "国资处.docx", unit="国有资产管里处"), 3, dt.date(2026, 11, 20))
+    make_form(ws / "inbox" / "风险表.docx", unit="后勤管里处")
+    out = {r["file"]: r for r in run_json("-w", ws, "ingest", check=1, env=day("2026-11-20"))}
+    typo, other = out["inbox/国资处.docx"], out["inbox/风险表.docx"]
+    assert (typo["status"], typo["unit"], other["status"], other["unit"]) == (
+        "rejected", "国有资产管理处", "rejected", "后勤管里处")
+    assert typo["problems"][0]["message"] == ("单位名称与名单（units.csv）中的“国有资产管理处”只差一个字（文件名也是"
+                                              "这个单位），按国有资产管理处的表退回；请把单位名称改为“国有资产管理处”后重新报送")
+    assert other["problems"][0]["message"].startswith("单位不在名单（units.csv）中。最接近的名单单位：后勤管理处")
+    units = {u["unit"]: u for u in run_json("-w", ws, "status", env=day("2026-11-20"))["units"]}
+    assert (units["国有资产管理处"]["rejections"], units["后勤管理处"]["rejections"]) == (1, 0)
+    rows = {r["unit"]: r for r in run_json("-w", ws, "urge", env=day("2026-12-07"))}
+    urged = text_of(ws / rows["国有资产管理处"]["files"][0])
+    assert "你单位于2026年11月17日报送的材料不符合填报要求，已退回修改" in urged
+    assert "尚未收到你单位报送的材料" in text_of(ws / rows["后勤管理处"]["files"][0])
+    make_form(ws / "inbox" / "国资处.docx", unit="国有资产管理处")
+    assert run_json("-w", ws, "ingest", env=day("2026-12-08"))[0]["status"] == "accepted"
+    assert sorted(p.name for p in (ws / "inbox" / "退回").iterdir()) == [
+        "已处理", "风险表.docx", "风险表.docx.错误说明.txt"]
+
+
 def test_an_older_urge_template_still_urges_a_returned_unit_and_says_what_it_wrote(ws, make_form):
     template = ws / "templates" / "催报通知.docx"
     old = docx.Document(template)
