@@ -101,14 +101,15 @@ NO_LINKS = (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTS
 
 
 def unique_path(folder: Path, stem: str, suffix: str) -> Path:
-    """``folder/stem+suffix``, or ``stem_01``, ``stem_02`` … when taken; never an existing file.
+    """``folder/stem+suffix``, or ``stem_01``, ``stem_02`` … when taken; never an existing file, nor a link (one
+    that points nowhere is the user's all the same: a rename onto the name would replace it).
 
     Only for files that a single process writes (blank forms, PDFs of its own letters): between this check and
     the write another process may take the name. Files many processes write into one folder use
     :func:`reserve_name`."""
     candidate = folder / f"{stem}{suffix}"
     n = 0
-    while candidate.exists():
+    while os.path.lexists(candidate):
         n += 1
         candidate = folder / f"{stem}_{n:02d}{suffix}"
     return candidate

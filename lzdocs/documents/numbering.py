@@ -156,7 +156,7 @@ def finish_leftovers(store: Store, folder: Path, workspace_root: Path | None = N
         with store.read() as conn:
             row = q.find_document_by_file(conn, relative)
         try:
-            if row is not None and not final.exists() and sha256_file(partial) == row["sha256"]:
+            if row is not None and not os.path.lexists(final) and sha256_file(partial) == row["sha256"]:
                 if row["status"] == q.VOID:  # voided while its file waited here: it goes where void puts files
                     done += _void_leftover(store, partial, row, folder.parent / VOID_DIR, workspace_root)
                 else:

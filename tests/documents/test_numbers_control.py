@@ -341,6 +341,17 @@ def test_void_moves_beside_an_earlier_file_of_the_same_name_without_replacing_it
     assert (folder / Path(issued["files"][0]).name).read_bytes() == b"clerk's own file"
 
 
+@pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
+def test_a_link_at_the_next_letter_s_name_is_never_replaced_even_one_that_points_nowhere(root):
+    folder = root / "outbox" / "2026" / "纪检监察建议书"
+    folder.mkdir(parents=True)
+    dangling = folder / "内工大纪建〔2026〕1号-计划财务处.docx"
+    dangling.symlink_to(root / "nowhere.docx")
+    issued = letter(root)
+    assert issued["files"] == ["outbox/2026/纪检监察建议书/内工大纪建〔2026〕1号-计划财务处_01.docx"]
+    assert dangling.is_symlink() and os.readlink(dangling) == str(root / "nowhere.docx")
+
+
 def test_a_file_named_作废_where_the_folder_goes_is_named_and_nothing_moves(root):
     issued = letter(root)
     blocker = root / "outbox" / "2026" / "作废"
