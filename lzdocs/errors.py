@@ -128,7 +128,7 @@ def from_os_error(exc: OSError) -> FileAccessError:
     # A folder wanted where a file is: under it (ENOTDIR), or at its very name (mkdir's EEXIST; a file of ours made
     # without replacing anything takes another name rather than fail so)
     if code == errno.ENOTDIR or code == errno.EEXIST and _safe(path.exists) and not _safe(path.is_dir):
-        blocker = next((p for p in (path, *path.parents) if _safe(p.is_file)), path)
+        blocker = _file_in_the_way(path, exc.filename2 if exc.filename is not None else None)
         return FileAccessError(f"“{blocker}”是一个文件，但这里需要同名的文件夹", path=str(blocker),
                                hint="请把这个文件改名或移走，再重试")
     if code == errno.ENOENT:
@@ -147,6 +147,17 @@ def from_os_error(exc: OSError) -> FileAccessError:
         return FileAccessError(f"“{path}”是循环的快捷方式（符号链接）", path=str(path), hint="请删除或改正这个链接")
     return FileAccessError(f"读写“{path}”时出错：{describe_os_error(exc)}", path=str(path),
                            hint="请检查磁盘、权限和网络共享是否正常后重试")
+
+
+def _file_in_the_way(path: Path, second: str | bytes | None) -> Path:
+    """The file standing where a folder is wanted, for an error about ``path`` — and, of a call given two paths
+    (a link, a rename: ``second`` the new name), first a file above the new name: the old one is a file anyway."""
+    if second is not None:
+        target = Path(second.decode(errors="replace") if isinstance(second, bytes) else str(second))
+        found = next((p for p in target.parents if _safe(p.is_file)), None)
+        if found is not None:
+            return found
+    return next((p for p in (path, *path.parents) if _safe(p.is_file)), path)
 
 
 def _safe(test) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 
 import pytest
@@ -103,3 +104,18 @@ def test_a_file_where_a_folder_is_made_is_named_and_an_existing_name_otherwise_i
     with pytest.raises(FileExistsError) as info:
         folder.mkdir()
     assert str(from_os_error(info.value)).startswith(f"读写“{folder}”时出错：同名的文件已经存在（EEXIST）")
+
+
+def test_a_link_or_rename_blocked_by_a_file_above_its_new_name_names_that_file_not_the_old_name(tmp_path):
+    old = tmp_path / "marker"
+    old.write_text("", encoding="utf-8")
+    blocker = tmp_path / "收文" / "党政办公室"
+    blocker.parent.mkdir()
+    blocker.write_text("a clerk's file", encoding="utf-8")
+    for move in (os.link, os.rename):
+        with pytest.raises(NotADirectoryError) as info:
+            move(old, blocker / "党政办公室.docx")
+        assert str(from_os_error(info.value)).startswith(f"“{blocker}”是一个文件，但这里需要同名的文件夹")
+    with pytest.raises(NotADirectoryError) as info:
+        os.listdir(old)
+    assert str(from_os_error(info.value)).startswith(f"“{old}”是一个文件，但这里需要同名的文件夹")
