@@ -472,12 +472,24 @@ class Office:
             year = self.programme_year()
         elif year not in (self.today.year, self.today.year + 1):  # a year named: the programme's, or one recorded
             self._check_recorded(year)
+        self._place_documents(year)
         try:
             with hold_writer(self.ws):
                 return write_registers(self.ws, self.store, year, self.today)
         except Timeout:
             raise LzdocsError(f"另一个程序一直在更新登记簿（已等了 {WRITER_WAIT // 60} 分钟），{year} 年登记簿没有更新",
                               hint="稍后再运行 lzdocs register") from None
+
+    def _place_documents(self, year: int) -> list[Path]:
+        """The letters and notices of ``year`` recorded but still under their hidden names (their run killed after
+        the commit) put in place — into 作废/ if voided meanwhile —, as the next document of their kind would
+        (``finish_leftovers``): what ``verify`` says of them is then done by ``register`` too, which sends nothing."""
+        from lzdocs.documents.kinds import KINDS, NOTICE_KINDS
+        from lzdocs.documents.numbering import finish_leftovers
+
+        folder = self.ws.year_dir(year)
+        return [placed for name in sorted({k.name for k in KINDS.values()} | set(NOTICE_KINDS))
+                for placed in finish_leftovers(self.store, folder / name, self.ws.root)]
 
     def _check_recorded(self, year: int) -> None:
         """A ConfigError unless ``year`` is the programme year, the one after it, or a year the archive has a form, a

@@ -53,6 +53,7 @@ def _print(env: Env, report, year: int | None) -> None:
         parts.append("数据库完整性检查")
     env.echo(f"已检查：{'，'.join(parts)}，用时 {report.seconds:.1f} 秒")
     from lzdocs.integrity.findings import NOTES
+    from lzdocs.integrity.verify import UNPLACED
 
     for finding in report.findings:
         env.echo(f"  {'（说明）' if finding.kind in NOTES else ''}{finding.line()}")
@@ -66,9 +67,13 @@ def _print(env: Env, report, year: int | None) -> None:
         env.echo("结论：全部完好，档案自记录以来没有被改动。")
     elif report.ok:
         env.echo(f"结论：档案完好，没有发现改动{said}。")
-    elif unfinished == problems:
-        env.echo(f"结论：没有发现改动，但有 {unfinished} 个文件属于中断的收取（见上）："
-                 f"运行一次 lzdocs ingest 后再检查{said}。")
+    elif unfinished == problems:  # an ingest's claim finished by the next ingest, a document put in place by register
+        letters = sum(f.kind == "unfinished" and f.message == UNPLACED for f in report.findings)
+        what = "、".join(filter(None, [f"{unfinished - letters} 个文件属于中断的收取" if unfinished > letters else "",
+                                      f"{letters} 份文书登记后还没放到位" if letters else ""]))
+        run = "、".join(filter(None, ["lzdocs ingest" if unfinished > letters else "",
+                                     "lzdocs register" if letters else ""]))
+        env.echo(f"结论：没有发现改动，但有 {what}（见上）：运行一次 {run} 后再检查{said}。")
     else:
         env.echo(f"结论：发现 {problems} 处问题（见上）。档案可能被改动过：请核实每一处，"
                  f"从备份恢复被改动或删除的文件；verify 没有改动任何东西{said}。")

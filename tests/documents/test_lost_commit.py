@@ -168,7 +168,7 @@ def test_a_recorded_letter_whose_file_waits_hidden_is_named_by_verify_and_voided
     found = run_json("-w", root, "verify", check=1)["findings"]
     assert [(f["kind"], f["subject"]) for f in found] == [
         ("unfinished", "outbox/2026/纪检监察建议书/内工大纪建〔2026〕2号-计划财务处.docx")]
-    assert "下一次发同类文书或作废这个文号时自动放到位" in found[0]["message"]
+    assert "运行一次 lzdocs register（或下一次发同类文书、作废这个文号时）自动放到位" in found[0]["message"]
 
     run_cli("-w", root, "void", "内工大纪建〔2026〕2号", "--reason", "主送单位写错", check=0)
     assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx"] and not list(folder.glob(".*"))
@@ -176,6 +176,16 @@ def test_a_recorded_letter_whose_file_waits_hidden_is_named_by_verify_and_voided
     run_json("-w", root, "letter", "suggestion", "--unit", "组织部", *FIELDS)
     assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕3号-组织部.docx"]
     assert run_json("-w", root, "verify")["findings"] == []
+
+
+def test_register_puts_a_recorded_letter_waiting_hidden_in_place_as_verify_says(root, monkeypatch):
+    """verify's conclusion names the command that finishes it — register, which sends nothing — not ingest."""
+    folder = _recorded_but_hidden(root, monkeypatch)
+    said = run_cli("-w", root, "verify", check=1).stdout.splitlines()[-1]
+    assert said == "结论：没有发现改动，但有 1 份文书登记后还没放到位（见上）：运行一次 lzdocs register 后再检查。"
+    run_cli("-w", root, "register", check=0)
+    assert _files(folder) == ["内工大纪建〔2026〕1号-人事处.docx", "内工大纪建〔2026〕2号-计划财务处.docx"]
+    assert not list(folder.glob(".*")) and run_json("-w", root, "verify")["findings"] == []
 
 
 def test_a_number_voided_while_its_file_waited_hidden_has_the_file_go_to_作废_not_among_the_letters(root, monkeypatch):
