@@ -448,10 +448,15 @@ def display_name(name: str) -> str:
 
 
 def display_path(text: str) -> str:
-    """:func:`display_name` for every part of a path."""
-    if not is_undecodable(text):
-        return text
-    return re.sub(r"[^/\\]+", lambda m: display_name(m.group()), text)
+    """:func:`display_name` for every part of a path, and a control character in it (ESC, a line break: a file name
+    may hold them) as ``\\xNN``: printed as it is, it would move the cursor, clear the clerk's screen or split a line
+    of the report and of the log in two."""
+    if is_undecodable(text):
+        text = re.sub(r"[^/\\]+", lambda m: display_name(m.group()), text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def is_undecodable(name: str) -> bool:

@@ -102,6 +102,22 @@ def test_an_undecodable_name_is_returned_with_escapes_and_the_cli_never_crashes(
 
 
 @posix_only
+def test_a_name_with_control_characters_never_reaches_the_clerk_s_screen_or_a_log_as_they_are(workspace, store,
+                                                                                               make_form):
+    """ESC would clear the screen or colour what follows, a line break split a line of the report: both shown as
+    \\x escapes, in the report and in a watcher's log line; the file is returned under a name without them."""
+    from lzdocs.watch.worker import describe_outcome
+
+    data = make_form(workspace.inbox / "evil\x1b[2J\nline.xlsx", rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes()
+    text = run_cli("-w", workspace.root, "ingest", env=cli_env(), check=1)
+    assert "\x1b" not in text.stdout + text.stderr
+    assert r"[退回] inbox/evil\x1b[2J\x0aline.xlsx" in text.stdout.splitlines()
+    assert_each_input_exactly_once(workspace, [data])
+    ignored = Ingest(workspace, store, today=TODAY)._ignored(workspace.inbox / "~$a\nb.docx", None)
+    assert describe_outcome(ignored) == r"忽略：inbox/~$a\x0ab.docx —— 临时或锁定文件"
+
+
+@posix_only
 def test_a_gbk_name_put_back_after_a_crash_keeps_its_bytes(workspace, store, make_form):
     raw = os.fsdecode("基建处.docx".encode("gbk"))
     make_form(workspace.inbox / raw, unit="基建处")
