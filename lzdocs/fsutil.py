@@ -656,10 +656,12 @@ def copy_stream(fin: BinaryIO, fout: BinaryIO | None) -> str:
 
 
 @contextmanager
-def atomic_output(path: Path, *, durable: bool = True):
+def atomic_output(path: Path, *, durable: bool = True, before_replace: Callable[[Path], None] | None = None):
     """A file handle whose content appears at ``path`` whole or not at all (temp file beside it, then rename).
 
-    The temp file is ``.<stem>.<random>.part<suffix>``; ``durable`` fsyncs the file and the folder too."""
+    The temp file is ``.<stem>.<random>.part<suffix>``; ``durable`` fsyncs the file and the folder too.
+    ``before_replace(temp)``: called with the temp file whole, just before the rename (the registers note its hash:
+    documents/placing.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part{path.suffix}")
     try:
@@ -668,6 +670,8 @@ def atomic_output(path: Path, *, durable: bool = True):
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
+        if before_replace is not None:
+            before_replace(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

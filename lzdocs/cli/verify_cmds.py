@@ -53,7 +53,7 @@ def _print(env: Env, report, year: int | None) -> None:
         parts.append("数据库完整性检查")
     env.echo(f"已检查：{'，'.join(parts)}，用时 {report.seconds:.1f} 秒")
     from lzdocs.integrity.findings import NOTES
-    from lzdocs.integrity.verify import UNPLACED
+    from lzdocs.integrity.verify import REBUILT, UNPLACED
 
     for finding in report.findings:
         env.echo(f"  {'（说明）' if finding.kind in NOTES else ''}{finding.line()}")
@@ -69,10 +69,13 @@ def _print(env: Env, report, year: int | None) -> None:
         env.echo(f"结论：档案完好，没有发现改动{said}。")
     elif unfinished == problems:  # an ingest's claim finished by the next ingest, a document put in place by register
         letters = sum(f.kind == "unfinished" and f.message == UNPLACED for f in report.findings)
-        what = "、".join(filter(None, [f"{unfinished - letters} 个文件属于中断的收取" if unfinished > letters else "",
-                                      f"{letters} 份文书登记后还没放到位" if letters else ""]))
-        run = "、".join(filter(None, ["lzdocs ingest" if unfinished > letters else "",
-                                     "lzdocs register" if letters else ""]))
+        books = sum(f.kind == "unfinished" and f.message == REBUILT for f in report.findings)
+        claims = unfinished - letters - books
+        what = "、".join(filter(None, [f"{claims} 个文件属于中断的收取" if claims else "",
+                                      f"{letters} 份文书登记后还没放到位" if letters else "",
+                                      f"{books} 本登记簿重建时中断、还没登记" if books else ""]))
+        run = "、".join(filter(None, ["lzdocs ingest" if claims else "",
+                                     "lzdocs register" if letters or books else ""]))
         env.echo(f"结论：没有发现改动，但有 {what}（见上）：运行一次 {run} 后再检查{said}。")
     else:
         env.echo(f"结论：发现 {problems} 处问题（见上）。档案可能被改动过：请核实每一处，"

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,9 +134,10 @@ class PublicityTable:
         self._batch.clear()
         return data
 
-    def save(self, dest: Path, rows: Iterable[dict] = ()) -> list[str]:
+    def save(self, dest: Path, rows: Iterable[dict] = (), *,
+             before_replace: Callable[[Path], None] | None = None) -> list[str]:
         """Write the document to ``dest`` with the rows added, then ``rows`` (read as it is written); returns the
-        warnings."""
+        warnings. ``before_replace``: see ``fsutil.atomic_output``."""
 
         def write_document(_frame_xml: bytes) -> Iterator[bytes]:
             yield self.cut.prefix.encode("utf-8")
@@ -153,7 +154,7 @@ class PublicityTable:
             yield self.cut.suffix.encode("utf-8")
 
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_output(dest) as fh:
+        with atomic_output(dest, before_replace=before_replace) as fh:
             rewrite_package(self.frame, fh, {DOCUMENT_PART: write_document}, level=FAST_LEVEL)
         return self.log.warnings
 

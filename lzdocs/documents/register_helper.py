@@ -37,10 +37,11 @@ class SharedPublicity:
     it here."""
 
     def __init__(self, helper: Helper, path: Path, template: Path, label: str, context: dict,
-                 cache_dir: Path | None):
+                 cache_dir: Path | None, placing: tuple[str, str] | None = None):
         from lzdocs.forms.ahead import HelperGone
 
         self.helper, self.path = helper, path
+        self.placing = placing or ()  # (the journal, the file's path in the workspace): documents/placing.py
         self.pending: list[tuple] = []
         self.pick = itemgetter(*FIELDS)
         self.saving: int | None = None  # the ticket of the helper's answer, once asked to write the file
@@ -67,7 +68,7 @@ class SharedPublicity:
         if self.working and self.saving is None:
             self.before = file_identity(self.path)
             try:
-                self.saving = self.helper.ask(save, str(self.path))
+                self.saving = self.helper.ask(save, str(self.path), *self.placing)
             except HelperGone as exc:
                 self._failed(exc)
 
@@ -134,10 +135,13 @@ def give_rows(rows: list[tuple]) -> None:
         table.add(publicity_row(dict(zip(FIELDS, values, strict=True))))
 
 
-def save(path: str) -> list[str]:
+def save(path: str, journal: str | None = None, relative: str = "") -> list[str]:
+    from lzdocs.documents import placing
+
     table = _job.pop("table")
+    noting = None if journal is None else lambda tmp: placing.note(journal, relative, "publicity", tmp)
     try:
-        return table.save(Path(path))
+        return table.save(Path(path), before_replace=noting)
     finally:
         table.close()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
+from lzdocs.documents import placing
 from lzdocs.documents.status import (
     LATE,
     MISSING,
@@ -115,17 +116,25 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     result = RegisterResult()
     with store.read() as conn:  # the marks of forms taken that this rewrite covers, read before the archive
         marks = pending.covered(conn, year, books)
+    placing.finish(ws, store)  # what a rewrite killed before its record left in place: recorded, not an edit
     paths = _keep_edited(ws, store, paths, today, result)
     try:
         with collector_paused():
             _write_books(ws, store, year, today, paths, result, helper)
     except BaseException:
         _record(ws, store, result, paths.get("publicity"))
+        placing.clear(placing.journal_of(ws))
         raise
     # A book that could not be written (open in WPS, a broken 公示表 template) is said as a warning naming how to
     # retry; the mark is cleared all the same, or each later run would rewrite the year again for a lasting fault.
     _record(ws, store, result, paths.get("publicity"), settled=marks)
+    placing.clear(placing.journal_of(ws))
     return result
+
+
+def _noting(ws: Workspace, path: Path, role: str = "register") -> Callable[[Path], None]:
+    """What a book's writer calls just before its rename onto ``path``: the new file's hash noted (placing.py)."""
+    return partial(placing.note, placing.journal_of(ws), ws.relative(path), role)
 
 
 @contextmanager
@@ -220,7 +229,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
                     with build(path.name) as book:
                         if key == "risks" and shared:  # its rows all read: the helper writes the 公示表 meanwhile
                             shared.finish()
-                        _attempt(result, path, partial(book.save, path))
+                        _attempt(result, path, partial(book.save, path, before_replace=_noting(ws, path)))
                         result.warnings.extend(book.warnings)
             if "publicity" in paths:
                 interrupts.stop_step()
@@ -231,7 +240,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
                     if table is None and failed is None:
                         table, failed = _publicity_table(ws, year, today, path)
                         rows = publicity_rows(conn, year, order)
-                    return _save_publicity(table, failed, path, rows)
+                    return _save_publicity(table, failed, path, rows, _noting(ws, path, "publicity"))
 
                 write = partial(shared.save, here) if shared else here
                 _attempt(result, path, lambda: result.warnings.extend(write()))
@@ -253,7 +262,8 @@ def _shared(ws: Workspace, year: int, today: dt.date, path: Path, helper: Helper
         template = ws.template(TEMPLATE_NAME)
     except Exception:
         return None
-    return SharedPublicity(helper, path, template, path.name, context, ws.prepared_templates)
+    return SharedPublicity(helper, path, template, path.name, context, ws.prepared_templates,
+                           (str(placing.journal_of(ws)), ws.relative(path)))
 
 
 def _publicity_table(ws: Workspace, year: int, today: dt.date, path: Path) -> tuple[PublicityTable | None,
@@ -270,10 +280,10 @@ def _publicity_table(ws: Workspace, year: int, today: dt.date, path: Path) -> tu
 
 
 def _save_publicity(table: PublicityTable | None, failed: Exception | None, path: Path,
-                    rows: Iterable[dict]) -> list[str]:
+                    rows: Iterable[dict], before_replace: Callable[[Path], None] | None = None) -> list[str]:
     if failed is not None:
         raise failed
-    return table.save(path, rows)
+    return table.save(path, rows, before_replace=before_replace)
 
 
 def risk_book_with_sheets(conn: Connection, ws: Workspace, year: int, today: dt.date, status: SubmissionStatus,

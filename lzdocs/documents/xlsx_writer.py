@@ -17,7 +17,7 @@ import itertools
 import math
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -292,14 +292,16 @@ class StreamingBook:
     def warnings(self) -> list[str]:
         return self._log.warnings
 
-    def save(self, path: Path) -> None:
-        """Write the workbook whole or not at all: a temporary file in the same folder, then a rename."""
+    def save(self, path: Path, *, before_replace: Callable[[Path], None] | None = None) -> None:
+        """Write the workbook whole or not at all: a temporary file in the same folder, then a rename
+        (``before_replace``: see ``fsutil.atomic_output``)."""
         for sheet in self._sheets:
             sheet.flush()
             sheet.set_print_area()
         self._wb.close()
         writers = dict.fromkeys(part_names(self._frame, "xl/worksheets/sheet"), self._sheet_part)
-        with atomic_output(path) as fh:  # members dated and permitted as XlsxWriter's temporary files made them
+        # members dated and permitted as XlsxWriter's temporary files made them
+        with atomic_output(path, before_replace=before_replace) as fh:
             rewrite_package(self._frame, fh, writers, date_time=FRAME_MEMBER_TIME, mode=FRAME_MEMBER_MODE,
                             level=FAST_LEVEL)
 

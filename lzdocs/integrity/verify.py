@@ -45,6 +45,8 @@ STRANDED_VOID = ("作废的文书移到这里后没有登记上（登记的位�
                  "对这个文号再运行一次 lzdocs void 即可补记，请勿手动移动或删除")
 UNPLACED = ("文书已登记，文件还在隐藏的临时名下（发文的程序在登记后、放到位前中断了）：运行一次 lzdocs register"
             "（或下一次发同类文书、作废这个文号时）自动放到位，请勿手动移动或删除")
+REBUILT = ("登记簿重建时中断（放到位后、登记前）：这是 lzdocs 重新生成的文件，不是改动；"
+           "运行一次 lzdocs register 即可登记，请勿手动移动或删除")
 TAKEN_BACK = ("退回的文件不在退回文件夹里了：报送单位把它取回修改时如此，收到它改好的表后自动了结"
               "（不再列出）；否则文件不见了，请从备份找回")
 # Said of a 总结 changed since lzdocs wrote it, and of a .docx in a 总结 folder that it did not write: the clerk's 定稿.
@@ -139,12 +141,26 @@ def check_files(ws: Workspace, store: Store, report: Report, year: int | None) -
             findings.append(finding)
     findings += _strays(ws, entries, recorded, live | set(unplaced.values()), unfinished,  # named with their document
                         closed)
-    confirmed = _confirmed(ws, store, findings)  # not put in place by a batch meanwhile
+    confirmed = _rebuilt(ws, _confirmed(ws, store, findings))  # not put in place by a batch meanwhile
     report.findings += _stranded_in_void(ws, [Finding("unfinished", f.subject, UNPLACED)
                                               if f.kind == "missing" and f.subject in unplaced else f
                                               for f in confirmed], recorded)
     report.findings += _unaccounted(named, recorded, prefix, live | unfinished)
     report.checked.update(files=checked, bytes=size)
+
+
+def _rebuilt(ws: Workspace, findings: list[Finding]) -> list[Finding]:
+    """A register or 公示表 changed or unrecorded that is the very file a rewrite of the registers noted before it put
+    it in place, and was killed before recording (documents/placing.py): said as such, with the command that records
+    it — not as a change to the archive. (Looked at after ``_confirmed``: a rewrite under way has recorded its files
+    by then, so a journal still there is a killed one's.)"""
+    from lzdocs.documents import placing
+
+    if not any(f.kind in ("changed", "stray") for f in findings):
+        return findings
+    ours = placing.ours(ws, placing.noted(placing.journal_of(ws)))
+    return [Finding("unfinished", f.subject, REBUILT) if f.kind in ("changed", "stray") and f.subject in ours else f
+            for f in findings]
 
 
 def _stranded_in_void(ws: Workspace, findings: list[Finding], recorded: dict) -> list[Finding]:

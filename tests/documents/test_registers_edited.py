@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import pytest
 from openpyxl import load_workbook
 
 from lzdocs import Office
@@ -67,3 +68,63 @@ def test_a_file_of_a_register_s_name_that_lzdocs_did_not_write_is_kept(workspace
         assert (row["sha256"], row["role"]) == (digest, "edited")
         snapshot = office.backup(workspace.root.parent / "备份").snapshot  # the clerk's file is copied, not rebuilt
     assert (snapshot / workspace.relative(kept)).read_bytes() == b"the clerk's own ledger"
+
+
+def _killed_after_its_files_were_put_in_place(office, monkeypatch, unit: str) -> None:
+    """A letter whose rewrite of the registers dies between putting its books in place and recording them (a power
+    cut, the PC shut down under lzdocs watch): nothing after the renames runs."""
+    def killed(*args, **kw):
+        raise SystemExit("killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("lzdocs.documents.registers._record", killed)
+        with pytest.raises(SystemExit):
+            office.letter("suggestion", unit, FIELDS)
+
+
+def test_a_rewrite_killed_before_its_record_is_recorded_by_the_next_not_kept_aside_as_an_edit(workspace, monkeypatch):
+    """Before: the next rewrite took lzdocs's own unrecorded register for the clerk's edit (…（手工修改稿）.xlsx), and
+    verify called the archive tampered with. Now verify says it is a rewrite cut short and names register; the next
+    rewrite records it and goes on."""
+    folder = workspace.year_dir(2026) / "登记簿"
+    register = folder / "发文登记簿.xlsx"
+    with Office(workspace, today=DAY) as office:
+        office.letter("suggestion", "计财处", FIELDS)
+        _killed_after_its_files_were_put_in_place(office, monkeypatch, "基建处")
+        assert cells(register, 3) == ["内工大纪建〔2026〕1号", "内工大纪建〔2026〕2号"]  # in place, not recorded
+        found = office.verify().findings
+        assert {(f.kind, f.subject) for f in found} == {("unfinished", "outbox/2026/登记簿/发文登记簿.xlsx"),
+                                                          ("unfinished", "outbox/2026/登记簿/预警处置台账.xlsx")}
+        assert all(f.message.startswith("登记簿重建时中断（放到位后、登记前）：这是 lzdocs 重新生成的文件，不是改动")
+                   for f in found)
+        office.letter("suggestion", "后勤处", FIELDS)
+        assert not list(folder.glob("*手工修改稿*"))
+        assert cells(register, 3) == [f"内工大纪建〔2026〕{n}号" for n in (1, 2, 3)]
+        assert office.verify().findings == [] and not (workspace.state / "registers-placing.jsonl").exists()
+
+
+def test_a_register_edited_after_a_rewrite_was_killed_is_still_kept_as_the_clerk_s(workspace, monkeypatch):
+    """What the journal noted is the file lzdocs wrote, by its SHA-256: the clerk's edit of it since is an edit."""
+    folder = workspace.year_dir(2026) / "登记簿"
+    register = folder / "发文登记簿.xlsx"
+    with Office(workspace, today=DAY) as office:
+        office.letter("suggestion", "计财处", FIELDS)
+        _killed_after_its_files_were_put_in_place(office, monkeypatch, "基建处")
+        edited = edit(register, 3, 7, 3)
+        office.letter("suggestion", "后勤处", FIELDS)
+        assert (folder / "发文登记簿（手工修改稿-2026-11-28）.xlsx").read_bytes() == edited
+        assert not list(folder.glob("预警处置台账（*"))  # not edited: recorded as the killed rewrite left it
+        assert office.verify().findings == []
+
+
+def test_verify_s_conclusion_for_a_rewrite_cut_short_names_register(workspace, monkeypatch):
+    from tests.conftest import run_cli
+
+    with Office(workspace, today=DAY) as office:
+        office.letter("suggestion", "计财处", FIELDS)
+        _killed_after_its_files_were_put_in_place(office, monkeypatch, "基建处")
+    said = run_cli("-w", workspace.root, "verify", check=1).stdout.splitlines()[-1]
+    assert said == ("结论：没有发现改动，但有 2 本登记簿重建时中断、还没登记（见上）："
+                    "运行一次 lzdocs register 后再检查。")
+    run_cli("-w", workspace.root, "register", check=0)
+    assert run_cli("-w", workspace.root, "verify", check=0).stdout.splitlines()[-1].startswith("结论：全部完好")

@@ -90,6 +90,30 @@ def test_the_publicity_written_by_the_helper_is_the_one_the_ingest_writes(tmp_pa
     assert len(rows) == 1 + 8 * 3 and {r[0] for r in rows[1:]} == set(UNITS)  # a header, each unit's three points
 
 
+def test_the_publicity_the_helper_put_in_place_is_noted_before_its_rename(tmp_path, make_form, helped, monkeypatch):
+    """The helper notes the 公示表's hash in the rewrite's journal before its rename, as this process notes its own
+    books (documents/placing.py): a rewrite killed before its record leaves every file it put in place known as
+    lzdocs's, and the next one records them."""
+    from lzdocs.documents import placing
+
+    def killed(*args, **kw):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(registers, "_record", killed)
+    with pytest.raises(SystemExit):
+        _ingest(tmp_path / "ws", make_form, 1)
+    assert helped == [True]
+    ws = Workspace.open(tmp_path / "ws")
+    noted = {e["path"]: e["role"] for e in placing.noted(placing.journal_of(ws))}
+    assert placing.ours(ws, placing.noted(placing.journal_of(ws))) == noted == {
+        ws.relative(path): "publicity" if key == "publicity" else "register"
+        for key, path in register_paths(ws, TODAY.year).items()}
+    monkeypatch.undo()
+    with Office(ws.root, today=TODAY) as office:
+        office.registers()
+        assert office.verify().findings == []
+
+
 @pytest.mark.slow  # a real process killed or signalled (the quick loop leaves those out)
 @pytest.mark.parametrize("when", ["as-it-starts", "before-it-saves"])
 def test_a_helper_that_dies_costs_only_time(tmp_path, make_form, helped, alone, monkeypatch, when):

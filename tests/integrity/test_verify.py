@@ -468,8 +468,8 @@ def test_ctrl_c_just_after_a_register_is_put_in_place_leaves_it_recorded(root, m
 
     real, saved = StreamingBook.save, []
 
-    def save_then_ctrl_c(self, path):
-        real(self, path)
+    def save_then_ctrl_c(self, path, **kw):
+        real(self, path, **kw)
         saved.append(path.name)
         if len(saved) == 2:
             raise KeyboardInterrupt  # as if pressed the moment the second book was in place
