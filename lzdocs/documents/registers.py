@@ -395,7 +395,7 @@ def _risk_columns() -> tuple[Column, ...]:
 
 
 SOURCE_COLUMN = Column("来源文件", 44, "path", printed=False)
-HISTORY_COLUMNS = [Column("替换时间", 16, "datetime"), Column("收到时间", 16, "datetime", printed=False), SOURCE_COLUMN,
+HISTORY_COLUMNS = [Column("替换时间", 16, "datetime"), Column("收取时间", 16, "datetime", printed=False), SOURCE_COLUMN,
                    Column("被替换为", 44, "path", printed=False)]  # printed: the 汇总 columns and when it was replaced
 
 
@@ -535,12 +535,13 @@ def _level_chart(sheet: StreamingSheet, head: int):
 
 # --- 报送情况登记表 --------------------------------------------------------------------------------------
 STATUS_COLUMNS = [Column("序号", 6, "center"), Column("单位", 20), Column("报送状态", 10, "center"),
-                  Column("收到日期", 12, "date"), Column("当前版本收到时间", 16, "datetime"),
+                  Column("收到日期", 12, "date"), Column("当前版本收取时间", 16, "datetime"),
                   Column("填表日期", 12, "date"), Column("版本数", 8, "number"),
                   Column("风险点数", 9, "number"), Column("退回次数", 8, "number"),
                   Column("最近退回时间", 16, "datetime"), Column("最近退回原因", 40), Column("备注", 18),
-                  # the first take's time is for the archive; the clerk's page has the arrival day (收到日期)
-                  Column("首次收到时间", 16, "datetime", printed=False), Column("当前文件", 44, "path", printed=False)]
+                  # the first take's time is for the archive; the clerk's page has the arrival day (收到日期: the
+                  # day a form came, which says on time or late; 收取时间: when lzdocs took it in, maybe days later)
+                  Column("首次收取时间", 16, "datetime", printed=False), Column("当前文件", 44, "path", printed=False)]
 
 
 def status_book(status: SubmissionStatus, label: str, school: str = "") -> StreamingBook:
@@ -550,8 +551,8 @@ def status_book(status: SubmissionStatus, label: str, school: str = "") -> Strea
     counts = Counter(u.state for u in status.units)
     sheet = book.add_sheet("报送情况", STATUS_COLUMNS, title=f"{school}{status.year}年廉政风险点报送情况登记表",
                            subtitle=f"报送截止日期：{deadline}；按时报送 {counts[SUBMITTED]} 个、逾期报送 "
-                                    f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个；"
-                                    f"统计日期：{chinese_date(status.today)}")
+                                    f"{counts[LATE]} 个、未报送 {counts[MISSING]} 个（按收到日期即表格到达之日判断；"
+                                    f"收取时间是收取入库之时）；统计日期：{chinese_date(status.today)}")
     for n, u in enumerate(status.units, 1):
         sheet.append([n, u.label, u.state_name, u.arrived, u.last_received, u.filled_date,
                       u.versions, u.risks, u.rejections, u.last_rejected_at, u.last_rejection, _status_note(u, status),

@@ -74,7 +74,7 @@ def test_a_form_that_went_straight_to_history_was_replaced_when_it_came(workspac
     _, history = sheet_rows(register_paths(workspace, 2026)["risks"], "历史", 3)
     assert len(history) == 3
     for row in history:
-        assert row["替换时间"] == row["收到时间"] and row["替换时间"].date() == dt.date(2026, 11, 24)
+        assert row["替换时间"] == row["收取时间"] and row["替换时间"].date() == dt.date(2026, 11, 24)
     assert_each_input_exactly_once(workspace, inputs)
 
 

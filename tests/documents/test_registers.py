@@ -128,7 +128,9 @@ def test_submission_register_lists_every_roster_unit_with_its_state(shared):
     assert rows["后勤管理处"]["报送状态"] == "未报送" and rows["后勤管理处"]["最近退回原因"] == "没有找到风险点表格"
     assert rows["教务处"]["备注"] == "逾期 4 天"
     assert rows["网络与信息中心"]["备注"] == "不在单位名单中"
-    assert rows["计划财务处"]["首次收到时间"].isoformat() == "2026-11-10T09:00:00"
+    assert rows["计划财务处"]["首次收取时间"].isoformat() == "2026-11-10T09:00:00"
+    subtitle = load_workbook(register_paths(ws, YEAR)["status"])["报送情况"]["A2"].value
+    assert "（按收到日期即表格到达之日判断；收取时间是收取入库之时）" in subtitle  # two dates a row shows, told apart
 
 
 def test_status_states_are_disjoint_and_match_the_register(shared):
