@@ -95,7 +95,7 @@ def _shape(data) -> str:
 
 def print_issued(env: Env, item: IssuedLetter, prefix: str = "") -> None:
     ws = env.workspace()
-    env.echo(f"{prefix}{item.kind.name} {item.number} → {ws.relative(item.path)}")
+    env.echo(f"{prefix}{item.title or item.kind.name} {item.number} → {ws.relative(item.path)}")
     for extra in item.files[1:]:
         env.echo(f"{prefix}  PDF → {ws.relative(extra)}")
     if item.number.seq is None:

@@ -79,6 +79,7 @@ class IssuedLetter:
     files: list[Path] = field(default_factory=list)
     registers: Any = None  # the registers rewritten after it (``lzdocs.office.Rebuilt``), when an Office issued it
     due: dt.date | None = None  # the day the unit must act by (``LetterKind.due_field``)
+    title: str = ""  # the title it bears (``Letter.title``: 报送提醒 for a 催报通知 written as a reminder)
 
 
 def clean_value(name: str, value, warnings: list[str]):
@@ -293,7 +294,8 @@ class LetterOffice:
             workspace_root=self.ws.root, finisher=finisher, draft=draft, assigned=number, guard=guard,
             content=content)
         return IssuedLetter(issued.number, letter.kind, letter.unit, issued.path, letter.reply_due,
-                            list(letter.warnings) + issued.warnings, [issued.path], due=letter.due)
+                            list(letter.warnings) + issued.warnings, [issued.path], due=letter.due,
+                            title=letter.title)
 
     def render(self, letter: Letter, number: DocumentNumber) -> bytes:
         """The letter's .docx: its template filled in, then laid out as GB/T 9704 §10.1 wants (署名 over the date,

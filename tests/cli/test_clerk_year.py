@@ -96,6 +96,9 @@ def test_a_reminder_before_the_deadline_asks_for_the_deadline_itself_in_words_of
     assert "报送提醒" in text and "催报" not in text and "补报" not in text
     assert "各部门、各单位应于2026年12月15日前报送《岗位风险分析和防控措施表》" in text
     assert "请你单位抓紧完成，于2026年12月15日前按时报送。" in text
+    said = run_cli("-w", ws, "urge", "--reminder", "--draft", env=day("2026-12-02"), check=0).stdout.splitlines()
+    assert said[0] == ("党政办公室：报送提醒 东理纪催〔2026〕（草稿） → "
+                       "outbox/2026/草稿/东理纪催〔2026〕（草稿）-党政办公室.docx")  # what it is titled, not 催报通知
 
 
 def test_an_urge_after_the_deadline_asks_for_a_date_after_it_and_refuses_an_earlier_one(ws):
