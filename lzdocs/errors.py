@@ -135,7 +135,8 @@ def from_os_error(exc: OSError) -> FileAccessError:
         return FileAccessError(f"找不到“{path}”", path=str(path),
                                hint="请检查路径是否写对；如在网络共享上，请确认共享已连接")
     if code == errno.EISDIR:
-        return FileAccessError(f"“{path}”是文件夹，这里需要一个文件", path=str(path), hint="请写出文件的完整路径")
+        return FileAccessError(f"“{path}”是文件夹，这里需要一个文件", path=str(path),
+                               hint="如果这是您写的路径，请写出文件的完整路径；否则请把这个文件夹改名或移走，再重试")
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
         return FileAccessError(f"磁盘空间不足，无法写入“{path}”", path=str(path), hint="请清理磁盘或申请更多空间后重试")
     if code == errno.EROFS:

@@ -449,6 +449,9 @@ class Workspace:
         if root.is_file():
             raise WorkspaceNotFound(f"“{root}”是一个文件，不是工作区文件夹",
                                     hint=f"请用 -w 指定工作区文件夹（里面有 {CONFIG_NAME} 的那个文件夹）")
+        if config.is_dir():  # (init, which never replaces anything, would send the clerk round in a circle)
+            raise WorkspaceNotFound(f"“{config}”是一个文件夹，这里应是工作区的设置文件",
+                                    hint="请把这个文件夹改名或移走，再运行 lzdocs init 生成设置文件")
         if not config.is_file():
             missing = "文件夹不存在" if not root.exists() else f"没有 {CONFIG_NAME}"
             raise WorkspaceNotFound(f"“{root}”不是 lzdocs 工作区（{missing}）",
@@ -464,6 +467,10 @@ class Workspace:
         root = Path(root).resolve()
         if root.is_file():
             raise ConfigError(f"“{root}”是一个已有的文件，不能在这里新建工作区", hint="请另写一个文件夹路径")
+        for name, what in ((CONFIG_NAME, "设置文件"), ("units.csv", "单位名单")):
+            if (root / name).is_dir():
+                raise ConfigError(f"“{root / name}”是一个文件夹，这里应是工作区的{what}",
+                                  hint="请把这个文件夹改名或移走后重新运行 lzdocs init")
         created: list[Path] = []
         for folder in (root, root / "inbox", root / "inbox" / REJECTED_DIR, root / "outbox", root / "templates",
                        root / "forms"):

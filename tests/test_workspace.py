@@ -27,6 +27,24 @@ def test_opening_a_folder_that_is_not_a_workspace_says_what_to_do(tmp_path):
     assert "lzdocs init" in str(exc.value)
 
 
+def test_a_folder_where_the_settings_or_the_roster_go_is_named_by_open_and_by_init(tmp_path):
+    """Not "没有 lzdocs.toml, run lzdocs init" — which, never replacing anything, would say the same again."""
+    (tmp_path / "lzdocs.toml").mkdir()
+    with pytest.raises(WorkspaceNotFound) as exc:
+        Workspace.open(tmp_path)
+    assert str(exc.value).startswith(f"“{tmp_path / 'lzdocs.toml'}”是一个文件夹，这里应是工作区的设置文件")
+    with pytest.raises(ConfigError) as exc:
+        Workspace.init(tmp_path)
+    assert str(exc.value) == (f"“{tmp_path / 'lzdocs.toml'}”是一个文件夹，这里应是工作区的设置文件；"
+                              "请把这个文件夹改名或移走后重新运行 lzdocs init")
+    (tmp_path / "lzdocs.toml").rmdir()
+    (tmp_path / "units.csv").mkdir()
+    with pytest.raises(ConfigError) as exc:
+        Workspace.init(tmp_path)
+    assert str(exc.value).startswith(f"“{tmp_path / 'units.csv'}”是一个文件夹，这里应是工作区的单位名单")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["units.csv"]  # nothing made before the refusal
+
+
 def test_broken_toml_is_a_config_error_in_chinese(workspace):
     (workspace.root / "lzdocs.toml").write_text("[organisation\nschool=", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:

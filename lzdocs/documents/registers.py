@@ -171,6 +171,12 @@ def _keep_edited(ws: Workspace, store: Store, paths: dict[str, Path], today: dt.
     kept: list[tuple[Path, str, int]] = []
     for key, row in recorded.items():
         path = paths[key]
+        if path.is_dir():  # nothing edited: a folder of the book's name, which no rewrite can replace
+            del paths[key]
+            result.failed.append(path)
+            result.warnings.append(f"{path.name}：同名的文件夹占着这个位置，本次未更新；请把文件夹“{path}”改名或移走后"
+                                   "运行 lzdocs register")
+            continue
         try:
             if row is not None and sha256_file(path) == row["sha256"]:
                 continue

@@ -128,3 +128,15 @@ def test_verify_s_conclusion_for_a_rewrite_cut_short_names_register(workspace, m
                     "运行一次 lzdocs register 后再检查。")
     run_cli("-w", workspace.root, "register", check=0)
     assert run_cli("-w", workspace.root, "verify", check=0).stdout.splitlines()[-1].startswith("结论：全部完好")
+
+
+def test_a_folder_of_a_register_s_name_is_said_as_such_and_the_other_books_are_written(workspace):
+    folder = workspace.year_dir(2026) / "登记簿" / "发文登记簿.xlsx"
+    with Office(workspace, today=DAY) as office:
+        office.risks()
+        (folder / "内容").mkdir(parents=True)
+        issued = office.letter("suggestion", "计财处", FIELDS)
+        assert issued.registers.warnings == [f"发文登记簿.xlsx：同名的文件夹占着这个位置，本次未更新；"
+                                             f"请把文件夹“{folder}”改名或移走后运行 lzdocs register"]
+        assert (folder / "内容").is_dir()
+        assert cells(folder.parent / "预警处置台账.xlsx", 1)[1:] == ["内工大纪建〔2026〕1号"]  # the other book written
