@@ -288,6 +288,9 @@ class Roster:
 _ALIAS_SPLIT = re.compile(r"[、，,;；/]+")
 
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Roster:
     """The roster from a table's rows (row 1 = header). A unit listed twice, or a name or alias that points at two
     units, is a ConfigError naming both rows: a form could otherwise land on the wrong unit."""
@@ -299,9 +302,9 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
                           hint="请在第一行写上表头，第一列的表头写“单位”")
     col = {name: header.index(name) for name in ("单位", "别名", "负责人", "分管领导", "业务领域") if name in header}
 
-    def cell(row, key):
-        i = col.get(key)
-        return str(row[i]).strip() if i is not None and i < len(row) and row[i] is not None else ""
+    def cell(row, key):  # an invisible control character (pasted in with a name) dropped: it would ride along into
+        i = col.get(key)  # every letter and register the unit is named in, and match no form's name
+        return _CONTROLS.sub("", str(row[i])).strip() if i is not None and i < len(row) and row[i] is not None else ""
 
     units: list[Unit] = []
     owner: dict[str, tuple[str, int]] = {}  # squeezed name or alias → (unit, row)

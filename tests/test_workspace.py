@@ -62,6 +62,14 @@ def test_roster_csv_in_any_common_encoding_with_aliases(workspace, encoding):
     assert roster.units[0].head == "张三" and roster.units[0].leader == "李四"
 
 
+def test_a_control_character_pasted_into_a_roster_name_is_dropped(workspace):
+    """Invisible, it rode along into every letter and register naming the unit (a warning each time), and no form's
+    name matched it."""
+    (workspace.root / "units.csv").write_text("单位,别名\n控制\x07字符处,控\x1b制\n", encoding="utf-8")
+    roster = workspace.roster()
+    assert roster.names == ["控制字符处"] and roster.resolve("控制") == "控制字符处"
+
+
 def test_roster_from_xlsx_when_there_is_no_csv(workspace):
     (workspace.root / "units.csv").unlink()
     wb = Workbook()
