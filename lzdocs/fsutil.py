@@ -459,6 +459,17 @@ def display_path(text: str) -> str:
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
+def exact_name(text: str) -> str | None:
+    """The bytes of a name (or path) that is not UTF-8, in base64, for a JSON reader to find the very file: its shown
+    form (``display_path``) is a guess at its characters (as GBK) or escapes, and may be another file's name. None
+    for a name that is UTF-8 (shown as it is)."""
+    if not is_undecodable(text):
+        return None
+    import base64
+
+    return base64.b64encode(os.fsencode(text)).decode("ascii")
+
+
 def is_undecodable(name: str) -> bool:
     """Does ``name`` hold bytes that were not valid UTF-8 (lone surrogates)?"""
     try:

@@ -22,10 +22,16 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     received: dt.date | None = None  # the day the form arrived: on time or late by it
     kind: str = "risk"  # the form kind read (forms/kinds): risk, or check (防控措施落实情况检查表)
+    exact: str | None = None  # ``file`` as the system names it, when that is not UTF-8 (``file`` shows a guess)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "status": self.status, "unit": self.unit, "year": self.year,
-                "filled_date": self.filled_date.isoformat() if self.filled_date else None,
+        """As ``--json`` prints it; ``file_b64``: the bytes of a file name that is not UTF-8 (``fsutil.exact_name``),
+        for a script to find the very file — a name still in the inbox, say."""
+        from lzdocs.fsutil import exact_name
+
+        exact = exact_name(self.exact) if self.exact else None
+        return {"file": self.file, **({"file_b64": exact} if exact else {}), "status": self.status, "unit": self.unit,
+                "year": self.year, "filled_date": self.filled_date.isoformat() if self.filled_date else None,
                 "rows": self.rows, "supersedes": self.supersedes,
                 "superseded_on_arrival": self.superseded_on_arrival, "superseded_by": self.superseded_by,
                 "stored_as": self.stored_as, "received": self.received.isoformat() if self.received else None,

@@ -245,7 +245,7 @@ class Ingest:
                     self.progress(i, len(files), display_name(path.name))
                     try:
                         with interrupts.deferred() if defer else nullcontext():
-                            outcomes.append(take(i - 1))
+                            outcomes.append(self._named(take(i - 1), path))
                     except cl.ClaimFailed as exc:
                         outcomes.append(self._not_taken(path, exc))
                     except DatabaseUnavailable as exc:
@@ -298,7 +298,7 @@ class Ingest:
         if not self._put_back:
             return outcomes
         undone, self._put_back = self._put_back, set()
-        return [Outcome(o.file, "failed", problems=[error(NOT_COMMITTED)]) if o.file in undone else o
+        return [Outcome(o.file, "failed", problems=[error(NOT_COMMITTED)], exact=o.exact) if o.file in undone else o
                 for o in outcomes]
 
     @contextmanager
@@ -1000,16 +1000,28 @@ class Ingest:
 
     def _display(self, path: Path) -> str:
         """The path as the clerk sees it (workspace-relative; the last part not resolved, it may be a link)."""
+        return display_path(self._relative(path))
+
+    def _relative(self, path: Path) -> str:
+        """The path workspace-relative, as the system names it (``_display`` shows it)."""
         path = Path(path)
         parent = self.ws.relative(path.parent)
-        return display_path(path.name if parent == "." else f"{parent}/{path.name}")
+        return path.name if parent == "." else f"{parent}/{path.name}"
+
+    def _named(self, outcome: Outcome | None, path: Path) -> Outcome | None:
+        """``outcome`` of the file at ``path``, with the name the system gives it (``Outcome.exact``)."""
+        if outcome is not None and outcome.exact is None:
+            outcome.exact = self._relative(path)
+        return outcome
 
     def _ignored(self, path: Path, reason: str | None) -> Outcome:
-        return Outcome(self._display(path), "ignored", problems=[warning(reason)] if reason else [])
+        return self._named(Outcome(self._display(path), "ignored", problems=[warning(reason)] if reason else []),
+                           path)
 
     def _not_taken(self, path: Path, exc: OSError) -> Outcome:
         log.warning("无法收取 %s：%s", self._display(path), _describe(exc))
-        return Outcome(self._display(path), "failed", problems=[error(f"无法收取，文件未做改动：{_describe(exc)}")])
+        return self._named(Outcome(self._display(path), "failed",
+                                   problems=[error(f"无法收取，文件未做改动：{_describe(exc)}")]), path)
 
 
 def _describe(exc: Exception) -> str:

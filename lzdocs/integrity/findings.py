@@ -24,7 +24,12 @@ class Finding:
     last_good: str | None = None
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "subject": self.shown}
+        """As ``--json`` prints it: the subject as shown, and — a file name that is not UTF-8 — its bytes in base64
+        (``subject_b64``: ``fsutil.exact_name``)."""
+        from lzdocs.fsutil import exact_name
+
+        exact = exact_name(self.subject)
+        return {**asdict(self), "subject": self.shown, **({"subject_b64": exact} if exact else {})}
 
     @property
     def shown(self) -> str:

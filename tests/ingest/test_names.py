@@ -15,7 +15,7 @@ import pytest
 from lzdocs.fsutil import fit_name, reserve_name
 from lzdocs.ingest import Ingest
 from lzdocs.ingest import claims as cl
-from tests.conftest import SAMPLE_ROWS, cli_env, run_cli
+from tests.conftest import SAMPLE_ROWS, cli_env, run_cli, run_json
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 pytestmark = pytest.mark.both_backends  # the archive on SQLite and on PostgreSQL
@@ -86,6 +86,33 @@ def test_a_gbk_name_is_decoded_recorded_and_taken(workspace, store, make_form):
     [note] = [p for p in out.problems if "UTF-8" in p.message]
     assert note.value == r"\xbc\xc6\xb2\xc6\xb4\xa6.docx" and "计财处.docx" in note.message
     assert_each_input_exactly_once(workspace, [data])
+
+
+@posix_only
+def test_json_gives_the_bytes_of_a_name_that_is_not_utf8_for_a_script_to_find_the_very_file(workspace, make_form):
+    """A GBK 单位.docx is shown as 单位.docx, as a real one is: ``file_b64`` tells them apart, and finds the file — one
+    still in the inbox (a lock file of Word's) — where it is; verify's ``subject_b64`` likewise."""
+    import base64
+
+    gbk = os.fsdecode("单位.docx".encode("gbk"))
+    given = [make_form(workspace.inbox / name, unit="计划财务处", date=dt.date(2026, 11, day)).read_bytes()
+             for name, day in ((gbk, 10), ("单位.docx", 11))]
+    locked = os.fsdecode("~$单位.docx".encode("gbk"))
+    (workspace.inbox / locked).write_bytes(b"a lock file")
+    given.append(b"a lock file")
+    out = run_json("-w", workspace.root, "ingest", check=0)
+    assert sorted(o["file"] for o in out) == ["inbox/~$单位.docx", "inbox/单位.docx", "inbox/单位.docx"]
+    exact = [base64.b64decode(o["file_b64"]) for o in out if "file_b64" in o]
+    assert sorted(exact) == sorted([b"inbox/" + "单位.docx".encode("gbk"), b"inbox/" + "~$单位.docx".encode("gbk")])
+    [ignored] = [o for o in out if o["status"] == "ignored"]
+    assert (workspace.root / os.fsdecode(base64.b64decode(ignored["file_b64"]))).read_bytes() == b"a lock file"
+    assert_each_input_exactly_once(workspace, given)
+
+    stray = workspace.year_dir(2026) / "收文" / "计划财务处" / os.fsdecode("备注.txt".encode("gbk"))
+    stray.write_bytes(b"put there by hand")
+    [found] = run_json("-w", workspace.root, "verify", check=1)["findings"]
+    assert found["subject"] == "outbox/2026/收文/计划财务处/备注.txt"
+    assert (workspace.root / os.fsdecode(base64.b64decode(found["subject_b64"]))).read_bytes() == b"put there by hand"
 
 
 @posix_only
