@@ -243,10 +243,11 @@ class Markers:
 
 def remove_marked(marker: Path) -> list[Path]:
     """Remove the empty placeholders that share ``marker``'s inode (reserved by a process that died before it
-    recorded them), then the marker itself; returns the placeholders removed."""
+    recorded them), then the marker itself; returns the placeholders removed. (None under a path that is no folder:
+    a file put where the folder goes.)"""
     try:
         st = os.lstat(marker)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return []
     removed = []
     if st.st_nlink > 1:

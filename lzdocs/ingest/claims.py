@@ -205,13 +205,13 @@ def unreserve(claim: Claim) -> None:
 
 
 def _remove(path: Path, *, only_empty: bool = False) -> None:
-    """Remove a file of ours if it is there (a name too long for the file system, left by an older version,
-    cannot be there either)."""
+    """Remove a file of ours if it is there (a name too long for the file system, left by an older version, cannot
+    be there either, nor one under a path that is no folder: a file put where its folder goes)."""
     try:
         if not only_empty or path.stat().st_size == 0:
             path.unlink()
     except OSError as exc:
-        if not isinstance(exc, FileNotFoundError) and exc.errno != errno.ENAMETOOLONG:
+        if not isinstance(exc, (FileNotFoundError, NotADirectoryError)) and exc.errno != errno.ENAMETOOLONG:
             raise
 
 

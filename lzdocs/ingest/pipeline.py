@@ -251,6 +251,8 @@ class Ingest:
                     except DatabaseUnavailable as exc:
                         self.stopped = exc
                         break
+                    except OSError as exc:  # the archive's side, for this file: a file where its unit's folder goes,
+                        outcomes.append(self._not_kept(path, exc))  # a read-only 退回/; said, and the others go on
             interrupts.reporting(ALL_TAKEN)  # a Ctrl-C as the run commits and ends its readers: reported after it
 
     @contextmanager
@@ -1017,6 +1019,21 @@ class Ingest:
     def _ignored(self, path: Path, reason: str | None) -> Outcome:
         return self._named(Outcome(self._display(path), "ignored", problems=[warning(reason)] if reason else []),
                            path)
+
+    def _not_kept(self, path: Path, exc: OSError) -> Outcome:
+        """A file taken that could not be kept — what the system refused is on the archive's side (its unit's folder,
+        退回/), the transaction of its records rolled back: its claim finished or, as here, put back where it was at
+        once (``recover``), rather than the run stopping with its report unsaid and the file out of sight in the
+        inbox's work folder. A claim that cannot be put back now waits there for the next run, as after a crash."""
+        try:
+            self.recover(origin=Path(os.path.abspath(path)) if self._waiting_in_inbox(path) else path)
+            where = "文件已放回原处" if os.path.lexists(path) else "下次收取时自动处理"
+        except Exception as again:
+            log.warning("未能放回 %s：%s", self._display(path), _describe(again))
+            where = "文件暂存在收件文件夹的工作文件夹里，下次收取时自动处理，请勿手动移动"
+        log.warning("无法归档 %s：%s", self._display(path), _describe(exc))
+        return self._named(Outcome(self._display(path), "failed",
+                                   problems=[error(f"无法归档：{_describe(exc)}；{where}")]), path)
 
     def _not_taken(self, path: Path, exc: OSError) -> Outcome:
         log.warning("无法收取 %s：%s", self._display(path), _describe(exc))
