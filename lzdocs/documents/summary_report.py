@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.documents.summary import YearSummary, figures_digest
+from lzdocs.settings import date_setting
+from lzdocs.textutil import chinese_date
 
 if TYPE_CHECKING:
     from lzdocs.documents.summary_final import FinalResult
@@ -206,6 +208,10 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     ws, year = office.ws, result.year
     rebuilt = office.registers(year)
     result.warnings.extend(rebuilt.warnings)
+    if not date_setting(ws.settings, "publicity", "start"):  # the copy sent upstream would say 公示 began today
+        result.warnings.append(f"上报材料中公示表的公示期按今天（{chinese_date(office.today)}）起算，因为 "
+                               "lzdocs.toml 的 [publicity] start 没有写；公示如已进行，请写明实际开始日期"
+                               "（如 start = \"2026-12-01\"）后重新生成上报材料")
     registers = register_paths(ws, year)
     folder = result.package = _new_folder(ws.year_dir(year), name)
     items = [(result.file, "廉政风险防控工作总结" + (FINAL_MARK if name != PACKAGE_DIR else ""))]

@@ -280,6 +280,9 @@ def test_the_package_for_the_superior_body(archive):
         assert z.read("上报/2026年度廉政风险防控工作总结.docx") == (root / result["file"]).read_bytes()
         assert {i.date_time[:3] for i in z.infolist()} == {(2026, 11, 28)}  # the day worked on, not the clock's
         assert {i.external_attr >> 16 for i in z.infolist()} == {0o644}  # read by all once unpacked
+    # the 公示期 of the 公示表 sent upstream is that of the day it is made, unless lzdocs.toml says when it began
+    assert ("上报材料中公示表的公示期按今天（2026年11月28日）起算，因为 lzdocs.toml 的 [publicity] start 没有写；"
+            "公示如已进行，请写明实际开始日期（如 start = \"2026-12-01\"）后重新生成上报材料") in result["warnings"]
 
 
 def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):
@@ -289,7 +292,11 @@ def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):
     shutil.copytree(archive["root"], root)
     first = root / archive["result"]["file"]
     before = first.read_bytes()
+    config = root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('start = ""', 'start = "2026-11-20"', 1),
+                      encoding="utf-8")
     again = run_json("-w", root, "summary", "--year", str(YEAR), "--package")
+    assert not [w for w in again["warnings"] if "公示期" in w]
     assert (again["file"], again["package"], again["archive"]) == (
         "outbox/2026/总结/2026年度廉政风险防控工作总结_01.docx", "outbox/2026/上报_01", "outbox/2026/上报_01.zip")
     assert first.read_bytes() == before
