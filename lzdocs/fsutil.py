@@ -115,6 +115,32 @@ def unique_path(folder: Path, stem: str, suffix: str) -> Path:
     return candidate
 
 
+def keep_inside(root: Path, folder: Path) -> None:
+    """Refuse to keep a file of the archive in ``folder`` — a folder of the workspace ``root`` by its name — when a
+    link (a symbolic link, a junction) on the way takes it out of the workspace: recorded there, it would be a path
+    outside the workspace, which backup leaves out and a restored workspace's verify looks for on the old disk. A
+    folder outside the workspace by name (an inbox elsewhere, its 退回/) is not asked about."""
+    try:
+        inside = Path(os.path.abspath(folder)).relative_to(root)
+    except ValueError:
+        return
+    here = root
+    for part in inside.parts:
+        here = here / part
+        if os.path.islink(here) or (sys.platform == "win32" and _is_junction(here)):
+            target = Path(os.path.realpath(here))
+            if not target.is_relative_to(os.path.realpath(root)):
+                from lzdocs.errors import FileAccessError
+
+                raise FileAccessError(f"“{here}”是快捷方式（符号链接），指向工作区以外的“{target}”："
+                                      "档案的文件只放在工作区里（备份、检查、归档都只管工作区）", path=str(here),
+                                      hint="请把它换成普通文件夹（把里面的文件移进来），再重试")
+
+
+def _is_junction(path: Path) -> bool:
+    return bool(getattr(os.path, "isjunction", lambda p: False)(path))
+
+
 def name_max(folder: Path) -> int:
     """The longest file name (in bytes) ``folder`` allows, at most 255."""
     try:

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import FieldError, LzdocsError, from_os_error
-from lzdocs.fsutil import fsync_file, move_without_replacing, place_new, rename_no_replace, sha256_file, unique_path
+from lzdocs.fsutil import (
+    fsync_file,
+    keep_inside,
+    move_without_replacing,
+    place_new,
+    rename_no_replace,
+    sha256_file,
+    unique_path,
+)
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import Store, files, pending
 from lzdocs.store import documents as q
@@ -226,6 +234,8 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
     unit sent the same 催报通知 by a second ``urge`` running at once. ``content``, a batch row's fingerprint, is kept in
     the issue's event: the same row run again is known by it (store/letters.py ``SentRows``).
     """
+    if workspace_root is not None:  # a link out of the workspace on the way: refused before a number is taken
+        keep_inside(workspace_root, folder.parent / DRAFT_DIR if draft else folder)
     if draft:  # no number, no row: only its file is recorded in the manifest (docs/product.md §12.1)
         preview = write_draft(DraftNumber(code, year), folder.parent / DRAFT_DIR, stem, render, suffix=suffix)
         record_written(store, lambda p: _recorded_name(p, workspace_root), [(preview.path, "draft")])
@@ -420,6 +430,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
             if voided < doc["issued"]:
                 raise FieldError(f"作废日期{chinese_date(voided)}早于成文日期{chinese_date(doc['issued'])}")
             document, folder = workspace_root / doc["file"], year_dir(doc["year"]) / VOID_DIR
+            keep_inside(workspace_root, folder)
             _move_to_void(document, folder, moves)
             moved = dict(moves).get(document) or _moved_before(document, folder, doc["sha256"])
             recorded = _recorded_name(moved, workspace_root) if moved else doc["file"]

@@ -30,7 +30,7 @@ from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, St
 from lzdocs.dynamics.steps import Deadlines, overdue, state_name
 from lzdocs.errors import LzdocsError, from_os_error
 from lzdocs.forms.values import LEVEL_NAMES
-from lzdocs.fsutil import stale_files
+from lzdocs.fsutil import keep_inside, stale_files
 from lzdocs.integrity.manifest import record_written
 from lzdocs.store import documents as docs_q
 from lzdocs.store import pending
@@ -112,8 +112,15 @@ def write_registers(ws: Workspace, store: Store, year: int, today: dt.date,
     if unknown := wanted - set(BOOKS):
         raise ValueError(f"unknown register(s): {sorted(unknown)}; known: {BOOKS}")
     paths = {key: path for key, path in register_paths(ws, year).items() if key in wanted}
-    remove_stale_parts(paths.values())
     result = RegisterResult()
+    for key, path in list(paths.items()):  # a link out of the workspace on the way: that book not written, said why
+        try:
+            keep_inside(ws.root, path.parent)
+        except LzdocsError as exc:
+            del paths[key]
+            result.failed.append(path)
+            result.warnings.append(f"{path.name}：未能生成：{exc}")
+    remove_stale_parts(paths.values())
     with store.read() as conn:  # the marks of forms taken that this rewrite covers, read before the archive
         marks = pending.covered(conn, year, books)
     placing.finish(ws, store)  # what a rewrite killed before its record left in place: recorded, not an edit

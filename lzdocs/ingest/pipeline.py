@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from lzdocs import interrupts
 from lzdocs.clock import Clock
-from lzdocs.errors import ConfigError, LzdocsError, Problem, RejectedFile, YearClosed, error, from_os_error, warning
+from lzdocs.errors import (
+    ConfigError,
+    FileAccessError,
+    LzdocsError,
+    Problem,
+    RejectedFile,
+    YearClosed,
+    error,
+    from_os_error,
+    warning,
+)
 from lzdocs.forms.checks import check_form
 from lzdocs.forms.reader import read_form
 from lzdocs.forms.schema import REVIEW_KIND, load_kinds
@@ -35,6 +45,7 @@ from lzdocs.fsutil import (
     display_path,
     fsync_dir,
     is_undecodable,
+    keep_inside,
     link_file,
     open_regular,
     private_folder,
@@ -251,8 +262,9 @@ class Ingest:
                     except DatabaseUnavailable as exc:
                         self.stopped = exc
                         break
-                    except OSError as exc:  # the archive's side, for this file: a file where its unit's folder goes,
-                        outcomes.append(self._not_kept(path, exc))  # a read-only 退回/; said, and the others go on
+                    except (OSError, FileAccessError) as exc:  # the archive's side, for this file: a file where
+                        outcomes.append(self._not_kept(path, exc))  # its unit's folder goes, a read-only 退回/, a link
+                        # out of the workspace; said, and the others go on
             interrupts.reporting(ALL_TAKEN)  # a Ctrl-C as the run commits and ends its readers: reported after it
 
     @contextmanager
@@ -669,6 +681,7 @@ class Ingest:
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
             folder, companions = where
+            keep_inside(self.ws.root, folder)  # a link out of the workspace on the way: refused, the file put back
             with interrupts.deferred():  # Ctrl-C waits; after a SIGKILL the marker's links are found and removed
                 marker = folder / f".{claim.token}.reserve"
                 claim.marker = str(marker)
@@ -1020,7 +1033,7 @@ class Ingest:
         return self._named(Outcome(self._display(path), "ignored", problems=[warning(reason)] if reason else []),
                            path)
 
-    def _not_kept(self, path: Path, exc: OSError) -> Outcome:
+    def _not_kept(self, path: Path, exc: OSError | FileAccessError) -> Outcome:
         """A file taken that could not be kept — what the system refused is on the archive's side (its unit's folder,
         退回/), the transaction of its records rolled back: its claim finished or, as here, put back where it was at
         once (``recover``), rather than the run stopping with its report unsaid and the file out of sight in the
