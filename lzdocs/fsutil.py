@@ -487,10 +487,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def exact_name(text: str) -> str | None:
-    """The bytes of a name (or path) that is not UTF-8, in base64, for a JSON reader to find the very file: its shown
-    form (``display_path``) is a guess at its characters (as GBK) or escapes, and may be another file's name. None
-    for a name that is UTF-8 (shown as it is)."""
-    if not is_undecodable(text):
+    """The bytes of a name (or path) shown otherwise than it is — not UTF-8, or with a control character — in base64,
+    for a JSON reader to find the very file: its shown form (``display_path``) is a guess at its characters (as GBK)
+    or escapes, and may be another file's name. None for a name shown as it is."""
+    if not is_undecodable(text) and not _CONTROL.search(text):
         return None
     import base64
 

@@ -249,19 +249,19 @@ class Roster:
         """The roster unit a unit name not on the roster surely means: one character off (wrong, missing or extra)
         from that unit's name or an alias, and from no other unit's — and the file's name naming that unit and no
         other (``国有资产管里处`` in 国资处.docx → 国有资产管理处). One sign alone is not enough: two real units may
-        differ by one character (机械工程学院, 机电工程学院), and a file may be named after another unit's form. None
-        when it is not sure. (A name of fewer than four characters is never taken for another.)"""
+        differ by one character (机械工程学院, 机电工程学院), and a file may be named after another unit's form. Nor is
+        a character more or less at either end a slip of the pen: 人文学院 is not 文学院, 中医学院 not 医学院, 财务处长
+        not 财务处 — and a file named after the form's own unit name (人文学院.docx) says nothing of a roster unit
+        inside it. None when it is not sure. (A name of fewer than four characters is never taken for another.)"""
         key, school = self._key(text), squeeze(self.school)
         if school and key.startswith(school) and len(key) > len(school):
             key = key[len(school):]
         if len(key) < 4:
             return None
-        from rapidfuzz.distance import Levenshtein
-
-        near = {unit for name, unit in self._index.items() if Levenshtein.distance(key, name, score_cutoff=1) <= 1}
+        near = {unit for name, unit in self._index.items() if _one_typo(key, name)}
         if len(near) != 1:
             return None
-        stem = self._key(Path(file_name).stem)
+        stem = self._key(Path(file_name).stem).replace(key, "")  # the form's own name in its file's says nothing
         named = {unit for name, unit in self._index.items() if len(name) >= 2 and name in stem}
         return named.pop() if named == near else None
 
@@ -289,6 +289,17 @@ _ALIAS_SPLIT = re.compile(r"[、，,;；/]+")
 
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_typo(written: str, name: str) -> bool:
+    """Is ``written`` ``name`` with one slip: a character wrong, or one missing or one too many inside the name (at
+    either end it is another name: 人文学院, 文学院)?"""
+    if len(written) == len(name):
+        return sum(a != b for a, b in zip(written, name)) == 1
+    short, long = sorted((written, name), key=len)
+    if len(long) - len(short) != 1:
+        return False
+    return any(long[:i] + long[i + 1:] == short for i in range(1, len(long) - 1))
 
 
 def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Roster:

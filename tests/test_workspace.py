@@ -70,6 +70,27 @@ def test_a_control_character_pasted_into_a_roster_name_is_dropped(workspace):
     assert roster.names == ["控制字符处"] and roster.resolve("控制") == "控制字符处"
 
 
+@pytest.mark.parametrize(("written", "file", "meant"), [
+    ("国有资产管里处", "国资处.doc", "国有资产管理处"),  # a character wrong; the file named by an alias
+    ("国有资产管处", "国有资产管理处风险表.docx", "国有资产管理处"),  # one missing inside
+    ("信息工程学员", "信息学院.xlsx", "信息工程学院"),
+    ("国有资产管里处", "风险表.docx", None),  # nothing else says so
+    ("人文学院", "人文学院.docx", None),  # a unit of its own, 文学院 inside its name: one more at the start
+    ("人文学院", "文学院.docx", None),
+    ("中医学院", "中医学院.docx", None),
+    ("财务处长", "财务处长.docx", None),  # one more at the end (an alias of 计划财务处 inside)
+    ("机电工程学院", "机电工程学院.docx", None),  # 机械工程学院 one character off, the file its own name
+    ("基健处", "基建处.docx", None),  # too short to be sure
+])
+def test_a_name_is_taken_for_a_roster_unit_s_only_when_it_is_surely_a_slip(written, file, meant):
+    from lzdocs.workspace import Roster, Unit
+
+    roster = Roster([Unit("国有资产管理处", ("资产处", "国资处")), Unit("信息工程学院", ("信息学院",)),
+                     Unit("计划财务处", ("计财处", "财务处")), Unit("文学院"), Unit("医学院"), Unit("机械工程学院"),
+                     Unit("基建处")])
+    assert roster.misspelt(written, file) == meant
+
+
 def test_roster_from_xlsx_when_there_is_no_csv(workspace):
     (workspace.root / "units.csv").unlink()
     wb = Workbook()

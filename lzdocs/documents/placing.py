@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
+import re
+import stat
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from lzdocs.errors import describe_os_error
 from lzdocs.fsutil import sha256_file
 
 if TYPE_CHECKING:
@@ -27,7 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOURNAL = "registers-placing.jsonl"  # in the workspace's work folder (.lzdocs)
-_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+_NEVER_FOLLOWED = getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NEVER_FOLLOWED
+_READ = os.O_RDONLY | _NEVER_FOLLOWED
+_MOST = 1 << 20  # bytes of a journal read: a rewrite notes five lines
+_YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
 def journal_of(ws: Workspace) -> Path:
@@ -36,22 +43,41 @@ def journal_of(ws: Workspace) -> Path:
 
 def note(journal: str | Path, relative: str, role: str, tmp: Path) -> None:
     """Before ``tmp`` is renamed onto the file at ``relative`` (recorded as ``role``): its SHA-256, noted durably. One
-    write of one line: appends from two processes (the helper's 公示表) never mix."""
+    write of one line: appends from two processes (the helper's 公示表) never mix. A journal that cannot be written
+    (something else at its name: a folder, a link, a FIFO) costs only this protection, never the register."""
     line = json.dumps({"path": relative, "role": role, "sha256": sha256_file(tmp)}) + "\n"
-    fd = os.open(journal, _FLAGS, 0o644)
     try:
-        os.write(fd, line.encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(journal, _FLAGS, 0o644)
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.write(fd, line.encode("ascii"))
+                os.fsync(fd)
+                return
+        finally:
+            os.close(fd)
+        said = "这个名字被别的东西（文件夹、管道等）占用"
+    except OSError as exc:
+        said = describe_os_error(exc)
+    log.warning("未能记下登记簿的写入（%s：%s）；请把它改名或移走", journal, said)
 
 
 def noted(journal: Path) -> list[dict]:
-    """The files a journal noted (a line cut short by a kill, or not ours, left out); none when there is none."""
+    """The files a journal noted (a line cut short by a kill, or not ours, left out); none when there is none — or
+    when something else is at its name (never followed, never waited on)."""
     try:
-        text = journal.read_bytes().decode("ascii", "replace")
+        fd = os.open(journal, _READ)
     except FileNotFoundError:
         return []
+    except OSError as exc:
+        log.warning("未能读取登记簿的写入记录（%s）：%s", journal, describe_os_error(exc))
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            text = fh.read(_MOST).decode("ascii", "replace")
+    finally:
+        os.close(fd)
     found = []
     for line in text.splitlines():
         try:
@@ -64,15 +90,32 @@ def noted(journal: Path) -> list[dict]:
 
 
 def ours(ws: Workspace, entries: list[dict]) -> dict[str, str]:
-    """Of the files ``entries`` noted, those still as noted (path relative to the workspace → role)."""
+    """Of the files ``entries`` noted, those still as noted (path relative to the workspace → role) — a register or
+    公示表 of a year, in its role, and nothing else: a line written into the journal by hand never makes a form or a
+    letter changed since it was archived pass for lzdocs's own work."""
     found = {}
     for entry in entries:
+        if _role_of(ws, entry["path"]) != entry["role"]:
+            continue
         try:
             if sha256_file(ws.root / entry["path"]) == entry["sha256"]:
                 found[entry["path"]] = entry["role"]
         except OSError:  # gone, or no file: nothing of ours to record
             continue
     return found
+
+
+def _role_of(ws: Workspace, path: str) -> str | None:
+    """"register" or "publicity" when ``path`` (relative to the workspace) is a register or the 公示表 of its year."""
+    from lzdocs.documents.registers import register_paths
+
+    parts = PurePosixPath(path).parts
+    if len(parts) < 3 or parts[0] != "outbox" or not _YEAR.fullmatch(parts[1]):
+        return None
+    for key, book in register_paths(ws, int(parts[1])).items():
+        if ws.relative(book) == path:
+            return "publicity" if key == "publicity" else "register"
+    return None
 
 
 def finish(ws: Workspace, store: Store) -> list[str]:
@@ -93,4 +136,11 @@ def finish(ws: Workspace, store: Store) -> list[str]:
 
 
 def clear(journal: Path) -> None:
-    journal.unlink(missing_ok=True)
+    """The journal gone once what it noted is recorded (a folder or anything else at its name left alone)."""
+    try:
+        if stat.S_ISREG(os.lstat(journal).st_mode):
+            journal.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("未能删除登记簿的写入记录（%s）：%s", journal, describe_os_error(exc))

@@ -1039,8 +1039,11 @@ class Ingest:
         once (``recover``), rather than the run stopping with its report unsaid and the file out of sight in the
         inbox's work folder. A claim that cannot be put back now waits there for the next run, as after a crash."""
         try:
-            self.recover(origin=Path(os.path.abspath(path)) if self._waiting_in_inbox(path) else path)
-            where = "文件已放回原处" if os.path.lexists(path) else "下次收取时自动处理"
+            if not self._waiting_in_inbox(path):  # a file given from elsewhere: read from a copy, never moved
+                where = "原文件未做改动"
+            else:
+                self.recover(origin=Path(os.path.abspath(path)))
+                where = "文件已放回原处" if os.path.lexists(path) else "下次收取时自动处理"
         except Exception as again:
             log.warning("未能放回 %s：%s", self._display(path), _describe(again))
             where = "文件暂存在收件文件夹的工作文件夹里，下次收取时自动处理，请勿手动移动"

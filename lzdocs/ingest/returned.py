@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lzdocs.errors import describe_os_error
+from lzdocs.errors import describe_os_error, from_os_error
 from lzdocs.fsutil import NotRegularFile, move_without_replacing, open_regular, rename_no_replace
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
@@ -60,7 +60,7 @@ def settle_returned(ws: Workspace, store: Store, kind: str, unit: str, year: int
                     new, note = _move(ws.root / row["stored_as"], ws.rejected / SETTLED)
                 except OSError as exc:
                     log.warning("退回文件 %s 未能移到 %s/%s：%s", row["stored_as"], returned, SETTLED,
-                                describe_os_error(exc))
+                                from_os_error(exc))
                     continue
                 stored_as = ws.relative(new)
                 subs.move_stored(conn, row["id"], stored_as)

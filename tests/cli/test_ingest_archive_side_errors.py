@@ -58,3 +58,16 @@ def test_a_file_that_cannot_be_put_back_at_once_waits_for_the_next_run(workspace
     [again] = run_json("-w", workspace.root, "ingest")  # its claim recovered first, then taken
     assert again["status"] == "accepted"
     assert_each_input_exactly_once(workspace, given)
+
+
+def test_a_file_given_from_elsewhere_is_said_untouched_not_put_back(workspace, make_form, tmp_path):
+    _an_archive(workspace, make_form)
+    mailed = make_form(tmp_path / "邮件" / "基建处.docx", unit="基建处")
+    data = mailed.read_bytes()
+    blocker = workspace.year_dir(2026) / "收文" / "基建处"
+    blocker.write_bytes(b"a clerk's file")
+    [out] = run_json("-w", workspace.root, "ingest", mailed, check=1)
+    assert out["status"] == "failed" and out["problems"][0]["message"].endswith("；原文件未做改动")
+    assert mailed.read_bytes() == data
+    blocker.unlink()
+    assert run_json("-w", workspace.root, "ingest", mailed)[0]["status"] == "accepted"

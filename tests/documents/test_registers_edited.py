@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import sys
 
 import pytest
 from openpyxl import load_workbook
@@ -140,3 +142,39 @@ def test_a_folder_of_a_register_s_name_is_said_as_such_and_the_other_books_are_w
                                              f"请把文件夹“{folder}”改名或移走后运行 lzdocs register"]
         assert (folder / "内容").is_dir()
         assert cells(folder.parent / "预警处置台账.xlsx", 1)[1:] == ["内工大纪建〔2026〕1号"]  # the other book written
+
+
+def test_a_line_written_into_the_journal_by_hand_never_makes_an_archived_file_pass_for_a_register(workspace):
+    """Only a register or the 公示表 of a year, in its role, is ever taken for lzdocs's interrupted rewrite: a
+    letter changed since it was issued, with its new hash in the journal, is still a change."""
+    import json
+
+    from lzdocs.fsutil import sha256_file
+
+    with Office(workspace, today=DAY) as office:
+        issued = office.letter("suggestion", "计财处", FIELDS)
+        issued.path.write_bytes(b"changed by someone")
+        relative = workspace.relative(issued.path)
+        (workspace.state / "registers-placing.jsonl").write_text(json.dumps(
+            {"path": relative, "role": "register", "sha256": sha256_file(issued.path)}) + "\n", encoding="ascii")
+        [found] = office.verify().findings
+        assert (found.kind, found.subject) == ("changed", relative)
+        office.registers()
+        assert [(f.kind, f.subject) for f in office.verify().findings] == [("changed", relative)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and links")
+@pytest.mark.parametrize("hostile", ["folder", "fifo", "dangling link"])
+def test_something_else_at_the_journal_s_name_costs_only_its_protection(workspace, hostile, tmp_path):
+    """A folder, a FIFO or a link where the journal goes: letters are issued and said, the registers written (a
+    FIFO is never waited on, a link never followed)."""
+    journal = workspace.state / "registers-placing.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    {"folder": journal.mkdir, "fifo": lambda: os.mkfifo(journal),
+     "dangling link": lambda: journal.symlink_to(tmp_path / "nowhere")}[hostile]()
+    with Office(workspace, today=DAY) as office:
+        issued = office.letter("suggestion", "计财处", FIELDS)
+        assert issued.number.seq == 1 and issued.registers.warnings == []
+        assert cells(workspace.year_dir(2026) / "登记簿" / "发文登记簿.xlsx", 3) == ["内工大纪建〔2026〕1号"]
+        assert office.verify().findings == []
+    assert os.path.lexists(journal) and not (tmp_path / "nowhere").exists()

@@ -133,6 +133,8 @@ def test_a_name_with_control_characters_never_reaches_the_clerk_s_screen_or_a_lo
                                                                                                make_form):
     """ESC would clear the screen or colour what follows, a line break split a line of the report: both shown as
     \\x escapes, in the report and in a watcher's log line; the file is returned under a name without them."""
+    import base64
+
     from lzdocs.watch.worker import describe_outcome
 
     data = make_form(workspace.inbox / "evil\x1b[2J\nline.xlsx", rows=[dict(SAMPLE_ROWS[0], level="很高")]).read_bytes()
@@ -142,6 +144,13 @@ def test_a_name_with_control_characters_never_reaches_the_clerk_s_screen_or_a_lo
     assert_each_input_exactly_once(workspace, [data])
     ignored = Ingest(workspace, store, today=TODAY)._ignored(workspace.inbox / "~$a\nb.docx", None)
     assert describe_outcome(ignored) == r"忽略：inbox/~$a\x0ab.docx —— 临时或锁定文件"
+    # --json: shown the same way, with the name's bytes beside (a file named with a backslash and "x1b" is another)
+    (workspace.inbox / "~$lock\x1b.docx").write_bytes(b"a lock file")
+    (workspace.inbox / "~$lock\\x1b.docx").write_bytes(b"another")
+    out = run_json("-w", workspace.root, "ingest", check=0)
+    assert sorted(o["file"] for o in out) == [r"inbox/~$lock\x1b.docx"] * 2
+    found = {base64.b64decode(o["file_b64"]) for o in out if "file_b64" in o}
+    assert found == {b"inbox/~$lock\x1b.docx"}  # the one shown otherwise than it is
 
 
 @posix_only
