@@ -22,11 +22,13 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     received: dt.date | None = None  # the day the form arrived: on time or late by it
     kind: str = "risk"  # the form kind read (forms/kinds): risk, or check (防控措施落实情况检查表)
-    exact: str | None = None  # ``file`` as the system names it, when that is not UTF-8 (``file`` shows a guess)
+    exact: str | None = None  # ``file`` as the system names it (``file`` shows it: a name that is not UTF-8 as a
+    # guess, a control character escaped)
 
     def as_dict(self) -> dict:
-        """As ``--json`` prints it; ``file_b64``: the bytes of a file name that is not UTF-8 (``fsutil.exact_name``),
-        for a script to find the very file — a name still in the inbox, say."""
+        """As ``--json`` prints it; ``file_b64``: the bytes of a file name shown otherwise than it is — not UTF-8,
+        or with a control character (``fsutil.exact_name``) — for a script to find the very file (one still in the
+        inbox, say)."""
         from lzdocs.fsutil import exact_name
 
         exact = exact_name(self.exact) if self.exact else None

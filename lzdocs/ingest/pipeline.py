@@ -174,6 +174,7 @@ class Ingest:
         self._awaiting: set[str] = set()  # claims whose records wait for the batch's commit (``_after_commit``)
         self._put_back: set[str] = set()  # files whose records were not committed after all (``_undone``)
         self.file_clocks = FileSystemClocks()
+        self._inside: set[Path] = set()  # folders a form was kept in this run: no link out of the workspace on the way
 
     # --- entry points -----------------------------------------------------------------------
     def run_inbox(self, *, dry_run: bool = False) -> list[Outcome]:
@@ -681,7 +682,9 @@ class Ingest:
         a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
         if where is not None:
             folder, companions = where
-            keep_inside(self.ws.root, folder)  # a link out of the workspace on the way: refused, the file put back
+            if folder not in self._inside:  # a link out of the workspace on the way: refused, the file put back
+                keep_inside(self.ws.root, folder)
+                self._inside.add(folder)
             with interrupts.deferred():  # Ctrl-C waits; after a SIGKILL the marker's links are found and removed
                 marker = folder / f".{claim.token}.reserve"
                 claim.marker = str(marker)
