@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import itertools
 import json
@@ -360,7 +361,8 @@ def _remove_stale_placings(folder: Path, suffix: str, older_than: float = 600) -
 def rename_no_replace(src: Path, dest: Path) -> None:
     """Rename, failing with FileExistsError if ``dest`` exists: a hard link then unlink on POSIX (atomic), a
     plain rename on Windows (which never replaces). Where hard links cannot be made (a folder, FAT and exFAT disks,
-    some network shares) ``dest`` is taken first, exclusively, and ``src`` renamed onto it (``_onto_reserved``).
+    some network shares) a rename that never replaces (``_rename_exclusive``: Linux), else ``dest`` taken first,
+    exclusively, and ``src`` renamed onto it (``_onto_reserved``).
 
     A process killed between the link and the unlink leaves ``src`` under both names, one file: the next
     ``move_without_replacing`` of it takes the name it already has."""
@@ -374,9 +376,46 @@ def rename_no_replace(src: Path, dest: Path) -> None:
     except OSError as exc:
         if exc.errno not in NO_LINKS:
             raise
-        _onto_reserved(src, dest)
+        if not _rename_exclusive(src, dest):
+            _onto_reserved(src, dest)
         return
     os.unlink(src)
+
+
+def _rename_exclusive(src: Path, dest: Path) -> bool:
+    """``src`` renamed to ``dest`` in one step that fails with FileExistsError rather than replace (Linux's
+    ``renameat2`` with ``RENAME_NOREPLACE``, which FAT disks and SMB shares know): True when done, False where the
+    system or the file system has no such step (then ``_onto_reserved``, whose kill window it closes)."""
+    call = _renameat2()
+    if call is None:
+        return False
+    import ctypes
+
+    if call(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dest), _RENAME_NOREPLACE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(src), None, str(dest))
+
+
+_AT_FDCWD, _RENAME_NOREPLACE = -100, 1
+
+
+@functools.cache
+def _renameat2():
+    """libc's ``renameat2`` (Linux, glibc 2.28 and later), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        call = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    call.restype = ctypes.c_int
+    return call
 
 
 def _onto_reserved(src: Path, dest: Path) -> None:

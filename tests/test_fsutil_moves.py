@@ -15,10 +15,18 @@ import pytest
 from lzdocs.fsutil import move_without_replacing, place_new
 
 
-@pytest.fixture
-def no_hard_links(monkeypatch):
+@pytest.fixture(params=["one step", "a placeholder first"])
+def no_hard_links(monkeypatch, request):
     """os.link refused as a FAT disk or an SMB share refuses it; each rename a moment late, as on a share, so that
-    another process's move fits between a look at the name and the rename."""
+    another process's move fits between a look at the name and the rename. Each test runs twice: with the rename
+    that never replaces (Linux's renameat2), and — as on Windows' shares, macOS, an old Linux — without it."""
+    from lzdocs import fsutil
+
+    if request.param == "one step" and fsutil._renameat2() is None:
+        pytest.skip("no renameat2 here (not Linux, or glibc before 2.28)")
+    if request.param == "a placeholder first":
+        monkeypatch.setattr(fsutil, "_rename_exclusive", lambda src, dest: False)
+
     def refused(*_args, **_kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")
 
@@ -59,6 +67,31 @@ def test_a_folder_is_moved_onto_a_free_name_where_hard_links_cannot_be_made(tmp_
     moved = move_without_replacing(made, tmp_path, "上报", "")
     assert moved == tmp_path / "上报_01" and (moved / "清单.txt").read_text(encoding="utf-8") == "新的"
     assert (tmp_path / "上报" / "清单.txt").read_text(encoding="utf-8") == "原有的" and not made.exists()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_where_hard_links_cannot_be_made_a_name_is_never_held_by_an_empty_placeholder(tmp_path, monkeypatch):
+    """With renameat2 (RENAME_NOREPLACE) the move is one step: a kill anywhere leaves the file under one name or the
+    other, never an empty file under the real name (the placeholder way's window). It never replaces either."""
+    from lzdocs import fsutil
+
+    if fsutil._renameat2() is None:
+        pytest.skip("no renameat2 here (glibc before 2.28)")
+
+    def refused(*_args, **_kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    def no_placeholder(*_args, **_kwargs):
+        raise AssertionError("a placeholder was made")
+
+    monkeypatch.setattr(os, "link", refused)
+    monkeypatch.setattr(fsutil, "_create_empty", no_placeholder)
+    (tmp_path / "内工大纪建〔2026〕1号.docx").write_bytes(b"the clerk's")
+    made = tmp_path / ".made.part.docx"
+    made.write_bytes(b"new")
+    moved = move_without_replacing(made, tmp_path, "内工大纪建〔2026〕1号", ".docx")
+    assert moved.name == "内工大纪建〔2026〕1号_01.docx" and moved.read_bytes() == b"new"
+    assert (tmp_path / "内工大纪建〔2026〕1号.docx").read_bytes() == b"the clerk's" and not made.exists()
 
 
 def test_a_name_already_taken_by_the_same_file_is_not_passed_over(tmp_path):
