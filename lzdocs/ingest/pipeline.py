@@ -27,6 +27,7 @@ from lzdocs.errors import (
     LzdocsError,
     Problem,
     RejectedFile,
+    StoreError,
     YearClosed,
     error,
     from_os_error,
@@ -65,7 +66,6 @@ from lzdocs.ooxml.safety import Limits, check_size
 from lzdocs.store import Store, pending
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
-from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.textutil import safe_filename
 from lzdocs.workspace import Workspace
 
@@ -156,7 +156,7 @@ class Ingest:
         self.progress = progress or (lambda i, n, name: None)
         self.claims_dir = ws.work / "claims"
         self.touched_years: set[int] = set()  # a form taken: every register of its year
-        self.stopped: DatabaseUnavailable | None = None  # the database server went away part-way (run_*)
+        self.stopped: StoreError | None = None  # the database failed part-way (run_*): its server gone, its disk full
         self.interrupted: int | None = None  # Ctrl-C stopped the run (run_*): how many of its files it left
         self.saved = 0  # and how many it had taken (or, a dry run, looked at): their outcomes are the run's last
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
@@ -260,8 +260,8 @@ class Ingest:
                             outcomes.append(self._named(take(i - 1), path))
                     except cl.ClaimFailed as exc:
                         outcomes.append(self._not_taken(path, exc))
-                    except DatabaseUnavailable as exc:
-                        self.stopped = exc
+                    except StoreError as exc:  # the server gone, the disk full, locked for a minute: the run stops
+                        self.stopped = exc  # and says what it took (each file taken is committed or put back)
                         break
                     except (OSError, FileAccessError) as exc:  # the archive's side, for this file: a file where
                         outcomes.append(self._not_kept(path, exc))  # its unit's folder goes, a read-only 退回/, a link
@@ -301,7 +301,7 @@ class Ingest:
             try:
                 with self.store.batch():
                     yield
-            except DatabaseUnavailable as exc:  # the last commit failed: its files went back where they were
+            except StoreError as exc:  # the last commit failed: its files went back where they were
                 self.stopped = exc
             finally:
                 slots, self._slots = self._slots, None

@@ -5,8 +5,10 @@ of sight in the inbox's work folder until a later run.)"""
 
 from __future__ import annotations
 
+import json
+
 from lzdocs.ingest import Ingest
-from tests.conftest import run_json
+from tests.conftest import run_cli, run_json
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 
@@ -71,3 +73,29 @@ def test_a_file_given_from_elsewhere_is_said_untouched_not_put_back(workspace, m
     assert mailed.read_bytes() == data
     blocker.unlink()
     assert run_json("-w", workspace.root, "ingest", mailed)[0]["status"] == "accepted"
+
+
+def test_a_full_disk_under_the_archive_stops_the_run_and_it_still_says_what_happened(workspace, make_form, monkeypatch):
+    """Its commit failing (SQLite: database or disk is full), the run stops as for a database server gone: the files
+    of the batch not committed are back where they were and listed as such, with the reason — before, a --json run
+    printed nothing and exit 2 said only the error. The next run, the disk cleared, takes them all."""
+    import sqlite3
+
+    from lzdocs.store import Store
+
+    given = [_an_archive(workspace, make_form)]
+    given += [make_form(workspace.inbox / f"{short}.docx", unit=unit).read_bytes()
+              for short, unit in (("计财处", "计划财务处"), ("基建处", "基建处"), ("人事处", "人事处"))]
+
+    def full(self, raw):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "_commit", full)
+        cut = run_cli("-w", workspace.root, "ingest", "--json", check=2)
+    out = json.loads(cut.stdout)
+    assert sorted(o["file"] for o in out) == ["inbox/人事处.docx", "inbox/基建处.docx", "inbox/计财处.docx"]
+    assert {o["status"] for o in out} == {"failed"} and all("文件留在原处" in o["problems"][0]["message"] for o in out)
+    assert cut.stderr.startswith("错误：处理途中磁盘已满，无法写入档案库")
+    assert_each_input_exactly_once(workspace, given)
+    assert sorted(o["status"] for o in run_json("-w", workspace.root, "ingest")) == ["accepted"] * 3

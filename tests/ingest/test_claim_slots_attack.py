@@ -326,8 +326,11 @@ def test_a_failing_commit_among_kept_folders_puts_its_file_back_and_leaves_no_cl
         if len(commits) == 3:
             raise sqlite3.OperationalError("disk I/O error")
 
-    with at_commit(third_fails), pytest.raises(StoreError):
-        Ingest(workspace, store, today=TODAY).run_inbox()  # the run's own check: bytes kept, no claim left
+    job = Ingest(workspace, store, today=TODAY)
+    with at_commit(third_fails):
+        outcomes = job.run_inbox()  # the run's own check: bytes kept, no claim left
+    assert isinstance(job.stopped, StoreError)  # the run stopped there, and says what it did before
+    assert [o.status for o in outcomes] == ["accepted", "accepted", "failed"]
     assert list((workspace.work / "claims").iterdir()) == []
     assert [o.status for o in Ingest(workspace, store, today=TODAY).run_inbox()] == ["accepted"] * 2
     assert_each_input_exactly_once(workspace, inputs)
