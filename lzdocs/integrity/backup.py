@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,9 @@ SETTLE_WAIT = 3.0  # seconds to wait for a file recorded a moment before the sna
 OUTSIDE = "在工作区以外（收件文件夹设在工作区外？），没有备份"
 GONE = "档案库记录的文件不见了，没有备份"
 CHANGED = "内容与档案库记录的 SHA-256 不一致（被改动过？），没有备份；请检查这个文件"
+# …of a file whose recorded bytes an earlier snapshot holds: those are kept in this one too
+KEPT_GONE = "档案库记录的文件不见了；这次备份里放的是上一次备份中完好的那一份，可从备份找回"
+KEPT_CHANGED = "与档案库记录的不一致（大小不同，被改动过？）；这次备份里放的是上一次备份中完好的那一份，请检查这个文件"
 BAD_NAME = "文件名不是 UTF-8 编码（可能是从 GBK 压缩包解出的），没有备份；请把它改名后再备份"
 SERVER = "server"  # manifest "database" of a snapshot of an archive at a [database] url ("file": lzdocs.db)
 _URL = re.compile(r"[A-Za-z][\w+.-]*://[^\s\"']+")  # a database URL written in lzdocs.toml
@@ -400,6 +404,8 @@ class SnapshotWriter:
                 result.findings.append(Finding("name", shown, BAD_NAME))
                 continue
             entry = self.put(item)
+            if entry is not None and entry["how"] == "linked" and item.sha256 is not None:
+                self._still_there(item, entry, result.findings)
             if entry is None and item.sha256 is None:  # a PDF or 错误说明 moved with its file, or never made
                 entry = next(filter(None, (self.put(item, c) for c in self._moved(item))), None)
             if entry is None and item.sha256 is not None:
@@ -451,6 +457,22 @@ class SnapshotWriter:
             gone = not (self.root / item.path).exists()
             findings.append(Finding("missing" if gone else "changed", item.path, GONE if gone else CHANGED))
         return entries
+
+    def _still_there(self, item: ArchivedFile, entry: dict, findings: list[Finding]) -> None:
+        """A file linked from the previous snapshot by its recorded hash, its copy in the workspace not read: still
+        there, and of its size? (A copy deleted or changed since is named, as a first backup names it, its good bytes
+        kept all the same; one moved to 已处理/ or 作废/ meanwhile is no finding. Bytes changed in place at the same
+        size are ``verify``'s to find: it reads every file.)"""
+        try:
+            st = os.lstat(self.root / item.path)
+            if stat.S_ISREG(st.st_mode) and st.st_size == entry["size"]:
+                return
+            gone = False
+        except OSError:
+            gone = True
+        if any(c.stat().st_size == entry["size"] for c in self._moved(item)):
+            return
+        findings.append(Finding("missing" if gone else "changed", item.path, KEPT_GONE if gone else KEPT_CHANGED))
 
     def _moved(self, item: ArchivedFile) -> list[Path]:
         """Where a recorded file may have moved since: 退回/已处理/ and outbox/<year>/作废/, same name or numbered."""

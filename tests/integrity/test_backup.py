@@ -147,6 +147,27 @@ def test_an_archived_file_changed_on_disk_is_left_out_and_named(archive, tmp_pat
     assert not (snapshot / "outbox/2026/收文/基建处/基建处.docx").exists()
 
 
+def test_a_second_backup_names_a_file_deleted_or_changed_since_the_first_and_keeps_its_good_copy(archive, tmp_path):
+    """The second backup links what the first holds by its recorded hash, without reading the workspace's copy: it
+    looked away from a file deleted or changed since (exit 0, nothing said). Now each is named, exit 1, as a first
+    backup names them — and the good bytes the first snapshot holds are kept in the second too."""
+    dest = tmp_path / "备份"
+    run_json("-w", archive, "backup", dest)
+    gone, changed = archive / "outbox/2026/收文/教务处/教务处.docx", archive / "outbox/2026/收文/基建处/基建处.docx"
+    good = changed.read_bytes()
+    gone.unlink()
+    changed.write_bytes(good + b"x")
+    second = run_json("-w", archive, "backup", dest, check=1)
+    found = {f["subject"]: f for f in second["findings"]}
+    assert {subject: f["kind"] for subject, f in found.items()} == {
+        "outbox/2026/收文/教务处/教务处.docx": "missing", "outbox/2026/收文/基建处/基建处.docx": "changed"}
+    assert found["outbox/2026/收文/基建处/基建处.docx"]["message"].endswith(
+        "这次备份里放的是上一次备份中完好的那一份，请检查这个文件")
+    snapshot = Path(second["snapshot"])
+    assert (snapshot / "outbox/2026/收文/基建处/基建处.docx").read_bytes() == good
+    assert (snapshot / "outbox/2026/收文/教务处/教务处.docx").is_file()
+
+
 def test_what_changed_after_the_snapshot_stays_out_and_a_moved_document_is_found(archive, tmp_path, monkeypatch):
     """The database snapshot is taken first; a letter voided (moved to 作废/), a letter issued and the registers
     rewritten after it must come back as the snapshot knew them."""
