@@ -134,12 +134,13 @@ class Store:
                                    execution_options={"compiled_cache": _SQLITE_STATEMENTS} if is_sqlite else {},
                                    **driven)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-            shown = shown_url(url)
+            scheme = url.split("://", 1)[0] if "://" in url and not is_sqlite else ""
+            shown = f"{scheme}://{shown_url(url)}" if scheme else shown_url(url)  # its scheme: what is wrong, often
             missing = isinstance(exc, ImportError)
-            raise StoreError(f"lzdocs.toml 中 [database] url“{shown}”"
-                             + ("所需的数据库驱动没有安装" if missing else "写得不对"),
-                             hint="留空即使用工作区里的 lzdocs.db；PostgreSQL 写成 postgresql+psycopg://用户:密码@服务器/库名"
-                             + "，并安装驱动 psycopg" * missing) from exc
+            raise StoreError(f"数据库地址“{shown}”" + ("所需的数据库驱动没有安装" if missing else "写得不对"),
+                             hint="PostgreSQL 写成 postgresql+psycopg://用户:密码@服务器/库名"
+                             + "，并安装驱动 psycopg" * missing
+                             + "（lzdocs.toml 的 [database] url 留空即使用工作区里的 lzdocs.db）") from exc
         if is_sqlite:
             if self._driven is None:
                 @event.listens_for(engine, "connect")

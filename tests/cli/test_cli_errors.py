@@ -108,7 +108,7 @@ def test_database_from_a_newer_lzdocs(results):
 
 
 def test_database_url_that_is_not_one(results):
-    clean(results["db_url_bad"], 2, "[database] url", "写得不对")
+    clean(results["db_url_bad"], 2, "数据库地址“foo://bar”写得不对", "[database] url")
 
 
 def test_unwritable_folder_is_named(results):
