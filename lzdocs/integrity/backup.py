@@ -601,7 +601,8 @@ def check_new_workspace(new: Path) -> None:
         raise BackupError(f"“{new}”是一个链接（快捷方式），恢复只写入真正的新文件夹",
                           hint="请写一个还不存在的文件夹，恢复后用 lzdocs -w 该文件夹 使用")
     if new.exists() and (not new.is_dir() or any(new.iterdir())):
-        raise BackupError(f"“{new}”已存在且不是空文件夹：恢复只写入新的文件夹，不会覆盖或混入已有的文件",
+        what = "是一个已有的文件" if not new.is_dir() else "已存在且不是空文件夹"
+        raise BackupError(f"“{new}”{what}：恢复只写入新的文件夹，不会覆盖或混入已有的文件",
                           hint="请写一个还不存在的（或空的）文件夹，恢复后用 lzdocs -w 该文件夹 使用")
 
 

@@ -126,6 +126,11 @@ def test_restore_refuses_a_folder_that_is_not_empty_and_leaves_it_alone(archive,
     proc = run_cli("restore", tmp_path / "备份", target, check=2)
     assert "已存在且不是空文件夹：恢复只写入新的文件夹，不会覆盖或混入已有的文件" in proc.stderr
     assert [p.name for p in target.iterdir()] == ["笔记.txt"]
+    a_file = tmp_path / "笔记.txt"
+    a_file.write_text("也别动", encoding="utf-8")
+    proc = run_cli("restore", tmp_path / "备份", a_file, check=2)
+    assert f"“{a_file}”是一个已有的文件：恢复只写入新的文件夹" in proc.stderr
+    assert a_file.read_text(encoding="utf-8") == "也别动"
     empty = tmp_path / "空的"
     empty.mkdir()
     run_cli("restore", tmp_path / "备份", empty, check=0)
