@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 # Findings that tell of the office's own work, not of changes to the archive: a returned form (or its 错误说明)
-# the unit took out of 退回/ to correct it, settled when the corrected one comes. Said, but the archive holds
-# (``Report.ok``).
-NOTES = frozenset({"taken_back"})
+# the unit took out of 退回/ to correct it, settled when the corrected one comes; a file nothing recorded in a
+# year's 草稿/ (most likely a draft cut off before its record: drafts take no number and count for nothing). Said,
+# but the archive holds (``Report.ok``).
+NOTES = frozenset({"taken_back", "draft_left"})
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing that does not hold. ``kind`` is an English key (``changed``, ``missing``, ``stray``,
-    ``chain_broken``, ``event_changed``, ``database`` …; the ``NOTES``: ``taken_back``); ``subject`` the
+    ``chain_broken``, ``event_changed``, ``database`` …; the ``NOTES``: ``taken_back``, ``draft_left``); ``subject`` the
     file (workspace path, ``/``) or event (``事件 #12``) it is about; ``message`` the Chinese sentence a clerk reads,
     saying what to do; ``last_good`` when the subject was last known good (ISO time of its record or of the last
     intact event)."""

@@ -280,7 +280,7 @@ def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dic
         elif entry.name.startswith(".") or _empty(entry):
             maybe_in_progress[Path(entry.path)] = path
         elif _in_drafts(path):
-            findings.append(Finding("stray", path, STRAY_DRAFT))
+            findings.append(Finding("draft_left", path, STRAY_DRAFT))  # drafts count for nothing: a note
         else:
             findings.append(Finding("stray", path, STRAY + _what_to_do(ws, path, closed)))
     for leftover in stale_files(maybe_in_progress, IN_PROGRESS):
@@ -361,7 +361,7 @@ def _claimed(ws: Workspace) -> tuple[set[str], set[str]]:
 
 # The findings about a file, each looked at once more (``_confirmed``): a returned file taken back is one too — a
 # unit's corrected form settles it into 退回/已处理/ while verify looks, its row following the move.
-LOOKED_AGAIN = ("changed", "missing", "stray", "taken_back")
+LOOKED_AGAIN = ("changed", "missing", "stray", "taken_back", "draft_left")
 
 
 def _confirmed(ws: Workspace, store: Store, findings: list[Finding]) -> list[Finding]:
@@ -401,7 +401,7 @@ def _looked_at_again(ws: Workspace, store: Store, findings: list[Finding]) -> li
             if row is not None:
                 still = _file_finding(path, dict(row)) is not None
             else:  # a recorded file whose row moved on meanwhile (settled, voided) no longer is one
-                still = finding.kind == "stray" and os.path.lexists(path)
+                still = finding.kind in ("stray", "draft_left") and os.path.lexists(path)
             if still:
                 kept.append(finding)
     return kept

@@ -118,7 +118,8 @@ def test_a_draft_is_never_seen_under_its_name_before_it_is_whole(root, monkeypat
 
 def test_a_draft_cut_off_before_it_was_recorded_is_said_by_verify_as_a_draft(root, monkeypatch):
     """A draft placed, its process gone before the manifest recorded it: verify names it a draft left so (not a file
-    of unknown origin), and says it may be deleted; the next draft takes another name."""
+    of unknown origin), as a note that does not fail it, and says it may be deleted; the next draft takes another
+    name."""
     def cut_off(*args, **kw):  # as a power cut there: the process gone, nothing more done
         raise OSError(errno.EIO, "Input/output error")
 
@@ -127,8 +128,8 @@ def test_a_draft_cut_off_before_it_was_recorded_is_said_by_verify_as_a_draft(roo
         run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS, "--draft", check=2)
     left = "outbox/2026/草稿/内工大纪建〔2026〕（草稿）-计划财务处.docx"
     assert (root / left).is_file()
-    found = run_json("-w", root, "verify", check=1)["findings"]
-    assert [(f["kind"], f["subject"]) for f in found] == [("stray", left)]
+    found = run_json("-w", root, "verify", check=0)["findings"]  # a note: drafts count for nothing
+    assert [(f["kind"], f["subject"]) for f in found] == [("draft_left", left)]
     assert found[0]["message"].startswith("草稿文件夹里有一份档案记录中没有的文件：多半是写草稿的程序在登记前中断")
     assert letter(root, "--draft")["files"] == ["outbox/2026/草稿/内工大纪建〔2026〕（草稿）-计划财务处_01.docx"]
 
