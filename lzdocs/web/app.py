@@ -161,8 +161,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
     middleware = [Middleware(SecurityHeaders),
                   # without a login, only a page asked for by a local name: another site's page that rebinds its
                   # DNS name to 127.0.0.1 is refused (400) before it can read anything
-                  *([] if access.login else [Middleware(TrustedHostMiddleware,
-                                                                    allowed_hosts=[*LOCAL_NAMES, access.host])]),
+                  *([] if access.login else [Middleware(LocalNamesOnly, allowed_hosts=[*LOCAL_NAMES, access.host])]),
                   Middleware(SessionMiddleware, secret_key=access.secret, session_cookie=SESSION_COOKIE,
                              max_age=access.idle_seconds, same_site="lax"),
                   Middleware(Gate, access=access, users=users, clock=clock, ended=ended)]
@@ -220,6 +219,42 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class LocalNamesOnly:
+    """Starlette's check of the Host header (``TrustedHostMiddleware``), its refusal said in Chinese: a colleague who
+    opens the page by this computer's address while it serves this computer alone (no users) reads why, and what to
+    do, not "Invalid host header". The check is made anew for each request (nothing of one request is kept on this
+    object, which serves them all at once)."""
+
+    def __init__(self, app, allowed_hosts: list[str]):
+        self.app, self.allowed_hosts = app, allowed_hosts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        passed = False
+
+        async def app(scope, receive, send):
+            nonlocal passed
+            passed = True
+            await self.app(scope, receive, send)
+
+        async def said(message):
+            if passed:
+                await send(message)
+            elif message["type"] == "http.response.start":  # the refusal: its words ours
+                body = REFUSED_HOST.encode("utf-8")
+                await send({"type": "http.response.start", "status": message["status"],
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"content-length", str(len(body)).encode("ascii"))]})
+                await send({"type": "http.response.body", "body": body})
+
+        await TrustedHostMiddleware(app, allowed_hosts=self.allowed_hosts)(scope, receive, said)
+
+
+REFUSED_HOST = ("这个页面只在运行 lzdocs serve 的电脑上用 localhost 或 127.0.0.1 打开。要让别的电脑访问，"
+                "先用 lzdocs user add 添加用户，再用 lzdocs serve --host 0.0.0.0 运行。")
 
 
 class Gate:

@@ -226,6 +226,10 @@ def test_without_a_login_a_page_asked_for_by_another_host_name_is_refused(office
     from lzdocs.web import build
 
     app = build(office, "127.0.0.1")
-    assert client_of(app, "http://evil.example:8800").get("/risks").status_code == 400
+    refused = client_of(app, "http://evil.example:8800").get("/risks")
+    assert refused.status_code == 400 and "evil" not in refused.text
+    assert refused.text.startswith("这个页面只在运行 lzdocs serve 的电脑上用 localhost 或 127.0.0.1 打开")  # Chinese
+    assert refused.headers["content-type"] == "text/plain; charset=utf-8"
+    assert client_of(app, "http://192.168.1.5:8800").get("/").status_code == 400  # a colleague, by this PC's address
     for name in ("http://localhost:8800", "http://127.0.0.1:8800", "http://[::1]:8800"):
         assert client_of(app, name).get("/risks").status_code == 200, name
