@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import logging
 import os
 import signal
 import socket
@@ -88,9 +89,32 @@ def serve(office: Office, host: str, port: int, *, begun: Callable[[], None] | N
         # would cancel its lifespan task, which uvicorn reports with an English traceback
         stop.server = uvicorn.Server(uvicorn.Config(app, host=host.strip("[]"), port=port, log_level="warning",
                                                     server_header=False, proxy_headers=False, lifespan="off"))
+        said_in_chinese()
         if not stop.signals:
             stop.server.run()
     return stop.signals[0] if stop.signals else None
+
+
+# What uvicorn itself says on the console of a request it cannot even parse (a scanner, a program speaking something
+# else to the port), as the clerk who runs ``lzdocs serve`` reads it
+UVICORN_WORDS = {
+    "Invalid HTTP request received.": "收到一个无法识别的请求，已拒绝（多半是其他程序或扫描工具发来的，不用处理）",
+    "Unsupported upgrade request.": "收到一个本页面不支持的升级请求，已拒绝"}
+
+
+class _InChinese(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        said = UVICORN_WORDS.get(record.getMessage())
+        if said is not None:
+            record.msg, record.args = said, ()
+        return True
+
+
+def said_in_chinese() -> None:
+    """uvicorn's console lines about requests it refuses, in Chinese (once uvicorn has set its loggers up)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _InChinese) for f in logger.filters):
+        logger.addFilter(_InChinese())
 
 
 class _Stop:

@@ -233,3 +233,21 @@ def test_without_a_login_a_page_asked_for_by_another_host_name_is_refused(office
     assert client_of(app, "http://192.168.1.5:8800").get("/").status_code == 400  # a colleague, by this PC's address
     for name in ("http://localhost:8800", "http://127.0.0.1:8800", "http://[::1]:8800"):
         assert client_of(app, name).get("/risks").status_code == 200, name
+
+
+def test_uvicorn_s_lines_about_a_request_it_cannot_parse_are_said_in_chinese(caplog):
+    """A scanner or another program writing to the port made uvicorn print "WARNING: Invalid HTTP request received."
+    on the clerk's console."""
+    import logging
+
+    from lzdocs.web import said_in_chinese
+
+    said_in_chinese()
+    said_in_chinese()  # once is enough: no second filter
+    logger = logging.getLogger("uvicorn.error")
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+        logger.warning("Invalid HTTP request received.")
+        logger.warning("Something else: %s", "kept")
+    assert [r.getMessage() for r in caplog.records] == [
+        "收到一个无法识别的请求，已拒绝（多半是其他程序或扫描工具发来的，不用处理）", "Something else: kept"]
+    assert sum(type(f).__name__ == "_InChinese" for f in logger.filters) == 1
