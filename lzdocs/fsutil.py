@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lzdocs import interrupts
+from lzdocs.textutil import CONTROL_CHARACTERS
 
 NAME_MAX = 255  # bytes of one path component where the file system does not say (and the most we ever use)
 TEMP_ROOM = 16  # bytes a temp file beside a name adds to it: ``.{stem}.{8 hex}.part{suffix}`` (atomic_output)
@@ -125,17 +126,25 @@ def keep_inside(root: Path, folder: Path) -> None:
         inside = Path(os.path.abspath(folder)).relative_to(root)
     except ValueError:
         return
-    here = root
-    for part in inside.parts:
-        here = here / part
-        if os.path.islink(here) or (sys.platform == "win32" and _is_junction(here)):
-            target = Path(os.path.realpath(here))
-            if not target.is_relative_to(os.path.realpath(root)):
-                from lzdocs.errors import FileAccessError
+    for here in links_on_the_way(root, inside.parts):
+        target = Path(os.path.realpath(here))
+        if not target.is_relative_to(os.path.realpath(root)):
+            from lzdocs.errors import FileAccessError
 
-                raise FileAccessError(f"“{here}”是快捷方式（符号链接），指向工作区以外的“{target}”："
-                                      "档案的文件只放在工作区里（备份、检查、归档都只管工作区）", path=str(here),
-                                      hint="请把它换成普通文件夹（把里面的文件移进来），再重试")
+            raise FileAccessError(f"“{here}”是快捷方式（符号链接），指向工作区以外的“{target}”："
+                                  "档案的文件只放在工作区里（备份、检查、归档都只管工作区）", path=str(here),
+                                  hint="请把它换成普通文件夹（把里面的文件移进来），再重试")
+
+
+def links_on_the_way(root: Path, parts: Iterable[str]) -> Iterator[Path]:
+    """Each of ``root/parts[0]``, ``root/parts[0]/parts[1]`` … that is a link (a symbolic link; a junction on Windows):
+    what ``resolve`` would follow, asked of the parts below ``root`` only (``Path.resolve`` walks every folder from
+    the drive down, in Python)."""
+    here = str(root)
+    for part in parts:
+        here = os.path.join(here, part)
+        if os.path.islink(here) or (sys.platform == "win32" and _is_junction(here)):
+            yield Path(here)
 
 
 def _is_junction(path: Path) -> bool:
@@ -519,17 +528,15 @@ def display_path(text: str) -> str:
     of the report and of the log in two."""
     if is_undecodable(text):
         text = re.sub(r"[^/\\]+", lambda m: display_name(m.group()), text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _CONTROL.search(text) else text
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def exact_name(text: str) -> str | None:
     """The bytes of a name (or path) shown otherwise than it is — not UTF-8, or with a control character — in base64,
     for a JSON reader to find the very file: its shown form (``display_path``) is a guess at its characters (as GBK)
     or escapes, and may be another file's name. None for a name shown as it is."""
-    if not is_undecodable(text) and not _CONTROL.search(text):
+    if not is_undecodable(text) and not CONTROL_CHARACTERS.search(text):
         return None
     import base64
 

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The control characters (C0, DEL, C1): invisible, or moving the cursor, when printed; pasted into a name by accident
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 

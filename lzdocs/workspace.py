@@ -15,7 +15,7 @@ from pathlib import Path
 from lzdocs.errors import ConfigError, UnknownUnit, WorkspaceNotFound
 from lzdocs.organisation import LETTER_CODES, SAMPLE, Organisation, fill_organisation
 from lzdocs.settings import Settings, parse_toml
-from lzdocs.textutil import close_matches, decode_text, squeeze
+from lzdocs.textutil import CONTROL_CHARACTERS, close_matches, decode_text, squeeze
 
 CONFIG_NAME = "lzdocs.toml"
 REJECTED_DIR = "退回"
@@ -147,14 +147,10 @@ def _resolved(root: Path) -> Path:
 
 
 def _through_link(root: Path, parts: tuple[str, ...]) -> bool:
-    """Is any of ``root/parts[0]``, ``root/parts[0]/parts[1]`` … a link (what ``resolve`` would follow)? Asked of
-    the parts below the workspace only: ``Path.resolve`` walks every folder from the drive down, in Python."""
-    here = str(root)
-    for part in parts:
-        here = os.path.join(here, part)
-        if os.path.islink(here):
-            return True
-    return False
+    """Is any of ``root/parts[0]``, ``root/parts[0]/parts[1]`` … a link (``fsutil.links_on_the_way``)?"""
+    from lzdocs.fsutil import links_on_the_way
+
+    return next(links_on_the_way(root, parts), None) is not None
 
 
 DEFAULT_CONFIG = config_text(SAMPLE)  # every known key with a value of its type (Settings.validate)
@@ -288,9 +284,6 @@ class Roster:
 _ALIAS_SPLIT = re.compile(r"[、，,;；/]+")
 
 
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
 def _one_typo(written: str, name: str) -> bool:
     """Is ``written`` ``name`` with one slip: a character wrong, or one missing or one too many inside the name (at
     either end it is another name: 人文学院, 文学院)?"""
@@ -315,7 +308,9 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
 
     def cell(row, key):  # an invisible control character (pasted in with a name) dropped: it would ride along into
         i = col.get(key)  # every letter and register the unit is named in, and match no form's name
-        return _CONTROLS.sub("", str(row[i])).strip() if i is not None and i < len(row) and row[i] is not None else ""
+        if i is None or i >= len(row) or row[i] is None:
+            return ""
+        return CONTROL_CHARACTERS.sub("", str(row[i])).strip()
 
     units: list[Unit] = []
     owner: dict[str, tuple[str, int]] = {}  # squeezed name or alias → (unit, row)

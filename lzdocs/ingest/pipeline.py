@@ -44,6 +44,7 @@ from lzdocs.fsutil import (
     copy_stream,
     display_name,
     display_path,
+    exact_name,
     fsync_dir,
     is_undecodable,
     keep_inside,
@@ -1027,8 +1028,9 @@ class Ingest:
         return path.name if parent == "." else f"{parent}/{path.name}"
 
     def _named(self, outcome: Outcome | None, path: Path) -> Outcome | None:
-        """``outcome`` of the file at ``path``, with the name the system gives it (``Outcome.exact``)."""
-        if outcome is not None and outcome.exact is None:
+        """``outcome`` of the file at ``path``, with the name the system gives it (``Outcome.exact``) when it is shown
+        otherwise (``exact_name``): not worked out again for every other file (a link looked for on the way)."""
+        if outcome is not None and outcome.exact is None and exact_name(str(path)) is not None:
             outcome.exact = self._relative(path)
         return outcome
 
