@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import stat
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import describe_os_error
 from lzdocs.fsutil import sha256_file
+from lzdocs.store.kept import YEAR_FOLDER
 
 if TYPE_CHECKING:
     from lzdocs.store import Store
@@ -34,7 +34,6 @@ _NEVER_FOLLOWED = getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | ge
 _FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NEVER_FOLLOWED
 _READ = os.O_RDONLY | _NEVER_FOLLOWED
 _MOST = 1 << 20  # bytes of a journal read: a rewrite notes five lines
-_YEAR = re.compile(r"\d{4}", re.ASCII)
 
 
 def journal_of(ws: Workspace) -> Path:
@@ -110,7 +109,7 @@ def _role_of(ws: Workspace, path: str) -> str | None:
     from lzdocs.documents.registers import register_paths
 
     parts = PurePosixPath(path).parts
-    if len(parts) < 3 or parts[0] != "outbox" or not _YEAR.fullmatch(parts[1]):
+    if len(parts) < 3 or parts[0] != "outbox" or not YEAR_FOLDER.fullmatch(parts[1]):
         return None
     for key, book in register_paths(ws, int(parts[1])).items():
         if ws.relative(book) == path:

@@ -17,7 +17,7 @@ from lzdocs.ingest import claims as cl
 from lzdocs.integrity.findings import Finding, Report
 from lzdocs.store import chain
 from lzdocs.store import files as manifest
-from lzdocs.store.kept import _YEAR, DRAFT_DIR, VOID_DIR
+from lzdocs.store.kept import DRAFT_DIR, VOID_DIR, YEAR_FOLDER
 from lzdocs.store.years import closures
 
 if TYPE_CHECKING:
@@ -291,7 +291,8 @@ def _strays(ws: Workspace, entries: list[tuple[str, os.DirEntry]], recorded: dic
 def _in_drafts(path: str) -> bool:
     """Is ``path`` (relative to the workspace) a file of a year's 草稿/ folder (outbox/<year>/草稿/<name>)?"""
     parts = PurePosixPath(path).parts
-    return len(parts) == 4 and parts[0] == "outbox" and _YEAR.fullmatch(parts[1]) is not None and parts[2] == DRAFT_DIR
+    return (len(parts) == 4 and parts[0] == "outbox" and YEAR_FOLDER.fullmatch(parts[1]) is not None
+            and parts[2] == DRAFT_DIR)
 
 
 def _what_to_do(ws: Workspace, path: str, closed: set[int]) -> str:

@@ -46,7 +46,7 @@ RECORD = "archive.json"  # in the workspace's work folder (.lzdocs): {"archive",
 # made without one — nor anything a clerk puts there by hand.
 RECEIVED_DIR, VOID_DIR = "收文", "作废"
 DRAFT_DIR = "草稿"  # outbox/<year>/草稿/: previews that took no number (documents/numbering.py write_draft)
-_YEAR = re.compile(r"\d{4}", re.ASCII)
+YEAR_FOLDER = re.compile(r"\d{4}", re.ASCII)  # the name of an outbox/<year>/ folder
 
 
 class NotThisArchive(StoreError):
@@ -94,7 +94,7 @@ def kept_files(ws: Workspace) -> list[str]:
     notices (``2026/收文``…, ``record_folders``)."""
     found, ours = [], record_folders()
     try:
-        years = sorted(p for p in ws.outbox.iterdir() if _YEAR.fullmatch(p.name) and p.is_dir())
+        years = sorted(p for p in ws.outbox.iterdir() if YEAR_FOLDER.fullmatch(p.name) and p.is_dir())
         for year in years:
             for folder in sorted(p for p in year.iterdir() if p.is_dir() and p.name in ours):
                 if any(_kept(p) for p in folder.rglob("*")):
