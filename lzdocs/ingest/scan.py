@@ -7,7 +7,7 @@ import fnmatch
 import os
 from pathlib import Path
 
-from lzdocs.fsutil import kind_of
+from lzdocs.fsutil import CLOCK_PROBE, kind_of
 from lzdocs.ingest.claims import OWNER
 from lzdocs.workspace import WORK_DIR
 
@@ -57,6 +57,8 @@ def _visit(entry: os.DirEntry, candidates: list, ignored: list, stack: list, ski
     if entry.is_dir(follow_symlinks=False):
         if not (entry.name.startswith(".") or (skip_own and entry.name in OWN_FOLDERS) or an_inbox(path)):
             stack.append(path)
+    elif entry.name.startswith(CLOCK_PROBE):  # another lzdocs reading the share's clock: gone in a moment, not litter
+        return
     elif is_ignored(entry.name):
         ignored.append((path, None))
     elif entry.is_file(follow_symlinks=False):

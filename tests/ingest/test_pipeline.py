@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from lzdocs.fsutil import CLOCK_PROBE
 from lzdocs.ingest import Ingest
 from lzdocs.store import submissions as subs
 from tests.conftest import SAMPLE_ROWS
@@ -101,6 +102,19 @@ def test_lock_and_temp_files_are_ignored_and_untouched(workspace, store, make_fo
         f"inbox/{n}" for n in names)
     for n in names:
         assert (workspace.inbox / n).read_bytes() == b"lock " + n.encode()
+
+
+def test_another_lzdocs_reading_the_shares_clock_is_not_reported_as_a_file_of_the_inbox(workspace, store, make_form):
+    """A process beside this one reads the file server's clock by making a probe file in the inbox and removing it
+    at once (``fsutil.file_system_now``): a run that lists the inbox at that moment says nothing of it — it is no
+    file of the clerk's, and a script reading ``--json`` was told of a file already gone. The probe is left to its
+    maker."""
+    probe = workspace.inbox / f"{CLOCK_PROBE}-k3j2h1.tmp"
+    probe.write_bytes(b"")
+    make_form(workspace.inbox / "计财处.docx")
+    outcomes = ingest(workspace, store)
+    assert [(o.file, o.status) for o in outcomes] == [("inbox/计财处.docx", "accepted")]
+    assert probe.exists()
 
 
 def test_name_collisions_in_the_archive_get_numbered(workspace, store, make_form, tmp_path):
