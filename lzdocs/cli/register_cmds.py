@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from lzdocs.documents.status import SubmissionStatus
 
-YEAR_HELP = "年度（默认：档案库中有已收取表格的最近一年，没有则为今年）"
+YEAR_HELP = "年度（默认：今年；今年还没有收到表格、截止日期也未到时，为此前有表格的最近一年）"
 
 
 @command(cli, "register")

@@ -137,13 +137,15 @@ def programme_year(store: Store, today: dt.date, deadline: Callable[[int], dt.da
                    kind: str = "risk") -> int:
     """The year commands work on by default: this calendar year once one of its forms has come or its deadline
     (``deadline(year)``) has passed; before that the newest year with an accepted form, which the office is still
-    finishing (in January, the year just ended: its late units urged, its summary written); else this year."""
+    finishing (in January, the year just ended: its late units urged, its summary written); else this year.
+    A form of next year come early (in December, dated January) never makes next year the default: the year
+    still running is what the office is urging, registering and summing up."""
     from lzdocs.store import submissions as subs_q
 
     with store.read() as conn:
-        latest = subs_q.latest_year(conn, kind)
-    if latest is None or latest >= today.year:
-        return latest or today.year
+        latest = subs_q.latest_year(conn, kind, until=today.year)
+    if latest is None or latest == today.year:
+        return today.year
     due = deadline(today.year)
     return today.year if due is not None and today > due else latest
 

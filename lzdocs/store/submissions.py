@@ -230,6 +230,9 @@ def years(conn: Connection, kind: str = "risk") -> list[int]:
         .distinct().order_by(submissions.c.year))]
 
 
-def latest_year(conn: Connection, kind: str = "risk") -> int | None:
-    return conn.execute(select(func.max(submissions.c.year)).where(
-        and_(submissions.c.status == "accepted", submissions.c.kind == kind))).scalar()
+def latest_year(conn: Connection, kind: str = "risk", *, until: int | None = None) -> int | None:
+    """The newest year with an accepted form of ``kind`` (``until``: not after that year)."""
+    where = and_(submissions.c.status == "accepted", submissions.c.kind == kind)
+    if until is not None:
+        where = and_(where, submissions.c.year <= until)
+    return conn.execute(select(func.max(submissions.c.year)).where(where)).scalar()
