@@ -184,8 +184,14 @@ def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt
              closed: Callable[[int], bool], problems: list[Problem]) -> int:
     """The year of a form dated ``on`` (``what`` says the date in the warning): ``on``'s, or last year's for a late
     form of last year (:func:`late_year`), with the warning that says so."""
-    late = late_year(on, title_year(form), deadline, closed) if deadline else None
+    titled = title_year(form)
+    late = late_year(on, titled, deadline, closed) if deadline else None
     if late is None:
+        if titled is not None and titled != on.year:  # a stale title, or next year's: said, never silently taken
+            then = (f"（{titled}年度已归档，不再收取该年度的表）" if titled < on.year and closed(titled) else
+                    f"。如果这是{titled}年度的表，请核对表题和{form.kind.date.label}后重新报送")
+            problems.append(warning(f"表题是{titled}年度，{what}：按{on.year}年度的表收取{then}",
+                                    column=form.kind.date.label))
         return on.year
     problems.append(warning(f"表题是{late}年度，{what}：按{late}年度的表收取（补报）。"
                             f"如果这是{on.year}年度的表，请把表题改为{on.year}年度后重新报送",

@@ -41,6 +41,19 @@ def test_last_years_title_on_a_form_filled_before_this_years_deadline_is_a_stale
                          today=dt.date(2026, 11, 12))
     assert (outcome.status, outcome.year) == ("accepted", 2026), outcome.problems
     assert not [p for p in outcome.problems if "补报" in p.message]
+    assert [p.message for p in outcome.problems if p.severity == "warning"] == [  # taken as 2026's, and said so
+        "表题是2025年度，填表日期是2026年：按2026年度的表收取。如果这是2025年度的表，请核对表题和填表日期后重新报送"]
+    assert_each_input_exactly_once(workspace, [data])
+
+
+def test_next_years_title_on_a_form_filled_this_year_is_taken_as_this_years_and_said(workspace, store, make_form):
+    """A unit sends “2027年度…” dated 2026-12-20: taken as 2026's (by its date) — replacing the unit's 2026 form —
+    never silently: the warning says which year it was taken as and what to do if it is next year's."""
+    outcome, data = take(workspace, store, make_form, "财务.docx", titled=2027, dated=dt.date(2026, 12, 20),
+                         today=dt.date(2026, 12, 20))
+    assert (outcome.status, outcome.year) == ("accepted", 2026), outcome.problems
+    assert [p.message for p in outcome.problems if p.severity == "warning"] == [
+        "表题是2027年度，填表日期是2026年：按2026年度的表收取。如果这是2027年度的表，请核对表题和填表日期后重新报送"]
     assert_each_input_exactly_once(workspace, [data])
 
 
@@ -51,6 +64,8 @@ def test_a_closed_year_takes_no_late_form(workspace, store, make_form):
     outcome, data = take(workspace, store, make_form, "财务.docx", titled=2026, dated=dt.date(2027, 1, 5),
                          today=dt.date(2027, 1, 8))
     assert (outcome.status, outcome.year) == ("accepted", 2027), outcome.problems
+    assert [p.message for p in outcome.problems if p.severity == "warning"] == [
+        "表题是2026年度，填表日期是2027年：按2027年度的表收取（2026年度已归档，不再收取该年度的表）"]
     assert_each_input_exactly_once(workspace, [data])
 
 
