@@ -52,7 +52,8 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
         rejected = RejectedFile(problems)
         rejected.unit, rejected.year, rejected.kind = unit or None, year, kind.key
         raise rejected
-    return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows.rows, problems=problems)
+    return CheckedForm(kind=kind, unit=unit, filled_date=filled, year=year, rows=rows.rows, problems=problems,
+                       written=written_unit(form))
 
 
 def check_rows(form: RawForm, same_as_above: bool = True) -> CheckedRows:
@@ -110,14 +111,18 @@ def check_rows(form: RawForm, same_as_above: bool = True) -> CheckedRows:
     return CheckedRows(rows, problems)
 
 
+def written_unit(form: RawForm) -> str:
+    """The unit's name as the form writes it, without a 公章 label before it."""
+    return re.sub(r"^[（(]?(公章|盖章)[)）]?[:：]?", "", fold(form.unit or "")).strip()
+
+
 def _check_unit(form: RawForm, roster: Roster, problems: list[Problem], file_name: str = "") -> str:
     """The unit the form is of (a roster name, when there is a roster), its problems added to ``problems``. A name
     not on the roster is an error; when it surely means a roster unit (``Roster.misspelt``) the return is that
     unit's — its 报送情况 counts it, its 催报 says it was returned, its corrected form settles it — else it is recorded
     as written."""
     label = form.kind.unit.label
-    text = fold(form.unit or "")
-    text = re.sub(r"^[（(]?(公章|盖章)[)）]?[:：]?", "", text).strip()
+    text = written_unit(form)
     if roster and (not text or (form.unit_from_title and not roster.resolve(text))):
         found = roster_unit_in_titles(form.titles, roster)
         if found:

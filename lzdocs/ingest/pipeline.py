@@ -485,10 +485,15 @@ class Ingest:
         try:
             settled = self._settle(claim, src, (folder, ()), dict(
                 base, status="accepted", kind=checked.kind.key, unit=checked.unit, year=checked.year,
-                filled_date=checked.filled_date), checked.rows, problems, checked.reviews)
+                filled_date=checked.filled_date), checked.rows, problems, checked.reviews, written=checked.written)
         except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
+        except subs.MergedSince as exc:  # a year of units merged since, its written name none of theirs
+            cl.unreserve(claim)
+            problems = [_merged_since_problem(exc, checked), *problems]
+            return self._reject(claim, src, dict(base, problems=_problems_json(problems)), problems, checked.unit,
+                                checked.year, checked.kind.key)
         except YearClosed as exc:  # its year was handed over (lzdocs archive): back to the sender, saying so
             return self._reject_closed(claim, src, base, problems, exc, checked.unit, checked.kind.key)
         self.touched_years.add(checked.year)
@@ -678,9 +683,10 @@ class Ingest:
                 gone()
 
     def _settle(self, claim: Claim, src: BinaryIO, where: tuple[Path, tuple[str, ...]] | None, values: dict,
-                rows: list[dict], problems: list[Problem], planned: list[dict] = ()) -> _Settled:
+                rows: list[dict], problems: list[Problem], planned: list[dict] = (), *, written: str = "") -> _Settled:
         """Reserve the name → copy → fsync → record (one transaction) → rename → release: the order that survives
-        a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept."""
+        a crash. ``where`` is (folder, companion suffixes) for the kept original, None when nothing is kept.
+        ``written``: the unit's name as the form writes it (``add_submission``: a year of units merged since)."""
         if where is not None:
             folder, companions = where
             if folder not in self._inside:  # a link out of the workspace on the way: refused, the file put back
@@ -709,7 +715,8 @@ class Ingest:
         closing = values["year"] if values["status"] in ("accepted", "duplicate") else None
         with self.store.begin(year=closing) as conn:
             names = self.roster.recorded_names(values["unit"]) if values["status"] == "accepted" else ()
-            new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, names=names, **values)
+            new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, names=names,
+                                                   written=written, **values)
             later = subs.get(conn, new_id)["superseded_by"]
             self.store.log(conn, values["status"], claim.original_name, after={
                 "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
@@ -1087,6 +1094,16 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
+
+
+def _merged_since_problem(exc: subs.MergedSince, checked) -> Problem:
+    """Why a form of a year of units merged since is returned, and what to write instead."""
+    label, names = checked.kind.unit.label, "、".join(exc.names)
+    written = f"写的是“{checked.written}”" if checked.written else "没有写单位名称"
+    return error(f"{exc.unit}由{names}合并而成（units.csv 中它们是{exc.unit}的别名），"
+                 f"{exc.year}年度它们各自报送了表格；这份{exc.year}年度的表{label}{written}，不能确定替换哪个单位的表，未收取。"
+                 f"请在“{label}”一栏写明原单位名称（{'或'.join(exc.names)}）后重新报送", column=label,
+                 value=checked.written or None)
 
 
 def _problems_json(problems: list[Problem]) -> str:

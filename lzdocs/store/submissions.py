@@ -25,6 +25,15 @@ class AlreadyAccepted(Exception):
         self.sha256 = sha256
 
 
+class MergedSince(Exception):
+    """A form of a year in which the unit it is now was two or more units — merged since, in units.csv, their former
+    names kept as 别名 — whose written name is none of theirs: which of their forms it replaces cannot be told."""
+
+    def __init__(self, unit: str, year: int, names: Sequence[str]):
+        super().__init__(unit, year, names)
+        self.unit, self.year, self.names = unit, year, list(names)
+
+
 # Every file taken runs these: plain SQL (lzdocs/store/sql.py), each row a dict of the columns of
 # lzdocs/store/schema.py's table, in its order (as ``select(submissions)`` reads them).
 _SUBMISSION = "SELECT " + ", ".join(f'"{c.name}"' for c in submissions.c) + " FROM submissions"
@@ -73,7 +82,7 @@ def order_key(row) -> tuple:
     return (row["filled_date"] or row["received_at"].date(), row["id"])
 
 
-def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str] = (),
+def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str] = (), written: str = "",
                    **values) -> tuple[int, int | None]:
     """Insert a submission (and its risk rows when accepted); settle which one is current.
 
@@ -82,8 +91,28 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
     current one. An accepted submission whose bytes were accepted before raises AlreadyAccepted (the caller's
     transaction rolls back). ``names``: the other names the unit's forms may be recorded under (a unit renamed in
     units.csv: ``Roster.recorded_names``) — its form of the year sent under its old name is its current form too.
+
+    Units merged since (基建处 and 后勤管理处 → 基建后勤处, both former names its 别名): a year in which current forms
+    are recorded under two or more of the unit's names was a year of two units. A form of that year (a late correction)
+    written with one of those former names (``written``) replaces only the form recorded under it, and is recorded
+    under it too — the year stays as it was, two units. Written otherwise, when the unit's own name is none of them
+    (a merge under a new name), it raises MergedSince: nothing is replaced (the caller's transaction rolls back).
+    When the unit's own name is among them (it took the other in), a form written with it replaces them all, as a
+    renamed unit's does: the archive cannot tell that year's second unit from a former name of this one.
     """
     values.setdefault("problems", "[]")
+    accepted = values["status"] == "accepted"
+    # the unit's current forms of the year (looked for before the insert: the new one is not among them)
+    found = currents_for(conn, values["kind"], (values["unit"], *names), values["year"]) if accepted else []
+    if len(recorded := sorted({c["unit"] for c in found})) > 1:
+        former = [name for name in recorded if name != values["unit"] and _same_name(name, written)]
+        if former:
+            values["unit"] = former[0]
+            found = [c for c in found if c["unit"] == former[0]]
+        elif values["unit"] not in recorded:
+                raise MergedSince(values["unit"], values["year"], recorded)
+        # else the unit's own name among them, written or not: a unit that took another in — or renamed, its forms
+        # under both names left current by an archive before 837ece8 — one current form after this one
     values["rows"] = len(rows)
     values["accepted_sha256"] = values["sha256"] if values["status"] == "accepted" else None
     try:
@@ -92,12 +121,10 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
         if "accepted_sha" in str(getattr(exc, "orig", exc)):
             raise AlreadyAccepted(values["sha256"]) from exc
         raise
-    if values["status"] != "accepted":
+    if not accepted:
         return new_id, None
     if rows:
         sql.insert_many(conn, "risks", [_risk_values(new_id, values, r) for r in rows])
-    found = [c for c in currents_for(conn, values["kind"], (values["unit"], *names), values["year"])
-             if c["id"] != new_id]
     if not found:
         return new_id, None
     new, current = get(conn, new_id), max(found, key=order_key)
@@ -115,6 +142,13 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
 
 
 _SET_SUPERSEDED_BY = "UPDATE submissions SET superseded_by = :by WHERE id = :id"
+
+
+def _same_name(recorded: str, written: str) -> bool:
+    """Is ``written`` (as a form writes it) the unit name ``recorded`` (as the archive holds it)?"""
+    from lzdocs.textutil import squeeze
+
+    return bool(written) and squeeze(recorded) == squeeze(written)
 
 
 def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:

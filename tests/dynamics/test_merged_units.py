@@ -1,0 +1,78 @@
+"""Two units merged in units.csv (基建处 and 后勤管理处 → 基建后勤处, both former names kept in 别名): the years before
+the merge were years of two units. A late correction of one of them, written with its former name, replaces that
+unit's form of the year and no other; a form of such a year written otherwise cannot say whose form it replaces and
+is returned, saying what to write. Before, either replaced both units' forms: a unit's risk points of the year
+left the registers and the 公示表 without a word."""
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from lzdocs import Office
+from lzdocs.store.schema import submissions
+from tests.conftest import SAMPLE_ROWS
+
+MERGED = "基建后勤处,基建处、基建规划处、后勤管理处、后勤处,,"
+BUILDING = [dict(SAMPLE_ROWS[0], risk="工程招标中化整为零规避招标")]
+SERVICES = [dict(SAMPLE_ROWS[1], risk="食堂物资采购中收受回扣"), dict(SAMPLE_ROWS[2], risk="宿舍维修验收走过场")]
+
+
+def merge(root):
+    path = root / "units.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert "基建处,基建规划处,,\n后勤管理处,后勤处,,\n" in text
+    path.write_text(text.replace("基建处,基建规划处,,\n后勤管理处,后勤处,,\n", MERGED + "\n"), encoding="utf-8-sig")
+
+
+def send(root, make_form, name, unit, rows, date, today):
+    office = Office(root, today=today)
+    form = make_form(root.parent / "forms" / name, unit=unit, rows=rows, date=date)
+    [outcome] = office.ingest([form], received=today).outcomes
+    return office, outcome
+
+
+def currents(office, year=2026) -> list[tuple[str, int]]:
+    with office.store.read() as conn:
+        return conn.execute(select(submissions.c.unit, submissions.c.rows).where(
+            submissions.c.status == "accepted", submissions.c.superseded_by.is_(None), submissions.c.year == year)
+            .order_by(submissions.c.unit)).all()
+
+
+def two_units_then_merged(workspace, make_form):
+    root = workspace.root
+    for name, unit, rows in (("基建.docx", "基建处", BUILDING), ("后勤.docx", "后勤管理处", SERVICES)):
+        _, out = send(root, make_form, name, unit, rows, dt.date(2026, 11, 10), dt.date(2026, 11, 12))
+        assert out.status == "accepted"
+    merge(root)
+    return root
+
+
+def test_a_late_correction_of_one_merged_unit_replaces_its_form_and_no_other(workspace, make_form):
+    root = two_units_then_merged(workspace, make_form)
+    corrected = [dict(BUILDING[0], measures="分段立项一律上会审议"), dict(SAMPLE_ROWS[2], risk="变更签证把关不严")]
+    office, out = send(root, make_form, "基建更正.docx", "基建处", corrected, dt.date(2026, 11, 20),
+                       dt.date(2027, 2, 5))
+    assert out.status == "accepted" and out.year == 2026
+    assert currents(office) == [("后勤管理处", 2), ("基建处", 2)]  # the year stays two units, each its own form
+    risks = {r["risk"] for r in office.risks(year=2026)}
+    assert {"食堂物资采购中收受回扣", "宿舍维修验收走过场", "变更签证把关不严"} <= risks and len(risks) == 4
+
+
+def test_a_form_of_a_year_of_two_units_written_with_the_merged_name_is_returned_and_replaces_nothing(workspace,
+                                                                                                    make_form):
+    root = two_units_then_merged(workspace, make_form)
+    office, out = send(root, make_form, "基建后勤.docx", "基建后勤处", BUILDING, dt.date(2026, 11, 20),
+                       dt.date(2027, 2, 5))
+    assert out.status == "rejected"
+    [message] = [p.message for p in out.problems if p.severity == "error"]
+    assert message.startswith("基建后勤处由后勤管理处、基建处合并而成")
+    assert "写的是“基建后勤处”" in message and "请在“单位（公章）”一栏写明原单位名称（后勤管理处或基建处）" in message
+    assert currents(office) == [("后勤管理处", 2), ("基建处", 1)]  # nothing replaced
+
+
+def test_after_the_merge_its_forms_are_one_units_under_any_of_its_names(workspace, make_form):
+    root = two_units_then_merged(workspace, make_form)
+    for name, unit, day in (("a.docx", "基建后勤处", 1), ("b.docx", "后勤处", 2)):
+        office, out = send(root, make_form, name, unit, SERVICES, dt.date(2027, 11, day), dt.date(2027, 11, 10))
+        assert (out.status, out.unit) == ("accepted", "基建后勤处")
+    assert currents(office, 2027) == [("基建后勤处", 2)]  # the second replaced the first: one unit now
