@@ -10,6 +10,7 @@ archive; the current name beside it says who that is now (and is the key of the 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -173,12 +174,13 @@ def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.
 
     name = current or (lambda recorded: recorded)
     accepted = _merged(reports.accepted_by_unit(conn, year, kind), name, _earliest)
-    # Renamed within the year, a unit may have a current form under each name (no supersession joined them): the
-    # newest taken in is its form, and its points are the ones counted.
+    # Units merged since (docs/product.md §4) have a current form under each former name in the years before: the
+    # newest taken in is the one shown, and the points of them all are counted, as the 汇总 lists them.
     forms = _merged(reports.current_by_unit(conn, year, kind), name, lambda a, b: max(a, b, key=lambda f: f["id"]))
     recorded = {unit: form["unit"] for unit, form in forms.items() if form["unit"] != unit}
-    level_counts = reports.level_counts(conn, year, kind)
-    counts = {unit: level_counts.get(form["unit"], {}) for unit, form in forms.items()}
+    counts: dict[str, Counter] = {}
+    for recorded_as, levels in reports.level_counts(conn, year, kind).items():
+        counts.setdefault(name(recorded_as), Counter()).update(levels)
     rejected = _merged(reports.rejections_by_unit(conn, year, kind), name,
                        lambda a, b: {**max(a, b, key=lambda r: r["id"]), "count": a["count"] + b["count"]})
     roster = set(roster_names)

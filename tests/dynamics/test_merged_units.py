@@ -68,6 +68,8 @@ def test_a_form_of_a_year_of_two_units_written_with_the_merged_name_is_returned_
     assert message.startswith("基建后勤处由后勤管理处、基建处合并而成")
     assert "写的是“基建后勤处”" in message and "请在“单位（公章）”一栏写明原单位名称（后勤管理处或基建处）" in message
     assert currents(office) == [("后勤管理处", 2), ("基建处", 1)]  # nothing replaced
+    [unit] = [u for u in office.status(2026).units if u.unit == "基建后勤处"]
+    assert unit.risks == 3 == len(office.risks(year=2026))  # both former units' points, as the 汇总 lists them
 
 
 def test_after_the_merge_its_forms_are_one_units_under_any_of_its_names(workspace, make_form):
