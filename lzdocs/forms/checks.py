@@ -30,18 +30,20 @@ def is_note_or_blank(values: dict[str, str]) -> bool:
 def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date,
                same_as_above: bool = True, deadline: Callable[[int], dt.date | None] | None = None,
                closed: Callable[[int], bool] = lambda year: False, rows: CheckedRows | None = None,
-               file_name: str = "") -> CheckedForm:
+               file_name: str = "", owed: Callable[[str, str, int], bool] | None = None) -> CheckedForm:
     """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found.
     ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error.
     ``deadline`` (each year's 报送截止日) and ``closed`` (is a year 归档) tell a late form of last year: see
     :func:`late_year`. ``rows``: the form's :func:`check_rows` with that ``same_as_above``, when a reader worker
     checked them already (forms/ahead.py). ``file_name``: the file's, a second sign of the unit a name one character
-    off the roster's means (``Roster.misspelt``)."""
+    off the roster's means (``Roster.misspelt``). ``owed(kind, unit, year)``: does the unit owe a form of that year —
+    urged (催报) for it, none taken (a form whose title names no year may then be a late one: :func:`late_year`)."""
     problems: list[Problem] = list(form.problems)
     kind = form.kind
 
     unit = _check_unit(form, roster, problems, file_name)
-    filled, year = _check_date(form, received, today, problems, deadline, closed)
+    owes = (lambda year: owed(kind.key, unit, year)) if owed is not None and unit else None
+    filled, year = _check_date(form, received, today, problems, deadline, closed, owes)
     if rows is None:
         rows = check_rows(form, same_as_above)
     problems += rows.problems
@@ -158,7 +160,8 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem], file_nam
 
 def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list[Problem],
                 deadline: Callable[[int], dt.date | None] | None = None,
-                closed: Callable[[int], bool] = lambda year: False) -> tuple[dt.date | None, int]:
+                closed: Callable[[int], bool] = lambda year: False,
+                owes: Callable[[int], bool] | None = None) -> tuple[dt.date | None, int]:
     """The 填表日期 (None when missing or unreadable) and the programme year the form belongs to: the date's year,
     or last year for a late form of last year (:func:`late_year`)."""
     label = form.kind.date.label
@@ -179,18 +182,19 @@ def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list
         year = received.year if year is None else year
         if received.year != year:  # the day it came stands for the day not written only in the year written
             return None, year
-        return None, _year_of(form, received, what, deadline, closed, problems)
+        return None, _year_of(form, received, what, deadline, closed, problems, owes)
     if filled > today:
         problems.append(warning(f"“{label}”晚于今天，请核对", column=label, value=filled.isoformat()))
-    return filled, _year_of(form, filled, f"{label}是{filled.year}年", deadline, closed, problems)
+    return filled, _year_of(form, filled, f"{label}是{filled.year}年", deadline, closed, problems, owes)
 
 
 def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt.date | None] | None,
-             closed: Callable[[int], bool], problems: list[Problem]) -> int:
+             closed: Callable[[int], bool], problems: list[Problem],
+             owes: Callable[[int], bool] | None = None) -> int:
     """The year of a form dated ``on`` (``what`` says the date in the warning): ``on``'s, or last year's for a late
     form of last year (:func:`late_year`), with the warning that says so."""
     titled = title_year(form)
-    late = late_year(on, titled, deadline, closed) if deadline else None
+    late = late_year(on, titled, deadline, closed, owes) if deadline else None
     if late is None:
         if titled is not None and titled != on.year:  # a stale title, or next year's: said, never silently taken
             then = (f"（{titled}年度已归档，不再收取该年度的表）" if titled < on.year and closed(titled) else
@@ -198,6 +202,11 @@ def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt
             problems.append(warning(f"表题是{titled}年度，{what}：按{on.year}年度的表收取{then}",
                                     column=form.kind.date.label))
         return on.year
+    if titled is None:
+        problems.append(warning(f"表题没有写年度，本单位{late}年度的表经催报尚未报送，{what}：按{late}年度的表收取（补报）。"
+                                f"如果这是{on.year}年度的表，请在表题写明{on.year}年度后重新报送",
+                                column=form.kind.date.label))
+        return late
     problems.append(warning(f"表题是{late}年度，{what}：按{late}年度的表收取（补报）。"
                             f"如果这是{on.year}年度的表，请把表题改为{on.year}年度后重新报送",
                             column=form.kind.date.label))
@@ -205,20 +214,23 @@ def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt
 
 
 def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.date | None],
-              closed: Callable[[int], bool]) -> int | None:
-    """The year before ``filled``'s when the form is a late one of that year (补报): its title names that year, its
-    date is nearer that year's 报送截止日 than this year's, and that year is not closed by its 归档 package.
+              closed: Callable[[int], bool], owes: Callable[[int], bool] | None = None) -> int | None:
+    """The year before ``filled``'s when the form is a late one of that year (补报): its title names that year — or
+    names no year (lzdocs's own blank form, ``lzdocs form``), from a unit that owes a form of that year (``owes``:
+    urged for it, none taken) — its date is nearer that year's 报送截止日 than this year's, and that year is not
+    closed by its 归档 package.
 
     A form's year is its date's — except early in the year, when a unit that missed last year's deadline sends last
     year's form (“2026年度…”, dated 2027年1月5日). A unit that fills in last year's template in November before
     this year's deadline (“2025年度…”, dated 2026年11月10日) is nearer this year's deadline: its form is this
     year's, whatever its stale title says."""
-    if titled is None or titled != filled.year - 1 or closed(titled):
+    last = filled.year - 1
+    if (titled is None and owes is None) or titled not in (None, last) or closed(last):
         return None
-    before, now = deadline(titled), deadline(filled.year)
+    before, now = deadline(last), deadline(filled.year)
     if before is None or now is None or abs((filled - before).days) >= abs((now - filled).days):
         return None
-    return titled
+    return last if titled == last or owes(last) else None
 
 
 def level_name(level: int | None) -> str:

@@ -561,7 +561,7 @@ class Ingest:
                 self.read_ahead += 1
             checked = check_form(raw, self.roster, received=arrived, today=self.today,
                                  same_as_above=self.same_as_above, deadline=self.ws.settings.deadline,
-                                 closed=self._closed, rows=rows, file_name=name)
+                                 closed=self._closed, rows=rows, file_name=name, owed=self._owed)
             if checked.kind.key == REVIEW_KIND:
                 self._plan_reviews(checked)
             return checked, checked.problems, checked.unit, checked.year, checked.kind.key
@@ -583,6 +583,21 @@ class Ingest:
 
         with self.store.read() as conn:
             return closure(conn, year) is not None
+
+    def _owed(self, kind: str, unit: str, year: int) -> bool:
+        """Does ``unit`` owe a form of ``kind`` and ``year``: urged for it (a 催报通知 issued, not voided) and none
+        taken — its form whose title names no year, dated early in the next year, is then that year's (补报:
+        forms/checks.py). A unit never urged, or an office new to lzdocs in January, sends this year's."""
+        from lzdocs.documents.kinds import KINDS
+        from lzdocs.documents.letters import reporting_note
+        from lzdocs.store.letters import urged
+
+        if kind != "risk":  # a 催报通知 asks for the risk forms
+            return False
+        names = self.roster.recorded_names(unit)
+        with self.store.read() as conn:
+            return (urged(conn, names, KINDS["urge"].name, reporting_note(year))
+                    and subs.current_for(conn, kind, names, year) is None)
 
     def _quality_hints(self, checked) -> tuple[list[Problem], list | None]:
         """The quality review's hints on a risk form (提示; dynamics/quality.py), and the form's texts as compared

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from lzdocs.store import sql
@@ -58,6 +59,16 @@ class SentRows:
                     self._sent.setdefault(row, []).append(event["subject"])
         numbers = self._sent.get((recipient, content))
         return numbers[-1] if numbers else None
+
+
+def urged(conn: Connection, units: Collection[str], title: str, note: str) -> bool:
+    """Was any of ``units`` (a unit's names) sent a letter with ``title`` and ``note`` (a 催报通知 asking for the forms
+    of a year), not voided?"""
+    names = list(dict.fromkeys(units))
+    marks = ", ".join(f":unit{i}" for i in range(len(names)))
+    return sql.row(conn, f"SELECT 1 AS found FROM documents WHERE kind = 'urge' AND title = :title AND note = :note "
+                         f"AND status = 'issued' AND recipient IN ({marks})",
+                   {"title": title, "note": note, **{f"unit{i}": n for i, n in enumerate(names)}}) is not None
 
 
 def sent_on(conn: Connection, kind: str, title: str, note: str, day: dt.date) -> dict[str, str]:

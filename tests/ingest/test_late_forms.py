@@ -69,6 +69,33 @@ def test_a_closed_year_takes_no_late_form(workspace, store, make_form):
     assert_each_input_exactly_once(workspace, [data])
 
 
+def test_a_form_without_a_year_in_its_title_from_a_unit_urged_in_january_is_last_years(workspace, store, make_form):
+    """lzdocs's own blank form names no year in its title. In January a unit that sent no form last year is urged
+    (催报) and sends it dated January: it is last year's late form, said so — not this year's, which left the unit
+    未报送 for last year and counted on time for this. A unit not urged (it sent last year's; its 催报 voided; an
+    office new to lzdocs in January) sends this year's."""
+    january = dt.date(2027, 1, 6)
+    make_form(workspace.inbox / "财务.docx", unit="计划财务处", date=dt.date(2026, 11, 10))
+    assert [o.year for o in Ingest(workspace, store, today=dt.date(2026, 11, 12)).run_inbox()] == [2026]
+    with Office(workspace.root, today=dt.date(2027, 1, 4)) as office:  # 催报 for 2026: every unit but 计划财务处
+        urged = office.urge(year=2026)
+        assert "宣传部" in {letter.unit for letter in urged.sent}
+        office.void(next(str(row.issued.number) for row in urged.sent if row.unit == "人事处"), reason="发错")
+    make_form(workspace.inbox / "宣传.docx", unit="宣传部", date=january)  # urged, and no 2026 form
+    make_form(workspace.inbox / "财务2027.docx", unit="计划财务处", date=january)  # not urged: it sent 2026's
+    make_form(workspace.inbox / "人事.docx", unit="人事处", date=january)  # its 催报 voided: never asked
+    outcomes = {o.unit: o for o in Ingest(workspace, store, today=dt.date(2027, 1, 8)).run_inbox()}
+    assert (outcomes["宣传部"].status, outcomes["宣传部"].year) == ("accepted", 2026)
+    assert [p.message for p in outcomes["宣传部"].problems if p.severity == "warning"] == [
+        "表题没有写年度，本单位2026年度的表经催报尚未报送，填表日期是2027年：按2026年度的表收取（补报）。"
+        "如果这是2027年度的表，请在表题写明2027年度后重新报送"]
+    assert (outcomes["计划财务处"].status, outcomes["计划财务处"].year) == ("accepted", 2027)
+    assert (outcomes["人事处"].status, outcomes["人事处"].year) == ("accepted", 2027)
+    make_form(workspace.inbox / "宣传2027.docx", unit="宣传部", date=dt.date(2027, 1, 9))  # its 2026 form came
+    [again] = Ingest(workspace, store, today=dt.date(2027, 1, 10)).run_inbox()
+    assert (again.unit, again.year) == ("宣传部", 2027)
+
+
 def test_the_rule_of_a_late_form():
     never = lambda year: False
     assert late_year(dt.date(2027, 1, 5), 2026, DEADLINE, never) == 2026
@@ -76,6 +103,9 @@ def test_the_rule_of_a_late_form():
     assert late_year(dt.date(2027, 5, 20), 2026, DEADLINE, never) is None  # nearer 2027-11-16
     assert late_year(dt.date(2027, 1, 5), 2025, DEADLINE, never) is None  # two years back: a wrong title
     assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never) is None  # no year in the title
+    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: True) == 2026  # …from a unit without one
+    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: False) is None  # …with one: this year's
+    assert late_year(dt.date(2027, 6, 1), None, DEADLINE, never, lambda year: True) is None  # nearer 2027's deadline
     assert late_year(dt.date(2027, 1, 5), 2026, lambda year: None, never) is None  # no deadline set
     assert late_year(dt.date(2027, 1, 5), 2026, DEADLINE, lambda year: year == 2026) is None
 
