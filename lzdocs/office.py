@@ -463,19 +463,29 @@ class Office:
         return programme_year(self.store, self.today, self.ws.settings.deadline)
 
     def registers(self, year: int | None = None) -> RegisterResult:
-        """Rewrite every register and the 公示表 of ``year`` (default: ``programme_year()``) from the archive."""
+        """Rewrite every register and the 公示表 of ``year`` (default: ``programme_year()``) from the archive. A year
+        closed by its 归档 package is written as of the day it was closed, as a restore writes it
+        (``_rebuild_as_kept``): no 逾期 days counted on since, no case or returned form of later."""
         from filelock import Timeout
 
         from lzdocs.documents.registers import WRITER_WAIT, hold_writer, write_registers
+        from lzdocs.store.years import closure
 
         if year is None:
             year = self.programme_year()
         elif year not in (self.today.year, self.today.year + 1):  # a year named: the programme's, or one recorded
             self._check_recorded(year)
+        with self.store.read() as conn:
+            closed = closure(conn, year)
+        day = closed["closed_at"].date() if closed else self.today
         self._place_documents(year)
         try:
             with hold_writer(self.ws):
-                return write_registers(self.ws, self.store, year, self.today)
+                result = write_registers(self.ws, self.store, year, day)
+                if closed:
+                    result.warnings.insert(0, f"{year} 年度已于 {day:%Y-%m-%d} 归档：登记簿按归档当日重建"
+                                              "（此后登记的案例、退回的表格和逾期天数不计入）")
+                return result
         except Timeout:
             raise LzdocsError(f"另一个程序一直在更新登记簿（已等了 {WRITER_WAIT // 60} 分钟），{year} 年登记簿没有更新",
                               hint="稍后再运行 lzdocs register") from None

@@ -449,7 +449,7 @@ def risk_book(conn: Connection, year: int, today: dt.date, status: SubmissionSta
         stats = book.add_sheet("统计", STAT_COLUMNS, title=f"{school}{year}年廉政风险点统计表", subtitle="",
                                autofilter=False)
         counts: dict[str, Counter] = {}
-        occurred = cases.Occurred(conn)
+        occurred = cases.Occurred(conn, until=today)
         for r in subs_q.current_risks(conn, year=year, unit_order=order):
             summary.append([*_risk_values(r), cases.occurred_mark(occurred(r)), _source(r)],
                            _ROW_STYLES.get(r["level"]))

@@ -181,7 +181,7 @@ def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.
     counts: dict[str, Counter] = {}
     for recorded_as, levels in reports.level_counts(conn, year, kind).items():
         counts.setdefault(name(recorded_as), Counter()).update(levels)
-    rejected = _merged(reports.rejections_by_unit(conn, year, kind), name,
+    rejected = _merged(reports.rejections_by_unit(conn, year, kind, until=today), name,
                        lambda a, b: {**max(a, b, key=lambda r: r["id"]), "count": a["count"] + b["count"]})
     roster = set(roster_names)
     others = sorted(set(accepted) - roster)  # on file but not (or no longer) on the roster

@@ -260,12 +260,13 @@ def occurred_column():
 
 class Occurred:
     """How many cases occurred at a risk point: those matched to it, or to the same point (unit, year, post and
-    risk text) of a form it replaced — a unit's corrected form keeps the 已发生 mark of its points."""
+    risk text) of a form it replaced — a unit's corrected form keeps the 已发生 mark of its points. ``until``: only
+    cases that occurred by that day (a closed year's registers, as of the day it was closed)."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, until: dt.date | None = None):
         self.by_id: dict[int, int] = {}
         self.by_point: dict[tuple, int] = {}
-        for row in cases_q.linked_points(conn):
+        for row in cases_q.linked_points(conn, until):
             self.by_id[row["id"]] = row["n"]
             self.by_point[_point_key(row)] = self.by_point.get(_point_key(row), 0) + row["n"]
 

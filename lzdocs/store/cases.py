@@ -5,9 +5,10 @@ A voided case (``voided`` set, ``lzdocs case void``) keeps its row and is counte
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import cases, risks, unit_is
@@ -45,10 +46,12 @@ def list_cases(conn: Connection, *, year: int | None = None, unit: str | Collect
     return conn.execute(q.order_by(cases.c.date, cases.c.id)).mappings().all()
 
 
-def linked_points(conn: Connection):
-    """Each risk row cases in force were matched to — its id, unit, year, post and risk — with ``n``, how many."""
+def linked_points(conn: Connection, until: dt.date | None = None):
+    """Each risk row cases in force were matched to — its id, unit, year, post and risk — with ``n``, how many
+    (``until``: only cases that occurred by that day)."""
+    where = IN_FORCE if until is None else and_(IN_FORCE, cases.c.date <= until)
     q = (select(risks.c.id, risks.c.unit, risks.c.year, risks.c.post, risks.c.risk, func.count().label("n"))
-         .select_from(cases.join(risks, risks.c.id == cases.c.risk_id)).where(IN_FORCE).group_by(risks.c.id))
+         .select_from(cases.join(risks, risks.c.id == cases.c.risk_id)).where(where).group_by(risks.c.id))
     return conn.execute(q).mappings().all()
 
 

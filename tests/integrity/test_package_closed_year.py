@@ -258,3 +258,31 @@ def test_a_year_still_being_reported_is_not_archived_unless_asked(tmp_path, dead
     assert "2027 年度还有 1 件预警没有办结" in both and number not in both
     after = run_cli("-w", root, "archive", "--year", "2027", dest, env=cli_env(LZDOCS_TODAY="2027-11-17"))
     assert ("截止日期" not in after.stderr) and ("还没有结束" in after.stderr) == (deadline == '""'), after.stderr
+
+
+def test_a_closed_years_registers_rewritten_later_are_as_of_its_closing_day(office_year):
+    """``register --year 2026`` in March 2027, 2026 closed on 2026-11-28: its books are dated that day, as the
+    package and a restore have them — not the day of the rewrite, with 逾期 days counted on; a case of later, matched
+    to a 2026 point, marks nothing in 2026's 汇总; the form returned since because the year was closed is no 退回
+    of 2026's 报送情况."""
+    from openpyxl import load_workbook
+
+    root, number = office_year
+    later = cli_env(LZDOCS_TODAY="2027-03-01")
+    run_cli("-w", root, "ingest", env=later, check=1)  # the corrected form: returned, 2026 is closed
+    [point, *_] = run_json("-w", root, "risks", "--year", "2026", env=later)
+    case = run_json("-w", root, "case", "add", "--unit", "计财处", "--post", point["post"], "--risk-text",
+                    point["risk"], "--type", "违规", "--handling", "诫勉谈话", "--analysis", "制度执行不严",
+                    "--measures", "完善制度", "--date", "2027-02-20", env=later)
+    assert case["risk_point"]["year"] == 2026 and "outbox/2026" not in str(case["registers"])
+    proc = run_cli("-w", root, "register", "--year", "2026", env=later)
+    assert "2026 年度已于 2026-11-28 归档：登记簿按归档当日重建" in proc.stderr + proc.stdout
+    books = root / "outbox" / "2026" / "登记簿"
+    cells = [str(v) for row in load_workbook(books / "2026年廉政风险点汇总表.xlsx").worksheets[0].iter_rows(
+        values_only=True) for v in row if v is not None]
+    assert any("统计日期：2026年11月28日" in c for c in cells) and not any("已发生" in c for c in cells)
+    status = load_workbook(books / "报送情况登记表.xlsx").worksheets[0]
+    rows = list(status.iter_rows(min_row=3, values_only=True))
+    header = rows[0]
+    [unit] = [dict(zip(header, r)) for r in rows[1:] if r[header.index("单位")] == "计划财务处"]
+    assert unit["退回次数"] in (0, None)
