@@ -60,7 +60,7 @@ class ReviewDue:
     next_review: dt.date
     days_overdue: int
     state: str  # overdue | due | "" (not yet)
-    result: str | None = None  # 落实情况 of the latest recorded review (none once a newer form came in)
+    result: str | None = None  # 落实情况 of the latest recorded review (once a newer form came in: 未落实 alone stays)
 
     def as_dict(self) -> dict:
         return {"unit": self.unit, "post": self.post, "risk": self.risk, "level": self.level,
@@ -88,6 +88,10 @@ def current_points(conn: Connection, *, unit: str | None = None, unit_order: Seq
 def _same_point(point: Mapping, review: Mapping) -> bool:
     if review["risk_id"] is not None:
         return review["risk_id"] == point["id"]
+    return _same_text(point, review)
+
+
+def _same_text(point: Mapping, review: Mapping) -> bool:
     return (squeeze(review["post"]), squeeze(review["risk"])) == (squeeze(point["post"] or ""),
                                                                   squeeze(point["risk"] or ""))
 
@@ -107,8 +111,18 @@ def schedule(points: list[Mapping], reviews: list[Mapping], policy: ReviewPolicy
         state = OVERDUE if due < today else DUE if due <= today + dt.timedelta(days=policy.due_within) else ""
         recent = latest if latest and latest["reviewed"] >= form_day else None  # a newer form supersedes a review
         out.append(ReviewDue(point["unit"], point["post"] or "", point["risk"] or "", point["level"], last, due,
-                             max(0, (today - due).days), state, recent["result"] if recent else None))
+                             max(0, (today - due).days), state,
+                             recent["result"] if recent else _still_not_done(point, by_unit.get(point["unit"], []))))
     return out
+
+
+def _still_not_done(point: Mapping, reviews: list[Mapping]) -> str | None:
+    """NOT_DONE when the newest review of this point's post and risk, made on a form the unit has since replaced, found
+    its measures 未落实: the unit's next form, the point in it again, implements nothing — the finding stays listed
+    until a review finds otherwise (a point dropped or reworded in the new form is the new form's, reviewed anew)."""
+    same = [r for r in reviews if _same_text(point, r)]
+    newest = max(same, key=lambda r: (r["reviewed"], r["id"])) if same else None
+    return NOT_DONE if newest is not None and newest["result"] == NOT_DONE else None
 
 
 def review_list(store: Store, policy: ReviewPolicy, today: dt.date, *, unit: str | None = None,

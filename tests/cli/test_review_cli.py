@@ -227,7 +227,12 @@ def _events(root, action: str) -> list[dict]:
     return [json.loads(r[0]) for r in rows]
 
 
-def test_a_newer_risk_form_counts_as_the_review_and_clears_the_flag(archive, make_form):
+def test_a_newer_risk_form_restarts_the_schedule_and_a_finding_of_not_done_stays_until_a_review_says_otherwise(
+        archive, make_form):
+    """The unit's new risk form counts as a review for the schedule (its 填表日期 is the last review), but it
+    implements no measure: a point found 未落实 that the new form lists again stays 未落实 in ``review`` until a later
+    落实情况 form finds it otherwise. (Before, a new form — the same one again too — cleared the finding in silence.)
+    """
     from lzdocs.documents.blankform import write_xlsx
     from lzdocs.forms.schema import find_kind, load_kinds
 
@@ -239,4 +244,10 @@ def test_a_newer_risk_form_counts_as_the_review_and_clears_the_flag(archive, mak
     make_form(archive / "inbox" / "计财处新表.xlsx", date=dt.date(2026, 11, 25))
     run_cli("-w", archive, "ingest", check=0)
     assert review(archive, "--due-within", "200") == [
-        entry("计划财务处", "出纳", "利用职务便利挪用公款", 1, "2026-11-25", "2027-05-25")]
+        entry("计划财务处", "出纳", "利用职务便利挪用公款", 1, "2026-11-25", "2027-05-25", 0, "未落实")]
+    assert run_json("-w", archive, "status")["reviews"]["not_done"] == 1
+    write_xlsx(find_kind(load_kinds(), "落实情况"), archive / "inbox" / "落实2.xlsx", unit="计划财务处",
+               date=dt.date(2026, 11, 27), rows=[{"post": "出纳", "risk": "利用职务便利挪用公款", "status": "已落实"}])
+    run_cli("-w", archive, "ingest", check=0)  # reviewed again: done now
+    assert review(archive, "--due-within", "200") == [
+        entry("计划财务处", "出纳", "利用职务便利挪用公款", 1, "2026-11-27", "2027-05-27", 0, "已落实")]
