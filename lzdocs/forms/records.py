@@ -60,6 +60,7 @@ class CheckedForm:
     rows: list[dict]
     problems: list[Problem]
     reviews: list[dict] = field(default_factory=list)  # a 落实情况 form: the reviews it records (dynamics/reviews.py)
+    planned: list[Problem] = field(default_factory=list)  # …and what the problems say of them (已记录…)
     written: str = ""  # the unit's name as the form writes it (``unit`` is the roster's name for it)
 
     @property

@@ -494,7 +494,9 @@ class Ingest:
             problems = [_merged_since_problem(exc, checked), *problems]
             return self._reject(claim, src, dict(base, problems=_problems_json(problems)), problems, checked.unit,
                                 checked.year, checked.kind.key)
-        except YearClosed as exc:  # its year was handed over (lzdocs archive): back to the sender, saying so
+        except YearClosed as exc:  # its year was handed over (lzdocs archive): back to the sender, saying so —
+            # without the 落实情况 form's notes of reviews "已记录" (none is: the form is not taken)
+            problems = [p for p in problems if not any(p is q for q in checked.planned)]
             return self._reject_closed(claim, src, base, problems, exc, checked.unit, checked.kind.key)
         self.touched_years.add(checked.year)
         if texts is not None:  # the next form's review compares with this one without reading it back
@@ -625,8 +627,8 @@ class Ingest:
         policy = reviews.ReviewPolicy.from_settings(self.ws.settings)
         with self.store.read() as conn:
             points = reviews.current_points(conn, unit=checked.unit)
-        checked.reviews, problems = reviews.plan_reviews(checked, points, policy.similarity, self.today)
-        checked.problems += problems
+        checked.reviews, checked.planned = reviews.plan_reviews(checked, points, policy.similarity, self.today)
+        checked.problems += checked.planned
 
     @contextmanager
     def _private_copy(self, src: BinaryIO, name: str, *, lazy: bool = False):

@@ -286,3 +286,19 @@ def test_a_closed_years_registers_rewritten_later_are_as_of_its_closing_day(offi
     header = rows[0]
     [unit] = [dict(zip(header, r)) for r in rows[1:] if r[header.index("单位")] == "计划财务处"]
     assert unit["退回次数"] in (0, None)
+
+
+def test_a_check_form_of_a_closed_year_is_returned_without_saying_its_findings_were_recorded(office_year):
+    """A 落实情况 form of 2026 after 2026 was handed over: returned, saying the year is archived — and not, beside
+    it, that its 未落实 row “已记录，将列入复核清单” (nothing of it was recorded)."""
+    from lzdocs.documents.blankform import write_xlsx
+    from lzdocs.forms.schema import find_kind, load_kinds
+
+    root, _ = office_year
+    (root / "inbox" / "计财处（更正）.docx").rename(root.parent / "更正.docx")  # this test is about the check form
+    write_xlsx(find_kind(load_kinds(), "落实情况"), root / "inbox" / "落实.xlsx", unit="计划财务处",
+               date=dt.date(2026, 11, 26), rows=[{"post": "出纳", "risk": "利用职务便利挪用公款", "status": "未落实"}])
+    [outcome] = run_json("-w", root, "ingest", check=1)
+    assert (outcome["status"], outcome["kind"], outcome["year"]) == ("rejected", "check", 2026)
+    note = (root / "inbox" / "退回" / "落实.xlsx.错误说明.txt").read_text(encoding="utf-8-sig")
+    assert "归档移交" in note and "已记录" not in note and "复核清单" not in note
