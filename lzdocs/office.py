@@ -939,8 +939,19 @@ class Office:
         """A unit's risk points over the years, reviews, warnings with their states, cases (``lzdocs unit --json``)."""
         from lzdocs.dynamics.card import unit_card
 
-        name = self.resolve_unit(unit)  # a renamed unit's card holds its rows under its old name too
-        return unit_card(self.store, name, self.today, self.deadlines, self.roster().recorded_names(name))
+        roster, written = self.roster(), unit.strip()
+        if roster and roster.resolve(written) is None and self._recorded(written):  # a unit since taken off the roster
+            log.warning("%s；按档案库中记录的名称显示", roster.not_found(written))
+            name = written
+        else:
+            name = self.resolve_unit(unit)  # a renamed unit's card holds its rows under its old name too
+        return unit_card(self.store, name, self.today, self.deadlines, roster.recorded_names(name))
+
+    def _recorded(self, name: str) -> bool:
+        from lzdocs.store.archived import unit_recorded
+
+        with self.store.read() as conn:
+            return unit_recorded(conn, name)
 
     def overdue_follow_up(self) -> list[dict]:
         """Warnings past the deadline of the step they wait for (回复/谈话, 整改核查, 办结)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, union
+from sqlalchemy import create_engine, exists, or_, select, union
 from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import SCHEMA_VERSION, cases, documents, get_meta, submissions
@@ -20,6 +20,13 @@ def recorded_years(conn: Connection) -> list[int]:
     q = union(select(submissions.c.year).where(submissions.c.year.is_not(None)), select(documents.c.year),
               select(cases.c.year))
     return sorted(y for (y,) in conn.execute(q))
+
+
+def unit_recorded(conn: Connection, name: str) -> bool:
+    """Does the archive hold anything of a unit recorded under ``name``: a form, a letter sent it, a case?"""
+    return bool(conn.execute(select(or_(exists().where(submissions.c.unit == name),
+                                        exists().where(documents.c.recipient == name),
+                                        exists().where(cases.c.unit == name)))).scalar())
 
 
 def schema_version(conn: Connection) -> int:

@@ -237,6 +237,20 @@ def test_a_form_of_next_year_come_early_leaves_the_year_running_the_default(ws, 
     assert run_json("-w", ws, "status", env=day("2027-01-06"))["year"] == 2027  # 2027 has begun, with a form
 
 
+def test_a_unit_taken_off_the_roster_still_has_its_card(ws, make_form):
+    """图书馆 sent its 2026 form, then was taken off units.csv (merged away): ``lzdocs unit 图书馆`` still shows what
+    the archive holds of it, saying it is no longer on the roster — a name never recorded is still refused."""
+    make_form(ws / "inbox" / "图书馆.docx", unit="图书馆")
+    run_json("-w", ws, "ingest")
+    roster = ws / "units.csv"
+    roster.write_text(roster.read_text(encoding="utf-8-sig").replace("图书馆,,,\n", ""), encoding="utf-8-sig")
+    proc = run_cli("-w", ws, "unit", "图书馆", "--json")
+    card = json.loads(proc.stdout)
+    assert card["unit"] == "图书馆" and len(card["risks"]) == len(SAMPLE_ROWS)
+    assert "单位“图书馆”不在单位名单中" in proc.stderr
+    assert "不在单位名单中" in run_cli("-w", ws, "unit", "档案馆", check=2).stderr
+
+
 # --- On time or late, by the day a form arrived -------------------------------------------------------------------
 
 def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, make_form, tmp_path):
