@@ -35,11 +35,17 @@ if TYPE_CHECKING:
     from lzdocs.store import Store
 
 def overdue_warnings(store: Store, today: dt.date, deadlines: Deadlines) -> list[dict]:
-    """Every warning past the deadline of the step it waits for, most overdue first (``status``)."""
+    """Every warning past the deadline of the step it waits for, most overdue first (``status``) — not those of a
+    year archived, whose steps cannot be recorded until it is reopened."""
+    from lzdocs.documents.numbering import year_of
+    from lzdocs.store.years import closed_years
+
     with store.read() as conn:
-        rows = q.all_warnings(conn)
+        rows, closed = q.all_warnings(conn), closed_years(conn)
     out = []
     for w in rows:
+        if closed and year_of(w["number"]) in closed:
+            continue
         late = overdue(w, today, deadlines)
         if late:
             out.append({"number": w["number"], "unit": w["unit"], "kind": w["kind"], "state": state(w),

@@ -18,6 +18,14 @@ def closure(conn: Connection, year: int) -> dict | None:
                          "ORDER BY id DESC LIMIT 1", {"year": year})
 
 
+OPEN_CLOSURES = "SELECT year FROM year_closures WHERE reopened_at IS NULL"  # the years closed now
+
+
+def closed_years(conn: Connection) -> set[int]:
+    """The years closed by their 归档 package and not reopened."""
+    return {r["year"] for r in sql.rows(conn, OPEN_CLOSURES)}
+
+
 def require_open(conn: Connection, year: int) -> None:
     """Refuse (YearClosed) a change of ``year``'s records while the year is closed; call under the write lock."""
     row = closure(conn, year)

@@ -302,3 +302,16 @@ def test_a_check_form_of_a_closed_year_is_returned_without_saying_its_findings_w
     assert (outcome["status"], outcome["kind"], outcome["year"]) == ("rejected", "check", 2026)
     note = (root / "inbox" / "退回" / "落实.xlsx.错误说明.txt").read_text(encoding="utf-8-sig")
     assert "归档移交" in note and "已记录" not in note and "复核清单" not in note
+
+
+def test_a_closed_years_unanswered_letters_are_not_listed_overdue_until_it_is_reopened(office_year):
+    """2026 archived with its 建议书 unanswered (``--unfinished``): in 2027 ``status`` no longer lists it 逾期 every day
+    — no reply or check of it can be recorded until the year is reopened; reopened, it is listed again."""
+    root, number = office_year
+    later = cli_env(LZDOCS_TODAY="2027-03-01")
+    status = run_json("-w", root, "status", "--year", "2026", env=later)
+    assert number not in json.dumps(status, ensure_ascii=False)
+    assert number not in run_cli("-w", root, "status", "--year", "2026", env=later).stdout
+    run_cli("-w", root, "archive", "--reopen", "2026", "--reason", "补办回复", env=later)
+    status = run_json("-w", root, "status", "--year", "2026", env=later)
+    assert number in [o["number"] for o in status["overdue"]]
