@@ -232,9 +232,7 @@ class Roster:
     def closest(self, text: str, n: int = 3) -> list[str]:
         """Roster names whose name or alias is really close to ``text`` (see :func:`close_matches`), best first —
         for a helpful error message: 资产管理处 → 国有资产管理处, 计财 → 计划财务处; nothing for 外国语学院."""
-        key, school = self._key(text), squeeze(self.school)
-        if school and key.startswith(school) and len(key) > len(school):
-            key = key[len(school):]
+        key = self.bare(text)
         names: list[str] = []
         for match in close_matches(key, self._index, limit=len(self._index)):
             if self._index[match] not in names:
@@ -249,9 +247,7 @@ class Roster:
         a character more or less at either end a slip of the pen: 人文学院 is not 文学院, 中医学院 not 医学院, 财务处长
         not 财务处 — and a file named after the form's own unit name (人文学院.docx) says nothing of a roster unit
         inside it. None when it is not sure. (A name of fewer than four characters is never taken for another.)"""
-        key, school = self._key(text), squeeze(self.school)
-        if school and key.startswith(school) and len(key) > len(school):
-            key = key[len(school):]
+        key = self.bare(text)
         if len(key) < 4:
             return None
         near = {unit for name, unit in self._index.items() if _one_typo(key, name)}
@@ -275,6 +271,12 @@ class Roster:
         if name is None:
             raise UnknownUnit(self.not_found(text), hint="请使用 units.csv 中的单位名称或别名")
         return name
+
+    def bare(self, text: str) -> str:
+        """A unit's name as written, as names are compared: spaces, a 公章 label and the school's name before it
+        left out (内蒙古工业大学 后勤管理处（公章） → 后勤管理处)."""
+        key, school = self._key(text), squeeze(self.school)
+        return key[len(school):] if school and key.startswith(school) and len(key) > len(school) else key
 
     @staticmethod
     def _key(text: str) -> str:

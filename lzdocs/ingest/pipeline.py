@@ -485,7 +485,8 @@ class Ingest:
         try:
             settled = self._settle(claim, src, (folder, ()), dict(
                 base, status="accepted", kind=checked.kind.key, unit=checked.unit, year=checked.year,
-                filled_date=checked.filled_date), checked.rows, problems, checked.reviews, written=checked.written)
+                filled_date=checked.filled_date), checked.rows, problems, checked.reviews,
+                written=self.roster.bare(checked.written))
         except subs.AlreadyAccepted:  # the same bytes were accepted by another process a moment ago
             cl.unreserve(claim)
             return self._settle_duplicate(claim, src, sha, self._duplicate_of(sha), arrived)
@@ -501,8 +502,8 @@ class Ingest:
         self.touched_years.add(checked.year)
         if texts is not None:  # the next form's review compares with this one without reading it back
             self._quality[1].remember(settled.submission, texts)
-        settle_returned(self.ws, self.store, checked.kind.key, checked.unit, checked.year, self.claims_dir)
-        return Outcome(claim.source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
+        settle_returned(self.ws, self.store, checked.kind.key, settled.unit, checked.year, self.claims_dir)
+        return Outcome(claim.source, "accepted", settled.unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=self._label(settled.replaced), superseded_by=self._label(settled.superseded_by),
                        stored_as=settled.stored_as, problems=problems, kind=checked.kind.key)
 
@@ -734,9 +735,10 @@ class Ingest:
             names = self.roster.recorded_names(values["unit"]) if values["status"] == "accepted" else ()
             new_id, replaced = subs.add_submission(conn, rows=rows, stored_as=stored_as, names=names,
                                                    written=written, **values)
-            later = subs.get(conn, new_id)["superseded_by"]
+            recorded = subs.get(conn, new_id)  # its unit as recorded: a former unit's, in a year before a merge
+            later = recorded["superseded_by"]
             self.store.log(conn, values["status"], claim.original_name, after={
-                "submission": new_id, "unit": values.get("unit"), "year": values.get("year"),
+                "submission": new_id, "unit": recorded["unit"], "year": values.get("year"),
                 "rows": len(rows), "stored_as": stored_as, "supersedes": replaced, "superseded_by": later})
             if stored_as:  # the manifest (docs/product.md §12.1): the hash of what the copy wrote, not read again
                 self._record_kept(conn, claim, stored_as, digest, new_id, values, problems)
@@ -751,7 +753,7 @@ class Ingest:
 
                 pending.mark(conn, values["year"], RETURN_BOOKS)
         self._after_commit(claim, lambda: self._finish(claim, values["status"], problems, values["received_at"]))
-        return _Settled(new_id, stored_as, replaced, later)
+        return _Settled(new_id, stored_as, replaced, later, recorded["unit"])
 
     def _keep(self, src: BinaryIO, partial: Path, sha: str) -> str:
         """The kept original written at ``partial`` (which must not exist), durably; returns the SHA-256 of what is
@@ -1103,6 +1105,7 @@ class _Settled(NamedTuple):
     stored_as: str | None
     replaced: int | None
     superseded_by: int | None
+    unit: str | None = None  # as recorded (``add_submission``: a former unit's name, in a year before a merge)
 
 
 def _size(path: Path) -> int:

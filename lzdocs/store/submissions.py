@@ -145,10 +145,11 @@ _SET_SUPERSEDED_BY = "UPDATE submissions SET superseded_by = :by WHERE id = :id"
 
 
 def _same_name(recorded: str, written: str) -> bool:
-    """Is ``written`` (as a form writes it) the unit name ``recorded`` (as the archive holds it)?"""
+    """Is ``written`` (as a form writes it, compared as the roster compares names: ``Roster.bare``) the unit name
+    ``recorded`` (as the archive holds it)?"""
     from lzdocs.textutil import squeeze
 
-    return bool(written) and squeeze(recorded) == squeeze(written)
+    return bool(written) and squeeze(recorded) == written
 
 
 def _risk_values(submission_id: int, sub: dict, row: dict) -> dict:

@@ -52,7 +52,7 @@ def test_a_late_correction_of_one_merged_unit_replaces_its_form_and_no_other(wor
     corrected = [dict(BUILDING[0], measures="分段立项一律上会审议"), dict(SAMPLE_ROWS[2], risk="变更签证把关不严")]
     office, out = send(root, make_form, "基建更正.docx", "基建处", corrected, dt.date(2026, 11, 20),
                        dt.date(2027, 2, 5))
-    assert out.status == "accepted" and out.year == 2026
+    assert (out.status, out.unit, out.year) == ("accepted", "基建处", 2026)  # said as recorded: that year's unit
     assert currents(office) == [("后勤管理处", 2), ("基建处", 2)]  # the year stays two units, each its own form
     risks = {r["risk"] for r in office.risks(year=2026)}
     assert {"食堂物资采购中收受回扣", "宿舍维修验收走过场", "变更签证把关不严"} <= risks and len(risks) == 4
@@ -78,3 +78,26 @@ def test_after_the_merge_its_forms_are_one_units_under_any_of_its_names(workspac
         office, out = send(root, make_form, name, unit, SERVICES, dt.date(2027, 11, day), dt.date(2027, 11, 10))
         assert (out.status, out.unit) == ("accepted", "基建后勤处")
     assert currents(office, 2027) == [("基建后勤处", 2)]  # the second replaced the first: one unit now
+
+
+def test_a_former_name_written_with_the_school_or_a_seal_label_is_that_former_unit(workspace, make_form):
+    """The former name is compared as the roster compares names: “<学校>后勤管理处（公章）” is 后勤管理处 — not returned
+    with a message asking for the name it wrote."""
+    root = two_units_then_merged(workspace, make_form)
+    school = Office(root, today=dt.date(2027, 2, 5)).ws.school
+    office, out = send(root, make_form, "后勤更正.docx", f"{school} 后勤管理处（公章）", SERVICES[:1],
+                       dt.date(2026, 11, 20), dt.date(2027, 2, 5))
+    assert (out.status, out.unit, out.year) == ("accepted", "后勤管理处", 2026), out.problems
+    assert currents(office) == [("后勤管理处", 1), ("基建处", 1)]
+
+
+def test_a_return_of_the_merged_name_is_not_settled_by_one_former_units_correction(workspace, make_form):
+    """A form written 基建后勤处 for such a year is returned; 基建处's correction then taken is 基建处's alone: the
+    return stays where the clerk sees it (退回/, counted in 报送情况), not moved to 已处理 as dealt with."""
+    root = two_units_then_merged(workspace, make_form)
+    office = Office(root, today=dt.date(2027, 2, 5))
+    make_form(office.ws.inbox / "基建后勤.docx", unit="基建后勤处", rows=BUILDING, date=dt.date(2026, 11, 20))
+    make_form(office.ws.inbox / "基建更正.docx", unit="基建处", rows=BUILDING, date=dt.date(2026, 11, 21))
+    outcomes = {o.file: o.status for o in office.ingest().outcomes}
+    assert outcomes == {"inbox/基建后勤.docx": "rejected", "inbox/基建更正.docx": "accepted"}
+    assert (office.ws.rejected / "基建后勤.docx").is_file()
