@@ -13,6 +13,8 @@ from sqlalchemy.engine import Connection
 
 from lzdocs.store.schema import cases, risks, unit_is
 
+DAY = dt.timedelta(days=1)
+
 # The matched risk point's columns, as ``point_<name>`` in a listed case.
 _POINT = (risks.c.year, risks.c.seq, risks.c.post, risks.c.risk, risks.c.level)
 IN_FORCE = cases.c.voided.is_(None)  # not voided: a case that counts
@@ -48,8 +50,9 @@ def list_cases(conn: Connection, *, year: int | None = None, unit: str | Collect
 
 def linked_points(conn: Connection, until: dt.date | None = None):
     """Each risk row cases in force were matched to — its id, unit, year, post and risk — with ``n``, how many
-    (``until``: only cases that occurred by that day)."""
-    where = IN_FORCE if until is None else and_(IN_FORCE, cases.c.date <= until)
+    (``until``: only cases that occurred by that day and were recorded by its end)."""
+    where = IN_FORCE if until is None else and_(IN_FORCE, cases.c.date <= until,
+                                                cases.c.created_at < dt.datetime.combine(until, dt.time()) + DAY)
     q = (select(risks.c.id, risks.c.unit, risks.c.year, risks.c.post, risks.c.risk, func.count().label("n"))
          .select_from(cases.join(risks, risks.c.id == cases.c.risk_id)).where(where).group_by(risks.c.id))
     return conn.execute(q).mappings().all()

@@ -46,12 +46,13 @@ def current_by_unit(conn: Connection, year: int, kind: str = "risk") -> dict[str
 def rejections_by_unit(conn: Connection, year: int, kind: str = "risk",
                        until: dt.date | None = None) -> dict[str, dict]:
     """Per unit: how many files were rejected, and the latest one with its reasons (error messages); ``until``: only
-    files that came by that day (a closed year's 报送情况, as of the day it was closed: not the forms returned since
-    because it was closed)."""
+    files that came by that day and were taken by its end (a closed year's 报送情况, as of the day it was closed: not
+    the forms returned since because it was closed, even one given a day of arrival before)."""
     where = and_(submissions.c.status == "rejected", submissions.c.kind == kind, submissions.c.unit.is_not(None),
                  _of_year(year))
     if until is not None:
-        where = and_(where, or_(submissions.c.arrived_on.is_(None), submissions.c.arrived_on <= until))
+        where = and_(where, or_(submissions.c.arrived_on.is_(None), submissions.c.arrived_on <= until),
+                     submissions.c.received_at < dt.datetime.combine(until, dt.time()) + dt.timedelta(days=1))
     q = (select(submissions.c.id, submissions.c.unit, submissions.c.received_at, submissions.c.arrived_on,
                 submissions.c.original_name, submissions.c.problems)
          .where(where)

@@ -269,7 +269,8 @@ def test_a_closed_years_registers_rewritten_later_are_as_of_its_closing_day(offi
 
     root, number = office_year
     later = cli_env(LZDOCS_TODAY="2027-03-01")
-    run_cli("-w", root, "ingest", env=later, check=1)  # the corrected form: returned, 2026 is closed
+    # the corrected form, come by mail before the closing day, entered in March: returned, 2026 is closed
+    run_cli("-w", root, "ingest", "--received", "2026-11-25", env=later, check=1)
     [point, *_] = run_json("-w", root, "risks", "--year", "2026", env=later)
     case = run_json("-w", root, "case", "add", "--unit", "计财处", "--post", point["post"], "--risk-text",
                     point["risk"], "--type", "违规", "--handling", "诫勉谈话", "--analysis", "制度执行不严",
@@ -315,3 +316,30 @@ def test_a_closed_years_unanswered_letters_are_not_listed_overdue_until_it_is_re
     run_cli("-w", root, "archive", "--reopen", "2026", "--reason", "补办回复", env=later)
     status = run_json("-w", root, "status", "--year", "2026", env=later)
     assert number in [o["number"] for o in status["overdue"]]
+
+
+def test_a_case_recorded_after_the_closing_day_but_dated_before_it_marks_nothing_in_the_closed_year(workspace,
+                                                                                                   make_form):
+    """2026 closed on 2027-02-10; on 2027-03-20 the clerk records a case of 2027-02-05 matched to a 2026 point:
+    2026's registers, rewritten, are as the package has them — the case was not recorded by the closing day."""
+    from openpyxl import load_workbook
+
+    from lzdocs import Office
+    from lzdocs.store.years import close_year
+
+    make_form(workspace.inbox / "计财处.docx", date=dt.date(2026, 11, 10))
+    with Office(workspace.root, today=dt.date(2026, 11, 28)) as office:
+        office.ingest()
+        with office.store.begin() as conn:
+            close_year(conn, 2026, at=dt.datetime(2027, 2, 10, 9), package="D:/归档/2026", items=3,
+                       manifest_sha256="0" * 64)
+    with Office(workspace.root, today=dt.date(2027, 3, 20)) as office:
+        point = office.risks(year=2026)[0]
+        case = office.case_add("计财处", post=point["post"], risk_text=point["risk"], case_type="违规",
+                               handling="诫勉谈话", analysis="制度执行不严", measures="完善制度",
+                               date=dt.date(2027, 2, 5))
+        assert case["risk_point"]["year"] == 2026
+        office.registers(2026)
+    book = workspace.year_dir(2026) / "登记簿" / "2026年廉政风险点汇总表.xlsx"
+    cells = [str(v) for row in load_workbook(book).worksheets[0].iter_rows(values_only=True) for v in row if v]
+    assert any("统计日期：2027年2月10日" in c for c in cells) and not any("已发生" in c for c in cells)
