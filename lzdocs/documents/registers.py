@@ -510,7 +510,7 @@ def write_stats(sheet: StreamingSheet, counts: dict[str, Counter], today: dt.dat
     a 合计 row, a by-level block and a bar chart of that block under it."""
     totals: Counter = Counter()
     units = {u.unit: u for u in status.units}
-    renamed = {u.recorded_as: u.unit for u in status.units if u.recorded_as}  # the rows' name → the unit's line
+    renamed = status.lines or {u.recorded_as: u.unit for u in status.units if u.recorded_as}  # rows' name → line
     by_unit: dict[str, Counter] = {}
     for recorded, c in counts.items():
         by_unit.setdefault(renamed.get(recorded, recorded), Counter()).update(c)

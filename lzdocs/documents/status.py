@@ -117,6 +117,9 @@ class SubmissionStatus:
     levels: dict[int, int] = field(default_factory=dict)
     overdue: list[Overdue] = field(default_factory=list)
     follow_up: list[dict] = field(default_factory=list)  # warnings overdue at any step (lzdocs.dynamics.warnings)
+    # every name the year's current risk rows are recorded under → its unit's line (a renamed unit's old name, each
+    # former unit's of a merge): counted on that line wherever the rows are counted by unit (the 统计 sheet)
+    lines: dict[str, str] = field(default_factory=dict)
 
     def names(self, state: str) -> list[str]:
         return [u.unit for u in self.units if u.state == state]
@@ -179,8 +182,10 @@ def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.
     forms = _merged(reports.current_by_unit(conn, year, kind), name, lambda a, b: max(a, b, key=lambda f: f["id"]))
     recorded = {unit: form["unit"] for unit, form in forms.items() if form["unit"] != unit}
     counts: dict[str, Counter] = {}
+    lines: dict[str, str] = {}
     for recorded_as, levels in reports.level_counts(conn, year, kind).items():
-        counts.setdefault(name(recorded_as), Counter()).update(levels)
+        lines[recorded_as] = name(recorded_as)
+        counts.setdefault(lines[recorded_as], Counter()).update(levels)
     rejected = _merged(reports.rejections_by_unit(conn, year, kind, until=today), name,
                        lambda a, b: {**max(a, b, key=lambda r: r["id"]), "count": a["count"] + b["count"]})
     roster = set(roster_names)
@@ -190,7 +195,7 @@ def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.
     levels = {level: sum(c.get(level, 0) for c in counts.values()) for level in LEVEL_NAMES}
     overdue = [Overdue(w["number"], w["unit"], w["kind"], w["title"], w["issued"], w["reply_due"],
                        (today - w["reply_due"]).days) for w in docs_q.overdue_warnings(conn, today)]
-    return SubmissionStatus(year, today, deadline, units, levels, overdue)
+    return SubmissionStatus(year, today, deadline, units, levels, overdue, lines=lines)
 
 
 def _merged(by_name: dict[str, dict], current: Callable[[str], str], join: Callable[[dict, dict], dict]) -> dict:

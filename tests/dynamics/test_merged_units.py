@@ -101,3 +101,17 @@ def test_a_return_of_the_merged_name_is_not_settled_by_one_former_units_correcti
     outcomes = {o.file: o.status for o in office.ingest().outcomes}
     assert outcomes == {"inbox/基建后勤.docx": "rejected", "inbox/基建更正.docx": "accepted"}
     assert (office.ws.rejected / "基建后勤.docx").is_file()
+
+
+def test_the_statistics_sheet_counts_both_former_units_on_the_merged_units_line(workspace, make_form):
+    """The 汇总表's 统计 sheet, as ``status``: one line for 基建后勤处 with the points of both former units' forms —
+    not a second line “基建处 … 不在单位名单中” for the one whose form is not the newest."""
+    from openpyxl import load_workbook
+
+    root = two_units_then_merged(workspace, make_form)
+    with Office(root, today=dt.date(2027, 2, 5)) as office:
+        office.registers(2026)
+        book = office.ws.year_dir(2026) / "登记簿" / "2026年廉政风险点汇总表.xlsx"
+    rows = [r for r in load_workbook(book)["统计"].iter_rows(values_only=True) if r and r[0]]
+    merged = [r for r in rows if "基建" in str(r[0]) or "后勤" in str(r[0])]
+    assert len(merged) == 1 and merged[0][0].endswith("（现基建后勤处）") and merged[0][4] == 3, merged
