@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     from lzdocs.documents.status import SubmissionStatus
 
-YEAR_HELP = "年度（默认：今年；今年还没有收到表格、截止日期也未到时，为此前有表格的最近一年）"
+YEAR_HELP = ("年度（默认：今年；截止日期未到时，若今年还没有表格，或去年尚未归档、仍在补报期内，"
+             "则为此前有表格的最近一年）")
 
 
 @command(cli, "register")

@@ -139,19 +139,30 @@ class SubmissionStatus:
 
 def programme_year(store: Store, today: dt.date, deadline: Callable[[int], dt.date | None], *,
                    kind: str = "risk") -> int:
-    """The year commands work on by default: this calendar year once one of its forms has come or its deadline
-    (``deadline(year)``) has passed; before that the newest year with an accepted form, which the office is still
-    finishing (in January, the year just ended: its late units urged, its summary written); else this year.
-    A form of next year come early (in December, dated January) never makes next year the default: the year
-    still running is what the office is urging, registering and summing up."""
+    """The year commands work on by default: this calendar year once its deadline (``deadline(year)``) has passed,
+    or once one of its forms has come and last year is done with — closed by its 归档 package, or its time of late
+    forms over (today nearer this year's deadline than last year's: the rule of a late form, forms/checks.py
+    ``late_year``). Before that the newest year with an accepted form, which the office is still finishing (in
+    January, the year just ended: its late units urged, its summary written, a unit's early form of this year
+    notwithstanding); else this year. A form of next year come early (in December, dated January) never makes next
+    year the default: the year still running is what the office is urging, registering and summing up."""
     from lzdocs.store import submissions as subs_q
+    from lzdocs.store.years import closure
 
+    last = today.year - 1
     with store.read() as conn:
         latest = subs_q.latest_year(conn, kind, until=today.year)
-    if latest is None or latest == today.year:
-        return today.year
+        finishing = (subs_q.latest_year(conn, kind, until=last) == last and closure(conn, last) is None
+                     if latest == today.year else False)
     due = deadline(today.year)
-    return today.year if due is not None and today > due else latest
+    if latest is None or (due is not None and today > due):
+        return today.year
+    if latest < today.year:
+        return latest
+    before = deadline(last)
+    if finishing and before is not None and due is not None and (today - before).days < (due - today).days:
+        return last
+    return today.year
 
 
 def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,

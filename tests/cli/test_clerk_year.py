@@ -234,7 +234,16 @@ def test_a_form_of_next_year_come_early_leaves_the_year_running_the_default(ws, 
     assert run_json("-w", ws, "status", env=december)["year"] == 2026
     urged = run_json("-w", ws, "urge", "--dry-run", env=december)
     assert urged["year"] == 2026 and "计划财务处" not in urged["units"] and "图书馆" in urged["units"]
-    assert run_json("-w", ws, "status", env=day("2027-01-06"))["year"] == 2027  # 2027 has begun, with a form
+    # in January, 2027 begun and one of its forms in, the office is still finishing 2026 (its late units urged,
+    # its summary written); once 2026's time of late forms is over (nearer 2027's deadline), 2027's turn
+    assert run_json("-w", ws, "status", env=day("2027-01-06"))["year"] == 2026
+    assert run_json("-w", ws, "status", env=day("2027-06-01"))["year"] == 2027
+    from lzdocs.store import Store
+    from lzdocs.store.years import close_year
+
+    with Store(f"sqlite:///{(ws / 'lzdocs.db').as_posix()}") as store, store.begin() as conn:
+        close_year(conn, 2026, at=dt.datetime(2027, 1, 5, 9), package="D:/归档/2026", items=3, manifest_sha256="0" * 64)
+    assert run_json("-w", ws, "status", env=day("2027-01-06"))["year"] == 2027  # 2026 handed over: done with
 
 
 def test_a_unit_taken_off_the_roster_still_has_its_card(ws, make_form):
