@@ -55,7 +55,7 @@ def run_demo(directory: Path, *, echo: Echo, today: dt.date) -> dict:
          f"{timeline.received[0]:%m-%d} 收到第一批 10 份，{timeline.received[1]:%m-%d} 收到迟交和修改后的 3 份。")
     outcomes, years = [], set()
     for batch, received in enumerate(timeline.received, 1):
-        write_sample_forms(ws.inbox, timeline, batch)  # dropped in the inbox on the simulated day, taken at once
+        write_sample_forms(ws.inbox, timeline, batch, ws.school)  # dropped in the inbox on the simulated day, taken
         with Office(ws, clock=Clock(received.date(), lambda received=received: received)) as on_that_day:
             report = on_that_day.ingest(registers=False)  # written once, by the last step
         outcomes += report.outcomes

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from lzdocs.demo.samples import RESUBMITTED_EXTRA, SAMPLES
-from lzdocs.documents.blankform import write_docx, write_xlsx
+from lzdocs.documents.blankform import write_docx as _write_docx
+from lzdocs.documents.blankform import write_xlsx as _write_xlsx
 from lzdocs.forms.schema import risk_kind
 from lzdocs.fsutil import atomic_output
 from lzdocs.ooxml.package import rewrite_package
@@ -44,12 +46,16 @@ class Timeline:
         return (dt.datetime.combine(self.day(8), dt.time(16, 30)), dt.datetime.combine(self.day(12), dt.time(10, 0)))
 
 
-def write_sample_forms(inbox: Path, timeline: Timeline, batch: int) -> list[Path]:
+def write_sample_forms(inbox: Path, timeline: Timeline, batch: int, school: str = "") -> list[Path]:
     """A dozen forms as departments send them: Word and Excel, aliases, merges, odd spellings, two with mistakes.
 
-    Batch 1 arrives before the deadline, batch 2 after it (late forms and a corrected resubmission)."""
+    Batch 1 arrives before the deadline, batch 2 after it (late forms and a corrected resubmission). Each is titled
+    as the notice asks, with ``school`` and the programme's year (“内蒙古工业大学2026年度…”): a late form dated after
+    New Year is still that year's (补报)."""
     kind = risk_kind()
     day = timeline.day
+    write_docx = functools.partial(_write_docx, school=f"{school}{timeline.deadline.year}年度")
+    write_xlsx = functools.partial(_write_xlsx, school=f"{school}{timeline.deadline.year}年度")
     if batch == 2:
         again = _rows("计划财务处") + [dict(zip(FIELDS, RESUBMITTED_EXTRA), seq="5")]
         return [
