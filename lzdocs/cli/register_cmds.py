@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from lzdocs.documents.status import SubmissionStatus
 
-YEAR_HELP = ("年度（默认：今年；截止日期未到时，若今年还没有表格，或去年尚未归档、仍在补报期内，"
+YEAR_HELP = ("年度（默认：今年；截止日期未到、去年尚未归档且仍在补报期内时，"
              "则为此前有表格的最近一年）")
 
 

@@ -139,30 +139,29 @@ class SubmissionStatus:
 
 def programme_year(store: Store, today: dt.date, deadline: Callable[[int], dt.date | None], *,
                    kind: str = "risk") -> int:
-    """The year commands work on by default: this calendar year once its deadline (``deadline(year)``) has passed,
-    or once one of its forms has come and last year is done with — closed by its 归档 package, or its time of late
+    """The year commands work on by default (docs/product.md §6): this calendar year once its deadline
+    (``deadline(year)``) has passed, or once last year is done with — closed by its 归档 package, or its time of late
     forms over (today nearer this year's deadline than last year's: the rule of a late form, forms/checks.py
-    ``late_year``). Before that the newest year with an accepted form, which the office is still finishing (in
-    January, the year just ended: its late units urged, its summary written, a unit's early form of this year
-    notwithstanding); else this year. A form of next year come early (in December, dated January) never makes next
-    year the default: the year still running is what the office is urging, registering and summing up."""
+    ``late_year``) — or, deadlines unset, once one of this year's forms has come. Before that the newest year with
+    an accepted form, which the office is still finishing (in January, the year just ended: its late units urged,
+    its summary written, a unit's early form of this year notwithstanding); a year closed is never it. A form of next
+    year come early (in December, dated January) never makes next year the default."""
     from lzdocs.store import submissions as subs_q
     from lzdocs.store.years import closure
 
     last = today.year - 1
     with store.read() as conn:
-        latest = subs_q.latest_year(conn, kind, until=today.year)
-        finishing = (subs_q.latest_year(conn, kind, until=last) == last and closure(conn, last) is None
-                     if latest == today.year else False)
-    due = deadline(today.year)
-    if latest is None or (due is not None and today > due):
+        newest = subs_q.latest_year(conn, kind, until=today.year)
+        before = subs_q.latest_year(conn, kind, until=last) if newest == today.year else newest
+        closed = before is not None and closure(conn, before) is not None
+    due, then = deadline(today.year), deadline(last)
+    if newest is None or (due is not None and today > due) or closed:
         return today.year
-    if latest < today.year:
-        return latest
-    before = deadline(last)
-    if finishing and before is not None and due is not None and (today - before).days < (due - today).days:
+    if then is None or due is None:  # no deadlines to tell the time of late forms by
+        return newest
+    if before == last and (today - then).days < (due - today).days:  # last year's late forms still coming
         return last
-    return today.year
+    return today.year if newest == today.year or before == last else newest
 
 
 def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,

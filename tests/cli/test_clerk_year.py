@@ -215,6 +215,9 @@ def test_in_january_the_year_just_ended_is_the_one_status_and_urge_work_on(ws, m
     assert first["number"] == "东理纪催〔2027〕1号"  # numbered in the year it is issued
     assert "2026" in text_of(ws / first["files"][0]) and "2026年11月16日" in text_of(ws / first["files"][0])
     assert run_json("-w", ws, "urge", "--reminder", "--dry-run", env=january)["year"] == 2027  # ahead: this year's
+    # no 2027 form yet, but 2026's time of late forms is over (nearer 2027-11-16 than 2026-11-16): 2027's turn — a
+    # 催报 for 2026 now would ask for forms that are taken as 2027's
+    assert run_json("-w", ws, "status", env=day("2027-06-01"))["year"] == 2027
     later = day("2027-11-20")  # the 2027 deadline (11-16) has passed, no 2027 form yet: 2027's turn
     assert run_json("-w", ws, "status", env=later)["year"] == 2027
     again = run_json("-w", ws, "urge", "--dry-run", env=later)
@@ -244,6 +247,22 @@ def test_a_form_of_next_year_come_early_leaves_the_year_running_the_default(ws, 
     with Store(f"sqlite:///{(ws / 'lzdocs.db').as_posix()}") as store, store.begin() as conn:
         close_year(conn, 2026, at=dt.datetime(2027, 1, 5, 9), package="D:/归档/2026", items=3, manifest_sha256="0" * 64)
     assert run_json("-w", ws, "status", env=day("2027-01-06"))["year"] == 2027  # 2026 handed over: done with
+
+
+def test_the_year_after_one_archived_is_the_default_before_any_of_its_forms(ws, make_form):
+    """2026 archived on 2027-01-20, no 2027 form yet: on 2027-09-01 status, urge and summary work on 2027 — not on
+    the closed 2026, whose every command then said to reopen it."""
+    from lzdocs.store import Store
+    from lzdocs.store.years import close_year
+
+    make_form(ws / "inbox" / "计财处.docx")
+    run_json("-w", ws, "ingest")
+    with Store(f"sqlite:///{(ws / 'lzdocs.db').as_posix()}") as store, store.begin() as conn:
+        close_year(conn, 2026, at=dt.datetime(2027, 1, 20, 9), package="D:/归档/2026", items=3,
+                   manifest_sha256="0" * 64)
+    september = day("2027-09-01")
+    assert run_json("-w", ws, "status", env=september)["year"] == 2027
+    assert run_json("-w", ws, "urge", "--dry-run", env=september)["year"] == 2027
 
 
 def test_a_unit_taken_off_the_roster_still_has_its_card(ws, make_form):
