@@ -31,7 +31,11 @@ class Timeline:
 
     @classmethod
     def ending(cls, today: dt.date) -> Timeline:
-        return cls(today - dt.timedelta(days=20))
+        """Three weeks before ``today`` — moved earlier, when that would put the deadline in the New Year after forms
+        of December, so that the deadline is 12-31: a deadline of January 1–9 is every year's, and the year before's
+        would be a year early (a late batch after New Year is still that year's, 补报)."""
+        start = today - dt.timedelta(days=20)
+        return cls(min(start, dt.date(start.year, 12, 22)))
 
     def day(self, n: int) -> dt.date:
         return self.start + dt.timedelta(days=n)
