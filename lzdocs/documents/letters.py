@@ -502,6 +502,9 @@ def urge_values(ws: Workspace, year: int, date: dt.date, values: dict, *, remind
         raise FieldError(f"报送截止日期是 {chinese_date(deadline)}，今天（{chinese_date(date)}）还没有过期，不能催报",
                          hint="截止日期前可发报送提醒：lzdocs urge --reminder；截止日期见 lzdocs.toml 的 "
                               "[submission] deadline")
+    if deadline and date > deadline and reminder:  # a 提醒 asks for the deadline itself: past, it asks for nothing
+        raise FieldError(f"{year} 年度的报送截止日期 {chinese_date(deadline)} 已过，不能再发报送提醒",
+                         hint=f"截止日期后请发催报通知：lzdocs urge --year {year}")
     given = parse_date(values["补报期限"]) if values.get("补报期限") else None
     if given is not None and deadline and given < deadline:
         raise FieldError(f"补报期限 {chinese_date(given)} 早于原定报送截止日期 {chinese_date(deadline)}",

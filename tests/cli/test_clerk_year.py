@@ -279,6 +279,17 @@ def test_a_unit_taken_off_the_roster_still_has_its_card(ws, make_form):
     assert "不在单位名单中" in run_cli("-w", ws, "unit", "档案馆", check=2).stderr
 
 
+def test_a_reminder_after_the_deadline_is_refused_saying_to_urge(ws):
+    """On 2026-12-31 a 报送提醒 would ask for forms by 2026-11-16, past: refused before a number is taken, saying
+    to send a 催报通知; on 2027-01-01 it is 2027's, whose deadline is ahead."""
+    refused = run_cli("-w", ws, "urge", "--reminder", env=day("2026-12-31"), check=2)
+    assert "2026 年度的报送截止日期 2026年11月16日 已过，不能再发报送提醒" in refused.stderr
+    assert "lzdocs urge --year 2026" in refused.stderr
+    assert not list((ws / "outbox").rglob("*催报通知*.docx"))
+    [first, *_] = run_json("-w", ws, "urge", "--reminder", env=day("2027-01-01"))
+    assert first["number"] == "东理纪催〔2027〕1号"
+
+
 # --- On time or late, by the day a form arrived -------------------------------------------------------------------
 
 def test_a_form_ingested_late_that_arrived_before_the_deadline_is_on_time(ws, make_form, tmp_path):
