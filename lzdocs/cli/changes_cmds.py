@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, YEAR_HELP, Env, command, json_option, pass_env
 
 if TYPE_CHECKING:
     from lzdocs.dynamics.changes import Point, UnitChanges
 
 
 @command(cli, "changes")
-@click.option("--year", type=YEAR, help="年度（默认：最近有报送的年度）")
+@click.option("--year", type=YEAR, help=YEAR_HELP)
 @click.option("--unit", metavar="单位", help="只看一个单位（可用别名）")
 @json_option
 @pass_env

@@ -243,6 +243,9 @@ class Year(click.ParamType):
 
 
 YEAR = Year()
+# the default of every --year that means the programme year (docs/product.md §6: documents/status.py programme_year)
+YEAR_HELP = ("年度（默认：今年；截止日期未到、去年尚未归档且仍在补报期内时，"
+             "则为此前有表格的最近一年）")
 
 
 class Level(click.ParamType):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, YEAR_HELP, Env, command, json_option, pass_env
 
 CODE_NAMES = {"generic_measures": "措施笼统", "copied": "可能照抄", "same_as_previous": "与上年相同",
               "possibly_missing": "可能遗漏", "no_owner": "责任人"}
 
 
 @command(cli, "quality")
-@click.option("--year", type=YEAR, help="年度（默认：最近有报送的年度）")
+@click.option("--year", type=YEAR, help=YEAR_HELP)
 @click.option("--unit", metavar="单位", help="只看一个单位（可用别名）")
 @json_option
 @pass_env

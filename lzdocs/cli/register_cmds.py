@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, ExitStatus, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, YEAR_HELP, Env, ExitStatus, command, json_option, pass_env
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.textutil import chinese_date
 
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
     from lzdocs.documents.status import SubmissionStatus
 
-YEAR_HELP = ("年度（默认：今年；截止日期未到、去年尚未归档且仍在补报期内时，"
-             "则为此前有表格的最近一年）")
 
 
 @command(cli, "register")

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, Env, command, json_option, pass_env
+from lzdocs.cli.common import YEAR, YEAR_HELP, Env, command, json_option, pass_env
 
 if TYPE_CHECKING:
     from lzdocs.documents.summary_final import FinalResult
 
 
 @command(cli, "summary")
-@click.option("--year", type=YEAR, help="年度（默认：最近有报送的年度）")
+@click.option("--year", type=YEAR, help=YEAR_HELP)
 @click.option("--pdf", is_flag=True, help="同时生成 PDF（需要 LibreOffice）")
 @click.option("--package", is_flag=True, help="同时生成上报材料：总结、汇总表、公示表和清单（文件夹和 zip）")
 @click.option("--final", "final", metavar="文件", type=click.Path(path_type=Path),
