@@ -225,10 +225,12 @@ def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.
     this year's deadline (“2025年度…”, dated 2026年11月10日) is nearer this year's deadline: its form is this
     year's, whatever its stale title says."""
     last = filled.year - 1
-    if (titled is None and owes is None) or titled not in (None, last) or closed(last):
+    if (titled is None and owes is None) or titled not in (None, last):
         return None
     before, now = deadline(last), deadline(filled.year)
     if before is None or now is None or abs((filled - before).days) >= abs((now - filled).days):
+        return None  # (checked before the archive is asked: most forms are dated nearer this year's deadline)
+    if closed(last):
         return None
     return last if titled == last or owes(last) else None
 
