@@ -110,11 +110,11 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
             values["unit"] = former[0]
             found = [c for c in found if c["unit"] == former[0]]
         elif values["unit"] not in recorded:
-                raise MergedSince(values["unit"], values["year"], recorded)
+            raise MergedSince(values["unit"], values["year"], recorded)
         # else the unit's own name among them, written or not: a unit that took another in — or renamed, its forms
         # under both names left current by an archive before 837ece8 — one current form after this one
     values["rows"] = len(rows)
-    values["accepted_sha256"] = values["sha256"] if values["status"] == "accepted" else None
+    values["accepted_sha256"] = values["sha256"] if accepted else None
     try:
         new_id = sql.insert(conn, "submissions", DEFAULTS["submissions"] | values)
     except (IntegrityError, sqlite3.IntegrityError) as exc:  # SQLAlchemy's (on a server), or sqlite3's own
