@@ -469,15 +469,15 @@ class Office:
         from filelock import Timeout
 
         from lzdocs.documents.registers import WRITER_WAIT, hold_writer, write_registers
-        from lzdocs.store.years import closure
+        from lzdocs.store.years import closed_on
 
         if year is None:
             year = self.programme_year()
         elif year not in (self.today.year, self.today.year + 1):  # a year named: the programme's, or one recorded
             self._check_recorded(year)
         with self.store.read() as conn:
-            closed = closure(conn, year)
-        day = closed["closed_at"].date() if closed else self.today
+            closed = closed_on(conn, year)
+        day = closed or self.today
         self._place_documents(year)
         try:
             with hold_writer(self.ws):
@@ -550,10 +550,10 @@ class Office:
     def _rebuild_as_kept(self, years: Iterable[int]) -> Rebuilt:
         """The registers of ``years`` written anew (a restore): an open year's dated today, a closed year's dated its
         closing day, as its 归档 package has them — once closed, nothing dates them later (docs/product.md §12.3)."""
-        from lzdocs.store.years import closure
+        from lzdocs.store.years import closed_on
 
         with self.store.read() as conn:
-            closed = {y: row["closed_at"].date() for y in years if (row := closure(conn, y)) is not None}
+            closed = {y: day for y in years if (day := closed_on(conn, y)) is not None}
         done = rebuild_registers(self.ws, self.store, [y for y in years if y not in closed], self.today)
         for year, day in sorted(closed.items()):
             done.extend(rebuild_registers(self.ws, self.store, [year], day))

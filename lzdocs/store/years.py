@@ -18,6 +18,13 @@ def closure(conn: Connection, year: int) -> dict | None:
                          "ORDER BY id DESC LIMIT 1", {"year": year})
 
 
+def closed_on(conn: Connection, year: int) -> dt.date | None:
+    """The day ``year`` was closed, None when it is open: its registers are written as of that day, as its 归档
+    package has them (docs/product.md §12.3)."""
+    row = closure(conn, year)
+    return row["closed_at"].date() if row is not None else None
+
+
 OPEN_CLOSURES = "SELECT year FROM year_closures WHERE reopened_at IS NULL"  # the years closed now
 
 
