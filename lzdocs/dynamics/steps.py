@@ -78,6 +78,13 @@ def overdue(w, today: dt.date, deadlines: Deadlines) -> dict | None:
             "days_overdue": (today - step[1]).days}
 
 
+def waiting_overdue(w, today: dt.date, deadlines: Deadlines) -> dict | None:
+    """``overdue`` for what waits on the clerk (status, ``lzdocs unit``, the status page) — nothing for a warning of a
+    year archived (``archived``: its steps cannot be recorded until the year is reopened). The 预警处置台账 keeps
+    ``overdue``: a closed year's, written as of its closing day, is what its 归档 package holds."""
+    return None if w.get("archived") else overdue(w, today, deadlines)
+
+
 def warning_record(w, risk_ids: list[int], today: dt.date, deadlines: Deadlines) -> dict:
     """One warning as ``unit --json`` and ``follow-up --json`` print it."""
     def iso(day):
@@ -87,4 +94,4 @@ def warning_record(w, risk_ids: list[int], today: dt.date, deadlines: Deadlines)
             "reply_due": iso(w["reply_due"]), "replied": iso(w["replied"]), "checked": iso(w["checked"]),
             "closed": iso(w["closed"]), "state_name": state_name(w), "unit": w["unit"],
             "result": w["check_result"], "checked_by": w["checked_by"], "void": w["status"] == VOID,
-            "risks": risk_ids, "overdue": overdue(w, today, deadlines)}
+            "risks": risk_ids, "overdue": waiting_overdue(w, today, deadlines)}

@@ -17,9 +17,9 @@ from lzdocs.documents.kinds import CRITICISM, NOT_RECTIFIED, RECTIFIED, WAYS
 from lzdocs.dynamics.steps import (
     TALKED,
     Deadlines,
-    overdue,
     state,
     state_name,
+    waiting_overdue,
     warning_record,
 )
 from lzdocs.errors import ConfigError, FieldError
@@ -37,16 +37,11 @@ if TYPE_CHECKING:
 def overdue_warnings(store: Store, today: dt.date, deadlines: Deadlines) -> list[dict]:
     """Every warning past the deadline of the step it waits for, most overdue first (``status``) — not those of a
     year archived, whose steps cannot be recorded until it is reopened."""
-    from lzdocs.documents.numbering import year_of
-    from lzdocs.store.years import closed_years
-
     with store.read() as conn:
-        rows, closed = q.all_warnings(conn), closed_years(conn)
+        rows = q.all_warnings(conn)
     out = []
     for w in rows:
-        if closed and year_of(w["number"]) in closed:
-            continue
-        late = overdue(w, today, deadlines)
+        late = waiting_overdue(w, today, deadlines)
         if late:
             out.append({"number": w["number"], "unit": w["unit"], "kind": w["kind"], "state": state(w),
                         "state_name": state_name(w), **late})

@@ -8,9 +8,12 @@ from collections.abc import Collection
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from lzdocs.store.schema import documents, risks, submissions, unit_is, warning_risks, warnings
+from lzdocs.store.schema import documents, risks, submissions, unit_is, warning_risks, warnings, year_closures
 
-_WARNING_ROWS = (select(warnings, documents.c.number, documents.c.title, documents.c.status)
+# ``archived``: its 文号's year is closed by its 归档 package (not reopened) — no step of it can be recorded
+_ARCHIVED = documents.c.year.in_(select(year_closures.c.year).where(year_closures.c.reopened_at.is_(None)))
+_WARNING_ROWS = (select(warnings, documents.c.number, documents.c.title, documents.c.status,
+                        _ARCHIVED.label("archived"))
                  .join(documents, documents.c.id == warnings.c.document_id))
 
 

@@ -28,11 +28,6 @@ def closed_on(conn: Connection, year: int) -> dt.date | None:
 OPEN_CLOSURES = "SELECT year FROM year_closures WHERE reopened_at IS NULL"  # the years closed now
 
 
-def closed_years(conn: Connection) -> set[int]:
-    """The years closed by their 归档 package and not reopened."""
-    return {r["year"] for r in sql.rows(conn, OPEN_CLOSURES)}
-
-
 def require_open(conn: Connection, year: int) -> None:
     """Refuse (YearClosed) a change of ``year``'s records while the year is closed; call under the write lock."""
     row = closure(conn, year)

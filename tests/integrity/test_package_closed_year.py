@@ -306,16 +306,20 @@ def test_a_check_form_of_a_closed_year_is_returned_without_saying_its_findings_w
 
 
 def test_a_closed_years_unanswered_letters_are_not_listed_overdue_until_it_is_reopened(office_year):
-    """2026 archived with its 建议书 unanswered (``--unfinished``): in 2027 ``status`` no longer lists it 逾期 every day
-    — no reply or check of it can be recorded until the year is reopened; reopened, it is listed again."""
+    """2026 archived with its 建议书 unanswered (``--unfinished``): in 2027 ``status`` and the unit's card no longer
+    say it is 逾期 every day — no reply or check of it can be recorded until the year is reopened; reopened, they do
+    again."""
     root, number = office_year
     later = cli_env(LZDOCS_TODAY="2027-03-01")
     status = run_json("-w", root, "status", "--year", "2026", env=later)
     assert number not in json.dumps(status, ensure_ascii=False)
     assert number not in run_cli("-w", root, "status", "--year", "2026", env=later).stdout
+    [letter] = run_json("-w", root, "unit", "计财处", env=later)["warnings"]  # the unit's card says the same
+    assert (letter["number"], letter["overdue"]) == (number, None)
     run_cli("-w", root, "archive", "--reopen", "2026", "--reason", "补办回复", env=later)
     status = run_json("-w", root, "status", "--year", "2026", env=later)
     assert number in [o["number"] for o in status["overdue"]]
+    assert run_json("-w", root, "unit", "计财处", env=later)["warnings"][0]["overdue"]["step"] == "reply"
 
 
 def test_a_case_recorded_after_the_closing_day_but_dated_before_it_marks_nothing_in_the_closed_year(workspace,
