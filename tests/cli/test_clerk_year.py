@@ -228,12 +228,13 @@ def test_a_form_of_next_year_come_early_leaves_the_year_running_the_default(ws, 
     """On 2026-12-15 图书馆 sends a form dated 2027-01-05 (next year's, early): it is taken as 2027's, but status,
     urge and register go on working on 2026 — the late units of 2026 are still to be urged, its registers kept —
     until 2027 comes."""
-    make_form(ws / "inbox" / "计财处.docx")
+    first = make_form(ws / "inbox" / "计财处.docx").read_bytes()
     run_json("-w", ws, "ingest")
     december = day("2026-12-15")
-    make_form(ws / "inbox" / "图书馆.docx", unit="图书馆", date=dt.date(2027, 1, 5))
+    data = make_form(ws / "inbox" / "图书馆.docx", unit="图书馆", date=dt.date(2027, 1, 5)).read_bytes()
     [early] = run_json("-w", ws, "ingest", env=december)
     assert (early["status"], early["year"]) == ("accepted", 2027)
+    assert_each_input_exactly_once(Workspace.open(ws), [first, data])
     assert run_json("-w", ws, "status", env=december)["year"] == 2026
     urged = run_json("-w", ws, "urge", "--dry-run", env=december)
     assert urged["year"] == 2026 and "计划财务处" not in urged["units"] and "图书馆" in urged["units"]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lzdocs import Office
 from lzdocs.store.schema import submissions
 from tests.conftest import SAMPLE_ROWS
+from tests.ingest.invariant import assert_each_input_exactly_once
 
 MERGED = "基建后勤处,基建处、基建规划处、后勤管理处、后勤处,,"
 BUILDING = [dict(SAMPLE_ROWS[0], risk="工程招标中化整为零规避招标")]
@@ -96,11 +97,15 @@ def test_a_return_of_the_merged_name_is_not_settled_by_one_former_units_correcti
     return stays where the clerk sees it (退回/, counted in 报送情况), not moved to 已处理 as dealt with."""
     root = two_units_then_merged(workspace, make_form)
     office = Office(root, today=dt.date(2027, 2, 5))
-    make_form(office.ws.inbox / "基建后勤.docx", unit="基建后勤处", rows=BUILDING, date=dt.date(2026, 11, 20))
-    make_form(office.ws.inbox / "基建更正.docx", unit="基建处", rows=BUILDING, date=dt.date(2026, 11, 21))
+    inputs = [make_form(office.ws.inbox / "基建后勤.docx", unit="基建后勤处", rows=BUILDING,
+                        date=dt.date(2026, 11, 20)).read_bytes(),
+              make_form(office.ws.inbox / "基建更正.docx", unit="基建处", rows=BUILDING,
+                        date=dt.date(2026, 11, 21)).read_bytes()]
     outcomes = {o.file: o.status for o in office.ingest().outcomes}
     assert outcomes == {"inbox/基建后勤.docx": "rejected", "inbox/基建更正.docx": "accepted"}
     assert (office.ws.rejected / "基建后勤.docx").is_file()
+    earlier = [(root.parent / "forms" / name).read_bytes() for name in ("基建.docx", "后勤.docx")]
+    assert_each_input_exactly_once(office.ws, earlier + inputs)
 
 
 def test_the_statistics_sheet_counts_both_former_units_on_the_merged_units_line(workspace, make_form):
