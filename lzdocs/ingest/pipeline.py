@@ -64,7 +64,7 @@ from lzdocs.ingest.outcome import Outcome
 from lzdocs.ingest.returned import settle_returned
 from lzdocs.ingest.scan import NOT_REGULAR, OWN_FOLDERS, is_ignored, walk
 from lzdocs.ooxml.safety import Limits, check_size
-from lzdocs.store import Store, pending
+from lzdocs.store import Store, pending, years
 from lzdocs.store import files as manifest
 from lzdocs.store import submissions as subs
 from lzdocs.textutil import safe_filename
@@ -411,7 +411,22 @@ class Ingest:
             checked, problems, unit, year, kind = self._read_and_check(copy, src, display_name(path.name), arrived)
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems, received=arrived, kind=kind)
-        return Outcome(source, "accepted", checked.unit, checked.year, checked.filled_date, len(checked.rows),
+        # what recording it would say: a year handed over, or a year of units merged since (``_process``)
+        with self.store.read() as conn:
+            if (closure := years.closure(conn, checked.year)) is not None:
+                exc = YearClosed(checked.year, closure["closed_at"], closure["package"])
+                problems = [closed_year_problem(exc), *_without_planned(problems, checked)]
+                return Outcome(source, "rejected", checked.unit, checked.year, problems=problems, received=arrived,
+                               kind=checked.kind.key)
+            try:
+                unit, _ = subs.recorded_under(conn, checked.kind.key, checked.unit, checked.year,
+                                              names=self.roster.recorded_names(checked.unit),
+                                              written=self.roster.bare(checked.written))
+            except subs.MergedSince as exc:
+                return Outcome(source, "rejected", checked.unit, checked.year,
+                               problems=[_merged_since_problem(exc, checked), *problems], received=arrived,
+                               kind=checked.kind.key)
+        return Outcome(source, "accepted", unit, checked.year, checked.filled_date, len(checked.rows),
                        problems=problems, received=arrived, kind=checked.kind.key)
 
     # --- one file ---------------------------------------------------------------------------
@@ -496,8 +511,7 @@ class Ingest:
             return self._reject(claim, src, dict(base, problems=_problems_json(problems)), problems, checked.unit,
                                 checked.year, checked.kind.key)
         except YearClosed as exc:  # its year was handed over (lzdocs archive): back to the sender, saying so —
-            # without the 落实情况 form's notes of reviews "已记录" (none is: the form is not taken)
-            problems = [p for p in problems if not any(p is q for q in checked.planned)]
+            problems = _without_planned(problems, checked)
             return self._reject_closed(claim, src, base, problems, exc, checked.unit, checked.kind.key)
         self.touched_years.add(checked.year)
         if texts is not None:  # the next form's review compares with this one without reading it back
@@ -1124,6 +1138,12 @@ def _merged_since_problem(exc: subs.MergedSince, checked) -> Problem:
                  f"{exc.year}年度它们各自报送了表格；这份{exc.year}年度的表{label}{written}，不能确定替换哪个单位的表，未收取。"
                  f"请在“{label}”一栏写明原单位名称（{'或'.join(exc.names)}）后重新报送", column=label,
                  value=checked.written or None)
+
+
+def _without_planned(problems: list[Problem], checked) -> list[Problem]:
+    """The problems of a form its closed year returns: without the 落实情况 form's notes of reviews "已记录" (none
+    is: the form is not taken)."""
+    return [p for p in problems if not any(p is q for q in checked.planned)]
 
 
 def _problems_json(problems: list[Problem]) -> str:

@@ -102,17 +102,10 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
     """
     values.setdefault("problems", "[]")
     accepted = values["status"] == "accepted"
-    # the unit's current forms of the year (looked for before the insert: the new one is not among them)
-    found = currents_for(conn, values["kind"], (values["unit"], *names), values["year"]) if accepted else []
-    if len(recorded := sorted({c["unit"] for c in found})) > 1:
-        former = [name for name in recorded if name != values["unit"] and _same_name(name, written)]
-        if former:
-            values["unit"] = former[0]
-            found = [c for c in found if c["unit"] == former[0]]
-        elif values["unit"] not in recorded:
-            raise MergedSince(values["unit"], values["year"], recorded)
-        # else the unit's own name among them, written or not: a unit that took another in — or renamed, its forms
-        # under both names left current by an archive before 837ece8 — one current form after this one
+    found = []  # the unit's current forms of the year (looked for before the insert: the new one is not among them)
+    if accepted:
+        values["unit"], found = recorded_under(conn, values["kind"], values["unit"], values["year"], names=names,
+                                               written=written)
     values["rows"] = len(rows)
     values["accepted_sha256"] = values["sha256"] if accepted else None
     try:
@@ -142,6 +135,23 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
 
 
 _SET_SUPERSEDED_BY = "UPDATE submissions SET superseded_by = :by WHERE id = :id"
+
+
+def recorded_under(conn: Connection, kind: str, unit: str, year: int, *, names: Collection[str] = (),
+                   written: str = "") -> tuple[str, list[dict]]:
+    """The name an accepted form of ``unit`` and ``year`` is recorded under, and the current forms it settles with
+    (:func:`add_submission`, which says the rule; MergedSince for a year of units merged since whose former names
+    the form does not write). A read: ``ingest --dry-run`` asks it too, so that it says what a run would do."""
+    found = currents_for(conn, kind, (unit, *names), year)
+    if len(recorded := sorted({c["unit"] for c in found})) > 1:
+        former = [name for name in recorded if name != unit and _same_name(name, written)]
+        if former:
+            return former[0], [c for c in found if c["unit"] == former[0]]
+        if unit not in recorded:
+            raise MergedSince(unit, year, recorded)
+        # else the unit's own name among them, written or not: a unit that took another in — or renamed, its forms
+        # under both names left current by an archive before 837ece8 — one current form after this one
+    return unit, found
 
 
 def _same_name(recorded: str, written: str) -> bool:

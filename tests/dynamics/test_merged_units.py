@@ -120,3 +120,20 @@ def test_the_statistics_sheet_counts_both_former_units_on_the_merged_units_line(
     rows = [r for r in load_workbook(book)["统计"].iter_rows(values_only=True) if r and r[0]]
     merged = [r for r in rows if "基建" in str(r[0]) or "后勤" in str(r[0])]
     assert len(merged) == 1 and merged[0][0].endswith("（现基建后勤处）") and merged[0][4] == 3, merged
+
+
+def test_a_dry_run_says_what_the_run_would_of_a_year_of_two_units(workspace, make_form):
+    """``ingest --dry-run`` says of a form of a year of units merged since what recording it would: returned when
+    it names neither former unit, taken as that former unit's when it names one — and moves nothing."""
+    root = two_units_then_merged(workspace, make_form)
+    office = Office(root, today=dt.date(2027, 2, 5))
+    merged = make_form(root.parent / "forms" / "基建后勤.docx", unit="基建后勤处", rows=BUILDING,
+                       date=dt.date(2026, 11, 20))
+    former = make_form(root.parent / "forms" / "基建更正.docx", unit="基建处", rows=BUILDING,
+                       date=dt.date(2026, 11, 21))
+    said = office.ingest([merged, former], dry_run=True).outcomes
+    assert [(o.status, o.unit, o.year) for o in said] == [("rejected", "基建后勤处", 2026), ("accepted", "基建处", 2026)]
+    assert said[0].problems[0].message.startswith("基建后勤处由后勤管理处、基建处合并而成")
+    assert currents(office) == [("后勤管理处", 2), ("基建处", 1)]  # nothing recorded
+    done = office.ingest([merged, former]).outcomes
+    assert [(o.status, o.unit) for o in done] == [(o.status, o.unit) for o in said]

@@ -347,3 +347,13 @@ def test_a_case_recorded_after_the_closing_day_but_dated_before_it_marks_nothing
     book = workspace.year_dir(2026) / "登记簿" / "2026年廉政风险点汇总表.xlsx"
     cells = [str(v) for row in load_workbook(book).worksheets[0].iter_rows(values_only=True) for v in row if v]
     assert any("统计日期：2027年2月10日" in c for c in cells) and not any("已发生" in c for c in cells)
+
+
+def test_a_dry_run_says_a_form_for_a_closed_year_would_go_back_and_moves_nothing(office_year):
+    """``ingest --dry-run`` says what the run would do: the form goes back, saying the year is archived."""
+    root, _ = office_year
+    [outcome] = run_json("-w", root, "ingest", "--dry-run", "--json", check=1)  # as the run would end
+    assert (outcome["status"], outcome["unit"], outcome["year"]) == ("rejected", "计划财务处", 2026)
+    assert outcome["problems"][0]["message"].startswith("2026 年度的材料已于 2026-11-28 归档移交，本表没有收取")
+    assert (root / "inbox" / "计财处（更正）.docx").is_file()
+    assert not [p for p in (root / "inbox" / "退回").rglob("*") if p.is_file()]
