@@ -1272,8 +1272,10 @@ class Office:
         """Why a year still being reported — up to its 报送截止日期 (forms may come that day), or, with none set, not
         over — is not archived unless asked: once closed, every form of it is returned and no 催报 goes out (in
         January, 2027 typed for 2026 would close the new year). (message, hint) or None."""
+        from lzdocs.documents.status import still_reported
+
         deadline = self.ws.settings.deadline(year)
-        if deadline is None and year < self.today.year or deadline is not None and self.today > deadline:
+        if not still_reported(year, deadline, self.today):
             return None
         from lzdocs.store.archived import recorded_years
 

@@ -48,6 +48,12 @@ def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.da
     return "未到期"
 
 
+def still_reported(year: int, deadline: dt.date | None, today: dt.date) -> bool:
+    """Are ``year``'s forms still coming on ``today``: up to its 报送截止日期 (forms may come that day), or, with none
+    set, while the year is not over? Its units without a form are then 尚未报送, not behind."""
+    return today <= deadline if deadline is not None else today.year <= year
+
+
 def classify(arrived: dt.date | None, deadline: dt.date | None) -> str:
     """submitted: the first accepted form arrived on/before the deadline (or there is no deadline);
     late: it arrived after it; missing: no accepted form at all. Arrival is the day the form came (the watcher's

@@ -72,6 +72,13 @@ class YearSummary:
     quality: list[dict] = field(default_factory=list)  # {unit, row, code, message}: Office.quality(year)
 
     @property
+    def still_reported(self) -> bool:
+        """Are the year's forms still coming (``documents.status.still_reported``)?"""
+        from lzdocs.documents.status import still_reported
+
+        return still_reported(self.year, self.deadline, self.today)
+
+    @property
     def total(self) -> int:
         return sum(self.levels.values())
 

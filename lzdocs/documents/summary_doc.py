@@ -37,11 +37,12 @@ def _levels_text(levels: dict) -> str:
 
 def submission_part(s: YearSummary) -> list[Block]:
     day = f"（截止日期{chinese_date(s.deadline)}）" if s.deadline else ""
+    missing = "尚未报送" if s.still_reported else "未报送"  # before the deadline, not behind
     text = (f"列入名单的单位共{len(s.roster)}个{day}。截至{chinese_date(s.today)}，按时报送{len(s.on_time)}个，"
             f"逾期报送{len(s.late)}个" + (f"（{names(s.late)}）" if s.late else "") +
-            f"，未报送{len(s.missing)}个" + (f"（{names(s.missing)}）" if s.missing else "") + "。")
+            f"，{missing}{len(s.missing)}个" + (f"（{names(s.missing)}）" if s.missing else "") + "。")
     rows = [("报送情况", "单位数", "单位"), ("按时报送", str(len(s.on_time)), names(s.on_time)),
-            ("逾期报送", str(len(s.late)), names(s.late)), ("未报送", str(len(s.missing)), names(s.missing))]
+            ("逾期报送", str(len(s.late)), names(s.late)), (missing, str(len(s.missing)), names(s.missing))]
     return [para("（一）报送情况"), para(text), table(rows)]
 
 

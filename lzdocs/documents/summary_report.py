@@ -57,7 +57,7 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
                                threshold=threshold_of(ws.settings), current=roster.current)
     figures = figures_digest(numbers)
     numbers.quality = flags
-    warnings: list[str] = []
+    warnings: list[str] = _early(numbers)
     target = _write_docx(ws, numbers, warnings)
     result = SummaryResult(year, target, numbers, warnings=warnings)
     committing: list[bool] = []
@@ -232,6 +232,15 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     listing.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")  # Notepad on Windows reads it
     result.contents.append(listing)
     result.archive = _zip(folder, result.contents, office.clock.now())
+
+
+def _early(s: YearSummary) -> list[str]:
+    """A word on a summary written while the year's forms are still coming: its numbers are of today."""
+    if not s.still_reported or not s.missing:
+        return []
+    when = f"报送截止日期 {s.deadline.isoformat()} 还没到" if s.deadline else "没有设置报送截止日期，该年度还没有结束"
+    return [f"{s.year} 年度{when}，{len(s.missing)} 个单位尚未报送：这份总结是截至今天（{chinese_date(s.today)}）的"
+            f"情况，报送截止后请重新生成"]
 
 
 def _finished_before(office: Office, year: int) -> list[str]:

@@ -132,7 +132,8 @@ def test_a_dry_run_says_what_the_run_would_of_a_year_of_two_units(workspace, mak
     former = make_form(root.parent / "forms" / "基建更正.docx", unit="基建处", rows=BUILDING,
                        date=dt.date(2026, 11, 21))
     said = office.ingest([merged, former], dry_run=True).outcomes
-    assert [(o.status, o.unit, o.year) for o in said] == [("rejected", "基建后勤处", 2026), ("accepted", "基建处", 2026)]
+    assert [(o.status, o.unit, o.year) for o in said] == [("rejected", "基建后勤处", 2026),
+                                                          ("accepted", "基建处", 2026)]
     assert said[0].problems[0].message.startswith("基建后勤处由后勤管理处、基建处合并而成")
     assert currents(office) == [("后勤管理处", 2), ("基建处", 1)]  # nothing recorded
     done = office.ingest([merged, former]).outcomes

@@ -457,10 +457,19 @@ def test_a_year_with_no_forms_yet_says_so(archive, tmp_path):
     root = tmp_path / "ws"
     shutil.copytree(archive["root"], root)
     with Office(root, today=dt.date(2027, 3, 1)) as office:
-        paras, tables = docx_text(office.summary(2027).file)
+        early = office.summary(2027)
+        paras, tables = docx_text(early.file)
     assert "各单位共排查出廉政风险点0个，其中一级0个、二级0个、三级0个。" in paras
     assert "2026年度共有风险点9个（4个单位），2027年度0个（0个单位），减少9个。" in paras
-    assert tables[0][1:] == [["按时报送", "0", ""], ["逾期报送", "0", ""], ["未报送", "13", "、".join(roster(root))]]
+    # before the deadline the units without a form are not yet behind, and the clerk is told the numbers are of today
+    assert tables[0][1:] == [["按时报送", "0", ""], ["逾期报送", "0", ""], ["尚未报送", "13", "、".join(roster(root))]]
+    assert any("尚未报送13个" in p for p in paras)
+    assert early.warnings == ["2027 年度报送截止日期 2027-11-16 还没到，13 个单位尚未报送：这份总结是截至今天"
+                              "（2027年3月1日）的情况，报送截止后请重新生成"]
+    with Office(root, today=dt.date(2027, 11, 17)) as office:  # the deadline passed: 未报送, nothing to say
+        late = office.summary(2027)
+        _, tables = docx_text(late.file)
+    assert tables[0][3] == ["未报送", "13", "、".join(roster(root))] and late.warnings == []
     with Office(root, today=dt.date(2026, 11, 28)) as office:
         paras, _ = docx_text(office.summary(2023).file)
     assert "2023年度以前没有收取的表格，无法与上年度比较。" in paras
