@@ -30,14 +30,15 @@ def is_note_or_blank(values: dict[str, str]) -> bool:
 def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.date,
                same_as_above: bool = True, deadline: Callable[[int], dt.date | None] | None = None,
                closed: Callable[[int], bool] = lambda year: False, rows: CheckedRows | None = None,
-               file_name: str = "", owed: Callable[[str, str, int], bool] | None = None) -> CheckedForm:
+               file_name: str = "", owed: Callable[[str, str, int], str | None] | None = None) -> CheckedForm:
     """Run every check; raise RejectedFile listing all errors (and warnings) if any error was found.
     ``same_as_above``: a blank 岗位 under a filled one is the post above (with a warning), else an error.
     ``deadline`` (each year's 报送截止日) and ``closed`` (is a year 归档) tell a late form of last year: see
     :func:`late_year`. ``rows``: the form's :func:`check_rows` with that ``same_as_above``, when a reader worker
     checked them already (forms/ahead.py). ``file_name``: the file's, a second sign of the unit a name one character
     off the roster's means (``Roster.misspelt``). ``owed(kind, unit, year)``: does the unit owe a form of that year —
-    urged (催报) for it, none taken (a form whose title names no year may then be a late one: :func:`late_year`)."""
+    urged (催报) for it, none taken (OWES: a form whose title names no year may then be a late one, :func:`late_year`),
+    or its form of that year taken since (SENT: such a form is this year's, said with a warning), else None."""
     problems: list[Problem] = list(form.problems)
     kind = form.kind
 
@@ -161,7 +162,7 @@ def _check_unit(form: RawForm, roster: Roster, problems: list[Problem], file_nam
 def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list[Problem],
                 deadline: Callable[[int], dt.date | None] | None = None,
                 closed: Callable[[int], bool] = lambda year: False,
-                owes: Callable[[int], bool] | None = None) -> tuple[dt.date | None, int]:
+                owes: Callable[[int], str | None] | None = None) -> tuple[dt.date | None, int]:
     """The 填表日期 (None when missing or unreadable) and the programme year the form belongs to: the date's year,
     or last year for a late form of last year (:func:`late_year`)."""
     label = form.kind.date.label
@@ -190,11 +191,18 @@ def _check_date(form: RawForm, received: dt.date, today: dt.date, problems: list
 
 def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt.date | None] | None,
              closed: Callable[[int], bool], problems: list[Problem],
-             owes: Callable[[int], bool] | None = None) -> int:
+             owes: Callable[[int], str | None] | None = None) -> int:
     """The year of a form dated ``on`` (``what`` says the date in the warning): ``on``'s, or last year's for a late
     form of last year (:func:`late_year`), with the warning that says so."""
     titled = title_year(form)
     late = late_year(on, titled, deadline, closed, owes) if deadline else None
+    if late is None and titled is None and owes is not None and deadline \
+            and (last := _nearer_last(on, deadline)) is not None and not closed(last) and owes(last) == SENT:
+        # the unit urged for last year sent it since: this form may be its correction — said, not taken in silence
+        problems.append(warning(f"表题没有写年度，本单位{last}年度的表经催报已经收到，{what}：按{on.year}年度的表收取。"
+                                f"如果这是{last}年度表的更正，请在表题写明{last}年度后重新报送",
+                                column=form.kind.date.label))
+        return on.year
     if late is None:
         if titled is not None and titled != on.year:  # a stale title, or next year's: said, never silently taken
             then = (f"（{titled}年度已归档，不再收取该年度的表）" if titled < on.year and closed(titled) else
@@ -214,7 +222,7 @@ def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt
 
 
 def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.date | None],
-              closed: Callable[[int], bool], owes: Callable[[int], bool] | None = None) -> int | None:
+              closed: Callable[[int], bool], owes: Callable[[int], str | None] | None = None) -> int | None:
     """The year before ``filled``'s when the form is a late one of that year (补报): its title names that year — or
     names no year (lzdocs's own blank form, ``lzdocs form``), from a unit that owes a form of that year (``owes``:
     urged for it, none taken) — its date is nearer that year's 报送截止日 than this year's, and that year is not
@@ -227,12 +235,25 @@ def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.
     last = filled.year - 1
     if (titled is None and owes is None) or titled not in (None, last):
         return None
-    before, now = deadline(last), deadline(filled.year)
-    if before is None or now is None or abs((filled - before).days) >= abs((now - filled).days):
+    if _nearer_last(filled, deadline) is None:
         return None  # (checked before the archive is asked: most forms are dated nearer this year's deadline)
     if closed(last):
         return None
-    return last if titled == last or owes(last) else None
+    return last if titled == last or owes(last) == OWES else None
+
+
+# What ``owes(year)`` says of a unit and a year (``check_form``'s ``owed``): urged (催报) for it, none of its forms of
+# that year taken; urged, and its form of that year taken since; or None: not urged (or the 催报 voided).
+OWES, SENT = "owes", "sent"
+
+
+def _nearer_last(filled: dt.date, deadline: Callable[[int], dt.date | None]) -> int | None:
+    """Last year when ``filled`` is nearer last year's 报送截止日 than this year's, else None."""
+    last = filled.year - 1
+    before, now = deadline(last), deadline(filled.year)
+    if before is None or now is None or abs((filled - before).days) >= abs((now - filled).days):
+        return None
+    return last
 
 
 def level_name(level: int | None) -> str:

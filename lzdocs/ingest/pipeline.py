@@ -601,20 +601,23 @@ class Ingest:
         with self.store.read() as conn:
             return closure(conn, year) is not None
 
-    def _owed(self, kind: str, unit: str, year: int) -> bool:
+    def _owed(self, kind: str, unit: str, year: int) -> str | None:
         """Does ``unit`` owe a form of ``kind`` and ``year``: urged for it (a 催报通知 issued, not voided) and none
-        taken — its form whose title names no year, dated early in the next year, is then that year's (补报:
-        forms/checks.py). A unit never urged, or an office new to lzdocs in January, sends this year's."""
+        taken (OWES) — its form whose title names no year, dated early in the next year, is then that year's (补报:
+        forms/checks.py); or urged and its form taken since (SENT: such a form is this year's, with a warning that it
+        may be a correction). A unit never urged (None), or an office new to lzdocs in January, sends this year's."""
         from lzdocs.documents.kinds import KINDS
         from lzdocs.documents.letters import reporting_note
+        from lzdocs.forms.checks import OWES, SENT
         from lzdocs.store.letters import urged
 
         if kind != "risk":  # a 催报通知 asks for the risk forms
-            return False
+            return None
         names = self.roster.recorded_names(unit)
         with self.store.read() as conn:
-            return (urged(conn, names, KINDS["urge"].name, reporting_note(year))
-                    and subs.current_for(conn, kind, names, year) is None)
+            if not urged(conn, names, KINDS["urge"].name, reporting_note(year)):
+                return None
+            return OWES if subs.current_for(conn, kind, names, year) is None else SENT
 
     def _quality_hints(self, checked) -> tuple[list[Problem], list | None]:
         """The quality review's hints on a risk form (提示; dynamics/quality.py), and the form's texts as compared

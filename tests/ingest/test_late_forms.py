@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 
 from lzdocs import Office
-from lzdocs.forms.checks import late_year
+from lzdocs.forms.checks import OWES, SENT, late_year
 from lzdocs.ingest import Ingest
 from lzdocs.store.years import close_year
+from tests.conftest import SAMPLE_ROWS
 from tests.ingest.invariant import assert_each_input_exactly_once
 
 DEADLINE = lambda year: dt.date(year, 11, 16)  # the sample workspace's [submission] deadline "11-16"
@@ -91,9 +92,29 @@ def test_a_form_without_a_year_in_its_title_from_a_unit_urged_in_january_is_last
         "如果这是2027年度的表，请在表题写明2027年度后重新报送"]
     assert (outcomes["计划财务处"].status, outcomes["计划财务处"].year) == ("accepted", 2027)
     assert (outcomes["人事处"].status, outcomes["人事处"].year) == ("accepted", 2027)
+    assert not [p for o in outcomes.values() if o.unit != "宣传部" for p in o.problems if p.severity == "warning"]
     make_form(workspace.inbox / "宣传2027.docx", unit="宣传部", date=dt.date(2027, 1, 9))  # its 2026 form came
     [again] = Ingest(workspace, store, today=dt.date(2027, 1, 10)).run_inbox()
     assert (again.unit, again.year) == ("宣传部", 2027)
+    # it may be the correction of the late form: taken as this year's, but said — not in silence
+    assert [p.message for p in again.problems if p.severity == "warning"] == [
+        "表题没有写年度，本单位2026年度的表经催报已经收到，填表日期是2027年：按2027年度的表收取。"
+        "如果这是2026年度表的更正，请在表题写明2026年度后重新报送"]
+
+
+def test_two_forms_without_a_year_from_an_urged_unit_in_one_run_say_which_year_each_is(workspace, store, make_form):
+    """An urged unit's late form and a second one (a correction, or this year's) in one run: the first taken is last
+    year's (补报), the other this year's — and each says so, with what to write if it was meant otherwise."""
+    with Office(workspace.root, today=dt.date(2027, 1, 4)) as office:
+        assert "组织部" in {letter.unit for letter in office.urge(year=2026).sent}
+    make_form(workspace.inbox / "组织.docx", unit="组织部", date=dt.date(2027, 1, 6))
+    make_form(workspace.inbox / "组织（更正）.docx", unit="组织部", date=dt.date(2027, 1, 7),
+              rows=[dict(r, measures="每月核对一次") for r in SAMPLE_ROWS])
+    outcomes = Ingest(workspace, store, today=dt.date(2027, 1, 8)).run_inbox()
+    assert sorted((o.status, o.year) for o in outcomes) == [("accepted", 2026), ("accepted", 2027)]
+    said = {o.year: [p.message for p in o.problems if p.severity == "warning"] for o in outcomes}
+    assert said[2026][0].startswith("表题没有写年度，本单位2026年度的表经催报尚未报送")
+    assert said[2027][0].startswith("表题没有写年度，本单位2026年度的表经催报已经收到")
 
 
 def test_the_rule_of_a_late_form():
@@ -103,9 +124,10 @@ def test_the_rule_of_a_late_form():
     assert late_year(dt.date(2027, 5, 20), 2026, DEADLINE, never) is None  # nearer 2027-11-16
     assert late_year(dt.date(2027, 1, 5), 2025, DEADLINE, never) is None  # two years back: a wrong title
     assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never) is None  # no year in the title
-    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: True) == 2026  # …from a unit without one
-    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: False) is None  # …with one: this year's
-    assert late_year(dt.date(2027, 6, 1), None, DEADLINE, never, lambda year: True) is None  # nearer 2027's deadline
+    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: OWES) == 2026  # …from a unit without one
+    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: SENT) is None  # …with one: this year's
+    assert late_year(dt.date(2027, 6, 1), None, DEADLINE, never, lambda year: OWES) is None  # nearer 2027's deadline
+    assert late_year(dt.date(2027, 1, 5), None, DEADLINE, never, lambda year: None) is None  # …never urged
     assert late_year(dt.date(2027, 1, 5), 2026, lambda year: None, never) is None  # no deadline set
     assert late_year(dt.date(2027, 1, 5), 2026, DEADLINE, lambda year: year == 2026) is None
 
