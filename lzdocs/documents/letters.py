@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from lzdocs import interrupts
 from lzdocs.documents.kinds import KINDS, Field, LetterKind, find_kind, template_gaps  # noqa: F401 - part of this API
-from lzdocs.documents.letter_fields import DATE_SPAN, basis_text, contact, copy_line, list_items, when_text
+from lzdocs.documents.letter_fields import (
+    DATE_SPAN,
+    basis_text,
+    contact,
+    copy_line,
+    list_items,
+    talk_day,
+    when_text,
+)
 from lzdocs.documents.numbering import DocumentNumber, DurableRenames, finish_leftovers, issue_document
 from lzdocs.errors import ConfigError, FieldError, LzdocsError, TemplateError
 from lzdocs.fsutil import write_new_file
@@ -184,7 +192,7 @@ class LetterOffice:
         context = self._fields(kind, values, date, warnings)
         reply_due = context.get(kind.reply) if kind.reply else None
         if kind.reply and kind.field(kind.reply).when:  # 谈话时间: the day the talk is due; its check is when_text's
-            reply_due = parse_date(values.get(kind.reply))  # 2026-12-08 09:30, 二〇二六年十二月八日上午…
+            reply_due = talk_day(values.get(kind.reply), date)  # 2026-12-08 09:30, 12月8日下午3点, 二〇二六年…
         elif reply_due is not None and reply_due < date:  # a deadline already past when the letter is written
             raise FieldError(f"“{kind.reply}”（{chinese_date(reply_due)}）早于成文日期（{chinese_date(date)}），"
                              "单位收到时期限已过",

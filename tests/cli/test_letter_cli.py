@@ -97,7 +97,8 @@ def test_data_file_and_pdf_without_libreoffice(session):
     proc = session["talk"]
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["number"] == "内工大纪谈〔2026〕1号" and result["reply_due"] is None
+    # 12月1日上午9:00, its year left out: the talk falls due that day of the letter's year (before: no deadline at all)
+    assert result["number"] == "内工大纪谈〔2026〕1号" and result["reply_due"] == "2026-12-01"
     assert result["files"] == ["outbox/2026/谈话提醒通知书/内工大纪谈〔2026〕1号-基建处.docx"]
     assert any("未找到 LibreOffice" in w for w in result["warnings"])
 

@@ -58,7 +58,8 @@ def test_talk_time_keeps_the_hour_and_minute_and_the_place_is_shown(office):
     ("2026-12-08 09:30", "2026年12月8日（星期二）9时30分", False),
     ("2026/12/8 14:05:00", "2026年12月8日（星期二）14时5分", False),
     (dt.datetime(2026, 12, 8, 15, 0), "2026年12月8日（星期二）15时", False),
-    ("2026年12月1日上午9:00", "2026年12月1日上午9:00", False),
+    ("2026年12月1日上午9:00", "2026年12月1日（星期二）上午9时", False),
+    ("12月8日（周二）下午3点半", "2026年12月8日（星期二）下午3时30分", False),  # no year: the letter's
     (dt.datetime(2026, 12, 8), "2026年12月8日（星期二）", True),  # an Excel date cell without a time
 ])
 def test_talk_time_forms(office, value, printed, warned):

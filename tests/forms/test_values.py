@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from lzdocs.errors import FieldError
 from lzdocs.forms.values import parse_level, read_choice
 from lzdocs.textutil import parse_date
 
@@ -111,7 +112,11 @@ def test_a_day_in_chinese_numerals_needs_its_ri_and_a_year_may_be_typed_with_0(t
     ("2026-12-08 09:30", "2026年12月8日（星期二）9时30分"), ("2026年12月8日 9:30", "2026年12月8日（星期二）9时30分"),
     ("二〇二六年十二月八日 14：05", "2026年12月8日（星期二）14时5分"),
     ("2026.12.08T09:00:00", "2026年12月8日（星期二）9时"),
-    ("2026年12月8日上午9:00", "2026年12月8日上午9:00"), ("2026-12-08 25:00", "2026-12-08 25:00"),
+    ("2026年12月8日上午9:00", "2026年12月8日（星期二）上午9时"), ("2026-12-08 25:00", "2026-12-08 25:00"),
+    ("2026-12-27 上午9:00", "2026年12月27日（星期日）上午9时"),
+    ("12月8日 下午 3 点半", "2026年12月8日（星期二）下午3时30分"),
+    ("十二月八日上午九时", "2026年12月8日（星期二）上午9时"), ("1月5日下午3时", "2027年1月5日（星期二）下午3时"),
+    ("2026年12月8日上午9:00（暂定）", "2026年12月8日上午9:00（暂定）"),
     ("下周二上午", "下周二上午"), ("65431020", "65431020"), ("46000", "46000"),
     ("一二三四年五月六日", "一二三四年五月六日"),
 ])
@@ -119,3 +124,29 @@ def test_a_talks_time_is_printed_from_any_date_lzdocs_reads(text, printed):
     from lzdocs.documents.letter_fields import when_text
 
     assert when_text(text, dt.date(2026, 12, 1), []) == printed
+
+
+@pytest.mark.parametrize("text, day, warned", [
+    ("12月1日上午9:00", dt.date(2026, 12, 1), ""),  # the letter's own day
+    ("1月5日下午3时", dt.date(2027, 1, 5), ""),  # a day of the next months, past this year: next year's
+    ("2026年12月8日上午9:00（暂定）", dt.date(2026, 12, 8), ""),  # kept as written, its day still read
+    ("下周二上午", None, "谈话时间“下周二上午”中没有读出日期：预警处置台账中没有谈话期限，过期也不会提示"),
+    ("46000", None, "没有读出日期"),  # a bare number is no day
+    ("12月8日（星期三）上午九时", dt.date(2026, 12, 8), "谈话时间写的是星期三，2026年12月8日是星期二"),
+])
+def test_the_day_a_talk_falls_due_is_read_with_or_without_its_year_and_a_time_without_one_is_said(text, day, warned):
+    """The 预警处置台账 counts a talk overdue from the day its 谈话时间 names: a time written without its year (12月1日
+    上午9:00) had none — never overdue, and nothing said."""
+    from lzdocs.documents.letter_fields import talk_day, when_text
+
+    warnings: list[str] = []
+    when_text(text, dt.date(2026, 12, 1), warnings)
+    assert talk_day(text, dt.date(2026, 12, 1)) == day
+    assert (warned and any(warned in w for w in warnings)) or (not warned and not warnings)
+
+
+def test_a_day_without_its_year_that_has_passed_long_ago_is_refused_as_before_the_letter():
+    from lzdocs.documents.letter_fields import when_text
+
+    with pytest.raises(FieldError, match="谈话时间（2026年11月20日）早于成文日期"):
+        when_text("11月20日上午9:00", dt.date(2026, 12, 1), [])
