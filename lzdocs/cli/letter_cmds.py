@@ -317,14 +317,17 @@ def reply_command(env: Env, number: str, date_text: str | None, correct: bool, p
     if env.json:
         env.emit(result)
         return
-    what = "谈话" if result["kind"] == "talk" else "回复"
+    from lzdocs.dynamics.steps import step_two
+
+    what = step_two(result["kind"])
     day = chinese_date(parse_date(result["replied"]))
     if not result["changed"]:
         env.echo(f"{result['number']}（{result['unit']}）已登记{what}日期 {day}，未改动。")
         return
     env.echo(f"已登记{what}：{result['number']}（{result['unit']}，{result['title']}），{what}日期 {day}")
     if result["late"]:
-        env.echo(f"  注意：超过了回复期限（{result['reply_due']}）")
+        due = chinese_date(parse_date(result["reply_due"]))
+        env.echo(f"  注意：{what}晚于{'通知的谈话时间' if result['kind'] == 'talk' else '回复期限'}（{due}）")
     if result["previous"]:
         env.echo(f"  此前登记的日期 {result['previous']} 已更正（原日期保留在操作记录中）")
 

@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 
 REGISTER_DIR, PUBLICITY_DIR = "登记簿", "公示"
 STATE_STYLES = {SUBMITTED: "good", LATE: "warn", MISSING: "bad"}
-REPLY_STYLES = {"已回复": "good", "已谈话": "good", "未到期": "center", "已逾期": "bad", "作废": "center"}
+REPLY_STYLES = {"已回复": "good", "已谈话": "good", "已批评教育": "good", "未到期": "center", "已逾期": "bad",
+                "作废": "center"}
 LEVEL_COLOURS = {1: "C00000", 2: "ED7D31", 3: "FFC000"}
 
 
@@ -662,8 +663,8 @@ def _reply_note(w, state: str, today: dt.date) -> str:
     notes = [w["note"]] if w["note"] else []
     if state == "已逾期":
         notes.append(f"已逾期 {(today - w['reply_due']).days} 天")
-    elif state in ("已回复", "已谈话") and w["reply_due"] and w["replied"] > w["reply_due"]:
-        notes.append(f"逾期 {(w['replied'] - w['reply_due']).days} 天后{'谈话' if state == '已谈话' else '回复'}")
+    elif state not in ("未到期", "作废") and w["reply_due"] and w["replied"] > w["reply_due"]:
+        notes.append(f"逾期 {(w['replied'] - w['reply_due']).days} 天后{state.removeprefix('已')}")
     return "；".join(notes)
 
 

@@ -39,10 +39,12 @@ def kind_name(kind: str, note: str = "") -> str:
 
 
 def reply_state(replied: dt.date | None, reply_due: dt.date | None, today: dt.date, kind: str = "") -> str:
-    """已回复 (已谈话 for a 谈话提醒 held), 已逾期 (no reply and the deadline has passed — as ``overdue_warnings``) or
-    未到期."""
+    """已回复 (已谈话 for a 谈话提醒 held, 已批评教育: ``dynamics.steps.step_two``), 已逾期 (no reply and the
+    deadline has passed — as ``overdue_warnings``) or 未到期."""
     if replied is not None:
-        return "已谈话" if kind == "talk" else "已回复"
+        from lzdocs.dynamics.steps import step_two
+
+        return f"已{step_two(kind)}"
     if reply_due is not None and reply_due < today:
         return "已逾期"
     return "未到期"

@@ -15,7 +15,7 @@ from lzdocs.store.documents import VOID
 if TYPE_CHECKING:
     from lzdocs.settings import Settings
 
-TALKED = {CRITICISM, "talk"}  # step 2 of these is a talk, not a written reply
+TALKED = {"talk": "谈话", CRITICISM: "批评教育"}  # step 2 of these is held in person, not a written reply
 ISSUED, REPLIED, CHECKED, CLOSED = "issued", "replied", "checked", "closed"
 STEPS = {"reply": "回复/谈话", "check": "整改核查", "close": "办结"}
 DEFAULT_CHECK_DAYS, DEFAULT_CLOSE_DAYS = 30, 15
@@ -34,6 +34,11 @@ class Deadlines:
                    settings.integer("follow_up", "close_days", DEFAULT_CLOSE_DAYS))
 
 
+def step_two(kind: str) -> str:
+    """What step 2 of a warning of ``kind`` is: 谈话 (a 谈话提醒), 批评教育 (held as it is recorded), else 回复."""
+    return TALKED.get(kind, "回复")
+
+
 def state(w) -> str:
     if w["closed"]:
         return CLOSED
@@ -50,7 +55,7 @@ def state_name(w) -> str:
     if current == CHECKED:
         return f"整改已核查（{w['check_result']}）"
     if current == REPLIED:
-        return "已谈话" if w["kind"] in TALKED else "已回复"
+        return f"已{step_two(w['kind'])}"
     return {ISSUED: "已发出", CLOSED: "已办结"}[current]
 
 

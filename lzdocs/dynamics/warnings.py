@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from lzdocs.documents.kinds import CRITICISM, NOT_RECTIFIED, RECTIFIED, WAYS
 from lzdocs.dynamics.steps import (
-    TALKED,
     Deadlines,
     state,
     state_name,
+    step_two,
     waiting_overdue,
     warning_record,
 )
@@ -105,7 +105,7 @@ def _check(store: Store, conn: Connection, w, result: str, day: dt.date, by: str
     if w["closed"]:
         raise FieldError(f"{w['number']} 已于{chinese_date(w['closed'])}办结，不能再登记核查")
     if not w["replied"]:
-        what = "谈话" if w["kind"] in TALKED else "回复"
+        what = step_two(w["kind"])
         raise FieldError(f"{w['number']} 还没有登记{what}，不能核查整改",
                          hint=f"请先登记{what}：lzdocs reply {w['number']} --date …")
     if day < w["replied"]:

@@ -166,7 +166,9 @@ def test_a_criticism_is_recorded_without_a_letter_and_followed(root):
     assert row[2:8] == ["内工大纪批〔2026〕1号", "批评教育", "计划财务处", "批评教育", 1, "有效"]
     assert row[8] == "在检查中发现报销审核不严；对象：王磊" and row[9] is None  # 备注; no file
     row = ledger(root)["内工大纪批〔2026〕1号"]
-    assert (row["文种"], row["处置状态"], row["逾期环节"]) == ("批评教育", "已谈话", None)
+    # held as recorded, and called so in both columns (before: 已谈话 in one, 已回复 in the other)
+    assert (row["文种"], row["状态"], row["处置状态"], row["逾期环节"]) == ("批评教育", "已批评教育", "已批评教育",
+                                                                   None)
     # given in person: the check is the first step left, due check_days after
     assert overdue_steps(root, "2026-12-29") == [("内工大纪批〔2026〕1号", "check", "2026-12-28", 1)]
     on("2026-12-29", root, "follow-up", "内工大纪批〔2026〕1号", "--result", "已整改", "--by", "张某", "--close")
@@ -194,6 +196,8 @@ def test_a_talk_is_due_on_its_day_and_held_with_a_reply(root):
     w = card_warning(root, "2026-12-09", number=number)
     assert (w["state"], w["state_name"], w["reply_due"], w["replied"]) == ("replied", "已谈话", "2026-12-08",
                                                                             "2026-12-08")
+    held_late = on("2026-12-10", root, "reply", number, "--date", "2026-12-09", "--correct").stdout
+    assert "注意：谈话晚于通知的谈话时间（2026年12月8日）" in held_late  # not 超过了回复期限（2026-12-08）
 
 
 def test_a_follow_up_is_refused_before_the_reply_and_without_who_checked(root):
