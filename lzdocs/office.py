@@ -871,17 +871,12 @@ class Office:
         from lzdocs.documents.letters import DocumentNumber, record_reply
 
         with interrupts.deferred():  # one Ctrl-C lets the record be made and said (reporting); a second stops it
-            result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk,
-                                  example=self.example_number())
+            result = record_reply(self.store, number, date, self.today, correct=correct, talk=talk)
             interrupts.reporting(done := f"{result['number']} 的回复已记录")
         if result["changed"]:
             self._letter_registers([int(DocumentNumber.parse(result["number"]).year)], done)
         return result
 
-    def example_number(self) -> str:
-        """A 文号 as this workspace writes them, for hints (内工大纪建〔2026〕3号 where that is the code)."""
-        codes = [str(c) for c in self.ws.settings.section("numbering").values() if str(c or "").strip()]
-        return f"{codes[0]}〔{self.today.year}〕3号" if codes else ""
     # --- every warning followed to its end ------------------------------------------------------------------
     @property
     def deadlines(self) -> Deadlines:

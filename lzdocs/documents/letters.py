@@ -554,20 +554,21 @@ class Talk:
 
 
 def record_reply(store: Store, number_text: str, replied: dt.date | None, today: dt.date, *, correct: bool = False,
-                 talk: Talk | None = None, example: str = "") -> dict:
+                 talk: Talk | None = None) -> dict:
     """Record that the unit replied to a letter (or that a 谈话提醒 was held); the change goes to the audit log.
 
     Without a date: today, only when nothing was recorded yet. A different date replaces a recorded one only with
-    ``correct`` (the event log keeps both). A date after today, or before the letter, is refused. ``example`` is a
-    文号 of this workspace for the error hints."""
+    ``correct`` (the event log keeps both). A date after today, or before the letter, is refused; a number not
+    recorded is said with what the 发文登记簿 holds (``numbering.unknown_number``)."""
     from lzdocs.documents.numbering import year_of
 
     number = normalise_number(number_text)
     with store.begin(year=year_of(number)) as conn:
         doc = doc_queries.find_document(conn, number)
         if doc is None:
-            raise FieldError(f"发文登记簿中没有文号“{number_text.strip()}”",
-                             hint=f"请核对文号，例如 {example or '机关代字〔年份〕序号号'}")
+            from lzdocs.documents.numbering import unknown_number
+
+            raise unknown_number(conn, number, number_text.strip())
         if doc["status"] == doc_queries.VOID:
             raise FieldError(f"{number} 已作废（{doc['void_reason']}），不能登记回复")
         warning = doc_queries.warning_for(conn, doc["id"])

@@ -56,6 +56,21 @@ class DocumentNumber:
         return cls(m["code"], int(m["year"]), int(m["seq"])) if m else None
 
 
+def unknown_number(conn, number: str, shown: str | None = None) -> FieldError:
+    """The error of a 文号 the 发文登记簿 does not hold, its hint from what it does hold: how far that 机关代字's
+    numbers of the year go, or which codes the year has (never an example that may be the very number asked)."""
+    parsed = DocumentNumber.parse(number)
+    message = f"发文登记簿中没有文号“{shown or number}”"
+    if parsed is None:
+        return FieldError(message, hint="文号的写法如 机关代字〔年份〕序号号，请核对")
+    last = q.next_seq(conn, parsed.code, parsed.year) - 1
+    if last:
+        return FieldError(message, hint=f"{parsed.code}〔{parsed.year}〕的文号编到 {last} 号，请核对文号")
+    codes = q.codes_of(conn, parsed.year)
+    return FieldError(message, hint=f"{parsed.year} 年度用过的机关代字：{'、'.join(codes)}；请核对文号" if codes
+                      else f"{parsed.year} 年度还没有发文，请核对文号中的年份")
+
+
 def year_of(text: str) -> int | None:
     """The year of a 文号 as written, None when it is not one (the change is then refused for another reason)."""
     parsed = DocumentNumber.parse(text)
@@ -421,7 +436,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
         with store.begin(year=year_of(number)) as conn:
             doc = q.find_document(conn, number)
             if doc is None:
-                raise FieldError(f"发文登记簿中没有文号“{number}”", hint="请核对文号，例如 内工大纪建〔2026〕3号")
+                raise unknown_number(conn, number)
             if doc["status"] == q.VOID:
                 settled = _settle_void_file(store, conn, doc, year_dir(doc["year"]) / VOID_DIR, workspace_root)
                 if settled is None:

@@ -31,6 +31,12 @@ def document_with_seq(conn: Connection, code: str, year: int, seq: int) -> dict 
                    {"code": code, "year": year, "seq": seq})
 
 
+def codes_of(conn: Connection, year: int) -> list[str]:
+    """The 机关代字 numbered in ``year``, in the order first used."""
+    return [r["code"] for r in sql.rows(conn, "SELECT code, min(id) AS first FROM documents WHERE year = :year "
+                                              "GROUP BY code ORDER BY first", {"year": year})]
+
+
 def previous_document(conn: Connection, code: str, year: int, seq: int) -> dict | None:
     """The document with the highest number below ``seq`` of the same 机关代字 and year that was not voided."""
     return sql.row(conn, "SELECT * FROM documents WHERE code = :code AND year = :year AND seq < :seq "

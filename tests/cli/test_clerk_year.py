@@ -484,10 +484,20 @@ def test_a_talk_held_is_recorded_and_closed_in_the_warning_register(ws):
     assert row["备注"] == "谈话地点：纪委办公室（行政楼301）；谈话人：纪委副书记 王某某"
 
 
-def test_error_examples_name_this_workspaces_codes(ws):
-    proc = run_cli("-w", ws, "reply", "东理纪建〔2026〕9号", check=2)
-    assert proc.stderr == "错误：发文登记簿中没有文号“东理纪建〔2026〕9号”；请核对文号，例如 东理纪建〔2026〕3号\n"
-    assert "内工大" not in proc.stderr
+def test_a_number_not_recorded_is_said_with_what_the_register_holds(ws):
+    """reply and void say how far the code's numbers go, or which codes the year has — in this workspace's own
+    codes; before, void's hint was always 内工大纪建〔2026〕3号, and reply's example could be the very number asked."""
+    assert "还没有发文" in run_cli("-w", ws, "reply", "东理纪建〔2026〕1号", check=2).stderr
+    sets = ["--set", "事由=在检查中", "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度"]
+    run_json("-w", ws, "letter", "talk", "--unit", "基建处", "--set", "对象=基建处处长", "--set", "事由=在检查中",
+             "--set", "谈话时间=2026年12月8日上午9:30", "--set", "谈话地点=纪委办公室", "--set", "谈话人=纪委副书记")
+    run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", *sets)
+    for command in (["reply", "东理纪建〔2026〕9号"], ["void", "东理纪建〔2026〕9号", "--reason", "x"]):
+        proc = run_cli("-w", ws, *command, check=2)
+        assert proc.stderr == ("错误：发文登记簿中没有文号“东理纪建〔2026〕9号”；"
+                               "东理纪建〔2026〕的文号编到 1 号，请核对文号\n")
+    proc = run_cli("-w", ws, "void", "东理纪改〔2026〕1号", "--reason", "x", check=2)
+    assert proc.stderr.endswith("；2026 年度用过的机关代字：东理纪谈、东理纪建；请核对文号\n")
 
 
 # --- Rejections ---------------------------------------------------------------------------------------------------
