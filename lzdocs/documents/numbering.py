@@ -375,8 +375,8 @@ def check_assigned(number: DocumentNumber, *, code: str, year: int, known: dict[
         raise FieldError(f"文号 {number} 的机关代字“{number.code}”不是本工作区的机关代字",
                          hint=f"lzdocs.toml 中的机关代字：{codes}")
     if number.code != code:
-        raise FieldError(f"文号 {number} 的机关代字“{number.code}”与这份文书的机关代字“{code}”不同",
-                         hint=f"这份文书的文号应为 {code}〔{year}〕n号；公文用 --issuer 选择{known[number.code]}")
+        raise FieldError(f"文号 {number} 的机关代字“{number.code}”是{known[number.code]}的机关代字，"
+                         f"不是这份文书的（{code}）", hint=f"这份文书的文号应为 {code}〔{year}〕n号")
     if number.year != year:
         raise FieldError(f"文号 {number} 的年份（{number.year}）与成文日期的年份（{year}）不同",
                          hint="请核对文号，或用 --date 写明成文日期")

@@ -181,7 +181,11 @@ def test_an_assigned_number_must_carry_a_code_of_the_workspace_and_of_the_docume
     assert "内工大纪建（纪检监察建议书）" in proc.stderr and "内工大党发（中共内蒙古工业大学委员会）" in proc.stderr
     proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS,
                    "--number", "内工大党发〔2026〕1号", check=2)
-    assert "与这份文书的机关代字“内工大纪建”不同" in proc.stderr
+    assert "机关代字“内工大党发”是中共内蒙古工业大学委员会的机关代字，不是这份文书的（内工大纪建）" in proc.stderr
+    assert "这份文书的文号应为 内工大纪建〔2026〕n号" in proc.stderr and "--issuer" not in proc.stderr
+    proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS,
+                   "--number", "内工大纪改〔2026〕2号", check=2)  # another letter's code: named as such
+    assert "机关代字“内工大纪改”是责令检查整改通知书的机关代字" in proc.stderr
     proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", *FIELDS,
                    "--number", "内工大纪建〔2025〕1号", check=2)
     assert "年份（2025）与成文日期的年份（2026）不同" in proc.stderr
