@@ -52,7 +52,7 @@ def _ask_organisation(school: str | None, short: str | None, given: dict) -> Org
 @click.option("--issuer", metavar="机关", help="纪检监察文书的发文机关（默认 中共<学校>纪律检查委员会）")
 @click.option("--office", "office_name", metavar="机关", help="印发机关（默认 <学校>纪委办公室）")
 @click.option("--code", "codes", multiple=True, metavar="文种=机关代字",
-              help="改用其他机关代字，如 talk=内工大纪谈（文种：suggestion accountability talk rectify urge）")
+              help=f"改用其他机关代字，如 talk=内工大纪谈（文种：{' '.join(LETTER_CODES)}）")
 @click.option("--organ", "organs", multiple=True, metavar="发文机关=机关代字",
               help="公文的发文机关及其机关代字，如 中共某大学委员会=某大党发")
 @click.option("--contact", metavar="姓名", help="联系人（错误说明中的联系方式）")

@@ -88,7 +88,8 @@ def warning_part(s: YearSummary) -> list[Block]:
     w = s.warnings
     kinds = "、".join(f"{k}{n}件" for k, n in w.by_kind.items())
     text = f"本年度共采取预警处置措施{w.total}件" + (f"，其中{kinds}" if kinds else "") + f"；已办结{w.closed}件。"
-    late = ("、".join(f"{unit}（{number}，逾期{days}天）" for number, unit, days in w.overdue_replies))
+    longest = sorted(w.overdue_replies, key=lambda late: -late[2])  # the longest overdue first (stable: by number)
+    late = "、".join(f"{unit}（{number}，逾期{days}天）" for number, unit, days in longest)
     overdue = (f"逾期未回复的{len(w.overdue_replies)}件：{late}。" if late else "没有逾期未回复的文书。")
     rows = [("处置方式", "件数", "已办结"), *((k, str(n), str(w.closed_by_kind[k])) for k, n in w.by_kind.items()),
             ("合计", str(w.total), str(w.closed))]

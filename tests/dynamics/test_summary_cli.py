@@ -528,3 +528,20 @@ def test_the_quality_section_counts_the_flags_of_office_quality(archive, report)
     for code in dict.fromkeys(f["code"] for f in flags):
         units = "、".join(dict.fromkeys(f["unit"] for f in flags if f["code"] == code))
         assert any(p.endswith(f"{sum(f['code'] == code for f in flags)}条，涉及{units}。") for p in paras[start + 2:])
+
+
+def test_the_overdue_letters_are_listed_longest_overdue_first():
+    """The report names each letter with its days overdue: in that order, not in the order they were issued (71,
+    71, 66, 33, 47, 30 read as a mistake)."""
+    from types import SimpleNamespace
+
+    from lzdocs.documents.summary import WarningTotals
+    from lzdocs.documents.summary_doc import warning_part
+
+    late = [("纪建〔2026〕1号", "人事处", 33), ("纪建〔2026〕2号", "图书馆", 71), ("纪改〔2026〕1号", "教务处", 47),
+            ("纪建〔2026〕3号", "宣传部", 71)]
+    blocks = warning_part(SimpleNamespace(warnings=WarningTotals(total=4, overdue_replies=late)))
+    texts = ["".join(span.text for span in block.spans) for block in blocks]
+    [said] = [text for text in texts if "逾期未回复的" in text]
+    assert said == ("逾期未回复的4件：图书馆（纪建〔2026〕2号，逾期71天）、宣传部（纪建〔2026〕3号，逾期71天）、"
+                    "教务处（纪改〔2026〕1号，逾期47天）、人事处（纪建〔2026〕1号，逾期33天）。")
