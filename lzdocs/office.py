@@ -1085,6 +1085,7 @@ class Office:
         if date is not None and date > self.today:
             raise FieldError(f"作废日期{chinese_date(date)}在今天（{chinese_date(self.today)}）之后",
                              hint="作废日期默认今天")
+        followed = self._followed_so_far(str(parsed))
         with interrupts.deferred():  # as for reply
             done = void_document(self.store, str(parsed), reason=reason, voided=date or self.today,
                                  workspace_root=self.ws.root, year_dir=self.ws.year_dir)
@@ -1093,7 +1094,26 @@ class Office:
         return {"number": done.number, "title": done.title, "recipient": done.recipient,
                 "issued": done.issued.isoformat(), "voided": done.voided.isoformat(), "reason": done.reason,
                 "files": [self.ws.relative(p) for p in done.files], "missing": done.missing,
-                "registers": [self.ws.relative(p) for p in registers.files]}
+                "registers": [self.ws.relative(p) for p in registers.files],
+                "warnings": [f"这份文书的预警处置已登记{followed}；作废后它不再计入预警处置台账的统计和年度总结"
+                             "（登记过的内容保留在操作记录中）"] if followed else []}
+
+    def _followed_so_far(self, number: str) -> str:
+        """What was recorded of a warning's handling (its reply or talk, check, closing), as ``void`` warns of it
+        before the warning leaves the counts; "" for a letter without one, or none recorded."""
+        from lzdocs.dynamics.steps import step_two
+        from lzdocs.store import documents as docs_q
+        from lzdocs.textutil import chinese_date
+
+        with self.store.read() as conn:
+            doc = docs_q.find_document(conn, number)
+            w = docs_q.warning_for(conn, doc["id"]) if doc is not None and doc["status"] != docs_q.VOID else None
+        if w is None:
+            return ""
+        done = [f"{step_two(w['kind'])}（{chinese_date(w['replied'])}）"] if w["replied"] else []
+        done += [f"整改核查（{w['check_result']}）"] if w["checked"] else []
+        done += ["办结"] if w["closed"] else []
+        return "、".join(done)
 
     # --- tamper evidence ------------------------------------------------------------------------------------
     def verify(self, year: int | None = None) -> Report:

@@ -36,4 +36,6 @@ def void_command(env: Env, number: str, reason: str, date_text: str | None) -> N
         env.echo(f"  文件已移到 {path}")
     for path in result["missing"]:
         env.note(f"提醒：登记的文件 {path} 没有找到（可能已被移走或删除），只在发文登记簿中标记作废")
+    for text in result["warnings"]:
+        env.note(f"提醒：{text}")
     env.echo("此文号不会再使用。")

@@ -178,6 +178,10 @@ def test_a_criticism_is_recorded_without_a_letter_and_followed(root):
     card = json_on("2026-12-29", root, "unit", "计财处")
     assert [r["warnings"] for r in card["risks"]] == [[], ["内工大纪批〔2026〕1号"], []]
     assert card["reviews"] == [] and card["cases"] == []
+    # voided once its handling was recorded to the end: done, but said — it leaves the counts
+    voided = on("2026-12-30", root, "void", "内工大纪批〔2026〕1号", "--reason", "误操作")
+    assert ("提醒：这份文书的预警处置已登记批评教育（2026年11月28日）、整改核查（已整改）、办结；作废后它不再计入"
+            "预警处置台账的统计和年度总结") in voided.stderr
 
 
 def test_a_criticism_needs_its_cause_and_is_not_a_letter(root):
