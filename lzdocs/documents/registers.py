@@ -73,6 +73,7 @@ def register_paths(ws: Workspace, year: int) -> dict[str, Path]:
 
 BOOKS = ("risks", "status", "documents", "warnings", "publicity")  # the keys of register_paths, in writing order
 LETTER_BOOKS = pending.LETTER_BOOKS  # all that issuing a letter or registering a reply changes
+CHANGE_BOOKS = ("risks",)  # all that a form of last year changes: the 变化 sheet, the 与上年相同 hints
 RETURN_BOOKS = ("status",)  # all that a form returned to its unit changes (退回次数, 最近退回时间 and 原因)
 WRITER_WAIT = 300  # seconds a rebuild waits for another process's rebuild of the same workspace
 WAIT_SLICE = 0.5  # seconds between looks at a Ctrl-C meanwhile (``hold_writer``)

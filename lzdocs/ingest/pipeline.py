@@ -160,6 +160,7 @@ class Ingest:
         self.stopped: StoreError | None = None  # the database failed part-way (run_*): its server gone, its disk full
         self.interrupted: int | None = None  # Ctrl-C stopped the run (run_*): how many of its files it left
         self.saved = 0  # and how many it had taken (or, a dry run, looked at): their outcomes are the run's last
+        self._registers_of: dict[int, bool] = {}  # ``_has_registers``
         self.returned_years: set[int] = set()  # a roster unit's form returned: its year's 报送情况登记表 counts it
         self.crash = _CrashPoints(os.environ.get("LZDOCS_CRASH_AT"))
         self._tmp: Path | None = None  # the private folder of the readers' copies (``_private_copy``)
@@ -531,6 +532,15 @@ class Ingest:
             if register_paths(self.ws, year)["status"].exists():
                 self.returned_years.add(year)
 
+    def _has_registers(self, year: int) -> bool:
+        """Has ``year`` its 汇总表 already (a late form of last year, taken once this year's forms came: this year's
+        变化 sheet and 与上年相同 hints compare with it)? Asked once a run."""
+        if year not in self._registers_of:
+            from lzdocs.documents.registers import register_paths
+
+            self._registers_of[year] = register_paths(self.ws, year)["risks"].exists()
+        return self._registers_of[year]
+
     def changed_registers(self) -> dict[int, tuple[str, ...] | None]:
         """The registers to rewrite, by year: all of them (None) where a form was taken — by this run, or by one
         killed before it rewrote them (store/pending.py); the 报送情况登记表 alone where forms were only returned —
@@ -765,6 +775,10 @@ class Ingest:
                 record_reviews(self.store, conn, new_id, planned)
             if values["status"] == "accepted":  # its registers behind until rewritten (store/pending.py)
                 pending.mark(conn, values["year"])
+                if self._has_registers(values["year"] + 1):  # whose 汇总表 compares with this year's forms
+                    from lzdocs.documents.registers import CHANGE_BOOKS
+
+                    pending.mark(conn, values["year"] + 1, CHANGE_BOOKS)
             elif values["year"] in self.returned_years:  # a return the 报送情况登记表 counts
                 from lzdocs.documents.registers import RETURN_BOOKS
 

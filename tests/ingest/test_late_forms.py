@@ -154,3 +154,29 @@ def test_a_late_form_without_its_day_or_date_counts_by_the_day_it_came(workspace
     assert problems[-1].message.startswith("表题是2026年度，填表日期是2027年：按2026年度的表收取（补报）")
     problems = []  # a month of the season: this year's form, the stale title notwithstanding
     assert _check_date(form, dt.date(2027, 11, 10), dt.date(2027, 11, 12), problems, DEADLINE) == (None, 2027)
+
+
+def test_a_late_form_of_last_year_brings_this_years_changes_sheet_up_to_it(workspace, make_form):
+    """This year's 汇总表 compares each unit's form with last year's (its 变化 sheet): a late form of last year taken
+    after this year's forms came rewrites it — before, it kept comparing with the form replaced until a
+    ``register --year``."""
+    from openpyxl import load_workbook
+
+    january = dt.date(2027, 1, 5)
+    office = Office(workspace.root, today=january)
+    make_form(workspace.inbox / "财务2026.docx", unit="计划财务处", date=dt.date(2026, 11, 10),
+              rows=[dict(SAMPLE_ROWS[0], risk="旧的风险点")])
+    make_form(workspace.inbox / "财务2027.docx", unit="计划财务处", date=dt.date(2027, 1, 4), school="2027年度",
+              rows=[dict(SAMPLE_ROWS[0], risk="新年风险点")])
+    assert sorted(o.year for o in office.ingest().outcomes) == [2026, 2027]
+    book = workspace.year_dir(2027) / "登记簿" / "2027年廉政风险点汇总表.xlsx"
+
+    def compared() -> set[str]:
+        return {str(row[4]) for row in load_workbook(book)["变化"].iter_rows(min_row=4, values_only=True) if row[4]}
+
+    assert "旧的风险点" in compared()
+    make_form(workspace.inbox / "财务补报.docx", unit="计划财务处", date=dt.date(2027, 1, 4), school="2026年度",
+              rows=[dict(SAMPLE_ROWS[0], risk="补报的风险点")])
+    [late] = office.ingest().outcomes
+    assert (late.status, late.year) == ("accepted", 2026)
+    assert "补报的风险点" in compared() and "旧的风险点" not in compared()
