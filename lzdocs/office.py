@@ -501,9 +501,10 @@ class Office:
         return [placed for name in sorted({k.name for k in KINDS.values()} | set(NOTICE_KINDS))
                 for placed in finish_leftovers(self.store, folder / name, self.ws.root)]
 
-    def _check_recorded(self, year: int) -> None:
+    def _check_recorded(self, year: int, made: str = "登记簿") -> None:
         """A ConfigError unless ``year`` is the programme year, the one after it, or a year the archive has a form, a
-        letter or a case of (a slip — 2030 for 2026 — would otherwise leave a folder of empty registers)."""
+        letter or a case of (a slip — 2030 for 2026 — would otherwise leave a folder of empty registers, or a 总结 of
+        13 未报送 that an ``archive`` of that hollow year would then take). ``made``: what was not written."""
         current = self.programme_year()
         if year in (current, current + 1):
             return
@@ -513,7 +514,7 @@ class Office:
             known = recorded_years(conn)
         if year not in known:
             have = "、".join(map(str, known[-5:])) or "还没有"
-            raise ConfigError(f"档案库中没有 {year} 年的表格、文书或案例，没有为它生成登记簿",
+            raise ConfigError(f"档案库中没有 {year} 年的表格、文书或案例，没有为它生成{made}",
                               hint=f"请检查年份（有记录的年度：{have}；本年度 {current}）")
 
     def schools(self, year: int | None = None) -> list:
@@ -1210,6 +1211,7 @@ class Office:
         year = year or self.programme_year()
         from lzdocs.store.years import require_open
 
+        self._check_recorded(year, "总结")
         with self.store.read() as conn:  # a closed year's summary is in its 归档 package: no new one (YearClosed)
             require_open(conn, year)
         return write_report(self, year, [f.as_dict() for f in self.quality(year)], pdf=pdf, package=package)

@@ -449,12 +449,13 @@ def test_the_pdf_has_the_text_and_both_charts(archive, tmp_path):
     assert [line.split()[2] for line in images.splitlines()[2:]].count("image") == 2  # each with its alpha mask
 
 
-def test_a_year_with_no_forms_yet_says_so(archive, tmp_path):
+def test_a_year_with_no_forms_yet_says_so(archive, tmp_path, workspace):
     import shutil
 
     from lzdocs import Office
+    from lzdocs.errors import ConfigError
 
-    root = tmp_path / "ws"
+    root = tmp_path / "archived"  # (the workspace fixture is tmp_path / "ws")
     shutil.copytree(archive["root"], root)
     with Office(root, today=dt.date(2027, 3, 1)) as office:
         early = office.summary(2027)
@@ -470,9 +471,13 @@ def test_a_year_with_no_forms_yet_says_so(archive, tmp_path):
         late = office.summary(2027)
         _, tables = docx_text(late.file)
     assert tables[0][3] == ["未报送", "13", "、".join(roster(root))] and late.warnings == []
-    with Office(root, today=dt.date(2026, 11, 28)) as office:
-        paras, _ = docx_text(office.summary(2023).file)
-    assert "2023年度以前没有收取的表格，无法与上年度比较。" in paras
+    with Office(root, today=dt.date(2026, 11, 28)) as office, pytest.raises(ConfigError) as slip:
+        office.summary(2023)  # a year the archive knows nothing of: a slip, no 总结 (that archive would then close)
+    assert str(slip.value).startswith("档案库中没有 2023 年的表格、文书或案例，没有为它生成总结；请检查年份")
+    assert not (root / "outbox" / "2023").exists()
+    with Office(workspace.root, today=dt.date(2026, 11, 28)) as office:  # the first year: nothing to compare with
+        paras, _ = docx_text(office.summary(2026).file)
+    assert "2026年度以前没有收取的表格，无法与上年度比较。" in paras
 
 
 def test_charts_use_an_installed_chinese_font_or_say_there_is_none(monkeypatch):
