@@ -456,6 +456,18 @@ class DamagedRecord(ValueError):
     """A small JSON record of ours is there but is no record (not a regular file, not the JSON written there)."""
 
 
+def record_text(value: dict) -> str:
+    """A small JSON record as :func:`read_record` reads it: UTF-8 text, or — holding a name that is not UTF-8 (a
+    folder whose name came from another system's bytes: lone surrogates) — ASCII with \\u escapes, which reads back
+    as the same name."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
 def read_record(path: Path, key: str) -> dict | None:
     """A small JSON record written whole by lzdocs — an object holding the string ``key`` — or None when there is
     none. Opened once, without following a link or waiting on a FIFO; what is there but is no such record raises

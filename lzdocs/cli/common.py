@@ -142,8 +142,9 @@ def print_registers(env: Env, rebuilt: Rebuilt, *, summary: bool = False) -> Non
 def json_document(data) -> str:
     """``data`` as ``json.dumps(data, ensure_ascii=False, indent=2)`` writes it, dates as ISO days — by orjson, ten
     times as fast: Python's encoder falls back to pure Python when it indents (0.16 s of a thousand forms' ingest,
-    whose outcomes list every hint). What orjson refuses — a name that is not UTF-8 (a lone surrogate), an integer
-    beyond 64 bits, a value neither knows — goes through ``json`` as before, which writes it or says why not. Floats,
+    whose outcomes list every hint). What orjson refuses — a name that is not UTF-8 (a lone surrogate, written as
+    its \\u escape), an integer beyond 64 bits, a value neither knows — goes through ``json`` as before, which writes
+    it or says why not. Floats,
     which no command writes today, differ: 1e-7 for json's 1e-07, null for json's NaN (which no JSON reader takes)."""
     import orjson
 
@@ -153,7 +154,9 @@ def json_document(data) -> str:
     try:
         return orjson.dumps(data, default=_json_default, option=options).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError is one
-        return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+        # a lone surrogate (in a string: nowhere else) as JSON's \udcfe escape, which reads back as it: printable
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _json_default(value):
@@ -381,7 +384,7 @@ def write_error_log(env: Env, exc: BaseException | None = None, text: str | None
     try:
         if path.exists() and path.stat().st_size > 2**20:
             path.replace(path.with_name(path.name + ".1"))
-        with open(path, "a", encoding="utf-8") as fh:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:  # a name not UTF-8: \\xfe
             fh.write(entry)
     except OSError:
         return None

@@ -26,6 +26,7 @@ from lzdocs.fsutil import (
     name_max,
     open_regular,
     read_record,
+    record_text,
     remove_locked_folder,
     remove_marked,
     rename_no_replace,
@@ -381,7 +382,7 @@ def bind_inbox(work: Path, owner: dict, *, replacing: dict | None = None) -> dic
         return found
     work.mkdir(exist_ok=True)  # in the inbox, which is there (a share not connected is never made here)
     part = work / f".{OWNER}.{uuid.uuid4().hex}.part"
-    write_new_file(part, json.dumps(owner, ensure_ascii=False).encode("utf-8"))
+    write_new_file(part, record_text(owner).encode("utf-8"))
     try:
         try:
             if found is None:

@@ -22,7 +22,6 @@ the identity recorded."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import StoreError, describe_os_error
-from lzdocs.fsutil import DamagedRecord, read_record, write_atomic
+from lzdocs.fsutil import DamagedRecord, read_record, record_text, write_atomic
 
 if TYPE_CHECKING:
     from lzdocs.store.db import Store
@@ -269,7 +268,7 @@ def opened(ws: Workspace, store: Store, found: dict | None) -> bool:
         return True
     try:
         record_path(ws).parent.mkdir(exist_ok=True)
-        write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
+        write_atomic(record_path(ws), record_text(value))
     except OSError as exc:
         log.debug("工作区的档案库记录未能写入：%s", describe_os_error(exc))
     return True
@@ -294,7 +293,7 @@ def moved(ws: Workspace, source: Store, target: Store) -> bool:
     value = {"archive": mine, "place": target.place, "database": shown_url(target.url),
              "left": _left(before or {"place": source.place}, target.place)}
     record_path(ws).parent.mkdir(exist_ok=True)
-    write_atomic(record_path(ws), json.dumps(value, ensure_ascii=False))
+    write_atomic(record_path(ws), record_text(value))
     return True
 
 

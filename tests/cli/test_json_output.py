@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -56,3 +57,10 @@ def test_a_value_neither_knows_is_refused_as_json_refuses_it():
             as_json_writes(value)
         with pytest.raises(TypeError):
             json_document(value)
+
+
+def test_a_name_that_is_not_utf8_is_written_as_its_escape_and_read_back_as_it():
+    name = os.fsdecode("恢复".encode("gbk"))  # a folder named in GBK bytes: lone surrogates
+    document = json_document({"root": f"/srv/{name}"})
+    document.encode("utf-8")  # printable on any UTF-8 console
+    assert json.loads(document) == {"root": f"/srv/{name}"}

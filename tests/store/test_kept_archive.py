@@ -5,9 +5,11 @@ rewritten empty. Refused before anything is written, the database refused includ
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -122,6 +124,23 @@ def test_the_same_archive_elsewhere_is_welcome_and_the_record_follows_it(workspa
     run_json("restore", next(backup.iterdir()), restored)
     assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕2号"
     assert _record(Workspace.open(restored))["database"] == str(restored / "lzdocs.db")
+
+
+def test_a_folder_whose_name_is_not_utf8_holds_the_archive_as_any_other(workspace, make_form, tmp_path):
+    """Copied, or restored, to a folder named in another system's bytes (GBK on a Linux file server): its record
+    holds the name as written (before, writing it crashed every command with a traceback, and exit code 1 — for
+    verify, "findings")."""
+    _filled(workspace, make_form)
+    named = os.fsdecode(os.fsencode(tmp_path) + "/工作区".encode("gbk"))
+    shutil.copytree(workspace.root, named)
+    assert run_json("-w", named, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+    assert _record(Workspace.open(Path(named)))["database"] == named + "/lzdocs.db"
+    assert run_cli("-w", named, "verify", check=0).stdout.count("全部完好") == 1
+    backup = tmp_path / "备份"
+    run_json("-w", workspace.root, "backup", backup)
+    restored = os.fsdecode(os.fsencode(tmp_path) + "/恢复".encode("gbk"))
+    run_json("restore", next(backup.iterdir()), restored)
+    assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕2号"
 
 
 def test_a_fresh_start_takes_the_steps_the_message_names(workspace, make_form, tmp_path):
