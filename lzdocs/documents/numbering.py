@@ -27,7 +27,7 @@ from lzdocs.fsutil import (
     unique_path,
 )
 from lzdocs.integrity.manifest import record_written
-from lzdocs.store import Store, files, pending
+from lzdocs.store import Store, files, pending, sql
 from lzdocs.store import documents as q
 from lzdocs.store.db import DatabaseUnavailable
 from lzdocs.store.kept import DRAFT_DIR, VOID_DIR
@@ -265,6 +265,7 @@ def issue_document(store: Store, *, kind: str, code: str, year: int, title: str,
                 guard(conn)
             following = q.next_seq(conn, code, year)
             number = _claim(conn, assigned) if assigned else DocumentNumber(code, year, following)
+            never_used(conn, number, [folder, folder.parent / VOID_DIR], archive=store.url)
             warnings = _backdated(conn, number, issued) + _jump(number, following)
             final = unique_path(folder, safe_filename(stem(number)), suffix)
             partial = folder / f".{final.stem}.{uuid.uuid4().hex[:8]}.part{suffix}"
@@ -344,6 +345,55 @@ def _claim(conn: Connection, number: DocumentNumber) -> DocumentNumber:
                          hint="请向编号的部门另取一个文号")
     raise FieldError(f"文号 {number} 已经用过：{chinese_date(used['issued'])}发给{used['recipient'] or '—'}的"
                      f"《{used['title']}》", hint="请核对文号；同一文号只能用一次")
+
+
+def never_used(conn: Connection, number: DocumentNumber, folders: list[Path], *, archive: str) -> None:
+    """Refuse a number the archive does not hold but that was used: its issue is in the event log (its record taken
+    out of the database), or a file of it lies in the kind's folder or 作废/ (an older copy of lzdocs.db put back).
+    Issued again, two documents would carry one 文号; the archive is no longer what lzdocs wrote, and says so.
+    ``archive``: the database's address (``Store.url``), by which the event log's numbers are kept for the process."""
+    event = _issued_events(conn, archive, number.code, number.year).get(number.seq)
+    found = None if event else _file_of(number, folders)
+    if (event or found) is None or q.document_with_seq(conn, number.code, number.year, number.seq) is not None:
+        return
+    if event:
+        raise FieldError(f"文号 {number} 已经用过（{event}），但档案库中没有它的记录：档案库被改动过（记录被删除）。"
+                         "为免两份文书同一文号，没有发文", hint="请运行 lzdocs verify 检查档案，从备份核对")
+    raise FieldError(f"{found}，档案库中却没有这个文号。为免两份文书同一文号，没有发文",
+                     hint="若是从备份中拷回了旧的 lzdocs.db：请把现在的 lzdocs.db 放回，要用备份请用 lzdocs restore "
+                          "恢复到一个新文件夹；若这个文件不是 lzdocs 发的：请把它移出这个文件夹后重试（lzdocs verify "
+                          "列出档案记录之外的文件）")
+
+
+_ISSUED: dict[tuple[str, str, int], dict[int, str]] = {}  # (archive, code, year) → seq → the event log's word
+
+
+def _issued_events(conn: Connection, archive: str, code: str, year: int) -> dict[int, str]:
+    """The numbers of ``code`` and ``year`` the event log's issues name, read once a process: what it issues later
+    is in the database, asked first (and a number issued since by another process has its row there too)."""
+    if (archive, code, year) not in _ISSUED:
+        prefix, found = f"{code}〔{year}〕", {}
+        for row in sql.rows(conn, "SELECT subject FROM events WHERE action = 'issue'"):
+            parsed = DocumentNumber.parse(row["subject"]) if row["subject"].startswith(prefix) else None
+            if parsed is not None and (parsed.code, parsed.year) == (code, year):
+                found[parsed.seq] = "事件记录中有它的发文"
+        _ISSUED[archive, code, year] = found
+    return _ISSUED[archive, code, year]
+
+
+def _file_of(number: DocumentNumber, folders: list[Path]) -> str | None:
+    """Where a file named by ``number`` (``<文号>-<单位>.docx``, ``<文号>.pdf`` …) lies in ``folders``, if one does."""
+    text = str(number)
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith(text) and entry.name[len(text):len(text) + 1] in ("-", ".", "_", "（") \
+                            and entry.is_file(follow_symlinks=False):  # (a link is none of lzdocs's files)
+                        return f"{folder.name}文件夹中已有文号 {number} 的文件 {entry.name}"
+        except OSError:  # no such folder yet
+            continue
+    return None
 
 
 def _jump(number: DocumentNumber, following: int) -> list[str]:

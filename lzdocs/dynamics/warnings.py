@@ -175,7 +175,7 @@ def resolve_risks(conn: Connection, unit: str, specs) -> list[int]:
 def record_criticism(store: Store, settings: Settings, unit: str, values: dict, day: dt.date, *,
                      person: str | None = None, risks=()) -> dict:
     """A 批评教育 given in person: recorded with a 登记号 of [numbering] criticism, no letter; step 2 is done."""
-    from lzdocs.documents.numbering import DocumentNumber
+    from lzdocs.documents.numbering import DocumentNumber, never_used
 
     cause = " ".join(str(values.get("事由") or "").split())
     if not cause:
@@ -192,6 +192,7 @@ def record_criticism(store: Store, settings: Settings, unit: str, values: dict, 
     with store.begin(year=day.year) as conn:
         ids = resolve_risks(conn, unit, risks)
         number = DocumentNumber(code, day.year, doc_q.next_seq(conn, code, day.year))
+        never_used(conn, number, [], archive=store.url)  # its number never another's: the event log asked (no file)
         doc_id = doc_q.add_document(conn, kind=CRITICISM, code=code, year=day.year, seq=number.seq,
                                     number=str(number), title=WAYS[CRITICISM], recipient=unit, issued=day,
                                     file="", sha256="", note=note[:200], created_at=store.now())

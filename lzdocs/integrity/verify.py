@@ -66,6 +66,7 @@ def verify(ws: Workspace, store: Store, *, year: int | None = None) -> Report:
     started = time.perf_counter()
     report = Report()
     check_chain(store, report)
+    check_records(store, report)
     check_files(ws, store, report, year)
     check_database(store, report)
     report.seconds = time.perf_counter() - started
@@ -116,6 +117,44 @@ def _event_findings(event: dict, previous: dict | None, head_id: int, last_good:
         else:
             yield Finding("chain_broken", subject,
                           f"与前一个事件 #{before} 接不上：其间有事件被删除、插入或改动过", last_good)
+
+
+# --- the records the events tell of --------------------------------------------------------------------------
+TAKEN = ("accepted", "rejected", "duplicate")  # the events of a form taken (``after.submission``: its record)
+RECORD_GONE = ("事件 #{} 记下了{}，数据库中却没有它的记录：数据库被改动过（记录被删除）；"
+               "请从备份核对，不要在此之后继续发文")
+
+
+def check_records(store: Store, report: Report) -> None:
+    """Each document the event log says was issued (its 文号) and each form it says was taken (its submission) still in
+    the database: a record deleted from the tables, with its file, leaves the chain whole and every file as
+    recorded — and its 文号 free to be issued again (documents/numbering.never_used refuses that)."""
+    import json
+
+    from lzdocs.store import sql
+
+    with store.read() as conn:
+        numbers = {row["number"] for row in sql.rows(conn, "SELECT number FROM documents")}
+        forms = {row["id"] for row in sql.rows(conn, "SELECT id FROM submissions")}
+        marks = ", ".join(f"'{action}'" for action in ("issue", *TAKEN))
+        events = sql.rows(conn, f"SELECT id, action, subject, after FROM events WHERE action IN ({marks}) ORDER BY id")
+    # an event the chain's check named as inserted or changed is not lzdocs's word on what it did
+    forged = {f.subject for f in report.findings if f.kind in ("event_inserted", "event_changed")}
+    for event in events:
+        if f"事件 #{event['id']}" in forged:
+            continue
+        if event["action"] == "issue":
+            if event["subject"] not in numbers:
+                report.findings.append(Finding("record_missing", f"发文记录 {event['subject']}",
+                                               RECORD_GONE.format(event["id"], "这份文书的发文")))
+            continue
+        try:
+            taken = json.loads(event["after"] or "{}").get("submission")
+        except (ValueError, AttributeError):  # an event changed by hand: the chain's check names it
+            continue
+        if isinstance(taken, int) and taken not in forms:
+            report.findings.append(Finding("record_missing", f"{WHAT['submission']}{taken}（{event['subject']}）",
+                                           RECORD_GONE.format(event["id"], "这份表格的收取")))
 
 
 # --- the files ------------------------------------------------------------------------------------------------

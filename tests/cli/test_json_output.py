@@ -1,5 +1,6 @@
-"""--json output: one document, written as ``json.dumps(…, ensure_ascii=False, indent=2)`` writes it, whichever
-encoder wrote it (cli/common.py ``json_document``: orjson, with json where orjson refuses a value)."""
+"""--json output: one document, written as ``json.dumps(…, ensure_ascii=False, indent=2)`` writes it (a lone
+surrogate as its \\u escape), whichever encoder wrote it (cli/common.py ``json_document``: orjson, with json where
+orjson refuses a value)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from lzdocs.cli.common import _json_default, json_document
 
 
 def as_json_writes(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    """As json writes it — a lone surrogate as its \\u escape, which reads back as it (raw, no console could print
+    the document: UnicodeEncodeError)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # Any character, lone surrogates too (a file name that is not UTF-8 reaches the outcomes as one)

@@ -375,13 +375,19 @@ def test_kinds_are_found_by_short_or_chinese_name():
 def test_numbers_run_per_code_and_year_and_files_are_never_overwritten(office, workspace):
     first = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
     folder = first.path.parent
-    (folder / "内工大纪催〔2026〕2号-图书馆.docx").write_bytes(b"someone else's file")
+    (folder / "内工大纪催〔2026〕1号-图书馆.docx").rename(folder / "内工大纪催〔2026〕1号-图书馆（原件）.docx")
+    (folder / "内工大纪催〔2026〕1号-图书馆.docx").write_bytes(b"someone else's file")  # the name of one issued
     second = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
+    assert second.path.name == "内工大纪催〔2026〕2号-图书馆.docx"
+    (folder / "内工大纪催〔2026〕3号-图书馆.docx").write_bytes(b"someone else's file")  # the next one's
+    # a file of a number the archive has not issued: an older lzdocs.db put back, or a file not lzdocs's — refused
+    with pytest.raises(FieldError, match="催报通知文件夹中已有文号 内工大纪催〔2026〕3号 的文件"):
+        office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, DAY))
+    assert (folder / "内工大纪催〔2026〕3号-图书馆.docx").read_bytes() == b"someone else's file"
     next_year = office.issue(office.prepare(L.KINDS["urge"], "图书馆", {}, dt.date(2027, 1, 5)))
     assert (str(first.number), str(second.number), str(next_year.number)) == (
         "内工大纪催〔2026〕1号", "内工大纪催〔2026〕2号", "内工大纪催〔2027〕1号")
-    assert second.path.name == "内工大纪催〔2026〕2号-图书馆_01.docx"
-    assert (folder / "内工大纪催〔2026〕2号-图书馆.docx").read_bytes() == b"someone else's file"
+    assert (folder / "内工大纪催〔2026〕1号-图书馆.docx").read_bytes() == b"someone else's file"
     assert next_year.path.parent == workspace.root / "outbox" / "2027" / "催报通知"
 
 

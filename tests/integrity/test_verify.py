@@ -132,6 +132,46 @@ def test_a_manifest_row_deleted_with_sqlite3_is_named(root):
          "收文或发文记录指向这个文件，但文件清单中没有它（清单被改动过，或升级到第 8 版时它已不在）")]
 
 
+def test_a_letter_deleted_from_the_tables_with_its_file_is_named_and_its_number_not_issued_again(root):
+    """Its rows, its manifest row and its file removed by hand: the chain and every file still hold, but the event
+    log says the 文号 was issued — named, and the number is not given to the next letter (two letters, one 文号)."""
+    for statement in ("DELETE FROM warning_risks", "DELETE FROM warnings", "DELETE FROM files WHERE document_id = 1",
+                      "DELETE FROM documents WHERE id = 1"):
+        sql(root, statement)
+    (root / LETTER).unlink()
+    [found] = findings(root)
+    assert (found["kind"], found["subject"]) == ("record_missing", "发文记录 内工大纪建〔2026〕1号")
+    assert "记下了这份文书的发文，数据库中却没有它的记录：数据库被改动过（记录被删除）" in found["message"]
+    refused = run_cli("-w", root, "letter", "suggestion", "--unit", "教务处", *FIELDS, check=2).stderr
+    assert "文号 内工大纪建〔2026〕1号 已经用过（事件记录中有它的发文），但档案库中没有它的记录" in refused
+    assert not list((root / "outbox" / "2026" / "纪检监察建议书").glob("*.docx"))
+
+
+def test_a_form_deleted_from_the_tables_is_named(root):
+    sql(root, "DELETE FROM risks WHERE submission_id = (SELECT id FROM submissions WHERE unit = '计划财务处')")
+    sql(root, "DELETE FROM submissions WHERE unit = '计划财务处'")
+    assert [(f["kind"], f["subject"]) for f in findings(root) if f["kind"] == "record_missing"] == [
+        ("record_missing", "收文记录 #1（计财处.docx）")]
+
+
+def test_an_older_copy_of_the_database_put_back_gives_no_number_twice(root):
+    """lzdocs.db copied back from a backup over the live one (restore wants a new folder): the letter issued since
+    is in its folder but not in the database — the next letter is refused, not given its number."""
+    older = root.parent / "旧的.db"
+    with sqlite3.connect(root / "lzdocs.db") as live, sqlite3.connect(older) as copy:
+        live.backup(copy)
+    second = run_json("-w", root, "letter", "suggestion", "--unit", "教务处", *FIELDS)["number"]
+    assert second == "内工大纪建〔2026〕2号"
+    for name in ("lzdocs.db-wal", "lzdocs.db-shm"):
+        (root / name).unlink(missing_ok=True)
+    os.replace(older, root / "lzdocs.db")
+    refused = run_cli("-w", root, "letter", "suggestion", "--unit", "图书馆", *FIELDS, check=2).stderr
+    assert ("纪检监察建议书文件夹中已有文号 内工大纪建〔2026〕2号 的文件 内工大纪建〔2026〕2号-教务处.docx，"
+            "档案库中却没有这个文号") in refused and "lzdocs restore" in refused
+    assert sorted(p.name for p in (root / "outbox" / "2026" / "纪检监察建议书").glob("*.docx")) == [
+        "内工大纪建〔2026〕1号-计划财务处.docx", "内工大纪建〔2026〕2号-教务处.docx"]
+
+
 def test_a_stray_file_is_reported_and_left_alone(root):
     stray = root / "outbox" / "2026" / "收文" / "计划财务处" / "补充说明.docx"
     stray.write_bytes(b"put here by hand")
