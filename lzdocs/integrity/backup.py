@@ -13,12 +13,21 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, describe_read_error, from_os_error
-from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic, write_new_file
+from lzdocs.fsutil import (
+    NO_LINKS,
+    HeldLock,
+    copy_stream,
+    fsync_dir,
+    sha256_file,
+    write_atomic,
+    write_new_file,
+)
 from lzdocs.integrity.findings import Finding
 from lzdocs.store.kept import VOID_DIR
 from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
@@ -633,6 +642,8 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     temp = new.parent / f".{new.name}.restoring-{os.getpid()}"
     try:
         new.parent.mkdir(parents=True, exist_ok=True)
+        _remove_killed_restores(new)
+        held = HeldLock.take(Path(f"{temp}.lock"))  # held while this restore runs: gone with its process
         shutil.rmtree(temp, ignore_errors=True)  # our own leftover of a restore killed before
         temp.mkdir()
     except OSError as exc:
@@ -643,7 +654,7 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         rebuilt = rebuild(temp, _register_years(manifest))
         _check_recorded(snapshot, manifest, temp)
         restored.registers = [p.resolve().relative_to(temp.resolve()).as_posix() for p in rebuilt.files]
-        restored.warnings = list(rebuilt.warnings) + _shared_inbox(temp) + _was_on_server(manifest)
+        restored.warnings = [*rebuilt.warnings, *_left_out(manifest), *_shared_inbox(temp), *_was_on_server(manifest)]
         _flush(temp)
         check_new_workspace(new)  # nobody put anything there meanwhile
         if new.exists():
@@ -655,8 +666,51 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
         if isinstance(exc, OSError):
             raise from_os_error(exc) from exc
         raise
+    finally:
+        _let_go(held, Path(f"{temp}.lock"))
     restored.seconds = time.monotonic() - started
     return restored
+
+
+def _remove_killed_restores(new: Path) -> None:
+    """The half-restored folders that restores to ``new`` killed before left beside it (``.<name>.restoring-<pid>``,
+    a nearly whole copy of the workspace): each whose lock nobody holds — its process is gone — is removed."""
+    for left in new.parent.glob(f".{glob_escape(new.name)}.restoring-*"):
+        if left.suffix == ".lock" or not left.is_dir() or left.is_symlink():
+            continue
+        lock = Path(f"{left}.lock")
+        try:
+            held = HeldLock.take(lock)
+        except OSError:
+            continue
+        if held is not None:  # nobody's: the restore that made it was killed
+            shutil.rmtree(left, ignore_errors=True)
+            _let_go(held, lock)
+
+
+def _let_go(held: HeldLock | None, lock: Path) -> None:
+    """Release a restore's lock and remove its file (the file first: on Windows an open file cannot be removed —
+    then it is left, empty, for the next restore to take and remove)."""
+    if held is None:
+        return
+    try:
+        lock.unlink()
+    except OSError:
+        pass
+    held.release()
+
+
+def _left_out(manifest: dict) -> list[str]:
+    """The archive's files the backup could not take (its findings: gone, changed, outside the workspace, a name not
+    UTF-8), said again: the restored workspace has none of them, and its verify names each as missing."""
+    said = {GONE, CHANGED, OUTSIDE, BAD_NAME}
+    left = [f for f in manifest.get("findings") or [] if isinstance(f, dict) and f.get("message") in said]
+    if not left:
+        return []
+    shown = "；".join(f"{f.get('subject')}（{f.get('message', '').split('，')[0]}）" for f in left[:5])
+    more = f"等 {len(left)} 个" if len(left) > 5 else ""
+    return [f"备份时有文件没有备份：{shown}{more}。恢复出的工作区里没有这些文件，lzdocs verify 会把它们列为不见了；"
+            "请从更早的备份或原来的工作区找回"]
 
 
 def _was_on_server(manifest: dict) -> list[str]:

@@ -152,6 +152,39 @@ def test_an_archived_file_changed_on_disk_is_left_out_and_named(archive, tmp_pat
     assert not (snapshot / "outbox/2026/收文/基建处/基建处.docx").exists()
 
 
+def test_a_restore_of_a_backup_that_left_files_out_says_which_its_verify_will_miss(archive, tmp_path):
+    """The snapshot's findings said again as it is restored: "均与备份清单核对无误" alone, then a verify naming them
+    missing, read as damage."""
+    (archive / "outbox/2026/收文/基建处/基建处.docx").unlink()
+    run_cli("-w", archive, "backup", tmp_path / "备份", check=1)
+    proc = run_cli("restore", tmp_path / "备份", tmp_path / "恢复", check=0)
+    assert ("提醒：备份时有文件没有备份：outbox/2026/收文/基建处/基建处.docx（档案库记录的文件不见了）。"
+            "恢复出的工作区里没有这些文件，lzdocs verify 会把它们列为不见了") in proc.stderr
+    missing = [f["subject"] for f in run_json("-w", tmp_path / "恢复", "verify", check=1)["findings"]]
+    assert missing == ["outbox/2026/收文/基建处/基建处.docx"]
+
+
+def test_the_half_restored_folder_a_killed_restore_left_is_removed_by_the_next(archive, tmp_path):
+    """``kill -9`` of a restore leaves ``.<name>.restoring-<pid>``, a nearly whole copy of the workspace: the next
+    restore beside it removes it once no process holds its lock — and leaves one a running restore holds."""
+    from lzdocs.fsutil import HeldLock
+
+    run_cli("-w", archive, "backup", tmp_path / "备份", check=0)
+    killed, running = tmp_path / ".恢复.restoring-4000001", tmp_path / ".恢复.restoring-4000002"
+    for left in (killed, running):
+        (left / "outbox").mkdir(parents=True)
+        (left / "lzdocs.db").write_bytes(b"half")
+    held = HeldLock.take(Path(f"{running}.lock"))
+    try:
+        run_cli("restore", tmp_path / "备份", tmp_path / "恢复", check=0)
+    finally:
+        held.release()
+    assert not killed.exists() and not Path(f"{killed}.lock").exists()
+    assert (running / "lzdocs.db").read_bytes() == b"half"
+    assert sorted(p.name for p in tmp_path.iterdir() if "恢复" in p.name) == [
+        ".恢复.restoring-4000002", ".恢复.restoring-4000002.lock", "恢复"]
+
+
 def test_a_second_backup_names_a_file_deleted_or_changed_since_the_first_and_keeps_its_good_copy(archive, tmp_path):
     """The second backup links what the first holds by its recorded hash, without reading the workspace's copy: it
     looked away from a file deleted or changed since (exit 0, nothing said). Now each is named, exit 1, as a first
