@@ -13,11 +13,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lzdocs.errors import ConfigError, LzdocsError
-from lzdocs.fsutil import fit_name, fsync_dir, name_max, sha256_file, write_atomic
+from lzdocs.errors import ConfigError, LzdocsError, describe_os_error
+from lzdocs.fsutil import HeldLock, fit_name, fsync_dir, name_max, sha256_file, write_atomic
 from lzdocs.integrity.backup import outside
 from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
 from lzdocs.integrity.manifest import record_written
@@ -85,6 +86,10 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     outside(ws, dest, "归档文件夹", "归档文件", "请把归档文件夹放在工作区和收件文件夹以外，如 D:/归档/2026")
     _check_destination(dest)
     scheme = Scheme.from_settings(ws.settings, defaults)
+    finished = _finish_placing(ws, store, year, dest, scheme, started)  # (its folder not there: passed the check)
+    if finished is not None:
+        return finished
+    _remove_killed_packages(store, dest)
     if find_soffice() is None:
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
     with store.read() as conn:
@@ -104,14 +109,19 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     # was refused, the message naming this folder's)
     work = dest.parent / fit_name(f".{dest.name}", f".{uuid.uuid4().hex[:8]}.part", name_max(dest.parent))
     work.mkdir()
+    held = HeldLock.take(_lock(work))  # while it is built: a package a killed archive left is nobody's
+    keep = False  # the year closed with it
     try:
         warnings = [summary_note] * bool(summary_note) + _copy_originals(items, work / ITEMS_DIR, report)
         _make_pdfs(items, work / ITEMS_DIR, timeout, report)
         _write_catalogue(items, work, year, ws.school, voided, timeout, now().date())
         manifest = _write_manifest(work, year, scheme, items, voided, now())
         report(2 * len(items) + 1, 2 * len(items) + 1, "清单")
-        _sync_files(work)  # before the closing transaction, which then holds the write lock only for a rename
-        placed = False
+        _sync_files(work)  # before the closing transaction
+        _check_destination(dest)  # still free: taken once the year is closed
+        # The year is closed first, the package takes its name after: a package that looks finished never stands
+        # while the year is open (new letters would still be dated into it). Killed between the two, the next
+        # ``archive`` of the year to the same folder puts it in place (``_finish_placing``).
         try:
             with store.begin() as conn:
                 again, _ = plan_items(conn, ws, year, scheme, summary)
@@ -121,29 +131,97 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
                 close_year(conn, year, at=now(), package=str(dest), items=len(items), manifest_sha256=manifest)
                 store.log(conn, "archive", str(year), after={"package": str(dest), "items": len(items),
                                                              "manifest_sha256": manifest, "voided": len(voided)})
-                _put_in_place(work, dest)
-                placed = True
         except BaseException:
-            # The commit failed after the package took its name (the database server stopped, a disk error):
-            # a package that looks finished must not stay while the year is open — new letters would still be
-            # dated into it, and the same command would be refused. Unless the commit went through and only its
-            # answer was lost: then the year is closed with this very package, and the archive is done.
-            closed = _closed_with(store, year, dest) if placed else False
+            # The commit failed (the database server stopped, a disk error) — unless it went through and only its
+            # answer was lost: then the year is closed with this very package, which is put in place below.
+            closed = _closed_with(store, year, dest)
             if closed is False:
-                if placed:
-                    os.rename(dest, work)
                 raise
-            if closed is None:  # cannot tell: the package stays where it is, for the clerk to decide
+            if closed is None:  # cannot tell: the package is kept aside, for the clerk to decide
                 from lzdocs.store.db import DatabaseUnavailable
 
+                keep = True
                 raise DatabaseUnavailable(
                     f"与数据库的连接在提交时中断，{year} 年度是否已经归档无法确定",
-                    hint=f"数据库恢复后运行 lzdocs status 查看：显示已归档，“{dest}”就是正式的归档文件；未归档，"
-                         f"请换一个新的空文件夹再运行 lzdocs archive --year {year}") from None
+                    hint=f"数据库恢复后运行 lzdocs status 查看：显示已归档，再运行一次 lzdocs archive --year {year} "
+                         f"{dest} 即可把归档文件（现在在 {work}）放到位；未归档，请删除 {work} 后重新归档") from None
+        keep = True  # the year is closed with it: never removed
+        _let_go(held, _lock(work))
+        _put_in_place(work, dest, year)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        _let_go(held, _lock(work))
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
         raise
     return PackageResult(year, dest, items, voided, manifest, time.monotonic() - started, warnings)
+
+
+def _lock(work: Path) -> Path:
+    """The lock beside a package being built (``.<name>.<hex>.lock``, as long as its name), held by the archive
+    building it."""
+    return work.with_name(work.name.removesuffix(".part") + ".lock")
+
+
+def _let_go(held: HeldLock | None, lock: Path) -> None:
+    if held is not None:
+        try:
+            lock.unlink()
+        except OSError:
+            pass
+        held.release()
+
+
+def _remove_killed_packages(store: Store, dest: Path) -> None:
+    """The folders archives to ``dest`` killed while building left beside it (``.<name>.<hex>.part``, copies of the
+    originals): removed, each whose lock nobody holds — unless it is a package a year was closed with (then
+    ``archive`` to its own folder puts it in place)."""
+    from lzdocs.store.sql import rows
+    from lzdocs.store.years import OPEN_CLOSURES
+
+    with store.read() as conn:
+        closing = {row["manifest_sha256"] for row in rows(
+            conn, OPEN_CLOSURES.replace("SELECT year", "SELECT manifest_sha256"))}
+    for left in dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part"):
+        if not left.is_dir() or left.is_symlink():
+            continue
+        try:
+            if hashlib.sha256((left / MANIFEST).read_bytes()).hexdigest() in closing:
+                continue
+        except OSError:
+            pass
+        try:
+            held = HeldLock.take(_lock(left))
+        except OSError:
+            continue
+        if held is not None:
+            _let_go(held, _lock(left))
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def _finish_placing(ws: Workspace, store: Store, year: int, dest: Path, scheme: Scheme,
+                    started: float) -> PackageResult | None:
+    """A package the year was closed with but that never took its name (the archive killed between the two): put in
+    place now, found beside ``dest`` by its 清单's SHA-256, and its result; None when there is none to finish."""
+    from lzdocs.store.years import closure
+
+    with store.read() as conn:
+        row = closure(conn, year)
+    if row is None or row["package"] != str(dest) or dest.exists():
+        return None
+    for work in sorted(dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part")):
+        try:
+            digest = hashlib.sha256((work / MANIFEST).read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if digest == row["manifest_sha256"]:
+            _put_in_place(work, dest, year)
+            manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
+            with store.read() as conn:
+                items, voided = plan_items(conn, ws, year, scheme, None)
+            said = (f"{year} 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到位"
+                    f"（{len(manifest.get('items', []))} 件，与当时的清单一致）")
+            return PackageResult(year, dest, items, voided, digest, time.monotonic() - started, [said])
+    return None
 
 
 def _closed_with(store: Store, year: int, dest: Path) -> bool | None:
@@ -303,9 +381,16 @@ def _sync_files(work: Path) -> None:
                 os.fsync(fh.fileno())
 
 
-def _put_in_place(work: Path, dest: Path) -> None:
-    """The finished folder (its files synced) takes ``dest``'s name (an empty folder there is removed first)."""
-    if dest.exists():
-        dest.rmdir()  # checked empty; refused by the OS if a file arrived since
-    os.rename(work, dest)
-    fsync_dir(dest.parent)
+def _put_in_place(work: Path, dest: Path, year: int) -> None:
+    """The finished folder (its files synced) takes ``dest``'s name (an empty folder there is removed first). The
+    year is closed with it: a failure leaves it aside, and says where."""
+    try:
+        if dest.exists():
+            dest.rmdir()  # checked empty; refused by the OS if a file arrived since
+        os.rename(work, dest)
+        fsync_dir(dest.parent)
+    except OSError as exc:
+        raise LzdocsError(f"{year} 年度已归档关闭，但归档文件没能放到“{dest}”（{describe_os_error(exc)}）："
+                          f"它在“{work}”",
+                          hint=f"请腾空“{dest}”后再运行一次 lzdocs archive --year {year} \"{dest}\"，"
+                               "或把这个文件夹改名为它") from exc

@@ -122,7 +122,13 @@ def test_a_file_that_holds_another_archive_now_is_no_copy_and_the_server_is_take
     shutil.copy(other / "lzdocs.db", spare)  # the copy's file now holds another workspace's archive
     config.write_text(config.read_text(encoding="utf-8").replace(f"sqlite:///{spare.as_posix()}", url),
                       encoding="utf-8")
-    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"  # the server: not stuck
+    # the server taken up again, not stuck on the copy — and its next number is not given twice: the letter the
+    # copy issued as 2号 lies in the folder, the server does not know it
+    refused = run_cli("-w", root, *LETTER, check=2).stderr
+    assert "已有文号 内工大纪建〔2026〕2号 的文件 内工大纪建〔2026〕2号-计划财务处.docx" in refused
+    letters = root / "outbox" / "2026" / "纪检监察建议书"
+    (letters / "内工大纪建〔2026〕2号-计划财务处.docx").rename(tmp_path / "副本发的2号.docx")
+    assert run_json("-w", root, *LETTER)["number"] == "内工大纪建〔2026〕2号"
 
 
 def test_the_read_only_address_of_a_file_is_one_sqlite_opens_on_every_system():

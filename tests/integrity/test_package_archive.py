@@ -255,6 +255,11 @@ def test_a_package_folder_named_up_to_the_file_systems_limit_is_made(tmp_path, m
     assert list(dest.parent.iterdir()) == [dest]  # the hidden folder it was built in renamed into place
 
 
+def closing(folder) -> bool:
+    """Is the archive at its closing transaction: its package built, beside where it goes?"""
+    return any(folder.glob(".归档*.part/清单.json"))
+
+
 def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_form):
     """A disk error (or a database server stopping) at the closing commit, after the package took its name: it
     left a package that looked finished while the year stayed open, and the same command was then refused."""
@@ -265,7 +270,7 @@ def test_a_commit_that_fails_leaves_no_package_and_the_year_open(tmp_path, make_
     dest = tmp_path / "归档"
 
     def fail(raw):
-        if (dest / "清单.json").exists():  # the closing transaction: its package is in place
+        if closing(tmp_path):
             raise sqlite3.OperationalError("disk I/O error")
 
     with Office(root, today=TODAY) as office, at_commit(fail), pytest.raises(StoreError, match="读写档案库时出错"):
@@ -286,7 +291,7 @@ def test_a_commit_whose_answer_is_lost_is_an_archive_done(tmp_path, make_form):
     dest = tmp_path / "归档"
 
     def commit_then_lose_the_answer(raw):
-        if (dest / "清单.json").exists():
+        if closing(tmp_path):
             raw.execute("COMMIT")
             raise sqlite3.OperationalError("disk I/O error")
 
@@ -313,7 +318,7 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
     dest = tmp_path / "归档"
 
     def lose_it_and_the_archive(raw):
-        if (dest / "清单.json").exists():
+        if closing(tmp_path):
             @contextmanager
             def unreadable(self):
                 raise StoreError("读写档案库时出错（磁盘或网络共享故障）")
@@ -328,6 +333,32 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
         office.archive(2026, dest, unfinished=True)
     assert str(caught.value).startswith("与数据库的连接在提交时中断，2026 年度是否已经归档无法确定")
     assert "数据库恢复后运行 lzdocs status 查看" in str(caught.value)
-    assert (dest / "清单.json").is_file()  # kept: here the year is in fact closed by it
+    [kept] = tmp_path.glob(".归档*.part")  # kept aside: here the year is in fact closed by it
+    assert (kept / "清单.json").is_file() and not dest.exists() and str(kept) in caught.value.hint
     with sqlite3.connect(root / "lzdocs.db") as db:
         assert db.execute("SELECT package FROM year_closures").fetchone() == (str(dest.resolve()),)
+    # as the hint says, once the archive can be read: the same command puts in place the package the year was closed
+    monkeypatch.undo()  # with
+    done = run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)
+    assert done["warnings"] == [
+        "2026 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到位（1 件，与当时的清单一致）"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["工作区", "归档"]
+    assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
+
+
+def test_a_package_a_killed_archive_left_half_built_is_removed_by_the_next(tmp_path, make_form):
+    """``kill -9`` while the package was being built leaves ``.<name>.<hex>.part`` beside it (copies of the
+    originals): the next archive to that folder removes it, as nobody holds its lock; one being built is left."""
+    from lzdocs.fsutil import HeldLock
+
+    root = _one_form_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档"
+    killed, building = tmp_path / ".归档.0badc0de.part", tmp_path / ".归档.1badc0de.part"
+    for left in (killed, building):
+        (left / "文件").mkdir(parents=True)
+    held = HeldLock.take(tmp_path / ".归档.1badc0de.lock")
+    try:
+        run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)
+    finally:
+        held.release()
+    assert not killed.exists() and building.is_dir() and (dest / "清单.json").is_file()
