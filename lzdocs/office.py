@@ -1280,8 +1280,11 @@ class Office:
         # The registers brought to the day of closing first: once closed, nothing rewrites them on its own (an
         # ingest, a new day), and a 预警处置台账 left at an earlier day would go on saying 未到期.
         registers = self.rebuild_registers([year])
+        from lzdocs.documents.summary_final import record_final
+
         result = build_package(self.ws, self.store, year, Path(dest), now=self.clock.now, defaults=defaults,
-                               progress=progress, timeout=timeout, summary=Path(summary) if summary else None)
+                               progress=progress, timeout=timeout, summary=Path(summary) if summary else None,
+                               finalise=lambda path: record_final(self, path, year))
         result.warnings += registers.warnings
         return result
 

@@ -71,11 +71,12 @@ class PackageResult:
 
 def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, defaults: dict,
                   progress: Progress | None = None, timeout: float = 120,
-                  summary: Path | None = None) -> PackageResult:
+                  summary: Path | None = None, finalise: Callable[[Path], object] | None = None) -> PackageResult:
     """Write ``year``'s package to ``dest`` (a folder that does not exist or is empty), built in a folder beside it
     and renamed when whole; then close the year. The closing transaction plans the items again: a form or document
     that arrived while the package was being built stops it (nothing is closed, nothing is left). The 总结 is the
-    one ``choose_summary`` takes (``summary``: the clerk's choice); one lzdocs did not write is recorded first."""
+    one ``choose_summary`` takes (``summary``: the clerk's choice); one lzdocs did not write is recorded first, and
+    one edited since it was written is recorded as the 定稿 by ``finalise`` (``summary --final``'s)."""
     from lzdocs.documents.pdf import NOT_FOUND, find_soffice
     from lzdocs.store.years import close_year
 
@@ -94,10 +95,17 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
         raise ConfigError(NOT_FOUND.replace("没有生成 PDF", "不能生成归档所需的 PDF/A 文件"))
     with store.read() as conn:
         summary, summary_note = choose_summary(conn, ws, year, summary)
-        unrecorded = summary is not None and files.recorded(conn, ws.relative(summary)) is None
+        row = files.recorded(conn, ws.relative(summary)) if summary is not None else None
+    if summary is not None and row is None:  # the clerk's own 总结, named with --summary: in the manifest, as
+        record_written(store, ws.relative, [(summary, "summary")])  # verify expects of archived files
+    elif summary is not None and finalise is not None and sha256_file(summary) != row["sha256"]:
+        # edited in place since lzdocs wrote it — how a 总结 is finished: recorded as the 定稿 it is, or the closed
+        # year's verify would name it changed for good (and backups leave it out)
+        finalise(summary)
+        edited = f"总结 {summary.name} 在生成后修改过，已登记为定稿后归档"
+        summary_note = f"{summary_note}；{edited}" if summary_note else edited
+    with store.read() as conn:
         items, voided = plan_items(conn, ws, year, scheme, summary)
-    if unrecorded:  # the clerk's own 总结, named with --summary: in the manifest, as verify expects of archived files
-        record_written(store, ws.relative, [(summary, "summary")])
     if not items and voided:
         numbers = "、".join(v["number"] for v in voided[:5]) + ("等" if len(voided) > 5 else "")
         raise ConfigError(f"{year} 年度没有可归档的文件：只有作废的文号 {len(voided)} 个（{numbers}），"

@@ -93,6 +93,26 @@ def test_a_summary_edited_in_place_is_recorded_and_then_verified_backed_up_and_a
     assert "已登记过，内容相同，没有再登记" in again.stdout and len(finals(workspace)) == 1
 
 
+@pytest.mark.soffice
+def test_a_summary_edited_in_place_and_archived_as_it_is_is_recorded_as_the_final_first(year, tmp_path):
+    """The clerk edits the 总结 in Word and archives without ``summary --final``: the package takes the edited bytes
+    (as it always did) and the edit is recorded as the 定稿 first, said — before, the closed year's verify named the
+    总结 changed for good (``--final`` is refused once closed) and every backup left it out."""
+    workspace, summary = year
+    edit(summary)
+    config = workspace.root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('fonds = ""', 'fonds = "Z9"'), encoding="utf-8")
+    done = run_json("-w", workspace.root, "archive", "--year", "2026", "--unfinished", tmp_path / "归档")
+    assert f"总结 {summary.name} 在生成后修改过，已登记为定稿后归档" in done["warnings"]
+    [item] = [i for i in done["items"] if i["title"].endswith("廉政风险防控工作情况的报告")]
+    assert hashlib.sha256((tmp_path / "归档" / item["files"]["original"]).read_bytes()).hexdigest() == sha(summary)
+    assert [e["after"]["how"] for e in finals(workspace)] == ["edited"]
+    assert verify(workspace.root).returncode == 0  # the closed year whole
+    run_cli("-w", workspace.root, "backup", tmp_path / "备份", check=0)
+    assert [p.read_bytes() for p in (tmp_path / "备份").glob(f"*/{workspace.relative(summary)}")] == [
+        summary.read_bytes()]
+
+
 def test_a_final_saved_beside_is_named_by_verify_and_recorded_by_its_bare_name(year):
     workspace, summary = year
     final = edit(summary, to=summary.with_name("2026年度总结（定稿）.docx"))
