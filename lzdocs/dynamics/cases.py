@@ -234,9 +234,12 @@ def case_columns():
 
 
 def add_case_sheet(book, conn: Connection, year: int, today: dt.date, school: str = "") -> None:
-    """The 案例分析 sheet: every case dated in ``year``, with the risk point it was matched to (警示教育); no sheet
-    when the year has none (an empty sheet would print as a page of headers)."""
+    """The 案例分析 sheet: every case dated in ``year``, with the risk point it was matched to (警示教育), then those of
+    other years (by ``today``) matched to a point of ``year`` — the cases its 汇总 counts as 已发生; no sheet when
+    there are none (an empty sheet would print as a page of headers)."""
     rows = cases_q.list_cases(conn, year=year)
+    elsewhere = [r for r in cases_q.list_cases(conn, point_year=year) if r["year"] != year and r["date"] <= today]
+    rows = [*rows, *elsewhere]
     if not rows:
         return
     sheet = book.add_sheet("案例分析", case_columns(), title=f"{school}{year}年违纪违规案例分析", subtitle="")
@@ -247,7 +250,8 @@ def add_case_sheet(book, conn: Connection, year: int, today: dt.date, school: st
         sheet.append([n, row["date"], row["unit"], row["post"], row["risk_text"], row["case_type"],
                       row["handling"], row["analysis"], row["measures"], point_text(point) if point else "未关联",
                       (f"{point['score']}%" if point["score"] is not None else "指定") if point else None])
-    sheet.set_subtitle(f"共 {len(rows)} 起案例，其中 {linked} 起对应已排查的风险点（该风险点标记为已发生）；"
+    others = f"（其中 {len(elsewhere)} 起发生在其他年度，对应本年度的风险点）" if elsewhere else ""
+    sheet.set_subtitle(f"共 {len(rows)} 起案例{others}，其中 {linked} 起对应已排查的风险点（该风险点标记为已发生）；"
                        f"统计日期：{chinese_date(today)}")
 
 

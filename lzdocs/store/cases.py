@@ -32,9 +32,9 @@ def cases_of_day(conn: Connection, unit: str, date):
 
 
 def list_cases(conn: Connection, *, year: int | None = None, unit: str | Collection[str] | None = None,
-               case_id: int | None = None, include_void: bool = False):
+               case_id: int | None = None, include_void: bool = False, point_year: int | None = None):
     """Cases in force (also the voided ones with ``include_void``) by date then id, each with its risk point's
-    fields (``point_year``, ``point_post`` …; NULL if none)."""
+    fields (``point_year``, ``point_post`` …; NULL if none). ``point_year``: only those matched to a point of it."""
     q = (select(cases, *(c.label(f"point_{c.name}") for c in _POINT))
          .select_from(cases.outerjoin(risks, risks.c.id == cases.c.risk_id)))
     if not include_void:
@@ -45,6 +45,8 @@ def list_cases(conn: Connection, *, year: int | None = None, unit: str | Collect
         q = q.where(unit_is(cases.c.unit, unit))
     if case_id is not None:
         q = q.where(cases.c.id == case_id)
+    if point_year is not None:
+        q = q.where(risks.c.year == point_year)
     return conn.execute(q.order_by(cases.c.date, cases.c.id)).mappings().all()
 
 

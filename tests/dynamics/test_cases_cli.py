@@ -194,6 +194,12 @@ def test_a_case_is_matched_to_the_newest_points_up_to_its_year(tmp_path):
     assert case["registers"] == ["outbox/2025/登记簿/2025年廉政风险点汇总表.xlsx", SUMMARY]
     summary = list(load_workbook(root / case["registers"][0])["汇总"].iter_rows(min_row=4, values_only=True))
     assert [(r[4], r[10]) for r in summary]  # K: 案例 == [("利用职务便利挪用公款", "已发生（1 起）")]
+    # the 2025 book's 案例分析 lists the case its 汇总 counts as 已发生, though it happened in 2026 (before: a 汇总 with
+    # a point 已发生 and no case sheet, or one saying 共 1 起 beside two 已发生)
+    analysis = load_workbook(root / case["registers"][0])["案例分析"]
+    assert analysis["A2"].value.startswith("共 1 起案例（其中 1 起发生在其他年度，对应本年度的风险点），其中 1 起对应")
+    listed = [r[1:3] for r in analysis.iter_rows(min_row=4, values_only=True)]
+    assert listed == [(dt.datetime(2026, 10, 12), "计划财务处")]
     older = run_json("-w", root, "case", "add", *EMBEZZLEMENT[:-1], "2024-12-01")
     assert older["risk_point"] is None and older["closest"]["year"] == 2024
 
