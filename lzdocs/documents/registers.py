@@ -588,7 +588,7 @@ def _status_note(u, status: SubmissionStatus) -> str:
 
 
 # --- 发文登记簿 and 预警处置台账 ------------------------------------------------------------------------
-DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("登记日期", 12, "date"), Column("文号", 24),
+DOCUMENT_COLUMNS = [Column("顺序号", 8, "center"), Column("成文日期", 12, "date"), Column("文号", 24),
                     Column("标题", 40), Column("主送单位", 20), Column("文种", 16, "center"),
                     Column("份数", 6, "number"), Column("状态", 8, "center"), Column("备注", 20),
                     Column("文件", 44, "path", printed=False)]

@@ -163,7 +163,7 @@ def test_registers_without_letters_have_a_header_only(workspace, store):
     write_registers(workspace, store, YEAR, TODAY)
     paths = register_paths(workspace, YEAR)
     docs = load_workbook(paths["documents"])["发文登记簿"]
-    assert [c.value for c in docs[2]] == ["顺序号", "登记日期", "文号", "标题", "主送单位", "文种", "份数", "状态",
+    assert [c.value for c in docs[2]] == ["顺序号", "成文日期", "文号", "标题", "主送单位", "文种", "份数", "状态",
                                           "备注", "文件"]
     assert data_rows(docs, 2) == []
     ledger = load_workbook(paths["warnings"])["预警处置台账"]
