@@ -30,7 +30,7 @@ def void_command(env: Env, number: str, reason: str, date_text: str | None) -> N
     if env.json:
         env.emit(result)
         return
-    env.echo(f"已作废：{result['number']}（{result['title']}，{result['recipient']}），"
+    env.echo(f"已作废：{result['number']}（{'，'.join(filter(None, [result['title'], result['recipient']]))}），"
              f"原因：{result['reason']}，作废日期 {chinese_date(dt.date.fromisoformat(result['voided']))}")
     for path in result["files"]:
         env.echo(f"  文件已移到 {path}")

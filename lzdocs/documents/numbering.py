@@ -405,6 +405,7 @@ def _jump(number: DocumentNumber, following: int) -> list[str]:
     skipped = f"{following}号" if gap == 1 else f"{following}—{number.seq - 1}号（共 {gap} 个）"
     return [f"文号 {number} 比下一个自动编号 {number.code}〔{number.year}〕{following}号 大 {gap} 个：{skipped}空着，"
             f"此后自动编号从 {number.seq + 1} 号接着编；如果空着的文号在别处已编发，请用 --number 逐个登记，"
+            "不再使用的可用 lzdocs void 作废（发文登记簿中注明空号和原因）；"
             "如果文号写错了，请用 lzdocs void 作废它并说明原因"]
 
 
@@ -486,7 +487,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
         with store.begin(year=year_of(number)) as conn:
             doc = q.find_document(conn, number)
             if doc is None:
-                raise unknown_number(conn, number)
+                return _void_skipped(store, conn, number, reason, voided)
             if doc["status"] == q.VOID:
                 settled = _settle_void_file(store, conn, doc, year_dir(doc["year"]) / VOID_DIR, workspace_root)
                 if settled is None:
@@ -523,6 +524,25 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
     return VoidedDocument(number, doc["title"], doc["recipient"], doc["issued"], voided, reason,
                           [target for _, target in moves] or ([moved] if moved else []),
                           [] if moved or not doc["file"] else [doc["file"]])  # a 批评教育 has no file
+
+
+SKIPPED = "skipped"  # the kind of a number never issued, left out when a later one was assigned, and voided
+
+
+def _void_skipped(store: Store, conn: Connection, number: str, reason: str, voided: dt.date) -> VoidedDocument:
+    """作废 of a number left empty (空号): an assigned number (``--number``) jumped past it, so the next automatic
+    number follows the assigned one and this one is never issued. Recorded 作废 with its reason — an archivist asks
+    after every gap in the 文号 — without a file. A number beyond the last one used is no gap: refused as unknown."""
+    parsed = DocumentNumber.parse(number)
+    if parsed is None or parsed.seq >= q.next_seq(conn, parsed.code, parsed.year):
+        raise unknown_number(conn, number)
+    q.add_document(conn, kind=SKIPPED, code=parsed.code, year=parsed.year, seq=parsed.seq, number=number,
+                   title="空号", recipient="", issued=voided, file="", sha256="", note="", copies=0,
+                   created_at=store.now(), origin="auto", status=q.VOID, void_reason=reason, voided=voided)
+    pending.mark(conn, parsed.year, pending.LETTER_BOOKS)
+    store.log(conn, "void", number, before={"status": None}, after={"status": q.VOID, "reason": reason,
+                                                                     "voided": voided, "skipped": True})
+    return VoidedDocument(number, "空号", "", voided, voided, reason, [], [])
 
 
 def _settle_void_file(store: Store, conn: Connection, doc, folder: Path,

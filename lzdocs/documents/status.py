@@ -34,6 +34,8 @@ def kind_name(kind: str, note: str = "") -> str:
         return note or "通知"
     if kind == "criticism":  # recorded, no letter
         return "批评教育"
+    if kind == "skipped":  # a number left empty, voided (documents/numbering.py ``_void_skipped``)
+        return "空号"
     letter = LETTER_KINDS.get(kind)
     return letter.name if letter else kind
 

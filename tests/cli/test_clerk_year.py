@@ -463,7 +463,8 @@ def test_a_number_too_long_or_typed_in_full_width_digits(ws):
     far = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", *sets, "--number", "东理纪建〔2026〕600号")
     assert far["warnings"] == ["文号 东理纪建〔2026〕600号 比下一个自动编号 东理纪建〔2026〕7号 大 593 个："
                                "7—599号（共 593 个）空着，此后自动编号从 601 号接着编；如果空着的文号在别处已编发，"
-                               "请用 --number 逐个登记，如果文号写错了，请用 lzdocs void 作废它并说明原因"]
+                               "请用 --number 逐个登记，不再使用的可用 lzdocs void 作废（发文登记簿中注明空号和原因）；"
+                               "如果文号写错了，请用 lzdocs void 作废它并说明原因"]
     near = run_json("-w", ws, "letter", "suggestion", "--unit", "计财处", *sets, "--number", "东理纪建〔2026〕602号")
     assert near["warnings"][0].startswith("文号 东理纪建〔2026〕602号 比下一个自动编号 东理纪建〔2026〕601号 大 1 个："
                                           "601号空着")

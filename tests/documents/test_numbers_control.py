@@ -166,12 +166,20 @@ def test_an_assigned_number_is_recorded_and_the_next_one_continues_after_it(root
     again = notice(root, tmp_path, "--number", "内工大党发〔2026〕7号", check=2)
     assert ("错误：文号 内工大党发〔2026〕7号 已经用过：2026年11月28日发给各部门、各单位的"
             "《关于开展廉政风险点排查工作的通知》") in again.stderr
+    # a number left empty, never to be used: voided as a 空号 with its reason, for the archivist who asks after gaps
+    voided = run_json("-w", root, "void", "内工大党发〔2026〕5号", "--reason", "外部编号跳过")
+    assert (voided["title"], voided["files"], voided["warnings"]) == ("空号", [], [])
+    assert "作废的文号不能再用" in notice(root, tmp_path, "--number", "内工大党发〔2026〕5号", check=2).stderr
+    assert "编到 8 号" in run_cli("-w", root, "void", "内工大党发〔2026〕9号", "--reason", "x", check=2).stderr
     rows = {r["文号"]: r for r in register(root)}
+    empty = rows["内工大党发〔2026〕5号"]
+    assert (empty["文种"], empty["份数"], empty["状态"]) == ("空号", 0, "作废")
     assert rows["内工大党发〔2026〕7号"]["备注"] == "文号由外部编定"
     assert rows["内工大党发〔2026〕7号"]["状态"] == "有效" and rows["内工大党发〔2026〕8号"]["备注"] in ("", None)
     body, _ = text_of(root / "outbox" / "2026" / "通知" / "内工大党发〔2026〕7号-开展廉政风险点排查工作.docx")
     assert "内工大党发〔2026〕7号" in body
-    assert sorted((r["seq"], r["origin"]) for r in stored(root)) == [(3, "assigned"), (7, "assigned"), (8, "auto")]
+    assert sorted((r["seq"], r["origin"]) for r in stored(root)) == [(3, "assigned"), (5, "auto"), (7, "assigned"),
+                                                                      (8, "auto")]
 
 
 def test_an_assigned_number_must_carry_a_code_of_the_workspace_and_of_the_document(root):
