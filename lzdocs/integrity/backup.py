@@ -11,7 +11,7 @@ import re
 import shutil
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
@@ -19,15 +19,7 @@ from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, describe_read_error, from_os_error
-from lzdocs.fsutil import (
-    NO_LINKS,
-    HeldLock,
-    copy_stream,
-    fsync_dir,
-    sha256_file,
-    write_atomic,
-    write_new_file,
-)
+from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic, write_new_file
 from lzdocs.integrity.findings import Finding
 from lzdocs.store.kept import VOID_DIR
 from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
@@ -308,9 +300,10 @@ def standalone_settings(ws: Workspace, url: str) -> bytes:
     return text.encode("utf-8")
 
 
-class _Writing:
-    """The lock DEST/.<name>.lock of a snapshot being written. A destination whose file system cannot lock (some
-    shares) goes without: its snapshots are written all the same, and one a killed backup left is not cleared."""
+class WorkLock:
+    """The lock beside a folder being written — a snapshot's DEST/.<name>.lock, a restore's, a 归档 package's — held
+    while it is, let go by the system when the process dies. A file system that cannot lock (some shares) goes
+    without: the work is done all the same, and what a killed one left is not cleared."""
 
     def __init__(self, path: Path):
         from filelock import FileLock
@@ -338,11 +331,11 @@ class _Writing:
             pass
 
 
-def _begin(dest: Path, now: dt.datetime) -> tuple[str, Path, _Writing]:
+def _begin(dest: Path, now: dt.datetime) -> tuple[str, Path, WorkLock]:
     """The new snapshot's name, its folder being written (made) and the lock held while it is."""
     for attempt in range(20):  # another backup to the same DEST may take the name between choosing and making it
         name = _new_name(dest, now)
-        writing = _Writing(dest / f".{name}{WRITING}")
+        writing = WorkLock(dest / f".{name}{WRITING}")
         if not writing.take():
             continue
         work = dest / f".{name}{PARTIAL}"
@@ -363,7 +356,7 @@ def clear_interrupted(dest: Path) -> list[Path]:
     are copies, never the workspace's files; a complete snapshot is never touched."""
     removed = []
     for lock in sorted(dest.glob(f".*{WRITING}")):
-        writing = _Writing(lock)
+        writing = WorkLock(lock)
         if not writing.take() or writing.lock is None:  # being written, or no telling on this file system
             continue
         try:
@@ -371,6 +364,27 @@ def clear_interrupted(dest: Path) -> list[Path]:
             if work.is_dir() and not work.is_symlink():
                 shutil.rmtree(work, ignore_errors=True)
                 removed.append(work)
+        finally:
+            writing.done()
+    return removed
+
+
+def remove_unheld(works: Iterable[Path], lock_of: Callable[[Path], Path]) -> list[Path]:
+    """The folders in ``works`` that a process killed while writing them left (copies — of a snapshot, a restore, a
+    归档 package): each removed when its lock ``lock_of(folder)`` is there and held by no process, with the lock;
+    one being written now is held by its writer, and one without a lock (a version before locks, another
+    program's) is left as it is. Returns those removed."""
+    removed = []
+    for work in works:
+        lock = lock_of(work)
+        if not work.is_dir() or work.is_symlink() or not lock.is_file():
+            continue
+        writing = WorkLock(lock)
+        if not writing.take() or writing.lock is None:  # being written, or no telling on this file system
+            continue
+        try:
+            shutil.rmtree(work, ignore_errors=True)
+            removed.append(work)
         finally:
             writing.done()
     return removed
@@ -642,8 +656,9 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     temp = new.parent / f".{new.name}.restoring-{os.getpid()}"
     try:
         new.parent.mkdir(parents=True, exist_ok=True)
-        _remove_killed_restores(new)
-        held = HeldLock.take(Path(f"{temp}.lock"))  # held while this restore runs: gone with its process
+        remove_unheld(new.parent.glob(f".{glob_escape(new.name)}.restoring-*[0-9]"), _restoring_lock)  # killed
+        writing = WorkLock(_restoring_lock(temp))  # held while this restore runs: let go when its process dies
+        writing.take()
         shutil.rmtree(temp, ignore_errors=True)  # our own leftover of a restore killed before
         temp.mkdir()
     except OSError as exc:
@@ -667,37 +682,14 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
             raise from_os_error(exc) from exc
         raise
     finally:
-        _let_go(held, Path(f"{temp}.lock"))
+        writing.done()
     restored.seconds = time.monotonic() - started
     return restored
 
 
-def _remove_killed_restores(new: Path) -> None:
-    """The half-restored folders that restores to ``new`` killed before left beside it (``.<name>.restoring-<pid>``,
-    a nearly whole copy of the workspace): each whose lock nobody holds — its process is gone — is removed."""
-    for left in new.parent.glob(f".{glob_escape(new.name)}.restoring-*"):
-        if left.suffix == ".lock" or not left.is_dir() or left.is_symlink():
-            continue
-        lock = Path(f"{left}.lock")
-        try:
-            held = HeldLock.take(lock)
-        except OSError:
-            continue
-        if held is not None:  # nobody's: the restore that made it was killed
-            shutil.rmtree(left, ignore_errors=True)
-            _let_go(held, lock)
-
-
-def _let_go(held: HeldLock | None, lock: Path) -> None:
-    """Release a restore's lock and remove its file (the file first: on Windows an open file cannot be removed —
-    then it is left, empty, for the next restore to take and remove)."""
-    if held is None:
-        return
-    try:
-        lock.unlink()
-    except OSError:
-        pass
-    held.release()
+def _restoring_lock(temp: Path) -> Path:
+    """The lock beside a restore's folder ``.<name>.restoring-<pid>``."""
+    return Path(f"{temp}.lock")
 
 
 def _left_out(manifest: dict) -> list[str]:

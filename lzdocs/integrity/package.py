@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError, describe_os_error
-from lzdocs.fsutil import HeldLock, fit_name, fsync_dir, name_max, sha256_file, write_atomic
-from lzdocs.integrity.backup import outside
+from lzdocs.fsutil import fit_name, fsync_dir, name_max, sha256_file, write_atomic
+from lzdocs.integrity.backup import WorkLock, outside, remove_unheld
 from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
 from lzdocs.integrity.manifest import record_written
 from lzdocs.integrity.package_check import (
@@ -117,7 +117,8 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     # was refused, the message naming this folder's)
     work = dest.parent / fit_name(f".{dest.name}", f".{uuid.uuid4().hex[:8]}.part", name_max(dest.parent))
     work.mkdir()
-    held = HeldLock.take(_lock(work))  # while it is built: a package a killed archive left is nobody's
+    writing = WorkLock(_lock(work))  # held while it is built: a package a killed archive left is nobody's
+    writing.take()
     keep = False  # the year closed with it
     try:
         warnings = [summary_note] * bool(summary_note) + _copy_originals(items, work / ITEMS_DIR, report)
@@ -154,10 +155,10 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
                     hint=f"数据库恢复后运行 lzdocs status 查看：显示已归档，再运行一次 lzdocs archive --year {year} "
                          f"{dest} 即可把归档文件（现在在 {work}）放到位；未归档，请删除 {work} 后重新归档") from None
         keep = True  # the year is closed with it: never removed
-        _let_go(held, _lock(work))
+        writing.done()
         _put_in_place(work, dest, year)
     except BaseException:
-        _let_go(held, _lock(work))
+        writing.done()
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
         raise
@@ -170,40 +171,24 @@ def _lock(work: Path) -> Path:
     return work.with_name(work.name.removesuffix(".part") + ".lock")
 
 
-def _let_go(held: HeldLock | None, lock: Path) -> None:
-    if held is not None:
-        try:
-            lock.unlink()
-        except OSError:
-            pass
-        held.release()
-
-
 def _remove_killed_packages(store: Store, dest: Path) -> None:
     """The folders archives to ``dest`` killed while building left beside it (``.<name>.<hex>.part``, copies of the
-    originals): removed, each whose lock nobody holds — unless it is a package a year was closed with (then
-    ``archive`` to its own folder puts it in place)."""
-    from lzdocs.store.sql import rows
-    from lzdocs.store.years import OPEN_CLOSURES
+    originals): removed when nobody holds their lock (``backup.remove_unheld``) — never a package a year was closed
+    with (``archive`` to its own folder puts it in place)."""
+    from lzdocs.store.years import closures
 
     with store.read() as conn:
-        closing = {row["manifest_sha256"] for row in rows(
-            conn, OPEN_CLOSURES.replace("SELECT year", "SELECT manifest_sha256"))}
-    for left in dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part"):
-        if not left.is_dir() or left.is_symlink():
-            continue
-        try:
-            if hashlib.sha256((left / MANIFEST).read_bytes()).hexdigest() in closing:
-                continue
-        except OSError:
-            pass
-        try:
-            held = HeldLock.take(_lock(left))
-        except OSError:
-            continue
-        if held is not None:
-            _let_go(held, _lock(left))
-            shutil.rmtree(left, ignore_errors=True)
+        closing = {row["manifest_sha256"] for row in closures(conn)}
+    remove_unheld([left for left in dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part")
+                   if _manifest_sha(left) not in closing], _lock)
+
+
+def _manifest_sha(work: Path) -> str | None:
+    """The SHA-256 of a package folder's 清单.json; None when it has none (yet)."""
+    try:
+        return hashlib.sha256((work / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _finish_placing(ws: Workspace, store: Store, year: int, dest: Path, scheme: Scheme,
@@ -217,11 +202,7 @@ def _finish_placing(ws: Workspace, store: Store, year: int, dest: Path, scheme: 
     if row is None or row["package"] != str(dest) or dest.exists():
         return None
     for work in sorted(dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part")):
-        try:
-            digest = hashlib.sha256((work / MANIFEST).read_bytes()).hexdigest()
-        except OSError:
-            continue
-        if digest == row["manifest_sha256"]:
+        if (digest := _manifest_sha(work)) == row["manifest_sha256"]:
             _put_in_place(work, dest, year)
             manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
             with store.read() as conn:

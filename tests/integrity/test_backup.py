@@ -167,18 +167,17 @@ def test_a_restore_of_a_backup_that_left_files_out_says_which_its_verify_will_mi
 def test_the_half_restored_folder_a_killed_restore_left_is_removed_by_the_next(archive, tmp_path):
     """``kill -9`` of a restore leaves ``.<name>.restoring-<pid>``, a nearly whole copy of the workspace: the next
     restore beside it removes it once no process holds its lock — and leaves one a running restore holds."""
-    from lzdocs.fsutil import HeldLock
+    from filelock import FileLock
 
     run_cli("-w", archive, "backup", tmp_path / "备份", check=0)
     killed, running = tmp_path / ".恢复.restoring-4000001", tmp_path / ".恢复.restoring-4000002"
     for left in (killed, running):
         (left / "outbox").mkdir(parents=True)
         (left / "lzdocs.db").write_bytes(b"half")
-    held = HeldLock.take(Path(f"{running}.lock"))
-    try:
+        Path(f"{left}.lock").touch()  # its lock, left behind with it
+    held = FileLock(f"{running}.lock", timeout=0)  # as a running restore holds it
+    with held:
         run_cli("restore", tmp_path / "备份", tmp_path / "恢复", check=0)
-    finally:
-        held.release()
     assert not killed.exists() and not Path(f"{killed}.lock").exists()
     assert (running / "lzdocs.db").read_bytes() == b"half"
     assert sorted(p.name for p in tmp_path.iterdir() if "恢复" in p.name) == [
