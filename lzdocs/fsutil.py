@@ -160,9 +160,10 @@ def name_max(folder: Path) -> int:
 
 
 def fit_name(stem: str, tail: str, max_bytes: int) -> str:
-    """``stem + tail`` within ``max_bytes`` of UTF-8: the stem is cut at a character boundary, the tail kept."""
-    room = max_bytes - len(tail.encode("utf-8"))
-    raw = stem.encode("utf-8")
+    """``stem + tail`` within ``max_bytes`` of UTF-8: the stem is cut at a character boundary, the tail kept. A name
+    that is not UTF-8 (lone surrogates: its bytes as the file system has them) is measured in those bytes."""
+    room = max_bytes - len(tail.encode("utf-8", "surrogateescape"))
+    raw = stem.encode("utf-8", "surrogateescape")
     if len(raw) > room:
         stem = raw[:max(room, 0)].decode("utf-8", "ignore").rstrip(" .") or "_"
     return stem + tail
@@ -456,15 +457,15 @@ class DamagedRecord(ValueError):
     """A small JSON record of ours is there but is no record (not a regular file, not the JSON written there)."""
 
 
-def record_text(value: dict) -> str:
-    """A small JSON record as :func:`read_record` reads it: UTF-8 text, or — holding a name that is not UTF-8 (a
-    folder whose name came from another system's bytes: lone surrogates) — ASCII with \\u escapes, which reads back
-    as the same name."""
-    text = json.dumps(value, ensure_ascii=False)
+def record_text(value, indent: int | None = None) -> str:
+    """A JSON record (:func:`read_record`, a backup's manifest) as UTF-8 text, or — holding a name that is not UTF-8
+    (a folder whose name came from another system's bytes: lone surrogates) — ASCII with \\u escapes, which reads
+    back as the same name."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value)
+        return json.dumps(value, indent=indent)
     return text
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from lzdocs import interrupts
 from lzdocs.errors import ConfigError, LzdocsError, describe_read_error, from_os_error
-from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, sha256_file, write_atomic, write_new_file
+from lzdocs.fsutil import NO_LINKS, copy_stream, fsync_dir, record_text, sha256_file, write_atomic, write_new_file
 from lzdocs.integrity.findings import Finding
 from lzdocs.store.kept import VOID_DIR
 from lzdocs.workspace import BACKUP_DATABASE, BACKUP_MANIFEST
@@ -224,11 +224,11 @@ def take_backup(ws: Workspace, dest: Path, now: dt.datetime, progress: Progress 
         if settings is not None:
             write_new_file(work / CONFIG, settings, durable=False)  # made durable with the rest (_flush)
             result.entries.insert(1, writer.entry(CONFIG, "workspace", "copied", work / CONFIG))
-        write_atomic(work / MANIFEST, json.dumps(
+        write_atomic(work / MANIFEST, record_text(
             {"format": FORMAT, "created": now.isoformat(timespec="seconds"), "workspace": str(ws.root),
              "database": SERVER if server else "file",
              "schema_version": version, "years": years, "files": result.entries, "registers": result.registers,
-             "findings": [f.as_dict() for f in result.findings]}, ensure_ascii=False, indent=1))
+             "findings": [f.as_dict() for f in result.findings]}, indent=1))
         _flush(work)
         work.rename(dest / name)
         fsync_dir(dest)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError, describe_os_error
-from lzdocs.fsutil import fit_name, fsync_dir, name_max, sha256_file, write_atomic
+from lzdocs.fsutil import display_path, fit_name, fsync_dir, is_undecodable, name_max, sha256_file, write_atomic
 from lzdocs.integrity.backup import WorkLock, outside, remove_unheld
 from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
 from lzdocs.integrity.manifest import record_written
@@ -243,6 +243,9 @@ def reopen_year(store: Store, year: int, reason: str) -> dict:
 
 
 def _check_destination(dest: Path) -> None:
+    if is_undecodable(str(dest)):  # recorded with the closure, named in the 移交 paper: a name every system reads
+        raise ConfigError(f"归档文件夹“{display_path(str(dest))}”的路径不是 UTF-8 编码（可能是从 GBK 系统建的文件夹）",
+                          hint="请换一个用中文或英文新建的文件夹作为归档文件夹")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         what = "是一个文件" if not dest.is_dir() else "里已经有文件"
         raise ConfigError(f"归档文件夹“{dest}”{what}", hint="请写一个新的（或空的）文件夹，归档文件会全部写在里面")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 
 import pytest
@@ -146,6 +147,8 @@ def test_archive_asks_for_the_fonds_and_a_new_or_empty_folder(tmp_path):
     proc = run_cli("-w", root, "archive", "--year", "2026", tmp_path / "新", check=2)
     assert "错误：还没有设置全宗号（lzdocs.toml 的 [archive] fonds），不能归档" in proc.stderr
     assert run_cli("-w", root, "archive", tmp_path / "新", check=2).stderr.count("请写明年度和归档文件夹") == 1
+    gbk = os.fsdecode(os.fsencode(tmp_path) + "/归档".encode("gbk"))  # a name every system must read: refused
+    assert "的路径不是 UTF-8 编码" in run_cli("-w", root, "archive", "--year", "2026", gbk, check=2).stderr
     assert not (tmp_path / "新").exists() and (taken / "旧文件.txt").is_file()
 
 

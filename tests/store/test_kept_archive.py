@@ -137,10 +137,10 @@ def test_a_folder_whose_name_is_not_utf8_holds_the_archive_as_any_other(workspac
     assert _record(Workspace.open(Path(named)))["database"] == named + "/lzdocs.db"
     assert run_cli("-w", named, "verify", check=0).stdout.count("全部完好") == 1
     backup = tmp_path / "备份"
-    run_json("-w", workspace.root, "backup", backup)
+    run_json("-w", named, "backup", backup)  # its manifest names the workspace: the name as \u escapes
     restored = os.fsdecode(os.fsencode(tmp_path) + "/恢复".encode("gbk"))
     run_json("restore", next(backup.iterdir()), restored)
-    assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕2号"
+    assert run_json("-w", restored, *LETTER)["number"] == "内工大纪建〔2026〕3号"  # after the copy's 2号
 
 
 def test_a_fresh_start_takes_the_steps_the_message_names(workspace, make_form, tmp_path):
