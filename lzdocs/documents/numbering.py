@@ -487,7 +487,7 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
         with store.begin(year=year_of(number)) as conn:
             doc = q.find_document(conn, number)
             if doc is None:
-                return _void_skipped(store, conn, number, reason, voided)
+                return _void_skipped(store, conn, number, reason, voided, year_dir)
             if doc["status"] == q.VOID:
                 settled = _settle_void_file(store, conn, doc, year_dir(doc["year"]) / VOID_DIR, workspace_root)
                 if settled is None:
@@ -529,12 +529,22 @@ def void_document(store: Store, number: str, *, reason: str, voided: dt.date, wo
 SKIPPED = "skipped"  # the kind of a number never issued, left out when a later one was assigned, and voided
 
 
-def _void_skipped(store: Store, conn: Connection, number: str, reason: str, voided: dt.date) -> VoidedDocument:
+def _void_skipped(store: Store, conn: Connection, number: str, reason: str, voided: dt.date,
+                  year_dir: Callable[[int], Path]) -> VoidedDocument:
     """作废 of a number left empty (空号): an assigned number (``--number``) jumped past it, so the next automatic
     number follows the assigned one and this one is never issued. Recorded 作废 with its reason — an archivist asks
-    after every gap in the 文号 — without a file. A number beyond the last one used is no gap: refused as unknown."""
+    after every gap in the 文号 — without a file. A number beyond the last one used is no gap: refused as unknown;
+    nor is one the event log or a file of the year shows issued (its record gone: :func:`never_used`)."""
     parsed = DocumentNumber.parse(number)
-    if parsed is None or parsed.seq >= q.next_seq(conn, parsed.code, parsed.year):
+    if parsed is None:
+        raise unknown_number(conn, number)
+    folder = year_dir(parsed.year)
+    kinds = [f for f in folder.iterdir() if f.is_dir() and not f.is_symlink()] if folder.is_dir() else []
+    used = _issued_events(conn, store.url, parsed.code, parsed.year).get(parsed.seq) or _file_of(parsed, kinds)
+    if used:
+        raise FieldError(f"文号 {number} 已经用过（{used}），发文登记簿中却没有它：它不是空号，没有作废",
+                         hint="档案库可能被改动过，或被换成了旧的副本：请运行 lzdocs verify 检查")
+    if parsed.seq >= q.next_seq(conn, parsed.code, parsed.year):
         raise unknown_number(conn, number)
     q.add_document(conn, kind=SKIPPED, code=parsed.code, year=parsed.year, seq=parsed.seq, number=number,
                    title="空号", recipient="", issued=voided, file="", sha256="", note="", copies=0,

@@ -144,6 +144,9 @@ def test_a_letter_deleted_from_the_tables_with_its_file_is_named_and_its_number_
     assert "记下了这份文书的发文，数据库中却没有它的记录：数据库被改动过（记录被删除）" in found["message"]
     refused = run_cli("-w", root, "letter", "suggestion", "--unit", "教务处", *FIELDS, check=2).stderr
     assert "文号 内工大纪建〔2026〕1号 已经用过（事件记录中有它的发文），但档案库中没有它的记录" in refused
+    # nor can it be voided as a number never used (空号): that would hide the deletion from verify
+    refused = run_cli("-w", root, "void", "内工大纪建〔2026〕1号", "--reason", "空号", check=2).stderr
+    assert "它不是空号，没有作废" in refused and findings(root)[0]["kind"] == "record_missing"
     assert not list((root / "outbox" / "2026" / "纪检监察建议书").glob("*.docx"))
 
 
