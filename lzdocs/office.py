@@ -1266,9 +1266,12 @@ class Office:
         (integrity/items.py ``choose_summary``)."""
         from lzdocs.integrity.package import build_package
         from lzdocs.settings import known_settings
+        from lzdocs.store.years import closure
         from lzdocs.workspace import DEFAULT_CONFIG
 
-        if not unfinished:  # what --unfinished would pass over, all of it named
+        with self.store.read() as conn:
+            closed = closure(conn, year) is not None  # archived again (a second copy), or its package put in place
+        if not unfinished and not closed:  # what --unfinished would pass over, all of it named
             reasons = [r for r in (self._running(year), self._unfinished(year)) if r]
             if reasons:
                 hint = "；".join([*(r[1] for r in reasons), "确要现在归档，加 --unfinished，之后要登记时先运行 "

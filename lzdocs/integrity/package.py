@@ -87,8 +87,8 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     outside(ws, dest, "归档文件夹", "归档文件", "请把归档文件夹放在工作区和收件文件夹以外，如 D:/归档/2026")
     _check_destination(dest)
     scheme = Scheme.from_settings(ws.settings, defaults)
-    finished = _finish_placing(ws, store, year, dest, scheme, started)  # (its folder not there: passed the check)
-    if finished is not None:
+    finished, placed = _finish_placing(ws, store, year, dest, scheme, started)  # (its folder empty or not there:
+    if finished is not None:                                                      # passed the check)
         return finished
     _remove_killed_packages(store, dest)
     if find_soffice() is None:
@@ -121,7 +121,7 @@ def build_package(ws: Workspace, store: Store, year: int, dest: Path, *, now, de
     writing.take()
     keep = False  # the year closed with it
     try:
-        warnings = [summary_note] * bool(summary_note) + _copy_originals(items, work / ITEMS_DIR, report)
+        warnings = placed + [summary_note] * bool(summary_note) + _copy_originals(items, work / ITEMS_DIR, report)
         _make_pdfs(items, work / ITEMS_DIR, timeout, report)
         _write_catalogue(items, work, year, ws.school, voided, timeout, now().date())
         manifest = _write_manifest(work, year, scheme, items, voided, now())
@@ -192,25 +192,31 @@ def _manifest_sha(work: Path) -> str | None:
 
 
 def _finish_placing(ws: Workspace, store: Store, year: int, dest: Path, scheme: Scheme,
-                    started: float) -> PackageResult | None:
-    """A package the year was closed with but that never took its name (the archive killed between the two): put in
-    place now, found beside ``dest`` by its 清单's SHA-256, and its result; None when there is none to finish."""
+                    started: float) -> tuple[PackageResult | None, list[str]]:
+    """The package ``year`` was closed with, if it never took its name (the archive killed between the commit and
+    the rename): put in place now, at the folder recorded — found beside it by its 清单's SHA-256. Returns the result
+    when that folder is ``dest`` (the same command run again: the archive done), else (None, the 提醒 of it)."""
     from lzdocs.store.years import closure
 
     with store.read() as conn:
         row = closure(conn, year)
-    if row is None or row["package"] != str(dest) or dest.exists():
-        return None
-    for work in sorted(dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part")):
+    if row is None:
+        return None, []
+    recorded = Path(row["package"])
+    if recorded.exists() and not (recorded.is_dir() and not any(recorded.iterdir())):
+        return None, []  # in place (or something else there: no package to put)
+    for work in sorted(recorded.parent.glob(f".{glob_escape(recorded.name[:16])}*.part")):
         if (digest := _manifest_sha(work)) == row["manifest_sha256"]:
-            _put_in_place(work, dest, year)
-            manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
+            _put_in_place(work, recorded, year)
+            manifest = json.loads((recorded / MANIFEST).read_text(encoding="utf-8"))
+            said = (f"{year} 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到 {recorded}"
+                    f"（{len(manifest.get('items', []))} 件，与当时的清单一致）")
+            if recorded != dest:
+                return None, [said]
             with store.read() as conn:
                 items, voided = plan_items(conn, ws, year, scheme, None)
-            said = (f"{year} 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到位"
-                    f"（{len(manifest.get('items', []))} 件，与当时的清单一致）")
-            return PackageResult(year, dest, items, voided, digest, time.monotonic() - started, [said])
-    return None
+            return PackageResult(year, dest, items, voided, digest, time.monotonic() - started, [said]), []
+    return None, []
 
 
 def _closed_with(store: Store, year: int, dest: Path) -> bool | None:

@@ -341,9 +341,39 @@ def test_a_commit_that_cannot_be_confirmed_keeps_the_package_and_says_how_to_tel
     monkeypatch.undo()  # with
     done = run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)
     assert done["warnings"] == [
-        "2026 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到位（1 件，与当时的清单一致）"]
+        f"2026 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到 {dest.resolve()}（1 件，与当时的清单一致）"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["工作区", "归档"]
     assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
+
+
+def test_a_closed_package_never_put_in_place_is_placed_by_the_next_archive_wherever_it_goes(tmp_path, make_form,
+                                                                                              monkeypatch):
+    """Killed between the commit and the rename (here: the rename fails as a kill would leave it), with DEST made
+    empty beforehand: the same command run again — without --unfinished, the year being closed — puts the package in
+    place; an archive to another folder first puts the closed one where it was recorded, and says so."""
+    import lzdocs.integrity.package as package
+
+    root = _one_form_workspace(tmp_path, make_form)
+    dest, other = tmp_path / "归档", tmp_path / "另一份"
+    dest.mkdir()
+
+    def killed(work, where, year):
+        raise KeyboardInterrupt  # what stops the process there
+
+    from lzdocs.office import Office
+
+    monkeypatch.setattr(package, "_put_in_place", killed)
+    with Office(root, today=TODAY) as office, pytest.raises(KeyboardInterrupt):
+        office.archive(2026, dest, unfinished=True)
+    monkeypatch.undo()
+    [aside] = tmp_path.glob(".归档*.part")
+    assert (aside / "清单.json").is_file() and not any(dest.iterdir())
+    done = run_json("-w", root, "archive", "--year", "2026", other)  # the closed year: no --unfinished asked for
+    said = f"2026 年度上次归档时已关闭，归档文件在放到位之前中断；现已放到 {dest.resolve()}"
+    assert done["warnings"][0].startswith(said)
+    assert (dest / "清单.json").is_file() and (other / "清单.json").is_file() and not aside.exists()
+    for folder in (dest, other):
+        assert run_json("-w", root, "verify", "--package", folder)["ok"] is True
 
 
 def test_a_package_a_killed_archive_left_half_built_is_removed_by_the_next(tmp_path, make_form):
