@@ -1102,6 +1102,7 @@ class Office:
     def _followed_so_far(self, number: str) -> str:
         """What was recorded of a warning's handling (its reply or talk, check, closing), as ``void`` warns of it
         before the warning leaves the counts; "" for a letter without one, or none recorded."""
+        from lzdocs.documents.kinds import CRITICISM
         from lzdocs.dynamics.steps import step_two
         from lzdocs.store import documents as docs_q
         from lzdocs.textutil import chinese_date
@@ -1111,7 +1112,8 @@ class Office:
             w = docs_q.warning_for(conn, doc["id"]) if doc is not None and doc["status"] != docs_q.VOID else None
         if w is None:
             return ""
-        done = [f"{step_two(w['kind'])}（{chinese_date(w['replied'])}）"] if w["replied"] else []
+        talked = w["replied"] and w["kind"] != CRITICISM  # (a 批评教育's step 2 is recorded with it: no news)
+        done = [f"{step_two(w['kind'])}（{chinese_date(w['replied'])}）"] if talked else []
         done += [f"整改核查（{w['check_result']}）"] if w["checked"] else []
         done += ["办结"] if w["closed"] else []
         return "、".join(done)

@@ -54,8 +54,10 @@ def summary_command(env: Env, year: int | None, pdf: bool, package: bool, final:
     env.echo(f"已生成 {result.year} 年度工作总结：{rel(result.file)}")
     if result.pdf:
         env.echo(f"  PDF：{rel(result.pdf)}")
-    env.echo(f"  单位 {len(s.roster)} 个：按时报送 {len(s.on_time)}、逾期报送 {len(s.late)}、未报送 {len(s.missing)}；"
-             f"风险点 {s.total} 个；预警处置 {s.warnings.total} 件，已办结 {s.warnings.closed} 件；案例 {s.cases} 起")
+    missing = "尚未报送" if s.still_reported else "未报送"  # as the 总结 says it
+    env.echo(f"  单位 {len(s.roster)} 个：按时报送 {len(s.on_time)}、逾期报送 {len(s.late)}、"
+             f"{missing} {len(s.missing)}；风险点 {s.total} 个；预警处置 {s.warnings.total} 件，"
+             f"已办结 {s.warnings.closed} 件；案例 {s.cases} 起")
     if result.package:
         env.echo(f"上报材料：{rel(result.package)}（{rel(result.archive)}）")
         for path in result.contents:

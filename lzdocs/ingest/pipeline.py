@@ -405,20 +405,21 @@ class Ingest:
             return self._ignored(path, NOT_REGULAR[exc.kind])
         with src, self._private_copy(src, path.name) as (copy, sha):
             duplicate = self._duplicate_of(sha)
-            if duplicate:
+            arrived = self.arrived(src, path.parent)
+            if duplicate and (closed := self._closure(duplicate["year"])) is None:
                 return Outcome(source, "duplicate", duplicate["unit"], duplicate["year"], duplicate["filled_date"],
                                problems=[self._duplicate_warning(duplicate)])
-            arrived = self.arrived(src, path.parent)
+            if duplicate:  # a copy kept in a year handed over would change it: returned, as a run does
+                return Outcome(source, "rejected", duplicate["unit"], duplicate["year"], problems=[closed],
+                               received=arrived, kind=duplicate["kind"])
             checked, problems, unit, year, kind = self._read_and_check(copy, src, display_name(path.name), arrived)
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems, received=arrived, kind=kind)
         # what recording it would say: a year handed over, or a year of units merged since (``_process``)
+        if (closed := self._closure(checked.year)) is not None:
+            return Outcome(source, "rejected", checked.unit, checked.year, received=arrived, kind=checked.kind.key,
+                           problems=[closed, *_without_planned(problems, checked)])
         with self.store.read() as conn:
-            if (closure := years.closure(conn, checked.year)) is not None:
-                exc = YearClosed(checked.year, closure["closed_at"], closure["package"])
-                problems = [closed_year_problem(exc), *_without_planned(problems, checked)]
-                return Outcome(source, "rejected", checked.unit, checked.year, problems=problems, received=arrived,
-                               kind=checked.kind.key)
             try:
                 unit, _ = subs.recorded_under(conn, checked.kind.key, checked.unit, checked.year,
                                               names=self.roster.recorded_names(checked.unit),
@@ -429,6 +430,12 @@ class Ingest:
                                kind=checked.kind.key)
         return Outcome(source, "accepted", unit, checked.year, checked.filled_date, len(checked.rows),
                        problems=problems, received=arrived, kind=checked.kind.key)
+
+    def _closure(self, year: int) -> Problem | None:
+        """What a form (or a copy of one) of ``year`` is returned with while the year is handed over; None when open."""
+        with self.store.read() as conn:
+            row = years.closure(conn, year)
+        return closed_year_problem(YearClosed(year, row["closed_at"], row["package"])) if row is not None else None
 
     # --- one file ---------------------------------------------------------------------------
     def process(self, claim: Claim, seen: dt.datetime | None = None, stamped_in: Path | None = None, *,

@@ -180,14 +180,16 @@ def test_a_criticism_is_recorded_without_a_letter_and_followed(root):
     assert card["reviews"] == [] and card["cases"] == []
     # voided once its handling was recorded to the end: done, but said — it leaves the counts
     voided = on("2026-12-30", root, "void", "内工大纪批〔2026〕1号", "--reason", "误操作")
-    assert ("提醒：这份文书的预警处置已登记批评教育（2026年11月28日）、整改核查（已整改）、办结；作废后它不再计入"
-            "预警处置台账的统计和年度总结") in voided.stderr
+    assert ("提醒：这份文书的预警处置已登记整改核查（已整改）、办结；作废后它不再计入"
+            "预警处置台账的统计和年度总结") in voided.stderr  # (its step 2, recorded with it, is no news)
 
 
 def test_a_criticism_needs_its_cause_and_is_not_a_letter(root):
     missing = on("2026-11-28", root, "warn", "批评教育", "--unit", "计财处", check=2)
     assert "批评教育缺少必填字段：事由" in missing.stderr
     assert "请用 lzdocs letter" in on("2026-11-28", root, "warn", "谈话提醒", "--unit", "计财处", check=2).stderr
+    number = json_on("2026-11-28", root, "warn", "批评教育", "--unit", "计财处", "--set", "事由=误登")["number"]
+    assert json_on("2026-11-28", root, "void", number, "--reason", "误登")["warnings"] == []  # nothing done since
 
 
 def test_a_talk_is_due_on_its_day_and_held_with_a_reply(root):

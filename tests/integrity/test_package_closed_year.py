@@ -360,3 +360,10 @@ def test_a_dry_run_says_a_form_for_a_closed_year_would_go_back_and_moves_nothing
     assert outcome["problems"][0]["message"].startswith("2026 年度的材料已于 2026-11-28 归档移交，本表没有收取")
     assert (root / "inbox" / "计财处（更正）.docx").is_file()
     assert not [p for p in (root / "inbox" / "退回").rglob("*") if p.is_file()]
+    # a copy of the closed year's form: returned as the run returns it, not "a duplicate"
+    (root / "inbox" / "计财处（更正）.docx").rename(root.parent / "更正.docx")
+    (root / "inbox" / "再次.docx").write_bytes((root / "outbox/2026/收文/计划财务处/计财处.docx").read_bytes())
+    [said] = run_json("-w", root, "ingest", "--dry-run", "--json", check=1)
+    [done] = run_json("-w", root, "ingest", "--json", check=1)
+    assert (said["status"], said["year"]) == (done["status"], done["year"]) == ("rejected", 2026)
+    assert said["problems"][0]["message"] == done["problems"][0]["message"]
