@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lzdocs.errors import FieldError
-from lzdocs.textutil import chinese_date, fold, parse_chinese_number, parse_date, squeeze
+from lzdocs.textutil import chinese_date, fold, parse_chinese_number
 
 if TYPE_CHECKING:
     from lzdocs.settings import Settings
@@ -30,69 +30,83 @@ def list_items(text: str) -> list[str]:
 
 
 def when_text(value, date: dt.date, warnings: list[str]) -> str:
-    """A day with its time of day as a letter prints it: 2026年12月8日（星期二）9时30分, 下午3时 when the clerk wrote
-    下午. An Excel date-time cell, or a text lzdocs reads as a time (:func:`_moment`: 2026-12-08 09:30, 2026年12月8日
-    上午9:00, 12月8日下午3点半 — a day without its year in the year of the letter, or just after it) is formatted;
-    other text (下周二上午) is kept as the clerk wrote it, with a warning when no day is read from it (the talk then
-    has no day to fall due on)."""
+    """A day with its time of day as a letter prints it: 2026年12月8日（星期二）9时30分 — 下午3时 when the clerk wrote
+    下午, 9时至11时 for a span. An Excel date-time cell, or a text lzdocs reads as a time (:func:`_moment`: 2026-12-08
+    09:30, 2026年12月8日上午9:00, 12月8日下午3点半 — a day without its year in the year of the letter, or just after
+    it) is formatted; other text after a day it reads (12月8日至9日) is kept as the clerk wrote it, and so is text
+    without one (下周二上午), with a warning: the talk then has no day to fall due on. A day before the letter's is
+    refused (the old year typed in January, most often)."""
     moment = _moment(value, date)
     if moment is None:
-        if talk_day(value, date) is None:
-            warnings.append(f"谈话时间“{value}”中没有读出日期：预警处置台账中没有谈话期限，过期也不会提示；"
-                            "请写明日期，如 2026-12-08 09:30")
+        warnings.append(f"谈话时间“{value}”中没有读出日期：预警处置台账中没有谈话期限，过期也不会提示；"
+                        "请写明日期，如 2026-12-08 09:30")
         return str(value)
-    day, hour, minute, period, weekday = moment
-    text = f"{chinese_date(day)}（星期{WEEKDAYS[day.weekday()]}）"
-    if weekday and weekday.replace("天", "日") != WEEKDAYS[day.weekday()]:
-        warnings.append(f"谈话时间写的是星期{weekday}，{chinese_date(day)}是星期{WEEKDAYS[day.weekday()]}，"
-                        "文书按日期印出；请核对日期")
-    if day < date:  # the talk would have been before its notice was written: a wrong year, most often
-        raise FieldError(f"谈话时间（{chinese_date(day)}）早于成文日期（{chinese_date(date)}）",
+    if moment.day < date:
+        raise FieldError(f"谈话时间（{chinese_date(moment.day)}）早于成文日期（{chinese_date(date)}）",
                          hint="请核对谈话时间（年份是否写错）；文号没有占用")
-    if hour is None:
+    if moment.clock is None:  # a day, then words lzdocs does not read: as written
+        warnings.append(f"谈话时间“{value}”中日期后面的部分没有读懂，按所写印出；请核对"
+                        "（时刻可写成 上午9:30、下午3点、9:00-11:00）")
+        return str(value)
+    named = WEEKDAYS[moment.day.weekday()]
+    for weekday in moment.weekdays:
+        if weekday.replace("天", "日") != named:
+            warnings.append(f"谈话时间写的是星期{weekday}，{chinese_date(moment.day)}是星期{named}，"
+                            "文书按日期印出；请核对日期")
+    if not moment.clock or moment.clock in _PERIODS:
         warnings.append("谈话时间只有日期，没有写几点几分")
-        return text + period
-    return text + period + f"{hour}时" + (f"{minute}分" if minute else "")
+    return f"{chinese_date(moment.day)}（星期{named}）{moment.clock}"
 
 
 def talk_day(value, date: dt.date) -> dt.date | None:
-    """The day a 谈话时间 names — the day the talk is due (预警处置台账): as :func:`when_text` reads it, else a date
-    written anywhere in the text; None when it names none."""
+    """The day a 谈话时间 names — the day the talk is due (预警处置台账), as :func:`when_text` reads it; None when it
+    names none."""
     moment = _moment(value, date)
-    if moment is not None:
-        return moment[0]
-    day = parse_date(value) if not (isinstance(value, str) and squeeze(value).isdigit()) else None  # 46000: no day
-    return day if day is not None and abs(day.year - date.year) <= DATE_SPAN else None
+    return moment.day if moment is not None else None
+
+
+class Moment(NamedTuple):
+    """A 谈话时间 read: its day, the time of day as the letter prints it ("" none; None: words after the day that
+    lzdocs does not read, kept as written), and the weekdays it names (checked against the day)."""
+
+    day: dt.date
+    clock: str | None
+    weekdays: tuple[str, ...] = ()
 
 
 WEEKDAYS = "一二三四五六日"
-_NUMBER = r"\d{1,2}|[〇零一二三四五六七八九十]{1,3}"
+_NUMBER = r"\d{1,2}|[〇零一二三四五六七八九十两]{1,3}"
 _PERIODS = ("上午", "下午", "中午", "晚上", "早上")
-_MOMENT = re.compile(  # on the text in NFKC (：→: （→( ３→3), spaces anywhere between its parts
-    rf"(?:(?P<year>\d{{4}}|[〇○零0O一二三四五六七八九]{{4}})\s*(?P<sep>[-/.年])\s*)?(?P<month>{_NUMBER})\s*"
-    rf"(?(sep)[-/.月]|月)\s*(?P<day>{_NUMBER})\s*(?(sep)[日号]?|[日号])\s*"
-    rf"(?:\(?\s*(?:星期|周|礼拜)(?P<weekday>[一二三四五六日天])\s*\)?)?\s*(?P<period>{'|'.join(_PERIODS)})?\s*"
-    rf"(?:T?(?P<hour>{_NUMBER})\s*(?::\s*(?P<minute>\d{{2}})(?::\d{{2}}(?:\.\d+)?)?|[时点]\s*"
-    rf"(?:(?P<minutes>{_NUMBER})\s*分?|(?P<half>半))?))?")
+_AFTERNOON = ("下午", "晚上")
+_DAY = re.compile(  # on the text in NFKC (：→: （→( ３→3), spaces anywhere between its parts
+    rf"\s*(?:(?P<year>\d{{4}}|[〇○零0O一二三四五六七八九]{{4}})\s*(?P<sep>[-/.年])\s*)?(?P<month>{_NUMBER})\s*"
+    rf"(?(sep)[-/.月]|月)\s*(?P<day>{_NUMBER})(?!\d)\s*(?(sep)[日号]?|[日号])")
+_WEEKDAY = r"\(?\s*(?:星期|周|礼拜)(?P<{}>[一二三四五六日天])\s*\)?"
 
 
-def _moment(value, date: dt.date) -> tuple[dt.date, int | None, int | None, str, str] | None:
-    """(day, hour, minute, 上午/下午… or "", the weekday written or "") of a 谈话时间: an Excel date or date-time
-    cell, or a text that is a day (its year, or none: then the letter's, or the next year's for a day of the next few
-    months — 1月5日 on a letter of December), maybe its weekday, maybe 上午/下午…, maybe a time (9:30, 9时30分, 9点半,
-    九时) and nothing else. None for anything else: a day that does not exist, more than DATE_SPAN years from the
-    letter, a time past 23:59."""
+def _clock_pattern(p: str) -> str:
+    return (rf"(?P<{p}period>{'|'.join(_PERIODS)})?\s*(?:T?(?P<{p}hour>{_NUMBER})\s*(?::\s*(?P<{p}minute>\d{{2}})"
+            rf"(?::\d{{2}}(?:\.\d+)?)?|[时点]\s*(?:(?P<{p}minutes>{_NUMBER})\s*分?|(?P<{p}half>半))?))?")
+
+
+_CLOCK = re.compile(rf"\s*(?:{_WEEKDAY.format('weekday')})?\s*{_clock_pattern('')}"
+                    rf"(?:\s*[-—–~～至到]\s*{_clock_pattern('end_')})?\s*(?:{_WEEKDAY.format('weekday2')})?\s*")
+
+
+def _moment(value, date: dt.date) -> Moment | None:
+    """A 谈话时间 read (:class:`Moment`): an Excel date or date-time cell, or a text that begins with a day (its
+    year, or none: then the letter's, or the next year's for a day of the next few months — 1月5日 on a letter of
+    December), then maybe its weekday, 上午/下午…, a time (9:30, 9时30分, 9点半, 九时) or a span of two (9:00-11:00).
+    None when it names no day, one that does not exist, or one more than DATE_SPAN years from the letter."""
     if isinstance(value, dt.datetime):
-        return value.date(), *((value.hour, value.minute) if (value.hour, value.minute) != (0, 0) else (None, None)), \
-            "", ""
+        return Moment(value.date(), "" if (value.hour, value.minute) == (0, 0) else _clock(value.hour, value.minute))
     if isinstance(value, dt.date):
-        return value, None, None, "", ""
-    if not isinstance(value, str) or not (m := _MOMENT.fullmatch(fold(value))):
+        return Moment(value, "")
+    text = fold(str(value)).replace("两", "二") if isinstance(value, str) else ""
+    if not (m := _DAY.match(text)):
         return None
     year, month, day_of = (parse_chinese_number(m[g]) if m[g] else None for g in ("year", "month", "day"))
-    hour = parse_chinese_number(m["hour"]) if m["hour"] else None
-    minute = 30 if m["half"] else parse_chinese_number(m["minute"] or m["minutes"] or "0")
-    if None in (month, day_of, minute) or (m["hour"] and (hour is None or hour > 23)) or minute > 59:
+    if month is None or day_of is None:
         return None
     try:
         day = dt.date(year, month, day_of) if year is not None else _next_such_day(month, day_of, date)
@@ -100,14 +114,48 @@ def _moment(value, date: dt.date) -> tuple[dt.date, int | None, int | None, str,
         return None
     if abs(day.year - date.year) > DATE_SPAN:  # 一二三四年五月六日: not a day of this letter
         return None
-    return day, hour, minute if hour is not None else None, m["period"] or "", m["weekday"] or ""
+    rest = _CLOCK.fullmatch(text, m.end())
+    clock = None if rest is None else _span(rest)
+    return Moment(day, clock, tuple(w for w in (rest["weekday"], rest["weekday2"]) if w) if rest else ())
+
+
+def _span(m: re.Match) -> str | None:
+    """The time of day of a 谈话时间 as the letter prints it (from :data:`_CLOCK`'s match); None when it does not
+    hold (25:00, 上午15时) — the text is then printed as written."""
+    start = _time_of(m, "")
+    if start is None or not m["end_hour"]:
+        return start
+    end = _time_of(m, "end_")
+    return None if end is None or not m["hour"] else f"{start}至{end}"
+
+
+def _time_of(m: re.Match, p: str) -> str | None:
+    period = m[f"{p}period"] or ""
+    if not m[f"{p}hour"]:
+        return period
+    hour = parse_chinese_number(m[f"{p}hour"])
+    minute = 30 if m[f"{p}half"] else parse_chinese_number(m[f"{p}minute"] or m[f"{p}minutes"] or "0")
+    if hour is None or minute is None or hour > 23 or minute > 59:
+        return None
+    if period in _AFTERNOON and hour > 12:  # 下午15:00: 下午3时
+        hour -= 12
+    elif period and hour > 12:  # 上午15:00: which is meant cannot be told
+        return None
+    return period + _clock(hour, minute)
+
+
+def _clock(hour: int, minute: int) -> str:
+    return f"{hour}时" + (f"{minute}分" if minute else "")
 
 
 def _next_such_day(month: int, day: int, date: dt.date) -> dt.date:
     """A day written without its year (12月8日): in the letter's year — or the next, when that day has passed and
-    comes again within three months (1月5日 on a letter of 20 December); else the letter's year, and the day, before
-    the letter, is refused as such."""
-    this = dt.date(date.year, month, day)
+    comes again within three months (1月5日 on a letter of 20 December; 2月29日 on one of December before a leap
+    year); else the letter's year, and the day, before the letter, is refused as such."""
+    try:
+        this = dt.date(date.year, month, day)
+    except ValueError:  # 2月29日 of a year without one: the next
+        return dt.date(date.year + 1, month, day)
     if this < date:
         try:
             following = dt.date(date.year + 1, month, day)

@@ -117,6 +117,9 @@ def test_a_day_in_chinese_numerals_needs_its_ri_and_a_year_may_be_typed_with_0(t
     ("12月8日 下午 3 点半", "2026年12月8日（星期二）下午3时30分"),
     ("十二月八日上午九时", "2026年12月8日（星期二）上午9时"), ("1月5日下午3时", "2027年1月5日（星期二）下午3时"),
     ("2026年12月8日上午9:00（暂定）", "2026年12月8日上午9:00（暂定）"),
+    ("12月8日 9:00-11:00", "2026年12月8日（星期二）9时至11时"), ("12月8日下午两点", "2026年12月8日（星期二）下午2时"),
+    ("12月8日上午9时30分至11时", "2026年12月8日（星期二）上午9时30分至11时"),
+    ("12月8日下午15:00", "2026年12月8日（星期二）下午3时"), ("12月8日上午15:00", "12月8日上午15:00"),
     ("下周二上午", "下周二上午"), ("65431020", "65431020"), ("46000", "46000"),
     ("一二三四年五月六日", "一二三四年五月六日"),
 ])
@@ -129,7 +132,10 @@ def test_a_talks_time_is_printed_from_any_date_lzdocs_reads(text, printed):
 @pytest.mark.parametrize("text, day, warned", [
     ("12月1日上午9:00", dt.date(2026, 12, 1), ""),  # the letter's own day
     ("1月5日下午3时", dt.date(2027, 1, 5), ""),  # a day of the next months, past this year: next year's
-    ("2026年12月8日上午9:00（暂定）", dt.date(2026, 12, 8), ""),  # kept as written, its day still read
+    ("2026年12月8日上午9:00（暂定）", dt.date(2026, 12, 8), "日期后面的部分没有读懂，按所写印出"),  # its day read
+    ("12月8日至9日", dt.date(2026, 12, 8), "按所写印出"),  # a span of days: due on the first
+    ("12月8日上午15:00", dt.date(2026, 12, 8), "按所写印出"),  # 上午 and 15 cannot both hold
+    ("12月8日 上午 9：00 — 11：00", dt.date(2026, 12, 8), ""),
     ("下周二上午", None, "谈话时间“下周二上午”中没有读出日期：预警处置台账中没有谈话期限，过期也不会提示"),
     ("46000", None, "没有读出日期"),  # a bare number is no day
     ("12月8日（星期三）上午九时", dt.date(2026, 12, 8), "谈话时间写的是星期三，2026年12月8日是星期二"),
@@ -146,7 +152,11 @@ def test_the_day_a_talk_falls_due_is_read_with_or_without_its_year_and_a_time_wi
 
 
 def test_a_day_without_its_year_that_has_passed_long_ago_is_refused_as_before_the_letter():
-    from lzdocs.documents.letter_fields import when_text
+    from lzdocs.documents.letter_fields import talk_day, when_text
 
     with pytest.raises(FieldError, match="谈话时间（2026年11月20日）早于成文日期"):
         when_text("11月20日上午9:00", dt.date(2026, 12, 1), [])
+    with pytest.raises(FieldError, match="谈话时间（2025年12月8日）早于成文日期"):  # kept as written, or not
+        when_text("2025年12月8日 9:00-11:00（暂定）", dt.date(2026, 12, 1), [])
+    # 2月29日 on a letter of December before a leap year: next year's (it was not read at all)
+    assert talk_day("2月29日上午9:00", dt.date(2027, 12, 1)) == dt.date(2028, 2, 29)
