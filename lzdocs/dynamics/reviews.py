@@ -74,9 +74,14 @@ class ReviewDue:
 
 # --- the points and their schedule ------------------------------------------------------------------------------
 
-def current_points(conn: Connection, *, unit: str | None = None, unit_order: Sequence[str] = ()) -> list[Mapping]:
-    """Each unit's risk points of its newest year with an accepted 岗位风险分析和防控措施表, units in roster order."""
+def current_points(conn: Connection, *, unit: str | None = None, unit_order: Sequence[str] = (),
+                   as_of: dt.date | None = None) -> list[Mapping]:
+    """Each unit's risk points of its newest year with an accepted 岗位风险分析和防控措施表, units in roster order.
+    ``as_of``: the points the unit had on that day — of its newest form filled by then (a 落实情况 form of June 2026
+    taken in March 2027, after the unit's 2027 form, checked the 2026 points); the newest, when none was."""
     rows = list(subs_q.current_risks(conn, unit=unit, unit_order=unit_order))
+    if as_of is not None and (then := [r for r in rows if (r["filled_date"] or r["received_at"].date()) <= as_of]):
+        rows = then
     newest: dict[str, int] = {}
     for row in rows:
         newest[row["unit"]] = max(newest.get(row["unit"], 0), row["year"])
@@ -112,15 +117,18 @@ def schedule(points: list[Mapping], reviews: list[Mapping], policy: ReviewPolicy
         recent = latest if latest and latest["reviewed"] >= form_day else None  # a newer form supersedes a review
         out.append(ReviewDue(point["unit"], point["post"] or "", point["risk"] or "", point["level"], last, due,
                              max(0, (today - due).days), state,
-                             recent["result"] if recent else _still_not_done(point, by_unit.get(point["unit"], []))))
+                             recent["result"] if recent else
+                             _still_not_done(point, by_unit.get(point["unit"], []), policy.similarity)))
     return out
 
 
-def _still_not_done(point: Mapping, reviews: list[Mapping]) -> str | None:
+def _still_not_done(point: Mapping, reviews: list[Mapping], similarity: int) -> str | None:
     """NOT_DONE when the newest review of this point's post and risk, made on a form the unit has since replaced, found
     its measures 未落实: the unit's next form, the point in it again, implements nothing — the finding stays listed
-    until a review finds otherwise (a point dropped or reworded in the new form is the new form's, reviewed anew)."""
-    same = [r for r in reviews if _same_text(point, r)]
+    until a review finds otherwise. "Again" as a 落实情况 form's row is matched to a point (``_match``: the post, and
+    the risk reworded within ``similarity`` percent — a comma added does not make it another point); a point dropped
+    from the new form, or truly another, is the new form's, reviewed anew."""
+    same = [r for r in reviews if _match(r["post"], r["risk"], [point], similarity) is not None]
     newest = max(same, key=lambda r: (r["reviewed"], r["id"])) if same else None
     return NOT_DONE if newest is not None and newest["result"] == NOT_DONE else None
 

@@ -656,12 +656,13 @@ class Ingest:
             return [], None
 
     def _plan_reviews(self, checked) -> None:
-        """A 落实情况 form: the reviews it records, matched to the unit's current risk points, and its warnings."""
+        """A 落实情况 form: the reviews it records, matched to the risk points the unit had on its 检查日期, and its
+        warnings."""
         from lzdocs.dynamics import reviews  # (with SQLAlchemy: 0.15 s an ingest of risk forms alone never pays)
 
         policy = reviews.ReviewPolicy.from_settings(self.ws.settings)
         with self.store.read() as conn:
-            points = reviews.current_points(conn, unit=checked.unit)
+            points = reviews.current_points(conn, unit=checked.unit, as_of=checked.filled_date)
         checked.reviews, checked.planned = reviews.plan_reviews(checked, points, policy.similarity, self.today)
         checked.problems += checked.planned
 

@@ -251,3 +251,44 @@ def test_a_newer_risk_form_restarts_the_schedule_and_a_finding_of_not_done_stays
     run_cli("-w", archive, "ingest", check=0)  # reviewed again: done now
     assert review(archive, "--due-within", "200") == [
         entry("计划财务处", "出纳", "利用职务便利挪用公款", 1, "2026-11-27", "2027-05-27", 0, "已落实")]
+
+
+def test_a_reworded_point_in_the_new_form_is_still_found_not_done(archive, make_form):
+    """The new form words the point a little otherwise (a comma added): it is the same point, as a 落实情况 row is
+    matched to it, and its finding of 未落实 stays — before, a comma made an unfixed problem disappear."""
+    from lzdocs.documents.blankform import write_xlsx
+    from lzdocs.forms.schema import find_kind, load_kinds
+    from tests.conftest import SAMPLE_ROWS
+
+    write_xlsx(find_kind(load_kinds(), "落实情况"), archive / "inbox" / "落实.xlsx", unit="计划财务处",
+               date=dt.date(2026, 9, 1), rows=[{"post": "出纳", "risk": "利用职务便利挪用公款", "status": "未落实"}])
+    run_cli("-w", archive, "ingest", check=0)
+    reworded = [dict(SAMPLE_ROWS[0], risk="利用职务便利，挪用公款"), *SAMPLE_ROWS[1:]]
+    make_form(archive / "inbox" / "计财处新表.xlsx", date=dt.date(2026, 11, 25), rows=reworded)
+    run_cli("-w", archive, "ingest", check=0)
+    assert review(archive, "--due-within", "200") == [
+        entry("计划财务处", "出纳", "利用职务便利，挪用公款", 1, "2026-11-25", "2027-05-25", 0, "未落实")]
+
+
+def test_a_late_check_is_of_the_points_the_unit_had_on_its_day(archive, make_form):
+    """A 落实情况 form checked in June 2026, taken in March 2027 after the unit's 2027 risk form: its rows are the 2026
+    points (before: matched to the 2027 ones, a 2026 point recorded as none of the unit's, and the 2027 points said
+    to be missing from a form that could not know them)."""
+    from lzdocs.documents.blankform import write_xlsx
+    from lzdocs.forms.schema import find_kind, load_kinds
+    from tests.conftest import SAMPLE_ROWS
+
+    march = cli_env(LZDOCS_TODAY="2027-03-20")
+    make_form(archive / "inbox" / "计财处2027.xlsx", date=dt.date(2027, 3, 18),
+              rows=[*SAMPLE_ROWS[:2], dict(SAMPLE_ROWS[2], post="科长", risk="违规发放津贴补贴")])
+    run_cli("-w", archive, "ingest", check=0, env=march)
+    rows = [{"post": r["post"], "risk": r["risk"], "status": "已落实"} for r in SAMPLE_ROWS]
+    write_xlsx(find_kind(load_kinds(), "落实情况"), archive / "inbox" / "落实.xlsx", unit="计划财务处",
+               date=dt.date(2026, 6, 1), rows=rows)
+    [taken] = json.loads(run_cli("-w", archive, "ingest", "--json", check=0, env=march).stdout)
+    assert not [p["message"] for p in taken["problems"]
+                if "没有这一项" in p["message"] or "没有填写" in p["message"]], taken["problems"]
+    card = json.loads(run_cli("-w", archive, "unit", "计财处", "--json", check=0, env=march).stdout)
+    years = {r["id"]: r["year"] for r in card["risks"]}
+    linked = [r["risk_id"] for r in card["reviews"]]
+    assert len(linked) == 3 and all(years.get(i, 2026) == 2026 for i in linked) and None not in linked
