@@ -34,7 +34,11 @@ def changes_command(env: Env, year: int | None, unit: str | None) -> None:
         env.emit([c.as_dict() for c in found])
         return
     if not found:
-        env.echo("没有可比较的表：所选单位在此前没有报送过已收取的表。")
+        shown = year or office.programme_year()
+        if not office.risks(year=shown, unit=unit):
+            env.echo(f"{shown} 年{'该单位' if unit else '还'}没有已收取的《岗位风险分析和防控措施表》，没有可比较的。")
+        else:
+            env.echo(f"没有可比较的表：{'该单位' if unit else '各单位'}在 {shown} 年以前没有报送过已收取的表。")
         return
     for changes in found:
         print_unit(env, changes)

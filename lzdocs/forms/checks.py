@@ -93,8 +93,8 @@ def check_rows(form: RawForm, same_as_above: bool = True) -> CheckedRows:
             elif f.type == "choice" and text:  # one of the choices, written or ticked (e.g. 落实情况)
                 record[f.key] = read_choice(text, f.choices)
                 if record[f.key] is None:
-                    problems.append(error(f"“{f.label}”请填写或勾选{'、'.join(f.choices)}中的一个", row=raw.number,
-                                          column=column, value=text))
+                    problems.append(error(f"“{f.label}”请填写或勾选{'、'.join(f.choices)}中的一个", **at,
+                                          column=column, value=text))  # its 序号 too: the row the unit counts
             else:
                 record[f.key] = text
                 if f.choices and text and fold(text).rstrip("类") not in f.choices and fold(text) not in f.choices:

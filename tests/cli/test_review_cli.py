@@ -152,9 +152,9 @@ def test_a_form_with_no_box_ticked_is_returned(archive):
     assert (out["status"], out["kind"]) == ("rejected", "check")
     units = {u["unit"]: u for u in run_json("-w", archive, "status")["units"]}
     assert units["计划财务处"]["rejections"] == 0  # the 报送情况 of the risk form is not touched
-    assert [(p["row"], p["message"]) for p in out["problems"]] == [
-        *((row, "“落实情况”请填写或勾选已落实、部分落实、未落实中的一个") for row in (2, 3, 4)),
-        (None, "没有填写“检查日期”，已按收到日期 2026-11-28 记录")]
+    assert [(p["row"], p.get("seq"), p["message"]) for p in out["problems"]] == [  # with the 序号 the unit counts
+        *((row, str(row - 1), "“落实情况”请填写或勾选已落实、部分落实、未落实中的一个") for row in (2, 3, 4)),
+        (None, None, "没有填写“检查日期”，已按收到日期 2026-11-28 记录")]
     assert review(archive, "--due-within", "3650")[0]["result"] is None
 
 

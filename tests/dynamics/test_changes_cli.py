@@ -179,5 +179,9 @@ def test_a_first_year_has_nothing_to_compare_and_no_changes_sheet(tmp_path, make
     run_cli("init", root, *SAMPLE_SCHOOL, check=0)
     run_cli("-w", root, "ingest", make_form(tmp_path / "计财处.docx"), check=0)
     assert run_json("-w", root, "changes") == []
-    assert run_cli("-w", root, "changes", check=0).stdout == "没有可比较的表：所选单位在此前没有报送过已收取的表。\n"
+    said = run_cli("-w", root, "changes", check=0).stdout
+    assert said == "没有可比较的表：各单位在 2026 年以前没有报送过已收取的表。\n"
+    # a year with no form at all says so (it said "所选单位…", no unit chosen)
+    assert run_cli("-w", root, "changes", "--year", "2027", check=0).stdout == (
+        "2027 年还没有已收取的《岗位风险分析和防控措施表》，没有可比较的。\n")
     assert "变化" not in load_workbook(root / "outbox/2026/登记簿/2026年廉政风险点汇总表.xlsx").sheetnames
