@@ -73,7 +73,8 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
     def page(name: str, build):
         def endpoint(request: Request) -> Response:
             try:
-                values = build(office, views.Query(dict(request.query_params)))
+                query = views.Query(dict(request.query_params))
+                values = {**build(office, query), "notes": query.notes}
             except UnknownUnit as exc:  # a unit not on the roster
                 return render(request, "error.html", {"message": str(exc)}, status=404)
             except LzdocsError as exc:  # the archive or a setting cannot be read just now: said where lzdocs serve runs

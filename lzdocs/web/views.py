@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lzdocs.forms.values import LEVEL_NAMES
@@ -26,18 +26,30 @@ _CATEGORIES: dict[tuple, list[str]] = {}  # (archive, year, archive_mark) → th
 
 @dataclass(frozen=True)
 class Query:
-    """The query string of a request, read leniently: a value that does not parse is as if not given."""
+    """The query string of a request, read leniently: a value that does not parse is as if not given — and said on
+    the page (``notes``), so that a page of every year or level is not taken for the one asked for."""
 
     params: dict[str, str]
+    notes: list[str] = field(default_factory=list)
 
     def text(self, key: str) -> str:
         return " ".join(str(self.params.get(key) or "").split())[:200]
 
     def integer(self, key: str, low: int, high: int) -> int | None:
         text = self.text(key).removesuffix("年")
-        if not text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
-            return None
-        return int(text) if low <= int(text) <= high else None
+        if text.isdecimal() and low <= int(text) <= high:  # not isdigit(): "²" is a digit that int() refuses
+            return int(text)
+        if text:
+            self.notes.append(f"“{text[:40]}”不是有效的{_LABELS.get(key, key)}（{low}—{high}），没有按它筛选")
+        return None
+
+    def level(self) -> int | None:
+        """``level``: 1, 2, 3 or 一级, 二级, 三级 (as ``lzdocs risks --level`` takes it)."""
+        from lzdocs.forms.values import parse_level
+
+        text = self.text("level")
+        level = parse_level(text) if text and not text.isdecimal() else None
+        return level if level is not None else self.integer("level", 1, 3)
 
     def year(self, office: Office) -> int | None:
         """``year``: absent → the programme year; empty → every year."""
@@ -46,9 +58,14 @@ class Query:
         return self.integer("year", 2000, 2100)
 
 
+_LABELS = {"year": "年度", "level": "风险等级", "page": "页码"}
+
+
 def status(office: Office, query: Query) -> dict:
     """报送情况: every roster unit on time / late / missing, with dates, files, and the reasons of a 退回."""
     year = query.year(office) or office.programme_year()
+    if query.notes:
+        query.notes[-1] = query.notes[-1].replace("没有按它筛选", f"显示的是 {year} 年度")
     result = office.status(year)
     registers = sorted((office.ws.year_dir(year) / "登记簿").glob("*.xlsx"))
     with office.store.read() as conn:
@@ -63,8 +80,9 @@ def status(office: Office, query: Query) -> dict:
 def risks(office: Office, query: Query) -> dict:
     """风险点: the current risk points that match the filters, 50 a page."""
     year = query.year(office)
-    wanted = pages_q.RiskFilter(year=year, unit=query.text("unit") or None,
-                                level=query.integer("level", 1, 3), category=query.text("category") or None,
+    unit = query.text("unit")
+    wanted = pages_q.RiskFilter(year=year, unit=office.roster().resolve(unit) or unit or None,  # 计财处: 计划财务处
+                                level=query.level(), category=query.text("category") or None,
                                 search=query.text("q"))
     page = query.integer("page", 1, 10**6) or 1
     roster = office.roster().names

@@ -63,6 +63,20 @@ def test_risk_page_filters_by_unit_level_category_and_words_and_links_each_row_t
     assert '共 <b id="total">2</b>' in all_years.text
 
 
+def test_risk_page_takes_an_alias_and_a_level_in_words_and_says_what_it_could_not_read(local):
+    """As ``lzdocs risks`` takes them: 计财处 for 计划财务处, 一级 for 1 (before: 0 points, and every level). A value
+    it cannot read is said on the page, not passed over in silence (level=9: every level, as if asked)."""
+    alias = local.get("/risks", params={"unit": "计财处"}).text
+    assert rows(alias) == rows(local.get("/risks", params={"unit": "计划财务处"}).text) and len(rows(alias)) > 1
+    in_words = local.get("/risks", params={"level": "一级"}).text
+    assert rows(in_words) == rows(local.get("/risks", params={"level": "1"}).text)
+    bad = local.get("/risks", params={"level": "9"}).text
+    assert '<p class="notice">“9”不是有效的风险等级（1—3），没有按它筛选</p>' in bad
+    assert '<p class="notice">“abc”不是有效的年度（2000—2100），显示的是 2026 年度</p>' in local.get(
+        "/", params={"year": "abc"}).text
+    assert 'class="notice"' not in local.get("/risks", params={"level": "2"}).text
+
+
 def test_risk_page_shows_fifty_rows_a_page(local, office, monkeypatch):
     from lzdocs.web import views
 
