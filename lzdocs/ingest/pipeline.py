@@ -613,10 +613,8 @@ class Ingest:
 
     def _closed(self, year: int) -> bool:
         """Is ``year`` closed by its 归档 package (a late form of it is then this year's: forms/checks.py)."""
-        from lzdocs.store.years import closure
-
         with self.store.read() as conn:
-            return closure(conn, year) is not None
+            return years.closure(conn, year) is not None
 
     def _owed(self, kind: str, unit: str, year: int) -> str | None:
         """Does ``unit`` owe a form of ``kind`` and ``year``: urged for it (a 催报通知 issued, not voided) and none
