@@ -687,6 +687,21 @@ def sweep_private(parent: Path, prefix: str) -> None:
         remove_private(folder)
 
 
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A private folder in the system's temporary folder for one piece of work — a LibreOffice profile and what it
+    writes, a notice's attachments — removed after it; one a killed process left (its lock let go with it) is
+    removed by the next piece of work of its kind (``sweep_private``), where ``tempfile.TemporaryDirectory`` left it
+    for good."""
+    parent = Path(tempfile.gettempdir())
+    sweep_private(parent, prefix)
+    folder, lock = private_folder(parent, prefix)
+    try:
+        yield folder
+    finally:
+        remove_private(folder, lock)
+
+
 def remove_private(folder: Path, lock: HeldLock | None = None) -> None:
     """Remove a private folder: ours (``lock``: its lock, held), or one whose lock nobody holds (a killed process's);
     a folder whose lock another process holds is left alone."""

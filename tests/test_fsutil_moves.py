@@ -149,3 +149,23 @@ def test_two_files_a_file_system_numbers_alike_are_never_taken_for_one(tmp_path,
     moved = move_without_replacing(src, folder, "报表", ".xlsx")
     assert moved.name == "报表_01.xlsx" and moved.read_bytes() == b"this year's form"
     assert (folder / "报表.xlsx").read_bytes() == b"last year's form"
+
+
+def test_a_scratch_folder_a_killed_process_left_is_removed_by_the_next_one_of_its_kind(tmp_path, monkeypatch):
+    """LibreOffice's profile and output folders of a PDF, a PDF/A, a .doc conversion: ``tempfile.TemporaryDirectory``
+    left them for good in the system's temporary folder when the process was killed (an archive killed part-way left
+    its /tmp/lzdocs-pdfa-* behind). Now the next one of the kind removes those whose lock nobody holds."""
+    import tempfile
+
+    from lzdocs.fsutil import private_folder, scratch_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    killed, its_lock = private_folder(tmp_path, "lzdocs-pdfa-")
+    (killed / "profile").mkdir()
+    its_lock.release()  # as the system lets go when the process dies
+    running, held = private_folder(tmp_path, "lzdocs-pdfa-")  # another process's, working now
+    with scratch_folder("lzdocs-pdfa-") as mine:
+        (mine / "out").mkdir()
+        assert not killed.exists() and running.is_dir() and mine.parent == tmp_path
+    assert not mine.exists() and running.is_dir()
+    held.release()

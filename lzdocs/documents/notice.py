@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
 from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from lzdocs.documents.pages import count_pages, stated_pages
 from lzdocs.documents.titles import TitleBreaker
 from lzdocs.errors import ConfigError, FieldError, RejectedFile
 from lzdocs.forms.schema import FormKind, load_kinds
+from lzdocs.fsutil import scratch_folder
 from lzdocs.ooxml.fonts import HEITI, add_text
 from lzdocs.ooxml.fonttable import save_document
 from lzdocs.ooxml.safety import Limits, sniff
@@ -334,7 +334,7 @@ def _append_attachments(doc, attachments: tuple[Attachment, ...], page: gb.Page,
 
     composer = Composer(doc)
     stated = []
-    with tempfile.TemporaryDirectory(prefix="lzdocs-notice-") as tmp:
+    with scratch_folder("lzdocs-notice-") as tmp:
         for i, att in enumerate(attachments, 1):
             file = _attachment_file(att, Path(tmp) / f"{i}.docx")
             source = _open_attachment(file)

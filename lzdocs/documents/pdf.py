@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lzdocs.errors import LzdocsError
-from lzdocs.fsutil import place_new
+from lzdocs.fsutil import place_new, scratch_folder
 from lzdocs.ooxml.fonttable import KNOWN, text_fonts
 from lzdocs.soffice import (
     SofficeFailed,
@@ -53,7 +52,7 @@ def to_pdf_many(documents: list[Path], outdir: Path, timeout: float = DEFAULT_TI
     if len({d.stem for d in documents}) < len(documents):  # soffice names its output after the input's stem
         return [to_pdf_many([d], outdir, timeout, [stem])[0] for d, stem in zip(documents, stems)]
     outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lzdocs-pdf-") as tmp:
+    with scratch_folder("lzdocs-pdf-") as tmp:
         profile, made = Path(tmp) / "profile", Path(tmp) / "out"
         try:
             convert_to(soffice, documents, "pdf", made, profile, timeout, env=font_substitution(Path(tmp)))

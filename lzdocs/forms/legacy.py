@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from lzdocs.errors import RejectedFile, error
+from lzdocs.fsutil import scratch_folder
 from lzdocs.soffice import SofficeFailed, SofficeTimeout, convert_to, find_soffice
 
 FILTERS = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
@@ -28,8 +29,7 @@ def convert(path: Path, target: str, timeout: float = 60, *, soffice: str | None
         raise soffice_missing(target)
     outdir = Path(outdir) if outdir else Path(tempfile.mkdtemp(prefix="lzdocs-convert-"))
     outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lzdocs-soffice-") as work:
-        work = Path(work)
+    with scratch_folder("lzdocs-soffice-") as work:
         source = work / f"input{LEGACY[target]}"  # a plain name: soffice names its output after the input
         shutil.copyfile(path, source)
         try:

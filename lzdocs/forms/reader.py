@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from lzdocs.forms.docx import read_docx
 from lzdocs.forms.records import RawForm
 from lzdocs.forms.schema import FormKind
 from lzdocs.forms.xlsx import read_xlsx
+from lzdocs.fsutil import scratch_folder
 from lzdocs.ooxml.safety import Limits, sniff_package
 
 READERS = {"docx": read_docx, "xlsx": read_xlsx}
@@ -26,8 +26,8 @@ def read_form(path: Path, kinds: Sequence[FormKind], limits: Limits, *, soffice_
         with package:
             return READERS[real](package, kinds, limits)
     target = CONVERTED_TO[real]
-    with tempfile.TemporaryDirectory(prefix="lzdocs-convert-") as tmp:
-        converted = legacy.convert(path, target, soffice_timeout, outdir=Path(tmp))
+    with scratch_folder("lzdocs-convert-") as tmp:
+        converted = legacy.convert(path, target, soffice_timeout, outdir=tmp)
         form = READERS[target](converted, kinds, limits)
     written = path.suffix.lower() if path.suffix.lower() in (".wps", ".et") else f".{real}"  # WPS's own formats
     form.problems.append(warning(f"旧格式 {written} 文件已自动转换为 .{target} 读取；以后请另存为 .{target} 报送"))

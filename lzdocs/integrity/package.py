@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -18,7 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lzdocs.errors import ConfigError, LzdocsError, describe_os_error
-from lzdocs.fsutil import display_path, fit_name, fsync_dir, is_undecodable, name_max, sha256_file, write_atomic
+from lzdocs.fsutil import (
+    display_path,
+    fit_name,
+    fsync_dir,
+    is_undecodable,
+    name_max,
+    scratch_folder,
+    sha256_file,
+    write_atomic,
+)
 from lzdocs.integrity.backup import WorkLock, outside, remove_unheld
 from lzdocs.integrity.items import PERIODS, Item, Scheme, choose_summary, plan_items
 from lzdocs.integrity.manifest import record_written
@@ -302,7 +310,7 @@ def to_pdfa(files: list[Path], outdir: Path, app: str, timeout: float) -> None:
     from lzdocs.documents.pdf import PdfError
     from lzdocs.soffice import SofficeFailed, SofficeTimeout, convert_to, find_soffice, font_substitution
 
-    with tempfile.TemporaryDirectory(prefix="lzdocs-pdfa-") as tmp:
+    with scratch_folder("lzdocs-pdfa-") as tmp:
         made = Path(tmp) / "out"
         try:
             convert_to(find_soffice(), files, f"pdf:{app}_pdf_Export:{PDFA_OPTIONS}", made, Path(tmp) / "profile",
