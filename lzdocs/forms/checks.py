@@ -195,10 +195,9 @@ def _year_of(form: RawForm, on: dt.date, what: str, deadline: Callable[[int], dt
     """The year of a form dated ``on`` (``what`` says the date in the warning): ``on``'s, or last year's for a late
     form of last year (:func:`late_year`), with the warning that says so."""
     titled = title_year(form)
-    late = late_year(on, titled, deadline, closed, owes) if deadline else None
-    if late is None and titled is None and owes is not None and deadline \
-            and (last := _nearer_last(on, deadline)) is not None and not closed(last) and owes(last) == SENT:
-        # the unit urged for last year sent it since: this form may be its correction — said, not taken in silence
+    late, said = _late(on, titled, deadline, closed, owes) if deadline else (None, None)
+    if said == SENT:  # the unit urged for last year sent it since: this form may be its correction — said, not
+        last = on.year - 1  # taken in silence
         problems.append(warning(f"表题没有写年度，本单位{last}年度的表经催报已经收到，{what}：按{on.year}年度的表收取。"
                                 f"如果这是{last}年度表的更正，请在表题写明{last}年度后重新报送",
                                 column=form.kind.date.label))
@@ -232,14 +231,7 @@ def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.
     year's form (“2026年度…”, dated 2027年1月5日). A unit that fills in last year's template in November before
     this year's deadline (“2025年度…”, dated 2026年11月10日) is nearer this year's deadline: its form is this
     year's, whatever its stale title says."""
-    last = filled.year - 1
-    if (titled is None and owes is None) or titled not in (None, last):
-        return None
-    if _nearer_last(filled, deadline) is None:
-        return None  # (checked before the archive is asked: most forms are dated nearer this year's deadline)
-    if closed(last):
-        return None
-    return last if titled == last or owes(last) == OWES else None
+    return _late(filled, titled, deadline, closed, owes)[0]
 
 
 # What ``owes(year)`` says of a unit and a year (``check_form``'s ``owed``): urged (催报) for it, none of its forms of
@@ -247,13 +239,22 @@ def late_year(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.
 OWES, SENT = "owes", "sent"
 
 
-def _nearer_last(filled: dt.date, deadline: Callable[[int], dt.date | None]) -> int | None:
-    """Last year when ``filled`` is nearer last year's 报送截止日 than this year's, else None."""
+def _late(filled: dt.date, titled: int | None, deadline: Callable[[int], dt.date | None],
+          closed: Callable[[int], bool], owes: Callable[[int], str | None] | None) -> tuple[int | None, str | None]:
+    """(:func:`late_year`'s answer, what ``owes`` said of last year — when it was asked: a form whose title names no
+    year, nearer last year's deadline, last year open), each archive question asked once."""
     last = filled.year - 1
+    if (titled is None and owes is None) or titled not in (None, last):
+        return None, None
     before, now = deadline(last), deadline(filled.year)
     if before is None or now is None or abs((filled - before).days) >= abs((now - filled).days):
-        return None
-    return last
+        return None, None  # (checked before the archive is asked: most forms are dated nearer this year's deadline)
+    if closed(last):
+        return None, None
+    if titled == last:
+        return last, None
+    said = owes(last)
+    return (last if said == OWES else None), said
 
 
 def level_name(level: int | None) -> str:
