@@ -144,8 +144,8 @@ def json_document(data) -> str:
     times as fast: Python's encoder falls back to pure Python when it indents (0.16 s of a thousand forms' ingest,
     whose outcomes list every hint). What orjson refuses — a name that is not UTF-8 (a lone surrogate, written as
     its \\u escape), an integer beyond 64 bits, a value neither knows — goes through ``json`` as before, which writes
-    it or says why not. Floats,
-    which no command writes today, differ: 1e-7 for json's 1e-07, null for json's NaN (which no JSON reader takes)."""
+    it or says why not. Floats, which no command writes today, differ: 1e-7 for json's 1e-07, null for json's NaN
+    (which no JSON reader takes)."""
     import orjson
 
     # dates and dataclasses through ``_json_default``, as json has them: an ISO day (or time); a dataclass refused

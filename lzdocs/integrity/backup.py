@@ -354,37 +354,25 @@ def clear_interrupted(dest: Path) -> list[Path]:
     return the folders removed. Only a folder whose lock is there and held by no process: a backup writing now
     holds its own, and a folder without one (a version before locks, or another program's) is left as it is. They
     are copies, never the workspace's files; a complete snapshot is never touched."""
+    return remove_unheld(sorted(dest.glob(f".*{WRITING}")), lambda lock: lock.with_name(
+        lock.name.removesuffix(WRITING) + PARTIAL))
+
+
+def remove_unheld(locks: Iterable[Path], work_of: Callable[[Path], Path]) -> list[Path]:
+    """What processes killed while writing left (copies — of a snapshot, a restore, a 归档 package): for each lock
+    in ``locks`` held by no process, its folder ``work_of(lock)`` and the lock are removed; a folder being written
+    now is held by its writer, and one without a lock (a version before locks, another program's) is never asked
+    about. Returns the folders removed."""
     removed = []
-    for lock in sorted(dest.glob(f".*{WRITING}")):
+    for lock in locks:
         writing = WorkLock(lock)
         if not writing.take() or writing.lock is None:  # being written, or no telling on this file system
             continue
         try:
-            work = dest / (lock.name.removesuffix(WRITING) + PARTIAL)
+            work = work_of(lock)
             if work.is_dir() and not work.is_symlink():
                 shutil.rmtree(work, ignore_errors=True)
                 removed.append(work)
-        finally:
-            writing.done()
-    return removed
-
-
-def remove_unheld(works: Iterable[Path], lock_of: Callable[[Path], Path]) -> list[Path]:
-    """The folders in ``works`` that a process killed while writing them left (copies — of a snapshot, a restore, a
-    归档 package): each removed when its lock ``lock_of(folder)`` is there and held by no process, with the lock;
-    one being written now is held by its writer, and one without a lock (a version before locks, another
-    program's) is left as it is. Returns those removed."""
-    removed = []
-    for work in works:
-        lock = lock_of(work)
-        if not work.is_dir() or work.is_symlink() or not lock.is_file():
-            continue
-        writing = WorkLock(lock)
-        if not writing.take() or writing.lock is None:  # being written, or no telling on this file system
-            continue
-        try:
-            shutil.rmtree(work, ignore_errors=True)
-            removed.append(work)
         finally:
             writing.done()
     return removed
@@ -656,7 +644,8 @@ def restore_into(src: Path, new: Path, rebuild: Callable[[Path, list[int]], obje
     temp = new.parent / f".{new.name}.restoring-{os.getpid()}"
     try:
         new.parent.mkdir(parents=True, exist_ok=True)
-        remove_unheld(new.parent.glob(f".{glob_escape(new.name)}.restoring-*[0-9]"), _restoring_lock)  # killed
+        remove_unheld(new.parent.glob(f".{glob_escape(new.name)}.restoring-*.lock"),  # of restores killed
+                      lambda lock: lock.with_name(lock.name.removesuffix(".lock")))
         writing = WorkLock(_restoring_lock(temp))  # held while this restore runs: let go when its process dies
         writing.take()
         shutil.rmtree(temp, ignore_errors=True)  # our own leftover of a restore killed before

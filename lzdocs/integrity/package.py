@@ -179,6 +179,11 @@ def _lock(work: Path) -> Path:
     return work.with_name(work.name.removesuffix(".part") + ".lock")
 
 
+def _work_of(lock: Path) -> Path:
+    """The package folder a lock (:func:`_lock`) is beside."""
+    return lock.with_name(lock.name.removesuffix(".lock") + ".part")
+
+
 def _remove_killed_packages(store: Store, dest: Path) -> None:
     """The folders archives to ``dest`` killed while building left beside it (``.<name>.<hex>.part``, copies of the
     originals): removed when nobody holds their lock (``backup.remove_unheld``) — never a package a year was closed
@@ -187,8 +192,8 @@ def _remove_killed_packages(store: Store, dest: Path) -> None:
 
     with store.read() as conn:
         closing = {row["manifest_sha256"] for row in closures(conn)}
-    remove_unheld([left for left in dest.parent.glob(f".{glob_escape(dest.name[:16])}*.part")
-                   if _manifest_sha(left) not in closing], _lock)
+    remove_unheld([lock for lock in dest.parent.glob(f".{glob_escape(dest.name[:16])}*.{'[0-9a-f]' * 8}.lock")
+                   if _manifest_sha(_work_of(lock)) not in closing], _work_of)
 
 
 def _manifest_sha(work: Path) -> str | None:
