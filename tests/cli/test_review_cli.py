@@ -262,12 +262,15 @@ def test_a_reworded_point_in_the_new_form_is_still_found_not_done(archive, make_
 
     write_xlsx(find_kind(load_kinds(), "落实情况"), archive / "inbox" / "落实.xlsx", unit="计划财务处",
                date=dt.date(2026, 9, 1), rows=[{"post": "出纳", "risk": "利用职务便利挪用公款", "status": "未落实"}])
+    checked = (archive / "inbox" / "落实.xlsx").read_bytes()
     run_cli("-w", archive, "ingest", check=0)
     reworded = [dict(SAMPLE_ROWS[0], risk="利用职务便利，挪用公款"), *SAMPLE_ROWS[1:]]
-    make_form(archive / "inbox" / "计财处新表.xlsx", date=dt.date(2026, 11, 25), rows=reworded)
+    new_form = make_form(archive / "inbox" / "计财处新表.xlsx", date=dt.date(2026, 11, 25), rows=reworded)
+    inputs = [checked, new_form.read_bytes()]
     run_cli("-w", archive, "ingest", check=0)
     assert review(archive, "--due-within", "200") == [
         entry("计划财务处", "出纳", "利用职务便利，挪用公款", 1, "2026-11-25", "2027-05-25", 0, "未落实")]
+    assert_taken_once(archive, inputs)
 
 
 def test_a_late_check_is_of_the_points_the_unit_had_on_its_day(archive, make_form):
@@ -279,12 +282,13 @@ def test_a_late_check_is_of_the_points_the_unit_had_on_its_day(archive, make_for
     from tests.conftest import SAMPLE_ROWS
 
     march = cli_env(LZDOCS_TODAY="2027-03-20")
-    make_form(archive / "inbox" / "计财处2027.xlsx", date=dt.date(2027, 3, 18),
-              rows=[*SAMPLE_ROWS[:2], dict(SAMPLE_ROWS[2], post="科长", risk="违规发放津贴补贴")])
+    new_rows = [*SAMPLE_ROWS[:2], dict(SAMPLE_ROWS[2], post="科长", risk="违规发放津贴补贴")]
+    inputs = [make_form(archive / "inbox" / "计财处2027.xlsx", date=dt.date(2027, 3, 18), rows=new_rows).read_bytes()]
     run_cli("-w", archive, "ingest", check=0, env=march)
     rows = [{"post": r["post"], "risk": r["risk"], "status": "已落实"} for r in SAMPLE_ROWS]
     write_xlsx(find_kind(load_kinds(), "落实情况"), archive / "inbox" / "落实.xlsx", unit="计划财务处",
                date=dt.date(2026, 6, 1), rows=rows)
+    inputs.append((archive / "inbox" / "落实.xlsx").read_bytes())
     [taken] = json.loads(run_cli("-w", archive, "ingest", "--json", check=0, env=march).stdout)
     assert not [p["message"] for p in taken["problems"]
                 if "没有这一项" in p["message"] or "没有填写" in p["message"]], taken["problems"]
@@ -292,3 +296,13 @@ def test_a_late_check_is_of_the_points_the_unit_had_on_its_day(archive, make_for
     years = {r["id"]: r["year"] for r in card["risks"]}
     linked = [r["risk_id"] for r in card["reviews"]]
     assert len(linked) == 3 and all(years.get(i, 2026) == 2026 for i in linked) and None not in linked
+    assert_taken_once(archive, inputs)
+
+
+def assert_taken_once(root, inputs: list[bytes]) -> None:
+    """Each input — and the 计划财务处 form the workspace began with — once in the archive, 退回/ or the inbox."""
+    from lzdocs.workspace import Workspace
+    from tests.ingest.invariant import assert_each_input_exactly_once
+
+    first = (root / "outbox" / "2026" / "收文" / "计划财务处" / "计财处.xlsx").read_bytes()
+    assert_each_input_exactly_once(Workspace.open(root), [first, *inputs])

@@ -138,3 +138,7 @@ def test_a_dry_run_says_what_the_run_would_of_a_year_of_two_units(workspace, mak
     assert currents(office) == [("后勤管理处", 2), ("基建处", 1)]  # nothing recorded
     done = office.ingest([merged, former]).outcomes
     assert [(o.status, o.unit) for o in done] == [(o.status, o.unit) for o in said]
+    # taken from where they lie (copied): the returned one stays there, the others are in the archive once each
+    taken = [(root.parent / "forms" / name).read_bytes() for name in ("基建.docx", "后勤.docx", "基建更正.docx")]
+    assert_each_input_exactly_once(office.ws, taken)
+    assert merged.is_file() and not (office.ws.rejected / merged.name).exists()

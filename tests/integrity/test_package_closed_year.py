@@ -367,3 +367,8 @@ def test_a_dry_run_says_a_form_for_a_closed_year_would_go_back_and_moves_nothing
     [done] = run_json("-w", root, "ingest", "--json", check=1)
     assert (said["status"], said["year"]) == (done["status"], done["year"]) == ("rejected", 2026)
     assert said["problems"][0]["message"] == done["problems"][0]["message"]
+    from lzdocs.workspace import Workspace
+    from tests.ingest.invariant import assert_each_input_exactly_once
+
+    original = (root / "outbox/2026/收文/计划财务处/计财处.docx").read_bytes()
+    assert_each_input_exactly_once(Workspace.open(root), [original, original])  # kept, and its copy returned
