@@ -36,7 +36,9 @@ from lzdocs.integrity.package_check import (
     MANIFEST,
     MANIFEST_TEXT,
     PACKAGE_FORMAT,
+    PDFA,
     manifest_text,
+    pdfa_of,
     verify_package,
 )
 from lzdocs.store import files
@@ -292,26 +294,55 @@ def _copy_originals(items: list[Item], folder: Path, report: Progress) -> list[s
 
 
 def _make_pdfs(items: list[Item], folder: Path, timeout: float, report: Progress) -> None:
-    """PDF/A-2b of every item, one LibreOffice run per chunk of documents of one kind (text or spreadsheet)."""
+    """PDF/A-2b of every item: one LibreOffice run per chunk of documents, text and spreadsheets together (its PDF
+    export serves both, whatever the filter is named after: a year of .docx and .xlsx forms pays one start, not two).
+    A document that run left without a PDF/A-2b — a LibreOffice that exports by that filter its own kind alone — is
+    converted again by its own kind's filter, and a missing one is then an error."""
     import pikepdf
 
-    writer = [i for i in items if i.source.suffix.lower() in WRITER_SUFFIXES]
-    sheets = [i for i in items if i not in writer]
+    def pdf_of(item: Item) -> Path:
+        return folder / f"{item.reference}.pdf"
+
     done = len(items)
-    for group, app in ((writer, "writer"), (sheets, "calc")):
-        for start in range(0, len(group), CHUNK):
-            chunk = group[start:start + CHUNK]
-            to_pdfa([folder / Path(i.files["original"]).name for i in chunk], folder, app, timeout + 10 * len(chunk))
-            for item in chunk:
-                done += 1
-                report(done, 2 * len(items) + 1, item.reference)
-                item.files["pdf"] = f"{ITEMS_DIR}/{item.reference}.pdf"
-                with pikepdf.open(folder / f"{item.reference}.pdf") as pdf:
-                    item.pages = len(pdf.pages)
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        first = "writer" if any(_app_of(i) == "writer" for i in chunk) else "calc"
+        to_pdfa([_original(folder, i) for i in chunk], folder, first, timeout + 10 * len(chunk), missing_ok=True)
+        for app in ("writer", "calc"):
+            again = [i for i in chunk if _app_of(i) == app and not _is_pdfa(pdf_of(i))]
+            if again:
+                to_pdfa([_original(folder, i) for i in again], folder, app, timeout + 10 * len(again))
+        for item in chunk:
+            done += 1
+            report(done, 2 * len(items) + 1, item.reference)
+            item.files["pdf"] = f"{ITEMS_DIR}/{item.reference}.pdf"
+            with pikepdf.open(pdf_of(item)) as pdf:
+                item.pages = len(pdf.pages)
 
 
-def to_pdfa(files: list[Path], outdir: Path, app: str, timeout: float) -> None:
-    """Convert ``files`` to PDF/A-2b in ``outdir`` (named after each file's stem); ``app``: writer or calc."""
+def _app_of(item: Item) -> str:
+    """The LibreOffice module of an item's original: writer (text) or calc (spreadsheet)."""
+    return "writer" if item.source.suffix.lower() in WRITER_SUFFIXES else "calc"
+
+
+def _original(folder: Path, item: Item) -> Path:
+    return folder / Path(item.files["original"]).name
+
+
+def _is_pdfa(path: Path) -> bool:
+    """Is ``path`` a PDF identified as PDF/A-2b, as ``verify --package`` checks it?"""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return pdfa_of(pdf) == PDFA
+    except (pikepdf.PdfError, OSError):
+        return False
+
+
+def to_pdfa(files: list[Path], outdir: Path, app: str, timeout: float, *, missing_ok: bool = False) -> None:
+    """Convert ``files`` to PDF/A-2b in ``outdir`` (named after each file's stem); ``app``: writer or calc, the
+    filter's name (``missing_ok``: a file LibreOffice did not convert is no error; the caller looks)."""
     from lzdocs.documents.pdf import PdfError
     from lzdocs.soffice import SofficeFailed, SofficeTimeout, convert_to, find_soffice, font_substitution
 
@@ -327,10 +358,11 @@ def to_pdfa(files: list[Path], outdir: Path, app: str, timeout: float) -> None:
             raise PdfError(f"LibreOffice 转换 PDF/A 失败：{exc}", hint="请检查 LibreOffice 是否安装完整") from None
         for path in files:
             pdf = made / f"{path.stem}.pdf"
-            if not pdf.is_file():
+            if pdf.is_file():
+                shutil.move(pdf, outdir / pdf.name)
+            elif not missing_ok:
                 raise PdfError(f"LibreOffice 没能把 {path.name} 转换为 PDF/A",
                                hint="请用 WPS/Word/Excel 打开原件检查，另存后放回原处再归档")
-            shutil.move(pdf, outdir / pdf.name)
 
 
 def _write_catalogue(items: list[Item], folder: Path, year: int, school: str, voided: list[dict],

@@ -118,6 +118,12 @@ def _check_sequence(items: list[dict], report: Report) -> None:
             report.findings.append(Finding("sequence", prefix, f"件号不连续（{where}）"))
 
 
+def pdfa_of(pdf) -> tuple[str, str]:
+    """(pdfaid:part, pdfaid:conformance) of an open pikepdf PDF, as its XMP says them (empty when it does not)."""
+    meta = pdf.open_metadata()
+    return str(meta.get("pdfaid:part", "")), str(meta.get("pdfaid:conformance", "")).upper()
+
+
 def _check_pdfs(dest: Path, files: dict, intact: set[str], report: Report) -> dict[str, int]:
     """Each intact PDF identified as PDF/A-2b (pdfaid:part and pdfaid:conformance in its XMP); returns page counts."""
     import pikepdf
@@ -128,8 +134,7 @@ def _check_pdfs(dest: Path, files: dict, intact: set[str], report: Report) -> di
             continue
         try:
             with pikepdf.open(dest / name) as pdf:
-                meta = pdf.open_metadata()
-                found = (str(meta.get("pdfaid:part", "")), str(meta.get("pdfaid:conformance", "")).upper())
+                found = pdfa_of(pdf)
                 pages[name] = len(pdf.pages)
         except (pikepdf.PdfError, OSError) as exc:
             report.findings.append(Finding("pdf", name, f"PDF 无法打开（{type(exc).__name__}）"))

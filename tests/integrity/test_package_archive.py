@@ -390,3 +390,61 @@ def test_a_package_a_killed_archive_left_half_built_is_removed_by_the_next(tmp_p
     with FileLock(tmp_path / ".归档.1badc0de.lock", timeout=0):  # as an archive building it holds it
         run_json("-w", root, "archive", "--year", "2026", "--unfinished", dest)
     assert not killed.exists() and building.is_dir() and (dest / "清单.json").is_file()
+
+
+def _text_and_sheet_workspace(tmp_path, make_form):
+    """A workspace holding a .docx form and an .xlsx form of 2026."""
+    root = _one_form_workspace(tmp_path, make_form)
+    make_form(root / "inbox" / "国有资产管理处.xlsx", unit="国有资产管理处")
+    run_cli("-w", root, "ingest", check=0)
+    return root
+
+
+def _archive_counting_runs(root, dest, monkeypatch, after=None) -> list[list[str]]:
+    """``archive`` of 2026 to ``dest`` through the Office API, with the real LibreOffice: the files of each run
+    (``after(files, outdir)`` once a run has ended, as LibreOffice would have left its outdir)."""
+    import lzdocs.soffice as soffice
+    from lzdocs.office import Office
+
+    runs, real = [], soffice.convert_to
+
+    def counted(program, files, fmt, outdir, *args, **kwargs):
+        runs.append([p.name for p in files])
+        done = real(program, files, fmt, outdir, *args, **kwargs)
+        if after is not None:
+            after(files, outdir)
+        return done
+
+    monkeypatch.setattr(soffice, "convert_to", counted)
+    with Office(root, today=TODAY) as office:
+        office.archive(2026, dest, unfinished=True)
+    monkeypatch.undo()
+    return runs
+
+
+def test_text_and_spreadsheet_items_take_one_libreoffice_run(tmp_path, make_form, monkeypatch):
+    """A year of .docx and .xlsx forms: their PDF/A-2b are made in one start of LibreOffice (then one for the 目录's,
+    which needs their page counts); a run per kind cost a start of a second or more on a clerk's PC."""
+    root = _text_and_sheet_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档"
+    runs = _archive_counting_runs(root, dest, monkeypatch)
+    assert [sorted(p.rsplit(".", 1)[1] for p in run) for run in runs] == [["docx", "xlsx"], ["xlsx"]]
+    assert run_json("-w", root, "verify", "--package", dest)["ok"] is True  # every PDF is PDF/A-2b, pages agree
+
+
+def test_a_libreoffice_that_exports_only_its_own_kind_is_run_again_for_the_other(tmp_path, make_form, monkeypatch):
+    """A LibreOffice whose text-document export leaves a spreadsheet unconverted (here the PDF it made is taken
+    away, as such a version leaves none): the spreadsheet is converted again by the spreadsheet filter, and the
+    package is whole."""
+    root = _text_and_sheet_workspace(tmp_path, make_form)
+    dest = tmp_path / "归档"
+
+    def as_an_older_version(files, outdir):
+        if any(p.suffix == ".docx" for p in files):
+            for p in files:
+                if p.suffix == ".xlsx":
+                    (outdir / f"{p.stem}.pdf").unlink()
+
+    runs = _archive_counting_runs(root, dest, monkeypatch, after=as_an_older_version)
+    assert [sorted(p.rsplit(".", 1)[1] for p in run) for run in runs] == [["docx", "xlsx"], ["xlsx"], ["xlsx"]]
+    assert run_json("-w", root, "verify", "--package", dest)["ok"] is True
