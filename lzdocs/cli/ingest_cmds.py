@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from lzdocs.ingest import Outcome
 
 STATUS_NAMES = {"accepted": "已收取", "rejected": "退回", "duplicate": "重复", "ignored": "已忽略", "failed": "未收取"}
+# what a --dry-run says of each: what a run would do, never that it has been done
+DRY_RUN_NAMES = STATUS_NAMES | {"accepted": "将收取", "rejected": "将退回", "ignored": "将忽略"}
 
 
 @command(cli, "ingest")
@@ -84,17 +86,19 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, 
         env.echo(f"{where}里没有待处理的表格" + (f"（已跳过 {litter} 个临时或锁定文件）。" if litter else "。"))
         return
     counts: dict[str, int] = {}
+    names = DRY_RUN_NAMES if dry_run else STATUS_NAMES
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
         if o.status == "ignored" and not o.problems:
             continue
-        head = f"[{STATUS_NAMES[o.status]}] {o.file}"
+        head = f"[{names[o.status]}] {o.file}"
         if o.status == "accepted":
             head += f" —— {o.unit}，{o.year} 年，{o.rows} " + ("项落实情况" if o.kind == "check" else "个风险点")
             if o.supersedes:
-                head += f"（替换此前报送的 {o.supersedes}）"
+                head += f"（{'将' if dry_run else ''}替换此前报送的 {o.supersedes}）"
             if o.superseded_on_arrival:
-                head += f"（填表日期早于已收的 {o.superseded_by}，已直接存入历史记录，登记簿仍以后者为准）"
+                head += (f"（填表日期早于已收的 {o.superseded_by}，{'将' if dry_run else '已'}直接存入历史记录，"
+                         "登记簿仍以后者为准）")
         env.echo(head)
         for p in o.problems:
             env.echo(f"    {p.describe()}")
@@ -102,7 +106,7 @@ def print_outcomes(env: Env, outcomes: list[Outcome], *, dry_run: bool = False, 
             env.echo(f"    已移到 {o.stored_as}，错误说明见同名 .错误说明.txt")
     if left:
         counts["left"] = left
-    summary = "，".join(f"{STATUS_NAMES.get(k, '已中断，未处理')} {v} 个" for k, v in counts.items())
+    summary = "，".join(f"{names.get(k, '已中断，未处理')} {v} 个" for k, v in counts.items())
     env.echo(("（试运行，未做任何改动）" if dry_run else "") + f"共 {len(outcomes) + left} 个文件：{summary}。")
 
 

@@ -397,7 +397,9 @@ class Ingest:
         return self.process(claim, stamped_in=path.parent, read=read)
 
     def preview(self, path: Path, *, follow_symlinks: bool = False) -> Outcome:
-        """--dry-run: what would happen, without claiming, storing or moving anything."""
+        """--dry-run: what would happen, without claiming, storing or moving anything — the form it would replace and
+        the quality review's hints included. Each file is judged against the archive as it is: two forms of one unit in
+        the same dry run are each compared with what the archive holds, not with each other."""
         source = self._display(path)
         try:
             src = open_regular(path, follow_symlinks=follow_symlinks)
@@ -421,15 +423,27 @@ class Ingest:
                            problems=[closed, *_without_planned(problems, checked)])
         with self.store.read() as conn:
             try:
-                unit, _ = subs.recorded_under(conn, checked.kind.key, checked.unit, checked.year,
-                                              names=self.roster.recorded_names(checked.unit),
-                                              written=self.roster.bare(checked.written))
+                unit, found = subs.recorded_under(conn, checked.kind.key, checked.unit, checked.year,
+                                                  names=self.roster.recorded_names(checked.unit),
+                                                  written=self.roster.bare(checked.written))
             except subs.MergedSince as exc:
                 return Outcome(source, "rejected", checked.unit, checked.year,
                                problems=[_merged_since_problem(exc, checked), *problems], received=arrived,
                                kind=checked.kind.key)
+        # what it would replace, or be kept behind, as ``add_submission`` settles it: taken after every form there
+        # is, it is newer than the current one of its 填表日期 or an earlier one
+        supersedes = superseded_by = None
+        if found:
+            current = max(found, key=subs.order_key)
+            if (checked.filled_date or self.now().date()) >= subs.order_key(current)[0]:
+                supersedes = self._label(current["id"])
+            else:
+                superseded_by = self._label(current["id"])
+        if checked.kind.key == "risk":  # the quality review's hints, against the archive as it is
+            problems = problems + self._quality_hints(checked)[0]
         return Outcome(source, "accepted", unit, checked.year, checked.filled_date, len(checked.rows),
-                       problems=problems, received=arrived, kind=checked.kind.key)
+                       supersedes=supersedes, superseded_by=superseded_by, problems=problems, received=arrived,
+                       kind=checked.kind.key)
 
     def _closure(self, year: int) -> Problem | None:
         """What a form (or a copy of one) of ``year`` is returned with while the year is handed over; None when open."""

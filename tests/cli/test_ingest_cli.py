@@ -141,3 +141,19 @@ def test_demo_runs_end_to_end_and_says_what_it_did(tmp_path):
     proc = run_process("demo", tmp_path / "演示", check=0, timeout=600)
     assert "收取 11 份" in proc.stdout and "退回 2 份" in proc.stdout
     assert "无法识别的风险等级" in proc.stdout and "单位不在名单" in proc.stdout
+
+
+def test_a_dry_run_says_what_a_correction_would_replace_in_the_future_tense(tmp_path, make_form):
+    """``ingest --dry-run`` of a unit's corrected form says it *would* replace the form received (将替换…), and of
+    one dated before it that it would be kept behind it (将直接存入历史记录) — a preview never says it has done so."""
+    root = tmp_path / "工作区"
+    run_json("init", root, *SAMPLE_SCHOOL)
+    make_form(root / "inbox" / "初报.docx", unit="计财处", date=dt.date(2026, 11, 10))
+    run_cli("-w", root, "ingest", check=0)
+    make_form(root / "inbox" / "更正.xlsx", unit="计财处", rows=SAMPLE_ROWS[:2], date=dt.date(2026, 11, 20))
+    make_form(root / "inbox" / "旧稿.xlsx", unit="计财处", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 1))
+    shown = run_cli("-w", root, "ingest", "--dry-run", check=0).stdout
+    kept = "outbox/2026/收文/计划财务处/初报.docx"
+    assert f"[将收取] inbox/更正.xlsx —— 计划财务处，2026 年，2 个风险点（将替换此前报送的 {kept}）" in shown, shown
+    assert f"（填表日期早于已收的 {kept}，将直接存入历史记录，登记簿仍以后者为准）" in shown, shown
+    assert "（试运行，未做任何改动）" in shown and (root / "inbox" / "更正.xlsx").exists()

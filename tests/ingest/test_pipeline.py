@@ -152,6 +152,21 @@ def test_dry_run_changes_nothing(workspace, store, make_form):
     assert (workspace.inbox / "a.docx").exists() and current(store) == []
 
 
+@pytest.mark.parametrize("date, replaces", [(dt.date(2026, 11, 20), True), (dt.date(2026, 10, 20), False)])
+def test_a_dry_run_says_what_the_run_then_does(workspace, store, make_form, tmp_path, date, replaces):
+    """A unit's second form: the dry run names the form it would replace (or, dated earlier, the one it would be
+    kept behind) and gives the quality review's hints — what the run that follows says, word for word. Before, it
+    said neither: a clerk previewing a correction was not told it replaces anything."""
+    ingest(workspace, store, [make_form(tmp_path / "初报.docx", date=dt.date(2026, 11, 1))])
+    vague = dict(SAMPLE_ROWS[0], measures="加强学习，提高认识", owner="")  # two hints: 笼统的措施, no 责任人
+    make_form(workspace.inbox / "更正.docx", rows=[vague, *SAMPLE_ROWS[1:]], date=date)
+    [preview] = Ingest(workspace, store, today=TODAY).run_inbox(dry_run=True)
+    [done] = ingest(workspace, store)
+    assert preview.problems and [p.describe() for p in preview.problems] == [p.describe() for p in done.problems]
+    assert (preview.supersedes, preview.superseded_by) == (done.supersedes, done.superseded_by)
+    assert (done.supersedes is not None) is replaces and (done.superseded_by is not None) is not replaces
+
+
 def test_an_old_version_sent_again_is_told_it_stays_replaced(workspace, store, make_form, tmp_path):
     """A unit sends its first form again after a newer one replaced it: the same bytes are a duplicate, and the
     unit is told that the newer form stands and how to bring the old content back — not "无需重复报送"."""
