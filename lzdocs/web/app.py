@@ -73,7 +73,7 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
     def page(name: str, build):
         def endpoint(request: Request) -> Response:
             try:
-                query = views.Query(dict(request.query_params))
+                query = views.Query.of(request.query_params.multi_items())
                 values = {**build(office, query), "notes": query.notes}
             except UnknownUnit as exc:  # a unit not on the roster
                 return render(request, "error.html", {"message": str(exc)}, status=404)
@@ -87,7 +87,8 @@ def create_app(office: Office, access: Access, *, users: Users | None = None, cl
         if request.path_params["which"] not in ("units", "years"):
             return Response(status_code=404)
         try:
-            png = views.chart_png(office, request.path_params["which"], views.Query(dict(request.query_params)))
+            query = views.Query.of(request.query_params.multi_items())
+            png = views.chart_png(office, request.path_params["which"], query)
         except LzdocsError:  # the archive cannot be read just now
             return Response(status_code=503)
         return Response(png, media_type="image/png") if png else Response(status_code=404)

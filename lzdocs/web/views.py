@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,24 @@ class Query:
     params: dict[str, str]
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str]]) -> Query:
+        """From the query string's (key, value) pairs. A key given more than once (``level=1&level=2``, a link edited
+        by hand) is taken at its first value, and the page says so: it showed the last, silently."""
+        params: dict[str, str] = {}
+        more: dict[str, list[str]] = {}
+        for key, value in pairs:
+            if key not in params:
+                params[key] = value
+            elif value != params[key] and value not in more.setdefault(key, []):
+                more[key].append(value)
+        query = cls(params)
+        for key, values in more.items():
+            if values:
+                shown = "、".join(f"“{v[:20]}”" for v in [params[key], *values][:4])
+                query.notes.append(f"{_LABELS.get(key, key)}给了多个值（{shown}），只按第一个筛选")
+        return query
+
     def text(self, key: str) -> str:
         return " ".join(str(self.params.get(key) or "").split())[:200]
 
@@ -58,7 +77,7 @@ class Query:
         return self.integer("year", 2000, 2100)
 
 
-_LABELS = {"year": "年度", "level": "风险等级", "page": "页码"}
+_LABELS = {"year": "年度", "level": "风险等级", "page": "页码", "unit": "单位", "category": "风险类别", "q": "搜索词"}
 
 
 def status(office: Office, query: Query) -> dict:

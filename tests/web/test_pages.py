@@ -77,6 +77,14 @@ def test_risk_page_takes_an_alias_and_a_level_in_words_and_says_what_it_could_no
     assert 'class="notice"' not in local.get("/risks", params={"level": "2"}).text
 
 
+def test_a_filter_given_twice_is_taken_at_its_first_value_and_the_page_says_so(local):
+    """``level=1&level=2`` (a link edited by hand): the page showed level 2, the last, saying nothing."""
+    twice = local.get("/risks?level=1&level=2").text
+    assert rows(twice) == rows(local.get("/risks", params={"level": "1"}).text)
+    assert '<p class="notice">风险等级给了多个值（“1”、“2”），只按第一个筛选</p>' in twice
+    assert 'class="notice"' not in local.get("/risks?level=1&level=1").text  # the same value again: nothing to say
+
+
 def test_risk_page_shows_fifty_rows_a_page(local, office, monkeypatch):
     from lzdocs.web import views
 
