@@ -585,16 +585,18 @@ class StoredTexts:
         self.superseded_units: set[str] = set()  # units with a superseded form of the year: ``since`` is ``FirstHad``'s
         self.seen = 0  # the greatest submission id read: what comes after it is new
         self.copies = CopyIndex()
+        self.unstored = False  # ``copies`` holds texts of forms looked at but not stored (``add_unstored``)
 
     def index(self, conn: Connection, year: int, threshold: float = DEFAULT_COPY_THRESHOLD) -> CopyIndex:
         """Every current form of ``year`` (the form's own unit's too: ``copied_flags`` leaves it out), in the order
         received, each text held since its unit first had it — as if read anew each time (``_follow``)."""
         new = None
-        if year == self.year and self.forms:
+        if year == self.year and (self.forms or self.unstored):
             forms, self.seen = history.forms_after(conn, year, self.seen)
             new = self._follow(conn, forms, threshold)
         if new is None:  # the first form, another year, a form that went into history at once: all anew
             self.year, self.forms, self.units, self.positions, self.copies = year, {}, Counter(), {}, CopyIndex()
+            self.unstored = False
             forms = [tuple(f) for f in history.current_forms(conn, year)]
             self.seen = max((f[0] for f in forms), default=0)
             self._read(conn, [f[0] for f in forms])
@@ -610,6 +612,14 @@ class StoredTexts:
             self.forms[submission] = form
             self.units[unit] += 1
         return self.copies
+
+    def add_unstored(self, unit: str, texts: list[tuple[str, int | None]]) -> None:
+        """The texts of a form looked at but not stored (``ingest --dry-run``), as ``unit``'s: the forms looked at
+        after it find copies of it, as they would once it was taken — held since after every stored form, so a form
+        whose unit had a text before (``FirstHad``) is not told it copied it. Until the index is made anew (another
+        year); what the form would replace stays held (a dry run settles nothing)."""
+        self.copies.add_texts(unit, texts, self.seen + 0.5)
+        self.unstored = True
 
     def _follow(self, conn: Connection, forms: list,
                 threshold: float) -> list[tuple[tuple, float | Sequence[float]]] | None:

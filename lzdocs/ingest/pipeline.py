@@ -398,8 +398,9 @@ class Ingest:
 
     def preview(self, path: Path, *, follow_symlinks: bool = False) -> Outcome:
         """--dry-run: what would happen, without claiming, storing or moving anything — the form it would replace and
-        the quality review's hints included. Each file is judged against the archive as it is: two forms of one unit in
-        the same dry run are each compared with what the archive holds, not with each other."""
+        the quality review's hints included, a copy of a form looked at earlier in the same dry run among them. What it
+        would replace is judged against the archive as it is: two forms of one unit in the same dry run are each
+        compared with the form the archive holds, not with each other."""
         source = self._display(path)
         try:
             src = open_regular(path, follow_symlinks=follow_symlinks)
@@ -415,6 +416,7 @@ class Ingest:
                 return Outcome(source, "rejected", duplicate["unit"], duplicate["year"], problems=[closed],
                                received=arrived, kind=duplicate["kind"])
             checked, problems, unit, year, kind = self._read_and_check(copy, src, display_name(path.name), arrived)
+        problems = _undecodable_name(path.name, display_name(path.name)) + problems
         if checked is None:
             return Outcome(source, "rejected", unit, year, problems=problems, received=arrived, kind=kind)
         # what recording it would say: a year handed over, or a year of units merged since (``_process``)
@@ -439,8 +441,11 @@ class Ingest:
                 supersedes = self._label(current["id"])
             else:
                 superseded_by = self._label(current["id"])
-        if checked.kind.key == "risk":  # the quality review's hints, against the archive as it is
-            problems = problems + self._quality_hints(checked)[0]
+        if checked.kind.key == "risk":  # the quality review's hints, against the archive and the files before it
+            hints, texts = self._quality_hints(checked)
+            problems = problems + hints
+            if texts is not None:  # the files after it compare with it, as a run's do with it taken
+                self._quality[1].add_unstored(unit, texts)
         return Outcome(source, "accepted", unit, checked.year, checked.filled_date, len(checked.rows),
                        supersedes=supersedes, superseded_by=superseded_by, problems=problems, received=arrived,
                        kind=checked.kind.key)
@@ -1068,12 +1073,7 @@ class Ingest:
         """A file name that was not UTF-8 is said and recorded, with its bytes."""
         raw = next((n for n in (Path(claim.origin).name if claim.origin else None, claim.file_name)
                     if n and is_undecodable(n)), None)
-        if raw is None:
-            return []
-        shown = repr(os.fsencode(raw))[2:-1]
-        log.warning("文件名不是 UTF-8 编码：%s，按“%s”处理", shown, claim.original_name)
-        return [warning(f"文件名不是 UTF-8 编码（可能来自 Windows 的压缩包），已识别为“{claim.original_name}”",
-                        value=shown)]
+        return _undecodable_name(raw, claim.original_name)
 
     def _label(self, submission: int | None) -> str | None:
         if submission is None:
@@ -1165,6 +1165,15 @@ def _size(path: Path) -> int:
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
+
+
+def _undecodable_name(raw: str | None, shown: str) -> list[Problem]:
+    """The warning of a file name ``raw`` that is not UTF-8 (none for one that is, or None), read as ``shown``."""
+    if raw is None or not is_undecodable(raw):
+        return []
+    escaped = repr(os.fsencode(raw))[2:-1]
+    log.warning("文件名不是 UTF-8 编码：%s，按“%s”处理", escaped, shown)
+    return [warning(f"文件名不是 UTF-8 编码（可能来自 Windows 的压缩包），已识别为“{shown}”", value=escaped)]
 
 
 def _merged_since_problem(exc: subs.MergedSince, checked) -> Problem:

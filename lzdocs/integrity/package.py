@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["PackageResult", "build_package", "reopen_year", "verify_package"]
 
 Progress = Callable[[int, int, str], None]
-WRITER_SUFFIXES = (".docx", ".doc", ".wps", ".rtf", ".odt")  # the rest (.xlsx, .xls, .et …) are spreadsheets
+WRITER_SUFFIXES = (".docx", ".docm", ".doc", ".wps", ".rtf", ".odt")  # the rest (.xlsx, .xls, .et …): spreadsheets
 PDFA_OPTIONS = '{"SelectPdfVersion":{"type":"long","value":"2"}}'  # PDF/A-2b (LibreOffice's PDF export filter)
 CHUNK = 20  # documents per LibreOffice run: fewer starts, and the progress still moves
 CATALOGUE_COLUMNS = (("件号", 6, "center"), ("档号", 22, "center"), ("文号", 20, "center"), ("责任者", 18, "text"),

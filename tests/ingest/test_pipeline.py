@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 
 import pytest
 
@@ -165,6 +166,24 @@ def test_a_dry_run_says_what_the_run_then_does(workspace, store, make_form, tmp_
     assert preview.problems and [p.describe() for p in preview.problems] == [p.describe() for p in done.problems]
     assert (preview.supersedes, preview.superseded_by) == (done.supersedes, done.superseded_by)
     assert (done.supersedes is not None) is replaces and (done.superseded_by is not None) is not replaces
+
+
+def test_a_dry_run_finds_a_copy_among_the_files_it_looks_at_and_says_a_name_that_is_not_utf8(workspace, store,
+                                                                                               make_form):
+    """Two units' forms with the same risk text, one of them named in GBK (a Windows zip): the run tells the second
+    it copied the first and says the name; the dry run before it said neither (it compared with the archive alone,
+    and read the name without a word)."""
+    row = dict(SAMPLE_ROWS[0], risk="审核报销凭证时对虚开发票、重复报销把关不严")
+    make_form(workspace.inbox / "a-人事处.docx", unit="人事处", rows=[row, *SAMPLE_ROWS[1:]])
+    gbk = os.fsdecode("b-党政办公室.docx".encode("gbk"))
+    make_form(workspace.inbox / gbk, unit="党政办公室", rows=[row, *SAMPLE_ROWS[1:]])
+    preview = Ingest(workspace, store, today=TODAY).run_inbox(dry_run=True)
+    done = ingest(workspace, store)
+    said = {o.file: [p.describe() for p in o.problems] for o in done}
+    assert {o.file: [p.describe() for p in o.problems] for o in preview} == said
+    [second] = [o for o in done if "党政办公室" in o.file]
+    assert any("风险点描述与人事处的表第" in text for text in said[second.file])
+    assert any("文件名不是 UTF-8 编码" in text for text in said[second.file])
 
 
 def test_an_old_version_sent_again_is_told_it_stays_replaced(workspace, store, make_form, tmp_path):
