@@ -46,9 +46,8 @@ class Query:
                 more[key].append(value)
         query = cls(params)
         for key, values in more.items():
-            if values:
-                shown = "、".join(f"“{v[:20]}”" for v in [params[key], *values][:4])
-                query.notes.append(f"{_LABELS.get(key, key)}给了多个值（{shown}），只按第一个筛选")
+            shown = "、".join(f"“{v[:20]}”" for v in [params[key], *values][:4])
+            query.notes.append(f"{_LABELS.get(key, key)}给了多个值（{shown}），只按第一个筛选")
         return query
 
     def text(self, key: str) -> str:
