@@ -14,7 +14,7 @@ from lzdocs.errors import ConfigError
 @pytest.mark.system_date
 def test_without_a_pinned_day_the_office_follows_the_calendar_day_by_day(workspace, monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
-    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 50), tick=False) as traveller, Office(workspace) as office:
+    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 50).astimezone(), tick=False) as traveller, Office(workspace) as office:
         assert office.today == dt.date(2030, 3, 4)
         traveller.shift(dt.timedelta(seconds=20))  # a watcher or the status page runs past midnight
         assert office.today == dt.date(2030, 3, 5)
@@ -23,7 +23,7 @@ def test_without_a_pinned_day_the_office_follows_the_calendar_day_by_day(workspa
 @pytest.mark.system_date
 def test_lzdocs_today_moves_the_day_and_keeps_the_time_of_day(workspace, monkeypatch):
     monkeypatch.setenv(ENV, "2027-03-15")
-    with time_machine.travel(dt.datetime(2030, 3, 4, 9, 30), tick=False), Office(workspace) as office:
+    with time_machine.travel(dt.datetime(2030, 3, 4, 9, 30).astimezone(), tick=False), Office(workspace) as office:
         assert office.today == dt.date(2027, 3, 15)
         assert office.clock.now() == dt.datetime(2027, 3, 15, 9, 30)
 
@@ -33,7 +33,7 @@ def test_a_pinned_day_never_ends_and_its_time_never_goes_back(monkeypatch):
     """Times recorded in one process (arrivals, backup names, ages counted back from now) keep their order when the
     real clock passes midnight: the pinned day stays, at its last moment (it once went back to 00:00)."""
     monkeypatch.setenv(ENV, "2027-03-15")
-    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 59), tick=False) as traveller:
+    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 59).astimezone(), tick=False) as traveller:
         clock = Clock.from_environment()
         before = clock.now()
         traveller.shift(dt.timedelta(seconds=2))

@@ -310,7 +310,7 @@ def test_paperwork_done_as_of_an_earlier_day_keeps_the_day_a_form_came(ws, make_
     four days late — not on 11-11 (its age counted back from the pinned day), which would read as on time."""
     import time_machine
 
-    with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0), tick=True):
+    with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0).astimezone(), tick=True):
         form = written_ago(make_form(ws / "inbox" / "人事处.docx", unit="人事处"), 5, dt.date(2026, 11, 25))
         sent = form.read_bytes()
         [out] = run_json("-w", ws, "ingest", env=day("2026-11-25"))

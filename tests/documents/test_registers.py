@@ -246,7 +246,7 @@ def test_temporary_files_of_a_killed_run_are_cleaned_up_whatever_the_local_clock
     stale.write_bytes(b"half")
     written_now = fresh.stat().st_mtime_ns
     os.utime(stale, ns=(written_now - 11 * 60 * 10**9,) * 2)  # 11 minutes older, by the disk's own clock
-    with time_machine.travel(dt.datetime.now() + dt.timedelta(days=days)):
+    with time_machine.travel(dt.datetime.now().astimezone() + dt.timedelta(days=days)):
         write_registers(ws, store, YEAR, TODAY)
     assert not stale.exists() and fresh.exists()
 

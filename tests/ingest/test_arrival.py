@@ -26,7 +26,7 @@ def on_the_pinned_day():
     travel again inside."""
     import time_machine
 
-    with time_machine.travel(dt.datetime(2026, 11, 28, 10, 0), tick=True):
+    with time_machine.travel(dt.datetime(2026, 11, 28, 10, 0).astimezone(), tick=True):
         yield
 
 
@@ -80,7 +80,7 @@ def test_a_clerk_working_as_of_an_earlier_day_keeps_each_files_own_date(workspac
     import time_machine
 
     written = server(0)
-    with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0), tick=True):
+    with time_machine.travel(dt.datetime(2026, 12, 4, 10, 0).astimezone(), tick=True):
         written(make_form(workspace.inbox / "计财处.docx"), ago=14)
         written(make_form(workspace.inbox / "基建处.docx", unit="基建处"), ago=2)
         got = sorted(received(workspace, store, dt.date(2026, 11, 25)))
@@ -93,7 +93,7 @@ def test_a_day_pinned_ahead_of_this_machines_calendar_dates_files_from_it(worksp
     import time_machine
 
     written = server(0)
-    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0), tick=True):
+    with time_machine.travel(dt.datetime(2026, 11, 20, 10, 0).astimezone(), tick=True):
         written(make_form(workspace.inbox / "计财处.docx"), ago=12)
         assert received(workspace, store) == [("accepted", "2026-11-16")]
 
@@ -138,7 +138,7 @@ def test_a_form_written_just_before_midnight_and_taken_just_after_arrived_on_the
     import time_machine
 
     written = server(0)
-    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 58), tick=False) as traveller:
+    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 58).astimezone(), tick=False) as traveller:
         ingest = Ingest(workspace, store, today=TODAY)
         written(make_form(workspace.inbox / "计财处.docx"), ago=3 / DAY)
         traveller.shift(dt.timedelta(seconds=3))  # the real clock: 00:00:01 of the next day
@@ -153,7 +153,7 @@ def test_a_form_taken_by_a_watcher_on_the_calendar_just_after_midnight_arrived_t
     import time_machine
 
     written = server(0)
-    with time_machine.travel(dt.datetime(2026, 11, 28, 23, 59, 58), tick=False) as traveller:
+    with time_machine.travel(dt.datetime(2026, 11, 28, 23, 59, 58).astimezone(), tick=False) as traveller:
         ingest = Ingest(workspace, store)
         written(make_form(workspace.inbox / "计财处.docx"), ago=3 / DAY)
         traveller.shift(dt.timedelta(seconds=3))
