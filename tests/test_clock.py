@@ -14,7 +14,8 @@ from lzdocs.errors import ConfigError
 @pytest.mark.system_date
 def test_without_a_pinned_day_the_office_follows_the_calendar_day_by_day(workspace, monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
-    with time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 50).astimezone(), tick=False) as traveller, Office(workspace) as office:
+    with (time_machine.travel(dt.datetime(2030, 3, 4, 23, 59, 50).astimezone(), tick=False) as traveller,
+          Office(workspace) as office):
         assert office.today == dt.date(2030, 3, 4)
         traveller.shift(dt.timedelta(seconds=20))  # a watcher or the status page runs past midnight
         assert office.today == dt.date(2030, 3, 5)
