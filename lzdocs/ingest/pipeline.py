@@ -432,12 +432,11 @@ class Ingest:
                 return Outcome(source, "rejected", checked.unit, checked.year,
                                problems=[_merged_since_problem(exc, checked), *problems], received=arrived,
                                kind=checked.kind.key)
-        # what it would replace, or be kept behind, as ``add_submission`` settles it: taken after every form there
-        # is, it is newer than the current one of its 填表日期 or an earlier one
+        # what it would replace, or be kept behind, as ``add_submission`` settles it
         supersedes = superseded_by = None
         if found:
             current = max(found, key=subs.order_key)
-            if (checked.filled_date or self.now().date()) >= subs.order_key(current)[0]:
+            if subs.replaces({"filled_date": checked.filled_date, "received_at": self.now(), "id": None}, current):
                 supersedes = self._label(current["id"])
             else:
                 superseded_by = self._label(current["id"])

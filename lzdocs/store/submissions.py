@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 from collections.abc import Collection, Sequence
 
@@ -82,6 +83,14 @@ def order_key(row) -> tuple:
     return (row["filled_date"] or row["received_at"].date(), row["id"])
 
 
+def replaces(new, current) -> bool:
+    """Does the form ``new`` replace ``current``, its unit's current form of the year — not older than it by
+    :func:`order_key` (else it goes into history behind it)? ``new`` may be one not stored yet (``id`` None, as
+    ``ingest --dry-run`` asks): it is taken after every form there is."""
+    key = order_key(new)
+    return (key[0], math.inf if key[1] is None else key[1]) >= order_key(current)
+
+
 def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str] = (), written: str = "",
                    **values) -> tuple[int, int | None]:
     """Insert a submission (and its risk rows when accepted); settle which one is current.
@@ -121,7 +130,7 @@ def add_submission(conn: Connection, *, rows: list[dict], names: Collection[str]
     if not found:
         return new_id, None
     new, current = get(conn, new_id), max(found, key=order_key)
-    if order_key(new) >= order_key(current):
+    if replaces(new, current):
         for older in found:  # under any of the unit's names: one current form of a unit and year
             sql.run(conn, _SET_SUPERSEDED_BY, {"id": older["id"], "by": new_id})
         sql.run(conn, "UPDATE submissions SET supersedes = :old WHERE id = :id", {"id": new_id, "old": current["id"]})
