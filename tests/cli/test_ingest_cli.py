@@ -148,11 +148,15 @@ def test_a_dry_run_says_what_a_correction_would_replace_in_the_future_tense(tmp_
     one dated before it that it would be kept behind it (将直接存入历史记录) — a preview never says it has done so."""
     root = tmp_path / "工作区"
     run_json("init", root, *SAMPLE_SCHOOL)
-    make_form(root / "inbox" / "初报.docx", unit="计财处", date=dt.date(2026, 11, 10))
+    from lzdocs.workspace import Workspace
+    from tests.ingest.invariant import assert_each_input_exactly_once
+
+    first = make_form(root / "inbox" / "初报.docx", unit="计财处", date=dt.date(2026, 11, 10)).read_bytes()
     run_cli("-w", root, "ingest", check=0)
-    make_form(root / "inbox" / "更正.xlsx", unit="计财处", rows=SAMPLE_ROWS[:2], date=dt.date(2026, 11, 20))
-    make_form(root / "inbox" / "旧稿.xlsx", unit="计财处", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 1))
+    later = [make_form(root / "inbox" / "更正.xlsx", unit="计财处", rows=SAMPLE_ROWS[:2], date=dt.date(2026, 11, 20)),
+             make_form(root / "inbox" / "旧稿.xlsx", unit="计财处", rows=SAMPLE_ROWS[:1], date=dt.date(2026, 11, 1))]
     shown = run_cli("-w", root, "ingest", "--dry-run", check=0).stdout
+    assert_each_input_exactly_once(Workspace.open(root), [first, *(p.read_bytes() for p in later)])
     kept = "outbox/2026/收文/计划财务处/初报.docx"
     assert f"[将收取] inbox/更正.xlsx —— 计划财务处，2026 年，2 个风险点（将替换此前报送的 {kept}）" in shown, shown
     assert f"（填表日期早于已收的 {kept}，将直接存入历史记录，登记簿仍以后者为准）" in shown, shown

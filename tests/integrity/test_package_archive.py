@@ -394,9 +394,14 @@ def test_a_package_a_killed_archive_left_half_built_is_removed_by_the_next(tmp_p
 
 def _text_and_sheet_workspace(tmp_path, make_form):
     """A workspace holding a .docx form and an .xlsx form of 2026."""
+    from lzdocs.workspace import Workspace
+    from tests.ingest.invariant import assert_each_input_exactly_once
+
     root = _one_form_workspace(tmp_path, make_form)
-    make_form(root / "inbox" / "国有资产管理处.xlsx", unit="国有资产管理处")
+    sheet = make_form(root / "inbox" / "国有资产管理处.xlsx", unit="国有资产管理处").read_bytes()
     run_cli("-w", root, "ingest", check=0)
+    first = (root / "outbox" / "2026" / "收文" / "计划财务处" / "计财处.docx").read_bytes()
+    assert_each_input_exactly_once(Workspace.open(root), [first, sheet])
     return root
 
 
