@@ -34,6 +34,7 @@ from lzdocs.workspace import Roster, Workspace
 if TYPE_CHECKING:  # imported for annotations only: the modules load when a method first needs them
     from lzdocs.documents.letters import BatchRow, IssuedLetter, LetterKind, LetterOffice, Talk
     from lzdocs.documents.notice import IssuedNotice
+    from lzdocs.documents.publicity_post import Posted, Posting
     from lzdocs.documents.registers import RegisterResult
     from lzdocs.documents.status import SubmissionStatus
     from lzdocs.documents.summary_final import FinalResult
@@ -180,6 +181,7 @@ class StatusReport:
     status: SubmissionStatus
     watchers: list[dict]
     reviews: dict
+    postings: list[Posting] = field(default_factory=list)  # the year's 公示表 posted, oldest first
 
     @property
     def watcher(self) -> dict | None:
@@ -490,6 +492,26 @@ class Office:
             raise LzdocsError(f"另一个程序一直在更新登记簿（已等了 {WRITER_WAIT // 60} 分钟），{year} 年登记簿没有更新",
                               hint="稍后再运行 lzdocs register") from None
 
+    def publicity(self, year: int | None = None, *, start: dt.date | None = None, days: int | None = None) -> Posted:
+        """Post the 公示表 of ``year`` (default: ``programme_year()``): rendered from the archive as it stands, kept
+        in outbox/<year>/公示/已发布/ under a name carrying its 公示期 (``start`` for ``days`` days; default
+        lzdocs.toml's [publicity], then today and 7 days), never rewritten, and recorded; the working 公示表 then
+        prints that 公示期 (documents/publicity_post.py)."""
+        from lzdocs.documents.publicity_post import post_publicity
+
+        if year is None:
+            year = self.programme_year()
+        else:
+            self._check_recorded(year, "公示表")
+        return post_publicity(self, year, start=start, days=days)
+
+    def postings(self, year: int | None = None) -> list[Posting]:
+        """The postings of ``year``'s 公示表 (default: ``programme_year()``), oldest first."""
+        from lzdocs.documents.publicity_post import postings
+
+        with self.store.read() as conn:
+            return postings(conn, year or self.programme_year())
+
     def _place_documents(self, year: int) -> list[Path]:
         """The letters and notices of ``year`` recorded but still under their hidden names (their run killed after
         the commit) put in place — into 作废/ if voided meanwhile —, as the next document of their kind would
@@ -578,7 +600,8 @@ class Office:
 
     def status_report(self, year: int | None = None) -> StatusReport:
         """``status(year)``, the watchers and the review counts together, as ``lzdocs status`` shows them."""
-        return StatusReport(self.status(year), self.watchers(), self.review_counts())
+        status = self.status(year)
+        return StatusReport(status, self.watchers(), self.review_counts(), self.postings(status.year))
 
     def watcher_state(self) -> dict | None:
         """``{"running": True, "pid", "since", "mode", "inbox", "host"}`` of the longest running ``lzdocs watch`` on

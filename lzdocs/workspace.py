@@ -58,7 +58,8 @@ close_days = 15          # 核查已整改后办结的期限
 [publicity]
 show_owner = false       # 公示表是否列出责任人姓名（范围较大的公示请保持 false）
 days = 7                 # 公示期天数（含首尾两天），从 start 起算
-start = ""               # 公示期开始日期，如 "2026-12-01"；留空则为生成公示表的当天
+start = ""               # 公示期开始日期，如 "2026-12-01"；留空则沿用最近一次 lzdocs publicity 发布的公示期，
+                         # 没有发布过则为生成公示表的当天
 end = ""                 # 公示期结束日期，如 "2026-12-07"；留空则按 days 推算
 phone = ""               # 监督电话，印在公示表上，如 "0471-6575000"；留空则不印
 email = ""               # 监督邮箱，印在公示表上，如 "jiwei@example.edu.cn"；留空则不印
@@ -113,6 +114,7 @@ organ = "JW"             # 机构（问题）代码：归档文件所属机构�
 # 各类文件的保管期限：永久、定期30年 或 定期10年（也可写代码 Y、D30、D10）
 notice = "永久"          # 公文（lzdocs notice）
 summary = "永久"         # 年度工作总结（lzdocs summary）
+publicity = "永久"       # 发布的公示表（lzdocs publicity）
 suggestion = "定期30年"  # 纪检监察建议书
 accountability = "定期30年"  # 问廉问责书
 talk = "定期30年"        # 谈话提醒通知书

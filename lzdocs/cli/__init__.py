@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。"),
     "notice": ("notice_cmds:notice_command",
                "按 GB/T 9704《党政机关公文格式》生成红头公文，编发文字号并登记到发文登记簿。"),
+    "publicity": ("register_cmds:publicity_command",
+                  "发布公示表：按档案库现有的风险点生成一份注明公示期的公示表，另存留档，以后不再改动。"),
     "quality": ("quality_cmds:quality_command",
                 "审查各单位报送的表格质量：措施笼统、照抄其他单位、与上年相同、可能遗漏、责任人不明（只提示，不退回）。"),
     "register": ("register_cmds:register_command",

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import click
 
 from lzdocs.cli import cli
-from lzdocs.cli.common import YEAR, YEAR_HELP, Env, ExitStatus, command, json_option, pass_env
+from lzdocs.cli.common import (
+    YEAR,
+    YEAR_HELP,
+    Env,
+    ExitStatus,
+    command,
+    json_option,
+    parse_date_option,
+    pass_env,
+)
 from lzdocs.forms.values import LEVEL_NAMES
 from lzdocs.textutil import chinese_date
 
@@ -68,6 +77,47 @@ def register_command(env: Env, year: int | None, all_schools: bool) -> None:
         raise SystemExit(ExitStatus.SOME_REJECTED)
 
 
+@command(cli, "publicity")
+@click.option("--year", type=YEAR, help=YEAR_HELP)
+@click.option("--start", "start", metavar="日期", help="公示期第一天，如 2026-12-01（默认：lzdocs.toml 的 [publicity] "
+              "start，未写则为今天）")
+@click.option("--days", type=click.IntRange(1, 365), metavar="天数",
+              help="公示期天数，含首尾两天（默认：lzdocs.toml 的 [publicity] days，7 天）")
+@json_option
+@pass_env
+def publicity_command(env: Env, year: int | None, start: str | None, days: int | None) -> None:
+    """发布公示表：按档案库现有的风险点生成一份注明公示期的公示表，另存留档，以后不再改动。
+
+    \b
+    公示/ 下的公示表是登记簿，每收到一份表都会按档案库重新生成。张贴或在网上
+    公示时运行本命令，生成的是这次公示的留档件：
+      公示/已发布/<年度>年廉政风险点公示表（公示期2026年12月1日至12月7日）.docx
+    它记入档案清单（lzdocs verify 核对其 SHA-256），以后不再改动；再次发布另存一份，
+    不会覆盖。此后重新生成的公示表沿用这次的公示期（lzdocs.toml 写了 start/end 的除外），
+    lzdocs summary --package 的上报材料也放这份已发布的公示表。
+    示例：
+      lzdocs publicity
+      lzdocs publicity --start 2026-12-01 --days 5
+      lzdocs publicity --year 2026 --json
+    退出码：0 已发布；2 用法或设置错误（如该年度还没有收取任何表格、已归档）。
+    """
+    office = env.office()
+    posted = office.publicity(year, start=parse_date_option(start, office.today, "--start"), days=days)
+    for warning in posted.warnings:
+        env.note(f"提醒：{warning}")
+    ws = office.ws
+    if env.json:
+        env.emit(posted.as_dict(ws.relative))
+        return
+    from lzdocs.documents.publicity import period_text
+
+    env.echo(f"已发布 {posted.year} 年公示表：{ws.relative(posted.file)}")
+    env.echo(f"  公示期：{period_text(posted.start, posted.end)}（{(posted.end - posted.start).days + 1} 天）；"
+             f"{posted.units} 个单位、{posted.points} 个风险点")
+    for path in posted.registers:
+        env.echo(f"  公示表已按此公示期重新生成：{ws.relative(path)}")
+
+
 def _school_json(counts) -> dict:
     total = counts.totals
     return {"school": counts.school, "short": counts.short, "codes": counts.codes, "units": len(counts.units),
@@ -124,10 +174,11 @@ def status_command(env: Env, year: int | None, all_schools: bool) -> None:
     status = report.status
     if env.json:
         env.emit({**status.as_dict(), "units": [_unit_json(u) for u in status.units], "watcher": report.watcher,
-                  "watchers": report.watchers, "reviews": report.reviews})
+                  "watchers": report.watchers, "reviews": report.reviews,
+                  "publicity": [p.as_dict() for p in report.postings]})
         return
     env.echo(render_status(status, report.watcher, width=max(100, shutil.get_terminal_size((120, 24)).columns),
-                           reviews=report.reviews, watchers=report.watchers), nl=False)
+                           reviews=report.reviews, watchers=report.watchers, postings=report.postings), nl=False)
 
 
 def _unit_json(u) -> dict:
@@ -139,8 +190,8 @@ def _unit_json(u) -> dict:
 
 
 def render_status(status: SubmissionStatus, watcher: dict | None = None, width: int = 110, *,
-                  reviews: dict | None = None, watchers: list[dict] | None = None) -> str:
-    """The human report: a table of units, the counts, overdue letters — as text for stdout."""
+                  reviews: dict | None = None, watchers: list[dict] | None = None, postings: list | None = None) -> str:
+    """The human report: a table of units, the counts, overdue letters, the 公示表 posted — as text for stdout."""
     from rich.console import Console
 
     from lzdocs.documents.status import LATE, MISSING, STATE_NAMES, SUBMITTED
@@ -157,6 +208,11 @@ def render_status(status: SubmissionStatus, watcher: dict | None = None, width: 
                                                                         state != SUBMITTED else ""))
         levels = "，".join(f"{LEVEL_NAMES[k]} {status.levels.get(k, 0)} 个" for k in LEVEL_NAMES)
         console.print(f"当前风险点：{levels}，合计 {sum(status.levels.values())} 个")
+        if postings:
+            last = postings[-1]
+            more = f"（共发布 {len(postings)} 次）" if len(postings) > 1 else ""
+            console.print(f"公示表：{last.at:%Y-%m-%d} 发布{more}，公示期 {last.start:%Y-%m-%d} 至 "
+                          f"{last.end:%Y-%m-%d}，{last.units} 个单位、{last.points} 个风险点（{last.file}）")
         if reviews is not None:
             console.print(f"风险点复核：已逾期 {reviews['overdue']} 个，{reviews['due_within_days']} 天内到期 "
                           f"{reviews['due']} 个，防控措施未落实 {reviews['not_done']} 个（详见 lzdocs review）")

@@ -41,10 +41,13 @@ DEFAULT_DAYS = 7
 ROW_LOOP_HINT = "在表格中保留 {%tr for r in rows %} 行、一行 {{ r.unit }} 等字段、{%tr endfor %} 行"
 
 
-def publicity_context(ws: Workspace, year: int, today: dt.date) -> dict:
-    """The template's variables (all but ``rows``)."""
+def publicity_context(ws: Workspace, year: int, today: dt.date, *,
+                       period: tuple[dt.date, dt.date] | None = None,
+                       posted: tuple[dt.date, dt.date] | None = None) -> dict:
+    """The template's variables (all but ``rows``). ``period``: the 公示期 to print (a posting's); otherwise
+    :func:`publicity_period`, given the 公示期 of the year's last posting, if any (``posted``)."""
     school, settings = ws.school, ws.settings
-    start, end = publicity_period(settings, today)
+    start, end = period or publicity_period(settings, today, posted)
     return {"title": f"{school}{year}年廉政风险点公示表", "school": school, "year": year,
             "office": str(settings.get("organisation", "office", "") or school),
             "date": chinese_date(today), "show_owner": bool(settings.get("publicity", "show_owner", False)),
@@ -53,12 +56,20 @@ def publicity_context(ws: Workspace, year: int, today: dt.date) -> dict:
             "email": settings.text("publicity", "email").strip()}
 
 
-def publicity_period(settings: Settings, today: dt.date) -> tuple[dt.date, dt.date]:
-    """公示期, first and last day: ``[publicity] start`` (default: ``today``) to ``end`` (default: ``days`` days
-    counting both ends). Raises ConfigError when it would end before it starts."""
-    start = date_setting(settings, "publicity", "start") or today
-    end = date_setting(settings, "publicity", "end") or start + dt.timedelta(
-        days=settings.integer("publicity", "days", DEFAULT_DAYS) - 1)
+def publicity_period(settings: Settings, today: dt.date, posted: tuple[dt.date, dt.date] | None = None, *,
+                     start: dt.date | None = None, days: int | None = None) -> tuple[dt.date, dt.date]:
+    """公示期, first and last day: ``[publicity] start`` to ``end`` (default: ``days`` days counting both ends).
+    Neither set, the 公示期 the year's 公示表 was last posted with (``posted``, documents/publicity_post.py), else
+    from ``today``: a 公示表 posted on 1 December still says so when a late form rewrites it on the 3rd. ``start``
+    and ``days`` given (``lzdocs publicity --start --days``) win over the settings, ``end`` then counted from them.
+    Raises ConfigError when it would end before it starts."""
+    first, last = date_setting(settings, "publicity", "start"), date_setting(settings, "publicity", "end")
+    overridden = start is not None or days is not None
+    if not overridden and posted is not None and first is None and last is None:
+        return posted
+    start = start or first or today
+    end = (None if overridden else last) or start + dt.timedelta(
+        days=(days or settings.integer("publicity", "days", DEFAULT_DAYS)) - 1)
     if end < start:
         raise ConfigError(f"lzdocs.toml 中 [publicity] 的公示期结束日期 {end.isoformat()} "
                           f"早于开始日期 {start.isoformat()}",

@@ -226,8 +226,14 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
             order = status.recorded_order()
         # the 汇总 and the 公示表 list the same risk points: when both are written, one read of them serves both
         both = paths.keys() >= {"risks", "publicity"}
-        shared = _shared(ws, year, today, paths["publicity"], helper) if both and helper is not None else None
-        table, failed = _publicity_table(ws, year, today, paths["publicity"]) if both and not shared else (None, None)
+        posted = None
+        if "publicity" in paths:  # the 公示期 it was posted with, if it was (documents/publicity_post.py)
+            from lzdocs.documents.publicity_post import posted_period
+
+            posted = posted_period(conn, year)
+        shared = _shared(ws, year, today, paths["publicity"], helper, posted) if both and helper is not None else None
+        table, failed = _publicity_table(ws, year, today, paths["publicity"], posted) if both and not shared else \
+            (None, None)
         seen = shared.feed if shared else (lambda r: table.add(publicity_row(r))) if table is not None else None
         builders: dict[str, Callable[[str], StreamingBook]] = {
             "risks": lambda label: risk_book_with_sheets(conn, ws, year, today, status, order, label, school,
@@ -253,7 +259,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
                 def here() -> list[str]:  # the 公示表 written by this process: its rows read again if not given
                     nonlocal table, failed, rows
                     if table is None and failed is None:
-                        table, failed = _publicity_table(ws, year, today, path)
+                        table, failed = _publicity_table(ws, year, today, path, posted)
                         rows = publicity_rows(conn, year, order)
                     return _save_publicity(table, failed, path, rows, _noting(ws, path, "publicity"))
 
@@ -266,14 +272,15 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
                 shared.settle(result.files)
 
 
-def _shared(ws: Workspace, year: int, today: dt.date, path: Path, helper: Helper) -> SharedPublicity | None:
+def _shared(ws: Workspace, year: int, today: dt.date, path: Path, helper: Helper,
+            posted: tuple[dt.date, dt.date] | None = None) -> SharedPublicity | None:
     """The 公示表 at ``path``, to be written by ``helper`` from the rows the 汇总 reads; None when its variables
-    cannot be worked out (it is then written here, which says why)."""
+    cannot be worked out (it is then written here, which says why). ``posted``: see ``publicity_period``."""
     from lzdocs.documents.publicity import TEMPLATE_NAME, publicity_context
     from lzdocs.documents.register_helper import SharedPublicity
 
     try:
-        context = publicity_context(ws, year, today)
+        context = publicity_context(ws, year, today, posted=posted)
         template = ws.template(TEMPLATE_NAME)
     except Exception:
         return None
@@ -281,14 +288,14 @@ def _shared(ws: Workspace, year: int, today: dt.date, path: Path, helper: Helper
                            (str(placing.journal_of(ws)), ws.relative(path)))
 
 
-def _publicity_table(ws: Workspace, year: int, today: dt.date, path: Path) -> tuple[PublicityTable | None,
-                                                                                         Exception | None]:
+def _publicity_table(ws: Workspace, year: int, today: dt.date, path: Path,
+                     posted: tuple[dt.date, dt.date] | None = None) -> tuple[PublicityTable | None, Exception | None]:
     """The 公示表 rendered from its template, its rows to be added; or why it could not be, said where the 公示表 is
     written (by :func:`_save_publicity`, inside :func:`_attempt`): a broken template costs the 公示表 alone."""
     from lzdocs.documents.publicity import TEMPLATE_NAME, PublicityTable, publicity_context
 
     try:
-        return PublicityTable(ws.template(TEMPLATE_NAME), path.name, publicity_context(ws, year, today),
+        return PublicityTable(ws.template(TEMPLATE_NAME), path.name, publicity_context(ws, year, today, posted=posted),
                               cache_dir=ws.prepared_templates), None
     except Exception as exc:
         return None, exc

@@ -225,8 +225,8 @@ def _not_another_file(conn: Connection, ws: Workspace, given: Path) -> None:
 
 
 ROLE_NAMES = {"original": "收到的表格", "duplicate": "重复报送的表格", "returned": "退回的表格", "document": "文书",
-              "register": "登记簿", "publicity": "公示表", "pdf": "PDF", "package": "上报材料",
-              "explanation": "错误说明", "edited": "改过的登记簿"}
+              "register": "登记簿", "publicity": "公示表", "posted": "已发布的公示表", "pdf": "PDF",
+              "package": "上报材料", "explanation": "错误说明", "edited": "改过的登记簿"}
 
 
 def _on_disk_with(ws: Workspace, paths: list[str], digest: str) -> Path | None:

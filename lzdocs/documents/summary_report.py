@@ -208,16 +208,19 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     ws, year = office.ws, result.year
     rebuilt = office.registers(year)
     result.warnings.extend(rebuilt.warnings)
-    if not date_setting(ws.settings, "publicity", "start"):  # the copy sent upstream would say 公示 began today
-        result.warnings.append(f"上报材料中公示表的公示期按今天（{chinese_date(office.today)}）起算，因为 "
-                               "lzdocs.toml 的 [publicity] start 没有写；公示如已进行，请写明实际开始日期"
-                               "（如 start = \"2026-12-01\"）后重新生成上报材料")
     registers = register_paths(ws, year)
+    postings = office.postings(year)
+    publicity = ws.root / postings[-1].file if postings else registers["publicity"]  # the one posted, if it was
+    if not postings and not date_setting(ws.settings, "publicity", "start"):  # it would say 公示 began today
+        result.warnings.append(f"上报材料中公示表的公示期按今天（{chinese_date(office.today)}）起算，因为还没有用 "
+                               "lzdocs publicity 发布过公示表，lzdocs.toml 的 [publicity] start 也没有写；"
+                               "公示如已进行，请用 lzdocs publicity --start 实际开始日期 发布（或在 lzdocs.toml "
+                               "写明 start）后重新生成上报材料")
     folder = result.package = _new_folder(ws.year_dir(year), name)
     items = [(result.file, "廉政风险防控工作总结" + (FINAL_MARK if name != PACKAGE_DIR else ""))]
     if result.pdf:
         items.append((result.pdf, "工作总结（PDF）"))
-    items += [(registers["risks"], "廉政风险点汇总表"), (registers["publicity"], "廉政风险点公示表")]
+    items += [(registers["risks"], "廉政风险点汇总表"), (publicity, "廉政风险点公示表")]
     lines = [f"{ws.school}{year}年度廉政风险防控工作上报材料清单", ""]
     for n, (path, what) in enumerate(items, 1):
         if not path.is_file():

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from lzdocs.workspace import Workspace
 
 PERIODS = tuple(RETENTION)  # 永久, 定期30年, 定期10年: the order of the classes (DA/T 22: by 保管期限 first)
-FORMS, SUMMARY, NOTICE = "forms", "summary", "notice"  # [archive] keys besides the letter kinds
+FORMS, SUMMARY, NOTICE, PUBLICITY = "forms", "summary", "notice", "publicity"  # [archive] keys besides letter kinds
 SUMMARY_NAME = "年度廉政风险防控工作总结"
 
 
@@ -102,6 +102,7 @@ def plan_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme,
         elif d["file"]:
             items.append(_document_item(ws, d, scheme))
     items += [_summary_item(ws, year, scheme, summary)] if summary else []
+    items += _posted_items(conn, ws, year, scheme)
     items += _form_items(conn, ws, year, scheme)
     missing = [i for i in items if not i.source.is_file()]
     if missing:
@@ -137,6 +138,19 @@ def _summary_item(ws: Workspace, year: int, scheme: Scheme, path: Path) -> Item:
     title = title_of(SimpleNamespace(year=year), ws.school)  # the report's own title (it needs only the year)
     return Item(SUMMARY, path, title, ws.settings.text("organisation", "issuer"),
                 "", _signed_on(path), scheme.period(SUMMARY), matter=("summary",), key=f"summary:{path.name}")
+
+
+def _posted_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme) -> list[Item]:
+    """Each 公示表 posted for ``year`` (``lzdocs publicity``): what the office showed, and for which days."""
+    from lzdocs.documents.publicity import period_text
+    from lzdocs.documents.publicity_post import postings
+
+    author = str(ws.settings.get("organisation", "office", "") or ws.school)
+    return [Item(PUBLICITY, ws.root / p.file,
+                 f"{ws.school}{year}年廉政风险点公示表（公示期{period_text(p.start, p.end)}）",
+                 author, "", p.at.date(), scheme.period(PUBLICITY), matter=("publicity", p.file),
+                 key=f"publicity:{p.file}", sha256=p.sha256)
+            for p in postings(conn, year)]
 
 
 def choose_summary(conn: Connection, ws: Workspace, year: int, chosen: Path | None = None) -> tuple[Path | None, str]:

@@ -124,7 +124,7 @@ def test_every_command_has_chinese_help_with_an_example():
         text = command.get_help(ctx)
         assert "示例" in text, f"lzdocs {' '.join(path)} --help has no example"
         found.append(" ".join(path))
-    assert len(found) == 34 and "template check" in found and "case add" in found and "changes" in found
+    assert len(found) == 35 and "template check" in found and "case add" in found and "changes" in found
     assert "case void" in found
     assert "quality" in found and "serve" in found and "archive" in found and "user add" in found and "verify" in found
     assert "示例" in run_cli("ingest", "--help", check=0).stdout

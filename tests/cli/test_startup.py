@@ -39,8 +39,9 @@ def test_help_lists_every_command_and_imports_none_of_them():
     text, modules = imported_by("--help")
     listed = [line.split()[0] for line in text.split("命令:")[1].splitlines() if line.strip()]
     assert listed == ["archive", "backup", "case", "changes", "db", "demo", "follow-up", "form", "ingest", "init",
-                      "letter", "notice", "quality", "register", "reply", "restore", "review", "risks", "serve",
-                      "status", "summary", "template", "unit", "urge", "user", "verify", "void", "warn", "watch"]
+                      "letter", "notice", "publicity", "quality", "register", "reply", "restore", "review", "risks",
+                      "serve", "status", "summary", "template", "unit", "urge", "user", "verify", "void", "warn",
+                      "watch"]
     assert "  letter     生成一份（或一批）带文号的纪检监察文书，并登记到发文登记簿和预警处置台账。" in text
     assert sorted(m for m in modules if m.endswith("_cmds")) == []
     assert heavy(modules) == []
@@ -59,7 +60,7 @@ def test_help_from_the_table_is_what_the_commands_themselves_say_and_no_command_
                            encoding="utf-8", timeout=120)
     lazy = run_cli("--help", check=0)
     assert "demo       演示" in eager.stdout and lazy.stdout == eager.stdout
-    assert len(COMMANDS) == 29
+    assert len(COMMANDS) == 30
     assert heavy(set(eager.stderr.split())) == []
 
 

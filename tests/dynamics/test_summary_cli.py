@@ -281,8 +281,9 @@ def test_the_package_for_the_superior_body(archive):
         assert {i.date_time[:3] for i in z.infolist()} == {(2026, 11, 28)}  # the day worked on, not the clock's
         assert {i.external_attr >> 16 for i in z.infolist()} == {0o644}  # read by all once unpacked
     # the 公示期 of the 公示表 sent upstream is that of the day it is made, unless lzdocs.toml says when it began
-    assert ("上报材料中公示表的公示期按今天（2026年11月28日）起算，因为 lzdocs.toml 的 [publicity] start 没有写；"
-            "公示如已进行，请写明实际开始日期（如 start = \"2026-12-01\"）后重新生成上报材料") in result["warnings"]
+    assert ("上报材料中公示表的公示期按今天（2026年11月28日）起算，因为还没有用 lzdocs publicity 发布过公示表，"
+            "lzdocs.toml 的 [publicity] start 也没有写；公示如已进行，请用 lzdocs publicity --start 实际开始日期 发布"
+            "（或在 lzdocs.toml 写明 start）后重新生成上报材料") in result["warnings"]
 
 
 def test_a_rerun_keeps_the_earlier_summary_and_package(archive, tmp_path):
