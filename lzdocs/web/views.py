@@ -80,19 +80,25 @@ _LABELS = {"year": "年度", "level": "风险等级", "page": "页码", "unit": 
 
 
 def status(office: Office, query: Query) -> dict:
-    """报送情况: every roster unit on time / late / missing, with dates, files, and the reasons of a 退回."""
+    """报送情况: every roster unit on time / late / missing, with dates, files, and the reasons of a 退回; the 复核
+    figures; the year's registers and 公示表, the working one and each posted."""
+    from lzdocs.documents.registers import register_paths
+
     year = query.year(office) or office.programme_year()
     if query.notes:
         query.notes[-1] = query.notes[-1].replace("没有按它筛选", f"显示的是 {year} 年度")
     result = office.status(year)
     registers = sorted((office.ws.year_dir(year) / "登记簿").glob("*.xlsx"))
+    working = register_paths(office.ws, year)["publicity"]
     with office.store.read() as conn:
         years = subs_q.years(conn)
     counts = {name: len(result.names(state)) for state, name in
               (("submitted", "按时报送"), ("late", "逾期报送"), ("missing", "未报送"))}
     return {"year": year, "years": sorted({*years, year}, reverse=True), "status": result, "counts": counts,
             "levels": {LEVEL_NAMES[k]: v for k, v in result.levels.items()},
-            "registers": [office.ws.relative(p) for p in registers if not p.name.startswith((".", "~$"))]}
+            "registers": [office.ws.relative(p) for p in registers if not p.name.startswith((".", "~$"))],
+            "reviews": office.review_counts(),  # as ``lzdocs status`` says them
+            "publicity": office.ws.relative(working) if working.is_file() else None, "postings": office.postings(year)}
 
 
 def risks(office: Office, query: Query) -> dict:

@@ -44,6 +44,7 @@ def archive(tmp_path_factory, request) -> Path:
        "--set", "问题=采购程序不规范", "--set", "建议=完善采购制度", "--risk", "挪用公款")
     on("2026-11-25", root, "letter", "suggestion", "--unit", "人事处", "--set", "事由=在检查中",
        "--set", "问题=调动程序不规范", "--set", "建议=完善调动制度")
+    on("2026-11-26", root, "publicity", "--start", "2026-11-27", "--days", "5")  # the 公示表 posted
     return root
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from tests.conftest import TODAY
 from tests.web.conftest import OPEN_NUMBER, OVERDUE_NUMBER
@@ -23,7 +23,7 @@ def row_of(html: str, first: str) -> list[str]:
     return next(r for r in rows(html) if r and r[0].startswith(first))
 
 
-def test_status_page_lists_every_roster_unit_with_its_state_dates_and_the_reason_of_a_return(local):
+def test_status_page_lists_every_roster_unit_with_its_state_dates_and_the_reason_of_a_return(local, archive):
     page = local.get("/")
     assert page.status_code == 200 and "2026年度报送情况" in page.text
     assert "截止日期：2026-11-16" in page.text
@@ -38,6 +38,13 @@ def test_status_page_lists_every_roster_unit_with_its_state_dates_and_the_reason
     assert row_of(page.text, "教务处")[1] == "未报送" and row_of(page.text, "教务处")[8] == ""
     assert 'class="state-late"' in page.text and 'class="state-missing"' in page.text
     assert "预警处置台账.xlsx" in page.text  # the registers of the year, to download
+    assert "风险点复核：已逾期 <b>0</b> 个，30 天内到期 <b>0</b> 个，防控措施未落实 <b>0</b> 个" in page.text
+    posted = "outbox/2026/公示/已发布/2026年廉政风险点公示表（公示期2026年11月27日至12月1日）.docx"
+    text = unescape(re.sub(r"<[^>]+>", "", page.text))
+    assert (f'{posted.rsplit("/", 1)[1]}（2026-11-26 发布，公示期 2026-11-27 至 2026-12-01，2 个单位、4 个风险点）'
+            in text and "2026年廉政风险点公示表.docx（随收表更新）" in text)
+    assert posted in [unquote(link) for link in re.findall(r'href="/download\?path=([^"&]+)"', page.text)]
+    assert local.get("/download", params={"path": posted}).content == (archive / posted).read_bytes()
 
 
 def test_risk_page_filters_by_unit_level_category_and_words_and_links_each_row_to_its_unit(local):
