@@ -342,7 +342,7 @@ def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], obje
     step — a process killed midway leaves no empty file under a real name (a reserved placeholder would stay, and be
     taken for the file), only its hidden file, removed by a later ``place_new`` there once it is 10 minutes old."""
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale_placings(folder, suffix)
+    remove_stale_placings(folder, suffix)
     partial = folder / f".{uuid.uuid4().hex}.part{suffix}"
     try:
         write(partial)
@@ -354,7 +354,7 @@ def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], obje
 _PLACING = re.compile(r"\.[0-9a-f]{32}\.part\.\w+")  # the hidden name ``place_new`` writes under
 
 
-def _remove_stale_placings(folder: Path, suffix: str, older_than: float = 600) -> None:
+def remove_stale_placings(folder: Path, suffix: str, older_than: float = 600) -> None:
     """The hidden files of ``place_new`` runs killed in ``folder`` (not written to for ``older_than`` seconds by the
     folder's own clock, ``stale_files``: a running one's are younger), removed."""
     try:

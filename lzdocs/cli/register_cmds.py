@@ -115,7 +115,7 @@ def publicity_command(env: Env, year: int | None, start: str | None, days: int |
     env.echo(f"  公示期：{period_text(posted.start, posted.end)}（{(posted.end - posted.start).days + 1} 天）；"
              f"{posted.units} 个单位、{posted.points} 个风险点")
     for path in posted.registers:
-        env.echo(f"  公示表已按此公示期重新生成：{ws.relative(path)}")
+        env.echo(f"  随收表更新的公示表已重新生成：{ws.relative(path)}")
 
 
 def _school_json(counts) -> dict:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,13 @@ def posted_period(conn: Connection, year: int) -> tuple[dt.date, dt.date] | None
 def post_publicity(office: Office, year: int, *, start: dt.date | None = None, days: int | None = None) -> Posted:
     """Post ``year``'s 公示表 (module docstring): its 公示期 ``start`` for ``days`` days, each defaulting to
     lzdocs.toml's ``[publicity]`` (then today, and 7 days). Raises ConfigError when the year has no risk point to
-    show, YearClosed when it is closed."""
+    show or the 公示期 lies outside the year and the next, YearClosed when the year is closed.
+
+    Written whole under a hidden name first; moved onto its name only inside the transaction that records it, once
+    the archive's write lock is held — a posting killed while it waits for that lock (an ingest committing) leaves
+    only its hidden file, swept by a later posting, never an unrecorded file under a posting's name. The name is
+    one no posting was recorded under: a posted file deleted since stays missing (``verify`` says so), and the new
+    one takes ``_01``."""
     from lzdocs.documents.publicity import (
         TEMPLATE_NAME,
         PublicityTable,
@@ -105,15 +112,20 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
     from lzdocs.documents.registers import PUBLICITY_DIR, publicity_rows
     from lzdocs.documents.status import status_from
     from lzdocs.errors import ConfigError
-    from lzdocs.fsutil import place_new
-    from lzdocs.integrity.manifest import written_entries
-    from lzdocs.store import files
+    from lzdocs.fsutil import remove_stale_placings
+    from lzdocs.integrity.manifest import hashed
     from lzdocs.store.years import require_open
 
     ws, store, today = office.ws, office.store, office.today
     first, last = publicity_period(ws.settings, today, start=start, days=days)
+    if first.year not in (year, year + 1):  # a slip, or last year's [publicity] start left in lzdocs.toml
+        raise ConfigError(f"公示期 {period_text(first, last)} 不在 {year} 年度的公示时间内"
+                          f"（应在 {year} 年或 {year + 1} 年）",
+                          hint="请用 --start 写明这次公示的第一天，或改正 lzdocs.toml 中 [publicity] 的 start"
+                               if start is None else "请检查 --start 的日期和 --year 的年度")
     context = publicity_context(ws, year, today, period=(first, last))
     stem = f"{year}年廉政风险点公示表（公示期{period_text(first, last)}）"
+    folder = ws.year_dir(year) / PUBLICITY_DIR / POSTED_DIR
     units: set[str] = set()
     points = 0
 
@@ -129,33 +141,68 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
         roster = ws.roster()
         order = status_from(conn, roster.names, year, today, ws.settings.deadline(year),
                             current=roster.current).recorded_order()
+        rows = publicity_rows(conn, year, order)
+        head = next(rows, None)
+        if head is None:
+            raise ConfigError(f"{year} 年还没有收取任何单位的表格，没有可以公示的风险点",
+                              hint="请先收取各单位的《岗位风险分析和防控措施表》（lzdocs ingest）")
         with PublicityTable(ws.template(TEMPLATE_NAME), f"{stem}.docx", context,
                             cache_dir=ws.prepared_templates) as table:
-            warnings: list[str] = []
-
-            def write(partial: Path) -> None:
-                rows = publicity_rows(conn, year, order)
-                first = next(rows, None)
-                if first is None:
-                    raise ConfigError(f"{year} 年还没有收取任何单位的表格，没有可以公示的风险点",
-                                      hint="请先收取各单位的《岗位风险分析和防控措施表》（lzdocs ingest）")
-                warnings.extend(table.save(partial, counted(itertools.chain([first], rows))))
-
-            path = place_new(ws.year_dir(year) / PUBLICITY_DIR / POSTED_DIR, stem, ".docx", write)
-    committed = False
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_placings(folder, ".docx")  # the hidden files of postings killed before
+            partial = folder / f".{uuid.uuid4().hex}.part.docx"
+            try:
+                warnings = table.save(partial, counted(itertools.chain([head], rows)))
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
     try:
-        entries = written_entries(store, ws.relative, [(path, POSTED_ROLE)])
-        with store.begin(year=year) as conn:
-            files.record_many(conn, entries)
-            store.log(conn, POSTED_EVENT, ws.relative(path), after={
-                "year": year, "start": first.isoformat(), "end": last.isoformat(), "units": len(units),
-                "points": points, "sha256": entries[0]["sha256"]})
-            committed = True
-    except BaseException:
-        if not committed:  # a posting nothing records: verify would call it foreign, the 上报 package miss it
-            path.unlink(missing_ok=True)
-        raise
+        path = _record(office, year, folder, stem, partial, hashed(partial), after={
+            "year": year, "start": first.isoformat(), "end": last.isoformat(), "units": len(units), "points": points})
+    finally:
+        partial.unlink(missing_ok=True)
     posted = Posted(year, path, first, last, len(units), points, warnings=warnings)
     rebuilt = office.rebuild_registers([year], books=("publicity",))  # the working one: the same 公示期 from now on
     posted.registers, posted.warnings = rebuilt.files, [*warnings, *rebuilt.warnings]
+    if publicity_period(ws.settings, today, (first, last)) != (first, last):
+        posted.warnings.append("lzdocs.toml 的 [publicity] 写明了公示期（start 或 end），随收表更新的公示表仍按它印"
+                               f"公示期，不是这次发布的 {period_text(first, last)}；以这次发布为准的，请把 start、end "
+                               "改为空（\"\"）")
     return posted
+
+
+def _record(office: Office, year: int, folder: Path, stem: str, partial: Path, digest: tuple[str, int], *,
+            after: dict) -> Path:
+    """``partial`` moved onto the first name of ``stem`` no file and no posting has, and recorded with its event —
+    the move and the record under the archive's write lock, Ctrl-C waiting for them; the 公示表 marked behind
+    (store/pending.py) until rewritten with its 公示期. The file is taken away again unless the commit was sent."""
+    from lzdocs import interrupts
+    from lzdocs.fsutil import candidate_names, name_max, rename_no_replace
+    from lzdocs.store import files, pending
+
+    ws, store = office.ws, office.store
+    path: Path | None = None
+    committing = False
+    try:
+        with store.begin(year=year) as conn:
+            taken = {row["path"] for row in files.all_files(conn, prefix=ws.relative(folder) + "/")}
+            with interrupts.deferred():
+                for name in candidate_names(stem, ".docx", name_max(folder)):
+                    if ws.relative(folder / name) in taken:
+                        continue  # a posting's name, its file deleted or moved since: never a second record there
+                    try:
+                        rename_no_replace(partial, folder / name)
+                    except FileExistsError:
+                        continue
+                    path = folder / name
+                    break
+                sha, size = digest
+                files.record(conn, ws.relative(path), sha, size, POSTED_ROLE, store.now())
+                store.log(conn, POSTED_EVENT, ws.relative(path), after={**after, "sha256": sha})
+                pending.mark(conn, year, ("publicity",))
+            committing = True
+    except BaseException:
+        if path is not None and not committing:  # a posting nothing records: verify would call it foreign
+            path.unlink(missing_ok=True)
+        raise
+    return path

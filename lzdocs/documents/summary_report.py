@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import shutil
@@ -16,6 +17,7 @@ from lzdocs.settings import date_setting
 from lzdocs.textutil import chinese_date
 
 if TYPE_CHECKING:
+    from lzdocs.documents.publicity_post import Posting
     from lzdocs.documents.summary_final import FinalResult
     from lzdocs.office import Office
     from lzdocs.workspace import Workspace
@@ -210,7 +212,8 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     result.warnings.extend(rebuilt.warnings)
     registers = register_paths(ws, year)
     postings = office.postings(year)
-    publicity = ws.root / postings[-1].file if postings else registers["publicity"]  # the one posted, if it was
+    publicity = _posted(ws, postings[-1], registers["publicity"], result.warnings) if postings else \
+        registers["publicity"]
     if not postings and not date_setting(ws.settings, "publicity", "start"):  # it would say 公示 began today
         result.warnings.append(f"上报材料中公示表的公示期按今天（{chinese_date(office.today)}）起算，因为还没有用 "
                                "lzdocs publicity 发布过公示表，lzdocs.toml 的 [publicity] start 也没有写；"
@@ -235,6 +238,26 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
     listing.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")  # Notepad on Windows reads it
     result.contents.append(listing)
     result.archive = _zip(folder, result.contents, office.clock.now())
+
+
+def _posted(ws: Workspace, last: Posting, working: Path, warnings: list[str]) -> Path:
+    """The 公示表 the 上报 package sends: the one last posted, as it was posted; else, said why, the ``working`` one
+    (which prints the same 公示期)."""
+    from lzdocs.fsutil import NotRegularFile, open_regular
+
+    path = ws.root / last.file
+    try:
+        with open_regular(path) as fh:
+            same = not last.sha256 or hashlib.file_digest(fh, "sha256").hexdigest() == last.sha256
+    except (OSError, NotRegularFile):
+        why = "不在原处（被移走或删除）"
+    else:
+        if same:
+            return path
+        why = "在发布后被改动过（与发布时记录的不一致）"
+    warnings.append(f"已发布的公示表 {path.name} {why}，上报材料中放的是随收表更新的公示表（公示期相同，风险点按档案库"
+                    "现在的）；请运行 lzdocs verify 查看，从备份恢复发布的那份后重新生成上报材料")
+    return working
 
 
 def _early(s: YearSummary) -> list[str]:

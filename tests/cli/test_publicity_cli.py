@@ -102,11 +102,65 @@ def test_a_posted_publicity_changed_afterwards_is_found_by_verify(taken):
     assert [f["subject"] for f in found["findings"] if f["kind"] == "changed"] == [ws.relative(posted)]
 
 
-def test_nothing_to_post_is_refused_in_chinese_and_leaves_no_file(workspace):
+def test_nothing_to_post_or_a_period_outside_the_year_is_refused_in_chinese_and_leaves_nothing(workspace, make_form):
     proc = run_cli("-w", workspace.root, "publicity", check=2)
     assert "2026 年还没有收取任何单位的表格，没有可以公示的风险点" in proc.stderr
-    folder = workspace.root / POSTED
-    assert not folder.exists() or not list(folder.iterdir())
+    assert not (workspace.root / POSTED).exists()
+    make_form(workspace.inbox / "计财处.docx", unit="计划财务处")
+    run_cli("-w", workspace.root, "ingest", check=0)
+    slip = run_cli("-w", workspace.root, "publicity", "--start", "2020-01-01", check=2)
+    assert "公示期 2020年1月1日至1月7日 不在 2026 年度的公示时间内（应在 2026 年或 2027 年）" in slip.stderr
+    config = workspace.root / "lzdocs.toml"  # last year's start left in the settings
+    config.write_text(config.read_text(encoding="utf-8").replace('start = ""', 'start = "2025-12-01"', 1),
+                      encoding="utf-8")
+    stale = run_cli("-w", workspace.root, "publicity", check=2)
+    assert "改正 lzdocs.toml 中 [publicity] 的 start" in stale.stderr
+    assert not (workspace.root / POSTED).exists()
+    given = run_json("-w", workspace.root, "publicity", "--start", "2026-12-02", "--days", "3")
+    assert given["end"] == "2026-12-04"  # and the working one keeps the settings' 公示期, which the 提醒 says
+    assert any(w.startswith("lzdocs.toml 的 [publicity] 写明了公示期（start 或 end），随收表更新的公示表仍按它"
+                            "印公示期，不是这次发布的 2026年12月2日至12月4日") for w in given["warnings"])
+
+
+def test_a_posting_whose_file_was_deleted_stays_missing_and_the_next_takes_another_name(taken):
+    ws, _ = taken
+    first = run_json("-w", ws.root, "publicity", "--start", "2026-12-02")["file"]
+    (ws.root / first).unlink()
+    again = run_json("-w", ws.root, "publicity", "--start", "2026-12-02")["file"]
+    assert again == first.replace(".docx", "_01.docx")
+    found = run_json("-w", ws.root, "verify", check=None)["findings"]
+    assert [(f["kind"], f["subject"]) for f in found] == [("missing", first)]
+    # the 上报 package sends the one posted last; one changed since is not sent for it, and the 提醒 says so
+    (ws.root / again).write_bytes((ws.root / again).read_bytes() + b"x")
+    summary = run_json("-w", ws.root, "summary", "--package")
+    assert summary["contents"][2] == "2026年廉政风险点公示表.docx"
+    assert any(w.startswith(f"已发布的公示表 {again.rsplit('/', 1)[1]} 在发布后被改动过") for w in summary["warnings"])
+
+
+def test_a_posting_shows_no_file_under_its_name_until_it_is_recorded(taken):
+    """While another process holds the archive's write lock (an ingest committing), the posting waits with its
+    file hidden: killed then, it leaves no unrecorded file under a posting's name."""
+    import threading
+    import time
+
+    ws, _ = taken
+    holder = sqlite3.connect(ws.root / "lzdocs.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    done: list = []
+    with Office(ws, today=TODAY) as office:
+        worker = threading.Thread(target=lambda: done.append(office.publicity()))
+        worker.start()
+        folder = ws.root / POSTED
+        deadline = time.monotonic() + 20
+        while not (folder.is_dir() and any(p.name.endswith(".part.docx") for p in folder.iterdir())):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.3)  # waiting for the lock
+        assert [p.name for p in folder.iterdir() if not p.name.startswith(".")] == []
+        holder.execute("COMMIT")
+        worker.join(30)
+    holder.close()
+    assert [p.name for p in folder.iterdir()] == [done[0].file.name]
 
 
 def test_a_posting_that_cannot_be_recorded_leaves_no_file(taken, monkeypatch):
@@ -117,7 +171,7 @@ def test_a_posting_that_cannot_be_recorded_leaves_no_file(taken, monkeypatch):
     def full(*args, **kw):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files, "record_many", full)
+    monkeypatch.setattr(files, "record", full)
     with Office(ws, today=TODAY) as office:
         with pytest.raises(OSError):
             office.publicity()
