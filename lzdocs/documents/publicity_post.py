@@ -112,7 +112,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
     from lzdocs.documents.registers import PUBLICITY_DIR, publicity_rows
     from lzdocs.documents.status import status_from
     from lzdocs.errors import ConfigError
-    from lzdocs.fsutil import remove_stale_placings
+    from lzdocs.fsutil import keep_inside, remove_stale_placings
     from lzdocs.integrity.manifest import hashed
     from lzdocs.store.years import require_open
 
@@ -126,6 +126,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
     context = publicity_context(ws, year, today, period=(first, last))
     stem = f"{year}年廉政风险点公示表（公示期{period_text(first, last)}）"
     folder = ws.year_dir(year) / PUBLICITY_DIR / POSTED_DIR
+    keep_inside(ws.root, folder)  # a link out of the workspace on the way: refused, as for the registers
     units: set[str] = set()
     points = 0
 

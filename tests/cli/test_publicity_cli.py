@@ -232,3 +232,14 @@ def test_the_year_s_archive_package_takes_each_posting_as_an_item(taken):
         ws.root / posted["file"], "内蒙古工业大学2026年廉政风险点公示表（公示期2026年12月1日至12月7日）",
         "内蒙古工业大学纪委办公室", TODAY, "永久", "Z123-2026-Y-JW-0001")
     assert item.sha256 == hashlib.sha256((ws.root / posted["file"]).read_bytes()).hexdigest()
+
+
+def test_a_posted_folder_linked_out_of_the_workspace_is_refused(taken, tmp_path):
+    ws, _ = taken
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    (ws.root / POSTED).parent.mkdir(parents=True, exist_ok=True)
+    (ws.root / POSTED).symlink_to(elsewhere, target_is_directory=True)
+    proc = run_cli("-w", ws.root, "publicity")
+    assert proc.returncode != 0 and "是快捷方式（符号链接），指向工作区以外" in proc.stderr
+    assert list(elsewhere.iterdir()) == [] and run_json("-w", ws.root, "status")["publicity"] == []
