@@ -32,6 +32,9 @@ def test_the_demo_runs_on_any_day(tmp_path, today):
     assert f"催报通知 内工大纪催〔{year}〕1号" in text  # are the campaign's, the deadline's year
     assert f"outbox/{deadline.year}/登记簿/{deadline.year}年廉政风险点汇总表.xlsx" in report["files"]
     assert (tmp_path / "演示" / "outbox" / str(year) / "登记簿" / "发文登记簿.xlsx").is_file()
+    posted = report["publicity"]  # the 公示表 posted on the demo's day, for the campaign's year
+    assert (posted["year"], posted["start"], posted["units"]) == (deadline.year, today.isoformat(), 11)
+    assert (tmp_path / "演示" / posted["file"]).is_file() and posted["file"] in report["files"]
 
 
 def test_the_demo_s_urges_are_known_to_a_later_urge_of_that_day(tmp_path):

@@ -121,9 +121,24 @@ def demo_registers(office: Office, echo: Echo, report: dict, years: set[int]) ->
         report.setdefault("status", {})[str(year)] = status.as_dict()
 
 
+def demo_publicity(office: Office, echo: Echo, report: dict, years: set[int]) -> None:
+    """The 公示表 posted, as the office posts it once the forms are in (``lzdocs publicity``): kept under its 公示期."""
+    from lzdocs.documents.publicity import period_text
+
+    year = office.programme_year()
+    posted = office.publicity(year)
+    echo(f"\n发布 {year} 年公示表（公示期 {period_text(posted.start, posted.end)}，{posted.units} 个单位、"
+         f"{posted.points} 个风险点），留档：")
+    echo(f"  {shown(office.ws, posted.file)}")
+    for warning in posted.warnings:
+        echo(f"  提醒：{warning}")
+    report.setdefault("files", []).append(office.ws.relative(posted.file))
+    report["publicity"] = posted.as_dict(office.ws.relative)
+
+
 def _quoted(text: str) -> str:
     return f'"{text}"' if any(c in text for c in " （）()&") else text
 
 
 STEPS: list[Callable[[Office, Echo, dict, set[int]], None]] = [
-    demo_letters, demo_notices, demo_watch, demo_registers]  # registers last: they list the letters too
+    demo_letters, demo_notices, demo_watch, demo_publicity, demo_registers]  # registers last: they list the letters

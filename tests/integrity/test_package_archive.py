@@ -58,7 +58,8 @@ def test_the_items_are_numbered_by_class_from_0001_without_a_gap(archived):
     assert list(by_class) == ["永久", "定期30年", "定期10年"]
     for period, code in (("永久", "Y"), ("定期30年", "D30"), ("定期10年", "D10")):
         assert by_class[period] == [f"Z123-2026-{code}-JW-{n:04d}" for n in range(1, len(by_class[period]) + 1)]
-    assert [len(v) for v in by_class.values()] == [3, 15, 2]  # 2 notices + the summary; 11 forms + 4 letters; 2 urges
+    assert [len(v) for v in by_class.values()] == [4, 15, 2]  # 2 notices, the 公示表 posted, the summary; 11 forms
+    # + 4 letters; 2 urges
     assert [r["件号"] for r in rows[:3]] == ["0001", "0002", "0003"]
 
 
@@ -67,6 +68,7 @@ def test_each_class_is_ordered_by_time_with_a_units_forms_together(archived):
     permanent = [(r["文号"], r["题名"], r["日期"]) for r in rows if r["sheet"] == "永久"]
     assert permanent == [("内工大党发〔2026〕1号", "关于印发《廉政风险防控机制建设工作实施方案》的通知", "20261128"),
                          ("内工大党发〔2026〕2号", "关于印发《廉政风险防控机制建设工作实施方案》的通知", "20261128"),
+                         (None, "内蒙古工业大学2026年廉政风险点公示表（公示期2026年11月28日至12月4日）", "20261128"),
                          (None, "内蒙古工业大学关于2026年度廉政风险防控工作情况的报告", "20261128")]
     thirty = [r for r in rows if r["sheet"] == "定期30年"]
     assert [r["责任者"] for r in thirty[:11]] == ["组织部", "宣传部", "人事处", "计划财务处", "教务处", "科学技术处",
@@ -108,18 +110,18 @@ def test_the_manifest_holds_every_files_sha256_and_the_text_form_agrees(archived
     dest, files = archived["dest"], archived["manifest"]["files"]
     on_disk = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
     assert sorted(files) == [n for n in on_disk if n not in ("清单.json", "清单.txt")]
-    assert len(files) == 2 * 20 + 2  # each item twice, the 目录 twice
+    assert len(files) == 2 * 21 + 2  # each item twice, the 目录 twice
     for name, entry in files.items():
         data = (dest / name).read_bytes()
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sha256"], entry["size"]), name
     lines = (dest / "清单.txt").read_text(encoding="utf-8").splitlines()
     assert lines == [f"{entry['sha256']}  {name}" for name, entry in files.items()]  # as sha256sum -c reads it
-    assert lines[0].endswith("  归档文件目录.pdf") and lines[-1].endswith("  文件/Z123-2026-Y-JW-0003.pdf")
+    assert lines[0].endswith("  归档文件目录.pdf") and lines[-1].endswith("  文件/Z123-2026-Y-JW-0004.pdf")
 
 
 def test_the_command_says_what_it_did_and_the_year_is_closed(archived):
     out, root = archived["stdout"], archived["root"]
-    assert out.startswith("已归档 2026 年度：20 件（永久 3 件，定期30年 15 件，定期10年 2 件），用时")
+    assert out.startswith("已归档 2026 年度：21 件（永久 4 件，定期30年 15 件，定期10年 2 件），用时")
     assert "作废文号 1 个不作为归档文件，已在目录末尾说明" in out
     manifest_sha = hashlib.sha256((archived["dest"] / "清单.json").read_bytes()).hexdigest()
     assert f"清单.json 的 SHA-256：{manifest_sha}" in out
@@ -127,7 +129,7 @@ def test_the_command_says_what_it_did_and_the_year_is_closed(archived):
         [(year, items, sha, reopened)] = db.execute(
             "SELECT year, items, manifest_sha256, reopened_at FROM year_closures").fetchall()
         [(subject,)] = db.execute("SELECT subject FROM events WHERE action = 'archive'").fetchall()
-    assert (year, items, sha, reopened, subject) == (2026, 20, manifest_sha, None, "2026")
+    assert (year, items, sha, reopened, subject) == (2026, 21, manifest_sha, None, "2026")
     proc = run_cli("-w", root, "letter", "suggestion", "--unit", "计财处", "--set", "事由=x", "--set", "问题=y",
                    "--set", "建议=z", check=2)
     assert "2026 年度已于" in proc.stderr and "lzdocs archive --reopen 2026" in proc.stderr
@@ -137,7 +139,7 @@ def test_verify_package_passes_and_names_a_changed_byte_a_missing_file_and_a_str
     copy = tmp_path / "另一台电脑" / "2026"
     shutil.copytree(archived["dest"], copy)
     report = verify_package(copy)
-    assert report.ok and report.checked == {"files": 42, "items": 20, "pdfs": 21}
+    assert report.ok and report.checked == {"files": 44, "items": 21, "pdfs": 22}
     pdf = copy / "文件" / "Z123-2026-D30-JW-0012.pdf"
     good = pdf.read_bytes()
     pdf.write_bytes(good[:100] + bytes([good[100] ^ 1]) + good[101:])
@@ -163,7 +165,7 @@ def test_lzdocs_verify_package_runs_on_a_computer_without_the_workspace(archived
     elsewhere = tmp_path / "无关文件夹"
     elsewhere.mkdir()
     ok = run_cli("verify", "--package", copy, cwd=elsewhere, check=0).stdout
-    assert ok.startswith(f"已检查归档包 {copy}：20 件，文件 42 个，PDF 21 个")
+    assert ok.startswith(f"已检查归档包 {copy}：21 件，文件 44 个，PDF 22 个")
     assert "结论：归档包完好" in ok
     (copy / "文件" / "Z123-2026-Y-JW-0002.docx").unlink()
     bad = run_cli("verify", "--package", copy, "--json", cwd=elsewhere, check=1)
