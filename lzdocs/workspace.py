@@ -182,6 +182,12 @@ class Unit:
     head: str = ""
     leader: str = ""
     areas: tuple[str, ...] | None = None  # 业务领域 (optional column; quality review): None = guessed from the name
+    first_year: int | None = None  # 起始年度 (optional column): the first year it is to report; None = always was
+    last_year: int | None = None  # 终止年度 (optional column): the last year it is to report; None = still does
+
+    def reports_in(self, year: int) -> bool:
+        """Is the unit expected to send its form for ``year``?"""
+        return (self.first_year or year) <= year <= (self.last_year or year)
 
 
 class Roster:
@@ -204,7 +210,14 @@ class Roster:
 
     @property
     def names(self) -> list[str]:
+        """Every unit on the roster: whose name or alias a form or a record may carry, in the roster's order."""
         return [u.name for u in self.units]
+
+    def names_in(self, year: int) -> list[str]:
+        """The units expected to report for ``year`` (``起始年度``/``终止年度``): those a year's 报送情况, urges and
+        summary count. A unit set up in 2027 is no 未报送 of 2026 when 2026's registers are written again in January;
+        one dissolved after 2026 is none of 2027's, its forms of 2026 still its own."""
+        return [u.name for u in self.units if u.reports_in(year)]
 
     def resolve(self, text: str) -> str | None:
         """The roster name for a name or alias as written on a form, or None."""
@@ -308,7 +321,8 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
     if "单位" not in header:
         raise ConfigError(f"名单文件 {source} 的第一行应为表头“单位,别名,负责人,分管领导”，未找到“单位”列",
                           hint="请在第一行写上表头，第一列的表头写“单位”")
-    col = {name: header.index(name) for name in ("单位", "别名", "负责人", "分管领导", "业务领域") if name in header}
+    columns = ("单位", "别名", "负责人", "分管领导", "业务领域", "起始年度", "终止年度")
+    col = {name: header.index(name) for name in columns if name in header}
 
     def cell(row, key):  # an invisible control character (pasted in with a name) dropped: it would ride along into
         i = col.get(key)  # every letter and register the unit is named in, and match no form's name
@@ -334,9 +348,30 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
                                   hint="一个名称或别名只能属于一个单位，请删去其中一处")
             owner.setdefault(squeeze(key), (squeeze(name), number))
         areas = cell(row, "业务领域")  # blank: guessed from the name; 无: none
+        first, last = (_roster_year(cell(row, key), key, source, number, name) for key in ("起始年度", "终止年度"))
+        if first and last and last < first:
+            raise ConfigError(f"名单文件 {source} 第 {number} 行（{name}）的终止年度 {last} 早于起始年度 {first}",
+                              hint="起始年度是该单位第一次报送的年度，终止年度是最后一次报送的年度（都含该年度）；"
+                                   "不限的留空")
         units.append(Unit(name, aliases, cell(row, "负责人"), cell(row, "分管领导"), None if not areas else
-                          tuple(a.strip() for a in _ALIAS_SPLIT.split(areas) if a.strip() not in ("", "无"))))
+                          tuple(a.strip() for a in _ALIAS_SPLIT.split(areas) if a.strip() not in ("", "无")),
+                          first, last))
     return Roster(units, school=school)
+
+
+_ROSTER_YEAR = re.compile(r"(\d{4})(?:\.0+)?\s*年?(?:度)?")
+
+
+def _roster_year(text: str, column: str, source: str, number: int, name: str) -> int | None:
+    """A 起始年度/终止年度 cell: 2027, 2027年, 2027年度 (a spreadsheet's 2027.0 too); None when blank."""
+    text = text.strip()
+    if not text:
+        return None
+    found = _ROSTER_YEAR.fullmatch(text)
+    if found is None or not 2000 <= int(found.group(1)) <= 2100:
+        raise ConfigError(f"名单文件 {source} 第 {number} 行（{name}）的{column}“{text}”不是年份",
+                          hint="请写四位数的年份，如 2027；不限的留空")
+    return int(found.group(1))
 
 
 def read_settings(config: Path) -> Settings:

@@ -494,7 +494,7 @@ def units_to_urge(ws: Workspace, store: Store, year: int) -> list[str]:
 
     with store.read() as conn:
         done = units_with_current_submission(conn, year)
-    return [name for name in ws.roster().names if name not in done]
+    return [name for name in ws.roster().names_in(year) if name not in done]
 
 
 def urge_values(ws: Workspace, year: int, date: dt.date, values: dict, *, reminder: bool) -> dict:

@@ -140,7 +140,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
     with store.read() as conn:  # one read of the archive: the rows shown are the ones counted
         require_open(conn, year)
         roster = ws.roster()
-        order = status_from(conn, roster.names, year, today, ws.settings.deadline(year),
+        order = status_from(conn, roster.names_in(year), year, today, ws.settings.deadline(year),
                             current=roster.current).recorded_order()
         rows = publicity_rows(conn, year, order)
         head = next(rows, None)

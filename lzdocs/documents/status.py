@@ -183,7 +183,7 @@ def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
     from lzdocs.dynamics.warnings import overdue_warnings
 
     with store.read() as conn:
-        status = status_from(conn, roster.names, year, today, deadline, kind=kind, current=roster.current)
+        status = status_from(conn, roster.names_in(year), year, today, deadline, kind=kind, current=roster.current)
     status.follow_up = overdue_warnings(store, today, Deadlines.from_settings(ws.settings))
     return status
 

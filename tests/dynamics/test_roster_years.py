@@ -1,0 +1,89 @@
+"""A roster that changes from year to year: units.csv's optional 起始年度 and 终止年度 say which years a unit reports
+for. A unit set up in 2027 is no 未报送 of 2026 when 2026's registers are written again in January, nor urged for
+2026, nor counted in 2026's summary; a unit dissolved after 2026 is none of 2027's, its 2026 form still its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lzdocs import Office
+from lzdocs.errors import ConfigError
+from lzdocs.workspace import parse_roster
+from tests.conftest import SAMPLE_ROWS, run_cli, run_json
+
+HEADER = "单位,别名,负责人,分管领导,起始年度,终止年度\n"
+
+
+def write_roster(root, lines: list[str]) -> None:
+    (root / "units.csv").write_text(HEADER + "".join(f"{line}\n" for line in lines), encoding="utf-8-sig")
+
+
+def test_the_years_columns_are_read_as_a_clerk_writes_them_and_a_wrong_one_is_named():
+    roster = parse_roster([["单位", "起始年度", "终止年度"], ["网络中心", "2027年", ""], ["后勤处", "", "2026.0"],
+                           ["图书馆", "", ""], ["档案馆", "2025年度", "2030"]], source="units.csv")
+    assert roster.names_in(2026) == ["后勤处", "图书馆", "档案馆"]
+    assert roster.names_in(2027) == ["网络中心", "图书馆", "档案馆"]
+    assert roster.names == ["网络中心", "后勤处", "图书馆", "档案馆"]  # every name still resolves
+    assert roster.resolve("后勤处") == "后勤处"
+    with pytest.raises(ConfigError, match="第 2 行（网络中心）的起始年度“明年”不是年份") as bad:
+        parse_roster([["单位", "起始年度"], ["网络中心", "明年"]], source="units.csv")
+    assert "请写四位数的年份，如 2027" in bad.value.hint
+    with pytest.raises(ConfigError, match="第 2 行（后勤处）的终止年度 2025 早于起始年度 2026"):
+        parse_roster([["单位", "起始年度", "终止年度"], ["后勤处", "2026", "2025"]], source="units.csv")
+
+
+@pytest.fixture
+def changed(workspace, make_form):
+    """2026: 计划财务处 and 后勤管理处 report (后勤管理处 for the last time); in 2027 网络信息中心 is set up."""
+    root = workspace.root
+    write_roster(root, ["计划财务处,计财处,,,,", "后勤管理处,后勤处,,,,2026", "网络信息中心,网络中心,,,2027,"])
+    office = Office(root, today=dt.date(2026, 11, 20))
+    office.ingest([make_form(root.parent / "forms" / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS,
+                             date=dt.date(2026, 11, 10))], received=dt.date(2026, 11, 10))
+    office.ingest([make_form(root.parent / "forms" / "后勤处.docx", unit="后勤管理处", rows=SAMPLE_ROWS,
+                             date=dt.date(2026, 11, 12))], received=dt.date(2026, 11, 12))
+    return root
+
+
+def test_a_unit_set_up_later_is_no_missing_unit_of_the_year_before(changed):
+    january = ["-w", changed]
+    env_day = {"LZDOCS_TODAY": "2027-01-05"}
+    from tests.conftest import cli_env
+
+    status = run_json(*january, "status", "--year", "2026", env=cli_env(**env_day))
+    assert [(u["unit"], u["state"]) for u in status["units"]] == [("计划财务处", "submitted"),
+                                                                 ("后勤管理处", "submitted")]
+    plan = run_json(*january, "urge", "--year", "2026", "--dry-run", env=cli_env(**env_day))
+    assert plan["units"] == []  # nobody owes 2026's form: 网络信息中心 did not exist
+    with Office(changed, today=dt.date(2027, 1, 5)) as office:
+        numbers = office.summary(2026).numbers
+    assert (numbers.roster, numbers.on_time, numbers.missing) == (["计划财务处", "后勤管理处"],
+                                                                  ["计划财务处", "后勤管理处"], [])
+    with Office(changed, today=dt.date(2027, 11, 20)) as office:
+        later = office.status(2027)
+    assert [(u.unit, u.state) for u in later.units] == [("计划财务处", "missing"), ("网络信息中心", "missing")]
+
+
+def test_a_summary_written_before_a_unit_is_added_keeps_its_numbers(changed):
+    """The clerk adds next year's new unit to units.csv before handing 2026 over: 2026's summary still holds."""
+    from lzdocs.integrity.items import stale_numbers
+
+    with Office(changed, today=dt.date(2026, 12, 20)) as office:
+        result = office.summary(2026)
+        text = (changed / "units.csv").read_text(encoding="utf-8-sig")
+        (changed / "units.csv").write_text(text + "档案馆,,,,2027,\n", encoding="utf-8-sig")
+        office = Office(changed, today=dt.date(2027, 1, 5))
+        with office.store.read() as conn:
+            assert stale_numbers(conn, office.ws, 2026, result.file) == ""
+
+
+def test_the_registers_of_the_year_list_only_its_units(changed):
+    from openpyxl import load_workbook
+
+    run_cli("-w", changed, "register", "--year", "2026", check=0)
+    book = load_workbook(changed / "outbox/2026/登记簿/报送情况登记表.xlsx", read_only=True)
+    sheet = book.worksheets[0]
+    units = [row[1] for row in sheet.iter_rows(min_row=4, values_only=True) if row[1]]
+    assert "网络信息中心" not in units and {"计划财务处", "后勤管理处"} <= set(units)
