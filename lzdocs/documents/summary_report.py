@@ -242,8 +242,8 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
 
 
 def _posted(ws: Workspace, last: Posting, working: Path, warnings: list[str]) -> Path:
-    """The 公示表 the 上报 package sends: the one last posted, as it was posted; else, said why, the ``working`` one
-    (which prints the same 公示期)."""
+    """The 公示表 the 上报 package sends: the one last posted, as it was posted; else, said why, the ``working``
+    one."""
     from lzdocs.fsutil import NotRegularFile, open_regular
 
     path = ws.root / last.file
@@ -256,8 +256,8 @@ def _posted(ws: Workspace, last: Posting, working: Path, warnings: list[str]) ->
         if same:
             return path
         why = "在发布后被改动过（与发布时记录的不一致）"
-    warnings.append(f"已发布的公示表 {path.name} {why}，上报材料中放的是随收表更新的公示表（公示期相同，风险点按档案库"
-                    "现在的）；请运行 lzdocs verify 查看，从备份恢复发布的那份后重新生成上报材料")
+    warnings.append(f"已发布的公示表 {path.name} {why}，上报材料中放的是随收表更新的公示表（风险点按档案库现在的）；"
+                    "请运行 lzdocs verify 查看，从备份恢复发布的那份后重新生成上报材料")
     return working
 
 

@@ -52,8 +52,9 @@ def _errors(validator, path: Path) -> list[str]:
 
 def test_generated_documents_have_no_schema_errors(validator, demo_outputs):
     kinds = {p.parent.name for p in demo_outputs}
-    assert {"纪检监察建议书", "问廉问责书", "谈话提醒通知书", "责令检查整改通知书", "催报通知", "通知", "公示"} <= kinds
-    assert len(demo_outputs) == 10  # the 5 letters, 2 notices (2012 and 1999 style), 公示表, 2 received forms
+    assert {"纪检监察建议书", "问廉问责书", "谈话提醒通知书", "责令检查整改通知书", "催报通知", "通知", "公示",
+            "已发布"} <= kinds
+    assert len(demo_outputs) == 11  # the 5 letters, 2 notices (2012 and 1999 style), 公示表 and the one posted, 2 forms
     problems = {p.name: _errors(validator, p) for p in demo_outputs}
     assert {name: errs for name, errs in problems.items() if errs} == {}
 
