@@ -46,6 +46,7 @@ def taken(workspace, make_form):
     return workspace, inputs
 
 
+@pytest.mark.both_backends
 def test_a_posting_is_kept_under_its_period_and_a_late_form_rewrites_only_the_working_one(taken, make_form):
     ws, inputs = taken
     posted = run_json("-w", ws.root, "publicity", "--start", "2026-12-01", "--days", "5")
