@@ -1172,7 +1172,7 @@ class Office:
         if all_units:
             if not self.roster():
                 raise ConfigError("单位名单（units.csv）是空的", hint="先在 units.csv 中填写单位")
-            names = list(self.roster().names)
+            names = list(self.roster().names_in(self.programme_year()))  # not a unit dissolved, nor one to come
         else:
             names = [self.resolve_unit(u) for u in units] or [None]
         writer = write_docx if fmt == "docx" else write_xlsx
@@ -1363,8 +1363,11 @@ class Office:
         from lzdocs.dynamics import reviews as R
 
         policy = R.ReviewPolicy.from_settings(self.ws.settings)
-        return R.review_list(self.store, policy, self.today, unit=self.resolve_unit(unit) if unit else None,
-                             unit_order=self.roster().names, due_within=due_within)
+        roster = self.roster()
+        found = R.review_list(self.store, policy, self.today, unit=self.resolve_unit(unit) if unit else None,
+                              unit_order=roster.names, due_within=due_within)
+        gone = roster.dissolved_by(self.programme_year())  # a unit no longer reporting is asked for no review
+        return [d for d in found if roster.current(d.unit) not in gone]
 
     def review_counts(self) -> dict:
         """How many reviews are overdue, due soon, and found 未落实 (for ``lzdocs status``)."""

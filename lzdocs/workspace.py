@@ -219,6 +219,22 @@ class Roster:
         one dissolved after 2026 is none of 2027's, its forms of 2026 still its own."""
         return [u.name for u in self.units if u.reports_in(year)]
 
+    def dissolved_by(self, year: int) -> set[str]:
+        """The roster units whose last year to report (终止年度) is before ``year``."""
+        return {u.name for u in self.units if u.last_year is not None and u.last_year < year}
+
+    def off_year(self, name: str, year: int) -> str | None:
+        """Why roster unit ``name`` is not expected to report for ``year`` (its 起始年度/终止年度), for the clerk who
+        takes its form of that year all the same; None when it is expected, or is no roster unit."""
+        unit = self._by_name.get(name)
+        if unit is None or unit.reports_in(year):
+            return None
+        span = f"从 {unit.first_year} 年度起报送" if unit.first_year and year < unit.first_year else \
+            f"只报送到 {unit.last_year} 年度"
+        return (f"按名单（units.csv），{name}{span}，这份是 {year} 年度的表，已收取并计入 {year} 年度；"
+                "名单的起始年度、终止年度写错了的，请改正 units.csv；单位已撤并的，请在 units.csv 中删去它这一行，"
+                "把它的名称写作现在单位的别名")
+
     def resolve(self, text: str) -> str | None:
         """The roster name for a name or alias as written on a form, or None."""
         key = self._key(text)
@@ -323,6 +339,10 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
                           hint="请在第一行写上表头，第一列的表头写“单位”")
     columns = ("单位", "别名", "负责人", "分管领导", "业务领域", "起始年度", "终止年度")
     col = {name: header.index(name) for name in columns if name in header}
+    unknown = [h for h in header if h not in columns and _YEAR_HEADER.fullmatch(h)]
+    if unknown:  # 开始年度, 撤销年份: a unit's years the clerk meant, which would otherwise be passed over in silence
+        raise ConfigError(f"名单文件 {source} 的表头“{'、'.join(unknown)}”不认识",
+                          hint="单位从哪一年起报送、报送到哪一年，请写在表头为“起始年度”“终止年度”的两列（不限的留空）")
 
     def cell(row, key):  # an invisible control character (pasted in with a name) dropped: it would ride along into
         i = col.get(key)  # every letter and register the unit is named in, and match no form's name
@@ -359,18 +379,25 @@ def parse_roster(rows: list[list[str]], *, source: str, school: str = "") -> Ros
     return Roster(units, school=school)
 
 
-_ROSTER_YEAR = re.compile(r"(\d{4})(?:\.0+)?\s*年?(?:度)?")
+_ROSTER_YEAR = re.compile(r"(\d{4})(?:\.0+|-\d\d-\d\d(?: 00:00:00)?)?\s*年?(?:度)?")
+# a header meant for the years a unit reports (开始年度, 撤销年份), not any year (成立年份 is the clerk's own column)
+_YEAR_HEADER = re.compile(r"(开始|起始|起|始|结束|终止|终|停止|停用|截止|撤销|撤并|启用)(报送)?(年度|年份|年)")
 
 
 def _roster_year(text: str, column: str, source: str, number: int, name: str) -> int | None:
-    """A 起始年度/终止年度 cell: 2027, 2027年, 2027年度 (a spreadsheet's 2027.0 too); None when blank."""
+    """A 起始年度/终止年度 cell: 2027, 2027年, 2027年度 (a spreadsheet's 2027.0 or a date cell's year too); None when
+    blank or 无."""
     text = text.strip()
-    if not text:
+    if not text or text == "无":
         return None
     found = _ROSTER_YEAR.fullmatch(text)
-    if found is None or not 2000 <= int(found.group(1)) <= 2100:
+    if found is None:
         raise ConfigError(f"名单文件 {source} 第 {number} 行（{name}）的{column}“{text}”不是年份",
                           hint="请写四位数的年份，如 2027；不限的留空")
+    if not 2000 <= int(found.group(1)) <= 2100:
+        raise ConfigError(f"名单文件 {source} 第 {number} 行（{name}）的{column}“{text}”超出了年份的范围"
+                          "（2000—2100 年）",
+                          hint="请写四位数的年份，如 2027（单元格设成了日期格式的，请先改为“常规”再写）；不限的留空")
     return int(found.group(1))
 
 

@@ -141,7 +141,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
         require_open(conn, year)
         roster = ws.roster()
         order = status_from(conn, roster.names_in(year), year, today, ws.settings.deadline(year),
-                            current=roster.current).recorded_order()
+                            current=roster.current, listed=roster.names).recorded_order()
         rows = publicity_rows(conn, year, order)
         head = next(rows, None)
         if head is None:

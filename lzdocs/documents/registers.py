@@ -223,7 +223,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
         if paths.keys() & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
             roster = ws.roster()
             status = status_from(conn, roster.names_in(year), year, today, ws.settings.deadline(year),
-                                 current=roster.current)
+                                 current=roster.current, listed=roster.names)
             order = status.recorded_order()
         # the 汇总 and the 公示表 list the same risk points: when both are written, one read of them serves both
         both = paths.keys() >= {"risks", "publicity"}

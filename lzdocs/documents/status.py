@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -183,16 +183,20 @@ def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
     from lzdocs.dynamics.warnings import overdue_warnings
 
     with store.read() as conn:
-        status = status_from(conn, roster.names_in(year), year, today, deadline, kind=kind, current=roster.current)
+        status = status_from(conn, roster.names_in(year), year, today, deadline, kind=kind, current=roster.current,
+                             listed=roster.names)
     status.follow_up = overdue_warnings(store, today, Deadlines.from_settings(ws.settings))
     return status
 
 
 def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,
-                kind: str = "risk", current: Callable[[str], str] | None = None) -> SubmissionStatus:
+                kind: str = "risk", current: Callable[[str], str] | None = None,
+                listed: Sequence[str] | None = None) -> SubmissionStatus:
     """The same, inside a read transaction the caller holds (the registers read everything in one). ``current``
     maps a recorded unit name to the roster's current one (``Roster.current``); without it, units are the names
-    recorded."""
+    recorded. ``roster_names``: the units expected in ``year`` (``Roster.names_in``); ``listed``: every roster unit
+    (``Roster.names``) — one of them not expected in the year whose form of it was taken anyway (a unit's 起始年度
+    written a year late) is counted as one of the year's, in the roster's order, not as a unit off the roster."""
     from lzdocs.store import reports
 
     name = current or (lambda recorded: recorded)
@@ -208,6 +212,9 @@ def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.
         counts.setdefault(lines[recorded_as], Counter()).update(levels)
     rejected = _merged(reports.rejections_by_unit(conn, year, kind, until=today), name,
                        lambda a, b: {**max(a, b, key=lambda r: r["id"]), "count": a["count"] + b["count"]})
+    if listed is not None:
+        expected = set(roster_names)
+        roster_names = [unit for unit in listed if unit in expected or unit in accepted]
     roster = set(roster_names)
     others = sorted(set(accepted) - roster)  # on file but not (or no longer) on the roster
     units = [_unit_status(unit, unit in roster, accepted.get(unit), forms.get(unit), rejected.get(unit),

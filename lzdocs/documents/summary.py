@@ -109,11 +109,13 @@ def figures_digest(s: YearSummary) -> str:
 
 
 def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
-                 threshold: float, current: Callable[[str], str] | None = None) -> YearSummary:
+                 threshold: float, current: Callable[[str], str] | None = None,
+                 listed: Sequence[str] | None = None) -> YearSummary:
     """Every number of the summary of ``year``, read in the caller's transaction. ``current`` (``Roster.current``)
-    counts a renamed unit's rows, reviews and cases under its current name, once, as ``status_from`` does."""
+    counts a renamed unit's rows, reviews and cases under its current name, once, as ``status_from`` does; ``roster``
+    and ``listed``: the units expected in the year and every roster unit, as ``status_from`` takes them."""
     name_of = current or (lambda recorded: recorded)
-    status = status_from(conn, list(roster), year, today, deadline, current=current)
+    status = status_from(conn, list(roster), year, today, deadline, current=current, listed=listed)
     names = [u.unit for u in status.units]
     rows = list(subs_q.current_risks(conn, year=year))
     present = {name_of(r["unit"]) for r in rows}
@@ -129,7 +131,7 @@ def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequenc
     results = Counter(r["result"] for r in reviews)
     cases = list(cases_q.list_cases(conn, year=year))
     return YearSummary(
-        year=year, today=today, deadline=deadline, roster=list(roster),
+        year=year, today=today, deadline=deadline, roster=[u.unit for u in status.units if u.on_roster],
         on_time=status.names(SUBMITTED), late=status.names(LATE), missing=status.names(MISSING),
         levels=dict(Counter(r["level"] for r in rows)),
         categories=dict(sorted(Counter((r["category"] or "").strip() or NO_CATEGORY for r in rows).items(),

@@ -45,6 +45,8 @@ def check_form(form: RawForm, roster: Roster, *, received: dt.date, today: dt.da
     unit = _check_unit(form, roster, problems, file_name)
     owes = (lambda year: owed(kind.key, unit, year)) if owed is not None and unit else None
     filled, year = _check_date(form, received, today, problems, deadline, closed, owes)
+    if unit and year and (off := roster.off_year(unit, year)):  # taken, and counted in that year: said
+        problems.append(warning(off, column=form.kind.unit.label))
     if rows is None:
         rows = check_rows(form, same_as_above)
     problems += rows.problems

@@ -32,6 +32,16 @@ def test_the_years_columns_are_read_as_a_clerk_writes_them_and_a_wrong_one_is_na
     assert "请写四位数的年份，如 2027" in bad.value.hint
     with pytest.raises(ConfigError, match="第 2 行（后勤处）的终止年度 2025 早于起始年度 2026"):
         parse_roster([["单位", "起始年度", "终止年度"], ["后勤处", "2026", "2025"]], source="units.csv")
+    with pytest.raises(ConfigError, match="起始年度“1999”超出了年份的范围（2000—2100 年）"):
+        parse_roster([["单位", "起始年度"], ["网络中心", "1999"]], source="units.csv")
+    with pytest.raises(ConfigError, match="表头“开始年度、撤销年份”不认识") as misspelt:  # not passed over in silence
+        parse_roster([["单位", "开始年度", "撤销年份", "成立年份"], ["网络中心", "2027", "", "1958"]],
+                     source="units.csv")
+    assert "“起始年度”“终止年度”" in misspelt.value.hint
+    rows = [["单位", "起始年度", "终止年度", "成立年份"], ["网络中心", "２０２７年", "无", "1958"],
+            ["档案馆", "2027-01-01 00:00:00", ""]]  # full-width digits, 无, a date cell of a .xlsx
+    assert [(u.first_year, u.last_year) for u in parse_roster(rows, source="units.xlsx").units] == [
+        (2027, None), (2027, None)]
 
 
 @pytest.fixture
@@ -87,3 +97,31 @@ def test_the_registers_of_the_year_list_only_its_units(changed):
     sheet = book.worksheets[0]
     units = [row[1] for row in sheet.iter_rows(min_row=4, values_only=True) if row[1]]
     assert "网络信息中心" not in units and {"计划财务处", "后勤管理处"} <= set(units)
+
+
+def test_a_form_of_a_year_its_unit_is_not_listed_for_is_taken_said_and_counted_in_that_year(changed, make_form):
+    """网络信息中心 (from 2027 on the roster) sends a form of 2026: taken, with a 提示 saying what to put right, and
+    counted among 2026's units — not as a unit off the roster, and the summary's numbers add up."""
+    with Office(changed, today=dt.date(2026, 12, 20)) as office:
+        form = make_form(changed.parent / "forms" / "网络中心.docx", unit="网络信息中心", rows=SAMPLE_ROWS,
+                         date=dt.date(2026, 12, 18))
+        report = office.ingest([form], received=dt.date(2026, 12, 18))
+        [outcome] = report.outcomes
+        assert outcome.status == "accepted"
+        assert ("按名单（units.csv），网络信息中心从 2027 年度起报送，这份是 2026 年度的表，已收取并计入 2026 年度；"
+                "名单的起始年度、终止年度写错了的，请改正 units.csv；单位已撤并的，请在 units.csv 中删去它这一行，"
+                "把它的名称写作现在单位的别名") in [p.message for p in outcome.problems]  # (and copies of 计财处's)
+        status = office.status(2026)
+        assert [(u.unit, u.on_roster) for u in status.units] == [
+            ("计划财务处", True), ("后勤管理处", True), ("网络信息中心", True)]
+        numbers = office.summary(2026).numbers
+    assert len(numbers.roster) == len(numbers.on_time) + len(numbers.late) + len(numbers.missing) == 3
+
+
+def test_a_dissolved_unit_gets_no_blank_form_and_is_asked_for_no_review(changed):
+    with Office(changed, today=dt.date(2027, 12, 1)) as office:
+        assert office.programme_year() == 2027
+        made = office.forms(all_units=True)
+        assert len(made) == 2 and not [p for p in made if "后勤管理处" in p.name]
+        reviews = office.reviews(due_within=400)
+    assert reviews and {d.unit for d in reviews} == {"计划财务处"}  # 后勤管理处's 2026 points: no review
