@@ -738,7 +738,8 @@ class Office:
         return (date or self.today).year if reminder else self.programme_year()
 
     def units_to_urge(self, year: int | None = None) -> list[str]:
-        """Roster units with no accepted form for ``year`` (default: ``programme_year()``), in roster order."""
+        """Roster units expected in ``year`` (default: ``programme_year()``; units.csv's 起始年度/终止年度) with no
+        accepted form for it, in roster order."""
         from lzdocs.documents.letters import units_to_urge
 
         if not self.roster():
@@ -1172,7 +1173,8 @@ class Office:
         if all_units:
             if not self.roster():
                 raise ConfigError("单位名单（units.csv）是空的", hint="先在 units.csv 中填写单位")
-            names = list(self.roster().names_in(self.programme_year()))  # not a unit dissolved, nor one to come
+            names = list(self.roster().names_in(self.today.year))  # this year's campaign: not a unit dissolved,
+            # nor one to come (the programme year is last year's until its late forms are in)
         else:
             names = [self.resolve_unit(u) for u in units] or [None]
         writer = write_docx if fmt == "docx" else write_xlsx
@@ -1366,8 +1368,8 @@ class Office:
         roster = self.roster()
         found = R.review_list(self.store, policy, self.today, unit=self.resolve_unit(unit) if unit else None,
                               unit_order=roster.names, due_within=due_within)
-        gone = roster.dissolved_by(self.programme_year())  # a unit no longer reporting is asked for no review
-        return [d for d in found if roster.current(d.unit) not in gone]
+        year = self.programme_year()  # a unit that stopped reporting (终止年度) is asked for no review of its points
+        return [d for d in found if not roster.retired(roster.current(d.unit), d.year, year)]
 
     def review_counts(self) -> dict:
         """How many reviews are overdue, due soon, and found 未落实 (for ``lzdocs status``)."""

@@ -58,8 +58,8 @@ close_days = 15          # 核查已整改后办结的期限
 [publicity]
 show_owner = false       # 公示表是否列出责任人姓名（范围较大的公示请保持 false）
 days = 7                 # 公示期天数（含首尾两天），从 start 起算
-start = ""               # 公示期开始日期，如 "2026-12-01"；留空则沿用最近一次 lzdocs publicity 发布的公示期，
-                         # 没有发布过则为生成公示表的当天
+start = ""               # 公示期开始日期，如 "2026-12-01"；留空则 lzdocs publicity 从当天起算，随收表更新的
+                         # 公示表沿用最近一次发布的公示期（没有发布过则为生成公示表的当天）
 end = ""                 # 公示期结束日期，如 "2026-12-07"；留空则按 days 推算
 phone = ""               # 监督电话，印在公示表上，如 "0471-6575000"；留空则不印
 email = ""               # 监督邮箱，印在公示表上，如 "jiwei@example.edu.cn"；留空则不印
@@ -219,9 +219,12 @@ class Roster:
         one dissolved after 2026 is none of 2027's, its forms of 2026 still its own."""
         return [u.name for u in self.units if u.reports_in(year)]
 
-    def dissolved_by(self, year: int) -> set[str]:
-        """The roster units whose last year to report (终止年度) is before ``year``."""
-        return {u.name for u in self.units if u.last_year is not None and u.last_year < year}
+    def retired(self, name: str, points_year: int, year: int) -> bool:
+        """Has roster unit ``name`` stopped reporting before ``year`` (its 终止年度), its points of ``points_year`` from
+        the years it reported? (A form it sent for a year after its 终止年度 was counted in that year: its points are
+        then as live as any.)"""
+        unit = self._by_name.get(name)
+        return unit is not None and unit.last_year is not None and points_year <= unit.last_year < year
 
     def off_year(self, name: str, year: int) -> str | None:
         """Why roster unit ``name`` is not expected to report for ``year`` (its 起始年度/终止年度), for the clerk who
@@ -229,11 +232,12 @@ class Roster:
         unit = self._by_name.get(name)
         if unit is None or unit.reports_in(year):
             return None
-        span = f"从 {unit.first_year} 年度起报送" if unit.first_year and year < unit.first_year else \
-            f"只报送到 {unit.last_year} 年度"
-        return (f"按名单（units.csv），{name}{span}，这份是 {year} 年度的表，已收取并计入 {year} 年度；"
-                "名单的起始年度、终止年度写错了的，请改正 units.csv；单位已撤并的，请在 units.csv 中删去它这一行，"
-                "把它的名称写作现在单位的别名")
+        taken = f"这份是 {year} 年度的表，已收取并计入 {year} 年度"
+        if unit.first_year and year < unit.first_year:
+            return (f"按名单（units.csv），{name}从 {unit.first_year} 年度起报送，{taken}；"
+                    f"该单位 {year} 年度已经设立的，请把 units.csv 中它的起始年度改为 {year}")
+        return (f"按名单（units.csv），{name}只报送到 {unit.last_year} 年度，{taken}；该单位 {year} 年度仍在的，请改正 "
+                "units.csv 中它的终止年度；已并入其他单位的，这份表应由那个单位报送，请通知它")
 
     def resolve(self, text: str) -> str | None:
         """The roster name for a name or alias as written on a form, or None."""

@@ -489,7 +489,7 @@ def reporting_note(year) -> str:
 
 
 def units_to_urge(ws: Workspace, store: Store, year: int) -> list[str]:
-    """Roster units with no accepted form for the year, in roster order."""
+    """Roster units expected in ``year`` (``Roster.names_in``) with no accepted form for it, in roster order."""
     from lzdocs.store.letters import units_with_current_submission
 
     with store.read() as conn:

@@ -63,7 +63,7 @@ def publicity_period(settings: Settings, today: dt.date, posted: tuple[dt.date, 
     from ``today``: a 公示表 posted on 1 December still says so when a late form rewrites it on the 3rd. ``start``
     and ``days`` given (``lzdocs publicity --start --days``) win over the settings, ``end`` then counted from them.
     Raises ConfigError when it would end before it starts."""
-    overridden = start is not None or days is not None  # the settings they replace are not read (nor refused)
+    overridden = start is not None or days is not None  # the settings they replace are not read
     first = None if start is not None else date_setting(settings, "publicity", "start")
     last = None if overridden else date_setting(settings, "publicity", "end")
     if not overridden and posted is not None and first is None and last is None:

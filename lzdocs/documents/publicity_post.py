@@ -110,7 +110,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
         publicity_period,
     )
     from lzdocs.documents.registers import PUBLICITY_DIR, publicity_rows
-    from lzdocs.documents.status import status_from
+    from lzdocs.documents.status import roster_status
     from lzdocs.errors import ConfigError
     from lzdocs.fsutil import keep_inside, remove_stale_placings
     from lzdocs.integrity.manifest import hashed
@@ -139,9 +139,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
 
     with store.read() as conn:  # one read of the archive: the rows shown are the ones counted
         require_open(conn, year)
-        roster = ws.roster()
-        order = status_from(conn, roster.names_in(year), year, today, ws.settings.deadline(year),
-                            current=roster.current, listed=roster.names).recorded_order()
+        order = roster_status(conn, ws.roster(), year, today, ws.settings.deadline(year)).recorded_order()
         rows = publicity_rows(conn, year, order)
         head = next(rows, None)
         if head is None:
@@ -165,7 +163,11 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
     posted = Posted(year, path, first, last, len(units), points, warnings=warnings)
     rebuilt = office.rebuild_registers([year], books=("publicity",))  # the working one: the same 公示期 from now on
     posted.registers, posted.warnings = rebuilt.files, [*warnings, *rebuilt.warnings]
-    if publicity_period(ws.settings, today, (first, last)) != (first, last):
+    try:  # what the working one prints now (a setting at odds with today is said by its rewrite, above)
+        working = publicity_period(ws.settings, today, (first, last))
+    except ConfigError:
+        working = None
+    if working is not None and working != (first, last):
         posted.warnings.append("lzdocs.toml 的 [publicity] 写明了公示期（start 或 end），随收表更新的公示表仍按它印"
                                f"公示期，不是这次发布的 {period_text(first, last)}；以这次发布为准的，请把 start、end "
                                "改为空（\"\"）")

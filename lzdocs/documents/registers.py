@@ -24,7 +24,7 @@ from lzdocs.documents.status import (
     UnitStatus,
     kind_name,
     reply_state,
-    status_from,
+    roster_status,
 )
 from lzdocs.documents.xlsx_writer import LEVEL_STYLES, Column, StreamingBook, StreamingSheet
 from lzdocs.dynamics.steps import Deadlines, overdue, state_name
@@ -222,8 +222,7 @@ def _write_books(ws: Workspace, store: Store, year: int, today: dt.date, paths: 
         status, order, roster = None, [], None
         if paths.keys() & {"risks", "status", "publicity"}:  # the roster's state, and its order for the risk lists
             roster = ws.roster()
-            status = status_from(conn, roster.names_in(year), year, today, ws.settings.deadline(year),
-                                 current=roster.current, listed=roster.names)
+            status = roster_status(conn, roster, year, today, ws.settings.deadline(year))
             order = status.recorded_order()
         # the 汇总 and the 公示表 list the same risk points: when both are written, one read of them serves both
         both = paths.keys() >= {"risks", "publicity"}

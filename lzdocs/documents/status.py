@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from lzdocs.store import Store
-    from lzdocs.workspace import Workspace
+    from lzdocs.workspace import Roster, Workspace
 
 SUBMITTED, LATE, MISSING = "submitted", "late", "missing"
 STATE_NAMES = {SUBMITTED: "按时报送", LATE: "逾期报送", MISSING: "未报送"}
@@ -183,10 +183,17 @@ def submission_status(ws: Workspace, store: Store, year: int, today: dt.date, *,
     from lzdocs.dynamics.warnings import overdue_warnings
 
     with store.read() as conn:
-        status = status_from(conn, roster.names_in(year), year, today, deadline, kind=kind, current=roster.current,
-                             listed=roster.names)
+        status = roster_status(conn, roster, year, today, deadline, kind=kind)
     status.follow_up = overdue_warnings(store, today, Deadlines.from_settings(ws.settings))
     return status
+
+
+def roster_status(conn: Connection, roster: Roster, year: int, today: dt.date, deadline: dt.date | None, *,
+                  kind: str = "risk") -> SubmissionStatus:
+    """:func:`status_from` for ``roster``: the units it expects in ``year`` (起始年度/终止年度), every unit it lists,
+    the names they have now — as every year's 报送情况 is counted (status, registers, 公示表, summary)."""
+    return status_from(conn, roster.names_in(year), year, today, deadline, kind=kind, current=roster.current,
+                       listed=roster.names)
 
 
 def status_from(conn: Connection, roster_names: list[str], year: int, today: dt.date, deadline: dt.date | None, *,

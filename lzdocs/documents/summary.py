@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lzdocs.documents.status import LATE, MISSING, SUBMITTED, status_from
+from lzdocs.documents.status import LATE, MISSING, SUBMITTED, roster_status, status_from
 from lzdocs.dynamics.changes import year_changes
 from lzdocs.dynamics.reviews import NOT_DONE, RESULTS
 from lzdocs.dynamics.warnings import WAYS
@@ -20,6 +20,8 @@ from lzdocs.store import submissions as subs_q
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from lzdocs.workspace import Roster
 
 NO_CATEGORY = "未填写类别"
 
@@ -108,14 +110,19 @@ def figures_digest(s: YearSummary) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Sequence[str], deadline: dt.date | None,
-                 threshold: float, current: Callable[[str], str] | None = None,
-                 listed: Sequence[str] | None = None) -> YearSummary:
-    """Every number of the summary of ``year``, read in the caller's transaction. ``current`` (``Roster.current``)
-    counts a renamed unit's rows, reviews and cases under its current name, once, as ``status_from`` does; ``roster``
-    and ``listed``: the units expected in the year and every roster unit, as ``status_from`` takes them."""
+def year_summary(conn: Connection, year: int, today: dt.date, *, roster: Roster | Sequence[str],
+                 deadline: dt.date | None, threshold: float,
+                 current: Callable[[str], str] | None = None) -> YearSummary:
+    """Every number of the summary of ``year``, read in the caller's transaction: its units are those ``roster``
+    expects in the year and counts as ``roster_status`` does (a bare list of names: those units, as recorded).
+    ``current`` (``Roster.current``, for a bare list) counts a renamed unit's rows, reviews and cases under its current
+    name, once, as ``status_from`` does."""
+    if isinstance(roster, Sequence):
+        status = status_from(conn, list(roster), year, today, deadline, current=current)
+    else:
+        current = roster.current
+        status = roster_status(conn, roster, year, today, deadline)
     name_of = current or (lambda recorded: recorded)
-    status = status_from(conn, list(roster), year, today, deadline, current=current, listed=listed)
     names = [u.unit for u in status.units]
     rows = list(subs_q.current_risks(conn, year=year))
     present = {name_of(r["unit"]) for r in rows}

@@ -55,9 +55,8 @@ def write_report(office: Office, year: int, flags: list[dict], *, pdf: bool, pac
     ws = office.ws
     with office.store.read() as conn:
         roster = ws.roster()
-        numbers = year_summary(conn, year, office.today, roster=roster.names_in(year), listed=roster.names,
-                               deadline=ws.settings.deadline(year), threshold=threshold_of(ws.settings),
-                               current=roster.current)
+        numbers = year_summary(conn, year, office.today, roster=roster, deadline=ws.settings.deadline(year),
+                               threshold=threshold_of(ws.settings))
     figures = figures_digest(numbers)
     numbers.quality = flags
     warnings: list[str] = _early(numbers)

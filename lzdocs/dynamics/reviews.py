@@ -61,6 +61,7 @@ class ReviewDue:
     days_overdue: int
     state: str  # overdue | due | "" (not yet)
     result: str | None = None  # 落实情况 of the latest recorded review (once a newer form came in: 未落实 alone stays)
+    year: int = 0  # the year of the form the point is on
 
     def as_dict(self) -> dict:
         return {"unit": self.unit, "post": self.post, "risk": self.risk, "level": self.level,
@@ -118,7 +119,8 @@ def schedule(points: list[Mapping], reviews: list[Mapping], policy: ReviewPolicy
         out.append(ReviewDue(point["unit"], point["post"] or "", point["risk"] or "", point["level"], last, due,
                              max(0, (today - due).days), state,
                              recent["result"] if recent else
-                             _still_not_done(point, by_unit.get(point["unit"], []), policy.similarity)))
+                             _still_not_done(point, by_unit.get(point["unit"], []), policy.similarity),
+                             point["year"]))
     return out
 
 

@@ -240,8 +240,8 @@ def stale_numbers(conn: Connection, ws: Workspace, year: int, path: Path) -> str
         return ""
     day = dt.date.fromisoformat(written["today"])
     roster = ws.roster()
-    now = year_summary(conn, year, day, roster=roster.names_in(year), listed=roster.names,
-                       deadline=ws.settings.deadline(year), threshold=threshold_of(ws.settings), current=roster.current)
+    now = year_summary(conn, year, day, roster=roster, deadline=ws.settings.deadline(year),
+                       threshold=threshold_of(ws.settings))
     if figures_digest(now) == written["figures"]:
         return ""
     then, counted = (written.get("units"), written.get("points")), (len(now.on_time) + len(now.late), now.total)

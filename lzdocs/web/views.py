@@ -90,6 +90,7 @@ def status(office: Office, query: Query) -> dict:
     result = office.status(year)
     registers = sorted((office.ws.year_dir(year) / "登记簿").glob("*.xlsx"))
     working = register_paths(office.ws, year)["publicity"]
+    postings = office.postings(year)
     with office.store.read() as conn:
         years = subs_q.years(conn)
     counts = {name: len(result.names(state)) for state, name in
@@ -98,7 +99,8 @@ def status(office: Office, query: Query) -> dict:
             "levels": {LEVEL_NAMES[k]: v for k, v in result.levels.items()},
             "registers": [office.ws.relative(p) for p in registers if not p.name.startswith((".", "~$"))],
             "reviews": office.review_counts(),  # as ``lzdocs status`` says them
-            "publicity": office.ws.relative(working) if working.is_file() else None, "postings": office.postings(year)}
+            "publicity": office.ws.relative(working) if working.is_file() else None, "postings": postings,
+            "gone": {p.file for p in postings if not (office.ws.root / p.file).is_file()}}  # listed, not linked
 
 
 def risks(office: Office, query: Query) -> dict:

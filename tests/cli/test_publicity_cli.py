@@ -244,3 +244,32 @@ def test_a_posted_folder_linked_out_of_the_workspace_is_refused(taken, tmp_path)
     proc = run_cli("-w", ws.root, "publicity")
     assert proc.returncode != 0 and "是快捷方式（符号链接），指向工作区以外" in proc.stderr
     assert list(elsewhere.iterdir()) == [] and run_json("-w", ws.root, "status")["publicity"] == []
+
+
+def test_a_posting_with_its_own_start_is_not_undone_by_an_end_in_the_settings(taken):
+    """lzdocs.toml says end = 2026-12-03 (last time's), the clerk posts from the 5th: posted, said, exit 0 — never a
+    posting recorded and then called an error (the clerk would post again)."""
+    ws, _ = taken
+    config = ws.root / "lzdocs.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('end = ""', 'end = "2026-12-03"', 1), encoding="utf-8")
+    posted = run_json("-w", ws.root, "publicity", "--start", "2026-12-05", env=on(dt.date(2026, 12, 5)))
+    assert (posted["start"], posted["end"]) == ("2026-12-05", "2026-12-11")
+    assert any("公示表.docx：未能生成" in w and "早于开始日期" in w for w in posted["warnings"])
+    assert len(run_json("-w", ws.root, "status", env=on(dt.date(2026, 12, 5)))["publicity"]) == 1
+
+
+def test_the_status_page_names_a_posting_whose_file_is_gone_without_a_dead_link(taken):
+    from lzdocs.web import build
+    from tests.web.conftest import client_of
+
+    ws, _ = taken
+    posted = run_json("-w", ws.root, "publicity")["file"]
+    (ws.root / posted).unlink()
+    with Office(ws, today=TODAY) as office:
+        page = client_of(build(office, "127.0.0.1")).get("/").text
+    import re
+    from urllib.parse import unquote
+
+    assert f"{posted.rsplit('/', 1)[1]}（文件不在原处，请运行 lzdocs verify 查看）" in page
+    links = [unquote(link) for link in re.findall(r'href="/download\?path=([^"&]+)"', page)]
+    assert posted not in links and "outbox/2026/公示/2026年廉政风险点公示表.docx" in links

@@ -109,8 +109,8 @@ def test_a_form_of_a_year_its_unit_is_not_listed_for_is_taken_said_and_counted_i
         [outcome] = report.outcomes
         assert outcome.status == "accepted"
         assert ("按名单（units.csv），网络信息中心从 2027 年度起报送，这份是 2026 年度的表，已收取并计入 2026 年度；"
-                "名单的起始年度、终止年度写错了的，请改正 units.csv；单位已撤并的，请在 units.csv 中删去它这一行，"
-                "把它的名称写作现在单位的别名") in [p.message for p in outcome.problems]  # (and copies of 计财处's)
+                "该单位 2026 年度已经设立的，请把 units.csv 中它的起始年度改为 2026") in [
+            p.message for p in outcome.problems]  # (and the copies of 计划财务处's form it holds)
         status = office.status(2026)
         assert [(u.unit, u.on_roster) for u in status.units] == [
             ("计划财务处", True), ("后勤管理处", True), ("网络信息中心", True)]
@@ -119,9 +119,21 @@ def test_a_form_of_a_year_its_unit_is_not_listed_for_is_taken_said_and_counted_i
 
 
 def test_a_dissolved_unit_gets_no_blank_form_and_is_asked_for_no_review(changed):
+    with Office(changed, today=dt.date(2027, 1, 10)) as office:  # the programme year is still 2026's
+        made = office.forms(all_units=True)  # for this year's campaign
+    assert len(made) == 2 and not [p for p in made if "后勤管理处" in p.name]
+    assert [p for p in made if "网络信息中心" in p.name]  # set up this year: its blank form goes out
     with Office(changed, today=dt.date(2027, 12, 1)) as office:
         assert office.programme_year() == 2027
-        made = office.forms(all_units=True)
-        assert len(made) == 2 and not [p for p in made if "后勤管理处" in p.name]
         reviews = office.reviews(due_within=400)
     assert reviews and {d.unit for d in reviews} == {"计划财务处"}  # 后勤管理处's 2026 points: no review
+
+
+def test_a_unit_that_reported_after_its_last_year_is_still_asked_for_reviews(changed):
+    """Its 终止年度 written a year too early: its form of 2026 was taken (with a 提示) and counted in 2026, so its
+    points are reviewed like any unit's."""
+    text = (changed / "units.csv").read_text(encoding="utf-8-sig")
+    (changed / "units.csv").write_text(text.replace("后勤管理处,后勤处,,,,2026", "后勤管理处,后勤处,,,,2025"),
+                                       encoding="utf-8-sig")
+    with Office(changed, today=dt.date(2027, 12, 1)) as office:
+        assert {d.unit for d in office.reviews(due_within=400)} == {"计划财务处", "后勤管理处"}
