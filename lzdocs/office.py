@@ -965,7 +965,8 @@ class Office:
             name = written
         else:
             name = self.resolve_unit(unit)  # a renamed unit's card holds its rows under its old name too
-        return unit_card(self.store, name, self.today, self.deadlines, roster.recorded_names(name))
+        card = unit_card(self.store, name, self.today, self.deadlines, roster.recorded_names(name))
+        return {**card, "reports": roster.years_text(name)}  # the years it reports for (units.csv), '' when any
 
     def _recorded(self, name: str) -> bool:
         from lzdocs.store.archived import unit_recorded

@@ -213,6 +213,18 @@ class Roster:
         """Every unit on the roster: whose name or alias a form or a record may carry, in the roster's order."""
         return [u.name for u in self.units]
 
+    def years_text(self, name: str) -> str:
+        """The years roster unit ``name`` reports for, as the clerk reads them (units.csv's 起始年度/终止年度):
+        2027 年度起, 报送到 2026 年度, 2025—2026 年度; '' when not limited (or no roster unit)."""
+        unit = self._by_name.get(name)
+        if unit is None or (unit.first_year is None and unit.last_year is None):
+            return ""
+        if unit.last_year is None:
+            return f"{unit.first_year} 年度起"
+        if unit.first_year is None:
+            return f"报送到 {unit.last_year} 年度"
+        return f"{unit.first_year}—{unit.last_year} 年度"
+
     def names_in(self, year: int) -> list[str]:
         """The units expected to report for ``year`` (``起始年度``/``终止年度``): those a year's 报送情况, urges and
         summary count. A unit set up in 2027 is no 未报送 of 2026 when 2026's registers are written again in January;

@@ -103,7 +103,8 @@ def unit_command(env: Env, unit: str) -> None:
     if env.json:
         env.emit(card)
         return
-    env.echo(f"{card['unit']}" + (f"（曾用名：{'、'.join(card['former_names'])}）" if card["former_names"] else ""))
+    env.echo(f"{card['unit']}" + (f"（曾用名：{'、'.join(card['former_names'])}）" if card["former_names"] else "")
+             + (f"（按名单报送：{card['reports']}）" if card["reports"] else ""))
     env.echo(f"风险点（{len(card['risks'])} 个）：")
     for r in card["risks"]:
         linked = f"  预警：{'、'.join(r['warnings'])}" if r["warnings"] else ""

@@ -137,3 +137,21 @@ def test_a_unit_that_reported_after_its_last_year_is_still_asked_for_reviews(cha
                                        encoding="utf-8-sig")
     with Office(changed, today=dt.date(2027, 12, 1)) as office:
         assert {d.unit for d in office.reviews(due_within=400)} == {"计划财务处", "后勤管理处"}
+
+
+def test_a_unit_s_card_says_the_years_it_reports_for(changed):
+    from tests.conftest import cli_env
+
+    assert run_json("-w", changed, "unit", "后勤处")["reports"] == "报送到 2026 年度"
+    assert run_json("-w", changed, "unit", "网络中心")["reports"] == "2027 年度起"
+    assert run_json("-w", changed, "unit", "计财处")["reports"] == ""
+    shown = run_cli("-w", changed, "unit", "后勤处", env=cli_env(), check=0).stdout
+    assert shown.splitlines()[0] == "后勤管理处（按名单报送：报送到 2026 年度）"
+    assert parse_roster([["单位", "起始年度", "终止年度"], ["档案馆", "2025", "2026"]],
+                        source="units.csv").years_text("档案馆") == "2025—2026 年度"
+    from lzdocs.web import build
+    from tests.web.conftest import client_of
+
+    with Office(changed, today=dt.date(2027, 1, 5)) as office:
+        page = client_of(build(office, "127.0.0.1")).get("/unit", params={"name": "后勤处"}).text
+    assert '<p class="summary">按名单（units.csv）报送：报送到 2026 年度</p>' in page
