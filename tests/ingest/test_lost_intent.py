@@ -50,7 +50,9 @@ def _power_cut(ws, how: str) -> int:
 @pytest.mark.parametrize("copy_lost", [False, True], ids=["copy-beside", "copy-lost"])
 def test_committed_claims_whose_intent_was_lost_keep_their_copy(workspace, make_form, how, copy_lost):
     inputs = _killed_after_commit(workspace, make_form)
-    assert _power_cut(workspace, how) >= 2  # the batch's claims: committed, none finished
+    # the batch's claims: committed, none finished — two or three of them, unless the machine is so busy that the
+    # first form alone took the batch's quarter of a second (BATCH_SECONDS): seen once in a full run under load
+    assert _power_cut(workspace, how) >= 1
     if copy_lost:  # nor had the copies been renamed into place, and the copies themselves are gone
         for part in workspace.root.rglob(".*.part"):
             part.unlink()
