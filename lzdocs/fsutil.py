@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -305,13 +305,17 @@ def remove_marked(marker: Path) -> list[Path]:
     return removed
 
 
-def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str) -> Path:
+def move_without_replacing(src: Path, folder: Path, stem: str, suffix: str, *,
+                           taken: Container[str] = ()) -> Path:
     """Move ``src`` into ``folder`` as ``stem+suffix`` or ``stem_01`` …, never over an existing file (the move
     is one step where hard links can be made: no empty placeholder appears, so a folder being watched never sees a
     half-made file; elsewhere see ``rename_no_replace``). A name that is already ``src`` itself — a move killed
-    between its link and its unlink — is taken, not passed over for a second name of the same file."""
+    between its link and its unlink — is taken, not passed over for a second name of the same file. ``taken``: names
+    passed over even with no file there (a record's, its file deleted since)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in candidate_names(stem, suffix, name_max(folder)):
+        if name in taken:
+            continue
         try:
             rename_no_replace(src, folder / name)
         except FileExistsError:
@@ -341,12 +345,21 @@ def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], obje
     it whole under a hidden name beside (``.<32 hex>.part<suffix>``), then it is moved onto the first free name in one
     step — a process killed midway leaves no empty file under a real name (a reserved placeholder would stay, and be
     taken for the file), only its hidden file, removed by a later ``place_new`` there once it is 10 minutes old."""
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_placings(folder, suffix)
-    partial = folder / f".{uuid.uuid4().hex}.part{suffix}"
-    try:
+    with hidden_file(folder, suffix) as partial:
         write(partial)
         return move_without_replacing(partial, folder, stem, suffix)
+
+
+@contextmanager
+def hidden_file(folder: Path, suffix: str) -> Iterator[Path]:
+    """A hidden name in ``folder`` (``.<32 hex>.part<suffix>``) to write a new file under before it is moved onto its
+    own name (``move_without_replacing``), removed when the block ends if it is still there; those of writers killed
+    before, 10 minutes old, swept first (:func:`place_new`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_placings(folder, suffix)
+    partial = folder / f".{uuid.uuid4().hex}.part{suffix}"
+    try:
+        yield partial
     finally:
         partial.unlink(missing_ok=True)
 
@@ -354,7 +367,7 @@ def place_new(folder: Path, stem: str, suffix: str, write: Callable[[Path], obje
 _PLACING = re.compile(r"\.[0-9a-f]{32}\.part\.\w+")  # the hidden name ``place_new`` writes under
 
 
-def remove_stale_placings(folder: Path, suffix: str, older_than: float = 600) -> None:
+def _remove_stale_placings(folder: Path, suffix: str, older_than: float = 600) -> None:
     """The hidden files of ``place_new`` runs killed in ``folder`` (not written to for ``older_than`` seconds by the
     folder's own clock, ``stale_files``: a running one's are younger), removed."""
     try:

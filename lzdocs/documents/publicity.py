@@ -48,12 +48,17 @@ def publicity_context(ws: Workspace, year: int, today: dt.date, *,
     :func:`publicity_period`, given the 公示期 of the year's last posting, if any (``posted``)."""
     school, settings = ws.school, ws.settings
     start, end = period or publicity_period(settings, today, posted)
-    return {"title": f"{school}{year}年廉政风险点公示表", "school": school, "year": year,
-            "office": str(settings.get("organisation", "office", "") or school),
+    return {"title": f"{school}{year}年廉政风险点公示表", "school": school, "year": year, "office": signed_by(ws),
             "date": chinese_date(today), "show_owner": bool(settings.get("publicity", "show_owner", False)),
             "period": period_text(start, end), "period_start": chinese_date(start), "period_end": chinese_date(end),
             "days": (end - start).days + 1, "phone": settings.text("publicity", "phone").strip(),
             "email": settings.text("publicity", "email").strip()}
+
+
+def signed_by(ws: Workspace) -> str:
+    """Who signs the 公示表 (its 落款, and its 责任者 in the 归档 package): ``[organisation] office``, else the
+    school."""
+    return str(ws.settings.get("organisation", "office", "") or ws.school)
 
 
 def publicity_period(settings: Settings, today: dt.date, posted: tuple[dt.date, dt.date] | None = None, *,

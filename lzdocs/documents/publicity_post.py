@@ -13,13 +13,13 @@ it (it is not rebuilt from the archive); the year's 归档 package takes each po
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -79,10 +79,9 @@ def postings(conn: Connection, year: int) -> list[Posting]:
         after = json.loads(event["after"] or "{}")
         if after.get("year") != year:
             continue
-        at = event["at"] if isinstance(event["at"], dt.datetime) else dt.datetime.fromisoformat(str(event["at"]))
         found.append(Posting(event["subject"], dt.date.fromisoformat(after["start"]),
-                             dt.date.fromisoformat(after["end"]), at, after.get("units", 0), after.get("points", 0),
-                             after.get("sha256", "")))
+                             dt.date.fromisoformat(after["end"]), event["at"], after.get("units", 0),
+                             after.get("points", 0), after.get("sha256", "")))
     return found
 
 
@@ -112,7 +111,7 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
     from lzdocs.documents.registers import PUBLICITY_DIR, publicity_rows
     from lzdocs.documents.status import roster_status
     from lzdocs.errors import ConfigError
-    from lzdocs.fsutil import keep_inside, remove_stale_placings
+    from lzdocs.fsutil import hidden_file, keep_inside
     from lzdocs.integrity.manifest import hashed
     from lzdocs.store.years import require_open
 
@@ -137,29 +136,21 @@ def post_publicity(office: Office, year: int, *, start: dt.date | None = None, d
             points += 1
             yield row
 
-    with store.read() as conn:  # one read of the archive: the rows shown are the ones counted
-        require_open(conn, year)
-        order = roster_status(conn, ws.roster(), year, today, ws.settings.deadline(year)).recorded_order()
-        rows = publicity_rows(conn, year, order)
-        head = next(rows, None)
-        if head is None:
-            raise ConfigError(f"{year} 年还没有收取任何单位的表格，没有可以公示的风险点",
-                              hint="请先收取各单位的《岗位风险分析和防控措施表》（lzdocs ingest）")
-        with PublicityTable(ws.template(TEMPLATE_NAME), f"{stem}.docx", context,
-                            cache_dir=ws.prepared_templates) as table:
-            folder.mkdir(parents=True, exist_ok=True)
-            remove_stale_placings(folder, ".docx")  # the hidden files of postings killed before
-            partial = folder / f".{uuid.uuid4().hex}.part.docx"
-            try:
+    with contextlib.ExitStack() as hidden:
+        with store.read() as conn:  # one read of the archive: the rows shown are the ones counted
+            require_open(conn, year)
+            order = roster_status(conn, ws.roster(), year, today, ws.settings.deadline(year)).recorded_order()
+            rows = publicity_rows(conn, year, order)
+            head = next(rows, None)
+            if head is None:  # (before its folder is made)
+                raise ConfigError(f"{year} 年还没有收取任何单位的表格，没有可以公示的风险点",
+                                  hint="请先收取各单位的《岗位风险分析和防控措施表》（lzdocs ingest）")
+            partial = hidden.enter_context(hidden_file(folder, ".docx"))  # until it is recorded under its name
+            with PublicityTable(ws.template(TEMPLATE_NAME), f"{stem}.docx", context,
+                                cache_dir=ws.prepared_templates) as table:
                 warnings = table.save(partial, counted(itertools.chain([head], rows)))
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
-    try:
         path = _record(office, year, folder, stem, partial, hashed(partial), after={
             "year": year, "start": first.isoformat(), "end": last.isoformat(), "units": len(units), "points": points})
-    finally:
-        partial.unlink(missing_ok=True)
     posted = Posted(year, path, first, last, len(units), points, warnings=warnings)
     rebuilt = office.rebuild_registers([year], books=("publicity",))  # the working one: the same 公示期 from now on
     posted.registers, posted.warnings = rebuilt.files, [*warnings, *rebuilt.warnings]
@@ -180,7 +171,7 @@ def _record(office: Office, year: int, folder: Path, stem: str, partial: Path, d
     the move and the record under the archive's write lock, Ctrl-C waiting for them; the 公示表 marked behind
     (store/pending.py) until rewritten with its 公示期. The file is taken away again unless the commit was sent."""
     from lzdocs import interrupts
-    from lzdocs.fsutil import candidate_names, name_max, rename_no_replace
+    from lzdocs.fsutil import move_without_replacing
     from lzdocs.store import files, pending
 
     ws, store = office.ws, office.store
@@ -188,17 +179,10 @@ def _record(office: Office, year: int, folder: Path, stem: str, partial: Path, d
     committing = False
     try:
         with store.begin(year=year) as conn:
-            taken = {row["path"] for row in files.all_files(conn, prefix=ws.relative(folder) + "/")}
+            # a posting's name, its file deleted or moved since, is passed over: never a second record there
+            taken = {PurePosixPath(row["path"]).name for row in files.all_files(conn, prefix=ws.relative(folder) + "/")}
             with interrupts.deferred():
-                for name in candidate_names(stem, ".docx", name_max(folder)):
-                    if ws.relative(folder / name) in taken:
-                        continue  # a posting's name, its file deleted or moved since: never a second record there
-                    try:
-                        rename_no_replace(partial, folder / name)
-                    except FileExistsError:
-                        continue
-                    path = folder / name
-                    break
+                path = move_without_replacing(partial, folder, stem, ".docx", taken=taken)
                 sha, size = digest
                 files.record(conn, ws.relative(path), sha, size, POSTED_ROLE, store.now())
                 store.log(conn, POSTED_EVENT, ws.relative(path), after={**after, "sha256": sha})

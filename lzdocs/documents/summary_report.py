@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import shutil
@@ -243,12 +242,12 @@ def _package(office: Office, result: SummaryResult | FinalResult, name: str = PA
 def _posted(ws: Workspace, last: Posting, working: Path, warnings: list[str]) -> Path:
     """The 公示表 the 上报 package sends: the one last posted, as it was posted; else, said why, the ``working``
     one."""
-    from lzdocs.fsutil import NotRegularFile, open_regular
+    from lzdocs.fsutil import NotRegularFile
+    from lzdocs.integrity.manifest import hashed
 
     path = ws.root / last.file
     try:
-        with open_regular(path) as fh:
-            same = not last.sha256 or hashlib.file_digest(fh, "sha256").hexdigest() == last.sha256
+        same = not last.sha256 or hashed(path)[0] == last.sha256
     except (OSError, NotRegularFile):
         why = "不在原处（被移走或删除）"
     else:

@@ -142,13 +142,12 @@ def _summary_item(ws: Workspace, year: int, scheme: Scheme, path: Path) -> Item:
 
 def _posted_items(conn: Connection, ws: Workspace, year: int, scheme: Scheme) -> list[Item]:
     """Each 公示表 posted for ``year`` (``lzdocs publicity``): what the office showed, and for which days."""
-    from lzdocs.documents.publicity import period_text
+    from lzdocs.documents.publicity import period_text, signed_by
     from lzdocs.documents.publicity_post import postings
 
-    author = str(ws.settings.get("organisation", "office", "") or ws.school)
     return [Item(PUBLICITY, ws.root / p.file,
                  f"{ws.school}{year}年廉政风险点公示表（公示期{period_text(p.start, p.end)}）",
-                 author, "", p.at.date(), scheme.period(PUBLICITY), matter=("publicity", p.file),
+                 signed_by(ws), "", p.at.date(), scheme.period(PUBLICITY), matter=("publicity", p.file),
                  key=f"publicity:{p.file}", sha256=p.sha256)
             for p in postings(conn, year)]
 
