@@ -43,6 +43,7 @@ def taken(workspace, make_form):
     form = make_form(workspace.inbox / "计财处.docx", unit="计划财务处")
     inputs = [form.read_bytes()]
     run_cli("-w", workspace.root, "ingest", check=0)
+    assert_each_input_exactly_once(workspace, inputs)
     return workspace, inputs
 
 
@@ -107,8 +108,10 @@ def test_nothing_to_post_or_a_period_outside_the_year_is_refused_in_chinese_and_
     proc = run_cli("-w", workspace.root, "publicity", check=2)
     assert "2026 年还没有收取任何单位的表格，没有可以公示的风险点" in proc.stderr
     assert not (workspace.root / POSTED).exists()
-    make_form(workspace.inbox / "计财处.docx", unit="计划财务处")
+    form = make_form(workspace.inbox / "计财处.docx", unit="计划财务处")
+    inputs = [form.read_bytes()]
     run_cli("-w", workspace.root, "ingest", check=0)
+    assert_each_input_exactly_once(workspace, inputs)
     slip = run_cli("-w", workspace.root, "publicity", "--start", "2020-01-01", check=2)
     assert "公示期 2020年1月1日至1月7日 不在 2026 年度的公示时间内（应在 2026 年或 2027 年）" in slip.stderr
     config = workspace.root / "lzdocs.toml"  # last year's start left in the settings

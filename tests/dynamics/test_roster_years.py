@@ -12,6 +12,7 @@ from lzdocs import Office
 from lzdocs.errors import ConfigError
 from lzdocs.workspace import parse_roster
 from tests.conftest import SAMPLE_ROWS, run_cli, run_json
+from tests.ingest.invariant import assert_each_input_exactly_once
 
 HEADER = "单位,别名,负责人,分管领导,起始年度,终止年度\n"
 
@@ -50,10 +51,13 @@ def changed(workspace, make_form):
     root = workspace.root
     write_roster(root, ["计划财务处,计财处,,,,", "后勤管理处,后勤处,,,,2026", "网络信息中心,网络中心,,,2027,"])
     office = Office(root, today=dt.date(2026, 11, 20))
-    office.ingest([make_form(root.parent / "forms" / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS,
-                             date=dt.date(2026, 11, 10))], received=dt.date(2026, 11, 10))
-    office.ingest([make_form(root.parent / "forms" / "后勤处.docx", unit="后勤管理处", rows=SAMPLE_ROWS,
-                             date=dt.date(2026, 11, 12))], received=dt.date(2026, 11, 12))
+    forms = [make_form(root.parent / "forms" / "计财处.docx", unit="计划财务处", rows=SAMPLE_ROWS,
+                       date=dt.date(2026, 11, 10)),
+             make_form(root.parent / "forms" / "后勤处.docx", unit="后勤管理处", rows=SAMPLE_ROWS,
+                       date=dt.date(2026, 11, 12))]
+    for form, day in zip(forms, (dt.date(2026, 11, 10), dt.date(2026, 11, 12))):
+        office.ingest([form], received=day)
+    assert_each_input_exactly_once(workspace, [f.read_bytes() for f in forms])  # copied in: each once in the archive
     return root
 
 
@@ -108,6 +112,7 @@ def test_a_form_of_a_year_its_unit_is_not_listed_for_is_taken_said_and_counted_i
         report = office.ingest([form], received=dt.date(2026, 12, 18))
         [outcome] = report.outcomes
         assert outcome.status == "accepted"
+        assert_each_input_exactly_once(office.ws, [f.read_bytes() for f in (changed.parent / "forms").iterdir()])
         assert ("按名单（units.csv），网络信息中心从 2027 年度起报送，这份是 2026 年度的表，已收取并计入 2026 年度；"
                 "该单位 2026 年度已经设立的，请把 units.csv 中它的起始年度改为 2026") in [
             p.message for p in outcome.problems]  # (and the copies of 计划财务处's form it holds)
